@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orion.Contracts;
+using Orleans.Configuration;
+
+namespace Orion.Client;
+
+/// <summary>
+/// The .NET SDK of an Orion pool: submit vGPU tasks, read and list them, cancel them and watch them change.
+/// Create one with <see cref="ConnectAsync"/> (its own connection) or over an existing grain factory.
+/// </summary>
+public sealed class OrionClient : IAsyncDisposable
+{
+    private readonly IGrainFactory grains;
+    private readonly IHost? ownedHost;
+    private readonly TimeSpan watchPoll;
+
+    /// <summary>Uses an existing connection (a silo's or a client's grain factory).</summary>
+    public OrionClient(IGrainFactory grains, TimeSpan? watchPollInterval = null)
+        : this(grains, null, watchPollInterval ?? TimeSpan.FromSeconds(10))
+    {
+    }
+
+    private OrionClient(IGrainFactory grains, IHost? ownedHost, TimeSpan watchPoll)
+    {
+        this.grains = grains;
+        this.ownedHost = ownedHost;
+        this.watchPoll = watchPoll;
+    }
+
+    /// <summary>Connects to a cluster; dispose the client to disconnect.</summary>
+    public static async Task<OrionClient> ConnectAsync(OrionClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new OrionClientOptions();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client =>
+        {
+            if (options.Gateways.Count == 0)
+            {
+                client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+            }
+            else
+            {
+                client.UseStaticClustering([.. options.Gateways]);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+            }
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new OrionClient(host.Services.GetRequiredService<IClusterClient>(), host, options.WatchPollInterval);
+    }
+
+    /// <summary>Submits a task. Submitting the same spec under the same id again returns its current status.</summary>
+    /// <param name="spec">What to run.</param>
+    /// <param name="taskId">The id to give the task; a new unique one when null.</param>
+    /// <param name="cancellationToken">Cancels the wait (not the task).</param>
+    /// <returns>The accepted task's status (Pending, or further along if it was placed at once).</returns>
+    /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
+    public async Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? taskId = null, CancellationToken cancellationToken = default)
+    {
+        var local = SpecValidator.Validate(spec);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local);
+        }
+
+        taskId ??= NewTaskId();
+        var result = await grains.GetGrain<IVGpuTaskGrain>(taskId).Submit(spec).WaitAsync(cancellationToken);
+        return result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors);
+    }
+
+    /// <summary>The task's status, or null when no task has this id.</summary>
+    public Task<VGpuTaskStatus?> GetAsync(string taskId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
+
+    /// <summary>Tasks matching the query, newest first.</summary>
+    public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default) =>
+        await grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
+
+    /// <summary>Cancels a task: dequeues it, or stops it and frees its capacity at once. Null when no task has this id.</summary>
+    public Task<VGpuTaskStatus?> CancelAsync(string taskId, string reason = "cancelled by client", CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IVGpuTaskGrain>(taskId).Cancel(reason).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// The task's status now, then each change, ending after a terminal state (Completed, Failed, Cancelled).
+    /// Changes that happen between two reads may be seen as one.
+    /// </summary>
+    public async IAsyncEnumerable<VGpuTaskStatus> WatchAsync(string taskId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var grain = grains.GetGrain<IVGpuTaskGrain>(taskId);
+        var status = await grain.GetStatus().WaitAsync(cancellationToken);
+        if (status is null)
+        {
+            yield break;
+        }
+
+        yield return status;
+        while (!status.State.IsTerminal())
+        {
+            var next = await grain.WaitForChange(status.Version, watchPoll).WaitAsync(cancellationToken);
+            if (next is not null && next.Version > status.Version)
+            {
+                status = next;
+                yield return status;
+            }
+        }
+    }
+
+    /// <summary>Waits until the task reaches one of <paramref name="states"/> and returns that status.</summary>
+    public async Task<VGpuTaskStatus> WaitForStateAsync(string taskId, ImmutableArray<TaskState> states, CancellationToken cancellationToken = default)
+    {
+        VGpuTaskStatus? last = null;
+        await foreach (var s in WatchAsync(taskId, cancellationToken))
+        {
+            last = s;
+            if (states.Contains(s.State))
+            {
+                return s;
+            }
+        }
+
+        throw new InvalidOperationException(last is null
+            ? $"task {taskId} does not exist"
+            : $"task {taskId} ended {last.State} ({last.ExitReason}) without reaching {string.Join(" or ", states)}");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (ownedHost is not null)
+        {
+            await ownedHost.StopAsync();
+            ownedHost.Dispose();
+        }
+    }
+
+    private static string NewTaskId() => "t-" + Guid.NewGuid().ToString("N")[..16];
+}

@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace Orion.Client;
+
+/// <summary>How an <see cref="OrionClient"/> reaches a cluster.</summary>
+public sealed class OrionClientOptions
+{
+    /// <summary>Silo gateways to connect to; empty means the local silo on <see cref="GatewayPort"/>.</summary>
+    public IList<IPEndPoint> Gateways { get; } = [];
+
+    /// <summary>The local silo's gateway port (Orleans' default is 30000).</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The cluster id the silos use.</summary>
+    public string ClusterId { get; set; } = "orion";
+
+    /// <summary>The service id the silos use.</summary>
+    public string ServiceId { get; set; } = "orion";
+
+    /// <summary>How long one long-poll of <see cref="OrionClient.WatchAsync"/> waits for a change before asking again.</summary>
+    public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromSeconds(10);
+}

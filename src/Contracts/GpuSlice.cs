@@ -1,0 +1,15 @@
+namespace Orion.Contracts;
+
+/// <summary>One task's allocation on one card.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Generation">The placement generation it was reserved under.</param>
+/// <param name="ComputeMilli">Compute, thousandths of a card.</param>
+/// <param name="MemoryMiB">Memory in MiB.</param>
+/// <param name="Exclusive">True when the task holds the whole card.</param>
+[GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
+public sealed record GpuSlice(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] int ComputeMilli,
+    [property: Id(3)] long MemoryMiB,
+    [property: Id(4)] bool Exclusive);

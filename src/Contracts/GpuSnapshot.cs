@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A card's allocations at one version, as its GpuGrain owns them.</summary>
+/// <param name="Device">The card.</param>
+/// <param name="ComputeCapacityMilli">Allocatable compute (1000 × the oversubscription factor).</param>
+/// <param name="Slices">Allocations on it.</param>
+/// <param name="Version">Grows with every change.</param>
+[GenerateSerializer, Alias("orion.GpuSnapshot"), Immutable]
+public sealed record GpuSnapshot(
+    [property: Id(0)] GpuDevice Device,
+    [property: Id(1)] int ComputeCapacityMilli,
+    [property: Id(2)] ImmutableArray<GpuSlice> Slices,
+    [property: Id(3)] long Version)
+{
+    /// <summary>Compute allocated, thousandths of a card.</summary>
+    public int ComputeAllocatedMilli => Slices.Sum(s => s.ComputeMilli);
+
+    /// <summary>Memory allocated in MiB.</summary>
+    public long MemoryAllocatedMiB => Slices.Sum(s => s.MemoryMiB);
+
+    /// <summary>True when a task holds the whole card.</summary>
+    public bool IsExclusive => Slices.Any(s => s.Exclusive);
+}

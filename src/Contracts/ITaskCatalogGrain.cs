@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>A read model of every task's latest status, pushed by the task grains. Key: <see cref="GrainKeys.Pool"/>.</summary>
+[Alias("orion.ITaskCatalogGrain")]
+public interface ITaskCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>A task grain pushes its newer status.</summary>
+    [Alias("Publish"), OneWay]
+    Task Publish(VGpuTaskStatus status);
+
+    /// <summary>Tasks matching the query, newest first.</summary>
+    [Alias("List"), ReadOnly]
+    Task<ImmutableArray<VGpuTaskStatus>> List(TaskQuery query);
+}

@@ -1,0 +1,36 @@
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>One vGPU task: its spec, lifecycle, placement and generation. Key: the task id.</summary>
+[Alias("orion.IVGpuTaskGrain")]
+public interface IVGpuTaskGrain : IGrainWithStringKey
+{
+    /// <summary>Validates and queues the task. Submitting the same spec again returns the current status.</summary>
+    [Alias("Submit")]
+    Task<SubmitResult> Submit(TaskSpec spec);
+
+    /// <summary>The current status, or null when no task has this id.</summary>
+    [Alias("GetStatus"), ReadOnly]
+    Task<VGpuTaskStatus?> GetStatus();
+
+    /// <summary>Cancels the task: dequeues it or stops it and frees its capacity. A no-op when already ended.</summary>
+    [Alias("Cancel")]
+    Task<VGpuTaskStatus?> Cancel(string reason);
+
+    /// <summary>Waits until the status version passes <paramref name="afterVersion"/> or the timeout passes.</summary>
+    [Alias("WaitForChange"), AlwaysInterleave]
+    Task<VGpuTaskStatus?> WaitForChange(long afterVersion, TimeSpan timeout);
+
+    /// <summary>The scheduler reserved capacity for generation <paramref name="generation"/>.</summary>
+    [Alias("OnPlaced"), OneWay]
+    Task OnPlaced(long generation, TaskPlacement placement);
+
+    /// <summary>The daemon reports the task's process running.</summary>
+    [Alias("OnStarted")]
+    Task OnStarted(long generation);
+
+    /// <summary>The daemon reports the task's process ended.</summary>
+    [Alias("OnExited")]
+    Task OnExited(TaskExit exit);
+}

@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>What a daemon tells its node grain when it (re)registers.</summary>
+/// <param name="NodeId">Cluster-wide node id, <c>dc/node</c>.</param>
+/// <param name="DataCenter">The node's data centre.</param>
+/// <param name="CpuMilli">Allocatable CPU in milli-cores.</param>
+/// <param name="MemoryMiB">Allocatable host memory in MiB.</param>
+/// <param name="Gpus">The node's cards.</param>
+/// <param name="Backend">The backend's name (simulated, nvidia).</param>
+[GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
+public sealed record NodeRegistration(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] string DataCenter,
+    [property: Id(2)] long CpuMilli,
+    [property: Id(3)] long MemoryMiB,
+    [property: Id(4)] ImmutableArray<GpuDevice> Gpus,
+    [property: Id(5)] string Backend);

@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A node's capacity and allocations at one version, as its NodeGrain owns them.</summary>
+/// <param name="NodeId">The node (<c>dc/node</c>).</param>
+/// <param name="DataCenter">Its data centre.</param>
+/// <param name="CpuCapacityMilli">Allocatable CPU.</param>
+/// <param name="CpuAllocatedMilli">CPU held by tasks.</param>
+/// <param name="MemoryCapacityMiB">Allocatable host memory.</param>
+/// <param name="MemoryAllocatedMiB">Host memory held by tasks.</param>
+/// <param name="Gpus">Its cards.</param>
+/// <param name="Schedulable">False when the node takes no new work (no daemon attached).</param>
+/// <param name="Version">Grows with every change.</param>
+[GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
+public sealed record NodeSnapshot(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] string DataCenter,
+    [property: Id(2)] long CpuCapacityMilli,
+    [property: Id(3)] long CpuAllocatedMilli,
+    [property: Id(4)] long MemoryCapacityMiB,
+    [property: Id(5)] long MemoryAllocatedMiB,
+    [property: Id(6)] ImmutableArray<GpuSnapshot> Gpus,
+    [property: Id(7)] bool Schedulable,
+    [property: Id(8)] long Version);

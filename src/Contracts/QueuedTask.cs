@@ -1,0 +1,13 @@
+namespace Orion.Contracts;
+
+/// <summary>A task waiting in a scheduler's queue.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Generation">The placement generation this entry is for.</param>
+/// <param name="Spec">Its spec.</param>
+/// <param name="SubmittedAt">Arrival time; ties in priority go to the earlier one.</param>
+[GenerateSerializer, Alias("orion.QueuedTask"), Immutable]
+public sealed record QueuedTask(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] TaskSpec Spec,
+    [property: Id(3)] DateTimeOffset SubmittedAt);

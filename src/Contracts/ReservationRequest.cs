@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>The scheduler's request to a node: hold these cards and host resources for a task.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Generation">Its placement generation.</param>
+/// <param name="GpuIds">The chosen cards.</param>
+/// <param name="ComputeMilli">Compute per card.</param>
+/// <param name="GpuMemoryMiB">Memory per card; 0 = the whole card's memory.</param>
+/// <param name="Exclusive">True for whole cards.</param>
+/// <param name="CpuMilli">Host CPU.</param>
+/// <param name="HostMemoryMiB">Host memory.</param>
+[GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
+public sealed record ReservationRequest(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] ImmutableArray<string> GpuIds,
+    [property: Id(3)] int ComputeMilli,
+    [property: Id(4)] long GpuMemoryMiB,
+    [property: Id(5)] bool Exclusive,
+    [property: Id(6)] long CpuMilli,
+    [property: Id(7)] long HostMemoryMiB);

@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>What a scheduler holds: its queue, in the order it will try them, and its policy.</summary>
+/// <param name="Policy">The placement policy's name.</param>
+/// <param name="Queue">Pending task ids in placement order.</param>
+/// <param name="Nodes">Nodes in its index.</param>
+/// <param name="Placements">Placements made since activation.</param>
+/// <param name="Refusals">Reservations refused by a node (stale index) since activation.</param>
+[GenerateSerializer, Alias("orion.SchedulerSnapshot"), Immutable]
+public sealed record SchedulerSnapshot(
+    [property: Id(0)] string Policy,
+    [property: Id(1)] ImmutableArray<string> Queue,
+    [property: Id(2)] int Nodes,
+    [property: Id(3)] long Placements,
+    [property: Id(4)] long Refusals);

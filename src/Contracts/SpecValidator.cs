@@ -1,0 +1,225 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// The rules a task spec must keep, as one pure function. Every error names the field and the rule;
+/// a spec with any error is rejected whole and changes nothing.
+/// </summary>
+public static class SpecValidator
+{
+    /// <summary>The most GPUs one task may take (whole cards on one node).</summary>
+    public const int MaxGpuCount = 16;
+
+    /// <summary>The longest name or tenant.</summary>
+    public const int MaxNameLength = 100;
+
+    /// <summary>Returns every rule the spec breaks; empty when it is valid.</summary>
+    public static ImmutableArray<ValidationError> Validate(TaskSpec? spec)
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (spec is null)
+        {
+            errors.Add(new("spec", "is required"));
+            return errors.ToImmutable();
+        }
+
+        CheckName(errors, "name", spec.Name);
+        CheckName(errors, "tenant", spec.Tenant);
+
+        if (spec.Priority is null)
+        {
+            errors.Add(new("priority", "is required"));
+        }
+        else
+        {
+            if (!Enum.IsDefined(spec.Priority.Class))
+            {
+                errors.Add(new("priority.class", "must be one of Online, Training, Offline"));
+            }
+
+            if (spec.Priority.Level is < 0 or > TaskPriority.MaxLevel)
+            {
+                errors.Add(new("priority.level", $"must be 0..{TaskPriority.MaxLevel}"));
+            }
+        }
+
+        if (spec.Resources is null)
+        {
+            errors.Add(new("resources", "is required"));
+        }
+        else
+        {
+            CheckResources(errors, spec.Resources);
+        }
+
+        if (spec.Constraints is null)
+        {
+            errors.Add(new("constraints", "is required (use PlacementConstraints.None)"));
+        }
+        else
+        {
+            CheckConstraints(errors, spec.Constraints);
+        }
+
+        if (spec.Workload is null)
+        {
+            errors.Add(new("workload", "is required"));
+        }
+        else if (spec.Resources is not null)
+        {
+            CheckWorkload(errors, spec.Workload, spec.Resources);
+        }
+
+        return errors.ToImmutable();
+    }
+
+    private static void CheckName(ImmutableArray<ValidationError>.Builder errors, string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(new(field, "is required"));
+        }
+        else if (value.Length > MaxNameLength)
+        {
+            errors.Add(new(field, $"must be at most {MaxNameLength} characters"));
+        }
+    }
+
+    private static void CheckResources(ImmutableArray<ValidationError>.Builder errors, ResourceRequest r)
+    {
+        if (r.GpuCount is < 0 or > MaxGpuCount)
+        {
+            errors.Add(new("resources.gpuCount", $"must be 0..{MaxGpuCount}"));
+        }
+        else if (r.GpuCount == 0)
+        {
+            if (r.ComputePercent != 0)
+            {
+                errors.Add(new("resources.computePercent", "must be 0 when resources.gpuCount is 0"));
+            }
+
+            if (r.GpuMemoryMiB != 0)
+            {
+                errors.Add(new("resources.gpuMemoryMiB", "must be 0 when resources.gpuCount is 0"));
+            }
+
+            if (r.CpuMilli <= 0)
+            {
+                errors.Add(new("resources.cpuMilli", "must be positive when resources.gpuCount is 0"));
+            }
+        }
+        else if (r.GpuCount == 1)
+        {
+            if (double.IsNaN(r.ComputePercent) || r.ComputePercent <= 0 || r.ComputePercent > 100)
+            {
+                errors.Add(new("resources.computePercent", "must be in (0, 100] when resources.gpuCount is 1"));
+            }
+            else if (Math.Abs((r.ComputePercent * 10) - Math.Round(r.ComputePercent * 10)) > 1e-6)
+            {
+                errors.Add(new("resources.computePercent", "must be a multiple of 0.1"));
+            }
+            else if (r.ComputeMilli < 1000 && r.GpuMemoryMiB <= 0)
+            {
+                errors.Add(new("resources.gpuMemoryMiB", "must be positive when resources.computePercent is below 100 (a slice needs its own memory)"));
+            }
+        }
+        else if (r.ComputePercent != 100)
+        {
+            errors.Add(new("resources.computePercent", "must be 100 when resources.gpuCount is above 1 (multi-GPU tasks take whole cards)"));
+        }
+
+        if (r.GpuMemoryMiB < 0)
+        {
+            errors.Add(new("resources.gpuMemoryMiB", "must not be negative"));
+        }
+
+        if (r.CpuMilli < 0)
+        {
+            errors.Add(new("resources.cpuMilli", "must not be negative"));
+        }
+
+        if (r.HostMemoryMiB < 0)
+        {
+            errors.Add(new("resources.hostMemoryMiB", "must not be negative"));
+        }
+    }
+
+    private static void CheckConstraints(ImmutableArray<ValidationError>.Builder errors, PlacementConstraints c)
+    {
+        if (!c.GpuModels.IsDefault)
+        {
+            for (var i = 0; i < c.GpuModels.Length; i++)
+            {
+                if (string.IsNullOrWhiteSpace(c.GpuModels[i]))
+                {
+                    errors.Add(new($"constraints.gpuModels[{i}]", "must not be empty"));
+                }
+            }
+        }
+
+        if (c.DataCenter is not null && string.IsNullOrWhiteSpace(c.DataCenter))
+        {
+            errors.Add(new("constraints.dataCenter", "must be null (any) or a data-centre name"));
+        }
+    }
+
+    private static void CheckWorkload(ImmutableArray<ValidationError>.Builder errors, WorkloadSpec w, ResourceRequest r)
+    {
+        switch (w.Kind)
+        {
+            case WorkloadKind.Service:
+                if (double.IsNaN(w.RequestsPerSecond) || w.RequestsPerSecond < 0)
+                {
+                    errors.Add(new("workload.requestsPerSecond", "must not be negative"));
+                }
+
+                if (double.IsNaN(w.GpuMsPerUnit) || w.GpuMsPerUnit < 0)
+                {
+                    errors.Add(new("workload.gpuMsPerUnit", "must not be negative"));
+                }
+
+                break;
+            case WorkloadKind.Batch:
+            case WorkloadKind.Training:
+                if (r.GpuCount == 0)
+                {
+                    errors.Add(new("workload.kind", $"must not be {w.Kind} when resources.gpuCount is 0 (it needs a GPU)"));
+                }
+
+                if (w.Count < 1)
+                {
+                    errors.Add(new("workload.count", $"must be at least 1 for a {w.Kind} workload"));
+                }
+
+                if (double.IsNaN(w.GpuMsPerUnit) || double.IsInfinity(w.GpuMsPerUnit) || w.GpuMsPerUnit <= 0)
+                {
+                    errors.Add(new("workload.gpuMsPerUnit", $"must be positive for a {w.Kind} workload"));
+                }
+
+                if (w.Kind == WorkloadKind.Training)
+                {
+                    if (w.MemoryMiB < 0)
+                    {
+                        errors.Add(new("workload.memoryMiB", "must not be negative"));
+                    }
+                    else if (r.GpuMemoryMiB > 0 && w.MemoryMiB > r.GpuMemoryMiB)
+                    {
+                        errors.Add(new("workload.memoryMiB", "must be at most resources.gpuMemoryMiB"));
+                    }
+                }
+
+                break;
+            case WorkloadKind.Process:
+                if (string.IsNullOrWhiteSpace(w.CommandLine))
+                {
+                    errors.Add(new("workload.commandLine", "is required for a Process workload"));
+                }
+
+                break;
+            default:
+                errors.Add(new("workload.kind", "must be one of Service, Batch, Training, Process"));
+                break;
+        }
+    }
+}

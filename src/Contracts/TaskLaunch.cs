@@ -1,0 +1,19 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A command to a daemon: run this task on these cards.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Generation">The placement generation; a repeated launch of the same generation is a no-op.</param>
+/// <param name="GpuIds">The cards.</param>
+/// <param name="ComputeMilli">Compute share per card, in thousandths of a card.</param>
+/// <param name="GpuMemoryMiB">Memory per card in MiB.</param>
+/// <param name="Workload">What to run.</param>
+[GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
+public sealed record TaskLaunch(
+    [property: Id(0)] string TaskId,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] ImmutableArray<string> GpuIds,
+    [property: Id(3)] int ComputeMilli,
+    [property: Id(4)] long GpuMemoryMiB,
+    [property: Id(5)] WorkloadSpec Workload);

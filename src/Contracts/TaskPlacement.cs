@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>Where a task was placed.</summary>
+/// <param name="NodeId">The node's id (<c>dc/node</c>).</param>
+/// <param name="DataCenter">The node's data centre.</param>
+/// <param name="GpuIds">The cards it runs on (<c>dc/node/index</c>).</param>
+/// <param name="ComputeMilli">Compute per card, in thousandths of a card.</param>
+/// <param name="GpuMemoryMiB">GPU memory per card in MiB.</param>
+[GenerateSerializer, Alias("orion.TaskPlacement"), Immutable]
+public sealed record TaskPlacement(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] string DataCenter,
+    [property: Id(2)] ImmutableArray<string> GpuIds,
+    [property: Id(3)] int ComputeMilli,
+    [property: Id(4)] long GpuMemoryMiB);

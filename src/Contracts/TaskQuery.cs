@@ -1,0 +1,11 @@
+namespace Orion.Contracts;
+
+/// <summary>A filter for listing tasks; null fields match anything.</summary>
+/// <param name="Tenant">Only this tenant's tasks.</param>
+/// <param name="State">Only tasks in this state.</param>
+/// <param name="Limit">At most this many, newest first.</param>
+[GenerateSerializer, Alias("orion.TaskQuery"), Immutable]
+public sealed record TaskQuery(
+    [property: Id(0)] string? Tenant = null,
+    [property: Id(1)] TaskState? State = null,
+    [property: Id(2)] int Limit = 1000);

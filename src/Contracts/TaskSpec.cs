@@ -1,0 +1,17 @@
+namespace Orion.Contracts;
+
+/// <summary>Everything a client says about a vGPU task.</summary>
+/// <param name="Name">A human name (1..100 characters).</param>
+/// <param name="Tenant">The owning tenant (1..100 characters).</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="Resources">What the task needs.</param>
+/// <param name="Constraints">Where it may run.</param>
+/// <param name="Workload">What it runs.</param>
+[GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
+public sealed record TaskSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] TaskPriority Priority,
+    [property: Id(3)] ResourceRequest Resources,
+    [property: Id(4)] PlacementConstraints Constraints,
+    [property: Id(5)] WorkloadSpec Workload);

@@ -1,0 +1,24 @@
+namespace Orion.Contracts;
+
+/// <summary>Where a task is in its life.</summary>
+[GenerateSerializer, Alias("orion.TaskState")]
+public enum TaskState
+{
+    /// <summary>Accepted and queued, waiting for capacity.</summary>
+    Pending = 0,
+
+    /// <summary>Capacity reserved on a node; the daemon is starting it.</summary>
+    Placing = 1,
+
+    /// <summary>Running on its cards.</summary>
+    Running = 2,
+
+    /// <summary>Finished its work.</summary>
+    Completed = 3,
+
+    /// <summary>Ended by an error.</summary>
+    Failed = 4,
+
+    /// <summary>Cancelled by a client.</summary>
+    Cancelled = 5,
+}

@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+
+namespace Orion.Grains;
+
+/// <summary>
+/// Owns a machine's host capacity and what each task holds there, fronts its cards for reservations
+/// (all cards or none) and passes commands to the daemon's observer.
+/// </summary>
+[KeepAlive]
+public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> logger) : Grain, INodeGrain
+{
+    private readonly Dictionary<string, Holding> holdings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
+    private NodeRegistration? registration;
+    private INodeDaemon? daemon;
+    private long version;
+
+    private string NodeId => this.GetPrimaryKeyString();
+
+    public async Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon)
+    {
+        if (registration.NodeId != NodeId)
+        {
+            throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
+        }
+
+        this.registration = registration;
+        this.daemon = daemon;
+        var capacity = options.Value.ComputeCapacityMilli;
+        var attached = await Task.WhenAll(registration.Gpus.Select(d => GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity)));
+        gpus.Clear();
+        foreach (var g in attached)
+        {
+            gpus[g.Device.GpuId] = g;
+        }
+
+        version++;
+        await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId);
+        logger.LogInformation("Node {NodeId} registered: {GpuCount} cards ({Backend}), {CpuMilli} CPU milli, {MemoryMiB} MiB",
+            NodeId, registration.Gpus.Length, registration.Backend, registration.CpuMilli, registration.MemoryMiB);
+        var snapshot = Snapshot();
+        await Scheduler.OnNodeChanged(snapshot);
+        return snapshot;
+    }
+
+    public async Task<ReservationResult> Reserve(ReservationRequest request)
+    {
+        if (registration is null || daemon is null)
+        {
+            return new ReservationResult(false, $"node {NodeId} has no daemon attached", Snapshot());
+        }
+
+        if (holdings.TryGetValue(request.TaskId, out var held))
+        {
+            if (held.Generation >= request.Generation)
+            {
+                var same = held.Generation == request.Generation;
+                return new ReservationResult(same, same ? null : $"generation {request.Generation} is older than the held {held.Generation}", Snapshot());
+            }
+
+            await ReleaseHolding(request.TaskId, held);
+        }
+
+        var cpuFree = registration.CpuMilli - holdings.Values.Sum(h => h.CpuMilli);
+        var memFree = registration.MemoryMiB - holdings.Values.Sum(h => h.HostMemoryMiB);
+        if (request.CpuMilli > cpuFree)
+        {
+            return new ReservationResult(false, $"node {NodeId} has {cpuFree} CPU milli free, {request.CpuMilli} wanted", Snapshot());
+        }
+
+        if (request.HostMemoryMiB > memFree)
+        {
+            return new ReservationResult(false, $"node {NodeId} has {memFree} MiB host memory free, {request.HostMemoryMiB} wanted", Snapshot());
+        }
+
+        foreach (var id in request.GpuIds)
+        {
+            if (!gpus.ContainsKey(id))
+            {
+                return new ReservationResult(false, $"card {id} is not on node {NodeId}", Snapshot());
+            }
+        }
+
+        var results = await Task.WhenAll(request.GpuIds.Select(id =>
+        {
+            var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? gpus[id].Device.MemoryMiB : request.GpuMemoryMiB;
+            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive);
+            return GrainFactory.GetGrain<IGpuGrain>(id).Reserve(slice);
+        }));
+        foreach (var r in results)
+        {
+            gpus[r.Gpu.Device.GpuId] = r.Gpu;
+        }
+
+        var refused = results.FirstOrDefault(r => !r.Accepted);
+        if (refused is not null)
+        {
+            // All or nothing: give back the cards that said yes.
+            var undone = await Task.WhenAll(results.Where(r => r.Accepted).Select(r =>
+                GrainFactory.GetGrain<IGpuGrain>(r.Gpu.Device.GpuId).Release(request.TaskId, request.Generation)));
+            foreach (var g in undone)
+            {
+                gpus[g.Device.GpuId] = g;
+            }
+
+            version++;
+            return new ReservationResult(false, refused.Reason, Snapshot());
+        }
+
+        holdings[request.TaskId] = new Holding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB);
+        version++;
+        return new ReservationResult(true, null, Snapshot());
+    }
+
+    public async Task Release(string taskId, long generation)
+    {
+        if (holdings.TryGetValue(taskId, out var held) && held.Generation <= generation)
+        {
+            await ReleaseHolding(taskId, held);
+            await Scheduler.OnNodeChanged(Snapshot());
+        }
+    }
+
+    public async Task StartTask(TaskLaunch launch)
+    {
+        if (!holdings.TryGetValue(launch.TaskId, out var held) || held.Generation != launch.Generation)
+        {
+            throw new InvalidOperationException($"task {launch.TaskId} generation {launch.Generation} holds no reservation on node {NodeId}");
+        }
+
+        if (daemon is null)
+        {
+            throw new InvalidOperationException($"node {NodeId} has no daemon attached");
+        }
+
+        await daemon.Start(launch);
+    }
+
+    public async Task StopTask(string taskId, long generation)
+    {
+        if (daemon is not null)
+        {
+            await daemon.Stop(taskId, generation);
+        }
+    }
+
+    public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
+
+    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+
+    private async Task ReleaseHolding(string taskId, Holding held)
+    {
+        holdings.Remove(taskId);
+        var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).Release(taskId, held.Generation)));
+        foreach (var g in released)
+        {
+            gpus[g.Device.GpuId] = g;
+        }
+
+        version++;
+    }
+
+    private NodeSnapshot Snapshot()
+    {
+        var r = registration;
+        return new NodeSnapshot(
+            NodeId,
+            r?.DataCenter ?? "",
+            r?.CpuMilli ?? 0,
+            holdings.Values.Sum(h => h.CpuMilli),
+            r?.MemoryMiB ?? 0,
+            holdings.Values.Sum(h => h.HostMemoryMiB),
+            [.. gpus.Values.OrderBy(g => g.Device.Index)],
+            r is not null && daemon is not null,
+            version);
+    }
+
+    private sealed record Holding(long Generation, ImmutableArray<string> GpuIds, long CpuMilli, long HostMemoryMiB);
+}

@@ -1,0 +1,25 @@
+namespace Orion.Grains;
+
+/// <summary>Pool-wide settings (configuration section <c>Orion:Pool</c>).</summary>
+public sealed class PoolOptions
+{
+    public const string Section = "Orion:Pool";
+
+    /// <summary>Grain storage provider name for task state.</summary>
+    public const string StorageName = "orion";
+
+    /// <summary>The placement policy: one of <see cref="Scheduling.PlacementPolicies.Names"/>.</summary>
+    public string Policy { get; set; } = Scheduling.PlacementPolicies.Default;
+
+    /// <summary>Allocatable compute per card as a multiple of the card (1.0 = no oversubscription).</summary>
+    public double ComputeOversubscription { get; set; } = 1.0;
+
+    /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
+    public int ReservationAttempts { get; set; } = 3;
+
+    /// <summary>Terminal tasks the catalogue keeps before it forgets the oldest.</summary>
+    public int CatalogRetention { get; set; } = 100_000;
+
+    /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
+    public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);
+}

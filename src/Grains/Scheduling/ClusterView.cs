@@ -1,0 +1,69 @@
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// A scheduler's index of the pool's free capacity: node views in a stable order. Pure: the scheduler
+/// grain, the benchmarks and the tests all drive the same class.
+/// </summary>
+public sealed class ClusterView
+{
+    private readonly List<NodeView> nodes = [];
+    private readonly Dictionary<string, NodeView> byId = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<NodeView> Nodes => nodes;
+
+    public NodeView? Find(string nodeId) => byId.GetValueOrDefault(nodeId);
+
+    /// <summary>Adds a node, or replaces it when <paramref name="node"/> is newer than the view held.</summary>
+    public bool Upsert(NodeView node)
+    {
+        if (byId.TryGetValue(node.Id, out var existing))
+        {
+            if (existing.Version > node.Version)
+            {
+                return false;
+            }
+
+            node.Ordinal = existing.Ordinal;
+            nodes[existing.Ordinal] = node;
+        }
+        else
+        {
+            node.Ordinal = nodes.Count;
+            nodes.Add(node);
+        }
+
+        byId[node.Id] = node;
+        return true;
+    }
+
+    /// <summary>Takes the request's resources out of the chosen node and cards.</summary>
+    public static void Apply(PlacementChoice choice, PlacementRequest request) => Adjust(choice, request, -1);
+
+    /// <summary>Gives back what <see cref="Apply"/> took.</summary>
+    public static void Release(PlacementChoice choice, PlacementRequest request) => Adjust(choice, request, +1);
+
+    /// <summary>The slice a request takes on one card: compute, memory and whether the card is held whole.</summary>
+    public static (int ComputeMilli, long MemoryMiB, bool Exclusive) SliceOn(GpuView gpu, PlacementRequest request) =>
+        request.IsExclusive
+            ? (1000, gpu.MemoryCapacity, true)
+            : (request.ComputeMilli, Feasibility.MemoryNeed(gpu, request), false);
+
+    private static void Adjust(PlacementChoice choice, PlacementRequest request, int sign)
+    {
+        var node = choice.Node;
+        node.CpuFree += sign * request.CpuMilli;
+        node.MemoryFree += sign * request.HostMemoryMiB;
+        foreach (var i in choice.GpuIndexes)
+        {
+            var g = node.Gpus[i];
+            var (compute, memory, exclusive) = SliceOn(g, request);
+            g.ComputeFree += sign * compute;
+            g.MemoryFree += sign * memory;
+            g.Holders -= sign;
+            if (exclusive)
+            {
+                g.Exclusive = sign < 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace Orion.Grains.Scheduling;
+
+/// <summary>The hard filter every policy shares: what fits where.</summary>
+public static class Feasibility
+{
+    /// <summary>Memory a request takes on a card (0 means the card's whole memory).</summary>
+    public static long MemoryNeed(GpuView gpu, PlacementRequest request) =>
+        request.GpuMemoryMiB == 0 ? gpu.MemoryCapacity : request.GpuMemoryMiB;
+
+    /// <summary>True when the node's host resources, data centre and state admit the request (cards not checked).</summary>
+    public static bool HostFits(NodeView node, PlacementRequest request) =>
+        node.Schedulable
+        && node.CpuFree >= request.CpuMilli
+        && node.MemoryFree >= request.HostMemoryMiB
+        && node.Gpus.Length >= request.GpuCount
+        && (request.DataCenter is null || string.Equals(node.DataCenter, request.DataCenter, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>True when one card could take the request's share of it.</summary>
+    public static bool GpuFits(GpuView gpu, PlacementRequest request)
+    {
+        if (!request.AllowsModel(gpu.Model))
+        {
+            return false;
+        }
+
+        if (request.IsExclusive)
+        {
+            return gpu.IsIdle;
+        }
+
+        return !gpu.Exclusive
+            && gpu.ComputeFree >= request.ComputeMilli
+            && gpu.MemoryFree >= MemoryNeed(gpu, request);
+    }
+
+    /// <summary>Counts the cards of a node that fit the request.</summary>
+    public static int FittingGpuCount(NodeView node, PlacementRequest request)
+    {
+        var n = 0;
+        foreach (var g in node.Gpus)
+        {
+            if (GpuFits(g, request))
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>True when the node can take the request: host resources and enough fitting cards.</summary>
+    public static bool NodeFits(NodeView node, PlacementRequest request) =>
+        HostFits(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
+}

@@ -1,0 +1,42 @@
+namespace Orion.Grains.Scheduling;
+
+/// <summary>A scheduler's mutable view of one card's free capacity. Pure: no Orleans types.</summary>
+public sealed class GpuView
+{
+    public GpuView(string id, int index, string model, int computeCapacityMilli, long memoryCapacityMiB)
+    {
+        Id = id;
+        Index = index;
+        Model = model;
+        ComputeCapacity = computeCapacityMilli;
+        ComputeFree = computeCapacityMilli;
+        MemoryCapacity = memoryCapacityMiB;
+        MemoryFree = memoryCapacityMiB;
+    }
+
+    public string Id { get; }
+
+    public int Index { get; }
+
+    public string Model { get; }
+
+    /// <summary>Allocatable compute in thousandths of a card (1000 × oversubscription factor).</summary>
+    public int ComputeCapacity { get; }
+
+    public int ComputeFree { get; internal set; }
+
+    public long MemoryCapacity { get; }
+
+    public long MemoryFree { get; internal set; }
+
+    /// <summary>Number of tasks holding a slice of the card.</summary>
+    public int Holders { get; internal set; }
+
+    /// <summary>True when one task holds the whole card.</summary>
+    public bool Exclusive { get; internal set; }
+
+    public bool IsIdle => Holders == 0;
+
+    /// <summary>Free compute a new task could use, capped at one card (oversubscribed capacity beyond 100% still gives at most one card).</summary>
+    public int UsableCompute => Exclusive ? 0 : Math.Min(ComputeFree, 1000);
+}

@@ -1,0 +1,100 @@
+using Orion.Contracts;
+
+namespace Orion.Grains.Scheduling;
+
+/// <summary>A scheduler's mutable view of one node. Pure: no Orleans types.</summary>
+public sealed class NodeView
+{
+    public NodeView(string id, string dataCenter, long cpuCapacityMilli, long memoryCapacityMiB, GpuView[] gpus)
+    {
+        Id = id;
+        DataCenter = dataCenter;
+        CpuCapacity = cpuCapacityMilli;
+        CpuFree = cpuCapacityMilli;
+        MemoryCapacity = memoryCapacityMiB;
+        MemoryFree = memoryCapacityMiB;
+        Gpus = gpus;
+    }
+
+    public string Id { get; }
+
+    public string DataCenter { get; }
+
+    public long CpuCapacity { get; }
+
+    public long CpuFree { get; internal set; }
+
+    public long MemoryCapacity { get; }
+
+    public long MemoryFree { get; internal set; }
+
+    public GpuView[] Gpus { get; }
+
+    public bool Schedulable { get; internal set; } = true;
+
+    /// <summary>The owner's version this view was built from.</summary>
+    public long Version { get; internal set; }
+
+    /// <summary>Position in the cluster view; ties between equal scores go to the lower one.</summary>
+    public int Ordinal { get; internal set; }
+
+    public int IdleGpuCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var g in Gpus)
+            {
+                if (g.IsIdle)
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>Free compute on the node's cards, in thousandths of a card, each card capped at one.</summary>
+    public long GpuComputeFree
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var g in Gpus)
+            {
+                sum += g.UsableCompute;
+            }
+
+            return sum;
+        }
+    }
+
+    /// <summary>Builds a view from the owner's snapshot.</summary>
+    public static NodeView FromSnapshot(NodeSnapshot snapshot)
+    {
+        var gpus = new GpuView[snapshot.Gpus.Length];
+        for (var i = 0; i < gpus.Length; i++)
+        {
+            var s = snapshot.Gpus[i];
+            var g = new GpuView(s.Device.GpuId, s.Device.Index, s.Device.Model, s.ComputeCapacityMilli, s.Device.MemoryMiB);
+            foreach (var slice in s.Slices)
+            {
+                g.ComputeFree -= slice.ComputeMilli;
+                g.MemoryFree -= slice.MemoryMiB;
+                g.Holders++;
+                g.Exclusive |= slice.Exclusive;
+            }
+
+            gpus[i] = g;
+        }
+
+        return new NodeView(snapshot.NodeId, snapshot.DataCenter, snapshot.CpuCapacityMilli, snapshot.MemoryCapacityMiB, gpus)
+        {
+            CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
+            MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
+            Schedulable = snapshot.Schedulable,
+            Version = snapshot.Version,
+        };
+    }
+}

@@ -1,0 +1,62 @@
+using Orion.Contracts;
+
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// What placement needs to know of a task. One GPU is a slice (compute and memory on one card, which may
+/// be shared); several GPUs are whole cards on one node, held exclusively.
+/// </summary>
+/// <param name="GpuCount">Cards wanted (0 = CPU only).</param>
+/// <param name="ComputeMilli">Compute per card in thousandths of a card.</param>
+/// <param name="GpuMemoryMiB">Memory per card; 0 = the whole card's memory.</param>
+/// <param name="CpuMilli">Host CPU.</param>
+/// <param name="HostMemoryMiB">Host memory.</param>
+/// <param name="GpuModels">Allowed models; empty = any.</param>
+/// <param name="DataCenter">Required data centre; null = any.</param>
+public sealed record PlacementRequest(
+    int GpuCount,
+    int ComputeMilli,
+    long GpuMemoryMiB,
+    long CpuMilli,
+    long HostMemoryMiB,
+    IReadOnlyList<string> GpuModels,
+    string? DataCenter = null)
+{
+    /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
+    public bool IsExclusive => GpuCount > 1;
+
+    /// <summary>GPU compute this request takes in total, in thousandths of a card.</summary>
+    public long TotalGpuMilli => GpuCount == 1 ? ComputeMilli : GpuCount * 1000L;
+
+    public static PlacementRequest From(TaskSpec spec)
+    {
+        var r = spec.Resources;
+        var models = spec.Constraints.GpuModels.IsDefault ? [] : (IReadOnlyList<string>)spec.Constraints.GpuModels;
+        return new PlacementRequest(
+            r.GpuCount,
+            r.GpuCount == 0 ? 0 : r.GpuCount > 1 ? 1000 : r.ComputeMilli,
+            r.GpuCount > 1 ? 0 : r.GpuMemoryMiB,
+            r.CpuMilli,
+            r.HostMemoryMiB,
+            models,
+            spec.Constraints.DataCenter);
+    }
+
+    public bool AllowsModel(string model)
+    {
+        if (GpuModels.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var m in GpuModels)
+        {
+            if (string.Equals(m, model, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Orion.Contracts;
+
+namespace Orion.NodeDaemon;
+
+/// <summary>
+/// The daemon of one GPU machine: registers its cards with the NodeGrain, takes commands through an
+/// observer reference, carries them out on the backend and reports facts (started, exited) to the task
+/// grains. Reports go out in order on one queue, never from inside a command, so no grain call waits on
+/// another that waits on it.
+/// </summary>
+public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
+{
+    private readonly NodeDaemonOptions options;
+    private readonly IGpuBackend backend;
+    private readonly IGrainFactory grains;
+    private readonly ILogger logger;
+    private readonly Channel<Func<Task>> reports = Channel.CreateUnbounded<Func<Task>>(new() { SingleReader = true });
+    private readonly CancellationTokenSource stopping = new();
+    private INodeDaemon? selfReference;
+    private Task? reporter;
+    private Task? registrar;
+
+    public GpuNodeDaemon(NodeDaemonOptions options, IGpuBackend backend, IGrainFactory grains, ILogger<GpuNodeDaemon> logger)
+    {
+        this.options = options;
+        this.backend = backend;
+        this.grains = grains;
+        this.logger = logger;
+        backend.Exited += exit => Report(() => grains.GetGrain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
+    }
+
+    public string NodeId => options.NodeId;
+
+    public IGpuBackend Backend => backend;
+
+    /// <summary>Registers with the cluster and keeps re-registering until disposed.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        selfReference = grains.CreateObjectReference<INodeDaemon>(this);
+        reporter = Task.Run(DeliverReports);
+        await RegisterAsync();
+        registrar = Task.Run(KeepRegistered);
+    }
+
+    public Task Start(TaskLaunch launch)
+    {
+        backend.Start(launch);
+        logger.LogDebug("Node {NodeId} started {TaskId} generation {Generation}", NodeId, launch.TaskId, launch.Generation);
+        Report(() => grains.GetGrain<IVGpuTaskGrain>(launch.TaskId).OnStarted(launch.Generation));
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> Stop(string taskId, long generation) => Task.FromResult(backend.Stop(taskId, generation));
+
+    public async ValueTask DisposeAsync()
+    {
+        stopping.Cancel();
+        reports.Writer.TryComplete();
+        foreach (var t in new[] { reporter, registrar })
+        {
+            if (t is not null)
+            {
+                try
+                {
+                    await t;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        if (selfReference is not null)
+        {
+            grains.DeleteObjectReference<INodeDaemon>(selfReference);
+        }
+
+        backend.Dispose();
+        stopping.Dispose();
+    }
+
+    private Task RegisterAsync()
+    {
+        var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name);
+        return grains.GetGrain<INodeGrain>(NodeId).Register(registration, selfReference!);
+    }
+
+    private async Task KeepRegistered()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            await Task.Delay(options.RegistrationInterval, stopping.Token);
+            try
+            {
+                await RegisterAsync();
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not re-register", NodeId);
+            }
+        }
+    }
+
+    private void Report(Func<Task> report) => reports.Writer.TryWrite(report);
+
+    private async Task DeliverReports()
+    {
+        await foreach (var report in reports.Reader.ReadAllAsync())
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await report();
+                    break;
+                }
+                catch (Exception ex) when (attempt < 5 && !stopping.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Node {NodeId} report failed (attempt {Attempt}); retrying", NodeId, attempt);
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Node {NodeId} gave up on a report", NodeId);
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Orion.Contracts;
+
+namespace Orion.NodeDaemon;
+
+/// <summary>
+/// The hardware behind a daemon: discovers cards, runs tasks on them and reports their exits. Implemented by
+/// the simulator and (where a GPU is present) NVIDIA; both pass one contract suite.
+/// </summary>
+public interface IGpuBackend : IDisposable
+{
+    /// <summary>The backend's name, as reported at registration.</summary>
+    string Name { get; }
+
+    /// <summary>The node's cards.</summary>
+    IReadOnlyList<GpuDevice> Devices { get; }
+
+    /// <summary>Raised, outside any lock, when a task's process ends by itself (not when stopped).</summary>
+    event Action<TaskExit>? Exited;
+
+    /// <summary>Runs a task. A launch already running under the same generation is a no-op; a newer one replaces an older.</summary>
+    /// <exception cref="BackendException">The cards named are unknown or lack memory.</exception>
+    void Start(TaskLaunch launch);
+
+    /// <summary>Stops a task whose generation is not newer than <paramref name="generation"/>; true when one was stopped.</summary>
+    bool Stop(string taskId, long generation);
+
+    /// <summary>The tasks running now, with their generations.</summary>
+    IReadOnlyDictionary<string, long> Running { get; }
+}

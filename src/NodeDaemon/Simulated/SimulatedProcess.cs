@@ -1,0 +1,37 @@
+using Orion.Contracts;
+
+namespace Orion.NodeDaemon.Simulated;
+
+/// <summary>A task running in the simulator: its work, share, pages and progress.</summary>
+internal sealed class SimulatedProcess(TaskLaunch launch, SimulatedCard[] cards, long pagesPerCard, double totalGpuMs)
+{
+    public TaskLaunch Launch { get; } = launch;
+
+    public SimulatedCard[] Cards { get; } = cards;
+
+    public long PagesPerCard { get; } = pagesPerCard;
+
+    /// <summary>Work to do in reference GPU-ms; infinity for services.</summary>
+    public double TotalGpuMs { get; } = totalGpuMs;
+
+    public double GpuMsDone { get; set; }
+
+    /// <summary>Reference GPU-ms of work done per wall-clock ms at the current sharing.</summary>
+    public double Rate { get; set; }
+
+    public double Remaining => TotalGpuMs - GpuMsDone;
+
+    /// <summary>The share the task would use on a card of speed <paramref name="speed"/>, in thousandths of it.</summary>
+    public double WantedMilli(double speed)
+    {
+        var share = (double)Launch.ComputeMilli;
+        if (Launch.Workload.Kind != WorkloadKind.Service)
+        {
+            return share;
+        }
+
+        // A service keeps the card busy rps × ms-per-request of each second (on the reference card).
+        var busyFraction = Launch.Workload.RequestsPerSecond * Launch.Workload.GpuMsPerUnit / 1000.0 / speed;
+        return Math.Min(share, busyFraction * 1000.0);
+    }
+}

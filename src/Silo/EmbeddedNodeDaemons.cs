@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Simulated;
+using Orleans.Runtime;
+
+namespace Orion.Silo;
+
+/// <summary>Runs the embedded pool's daemons inside the silo once it is active, and stops them before it goes.</summary>
+public sealed class EmbeddedNodeDaemons(
+    IOptions<EmbeddedPoolOptions> options,
+    IGrainFactory grains,
+    IServiceProvider services,
+    ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly List<GpuNodeDaemon> daemons = [];
+
+    public IReadOnlyList<GpuNodeDaemon> Daemons => daemons;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(EmbeddedNodeDaemons), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        var clock = services.GetKeyedService<TimeProvider>(SimulationClock.Key) ?? TimeProvider.System;
+        foreach (var machine in options.Value.Machines())
+        {
+            var daemonOptions = new NodeDaemonOptions
+            {
+                NodeName = machine.Name,
+                DataCenter = machine.DataCenter,
+                CpuMilli = machine.CpuMilli,
+                MemoryMiB = machine.MemoryMiB,
+            };
+            var model = GpuModelCatalog.Get(machine.GpuModel);
+            var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock);
+            var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>());
+            await daemon.StartAsync(cancellationToken);
+            daemons.Add(daemon);
+        }
+    }
+
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var d in daemons)
+        {
+            await d.DisposeAsync();
+        }
+
+        daemons.Clear();
+    }
+}

@@ -1,0 +1,17 @@
+namespace Orion.Silo;
+
+/// <summary>One simulated machine of the embedded pool.</summary>
+public sealed class EmbeddedNodeOptions
+{
+    public string Name { get; set; } = "node-0";
+
+    public string DataCenter { get; set; } = "dc1";
+
+    public string GpuModel { get; set; } = "A100-80GB";
+
+    public int GpuCount { get; set; } = 4;
+
+    public long CpuMilli { get; set; } = 64_000;
+
+    public long MemoryMiB { get; set; } = 512 * 1024;
+}

@@ -1,0 +1,40 @@
+namespace Orion.Silo;
+
+/// <summary>
+/// The in-process daemons with simulated GPUs (configuration section <c>Orion:Embedded</c>). By default
+/// <see cref="Nodes"/> identical machines; <see cref="NodeList"/>, when given, lists machines one by one.
+/// </summary>
+public sealed class EmbeddedPoolOptions
+{
+    public const string Section = "Orion:Embedded";
+
+    public bool Enabled { get; set; } = true;
+
+    public int Nodes { get; set; } = 2;
+
+    public int GpusPerNode { get; set; } = 4;
+
+    public string GpuModel { get; set; } = "A100-80GB";
+
+    public long CpuMilli { get; set; } = 64_000;
+
+    public long MemoryMiB { get; set; } = 512 * 1024;
+
+    public string DataCenter { get; set; } = "dc1";
+
+    public List<EmbeddedNodeOptions> NodeList { get; set; } = [];
+
+    /// <summary>The machines to simulate.</summary>
+    public IReadOnlyList<EmbeddedNodeOptions> Machines() =>
+        NodeList.Count > 0
+            ? NodeList
+            : [.. Enumerable.Range(0, Nodes).Select(i => new EmbeddedNodeOptions
+            {
+                Name = $"node-{i}",
+                DataCenter = DataCenter,
+                GpuModel = GpuModel,
+                GpuCount = GpusPerNode,
+                CpuMilli = CpuMilli,
+                MemoryMiB = MemoryMiB,
+            })];
+}

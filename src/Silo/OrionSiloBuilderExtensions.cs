@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orion.Grains;
+using Orleans.Runtime;
+
+namespace Orion.Silo;
+
+/// <summary>Adds Orion's grains, storage and embedded daemons to a silo.</summary>
+public static class OrionSiloBuilderExtensions
+{
+    public static ISiloBuilder AddOrion(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.AddMemoryGrainStorage(PoolOptions.StorageName);
+        silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
+        silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton<EmbeddedNodeDaemons>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());
+        return silo;
+    }
+}

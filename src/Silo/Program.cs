@@ -1,0 +1,58 @@
+using Orion.Client;
+using Orion.Silo;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Spectre.Console;
+
+// Short switches for the common settings; any setting also works as --Orion:Section:Key=value.
+var switches = new Dictionary<string, string>
+{
+    ["--nodes"] = "Orion:Embedded:Nodes",
+    ["--gpus-per-node"] = "Orion:Embedded:GpusPerNode",
+    ["--gpu-model"] = "Orion:Embedded:GpuModel",
+    ["--policy"] = "Orion:Pool:Policy",
+    ["--oversubscription"] = "Orion:Pool:ComputeOversubscription",
+};
+var demo = args.Contains("--demo");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+builder.Configuration.AddCommandLine(args.Where(a => a != "--demo").ToArray(), switches);
+if (demo)
+{
+    // The live table owns the terminal during the demo.
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+}
+
+var siloPort = builder.Configuration.GetValue("Orion:Silo:SiloPort", 11111);
+var gatewayPort = builder.Configuration.GetValue("Orion:Silo:GatewayPort", 30000);
+builder.UseOrleans(silo =>
+{
+    silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "orion", clusterId: "orion");
+    silo.AddOrion(builder.Configuration);
+    silo.AddDashboard();
+});
+builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
+
+var app = builder.Build();
+app.MapOrleansDashboard("/dashboard");
+app.MapHealthChecks("/health");
+app.MapGet("/", () => Results.Redirect("/dashboard"));
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var url in app.Urls)
+    {
+        app.Logger.LogWarning("Orion is up: dashboard {Url}/dashboard, health {Url}/health, SDK gateway port {GatewayPort}", url, url, gatewayPort);
+    }
+});
+
+if (!demo)
+{
+    await app.RunAsync();
+    return 0;
+}
+
+await app.StartAsync();
+var client = new OrionClient(app.Services.GetRequiredService<IGrainFactory>());
+var exitCode = await new PoolDemo(client, AnsiConsole.Console, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping);
+await app.StopAsync();
+return exitCode;
