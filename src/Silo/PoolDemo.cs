@@ -82,7 +82,7 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
             TaskState.Completed => "grey",
             _ => "red",
         };
-        var placement = t.Placement is null ? "" : string.Join(",", t.Placement.GpuIds);
+        var placement = t.Placement is null ? "" : $"{t.Placement.NodeId.Split('/')[^1]}:{string.Join(",", t.Placement.GpuIds.Select(g => g.Split('/')[^1]))}";
         var ran = t.StartedAt is { } s ? ((t.EndedAt ?? time.GetUtcNow()) - s).TotalSeconds.ToString("F1") : "";
         return [t.TaskId, Markup.Escape(t.Spec.Name), t.Spec.Priority.ToString(), resources, $"[{color}]{t.State}[/]", placement, ran];
     }

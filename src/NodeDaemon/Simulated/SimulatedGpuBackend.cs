@@ -55,6 +55,19 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public void Start(TaskLaunch launch)
     {
+        List<TaskExit> exits = [];
+        try
+        {
+            StartLocked(launch, exits);
+        }
+        finally
+        {
+            Raise(exits);
+        }
+    }
+
+    private void StartLocked(TaskLaunch launch, List<TaskExit> exits)
+    {
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -65,7 +78,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                     return;
                 }
 
-                Settle();
+                Settle(exits);
                 Remove(existing);
             }
 
@@ -88,7 +101,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                 }
             }
 
-            Settle();
+            Settle(exits);
             var process = new SimulatedProcess(launch, onCards, pages, launch.Workload.TotalGpuMs ?? double.PositiveInfinity);
             foreach (var card in onCards)
             {
@@ -103,41 +116,58 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public bool Stop(string taskId, long generation)
     {
+        List<TaskExit> exits = [];
+        var stopped = false;
         lock (gate)
         {
-            if (!processes.TryGetValue(taskId, out var p) || p.Launch.Generation > generation)
+            Settle(exits);
+            if (processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation)
             {
-                return false;
+                Remove(p);
+                stopped = true;
             }
 
-            Settle();
-            Remove(p);
             Reschedule();
-            return true;
         }
+
+        Raise(exits);
+        return stopped;
     }
 
     /// <summary>A running task's progress, or null.</summary>
     public SimulatedTaskInfo? GetTask(string taskId)
     {
+        List<TaskExit> exits = [];
+        SimulatedTaskInfo? info;
         lock (gate)
         {
-            Settle();
-            return processes.TryGetValue(taskId, out var p)
+            Settle(exits);
+            Reschedule();
+            info = processes.TryGetValue(taskId, out var p)
                 ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard)
                 : null;
         }
+
+        Raise(exits);
+        return info;
     }
 
     /// <summary>A card's memory and compute use now.</summary>
     public SimulatedCardInfo GetCard(int index)
     {
+        List<TaskExit> exits = [];
+        SimulatedCardInfo info;
         lock (gate)
         {
+            Settle(exits);
+            Reschedule();
             var c = cards[index];
             var busy = c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed;
-            return new SimulatedCardInfo(c.Device.GpuId, c.TotalPages, c.ResidentPages, busy, [.. c.Processes.Select(p => p.Launch.TaskId)]);
+            info = new SimulatedCardInfo(c.Device.GpuId, c.TotalPages, c.ResidentPages, busy, [.. c.Processes.Select(p => p.Launch.TaskId)]);
         }
+
+        Raise(exits);
+        return info;
     }
 
     public void Dispose()
@@ -159,20 +189,15 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                 return;
             }
 
-            Settle();
-            foreach (var p in processes.Values.ToList())
-            {
-                // Work is tracked in doubles: a sliver left over from rounding is done.
-                if (p.Remaining <= Math.Max(1e-9, p.TotalGpuMs * 1e-12))
-                {
-                    Remove(p);
-                    exits.Add(new TaskExit(p.Launch.TaskId, p.Launch.Generation, true, "completed", p.TotalGpuMs));
-                }
-            }
-
+            Settle(exits);
             Reschedule();
         }
 
+        Raise(exits);
+    }
+
+    private void Raise(List<TaskExit> exits)
+    {
         foreach (var exit in exits)
         {
             Exited?.Invoke(exit);
@@ -189,24 +214,73 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    /// <summary>Advances every task's work to now at the rates that held since the last event.</summary>
-    private void Settle()
+    /// <summary>
+    /// Brings the model to now, event by event: work advances at the rates that held, each task that finishes
+    /// on the way exits at its own moment and the others' rates change from there. Timers may fire late (or a
+    /// fake clock jump far); the result is the same.
+    /// </summary>
+    private void Settle(List<TaskExit> exits)
     {
         var now = time.GetUtcNow();
-        var elapsedMs = (now - settledAt).TotalMilliseconds;
-        if (elapsedMs > 0)
+        while (true)
         {
-            foreach (var p in processes.Values)
+            var (nextMs, _) = NextCompletion();
+            var step = TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(nextMs * TimeSpan.TicksPerMillisecond)));
+            if (double.IsPositiveInfinity(nextMs) || settledAt + step > now)
             {
-                p.GpuMsDone = Math.Min(p.TotalGpuMs, p.GpuMsDone + (p.Rate * elapsedMs));
+                break;
             }
+
+            AdvanceBy(step.TotalMilliseconds);
+            settledAt += step;
+            foreach (var p in processes.Values.ToList())
+            {
+                // Work is tracked in doubles: a sliver left over from rounding is done.
+                if (double.IsFinite(p.TotalGpuMs) && p.Remaining <= Math.Max(1e-9, p.TotalGpuMs * 1e-12))
+                {
+                    Remove(p);
+                    exits.Add(new TaskExit(p.Launch.TaskId, p.Launch.Generation, true, "completed", p.TotalGpuMs, settledAt));
+                }
+            }
+
+            Recompute();
         }
 
+        AdvanceBy((now - settledAt).TotalMilliseconds);
         settledAt = now;
     }
 
-    /// <summary>Recomputes rates after a change and sets the timer to the next completion.</summary>
-    private void Reschedule()
+    private void AdvanceBy(double elapsedMs)
+    {
+        if (elapsedMs <= 0)
+        {
+            return;
+        }
+
+        foreach (var p in processes.Values)
+        {
+            p.GpuMsDone = Math.Min(p.TotalGpuMs, p.GpuMsDone + (p.Rate * elapsedMs));
+        }
+    }
+
+    private (double Ms, SimulatedProcess? Process) NextCompletion()
+    {
+        var nextMs = double.PositiveInfinity;
+        SimulatedProcess? next = null;
+        foreach (var p in processes.Values)
+        {
+            if (double.IsFinite(p.TotalGpuMs) && p.Rate > 0 && p.Remaining / p.Rate < nextMs)
+            {
+                nextMs = Math.Max(0, p.Remaining / p.Rate);
+                next = p;
+            }
+        }
+
+        return (nextMs, next);
+    }
+
+    /// <summary>Recomputes every task's rate from the shares on its cards.</summary>
+    private void Recompute()
     {
         foreach (var p in processes.Values)
         {
@@ -228,16 +302,13 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                 p.Rate = Math.Min(p.Rate, p.WantedMilli(speed) * scale / 1000 * speed);
             }
         }
+    }
 
-        var nextMs = double.PositiveInfinity;
-        foreach (var p in processes.Values)
-        {
-            if (double.IsFinite(p.TotalGpuMs) && p.Rate > 0)
-            {
-                nextMs = Math.Min(nextMs, p.Remaining / p.Rate);
-            }
-        }
-
+    /// <summary>Recomputes rates after a change and sets the timer to the next completion.</summary>
+    private void Reschedule()
+    {
+        Recompute();
+        var (nextMs, _) = NextCompletion();
         if (double.IsPositiveInfinity(nextMs))
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

@@ -1,0 +1,157 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orion.Client;
+using Orion.Contracts;
+using Orion.NodeDaemon.Simulated;
+using Orion.Silo;
+using Orleans.TestingHost;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>
+/// A real in-process Orleans cluster with Orion's grains and embedded daemons whose simulated GPUs run on a
+/// fake clock the test advances. Each test gets its own pool.
+/// </summary>
+public sealed class TestPool : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes)
+    {
+        Cluster = cluster;
+        Clock = clock;
+        Nodes = nodes;
+        Client = new OrionClient(cluster.Client, TimeSpan.FromSeconds(2));
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public OrionClient Client { get; }
+
+    public IReadOnlyList<EmbeddedNodeOptions> Nodes { get; }
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public static EmbeddedNodeOptions Node(string name, int gpus = 4, string model = "A100-80GB", long cpu = 64_000, long memory = 262_144, string dc = "dc1") =>
+        new() { Name = name, GpuCount = gpus, GpuModel = model, CpuMilli = cpu, MemoryMiB = memory, DataCenter = dc };
+
+    public static async Task<TestPool> StartAsync(IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Orion:Pool:Policy"] = policy,
+            ["Orion:Pool:ComputeOversubscription"] = oversubscription.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            var p = $"Orion:Embedded:NodeList:{i}:";
+            settings[p + "Name"] = n.Name;
+            settings[p + "DataCenter"] = n.DataCenter;
+            settings[p + "GpuModel"] = n.GpuModel;
+            settings[p + "GpuCount"] = n.GpuCount.ToString();
+            settings[p + "CpuMilli"] = n.CpuMilli.ToString();
+            settings[p + "MemoryMiB"] = n.MemoryMiB.ToString();
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 22, 0, 0, TimeSpan.Zero));
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOrion(configuration);
+            silo.Services.AddKeyedSingleton<TimeProvider>(SimulationClock.Key, clock);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var pool = new TestPool(cluster, clock, nodes);
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes));
+        return pool;
+    }
+
+    /// <summary>The simulated backend of a node, to look at what really runs there.</summary>
+    public SimulatedGpuBackend Backend(string nodeName)
+    {
+        var silo = Cluster.Silos[0];
+        var daemons = Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<EmbeddedNodeDaemons>();
+        return (SimulatedGpuBackend)daemons.Daemons.Single(d => d.NodeId.EndsWith("/" + nodeName, StringComparison.Ordinal)).Backend;
+    }
+
+    public Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? id = null) => Client.SubmitAsync(spec, id);
+
+    public async Task<VGpuTaskStatus> WaitForAsync(string taskId, params TaskState[] states)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        return await Client.WaitForStateAsync(taskId, [.. states], cts.Token);
+    }
+
+    public async Task<TaskState> StateOf(string taskId) => (await Client.GetAsync(taskId))!.State;
+
+    /// <summary>Moves the simulated GPUs' clock on.</summary>
+    public void Advance(TimeSpan by) => Clock.Advance(by);
+
+    public async Task<NodeSnapshot> NodeSnapshot(string nodeName) =>
+        (await Grains.GetGrain<INodeGrain>(GrainKeys.Node(Nodes.Single(n => n.Name == nodeName).DataCenter, nodeName)).GetSnapshot())!;
+
+    public Task<SchedulerSnapshot> SchedulerSnapshot() => Grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot();
+
+    /// <summary>Retries an assertion until it holds (messages between grains take a moment) or patience runs out.</summary>
+    public async Task EventuallyAsync(Func<Task> assertion)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            try
+            {
+                await assertion();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The pool's core invariant: every card's slices are exactly the slices of the tasks that hold capacity on
+    /// it (Placing or Running), never above capacity; what each backend runs is what the grains think runs.
+    /// </summary>
+    public async Task AssertConsistentAsync(IEnumerable<string> taskIds)
+    {
+        var statuses = (await Task.WhenAll(taskIds.Select(id => Client.GetAsync(id)))).Select(s => s!).ToList();
+        var holders = statuses.Where(s => s.State.HoldsCapacity()).ToList();
+        foreach (var node in Nodes)
+        {
+            var snapshot = await NodeSnapshot(node.Name);
+            var here = holders.Where(h => h.Placement!.NodeId == snapshot.NodeId).ToList();
+            Assert.Equal(here.Sum(h => h.Spec.Resources.CpuMilli), snapshot.CpuAllocatedMilli);
+            Assert.Equal(here.Sum(h => h.Spec.Resources.HostMemoryMiB), snapshot.MemoryAllocatedMiB);
+            Assert.InRange(snapshot.CpuAllocatedMilli, 0, snapshot.CpuCapacityMilli);
+            foreach (var gpu in snapshot.Gpus)
+            {
+                var expected = here.Where(h => h.Placement!.GpuIds.Contains(gpu.Device.GpuId))
+                    .Select(h => (h.TaskId, h.Placement!.ComputeMilli)).OrderBy(x => x.TaskId).ToList();
+                var actual = gpu.Slices.Select(s => (s.TaskId, s.ComputeMilli)).OrderBy(x => x.TaskId).ToList();
+                Assert.Equal(expected, actual);
+                Assert.InRange(gpu.ComputeAllocatedMilli, 0, gpu.ComputeCapacityMilli);
+                Assert.InRange(gpu.MemoryAllocatedMiB, 0, gpu.Device.MemoryMiB);
+            }
+
+            var running = Backend(node.Name).Running.Keys.Order().ToList();
+            var expectedRunning = statuses.Where(s => s.State == TaskState.Running && s.Placement!.NodeId == snapshot.NodeId).Select(s => s.TaskId).Order().ToList();
+            Assert.Equal(expectedRunning, running);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Time.Testing;
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Simulated;
+
+namespace Orion.Tests.Simulation;
+
+public sealed class SimulatedBackendContractTests : GpuBackendContract
+{
+    private readonly FakeTimeProvider clock = new();
+
+    protected override IGpuBackend CreateBackend() =>
+        new SimulatedGpuBackend("dc1/contract", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("A100-80GB")], clock);
+
+    protected override Task PassAsync(TimeSpan duration)
+    {
+        clock.Advance(duration);
+        return Task.CompletedTask;
+    }
+
+    protected override WorkloadSpec ShortWork(TimeSpan duration) => WorkloadSpec.Batch(1, duration.TotalMilliseconds);
+}

@@ -1,0 +1,73 @@
+using Orion.Contracts;
+
+namespace Orion.Tests.Validation;
+
+public sealed class SpecValidatorTests
+{
+    [Fact]
+    public void A_valid_slice_batch_training_and_service_pass()
+    {
+        Assert.Empty(SpecValidator.Validate(Specs.Batch()));
+        Assert.Empty(SpecValidator.Validate(Specs.Training(4)));
+        Assert.Empty(SpecValidator.Validate(Specs.Service()));
+        Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0)));
+        Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
+    }
+
+    public static TheoryData<string, TaskSpec, string, string> Broken()
+    {
+        var ok = Specs.Batch();
+        return new()
+        {
+            { "empty name", ok with { Name = "" }, "name", "is required" },
+            { "long tenant", ok with { Tenant = new string('x', 101) }, "tenant", "at most 100" },
+            { "level", ok with { Priority = new TaskPriority(PriorityClass.Offline, 1001) }, "priority.level", "0..1000" },
+            { "class", ok with { Priority = new TaskPriority((PriorityClass)9) }, "priority.class", "one of" },
+            { "compute above 100", ok with { Resources = ok.Resources with { ComputePercent = 150 } }, "resources.computePercent", "must be in (0, 100] when resources.gpuCount is 1" },
+            { "compute zero", ok with { Resources = ok.Resources with { ComputePercent = 0 } }, "resources.computePercent", "(0, 100]" },
+            { "compute step", ok with { Resources = ok.Resources with { ComputePercent = 33.33 } }, "resources.computePercent", "multiple of 0.1" },
+            { "slice without memory", ok with { Resources = ok.Resources with { GpuMemoryMiB = 0 } }, "resources.gpuMemoryMiB", "must be positive" },
+            { "negative memory", ok with { Resources = ok.Resources with { ComputePercent = 100, GpuMemoryMiB = -1 } }, "resources.gpuMemoryMiB", "must not be negative" },
+            { "too many gpus", ok with { Resources = ResourceRequest.WholeGpus(17) }, "resources.gpuCount", "0..16" },
+            { "negative gpus", ok with { Resources = ok.Resources with { GpuCount = -1 } }, "resources.gpuCount", "0..16" },
+            { "multi gpu partial", ok with { Resources = new ResourceRequest(2, 50, 0) }, "resources.computePercent", "must be 100 when resources.gpuCount is above 1" },
+            { "cpu only with compute", ok with { Resources = new ResourceRequest(0, 10, 0, 1000), Workload = WorkloadSpec.Service(1, 1) }, "resources.computePercent", "must be 0 when resources.gpuCount is 0" },
+            { "cpu only batch", ok with { Resources = new ResourceRequest(0, 0, 0, 1000) }, "workload.kind", "needs a GPU" },
+            { "negative cpu", ok with { Resources = ok.Resources with { CpuMilli = -5 } }, "resources.cpuMilli", "must not be negative" },
+            { "negative host memory", ok with { Resources = ok.Resources with { HostMemoryMiB = -5 } }, "resources.hostMemoryMiB", "must not be negative" },
+            { "empty model", ok with { Constraints = PlacementConstraints.Models("A100-80GB", " ") }, "constraints.gpuModels[1]", "must not be empty" },
+            { "blank data centre", ok with { Constraints = PlacementConstraints.None with { DataCenter = " " } }, "constraints.dataCenter", "data-centre name" },
+            { "zero items", ok with { Workload = WorkloadSpec.Batch(0, 10) }, "workload.count", "at least 1" },
+            { "zero ms", ok with { Workload = WorkloadSpec.Batch(5, 0) }, "workload.gpuMsPerUnit", "must be positive" },
+            { "training memory above slice", ok with { Workload = WorkloadSpec.Training(5, 10, 9000) }, "workload.memoryMiB", "at most resources.gpuMemoryMiB" },
+            { "process without command", ok with { Workload = WorkloadSpec.Process(" ") }, "workload.commandLine", "is required" },
+            { "negative rps", ok with { Workload = WorkloadSpec.Service(-1, 1) }, "workload.requestsPerSecond", "must not be negative" },
+            { "missing workload", ok with { Workload = null! }, "workload", "is required" },
+            { "missing resources", ok with { Resources = null! }, "resources", "is required" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void Each_rule_names_its_field_and_rule(string why, TaskSpec spec, string field, string rule)
+    {
+        var errors = SpecValidator.Validate(spec);
+        var error = Assert.Single(errors, e => e.Field == field);
+        Assert.Contains(rule, error.Rule);
+        Assert.StartsWith(field + " ", error.ToString());
+        Assert.False(string.IsNullOrEmpty(why));
+    }
+
+    [Fact]
+    public void Every_broken_rule_is_reported_not_only_the_first()
+    {
+        var spec = Specs.Batch() with { Name = "", Resources = ResourceRequest.Slice(150, 0) };
+        var fields = SpecValidator.Validate(spec).Select(e => e.Field).ToHashSet();
+        Assert.Contains("name", fields);
+        Assert.Contains("resources.computePercent", fields);
+    }
+
+    [Fact]
+    public void Null_spec_is_an_error_not_an_exception() =>
+        Assert.Equal("spec", Assert.Single(SpecValidator.Validate(null)).Field);
+}
