@@ -41,7 +41,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var url in app.Urls)
     {
-        app.Logger.LogWarning("Orion is up: dashboard {Url}/dashboard, health {Url}/health, SDK gateway port {GatewayPort}", url, url, gatewayPort);
+        app.Logger.LogInformation("Orion is up: dashboard {Url}/dashboard, health {Url}/health, SDK gateway port {GatewayPort}", url, url, gatewayPort);
     }
 });
 

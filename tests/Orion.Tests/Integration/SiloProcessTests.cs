@@ -1,0 +1,39 @@
+using System.Net;
+using Orion.Client;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>The quick start's first command, for real: the silo process, its HTTP endpoints and the SDK over the gateway.</summary>
+public sealed class SiloProcessTests
+{
+    [Fact]
+    public async Task The_default_silo_serves_health_and_dashboard_and_runs_tasks_from_a_remote_client()
+    {
+        await using var silo = SiloProcess.Start("--nodes", "1", "--gpus-per-node", "2");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+
+        var dashboard = await http.GetAsync(new Uri(silo.BaseAddress, "/dashboard/"));
+        Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.Contains("<html", await dashboard.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Orion is up", silo.Output);
+
+        var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        var two = await client.SubmitAsync(Specs.Training(2, steps: 2, gpuMsPerStep: 50));
+        var three = await client.SubmitAsync(Specs.Training(2, steps: 1, gpuMsPerStep: 50));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var done = await client.WaitForStateAsync(two.TaskId, [TaskState.Completed], cts.Token);
+        Assert.Equal(2, done.Placement!.GpuIds.Length);
+        Assert.True(done.EndedAt - done.StartedAt >= TimeSpan.FromMilliseconds(100));
+
+        // The second 2-card job waited for the node's two cards, then ran on them.
+        await client.WaitForStateAsync(three.TaskId, [TaskState.Completed], cts.Token);
+        Assert.Equal(2, (await client.ListAsync(new TaskQuery(State: TaskState.Completed))).Count);
+
+        var bad = await Assert.ThrowsAsync<SpecValidationException>(() =>
+            client.SubmitAsync(Specs.Batch() with { Tenant = "" }));
+        Assert.Equal("tenant", Assert.Single(bad.Errors).Field);
+    }
+}
