@@ -6,10 +6,12 @@ namespace Orion.Contracts;
 /// <param name="ComputeMilli">Compute, thousandths of a card.</param>
 /// <param name="MemoryMiB">Memory in MiB.</param>
 /// <param name="Exclusive">True when the task holds the whole card.</param>
+/// <param name="Priority">The task's priority, which the card's arbitration reads.</param>
 [GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
 public sealed record GpuSlice(
     [property: Id(0)] string TaskId,
     [property: Id(1)] long Generation,
     [property: Id(2)] int ComputeMilli,
     [property: Id(3)] long MemoryMiB,
-    [property: Id(4)] bool Exclusive);
+    [property: Id(4)] bool Exclusive,
+    [property: Id(5)] TaskPriority? Priority = null);

@@ -7,12 +7,16 @@ namespace Orion.Contracts;
 /// <param name="ComputeCapacityMilli">Allocatable compute (1000 × the oversubscription factor).</param>
 /// <param name="Slices">Allocations on it.</param>
 /// <param name="Version">Grows with every change.</param>
+/// <param name="Busy">Tasks whose online demand is busy now.</param>
+/// <param name="Paused">Tasks the card's arbitration has paused.</param>
 [GenerateSerializer, Alias("orion.GpuSnapshot"), Immutable]
 public sealed record GpuSnapshot(
     [property: Id(0)] GpuDevice Device,
     [property: Id(1)] int ComputeCapacityMilli,
     [property: Id(2)] ImmutableArray<GpuSlice> Slices,
-    [property: Id(3)] long Version)
+    [property: Id(3)] long Version,
+    [property: Id(4)] ImmutableArray<string> Busy = default,
+    [property: Id(5)] ImmutableArray<string> Paused = default)
 {
     /// <summary>Compute allocated, thousandths of a card.</summary>
     public int ComputeAllocatedMilli => Slices.Sum(s => s.ComputeMilli);

@@ -4,9 +4,20 @@ namespace Orion.Contracts;
 [Alias("orion.IGpuGrain")]
 public interface IGpuGrain : IGrainWithStringKey
 {
-    /// <summary>Records the card as its daemon discovered it. Keeps existing slices.</summary>
+    /// <summary>Records the card as its daemon discovered it, and the daemon that enforces it. Keeps existing slices.</summary>
     [Alias("Attach")]
-    Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli);
+    Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, INodeDaemon daemon);
+
+    /// <summary>
+    /// An online task's demand changed. The card's arbitration decides who pauses or resumes; the call returns
+    /// once the daemon has carried that out.
+    /// </summary>
+    [Alias("SetDemand")]
+    Task<DemandAck> SetDemand(string taskId, long generation, bool busy);
+
+    /// <summary>A task's process started on this card: arbitration applies to it from now.</summary>
+    [Alias("OnTaskStarted")]
+    Task OnTaskStarted(string taskId, long generation);
 
     /// <summary>Holds a slice for a task, or refuses when it no longer fits. Idempotent per task and generation.</summary>
     [Alias("Reserve")]

@@ -11,4 +11,15 @@ public interface INodeDaemon : IGrainObserver
     /// <summary>Stops a task's process; true when one was stopped.</summary>
     [Alias("Stop")]
     Task<bool> Stop(string taskId, long generation);
+
+    /// <summary>
+    /// Adds a pause hold on a task: it makes no progress and keeps its memory while any hold remains.
+    /// Holds are named (a card id, or "window") so several reasons can overlap; a repeated hold is a no-op.
+    /// </summary>
+    [Alias("Pause")]
+    Task<bool> Pause(string taskId, long generation, string hold);
+
+    /// <summary>Removes a pause hold; the task runs again when none remain.</summary>
+    [Alias("Resume")]
+    Task<bool> Resume(string taskId, long generation, string hold);
 }

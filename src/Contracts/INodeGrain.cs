@@ -24,6 +24,10 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("StopTask")]
     Task StopTask(string taskId, long generation);
 
+    /// <summary>Tells the daemon to add or remove a named pause hold on a task (idempotent).</summary>
+    [Alias("HoldTask")]
+    Task HoldTask(string taskId, long generation, string hold, bool paused);
+
     /// <summary>The node's capacity and allocations.</summary>
     [Alias("GetSnapshot")]
     Task<NodeSnapshot?> GetSnapshot();

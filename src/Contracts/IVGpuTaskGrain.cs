@@ -33,4 +33,19 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <summary>The daemon reports the task's process ended.</summary>
     [Alias("OnExited")]
     Task OnExited(TaskExit exit);
+
+    /// <summary>
+    /// An online service's demand changed (the SDK sends transitions only). Returns once lower-priority work on
+    /// its cards is paused (busy) or resumed (idle) and acked. A sequence not above the last seen is ignored.
+    /// </summary>
+    [Alias("SetDemand")]
+    Task<DemandAck> SetDemand(bool busy, long sequence);
+
+    /// <summary>A card paused or resumed this task (arbitration), at <paramref name="at"/>.</summary>
+    [Alias("OnSuspended"), OneWay]
+    Task OnSuspended(long generation, bool suspended, DateTimeOffset at);
+
+    /// <summary>A scheduled task's timer: opens or closes its window when the time has come (idempotent).</summary>
+    [Alias("OnScheduleTick")]
+    Task OnScheduleTick();
 }

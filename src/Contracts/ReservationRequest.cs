@@ -11,6 +11,7 @@ namespace Orion.Contracts;
 /// <param name="Exclusive">True for whole cards.</param>
 /// <param name="CpuMilli">Host CPU.</param>
 /// <param name="HostMemoryMiB">Host memory.</param>
+/// <param name="Priority">The task's priority, kept with its slices for arbitration.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -20,4 +21,5 @@ public sealed record ReservationRequest(
     [property: Id(4)] long GpuMemoryMiB,
     [property: Id(5)] bool Exclusive,
     [property: Id(6)] long CpuMilli,
-    [property: Id(7)] long HostMemoryMiB);
+    [property: Id(7)] long HostMemoryMiB,
+    [property: Id(8)] TaskPriority? Priority = null);

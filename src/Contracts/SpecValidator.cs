@@ -71,7 +71,62 @@ public static class SpecValidator
             CheckWorkload(errors, spec.Workload, spec.Resources);
         }
 
+        if (spec.Schedule is not null)
+        {
+            CheckSchedule(errors, spec.Schedule);
+        }
+
         return errors.ToImmutable();
+    }
+
+    private static void CheckSchedule(ImmutableArray<ValidationError>.Builder errors, ScheduleSpec s)
+    {
+        if (s.Window <= TimeSpan.Zero)
+        {
+            errors.Add(new("schedule.window", "must be positive"));
+        }
+
+        var byCron = s.Cron is not null;
+        var byPeriod = s.StartAt is not null || s.Period is not null;
+        if (byCron == byPeriod)
+        {
+            errors.Add(new("schedule", "must give either cron, or startAt with period"));
+        }
+        else if (byCron && string.IsNullOrWhiteSpace(s.Cron))
+        {
+            errors.Add(new("schedule.cron", "must not be empty"));
+        }
+        else if (byPeriod)
+        {
+            if (s.StartAt is null)
+            {
+                errors.Add(new("schedule.startAt", "is required with schedule.period"));
+            }
+
+            if (s.Period is not { } period || period <= TimeSpan.Zero)
+            {
+                errors.Add(new("schedule.period", "must be positive"));
+            }
+            else if (s.Window > period)
+            {
+                errors.Add(new("schedule.window", "must not be longer than schedule.period"));
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(s.TimeZone))
+        {
+            errors.Add(new("schedule.timeZone", "is required (e.g. UTC or Europe/Berlin)"));
+        }
+
+        if (s.Occurrences is < 1)
+        {
+            errors.Add(new("schedule.occurrences", "must be at least 1 (or null for no end)"));
+        }
+
+        if (!Enum.IsDefined(s.OnClose))
+        {
+            errors.Add(new("schedule.onClose", "must be Stop or Pause"));
+        }
     }
 
     private static void CheckName(ImmutableArray<ValidationError>.Builder errors, string field, string? value)

@@ -7,6 +7,7 @@ namespace Orion.Contracts;
 /// <param name="Resources">What the task needs.</param>
 /// <param name="Constraints">Where it may run.</param>
 /// <param name="Workload">What it runs.</param>
+/// <param name="Schedule">When it runs, for a task that comes up in windows; null = as soon as placed.</param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -14,4 +15,5 @@ public sealed record TaskSpec(
     [property: Id(2)] TaskPriority Priority,
     [property: Id(3)] ResourceRequest Resources,
     [property: Id(4)] PlacementConstraints Constraints,
-    [property: Id(5)] WorkloadSpec Workload);
+    [property: Id(5)] WorkloadSpec Workload,
+    [property: Id(6)] ScheduleSpec? Schedule = null);

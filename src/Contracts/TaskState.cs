@@ -21,4 +21,10 @@ public enum TaskState
 
     /// <summary>Cancelled by a client.</summary>
     Cancelled = 5,
+
+    /// <summary>Placed but paused: higher-priority work on its card is busy, or its window closed with Pause.</summary>
+    Suspended = 6,
+
+    /// <summary>A scheduled task waiting for its next window to open.</summary>
+    Scheduled = 7,
 }

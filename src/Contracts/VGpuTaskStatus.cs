@@ -12,6 +12,12 @@ namespace Orion.Contracts;
 /// <param name="EndedAt">When it reached a terminal state.</param>
 /// <param name="ExitReason">Why it ended, for terminal states.</param>
 /// <param name="Version">Grows by one with every change; watchers use it.</param>
+/// <param name="SuspendCount">How many times it was paused.</param>
+/// <param name="SuspendedFor">Total time paused, not counting a pause still going on.</param>
+/// <param name="SuspendedSince">When the current pause began; null when not paused.</param>
+/// <param name="Occurrence">For a scheduled task: the window it is in or last ran in (1 = the first).</param>
+/// <param name="WindowOpensAt">For a scheduled task: when its current or next window opens.</param>
+/// <param name="WindowClosesAt">For a scheduled task: when that window closes.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -24,4 +30,14 @@ public sealed record VGpuTaskStatus(
     [property: Id(7)] DateTimeOffset? StartedAt,
     [property: Id(8)] DateTimeOffset? EndedAt,
     [property: Id(9)] string? ExitReason,
-    [property: Id(10)] long Version);
+    [property: Id(10)] long Version,
+    [property: Id(11)] int SuspendCount = 0,
+    [property: Id(12)] TimeSpan SuspendedFor = default,
+    [property: Id(13)] DateTimeOffset? SuspendedSince = null,
+    [property: Id(14)] int Occurrence = 0,
+    [property: Id(15)] DateTimeOffset? WindowOpensAt = null,
+    [property: Id(16)] DateTimeOffset? WindowClosesAt = null)
+{
+    /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
+    public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);
+}

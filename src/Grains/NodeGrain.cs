@@ -30,7 +30,7 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         this.registration = registration;
         this.daemon = daemon;
         var capacity = options.Value.ComputeCapacityMilli;
-        var attached = await Task.WhenAll(registration.Gpus.Select(d => GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity)));
+        var attached = await Task.WhenAll(registration.Gpus.Select(d => GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, daemon)));
         gpus.Clear();
         foreach (var g in attached)
         {
@@ -87,7 +87,7 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         var results = await Task.WhenAll(request.GpuIds.Select(id =>
         {
             var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? gpus[id].Device.MemoryMiB : request.GpuMemoryMiB;
-            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive);
+            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive, request.Priority);
             return GrainFactory.GetGrain<IGpuGrain>(id).Reserve(slice);
         }));
         foreach (var r in results)
@@ -137,6 +137,9 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         }
 
         await daemon.Start(launch);
+
+        // From now the cards' arbitration covers it (it may have to pause at once).
+        await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
     }
 
     public async Task StopTask(string taskId, long generation)
@@ -145,6 +148,16 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         {
             await daemon.Stop(taskId, generation);
         }
+    }
+
+    public async Task HoldTask(string taskId, long generation, string hold, bool paused)
+    {
+        if (daemon is null)
+        {
+            throw new InvalidOperationException($"node {NodeId} has no daemon attached");
+        }
+
+        _ = paused ? await daemon.Pause(taskId, generation, hold) : await daemon.Resume(taskId, generation, hold);
     }
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());

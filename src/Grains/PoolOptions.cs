@@ -12,7 +12,7 @@ public sealed class PoolOptions
     public string Policy { get; set; } = Scheduling.PlacementPolicies.Default;
 
     /// <summary>Allocatable compute per card as a multiple of the card (1.0 = no oversubscription).</summary>
-    public double ComputeOversubscription { get; set; } = 1.0;
+    public double ComputeOversubscription { get; set; } = 2.0;
 
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;

@@ -1,23 +1,48 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
+using Orion.Grains.Scheduling;
 using Orleans.Runtime;
 
 namespace Orion.Grains;
 
 /// <summary>
-/// Owns one task's spec, state, placement and generation. Every change bumps the version, is persisted,
-/// wakes watchers and is pushed to the catalogue.
+/// Owns one task's spec, state, placement, generation and schedule. Every change bumps the version, is
+/// persisted, wakes watchers and is pushed to the catalogue. A scheduled task sleeps on a durable reminder
+/// plus a timer on the Orion clock for the exact moment its window opens or closes.
 /// </summary>
 public sealed class VGpuTaskGrain(
     [PersistentState("task", PoolOptions.StorageName)] IPersistentState<VGpuTaskRecord> record,
-    TimeProvider time,
-    ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable
 {
+    private const string WindowHold = "window";
+    private const string WindowReminder = "window";
+
     private TaskCompletionSource changed = NewSignal();
+    private ITimer? windowTimer;
 
     private string TaskId => this.GetPrimaryKeyString();
 
     private VGpuTaskStatus? Status => record.State.Status;
+
+    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Timers do not survive deactivation; the reminder brings the grain back, and this re-arms the timer.
+        if (Status is { Spec.Schedule: not null } s && !s.State.IsTerminal())
+        {
+            await OnScheduleTick();
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        windowTimer?.Dispose();
+        return Task.CompletedTask;
+    }
 
     public async Task<SubmitResult> Submit(TaskSpec spec)
     {
@@ -29,16 +54,29 @@ public sealed class VGpuTaskGrain(
         }
 
         var errors = SpecValidator.Validate(spec);
+        if (errors.IsEmpty && spec.Schedule is not null)
+        {
+            errors = ScheduleWindows.Validate(spec.Schedule);
+        }
+
         if (!errors.IsEmpty)
         {
             return SubmitResult.Rejected(errors);
         }
 
         var now = time.GetUtcNow();
-        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 1, now, null, null, null, null, 0);
-        await Change(status);
+        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, now, null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
-        await Scheduler.Enqueue(new QueuedTask(TaskId, status.Generation, spec, now));
+        if (spec.Schedule is null)
+        {
+            await Queue(status);
+        }
+        else
+        {
+            await Change(status with { State = TaskState.Scheduled });
+            await NextWindow(now, first: true);
+        }
+
         return SubmitResult.Ok(Status!);
     }
 
@@ -52,27 +90,8 @@ public sealed class VGpuTaskGrain(
             return status;
         }
 
-        if (status.State == TaskState.Pending)
-        {
-            // If the scheduler placed it meanwhile, OnPlaced arrives later, sees Cancelled and frees the reservation.
-            await Scheduler.Dequeue(TaskId);
-        }
-        else if (status.Placement is { } placement)
-        {
-            var node = GrainFactory.GetGrain<INodeGrain>(placement.NodeId);
-            try
-            {
-                await node.StopTask(TaskId, status.Generation);
-            }
-            catch (Exception ex)
-            {
-                // The capacity is still freed: a daemon that comes back reconciles away the orphan.
-                logger.LogWarning(ex, "Stopping task {TaskId} on {NodeId} failed", TaskId, placement.NodeId);
-            }
-
-            await node.Release(TaskId, status.Generation);
-        }
-
+        await StopRun(status);
+        await Disarm();
         await End(TaskState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
         return Status;
     }
@@ -131,15 +150,248 @@ public sealed class VGpuTaskGrain(
 
         // Free the capacity first: the moment a task ends its slice goes back to the pool.
         await GrainFactory.GetGrain<INodeGrain>(status.Placement!.NodeId).Release(TaskId, exit.Generation);
+        status = Resumed(Status!, time.GetUtcNow());
+        if (exit.Succeeded && status.Spec.Schedule is not null)
+        {
+            logger.LogInformation("Task {TaskId} finished window {Occurrence}", TaskId, status.Occurrence);
+            await Change(status with { State = TaskState.Scheduled });
+            await NextWindow(time.GetUtcNow(), first: false);
+            return;
+        }
+
+        await Change(status);
+        await Disarm();
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
     }
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+    public async Task<DemandAck> SetDemand(bool busy, long sequence)
+    {
+        var status = Status;
+        if (status is null || sequence <= record.State.DemandSequence)
+        {
+            return new DemandAck(record.State.Busy, [], false);
+        }
+
+        if (status.Spec.Priority.Class != PriorityClass.Online)
+        {
+            throw new InvalidOperationException($"task {TaskId} is {status.Spec.Priority.Class}: only online tasks signal demand");
+        }
+
+        record.State.DemandSequence = sequence;
+        record.State.Busy = busy;
+        await record.WriteStateAsync();
+        if (!status.State.HoldsCapacity() || status.Placement is null)
+        {
+            return new DemandAck(busy, [], true);
+        }
+
+        var acks = await Task.WhenAll(status.Placement.GpuIds.Select(id =>
+            GrainFactory.GetGrain<IGpuGrain>(id).SetDemand(TaskId, status.Generation, busy)));
+        return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], true);
+    }
+
+    public async Task OnSuspended(long generation, bool suspended, DateTimeOffset at)
+    {
+        var status = Status;
+        if (status is null || status.Generation != generation || record.State.WindowPaused)
+        {
+            return;
+        }
+
+        if (suspended && status.State is TaskState.Running or TaskState.Placing)
+        {
+            await Change(status with { State = TaskState.Suspended, SuspendCount = status.SuspendCount + 1, SuspendedSince = at });
+        }
+        else if (!suspended && status.State == TaskState.Suspended)
+        {
+            await Change(Resumed(status, at) with { State = TaskState.Running });
+        }
+    }
+
+    public async Task OnScheduleTick()
+    {
+        var status = Status;
+        if (status?.Spec.Schedule is not { } schedule || status.State.IsTerminal())
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (status.State == TaskState.Scheduled || record.State.WindowPaused)
+        {
+            if (status.WindowOpensAt is { } open && now >= open)
+            {
+                if (now < status.WindowClosesAt)
+                {
+                    await OpenWindow(status);
+                }
+                else
+                {
+                    // The whole window passed unseen (the silo was down): wait for the next.
+                    await NextWindow(now, first: false);
+                }
+            }
+        }
+        else if (status.WindowClosesAt is { } close && now >= close)
+        {
+            await CloseWindow(status, schedule, now);
+        }
+
+        await Arm();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => OnScheduleTick();
+
+    private async Task Queue(VGpuTaskStatus status)
+    {
+        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null };
+        await Change(next);
+        await Scheduler.Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+    }
+
+    private async Task OpenWindow(VGpuTaskStatus status)
+    {
+        logger.LogInformation("Task {TaskId} window {Occurrence} opens", TaskId, status.Occurrence + 1);
+        if (record.State.WindowPaused && status.Placement is { } placement)
+        {
+            record.State.WindowPaused = false;
+            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: false);
+            await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, Occurrence = status.Occurrence + 1 });
+            return;
+        }
+
+        await Queue(status with { Occurrence = status.Occurrence + 1 });
+    }
+
+    private async Task CloseWindow(VGpuTaskStatus status, ScheduleSpec schedule, DateTimeOffset now)
+    {
+        logger.LogInformation("Task {TaskId} window {Occurrence} closes ({Policy})", TaskId, status.Occurrence, schedule.OnClose);
+        if (schedule.OnClose == WindowClosePolicy.Pause && status.State.HoldsCapacity() && status.Placement is { } placement)
+        {
+            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: true);
+            record.State.WindowPaused = true;
+            var paused = status.State == TaskState.Suspended
+                ? status
+                : status with { SuspendCount = status.SuspendCount + 1, SuspendedSince = now };
+            await Change(paused with { State = TaskState.Suspended });
+            await NextWindow(now, first: false, keepState: true);
+            return;
+        }
+
+        await StopRun(status);
+        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null });
+        await NextWindow(now, first: false);
+    }
+
+    /// <summary>Ends whatever run is under way: dequeues it, or stops it and frees its capacity.</summary>
+    private async Task StopRun(VGpuTaskStatus status)
+    {
+        if (status.State == TaskState.Pending)
+        {
+            // If the scheduler placed it meanwhile, OnPlaced arrives later, sees the new state and frees the reservation.
+            await Scheduler.Dequeue(TaskId);
+        }
+        else if (status.State.HoldsCapacity() && status.Placement is { } placement)
+        {
+            var node = GrainFactory.GetGrain<INodeGrain>(placement.NodeId);
+            try
+            {
+                await node.StopTask(TaskId, status.Generation);
+            }
+            catch (Exception ex)
+            {
+                // The capacity is still freed: a daemon that comes back reconciles away the orphan.
+                logger.LogWarning(ex, "Stopping task {TaskId} on {NodeId} failed", TaskId, placement.NodeId);
+            }
+
+            await node.Release(TaskId, status.Generation);
+        }
+
+        record.State.WindowPaused = false;
+    }
+
+    /// <summary>Moves a scheduled task to its next window (or ends it after its last), opening at once if now is inside one.</summary>
+    private async Task NextWindow(DateTimeOffset now, bool first, bool keepState = false)
+    {
+        var status = Status!;
+        var schedule = status.Spec.Schedule!;
+        var windows = ScheduleWindows.Create(schedule);
+        if (schedule.Occurrences is { } max && status.Occurrence >= max)
+        {
+            await StopRun(status);
+            await Disarm();
+            await End(TaskState.Completed, $"all {max} windows done");
+            return;
+        }
+
+        var window = (first ? windows.Current(now) : null) ?? windows.Next(first ? now : status.WindowOpensAt ?? now);
+        while (window is { } w && w.Close <= now)
+        {
+            // Windows that passed unseen (the silo was down) are skipped, not run late.
+            window = windows.Next(w.Open);
+        }
+
+        if (window is null)
+        {
+            await Disarm();
+            await End(TaskState.Completed, "no more windows");
+            return;
+        }
+
+        var (open, close) = window.Value;
+        await Change(status with { WindowOpensAt = open, WindowClosesAt = close, State = keepState ? status.State : TaskState.Scheduled });
+        if (open <= now)
+        {
+            await OpenWindow(Status!);
+        }
+
+        await Arm();
+    }
+
+    /// <summary>Sets the timer (exact moment, Orion clock) and the reminder (durable) for the next window edge.</summary>
+    private async Task Arm()
+    {
+        windowTimer?.Dispose();
+        windowTimer = null;
+        var status = Status;
+        if (status?.Spec.Schedule is null || status.State.IsTerminal())
+        {
+            return;
+        }
+
+        var edge = status.State == TaskState.Scheduled || record.State.WindowPaused ? status.WindowOpensAt : status.WindowClosesAt;
+        if (edge is not { } at)
+        {
+            return;
+        }
+
+        var due = at - time.GetUtcNow();
+        var self = this.AsReference<IVGpuTaskGrain>();
+        windowTimer = time.CreateTimer(
+            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Window tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
+            null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        await this.RegisterOrUpdateReminder(WindowReminder, due < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : due, TimeSpan.FromMinutes(1));
+    }
+
+    private async Task Disarm()
+    {
+        windowTimer?.Dispose();
+        windowTimer = null;
+        if (Status?.Spec.Schedule is not null && await this.GetReminder(WindowReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private static VGpuTaskStatus Resumed(VGpuTaskStatus status, DateTimeOffset at) =>
+        status.SuspendedSince is { } since
+            ? status with { SuspendedFor = status.SuspendedFor + (at > since ? at - since : TimeSpan.Zero), SuspendedSince = null }
+            : status;
 
     private Task End(TaskState state, string reason)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        return Change(Status! with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason });
+        return Change(Resumed(Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason });
     }
 
     private async Task Change(VGpuTaskStatus next)

@@ -54,6 +54,10 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public Task<bool> Stop(string taskId, long generation) => Task.FromResult(backend.Stop(taskId, generation));
 
+    public Task<bool> Pause(string taskId, long generation, string hold) => Task.FromResult(backend.Pause(taskId, generation, hold));
+
+    public Task<bool> Resume(string taskId, long generation, string hold) => Task.FromResult(backend.Resume(taskId, generation, hold));
+
     public async ValueTask DisposeAsync()
     {
         stopping.Cancel();

@@ -24,6 +24,18 @@ public interface IGpuBackend : IDisposable
     /// <summary>Stops a task whose generation is not newer than <paramref name="generation"/>; true when one was stopped.</summary>
     bool Stop(string taskId, long generation);
 
+    /// <summary>
+    /// Adds a named pause hold on a task whose generation is not newer than <paramref name="generation"/>: while
+    /// any hold remains it makes no progress and keeps its memory. True when the task is held now.
+    /// </summary>
+    bool Pause(string taskId, long generation, string hold);
+
+    /// <summary>Removes a named pause hold; the task continues where it was when none remain. True when the task exists.</summary>
+    bool Resume(string taskId, long generation, string hold);
+
+    /// <summary>True when the task runs but is paused.</summary>
+    bool IsPaused(string taskId);
+
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }
 }

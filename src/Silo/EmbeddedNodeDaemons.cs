@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orion.Contracts;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
 using Orleans.Runtime;
@@ -26,7 +27,7 @@ public sealed class EmbeddedNodeDaemons(
             return;
         }
 
-        var clock = services.GetKeyedService<TimeProvider>(SimulationClock.Key) ?? TimeProvider.System;
+        var clock = services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         foreach (var machine in options.Value.Machines())
         {
             var daemonOptions = new NodeDaemonOptions

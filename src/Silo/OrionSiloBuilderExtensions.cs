@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orion.Contracts;
 using Orion.Grains;
 using Orleans.Runtime;
 
@@ -12,7 +13,8 @@ public static class OrionSiloBuilderExtensions
         silo.AddMemoryGrainStorage(PoolOptions.StorageName);
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.UseInMemoryReminderService();
+        silo.Services.TryAddKeyedSingleton(OrionClock.Key, TimeProvider.System);
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());
         return silo;

@@ -134,6 +134,38 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         return stopped;
     }
 
+    public bool Pause(string taskId, long generation, string hold) => ChangeHold(taskId, generation, hold, add: true);
+
+    public bool Resume(string taskId, long generation, string hold) => ChangeHold(taskId, generation, hold, add: false);
+
+    public bool IsPaused(string taskId)
+    {
+        lock (gate)
+        {
+            return processes.TryGetValue(taskId, out var p) && p.Paused;
+        }
+    }
+
+    private bool ChangeHold(string taskId, long generation, string hold, bool add)
+    {
+        List<TaskExit> exits = [];
+        bool result;
+        lock (gate)
+        {
+            Settle(exits);
+            result = processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation;
+            if (result)
+            {
+                _ = add ? p!.Holds.Add(hold) : p!.Holds.Remove(hold);
+            }
+
+            Reschedule();
+        }
+
+        Raise(exits);
+        return result;
+    }
+
     /// <summary>A running task's progress, or null.</summary>
     public SimulatedTaskInfo? GetTask(string taskId)
     {
@@ -144,7 +176,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             Settle(exits);
             Reschedule();
             info = processes.TryGetValue(taskId, out var p)
-                ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard)
+                ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard, p.Paused)
                 : null;
         }
 

@@ -21,9 +21,19 @@ internal sealed class SimulatedProcess(TaskLaunch launch, SimulatedCard[] cards,
 
     public double Remaining => TotalGpuMs - GpuMsDone;
 
+    /// <summary>Named pause holds; the process is paused while any remains.</summary>
+    public HashSet<string> Holds { get; } = new(StringComparer.Ordinal);
+
+    public bool Paused => Holds.Count > 0;
+
     /// <summary>The share the task would use on a card of speed <paramref name="speed"/>, in thousandths of it.</summary>
     public double WantedMilli(double speed)
     {
+        if (Paused)
+        {
+            return 0;
+        }
+
         var share = (double)Launch.ComputeMilli;
         if (Launch.Workload.Kind != WorkloadKind.Service)
         {

@@ -7,4 +7,5 @@ namespace Orion.NodeDaemon.Simulated;
 /// <param name="TotalGpuMs">Work in all (infinity for services).</param>
 /// <param name="Rate">Reference GPU-ms per wall ms now.</param>
 /// <param name="PagesPerCard">Resident pages on each of its cards.</param>
-public sealed record SimulatedTaskInfo(string TaskId, long Generation, double GpuMsDone, double TotalGpuMs, double Rate, long PagesPerCard);
+/// <param name="Paused">True while a pause hold is on it.</param>
+public sealed record SimulatedTaskInfo(string TaskId, long Generation, double GpuMsDone, double TotalGpuMs, double Rate, long PagesPerCard, bool Paused);

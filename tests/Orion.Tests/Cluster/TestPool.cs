@@ -64,7 +64,7 @@ public sealed class TestPool : IAsyncDisposable
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOrion(configuration);
-            silo.Services.AddKeyedSingleton<TimeProvider>(SimulationClock.Key, clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -26,7 +26,7 @@ public sealed class SiloProcessTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var done = await client.WaitForStateAsync(two.TaskId, [TaskState.Completed], cts.Token);
         Assert.Equal(2, done.Placement!.GpuIds.Length);
-        Assert.True(done.EndedAt - done.StartedAt >= TimeSpan.FromMilliseconds(100));
+        Assert.True(done.EndedAt - done.PlacedAt >= TimeSpan.FromMilliseconds(100), $"{done.PlacedAt:O} .. {done.EndedAt:O}");
 
         // The second 2-card job waited for the node's two cards, then ran on them.
         await client.WaitForStateAsync(three.TaskId, [TaskState.Completed], cts.Token);

@@ -1,0 +1,14 @@
+using Orion.Contracts;
+
+namespace Orion.Grains.Arbitration;
+
+/// <summary>One task on a card as the arbitration sees it.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Priority">Its priority.</param>
+/// <param name="ComputeMilli">Its compute share of the card.</param>
+/// <param name="Busy">An online task with requests in flight (idle online tasks want nothing).</param>
+/// <param name="Started">Its process runs on the card (a reserved task not yet started cannot be paused).</param>
+public sealed record ArbitrationTask(string TaskId, TaskPriority Priority, int ComputeMilli, bool Busy, bool Started = true)
+{
+    public bool IsOnline => Priority.Class == PriorityClass.Online;
+}
