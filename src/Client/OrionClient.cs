@@ -16,18 +16,23 @@ public sealed class OrionClient : IAsyncDisposable
     private readonly IGrainFactory grains;
     private readonly IHost? ownedHost;
     private readonly TimeSpan watchPoll;
+    private readonly TimeProvider time;
 
     /// <summary>Uses an existing connection (a silo's or a client's grain factory).</summary>
-    public OrionClient(IGrainFactory grains, TimeSpan? watchPollInterval = null)
-        : this(grains, null, watchPollInterval ?? TimeSpan.FromSeconds(10))
+    /// <param name="grains">The connection.</param>
+    /// <param name="watchPollInterval">How long one long-poll of <see cref="WatchAsync"/> waits.</param>
+    /// <param name="time">The clock leases measure hold times on (the system clock by default).</param>
+    public OrionClient(IGrainFactory grains, TimeSpan? watchPollInterval = null, TimeProvider? time = null)
+        : this(grains, null, watchPollInterval ?? TimeSpan.FromSeconds(10), time ?? TimeProvider.System)
     {
     }
 
-    private OrionClient(IGrainFactory grains, IHost? ownedHost, TimeSpan watchPoll)
+    private OrionClient(IGrainFactory grains, IHost? ownedHost, TimeSpan watchPoll, TimeProvider time)
     {
         this.grains = grains;
         this.ownedHost = ownedHost;
         this.watchPoll = watchPoll;
+        this.time = time;
     }
 
     /// <summary>Connects to a cluster; dispose the client to disconnect.</summary>
@@ -53,7 +58,7 @@ public sealed class OrionClient : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
-        return new OrionClient(host.Services.GetRequiredService<IClusterClient>(), host, options.WatchPollInterval);
+        return new OrionClient(host.Services.GetRequiredService<IClusterClient>(), host, options.WatchPollInterval, TimeProvider.System);
     }
 
     /// <summary>Submits a task. Submitting the same spec under the same id again returns its current status.</summary>
@@ -73,6 +78,26 @@ public sealed class OrionClient : IAsyncDisposable
         taskId ??= NewTaskId();
         var result = await grains.GetGrain<IVGpuTaskGrain>(taskId).Submit(spec).WaitAsync(cancellationToken);
         return result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors);
+    }
+
+    /// <summary>
+    /// Starts an online service and returns its lease once it runs. Wrap each request the service serves in
+    /// <see cref="VGpuLease.BeginRequestAsync"/>; dispose the lease to end the service.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec is not of the Online class.</exception>
+    /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">The task ended before it ran.</exception>
+    public async Task<VGpuLease> AcquireAsync(TaskSpec spec, LeaseOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (spec?.Priority?.Class is not PriorityClass.Online)
+        {
+            throw new ArgumentException("spec.priority.class must be Online for a lease (other work is submitted with SubmitAsync)", nameof(spec));
+        }
+
+        options ??= new LeaseOptions();
+        var submitted = await SubmitAsync(spec, options.TaskId, cancellationToken);
+        var running = await WaitForStateAsync(submitted.TaskId, [TaskState.Running], cancellationToken);
+        return new VGpuLease(grains.GetGrain<IVGpuTaskGrain>(submitted.TaskId), running, options.HoldTime, time);
     }
 
     /// <summary>The task's status, or null when no task has this id.</summary>

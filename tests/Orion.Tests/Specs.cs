@@ -26,7 +26,7 @@ public static class Specs
         new(name, "research", new TaskPriority(priority), ResourceRequest.WholeGpus(gpus, 4000, 16_384), PlacementConstraints.None,
             WorkloadSpec.Training(steps, gpuMsPerStep, memoryMiB));
 
-    public static TaskSpec Service(double computePercent = 30, long gpuMemoryMiB = 16_384, string name = "svc") =>
+    public static TaskSpec Service(double computePercent = 30, long gpuMemoryMiB = 16_384, string name = "svc", double requestsPerSecond = 40, double gpuMsPerRequest = 5) =>
         new(name, "online", new TaskPriority(PriorityClass.Online), ResourceRequest.Slice(computePercent, gpuMemoryMiB, 2000, 4096),
-            PlacementConstraints.None, WorkloadSpec.Service(40, 5));
+            PlacementConstraints.None, WorkloadSpec.Service(requestsPerSecond, gpuMsPerRequest));
 }

@@ -23,7 +23,7 @@ public sealed class TestPool : IAsyncDisposable
         Cluster = cluster;
         Clock = clock;
         Nodes = nodes;
-        Client = new OrionClient(cluster.Client, TimeSpan.FromSeconds(2));
+        Client = new OrionClient(cluster.Client, TimeSpan.FromSeconds(2), clock);
     }
 
     public InProcessTestCluster Cluster { get; }

@@ -1,0 +1,11 @@
+namespace Orion.Client;
+
+/// <summary>How a <see cref="VGpuLease"/> signals demand.</summary>
+public sealed class LeaseOptions
+{
+    /// <summary>How long after its last request the lease tells the pool it went idle (a burst does not thrash).</summary>
+    public TimeSpan HoldTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The task id to use; a new unique one when null.</summary>
+    public string? TaskId { get; set; }
+}
