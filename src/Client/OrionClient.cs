@@ -97,7 +97,7 @@ public sealed class OrionClient : IAsyncDisposable
         options ??= new LeaseOptions();
         var submitted = await SubmitAsync(spec, options.TaskId, cancellationToken);
         var running = await WaitForStateAsync(submitted.TaskId, [TaskState.Running], cancellationToken);
-        return new VGpuLease(grains.GetGrain<IVGpuTaskGrain>(submitted.TaskId), running, options.HoldTime, time);
+        return new VGpuLease(grains, running, options.HoldTime, time);
     }
 
     /// <summary>The task's status, or null when no task has this id.</summary>

@@ -11,6 +11,7 @@ namespace Orion.Client;
 public sealed class VGpuLease : IAsyncDisposable
 {
     private readonly IVGpuTaskGrain grain;
+    private readonly IGpuGrain[] cards;
     private readonly TimeSpan hold;
     private readonly TimeProvider time;
     private readonly SemaphoreSlim transitions = new(1, 1);
@@ -23,9 +24,10 @@ public sealed class VGpuLease : IAsyncDisposable
     private ITimer? holdTimer;
     private bool disposed;
 
-    internal VGpuLease(IVGpuTaskGrain grain, VGpuTaskStatus status, TimeSpan hold, TimeProvider time)
+    internal VGpuLease(IGrainFactory grains, VGpuTaskStatus status, TimeSpan hold, TimeProvider time)
     {
-        this.grain = grain;
+        grain = grains.GetGrain<IVGpuTaskGrain>(status.TaskId);
+        cards = [.. status.Placement!.GpuIds.Select(id => grains.GetGrain<IGpuGrain>(id))];
         this.hold = hold;
         this.time = time;
         Status = status;
@@ -90,7 +92,7 @@ public sealed class VGpuLease : IAsyncDisposable
                     next = ++sequence;
                 }
 
-                await grain.SetDemand(true, next).WaitAsync(cancellationToken);
+                await SendDemand(true, next).WaitAsync(cancellationToken);
                 Interlocked.Increment(ref messages);
                 lock (sync)
                 {
@@ -145,6 +147,11 @@ public sealed class VGpuLease : IAsyncDisposable
         }
     }
 
+    // Straight to the card(s): the card's arbitration is what the request waits for.
+    private Task SendDemand(bool isBusy, long next) => cards.Length == 1
+        ? cards[0].SetDemand(TaskId, Status.Generation, isBusy, next)
+        : Task.WhenAll(cards.Select(c => c.SetDemand(TaskId, Status.Generation, isBusy, next)));
+
     private async Task GoIdleAsync(long epoch)
     {
         try
@@ -171,7 +178,7 @@ public sealed class VGpuLease : IAsyncDisposable
                 next = ++sequence;
             }
 
-            await grain.SetDemand(false, next);
+            await SendDemand(false, next);
             Interlocked.Increment(ref messages);
         }
         catch (Exception)

@@ -10,10 +10,10 @@ public interface IGpuGrain : IGrainWithStringKey
 
     /// <summary>
     /// An online task's demand changed. The card's arbitration decides who pauses or resumes; the call returns
-    /// once the daemon has carried that out.
+    /// once the daemon has carried that out. A sequence not above the task's last is stale and changes nothing.
     /// </summary>
     [Alias("SetDemand")]
-    Task<DemandAck> SetDemand(string taskId, long generation, bool busy);
+    Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
 
     /// <summary>A task's process started on this card: arbitration applies to it from now.</summary>
     [Alias("OnTaskStarted")]

@@ -35,8 +35,9 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task OnExited(TaskExit exit);
 
     /// <summary>
-    /// An online service's demand changed (the SDK sends transitions only). Returns once lower-priority work on
-    /// its cards is paused (busy) or resumed (idle) and acked. A sequence not above the last seen is ignored.
+    /// An online service's demand changed. Returns once lower-priority work on its cards is paused (busy) or
+    /// resumed (idle) and acked. A sequence not above the last seen (here or on the card) is ignored. The SDK's
+    /// lease sends its transitions to the cards directly (two hops fewer on the preemption path).
     /// </summary>
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(bool busy, long sequence);

@@ -21,6 +21,7 @@ public sealed class GpuGrain(
     private readonly HashSet<string> busy = new(StringComparer.Ordinal);
     private readonly HashSet<string> started = new(StringComparer.Ordinal);
     private readonly HashSet<string> paused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> demandSequence = new(StringComparer.Ordinal);
     private GpuDevice? device;
     private INodeDaemon? daemon;
     private int capacity;
@@ -86,13 +87,14 @@ public sealed class GpuGrain(
         return device is null ? Empty() : Snapshot();
     }
 
-    public async Task<DemandAck> SetDemand(string taskId, long generation, bool isBusy)
+    public async Task<DemandAck> SetDemand(string taskId, long generation, bool isBusy, long sequence)
     {
-        if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation)
+        if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation || sequence <= demandSequence.GetValueOrDefault(taskId))
         {
-            return new DemandAck(isBusy, [], false);
+            return new DemandAck(busy.Contains(taskId), [], false);
         }
 
+        demandSequence[taskId] = sequence;
         var changed = isBusy ? busy.Add(taskId) : busy.Remove(taskId);
         if (changed)
         {
@@ -117,6 +119,7 @@ public sealed class GpuGrain(
     {
         slices.Remove(taskId);
         busy.Remove(taskId);
+        demandSequence.Remove(taskId);
         started.Remove(taskId);
         paused.Remove(taskId);
     }

@@ -177,17 +177,18 @@ public sealed class VGpuTaskGrain(
             throw new InvalidOperationException($"task {TaskId} is {status.Spec.Priority.Class}: only online tasks signal demand");
         }
 
+        // Demand is soft state, not persisted: it is on the preemption path, and after a reactivation the
+        // service's next transition re-establishes it.
         record.State.DemandSequence = sequence;
         record.State.Busy = busy;
-        await record.WriteStateAsync();
         if (!status.State.HoldsCapacity() || status.Placement is null)
         {
             return new DemandAck(busy, [], true);
         }
 
         var acks = await Task.WhenAll(status.Placement.GpuIds.Select(id =>
-            GrainFactory.GetGrain<IGpuGrain>(id).SetDemand(TaskId, status.Generation, busy)));
-        return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], true);
+            GrainFactory.GetGrain<IGpuGrain>(id).SetDemand(TaskId, status.Generation, busy, sequence)));
+        return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], acks.All(a => a.Applied));
     }
 
     public async Task OnSuspended(long generation, bool suspended, DateTimeOffset at)
@@ -365,7 +366,9 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        // Far edges are approached a day at a time (timers take at most ~49 days); each tick re-arms.
         var due = at - time.GetUtcNow();
+        due = due > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : due;
         var self = this.AsReference<IVGpuTaskGrain>();
         windowTimer = time.CreateTimer(
             _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Window tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),

@@ -347,8 +347,9 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             return;
         }
 
-        // Round up to a whole tick (at least one) so the work is done when the timer fires.
-        var ticks = Math.Max(1, (long)Math.Ceiling(nextMs * TimeSpan.TicksPerMillisecond));
+        // Round up to a whole tick (at least one) so the work is done when the timer fires; wake at least
+        // daily (timers take at most ~49 days, and settling is exact whenever it runs).
+        var ticks = Math.Clamp((long)Math.Ceiling(Math.Min(nextMs, TimeSpan.FromDays(1).TotalMilliseconds) * TimeSpan.TicksPerMillisecond), 1, TimeSpan.FromDays(1).Ticks);
         timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
     }
 }

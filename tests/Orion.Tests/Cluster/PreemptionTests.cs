@@ -98,8 +98,10 @@ public sealed class PreemptionTests
         Assert.True(pool.Backend("n0").IsPaused("batch"));
 
         var card = pool.Grains.GetGrain<IGpuGrain>(lease.Status.Placement!.GpuIds[0]);
-        Assert.False((await card.SetDemand(lease.TaskId, lease.Status.Generation + 1, false)).Applied);
-        var again = await card.SetDemand(lease.TaskId, lease.Status.Generation, true);
+        Assert.False((await card.SetDemand(lease.TaskId, lease.Status.Generation + 1, false, 99)).Applied);
+        Assert.False((await card.SetDemand(lease.TaskId, lease.Status.Generation, false, 1)).Applied);
+        Assert.True(pool.Backend("n0").IsPaused("batch"));
+        var again = await card.SetDemand(lease.TaskId, lease.Status.Generation, true, 100);
         Assert.True(again.Applied);
         Assert.Empty(again.Paused);
         Assert.True(pool.Backend("n0").IsPaused("batch"));

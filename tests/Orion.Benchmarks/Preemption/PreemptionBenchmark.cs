@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orion.Client;
+using Orion.Contracts;
+using Orion.Silo;
+
+namespace Orion.Benchmarks.Preemption;
+
+/// <summary>
+/// <c>preemption</c>: a silo with the embedded simulated daemon (one card, an offline batch running on it)
+/// in this process, and an online lease in a separate client process that times idle→busy transitions.
+/// </summary>
+public static class PreemptionBenchmark
+{
+    public const string ClusterId = "orion-bench";
+
+    public static async Task<int> RunAsync(int transitions, int warmup, string? jsonPath)
+    {
+        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orion:Pool:ComputeOversubscription"] = "2.0",
+            ["Orion:Embedded:NodeList:0:Name"] = "bench",
+            ["Orion:Embedded:NodeList:0:GpuCount"] = "1",
+            ["Orion:Embedded:NodeList:0:GpuModel"] = "A100-80GB",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ClusterId, clusterId: ClusterId);
+            silo.AddOrion(config);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        await using var orion = new OrionClient(grains);
+        await WaitFor(async () => (await grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes == 1);
+
+        var batch = await orion.SubmitAsync(new TaskSpec("bench-offline", "bench", new TaskPriority(PriorityClass.Offline),
+            ResourceRequest.Slice(100, 16_384, 1000, 1024), PlacementConstraints.None, WorkloadSpec.Batch(1, 1e12)));
+        await orion.WaitForStateAsync(batch.TaskId, [TaskState.Running]);
+
+        var reportPath = Path.Combine(Path.GetTempPath(), $"orion-preemption-{Guid.NewGuid():N}.json");
+        var child = new ProcessStartInfo("dotnet") { UseShellExecute = false };
+        foreach (var a in new[] { typeof(PreemptionBenchmark).Assembly.Location, "preemption-client", gatewayPort.ToString(), transitions.ToString(), warmup.ToString(), reportPath })
+        {
+            child.ArgumentList.Add(a);
+        }
+
+        using (var process = Process.Start(child)!)
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            await process.WaitForExitAsync(patience.Token);
+            if (process.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"preemption client failed with exit code {process.ExitCode}");
+                return 1;
+            }
+        }
+
+        var report = JsonSerializer.Deserialize<PreemptionClientReport>(await File.ReadAllTextAsync(reportPath))!;
+        File.Delete(reportPath);
+
+        // Every measured go-ahead must have been a real pause of the offline batch.
+        long pauses = 0;
+        await WaitFor(async () => (pauses = (await orion.GetAsync(batch.TaskId))!.SuspendCount) >= warmup + transitions);
+
+        var t = LatencySummary.Of(report.TransitionsUs);
+        var f = LatencySummary.Of(report.FloorUs);
+        var result = new PreemptionResult(
+            Math.Round(t.P50Us, 1), Math.Round(t.P99Us, 1), Math.Round(t.MaxUs, 1), Math.Round(t.MeanUs, 1),
+            Math.Round(f.P50Us, 1), Math.Round(f.P99Us, 1), Math.Round(f.MaxUs, 1),
+            transitions, warmup, pauses, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+        Console.WriteLine(json);
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, json);
+        }
+
+        await host.StopAsync();
+        return 0;
+    }
+
+    private static async Task WaitFor(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the pool did not reach the expected state");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
