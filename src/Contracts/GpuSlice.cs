@@ -7,6 +7,7 @@ namespace Orion.Contracts;
 /// <param name="MemoryMiB">Memory in MiB.</param>
 /// <param name="Exclusive">True when the task holds the whole card.</param>
 /// <param name="Priority">The task's priority, which the card's arbitration reads.</param>
+/// <param name="Swappable">Whether its memory may be moved to host RAM.</param>
 [GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
 public sealed record GpuSlice(
     [property: Id(0)] string TaskId,
@@ -14,4 +15,5 @@ public sealed record GpuSlice(
     [property: Id(2)] int ComputeMilli,
     [property: Id(3)] long MemoryMiB,
     [property: Id(4)] bool Exclusive,
-    [property: Id(5)] TaskPriority? Priority = null);
+    [property: Id(5)] TaskPriority? Priority = null,
+    [property: Id(6)] bool Swappable = true);

@@ -9,6 +9,8 @@ namespace Orion.Contracts;
 /// <param name="Version">Grows with every change.</param>
 /// <param name="Busy">Tasks whose online demand is busy now.</param>
 /// <param name="Paused">Tasks the card's arbitration has paused.</param>
+/// <param name="OnHost">Tasks whose memory is on host RAM now.</param>
+/// <param name="MemoryCapacityMiB">Allocatable memory (device memory × the memory oversubscription factor).</param>
 [GenerateSerializer, Alias("orion.GpuSnapshot"), Immutable]
 public sealed record GpuSnapshot(
     [property: Id(0)] GpuDevice Device,
@@ -16,13 +18,24 @@ public sealed record GpuSnapshot(
     [property: Id(2)] ImmutableArray<GpuSlice> Slices,
     [property: Id(3)] long Version,
     [property: Id(4)] ImmutableArray<string> Busy = default,
-    [property: Id(5)] ImmutableArray<string> Paused = default)
+    [property: Id(5)] ImmutableArray<string> Paused = default,
+    [property: Id(6)] ImmutableArray<string> OnHost = default,
+    [property: Id(7)] long MemoryCapacityMiB = 0)
 {
     /// <summary>Compute allocated, thousandths of a card.</summary>
     public int ComputeAllocatedMilli => Slices.Sum(s => s.ComputeMilli);
 
     /// <summary>Memory allocated in MiB.</summary>
     public long MemoryAllocatedMiB => Slices.Sum(s => s.MemoryMiB);
+
+    /// <summary>Memory of the card's tasks that is on the device now.</summary>
+    public long ResidentMiB => Slices.Where(s => OnHost.IsDefault || !OnHost.Contains(s.TaskId)).Sum(s => s.MemoryMiB);
+
+    /// <summary>Memory of the card's tasks that is on host RAM now.</summary>
+    public long HostMiB => MemoryAllocatedMiB - ResidentMiB;
+
+    /// <summary>Device memory not held by any resident task.</summary>
+    public long FreeMiB => Device.MemoryMiB - ResidentMiB;
 
     /// <summary>True when a task holds the whole card.</summary>
     public bool IsExclusive => Slices.Any(s => s.Exclusive);

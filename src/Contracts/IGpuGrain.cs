@@ -6,7 +6,14 @@ public interface IGpuGrain : IGrainWithStringKey
 {
     /// <summary>Records the card as its daemon discovered it, and the daemon that enforces it. Keeps existing slices.</summary>
     [Alias("Attach")]
-    Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, INodeDaemon daemon);
+    Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, INodeDaemon daemon);
+
+    /// <summary>
+    /// A reserved task is about to start: makes room on the device for it if the memory arbitration says so
+    /// (moving others' memory to host RAM first). True when it must start with its memory on host RAM.
+    /// </summary>
+    [Alias("PrepareStart")]
+    Task<bool> PrepareStart(string taskId, long generation);
 
     /// <summary>
     /// An online task's demand changed. The card's arbitration decides who pauses or resumes; the call returns

@@ -22,4 +22,12 @@ public interface INodeDaemon : IGrainObserver
     /// <summary>Removes a pause hold; the task runs again when none remain.</summary>
     [Alias("Resume")]
     Task<bool> Resume(string taskId, long generation, string hold);
+
+    /// <summary>Moves a task's device memory to host RAM; acked when the transfer is done (idempotent: nothing left to move moves nothing).</summary>
+    [Alias("SwapOut")]
+    Task<SwapResult> SwapOut(string taskId, long generation);
+
+    /// <summary>Brings a task's memory back to the device; acked when the transfer is done.</summary>
+    [Alias("SwapIn")]
+    Task<SwapResult> SwapIn(string taskId, long generation);
 }

@@ -42,6 +42,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(bool busy, long sequence);
 
+    /// <summary>A card moved this task's memory: where it is now, and what the move cost.</summary>
+    [Alias("OnMemoryMoved"), OneWay]
+    Task OnMemoryMoved(long generation, SwapResult result);
+
     /// <summary>A card paused or resumed this task (arbitration), at <paramref name="at"/>.</summary>
     [Alias("OnSuspended"), OneWay]
     Task OnSuspended(long generation, bool suspended, DateTimeOffset at);

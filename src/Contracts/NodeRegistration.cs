@@ -9,6 +9,7 @@ namespace Orion.Contracts;
 /// <param name="MemoryMiB">Allocatable host memory in MiB.</param>
 /// <param name="Gpus">The node's cards.</param>
 /// <param name="Backend">The backend's name (simulated, nvidia).</param>
+/// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
     [property: Id(0)] string NodeId,
@@ -16,4 +17,5 @@ public sealed record NodeRegistration(
     [property: Id(2)] long CpuMilli,
     [property: Id(3)] long MemoryMiB,
     [property: Id(4)] ImmutableArray<GpuDevice> Gpus,
-    [property: Id(5)] string Backend);
+    [property: Id(5)] string Backend,
+    [property: Id(6)] long HostSwapMiB = 0);

@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 /// <param name="Gpus">Its cards.</param>
 /// <param name="Schedulable">False when the node takes no new work (no daemon attached).</param>
 /// <param name="Version">Grows with every change.</param>
+/// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -22,4 +23,5 @@ public sealed record NodeSnapshot(
     [property: Id(5)] long MemoryAllocatedMiB,
     [property: Id(6)] ImmutableArray<GpuSnapshot> Gpus,
     [property: Id(7)] bool Schedulable,
-    [property: Id(8)] long Version);
+    [property: Id(8)] long Version,
+    [property: Id(9)] long HostSwapMiB = 0);

@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 /// <param name="CpuMilli">Host CPU.</param>
 /// <param name="HostMemoryMiB">Host memory.</param>
 /// <param name="Priority">The task's priority, kept with its slices for arbitration.</param>
+/// <param name="Swappable">Whether its GPU memory may be moved to host RAM.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -22,4 +23,5 @@ public sealed record ReservationRequest(
     [property: Id(5)] bool Exclusive,
     [property: Id(6)] long CpuMilli,
     [property: Id(7)] long HostMemoryMiB,
-    [property: Id(8)] TaskPriority? Priority = null);
+    [property: Id(8)] TaskPriority? Priority = null,
+    [property: Id(9)] bool Swappable = true);

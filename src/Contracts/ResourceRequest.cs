@@ -9,13 +9,15 @@ namespace Orion.Contracts;
 /// <param name="GpuMemoryMiB">GPU memory per card in MiB; 0 means the whole card's memory (whole cards only).</param>
 /// <param name="CpuMilli">Host CPU in milli-cores.</param>
 /// <param name="HostMemoryMiB">Host memory in MiB.</param>
+/// <param name="AllowSwap">Whether the task's GPU memory may be moved to host RAM while it is idle or yields.</param>
 [GenerateSerializer, Alias("orion.ResourceRequest"), Immutable]
 public sealed record ResourceRequest(
     [property: Id(0)] int GpuCount,
     [property: Id(1)] double ComputePercent,
     [property: Id(2)] long GpuMemoryMiB,
     [property: Id(3)] long CpuMilli = 0,
-    [property: Id(4)] long HostMemoryMiB = 0)
+    [property: Id(4)] long HostMemoryMiB = 0,
+    [property: Id(5)] bool AllowSwap = true)
 {
     /// <summary>Compute per card in thousandths of a card (100% = 1000).</summary>
     public int ComputeMilli => (int)Math.Round(ComputePercent * 10, MidpointRounding.AwayFromZero);

@@ -9,6 +9,7 @@ namespace Orion.Contracts;
 /// <param name="ComputeMilli">Compute share per card, in thousandths of a card.</param>
 /// <param name="GpuMemoryMiB">Memory per card in MiB.</param>
 /// <param name="Workload">What to run.</param>
+/// <param name="StartOnHost">Start with its memory on host RAM (no room on the device yet); it runs once swapped in.</param>
 [GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
 public sealed record TaskLaunch(
     [property: Id(0)] string TaskId,
@@ -16,4 +17,5 @@ public sealed record TaskLaunch(
     [property: Id(2)] ImmutableArray<string> GpuIds,
     [property: Id(3)] int ComputeMilli,
     [property: Id(4)] long GpuMemoryMiB,
-    [property: Id(5)] WorkloadSpec Workload);
+    [property: Id(5)] WorkloadSpec Workload,
+    [property: Id(6)] bool StartOnHost = false);

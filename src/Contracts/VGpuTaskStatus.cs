@@ -18,6 +18,10 @@ namespace Orion.Contracts;
 /// <param name="Occurrence">For a scheduled task: the window it is in or last ran in (1 = the first).</param>
 /// <param name="WindowOpensAt">For a scheduled task: when its current or next window opens.</param>
 /// <param name="WindowClosesAt">For a scheduled task: when that window closes.</param>
+/// <param name="ResidentMiB">GPU memory on the device now.</param>
+/// <param name="HostMiB">GPU memory moved to host RAM now.</param>
+/// <param name="Swaps">How many times its memory was moved (either way).</param>
+/// <param name="BytesMoved">Bytes moved between device and host in all.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -36,7 +40,11 @@ public sealed record VGpuTaskStatus(
     [property: Id(13)] DateTimeOffset? SuspendedSince = null,
     [property: Id(14)] int Occurrence = 0,
     [property: Id(15)] DateTimeOffset? WindowOpensAt = null,
-    [property: Id(16)] DateTimeOffset? WindowClosesAt = null)
+    [property: Id(16)] DateTimeOffset? WindowClosesAt = null,
+    [property: Id(17)] long ResidentMiB = 0,
+    [property: Id(18)] long HostMiB = 0,
+    [property: Id(19)] int Swaps = 0,
+    [property: Id(20)] long BytesMoved = 0)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -8,9 +8,10 @@ using Orion.Grains.Scheduling;
 namespace Orion.Grains;
 
 /// <summary>
-/// Owns one card: its slices (only its NodeGrain reserves and releases, so the node's copy stays exact) and
-/// who runs on it when online demand and other work collide. Arbitration is <see cref="CardArbiter"/>; this
-/// grain keeps the inputs, tells the daemon the difference, and tells paused or resumed tasks.
+/// Owns one card: its slices (only its NodeGrain reserves and releases, so the node's copy stays exact), who
+/// runs on it when online demand and other work collide (<see cref="CardArbiter"/>), and whose memory is on
+/// the device or in host RAM (<see cref="MemoryArbiter"/>). This grain keeps the inputs, tells the daemon the
+/// difference (pauses, then moves out, moves in, resumes) and tells the tasks concerned.
 /// </summary>
 [KeepAlive]
 public sealed class GpuGrain(
@@ -19,21 +20,26 @@ public sealed class GpuGrain(
 {
     private readonly Dictionary<string, GpuSlice> slices = new(StringComparer.Ordinal);
     private readonly HashSet<string> busy = new(StringComparer.Ordinal);
+    private readonly HashSet<string> starting = new(StringComparer.Ordinal);
     private readonly HashSet<string> started = new(StringComparer.Ordinal);
     private readonly HashSet<string> paused = new(StringComparer.Ordinal);
+    private readonly HashSet<string> onHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> demandSequence = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> lastActive = new(StringComparer.Ordinal);
     private GpuDevice? device;
     private INodeDaemon? daemon;
     private int capacity;
+    private long memoryCapacity;
     private long version;
 
     private string GpuId => this.GetPrimaryKeyString();
 
-    public Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, INodeDaemon daemon)
+    public Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, INodeDaemon daemon)
     {
         this.device = device;
         this.daemon = daemon;
         capacity = computeCapacityMilli;
+        memoryCapacity = memoryCapacityMiB;
         version++;
         return Task.FromResult(Snapshot());
     }
@@ -61,7 +67,7 @@ public sealed class GpuGrain(
         }
 
         var others = slices.Values.Where(s => s.TaskId != slice.TaskId);
-        var refusal = CardAdmission.Refusal(device, capacity, others, slice);
+        var refusal = CardAdmission.Refusal(device, capacity, memoryCapacity, others, slice);
         if (refusal is not null)
         {
             logger.LogDebug("Card {GpuId} refused {TaskId}: {Reason}", GpuId, slice.TaskId, refusal);
@@ -80,8 +86,8 @@ public sealed class GpuGrain(
             Forget(taskId);
             version++;
 
-            // A busy online task leaving gives the card back to whoever it paused.
-            await Arbitrate();
+            // A leaving task gives compute and memory back to whoever it displaced.
+            await Reconcile();
         }
 
         return device is null ? Empty() : Snapshot();
@@ -95,21 +101,34 @@ public sealed class GpuGrain(
         }
 
         demandSequence[taskId] = sequence;
-        var changed = isBusy ? busy.Add(taskId) : busy.Remove(taskId);
-        if (changed)
+        lastActive[taskId] = time.GetUtcNow();
+        if (isBusy ? busy.Add(taskId) : busy.Remove(taskId))
         {
             version++;
         }
 
-        var flipped = await Arbitrate();
+        var flipped = await Reconcile();
         return new DemandAck(isBusy, flipped, true);
+    }
+
+    public async Task<bool> PrepareStart(string taskId, long generation)
+    {
+        if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation)
+        {
+            return false;
+        }
+
+        starting.Add(taskId);
+        await Reconcile();
+        return onHost.Contains(taskId);
     }
 
     public async Task OnTaskStarted(string taskId, long generation)
     {
         if (slices.TryGetValue(taskId, out var s) && s.Generation == generation && started.Add(taskId))
         {
-            await Arbitrate();
+            starting.Remove(taskId);
+            await Reconcile();
         }
     }
 
@@ -120,19 +139,40 @@ public sealed class GpuGrain(
         slices.Remove(taskId);
         busy.Remove(taskId);
         demandSequence.Remove(taskId);
+        starting.Remove(taskId);
         started.Remove(taskId);
         paused.Remove(taskId);
+        onHost.Remove(taskId);
+        lastActive.Remove(taskId);
     }
 
-    /// <summary>Runs the arbitration and carries out the difference; returns the tasks it paused or resumed.</summary>
-    private async Task<ImmutableArray<string>> Arbitrate()
+    /// <summary>
+    /// Runs both arbitrations and carries out the difference: pause, move memory out, move memory in, resume.
+    /// Returns the tasks paused or resumed.
+    /// </summary>
+    private async Task<ImmutableArray<string>> Reconcile()
     {
-        var inputs = slices.Values.Select(s => new ArbitrationTask(
-            s.TaskId, s.Priority ?? new TaskPriority(PriorityClass.Offline), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId)));
-        var wanted = CardArbiter.Paused(inputs);
-        var toPause = wanted.Where(t => !paused.Contains(t)).ToList();
-        var toResume = paused.Where(t => !wanted.Contains(t)).ToList();
-        if (toPause.Count == 0 && toResume.Count == 0)
+        var now = time.GetUtcNow();
+        var wantPaused = CardArbiter.Paused(slices.Values.Select(s => new ArbitrationTask(
+            s.TaskId, PriorityOf(s), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId))));
+        var memory = slices.Values.Select(s =>
+        {
+            var online = PriorityOf(s).Class == PriorityClass.Online;
+            var wants = online ? busy.Contains(s.TaskId) || starting.Contains(s.TaskId) : !wantPaused.Contains(s.TaskId);
+            if (wants)
+            {
+                lastActive[s.TaskId] = now;
+            }
+
+            return new MemoryTask(s.TaskId, PriorityOf(s), s.MemoryMiB, s.Swappable, wants, online && busy.Contains(s.TaskId), lastActive.GetValueOrDefault(s.TaskId));
+        }).ToList();
+        var wantResident = MemoryArbiter.Resident(device?.MemoryMiB ?? 0, memory);
+
+        var toPause = wantPaused.Where(t => !paused.Contains(t)).ToList();
+        var toResume = paused.Where(t => !wantPaused.Contains(t)).ToList();
+        var toHost = slices.Keys.Where(t => !onHost.Contains(t) && !wantResident.Contains(t)).ToList();
+        var toDevice = onHost.Where(t => wantResident.Contains(t)).ToList();
+        if (toPause.Count + toResume.Count + toHost.Count + toDevice.Count == 0)
         {
             return [];
         }
@@ -144,29 +184,66 @@ public sealed class GpuGrain(
 
         // Pauses first: the online caller waits for these acks before its request proceeds.
         await Task.WhenAll(toPause.Select(t => daemon.Pause(t, slices[t].Generation, GpuId)));
+        paused.UnionWith(toPause);
+        await Move(toHost, outward: true);
+        await Move(toDevice, outward: false);
         await Task.WhenAll(toResume.Select(t => daemon.Resume(t, slices[t].Generation, GpuId)));
-        var now = time.GetUtcNow();
+        paused.ExceptWith(toResume);
+
+        var at = time.GetUtcNow();
         foreach (var t in toPause)
         {
-            paused.Add(t);
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, now);
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
         }
 
         foreach (var t in toResume)
         {
-            paused.Remove(t);
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, now);
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
         }
 
         version++;
-        logger.LogInformation("Card {GpuId} arbitration: paused {Paused}, resumed {Resumed}", GpuId, toPause, toResume);
+        logger.LogInformation(
+            "Card {GpuId}: paused {Paused}, resumed {Resumed}, memory to host {ToHost}, to device {ToDevice}",
+            GpuId, toPause, toResume, toHost, toDevice);
         return [.. toPause, .. toResume];
     }
 
+    /// <summary>Moves memory of started tasks (a task not started yet just starts where it should be).</summary>
+    private async Task Move(List<string> tasks, bool outward)
+    {
+        var moves = tasks.Select(async t =>
+        {
+            var slice = slices[t];
+            SwapResult result;
+            if (started.Contains(t))
+            {
+                result = outward ? await daemon!.SwapOut(t, slice.Generation) : await daemon!.SwapIn(t, slice.Generation);
+            }
+            else
+            {
+                result = new SwapResult(t, slice.Generation, true, 0, TimeSpan.Zero, outward ? 0 : slice.MemoryMiB, outward ? slice.MemoryMiB : 0);
+            }
+
+            if (outward)
+            {
+                onHost.Add(t);
+            }
+            else
+            {
+                onHost.Remove(t);
+            }
+
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnMemoryMoved(slice.Generation, result);
+        });
+        await Task.WhenAll(moves);
+    }
+
+    private static TaskPriority PriorityOf(GpuSlice s) => s.Priority ?? new TaskPriority(PriorityClass.Offline);
+
     private GpuSnapshot Snapshot() => new(
         device!, capacity, [.. slices.Values.OrderBy(s => s.TaskId, StringComparer.Ordinal)], version,
-        [.. busy.Order(StringComparer.Ordinal)], [.. paused.Order(StringComparer.Ordinal)]);
+        [.. busy.Order(StringComparer.Ordinal)], [.. paused.Order(StringComparer.Ordinal)], [.. onHost.Order(StringComparer.Ordinal)], memoryCapacity);
 
     private GpuSnapshot Empty() =>
-        new(new GpuDevice(GpuId, -1, "unknown", 0, 0, 0, ""), 0, ImmutableArray<GpuSlice>.Empty, version, [], []);
+        new(new GpuDevice(GpuId, -1, "unknown", 0, 0, 0, ""), 0, ImmutableArray<GpuSlice>.Empty, version, [], [], [], 0);
 }

@@ -30,7 +30,9 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         this.registration = registration;
         this.daemon = daemon;
         var capacity = options.Value.ComputeCapacityMilli;
-        var attached = await Task.WhenAll(registration.Gpus.Select(d => GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, daemon)));
+        var memoryFactor = options.Value.MemoryOversubscription;
+        var attached = await Task.WhenAll(registration.Gpus.Select(d =>
+            GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
         gpus.Clear();
         foreach (var g in attached)
         {
@@ -84,10 +86,23 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
             }
         }
 
+        // Memory allocated past a device lives in host RAM in the worst case: the node's swap budget must hold it.
+        var overflowNow = gpus.Values.Sum(g => Math.Max(0, g.MemoryAllocatedMiB - g.Device.MemoryMiB));
+        var overflowAfter = overflowNow + request.GpuIds.Sum(id =>
+        {
+            var g = gpus[id];
+            var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? g.Device.MemoryMiB : request.GpuMemoryMiB;
+            return Math.Max(0, g.MemoryAllocatedMiB + memory - g.Device.MemoryMiB) - Math.Max(0, g.MemoryAllocatedMiB - g.Device.MemoryMiB);
+        });
+        if (overflowAfter > overflowNow && overflowAfter > registration.HostSwapMiB)
+        {
+            return new ReservationResult(false, $"node {NodeId} host swap budget has {registration.HostSwapMiB - overflowNow} MiB free, {overflowAfter - overflowNow} wanted", Snapshot());
+        }
+
         var results = await Task.WhenAll(request.GpuIds.Select(id =>
         {
             var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? gpus[id].Device.MemoryMiB : request.GpuMemoryMiB;
-            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive, request.Priority);
+            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive, request.Priority, request.Swappable);
             return GrainFactory.GetGrain<IGpuGrain>(id).Reserve(slice);
         }));
         foreach (var r in results)
@@ -136,7 +151,9 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
             throw new InvalidOperationException($"node {NodeId} has no daemon attached");
         }
 
-        await daemon.Start(launch);
+        // The cards make room first (moving idle or lower work to host RAM), or say it must start on host.
+        var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
+        await daemon.Start(launch with { StartOnHost = onHost.Any(h => h) });
 
         // From now the cards' arbitration covers it (it may have to pause at once).
         await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
@@ -188,7 +205,8 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
             holdings.Values.Sum(h => h.HostMemoryMiB),
             [.. gpus.Values.OrderBy(g => g.Device.Index)],
             r is not null && daemon is not null,
-            version);
+            version,
+            r?.HostSwapMiB ?? 0);
     }
 
     private sealed record Holding(long Generation, ImmutableArray<string> GpuIds, long CpuMilli, long HostMemoryMiB);

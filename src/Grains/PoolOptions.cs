@@ -14,6 +14,9 @@ public sealed class PoolOptions
     /// <summary>Allocatable compute per card as a multiple of the card (1.0 = no oversubscription).</summary>
     public double ComputeOversubscription { get; set; } = 2.0;
 
+    /// <summary>Allocatable GPU memory per card as a multiple of the device (1.0 = no oversubscription); the excess lives in host RAM.</summary>
+    public double MemoryOversubscription { get; set; } = 1.0;
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

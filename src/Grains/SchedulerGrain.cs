@@ -92,5 +92,5 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
         new(task.TaskId, task.Generation, [.. choice.Gpus.Select(g => g.Id)],
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
-            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority);
+            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable);
 }

@@ -118,7 +118,14 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
-        await Change(status with { State = TaskState.Placing, Placement = placement, PlacedAt = time.GetUtcNow() });
+        await Change(status with
+        {
+            State = TaskState.Placing,
+            Placement = placement,
+            PlacedAt = time.GetUtcNow(),
+            ResidentMiB = placement.GpuMemoryMiB * placement.GpuIds.Length,
+            HostMiB = 0,
+        });
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload);
         try
         {
@@ -150,7 +157,7 @@ public sealed class VGpuTaskGrain(
 
         // Free the capacity first: the moment a task ends its slice goes back to the pool.
         await GrainFactory.GetGrain<INodeGrain>(status.Placement!.NodeId).Release(TaskId, exit.Generation);
-        status = Resumed(Status!, time.GetUtcNow());
+        status = Resumed(Status!, time.GetUtcNow()) with { ResidentMiB = 0, HostMiB = 0 };
         if (exit.Succeeded && status.Spec.Schedule is not null)
         {
             logger.LogInformation("Task {TaskId} finished window {Occurrence}", TaskId, status.Occurrence);
@@ -189,6 +196,23 @@ public sealed class VGpuTaskGrain(
         var acks = await Task.WhenAll(status.Placement.GpuIds.Select(id =>
             GrainFactory.GetGrain<IGpuGrain>(id).SetDemand(TaskId, status.Generation, busy, sequence)));
         return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], acks.All(a => a.Applied));
+    }
+
+    public async Task OnMemoryMoved(long generation, SwapResult result)
+    {
+        if (Status is not { } status || status.Generation != generation || !status.State.HoldsCapacity() || status.Placement is null)
+        {
+            return;
+        }
+
+        var cards = status.Placement.GpuIds.Length;
+        await Change(status with
+        {
+            ResidentMiB = result.ResidentMiB * cards,
+            HostMiB = result.HostMiB * cards,
+            Swaps = status.Swaps + (result.BytesMoved > 0 ? 1 : 0),
+            BytesMoved = status.BytesMoved + result.BytesMoved,
+        });
     }
 
     public async Task OnSuspended(long generation, bool suspended, DateTimeOffset at)
@@ -394,7 +418,7 @@ public sealed class VGpuTaskGrain(
     private Task End(TaskState state, string reason)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        return Change(Resumed(Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason });
+        return Change(Resumed(Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 });
     }
 
     private async Task Change(VGpuTaskStatus next)

@@ -58,6 +58,10 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public Task<bool> Resume(string taskId, long generation, string hold) => Task.FromResult(backend.Resume(taskId, generation, hold));
 
+    public Task<SwapResult> SwapOut(string taskId, long generation) => backend.SwapOut(taskId, generation);
+
+    public Task<SwapResult> SwapIn(string taskId, long generation) => backend.SwapIn(taskId, generation);
+
     public async ValueTask DisposeAsync()
     {
         stopping.Cancel();
@@ -87,7 +91,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     private Task RegisterAsync()
     {
-        var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name);
+        var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB);
         return grains.GetGrain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 

@@ -36,6 +36,14 @@ public interface IGpuBackend : IDisposable
     /// <summary>True when the task runs but is paused.</summary>
     bool IsPaused(string taskId);
 
+    /// <summary>Moves a task's device memory to host RAM; completes when the transfer is done.</summary>
+    /// <exception cref="BackendException">The node's host swap budget cannot take it.</exception>
+    Task<SwapResult> SwapOut(string taskId, long generation);
+
+    /// <summary>Brings a task's memory back to the device; completes when the transfer is done.</summary>
+    /// <exception cref="BackendException">The device has no room for it.</exception>
+    Task<SwapResult> SwapIn(string taskId, long generation);
+
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }
 }

@@ -13,6 +13,9 @@ public sealed class NodeDaemonOptions
     /// <summary>Allocatable host memory in MiB.</summary>
     public long MemoryMiB { get; set; } = 512 * 1024;
 
+    /// <summary>Host RAM set aside for GPU memory moved off the cards, in MiB.</summary>
+    public long HostSwapMiB { get; set; } = 256 * 1024;
+
     /// <summary>How often the daemon re-registers (observers are not durable; this also serves as its heartbeat).</summary>
     public TimeSpan RegistrationInterval { get; set; } = TimeSpan.FromSeconds(30);
 

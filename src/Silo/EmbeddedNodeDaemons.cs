@@ -36,9 +36,10 @@ public sealed class EmbeddedNodeDaemons(
                 DataCenter = machine.DataCenter,
                 CpuMilli = machine.CpuMilli,
                 MemoryMiB = machine.MemoryMiB,
+                HostSwapMiB = machine.HostSwapMiB,
             };
             var model = GpuModelCatalog.Get(machine.GpuModel);
-            var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock);
+            var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
             var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>());
             await daemon.StartAsync(cancellationToken);
             daemons.Add(daemon);

@@ -14,4 +14,7 @@ public sealed class EmbeddedNodeOptions
     public long CpuMilli { get; set; } = 64_000;
 
     public long MemoryMiB { get; set; } = 512 * 1024;
+
+    /// <summary>Host RAM set aside for GPU memory moved off the cards.</summary>
+    public long HostSwapMiB { get; set; } = 256 * 1024;
 }

@@ -22,6 +22,8 @@ public sealed class EmbeddedPoolOptions
 
     public string DataCenter { get; set; } = "dc1";
 
+    public long HostSwapMiB { get; set; } = 256 * 1024;
+
     public List<EmbeddedNodeOptions> NodeList { get; set; } = [];
 
     /// <summary>The machines to simulate.</summary>
@@ -36,5 +38,6 @@ public sealed class EmbeddedPoolOptions
                 GpuCount = GpusPerNode,
                 CpuMilli = CpuMilli,
                 MemoryMiB = MemoryMiB,
+                HostSwapMiB = HostSwapMiB,
             })];
 }

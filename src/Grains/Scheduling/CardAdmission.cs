@@ -6,10 +6,18 @@ namespace Orion.Grains.Scheduling;
 public static class CardAdmission
 {
     /// <summary>Null when <paramref name="wanted"/> fits beside <paramref name="held"/>; else why not.</summary>
-    public static string? Refusal(GpuDevice device, int computeCapacityMilli, IEnumerable<GpuSlice> held, GpuSlice wanted)
+    public static string? Refusal(GpuDevice device, int computeCapacityMilli, IEnumerable<GpuSlice> held, GpuSlice wanted) =>
+        Refusal(device, computeCapacityMilli, device.MemoryMiB, held, wanted);
+
+    /// <summary>
+    /// Null when <paramref name="wanted"/> fits beside <paramref name="held"/> with memory oversubscribed up to
+    /// <paramref name="memoryCapacityMiB"/>; memory that may not move to host must still fit the device.
+    /// </summary>
+    public static string? Refusal(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, IEnumerable<GpuSlice> held, GpuSlice wanted)
     {
         var compute = 0;
         long memory = 0;
+        long pinned = 0;
         var any = false;
         foreach (var s in held)
         {
@@ -20,6 +28,7 @@ public static class CardAdmission
 
             compute += s.ComputeMilli;
             memory += s.MemoryMiB;
+            pinned += s.Swappable ? 0 : s.MemoryMiB;
             any = true;
         }
 
@@ -33,9 +42,14 @@ public static class CardAdmission
             return $"card {device.GpuId} has {computeCapacityMilli - compute} compute milli free, {wanted.ComputeMilli} wanted";
         }
 
-        if (memory + wanted.MemoryMiB > device.MemoryMiB)
+        if (memory + wanted.MemoryMiB > memoryCapacityMiB)
         {
-            return $"card {device.GpuId} has {device.MemoryMiB - memory} MiB free, {wanted.MemoryMiB} wanted";
+            return $"card {device.GpuId} has {memoryCapacityMiB - memory} MiB free, {wanted.MemoryMiB} wanted";
+        }
+
+        if (!wanted.Swappable && pinned + wanted.MemoryMiB > device.MemoryMiB)
+        {
+            return $"card {device.GpuId} has {device.MemoryMiB - pinned} MiB the device can keep for memory that may not swap, {wanted.MemoryMiB} wanted";
         }
 
         return null;

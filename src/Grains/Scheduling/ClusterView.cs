@@ -45,7 +45,7 @@ public sealed class ClusterView
     /// <summary>The slice a request takes on one card: compute, memory and whether the card is held whole.</summary>
     public static (int ComputeMilli, long MemoryMiB, bool Exclusive) SliceOn(GpuView gpu, PlacementRequest request) =>
         request.IsExclusive
-            ? (1000, gpu.MemoryCapacity, true)
+            ? (1000, gpu.PhysicalMemory, true)
             : (request.ComputeMilli, Feasibility.MemoryNeed(gpu, request), false);
 
     private static void Adjust(PlacementChoice choice, PlacementRequest request, int sign)
@@ -60,6 +60,7 @@ public sealed class ClusterView
             g.ComputeFree += sign * compute;
             g.MemoryFree += sign * memory;
             g.Holders -= sign;
+            g.PinnedMemory -= request.Swappable ? 0 : sign * memory;
             if (exclusive)
             {
                 g.Exclusive = sign < 0;

@@ -5,7 +5,7 @@ public static class Feasibility
 {
     /// <summary>Memory a request takes on a card (0 means the card's whole memory).</summary>
     public static long MemoryNeed(GpuView gpu, PlacementRequest request) =>
-        request.GpuMemoryMiB == 0 ? gpu.MemoryCapacity : request.GpuMemoryMiB;
+        request.GpuMemoryMiB == 0 ? gpu.PhysicalMemory : request.GpuMemoryMiB;
 
     /// <summary>True when the node's host resources, data centre and state admit the request (cards not checked).</summary>
     public static bool HostFits(NodeView node, PlacementRequest request) =>
@@ -28,9 +28,21 @@ public static class Feasibility
             return gpu.IsIdle;
         }
 
+        var need = MemoryNeed(gpu, request);
         return !gpu.Exclusive
             && gpu.ComputeFree >= request.ComputeMilli
-            && gpu.MemoryFree >= MemoryNeed(gpu, request);
+            && gpu.MemoryFree >= need
+            && (request.GpuMemoryMiB != 0 || gpu.MemoryFree == gpu.MemoryCapacity)
+            && (request.Swappable || gpu.PinnedMemory + need <= gpu.PhysicalMemory)
+            && SwapFits(gpu, need);
+    }
+
+    /// <summary>True when the node's swap budget can hold what the card would then allocate beyond its device.</summary>
+    private static bool SwapFits(GpuView gpu, long need)
+    {
+        var used = gpu.MemoryCapacity - gpu.MemoryFree;
+        var grows = Math.Max(0, used + need - gpu.PhysicalMemory) - Math.Max(0, used - gpu.PhysicalMemory);
+        return grows == 0 || (gpu.Node is { } node && node.SwapFree >= grows);
     }
 
     /// <summary>Counts the cards of a node that fit the request.</summary>

@@ -3,8 +3,9 @@ namespace Orion.Grains.Scheduling;
 /// <summary>A scheduler's mutable view of one card's free capacity. Pure: no Orleans types.</summary>
 public sealed class GpuView
 {
-    public GpuView(string id, int index, string model, int computeCapacityMilli, long memoryCapacityMiB)
+    public GpuView(string id, int index, string model, int computeCapacityMilli, long memoryCapacityMiB, long physicalMemoryMiB = 0)
     {
+        PhysicalMemory = physicalMemoryMiB > 0 ? physicalMemoryMiB : memoryCapacityMiB;
         Id = id;
         Index = index;
         Model = model;
@@ -28,6 +29,18 @@ public sealed class GpuView
     public long MemoryCapacity { get; }
 
     public long MemoryFree { get; internal set; }
+
+    /// <summary>The device's memory; <see cref="MemoryCapacity"/> may exceed it when memory is oversubscribed.</summary>
+    public long PhysicalMemory { get; }
+
+    /// <summary>Memory held by tasks that may not swap; it must fit the device.</summary>
+    public long PinnedMemory { get; internal set; }
+
+    /// <summary>Memory allocated beyond the device, which host RAM must hold in the worst case.</summary>
+    public long Overflow => Math.Max(0, MemoryCapacity - MemoryFree - PhysicalMemory);
+
+    /// <summary>The node the card is on (set by the node).</summary>
+    public NodeView? Node { get; internal set; }
 
     /// <summary>Number of tasks holding a slice of the card.</summary>
     public int Holders { get; internal set; }

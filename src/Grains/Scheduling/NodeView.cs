@@ -14,6 +14,10 @@ public sealed class NodeView
         MemoryCapacity = memoryCapacityMiB;
         MemoryFree = memoryCapacityMiB;
         Gpus = gpus;
+        foreach (var g in gpus)
+        {
+            g.Node = this;
+        }
     }
 
     public string Id { get; }
@@ -31,6 +35,24 @@ public sealed class NodeView
     public GpuView[] Gpus { get; }
 
     public bool Schedulable { get; internal set; } = true;
+
+    /// <summary>Host RAM the node sets aside for GPU memory moved off its cards.</summary>
+    public long SwapBudget { get; internal set; }
+
+    /// <summary>Swap budget not yet promised to oversubscribed memory.</summary>
+    public long SwapFree
+    {
+        get
+        {
+            var used = 0L;
+            foreach (var g in Gpus)
+            {
+                used += g.Overflow;
+            }
+
+            return SwapBudget - used;
+        }
+    }
 
     /// <summary>The owner's version this view was built from.</summary>
     public long Version { get; internal set; }
@@ -77,11 +99,13 @@ public sealed class NodeView
         for (var i = 0; i < gpus.Length; i++)
         {
             var s = snapshot.Gpus[i];
-            var g = new GpuView(s.Device.GpuId, s.Device.Index, s.Device.Model, s.ComputeCapacityMilli, s.Device.MemoryMiB);
+            var g = new GpuView(s.Device.GpuId, s.Device.Index, s.Device.Model, s.ComputeCapacityMilli,
+                s.MemoryCapacityMiB > 0 ? s.MemoryCapacityMiB : s.Device.MemoryMiB, s.Device.MemoryMiB);
             foreach (var slice in s.Slices)
             {
                 g.ComputeFree -= slice.ComputeMilli;
                 g.MemoryFree -= slice.MemoryMiB;
+                g.PinnedMemory += slice.Swappable ? 0 : slice.MemoryMiB;
                 g.Holders++;
                 g.Exclusive |= slice.Exclusive;
             }
@@ -94,6 +118,7 @@ public sealed class NodeView
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,
+            SwapBudget = snapshot.HostSwapMiB,
             Version = snapshot.Version,
         };
     }

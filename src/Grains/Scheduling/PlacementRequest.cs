@@ -13,6 +13,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="HostMemoryMiB">Host memory.</param>
 /// <param name="GpuModels">Allowed models; empty = any.</param>
 /// <param name="DataCenter">Required data centre; null = any.</param>
+/// <param name="Swappable">Whether its GPU memory may move to host RAM.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -20,7 +21,8 @@ public sealed record PlacementRequest(
     long CpuMilli,
     long HostMemoryMiB,
     IReadOnlyList<string> GpuModels,
-    string? DataCenter = null)
+    string? DataCenter = null,
+    bool Swappable = true)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -39,7 +41,8 @@ public sealed record PlacementRequest(
             r.CpuMilli,
             r.HostMemoryMiB,
             models,
-            spec.Constraints.DataCenter);
+            spec.Constraints.DataCenter,
+            r.AllowSwap);
     }
 
     public bool AllowsModel(string model)

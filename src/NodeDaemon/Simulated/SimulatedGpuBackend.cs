@@ -4,12 +4,17 @@ using Orion.Contracts;
 namespace Orion.NodeDaemon.Simulated;
 
 /// <summary>
-/// A discrete-event model of a node's GPUs on a <see cref="TimeProvider"/>. Each card has memory in 2 MiB
-/// pages and a relative speed. Compute is shared among a card's running tasks: each wants its share (a
-/// service only what its request rate keeps busy); when the wants add up past the card, all are scaled down
-/// in proportion. A task's work advances at its share × the card's speed (a multi-card task at the pace of
-/// its slowest card), and it exits when its work is done. Between events nothing is computed: the next
-/// completion is one timer.
+/// A discrete-event model of a node's GPUs on a <see cref="TimeProvider"/>.
+/// <para>Compute: each card has a relative speed; a card's runnable tasks each want their share (a service
+/// only what its request rate keeps busy), scaled down in proportion when the wants add up past the card.
+/// A task's work advances at share × speed (a multi-card task at the pace of its slowest card); it exits
+/// when its work is done.</para>
+/// <para>Memory: every task's memory is tracked in 2 MiB pages per card, resident on the device or on the
+/// node's host RAM (within the node's swap budget). A move takes bytes ÷ the card's host link bandwidth and
+/// holds the link, so moves on one card queue; pages in transit hold space at both ends. A task progresses
+/// only when it is not paused and all its pages are resident.</para>
+/// Between events nothing is computed: the next completion or transfer end is one timer, and settling
+/// replays every event between the last look and now at its own moment.
 /// </summary>
 public sealed class SimulatedGpuBackend : IGpuBackend
 {
@@ -20,13 +25,17 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     private readonly SimulatedCard[] cards;
     private readonly Dictionary<string, SimulatedCard> cardsById;
     private readonly Dictionary<string, SimulatedProcess> processes = new(StringComparer.Ordinal);
+    private readonly List<SimulatedTransfer> transfers = [];
     private readonly ITimer timer;
+    private readonly long hostBudgetPages;
+    private long hostPages;
     private DateTimeOffset settledAt;
     private bool disposed;
 
-    public SimulatedGpuBackend(string nodeId, IReadOnlyList<GpuModelSpec> models, TimeProvider time)
+    public SimulatedGpuBackend(string nodeId, IReadOnlyList<GpuModelSpec> models, TimeProvider time, long hostSwapMiB = 0)
     {
         this.time = time;
+        hostBudgetPages = hostSwapMiB / PageSizeMiB;
         cards = models.Select((m, i) => new SimulatedCard(
             new GpuDevice(GrainKeys.Gpu(nodeId, i), i, m.Name, m.MemoryMiB, m.RelativeSpeed, m.HostLinkGBps, $"SIM-{nodeId.Replace('/', '-')}-{i}"),
             PageSizeMiB)).ToArray();
@@ -42,6 +51,21 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public event Action<TaskExit>? Exited;
 
+    /// <summary>Host RAM pages in use for moved GPU memory (including pages in transit).</summary>
+    public long HostPagesInUse
+    {
+        get
+        {
+            lock (gate)
+            {
+                return hostPages;
+            }
+        }
+    }
+
+    /// <summary>Host RAM pages the node sets aside for moved GPU memory.</summary>
+    public long HostBudgetPages => hostBudgetPages;
+
     public IReadOnlyDictionary<string, long> Running
     {
         get
@@ -53,46 +77,39 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    public void Start(TaskLaunch launch)
+    public void Start(TaskLaunch launch) => Locked(exits =>
     {
-        List<TaskExit> exits = [];
-        try
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (processes.TryGetValue(launch.TaskId, out var existing))
         {
-            StartLocked(launch, exits);
-        }
-        finally
-        {
-            Raise(exits);
-        }
-    }
-
-    private void StartLocked(TaskLaunch launch, List<TaskExit> exits)
-    {
-        lock (gate)
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            if (processes.TryGetValue(launch.TaskId, out var existing))
+            if (existing.Launch.Generation >= launch.Generation)
             {
-                if (existing.Launch.Generation >= launch.Generation)
-                {
-                    return;
-                }
-
-                Settle(exits);
-                Remove(existing);
+                return;
             }
 
-            var onCards = new SimulatedCard[launch.GpuIds.Length];
-            for (var i = 0; i < onCards.Length; i++)
-            {
-                onCards[i] = cardsById.GetValueOrDefault(launch.GpuIds[i])
-                    ?? throw new BackendException($"card {launch.GpuIds[i]} is not on this node");
-            }
+            Remove(existing);
+        }
 
-            var memory = launch.Workload.Kind == WorkloadKind.Training && launch.Workload.MemoryMiB > 0
-                ? launch.Workload.MemoryMiB
-                : launch.GpuMemoryMiB;
-            var pages = (memory + PageSizeMiB - 1) / PageSizeMiB;
+        var onCards = new SimulatedCard[launch.GpuIds.Length];
+        for (var i = 0; i < onCards.Length; i++)
+        {
+            onCards[i] = cardsById.GetValueOrDefault(launch.GpuIds[i])
+                ?? throw new BackendException($"card {launch.GpuIds[i]} is not on this node");
+        }
+
+        var memory = launch.Workload.Kind == WorkloadKind.Training && launch.Workload.MemoryMiB > 0
+            ? launch.Workload.MemoryMiB
+            : launch.GpuMemoryMiB;
+        var pages = (memory + PageSizeMiB - 1) / PageSizeMiB;
+        if (launch.StartOnHost)
+        {
+            if (hostPages + (pages * onCards.Length) > hostBudgetPages)
+            {
+                throw new BackendException($"host swap budget has {hostBudgetPages - hostPages} free pages, {pages * onCards.Length} wanted");
+            }
+        }
+        else
+        {
             foreach (var card in onCards)
             {
                 if (card.TotalPages - card.ResidentPages < pages)
@@ -100,39 +117,41 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                     throw new BackendException($"card {card.Device.GpuId} has {card.TotalPages - card.ResidentPages} free pages, {pages} wanted");
                 }
             }
+        }
 
-            Settle(exits);
-            var process = new SimulatedProcess(launch, onCards, pages, launch.Workload.TotalGpuMs ?? double.PositiveInfinity);
+        var process = new SimulatedProcess(launch, onCards, pages, launch.Workload.TotalGpuMs ?? double.PositiveInfinity);
+        if (launch.StartOnHost)
+        {
+            process.HostPages = pages;
+            hostPages += pages * onCards.Length;
+        }
+        else
+        {
+            process.ResidentPages = pages;
             foreach (var card in onCards)
             {
                 card.ResidentPages += pages;
-                card.Processes.Add(process);
             }
-
-            processes[launch.TaskId] = process;
-            Reschedule();
         }
-    }
 
-    public bool Stop(string taskId, long generation)
-    {
-        List<TaskExit> exits = [];
-        var stopped = false;
-        lock (gate)
+        foreach (var card in onCards)
         {
-            Settle(exits);
-            if (processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation)
-            {
-                Remove(p);
-                stopped = true;
-            }
-
-            Reschedule();
+            card.Processes.Add(process);
         }
 
-        Raise(exits);
-        return stopped;
-    }
+        processes[launch.TaskId] = process;
+    });
+
+    public bool Stop(string taskId, long generation) => Locked(exits =>
+    {
+        if (processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation)
+        {
+            Remove(p);
+            return true;
+        }
+
+        return false;
+    });
 
     public bool Pause(string taskId, long generation, string hold) => ChangeHold(taskId, generation, hold, add: true);
 
@@ -146,74 +165,142 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    private bool ChangeHold(string taskId, long generation, string hold, bool add)
-    {
-        List<TaskExit> exits = [];
-        bool result;
-        lock (gate)
-        {
-            Settle(exits);
-            result = processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation;
-            if (result)
-            {
-                _ = add ? p!.Holds.Add(hold) : p!.Holds.Remove(hold);
-            }
+    public Task<SwapResult> SwapOut(string taskId, long generation) => Move(taskId, generation, toHost: true);
 
-            Reschedule();
-        }
+    public Task<SwapResult> SwapIn(string taskId, long generation) => Move(taskId, generation, toHost: false);
 
-        Raise(exits);
-        return result;
-    }
-
-    /// <summary>A running task's progress, or null.</summary>
-    public SimulatedTaskInfo? GetTask(string taskId)
-    {
-        List<TaskExit> exits = [];
-        SimulatedTaskInfo? info;
-        lock (gate)
-        {
-            Settle(exits);
-            Reschedule();
-            info = processes.TryGetValue(taskId, out var p)
-                ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard, p.Paused)
-                : null;
-        }
-
-        Raise(exits);
-        return info;
-    }
+    /// <summary>A running task's progress and memory, or null.</summary>
+    public SimulatedTaskInfo? GetTask(string taskId) => Locked(_ =>
+        processes.TryGetValue(taskId, out var p)
+            ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard, p.Paused, p.ResidentPages, p.HostPages, p.TransitPages)
+            : null);
 
     /// <summary>A card's memory and compute use now.</summary>
-    public SimulatedCardInfo GetCard(int index)
+    public SimulatedCardInfo GetCard(int index) => Locked(_ =>
     {
-        List<TaskExit> exits = [];
-        SimulatedCardInfo info;
-        lock (gate)
-        {
-            Settle(exits);
-            Reschedule();
-            var c = cards[index];
-            var busy = c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed;
-            info = new SimulatedCardInfo(c.Device.GpuId, c.TotalPages, c.ResidentPages, busy, [.. c.Processes.Select(p => p.Launch.TaskId)]);
-        }
-
-        Raise(exits);
-        return info;
-    }
+        var c = cards[index];
+        var busy = c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed;
+        return new SimulatedCardInfo(c.Device.GpuId, c.TotalPages, c.ResidentPages, busy, [.. c.Processes.Select(p => p.Launch.TaskId)]);
+    });
 
     public void Dispose()
     {
+        List<SimulatedTransfer> abandoned;
         lock (gate)
         {
             disposed = true;
             timer.Dispose();
+            abandoned = [.. transfers];
+            transfers.Clear();
         }
+
+        foreach (var t in abandoned)
+        {
+            t.Done.TrySetException(new ObjectDisposedException(nameof(SimulatedGpuBackend)));
+        }
+    }
+
+    private Task<SwapResult> Move(string taskId, long generation, bool toHost) => Locked(exits =>
+        {
+            if (!processes.TryGetValue(taskId, out var p) || p.Launch.Generation > generation)
+            {
+                return Task.FromResult(new SwapResult(taskId, generation, false, 0, TimeSpan.Zero, 0, 0));
+            }
+
+            var pages = toHost ? p.ResidentPages : p.HostPages;
+            if (pages == 0)
+            {
+                // Already where it was asked to be (or on its way there): nothing moves.
+                var pending = transfers.LastOrDefault(t => t.Process == p && t.ToHost == toHost);
+                return pending?.Done.Task ?? Task.FromResult(Ack(p, 0, TimeSpan.Zero));
+            }
+
+            var all = pages * p.Cards.Length;
+            if (toHost && hostPages + all > hostBudgetPages)
+            {
+                throw new BackendException($"host swap budget has {hostBudgetPages - hostPages} free pages, {all} wanted");
+            }
+
+            if (!toHost)
+            {
+                foreach (var card in p.Cards)
+                {
+                    if (card.TotalPages - card.ResidentPages < pages)
+                    {
+                        throw new BackendException($"card {card.Device.GpuId} has {card.TotalPages - card.ResidentPages} free pages, {pages} wanted back");
+                    }
+                }
+            }
+
+            // Both ends are held while the pages move.
+            if (toHost)
+            {
+                p.ResidentPages -= pages;
+                hostPages += all;
+            }
+            else
+            {
+                p.HostPages -= pages;
+                foreach (var card in p.Cards)
+                {
+                    card.ResidentPages += pages;
+                }
+            }
+
+            p.TransitPages += pages;
+            var now = settledAt;
+            var endsAt = now;
+            foreach (var card in p.Cards)
+            {
+                var start = card.LinkFreeAt > now ? card.LinkFreeAt : now;
+                var ms = pages * PageSizeMiB * 1024.0 * 1024.0 / card.LinkBytesPerMs;
+                card.LinkFreeAt = start + TimeSpan.FromTicks((long)Math.Ceiling(ms * TimeSpan.TicksPerMillisecond));
+                endsAt = card.LinkFreeAt > endsAt ? card.LinkFreeAt : endsAt;
+            }
+
+            var transfer = new SimulatedTransfer(p, toHost, pages, now, endsAt);
+            transfers.Add(transfer);
+            return transfer.Done.Task;
+        });
+
+    private bool ChangeHold(string taskId, long generation, string hold, bool add) => Locked(exits =>
+    {
+        if (!processes.TryGetValue(taskId, out var p) || p.Launch.Generation > generation)
+        {
+            return false;
+        }
+
+        _ = add ? p.Holds.Add(hold) : p.Holds.Remove(hold);
+        return true;
+    });
+
+    private void Locked(Action<List<TaskExit>> action) => Locked(exits =>
+    {
+        action(exits);
+        return 0;
+    });
+
+    /// <summary>Settles to now, does the work, re-arms the timer; raises exits and completes transfers outside the lock.</summary>
+    private T Locked<T>(Func<List<TaskExit>, T> action)
+    {
+        List<TaskExit> exits = [];
+        List<SimulatedTransfer> finished = [];
+        T result;
+        lock (gate)
+        {
+            Settle(exits, finished);
+            result = action(exits);
+            Reschedule();
+        }
+
+        Raise(exits, finished);
+        return result;
     }
 
     private void OnTimer()
     {
         List<TaskExit> exits = [];
+        List<SimulatedTransfer> finished = [];
         lock (gate)
         {
             if (disposed)
@@ -221,57 +308,86 @@ public sealed class SimulatedGpuBackend : IGpuBackend
                 return;
             }
 
-            Settle(exits);
+            Settle(exits, finished);
             Reschedule();
         }
 
-        Raise(exits);
+        Raise(exits, finished);
     }
 
-    private void Raise(List<TaskExit> exits)
+    private void Raise(List<TaskExit> exits, List<SimulatedTransfer> finished)
     {
+        foreach (var t in finished)
+        {
+            t.Done.TrySetResult(Ack(t.Process, t.Pages * t.Process.Cards.Length * PageSizeMiB * 1024 * 1024, t.EndsAt - t.RequestedAt));
+        }
+
         foreach (var exit in exits)
         {
             Exited?.Invoke(exit);
         }
     }
 
+    private static SwapResult Ack(SimulatedProcess p, long bytes, TimeSpan took) =>
+        new(p.Launch.TaskId, p.Launch.Generation, true, bytes, took, p.ResidentPages * PageSizeMiB, p.HostPages * PageSizeMiB);
+
     private void Remove(SimulatedProcess p)
     {
         processes.Remove(p.Launch.TaskId);
+        foreach (var t in transfers.Where(t => t.Process == p).ToList())
+        {
+            // A stopped task's moves end with it; both ends are given back below.
+            transfers.Remove(t);
+            t.Done.TrySetResult(new SwapResult(p.Launch.TaskId, p.Launch.Generation, false, 0, TimeSpan.Zero, 0, 0));
+        }
+
         foreach (var card in p.Cards)
         {
             card.Processes.Remove(p);
-            card.ResidentPages -= p.PagesPerCard;
+            card.ResidentPages -= p.ResidentPages + p.TransitPages;
         }
+
+        hostPages -= (p.HostPages + p.TransitPages) * p.Cards.Length;
     }
 
     /// <summary>
-    /// Brings the model to now, event by event: work advances at the rates that held, each task that finishes
-    /// on the way exits at its own moment and the others' rates change from there. Timers may fire late (or a
-    /// fake clock jump far); the result is the same.
+    /// Brings the model to now, event by event: work advances at the rates that held; each task that finishes
+    /// and each move that lands on the way does so at its own moment, and rates change from there.
     /// </summary>
-    private void Settle(List<TaskExit> exits)
+    private void Settle(List<TaskExit> exits, List<SimulatedTransfer> finished)
     {
         var now = time.GetUtcNow();
         while (true)
         {
             var (nextMs, _) = NextCompletion();
-            var step = TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(nextMs * TimeSpan.TicksPerMillisecond)));
-            if (double.IsPositiveInfinity(nextMs) || settledAt + step > now)
+            var completionAt = double.IsPositiveInfinity(nextMs)
+                ? DateTimeOffset.MaxValue
+                : settledAt + TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(nextMs * TimeSpan.TicksPerMillisecond)));
+            var transfer = transfers.Count == 0 ? null : transfers.MinBy(t => t.EndsAt);
+            var transferAt = transfer?.EndsAt ?? DateTimeOffset.MaxValue;
+            var at = completionAt < transferAt ? completionAt : transferAt;
+            if (at > now)
             {
                 break;
             }
 
-            AdvanceBy(step.TotalMilliseconds);
-            settledAt += step;
-            foreach (var p in processes.Values.ToList())
+            AdvanceBy((at - settledAt).TotalMilliseconds);
+            settledAt = at;
+            if (transfer is not null && transferAt <= completionAt)
             {
-                // Work is tracked in doubles: a sliver left over from rounding is done.
-                if (double.IsFinite(p.TotalGpuMs) && p.Remaining <= Math.Max(1e-9, p.TotalGpuMs * 1e-12))
+                Land(transfer);
+                finished.Add(transfer);
+            }
+            else
+            {
+                foreach (var p in processes.Values.ToList())
                 {
-                    Remove(p);
-                    exits.Add(new TaskExit(p.Launch.TaskId, p.Launch.Generation, true, "completed", p.TotalGpuMs, settledAt));
+                    // Work is tracked in doubles: a sliver left over from rounding is done.
+                    if (double.IsFinite(p.TotalGpuMs) && p.Runnable && p.Remaining <= Math.Max(1e-9, p.TotalGpuMs * 1e-12))
+                    {
+                        Remove(p);
+                        exits.Add(new TaskExit(p.Launch.TaskId, p.Launch.Generation, true, "completed", p.TotalGpuMs, settledAt));
+                    }
                 }
             }
 
@@ -280,6 +396,26 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
         AdvanceBy((now - settledAt).TotalMilliseconds);
         settledAt = now;
+    }
+
+    private void Land(SimulatedTransfer t)
+    {
+        transfers.Remove(t);
+        var p = t.Process;
+        p.TransitPages -= t.Pages;
+        if (t.ToHost)
+        {
+            p.HostPages += t.Pages;
+            foreach (var card in p.Cards)
+            {
+                card.ResidentPages -= t.Pages;
+            }
+        }
+        else
+        {
+            p.ResidentPages += t.Pages;
+            hostPages -= t.Pages * p.Cards.Length;
+        }
     }
 
     private void AdvanceBy(double elapsedMs)
@@ -316,7 +452,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     {
         foreach (var p in processes.Values)
         {
-            p.Rate = double.PositiveInfinity;
+            p.Rate = p.Runnable ? double.PositiveInfinity : 0;
         }
 
         foreach (var card in cards)
@@ -336,18 +472,23 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    /// <summary>Recomputes rates after a change and sets the timer to the next completion.</summary>
+    /// <summary>Recomputes rates after a change and sets the timer to the next event.</summary>
     private void Reschedule()
     {
         Recompute();
         var (nextMs, _) = NextCompletion();
+        if (transfers.Count > 0)
+        {
+            nextMs = Math.Min(nextMs, Math.Max(0, (transfers.Min(t => t.EndsAt) - settledAt).TotalMilliseconds));
+        }
+
         if (double.IsPositiveInfinity(nextMs))
         {
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
 
-        // Round up to a whole tick (at least one) so the work is done when the timer fires; wake at least
+        // Round up to a whole tick (at least one) so the event is due when the timer fires; wake at least
         // daily (timers take at most ~49 days, and settling is exact whenever it runs).
         var ticks = Math.Clamp((long)Math.Ceiling(Math.Min(nextMs, TimeSpan.FromDays(1).TotalMilliseconds) * TimeSpan.TicksPerMillisecond), 1, TimeSpan.FromDays(1).Ticks);
         timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);

@@ -2,14 +2,22 @@ using Orion.Contracts;
 
 namespace Orion.NodeDaemon.Simulated;
 
-/// <summary>A task running in the simulator: its work, share, pages and progress.</summary>
+/// <summary>A task running in the simulator: its work, share, pages (per card) and progress.</summary>
 internal sealed class SimulatedProcess(TaskLaunch launch, SimulatedCard[] cards, long pagesPerCard, double totalGpuMs)
 {
     public TaskLaunch Launch { get; } = launch;
 
     public SimulatedCard[] Cards { get; } = cards;
 
+    /// <summary>Pages allocated on each card: resident + on host + in transit.</summary>
     public long PagesPerCard { get; } = pagesPerCard;
+
+    public long ResidentPages { get; set; }
+
+    public long HostPages { get; set; }
+
+    /// <summary>Pages on their way (either direction); they occupy both device and host until the move ends.</summary>
+    public long TransitPages { get; set; }
 
     /// <summary>Work to do in reference GPU-ms; infinity for services.</summary>
     public double TotalGpuMs { get; } = totalGpuMs;
@@ -26,10 +34,13 @@ internal sealed class SimulatedProcess(TaskLaunch launch, SimulatedCard[] cards,
 
     public bool Paused => Holds.Count > 0;
 
+    /// <summary>A process progresses only unpaused and with all its pages on the device.</summary>
+    public bool Runnable => !Paused && HostPages == 0 && TransitPages == 0;
+
     /// <summary>The share the task would use on a card of speed <paramref name="speed"/>, in thousandths of it.</summary>
     public double WantedMilli(double speed)
     {
-        if (Paused)
+        if (!Runnable)
         {
             return 0;
         }
