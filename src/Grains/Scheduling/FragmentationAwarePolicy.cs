@@ -1,11 +1,13 @@
+using System.Runtime.CompilerServices;
+
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
-/// Fragmentation-aware placement (the FGD idea): place where the node's expected fragmentation against
-/// the task mix grows least, and for a one-card request pick the card that grows it least. The mix is
-/// fixed (benchmarks) or learned from the recent requests this policy observed (the product).
+/// Fragmentation-aware placement (the FGD idea, Weng et al., ATC'23): place where the node's expected
+/// fragmentation against the task mix grows least, and for a one-card request pick the card that grows it
+/// least. The mix is fixed (benchmarks) or learned from the recent requests this policy observed (the product).
 /// </summary>
-public sealed class FragmentationAwarePolicy : ScoringPolicy
+public sealed class FragmentationAwarePolicy : IPlacementPolicy
 {
     public const string PolicyName = "fragmentation";
 
@@ -13,27 +15,34 @@ public sealed class FragmentationAwarePolicy : ScoringPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
+    private readonly ConditionalWeakTable<NodeView, NodeMemo> memos = new();
     private WorkloadMix? learned;
+    private int mixVersion;
     private int observedSinceRebuild;
 
     /// <summary>A policy that learns the mix from the last <paramref name="window"/> requests it observed.</summary>
-    public FragmentationAwarePolicy(int window = 2000)
+    public FragmentationAwarePolicy(int window = 2000, FragmentationScoring? scoring = null)
     {
         this.window = window;
+        Scoring = scoring ?? FragmentationScoring.Orion;
     }
 
     /// <summary>A policy measured against a fixed mix.</summary>
-    public FragmentationAwarePolicy(WorkloadMix mix)
+    public FragmentationAwarePolicy(WorkloadMix mix, FragmentationScoring? scoring = null)
     {
         fixedMix = mix;
         window = 0;
+        Scoring = scoring ?? FragmentationScoring.Orion;
     }
 
-    public override string Name => PolicyName;
+    public string Name => PolicyName;
 
-    public WorkloadMix Mix => fixedMix ?? (learned ??= WorkloadMix.FromCounts(counts.Select(kv => (kv.Key, kv.Value))));
+    /// <summary>How candidates are weighed: the plain FGD rule or Orion's refinements of it.</summary>
+    public FragmentationScoring Scoring { get; }
 
-    public override void Observe(PlacementRequest request)
+    public WorkloadMix Mix => fixedMix ?? (learned ??= BuildLearned());
+
+    public void Observe(PlacementRequest request)
     {
         if (fixedMix is not null)
         {
@@ -52,55 +61,193 @@ public sealed class FragmentationAwarePolicy : ScoringPolicy
             }
         }
 
-        // Rebuilding the mix on every request would cost more than it tells; early on, rebuild often.
-        if (learned is null || ++observedSinceRebuild >= Math.Min(64, recent.Count))
+        // Rebuilding the mix throws every cached score away: often while the window fills, then every
+        // eighth of a window, which is as fast as a mix of that many requests can really change.
+        var every = Math.Clamp(recent.Count / 8, 1, Math.Max(1, window / 8));
+        if (learned is null || ++observedSinceRebuild >= every)
         {
             learned = null;
             observedSinceRebuild = 0;
         }
     }
 
-    protected override int[]? PickGpus(NodeView node, PlacementRequest request)
+    public PlacementChoice? Choose(ClusterView cluster, PlacementRequest request)
     {
-        if (request.IsExclusive)
-        {
-            return FirstIdle(node, request);
-        }
-
         var mix = Mix;
-        var pick = -1;
-        var pickDelta = double.PositiveInfinity;
-        var pickFree = int.MaxValue;
-        for (var i = 0; i < node.Gpus.Length; i++)
+        var shape = WorkloadShape.Of(request);
+        NodeView? best = null;
+        int[]? bestGpus = null;
+        var bestScore = double.PositiveInfinity;
+        var bestTie = double.PositiveInfinity;
+        foreach (var node in cluster.Nodes)
         {
-            var g = node.Gpus[i];
-            if (!Feasibility.GpuFits(g, request))
+            if (!Feasibility.HostFits(node, request))
             {
                 continue;
             }
 
-            var delta = Delta(node, [i], request, mix);
-            if (delta < pickDelta - 1e-9 || (Math.Abs(delta - pickDelta) <= 1e-9 && g.ComputeFree < pickFree))
+            var outcome = Evaluate(node, request, shape, mix);
+            if (outcome.Gpus is null)
             {
-                pick = i;
-                pickDelta = delta;
-                pickFree = g.ComputeFree;
+                continue;
+            }
+
+            // Deltas are sums of weighted milli; below a thousandth of a milli they are equal.
+            if (outcome.Delta < bestScore - 1e-3 || (outcome.Delta <= bestScore + 1e-3 && outcome.Tie < bestTie))
+            {
+                best = node;
+                bestGpus = outcome.Gpus;
+                bestScore = outcome.Delta;
+                bestTie = outcome.Tie;
             }
         }
 
-        return pick < 0 ? null : [pick];
+        return best is null ? null : new PlacementChoice(best, bestGpus!);
     }
 
-    protected override double Score(NodeView node, int[] gpus, PlacementRequest request) =>
-        Delta(node, gpus, request, Mix) + (1e-6 * RemainingAfter(node, request));
-
-    private static double Delta(NodeView node, int[] gpus, PlacementRequest request, WorkloadMix mix)
+    private WorkloadMix BuildLearned()
     {
-        var before = FragmentationMeasure.Expected(node, mix);
+        mixVersion++;
+        return WorkloadMix.FromCounts(counts.Select(kv => (kv.Key, kv.Value)));
+    }
+
+    /// <summary>The cards this policy would take on a node and what that costs; cached until the node or the mix changes.</summary>
+    private Outcome Evaluate(NodeView node, PlacementRequest request, WorkloadShape shape, WorkloadMix mix)
+    {
+        var memo = memos.GetValue(node, static n => new NodeMemo(n));
+        memo.Validate(node, fixedMix is null ? mixVersion : 0);
+        if (memo.Outcomes.TryGetValue(shape, out var cached))
+        {
+            return cached;
+        }
+
+        if (double.IsNaN(memo.Before))
+        {
+            memo.Before = Scoring.Cost(node, mix);
+        }
+
+        var outcome = request.GpuCount == 0
+            ? Score(node, [], request, memo.Before, mix)
+            : request.IsExclusive ? ScoreExclusive(node, request, memo.Before, mix) : ScoreShared(node, request, memo.Before, mix);
+        memo.Outcomes[shape] = outcome;
+        return outcome;
+    }
+
+    private Outcome ScoreShared(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
+    {
+        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
+        for (var i = 0; i < node.Gpus.Length; i++)
+        {
+            var g = node.Gpus[i];
+            if (!Feasibility.GpuFits(g, request) || SameAsEarlierCard(node, i))
+            {
+                continue;
+            }
+
+            var o = Score(node, [i], request, before, mix);
+            if (o.Delta < best.Delta - 1e-3 || (o.Delta <= best.Delta + 1e-3 && o.Tie < best.Tie))
+            {
+                best = o;
+            }
+        }
+
+        return best;
+    }
+
+    private Outcome ScoreExclusive(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
+    {
+        var picked = new int[request.GpuCount];
+        var n = 0;
+        for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
+        {
+            if (Feasibility.GpuFits(node.Gpus[i], request))
+            {
+                picked[n++] = i;
+            }
+        }
+
+        return n == picked.Length ? Score(node, picked, request, before, mix) : new Outcome(null, 0, 0);
+    }
+
+    private Outcome Score(NodeView node, int[] gpus, PlacementRequest request, double before, WorkloadMix mix)
+    {
         var choice = new PlacementChoice(node, gpus);
         ClusterView.Apply(choice, request);
-        var after = FragmentationMeasure.Expected(node, mix);
+        var after = Scoring.Cost(node, mix);
+        var tie = Scoring.TieBreak(node);
         ClusterView.Release(choice, request);
-        return after - before;
+        return new Outcome(gpus, after - before, tie);
+    }
+
+    /// <summary>Cards in the same state give the same score; only the first of them is tried.</summary>
+    private static bool SameAsEarlierCard(NodeView node, int i)
+    {
+        var g = node.Gpus[i];
+        for (var j = 0; j < i; j++)
+        {
+            var h = node.Gpus[j];
+            if (h.ComputeFree == g.ComputeFree && h.MemoryFree == g.MemoryFree && h.Holders == g.Holders
+                && h.Exclusive == g.Exclusive && string.Equals(h.Model, g.Model, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
+
+    /// <summary>What a node looked like when its scores were cached, so a change to it (or to the mix) drops them.</summary>
+    private sealed class NodeMemo
+    {
+        private readonly int[] compute;
+        private readonly long[] memory;
+        private readonly int[] holders;
+        private long cpu;
+        private long hostMemory;
+        private bool schedulable;
+        private int mix = -1;
+
+        public NodeMemo(NodeView node)
+        {
+            compute = new int[node.Gpus.Length];
+            memory = new long[node.Gpus.Length];
+            holders = new int[node.Gpus.Length];
+        }
+
+        public double Before { get; set; } = double.NaN;
+
+        public Dictionary<WorkloadShape, Outcome> Outcomes { get; } = [];
+
+        public void Validate(NodeView node, int mixVersion)
+        {
+            var same = mix == mixVersion && cpu == node.CpuFree && hostMemory == node.MemoryFree && schedulable == node.Schedulable;
+            for (var i = 0; same && i < compute.Length; i++)
+            {
+                var g = node.Gpus[i];
+                same = compute[i] == (g.Exclusive ? -1 : g.ComputeFree) && memory[i] == g.MemoryFree && holders[i] == g.Holders;
+            }
+
+            if (same)
+            {
+                return;
+            }
+
+            mix = mixVersion;
+            cpu = node.CpuFree;
+            hostMemory = node.MemoryFree;
+            schedulable = node.Schedulable;
+            for (var i = 0; i < compute.Length; i++)
+            {
+                var g = node.Gpus[i];
+                compute[i] = g.Exclusive ? -1 : g.ComputeFree;
+                memory[i] = g.MemoryFree;
+                holders[i] = g.Holders;
+            }
+
+            Before = double.NaN;
+            Outcomes.Clear();
+        }
     }
 }

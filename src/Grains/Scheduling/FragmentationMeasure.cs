@@ -74,4 +74,85 @@ public static class FragmentationMeasure
 
         return unusable;
     }
+
+    /// <summary>
+    /// Free GPU compute on the node that tasks of this shape could not use, counting how many of them the
+    /// host's free CPU and memory could still take: each such task can use at most one card's free compute
+    /// (slices, on the fullest usable cards), or its cards (whole-card tasks).
+    /// </summary>
+    public static long HostAwareFragment(NodeView node, PlacementRequest shape)
+    {
+        long free = 0;
+        foreach (var g in node.Gpus)
+        {
+            free += g.UsableCompute;
+        }
+
+        if (free == 0)
+        {
+            return 0;
+        }
+
+        if (!Feasibility.HostFits(node, shape))
+        {
+            return free;
+        }
+
+        if (shape.GpuCount == 0)
+        {
+            return 0;
+        }
+
+        // How many more tasks of the shape the host could take: the CPU and memory cap on GPU use.
+        var hostTasks = long.MaxValue;
+        if (shape.CpuMilli > 0)
+        {
+            hostTasks = node.CpuFree / shape.CpuMilli;
+        }
+
+        if (shape.HostMemoryMiB > 0)
+        {
+            hostTasks = Math.Min(hostTasks, node.MemoryFree / shape.HostMemoryMiB);
+        }
+
+        if (shape.IsExclusive)
+        {
+            long idle = 0;
+            foreach (var g in node.Gpus)
+            {
+                if (Feasibility.GpuFits(g, shape))
+                {
+                    idle++;
+                }
+            }
+
+            return free - (Math.Min(idle / shape.GpuCount, hostTasks) * shape.GpuCount * 1000);
+        }
+
+        // Card by card as FGD does, but only as many cards as the host has tasks' worth of CPU and memory for.
+        Span<int> usable = stackalloc int[node.Gpus.Length];
+        var n = 0;
+        foreach (var g in node.Gpus)
+        {
+            if (Feasibility.GpuFits(g, shape))
+            {
+                usable[n++] = g.UsableCompute;
+            }
+        }
+
+        var fitting = usable[..n];
+        if (hostTasks < n)
+        {
+            fitting.Sort();
+            fitting = fitting[(n - (int)hostTasks)..];
+        }
+
+        long used = 0;
+        foreach (var u in fitting)
+        {
+            used += u;
+        }
+
+        return free - used;
+    }
 }

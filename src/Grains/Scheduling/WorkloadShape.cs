@@ -16,6 +16,13 @@ public sealed record WorkloadShape(int GpuCount, int ComputeMilli, long GpuMemor
         GpuCount, ComputeMilli, GpuMemoryMiB, CpuMilli, HostMemoryMiB,
         GpuModels.Length == 0 ? [] : GpuModels.Split('|'));
 
+    // Equality is by demand only: the cached request must not change a shape's hash once it is a dictionary key.
+    public bool Equals(WorkloadShape? other) =>
+        other is not null && GpuCount == other.GpuCount && ComputeMilli == other.ComputeMilli && GpuMemoryMiB == other.GpuMemoryMiB
+        && CpuMilli == other.CpuMilli && HostMemoryMiB == other.HostMemoryMiB && string.Equals(GpuModels, other.GpuModels, StringComparison.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(GpuCount, ComputeMilli, GpuMemoryMiB, CpuMilli, HostMemoryMiB, GpuModels);
+
     public static WorkloadShape Of(PlacementRequest r) =>
         new(r.GpuCount, r.ComputeMilli, r.GpuMemoryMiB, r.CpuMilli, r.HostMemoryMiB, string.Join('|', r.GpuModels));
 }

@@ -42,4 +42,27 @@ public sealed class FragmentationMeasureTests
         Assert.Equal([500, 250], mix.Shapes.Select(s => s.Shape.ComputeMilli));
         Assert.Equal(1.0, mix.Shapes.Sum(s => s.Weight), 9);
     }
+
+    [Fact]
+    public void Host_aware_fragment_counts_only_the_cards_the_host_has_cpu_and_memory_left_to_use()
+    {
+        // Four idle cards, but CPU for only two more 4-core tasks: two cards are stranded for that shape.
+        var n = Node("n", gpus: 4, cpu: 9000, memory: 262_144);
+        Assert.Equal(0, FragmentationMeasure.Fragment(n, Slice(500, cpu: 4000)));
+        Assert.Equal(2000, FragmentationMeasure.HostAwareFragment(n, Slice(500, cpu: 4000)));
+
+        // Memory caps it the same way; a shape that fits neither strands everything.
+        Assert.Equal(3000, FragmentationMeasure.HostAwareFragment(n, Slice(500, cpu: 0, hostMemory: 200_000)));
+        Assert.Equal(4000, FragmentationMeasure.HostAwareFragment(n, Slice(500, cpu: 10_000)));
+
+        // The host's tasks go to the fullest usable cards.
+        Use(n, 0, 300);   // 700 free
+        Use(n, 1, 800);   // 200 free: unusable for 500 either way
+        Assert.Equal(2900 - 2000, FragmentationMeasure.HostAwareFragment(n, Slice(500, cpu: 4000)));
+
+        // Whole cards: two idle cards and CPU for two tasks of one card each, or one task of two.
+        Assert.Equal(900, FragmentationMeasure.HostAwareFragment(n, Whole(1, cpu: 4000) with { GpuCount = 1, GpuMemoryMiB = 0 }));
+        Assert.Equal(900, FragmentationMeasure.HostAwareFragment(n, Whole(2, cpu: 4000)));
+        Assert.Equal(2900, FragmentationMeasure.HostAwareFragment(n, Whole(2, cpu: 9500)));
+    }
 }

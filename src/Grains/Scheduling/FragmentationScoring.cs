@@ -1,0 +1,56 @@
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// How fragmentation-aware placement weighs a node: <see cref="Fgd"/> is the published rule (Weng et al.,
+/// ATC'23); <see cref="Orion"/>, the product's, also counts the host's free CPU and memory and breaks ties by
+/// best fit.
+/// </summary>
+public sealed record FragmentationScoring
+{
+    /// <summary>The published FGD rule: a shape's fragment is the free compute on cards it cannot use; first node on ties.</summary>
+    public static FragmentationScoring Fgd { get; } = new();
+
+    /// <summary>The product's rule: host-aware fragment, best fit among equal costs.</summary>
+    public static FragmentationScoring Orion { get; } = new() { HostAware = true, BestFitTieBreak = true };
+
+    /// <summary>
+    /// Count a shape's usable GPU only as far as the node's free CPU and memory could still take tasks of it. GPU
+    /// pools run short of host CPU as often as of cards; a card whose node has no CPU left is as lost as a crumb.
+    /// </summary>
+    public bool HostAware { get; init; }
+
+    /// <summary>Among equal costs, take the node left fullest (CPU, memory and GPU shares), keeping empty nodes whole.</summary>
+    public bool BestFitTieBreak { get; init; }
+
+    /// <summary>A node's cost against the mix; placement minimises its growth.</summary>
+    public double Cost(NodeView node, WorkloadMix mix)
+    {
+        if (!HostAware)
+        {
+            return FragmentationMeasure.Expected(node, mix);
+        }
+
+        double sum = 0;
+        foreach (var (shape, weight) in mix.Shapes)
+        {
+            sum += weight * FragmentationMeasure.HostAwareFragment(node, shape.AsRequest);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Orders equal costs; lowest wins. Called with the placement applied to the node.</summary>
+    public double TieBreak(NodeView node)
+    {
+        if (!BestFitTieBreak)
+        {
+            return 0;
+        }
+
+        var gpuCap = node.Gpus.Length * 1000.0;
+        var cpu = node.CpuCapacity == 0 ? 0 : node.CpuFree / (double)node.CpuCapacity;
+        var mem = node.MemoryCapacity == 0 ? 0 : node.MemoryFree / (double)node.MemoryCapacity;
+        var gpu = gpuCap == 0 ? 0 : node.GpuComputeFree / gpuCap;
+        return cpu + mem + gpu;
+    }
+}

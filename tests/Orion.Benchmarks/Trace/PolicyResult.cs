@@ -1,0 +1,18 @@
+namespace Orion.Benchmarks.Trace;
+
+/// <summary>One policy's line of the benchmark's JSON file: means over the seeds.</summary>
+/// <param name="Trace">The pod file replayed (its name without the extension).</param>
+/// <param name="Policy">The policy's benchmark name.</param>
+/// <param name="Allocation">Mean GPU allocation ratio (%) by arrived workload (%), keys "50".."130".</param>
+/// <param name="FragmentationRate">Mean fragmentation rate (%) by arrived workload (%).</param>
+/// <param name="PlacementsPerSecond">Pods decided (placed or failed) per second of placement time, over all seeds.</param>
+/// <param name="Seeds">Seeds replayed.</param>
+/// <param name="FailedPods">Mean pods that failed per seed.</param>
+public sealed record PolicyResult(
+    string Trace,
+    string Policy,
+    SortedDictionary<string, double> Allocation,
+    SortedDictionary<string, double> FragmentationRate,
+    double PlacementsPerSecond,
+    int Seeds,
+    double FailedPods);

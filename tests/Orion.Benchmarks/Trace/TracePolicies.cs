@@ -1,0 +1,26 @@
+using Orion.Grains.Scheduling;
+
+namespace Orion.Benchmarks.Trace;
+
+/// <summary>
+/// The policies the trace benchmark compares. The baselines are the product's own policy classes; <c>fgd</c>
+/// is the published FGD rule against the trace's typical mix, given up front as the paper does; <c>orion</c>
+/// is the product's default exactly as the scheduler grain creates it, learning its mix from what arrives.
+/// </summary>
+public static class TracePolicies
+{
+    public const string Orion = "orion";
+    public const string Fgd = "fgd";
+
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        RandomPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName, BestFitPolicy.PolicyName, Fgd, Orion,
+    ];
+
+    public static IPlacementPolicy Create(string name, TraceReplay replay, int seed) => name switch
+    {
+        Fgd => new FragmentationAwarePolicy(replay.TypicalMix, FragmentationScoring.Fgd),
+        Orion => PlacementPolicies.Create(PlacementPolicies.Default, seed),
+        _ => PlacementPolicies.Create(name, seed),
+    };
+}
