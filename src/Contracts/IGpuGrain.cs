@@ -22,6 +22,10 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
 
+    /// <summary>Re-runs the card's arbitration and carries it out, in the background of whoever asked.</summary>
+    [Alias("Rebalance"), Orleans.Concurrency.OneWay]
+    Task Rebalance();
+
     /// <summary>A task's process started on this card: arbitration applies to it from now.</summary>
     [Alias("OnTaskStarted")]
     Task OnTaskStarted(string taskId, long generation);

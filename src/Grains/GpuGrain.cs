@@ -86,12 +86,15 @@ public sealed class GpuGrain(
             Forget(taskId);
             version++;
 
-            // A leaving task gives compute and memory back to whoever it displaced.
-            await Reconcile();
+            // A leaving task gives compute and memory back to whoever it displaced; moving memory back takes
+            // time, so it happens after the release returns rather than holding up the node.
+            await this.AsReference<IGpuGrain>().Rebalance();
         }
 
         return device is null ? Empty() : Snapshot();
     }
+
+    public Task Rebalance() => Reconcile();
 
     public async Task<DemandAck> SetDemand(string taskId, long generation, bool isBusy, long sequence)
     {

@@ -86,13 +86,17 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
             }
         }
 
-        // Memory allocated past a device lives in host RAM in the worst case: the node's swap budget must hold it.
-        var overflowNow = gpus.Values.Sum(g => Math.Max(0, g.MemoryAllocatedMiB - g.Device.MemoryMiB));
+        // Once a card's memory is oversubscribed, any of its swappable tasks may move to host RAM whole:
+        // the node's swap budget must hold that worst case.
+        static long Pinned(GpuSnapshot g) => g.Slices.Where(s => !s.Swappable).Sum(s => s.MemoryMiB);
+        static long Need(GpuSnapshot g) => Scheduling.GpuView.HostNeed(g.MemoryAllocatedMiB, Pinned(g), g.Device.MemoryMiB);
+        var overflowNow = gpus.Values.Sum(Need);
         var overflowAfter = overflowNow + request.GpuIds.Sum(id =>
         {
             var g = gpus[id];
             var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? g.Device.MemoryMiB : request.GpuMemoryMiB;
-            return Math.Max(0, g.MemoryAllocatedMiB + memory - g.Device.MemoryMiB) - Math.Max(0, g.MemoryAllocatedMiB - g.Device.MemoryMiB);
+            var after = Scheduling.GpuView.HostNeed(g.MemoryAllocatedMiB + memory, Pinned(g) + (request.Swappable ? 0 : memory), g.Device.MemoryMiB);
+            return after - Need(g);
         });
         if (overflowAfter > overflowNow && overflowAfter > registration.HostSwapMiB)
         {

@@ -166,7 +166,6 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
-        await Change(status);
         await Disarm();
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
     }

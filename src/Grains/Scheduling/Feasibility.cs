@@ -34,15 +34,15 @@ public static class Feasibility
             && gpu.MemoryFree >= need
             && (request.GpuMemoryMiB != 0 || gpu.MemoryFree == gpu.MemoryCapacity)
             && (request.Swappable || gpu.PinnedMemory + need <= gpu.PhysicalMemory)
-            && SwapFits(gpu, need);
+            && SwapFits(gpu, need, request.Swappable);
     }
 
-    /// <summary>True when the node's swap budget can hold what the card would then allocate beyond its device.</summary>
-    private static bool SwapFits(GpuView gpu, long need)
+    /// <summary>True when the node's swap budget can hold the card's worst-case host memory after the placement.</summary>
+    private static bool SwapFits(GpuView gpu, long need, bool swappable)
     {
         var used = gpu.MemoryCapacity - gpu.MemoryFree;
-        var grows = Math.Max(0, used + need - gpu.PhysicalMemory) - Math.Max(0, used - gpu.PhysicalMemory);
-        return grows == 0 || (gpu.Node is { } node && node.SwapFree >= grows);
+        var grows = GpuView.HostNeed(used + need, gpu.PinnedMemory + (swappable ? 0 : need), gpu.PhysicalMemory) - gpu.Overflow;
+        return grows <= 0 || (gpu.Node is { } node && node.SwapFree >= grows);
     }
 
     /// <summary>Counts the cards of a node that fit the request.</summary>

@@ -36,8 +36,14 @@ public sealed class GpuView
     /// <summary>Memory held by tasks that may not swap; it must fit the device.</summary>
     public long PinnedMemory { get; internal set; }
 
-    /// <summary>Memory allocated beyond the device, which host RAM must hold in the worst case.</summary>
-    public long Overflow => Math.Max(0, MemoryCapacity - MemoryFree - PhysicalMemory);
+    /// <summary>
+    /// Host RAM the card may need in the worst case: once its allocations exceed the device, any of its
+    /// swappable tasks may be moved out whole.
+    /// </summary>
+    public long Overflow => HostNeed(MemoryCapacity - MemoryFree, PinnedMemory, PhysicalMemory);
+
+    /// <summary>The worst-case host RAM of a card with <paramref name="allocated"/> memory, <paramref name="pinned"/> of it unswappable.</summary>
+    public static long HostNeed(long allocated, long pinned, long physical) => allocated > physical ? allocated - pinned : 0;
 
     /// <summary>The node the card is on (set by the node).</summary>
     public NodeView? Node { get; internal set; }

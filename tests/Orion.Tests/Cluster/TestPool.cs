@@ -36,15 +36,18 @@ public sealed class TestPool : IAsyncDisposable
 
     public IGrainFactory Grains => Cluster.Client;
 
-    public static EmbeddedNodeOptions Node(string name, int gpus = 4, string model = "A100-80GB", long cpu = 64_000, long memory = 262_144, string dc = "dc1") =>
-        new() { Name = name, GpuCount = gpus, GpuModel = model, CpuMilli = cpu, MemoryMiB = memory, DataCenter = dc };
+    public static EmbeddedNodeOptions Node(string name, int gpus = 4, string model = "A100-80GB", long cpu = 64_000, long memory = 262_144, string dc = "dc1", long hostSwap = 262_144) =>
+        new() { Name = name, GpuCount = gpus, GpuModel = model, CpuMilli = cpu, MemoryMiB = memory, DataCenter = dc, HostSwapMiB = hostSwap };
 
-    public static async Task<TestPool> StartAsync(IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0)
+    public static async Task<TestPool> StartAsync(
+        IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0)
     {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
         {
             ["Orion:Pool:Policy"] = policy,
-            ["Orion:Pool:ComputeOversubscription"] = oversubscription.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orion:Pool:ComputeOversubscription"] = oversubscription.ToString(invariant),
+            ["Orion:Pool:MemoryOversubscription"] = memoryOversubscription.ToString(invariant),
         };
         for (var i = 0; i < nodes.Count; i++)
         {
@@ -56,6 +59,7 @@ public sealed class TestPool : IAsyncDisposable
             settings[p + "GpuCount"] = n.GpuCount.ToString();
             settings[p + "CpuMilli"] = n.CpuMilli.ToString();
             settings[p + "MemoryMiB"] = n.MemoryMiB.ToString();
+            settings[p + "HostSwapMiB"] = n.HostSwapMiB.ToString();
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -94,6 +98,27 @@ public sealed class TestPool : IAsyncDisposable
 
     /// <summary>Moves the simulated GPUs' clock on.</summary>
     public void Advance(TimeSpan by) => Clock.Advance(by);
+
+    /// <summary>
+    /// Moves the clock on in small steps while <paramref name="work"/> runs (it waits on simulated transfers),
+    /// and returns its result; fails if it does not finish within <paramref name="limit"/> of simulated time.
+    /// </summary>
+    public async Task<T> WhileAdvancing<T>(Task<T> work, TimeSpan limit, TimeSpan? step = null)
+    {
+        var moved = TimeSpan.Zero;
+        while (!work.IsCompleted)
+        {
+            Assert.True(moved <= limit, $"still waiting after {moved} of simulated time");
+            await Task.Delay(5);
+            if (!work.IsCompleted)
+            {
+                Advance(step ?? TimeSpan.FromMilliseconds(100));
+                moved += step ?? TimeSpan.FromMilliseconds(100);
+            }
+        }
+
+        return await work;
+    }
 
     public async Task<NodeSnapshot> NodeSnapshot(string nodeName) =>
         (await Grains.GetGrain<INodeGrain>(GrainKeys.Node(Nodes.Single(n => n.Name == nodeName).DataCenter, nodeName)).GetSnapshot())!;
@@ -140,7 +165,10 @@ public sealed class TestPool : IAsyncDisposable
                 var actual = gpu.Slices.Select(s => (s.TaskId, s.ComputeMilli)).OrderBy(x => x.TaskId).ToList();
                 Assert.Equal(expected, actual);
                 Assert.InRange(gpu.ComputeAllocatedMilli, 0, gpu.ComputeCapacityMilli);
-                Assert.InRange(gpu.MemoryAllocatedMiB, 0, gpu.Device.MemoryMiB);
+                Assert.InRange(gpu.MemoryAllocatedMiB, 0, Math.Max(gpu.MemoryCapacityMiB, gpu.Device.MemoryMiB));
+                var card = (await Grains.GetGrain<IGpuGrain>(gpu.Device.GpuId).GetSnapshot())!;
+                Assert.InRange(card.ResidentMiB, 0, card.Device.MemoryMiB);
+                Assert.Equal(card.MemoryAllocatedMiB, card.ResidentMiB + card.HostMiB);
             }
 
             var running = Backend(node.Name).Running.Keys.Order().ToList();

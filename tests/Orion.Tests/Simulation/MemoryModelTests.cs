@@ -1,0 +1,186 @@
+using Microsoft.Extensions.Time.Testing;
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Simulated;
+
+namespace Orion.Tests.Simulation;
+
+public sealed class MemoryModelTests
+{
+    private const double Bandwidth = 25e9;   // A100-80GB host link in the catalogue, bytes per second
+    private readonly FakeTimeProvider clock = new();
+
+    private SimulatedGpuBackend Backend(long hostSwapMiB = 256 * 1024, int cards = 1) =>
+        new("dc1/n", Enumerable.Repeat(GpuModelCatalog.Get("A100-80GB"), cards).ToList(), clock, hostSwapMiB);
+
+    private static TaskLaunch Launch(string id, long memoryMiB, double gpuMs = 1e9, int card = 0, bool onHost = false) =>
+        new(id, 1, [$"dc1/n/{card}"], 500, memoryMiB, WorkloadSpec.Batch(1, gpuMs), onHost);
+
+    private static TimeSpan TransferTime(long mib) => TimeSpan.FromTicks((long)Math.Ceiling(mib * 1024.0 * 1024.0 / Bandwidth * TimeSpan.TicksPerSecond));
+
+    [Fact]
+    public async Task A_move_takes_bytes_over_link_bandwidth_and_the_ack_says_so()
+    {
+        using var b = Backend();
+        b.Start(Launch("t", 40_960));
+        var move = b.SwapOut("t", 1);
+        Assert.False(move.IsCompleted);
+        clock.Advance(TransferTime(40_960) - TimeSpan.FromTicks(1));
+        Assert.False(move.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+        var ack = await move;
+        Assert.Equal(40_960L * 1024 * 1024, ack.BytesMoved);
+        Assert.Equal(TransferTime(40_960), ack.Duration);
+        Assert.Equal((0L, 40_960L), (ack.ResidentMiB, ack.HostMiB));
+        Assert.Equal(0, b.GetCard(0).ResidentPages);
+        Assert.Equal(20_480, b.HostPagesInUse);
+    }
+
+    [Fact]
+    public async Task Two_moves_on_one_card_queue_on_its_link_and_moves_on_two_cards_do_not()
+    {
+        using var b = Backend(cards: 2);
+        b.Start(Launch("a", 20_480));
+        b.Start(Launch("b", 20_480));
+        b.Start(Launch("c", 20_480, card: 1));
+        var first = b.SwapOut("a", 1);
+        var second = b.SwapOut("b", 1);
+        var other = b.SwapOut("c", 1);
+        clock.Advance(TransferTime(20_480));
+        Assert.True(first.IsCompleted);
+        Assert.True(other.IsCompleted);
+        Assert.False(second.IsCompleted);
+        clock.Advance(TransferTime(20_480));
+        Assert.Equal(TransferTime(20_480) * 2, (await second).Duration);
+    }
+
+    [Fact]
+    public async Task A_task_makes_no_progress_while_any_of_its_memory_is_off_the_device()
+    {
+        using var b = Backend();
+        b.Start(Launch("t", 10_240, gpuMs: 10_000));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(500, b.GetTask("t")!.GpuMsDone, 6);
+        var move = b.SwapOut("t", 1);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await move;
+        Assert.Equal(500, b.GetTask("t")!.GpuMsDone, 6);
+
+        var back = b.SwapIn("t", 1);
+        clock.Advance(TransferTime(10_240));
+        await back;
+        Assert.Equal(500, b.GetTask("t")!.GpuMsDone, 6);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1000, b.GetTask("t")!.GpuMsDone, 6);
+    }
+
+    [Fact]
+    public async Task Repeated_moves_move_nothing_more_and_stale_generations_nothing_at_all()
+    {
+        using var b = Backend();
+        b.Start(Launch("t", 2048));
+        var once = b.SwapOut("t", 1);
+        var twice = b.SwapOut("t", 1);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((await once).BytesMoved, (await twice).BytesMoved);
+        var again = await b.SwapOut("t", 1);
+        Assert.Equal(0, again.BytesMoved);
+        Assert.False((await b.SwapIn("t", 0)).Applied);
+        Assert.Equal(1024, b.GetTask("t")!.HostPages);
+    }
+
+    [Fact]
+    public void Moves_that_do_not_fit_are_refused_and_change_nothing()
+    {
+        using var b = Backend(hostSwapMiB: 10_000);
+        b.Start(Launch("big", 20_000));
+        Assert.Throws<BackendException>(() => { _ = b.SwapOut("big", 1); });
+        Assert.Equal(10_000, b.GetTask("big")!.ResidentPages);
+        Assert.Equal(0, b.HostPagesInUse);
+
+        b.Start(Launch("parked", 8_000, onHost: true));
+        b.Start(Launch("filler", 81_920 - 20_000));
+        Assert.Throws<BackendException>(() => { _ = b.SwapIn("parked", 1); });
+        Assert.Equal(4_000, b.GetTask("parked")!.HostPages);
+        Assert.Throws<BackendException>(() => b.Start(Launch("nowhere", 4_000, onHost: true)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Random_commands_keep_page_accounting_exact(int seed)
+    {
+        var random = new Random(seed);
+        using var b = Backend(hostSwapMiB: 100_000, cards: 2);
+        var pending = new List<Task<SwapResult>>();
+        var ids = new List<string>();
+        for (var step = 0; step < 300; step++)
+        {
+            var id = ids.Count > 0 ? ids[random.Next(ids.Count)] : null;
+            try
+            {
+                switch (random.Next(7))
+                {
+                    case 0:
+                        var n = $"t{step}";
+                        b.Start(Launch(n, 2 * random.Next(1, 15_000), gpuMs: random.Next(1, 20_000), card: random.Next(2), onHost: random.Next(4) == 0));
+                        ids.Add(n);
+                        break;
+                    case 1 when id is not null:
+                        pending.Add(b.SwapOut(id, 1));
+                        break;
+                    case 2 when id is not null:
+                        pending.Add(b.SwapIn(id, 1));
+                        break;
+                    case 3 when id is not null:
+                        b.Stop(id, 1);
+                        break;
+                    case 4 when id is not null:
+                        b.Pause(id, 1, "x");
+                        break;
+                    default:
+                        clock.Advance(TimeSpan.FromMilliseconds(random.Next(0, 3000)));
+                        break;
+                }
+            }
+            catch (BackendException)
+            {
+                // Refused for lack of room: nothing may have changed, which the checks below confirm.
+            }
+
+            AssertAccounting(b, ids);
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await Task.WhenAll(pending);
+        AssertAccounting(b, ids);
+    }
+
+    private static void AssertAccounting(SimulatedGpuBackend b, List<string> ids)
+    {
+        var host = 0L;
+        var perCard = new long[2];
+        foreach (var id in ids)
+        {
+            if (b.GetTask(id) is not { } t)
+            {
+                continue;
+            }
+
+            Assert.Equal(t.PagesPerCard, t.ResidentPages + t.HostPages + t.TransitPages);
+            Assert.True(t.ResidentPages >= 0 && t.HostPages >= 0 && t.TransitPages >= 0);
+            host += t.HostPages + t.TransitPages;
+            var card = b.GetCard(0).Tasks.Contains(id) ? 0 : 1;
+            perCard[card] += t.ResidentPages + t.TransitPages;
+        }
+
+        Assert.Equal(host, b.HostPagesInUse);
+        Assert.InRange(b.HostPagesInUse, 0, b.HostBudgetPages);
+        for (var c = 0; c < 2; c++)
+        {
+            Assert.Equal(perCard[c], b.GetCard(c).ResidentPages);
+            Assert.InRange(b.GetCard(c).ResidentPages, 0, b.GetCard(c).TotalPages);
+        }
+    }
+}
