@@ -37,7 +37,7 @@ public sealed class NodeView
     public bool Schedulable { get; internal set; } = true;
 
     /// <summary>Host RAM the node sets aside for GPU memory moved off its cards.</summary>
-    public long SwapBudget { get; internal set; }
+    public long SwapBudget { get; init; }
 
     /// <summary>Swap budget not yet promised to oversubscribed memory.</summary>
     public long SwapFree
