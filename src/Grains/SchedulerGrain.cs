@@ -22,7 +22,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        policy = PlacementPolicies.Create(options.Value.Policy);
+        policy = new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy));
         var nodeIds = await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes();
         var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.GetGrain<INodeGrain>(id).GetSnapshot()));
         foreach (var s in snapshots)

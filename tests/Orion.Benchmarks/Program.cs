@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orion.Benchmarks.Colocation;
 using Orion.Benchmarks.Preemption;
 using Orion.Benchmarks.Trace;
 
@@ -10,12 +11,6 @@ foreach (var command in PreemptionCommand.Create())
     root.Subcommands.Add(command);
 }
 
-var colocation = new Command("colocation", "the colocation benchmark (not implemented yet)");
-colocation.SetAction(_ =>
-{
-    Console.Error.WriteLine("colocation: not implemented yet");
-    return 2;
-});
-root.Subcommands.Add(colocation);
+root.Subcommands.Add(ColocationCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

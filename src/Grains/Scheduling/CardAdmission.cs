@@ -18,6 +18,7 @@ public static class CardAdmission
         var compute = 0;
         long memory = 0;
         long pinned = 0;
+        var online = 0;
         var any = false;
         foreach (var s in held)
         {
@@ -29,6 +30,7 @@ public static class CardAdmission
             compute += s.ComputeMilli;
             memory += s.MemoryMiB;
             pinned += s.Swappable ? 0 : s.MemoryMiB;
+            online += s.Priority?.Class == PriorityClass.Online ? s.ComputeMilli : 0;
             any = true;
         }
 
@@ -40,6 +42,11 @@ public static class CardAdmission
         if (compute + wanted.ComputeMilli > computeCapacityMilli)
         {
             return $"card {device.GpuId} has {computeCapacityMilli - compute} compute milli free, {wanted.ComputeMilli} wanted";
+        }
+
+        if (wanted.Priority?.Class == PriorityClass.Online && online + wanted.ComputeMilli > 1000)
+        {
+            return $"card {device.GpuId} has {1000 - online} compute milli free for online work (online work is never paused, so it may not oversubscribe itself), {wanted.ComputeMilli} wanted";
         }
 
         if (memory + wanted.MemoryMiB > memoryCapacityMiB)

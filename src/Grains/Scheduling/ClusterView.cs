@@ -61,6 +61,7 @@ public sealed class ClusterView
             g.MemoryFree += sign * memory;
             g.Holders -= sign;
             g.PinnedMemory -= request.Swappable ? 0 : sign * memory;
+            g.OnlineCompute -= request.Online ? sign * compute : 0;
             if (exclusive)
             {
                 g.Exclusive = sign < 0;

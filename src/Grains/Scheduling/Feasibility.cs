@@ -31,6 +31,8 @@ public static class Feasibility
         var need = MemoryNeed(gpu, request);
         return !gpu.Exclusive
             && gpu.ComputeFree >= request.ComputeMilli
+            && (!request.Online || gpu.OnlineCompute + request.ComputeMilli <= 1000)
+            && (!request.AvoidOnlineCards || gpu.OnlineCompute == 0)
             && gpu.MemoryFree >= need
             && (request.GpuMemoryMiB != 0 || gpu.MemoryFree == gpu.MemoryCapacity)
             && (request.Swappable || gpu.PinnedMemory + need <= gpu.PhysicalMemory)

@@ -33,6 +33,9 @@ public sealed class GpuView
     /// <summary>The device's memory; <see cref="MemoryCapacity"/> may exceed it when memory is oversubscribed.</summary>
     public long PhysicalMemory { get; }
 
+    /// <summary>Compute held by online tasks: they are never paused, so together they may not exceed one card.</summary>
+    public int OnlineCompute { get; internal set; }
+
     /// <summary>Memory held by tasks that may not swap; it must fit the device.</summary>
     public long PinnedMemory { get; internal set; }
 

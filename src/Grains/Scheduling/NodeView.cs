@@ -106,6 +106,7 @@ public sealed class NodeView
                 g.ComputeFree -= slice.ComputeMilli;
                 g.MemoryFree -= slice.MemoryMiB;
                 g.PinnedMemory += slice.Swappable ? 0 : slice.MemoryMiB;
+                g.OnlineCompute += slice.Priority?.Class == PriorityClass.Online ? slice.ComputeMilli : 0;
                 g.Holders++;
                 g.Exclusive |= slice.Exclusive;
             }

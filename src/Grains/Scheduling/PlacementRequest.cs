@@ -14,6 +14,8 @@ namespace Orion.Grains.Scheduling;
 /// <param name="GpuModels">Allowed models; empty = any.</param>
 /// <param name="DataCenter">Required data centre; null = any.</param>
 /// <param name="Swappable">Whether its GPU memory may move to host RAM.</param>
+/// <param name="Online">An online task: it preempts other work but never other online work.</param>
+/// <param name="AvoidOnlineCards">Only cards that hold no online work (a first try for work that online demand would pause).</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -22,7 +24,9 @@ public sealed record PlacementRequest(
     long HostMemoryMiB,
     IReadOnlyList<string> GpuModels,
     string? DataCenter = null,
-    bool Swappable = true)
+    bool Swappable = true,
+    bool Online = false,
+    bool AvoidOnlineCards = false)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -42,7 +46,8 @@ public sealed record PlacementRequest(
             r.HostMemoryMiB,
             models,
             spec.Constraints.DataCenter,
-            r.AllowSwap);
+            r.AllowSwap,
+            spec.Priority.Class == PriorityClass.Online);
     }
 
     public bool AllowsModel(string model)

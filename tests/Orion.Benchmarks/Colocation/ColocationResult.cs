@@ -1,0 +1,23 @@
+namespace Orion.Benchmarks.Colocation;
+
+/// <summary>The benchmark's JSON output.</summary>
+public sealed record ColocationResult(
+    int DedicatedGpus,
+    int SlicingGpus,
+    int OrionGpus,
+    double GpuReduction,
+    double OnlineP99RatioVsDedicated,
+    double DedicatedOnlineP99Ms,
+    double OrionOnlineP99Ms,
+    double DedicatedMeanUtilization,
+    double OrionMeanUtilization,
+    double OfflineCardHoursDedicated,
+    double OfflineCardHoursOrion,
+    double TrainingCardHoursDedicated,
+    double TrainingCardHoursOrion,
+    int MemoryMovesPerDay,
+    double GiBMovedPerDay,
+    int Services,
+    int Batches,
+    int Trainings,
+    int Seed);

@@ -1,0 +1,153 @@
+using Orion.Contracts;
+using Orion.Grains.Arbitration;
+using Orion.Grains.Scheduling;
+
+namespace Orion.Benchmarks.Colocation;
+
+/// <summary>
+/// A day of the workload on <c>cards</c> A100-80GB cards run the Orion way, minute by minute, with the
+/// product's own pieces: the default placement policy puts services, training and batches on cards
+/// (compute and memory oversubscribed 2×); each minute, each card's <see cref="CardArbiter"/> says which
+/// work yields to busy online services and its <see cref="MemoryArbiter"/> whose memory stays on the device;
+/// memory moves take bytes ÷ the host link (25 GB/s) and cost the mover that time. Compute is shared as the
+/// simulated GPU shares it (wants scaled down in proportion past the card).
+/// </summary>
+public static class OrionDay
+{
+    public const double LinkBytesPerSecond = 25e9;
+
+    public static DayOutcome Simulate(ColocationWorkload w, int cards, double holdSeconds, double transitionMs)
+    {
+        var view = new ClusterView();
+        for (var i = 0; i < cards; i++)
+        {
+            view.Upsert(new NodeView($"n{i:000}", "dc1", 1_000_000, 1_000_000, [new GpuView($"n{i:000}/0", 0, "A100-80GB", 2000, 163_840, 81_920)]) { SwapBudget = 262_144 });
+        }
+
+        var policy = new OnlineAwarePolicy(PlacementPolicies.Create(PlacementPolicies.Default));
+        var card = new Dictionary<string, int>();
+        var tasks = w.Services.Select(s => (s.Name, Req: Slice(s.ShareMilli, s.MemoryMiB) with { Online = true }))
+            .Concat(w.Trainings.Select(t => (t.Name, Req: Slice(1000, t.MemoryMiB))))
+            .Concat(w.Batches.Select(b => (b.Name, Req: Slice(b.ShareMilli, b.MemoryMiB))));
+        foreach (var (name, req) in tasks)
+        {
+            policy.Observe(req);
+            var choice = policy.Choose(view, req);
+            if (choice is null)
+            {
+                return new DayOutcome(cards, false, false, false, double.PositiveInfinity, 0, 0, 0, 0, 0, [], []);
+            }
+
+            ClusterView.Apply(choice, req);
+            card[name] = choice.Node.Ordinal;
+        }
+
+        var batchLeft = w.Batches.ToDictionary(b => b.Name, b => b.WorkCardHours);
+        var trainingDone = w.Trainings.ToDictionary(t => t.Name, _ => 0.0);
+        var resident = new HashSet<string>(w.Services.Select(s => s.Name).Concat(w.Trainings.Select(t => t.Name)).Concat(w.Batches.Select(b => b.Name)));
+        var latency = new ResponseTimeModel();
+        var hourlyLoad = new double[24];
+        var hourlyUse = new double[24];
+        var moves = 0;
+        var bytes = 0.0;
+        var t0 = DateTimeOffset.UnixEpoch;
+        var useSum = 0.0;
+
+        for (var minute = 0; minute < 24 * 60; minute++)
+        {
+            var hour = minute / 60.0;
+            for (var c = 0; c < cards; c++)
+            {
+                var services = w.Services.Where(s => card[s.Name] == c).ToList();
+                var trainings = w.Trainings.Where(t => card[t.Name] == c).ToList();
+                var batches = w.Batches.Where(b => card[b.Name] == c).ToList();
+                var rps = services.ToDictionary(s => s.Name, s => s.RpsAt(hour));
+
+                // The fraction of the minute each service is busy: a request, then the hold time.
+                var busy = services.ToDictionary(s => s.Name, s => Math.Min(1, rps[s.Name] * (holdSeconds + (s.GpuMsPerRequest / 1000))));
+                var anyBusy = 1 - services.Aggregate(1.0, (acc, s) => acc * (1 - busy[s.Name]));
+                var trainingActive = trainings.Where(t => trainingDone[t.Name] < t.CardHoursPerDay).ToList();
+                var batchActive = batches.Where(b => b.InWindow(hour) && batchLeft[b.Name] > 1e-9).ToList();
+
+                // Which work yields while the card's services are busy (the product's rule, all services busy).
+                var yields = CardArbiter.Paused(
+                    services.Select(s => new ArbitrationTask(s.Name, new TaskPriority(PriorityClass.Online), s.ShareMilli, true))
+                    .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false)))
+                    .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false))));
+                double PausedFraction(string name) => yields.Contains(name) ? anyBusy : 0;
+
+                var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true, rps[s.Name] > 0, rps[s.Name] > 0, t0.AddMinutes(minute)))
+                    .Concat(trainings.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, trainingActive.Contains(t) && PausedFraction(t.Name) < 1, false, t0)))
+                    .Concat(batches.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, batchActive.Contains(b) && PausedFraction(b.Name) < 1, false, t0)))
+                    .ToList();
+                var wantResident = MemoryArbiter.Resident(81_920, memory);
+                var moving = memory.Where(m => resident.Contains(m.TaskId) != wantResident.Contains(m.TaskId)).ToList();
+                var moveSeconds = moving.Sum(m => m.MemoryMiB * 1024.0 * 1024.0) / LinkBytesPerSecond;
+                foreach (var m in moving)
+                {
+                    _ = wantResident.Contains(m.TaskId) ? resident.Add(m.TaskId) : resident.Remove(m.TaskId);
+                    moves++;
+                    bytes += m.MemoryMiB * 1024.0 * 1024.0;
+                }
+
+                // Online: contention only if busy services want more than the card.
+                var onlineWant = services.Sum(s => rps[s.Name] * s.GpuMsPerRequest / 1000 * s.ShareMilli / 1000);
+                var stretch = Math.Max(1, onlineWant);
+                foreach (var s in services)
+                {
+                    var requests = rps[s.Name] * 60;
+                    var swappedIn = moving.Any(m => m.TaskId == s.Name && wantResident.Contains(s.Name));
+                    if (swappedIn && requests >= 1)
+                    {
+                        // The first request after its memory comes back waits for the moves on the link.
+                        latency.AddPoint(1, (moveSeconds * 1000) + s.GpuMsPerRequest);
+                        requests -= 1;
+                    }
+
+                    // Each idle→busy transition waits for the card's pause acks.
+                    var transitions = Math.Min(requests, rps[s.Name] * 60 * Math.Exp(-rps[s.Name] * holdSeconds));
+                    latency.AddPoint(transitions, s.GpuMsPerRequest + transitionMs);
+                    latency.Add(requests - transitions, rps[s.Name], s.GpuMsPerRequest * stretch);
+                }
+
+                // Other work: the share it gets while running, for the time it is neither yielding nor moving.
+                var runners = trainingActive.Select(t => (t.Name, Share: 1000.0)).Concat(batchActive.Select(b => (b.Name, Share: (double)b.ShareMilli)))
+                    .Where(r => resident.Contains(r.Name)).ToList();
+                var want = (onlineWant * 1000) + runners.Sum(r => r.Share * (1 - PausedFraction(r.Name)));
+                var scale = want > 1000 ? 1000 / want : 1;
+                var cardUse = onlineWant;
+                foreach (var (name, share) in runners)
+                {
+                    var movedSelf = moving.Any(m => m.TaskId == name) ? moveSeconds : 0;
+                    var running = (1 - PausedFraction(name)) * Math.Max(0, 60 - movedSelf) / 60;
+                    var cardHours = share / 1000 * scale * running / 60;
+                    cardUse += share / 1000 * scale * running;
+                    if (trainingDone.ContainsKey(name))
+                    {
+                        trainingDone[name] += cardHours;
+                    }
+                    else
+                    {
+                        batchLeft[name] -= cardHours;
+                    }
+                }
+
+                hourlyLoad[minute / 60] += onlineWant / 60;
+                hourlyUse[minute / 60] += Math.Min(1, cardUse) / 60 / cards;
+                useSum += Math.Min(1, cardUse);
+            }
+        }
+
+        return new DayOutcome(
+            cards, true,
+            batchLeft.Values.All(v => v <= 1e-6),
+            w.Trainings.All(t => trainingDone[t.Name] >= t.CardHoursPerDay - 1e-6),
+            latency.Quantile(0.99),
+            useSum / (cards * 24 * 60),
+            w.Batches.Sum(b => b.WorkCardHours - Math.Max(0, batchLeft[b.Name])),
+            trainingDone.Values.Sum(),
+            moves, bytes, hourlyLoad, hourlyUse);
+    }
+
+    private static PlacementRequest Slice(int milli, long memoryMiB) => new(1, milli, memoryMiB, 0, 0, []);
+}
