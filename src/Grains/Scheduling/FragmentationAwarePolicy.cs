@@ -116,7 +116,9 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     {
         var memo = memos.GetValue(node, static n => new NodeMemo(n));
         memo.Validate(node, fixedMix is null ? mixVersion : 0);
-        if (memo.Outcomes.TryGetValue(shape, out var cached))
+        // The shape is what the mix sees; the rest of the request also decides where it fits.
+        var key = (shape, request.Online, request.AvoidOnlineCards, request.Swappable, request.DataCenter);
+        if (memo.Outcomes.TryGetValue(key, out var cached))
         {
             return cached;
         }
@@ -129,7 +131,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var outcome = request.GpuCount == 0
             ? Score(node, [], request, memo.Before, mix)
             : request.IsExclusive ? ScoreExclusive(node, request, memo.Before, mix) : ScoreShared(node, request, memo.Before, mix);
-        memo.Outcomes[shape] = outcome;
+        memo.Outcomes[key] = outcome;
         return outcome;
     }
 
@@ -218,7 +220,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
         public double Before { get; set; } = double.NaN;
 
-        public Dictionary<WorkloadShape, Outcome> Outcomes { get; } = [];
+        public Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), Outcome> Outcomes { get; } = [];
 
         public void Validate(NodeView node, int mixVersion)
         {
