@@ -30,7 +30,6 @@ builder.UseOrleans(silo =>
     silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "orion", clusterId: "orion");
     silo.AddOrion(builder.Configuration);
     silo.AddDashboard();
-    silo.AddActivityPropagation();
 });
 builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
 builder.Services.Configure<MonitorOptions>(builder.Configuration.GetSection(MonitorOptions.Section));
