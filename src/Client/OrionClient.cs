@@ -43,6 +43,8 @@ public sealed class OrionClient : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
+            // A caller's current trace continues into the grains (submit → place → start in one trace).
+            client.AddActivityPropagation();
             if (options.Gateways.Count == 0)
             {
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
