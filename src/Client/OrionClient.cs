@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orion.Client.Monitoring;
 using Orion.Contracts;
 using Orleans.Configuration;
 
@@ -42,6 +43,8 @@ public sealed class OrionClient : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
+            // A caller's current trace continues into the grains (submit → place → start in one trace).
+            client.AddActivityPropagation();
             if (options.Gateways.Count == 0)
             {
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
@@ -155,6 +158,21 @@ public sealed class OrionClient : IAsyncDisposable
             : $"task {taskId} ended {last.State} ({last.ExitReason}) without reaching {string.Join(" or ", states)}");
     }
 
+    /// <summary>
+    /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
+    /// catalogue, the queue and the newest <paramref name="events"/> of the feed.
+    /// </summary>
+    public async Task<PoolSummary> GetPoolAsync(int events = 50, CancellationToken cancellationToken = default)
+    {
+        var nodeIds = await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken);
+        var nodesTask = Task.WhenAll(nodeIds.Select(ReadNodeAsync));
+        var tasksTask = grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
+        var schedulerTask = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot();
+        var eventsTask = grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
+        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask).WaitAsync(cancellationToken);
+        return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -163,6 +181,19 @@ public sealed class OrionClient : IAsyncDisposable
             await ownedHost.StopAsync();
             ownedHost.Dispose();
         }
+    }
+
+    // The node's copy of its cards lags pauses and swaps; each card's own snapshot is the truth.
+    private async Task<NodeSnapshot?> ReadNodeAsync(string nodeId)
+    {
+        var node = await grains.GetGrain<INodeGrain>(nodeId).GetSnapshot();
+        if (node is null)
+        {
+            return null;
+        }
+
+        var cards = await Task.WhenAll(node.Gpus.Select(g => grains.GetGrain<IGpuGrain>(g.Device.GpuId).GetSnapshot()));
+        return node with { Gpus = [.. cards.Select((c, i) => c ?? node.Gpus[i])] };
     }
 
     private static string NewTaskId() => "t-" + Guid.NewGuid().ToString("N")[..16];

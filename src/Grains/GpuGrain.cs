@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orion.Contracts;
 using Orion.Grains.Arbitration;
 using Orion.Grains.Scheduling;
+using Orion.Grains.Telemetry;
 
 namespace Orion.Grains;
 
@@ -33,6 +34,8 @@ public sealed class GpuGrain(
     private long version;
 
     private string GpuId => this.GetPrimaryKeyString();
+
+    private IPoolEventsGrain Events => GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool);
 
     public Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, INodeDaemon daemon)
     {
@@ -186,7 +189,18 @@ public sealed class GpuGrain(
         }
 
         // Pauses first: the online caller waits for these acks before its request proceeds.
-        await Task.WhenAll(toPause.Select(t => daemon.Pause(t, slices[t].Generation, GpuId)));
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
+        {
+            span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
+            await Task.WhenAll(toPause.Select(t => daemon.Pause(t, slices[t].Generation, GpuId)));
+        }
+
+        if (toPause.Count > 0)
+        {
+            OrionTelemetry.Preempted(GpuId, toPause.Count, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+        }
+
         paused.UnionWith(toPause);
         await Move(toHost, outward: true);
         await Move(toDevice, outward: false);
@@ -197,11 +211,13 @@ public sealed class GpuGrain(
         foreach (var t in toPause)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
+            await Events.Publish(PoolEventKinds.Preemption, t, GpuId, "paused for higher-priority work", 0);
         }
 
         foreach (var t in toResume)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
+            await Events.Publish(PoolEventKinds.Resume, t, GpuId, "resumed", 0);
         }
 
         version++;
@@ -237,6 +253,11 @@ public sealed class GpuGrain(
             }
 
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnMemoryMoved(slice.Generation, result);
+            if (result.BytesMoved > 0)
+            {
+                OrionTelemetry.Swapped(GpuId, outward, result.BytesMoved);
+                await Events.Publish(outward ? PoolEventKinds.SwapOut : PoolEventKinds.SwapIn, t, GpuId, $"{result.BytesMoved / (1024 * 1024)} MiB in {result.Duration.TotalMilliseconds:0} ms", result.BytesMoved);
+            }
         });
         await Task.WhenAll(moves);
     }

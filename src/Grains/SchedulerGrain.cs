@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
+using Orion.Grains.Telemetry;
 
 namespace Orion.Grains;
 
@@ -62,6 +63,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
         foreach (var task in queue.InOrder.ToList())
         {
             var request = PlacementRequest.From(task.Spec);
+            var began = System.Diagnostics.Stopwatch.GetTimestamp();
             for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
             {
                 var choice = policy.Choose(view, request);
@@ -78,7 +80,14 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
                     placements++;
                     var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)],
                         request.IsExclusive ? 1000 : request.ComputeMilli, request.GpuCount == 0 ? 0 : Feasibility.MemoryNeed(choice.Gpus.First(), request));
-                    await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
+                    using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, System.Diagnostics.Stopwatch.GetElapsedTime(began)))
+                    {
+                        // Inside the span, so the task's start joins the same trace.
+                        await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
+                    }
+
+                    await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
+                        PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
                     break;
                 }
 

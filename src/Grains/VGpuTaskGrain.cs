@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
+using Orion.Grains.Telemetry;
 using Orleans.Runtime;
 
 namespace Orion.Grains;
@@ -64,6 +65,8 @@ public sealed class VGpuTaskGrain(
             return SubmitResult.Rejected(errors);
         }
 
+        using var span = OrionTelemetry.Source.StartActivity("orion.task.submit");
+        span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Tenant, spec.Tenant);
         var now = time.GetUtcNow();
         var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, now, null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
@@ -127,6 +130,8 @@ public sealed class VGpuTaskGrain(
             HostMiB = 0,
         });
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload);
+        using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
+        span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
         {
             await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).StartTask(launch);

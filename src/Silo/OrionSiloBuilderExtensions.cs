@@ -14,6 +14,9 @@ public static class OrionSiloBuilderExtensions
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
         silo.UseInMemoryReminderService();
+
+        // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.
+        silo.AddActivityPropagation();
         silo.Services.TryAddKeyedSingleton(OrionClock.Key, TimeProvider.System);
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());

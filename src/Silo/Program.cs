@@ -1,5 +1,6 @@
 using Orion.Client;
 using Orion.Silo;
+using Orion.Silo.Monitoring;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Spectre.Console;
@@ -31,17 +32,26 @@ builder.UseOrleans(silo =>
     silo.AddDashboard();
 });
 builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
+builder.Services.Configure<MonitorOptions>(builder.Configuration.GetSection(MonitorOptions.Section));
+builder.Services.AddSingleton<PoolMonitor>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolMonitor>());
+builder.Services.AddSingleton<PoolMetrics>();
+builder.Services.AddOrionTelemetry(builder.Configuration);
 
 var app = builder.Build();
+app.Services.GetRequiredService<PoolMetrics>();
 app.MapOrleansDashboard("/dashboard");
 app.MapHealthChecks("/health");
-app.MapGet("/", () => Results.Redirect("/dashboard"));
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.MapPoolApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var url in app.Urls)
     {
-        app.Logger.LogInformation("Orion is up: dashboard {Url}/dashboard, health {Url}/health, SDK gateway port {GatewayPort}", url, url, gatewayPort);
+        app.Logger.LogInformation(
+            "Orion is up: pool page {Url}/, dashboard {Url}/dashboard, metrics {Url}/metrics, API {Url}/api/pool, health {Url}/health, SDK gateway port {GatewayPort}",
+            url, url, url, url, url, gatewayPort);
     }
 });
 

@@ -1,0 +1,16 @@
+namespace Orion.Cli;
+
+/// <summary>The CLI's exit codes.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The cluster answered no: unknown task, rejected spec, a task that ended badly while waited for.</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad input: unknown command or option, a malformed value, an unreadable spec file.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>The cluster could not be reached.</summary>
+    public const int Unreachable = 3;
+}

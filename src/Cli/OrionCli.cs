@@ -1,0 +1,427 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orion.Client;
+using Orion.Client.Monitoring;
+using Orion.Contracts;
+using Spectre.Console;
+
+namespace Orion.Cli;
+
+/// <summary>
+/// The <c>orion</c> command line: submit, ls, get, cancel, watch, nodes, gpus, top. Every failure is one line on
+/// stderr (<c>orion: reason</c>) and an exit code from <see cref="ExitCodes"/>.
+/// </summary>
+public sealed class OrionCli(TextWriter output, TextWriter error)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly Option<string> gateway = new("--gateway", "-g")
+    {
+        Description = "A silo's gateway, host:port (default: $ORION_GATEWAY or localhost:30000)",
+        Recursive = true,
+    };
+
+    private readonly Option<int> timeout = new("--timeout")
+    {
+        Description = "Seconds to wait for the cluster to answer",
+        DefaultValueFactory = _ => 15,
+        Recursive = true,
+    };
+
+    private readonly Option<bool> json = new("--json") { Description = "Print JSON instead of a table", Recursive = true };
+
+    private IAnsiConsole Console => field ??= CreateConsole(output);
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // The most telling error first: an unknown word explains a "required command" complaint.
+            var first = parse.Errors.OrderBy(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).First().Message;
+            await error.WriteLineAsync("orion: " + System.Text.RegularExpressions.Regex.Replace(first, @"System\.Nullable`1\[System\.(\w+)\]|System\.(\w+)", "$1$2"));
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (CliException ex)
+        {
+            await error.WriteLineAsync("orion: " + ex.Message);
+            return ex.ExitCode;
+        }
+        catch (SpecValidationException ex)
+        {
+            await error.WriteLineAsync("orion: " + ex.Message);
+            return ExitCodes.Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            await error.WriteLineAsync("orion: cannot reach the cluster: " + OneLine(ex.Message));
+            return ExitCodes.Unreachable;
+        }
+    }
+
+    private RootCommand BuildRoot()
+    {
+        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, json };
+        root.Add(SubmitCommand());
+        root.Add(ListCommand());
+        root.Add(GetCommand());
+        root.Add(CancelCommand());
+        root.Add(WatchCommand());
+        root.Add(PoolCommand("nodes", "Nodes: host CPU and memory, cards, GPU use", p => Views.Nodes(p.Nodes), p => p.Nodes));
+        root.Add(PoolCommand("gpus", "Cards: compute allocated and in use, memory on device and host, tasks", p => Views.Gpus(p.Cards), p => p.Cards));
+        root.Add(TopCommand());
+        return root;
+    }
+
+    private Command SubmitCommand()
+    {
+        var file = new Option<FileInfo?>("--file", "-f") { Description = "A spec file, YAML or JSON (flags given too override it)" };
+        var id = new Option<string?>("--id") { Description = "The task id (default: a new one)" };
+        var name = new Option<string?>("--name", "-n") { Description = "Task name" };
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "Tenant" };
+        var priority = new Option<string?>("--priority", "-p") { Description = "online, training or offline, optionally /level (0..1000)" };
+        var compute = new Option<double?>("--compute", "-c") { Description = "Percent of one card (a slice), e.g. 50" };
+        var memory = new Option<string?>("--memory", "-m") { Description = "GPU memory per card, e.g. 30GiB or 2048 (MiB)" };
+        var gpus = new Option<int?>("--gpus") { Description = "Whole cards on one node (0 = CPU only)" };
+        var cpu = new Option<long?>("--cpu") { Description = "Host CPU in milli-cores (4000 = 4 cores)" };
+        var hostMemory = new Option<string?>("--host-memory") { Description = "Host memory, e.g. 16GiB" };
+        var models = new Option<string[]>("--model") { Description = "Allowed GPU model (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var dc = new Option<string?>("--dc") { Description = "Data centre" };
+        var kind = new Option<string?>("--kind") { Description = "batch, service or training" };
+        var items = new Option<long?>("--items") { Description = "Batch items or training steps" };
+        var ms = new Option<double?>("--ms-per-item") { Description = "GPU ms per item, step or request" };
+        var rps = new Option<double?>("--rps") { Description = "Requests per second (service)" };
+        var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
+        var command = new Command("submit", "Submit a task from flags or a spec file")
+        {
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, items, ms, rps, wait, quiet,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var fromFlags = new SpecFile
+            {
+                Id = r.GetValue(id), Name = r.GetValue(name), Tenant = r.GetValue(tenant), Priority = r.GetValue(priority),
+                Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
+                HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
+                Kind = r.GetValue(kind), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
+            };
+            var spec = fromFlags;
+            if (r.GetValue(file) is { } f)
+            {
+                if (!f.Exists)
+                {
+                    throw new CliException($"--file: {f.FullName} does not exist", ExitCodes.BadInput);
+                }
+
+                spec = fromFlags.Over(SpecBuilder.Parse(await File.ReadAllTextAsync(f.FullName, ct), f.Name));
+            }
+
+            var taskSpec = SpecBuilder.Build(spec);
+            var local = SpecValidator.Validate(taskSpec);
+            if (!local.IsEmpty)
+            {
+                throw new CliException("the task spec was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            var status = await Answer(r, client.SubmitAsync(taskSpec, spec.Id, ct));
+            if (r.GetValue(wait))
+            {
+                status = await client.WaitForStateAsync(status.TaskId, [TaskState.Running, TaskState.Suspended, TaskState.Completed, TaskState.Failed, TaskState.Cancelled], ct);
+            }
+
+            if (r.GetValue(quiet))
+            {
+                await output.WriteLineAsync(status.TaskId);
+            }
+            else if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(PoolSummarizer.Task(status), Json));
+            }
+            else
+            {
+                await output.WriteLineAsync($"submitted {status.TaskId} ({status.State})");
+            }
+
+            return status.State == TaskState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command ListCommand()
+    {
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant's tasks" };
+        var state = new Option<TaskState?>("--state", "-s") { Description = "Only tasks in this state" };
+        var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 100 };
+        var command = new Command("ls", "List tasks, newest first") { tenant, state, limit };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var tasks = await Answer(r, client.ListAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state), r.GetValue(limit)), ct));
+            Print(r, tasks.Select(PoolSummarizer.Task).ToList(), t => Views.Tasks(t));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command GetCommand()
+    {
+        var id = new Argument<string>("task") { Description = "The task id" };
+        var command = new Command("get", "Show one task") { id };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var status = await Answer(r, client.GetAsync(r.GetValue(id)!, ct)) ?? throw NotFound(r.GetValue(id)!);
+            Print(r, status, Views.Task);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command CancelCommand()
+    {
+        var id = new Argument<string>("task") { Description = "The task id" };
+        var reason = new Option<string>("--reason") { Description = "Why (kept as the exit reason)", DefaultValueFactory = _ => "cancelled with the orion CLI" };
+        var command = new Command("cancel", "Cancel a task: dequeue it, or stop it and free its capacity") { id, reason };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var status = await Answer(r, client.CancelAsync(r.GetValue(id)!, r.GetValue(reason)!, ct)) ?? throw NotFound(r.GetValue(id)!);
+            await output.WriteLineAsync($"{status.TaskId} {status.State}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command WatchCommand()
+    {
+        var id = new Argument<string?>("task") { Description = "A task to follow until it ends; without it, the pool's cards", Arity = ArgumentArity.ZeroOrOne };
+        var count = new Option<int>("--count") { Description = "Stop after this many updates (0 = until the task ends or Ctrl+C)" };
+        var interval = new Option<double>("--interval") { Description = "Seconds between pool refreshes", DefaultValueFactory = _ => 1 };
+        var command = new Command("watch", "Live table of a task, or of the pool's cards") { id, count, interval };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            if (r.GetValue(id) is { } taskId)
+            {
+                var seen = 0;
+                await foreach (var s in client.WatchAsync(taskId, ct))
+                {
+                    seen++;
+                    if (r.GetValue(json))
+                    {
+                        await output.WriteLineAsync(JsonSerializer.Serialize(PoolSummarizer.Task(s), Json));
+                    }
+                    else
+                    {
+                        Console.Write(Views.Tasks([PoolSummarizer.Task(s)]));
+                    }
+
+                    if (r.GetValue(count) > 0 && seen >= r.GetValue(count))
+                    {
+                        return ExitCodes.Ok;
+                    }
+                }
+
+                return seen == 0 ? throw NotFound(taskId) : ExitCodes.Ok;
+            }
+
+            await Live(r, client, p => Views.Gpus(p.Cards), r.GetValue(count), r.GetValue(interval), ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command TopCommand()
+    {
+        var count = new Option<int>("--count") { Description = "Stop after this many refreshes (0 = until Ctrl+C)" };
+        var interval = new Option<double>("--interval") { Description = "Seconds between refreshes", DefaultValueFactory = _ => 1 };
+        var command = new Command("top", "The pool at a glance, refreshed live: busiest cards and live tasks") { count, interval };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            await Live(r, client, Views.Top, r.GetValue(count), r.GetValue(interval), ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command PoolCommand<T>(string name, string description, Func<PoolSummary, Spectre.Console.Rendering.IRenderable> view, Func<PoolSummary, T> data)
+    {
+        var dc = new Option<string?>("--dc") { Description = "Only this data centre" };
+        var node = new Option<string?>("--node") { Description = "Only this node" };
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant's slices" };
+        var command = new Command(name, description) { dc, node, tenant };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var pool = new PoolFilter(r.GetValue(dc), r.GetValue(node), r.GetValue(tenant)).Apply(await Answer(r, client.GetPoolAsync(0, ct)));
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(data(pool), Json));
+            }
+            else
+            {
+                Console.Write(view(pool));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Redraws in place on a terminal; prints one view per refresh when the output is a file or a pipe.</summary>
+    private async Task Live(ParseResult r, OrionClient client, Func<PoolSummary, Spectre.Console.Rendering.IRenderable> view, int count, double interval, CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(0.1, interval));
+        if (!Console.Profile.Capabilities.Interactive || r.GetValue(json))
+        {
+            for (var i = 0; count == 0 || i < count; i++)
+            {
+                var pool = await Answer(r, client.GetPoolAsync(20, ct));
+                if (r.GetValue(json))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(pool, Json));
+                }
+                else
+                {
+                    Console.Write(view(pool));
+                }
+
+                if (count == 0 || i + 1 < count)
+                {
+                    await Task.Delay(period, ct);
+                }
+            }
+
+            return;
+        }
+
+        var first = await Answer(r, client.GetPoolAsync(20, ct));
+        await Console.Live(view(first)).StartAsync(async ctx =>
+        {
+            for (var i = 1; count == 0 || i < count; i++)
+            {
+                await Task.Delay(period, ct);
+                ctx.UpdateTarget(view(await Answer(r, client.GetPoolAsync(20, ct))));
+            }
+        });
+    }
+
+    private void Print<T>(ParseResult r, T value, Func<T, Spectre.Console.Rendering.IRenderable> view)
+    {
+        if (r.GetValue(json))
+        {
+            output.WriteLine(JsonSerializer.Serialize(value, Json));
+        }
+        else
+        {
+            Console.Write(view(value));
+        }
+    }
+
+    private async Task<OrionClient> ConnectAsync(ParseResult r, CancellationToken ct)
+    {
+        var text = r.GetValue(gateway) ?? Environment.GetEnvironmentVariable("ORION_GATEWAY") ?? "localhost:30000";
+        var endpoint = await ParseGateway(text);
+        var options = new OrionClientOptions();
+        options.Gateways.Add(endpoint);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, r.GetValue(timeout))));
+        try
+        {
+            // A closed port fails at once here; the Orleans client alone would retry until the timeout.
+            using (var probe = new TcpClient(endpoint.AddressFamily))
+            {
+                await probe.ConnectAsync(endpoint, limit.Token);
+            }
+
+            return await OrionClient.ConnectAsync(options, limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"cannot reach the cluster at {text}: no answer in {r.GetValue(timeout)} s", ExitCodes.Unreachable);
+        }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            throw new CliException($"cannot reach the cluster at {text}: {OneLine(ex.Message)}", ExitCodes.Unreachable);
+        }
+    }
+
+    /// <summary>Bounds a grain call by --timeout, so a cluster that went away fails with a reason instead of hanging.</summary>
+    private async Task<T> Answer<T>(ParseResult r, Task<T> call)
+    {
+        try
+        {
+            return await call.WaitAsync(TimeSpan.FromSeconds(Math.Max(1, r.GetValue(timeout))));
+        }
+        catch (TimeoutException)
+        {
+            throw new CliException($"the cluster did not answer in {r.GetValue(timeout)} s", ExitCodes.Unreachable);
+        }
+    }
+
+    private static async Task<IPEndPoint> ParseGateway(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+        {
+            throw new CliException($"--gateway: '{text}' is not host:port", ExitCodes.BadInput);
+        }
+
+        var host = text[..colon];
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+        {
+            return new IPEndPoint(ip, port);
+        }
+
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host);
+            return new IPEndPoint(addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(), port);
+        }
+        catch (SocketException ex)
+        {
+            throw new CliException($"--gateway: cannot resolve '{host}': {ex.Message}", ExitCodes.Unreachable);
+        }
+    }
+
+    private static bool IsUnreachable(Exception ex) =>
+        ex is SocketException or TimeoutException or OrleansMessageRejectionException or SiloUnavailableException
+        || (ex.InnerException is { } inner && IsUnreachable(inner))
+        || (ex is AggregateException agg && agg.InnerExceptions.Any(IsUnreachable));
+
+    private static CliException NotFound(string id) => new($"no task with id '{id}'", ExitCodes.Failed);
+
+    private static string OneLine(string s) => s.Split('\n')[0].Trim();
+
+    private static IAnsiConsole CreateConsole(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (!console.Profile.Capabilities.Interactive || ReferenceEquals(writer, System.Console.Out) && System.Console.IsOutputRedirected)
+        {
+            // A pipe or file has no width; keep rows whole so scripts can grep them.
+            console.Profile.Width = 240;
+        }
+
+        return console;
+    }
+}

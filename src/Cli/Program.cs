@@ -1,0 +1,3 @@
+using Orion.Cli;
+
+return await new OrionCli(Console.Out, Console.Error).RunAsync(args);

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json;
+using Orion.Contracts;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Orion.Cli;
+
+/// <summary>Reads spec files and turns a <see cref="SpecFile"/> into a <see cref="TaskSpec"/>. Pure; errors are <see cref="CliException"/>s with exit code 2.</summary>
+public static class SpecBuilder
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>Parses a spec file's text: JSON when it starts with <c>{</c>, YAML otherwise (keys in camelCase or kebab-case).</summary>
+    public static SpecFile Parse(string text, string source)
+    {
+        try
+        {
+            if (text.TrimStart().StartsWith('{'))
+            {
+                return JsonSerializer.Deserialize<SpecFile>(text, Json) ?? new SpecFile();
+            }
+
+            var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).WithCaseInsensitivePropertyMatching().Build();
+            var normalized = string.Join('\n', text.Split('\n').Select(KebabKeyToCamel));
+            return yaml.Deserialize<SpecFile?>(normalized) ?? new SpecFile();
+        }
+        catch (Exception ex) when (ex is JsonException or YamlException)
+        {
+            throw new CliException($"{source}: {FirstLine(ex.Message)}", ExitCodes.BadInput);
+        }
+    }
+
+    /// <summary>The spec; fields left out take the CLI's defaults (a 10% slice with 1 GiB running a short batch).</summary>
+    public static TaskSpec Build(SpecFile f)
+    {
+        var priority = ParsePriority(f.Priority ?? "offline");
+        var gpus = f.Gpus ?? 1;
+        var memory = ParseMiB(f.Memory ?? "1GiB", "memory");
+        var hostMemory = ParseMiB(f.HostMemory ?? "0", "host-memory");
+        var resources = gpus == 1 && (f.Compute ?? 10) < 100
+            ? new ResourceRequest(1, f.Compute ?? 10, memory, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true)
+            : new ResourceRequest(gpus, 100, 0, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true);
+        var kind = (f.Kind ?? (priority.Class == PriorityClass.Online ? "service" : "batch")).ToLowerInvariant();
+        var workload = kind switch
+        {
+            "batch" => WorkloadSpec.Batch(f.Items ?? 100, f.MsPerItem ?? 10),
+            "service" => WorkloadSpec.Service(f.Rps ?? 10, f.MsPerItem ?? 5),
+            "training" => WorkloadSpec.Training(f.Items ?? 100, f.MsPerItem ?? 10, memory),
+            _ => throw new CliException($"kind: '{f.Kind}' is not batch, service or training", ExitCodes.BadInput),
+        };
+        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter);
+        return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
+    }
+
+    /// <summary><c>online</c>, <c>training</c>, <c>offline</c>, each optionally with <c>/level</c> (0..1000).</summary>
+    public static TaskPriority ParsePriority(string text)
+    {
+        var parts = text.Split('/', 2);
+        if (!Enum.TryParse<PriorityClass>(parts[0], ignoreCase: true, out var cls) || !Enum.IsDefined(cls) || int.TryParse(parts[0], out _))
+        {
+            throw new CliException($"priority: '{text}' is not online, training or offline (optionally /level)", ExitCodes.BadInput);
+        }
+
+        var level = 0;
+        if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out level) || level > TaskPriority.MaxLevel))
+        {
+            throw new CliException($"priority: level '{parts[1]}' is not a whole number from 0 to {TaskPriority.MaxLevel}", ExitCodes.BadInput);
+        }
+
+        return new TaskPriority(cls, level);
+    }
+
+    /// <summary>A size in MiB: a bare number is MiB; units MiB, GiB, TiB (also M, G, T).</summary>
+    public static long ParseMiB(string text, string field)
+    {
+        var t = text.Trim();
+        var digits = t.TakeWhile(c => char.IsDigit(c) || c == '.').Count();
+        var (number, unit) = (t[..digits], t[digits..].Trim().ToLowerInvariant());
+        var factor = unit switch
+        {
+            "" or "m" or "mi" or "mib" => 1d,
+            "g" or "gi" or "gib" => 1024d,
+            "t" or "ti" or "tib" => 1024d * 1024,
+            _ => double.NaN,
+        };
+        if (double.IsNaN(factor) || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new CliException($"{field}: '{text}' is not a size (e.g. 512, 30GiB)", ExitCodes.BadInput);
+        }
+
+        return (long)Math.Round(value * factor);
+    }
+
+    private static string KebabKeyToCamel(string line)
+    {
+        // host-memory: 16GiB → hostMemory: 16GiB, so YAML files may use the flags' spelling.
+        var colon = line.IndexOf(':');
+        if (colon <= 0 || line.TrimStart().StartsWith('-') || line.TrimStart().StartsWith('#'))
+        {
+            return line;
+        }
+
+        var key = line[..colon];
+        var parts = key.Split('-');
+        return parts.Length == 1 ? line : parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + line[colon..];
+    }
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

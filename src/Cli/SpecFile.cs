@@ -1,0 +1,70 @@
+namespace Orion.Cli;
+
+/// <summary>
+/// A task spec as a person writes it (YAML or JSON file, or the submit flags): flat, with units in the
+/// values (<c>memory: 30GiB</c>, <c>priority: offline/5</c>). <see cref="SpecBuilder"/> turns it into a TaskSpec.
+/// </summary>
+public sealed class SpecFile
+{
+    public string? Id { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Tenant { get; set; }
+
+    /// <summary><c>online</c>, <c>training</c> or <c>offline</c>, optionally <c>/level</c>.</summary>
+    public string? Priority { get; set; }
+
+    /// <summary>Percent of one card (a slice); ignored when <see cref="Gpus"/> asks for whole cards.</summary>
+    public double? Compute { get; set; }
+
+    /// <summary>GPU memory per card: MiB, or with a unit (MiB, GiB).</summary>
+    public string? Memory { get; set; }
+
+    /// <summary>Whole cards; 0 for CPU only. Default: one slice.</summary>
+    public int? Gpus { get; set; }
+
+    /// <summary>Host CPU in milli-cores (4000 = 4 cores).</summary>
+    public long? Cpu { get; set; }
+
+    public string? HostMemory { get; set; }
+
+    public List<string>? Models { get; set; }
+
+    public string? DataCenter { get; set; }
+
+    /// <summary><c>batch</c> (default), <c>service</c> or <c>training</c>.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>Batch items or training steps.</summary>
+    public long? Items { get; set; }
+
+    /// <summary>GPU milliseconds per item, step or request.</summary>
+    public double? MsPerItem { get; set; }
+
+    /// <summary>Requests per second, for a service.</summary>
+    public double? Rps { get; set; }
+
+    public bool? AllowSwap { get; set; }
+
+    /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
+    public SpecFile Over(SpecFile baseSpec) => new()
+    {
+        Id = Id ?? baseSpec.Id,
+        Name = Name ?? baseSpec.Name,
+        Tenant = Tenant ?? baseSpec.Tenant,
+        Priority = Priority ?? baseSpec.Priority,
+        Compute = Compute ?? baseSpec.Compute,
+        Memory = Memory ?? baseSpec.Memory,
+        Gpus = Gpus ?? baseSpec.Gpus,
+        Cpu = Cpu ?? baseSpec.Cpu,
+        HostMemory = HostMemory ?? baseSpec.HostMemory,
+        Models = Models is { Count: > 0 } ? Models : baseSpec.Models,
+        DataCenter = DataCenter ?? baseSpec.DataCenter,
+        Kind = Kind ?? baseSpec.Kind,
+        Items = Items ?? baseSpec.Items,
+        MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
+        Rps = Rps ?? baseSpec.Rps,
+        AllowSwap = AllowSwap ?? baseSpec.AllowSwap,
+    };
+}

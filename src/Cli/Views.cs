@@ -1,0 +1,103 @@
+using Orion.Client.Monitoring;
+using Orion.Contracts;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Orion.Cli;
+
+/// <summary>The CLI's tables.</summary>
+public static class Views
+{
+    public static Table Tasks(IEnumerable<TaskSummary> tasks)
+    {
+        var table = new Table().AddColumns("TASK", "NAME", "TENANT", "PRIORITY", "STATE", "WHERE", "COMPUTE", "MEMORY");
+        foreach (var t in tasks)
+        {
+            table.AddRow(Text(t.TaskId), Text(t.Name), Text(t.Tenant), Text(t.Priority), State(t.State, t.HostMiB > 0),
+                Text(t.GpuIds.IsDefaultOrEmpty ? "-" : string.Join(",", t.GpuIds)), Text(Percent(t.ComputeMilli)), Text(Memory(t.GpuMemoryMiB)));
+        }
+
+        return table;
+    }
+
+    public static Table Task(VGpuTaskStatus s)
+    {
+        var table = new Table().HideHeaders().AddColumns("field", "value");
+        table.AddRow(Text("task"), Text(s.TaskId));
+        table.AddRow(Text("name"), Text(s.Spec.Name));
+        table.AddRow(Text("tenant"), Text(s.Spec.Tenant));
+        table.AddRow(Text("priority"), Text(s.Spec.Priority.ToString()));
+        table.AddRow(Text("state"), State(s.State.ToString(), s.HostMiB > 0));
+        table.AddRow(Text("where"), Text(s.Placement is { } p ? string.Join(",", p.GpuIds) : "-"));
+        table.AddRow(Text("compute"), Text(Percent(s.Placement?.ComputeMilli ?? s.Spec.Resources.ComputeMilli)));
+        table.AddRow(Text("memory"), Text($"{Memory(s.ResidentMiB)} on device, {Memory(s.HostMiB)} on host"));
+        table.AddRow(Text("submitted"), Text(s.SubmittedAt.ToString("u")));
+        table.AddRow(Text("paused"), Text($"{s.SuspendCount} time(s), {s.SuspendedFor.TotalSeconds:0.#} s"));
+        if (s.ExitReason is { } reason)
+        {
+            table.AddRow(Text("reason"), Text(reason));
+        }
+
+        return table;
+    }
+
+    public static Table Nodes(IEnumerable<NodeSummary> nodes)
+    {
+        var table = new Table().AddColumns("NODE", "DC", "STATE", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY");
+        foreach (var n in nodes)
+        {
+            table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text(n.Schedulable ? "ready" : "not schedulable"),
+                Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
+                Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),
+                Text(n.Cards.Length.ToString()),
+                Text($"{Percent(n.Cards.Sum(c => c.ComputeAllocatedMilli))}/{Percent(n.Cards.Sum(c => c.ComputeCapacityMilli))}"),
+                Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"));
+        }
+
+        return table;
+    }
+
+    public static Table Gpus(IEnumerable<CardSummary> cards)
+    {
+        var table = new Table().AddColumns("GPU", "MODEL", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "TASKS");
+        foreach (var c in cards)
+        {
+            table.AddRow(Text(c.GpuId), Text(c.Model), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
+                Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)),
+                Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.OnHost ? "swapped" : s.State)}"))));
+        }
+
+        return table;
+    }
+
+    /// <summary>The pool at a glance: totals, busiest cards first, then the running and queued tasks.</summary>
+    public static IRenderable Top(PoolSummary pool)
+    {
+        var cards = pool.Cards.ToList();
+        var header = new Markup(Markup.Escape(
+            $"{pool.At:u}  nodes {pool.Nodes.Length}  gpus {cards.Count}  compute {Percent(cards.Sum(c => c.ComputeInUseMilli))} in use of {Percent(cards.Sum(c => c.ComputeAllocatedMilli))} allocated  " +
+            $"queued {pool.Queue.Length}  " + string.Join("  ", pool.TasksByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}"))));
+        var busiest = Gpus(cards.OrderByDescending(c => c.ComputeAllocatedMilli).ThenBy(c => c.GpuId, StringComparer.Ordinal));
+        var live = Tasks(pool.Tasks.Where(t => t.State is "Running" or "Suspended" or "Placing" or "Pending").OrderByDescending(t => t.ComputeMilli));
+        return new Rows(header, busiest, live);
+    }
+
+    public static string Percent(long milli) => $"{milli / 10.0:0.#}%";
+
+    public static string Memory(long mib) => mib >= 1024 ? $"{mib / 1024.0:0.#}GiB" : $"{mib}MiB";
+
+    private static Text Text(string s) => new(s);
+
+    private static Markup State(string state, bool swapped)
+    {
+        var colour = state switch
+        {
+            "Running" => "green",
+            "Suspended" => "yellow",
+            "Failed" => "red",
+            "Pending" or "Placing" => "blue",
+            _ => "grey",
+        };
+        return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : ""));
+    }
+}

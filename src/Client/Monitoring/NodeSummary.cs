@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>One machine: host capacity, use and its cards.</summary>
+/// <param name="NodeId">The node (<c>dc/node</c>).</param>
+/// <param name="DataCenter">Its data centre.</param>
+/// <param name="Schedulable">False when its daemon is not attached.</param>
+/// <param name="CpuCapacityMilli">Host CPU.</param>
+/// <param name="CpuAllocatedMilli">Host CPU held by tasks.</param>
+/// <param name="MemoryCapacityMiB">Host memory.</param>
+/// <param name="MemoryAllocatedMiB">Host memory held by tasks.</param>
+/// <param name="Cards">Its cards.</param>
+public sealed record NodeSummary(
+    string NodeId, string DataCenter, bool Schedulable,
+    long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
+    ImmutableArray<CardSummary> Cards);

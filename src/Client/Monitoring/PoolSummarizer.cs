@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>Turns the owners' snapshots (nodes, cards, task catalogue, queue, feed) into one <see cref="PoolSummary"/>. Pure.</summary>
+public static class PoolSummarizer
+{
+    /// <summary>Builds the summary; cards in <paramref name="nodes"/> should be the cards' own (fresh) snapshots.</summary>
+    public static PoolSummary Summarize(
+        DateTimeOffset at, SchedulerSnapshot scheduler, IEnumerable<NodeSnapshot> nodes, IEnumerable<VGpuTaskStatus> tasks, IEnumerable<PoolEvent> events)
+    {
+        var byId = new Dictionary<string, VGpuTaskStatus>(StringComparer.Ordinal);
+        foreach (var t in tasks)
+        {
+            byId[t.TaskId] = t;
+        }
+
+        var nodeSummaries = nodes.OrderBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeSummary(
+            n.NodeId, n.DataCenter, n.Schedulable, n.CpuCapacityMilli, n.CpuAllocatedMilli, n.MemoryCapacityMiB, n.MemoryAllocatedMiB,
+            [.. n.Gpus.OrderBy(g => g.Device.Index).Select(g => Card(n, g, byId))])).ToImmutableArray();
+        var counts = Enum.GetValues<TaskState>().ToImmutableSortedDictionary(s => s.ToString(), s => byId.Values.Count(t => t.State == s), StringComparer.Ordinal);
+        var list = byId.Values.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal).Select(Task).ToImmutableArray();
+        return new PoolSummary(at, scheduler.Policy, scheduler.Queue.IsDefault ? [] : scheduler.Queue, nodeSummaries, list, counts, [.. events.OrderBy(e => e.Sequence)]);
+    }
+
+    /// <summary>A task as lists show it.</summary>
+    public static TaskSummary Task(VGpuTaskStatus t) => new(
+        t.TaskId, t.Spec.Name, t.Spec.Tenant, t.Spec.Priority.ToString(), t.State.ToString(), t.Placement?.NodeId,
+        t.Placement?.GpuIds ?? [], t.Placement?.ComputeMilli ?? t.Spec.Resources.ComputeMilli, t.Placement?.GpuMemoryMiB ?? t.Spec.Resources.GpuMemoryMiB,
+        t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason);
+
+    private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
+    {
+        var paused = Set(g.Paused);
+        var onHost = Set(g.OnHost);
+        var busy = Set(g.Busy);
+        var slices = g.Slices.IsDefault ? [] : g.Slices;
+        var summaries = slices.Select(s =>
+        {
+            var known = tasks.GetValueOrDefault(s.TaskId);
+            var state = paused.Contains(s.TaskId) ? nameof(TaskState.Suspended) : known?.State.ToString() ?? nameof(TaskState.Placing);
+            return new SliceSummary(s.TaskId, known?.Spec.Name ?? "", known?.Spec.Tenant ?? "", state, s.ComputeMilli, s.MemoryMiB,
+                onHost.Contains(s.TaskId), paused.Contains(s.TaskId), busy.Contains(s.TaskId));
+        }).ToImmutableArray();
+
+        // In use: what tasks that really run (not placing, not paused) hold; the rest is allocated but idle.
+        var inUse = summaries.Where(s => !s.Paused && s.State == nameof(TaskState.Running)).Sum(s => s.ComputeMilli);
+        var resident = summaries.Where(s => !s.OnHost).Sum(s => s.MemoryMiB);
+        var allocated = summaries.Sum(s => s.MemoryMiB);
+        return new CardSummary(g.Device.GpuId, node.NodeId, node.DataCenter, g.Device.Index, g.Device.Model,
+            g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries);
+    }
+
+    private static HashSet<string> Set(ImmutableArray<string> ids) => ids.IsDefault ? [] : new HashSet<string>(ids, StringComparer.Ordinal);
+}

@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using Orion.Contracts;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>The whole pool at one moment: what the pool page, the API, the metrics and the CLI show.</summary>
+/// <param name="At">When it was read.</param>
+/// <param name="Policy">The placement policy.</param>
+/// <param name="Queue">Pending task ids in placement order.</param>
+/// <param name="Nodes">Machines and their cards.</param>
+/// <param name="Tasks">Tasks, newest first.</param>
+/// <param name="TasksByState">Task counts by state (every state, zeros included).</param>
+/// <param name="Events">Recent placements, preemptions and swaps, oldest first.</param>
+public sealed record PoolSummary(
+    DateTimeOffset At, string Policy, ImmutableArray<string> Queue, ImmutableArray<NodeSummary> Nodes,
+    ImmutableArray<TaskSummary> Tasks, ImmutableSortedDictionary<string, int> TasksByState, ImmutableArray<PoolEvent> Events)
+{
+    /// <summary>Every card, node by node.</summary>
+    [JsonIgnore]
+    public IEnumerable<CardSummary> Cards => Nodes.SelectMany(n => n.Cards);
+}

@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>A task as lists show it.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Tenant">Its tenant.</param>
+/// <param name="Priority">Class and level, e.g. <c>Online</c> or <c>Offline/5</c>.</param>
+/// <param name="State">Its state.</param>
+/// <param name="NodeId">Where it runs; null while not placed.</param>
+/// <param name="GpuIds">Its cards.</param>
+/// <param name="ComputeMilli">Compute per card.</param>
+/// <param name="GpuMemoryMiB">GPU memory per card.</param>
+/// <param name="ResidentMiB">GPU memory on the device now.</param>
+/// <param name="HostMiB">GPU memory in host RAM now.</param>
+/// <param name="SubmittedAt">When it was accepted.</param>
+/// <param name="ExitReason">Why it ended.</param>
+public sealed record TaskSummary(
+    string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
+    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason);

@@ -1,0 +1,17 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>The feed of recent placements, preemptions and swaps (in memory, bounded). Key: <see cref="GrainKeys.Pool"/>.</summary>
+[Alias("orion.IPoolEventsGrain")]
+public interface IPoolEventsGrain : IGrainWithStringKey
+{
+    /// <summary>Adds an event; the feed numbers and timestamps it. One-way so publishers never wait on the feed.</summary>
+    [Alias("Publish"), OneWay]
+    Task Publish(string kind, string taskId, string where, string detail, long bytes);
+
+    /// <summary>Events after <paramref name="afterSequence"/>, oldest first, at most <paramref name="max"/> (the newest ones).</summary>
+    [Alias("Since"), ReadOnly]
+    Task<ImmutableArray<PoolEvent>> Since(long afterSequence, int max);
+}

@@ -1,0 +1,20 @@
+namespace Orion.Contracts;
+
+/// <summary>The kinds of <see cref="PoolEvent"/>.</summary>
+public static class PoolEventKinds
+{
+    /// <summary>The scheduler reserved capacity for a task.</summary>
+    public const string Placement = "placement";
+
+    /// <summary>A card paused a task for higher-priority work.</summary>
+    public const string Preemption = "preemption";
+
+    /// <summary>A card resumed a paused task.</summary>
+    public const string Resume = "resume";
+
+    /// <summary>A card moved a task's memory to host RAM.</summary>
+    public const string SwapOut = "swap-out";
+
+    /// <summary>A card moved a task's memory back to the device.</summary>
+    public const string SwapIn = "swap-in";
+}

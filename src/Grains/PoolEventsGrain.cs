@@ -1,0 +1,22 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Orion.Contracts;
+using Orion.Grains.Monitoring;
+
+namespace Orion.Grains;
+
+/// <summary>Keeps the feed of recent pool events for the pool page, the API and the CLI. Soft state: lost on deactivation.</summary>
+[KeepAlive]
+public sealed class PoolEventsGrain([FromKeyedServices(OrionClock.Key)] TimeProvider time) : Grain, IPoolEventsGrain
+{
+    private const int Capacity = 500;
+    private readonly EventLog log = new(Capacity);
+
+    public Task Publish(string kind, string taskId, string where, string detail, long bytes)
+    {
+        log.Add(time.GetUtcNow(), kind, taskId, where, detail, bytes);
+        return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<PoolEvent>> Since(long afterSequence, int max) => Task.FromResult(log.Since(afterSequence, max));
+}

@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Orion.Client;
+using Orion.Client.Monitoring;
+using Orion.Contracts;
+
+namespace Orion.Silo.Monitoring;
+
+/// <summary>The JSON API under /api that serves the pool page and scripts, and the page itself at /.</summary>
+public static class PoolApi
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static WebApplication MapPoolApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/pool", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
+            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)), Json));
+        api.MapGet("/nodes", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
+            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Nodes, Json));
+        api.MapGet("/cards", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
+            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Cards, Json));
+        api.MapGet("/tasks", async (PoolMonitor m, string? dc, string? node, string? tenant, string? state, CancellationToken ct) =>
+            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
+                .Where(t => string.IsNullOrEmpty(state) || string.Equals(t.State, state, StringComparison.OrdinalIgnoreCase)), Json));
+        api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
+            await grains.GetGrain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound());
+        api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
+            Results.Json(await grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, Math.Clamp(limit ?? 100, 1, 500)), Json));
+        api.MapGet("/stream", (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
+            TypedResults.ServerSentEvents(Stream(m, new PoolFilter(dc, node, tenant), ct), "pool"));
+
+        app.MapGet("/", () => Page("index.html", "text/html; charset=utf-8"));
+        app.MapGet("/pool.js", () => Page("pool.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/pool.css", () => Page("pool.css", "text/css; charset=utf-8"));
+        return app;
+    }
+
+    /// <summary>The pool as JSON now, then after every read that changed something (and every 15 s to keep proxies open).</summary>
+    private static async IAsyncEnumerable<string> Stream(PoolMonitor monitor, PoolFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        string? last = null;
+        var lastSent = DateTime.UtcNow;
+        var pool = await Latest(monitor, ct);
+        while (!ct.IsCancellationRequested)
+        {
+            var shown = filter.Apply(pool);
+            var fingerprint = JsonSerializer.Serialize(shown with { At = default }, Json);
+            if (fingerprint != last || DateTime.UtcNow - lastSent > TimeSpan.FromSeconds(15))
+            {
+                last = fingerprint;
+                lastSent = DateTime.UtcNow;
+                yield return JsonSerializer.Serialize(shown, Json);
+            }
+
+            pool = await monitor.NextAsync(ct);
+        }
+    }
+
+    private static async Task<PoolSummary> Latest(PoolMonitor monitor, CancellationToken ct) =>
+        monitor.Current ?? await monitor.RefreshAsync(ct);
+
+    private static IResult Page(string name, string contentType)
+    {
+        var stream = typeof(PoolApi).Assembly.GetManifestResourceStream("Orion.Silo.PoolPage." + name);
+        return stream is null ? Results.NotFound() : Results.Stream(stream, contentType);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Orion.Client.Monitoring;
+using Orion.Grains.Telemetry;
+
+namespace Orion.Silo.Monitoring;
+
+/// <summary>
+/// The pool's gauges on the <c>Orion</c> meter, read from <see cref="PoolMonitor"/>'s latest summary so a scrape
+/// never calls a grain. The counters and histograms of placements, preemptions and swaps are recorded by the
+/// grains themselves (<see cref="OrionTelemetry"/>).
+/// </summary>
+public sealed class PoolMetrics
+{
+    private const long MiB = 1024 * 1024;
+
+    public PoolMetrics(IMeterFactory meters, PoolMonitor monitor)
+    {
+        var meter = meters.Create(OrionTelemetry.Name);
+        IEnumerable<CardSummary> Cards() => monitor.Current?.Cards ?? [];
+        meter.CreateObservableGauge("orion.gpu.compute.capacity", () => Cards().Select(c => Measure(c.ComputeCapacityMilli, c)), "{millicard}", "Allocatable compute of a card (1000 = one card).");
+        meter.CreateObservableGauge("orion.gpu.compute.allocated", () => Cards().Select(c => Measure(c.ComputeAllocatedMilli, c)), "{millicard}", "Compute held by a card's slices.");
+        meter.CreateObservableGauge("orion.gpu.compute.in_use", () => Cards().Select(c => Measure(c.ComputeInUseMilli, c)), "{millicard}", "Compute held by a card's running, unpaused tasks.");
+        meter.CreateObservableGauge("orion.gpu.memory.capacity", () => Cards().Select(c => Measure(c.MemoryMiB * MiB, c)), "By", "Device memory of a card.");
+        meter.CreateObservableGauge("orion.gpu.memory.allocated", () => Cards().Select(c => Measure(c.MemoryAllocatedMiB * MiB, c)), "By", "GPU memory held by a card's slices.");
+        meter.CreateObservableGauge("orion.gpu.memory.resident", () => Cards().Select(c => Measure(c.ResidentMiB * MiB, c)), "By", "A card's slices' memory on the device now.");
+        meter.CreateObservableGauge("orion.gpu.memory.host", () => Cards().Select(c => Measure(c.HostMiB * MiB, c)), "By", "A card's slices' memory moved to host RAM now.");
+        meter.CreateObservableGauge("orion.tasks", () => (monitor.Current?.TasksByState ?? Enumerable.Empty<KeyValuePair<string, int>>()).Select(kv =>
+            new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
+        meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
+    }
+
+    private static Measurement<long> Measure(long value, CardSummary c) => new(value, new TagList
+    {
+        { OrionTelemetry.Attributes.Gpu, c.GpuId },
+        { OrionTelemetry.Attributes.Node, c.NodeId },
+        { OrionTelemetry.Attributes.DataCenter, c.DataCenter },
+        { "orion.gpu.model", c.Model },
+    });
+}

@@ -1,0 +1,98 @@
+// The Orion pool page: one server-sent event stream (/api/stream) carries the whole pool on every change;
+// filters apply here so the choices stay complete. No framework, no CDN.
+(() => {
+  'use strict';
+  const $ = id => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const filter = { dc: params.get('dc') || '', node: params.get('node') || '', tenant: params.get('tenant') || '' };
+  let pool = null;
+
+  const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  const colour = id => { let h = 0; for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0; return `hsl(${h % 360} 60% 45%)`; };
+  const gib = mib => (mib / 1024).toFixed(mib % 1024 === 0 ? 0 : 1) + ' GiB';
+  const pct = milli => (milli / 10).toFixed(milli % 10 === 0 ? 0 : 1) + '%';
+  const nodeName = id => id.split('/').slice(1).join('/');
+
+  function matchesNode(nodeId) {
+    const dc = nodeId.split('/')[0];
+    return (!filter.dc || dc === filter.dc) && (!filter.node || nodeId === filter.node);
+  }
+
+  function options(select, values, current) {
+    const keep = select.value || current;
+    select.innerHTML = '<option value="">all</option>' + values.map(v => `<option value="${esc(v)}">${esc(v)}</option>`).join('');
+    select.value = values.includes(keep) ? keep : '';
+  }
+
+  function segs(slices, total, value, cls) {
+    return slices.map(s => {
+      const w = total > 0 ? Math.max(0, value(s)) * 100 / total : 0;
+      const state = s.paused ? 'paused' : (s.state === 'Placing' ? 'placing' : '');
+      return `<div class="seg ${cls} ${state}" data-task="${esc(s.taskId)}" data-state="${esc(s.state)}" title="${esc(s.name || s.taskId)} (${esc(s.tenant)}) ${esc(s.state)}${s.onHost ? ', swapped' : ''}" style="width:${w}%;background-color:${colour(s.taskId)}"></div>`;
+    }).join('');
+  }
+
+  function card(c) {
+    const slices = c.slices.filter(s => !filter.tenant || s.tenant === filter.tenant);
+    const resident = slices.filter(s => !s.onHost);
+    const host = slices.filter(s => s.onHost);
+    const full = c.computeCapacityMilli > 0 ? 100000 / c.computeCapacityMilli : 100;
+    return `<div class="card" data-gpu="${esc(c.gpuId)}">
+      <h4><span>#${c.index} ${esc(c.model)}</span><span>${slices.length} task(s)</span></h4>
+      <div class="label"><span>compute ${pct(c.computeAllocatedMilli)} allocated, ${pct(c.computeInUseMilli)} in use</span><span>of ${pct(c.computeCapacityMilli)}</span></div>
+      <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}<div class="mark" style="left:${full}%" title="one whole card"></div></div>
+      <div class="label"><span>memory on device ${gib(c.residentMiB)}</span><span>of ${gib(c.memoryMiB)}</span></div>
+      <div class="bar memory">${segs(resident, c.memoryMiB, s => s.memoryMiB, 'resident')}</div>
+      <div class="label"><span>memory on host ${gib(c.hostMiB)}</span></div>
+      <div class="bar host">${segs(host, Math.max(c.memoryMiB, 1), s => s.memoryMiB, 'host')}</div>
+      <div class="chips">${slices.map(s => `<span class="chip" style="background:${colour(s.taskId)}" title="${esc(s.taskId)}">${esc(s.name || s.taskId)} <span class="state ${esc(s.onHost ? 'swapped' : s.state)}">${esc(s.onHost ? 'swapped' : s.state)}</span></span>`).join('')}</div>
+    </div>`;
+  }
+
+  function render() {
+    if (!pool) return;
+    const dcs = [...new Set(pool.nodes.map(n => n.dataCenter))].sort();
+    options($('f-dc'), dcs, filter.dc);
+    options($('f-node'), pool.nodes.filter(n => !filter.dc || n.dataCenter === filter.dc).map(n => n.nodeId), filter.node);
+    options($('f-tenant'), [...new Set(pool.tasks.map(t => t.tenant))].sort(), filter.tenant);
+
+    const nodes = pool.nodes.filter(n => matchesNode(n.nodeId));
+    $('pool').innerHTML = dcs.filter(dc => !filter.dc || dc === filter.dc).map(dc => `<div class="dc" data-dc="${esc(dc)}"><h2>${esc(dc)}</h2>` +
+      nodes.filter(n => n.dataCenter === dc).map(n => `<div class="node" data-node="${esc(n.nodeId)}">
+        <h3>${esc(nodeName(n.nodeId))} <span class="host">CPU ${(n.cpuAllocatedMilli / 1000).toFixed(1)}/${(n.cpuCapacityMilli / 1000).toFixed(0)} cores · RAM ${gib(n.memoryAllocatedMiB)}/${gib(n.memoryCapacityMiB)}${n.schedulable ? '' : ' · not schedulable'}</span></h3>
+        <div class="cards">${n.cards.map(card).join('')}</div></div>`).join('') + '</div>').join('');
+
+    const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));
+    $('tasks').tBodies[0].innerHTML = tasks.map(t => `<tr data-task="${esc(t.taskId)}" data-state="${esc(t.state)}">
+      <td>${esc(t.taskId)}</td><td>${esc(t.name)}</td><td>${esc(t.tenant)}</td><td>${esc(t.priority)}</td>
+      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}</td>
+      <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
+
+    const counts = {};
+    for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;
+    const cards = nodes.flatMap(n => n.cards);
+    $('summary').innerHTML = `<span><b>${nodes.length}</b> nodes</span><span><b>${cards.length}</b> cards</span>` +
+      `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
+      ['Running', 'Suspended', 'Pending', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
+
+    const taskTenant = Object.fromEntries(pool.tasks.map(t => [t.taskId, t.tenant]));
+    const events = pool.events.filter(e => (!filter.tenant || taskTenant[e.taskId] === filter.tenant) &&
+      ((!filter.dc && !filter.node) || matchesNode(e.where.split('/').slice(0, 2).join('/'))));
+    $('events').innerHTML = events.slice().reverse().map(e => `<li data-kind="${esc(e.kind)}">
+      <span class="time">${new Date(e.at).toLocaleTimeString()}</span> <span class="kind">${esc(e.kind)}</span>
+      ${esc(e.taskId)} @ ${esc(e.where)} — ${esc(e.detail)}</li>`).join('');
+  }
+
+  for (const [key, id] of [['dc', 'f-dc'], ['node', 'f-node'], ['tenant', 'f-tenant']]) {
+    $(id).addEventListener('change', () => {
+      filter[key] = $(id).value;
+      const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v));
+      history.replaceState(null, '', q.toString() ? '?' + q : location.pathname);
+      render();
+    });
+  }
+
+  const source = new EventSource('/api/stream');
+  source.addEventListener('pool', e => { pool = JSON.parse(e.data); $('status').textContent = 'live'; $('status').className = 'status live'; render(); });
+  source.onerror = () => { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; };
+})();

@@ -1,0 +1,85 @@
+using Orion.Cli;
+using Orion.Contracts;
+
+namespace Orion.Tests.Cli;
+
+public sealed class SpecBuilderTests
+{
+    [Theory]
+    [InlineData("512", 512)]
+    [InlineData("30GiB", 30_720)]
+    [InlineData("1.5G", 1536)]
+    [InlineData("2 MiB", 2)]
+    [InlineData("1TiB", 1_048_576)]
+    public void Sizes_are_MiB_unless_a_unit_says_otherwise(string text, long mib) => Assert.Equal(mib, SpecBuilder.ParseMiB(text, "memory"));
+
+    [Theory]
+    [InlineData("30GB")]
+    [InlineData("lots")]
+    [InlineData("")]
+    public void A_size_that_is_not_one_is_bad_input_naming_the_field(string text)
+    {
+        var ex = Assert.Throws<CliException>(() => SpecBuilder.ParseMiB(text, "memory"));
+        Assert.Equal(ExitCodes.BadInput, ex.ExitCode);
+        Assert.StartsWith("memory:", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("online", PriorityClass.Online, 0)]
+    [InlineData("Offline/5", PriorityClass.Offline, 5)]
+    [InlineData("training/1000", PriorityClass.Training, 1000)]
+    public void Priorities_parse_class_and_level(string text, PriorityClass cls, int level) =>
+        Assert.Equal(new TaskPriority(cls, level), SpecBuilder.ParsePriority(text));
+
+    [Theory]
+    [InlineData("urgent")]
+    [InlineData("2")]
+    [InlineData("online/1001")]
+    [InlineData("online/-1")]
+    public void Bad_priorities_are_bad_input(string text) =>
+        Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.ParsePriority(text)).ExitCode);
+
+    [Fact]
+    public void A_yaml_file_with_flag_spelling_builds_the_spec_and_flags_override_it()
+    {
+        var file = SpecBuilder.Parse("""
+            # nightly embeddings
+            name: embed
+            tenant: search
+            priority: offline/3
+            compute: 50
+            memory: 30GiB
+            host-memory: 16GiB
+            cpu: 4000
+            models: [A100-80GB, H100-80GB]
+            kind: batch
+            items: 200
+            ms-per-item: 40
+            """, "spec.yaml");
+        var spec = SpecBuilder.Build(new SpecFile { Tenant = "ads" }.Over(file));
+
+        Assert.Equal("embed", spec.Name);
+        Assert.Equal("ads", spec.Tenant);
+        Assert.Equal(new TaskPriority(PriorityClass.Offline, 3), spec.Priority);
+        Assert.Equal(ResourceRequest.Slice(50, 30_720, 4000, 16_384), spec.Resources);
+        Assert.Equal(["A100-80GB", "H100-80GB"], spec.Constraints.GpuModels.ToArray());
+        Assert.Equal(WorkloadSpec.Batch(200, 40), spec.Workload);
+        Assert.Empty(SpecValidator.Validate(spec));
+    }
+
+    [Fact]
+    public void A_json_file_builds_the_same_way_and_whole_cards_ignore_compute()
+    {
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("""{ "name": "train", "tenant": "research", "priority": "training", "gpus": 2, "kind": "training", "items": 10, "msPerItem": 5, "memory": "40GiB" }""", "spec.json"));
+        Assert.Equal(ResourceRequest.WholeGpus(2), spec.Resources);
+        Assert.Equal(WorkloadSpec.Training(10, 5, 40_960), spec.Workload);
+    }
+
+    [Fact]
+    public void Malformed_files_and_unknown_kinds_are_bad_input()
+    {
+        Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.Parse("{ \"name\": ", "x.json")).ExitCode);
+        Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.Parse("name: [unclosed", "x.yaml")).ExitCode);
+        Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { Kind = "magic" })).ExitCode);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>The real <c>orion</c> CLI, as its own process, against the real silo process.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class CliTests(LiveSilo live)
+{
+    [Fact]
+    public async Task Submit_get_ls_watch_gpus_nodes_top_and_cancel_a_task()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var submit = await live.CliAsync("submit", "-q", "--wait", "--name", "embed", "--tenant", tenant, "--priority", "offline/3",
+            "--compute", "25", "--memory", "3GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        var id = submit.Out.Trim();
+        Assert.StartsWith("t-", id);
+
+        var get = await live.CliAsync("get", id, "--json");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        using (var doc = JsonDocument.Parse(get.Out))
+        {
+            Assert.Equal("Running", doc.RootElement.GetProperty("state").GetString());
+            Assert.Equal(250, doc.RootElement.GetProperty("placement").GetProperty("computeMilli").GetInt32());
+            Assert.Equal(3072, doc.RootElement.GetProperty("placement").GetProperty("gpuMemoryMiB").GetInt64());
+        }
+
+        var gpu = (await live.Client.GetAsync(id))!.Placement!.GpuIds[0];
+        var ls = await live.CliAsync("ls", "--tenant", tenant);
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Matches($@"{id}\s*│\s*embed\s*│\s*{tenant}\s*│\s*Offline/3\s*│\s*Running\s*│\s*{gpu}", ls.Out);
+
+        var gpus = await live.CliAsync("gpus", "--tenant", tenant);
+        Assert.True(gpus.ExitCode == 0, gpus.ToString());
+        Assert.Contains($"{id}:Running", gpus.Out);
+        Assert.Contains("dc1/node-1/1", gpus.Out);
+
+        var nodes = await live.CliAsync("nodes", "--json");
+        Assert.True(nodes.ExitCode == 0, nodes.ToString());
+        using (var doc = JsonDocument.Parse(nodes.Out))
+        {
+            Assert.Equal(["dc1/node-0", "dc1/node-1"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
+        }
+
+        var top = await live.CliAsync("top", "--count", "2", "--interval", "0.2");
+        Assert.True(top.ExitCode == 0, top.ToString());
+        Assert.Equal(2, top.Out.Split("nodes 2  gpus 4").Length - 1);
+        Assert.Contains(id, top.Out);
+
+        var watch = await live.CliAsync("watch", id, "--count", "1");
+        Assert.True(watch.ExitCode == 0, watch.ToString());
+        Assert.Contains(id, watch.Out);
+        Assert.Contains("Running", watch.Out);
+
+        var cancel = await live.CliAsync("cancel", id);
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        Assert.Equal($"{id} Cancelled", cancel.Out.Trim());
+        Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync(id))!.State);
+
+        // Watching an ended task prints it and returns.
+        var ended = await live.CliAsync("watch", id);
+        Assert.True(ended.ExitCode == 0, ended.ToString());
+        Assert.Contains("Cancelled", ended.Out);
+    }
+
+    [Fact]
+    public async Task Submit_takes_a_yaml_spec_file_with_flags_over_it()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"orion-spec-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, """
+            name: from-yaml
+            tenant: yaml-team
+            priority: training/7
+            compute: 10
+            memory: 1GiB
+            host-memory: 2GiB
+            cpu: 1000
+            items: 1
+            ms-per-item: 10000000
+            """);
+        try
+        {
+            var run = await live.CliAsync("submit", "--file", file, "--name", "overridden", "--json");
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var id = JsonDocument.Parse(run.Out).RootElement.GetProperty("taskId").GetString()!;
+            var status = (await live.Client.GetAsync(id))!;
+            await live.Client.CancelAsync(id);
+            Assert.Equal("overridden", status.Spec.Name);
+            Assert.Equal("yaml-team", status.Spec.Tenant);
+            Assert.Equal(new TaskPriority(PriorityClass.Training, 7), status.Spec.Priority);
+            Assert.Equal(ResourceRequest.Slice(10, 1024, 1000, 2048), status.Spec.Resources);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, "orion: priority: 'urgent' is not online, training or offline", "submit", "--priority", "urgent")]
+    [InlineData(2, "orion: Unrecognized command or argument 'launch'", "launch")]
+    [InlineData(2, "orion: --file:", "submit", "--file", "/no/such/spec.yaml")]
+    [InlineData(2, "orion: the task spec was rejected: resources.computePercent", "submit", "--compute", "0")]
+    [InlineData(1, "orion: no task with id 'no-such-task'", "get", "no-such-task")]
+    [InlineData(1, "orion: no task with id 'no-such-task'", "cancel", "no-such-task")]
+    public async Task Bad_input_and_unknown_tasks_exit_non_zero_with_one_line(int exitCode, string reason, params string[] args)
+    {
+        var run = await live.CliAsync(args);
+        Assert.True(run.ExitCode == exitCode, run.ToString());
+        Assert.StartsWith(reason, run.Error);
+        Assert.Single(run.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task An_unreachable_cluster_exits_3_with_one_line()
+    {
+        var run = await LiveSilo.RunCliAsync("--gateway", "127.0.0.1:1", "ls");
+        Assert.True(run.ExitCode == 3, run.ToString());
+        Assert.StartsWith("orion: cannot reach the cluster at 127.0.0.1:1", run.Error);
+        Assert.Single(run.Error.TrimEnd().Split('\n'));
+        Assert.Equal("", run.Out);
+    }
+}

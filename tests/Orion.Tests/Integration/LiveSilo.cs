@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Orion.Client;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>One real silo process (2 nodes × 2 cards, pool read every 200 ms) shared by the observability, CLI and browser tests.</summary>
+public sealed class LiveSilo : IAsyncLifetime
+{
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public OrionClient Client { get; private set; } = null!;
+
+    public Uri Url(string path) => new(Silo.BaseAddress, path);
+
+    public async Task InitializeAsync()
+    {
+        Silo = SiloProcess.Start("--nodes", "2", "--gpus-per-node", "2", "--Orion:Monitor:RefreshInterval=00:00:00.2");
+        await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
+        Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });
+    }
+
+    /// <summary>Runs the real <c>orion</c> CLI against this silo and returns its exit code and output.</summary>
+    public Task<CliRun> CliAsync(params string[] args) => RunCliAsync(["--gateway", $"127.0.0.1:{Silo.GatewayPort}", .. args]);
+
+    public static async Task<CliRun> RunCliAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliPath());
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(cts.Token);
+        return new CliRun(p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The CLI's own build output (same configuration as this test build), with its own dependencies beside it.</summary>
+    private static string CliPath()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orion.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", "Cli", "bin", here.Parent!.Name, here.Name, "orion.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first", path);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Client is not null)
+        {
+            await Client.DisposeAsync();
+        }
+
+        Http.Dispose();
+        if (Silo is not null)
+        {
+            await Silo.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text.Json;
+using Orion.Client.Monitoring;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>/metrics, /api and / on the real silo process, checked against the pool read straight from the grains.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class ObservabilityTests(LiveSilo live)
+{
+    private const long MiB = 1024 * 1024;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task The_metrics_scrape_has_the_orion_instruments_with_the_values_of_the_pool()
+    {
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 10_240, items: 1, gpuMsPerItem: 10_000_000, tenant: "metrics"));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], cts.Token);
+        var card = running.Placement!.GpuIds[0];
+        try
+        {
+            await Eventually(async () =>
+            {
+                var truth = await live.Client.GetPoolAsync();
+                var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+                double Gauge(string name, CardSummary c) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_gpu_id") == c.GpuId).Value;
+
+                Assert.Equal(4, truth.Cards.Count());
+                foreach (var c in truth.Cards)
+                {
+                    Assert.Equal(c.ComputeCapacityMilli, Gauge("orion_gpu_compute_capacity", c));
+                    Assert.Equal(c.ComputeAllocatedMilli, Gauge("orion_gpu_compute_allocated", c));
+                    Assert.Equal(c.ComputeInUseMilli, Gauge("orion_gpu_compute_in_use", c));
+                    Assert.Equal(c.MemoryAllocatedMiB * MiB, Gauge("orion_gpu_memory_allocated_bytes", c));
+                    Assert.Equal(c.ResidentMiB * MiB, Gauge("orion_gpu_memory_resident_bytes", c));
+                    Assert.Equal(c.HostMiB * MiB, Gauge("orion_gpu_memory_host_bytes", c));
+                    Assert.Equal(c.MemoryMiB * MiB, Gauge("orion_gpu_memory_capacity_bytes", c));
+                }
+
+                var mine = truth.Cards.Single(c => c.GpuId == card);
+                Assert.Contains(mine.Slices, s => s.TaskId == task.TaskId && s.ComputeMilli == 500 && s.MemoryMiB == 10_240);
+                Assert.True(Gauge("orion_gpu_compute_in_use", mine) >= 500);
+                Assert.Equal(truth.TasksByState["Running"], Assert.Single(samples, s => s.Name == "orion_tasks" && s.Labels["orion_task_state"] == "Running").Value);
+                Assert.Equal(truth.Queue.Length, Assert.Single(samples, s => s.Name == "orion_queue_depth").Value);
+                Assert.True(samples.Where(s => s.Name == "orion_placements_total").Sum(s => s.Value) >= 1);
+                Assert.Contains(samples, s => s.Name == "orion_placement_duration_seconds_count" && s.Value >= 1);
+            });
+        }
+        finally
+        {
+            await live.Client.CancelAsync(task.TaskId);
+        }
+
+        // Freed capacity shows in the next scrape.
+        await Eventually(async () =>
+        {
+            var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+            var truth = (await live.Client.GetPoolAsync()).Cards.Single(c => c.GpuId == card);
+            Assert.DoesNotContain(truth.Slices, s => s.TaskId == task.TaskId);
+            Assert.Equal(truth.ComputeAllocatedMilli, Assert.Single(samples, s => s.Name == "orion_gpu_compute_allocated" && s.Labels["orion_gpu_id"] == card).Value);
+        });
+    }
+
+    [Fact]
+    public async Task The_api_serves_cards_nodes_tasks_and_events_with_filters_and_the_page_replaces_the_redirect()
+    {
+        var tenant = "api-" + Guid.NewGuid().ToString("N")[..6];
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant));
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var running = await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], cts.Token);
+            var nodeName = running.Placement!.NodeId.Split('/')[1];
+
+            await Eventually(async () =>
+            {
+                var tasks = await Get<List<TaskSummary>>($"/api/tasks?tenant={tenant}");
+                Assert.Equal(task.TaskId, Assert.Single(tasks).TaskId);
+                Assert.Equal("Running", tasks[0].State);
+                var cards = await Get<List<CardSummary>>($"/api/cards?node={nodeName}&tenant={tenant}");
+                Assert.Equal(2, cards.Count);
+                Assert.All(cards, c => Assert.Equal(running.Placement.NodeId, c.NodeId));
+                Assert.Equal(task.TaskId, Assert.Single(cards.SelectMany(c => c.Slices)).TaskId);
+            });
+
+            Assert.Equal(["dc1/node-0", "dc1/node-1"], (await Get<List<NodeSummary>>("/api/nodes")).Select(n => n.NodeId));
+            Assert.Empty(await Get<List<NodeSummary>>("/api/nodes?dc=elsewhere"));
+            var events = await Get<List<PoolEvent>>("/api/events");
+            Assert.Contains(events, e => e.Kind == PoolEventKinds.Placement && e.TaskId == task.TaskId && e.Where == running.Placement.NodeId);
+            Assert.Equal(task.TaskId, (await Get<TaskSummary>($"/api/tasks/{task.TaskId}")).TaskId);
+            Assert.Equal(HttpStatusCode.NotFound, (await live.Http.GetAsync(live.Url("/api/tasks/no-such-task"))).StatusCode);
+
+            var page = await live.Http.GetAsync(live.Url("/"));
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("<title>Orion pool</title>", await page.Content.ReadAsStringAsync());
+            Assert.Contains("EventSource", await live.Http.GetStringAsync(live.Url("/pool.js")));
+            Assert.Equal(HttpStatusCode.OK, (await live.Http.GetAsync(live.Url("/dashboard/"))).StatusCode);
+        }
+        finally
+        {
+            await live.Client.CancelAsync(task.TaskId);
+        }
+    }
+
+    private async Task<T> Get<T>(string path) => JsonSerializer.Deserialize<T>(await live.Http.GetStringAsync(live.Url(path)), Json)!;
+
+    internal static async Task Eventually(Func<Task> assertion)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            try
+            {
+                await assertion();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Playwright;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>The pool page in a real headless Chromium (Debian's, never a downloaded one), updating live over server-sent events.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class PoolPageBrowserTests(LiveSilo live)
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task A_submitted_task_appears_on_its_card_and_changes_state_without_a_reload()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does)");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
+        await page.GotoAsync(live.Url("/").ToString());
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
+        await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(2);
+        await page.EvaluateAsync("() => window.__sameDocument = true");
+
+        var tenant = "page-" + Guid.NewGuid().ToString("N")[..6];
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 40, gpuMemoryMiB: 12_288, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-batch"));
+        try
+        {
+            var row = page.Locator($"#tasks tr[data-task='{task.TaskId}']");
+            await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Running");
+            var gpu = (await live.Client.GetAsync(task.TaskId))!.Placement!.GpuIds[0];
+            var segment = page.Locator($".card[data-gpu='{gpu}'] .bar.compute .seg[data-task='{task.TaskId}']");
+            await Assertions.Expect(segment).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator($".card[data-gpu='{gpu}'] .bar.memory .seg[data-task='{task.TaskId}']")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#events li[data-kind='placement']").Filter(new() { HasText = task.TaskId })).ToHaveCountAsync(1);
+
+            // The tenant filter hides other tenants' slices and keeps this one.
+            await page.SelectOptionAsync("#f-tenant", tenant);
+            await Assertions.Expect(page.Locator("#tasks tbody tr")).ToHaveCountAsync(1);
+
+            if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
+            {
+                await page.SelectOptionAsync("#f-tenant", "");
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+            }
+
+            await live.Client.CancelAsync(task.TaskId);
+            await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Cancelled");
+            await Assertions.Expect(segment).ToHaveCountAsync(0);
+            Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
+        }
+        finally
+        {
+            await live.Client.CancelAsync(task.TaskId);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using Orion.Client.Monitoring;
+using Orion.Contracts;
+
+namespace Orion.Tests.Monitoring;
+
+public sealed class PoolSummarizerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    internal static VGpuTaskStatus Status(string id, TaskState state, string tenant, string? gpu, int milli = 500, long mib = 8192) =>
+        new(id, Specs.Batch(milli / 10.0, mib, tenant: tenant, name: "n-" + id), state,
+            gpu is null ? null : new TaskPlacement(GrainKeys.NodeOfGpu(gpu), gpu.Split('/')[0], [gpu], milli, mib), 1, T0, null, null, null, null, 1);
+
+    internal static NodeSnapshot Node(string nodeId, params GpuSnapshot[] cards) =>
+        new(nodeId, nodeId.Split('/')[0], 64_000, 2000, 262_144, 4096, [.. cards], true, 1);
+
+    internal static GpuSnapshot Card(string gpuId, GpuSlice[] slices, string[]? paused = null, string[]? onHost = null) =>
+        new(new GpuDevice(gpuId, int.Parse(gpuId.Split('/')[2]), "A100-80GB", 81_920, 108, 1.0, "uuid"), 2000, [.. slices], 3,
+            [], [.. paused ?? []], [.. onHost ?? []], 81_920);
+
+    private static GpuSlice Slice(string id, int milli, long mib) => new(id, 1, milli, mib, false);
+
+    [Fact]
+    public void Cards_count_only_running_unpaused_slices_as_in_use_and_split_memory_by_where_it_is()
+    {
+        var card = Card("dc1/n0/0", [Slice("run", 500, 10_000), Slice("paused", 300, 20_000), Slice("placing", 200, 5_000)], paused: ["paused"], onHost: ["paused"]);
+        var tasks = new[]
+        {
+            Status("run", TaskState.Running, "a", "dc1/n0/0", 500, 10_000),
+            Status("paused", TaskState.Running, "b", "dc1/n0/0", 300, 20_000),
+            Status("placing", TaskState.Placing, "a", "dc1/n0/0", 200, 5_000),
+            Status("queued", TaskState.Pending, "a", null),
+        };
+
+        var pool = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("best-fit", ["queued"], 1, 3, 0), [Node("dc1/n0", card)], tasks, []);
+
+        var c = Assert.Single(pool.Cards);
+        Assert.Equal(1000, c.ComputeAllocatedMilli);
+        Assert.Equal(500, c.ComputeInUseMilli);
+        Assert.Equal(35_000, c.MemoryAllocatedMiB);
+        Assert.Equal(15_000, c.ResidentMiB);
+        Assert.Equal(20_000, c.HostMiB);
+        Assert.Equal("Suspended", c.Slices.Single(s => s.TaskId == "paused").State);
+        Assert.True(c.Slices.Single(s => s.TaskId == "paused").OnHost);
+        Assert.Equal("b", c.Slices.Single(s => s.TaskId == "paused").Tenant);
+        Assert.Equal(["queued"], pool.Queue.ToArray());
+        Assert.Equal(2, pool.TasksByState["Running"]);
+        Assert.Equal(1, pool.TasksByState["Pending"]);
+        Assert.Equal(0, pool.TasksByState["Completed"]);
+        Assert.Equal(Enum.GetValues<TaskState>().Length, pool.TasksByState.Count);
+    }
+
+    [Fact]
+    public void A_slice_the_catalogue_has_not_heard_of_yet_shows_as_placing()
+    {
+        var pool = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 0, 0), [Node("dc1/n0", Card("dc1/n0/0", [Slice("new", 100, 1)]))], [], []);
+        var slice = Assert.Single(Assert.Single(pool.Cards).Slices);
+        Assert.Equal("Placing", slice.State);
+        Assert.Equal(0, Assert.Single(pool.Cards).ComputeInUseMilli);
+    }
+}
