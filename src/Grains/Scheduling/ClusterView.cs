@@ -51,6 +51,7 @@ public sealed class ClusterView
     private static void Adjust(PlacementChoice choice, PlacementRequest request, int sign)
     {
         var node = choice.Node;
+        node.Revision++;
         node.CpuFree += sign * request.CpuMilli;
         node.MemoryFree += sign * request.HostMemoryMiB;
         foreach (var i in choice.GpuIndexes)
