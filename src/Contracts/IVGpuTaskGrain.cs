@@ -26,6 +26,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnPlaced"), OneWay]
     Task OnPlaced(long generation, TaskPlacement placement);
 
+    /// <summary>The scheduler found no room for generation <paramref name="generation"/> of a task that asked to fail then (<see cref="PlacementConstraints.FailIfUnplaceable"/>).</summary>
+    [Alias("OnUnplaceable"), OneWay]
+    Task OnUnplaceable(long generation, string reason);
+
     /// <summary>The daemon reports the task's process running.</summary>
     [Alias("OnStarted")]
     Task OnStarted(long generation);

@@ -5,10 +5,15 @@ namespace Orion.Contracts;
 /// <summary>Where a task may run.</summary>
 /// <param name="GpuModels">GPU models the task accepts; empty means any.</param>
 /// <param name="DataCenter">The data centre the task must run in; null means any.</param>
+/// <param name="FailIfUnplaceable">
+/// Fail the task at once when nothing in the pool can take it now, instead of queueing it until capacity frees
+/// (for callers that retry elsewhere, and for trace replays whose protocol has no retries). Not with a schedule.
+/// </param>
 [GenerateSerializer, Alias("orion.PlacementConstraints"), Immutable]
 public sealed record PlacementConstraints(
     [property: Id(0)] ImmutableArray<string> GpuModels,
-    [property: Id(1)] string? DataCenter = null)
+    [property: Id(1)] string? DataCenter = null,
+    [property: Id(2)] bool FailIfUnplaceable = false)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

@@ -74,6 +74,12 @@ public static class SpecValidator
         if (spec.Schedule is not null)
         {
             CheckSchedule(errors, spec.Schedule);
+
+            // A window that opens on a full pool would end the whole series: a schedule waits for capacity.
+            if (spec.Constraints is { FailIfUnplaceable: true })
+            {
+                errors.Add(new("constraints.failIfUnplaceable", "must be false for a scheduled task (its windows wait for capacity)"));
+            }
         }
 
         return errors.ToImmutable();

@@ -21,6 +21,9 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
     private long placements;
     private long refusals;
 
+    // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
+    private bool freed;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         policy = new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy));
@@ -39,8 +42,18 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
     {
         if (queue.Add(task))
         {
-            policy.Observe(PlacementRequest.From(task.Spec));
-            await Drain();
+            var request = PlacementRequest.From(task.Spec);
+            policy.Observe(request);
+
+            // The queued tasks were tried when they came and nothing freed since: try the newcomer alone (O(1), not O(queue)).
+            if (freed)
+            {
+                await Drain();
+            }
+            else
+            {
+                await TryPlace(task, request);
+            }
         }
     }
 
@@ -48,7 +61,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
 
     public async Task OnNodeChanged(NodeSnapshot node)
     {
-        if (view.Upsert(NodeView.FromSnapshot(node)) && queue.Count > 0)
+        if (Refresh(node) && queue.Count > 0 && freed)
         {
             await Drain();
         }
@@ -60,41 +73,89 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
     /// <summary>Tries every queued task in order, placing each that fits (lower ones may use room a higher one cannot).</summary>
     private async Task Drain()
     {
+        freed = false;
         foreach (var task in queue.InOrder.ToList())
         {
-            var request = PlacementRequest.From(task.Spec);
-            var began = System.Diagnostics.Stopwatch.GetTimestamp();
-            for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
+            await TryPlace(task, PlacementRequest.From(task.Spec));
+        }
+    }
+
+    /// <summary>Places one queued task if anything takes it; a task that asked to fail rather than wait is failed when nothing does.</summary>
+    private async Task TryPlace(QueuedTask task, PlacementRequest request)
+    {
+        var reason = "no node can take it now";
+        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
+        {
+            var choice = policy.Choose(view, request);
+            if (choice is null)
             {
-                var choice = policy.Choose(view, request);
-                if (choice is null)
+                break;
+            }
+
+            var result = await GrainFactory.GetGrain<INodeGrain>(choice.Node.Id).Reserve(ToReservation(task, choice, request));
+            Refresh(result.Node);
+            if (result.Accepted)
+            {
+                queue.Remove(task.TaskId);
+                placements++;
+                var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)],
+                    request.IsExclusive ? 1000 : request.ComputeMilli, request.GpuCount == 0 ? 0 : Feasibility.MemoryNeed(choice.Gpus.First(), request));
+                using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, System.Diagnostics.Stopwatch.GetElapsedTime(began)))
                 {
-                    break;
+                    // Inside the span, so the task's start joins the same trace.
+                    await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
                 }
 
-                var result = await GrainFactory.GetGrain<INodeGrain>(choice.Node.Id).Reserve(ToReservation(task, choice, request));
-                view.Upsert(NodeView.FromSnapshot(result.Node));
-                if (result.Accepted)
-                {
-                    queue.Remove(task.TaskId);
-                    placements++;
-                    var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)],
-                        request.IsExclusive ? 1000 : request.ComputeMilli, request.GpuCount == 0 ? 0 : Feasibility.MemoryNeed(choice.Gpus.First(), request));
-                    using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, System.Diagnostics.Stopwatch.GetElapsedTime(began)))
-                    {
-                        // Inside the span, so the task's start joins the same trace.
-                        await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
-                    }
+                await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
+                    PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
+                return;
+            }
 
-                    await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
-                        PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
-                    break;
-                }
+            refusals++;
+            reason = $"refused: {result.Reason}";
+            logger.LogDebug("Node {NodeId} refused {TaskId} (attempt {Attempt}): {Reason}", choice.Node.Id, task.TaskId, attempt + 1, result.Reason);
+        }
 
-                refusals++;
-                logger.LogDebug("Node {NodeId} refused {TaskId} (attempt {Attempt}): {Reason}", choice.Node.Id, task.TaskId, attempt + 1, result.Reason);
+        if (task.Spec.Constraints.FailIfUnplaceable)
+        {
+            queue.Remove(task.TaskId);
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
+        }
+    }
+
+    /// <summary>Takes a node's newer snapshot into the index; notes when it shows capacity the index did not have.</summary>
+    private bool Refresh(NodeSnapshot snapshot)
+    {
+        var old = view.Find(snapshot.NodeId);
+        var fresh = NodeView.FromSnapshot(snapshot);
+        if (!view.Upsert(fresh))
+        {
+            return false;
+        }
+
+        freed |= old is null || HasMoreRoom(fresh, old);
+        return true;
+    }
+
+    private static bool HasMoreRoom(NodeView fresh, NodeView old)
+    {
+        if (fresh.CpuFree > old.CpuFree || fresh.MemoryFree > old.MemoryFree || (fresh.Schedulable && !old.Schedulable)
+            || fresh.SwapBudget > old.SwapBudget || fresh.Gpus.Length != old.Gpus.Length)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < fresh.Gpus.Length; i++)
+        {
+            var (f, o) = (fresh.Gpus[i], old.Gpus[i]);
+            if (f.ComputeFree > o.ComputeFree || f.MemoryFree > o.MemoryFree || f.Holders < o.Holders || f.PinnedMemory < o.PinnedMemory)
+            {
+                return true;
             }
         }
+
+        return false;
     }
 
     private static ReservationRequest ToReservation(QueuedTask task, PlacementChoice choice, PlacementRequest request) =>

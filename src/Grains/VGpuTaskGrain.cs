@@ -144,6 +144,14 @@ public sealed class VGpuTaskGrain(
         }
     }
 
+    public async Task OnUnplaceable(long generation, string reason)
+    {
+        if (Status is { State: TaskState.Pending } status && status.Generation == generation)
+        {
+            await End(TaskState.Failed, reason);
+        }
+    }
+
     public async Task OnStarted(long generation)
     {
         if (Status is { State: TaskState.Placing } status && status.Generation == generation)

@@ -16,6 +16,16 @@ public static class GpuModelCatalog
         new("V100-32GB", 32768, 0.5, 16, 80),
         new("V100-16GB", 16384, 0.5, 16, 80),
         new("P100-16GB", 16384, 0.3, 16, 56),
+
+        // The models of Alibaba's GPU-sharing trace (openb) under the trace's own names, so a pool of the trace's
+        // shape can be simulated; G2 and G3 are unnamed in the trace, here given T4/V100-class figures.
+        new("G2", 16384, 0.2, 16, 40),
+        new("G3", 32768, 0.5, 16, 80),
+        new("T4", 16384, 0.2, 16, 40),
+        new("P100", 16384, 0.3, 16, 56),
+        new("V100M16", 16384, 0.5, 16, 80),
+        new("V100M32", 32768, 0.5, 16, 80),
+        new("A10", 24576, 0.4, 25, 72),
     }.ToDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
 
     public static IEnumerable<GpuModelSpec> All => Models.Values;

@@ -13,7 +13,10 @@ public sealed class ClusterView
 
     public NodeView? Find(string nodeId) => byId.GetValueOrDefault(nodeId);
 
-    /// <summary>Adds a node, or replaces it when <paramref name="node"/> is newer than the view held.</summary>
+    /// <summary>
+    /// Adds a node, or replaces it when <paramref name="node"/> is newer than the view held. Nodes are kept in
+    /// order of their ids, not of arrival, so ties between equal scores go the same way however the nodes registered.
+    /// </summary>
     public bool Upsert(NodeView node)
     {
         if (byId.TryGetValue(node.Id, out var existing))
@@ -28,12 +31,28 @@ public sealed class ClusterView
         }
         else
         {
-            node.Ordinal = nodes.Count;
-            nodes.Add(node);
+            var at = nodes.Count;
+            if (at > 0 && string.CompareOrdinal(nodes[^1].Id, node.Id) > 0)
+            {
+                at = ~nodes.BinarySearch(node, IdOrder.Instance);
+            }
+
+            nodes.Insert(at, node);
+            for (var i = at; i < nodes.Count; i++)
+            {
+                nodes[i].Ordinal = i;
+            }
         }
 
         byId[node.Id] = node;
         return true;
+    }
+
+    private sealed class IdOrder : IComparer<NodeView>
+    {
+        public static readonly IdOrder Instance = new();
+
+        public int Compare(NodeView? x, NodeView? y) => string.CompareOrdinal(x!.Id, y!.Id);
     }
 
     /// <summary>Takes the request's resources out of the chosen node and cards.</summary>
@@ -51,6 +70,7 @@ public sealed class ClusterView
     private static void Adjust(PlacementChoice choice, PlacementRequest request, int sign)
     {
         var node = choice.Node;
+        node.Revision++;
         node.CpuFree += sign * request.CpuMilli;
         node.MemoryFree += sign * request.HostMemoryMiB;
         foreach (var i in choice.GpuIndexes)

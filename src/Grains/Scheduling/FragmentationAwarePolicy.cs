@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
@@ -15,10 +13,13 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
-    private readonly ConditionalWeakTable<NodeView, NodeMemo> memos = new();
+    private readonly List<NodeMemo?> memos = [];
+    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
     private WorkloadMix? learned;
     private int mixVersion;
     private int observedSinceRebuild;
+    private PlacementRequest? lastRequest;
+    private int lastShapeId;
 
     /// <summary>A policy that learns the mix from the last <paramref name="window"/> requests it observed.</summary>
     public FragmentationAwarePolicy(int window = 2000, FragmentationScoring? scoring = null)
@@ -42,6 +43,16 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     public WorkloadMix Mix => fixedMix ?? (learned ??= BuildLearned());
 
+    /// <summary>
+    /// How far (total variation) a re-learned mix must have moved from the one in use before it replaces it. Adopting
+    /// a mix drops every cached score; a window of a few thousand requests moves by a few percent from sampling noise
+    /// alone, which is not worth rescoring the pool for.
+    /// </summary>
+    public double MixTolerance { get; init; } = 0.02;
+
+    /// <summary>How many times the learned mix was replaced (each drops the cached scores).</summary>
+    public int MixRebuilds => mixVersion;
+
     public void Observe(PlacementRequest request)
     {
         if (fixedMix is not null)
@@ -61,26 +72,33 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
         }
 
-        // Rebuilding the mix throws every cached score away: often while the window fills, then every
-        // eighth of a window, which is as fast as a mix of that many requests can really change.
+        // Look again often while the window fills, then every eighth of a window, which is as fast as a mix of that
+        // many requests can really change; adopt only a mix that really moved, since adopting drops every cached score.
         var every = Math.Clamp(recent.Count / 8, 1, Math.Max(1, window / 8));
-        if (learned is null || ++observedSinceRebuild >= every)
+        if (learned is not null && ++observedSinceRebuild >= every)
         {
-            learned = null;
             observedSinceRebuild = 0;
+            var candidate = WorkloadMix.FromCounts(counts.Select(kv => (kv.Key, kv.Value)));
+            if (candidate.DistanceTo(learned) > MixTolerance)
+            {
+                learned = candidate;
+                mixVersion++;
+            }
         }
     }
 
     public PlacementChoice? Choose(ClusterView cluster, PlacementRequest request)
     {
         var mix = Mix;
-        var shape = WorkloadShape.Of(request);
+        var shape = ShapeId(request);
         NodeView? best = null;
         int[]? bestGpus = null;
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
-        foreach (var node in cluster.Nodes)
+        var nodes = cluster.Nodes;
+        for (var k = 0; k < nodes.Count; k++)
         {
+            var node = nodes[k];
             if (!Feasibility.HostFits(node, request))
             {
                 continue;
@@ -111,14 +129,39 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return WorkloadMix.FromCounts(counts.Select(kv => (kv.Key, kv.Value)));
     }
 
-    /// <summary>The cards this policy would take on a node and what that costs; cached until the node or the mix changes.</summary>
-    private Outcome Evaluate(NodeView node, PlacementRequest request, WorkloadShape shape, WorkloadMix mix)
+    /// <summary>A small number per request shape, so per-node caches are arrays, not dictionaries keyed by records.</summary>
+    private int ShapeId(PlacementRequest request)
     {
-        var memo = memos.GetValue(node, static n => new NodeMemo(n));
-        memo.Validate(node, fixedMix is null ? mixVersion : 0);
-        // The shape is what the mix sees; the rest of the request also decides where it fits.
-        var key = (shape, request.Online, request.AvoidOnlineCards, request.Swappable, request.DataCenter);
-        if (memo.Outcomes.TryGetValue(key, out var cached))
+        // The scheduler asks for the same request object again while it retries; one hash per request, not per node.
+        if (ReferenceEquals(request, lastRequest))
+        {
+            return lastShapeId;
+        }
+
+        // The shape is what the mix sees; the rest of the request also decides where it fits, so it keys the caches too.
+        var shape = (WorkloadShape.Of(request), request.Online, request.AvoidOnlineCards, request.Swappable, request.DataCenter);
+        if (!shapeIds.TryGetValue(shape, out var id))
+        {
+            id = shapeIds.Count;
+            shapeIds[shape] = id;
+        }
+
+        lastRequest = request;
+        lastShapeId = id;
+        return id;
+    }
+
+    /// <summary>The cards this policy would take on a node and what that costs; cached until the node or the mix changes.</summary>
+    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix)
+    {
+        while (memos.Count <= node.Ordinal)
+        {
+            memos.Add(null);
+        }
+
+        var memo = memos[node.Ordinal] ??= new NodeMemo();
+        memo.Validate(node, fixedMix is null ? mixVersion : 0, shapeIds.Count);
+        if (memo.TryGet(shape, out var cached))
         {
             return cached;
         }
@@ -131,7 +174,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var outcome = request.GpuCount == 0
             ? Score(node, [], request, memo.Before, mix)
             : request.IsExclusive ? ScoreExclusive(node, request, memo.Before, mix) : ScoreShared(node, request, memo.Before, mix);
-        memo.Outcomes[key] = outcome;
+        memo.Set(shape, outcome);
         return outcome;
     }
 
@@ -146,7 +189,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 continue;
             }
 
-            var o = Score(node, [i], request, before, mix);
+            var o = Score(node, OneCard(i), request, before, mix);
             if (o.Delta < best.Delta - 1e-3 || (o.Delta <= best.Delta + 1e-3 && o.Tie < best.Tie))
             {
                 best = o;
@@ -173,13 +216,21 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     private Outcome Score(NodeView node, int[] gpus, PlacementRequest request, double before, WorkloadMix mix)
     {
+        // Try the placement on the view and take it back; the node has not really changed, so neither has its revision.
+        var revision = node.Revision;
         var choice = new PlacementChoice(node, gpus);
         ClusterView.Apply(choice, request);
         var after = Scoring.Cost(node, mix);
         var tie = Scoring.TieBreak(node);
         ClusterView.Release(choice, request);
+        node.Revision = revision;
         return new Outcome(gpus, after - before, tie);
     }
+
+    private static readonly int[][] OneCardArrays = [.. Enumerable.Range(0, 16).Select(i => new[] { i })];
+
+    /// <summary>The one-card index array; shared (never mutated) for the usual card counts, so scoring allocates none.</summary>
+    private static int[] OneCard(int i) => i < OneCardArrays.Length ? OneCardArrays[i] : [i];
 
     /// <summary>Cards in the same state give the same score; only the first of them is tried.</summary>
     private static bool SameAsEarlierCard(NodeView node, int i)
@@ -200,56 +251,51 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
-    /// <summary>What a node looked like when its scores were cached, so a change to it (or to the mix) drops them.</summary>
+    /// <summary>A node's cached scores, by request shape; valid while the node view, its revision and the mix are those seen.</summary>
     private sealed class NodeMemo
     {
-        private readonly int[] compute;
-        private readonly long[] memory;
-        private readonly int[] holders;
-        private long cpu;
-        private long hostMemory;
-        private bool schedulable;
+        private NodeView? node;
+        private long revision;
         private int mix = -1;
-
-        public NodeMemo(NodeView node)
-        {
-            compute = new int[node.Gpus.Length];
-            memory = new long[node.Gpus.Length];
-            holders = new int[node.Gpus.Length];
-        }
+        private int epoch;
+        private Outcome[] outcomes = [];
+        private int[] stamps = [];
 
         public double Before { get; set; } = double.NaN;
 
-        public Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), Outcome> Outcomes { get; } = [];
-
-        public void Validate(NodeView node, int mixVersion)
+        public void Validate(NodeView current, int mixVersion, int shapes)
         {
-            var same = mix == mixVersion && cpu == node.CpuFree && hostMemory == node.MemoryFree && schedulable == node.Schedulable;
-            for (var i = 0; same && i < compute.Length; i++)
+            if (outcomes.Length < shapes)
             {
-                var g = node.Gpus[i];
-                same = compute[i] == (g.Exclusive ? -1 : g.ComputeFree) && memory[i] == g.MemoryFree && holders[i] == g.Holders;
+                var size = Math.Max(shapes, outcomes.Length * 2);
+                Array.Resize(ref outcomes, size);
+                Array.Resize(ref stamps, size);
             }
 
-            if (same)
+            if (ReferenceEquals(node, current) && revision == current.Revision && mix == mixVersion)
             {
                 return;
             }
 
+            node = current;
+            revision = current.Revision;
             mix = mixVersion;
-            cpu = node.CpuFree;
-            hostMemory = node.MemoryFree;
-            schedulable = node.Schedulable;
-            for (var i = 0; i < compute.Length; i++)
-            {
-                var g = node.Gpus[i];
-                compute[i] = g.Exclusive ? -1 : g.ComputeFree;
-                memory[i] = g.MemoryFree;
-                holders[i] = g.Holders;
-            }
-
             Before = double.NaN;
-            Outcomes.Clear();
+
+            // A new epoch invalidates every stamp at once instead of clearing the arrays.
+            epoch++;
+        }
+
+        public bool TryGet(int shape, out Outcome outcome)
+        {
+            outcome = outcomes[shape];
+            return stamps[shape] == epoch;
+        }
+
+        public void Set(int shape, Outcome outcome)
+        {
+            outcomes[shape] = outcome;
+            stamps[shape] = epoch;
         }
     }
 }

@@ -30,10 +30,12 @@ public sealed record FragmentationScoring
             return FragmentationMeasure.Expected(node, mix);
         }
 
+        // Indexed loop over the array: this runs for every candidate card of every node, so no enumerator.
+        var shapes = mix.ShapeArray;
         double sum = 0;
-        foreach (var (shape, weight) in mix.Shapes)
+        for (var i = 0; i < shapes.Length; i++)
         {
-            sum += weight * FragmentationMeasure.HostAwareFragment(node, shape.AsRequest);
+            sum += shapes[i].Weight * FragmentationMeasure.HostAwareFragment(node, shapes[i].Shape.AsRequest);
         }
 
         return sum;

@@ -54,6 +54,9 @@ public sealed class NodeView
         }
     }
 
+    /// <summary>Bumped whenever the view's free capacity changes here (placements applied or released), so policies can cache per-node scores.</summary>
+    public long Revision { get; internal set; }
+
     /// <summary>The owner's version this view was built from.</summary>
     public long Version { get; internal set; }
 

@@ -9,10 +9,35 @@ public sealed class WorkloadMix
     public WorkloadMix(IReadOnlyList<(WorkloadShape Shape, double Weight)> shapes)
     {
         var total = shapes.Sum(s => s.Weight);
-        Shapes = total <= 0 ? [] : shapes.Select(s => (s.Shape, s.Weight / total)).ToArray();
+        ShapeArray = total <= 0 ? [] : shapes.Select(s => (s.Shape, s.Weight / total)).ToArray();
     }
 
-    public IReadOnlyList<(WorkloadShape Shape, double Weight)> Shapes { get; }
+    public IReadOnlyList<(WorkloadShape Shape, double Weight)> Shapes => ShapeArray;
+
+    internal (WorkloadShape Shape, double Weight)[] ShapeArray { get; }
+
+    /// <summary>Total variation distance to another mix: the share of weight that would have to move to turn one into the other.</summary>
+    public double DistanceTo(WorkloadMix other)
+    {
+        var mine = new Dictionary<WorkloadShape, double>(ShapeArray.Length);
+        foreach (var (shape, weight) in ShapeArray)
+        {
+            mine[shape] = weight;
+        }
+
+        double moved = 0;
+        foreach (var (shape, weight) in other.ShapeArray)
+        {
+            moved += Math.Abs(weight - (mine.Remove(shape, out var w) ? w : 0));
+        }
+
+        foreach (var w in mine.Values)
+        {
+            moved += w;
+        }
+
+        return moved / 2;
+    }
 
     /// <summary>The most popular shapes of <paramref name="requests"/> that cover <paramref name="coverage"/> of them.</summary>
     public static WorkloadMix FromRequests(IEnumerable<PlacementRequest> requests, double coverage = 0.95) =>

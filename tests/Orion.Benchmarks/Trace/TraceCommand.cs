@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using Orion.Grains.Scheduling;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -26,25 +28,63 @@ public static class TraceCommand
         var seeds = new Option<int>("--seeds") { Description = "seeds (arrival orders) per policy", DefaultValueFactory = _ => 10 };
         var json = new Option<FileInfo?>("--json") { Description = "write the results here as JSON" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of allocation vs arrived workload here (one per pod file, named after it)" };
+        var grains = new Option<bool>("--through-grains") { Description = "replay one seed through an in-process silo (tasks through the real grains), one pod in flight and --in-flight pods in flight, beside the pure replay" };
+        var inFlight = new Option<int>("--in-flight") { Description = "pods submitted concurrently in --through-grains mode", DefaultValueFactory = _ => 256 };
+        var seed = new Option<int>("--seed") { Description = "the seed replayed in --through-grains mode", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed })
         {
             command.Options.Add(o);
         }
 
-        command.SetAction(parse => Run(
-            parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot)));
+        command.SetAction(parse => parse.GetValue(grains)
+            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(json))
+            : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot)));
         return command;
     }
 
-    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot)
+    /// <summary>The product's default policy on one seed: pure replay, then through the grains with one and with many pods in flight.</summary>
+    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, FileInfo? json)
+    {
+        if (!Resolve(ref nodeFile, ref podFiles))
+        {
+            return 1;
+        }
+
+        var nodeList = TraceFiles.LoadNodes(nodeFile.FullName);
+        var results = new List<object>();
+        foreach (var podFile in podFiles)
+        {
+            var replay = new TraceReplay(nodeList, TraceFiles.LoadPods(podFile.FullName), Path.GetFileNameWithoutExtension(podFile.Name));
+            var pure = replay.Run(TracePolicies.Create(TracePolicies.Orion, replay, seed), seed);
+            Console.WriteLine(FormattableString.Invariant(
+                $"{replay.Name} seed {seed}: pure replay {pure.Allocation[5]:F2}% / {pure.Allocation[^1]:F2}% at 100/130% arrived, {pure.Pods / pure.PlacementSeconds:F0} placements/s"));
+            foreach (var n in new[] { 1, inFlight }.Distinct())
+            {
+                var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out).GetAwaiter().GetResult();
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s"));
+                results.Add(new { trace = replay.Name, seed, inFlight = n, pure100 = pure.Allocation[5], pure130 = pure.Allocation[^1], grains100 = run.Allocation[5], grains130 = run.Allocation[^1], placementsPerSecond = Math.Round(run.PlacementsPerSecond), purePlacementsPerSecond = Math.Round(pure.Pods / pure.PlacementSeconds) });
+            }
+        }
+
+        if (json is not null)
+        {
+            File.WriteAllText(json.FullName, JsonSerializer.Serialize(results, Json));
+        }
+
+        return 0;
+    }
+
+    private static bool Resolve([NotNull] ref FileInfo? nodeFile, ref FileInfo[] podFiles)
     {
         var data = DefaultDataDirectory();
         nodeFile ??= new FileInfo(Path.Combine(data ?? ".", "openb_node_list_gpu_node.csv"));
         if (podFiles.Length == 0)
         {
-            podFiles = [.. new[] { "openb_pod_list_default.csv", "openb_pod_list_gpushare100.csv" }.Select(f => new FileInfo(Path.Combine(nodeFile.DirectoryName!, f)))];
+            var dir = nodeFile.DirectoryName!;
+            podFiles = [.. new[] { "openb_pod_list_default.csv", "openb_pod_list_gpushare100.csv" }.Select(f => new FileInfo(Path.Combine(dir, f)))];
         }
 
         foreach (var f in podFiles.Prepend(nodeFile))
@@ -52,8 +92,18 @@ public static class TraceCommand
             if (!f.Exists)
             {
                 Console.Error.WriteLine($"trace: {f.FullName} not found");
-                return 1;
+                return false;
             }
+        }
+
+        return true;
+    }
+
+    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot)
+    {
+        if (!Resolve(ref nodeFile, ref podFiles))
+        {
+            return 1;
         }
 
         var policies = string.Equals(policy, "all", StringComparison.OrdinalIgnoreCase) ? TracePolicies.Names : [policy.ToLowerInvariant()];

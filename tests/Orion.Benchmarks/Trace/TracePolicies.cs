@@ -4,7 +4,7 @@ namespace Orion.Benchmarks.Trace;
 
 /// <summary>
 /// The policies the trace benchmark compares. The baselines are the product's own policy classes; <c>fgd</c>
-/// is the published FGD rule against the trace's typical mix, given up front as the paper does; <c>orion</c>
+/// is FGD as the paper's simulator runs it (<see cref="PublishedFgdPolicy"/>), its typical mix given up front; <c>orion</c>
 /// is the product's default exactly as the scheduler grain creates it, learning its mix from what arrives.
 /// </summary>
 public static class TracePolicies
@@ -19,7 +19,7 @@ public static class TracePolicies
 
     public static IPlacementPolicy Create(string name, TraceReplay replay, int seed) => name switch
     {
-        Fgd => new FragmentationAwarePolicy(replay.TypicalMix, FragmentationScoring.Fgd),
+        Fgd => new PublishedFgdPolicy(replay.Requests),
         Orion => PlacementPolicies.Create(PlacementPolicies.Default, seed),
         _ => PlacementPolicies.Create(name, seed),
     };

@@ -51,7 +51,8 @@ public sealed class TraceReplay
     /// <summary>The trace's typical pod mix (95% by popularity, CPU-only pods included), as FGD defines it.</summary>
     public WorkloadMix TypicalMix { get; }
 
-    private PlacementRequest[] Requests { get; }
+    /// <summary>The trace's pods as placement requests, in file order.</summary>
+    public IReadOnlyList<PlacementRequest> Requests { get; }
 
     /// <summary>A trace pod as the product's placement sees it.</summary>
     public static PlacementRequest RequestOf(TracePod pod) => pod.GpuCount switch

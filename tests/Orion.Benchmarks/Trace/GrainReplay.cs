@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orion.Client;
+using Orion.Contracts;
+using Orion.Grains.Scheduling;
+using Orion.Silo;
+
+namespace Orion.Benchmarks.Trace;
+
+/// <summary>
+/// Replays one seed of a trace through a real in-process silo: embedded simulated nodes of the trace's shape, every
+/// pod a task submitted through the SDK (VGpuTaskGrain → SchedulerGrain → NodeGrain → GpuGrain), with
+/// <see cref="PlacementConstraints.FailIfUnplaceable"/> so a pod that fits nowhere fails as the protocol says.
+/// </summary>
+public static class GrainReplay
+{
+    /// <summary>A sharing pod's GPU memory per thousandth of a card: the smallest trace card's memory (16 GiB) ÷ 1000, so memory never binds before compute.</summary>
+    public const double MemoryPerMilli = 16.384;
+
+    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Orion:Pool:Policy"] = policy,
+            ["Orion:Pool:ComputeOversubscription"] = "1.0",
+        };
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            var p = $"Orion:Embedded:NodeList:{i}:";
+            settings[p + "Name"] = n.Name;
+            settings[p + "DataCenter"] = "trace";
+            settings[p + "GpuModel"] = n.Model;
+            settings[p + "GpuCount"] = n.Gpus.ToString(CultureInfo.InvariantCulture);
+            settings[p + "CpuMilli"] = n.CpuMilli.ToString(CultureInfo.InvariantCulture);
+            settings[p + "MemoryMiB"] = n.MemoryMiB.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "orion-trace", clusterId: "orion-trace");
+            silo.AddOrion(configuration);
+        });
+        using var host = builder.Build();
+        var startup = Stopwatch.StartNew();
+        await host.StartAsync();
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            await using var orion = new OrionClient(grains);
+            var scheduler = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+            while ((await scheduler.GetSnapshot()).Nodes < nodes.Count)
+            {
+                if (startup.Elapsed > TimeSpan.FromMinutes(5))
+                {
+                    throw new TimeoutException($"only {(await scheduler.GetSnapshot()).Nodes} of {nodes.Count} nodes registered");
+                }
+
+                await Task.Delay(50);
+            }
+
+            log?.WriteLine(FormattableString.Invariant($"  silo up with {nodes.Count} nodes in {startup.Elapsed.TotalSeconds:F1} s"));
+            var arrivals = replay.Arrivals(seed);
+            var ids = new string[arrivals.Count];
+            var next = -1;
+            var clock = Stopwatch.StartNew();
+            var workers = Enumerable.Range(0, Math.Max(1, inFlight)).Select(async _ =>
+            {
+                int k;
+                while ((k = Interlocked.Increment(ref next)) < arrivals.Count)
+                {
+                    ids[k] = $"pod-{k:D6}";
+                    await orion.SubmitAsync(SpecOf(replay.Pods[arrivals[k]]), ids[k]);
+                }
+            }).ToList();
+            await Task.WhenAll(workers);
+            clock.Stop();
+
+            // Submit returns once the scheduler decided; the task's own state follows by a one-way message.
+            var placed = new ConcurrentDictionary<int, bool>();
+            var pending = Enumerable.Range(0, arrivals.Count).ToList();
+            while (pending.Count > 0)
+            {
+                var states = await Task.WhenAll(pending.Select(async k => (k, (await orion.GetAsync(ids[k]))!.State)));
+                pending = [];
+                foreach (var (k, state) in states)
+                {
+                    if (state == TaskState.Pending)
+                    {
+                        pending.Add(k);
+                    }
+                    else
+                    {
+                        placed[k] = state != TaskState.Failed;
+                    }
+                }
+
+                if (pending.Count > 0)
+                {
+                    await Task.Delay(20);
+                }
+            }
+
+            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    /// <summary>A trace pod as a task: Offline, a service that never ends (no departures), and fail rather than wait.</summary>
+    public static TaskSpec SpecOf(TracePod pod)
+    {
+        var resources = pod.GpuCount switch
+        {
+            0 => new ResourceRequest(0, 0, 0, pod.CpuMilli, pod.MemoryMiB),
+            1 => new ResourceRequest(1, pod.GpuMilli / 10.0, (long)(pod.GpuMilli * MemoryPerMilli), pod.CpuMilli, pod.MemoryMiB),
+            _ => ResourceRequest.WholeGpus(pod.GpuCount, pod.CpuMilli, pod.MemoryMiB),
+        };
+        return new TaskSpec(pod.Name, "trace", new TaskPriority(PriorityClass.Offline), resources,
+            new PlacementConstraints([.. pod.GpuModels], FailIfUnplaceable: true), WorkloadSpec.Service(0, 0));
+    }
+
+    private static GrainRun Summarise(TraceReplay replay, int seed, IReadOnlyList<int> arrivals, Func<int, bool> placed, double seconds, int inFlight)
+    {
+        var allocation = new double[TraceReplay.Checkpoints.Count];
+        var next = 0;
+        long arrived = 0;
+        long allocated = 0;
+        var failed = 0;
+        for (var k = 0; k < arrivals.Count; k++)
+        {
+            var pod = replay.Pods[arrivals[k]];
+            if (placed(k))
+            {
+                allocated += TraceReplay.RequestOf(pod).TotalGpuMilli;
+            }
+            else
+            {
+                failed++;
+            }
+
+            arrived += pod.RequestedGpuMilli;
+            while (next < allocation.Length && arrived * 100 >= TraceReplay.Checkpoints[next] * replay.CapacityMilli)
+            {
+                allocation[next++] = 100.0 * allocated / replay.CapacityMilli;
+            }
+        }
+
+        return new GrainRun(seed, inFlight, allocation, arrivals.Count, failed, seconds);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
