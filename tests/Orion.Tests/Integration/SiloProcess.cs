@@ -125,8 +125,10 @@ public sealed class SiloProcess : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    /// <summary>The silo's build output beside this test build (same configuration).</summary>
-    private static string SiloDirectory()
+    private static string SiloDirectory() => BuildOutput("Silo", "Orion.Silo.dll");
+
+    /// <summary>A project's build output beside this test build (same configuration).</summary>
+    internal static string BuildOutput(string project, string dll)
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var framework = here.Name;
@@ -137,7 +139,7 @@ public sealed class SiloProcess : IAsyncDisposable
             root = root.Parent;
         }
 
-        var dir = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", "Silo", "bin", configuration, framework);
-        return File.Exists(Path.Combine(dir, "Orion.Silo.dll")) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, "Orion.Silo.dll"));
+        var dir = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", project, "bin", configuration, framework);
+        return File.Exists(Path.Combine(dir, dll)) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, dll));
     }
 }

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Simulated;
+using Orleans.Configuration;
+
+// The node daemon as its own process: an Orleans client of the pool that registers this machine's cards,
+// takes commands through its observer and runs them on the backend.
+var gateways = new Option<string[]>("--gateway") { Description = "silo gateway host:port (repeat for several)", DefaultValueFactory = _ => ["127.0.0.1:30000"], AllowMultipleArgumentsPerToken = true };
+var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "orion" };
+var serviceId = new Option<string>("--service-id") { DefaultValueFactory = _ => "orion" };
+var node = new Option<string>("--node") { Description = "node name (unique in its data centre)", DefaultValueFactory = _ => Environment.MachineName.ToLowerInvariant() };
+var dc = new Option<string>("--dc") { Description = "data centre", DefaultValueFactory = _ => "dc1" };
+var gpus = new Option<string>("--gpus") { Description = "simulated cards, e.g. 4xA100-80GB or 2xA100-80GB,2xT4-16GB", DefaultValueFactory = _ => "4xA100-80GB" };
+var cpu = new Option<long>("--cpu-milli") { DefaultValueFactory = _ => 64_000 };
+var memory = new Option<long>("--memory-mib") { DefaultValueFactory = _ => 512 * 1024 };
+var hostSwap = new Option<long>("--host-swap-mib") { DefaultValueFactory = _ => 256 * 1024 };
+var every = new Option<double>("--register-every-seconds") { Description = "re-registration (heartbeat) interval", DefaultValueFactory = _ => 30 };
+
+var root = new RootCommand("Orion node daemon (simulated backend)");
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, every })
+{
+    root.Options.Add(o);
+}
+
+root.SetAction(async (parse, cancel) =>
+{
+    IReadOnlyList<GpuModelSpec> cards;
+    IPEndPoint[] endpoints;
+    try
+    {
+        cards = GpuInventory.Parse(parse.GetValue(gpus)!);
+        endpoints = [.. parse.GetValue(gateways)!.Select(g => IPEndPoint.TryParse(g, out var e) ? e : throw new ArgumentException($"--gateway '{g}' must be host:port, e.g. 127.0.0.1:30000"))];
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"orion-daemon: {ex.Message}");
+        return 2;
+    }
+
+    var options = new NodeDaemonOptions
+    {
+        NodeName = parse.GetValue(node)!,
+        DataCenter = parse.GetValue(dc)!,
+        CpuMilli = parse.GetValue(cpu),
+        MemoryMiB = parse.GetValue(memory),
+        HostSwapMiB = parse.GetValue(hostSwap),
+        RegistrationInterval = TimeSpan.FromSeconds(parse.GetValue(every)),
+    };
+    var builder = Host.CreateApplicationBuilder();
+    builder.UseOrleansClient(client =>
+    {
+        client.UseStaticClustering(endpoints);
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = parse.GetValue(clusterId)!;
+            o.ServiceId = parse.GetValue(serviceId)!;
+        });
+    });
+    using var host = builder.Build();
+    await host.StartAsync(cancel);
+    var backend = new SimulatedGpuBackend(options.NodeId, cards, TimeProvider.System, options.HostSwapMiB);
+    await using var daemon = new GpuNodeDaemon(options, backend, host.Services.GetRequiredService<IClusterClient>(), host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>());
+    await daemon.StartAsync(cancel);
+    host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>().LogInformation(
+        "Daemon {NodeId} registered {GpuCount} cards with the pool at {Gateways}", options.NodeId, cards.Count, string.Join(", ", endpoints.Select(e => e.ToString())));
+    try
+    {
+        await Task.Delay(Timeout.Infinite, cancel);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    await host.StopAsync(CancellationToken.None);
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync();

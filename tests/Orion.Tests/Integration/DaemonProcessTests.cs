@@ -1,0 +1,38 @@
+using Orion.Client;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>The node daemon as its own process: it registers its cards with a silo that has none of its own, and runs the pool's tasks.</summary>
+public sealed class DaemonProcessTests
+{
+    [Fact]
+    public async Task A_daemon_process_registers_its_cards_and_runs_tasks_placed_on_them()
+    {
+        await using var silo = SiloProcess.Start("--Orion:Embedded:Enabled=false");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await using var daemon = DaemonProcess.Start(
+            "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000");
+        await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        Assert.Contains("Daemon dc2/gpu-7 registered 2 cards", daemon.Output);
+
+        var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096, items: 2, gpuMsPerItem: 50, models: ["T4-16GB"]));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var done = await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token);
+        Assert.Equal(["dc2/gpu-7/1"], done.Placement!.GpuIds.ToArray());
+
+        // 100 GPU-ms at half of a T4 (a fifth of the reference card) take a second of the daemon's real time.
+        Assert.True(done.EndedAt - done.PlacedAt >= TimeSpan.FromSeconds(1), $"{done.PlacedAt:O} .. {done.EndedAt:O}");
+    }
+
+    [Fact]
+    public async Task Bad_daemon_options_fail_with_the_option_named()
+    {
+        await using var daemon = DaemonProcess.Start("--gpus", "4xNoSuchCard");
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, daemon.ExitCode);
+        Assert.Contains("GPU model 'NoSuchCard' is unknown", daemon.Output);
+    }
+}
