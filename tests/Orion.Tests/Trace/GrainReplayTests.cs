@@ -26,7 +26,7 @@ public sealed class GrainReplayTests
     }
 
     [Fact]
-    public async Task With_many_pods_in_flight_the_grains_stay_within_half_a_point_of_the_pure_replay()
+    public async Task With_many_pods_in_flight_the_grains_stay_within_a_point_of_the_pure_replay_on_a_quarter_size_cluster()
     {
         using var trace = new SyntheticTrace();
         var (replay, nodes) = Load(trace);
@@ -35,9 +35,12 @@ public sealed class GrainReplayTests
         var run = await GrainReplay.RunAsync(replay, nodes, PlacementPolicies.Default, seed: 4, inFlight: 16);
 
         Assert.Equal(pure.Pods, run.Pods);
+        // The 0.5 points are for the 6,212-card trace (measured +0.16 there, placement.md); on this
+        // cluster, a quarter of the size, one arrival-order difference weighs about four times as much.
+        const double tolerance = 1.0;
         for (var k = 0; k < pure.Allocation.Length; k++)
         {
-            Assert.InRange(run.Allocation[k], pure.Allocation[k] - 0.5, pure.Allocation[k] + 0.5);
+            Assert.InRange(run.Allocation[k], pure.Allocation[k] - tolerance, pure.Allocation[k] + tolerance);
         }
     }
 
