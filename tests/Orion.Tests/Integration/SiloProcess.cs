@@ -1,17 +1,14 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace Orion.Tests.Integration;
 
 /// <summary>The real silo executable, started as its own process on free loopback ports.</summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly ChildProcess process;
 
-    private SiloProcess(Process process, int httpPort, int gatewayPort)
+    private SiloProcess(ChildProcess process, int httpPort, int gatewayPort)
     {
         this.process = process;
         HttpPort = httpPort;
@@ -24,44 +21,13 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => process.Output;
 
     public static SiloProcess Start(params string[] extraArgs)
     {
         var (http, silo, gateway) = (FreePort(), FreePort(), FreePort());
-        var dir = SiloDirectory();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[]
-        {
-            Path.Combine(dir, "Orion.Silo.dll"), "--urls", $"http://127.0.0.1:{http}",
-            $"--Orion:Silo:SiloPort={silo}", $"--Orion:Silo:GatewayPort={gateway}",
-        }.Concat(extraArgs))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        var p = Process.Start(info)!;
-        var sp = new SiloProcess(p, http, gateway);
-        p.OutputDataReceived += (_, e) => sp.Append(e.Data);
-        p.ErrorDataReceived += (_, e) => sp.Append(e.Data);
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return sp;
+        var args = new[] { "--urls", $"http://127.0.0.1:{http}", $"--Orion:Silo:SiloPort={silo}", $"--Orion:Silo:GatewayPort={gateway}" };
+        return new SiloProcess(ChildProcess.Start("Silo", "Orion.Silo.dll", args.Concat(extraArgs)), http, gateway);
     }
 
     /// <summary>Waits until /health answers Healthy (daemons registered).</summary>
@@ -96,50 +62,12 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 
     private static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static string SiloDirectory() => BuildOutput("Silo", "Orion.Silo.dll");
-
-    /// <summary>A project's build output beside this test build (same configuration).</summary>
-    internal static string BuildOutput(string project, string dll)
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orion.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var dir = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", project, "bin", configuration, framework);
-        return File.Exists(Path.Combine(dir, dll)) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, dll));
     }
 }

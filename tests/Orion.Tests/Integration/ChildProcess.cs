@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>One of the project's built executables run as a real process, with its output kept for assertions.</summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private ChildProcess(Process process)
+    {
+        this.process = process;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Starts <c>dotnet src/PROJECT/bin/.../DLL args</c> from the build beside this test build.</summary>
+    public static ChildProcess Start(string project, string dll, IEnumerable<string> args)
+    {
+        var dir = BuildOutput(project, dll);
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(dir, dll));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var child = new ChildProcess(Process.Start(info)!);
+        child.process.OutputDataReceived += (_, e) => child.Append(e.Data);
+        child.process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        child.process.BeginOutputReadLine();
+        child.process.BeginErrorReadLine();
+        return child;
+    }
+
+    public async Task WaitForExitAsync(TimeSpan patience)
+    {
+        using var cts = new CancellationTokenSource(patience);
+        await process.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    /// <summary>A project's build output beside this test build (same configuration).</summary>
+    internal static string BuildOutput(string project, string dll)
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var framework = here.Name;
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orion.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var dir = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", project, "bin", configuration, framework);
+        return File.Exists(Path.Combine(dir, dll)) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, dll));
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
