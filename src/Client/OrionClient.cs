@@ -45,7 +45,16 @@ public sealed class OrionClient : IAsyncDisposable
         {
             // A caller's current trace continues into the grains (submit → place → start in one trace).
             client.AddActivityPropagation();
-            if (options.Gateways.Count == 0)
+            if (options.RedisConnectionString is { } redis)
+            {
+                client.UseRedisClustering(redis);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+            }
+            else if (options.Gateways.Count == 0)
             {
                 client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
             }

@@ -8,6 +8,9 @@ public sealed class OrionClientOptions
     /// <summary>Silo gateways to connect to; empty means the local silo on <see cref="GatewayPort"/>.</summary>
     public IList<IPEndPoint> Gateways { get; } = [];
 
+    /// <summary>A Redis connection string: when set, gateways are found through the cluster's Redis membership.</summary>
+    public string? RedisConnectionString { get; set; }
+
     /// <summary>The local silo's gateway port (Orleans' default is 30000).</summary>
     public int GatewayPort { get; set; } = 30000;
 

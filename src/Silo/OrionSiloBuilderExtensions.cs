@@ -10,10 +10,9 @@ public static class OrionSiloBuilderExtensions
 {
     public static ISiloBuilder AddOrion(this ISiloBuilder silo, IConfiguration configuration)
     {
-        silo.AddMemoryGrainStorage(PoolOptions.StorageName);
+        silo.AddOrionState(configuration, PoolOptions.StorageName);
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
-        silo.UseInMemoryReminderService();
 
         // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.
         silo.AddActivityPropagation();

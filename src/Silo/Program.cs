@@ -23,11 +23,10 @@ if (demo)
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
 }
 
-var siloPort = builder.Configuration.GetValue("Orion:Silo:SiloPort", 11111);
 var gatewayPort = builder.Configuration.GetValue("Orion:Silo:GatewayPort", 30000);
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "orion", clusterId: "orion");
+    silo.UseOrionClustering(builder.Configuration);
     silo.AddOrion(builder.Configuration);
     silo.AddDashboard();
 });

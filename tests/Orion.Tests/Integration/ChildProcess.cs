@@ -8,6 +8,7 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly StringBuilder output = new();
+    private int disposed;
 
     private ChildProcess(Process process)
     {
@@ -33,8 +34,18 @@ public sealed class ChildProcess : IAsyncDisposable
     public static ChildProcess Start(string project, string dll, IEnumerable<string> args)
     {
         var dir = BuildOutput(project, dll);
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(dir, dll));
+        return Run("dotnet", [Path.Combine(dir, dll), .. args], dir);
+    }
+
+    /// <summary>Starts any program (a Debian package's server, say).</summary>
+    public static ChildProcess Run(string fileName, IEnumerable<string> args, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -56,6 +67,11 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

@@ -1,0 +1,56 @@
+using Orion.Client;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>Silos and a daemon as real processes that find each other through a real redis-server and keep task state there.</summary>
+public sealed class RedisClusterTests
+{
+    [Fact]
+    public async Task Two_silos_and_a_daemon_form_a_pool_through_redis_and_task_state_outlives_a_killed_silo()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var common = new[] { $"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=redis-test", "--Orion:Embedded:Enabled=false" };
+        await using var first = SiloProcess.Start(common);
+        await using var second = SiloProcess.Start(common);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await using var daemon = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "redis-test", "--node", "r0", "--gpus", "2xA100-80GB");
+        await first.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        await second.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+
+        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "redis-test", WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await client.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 50), $"redis-{i}")).TaskId);
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        foreach (var id in ids)
+        {
+            Assert.Equal("dc1/r0", (await client.WaitForStateAsync(id, [TaskState.Completed], patience.Token)).Placement!.NodeId);
+        }
+
+        // Kill one silo outright: the tasks it held come back on the other from Redis, nothing lost.
+        await first.DisposeAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        foreach (var id in ids)
+        {
+            while (true)
+            {
+                try
+                {
+                    var status = await client.GetAsync(id).WaitAsync(TimeSpan.FromSeconds(10));
+                    Assert.Equal(TaskState.Completed, status!.State);
+                    break;
+                }
+                catch (Exception) when (DateTime.UtcNow < deadline)
+                {
+                    // Until membership declares the silo dead, calls to its grains time out.
+                    await Task.Delay(500);
+                }
+            }
+        }
+    }
+}
