@@ -22,6 +22,10 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
 
+    /// <summary>The card's daemon is gone: nothing is enforced on the card until a daemon attaches again.</summary>
+    [Alias("Detach")]
+    Task Detach();
+
     /// <summary>Re-runs the card's arbitration and carries it out, in the background of whoever asked.</summary>
     [Alias("Rebalance"), Orleans.Concurrency.OneWay]
     Task Rebalance();

@@ -46,6 +46,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(bool busy, long sequence);
 
+    /// <summary>The node running this task's generation was lost (missed its lease, or its daemon restarted without it).</summary>
+    [Alias("OnNodeLost"), OneWay]
+    Task OnNodeLost(long generation, string reason);
+
     /// <summary>A card moved this task's memory: where it is now, and what the move cost.</summary>
     [Alias("OnMemoryMoved"), OneWay]
     Task OnMemoryMoved(long generation, SwapResult result);

@@ -10,6 +10,8 @@ namespace Orion.Contracts;
 /// <param name="Gpus">The node's cards.</param>
 /// <param name="Backend">The backend's name (simulated, nvidia).</param>
 /// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
+/// <param name="Running">What the daemon really runs now, for reconciliation.</param>
+/// <param name="Instance">The daemon process's identity: a new one means it restarted and lost what it ran.</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
     [property: Id(0)] string NodeId,
@@ -18,4 +20,6 @@ public sealed record NodeRegistration(
     [property: Id(3)] long MemoryMiB,
     [property: Id(4)] ImmutableArray<GpuDevice> Gpus,
     [property: Id(5)] string Backend,
-    [property: Id(6)] long HostSwapMiB = 0);
+    [property: Id(6)] long HostSwapMiB = 0,
+    [property: Id(7)] ImmutableArray<RunningTask> Running = default,
+    [property: Id(8)] string Instance = "");

@@ -82,6 +82,18 @@ public static class SpecValidator
             }
         }
 
+        if (spec.Restart is { } restart)
+        {
+            if (!Enum.IsDefined(restart.Kind))
+            {
+                errors.Add(new("restart.kind", "must be Never or OnFailure"));
+            }
+            else if (restart.Kind == RestartPolicyKind.OnFailure && restart.MaxAttempts is < 1 or > 100)
+            {
+                errors.Add(new("restart.maxAttempts", "must be 1..100 with OnFailure"));
+            }
+        }
+
         return errors.ToImmutable();
     }
 

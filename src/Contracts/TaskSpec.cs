@@ -8,6 +8,7 @@ namespace Orion.Contracts;
 /// <param name="Constraints">Where it may run.</param>
 /// <param name="Workload">What it runs.</param>
 /// <param name="Schedule">When it runs, for a task that comes up in windows; null = as soon as placed.</param>
+/// <param name="Restart">Whether a failed run or a lost node queues it again; null = never.</param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -16,4 +17,5 @@ public sealed record TaskSpec(
     [property: Id(3)] ResourceRequest Resources,
     [property: Id(4)] PlacementConstraints Constraints,
     [property: Id(5)] WorkloadSpec Workload,
-    [property: Id(6)] ScheduleSpec? Schedule = null);
+    [property: Id(6)] ScheduleSpec? Schedule = null,
+    [property: Id(7)] RestartPolicy? Restart = null);

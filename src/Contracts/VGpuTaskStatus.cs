@@ -22,6 +22,7 @@ namespace Orion.Contracts;
 /// <param name="HostMiB">GPU memory moved to host RAM now.</param>
 /// <param name="Swaps">How many times its memory was moved (either way).</param>
 /// <param name="BytesMoved">Bytes moved between device and host in all.</param>
+/// <param name="Restarts">How many times it was queued again after a failed run or a lost node.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -44,7 +45,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(17)] long ResidentMiB = 0,
     [property: Id(18)] long HostMiB = 0,
     [property: Id(19)] int Swaps = 0,
-    [property: Id(20)] long BytesMoved = 0)
+    [property: Id(20)] long BytesMoved = 0,
+    [property: Id(21)] int Restarts = 0)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

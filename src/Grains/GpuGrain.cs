@@ -99,6 +99,13 @@ public sealed class GpuGrain(
 
     public Task Rebalance() => Reconcile();
 
+    public Task Detach()
+    {
+        daemon = null;
+        version++;
+        return Task.CompletedTask;
+    }
+
     public async Task<DemandAck> SetDemand(string taskId, long generation, bool isBusy, long sequence)
     {
         if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation || sequence <= demandSequence.GetValueOrDefault(taskId))
@@ -185,7 +192,8 @@ public sealed class GpuGrain(
 
         if (daemon is null)
         {
-            throw new InvalidOperationException($"card {GpuId} has no daemon attached");
+            // No daemon to enforce anything: a lost node's tasks are being failed over; a new daemon reconciles.
+            return [];
         }
 
         // Pauses first: the online caller waits for these acks before its request proceeds.

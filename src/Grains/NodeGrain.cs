@@ -10,13 +10,18 @@ namespace Orion.Grains;
 /// (all cards or none) and passes commands to the daemon's observer.
 /// </summary>
 [KeepAlive]
-public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> logger) : Grain, INodeGrain
+public sealed class NodeGrain(
+    IOptions<PoolOptions> options,
+    [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     private readonly Dictionary<string, Holding> holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
     private long version;
+    private DateTimeOffset lastSeen;
+    private IGrainTimer? leaseTimer;
 
     private string NodeId => this.GetPrimaryKeyString();
 
@@ -27,8 +32,32 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
             throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
         }
 
+        // Reconcile: a new daemon instance lost whatever the old one ran, and anything it runs that this node
+        // does not hold (an orphan of a lost lease or an old generation) is stopped.
+        var previous = this.registration;
+        var wasLost = previous is not null && this.daemon is null;
+        var restarted = previous is not null && previous.Instance != registration.Instance;
         this.registration = registration;
         this.daemon = daemon;
+        lastSeen = time.GetUtcNow();
+        leaseTimer ??= this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(options.Value.LeaseCheckInterval, options.Value.LeaseCheckInterval));
+        var running = registration.Running.IsDefault ? [] : registration.Running;
+        foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
+        {
+            logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
+            await daemon.Stop(orphan.TaskId, orphan.Generation);
+        }
+
+        if (restarted || wasLost)
+        {
+            var lost = holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)).ToList();
+            foreach (var (taskId, held) in lost)
+            {
+                await ReleaseHolding(taskId, held);
+                await GrainFactory.GetGrain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} restarted without it");
+            }
+        }
+
         var capacity = options.Value.ComputeCapacityMilli;
         var memoryFactor = options.Value.MemoryOversubscription;
         var attached = await Task.WhenAll(registration.Gpus.Select(d =>
@@ -179,6 +208,27 @@ public sealed class NodeGrain(IOptions<PoolOptions> options, ILogger<NodeGrain> 
         }
 
         _ = paused ? await daemon.Pause(taskId, generation, hold) : await daemon.Resume(taskId, generation, hold);
+    }
+
+    /// <summary>Declares the daemon lost when it has not been heard from within the lease.</summary>
+    private async Task CheckLease()
+    {
+        if (daemon is null || time.GetUtcNow() - lastSeen <= options.Value.DaemonLease)
+        {
+            return;
+        }
+
+        logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
+        daemon = null;
+        await Task.WhenAll(gpus.Keys.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).Detach()));
+        foreach (var (taskId, held) in holdings.ToList())
+        {
+            await ReleaseHolding(taskId, held);
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} missed its lease");
+        }
+
+        version++;
+        await Scheduler.OnNodeChanged(Snapshot());
     }
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());

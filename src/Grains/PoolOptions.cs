@@ -17,6 +17,12 @@ public sealed class PoolOptions
     /// <summary>Allocatable GPU memory per card as a multiple of the device (1.0 = no oversubscription); the excess lives in host RAM.</summary>
     public double MemoryOversubscription { get; set; } = 1.0;
 
+    /// <summary>A daemon not heard from (registration or heartbeat) for this long is declared lost.</summary>
+    public TimeSpan DaemonLease { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often a node grain checks its daemon's lease.</summary>
+    public TimeSpan LeaseCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

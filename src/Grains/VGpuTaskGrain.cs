@@ -179,8 +179,43 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        if (!exit.Succeeded && await Restarted(status, exit.Reason))
+        {
+            return;
+        }
+
         await Disarm();
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
+    }
+
+    public async Task OnNodeLost(long generation, string reason)
+    {
+        var status = Status;
+        if (status is null || status.Generation != generation || !status.State.HoldsCapacity())
+        {
+            return;
+        }
+
+        // The node has already let go of the capacity; the task restarts or fails per its policy.
+        logger.LogWarning("Task {TaskId} lost its node: {Reason}", TaskId, reason);
+        if (!await Restarted(status, reason))
+        {
+            await Disarm();
+            await End(TaskState.Failed, $"node lost: {reason}");
+        }
+    }
+
+    /// <summary>Queues the task again when its restart policy allows another attempt.</summary>
+    private async Task<bool> Restarted(VGpuTaskStatus status, string reason)
+    {
+        if (status.Spec.Restart is not { Kind: RestartPolicyKind.OnFailure } policy || status.Restarts >= policy.MaxAttempts)
+        {
+            return false;
+        }
+
+        logger.LogInformation("Task {TaskId} restarts ({Attempt}/{Max}) after: {Reason}", TaskId, status.Restarts + 1, policy.MaxAttempts, reason);
+        await Queue(Resumed(status, time.GetUtcNow()) with { Restarts = status.Restarts + 1, ExitReason = reason, SuspendedSince = null, ResidentMiB = 0, HostMiB = 0 });
+        return true;
     }
 
     public async Task<DemandAck> SetDemand(bool busy, long sequence)

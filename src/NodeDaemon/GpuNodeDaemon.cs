@@ -22,8 +22,13 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private Task? reporter;
     private Task? registrar;
 
-    public GpuNodeDaemon(NodeDaemonOptions options, IGpuBackend backend, IGrainFactory grains, ILogger<GpuNodeDaemon> logger)
+    private readonly TimeProvider time;
+    private readonly string instance = Guid.NewGuid().ToString("N");
+    private int disposed;
+
+    public GpuNodeDaemon(NodeDaemonOptions options, IGpuBackend backend, IGrainFactory grains, ILogger<GpuNodeDaemon> logger, TimeProvider? time = null)
     {
+        this.time = time ?? TimeProvider.System;
         this.options = options;
         this.backend = backend;
         this.grains = grains;
@@ -64,6 +69,11 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         stopping.Cancel();
         reports.Writer.TryComplete();
         foreach (var t in new[] { reporter, registrar })
@@ -91,7 +101,8 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     private Task RegisterAsync()
     {
-        var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB);
+        var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
+            [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance);
         return grains.GetGrain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 
@@ -99,7 +110,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         while (!stopping.IsCancellationRequested)
         {
-            await Task.Delay(options.RegistrationInterval, stopping.Token);
+            await Task.Delay(options.RegistrationInterval, time, stopping.Token);
             try
             {
                 await RegisterAsync();

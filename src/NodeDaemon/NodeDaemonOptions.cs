@@ -17,7 +17,7 @@ public sealed class NodeDaemonOptions
     public long HostSwapMiB { get; set; } = 256 * 1024;
 
     /// <summary>How often the daemon re-registers (observers are not durable; this also serves as its heartbeat).</summary>
-    public TimeSpan RegistrationInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RegistrationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     public string NodeId => Contracts.GrainKeys.Node(DataCenter, NodeName);
 }

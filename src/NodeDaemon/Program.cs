@@ -19,7 +19,7 @@ var cpu = new Option<long>("--cpu-milli") { DefaultValueFactory = _ => 64_000 };
 var memory = new Option<long>("--memory-mib") { DefaultValueFactory = _ => 512 * 1024 };
 var hostSwap = new Option<long>("--host-swap-mib") { DefaultValueFactory = _ => 256 * 1024 };
 var redis = new Option<string?>("--redis") { Description = "Redis connection string: find silos through the cluster's Redis membership instead of --gateway" };
-var every = new Option<double>("--register-every-seconds") { Description = "re-registration (heartbeat) interval", DefaultValueFactory = _ => 30 };
+var every = new Option<double>("--register-every-seconds") { Description = "re-registration (heartbeat) interval", DefaultValueFactory = _ => 5 };
 
 var root = new RootCommand("Orion node daemon (simulated backend)");
 foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every })

@@ -37,10 +37,11 @@ public sealed class EmbeddedNodeDaemons(
                 CpuMilli = machine.CpuMilli,
                 MemoryMiB = machine.MemoryMiB,
                 HostSwapMiB = machine.HostSwapMiB,
+                RegistrationInterval = options.Value.HeartbeatInterval,
             };
             var model = GpuModelCatalog.Get(machine.GpuModel);
             var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
-            var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>());
+            var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>(), clock);
             await daemon.StartAsync(cancellationToken);
             daemons.Add(daemon);
         }

@@ -24,6 +24,9 @@ public sealed class EmbeddedPoolOptions
 
     public long HostSwapMiB { get; set; } = 256 * 1024;
 
+    /// <summary>How often each embedded daemon re-registers (its heartbeat), on the Orion clock.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     public List<EmbeddedNodeOptions> NodeList { get; set; } = [];
 
     /// <summary>The machines to simulate.</summary>

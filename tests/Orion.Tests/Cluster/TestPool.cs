@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orion.Client;
 using Orion.Contracts;
+using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
 using Orion.Silo;
 using Orleans.TestingHost;
@@ -40,7 +41,8 @@ public sealed class TestPool : IAsyncDisposable
         new() { Name = name, GpuCount = gpus, GpuModel = model, CpuMilli = cpu, MemoryMiB = memory, DataCenter = dc, HostSwapMiB = hostSwap };
 
     public static async Task<TestPool> StartAsync(
-        IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0)
+        IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
+        TimeSpan? daemonLease = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -48,6 +50,12 @@ public sealed class TestPool : IAsyncDisposable
             ["Orion:Pool:Policy"] = policy,
             ["Orion:Pool:ComputeOversubscription"] = oversubscription.ToString(invariant),
             ["Orion:Pool:MemoryOversubscription"] = memoryOversubscription.ToString(invariant),
+
+            // Tests jump the fake clock by hours; a daemon's heartbeat then lands a moment later, so leases are
+            // off unless a test is about them.
+            ["Orion:Pool:DaemonLease"] = (daemonLease ?? TimeSpan.FromDays(3650)).ToString(),
+            ["Orion:Pool:LeaseCheckInterval"] = TimeSpan.FromMilliseconds(100).ToString(),
+            ["Orion:Embedded:HeartbeatInterval"] = TimeSpan.FromMilliseconds(500).ToString(),
         };
         for (var i = 0; i < nodes.Count; i++)
         {
@@ -76,6 +84,13 @@ public sealed class TestPool : IAsyncDisposable
         await pool.EventuallyAsync(async () =>
             Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes));
         return pool;
+    }
+
+    /// <summary>The embedded daemon of a node (to stop it, as if its machine died).</summary>
+    public GpuNodeDaemon Daemon(string nodeName)
+    {
+        var daemons = Cluster.GetSiloServiceProvider(Cluster.Silos[0].SiloAddress).GetRequiredService<EmbeddedNodeDaemons>();
+        return daemons.Daemons.Single(d => d.NodeId.EndsWith("/" + nodeName, StringComparison.Ordinal));
     }
 
     /// <summary>The simulated backend of a node, to look at what really runs there.</summary>

@@ -14,6 +14,12 @@ public sealed class DaemonProcessTests
         await using var daemon = DaemonProcess.Start(
             "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000");
         await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        for (var i = 0; i < 100 && !daemon.Output.Contains("Daemon dc2/gpu-7 registered 2 cards", StringComparison.Ordinal); i++)
+        {
+            // The registration is done (the silo is healthy); its log line follows it out of the process.
+            await Task.Delay(100);
+        }
+
         Assert.Contains("Daemon dc2/gpu-7 registered 2 cards", daemon.Output);
 
         var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Simulated;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+public sealed class FailoverTests
+{
+    private static TaskSpec Long(RestartPolicy restart) =>
+        Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 3_600_000) with { Restart = restart };
+
+    [Fact]
+    public async Task A_daemon_that_misses_its_lease_takes_its_cards_out_and_its_tasks_restart_or_fail_by_policy()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], daemonLease: TimeSpan.FromSeconds(3));
+        await pool.SubmitAsync(Long(RestartPolicy.OnFailure(2)), "restarts");
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "fails");
+        var first = await pool.WaitForAsync("restarts", TaskState.Running);
+        var other = await pool.WaitForAsync("fails", TaskState.Running);
+        var dead = first.Placement!.NodeId.Split('/')[1];
+
+        // The machine dies: no more heartbeats. Time moves on in steps the live daemon's heartbeats keep up with.
+        await pool.Daemon(dead).DisposeAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(30);
+        }
+
+        var restarted = await pool.WaitForAsync("restarts", TaskState.Running);
+        Assert.NotEqual(first.Placement.NodeId, restarted.Placement!.NodeId);
+        Assert.Equal((2L, 1), (restarted.Generation, restarted.Restarts));
+        Assert.Contains("missed its lease", restarted.ExitReason);
+
+        if (other.Placement!.NodeId == first.Placement.NodeId)
+        {
+            var failed = await pool.WaitForAsync("fails", TaskState.Failed);
+            Assert.Contains("missed its lease", failed.ExitReason);
+        }
+        else
+        {
+            Assert.Equal(TaskState.Running, await pool.StateOf("fails"));
+        }
+
+        var lost = await pool.NodeSnapshot(dead);
+        Assert.False(lost.Schedulable);
+        Assert.Equal(0, lost.CpuAllocatedMilli);
+        Assert.All(lost.Gpus, g => Assert.Empty(g.Slices));
+    }
+
+    [Fact]
+    public async Task A_restarted_daemon_reconciles_lost_tasks_restart_and_orphans_are_stopped()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.SubmitAsync(Long(RestartPolicy.OnFailure(1)), "survivor");
+        var before = await pool.WaitForAsync("survivor", TaskState.Running);
+
+        // The daemon process dies and comes back empty, except for a process nobody placed.
+        await pool.Daemon("n0").DisposeAsync();
+        var backend = new SimulatedGpuBackend("dc1/n0", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("A100-80GB")], pool.Clock);
+        backend.Start(new TaskLaunch("ghost", 7, ["dc1/n0/1"], 100, 1024, WorkloadSpec.Batch(1, 1e9)));
+        var options = new NodeDaemonOptions { NodeName = "n0", DataCenter = "dc1", CpuMilli = 64_000, MemoryMiB = 262_144, RegistrationInterval = TimeSpan.FromDays(1) };
+        await using var reborn = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance, pool.Clock);
+        await reborn.StartAsync(CancellationToken.None);
+
+        var after = await pool.WaitForAsync("survivor", TaskState.Running);
+        Assert.Equal(before.Generation + 1, after.Generation);
+        Assert.Equal(1, after.Restarts);
+        Assert.Contains("restarted without it", after.ExitReason);
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Equal(["survivor"], backend.Running.Keys.ToArray());
+            Assert.Equal(after.Generation, backend.Running["survivor"]);
+            return Task.CompletedTask;
+        });
+        var node = await pool.NodeSnapshot("n0");
+        Assert.Equal(["survivor"], node.Gpus.SelectMany(g => g.Slices).Select(s => s.TaskId).ToArray());
+    }
+
+    [Fact]
+    public void Restart_policy_rules_are_named() =>
+        Assert.Equal("restart.maxAttempts", Assert.Single(SpecValidator.Validate(Specs.Batch() with { Restart = RestartPolicy.OnFailure(0) })).Field);
+}
