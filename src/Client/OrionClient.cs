@@ -167,6 +167,10 @@ public sealed class OrionClient : IAsyncDisposable
             : $"task {taskId} ended {last.State} ({last.ExitReason}) without reaching {string.Join(" or ", states)}");
     }
 
+    /// <summary>A node's capacity, allocations and cards as its grain holds them, or null when no daemon ever registered it.</summary>
+    public Task<NodeSnapshot?> GetNodeAsync(string nodeId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);
+
     /// <summary>
     /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
     /// catalogue, the queue and the newest <paramref name="events"/> of the feed.

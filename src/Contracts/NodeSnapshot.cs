@@ -13,6 +13,7 @@ namespace Orion.Contracts;
 /// <param name="Schedulable">False when the node takes no new work (no daemon attached).</param>
 /// <param name="Version">Grows with every change.</param>
 /// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
+/// <param name="Silo">The silo the node's grain lives on.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -24,4 +25,5 @@ public sealed record NodeSnapshot(
     [property: Id(6)] ImmutableArray<GpuSnapshot> Gpus,
     [property: Id(7)] bool Schedulable,
     [property: Id(8)] long Version,
-    [property: Id(9)] long HostSwapMiB = 0);
+    [property: Id(9)] long HostSwapMiB = 0,
+    [property: Id(10)] string Silo = "");

@@ -15,6 +15,7 @@ namespace Orion.Grains;
 /// difference (pauses, then moves out, moves in, resumes) and tells the tasks concerned.
 /// </summary>
 [KeepAlive]
+[Placement.DataCenterPlacement]
 public sealed class GpuGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<GpuGrain> logger) : Grain, IGpuGrain

@@ -10,6 +10,7 @@ namespace Orion.Grains;
 /// (all cards or none) and passes commands to the daemon's observer.
 /// </summary>
 [KeepAlive]
+[Placement.DataCenterPlacement]
 public sealed class NodeGrain(
     IOptions<PoolOptions> options,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
@@ -260,7 +261,8 @@ public sealed class NodeGrain(
             [.. gpus.Values.OrderBy(g => g.Device.Index)],
             r is not null && daemon is not null,
             version,
-            r?.HostSwapMiB ?? 0);
+            r?.HostSwapMiB ?? 0,
+            RuntimeIdentity);
     }
 
     private sealed record Holding(long Generation, ImmutableArray<string> GpuIds, long CpuMilli, long HostMemoryMiB);

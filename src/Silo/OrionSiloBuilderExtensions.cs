@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orion.Contracts;
 using Orion.Grains;
+using Orion.Grains.Placement;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime;
 
 namespace Orion.Silo;
@@ -11,6 +14,10 @@ public static class OrionSiloBuilderExtensions
     public static ISiloBuilder AddOrion(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.AddOrionState(configuration, PoolOptions.StorageName);
+
+        // Silos carry their data centre; a node's and its cards' grains live on their data centre's silos.
+        silo.UseSiloMetadata(new Dictionary<string, string> { [DataCenterPlacementFilterDirector.MetadataKey] = configuration["Orion:Silo:DataCenter"] ?? "dc1" });
+        silo.Services.AddPlacementFilter<DataCenterPlacementFilterStrategy, DataCenterPlacementFilterDirector>(ServiceLifetime.Singleton);
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
 

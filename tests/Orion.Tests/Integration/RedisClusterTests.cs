@@ -53,4 +53,43 @@ public sealed class RedisClusterTests
             }
         }
     }
+
+    [Fact]
+    public async Task Three_silos_in_two_data_centres_host_each_nodes_grains_in_its_own_data_centre()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        string[] Common(string dc) => [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=dc-test", "--Orion:Embedded:Enabled=false", $"--Orion:Silo:DataCenter={dc}"];
+        await using var east1 = SiloProcess.Start(Common("east"));
+        await using var east2 = SiloProcess.Start(Common("east"));
+        await using var west = SiloProcess.Start(Common("west"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await using var eastNode = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "dc-test", "--node", "e0", "--dc", "east", "--gpus", "1xA100-80GB");
+        await using var westNode = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "dc-test", "--node", "w0", "--dc", "west", "--gpus", "1xA100-80GB");
+        foreach (var silo in new[] { east1, east2, west })
+        {
+            await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        }
+
+        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "dc-test", WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        NodeSnapshot? eastSnapshot = null, westSnapshot = null;
+        while ((eastSnapshot is null || westSnapshot is null) && DateTime.UtcNow < deadline)
+        {
+            eastSnapshot = await client.GetNodeAsync("east/e0");
+            westSnapshot = await client.GetNodeAsync("west/w0");
+            await Task.Delay(200);
+        }
+
+        // A silo's identity names its port: the node grains live on their own data centre's silos.
+        Assert.Contains($":{west.SiloPort}:", westSnapshot!.Silo);
+        Assert.True(eastSnapshot!.Silo.Contains($":{east1.SiloPort}:") || eastSnapshot.Silo.Contains($":{east2.SiloPort}:"), eastSnapshot.Silo);
+
+        var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10) with
+        {
+            Constraints = PlacementConstraints.None with { DataCenter = "west" },
+        });
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal("west/w0", (await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token)).Placement!.NodeId);
+    }
 }

@@ -8,9 +8,10 @@ public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly ChildProcess process;
 
-    private SiloProcess(ChildProcess process, int httpPort, int gatewayPort)
+    private SiloProcess(ChildProcess process, int httpPort, int siloPort, int gatewayPort)
     {
         this.process = process;
+        SiloPort = siloPort;
         HttpPort = httpPort;
         GatewayPort = gatewayPort;
     }
@@ -18,6 +19,8 @@ public sealed class SiloProcess : IAsyncDisposable
     public int HttpPort { get; }
 
     public int GatewayPort { get; }
+
+    public int SiloPort { get; }
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
 
@@ -27,7 +30,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         var (http, silo, gateway) = (FreePort(), FreePort(), FreePort());
         var args = new[] { "--urls", $"http://127.0.0.1:{http}", $"--Orion:Silo:SiloPort={silo}", $"--Orion:Silo:GatewayPort={gateway}" };
-        return new SiloProcess(ChildProcess.Start("Silo", "Orion.Silo.dll", args.Concat(extraArgs)), http, gateway);
+        return new SiloProcess(ChildProcess.Start("Silo", "Orion.Silo.dll", args.Concat(extraArgs)), http, silo, gateway);
     }
 
     /// <summary>Waits until /health answers Healthy (daemons registered).</summary>
