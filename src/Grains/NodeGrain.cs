@@ -43,6 +43,11 @@ public sealed class NodeGrain(
         lastSeen = time.GetUtcNow();
         leaseTimer ??= this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(options.Value.LeaseCheckInterval, options.Value.LeaseCheckInterval));
         var running = registration.Running.IsDefault ? [] : registration.Running;
+        if (previous is null)
+        {
+            await Adopt(running);
+        }
+
         foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
         {
             logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
@@ -209,6 +214,33 @@ public sealed class NodeGrain(
         }
 
         _ = paused ? await daemon.Pause(taskId, generation, hold) : await daemon.Resume(taskId, generation, hold);
+    }
+
+    /// <summary>
+    /// A fresh activation (its silo died, or the grain was never here) learns what the daemon runs: each task
+    /// whose grain still says it holds this node under that generation is held again, slices and all; the rest
+    /// are orphans and will be stopped.
+    /// </summary>
+    private async Task Adopt(IEnumerable<RunningTask> running)
+    {
+        foreach (var r in running)
+        {
+            var status = await GrainFactory.GetGrain<IVGpuTaskGrain>(r.TaskId).GetStatus();
+            if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
+            {
+                continue;
+            }
+
+            var resources = status.Spec.Resources;
+            var held = await Reserve(new ReservationRequest(
+                r.TaskId, r.Generation, placement.GpuIds, placement.ComputeMilli, resources.GpuCount > 1 ? 0 : placement.GpuMemoryMiB,
+                resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
+            if (held.Accepted)
+            {
+                await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
+                logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
+            }
+        }
     }
 
     /// <summary>Declares the daemon lost when it has not been heard from within the lease.</summary>

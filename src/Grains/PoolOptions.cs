@@ -23,6 +23,12 @@ public sealed class PoolOptions
     /// <summary>How often a node grain checks its daemon's lease.</summary>
     public TimeSpan LeaseCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether a pending task keeps a durable reminder that re-queues it, so a scheduler lost with its silo is
+    /// refilled (on when the pool keeps its state in Redis; a lone in-memory silo has nothing to recover from).
+    /// </summary>
+    public bool QueueRecovery { get; set; }
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

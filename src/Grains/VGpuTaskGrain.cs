@@ -16,10 +16,12 @@ namespace Orion.Grains;
 public sealed class VGpuTaskGrain(
     [PersistentState("task", PoolOptions.StorageName)] IPersistentState<VGpuTaskRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable
 {
     private const string WindowHold = "window";
     private const string WindowReminder = "window";
+    private const string QueueReminder = "queue";
 
     private TaskCompletionSource changed = NewSignal();
     private ITimer? windowTimer;
@@ -312,12 +314,34 @@ public sealed class VGpuTaskGrain(
         await Arm();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => OnScheduleTick();
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != QueueReminder)
+        {
+            await OnScheduleTick();
+            return;
+        }
+
+        // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
+        if (Status is { State: TaskState.Pending } pending)
+        {
+            await Scheduler.Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+        }
+        else if (await this.GetReminder(QueueReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
 
     private async Task Queue(VGpuTaskStatus status)
     {
         var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null };
         await Change(next);
+        if (options.Value.QueueRecovery)
+        {
+            await this.RegisterOrUpdateReminder(QueueReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
         await Scheduler.Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
     }
 

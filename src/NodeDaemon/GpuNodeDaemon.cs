@@ -135,10 +135,12 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                     await report();
                     break;
                 }
-                catch (Exception ex) when (attempt < 5 && !stopping.IsCancellationRequested)
+                catch (Exception ex) when (attempt < 120 && !stopping.IsCancellationRequested)
                 {
+                    // A silo that died takes a while to be declared dead; a fact dropped meanwhile would leave
+                    // a task running forever in its grain, so keep trying (about two minutes in all).
                     logger.LogWarning(ex, "Node {NodeId} report failed (attempt {Attempt}); retrying", NodeId, attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt, 2000)));
                 }
                 catch (Exception ex)
                 {

@@ -19,6 +19,7 @@ public static class OrionSiloBuilderExtensions
         silo.UseSiloMetadata(new Dictionary<string, string> { [DataCenterPlacementFilterDirector.MetadataKey] = configuration["Orion:Silo:DataCenter"] ?? "dc1" });
         silo.Services.AddPlacementFilter<DataCenterPlacementFilterStrategy, DataCenterPlacementFilterDirector>(ServiceLifetime.Singleton);
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
+        silo.Services.PostConfigure<PoolOptions>(o => o.QueueRecovery |= OrionClustering.Redis(configuration) is not null);
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
 
         // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.

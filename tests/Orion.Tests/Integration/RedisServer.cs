@@ -18,23 +18,40 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Where an append-only server keeps its file, so a restart on the same port finds its data.</summary>
+    public string? DataDirectory { get; private init; }
+
+    public static Task<RedisServer> StartAsync(bool appendOnly = false, int? port = null, string? dataDirectory = null)
     {
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        if (port is null)
         {
+            using var l = new TcpListener(IPAddress.Loopback, 0);
             l.Start();
             port = ((IPEndPoint)l.LocalEndpoint).Port;
         }
 
-        var server = new RedisServer(ChildProcess.Run("redis-server", ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]), port);
+        dataDirectory ??= appendOnly ? Directory.CreateTempSubdirectory("orion-redis-").FullName : null;
+        string[] args = ["--port", port.ToString()!, "--bind", "127.0.0.1", "--save", ""];
+        args = appendOnly ? [.. args, "--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory!] : [.. args, "--appendonly", "no"];
+        return WaitReadyAsync(new RedisServer(ChildProcess.Run("redis-server", args), port.Value) { DataDirectory = dataDirectory });
+    }
+
+    /// <summary>Kills the server outright and starts it again on the same port and data.</summary>
+    public async Task<RedisServer> RestartAsync()
+    {
+        await process.DisposeAsync();
+        return await StartAsync(DataDirectory is not null, Port, DataDirectory);
+    }
+
+    private static async Task<RedisServer> WaitReadyAsync(RedisServer server)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
         {
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
+                await probe.ConnectAsync(IPAddress.Loopback, server.Port);
                 return server;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !server.process.HasExited)
