@@ -11,6 +11,7 @@ namespace Orion.Tests.Integration;
 /// killed with tasks on it, and redis-server itself restarted (append-only file on). Prints the figures that
 /// docs/reliability.md reports: recovery seconds, tasks lost, tasks placed twice.
 /// </summary>
+[Collection(FailureProcessesCollection.Name)]
 public sealed class ReliabilityTests(ITestOutputHelper output)
 {
     [Fact]
@@ -53,7 +54,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
                 ids.Add(id);
             }
 
-            await AllCompleted(client, ids, TimeSpan.FromSeconds(150));
+            await AllCompleted(client, ids, TimeSpan.FromSeconds(240));
             var siloRecovery = (backAt - killedAt)!.Value;
 
             // 2. A daemon killed with tasks on it: they restart on the other node once its lease runs out.
