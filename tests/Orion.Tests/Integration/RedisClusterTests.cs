@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orion.Client;
 using Orion.Contracts;
 
@@ -64,6 +66,9 @@ public sealed class RedisClusterTests
         await using var east2 = SiloProcess.Start(Common("east"));
         await using var west = SiloProcess.Start(Common("west"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        // A node grain goes to its data centre's silos only once they are members; wait for all three first.
+        await WaitForActiveSilos(redis.ConnectionString, "dc-test", 3, TimeSpan.FromSeconds(90));
         await using var eastNode = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "dc-test", "--node", "e0", "--dc", "east", "--gpus", "1xA100-80GB");
         await using var westNode = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "dc-test", "--node", "w0", "--dc", "west", "--gpus", "1xA100-80GB");
         foreach (var silo in new[] { east1, east2, west })
@@ -100,5 +105,43 @@ public sealed class RedisClusterTests
         });
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Assert.Equal("west/w0", (await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token)).Placement!.NodeId);
+    }
+
+    private static async Task WaitForActiveSilos(string redis, string clusterId, int count, TimeSpan patience)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(c =>
+        {
+            c.UseRedisClustering(redis);
+            c.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = "orion";
+            });
+        });
+        using var host = builder.Build();
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                await host.StartAsync();
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // No gateway is up yet.
+                await Task.Delay(500);
+            }
+        }
+
+        var management = host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
+        while ((await management.GetHosts(onlyActive: true)).Count < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} silos became active");
+            await Task.Delay(200);
+        }
+
+        await host.StopAsync();
     }
 }
