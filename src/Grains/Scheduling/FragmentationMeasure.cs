@@ -22,26 +22,9 @@ public static class FragmentationMeasure
     /// <summary>Free GPU compute on the node that a task of this shape could not use.</summary>
     public static long Fragment(NodeView node, PlacementRequest shape)
     {
-        long free = 0;
-        foreach (var g in node.Gpus)
+        if (Settled(node, shape, out var free, out var settled))
         {
-            free += g.UsableCompute;
-        }
-
-        if (free == 0)
-        {
-            return 0;
-        }
-
-        // A shape the node cannot host at all (host resources, data centre) strands every free card.
-        if (!Feasibility.HostFits(node, shape))
-        {
-            return free;
-        }
-
-        if (shape.GpuCount == 0)
-        {
-            return 0;
+            return settled;
         }
 
         if (shape.IsExclusive)
@@ -82,25 +65,9 @@ public static class FragmentationMeasure
     /// </summary>
     public static long HostAwareFragment(NodeView node, PlacementRequest shape)
     {
-        long free = 0;
-        foreach (var g in node.Gpus)
+        if (Settled(node, shape, out var free, out var settled))
         {
-            free += g.UsableCompute;
-        }
-
-        if (free == 0)
-        {
-            return 0;
-        }
-
-        if (!Feasibility.HostFits(node, shape))
-        {
-            return free;
-        }
-
-        if (shape.GpuCount == 0)
-        {
-            return 0;
+            return settled;
         }
 
         // How many more tasks of the shape the host could take: the CPU and memory cap on GPU use.
@@ -154,5 +121,28 @@ public static class FragmentationMeasure
         }
 
         return free - used;
+    }
+
+    /// <summary>
+    /// The node's free compute, and the fragment when the shape settles it without looking at cards: nothing
+    /// free, a shape the host cannot take at all (it strands every free card), or a shape with no GPU.
+    /// </summary>
+    private static bool Settled(NodeView node, PlacementRequest shape, out long free, out long fragment)
+    {
+        free = node.GpuComputeFree;
+        if (free == 0)
+        {
+            fragment = 0;
+            return true;
+        }
+
+        if (!Feasibility.HostFits(node, shape))
+        {
+            fragment = free;
+            return true;
+        }
+
+        fragment = 0;
+        return shape.GpuCount == 0;
     }
 }
