@@ -76,7 +76,9 @@ public sealed class NodeGrain(
 
         version++;
         await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId);
-        logger.LogInformation("Node {NodeId} registered: {GpuCount} cards ({Backend}), {CpuMilli} CPU milli, {MemoryMiB} MiB",
+        // Re-registration is the daemon's heartbeat: only a new or returning daemon is worth a line.
+        logger.Log(previous is null || restarted || wasLost ? LogLevel.Information : LogLevel.Debug,
+            "Node {NodeId} registered: {GpuCount} cards ({Backend}), {CpuMilli} CPU milli, {MemoryMiB} MiB",
             NodeId, registration.Gpus.Length, registration.Backend, registration.CpuMilli, registration.MemoryMiB);
         var snapshot = Snapshot();
         await Scheduler.OnNodeChanged(snapshot);
