@@ -21,6 +21,7 @@ if (demo)
 {
     // The live table owns the terminal during the demo.
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning);
 }
 
 var gatewayPort = builder.Configuration.GetValue("Orion:Silo:GatewayPort", 30000);
