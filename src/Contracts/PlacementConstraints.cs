@@ -9,11 +9,16 @@ namespace Orion.Contracts;
 /// Fail the task at once when nothing in the pool can take it now, instead of queueing it until capacity frees
 /// (for callers that retry elsewhere, and for trace replays whose protocol has no retries). Not with a schedule.
 /// </param>
+/// <param name="PreferredDataCenter">
+/// The data centre to run in when it has room; when it is full the task spills over to any other (ignored when
+/// <paramref name="DataCenter"/> pins one).
+/// </param>
 [GenerateSerializer, Alias("orion.PlacementConstraints"), Immutable]
 public sealed record PlacementConstraints(
     [property: Id(0)] ImmutableArray<string> GpuModels,
     [property: Id(1)] string? DataCenter = null,
-    [property: Id(2)] bool FailIfUnplaceable = false)
+    [property: Id(2)] bool FailIfUnplaceable = false,
+    [property: Id(3)] string? PreferredDataCenter = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

@@ -235,6 +235,11 @@ public static class SpecValidator
         {
             errors.Add(new("constraints.dataCenter", "must be null (any) or a data-centre name"));
         }
+
+        if (c.PreferredDataCenter is not null && string.IsNullOrWhiteSpace(c.PreferredDataCenter))
+        {
+            errors.Add(new("constraints.preferredDataCenter", "must be null (no preference) or a data-centre name"));
+        }
     }
 
     private static void CheckWorkload(ImmutableArray<ValidationError>.Builder errors, WorkloadSpec w, ResourceRequest r)

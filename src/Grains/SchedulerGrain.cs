@@ -26,7 +26,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        policy = new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy));
+        policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy)));
         var nodeIds = await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes();
         var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.GetGrain<INodeGrain>(id).GetSnapshot()));
         foreach (var s in snapshots)

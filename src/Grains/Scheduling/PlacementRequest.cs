@@ -16,6 +16,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Swappable">Whether its GPU memory may move to host RAM.</param>
 /// <param name="Online">An online task: it preempts other work but never other online work.</param>
 /// <param name="AvoidOnlineCards">Only cards that hold no online work (a first try for work that online demand would pause).</param>
+/// <param name="PreferredDataCenter">A data centre to try first; any other when it is full.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -26,7 +27,8 @@ public sealed record PlacementRequest(
     string? DataCenter = null,
     bool Swappable = true,
     bool Online = false,
-    bool AvoidOnlineCards = false)
+    bool AvoidOnlineCards = false,
+    string? PreferredDataCenter = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -47,7 +49,8 @@ public sealed record PlacementRequest(
             models,
             spec.Constraints.DataCenter,
             r.AllowSwap,
-            spec.Priority.Class == PriorityClass.Online);
+            spec.Priority.Class == PriorityClass.Online,
+            PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null);
     }
 
     public bool AllowsModel(string model)

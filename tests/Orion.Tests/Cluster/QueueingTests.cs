@@ -87,4 +87,15 @@ public sealed class QueueingTests
         Assert.Equal(TaskState.Pending, await pool.StateOf("nowhere"));
         Assert.Equal(["nowhere"], (await pool.SchedulerSnapshot()).Queue.ToArray());
     }
+
+    [Fact]
+    public async Task A_task_preferring_a_full_data_centre_spills_over_to_another()
+    {
+        await using var pool = await StartAsync([Node("e0", gpus: 1, dc: "east"), Node("w0", gpus: 1, dc: "west")]);
+        var wantsWest = Specs.Batch(computePercent: 100, gpuMemoryMiB: 0) with { Constraints = PlacementConstraints.None with { PreferredDataCenter = "west" } };
+        await pool.SubmitAsync(wantsWest, "first");
+        await pool.SubmitAsync(wantsWest, "second");
+        Assert.Equal("west/w0", (await pool.WaitForAsync("first", TaskState.Running)).Placement!.NodeId);
+        Assert.Equal("east/e0", (await pool.WaitForAsync("second", TaskState.Running)).Placement!.NodeId);
+    }
 }
