@@ -95,6 +95,16 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             ids.AddRange(batch);
             await AllCompleted(client, ids, TimeSpan.FromSeconds(120));
 
+            // The dead daemon comes back: its node rejoins the pool holding nothing (its old tasks ran elsewhere).
+            await using var d0Again = DaemonProcess.Start(Daemon("d0"));
+            var rejoined = await Retry(async () =>
+            {
+                var node = (await client.GetNodeAsync("dc1/d0"))!;
+                Assert.True(node.Schedulable);
+                return node;
+            }, TimeSpan.FromSeconds(60));
+            Assert.All(rejoined.Gpus, g => Assert.Empty(g.Slices));
+
             // 3. redis-server killed and restarted on its append-only file.
             var redisKilled = stopwatch.Elapsed;
             redis = await redis.RestartAsync();
