@@ -136,7 +136,7 @@ public static class TraceCommand
             if (plot is not null)
             {
                 var png = policies.Count == 0 || podFiles.Length == 1 ? plot.FullName
-                    : Path.Combine(plot.DirectoryName!, $"{Path.GetFileNameWithoutExtension(plot.Name)}-{replay.Name}{plot.Extension}");
+                    : Path.Combine(plot.DirectoryName!, $"{Path.GetFileNameWithoutExtension(plot.Name)}-{replay.Name.Replace("openb_pod_list_", "", StringComparison.Ordinal)}{plot.Extension}");
                 AllocationPlot.Save(png, replay.Name, mine);
                 Console.WriteLine($"plot: {png}");
             }
