@@ -40,11 +40,16 @@ public sealed class GpuGrain(
 
     public Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, INodeDaemon daemon)
     {
-        this.device = device;
-        this.daemon = daemon;
-        capacity = computeCapacityMilli;
-        memoryCapacity = memoryCapacityMiB;
-        version++;
+        // The daemon re-attaches on every heartbeat; only a real change is a new version.
+        if (device != this.device || computeCapacityMilli != capacity || memoryCapacityMiB != memoryCapacity || !Equals(daemon, this.daemon))
+        {
+            this.device = device;
+            this.daemon = daemon;
+            capacity = computeCapacityMilli;
+            memoryCapacity = memoryCapacityMiB;
+            version++;
+        }
+
         return Task.FromResult(Snapshot());
     }
 

@@ -68,16 +68,24 @@ public sealed class NodeGrain(
         var memoryFactor = options.Value.MemoryOversubscription;
         var attached = await Task.WhenAll(registration.Gpus.Select(d =>
             GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
+
+        // Re-registration is also the daemon's heartbeat: the scheduler hears of it only when something changed.
+        var changed = previous is null || restarted || wasLost || !SameMachine(previous, registration)
+            || attached.Length != gpus.Count || attached.Any(g => !gpus.TryGetValue(g.Device.GpuId, out var known) || known.Version != g.Version);
         gpus.Clear();
         foreach (var g in attached)
         {
             gpus[g.Device.GpuId] = g;
         }
 
+        if (!changed)
+        {
+            return Snapshot();
+        }
+
         version++;
         await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId);
-        // Re-registration is the daemon's heartbeat: only a new or returning daemon is worth a line.
-        logger.Log(previous is null || restarted || wasLost ? LogLevel.Information : LogLevel.Debug,
+        logger.LogInformation(
             "Node {NodeId} registered: {GpuCount} cards ({Backend}), {CpuMilli} CPU milli, {MemoryMiB} MiB",
             NodeId, registration.Gpus.Length, registration.Backend, registration.CpuMilli, registration.MemoryMiB);
         var snapshot = Snapshot();
@@ -131,7 +139,7 @@ public sealed class NodeGrain(
         var overflowAfter = overflowNow + request.GpuIds.Sum(id =>
         {
             var g = gpus[id];
-            var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? g.Device.MemoryMiB : request.GpuMemoryMiB;
+            var memory = MemoryOn(g.Device, request);
             var after = Scheduling.GpuView.HostNeed(g.MemoryAllocatedMiB + memory, Pinned(g) + (request.Swappable ? 0 : memory), g.Device.MemoryMiB);
             return after - Need(g);
         });
@@ -142,8 +150,7 @@ public sealed class NodeGrain(
 
         var results = await Task.WhenAll(request.GpuIds.Select(id =>
         {
-            var memory = request.Exclusive || request.GpuMemoryMiB == 0 ? gpus[id].Device.MemoryMiB : request.GpuMemoryMiB;
-            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, memory, request.Exclusive, request.Priority, request.Swappable);
+            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
             return GrainFactory.GetGrain<IGpuGrain>(id).Reserve(slice);
         }));
         foreach (var r in results)
@@ -298,6 +305,14 @@ public sealed class NodeGrain(
             r?.HostSwapMiB ?? 0,
             RuntimeIdentity);
     }
+
+    private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>
+        a.DataCenter == b.DataCenter && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB && a.HostSwapMiB == b.HostSwapMiB
+        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan());
+
+    /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
+    private static long MemoryOn(GpuDevice device, ReservationRequest request) =>
+        request.Exclusive || request.GpuMemoryMiB == 0 ? device.MemoryMiB : request.GpuMemoryMiB;
 
     private sealed record Holding(long Generation, ImmutableArray<string> GpuIds, long CpuMilli, long HostMemoryMiB);
 }

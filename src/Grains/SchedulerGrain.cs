@@ -99,8 +99,8 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
             {
                 queue.Remove(task.TaskId);
                 placements++;
-                var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)],
-                    request.IsExclusive ? 1000 : request.ComputeMilli, request.GpuCount == 0 ? 0 : Feasibility.MemoryNeed(choice.Gpus.First(), request));
+                var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
+                var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory);
                 using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, System.Diagnostics.Stopwatch.GetElapsedTime(began)))
                 {
                     // Inside the span, so the task's start joins the same trace.

@@ -23,13 +23,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static Task<RedisServer> StartAsync(bool appendOnly = false, int? port = null, string? dataDirectory = null)
     {
-        if (port is null)
-        {
-            using var l = new TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            port = ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-
+        port ??= LoopbackPort.Free();
         dataDirectory ??= appendOnly ? Directory.CreateTempSubdirectory("orion-redis-").FullName : null;
         string[] args = ["--port", port.ToString()!, "--bind", "127.0.0.1", "--save", ""];
         args = appendOnly ? [.. args, "--appendonly", "yes", "--appendfsync", "always", "--dir", dataDirectory!] : [.. args, "--appendonly", "no"];

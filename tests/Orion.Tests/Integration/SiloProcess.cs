@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Orion.Tests.Integration;
 
 /// <summary>The real silo executable, started as its own process on free loopback ports.</summary>
@@ -28,7 +25,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(params string[] extraArgs)
     {
-        var (http, silo, gateway) = (FreePort(), FreePort(), FreePort());
+        var (http, silo, gateway) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var args = new[] { "--urls", $"http://127.0.0.1:{http}", $"--Orion:Silo:SiloPort={silo}", $"--Orion:Silo:GatewayPort={gateway}" };
         return new SiloProcess(ChildProcess.Start("Silo", "Orion.Silo.dll", args.Concat(extraArgs)), http, silo, gateway);
     }
@@ -66,11 +63,4 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => process.DisposeAsync();
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }
