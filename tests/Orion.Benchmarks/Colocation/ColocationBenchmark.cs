@@ -13,7 +13,7 @@ public static class ColocationBenchmark
 {
     public const double HoldSeconds = 2;
 
-    public static int Run(int seed, double transitionMs, string? jsonPath, string? plotPath)
+    public static async Task<int> RunAsync(int seed, double transitionMs, string? jsonPath, string? plotPath, double grainsFrom, double grainsHours)
     {
         var w = ColocationWorkload.Standard(seed);
         var dedicated = DedicatedDay.Simulate(w);
@@ -49,6 +49,11 @@ public static class ColocationBenchmark
             dedicated.TrainingCardHours, Math.Round(orion.TrainingCardHours, 2),
             orion.Moves, Math.Round(orion.BytesMoved / (1L << 30), 1),
             w.Services.Count, w.Batches.Count, w.Trainings.Count, seed);
+        if (grainsHours > 0)
+        {
+            result = result with { GrainsAgreement = await CompareWithGrainsAsync(w, seed, orion.Cards, transitionMs, grainsFrom, grainsHours, Console.Error) };
+        }
+
         var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
         Console.WriteLine(json);
         if (jsonPath is not null)
@@ -62,6 +67,21 @@ public static class ColocationBenchmark
         }
 
         return 0;
+    }
+
+    /// <summary>Runs the span through the real grains and through the model, and sets the two side by side.</summary>
+    public static async Task<GrainsAgreement> CompareWithGrainsAsync(ColocationWorkload w, int seed, int cards, double transitionMs, double fromHour, double hours, TextWriter? log)
+    {
+        var model = OrionDay.Replay(w, cards, HoldSeconds, transitionMs, fromHour, hours).Trace;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var grains = await GrainColocation.RunAsync(w, cards, fromHour, hours, HoldSeconds, log);
+        var agreement = GrainsAgreement.Compare(w, seed, model, grains, clock.Elapsed.TotalSeconds);
+        foreach (var r in agreement.Rows)
+        {
+            log?.WriteLine(FormattableString.Invariant($"  {r.Quantity,-45} model {r.Model,9:F3}  grains {r.Grains,9:F3}  diff {r.Difference,8:F3}  tol {r.Tolerance,6:F3}  {(r.Within ? "ok" : "DIFFERS")}"));
+        }
+
+        return agreement;
     }
 
     private static void Plot(string path, DayOutcome dedicated, DayOutcome orion)

@@ -20,4 +20,8 @@ public sealed record ColocationResult(
     int Services,
     int Batches,
     int Trainings,
-    int Seed);
+    int Seed)
+{
+    /// <summary>The shorter run through the real grains beside the model on the same span; null when skipped.</summary>
+    public GrainsAgreement? GrainsAgreement { get; init; }
+}

@@ -16,7 +16,14 @@ public static class OrionDay
 {
     public const double LinkBytesPerSecond = 25e9;
 
-    public static DayOutcome Simulate(ColocationWorkload w, int cards, double holdSeconds, double transitionMs)
+    public static DayOutcome Simulate(ColocationWorkload w, int cards, double holdSeconds, double transitionMs) =>
+        Replay(w, cards, holdSeconds, transitionMs, 0, 24).Outcome;
+
+    /// <summary>
+    /// Runs <paramref name="hours"/> of the workload from <paramref name="fromHour"/>, minute by minute. Within a
+    /// minute a service's busy time is taken as one stretch from the minute's start (that is where a pause begins).
+    /// </summary>
+    public static (DayOutcome Outcome, ColocationTrace Trace) Replay(ColocationWorkload w, int cards, double holdSeconds, double transitionMs, double fromHour, double hours)
     {
         var view = new ClusterView();
         for (var i = 0; i < cards; i++)
@@ -35,7 +42,8 @@ public static class OrionDay
             var choice = policy.Choose(view, req);
             if (choice is null)
             {
-                return new DayOutcome(cards, false, false, false, double.PositiveInfinity, 0, 0, 0, 0, 0, [], []);
+                var none = new ColocationTrace(cards, fromHour, hours, card, new Dictionary<string, double>(), new Dictionary<string, double>(), new Dictionary<string, int>(), new Dictionary<string, double>(), new Dictionary<string, int>());
+                return (new DayOutcome(cards, false, false, false, double.PositiveInfinity, 0, 0, 0, 0, 0, [], []), none);
             }
 
             ClusterView.Apply(choice, req);
@@ -44,7 +52,16 @@ public static class OrionDay
 
         var batchLeft = w.Batches.ToDictionary(b => b.Name, b => b.WorkCardHours);
         var trainingDone = w.Trainings.ToDictionary(t => t.Name, _ => 0.0);
-        var resident = new HashSet<string>(w.Services.Select(s => s.Name).Concat(w.Trainings.Select(t => t.Name)).Concat(w.Batches.Select(b => b.Name)));
+        var finishedAt = new Dictionary<string, double>();
+
+        // Tasks whose memory is on the device; a task that appears (placed, or its window opened) starts where the
+        // arbitration puts it, as the grains start it, and only later changes are moves.
+        var resident = new HashSet<string>();
+        var present = new HashSet<string>();
+        var taskMoves = new Dictionary<string, int>();
+        var taskBytes = new Dictionary<string, double>();
+        var pauses = new Dictionary<string, int>();
+        var pausedAtEnd = new HashSet<string>();
         var latency = new ResponseTimeModel();
         var hourlyLoad = new double[24];
         var hourlyUse = new double[24];
@@ -52,9 +69,12 @@ public static class OrionDay
         var bytes = 0.0;
         var t0 = DateTimeOffset.UnixEpoch;
         var useSum = 0.0;
+        var firstMinute = (int)Math.Round(fromHour * 60);
+        var minutes = (int)Math.Round(hours * 60);
 
-        for (var minute = 0; minute < 24 * 60; minute++)
+        for (var step = 0; step < minutes; step++)
         {
+            var minute = (firstMinute + step) % (24 * 60);
             var hour = minute / 60.0;
             for (var c = 0; c < cards; c++)
             {
@@ -75,12 +95,34 @@ public static class OrionDay
                     .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false)))
                     .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false))));
                 double PausedFraction(string name) => yields.Contains(name) ? anyBusy : 0;
+                foreach (var name in trainingActive.Select(t => t.Name).Concat(batchActive.Select(b => b.Name)))
+                {
+                    // A pause begins with the minute's busy stretch unless the task was still paused from the last one.
+                    if (PausedFraction(name) > 0 && !pausedAtEnd.Contains(name))
+                    {
+                        pauses[name] = pauses.GetValueOrDefault(name) + 1;
+                    }
 
+                    _ = PausedFraction(name) >= 1 ? pausedAtEnd.Add(name) : pausedAtEnd.Remove(name);
+                }
+
+                // Finished work and batches outside their window hold no memory (the grains released them).
                 var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true, rps[s.Name] > 0, rps[s.Name] > 0, t0.AddMinutes(minute)))
-                    .Concat(trainings.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, trainingActive.Contains(t) && PausedFraction(t.Name) < 1, false, t0)))
-                    .Concat(batches.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, batchActive.Contains(b) && PausedFraction(b.Name) < 1, false, t0)))
+                    .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, PausedFraction(t.Name) < 1, false, t0)))
+                    .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, PausedFraction(b.Name) < 1, false, t0)))
                     .ToList();
                 var wantResident = MemoryArbiter.Resident(81_920, memory);
+                foreach (var gone in batches.Select(b => b.Name).Concat(trainings.Select(t => t.Name)).Where(n => memory.All(m => m.TaskId != n)))
+                {
+                    present.Remove(gone);
+                    resident.Remove(gone);
+                }
+
+                foreach (var m in memory.Where(m => present.Add(m.TaskId) && wantResident.Contains(m.TaskId)))
+                {
+                    resident.Add(m.TaskId);
+                }
+
                 var moving = memory.Where(m => resident.Contains(m.TaskId) != wantResident.Contains(m.TaskId)).ToList();
                 var moveSeconds = moving.Sum(m => m.MemoryMiB * 1024.0 * 1024.0) / LinkBytesPerSecond;
                 foreach (var m in moving)
@@ -88,6 +130,8 @@ public static class OrionDay
                     _ = wantResident.Contains(m.TaskId) ? resident.Add(m.TaskId) : resident.Remove(m.TaskId);
                     moves++;
                     bytes += m.MemoryMiB * 1024.0 * 1024.0;
+                    taskMoves[m.TaskId] = taskMoves.GetValueOrDefault(m.TaskId) + 1;
+                    taskBytes[m.TaskId] = taskBytes.GetValueOrDefault(m.TaskId) + (m.MemoryMiB / 1024.0);
                 }
 
                 // Online: contention only if busy services want more than the card.
@@ -121,15 +165,24 @@ public static class OrionDay
                     var movedSelf = moving.Any(m => m.TaskId == name) ? moveSeconds : 0;
                     var running = (1 - PausedFraction(name)) * Math.Max(0, 60 - movedSelf) / 60;
                     var cardHours = share / 1000 * scale * running / 60;
-                    cardUse += share / 1000 * scale * running;
                     if (trainingDone.ContainsKey(name))
                     {
                         trainingDone[name] += cardHours;
                     }
                     else
                     {
+                        // A batch that finishes inside the minute stops using the card there.
+                        var left = batchLeft[name];
+                        if (cardHours >= left && cardHours > 0)
+                        {
+                            finishedAt[name] = step + ((60 - (running * 60)) + (running * 60 * left / cardHours)) / 60;
+                        }
+
+                        cardHours = Math.Min(cardHours, left);
                         batchLeft[name] -= cardHours;
                     }
+
+                    cardUse += cardHours * 60;
                 }
 
                 hourlyLoad[minute / 60] += onlineWant / 60;
@@ -138,15 +191,23 @@ public static class OrionDay
             }
         }
 
-        return new DayOutcome(
+        var outcome = new DayOutcome(
             cards, true,
             batchLeft.Values.All(v => v <= 1e-6),
             w.Trainings.All(t => trainingDone[t.Name] >= t.CardHoursPerDay - 1e-6),
             latency.Quantile(0.99),
-            useSum / (cards * 24 * 60),
+            useSum / (cards * minutes),
             w.Batches.Sum(b => b.WorkCardHours - Math.Max(0, batchLeft[b.Name])),
             trainingDone.Values.Sum(),
             moves, bytes, hourlyLoad, hourlyUse);
+        var cardHoursDone = w.Batches.ToDictionary(b => b.Name, b => b.WorkCardHours - Math.Max(0, batchLeft[b.Name]));
+        foreach (var (name, done) in trainingDone)
+        {
+            cardHoursDone[name] = done;
+        }
+
+        var trace = new ColocationTrace(cards, fromHour, hours, card, cardHoursDone, finishedAt.ToDictionary(kv => kv.Key, kv => kv.Value / 60), taskMoves, taskBytes, pauses);
+        return (outcome, trace);
     }
 
     private static PlacementRequest Slice(int milli, long memoryMiB) => new(1, milli, memoryMiB, 0, 0, []);
