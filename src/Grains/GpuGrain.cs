@@ -183,7 +183,8 @@ public sealed class GpuGrain(
                 lastActive[s.TaskId] = now;
             }
 
-            return new MemoryTask(s.TaskId, PriorityOf(s), s.MemoryMiB, s.Swappable, wants, online && busy.Contains(s.TaskId), lastActive.GetValueOrDefault(s.TaskId));
+            return new MemoryTask(s.TaskId, PriorityOf(s), s.MemoryMiB, s.Swappable, wants, online && busy.Contains(s.TaskId), lastActive.GetValueOrDefault(s.TaskId),
+                started.Contains(s.TaskId) && !onHost.Contains(s.TaskId));
         }).ToList();
         var wantResident = MemoryArbiter.Resident(device?.MemoryMiB ?? 0, memory);
 

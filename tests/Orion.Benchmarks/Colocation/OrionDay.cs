@@ -108,8 +108,8 @@ public static class OrionDay
 
                 // Finished work and batches outside their window hold no memory (the grains released them).
                 var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true, rps[s.Name] > 0, rps[s.Name] > 0, t0.AddMinutes(minute)))
-                    .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, PausedFraction(t.Name) < 1, false, t0)))
-                    .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, PausedFraction(b.Name) < 1, false, t0)))
+                    .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, PausedFraction(t.Name) < 1, false, t0, resident.Contains(t.Name))))
+                    .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, PausedFraction(b.Name) < 1, false, t0, resident.Contains(b.Name))))
                     .ToList();
                 var wantResident = MemoryArbiter.Resident(81_920, memory);
                 foreach (var gone in batches.Select(b => b.Name).Concat(trainings.Select(t => t.Name)).Where(n => memory.All(m => m.TaskId != n)))

@@ -11,6 +11,19 @@ public sealed class MemoryArbiterTests
         new(id, new TaskPriority(c, level), mib, swappable, wants, busy, T0.AddMinutes(-minutesAgo));
 
     [Fact]
+    public void A_newcomer_does_not_evict_a_running_equal_that_is_already_on_the_device()
+    {
+        // batch-9 started first and holds the device; batch-0 arrives equal in all but its id.
+        var tasks = new[]
+        {
+            Task("batch-9", PriorityClass.Offline, 30_720, wants: true) with { Resident = true },
+            Task("batch-0", PriorityClass.Offline, 30_720, wants: true),
+            Task("batch-1", PriorityClass.Offline, 30_720, wants: true) with { Resident = true },
+        };
+        Assert.Equal(["batch-1", "batch-9"], MemoryArbiter.Resident(81_920, tasks).Order());
+    }
+
+    [Fact]
     public void An_idle_service_goes_to_host_so_training_fits_and_comes_back_first_when_busy()
     {
         var night = MemoryArbiter.Resident(81_920, [Task("svc", PriorityClass.Online, 40_960, wants: false), Task("train", PriorityClass.Training, 70_000, wants: true)]);
