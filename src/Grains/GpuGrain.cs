@@ -18,6 +18,7 @@ namespace Orion.Grains;
 [Placement.DataCenterPlacement]
 public sealed class GpuGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    InProcessDaemons inProcess,
     ILogger<GpuGrain> logger) : Grain, IGpuGrain
 {
     private readonly Dictionary<string, GpuSlice> slices = new(StringComparer.Ordinal);
@@ -28,11 +29,15 @@ public sealed class GpuGrain(
     private readonly HashSet<string> onHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> demandSequence = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> lastActive = new(StringComparer.Ordinal);
+    private readonly List<(string Kind, string TaskId)> notices = [];
+    private IGrainTimer? noticeTimer;
     private GpuDevice? device;
     private INodeDaemon? daemon;
     private int capacity;
     private long memoryCapacity;
     private long version;
+
+    private static readonly TimeSpan NoticeDelay = TimeSpan.FromMilliseconds(100);
 
     private string GpuId => this.GetPrimaryKeyString();
 
@@ -208,7 +213,8 @@ public sealed class GpuGrain(
         using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
         {
             span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
-            await Task.WhenAll(toPause.Select(t => daemon.Pause(t, slices[t].Generation, GpuId)));
+            var target = inProcess.Resolve(daemon);
+            await Task.WhenAll(toPause.Select(t => target.Pause(t, slices[t].Generation, GpuId)));
         }
 
         if (toPause.Count > 0)
@@ -219,20 +225,20 @@ public sealed class GpuGrain(
         paused.UnionWith(toPause);
         await Move(toHost, outward: true);
         await Move(toDevice, outward: false);
-        await Task.WhenAll(toResume.Select(t => daemon.Resume(t, slices[t].Generation, GpuId)));
+        await Task.WhenAll(toResume.Select(t => inProcess.Resolve(daemon).Resume(t, slices[t].Generation, GpuId)));
         paused.ExceptWith(toResume);
 
         var at = time.GetUtcNow();
         foreach (var t in toPause)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
-            await Events.Publish(PoolEventKinds.Preemption, t, GpuId, "paused for higher-priority work", 0);
+            Notice(PoolEventKinds.Preemption, t);
         }
 
         foreach (var t in toResume)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
-            await Events.Publish(PoolEventKinds.Resume, t, GpuId, "resumed", 0);
+            Notice(PoolEventKinds.Resume, t);
         }
 
         version++;
@@ -251,7 +257,7 @@ public sealed class GpuGrain(
             SwapResult result;
             if (started.Contains(t))
             {
-                result = outward ? await daemon!.SwapOut(t, slice.Generation) : await daemon!.SwapIn(t, slice.Generation);
+                result = outward ? await inProcess.Resolve(daemon!).SwapOut(t, slice.Generation) : await inProcess.Resolve(daemon!).SwapIn(t, slice.Generation);
             }
             else
             {
@@ -275,6 +281,30 @@ public sealed class GpuGrain(
             }
         });
         await Task.WhenAll(moves);
+    }
+
+    /// <summary>
+    /// Queues a pause or resume for the event feed. The feed hears of them a moment later, in one batch per
+    /// task and kind, so the message is not on the preemption path and a service flipping its card many times a
+    /// second does not flood the feed.
+    /// </summary>
+    private void Notice(string kind, string taskId)
+    {
+        notices.Add((kind, taskId));
+        noticeTimer ??= this.RegisterGrainTimer(PublishNotices, new GrainTimerCreationOptions(NoticeDelay, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task PublishNotices()
+    {
+        noticeTimer?.Dispose();
+        noticeTimer = null;
+        var batch = notices.CountBy(n => n).ToList();
+        notices.Clear();
+        foreach (var ((kind, taskId), count) in batch)
+        {
+            var what = kind == PoolEventKinds.Preemption ? "paused for higher-priority work" : "resumed";
+            await Events.Publish(kind, taskId, GpuId, count == 1 ? what : $"{what} ({count} times)", 0);
+        }
     }
 
     private static TaskPriority PriorityOf(GpuSlice s) => s.Priority ?? new TaskPriority(PriorityClass.Offline);

@@ -14,6 +14,7 @@ namespace Orion.Grains;
 public sealed class NodeGrain(
     IOptions<PoolOptions> options,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    InProcessDaemons inProcess,
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     private readonly Dictionary<string, Holding> holdings = new(StringComparer.Ordinal);
@@ -51,7 +52,7 @@ public sealed class NodeGrain(
         foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
         {
             logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
-            await daemon.Stop(orphan.TaskId, orphan.Generation);
+            await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
         }
 
         if (restarted || wasLost)
@@ -201,7 +202,7 @@ public sealed class NodeGrain(
 
         // The cards make room first (moving idle or lower work to host RAM), or say it must start on host.
         var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
-        await daemon.Start(launch with { StartOnHost = onHost.Any(h => h) });
+        await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost.Any(h => h) });
 
         // From now the cards' arbitration covers it (it may have to pause at once).
         await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
@@ -211,7 +212,7 @@ public sealed class NodeGrain(
     {
         if (daemon is not null)
         {
-            await daemon.Stop(taskId, generation);
+            await inProcess.Resolve(daemon).Stop(taskId, generation);
         }
     }
 
@@ -222,7 +223,7 @@ public sealed class NodeGrain(
             throw new InvalidOperationException($"node {NodeId} has no daemon attached");
         }
 
-        _ = paused ? await daemon.Pause(taskId, generation, hold) : await daemon.Resume(taskId, generation, hold);
+        _ = paused ? await inProcess.Resolve(daemon).Pause(taskId, generation, hold) : await inProcess.Resolve(daemon).Resume(taskId, generation, hold);
     }
 
     /// <summary>

@@ -35,6 +35,14 @@ public sealed class PoolOptions
     /// <summary>Terminal tasks the catalogue keeps before it forgets the oldest.</summary>
     public int CatalogRetention { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a task may keep a pause or resume only in memory (watchers see it at once) before it is
+    /// persisted and pushed to the catalogue: a busy online service flips its card's offline work many times a
+    /// second, and the write on every flip competes for the CPU with the preemption it reports. Flips within
+    /// the delay cost one write. A silo lost meanwhile loses only the last flips' counts.
+    /// </summary>
+    public TimeSpan SuspensionFlushDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);
 }

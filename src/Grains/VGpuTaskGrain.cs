@@ -25,6 +25,7 @@ public sealed class VGpuTaskGrain(
 
     private TaskCompletionSource changed = NewSignal();
     private ITimer? windowTimer;
+    private IGrainTimer? flushTimer;
 
     private string TaskId => this.GetPrimaryKeyString();
 
@@ -41,10 +42,13 @@ public sealed class VGpuTaskGrain(
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         windowTimer?.Dispose();
-        return Task.CompletedTask;
+        if (flushTimer is not null)
+        {
+            await Flush();
+        }
     }
 
     public async Task<SubmitResult> Submit(TaskSpec spec)
@@ -274,11 +278,11 @@ public sealed class VGpuTaskGrain(
 
         if (suspended && status.State is TaskState.Running or TaskState.Placing)
         {
-            await Change(status with { State = TaskState.Suspended, SuspendCount = status.SuspendCount + 1, SuspendedSince = at });
+            ChangeSoon(status with { State = TaskState.Suspended, SuspendCount = status.SuspendCount + 1, SuspendedSince = at });
         }
         else if (!suspended && status.State == TaskState.Suspended)
         {
-            await Change(Resumed(status, at) with { State = TaskState.Running });
+            ChangeSoon(Resumed(status, at) with { State = TaskState.Running });
         }
     }
 
@@ -494,13 +498,43 @@ public sealed class VGpuTaskGrain(
 
     private async Task Change(VGpuTaskStatus next)
     {
+        // This write carries any flips still waiting for theirs.
+        flushTimer?.Dispose();
+        flushTimer = null;
+        next = Apply(next);
+        await record.WriteStateAsync();
+        Signal();
+        await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
+    }
+
+    /// <summary>A pause or resume: watchers see it now; the write and the catalogue push follow within <see cref="PoolOptions.SuspensionFlushDelay"/>.</summary>
+    private void ChangeSoon(VGpuTaskStatus next)
+    {
+        Apply(next);
+        Signal();
+        flushTimer ??= this.RegisterGrainTimer(Flush, new GrainTimerCreationOptions(options.Value.SuspensionFlushDelay, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task Flush()
+    {
+        flushTimer?.Dispose();
+        flushTimer = null;
+        await record.WriteStateAsync();
+        await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(Status!);
+    }
+
+    private VGpuTaskStatus Apply(VGpuTaskStatus next)
+    {
         next = next with { Version = (Status?.Version ?? 0) + 1 };
         record.State.Status = next;
-        await record.WriteStateAsync();
+        return next;
+    }
+
+    private void Signal()
+    {
         var woken = changed;
         changed = NewSignal();
         woken.TrySetResult();
-        await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

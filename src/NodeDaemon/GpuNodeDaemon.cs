@@ -38,7 +38,13 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public string NodeId => options.NodeId;
 
+    /// <summary>Raised when the daemon begins to stop, before it stops taking commands.</summary>
+    public event Action<GpuNodeDaemon>? Stopping;
+
     public IGpuBackend Backend => backend;
+
+    /// <summary>The observer reference the grains hold for this daemon (set by <see cref="StartAsync"/>).</summary>
+    public INodeDaemon Reference => selfReference ?? throw new InvalidOperationException("the daemon has not started");
 
     /// <summary>Registers with the cluster and keeps re-registering until disposed.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -74,6 +80,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             return;
         }
 
+        Stopping?.Invoke(this);
         stopping.Cancel();
         reports.Writer.TryComplete();
         foreach (var t in new[] { reporter, registrar })

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
+using Orion.Grains;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
 using Orleans.Runtime;
@@ -10,6 +11,7 @@ namespace Orion.Silo;
 public sealed class EmbeddedNodeDaemons(
     IOptions<EmbeddedPoolOptions> options,
     IGrainFactory grains,
+    InProcessDaemons inProcess,
     IServiceProvider services,
     ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -43,6 +45,10 @@ public sealed class EmbeddedNodeDaemons(
             var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
             var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>(), clock);
             await daemon.StartAsync(cancellationToken);
+
+            // Grains on this silo call it directly; a daemon stopped (as if its machine died) is reached, or not, like any other.
+            inProcess.Add(daemon.Reference, daemon);
+            daemon.Stopping += d => inProcess.Remove(d.Reference);
             daemons.Add(daemon);
         }
     }

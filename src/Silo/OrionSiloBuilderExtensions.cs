@@ -25,6 +25,7 @@ public static class OrionSiloBuilderExtensions
         // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.
         silo.AddActivityPropagation();
         silo.Services.TryAddKeyedSingleton(OrionClock.Key, TimeProvider.System);
+        silo.Services.AddSingleton<InProcessDaemons>();
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());
         return silo;

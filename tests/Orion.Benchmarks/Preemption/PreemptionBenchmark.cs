@@ -20,12 +20,13 @@ public static class PreemptionBenchmark
 {
     public const string ClusterId = "orion-bench";
 
-    public static async Task<int> RunAsync(int transitions, int warmup, string? jsonPath)
+    public static async Task<int> RunAsync(int transitions, int warmup, string? jsonPath, bool daemonProcess = false)
     {
         var (siloPort, gatewayPort) = (FreePort(), FreePort());
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orion:Pool:ComputeOversubscription"] = "2.0",
+            ["Orion:Embedded:Enabled"] = daemonProcess ? "false" : "true",
             ["Orion:Embedded:NodeList:0:Name"] = "bench",
             ["Orion:Embedded:NodeList:0:GpuCount"] = "1",
             ["Orion:Embedded:NodeList:0:GpuModel"] = "A100-80GB",
@@ -41,6 +42,9 @@ public static class PreemptionBenchmark
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await using var orion = new OrionClient(grains);
+
+        // The same card and node, served by the daemon executable over the gateway, as on a real GPU machine.
+        using var daemon = daemonProcess ? StartDaemon(gatewayPort) : null;
         await WaitFor(async () => (await grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes == 1);
 
         var batch = await orion.SubmitAsync(new TaskSpec("bench-offline", "bench", new TaskPriority(PriorityClass.Offline),
@@ -77,7 +81,7 @@ public static class PreemptionBenchmark
         var result = new PreemptionResult(
             Math.Round(t.P50Us, 1), Math.Round(t.P99Us, 1), Math.Round(t.MaxUs, 1), Math.Round(t.MeanUs, 1),
             Math.Round(f.P50Us, 1), Math.Round(f.P99Us, 1), Math.Round(f.MaxUs, 1),
-            transitions, warmup, pauses, $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+            transitions, warmup, pauses, daemonProcess ? "process" : "in-process", $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
         var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
         Console.WriteLine(json);
         if (jsonPath is not null)
@@ -85,8 +89,37 @@ public static class PreemptionBenchmark
             await File.WriteAllTextAsync(jsonPath, json);
         }
 
+        daemon?.Kill(entireProcessTree: true);
         await host.StopAsync();
         return 0;
+    }
+
+    private static Process StartDaemon(int gatewayPort)
+    {
+        // The daemon's own build (beside this one: src/NodeDaemon/bin/<configuration>/<tfm>), which carries its own dependencies.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orion.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var build = new DirectoryInfo(AppContext.BaseDirectory);
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("run from the repository's build output"),
+            "src", "NodeDaemon", "bin", build.Parent!.Name, build.Name, "Orion.NodeDaemon.dll");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var a in new[]
+        {
+            dll, "--gateway", $"127.0.0.1:{gatewayPort}",
+            "--cluster-id", ClusterId, "--service-id", ClusterId, "--node", "bench", "--gpus", "1xA100-80GB",
+        })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        return process;
     }
 
     private static async Task WaitFor(Func<Task<bool>> condition)

@@ -10,11 +10,19 @@ public static class PreemptionCommand
         var transitions = new Option<int>("--transitions") { Description = "idle→busy transitions to time", DefaultValueFactory = _ => 2000 };
         var warmup = new Option<int>("--warmup") { Description = "transitions run first and not timed", DefaultValueFactory = _ => 300 };
         var json = new Option<FileInfo?>("--json") { Description = "write the results here as JSON" };
+        var daemon = new Option<string>("--daemon")
+        {
+            Description = "where the card's daemon runs: in-process (the embedded pool, the default) or process (the NodeDaemon executable, as on a GPU machine)",
+            DefaultValueFactory = _ => "in-process",
+        };
+        daemon.AcceptOnlyFromAmong("in-process", "process");
         var command = new Command("preemption", "time online idle→busy transitions (offline paused and acked) against a plain grain round trip");
         command.Options.Add(transitions);
         command.Options.Add(warmup);
         command.Options.Add(json);
-        command.SetAction(parse => PreemptionBenchmark.RunAsync(parse.GetValue(transitions), parse.GetValue(warmup), parse.GetValue(json)?.FullName));
+        command.Options.Add(daemon);
+        command.SetAction(parse => PreemptionBenchmark.RunAsync(
+            parse.GetValue(transitions), parse.GetValue(warmup), parse.GetValue(json)?.FullName, parse.GetValue(daemon) == "process"));
         yield return command;
 
         var port = new Argument<int>("gateway-port");

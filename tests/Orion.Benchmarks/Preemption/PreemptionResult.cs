@@ -12,4 +12,5 @@ public sealed record PreemptionResult(
     int Transitions,
     int Warmup,
     long OfflinePauses,
+    string Daemon,
     string Machine);

@@ -42,7 +42,7 @@ public sealed class TestPool : IAsyncDisposable
 
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
-        TimeSpan? daemonLease = null)
+        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -57,6 +57,11 @@ public sealed class TestPool : IAsyncDisposable
             ["Orion:Pool:LeaseCheckInterval"] = TimeSpan.FromMilliseconds(100).ToString(),
             ["Orion:Embedded:HeartbeatInterval"] = TimeSpan.FromMilliseconds(500).ToString(),
         };
+        if (suspensionFlushDelay is { } flush)
+        {
+            settings["Orion:Pool:SuspensionFlushDelay"] = flush.ToString();
+        }
+
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
