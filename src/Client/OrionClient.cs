@@ -180,7 +180,7 @@ public sealed class OrionClient : IAsyncDisposable
         var nodeIds = await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken);
         var nodesTask = Task.WhenAll(nodeIds.Select(ReadNodeAsync));
         var tasksTask = grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
-        var schedulerTask = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot();
+        var schedulerTask = grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
         var eventsTask = grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
         await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask).WaitAsync(cancellationToken);
         return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask);

@@ -41,7 +41,7 @@ public static class PreemptionBenchmark
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         await using var orion = new OrionClient(grains);
-        await WaitFor(async () => (await grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes == 1);
+        await WaitFor(async () => (await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes == 1);
 
         var batch = await orion.SubmitAsync(new TaskSpec("bench-offline", "bench", new TaskPriority(PriorityClass.Offline),
             ResourceRequest.Slice(100, 16_384, 1000, 1024), PlacementConstraints.None, WorkloadSpec.Batch(1, 1e12)));
