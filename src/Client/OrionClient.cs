@@ -172,6 +172,13 @@ public sealed class OrionClient : IAsyncDisposable
         grains.GetGrain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);
 
     /// <summary>
+    /// The data centres' schedulers summed (queues in turn, counts added), with each one's own snapshot (its queue, nodes,
+    /// placements and the silo it lives on) under <see cref="SchedulerSnapshot.DataCenters"/>.
+    /// </summary>
+    public Task<SchedulerSnapshot> GetSchedulersAsync(CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot().WaitAsync(cancellationToken);
+
+    /// <summary>
     /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
     /// catalogue, the queue and the newest <paramref name="events"/> of the feed.
     /// </summary>
