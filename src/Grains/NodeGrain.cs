@@ -121,6 +121,17 @@ public sealed class NodeGrain(
         if (previous is null)
         {
             await Adopt(running);
+
+            // Cards that outlived the node's last activation may hold slices it reserved for tasks that ended or never
+            // started since: the node is their only reserver, so what it does not hold now is let go.
+            foreach (var card in gpus.Values.ToList())
+            {
+                foreach (var slice in card.Slices.Where(sl => !holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation))
+                {
+                    logger.LogInformation("Node {NodeId} lets go of {TaskId} generation {Generation} on {GpuId}: it holds no such reservation", NodeId, slice.TaskId, slice.Generation, card.Device.GpuId);
+                    gpus[card.Device.GpuId] = await GrainFactory.GetGrain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
+                }
+            }
         }
 
         foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
