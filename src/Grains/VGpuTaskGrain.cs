@@ -141,8 +141,21 @@ public sealed class VGpuTaskGrain(
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Task {TaskId} could not start on {NodeId}", TaskId, placement.NodeId);
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
-            await End(TaskState.Failed, $"start failed: {ex.Message}");
+            try
+            {
+                await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
+            }
+            catch (Exception release)
+            {
+                // The node's silo may be gone with it; a fresh node activation lets go of what it does not hold.
+                logger.LogWarning(release, "Task {TaskId} could not release its reservation on {NodeId}", TaskId, placement.NodeId);
+            }
+
+            // A failed start is a failed run: the restart policy decides (a silo dying mid-start is not the task's fault).
+            if (!await Restarted(Status!, $"start failed: {ex.Message}"))
+            {
+                await End(TaskState.Failed, $"start failed: {ex.Message}");
+            }
         }
     }
 
