@@ -118,6 +118,28 @@ public sealed class NodeGrain(
             gpus[g.Device.GpuId] = g;
         }
 
+        // A card that lost its memory (its silo died, or it moved without its state) gets this node's slices back.
+        foreach (var (taskId, held) in holdings.ToList())
+        {
+            for (var i = 0; i < held.GpuIds.Length && i < held.Slices.Length; i++)
+            {
+                var id = held.GpuIds[i];
+                if (gpus.TryGetValue(id, out var card) && !card.Slices.Any(sl => sl.TaskId == taskId && sl.Generation == held.Generation))
+                {
+                    logger.LogInformation("Node {NodeId} reserves {TaskId} generation {Generation} on {GpuId} again: the card had lost it", NodeId, taskId, held.Generation, id);
+                    var again = await GrainFactory.GetGrain<IGpuGrain>(id).Reserve(held.Slices[i]);
+                    gpus[id] = again.Gpu;
+                    if (again.Accepted)
+                    {
+                        await GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
+                        gpus[id] = (await GrainFactory.GetGrain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
+                    }
+
+                    changed = true;
+                }
+            }
+        }
+
         if (previous is null)
         {
             await Adopt(running);
@@ -251,7 +273,8 @@ public sealed class NodeGrain(
             return new ReservationResult(false, refused.Reason, Snapshot());
         }
 
-        holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB);
+        holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
+            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable))]);
         version++;
         return new ReservationResult(true, null, Snapshot());
     }
