@@ -172,6 +172,13 @@ public sealed class OrionClient : IAsyncDisposable
         grains.GetGrain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);
 
     /// <summary>
+    /// The data centres' schedulers summed (queues in turn, counts added), with each one's own snapshot (its queue, nodes,
+    /// placements and the silo it lives on) under <see cref="SchedulerSnapshot.DataCenters"/>.
+    /// </summary>
+    public Task<SchedulerSnapshot> GetSchedulersAsync(CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot().WaitAsync(cancellationToken);
+
+    /// <summary>
     /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
     /// catalogue, the queue and the newest <paramref name="events"/> of the feed.
     /// </summary>
@@ -180,7 +187,7 @@ public sealed class OrionClient : IAsyncDisposable
         var nodeIds = await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken);
         var nodesTask = Task.WhenAll(nodeIds.Select(ReadNodeAsync));
         var tasksTask = grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
-        var schedulerTask = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot();
+        var schedulerTask = grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
         var eventsTask = grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
         await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask).WaitAsync(cancellationToken);
         return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask);

@@ -3,8 +3,21 @@ namespace Orion.Contracts;
 /// <summary>How grain keys are formed, so every caller forms them the same way.</summary>
 public static class GrainKeys
 {
-    /// <summary>The key of the pool-wide scheduler and task catalogue.</summary>
+    /// <summary>The key of the pool-wide grains: the node directory, the task catalogue, the event feed.</summary>
     public const string Pool = "pool";
+
+    /// <summary>
+    /// A data centre's scheduler: the data centre's name itself. No scheduler is keyed <see cref="Pool"/>: the pool-wide
+    /// view of the schedulers is <c>IPoolGrain.GetSchedulerSnapshot</c>, so the two never mix.
+    /// </summary>
+    public static string Scheduler(string dataCenter) => dataCenter;
+
+    /// <summary>The data centre a key names: the part before the first <c>/</c> (<c>dc/node</c>, <c>dc/node/i</c>), or the whole key (a scheduler).</summary>
+    public static string DataCenterOf(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash < 0 ? key : key[..slash];
+    }
 
     /// <summary>A node's id: <c>dc/node</c>.</summary>
     public static string Node(string dataCenter, string nodeName) => $"{dataCenter}/{nodeName}";

@@ -3,15 +3,33 @@ using Orleans.Concurrency;
 
 namespace Orion.Contracts;
 
-/// <summary>The directory of registered nodes. Key: <see cref="GrainKeys.Pool"/>.</summary>
+/// <summary>
+/// The directory of registered nodes and of the data centres they are in, with each data centre's summary as its
+/// scheduler last pushed it; the pool-wide view of the schedulers. Key: <see cref="GrainKeys.Pool"/>.
+/// </summary>
 [Alias("orion.IPoolGrain")]
 public interface IPoolGrain : IGrainWithStringKey
 {
-    /// <summary>Records a node id (idempotent).</summary>
+    /// <summary>Records a node id (idempotent); true when it was new to this activation.</summary>
     [Alias("AddNode")]
-    Task AddNode(string nodeId);
+    Task<bool> AddNode(string nodeId);
 
     /// <summary>All known node ids.</summary>
     [Alias("GetNodes"), ReadOnly]
     Task<ImmutableArray<string>> GetNodes();
+
+    /// <summary>A data centre's scheduler pushes its summary when it changes.</summary>
+    [Alias("OnDataCenterChanged"), OneWay]
+    Task OnDataCenterChanged(DataCenterSummary summary);
+
+    /// <summary>Every known data centre (from nodes and schedulers) with its latest summary, by name.</summary>
+    [Alias("GetDataCenters"), ReadOnly]
+    Task<ImmutableArray<DataCenterSummary>> GetDataCenters();
+
+    /// <summary>
+    /// The data centres' schedulers summed: queues in turn by data-centre name, counts added, each one's own snapshot
+    /// under <see cref="SchedulerSnapshot.DataCenters"/>. Interleaves: it only reads and asks the schedulers.
+    /// </summary>
+    [Alias("GetSchedulerSnapshot"), AlwaysInterleave]
+    Task<SchedulerSnapshot> GetSchedulerSnapshot();
 }

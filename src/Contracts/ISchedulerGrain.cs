@@ -2,11 +2,15 @@ using Orleans.Concurrency;
 
 namespace Orion.Contracts;
 
-/// <summary>The queue of pending tasks and an index of free capacity; places tasks. Key: <see cref="GrainKeys.Pool"/>.</summary>
+/// <summary>
+/// A data centre's scheduler: the queue of tasks whose home is that data centre and an index of its nodes' free capacity;
+/// places tasks there, and offers unpinned ones to the other data centres when its own is full.
+/// Key: <see cref="GrainKeys.Scheduler"/> (the data centre's name).
+/// </summary>
 [Alias("orion.ISchedulerGrain")]
 public interface ISchedulerGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a task (idempotent per task and generation) and tries to place what fits.</summary>
+    /// <summary>Queues a task (idempotent per task and generation) and tries to place what fits, here or, when it is not pinned, in another data centre.</summary>
     [Alias("Enqueue")]
     Task Enqueue(QueuedTask task);
 
@@ -18,7 +22,18 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("OnNodeChanged"), OneWay]
     Task OnNodeChanged(NodeSnapshot node);
 
-    /// <summary>The queue and index as the scheduler holds them.</summary>
-    [Alias("GetSnapshot"), ReadOnly]
+    /// <summary>
+    /// Another data centre's scheduler offers a task it cannot place: place it here now or say no; it is never queued here.
+    /// Interleaves, so two schedulers offering to each other at once cannot deadlock.
+    /// </summary>
+    [Alias("Offer"), AlwaysInterleave]
+    Task<bool> Offer(QueuedTask task);
+
+    /// <summary>Another data centre freed capacity: offer it the queued tasks that may run anywhere.</summary>
+    [Alias("OnCapacityFreed"), OneWay]
+    Task OnCapacityFreed(string dataCenter);
+
+    /// <summary>The queue and index as the scheduler holds them (a read of memory, so it never waits behind a placement).</summary>
+    [Alias("GetSnapshot"), AlwaysInterleave]
     Task<SchedulerSnapshot> GetSnapshot();
 }

@@ -4,8 +4,10 @@ namespace Orion.Contracts;
 /// <param name="Tenant">Only this tenant's tasks.</param>
 /// <param name="State">Only tasks in this state.</param>
 /// <param name="Limit">At most this many, newest first.</param>
+/// <param name="QueuedIn">Only tasks queued in this data centre's scheduler.</param>
 [GenerateSerializer, Alias("orion.TaskQuery"), Immutable]
 public sealed record TaskQuery(
     [property: Id(0)] string? Tenant = null,
     [property: Id(1)] TaskState? State = null,
-    [property: Id(2)] int Limit = 1000);
+    [property: Id(2)] int Limit = 1000,
+    [property: Id(3)] string? QueuedIn = null);

@@ -23,6 +23,7 @@ namespace Orion.Contracts;
 /// <param name="Swaps">How many times its memory was moved (either way).</param>
 /// <param name="BytesMoved">Bytes moved between device and host in all.</param>
 /// <param name="Restarts">How many times it was queued again after a failed run or a lost node.</param>
+/// <param name="QueuedIn">The data centre whose scheduler queues it while it is pending (its home for this generation).</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -46,7 +47,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(18)] long HostMiB = 0,
     [property: Id(19)] int Swaps = 0,
     [property: Id(20)] long BytesMoved = 0,
-    [property: Id(21)] int Restarts = 0)
+    [property: Id(21)] int Restarts = 0,
+    [property: Id(22)] string? QueuedIn = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -19,7 +19,9 @@ namespace Orion.Grains;
 public sealed class GpuGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     InProcessDaemons inProcess,
-    ILogger<GpuGrain> logger) : Grain, IGpuGrain
+    Microsoft.Extensions.Options.IOptions<PoolOptions> options,
+    Placement.DataCenterResidence residence,
+    ILogger<GpuGrain> logger) : Grain, IGpuGrain, IGrainMigrationParticipant
 {
     private readonly Dictionary<string, GpuSlice> slices = new(StringComparer.Ordinal);
     private readonly HashSet<string> busy = new(StringComparer.Ordinal);
@@ -42,6 +44,93 @@ public sealed class GpuGrain(
     private string GpuId => this.GetPrimaryKeyString();
 
     private IPoolEventsGrain Events => GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var every = options.Value.ResidenceCheckInterval;
+        this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
+        return Task.CompletedTask;
+    }
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        // Moving to a silo of its data centre: the card's slices, arbitration inputs and page placement go along.
+        if (device is null)
+        {
+            return;
+        }
+
+        dehydrationContext.TryAddValue("device", device);
+        dehydrationContext.TryAddValue("daemon", daemon);
+        dehydrationContext.TryAddValue("capacity", capacity);
+        dehydrationContext.TryAddValue("memoryCapacity", memoryCapacity);
+        dehydrationContext.TryAddValue("version", version);
+        dehydrationContext.TryAddValue("slices", slices.Values.ToArray());
+        dehydrationContext.TryAddValue("busy", busy.ToArray());
+        dehydrationContext.TryAddValue("starting", starting.ToArray());
+        dehydrationContext.TryAddValue("started", started.ToArray());
+        dehydrationContext.TryAddValue("paused", paused.ToArray());
+        dehydrationContext.TryAddValue("onHost", onHost.ToArray());
+        dehydrationContext.TryAddValue("demandSequence", demandSequence);
+        dehydrationContext.TryAddValue("lastActive", lastActive);
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (!rehydrationContext.TryGetValue<GpuDevice>("device", out var d) || d is null)
+        {
+            return;
+        }
+
+        device = d;
+        rehydrationContext.TryGetValue("daemon", out daemon);
+        rehydrationContext.TryGetValue("capacity", out capacity);
+        rehydrationContext.TryGetValue("memoryCapacity", out memoryCapacity);
+        rehydrationContext.TryGetValue("version", out version);
+        if (rehydrationContext.TryGetValue<GpuSlice[]>("slices", out var held) && held is not null)
+        {
+            foreach (var slice in held)
+            {
+                slices[slice.TaskId] = slice;
+            }
+        }
+
+        foreach (var (name, set) in new[] { ("busy", busy), ("starting", starting), ("started", started), ("paused", paused), ("onHost", onHost) })
+        {
+            if (rehydrationContext.TryGetValue<string[]>(name, out var ids) && ids is not null)
+            {
+                set.UnionWith(ids);
+            }
+        }
+
+        if (rehydrationContext.TryGetValue<Dictionary<string, long>>("demandSequence", out var sequences) && sequences is not null)
+        {
+            foreach (var (taskId, sequence) in sequences)
+            {
+                demandSequence[taskId] = sequence;
+            }
+        }
+
+        if (rehydrationContext.TryGetValue<Dictionary<string, DateTimeOffset>>("lastActive", out var active) && active is not null)
+        {
+            foreach (var (taskId, at) in active)
+            {
+                lastActive[taskId] = at;
+            }
+        }
+    }
+
+    /// <summary>Moves to a silo of the card's data centre when it activated elsewhere because none was up then.</summary>
+    private Task CheckResidence()
+    {
+        if (residence.Misplaced(GpuId))
+        {
+            logger.LogInformation("Card {GpuId} lives on another data centre's silo {Silo}: moving to its own", GpuId, RuntimeIdentity);
+            this.MigrateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task<GpuSnapshot> Attach(GpuDevice device, int computeCapacityMilli, long memoryCapacityMiB, INodeDaemon daemon)
     {

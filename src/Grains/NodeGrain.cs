@@ -15,9 +15,10 @@ public sealed class NodeGrain(
     IOptions<PoolOptions> options,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
     InProcessDaemons inProcess,
-    ILogger<NodeGrain> logger) : Grain, INodeGrain
+    Placement.DataCenterResidence residence,
+    ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
 {
-    private readonly Dictionary<string, Holding> holdings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
@@ -26,6 +27,64 @@ public sealed class NodeGrain(
     private IGrainTimer? leaseTimer;
 
     private string NodeId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A node moved here from another silo keeps its daemon's lease running.
+        if (registration is not null)
+        {
+            leaseTimer = this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(options.Value.LeaseCheckInterval, options.Value.LeaseCheckInterval));
+        }
+
+        var every = options.Value.ResidenceCheckInterval;
+        this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
+        return Task.CompletedTask;
+    }
+
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        // Moving to a silo of its data centre: what it holds goes along, so nothing waits for the daemon's next heartbeat.
+        if (registration is null)
+        {
+            return;
+        }
+
+        dehydrationContext.TryAddValue("registration", registration);
+        dehydrationContext.TryAddValue("daemon", daemon);
+        dehydrationContext.TryAddValue("holdings", holdings);
+        dehydrationContext.TryAddValue("gpus", gpus.Values.ToArray());
+        dehydrationContext.TryAddValue("version", version);
+        dehydrationContext.TryAddValue("lastSeen", lastSeen);
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (!rehydrationContext.TryGetValue<NodeRegistration>("registration", out var r) || r is null)
+        {
+            return;
+        }
+
+        registration = r;
+        rehydrationContext.TryGetValue("daemon", out daemon);
+        if (rehydrationContext.TryGetValue<Dictionary<string, NodeHolding>>("holdings", out var held) && held is not null)
+        {
+            foreach (var (taskId, h) in held)
+            {
+                holdings[taskId] = h;
+            }
+        }
+
+        if (rehydrationContext.TryGetValue<GpuSnapshot[]>("gpus", out var cards) && cards is not null)
+        {
+            foreach (var g in cards)
+            {
+                gpus[g.Device.GpuId] = g;
+            }
+        }
+
+        rehydrationContext.TryGetValue("version", out version);
+        rehydrationContext.TryGetValue("lastSeen", out lastSeen);
+    }
 
     public async Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon)
     {
@@ -44,9 +103,58 @@ public sealed class NodeGrain(
         lastSeen = time.GetUtcNow();
         leaseTimer ??= this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(options.Value.LeaseCheckInterval, options.Value.LeaseCheckInterval));
         var running = registration.Running.IsDefault ? [] : registration.Running;
+
+        // The cards first: adopting a task re-reserves its slices on them.
+        var capacity = options.Value.ComputeCapacityMilli;
+        var memoryFactor = options.Value.MemoryOversubscription;
+        var attached = await Task.WhenAll(registration.Gpus.Select(d =>
+            GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
+
+        // Re-registration is also the daemon's heartbeat: the scheduler hears of it only when something changed.
+        var changed = previous is null || restarted || wasLost || !SameMachine(previous, registration)
+            || attached.Length != gpus.Count || attached.Any(g => !gpus.TryGetValue(g.Device.GpuId, out var known) || known.Version != g.Version);
+        gpus.Clear();
+        foreach (var g in attached)
+        {
+            gpus[g.Device.GpuId] = g;
+        }
+
+        // A card that lost its memory (its silo died, or it moved without its state) gets this node's slices back.
+        foreach (var (taskId, held) in holdings.ToList())
+        {
+            for (var i = 0; i < held.GpuIds.Length && i < held.Slices.Length; i++)
+            {
+                var id = held.GpuIds[i];
+                if (gpus.TryGetValue(id, out var card) && !card.Slices.Any(sl => sl.TaskId == taskId && sl.Generation == held.Generation))
+                {
+                    logger.LogInformation("Node {NodeId} reserves {TaskId} generation {Generation} on {GpuId} again: the card had lost it", NodeId, taskId, held.Generation, id);
+                    var again = await GrainFactory.GetGrain<IGpuGrain>(id).Reserve(held.Slices[i]);
+                    gpus[id] = again.Gpu;
+                    if (again.Accepted)
+                    {
+                        await GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
+                        gpus[id] = (await GrainFactory.GetGrain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
+                    }
+
+                    changed = true;
+                }
+            }
+        }
+
         if (previous is null)
         {
             await Adopt(running);
+
+            // Cards that outlived the node's last activation may hold slices it reserved for tasks that ended or never
+            // started since: the node is their only reserver, so what it does not hold now is let go.
+            foreach (var card in gpus.Values.ToList())
+            {
+                foreach (var slice in card.Slices.Where(sl => !holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation))
+                {
+                    logger.LogInformation("Node {NodeId} lets go of {TaskId} generation {Generation} on {GpuId}: it holds no such reservation", NodeId, slice.TaskId, slice.Generation, card.Device.GpuId);
+                    gpus[card.Device.GpuId] = await GrainFactory.GetGrain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
+                }
+            }
         }
 
         foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
@@ -65,22 +173,14 @@ public sealed class NodeGrain(
             }
         }
 
-        var capacity = options.Value.ComputeCapacityMilli;
-        var memoryFactor = options.Value.MemoryOversubscription;
-        var attached = await Task.WhenAll(registration.Gpus.Select(d =>
-            GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
-
-        // Re-registration is also the daemon's heartbeat: the scheduler hears of it only when something changed.
-        var changed = previous is null || restarted || wasLost || !SameMachine(previous, registration)
-            || attached.Length != gpus.Count || attached.Any(g => !gpus.TryGetValue(g.Device.GpuId, out var known) || known.Version != g.Version);
-        gpus.Clear();
-        foreach (var g in attached)
-        {
-            gpus[g.Device.GpuId] = g;
-        }
-
         if (!changed)
         {
+            // A pool directory that lost its memory (its silo died) learns of the node again, and so does the scheduler.
+            if (await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId))
+            {
+                await Scheduler.OnNodeChanged(Snapshot());
+            }
+
             return Snapshot();
         }
 
@@ -174,7 +274,8 @@ public sealed class NodeGrain(
             return new ReservationResult(false, refused.Reason, Snapshot());
         }
 
-        holdings[request.TaskId] = new Holding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB);
+        holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
+            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable))]);
         version++;
         return new ReservationResult(true, null, Snapshot());
     }
@@ -253,6 +354,18 @@ public sealed class NodeGrain(
         }
     }
 
+    /// <summary>Moves to a silo of the node's data centre when it activated elsewhere because none was up then.</summary>
+    private Task CheckResidence()
+    {
+        if (residence.Misplaced(NodeId))
+        {
+            logger.LogInformation("Node {NodeId} lives on another data centre's silo {Silo}: moving to its own", NodeId, RuntimeIdentity);
+            this.MigrateOnIdle();
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Declares the daemon lost when it has not been heard from within the lease.</summary>
     private async Task CheckLease()
     {
@@ -276,9 +389,9 @@ public sealed class NodeGrain(
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(GrainKeys.DataCenterOf(NodeId)));
 
-    private async Task ReleaseHolding(string taskId, Holding held)
+    private async Task ReleaseHolding(string taskId, NodeHolding held)
     {
         holdings.Remove(taskId);
         var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).Release(taskId, held.Generation)));
@@ -314,6 +427,4 @@ public sealed class NodeGrain(
     /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
     private static long MemoryOn(GpuDevice device, ReservationRequest request) =>
         request.Exclusive || request.GpuMemoryMiB == 0 ? device.MemoryMiB : request.GpuMemoryMiB;
-
-    private sealed record Holding(long Generation, ImmutableArray<string> GpuIds, long CpuMilli, long HostMemoryMiB);
 }

@@ -29,6 +29,18 @@ public sealed class PoolOptions
     /// </summary>
     public bool QueueRecovery { get; set; }
 
+    /// <summary>
+    /// Where a task that names no data centre queues when no node has registered anywhere yet (the embedded silo's and
+    /// the daemon's default data centre).
+    /// </summary>
+    public string DefaultDataCenter { get; set; } = "dc1";
+
+    /// <summary>
+    /// How often node, card and scheduler grains check that they live on their data centre's silos, and move when one
+    /// of those joined after they activated elsewhere.
+    /// </summary>
+    public TimeSpan ResidenceCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

@@ -2,32 +2,44 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
+using Orion.Grains.Placement;
 using Orion.Grains.Scheduling;
 using Orion.Grains.Telemetry;
 
 namespace Orion.Grains;
 
 /// <summary>
-/// Keeps the queue of pending tasks and an index of the pool's free capacity (versioned copies of the
-/// node grains' snapshots). Places optimistically: the policy picks from the index, the node accepts or
-/// refuses, and a refusal refreshes the index and retries.
+/// One data centre's scheduler (key: the data centre). Keeps the queue of the tasks whose home is this data centre and
+/// an index of its nodes' free capacity (versioned copies of their node grains' snapshots). Places optimistically:
+/// the policy picks from the index, the node accepts or refuses, and a refusal refreshes the index and retries.
+/// A task that may run anywhere and does not fit here is offered to the other data centres before it queues, and
+/// queued ones are offered again to a data centre that frees capacity; a task stays in exactly one queue, its home's.
 /// </summary>
 [KeepAlive]
-public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
+[DataCenterPlacement]
+public sealed class SchedulerGrain(
+    IOptions<PoolOptions> options,
+    DataCenterResidence residence,
+    ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
 {
     private readonly ClusterView view = new();
     private readonly PendingQueue queue = new();
     private IPlacementPolicy policy = null!;
     private long placements;
     private long refusals;
+    private DataCenterSummary? reported;
 
     // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
     private bool freed;
 
+    private string DataCenter => this.GetPrimaryKeyString();
+
+    private IPoolGrain Pool => GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy)));
-        var nodeIds = await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes();
+        var nodeIds = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
         var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.GetGrain<INodeGrain>(id).GetSnapshot()));
         foreach (var s in snapshots)
         {
@@ -36,6 +48,22 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
                 view.Upsert(NodeView.FromSnapshot(s));
             }
         }
+
+        // A scheduler lost with its silo (or moved) refills its queue at once from the catalogue, not at the tasks'
+        // next reminder; queuing is idempotent per generation, so a task queued twice here is queued once.
+        var pending = await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool)
+            .List(new TaskQuery(State: TaskState.Pending, Limit: int.MaxValue, QueuedIn: DataCenter));
+        var recovered = pending.Count(p => queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
+        if (queue.Count > 0)
+        {
+            logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);
+            freed = true;
+            this.RegisterGrainTimer(Drain, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
+
+        var every = options.Value.ResidenceCheckInterval;
+        this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
+        Report();
     }
 
     public async Task Enqueue(QueuedTask task)
@@ -50,38 +78,165 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
             {
                 await Drain();
             }
-            else
+
+            if (queue.Contains(task.TaskId))
             {
-                await TryPlace(task, request);
+                await PlaceNewcomer(task, request);
             }
+
+            Report();
         }
     }
 
-    public Task<bool> Dequeue(string taskId) => Task.FromResult(queue.Remove(taskId));
+    public Task<bool> Dequeue(string taskId)
+    {
+        var removed = queue.Remove(taskId);
+        Report();
+        return Task.FromResult(removed);
+    }
 
     public async Task OnNodeChanged(NodeSnapshot node)
     {
-        if (Refresh(node) && queue.Count > 0 && freed)
+        if (!Refresh(node))
+        {
+            return;
+        }
+
+        var roomFreed = freed;
+        if (queue.Count > 0 && freed)
         {
             await Drain();
         }
+
+        Report();
+        if (roomFreed)
+        {
+            await TellOthersOfRoom();
+        }
+    }
+
+    public async Task<bool> Offer(QueuedTask task)
+    {
+        var placed = await PlaceHere(task, PlacementRequest.From(task.Spec));
+        if (placed.Placed)
+        {
+            Report();
+        }
+
+        return placed.Placed;
+    }
+
+    public async Task OnCapacityFreed(string dataCenter)
+    {
+        if (dataCenter == DataCenter)
+        {
+            return;
+        }
+
+        var other = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
+        foreach (var task in queue.InOrder.Where(t => DataCenterRoute.MayRunAnywhere(t.Spec)).ToList())
+        {
+            // Still queued here until the other data centre has placed it, so it is never in two queues.
+            if (await other.Offer(task))
+            {
+                queue.Remove(task.TaskId);
+                logger.LogDebug("Queued task {TaskId} spilled over from {DataCenter} to {Other}", task.TaskId, DataCenter, dataCenter);
+            }
+        }
+
+        Report();
     }
 
     public Task<SchedulerSnapshot> GetSnapshot() =>
-        Task.FromResult(new SchedulerSnapshot(policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals));
+        Task.FromResult(new SchedulerSnapshot(
+            policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals, DataCenter, RuntimeIdentity));
 
-    /// <summary>Tries every queued task in order, placing each that fits (lower ones may use room a higher one cannot).</summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext)
+    {
+        // Moving to a silo of this data centre: the queue goes along (the index is rebuilt from the nodes).
+        dehydrationContext.TryAddValue("queue", queue.InOrder.ToArray());
+        dehydrationContext.TryAddValue("placements", placements);
+        dehydrationContext.TryAddValue("refusals", refusals);
+    }
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<QueuedTask[]>("queue", out var queued) && queued is not null)
+        {
+            foreach (var task in queued)
+            {
+                queue.Add(task);
+            }
+        }
+
+        rehydrationContext.TryGetValue("placements", out placements);
+        rehydrationContext.TryGetValue("refusals", out refusals);
+    }
+
+    /// <summary>Tries every queued task here in order, placing each that fits (lower ones may use room a higher one cannot).</summary>
     private async Task Drain()
     {
         freed = false;
         foreach (var task in queue.InOrder.ToList())
         {
-            await TryPlace(task, PlacementRequest.From(task.Spec));
+            await PlaceHere(task, PlacementRequest.From(task.Spec));
+        }
+
+        Report();
+    }
+
+    /// <summary>
+    /// A newly queued task: here if it fits, else (when not pinned) in another data centre; a task that asked to fail
+    /// rather than wait is failed when nothing in the pool takes it.
+    /// </summary>
+    private async Task PlaceNewcomer(QueuedTask task, PlacementRequest request)
+    {
+        var (placed, reason) = await PlaceHere(task, request);
+        if (!placed && DataCenterRoute.MayRunAnywhere(task.Spec))
+        {
+            placed = await SpillOver(task);
+        }
+
+        if (!placed && task.Spec.Constraints.FailIfUnplaceable)
+        {
+            queue.Remove(task.TaskId);
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
         }
     }
 
-    /// <summary>Places one queued task if anything takes it; a task that asked to fail rather than wait is failed when nothing does.</summary>
-    private async Task TryPlace(QueuedTask task, PlacementRequest request)
+    /// <summary>Offers a task to the other data centres, most room first; true when one placed it (it leaves this queue).</summary>
+    private async Task<bool> SpillOver(QueuedTask task)
+    {
+        var others = (await Pool.GetDataCenters())
+            .Where(d => d.DataCenter != DataCenter && d.Nodes > 0)
+            .OrderByDescending(d => d.FreeComputeMilli).ThenBy(d => d.DataCenter, StringComparer.Ordinal);
+        foreach (var other in others)
+        {
+            if (await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).Offer(task))
+            {
+                queue.Remove(task.TaskId);
+                logger.LogDebug("Task {TaskId} spilled over from {DataCenter} to {Other}", task.TaskId, DataCenter, other.DataCenter);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Tells the data centres whose queues hold tasks that may run anywhere that this one has more room now.</summary>
+    private async Task TellOthersOfRoom()
+    {
+        foreach (var other in await Pool.GetDataCenters())
+        {
+            if (other.DataCenter != DataCenter && other.Spillable > 0)
+            {
+                await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).OnCapacityFreed(DataCenter);
+            }
+        }
+    }
+
+    /// <summary>Places one task in this data centre if a node takes it (the task leaves this queue if it was in it).</summary>
+    private async Task<(bool Placed, string Reason)> PlaceHere(QueuedTask task, PlacementRequest request)
     {
         var reason = "no node can take it now";
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -109,7 +264,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
 
                 await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
                     PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
-                return;
+                return (true, "");
             }
 
             refusals++;
@@ -117,11 +272,29 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
             logger.LogDebug("Node {NodeId} refused {TaskId} (attempt {Attempt}): {Reason}", choice.Node.Id, task.TaskId, attempt + 1, result.Reason);
         }
 
-        if (task.Spec.Constraints.FailIfUnplaceable)
+        return (false, reason);
+    }
+
+    /// <summary>Pushes this data centre's summary to the pool (one-way) when it changed, for routing and spill-over.</summary>
+    private void Report()
+    {
+        var summary = DataCenterRoute.Summarize(DataCenter, view, queue.InOrder);
+        if (summary != reported)
         {
-            queue.Remove(task.TaskId);
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
+            reported = summary;
+            Pool.OnDataCenterChanged(summary).Ignore();
         }
+    }
+
+    private Task CheckResidence()
+    {
+        if (residence.Misplaced(DataCenter))
+        {
+            logger.LogInformation("Scheduler {DataCenter} lives on another data centre's silo {Silo}: moving to its own", DataCenter, RuntimeIdentity);
+            this.MigrateOnIdle();
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Takes a node's newer snapshot into the index; notes when it shows capacity the index did not have.</summary>

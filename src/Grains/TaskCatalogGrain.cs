@@ -39,6 +39,11 @@ public sealed class TaskCatalogGrain(IOptions<PoolOptions> options) : Grain, ITa
             q = q.Where(t => string.Equals(t.Spec.Tenant, query.Tenant, StringComparison.Ordinal));
         }
 
+        if (query.QueuedIn is not null)
+        {
+            q = q.Where(t => string.Equals(t.QueuedIn, query.QueuedIn, StringComparison.Ordinal));
+        }
+
         if (query.State is { } state)
         {
             q = q.Where(t => t.State == state);

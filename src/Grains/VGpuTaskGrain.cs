@@ -31,7 +31,7 @@ public sealed class VGpuTaskGrain(
 
     private VGpuTaskStatus? Status => record.State.Status;
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
+    private ISchedulerGrain SchedulerOf(string dataCenter) => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -145,8 +145,21 @@ public sealed class VGpuTaskGrain(
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Task {TaskId} could not start on {NodeId}", TaskId, placement.NodeId);
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
-            await End(TaskState.Failed, $"start failed: {ex.Message}");
+            try
+            {
+                await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
+            }
+            catch (Exception release)
+            {
+                // The node's silo may be gone with it; a fresh node activation lets go of what it does not hold.
+                logger.LogWarning(release, "Task {TaskId} could not release its reservation on {NodeId}", TaskId, placement.NodeId);
+            }
+
+            // A failed start is a failed run: the restart policy decides (a silo dying mid-start is not the task's fault).
+            if (!await Restarted(Status!, $"start failed: {ex.Message}"))
+            {
+                await End(TaskState.Failed, $"start failed: {ex.Message}");
+            }
         }
     }
 
@@ -329,7 +342,7 @@ public sealed class VGpuTaskGrain(
         // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
         if (Status is { State: TaskState.Pending } pending)
         {
-            await Scheduler.Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+            await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
         }
         else if (await this.GetReminder(QueueReminder) is { } reminder)
         {
@@ -339,14 +352,29 @@ public sealed class VGpuTaskGrain(
 
     private async Task Queue(VGpuTaskStatus status)
     {
-        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null };
+        // The home is recorded, so a scheduler that lost its queue finds this task in the catalogue by it.
+        var home = await HomeOf(status.Spec);
+        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
         await Change(next);
         if (options.Value.QueueRecovery)
         {
             await this.RegisterOrUpdateReminder(QueueReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
 
-        await Scheduler.Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+    }
+
+    /// <summary>The data centre whose scheduler queues the task: its pin or preference, else the pool's choice by room.</summary>
+    private async Task<string> HomeOf(TaskSpec spec)
+    {
+        var request = PlacementRequest.From(spec);
+        if (request.DataCenter is not null || request.PreferredDataCenter is not null)
+        {
+            return DataCenterRoute.Home(request, [], options.Value.DefaultDataCenter);
+        }
+
+        var dataCenters = await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).GetDataCenters();
+        return DataCenterRoute.Home(request, dataCenters, options.Value.DefaultDataCenter);
     }
 
     private async Task OpenWindow(VGpuTaskStatus status)
@@ -389,7 +417,7 @@ public sealed class VGpuTaskGrain(
         if (status.State == TaskState.Pending)
         {
             // If the scheduler placed it meanwhile, OnPlaced arrives later, sees the new state and frees the reservation.
-            await Scheduler.Dequeue(TaskId);
+            await SchedulerOf(status.QueuedIn ?? options.Value.DefaultDataCenter).Dequeue(TaskId);
         }
         else if (status.State.HoldsCapacity() && status.Placement is { } placement)
         {

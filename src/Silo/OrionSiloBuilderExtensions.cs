@@ -18,6 +18,7 @@ public static class OrionSiloBuilderExtensions
         // Silos carry their data centre; a node's and its cards' grains live on their data centre's silos.
         silo.UseSiloMetadata(new Dictionary<string, string> { [DataCenterPlacementFilterDirector.MetadataKey] = configuration["Orion:Silo:DataCenter"] ?? "dc1" });
         silo.Services.AddPlacementFilter<DataCenterPlacementFilterStrategy, DataCenterPlacementFilterDirector>(ServiceLifetime.Singleton);
+        silo.Services.AddSingleton<DataCenterResidence>();
         silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
         silo.Services.PostConfigure<PoolOptions>(o => o.QueueRecovery |= OrionClustering.Redis(configuration) is not null);
         silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));

@@ -2,7 +2,7 @@ using Orleans.Placement;
 
 namespace Orion.Grains.Placement;
 
-/// <summary>Marks grains keyed by data centre (<c>dc/node</c>, <c>dc/node/card</c>) to live on their data centre's silos.</summary>
+/// <summary>Marks grains keyed by data centre (<c>dc/node</c>, <c>dc/node/card</c>, a scheduler's <c>dc</c>) to live on their data centre's silos.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class DataCenterPlacementAttribute : PlacementFilterAttribute
 {

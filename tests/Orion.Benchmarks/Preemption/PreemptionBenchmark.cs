@@ -45,7 +45,7 @@ public static class PreemptionBenchmark
 
         // The same card and node, served by the daemon executable over the gateway, as on a real GPU machine.
         using var daemon = daemonProcess ? StartDaemon(gatewayPort) : null;
-        await WaitFor(async () => (await grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes == 1);
+        await WaitFor(async () => (await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes == 1);
 
         var batch = await orion.SubmitAsync(new TaskSpec("bench-offline", "bench", new TaskPriority(PriorityClass.Offline),
             ResourceRequest.Slice(100, 16_384, 1000, 1024), PlacementConstraints.None, WorkloadSpec.Batch(1, 1e12)));

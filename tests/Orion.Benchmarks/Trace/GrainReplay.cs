@@ -58,12 +58,12 @@ public static class GrainReplay
         {
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             await using var orion = new OrionClient(grains);
-            var scheduler = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
-            while ((await scheduler.GetSnapshot()).Nodes < nodes.Count)
+            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
+            while ((await pool.GetSchedulerSnapshot()).Nodes < nodes.Count)
             {
                 if (startup.Elapsed > TimeSpan.FromMinutes(5))
                 {
-                    throw new TimeoutException($"only {(await scheduler.GetSnapshot()).Nodes} of {nodes.Count} nodes registered");
+                    throw new TimeoutException($"only {(await pool.GetSchedulerSnapshot()).Nodes} of {nodes.Count} nodes registered");
                 }
 
                 await Task.Delay(50);

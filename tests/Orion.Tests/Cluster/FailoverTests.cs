@@ -80,6 +80,28 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_fresh_node_activation_adopts_what_its_daemon_runs_and_lets_go_of_what_it_does_not_hold()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "kept");
+        var before = await pool.WaitForAsync("kept", TaskState.Running);
+
+        // The node grain's activation goes (as with its silo); the card keeps its slice. A stale slice nobody holds is left on the card too.
+        await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").Reserve(new GpuSlice("ghost", 9, 100, 1024, false));
+        await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.EventuallyAsync(async () =>
+        {
+            // The daemon's next heartbeat (on the fake clock) registers it with the fresh activation.
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            var node = Assert.IsType<NodeSnapshot>(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
+            Assert.Equal(["kept"], node.Gpus.SelectMany(g => g.Slices).Select(s => s.TaskId).ToArray());
+            Assert.Equal(before.Spec.Resources.CpuMilli, node.CpuAllocatedMilli);
+        });
+        Assert.Equal((TaskState.Running, before.Generation), ((await pool.Client.GetAsync("kept"))!.State, (await pool.Client.GetAsync("kept"))!.Generation));
+        Assert.Equal(["kept"], pool.Backend("n0").Running.Keys.ToArray());
+    }
+
+    [Fact]
     public void Restart_policy_rules_are_named() =>
         Assert.Equal("restart.maxAttempts", Assert.Single(SpecValidator.Validate(Specs.Batch() with { Restart = RestartPolicy.OnFailure(0) })).Field);
 }

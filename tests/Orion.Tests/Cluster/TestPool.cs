@@ -87,7 +87,7 @@ public sealed class TestPool : IAsyncDisposable
         await cluster.DeployAsync();
         var pool = new TestPool(cluster, clock, nodes);
         await pool.EventuallyAsync(async () =>
-            Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot()).Nodes));
+            Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
         return pool;
     }
 
@@ -143,7 +143,7 @@ public sealed class TestPool : IAsyncDisposable
     public async Task<NodeSnapshot> NodeSnapshot(string nodeName) =>
         (await Grains.GetGrain<INodeGrain>(GrainKeys.Node(Nodes.Single(n => n.Name == nodeName).DataCenter, nodeName)).GetSnapshot())!;
 
-    public Task<SchedulerSnapshot> SchedulerSnapshot() => Grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool).GetSnapshot();
+    public Task<SchedulerSnapshot> SchedulerSnapshot() => Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
 
     /// <summary>Retries an assertion until it holds (messages between grains take a moment) or patience runs out.</summary>
     public async Task EventuallyAsync(Func<Task> assertion)

@@ -105,6 +105,87 @@ public sealed class RedisClusterTests
         });
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Assert.Equal("west/w0", (await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token)).Placement!.NodeId);
+
+        // Each data centre's scheduler lives on that data centre's silos too.
+        var schedulers = (await client.GetSchedulersAsync()).DataCenters;
+        Assert.Contains($":{west.SiloPort}:", schedulers.Single(d => d.DataCenter == "west").Silo);
+        var east = schedulers.Single(d => d.DataCenter == "east").Silo;
+        Assert.True(east.Contains($":{east1.SiloPort}:") || east.Contains($":{east2.SiloPort}:"), east);
+        Assert.Equal(1L, schedulers.Single(d => d.DataCenter == "west").Placements);
+    }
+
+    [Fact]
+    public async Task A_node_and_its_scheduler_that_activated_in_another_data_centre_move_to_theirs_when_it_joins()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        string[] Common(string dc) =>
+        [
+            $"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=move-test", "--Orion:Embedded:Enabled=false",
+            $"--Orion:Silo:DataCenter={dc}", "--Orion:Pool:ResidenceCheckInterval=00:00:01",
+        ];
+        await using var east = SiloProcess.Start(Common("east"));
+        await WaitForActiveSilos(redis.ConnectionString, "move-test", 1, TimeSpan.FromSeconds(90));
+
+        // Only east is up: west's node, its card and west's scheduler have nowhere else to go.
+        await using var westNode = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "move-test", "--node", "w0", "--dc", "west", "--gpus", "1xA100-80GB", "--register-every-seconds", "1");
+        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "move-test", WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        var node = await Eventually(async () => Assert.IsType<NodeSnapshot>(await client.GetNodeAsync("west/w0")), TimeSpan.FromSeconds(60));
+        Assert.Contains($":{east.SiloPort}:", node.Silo);
+        var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 600_000) with
+        {
+            Constraints = PlacementConstraints.None with { DataCenter = "west" },
+        });
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await client.WaitForStateAsync(task.TaskId, [TaskState.Running], patience.Token);
+        }
+
+        Assert.Contains($":{east.SiloPort}:", (await client.GetSchedulersAsync()).DataCenters.Single(d => d.DataCenter == "west").Silo);
+
+        // West's silo joins: the node (with what it holds) and the scheduler move there.
+        await using var west = SiloProcess.Start(Common("west"));
+        var moved = await Eventually(async () =>
+        {
+            var n = Assert.IsType<NodeSnapshot>(await client.GetNodeAsync("west/w0").WaitAsync(TimeSpan.FromSeconds(5)));
+            Assert.Contains($":{west.SiloPort}:", n.Silo);
+
+            // What it holds is there once the node and its card both moved (a card that lost it gets it back at the next heartbeat).
+            Assert.Equal([task.TaskId], n.Gpus.SelectMany(g => g.Slices).Select(s => s.TaskId).ToArray());
+            return n;
+        }, TimeSpan.FromSeconds(90));
+        Assert.True(moved.Schedulable);
+        await Eventually(async () =>
+        {
+            var scheduler = (await client.GetSchedulersAsync().WaitAsync(TimeSpan.FromSeconds(5))).DataCenters.Single(d => d.DataCenter == "west");
+            Assert.Contains($":{west.SiloPort}:", scheduler.Silo);
+            return scheduler;
+        }, TimeSpan.FromSeconds(60));
+
+        // The moved node still runs and frees its task.
+        Assert.Equal(TaskState.Cancelled, (await client.CancelAsync(task.TaskId, "done"))!.State);
+        await Eventually(async () =>
+        {
+            Assert.All((await client.GetNodeAsync("west/w0"))!.Gpus, g => Assert.Empty(g.Slices));
+            return true;
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // Silos are still agreeing on membership, or the grain has not moved yet.
+                await Task.Delay(250);
+            }
+        }
     }
 
     private static async Task WaitForActiveSilos(string redis, string clusterId, int count, TimeSpan patience)

@@ -1,0 +1,51 @@
+using Orion.Contracts;
+
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// Which data centre's scheduler a task queues in (its home). Pure: no Orleans types. A pinned task goes to its data
+/// centre, a task with a preference to the preferred one; any other goes to the data centre with the most room for
+/// it by the schedulers' summaries (idle cards for whole-card work, free compute for a slice), then the shortest
+/// queue, then the name; with no node registered anywhere, to the fallback.
+/// </summary>
+public static class DataCenterRoute
+{
+    public static string Home(PlacementRequest request, IEnumerable<DataCenterSummary> dataCenters, string fallback)
+    {
+        if (request.DataCenter is { } pinned)
+        {
+            return pinned;
+        }
+
+        if (request.PreferredDataCenter is { } preferred)
+        {
+            return preferred;
+        }
+
+        var wholeCards = request.IsExclusive;
+        return dataCenters
+            .Where(d => d.Nodes > 0)
+            .OrderByDescending(d => wholeCards ? d.IdleCards : d.FreeComputeMilli)
+            .ThenBy(d => d.Queued)
+            .ThenBy(d => d.DataCenter, StringComparer.Ordinal)
+            .Select(d => d.DataCenter)
+            .FirstOrDefault() ?? fallback;
+    }
+
+    /// <summary>A task not pinned to a data centre may be placed in any when its home is full.</summary>
+    public static bool MayRunAnywhere(TaskSpec spec) => spec.Constraints.DataCenter is null;
+
+    /// <summary>The summary a data centre's scheduler reports: its schedulable nodes' room and its queue.</summary>
+    public static DataCenterSummary Summarize(string dataCenter, ClusterView view, IEnumerable<QueuedTask> queue)
+    {
+        var nodes = view.Nodes.Where(n => n.Schedulable).ToList();
+        var queued = queue.ToList();
+        return new DataCenterSummary(
+            dataCenter,
+            nodes.Count,
+            nodes.Sum(n => n.Gpus.Count(g => g.ComputeFree == g.ComputeCapacity && g.MemoryFree == g.MemoryCapacity)),
+            nodes.Sum(n => n.Gpus.Sum(g => (long)Math.Max(0, g.ComputeFree))),
+            queued.Count,
+            queued.Count(t => MayRunAnywhere(t.Spec)));
+    }
+}
