@@ -105,8 +105,8 @@ public static class GrainColocation
 
         public async Task<ColocationTrace> ExecuteAsync(int cards, double fromHour, double hours)
         {
-            var scheduler = grains.GetGrain<ISchedulerGrain>(GrainKeys.Pool);
-            await Until(async () => (await scheduler.GetSnapshot()).Nodes == cards, "nodes registered");
+            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
+            await Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == cards, "nodes registered");
             foreach (var b in Backends)
             {
                 b.Exited += exit =>
