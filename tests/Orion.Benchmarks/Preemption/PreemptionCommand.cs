@@ -8,7 +8,7 @@ public static class PreemptionCommand
     public static IEnumerable<Command> Create()
     {
         var transitions = new Option<int>("--transitions") { Description = "idle→busy transitions to time", DefaultValueFactory = _ => 2000 };
-        var warmup = new Option<int>("--warmup") { Description = "transitions run first and not timed", DefaultValueFactory = _ => 300 };
+        var warmup = new Option<int>("--warmup") { Description = "transitions run first and not timed (enough for the JIT to settle: tier-1 code, not tier-0)", DefaultValueFactory = _ => 3000 };
         var json = new Option<FileInfo?>("--json") { Description = "write the results here as JSON" };
         var daemon = new Option<string>("--daemon")
         {
