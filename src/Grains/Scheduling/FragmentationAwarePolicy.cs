@@ -20,6 +20,11 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private int observedSinceRebuild;
     private PlacementRequest? lastRequest;
     private int lastShapeId;
+    private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
+    private readonly List<PlacementRequest> fragmentShapes = [];
+    private WorkloadMix? preparedMix;
+    private int[] mixIds = [];
+    private double[] mixWeights = [];
 
     /// <summary>A policy that learns the mix from the last <paramref name="window"/> requests it observed.</summary>
     public FragmentationAwarePolicy(int window = 2000, FragmentationScoring? scoring = null)
@@ -151,7 +156,11 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return id;
     }
 
-    /// <summary>The cards this policy would take on a node and what that costs; cached until the node or the mix changes.</summary>
+    /// <summary>
+    /// The cards this policy would take on a node and what that costs. The outcome is cached until the node or the mix
+    /// changes; beneath it, each mix shape's fragment before and after each candidate placement is cached until the node
+    /// changes, since it does not depend on the weights: a new mix then costs weighted sums, not placements tried again.
+    /// </summary>
     private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix)
     {
         while (memos.Count <= node.Ordinal)
@@ -160,71 +169,175 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         var memo = memos[node.Ordinal] ??= new NodeMemo();
-        memo.Validate(node, fixedMix is null ? mixVersion : 0, shapeIds.Count);
-        if (memo.TryGet(shape, out var cached))
+        var version = fixedMix is null ? mixVersion : 0;
+        memo.Validate(node, shapeIds.Count);
+        if (memo.TryGet(shape, version, out var cached))
         {
             return cached;
         }
 
-        if (double.IsNaN(memo.Before))
+        PrepareMix(mix);
+        var ids = mixIds;
+        var weights = mixWeights;
+        if (memo.BeforeMix != version)
         {
-            memo.Before = Scoring.Cost(node, mix);
-        }
-
-        var outcome = request.GpuCount == 0
-            ? Score(node, [], request, memo.Before, mix)
-            : request.IsExclusive ? ScoreExclusive(node, request, memo.Before, mix) : ScoreShared(node, request, memo.Before, mix);
-        memo.Set(shape, outcome);
-        return outcome;
-    }
-
-    private Outcome ScoreShared(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
-    {
-        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
-        for (var i = 0; i < node.Gpus.Length; i++)
-        {
-            var g = node.Gpus[i];
-            if (!Feasibility.GpuFits(g, request) || SameAsEarlierCard(node, i))
+            var before = memo.BeforeFragments(fragmentShapes.Count);
+            for (var i = 0; i < ids.Length; i++)
             {
-                continue;
+                if (before[ids[i]] == NodeMemo.Unknown)
+                {
+                    before[ids[i]] = checked((int)Scoring.Fragment(node, fragmentShapes[ids[i]]));
+                }
             }
 
-            var o = Score(node, OneCard(i), request, before, mix);
+            memo.Before = WeightedSum(before);
+            memo.BeforeMix = version;
+        }
+
+        var candidates = memo.Candidates(shape);
+        if (!candidates.Listed)
+        {
+            ListCandidates(node, request, candidates);
+        }
+
+        // Same candidates in the same order, the same sums in the same order as scoring each afresh: the same decision.
+        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var after = candidates.After(c, fragmentShapes.Count);
+            if (double.IsNaN(candidates.Ties[c]) || AnyUnknown(after, ids))
+            {
+                FillAfter(node, request, candidates, c, after, ids);
+            }
+
+            var o = new Outcome(candidates.Gpus[c], WeightedSum(after) - memo.Before, candidates.Ties[c]);
             if (o.Delta < best.Delta - 1e-3 || (o.Delta <= best.Delta + 1e-3 && o.Tie < best.Tie))
             {
                 best = o;
             }
         }
 
+        memo.Set(shape, version, best);
         return best;
     }
 
-    private Outcome ScoreExclusive(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
+    /// <summary>Σ weight × fragment in mix order, the way <see cref="FragmentationScoring.Cost"/> adds it up.</summary>
+    private double WeightedSum(int[] fragments)
     {
-        var picked = new int[request.GpuCount];
-        var n = 0;
-        for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
+        var ids = mixIds;
+        var weights = mixWeights;
+        double sum = 0;
+        for (var i = 0; i < ids.Length; i++)
         {
-            if (Feasibility.GpuFits(node.Gpus[i], request))
+            sum += weights[i] * (long)fragments[ids[i]];
+        }
+
+        return sum;
+    }
+
+    private static bool AnyUnknown(int[] fragments, int[] ids)
+    {
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (fragments[ids[i]] == NodeMemo.Unknown)
             {
-                picked[n++] = i;
+                return true;
             }
         }
 
-        return n == picked.Length ? Score(node, picked, request, before, mix) : new Outcome(null, 0, 0);
+        return false;
     }
 
-    private Outcome Score(NodeView node, int[] gpus, PlacementRequest request, double before, WorkloadMix mix)
+    /// <summary>Tries the candidate on the view for the fragments not known yet (and its tie-break), then takes it back.</summary>
+    private void FillAfter(NodeView node, PlacementRequest request, CandidateMemo candidates, int c, int[] after, int[] ids)
     {
-        // Try the placement on the view and take it back; the node has not really changed, so neither has its revision.
+        // The node has not really changed, so neither has its revision.
         var revision = node.Revision;
-        var choice = new PlacementChoice(node, gpus);
+        var choice = new PlacementChoice(node, candidates.Gpus[c]);
         ClusterView.Apply(choice, request);
-        var after = Scoring.Cost(node, mix);
-        var tie = Scoring.TieBreak(node);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (after[ids[i]] == NodeMemo.Unknown)
+            {
+                after[ids[i]] = checked((int)Scoring.Fragment(node, fragmentShapes[ids[i]]));
+            }
+        }
+
+        if (double.IsNaN(candidates.Ties[c]))
+        {
+            candidates.Ties[c] = Scoring.TieBreak(node);
+        }
+
         ClusterView.Release(choice, request);
         node.Revision = revision;
-        return new Outcome(gpus, after - before, tie);
+    }
+
+    /// <summary>The placements worth scoring on the node: one per distinct free card (slices), the first idle cards (whole cards), or none needed.</summary>
+    private static void ListCandidates(NodeView node, PlacementRequest request, CandidateMemo candidates)
+    {
+        candidates.Listed = true;
+        if (request.GpuCount == 0)
+        {
+            candidates.Add([]);
+            return;
+        }
+
+        if (request.IsExclusive)
+        {
+            var picked = new int[request.GpuCount];
+            var n = 0;
+            for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
+            {
+                if (Feasibility.GpuFits(node.Gpus[i], request))
+                {
+                    picked[n++] = i;
+                }
+            }
+
+            if (n == picked.Length)
+            {
+                candidates.Add(picked);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < node.Gpus.Length; i++)
+        {
+            if (Feasibility.GpuFits(node.Gpus[i], request) && !SameAsEarlierCard(node, i))
+            {
+                candidates.Add(OneCard(i));
+            }
+        }
+    }
+
+    /// <summary>Stable ids for the mix's shapes (a shape keeps its id in every later mix), so cached fragments outlive the mix.</summary>
+    private void PrepareMix(WorkloadMix mix)
+    {
+        if (ReferenceEquals(mix, preparedMix))
+        {
+            return;
+        }
+
+        var shapes = mix.ShapeArray;
+        var ids = new int[shapes.Length];
+        var weights = new double[shapes.Length];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            if (!fragmentIds.TryGetValue(shapes[i].Shape, out var id))
+            {
+                id = fragmentShapes.Count;
+                fragmentIds[shapes[i].Shape] = id;
+                fragmentShapes.Add(shapes[i].Shape.AsRequest);
+            }
+
+            ids[i] = id;
+            weights[i] = shapes[i].Weight;
+        }
+
+        preparedMix = mix;
+        mixIds = ids;
+        mixWeights = weights;
     }
 
     private static readonly int[][] OneCardArrays = [.. Enumerable.Range(0, 16).Select(i => new[] { i })];
@@ -251,51 +364,153 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
-    /// <summary>A node's cached scores, by request shape; valid while the node view, its revision and the mix are those seen.</summary>
+    /// <summary>
+    /// A node's cached scores, valid while the node view and its revision are those seen: outcomes by request shape (for
+    /// one mix), and fragments by stable mix-shape id (for any mix).
+    /// </summary>
     private sealed class NodeMemo
     {
+        /// <summary>A fragment not computed yet; real fragments are never negative.</summary>
+        public const int Unknown = -1;
+
         private NodeView? node;
         private long revision;
-        private int mix = -1;
         private int epoch;
         private Outcome[] outcomes = [];
         private int[] stamps = [];
+        private int[] mixes = [];
+        private CandidateMemo?[] candidates = [];
+        private int[] before = [];
 
-        public double Before { get; set; } = double.NaN;
+        public double Before { get; set; }
 
-        public void Validate(NodeView current, int mixVersion, int shapes)
+        /// <summary>The mix version <see cref="Before"/> was summed for; -1 when none.</summary>
+        public int BeforeMix { get; set; } = -1;
+
+        public void Validate(NodeView current, int shapes)
         {
             if (outcomes.Length < shapes)
             {
                 var size = Math.Max(shapes, outcomes.Length * 2);
                 Array.Resize(ref outcomes, size);
                 Array.Resize(ref stamps, size);
+                Array.Resize(ref mixes, size);
+                Array.Resize(ref candidates, size);
             }
 
-            if (ReferenceEquals(node, current) && revision == current.Revision && mix == mixVersion)
+            if (ReferenceEquals(node, current) && revision == current.Revision)
             {
                 return;
             }
 
             node = current;
             revision = current.Revision;
-            mix = mixVersion;
-            Before = double.NaN;
+            BeforeMix = -1;
+            Array.Fill(before, Unknown);
 
-            // A new epoch invalidates every stamp at once instead of clearing the arrays.
+            // A new epoch invalidates every stamp at once instead of clearing the arrays; epoch 0 is never valid.
             epoch++;
         }
 
-        public bool TryGet(int shape, out Outcome outcome)
+        public bool TryGet(int shape, int mixVersion, out Outcome outcome)
         {
             outcome = outcomes[shape];
-            return stamps[shape] == epoch;
+            return stamps[shape] == epoch && mixes[shape] == mixVersion;
         }
 
-        public void Set(int shape, Outcome outcome)
+        public void Set(int shape, int mixVersion, Outcome outcome)
         {
             outcomes[shape] = outcome;
             stamps[shape] = epoch;
+            mixes[shape] = mixVersion;
+        }
+
+        /// <summary>Fragments of the node as it is, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public int[] BeforeFragments(int shapes)
+        {
+            CandidateMemo.Grow(ref before, shapes);
+            return before;
+        }
+
+        /// <summary>The request shape's candidates on the node as it is; cleared (storage kept) when the node changed.</summary>
+        public CandidateMemo Candidates(int shape)
+        {
+            var memo = candidates[shape] ??= new CandidateMemo();
+            if (memo.Epoch != epoch)
+            {
+                memo.Reset(epoch);
+            }
+
+            return memo;
+        }
+    }
+
+    /// <summary>One request shape's candidate placements on one node, each with its fragments afterwards and its tie-break.</summary>
+    private sealed class CandidateMemo
+    {
+        private int[][] after = [];
+
+        public int Epoch { get; private set; }
+
+        public bool Listed { get; set; }
+
+        public int Count { get; private set; }
+
+        public int[][] Gpus { get; private set; } = [];
+
+        /// <summary>Tie-break after each placement; NaN until computed.</summary>
+        public double[] Ties { get; private set; } = [];
+
+        public void Reset(int epoch)
+        {
+            Epoch = epoch;
+            Listed = false;
+            Count = 0;
+        }
+
+        public void Add(int[] gpus)
+        {
+            if (Count == Gpus.Length)
+            {
+                var size = Math.Max(2, Count * 2);
+                var g = Gpus;
+                var t = Ties;
+                Array.Resize(ref g, size);
+                Array.Resize(ref t, size);
+                Array.Resize(ref after, size);
+                Gpus = g;
+                Ties = t;
+            }
+
+            Gpus[Count] = gpus;
+            Ties[Count] = double.NaN;
+            if (after[Count] is { } known)
+            {
+                Array.Fill(known, NodeMemo.Unknown);
+            }
+
+            Count++;
+        }
+
+        /// <summary>The fragments after candidate <paramref name="c"/>, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public int[] After(int c, int shapes)
+        {
+            after[c] ??= [];
+            Grow(ref after[c], shapes);
+            return after[c];
+        }
+
+        /// <summary>Grows a fragment array to hold <paramref name="shapes"/> ids, the new ones unknown; lazily, with room to spare.</summary>
+        public static void Grow(ref int[] fragments, int shapes)
+        {
+            if (fragments.Length >= shapes)
+            {
+                return;
+            }
+
+            var old = fragments.Length;
+            Array.Resize(ref fragments, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+            Array.Fill(fragments, NodeMemo.Unknown, old, fragments.Length - old);
         }
     }
 }
