@@ -182,11 +182,24 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         if (memo.BeforeMix != version)
         {
             var before = memo.BeforeFragments(fragmentShapes.Count);
+            var masks = Incremental(node) ? memo.FitMasks(fragmentShapes.Count) : null;
             for (var i = 0; i < ids.Length; i++)
             {
-                if (before[ids[i]] == NodeMemo.Unknown)
+                var id = ids[i];
+                if (before[id] != NodeMemo.Unknown)
                 {
-                    before[ids[i]] = checked((int)Scoring.Fragment(node, fragmentShapes[ids[i]]));
+                    continue;
+                }
+
+                // The cards' fit is kept: the candidates' fragments start from it.
+                if (masks is not null)
+                {
+                    masks[id] = FragmentationMeasure.FitMask(node, fragmentShapes[id]);
+                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id]));
+                }
+                else
+                {
+                    before[id] = checked((int)Scoring.Fragment(node, fragmentShapes[id]));
                 }
             }
 
@@ -207,7 +220,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             var after = candidates.After(c, fragmentShapes.Count);
             if (double.IsNaN(candidates.Ties[c]) || AnyUnknown(after, ids))
             {
-                FillAfter(node, request, candidates, c, after, ids);
+                FillAfter(node, request, memo, candidates, c, after, ids);
             }
 
             var o = new Outcome(candidates.Gpus[c], WeightedSum(after) - memo.Before, candidates.Ties[c]);
@@ -248,19 +261,62 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return false;
     }
 
+    /// <summary>Whether a candidate's fragments can start from the node's card fits (host-aware scoring, fewer than 64 cards).</summary>
+    private bool Incremental(NodeView node) => Scoring.HostAware && node.Gpus.Length < 64;
+
     /// <summary>Tries the candidate on the view for the fragments not known yet (and its tie-break), then takes it back.</summary>
-    private void FillAfter(NodeView node, PlacementRequest request, CandidateMemo candidates, int c, int[] after, int[] ids)
+    private void FillAfter(NodeView node, PlacementRequest request, NodeMemo memo, CandidateMemo candidates, int c, int[] after, int[] ids)
     {
+        // A placement changes the fit of the cards it takes and, through the swap headroom, possibly of the others; when
+        // the headroom is unchanged only its own cards are tested again, the rest keep their fit in the node as it is.
+        ulong[]? masks = null;
+        long swapFree = 0;
+        if (Incremental(node))
+        {
+            masks = memo.FitMasks(fragmentShapes.Count);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (after[ids[i]] == NodeMemo.Unknown && masks[ids[i]] == NodeMemo.UnknownMask)
+                {
+                    masks[ids[i]] = FragmentationMeasure.FitMask(node, fragmentShapes[ids[i]]);
+                }
+            }
+
+            swapFree = memo.SwapFree(node);
+        }
+
         // The node has not really changed, so neither has its revision.
         var revision = node.Revision;
-        var choice = new PlacementChoice(node, candidates.Gpus[c]);
+        var gpus = candidates.Gpus[c];
+        var choice = new PlacementChoice(node, gpus);
         ClusterView.Apply(choice, request);
+        if (masks is not null && node.SwapFree != swapFree)
+        {
+            masks = null;
+        }
+
         for (var i = 0; i < ids.Length; i++)
         {
-            if (after[ids[i]] == NodeMemo.Unknown)
+            var id = ids[i];
+            if (after[id] != NodeMemo.Unknown)
             {
-                after[ids[i]] = checked((int)Scoring.Fragment(node, fragmentShapes[ids[i]]));
+                continue;
             }
+
+            var shape = fragmentShapes[id];
+            if (masks is null)
+            {
+                after[id] = checked((int)Scoring.Fragment(node, shape));
+                continue;
+            }
+
+            var fits = masks[id];
+            foreach (var k in gpus)
+            {
+                fits = Feasibility.GpuFits(node.Gpus[k], shape) ? fits | (1UL << k) : fits & ~(1UL << k);
+            }
+
+            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits));
         }
 
         if (double.IsNaN(candidates.Ties[c]))
@@ -364,6 +420,9 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
+    /// <summary>A cached outcome with the node epoch and mix version it is valid for.</summary>
+    private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
+
     /// <summary>
     /// A node's cached scores, valid while the node view and its revision are those seen: outcomes by request shape (for
     /// one mix), and fragments by stable mix-shape id (for any mix).
@@ -373,14 +432,18 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         /// <summary>A fragment not computed yet; real fragments are never negative.</summary>
         public const int Unknown = -1;
 
+        /// <summary>A fit mask not computed yet; no node scored by masks has 64 cards.</summary>
+        public const ulong UnknownMask = ulong.MaxValue;
+
         private NodeView? node;
         private long revision;
         private int epoch;
-        private Outcome[] outcomes = [];
-        private int[] stamps = [];
-        private int[] mixes = [];
+        private Slot[] outcomes = [];
         private CandidateMemo?[] candidates = [];
         private int[] before = [];
+        private ulong[] masks = [];
+        private long swapFree;
+        private bool swapKnown;
 
         public double Before { get; set; }
 
@@ -393,8 +456,6 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             {
                 var size = Math.Max(shapes, outcomes.Length * 2);
                 Array.Resize(ref outcomes, size);
-                Array.Resize(ref stamps, size);
-                Array.Resize(ref mixes, size);
                 Array.Resize(ref candidates, size);
             }
 
@@ -407,6 +468,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             revision = current.Revision;
             BeforeMix = -1;
             Array.Fill(before, Unknown);
+            Array.Fill(masks, UnknownMask);
+            swapKnown = false;
 
             // A new epoch invalidates every stamp at once instead of clearing the arrays; epoch 0 is never valid.
             epoch++;
@@ -414,15 +477,15 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
         public bool TryGet(int shape, int mixVersion, out Outcome outcome)
         {
-            outcome = outcomes[shape];
-            return stamps[shape] == epoch && mixes[shape] == mixVersion;
+            // One slot holds the outcome and its stamps: the hit path of every node visit touches one cache line, not three.
+            ref var slot = ref outcomes[shape];
+            outcome = slot.Outcome;
+            return slot.Stamp == epoch && slot.Mix == mixVersion;
         }
 
         public void Set(int shape, int mixVersion, Outcome outcome)
         {
-            outcomes[shape] = outcome;
-            stamps[shape] = epoch;
-            mixes[shape] = mixVersion;
+            outcomes[shape] = new Slot(outcome, epoch, mixVersion);
         }
 
         /// <summary>Fragments of the node as it is, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
@@ -430,6 +493,31 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         {
             CandidateMemo.Grow(ref before, shapes);
             return before;
+        }
+
+        /// <summary>Which cards of the node as it is fit each mix shape, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public ulong[] FitMasks(int shapes)
+        {
+            if (masks.Length < shapes)
+            {
+                var old = masks.Length;
+                Array.Resize(ref masks, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+                Array.Fill(masks, UnknownMask, old, masks.Length - old);
+            }
+
+            return masks;
+        }
+
+        /// <summary>The node's swap headroom as it is (the one node-wide input of a card's fit).</summary>
+        public long SwapFree(NodeView current)
+        {
+            if (!swapKnown)
+            {
+                swapFree = current.SwapFree;
+                swapKnown = true;
+            }
+
+            return swapFree;
         }
 
         /// <summary>The request shape's candidates on the node as it is; cleared (storage kept) when the node changed.</summary>
