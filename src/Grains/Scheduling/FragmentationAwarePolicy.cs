@@ -13,7 +13,11 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
-    private readonly List<NodeMemo?> memos = [];
+    private NodeMemo?[] memos = [];
+    private NodeView?[] seen = [];
+    private long[] seenRevisions = [];
+    private int[] epochs = [];
+    private Slot[]?[] slotsByShape = [];
     private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
     private WorkloadMix? learned;
     private int mixVersion;
@@ -101,6 +105,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
         var nodes = cluster.Nodes;
+        var slots = Slots(shape, nodes.Count);
         for (var k = 0; k < nodes.Count; k++)
         {
             var node = nodes[k];
@@ -109,7 +114,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 continue;
             }
 
-            var outcome = Evaluate(node, request, shape, mix);
+            var outcome = Evaluate(node, request, shape, mix, slots);
             if (outcome.Gpus is null)
             {
                 continue;
@@ -161,20 +166,27 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     /// changes; beneath it, each mix shape's fragment before and after each candidate placement is cached until the node
     /// changes, since it does not depend on the weights: a new mix then costs weighted sums, not placements tried again.
     /// </summary>
-    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix)
+    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix, Slot[] slots)
     {
-        while (memos.Count <= node.Ordinal)
+        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
+        var ordinal = node.Ordinal;
+        if (!ReferenceEquals(seen[ordinal], node) || seenRevisions[ordinal] != node.Revision)
         {
-            memos.Add(null);
+            seen[ordinal] = node;
+            seenRevisions[ordinal] = node.Revision;
+            epochs[ordinal]++;
         }
 
-        var memo = memos[node.Ordinal] ??= new NodeMemo();
+        var epoch = epochs[ordinal];
         var version = fixedMix is null ? mixVersion : 0;
-        memo.Validate(node, shapeIds.Count);
-        if (memo.TryGet(shape, version, out var cached))
+        ref var slot = ref slots[ordinal];
+        if (slot.Stamp == epoch && slot.Mix == version)
         {
-            return cached;
+            return slot.Outcome;
         }
+
+        var memo = memos[ordinal] ??= new NodeMemo();
+        memo.Validate(epoch, shapeIds.Count);
 
         PrepareMix(mix);
         var ids = mixIds;
@@ -230,8 +242,38 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
         }
 
-        memo.Set(shape, version, best);
+        slot = new Slot(best, epoch, version);
         return best;
+    }
+
+    /// <summary>
+    /// The request shape's cached outcomes by node ordinal, with the per-ordinal arrays grown to the pool: laid out by
+    /// shape, a placement's scan over the nodes reads them in order instead of one scattered object per node.
+    /// </summary>
+    private Slot[] Slots(int shape, int nodeCount)
+    {
+        if (seen.Length < nodeCount)
+        {
+            var size = Math.Max(nodeCount, seen.Length * 2);
+            Array.Resize(ref seen, size);
+            Array.Resize(ref seenRevisions, size);
+            Array.Resize(ref epochs, size);
+            Array.Resize(ref memos, size);
+        }
+
+        if (slotsByShape.Length <= shape)
+        {
+            Array.Resize(ref slotsByShape, Math.Max(shape + 1, slotsByShape.Length * 2));
+        }
+
+        ref var slots = ref slotsByShape[shape];
+        slots ??= new Slot[seen.Length];
+        if (slots.Length < nodeCount)
+        {
+            Array.Resize(ref slots, seen.Length);
+        }
+
+        return slots;
     }
 
     /// <summary>Σ weight × fragment in mix order, the way <see cref="FragmentationScoring.Cost"/> adds it up.</summary>
@@ -424,8 +466,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
 
     /// <summary>
-    /// A node's cached scores, valid while the node view and its revision are those seen: outcomes by request shape (for
-    /// one mix), and fragments by stable mix-shape id (for any mix).
+    /// What is known of a node for its current epoch (node view and revision): fragments by stable mix-shape id (for any
+    /// mix), each request shape's candidates and the fragments after them.
     /// </summary>
     private sealed class NodeMemo
     {
@@ -435,10 +477,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         /// <summary>A fit mask not computed yet; no node scored by masks has 64 cards.</summary>
         public const ulong UnknownMask = ulong.MaxValue;
 
-        private NodeView? node;
-        private long revision;
         private int epoch;
-        private Slot[] outcomes = [];
         private CandidateMemo?[] candidates = [];
         private int[] before = [];
         private ulong[] masks = [];
@@ -450,42 +489,24 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         /// <summary>The mix version <see cref="Before"/> was summed for; -1 when none.</summary>
         public int BeforeMix { get; set; } = -1;
 
-        public void Validate(NodeView current, int shapes)
+        /// <summary>Forgets what was known of the node when its epoch (node view and revision) moved on.</summary>
+        public void Validate(int current, int shapes)
         {
-            if (outcomes.Length < shapes)
+            if (candidates.Length < shapes)
             {
-                var size = Math.Max(shapes, outcomes.Length * 2);
-                Array.Resize(ref outcomes, size);
-                Array.Resize(ref candidates, size);
+                Array.Resize(ref candidates, Math.Max(shapes, candidates.Length * 2));
             }
 
-            if (ReferenceEquals(node, current) && revision == current.Revision)
+            if (epoch == current)
             {
                 return;
             }
 
-            node = current;
-            revision = current.Revision;
+            epoch = current;
             BeforeMix = -1;
             Array.Fill(before, Unknown);
             Array.Fill(masks, UnknownMask);
             swapKnown = false;
-
-            // A new epoch invalidates every stamp at once instead of clearing the arrays; epoch 0 is never valid.
-            epoch++;
-        }
-
-        public bool TryGet(int shape, int mixVersion, out Outcome outcome)
-        {
-            // One slot holds the outcome and its stamps: the hit path of every node visit touches one cache line, not three.
-            ref var slot = ref outcomes[shape];
-            outcome = slot.Outcome;
-            return slot.Stamp == epoch && slot.Mix == mixVersion;
-        }
-
-        public void Set(int shape, int mixVersion, Outcome outcome)
-        {
-            outcomes[shape] = new Slot(outcome, epoch, mixVersion);
         }
 
         /// <summary>Fragments of the node as it is, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
