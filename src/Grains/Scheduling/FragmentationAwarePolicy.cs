@@ -195,6 +195,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         {
             var before = memo.BeforeFragments(fragmentShapes.Count);
             var masks = Incremental(node) ? memo.FitMasks(fragmentShapes.Count) : null;
+            var free = masks is null ? 0 : node.GpuComputeFree;
             for (var i = 0; i < ids.Length; i++)
             {
                 var id = ids[i];
@@ -207,7 +208,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 if (masks is not null)
                 {
                     masks[id] = FragmentationMeasure.FitMask(node, fragmentShapes[id]);
-                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id]));
+                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id], free));
                 }
                 else
                 {
@@ -230,12 +231,13 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         for (var c = 0; c < candidates.Count; c++)
         {
             var after = candidates.After(c, fragmentShapes.Count);
-            if (double.IsNaN(candidates.Ties[c]) || AnyUnknown(after, ids))
+            if (double.IsNaN(candidates.Ties[c]) || !TryWeightedSum(after, out var sum))
             {
                 FillAfter(node, request, memo, candidates, c, after, ids);
+                sum = WeightedSum(after);
             }
 
-            var o = new Outcome(candidates.Gpus[c], WeightedSum(after) - memo.Before, candidates.Ties[c]);
+            var o = new Outcome(candidates.Gpus[c], sum - memo.Before, candidates.Ties[c]);
             if (o.Delta < best.Delta - 1e-3 || (o.Delta <= best.Delta + 1e-3 && o.Tie < best.Tie))
             {
                 best = o;
@@ -290,17 +292,24 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return sum;
     }
 
-    private static bool AnyUnknown(int[] fragments, int[] ids)
+    /// <summary><see cref="WeightedSum"/> when every fragment is known, in one pass over them.</summary>
+    private bool TryWeightedSum(int[] fragments, out double sum)
     {
+        var ids = mixIds;
+        var weights = mixWeights;
+        sum = 0;
         for (var i = 0; i < ids.Length; i++)
         {
-            if (fragments[ids[i]] == NodeMemo.Unknown)
+            var f = fragments[ids[i]];
+            if (f == NodeMemo.Unknown)
             {
-                return true;
+                return false;
             }
+
+            sum += weights[i] * (long)f;
         }
 
-        return false;
+        return true;
     }
 
     /// <summary>Whether a candidate's fragments can start from the node's card fits (host-aware scoring, fewer than 64 cards).</summary>
@@ -337,6 +346,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             masks = null;
         }
 
+        var free = masks is null ? 0 : node.GpuComputeFree;
+
         for (var i = 0; i < ids.Length; i++)
         {
             var id = ids[i];
@@ -358,7 +369,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 fits = Feasibility.GpuFits(node.Gpus[k], shape) ? fits | (1UL << k) : fits & ~(1UL << k);
             }
 
-            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits));
+            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits, free));
         }
 
         if (double.IsNaN(candidates.Ties[c]))

@@ -143,13 +143,25 @@ public static class FragmentationMeasure
 
     /// <summary>
     /// <see cref="HostAwareFragment(NodeView, PlacementRequest)"/> given which cards fit the shape (<see cref="FitMask"/>
-    /// of the node as it is), so a caller that knows the fit of most cards from an earlier state need not test them all again.
+    /// of the node as it is) and the node's free compute (<see cref="NodeView.GpuComputeFree"/>), so a caller scoring many
+    /// shapes on one state, or knowing the fit of most cards from an earlier state, need not go over every card again.
     /// </summary>
-    internal static long HostAwareFragment(NodeView node, PlacementRequest shape, ulong fits)
+    internal static long HostAwareFragment(NodeView node, PlacementRequest shape, ulong fits, long free)
     {
-        if (Settled(node, shape, out var free, out var settled))
+        // As Settled, with the free compute given.
+        if (free == 0)
         {
-            return settled;
+            return 0;
+        }
+
+        if (!Feasibility.HostFits(node, shape))
+        {
+            return free;
+        }
+
+        if (shape.GpuCount == 0)
+        {
+            return 0;
         }
 
         var hostTasks = long.MaxValue;
