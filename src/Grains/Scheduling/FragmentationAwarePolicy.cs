@@ -13,19 +13,27 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
-    private NodeMemo?[] memos = [];
+    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
+
+    // Mix shapes by a stable id, assigned as they first appear in any mix: fragments cached under it outlive the mix.
+    private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
+    private readonly List<PlacementRequest> fragmentShapes = [];
+
+    // By node ordinal: the view and revision last seen, its epoch (bumped when either changed) and what is known of it.
     private NodeView?[] seen = [];
     private long[] seenRevisions = [];
     private int[] epochs = [];
+    private NodeMemo?[] memos = [];
+
+    // Cached outcomes by request shape, then node ordinal.
     private Slot[]?[] slotsByShape = [];
-    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
     private WorkloadMix? learned;
     private int mixVersion;
     private int observedSinceRebuild;
     private PlacementRequest? lastRequest;
     private int lastShapeId;
-    private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
-    private readonly List<PlacementRequest> fragmentShapes = [];
+
+    // The mix in use as stable ids and weights, in its order.
     private WorkloadMix? preparedMix;
     private int[] mixIds = [];
     private double[] mixWeights = [];
@@ -54,12 +62,12 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     /// <summary>
     /// How far (total variation) a re-learned mix must have moved from the one in use before it replaces it. Adopting
-    /// a mix drops every cached score; a window of a few thousand requests moves by a few percent from sampling noise
-    /// alone, which is not worth rescoring the pool for.
+    /// a mix drops every cached outcome (the per-shape fragments stay, so rescoring is weighted sums, plus fragments of
+    /// shapes new to the mix); a window of a few thousand requests moves by a few percent from sampling noise alone.
     /// </summary>
     public double MixTolerance { get; init; } = 0.02;
 
-    /// <summary>How many times the learned mix was replaced (each drops the cached scores).</summary>
+    /// <summary>How many times the learned mix was replaced (each drops the cached outcomes).</summary>
     public int MixRebuilds => mixVersion;
 
     public void Observe(PlacementRequest request)
@@ -82,7 +90,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         // Look again often while the window fills, then every eighth of a window, which is as fast as a mix of that
-        // many requests can really change; adopt only a mix that really moved, since adopting drops every cached score.
+        // many requests can really change; adopt only a mix that really moved, since adopting drops every cached outcome.
         var every = Math.Clamp(recent.Count / 8, 1, Math.Max(1, window / 8));
         if (learned is not null && ++observedSinceRebuild >= every)
         {
@@ -190,7 +198,6 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
         PrepareMix(mix);
         var ids = mixIds;
-        var weights = mixWeights;
         if (memo.BeforeMix != version)
         {
             var before = memo.BeforeFragments(fragmentShapes.Count);
