@@ -122,7 +122,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 continue;
             }
 
-            var outcome = Evaluate(node, request, shape, mix, slots);
+            var outcome = Evaluate(node, request, shape, mix, ref slots);
             if (outcome.Gpus is null)
             {
                 continue;
@@ -174,10 +174,16 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     /// changes; beneath it, each mix shape's fragment before and after each candidate placement is cached until the node
     /// changes, since it does not depend on the weights: a new mix then costs weighted sums, not placements tried again.
     /// </summary>
-    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix, Slot[] slots)
+    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix, ref Slot[] slots)
     {
-        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
+        // A view's ordinals are below its node count, but a node view shared with another cluster view may carry that one's.
         var ordinal = node.Ordinal;
+        if (ordinal >= slots.Length)
+        {
+            slots = Slots(shape, ordinal + 1);
+        }
+
+        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
         if (!ReferenceEquals(seen[ordinal], node) || seenRevisions[ordinal] != node.Revision)
         {
             seen[ordinal] = node;
