@@ -13,13 +13,30 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
-    private readonly List<NodeMemo?> memos = [];
     private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
+
+    // Mix shapes by a stable id, assigned as they first appear in any mix: fragments cached under it outlive the mix.
+    private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
+    private readonly List<PlacementRequest> fragmentShapes = [];
+
+    // By node ordinal: the view and revision last seen, its epoch (bumped when either changed) and what is known of it.
+    private NodeView?[] seen = [];
+    private long[] seenRevisions = [];
+    private int[] epochs = [];
+    private NodeMemo?[] memos = [];
+
+    // Cached outcomes by request shape, then node ordinal.
+    private Slot[]?[] slotsByShape = [];
     private WorkloadMix? learned;
     private int mixVersion;
     private int observedSinceRebuild;
     private PlacementRequest? lastRequest;
     private int lastShapeId;
+
+    // The mix in use as stable ids and weights, in its order.
+    private WorkloadMix? preparedMix;
+    private int[] mixIds = [];
+    private double[] mixWeights = [];
 
     /// <summary>A policy that learns the mix from the last <paramref name="window"/> requests it observed.</summary>
     public FragmentationAwarePolicy(int window = 2000, FragmentationScoring? scoring = null)
@@ -45,12 +62,12 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     /// <summary>
     /// How far (total variation) a re-learned mix must have moved from the one in use before it replaces it. Adopting
-    /// a mix drops every cached score; a window of a few thousand requests moves by a few percent from sampling noise
-    /// alone, which is not worth rescoring the pool for.
+    /// a mix drops every cached outcome (the per-shape fragments stay, so rescoring is weighted sums, plus fragments of
+    /// shapes new to the mix); a window of a few thousand requests moves by a few percent from sampling noise alone.
     /// </summary>
     public double MixTolerance { get; init; } = 0.02;
 
-    /// <summary>How many times the learned mix was replaced (each drops the cached scores).</summary>
+    /// <summary>How many times the learned mix was replaced (each drops the cached outcomes).</summary>
     public int MixRebuilds => mixVersion;
 
     public void Observe(PlacementRequest request)
@@ -73,7 +90,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         // Look again often while the window fills, then every eighth of a window, which is as fast as a mix of that
-        // many requests can really change; adopt only a mix that really moved, since adopting drops every cached score.
+        // many requests can really change; adopt only a mix that really moved, since adopting drops every cached outcome.
         var every = Math.Clamp(recent.Count / 8, 1, Math.Max(1, window / 8));
         if (learned is not null && ++observedSinceRebuild >= every)
         {
@@ -96,6 +113,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
         var nodes = cluster.Nodes;
+        var slots = Slots(shape, nodes.Count);
         for (var k = 0; k < nodes.Count; k++)
         {
             var node = nodes[k];
@@ -104,7 +122,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 continue;
             }
 
-            var outcome = Evaluate(node, request, shape, mix);
+            var outcome = Evaluate(node, request, shape, mix, ref slots);
             if (outcome.Gpus is null)
             {
                 continue;
@@ -151,80 +169,297 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return id;
     }
 
-    /// <summary>The cards this policy would take on a node and what that costs; cached until the node or the mix changes.</summary>
-    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix)
+    /// <summary>
+    /// The cards this policy would take on a node and what that costs. The outcome is cached until the node or the mix
+    /// changes; beneath it, each mix shape's fragment before and after each candidate placement is cached until the node
+    /// changes, since it does not depend on the weights: a new mix then costs weighted sums, not placements tried again.
+    /// </summary>
+    private Outcome Evaluate(NodeView node, PlacementRequest request, int shape, WorkloadMix mix, ref Slot[] slots)
     {
-        while (memos.Count <= node.Ordinal)
+        // A view's ordinals are below its node count, but a node view shared with another cluster view may carry that one's.
+        var ordinal = node.Ordinal;
+        if (ordinal >= slots.Length)
         {
-            memos.Add(null);
+            slots = Slots(shape, ordinal + 1);
         }
 
-        var memo = memos[node.Ordinal] ??= new NodeMemo();
-        memo.Validate(node, fixedMix is null ? mixVersion : 0, shapeIds.Count);
-        if (memo.TryGet(shape, out var cached))
+        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
+        if (!ReferenceEquals(seen[ordinal], node) || seenRevisions[ordinal] != node.Revision)
         {
-            return cached;
+            seen[ordinal] = node;
+            seenRevisions[ordinal] = node.Revision;
+            epochs[ordinal]++;
         }
 
-        if (double.IsNaN(memo.Before))
+        var epoch = epochs[ordinal];
+        var version = fixedMix is null ? mixVersion : 0;
+        ref var slot = ref slots[ordinal];
+        if (slot.Stamp == epoch && slot.Mix == version)
         {
-            memo.Before = Scoring.Cost(node, mix);
+            return slot.Outcome;
         }
 
-        var outcome = request.GpuCount == 0
-            ? Score(node, [], request, memo.Before, mix)
-            : request.IsExclusive ? ScoreExclusive(node, request, memo.Before, mix) : ScoreShared(node, request, memo.Before, mix);
-        memo.Set(shape, outcome);
-        return outcome;
-    }
+        var memo = memos[ordinal] ??= new NodeMemo();
+        memo.Validate(epoch, shapeIds.Count);
 
-    private Outcome ScoreShared(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
-    {
-        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
-        for (var i = 0; i < node.Gpus.Length; i++)
+        PrepareMix(mix);
+        var ids = mixIds;
+        if (memo.BeforeMix != version)
         {
-            var g = node.Gpus[i];
-            if (!Feasibility.GpuFits(g, request) || SameAsEarlierCard(node, i))
+            var before = memo.BeforeFragments(fragmentShapes.Count);
+            var masks = Incremental(node) ? memo.FitMasks(fragmentShapes.Count) : null;
+            var free = masks is null ? 0 : node.GpuComputeFree;
+            for (var i = 0; i < ids.Length; i++)
             {
-                continue;
+                var id = ids[i];
+                if (before[id] != NodeMemo.Unknown)
+                {
+                    continue;
+                }
+
+                // The cards' fit is kept: the candidates' fragments start from it.
+                if (masks is not null)
+                {
+                    masks[id] = FragmentationMeasure.FitMask(node, fragmentShapes[id]);
+                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id], free));
+                }
+                else
+                {
+                    before[id] = checked((int)Scoring.Fragment(node, fragmentShapes[id]));
+                }
             }
 
-            var o = Score(node, OneCard(i), request, before, mix);
+            memo.Before = WeightedSum(before);
+            memo.BeforeMix = version;
+        }
+
+        var candidates = memo.Candidates(shape);
+        if (!candidates.Listed)
+        {
+            ListCandidates(node, request, candidates);
+        }
+
+        // Same candidates in the same order, the same sums in the same order as scoring each afresh: the same decision.
+        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var after = candidates.After(c, fragmentShapes.Count);
+            if (double.IsNaN(candidates.Ties[c]) || !TryWeightedSum(after, out var sum))
+            {
+                FillAfter(node, request, memo, candidates, c, after, ids);
+                sum = WeightedSum(after);
+            }
+
+            var o = new Outcome(candidates.Gpus[c], sum - memo.Before, candidates.Ties[c]);
             if (o.Delta < best.Delta - 1e-3 || (o.Delta <= best.Delta + 1e-3 && o.Tie < best.Tie))
             {
                 best = o;
             }
         }
 
+        slot = new Slot(best, epoch, version);
         return best;
     }
 
-    private Outcome ScoreExclusive(NodeView node, PlacementRequest request, double before, WorkloadMix mix)
+    /// <summary>
+    /// The request shape's cached outcomes by node ordinal, with the per-ordinal arrays grown to the pool: laid out by
+    /// shape, a placement's scan over the nodes reads them in order instead of one scattered object per node.
+    /// </summary>
+    private Slot[] Slots(int shape, int nodeCount)
     {
-        var picked = new int[request.GpuCount];
-        var n = 0;
-        for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
+        if (seen.Length < nodeCount)
         {
-            if (Feasibility.GpuFits(node.Gpus[i], request))
-            {
-                picked[n++] = i;
-            }
+            var size = Math.Max(nodeCount, seen.Length * 2);
+            Array.Resize(ref seen, size);
+            Array.Resize(ref seenRevisions, size);
+            Array.Resize(ref epochs, size);
+            Array.Resize(ref memos, size);
         }
 
-        return n == picked.Length ? Score(node, picked, request, before, mix) : new Outcome(null, 0, 0);
+        if (slotsByShape.Length <= shape)
+        {
+            Array.Resize(ref slotsByShape, Math.Max(shape + 1, slotsByShape.Length * 2));
+        }
+
+        ref var slots = ref slotsByShape[shape];
+        slots ??= new Slot[seen.Length];
+        if (slots.Length < nodeCount)
+        {
+            Array.Resize(ref slots, seen.Length);
+        }
+
+        return slots;
     }
 
-    private Outcome Score(NodeView node, int[] gpus, PlacementRequest request, double before, WorkloadMix mix)
+    /// <summary>Σ weight × fragment in mix order, the way <see cref="FragmentationScoring.Cost"/> adds it up.</summary>
+    private double WeightedSum(int[] fragments)
     {
-        // Try the placement on the view and take it back; the node has not really changed, so neither has its revision.
+        var ids = mixIds;
+        var weights = mixWeights;
+        double sum = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            sum += weights[i] * (long)fragments[ids[i]];
+        }
+
+        return sum;
+    }
+
+    /// <summary><see cref="WeightedSum"/> when every fragment is known, in one pass over them.</summary>
+    private bool TryWeightedSum(int[] fragments, out double sum)
+    {
+        var ids = mixIds;
+        var weights = mixWeights;
+        sum = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var f = fragments[ids[i]];
+            if (f == NodeMemo.Unknown)
+            {
+                return false;
+            }
+
+            sum += weights[i] * (long)f;
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a candidate's fragments can start from the node's card fits (host-aware scoring, fewer than 64 cards).</summary>
+    private bool Incremental(NodeView node) => Scoring.HostAware && node.Gpus.Length < 64;
+
+    /// <summary>Tries the candidate on the view for the fragments not known yet (and its tie-break), then takes it back.</summary>
+    private void FillAfter(NodeView node, PlacementRequest request, NodeMemo memo, CandidateMemo candidates, int c, int[] after, int[] ids)
+    {
+        // A placement changes the fit of the cards it takes and, through the swap headroom, possibly of the others; when
+        // the headroom is unchanged only its own cards are tested again, the rest keep their fit in the node as it is.
+        ulong[]? masks = null;
+        long swapFree = 0;
+        if (Incremental(node))
+        {
+            masks = memo.FitMasks(fragmentShapes.Count);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (after[ids[i]] == NodeMemo.Unknown && masks[ids[i]] == NodeMemo.UnknownMask)
+                {
+                    masks[ids[i]] = FragmentationMeasure.FitMask(node, fragmentShapes[ids[i]]);
+                }
+            }
+
+            swapFree = memo.SwapFree(node);
+        }
+
+        // The node has not really changed, so neither has its revision.
         var revision = node.Revision;
+        var gpus = candidates.Gpus[c];
         var choice = new PlacementChoice(node, gpus);
         ClusterView.Apply(choice, request);
-        var after = Scoring.Cost(node, mix);
-        var tie = Scoring.TieBreak(node);
+        if (masks is not null && node.SwapFree != swapFree)
+        {
+            masks = null;
+        }
+
+        var free = masks is null ? 0 : node.GpuComputeFree;
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var id = ids[i];
+            if (after[id] != NodeMemo.Unknown)
+            {
+                continue;
+            }
+
+            var shape = fragmentShapes[id];
+            if (masks is null)
+            {
+                after[id] = checked((int)Scoring.Fragment(node, shape));
+                continue;
+            }
+
+            var fits = masks[id];
+            foreach (var k in gpus)
+            {
+                fits = Feasibility.GpuFits(node.Gpus[k], shape) ? fits | (1UL << k) : fits & ~(1UL << k);
+            }
+
+            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits, free));
+        }
+
+        if (double.IsNaN(candidates.Ties[c]))
+        {
+            candidates.Ties[c] = Scoring.TieBreak(node);
+        }
+
         ClusterView.Release(choice, request);
         node.Revision = revision;
-        return new Outcome(gpus, after - before, tie);
+    }
+
+    /// <summary>The placements worth scoring on the node: one per distinct free card (slices), the first idle cards (whole cards), or none needed.</summary>
+    private static void ListCandidates(NodeView node, PlacementRequest request, CandidateMemo candidates)
+    {
+        candidates.Listed = true;
+        if (request.GpuCount == 0)
+        {
+            candidates.Add([]);
+            return;
+        }
+
+        if (request.IsExclusive)
+        {
+            var picked = new int[request.GpuCount];
+            var n = 0;
+            for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
+            {
+                if (Feasibility.GpuFits(node.Gpus[i], request))
+                {
+                    picked[n++] = i;
+                }
+            }
+
+            if (n == picked.Length)
+            {
+                candidates.Add(picked);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < node.Gpus.Length; i++)
+        {
+            if (Feasibility.GpuFits(node.Gpus[i], request) && !SameAsEarlierCard(node, i))
+            {
+                candidates.Add(OneCard(i));
+            }
+        }
+    }
+
+    /// <summary>Stable ids for the mix's shapes (a shape keeps its id in every later mix), so cached fragments outlive the mix.</summary>
+    private void PrepareMix(WorkloadMix mix)
+    {
+        if (ReferenceEquals(mix, preparedMix))
+        {
+            return;
+        }
+
+        var shapes = mix.ShapeArray;
+        var ids = new int[shapes.Length];
+        var weights = new double[shapes.Length];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            if (!fragmentIds.TryGetValue(shapes[i].Shape, out var id))
+            {
+                id = fragmentShapes.Count;
+                fragmentIds[shapes[i].Shape] = id;
+                fragmentShapes.Add(shapes[i].Shape.AsRequest);
+            }
+
+            ids[i] = id;
+            weights[i] = shapes[i].Weight;
+        }
+
+        preparedMix = mix;
+        mixIds = ids;
+        mixWeights = weights;
     }
 
     private static readonly int[][] OneCardArrays = [.. Enumerable.Range(0, 16).Select(i => new[] { i })];
@@ -251,51 +486,164 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
-    /// <summary>A node's cached scores, by request shape; valid while the node view, its revision and the mix are those seen.</summary>
+    /// <summary>A cached outcome with the node epoch and mix version it is valid for.</summary>
+    private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
+
+    /// <summary>
+    /// What is known of a node for its current epoch (node view and revision): fragments by stable mix-shape id (for any
+    /// mix), each request shape's candidates and the fragments after them.
+    /// </summary>
     private sealed class NodeMemo
     {
-        private NodeView? node;
-        private long revision;
-        private int mix = -1;
+        /// <summary>A fragment not computed yet; real fragments are never negative.</summary>
+        public const int Unknown = -1;
+
+        /// <summary>A fit mask not computed yet; no node scored by masks has 64 cards.</summary>
+        public const ulong UnknownMask = ulong.MaxValue;
+
         private int epoch;
-        private Outcome[] outcomes = [];
-        private int[] stamps = [];
+        private CandidateMemo?[] candidates = [];
+        private int[] before = [];
+        private ulong[] masks = [];
+        private long swapFree;
+        private bool swapKnown;
 
-        public double Before { get; set; } = double.NaN;
+        public double Before { get; set; }
 
-        public void Validate(NodeView current, int mixVersion, int shapes)
+        /// <summary>The mix version <see cref="Before"/> was summed for; -1 when none.</summary>
+        public int BeforeMix { get; set; } = -1;
+
+        /// <summary>Forgets what was known of the node when its epoch (node view and revision) moved on.</summary>
+        public void Validate(int current, int shapes)
         {
-            if (outcomes.Length < shapes)
+            if (candidates.Length < shapes)
             {
-                var size = Math.Max(shapes, outcomes.Length * 2);
-                Array.Resize(ref outcomes, size);
-                Array.Resize(ref stamps, size);
+                Array.Resize(ref candidates, Math.Max(shapes, candidates.Length * 2));
             }
 
-            if (ReferenceEquals(node, current) && revision == current.Revision && mix == mixVersion)
+            if (epoch == current)
             {
                 return;
             }
 
-            node = current;
-            revision = current.Revision;
-            mix = mixVersion;
-            Before = double.NaN;
-
-            // A new epoch invalidates every stamp at once instead of clearing the arrays.
-            epoch++;
+            epoch = current;
+            BeforeMix = -1;
+            Array.Fill(before, Unknown);
+            Array.Fill(masks, UnknownMask);
+            swapKnown = false;
         }
 
-        public bool TryGet(int shape, out Outcome outcome)
+        /// <summary>Fragments of the node as it is, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public int[] BeforeFragments(int shapes)
         {
-            outcome = outcomes[shape];
-            return stamps[shape] == epoch;
+            CandidateMemo.Grow(ref before, shapes);
+            return before;
         }
 
-        public void Set(int shape, Outcome outcome)
+        /// <summary>Which cards of the node as it is fit each mix shape, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public ulong[] FitMasks(int shapes)
         {
-            outcomes[shape] = outcome;
-            stamps[shape] = epoch;
+            if (masks.Length < shapes)
+            {
+                var old = masks.Length;
+                Array.Resize(ref masks, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+                Array.Fill(masks, UnknownMask, old, masks.Length - old);
+            }
+
+            return masks;
+        }
+
+        /// <summary>The node's swap headroom as it is (the one node-wide input of a card's fit).</summary>
+        public long SwapFree(NodeView current)
+        {
+            if (!swapKnown)
+            {
+                swapFree = current.SwapFree;
+                swapKnown = true;
+            }
+
+            return swapFree;
+        }
+
+        /// <summary>The request shape's candidates on the node as it is; cleared (storage kept) when the node changed.</summary>
+        public CandidateMemo Candidates(int shape)
+        {
+            var memo = candidates[shape] ??= new CandidateMemo();
+            if (memo.Epoch != epoch)
+            {
+                memo.Reset(epoch);
+            }
+
+            return memo;
+        }
+    }
+
+    /// <summary>One request shape's candidate placements on one node, each with its fragments afterwards and its tie-break.</summary>
+    private sealed class CandidateMemo
+    {
+        private int[][] after = [];
+
+        public int Epoch { get; private set; }
+
+        public bool Listed { get; set; }
+
+        public int Count { get; private set; }
+
+        public int[][] Gpus { get; private set; } = [];
+
+        /// <summary>Tie-break after each placement; NaN until computed.</summary>
+        public double[] Ties { get; private set; } = [];
+
+        public void Reset(int epoch)
+        {
+            Epoch = epoch;
+            Listed = false;
+            Count = 0;
+        }
+
+        public void Add(int[] gpus)
+        {
+            if (Count == Gpus.Length)
+            {
+                var size = Math.Max(2, Count * 2);
+                var g = Gpus;
+                var t = Ties;
+                Array.Resize(ref g, size);
+                Array.Resize(ref t, size);
+                Array.Resize(ref after, size);
+                Gpus = g;
+                Ties = t;
+            }
+
+            Gpus[Count] = gpus;
+            Ties[Count] = double.NaN;
+            if (after[Count] is { } known)
+            {
+                Array.Fill(known, NodeMemo.Unknown);
+            }
+
+            Count++;
+        }
+
+        /// <summary>The fragments after candidate <paramref name="c"/>, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
+        public int[] After(int c, int shapes)
+        {
+            after[c] ??= [];
+            Grow(ref after[c], shapes);
+            return after[c];
+        }
+
+        /// <summary>Grows a fragment array to hold <paramref name="shapes"/> ids, the new ones unknown; lazily, with room to spare.</summary>
+        public static void Grow(ref int[] fragments, int shapes)
+        {
+            if (fragments.Length >= shapes)
+            {
+                return;
+            }
+
+            var old = fragments.Length;
+            Array.Resize(ref fragments, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+            Array.Fill(fragments, NodeMemo.Unknown, old, fragments.Length - old);
         }
     }
 }

@@ -41,6 +41,13 @@ public sealed record FragmentationScoring
         return sum;
     }
 
+    /// <summary>
+    /// One shape's fragment on the node, the integer term <see cref="Cost"/> weighs: it depends on the node's state
+    /// only, not on the mix, so a policy can keep it across mixes.
+    /// </summary>
+    internal long Fragment(NodeView node, PlacementRequest shape) =>
+        HostAware ? FragmentationMeasure.HostAwareFragment(node, shape) : FragmentationMeasure.Fragment(node, shape);
+
     /// <summary>Orders equal costs; lowest wins. Called with the placement applied to the node.</summary>
     public double TieBreak(NodeView node)
     {

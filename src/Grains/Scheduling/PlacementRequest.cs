@@ -60,9 +60,10 @@ public sealed record PlacementRequest(
             return true;
         }
 
-        foreach (var m in GpuModels)
+        // Indexed: a foreach over the interface allocates an enumerator, and fragment scoring asks this per card and shape.
+        for (var i = 0; i < GpuModels.Count; i++)
         {
-            if (string.Equals(m, model, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(GpuModels[i], model, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -1,0 +1,145 @@
+using Orion.Grains.Scheduling;
+using static Orion.Tests.Scheduling.Clusters;
+
+namespace Orion.Tests.Scheduling;
+
+/// <summary>
+/// The policy caches fragments per node across mixes and derives candidates' fragments from the node's card fits; these
+/// check its choices against scoring every candidate afresh (apply, measure the cost against the mix, release).
+/// </summary>
+public sealed class FragmentationAwareCacheTests
+{
+    private static readonly PlacementRequest[] Requests =
+    [
+        Slice(250), Slice(500), Slice(1000, 0), Slice(300, cpu: 6000), Slice(100, cpu: 500, hostMemory: 30_000),
+        Slice(500, models: ["T4-16GB"]), Slice(700, cpu: 12_000), Whole(2), Whole(4, cpu: 8000), Whole(1, cpu: 3000),
+        new(0, 0, 0, 4000, 8192, []),
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void A_relearning_policy_chooses_as_scoring_afresh_against_its_current_mix(int seed)
+    {
+        var random = new Random(seed);
+        var view = Pool(random);
+        var policy = new FragmentationAwarePolicy(window: 30) { MixTolerance = 0 };
+        var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
+        for (var step = 0; step < 600; step++)
+        {
+            if (placed.Count > 0 && random.NextDouble() < 0.3)
+            {
+                var k = random.Next(placed.Count);
+                ClusterView.Release(placed[k].Choice, placed[k].Request);
+                placed.RemoveAt(k);
+                continue;
+            }
+
+            // Skewed arrivals, so the learned mix keeps changing and shapes come and go.
+            var request = Requests[Math.Min(random.Next(Requests.Length), random.Next(Requests.Length))];
+            policy.Observe(request);
+            var choice = policy.Choose(view, request);
+            var expected = Afresh(view, request, policy.Mix, policy.Scoring);
+            Assert.Equal(expected?.Node.Id, choice?.Node.Id);
+            Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
+            if (choice is not null)
+            {
+                ClusterView.Apply(choice, request);
+                placed.Add((choice, request));
+            }
+        }
+
+        Assert.True(policy.MixRebuilds > 20);
+    }
+
+    [Fact]
+    public void A_fixed_mix_under_the_published_rule_chooses_as_scoring_afresh()
+    {
+        var random = new Random(4);
+        var view = Pool(random);
+        var mix = WorkloadMix.FromRequests(Requests);
+        var policy = new FragmentationAwarePolicy(mix, FragmentationScoring.Fgd);
+        for (var step = 0; step < 300; step++)
+        {
+            var request = Requests[random.Next(Requests.Length)];
+            var choice = policy.Choose(view, request);
+            var expected = Afresh(view, request, mix, FragmentationScoring.Fgd);
+            Assert.Equal(expected?.Node.Id, choice?.Node.Id);
+            Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
+            if (choice is not null)
+            {
+                ClusterView.Apply(choice, request);
+            }
+        }
+    }
+
+    private static ClusterView Pool(Random random)
+    {
+        var models = new[] { "A100-80GB", "T4-16GB", "V100-32GB" };
+        return Of([.. Enumerable.Range(0, 12).Select(i => Node(
+            $"n{i:D2}", gpus: new[] { 1, 2, 4, 8 }[random.Next(4)], model: models[random.Next(models.Length)],
+            cpu: random.Next(8, 97) * 1000, memory: random.Next(32, 513) * 1024))]);
+    }
+
+    /// <summary>The policy's rule without caches: every candidate applied, costed against the mix and released.</summary>
+    private static PlacementChoice? Afresh(ClusterView view, PlacementRequest request, WorkloadMix mix, FragmentationScoring scoring)
+    {
+        PlacementChoice? best = null;
+        var bestDelta = double.PositiveInfinity;
+        var bestTie = double.PositiveInfinity;
+        foreach (var node in view.Nodes)
+        {
+            if (!Feasibility.HostFits(node, request))
+            {
+                continue;
+            }
+
+            // The node's best candidate first, then that against the best node, as the policy compares them.
+            int[]? nodeGpus = null;
+            var nodeDelta = double.PositiveInfinity;
+            var nodeTie = double.PositiveInfinity;
+            foreach (var gpus in Candidates(node, request))
+            {
+                var before = scoring.Cost(node, mix);
+                var choice = new PlacementChoice(node, gpus);
+                ClusterView.Apply(choice, request);
+                var delta = scoring.Cost(node, mix) - before;
+                var tie = scoring.TieBreak(node);
+                ClusterView.Release(choice, request);
+                if (delta < nodeDelta - 1e-3 || (delta <= nodeDelta + 1e-3 && tie < nodeTie))
+                {
+                    (nodeGpus, nodeDelta, nodeTie) = (gpus, delta, tie);
+                }
+            }
+
+            if (nodeGpus is not null && (nodeDelta < bestDelta - 1e-3 || (nodeDelta <= bestDelta + 1e-3 && nodeTie < bestTie)))
+            {
+                (best, bestDelta, bestTie) = (new PlacementChoice(node, nodeGpus), nodeDelta, nodeTie);
+            }
+        }
+
+        return best;
+    }
+
+    private static IEnumerable<int[]> Candidates(NodeView node, PlacementRequest request)
+    {
+        if (request.GpuCount == 0)
+        {
+            return [[]];
+        }
+
+        var fitting = Enumerable.Range(0, node.Gpus.Length).Where(i => Feasibility.GpuFits(node.Gpus[i], request)).ToArray();
+        if (request.IsExclusive)
+        {
+            return fitting.Length >= request.GpuCount ? [fitting[..request.GpuCount]] : [];
+        }
+
+        // Cards in the same state score the same; the first of them stands for all.
+        return fitting.Where(i => !Enumerable.Range(0, i).Any(j => Same(node.Gpus[i], node.Gpus[j]))).Select(i => new[] { i });
+    }
+
+    private static bool Same(GpuView a, GpuView b) =>
+        a.ComputeFree == b.ComputeFree && a.MemoryFree == b.MemoryFree && a.Holders == b.Holders && a.Exclusive == b.Exclusive
+        && a.Model == b.Model;
+}
