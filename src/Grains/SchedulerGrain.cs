@@ -149,7 +149,8 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
         for (var i = 0; i < fresh.Gpus.Length; i++)
         {
             var (f, o) = (fresh.Gpus[i], old.Gpus[i]);
-            if (f.ComputeFree > o.ComputeFree || f.MemoryFree > o.MemoryFree || f.Holders < o.Holders || f.PinnedMemory < o.PinnedMemory)
+            if (f.ComputeFree > o.ComputeFree || f.MemoryFree > o.MemoryFree || f.Holders < o.Holders || f.PinnedMemory < o.PinnedMemory
+                || f.OnlineCompute < o.OnlineCompute || f.OnlineMemory < o.OnlineMemory)
             {
                 return true;
             }

@@ -14,7 +14,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
     private readonly List<NodeMemo?> memos = [];
-    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, bool Swappable, string? DataCenter), int> shapeIds = [];
+    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, Residency Residency, bool Swappable, string? DataCenter), int> shapeIds = [];
     private WorkloadMix? learned;
     private int mixVersion;
     private int observedSinceRebuild;
@@ -139,7 +139,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         // The shape is what the mix sees; the rest of the request also decides where it fits, so it keys the caches too.
-        var shape = (WorkloadShape.Of(request), request.Online, request.AvoidOnlineCards, request.Swappable, request.DataCenter);
+        var shape = (WorkloadShape.Of(request), request.Online, request.AvoidOnlineCards, request.Residency, request.Swappable, request.DataCenter);
         if (!shapeIds.TryGetValue(shape, out var id))
         {
             id = shapeIds.Count;
