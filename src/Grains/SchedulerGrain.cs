@@ -149,8 +149,7 @@ public sealed class SchedulerGrain(IOptions<PoolOptions> options, ILogger<Schedu
         for (var i = 0; i < fresh.Gpus.Length; i++)
         {
             var (f, o) = (fresh.Gpus[i], old.Gpus[i]);
-            if (f.ComputeFree > o.ComputeFree || f.MemoryFree > o.MemoryFree || f.Holders < o.Holders || f.PinnedMemory < o.PinnedMemory
-                || f.OnlineCompute < o.OnlineCompute || f.OnlineMemory < o.OnlineMemory)
+            if (f.ComputeFree > o.ComputeFree || f.MemoryFree > o.MemoryFree || f.Holders < o.Holders || f.PinnedMemory < o.PinnedMemory)
             {
                 return true;
             }
