@@ -19,6 +19,7 @@ public static class CardAdmission
         long memory = 0;
         long pinned = 0;
         var online = 0;
+        long onlineMemory = 0;
         var any = false;
         foreach (var s in held)
         {
@@ -31,6 +32,7 @@ public static class CardAdmission
             memory += s.MemoryMiB;
             pinned += s.Swappable ? 0 : s.MemoryMiB;
             online += s.Priority?.Class == PriorityClass.Online ? s.ComputeMilli : 0;
+            onlineMemory += s.Priority?.Class == PriorityClass.Online ? s.MemoryMiB : 0;
             any = true;
         }
 
@@ -47,6 +49,11 @@ public static class CardAdmission
         if (wanted.Priority?.Class == PriorityClass.Online && online + wanted.ComputeMilli > 1000)
         {
             return $"card {device.GpuId} has {1000 - online} compute milli free for online work (online work is never paused, so it may not oversubscribe itself), {wanted.ComputeMilli} wanted";
+        }
+
+        if (wanted.Priority?.Class == PriorityClass.Online && onlineMemory + wanted.MemoryMiB > device.MemoryMiB)
+        {
+            return $"card {device.GpuId} has {device.MemoryMiB - onlineMemory} MiB of device memory free for online work (busy services must all be resident at once, so online memory may not oversubscribe the device), {wanted.MemoryMiB} wanted";
         }
 
         if (memory + wanted.MemoryMiB > memoryCapacityMiB)

@@ -82,6 +82,8 @@ public sealed class ClusterView
             g.Holders -= sign;
             g.PinnedMemory -= request.Swappable ? 0 : sign * memory;
             g.OnlineCompute -= request.Online ? sign * compute : 0;
+            g.OnlineMemory -= request.Online ? sign * memory : 0;
+            g.OnlineSwappableMemory -= request.Online && request.Swappable ? sign * memory : 0;
             if (exclusive)
             {
                 g.Exclusive = sign < 0;

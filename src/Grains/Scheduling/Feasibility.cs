@@ -32,12 +32,21 @@ public static class Feasibility
         return !gpu.Exclusive
             && gpu.ComputeFree >= request.ComputeMilli
             && (!request.Online || gpu.OnlineCompute + request.ComputeMilli <= 1000)
+            && (!request.Online || gpu.OnlineMemory + need <= gpu.PhysicalMemory)
             && (!request.AvoidOnlineCards || gpu.OnlineCompute == 0)
+            && ResidencyFits(gpu, request.Residency, need)
             && gpu.MemoryFree >= need
             && (request.GpuMemoryMiB != 0 || gpu.MemoryFree == gpu.MemoryCapacity)
             && (request.Swappable || gpu.PinnedMemory + need <= gpu.PhysicalMemory)
             && SwapFits(gpu, need, request.Swappable);
     }
+
+    private static bool ResidencyFits(GpuView gpu, Residency residency, long need) => residency switch
+    {
+        Residency.Untouched => gpu.DeviceFree >= need,
+        Residency.ReclaimingIdleOnline => gpu.DeviceFreeReclaimingIdleOnline >= need,
+        _ => true,
+    };
 
     /// <summary>True when the node's swap budget can hold the card's worst-case host memory after the placement.</summary>
     private static bool SwapFits(GpuView gpu, long need, bool swappable)

@@ -36,6 +36,21 @@ public sealed class GpuView
     /// <summary>Compute held by online tasks: they are never paused, so together they may not exceed one card.</summary>
     public int OnlineCompute { get; internal set; }
 
+    /// <summary>
+    /// Memory held by online tasks: busy services must all be resident at once (a busy service never waits for another's
+    /// pages), so together they may not exceed the device, whatever the memory oversubscription.
+    /// </summary>
+    public long OnlineMemory { get; internal set; }
+
+    /// <summary>The part of <see cref="OnlineMemory"/> that may move to host RAM: an idle service's pages make room for other work.</summary>
+    public long OnlineSwappableMemory { get; internal set; }
+
+    /// <summary>Device memory not allocated to anyone (negative when memory is oversubscribed past the device).</summary>
+    public long DeviceFree => PhysicalMemory - (MemoryCapacity - MemoryFree);
+
+    /// <summary>Device memory free once idle online services' swappable pages are moved to host RAM.</summary>
+    public long DeviceFreeReclaimingIdleOnline => DeviceFree + OnlineSwappableMemory;
+
     /// <summary>Memory held by tasks that may not swap; it must fit the device.</summary>
     public long PinnedMemory { get; internal set; }
 

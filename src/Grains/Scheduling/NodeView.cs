@@ -110,6 +110,8 @@ public sealed class NodeView
                 g.MemoryFree -= slice.MemoryMiB;
                 g.PinnedMemory += slice.Swappable ? 0 : slice.MemoryMiB;
                 g.OnlineCompute += slice.Priority?.Class == PriorityClass.Online ? slice.ComputeMilli : 0;
+                g.OnlineMemory += slice.Priority?.Class == PriorityClass.Online ? slice.MemoryMiB : 0;
+                g.OnlineSwappableMemory += slice.Priority?.Class == PriorityClass.Online && slice.Swappable ? slice.MemoryMiB : 0;
                 g.Holders++;
                 g.Exclusive |= slice.Exclusive;
             }

@@ -16,6 +16,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Swappable">Whether its GPU memory may move to host RAM.</param>
 /// <param name="Online">An online task: it preempts other work but never other online work.</param>
 /// <param name="AvoidOnlineCards">Only cards that hold no online work (a first try for work that online demand would pause).</param>
+/// <param name="Residency">Only cards whose device can hold its memory now (so it runs rather than waits in host RAM), and at whose cost.</param>
 /// <param name="PreferredDataCenter">A data centre to try first; any other when it is full.</param>
 public sealed record PlacementRequest(
     int GpuCount,
@@ -28,7 +29,8 @@ public sealed record PlacementRequest(
     bool Swappable = true,
     bool Online = false,
     bool AvoidOnlineCards = false,
-    string? PreferredDataCenter = null)
+    string? PreferredDataCenter = null,
+    Residency Residency = Residency.Any)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;

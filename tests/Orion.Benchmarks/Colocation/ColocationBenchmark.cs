@@ -39,6 +39,17 @@ public static class ColocationBenchmark
             return 1;
         }
 
+        // Training is opportunistic above; the fewest cards that also give it the hours dedicated cards give (null: none up to dedicated).
+        int? allWork = orion.TrainingMet ? orion.Cards : null;
+        for (var cards = orion.Cards + 1; allWork is null && cards <= dedicated.Cards; cards++)
+        {
+            var day = OrionDay.Simulate(w, cards, HoldSeconds, transitionMs);
+            if (day.Placed && day.BatchesDone && day.TrainingMet && day.OnlineP99Ms <= 1.1 * dedicated.OnlineP99Ms)
+            {
+                allWork = cards;
+            }
+        }
+
         var result = new ColocationResult(
             dedicated.Cards, slicing, orion.Cards,
             Math.Round((double)dedicated.Cards / orion.Cards, 2),
@@ -48,7 +59,11 @@ public static class ColocationBenchmark
             dedicated.BatchCardHours, Math.Round(orion.BatchCardHours, 2),
             dedicated.TrainingCardHours, Math.Round(orion.TrainingCardHours, 2),
             orion.Moves, Math.Round(orion.BytesMoved / (1L << 30), 1),
-            w.Services.Count, w.Batches.Count, w.Trainings.Count, seed);
+            w.Services.Count, w.Batches.Count, w.Trainings.Count, seed)
+        {
+            OrionGpusWithAllTraining = allWork,
+            GpuReductionWithAllTraining = allWork is { } a ? Math.Round((double)dedicated.Cards / a, 2) : null,
+        };
         if (grainsHours > 0)
         {
             result = result with { GrainsAgreement = await CompareWithGrainsAsync(w, seed, orion.Cards, transitionMs, grainsFrom, grainsHours, Console.Error) };

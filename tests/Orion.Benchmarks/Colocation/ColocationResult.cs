@@ -22,6 +22,12 @@ public sealed record ColocationResult(
     int Trainings,
     int Seed)
 {
+    /// <summary>The fewest Orion cards that also give training the card-hours dedicated cards give it; null when none up to the dedicated count.</summary>
+    public int? OrionGpusWithAllTraining { get; init; }
+
+    /// <summary>Dedicated cards ÷ <see cref="OrionGpusWithAllTraining"/>.</summary>
+    public double? GpuReductionWithAllTraining { get; init; }
+
     /// <summary>The shorter run through the real grains beside the model on the same span; null when skipped.</summary>
     public GrainsAgreement? GrainsAgreement { get; init; }
 }

@@ -6,11 +6,13 @@ namespace Orion.Benchmarks.Colocation;
 
 /// <summary>
 /// A day of the workload on <c>cards</c> A100-80GB cards run the Orion way, minute by minute, with the
-/// product's own pieces: the default placement policy puts services, training and batches on cards
-/// (compute and memory oversubscribed 2×); each minute, each card's <see cref="CardArbiter"/> says which
-/// work yields to busy online services and its <see cref="MemoryArbiter"/> whose memory stays on the device;
-/// memory moves take bytes ÷ the host link (25 GB/s) and cost the mover that time. Compute is shared as the
-/// simulated GPU shares it (wants scaled down in proportion past the card).
+/// product's own pieces: the scheduler's placement (<see cref="OnlineAwarePolicy"/> over the default policy) puts
+/// services, training and batches on cards (compute and memory oversubscribed 2×); in each phase of a minute (the
+/// stretches between the ends of the services' busy spells), each card's <see cref="CardArbiter"/> says which work
+/// yields to busy online services and its <see cref="MemoryArbiter"/> whose memory stays on the device; memory moves
+/// take bytes ÷ the host link (25 GB/s) and cost the mover, work resuming after them, and the first request of a
+/// service brought back, that time. Compute is shared as the simulated GPU shares it (wants scaled down in
+/// proportion past the card).
 /// </summary>
 public static class OrionDay
 {
@@ -58,10 +60,11 @@ public static class OrionDay
         // arbitration puts it, as the grains start it, and only later changes are moves.
         var resident = new HashSet<string>();
         var present = new HashSet<string>();
+        var lastActive = new Dictionary<string, DateTimeOffset>();
         var taskMoves = new Dictionary<string, int>();
         var taskBytes = new Dictionary<string, double>();
         var pauses = new Dictionary<string, int>();
-        var pausedAtEnd = new HashSet<string>();
+        var paused = new HashSet<string>();
         var latency = new ResponseTimeModel();
         var hourlyLoad = new double[24];
         var hourlyUse = new double[24];
@@ -85,53 +88,101 @@ public static class OrionDay
 
                 // The fraction of the minute each service is busy: a request, then the hold time.
                 var busy = services.ToDictionary(s => s.Name, s => Math.Min(1, rps[s.Name] * (holdSeconds + (s.GpuMsPerRequest / 1000))));
-                var anyBusy = 1 - services.Aggregate(1.0, (acc, s) => acc * (1 - busy[s.Name]));
                 var trainingActive = trainings.Where(t => trainingDone[t.Name] < t.CardHoursPerDay).ToList();
                 var batchActive = batches.Where(b => b.InWindow(hour) && batchLeft[b.Name] > 1e-9).ToList();
 
-                // Which work yields while the card's services are busy (the product's rule, all services busy).
-                var yields = CardArbiter.Paused(
-                    services.Select(s => new ArbitrationTask(s.Name, new TaskPriority(PriorityClass.Online), s.ShareMilli, true))
-                    .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false)))
-                    .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false))));
-                double PausedFraction(string name) => yields.Contains(name) ? anyBusy : 0;
-                foreach (var name in trainingActive.Select(t => t.Name).Concat(batchActive.Select(b => b.Name)))
-                {
-                    // A pause begins with the minute's busy stretch unless the task was still paused from the last one.
-                    if (PausedFraction(name) > 0 && !pausedAtEnd.Contains(name))
-                    {
-                        pauses[name] = pauses.GetValueOrDefault(name) + 1;
-                    }
-
-                    _ = PausedFraction(name) >= 1 ? pausedAtEnd.Add(name) : pausedAtEnd.Remove(name);
-                }
-
                 // Finished work and batches outside their window hold no memory (the grains released them).
-                var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true, rps[s.Name] > 0, rps[s.Name] > 0, t0.AddMinutes(minute)))
-                    .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true, PausedFraction(t.Name) < 1, false, t0, resident.Contains(t.Name))))
-                    .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true, PausedFraction(b.Name) < 1, false, t0, resident.Contains(b.Name))))
-                    .ToList();
-                var wantResident = MemoryArbiter.Resident(81_920, memory);
-                foreach (var gone in batches.Select(b => b.Name).Concat(trainings.Select(t => t.Name)).Where(n => memory.All(m => m.TaskId != n)))
+                foreach (var gone in batches.Select(b => b.Name).Concat(trainings.Select(t => t.Name))
+                    .Where(n => !trainingActive.Any(t => t.Name == n) && !batchActive.Any(b => b.Name == n)))
                 {
                     present.Remove(gone);
                     resident.Remove(gone);
+                    paused.Remove(gone);
                 }
 
-                foreach (var m in memory.Where(m => present.Add(m.TaskId) && wantResident.Contains(m.TaskId)))
+                // The minute in phases, as the grains see it: every service's busy stretch starts with the minute and ends
+                // at its own time, so a phase ends where a stretch does. In each phase the card's arbitration says which
+                // work yields to the services still busy, and the memory arbitration whose memory is on the device; every
+                // change is a move on the card's link, and the first request of a service whose memory comes back waits
+                // for the moves of that phase.
+                var ends = services.Select(s => busy[s.Name]).Where(f => f > 0 && f < 1).Append(1.0).Distinct().Order().ToList();
+                var others = trainingActive.Select(t => t.Name).Concat(batchActive.Select(b => b.Name)).ToList();
+                var runSeconds = new Dictionary<string, double>();
+                var swappedIn = new Dictionary<string, double>();
+                var from = 0.0;
+                foreach (var end in ends)
                 {
-                    resident.Add(m.TaskId);
-                }
+                    var seconds = (end - from) * 60;
+                    var at = t0.AddMinutes(minute).AddSeconds(from * 60);
+                    var busyNow = services.Where(s => busy[s.Name] > from).Select(s => s.Name).ToHashSet();
+                    from = end;
+                    var yields = CardArbiter.Paused(
+                        services.Select(s => new ArbitrationTask(s.Name, new TaskPriority(PriorityClass.Online), s.ShareMilli, busyNow.Contains(s.Name)))
+                        .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false)))
+                        .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false))));
+                    var resuming = others.Where(n => paused.Contains(n) && !yields.Contains(n)).ToHashSet();
+                    foreach (var name in yields)
+                    {
+                        // A pause begins when work starts yielding, not in each phase it goes on yielding.
+                        if (paused.Add(name))
+                        {
+                            pauses[name] = pauses.GetValueOrDefault(name) + 1;
+                        }
+                    }
 
-                var moving = memory.Where(m => resident.Contains(m.TaskId) != wantResident.Contains(m.TaskId)).ToList();
-                var moveSeconds = moving.Sum(m => m.MemoryMiB * 1024.0 * 1024.0) / LinkBytesPerSecond;
-                foreach (var m in moving)
-                {
-                    _ = wantResident.Contains(m.TaskId) ? resident.Add(m.TaskId) : resident.Remove(m.TaskId);
-                    moves++;
-                    bytes += m.MemoryMiB * 1024.0 * 1024.0;
-                    taskMoves[m.TaskId] = taskMoves.GetValueOrDefault(m.TaskId) + 1;
-                    taskBytes[m.TaskId] = taskBytes.GetValueOrDefault(m.TaskId) + (m.MemoryMiB / 1024.0);
+                    paused.ExceptWith(resuming);
+                    bool Wants(string name) => !yields.Contains(name);
+                    var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true,
+                            busyNow.Contains(s.Name), busyNow.Contains(s.Name), lastActive.GetValueOrDefault(s.Name), resident.Contains(s.Name)))
+                        .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true,
+                            Wants(t.Name), false, lastActive.GetValueOrDefault(t.Name), resident.Contains(t.Name))))
+                        .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true,
+                            Wants(b.Name), false, lastActive.GetValueOrDefault(b.Name), resident.Contains(b.Name))))
+                        .ToList();
+                    var wantResident = MemoryArbiter.Resident(81_920, memory);
+                    foreach (var m in memory.Where(m => m.WantsResidency))
+                    {
+                        lastActive[m.TaskId] = at;
+                    }
+
+                    // A task that appears (placed, or its window opened) starts where the arbitration puts it: no move.
+                    foreach (var m in memory.Where(m => present.Add(m.TaskId) && wantResident.Contains(m.TaskId)))
+                    {
+                        resident.Add(m.TaskId);
+                    }
+
+                    var moving = memory.Where(m => resident.Contains(m.TaskId) != wantResident.Contains(m.TaskId)).ToList();
+
+                    // A service with requests that the device cannot hold still has to be served: its memory comes in for its
+                    // requests and goes out again for whoever the arbitration keeps (both moves counted, the first charged).
+                    var forced = services.Where(s => busyNow.Contains(s.Name) && !wantResident.Contains(s.Name)).ToList();
+                    var moveSeconds = (moving.Sum(m => m.MemoryMiB) + forced.Sum(s => s.MemoryMiB)) * 1024.0 * 1024.0 / LinkBytesPerSecond;
+                    foreach (var (name, mib, count) in moving.Select(m => (m.TaskId, m.MemoryMiB, 1)).Concat(forced.Select(s => (s.Name, s.MemoryMiB, 2))))
+                    {
+                        moves += count;
+                        bytes += count * mib * 1024.0 * 1024.0;
+                        taskMoves[name] = taskMoves.GetValueOrDefault(name) + count;
+                        taskBytes[name] = taskBytes.GetValueOrDefault(name) + (count * mib / 1024.0);
+                    }
+
+                    foreach (var m in moving)
+                    {
+                        _ = wantResident.Contains(m.TaskId) ? resident.Add(m.TaskId) : resident.Remove(m.TaskId);
+                    }
+
+                    foreach (var s in services.Where(s => busyNow.Contains(s.Name) && !swappedIn.ContainsKey(s.Name)
+                        && (forced.Contains(s) || moving.Any(m => m.TaskId == s.Name && wantResident.Contains(s.Name)))))
+                    {
+                        swappedIn[s.Name] = moveSeconds;
+                    }
+
+                    // Other work runs in a phase while resident and not yielding, less the moves it waits for: its own, or
+                    // the phase's when it resumes (the card resumes work after the moves it ordered).
+                    foreach (var m in memory.Where(m => m.Priority.Class != PriorityClass.Online && resident.Contains(m.TaskId) && Wants(m.TaskId)))
+                    {
+                        var waited = moving.Any(x => x.TaskId == m.TaskId) || resuming.Contains(m.TaskId) ? moveSeconds : 0;
+                        runSeconds[m.TaskId] = runSeconds.GetValueOrDefault(m.TaskId) + Math.Max(0, seconds - waited);
+                    }
                 }
 
                 // Online: contention only if busy services want more than the card.
@@ -140,12 +191,12 @@ public static class OrionDay
                 foreach (var s in services)
                 {
                     var requests = rps[s.Name] * 60;
-                    var swappedIn = moving.Any(m => m.TaskId == s.Name && wantResident.Contains(s.Name));
-                    if (swappedIn && requests >= 1)
+                    if (swappedIn.TryGetValue(s.Name, out var waitSeconds) && requests > 0)
                     {
                         // The first request after its memory comes back waits for the moves on the link.
-                        latency.AddPoint(1, (moveSeconds * 1000) + s.GpuMsPerRequest);
-                        requests -= 1;
+                        var first = Math.Min(1, requests);
+                        latency.AddPoint(first, (waitSeconds * 1000) + s.GpuMsPerRequest);
+                        requests -= first;
                     }
 
                     // Each idle→busy transition waits for the card's pause acks.
@@ -154,16 +205,15 @@ public static class OrionDay
                     latency.Add(requests - transitions, rps[s.Name], s.GpuMsPerRequest * stretch);
                 }
 
-                // Other work: the share it gets while running, for the time it is neither yielding nor moving.
+                // Other work: the share it gets while running, for the time it is resident and neither yielding nor moving.
                 var runners = trainingActive.Select(t => (t.Name, Share: 1000.0)).Concat(batchActive.Select(b => (b.Name, Share: (double)b.ShareMilli)))
-                    .Where(r => resident.Contains(r.Name)).ToList();
-                var want = (onlineWant * 1000) + runners.Sum(r => r.Share * (1 - PausedFraction(r.Name)));
+                    .Where(r => runSeconds.ContainsKey(r.Name)).ToList();
+                var want = (onlineWant * 1000) + runners.Sum(r => r.Share * runSeconds[r.Name] / 60);
                 var scale = want > 1000 ? 1000 / want : 1;
                 var cardUse = onlineWant;
                 foreach (var (name, share) in runners)
                 {
-                    var movedSelf = moving.Any(m => m.TaskId == name) ? moveSeconds : 0;
-                    var running = (1 - PausedFraction(name)) * Math.Max(0, 60 - movedSelf) / 60;
+                    var running = runSeconds[name] / 60;
                     var cardHours = share / 1000 * scale * running / 60;
                     if (trainingDone.ContainsKey(name))
                     {
@@ -191,6 +241,14 @@ public static class OrionDay
             }
         }
 
+        if (Environment.GetEnvironmentVariable("COLOC_MODEL_DEBUG") is { Length: > 0 })
+        {
+            for (var c = 0; c < cards; c++)
+            {
+                Console.Error.WriteLine($"card {c}: " + string.Join(", ", card.Where(kv => kv.Value == c).Select(kv => kv.Key + (batchLeft.TryGetValue(kv.Key, out var l) ? $"(left {l:F2})" : "") + (trainingDone.TryGetValue(kv.Key, out var d) ? $"(done {d:F1})" : "") + $"[mv {taskMoves.GetValueOrDefault(kv.Key)}]")));
+            }
+        }
+
         var outcome = new DayOutcome(
             cards, true,
             batchLeft.Values.All(v => v <= 1e-6),
@@ -210,5 +268,6 @@ public static class OrionDay
         return (outcome, trace);
     }
 
-    private static PlacementRequest Slice(int milli, long memoryMiB) => new(1, milli, memoryMiB, 0, 0, []);
+    /// <summary>A one-card request with the host CPU and memory the grain run's specs ask for, so both place alike.</summary>
+    private static PlacementRequest Slice(int milli, long memoryMiB) => new(1, milli, memoryMiB, 100, 1024, []);
 }

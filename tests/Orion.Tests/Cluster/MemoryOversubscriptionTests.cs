@@ -95,6 +95,26 @@ public sealed class MemoryOversubscriptionTests
     }
 
     [Fact]
+    public async Task Online_memory_never_oversubscribes_the_device_though_other_memory_does()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
+        await pool.SubmitAsync(Specs.Service(30, 50_000, name: "svc-a", requestsPerSecond: 0), "svc-a");
+        await pool.WhileAdvancing(pool.WaitForAsync("svc-a", TaskState.Running), TimeSpan.FromSeconds(10));
+
+        // 50 + 40 GB of services would not fit the 80 GB device (busy services must all be resident at once); a batch's would.
+        await pool.SubmitAsync(Specs.Service(30, 40_000, name: "svc-b", requestsPerSecond: 0), "svc-b");
+        await pool.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 40_000), "batch");
+        await pool.WhileAdvancing(pool.WaitForAsync("batch", TaskState.Running, TaskState.Suspended), TimeSpan.FromSeconds(10));
+        await pool.SubmitAsync(Specs.Service(30, 30_000, name: "svc-c", requestsPerSecond: 0), "svc-c");
+        await pool.WhileAdvancing(pool.WaitForAsync("svc-c", TaskState.Running), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["svc-b"], (await pool.SchedulerSnapshot()).Queue.ToArray());
+        var card = (await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").GetSnapshot())!;
+        Assert.Equal(["batch", "svc-a", "svc-c"], card.Slices.Select(s => s.TaskId).Order().ToArray());
+        Assert.Equal(120_000, card.MemoryAllocatedMiB);
+    }
+
+    [Fact]
     public async Task A_task_that_may_not_swap_is_never_moved()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);

@@ -26,4 +26,16 @@ public sealed class CardAdmissionTests
         Assert.Null(CardAdmission.Refusal(Card, 2000, held, new("b", 1, 1000, 1000, false)));
         Assert.NotNull(CardAdmission.Refusal(Card, 2000, held, new("b", 1, 500, 41_921, false)));
     }
+
+    [Fact]
+    public void Online_memory_may_not_oversubscribe_the_device_though_other_memory_may()
+    {
+        var online = new TaskPriority(PriorityClass.Online);
+        GpuSlice[] held = [new("svc", 1, 300, 50_000, false, online), new("batch", 1, 500, 60_000, false)];
+
+        // Memory oversubscribed 2× (160 GB): a service's memory counts against the 80 GB device with the other services' only.
+        Assert.Contains("online work", CardAdmission.Refusal(Card, 2000, 163_840, held, new("svc-2", 1, 300, 31_921, false, online)));
+        Assert.Null(CardAdmission.Refusal(Card, 2000, 163_840, held, new("svc-2", 1, 300, 31_920, false, online)));
+        Assert.Null(CardAdmission.Refusal(Card, 2000, 163_840, held, new("batch-2", 1, 300, 50_000, false)));
+    }
 }
