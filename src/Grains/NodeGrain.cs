@@ -22,7 +22,10 @@ public sealed class NodeGrain(
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
-    private long version;
+    // Snapshots are ordered by version, and a scheduler keeps the newest it saw. A fresh activation (its silo died)
+    // must not start below the old one's count, or every snapshot it sends would be dropped as stale: start from the
+    // wall clock's ticks (an ordering token, not the Orion clock, which tests hold still).
+    private long version = DateTime.UtcNow.Ticks;
     private DateTimeOffset lastSeen;
     private IGrainTimer? leaseTimer;
 

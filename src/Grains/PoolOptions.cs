@@ -41,6 +41,12 @@ public sealed class PoolOptions
     /// </summary>
     public TimeSpan ResidenceCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often a scheduler with queued tasks re-reads its nodes' snapshots (a lost push must not strand its queue).</summary>
+    public TimeSpan IndexResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A task placed but not started within this long is placed again (its placement or start message was lost with a silo).</summary>
+    public TimeSpan PlacingTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

@@ -63,12 +63,26 @@ public sealed class SchedulerGrain(
 
         var every = options.Value.ResidenceCheckInterval;
         this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
+        var resync = options.Value.IndexResyncInterval;
+        this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions(resync, resync));
         Report();
     }
 
     public async Task Enqueue(QueuedTask task)
     {
-        if (queue.Add(task))
+        if (!queue.Add(task))
+        {
+            // Queued already (a task's recovery reminder, or a retried call): try it again now rather than only when
+            // some node frees capacity, so a task that lost its attempts to a stale index is not stuck behind it.
+            if (queue.Contains(task.TaskId) && queue.InOrder.FirstOrDefault(t => t.TaskId == task.TaskId)?.Generation == task.Generation)
+            {
+                await PlaceHere(task, PlacementRequest.From(task.Spec));
+                Report();
+            }
+
+            return;
+        }
+
         {
             var request = PlacementRequest.From(task.Spec);
             policy.Observe(request);
@@ -283,6 +297,32 @@ public sealed class SchedulerGrain(
         {
             reported = summary;
             Pool.OnDataCenterChanged(summary).Ignore();
+        }
+    }
+
+    /// <summary>
+    /// While tasks wait, re-reads every node's snapshot: pushes are one-way and a silo failure can lose one, and a
+    /// queue waiting on an index that is wrong about free room would wait for an event that never comes.
+    /// </summary>
+    private async Task Resync()
+    {
+        if (queue.Count == 0)
+        {
+            return;
+        }
+
+        var snapshots = await Task.WhenAll(view.Nodes.Select(n => GrainFactory.GetGrain<INodeGrain>(n.Id).GetSnapshot()));
+        foreach (var s in snapshots)
+        {
+            if (s is not null)
+            {
+                Refresh(s);
+            }
+        }
+
+        if (freed)
+        {
+            await Drain();
         }
     }
 

@@ -344,6 +344,29 @@ public sealed class VGpuTaskGrain(
         {
             await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
         }
+        else if (Status is { State: TaskState.Placing } placing)
+        {
+            // The placement or the start was lost with a silo (both are one-way or retried only so long): give the
+            // reservation back and place it again under a new generation, so a late start of the old one is refused.
+            if (placing.PlacedAt is { } placedAt && time.GetUtcNow() - placedAt > options.Value.PlacingTimeout)
+            {
+                logger.LogWarning("Task {TaskId} placed on {NodeId} at {PlacedAt} never started: placing it again", TaskId, placing.Placement?.NodeId, placedAt);
+                try
+                {
+                    if (placing.Placement is { } lost)
+                    {
+                        await GrainFactory.GetGrain<INodeGrain>(lost.NodeId).Release(TaskId, placing.Generation);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Its node's silo may be gone too; a fresh node activation lets go of what it does not hold.
+                    logger.LogWarning(ex, "Task {TaskId} could not release its lost placement", TaskId);
+                }
+
+                await Queue(placing);
+            }
+        }
         else if (await this.GetReminder(QueueReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
