@@ -109,20 +109,7 @@ public static class FragmentationMeasure
             }
         }
 
-        var fitting = usable[..n];
-        if (hostTasks < n)
-        {
-            fitting.Sort();
-            fitting = fitting[(n - (int)hostTasks)..];
-        }
-
-        long used = 0;
-        foreach (var u in fitting)
-        {
-            used += u;
-        }
-
-        return free - used;
+        return free - UsedByHostTasks(usable[..n], hostTasks);
     }
 
     /// <summary>Which cards of the node fit the shape, one bit per card; for nodes of fewer than 64 cards.</summary>
@@ -191,11 +178,16 @@ public static class FragmentationMeasure
             }
         }
 
-        var fitting = usable[..n];
-        if (hostTasks < n)
+        return free - UsedByHostTasks(usable[..n], hostTasks);
+    }
+
+    /// <summary>The compute the host's tasks' worth of the usable cards can take: the fullest usable cards, one task each.</summary>
+    private static long UsedByHostTasks(Span<int> fitting, long hostTasks)
+    {
+        if (hostTasks < fitting.Length)
         {
             fitting.Sort();
-            fitting = fitting[(n - (int)hostTasks)..];
+            fitting = fitting[(fitting.Length - (int)hostTasks)..];
         }
 
         long used = 0;
@@ -204,7 +196,7 @@ public static class FragmentationMeasure
             used += u;
         }
 
-        return free - used;
+        return used;
     }
 
     /// <summary>
