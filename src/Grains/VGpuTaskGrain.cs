@@ -55,9 +55,20 @@ public sealed class VGpuTaskGrain(
     {
         if (Status is { } existing)
         {
-            return SpecIdentity.Same(existing.Spec, spec)
-                ? SubmitResult.Ok(existing)
-                : SubmitResult.Rejected([new ValidationError("taskId", $"'{TaskId}' is already used by another spec")]);
+            if (!SpecIdentity.Same(existing.Spec, spec))
+            {
+                return SubmitResult.Rejected([new ValidationError("taskId", $"'{TaskId}' is already used by another spec")]);
+            }
+
+            // A client retrying a submit that failed half-way (Pending written, queue not reached: a silo died) must
+            // not leave the task waiting in no queue: queue it again (idempotent per generation).
+            if (existing.State == TaskState.Pending)
+            {
+                await SchedulerOf(existing.QueuedIn ?? await HomeOf(existing.Spec)).Enqueue(new QueuedTask(TaskId, existing.Generation, existing.Spec, existing.SubmittedAt));
+                await KeepQueueReminder();
+            }
+
+            return SubmitResult.Ok(Status!);
         }
 
         var errors = SpecValidator.Validate(spec);
@@ -379,12 +390,27 @@ public sealed class VGpuTaskGrain(
         var home = await HomeOf(status.Spec);
         var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
         await Change(next);
-        if (options.Value.QueueRecovery)
+        await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        await KeepQueueReminder();
+    }
+
+    /// <summary>The durable reminder that re-queues a pending task whose scheduler died; a failure to set it is not the task's.</summary>
+    private async Task KeepQueueReminder()
+    {
+        if (!options.Value.QueueRecovery)
+        {
+            return;
+        }
+
+        try
         {
             await this.RegisterOrUpdateReminder(QueueReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
-
-        await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        catch (Exception ex)
+        {
+            // Right after a silo dies the reminder service may be rebalancing; the task is queued, and a retried submit sets it again.
+            logger.LogWarning(ex, "Task {TaskId} could not set its queue reminder", TaskId);
+        }
     }
 
     /// <summary>The data centre whose scheduler queues the task: its pin or preference, else the pool's choice by room.</summary>
