@@ -298,11 +298,11 @@ public sealed class GpuGrain(
         }
 
         // Pauses first: the online caller waits for these acks before its request proceeds.
+        var target = inProcess.Resolve(daemon);
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
         using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
         {
             span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
-            var target = inProcess.Resolve(daemon);
             await Task.WhenAll(toPause.Select(t => target.Pause(t, slices[t].Generation, GpuId)));
         }
 
@@ -312,9 +312,9 @@ public sealed class GpuGrain(
         }
 
         paused.UnionWith(toPause);
-        await Move(toHost, outward: true);
-        await Move(toDevice, outward: false);
-        await Task.WhenAll(toResume.Select(t => inProcess.Resolve(daemon).Resume(t, slices[t].Generation, GpuId)));
+        await Move(target, toHost, outward: true);
+        await Move(target, toDevice, outward: false);
+        await Task.WhenAll(toResume.Select(t => target.Resume(t, slices[t].Generation, GpuId)));
         paused.ExceptWith(toResume);
 
         var at = time.GetUtcNow();
@@ -338,7 +338,7 @@ public sealed class GpuGrain(
     }
 
     /// <summary>Moves memory of started tasks (a task not started yet just starts where it should be).</summary>
-    private async Task Move(List<string> tasks, bool outward)
+    private async Task Move(INodeDaemon target, List<string> tasks, bool outward)
     {
         var moves = tasks.Select(async t =>
         {
@@ -346,7 +346,7 @@ public sealed class GpuGrain(
             SwapResult result;
             if (started.Contains(t))
             {
-                result = outward ? await inProcess.Resolve(daemon!).SwapOut(t, slice.Generation) : await inProcess.Resolve(daemon!).SwapIn(t, slice.Generation);
+                result = outward ? await target.SwapOut(t, slice.Generation) : await target.SwapIn(t, slice.Generation);
             }
             else
             {

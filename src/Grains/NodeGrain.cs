@@ -327,7 +327,8 @@ public sealed class NodeGrain(
             throw new InvalidOperationException($"node {NodeId} has no daemon attached");
         }
 
-        _ = paused ? await inProcess.Resolve(daemon).Pause(taskId, generation, hold) : await inProcess.Resolve(daemon).Resume(taskId, generation, hold);
+        var target = inProcess.Resolve(daemon);
+        _ = paused ? await target.Pause(taskId, generation, hold) : await target.Resume(taskId, generation, hold);
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ public sealed class SchedulerGrain(
         {
             // Queued already (a task's recovery reminder, or a retried call): try it again now rather than only when
             // some node frees capacity, so a task that lost its attempts to a stale index is not stuck behind it.
-            if (queue.Contains(task.TaskId) && queue.InOrder.FirstOrDefault(t => t.TaskId == task.TaskId)?.Generation == task.Generation)
+            if (queue.Holds(task.TaskId, task.Generation))
             {
                 await PlaceHere(task, PlacementRequest.From(task.Spec));
                 Report();

@@ -64,7 +64,7 @@ public sealed class VGpuTaskGrain(
             // not leave the task waiting in no queue: queue it again (idempotent per generation).
             if (existing.State == TaskState.Pending)
             {
-                await SchedulerOf(existing.QueuedIn ?? await HomeOf(existing.Spec)).Enqueue(new QueuedTask(TaskId, existing.Generation, existing.Spec, existing.SubmittedAt));
+                await Requeue(existing);
                 await KeepQueueReminder();
             }
 
@@ -353,7 +353,7 @@ public sealed class VGpuTaskGrain(
         // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
         if (Status is { State: TaskState.Pending } pending)
         {
-            await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+            await Requeue(pending);
         }
         else if (Status is { State: TaskState.Placing } placing)
         {
@@ -393,6 +393,10 @@ public sealed class VGpuTaskGrain(
         await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
         await KeepQueueReminder();
     }
+
+    /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
+    private async Task Requeue(VGpuTaskStatus pending) =>
+        await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
 
     /// <summary>The durable reminder that re-queues a pending task whose scheduler died; a failure to set it is not the task's.</summary>
     private async Task KeepQueueReminder()

@@ -15,6 +15,9 @@ public sealed class PendingQueue
 
     public bool Contains(string taskId) => byTask.ContainsKey(taskId);
 
+    /// <summary>True when this exact generation of the task is queued.</summary>
+    public bool Holds(string taskId, long generation) => byTask.TryGetValue(taskId, out var e) && e.Task.Generation == generation;
+
     /// <summary>Adds or replaces the entry of a task; an older generation never replaces a newer one.</summary>
     public bool Add(QueuedTask task)
     {
