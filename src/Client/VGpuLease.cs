@@ -147,10 +147,20 @@ public sealed class VGpuLease : IAsyncDisposable
         }
     }
 
-    // Straight to the card(s): the card's arbitration is what the request waits for.
+    // Straight to the card(s): the card's arbitration is what the request waits for, and the service's memory
+    // coming back to the device when some of it was moved to host RAM.
     private Task SendDemand(bool isBusy, long next) => cards.Length == 1
-        ? cards[0].SetDemand(TaskId, Status.Generation, isBusy, next)
-        : Task.WhenAll(cards.Select(c => c.SetDemand(TaskId, Status.Generation, isBusy, next)));
+        ? SendDemand(cards[0], isBusy, next)
+        : Task.WhenAll(cards.Select(c => SendDemand(c, isBusy, next)));
+
+    private async Task SendDemand(IGpuGrain card, bool isBusy, long next)
+    {
+        var ack = await card.SetDemand(TaskId, Status.Generation, isBusy, next);
+        if (ack.MemoryPending)
+        {
+            await card.WhenResident(TaskId, Status.Generation);
+        }
+    }
 
     private async Task GoIdleAsync(long epoch)
     {

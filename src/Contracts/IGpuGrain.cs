@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Orion.Contracts;
 
 /// <summary>One physical card: its slices and who holds them. Key: <c>dc/node/index</c>.</summary>
@@ -17,17 +19,28 @@ public interface IGpuGrain : IGrainWithStringKey
 
     /// <summary>
     /// An online task's demand changed. The card's arbitration decides who pauses or resumes; the call returns
-    /// once the daemon has carried that out. A sequence not above the task's last is stale and changes nothing.
+    /// once the daemon has carried out the pauses. Memory moves are not waited for here: they follow a moment later in
+    /// one pass for all the demand that arrived meanwhile (see <see cref="DemandAck.MemoryPending"/> and
+    /// <see cref="WhenResident"/>), so a request for a service whose memory is on the device does not wait for the moves
+    /// another request arriving with it needs (it still waits for a pass already moving memory when it arrives).
+    /// A sequence not above the task's last is stale and changes nothing.
     /// </summary>
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
+
+    /// <summary>
+    /// Completes when all of a task's memory on this card is on the device (true), or when it will not be for now:
+    /// the task is gone, idle again, or the device cannot hold it beside work that may not move (false).
+    /// </summary>
+    [Alias("WhenResident"), AlwaysInterleave]
+    Task<bool> WhenResident(string taskId, long generation);
 
     /// <summary>The card's daemon is gone: nothing is enforced on the card until a daemon attaches again.</summary>
     [Alias("Detach")]
     Task Detach();
 
     /// <summary>Re-runs the card's arbitration and carries it out, in the background of whoever asked.</summary>
-    [Alias("Rebalance"), Orleans.Concurrency.OneWay]
+    [Alias("Rebalance"), OneWay]
     Task Rebalance();
 
     /// <summary>A task's process started on this card: arbitration applies to it from now.</summary>

@@ -23,11 +23,18 @@ public interface INodeDaemon : IGrainObserver
     [Alias("Resume")]
     Task<bool> Resume(string taskId, long generation, string hold);
 
-    /// <summary>Moves a task's device memory to host RAM; acked when the transfer is done (idempotent: nothing left to move moves nothing).</summary>
+    /// <summary>
+    /// Moves a task's device memory to host RAM until at most <paramref name="residentMiB"/> of it (per card, whole pages)
+    /// stays on the device; 0 moves it all. Acked when the transfer is done. A target, not an amount, so a repeated
+    /// command moves nothing more.
+    /// </summary>
     [Alias("SwapOut")]
-    Task<SwapResult> SwapOut(string taskId, long generation);
+    Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB);
 
-    /// <summary>Brings a task's memory back to the device; acked when the transfer is done.</summary>
+    /// <summary>
+    /// Brings a task's memory back to the device until <paramref name="residentMiB"/> of it (per card, whole pages) is
+    /// there; <see cref="long.MaxValue"/> brings it all. Acked when the transfer is done; idempotent like <see cref="SwapOut"/>.
+    /// </summary>
     [Alias("SwapIn")]
-    Task<SwapResult> SwapIn(string taskId, long generation);
+    Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB);
 }

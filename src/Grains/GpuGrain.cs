@@ -28,11 +28,15 @@ public sealed class GpuGrain(
     private readonly HashSet<string> starting = new(StringComparer.Ordinal);
     private readonly HashSet<string> started = new(StringComparer.Ordinal);
     private readonly HashSet<string> paused = new(StringComparer.Ordinal);
-    private readonly HashSet<string> onHost = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> onHost = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> pausedSince = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> pausedFor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> demandSequence = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> lastActive = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TaskCompletionSource<bool>>> residencyWaiters = new(StringComparer.Ordinal);
     private readonly List<(string Kind, string TaskId)> notices = [];
     private IGrainTimer? noticeTimer;
+    private ITimer? memoryPassTimer;
     private GpuDevice? device;
     private INodeDaemon? daemon;
     private int capacity;
@@ -70,7 +74,9 @@ public sealed class GpuGrain(
         dehydrationContext.TryAddValue("starting", starting.ToArray());
         dehydrationContext.TryAddValue("started", started.ToArray());
         dehydrationContext.TryAddValue("paused", paused.ToArray());
-        dehydrationContext.TryAddValue("onHost", onHost.ToArray());
+        dehydrationContext.TryAddValue("onHostMiB", onHost);
+        dehydrationContext.TryAddValue("pausedSince", pausedSince);
+        dehydrationContext.TryAddValue("pausedFor", pausedFor);
         dehydrationContext.TryAddValue("demandSequence", demandSequence);
         dehydrationContext.TryAddValue("lastActive", lastActive);
     }
@@ -95,7 +101,7 @@ public sealed class GpuGrain(
             }
         }
 
-        foreach (var (name, set) in new[] { ("busy", busy), ("starting", starting), ("started", started), ("paused", paused), ("onHost", onHost) })
+        foreach (var (name, set) in new[] { ("busy", busy), ("starting", starting), ("started", started), ("paused", paused) })
         {
             if (rehydrationContext.TryGetValue<string[]>(name, out var ids) && ids is not null)
             {
@@ -111,13 +117,10 @@ public sealed class GpuGrain(
             }
         }
 
-        if (rehydrationContext.TryGetValue<Dictionary<string, DateTimeOffset>>("lastActive", out var active) && active is not null)
-        {
-            foreach (var (taskId, at) in active)
-            {
-                lastActive[taskId] = at;
-            }
-        }
+        Restore(rehydrationContext, "lastActive", lastActive);
+        Restore(rehydrationContext, "onHostMiB", onHost);
+        Restore(rehydrationContext, "pausedSince", pausedSince);
+        Restore(rehydrationContext, "pausedFor", pausedFor);
     }
 
     /// <summary>Moves to a silo of the card's data centre when it activated elsewhere because none was up then.</summary>
@@ -197,7 +200,23 @@ public sealed class GpuGrain(
         return device is null ? Empty() : Snapshot();
     }
 
-    public Task Rebalance() => Reconcile();
+    public Task Rebalance()
+    {
+        memoryPassTimer?.Dispose();
+        memoryPassTimer = null;
+        return Reconcile();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        memoryPassTimer?.Dispose();
+        foreach (var taskId in residencyWaiters.Keys.ToList())
+        {
+            SettleWaiters(taskId, false);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task Detach()
     {
@@ -220,8 +239,31 @@ public sealed class GpuGrain(
             version++;
         }
 
-        var flipped = await Reconcile();
-        return new DemandAck(isBusy, flipped, true);
+        var flipped = await Reconcile(moveMemory: false);
+        var pending = isBusy && slices.TryGetValue(taskId, out var now) && ResidentOf(now) < now.MemoryMiB;
+        return new DemandAck(isBusy, flipped, true, pending);
+    }
+
+    public Task<bool> WhenResident(string taskId, long generation)
+    {
+        if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation || !busy.Contains(taskId))
+        {
+            return Task.FromResult(false);
+        }
+
+        if (ResidentOf(s) >= s.MemoryMiB)
+        {
+            return Task.FromResult(true);
+        }
+
+        var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!residencyWaiters.TryGetValue(taskId, out var list))
+        {
+            residencyWaiters[taskId] = list = [];
+        }
+
+        list.Add(waiter);
+        return waiter.Task;
     }
 
     public async Task<bool> PrepareStart(string taskId, long generation)
@@ -233,7 +275,7 @@ public sealed class GpuGrain(
 
         starting.Add(taskId);
         await Reconcile();
-        return onHost.Contains(taskId);
+        return onHost.ContainsKey(taskId);
     }
 
     public async Task OnTaskStarted(string taskId, long generation)
@@ -256,18 +298,68 @@ public sealed class GpuGrain(
         started.Remove(taskId);
         paused.Remove(taskId);
         onHost.Remove(taskId);
+        pausedSince.Remove(taskId);
+        pausedFor.Remove(taskId);
         lastActive.Remove(taskId);
+        SettleWaiters(taskId, false);
+    }
+
+    /// <summary>Answers whoever waits for a task's memory to be on the device.</summary>
+    private void SettleWaiters(string taskId, bool resident)
+    {
+        if (residencyWaiters.Remove(taskId, out var waiting))
+        {
+            foreach (var w in waiting)
+            {
+                w.TrySetResult(resident);
+            }
+        }
+    }
+
+    /// <summary>After a memory pass: a waiter hears yes once its task is all on the device, no once it will not be (idle, or no room).</summary>
+    private void SettleWaiters(IReadOnlyDictionary<string, long> plan)
+    {
+        foreach (var taskId in residencyWaiters.Keys.ToList())
+        {
+            if (!slices.TryGetValue(taskId, out var s) || !busy.Contains(taskId))
+            {
+                SettleWaiters(taskId, false);
+            }
+            else if (ResidentOf(s) >= s.MemoryMiB)
+            {
+                SettleWaiters(taskId, true);
+            }
+            else if (plan.GetValueOrDefault(taskId) < s.MemoryMiB)
+            {
+                SettleWaiters(taskId, false);
+            }
+        }
+    }
+
+    /// <summary>Moves memory a moment from now, once for all the demand that arrives meanwhile.</summary>
+    private void ScheduleMemoryPass()
+    {
+        if (memoryPassTimer is not null)
+        {
+            return;
+        }
+
+        var self = this.AsReference<IGpuGrain>();
+        memoryPassTimer = time.CreateTimer(_ => _ = self.Rebalance(), null, options.Value.MemoryPassDelay, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
     /// Runs both arbitrations and carries out the difference: pause, move memory out, move memory in, resume.
-    /// Returns the tasks paused or resumed.
+    /// Only the difference in memory moves: a task may keep part of its memory on the device. Without
+    /// <paramref name="moveMemory"/> (a demand change) only pauses, and resumes of work whose memory stays on the
+    /// device, happen now; running tasks' moves, and resuming work that waits for them, are left to a memory pass a
+    /// moment later. Returns the tasks paused or resumed.
     /// </summary>
-    private async Task<ImmutableArray<string>> Reconcile()
+    private async Task<ImmutableArray<string>> Reconcile(bool moveMemory = true)
     {
         var now = time.GetUtcNow();
         var wantPaused = CardArbiter.Paused(slices.Values.Select(s => new ArbitrationTask(
-            s.TaskId, PriorityOf(s), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId))));
+            s.TaskId, PriorityOf(s), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId), pausedFor.GetValueOrDefault(s.TaskId), ResidentOf(s) >= s.MemoryMiB)));
         var memory = slices.Values.Select(s =>
         {
             var online = PriorityOf(s).Class == PriorityClass.Online;
@@ -278,16 +370,36 @@ public sealed class GpuGrain(
             }
 
             return new MemoryTask(s.TaskId, PriorityOf(s), s.MemoryMiB, s.Swappable, wants, online && busy.Contains(s.TaskId), lastActive.GetValueOrDefault(s.TaskId),
-                started.Contains(s.TaskId) && !onHost.Contains(s.TaskId));
+                started.Contains(s.TaskId) ? ResidentOf(s) : 0);
         }).ToList();
-        var wantResident = MemoryArbiter.Resident(device?.MemoryMiB ?? 0, memory);
+        var plan = MemoryArbiter.Plan(device?.MemoryMiB ?? 0, memory);
 
+        // A task not started yet starts all on the device or all on host RAM; a share of it moves in once it runs.
+        long Target(GpuSlice s) => started.Contains(s.TaskId) || plan[s.TaskId] >= s.MemoryMiB ? plan[s.TaskId] : 0;
         var toPause = wantPaused.Where(t => !paused.Contains(t)).ToList();
         var toResume = paused.Where(t => !wantPaused.Contains(t)).ToList();
-        var toHost = slices.Keys.Where(t => !onHost.Contains(t) && !wantResident.Contains(t)).ToList();
-        var toDevice = onHost.Where(t => wantResident.Contains(t)).ToList();
+        var toHost = slices.Values.Where(s => Target(s) < ResidentOf(s)).Select(s => (s.TaskId, Target(s))).ToList();
+        var toDevice = slices.Values.Where(s => Target(s) > ResidentOf(s)).Select(s => (s.TaskId, Target(s))).ToList();
+        if (!moveMemory)
+        {
+            var later = toHost.Concat(toDevice).Select(m => m.TaskId).Where(started.Contains).ToHashSet(StringComparer.Ordinal);
+            if (later.Count > 0)
+            {
+                ScheduleMemoryPass();
+                toHost.RemoveAll(m => later.Contains(m.TaskId));
+                toDevice.RemoveAll(m => later.Contains(m.TaskId));
+            }
+
+            toResume.RemoveAll(t => later.Contains(t) || ResidentOf(slices[t]) < slices[t].MemoryMiB);
+        }
+
         if (toPause.Count + toResume.Count + toHost.Count + toDevice.Count == 0)
         {
+            if (moveMemory)
+            {
+                SettleWaiters(plan);
+            }
+
             return [];
         }
 
@@ -317,7 +429,21 @@ public sealed class GpuGrain(
         await Task.WhenAll(toResume.Select(t => target.Resume(t, slices[t].Generation, GpuId)));
         paused.ExceptWith(toResume);
 
+        // Time yielded decides who yields next among equals (CardArbiter); a pause counts once it has ended.
         var at = time.GetUtcNow();
+        foreach (var t in toPause)
+        {
+            pausedSince[t] = at;
+        }
+
+        foreach (var t in toResume)
+        {
+            if (pausedSince.Remove(t, out var since))
+            {
+                pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
+            }
+        }
+
         foreach (var t in toPause)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
@@ -331,31 +457,34 @@ public sealed class GpuGrain(
         }
 
         version++;
+        if (moveMemory)
+        {
+            SettleWaiters(plan);
+        }
+
         logger.LogInformation(
             "Card {GpuId}: paused {Paused}, resumed {Resumed}, memory to host {ToHost}, to device {ToDevice}",
             GpuId, toPause, toResume, toHost, toDevice);
         return [.. toPause, .. toResume];
     }
 
-    /// <summary>Moves memory of started tasks (a task not started yet just starts where it should be).</summary>
-    private async Task Move(INodeDaemon target, List<string> tasks, bool outward)
+    /// <summary>
+    /// Moves memory of started tasks until <c>ResidentMiB</c> of each is on the device (a task not started yet just
+    /// starts where it should be).
+    /// </summary>
+    private async Task Move(INodeDaemon target, List<(string TaskId, long ResidentMiB)> tasks, bool outward)
     {
-        var moves = tasks.Select(async t =>
+        var moves = tasks.Select(async m =>
         {
+            var (t, resident) = m;
             var slice = slices[t];
-            SwapResult result;
-            if (started.Contains(t))
+            var host = Math.Max(0, slice.MemoryMiB - resident);
+            var result = !started.Contains(t)
+                ? new SwapResult(t, slice.Generation, true, 0, TimeSpan.Zero, resident, host)
+                : outward ? await target.SwapOut(t, slice.Generation, resident) : await target.SwapIn(t, slice.Generation, resident);
+            if (host > 0)
             {
-                result = outward ? await target.SwapOut(t, slice.Generation) : await target.SwapIn(t, slice.Generation);
-            }
-            else
-            {
-                result = new SwapResult(t, slice.Generation, true, 0, TimeSpan.Zero, outward ? 0 : slice.MemoryMiB, outward ? slice.MemoryMiB : 0);
-            }
-
-            if (outward)
-            {
-                onHost.Add(t);
+                onHost[t] = host;
             }
             else
             {
@@ -398,9 +527,24 @@ public sealed class GpuGrain(
 
     private static TaskPriority PriorityOf(GpuSlice s) => s.Priority ?? new TaskPriority(PriorityClass.Offline);
 
+    private static void Restore<T>(IRehydrationContext context, string key, Dictionary<string, T> into)
+    {
+        if (context.TryGetValue<Dictionary<string, T>>(key, out var saved) && saved is not null)
+        {
+            foreach (var (taskId, value) in saved)
+            {
+                into[taskId] = value;
+            }
+        }
+    }
+
+    /// <summary>How much of a task's memory is on the device now, as this card has arranged it.</summary>
+    private long ResidentOf(GpuSlice s) => s.MemoryMiB - onHost.GetValueOrDefault(s.TaskId);
+
     private GpuSnapshot Snapshot() => new(
         device!, capacity, [.. slices.Values.OrderBy(s => s.TaskId, StringComparer.Ordinal)], version,
-        [.. busy.Order(StringComparer.Ordinal)], [.. paused.Order(StringComparer.Ordinal)], [.. onHost.Order(StringComparer.Ordinal)], memoryCapacity);
+        [.. busy.Order(StringComparer.Ordinal)], [.. paused.Order(StringComparer.Ordinal)], [.. onHost.Keys.Order(StringComparer.Ordinal)], memoryCapacity,
+        onHost.Where(h => h.Value < slices[h.Key].MemoryMiB).ToImmutableDictionary(StringComparer.Ordinal));
 
     private GpuSnapshot Empty() =>
         new(new GpuDevice(GpuId, -1, "unknown", 0, 0, 0, ""), 0, ImmutableArray<GpuSlice>.Empty, version, [], [], [], 0);

@@ -61,6 +61,13 @@ public sealed class PoolOptions
     /// </summary>
     public TimeSpan SuspensionFlushDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long a card waits after a demand change before it moves memory, so that requests arriving together are
+    /// decided together: moving memory out for the first and back for the next costs link time that a millisecond's
+    /// wait does not. Pauses are not delayed.
+    /// </summary>
+    public TimeSpan MemoryPassDelay { get; set; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);
 }

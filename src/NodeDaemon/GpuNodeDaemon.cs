@@ -69,9 +69,9 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public Task<bool> Resume(string taskId, long generation, string hold) => Task.FromResult(backend.Resume(taskId, generation, hold));
 
-    public Task<SwapResult> SwapOut(string taskId, long generation) => backend.SwapOut(taskId, generation);
+    public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB) => backend.SwapOut(taskId, generation, residentMiB);
 
-    public Task<SwapResult> SwapIn(string taskId, long generation) => backend.SwapIn(taskId, generation);
+    public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => backend.SwapIn(taskId, generation, residentMiB);
 
     public async ValueTask DisposeAsync()
     {

@@ -36,13 +36,19 @@ public interface IGpuBackend : IDisposable
     /// <summary>True when the task runs but is paused.</summary>
     bool IsPaused(string taskId);
 
-    /// <summary>Moves a task's device memory to host RAM; completes when the transfer is done.</summary>
+    /// <summary>
+    /// Moves a task's device memory to host RAM until at most <paramref name="residentMiB"/> per card (whole pages) stays
+    /// on the device (0, the default: all of it); completes when the transfer is done.
+    /// </summary>
     /// <exception cref="BackendException">The node's host swap budget cannot take it.</exception>
-    Task<SwapResult> SwapOut(string taskId, long generation);
+    Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0);
 
-    /// <summary>Brings a task's memory back to the device; completes when the transfer is done.</summary>
+    /// <summary>
+    /// Brings a task's memory back to the device until <paramref name="residentMiB"/> per card (whole pages) is there
+    /// (the default: all of it); completes when the transfer is done.
+    /// </summary>
     /// <exception cref="BackendException">The device has no room for it.</exception>
-    Task<SwapResult> SwapIn(string taskId, long generation);
+    Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue);
 
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }

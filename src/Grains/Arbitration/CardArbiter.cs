@@ -4,8 +4,11 @@ namespace Orion.Grains.Arbitration;
 /// Who runs on one card when busy online work and other work want it at once. Pure.
 /// <para>The rule: busy online tasks always run. If none is busy, nothing is paused (offline tasks share
 /// the card in proportion to their shares, even past 100%). If some are, the card's 100% minus the busy
-/// tasks' shares is offered to the other started tasks from the highest priority down (ties: the earlier
-/// task id); a task whose share still fits runs, one whose share does not is paused. So lower priority
+/// tasks' shares is offered to the other started tasks from the highest priority down (ties: one whose memory is all
+/// on the device, which can run at once, before one that would first wait for its memory and push a neighbour's out;
+/// then the one paused longest so far; then the earlier task id); a task whose share still fits runs, one whose share
+/// does not is paused. Equals thus take turns yielding instead of one of them yielding every time: they finish
+/// together, and none is left alone later on a card it cannot fill. So lower priority
 /// pauses only when the busy tasks' shares plus its own would exceed the card. Idle online tasks neither
 /// pause nor count: they use no compute.</para>
 /// </summary>
@@ -29,6 +32,8 @@ public static class CardArbiter
         var contenders = all
             .Where(t => !t.IsOnline && t.Started)
             .OrderByDescending(t => t.Priority.Rank)
+            .ThenByDescending(t => t.Resident)
+            .ThenByDescending(t => t.PausedFor)
             .ThenBy(t => t.TaskId, StringComparer.Ordinal);
         foreach (var t in contenders)
         {

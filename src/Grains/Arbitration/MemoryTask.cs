@@ -10,5 +10,5 @@ namespace Orion.Grains.Arbitration;
 /// <param name="WantsResidency">It needs its memory on the device now: running and not paused, or an online task that is busy.</param>
 /// <param name="BusyOnline">An online task with requests in flight (the first to be made resident).</param>
 /// <param name="LastActive">When it last ran or served; the coldest idle task goes first.</param>
-/// <param name="Resident">Its memory is on the device now: between otherwise equal tasks it stays, so a newcomer does not evict a running equal.</param>
-public sealed record MemoryTask(string TaskId, TaskPriority Priority, long MemoryMiB, bool Swappable, bool WantsResidency, bool BusyOnline, DateTimeOffset LastActive, bool Resident = false);
+/// <param name="ResidentMiB">Its memory on the device now: between otherwise equal tasks the one with more there stays, so a newcomer does not evict a running equal.</param>
+public sealed record MemoryTask(string TaskId, TaskPriority Priority, long MemoryMiB, bool Swappable, bool WantsResidency, bool BusyOnline, DateTimeOffset LastActive, long ResidentMiB = 0);

@@ -165,9 +165,9 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    public Task<SwapResult> SwapOut(string taskId, long generation) => Move(taskId, generation, toHost: true);
+    public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => Move(taskId, generation, toHost: true, residentMiB);
 
-    public Task<SwapResult> SwapIn(string taskId, long generation) => Move(taskId, generation, toHost: false);
+    public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => Move(taskId, generation, toHost: false, residentMiB);
 
     /// <summary>A running task's progress and memory, or null.</summary>
     public SimulatedTaskInfo? GetTask(string taskId) => Locked(_ =>
@@ -200,14 +200,19 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
     }
 
-    private Task<SwapResult> Move(string taskId, long generation, bool toHost) => Locked(exits =>
+    private Task<SwapResult> Move(string taskId, long generation, bool toHost, long residentMiB) => Locked(exits =>
         {
             if (!processes.TryGetValue(taskId, out var p) || p.Launch.Generation > generation)
             {
                 return Task.FromResult(new SwapResult(taskId, generation, false, 0, TimeSpan.Zero, 0, 0));
             }
 
-            var pages = toHost ? p.ResidentPages : p.HostPages;
+            // Moves go towards a number of resident pages: out leaves at most that many, in brings up to that many.
+            // Pages already on their way count as where they are going.
+            var target = Math.Clamp(residentMiB / PageSizeMiB, 0, p.PagesPerCard);
+            var pages = toHost
+                ? Math.Max(0, p.ResidentPages - target)
+                : Math.Min(p.HostPages, Math.Max(0, target - (p.PagesPerCard - p.HostPages - OutboundPages(p))));
             if (pages == 0)
             {
                 // Already where it was asked to be (or on its way there): nothing moves.
@@ -262,6 +267,8 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             transfers.Add(transfer);
             return transfer.Done.Task;
         });
+
+    private long OutboundPages(SimulatedProcess p) => transfers.Where(t => t.Process == p && t.ToHost).Sum(t => t.Pages);
 
     private bool ChangeHold(string taskId, long generation, string hold, bool add) => Locked(exits =>
     {

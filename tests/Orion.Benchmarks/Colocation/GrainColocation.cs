@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orion.Client;
 using Orion.Contracts;
+using Orion.Grains;
 using Orion.Grains.Scheduling;
 using Orion.NodeDaemon.Simulated;
 using Orion.Silo;
@@ -243,6 +244,7 @@ public static class GrainColocation
         /// <summary>Lets the grains act at this simulated moment; creeps the clock while something waits on simulated time.</summary>
         private async Task Settle()
         {
+            var nudged = false;
             for (var round = 0; ; round++)
             {
                 await Task.Delay(1);
@@ -252,7 +254,15 @@ public static class GrainColocation
                 var moving = Backends.Any(b => b.Running.Keys.Any(id => b.GetTask(id) is { TransitPages: > 0 }));
                 if (quiet && !moving && inFlight.Count == 0)
                 {
-                    return;
+                    if (nudged)
+                    {
+                        return;
+                    }
+
+                    // A card moves memory a moment after demand changes (PoolOptions.MemoryPassDelay): let that moment come.
+                    nudged = true;
+                    clock.Advance(new PoolOptions().MemoryPassDelay);
+                    continue;
                 }
 
                 if (round > 4000)

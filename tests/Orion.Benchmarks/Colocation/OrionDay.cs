@@ -56,15 +56,18 @@ public static class OrionDay
         var trainingDone = w.Trainings.ToDictionary(t => t.Name, _ => 0.0);
         var finishedAt = new Dictionary<string, double>();
 
-        // Tasks whose memory is on the device; a task that appears (placed, or its window opened) starts where the
-        // arbitration puts it, as the grains start it, and only later changes are moves.
-        var resident = new HashSet<string>();
+        // How much of each task's memory is on the device; a task that appears (placed, or its window opened) starts
+        // where the arbitration puts it when that is all on the device or all on host RAM, as the grains start it, and
+        // only later changes are moves.
+        var resident = new Dictionary<string, long>();
         var present = new HashSet<string>();
         var lastActive = new Dictionary<string, DateTimeOffset>();
         var taskMoves = new Dictionary<string, int>();
         var taskBytes = new Dictionary<string, double>();
         var pauses = new Dictionary<string, int>();
         var paused = new HashSet<string>();
+        var pausedSince = new Dictionary<string, DateTimeOffset>();
+        var pausedFor = new Dictionary<string, TimeSpan>();
         var latency = new ResponseTimeModel();
         var hourlyLoad = new double[24];
         var hourlyUse = new double[24];
@@ -74,6 +77,17 @@ public static class OrionDay
         var useSum = 0.0;
         var firstMinute = (int)Math.Round(fromHour * 60);
         var minutes = (int)Math.Round(hours * 60);
+
+        // All of a task's memory is on the device (a task not there yet starts where it is placed: counted whole).
+        bool Whole(string name, long mib) => !present.Contains(name) || resident.GetValueOrDefault(name) >= mib;
+
+        void CountMove(string name, long mib, int count)
+        {
+            moves += count;
+            bytes += count * mib * 1024.0 * 1024.0;
+            taskMoves[name] = taskMoves.GetValueOrDefault(name) + count;
+            taskBytes[name] = taskBytes.GetValueOrDefault(name) + (count * mib / 1024.0);
+        }
 
         for (var step = 0; step < minutes; step++)
         {
@@ -113,13 +127,14 @@ public static class OrionDay
                 foreach (var end in ends)
                 {
                     var seconds = (end - from) * 60;
-                    var at = t0.AddMinutes(minute).AddSeconds(from * 60);
+                    // The clock runs on past midnight (the minute of the day wraps, time does not).
+                    var at = t0.AddMinutes(firstMinute + step).AddSeconds(from * 60);
                     var busyNow = services.Where(s => busy[s.Name] > from).Select(s => s.Name).ToHashSet();
                     from = end;
                     var yields = CardArbiter.Paused(
                         services.Select(s => new ArbitrationTask(s.Name, new TaskPriority(PriorityClass.Online), s.ShareMilli, busyNow.Contains(s.Name)))
-                        .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false)))
-                        .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false))));
+                        .Concat(trainingActive.Select(t => new ArbitrationTask(t.Name, new TaskPriority(PriorityClass.Training), 1000, false, true, pausedFor.GetValueOrDefault(t.Name), Whole(t.Name, t.MemoryMiB))))
+                        .Concat(batchActive.Select(b => new ArbitrationTask(b.Name, new TaskPriority(PriorityClass.Offline), b.ShareMilli, false, true, pausedFor.GetValueOrDefault(b.Name), Whole(b.Name, b.MemoryMiB)))));
                     var resuming = others.Where(n => paused.Contains(n) && !yields.Contains(n)).ToHashSet();
                     foreach (var name in yields)
                     {
@@ -127,58 +142,83 @@ public static class OrionDay
                         if (paused.Add(name))
                         {
                             pauses[name] = pauses.GetValueOrDefault(name) + 1;
+                            pausedSince[name] = at;
                         }
+                    }
+
+                    foreach (var name in resuming)
+                    {
+                        pausedFor[name] = pausedFor.GetValueOrDefault(name) + (at - pausedSince[name]);
                     }
 
                     paused.ExceptWith(resuming);
                     bool Wants(string name) => !yields.Contains(name);
                     var memory = services.Select(s => new MemoryTask(s.Name, new TaskPriority(PriorityClass.Online), s.MemoryMiB, true,
-                            busyNow.Contains(s.Name), busyNow.Contains(s.Name), lastActive.GetValueOrDefault(s.Name), resident.Contains(s.Name)))
+                            busyNow.Contains(s.Name), busyNow.Contains(s.Name), lastActive.GetValueOrDefault(s.Name), resident.GetValueOrDefault(s.Name)))
                         .Concat(trainingActive.Select(t => new MemoryTask(t.Name, new TaskPriority(PriorityClass.Training), t.MemoryMiB, true,
-                            Wants(t.Name), false, lastActive.GetValueOrDefault(t.Name), resident.Contains(t.Name))))
+                            Wants(t.Name), false, lastActive.GetValueOrDefault(t.Name), resident.GetValueOrDefault(t.Name))))
                         .Concat(batchActive.Select(b => new MemoryTask(b.Name, new TaskPriority(PriorityClass.Offline), b.MemoryMiB, true,
-                            Wants(b.Name), false, lastActive.GetValueOrDefault(b.Name), resident.Contains(b.Name))))
+                            Wants(b.Name), false, lastActive.GetValueOrDefault(b.Name), resident.GetValueOrDefault(b.Name))))
                         .ToList();
-                    var wantResident = MemoryArbiter.Resident(81_920, memory);
+
+                    // A task that appears (placed, or its window opened) wants its memory on the device while it starts, as
+                    // the grains start it: it starts there when the arbitration makes room for all of it (others' memory moving
+                    // out for it), otherwise all on host RAM; from then on it is arbitrated like the rest.
+                    var startMiB = 0L;
+                    var appearing = memory.Where(m => present.Add(m.TaskId)).Select(m => m.TaskId).ToHashSet();
+                    if (appearing.Count > 0)
+                    {
+                        var startPlan = MemoryArbiter.Plan(81_920, memory.Select(m => appearing.Contains(m.TaskId) ? m with { WantsResidency = true } : m));
+                        foreach (var m in memory)
+                        {
+                            var target = startPlan[m.TaskId];
+                            if (appearing.Contains(m.TaskId))
+                            {
+                                resident[m.TaskId] = target == m.MemoryMiB ? target : 0;
+                            }
+                            else if (target != resident[m.TaskId])
+                            {
+                                CountMove(m.TaskId, Math.Abs(target - resident[m.TaskId]), 1);
+                                startMiB += Math.Abs(target - resident[m.TaskId]);
+                                resident[m.TaskId] = target;
+                            }
+                        }
+
+                        memory = [.. memory.Select(m => m with { ResidentMiB = resident[m.TaskId] })];
+                    }
+
+                    var plan = MemoryArbiter.Plan(81_920, memory);
                     foreach (var m in memory.Where(m => m.WantsResidency))
                     {
                         lastActive[m.TaskId] = at;
                     }
 
-                    // A task that appears (placed, or its window opened) starts where the arbitration puts it: no move.
-                    foreach (var m in memory.Where(m => present.Add(m.TaskId) && wantResident.Contains(m.TaskId)))
-                    {
-                        resident.Add(m.TaskId);
-                    }
+                    // Only the difference moves, in whichever direction.
+                    var moving = memory.Select(m => (m.TaskId, MiB: plan[m.TaskId] - resident[m.TaskId])).Where(m => m.MiB != 0).ToList();
 
-                    var moving = memory.Where(m => resident.Contains(m.TaskId) != wantResident.Contains(m.TaskId)).ToList();
-
-                    // A service with requests that the device cannot hold still has to be served: its memory comes in for its
-                    // requests and goes out again for whoever the arbitration keeps (both moves counted, the first charged).
-                    var forced = services.Where(s => busyNow.Contains(s.Name) && !wantResident.Contains(s.Name)).ToList();
-                    var moveSeconds = (moving.Sum(m => m.MemoryMiB) + forced.Sum(s => s.MemoryMiB)) * 1024.0 * 1024.0 / LinkBytesPerSecond;
-                    foreach (var (name, mib, count) in moving.Select(m => (m.TaskId, m.MemoryMiB, 1)).Concat(forced.Select(s => (s.Name, s.MemoryMiB, 2))))
+                    // A service with requests that the device cannot hold still has to be served: the rest of its memory comes
+                    // in for its requests and goes out again for whoever the arbitration keeps (both moves counted, the first charged).
+                    var forced = services.Where(s => busyNow.Contains(s.Name) && plan[s.Name] < s.MemoryMiB).ToList();
+                    var moveSeconds = (startMiB + moving.Sum(m => Math.Abs(m.MiB)) + forced.Sum(s => s.MemoryMiB - plan[s.Name])) * 1024.0 * 1024.0 / LinkBytesPerSecond;
+                    foreach (var (name, mib, count) in moving.Select(m => (m.TaskId, Math.Abs(m.MiB), 1)).Concat(forced.Select(s => (s.Name, s.MemoryMiB - plan[s.Name], 2))))
                     {
-                        moves += count;
-                        bytes += count * mib * 1024.0 * 1024.0;
-                        taskMoves[name] = taskMoves.GetValueOrDefault(name) + count;
-                        taskBytes[name] = taskBytes.GetValueOrDefault(name) + (count * mib / 1024.0);
+                        CountMove(name, mib, count);
                     }
 
                     foreach (var m in moving)
                     {
-                        _ = wantResident.Contains(m.TaskId) ? resident.Add(m.TaskId) : resident.Remove(m.TaskId);
+                        resident[m.TaskId] = plan[m.TaskId];
                     }
 
                     foreach (var s in services.Where(s => busyNow.Contains(s.Name) && !swappedIn.ContainsKey(s.Name)
-                        && (forced.Contains(s) || moving.Any(m => m.TaskId == s.Name && wantResident.Contains(s.Name)))))
+                        && (forced.Contains(s) || moving.Any(m => m.TaskId == s.Name && m.MiB > 0))))
                     {
                         swappedIn[s.Name] = moveSeconds;
                     }
 
-                    // Other work runs in a phase while resident and not yielding, less the moves it waits for: its own, or
-                    // the phase's when it resumes (the card resumes work after the moves it ordered).
-                    foreach (var m in memory.Where(m => m.Priority.Class != PriorityClass.Online && resident.Contains(m.TaskId) && Wants(m.TaskId)))
+                    // Other work runs in a phase while all its memory is on the device and it is not yielding, less the moves it
+                    // waits for: its own, or the phase's when it resumes (the card resumes work after the moves it ordered).
+                    foreach (var m in memory.Where(m => m.Priority.Class != PriorityClass.Online && resident[m.TaskId] == m.MemoryMiB && Wants(m.TaskId)))
                     {
                         var waited = moving.Any(x => x.TaskId == m.TaskId) || resuming.Contains(m.TaskId) ? moveSeconds : 0;
                         runSeconds[m.TaskId] = runSeconds.GetValueOrDefault(m.TaskId) + Math.Max(0, seconds - waited);
@@ -245,7 +285,7 @@ public static class OrionDay
         {
             for (var c = 0; c < cards; c++)
             {
-                Console.Error.WriteLine($"card {c}: " + string.Join(", ", card.Where(kv => kv.Value == c).Select(kv => kv.Key + (batchLeft.TryGetValue(kv.Key, out var l) ? $"(left {l:F2})" : "") + (trainingDone.TryGetValue(kv.Key, out var d) ? $"(done {d:F1})" : "") + $"[mv {taskMoves.GetValueOrDefault(kv.Key)}]")));
+                Console.Error.WriteLine($"card {c}: " + string.Join(", ", card.Where(kv => kv.Value == c).Select(kv => kv.Key + (batchLeft.TryGetValue(kv.Key, out var l) ? $"(left {l:G4})" : "") + (trainingDone.TryGetValue(kv.Key, out var d) ? $"(done {d:F1})" : "") + $"[mv {taskMoves.GetValueOrDefault(kv.Key)}]")));
             }
         }
 

@@ -56,4 +56,31 @@ public sealed class CardArbiterTests
         Assert.Equal(["y"], a.Order());
         Assert.Equal(a.Order(), b.Order());
     }
+
+    [Fact]
+    public void Equals_take_turns_yielding_the_one_that_yielded_longest_runs()
+    {
+        var web = Online("web", 500, busy: true);
+        var first = CardArbiter.Paused([web, Offline("x", 500), Offline("y", 500)]);
+        Assert.Equal(["y"], first.Order());
+
+        // y has yielded 2 s: the next time the card is short, x yields.
+        var second = CardArbiter.Paused([web, Offline("x", 500), Offline("y", 500) with { PausedFor = TimeSpan.FromSeconds(2) }]);
+        Assert.Equal(["x"], second.Order());
+
+        // Yielding does not buy a place above higher priority.
+        var third = CardArbiter.Paused([web, Offline("x", 500, level: 1), Offline("y", 500) with { PausedFor = TimeSpan.FromHours(1) }]);
+        Assert.Equal(["y"], third.Order());
+    }
+
+    [Fact]
+    public void Among_equals_one_whose_memory_is_on_the_device_runs_before_one_that_would_wait_for_it()
+    {
+        // x has yielded longer, but its memory is partly on host RAM: resuming it would move memory and run nothing meanwhile.
+        var paused = CardArbiter.Paused([
+            Online("web", 500, busy: true),
+            Offline("x", 500) with { PausedFor = TimeSpan.FromMinutes(5), Resident = false },
+            Offline("y", 500)]);
+        Assert.Equal(["x"], paused.Order());
+    }
 }

@@ -27,32 +27,35 @@ public sealed class MemoryOversubscriptionTests
         pool.Advance(TimeSpan.FromSeconds(1));
         await idle.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
-        // Night: training needs 70 GB; the idle service's 40 GB go to host RAM first (40 GiB at 25 GB/s ≈ 1.72 s).
+        // Night: training needs 70 GB; as much of the idle service's 40 GB as it lacks goes to host RAM first
+        // (29,040 MiB at 25 GB/s ≈ 1.2 s); the 11,920 MiB left over stay on the device.
         var train = await pool.SubmitAsync(Training(gpuMs: 3_600_000));
         var running = await pool.WhileAdvancing(pool.WaitForAsync(train.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
         var service = (await pool.Client.GetAsync(lease.TaskId))!;
-        Assert.Equal((0L, 40_960L, 1), (service.ResidentMiB, service.HostMiB, service.Swaps));
-        Assert.Equal(40_960L * 1024 * 1024, service.BytesMoved);
-        Assert.Equal(20_480, backend.GetTask(lease.TaskId)!.HostPages);
+        Assert.Equal((11_920L, 29_040L, 1), (service.ResidentMiB, service.HostMiB, service.Swaps));
+        Assert.Equal(29_040L * 1024 * 1024, service.BytesMoved);
+        Assert.Equal(14_520, backend.GetTask(lease.TaskId)!.HostPages);
         Assert.Equal(35_000, backend.GetTask(train.TaskId)!.ResidentPages);
         var card = (await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").GetSnapshot())!;
-        Assert.Equal((70_000L, 40_960L, 11_920L), (card.ResidentMiB, card.HostMiB, card.FreeMiB));
+        Assert.Equal((81_920L, 29_040L, 0L), (card.ResidentMiB, card.HostMiB, card.FreeMiB));
+        Assert.Equal(card.MemoryAllocatedMiB, card.ResidentMiB + card.HostMiB);
         pool.Advance(TimeSpan.FromMinutes(10));
         var trainedAtNight = backend.GetTask(train.TaskId)!.GpuMsDone;
         Assert.True(trainedAtNight >= 599_000, $"training ran {trainedAtNight} GPU-ms in 10 minutes");
 
-        // Morning: a request brings the service's memory back first; training pauses and moves out.
+        // Morning: a request brings the service's memory back first; training pauses and moves out just what the
+        // service lacks.
         var request = await pool.WhileAdvancing(lease.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10));
         Assert.Equal(20_480, backend.GetTask(lease.TaskId)!.ResidentPages);
         Assert.True(backend.IsPaused(train.TaskId));
-        Assert.Equal(35_000, backend.GetTask(train.TaskId)!.HostPages);
+        Assert.Equal(14_520, backend.GetTask(train.TaskId)!.HostPages);
         var paused = backend.GetTask(train.TaskId)!.GpuMsDone;
         pool.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(paused, backend.GetTask(train.TaskId)!.GpuMsDone);
         await pool.EventuallyAsync(async () =>
         {
             var t = (await pool.Client.GetAsync(train.TaskId))!;
-            Assert.Equal((TaskState.Suspended, 0L, 70_000L), (t.State, t.ResidentMiB, t.HostMiB));
+            Assert.Equal((TaskState.Suspended, 40_960L, 29_040L), (t.State, t.ResidentMiB, t.HostMiB));
         });
 
         // The service goes quiet: training comes back to the device and resumes.
@@ -65,7 +68,8 @@ public sealed class MemoryOversubscriptionTests
         Assert.False(backend.IsPaused(train.TaskId));
         var status = (await pool.Client.GetAsync(train.TaskId))!;
         Assert.Equal(2, status.Swaps);
-        Assert.Equal(2 * 70_000L * 1024 * 1024, status.BytesMoved);
+        Assert.Equal(2 * 29_040L * 1024 * 1024, status.BytesMoved);
+        Assert.Equal(14_520, backend.GetTask(lease.TaskId)!.HostPages);
         await pool.AssertConsistentAsync([lease.TaskId, train.TaskId]);
     }
 
@@ -122,11 +126,13 @@ public sealed class MemoryOversubscriptionTests
         await using var lease = await pool.Client.AcquireAsync(service, new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) });
         var train = await pool.SubmitAsync(Training(gpuMs: 1000));
 
-        // Training starts with its memory on host RAM (there is no room) and waits there, making no progress.
+        // Training starts with its memory on host RAM (there is no room) and waits there, making no progress; the pinned
+        // service stays where it is.
         await pool.WhileAdvancing(pool.WaitForAsync(train.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
         pool.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(0, pool.Backend("n0").GetTask(train.TaskId)!.GpuMsDone);
         Assert.Equal(20_480, pool.Backend("n0").GetTask(lease.TaskId)!.ResidentPages);
+        Assert.Equal(0, pool.Backend("n0").GetTask(lease.TaskId)!.HostPages);
         Assert.Equal(70_000L, (await pool.Client.GetAsync(train.TaskId))!.HostMiB);
     }
 }

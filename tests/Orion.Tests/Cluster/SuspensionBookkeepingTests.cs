@@ -105,8 +105,8 @@ public sealed class SuspensionBookkeepingTests
 
         public Task<bool> Resume(string taskId, long generation, string hold) => Task.FromResult(false);
 
-        public Task<SwapResult> SwapOut(string taskId, long generation) => throw new NotSupportedException();
+        public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
 
-        public Task<SwapResult> SwapIn(string taskId, long generation) => throw new NotSupportedException();
+        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
     }
 }

@@ -49,13 +49,14 @@ public sealed class SwapTelemetryTests
         await pool.EventuallyAsync(() =>
         {
             Assert.Equal(1, measured.Where(m => m.Instrument == "orion.swaps").Sum(m => m.Value));
-            Assert.Equal(40_960L * 1024 * 1024, measured.Where(m => m.Instrument == "orion.swap.bytes").Sum(m => m.Value));
+            // What training lacks of the device moves (81,920 − 70,000 MiB of the service stay).
+            Assert.Equal(29_040L * 1024 * 1024, measured.Where(m => m.Instrument == "orion.swap.bytes").Sum(m => m.Value));
             return Task.CompletedTask;
         });
         await pool.EventuallyAsync(async () =>
         {
             var feed = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100);
-            Assert.Contains(feed, e => e.Kind == PoolEventKinds.SwapOut && e.TaskId == lease.TaskId && e.Where == card && e.Bytes == 40_960L * 1024 * 1024);
+            Assert.Contains(feed, e => e.Kind == PoolEventKinds.SwapOut && e.TaskId == lease.TaskId && e.Where == card && e.Bytes == 29_040L * 1024 * 1024);
         });
     }
 }

@@ -90,6 +90,42 @@ public sealed class MemoryModelTests
     }
 
     [Fact]
+    public async Task A_partial_move_goes_to_a_resident_target_and_only_the_difference_moves()
+    {
+        using var b = Backend();
+        b.Start(Launch("t", 30_720, gpuMs: 10_000));
+
+        // Keep 20 GiB on the device: 10 GiB moves, in 10 GiB's time.
+        var move = b.SwapOut("t", 1, residentMiB: 20_480);
+        clock.Advance(TransferTime(10_240));
+        var ack = await move;
+        Assert.Equal(10_240L * 1024 * 1024, ack.BytesMoved);
+        Assert.Equal(TransferTime(10_240), ack.Duration);
+        Assert.Equal((20_480L, 10_240L), (ack.ResidentMiB, ack.HostMiB));
+        Assert.Equal(10_240, b.GetCard(0).ResidentPages);
+        Assert.Equal(5_120, b.HostPagesInUse);
+
+        // A target, not an amount: the same command again moves nothing; a lower one moves the rest of the way.
+        Assert.Equal(0, (await b.SwapOut("t", 1, residentMiB: 20_480)).BytesMoved);
+        var further = b.SwapOut("t", 1, residentMiB: 16_384);
+        clock.Advance(TransferTime(4_096));
+        Assert.Equal(4_096L * 1024 * 1024, (await further).BytesMoved);
+
+        // Partly on host RAM, it makes no progress; back in part, still none; all back, it runs.
+        var done = b.GetTask("t")!.GpuMsDone;
+        var part = b.SwapIn("t", 1, residentMiB: 24_576);
+        clock.Advance(TransferTime(8_192));
+        Assert.Equal((24_576L, 6_144L), ((await part).ResidentMiB, (await part).HostMiB));
+        Assert.Equal(done, b.GetTask("t")!.GpuMsDone, 6);
+        var rest = b.SwapIn("t", 1);
+        clock.Advance(TransferTime(6_144));
+        Assert.Equal(6_144L * 1024 * 1024, (await rest).BytesMoved);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(done + 500, b.GetTask("t")!.GpuMsDone, 6);
+        Assert.Equal(0, b.HostPagesInUse);
+    }
+
+    [Fact]
     public void Moves_that_do_not_fit_are_refused_and_change_nothing()
     {
         using var b = Backend(hostSwapMiB: 10_000);
@@ -128,10 +164,10 @@ public sealed class MemoryModelTests
                         ids.Add(n);
                         break;
                     case 1 when id is not null:
-                        pending.Add(b.SwapOut(id, 1));
+                        pending.Add(random.Next(2) == 0 ? b.SwapOut(id, 1) : b.SwapOut(id, 1, random.Next(0, 30_000)));
                         break;
                     case 2 when id is not null:
-                        pending.Add(b.SwapIn(id, 1));
+                        pending.Add(random.Next(2) == 0 ? b.SwapIn(id, 1) : b.SwapIn(id, 1, random.Next(0, 30_000)));
                         break;
                     case 3 when id is not null:
                         b.Stop(id, 1);

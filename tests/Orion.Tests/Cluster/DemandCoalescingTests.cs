@@ -1,0 +1,75 @@
+using Orion.Client;
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>
+/// Requests that reach a card together are decided together, and a service whose memory is on the device is not held
+/// up by another's memory moves. One A100-80GB, compute and memory oversubscribed 2×, in fake time.
+/// </summary>
+public sealed class DemandCoalescingTests
+{
+    private const long GiB = 1024;
+
+    [Fact]
+    public async Task Two_services_waking_together_move_only_the_batchs_shortfall_and_the_resident_one_does_not_wait()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
+        var backend = pool.Backend("n0");
+        var card = pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0");
+        var options = new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) };
+        await using var a = await pool.Client.AcquireAsync(Specs.Service(30, 30 * GiB, name: "svc-a", requestsPerSecond: 0), options);
+        await using var c = await pool.Client.AcquireAsync(Specs.Service(30, 20 * GiB, name: "svc-c", requestsPerSecond: 0), options);
+        var batch = await pool.SubmitAsync(Specs.Batch(50, 40 * GiB, items: 1_000_000, name: "batch"));
+        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+
+        // svc-c serves a request, so it is the warmer idle service: with the batch running (40 GiB), svc-c keeps its
+        // 20 GiB on the device and svc-a 20 of its 30.
+        await (await pool.WhileAdvancing(c.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10))).DisposeAsync();
+        pool.Advance(TimeSpan.FromSeconds(2));
+        await pool.EventuallyAsync(async () =>
+        {
+            var s = (await card.GetSnapshot())!;
+            Assert.Empty(s.Busy);
+            Assert.Equal(10 * GiB, s.HostMiBOf(s.Slices.Single(x => x.TaskId == a.TaskId)));
+            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == c.TaskId)));
+        });
+        var cBefore = (await pool.Client.GetAsync(c.TaskId))!;
+
+        // Both wake at the same moment. svc-a needs 10 GiB back; svc-c needs nothing, and its request goes ahead while
+        // svc-a's waits for its memory (no simulated time passes for it).
+        var requestA = a.BeginRequestAsync().AsTask();
+        await pool.EventuallyAsync(async () => Assert.Contains(a.TaskId, (await card.GetSnapshot().WaitAsync(TimeSpan.FromSeconds(5)))!.Busy));
+        var requestC = await c.BeginRequestAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.False(requestA.IsCompleted);
+
+        // Decided together: both services' slices (60%) plus the batch's (50%) pass the card, so the batch pauses, and only
+        // the batch's shortfall moves out (10 GiB) for svc-a's 10 GiB in; svc-c's memory does not move at all.
+        var requestScopeA = await pool.WhileAdvancing(requestA, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Assert.True(backend.IsPaused(batch.TaskId));
+        Assert.Equal(15_360, backend.GetTask(a.TaskId)!.ResidentPages);
+        Assert.Equal(10_240, backend.GetTask(c.TaskId)!.ResidentPages);
+        Assert.Equal(5_120, backend.GetTask(batch.TaskId)!.HostPages);
+        await pool.EventuallyAsync(async () =>
+        {
+            var cAfter = (await pool.Client.GetAsync(c.TaskId))!;
+            Assert.Equal((cBefore.Swaps, cBefore.BytesMoved), (cAfter.Swaps, cAfter.BytesMoved));
+            var b = (await pool.Client.GetAsync(batch.TaskId))!;
+            Assert.Equal((1, 10 * GiB * 1024 * 1024), (b.Swaps, b.BytesMoved));
+        });
+
+        // Both go quiet: the batch takes its 10 GiB back from the colder service and runs again.
+        await requestC.DisposeAsync();
+        await requestScopeA.DisposeAsync();
+        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            var s = (await card.GetSnapshot())!;
+            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == batch.TaskId)));
+        });
+        Assert.False(backend.IsPaused(batch.TaskId));
+        await pool.AssertConsistentAsync([a.TaskId, c.TaskId, batch.TaskId]);
+    }
+}
