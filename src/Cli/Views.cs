@@ -64,7 +64,7 @@ public static class Views
         {
             table.AddRow(Text(c.GpuId), Text(c.Model), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
                 Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)),
-                Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.OnHost ? "swapped" : s.State)}"))));
+                Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.HostMiB >= s.MemoryMiB && s.OnHost ? "swapped" : s.HostMiB > 0 ? $"{s.State} ({s.HostMiB} MiB swapped)" : s.State)}"))));
         }
 
         return table;

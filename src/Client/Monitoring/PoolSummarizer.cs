@@ -41,13 +41,13 @@ public static class PoolSummarizer
             var known = tasks.GetValueOrDefault(s.TaskId);
             var state = paused.Contains(s.TaskId) ? nameof(TaskState.Suspended) : known?.State.ToString() ?? nameof(TaskState.Placing);
             return new SliceSummary(s.TaskId, known?.Spec.Name ?? "", known?.Spec.Tenant ?? "", state, s.ComputeMilli, s.MemoryMiB,
-                onHost.Contains(s.TaskId), paused.Contains(s.TaskId), busy.Contains(s.TaskId));
+                onHost.Contains(s.TaskId), paused.Contains(s.TaskId), busy.Contains(s.TaskId), g.HostMiBOf(s));
         }).ToImmutableArray();
 
         // In use: what tasks that really run (not placing, not paused) hold; the rest is allocated but idle.
         var inUse = summaries.Where(s => !s.Paused && s.State == nameof(TaskState.Running)).Sum(s => s.ComputeMilli);
-        var resident = summaries.Where(s => !s.OnHost).Sum(s => s.MemoryMiB);
         var allocated = summaries.Sum(s => s.MemoryMiB);
+        var resident = allocated - summaries.Sum(s => s.HostMiB);
         return new CardSummary(g.Device.GpuId, node.NodeId, node.DataCenter, g.Device.Index, g.Device.Model,
             g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries);
     }

@@ -28,24 +28,25 @@
     return slices.map(s => {
       const w = total > 0 ? Math.max(0, value(s)) * 100 / total : 0;
       const state = s.paused ? 'paused' : (s.state === 'Placing' ? 'placing' : '');
-      return `<div class="seg ${cls} ${state}" data-task="${esc(s.taskId)}" data-state="${esc(s.state)}" title="${esc(s.name || s.taskId)} (${esc(s.tenant)}) ${esc(s.state)}${s.onHost ? ', swapped' : ''}" style="width:${w}%;background-color:${colour(s.taskId)}"></div>`;
+      return `<div class="seg ${cls} ${state}" data-task="${esc(s.taskId)}" data-state="${esc(s.state)}" title="${esc(s.name || s.taskId)} (${esc(s.tenant)}) ${esc(s.state)}${s.onHost ? `, ${gib(s.hostMiB)} swapped` : ''}" style="width:${w}%;background-color:${colour(s.taskId)}"></div>`;
     }).join('');
   }
 
   function card(c) {
     const slices = c.slices.filter(s => !filter.tenant || s.tenant === filter.tenant);
-    const resident = slices.filter(s => !s.onHost);
-    const host = slices.filter(s => s.onHost);
+    // A task may be partly on the device and partly in host RAM: each bar draws its part.
+    const resident = slices.filter(s => s.memoryMiB > s.hostMiB);
+    const host = slices.filter(s => s.hostMiB > 0);
     const full = c.computeCapacityMilli > 0 ? 100000 / c.computeCapacityMilli : 100;
     return `<div class="card" data-gpu="${esc(c.gpuId)}">
       <h4><span>#${c.index} ${esc(c.model)}</span><span>${slices.length} task(s)</span></h4>
       <div class="label"><span>compute ${pct(c.computeAllocatedMilli)} allocated, ${pct(c.computeInUseMilli)} in use</span><span>of ${pct(c.computeCapacityMilli)}</span></div>
       <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}<div class="mark" style="left:${full}%" title="one whole card"></div></div>
       <div class="label"><span>memory on device ${gib(c.residentMiB)}</span><span>of ${gib(c.memoryMiB)}</span></div>
-      <div class="bar memory">${segs(resident, c.memoryMiB, s => s.memoryMiB, 'resident')}</div>
+      <div class="bar memory">${segs(resident, c.memoryMiB, s => s.memoryMiB - s.hostMiB, 'resident')}</div>
       <div class="label"><span>memory on host ${gib(c.hostMiB)}</span></div>
-      <div class="bar host">${segs(host, Math.max(c.memoryMiB, 1), s => s.memoryMiB, 'host')}</div>
-      <div class="chips">${slices.map(s => `<span class="chip" style="background:${colour(s.taskId)}" title="${esc(s.taskId)}">${esc(s.name || s.taskId)} <span class="state ${esc(s.onHost ? 'swapped' : s.state)}">${esc(s.onHost ? 'swapped' : s.state)}</span></span>`).join('')}</div>
+      <div class="bar host">${segs(host, Math.max(c.memoryMiB, 1), s => s.hostMiB, 'host')}</div>
+      <div class="chips">${slices.map(s => `<span class="chip" style="background:${colour(s.taskId)}" title="${esc(s.taskId)}">${esc(s.name || s.taskId)} <span class="state ${esc(s.hostMiB >= s.memoryMiB && s.onHost ? 'swapped' : s.state)}">${esc(s.hostMiB >= s.memoryMiB && s.onHost ? 'swapped' : s.hostMiB > 0 ? `${s.state}, ${gib(s.hostMiB)} swapped` : s.state)}</span></span>`).join('')}</div>
     </div>`;
   }
 

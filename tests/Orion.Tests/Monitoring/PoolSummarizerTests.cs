@@ -52,6 +52,25 @@ public sealed class PoolSummarizerTests
     }
 
     [Fact]
+    public void A_task_partly_in_host_ram_counts_its_parts_where_they_are()
+    {
+        // "paused" has 6,000 of its 20,000 MiB in host RAM; "idle" all of its 4,000.
+        var card = Card("dc1/n0/0", [Slice("run", 500, 10_000), Slice("paused", 300, 20_000), Slice("idle", 100, 4_000)], paused: ["paused"], onHost: ["idle", "paused"])
+            with { OnHostMiB = ImmutableDictionary<string, long>.Empty.Add("paused", 6_000) };
+        var tasks = new[]
+        {
+            Status("run", TaskState.Running, "a", "dc1/n0/0", 500, 10_000),
+            Status("paused", TaskState.Running, "b", "dc1/n0/0", 300, 20_000),
+            Status("idle", TaskState.Running, "b", "dc1/n0/0", 100, 4_000),
+        };
+
+        var c = Assert.Single(PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 3, 0), [Node("dc1/n0", card)], tasks, []).Cards);
+        Assert.Equal((34_000L, 24_000L, 10_000L), (c.MemoryAllocatedMiB, c.ResidentMiB, c.HostMiB));
+        Assert.Equal((0L, 6_000L, 4_000L), (c.Slices.Single(s => s.TaskId == "run").HostMiB, c.Slices.Single(s => s.TaskId == "paused").HostMiB, c.Slices.Single(s => s.TaskId == "idle").HostMiB));
+        Assert.Equal(card.ResidentMiB, c.ResidentMiB);
+    }
+
+    [Fact]
     public void A_slice_the_catalogue_has_not_heard_of_yet_shows_as_placing()
     {
         var pool = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 0, 0), [Node("dc1/n0", Card("dc1/n0/0", [Slice("new", 100, 1)]))], [], []);
