@@ -405,7 +405,13 @@ public sealed class GpuGrain(
 
         if (daemon is null)
         {
-            // No daemon to enforce anything: a lost node's tasks are being failed over; a new daemon reconciles.
+            // No daemon to enforce anything: a lost node's tasks are being failed over; a new daemon reconciles. Nobody
+            // waits on memory that cannot move now.
+            foreach (var taskId in residencyWaiters.Keys.ToList())
+            {
+                SettleWaiters(taskId, false);
+            }
+
             return [];
         }
 
