@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
@@ -14,6 +15,9 @@ namespace Orion.Grains;
 /// the policy picks from the index, the node accepts or refuses, and a refusal refreshes the index and retries.
 /// A task that may run anywhere and does not fit here is offered to the other data centres before it queues, and
 /// queued ones are offered again to a data centre that frees capacity; a task stays in exactly one queue, its home's.
+/// Places in rounds: tasks that arrive while a round's reservations are out wait for the next round, which decides
+/// for all of them in one turn (<see cref="PlacementRound"/>) and sends their reservations together. One round at a
+/// time, run by a loop of its own (<see cref="Pump"/>), so every placement, drain and spill-over sees the view alone.
 /// </summary>
 [KeepAlive]
 [DataCenterPlacement]
@@ -31,6 +35,13 @@ public sealed class SchedulerGrain(
 
     // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
     private bool freed;
+
+    // Enqueued tasks waiting for the next round; data centres that said they have room, waiting for our offers.
+    private readonly List<Arrival> arrivals = [];
+    private readonly List<string> roomElsewhere = [];
+
+    // The loop running rounds, while there is work for one.
+    private Task? pump;
 
     private string DataCenter => this.GetPrimaryKeyString();
 
@@ -58,7 +69,7 @@ public sealed class SchedulerGrain(
         {
             logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);
             freed = true;
-            this.RegisterGrainTimer(Drain, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+            Pump();
         }
 
         var every = options.Value.ResidenceCheckInterval;
@@ -68,37 +79,33 @@ public sealed class SchedulerGrain(
         Report();
     }
 
-    public async Task Enqueue(QueuedTask task)
+    public Task Enqueue(QueuedTask task)
     {
-        if (!queue.Add(task))
+        var newcomer = queue.Add(task);
+        if (!newcomer && !queue.Holds(task.TaskId, task.Generation))
         {
-            // Queued already (a task's recovery reminder, or a retried call): try it again now rather than only when
-            // some node frees capacity, so a task that lost its attempts to a stale index is not stuck behind it.
-            if (queue.Holds(task.TaskId, task.Generation))
-            {
-                await PlaceHere(task, PlacementRequest.From(task.Spec));
-                Report();
-            }
-
-            return;
+            return Task.CompletedTask;
         }
 
+        // Queued already (a task's recovery reminder, or a retried call): it is tried again in the next round rather
+        // than only when some node frees capacity, so a task that lost its attempts to a stale index is not stuck.
+        if (newcomer)
         {
-            var request = PlacementRequest.From(task.Spec);
-            policy.Observe(request);
+            policy.Observe(PlacementRequest.From(task.Spec));
+        }
 
-            // The queued tasks were tried when they came and nothing freed since: try the newcomer alone (O(1), not O(queue)).
-            if (freed)
-            {
-                await Drain();
-            }
+        var arrival = new Arrival(task, newcomer, Activity.Current?.Context ?? default, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        arrivals.Add(arrival);
+        Pump();
+        return arrival.Decided.Task;
+    }
 
-            if (queue.Contains(task.TaskId))
-            {
-                await PlaceNewcomer(task, request);
-            }
-
-            Report();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A round's reservations are out: let it finish, so no accepted reservation misses its task.
+        if (pump is { } running)
+        {
+            await running.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
         }
     }
 
@@ -119,7 +126,7 @@ public sealed class SchedulerGrain(
         var roomFreed = freed;
         if (queue.Count > 0 && freed)
         {
-            await Drain();
+            Pump();
         }
 
         Report();
@@ -140,20 +147,28 @@ public sealed class SchedulerGrain(
         return placed.Placed;
     }
 
-    public async Task OnCapacityFreed(string dataCenter)
+    public Task OnCapacityFreed(string dataCenter)
     {
-        if (dataCenter == DataCenter)
+        // Offered between rounds, so a queued task is never offered there while a round reserves it here.
+        if (dataCenter != DataCenter && !roomElsewhere.Contains(dataCenter))
         {
-            return;
+            roomElsewhere.Add(dataCenter);
+            Pump();
         }
 
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Offers the queued tasks that may run anywhere to a data centre that has room.</summary>
+    private async Task OfferQueued(string dataCenter)
+    {
         var other = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
         foreach (var task in queue.InOrder.Where(t => DataCenterRoute.MayRunAnywhere(t.Spec)).ToList())
         {
             // Still queued here until the other data centre has placed it, so it is never in two queues.
-            if (await other.Offer(task))
+            if (queue.Holds(task.TaskId, task.Generation) && await other.Offer(task))
             {
-                queue.Remove(task.TaskId);
+                Forget(task);
                 logger.LogDebug("Queued task {TaskId} spilled over from {DataCenter} to {Other}", task.TaskId, DataCenter, dataCenter);
             }
         }
@@ -187,48 +202,233 @@ public sealed class SchedulerGrain(
         rehydrationContext.TryGetValue("refusals", out refusals);
     }
 
-    /// <summary>Tries every queued task here in order, placing each that fits (lower ones may use room a higher one cannot).</summary>
-    private async Task Drain()
+    /// <summary>Starts the loop of rounds unless it runs; it runs while arrivals, a freed queue or offers wait.</summary>
+    private void Pump() => pump ??= RunRounds();
+
+    private async Task RunRounds()
     {
-        freed = false;
-        foreach (var task in queue.InOrder.ToList())
+        // Arrivals already behind this turn join the first round. The loop is no caller's: it neither continues the
+        // trace nor the call chain of the call that started it.
+        await Task.Yield();
+        Activity.Current = null;
+        RequestContext.Clear();
+        try
         {
-            await PlaceHere(task, PlacementRequest.From(task.Spec));
+            while (true)
+            {
+                if (arrivals.Count > 0 || (freed && queue.Count > 0))
+                {
+                    await Round();
+                }
+                else if (roomElsewhere.Count > 0)
+                {
+                    var dataCenter = roomElsewhere[0];
+                    roomElsewhere.RemoveAt(0);
+                    await OfferQueued(dataCenter);
+                }
+                else
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Round and OfferQueued settle their own callers; what is left is queued and the next event pumps again.
+            logger.LogError(ex, "Scheduler {DataCenter} stopped a round", DataCenter);
+        }
+        finally
+        {
+            pump = null;
+        }
+    }
+
+    /// <summary>
+    /// One round: after capacity freed every queued task in queue order (lower ones may use room a higher one cannot),
+    /// else the tasks that arrived since the last round; placed here if they fit, then newcomers that did not are
+    /// offered elsewhere (when not pinned) or failed (when they asked to). Each arrival's call returns after it.
+    /// </summary>
+    private async Task Round()
+    {
+        var taken = arrivals.ToArray();
+        arrivals.Clear();
+        var faults = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        try
+        {
+            IEnumerable<QueuedTask> candidates = freed ? queue.InOrder : taken.Select(a => a.Task);
+            freed = false;
+            var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation)).DistinctBy(t => t.TaskId).ToList();
+            var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
+            var unplaced = await PlaceAll(batch, parents, faults);
+
+            IReadOnlyList<DataCenterSummary>? others = null;
+            foreach (var (task, _, _, _) in taken.Where(a => a.Newcomer))
+            {
+                if (!queue.Holds(task.TaskId, task.Generation) || !unplaced.TryGetValue(task.TaskId, out var reason))
+                {
+                    continue;
+                }
+
+                var placed = false;
+                if (DataCenterRoute.MayRunAnywhere(task.Spec))
+                {
+                    others ??= await OtherDataCenters();
+                    placed = await SpillOver(task, others);
+                }
+
+                if (!placed && task.Spec.Constraints.FailIfUnplaceable)
+                {
+                    Forget(task);
+                    await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var a in taken)
+            {
+                faults.TryAdd(a.Task.TaskId, ex);
+            }
+        }
+        finally
+        {
+            foreach (var a in taken)
+            {
+                // As before rounds: a reservation that failed (not refused) fails the caller; the task stays queued.
+                _ = faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault) : a.Decided.TrySetResult();
+            }
         }
 
         Report();
     }
 
     /// <summary>
-    /// A newly queued task: here if it fits, else (when not pinned) in another data centre; a task that asked to fail
-    /// rather than wait is failed when nothing in the pool takes it.
+    /// Places a batch here: decides for all against the view in one turn, sends the reservations together, takes the
+    /// nodes' answers into the view, and decides again for the refused (up to <see cref="PoolOptions.ReservationAttempts"/>).
+    /// Returns why each task left unplaced was not placed.
     /// </summary>
-    private async Task PlaceNewcomer(QueuedTask task, PlacementRequest request)
+    private async Task<Dictionary<string, string>> PlaceAll(
+        List<QueuedTask> batch, Dictionary<string, ActivityContext> parents, Dictionary<string, Exception> faults)
     {
-        var (placed, reason) = await PlaceHere(task, request);
-        if (!placed && DataCenterRoute.MayRunAnywhere(task.Spec))
+        var unplaced = new Dictionary<string, string>(StringComparer.Ordinal);
+        var began = Stopwatch.GetTimestamp();
+        var todo = batch;
+        for (var attempt = 0; attempt < options.Value.ReservationAttempts && todo.Count > 0; attempt++)
         {
-            placed = await SpillOver(task);
+            var requests = todo.Select(t => PlacementRequest.From(t.Spec)).ToArray();
+            var choices = PlacementRound.Decide(policy, view, requests);
+            var sent = new List<Reservation>(todo.Count);
+            for (var i = 0; i < todo.Count; i++)
+            {
+                if (choices[i] is { } choice)
+                {
+                    sent.Add(new Reservation(todo[i], requests[i], choice, Reserve(todo[i], choice, requests[i])));
+                }
+                else
+                {
+                    unplaced.TryAdd(todo[i].TaskId, "no node can take it now");
+                }
+            }
+
+            await Task.WhenAll(sent.Select(r => r.Answer));
+
+            // The view first: refused decisions given back, then each node's newest account (it carries the accepted ones).
+            foreach (var r in sent.Where(r => r.Answer.Result.Result is not { Accepted: true }))
+            {
+                PlacementRound.Undo(view, r.Choice, r.Request);
+            }
+
+            foreach (var answer in sent.Select(r => r.Answer.Result.Result).OfType<ReservationResult>().GroupBy(a => a.Node.NodeId))
+            {
+                Refresh(answer.MaxBy(a => a.Node.Version)!.Node);
+            }
+
+            var retry = new List<QueuedTask>();
+            foreach (var r in sent)
+            {
+                var (task, answer) = (r.Task, r.Answer.Result);
+                if (answer.Error is { } error)
+                {
+                    faults[task.TaskId] = error;
+                    unplaced.Remove(task.TaskId);
+                }
+                else if (answer.Result!.Accepted)
+                {
+                    unplaced.Remove(task.TaskId);
+                    await Placed(task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(task.TaskId));
+                }
+                else
+                {
+                    refusals++;
+                    unplaced[task.TaskId] = $"refused: {answer.Result.Reason}";
+                    logger.LogDebug("Node {NodeId} refused {TaskId} (attempt {Attempt}): {Reason}", r.Choice.Node.Id, task.TaskId, attempt + 1, answer.Result.Reason);
+                    if (queue.Holds(task.TaskId, task.Generation))
+                    {
+                        retry.Add(task);
+                    }
+                }
+            }
+
+            todo = retry;
         }
 
-        if (!placed && task.Spec.Constraints.FailIfUnplaceable)
+        return unplaced;
+    }
+
+    /// <summary>One reservation's answer, or the exception that stands for it (so one failure does not sink the round).</summary>
+    private async Task<(ReservationResult? Result, Exception? Error)> Reserve(QueuedTask task, PlacementChoice choice, PlacementRequest request)
+    {
+        try
         {
-            queue.Remove(task.TaskId);
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
+            return (await GrainFactory.GetGrain<INodeGrain>(choice.Node.Id).Reserve(ToReservation(task, choice, request)), null);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Reserving {TaskId} on {NodeId} failed", task.TaskId, choice.Node.Id);
+            return (null, ex);
         }
     }
 
-    /// <summary>Offers a task to the other data centres, most room first; true when one placed it (it leaves this queue).</summary>
-    private async Task<bool> SpillOver(QueuedTask task)
+    /// <summary>A node accepted the task: it leaves the queue and its grain hears where it runs.</summary>
+    private async Task Placed(QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent)
     {
-        var others = (await Pool.GetDataCenters())
+        Forget(task);
+        placements++;
+        var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
+        var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory);
+        using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, took, parent))
+        {
+            // Inside the span, so the task's start joins the same trace.
+            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
+        }
+
+        await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
+            PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
+    }
+
+    /// <summary>Takes a task out of the queue unless a newer generation replaced it meanwhile.</summary>
+    private void Forget(QueuedTask task)
+    {
+        if (queue.Holds(task.TaskId, task.Generation))
+        {
+            queue.Remove(task.TaskId);
+        }
+    }
+
+    /// <summary>The other data centres with nodes, most room first.</summary>
+    private async Task<IReadOnlyList<DataCenterSummary>> OtherDataCenters() =>
+        [.. (await Pool.GetDataCenters())
             .Where(d => d.DataCenter != DataCenter && d.Nodes > 0)
-            .OrderByDescending(d => d.FreeComputeMilli).ThenBy(d => d.DataCenter, StringComparer.Ordinal);
+            .OrderByDescending(d => d.FreeComputeMilli).ThenBy(d => d.DataCenter, StringComparer.Ordinal)];
+
+    /// <summary>Offers a task to the other data centres in turn; true when one placed it (it leaves this queue).</summary>
+    private async Task<bool> SpillOver(QueuedTask task, IReadOnlyList<DataCenterSummary> others)
+    {
         foreach (var other in others)
         {
             if (await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).Offer(task))
             {
-                queue.Remove(task.TaskId);
+                Forget(task);
                 logger.LogDebug("Task {TaskId} spilled over from {DataCenter} to {Other}", task.TaskId, DataCenter, other.DataCenter);
                 return true;
             }
@@ -249,11 +449,11 @@ public sealed class SchedulerGrain(
         }
     }
 
-    /// <summary>Places one task in this data centre if a node takes it (the task leaves this queue if it was in it).</summary>
+    /// <summary>Places another data centre's task here if a node takes it (an offer: decided at once, never queued here).</summary>
     private async Task<(bool Placed, string Reason)> PlaceHere(QueuedTask task, PlacementRequest request)
     {
         var reason = "no node can take it now";
-        var began = System.Diagnostics.Stopwatch.GetTimestamp();
+        var began = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
             var choice = policy.Choose(view, request);
@@ -266,18 +466,7 @@ public sealed class SchedulerGrain(
             Refresh(result.Node);
             if (result.Accepted)
             {
-                queue.Remove(task.TaskId);
-                placements++;
-                var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
-                var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory);
-                using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, System.Diagnostics.Stopwatch.GetElapsedTime(began)))
-                {
-                    // Inside the span, so the task's start joins the same trace.
-                    await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
-                }
-
-                await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
-                    PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
+                await Placed(task, request, choice, Stopwatch.GetElapsedTime(began), default);
                 return (true, "");
             }
 
@@ -322,7 +511,7 @@ public sealed class SchedulerGrain(
 
         if (freed)
         {
-            await Drain();
+            Pump();
         }
     }
 
@@ -370,6 +559,12 @@ public sealed class SchedulerGrain(
 
         return false;
     }
+
+    /// <summary>A task waiting for the next round, and its caller waiting for the round's decision.</summary>
+    private sealed record Arrival(QueuedTask Task, bool Newcomer, ActivityContext Parent, TaskCompletionSource Decided);
+
+    /// <summary>A reservation sent in a round.</summary>
+    private sealed record Reservation(QueuedTask Task, PlacementRequest Request, PlacementChoice Choice, Task<(ReservationResult? Result, Exception? Error)> Answer);
 
     private static ReservationRequest ToReservation(QueuedTask task, PlacementChoice choice, PlacementRequest request) =>
         new(task.TaskId, task.Generation, [.. choice.Gpus.Select(g => g.Id)],
