@@ -31,6 +31,7 @@ public sealed class SchedulerGrain(
     private IPlacementPolicy policy = null!;
     private long placements;
     private long refusals;
+    private long rounds;
     private DataCenterSummary? reported;
 
     // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
@@ -178,7 +179,7 @@ public sealed class SchedulerGrain(
 
     public Task<SchedulerSnapshot> GetSnapshot() =>
         Task.FromResult(new SchedulerSnapshot(
-            policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals, DataCenter, RuntimeIdentity));
+            policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals, DataCenter, RuntimeIdentity, Rounds: rounds));
 
     public void OnDehydrate(IDehydrationContext dehydrationContext)
     {
@@ -252,6 +253,7 @@ public sealed class SchedulerGrain(
     {
         var taken = arrivals.ToArray();
         arrivals.Clear();
+        rounds++;
         var faults = new Dictionary<string, Exception>(StringComparer.Ordinal);
         try
         {
