@@ -75,4 +75,27 @@ public sealed class PlacementRoundTests
         Assert.False(PlacementRound.Undo(view, choices[0]!, requests[0]));
         Assert.Equal(600, view.Find("n0")!.Gpus[0].ComputeFree);
     }
+
+    [Fact]
+    public void A_node_account_that_matches_the_view_keeps_the_views_object_and_a_different_one_replaces_it()
+    {
+        var view = Of(Node("n0", gpus: 2));
+        var requests = new[] { Slice(400) };
+        var choice = PlacementRound.Decide(PlacementPolicies.Create("best-fit"), view, requests).Single()!;
+        var held = view.Find("n0")!;
+        var revision = held.Revision;
+
+        // The node's account of the same reservation: the object (and what policies cached of it) stays.
+        var same = Node("n0", gpus: 2);
+        ClusterView.Apply(new PlacementChoice(same, choice.GpuIndexes), requests[0]);
+        Assert.True(view.Upsert(same));
+        Assert.Same(held, view.Find("n0"));
+        Assert.Equal(revision, held.Revision);
+
+        // An account with other allocations replaces it.
+        var other = Node("n0", gpus: 2);
+        ClusterView.Apply(new PlacementChoice(other, choice.GpuIndexes), Slice(500));
+        Assert.True(view.Upsert(other));
+        Assert.Same(other, view.Find("n0"));
+    }
 }
