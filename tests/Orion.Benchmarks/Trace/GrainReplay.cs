@@ -111,7 +111,8 @@ public static class GrainReplay
                 }
             }
 
-            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight);
+            var rounds = (await pool.GetSchedulerSnapshot()).Rounds;
+            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight) with { Rounds = rounds };
         }
         finally
         {

@@ -64,8 +64,8 @@ public static class TraceCommand
             {
                 var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out).GetAwaiter().GetResult();
                 Console.WriteLine(FormattableString.Invariant(
-                    $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s"));
-                results.Add(new { trace = replay.Name, seed, inFlight = n, pure100 = pure.Allocation[5], pure130 = pure.Allocation[^1], grains100 = run.Allocation[5], grains130 = run.Allocation[^1], placementsPerSecond = Math.Round(run.PlacementsPerSecond), purePlacementsPerSecond = Math.Round(pure.Pods / pure.PlacementSeconds) });
+                    $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s in {run.Rounds} rounds"));
+                results.Add(new { trace = replay.Name, seed, inFlight = n, pure100 = pure.Allocation[5], pure130 = pure.Allocation[^1], grains100 = run.Allocation[5], grains130 = run.Allocation[^1], placementsPerSecond = Math.Round(run.PlacementsPerSecond), rounds = run.Rounds, purePlacementsPerSecond = Math.Round(pure.Pods / pure.PlacementSeconds) });
             }
         }
 
