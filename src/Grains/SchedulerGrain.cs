@@ -57,6 +57,9 @@ public sealed class SchedulerGrain(
     private readonly Dictionary<string, NodeInFlight> outstanding = new(StringComparer.Ordinal);
     private readonly HashSet<string> reserving = new(StringComparer.Ordinal);
 
+    // Placements for the event feed, sent once per round rather than once per placement.
+    private readonly List<PoolEventNote> placedNotes = [];
+
     private string DataCenter => this.GetPrimaryKeyString();
 
     private IPoolGrain Pool => GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool);
@@ -469,8 +472,7 @@ public sealed class SchedulerGrain(
             await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
         }
 
-        await GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(
-            PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}", 0);
+        placedNotes.Add(new PoolEventNote(PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}"));
     }
 
     /// <summary>Takes a task out of the queue unless a newer generation replaced it meanwhile.</summary>
@@ -551,9 +553,18 @@ public sealed class SchedulerGrain(
         return (false, reason);
     }
 
-    /// <summary>Pushes this data centre's summary to the pool (one-way) when it changed, for routing and spill-over.</summary>
+    /// <summary>
+    /// Pushes this data centre's summary to the pool (one-way) when it changed, for routing and spill-over, and the
+    /// placements since the last report to the event feed.
+    /// </summary>
     private void Report()
     {
+        if (placedNotes.Count > 0)
+        {
+            GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).PublishAll([.. placedNotes]).Ignore();
+            placedNotes.Clear();
+        }
+
         var summary = DataCenterRoute.Summarize(DataCenter, view, queue.InOrder);
         if (summary != reported)
         {

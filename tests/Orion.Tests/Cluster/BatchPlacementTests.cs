@@ -31,6 +31,13 @@ public sealed class BatchPlacementTests
         Assert.Equal(8, scheduler.Queue.Length);
         Assert.InRange(scheduler.Rounds, 1, ids.Count);
 
+        // A round's placements reach the feed together, one event each.
+        await pool.EventuallyAsync(async () =>
+        {
+            var feed = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 500);
+            Assert.Equal(32, feed.Count(e => e.Kind == PoolEventKinds.Placement && e.TaskId.StartsWith("burst-", StringComparison.Ordinal)));
+        });
+
         // Capacity that frees goes to the queue: cancel two cards' worth and the waiting tasks take their place.
         var running = (await Task.WhenAll(ids.Select(id => pool.Client.GetAsync(id)))).Where(s => s!.State == TaskState.Running).Take(8).ToList();
         await Task.WhenAll(running.Select(s => pool.Client.CancelAsync(s!.TaskId)));
