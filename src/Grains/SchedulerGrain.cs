@@ -42,13 +42,8 @@ public sealed class SchedulerGrain(
     private readonly List<Arrival> arrivals = [];
     private readonly List<string> roomElsewhere = [];
 
-    // The loop running rounds, while there is work for one; the rounds it has out; its wake-up when work arrives.
-    // One round out: two (the next decided while the last is answered) measured a third slower on a 2-core machine,
-    // as rounds got smaller for the same CPU.
-    private const int MaxRoundsOut = 1;
-    private readonly List<Task> roundsOut = [];
+    // The loop running rounds while there is work for one; whether it should tell other data centres of room here.
     private Task? pump;
-    private TaskCompletionSource wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool roomToTell;
 
     // Reservations out per node, with the newest account of the node that came meanwhile (taken in after the last is
@@ -219,18 +214,8 @@ public sealed class SchedulerGrain(
         rehydrationContext.TryGetValue("refusals", out refusals);
     }
 
-    /// <summary>Starts the loop of rounds unless it runs (then wakes it); it runs while arrivals, a freed queue, rounds out or offers wait.</summary>
-    private void Pump()
-    {
-        if (pump is null)
-        {
-            pump = RunRounds();
-        }
-        else if (roundsOut.Count(r => !r.IsCompleted) < MaxRoundsOut)
-        {
-            wake.TrySetResult();
-        }
-    }
+    /// <summary>Starts the loop of rounds unless it runs; it runs while arrivals, a freed queue or offers wait.</summary>
+    private void Pump() => pump ??= RunRounds();
 
     private async Task RunRounds()
     {
@@ -243,17 +228,11 @@ public sealed class SchedulerGrain(
         {
             while (true)
             {
-                roundsOut.RemoveAll(r => r.IsCompleted);
-                var work = arrivals.Count > 0 || (freed && (reserving.Count == 0 ? queue.Count > 0 : queue.InOrder.Any(t => !reserving.Contains(t.TaskId))));
-                if (work && roundsOut.Count < MaxRoundsOut)
+                // One round out at a time: deciding the next while the last is answered measured a third slower on a
+                // 2-core machine (smaller rounds for the same CPU).
+                if (arrivals.Count > 0 || (freed && queue.Count > 0))
                 {
-                    // Decides and sends in this turn; its answers are taken in as they come.
-                    roundsOut.Add(Round());
-                }
-                else if (roundsOut.Count > 0)
-                {
-                    wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    await Task.WhenAny([.. roundsOut, wake.Task]);
+                    await Round();
                 }
                 else if (roomElsewhere.Count > 0)
                 {
