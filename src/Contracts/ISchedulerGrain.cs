@@ -12,11 +12,12 @@ public interface ISchedulerGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Queues a task (idempotent per task and generation) and tries to place what fits, here or, when it is not pinned,
-    /// in another data centre; returns once the scheduler decided for it (placed, queued, or failed when it asked to).
-    /// Interleaves: tasks arriving while a round of reservations is out are decided together in the next round.
+    /// in another data centre; returns once the scheduler decided for it: placed or queued, or unplaceable when it asked
+    /// to fail rather than wait (the caller fails it: no second message). Interleaves: tasks arriving while a round of
+    /// reservations is out are decided together in the next round.
     /// </summary>
     [Alias("Enqueue"), AlwaysInterleave]
-    Task Enqueue(QueuedTask task);
+    Task<QueueDecision> Enqueue(QueuedTask task);
 
     /// <summary>Removes a queued task; true when it was still queued.</summary>
     [Alias("Dequeue")]

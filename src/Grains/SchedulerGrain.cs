@@ -91,12 +91,12 @@ public sealed class SchedulerGrain(
         Report();
     }
 
-    public Task Enqueue(QueuedTask task)
+    public Task<QueueDecision> Enqueue(QueuedTask task)
     {
         var newcomer = queue.Add(task);
         if (!newcomer && !queue.Holds(task.TaskId, task.Generation))
         {
-            return Task.CompletedTask;
+            return Task.FromResult(QueueDecision.Taken);
         }
 
         // Queued already (a task's recovery reminder, or a retried call): it is tried again in the next round rather
@@ -106,7 +106,7 @@ public sealed class SchedulerGrain(
             policy.Observe(PlacementRequest.From(task.Spec));
         }
 
-        var arrival = new Arrival(task, newcomer, Activity.Current?.Context ?? default, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var arrival = new Arrival(task, newcomer, Activity.Current?.Context ?? default, new TaskCompletionSource<QueueDecision>(TaskCreationOptions.RunContinuationsAsynchronously));
         arrivals.Add(arrival);
         Pump();
         return arrival.Decided.Task;
@@ -273,6 +273,7 @@ public sealed class SchedulerGrain(
         arrivals.Clear();
         rounds++;
         var faults = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        var unplaceable = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             IEnumerable<QueuedTask> candidates = freed ? queue.InOrder : taken.Select(a => a.Task);
@@ -298,8 +299,9 @@ public sealed class SchedulerGrain(
 
                 if (!placed && task.Spec.Constraints.FailIfUnplaceable)
                 {
+                    // Out of the queue; the task grain, waiting on this call, fails it when it hears so.
                     Forget(task);
-                    await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnUnplaceable(task.Generation, reason);
+                    unplaceable[task.TaskId] = reason;
                 }
             }
         }
@@ -315,7 +317,9 @@ public sealed class SchedulerGrain(
             foreach (var a in taken)
             {
                 // As before rounds: a reservation that failed (not refused) fails the caller; the task stays queued.
-                _ = faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault) : a.Decided.TrySetResult();
+                _ = faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault)
+                    : a.Newcomer && unplaceable.TryGetValue(a.Task.TaskId, out var reason) ? a.Decided.TrySetResult(new QueueDecision(true, reason))
+                    : a.Decided.TrySetResult(QueueDecision.Taken);
             }
         }
 
@@ -642,7 +646,7 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>A task waiting for the next round, and its caller waiting for the round's decision.</summary>
-    private sealed record Arrival(QueuedTask Task, bool Newcomer, ActivityContext Parent, TaskCompletionSource Decided);
+    private sealed record Arrival(QueuedTask Task, bool Newcomer, ActivityContext Parent, TaskCompletionSource<QueueDecision> Decided);
 
     /// <summary>Reservations out to one node, and the newest account of it that came meanwhile.</summary>
     private sealed class NodeInFlight

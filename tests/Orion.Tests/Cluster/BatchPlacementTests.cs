@@ -87,7 +87,11 @@ public sealed class BatchPlacementTests
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
         var failFast = PlacementConstraints.None with { FailIfUnplaceable = true };
         var ids = Enumerable.Range(0, 5).Select(i => $"ff-{i}").ToList();
-        await Task.WhenAll(ids.Select(id => pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0, items: 1_000_000) with { Constraints = failFast }, id)));
+        var submitted = await Task.WhenAll(ids.Select(id => pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0, items: 1_000_000) with { Constraints = failFast }, id)));
+
+        // The scheduler's answer to the queuing call fails them, so the submit itself returns them failed.
+        Assert.Equal(3, submitted.Count(s => s.State == TaskState.Failed));
+        Assert.All(submitted.Where(s => s.State == TaskState.Failed), s => Assert.Contains("no node can take it", s.ExitReason));
 
         await pool.EventuallyAsync(async () =>
         {
