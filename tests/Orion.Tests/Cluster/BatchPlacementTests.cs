@@ -102,4 +102,25 @@ public sealed class BatchPlacementTests
         Assert.Empty((await pool.SchedulerSnapshot()).Queue);
         await pool.AssertConsistentAsync(ids);
     }
+
+    [Fact]
+    public async Task SubmitMany_submits_a_job_array_together_or_nothing_when_one_spec_breaks_a_rule()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var array = Enumerable.Range(0, 8).Select(i => new Orion.Client.TaskSubmission(Specs.Batch(computePercent: 25, gpuMemoryMiB: 1024, items: 1_000_000), $"array-{i}")).ToList();
+
+        var broken = array.Select((t, i) => i == 5 ? t with { Spec = t.Spec with { Name = "" } } : t).ToList();
+        var error = await Assert.ThrowsAsync<Orion.Client.SpecValidationException>(() => pool.Client.SubmitManyAsync(broken));
+        Assert.Equal("tasks[5].name", Assert.Single(error.Errors).Field);
+        Assert.All(await Task.WhenAll(array.Select(t => pool.Client.GetAsync(t.TaskId!))), Assert.Null);
+
+        var submitted = await pool.Client.SubmitManyAsync(array);
+        Assert.Equal(array.Select(t => t.TaskId), submitted.Select(s => s.TaskId));
+        foreach (var t in array)
+        {
+            await pool.WaitForAsync(t.TaskId!, TaskState.Running);
+        }
+
+        await pool.AssertConsistentAsync(array.Select(t => t.TaskId!));
+    }
 }
