@@ -307,7 +307,7 @@ public sealed class SchedulerGrain(
         }
         catch (Exception ex)
         {
-            foreach (var a in taken)
+            foreach (var a in taken.Where(a => !unplaceable.ContainsKey(a.Task.TaskId)))
             {
                 faults.TryAdd(a.Task.TaskId, ex);
             }
@@ -316,9 +316,10 @@ public sealed class SchedulerGrain(
         {
             foreach (var a in taken)
             {
-                // As before rounds: a reservation that failed (not refused) fails the caller; the task stays queued.
-                _ = faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault)
-                    : a.Newcomer && unplaceable.TryGetValue(a.Task.TaskId, out var reason) ? a.Decided.TrySetResult(new QueueDecision(true, reason))
+                // A task failed as unplaceable has left the queue: its caller must hear it. As before rounds, a
+                // reservation that failed (not refused) fails the caller, and the task stays queued.
+                _ = a.Newcomer && unplaceable.TryGetValue(a.Task.TaskId, out var reason) ? a.Decided.TrySetResult(new QueueDecision(true, reason))
+                    : faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault)
                     : a.Decided.TrySetResult(QueueDecision.Taken);
             }
         }
