@@ -93,6 +93,32 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Submits many tasks at once (a job array, a burst). Every spec is checked first, and none is submitted when one
+    /// breaks a rule; then all are submitted together, so the scheduler decides for them in a few rounds rather than
+    /// one by one. Each task is idempotent per id, as with <see cref="SubmitAsync"/>.
+    /// </summary>
+    /// <param name="tasks">The tasks, each with its id or none (a new unique one).</param>
+    /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
+    /// <returns>Each accepted task's status, in the order given.</returns>
+    /// <exception cref="SpecValidationException">
+    /// A spec breaks a rule (fields named <c>tasks[i].…</c>; nothing was submitted), or the pool rejected some (the
+    /// others were submitted).
+    /// </exception>
+    public async Task<IReadOnlyList<VGpuTaskStatus>> SubmitManyAsync(IReadOnlyList<TaskSubmission> tasks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var local = tasks.SelectMany((t, i) => SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" })).ToImmutableArray();
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local);
+        }
+
+        var results = await Task.WhenAll(tasks.Select(t => grains.GetGrain<IVGpuTaskGrain>(t.TaskId ?? NewTaskId()).Submit(t.Spec))).WaitAsync(cancellationToken);
+        var rejected = results.SelectMany((r, i) => r.Accepted ? [] : r.Errors.Select(e => e with { Field = $"tasks[{i}].{e.Field}" })).ToImmutableArray();
+        return rejected.IsEmpty ? [.. results.Select(r => r.Status!)] : throw new SpecValidationException(rejected);
+    }
+
+    /// <summary>
     /// Starts an online service and returns its lease once it runs. Wrap each request the service serves in
     /// <see cref="VGpuLease.BeginRequestAsync"/>; dispose the lease to end the service.
     /// </summary>

@@ -11,6 +11,10 @@ public interface IPoolEventsGrain : IGrainWithStringKey
     [Alias("Publish"), OneWay]
     Task Publish(string kind, string taskId, string where, string detail, long bytes);
 
+    /// <summary>Adds events in order (a scheduler's round of placements in one message); one-way.</summary>
+    [Alias("PublishAll"), OneWay]
+    Task PublishAll(ImmutableArray<PoolEventNote> events);
+
     /// <summary>Events after <paramref name="afterSequence"/>, oldest first, at most <paramref name="max"/> (the newest ones).</summary>
     [Alias("Since"), ReadOnly]
     Task<ImmutableArray<PoolEvent>> Since(long afterSequence, int max);

@@ -10,9 +10,14 @@ namespace Orion.Contracts;
 [Alias("orion.ISchedulerGrain")]
 public interface ISchedulerGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a task (idempotent per task and generation) and tries to place what fits, here or, when it is not pinned, in another data centre.</summary>
-    [Alias("Enqueue")]
-    Task Enqueue(QueuedTask task);
+    /// <summary>
+    /// Queues a task (idempotent per task and generation) and tries to place what fits, here or, when it is not pinned,
+    /// in another data centre; returns once the scheduler decided for it: placed or queued, or unplaceable when it asked
+    /// to fail rather than wait (the caller fails it: no second message). Interleaves: tasks arriving while a round of
+    /// reservations is out are decided together in the next round.
+    /// </summary>
+    [Alias("Enqueue"), AlwaysInterleave]
+    Task<QueueDecision> Enqueue(QueuedTask task);
 
     /// <summary>Removes a queued task; true when it was still queued.</summary>
     [Alias("Dequeue")]

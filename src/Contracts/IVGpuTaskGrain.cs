@@ -26,7 +26,11 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnPlaced"), OneWay]
     Task OnPlaced(long generation, TaskPlacement placement);
 
-    /// <summary>The scheduler found no room for generation <paramref name="generation"/> of a task that asked to fail then (<see cref="PlacementConstraints.FailIfUnplaceable"/>).</summary>
+    /// <summary>
+    /// The scheduler found no room for generation <paramref name="generation"/> of a task that asked to fail then
+    /// (<see cref="PlacementConstraints.FailIfUnplaceable"/>). Schedulers now answer this in <see cref="ISchedulerGrain.Enqueue"/>'s
+    /// <see cref="QueueDecision"/>; the message stays for a scheduler of an older build during a rolling upgrade.
+    /// </summary>
     [Alias("OnUnplaceable"), OneWay]
     Task OnUnplaceable(long generation, string reason);
 

@@ -11,6 +11,7 @@ namespace Orion.Contracts;
 /// <param name="DataCenter">The data centre it schedules; empty for the pool-wide sum.</param>
 /// <param name="Silo">The silo its activation lives on; empty for the pool-wide sum.</param>
 /// <param name="DataCenters">Pool-wide: each data centre's scheduler; empty for one data centre's.</param>
+/// <param name="Rounds">Placement rounds since activation: each decided for every task that arrived while the last was out.</param>
 [GenerateSerializer, Alias("orion.SchedulerSnapshot"), Immutable]
 public sealed record SchedulerSnapshot(
     [property: Id(0)] string Policy,
@@ -20,4 +21,5 @@ public sealed record SchedulerSnapshot(
     [property: Id(4)] long Refusals,
     [property: Id(5)] string DataCenter = "",
     [property: Id(6)] string Silo = "",
-    [property: Id(7)] ImmutableArray<SchedulerSnapshot> DataCenters = default);
+    [property: Id(7)] ImmutableArray<SchedulerSnapshot> DataCenters = default,
+    [property: Id(8)] long Rounds = 0);

@@ -18,5 +18,16 @@ public sealed class PoolEventsGrain([FromKeyedServices(OrionClock.Key)] TimeProv
         return Task.CompletedTask;
     }
 
+    public Task PublishAll(ImmutableArray<PoolEventNote> events)
+    {
+        var now = time.GetUtcNow();
+        foreach (var e in events)
+        {
+            log.Add(now, e.Kind, e.TaskId, e.Where, e.Detail, e.Bytes);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<ImmutableArray<PoolEvent>> Since(long afterSequence, int max) => Task.FromResult(log.Since(afterSequence, max));
 }

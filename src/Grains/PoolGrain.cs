@@ -39,6 +39,7 @@ public sealed class PoolGrain : Grain, IPoolGrain
             each.Sum(s => s.Nodes),
             each.Sum(s => s.Placements),
             each.Sum(s => s.Refusals),
-            DataCenters: [.. each]);
+            DataCenters: [.. each],
+            Rounds: each.Sum(s => s.Rounds));
     }
 }

@@ -395,13 +395,26 @@ public sealed class VGpuTaskGrain(
         var home = await HomeOf(status.Spec);
         var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
         await Change(next);
-        await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        var decision = await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        if (decision.Unplaceable)
+        {
+            // Failed in the same call that queued it: no reminder, no second message.
+            await OnUnplaceable(next.Generation, decision.Reason);
+            return;
+        }
+
         await KeepQueueReminder();
     }
 
     /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
-    private async Task Requeue(VGpuTaskStatus pending) =>
-        await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+    private async Task Requeue(VGpuTaskStatus pending)
+    {
+        var decision = await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+        if (decision.Unplaceable)
+        {
+            await OnUnplaceable(pending.Generation, decision.Reason);
+        }
+    }
 
     /// <summary>The durable reminder that re-queues a pending task whose scheduler died; a failure to set it is not the task's.</summary>
     private async Task KeepQueueReminder()

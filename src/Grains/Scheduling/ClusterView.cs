@@ -26,6 +26,14 @@ public sealed class ClusterView
                 return false;
             }
 
+            if (existing.Matches(node))
+            {
+                // The node's account of what the view already held (a reservation the view had applied): the same
+                // object stays, so policies keep what they cached of it.
+                existing.Version = node.Version;
+                return true;
+            }
+
             node.Ordinal = existing.Ordinal;
             nodes[existing.Ordinal] = node;
         }

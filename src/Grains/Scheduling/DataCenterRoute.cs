@@ -38,14 +38,30 @@ public static class DataCenterRoute
     /// <summary>The summary a data centre's scheduler reports: its schedulable nodes' room and its queue.</summary>
     public static DataCenterSummary Summarize(string dataCenter, ClusterView view, IEnumerable<QueuedTask> queue)
     {
-        var nodes = view.Nodes.Where(n => n.Schedulable).ToList();
-        var queued = queue.ToList();
-        return new DataCenterSummary(
-            dataCenter,
-            nodes.Count,
-            nodes.Sum(n => n.Gpus.Count(g => g.ComputeFree == g.ComputeCapacity && g.MemoryFree == g.MemoryCapacity)),
-            nodes.Sum(n => n.Gpus.Sum(g => (long)Math.Max(0, g.ComputeFree))),
-            queued.Count,
-            queued.Count(t => MayRunAnywhere(t.Spec)));
+        // Plain loops: the scheduler summarizes after every round, over every card of the data centre.
+        var (nodes, idleCards, freeCompute) = (0, 0, 0L);
+        foreach (var n in view.Nodes)
+        {
+            if (!n.Schedulable)
+            {
+                continue;
+            }
+
+            nodes++;
+            foreach (var g in n.Gpus)
+            {
+                idleCards += g.ComputeFree == g.ComputeCapacity && g.MemoryFree == g.MemoryCapacity ? 1 : 0;
+                freeCompute += Math.Max(0, g.ComputeFree);
+            }
+        }
+
+        var (queued, spillable) = (0, 0);
+        foreach (var t in queue)
+        {
+            queued++;
+            spillable += MayRunAnywhere(t.Spec) ? 1 : 0;
+        }
+
+        return new DataCenterSummary(dataCenter, nodes, idleCards, freeCompute, queued, spillable);
     }
 }

@@ -74,6 +74,14 @@ public sealed class GpuView
 
     public bool IsIdle => Holders == 0;
 
+    /// <summary>True when <paramref name="other"/> is the same card with the same allocations.</summary>
+    public bool Matches(GpuView other) =>
+        Id == other.Id && Index == other.Index && Model == other.Model && ComputeCapacity == other.ComputeCapacity
+        && MemoryCapacity == other.MemoryCapacity && PhysicalMemory == other.PhysicalMemory && ComputeFree == other.ComputeFree
+        && MemoryFree == other.MemoryFree && OnlineCompute == other.OnlineCompute && OnlineMemory == other.OnlineMemory
+        && OnlineSwappableMemory == other.OnlineSwappableMemory && PinnedMemory == other.PinnedMemory
+        && Holders == other.Holders && Exclusive == other.Exclusive;
+
     /// <summary>Free compute a new task could use, capped at one card (oversubscribed capacity beyond 100% still gives at most one card).</summary>
     public int UsableCompute => Exclusive ? 0 : Math.Min(ComputeFree, 1000);
 }

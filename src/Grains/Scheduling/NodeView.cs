@@ -95,6 +95,27 @@ public sealed class NodeView
         }
     }
 
+    /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
+    public bool Matches(NodeView other)
+    {
+        if (Id != other.Id || DataCenter != other.DataCenter || CpuCapacity != other.CpuCapacity || CpuFree != other.CpuFree
+            || MemoryCapacity != other.MemoryCapacity || MemoryFree != other.MemoryFree || Schedulable != other.Schedulable
+            || SwapBudget != other.SwapBudget || Gpus.Length != other.Gpus.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Gpus.Length; i++)
+        {
+            if (!Gpus[i].Matches(other.Gpus[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Builds a view from the owner's snapshot.</summary>
     public static NodeView FromSnapshot(NodeSnapshot snapshot)
     {

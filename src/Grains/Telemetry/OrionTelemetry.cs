@@ -34,13 +34,16 @@ public static class OrionTelemetry
     public static readonly Counter<long> SwapBytes = Meter.CreateCounter<long>(
         "orion.swap.bytes", "By", "Bytes moved between device and host RAM.");
 
-    /// <summary>Counts a placement and opens its span, back-dated to when the scheduler began on the task.</summary>
-    public static Activity? Placed(string taskId, string nodeId, string dataCenter, TimeSpan took)
+    /// <summary>
+    /// Counts a placement and opens its span, back-dated to when the scheduler began on the task; a child of
+    /// <paramref name="parent"/> (the submit that queued it) when given, else of the current span.
+    /// </summary>
+    public static Activity? Placed(string taskId, string nodeId, string dataCenter, TimeSpan took, ActivityContext parent = default)
     {
         var tags = new TagList { { Attributes.DataCenter, dataCenter }, { Attributes.Node, nodeId } };
         Placements.Add(1, tags);
         PlacementDuration.Record(took.TotalSeconds, tags);
-        var span = Source.StartActivity("orion.placement", ActivityKind.Internal, default(ActivityContext), startTime: DateTimeOffset.UtcNow - took);
+        var span = Source.StartActivity("orion.placement", ActivityKind.Internal, parent, startTime: DateTimeOffset.UtcNow - took);
         span?.SetTag(Attributes.TaskId, taskId).SetTag(Attributes.Node, nodeId).SetTag(Attributes.DataCenter, dataCenter);
         return span;
     }

@@ -24,7 +24,8 @@ public static class GrainReplay
     /// <summary>A sharing pod's GPU memory per thousandth of a card: the smallest trace card's memory (16 GiB) ÷ 1000, so memory never binds before compute.</summary>
     public const double MemoryPerMilli = 16.384;
 
-    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null)
+    /// <param name="submitMany">Pods per <see cref="OrionClient.SubmitManyAsync"/> call, <paramref name="inFlight"/> pods in flight in all; 0: one <see cref="OrionClient.SubmitAsync"/> per pod.</param>
+    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null, int submitMany = 0)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -74,13 +75,27 @@ public static class GrainReplay
             var ids = new string[arrivals.Count];
             var next = -1;
             var clock = Stopwatch.StartNew();
-            var workers = Enumerable.Range(0, Math.Max(1, inFlight)).Select(async _ =>
+            var chunk = Math.Max(1, submitMany);
+            var workers = Enumerable.Range(0, Math.Max(1, inFlight / chunk)).Select(async _ =>
             {
-                int k;
-                while ((k = Interlocked.Increment(ref next)) < arrivals.Count)
+                int last;
+                while ((last = Interlocked.Add(ref next, chunk)) - chunk + 1 < arrivals.Count)
                 {
-                    ids[k] = $"pod-{k:D6}";
-                    await orion.SubmitAsync(SpecOf(replay.Pods[arrivals[k]]), ids[k]);
+                    var from = last - chunk + 1;
+                    var range = Enumerable.Range(from, Math.Min(chunk, arrivals.Count - from)).ToList();
+                    foreach (var k in range)
+                    {
+                        ids[k] = $"pod-{k:D6}";
+                    }
+
+                    if (submitMany > 0)
+                    {
+                        await orion.SubmitManyAsync([.. range.Select(k => new TaskSubmission(SpecOf(replay.Pods[arrivals[k]]), ids[k]))]);
+                    }
+                    else
+                    {
+                        await orion.SubmitAsync(SpecOf(replay.Pods[arrivals[range[0]]]), ids[range[0]]);
+                    }
                 }
             }).ToList();
             await Task.WhenAll(workers);
@@ -111,7 +126,8 @@ public static class GrainReplay
                 }
             }
 
-            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight);
+            var rounds = (await pool.GetSchedulerSnapshot()).Rounds;
+            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight) with { Rounds = rounds };
         }
         finally
         {

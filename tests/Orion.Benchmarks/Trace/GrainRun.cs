@@ -7,7 +7,8 @@ namespace Orion.Benchmarks.Trace;
 /// <param name="Pods">Pods submitted.</param>
 /// <param name="Failed">Pods the pool failed as unplaceable.</param>
 /// <param name="Seconds">Wall time from the first submission to the last decision.</param>
-public sealed record GrainRun(int Seed, int InFlight, double[] Allocation, int Pods, int Failed, double Seconds)
+/// <param name="Rounds">The scheduler's placement rounds (each decided for every pod that arrived while the last was out).</param>
+public sealed record GrainRun(int Seed, int InFlight, double[] Allocation, int Pods, int Failed, double Seconds, long Rounds = 0)
 {
     public double PlacementsPerSecond => Seconds == 0 ? 0 : Pods / Seconds;
 }
