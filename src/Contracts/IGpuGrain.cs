@@ -22,10 +22,10 @@ public interface IGpuGrain : IGrainWithStringKey
     /// once the daemon has carried out the pauses. Memory moves are not waited for here: they follow a moment later in
     /// one pass for all the demand that arrived meanwhile (see <see cref="DemandAck.MemoryPending"/> and
     /// <see cref="WhenResident"/>), so a request for a service whose memory is on the device does not wait for the moves
-    /// another request arriving with it needs (it still waits for a pass already moving memory when it arrives).
+    /// another request arriving with it needs, nor for a pass already moving memory (it interleaves with that pass).
     /// A sequence not above the task's last is stale and changes nothing.
     /// </summary>
-    [Alias("SetDemand")]
+    [Alias("SetDemand"), AlwaysInterleave]
     Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
 
     /// <summary>

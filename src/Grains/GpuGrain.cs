@@ -37,6 +37,9 @@ public sealed class GpuGrain(
     private readonly List<(string Kind, string TaskId)> notices = [];
     private IGrainTimer? noticeTimer;
     private ITimer? memoryPassTimer;
+    private readonly Dictionary<string, long> movingTo = new(StringComparer.Ordinal);
+    private bool movingMemory;
+    private bool memoryDirty;
     private GpuDevice? device;
     private INodeDaemon? daemon;
     private int capacity;
@@ -316,8 +319,11 @@ public sealed class GpuGrain(
         }
     }
 
-    /// <summary>After a memory pass: a waiter hears yes once its task is all on the device, no once it will not be (idle, or no room).</summary>
-    private void SettleWaiters(IReadOnlyDictionary<string, long> plan)
+    /// <summary>
+    /// After a memory pass: a waiter hears yes once its task is all on the device, no once it will not be (idle, or no
+    /// room in <paramref name="plan"/>; without a plan, another pass follows and decides).
+    /// </summary>
+    private void SettleWaiters(IReadOnlyDictionary<string, long>? plan)
     {
         foreach (var taskId in residencyWaiters.Keys.ToList())
         {
@@ -329,7 +335,7 @@ public sealed class GpuGrain(
             {
                 SettleWaiters(taskId, true);
             }
-            else if (plan.GetValueOrDefault(taskId) < s.MemoryMiB)
+            else if (plan is not null && plan.GetValueOrDefault(taskId) < s.MemoryMiB)
             {
                 SettleWaiters(taskId, false);
             }
@@ -358,8 +364,7 @@ public sealed class GpuGrain(
     private async Task<ImmutableArray<string>> Reconcile(bool moveMemory = true)
     {
         var now = time.GetUtcNow();
-        var wantPaused = CardArbiter.Paused(slices.Values.Select(s => new ArbitrationTask(
-            s.TaskId, PriorityOf(s), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId), pausedFor.GetValueOrDefault(s.TaskId), ResidentOf(s) >= s.MemoryMiB)));
+        var wantPaused = WantPaused();
         var memory = slices.Values.Select(s =>
         {
             var online = PriorityOf(s).Class == PriorityClass.Online;
@@ -385,7 +390,16 @@ public sealed class GpuGrain(
             var later = toHost.Concat(toDevice).Select(m => m.TaskId).Where(started.Contains).ToHashSet(StringComparer.Ordinal);
             if (later.Count > 0)
             {
-                ScheduleMemoryPass();
+                // A pass already moving memory looks again when its moves land.
+                if (movingMemory)
+                {
+                    memoryDirty = true;
+                }
+                else
+                {
+                    ScheduleMemoryPass();
+                }
+
                 toHost.RemoveAll(m => later.Contains(m.TaskId));
                 toDevice.RemoveAll(m => later.Contains(m.TaskId));
             }
@@ -415,7 +429,19 @@ public sealed class GpuGrain(
             return [];
         }
 
-        // Pauses first: the online caller waits for these acks before its request proceeds.
+        // Pauses first: the online caller waits for these acks before its request proceeds. Marked before the acks,
+        // so demand decided meanwhile (it interleaves) sees them.
+        paused.UnionWith(toPause);
+        foreach (var t in toPause)
+        {
+            pausedSince[t] = now;
+        }
+
+        if (!moveMemory)
+        {
+            paused.ExceptWith(toResume);
+        }
+
         var target = inProcess.Resolve(daemon);
         var began = System.Diagnostics.Stopwatch.GetTimestamp();
         using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
@@ -429,35 +455,50 @@ public sealed class GpuGrain(
             OrionTelemetry.Preempted(GpuId, toPause.Count, System.Diagnostics.Stopwatch.GetElapsedTime(began));
         }
 
-        paused.UnionWith(toPause);
-        await Move(target, toHost, outward: true);
-        await Move(target, toDevice, outward: false);
-        await Task.WhenAll(toResume.Select(t => target.Resume(t, slices[t].Generation, GpuId)));
-        paused.ExceptWith(toResume);
-
-        // Time yielded decides who yields next among equals (CardArbiter); a pause counts once it has ended.
         var at = time.GetUtcNow();
-        foreach (var t in toPause)
-        {
-            pausedSince[t] = at;
-        }
-
-        foreach (var t in toResume)
-        {
-            if (pausedSince.Remove(t, out var since))
-            {
-                pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
-            }
-        }
-
         foreach (var t in toPause)
         {
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
             Notice(PoolEventKinds.Preemption, t);
         }
 
+        if (moveMemory)
+        {
+            // Demand goes on being decided while memory moves (SetDemand interleaves: pauses at once, moves wait for
+            // this pass); what resumes afterwards is what the card's arbitration says then.
+            movingMemory = true;
+            try
+            {
+                await Move(target, toHost, outward: true);
+                await Move(target, toDevice, outward: false);
+            }
+            finally
+            {
+                movingMemory = false;
+            }
+
+            var stillPaused = WantPaused();
+            toResume = [.. paused.Where(t => !stillPaused.Contains(t))];
+        }
+        else
+        {
+            await Move(target, toHost, outward: true);
+            await Move(target, toDevice, outward: false);
+        }
+
+        // Marked before the acks, so demand decided meanwhile does not resume them again.
+        paused.ExceptWith(toResume);
+        await Task.WhenAll(toResume.Select(t => target.Resume(t, slices[t].Generation, GpuId)));
+
+        // Time yielded decides who yields next among equals (CardArbiter); a pause counts once it has ended.
+        at = time.GetUtcNow();
         foreach (var t in toResume)
         {
+            if (pausedSince.Remove(t, out var since))
+            {
+                pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
+            }
+
             await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
             Notice(PoolEventKinds.Resume, t);
         }
@@ -465,7 +506,13 @@ public sealed class GpuGrain(
         version++;
         if (moveMemory)
         {
-            SettleWaiters(plan);
+            // Demand that arrived while memory moved is planned by the next pass, not by this one's plan.
+            SettleWaiters(memoryDirty ? null : plan);
+            if (memoryDirty)
+            {
+                memoryDirty = false;
+                ScheduleMemoryPass();
+            }
         }
 
         logger.LogInformation(
@@ -485,9 +532,24 @@ public sealed class GpuGrain(
             var (t, resident) = m;
             var slice = slices[t];
             var host = Math.Max(0, slice.MemoryMiB - resident);
-            var result = !started.Contains(t)
-                ? new SwapResult(t, slice.Generation, true, 0, TimeSpan.Zero, resident, host)
-                : outward ? await target.SwapOut(t, slice.Generation, resident) : await target.SwapIn(t, slice.Generation, resident);
+            SwapResult result;
+            if (!started.Contains(t))
+            {
+                result = new SwapResult(t, slice.Generation, true, 0, TimeSpan.Zero, resident, host);
+            }
+            else
+            {
+                movingTo[t] = resident;
+                try
+                {
+                    result = outward ? await target.SwapOut(t, slice.Generation, resident) : await target.SwapIn(t, slice.Generation, resident);
+                }
+                finally
+                {
+                    movingTo.Remove(t);
+                }
+            }
+
             if (host > 0)
             {
                 onHost[t] = host;
@@ -544,8 +606,19 @@ public sealed class GpuGrain(
         }
     }
 
-    /// <summary>How much of a task's memory is on the device now, as this card has arranged it.</summary>
-    private long ResidentOf(GpuSlice s) => s.MemoryMiB - onHost.GetValueOrDefault(s.TaskId);
+    /// <summary>The tasks the card's compute arbitration pauses now.</summary>
+    private IReadOnlySet<string> WantPaused() => CardArbiter.Paused(slices.Values.Select(s => new ArbitrationTask(
+        s.TaskId, PriorityOf(s), s.ComputeMilli, busy.Contains(s.TaskId), started.Contains(s.TaskId), pausedFor.GetValueOrDefault(s.TaskId), ResidentOf(s) >= s.MemoryMiB)));
+
+    /// <summary>
+    /// How much of a task's memory is on the device now, as this card has arranged it; memory on its way counts where it
+    /// was (coming in) or where it goes (going out), whichever is less.
+    /// </summary>
+    private long ResidentOf(GpuSlice s)
+    {
+        var arranged = s.MemoryMiB - onHost.GetValueOrDefault(s.TaskId);
+        return movingTo.TryGetValue(s.TaskId, out var target) ? Math.Min(arranged, target) : arranged;
+    }
 
     private GpuSnapshot Snapshot() => new(
         device!, capacity, [.. slices.Values.OrderBy(s => s.TaskId, StringComparer.Ordinal)], version,

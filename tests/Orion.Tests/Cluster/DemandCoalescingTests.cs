@@ -72,4 +72,60 @@ public sealed class DemandCoalescingTests
         Assert.False(backend.IsPaused(batch.TaskId));
         await pool.AssertConsistentAsync([a.TaskId, c.TaskId, batch.TaskId]);
     }
+
+    [Fact]
+    public async Task A_request_that_arrives_while_the_card_moves_memory_pauses_offline_work_at_once()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
+        var backend = pool.Backend("n0");
+        var card = pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0");
+        var options = new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) };
+        await using var a = await pool.Client.AcquireAsync(Specs.Service(30, 30 * GiB, name: "svc-a", requestsPerSecond: 0), options);
+        await using var c = await pool.Client.AcquireAsync(Specs.Service(30, 20 * GiB, name: "svc-c", requestsPerSecond: 0), options);
+        var batch = await pool.SubmitAsync(Specs.Batch(50, 40 * GiB, items: 1_000_000, name: "batch"));
+        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+        await (await pool.WhileAdvancing(c.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10))).DisposeAsync();
+        pool.Advance(TimeSpan.FromSeconds(2));
+        await pool.EventuallyAsync(async () => Assert.Empty((await card.GetSnapshot())!.Busy));
+
+        // svc-a wakes alone: the batch keeps running (30% + 50%), and svc-c gives up 10 GiB for svc-a's 10 GiB. The
+        // card's memory pass starts and svc-c's pages are on the link (0.43 s of simulated time each way).
+        var requestA = a.BeginRequestAsync().AsTask();
+        await pool.EventuallyAsync(async () => Assert.Contains(a.TaskId, (await card.GetSnapshot().WaitAsync(TimeSpan.FromSeconds(5)))!.Busy));
+        pool.Advance(TimeSpan.FromMilliseconds(1));
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.True(backend.GetTask(c.TaskId)!.TransitPages > 0);
+            return Task.CompletedTask;
+        });
+        Assert.False(backend.IsPaused(batch.TaskId));
+
+        // svc-c wakes while its pages are leaving: the batch must yield now (60% + 50% pass the card), without waiting
+        // for the moves under way; svc-c's own request waits for its pages to come back.
+        var requestC = c.BeginRequestAsync().AsTask();
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.True(backend.IsPaused(batch.TaskId));
+            return Task.CompletedTask;
+        });
+        Assert.False(requestC.IsCompleted);
+
+        var scopeA = await pool.WhileAdvancing(requestA, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        var scopeC = await pool.WhileAdvancing(requestC, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Assert.Equal((15_360L, 10_240L), (backend.GetTask(a.TaskId)!.ResidentPages, backend.GetTask(c.TaskId)!.ResidentPages));
+        Assert.True(backend.IsPaused(batch.TaskId));
+        Assert.Equal(5_120, backend.GetTask(batch.TaskId)!.HostPages);
+
+        await scopeA.DisposeAsync();
+        await scopeC.DisposeAsync();
+        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            var s = (await card.GetSnapshot())!;
+            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == batch.TaskId)));
+        });
+        Assert.False(backend.IsPaused(batch.TaskId));
+        await pool.AssertConsistentAsync([a.TaskId, c.TaskId, batch.TaskId]);
+    }
 }
