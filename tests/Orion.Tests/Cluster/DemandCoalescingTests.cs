@@ -1,5 +1,6 @@
 using Orion.Client;
 using Orion.Contracts;
+using Orion.NodeDaemon.Simulated;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -15,26 +16,8 @@ public sealed class DemandCoalescingTests
     [Fact]
     public async Task Two_services_waking_together_move_only_the_batchs_shortfall_and_the_resident_one_does_not_wait()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
-        var backend = pool.Backend("n0");
-        var card = pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0");
-        var options = new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) };
-        await using var a = await pool.Client.AcquireAsync(Specs.Service(30, 30 * GiB, name: "svc-a", requestsPerSecond: 0), options);
-        await using var c = await pool.Client.AcquireAsync(Specs.Service(30, 20 * GiB, name: "svc-c", requestsPerSecond: 0), options);
-        var batch = await pool.SubmitAsync(Specs.Batch(50, 40 * GiB, items: 1_000_000, name: "batch"));
-        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
-
-        // svc-c serves a request, so it is the warmer idle service: with the batch running (40 GiB), svc-c keeps its
-        // 20 GiB on the device and svc-a 20 of its 30.
-        await (await pool.WhileAdvancing(c.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10))).DisposeAsync();
-        pool.Advance(TimeSpan.FromSeconds(2));
-        await pool.EventuallyAsync(async () =>
-        {
-            var s = (await card.GetSnapshot())!;
-            Assert.Empty(s.Busy);
-            Assert.Equal(10 * GiB, s.HostMiBOf(s.Slices.Single(x => x.TaskId == a.TaskId)));
-            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == c.TaskId)));
-        });
+        await using var scene = await Scene.StartAsync();
+        var (pool, backend, card, a, c, batch) = scene;
         var cBefore = (await pool.Client.GetAsync(c.TaskId))!;
 
         // Both wake at the same moment. svc-a needs 10 GiB back; svc-c needs nothing, and its request goes ahead while
@@ -59,34 +42,14 @@ public sealed class DemandCoalescingTests
             Assert.Equal((1, 10 * GiB * 1024 * 1024), (b.Swaps, b.BytesMoved));
         });
 
-        // Both go quiet: the batch takes its 10 GiB back from the colder service and runs again.
-        await requestC.DisposeAsync();
-        await requestScopeA.DisposeAsync();
-        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
-        await pool.EventuallyAsync(async () =>
-        {
-            pool.Advance(TimeSpan.FromMilliseconds(100));
-            var s = (await card.GetSnapshot())!;
-            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == batch.TaskId)));
-        });
-        Assert.False(backend.IsPaused(batch.TaskId));
-        await pool.AssertConsistentAsync([a.TaskId, c.TaskId, batch.TaskId]);
+        await scene.GoQuietAsync(requestC, requestScopeA);
     }
 
     [Fact]
     public async Task A_request_that_arrives_while_the_card_moves_memory_pauses_offline_work_at_once()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
-        var backend = pool.Backend("n0");
-        var card = pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0");
-        var options = new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) };
-        await using var a = await pool.Client.AcquireAsync(Specs.Service(30, 30 * GiB, name: "svc-a", requestsPerSecond: 0), options);
-        await using var c = await pool.Client.AcquireAsync(Specs.Service(30, 20 * GiB, name: "svc-c", requestsPerSecond: 0), options);
-        var batch = await pool.SubmitAsync(Specs.Batch(50, 40 * GiB, items: 1_000_000, name: "batch"));
-        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
-        await (await pool.WhileAdvancing(c.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10))).DisposeAsync();
-        pool.Advance(TimeSpan.FromSeconds(2));
-        await pool.EventuallyAsync(async () => Assert.Empty((await card.GetSnapshot())!.Busy));
+        await using var scene = await Scene.StartAsync();
+        var (pool, backend, card, a, c, batch) = scene;
 
         // svc-a wakes alone: the batch keeps running (30% + 50%), and svc-c gives up 10 GiB for svc-a's 10 GiB. The
         // card's memory pass starts and svc-c's pages are on the link (0.43 s of simulated time each way).
@@ -116,16 +79,60 @@ public sealed class DemandCoalescingTests
         Assert.True(backend.IsPaused(batch.TaskId));
         Assert.Equal(5_120, backend.GetTask(batch.TaskId)!.HostPages);
 
-        await scopeA.DisposeAsync();
-        await scopeC.DisposeAsync();
-        await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
-        await pool.EventuallyAsync(async () =>
+        await scene.GoQuietAsync(scopeA, scopeC);
+    }
+
+    /// <summary>
+    /// The card both tests start from: a 40 GiB batch running beside two idle services, svc-a (30 GiB, 20 of them on the
+    /// device) and svc-c (20 GiB, all on the device: it served a request since the batch started, so it is the warmer).
+    /// </summary>
+    private sealed record Scene(TestPool Pool, SimulatedGpuBackend Backend, IGpuGrain Card, VGpuLease A, VGpuLease C, VGpuTaskStatus Batch) : IAsyncDisposable
+    {
+        public static async Task<Scene> StartAsync()
         {
-            pool.Advance(TimeSpan.FromMilliseconds(100));
-            var s = (await card.GetSnapshot())!;
-            Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == batch.TaskId)));
-        });
-        Assert.False(backend.IsPaused(batch.TaskId));
-        await pool.AssertConsistentAsync([a.TaskId, c.TaskId, batch.TaskId]);
+            var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
+            var card = pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0");
+            var options = new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) };
+            var a = await pool.Client.AcquireAsync(Specs.Service(30, 30 * GiB, name: "svc-a", requestsPerSecond: 0), options);
+            var c = await pool.Client.AcquireAsync(Specs.Service(30, 20 * GiB, name: "svc-c", requestsPerSecond: 0), options);
+            var batch = await pool.SubmitAsync(Specs.Batch(50, 40 * GiB, items: 1_000_000, name: "batch"));
+            await pool.WhileAdvancing(pool.WaitForAsync(batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+            await (await pool.WhileAdvancing(c.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10))).DisposeAsync();
+            pool.Advance(TimeSpan.FromSeconds(2));
+            await pool.EventuallyAsync(async () =>
+            {
+                var s = (await card.GetSnapshot())!;
+                Assert.Empty(s.Busy);
+                Assert.Equal(10 * GiB, s.HostMiBOf(s.Slices.Single(x => x.TaskId == a.TaskId)));
+                Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == c.TaskId)));
+            });
+            return new Scene(pool, pool.Backend("n0"), card, a, c, batch);
+        }
+
+        /// <summary>Both services go quiet: the batch takes its memory back from the colder service and runs again.</summary>
+        public async Task GoQuietAsync(params RequestScope[] requests)
+        {
+            foreach (var r in requests)
+            {
+                await r.DisposeAsync();
+            }
+
+            await Pool.WhileAdvancing(Pool.WaitForAsync(Batch.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+            await Pool.EventuallyAsync(async () =>
+            {
+                Pool.Advance(TimeSpan.FromMilliseconds(100));
+                var s = (await Card.GetSnapshot())!;
+                Assert.Equal(0, s.HostMiBOf(s.Slices.Single(x => x.TaskId == Batch.TaskId)));
+            });
+            Assert.False(Backend.IsPaused(Batch.TaskId));
+            await Pool.AssertConsistentAsync([A.TaskId, C.TaskId, Batch.TaskId]);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await A.DisposeAsync();
+            await C.DisposeAsync();
+            await Pool.DisposeAsync();
+        }
     }
 }
