@@ -150,17 +150,8 @@ public sealed class VGpuLease : IAsyncDisposable
     // Straight to the card(s): the card's arbitration is what the request waits for, and the service's memory
     // coming back to the device when some of it was moved to host RAM.
     private Task SendDemand(bool isBusy, long next) => cards.Length == 1
-        ? SendDemand(cards[0], isBusy, next)
-        : Task.WhenAll(cards.Select(c => SendDemand(c, isBusy, next)));
-
-    private async Task SendDemand(IGpuGrain card, bool isBusy, long next)
-    {
-        var ack = await card.SetDemand(TaskId, Status.Generation, isBusy, next);
-        if (ack.MemoryPending)
-        {
-            await card.WhenResident(TaskId, Status.Generation);
-        }
-    }
+        ? cards[0].SetDemandUntilResidentAsync(TaskId, Status.Generation, isBusy, next)
+        : Task.WhenAll(cards.Select(c => c.SetDemandUntilResidentAsync(TaskId, Status.Generation, isBusy, next)));
 
     private async Task GoIdleAsync(long epoch)
     {

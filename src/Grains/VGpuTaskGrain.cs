@@ -270,13 +270,9 @@ public sealed class VGpuTaskGrain(
             return new DemandAck(busy, [], true);
         }
 
-        var acks = await Task.WhenAll(status.Placement.GpuIds.Select(async id =>
-        {
-            // The answer waits for the task's memory too, when some of it has to come back from host RAM.
-            var card = GrainFactory.GetGrain<IGpuGrain>(id);
-            var ack = await card.SetDemand(TaskId, status.Generation, busy, sequence);
-            return ack.MemoryPending && await card.WhenResident(TaskId, status.Generation) ? ack with { MemoryPending = false } : ack;
-        }));
+        // The answer waits for the task's memory too, when some of it has to come back from host RAM.
+        var acks = await Task.WhenAll(status.Placement.GpuIds.Select(id =>
+            GrainFactory.GetGrain<IGpuGrain>(id).SetDemandUntilResidentAsync(TaskId, status.Generation, busy, sequence)));
         return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], acks.All(a => a.Applied), acks.Any(a => a.MemoryPending));
     }
 

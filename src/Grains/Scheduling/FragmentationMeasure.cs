@@ -73,16 +73,7 @@ public static class FragmentationMeasure
         }
 
         // How many more tasks of the shape the host could take: the CPU and memory cap on GPU use.
-        var hostTasks = long.MaxValue;
-        if (shape.CpuMilli > 0)
-        {
-            hostTasks = node.CpuFree / shape.CpuMilli;
-        }
-
-        if (shape.HostMemoryMiB > 0)
-        {
-            hostTasks = Math.Min(hostTasks, node.MemoryFree / shape.HostMemoryMiB);
-        }
+        var hostTasks = HostTasks(node, shape);
 
         if (shape.IsExclusive)
         {
@@ -151,16 +142,7 @@ public static class FragmentationMeasure
             return 0;
         }
 
-        var hostTasks = long.MaxValue;
-        if (shape.CpuMilli > 0)
-        {
-            hostTasks = node.CpuFree / shape.CpuMilli;
-        }
-
-        if (shape.HostMemoryMiB > 0)
-        {
-            hostTasks = Math.Min(hostTasks, node.MemoryFree / shape.HostMemoryMiB);
-        }
+        var hostTasks = HostTasks(node, shape);
 
         if (shape.IsExclusive)
         {
@@ -182,6 +164,23 @@ public static class FragmentationMeasure
     }
 
     /// <summary>The compute the host's tasks' worth of the usable cards can take: the fullest usable cards, one task each.</summary>
+    /// <summary>How many more tasks of the shape the node's free CPU and memory could take.</summary>
+    private static long HostTasks(NodeView node, PlacementRequest shape)
+    {
+        var tasks = long.MaxValue;
+        if (shape.CpuMilli > 0)
+        {
+            tasks = node.CpuFree / shape.CpuMilli;
+        }
+
+        if (shape.HostMemoryMiB > 0)
+        {
+            tasks = Math.Min(tasks, node.MemoryFree / shape.HostMemoryMiB);
+        }
+
+        return tasks;
+    }
+
     private static long UsedByHostTasks(Span<int> fitting, long hostTasks)
     {
         if (hostTasks < fitting.Length)
