@@ -88,7 +88,7 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         taskId ??= NewTaskId();
-        var result = await grains.GetGrain<IVGpuTaskGrain>(taskId).Submit(spec).WaitAsync(cancellationToken);
+        var result = await grains.Grain<IVGpuTaskGrain>(taskId).Submit(spec).WaitAsync(cancellationToken);
         return result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors);
     }
 
@@ -113,7 +113,7 @@ public sealed class OrionClient : IAsyncDisposable
             throw new SpecValidationException(local);
         }
 
-        var results = await Task.WhenAll(tasks.Select(t => grains.GetGrain<IVGpuTaskGrain>(t.TaskId ?? NewTaskId()).Submit(t.Spec))).WaitAsync(cancellationToken);
+        var results = await Task.WhenAll(tasks.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId ?? NewTaskId()).Submit(t.Spec))).WaitAsync(cancellationToken);
         var rejected = results.SelectMany((r, i) => r.Accepted ? [] : r.Errors.Select(e => e with { Field = $"tasks[{i}].{e.Field}" })).ToImmutableArray();
         return rejected.IsEmpty ? [.. results.Select(r => r.Status!)] : throw new SpecValidationException(rejected);
     }
@@ -140,15 +140,15 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>The task's status, or null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> GetAsync(string taskId, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
+        grains.Grain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
 
     /// <summary>Tasks matching the query, newest first.</summary>
     public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default) =>
-        await grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
+        await grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
 
     /// <summary>Cancels a task: dequeues it, or stops it and frees its capacity at once. Null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> CancelAsync(string taskId, string reason = "cancelled by client", CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IVGpuTaskGrain>(taskId).Cancel(reason).WaitAsync(cancellationToken);
+        grains.Grain<IVGpuTaskGrain>(taskId).Cancel(reason).WaitAsync(cancellationToken);
 
     /// <summary>
     /// The task's status now, then each change, ending after a terminal state (Completed, Failed, Cancelled).
@@ -156,7 +156,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// </summary>
     public async IAsyncEnumerable<VGpuTaskStatus> WatchAsync(string taskId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var grain = grains.GetGrain<IVGpuTaskGrain>(taskId);
+        var grain = grains.Grain<IVGpuTaskGrain>(taskId);
         var status = await grain.GetStatus().WaitAsync(cancellationToken);
         if (status is null)
         {
@@ -195,14 +195,14 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>A node's capacity, allocations and cards as its grain holds them, or null when no daemon ever registered it.</summary>
     public Task<NodeSnapshot?> GetNodeAsync(string nodeId, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);
+        grains.Grain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);
 
     /// <summary>
     /// The data centres' schedulers summed (queues in turn, counts added), with each one's own snapshot (its queue, nodes,
     /// placements and the silo it lives on) under <see cref="SchedulerSnapshot.DataCenters"/>.
     /// </summary>
     public Task<SchedulerSnapshot> GetSchedulersAsync(CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot().WaitAsync(cancellationToken);
+        grains.Grain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot().WaitAsync(cancellationToken);
 
     /// <summary>
     /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
@@ -210,11 +210,11 @@ public sealed class OrionClient : IAsyncDisposable
     /// </summary>
     public async Task<PoolSummary> GetPoolAsync(int events = 50, CancellationToken cancellationToken = default)
     {
-        var nodeIds = await grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken);
+        var nodeIds = await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken);
         var nodesTask = Task.WhenAll(nodeIds.Select(ReadNodeAsync));
-        var tasksTask = grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
-        var schedulerTask = grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
-        var eventsTask = grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
+        var tasksTask = grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
+        var schedulerTask = grains.Grain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
+        var eventsTask = grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
         await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask).WaitAsync(cancellationToken);
         return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask);
     }
@@ -232,13 +232,13 @@ public sealed class OrionClient : IAsyncDisposable
     // The node's copy of its cards lags pauses and swaps; each card's own snapshot is the truth.
     private async Task<NodeSnapshot?> ReadNodeAsync(string nodeId)
     {
-        var node = await grains.GetGrain<INodeGrain>(nodeId).GetSnapshot();
+        var node = await grains.Grain<INodeGrain>(nodeId).GetSnapshot();
         if (node is null)
         {
             return null;
         }
 
-        var cards = await Task.WhenAll(node.Gpus.Select(g => grains.GetGrain<IGpuGrain>(g.Device.GpuId).GetSnapshot()));
+        var cards = await Task.WhenAll(node.Gpus.Select(g => grains.Grain<IGpuGrain>(g.Device.GpuId).GetSnapshot()));
         return node with { Gpus = [.. cards.Select((c, i) => c ?? node.Gpus[i])] };
     }
 

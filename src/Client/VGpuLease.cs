@@ -26,8 +26,8 @@ public sealed class VGpuLease : IAsyncDisposable
 
     internal VGpuLease(IGrainFactory grains, VGpuTaskStatus status, TimeSpan hold, TimeProvider time)
     {
-        grain = grains.GetGrain<IVGpuTaskGrain>(status.TaskId);
-        cards = [.. status.Placement!.GpuIds.Select(id => grains.GetGrain<IGpuGrain>(id))];
+        grain = grains.Grain<IVGpuTaskGrain>(status.TaskId);
+        cards = [.. status.Placement!.GpuIds.Select(id => grains.Grain<IGpuGrain>(id))];
         this.hold = hold;
         this.time = time;
         Status = status;

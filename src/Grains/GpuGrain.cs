@@ -50,7 +50,7 @@ public sealed class GpuGrain(
 
     private string GpuId => this.GetPrimaryKeyString();
 
-    private IPoolEventsGrain Events => GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool);
+    private IPoolEventsGrain Events => GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -458,7 +458,7 @@ public sealed class GpuGrain(
         var at = time.GetUtcNow();
         foreach (var t in toPause)
         {
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
+            await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
             Notice(PoolEventKinds.Preemption, t);
         }
 
@@ -499,7 +499,7 @@ public sealed class GpuGrain(
                 pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
             }
 
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
+            await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
             Notice(PoolEventKinds.Resume, t);
         }
 
@@ -559,7 +559,7 @@ public sealed class GpuGrain(
                 onHost.Remove(t);
             }
 
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(t).OnMemoryMoved(slice.Generation, result);
+            await GrainFactory.Grain<IVGpuTaskGrain>(t).OnMemoryMoved(slice.Generation, result);
             if (result.BytesMoved > 0)
             {
                 OrionTelemetry.Swapped(GpuId, outward, result.BytesMoved);

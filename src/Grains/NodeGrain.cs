@@ -111,7 +111,7 @@ public sealed class NodeGrain(
         var capacity = options.Value.ComputeCapacityMilli;
         var memoryFactor = options.Value.MemoryOversubscription;
         var attached = await Task.WhenAll(registration.Gpus.Select(d =>
-            GrainFactory.GetGrain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
+            GrainFactory.Grain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
 
         // Re-registration is also the daemon's heartbeat: the scheduler hears of it only when something changed.
         var changed = previous is null || restarted || wasLost || !SameMachine(previous, registration)
@@ -131,12 +131,12 @@ public sealed class NodeGrain(
                 if (gpus.TryGetValue(id, out var card) && !card.Slices.Any(sl => sl.TaskId == taskId && sl.Generation == held.Generation))
                 {
                     logger.LogInformation("Node {NodeId} reserves {TaskId} generation {Generation} on {GpuId} again: the card had lost it", NodeId, taskId, held.Generation, id);
-                    var again = await GrainFactory.GetGrain<IGpuGrain>(id).Reserve(held.Slices[i]);
+                    var again = await GrainFactory.Grain<IGpuGrain>(id).Reserve(held.Slices[i]);
                     gpus[id] = again.Gpu;
                     if (again.Accepted)
                     {
-                        await GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
-                        gpus[id] = (await GrainFactory.GetGrain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
+                        await GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
+                        gpus[id] = (await GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
                     }
 
                     changed = true;
@@ -155,7 +155,7 @@ public sealed class NodeGrain(
                 foreach (var slice in card.Slices.Where(sl => !holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation))
                 {
                     logger.LogInformation("Node {NodeId} lets go of {TaskId} generation {Generation} on {GpuId}: it holds no such reservation", NodeId, slice.TaskId, slice.Generation, card.Device.GpuId);
-                    gpus[card.Device.GpuId] = await GrainFactory.GetGrain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
+                    gpus[card.Device.GpuId] = await GrainFactory.Grain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
                 }
             }
         }
@@ -172,14 +172,14 @@ public sealed class NodeGrain(
             foreach (var (taskId, held) in lost)
             {
                 await ReleaseHolding(taskId, held);
-                await GrainFactory.GetGrain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} restarted without it");
+                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} restarted without it");
             }
         }
 
         if (!changed)
         {
             // A pool directory that lost its memory (its silo died) learns of the node again, and so does the scheduler.
-            if (await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId))
+            if (await GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId))
             {
                 await Scheduler.OnNodeChanged(Snapshot());
             }
@@ -188,7 +188,7 @@ public sealed class NodeGrain(
         }
 
         version++;
-        await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId);
+        await GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool).AddNode(NodeId);
         logger.LogInformation(
             "Node {NodeId} registered: {GpuCount} cards ({Backend}), {CpuMilli} CPU milli, {MemoryMiB} MiB",
             NodeId, registration.Gpus.Length, registration.Backend, registration.CpuMilli, registration.MemoryMiB);
@@ -255,7 +255,7 @@ public sealed class NodeGrain(
         var results = await Task.WhenAll(request.GpuIds.Select(id =>
         {
             var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
-            return GrainFactory.GetGrain<IGpuGrain>(id).Reserve(slice);
+            return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
         }));
         foreach (var r in results)
         {
@@ -267,7 +267,7 @@ public sealed class NodeGrain(
         {
             // All or nothing: give back the cards that said yes.
             var undone = await Task.WhenAll(results.Where(r => r.Accepted).Select(r =>
-                GrainFactory.GetGrain<IGpuGrain>(r.Gpu.Device.GpuId).Release(request.TaskId, request.Generation)));
+                GrainFactory.Grain<IGpuGrain>(r.Gpu.Device.GpuId).Release(request.TaskId, request.Generation)));
             foreach (var g in undone)
             {
                 gpus[g.Device.GpuId] = g;
@@ -305,11 +305,11 @@ public sealed class NodeGrain(
         }
 
         // The cards make room first (moving idle or lower work to host RAM), or say it must start on host.
-        var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
+        var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
         await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost.Any(h => h) });
 
         // From now the cards' arbitration covers it (it may have to pause at once).
-        await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
+        await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
     }
 
     public async Task StopTask(string taskId, long generation)
@@ -340,7 +340,7 @@ public sealed class NodeGrain(
     {
         foreach (var r in running)
         {
-            var status = await GrainFactory.GetGrain<IVGpuTaskGrain>(r.TaskId).GetStatus();
+            var status = await GrainFactory.Grain<IVGpuTaskGrain>(r.TaskId).GetStatus();
             if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
             {
                 continue;
@@ -352,7 +352,7 @@ public sealed class NodeGrain(
                 resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
             if (held.Accepted)
             {
-                await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
+                await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
                 logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
             }
         }
@@ -380,11 +380,11 @@ public sealed class NodeGrain(
 
         logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
         daemon = null;
-        await Task.WhenAll(gpus.Keys.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).Detach()));
+        await Task.WhenAll(gpus.Keys.Select(id => GrainFactory.Grain<IGpuGrain>(id).Detach()));
         foreach (var (taskId, held) in holdings.ToList())
         {
             await ReleaseHolding(taskId, held);
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} missed its lease");
+            await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} missed its lease");
         }
 
         version++;
@@ -393,12 +393,12 @@ public sealed class NodeGrain(
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(GrainKeys.DataCenterOf(NodeId)));
+    private ISchedulerGrain Scheduler => GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(GrainKeys.DataCenterOf(NodeId)));
 
     private async Task ReleaseHolding(string taskId, NodeHolding held)
     {
         holdings.Remove(taskId);
-        var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.GetGrain<IGpuGrain>(id).Release(taskId, held.Generation)));
+        var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).Release(taskId, held.Generation)));
         foreach (var g in released)
         {
             gpus[g.Device.GpuId] = g;

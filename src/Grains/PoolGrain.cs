@@ -32,7 +32,7 @@ public sealed class PoolGrain : Grain, IPoolGrain
 
     public async Task<SchedulerSnapshot> GetSchedulerSnapshot()
     {
-        var each = await Task.WhenAll(dataCenters.Keys.ToList().Select(dc => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).GetSnapshot()));
+        var each = await Task.WhenAll(dataCenters.Keys.ToList().Select(dc => GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).GetSnapshot()));
         return new SchedulerSnapshot(
             each.FirstOrDefault()?.Policy ?? "",
             [.. each.SelectMany(s => s.Queue)],

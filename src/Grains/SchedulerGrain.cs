@@ -57,13 +57,13 @@ public sealed class SchedulerGrain(
 
     private string DataCenter => this.GetPrimaryKeyString();
 
-    private IPoolGrain Pool => GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool);
+    private IPoolGrain Pool => GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy)));
         var nodeIds = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
-        var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.GetGrain<INodeGrain>(id).GetSnapshot()));
+        var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.Grain<INodeGrain>(id).GetSnapshot()));
         foreach (var s in snapshots)
         {
             if (s is not null)
@@ -74,7 +74,7 @@ public sealed class SchedulerGrain(
 
         // A scheduler lost with its silo (or moved) refills its queue at once from the catalogue, not at the tasks'
         // next reminder; queuing is idempotent per generation, so a task queued twice here is queued once.
-        var pending = await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool)
+        var pending = await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool)
             .List(new TaskQuery(State: TaskState.Pending, Limit: int.MaxValue, QueuedIn: DataCenter));
         var recovered = pending.Count(p => queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
         if (queue.Count > 0)
@@ -174,7 +174,7 @@ public sealed class SchedulerGrain(
     /// <summary>Offers the queued tasks that may run anywhere to a data centre that has room.</summary>
     private async Task OfferQueued(string dataCenter)
     {
-        var other = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
+        var other = GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
         foreach (var task in queue.InOrder.Where(t => DataCenterRoute.MayRunAnywhere(t.Spec)).ToList())
         {
             // Still queued here until the other data centre has placed it, so it is never in two queues.
@@ -359,6 +359,7 @@ public sealed class SchedulerGrain(
 
             // Each answer already went into the view (a refusal given back, the node's account taken in once none is out).
             var retry = new List<QueuedTask>();
+            var starts = new List<Task>();
             foreach (var r in sent)
             {
                 var (task, answer) = (r.Task, r.Answer.Result);
@@ -371,7 +372,7 @@ public sealed class SchedulerGrain(
                 else if (answer.Result!.Accepted)
                 {
                     unplaced.Remove(task.TaskId);
-                    await Placed(task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(task.TaskId));
+                    starts.Add(Placed(task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(task.TaskId)));
                 }
                 else
                 {
@@ -385,6 +386,8 @@ public sealed class SchedulerGrain(
                 }
             }
 
+            // The placed tasks hear it together: a round lasts as long as its slowest start, not the sum of them.
+            await Task.WhenAll(starts);
             todo = retry;
         }
 
@@ -411,7 +414,7 @@ public sealed class SchedulerGrain(
         Exception? error = null;
         try
         {
-            result = await GrainFactory.GetGrain<INodeGrain>(nodeId).Reserve(ToReservation(task, choice, request));
+            result = await GrainFactory.Grain<INodeGrain>(nodeId).Reserve(ToReservation(task, choice, request));
         }
         catch (Exception ex)
         {
@@ -453,7 +456,7 @@ public sealed class SchedulerGrain(
         using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, took, parent))
         {
             // Inside the span, so the task's start joins the same trace.
-            await GrainFactory.GetGrain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
+            await GrainFactory.Grain<IVGpuTaskGrain>(task.TaskId).OnPlaced(task.Generation, placement);
         }
 
         placedNotes.Add(new PoolEventNote(PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}"));
@@ -479,7 +482,7 @@ public sealed class SchedulerGrain(
     {
         foreach (var other in others)
         {
-            if (await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).Offer(task))
+            if (await GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).Offer(task))
             {
                 Forget(task);
                 logger.LogDebug("Task {TaskId} spilled over from {DataCenter} to {Other}", task.TaskId, DataCenter, other.DataCenter);
@@ -497,7 +500,7 @@ public sealed class SchedulerGrain(
         {
             if (other.DataCenter != DataCenter && other.Spillable > 0)
             {
-                await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).OnCapacityFreed(DataCenter);
+                await GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(other.DataCenter)).OnCapacityFreed(DataCenter);
             }
         }
     }
@@ -545,7 +548,7 @@ public sealed class SchedulerGrain(
     {
         if (placedNotes.Count > 0)
         {
-            GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).PublishAll([.. placedNotes]).Ignore();
+            GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).PublishAll([.. placedNotes]).Ignore();
             placedNotes.Clear();
         }
 
@@ -568,7 +571,7 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        var snapshots = await Task.WhenAll(view.Nodes.Select(n => GrainFactory.GetGrain<INodeGrain>(n.Id).GetSnapshot()));
+        var snapshots = await Task.WhenAll(view.Nodes.Select(n => GrainFactory.Grain<INodeGrain>(n.Id).GetSnapshot()));
         foreach (var s in snapshots)
         {
             if (s is not null)

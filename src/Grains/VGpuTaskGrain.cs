@@ -31,7 +31,7 @@ public sealed class VGpuTaskGrain(
 
     private VGpuTaskStatus? Status => record.State.Status;
 
-    private ISchedulerGrain SchedulerOf(string dataCenter) => GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
+    private ISchedulerGrain SchedulerOf(string dataCenter) => GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -134,7 +134,7 @@ public sealed class VGpuTaskGrain(
         if (status is null || status.Generation != generation || status.State != TaskState.Pending)
         {
             // A stale or late placement: give the capacity straight back.
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
+            await GrainFactory.Grain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
             return;
         }
 
@@ -151,14 +151,14 @@ public sealed class VGpuTaskGrain(
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
         {
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).StartTask(launch);
+            await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Task {TaskId} could not start on {NodeId}", TaskId, placement.NodeId);
             try
             {
-                await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
+                await GrainFactory.Grain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
             }
             catch (Exception release)
             {
@@ -199,7 +199,7 @@ public sealed class VGpuTaskGrain(
         }
 
         // Free the capacity first: the moment a task ends its slice goes back to the pool.
-        await GrainFactory.GetGrain<INodeGrain>(status.Placement!.NodeId).Release(TaskId, exit.Generation);
+        await GrainFactory.Grain<INodeGrain>(status.Placement!.NodeId).Release(TaskId, exit.Generation);
         status = Resumed(Status!, time.GetUtcNow()) with { ResidentMiB = 0, HostMiB = 0 };
         if (exit.Succeeded && status.Spec.Schedule is not null)
         {
@@ -272,7 +272,7 @@ public sealed class VGpuTaskGrain(
 
         // The answer waits for the task's memory too, when some of it has to come back from host RAM.
         var acks = await Task.WhenAll(status.Placement.GpuIds.Select(id =>
-            GrainFactory.GetGrain<IGpuGrain>(id).SetDemandUntilResidentAsync(TaskId, status.Generation, busy, sequence)));
+            GrainFactory.Grain<IGpuGrain>(id).SetDemandUntilResidentAsync(TaskId, status.Generation, busy, sequence)));
         return new DemandAck(busy, [.. acks.SelectMany(a => a.Paused).Distinct()], acks.All(a => a.Applied), acks.Any(a => a.MemoryPending));
     }
 
@@ -367,7 +367,7 @@ public sealed class VGpuTaskGrain(
                 {
                     if (placing.Placement is { } lost)
                     {
-                        await GrainFactory.GetGrain<INodeGrain>(lost.NodeId).Release(TaskId, placing.Generation);
+                        await GrainFactory.Grain<INodeGrain>(lost.NodeId).Release(TaskId, placing.Generation);
                     }
                 }
                 catch (Exception ex)
@@ -440,7 +440,7 @@ public sealed class VGpuTaskGrain(
             return DataCenterRoute.Home(request, [], options.Value.DefaultDataCenter);
         }
 
-        var dataCenters = await GrainFactory.GetGrain<IPoolGrain>(GrainKeys.Pool).GetDataCenters();
+        var dataCenters = await GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters();
         return DataCenterRoute.Home(request, dataCenters, options.Value.DefaultDataCenter);
     }
 
@@ -450,7 +450,7 @@ public sealed class VGpuTaskGrain(
         if (record.State.WindowPaused && status.Placement is { } placement)
         {
             record.State.WindowPaused = false;
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: false);
+            await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: false);
             await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, Occurrence = status.Occurrence + 1 });
             return;
         }
@@ -463,7 +463,7 @@ public sealed class VGpuTaskGrain(
         logger.LogInformation("Task {TaskId} window {Occurrence} closes ({Policy})", TaskId, status.Occurrence, schedule.OnClose);
         if (schedule.OnClose == WindowClosePolicy.Pause && status.State.HoldsCapacity() && status.Placement is { } placement)
         {
-            await GrainFactory.GetGrain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: true);
+            await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: true);
             record.State.WindowPaused = true;
             var paused = status.State == TaskState.Suspended
                 ? status
@@ -488,7 +488,7 @@ public sealed class VGpuTaskGrain(
         }
         else if (status.State.HoldsCapacity() && status.Placement is { } placement)
         {
-            var node = GrainFactory.GetGrain<INodeGrain>(placement.NodeId);
+            var node = GrainFactory.Grain<INodeGrain>(placement.NodeId);
             try
             {
                 await node.StopTask(TaskId, status.Generation);
@@ -599,7 +599,7 @@ public sealed class VGpuTaskGrain(
         next = Apply(next);
         await record.WriteStateAsync();
         Signal();
-        await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
+        await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
     }
 
     /// <summary>A pause or resume: watchers see it now; the write and the catalogue push follow within <see cref="PoolOptions.SuspensionFlushDelay"/>.</summary>
@@ -615,7 +615,7 @@ public sealed class VGpuTaskGrain(
         flushTimer?.Dispose();
         flushTimer = null;
         await record.WriteStateAsync();
-        await GrainFactory.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(Status!);
+        await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(Status!);
     }
 
     private VGpuTaskStatus Apply(VGpuTaskStatus next)

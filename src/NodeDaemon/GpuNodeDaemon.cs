@@ -33,7 +33,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         this.backend = backend;
         this.grains = grains;
         this.logger = logger;
-        backend.Exited += exit => Report(() => grains.GetGrain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
+        backend.Exited += exit => Report(() => grains.Grain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
     }
 
     public string NodeId => options.NodeId;
@@ -59,7 +59,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         backend.Start(launch);
         logger.LogDebug("Node {NodeId} started {TaskId} generation {Generation}", NodeId, launch.TaskId, launch.Generation);
-        Report(() => grains.GetGrain<IVGpuTaskGrain>(launch.TaskId).OnStarted(launch.Generation));
+        Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnStarted(launch.Generation));
         return Task.CompletedTask;
     }
 
@@ -110,7 +110,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
             [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance);
-        return grains.GetGrain<INodeGrain>(NodeId).Register(registration, selfReference!);
+        return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 
     private async Task KeepRegistered()

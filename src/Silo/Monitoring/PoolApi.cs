@@ -24,9 +24,9 @@ public static class PoolApi
             Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
                 .Where(t => string.IsNullOrEmpty(state) || string.Equals(t.State, state, StringComparison.OrdinalIgnoreCase)), Json));
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
-            await grains.GetGrain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound());
+            await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound());
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
-            Results.Json(await grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, Math.Clamp(limit ?? 100, 1, 500)), Json));
+            Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, Math.Clamp(limit ?? 100, 1, 500)), Json));
         api.MapGet("/stream", (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
             TypedResults.ServerSentEvents(Stream(m, new PoolFilter(dc, node, tenant), ct), "pool"));
 

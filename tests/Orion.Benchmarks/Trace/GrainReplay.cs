@@ -25,8 +25,10 @@ public static class GrainReplay
     public const double MemoryPerMilli = 16.384;
 
     /// <param name="submitMany">Pods per <see cref="OrionClient.SubmitManyAsync"/> call, <paramref name="inFlight"/> pods in flight in all; 0: one <see cref="OrionClient.SubmitAsync"/> per pod.</param>
-    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null, int submitMany = 0)
+    /// <param name="countCalls">Count the grain calls the silo receives and write them per pod to <paramref name="log"/>.</param>
+    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null, int submitMany = 0, bool countCalls = false)
     {
+        var calls = countCalls ? new ConcurrentDictionary<string, long>(StringComparer.Ordinal) : null;
         var settings = new Dictionary<string, string?>
         {
             ["Orion:Pool:Policy"] = policy,
@@ -51,6 +53,15 @@ public static class GrainReplay
         {
             silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "orion-trace", clusterId: "orion-trace");
             silo.AddOrion(configuration);
+            if (calls is not null)
+            {
+                // Every grain call the silo receives, by interface method (storage and timers included).
+                silo.AddIncomingGrainCallFilter(ctx =>
+                {
+                    calls.AddOrUpdate($"{ctx.InterfaceMethod?.DeclaringType?.Name}.{ctx.InterfaceMethod?.Name}", 1, (_, v) => v + 1);
+                    return ctx.Invoke();
+                });
+            }
         });
         using var host = builder.Build();
         var startup = Stopwatch.StartNew();
@@ -74,6 +85,11 @@ public static class GrainReplay
             var arrivals = replay.Arrivals(seed);
             var ids = new string[arrivals.Count];
             var next = -1;
+            var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
+            calls?.Clear();
+            var pauseBefore = GC.GetTotalPauseDuration();
             var clock = Stopwatch.StartNew();
             var chunk = Math.Max(1, submitMany);
             var workers = Enumerable.Range(0, Math.Max(1, inFlight / chunk)).Select(async _ =>
@@ -100,6 +116,11 @@ public static class GrainReplay
             }).ToList();
             await Task.WhenAll(workers);
             clock.Stop();
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var counted = calls?.ToDictionary();
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+            var pause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
 
             // Submit returns once the scheduler decided; the task's own state follows by a one-way message.
             var placed = new ConcurrentDictionary<int, bool>();
@@ -127,7 +148,16 @@ public static class GrainReplay
             }
 
             var rounds = (await pool.GetSchedulerSnapshot()).Rounds;
-            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, inFlight) with { Rounds = rounds };
+            if (counted is not null)
+            {
+                log?.WriteLine(FormattableString.Invariant($"  grain calls per pod from the first submission to the last decision, {counted.Values.Sum() / (double)arrivals.Count:F2} in all (node registrations and heartbeats included):"));
+                foreach (var (k, v) in counted.OrderByDescending(kv => kv.Value).Where(kv => kv.Value * 100 >= arrivals.Count))
+                {
+                    log?.WriteLine(FormattableString.Invariant($"    {v / (double)arrivals.Count,6:F2}  {k}"));
+                }
+            }
+
+            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, cpu, inFlight) with { Rounds = rounds, AllocatedBytes = allocated, GcPauseSeconds = pause };
         }
         finally
         {
@@ -148,7 +178,7 @@ public static class GrainReplay
             new PlacementConstraints([.. pod.GpuModels], FailIfUnplaceable: true), WorkloadSpec.Service(0, 0));
     }
 
-    private static GrainRun Summarise(TraceReplay replay, int seed, IReadOnlyList<int> arrivals, Func<int, bool> placed, double seconds, int inFlight)
+    private static GrainRun Summarise(TraceReplay replay, int seed, IReadOnlyList<int> arrivals, Func<int, bool> placed, double seconds, double cpuSeconds, int inFlight)
     {
         var allocation = new double[TraceReplay.Checkpoints.Count];
         var next = 0;
@@ -174,7 +204,7 @@ public static class GrainReplay
             }
         }
 
-        return new GrainRun(seed, inFlight, allocation, arrivals.Count, failed, seconds);
+        return new GrainRun(seed, inFlight, allocation, arrivals.Count, failed, seconds, cpuSeconds);
     }
 
     private static int FreePort()

@@ -7,8 +7,18 @@ namespace Orion.Benchmarks.Trace;
 /// <param name="Pods">Pods submitted.</param>
 /// <param name="Failed">Pods the pool failed as unplaceable.</param>
 /// <param name="Seconds">Wall time from the first submission to the last decision.</param>
+/// <param name="CpuSeconds">Process CPU time (all threads) over the same span: robust to a busy machine, unlike wall time.</param>
 /// <param name="Rounds">The scheduler's placement rounds (each decided for every pod that arrived while the last was out).</param>
-public sealed record GrainRun(int Seed, int InFlight, double[] Allocation, int Pods, int Failed, double Seconds, long Rounds = 0)
+public sealed record GrainRun(int Seed, int InFlight, double[] Allocation, int Pods, int Failed, double Seconds, double CpuSeconds, long Rounds = 0)
 {
     public double PlacementsPerSecond => Seconds == 0 ? 0 : Pods / Seconds;
+
+    /// <summary>Bytes allocated over the run (all threads): what drives the collector's pauses.</summary>
+    public long AllocatedBytes { get; init; }
+
+    /// <summary>Time the collector paused the process over the run.</summary>
+    public double GcPauseSeconds { get; init; }
+
+    /// <summary>Process CPU per pod, in microseconds.</summary>
+    public double CpuMicrosecondsPerPod => Pods == 0 ? 0 : CpuSeconds * 1e6 / Pods;
 }

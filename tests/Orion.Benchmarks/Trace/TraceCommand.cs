@@ -31,22 +31,24 @@ public static class TraceCommand
         var grains = new Option<bool>("--through-grains") { Description = "replay one seed through an in-process silo (tasks through the real grains), one pod in flight and --in-flight pods in flight, beside the pure replay" };
         var inFlight = new Option<int>("--in-flight") { Description = "pods submitted concurrently in --through-grains mode", DefaultValueFactory = _ => 256 };
         var seed = new Option<int>("--seed") { Description = "the seed replayed in --through-grains mode", DefaultValueFactory = _ => 0 };
+        var countCalls = new Option<bool>("--count-calls") { Description = "in --through-grains mode, count the grain calls the silo receives per pod (a filter on every call: costs some speed)" };
+        var skipSingle = new Option<bool>("--skip-single") { Description = "in --through-grains mode, skip the run with one pod in flight (for profiling the many-in-flight run)" };
         var submitMany = new Option<int>("--submit-many") { Description = "in --through-grains mode, submit this many pods per OrionClient.SubmitManyAsync call (0: one SubmitAsync per pod)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls })
         {
             command.Options.Add(o);
         }
 
         command.SetAction(parse => parse.GetValue(grains)
-            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(json))
+            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(countCalls), parse.GetValue(json))
             : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot)));
         return command;
     }
 
     /// <summary>The product's default policy on one seed: pure replay, then through the grains with one and with many pods in flight.</summary>
-    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, FileInfo? json)
+    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, bool skipSingle, bool countCalls, FileInfo? json)
     {
         if (!Resolve(ref nodeFile, ref podFiles))
         {
@@ -61,12 +63,12 @@ public static class TraceCommand
             var pure = replay.Run(TracePolicies.Create(TracePolicies.Orion, replay, seed), seed);
             Console.WriteLine(FormattableString.Invariant(
                 $"{replay.Name} seed {seed}: pure replay {pure.Allocation[5]:F2}% / {pure.Allocation[^1]:F2}% at 100/130% arrived, {pure.Pods / pure.PlacementSeconds:F0} placements/s"));
-            foreach (var n in new[] { 1, inFlight }.Distinct())
+            foreach (var n in (skipSingle ? new[] { inFlight } : [1, inFlight]).Distinct())
             {
-                var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out, n == 1 ? 0 : submitMany).GetAwaiter().GetResult();
+                var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out, n == 1 ? 0 : submitMany, countCalls).GetAwaiter().GetResult();
                 Console.WriteLine(FormattableString.Invariant(
-                    $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s in {run.Rounds} rounds{(n > 1 && submitMany > 0 ? $", {submitMany} per SubmitManyAsync" : "")}"));
-                results.Add(new { trace = replay.Name, seed, inFlight = n, pure100 = pure.Allocation[5], pure130 = pure.Allocation[^1], grains100 = run.Allocation[5], grains130 = run.Allocation[^1], placementsPerSecond = Math.Round(run.PlacementsPerSecond), rounds = run.Rounds, submitMany = n == 1 ? 0 : submitMany, purePlacementsPerSecond = Math.Round(pure.Pods / pure.PlacementSeconds) });
+                    $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00;±0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00;±0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s ({run.CpuMicrosecondsPerPod:F0} µs CPU, {run.AllocatedBytes / 1024.0 / run.Pods:F0} KiB allocated per pod; GC paused {run.GcPauseSeconds:F2} s) in {run.Rounds} rounds{(n > 1 && submitMany > 0 ? $", {submitMany} per SubmitManyAsync" : "")}"));
+                results.Add(new { trace = replay.Name, seed, inFlight = n, pure100 = pure.Allocation[5], pure130 = pure.Allocation[^1], grains100 = run.Allocation[5], grains130 = run.Allocation[^1], placementsPerSecond = Math.Round(run.PlacementsPerSecond), cpuMicrosecondsPerPod = Math.Round(run.CpuMicrosecondsPerPod), allocatedKiBPerPod = Math.Round(run.AllocatedBytes / 1024.0 / run.Pods), gcPauseSeconds = Math.Round(run.GcPauseSeconds, 2), rounds = run.Rounds, submitMany = n == 1 ? 0 : submitMany, purePlacementsPerSecond = Math.Round(pure.Pods / pure.PlacementSeconds) });
             }
         }
 
