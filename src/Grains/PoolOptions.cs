@@ -68,6 +68,12 @@ public sealed class PoolOptions
     /// </summary>
     public TimeSpan MemoryPassDelay { get; set; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// How old a silo's copy of the data centres' summaries may be when it chooses a submitted task's home data centre
+    /// (zero: ask the pool grain on every submission).
+    /// </summary>
+    public TimeSpan DataCenterSummaryMaxAge { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);
 }

@@ -17,6 +17,7 @@ public sealed class VGpuTaskGrain(
     [PersistentState("task", PoolOptions.StorageName)] IPersistentState<VGpuTaskRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     Microsoft.Extensions.Options.IOptions<PoolOptions> options,
+    DataCenterSummaries dataCenterSummaries,
     ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable
 {
     private const string WindowHold = "window";
@@ -440,7 +441,7 @@ public sealed class VGpuTaskGrain(
             return DataCenterRoute.Home(request, [], options.Value.DefaultDataCenter);
         }
 
-        var dataCenters = await GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters();
+        var dataCenters = await dataCenterSummaries.Get();
         return DataCenterRoute.Home(request, dataCenters, options.Value.DefaultDataCenter);
     }
 

@@ -27,6 +27,7 @@ public static class OrionSiloBuilderExtensions
         silo.AddActivityPropagation();
         silo.Services.TryAddKeyedSingleton(OrionClock.Key, TimeProvider.System);
         silo.Services.AddSingleton<InProcessDaemons>();
+        silo.Services.AddSingleton<DataCenterSummaries>();
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());
         return silo;

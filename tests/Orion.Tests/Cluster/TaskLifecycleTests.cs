@@ -1,11 +1,26 @@
 using Orion.Client;
 using Orion.Contracts;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
 
 public sealed class TaskLifecycleTests
 {
+    [Fact]
+    public async Task A_task_grain_that_lost_its_activation_reads_back_the_state_it_wrote()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9), "kept");
+        var running = await pool.WaitForAsync("kept", TaskState.Running);
+        var grain = pool.Grains.GetGrain<IVGpuTaskGrain>("kept");
+        await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        // The state comes back from storage (Orleans' binary format), not from the old activation.
+        static object Key(VGpuTaskStatus s) => (s.State, s.Version, s.Generation, s.Placement!.NodeId, string.Join(",", s.Placement.GpuIds), s.SubmittedAt, s.StartedAt, s.ResidentMiB, s.Spec.Resources);
+        await pool.EventuallyAsync(async () => Assert.Equal(Key(running), Key((await grain.GetStatus())!)));
+    }
+
     [Fact]
     public async Task Submit_places_runs_completes_and_releases_the_slice()
     {
