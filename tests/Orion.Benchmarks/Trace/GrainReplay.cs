@@ -84,43 +84,29 @@ public static class GrainReplay
             log?.WriteLine(FormattableString.Invariant($"  silo up with {nodes.Count} nodes in {startup.Elapsed.TotalSeconds:F1} s"));
             var arrivals = replay.Arrivals(seed);
             var ids = new string[arrivals.Count];
-            var next = -1;
-            var process = Process.GetCurrentProcess();
-            var cpuBefore = process.TotalProcessorTime;
-            var allocatedBefore = GC.GetTotalAllocatedBytes();
-            calls?.Clear();
-            var pauseBefore = GC.GetTotalPauseDuration();
-            var clock = Stopwatch.StartNew();
             var chunk = Math.Max(1, submitMany);
-            var workers = Enumerable.Range(0, Math.Max(1, inFlight / chunk)).Select(async _ =>
+            calls?.Clear();
+            var run = await Measure(arrivals.Count, inFlight, chunk, async (from, count) =>
             {
-                int last;
-                while ((last = Interlocked.Add(ref next, chunk)) - chunk + 1 < arrivals.Count)
+                for (var k = from; k < from + count; k++)
                 {
-                    var from = last - chunk + 1;
-                    var range = Enumerable.Range(from, Math.Min(chunk, arrivals.Count - from)).ToList();
-                    foreach (var k in range)
-                    {
-                        ids[k] = $"pod-{k:D6}";
-                    }
-
-                    if (submitMany > 0)
-                    {
-                        await orion.SubmitManyAsync([.. range.Select(k => new TaskSubmission(SpecOf(replay.Pods[arrivals[k]]), ids[k]))]);
-                    }
-                    else
-                    {
-                        await orion.SubmitAsync(SpecOf(replay.Pods[arrivals[range[0]]]), ids[range[0]]);
-                    }
+                    ids[k] = $"pod-{k:D6}";
                 }
-            }).ToList();
-            await Task.WhenAll(workers);
-            clock.Stop();
-            process.Refresh();
-            var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+
+                if (submitMany > 0)
+                {
+                    await orion.SubmitManyAsync([.. Enumerable.Range(from, count).Select(k => new TaskSubmission(SpecOf(replay.Pods[arrivals[k]]), ids[k]))]);
+                }
+                else
+                {
+                    await orion.SubmitAsync(SpecOf(replay.Pods[arrivals[from]]), ids[from]);
+                }
+            });
             var counted = calls?.ToDictionary();
-            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
-            var pause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
+
+            // The baseline, side by side in the same silo: the same pods, each only a new grain, a call and a state write.
+            var floor = await Measure(arrivals.Count, inFlight, 1, (from, _) =>
+                grains.GetGrain<IFloorGrain>($"floor-{seed}-{inFlight}-{from:D6}").Submit(SpecOf(replay.Pods[arrivals[from]])));
 
             // Submit returns once the scheduler decided; the task's own state follows by a one-way message.
             var placed = new ConcurrentDictionary<int, bool>();
@@ -157,13 +143,42 @@ public static class GrainReplay
                 }
             }
 
-            return Summarise(replay, seed, arrivals, k => placed[k], clock.Elapsed.TotalSeconds, cpu, inFlight) with { Rounds = rounds, AllocatedBytes = allocated, GcPauseSeconds = pause };
+            return Summarise(replay, seed, arrivals, k => placed[k], run.Seconds, run.CpuSeconds, inFlight) with
+            {
+                Rounds = rounds, AllocatedBytes = run.AllocatedBytes, GcPauseSeconds = run.GcPauseSeconds,
+                FloorSeconds = floor.Seconds, FloorCpuSeconds = floor.CpuSeconds,
+            };
         }
         finally
         {
             await host.StopAsync();
         }
     }
+
+    /// <summary>Runs <paramref name="submit"/> over pods 0..count-1, <paramref name="inFlight"/> pods at a time in chunks, and what that cost the process.</summary>
+    private static async Task<Cost> Measure(int count, int inFlight, int chunk, Func<int, int, Task> submit)
+    {
+        var next = -chunk;
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, inFlight / chunk)).Select(async _ =>
+        {
+            int from;
+            while ((from = Interlocked.Add(ref next, chunk)) < count)
+            {
+                await submit(from, Math.Min(chunk, count - from));
+            }
+        }));
+        clock.Stop();
+        process.Refresh();
+        return new Cost(clock.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpuBefore).TotalSeconds,
+            GC.GetTotalAllocatedBytes() - allocatedBefore, (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds);
+    }
+
+    private sealed record Cost(double Seconds, double CpuSeconds, long AllocatedBytes, double GcPauseSeconds);
 
     /// <summary>A trace pod as a task: Offline, a service that never ends (no departures), and fail rather than wait.</summary>
     public static TaskSpec SpecOf(TracePod pod)

@@ -19,6 +19,18 @@ public sealed record GrainRun(int Seed, int InFlight, double[] Allocation, int P
     /// <summary>Time the collector paused the process over the run.</summary>
     public double GcPauseSeconds { get; init; }
 
+    /// <summary>Wall time of the baseline over the same pods: a new grain per pod, one call, one state write (<see cref="FloorGrain"/>).</summary>
+    public double FloorSeconds { get; init; }
+
+    /// <summary>Process CPU of the baseline.</summary>
+    public double FloorCpuSeconds { get; init; }
+
+    /// <summary>The baseline's pods per second.</summary>
+    public double FloorPerSecond => FloorSeconds == 0 ? 0 : Pods / FloorSeconds;
+
+    /// <summary>The baseline's CPU per pod, in microseconds.</summary>
+    public double FloorCpuMicrosecondsPerPod => Pods == 0 ? 0 : FloorCpuSeconds * 1e6 / Pods;
+
     /// <summary>Process CPU per pod, in microseconds.</summary>
     public double CpuMicrosecondsPerPod => Pods == 0 ? 0 : CpuSeconds * 1e6 / Pods;
 }
