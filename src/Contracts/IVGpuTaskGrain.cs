@@ -10,8 +10,11 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("Submit")]
     Task<SubmitResult> Submit(TaskSpec spec);
 
-    /// <summary>The current status, or null when no task has this id.</summary>
-    [Alias("GetStatus"), ReadOnly]
+    /// <summary>
+    /// The current status, or null when no task has this id. Answers even while the task is busy: a scheduler that
+    /// activates asks its queued tasks, and one of them may be waiting on that scheduler.
+    /// </summary>
+    [Alias("GetStatus"), AlwaysInterleave]
     Task<VGpuTaskStatus?> GetStatus();
 
     /// <summary>Cancels the task: dequeues it or stops it and frees its capacity. A no-op when already ended.</summary>

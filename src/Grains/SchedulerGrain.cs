@@ -74,9 +74,14 @@ public sealed class SchedulerGrain(
 
         // A scheduler lost with its silo (or moved) refills its queue at once from the catalogue, not at the tasks'
         // next reminder; queuing is idempotent per generation, so a task queued twice here is queued once.
-        var pending = await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool)
+        var listed = await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool)
             .List(new TaskQuery(State: TaskState.Pending, Limit: int.MaxValue, QueuedIn: DataCenter));
-        var recovered = pending.Count(p => queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
+
+        // The catalogue is a moment behind the task grains: a task the last activation placed just before it went may
+        // still be listed as pending. Its own grain says; queuing it again would place it a second time.
+        var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).GetStatus()));
+        var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
+            && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
         if (queue.Count > 0)
         {
             logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);

@@ -132,6 +132,13 @@ public sealed class VGpuTaskGrain(
     public async Task OnPlaced(long generation, TaskPlacement placement)
     {
         var status = Status;
+        if (status is not null && status.Generation == generation && status.State.HoldsCapacity() && status.Placement?.NodeId == placement.NodeId)
+        {
+            // The placement it already holds, told again (a scheduler that queued it twice): releasing would free a
+            // running task's capacity under it.
+            return;
+        }
+
         if (status is null || status.Generation != generation || status.State != TaskState.Pending)
         {
             // A stale or late placement: give the capacity straight back.

@@ -1,4 +1,5 @@
 using Orion.Contracts;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -48,6 +49,37 @@ public sealed class BatchPlacementTests
             Assert.Equal(0, states.Count(s => s == TaskState.Pending));
         });
         await pool.AssertConsistentAsync(ids);
+    }
+
+    [Fact]
+    public async Task A_scheduler_that_loses_its_activation_while_a_burst_is_placed_leaves_every_task_placed_once_or_queued()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)], policy: "best-fit");
+        var scheduler = pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler("dc1"));
+
+        // 40 quarter cards (32 fit) in two bursts; each time the scheduler's activation goes away under its rounds.
+        var ids = Enumerable.Range(0, 40).Select(i => $"moved-{i:D2}").ToList();
+        foreach (var burst in ids.Chunk(20))
+        {
+            var submits = burst.Select(id => pool.SubmitAsync(Specs.Batch(computePercent: 25, gpuMemoryMiB: 1024, items: 1_000_000), id)).ToList();
+            await scheduler.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+            await Task.WhenAll(submits);
+        }
+
+        // The new activation recovers the queue from the catalogue; nothing is lost or placed twice.
+        await pool.EventuallyAsync(async () =>
+        {
+            var states = await Task.WhenAll(ids.Select(pool.StateOf));
+            Assert.Equal(32, states.Count(s => s == TaskState.Running));
+            Assert.Equal(8, states.Count(s => s == TaskState.Pending));
+            Assert.Equal(8, (await pool.SchedulerSnapshot()).Queue.Length);
+        });
+        await pool.AssertConsistentAsync(ids);
+        foreach (var node in pool.Nodes)
+        {
+            Assert.All((await pool.NodeSnapshot(node.Name)).Gpus, g => Assert.Equal(1000, g.ComputeAllocatedMilli));
+        }
+
     }
 
     [Fact]
