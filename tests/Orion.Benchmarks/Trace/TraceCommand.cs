@@ -31,17 +31,22 @@ public static class TraceCommand
         var grains = new Option<bool>("--through-grains") { Description = "replay one seed through an in-process silo (tasks through the real grains), one pod in flight and --in-flight pods in flight, beside the pure replay" };
         var inFlight = new Option<int>("--in-flight") { Description = "pods submitted concurrently in --through-grains mode", DefaultValueFactory = _ => 256 };
         var seed = new Option<int>("--seed") { Description = "the seed replayed in --through-grains mode", DefaultValueFactory = _ => 0 };
+        var variants = new Option<string[]>("--variant")
+        {
+            Description = "replay built variants of each pod file instead of the file, may repeat: shareN, multigpuN, specN (see TraceVariants; built in memory, never written)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var submitMany = new Option<int>("--submit-many") { Description = "in --through-grains mode, submit this many pods per OrionClient.SubmitManyAsync call (0: one SubmitAsync per pod)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, variants })
         {
             command.Options.Add(o);
         }
 
         command.SetAction(parse => parse.GetValue(grains)
             ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(json))
-            : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot)));
+            : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot), parse.GetValue(variants) ?? []));
         return command;
     }
 
@@ -100,7 +105,7 @@ public static class TraceCommand
         return true;
     }
 
-    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot)
+    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot, string[] variants)
     {
         if (!Resolve(ref nodeFile, ref podFiles))
         {
@@ -123,9 +128,32 @@ public static class TraceCommand
         var total = Stopwatch.StartNew();
         var nodeList = TraceFiles.LoadNodes(nodeFile.FullName);
         var results = new List<PolicyResult>();
+        var replays = new List<(TraceReplay Replay, string? Published)>();
         foreach (var podFile in podFiles)
         {
-            var replay = new TraceReplay(nodeList, TraceFiles.LoadPods(podFile.FullName), Path.GetFileNameWithoutExtension(podFile.Name));
+            var podList = TraceFiles.LoadPods(podFile.FullName);
+            var name = Path.GetFileNameWithoutExtension(podFile.Name);
+            if (variants.Length == 0)
+            {
+                replays.Add((new TraceReplay(nodeList, podList, name), PublishedResults.TraceOf(podFile.Name)));
+            }
+
+            foreach (var v in variants)
+            {
+                try
+                {
+                    replays.Add((new TraceReplay(nodeList, TraceVariants.Apply(podList, nodeList, v), $"{name}+{v}"), null));
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"trace: {e.Message}");
+                    return 1;
+                }
+            }
+        }
+
+        foreach (var (replay, published) in replays)
+        {
             Console.WriteLine($"{replay.Name}: {nodeList.Count} nodes, {replay.CapacityMilli / 1000} GPUs, {replay.Pods.Count} pods, typical mix of {replay.TypicalMix.Shapes.Count} shapes");
             var mine = new List<PolicyResult>();
             foreach (var p in policies)
@@ -133,10 +161,10 @@ public static class TraceCommand
                 mine.Add(TraceBenchmark.Measure(replay, p, seeds, Console.Out));
             }
 
-            Console.WriteLine(ResultTable.Markdown(PublishedResults.TraceOf(podFile.Name), mine));
+            Console.WriteLine(ResultTable.Markdown(published, mine));
             if (plot is not null)
             {
-                var png = policies.Count == 0 || podFiles.Length == 1 ? plot.FullName
+                var png = policies.Count == 0 || replays.Count == 1 ? plot.FullName
                     : Path.Combine(plot.DirectoryName!, $"{Path.GetFileNameWithoutExtension(plot.Name)}-{replay.Name.Replace("openb_pod_list_", "", StringComparison.Ordinal)}{plot.Extension}");
                 AllocationPlot.Save(png, replay.Name, mine);
                 Console.WriteLine($"plot: {png}");
