@@ -5,7 +5,7 @@ namespace Orion.Tests.Scheduling;
 
 public sealed class LeftoverWasteTests
 {
-    private static readonly FragmentationScoring Counting = FragmentationScoring.Orion with { CountsLeftoverWaste = true };
+    private static readonly FragmentationScoring NotCounting = FragmentationScoring.Orion with { CountsLeftoverWaste = false };
 
     [Fact]
     public void A_leftover_is_worth_what_the_next_task_of_the_mix_leaves_of_it()
@@ -57,18 +57,19 @@ public sealed class LeftoverWasteTests
         var mix = WorkloadMix.FromRequests([Slice(500)]);
 
         // FGD's view: y stays usable only if untouched, so the task breaks the idle card.
-        var fgdLike = new FragmentationAwarePolicy(mix);
+        var fgdLike = new FragmentationAwarePolicy(mix, NotCounting);
         Assert.Equal("x", fgdLike.Choose(Of(x, y), Slice(500))!.Node.Id);
 
-        var counting = new FragmentationAwarePolicy(mix, Counting);
-        Assert.Equal("y", counting.Choose(Of(x, y), Slice(500))!.Node.Id);
+        Assert.True(FragmentationScoring.Orion.CountsLeftoverWaste);
+        var orion = new FragmentationAwarePolicy(mix);
+        Assert.Equal("y", orion.Choose(Of(x, y), Slice(500))!.Node.Id);
     }
 
     [Fact]
     public void A_learning_policy_builds_the_table_once_its_window_is_full()
     {
         var view = Of(Node("n", gpus: 2));
-        var policy = new FragmentationAwarePolicy(window: 10, Counting);
+        var policy = new FragmentationAwarePolicy(window: 10);
         for (var i = 0; i < 9; i++)
         {
             policy.Observe(Slice(500));
