@@ -54,8 +54,9 @@ public sealed record FragmentationScoring
     }
 
     /// <summary>
-    /// One shape's fragment on the node, the integer term <see cref="Cost"/> weighs: it depends on the node's state
-    /// only, not on the mix, so a policy can keep it across mixes.
+    /// One shape's fragment on the node, the integer term <see cref="Cost(NodeView, WorkloadMix, LeftoverWaste?)"/> weighs:
+    /// it depends on the node's state and the leftover waste table, not on the mix's weights, so a policy can keep it
+    /// across mixes while the table stands.
     /// </summary>
     internal long Fragment(NodeView node, PlacementRequest shape, LeftoverWaste? waste) =>
         HostAware ? FragmentationMeasure.HostAwareFragment(node, shape, waste) : FragmentationMeasure.Fragment(node, shape);
