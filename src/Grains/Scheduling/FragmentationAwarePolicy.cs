@@ -33,6 +33,10 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private PlacementRequest? lastRequest;
     private int lastShapeId;
 
+    // The leftover waste table in use, the mix it was built from and the last mix compared with that one.
+    private WorkloadMix? wasteMix;
+    private WorkloadMix? wasteChecked;
+
     // The mix in use as stable ids and weights, in its order.
     private WorkloadMix? preparedMix;
     private int[] mixIds = [];
@@ -66,6 +70,24 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     /// shapes new to the mix); a window of a few thousand requests moves by a few percent from sampling noise alone.
     /// </summary>
     public double MixTolerance { get; init; } = 0.02;
+
+    /// <summary>
+    /// How far (total variation, <see cref="LeftoverWaste.DistanceTo"/>) the learned per-card compute demand must have moved
+    /// from the one the leftover waste table was built from before the table is rebuilt. Every fragment depends on the
+    /// table, so a new one means every node scored again from its cards; the table is an expectation over the whole
+    /// demand, which a small move barely changes.
+    /// </summary>
+    public double WasteTolerance { get; init; } = 0.1;
+
+    /// <summary>
+    /// The leftover waste table in use (<see cref="FragmentationScoring.CountsLeftoverWaste"/>): the fixed mix's, or the
+    /// learned mix's once the window is full (a few hundred arrivals do not pin down how often the small tasks that fill
+    /// leftovers come); null before then and when the scoring does not count it.
+    /// </summary>
+    public LeftoverWaste? Waste { get; private set; }
+
+    /// <summary>How many times the leftover waste table was replaced (each drops every cached fragment).</summary>
+    public int WasteRebuilds { get; private set; }
 
     /// <summary>How many times the learned mix was replaced (each drops the cached outcomes).</summary>
     public int MixRebuilds => mixVersion;
@@ -107,6 +129,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     public PlacementChoice? Choose(ClusterView cluster, PlacementRequest request)
     {
         var mix = Mix;
+        UpdateWaste(mix);
         var shape = ShapeId(request);
         NodeView? best = null;
         int[]? bestGpus = null;
@@ -139,6 +162,33 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         return best is null ? null : new PlacementChoice(best, bestGpus!);
+    }
+
+    /// <summary>Builds the leftover waste table once the mix is known, and again when the mix has moved far from its mix.</summary>
+    private void UpdateWaste(WorkloadMix mix)
+    {
+        if (!Scoring.CountsLeftoverWaste || ReferenceEquals(mix, wasteMix) || ReferenceEquals(mix, wasteChecked)
+            || (fixedMix is null && recent.Count < window))
+        {
+            return;
+        }
+
+        wasteChecked = mix;
+        var candidate = mix.Waste;
+        if (Waste is not null && candidate.DistanceTo(Waste) <= WasteTolerance)
+        {
+            return;
+        }
+
+        wasteMix = mix;
+        Waste = candidate;
+        WasteRebuilds++;
+
+        // Every fragment depends on the table: a new epoch for every node drops all that is cached of it.
+        for (var i = 0; i < epochs.Length; i++)
+        {
+            epochs[i]++;
+        }
     }
 
     private WorkloadMix BuildLearned()
@@ -221,11 +271,11 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 if (masks is not null)
                 {
                     masks[id] = FragmentationMeasure.FitMask(node, fragmentShapes[id]);
-                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id], free));
+                    before[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, fragmentShapes[id], masks[id], free, Waste));
                 }
                 else
                 {
-                    before[id] = checked((int)Scoring.Fragment(node, fragmentShapes[id]));
+                    before[id] = checked((int)Scoring.Fragment(node, fragmentShapes[id], Waste));
                 }
             }
 
@@ -372,7 +422,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             var shape = fragmentShapes[id];
             if (masks is null)
             {
-                after[id] = checked((int)Scoring.Fragment(node, shape));
+                after[id] = checked((int)Scoring.Fragment(node, shape, Waste));
                 continue;
             }
 
@@ -382,7 +432,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 fits = Feasibility.GpuFits(node.Gpus[k], shape) ? fits | (1UL << k) : fits & ~(1UL << k);
             }
 
-            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits, free));
+            after[id] = checked((int)FragmentationMeasure.HostAwareFragment(node, shape, fits, free, Waste));
         }
 
         if (double.IsNaN(candidates.Ties[c]))

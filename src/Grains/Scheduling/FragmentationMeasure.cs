@@ -65,7 +65,13 @@ public static class FragmentationMeasure
     /// host's free CPU and memory could still take: each such task can use at most one card's free compute
     /// (slices, on the fullest usable cards), or its cards (whole-card tasks).
     /// </summary>
-    public static long HostAwareFragment(NodeView node, PlacementRequest shape)
+    public static long HostAwareFragment(NodeView node, PlacementRequest shape) => HostAwareFragment(node, shape, null);
+
+    /// <summary>
+    /// <see cref="HostAwareFragment(NodeView, PlacementRequest)"/>, a sharing shape's use of a card counted net of the
+    /// expected waste of what it leaves there (<paramref name="waste"/>; none when null).
+    /// </summary>
+    public static long HostAwareFragment(NodeView node, PlacementRequest shape, LeftoverWaste? waste)
     {
         if (Settled(node, shape, out var free, out var settled))
         {
@@ -100,7 +106,7 @@ public static class FragmentationMeasure
             }
         }
 
-        return free - UsedByHostTasks(usable[..n], hostTasks);
+        return free - UsedByHostTasks(usable[..n], hostTasks, shape.ComputeMilli, waste);
     }
 
     /// <summary>Which cards of the node fit the shape, one bit per card; for nodes of fewer than 64 cards.</summary>
@@ -124,7 +130,7 @@ public static class FragmentationMeasure
     /// of the node as it is) and the node's free compute (<see cref="NodeView.GpuComputeFree"/>), so a caller scoring many
     /// shapes on one state, or knowing the fit of most cards from an earlier state, need not go over every card again.
     /// </summary>
-    internal static long HostAwareFragment(NodeView node, PlacementRequest shape, ulong fits, long free)
+    internal static long HostAwareFragment(NodeView node, PlacementRequest shape, ulong fits, long free, LeftoverWaste? waste)
     {
         // As Settled, with the free compute given.
         if (free == 0)
@@ -160,10 +166,9 @@ public static class FragmentationMeasure
             }
         }
 
-        return free - UsedByHostTasks(usable[..n], hostTasks);
+        return free - UsedByHostTasks(usable[..n], hostTasks, shape.ComputeMilli, waste);
     }
 
-    /// <summary>The compute the host's tasks' worth of the usable cards can take: the fullest usable cards, one task each.</summary>
     /// <summary>How many more tasks of the shape the node's free CPU and memory could take.</summary>
     private static long HostTasks(NodeView node, PlacementRequest shape)
     {
@@ -181,7 +186,11 @@ public static class FragmentationMeasure
         return tasks;
     }
 
-    private static long UsedByHostTasks(Span<int> fitting, long hostTasks)
+    /// <summary>
+    /// The compute the host's tasks' worth of the usable cards can take: the fullest usable cards, one task each, each
+    /// less the expected waste of what the task would leave on it.
+    /// </summary>
+    private static long UsedByHostTasks(Span<int> fitting, long hostTasks, int milli, LeftoverWaste? waste)
     {
         if (hostTasks < fitting.Length)
         {
@@ -192,7 +201,7 @@ public static class FragmentationMeasure
         long used = 0;
         foreach (var u in fitting)
         {
-            used += u;
+            used += waste is null ? u : u - waste[u - milli];
         }
 
         return used;

@@ -16,6 +16,11 @@ public sealed class WorkloadMix
 
     internal (WorkloadShape Shape, double Weight)[] ShapeArray { get; }
 
+    /// <summary>The mix's leftover waste table, built once per mix.</summary>
+    public LeftoverWaste Waste => waste ??= LeftoverWaste.Of(this);
+
+    private LeftoverWaste? waste;
+
     /// <summary>Total variation distance to another mix: the share of weight that would have to move to turn one into the other.</summary>
     public double DistanceTo(WorkloadMix other)
     {

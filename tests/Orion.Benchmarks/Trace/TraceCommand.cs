@@ -33,17 +33,22 @@ public static class TraceCommand
         var seed = new Option<int>("--seed") { Description = "the seed replayed in --through-grains mode", DefaultValueFactory = _ => 0 };
         var countCalls = new Option<bool>("--count-calls") { Description = "in --through-grains mode, count the grain calls the silo receives per pod (a filter on every call: costs some speed)" };
         var skipSingle = new Option<bool>("--skip-single") { Description = "in --through-grains mode, skip the run with one pod in flight (for profiling the many-in-flight run)" };
+        var variants = new Option<string[]>("--variant")
+        {
+            Description = "replay built variants of each pod file instead of the file, may repeat: shareN, multigpuN, specN (see TraceVariants; built in memory, never written)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var submitMany = new Option<int>("--submit-many") { Description = "in --through-grains mode, submit this many pods per OrionClient.SubmitManyAsync call (0: one SubmitAsync per pod)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls, variants })
         {
             command.Options.Add(o);
         }
 
         command.SetAction(parse => parse.GetValue(grains)
             ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(countCalls), parse.GetValue(json))
-            : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot)));
+            : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot), parse.GetValue(variants) ?? []));
         return command;
     }
 
@@ -104,7 +109,7 @@ public static class TraceCommand
         return true;
     }
 
-    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot)
+    private static int Run(FileInfo? nodeFile, FileInfo[] podFiles, string policy, int seeds, FileInfo? json, FileInfo? plot, string[] variants)
     {
         if (!Resolve(ref nodeFile, ref podFiles))
         {
@@ -127,9 +132,32 @@ public static class TraceCommand
         var total = Stopwatch.StartNew();
         var nodeList = TraceFiles.LoadNodes(nodeFile.FullName);
         var results = new List<PolicyResult>();
+        var replays = new List<(TraceReplay Replay, string? Published)>();
         foreach (var podFile in podFiles)
         {
-            var replay = new TraceReplay(nodeList, TraceFiles.LoadPods(podFile.FullName), Path.GetFileNameWithoutExtension(podFile.Name));
+            var podList = TraceFiles.LoadPods(podFile.FullName);
+            var name = Path.GetFileNameWithoutExtension(podFile.Name);
+            if (variants.Length == 0)
+            {
+                replays.Add((new TraceReplay(nodeList, podList, name), PublishedResults.TraceOf(podFile.Name)));
+            }
+
+            foreach (var v in variants)
+            {
+                try
+                {
+                    replays.Add((new TraceReplay(nodeList, TraceVariants.Apply(podList, nodeList, v), $"{name}+{v}"), null));
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"trace: {e.Message}");
+                    return 1;
+                }
+            }
+        }
+
+        foreach (var (replay, published) in replays)
+        {
             Console.WriteLine($"{replay.Name}: {nodeList.Count} nodes, {replay.CapacityMilli / 1000} GPUs, {replay.Pods.Count} pods, typical mix of {replay.TypicalMix.Shapes.Count} shapes");
             var mine = new List<PolicyResult>();
             foreach (var p in policies)
@@ -137,10 +165,10 @@ public static class TraceCommand
                 mine.Add(TraceBenchmark.Measure(replay, p, seeds, Console.Out));
             }
 
-            Console.WriteLine(ResultTable.Markdown(PublishedResults.TraceOf(podFile.Name), mine));
+            Console.WriteLine(ResultTable.Markdown(published, mine));
             if (plot is not null)
             {
-                var png = policies.Count == 0 || podFiles.Length == 1 ? plot.FullName
+                var png = policies.Count == 0 || replays.Count == 1 ? plot.FullName
                     : Path.Combine(plot.DirectoryName!, $"{Path.GetFileNameWithoutExtension(plot.Name)}-{replay.Name.Replace("openb_pod_list_", "", StringComparison.Ordinal)}{plot.Extension}");
                 AllocationPlot.Save(png, replay.Name, mine);
                 Console.WriteLine($"plot: {png}");

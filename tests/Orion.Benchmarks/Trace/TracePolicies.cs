@@ -12,15 +12,19 @@ public static class TracePolicies
     public const string Orion = "orion";
     public const string Fgd = "fgd";
 
+    /// <summary>The product's policy without <see cref="FragmentationScoring.CountsLeftoverWaste"/> (the default before it; see placement.md).</summary>
+    public const string OrionWithoutLeftover = "orion-no-leftover";
+
     public static IReadOnlyList<string> Names { get; } =
     [
-        RandomPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName, BestFitPolicy.PolicyName, Fgd, Orion,
+        RandomPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName, BestFitPolicy.PolicyName, Fgd, OrionWithoutLeftover, Orion,
     ];
 
     public static IPlacementPolicy Create(string name, TraceReplay replay, int seed) => name switch
     {
         Fgd => new PublishedFgdPolicy(replay.Requests),
         Orion => PlacementPolicies.Create(PlacementPolicies.Default, seed),
+        OrionWithoutLeftover => new FragmentationAwarePolicy(scoring: FragmentationScoring.Orion with { CountsLeftoverWaste = false }),
         _ => PlacementPolicies.Create(name, seed),
     };
 }

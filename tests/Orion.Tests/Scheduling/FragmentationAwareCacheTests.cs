@@ -17,14 +17,17 @@ public sealed class FragmentationAwareCacheTests
     ];
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void A_relearning_policy_chooses_as_scoring_afresh_against_its_current_mix(int seed)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void A_relearning_policy_chooses_as_scoring_afresh_against_its_current_mix(int seed, bool leftoverWaste)
     {
         var random = new Random(seed);
         var view = Pool(random);
-        var policy = new FragmentationAwarePolicy(window: 30) { MixTolerance = 0 };
+        var scoring = FragmentationScoring.Orion with { CountsLeftoverWaste = leftoverWaste };
+        var policy = new FragmentationAwarePolicy(window: 30, scoring) { MixTolerance = 0, WasteTolerance = 0 };
         var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
         for (var step = 0; step < 600; step++)
         {
@@ -40,7 +43,7 @@ public sealed class FragmentationAwareCacheTests
             var request = Requests[Math.Min(random.Next(Requests.Length), random.Next(Requests.Length))];
             policy.Observe(request);
             var choice = policy.Choose(view, request);
-            var expected = Afresh(view, request, policy.Mix, policy.Scoring);
+            var expected = Afresh(view, request, policy.Mix, policy.Scoring, policy.Waste);
             Assert.Equal(expected?.Node.Id, choice?.Node.Id);
             Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
             if (choice is not null)
@@ -51,6 +54,7 @@ public sealed class FragmentationAwareCacheTests
         }
 
         Assert.True(policy.MixRebuilds > 20);
+        Assert.Equal(leftoverWaste, policy.WasteRebuilds > 10);
     }
 
     [Fact]
@@ -64,7 +68,7 @@ public sealed class FragmentationAwareCacheTests
         {
             var request = Requests[random.Next(Requests.Length)];
             var choice = policy.Choose(view, request);
-            var expected = Afresh(view, request, mix, FragmentationScoring.Fgd);
+            var expected = Afresh(view, request, mix, FragmentationScoring.Fgd, null);
             Assert.Equal(expected?.Node.Id, choice?.Node.Id);
             Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
             if (choice is not null)
@@ -83,7 +87,7 @@ public sealed class FragmentationAwareCacheTests
     }
 
     /// <summary>The policy's rule without caches: every candidate applied, costed against the mix and released.</summary>
-    private static PlacementChoice? Afresh(ClusterView view, PlacementRequest request, WorkloadMix mix, FragmentationScoring scoring)
+    private static PlacementChoice? Afresh(ClusterView view, PlacementRequest request, WorkloadMix mix, FragmentationScoring scoring, LeftoverWaste? waste)
     {
         PlacementChoice? best = null;
         var bestDelta = double.PositiveInfinity;
@@ -101,10 +105,10 @@ public sealed class FragmentationAwareCacheTests
             var nodeTie = double.PositiveInfinity;
             foreach (var gpus in Candidates(node, request))
             {
-                var before = scoring.Cost(node, mix);
+                var before = scoring.Cost(node, mix, waste);
                 var choice = new PlacementChoice(node, gpus);
                 ClusterView.Apply(choice, request);
-                var delta = scoring.Cost(node, mix) - before;
+                var delta = scoring.Cost(node, mix, waste) - before;
                 var tie = scoring.TieBreak(node);
                 ClusterView.Release(choice, request);
                 if (delta < nodeDelta - 1e-3 || (delta <= nodeDelta + 1e-3 && tie < nodeTie))
