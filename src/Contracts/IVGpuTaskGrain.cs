@@ -10,12 +10,16 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("Submit")]
     Task<SubmitResult> Submit(TaskSpec spec);
 
-    /// <summary>
-    /// The current status, or null when no task has this id. Answers even while the task is busy: a scheduler that
-    /// activates asks its queued tasks, and one of them may be waiting on that scheduler.
-    /// </summary>
-    [Alias("GetStatus"), AlwaysInterleave]
+    /// <summary>The current status, or null when no task has this id.</summary>
+    [Alias("GetStatus"), ReadOnly]
     Task<VGpuTaskStatus?> GetStatus();
+
+    /// <summary>
+    /// The status as it stands, answered even in the middle of a change: a scheduler that activates asks its queued
+    /// tasks, and one of them may be waiting on that very scheduler.
+    /// </summary>
+    [Alias("PeekStatus"), AlwaysInterleave]
+    Task<VGpuTaskStatus?> PeekStatus();
 
     /// <summary>Cancels the task: dequeues it or stops it and frees its capacity. A no-op when already ended.</summary>
     [Alias("Cancel")]

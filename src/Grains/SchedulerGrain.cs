@@ -79,7 +79,7 @@ public sealed class SchedulerGrain(
 
         // The catalogue is a moment behind the task grains: a task the last activation placed just before it went may
         // still be listed as pending. Its own grain says; queuing it again would place it a second time.
-        var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).GetStatus()));
+        var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).PeekStatus()));
         var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
             && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
         if (queue.Count > 0)

@@ -103,6 +103,8 @@ public sealed class VGpuTaskGrain(
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
 
+    public Task<VGpuTaskStatus?> PeekStatus() => Task.FromResult(Status);
+
     public async Task<VGpuTaskStatus?> Cancel(string reason)
     {
         var status = Status;
