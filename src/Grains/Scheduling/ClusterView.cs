@@ -79,6 +79,7 @@ public sealed class ClusterView
     {
         var node = choice.Node;
         node.Revision++;
+        node.Changes++;
         node.CpuFree += sign * request.CpuMilli;
         node.MemoryFree += sign * request.HostMemoryMiB;
         foreach (var i in choice.GpuIndexes)

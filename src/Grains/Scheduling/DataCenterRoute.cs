@@ -38,7 +38,7 @@ public static class DataCenterRoute
     /// <summary>The summary a data centre's scheduler reports: its schedulable nodes' room and its queue.</summary>
     public static DataCenterSummary Summarize(string dataCenter, ClusterView view, IEnumerable<QueuedTask> queue)
     {
-        // Plain loops: the scheduler summarizes after every round, over every card of the data centre.
+        // Plain loops over each node's cached room: the scheduler summarizes after every round.
         var (nodes, idleCards, freeCompute) = (0, 0, 0L);
         foreach (var n in view.Nodes)
         {
@@ -48,11 +48,9 @@ public static class DataCenterRoute
             }
 
             nodes++;
-            foreach (var g in n.Gpus)
-            {
-                idleCards += g.ComputeFree == g.ComputeCapacity && g.MemoryFree == g.MemoryCapacity ? 1 : 0;
-                freeCompute += Math.Max(0, g.ComputeFree);
-            }
+            var (idle, free) = n.Room;
+            idleCards += idle;
+            freeCompute += free;
         }
 
         var (queued, spillable) = (0, 0);

@@ -57,11 +57,41 @@ public sealed class NodeView
     /// <summary>Bumped whenever the view's free capacity changes here (placements applied or released), so policies can cache per-node scores.</summary>
     public long Revision { get; internal set; }
 
+    private long roomAt = -1;
+    private (int IdleCards, long FreeCompute) room;
+
     /// <summary>The owner's version this view was built from.</summary>
     public long Version { get; internal set; }
 
     /// <summary>Position in the cluster view; ties between equal scores go to the lower one.</summary>
     public int Ordinal { get; internal set; }
+
+    /// <summary>Bumped by every change to the node's free capacity; unlike <see cref="Revision"/>, never put back.</summary>
+    internal long Changes { get; set; }
+
+    /// <summary>
+    /// Idle cards (free of any reservation) and free compute over the cards, kept until the node's capacity changes: a
+    /// data centre's summary reads every node after every placement round, and most nodes did not change in it.
+    /// </summary>
+    public (int IdleCards, long FreeCompute) Room
+    {
+        get
+        {
+            if (roomAt != Changes)
+            {
+                var (idle, free) = (0, 0L);
+                foreach (var g in Gpus)
+                {
+                    idle += g.ComputeFree == g.ComputeCapacity && g.MemoryFree == g.MemoryCapacity ? 1 : 0;
+                    free += Math.Max(0, g.ComputeFree);
+                }
+
+                (room, roomAt) = ((idle, free), Changes);
+            }
+
+            return room;
+        }
+    }
 
     public int IdleGpuCount
     {

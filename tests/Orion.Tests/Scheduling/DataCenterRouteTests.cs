@@ -46,6 +46,15 @@ public sealed class DataCenterRouteTests
         var task = new QueuedTask("t", 1, Specs.Batch() with { Constraints = PlacementConstraints.None with { DataCenter = "east" } }, DateTimeOffset.UnixEpoch);
         var summary = DataCenterRoute.Summarize("east", view, [task, task with { TaskId = "u", Spec = Specs.Batch() }]);
         Assert.Equal(new DataCenterSummary("east", 1, 2, 2 * view.Nodes[0].Gpus[0].ComputeCapacity, 2, 1), summary);
+
+        // A node's room is kept between summaries, and a placement on it (or its undoing) is seen by the next one.
+        var capacity = view.Nodes[0].Gpus[0].ComputeCapacity;
+        var choice = new PlacementChoice(view.Nodes[0], [0]);
+        var request = PlacementRequest.From(Specs.Batch(computePercent: 25, gpuMemoryMiB: 1024));
+        ClusterView.Apply(choice, request);
+        Assert.Equal((1, 2L * capacity - 250), (DataCenterRoute.Summarize("east", view, []).IdleCards, DataCenterRoute.Summarize("east", view, []).FreeComputeMilli));
+        ClusterView.Release(choice, request);
+        Assert.Equal((2, 2L * capacity), (DataCenterRoute.Summarize("east", view, []).IdleCards, DataCenterRoute.Summarize("east", view, []).FreeComputeMilli));
     }
 
     [Theory]
