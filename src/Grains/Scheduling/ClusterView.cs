@@ -64,10 +64,16 @@ public sealed class ClusterView
     }
 
     /// <summary>Takes the request's resources out of the chosen node and cards.</summary>
-    public static void Apply(PlacementChoice choice, PlacementRequest request) => Adjust(choice, request, -1);
+    public static void Apply(PlacementChoice choice, PlacementRequest request) => Adjust(choice.Node, choice.GpuIndexes, request, -1);
 
     /// <summary>Gives back what <see cref="Apply"/> took.</summary>
-    public static void Release(PlacementChoice choice, PlacementRequest request) => Adjust(choice, request, +1);
+    public static void Release(PlacementChoice choice, PlacementRequest request) => Adjust(choice.Node, choice.GpuIndexes, request, +1);
+
+    /// <summary>As <see cref="Apply(PlacementChoice, PlacementRequest)"/>, without a choice object (a policy's trial placements).</summary>
+    internal static void Apply(NodeView node, int[] gpuIndexes, PlacementRequest request) => Adjust(node, gpuIndexes, request, -1);
+
+    /// <summary>As <see cref="Release(PlacementChoice, PlacementRequest)"/>, without a choice object.</summary>
+    internal static void Release(NodeView node, int[] gpuIndexes, PlacementRequest request) => Adjust(node, gpuIndexes, request, +1);
 
     /// <summary>The slice a request takes on one card: compute, memory and whether the card is held whole.</summary>
     public static (int ComputeMilli, long MemoryMiB, bool Exclusive) SliceOn(GpuView gpu, PlacementRequest request) =>
@@ -75,14 +81,13 @@ public sealed class ClusterView
             ? (1000, gpu.PhysicalMemory, true)
             : (request.ComputeMilli, Feasibility.MemoryNeed(gpu, request), false);
 
-    private static void Adjust(PlacementChoice choice, PlacementRequest request, int sign)
+    private static void Adjust(NodeView node, int[] gpuIndexes, PlacementRequest request, int sign)
     {
-        var node = choice.Node;
         node.Revision++;
         node.Changes++;
         node.CpuFree += sign * request.CpuMilli;
         node.MemoryFree += sign * request.HostMemoryMiB;
-        foreach (var i in choice.GpuIndexes)
+        foreach (var i in gpuIndexes)
         {
             var g = node.Gpus[i];
             var (compute, memory, exclusive) = SliceOn(g, request);

@@ -402,8 +402,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         // The node has not really changed, so neither has its revision.
         var revision = node.Revision;
         var gpus = candidates.Gpus[c];
-        var choice = new PlacementChoice(node, gpus);
-        ClusterView.Apply(choice, request);
+        ClusterView.Apply(node, gpus, request);
         if (masks is not null && node.SwapFree != swapFree)
         {
             masks = null;
@@ -440,7 +439,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             candidates.Ties[c] = Scoring.TieBreak(node);
         }
 
-        ClusterView.Release(choice, request);
+        ClusterView.Release(node, gpus, request);
         node.Revision = revision;
     }
 
@@ -456,7 +455,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
         if (request.IsExclusive)
         {
-            var picked = new int[request.GpuCount];
+            Span<int> picked = stackalloc int[Math.Min(request.GpuCount, node.Gpus.Length)];
             var n = 0;
             for (var i = 0; i < node.Gpus.Length && n < picked.Length; i++)
             {
@@ -466,9 +465,9 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
                 }
             }
 
-            if (n == picked.Length)
+            if (n == request.GpuCount)
             {
-                candidates.Add(picked);
+                candidates.AddCopy(picked);
             }
 
             return;
@@ -673,6 +672,17 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
 
             Count++;
+        }
+
+        /// <summary>
+        /// Adds a candidate from a buffer, reusing the array this slot held before when it holds the same cards: a
+        /// node's whole-card candidates are listed again after every change of the node and mostly come out the same.
+        /// Arrays handed out are never written again.
+        /// </summary>
+        public void AddCopy(ReadOnlySpan<int> gpus)
+        {
+            var old = Count < Gpus.Length ? Gpus[Count] : null;
+            Add(old is not null && gpus.SequenceEqual(old) ? old : gpus.ToArray());
         }
 
         /// <summary>The fragments after candidate <paramref name="c"/>, by mix-shape id, grown to <paramref name="shapes"/> ids.</summary>
