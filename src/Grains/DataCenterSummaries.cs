@@ -41,7 +41,7 @@ public sealed class DataCenterSummaries
             return heard.Summaries;
         }
 
-        // One question out at a time; callers meanwhile share its answer.
+        // One question out at a time; callers meanwhile share its answer, and the first back lets the next one be asked.
         var pending = Volatile.Read(ref asking);
         if (pending is null)
         {
@@ -49,22 +49,22 @@ public sealed class DataCenterSummaries
             pending = Interlocked.CompareExchange(ref asking, mine, null) ?? mine;
         }
 
-        return (await pending).Summaries;
+        try
+        {
+            return (await pending).Summaries;
+        }
+        finally
+        {
+            _ = Interlocked.CompareExchange(ref asking, null, pending);
+        }
     }
 
     private async Task<Heard> Ask()
     {
-        try
-        {
-            var at = clock.GetTimestamp();
-            var heard = new Heard(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters(), at);
-            Volatile.Write(ref last, heard);
-            return heard;
-        }
-        finally
-        {
-            Volatile.Write(ref asking, null);
-        }
+        var at = clock.GetTimestamp();
+        var heard = new Heard(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters(), at);
+        Volatile.Write(ref last, heard);
+        return heard;
     }
 
     private sealed record Heard(ImmutableArray<DataCenterSummary> Summaries, long At);
