@@ -104,10 +104,6 @@ public static class GrainReplay
             });
             var counted = calls?.ToDictionary();
 
-            // The baseline, side by side in the same silo: the same pods, each only a new grain, a call and a state write.
-            var floor = await Measure(arrivals.Count, inFlight, 1, (from, _) =>
-                grains.GetGrain<IFloorGrain>($"floor-{seed}-{inFlight}-{from:D6}").Submit(SpecOf(replay.Pods[arrivals[from]])));
-
             // Submit returns once the scheduler decided; the task's own state follows by a one-way message.
             var placed = new ConcurrentDictionary<int, bool>();
             var pending = Enumerable.Range(0, arrivals.Count).ToList();
@@ -132,6 +128,11 @@ public static class GrainReplay
                     await Task.Delay(20);
                 }
             }
+
+            // The baseline, side by side in the same silo once the tasks have settled (their starts no longer compete):
+            // the same pods, each only a new grain, a call and a state write.
+            var floor = await Measure(arrivals.Count, inFlight, 1, (from, _) =>
+                grains.GetGrain<IFloorGrain>($"floor-{seed}-{inFlight}-{from:D6}").Submit(SpecOf(replay.Pods[arrivals[from]])));
 
             var rounds = (await pool.GetSchedulerSnapshot()).Rounds;
             if (counted is not null)
