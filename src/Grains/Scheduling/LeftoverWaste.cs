@@ -13,26 +13,43 @@ namespace Orion.Grains.Scheduling;
 /// </remarks>
 public sealed class LeftoverWaste
 {
-    /// <summary>A card's compute in milli, the table's length less one.</summary>
+    /// <summary>A whole card's compute in milli: what a whole-card task takes, and the length the table is first built to.</summary>
     public const int CardMilli = 1000;
-
-    private readonly int[] table;
 
     // The GPU tasks' per-card compute and its share of them, by compute: all the table depends on.
     private readonly SortedDictionary<int, double> demand;
+    private readonly (int Milli, double Share)[] steps;
+    private readonly object growing = new();
 
-    private LeftoverWaste(int[] table, SortedDictionary<int, double> demand, double sharingShare)
+    // Expected waste by free milli; grown on demand past a card (oversubscribed cards offer more than 1000 milli).
+    private double[] expected = [0];
+    private int[] table = [0];
+
+    private LeftoverWaste(SortedDictionary<int, double> demand, double sharingShare)
     {
-        this.table = table;
         this.demand = demand;
+        steps = [.. demand.Select(kv => (kv.Key, kv.Value))];
         SharingShare = sharingShare;
+        Grow(CardMilli);
     }
 
     /// <summary>The share of the mix's GPU tasks that take part of a card (the weight the recursion gets).</summary>
     public double SharingShare { get; }
 
     /// <summary>Expected waste, in whole milli, of a card with <paramref name="freeMilli"/> free.</summary>
-    public int this[int freeMilli] => table[Math.Clamp(freeMilli, 0, CardMilli)];
+    public int this[int freeMilli]
+    {
+        get
+        {
+            if (freeMilli <= 0)
+            {
+                return 0;
+            }
+
+            var t = Volatile.Read(ref table);
+            return freeMilli < t.Length ? t[freeMilli] : Grow(freeMilli)[freeMilli];
+        }
+    }
 
     /// <summary>
     /// Total variation distance between the per-card compute demands the two tables were built from. Tasks of one
@@ -80,20 +97,39 @@ public sealed class LeftoverWaste
         }
 
         var share = total <= 0 ? 0 : 1 - demand.GetValueOrDefault(CardMilli);
-        var expected = new double[CardMilli + 1];
-        var table = new int[CardMilli + 1];
-        for (var f = 1; f <= CardMilli && total > 0; f++)
+        return new LeftoverWaste(demand, share);
+    }
+
+    /// <summary>Extends the table to at least <paramref name="freeMilli"/>; each entry depends only on smaller ones.</summary>
+    private int[] Grow(int freeMilli)
+    {
+        lock (growing)
         {
-            double sum = 0;
-            foreach (var (m, p) in demand)
+            if (freeMilli < table.Length)
             {
-                sum += p * (m <= f ? expected[f - m] : f);
+                return table;
             }
 
-            expected[f] = sum;
-            table[f] = (int)Math.Round(share * sum);
-        }
+            var size = Math.Max(freeMilli + 1, table.Length * 2);
+            var e = new double[size];
+            var t = new int[size];
+            Array.Copy(expected, e, expected.Length);
+            Array.Copy(table, t, table.Length);
+            for (var f = expected.Length; f < size && steps.Length > 0; f++)
+            {
+                double sum = 0;
+                foreach (var (m, p) in steps)
+                {
+                    sum += p * (m <= f ? e[f - m] : f);
+                }
 
-        return new LeftoverWaste(table, demand, share);
+                e[f] = sum;
+                t[f] = (int)Math.Round(SharingShare * sum);
+            }
+
+            expected = e;
+            Volatile.Write(ref table, t);
+            return t;
+        }
     }
 }

@@ -20,6 +20,17 @@ public sealed class LeftoverWasteTests
     }
 
     [Fact]
+    public void An_oversubscribed_card_offering_more_than_a_card_is_worth_what_the_mix_leaves_of_all_of_it()
+    {
+        // Compute oversubscribed 2×: 1,500 free takes two 600 tasks and loses 300 (clamped to one card it would lose 400).
+        var waste = WorkloadMix.FromRequests([Slice(600)]).Waste;
+        Assert.Equal(400, waste[1000]);
+        Assert.Equal(300, waste[1500]);
+        Assert.Equal(200, waste[2000]);
+        Assert.Equal(400, waste[1000]);
+    }
+
+    [Fact]
     public void Whole_card_tasks_end_a_leftover_and_weigh_it_by_the_sharing_share()
     {
         // Half 400-milli slices, half whole cards: σ = ½. W(300) = 300; W(600) = ½·W(200) + ½·600 = 400.
