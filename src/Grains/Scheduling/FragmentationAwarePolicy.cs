@@ -19,13 +19,18 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
     private readonly List<PlacementRequest> fragmentShapes = [];
 
-    // By node ordinal: the view and revision last seen, its epoch (bumped when either changed) and what is known of it.
+    // By node ordinal: the view and revision last seen and the id of its state then.
     private NodeView?[] seen = [];
     private long[] seenRevisions = [];
+    private int[] stateOf = [];
+
+    // By state id: its epoch (bumped when the id is given to a new state) and what is known of it. Nodes in one state
+    // share it all, since everything cached depends on the node's state alone.
+    private readonly NodeStateClasses states = new();
     private int[] epochs = [];
     private NodeMemo?[] memos = [];
 
-    // Cached outcomes by request shape, then node ordinal.
+    // Cached outcomes by request shape, then state id.
     private Slot[]?[] slotsByShape = [];
     private WorkloadMix? learned;
     private int mixVersion;
@@ -136,7 +141,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
         var nodes = cluster.Nodes;
-        var slots = Slots(shape, nodes.Count);
+        var slots = Slots(shape);
         for (var k = 0; k < nodes.Count; k++)
         {
             var node = nodes[k];
@@ -228,28 +233,47 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     {
         // A view's ordinals are below its node count, but a node view shared with another cluster view may carry that one's.
         var ordinal = node.Ordinal;
-        if (ordinal >= slots.Length)
+        if (ordinal >= seen.Length)
         {
-            slots = Slots(shape, ordinal + 1);
+            GrowOrdinals(ordinal + 1);
         }
 
-        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
+        // A node that changed (or another view in its place) is looked up by its state again: entered first, then the
+        // old state left, so a node back in the state it was in keeps what was cached of it.
         if (!ReferenceEquals(seen[ordinal], node) || seenRevisions[ordinal] != node.Revision)
         {
+            var id = states.Enter(node, out var fresh);
+            if (seen[ordinal] is not null)
+            {
+                states.Leave(stateOf[ordinal]);
+            }
+
             seen[ordinal] = node;
             seenRevisions[ordinal] = node.Revision;
-            epochs[ordinal]++;
+            stateOf[ordinal] = id;
+            if (fresh)
+            {
+                // A new epoch for the id invalidates every cached outcome of the state it held before at once.
+                GrowStates(id + 1);
+                epochs[id]++;
+            }
         }
 
-        var epoch = epochs[ordinal];
+        var state = stateOf[ordinal];
+        if (state >= slots.Length)
+        {
+            slots = Slots(shape);
+        }
+
+        var epoch = epochs[state];
         var version = fixedMix is null ? mixVersion : 0;
-        ref var slot = ref slots[ordinal];
+        ref var slot = ref slots[state];
         if (slot.Stamp == epoch && slot.Mix == version)
         {
             return slot.Outcome;
         }
 
-        var memo = memos[ordinal] ??= new NodeMemo();
+        var memo = memos[state] ??= new NodeMemo();
         memo.Validate(epoch, shapeIds.Count);
 
         PrepareMix(mix);
@@ -312,33 +336,42 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The request shape's cached outcomes by node ordinal, with the per-ordinal arrays grown to the pool: laid out by
-    /// shape, a placement's scan over the nodes reads them in order instead of one scattered object per node.
+    /// The request shape's cached outcomes by state id, grown to the ids in use: laid out by shape, a placement's scan
+    /// over the nodes reads them from one array instead of one scattered object per node.
     /// </summary>
-    private Slot[] Slots(int shape, int nodeCount)
+    private Slot[] Slots(int shape)
     {
-        if (seen.Length < nodeCount)
-        {
-            var size = Math.Max(nodeCount, seen.Length * 2);
-            Array.Resize(ref seen, size);
-            Array.Resize(ref seenRevisions, size);
-            Array.Resize(ref epochs, size);
-            Array.Resize(ref memos, size);
-        }
-
         if (slotsByShape.Length <= shape)
         {
             Array.Resize(ref slotsByShape, Math.Max(shape + 1, slotsByShape.Length * 2));
         }
 
         ref var slots = ref slotsByShape[shape];
-        slots ??= new Slot[seen.Length];
-        if (slots.Length < nodeCount)
+        slots ??= new Slot[epochs.Length];
+        if (slots.Length < epochs.Length)
         {
-            Array.Resize(ref slots, seen.Length);
+            Array.Resize(ref slots, epochs.Length);
         }
 
         return slots;
+    }
+
+    private void GrowOrdinals(int count)
+    {
+        var size = Math.Max(count, seen.Length * 2);
+        Array.Resize(ref seen, size);
+        Array.Resize(ref seenRevisions, size);
+        Array.Resize(ref stateOf, size);
+    }
+
+    private void GrowStates(int count)
+    {
+        if (epochs.Length < count)
+        {
+            var size = Math.Max(count, states.Capacity);
+            Array.Resize(ref epochs, size);
+            Array.Resize(ref memos, size);
+        }
     }
 
     /// <summary>Σ weight × fragment in mix order, the way <see cref="FragmentationScoring.Cost"/> adds it up.</summary>
@@ -539,8 +572,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
 
     /// <summary>
-    /// What is known of a node for its current epoch (node view and revision): fragments by stable mix-shape id (for any
-    /// mix), each request shape's candidates and the fragments after them.
+    /// What is known of a node state for its current epoch (the state its id stands for): fragments by stable mix-shape id
+    /// (for any mix), each request shape's candidates and the fragments after them.
     /// </summary>
     private sealed class NodeMemo
     {
