@@ -145,11 +145,6 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         for (var k = 0; k < nodes.Count; k++)
         {
             var node = nodes[k];
-            if (!Feasibility.HostFits(node, request))
-            {
-                continue;
-            }
-
             var outcome = Evaluate(node, request, shape, mix, ref slots);
             if (outcome.Gpus is null)
             {
@@ -268,13 +263,32 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var epoch = epochs[state];
         var version = fixedMix is null ? mixVersion : 0;
         ref var slot = ref slots[state];
-        if (slot.Stamp == epoch && slot.Mix == version)
+        if (slot.Stamp == epoch && (slot.Mix == version || slot.Mix == AnyMix))
         {
             return slot.Outcome;
         }
 
+        // The host filter depends on the state and the request shape alone, so its answer is cached with the rest.
+        if (!Feasibility.HostFits(node, request))
+        {
+            slot = new Slot(Nowhere, epoch, AnyMix);
+            return Nowhere;
+        }
+
         var memo = memos[state] ??= new NodeMemo();
         memo.Validate(epoch, shapeIds.Count);
+        var candidates = memo.Candidates(shape);
+        if (!candidates.Listed)
+        {
+            ListCandidates(node, request, candidates);
+        }
+
+        // No candidate, whatever the mix: neither the node's fragments nor a new mix need be weighed.
+        if (candidates.Count == 0)
+        {
+            slot = new Slot(Nowhere, epoch, AnyMix);
+            return Nowhere;
+        }
 
         PrepareMix(mix);
         var ids = mixIds;
@@ -307,14 +321,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             memo.BeforeMix = version;
         }
 
-        var candidates = memo.Candidates(shape);
-        if (!candidates.Listed)
-        {
-            ListCandidates(node, request, candidates);
-        }
-
         // Same candidates in the same order, the same sums in the same order as scoring each afresh: the same decision.
-        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
+        var best = Nowhere;
         for (var c = 0; c < candidates.Count; c++)
         {
             var after = candidates.After(c, fragmentShapes.Count);
@@ -566,9 +574,14 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return false;
     }
 
+    /// <summary>A <see cref="Slot.Mix"/> for outcomes that hold for every mix (no candidate on the node).</summary>
+    private const int AnyMix = -1;
+
+    private static readonly Outcome Nowhere = new(null, double.PositiveInfinity, double.PositiveInfinity);
+
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
-    /// <summary>A cached outcome with the node epoch and mix version it is valid for.</summary>
+    /// <summary>A cached outcome with the state epoch and mix version it is valid for.</summary>
     private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
 
     /// <summary>
