@@ -142,6 +142,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
         var nodes = cluster.Nodes is List<NodeView> list ? CollectionsMarshal.AsSpan(list) : [.. cluster.Nodes];
+        // A state id per node at most (and one more while a node moves): sized once, not doubled shape by shape.
+        GrowStates(nodes.Length + 1);
         var slots = Slots(shape);
         var version = fixedMix is null ? mixVersion : 0;
         for (var k = 0; k < nodes.Length; k++)
@@ -395,7 +397,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     {
         if (epochs.Length < count)
         {
-            var size = Math.Max(count, states.Capacity);
+            var size = Math.Max(count, epochs.Length * 2);
             Array.Resize(ref epochs, size);
             Array.Resize(ref memos, size);
         }
@@ -663,7 +665,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             if (masks.Length < shapes)
             {
                 var old = masks.Length;
-                Array.Resize(ref masks, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+                Array.Resize(ref masks, Math.Max(shapes, old == 0 ? shapes + 16 : Math.Min(old * 2, shapes + 16)));
                 Array.Fill(masks, UnknownMask, old, masks.Length - old);
             }
 
@@ -770,7 +772,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
 
             var old = fragments.Length;
-            Array.Resize(ref fragments, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+            Array.Resize(ref fragments, Math.Max(shapes, old == 0 ? shapes + 16 : Math.Min(old * 2, shapes + 16)));
             Array.Fill(fragments, NodeMemo.Unknown, old, fragments.Length - old);
         }
     }
