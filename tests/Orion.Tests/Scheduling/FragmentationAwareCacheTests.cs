@@ -64,10 +64,13 @@ public sealed class FragmentationAwareCacheTests
     public void A_policy_scoring_nodes_alike_once_chooses_as_scoring_afresh(int seed)
     {
         // Few node types, many of each: most nodes share a state with another one, until placements and departures set
-        // them apart and bring some back together again.
+        // them apart and bring some back together again. Nodes alike but for their data centre are not alike to
+        // requests bound to one.
         var random = new Random(seed);
         var view = Of([.. Enumerable.Range(0, 24).Select(i => Node(
-            $"n{i:D2}", gpus: i % 3 == 0 ? 8 : 2, model: i % 4 == 1 ? "T4-16GB" : "A100-80GB", cpu: i % 3 == 2 ? 8000 : 64_000))]);
+            $"n{i:D2}", gpus: i % 3 == 0 ? 8 : 2, model: i % 4 == 1 ? "T4-16GB" : "A100-80GB", cpu: i % 3 == 2 ? 8000 : 64_000,
+            dc: i % 8 < 4 ? "dc1" : "dc2"))]);
+        PlacementRequest[] requests = [.. Requests, Slice(300, dc: "dc2"), Slice(600, cpu: 4000, dc: "dc1")];
         var policy = new FragmentationAwarePolicy(window: 30) { MixTolerance = 0, WasteTolerance = 0 };
         var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
         for (var step = 0; step < 800; step++)
@@ -80,7 +83,7 @@ public sealed class FragmentationAwareCacheTests
                 continue;
             }
 
-            var request = Requests[Math.Min(random.Next(Requests.Length), random.Next(Requests.Length))];
+            var request = requests[Math.Min(random.Next(requests.Length), random.Next(requests.Length))];
             policy.Observe(request);
             var choice = policy.Choose(view, request);
             var expected = Afresh(view, request, policy.Mix, policy.Scoring, policy.Waste);
