@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
@@ -19,13 +22,16 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
     private readonly List<PlacementRequest> fragmentShapes = [];
 
-    // By node ordinal: the view and revision last seen, its epoch (bumped when either changed) and what is known of it.
-    private NodeView?[] seen = [];
-    private long[] seenRevisions = [];
+    // By node ordinal: the view and revision last seen and the id of its state then.
+    private Seen[] seen = [];
+
+    // By state id: its epoch (bumped when the id is given to a new state) and what is known of it. Nodes in one state
+    // share it all, since everything cached depends on the node's state alone.
+    private readonly NodeStateClasses states = new();
     private int[] epochs = [];
     private NodeMemo?[] memos = [];
 
-    // Cached outcomes by request shape, then node ordinal.
+    // Cached outcomes by request shape, then state id.
     private Slot[]?[] slotsByShape = [];
     private WorkloadMix? learned;
     private int mixVersion;
@@ -135,33 +141,57 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         int[]? bestGpus = null;
         var bestScore = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
-        var nodes = cluster.Nodes;
-        var slots = Slots(shape, nodes.Count);
-        for (var k = 0; k < nodes.Count; k++)
+        var nodes = cluster.Nodes is List<NodeView> list ? CollectionsMarshal.AsSpan(list) : [.. cluster.Nodes];
+        // A state id per node at most (and one more while a node moves): sized once, not doubled shape by shape.
+        GrowStates(nodes.Length + 1);
+        var slots = Slots(shape);
+        var version = fixedMix is null ? mixVersion : 0;
+        for (var k = 0; k < nodes.Length; k++)
         {
             var node = nodes[k];
-            if (!Feasibility.HostFits(node, request))
-            {
-                continue;
-            }
 
-            var outcome = Evaluate(node, request, shape, mix, ref slots);
-            if (outcome.Gpus is null)
+            // Most nodes are as last seen with their outcome still cached: read here, without a call; the rest in Evaluate.
+            var (gpus, delta, tie) = Cached(node, slots, version, out var outcome) ? outcome : Evaluate(node, request, shape, mix, ref slots);
+
+            if (gpus is null)
             {
                 continue;
             }
 
             // Deltas are sums of weighted milli; below a thousandth of a milli they are equal.
-            if (outcome.Delta < bestScore - 1e-3 || (outcome.Delta <= bestScore + 1e-3 && outcome.Tie < bestTie))
+            if (delta < bestScore - 1e-3 || (delta <= bestScore + 1e-3 && tie < bestTie))
             {
                 best = node;
-                bestGpus = outcome.Gpus;
-                bestScore = outcome.Delta;
-                bestTie = outcome.Tie;
+                bestGpus = gpus;
+                bestScore = delta;
+                bestTie = tie;
             }
         }
 
         return best is null ? null : new PlacementChoice(best, bestGpus!);
+    }
+
+    /// <summary>The node's cached outcome when the node is as last seen and the outcome is still valid for its state and the mix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Cached(NodeView node, Slot[] slots, int version, out Outcome outcome)
+    {
+        var ordinal = node.Ordinal;
+        if ((uint)ordinal < (uint)seen.Length)
+        {
+            ref readonly var last = ref seen[ordinal];
+            if (ReferenceEquals(last.Node, node) && last.Revision == node.Revision && (uint)last.State < (uint)slots.Length)
+            {
+                ref readonly var slot = ref slots[last.State];
+                if (slot.Stamp == epochs[last.State] && (slot.Mix == version || slot.Mix == AnyMix))
+                {
+                    outcome = slot.Outcome;
+                    return true;
+                }
+            }
+        }
+
+        outcome = default;
+        return false;
     }
 
     /// <summary>Builds the leftover waste table once the mix is known, and again when the mix has moved far from its mix.</summary>
@@ -228,29 +258,66 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     {
         // A view's ordinals are below its node count, but a node view shared with another cluster view may carry that one's.
         var ordinal = node.Ordinal;
-        if (ordinal >= slots.Length)
+        if (ordinal >= seen.Length)
         {
-            slots = Slots(shape, ordinal + 1);
+            Array.Resize(ref seen, Math.Max(ordinal + 1, seen.Length * 2));
         }
 
-        // A new epoch for the node's ordinal invalidates every cached outcome of it at once.
-        if (!ReferenceEquals(seen[ordinal], node) || seenRevisions[ordinal] != node.Revision)
+        // A node that changed (or another view in its place) is looked up by its state again: entered first, then the
+        // old state left, so a node back in the state it was in keeps what was cached of it.
+        ref var last = ref seen[ordinal];
+        if (!ReferenceEquals(last.Node, node) || last.Revision != node.Revision)
         {
-            seen[ordinal] = node;
-            seenRevisions[ordinal] = node.Revision;
-            epochs[ordinal]++;
+            var id = states.Enter(node, out var fresh);
+            if (last.Node is not null)
+            {
+                states.Leave(last.State);
+            }
+
+            last = new Seen(node, node.Revision, id);
+            if (fresh)
+            {
+                // A new epoch for the id invalidates every cached outcome of the state it held before at once.
+                GrowStates(id + 1);
+                epochs[id]++;
+            }
         }
 
-        var epoch = epochs[ordinal];
+        var state = last.State;
+        if (state >= slots.Length)
+        {
+            slots = Slots(shape);
+        }
+
+        var epoch = epochs[state];
         var version = fixedMix is null ? mixVersion : 0;
-        ref var slot = ref slots[ordinal];
-        if (slot.Stamp == epoch && slot.Mix == version)
+        ref var slot = ref slots[state];
+        if (slot.Stamp == epoch && (slot.Mix == version || slot.Mix == AnyMix))
         {
             return slot.Outcome;
         }
 
-        var memo = memos[ordinal] ??= new NodeMemo();
+        // The host filter depends on the state and the request shape alone, so its answer is cached with the rest.
+        if (!Feasibility.HostFits(node, request))
+        {
+            slot = new Slot(Nowhere, epoch, AnyMix);
+            return Nowhere;
+        }
+
+        var memo = memos[state] ??= new NodeMemo();
         memo.Validate(epoch, shapeIds.Count);
+        var candidates = memo.Candidates(shape);
+        if (!candidates.Listed)
+        {
+            ListCandidates(node, request, candidates);
+        }
+
+        // No candidate, whatever the mix: neither the node's fragments nor a new mix need be weighed.
+        if (candidates.Count == 0)
+        {
+            slot = new Slot(Nowhere, epoch, AnyMix);
+            return Nowhere;
+        }
 
         PrepareMix(mix);
         var ids = mixIds;
@@ -283,14 +350,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             memo.BeforeMix = version;
         }
 
-        var candidates = memo.Candidates(shape);
-        if (!candidates.Listed)
-        {
-            ListCandidates(node, request, candidates);
-        }
-
         // Same candidates in the same order, the same sums in the same order as scoring each afresh: the same decision.
-        var best = new Outcome(null, double.PositiveInfinity, double.PositiveInfinity);
+        var best = Nowhere;
         for (var c = 0; c < candidates.Count; c++)
         {
             var after = candidates.After(c, fragmentShapes.Count);
@@ -312,33 +373,34 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The request shape's cached outcomes by node ordinal, with the per-ordinal arrays grown to the pool: laid out by
-    /// shape, a placement's scan over the nodes reads them in order instead of one scattered object per node.
+    /// The request shape's cached outcomes by state id, grown to the ids in use: laid out by shape, a placement's scan
+    /// over the nodes reads them from one array instead of one scattered object per node.
     /// </summary>
-    private Slot[] Slots(int shape, int nodeCount)
+    private Slot[] Slots(int shape)
     {
-        if (seen.Length < nodeCount)
-        {
-            var size = Math.Max(nodeCount, seen.Length * 2);
-            Array.Resize(ref seen, size);
-            Array.Resize(ref seenRevisions, size);
-            Array.Resize(ref epochs, size);
-            Array.Resize(ref memos, size);
-        }
-
         if (slotsByShape.Length <= shape)
         {
             Array.Resize(ref slotsByShape, Math.Max(shape + 1, slotsByShape.Length * 2));
         }
 
         ref var slots = ref slotsByShape[shape];
-        slots ??= new Slot[seen.Length];
-        if (slots.Length < nodeCount)
+        slots ??= new Slot[epochs.Length];
+        if (slots.Length < epochs.Length)
         {
-            Array.Resize(ref slots, seen.Length);
+            Array.Resize(ref slots, epochs.Length);
         }
 
         return slots;
+    }
+
+    private void GrowStates(int count)
+    {
+        if (epochs.Length < count)
+        {
+            var size = Math.Max(count, epochs.Length * 2);
+            Array.Resize(ref epochs, size);
+            Array.Resize(ref memos, size);
+        }
     }
 
     /// <summary>Σ weight × fragment in mix order, the way <see cref="FragmentationScoring.Cost"/> adds it up.</summary>
@@ -533,14 +595,22 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         return false;
     }
 
+    /// <summary>A <see cref="Slot.Mix"/> for outcomes that hold for every mix (no candidate on the node).</summary>
+    private const int AnyMix = -1;
+
+    private static readonly Outcome Nowhere = new(null, double.PositiveInfinity, double.PositiveInfinity);
+
     private readonly record struct Outcome(int[]? Gpus, double Delta, double Tie);
 
-    /// <summary>A cached outcome with the node epoch and mix version it is valid for.</summary>
+    /// <summary>A node view as last seen at its ordinal: its revision then and the id of its state.</summary>
+    private readonly record struct Seen(NodeView? Node, long Revision, int State);
+
+    /// <summary>A cached outcome with the state epoch and mix version it is valid for.</summary>
     private readonly record struct Slot(Outcome Outcome, int Stamp, int Mix);
 
     /// <summary>
-    /// What is known of a node for its current epoch (node view and revision): fragments by stable mix-shape id (for any
-    /// mix), each request shape's candidates and the fragments after them.
+    /// What is known of a node state for its current epoch (the state its id stands for): fragments by stable mix-shape id
+    /// (for any mix), each request shape's candidates and the fragments after them.
     /// </summary>
     private sealed class NodeMemo
     {
@@ -595,7 +665,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             if (masks.Length < shapes)
             {
                 var old = masks.Length;
-                Array.Resize(ref masks, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+                Array.Resize(ref masks, Math.Max(shapes, old == 0 ? shapes + 16 : Math.Min(old * 2, shapes + 16)));
                 Array.Fill(masks, UnknownMask, old, masks.Length - old);
             }
 
@@ -702,7 +772,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
 
             var old = fragments.Length;
-            Array.Resize(ref fragments, Math.Max(shapes, Math.Min(old * 2, shapes + 16)));
+            Array.Resize(ref fragments, Math.Max(shapes, old == 0 ? shapes + 16 : Math.Min(old * 2, shapes + 16)));
             Array.Fill(fragments, NodeMemo.Unknown, old, fragments.Length - old);
         }
     }

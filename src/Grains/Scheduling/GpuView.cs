@@ -82,6 +82,32 @@ public sealed class GpuView
         && OnlineSwappableMemory == other.OnlineSwappableMemory && PinnedMemory == other.PinnedMemory
         && Holders == other.Holders && Exclusive == other.Exclusive;
 
+    /// <summary>True when <paramref name="other"/> is a card of the same model with the same capacity and allocations, whatever its id and index.</summary>
+    public bool SameState(GpuView other) =>
+        string.Equals(Model, other.Model, StringComparison.Ordinal) && ComputeCapacity == other.ComputeCapacity
+        && MemoryCapacity == other.MemoryCapacity && PhysicalMemory == other.PhysicalMemory && ComputeFree == other.ComputeFree
+        && MemoryFree == other.MemoryFree && OnlineCompute == other.OnlineCompute && OnlineMemory == other.OnlineMemory
+        && OnlineSwappableMemory == other.OnlineSwappableMemory && PinnedMemory == other.PinnedMemory
+        && Holders == other.Holders && Exclusive == other.Exclusive;
+
+    /// <summary>A hash of what <see cref="SameState"/> compares.</summary>
+    public int StateHash() =>
+        HashCode.Combine(HashCode.Combine(Model, ComputeCapacity, MemoryCapacity, PhysicalMemory, ComputeFree, MemoryFree),
+            HashCode.Combine(OnlineCompute, OnlineMemory, OnlineSwappableMemory, PinnedMemory, Holders, Exclusive));
+
+    /// <summary>A detached copy of the card's state.</summary>
+    public GpuView CopyState() => new(Id, Index, Model, ComputeCapacity, MemoryCapacity, PhysicalMemory)
+    {
+        ComputeFree = ComputeFree,
+        MemoryFree = MemoryFree,
+        OnlineCompute = OnlineCompute,
+        OnlineMemory = OnlineMemory,
+        OnlineSwappableMemory = OnlineSwappableMemory,
+        PinnedMemory = PinnedMemory,
+        Holders = Holders,
+        Exclusive = Exclusive,
+    };
+
     /// <summary>Free compute a new task could use, capped at one card (oversubscribed capacity beyond 100% still gives at most one card).</summary>
     public int UsableCompute => Exclusive ? 0 : Math.Min(ComputeFree, 1000);
 }

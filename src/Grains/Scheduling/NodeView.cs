@@ -146,6 +146,60 @@ public sealed class NodeView
         return true;
     }
 
+    /// <summary>
+    /// True when <paramref name="other"/> has the same capacity and free capacity on the host and every card, whatever
+    /// the ids: a policy scores the two alike. Keep in step with the state a policy reads (and <see cref="StateHash"/>).
+    /// </summary>
+    public bool SameState(NodeView other)
+    {
+        if (CpuCapacity != other.CpuCapacity || CpuFree != other.CpuFree || MemoryCapacity != other.MemoryCapacity
+            || MemoryFree != other.MemoryFree || Schedulable != other.Schedulable || SwapBudget != other.SwapBudget
+            || Gpus.Length != other.Gpus.Length || !string.Equals(DataCenter, other.DataCenter, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Gpus.Length; i++)
+        {
+            if (!Gpus[i].SameState(other.Gpus[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A hash of what <see cref="SameState"/> compares.</summary>
+    public int StateHash()
+    {
+        var hash = HashCode.Combine(CpuCapacity, CpuFree, MemoryCapacity, MemoryFree, Schedulable, SwapBudget, Gpus.Length);
+        foreach (var g in Gpus)
+        {
+            hash = HashCode.Combine(hash, g.StateHash());
+        }
+
+        return hash;
+    }
+
+    /// <summary>A detached copy of the node's state (same ids, no ordinal), which later changes to this view leave alone.</summary>
+    public NodeView CopyState()
+    {
+        var gpus = new GpuView[Gpus.Length];
+        for (var i = 0; i < gpus.Length; i++)
+        {
+            gpus[i] = Gpus[i].CopyState();
+        }
+
+        return new NodeView(Id, DataCenter, CpuCapacity, MemoryCapacity, gpus)
+        {
+            CpuFree = CpuFree,
+            MemoryFree = MemoryFree,
+            Schedulable = Schedulable,
+            SwapBudget = SwapBudget,
+        };
+    }
+
     /// <summary>Builds a view from the owner's snapshot.</summary>
     public static NodeView FromSnapshot(NodeSnapshot snapshot)
     {

@@ -57,6 +57,46 @@ public sealed class FragmentationAwareCacheTests
         Assert.Equal(leftoverWaste, policy.WasteRebuilds > 10);
     }
 
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void A_policy_scoring_nodes_alike_once_chooses_as_scoring_afresh(int seed)
+    {
+        // Few node types, many of each: most nodes share a state with another one, until placements and departures set
+        // them apart and bring some back together again. Nodes alike but for their data centre are not alike to
+        // requests bound to one.
+        var random = new Random(seed);
+        var view = Of([.. Enumerable.Range(0, 24).Select(i => Node(
+            $"n{i:D2}", gpus: i % 3 == 0 ? 8 : 2, model: i % 4 == 1 ? "T4-16GB" : "A100-80GB", cpu: i % 3 == 2 ? 8000 : 64_000,
+            dc: i % 8 < 4 ? "dc1" : "dc2"))]);
+        PlacementRequest[] requests = [.. Requests, Slice(300, dc: "dc2"), Slice(600, cpu: 4000, dc: "dc1")];
+        var policy = new FragmentationAwarePolicy(window: 30) { MixTolerance = 0, WasteTolerance = 0 };
+        var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
+        for (var step = 0; step < 800; step++)
+        {
+            if (placed.Count > 0 && random.NextDouble() < 0.35)
+            {
+                var k = random.Next(placed.Count);
+                ClusterView.Release(placed[k].Choice, placed[k].Request);
+                placed.RemoveAt(k);
+                continue;
+            }
+
+            var request = requests[Math.Min(random.Next(requests.Length), random.Next(requests.Length))];
+            policy.Observe(request);
+            var choice = policy.Choose(view, request);
+            var expected = Afresh(view, request, policy.Mix, policy.Scoring, policy.Waste);
+            Assert.Equal(expected?.Node.Id, choice?.Node.Id);
+            Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
+            if (choice is not null)
+            {
+                ClusterView.Apply(choice, request);
+                placed.Add((choice, request));
+            }
+        }
+    }
+
     [Fact]
     public void A_fixed_mix_under_the_published_rule_chooses_as_scoring_afresh()
     {
