@@ -214,6 +214,9 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         Waste = candidate;
         WasteRebuilds++;
 
+        // The weights depend on the table too (PoorFillEmphasis).
+        preparedMix = null;
+
         // Every fragment depends on the table: a new epoch for every node drops all that is cached of it.
         for (var i = 0; i < epochs.Length; i++)
         {
@@ -565,7 +568,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
 
             ids[i] = id;
-            weights[i] = shapes[i].Weight;
+            weights[i] = Scoring.Weight(shapes[i].Shape, shapes[i].Weight, Waste);
         }
 
         preparedMix = mix;

@@ -22,7 +22,7 @@ public static class TraceCommand
         };
         var policy = new Option<string>("--policy")
         {
-            Description = $"policy to replay, or 'all': {string.Join(", ", TracePolicies.Names)}",
+            Description = $"policy to replay, or 'all': {string.Join(", ", TracePolicies.Names)}; or {TracePolicies.OrionEmphasisPrefix}K (orion with PoorFillEmphasis K)",
             DefaultValueFactory = _ => "all",
         };
         var seeds = new Option<int>("--seeds") { Description = "seeds (arrival orders) per policy", DefaultValueFactory = _ => 10 };
@@ -117,9 +117,9 @@ public static class TraceCommand
         }
 
         var policies = string.Equals(policy, "all", StringComparison.OrdinalIgnoreCase) ? TracePolicies.Names : [policy.ToLowerInvariant()];
-        if (policies.FirstOrDefault(p => !TracePolicies.Names.Contains(p)) is { } unknown)
+        if (policies.FirstOrDefault(p => !TracePolicies.Knows(p)) is { } unknown)
         {
-            Console.Error.WriteLine($"trace: policy '{unknown}' is unknown; known: {string.Join(", ", TracePolicies.Names)}, all");
+            Console.Error.WriteLine($"trace: policy '{unknown}' is unknown; known: {string.Join(", ", TracePolicies.Names)}, {TracePolicies.OrionEmphasisPrefix}K, all");
             return 1;
         }
 
