@@ -29,12 +29,12 @@ public sealed record FragmentationScoring
     public bool CountsLeftoverWaste { get; init; }
 
     /// <summary>
-    /// With <see cref="CountsLeftoverWaste"/>: a sharing shape's weight is its popularity times (1 / e)^k, k this value,
-    /// e = 1 − W(C − s) / C the share of a card that a task of the shape and the mix's tasks that follow it fill on average
-    /// (<see cref="LeftoverWaste"/>). A shape that fills cards poorly (an 810-milli task leaves 190 that only rare small tasks
-    /// fit) fits few card states well, so the measure keeps those states for it, and the shapes that pair with many others
-    /// are steered into pairs that fill a card. 0 = popularity alone (FGD). Measured in placement.md: 12–16 gain on every
-    /// trace family tried; from about 18 the emphasis starves every other shape and allocation falls.
+    /// With <see cref="CountsLeftoverWaste"/>: a sharing shape's weight is its popularity times (1 / e)^k, k this value.
+    /// e = 1 − W(C − s) / C is the share of a card a task of the shape fills on average when it starts the card
+    /// (<see cref="LeftoverWaste"/>: the next task fits, or the rest is lost). The card states where a shape that starts
+    /// cards badly fits without starting one are kept for it. 0 = popularity alone (FGD). Measured in placement.md: 12–16
+    /// gain on both openb files and on every variant tried; from about 20 the factors drown whole-card and CPU-only shapes
+    /// and allocation falls.
     /// </summary>
     public double PoorFillEmphasis { get; init; }
 
