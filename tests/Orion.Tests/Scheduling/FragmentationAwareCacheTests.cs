@@ -28,30 +28,7 @@ public sealed class FragmentationAwareCacheTests
         var view = Pool(random);
         var scoring = FragmentationScoring.Orion with { CountsLeftoverWaste = leftoverWaste };
         var policy = new FragmentationAwarePolicy(window: 30, scoring) { MixTolerance = 0, WasteTolerance = 0 };
-        var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
-        for (var step = 0; step < 600; step++)
-        {
-            if (placed.Count > 0 && random.NextDouble() < 0.3)
-            {
-                var k = random.Next(placed.Count);
-                ClusterView.Release(placed[k].Choice, placed[k].Request);
-                placed.RemoveAt(k);
-                continue;
-            }
-
-            // Skewed arrivals, so the learned mix keeps changing and shapes come and go.
-            var request = Requests[Math.Min(random.Next(Requests.Length), random.Next(Requests.Length))];
-            policy.Observe(request);
-            var choice = policy.Choose(view, request);
-            var expected = Afresh(view, request, policy.Mix, policy.Scoring, policy.Waste);
-            Assert.Equal(expected?.Node.Id, choice?.Node.Id);
-            Assert.Equal(expected?.GpuIndexes, choice?.GpuIndexes);
-            if (choice is not null)
-            {
-                ClusterView.Apply(choice, request);
-                placed.Add((choice, request));
-            }
-        }
+        ReplayAgainstAfresh(random, view, Requests, policy, steps: 600, departures: 0.3);
 
         Assert.True(policy.MixRebuilds > 20);
         Assert.Equal(leftoverWaste, policy.WasteRebuilds > 10);
@@ -72,10 +49,19 @@ public sealed class FragmentationAwareCacheTests
             dc: i % 8 < 4 ? "dc1" : "dc2"))]);
         PlacementRequest[] requests = [.. Requests, Slice(300, dc: "dc2"), Slice(600, cpu: 4000, dc: "dc1")];
         var policy = new FragmentationAwarePolicy(window: 30) { MixTolerance = 0, WasteTolerance = 0 };
+        ReplayAgainstAfresh(random, view, requests, policy, steps: 800, departures: 0.35);
+    }
+
+    /// <summary>
+    /// Arrivals (skewed, so the learned mix keeps changing and shapes come and go) and departures; every choice must be
+    /// the one scoring every node afresh would make.
+    /// </summary>
+    private static void ReplayAgainstAfresh(Random random, ClusterView view, PlacementRequest[] requests, FragmentationAwarePolicy policy, int steps, double departures)
+    {
         var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
-        for (var step = 0; step < 800; step++)
+        for (var step = 0; step < steps; step++)
         {
-            if (placed.Count > 0 && random.NextDouble() < 0.35)
+            if (placed.Count > 0 && random.NextDouble() < departures)
             {
                 var k = random.Next(placed.Count);
                 ClusterView.Release(placed[k].Choice, placed[k].Request);
