@@ -281,6 +281,13 @@ public sealed class GpuGrain(
         return onHost.ContainsKey(taskId);
     }
 
+    public async Task StartTask(TaskLaunch launch, INodeDaemon daemon)
+    {
+        var onHost = await PrepareStart(launch.TaskId, launch.Generation);
+        await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost });
+        await OnTaskStarted(launch.TaskId, launch.Generation);
+    }
+
     public async Task OnTaskStarted(string taskId, long generation)
     {
         if (slices.TryGetValue(taskId, out var s) && s.Generation == generation && started.Add(taskId))

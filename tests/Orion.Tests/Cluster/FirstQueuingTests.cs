@@ -27,6 +27,20 @@ public sealed class FirstQueuingTests
     }
 
     [Fact]
+    public async Task From_submit_to_running_a_task_placed_at_once_is_written_twice_and_pushed_to_the_catalogue_twice()
+    {
+        var calls = new GrainCallCounter();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], calls: calls);
+        calls.Clear();
+
+        var task = await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1_000_000));
+        await pool.WaitForAsync(task.TaskId, TaskState.Running);
+
+        Assert.Equal(2, calls["IMemoryStorageGrain.WriteStateAsync"]);
+        Assert.Equal(2, calls["ITaskCatalogGrain.Publish"]);
+    }
+
+    [Fact]
     public async Task A_task_that_fails_at_once_is_written_failed_once()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
