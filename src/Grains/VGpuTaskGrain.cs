@@ -171,7 +171,11 @@ public sealed class VGpuTaskGrain(
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
         {
-            await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
+            // A task on one card asks the card itself (one call for prepare, start and arbitration, not node then card).
+            if (placement.GpuIds.Length != 1 || !await GrainFactory.Grain<IGpuGrain>(placement.GpuIds[0]).TryStartTask(launch))
+            {
+                await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
+            }
         }
         catch (Exception ex)
         {
