@@ -19,7 +19,7 @@ public sealed record QueueDecision(
     [property: Id(3)] bool PlacedElsewhere = false,
     [property: Id(4)] long Epoch = 0)
 {
-    /// <summary>Queued (or, from a scheduler of an older build, placed or queued).</summary>
+    /// <summary>Nothing to do (a newer generation is queued); from a scheduler of an older build: placed or queued.</summary>
     public static readonly QueueDecision Taken = new(false);
 
     /// <summary>Queued by the scheduler activation <paramref name="epoch"/>.</summary>

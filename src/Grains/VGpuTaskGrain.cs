@@ -145,7 +145,7 @@ public sealed class VGpuTaskGrain(
             if (status.State == TaskState.Placing && startOwed == generation)
             {
                 startOwed = 0;
-                await Start(status, placement);
+                await Start(status, status.Placement!);
             }
 
             return;
