@@ -43,6 +43,22 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("Rebalance"), OneWay]
     Task Rebalance();
 
+    /// <summary>
+    /// Starts a task that runs on this card alone, in one call: <see cref="PrepareStart"/>, the daemon's start (through
+    /// <paramref name="daemon"/>, the node's), then <see cref="OnTaskStarted"/>. A task on several cards is prepared on each
+    /// before the daemon starts it, so it goes through those calls one by one.
+    /// </summary>
+    [Alias("StartTask")]
+    Task StartTask(TaskLaunch launch, INodeDaemon daemon);
+
+    /// <summary>
+    /// The task's own start of a task on this card alone: as <see cref="StartTask"/>, through the card's daemon, when the
+    /// card holds the task's slice of that generation and has a daemon; false otherwise, having done nothing (the task's
+    /// node then starts it, as it would have).
+    /// </summary>
+    [Alias("TryStartTask")]
+    Task<bool> TryStartTask(TaskLaunch launch);
+
     /// <summary>A task's process started on this card: arbitration applies to it from now.</summary>
     [Alias("OnTaskStarted")]
     Task OnTaskStarted(string taskId, long generation);

@@ -12,12 +12,20 @@ public interface ISchedulerGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Queues a task (idempotent per task and generation) and tries to place what fits, here or, when it is not pinned,
-    /// in another data centre; returns once the scheduler decided for it: placed or queued, or unplaceable when it asked
-    /// to fail rather than wait (the caller fails it: no second message). Interleaves: tasks arriving while a round of
-    /// reservations is out are decided together in the next round.
+    /// in another data centre; returns once the scheduler decided for it: placed (where, when here: the caller need not
+    /// have written Pending first), queued, or unplaceable when it asked to fail rather than wait (the caller fails it: no
+    /// second message). Interleaves: tasks arriving while a round of reservations is out are decided together in the next round.
     /// </summary>
     [Alias("Enqueue"), AlwaysInterleave]
     Task<QueueDecision> Enqueue(QueuedTask task);
+
+    /// <summary>
+    /// A new task was written Pending after <see cref="Enqueue"/> answered it was queued by the activation <paramref name="epoch"/>:
+    /// another activation (that one was lost before the catalogue listed the task, so its refill missed it) queues it;
+    /// the same activation does nothing (it holds the task, or has placed it since).
+    /// </summary>
+    [Alias("Keep"), OneWay]
+    Task Keep(QueuedTask task, long epoch);
 
     /// <summary>Removes a queued task; true when it was still queued.</summary>
     [Alias("Dequeue")]

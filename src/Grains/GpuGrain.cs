@@ -28,6 +28,10 @@ public sealed class GpuGrain(
     private readonly HashSet<string> starting = new(StringComparer.Ordinal);
     private readonly HashSet<string> started = new(StringComparer.Ordinal);
     private readonly HashSet<string> paused = new(StringComparer.Ordinal);
+
+    // Slices reserved under the daemon attached now: only those may a task start by itself (TryStartTask). A node that
+    // re-registers a restarted daemon releases the slices of tasks the old one ran, after attaching the new one.
+    private readonly HashSet<string> reservedUnderDaemon = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> onHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> pausedSince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TimeSpan> pausedFor = new(StringComparer.Ordinal);
@@ -143,6 +147,11 @@ public sealed class GpuGrain(
         // The daemon re-attaches on every heartbeat; only a real change is a new version.
         if (device != this.device || computeCapacityMilli != capacity || memoryCapacityMiB != memoryCapacity || !Equals(daemon, this.daemon))
         {
+            if (!Equals(daemon, this.daemon))
+            {
+                reservedUnderDaemon.Clear();
+            }
+
             this.device = device;
             this.daemon = daemon;
             capacity = computeCapacityMilli;
@@ -184,6 +193,7 @@ public sealed class GpuGrain(
         }
 
         slices[slice.TaskId] = slice;
+        reservedUnderDaemon.Add(slice.TaskId);
         version++;
         return Task.FromResult(new GpuReservationResult(true, null, Snapshot()));
     }
@@ -224,6 +234,7 @@ public sealed class GpuGrain(
     public Task Detach()
     {
         daemon = null;
+        reservedUnderDaemon.Clear();
         version++;
         return Task.CompletedTask;
     }
@@ -281,6 +292,27 @@ public sealed class GpuGrain(
         return onHost.ContainsKey(taskId);
     }
 
+    public async Task StartTask(TaskLaunch launch, INodeDaemon daemon)
+    {
+        var onHost = await PrepareStart(launch.TaskId, launch.Generation);
+        await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost });
+        await OnTaskStarted(launch.TaskId, launch.Generation);
+    }
+
+    public async Task<bool> TryStartTask(TaskLaunch launch)
+    {
+        // The card's slice stands for the node's holding (only the node reserves and releases it); without it, without a
+        // daemon, or reserved before this daemon attached (it is not carried when the card moves), the node decides as before.
+        if (daemon is null || launch.GpuIds is not [var only] || only != GpuId || !reservedUnderDaemon.Contains(launch.TaskId)
+            || !slices.TryGetValue(launch.TaskId, out var s) || s.Generation != launch.Generation)
+        {
+            return false;
+        }
+
+        await StartTask(launch, daemon);
+        return true;
+    }
+
     public async Task OnTaskStarted(string taskId, long generation)
     {
         if (slices.TryGetValue(taskId, out var s) && s.Generation == generation && started.Add(taskId))
@@ -295,6 +327,7 @@ public sealed class GpuGrain(
     private void Forget(string taskId)
     {
         slices.Remove(taskId);
+        reservedUnderDaemon.Remove(taskId);
         busy.Remove(taskId);
         demandSequence.Remove(taskId);
         starting.Remove(taskId);

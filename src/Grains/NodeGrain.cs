@@ -304,6 +304,13 @@ public sealed class NodeGrain(
             throw new InvalidOperationException($"node {NodeId} has no daemon attached");
         }
 
+        // A task on one card: the card prepares, has the daemon start it and takes it into its arbitration, in one call.
+        if (held.GpuIds.Length == 1)
+        {
+            await GrainFactory.Grain<IGpuGrain>(held.GpuIds[0]).StartTask(launch, daemon);
+            return;
+        }
+
         // The cards make room first (moving idle or lower work to host RAM), or say it must start on host.
         var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
         await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost.Any(h => h) });

@@ -35,6 +35,9 @@ public sealed class SchedulerGrain(
     private long rounds;
     private DataCenterSummary? reported;
 
+    // Names this activation's queue in its answers (it moves with the queue); a task that hears of another is re-queued by Keep.
+    private long epoch = Random.Shared.NextInt64(1, long.MaxValue);
+
     // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
     private bool freed;
 
@@ -115,6 +118,20 @@ public sealed class SchedulerGrain(
         arrivals.Add(arrival);
         Pump();
         return arrival.Decided.Task;
+    }
+
+    public Task Keep(QueuedTask task, long epoch)
+    {
+        // Another activation answered: this one may never have heard of the task. Queued already, or a newer generation is: nothing to do.
+        if (epoch != this.epoch && queue.Add(task))
+        {
+            logger.LogInformation("Scheduler {DataCenter} queues {TaskId} generation {Generation}: an earlier activation queued it", DataCenter, task.TaskId, task.Generation);
+            policy.Observe(PlacementRequest.From(task.Spec));
+            arrivals.Add(new Arrival(task, false, default, new TaskCompletionSource<QueueDecision>(TaskCreationOptions.RunContinuationsAsynchronously)));
+            Pump();
+        }
+
+        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -201,6 +218,7 @@ public sealed class SchedulerGrain(
     {
         // Moving to a silo of this data centre: the queue goes along (the index is rebuilt from the nodes).
         dehydrationContext.TryAddValue("queue", queue.InOrder.ToArray());
+        dehydrationContext.TryAddValue("epoch", epoch);
         dehydrationContext.TryAddValue("placements", placements);
         dehydrationContext.TryAddValue("refusals", refusals);
     }
@@ -213,6 +231,11 @@ public sealed class SchedulerGrain(
             {
                 queue.Add(task);
             }
+        }
+
+        if (rehydrationContext.TryGetValue<long>("epoch", out var carried) && carried != 0)
+        {
+            epoch = carried;
         }
 
         rehydrationContext.TryGetValue("placements", out placements);
@@ -279,13 +302,17 @@ public sealed class SchedulerGrain(
         rounds++;
         var faults = new Dictionary<string, Exception>(StringComparer.Ordinal);
         var unplaceable = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // Where this round placed each task (here, or another data centre): its caller hears it in the answer.
+        var placedHere = new Dictionary<(string, long), TaskPlacement>();
+        var placedElsewhere = new HashSet<(string, long)>();
         try
         {
             IEnumerable<QueuedTask> candidates = freed ? queue.InOrder : taken.Select(a => a.Task);
             freed = false;
             var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList();
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
-            var unplaced = await PlaceAll(batch, parents, faults);
+            var unplaced = await PlaceAll(batch, parents, faults, placedHere);
 
             IReadOnlyList<DataCenterSummary>? others = null;
             foreach (var (task, _, _, _) in taken.Where(a => a.Newcomer))
@@ -300,6 +327,10 @@ public sealed class SchedulerGrain(
                 {
                     others ??= await OtherDataCenters();
                     placed = await SpillOver(task, others);
+                    if (placed)
+                    {
+                        placedElsewhere.Add((task.TaskId, task.Generation));
+                    }
                 }
 
                 if (!placed && task.Spec.Constraints.FailIfUnplaceable)
@@ -323,9 +354,12 @@ public sealed class SchedulerGrain(
             {
                 // A task failed as unplaceable has left the queue: its caller must hear it. As before rounds, a
                 // reservation that failed (not refused) fails the caller, and the task stays queued.
+                var key = (a.Task.TaskId, a.Task.Generation);
                 _ = a.Newcomer && unplaceable.TryGetValue(a.Task.TaskId, out var reason) ? a.Decided.TrySetResult(new QueueDecision(true, reason))
                     : faults.TryGetValue(a.Task.TaskId, out var fault) ? a.Decided.TrySetException(fault)
-                    : a.Decided.TrySetResult(QueueDecision.Taken);
+                    : placedHere.TryGetValue(key, out var placement) ? a.Decided.TrySetResult(QueueDecision.PlacedOn(placement))
+                    : placedElsewhere.Contains(key) ? a.Decided.TrySetResult(QueueDecision.Elsewhere)
+                    : a.Decided.TrySetResult(QueueDecision.Queued(epoch));
             }
         }
 
@@ -335,10 +369,10 @@ public sealed class SchedulerGrain(
     /// <summary>
     /// Places a batch here: decides for all against the view in one turn, sends the reservations together, takes the
     /// nodes' answers into the view, and decides again for the refused (up to <see cref="PoolOptions.ReservationAttempts"/>).
-    /// Returns why each task left unplaced was not placed.
+    /// Returns why each task left unplaced was not placed; where each placed one went is added to <paramref name="placed"/>.
     /// </summary>
     private async Task<Dictionary<string, string>> PlaceAll(
-        List<QueuedTask> batch, Dictionary<string, ActivityContext> parents, Dictionary<string, Exception> faults)
+        List<QueuedTask> batch, Dictionary<string, ActivityContext> parents, Dictionary<string, Exception> faults, Dictionary<(string, long), TaskPlacement> placed)
     {
         var unplaced = new Dictionary<string, string>(StringComparer.Ordinal);
         var began = Stopwatch.GetTimestamp();
@@ -364,7 +398,7 @@ public sealed class SchedulerGrain(
 
             // Each answer already went into the view (a refusal given back, the node's account taken in once none is out).
             var retry = new List<QueuedTask>();
-            var starts = new List<Task>();
+            var starts = new List<(QueuedTask Task, Task<TaskPlacement> Placement)>();
             foreach (var r in sent)
             {
                 var (task, answer) = (r.Task, r.Answer.Result);
@@ -377,7 +411,7 @@ public sealed class SchedulerGrain(
                 else if (answer.Result!.Accepted)
                 {
                     unplaced.Remove(task.TaskId);
-                    starts.Add(Placed(task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(task.TaskId)));
+                    starts.Add((task, Placed(task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(task.TaskId))));
                 }
                 else
                 {
@@ -392,7 +426,12 @@ public sealed class SchedulerGrain(
             }
 
             // The placed tasks hear it together: a round lasts as long as its slowest start, not the sum of them.
-            await Task.WhenAll(starts);
+            await Task.WhenAll(starts.Select(s => s.Placement));
+            foreach (var (task, placement) in starts)
+            {
+                placed[(task.TaskId, task.Generation)] = placement.Result;
+            }
+
             todo = retry;
         }
 
@@ -452,7 +491,7 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>A node accepted the task: it leaves the queue and its grain hears where it runs.</summary>
-    private async Task Placed(QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent)
+    private async Task<TaskPlacement> Placed(QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent)
     {
         Forget(task);
         placements++;
@@ -465,6 +504,7 @@ public sealed class SchedulerGrain(
         }
 
         placedNotes.Add(new PoolEventNote(PoolEventKinds.Placement, task.TaskId, choice.Node.Id, $"{task.Spec.Name} ({task.Spec.Tenant}) on {string.Join(", ", placement.GpuIds)}"));
+        return placement;
     }
 
     /// <summary>Takes a task out of the queue unless a newer generation replaced it meanwhile.</summary>

@@ -25,6 +25,9 @@ public sealed class VGpuTaskGrain(
     private const string QueueReminder = "queue";
 
     private TaskCompletionSource changed = NewSignal();
+
+    // The generation this activation wrote Placing for from its queuing's answer: its OnPlaced starts it.
+    private long startOwed;
     private ITimer? windowTimer;
     private IGrainTimer? flushTimer;
 
@@ -90,7 +93,7 @@ public sealed class VGpuTaskGrain(
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
         if (spec.Schedule is null)
         {
-            await Queue(status);
+            await QueueNew(status);
         }
         else
         {
@@ -136,8 +139,15 @@ public sealed class VGpuTaskGrain(
         var status = Status;
         if (status is not null && status.Generation == generation && status.State.HoldsCapacity() && status.Placement?.NodeId == placement.NodeId)
         {
-            // The placement it already holds, told again (a scheduler that queued it twice): releasing would free a
+            // Placed in the answer to its first queuing (Placing written then): this is the go-ahead to start it. Else
+            // the placement it already holds, told again (a scheduler that queued it twice): releasing would free a
             // running task's capacity under it.
+            if (status.State == TaskState.Placing && startOwed == generation)
+            {
+                startOwed = 0;
+                await Start(status, status.Placement!);
+            }
+
             return;
         }
 
@@ -148,20 +158,24 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
-        await Change(status with
-        {
-            State = TaskState.Placing,
-            Placement = placement,
-            PlacedAt = time.GetUtcNow(),
-            ResidentMiB = placement.GpuMemoryMiB * placement.GpuIds.Length,
-            HostMiB = 0,
-        });
+        await Change(Placing(status, placement));
+        await Start(Status!, placement);
+    }
+
+    /// <summary>Starts a placed task on its node; a failed start gives the reservation back and follows the restart policy.</summary>
+    private async Task Start(VGpuTaskStatus status, TaskPlacement placement)
+    {
+        var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload);
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
         {
-            await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
+            // A task on one card asks the card itself (one call for prepare, start and arbitration, not node then card).
+            if (placement.GpuIds.Length != 1 || !await GrainFactory.Grain<IGpuGrain>(placement.GpuIds[0]).TryStartTask(launch))
+            {
+                await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
+            }
         }
         catch (Exception ex)
         {
@@ -183,6 +197,15 @@ public sealed class VGpuTaskGrain(
             }
         }
     }
+
+    private VGpuTaskStatus Placing(VGpuTaskStatus status, TaskPlacement placement) => status with
+    {
+        State = TaskState.Placing,
+        Placement = placement,
+        PlacedAt = time.GetUtcNow(),
+        ResidentMiB = placement.GpuMemoryMiB * placement.GpuIds.Length,
+        HostMiB = 0,
+    };
 
     public async Task OnUnplaceable(long generation, string reason)
     {
@@ -412,6 +435,41 @@ public sealed class VGpuTaskGrain(
         await KeepQueueReminder();
     }
 
+    /// <summary>
+    /// A new task's first queuing. Nothing is written until its scheduler has decided, so a task placed or failed at once
+    /// is written once (Placing or Failed) instead of Pending first. A silo lost before that write leaves no task: the
+    /// submit failed, and a placement made meanwhile is given back when OnPlaced finds none. A task left queued is written
+    /// Pending and then its scheduler told so (Keep, one-way): an activation other than the one that queued it, which may
+    /// have read the catalogue before that write, queues it.
+    /// </summary>
+    private async Task QueueNew(VGpuTaskStatus status)
+    {
+        var home = await HomeOf(status.Spec);
+        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, QueuedIn = home };
+        var decision = await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        if (decision.Unplaceable)
+        {
+            await End(TaskState.Failed, decision.Reason, next);
+            return;
+        }
+
+        if (decision.Placement is { } placement)
+        {
+            await Change(Placing(next, placement));
+            startOwed = next.Generation;
+        }
+        else
+        {
+            await Change(next);
+            if (decision.Epoch != 0)
+            {
+                await SchedulerOf(home).Keep(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt), decision.Epoch);
+            }
+        }
+
+        await KeepQueueReminder();
+    }
+
     /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
     private async Task Requeue(VGpuTaskStatus pending)
     {
@@ -595,10 +653,10 @@ public sealed class VGpuTaskGrain(
             ? status with { SuspendedFor = status.SuspendedFor + (at > since ? at - since : TimeSpan.Zero), SuspendedSince = null }
             : status;
 
-    private Task End(TaskState state, string reason)
+    private Task End(TaskState state, string reason, VGpuTaskStatus? from = null)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        return Change(Resumed(Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 });
+        return Change(Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 });
     }
 
     private async Task Change(VGpuTaskStatus next)

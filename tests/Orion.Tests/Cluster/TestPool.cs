@@ -42,7 +42,7 @@ public sealed class TestPool : IAsyncDisposable
 
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
-        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null)
+        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -82,6 +82,14 @@ public sealed class TestPool : IAsyncDisposable
         {
             silo.AddOrion(configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
+            if (calls is not null)
+            {
+                silo.AddIncomingGrainCallFilter(ctx =>
+                {
+                    calls.Record(ctx.InterfaceMethod);
+                    return ctx.Invoke();
+                });
+            }
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
