@@ -172,7 +172,7 @@ public sealed class VGpuTaskGrain(
         try
         {
             // A task on one card asks the card itself (one call for prepare, start and arbitration, not node then card).
-            if (placement.GpuIds.Length != 1 || !await GrainFactory.Grain<IGpuGrain>(placement.GpuIds[0]).TryStartTask(launch))
+            if (placement.GpuIds.Length != 1 || !await TryStartOnCard(placement.GpuIds[0], launch))
             {
                 await GrainFactory.Grain<INodeGrain>(placement.NodeId).StartTask(launch);
             }
@@ -195,6 +195,23 @@ public sealed class VGpuTaskGrain(
             {
                 await End(TaskState.Failed, $"start failed: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>
+    /// The card's one-call start; false when the card leaves it to the node, or could not answer (a card on an older build
+    /// during a rolling upgrade has no such call): the node's start is idempotent per generation and decides then.
+    /// </summary>
+    private async Task<bool> TryStartOnCard(string gpuId, TaskLaunch launch)
+    {
+        try
+        {
+            return await GrainFactory.Grain<IGpuGrain>(gpuId).TryStartTask(launch);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Task {TaskId} could not be started by its card {GpuId}: its node starts it", TaskId, gpuId);
+            return false;
         }
     }
 
