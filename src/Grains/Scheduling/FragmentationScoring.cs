@@ -33,8 +33,8 @@ public sealed record FragmentationScoring
     /// e = 1 − W(C − s) / C is the share of a card a task of the shape fills on average when it starts the card
     /// (<see cref="LeftoverWaste"/>: the next task fits, or the rest is lost). The card states where a shape that starts
     /// cards badly fits without starting one are kept for it. 0 = popularity alone (FGD). Measured in placement.md: 12–16
-    /// gain on both openb files and on every variant tried; from about 20 the factors drown whole-card and CPU-only shapes
-    /// and allocation falls.
+    /// gains on both openb files and gains or holds on every variant tried; from about 20 the factors drown whole-card and
+    /// CPU-only shapes and allocation falls.
     /// </summary>
     public double PoorFillEmphasis { get; init; }
 
