@@ -439,9 +439,9 @@ public sealed class VGpuTaskGrain(
     {
         // The home is recorded, so a scheduler that lost its queue finds this task in the catalogue by it.
         var home = await HomeOf(status.Spec);
-        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
+        var next = Pending(status, home);
         await Change(next);
-        var decision = await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        var decision = await SchedulerOf(home).Enqueue(AsQueued(next));
         if (decision.Unplaceable)
         {
             // Failed in the same call that queued it: no reminder, no second message.
@@ -462,8 +462,9 @@ public sealed class VGpuTaskGrain(
     private async Task QueueNew(VGpuTaskStatus status)
     {
         var home = await HomeOf(status.Spec);
-        var next = status with { State = TaskState.Pending, Generation = status.Generation + 1, QueuedIn = home };
-        var decision = await SchedulerOf(home).Enqueue(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt));
+        var next = Pending(status, home);
+        var queued = AsQueued(next);
+        var decision = await SchedulerOf(home).Enqueue(queued);
         if (decision.Unplaceable)
         {
             await End(TaskState.Failed, decision.Reason, next);
@@ -480,17 +481,23 @@ public sealed class VGpuTaskGrain(
             await Change(next);
             if (decision.Epoch != 0)
             {
-                await SchedulerOf(home).Keep(new QueuedTask(TaskId, next.Generation, next.Spec, next.SubmittedAt), decision.Epoch);
+                await SchedulerOf(home).Keep(queued, decision.Epoch);
             }
         }
 
         await KeepQueueReminder();
     }
 
+    /// <summary>The status queued anew in <paramref name="home"/>: Pending under the next generation, holding nothing.</summary>
+    private static VGpuTaskStatus Pending(VGpuTaskStatus status, string home) =>
+        status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
+
+    private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt);
+
     /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
     private async Task Requeue(VGpuTaskStatus pending)
     {
-        var decision = await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(new QueuedTask(TaskId, pending.Generation, pending.Spec, pending.SubmittedAt));
+        var decision = await SchedulerOf(pending.QueuedIn ?? await HomeOf(pending.Spec)).Enqueue(AsQueued(pending));
         if (decision.Unplaceable)
         {
             await OnUnplaceable(pending.Generation, decision.Reason);

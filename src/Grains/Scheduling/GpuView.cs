@@ -75,12 +75,7 @@ public sealed class GpuView
     public bool IsIdle => Holders == 0;
 
     /// <summary>True when <paramref name="other"/> is the same card with the same allocations.</summary>
-    public bool Matches(GpuView other) =>
-        Id == other.Id && Index == other.Index && Model == other.Model && ComputeCapacity == other.ComputeCapacity
-        && MemoryCapacity == other.MemoryCapacity && PhysicalMemory == other.PhysicalMemory && ComputeFree == other.ComputeFree
-        && MemoryFree == other.MemoryFree && OnlineCompute == other.OnlineCompute && OnlineMemory == other.OnlineMemory
-        && OnlineSwappableMemory == other.OnlineSwappableMemory && PinnedMemory == other.PinnedMemory
-        && Holders == other.Holders && Exclusive == other.Exclusive;
+    public bool Matches(GpuView other) => Id == other.Id && Index == other.Index && SameState(other);
 
     /// <summary>True when <paramref name="other"/> is a card of the same model with the same capacity and allocations, whatever its id and index.</summary>
     public bool SameState(GpuView other) =>

@@ -128,16 +128,15 @@ public sealed class NodeView
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || DataCenter != other.DataCenter || CpuCapacity != other.CpuCapacity || CpuFree != other.CpuFree
-            || MemoryCapacity != other.MemoryCapacity || MemoryFree != other.MemoryFree || Schedulable != other.Schedulable
-            || SwapBudget != other.SwapBudget || Gpus.Length != other.Gpus.Length)
+        if (Id != other.Id || !SameState(other))
         {
             return false;
         }
 
+        // The same state card by card; the same cards too.
         for (var i = 0; i < Gpus.Length; i++)
         {
-            if (!Gpus[i].Matches(other.Gpus[i]))
+            if (Gpus[i].Id != other.Gpus[i].Id || Gpus[i].Index != other.Gpus[i].Index)
             {
                 return false;
             }
