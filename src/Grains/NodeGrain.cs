@@ -166,6 +166,8 @@ public sealed class NodeGrain(
             await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
         }
 
+        changed |= await LetGoOfUnclaimed(running);
+
         if (restarted || wasLost)
         {
             var lost = holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)).ToList();
@@ -278,7 +280,8 @@ public sealed class NodeGrain(
         }
 
         holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
-            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable))]);
+            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable))],
+            time.GetUtcNow());
         version++;
         return new ReservationResult(true, null, Snapshot());
     }
@@ -363,6 +366,51 @@ public sealed class NodeGrain(
                 logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
             }
         }
+    }
+
+    /// <summary>
+    /// Lets go of reservations that no task claims. A reservation not running on the daemon for longer than
+    /// <see cref="PoolOptions.PlacingTimeout"/> is checked with its task: kept (and not asked again for as long) while the
+    /// task holds it, released when the task does not (its placement, a one-way message, was lost with a silo). Returns
+    /// whether anything was released.
+    /// </summary>
+    private async Task<bool> LetGoOfUnclaimed(ImmutableArray<RunningTask> running)
+    {
+        var now = time.GetUtcNow();
+        var released = false;
+        foreach (var taskId in ReservationClaim.ToConfirm(holdings.Select(h => (h.Key, h.Value.Generation, h.Value.Since)), running, now, options.Value.PlacingTimeout))
+        {
+            var held = holdings[taskId];
+            VGpuTaskStatus? status;
+            try
+            {
+                status = await GrainFactory.Grain<IVGpuTaskGrain>(taskId).PeekStatus();
+            }
+            catch (Exception ex)
+            {
+                // Asked again at the next heartbeat.
+                logger.LogWarning(ex, "Node {NodeId} could not ask {TaskId} about its reservation", NodeId, taskId);
+                continue;
+            }
+
+            if (!holdings.TryGetValue(taskId, out var current) || current != held)
+            {
+                continue;
+            }
+
+            if (ReservationClaim.Claims(status, held.Generation, NodeId))
+            {
+                holdings[taskId] = held with { Since = now };
+                continue;
+            }
+
+            logger.LogWarning("Node {NodeId} lets go of {TaskId} generation {Generation}: reserved at {Since} and not claimed by its task ({State})",
+                NodeId, taskId, held.Generation, held.Since, status?.State.ToString() ?? "no task");
+            await ReleaseHolding(taskId, held);
+            released = true;
+        }
+
+        return released;
     }
 
     /// <summary>Moves to a silo of the node's data centre when it activated elsewhere because none was up then.</summary>

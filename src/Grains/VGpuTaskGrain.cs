@@ -455,7 +455,8 @@ public sealed class VGpuTaskGrain(
     /// <summary>
     /// A new task's first queuing. Nothing is written until its scheduler has decided, so a task placed or failed at once
     /// is written once (Placing or Failed) instead of Pending first. A silo lost before that write leaves no task: the
-    /// submit failed, and a placement made meanwhile is given back when OnPlaced finds none. A task left queued is written
+    /// submit failed, and a placement made meanwhile is given back when OnPlaced finds none (or, should that message be
+    /// lost too, let go by its node once no task claims it: <see cref="ReservationClaim"/>). A task left queued is written
     /// Pending and then its scheduler told so (Keep, one-way): an activation other than the one that queued it, which may
     /// have read the catalogue before that write, queues it.
     /// </summary>
