@@ -29,6 +29,25 @@ public sealed class CardStartTests
     }
 
     [Fact]
+    public async Task A_card_that_cannot_answer_the_one_call_start_leaves_the_start_to_the_node()
+    {
+        // A card on a silo of an older build (a rolling upgrade) has no TryStartTask: the task is still started, by its node.
+        var calls = new GrainCallCounter();
+        var faults = new GrainCallFaults();
+        faults.Fail("IGpuGrain.TryStartTask");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], calls: calls, faults: faults);
+        calls.Clear();
+
+        var task = await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1_000_000));
+        await pool.WaitForAsync(task.TaskId, TaskState.Running);
+
+        Assert.Equal(1, calls["IGpuGrain.TryStartTask"]);
+        Assert.Equal(1, calls["INodeGrain.StartTask"]);
+        Assert.Contains(task.TaskId, pool.Backend("n0").Running.Keys);
+        await pool.AssertConsistentAsync([task.TaskId]);
+    }
+
+    [Fact]
     public async Task A_card_without_the_tasks_slice_starts_nothing_and_the_node_starts_a_task_it_holds_with_one_card_call()
     {
         var calls = new GrainCallCounter();

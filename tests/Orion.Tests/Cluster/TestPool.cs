@@ -42,7 +42,7 @@ public sealed class TestPool : IAsyncDisposable
 
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
-        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null)
+        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -89,6 +89,13 @@ public sealed class TestPool : IAsyncDisposable
                     calls.Record(ctx.InterfaceMethod);
                     return ctx.Invoke();
                 });
+            }
+
+            if (faults is not null)
+            {
+                silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod)
+                    ? throw new NotSupportedException($"{ctx.InterfaceMethod?.Name} is not served here")
+                    : ctx.Invoke());
             }
         });
         var cluster = builder.Build();
