@@ -166,7 +166,7 @@ public sealed class NodeGrain(
             await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
         }
 
-        changed |= await LetGoOfUnclaimed(running);
+        await LetGoOfUnclaimed(running);
 
         if (restarted || wasLost)
         {
@@ -371,10 +371,10 @@ public sealed class NodeGrain(
     /// <summary>
     /// Lets go of reservations that no task claims. A reservation not running on the daemon for longer than
     /// <see cref="PoolOptions.PlacingTimeout"/> is checked with its task: kept (and not asked again for as long) while the
-    /// task holds it, released when the task does not (its placement, a one-way message, was lost with a silo). Returns
-    /// whether anything was released.
+    /// task holds it, released when the task does not (its placement, a one-way message, was lost with a silo); the
+    /// scheduler hears of what was released, as of any release.
     /// </summary>
-    private async Task<bool> LetGoOfUnclaimed(ImmutableArray<RunningTask> running)
+    private async Task LetGoOfUnclaimed(ImmutableArray<RunningTask> running)
     {
         var now = time.GetUtcNow();
         var released = false;
@@ -393,11 +393,6 @@ public sealed class NodeGrain(
                 continue;
             }
 
-            if (!holdings.TryGetValue(taskId, out var current) || current != held)
-            {
-                continue;
-            }
-
             if (ReservationClaim.Claims(status, held.Generation, NodeId))
             {
                 holdings[taskId] = held with { Since = now };
@@ -410,7 +405,10 @@ public sealed class NodeGrain(
             released = true;
         }
 
-        return released;
+        if (released)
+        {
+            await Scheduler.OnNodeChanged(Snapshot());
+        }
     }
 
     /// <summary>Moves to a silo of the node's data centre when it activated elsewhere because none was up then.</summary>
