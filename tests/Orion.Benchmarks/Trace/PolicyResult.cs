@@ -5,6 +5,7 @@ namespace Orion.Benchmarks.Trace;
 /// <param name="Policy">The policy's benchmark name.</param>
 /// <param name="Allocation">Mean GPU allocation ratio (%) by arrived workload (%), keys "50".."130".</param>
 /// <param name="FragmentationRate">Mean fragmentation rate (%) by arrived workload (%).</param>
+/// <param name="Ceiling">Mean of the most any placement of the sharing pods this policy placed could allocate (%), by arrived workload (%) (<see cref="PairingCeiling"/>).</param>
 /// <param name="PlacementsPerSecond">Pods decided (placed or failed) per second of placement time, over all seeds.</param>
 /// <param name="Seeds">Seeds replayed.</param>
 /// <param name="FailedPods">Mean pods that failed per seed.</param>
@@ -13,6 +14,7 @@ public sealed record PolicyResult(
     string Policy,
     SortedDictionary<string, double> Allocation,
     SortedDictionary<string, double> FragmentationRate,
+    SortedDictionary<string, double> Ceiling,
     double PlacementsPerSecond,
     int Seeds,
     double FailedPods);

@@ -6,6 +6,7 @@ namespace Orion.Benchmarks.Trace;
 /// <param name="Seed">The seed of the arrival order and the inflation copies.</param>
 /// <param name="Allocation">GPU allocation ratio (%) at each of <see cref="TraceReplay.Checkpoints"/> arrived %.</param>
 /// <param name="FragmentationRate">Fragment ÷ idle GPU (%) at each checkpoint.</param>
+/// <param name="Ceiling">The most any placement of the sharing pods placed by then could allocate (%) at each checkpoint (<see cref="PairingCeiling"/>).</param>
 /// <param name="Pods">Pods that arrived (originals and copies).</param>
 /// <param name="Failed">Pods that fitted nowhere when they arrived.</param>
 /// <param name="ArrivedMilli">GPU requested by all arrived pods, failed ones included.</param>
@@ -16,6 +17,7 @@ public sealed record ReplayRun(
     int Seed,
     double[] Allocation,
     double[] FragmentationRate,
+    double[] Ceiling,
     int Pods,
     int Failed,
     long ArrivedMilli,

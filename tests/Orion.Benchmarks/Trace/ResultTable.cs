@@ -10,15 +10,15 @@ public static class ResultTable
     {
         var fgd = PublishedResults.For(trace, TracePolicies.Fgd);
         var sb = new StringBuilder();
-        sb.AppendLine("| policy | @100% ours | @100% published | @130% ours | @130% published | vs published FGD @100/@130 | placements/s |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine("| policy | @100% ours | @100% published | @130% ours | @130% published | vs published FGD @100/@130 | ceiling @100/@130 | placements/s |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in results)
         {
             var published = PublishedResults.For(trace, r.Policy);
             var a100 = r.Allocation["100"];
             var a130 = r.Allocation["130"];
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Policy} | {a100:F2} | {Num(published?.At100)} | {a130:F2} | {Num(published?.At130)} | {(fgd is null ? "–" : $"{a100 - fgd.Value.At100:+0.00;-0.00} / {a130 - fgd.Value.At130:+0.00;-0.00}")} | {r.PlacementsPerSecond:F0} |"));
+                $"| {r.Policy} | {a100:F2} | {Num(published?.At100)} | {a130:F2} | {Num(published?.At130)} | {(fgd is null ? "–" : $"{a100 - fgd.Value.At100:+0.00;-0.00} / {a130 - fgd.Value.At130:+0.00;-0.00}")} | {r.Ceiling["100"]:F2} / {r.Ceiling["130"]:F2} | {r.PlacementsPerSecond:F0} |"));
         }
 
         return sb.ToString();

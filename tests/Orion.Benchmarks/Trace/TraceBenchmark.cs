@@ -38,6 +38,7 @@ public static class TraceBenchmark
             policy,
             Mean(r => r.Allocation),
             Mean(r => r.FragmentationRate),
+            Mean(r => r.Ceiling),
             Math.Round(seconds == 0 ? 0 : runs.Sum(r => r.Pods) / seconds),
             runs.Count,
             runs.Average(r => r.Failed));

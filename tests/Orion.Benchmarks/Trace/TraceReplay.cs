@@ -102,6 +102,8 @@ public sealed class TraceReplay
         var arrivals = Arrivals(seed);
         var allocation = new double[Checkpoints.Count];
         var fragmentation = new double[Checkpoints.Count];
+        var ceiling = new double[Checkpoints.Count];
+        var pairing = new PairingCeiling();
         var next = 0;
         long arrived = 0;
         long allocated = 0;
@@ -126,6 +128,11 @@ public sealed class TraceReplay
             else
             {
                 allocated += request.TotalGpuMilli;
+                if (Pods[i].GpuCount == 1)
+                {
+                    pairing.Add(Pods[i].GpuMilli);
+                }
+
             }
 
             arrived += Pods[i].RequestedGpuMilli;
@@ -133,10 +140,11 @@ public sealed class TraceReplay
             {
                 allocation[next] = 100.0 * allocated / CapacityMilli;
                 fragmentation[next] = FragmentationRate.Of(cluster, TypicalMix);
+                ceiling[next] = pairing.Percent(CapacityMilli);
                 next++;
             }
         }
 
-        return new ReplayRun(seed, allocation, fragmentation, arrivals.Count, failed, arrived, allocated, clock.Elapsed.TotalSeconds, cluster);
+        return new ReplayRun(seed, allocation, fragmentation, ceiling, arrivals.Count, failed, arrived, allocated, clock.Elapsed.TotalSeconds, cluster);
     }
 }

@@ -59,6 +59,9 @@ public sealed class TraceReplayTests
         Assert.All(run.Allocation, a => Assert.InRange(a, 0, 100));
         Assert.All(run.FragmentationRate, f => Assert.InRange(f, 0, 100));
 
+        // No placement beats the ceiling its own placed pods set.
+        Assert.All(run.Allocation.Zip(run.Ceiling), p => Assert.InRange(p.First, 0, p.Second + 1e-9));
+
         // Without departures, allocation only grows with arrived work.
         for (var k = 1; k < TraceReplay.Checkpoints.Count; k++)
         {
