@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orion.NodeDaemon;
+using Orion.NodeDaemon.Nvidia;
 using Orion.NodeDaemon.Simulated;
 using Orleans.Configuration;
 
@@ -20,9 +21,12 @@ var memory = new Option<long>("--memory-mib") { DefaultValueFactory = _ => 512 *
 var hostSwap = new Option<long>("--host-swap-mib") { DefaultValueFactory = _ => 256 * 1024 };
 var redis = new Option<string?>("--redis") { Description = "Redis connection string: find silos through the cluster's Redis membership instead of --gateway" };
 var every = new Option<double>("--register-every-seconds") { Description = "re-registration (heartbeat) interval", DefaultValueFactory = _ => 5 };
+var backendName = new Option<string>("--backend") { Description = "simulated (cards from --gpus) or nvidia (this machine's cards, through NVML)", DefaultValueFactory = _ => "simulated" };
+backendName.AcceptOnlyFromAmong("simulated", "nvidia");
+var nvml = new Option<string?>("--nvml-library") { Description = "path to libnvidia-ml.so.1 when it is not on the loader's path (nvidia backend)" };
 
-var root = new RootCommand("Orion node daemon (simulated backend)");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every })
+var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml })
 {
     root.Options.Add(o);
 }
@@ -51,6 +55,30 @@ root.SetAction(async (parse, cancel) =>
         HostSwapMiB = parse.GetValue(hostSwap),
         RegistrationInterval = TimeSpan.FromSeconds(parse.GetValue(every)),
     };
+    // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
+    IGpuBackend backend;
+    try
+    {
+        if (parse.GetValue(backendName) == "nvidia")
+        {
+            if (parse.GetValue(nvml) is { Length: > 0 } library)
+            {
+                NvidiaLibraries.UseNvml(library);
+            }
+
+            backend = NvidiaGpuBackend.Open(options.NodeId, options.HostSwapMiB);
+        }
+        else
+        {
+            backend = new SimulatedGpuBackend(options.NodeId, cards, TimeProvider.System, options.HostSwapMiB);
+        }
+    }
+    catch (BackendException ex)
+    {
+        Console.Error.WriteLine($"orion-daemon: --backend {parse.GetValue(backendName)}: {ex.Message}");
+        return 2;
+    }
+
     var builder = Host.CreateApplicationBuilder();
     builder.UseOrleansClient(client =>
     {
@@ -71,11 +99,10 @@ root.SetAction(async (parse, cancel) =>
     });
     using var host = builder.Build();
     await host.StartAsync(cancel);
-    var backend = new SimulatedGpuBackend(options.NodeId, cards, TimeProvider.System, options.HostSwapMiB);
     await using var daemon = new GpuNodeDaemon(options, backend, host.Services.GetRequiredService<IClusterClient>(), host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>());
     await daemon.StartAsync(cancel);
     host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>().LogInformation(
-        "Daemon {NodeId} registered {GpuCount} cards with the pool at {Gateways}", options.NodeId, cards.Count, string.Join(", ", endpoints.Select(e => e.ToString())));
+        "Daemon {NodeId} registered {GpuCount} {Backend} cards with the pool at {Gateways}", options.NodeId, backend.Devices.Count, backend.Name, string.Join(", ", endpoints.Select(e => e.ToString())));
     try
     {
         await Task.Delay(Timeout.Infinite, cancel);

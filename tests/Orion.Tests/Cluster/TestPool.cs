@@ -62,6 +62,12 @@ public sealed class TestPool : IAsyncDisposable
             settings["Orion:Pool:SuspensionFlushDelay"] = flush.ToString();
         }
 
+        // No nodes: no embedded daemons at all (the test brings its own), not the embedded default pool.
+        if (nodes.Count == 0)
+        {
+            settings["Orion:Embedded:Enabled"] = "false";
+        }
+
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];

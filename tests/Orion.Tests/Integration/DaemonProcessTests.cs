@@ -14,13 +14,13 @@ public sealed class DaemonProcessTests
         await using var daemon = DaemonProcess.Start(
             "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000");
         await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-        for (var i = 0; i < 100 && !daemon.Output.Contains("Daemon dc2/gpu-7 registered 2 cards", StringComparison.Ordinal); i++)
+        for (var i = 0; i < 100 && !daemon.Output.Contains("Daemon dc2/gpu-7 registered 2 simulated cards", StringComparison.Ordinal); i++)
         {
             // The registration is done (the silo is healthy); its log line follows it out of the process.
             await Task.Delay(100);
         }
 
-        Assert.Contains("Daemon dc2/gpu-7 registered 2 cards", daemon.Output);
+        Assert.Contains("Daemon dc2/gpu-7 registered 2 simulated cards", daemon.Output);
 
         var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };
         await using var client = await OrionClient.ConnectAsync(options);
@@ -40,5 +40,26 @@ public sealed class DaemonProcessTests
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, daemon.ExitCode);
         Assert.Contains("GPU model 'NoSuchCard' is unknown", daemon.Output);
+    }
+
+    [Fact]
+    public async Task An_nvidia_daemon_that_cannot_load_NVML_says_so_before_joining()
+    {
+        await using var daemon = DaemonProcess.Start("--backend", "nvidia", "--nvml-library", "/nonexistent/libnvidia-ml.so.1", "--gateway", "127.0.0.1:1");
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, daemon.ExitCode);
+        Assert.Contains("--backend nvidia: NVML (libnvidia-ml.so.1) could not be loaded; is the NVIDIA driver installed?", daemon.Output);
+        Assert.Contains("/nonexistent/libnvidia-ml.so.1", daemon.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_backend_is_refused_with_the_choices()
+    {
+        await using var daemon = DaemonProcess.Start("--backend", "cuda");
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, daemon.ExitCode);
+        Assert.Contains("'cuda'", daemon.Output);
+        Assert.Contains("'simulated'", daemon.Output);
+        Assert.Contains("'nvidia'", daemon.Output);
     }
 }

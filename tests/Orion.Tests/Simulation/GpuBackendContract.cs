@@ -18,6 +18,9 @@ public abstract class GpuBackendContract
     /// <summary>A finite workload that takes about <paramref name="duration"/> on a whole card of this backend.</summary>
     protected abstract WorkloadSpec ShortWork(TimeSpan duration);
 
+    /// <summary>A workload that runs until it is stopped.</summary>
+    protected abstract WorkloadSpec LongWork();
+
     private static TaskLaunch Launch(IGpuBackend b, string id, long generation, WorkloadSpec work, long memoryMiB = 1024) =>
         new(id, generation, [b.Devices[0].GpuId], 1000, memoryMiB, work);
 
@@ -40,7 +43,7 @@ public abstract class GpuBackendContract
     public void Start_runs_and_stop_stops_once()
     {
         using var b = CreateBackend();
-        b.Start(Launch(b, "t1", 1, WorkloadSpec.Service(1, 1)));
+        b.Start(Launch(b, "t1", 1, LongWork()));
         Assert.Equal(1, b.Running["t1"]);
         Assert.False(b.Stop("t1", 0));
         Assert.True(b.Stop("t1", 1));
@@ -52,11 +55,11 @@ public abstract class GpuBackendContract
     public void Repeated_or_older_launches_change_nothing_and_newer_ones_replace()
     {
         using var b = CreateBackend();
-        b.Start(Launch(b, "t1", 2, WorkloadSpec.Service(1, 1)));
-        b.Start(Launch(b, "t1", 2, WorkloadSpec.Service(1, 1)));
-        b.Start(Launch(b, "t1", 1, WorkloadSpec.Service(1, 1)));
+        b.Start(Launch(b, "t1", 2, LongWork()));
+        b.Start(Launch(b, "t1", 2, LongWork()));
+        b.Start(Launch(b, "t1", 1, LongWork()));
         Assert.Equal(2, b.Running["t1"]);
-        b.Start(Launch(b, "t1", 3, WorkloadSpec.Service(1, 1)));
+        b.Start(Launch(b, "t1", 3, LongWork()));
         Assert.Equal(3, b.Running["t1"]);
         Assert.Single(b.Running);
     }
@@ -65,9 +68,16 @@ public abstract class GpuBackendContract
     public void Unknown_cards_and_too_much_memory_are_refused_and_change_nothing()
     {
         using var b = CreateBackend();
-        Assert.Throws<BackendException>(() => b.Start(new TaskLaunch("x", 1, ["dc1/contract/99"], 1000, 1, WorkloadSpec.Service(1, 1))));
-        Assert.Throws<BackendException>(() => b.Start(Launch(b, "y", 1, WorkloadSpec.Service(1, 1), b.Devices[0].MemoryMiB + 2)));
+        Assert.Contains("dc1/contract/99", Assert.Throws<BackendException>(() => b.Start(new TaskLaunch("x", 1, ["dc1/contract/99"], 1000, 1, LongWork()))).Message);
+        Assert.Contains(b.Devices[0].GpuId, Assert.Throws<BackendException>(() => b.Start(Launch(b, "y", 1, LongWork(), b.Devices[0].MemoryMiB + 2))).Message);
         Assert.Empty(b.Running);
+
+        // What is held counts: a second task that would overfill the card is refused, and fits once the first is gone.
+        b.Start(Launch(b, "a", 1, LongWork(), b.Devices[0].MemoryMiB / 2));
+        Assert.Throws<BackendException>(() => b.Start(Launch(b, "c", 1, LongWork(), (b.Devices[0].MemoryMiB / 2) + 2)));
+        Assert.True(b.Stop("a", 1));
+        b.Start(Launch(b, "c", 1, LongWork(), (b.Devices[0].MemoryMiB / 2) + 2));
+        Assert.Equal(["c"], b.Running.Keys);
     }
 
     [Fact]
@@ -93,5 +103,42 @@ public abstract class GpuBackendContract
         Assert.True(b.Stop("t1", 1));
         await PassAsync(TimeSpan.FromSeconds(2));
         Assert.Equal(0, exits);
+    }
+
+    [Fact]
+    public void Pause_holds_are_named_and_the_task_runs_again_when_the_last_goes()
+    {
+        using var b = CreateBackend();
+        b.Start(Launch(b, "t1", 2, LongWork()));
+        Assert.False(b.Pause("t1", 1, "preempt"));
+        Assert.False(b.Pause("nobody", 9, "preempt"));
+        Assert.False(b.IsPaused("t1"));
+        Assert.True(b.Pause("t1", 2, "preempt"));
+        Assert.True(b.Pause("t1", 2, "window"));
+        Assert.True(b.IsPaused("t1"));
+        Assert.True(b.Resume("t1", 2, "preempt"));
+        Assert.True(b.IsPaused("t1"));
+        Assert.True(b.Resume("t1", 2, "window"));
+        Assert.False(b.IsPaused("t1"));
+        Assert.Equal(2, b.Running["t1"]);
+    }
+
+    [Fact]
+    public async Task A_task_started_on_host_comes_to_its_card_when_swapped_in()
+    {
+        using var b = CreateBackend();
+        b.Start(Launch(b, "t1", 1, LongWork(), memoryMiB: 1024) with { StartOnHost = true });
+        Assert.Equal(1, b.Running["t1"]);
+
+        var stale = await b.SwapIn("t1", 0);
+        Assert.False(stale.Applied);
+        var moving = b.SwapIn("t1", 1);
+        await PassAsync(TimeSpan.FromSeconds(1));
+        var moved = await moving;
+        Assert.True(moved.Applied);
+        Assert.Equal((1024L, 0L), (moved.ResidentMiB, moved.HostMiB));
+
+        // On its card now: the card's room is taken.
+        Assert.Throws<BackendException>(() => b.Start(Launch(b, "t2", 1, LongWork(), b.Devices[0].MemoryMiB - 1000)));
     }
 }

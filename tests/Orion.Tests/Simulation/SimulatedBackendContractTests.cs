@@ -10,7 +10,7 @@ public sealed class SimulatedBackendContractTests : GpuBackendContract
     private readonly FakeTimeProvider clock = new();
 
     protected override IGpuBackend CreateBackend() =>
-        new SimulatedGpuBackend("dc1/contract", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("A100-80GB")], clock);
+        new SimulatedGpuBackend("dc1/contract", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("A100-80GB")], clock, hostSwapMiB: 64 * 1024);
 
     protected override Task PassAsync(TimeSpan duration)
     {
@@ -19,4 +19,6 @@ public sealed class SimulatedBackendContractTests : GpuBackendContract
     }
 
     protected override WorkloadSpec ShortWork(TimeSpan duration) => WorkloadSpec.Batch(1, duration.TotalMilliseconds);
+
+    protected override WorkloadSpec LongWork() => WorkloadSpec.Service(1, 1);
 }

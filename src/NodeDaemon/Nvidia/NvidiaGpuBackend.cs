@@ -1,0 +1,392 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.NodeDaemon.Nvidia;
+
+/// <summary>
+/// Real NVIDIA cards: discovered through NVML; each task a process group (<see cref="WorkloadKind.Process"/>) that sees
+/// only its cards (<c>CUDA_VISIBLE_DEVICES</c>) and, where MPS runs, its compute share and memory cap; a pause stops the
+/// group (SIGSTOP) and a resume continues it; memory moves whole processes to host RAM and back through the CUDA driver's
+/// checkpoint API. Slices are enforced only as far as MPS enforces them; without MPS, tasks on one card time-share it.
+/// </summary>
+public sealed class NvidiaGpuBackend : IGpuBackend
+{
+    private readonly object gate = new();
+    private readonly Dictionary<string, GpuDevice> cardsById;
+    private readonly Dictionary<string, TaskProcess> tasks = new(StringComparer.Ordinal);
+    private readonly TimeProvider time;
+    private readonly long hostSwapMiB;
+    private bool disposed;
+
+    /// <summary>A backend for the given cards (from <see cref="NvidiaDevices.Discover"/> on a GPU machine).</summary>
+    public NvidiaGpuBackend(IReadOnlyList<GpuDevice> devices, long hostSwapMiB = 0, TimeProvider? time = null)
+    {
+        Devices = devices;
+        cardsById = devices.ToDictionary(d => d.GpuId, StringComparer.Ordinal);
+        this.hostSwapMiB = hostSwapMiB;
+        this.time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>A backend for this machine's cards as NVML sees them.</summary>
+    /// <exception cref="BackendException">NVML is missing or finds no card.</exception>
+    public static NvidiaGpuBackend Open(string nodeId, long hostSwapMiB = 0) => new(NvidiaDevices.Discover(nodeId), hostSwapMiB);
+
+    public string Name => "nvidia";
+
+    public IReadOnlyList<GpuDevice> Devices { get; }
+
+    public event Action<TaskExit>? Exited;
+
+    /// <summary>How long a stopped task gets between SIGTERM and SIGKILL.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a checkpoint waits for a process's CUDA work to drain before giving up.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyDictionary<string, long> Running
+    {
+        get
+        {
+            lock (gate)
+            {
+                return tasks.ToImmutableDictionary(t => t.Key, t => t.Value.Launch.Generation);
+            }
+        }
+    }
+
+    /// <summary>The process group leading a running task, or null (for operators and tests).</summary>
+    public int? ProcessGroupOf(string taskId)
+    {
+        lock (gate)
+        {
+            return tasks.TryGetValue(taskId, out var t) ? t.Group : null;
+        }
+    }
+
+    public void Start(TaskLaunch launch)
+    {
+        TaskProcess? replaced = null;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (tasks.TryGetValue(launch.TaskId, out var existing) && existing.Launch.Generation >= launch.Generation)
+            {
+                return;
+            }
+
+            if (launch.Workload.Kind != WorkloadKind.Process || string.IsNullOrWhiteSpace(launch.Workload.CommandLine))
+            {
+                throw new BackendException($"task {launch.TaskId}: the NVIDIA backend runs process workloads (a command line), not '{launch.Workload.Kind}'");
+            }
+
+            var cards = new GpuDevice[launch.GpuIds.Length];
+            for (var i = 0; i < cards.Length; i++)
+            {
+                cards[i] = cardsById.GetValueOrDefault(launch.GpuIds[i]) ?? throw new BackendException($"card {launch.GpuIds[i]} is not on this node");
+            }
+
+            // The one being replaced gives its room back first.
+            if (existing is not null)
+            {
+                Forget(existing);
+                replaced = existing;
+            }
+
+            if (launch.StartOnHost)
+            {
+                var free = hostSwapMiB - HostInUse();
+                if (launch.GpuMemoryMiB * cards.Length > free)
+                {
+                    Restore(replaced);
+                    throw new BackendException($"host swap budget has {free} MiB free, {launch.GpuMemoryMiB * cards.Length} MiB wanted");
+                }
+            }
+            else
+            {
+                foreach (var card in cards)
+                {
+                    var free = card.MemoryMiB - ReservedOn(card.GpuId);
+                    if (launch.GpuMemoryMiB > free)
+                    {
+                        Restore(replaced);
+                        throw new BackendException($"card {card.GpuId} has {free} MiB free, {launch.GpuMemoryMiB} MiB wanted");
+                    }
+                }
+            }
+
+            try
+            {
+                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, OnExited);
+            }
+            catch (BackendException)
+            {
+                Restore(replaced);
+                throw;
+            }
+        }
+
+        if (replaced is not null)
+        {
+            _ = replaced.EndAsync(StopGrace);
+        }
+    }
+
+    public bool Stop(string taskId, long generation)
+    {
+        TaskProcess? task;
+        lock (gate)
+        {
+            if (!tasks.TryGetValue(taskId, out task) || task.Launch.Generation > generation)
+            {
+                return false;
+            }
+
+            Forget(task);
+        }
+
+        _ = task.EndAsync(StopGrace);
+        return true;
+    }
+
+    public bool Pause(string taskId, long generation, string hold) => ChangeHold(taskId, generation, hold, add: true);
+
+    public bool Resume(string taskId, long generation, string hold) => ChangeHold(taskId, generation, hold, add: false);
+
+    public bool IsPaused(string taskId)
+    {
+        lock (gate)
+        {
+            return tasks.TryGetValue(taskId, out var t) && t.Holds.Count > 0;
+        }
+    }
+
+    /// <summary>
+    /// Checkpoints the task's CUDA processes to host RAM: all of their device memory, whatever <paramref name="residentMiB"/>
+    /// asks (the driver moves whole processes, so none stays resident). Sizes are the task's reservation, not measured.
+    /// </summary>
+    public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => Move(taskId, generation, toHost: true);
+
+    /// <summary>Restores the task's CUDA processes from host RAM: all of their memory comes back.</summary>
+    public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => Move(taskId, generation, toHost: false);
+
+    public void Dispose()
+    {
+        List<TaskProcess> left;
+        lock (gate)
+        {
+            disposed = true;
+            left = [.. tasks.Values];
+            foreach (var t in left)
+            {
+                Forget(t);
+            }
+        }
+
+        Task.WaitAll([.. left.Select(t => t.EndAsync(StopGrace))]);
+    }
+
+    private async Task<SwapResult> Move(string taskId, long generation, bool toHost)
+    {
+        TaskProcess? task;
+        lock (gate)
+        {
+            if (!tasks.TryGetValue(taskId, out task) || task.Launch.Generation > generation)
+            {
+                return new SwapResult(taskId, generation, false, 0, TimeSpan.Zero, 0, 0);
+            }
+
+            if (task.OnHost == toHost)
+            {
+                return Ack(task, 0, TimeSpan.Zero);
+            }
+
+            if (task.Moving)
+            {
+                throw new BackendException($"task {taskId} is already moving its memory");
+            }
+
+            var perCard = task.Launch.GpuMemoryMiB;
+            var cards = task.Launch.GpuIds.Length;
+            if (toHost && perCard * cards > hostSwapMiB - HostInUse())
+            {
+                throw new BackendException($"host swap budget has {hostSwapMiB - HostInUse()} MiB free, {perCard * cards} MiB wanted");
+            }
+
+            if (!toHost)
+            {
+                foreach (var id in task.Launch.GpuIds)
+                {
+                    var free = cardsById[id].MemoryMiB - ReservedOn(id);
+                    if (perCard > free)
+                    {
+                        throw new BackendException($"card {id} has {free} MiB free, {perCard} MiB wanted back");
+                    }
+                }
+            }
+
+            // Both ends count as held until the move is done: the books move first, and back if the driver refuses.
+            task.Moving = true;
+            task.OnHost = toHost;
+        }
+
+        var started = time.GetTimestamp();
+        long bytes;
+        try
+        {
+            bytes = await Task.Run(() => toHost ? CheckpointToHost(task) : RestoreFromHost(task));
+        }
+        catch
+        {
+            lock (gate)
+            {
+                task.OnHost = !toHost;
+            }
+
+            throw;
+        }
+        finally
+        {
+            lock (gate)
+            {
+                task.Moving = false;
+                if (!task.Stopping)
+                {
+                    // Stopped while it is paused or its memory is on host, running otherwise.
+                    ProcessSignals.ToGroup(task.Group, Held(task) ? ProcessSignals.Stop : ProcessSignals.Continue);
+                }
+            }
+        }
+
+        lock (gate)
+        {
+            return Ack(task, bytes, time.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>
+    /// Locks and checkpoints every process of the task's group that holds memory on its cards (NVML says which). The
+    /// group is continued for it: the driver does the work inside each process.
+    /// </summary>
+    private long CheckpointToHost(TaskProcess task)
+    {
+        CudaDriver.EnsureStarted();
+        var members = task.Members().ToHashSet();
+        var onCards = GpuProcesses.On(task.Launch.GpuIds.Select(id => cardsById[id].Uuid)).Where(p => members.Contains(p.Key)).ToList();
+        ProcessSignals.ToGroup(task.Group, ProcessSignals.Continue);
+        var done = new List<int>();
+        foreach (var (pid, _) in onCards)
+        {
+            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Running)
+            {
+                CudaDriver.Check(CudaCheckpoint.Lock(pid, new CudaCheckpoint.LockArgs { TimeoutMs = (uint)LockTimeout.TotalMilliseconds }), $"lock process {pid}");
+            }
+
+            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Locked)
+            {
+                CudaDriver.Check(CudaCheckpoint.Checkpoint(pid, IntPtr.Zero), $"checkpoint process {pid}");
+            }
+
+            done.Add(pid);
+        }
+
+        var bytes = onCards.Sum(p => p.Value);
+        task.Checkpointed = (done, bytes);
+        return bytes;
+    }
+
+    /// <summary>Restores and unlocks the processes the move to host checkpointed.</summary>
+    private static long RestoreFromHost(TaskProcess task)
+    {
+        var (pids, bytes) = task.Checkpointed;
+        if (pids.Count > 0)
+        {
+            CudaDriver.EnsureStarted();
+        }
+
+        ProcessSignals.ToGroup(task.Group, ProcessSignals.Continue);
+        foreach (var pid in pids)
+        {
+            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Checkpointed)
+            {
+                CudaDriver.Check(CudaCheckpoint.Restore(pid, IntPtr.Zero), $"restore process {pid}");
+            }
+
+            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Locked)
+            {
+                CudaDriver.Check(CudaCheckpoint.Unlock(pid, IntPtr.Zero), $"unlock process {pid}");
+            }
+        }
+
+        task.Checkpointed = ([], 0);
+        return bytes;
+    }
+
+    /// <summary>Whether the task must not run now: a pause hold, or its memory on host.</summary>
+    private static bool Held(TaskProcess task) => task.Holds.Count > 0 || task.OnHost;
+
+    private bool ChangeHold(string taskId, long generation, string hold, bool add)
+    {
+        lock (gate)
+        {
+            if (!tasks.TryGetValue(taskId, out var task) || task.Launch.Generation > generation)
+            {
+                return false;
+            }
+
+            var before = Held(task);
+            _ = add ? task.Holds.Add(hold) : task.Holds.Remove(hold);
+            if (!task.Moving && before != Held(task))
+            {
+                ProcessSignals.ToGroup(task.Group, Held(task) ? ProcessSignals.Stop : ProcessSignals.Continue);
+            }
+
+            return true;
+        }
+    }
+
+    private void OnExited(TaskProcess task)
+    {
+        TaskExit exit;
+        lock (gate)
+        {
+            if (task.Stopping || !tasks.TryGetValue(task.Launch.TaskId, out var current) || current != task)
+            {
+                return;
+            }
+
+            Forget(task);
+            var code = task.Process.ExitCode;
+            exit = new TaskExit(task.Launch.TaskId, task.Launch.Generation, code == 0, code == 0 ? "exited" : $"exited with code {code}", 0, time.GetUtcNow());
+        }
+
+        // Children it left behind in its group go with it.
+        ProcessSignals.ToGroup(task.Group, ProcessSignals.Kill);
+        task.Process.Dispose();
+        Exited?.Invoke(exit);
+    }
+
+    /// <summary>Takes a task out of the books (its room freed); its end is then not an exit to report.</summary>
+    private void Forget(TaskProcess task)
+    {
+        task.Stopping = true;
+        tasks.Remove(task.Launch.TaskId);
+    }
+
+    /// <summary>Puts back a task taken out for a replacement that was refused.</summary>
+    private void Restore(TaskProcess? task)
+    {
+        if (task is not null)
+        {
+            task.Stopping = false;
+            tasks[task.Launch.TaskId] = task;
+        }
+    }
+
+    private long ReservedOn(string gpuId) =>
+        tasks.Values.Where(t => !t.OnHost && t.Launch.GpuIds.Contains(gpuId)).Sum(t => t.Launch.GpuMemoryMiB);
+
+    private long HostInUse() => tasks.Values.Where(t => t.OnHost).Sum(t => t.Launch.GpuMemoryMiB * t.Launch.GpuIds.Length);
+
+    private static SwapResult Ack(TaskProcess task, long bytes, TimeSpan took) =>
+        new(task.Launch.TaskId, task.Launch.Generation, true, bytes, took, task.OnHost ? 0 : task.Launch.GpuMemoryMiB, task.OnHost ? task.Launch.GpuMemoryMiB : 0);
+}

@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+
+namespace Orion.NodeDaemon.Nvidia;
+
+/// <summary>
+/// The few NVML calls discovery needs, bound to the driver's libnvidia-ml.so.1 (no managed NVML package is
+/// available; the C API is stable across drivers). Every call returns an <c>nvmlReturn_t</c>, 0 on success.
+/// </summary>
+internal static partial class Nvml
+{
+    public const string Library = "libnvidia-ml.so.1";
+
+    public const int Success = 0;
+
+    /// <summary>NVML_CLOCK_SM.</summary>
+    public const int ClockSm = 1;
+
+    /// <summary>NVML_DEVICE_NAME_V2_BUFFER_SIZE and NVML_DEVICE_UUID_V2_BUFFER_SIZE.</summary>
+    public const int TextBuffer = 96;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Memory
+    {
+        public ulong Total;
+        public ulong Free;
+        public ulong Used;
+    }
+
+    /// <summary>NVML_ERROR_INSUFFICIENT_SIZE: the buffer was too small; the count says how large it must be.</summary>
+    public const int InsufficientSize = 7;
+
+    /// <summary>nvmlProcessInfo_t (v2 and v3 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProcessInfo
+    {
+        public uint Pid;
+        public ulong UsedGpuMemory;
+        public uint GpuInstanceId;
+        public uint ComputeInstanceId;
+    }
+
+    [LibraryImport(Library, EntryPoint = "nvmlInit_v2")]
+    public static partial int Init();
+
+    [LibraryImport(Library, EntryPoint = "nvmlShutdown")]
+    public static partial int Shutdown();
+
+    [LibraryImport(Library, EntryPoint = "nvmlErrorString")]
+    public static partial IntPtr ErrorString(int result);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetCount_v2")]
+    public static partial int DeviceGetCount(out uint count);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetHandleByIndex_v2")]
+    public static partial int DeviceGetHandleByIndex(uint index, out IntPtr device);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetName")]
+    public static unsafe partial int DeviceGetName(IntPtr device, byte* name, uint length);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetUUID")]
+    public static unsafe partial int DeviceGetUuid(IntPtr device, byte* uuid, uint length);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMemoryInfo")]
+    public static partial int DeviceGetMemoryInfo(IntPtr device, out Memory memory);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetNumGpuCores")]
+    public static partial int DeviceGetNumGpuCores(IntPtr device, out uint cores);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMaxClockInfo")]
+    public static partial int DeviceGetMaxClockInfo(IntPtr device, int type, out uint mhz);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMaxPcieLinkGeneration")]
+    public static partial int DeviceGetMaxPcieLinkGeneration(IntPtr device, out uint generation);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetMaxPcieLinkWidth")]
+    public static partial int DeviceGetMaxPcieLinkWidth(IntPtr device, out uint width);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetHandleByUUID", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int DeviceGetHandleByUuid(string uuid, out IntPtr device);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetComputeRunningProcesses_v3")]
+    public static unsafe partial int DeviceGetComputeRunningProcesses(IntPtr device, ref uint count, ProcessInfo* infos);
+
+    /// <summary>Throws naming what could not be done when <paramref name="result"/> is not success.</summary>
+    public static void Check(int result, string what)
+    {
+        if (result != Success)
+        {
+            throw new BackendException($"NVML could not {what}: {Describe(result)}");
+        }
+    }
+
+    /// <summary>NVML's own text for a result code.</summary>
+    public static string Describe(int result) => Marshal.PtrToStringUTF8(ErrorString(result)) ?? $"NVML error {result}";
+
+    /// <summary>A device's text property (name, UUID) read into NVML's fixed buffer.</summary>
+    public static unsafe string Text(IntPtr device, delegate*<IntPtr, byte*, uint, int> read, string what)
+    {
+        var buffer = stackalloc byte[TextBuffer];
+        var result = read(device, buffer, TextBuffer);
+        if (result != Success)
+        {
+            throw new BackendException($"NVML could not read the device {what}: {Describe(result)}");
+        }
+
+        return Marshal.PtrToStringUTF8((IntPtr)buffer) ?? string.Empty;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Orion.Contracts;
+
+namespace Orion.NodeDaemon.Nvidia;
+
+/// <summary>
+/// One task's process on an NVIDIA node, run through <c>setsid</c> so that it leads its own process group: stop,
+/// pause and resume reach everything it started, not only its shell.
+/// </summary>
+internal sealed class TaskProcess
+{
+    private TaskProcess(TaskLaunch launch, Process process, bool onHost)
+    {
+        Launch = launch;
+        Process = process;
+        OnHost = onHost;
+    }
+
+    public TaskLaunch Launch { get; }
+
+    public Process Process { get; }
+
+    /// <summary>The process group's id: the leader's pid.</summary>
+    public int Group => Process.Id;
+
+    /// <summary>Named pause holds; the group is stopped (SIGSTOP) while any remains or while its memory is on host.</summary>
+    public HashSet<string> Holds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Its reservation counts against host RAM, not its cards: started there, or checkpointed to host.</summary>
+    public bool OnHost { get; set; }
+
+    /// <summary>A memory move is under way: hold changes leave the signals to it.</summary>
+    public bool Moving { get; set; }
+
+    /// <summary>The processes a move to host checkpointed, to restore on the way back, and the device memory they held.</summary>
+    public (IReadOnlyList<int> Pids, long Bytes) Checkpointed { get; set; } = ([], 0);
+
+    /// <summary>Told to stop: its end is not an exit to report.</summary>
+    public bool Stopping { get; set; }
+
+    /// <summary>
+    /// Starts the launch's command under <c>/bin/sh</c> with its cards and slice in the environment: CUDA sees only the
+    /// task's cards, and where an MPS control daemon runs, MPS caps its threads and pins its device memory. A task that
+    /// starts on host stops itself before its command runs and goes on once it is swapped in.
+    /// </summary>
+    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, Action<TaskProcess> exited)
+    {
+        var info = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        info.ArgumentList.Add("/bin/sh");
+        info.ArgumentList.Add("-c");
+        if (launch.StartOnHost)
+        {
+            // "$0" is the command: the shell stops its own group, then runs it when continued.
+            info.ArgumentList.Add("kill -STOP 0; exec /bin/sh -c \"$0\"");
+        }
+
+        info.ArgumentList.Add(launch.Workload.CommandLine!);
+        info.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', cards.Select(c => c.Uuid));
+        info.Environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
+        if (launch.ComputeMilli < 1000)
+        {
+            // MPS takes whole percent; round up so a small slice is never zero.
+            info.Environment["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] = ((launch.ComputeMilli + 9) / 10).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (launch.GpuMemoryMiB > 0)
+        {
+            // Indices are the task's own, in CUDA_VISIBLE_DEVICES order.
+            info.Environment["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] =
+                string.Join(',', cards.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"{i}={launch.GpuMemoryMiB}M")));
+        }
+
+        info.Environment["ORION_TASK_ID"] = launch.TaskId;
+        info.Environment["ORION_TASK_GENERATION"] = launch.Generation.ToString(CultureInfo.InvariantCulture);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var task = new TaskProcess(launch, process, launch.StartOnHost);
+
+        // Before the start, so an exit right after it is not missed.
+        process.Exited += (_, _) => exited(task);
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            process.Dispose();
+            throw new BackendException($"task {launch.TaskId} could not start: {ex.Message}");
+        }
+
+        return task;
+    }
+
+    /// <summary>The pids in the task's process group now (from /proc).</summary>
+    public IReadOnlyList<int> Members()
+    {
+        var members = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Fields after the command name, which may itself hold spaces and parentheses: state, ppid, pgrp.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) && group == Group)
+                {
+                    members.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone while being read.
+            }
+        }
+
+        return members;
+    }
+
+    /// <summary>Ends the group: asked first (SIGTERM, and SIGCONT so a stopped group hears it), killed after the grace period.</summary>
+    public async Task EndAsync(TimeSpan grace)
+    {
+        ProcessSignals.ToGroup(Group, ProcessSignals.Terminate);
+        ProcessSignals.ToGroup(Group, ProcessSignals.Continue);
+        try
+        {
+            await Process.WaitForExitAsync().WaitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        // Whatever of the group outlived its leader or ignored the request.
+        ProcessSignals.ToGroup(Group, ProcessSignals.Kill);
+        Process.Dispose();
+    }
+}

@@ -1,0 +1,216 @@
+using System.Runtime.InteropServices;
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Nvidia;
+
+namespace Orion.Tests.Nvidia;
+
+/// <summary>What the NVIDIA backend does to a task's processes, checked on real process groups through /proc.</summary>
+public sealed class NvidiaGpuBackendTests : IDisposable
+{
+    private static readonly GpuDevice[] Cards = NvidiaBackendContractTests.Cards;
+    private readonly string dir = Directory.CreateTempSubdirectory("orion-nvidia-").FullName;
+    private readonly NvidiaGpuBackend backend = new(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2) };
+
+    public void Dispose()
+    {
+        backend.Dispose();
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static TaskLaunch Launch(string id, string command, int computeMilli = 1000, long memoryMiB = 1024, params string[] cards) =>
+        new(id, 1, cards.Length == 0 ? [Cards[0].GpuId] : [.. cards], computeMilli, memoryMiB, WorkloadSpec.Process(command));
+
+    [Fact]
+    public async Task A_task_sees_only_its_cards_and_its_slice()
+    {
+        var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Exited += e => exits.TrySetResult(e);
+        var file = Path.Combine(dir, "env");
+        backend.Start(Launch("t1", $"env > '{file}'", computeMilli: 250, memoryMiB: 2048, Cards[0].GpuId, Cards[1].GpuId));
+
+        var exit = await exits.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(exit.Succeeded, exit.Reason);
+        var env = File.ReadAllLines(file).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal($"{Cards[0].Uuid},{Cards[1].Uuid}", env["CUDA_VISIBLE_DEVICES"]);
+        Assert.Equal("25", env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"]);
+        Assert.Equal("0=2048M,1=2048M", env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"]);
+        Assert.Equal(("t1", "1"), (env["ORION_TASK_ID"], env["ORION_TASK_GENERATION"]));
+    }
+
+    [Fact]
+    public async Task A_whole_card_is_not_capped_by_MPS()
+    {
+        var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Exited += e => exits.TrySetResult(e);
+        var file = Path.Combine(dir, "env");
+        backend.Start(Launch("t1", $"env > '{file}'"));
+        await exits.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(File.ReadAllLines(file), l => l.StartsWith("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failing_command_reports_its_exit_code()
+    {
+        var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Exited += e => exits.TrySetResult(e);
+        backend.Start(Launch("t1", "exit 3"));
+        var exit = await exits.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(exit.Succeeded);
+        Assert.Equal(("t1", 1L, "exited with code 3"), (exit.TaskId, exit.Generation, exit.Reason));
+        Assert.Empty(backend.Running);
+    }
+
+    [Fact]
+    public async Task Stop_ends_everything_the_task_started()
+    {
+        backend.Start(Launch("t1", "sleep 600 & sleep 600 & wait"));
+        var group = backend.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 3, "the shell and its two children");
+
+        Assert.True(backend.Stop("t1", 1));
+        await Until(() => Members(group).Count == 0, "no process left in the task's group");
+    }
+
+    [Fact]
+    public async Task Pause_stops_the_whole_group_and_resume_continues_it()
+    {
+        backend.Start(Launch("t1", "sleep 600 & wait"));
+        var group = backend.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 2, "the shell and its child");
+
+        Assert.True(backend.Pause("t1", 1, "preempt"));
+        await Until(() => Members(group).All(p => State(p) == 'T'), "every process stopped");
+        Assert.True(backend.Pause("t1", 1, "window"));
+        Assert.True(backend.Resume("t1", 1, "preempt"));
+        await Task.Delay(200);
+        Assert.All(Members(group), p => Assert.Equal('T', State(p)));
+
+        Assert.True(backend.Resume("t1", 1, "window"));
+        await Until(() => Members(group).All(p => State(p) != 'T'), "every process running again");
+    }
+
+    [Fact]
+    public async Task A_task_started_on_host_does_not_run_its_command_until_swapped_in()
+    {
+        var file = Path.Combine(dir, "ran");
+        backend.Start(Launch("t1", $"touch '{file}'; sleep 600") with { StartOnHost = true });
+        var group = backend.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 1 && State(group) == 'T', "the shell stopped before its command");
+        await Task.Delay(300);
+        Assert.False(File.Exists(file));
+
+        var moved = await backend.SwapIn("t1", 1);
+        Assert.True(moved.Applied);
+        Assert.Equal((1024L, 0L), (moved.ResidentMiB, moved.HostMiB));
+        await Until(() => File.Exists(file), "the command ran");
+    }
+
+    [Fact]
+    public void Synthetic_workloads_are_refused_with_the_reason()
+    {
+        var ex = Assert.Throws<BackendException>(() => backend.Start(new TaskLaunch("t1", 1, [Cards[0].GpuId], 1000, 1024, WorkloadSpec.Batch(1, 10))));
+        Assert.Contains("process workloads", ex.Message);
+        Assert.Empty(backend.Running);
+    }
+
+    [Fact]
+    public async Task Moving_memory_to_host_needs_the_CUDA_driver_and_keeps_the_task_on_its_card_without_it()
+    {
+        backend.Start(Launch("t1", "sleep 600", memoryMiB: 40_000));
+        if (NativeLibrary.TryLoad(CudaDriverLibrary, out var handle))
+        {
+            // A GPU machine: the task never used CUDA, so nothing of it is on the card and nothing moves.
+            NativeLibrary.Free(handle);
+            var moved = await backend.SwapOut("t1", 1);
+            Assert.Equal((true, 0L, 0L, 40_000L), (moved.Applied, moved.BytesMoved, moved.ResidentMiB, moved.HostMiB));
+            return;
+        }
+
+        var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SwapOut("t1", 1));
+        Assert.Contains(CudaDriverLibrary, ex.Message);
+
+        // Its memory still counts on the card: another 40,000 MiB does not fit beside it (81,920 MiB card).
+        Assert.Throws<BackendException>(() => backend.Start(Launch("t2", "sleep 600", memoryMiB: 42_000)));
+        Assert.False(backend.IsPaused("t1"));
+        Assert.Equal(1, backend.Running["t1"]);
+    }
+
+    [Fact]
+    public void Discovery_reads_the_cards_or_names_the_missing_driver()
+    {
+        if (NativeLibrary.TryLoad("libnvidia-ml.so.1", out var handle))
+        {
+            NativeLibrary.Free(handle);
+            var devices = NvidiaDevices.Discover("dc1/n0");
+            Assert.NotEmpty(devices);
+            Assert.All(devices, d => Assert.True(d.MemoryMiB > 0 && d.RelativeSpeed > 0 && d.HostLinkGBps > 0 && d.Uuid.StartsWith("GPU-", StringComparison.Ordinal), d.ToString()));
+            return;
+        }
+
+        var ex = Assert.Throws<BackendException>(() => NvidiaDevices.Discover("dc1/n0"));
+        Assert.Contains("libnvidia-ml.so.1", ex.Message);
+        Assert.Contains("NVIDIA driver", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("NVIDIA H200", "H200")]
+    [InlineData("NVIDIA A100-SXM4-80GB", "A100-SXM4-80GB")]
+    [InlineData("Tesla T4", "T4")]
+    [InlineData("NVIDIA RTX A6000", "RTX-A6000")]
+    public void Model_names_drop_the_vendor_and_keep_one_word(string nvml, string model) => Assert.Equal(model, NvidiaDevices.ModelName(nvml));
+
+    [Fact]
+    public void Link_and_speed_come_from_the_board()
+    {
+        Assert.Equal(63.0, NvidiaDevices.PcieGBps(5, 16));
+        Assert.Equal(31.5, NvidiaDevices.PcieGBps(4, 16));
+        Assert.Equal(0, NvidiaDevices.PcieGBps(9, 16));
+        Assert.Equal(1.0, NvidiaDevices.RelativeSpeed(6912, 1410));
+        Assert.Equal(3.43, NvidiaDevices.RelativeSpeed(16896, 1980));
+        Assert.Equal(0, NvidiaDevices.RelativeSpeed(0, 1410));
+    }
+
+    private const string CudaDriverLibrary = "libcuda.so.1";
+
+    /// <summary>The pids whose process group is <paramref name="group"/>.</summary>
+    private static List<int> Members(int group)
+    {
+        var members = new List<int>();
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(d), out var pid) && Stat(pid) is { } stat && int.Parse(stat[2]) == group)
+            {
+                members.Add(pid);
+            }
+        }
+
+        return members;
+    }
+
+    private static char State(int pid) => Stat(pid)?[0][0] ?? '?';
+
+    /// <summary>The fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...); null once it is gone.</summary>
+    private static string[]? Stat(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+}

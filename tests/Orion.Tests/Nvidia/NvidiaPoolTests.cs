@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Nvidia;
+using Orion.Tests.Cluster;
+
+namespace Orion.Tests.Nvidia;
+
+/// <summary>
+/// The grains driving a daemon on the NVIDIA backend (cards declared, no NVML here): a placed process task starts as a
+/// real process on its card, and its own end or a cancel ends the task.
+/// </summary>
+public sealed class NvidiaPoolTests
+{
+    private static TaskSpec Process(string command, double computePercent = 50) =>
+        new("proc", "team-a", new TaskPriority(PriorityClass.Offline), ResourceRequest.Slice(computePercent, 4096, 1000, 1024),
+            PlacementConstraints.None, WorkloadSpec.Process(command));
+
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync()
+    {
+        var pool = await TestPool.StartAsync([]);
+        var options = new NodeDaemonOptions { NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536 };
+        var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards, options.HostSwapMiB) { StopGrace = TimeSpan.FromSeconds(2) };
+        var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
+        await daemon.StartAsync(CancellationToken.None);
+        await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
+        return (pool, daemon, backend);
+    }
+
+    [Fact]
+    public async Task A_process_task_runs_on_its_card_and_completes_when_its_process_exits()
+    {
+        var (pool, daemon, backend) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        var file = Path.Combine(Path.GetTempPath(), $"orion-{Guid.NewGuid():N}");
+        var task = await pool.SubmitAsync(Process($"echo \"$CUDA_VISIBLE_DEVICES\" > '{file}'; sleep 1"));
+
+        var running = await pool.WaitForAsync(task.TaskId, TaskState.Running, TaskState.Completed);
+        var card = Assert.Single(running.Placement!.GpuIds);
+        var done = await pool.WaitForAsync(task.TaskId, TaskState.Completed);
+        Assert.Equal("exited", done.ExitReason);
+        Assert.Equal(NvidiaBackendContractTests.Cards.Single(c => c.GpuId == card).Uuid, File.ReadAllText(file).Trim());
+        File.Delete(file);
+        Assert.Empty(backend.Running);
+
+        // Its slice is free again.
+        await pool.EventuallyAsync(async () => Assert.All((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus, g => Assert.Empty(g.Slices)));
+    }
+
+    [Fact]
+    public async Task A_failing_process_fails_its_task_and_a_cancel_ends_a_running_one()
+    {
+        var (pool, daemon, backend) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        var failing = await pool.SubmitAsync(Process("exit 4"));
+        Assert.Equal("exited with code 4", (await pool.WaitForAsync(failing.TaskId, TaskState.Failed)).ExitReason);
+
+        var forever = await pool.SubmitAsync(Process("sleep 600"));
+        await pool.WaitForAsync(forever.TaskId, TaskState.Running);
+        Assert.NotNull(backend.ProcessGroupOf(forever.TaskId));
+        Assert.Equal(TaskState.Cancelled, (await pool.Client.CancelAsync(forever.TaskId, "done"))!.State);
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Empty(backend.Running);
+            return Task.CompletedTask;
+        });
+    }
+}
