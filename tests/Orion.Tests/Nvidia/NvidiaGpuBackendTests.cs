@@ -73,6 +73,20 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_kills_what_ignores_the_request_once_the_grace_period_is_over()
+    {
+        // The shell and its children ignore SIGTERM (an ignored signal stays ignored across exec).
+        backend.Start(Launch("t1", "trap '' TERM; sleep 600 & wait"));
+        var group = backend.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 2, "the shell and its child");
+
+        Assert.True(backend.Stop("t1", 1));
+        await Task.Delay(backend.StopGrace / 2);
+        Assert.Equal(2, Members(group).Count);
+        await Until(() => Members(group).Count == 0, "no process left after the grace period");
+    }
+
+    [Fact]
     public async Task Pause_stops_the_whole_group_and_resume_continues_it()
     {
         backend.Start(Launch("t1", "sleep 600 & wait"));
