@@ -224,7 +224,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
                 }
             }
 
-            // Both ends count as held until the move is done: the books move first, and back if the driver refuses.
+            // The books move first (and back if the driver refuses); both ends stay held while it is moving.
             task.Moving = true;
             task.OnHost = toHost;
         }
@@ -382,10 +382,11 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         }
     }
 
+    // A task whose memory is moving holds room at both ends until the move is done.
     private long ReservedOn(string gpuId) =>
-        tasks.Values.Where(t => !t.OnHost && t.Launch.GpuIds.Contains(gpuId)).Sum(t => t.Launch.GpuMemoryMiB);
+        tasks.Values.Where(t => (!t.OnHost || t.Moving) && t.Launch.GpuIds.Contains(gpuId)).Sum(t => t.Launch.GpuMemoryMiB);
 
-    private long HostInUse() => tasks.Values.Where(t => t.OnHost).Sum(t => t.Launch.GpuMemoryMiB * t.Launch.GpuIds.Length);
+    private long HostInUse() => tasks.Values.Where(t => t.OnHost || t.Moving).Sum(t => t.Launch.GpuMemoryMiB * t.Launch.GpuIds.Length);
 
     private static SwapResult Ack(TaskProcess task, long bytes, TimeSpan took) =>
         new(task.Launch.TaskId, task.Launch.Generation, true, bytes, took, task.OnHost ? 0 : task.Launch.GpuMemoryMiB, task.OnHost ? task.Launch.GpuMemoryMiB : 0);
