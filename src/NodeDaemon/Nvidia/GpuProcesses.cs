@@ -6,59 +6,38 @@ internal static class GpuProcesses
     /// <summary>Device memory in bytes by pid, over the cards with these UUIDs.</summary>
     public static unsafe Dictionary<int, long> On(IEnumerable<string> uuids)
     {
-        int started;
-        try
+        using var session = NvmlSession.Open("to find the task's GPU processes");
+        var used = new Dictionary<int, long>();
+        foreach (var uuid in uuids)
         {
-            started = Nvml.Init();
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            throw new BackendException($"NVML ({Nvml.Library}) could not be loaded to find the task's GPU processes: {ex.Message}");
-        }
+            Nvml.Check(Nvml.DeviceGetHandleByUuid(uuid, out var device), $"find card {uuid}");
 
-        if (started != Nvml.Success)
-        {
-            throw new BackendException($"NVML could not start: {Nvml.Describe(started)}");
-        }
-
-        try
-        {
-            var used = new Dictionary<int, long>();
-            foreach (var uuid in uuids)
+            // Asked with no room first for the count; processes may come between the calls, so some room to spare.
+            uint count = 0;
+            var result = Nvml.DeviceGetComputeRunningProcesses(device, ref count, null);
+            if (result == Nvml.Success)
             {
-                Nvml.Check(Nvml.DeviceGetHandleByUuid(uuid, out var device), $"find card {uuid}");
-
-                // Asked with no room first for the count; processes may come between the calls, so some room to spare.
-                uint count = 0;
-                var result = Nvml.DeviceGetComputeRunningProcesses(device, ref count, null);
-                if (result == Nvml.Success)
-                {
-                    continue;
-                }
-
-                if (result != Nvml.InsufficientSize)
-                {
-                    Nvml.Check(result, $"list the processes on card {uuid}");
-                }
-
-                count += 8;
-                var infos = new Nvml.ProcessInfo[count];
-                fixed (Nvml.ProcessInfo* buffer = infos)
-                {
-                    Nvml.Check(Nvml.DeviceGetComputeRunningProcesses(device, ref count, buffer), $"list the processes on card {uuid}");
-                }
-
-                for (var i = 0; i < count; i++)
-                {
-                    used[(int)infos[i].Pid] = used.GetValueOrDefault((int)infos[i].Pid) + (long)infos[i].UsedGpuMemory;
-                }
+                continue;
             }
 
-            return used;
+            if (result != Nvml.InsufficientSize)
+            {
+                Nvml.Check(result, $"list the processes on card {uuid}");
+            }
+
+            count += 8;
+            var infos = new Nvml.ProcessInfo[count];
+            fixed (Nvml.ProcessInfo* buffer = infos)
+            {
+                Nvml.Check(Nvml.DeviceGetComputeRunningProcesses(device, ref count, buffer), $"list the processes on card {uuid}");
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                used[(int)infos[i].Pid] = used.GetValueOrDefault((int)infos[i].Pid) + (long)infos[i].UsedGpuMemory;
+            }
         }
-        finally
-        {
-            Nvml.Shutdown();
-        }
+
+        return used;
     }
 }

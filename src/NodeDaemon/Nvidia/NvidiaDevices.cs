@@ -19,42 +19,21 @@ public static class NvidiaDevices
     /// <exception cref="BackendException">NVML is missing, cannot start, or finds no card.</exception>
     public static IReadOnlyList<GpuDevice> Discover(string nodeId)
     {
-        int started;
-        try
+        using var session = NvmlSession.Open("to discover the cards");
+        Nvml.Check(Nvml.DeviceGetCount(out var count), "count the devices");
+        if (count == 0)
         {
-            started = Nvml.Init();
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            throw new BackendException($"NVML ({Nvml.Library}) could not be loaded; is the NVIDIA driver installed? {ex.Message}");
+            throw new BackendException("NVML found no GPU on this machine");
         }
 
-        if (started != Nvml.Success)
+        var devices = new List<GpuDevice>((int)count);
+        for (var i = 0u; i < count; i++)
         {
-            throw new BackendException($"NVML could not start: {Nvml.Describe(started)}");
+            Nvml.Check(Nvml.DeviceGetHandleByIndex(i, out var handle), $"open device {i}");
+            devices.Add(Describe(nodeId, (int)i, handle));
         }
 
-        try
-        {
-            Nvml.Check(Nvml.DeviceGetCount(out var count), "count the devices");
-            if (count == 0)
-            {
-                throw new BackendException("NVML found no GPU on this machine");
-            }
-
-            var devices = new List<GpuDevice>((int)count);
-            for (var i = 0u; i < count; i++)
-            {
-                Nvml.Check(Nvml.DeviceGetHandleByIndex(i, out var handle), $"open device {i}");
-                devices.Add(Describe(nodeId, (int)i, handle));
-            }
-
-            return devices;
-        }
-        finally
-        {
-            Nvml.Shutdown();
-        }
+        return devices;
     }
 
     /// <summary>The model name Orion uses for an NVML name: vendor prefix dropped, spaces as dashes ("NVIDIA H200" → "H200").</summary>

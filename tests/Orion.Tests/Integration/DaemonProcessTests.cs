@@ -48,7 +48,7 @@ public sealed class DaemonProcessTests
         await using var daemon = DaemonProcess.Start("--backend", "nvidia", "--nvml-library", "/nonexistent/libnvidia-ml.so.1", "--gateway", "127.0.0.1:1");
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, daemon.ExitCode);
-        Assert.Contains("--backend nvidia: NVML (libnvidia-ml.so.1) could not be loaded; is the NVIDIA driver installed?", daemon.Output);
+        Assert.Contains("--backend nvidia: NVML (libnvidia-ml.so.1) could not be loaded to discover the cards; is the NVIDIA driver installed?", daemon.Output);
         Assert.Contains("/nonexistent/libnvidia-ml.so.1", daemon.Output);
     }
 

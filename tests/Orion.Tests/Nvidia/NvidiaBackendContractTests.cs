@@ -10,7 +10,7 @@ namespace Orion.Tests.Nvidia;
 /// The NVIDIA backend against the shared contract with its cards declared (NVML reads them on a GPU machine: see
 /// <see cref="NvidiaHardwareContractTests"/>): tasks are real process groups, on real time.
 /// </summary>
-public sealed class NvidiaBackendContractTests : GpuBackendContract
+public class NvidiaBackendContractTests : GpuBackendContract
 {
     /// <summary>One declared card, as NVML would describe an A100 on node dc1/contract.</summary>
     public static GpuDevice[] Cards { get; } =
