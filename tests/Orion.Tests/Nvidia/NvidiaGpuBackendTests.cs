@@ -185,6 +185,20 @@ public sealed class NvidiaGpuBackendTests : IDisposable
         Assert.Equal(0, NvidiaDevices.RelativeSpeed(0, 1410));
     }
 
+    [Fact]
+    public void Native_structs_have_the_C_headers_layouts()
+    {
+        // nvml.h: nvmlMemory_t is three unsigned long longs; nvmlProcessInfo_t (v2/v3) an unsigned int pid, an unsigned
+        // long long at offset 8 and two unsigned ints. cuda.h: CUcheckpointLockArgs is two unsigned ints and seven
+        // cuuint64_t, 64 bytes.
+        Assert.Equal(24, Marshal.SizeOf<Nvml.Memory>());
+        Assert.Equal(24, Marshal.SizeOf<Nvml.ProcessInfo>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<Nvml.ProcessInfo>(nameof(Nvml.ProcessInfo.UsedGpuMemory)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<Nvml.ProcessInfo>(nameof(Nvml.ProcessInfo.GpuInstanceId)));
+        Assert.Equal(64, Marshal.SizeOf<CudaCheckpoint.LockArgs>());
+        Assert.Equal(0, (int)Marshal.OffsetOf<CudaCheckpoint.LockArgs>(nameof(CudaCheckpoint.LockArgs.TimeoutMs)));
+    }
+
     private const string CudaDriverLibrary = "libcuda.so.1";
 
     /// <summary>The pids whose process group is <paramref name="group"/>.</summary>
