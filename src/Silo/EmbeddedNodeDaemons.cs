@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains;
 using Orion.NodeDaemon;
+using Orion.NodeDaemon.Nvidia;
 using Orion.NodeDaemon.Simulated;
 using Orleans.Runtime;
 
@@ -30,7 +31,7 @@ public sealed class EmbeddedNodeDaemons(
         }
 
         var clock = services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
-        foreach (var machine in options.Value.Machines())
+        foreach (var (machine, backend) in Backends(options.Value, clock))
         {
             var daemonOptions = new NodeDaemonOptions
             {
@@ -41,8 +42,6 @@ public sealed class EmbeddedNodeDaemons(
                 HostSwapMiB = machine.HostSwapMiB,
                 RegistrationInterval = options.Value.HeartbeatInterval,
             };
-            var model = GpuModelCatalog.Get(machine.GpuModel);
-            var backend = new SimulatedGpuBackend(daemonOptions.NodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
             var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>(), clock);
             await daemon.StartAsync(cancellationToken);
 
@@ -50,6 +49,42 @@ public sealed class EmbeddedNodeDaemons(
             inProcess.Add(daemon.Reference, daemon);
             daemon.Stopping += d => inProcess.Remove(d.Reference);
             daemons.Add(daemon);
+        }
+    }
+
+    /// <summary>The embedded machines and their backends: simulated ones as configured, or this machine's NVIDIA cards.</summary>
+    private static IEnumerable<(EmbeddedNodeOptions Machine, IGpuBackend Backend)> Backends(EmbeddedPoolOptions options, TimeProvider clock)
+    {
+        switch (options.Backend)
+        {
+            case "simulated":
+                foreach (var machine in options.Machines())
+                {
+                    var nodeId = GrainKeys.Node(machine.DataCenter, machine.Name);
+                    var model = GpuModelCatalog.Get(machine.GpuModel);
+                    yield return (machine, new SimulatedGpuBackend(nodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB));
+                }
+
+                break;
+            case "nvidia":
+                // Real processes run on real time, whatever clock the grains use.
+                var host = new EmbeddedNodeOptions
+                {
+                    Name = options.NodeName ?? Environment.MachineName.ToLowerInvariant(),
+                    DataCenter = options.DataCenter,
+                    CpuMilli = options.CpuMilli,
+                    MemoryMiB = options.MemoryMiB,
+                    HostSwapMiB = options.HostSwapMiB,
+                };
+                if (options.NvmlLibrary is { Length: > 0 } library)
+                {
+                    NvidiaLibraries.UseNvml(library);
+                }
+
+                yield return (host, NvidiaGpuBackend.Open(GrainKeys.Node(host.DataCenter, host.Name), host.HostSwapMiB));
+                break;
+            default:
+                throw new ArgumentException($"{EmbeddedPoolOptions.Section}:Backend must be simulated or nvidia, not '{options.Backend}'");
         }
     }
 

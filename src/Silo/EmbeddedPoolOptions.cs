@@ -1,14 +1,24 @@
 namespace Orion.Silo;
 
 /// <summary>
-/// The in-process daemons with simulated GPUs (configuration section <c>Orion:Embedded</c>). By default
-/// <see cref="Nodes"/> identical machines; <see cref="NodeList"/>, when given, lists machines one by one.
+/// The in-process daemons (configuration section <c>Orion:Embedded</c>). With simulated GPUs, by default
+/// <see cref="Nodes"/> identical machines; <see cref="NodeList"/>, when given, lists machines one by one. With the
+/// NVIDIA backend, one daemon for this machine's own cards.
 /// </summary>
 public sealed class EmbeddedPoolOptions
 {
     public const string Section = "Orion:Embedded";
 
     public bool Enabled { get; set; } = true;
+
+    /// <summary><c>simulated</c> (the machines below) or <c>nvidia</c> (this machine's cards through NVML, as one node).</summary>
+    public string Backend { get; set; } = "simulated";
+
+    /// <summary>With <see cref="Backend"/> <c>nvidia</c>: the node's name (default: this machine's name).</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>With <see cref="Backend"/> <c>nvidia</c>: a path to libnvidia-ml.so.1 when it is not on the loader's path.</summary>
+    public string? NvmlLibrary { get; set; }
 
     public int Nodes { get; set; } = 2;
 

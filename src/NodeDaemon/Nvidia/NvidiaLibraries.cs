@@ -7,12 +7,18 @@ namespace Orion.NodeDaemon.Nvidia;
 public static class NvidiaLibraries
 {
     private static string? nvmlPath;
+    private static int resolving;
 
-    /// <summary>Loads NVML from <paramref name="path"/> from now on; once per process, before any NVIDIA call.</summary>
+    /// <summary>Loads NVML from <paramref name="path"/> for every NVML call not yet bound (before the first, in practice).</summary>
     public static void UseNvml(string path)
     {
         nvmlPath = path;
-        NativeLibrary.SetDllImportResolver(typeof(NvidiaLibraries).Assembly, Resolve);
+
+        // An assembly takes one resolver for its lifetime; a silo started again in the same process keeps it.
+        if (Interlocked.Exchange(ref resolving, 1) == 0)
+        {
+            NativeLibrary.SetDllImportResolver(typeof(NvidiaLibraries).Assembly, Resolve);
+        }
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? search) =>

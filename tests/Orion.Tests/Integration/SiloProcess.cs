@@ -23,6 +23,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string Output => process.Output;
 
+    public int ExitCode => process.ExitCode;
+
+    public Task WaitForExitAsync(TimeSpan patience) => process.WaitForExitAsync(patience);
+
     public static SiloProcess Start(params string[] extraArgs)
     {
         var (http, silo, gateway) = (LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());

@@ -36,4 +36,23 @@ public sealed class SiloProcessTests
             client.SubmitAsync(Specs.Batch() with { Tenant = "" }));
         Assert.Equal("tenant", Assert.Single(bad.Errors).Field);
     }
+
+    [Fact]
+    public async Task A_silo_on_the_nvidia_backend_that_cannot_load_NVML_stops_with_the_reason()
+    {
+        await using var silo = SiloProcess.Start("--Orion:Embedded:Backend=nvidia", "--Orion:Embedded:NvmlLibrary=/nonexistent/libnvidia-ml.so.1");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("NVML (libnvidia-ml.so.1) could not be loaded to discover the cards; is the NVIDIA driver installed?", silo.Output);
+        Assert.DoesNotContain("Orion is up", silo.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_embedded_backend_stops_the_silo_with_the_setting_named()
+    {
+        await using var silo = SiloProcess.Start("--Orion:Embedded:Backend=cuda");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("Orion:Embedded:Backend must be simulated or nvidia, not 'cuda'", silo.Output);
+    }
 }
