@@ -96,6 +96,21 @@ public sealed class NodeGrain(
             throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
         }
 
+        try
+        {
+            return await Reconcile(registration, daemon);
+        }
+        finally
+        {
+            // The daemon's next heartbeats queue behind this turn while it waits on the cards (and expire after 30 s): the
+            // lease counts from its end too, or a card slow to answer (moving silos, say) makes a live daemon "lost".
+            lastSeen = time.GetUtcNow();
+        }
+    }
+
+    /// <summary>Takes in a daemon's registration or heartbeat: attaches the cards, adopts or stops what it runs, tells the scheduler.</summary>
+    private async Task<NodeSnapshot> Reconcile(NodeRegistration registration, INodeDaemon daemon)
+    {
         // Reconcile: a new daemon instance lost whatever the old one ran, and anything it runs that this node
         // does not hold (an orphan of a lost lease or an old generation) is stopped.
         var previous = this.registration;

@@ -58,45 +58,77 @@ public sealed class SchedulerGrain(
     // Placements for the event feed, sent once per round rather than once per placement.
     private readonly List<PoolEventNote> placedNotes = [];
 
+    // Whether this activation came by moving (its queue carried), and when its index and queue are rebuilt (Restore).
+    private bool moved;
+    private readonly TaskCompletionSource restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private string DataCenter => this.GetPrimaryKeyString();
 
     private IPoolGrain Pool => GrainFactory.Grain<IPoolGrain>(GrainKeys.Pool);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy)));
-        var nodeIds = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
-        var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.Grain<INodeGrain>(id).GetSnapshot()));
-        foreach (var s in snapshots)
-        {
-            if (s is not null)
-            {
-                view.Upsert(NodeView.FromSnapshot(s));
-            }
-        }
-
-        // A scheduler lost with its silo (or moved) refills its queue at once from the catalogue, not at the tasks'
-        // next reminder; queuing is idempotent per generation, so a task queued twice here is queued once.
-        var listed = await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool)
-            .List(new TaskQuery(State: TaskState.Pending, Limit: int.MaxValue, QueuedIn: DataCenter));
-
-        // The catalogue is a moment behind the task grains: a task the last activation placed just before it went may
-        // still be listed as pending. Its own grain says; queuing it again would place it a second time.
-        var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).PeekStatus()));
-        var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
-            && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
-        if (queue.Count > 0)
-        {
-            logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);
-            freed = true;
-            Pump();
-        }
-
         var every = options.Value.ResidenceCheckInterval;
         this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
         var resync = options.Value.IndexResyncInterval;
         this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions(resync, resync));
-        Report();
+
+        // A scheduler that moved here must activate without waiting on other grains: the silo taking it in waits for every
+        // grain it takes in to activate, one batch at a time, and a node asked for its snapshot may be in a heartbeat that
+        // waits on its card, moving to this silo behind us (each waited 30 s, and the node then missed its daemon's lease).
+        // It rebuilds after its activation instead, and rounds, offers and summaries wait for that.
+        var restoring = Restore();
+        return moved ? Task.CompletedTask : restoring;
+    }
+
+    /// <summary>Rebuilds the index from the nodes and refills the queue from the catalogue; rounds, offers and summaries wait for it.</summary>
+    private async Task Restore()
+    {
+        try
+        {
+            var nodeIds = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
+            var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.Grain<INodeGrain>(id).GetSnapshot()));
+            foreach (var s in snapshots)
+            {
+                if (s is not null)
+                {
+                    // A node's push that arrived meanwhile may be newer: the view keeps the newest version.
+                    view.Upsert(NodeView.FromSnapshot(s));
+                }
+            }
+
+            // A scheduler lost with its silo (or moved) refills its queue at once from the catalogue, not at the tasks'
+            // next reminder; queuing is idempotent per generation, so a task queued twice here is queued once.
+            var listed = await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool)
+                .List(new TaskQuery(State: TaskState.Pending, Limit: int.MaxValue, QueuedIn: DataCenter));
+
+            // The catalogue is a moment behind the task grains: a task the last activation placed just before it went may
+            // still be listed as pending. Its own grain says; queuing it again would place it a second time.
+            var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).PeekStatus()));
+            var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
+                && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
+            if (queue.Count > 0)
+            {
+                logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);
+                freed = true;
+                Pump();
+            }
+
+            restored.TrySetResult();
+            Report();
+        }
+        catch (Exception ex) when (moved)
+        {
+            // Its activation is done and cannot fail now: a fresh one rebuilds everything, its queue from the catalogue.
+            logger.LogWarning(ex, "Scheduler {DataCenter} could not rebuild its index after it moved: starting afresh", DataCenter);
+            this.DeactivateOnIdle();
+        }
+        finally
+        {
+            // Waiters go on (a failed fresh activation is gone; a moved one is leaving).
+            restored.TrySetResult();
+        }
     }
 
     public Task<QueueDecision> Enqueue(QueuedTask task)
@@ -172,6 +204,7 @@ public sealed class SchedulerGrain(
 
     public async Task<bool> Offer(QueuedTask task)
     {
+        await restored.Task;
         var placed = await PlaceHere(task, PlacementRequest.From(task.Spec));
         if (placed.Placed)
         {
@@ -225,6 +258,7 @@ public sealed class SchedulerGrain(
 
     public void OnRehydrate(IRehydrationContext rehydrationContext)
     {
+        moved = true;
         if (rehydrationContext.TryGetValue<QueuedTask[]>("queue", out var queued) && queued is not null)
         {
             foreach (var task in queued)
@@ -254,6 +288,8 @@ public sealed class SchedulerGrain(
         RequestContext.Clear();
         try
         {
+            // Not against an index still being rebuilt (a scheduler that moved here).
+            await restored.Task;
             while (true)
             {
                 // One round out at a time: deciding the next while the last is answered measured a third slower on a
@@ -591,6 +627,12 @@ public sealed class SchedulerGrain(
     /// </summary>
     private void Report()
     {
+        // An index still being rebuilt would tell the pool of less room than there is.
+        if (!restored.Task.IsCompleted)
+        {
+            return;
+        }
+
         if (placedNotes.Count > 0)
         {
             GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).PublishAll([.. placedNotes]).Ignore();

@@ -51,6 +51,28 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_heartbeat_that_waits_on_a_card_does_not_count_against_the_daemons_lease()
+    {
+        var gate = new GrainCallGate();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: TimeSpan.FromSeconds(3), gate: gate);
+        var task = await pool.SubmitAsync(Long(RestartPolicy.Never));
+        await pool.WaitForAsync(task.TaskId, TaskState.Running);
+
+        // A heartbeat whose card is slow to answer (it moves silos, say): the daemon sends the next one only after it,
+        // and heartbeats that queue behind the node's turn can expire there. The node could not hear from its daemon meanwhile.
+        var held = gate.Close("IGpuGrain.Attach");
+        pool.Advance(TimeSpan.FromMilliseconds(500));
+        await held.WaitAsync(TimeSpan.FromSeconds(10));
+        pool.Advance(TimeSpan.FromSeconds(30));
+        gate.Open("IGpuGrain.Attach");
+
+        // Lease checks run every 100 ms: a lease counted from the heartbeat's start would be missed at the first one.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(TaskState.Running, await pool.StateOf(task.TaskId));
+        Assert.True((await pool.NodeSnapshot("n0")).Schedulable);
+    }
+
+    [Fact]
     public async Task A_restarted_daemon_reconciles_lost_tasks_restart_and_orphans_are_stopped()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);

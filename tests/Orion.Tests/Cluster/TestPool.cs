@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,11 +20,15 @@ public sealed class TestPool : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes)
+    // Data centres of the silos being added (StartSiloAsync), taken in order as each is configured.
+    private readonly ConcurrentQueue<string> addedSilos;
+
+    private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes, ConcurrentQueue<string> addedSilos)
     {
         Cluster = cluster;
         Clock = clock;
         Nodes = nodes;
+        this.addedSilos = addedSilos;
         Client = new OrionClient(cluster.Client, TimeSpan.FromSeconds(2), clock);
     }
 
@@ -42,7 +47,8 @@ public sealed class TestPool : IAsyncDisposable
 
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
-        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null)
+        TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
+        GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -68,6 +74,19 @@ public sealed class TestPool : IAsyncDisposable
             settings["Orion:Embedded:Enabled"] = "false";
         }
 
+        if (siloDataCenter is not null)
+        {
+            settings["Orion:Silo:DataCenter"] = siloDataCenter;
+        }
+
+        if (residenceCheck is { } residence)
+        {
+            settings["Orion:Pool:ResidenceCheckInterval"] = residence.ToString();
+        }
+
+        // A silo added later has no daemons of its own.
+        var addedSettings = new Dictionary<string, string?>(settings) { ["Orion:Embedded:Enabled"] = "false" };
+
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
@@ -83,10 +102,13 @@ public sealed class TestPool : IAsyncDisposable
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 22, 0, 0, TimeSpan.Zero));
+        var addedSilos = new ConcurrentQueue<string>();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddOrion(configuration);
+            silo.AddOrion(addedSilos.TryDequeue(out var dataCenter)
+                ? new ConfigurationBuilder().AddInMemoryCollection(addedSettings).AddInMemoryCollection([new("Orion:Silo:DataCenter", dataCenter)]).Build()
+                : configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
             if (calls is not null)
             {
@@ -103,13 +125,34 @@ public sealed class TestPool : IAsyncDisposable
                     ? throw new NotSupportedException($"{ctx.InterfaceMethod?.Name} is not served here")
                     : ctx.Invoke());
             }
+
+            if (gate is not null)
+            {
+                silo.AddIncomingGrainCallFilter(async ctx =>
+                {
+                    await gate.Pass(ctx.InterfaceMethod);
+                    await ctx.Invoke();
+                });
+            }
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        var pool = new TestPool(cluster, clock, nodes);
+        var pool = new TestPool(cluster, clock, nodes, addedSilos);
         await pool.EventuallyAsync(async () =>
             Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
         return pool;
+    }
+
+    /// <summary>
+    /// Starts another silo, of <paramref name="dataCenter"/> and without daemons, and waits until every silo can place grains
+    /// on it.
+    /// </summary>
+    public async Task<SiloAddress> StartSiloAsync(string dataCenter)
+    {
+        addedSilos.Enqueue(dataCenter);
+        var silo = await Cluster.StartAdditionalSiloAsync();
+        await Cluster.WaitForClusterManifestToStabilizeAsync();
+        return silo.SiloAddress;
     }
 
     /// <summary>The embedded daemon of a node (to stop it, as if its machine died).</summary>
