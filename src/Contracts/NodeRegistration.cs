@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 /// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
 /// <param name="Running">What the daemon really runs now, for reconciliation.</param>
 /// <param name="Instance">The daemon process's identity: a new one means it restarted and lost what it ran.</param>
+/// <param name="Usage">What its cards did when it registered, as measured (empty when the backend cannot say).</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
     [property: Id(0)] string NodeId,
@@ -22,4 +23,5 @@ public sealed record NodeRegistration(
     [property: Id(5)] string Backend,
     [property: Id(6)] long HostSwapMiB = 0,
     [property: Id(7)] ImmutableArray<RunningTask> Running = default,
-    [property: Id(8)] string Instance = "");
+    [property: Id(8)] string Instance = "",
+    [property: Id(9)] ImmutableArray<CardUsage> Usage = default);

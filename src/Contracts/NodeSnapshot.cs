@@ -14,6 +14,8 @@ namespace Orion.Contracts;
 /// <param name="Version">Grows with every change.</param>
 /// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
 /// <param name="Silo">The silo the node's grain lives on.</param>
+/// <param name="Usage">What its cards did at the daemon's last heartbeat, as measured (empty when not measured).</param>
+/// <param name="MeasuredAt">When that heartbeat came.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -26,4 +28,6 @@ public sealed record NodeSnapshot(
     [property: Id(7)] bool Schedulable,
     [property: Id(8)] long Version,
     [property: Id(9)] long HostSwapMiB = 0,
-    [property: Id(10)] string Silo = "");
+    [property: Id(10)] string Silo = "",
+    [property: Id(11)] ImmutableArray<CardUsage> Usage = default,
+    [property: Id(12)] DateTimeOffset? MeasuredAt = null);

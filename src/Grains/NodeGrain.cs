@@ -489,7 +489,9 @@ public sealed class NodeGrain(
             r is not null && daemon is not null,
             version,
             r?.HostSwapMiB ?? 0,
-            RuntimeIdentity);
+            RuntimeIdentity,
+            r?.Usage ?? default,
+            r is { Usage.IsDefaultOrEmpty: false } ? lastSeen : null);
     }
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>

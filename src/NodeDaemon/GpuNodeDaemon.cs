@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
@@ -25,6 +26,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private readonly TimeProvider time;
     private readonly string instance = Guid.NewGuid().ToString("N");
     private int disposed;
+    private int unmeasured;
 
     public GpuNodeDaemon(NodeDaemonOptions options, IGpuBackend backend, IGrainFactory grains, ILogger<GpuNodeDaemon> logger, TimeProvider? time = null)
     {
@@ -109,8 +111,26 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private Task RegisterAsync()
     {
         var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
-            [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance);
+            [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance, Measure());
         return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
+    }
+
+    /// <summary>The cards' usage for the heartbeat; none when the backend cannot measure (said once, not every beat).</summary>
+    private ImmutableArray<CardUsage> Measure()
+    {
+        try
+        {
+            return [.. backend.MeasureUsage()];
+        }
+        catch (BackendException ex)
+        {
+            if (Interlocked.Exchange(ref unmeasured, 1) == 0)
+            {
+                logger.LogWarning("Node {NodeId} cannot measure its cards, so it reports no usage: {Reason}", NodeId, ex.Message);
+            }
+
+            return [];
+        }
     }
 
     private async Task KeepRegistered()

@@ -48,8 +48,10 @@ public static class PoolSummarizer
         var inUse = summaries.Where(s => !s.Paused && s.State == nameof(TaskState.Running)).Sum(s => s.ComputeMilli);
         var allocated = summaries.Sum(s => s.MemoryMiB);
         var resident = allocated - summaries.Sum(s => s.HostMiB);
+        var measured = node.Usage.IsDefault ? null : node.Usage.FirstOrDefault(u => u.GpuId == g.Device.GpuId);
         return new CardSummary(g.Device.GpuId, node.NodeId, node.DataCenter, g.Device.Index, g.Device.Model,
-            g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries);
+            g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries,
+            measured?.BusyPercent, measured?.MemoryUsedMiB);
     }
 
     private static HashSet<string> Set(ImmutableArray<string> ids) => ids.IsDefault ? [] : new HashSet<string>(ids, StringComparer.Ordinal);

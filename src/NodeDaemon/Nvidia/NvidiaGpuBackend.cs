@@ -169,6 +169,22 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// <summary>Restores the task's CUDA processes from host RAM: all of their memory comes back.</summary>
     public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => Move(taskId, generation, toHost: false);
 
+    /// <summary>NVML's utilisation and memory in use per card (anyone's, not only Orion's tasks').</summary>
+    public IReadOnlyList<CardUsage> MeasureUsage()
+    {
+        using var session = NvmlSession.Open("to measure the cards");
+        var usage = new List<CardUsage>(Devices.Count);
+        foreach (var card in Devices)
+        {
+            Nvml.Check(Nvml.DeviceGetHandleByUuid(card.Uuid, out var device), $"find card {card.Uuid}");
+            Nvml.Check(Nvml.DeviceGetUtilizationRates(device, out var busy), $"read card {card.GpuId}'s utilisation");
+            Nvml.Check(Nvml.DeviceGetMemoryInfo(device, out var memory), $"read card {card.GpuId}'s memory");
+            usage.Add(new CardUsage(card.GpuId, busy.Gpu, (long)(memory.Used / (1024 * 1024))));
+        }
+
+        return usage;
+    }
+
     public void Dispose()
     {
         List<TaskProcess> left;

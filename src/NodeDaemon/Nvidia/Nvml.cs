@@ -39,6 +39,14 @@ internal static partial class Nvml
         public uint ComputeInstanceId;
     }
 
+    /// <summary>nvmlUtilization_t: percent of the last sample period a kernel ran, and memory was read or written.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Utilization
+    {
+        public uint Gpu;
+        public uint Memory;
+    }
+
     [LibraryImport(Library, EntryPoint = "nvmlInit_v2")]
     public static partial int Init();
 
@@ -80,6 +88,9 @@ internal static partial class Nvml
 
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetComputeRunningProcesses_v3")]
     public static unsafe partial int DeviceGetComputeRunningProcesses(IntPtr device, ref uint count, ProcessInfo* infos);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetUtilizationRates")]
+    public static partial int DeviceGetUtilizationRates(IntPtr device, out Utilization utilization);
 
     /// <summary>Throws naming what could not be done when <paramref name="result"/> is not success.</summary>
     public static void Check(int result, string what)

@@ -175,6 +175,12 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             ? new SimulatedTaskInfo(taskId, p.Launch.Generation, p.GpuMsDone, p.TotalGpuMs, p.Rate, p.PagesPerCard, p.Paused, p.ResidentPages, p.HostPages, p.TransitPages)
             : null);
 
+    public IReadOnlyList<CardUsage> MeasureUsage() => Locked(_ =>
+        cards.Select(c => new CardUsage(
+            c.Device.GpuId,
+            Math.Round(Math.Min(100, 100 * c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed), 2),
+            c.ResidentPages * PageSizeMiB)).ToList());
+
     /// <summary>A card's memory and compute use now.</summary>
     public SimulatedCardInfo GetCard(int index) => Locked(_ =>
     {

@@ -25,16 +25,22 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.gpu.memory.allocated", () => Cards().Select(c => Measure(c.MemoryAllocatedMiB * MiB, c)), "By", "GPU memory held by a card's slices.");
         meter.CreateObservableGauge("orion.gpu.memory.resident", () => Cards().Select(c => Measure(c.ResidentMiB * MiB, c)), "By", "A card's slices' memory on the device now.");
         meter.CreateObservableGauge("orion.gpu.memory.host", () => Cards().Select(c => Measure(c.HostMiB * MiB, c)), "By", "A card's slices' memory moved to host RAM now.");
+        meter.CreateObservableGauge("orion.gpu.busy", () => Cards().Where(c => c.MeasuredBusyPercent is not null).Select(c => Measure(c.MeasuredBusyPercent!.Value / 100, c)), "1", "How busy a card was at its daemon's last heartbeat, as measured (NVML utilisation on NVIDIA cards).");
+        meter.CreateObservableGauge("orion.gpu.memory.used", () => Cards().Where(c => c.MeasuredMemoryMiB is not null).Select(c => Measure(c.MeasuredMemoryMiB!.Value * MiB, c)), "By", "Device memory in use on a card at its daemon's last heartbeat, as measured.");
         meter.CreateObservableGauge("orion.tasks", () => (monitor.Current?.TasksByState ?? Enumerable.Empty<KeyValuePair<string, int>>()).Select(kv =>
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 
-    private static Measurement<long> Measure(long value, CardSummary c) => new(value, new TagList
+    private static Measurement<long> Measure(long value, CardSummary c) => new(value, Tags(c));
+
+    private static Measurement<double> Measure(double value, CardSummary c) => new(value, Tags(c));
+
+    private static TagList Tags(CardSummary c) => new()
     {
         { OrionTelemetry.Attributes.Gpu, c.GpuId },
         { OrionTelemetry.Attributes.Node, c.NodeId },
         { OrionTelemetry.Attributes.DataCenter, c.DataCenter },
         { "orion.gpu.model", c.Model },
-    });
+    };
 }

@@ -40,6 +40,7 @@
     const full = c.computeCapacityMilli > 0 ? 100000 / c.computeCapacityMilli : 100;
     return `<div class="card" data-gpu="${esc(c.gpuId)}">
       <h4><span>#${c.index} ${esc(c.model)}</span><span>${slices.length} task(s)</span></h4>
+      ${c.measuredBusyPercent == null ? '' : `<div class="label measured" title="as its daemon measured it at the last heartbeat"><span>measured: busy ${Math.round(c.measuredBusyPercent)}%, ${gib(c.measuredMemoryMiB)} in use</span></div>`}
       <div class="label"><span>compute ${pct(c.computeAllocatedMilli)} allocated, ${pct(c.computeInUseMilli)} in use</span><span>of ${pct(c.computeCapacityMilli)}</span></div>
       <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}<div class="mark" style="left:${full}%" title="one whole card"></div></div>
       <div class="label"><span>memory on device ${gib(c.residentMiB)}</span><span>of ${gib(c.memoryMiB)}</span></div>

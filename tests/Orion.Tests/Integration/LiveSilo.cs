@@ -3,7 +3,7 @@ using Orion.Client;
 
 namespace Orion.Tests.Integration;
 
-/// <summary>One real silo process (2 nodes × 2 cards, pool read every 200 ms) shared by the observability, CLI and browser tests.</summary>
+/// <summary>One real silo process (2 nodes × 2 cards, pool read every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.</summary>
 public sealed class LiveSilo : IAsyncLifetime
 {
     public SiloProcess Silo { get; private set; } = null!;
@@ -16,7 +16,7 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Silo = SiloProcess.Start("--nodes", "2", "--gpus-per-node", "2", "--Orion:Monitor:RefreshInterval=00:00:00.2");
+        Silo = SiloProcess.Start("--nodes", "2", "--gpus-per-node", "2", "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });
     }

@@ -37,11 +37,17 @@ public sealed class ObservabilityTests(LiveSilo live)
                     Assert.Equal(c.ResidentMiB * MiB, Gauge("orion_gpu_memory_resident_bytes", c));
                     Assert.Equal(c.HostMiB * MiB, Gauge("orion_gpu_memory_host_bytes", c));
                     Assert.Equal(c.MemoryMiB * MiB, Gauge("orion_gpu_memory_capacity_bytes", c));
+                    Assert.Equal(c.MeasuredBusyPercent!.Value / 100, Gauge("orion_gpu_busy", c), 6);
+                    Assert.Equal(c.MeasuredMemoryMiB!.Value * MiB, Gauge("orion_gpu_memory_used_bytes", c));
                 }
 
                 var mine = truth.Cards.Single(c => c.GpuId == card);
                 Assert.Contains(mine.Slices, s => s.TaskId == task.TaskId && s.ComputeMilli == 500 && s.MemoryMiB == 10_240);
                 Assert.True(Gauge("orion_gpu_compute_in_use", mine) >= 500);
+
+                // What the daemon measured at its last heartbeat: the simulated card runs the half-card batch and holds its memory.
+                Assert.InRange(mine.MeasuredBusyPercent!.Value, 50, 100);
+                Assert.True(mine.MeasuredMemoryMiB >= 10_240, $"{mine.MeasuredMemoryMiB} MiB measured in use");
                 Assert.Equal(truth.TasksByState["Running"], Assert.Single(samples, s => s.Name == "orion_tasks" && s.Labels["orion_task_state"] == "Running").Value);
                 Assert.Equal(truth.Queue.Length, Assert.Single(samples, s => s.Name == "orion_queue_depth").Value);
                 Assert.True(samples.Where(s => s.Name == "orion_placements_total").Sum(s => s.Value) >= 1);

@@ -36,6 +36,10 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             var segment = page.Locator($".card[data-gpu='{gpu}'] .bar.compute .seg[data-task='{task.TaskId}']");
             await Assertions.Expect(segment).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator($".card[data-gpu='{gpu}'] .bar.memory .seg[data-task='{task.TaskId}']")).ToBeVisibleAsync();
+
+            // What the card's daemon measured at its last heartbeat: at least the 40% batch.
+            await Assertions.Expect(page.Locator($".card[data-gpu='{gpu}'] .measured")).ToContainTextAsync(
+                new System.Text.RegularExpressions.Regex("measured: busy (4[0-9]|[5-9][0-9]|100)%, [0-9.]+ GiB in use"));
             await Assertions.Expect(page.Locator("#events li[data-kind='placement']").Filter(new() { HasText = task.TaskId })).ToHaveCountAsync(1);
 
             // The tenant filter hides other tenants' slices and keeps this one.

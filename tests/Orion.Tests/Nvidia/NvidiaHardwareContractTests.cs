@@ -12,4 +12,6 @@ namespace Orion.Tests.Nvidia;
 public sealed class NvidiaHardwareContractTests : NvidiaBackendContractTests
 {
     protected override IGpuBackend CreateBackend() => NvidiaGpuBackend.Open("dc1/contract", hostSwapMiB: 64 * 1024);
+
+    protected override bool Measures => true;
 }

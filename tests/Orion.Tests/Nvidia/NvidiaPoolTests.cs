@@ -46,6 +46,11 @@ public sealed class NvidiaPoolTests
 
         // Its slice is free again.
         await pool.EventuallyAsync(async () => Assert.All((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus, g => Assert.Empty(g.Slices)));
+
+        // Declared cards are not NVML's: the heartbeats carry no measured usage, rather than made-up figures.
+        var node = (await pool.Client.GetNodeAsync("dc1/contract"))!;
+        Assert.True(node.Usage.IsDefaultOrEmpty);
+        Assert.Null(node.MeasuredAt);
     }
 
     [Fact]

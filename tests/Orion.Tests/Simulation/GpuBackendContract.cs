@@ -21,6 +21,9 @@ public abstract class GpuBackendContract
     /// <summary>A workload that runs until it is stopped.</summary>
     protected abstract WorkloadSpec LongWork();
 
+    /// <summary>Whether this backend can measure its cards here (the NVIDIA one needs NVML and cards it knows).</summary>
+    protected virtual bool Measures => true;
+
     private static TaskLaunch Launch(IGpuBackend b, string id, long generation, WorkloadSpec work, long memoryMiB = 1024) =>
         new(id, generation, [b.Devices[0].GpuId], 1000, memoryMiB, work);
 
@@ -140,5 +143,22 @@ public abstract class GpuBackendContract
 
         // On its card now: the card's room is taken.
         Assert.Throws<BackendException>(() => b.Start(Launch(b, "t2", 1, LongWork(), b.Devices[0].MemoryMiB - 1000)));
+    }
+
+    [Fact]
+    public void Usage_is_one_reading_per_card_or_a_clear_refusal()
+    {
+        using var b = CreateBackend();
+        b.Start(Launch(b, "t1", 1, LongWork(), memoryMiB: 2048));
+        if (!Measures)
+        {
+            Assert.Contains("NVML", Assert.Throws<BackendException>(() => b.MeasureUsage()).Message);
+            return;
+        }
+
+        var usage = b.MeasureUsage();
+        Assert.Equal(b.Devices.Select(d => d.GpuId), usage.Select(u => u.GpuId));
+        Assert.All(usage, u => Assert.InRange(u.BusyPercent, 0, 100));
+        Assert.All(usage, u => Assert.InRange(u.MemoryUsedMiB, 0, b.Devices.Single(d => d.GpuId == u.GpuId).MemoryMiB));
     }
 }

@@ -144,4 +144,21 @@ public sealed class SimulatedGpuBackendTests
         clock.Advance(TimeSpan.FromMilliseconds(500));
         Assert.Equal(TimeSpan.FromMilliseconds(1500), ExitAfter("a", start));
     }
+
+    [Fact]
+    public async Task Measured_usage_is_the_compute_its_tasks_take_and_the_pages_on_the_card()
+    {
+        using var b = new SimulatedGpuBackend("dc1/n", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("T4-16GB")], clock, hostSwapMiB: 65_536);
+        b.Start(Batch("half", 500, 1_000_000, memory: 10_240));
+        b.Start(Batch("fifth", 200, 1_000_000, card: 1, memory: 1_000));
+        Assert.Equal([("dc1/n/0", 50.0, 10_240L), ("dc1/n/1", 20.0, 1_000L)], b.MeasureUsage().Select(u => (u.GpuId, u.BusyPercent, u.MemoryUsedMiB)));
+
+        // Paused, it takes no compute and keeps its memory; moved to host, its memory leaves the card.
+        Assert.True(b.Pause("half", 1, "preempt"));
+        Assert.Equal((0.0, 10_240L), b.MeasureUsage().Select(u => (u.BusyPercent, u.MemoryUsedMiB)).First());
+        var moving = b.SwapOut("half", 1);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        await moving;
+        Assert.Equal((0.0, 0L), b.MeasureUsage().Select(u => (u.BusyPercent, u.MemoryUsedMiB)).First());
+    }
 }
