@@ -104,7 +104,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var hostMemory = new Option<string?>("--host-memory") { Description = "Host memory, e.g. 16GiB" };
         var models = new Option<string[]>("--model") { Description = "Allowed GPU model (repeatable)", AllowMultipleArgumentsPerToken = false };
         var dc = new Option<string?>("--dc") { Description = "Data centre" };
-        var kind = new Option<string?>("--kind") { Description = "batch, service or training" };
+        var kind = new Option<string?>("--kind") { Description = "batch, service or training (simulated cards), or process (NVIDIA cards)" };
+        var commandLine = new Option<string?>("--command") { Description = "The command line of a process task, run with /bin/sh -c on its node" };
         var items = new Option<long?>("--items") { Description = "Batch items or training steps" };
         var ms = new Option<double?>("--ms-per-item") { Description = "GPU ms per item, step or request" };
         var rps = new Option<double?>("--rps") { Description = "Requests per second (service)" };
@@ -112,7 +113,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, items, ms, rps, wait, quiet,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -121,7 +122,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Id = r.GetValue(id), Name = r.GetValue(name), Tenant = r.GetValue(tenant), Priority = r.GetValue(priority),
                 Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
-                Kind = r.GetValue(kind), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
+                Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)

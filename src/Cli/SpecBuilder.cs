@@ -42,14 +42,21 @@ public static class SpecBuilder
         var resources = gpus == 1 && (f.Compute ?? 10) < 100
             ? new ResourceRequest(1, f.Compute ?? 10, memory, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true)
             : new ResourceRequest(gpus, 100, 0, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true);
-        var kind = (f.Kind ?? (priority.Class == PriorityClass.Online ? "service" : "batch")).ToLowerInvariant();
+        // A command alone means a process; the synthetic kinds are for simulated cards.
+        var kind = (f.Kind ?? (f.Command is not null ? "process" : priority.Class == PriorityClass.Online ? "service" : "batch")).ToLowerInvariant();
         var workload = kind switch
         {
             "batch" => WorkloadSpec.Batch(f.Items ?? 100, f.MsPerItem ?? 10),
             "service" => WorkloadSpec.Service(f.Rps ?? 10, f.MsPerItem ?? 5),
             "training" => WorkloadSpec.Training(f.Items ?? 100, f.MsPerItem ?? 10, memory),
-            _ => throw new CliException($"kind: '{f.Kind}' is not batch, service or training", ExitCodes.BadInput),
+            "process" when !string.IsNullOrWhiteSpace(f.Command) => WorkloadSpec.Process(f.Command),
+            "process" => throw new CliException("command: is required for kind process (the command line to run)", ExitCodes.BadInput),
+            _ => throw new CliException($"kind: '{f.Kind}' is not batch, service, training or process", ExitCodes.BadInput),
         };
+        if (kind != "process" && f.Command is not null)
+        {
+            throw new CliException($"command: only a process task runs a command, not kind {kind}", ExitCodes.BadInput);
+        }
         var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }

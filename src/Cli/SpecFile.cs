@@ -33,8 +33,11 @@ public sealed class SpecFile
 
     public string? DataCenter { get; set; }
 
-    /// <summary><c>batch</c> (default), <c>service</c> or <c>training</c>.</summary>
+    /// <summary><c>batch</c> (default), <c>service</c> or <c>training</c> (simulated cards), or <c>process</c> (NVIDIA cards).</summary>
     public string? Kind { get; set; }
+
+    /// <summary>The command line of a <c>process</c> task (run with <c>/bin/sh -c</c> on its node).</summary>
+    public string? Command { get; set; }
 
     /// <summary>Batch items or training steps.</summary>
     public long? Items { get; set; }
@@ -62,6 +65,7 @@ public sealed class SpecFile
         Models = Models is { Count: > 0 } ? Models : baseSpec.Models,
         DataCenter = DataCenter ?? baseSpec.DataCenter,
         Kind = Kind ?? baseSpec.Kind,
+        Command = Command ?? baseSpec.Command,
         Items = Items ?? baseSpec.Items,
         MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
         Rps = Rps ?? baseSpec.Rps,

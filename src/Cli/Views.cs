@@ -59,11 +59,13 @@ public static class Views
 
     public static Table Gpus(IEnumerable<CardSummary> cards)
     {
-        var table = new Table().AddColumns("GPU", "MODEL", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "TASKS");
+        var table = new Table().AddColumns("GPU", "MODEL", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "MEASURED", "TASKS");
         foreach (var c in cards)
         {
+            // What the daemon measured at its last heartbeat (busy, memory in use), beside the books; "-" when it cannot measure.
+            var measured = c.MeasuredBusyPercent is { } busy ? $"{busy:0.#}% {Memory(c.MeasuredMemoryMiB ?? 0)}" : "-";
             table.AddRow(Text(c.GpuId), Text(c.Model), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
-                Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)),
+                Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)), Text(measured),
                 Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.HostMiB >= s.MemoryMiB && s.OnHost ? "swapped" : s.HostMiB > 0 ? $"{s.State} ({s.HostMiB} MiB swapped)" : s.State)}"))));
         }
 

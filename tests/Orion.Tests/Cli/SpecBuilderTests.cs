@@ -82,4 +82,17 @@ public sealed class SpecBuilderTests
         Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.Parse("name: [unclosed", "x.yaml")).ExitCode);
         Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { Kind = "magic" })).ExitCode);
     }
+
+    [Fact]
+    public void A_command_makes_a_process_task_and_a_process_needs_one()
+    {
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("name: serve\ncompute: 25\ncommand: python serve.py --port 8000\n", "spec.yaml"));
+        Assert.Equal(WorkloadSpec.Process("python serve.py --port 8000"), spec.Workload);
+        Assert.Equal(WorkloadSpec.Process("./train.sh"), SpecBuilder.Build(new SpecFile { Kind = "Process", Command = "./train.sh" }).Workload);
+
+        var missing = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { Kind = "process" }));
+        Assert.Equal((ExitCodes.BadInput, "command: is required for kind process (the command line to run)"), (missing.ExitCode, missing.Message));
+        var stray = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { Kind = "batch", Command = "./train.sh" }));
+        Assert.Equal((ExitCodes.BadInput, "command: only a process task runs a command, not kind batch"), (stray.ExitCode, stray.Message));
+    }
 }

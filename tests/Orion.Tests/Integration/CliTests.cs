@@ -35,6 +35,8 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(gpus.ExitCode == 0, gpus.ToString());
         Assert.Contains($"{id}:Running", gpus.Out);
         Assert.Contains("dc1/node-1/1", gpus.Out);
+        Assert.Contains("MEASURED", gpus.Out);
+        Assert.Matches(@"\d+(\.\d)?% \d", gpus.Out);
 
         var nodes = await live.CliAsync("nodes", "--json");
         Assert.True(nodes.ExitCode == 0, nodes.ToString());
