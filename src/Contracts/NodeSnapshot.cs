@@ -16,6 +16,8 @@ namespace Orion.Contracts;
 /// <param name="Silo">The silo the node's grain lives on.</param>
 /// <param name="Usage">What its cards did at the daemon's last heartbeat, as measured (empty when not measured).</param>
 /// <param name="MeasuredAt">When that heartbeat came.</param>
+/// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
+/// <param name="SliceEnforcement">What holds its tasks to their slices (<see cref="NodeRegistration.SliceEnforcement"/>).</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -30,4 +32,6 @@ public sealed record NodeSnapshot(
     [property: Id(9)] long HostSwapMiB = 0,
     [property: Id(10)] string Silo = "",
     [property: Id(11)] ImmutableArray<CardUsage> Usage = default,
-    [property: Id(12)] DateTimeOffset? MeasuredAt = null);
+    [property: Id(12)] DateTimeOffset? MeasuredAt = null,
+    [property: Id(13)] string Backend = "",
+    [property: Id(14)] string SliceEnforcement = "");

@@ -491,7 +491,9 @@ public sealed class NodeGrain(
             r?.HostSwapMiB ?? 0,
             RuntimeIdentity,
             r?.Usage ?? default,
-            r is { Usage.IsDefaultOrEmpty: false } ? lastSeen : null);
+            r is { Usage.IsDefaultOrEmpty: false } ? lastSeen : null,
+            r?.Backend ?? "",
+            r?.SliceEnforcement ?? "");
     }
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>

@@ -11,6 +11,12 @@ public interface IGpuBackend : IDisposable
     /// <summary>The backend's name, as reported at registration.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// What holds a task to its slice now: <c>model</c> (the simulator's hard caps), <c>mps</c> (an NVIDIA MPS control
+    /// daemon caps threads and memory), or <c>none</c> (tasks on a card time-share it, slices are only bookkeeping).
+    /// </summary>
+    string SliceEnforcement { get; }
+
     /// <summary>The node's cards.</summary>
     IReadOnlyList<GpuDevice> Devices { get; }
 

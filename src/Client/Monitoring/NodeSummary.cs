@@ -11,7 +11,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="MemoryCapacityMiB">Host memory.</param>
 /// <param name="MemoryAllocatedMiB">Host memory held by tasks.</param>
 /// <param name="Cards">Its cards.</param>
+/// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
+/// <param name="SliceEnforcement">What holds its tasks to their slices: model, mps, or none (they time-share a card).</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
-    ImmutableArray<CardSummary> Cards);
+    ImmutableArray<CardSummary> Cards,
+    string Backend = "",
+    string SliceEnforcement = "");

@@ -33,6 +33,12 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
     public string Name => "nvidia";
 
+    /// <summary>Where the MPS control daemon keeps its pipes (CUDA_MPS_PIPE_DIRECTORY, else MPS's default); tasks get it too.</summary>
+    public string MpsPipeDirectory { get; init; } = Environment.GetEnvironmentVariable("CUDA_MPS_PIPE_DIRECTORY") is { Length: > 0 } dir ? dir : "/tmp/nvidia-mps";
+
+    /// <summary><c>mps</c> while an MPS control daemon answers at <see cref="MpsPipeDirectory"/>, else <c>none</c>; looked at each time.</summary>
+    public string SliceEnforcement => File.Exists(Path.Combine(MpsPipeDirectory, "control")) ? "mps" : "none";
+
     public IReadOnlyList<GpuDevice> Devices { get; }
 
     public event Action<TaskExit>? Exited;
@@ -116,7 +122,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
             try
             {
-                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, OnExited);
+                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, MpsPipeDirectory, OnExited);
             }
             catch (BackendException)
             {

@@ -44,7 +44,7 @@ internal sealed class TaskProcess
     /// task's cards, and where an MPS control daemon runs, MPS caps its threads and pins its device memory. A task that
     /// starts on host stops itself before its command runs and goes on once it is swapped in.
     /// </summary>
-    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, Action<TaskProcess> exited)
+    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, string mpsPipeDirectory, Action<TaskProcess> exited)
     {
         var info = new ProcessStartInfo("setsid") { UseShellExecute = false };
         info.ArgumentList.Add("/bin/sh");
@@ -58,6 +58,7 @@ internal sealed class TaskProcess
         info.ArgumentList.Add(launch.Workload.CommandLine!);
         info.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', cards.Select(c => c.Uuid));
         info.Environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
+        info.Environment["CUDA_MPS_PIPE_DIRECTORY"] = mpsPipeDirectory;
         if (launch.ComputeMilli < 1000)
         {
             // MPS takes whole percent; round up so a small slice is never zero.

@@ -47,6 +47,8 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public string Name => "simulated";
 
+    public string SliceEnforcement => "model";
+
     public IReadOnlyList<GpuDevice> Devices { get; }
 
     public event Action<TaskExit>? Exited;

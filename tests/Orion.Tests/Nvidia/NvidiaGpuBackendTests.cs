@@ -36,6 +36,20 @@ public sealed class NvidiaGpuBackendTests : IDisposable
         Assert.Equal("25", env["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"]);
         Assert.Equal("0=2048M,1=2048M", env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"]);
         Assert.Equal(("t1", "1"), (env["ORION_TASK_ID"], env["ORION_TASK_GENERATION"]));
+        Assert.Equal(backend.MpsPipeDirectory, env["CUDA_MPS_PIPE_DIRECTORY"]);
+    }
+
+    [Fact]
+    public void Slices_are_enforced_only_while_an_MPS_control_daemon_answers()
+    {
+        var pipes = Path.Combine(dir, "mps");
+        Directory.CreateDirectory(pipes);
+        using var b = new NvidiaGpuBackend(Cards) { MpsPipeDirectory = pipes };
+        Assert.Equal("none", b.SliceEnforcement);
+
+        // The control daemon's pipe (a FIFO in real life; its presence is what is looked at).
+        File.WriteAllText(Path.Combine(pipes, "control"), "");
+        Assert.Equal("mps", b.SliceEnforcement);
     }
 
     [Fact]

@@ -20,7 +20,11 @@ public sealed class NvidiaPoolTests
     {
         var pool = await TestPool.StartAsync([]);
         var options = new NodeDaemonOptions { NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536 };
-        var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards, options.HostSwapMiB) { StopGrace = TimeSpan.FromSeconds(2) };
+        var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards, options.HostSwapMiB)
+        {
+            StopGrace = TimeSpan.FromSeconds(2),
+            MpsPipeDirectory = Path.Combine(Path.GetTempPath(), $"orion-no-mps-{Guid.NewGuid():N}"),
+        };
         var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
         await daemon.StartAsync(CancellationToken.None);
         await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
@@ -51,6 +55,11 @@ public sealed class NvidiaPoolTests
         var node = (await pool.Client.GetNodeAsync("dc1/contract"))!;
         Assert.True(node.Usage.IsDefaultOrEmpty);
         Assert.Null(node.MeasuredAt);
+
+        // No MPS control daemon here: the node says its slices are bookkeeping only.
+        Assert.Equal(("nvidia", "none"), (node.Backend, node.SliceEnforcement));
+        var summary = Assert.Single((await pool.Client.GetPoolAsync()).Nodes);
+        Assert.Equal(("nvidia", "none"), (summary.Backend, summary.SliceEnforcement));
     }
 
     [Fact]
