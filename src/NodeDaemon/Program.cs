@@ -24,9 +24,10 @@ var every = new Option<double>("--register-every-seconds") { Description = "re-r
 var backendName = new Option<string>("--backend") { Description = "simulated (cards from --gpus) or nvidia (this machine's cards, through NVML)", DefaultValueFactory = _ => "simulated" };
 backendName.AcceptOnlyFromAmong("simulated", "nvidia");
 var nvml = new Option<string?>("--nvml-library") { Description = "path to libnvidia-ml.so.1 when it is not on the loader's path (nvidia backend)" };
+var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for each task's output, TASK.GENERATION.log (nvidia backend; default: the daemon's own output)" };
 
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs })
 {
     root.Options.Add(o);
 }
@@ -66,7 +67,7 @@ root.SetAction(async (parse, cancel) =>
                 NvidiaLibraries.UseNvml(library);
             }
 
-            backend = NvidiaGpuBackend.Open(options.NodeId, options.HostSwapMiB);
+            backend = new NvidiaGpuBackend(NvidiaDevices.Discover(options.NodeId), options.HostSwapMiB) { TaskLogDirectory = parse.GetValue(taskLogs) };
         }
         else
         {

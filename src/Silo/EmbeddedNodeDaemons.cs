@@ -81,7 +81,8 @@ public sealed class EmbeddedNodeDaemons(
                     NvidiaLibraries.UseNvml(library);
                 }
 
-                yield return (host, NvidiaGpuBackend.Open(GrainKeys.Node(host.DataCenter, host.Name), host.HostSwapMiB));
+                var cards = NvidiaDevices.Discover(GrainKeys.Node(host.DataCenter, host.Name));
+                yield return (host, new NvidiaGpuBackend(cards, host.HostSwapMiB) { TaskLogDirectory = options.TaskLogDirectory });
                 break;
             default:
                 throw new ArgumentException($"{EmbeddedPoolOptions.Section}:Backend must be simulated or nvidia, not '{options.Backend}'");

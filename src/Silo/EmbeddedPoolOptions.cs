@@ -20,6 +20,9 @@ public sealed class EmbeddedPoolOptions
     /// <summary>With <see cref="Backend"/> <c>nvidia</c>: a path to libnvidia-ml.so.1 when it is not on the loader's path.</summary>
     public string? NvmlLibrary { get; set; }
 
+    /// <summary>With <see cref="Backend"/> <c>nvidia</c>: a folder for each task's output (default: the silo's own output).</summary>
+    public string? TaskLogDirectory { get; set; }
+
     public int Nodes { get; set; } = 2;
 
     public int GpusPerNode { get; set; } = 4;

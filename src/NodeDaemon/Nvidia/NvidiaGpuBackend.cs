@@ -43,6 +43,12 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
     public event Action<TaskExit>? Exited;
 
+    /// <summary>
+    /// A folder for each task's output and errors (<c>TASK.GENERATION.log</c>, appended); null: tasks write to the daemon's
+    /// own output. A task that fails names the last line of its log in its exit reason.
+    /// </summary>
+    public string? TaskLogDirectory { get; init; }
+
     /// <summary>How long a stopped task gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -122,7 +128,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
             try
             {
-                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, MpsPipeDirectory, OnExited);
+                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, MpsPipeDirectory, LogPathOf(launch), OnExited);
             }
             catch (BackendException)
             {
@@ -378,13 +384,35 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
             Forget(task);
             var code = task.Process.ExitCode;
-            exit = new TaskExit(task.Launch.TaskId, task.Launch.Generation, code == 0, code == 0 ? "exited" : $"exited with code {code}", 0, time.GetUtcNow());
+            var reason = code == 0 ? "exited" : task.LastLogLine() is { } last ? $"exited with code {code}: {last}" : $"exited with code {code}";
+            exit = new TaskExit(task.Launch.TaskId, task.Launch.Generation, code == 0, reason, 0, time.GetUtcNow());
         }
 
         // Children it left behind in its group go with it.
         ProcessSignals.ToGroup(task.Group, ProcessSignals.Kill);
         task.Process.Dispose();
         Exited?.Invoke(exit);
+    }
+
+    /// <summary>The task's log file in <see cref="TaskLogDirectory"/> (made if missing), its id kept to safe characters.</summary>
+    private string? LogPathOf(TaskLaunch launch)
+    {
+        if (TaskLogDirectory is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(TaskLogDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackendException($"task {launch.TaskId}: the task log folder {TaskLogDirectory} cannot be made: {ex.Message}");
+        }
+
+        var safe = string.Concat(launch.TaskId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        return Path.Combine(TaskLogDirectory, $"{safe}.{launch.Generation}.log");
     }
 
     /// <summary>Takes a task out of the books (its room freed); its end is then not an exit to report.</summary>

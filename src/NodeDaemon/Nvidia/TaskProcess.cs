@@ -10,12 +10,16 @@ namespace Orion.NodeDaemon.Nvidia;
 /// </summary>
 internal sealed class TaskProcess
 {
-    private TaskProcess(TaskLaunch launch, Process process, bool onHost)
+    private TaskProcess(TaskLaunch launch, Process process, bool onHost, string? logPath)
     {
         Launch = launch;
         Process = process;
         OnHost = onHost;
+        LogPath = logPath;
     }
+
+    /// <summary>The file its output goes to; null when it shares the daemon's.</summary>
+    public string? LogPath { get; }
 
     public TaskLaunch Launch { get; }
 
@@ -42,17 +46,31 @@ internal sealed class TaskProcess
     /// <summary>
     /// Starts the launch's command under <c>/bin/sh</c> with its cards and slice in the environment: CUDA sees only the
     /// task's cards, and where an MPS control daemon runs, MPS caps its threads and pins its device memory. A task that
-    /// starts on host stops itself before its command runs and goes on once it is swapped in.
+    /// starts on host stops itself before its command runs and goes on once it is swapped in. With a log path, its output
+    /// and errors go to that file (appended).
     /// </summary>
-    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, string mpsPipeDirectory, Action<TaskProcess> exited)
+    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, string mpsPipeDirectory, string? logPath, Action<TaskProcess> exited)
     {
         var info = new ProcessStartInfo("setsid") { UseShellExecute = false };
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
+
+        // A wrapper shell prepares, then becomes the command ("$0"): output to the log, stopped until swapped in.
+        var prepare = new List<string>();
+        if (logPath is not null)
+        {
+            prepare.Add("exec >>\"$ORION_TASK_LOG\" 2>&1");
+            info.Environment["ORION_TASK_LOG"] = logPath;
+        }
+
         if (launch.StartOnHost)
         {
-            // "$0" is the command: the shell stops its own group, then runs it when continued.
-            info.ArgumentList.Add("kill -STOP 0; exec /bin/sh -c \"$0\"");
+            prepare.Add("kill -STOP 0");
+        }
+
+        if (prepare.Count > 0)
+        {
+            info.ArgumentList.Add(string.Join("; ", [.. prepare, "exec /bin/sh -c \"$0\""]));
         }
 
         info.ArgumentList.Add(launch.Workload.CommandLine!);
@@ -75,7 +93,7 @@ internal sealed class TaskProcess
         info.Environment["ORION_TASK_ID"] = launch.TaskId;
         info.Environment["ORION_TASK_GENERATION"] = launch.Generation.ToString(CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var task = new TaskProcess(launch, process, launch.StartOnHost);
+        var task = new TaskProcess(launch, process, launch.StartOnHost, logPath);
 
         // Before the start, so an exit right after it is not missed.
         process.Exited += (_, _) => exited(task);
@@ -90,6 +108,28 @@ internal sealed class TaskProcess
         }
 
         return task;
+    }
+
+    /// <summary>The last line the task wrote to its log (at most 200 characters), or null.</summary>
+    public string? LastLogLine()
+    {
+        if (LogPath is null || !File.Exists(LogPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var file = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            file.Seek(Math.Max(0, file.Length - 4096), SeekOrigin.Begin);
+            using var reader = new StreamReader(file);
+            var line = reader.ReadToEnd().Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0);
+            return line is null ? null : line.Length > 200 ? line[..200] : line;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The pids in the task's process group now (from /proc).</summary>

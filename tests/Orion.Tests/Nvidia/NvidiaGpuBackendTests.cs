@@ -76,6 +76,30 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_log_folder_a_task_writes_there_and_a_failure_names_its_last_line()
+    {
+        var logs = Path.Combine(dir, "logs");
+        using var b = new NvidiaGpuBackend(Cards, hostSwapMiB: 4096) { TaskLogDirectory = logs };
+        var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Exited += e => exits.TrySetResult(e);
+        b.Start(Launch("job/1", "echo loading; echo 'CUDA error: out of memory' >&2; exit 1"));
+
+        var exit = await exits.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((false, "exited with code 1: CUDA error: out of memory"), (exit.Succeeded, exit.Reason));
+        Assert.Equal(["loading", "CUDA error: out of memory"], File.ReadAllLines(Path.Combine(logs, "job_1.1.log")));
+
+        // Started on host, it logs too, once it is swapped in and runs.
+        var late = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Exited += e => _ = e.TaskId == "late" && late.TrySetResult(e);
+        b.Start(Launch("late", "echo ran") with { StartOnHost = true });
+        await Task.Delay(300);
+        Assert.False(late.Task.IsCompleted);
+        await b.SwapIn("late", 1);
+        Assert.True((await late.Task.WaitAsync(TimeSpan.FromSeconds(10))).Succeeded);
+        Assert.Equal(["ran"], File.ReadAllLines(Path.Combine(logs, "late.1.log")));
+    }
+
+    [Fact]
     public async Task Stop_ends_everything_the_task_started()
     {
         backend.Start(Launch("t1", "sleep 600 & sleep 600 & wait"));
