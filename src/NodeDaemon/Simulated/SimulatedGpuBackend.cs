@@ -92,6 +92,12 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             Remove(existing);
         }
 
+        // A command cannot run here: refused, not modelled as work that never ends.
+        if (launch.Workload.Kind == WorkloadKind.Process)
+        {
+            throw new BackendException($"task {launch.TaskId}: the simulated backend runs synthetic workloads (service, batch, training), not a process; run it on a node with the nvidia backend");
+        }
+
         var onCards = new SimulatedCard[launch.GpuIds.Length];
         for (var i = 0; i < onCards.Length; i++)
         {

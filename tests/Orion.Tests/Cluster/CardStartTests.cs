@@ -123,4 +123,17 @@ public sealed class CardStartTests
         await pool.WaitForAsync(batch.TaskId, TaskState.Suspended);
         Assert.True(pool.Backend("n0").IsPaused(batch.TaskId));
     }
+
+    [Fact]
+    public async Task A_process_task_on_simulated_cards_fails_with_the_reason_and_frees_its_slice()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var spec = Specs.Batch(computePercent: 50) with { Workload = WorkloadSpec.Process("python serve.py") };
+        var task = await pool.SubmitAsync(spec);
+
+        var failed = await pool.WaitForAsync(task.TaskId, TaskState.Failed);
+        Assert.StartsWith("start failed: ", failed.ExitReason);
+        Assert.Contains("the simulated backend runs synthetic workloads (service, batch, training), not a process", failed.ExitReason);
+        await pool.EventuallyAsync(async () => Assert.Empty(Assert.Single((await pool.Client.GetNodeAsync("dc1/n0"))!.Gpus).Slices));
+    }
 }

@@ -28,6 +28,8 @@ public class NvidiaBackendContractTests : GpuBackendContract
 
     protected override WorkloadSpec LongWork() => WorkloadSpec.Process("sleep 600");
 
+    protected override WorkloadSpec ForeignWork() => WorkloadSpec.Batch(1, 10);
+
     /// <summary>Declared cards are not NVML's: measuring them is refused.</summary>
     protected override bool Measures => false;
 }

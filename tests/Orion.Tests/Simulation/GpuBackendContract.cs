@@ -21,6 +21,9 @@ public abstract class GpuBackendContract
     /// <summary>A workload that runs until it is stopped.</summary>
     protected abstract WorkloadSpec LongWork();
 
+    /// <summary>A workload of a kind this backend does not run.</summary>
+    protected abstract WorkloadSpec ForeignWork();
+
     /// <summary>Whether this backend can measure its cards here (the NVIDIA one needs NVML and cards it knows).</summary>
     protected virtual bool Measures => true;
 
@@ -160,5 +163,14 @@ public abstract class GpuBackendContract
         Assert.Equal(b.Devices.Select(d => d.GpuId), usage.Select(u => u.GpuId));
         Assert.All(usage, u => Assert.InRange(u.BusyPercent, 0, 100));
         Assert.All(usage, u => Assert.InRange(u.MemoryUsedMiB, 0, b.Devices.Single(d => d.GpuId == u.GpuId).MemoryMiB));
+    }
+
+    [Fact]
+    public void A_workload_of_a_kind_the_backend_does_not_run_is_refused_with_the_reason()
+    {
+        using var b = CreateBackend();
+        var ex = Assert.Throws<BackendException>(() => b.Start(Launch(b, "t1", 1, ForeignWork())));
+        Assert.Contains($"{ForeignWork().Kind}".ToLowerInvariant(), ex.Message.ToLowerInvariant());
+        Assert.Empty(b.Running);
     }
 }

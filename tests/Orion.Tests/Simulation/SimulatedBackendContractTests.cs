@@ -21,4 +21,6 @@ public sealed class SimulatedBackendContractTests : GpuBackendContract
     protected override WorkloadSpec ShortWork(TimeSpan duration) => WorkloadSpec.Batch(1, duration.TotalMilliseconds);
 
     protected override WorkloadSpec LongWork() => WorkloadSpec.Service(1, 1);
+
+    protected override WorkloadSpec ForeignWork() => WorkloadSpec.Process("sleep 1");
 }
