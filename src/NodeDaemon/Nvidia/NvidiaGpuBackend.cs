@@ -302,19 +302,37 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         var onCards = GpuProcesses.On(task.Launch.GpuIds.Select(id => cardsById[id].Uuid)).Where(p => members.Contains(p.Key)).ToList();
         ProcessSignals.ToGroup(task.Group, ProcessSignals.Continue);
         var done = new List<int>();
-        foreach (var (pid, _) in onCards)
+        try
         {
-            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Running)
+            foreach (var (pid, _) in onCards)
             {
-                CudaDriver.Check(CudaCheckpoint.Lock(pid, new CudaCheckpoint.LockArgs { TimeoutMs = (uint)LockTimeout.TotalMilliseconds }), $"lock process {pid}");
+                // Counted before it is touched: a lock that took is undone on failure too.
+                done.Add(pid);
+                if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Running)
+                {
+                    CudaDriver.Check(CudaCheckpoint.Lock(pid, new CudaCheckpoint.LockArgs { TimeoutMs = (uint)LockTimeout.TotalMilliseconds }), $"lock process {pid}");
+                }
+
+                if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Locked)
+                {
+                    CudaDriver.Check(CudaCheckpoint.Checkpoint(pid, IntPtr.Zero), $"checkpoint process {pid}");
+                }
+            }
+        }
+        catch (BackendException)
+        {
+            // All or nothing: the books say the task is still on its cards, so what did move comes back.
+            task.Checkpointed = (done, 0);
+            try
+            {
+                RestoreFromHost(task);
+            }
+            catch (BackendException)
+            {
+                // The first failure is the one to report; the daemon's next command (or a stop) deals with the rest.
             }
 
-            if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Locked)
-            {
-                CudaDriver.Check(CudaCheckpoint.Checkpoint(pid, IntPtr.Zero), $"checkpoint process {pid}");
-            }
-
-            done.Add(pid);
+            throw;
         }
 
         var bytes = onCards.Sum(p => p.Value);
@@ -334,6 +352,12 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         ProcessSignals.ToGroup(task.Group, ProcessSignals.Continue);
         foreach (var pid in pids)
         {
+            // A process that ended meanwhile has nothing to bring back.
+            if (!Directory.Exists($"/proc/{pid}"))
+            {
+                continue;
+            }
+
             if (CudaDriver.StateOf(pid) == CudaCheckpoint.ProcessState.Checkpointed)
             {
                 CudaDriver.Check(CudaCheckpoint.Restore(pid, IntPtr.Zero), $"restore process {pid}");
