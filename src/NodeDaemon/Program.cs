@@ -60,19 +60,7 @@ root.SetAction(async (parse, cancel) =>
     IGpuBackend backend;
     try
     {
-        if (parse.GetValue(backendName) == "nvidia")
-        {
-            if (parse.GetValue(nvml) is { Length: > 0 } library)
-            {
-                NvidiaLibraries.UseNvml(library);
-            }
-
-            backend = new NvidiaGpuBackend(NvidiaDevices.Discover(options.NodeId), options.HostSwapMiB) { TaskLogDirectory = parse.GetValue(taskLogs) };
-        }
-        else
-        {
-            backend = new SimulatedGpuBackend(options.NodeId, cards, TimeProvider.System, options.HostSwapMiB);
-        }
+        backend = OpenBackend(parse, options.NodeId, cards);
     }
     catch (BackendException ex)
     {
@@ -116,4 +104,55 @@ root.SetAction(async (parse, cancel) =>
     return 0;
 });
 
+// `check`: the backend's self-check on this machine, without joining a pool.
+var gpuCommand = new Option<string?>("--gpu-command") { Description = "nvidia: a CUDA program that holds device memory, to move it to host RAM and back" };
+var check = new Command("check", "Check this machine's backend: its cards, and a task started, paused, resumed and stopped on each");
+foreach (var o in new Option[] { node, dc, gpus, hostSwap, backendName, nvml, taskLogs, gpuCommand })
+{
+    check.Options.Add(o);
+}
+
+check.SetAction(async (parse, cancel) =>
+{
+    IGpuBackend backend;
+    try
+    {
+        backend = OpenBackend(parse, Orion.Contracts.GrainKeys.Node(parse.GetValue(dc)!, parse.GetValue(node)!), GpuInventory.Parse(parse.GetValue(gpus)!));
+    }
+    catch (Exception ex) when (ex is BackendException or ArgumentException)
+    {
+        Console.Error.WriteLine($"orion-daemon check: --backend {parse.GetValue(backendName)}: {ex.Message}");
+        return 2;
+    }
+
+    using (backend)
+    {
+        var nvidia = backend is NvidiaGpuBackend;
+        var passed = await new NodeCheck(backend, Console.Out).RunAsync(
+            nvidia ? Orion.Contracts.WorkloadSpec.Process("sleep 0.2") : Orion.Contracts.WorkloadSpec.Batch(1, 200),
+            nvidia ? Orion.Contracts.WorkloadSpec.Process("sleep 600") : Orion.Contracts.WorkloadSpec.Service(10, 5),
+            nvidia
+                ? parse.GetValue(gpuCommand) is { Length: > 0 } command ? Orion.Contracts.WorkloadSpec.Process(command) : null
+                : Orion.Contracts.WorkloadSpec.Training(1_000_000, 10, 1024));
+        return passed ? 0 : 1;
+    }
+});
+root.Subcommands.Add(check);
+
 return await root.Parse(args).InvokeAsync();
+
+// The machine's backend: its NVIDIA cards through NVML, or the simulated cards named.
+IGpuBackend OpenBackend(ParseResult parse, string nodeId, IReadOnlyList<GpuModelSpec> simulated)
+{
+    if (parse.GetValue(backendName) != "nvidia")
+    {
+        return new SimulatedGpuBackend(nodeId, simulated, TimeProvider.System, parse.GetValue(hostSwap));
+    }
+
+    if (parse.GetValue(nvml) is { Length: > 0 } library)
+    {
+        NvidiaLibraries.UseNvml(library);
+    }
+
+    return new NvidiaGpuBackend(NvidiaDevices.Discover(nodeId), parse.GetValue(hostSwap)) { TaskLogDirectory = parse.GetValue(taskLogs) };
+}

@@ -1,0 +1,61 @@
+using Orion.Contracts;
+using Orion.NodeDaemon;
+using Orion.NodeDaemon.Nvidia;
+using Orion.NodeDaemon.Simulated;
+using Orion.Tests.Integration;
+
+namespace Orion.Tests.Nvidia;
+
+/// <summary><c>orion-daemon check</c>: a node's self-check against its backend, on real time and real processes.</summary>
+public sealed class NodeCheckTests
+{
+    [Fact]
+    public async Task Simulated_cards_pass_every_check_and_move_memory()
+    {
+        using var backend = new SimulatedGpuBackend("dc1/n0", [GpuModelCatalog.Get("A100-80GB")], TimeProvider.System, hostSwapMiB: 4096);
+        var output = new StringWriter();
+        Assert.True(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Batch(1, 20), WorkloadSpec.Service(10, 5), WorkloadSpec.Training(1_000_000, 10, 1024)));
+
+        var report = output.ToString();
+        Assert.Contains("backend simulated, 1 card(s), slices enforced by: model", report);
+        Assert.Contains("ok   dc1/n0/0: a short task ran and exited by itself (completed", report);
+        Assert.Contains("ok   dc1/n0/0: it pauses", report);
+        Assert.Contains("ok   dc1/n0/0: memory moved to host (1024 MiB", report);
+        Assert.Contains("ok   dc1/n0/0: memory back on the card (1024 MiB", report);
+        Assert.EndsWith("all checks passed" + Environment.NewLine, report);
+        Assert.Empty(backend.Running);
+    }
+
+    [Fact]
+    public async Task Declared_NVIDIA_cards_run_pause_and_stop_real_processes_and_say_what_they_cannot_measure()
+    {
+        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2) };
+        var output = new StringWriter();
+        Assert.True(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("sleep 0.1"), WorkloadSpec.Process("sleep 600")));
+
+        var report = output.ToString();
+        Assert.Contains("note usage not measured: NVML", report);
+        Assert.Contains("ok   dc1/contract/1: it resumes", report);
+        Assert.Contains("all checks passed", report);
+        Assert.Empty(backend.Running);
+    }
+
+    [Fact]
+    public async Task A_task_that_fails_fails_the_check_and_says_why()
+    {
+        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2) };
+        var output = new StringWriter();
+        Assert.False(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("exit 7"), WorkloadSpec.Process("sleep 600")));
+        Assert.Contains("FAIL dc1/contract/0: a short task ran and exited by itself (exited with code 7", output.ToString());
+        Assert.Contains("some checks failed", output.ToString());
+    }
+
+    [Fact]
+    public async Task The_check_command_without_NVML_stops_with_the_reason()
+    {
+        await using var check = DaemonProcess.Start("check", "--backend", "nvidia", "--nvml-library", "/nonexistent/libnvidia-ml.so.1");
+        await check.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains("orion-daemon check: --backend nvidia: NVML (libnvidia-ml.so.1) could not be loaded", check.Output);
+    }
+}
