@@ -426,7 +426,7 @@ public sealed class SchedulerGrain(
                 }
                 else
                 {
-                    unplaced.TryAdd(todo[i].TaskId, "no node can take it now");
+                    unplaced.TryAdd(todo[i].TaskId, Unplaced(requests[i]));
                 }
             }
 
@@ -586,10 +586,16 @@ public sealed class SchedulerGrain(
         }
     }
 
+    /// <summary>Why a task was not placed: no node of the kind that runs it, or none with room for it now.</summary>
+    private string Unplaced(PlacementRequest request) =>
+        request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
+            ? process ? "no node here runs process workloads (NVIDIA cards)" : "no node here runs synthetic workloads (simulated cards)"
+            : "no node can take it now";
+
     /// <summary>Places another data centre's task here if a node takes it (an offer: decided at once, never queued here).</summary>
     private async Task<(bool Placed, string Reason)> PlaceHere(QueuedTask task, PlacementRequest request)
     {
-        var reason = "no node can take it now";
+        var reason = Unplaced(request);
         var began = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {

@@ -7,9 +7,10 @@ public static class Feasibility
     public static long MemoryNeed(GpuView gpu, PlacementRequest request) =>
         request.GpuMemoryMiB == 0 ? gpu.PhysicalMemory : request.GpuMemoryMiB;
 
-    /// <summary>True when the node's host resources, data centre and state admit the request (cards not checked).</summary>
+    /// <summary>True when the node's host resources, data centre, state and backend admit the request (cards not checked).</summary>
     public static bool HostFits(NodeView node, PlacementRequest request) =>
         node.Schedulable
+        && (request.RunsProcess is not { } process || process == node.RunsProcesses)
         && node.CpuFree >= request.CpuMilli
         && node.MemoryFree >= request.HostMemoryMiB
         && node.Gpus.Length >= request.GpuCount

@@ -16,7 +16,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
     private readonly int window;
     private readonly Queue<WorkloadShape> recent = new();
     private readonly Dictionary<WorkloadShape, long> counts = [];
-    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, Residency Residency, bool Swappable, string? DataCenter), int> shapeIds = [];
+    private readonly Dictionary<(WorkloadShape Shape, bool Online, bool AvoidOnline, Residency Residency, bool Swappable, string? DataCenter, bool? RunsProcess), int> shapeIds = [];
 
     // Mix shapes by a stable id, assigned as they first appear in any mix: fragments cached under it outlive the mix.
     private readonly Dictionary<WorkloadShape, int> fragmentIds = [];
@@ -240,7 +240,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         }
 
         // The shape is what the mix sees; the rest of the request also decides where it fits, so it keys the caches too.
-        var shape = (WorkloadShape.Of(request), request.Online, request.AvoidOnlineCards, request.Residency, request.Swappable, request.DataCenter);
+        var shape = (WorkloadShape.Of(request), request.Online, request.AvoidOnlineCards, request.Residency, request.Swappable, request.DataCenter, request.RunsProcess);
         if (!shapeIds.TryGetValue(shape, out var id))
         {
             id = shapeIds.Count;

@@ -36,6 +36,9 @@ public sealed class NodeView
 
     public bool Schedulable { get; internal set; } = true;
 
+    /// <summary>Its daemon runs processes (NVIDIA cards), not the synthetic workloads (simulated cards).</summary>
+    public bool RunsProcesses { get; init; }
+
     /// <summary>Host RAM the node sets aside for GPU memory moved off its cards.</summary>
     public long SwapBudget { get; init; }
 
@@ -153,6 +156,7 @@ public sealed class NodeView
     {
         if (CpuCapacity != other.CpuCapacity || CpuFree != other.CpuFree || MemoryCapacity != other.MemoryCapacity
             || MemoryFree != other.MemoryFree || Schedulable != other.Schedulable || SwapBudget != other.SwapBudget
+            || RunsProcesses != other.RunsProcesses
             || Gpus.Length != other.Gpus.Length || !string.Equals(DataCenter, other.DataCenter, StringComparison.Ordinal))
         {
             return false;
@@ -172,7 +176,7 @@ public sealed class NodeView
     /// <summary>A hash of what <see cref="SameState"/> compares.</summary>
     public int StateHash()
     {
-        var hash = HashCode.Combine(CpuCapacity, CpuFree, MemoryCapacity, MemoryFree, Schedulable, SwapBudget, Gpus.Length);
+        var hash = HashCode.Combine(CpuCapacity, CpuFree, MemoryCapacity, MemoryFree, Schedulable, SwapBudget, Gpus.Length, RunsProcesses);
         foreach (var g in Gpus)
         {
             hash = HashCode.Combine(hash, g.StateHash());
@@ -196,6 +200,7 @@ public sealed class NodeView
             MemoryFree = MemoryFree,
             Schedulable = Schedulable,
             SwapBudget = SwapBudget,
+            RunsProcesses = RunsProcesses,
         };
     }
 
@@ -229,6 +234,7 @@ public sealed class NodeView
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,
             SwapBudget = snapshot.HostSwapMiB,
+            RunsProcesses = GpuBackends.RunsProcesses(snapshot.Backend),
             Version = snapshot.Version,
         };
     }

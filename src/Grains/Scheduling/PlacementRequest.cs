@@ -18,6 +18,8 @@ namespace Orion.Grains.Scheduling;
 /// <param name="AvoidOnlineCards">Only cards that hold no online work (a first try for work that online demand would pause).</param>
 /// <param name="Residency">Only cards whose device can hold its memory now (so it runs rather than waits in host RAM), and at whose cost.</param>
 /// <param name="PreferredDataCenter">A data centre to try first; any other when it is full.</param>
+/// <param name="RunsProcess">A process (true: only nodes that run processes) or a synthetic workload (false: only nodes that
+/// do not); null for a shape of the mix, which any node may be scored for.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -30,7 +32,8 @@ public sealed record PlacementRequest(
     bool Online = false,
     bool AvoidOnlineCards = false,
     string? PreferredDataCenter = null,
-    Residency Residency = Residency.Any)
+    Residency Residency = Residency.Any,
+    bool? RunsProcess = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -52,7 +55,8 @@ public sealed record PlacementRequest(
             spec.Constraints.DataCenter,
             r.AllowSwap,
             spec.Priority.Class == PriorityClass.Online,
-            PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null);
+            PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
+            RunsProcess: spec.Workload.Kind == WorkloadKind.Process);
     }
 
     public bool AllowsModel(string model)

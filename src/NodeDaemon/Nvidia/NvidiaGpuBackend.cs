@@ -31,7 +31,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// <exception cref="BackendException">NVML is missing or finds no card.</exception>
     public static NvidiaGpuBackend Open(string nodeId, long hostSwapMiB = 0) => new(NvidiaDevices.Discover(nodeId), hostSwapMiB);
 
-    public string Name => "nvidia";
+    public string Name => GpuBackends.Nvidia;
 
     /// <summary>Where the MPS control daemon keeps its pipes (CUDA_MPS_PIPE_DIRECTORY, else MPS's default); tasks get it too.</summary>
     public string MpsPipeDirectory { get; init; } = Environment.GetEnvironmentVariable("CUDA_MPS_PIPE_DIRECTORY") is { Length: > 0 } dir ? dir : "/tmp/nvidia-mps";

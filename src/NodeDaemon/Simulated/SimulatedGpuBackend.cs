@@ -45,7 +45,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         timer = time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public string Name => "simulated";
+    public string Name => GpuBackends.Simulated;
 
     public string SliceEnforcement => "model";
 

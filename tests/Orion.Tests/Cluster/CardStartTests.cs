@@ -125,15 +125,15 @@ public sealed class CardStartTests
     }
 
     [Fact]
-    public async Task A_process_task_on_simulated_cards_fails_with_the_reason_and_frees_its_slice()
+    public async Task A_process_task_is_not_placed_on_simulated_cards_and_fails_fast_with_the_reason()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         var spec = Specs.Batch(computePercent: 50) with { Workload = WorkloadSpec.Process("python serve.py") };
-        var task = await pool.SubmitAsync(spec);
+        var waiting = await pool.SubmitAsync(spec);
+        var failing = await pool.SubmitAsync(spec with { Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } });
 
-        var failed = await pool.WaitForAsync(task.TaskId, TaskState.Failed);
-        Assert.StartsWith("start failed: ", failed.ExitReason);
-        Assert.Contains("the simulated backend runs synthetic workloads (service, batch, training), not a process", failed.ExitReason);
-        await pool.EventuallyAsync(async () => Assert.Empty(Assert.Single((await pool.Client.GetNodeAsync("dc1/n0"))!.Gpus).Slices));
+        Assert.Equal("no node here runs process workloads (NVIDIA cards)", (await pool.WaitForAsync(failing.TaskId, TaskState.Failed)).ExitReason);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync(waiting.TaskId))!.State);
+        Assert.Empty(Assert.Single((await pool.Client.GetNodeAsync("dc1/n0"))!.Gpus).Slices);
     }
 }

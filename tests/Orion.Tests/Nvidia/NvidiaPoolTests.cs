@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Contracts;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Nvidia;
+using Orion.Silo;
 using Orion.Tests.Cluster;
 
 namespace Orion.Tests.Nvidia;
@@ -16,9 +17,9 @@ public sealed class NvidiaPoolTests
         new("proc", "team-a", new TaskPriority(PriorityClass.Offline), ResourceRequest.Slice(computePercent, 4096, 1000, 1024),
             PlacementConstraints.None, WorkloadSpec.Process(command));
 
-    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync()
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(params EmbeddedNodeOptions[] simulated)
     {
-        var pool = await TestPool.StartAsync([]);
+        var pool = await TestPool.StartAsync(simulated);
         var options = new NodeDaemonOptions { NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536 };
         var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards, options.HostSwapMiB)
         {
@@ -27,7 +28,7 @@ public sealed class NvidiaPoolTests
         };
         var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
         await daemon.StartAsync(CancellationToken.None);
-        await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
+        await pool.EventuallyAsync(async () => Assert.Equal(simulated.Length + 1, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
         return (pool, daemon, backend);
     }
 
@@ -80,5 +81,21 @@ public sealed class NvidiaPoolTests
             Assert.Empty(backend.Running);
             return Task.CompletedTask;
         });
+    }
+
+    [Fact]
+    public async Task In_a_pool_of_both_kinds_a_process_goes_to_NVIDIA_cards_and_a_synthetic_task_to_simulated_ones()
+    {
+        // The simulated node sorts first and is as empty as the NVIDIA one: only the kind tells them apart.
+        var (pool, daemon, backend) = await StartAsync(TestPool.Node("a-sim", gpus: 2));
+        await using var _ = pool;
+        await using var __ = daemon;
+        var process = await pool.SubmitAsync(Process("sleep 600"));
+        var batch = await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1_000_000));
+
+        Assert.Equal("dc1/contract", (await pool.WaitForAsync(process.TaskId, TaskState.Running)).Placement!.NodeId);
+        Assert.Equal("dc1/a-sim", (await pool.WaitForAsync(batch.TaskId, TaskState.Running)).Placement!.NodeId);
+        Assert.Equal([process.TaskId], backend.Running.Keys);
+        await pool.Client.CancelAsync(process.TaskId);
     }
 }
