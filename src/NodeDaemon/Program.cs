@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orion.Contracts;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Nvidia;
 using Orion.NodeDaemon.Simulated;
@@ -21,8 +22,8 @@ var memory = new Option<long>("--memory-mib") { DefaultValueFactory = _ => 512 *
 var hostSwap = new Option<long>("--host-swap-mib") { DefaultValueFactory = _ => 256 * 1024 };
 var redis = new Option<string?>("--redis") { Description = "Redis connection string: find silos through the cluster's Redis membership instead of --gateway" };
 var every = new Option<double>("--register-every-seconds") { Description = "re-registration (heartbeat) interval", DefaultValueFactory = _ => 5 };
-var backendName = new Option<string>("--backend") { Description = "simulated (cards from --gpus) or nvidia (this machine's cards, through NVML)", DefaultValueFactory = _ => "simulated" };
-backendName.AcceptOnlyFromAmong("simulated", "nvidia");
+var backendName = new Option<string>("--backend") { Description = "simulated (cards from --gpus) or nvidia (this machine's cards, through NVML)", DefaultValueFactory = _ => GpuBackends.Simulated };
+backendName.AcceptOnlyFromAmong(GpuBackends.Simulated, GpuBackends.Nvidia);
 var nvml = new Option<string?>("--nvml-library") { Description = "path to libnvidia-ml.so.1 when it is not on the loader's path (nvidia backend)" };
 var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for each task's output, TASK.GENERATION.log (nvidia backend; default: the daemon's own output)" };
 
@@ -117,7 +118,7 @@ check.SetAction(async (parse, cancel) =>
     IGpuBackend backend;
     try
     {
-        backend = OpenBackend(parse, Orion.Contracts.GrainKeys.Node(parse.GetValue(dc)!, parse.GetValue(node)!), GpuInventory.Parse(parse.GetValue(gpus)!));
+        backend = OpenBackend(parse, GrainKeys.Node(parse.GetValue(dc)!, parse.GetValue(node)!), GpuInventory.Parse(parse.GetValue(gpus)!));
     }
     catch (Exception ex) when (ex is BackendException or ArgumentException)
     {
@@ -129,11 +130,11 @@ check.SetAction(async (parse, cancel) =>
     {
         var nvidia = backend is NvidiaGpuBackend;
         var passed = await new NodeCheck(backend, Console.Out).RunAsync(
-            nvidia ? Orion.Contracts.WorkloadSpec.Process("sleep 0.2") : Orion.Contracts.WorkloadSpec.Batch(1, 200),
-            nvidia ? Orion.Contracts.WorkloadSpec.Process("sleep 600") : Orion.Contracts.WorkloadSpec.Service(10, 5),
+            nvidia ? WorkloadSpec.Process("sleep 0.2") : WorkloadSpec.Batch(1, 200),
+            nvidia ? WorkloadSpec.Process("sleep 600") : WorkloadSpec.Service(10, 5),
             nvidia
-                ? parse.GetValue(gpuCommand) is { Length: > 0 } command ? Orion.Contracts.WorkloadSpec.Process(command) : null
-                : Orion.Contracts.WorkloadSpec.Training(1_000_000, 10, 1024));
+                ? parse.GetValue(gpuCommand) is { Length: > 0 } command ? WorkloadSpec.Process(command) : null
+                : WorkloadSpec.Training(1_000_000, 10, 1024));
         return passed ? 0 : 1;
     }
 });
@@ -144,7 +145,7 @@ return await root.Parse(args).InvokeAsync();
 // The machine's backend: its NVIDIA cards through NVML, or the simulated cards named.
 IGpuBackend OpenBackend(ParseResult parse, string nodeId, IReadOnlyList<GpuModelSpec> simulated)
 {
-    if (parse.GetValue(backendName) != "nvidia")
+    if (parse.GetValue(backendName) != GpuBackends.Nvidia)
     {
         return new SimulatedGpuBackend(nodeId, simulated, TimeProvider.System, parse.GetValue(hostSwap));
     }

@@ -57,7 +57,7 @@ public sealed class EmbeddedNodeDaemons(
     {
         switch (options.Backend)
         {
-            case "simulated":
+            case GpuBackends.Simulated:
                 foreach (var machine in options.Machines())
                 {
                     var nodeId = GrainKeys.Node(machine.DataCenter, machine.Name);
@@ -66,7 +66,7 @@ public sealed class EmbeddedNodeDaemons(
                 }
 
                 break;
-            case "nvidia":
+            case GpuBackends.Nvidia:
                 // Real processes run on real time, whatever clock the grains use.
                 var host = new EmbeddedNodeOptions
                 {

@@ -12,7 +12,7 @@ public sealed class EmbeddedPoolOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary><c>simulated</c> (the machines below) or <c>nvidia</c> (this machine's cards through NVML, as one node).</summary>
-    public string Backend { get; set; } = "simulated";
+    public string Backend { get; set; } = Contracts.GpuBackends.Simulated;
 
     /// <summary>With <see cref="Backend"/> <c>nvidia</c>: the node's name (default: this machine's name).</summary>
     public string? NodeName { get; set; }

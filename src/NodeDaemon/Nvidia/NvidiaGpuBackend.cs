@@ -37,7 +37,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     public string MpsPipeDirectory { get; init; } = Environment.GetEnvironmentVariable("CUDA_MPS_PIPE_DIRECTORY") is { Length: > 0 } dir ? dir : "/tmp/nvidia-mps";
 
     /// <summary><c>mps</c> while an MPS control daemon answers at <see cref="MpsPipeDirectory"/>, else <c>none</c>; looked at each time.</summary>
-    public string SliceEnforcement => File.Exists(Path.Combine(MpsPipeDirectory, "control")) ? "mps" : "none";
+    public string SliceEnforcement => File.Exists(Path.Combine(MpsPipeDirectory, "control")) ? GpuBackends.EnforcedByMps : GpuBackends.NotEnforced;
 
     public IReadOnlyList<GpuDevice> Devices { get; }
 

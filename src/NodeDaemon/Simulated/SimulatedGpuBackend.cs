@@ -47,7 +47,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public string Name => GpuBackends.Simulated;
 
-    public string SliceEnforcement => "model";
+    public string SliceEnforcement => GpuBackends.EnforcedByModel;
 
     public IReadOnlyList<GpuDevice> Devices { get; }
 
