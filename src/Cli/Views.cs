@@ -43,10 +43,12 @@ public static class Views
 
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
-        var table = new Table().AddColumns("NODE", "DC", "STATE", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY");
+        var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY");
         foreach (var n in nodes)
         {
+            // The backend and what holds its slices ("none": tasks time-share its cards).
             table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text(n.Schedulable ? "ready" : "not schedulable"),
+                Text(n.Backend.Length == 0 ? "-" : $"{n.Backend} (slices: {n.SliceEnforcement})"),
                 Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),
                 Text(n.Cards.Length.ToString()),

@@ -43,7 +43,12 @@ public sealed class CliTests(LiveSilo live)
         using (var doc = JsonDocument.Parse(nodes.Out))
         {
             Assert.Equal(["dc1/node-0", "dc1/node-1"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
+            Assert.All(doc.RootElement.EnumerateArray(), n => Assert.Equal("simulated", n.GetProperty("backend").GetString()));
         }
+
+        var table = await live.CliAsync("nodes");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("simulated (slices: model)", table.Out);
 
         var top = await live.CliAsync("top", "--count", "2", "--interval", "0.2");
         Assert.True(top.ExitCode == 0, top.ToString());
