@@ -155,5 +155,5 @@ IGpuBackend OpenBackend(ParseResult parse, string nodeId, IReadOnlyList<GpuModel
         NvidiaLibraries.UseNvml(library);
     }
 
-    return new NvidiaGpuBackend(NvidiaDevices.Discover(nodeId), parse.GetValue(hostSwap)) { TaskLogDirectory = parse.GetValue(taskLogs) };
+    return NvidiaGpuBackend.Open(nodeId, parse.GetValue(hostSwap), parse.GetValue(taskLogs));
 }

@@ -81,8 +81,7 @@ public sealed class EmbeddedNodeDaemons(
                     NvidiaLibraries.UseNvml(library);
                 }
 
-                var cards = NvidiaDevices.Discover(GrainKeys.Node(host.DataCenter, host.Name));
-                yield return (host, new NvidiaGpuBackend(cards, host.HostSwapMiB) { TaskLogDirectory = options.TaskLogDirectory });
+                yield return (host, NvidiaGpuBackend.Open(GrainKeys.Node(host.DataCenter, host.Name), host.HostSwapMiB, options.TaskLogDirectory));
                 break;
             default:
                 throw new ArgumentException($"{EmbeddedPoolOptions.Section}:Backend must be simulated or nvidia, not '{options.Backend}'");

@@ -27,9 +27,10 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         this.time = time ?? TimeProvider.System;
     }
 
-    /// <summary>A backend for this machine's cards as NVML sees them.</summary>
+    /// <summary>A backend for this machine's cards as NVML sees them, tasks' output in <paramref name="taskLogDirectory"/> when given.</summary>
     /// <exception cref="BackendException">NVML is missing or finds no card.</exception>
-    public static NvidiaGpuBackend Open(string nodeId, long hostSwapMiB = 0) => new(NvidiaDevices.Discover(nodeId), hostSwapMiB);
+    public static NvidiaGpuBackend Open(string nodeId, long hostSwapMiB = 0, string? taskLogDirectory = null) =>
+        new(NvidiaDevices.Discover(nodeId), hostSwapMiB) { TaskLogDirectory = taskLogDirectory };
 
     public string Name => GpuBackends.Nvidia;
 
