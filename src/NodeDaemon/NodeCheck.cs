@@ -18,9 +18,10 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
     /// <summary>
     /// Runs the checks with a short task (exits by itself) and a long one (runs until stopped) of a kind the backend runs;
     /// true when every check passed. A <paramref name="gpuWork"/> task, when given, is one that holds device memory (a
-    /// CUDA program for NVIDIA cards): it is moved to host RAM and back.
+    /// CUDA program for NVIDIA cards, given <paramref name="gpuWorkMemoryMiB"/> per card, a cap where MPS runs): its compute is
+    /// measured, and its memory moved to host RAM and back.
     /// </summary>
-    public async Task<bool> RunAsync(WorkloadSpec shortWork, WorkloadSpec longWork, WorkloadSpec? gpuWork = null, long memoryMiB = 1024)
+    public async Task<bool> RunAsync(WorkloadSpec shortWork, WorkloadSpec longWork, WorkloadSpec? gpuWork = null, long memoryMiB = 1024, long gpuWorkMemoryMiB = 8192)
     {
         var passed = true;
         void Report(bool ok, string what)
@@ -55,7 +56,7 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
 
         if (gpuWork is not null && backend.Devices.Count > 0)
         {
-            await CheckMoves(backend.Devices[0], gpuWork, memoryMiB, Report);
+            await CheckMoves(backend.Devices[0], gpuWork, gpuWorkMemoryMiB, Report);
         }
 
         output.WriteLine(passed ? "all checks passed" : "some checks failed");
@@ -103,16 +104,54 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
     private async Task CheckMoves(GpuDevice card, WorkloadSpec gpuWork, long memoryMiB, Action<bool, string> report)
     {
         var id = $"orion-check-{Guid.NewGuid():N}"[..24];
+        var exited = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnExit(TaskExit e)
+        {
+            if (e.TaskId == id)
+            {
+                exited.TrySetResult(e);
+            }
+        }
+
+        backend.Exited += OnExit;
         try
         {
+            var before = MemoryInUse(card);
             backend.Start(new TaskLaunch(id, 1, [card.GpuId], 1000, memoryMiB, gpuWork));
 
-            // A program needs a moment to take its device memory.
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // The program takes its device memory after it starts: it has it once the card shows more in use, and the same
+            // amount half a second later.
+            var last = before;
+            var taken = await Poll(() =>
+            {
+                var now = MemoryInUse(card);
+                var settled = now > before && now == last;
+                last = now;
+                return settled || exited.Task.IsCompleted;
+            }, ExitPatience, TimeSpan.FromMilliseconds(500));
+            if (exited.Task.IsCompleted)
+            {
+                report(false, $"{card.GpuId}: the GPU program ended before its memory could move ({exited.Task.Result.Reason})");
+                return;
+            }
+
+            var holding = MemoryInUse(card);
+            report(taken, $"{card.GpuId}: the GPU program holds memory on the card ({holding - before} MiB more in use)");
+            var activity = backend.MeasureTaskActivity();
+            report(activity.ContainsKey(id), string.Create(CultureInfo.InvariantCulture,
+                $"{card.GpuId}: the GPU program's compute is measured ({activity.GetValueOrDefault(id):0.#}% of the card lately)"));
             var moved = await backend.SwapOut(id, 1);
-            report(moved.Applied && moved.ResidentMiB == 0, $"{card.GpuId}: memory moved to host ({moved.BytesMoved / (1024 * 1024)} MiB in {moved.Duration.TotalMilliseconds:0} ms)");
+            var left = MemoryInUse(card);
+            report(moved.Applied && moved.ResidentMiB == 0, $"{card.GpuId}: memory moved to host ({Mib(moved.BytesMoved)} MiB in {moved.Duration.TotalMilliseconds:0} ms, {Rate(moved)})");
+            report(holding - left >= Mib(moved.BytesMoved) / 2, $"{card.GpuId}: the card freed it ({holding} MiB in use before, {left} MiB after)");
             var back = await backend.SwapIn(id, 1);
-            report(back.Applied && back.HostMiB == 0, $"{card.GpuId}: memory back on the card ({back.BytesMoved / (1024 * 1024)} MiB in {back.Duration.TotalMilliseconds:0} ms)");
+            report(back.Applied && back.HostMiB == 0, $"{card.GpuId}: memory back on the card ({Mib(back.BytesMoved)} MiB in {back.Duration.TotalMilliseconds:0} ms, {Rate(back)})");
+
+            // The program checks its own data as it runs: wrong bytes after the round trip end it with an error.
+            var ended = await Poll(() => exited.Task.IsCompleted, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
+            report(!ended && backend.Running.ContainsKey(id), ended
+                ? $"{card.GpuId}: the GPU program ended after the moves ({exited.Task.Result.Reason})"
+                : $"{card.GpuId}: the GPU program runs on after the moves");
         }
         catch (BackendException ex)
         {
@@ -120,7 +159,43 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
         }
         finally
         {
+            backend.Exited -= OnExit;
             backend.Stop(id, long.MaxValue);
         }
     }
+
+    // NVML's figure for the whole card (anyone's memory); 0 where the backend cannot measure.
+    private long MemoryInUse(GpuDevice card)
+    {
+        try
+        {
+            return backend.MeasureUsage().FirstOrDefault(u => u.GpuId == card.GpuId)?.MemoryUsedMiB ?? 0;
+        }
+        catch (BackendException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task<bool> Poll(Func<bool> done, TimeSpan patience, TimeSpan every)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (clock.Elapsed > patience)
+            {
+                return false;
+            }
+
+            await Task.Delay(every);
+        }
+
+        return true;
+    }
+
+    private static long Mib(long bytes) => bytes / (1024 * 1024);
+
+    private static string Rate(SwapResult move) => move.Duration > TimeSpan.Zero
+        ? string.Create(CultureInfo.InvariantCulture, $"{move.BytesMoved / move.Duration.TotalSeconds / 1e9:0.0} GB/s")
+        : "no time";
 }

@@ -107,8 +107,13 @@ root.SetAction(async (parse, cancel) =>
 
 // `check`: the backend's self-check on this machine, without joining a pool.
 var gpuCommand = new Option<string?>("--gpu-command") { Description = "nvidia: a CUDA program that holds device memory, to move it to host RAM and back" };
+var gpuMemory = new Option<long>("--gpu-memory-mib")
+{
+    Description = "the memory the --gpu-command program may hold per card (its cap where MPS runs)",
+    DefaultValueFactory = _ => 8192,
+};
 var check = new Command("check", "Check this machine's backend: its cards, and a task started, paused, resumed and stopped on each");
-foreach (var o in new Option[] { node, dc, gpus, hostSwap, backendName, nvml, taskLogs, gpuCommand })
+foreach (var o in new Option[] { node, dc, gpus, hostSwap, backendName, nvml, taskLogs, gpuCommand, gpuMemory })
 {
     check.Options.Add(o);
 }
@@ -134,7 +139,8 @@ check.SetAction(async (parse, cancel) =>
             nvidia ? WorkloadSpec.Process("sleep 600") : WorkloadSpec.Service(10, 5),
             nvidia
                 ? parse.GetValue(gpuCommand) is { Length: > 0 } command ? WorkloadSpec.Process(command) : null
-                : WorkloadSpec.Training(1_000_000, 10, 1024));
+                : WorkloadSpec.Training(1_000_000, 10, 1024),
+            gpuWorkMemoryMiB: parse.GetValue(gpuMemory));
         return passed ? 0 : 1;
     }
 });
