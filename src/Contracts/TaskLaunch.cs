@@ -10,6 +10,10 @@ namespace Orion.Contracts;
 /// <param name="GpuMemoryMiB">Memory per card in MiB.</param>
 /// <param name="Workload">What to run.</param>
 /// <param name="StartOnHost">Start with its memory on host RAM (no room on the device yet); it runs once swapped in.</param>
+/// <param name="DemandMeasured">
+/// An online task with no SDK lease (a process): the daemon watches it compute on its cards and tells them when it turns
+/// busy or goes quiet, as a lease would.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
 public sealed record TaskLaunch(
     [property: Id(0)] string TaskId,
@@ -18,4 +22,5 @@ public sealed record TaskLaunch(
     [property: Id(3)] int ComputeMilli,
     [property: Id(4)] long GpuMemoryMiB,
     [property: Id(5)] WorkloadSpec Workload,
-    [property: Id(6)] bool StartOnHost = false);
+    [property: Id(6)] bool StartOnHost = false,
+    [property: Id(7)] bool DemandMeasured = false);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,12 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private INodeDaemon? selfReference;
     private Task? reporter;
     private Task? registrar;
+    private Task? demandWatcher;
+
+    // Online tasks whose demand the daemon measures, and the sequence its demand messages carry (from the clock, so a
+    // restarted daemon's messages still count as newer).
+    private readonly ConcurrentDictionary<string, TaskLaunch> measured = new(StringComparer.Ordinal);
+    private long demandSequence;
 
     private readonly TimeProvider time;
     private readonly string instance = Guid.NewGuid().ToString("N");
@@ -35,6 +42,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         this.backend = backend;
         this.grains = grains;
         this.logger = logger;
+        demandSequence = this.time.GetUtcNow().UtcTicks;
         backend.Exited += exit => Report(() => grains.Grain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
     }
 
@@ -55,11 +63,17 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         reporter = Task.Run(DeliverReports);
         await RegisterAsync();
         registrar = Task.Run(KeepRegistered);
+        demandWatcher = Task.Run(WatchDemand);
     }
 
     public Task Start(TaskLaunch launch)
     {
         backend.Start(launch);
+        if (launch.DemandMeasured)
+        {
+            measured[launch.TaskId] = launch;
+        }
+
         logger.LogDebug("Node {NodeId} started {TaskId} generation {Generation}", NodeId, launch.TaskId, launch.Generation);
         Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnStarted(launch.Generation));
         return Task.CompletedTask;
@@ -85,7 +99,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         Stopping?.Invoke(this);
         stopping.Cancel();
         reports.Writer.TryComplete();
-        foreach (var t in new[] { reporter, registrar })
+        foreach (var t in new[] { reporter, registrar, demandWatcher })
         {
             if (t is not null)
             {
@@ -145,6 +159,74 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Node {NodeId} could not re-register", NodeId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads how much the online processes compute and tells their cards when one turns busy or goes quiet, as an SDK
+    /// lease would: the card then pauses offline work for it, or resumes it.
+    /// </summary>
+    private async Task WatchDemand()
+    {
+        var demand = new MeasuredDemand { BusyPercent = options.DemandBusyPercent, HoldTime = options.DemandHoldTime };
+        var warned = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            await Task.Delay(options.DemandReadInterval, time, stopping.Token);
+            if (measured.IsEmpty)
+            {
+                continue;
+            }
+
+            IReadOnlyDictionary<string, double> activity;
+            try
+            {
+                activity = backend.MeasureTaskActivity();
+            }
+
+            catch (BackendException ex)
+            {
+                if (!warned)
+                {
+                    warned = true;
+                    logger.LogWarning("Node {NodeId} cannot measure its online processes, so they never preempt offline work: {Reason}", NodeId, ex.Message);
+                }
+
+                continue;
+            }
+
+            var running = backend.Running;
+            var now = time.GetUtcNow();
+            foreach (var (taskId, launch) in measured)
+            {
+                if (running.GetValueOrDefault(taskId) != launch.Generation)
+                {
+                    // Ended, or replaced by a newer launch not yet in the books.
+                    if (!running.ContainsKey(taskId) && measured.TryRemove(KeyValuePair.Create(taskId, launch)))
+                    {
+                        demand.Forget(taskId);
+                    }
+
+                    continue;
+                }
+
+                if (demand.Observe(taskId, activity.GetValueOrDefault(taskId), now) is not { } busy)
+                {
+                    continue;
+                }
+
+                logger.LogInformation("Node {NodeId}: online task {TaskId} is {Demand} ({Activity}% of its cards)", NodeId, taskId, busy ? "busy" : "idle", activity.GetValueOrDefault(taskId));
+                var sequence = Interlocked.Increment(ref demandSequence);
+                try
+                {
+                    await Task.WhenAll(launch.GpuIds.Select(gpu => grains.Grain<IGpuGrain>(gpu).SetDemand(taskId, launch.Generation, busy, sequence)));
+                }
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                {
+                    demand.Undo(taskId);
+                    logger.LogWarning(ex, "Node {NodeId} could not tell the cards of {TaskId} that it is {Demand}; the next reading tries again", NodeId, taskId, busy ? "busy" : "idle");
+                }
             }
         }
     }

@@ -60,6 +60,13 @@ public interface IGpuBackend : IDisposable
     /// <exception cref="BackendException">The backend cannot measure (no NVML on a card list given by hand).</exception>
     IReadOnlyList<CardUsage> MeasureUsage();
 
+    /// <summary>
+    /// How much each running task computed on its cards lately: percent of a card's time, the most over its cards. Tasks
+    /// seen doing nothing may be missing.
+    /// </summary>
+    /// <exception cref="BackendException">The backend cannot measure.</exception>
+    IReadOnlyDictionary<string, double> MeasureTaskActivity();
+
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }
 }

@@ -19,5 +19,14 @@ public sealed class NodeDaemonOptions
     /// <summary>How often the daemon re-registers (observers are not durable; this also serves as its heartbeat).</summary>
     public TimeSpan RegistrationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the daemon reads how much its online processes compute, to tell their cards when they turn busy.</summary>
+    public TimeSpan DemandReadInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The share of its cards' time (percent) an online process must compute in a reading to count as busy.</summary>
+    public double DemandBusyPercent { get; set; } = 1;
+
+    /// <summary>How long a busy online process must compute less than that before it counts as idle again.</summary>
+    public TimeSpan DemandHoldTime { get; set; } = TimeSpan.FromSeconds(2);
+
     public string NodeId => Contracts.GrainKeys.Node(DataCenter, NodeName);
 }

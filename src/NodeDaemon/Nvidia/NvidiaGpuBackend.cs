@@ -53,6 +53,9 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// <summary>How long a stopped task gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Reads each process's recent compute on the cards with the given UUIDs (pid → percent): NVML's samples by default.</summary>
+    internal Func<IEnumerable<string>, IReadOnlyDictionary<int, double>> ProcessActivity { get; init; } = GpuProcessActivity.On;
+
     /// <summary>How long a checkpoint waits for a process's CUDA work to drain before giving up.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -198,6 +201,33 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         return usage;
     }
 
+    /// <summary>
+    /// Each running task's recent compute on its cards: the busiest of its processes in NVML's per-process samples
+    /// (percent of a sample period). Tasks whose processes computed nothing read 0.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> MeasureTaskActivity()
+    {
+        List<TaskProcess> running;
+        lock (gate)
+        {
+            running = [.. tasks.Values.Where(t => !t.OnHost)];
+        }
+
+        var activity = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (running.Count == 0)
+        {
+            return activity;
+        }
+
+        var byProcess = ProcessActivity(running.SelectMany(t => t.Launch.GpuIds).Distinct().Select(id => cardsById[id].Uuid));
+        foreach (var t in running)
+        {
+            activity[t.Launch.TaskId] = t.Members().Select(pid => byProcess.GetValueOrDefault(pid)).DefaultIfEmpty(0).Max();
+        }
+
+        return activity;
+    }
+
     public void Dispose()
     {
         List<TaskProcess> left;
@@ -251,6 +281,12 @@ public sealed class NvidiaGpuBackend : IGpuBackend
                         throw new BackendException($"card {id} has {free} MiB free, {perCard} MiB wanted back");
                     }
                 }
+            }
+
+            // Seen on driver 580: cuCheckpointProcessLock answers "operation not supported" for an MPS client.
+            if (SliceEnforcement == GpuBackends.EnforcedByMps)
+            {
+                throw new BackendException($"task {taskId}: memory cannot move to host under MPS (the CUDA driver does not checkpoint MPS clients)");
             }
 
             // The books move first (and back if the driver refuses); both ends stay held while it is moving.

@@ -47,6 +47,21 @@ internal static partial class Nvml
         public uint Memory;
     }
 
+    /// <summary>NVML_ERROR_NOT_FOUND: here, no sample newer than the time asked.</summary>
+    public const int NotFound = 6;
+
+    /// <summary>nvmlProcessUtilizationSample_t: one process's share of a sample period (percent), at a CPU time in µs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProcessUtilizationSample
+    {
+        public uint Pid;
+        public ulong TimeStamp;
+        public uint SmUtil;
+        public uint MemUtil;
+        public uint EncUtil;
+        public uint DecUtil;
+    }
+
     [LibraryImport(Library, EntryPoint = "nvmlInit_v2")]
     public static partial int Init();
 
@@ -91,6 +106,9 @@ internal static partial class Nvml
 
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetUtilizationRates")]
     public static partial int DeviceGetUtilizationRates(IntPtr device, out Utilization utilization);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetProcessUtilization")]
+    public static unsafe partial int DeviceGetProcessUtilization(IntPtr device, ProcessUtilizationSample* samples, ref uint count, ulong lastSeenTimeStamp);
 
     /// <summary>Throws naming what could not be done when <paramref name="result"/> is not success.</summary>
     public static void Check(int result, string what)

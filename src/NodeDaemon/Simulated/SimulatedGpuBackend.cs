@@ -189,6 +189,21 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             Math.Round(Math.Min(100, 100 * c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed), 2),
             c.ResidentPages * PageSizeMiB)).ToList());
 
+    public IReadOnlyDictionary<string, double> MeasureTaskActivity() => Locked(_ =>
+    {
+        var activity = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var c in cards)
+        {
+            foreach (var p in c.Processes)
+            {
+                var busy = Math.Round(Math.Min(100, 100 * p.Rate / c.Device.RelativeSpeed), 2);
+                activity[p.Launch.TaskId] = Math.Max(busy, activity.GetValueOrDefault(p.Launch.TaskId));
+            }
+        }
+
+        return (IReadOnlyDictionary<string, double>)activity;
+    });
+
     /// <summary>A card's memory and compute use now.</summary>
     public SimulatedCardInfo GetCard(int index) => Locked(_ =>
     {

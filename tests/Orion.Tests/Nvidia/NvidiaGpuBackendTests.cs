@@ -53,6 +53,26 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_MPS_memory_does_not_move_and_the_task_stays_on_its_card_unpaused()
+    {
+        var pipes = Path.Combine(dir, "mps");
+        Directory.CreateDirectory(pipes);
+        File.WriteAllText(Path.Combine(pipes, "control"), "");
+        using var b = new NvidiaGpuBackend(Cards, hostSwapMiB: 65_536) { MpsPipeDirectory = pipes, StopGrace = TimeSpan.FromSeconds(1) };
+        b.Start(Launch("t1", "sleep 600", memoryMiB: 2048));
+        var group = b.ProcessGroupOf("t1")!.Value;
+
+        var refused = await Assert.ThrowsAsync<BackendException>(() => b.SwapOut("t1", 1));
+        Assert.Contains("MPS", refused.Message);
+        Assert.False(b.IsPaused("t1"));
+        Assert.NotEqual('T', ProcStat.State(group));
+
+        // Its room stays on the card: a second task that would need it is refused.
+        Assert.Throws<BackendException>(() => b.Start(Launch("t2", "sleep 600", memoryMiB: Cards[0].MemoryMiB - 1024)));
+        b.Stop("t1", 1);
+    }
+
+    [Fact]
     public async Task A_whole_card_is_not_capped_by_MPS()
     {
         var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -227,12 +247,17 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     public void Native_structs_have_the_C_headers_layouts()
     {
         // nvml.h: nvmlMemory_t is three unsigned long longs; nvmlProcessInfo_t (v2/v3) an unsigned int pid, an unsigned
-        // long long at offset 8 and two unsigned ints. cuda.h: CUcheckpointLockArgs is two unsigned ints and seven
+        // long long at offset 8 and two unsigned ints; nvmlProcessUtilizationSample_t an unsigned int pid, an unsigned long
+        // long time stamp at offset 8 and four unsigned ints. cuda.h: CUcheckpointLockArgs is two unsigned ints and seven
         // cuuint64_t, 64 bytes.
         Assert.Equal(24, Marshal.SizeOf<Nvml.Memory>());
         Assert.Equal(24, Marshal.SizeOf<Nvml.ProcessInfo>());
         Assert.Equal(8, (int)Marshal.OffsetOf<Nvml.ProcessInfo>(nameof(Nvml.ProcessInfo.UsedGpuMemory)));
         Assert.Equal(16, (int)Marshal.OffsetOf<Nvml.ProcessInfo>(nameof(Nvml.ProcessInfo.GpuInstanceId)));
+        Assert.Equal(32, Marshal.SizeOf<Nvml.ProcessUtilizationSample>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<Nvml.ProcessUtilizationSample>(nameof(Nvml.ProcessUtilizationSample.TimeStamp)));
+        Assert.Equal(16, (int)Marshal.OffsetOf<Nvml.ProcessUtilizationSample>(nameof(Nvml.ProcessUtilizationSample.SmUtil)));
+        Assert.Equal(28, (int)Marshal.OffsetOf<Nvml.ProcessUtilizationSample>(nameof(Nvml.ProcessUtilizationSample.DecUtil)));
         Assert.Equal(64, Marshal.SizeOf<CudaCheckpoint.LockArgs>());
         Assert.Equal(0, (int)Marshal.OffsetOf<CudaCheckpoint.LockArgs>(nameof(CudaCheckpoint.LockArgs.TimeoutMs)));
     }
@@ -254,21 +279,9 @@ public sealed class NvidiaGpuBackendTests : IDisposable
         return members;
     }
 
-    private static char State(int pid) => Stat(pid)?[0][0] ?? '?';
+    private static char State(int pid) => ProcStat.State(pid);
 
-    /// <summary>The fields of /proc/PID/stat after the command name (state, ppid, pgrp, ...); null once it is gone.</summary>
-    private static string[]? Stat(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private static string[]? Stat(int pid) => ProcStat.Fields(pid);
 
     private static async Task Until(Func<bool> condition, string what)
     {

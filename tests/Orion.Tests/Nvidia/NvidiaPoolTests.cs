@@ -17,14 +17,24 @@ public sealed class NvidiaPoolTests
         new("proc", "team-a", new TaskPriority(PriorityClass.Offline), ResourceRequest.Slice(computePercent, 4096, 1000, 1024),
             PlacementConstraints.None, WorkloadSpec.Process(command));
 
-    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(params EmbeddedNodeOptions[] simulated)
+    private static Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(params EmbeddedNodeOptions[] simulated) =>
+        StartAsync(NvidiaBackendContractTests.Cards, null, simulated);
+
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(
+        GpuDevice[] cards, Func<IEnumerable<string>, IReadOnlyDictionary<int, double>>? processActivity, params EmbeddedNodeOptions[] simulated)
     {
-        var pool = await TestPool.StartAsync(simulated);
-        var options = new NodeDaemonOptions { NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536 };
-        var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards, options.HostSwapMiB)
+        // Compute oversubscribed, as in the embedded default: an online and an offline slice may share a card past 100%.
+        var pool = await TestPool.StartAsync(simulated, oversubscription: 2.0);
+        var options = new NodeDaemonOptions
+        {
+            NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536,
+            DemandReadInterval = TimeSpan.FromMilliseconds(100), DemandHoldTime = TimeSpan.FromSeconds(1),
+        };
+        var backend = new NvidiaGpuBackend(cards, options.HostSwapMiB)
         {
             StopGrace = TimeSpan.FromSeconds(2),
             MpsPipeDirectory = Path.Combine(Path.GetTempPath(), $"orion-no-mps-{Guid.NewGuid():N}"),
+            ProcessActivity = processActivity ?? GpuProcessActivity.On,
         };
         var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
         await daemon.StartAsync(CancellationToken.None);
@@ -97,5 +107,80 @@ public sealed class NvidiaPoolTests
         Assert.Equal("dc1/a-sim", (await pool.WaitForAsync(batch.TaskId, TaskState.Running)).Placement!.NodeId);
         Assert.Equal([process.TaskId], backend.Running.Keys);
         await pool.Client.CancelAsync(process.TaskId);
+    }
+
+    [Fact]
+    public async Task An_online_process_that_computes_pauses_offline_work_on_its_card_until_it_goes_quiet()
+    {
+        // Declared cards have no NVML: here a process counts as computing while the kernel runs it (state R), which a
+        // shell spinning on a flag file does and one sleeping between looks does not.
+        var (pool, daemon, backend) = await StartAsync([NvidiaBackendContractTests.Cards[0]], _ => Running());
+        await using var _ = pool;
+        await using var __ = daemon;
+        var flag = Path.Combine(Path.GetTempPath(), $"orion-busy-{Guid.NewGuid():N}");
+        var offline = await pool.SubmitAsync(Process("sleep 600", computePercent: 60));
+        var online = await pool.SubmitAsync(Process($"while :; do if [ -e '{flag}' ]; then :; else sleep 0.5; fi; done", computePercent: 60) with
+        {
+            Priority = new TaskPriority(PriorityClass.Online),
+        });
+        await pool.WaitForAsync(online.TaskId, TaskState.Running);
+        await pool.WaitForAsync(offline.TaskId, TaskState.Running);
+        var group = backend.ProcessGroupOf(offline.TaskId)!.Value;
+        Assert.NotEqual('T', ProcStat.State(group));
+
+        try
+        {
+            // Requests arrive: the online process computes, and the offline one is stopped for it.
+            await File.WriteAllTextAsync(flag, "busy");
+            await pool.WaitForAsync(offline.TaskId, TaskState.Suspended);
+            await pool.EventuallyAsync(async () =>
+            {
+                Assert.Equal('T', ProcStat.State(group));
+                Assert.Equal(online.TaskId, Assert.Single(Assert.Single((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus).Busy));
+            });
+
+            // Quiet again: after the hold time the offline process goes on.
+            File.Delete(flag);
+            await pool.WaitForAsync(offline.TaskId, TaskState.Running);
+            await pool.EventuallyAsync(() =>
+            {
+                Assert.NotEqual('T', ProcStat.State(group));
+                return Task.CompletedTask;
+            });
+        }
+        finally
+        {
+            File.Delete(flag);
+            await pool.Client.CancelAsync(online.TaskId);
+            await pool.Client.CancelAsync(offline.TaskId);
+        }
+    }
+
+    [Fact]
+    public async Task An_online_process_is_never_placed_where_its_memory_could_be_moved_to_host()
+    {
+        var (pool, daemon, _) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        var online = await pool.SubmitAsync(Process("sleep 600") with { Priority = new TaskPriority(PriorityClass.Online) });
+        var running = await pool.WaitForAsync(online.TaskId, TaskState.Running);
+        var card = (await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus.Single(g => g.Device.GpuId == running.Placement!.GpuIds[0]);
+        Assert.False(Assert.Single(card.Slices).Swappable);
+        await pool.Client.CancelAsync(online.TaskId);
+    }
+
+    /// <summary>Every process the kernel is running now, as fully busy.</summary>
+    private static Dictionary<int, double> Running()
+    {
+        var busy = new Dictionary<int, double>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && ProcStat.State(pid) == 'R')
+            {
+                busy[pid] = 100;
+            }
+        }
+
+        return busy;
     }
 }

@@ -166,6 +166,28 @@ public abstract class GpuBackendContract
     }
 
     [Fact]
+    public async Task Task_activity_is_a_reading_per_running_task_or_a_clear_refusal()
+    {
+        using var b = CreateBackend();
+        b.Start(Launch(b, "t1", 1, LongWork(), memoryMiB: 2048));
+        b.Start(Launch(b, "t2", 1, LongWork(), memoryMiB: 2048));
+        if (!Measures)
+        {
+            Assert.Contains("NVML", Assert.Throws<BackendException>(() => b.MeasureTaskActivity()).Message);
+            return;
+        }
+
+        await PassAsync(TimeSpan.FromMilliseconds(200));
+        var activity = b.MeasureTaskActivity();
+        Assert.Equal(["t1", "t2"], activity.Keys.Order());
+        Assert.All(activity.Values, a => Assert.InRange(a, 0, 100));
+
+        // A stopped task is no longer read.
+        b.Stop("t2", 1);
+        Assert.Equal(["t1"], b.MeasureTaskActivity().Keys);
+    }
+
+    [Fact]
     public void A_workload_of_a_kind_the_backend_does_not_run_is_refused_with_the_reason()
     {
         using var b = CreateBackend();
