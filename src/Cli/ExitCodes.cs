@@ -13,4 +13,10 @@ public static class ExitCodes
 
     /// <summary>The cluster could not be reached.</summary>
     public const int Unreachable = 3;
+
+    /// <summary>
+    /// Ctrl+C or SIGTERM stopped the command before it finished (the shell's code for SIGINT): a submit --wait before its
+    /// task ran, which stays submitted. watch and top end this way with <see cref="Ok"/>.
+    /// </summary>
+    public const int Interrupted = 130;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orion.Client;
@@ -21,6 +22,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
     };
+
+    // How long a signalled command may take to end (its last read of a waited-for task, closing the connection).
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     private readonly Option<string> gateway = new("--gateway", "-g")
     {
@@ -51,9 +55,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return ExitCodes.BadInput;
         }
 
+        // Ctrl+C and SIGTERM cancel this token, not System.CommandLine's own (whose cancellation escaped as an unhandled
+        // TaskCanceledException), so the command ends with its own line and code. Every signal is taken: `timeout` and a
+        // terminal may deliver one twice.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop(stop));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop(stop));
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await EndedOrLeft(parse.InvokeAsync(configuration, stop.Token), stop.Token);
         }
         catch (CliException ex)
         {
@@ -65,15 +76,37 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             await error.WriteLineAsync("orion: " + ex.Message);
             return ExitCodes.Failed;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return ExitCodes.Ok;
+            // watch and top end this way as intended (they return Ok themselves); anything else did not finish.
+            return ExitCodes.Interrupted;
         }
         catch (Exception ex) when (IsUnreachable(ex))
         {
             await error.WriteLineAsync("orion: cannot reach the cluster: " + OneLine(ex.Message));
             return ExitCodes.Unreachable;
         }
+    }
+
+    private static Action<PosixSignalContext> Stop(CancellationTokenSource stop) => signal =>
+    {
+        signal.Cancel = true;
+        stop.Cancel();
+    };
+
+    /// <summary>The command's exit code; a command still running <see cref="StopGrace"/> after a signal is left behind, so the process ends.</summary>
+    private static async Task<int> EndedOrLeft(Task<int> command, CancellationToken stop)
+    {
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (stop.Register(() => signalled.TrySetResult()))
+        {
+            if (await Task.WhenAny(command, signalled.Task) != command)
+            {
+                await Task.WhenAny(command, Task.Delay(StopGrace));
+            }
+        }
+
+        return command.IsCompleted ? await command : ExitCodes.Interrupted;
     }
 
     private RootCommand BuildRoot()
@@ -143,10 +176,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
-            var status = await Answer(r, client.SubmitAsync(taskSpec, spec.Id, ct));
-            if (r.GetValue(wait))
+            VGpuTaskStatus? status = null;
+            try
             {
-                status = await client.WaitForStateAsync(status.TaskId, [TaskState.Running, TaskState.Suspended, TaskState.Completed, TaskState.Failed, TaskState.Cancelled], ct);
+                status = await Answer(r, client.SubmitAsync(taskSpec, spec.Id, ct));
+                if (r.GetValue(wait))
+                {
+                    status = await WaitUntilStarted(client, status, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw await StoppedWaiting(client, status?.TaskId ?? spec.Id, status);
             }
 
             if (r.GetValue(quiet))
@@ -165,6 +206,57 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return status.State == TaskState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// --wait: until the task runs or ends, however long it queues (--timeout bounds each answer, not the wait). Only
+    /// Ctrl+C or SIGTERM stops it early.
+    /// </summary>
+    private static async Task<VGpuTaskStatus> WaitUntilStarted(OrionClient client, VGpuTaskStatus submitted, CancellationToken ct)
+    {
+        try
+        {
+            return await client.WaitForStateAsync(submitted.TaskId, [TaskState.Running, TaskState.Suspended, TaskState.Completed, TaskState.Failed, TaskState.Cancelled], ct);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The task is gone (a silo without storage restarted): every state that ends it is waited for.
+            throw new CliException(ex.Message, ExitCodes.Failed);
+        }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            throw new CliException($"lost the cluster while waiting for task {submitted.TaskId}: {OneLine(ex.Message)}", ExitCodes.Unreachable);
+        }
+    }
+
+    /// <summary>A submit stopped by a signal: the task may be queued anyway, so say which one and where it stands now.</summary>
+    private static async Task<CliException> StoppedWaiting(OrionClient client, string? taskId, VGpuTaskStatus? last)
+    {
+        if (taskId is null)
+        {
+            return new CliException("stopped before the cluster answered; the task may be submitted (orion ls shows it)", ExitCodes.Interrupted);
+        }
+
+        var now = last;
+        try
+        {
+            // One more read, not bounded by the cancelled token: the state may have moved since the last long-poll.
+            now = await client.GetAsync(taskId).WaitAsync(TimeSpan.FromSeconds(2));
+            if (now is null)
+            {
+                return new CliException($"stopped before task {taskId} was submitted", ExitCodes.Interrupted);
+            }
+        }
+        catch (Exception)
+        {
+            // Best effort: the line below still names the task, with the last state seen if any.
+        }
+
+        return new CliException(
+            now is null
+                ? $"stopped waiting for task {taskId}: its state could not be read; it may be submitted (orion cancel {taskId} drops it)"
+                : $"stopped waiting for task {taskId}: it is {now.State} and stays submitted (orion cancel {taskId} drops it)",
+            ExitCodes.Interrupted);
     }
 
     private Command ListCommand()
@@ -224,22 +316,30 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (r.GetValue(id) is { } taskId)
             {
                 var seen = 0;
-                await foreach (var s in client.WatchAsync(taskId, ct))
+                try
                 {
-                    seen++;
-                    if (r.GetValue(json))
+                    await foreach (var s in client.WatchAsync(taskId, ct))
                     {
-                        await output.WriteLineAsync(JsonSerializer.Serialize(PoolSummarizer.Task(s), Json));
-                    }
-                    else
-                    {
-                        Console.Write(Views.Tasks([PoolSummarizer.Task(s)]));
-                    }
+                        seen++;
+                        if (r.GetValue(json))
+                        {
+                            await output.WriteLineAsync(JsonSerializer.Serialize(PoolSummarizer.Task(s), Json));
+                        }
+                        else
+                        {
+                            Console.Write(Views.Tasks([PoolSummarizer.Task(s)]));
+                        }
 
-                    if (r.GetValue(count) > 0 && seen >= r.GetValue(count))
-                    {
-                        return ExitCodes.Ok;
+                        if (r.GetValue(count) > 0 && seen >= r.GetValue(count))
+                        {
+                            return ExitCodes.Ok;
+                        }
                     }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested && seen > 0)
+                {
+                    // Ctrl+C is how a watch ends before its task does.
+                    return ExitCodes.Ok;
                 }
 
                 return seen == 0 ? throw NotFound(taskId) : ExitCodes.Ok;
@@ -291,6 +391,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     /// <summary>Redraws in place on a terminal; prints one view per refresh when the output is a file or a pipe.</summary>
     private async Task Live(ParseResult r, OrionClient client, Func<PoolSummary, Spectre.Console.Rendering.IRenderable> view, int count, double interval, CancellationToken ct)
+    {
+        try
+        {
+            await Refresh(r, client, view, count, interval, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C is how a live view ends.
+        }
+    }
+
+    private async Task Refresh(ParseResult r, OrionClient client, Func<PoolSummary, Spectre.Console.Rendering.IRenderable> view, int count, double interval, CancellationToken ct)
     {
         var period = TimeSpan.FromSeconds(Math.Max(0.1, interval));
         if (!Console.Profile.Capabilities.Interactive || r.GetValue(json))

@@ -119,6 +119,37 @@ public sealed class CliTests(LiveSilo live)
         Assert.Single(run.Error.TrimEnd().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("TERM", 1)]
+    [InlineData("INT", 2)] // `timeout` and a terminal may deliver a signal twice
+    public async Task A_signal_stops_submit_wait_on_a_queued_task_with_one_line_naming_it(string signal, int times)
+    {
+        // More memory than any card has: the task queues, and --wait waits until the signal (it crashed with a stack trace).
+        var id = "t-wait-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            var run = await live.CliAsync(
+                async pid =>
+                {
+                    await ObservabilityTests.Eventually(async () => Assert.NotNull(await live.Client.GetAsync(id)));
+                    for (var i = 0; i < times; i++)
+                    {
+                        await using var kill = ChildProcess.Run("kill", ["-s", signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                        await kill.WaitForExitAsync(TimeSpan.FromSeconds(10));
+                    }
+                },
+                "submit", "-q", "--wait", "--id", id, "--priority", "offline", "--compute", "10", "--memory", "500GiB", "--items", "1", "--ms-per-item", "1");
+            Assert.True(run.ExitCode == 130, run.ToString());
+            Assert.Equal($"orion: stopped waiting for task {id}: it is Pending and stays submitted (orion cancel {id} drops it)", run.Error.TrimEnd());
+            Assert.Equal("", run.Out);
+            Assert.Equal(TaskState.Pending, (await live.Client.GetAsync(id))!.State);
+        }
+        finally
+        {
+            await live.Client.CancelAsync(id);
+        }
+    }
+
     [Fact]
     public async Task An_unreachable_cluster_exits_3_with_one_line()
     {

@@ -22,9 +22,14 @@ public sealed class LiveSilo : IAsyncLifetime
     }
 
     /// <summary>Runs the real <c>orion</c> CLI against this silo and returns its exit code and output.</summary>
-    public Task<CliRun> CliAsync(params string[] args) => RunCliAsync(["--gateway", $"127.0.0.1:{Silo.GatewayPort}", .. args]);
+    public Task<CliRun> CliAsync(params string[] args) => RunCliAsync(null, ["--gateway", $"127.0.0.1:{Silo.GatewayPort}", .. args]);
 
-    public static async Task<CliRun> RunCliAsync(params string[] args)
+    /// <summary>As <see cref="CliAsync(string[])"/>, doing <paramref name="whileRunning"/> (given its process id) before waiting for it to exit.</summary>
+    public Task<CliRun> CliAsync(Func<int, Task> whileRunning, params string[] args) => RunCliAsync(whileRunning, ["--gateway", $"127.0.0.1:{Silo.GatewayPort}", .. args]);
+
+    public static Task<CliRun> RunCliAsync(params string[] args) => RunCliAsync(null, args);
+
+    private static async Task<CliRun> RunCliAsync(Func<int, Task>? whileRunning, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliPath());
@@ -34,11 +39,27 @@ public sealed class LiveSilo : IAsyncLifetime
         }
 
         using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(cts.Token);
-        return new CliRun(p.ExitCode, await stdout, await stderr);
+        try
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (whileRunning is not null)
+            {
+                await whileRunning(p.Id);
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await p.WaitForExitAsync(cts.Token);
+            return new CliRun(p.ExitCode, await stdout, await stderr);
+        }
+        finally
+        {
+            // A CLI that hangs (or a failed whileRunning) must not outlive its test.
+            if (!p.HasExited)
+            {
+                p.Kill();
+            }
+        }
     }
 
     /// <summary>The CLI's own build output (same configuration as this test build), with its own dependencies beside it.</summary>
