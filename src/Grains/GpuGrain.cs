@@ -583,6 +583,13 @@ public sealed class GpuGrain(
                 }
             }
 
+            // A backend that moves whole processes (NVIDIA's checkpoint) takes all of a task out for a partial target:
+            // the card counts what did move, or the room it freed would stay booked.
+            if (outward && result.Applied && result.ResidentMiB == 0 && resident > 0)
+            {
+                host = slice.MemoryMiB;
+            }
+
             if (host > 0)
             {
                 onHost[t] = host;
