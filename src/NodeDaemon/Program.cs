@@ -25,10 +25,34 @@ var every = new Option<double>("--register-every-seconds") { Description = "re-r
 var backendName = new Option<string>("--backend") { Description = "simulated (cards from --gpus) or nvidia (this machine's cards, through NVML)", DefaultValueFactory = _ => GpuBackends.Simulated };
 backendName.AcceptOnlyFromAmong(GpuBackends.Simulated, GpuBackends.Nvidia);
 var nvml = new Option<string?>("--nvml-library") { Description = "path to libnvidia-ml.so.1 when it is not on the loader's path (nvidia backend)" };
+var demandBusy = new Option<double>("--demand-busy-percent")
+{
+    Description = "nvidia: an online process counts as busy (pausing offline work) at this share of its card's time, 0 < % <= 100",
+    DefaultValueFactory = _ => 1,
+};
+demandBusy.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<double>() is <= 0 or > 100 or double.NaN)
+    {
+        r.AddError("--demand-busy-percent must be above 0 and at most 100");
+    }
+});
+var demandHold = new Option<double>("--demand-hold-seconds")
+{
+    Description = "nvidia: how long a busy online process must stay under that share to count as idle again, >= 0",
+    DefaultValueFactory = _ => 2,
+};
+demandHold.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<double>() is < 0 or double.NaN or double.PositiveInfinity)
+    {
+        r.AddError("--demand-hold-seconds must be a number of seconds, 0 or more");
+    }
+});
 var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for each task's output, TASK.GENERATION.log (nvidia backend; default: the daemon's own output)" };
 
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold })
 {
     root.Options.Add(o);
 }
@@ -56,6 +80,8 @@ root.SetAction(async (parse, cancel) =>
         MemoryMiB = parse.GetValue(memory),
         HostSwapMiB = parse.GetValue(hostSwap),
         RegistrationInterval = TimeSpan.FromSeconds(parse.GetValue(every)),
+        DemandBusyPercent = parse.GetValue(demandBusy),
+        DemandHoldTime = TimeSpan.FromSeconds(parse.GetValue(demandHold)),
     };
     // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
     IGpuBackend backend;

@@ -30,6 +30,16 @@ public sealed class EmbeddedNodeDaemons(
             return;
         }
 
+        if (options.Value.DemandBusyPercent is <= 0 or > 100 or double.NaN)
+        {
+            throw new ArgumentException($"{EmbeddedPoolOptions.Section}:DemandBusyPercent must be above 0 and at most 100, not {options.Value.DemandBusyPercent}");
+        }
+
+        if (options.Value.DemandHoldTime < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{EmbeddedPoolOptions.Section}:DemandHoldTime must be 0 or more, not {options.Value.DemandHoldTime}");
+        }
+
         var clock = services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         foreach (var (machine, backend) in Backends(options.Value, clock))
         {
@@ -41,6 +51,8 @@ public sealed class EmbeddedNodeDaemons(
                 MemoryMiB = machine.MemoryMiB,
                 HostSwapMiB = machine.HostSwapMiB,
                 RegistrationInterval = options.Value.HeartbeatInterval,
+                DemandBusyPercent = options.Value.DemandBusyPercent,
+                DemandHoldTime = options.Value.DemandHoldTime,
             };
             var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>(), clock);
             await daemon.StartAsync(cancellationToken);

@@ -40,6 +40,12 @@ public sealed class EmbeddedPoolOptions
     /// <summary>How often each embedded daemon re-registers (its heartbeat), on the Orion clock.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>With <see cref="Backend"/> <c>nvidia</c>: an online process is busy at this share of its card's time (0 &lt; % ≤ 100).</summary>
+    public double DemandBusyPercent { get; set; } = 1;
+
+    /// <summary>With <see cref="Backend"/> <c>nvidia</c>: how long a busy online process must stay under it to be idle again.</summary>
+    public TimeSpan DemandHoldTime { get; set; } = TimeSpan.FromSeconds(2);
+
     public List<EmbeddedNodeOptions> NodeList { get; set; } = [];
 
     /// <summary>The machines to simulate.</summary>

@@ -20,7 +20,11 @@ public sealed class NodeCheckTests
         Assert.Contains("backend simulated, 1 card(s), slices enforced by: model", report);
         Assert.Contains("ok   dc1/n0/0: a short task ran and exited by itself (completed", report);
         Assert.Contains("ok   dc1/n0/0: it pauses", report);
+        Assert.Contains("ok   dc1/n0/0: the GPU program holds memory on the card (1024 MiB more in use)", report);
+        Assert.Contains("ok   dc1/n0/0: the GPU program's compute is measured", report);
         Assert.Contains("ok   dc1/n0/0: memory moved to host (1024 MiB", report);
+        Assert.Contains("ok   dc1/n0/0: the card freed it (1024 MiB in use before, 0 MiB after)", report);
+        Assert.Contains("ok   dc1/n0/0: the GPU program runs on after the moves", report);
         Assert.Contains("ok   dc1/n0/0: memory back on the card (1024 MiB", report);
         Assert.EndsWith("all checks passed" + Environment.NewLine, report);
         Assert.Empty(backend.Running);
