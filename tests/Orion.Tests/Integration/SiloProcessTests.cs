@@ -55,4 +55,14 @@ public sealed class SiloProcessTests
         Assert.NotEqual(0, silo.ExitCode);
         Assert.Contains("Orion:Embedded:Backend must be simulated or nvidia, not 'cuda'", silo.Output);
     }
+
+    [Fact]
+    public async Task A_measured_demand_setting_out_of_range_stops_the_silo_with_the_setting_named()
+    {
+        await using var silo = SiloProcess.Start("--Orion:Embedded:DemandBusyPercent=0");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("Orion:Embedded:DemandBusyPercent must be above 0 and at most 100, not 0", silo.Output);
+        Assert.DoesNotContain("Orion is up", silo.Output);
+    }
 }
