@@ -184,9 +184,9 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             {
                 activity = backend.MeasureTaskActivity();
             }
-
-            catch (BackendException ex)
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
+                // Said once: a node that cannot measure keeps running its tasks, only without measured demand.
                 if (!warned)
                 {
                     warned = true;
