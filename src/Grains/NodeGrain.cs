@@ -124,7 +124,8 @@ public sealed class NodeGrain(
 
         // The cards first: adopting a task re-reserves its slices on them.
         var capacity = options.Value.ComputeCapacityMilli;
-        var memoryFactor = options.Value.MemoryOversubscription;
+        // The CUDA driver does not checkpoint MPS clients (seen on an H200), so a node under MPS moves no memory to host.
+        var memoryFactor = registration.SliceEnforcement == GpuBackends.EnforcedByMps ? 1.0 : options.Value.MemoryOversubscription;
         var attached = await Task.WhenAll(registration.Gpus.Select(d =>
             GrainFactory.Grain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
 

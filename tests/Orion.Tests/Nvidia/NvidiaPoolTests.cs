@@ -169,6 +169,39 @@ public sealed class NvidiaPoolTests
         await pool.Client.CancelAsync(online.TaskId);
     }
 
+    [Fact]
+    public async Task A_node_under_MPS_offers_no_memory_beyond_its_cards()
+    {
+        // Memory oversubscribed 2x: a card's memory may be booked past the device, the rest on host RAM, but the CUDA
+        // driver does not checkpoint MPS clients, so a node whose slices MPS enforces offers only its cards' memory.
+        var pool = await TestPool.StartAsync([], memoryOversubscription: 2.0);
+        await using var _ = pool;
+        var pipes = Path.Combine(Path.GetTempPath(), $"orion-mps-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(pipes);
+        try
+        {
+            var options = new NodeDaemonOptions { NodeName = "mps", DataCenter = "dc1", HostSwapMiB = 65_536 };
+            var backend = new NvidiaGpuBackend([NvidiaBackendContractTests.Cards[0]], options.HostSwapMiB) { MpsPipeDirectory = pipes };
+            await using var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
+            await daemon.StartAsync(CancellationToken.None);
+            var card = Assert.Single((await pool.Client.GetNodeAsync("dc1/mps"))!.Gpus);
+            Assert.Equal(2 * card.Device.MemoryMiB, card.MemoryCapacityMiB);
+
+            // The control daemon starts: the next heartbeat takes the host's share away.
+            File.WriteAllText(Path.Combine(pipes, "control"), "");
+            await pool.EventuallyAsync(async () =>
+            {
+                var node = (await pool.Client.GetNodeAsync("dc1/mps"))!;
+                Assert.Equal("mps", node.SliceEnforcement);
+                Assert.Equal(node.Gpus[0].Device.MemoryMiB, node.Gpus[0].MemoryCapacityMiB);
+            });
+        }
+        finally
+        {
+            Directory.Delete(pipes, recursive: true);
+        }
+    }
+
     /// <summary>Every process the kernel is running now, as fully busy.</summary>
     private static Dictionary<int, double> Running()
     {
