@@ -10,5 +10,8 @@ public sealed class GrainCallFaults
 
     public void Fail(string name) => failing[name] = true;
 
+    /// <summary>Lets a failed method through again.</summary>
+    public void Heal(string name) => failing.TryRemove(name, out _);
+
     public bool Fails(MethodInfo? method) => failing.ContainsKey($"{method?.DeclaringType?.Name}.{method?.Name}");
 }

@@ -21,10 +21,15 @@ public sealed class NvidiaPoolTests
         StartAsync(NvidiaBackendContractTests.Cards, null, simulated);
 
     private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(
-        GpuDevice[] cards, Func<IEnumerable<string>, IReadOnlyDictionary<int, double>>? processActivity, params EmbeddedNodeOptions[] simulated)
+        GpuDevice[] cards, Func<IEnumerable<string>, IReadOnlyDictionary<int, double>>? processActivity, params EmbeddedNodeOptions[] simulated) =>
+        await StartAsync(cards, processActivity, null, null, simulated);
+
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, NvidiaGpuBackend Backend)> StartAsync(
+        GpuDevice[] cards, Func<IEnumerable<string>, IReadOnlyDictionary<int, double>>? processActivity, GrainCallCounter? calls, GrainCallFaults? faults,
+        params EmbeddedNodeOptions[] simulated)
     {
         // Compute oversubscribed, as in the embedded default: an online and an offline slice may share a card past 100%.
-        var pool = await TestPool.StartAsync(simulated, oversubscription: 2.0);
+        var pool = await TestPool.StartAsync(simulated, oversubscription: 2.0, calls: calls, faults: faults);
         var options = new NodeDaemonOptions
         {
             NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536,
@@ -145,6 +150,53 @@ public sealed class NvidiaPoolTests
             await pool.EventuallyAsync(() =>
             {
                 Assert.NotEqual('T', ProcStat.State(group));
+                return Task.CompletedTask;
+            });
+        }
+        finally
+        {
+            File.Delete(flag);
+            await pool.Client.CancelAsync(online.TaskId);
+            await pool.Client.CancelAsync(offline.TaskId);
+        }
+    }
+
+    [Fact]
+    public async Task A_busy_reading_the_card_did_not_get_is_sent_again_until_it_does()
+    {
+        var (calls, faults) = (new GrainCallCounter(), new GrainCallFaults());
+        var (pool, daemon, backend) = await StartAsync([NvidiaBackendContractTests.Cards[0]], _ => Running(), calls, faults);
+        await using var _ = pool;
+        await using var __ = daemon;
+        var flag = Path.Combine(Path.GetTempPath(), $"orion-busy-{Guid.NewGuid():N}");
+        var offline = await pool.SubmitAsync(Process("sleep 600", computePercent: 60));
+        var online = await pool.SubmitAsync(Process($"while :; do if [ -e '{flag}' ]; then :; else sleep 0.5; fi; done", computePercent: 60) with
+        {
+            Priority = new TaskPriority(PriorityClass.Online),
+        });
+        await pool.WaitForAsync(online.TaskId, TaskState.Running);
+        await pool.WaitForAsync(offline.TaskId, TaskState.Running);
+        var group = backend.ProcessGroupOf(offline.TaskId)!.Value;
+        try
+        {
+            // The cards cannot be told: the online process computes, every reading tries again, and the offline one runs on.
+            var setDemand = $"{nameof(IGpuGrain)}.{nameof(IGpuGrain.SetDemand)}";
+            faults.Fail(setDemand);
+            await File.WriteAllTextAsync(flag, "busy");
+            await pool.EventuallyAsync(() =>
+            {
+                Assert.True(calls[setDemand] >= 3, $"{calls[setDemand]} tries");
+                return Task.CompletedTask;
+            });
+            Assert.NotEqual('T', ProcStat.State(group));
+            Assert.Equal(TaskState.Running, (await pool.Client.GetAsync(offline.TaskId))!.State);
+
+            // Once they can, the next reading tells them, and the offline process is paused.
+            faults.Heal(setDemand);
+            await pool.WaitForAsync(offline.TaskId, TaskState.Suspended);
+            await pool.EventuallyAsync(() =>
+            {
+                Assert.Equal('T', ProcStat.State(group));
                 return Task.CompletedTask;
             });
         }
