@@ -24,6 +24,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private Task? reporter;
     private Task? registrar;
     private Task? demandWatcher;
+    private readonly Lock watcherGate = new();
 
     // Online tasks whose demand the daemon measures, and the sequence its demand messages carry (from the clock, so a
     // restarted daemon's messages still count as newer).
@@ -63,7 +64,6 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         reporter = Task.Run(DeliverReports);
         await RegisterAsync();
         registrar = Task.Run(KeepRegistered);
-        demandWatcher = Task.Run(WatchDemand);
     }
 
     public Task Start(TaskLaunch launch)
@@ -72,6 +72,15 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         if (launch.DemandMeasured)
         {
             measured[launch.TaskId] = launch;
+
+            // Started with the first such task: a node without one (every simulated node) keeps no timer for it.
+            if (demandWatcher is null)
+            {
+                lock (watcherGate)
+                {
+                    demandWatcher ??= Task.Run(WatchDemand);
+                }
+            }
         }
 
         logger.LogDebug("Node {NodeId} started {TaskId} generation {Generation}", NodeId, launch.TaskId, launch.Generation);
