@@ -66,22 +66,13 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
     // Results go through the report only: it is what the verdict counts.
     private async Task CheckCard(GpuDevice card, WorkloadSpec shortWork, WorkloadSpec longWork, long memoryMiB, Action<bool, string> report)
     {
-        var id = $"orion-check-{Guid.NewGuid():N}"[..24];
-        var exited = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnExit(TaskExit e)
-        {
-            if (e.TaskId == id)
-            {
-                exited.TrySetResult(e);
-            }
-        }
-
-        backend.Exited += OnExit;
+        using var watched = new WatchedTask(backend);
+        var (id, exited) = (watched.Id, watched.Exited);
         try
         {
             var clock = Stopwatch.StartNew();
             backend.Start(new TaskLaunch(id, 1, [card.GpuId], 500, memoryMiB, shortWork));
-            var exit = await exited.Task.WaitAsync(ExitPatience);
+            var exit = await exited.WaitAsync(ExitPatience);
             report(exit.Succeeded, $"{card.GpuId}: a short task ran and exited by itself ({exit.Reason}, {clock.ElapsedMilliseconds} ms)");
 
             backend.Start(new TaskLaunch(id, 2, [card.GpuId], 500, memoryMiB, longWork));
@@ -95,25 +86,12 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
             report(false, $"{card.GpuId}: {ex.Message}");
             backend.Stop(id, long.MaxValue);
         }
-        finally
-        {
-            backend.Exited -= OnExit;
-        }
     }
 
     private async Task CheckMoves(GpuDevice card, WorkloadSpec gpuWork, long memoryMiB, Action<bool, string> report)
     {
-        var id = $"orion-check-{Guid.NewGuid():N}"[..24];
-        var exited = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnExit(TaskExit e)
-        {
-            if (e.TaskId == id)
-            {
-                exited.TrySetResult(e);
-            }
-        }
-
-        backend.Exited += OnExit;
+        using var watched = new WatchedTask(backend);
+        var (id, exited) = (watched.Id, watched.Exited);
         try
         {
             var before = MemoryInUse(card);
@@ -127,11 +105,11 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
                 var now = MemoryInUse(card);
                 var settled = now > before && now == last;
                 last = now;
-                return settled || exited.Task.IsCompleted;
+                return settled || exited.IsCompleted;
             }, ExitPatience, TimeSpan.FromMilliseconds(500));
-            if (exited.Task.IsCompleted)
+            if (exited.IsCompleted)
             {
-                report(false, $"{card.GpuId}: the GPU program ended before its memory could move ({exited.Task.Result.Reason})");
+                report(false, $"{card.GpuId}: the GPU program ended before its memory could move ({exited.Result.Reason})");
                 return;
             }
 
@@ -148,9 +126,9 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
             report(back.Applied && back.HostMiB == 0, $"{card.GpuId}: memory back on the card ({Mib(back.BytesMoved)} MiB in {back.Duration.TotalMilliseconds:0} ms, {Rate(back)})");
 
             // The program checks its own data as it runs: wrong bytes after the round trip end it with an error.
-            var ended = await Poll(() => exited.Task.IsCompleted, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
+            var ended = await Poll(() => exited.IsCompleted, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
             report(!ended && backend.Running.ContainsKey(id), ended
-                ? $"{card.GpuId}: the GPU program ended after the moves ({exited.Task.Result.Reason})"
+                ? $"{card.GpuId}: the GPU program ended after the moves ({exited.Result.Reason})"
                 : $"{card.GpuId}: the GPU program runs on after the moves");
         }
         catch (BackendException ex)
@@ -159,7 +137,6 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
         }
         finally
         {
-            backend.Exited -= OnExit;
             backend.Stop(id, long.MaxValue);
         }
     }
@@ -198,4 +175,31 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
     private static string Rate(SwapResult move) => move.Duration > TimeSpan.Zero
         ? string.Create(CultureInfo.InvariantCulture, $"{move.BytesMoved / move.Duration.TotalSeconds / 1e9:0.0} GB/s")
         : "no time";
+
+    /// <summary>A check's task: its id, and its exit as the backend reports it while this is not disposed.</summary>
+    private sealed class WatchedTask : IDisposable
+    {
+        private readonly IGpuBackend backend;
+        private readonly TaskCompletionSource<TaskExit> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public WatchedTask(IGpuBackend backend)
+        {
+            this.backend = backend;
+            backend.Exited += OnExit;
+        }
+
+        public string Id { get; } = $"orion-check-{Guid.NewGuid():N}"[..24];
+
+        public Task<TaskExit> Exited => exited.Task;
+
+        public void Dispose() => backend.Exited -= OnExit;
+
+        private void OnExit(TaskExit e)
+        {
+            if (e.TaskId == Id)
+            {
+                exited.TrySetResult(e);
+            }
+        }
+    }
 }

@@ -123,41 +123,28 @@ public sealed class NvidiaPoolTests
         await using var _ = pool;
         await using var __ = daemon;
         var flag = Path.Combine(Path.GetTempPath(), $"orion-busy-{Guid.NewGuid():N}");
-        var offline = await pool.SubmitAsync(Process("sleep 600", computePercent: 60));
-        var online = await pool.SubmitAsync(Process($"while :; do if [ -e '{flag}' ]; then :; else sleep 0.5; fi; done", computePercent: 60) with
-        {
-            Priority = new TaskPriority(PriorityClass.Online),
-        });
-        await pool.WaitForAsync(online.TaskId, TaskState.Running);
-        await pool.WaitForAsync(offline.TaskId, TaskState.Running);
-        var group = backend.ProcessGroupOf(offline.TaskId)!.Value;
+        var (offline, online, group) = await StartOfflineAndOnlineAsync(pool, backend, flag);
         Assert.NotEqual('T', ProcStat.State(group));
 
         try
         {
             // Requests arrive: the online process computes, and the offline one is stopped for it.
             await File.WriteAllTextAsync(flag, "busy");
-            await pool.WaitForAsync(offline.TaskId, TaskState.Suspended);
+            await pool.WaitForAsync(offline, TaskState.Suspended);
             await pool.EventuallyAsync(async () =>
             {
                 Assert.Equal('T', ProcStat.State(group));
-                Assert.Equal(online.TaskId, Assert.Single(Assert.Single((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus).Busy));
+                Assert.Equal(online, Assert.Single(Assert.Single((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus).Busy));
             });
 
             // Quiet again: after the hold time the offline process goes on.
             File.Delete(flag);
-            await pool.WaitForAsync(offline.TaskId, TaskState.Running);
-            await pool.EventuallyAsync(() =>
-            {
-                Assert.NotEqual('T', ProcStat.State(group));
-                return Task.CompletedTask;
-            });
+            await pool.WaitForAsync(offline, TaskState.Running);
+            await UntilStoppedAsync(pool, group, stopped: false);
         }
         finally
         {
-            File.Delete(flag);
-            await pool.Client.CancelAsync(online.TaskId);
-            await pool.Client.CancelAsync(offline.TaskId);
+            await EndAsync(pool, flag, online, offline);
         }
     }
 
@@ -169,14 +156,7 @@ public sealed class NvidiaPoolTests
         await using var _ = pool;
         await using var __ = daemon;
         var flag = Path.Combine(Path.GetTempPath(), $"orion-busy-{Guid.NewGuid():N}");
-        var offline = await pool.SubmitAsync(Process("sleep 600", computePercent: 60));
-        var online = await pool.SubmitAsync(Process($"while :; do if [ -e '{flag}' ]; then :; else sleep 0.5; fi; done", computePercent: 60) with
-        {
-            Priority = new TaskPriority(PriorityClass.Online),
-        });
-        await pool.WaitForAsync(online.TaskId, TaskState.Running);
-        await pool.WaitForAsync(offline.TaskId, TaskState.Running);
-        var group = backend.ProcessGroupOf(offline.TaskId)!.Value;
+        var (offline, online, group) = await StartOfflineAndOnlineAsync(pool, backend, flag);
         try
         {
             // The cards cannot be told: the online process computes, every reading tries again, and the offline one runs on.
@@ -189,22 +169,47 @@ public sealed class NvidiaPoolTests
                 return Task.CompletedTask;
             });
             Assert.NotEqual('T', ProcStat.State(group));
-            Assert.Equal(TaskState.Running, (await pool.Client.GetAsync(offline.TaskId))!.State);
+            Assert.Equal(TaskState.Running, (await pool.Client.GetAsync(offline))!.State);
 
             // Once they can, the next reading tells them, and the offline process is paused.
             faults.Heal(setDemand);
-            await pool.WaitForAsync(offline.TaskId, TaskState.Suspended);
-            await pool.EventuallyAsync(() =>
-            {
-                Assert.Equal('T', ProcStat.State(group));
-                return Task.CompletedTask;
-            });
+            await pool.WaitForAsync(offline, TaskState.Suspended);
+            await UntilStoppedAsync(pool, group, stopped: true);
         }
         finally
         {
-            File.Delete(flag);
-            await pool.Client.CancelAsync(online.TaskId);
-            await pool.Client.CancelAsync(offline.TaskId);
+            await EndAsync(pool, flag, online, offline);
+        }
+    }
+
+    /// <summary>
+    /// An offline process that sleeps and an online one that computes while <paramref name="flag"/> exists, both running
+    /// on the node's one card; the offline one's process group.
+    /// </summary>
+    private static async Task<(string Offline, string Online, int OfflineGroup)> StartOfflineAndOnlineAsync(TestPool pool, NvidiaGpuBackend backend, string flag)
+    {
+        var offline = await pool.SubmitAsync(Process("sleep 600", computePercent: 60));
+        var online = await pool.SubmitAsync(Process($"while :; do if [ -e '{flag}' ]; then :; else sleep 0.5; fi; done", computePercent: 60) with
+        {
+            Priority = new TaskPriority(PriorityClass.Online),
+        });
+        await pool.WaitForAsync(online.TaskId, TaskState.Running);
+        await pool.WaitForAsync(offline.TaskId, TaskState.Running);
+        return (offline.TaskId, online.TaskId, backend.ProcessGroupOf(offline.TaskId)!.Value);
+    }
+
+    private static Task UntilStoppedAsync(TestPool pool, int group, bool stopped) => pool.EventuallyAsync(() =>
+    {
+        Assert.Equal(stopped, ProcStat.State(group) == 'T');
+        return Task.CompletedTask;
+    });
+
+    private static async Task EndAsync(TestPool pool, string flag, params string[] tasks)
+    {
+        File.Delete(flag);
+        foreach (var t in tasks)
+        {
+            await pool.Client.CancelAsync(t);
         }
     }
 
