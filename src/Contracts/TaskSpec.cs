@@ -18,4 +18,11 @@ public sealed record TaskSpec(
     [property: Id(4)] PlacementConstraints Constraints,
     [property: Id(5)] WorkloadSpec Workload,
     [property: Id(6)] ScheduleSpec? Schedule = null,
-    [property: Id(7)] RestartPolicy? Restart = null);
+    [property: Id(7)] RestartPolicy? Restart = null)
+{
+    /// <summary>
+    /// An online process: it holds no SDK lease to mark its requests, so its node measures when it is busy, and its memory
+    /// stays on its cards (once on host it is stopped, and nothing would see its requests to bring it back).
+    /// </summary>
+    public bool IsOnlineProcess() => Priority.Class == PriorityClass.Online && Workload.Kind == WorkloadKind.Process;
+}

@@ -166,9 +166,8 @@ public sealed class VGpuTaskGrain(
     private async Task Start(VGpuTaskStatus status, TaskPlacement placement)
     {
         var generation = status.Generation;
-        // A process has no SDK lease to mark its requests, so its node measures when it is busy.
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
-            DemandMeasured: status.Spec.Priority.Class == PriorityClass.Online && status.Spec.Workload.Kind == WorkloadKind.Process);
+            DemandMeasured: status.Spec.IsOnlineProcess());
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try

@@ -53,8 +53,7 @@ public sealed record PlacementRequest(
             r.HostMemoryMiB,
             models,
             spec.Constraints.DataCenter,
-            // An online process is pinned: once on host it is stopped, and nothing would see its requests to bring it back.
-            r.AllowSwap && !(spec.Priority.Class == PriorityClass.Online && spec.Workload.Kind == WorkloadKind.Process),
+            r.AllowSwap && !spec.IsOnlineProcess(),
             spec.Priority.Class == PriorityClass.Online,
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process);
