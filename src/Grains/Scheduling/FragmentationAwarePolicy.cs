@@ -45,6 +45,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
     // The mix in use as stable ids and weights, in its order.
     private WorkloadMix? preparedMix;
+    private readonly ModelScarcity scarcity = new();
     private int[] mixIds = [];
     private double[] mixWeights = [];
 
@@ -146,6 +147,9 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         GrowStates(nodes.Length + 1);
         var slots = Slots(shape);
         var version = fixedMix is null ? mixVersion : 0;
+
+        // Measured afresh for each choice (one pass over the cards), only when the mix holds tasks bound to models.
+        var scarce = Scoring.ModelScarcity && request.GpuCount > 0 && scarcity.Measure(mix, nodes);
         for (var k = 0; k < nodes.Length; k++)
         {
             var node = nodes[k];
@@ -156,6 +160,11 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             if (gpus is null)
             {
                 continue;
+            }
+
+            if (scarce)
+            {
+                delta += scarcity.Cost(node, gpus, request.ComputeMilli);
             }
 
             // Deltas are sums of weighted milli; below a thousandth of a milli they are equal.
@@ -557,7 +566,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
 
         var shapes = mix.ShapeArray;
         var ids = new int[shapes.Length];
-        var weights = new double[shapes.Length];
+        var weights = Scoring.Weights(mix, Waste);
         for (var i = 0; i < shapes.Length; i++)
         {
             if (!fragmentIds.TryGetValue(shapes[i].Shape, out var id))
@@ -568,7 +577,6 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
             }
 
             ids[i] = id;
-            weights[i] = Scoring.Weight(shapes[i].Shape, shapes[i].Weight, Waste);
         }
 
         preparedMix = mix;

@@ -11,7 +11,10 @@ public sealed record FragmentationScoring
     public static FragmentationScoring Fgd { get; } = new();
 
     /// <summary>The product's rule: host-aware fragment net of leftover waste, best fit among equal costs.</summary>
-    public static FragmentationScoring Orion { get; } = new() { HostAware = true, BestFitTieBreak = true, CountsLeftoverWaste = true, PoorFillEmphasis = 14 };
+    public static FragmentationScoring Orion { get; } = new()
+    {
+        HostAware = true, BestFitTieBreak = true, CountsLeftoverWaste = true, PoorFillEmphasis = 14, MaxSharingLift = 30, ModelScarcity = true,
+    };
 
     /// <summary>
     /// Count a shape's usable GPU only as far as the node's free CPU and memory could still take tasks of it. GPU
@@ -42,16 +45,93 @@ public sealed record FragmentationScoring
     /// A mix shape's weight in the cost: its popularity, times the <see cref="PoorFillEmphasis"/> factor when the shape
     /// shares a card and a leftover waste table is in use.
     /// </summary>
-    public double Weight(WorkloadShape shape, double popularity, LeftoverWaste? waste)
+    public double Weight(WorkloadShape shape, double popularity, LeftoverWaste? waste) => Weight(shape, popularity, waste, PoorFillEmphasis);
+
+    /// <summary>A mix shape's weight with a given emphasis (see <see cref="EffectiveEmphasis"/>).</summary>
+    public static double Weight(WorkloadShape shape, double popularity, LeftoverWaste? waste, double emphasis)
     {
-        if (waste is null || PoorFillEmphasis == 0 || shape.GpuCount != 1 || shape.ComputeMilli >= LeftoverWaste.CardMilli)
+        if (waste is null || emphasis == 0 || !Shares(shape))
         {
             return popularity;
         }
 
         var fill = 1 - (waste[LeftoverWaste.CardMilli - shape.ComputeMilli] / (double)LeftoverWaste.CardMilli);
-        return popularity * Math.Pow(1 / fill, PoorFillEmphasis);
+        return popularity * Math.Pow(1 / fill, emphasis);
     }
+
+    /// <summary>
+    /// With <see cref="PoorFillEmphasis"/>: the most the emphasised weight of a mix's sharing shapes may be, as a multiple
+    /// of its whole-card shapes' popularity; a mix over it gets a lower emphasis (<see cref="EffectiveEmphasis"/>). 0 = no
+    /// bound. Where sharing shapes outweigh whole-card ones far enough, every idle card looks free to start, whole-card
+    /// tasks find none and allocation falls off a cliff (placement.md: on the openb variants the cliff came at 73–277 and
+    /// nothing was lost up to 53); a mix without whole-card shapes has nothing to protect and is not bounded.
+    /// </summary>
+    public double MaxSharingLift { get; init; }
+
+    /// <summary>
+    /// Weigh a placement on a card model by the demand that can run only on some models (<see cref="Scheduling.ModelScarcity"/>):
+    /// a task that may run anywhere goes where tasks bound to a model are least short of room.
+    /// </summary>
+    public bool ModelScarcity { get; init; }
+
+    /// <summary>The emphasis the mix is weighed with: <see cref="PoorFillEmphasis"/>, lowered until <see cref="MaxSharingLift"/> holds.</summary>
+    public double EffectiveEmphasis(WorkloadMix mix, LeftoverWaste? waste)
+    {
+        var k = PoorFillEmphasis;
+        if (waste is null || k == 0 || MaxSharingLift <= 0)
+        {
+            return k;
+        }
+
+        var shapes = mix.ShapeArray;
+        double whole = 0;
+        foreach (var (shape, weight) in shapes)
+        {
+            whole += shape.GpuCount > 0 && !Shares(shape) ? weight : 0;
+        }
+
+        double Lift(double emphasis)
+        {
+            double sharing = 0;
+            foreach (var (shape, weight) in shapes)
+            {
+                sharing += Shares(shape) ? Weight(shape, weight, waste, emphasis) : 0;
+            }
+
+            return sharing / whole;
+        }
+
+        if (whole <= 0 || Lift(k) <= MaxSharingLift)
+        {
+            return k;
+        }
+
+        // The lift grows with the emphasis (every factor is at least 1): bisect for where it meets the bound.
+        double low = 0, high = k;
+        for (var i = 0; i < 40; i++)
+        {
+            var mid = (low + high) / 2;
+            (low, high) = Lift(mid) > MaxSharingLift ? (low, mid) : (mid, high);
+        }
+
+        return low;
+    }
+
+    /// <summary>The weights of the mix's shapes, in its order, with the <see cref="EffectiveEmphasis"/>.</summary>
+    public double[] Weights(WorkloadMix mix, LeftoverWaste? waste)
+    {
+        var shapes = mix.ShapeArray;
+        var k = EffectiveEmphasis(mix, waste);
+        var weights = new double[shapes.Length];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            weights[i] = Weight(shapes[i].Shape, shapes[i].Weight, waste, k);
+        }
+
+        return weights;
+    }
+
+    private static bool Shares(WorkloadShape shape) => shape.GpuCount == 1 && shape.ComputeMilli < LeftoverWaste.CardMilli;
 
     /// <summary>Among equal costs, take the node left fullest (CPU, memory and GPU shares), keeping empty nodes whole.</summary>
     public bool BestFitTieBreak { get; init; }
@@ -67,12 +147,12 @@ public sealed record FragmentationScoring
             return FragmentationMeasure.Expected(node, mix);
         }
 
-        // Indexed loop over the array: this runs for every candidate card of every node, so no enumerator.
         var shapes = mix.ShapeArray;
+        var weights = Weights(mix, waste);
         double sum = 0;
         for (var i = 0; i < shapes.Length; i++)
         {
-            sum += Weight(shapes[i].Shape, shapes[i].Weight, waste) * FragmentationMeasure.HostAwareFragment(node, shapes[i].Shape.AsRequest, waste);
+            sum += weights[i] * FragmentationMeasure.HostAwareFragment(node, shapes[i].Shape.AsRequest, waste);
         }
 
         return sum;

@@ -15,18 +15,21 @@ public static class TracePolicies
     /// <summary>The product's policy without <see cref="FragmentationScoring.CountsLeftoverWaste"/> (the default before it; see placement.md).</summary>
     public const string OrionWithoutLeftover = "orion-no-leftover";
 
+    /// <summary>The product's policy without <see cref="FragmentationScoring.MaxSharingLift"/> and <see cref="FragmentationScoring.ModelScarcity"/> (the default before them; see placement.md).</summary>
+    public const string OrionUnbounded = "orion-unbounded";
+
     /// <summary>The product's policy with shapes weighted by popularity alone (no <see cref="FragmentationScoring.PoorFillEmphasis"/>; the default before it).</summary>
     public const string OrionByPopularity = "orion-popularity";
 
     /// <summary>
-    /// <c>orion-emphasis-K</c>: the product's policy with <see cref="FragmentationScoring.PoorFillEmphasis"/> = K, for the
+    /// <c>orion-emphasis-K</c>: <c>orion-unbounded</c> with <see cref="FragmentationScoring.PoorFillEmphasis"/> = K, for the
     /// sensitivity table in placement.md (not part of <c>all</c>).
     /// </summary>
     public const string OrionEmphasisPrefix = "orion-emphasis-";
 
     public static IReadOnlyList<string> Names { get; } =
     [
-        RandomPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName, BestFitPolicy.PolicyName, Fgd, OrionWithoutLeftover, OrionByPopularity, Orion,
+        RandomPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName, BestFitPolicy.PolicyName, Fgd, OrionWithoutLeftover, OrionByPopularity, OrionUnbounded, Orion,
     ];
 
     /// <summary>Whether the benchmark knows the policy name (one of <see cref="Names"/>, or an emphasis variant).</summary>
@@ -37,13 +40,16 @@ public static class TracePolicies
         && double.TryParse(name[OrionEmphasisPrefix.Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var k)
         && k >= 0 ? k : null;
 
+    private static readonly FragmentationScoring Unbounded = FragmentationScoring.Orion with { MaxSharingLift = 0, ModelScarcity = false };
+
     public static IPlacementPolicy Create(string name, TraceReplay replay, int seed) => name switch
     {
         Fgd => new PublishedFgdPolicy(replay.Requests),
         Orion => PlacementPolicies.Create(PlacementPolicies.Default, seed),
-        OrionWithoutLeftover => new FragmentationAwarePolicy(scoring: FragmentationScoring.Orion with { CountsLeftoverWaste = false, PoorFillEmphasis = 0 }),
-        OrionByPopularity => new FragmentationAwarePolicy(scoring: FragmentationScoring.Orion with { PoorFillEmphasis = 0 }),
-        _ when Emphasis(name) is { } k => new FragmentationAwarePolicy(scoring: FragmentationScoring.Orion with { PoorFillEmphasis = k }),
+        OrionWithoutLeftover => new FragmentationAwarePolicy(scoring: Unbounded with { CountsLeftoverWaste = false, PoorFillEmphasis = 0 }),
+        OrionByPopularity => new FragmentationAwarePolicy(scoring: Unbounded with { PoorFillEmphasis = 0 }),
+        OrionUnbounded => new FragmentationAwarePolicy(scoring: Unbounded),
+        _ when Emphasis(name) is { } k => new FragmentationAwarePolicy(scoring: Unbounded with { PoorFillEmphasis = k }),
         _ => PlacementPolicies.Create(name, seed),
     };
 }

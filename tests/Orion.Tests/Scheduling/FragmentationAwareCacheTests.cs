@@ -118,6 +118,8 @@ public sealed class FragmentationAwareCacheTests
         PlacementChoice? best = null;
         var bestDelta = double.PositiveInfinity;
         var bestTie = double.PositiveInfinity;
+        var scarcity = new ModelScarcity();
+        var scarce = scoring.ModelScarcity && request.GpuCount > 0 && scarcity.Measure(mix, [.. view.Nodes]);
         foreach (var node in view.Nodes)
         {
             if (!Feasibility.HostFits(node, request))
@@ -141,6 +143,12 @@ public sealed class FragmentationAwareCacheTests
                 {
                     (nodeGpus, nodeDelta, nodeTie) = (gpus, delta, tie);
                 }
+            }
+
+            // Model scarcity weighs nodes against each other; a node's own candidate is chosen by fragments alone.
+            if (nodeGpus is not null && scarce)
+            {
+                nodeDelta += scarcity.Cost(node, nodeGpus, request.ComputeMilli);
             }
 
             if (nodeGpus is not null && (nodeDelta < bestDelta - 1e-3 || (nodeDelta <= bestDelta + 1e-3 && nodeTie < bestTie)))

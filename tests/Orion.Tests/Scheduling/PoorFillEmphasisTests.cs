@@ -58,4 +58,42 @@ public sealed class PoorFillEmphasisTests
         // Weighted by fill, the 810 (e = 0.81) keeps its card and the 230 pairs with the 470.
         Assert.Equal("y", Pick(FragmentationScoring.Orion));
     }
+
+    [Fact]
+    public void A_mix_whose_sharing_shapes_would_outweigh_its_whole_card_shapes_past_the_bound_is_weighed_with_less_emphasis()
+    {
+        // 230s start cards badly (what is left mostly strands), so at k = 14 they weigh hundreds of times their popularity.
+        var mix = WorkloadMix.FromRequests(
+            [.. Enumerable.Repeat(Slice(230), 3), .. Enumerable.Repeat(Slice(810), 3), Slice(470), Whole(1), Whole(1)], coverage: 1.0);
+        var waste = mix.Waste;
+        var unbounded = FragmentationScoring.Orion with { MaxSharingLift = 0 };
+        double Lift(double k) =>
+            mix.Shapes.Where(s => s.Shape.GpuCount == 1 && s.Shape.ComputeMilli < 1000).Sum(s => FragmentationScoring.Weight(s.Shape, s.Weight, waste, k))
+            / mix.Shapes.Where(s => s.Shape.ComputeMilli >= 1000).Sum(s => s.Weight);
+        Assert.True(Lift(14) > 30);
+        Assert.Equal(14, unbounded.EffectiveEmphasis(mix, waste));
+
+        var k = FragmentationScoring.Orion.EffectiveEmphasis(mix, waste);
+        Assert.InRange(k, 0.1, 13.9);
+        Assert.Equal(30, Lift(k), precision: 6);
+
+        // The mix's weights are taken with that emphasis, the whole-card shapes' untouched.
+        var weights = FragmentationScoring.Orion.Weights(mix, waste);
+        for (var i = 0; i < mix.Shapes.Count; i++)
+        {
+            Assert.Equal(FragmentationScoring.Weight(mix.Shapes[i].Shape, mix.Shapes[i].Weight, waste, k), weights[i], precision: 12);
+        }
+    }
+
+    [Fact]
+    public void A_mix_within_the_bound_or_without_whole_card_shapes_keeps_its_emphasis()
+    {
+        var sharingOnly = WorkloadMix.FromRequests([.. Enumerable.Repeat(Slice(230), 3), Slice(810)], coverage: 1.0);
+        Assert.Equal(14, FragmentationScoring.Orion.EffectiveEmphasis(sharingOnly, sharingOnly.Waste));
+
+        // Mostly whole cards: the sharing shapes' lift stays under the bound.
+        var mostlyWhole = WorkloadMix.FromRequests([Slice(600), .. Enumerable.Repeat(Whole(1), 30)], coverage: 1.0);
+        Assert.Equal(14, FragmentationScoring.Orion.EffectiveEmphasis(mostlyWhole, mostlyWhole.Waste));
+        Assert.Equal(14, FragmentationScoring.Orion.EffectiveEmphasis(mostlyWhole, null));
+    }
 }
