@@ -13,6 +13,7 @@ public sealed class ModelScarcity
     private readonly Dictionary<string, int> ids = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> models = [];
     private long[] free = [];
+    private Counted[] counted = [];
     private double[] perMilli = [];
 
     // By node ordinal: the node view last seen there and the model of all its cards (-1: cards of several models).
@@ -46,18 +47,33 @@ public sealed class ModelScarcity
             return false;
         }
 
-        Array.Clear(free);
-        long total = 0;
+        // Free compute by model, kept per node and taken again only from nodes that changed since the last measure.
+        if (counted.Length < nodes.Length)
+        {
+            Array.Resize(ref counted, nodes.Length);
+        }
+
         for (var k = 0; k < nodes.Length; k++)
         {
             var node = nodes[k];
-            var model = ModelOf(node);
-            foreach (var gpu in node.Gpus)
+            ref var slot = ref counted[k];
+            if (!ReferenceEquals(slot.Node, node) || slot.Changes != node.Changes)
             {
-                var id = model >= 0 ? model : Id(gpu.Model);
-                free[id] += gpu.UsableCompute;
-                total += gpu.UsableCompute;
+                Uncount(ref slot);
+                Count(ref slot, node);
             }
+        }
+
+        // Nodes that left the view.
+        for (var k = nodes.Length; k < counted.Length && counted[k].Node is not null; k++)
+        {
+            Uncount(ref counted[k]);
+        }
+
+        long total = 0;
+        for (var m = 0; m < models.Count; m++)
+        {
+            total += free[m];
         }
 
         // Each bound shape's models as a mask over the model ids, worked out once per mix and set of models known.
@@ -106,6 +122,65 @@ public sealed class ModelScarcity
         }
 
         return true;
+    }
+
+    private void Count(ref Counted slot, NodeView node)
+    {
+        slot = new Counted(node, node.Changes, ModelOf(node), 0, null);
+        if (slot.Model >= 0)
+        {
+            slot.Free = node.GpuComputeFree;
+            free[slot.Model] += slot.Free;
+            return;
+        }
+
+        // Cards of several models: each model's share kept apart.
+        slot.ByModel = [];
+        foreach (var gpu in node.Gpus)
+        {
+            var id = Id(gpu.Model);
+            if (id >= slot.ByModel.Length)
+            {
+                var byModel = slot.ByModel;
+                Array.Resize(ref byModel, id + 1);
+                slot.ByModel = byModel;
+            }
+
+            slot.ByModel[id] += gpu.UsableCompute;
+            free[id] += gpu.UsableCompute;
+        }
+    }
+
+    private void Uncount(ref Counted slot)
+    {
+        if (slot.Node is null)
+        {
+            return;
+        }
+
+        if (slot.Model >= 0)
+        {
+            free[slot.Model] -= slot.Free;
+        }
+        else if (slot.ByModel is { } byModel)
+        {
+            for (var m = 0; m < byModel.Length; m++)
+            {
+                free[m] -= byModel[m];
+            }
+        }
+
+        slot = default;
+    }
+
+    /// <summary>What one node added to the free compute by model, and the view and change count it was taken from.</summary>
+    private struct Counted(NodeView? node, long changes, int model, long free, long[]? byModel)
+    {
+        public NodeView? Node = node;
+        public long Changes = changes;
+        public int Model = model;
+        public long Free = free;
+        public long[]? ByModel = byModel;
     }
 
     /// <summary>The cost of taking <paramref name="computeMilli"/> on each of the node's cards <paramref name="gpus"/>, as last measured.</summary>

@@ -70,4 +70,61 @@ public sealed class ModelScarcityTests
         Assert.Equal("t4", new FragmentationAwarePolicy(mix, FragmentationScoring.Orion)
             .Choose(Of(Node("t4", gpus: 2, model: "T4"), Node("g2", gpus: 8, model: "G2")), WholeOn("T4"))!.Node.Id);
     }
+
+    [Fact]
+    public void A_measure_kept_across_placements_releases_and_nodes_coming_and_going_agrees_with_one_taken_afresh()
+    {
+        var random = new Random(3);
+        string[] models = ["T4", "G2", "V100"];
+        NodeView NewNode(int i) => i % 5 == 4
+            ? new NodeView($"n{i}", "dc1", 64_000, 262_144, [new GpuView($"n{i}/0", 0, "T4", 1000, 16_384), new GpuView($"n{i}/1", 1, "V100", 1000, 16_384)])
+            : Node($"n{i}", gpus: 1 + random.Next(8), model: models[random.Next(models.Length)]);
+        var nodes = Enumerable.Range(0, 12).Select(NewNode).ToList();
+        var mix = WorkloadMix.FromRequests([WholeOn("T4"), WholeOn("V100"), Slice(300, models: ["G2", "V100"]), Whole(1)], coverage: 1.0);
+        var kept = new ModelScarcity();
+        var placed = new List<(PlacementChoice Choice, PlacementRequest Request)>();
+        for (var step = 0; step < 400; step++)
+        {
+            var view = Of([.. nodes]);
+            var roll = random.NextDouble();
+            if (roll < 0.05)
+            {
+                // A node leaves (its tasks with it) or a new one joins.
+                var gone = nodes[random.Next(nodes.Count)];
+                placed.RemoveAll(p => ReferenceEquals(p.Choice.Node, gone));
+                nodes.Remove(gone);
+                nodes.Add(NewNode(100 + step));
+            }
+            else if (roll < 0.35 && placed.Count > 0)
+            {
+                var k = random.Next(placed.Count);
+                ClusterView.Release(placed[k].Choice, placed[k].Request);
+                placed.RemoveAt(k);
+            }
+            else
+            {
+                var node = view.Nodes[random.Next(view.Nodes.Count)];
+                var gpu = random.Next(node.Gpus.Length);
+                var request = Slice(100 * (1 + random.Next(5)));
+                if (node.Gpus[gpu].ComputeFree >= request.ComputeMilli)
+                {
+                    var choice = new PlacementChoice(node, [gpu]);
+                    ClusterView.Apply(choice, request);
+                    placed.Add((choice, request));
+                }
+            }
+
+            view = Of([.. nodes]);
+            var fresh = new ModelScarcity();
+            Assert.True(kept.Measure(mix, [.. view.Nodes]));
+            Assert.True(fresh.Measure(mix, [.. view.Nodes]));
+            foreach (var node in view.Nodes)
+            {
+                for (var g = 0; g < node.Gpus.Length; g++)
+                {
+                    Assert.Equal(fresh.Cost(node, [g], 1000), kept.Cost(node, [g], 1000), precision: 9);
+                }
+            }
+        }
+    }
 }
