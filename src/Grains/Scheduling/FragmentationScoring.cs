@@ -37,7 +37,7 @@ public sealed record FragmentationScoring
     /// (<see cref="LeftoverWaste"/>: the next task fits, or the rest is lost). The card states where a shape that starts
     /// cards badly fits without starting one are kept for it. 0 = popularity alone (FGD). Measured in placement.md: 12–16
     /// gains on both openb files and gains or holds on every variant tried; from about 20 the factors drown whole-card and
-    /// CPU-only shapes and allocation falls.
+    /// CPU-only shapes and allocation falls, which <see cref="MaxSharingLift"/> bounds.
     /// </summary>
     public double PoorFillEmphasis { get; init; }
 
