@@ -148,7 +148,8 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         var slots = Slots(shape);
         var version = fixedMix is null ? mixVersion : 0;
 
-        // Measured afresh for each choice (one pass over the cards), only when the mix holds tasks bound to models.
+        // Measured for each choice (a pass over the nodes, summing again only those that changed), only when the mix holds
+        // tasks bound to models.
         var scarce = Scoring.ModelScarcity && request.GpuCount > 0 && scarcity.Measure(mix, nodes);
         for (var k = 0; k < nodes.Length; k++)
         {
