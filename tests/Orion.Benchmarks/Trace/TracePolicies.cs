@@ -15,7 +15,10 @@ public static class TracePolicies
     /// <summary>The product's policy without <see cref="FragmentationScoring.CountsLeftoverWaste"/> (the default before it; see placement.md).</summary>
     public const string OrionWithoutLeftover = "orion-no-leftover";
 
-    /// <summary>The product's policy without <see cref="FragmentationScoring.MaxSharingLift"/> and <see cref="FragmentationScoring.ModelScarcity"/> (the default before them; see placement.md).</summary>
+    /// <summary>
+    /// The product's policy without <see cref="FragmentationScoring.MaxSharingLift"/> and <see cref="FragmentationScoring.ModelScarcity"/>,
+    /// its leftover waste table waiting for a full window (the default before the fourth quality pass; see placement.md).
+    /// </summary>
     public const string OrionUnbounded = "orion-unbounded";
 
     /// <summary>The product's policy with shapes weighted by popularity alone (no <see cref="FragmentationScoring.PoorFillEmphasis"/>; the default before it).</summary>
@@ -42,14 +45,17 @@ public static class TracePolicies
 
     private static readonly FragmentationScoring Unbounded = FragmentationScoring.Orion with { MaxSharingLift = 0, ModelScarcity = false };
 
+    /// <summary>The policy as it was before the fourth quality pass: the leftover waste table only once the window is full.</summary>
+    private static FragmentationAwarePolicy Before(FragmentationScoring scoring) => new(scoring: scoring) { WasteAfter = 2000 };
+
     public static IPlacementPolicy Create(string name, TraceReplay replay, int seed) => name switch
     {
         Fgd => new PublishedFgdPolicy(replay.Requests),
         Orion => PlacementPolicies.Create(PlacementPolicies.Default, seed),
-        OrionWithoutLeftover => new FragmentationAwarePolicy(scoring: Unbounded with { CountsLeftoverWaste = false, PoorFillEmphasis = 0 }),
-        OrionByPopularity => new FragmentationAwarePolicy(scoring: Unbounded with { PoorFillEmphasis = 0 }),
-        OrionUnbounded => new FragmentationAwarePolicy(scoring: Unbounded),
-        _ when Emphasis(name) is { } k => new FragmentationAwarePolicy(scoring: Unbounded with { PoorFillEmphasis = k }),
+        OrionWithoutLeftover => Before(Unbounded with { CountsLeftoverWaste = false, PoorFillEmphasis = 0 }),
+        OrionByPopularity => Before(Unbounded with { PoorFillEmphasis = 0 }),
+        OrionUnbounded => Before(Unbounded),
+        _ when Emphasis(name) is { } k => Before(Unbounded with { PoorFillEmphasis = k }),
         _ => PlacementPolicies.Create(name, seed),
     };
 }

@@ -93,4 +93,22 @@ public sealed class LeftoverWasteTests
         Assert.Equal(200, policy.Waste![700]);
         Assert.Equal(1, policy.WasteRebuilds);
     }
+
+    [Fact]
+    public void A_learning_policy_with_a_long_window_builds_the_table_after_its_first_arrivals_not_a_full_window()
+    {
+        var view = Of(Node("n", gpus: 2));
+        var policy = new FragmentationAwarePolicy(window: 2000) { WasteAfter = 100 };
+        for (var i = 0; i < 99; i++)
+        {
+            policy.Observe(Slice(500));
+            policy.Choose(view, Slice(500));
+            Assert.Null(policy.Waste);
+        }
+
+        policy.Observe(Slice(500));
+        policy.Choose(view, Slice(500));
+        Assert.Equal(200, policy.Waste![700]);
+        Assert.Equal(100, new FragmentationAwarePolicy().WasteAfter);
+    }
 }
