@@ -10,7 +10,10 @@ public sealed record FragmentationScoring
     /// <summary>The published FGD rule: a shape's fragment is the free compute on cards it cannot use; first node on ties.</summary>
     public static FragmentationScoring Fgd { get; } = new();
 
-    /// <summary>The product's rule: host-aware fragment net of leftover waste, best fit among equal costs.</summary>
+    /// <summary>
+    /// The product's rule: host-aware fragment net of leftover waste, poor fillers emphasised within a bound, cards priced by
+    /// the demand bound to their model, best fit among equal costs.
+    /// </summary>
     public static FragmentationScoring Orion { get; } = new()
     {
         HostAware = true, BestFitTieBreak = true, CountsLeftoverWaste = true, PoorFillEmphasis = 14, MaxSharingLift = 30, ModelScarcity = true,
