@@ -38,7 +38,7 @@ public sealed class ModelScarcity
             bound = false;
             foreach (var (shape, _) in mix.ShapeArray)
             {
-                bound |= shape.GpuCount > 0 && shape.GpuModels.Length > 0;
+                bound |= IsBound(shape);
             }
         }
 
@@ -83,7 +83,7 @@ public sealed class ModelScarcity
             masks.Clear();
             foreach (var (shape, popularity) in mix.ShapeArray)
             {
-                if (shape.GpuCount == 0 || shape.GpuModels.Length == 0)
+                if (!IsBound(shape))
                 {
                     continue;
                 }
@@ -182,6 +182,9 @@ public sealed class ModelScarcity
         public long Free = free;
         public long[]? ByModel = byModel;
     }
+
+    /// <summary>A GPU shape that may run on some card models only: the shapes that charge.</summary>
+    private static bool IsBound(WorkloadShape shape) => shape.GpuCount > 0 && shape.GpuModels.Length > 0;
 
     /// <summary>The cost of taking <paramref name="computeMilli"/> on each of the node's cards <paramref name="gpus"/>, as last measured.</summary>
     public double Cost(NodeView node, int[] gpus, int computeMilli)
