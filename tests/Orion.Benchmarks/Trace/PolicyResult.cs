@@ -9,6 +9,9 @@ namespace Orion.Benchmarks.Trace;
 /// <param name="PlacementsPerSecond">Pods decided (placed or failed) per second of placement time, over all seeds.</param>
 /// <param name="Seeds">Seeds replayed.</param>
 /// <param name="FailedPods">Mean pods that failed per seed.</param>
+/// <param name="IdleCards">Mean free GPU (%) on cards no pod holds, by arrived workload (%).</param>
+/// <param name="Crumbs">Mean free GPU (%) on cards pods hold in part, by arrived workload (%); allocation + idle cards + crumbs = 100.</param>
+/// <param name="PackedCrumbs">Mean crumbs (%) the same sharing pods would leave packed offline, best-fit decreasing (<see cref="OfflinePacking"/>).</param>
 public sealed record PolicyResult(
     string Trace,
     string Policy,
@@ -17,4 +20,7 @@ public sealed record PolicyResult(
     SortedDictionary<string, double> Ceiling,
     double PlacementsPerSecond,
     int Seeds,
-    double FailedPods);
+    double FailedPods,
+    SortedDictionary<string, double> IdleCards,
+    SortedDictionary<string, double> Crumbs,
+    SortedDictionary<string, double> PackedCrumbs);

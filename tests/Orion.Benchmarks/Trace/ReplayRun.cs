@@ -23,4 +23,14 @@ public sealed record ReplayRun(
     long ArrivedMilli,
     long AllocatedMilli,
     double PlacementSeconds,
-    ClusterView Cluster);
+    ClusterView Cluster)
+{
+    /// <summary>Free GPU (% of capacity) on cards no pod holds, at each checkpoint.</summary>
+    public double[] IdleCards { get; init; } = [];
+
+    /// <summary>Free GPU (% of capacity) on cards pods hold in part, at each checkpoint: allocation + idle cards + crumbs = 100.</summary>
+    public double[] Crumbs { get; init; } = [];
+
+    /// <summary>The crumbs (% of capacity) the sharing pods placed by each checkpoint would leave packed offline (<see cref="OfflinePacking"/>).</summary>
+    public double[] PackedCrumbs { get; init; } = [];
+}

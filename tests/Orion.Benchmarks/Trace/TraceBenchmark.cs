@@ -41,6 +41,9 @@ public static class TraceBenchmark
             Mean(r => r.Ceiling),
             Math.Round(seconds == 0 ? 0 : runs.Sum(r => r.Pods) / seconds),
             runs.Count,
-            runs.Average(r => r.Failed));
+            runs.Average(r => r.Failed),
+            Mean(r => r.IdleCards),
+            Mean(r => r.Crumbs),
+            Mean(r => r.PackedCrumbs));
     }
 }

@@ -104,6 +104,10 @@ public sealed class TraceReplay
         var fragmentation = new double[Checkpoints.Count];
         var ceiling = new double[Checkpoints.Count];
         var pairing = new PairingCeiling();
+        var packing = new OfflinePacking();
+        var idleCards = new double[Checkpoints.Count];
+        var crumbs = new double[Checkpoints.Count];
+        var packedCrumbs = new double[Checkpoints.Count];
         var next = 0;
         long arrived = 0;
         long allocated = 0;
@@ -131,6 +135,7 @@ public sealed class TraceReplay
                 if (Pods[i].GpuCount == 1)
                 {
                     pairing.Add(Pods[i].GpuMilli);
+                    packing.Add(Pods[i].GpuMilli);
                 }
 
             }
@@ -141,10 +146,41 @@ public sealed class TraceReplay
                 allocation[next] = 100.0 * allocated / CapacityMilli;
                 fragmentation[next] = FragmentationRate.Of(cluster, TypicalMix);
                 ceiling[next] = pairing.Percent(CapacityMilli);
+                var (idle, partly) = IdleOf(cluster);
+                idleCards[next] = 100.0 * idle / CapacityMilli;
+                crumbs[next] = 100.0 * partly / CapacityMilli;
+                packedCrumbs[next] = 100.0 * packing.Waste() / CapacityMilli;
                 next++;
             }
         }
 
-        return new ReplayRun(seed, allocation, fragmentation, ceiling, arrivals.Count, failed, arrived, allocated, clock.Elapsed.TotalSeconds, cluster);
+        return new ReplayRun(seed, allocation, fragmentation, ceiling, arrivals.Count, failed, arrived, allocated, clock.Elapsed.TotalSeconds, cluster)
+        {
+            IdleCards = idleCards,
+            Crumbs = crumbs,
+            PackedCrumbs = packedCrumbs,
+        };
+    }
+
+    /// <summary>The free compute on cards no task holds, and on cards that tasks hold in part (milli).</summary>
+    public static (long IdleCards, long Crumbs) IdleOf(ClusterView cluster)
+    {
+        long idle = 0, crumbs = 0;
+        foreach (var node in cluster.Nodes)
+        {
+            foreach (var gpu in node.Gpus)
+            {
+                if (gpu.IsIdle)
+                {
+                    idle += gpu.ComputeFree;
+                }
+                else
+                {
+                    crumbs += gpu.ComputeFree;
+                }
+            }
+        }
+
+        return (idle, crumbs);
     }
 }

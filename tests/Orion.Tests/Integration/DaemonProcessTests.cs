@@ -36,7 +36,7 @@ public sealed class DaemonProcessTests
     [Fact]
     public async Task Bad_daemon_options_fail_with_the_option_named()
     {
-        await using var daemon = DaemonProcess.Start("--gpus", "4xNoSuchCard");
+        await using var daemon = DaemonProcess.Start("--gpus", "4xNoSuchCard", "--gateway", "127.0.0.1:1");
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, daemon.ExitCode);
         Assert.Contains("GPU model 'NoSuchCard' is unknown", daemon.Output);
@@ -67,7 +67,7 @@ public sealed class DaemonProcessTests
     [Fact]
     public async Task An_unknown_backend_is_refused_with_the_choices()
     {
-        await using var daemon = DaemonProcess.Start("--backend", "cuda");
+        await using var daemon = DaemonProcess.Start("--backend", "cuda", "--gateway", "127.0.0.1:1");
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, daemon.ExitCode);
         Assert.Contains("'cuda'", daemon.Output);

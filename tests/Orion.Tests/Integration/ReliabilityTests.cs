@@ -119,7 +119,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             await AllCompleted(client, ids, TimeSpan.FromSeconds(120));
 
             watch.Cancel();
-            await watcher;
+            var scans = await watcher;
             var lost = 0;
             foreach (var id in ids)
             {
@@ -129,9 +129,12 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             output.WriteLine($"silo killed under a stream of {30} submissions: submissions resumed after {siloRecovery.TotalSeconds:F1} s");
             output.WriteLine($"daemon killed with {onVictim.Count} tasks on it: all restarted elsewhere after {daemonFailover.TotalSeconds:F1} s (lease 3 s)");
             output.WriteLine($"redis-server killed and restarted (AOF): submissions resumed after {redisRecovery.TotalSeconds:F1} s");
-            output.WriteLine($"tasks: {ids.Count} submitted, {lost} lost, {doubles.Count} placed twice at once");
+            output.WriteLine($"tasks: {ids.Count} submitted, {lost} lost, {doubles.Count} placed twice at once ({scans} scans read both nodes with slices on them)");
             Assert.Equal(0, lost);
             Assert.Empty(doubles);
+
+            // The watch really looked: "none placed twice" counts only if it read both nodes, holding tasks, many times.
+            Assert.True(scans >= 20, $"only {scans} scans read both nodes with slices on them");
         }
         finally
         {
@@ -139,16 +142,20 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WatchForDoublePlacements(OrionClient client, string[] nodes, ConcurrentDictionary<string, string> doubles, CancellationToken stop)
+    /// <summary>Scans the nodes until stopped; returns how many scans read every node and saw at least one slice.</summary>
+    private static async Task<int> WatchForDoublePlacements(OrionClient client, string[] nodes, ConcurrentDictionary<string, string> doubles, CancellationToken stop)
     {
+        var scans = 0;
         while (!stop.IsCancellationRequested)
         {
             var where = new Dictionary<string, string>();
+            var read = 0;
             foreach (var node in nodes)
             {
                 try
                 {
                     var snapshot = await client.GetNodeAsync(node).WaitAsync(TimeSpan.FromSeconds(2));
+                    read += snapshot is null ? 0 : 1;
                     foreach (var slice in snapshot?.Gpus.SelectMany(g => g.Slices) ?? [])
                     {
                         if (where.TryGetValue(slice.TaskId, out var other) && other != node)
@@ -165,6 +172,8 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
                 }
             }
 
+            scans += read == nodes.Length && where.Count > 0 ? 1 : 0;
+
             try
             {
                 await Task.Delay(100, stop);
@@ -173,6 +182,8 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             {
             }
         }
+
+        return scans;
     }
 
     private async Task AllCompleted(OrionClient client, IEnumerable<string> ids, TimeSpan patience)

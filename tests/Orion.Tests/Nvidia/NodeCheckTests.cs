@@ -33,7 +33,7 @@ public sealed class NodeCheckTests
     [Fact]
     public async Task Declared_NVIDIA_cards_run_pause_and_stop_real_processes_and_say_what_they_cannot_measure()
     {
-        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2) };
+        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
         var output = new StringWriter();
         Assert.True(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("sleep 0.1"), WorkloadSpec.Process("sleep 600")));
 
@@ -47,7 +47,7 @@ public sealed class NodeCheckTests
     [Fact]
     public async Task A_task_that_fails_fails_the_check_and_says_why()
     {
-        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2) };
+        using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
         var output = new StringWriter();
         Assert.False(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("exit 7"), WorkloadSpec.Process("sleep 600")));
         Assert.Contains("FAIL dc1/contract/0: a short task ran and exited by itself (exited with code 7", output.ToString());

@@ -19,7 +19,10 @@ public class NvidiaBackendContractTests : GpuBackendContract
         new("dc1/contract/1", 1, "A100-SXM4-80GB", 81920, 1.0, 31.5, "GPU-6f1b3c2a-0000-4000-8000-000000000001"),
     ];
 
-    protected override IGpuBackend CreateBackend() => new NvidiaGpuBackend(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2) };
+    /// <summary>A pipe directory no MPS daemon answers at, so a machine-wide MPS control daemon does not change what the tests see.</summary>
+    public static string NoMps() => Path.Combine(Path.GetTempPath(), $"orion-no-mps-{Guid.NewGuid():N}");
+
+    protected override IGpuBackend CreateBackend() => new NvidiaGpuBackend(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NoMps() };
 
     protected override Task PassAsync(TimeSpan duration) => Task.Delay(duration);
 

@@ -10,7 +10,7 @@ public sealed class NvidiaGpuBackendTests : IDisposable
 {
     private static readonly GpuDevice[] Cards = NvidiaBackendContractTests.Cards;
     private readonly string dir = Directory.CreateTempSubdirectory("orion-nvidia-").FullName;
-    private readonly NvidiaGpuBackend backend = new(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2) };
+    private readonly NvidiaGpuBackend backend = new(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
 
     public void Dispose()
     {
@@ -186,19 +186,10 @@ public sealed class NvidiaGpuBackendTests : IDisposable
         Assert.Empty(backend.Running);
     }
 
-    [Fact]
+    [WithoutLibraryFact(CudaDriverLibrary)]
     public async Task Moving_memory_to_host_needs_the_CUDA_driver_and_keeps_the_task_on_its_card_without_it()
     {
         backend.Start(Launch("t1", "sleep 600", memoryMiB: 40_000));
-        if (NativeLibrary.TryLoad(CudaDriverLibrary, out var handle))
-        {
-            // A GPU machine: the task never used CUDA, so nothing of it is on the card and nothing moves.
-            NativeLibrary.Free(handle);
-            var moved = await backend.SwapOut("t1", 1);
-            Assert.Equal((true, 0L, 0L, 40_000L), (moved.Applied, moved.BytesMoved, moved.ResidentMiB, moved.HostMiB));
-            return;
-        }
-
         var ex = await Assert.ThrowsAsync<BackendException>(() => backend.SwapOut("t1", 1));
         Assert.Contains(CudaDriverLibrary, ex.Message);
 
@@ -209,17 +200,26 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
-    public void Discovery_reads_the_cards_or_names_the_missing_driver()
+    [Trait("Category", "gpu")]
+    public async Task With_the_CUDA_driver_a_task_that_never_used_CUDA_has_nothing_to_move()
     {
-        if (NativeLibrary.TryLoad("libnvidia-ml.so.1", out var handle))
-        {
-            NativeLibrary.Free(handle);
-            var devices = NvidiaDevices.Discover("dc1/n0");
-            Assert.NotEmpty(devices);
-            Assert.All(devices, d => Assert.True(d.MemoryMiB > 0 && d.RelativeSpeed > 0 && d.HostLinkGBps > 0 && d.Uuid.StartsWith("GPU-", StringComparison.Ordinal), d.ToString()));
-            return;
-        }
+        backend.Start(Launch("t1", "sleep 600", memoryMiB: 40_000));
+        var moved = await backend.SwapOut("t1", 1);
+        Assert.Equal((true, 0L, 0L, 40_000L), (moved.Applied, moved.BytesMoved, moved.ResidentMiB, moved.HostMiB));
+    }
 
+    [Fact]
+    [Trait("Category", "gpu")]
+    public void Discovery_reads_this_machines_cards()
+    {
+        var devices = NvidiaDevices.Discover("dc1/n0");
+        Assert.NotEmpty(devices);
+        Assert.All(devices, d => Assert.True(d.MemoryMiB > 0 && d.RelativeSpeed > 0 && d.HostLinkGBps > 0 && d.Uuid.StartsWith("GPU-", StringComparison.Ordinal), d.ToString()));
+    }
+
+    [WithoutLibraryFact("libnvidia-ml.so.1")]
+    public void Discovery_without_the_driver_names_the_missing_library()
+    {
         var ex = Assert.Throws<BackendException>(() => NvidiaDevices.Discover("dc1/n0"));
         Assert.Contains("libnvidia-ml.so.1", ex.Message);
         Assert.Contains("NVIDIA driver", ex.Message);

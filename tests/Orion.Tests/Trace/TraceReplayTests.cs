@@ -71,6 +71,26 @@ public sealed class TraceReplayTests
 
     [Theory]
     [MemberData(nameof(Policies))]
+    public void The_gpu_not_allocated_is_on_idle_cards_or_crumbs_of_shared_ones(string policy)
+    {
+        using var trace = new SyntheticTrace();
+        var (nodes, pods) = trace.Mixed();
+        var replay = new TraceReplay(TraceFiles.LoadNodes(nodes), TraceFiles.LoadPods(pods));
+        var run = replay.Run(TracePolicies.Create(policy, replay, seed: 2), seed: 2);
+
+        for (var k = 0; k < TraceReplay.Checkpoints.Count; k++)
+        {
+            Assert.Equal(100.0, run.Allocation[k] + run.IdleCards[k] + run.Crumbs[k], 9);
+            Assert.InRange(run.PackedCrumbs[k], 0, 100);
+        }
+
+        // At the end, crumbs are the free compute on cards that pods hold in part.
+        var held = run.Cluster.Nodes.SelectMany(n => n.Gpus).Where(g => !g.IsIdle).Sum(g => (long)g.ComputeFree);
+        Assert.Equal(100.0 * held / replay.CapacityMilli, run.Crumbs[^1], 9);
+    }
+
+    [Theory]
+    [MemberData(nameof(Policies))]
     public void A_seed_replays_to_the_same_placements(string policy)
     {
         using var trace = new SyntheticTrace();
