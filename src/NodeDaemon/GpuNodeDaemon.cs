@@ -105,30 +105,40 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             return;
         }
 
-        Stopping?.Invoke(this);
-        stopping.Cancel();
-        reports.Writer.TryComplete();
-        foreach (var t in new[] { reporter, registrar, demandWatcher })
+        try
         {
-            if (t is not null)
+            Stopping?.Invoke(this);
+            stopping.Cancel();
+            reports.Writer.TryComplete();
+            foreach (var t in new[] { reporter, registrar, demandWatcher })
             {
-                try
+                if (t is not null)
                 {
-                    await t;
-                }
-                catch (OperationCanceledException)
-                {
+                    try
+                    {
+                        await t;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                    catch (Exception ex)
+                    {
+                        // A loop that died must not keep the tasks' processes alive past the daemon.
+                        logger.LogWarning(ex, "A background loop of the daemon had failed");
+                    }
                 }
             }
-        }
 
-        if (selfReference is not null)
+            if (selfReference is not null)
+            {
+                grains.DeleteObjectReference<INodeDaemon>(selfReference);
+            }
+        }
+        finally
         {
-            grains.DeleteObjectReference<INodeDaemon>(selfReference);
+            backend.Dispose();
+            stopping.Dispose();
         }
-
-        backend.Dispose();
-        stopping.Dispose();
     }
 
     private Task RegisterAsync()

@@ -14,6 +14,9 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     private readonly object gate = new();
     private readonly Dictionary<string, GpuDevice> cardsById;
     private readonly Dictionary<string, TaskProcess> tasks = new(StringComparer.Ordinal);
+
+    // Tasks stopped and still in their grace period: Dispose waits for them too, or one that ignores SIGTERM outlives the daemon.
+    private readonly HashSet<Task> ending = [];
     private readonly TimeProvider time;
     private readonly long hostSwapMiB;
     private bool disposed;
@@ -143,7 +146,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
         if (replaced is not null)
         {
-            _ = replaced.EndAsync(StopGrace);
+            End(replaced);
         }
     }
 
@@ -160,7 +163,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
             Forget(task);
         }
 
-        _ = task.EndAsync(StopGrace);
+        End(task);
         return true;
     }
 
@@ -241,7 +244,40 @@ public sealed class NvidiaGpuBackend : IGpuBackend
             }
         }
 
-        Task.WaitAll([.. left.Select(t => t.EndAsync(StopGrace))]);
+        foreach (var t in left)
+        {
+            End(t);
+        }
+
+        Task[] all;
+        lock (gate)
+        {
+            all = [.. ending];
+        }
+
+        Task.WaitAll(all);
+    }
+
+    /// <summary>Ends a task's processes in the background (SIGTERM, then SIGKILL after the grace), kept until done.</summary>
+    private void End(TaskProcess task)
+    {
+        var end = task.EndAsync(StopGrace);
+        lock (gate)
+        {
+            ending.Add(end);
+        }
+
+        _ = end.ContinueWith(
+            done =>
+            {
+                lock (gate)
+                {
+                    ending.Remove(done);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task<SwapResult> Move(string taskId, long generation, bool toHost)

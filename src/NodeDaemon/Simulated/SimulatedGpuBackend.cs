@@ -88,8 +88,6 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             {
                 return;
             }
-
-            Remove(existing);
         }
 
         // A command cannot run here: refused, not modelled as work that never ends.
@@ -109,22 +107,31 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             ? launch.Workload.MemoryMiB
             : launch.GpuMemoryMiB;
         var pages = (memory + PageSizeMiB - 1) / PageSizeMiB;
+        // The generation being replaced gives its room back, but only once the new one is admitted: a refused launch
+        // leaves the old one as it was (as the NVIDIA backend does).
         if (launch.StartOnHost)
         {
-            if (hostPages + (pages * onCards.Length) > hostBudgetPages)
+            var free = hostBudgetPages - hostPages + (existing is null ? 0 : (existing.HostPages + existing.TransitPages) * existing.Cards.Length);
+            if (pages * onCards.Length > free)
             {
-                throw new BackendException($"host swap budget has {hostBudgetPages - hostPages} free pages, {pages * onCards.Length} wanted");
+                throw new BackendException($"host swap budget has {free} free pages, {pages * onCards.Length} wanted");
             }
         }
         else
         {
             foreach (var card in onCards)
             {
-                if (card.TotalPages - card.ResidentPages < pages)
+                var free = card.TotalPages - card.ResidentPages + (existing is not null && existing.Cards.Contains(card) ? existing.ResidentPages + existing.TransitPages : 0);
+                if (free < pages)
                 {
-                    throw new BackendException($"card {card.Device.GpuId} has {card.TotalPages - card.ResidentPages} free pages, {pages} wanted");
+                    throw new BackendException($"card {card.Device.GpuId} has {free} free pages, {pages} wanted");
                 }
             }
+        }
+
+        if (existing is not null)
+        {
+            Remove(existing);
         }
 
         var process = new SimulatedProcess(launch, onCards, pages, launch.Workload.TotalGpuMs ?? double.PositiveInfinity);
@@ -282,17 +289,8 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             }
 
             p.TransitPages += pages;
-            var now = settledAt;
-            var endsAt = now;
-            foreach (var card in p.Cards)
-            {
-                var start = card.LinkFreeAt > now ? card.LinkFreeAt : now;
-                var ms = pages * PageSizeMiB * 1024.0 * 1024.0 / card.LinkBytesPerMs;
-                card.LinkFreeAt = start + TimeSpan.FromTicks((long)Math.Ceiling(ms * TimeSpan.TicksPerMillisecond));
-                endsAt = card.LinkFreeAt > endsAt ? card.LinkFreeAt : endsAt;
-            }
-
-            var transfer = new SimulatedTransfer(p, toHost, pages, now, endsAt);
+            var transfer = new SimulatedTransfer(p, toHost, pages, settledAt);
+            transfer.Schedule(settledAt, PageSizeMiB);
             transfers.Add(transfer);
             return transfer.Done.Task;
         });
@@ -370,11 +368,17 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     private void Remove(SimulatedProcess p)
     {
         processes.Remove(p.Launch.TaskId);
-        foreach (var t in transfers.Where(t => t.Process == p).ToList())
+        var dropped = transfers.Where(t => t.Process == p).ToList();
+        foreach (var t in dropped)
         {
             // A stopped task's moves end with it; both ends are given back below.
             transfers.Remove(t);
             t.Done.TrySetResult(new SwapResult(p.Launch.TaskId, p.Launch.Generation, false, 0, TimeSpan.Zero, 0, 0));
+        }
+
+        if (dropped.Count > 0)
+        {
+            Relink();
         }
 
         foreach (var card in p.Cards)
@@ -384,6 +388,23 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
 
         hostPages -= (p.HostPages + p.TransitPages) * p.Cards.Length;
+    }
+
+    /// <summary>
+    /// The links' queues again after moves were dropped: the link time they had not used yet is free, so the moves queued
+    /// behind them start sooner; what is already crossing a link keeps its times.
+    /// </summary>
+    private void Relink()
+    {
+        foreach (var card in cards)
+        {
+            card.LinkFreeAt = settledAt;
+        }
+
+        foreach (var t in transfers)
+        {
+            t.Schedule(settledAt, PageSizeMiB);
+        }
     }
 
     /// <summary>

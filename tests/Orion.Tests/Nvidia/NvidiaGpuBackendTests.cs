@@ -145,6 +145,26 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task Disposing_the_backend_ends_a_stopped_task_still_in_its_grace_period()
+    {
+        backend.Start(Launch("t1", "trap '' TERM; sleep 600 & wait"));
+        var group = backend.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 2, "the shell and its child");
+
+        // Stopped (it ignores SIGTERM), then the daemon shuts down at once: nothing of it may outlive the backend.
+        Assert.True(backend.Stop("t1", 1));
+        backend.Dispose();
+
+        // Killed before Dispose returned; dying takes the kernel a moment, far less than the rest of the grace period.
+        var deadline = DateTime.UtcNow + backend.StopGrace / 2;
+        while (Members(group).Any(p => State(p) != 'Z'))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "a process of the stopped task outlived the backend");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task Pause_stops_the_whole_group_and_resume_continues_it()
     {
         backend.Start(Launch("t1", "sleep 600 & wait"));

@@ -87,6 +87,24 @@ public abstract class GpuBackendContract
     }
 
     [Fact]
+    public void A_replacement_counts_the_room_of_the_generation_it_replaces_and_a_refused_one_leaves_it_running()
+    {
+        using var b = CreateBackend();
+        var card = b.Devices[0].MemoryMiB;
+        b.Start(Launch(b, "t1", 1, LongWork(), card / 2));
+        b.Start(Launch(b, "other", 1, LongWork(), card / 4));
+
+        // Generation 2 fits only with generation 1's room, which it takes over.
+        b.Start(Launch(b, "t1", 2, LongWork(), (card / 2) + (card / 8)));
+        Assert.Equal(2, b.Running["t1"]);
+
+        // Generation 3 does not fit even so: refused, and generation 2 keeps running with its room.
+        Assert.Throws<BackendException>(() => b.Start(Launch(b, "t1", 3, LongWork(), card)));
+        Assert.Equal(2, b.Running["t1"]);
+        Assert.Throws<BackendException>(() => b.Start(Launch(b, "third", 1, LongWork(), card / 4)));
+    }
+
+    [Fact]
     public async Task A_finite_task_exits_by_itself_and_reports_once()
     {
         using var b = CreateBackend();

@@ -55,6 +55,28 @@ public sealed class MemoryModelTests
     }
 
     [Fact]
+    public async Task A_move_queued_behind_one_that_is_dropped_starts_when_the_link_frees()
+    {
+        using var b = Backend();
+        b.Start(Launch("a", 20_480));
+        b.Start(Launch("b", 20_480));
+        var dropped = b.SwapOut("a", 1);
+        var queued = b.SwapOut("b", 1);
+
+        // Half way through a's move, a stops: the link is b's from then on.
+        var half = TransferTime(20_480) / 2;
+        clock.Advance(half);
+        Assert.True(b.Stop("a", 1));
+        Assert.False((await dropped).Applied);
+        clock.Advance(TransferTime(20_480) - TimeSpan.FromTicks(1));
+        Assert.False(queued.IsCompleted);
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(queued.IsCompleted, "b's move still waits for link time a no longer uses");
+        Assert.Equal(half + TransferTime(20_480), (await queued).Duration);
+        Assert.Equal(10_240, b.HostPagesInUse);
+    }
+
+    [Fact]
     public async Task A_task_makes_no_progress_while_any_of_its_memory_is_off_the_device()
     {
         using var b = Backend();
