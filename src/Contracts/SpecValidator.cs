@@ -231,14 +231,14 @@ public static class SpecValidator
             }
         }
 
-        if (c.DataCenter is not null && string.IsNullOrWhiteSpace(c.DataCenter))
+        if (c.DataCenter is not null && !DataCenterName.IsValid(c.DataCenter))
         {
-            errors.Add(new("constraints.dataCenter", "must be null (any) or a data-centre name"));
+            errors.Add(new("constraints.dataCenter", $"must be null (any) or a data-centre name: {DataCenterName.Rule}"));
         }
 
-        if (c.PreferredDataCenter is not null && string.IsNullOrWhiteSpace(c.PreferredDataCenter))
+        if (c.PreferredDataCenter is not null && !DataCenterName.IsValid(c.PreferredDataCenter))
         {
-            errors.Add(new("constraints.preferredDataCenter", "must be null (no preference) or a data-centre name"));
+            errors.Add(new("constraints.preferredDataCenter", $"must be null (no preference) or a data-centre name: {DataCenterName.Rule}"));
         }
     }
 

@@ -30,16 +30,6 @@ public sealed class EmbeddedNodeDaemons(
             return;
         }
 
-        if (options.Value.DemandBusyPercent is <= 0 or > 100 or double.NaN)
-        {
-            throw new ArgumentException($"{EmbeddedPoolOptions.Section}:DemandBusyPercent must be above 0 and at most 100, not {options.Value.DemandBusyPercent}");
-        }
-
-        if (options.Value.DemandHoldTime < TimeSpan.Zero)
-        {
-            throw new ArgumentException($"{EmbeddedPoolOptions.Section}:DemandHoldTime must be 0 or more, not {options.Value.DemandHoldTime}");
-        }
-
         var clock = services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         foreach (var (machine, backend) in Backends(options.Value, clock))
         {

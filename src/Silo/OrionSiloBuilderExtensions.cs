@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains;
 using Orion.Grains.Placement;
@@ -16,12 +17,21 @@ public static class OrionSiloBuilderExtensions
         silo.AddOrionState(configuration, PoolOptions.StorageName);
 
         // Silos carry their data centre; a node's and its cards' grains live on their data centre's silos.
-        silo.UseSiloMetadata(new Dictionary<string, string> { [DataCenterPlacementFilterDirector.MetadataKey] = configuration["Orion:Silo:DataCenter"] ?? "dc1" });
+        var dataCenter = configuration["Orion:Silo:DataCenter"] ?? "dc1";
+        if (!DataCenterName.IsValid(dataCenter))
+        {
+            throw new OptionsValidationException("Orion:Silo", typeof(string), [$"Orion:Silo:DataCenter {DataCenterName.Rule}, not '{dataCenter}'"]);
+        }
+
+        silo.UseSiloMetadata(new Dictionary<string, string> { [DataCenterPlacementFilterDirector.MetadataKey] = dataCenter });
         silo.Services.AddPlacementFilter<DataCenterPlacementFilterStrategy, DataCenterPlacementFilterDirector>(ServiceLifetime.Singleton);
         silo.Services.AddSingleton<DataCenterResidence>();
-        silo.Services.Configure<PoolOptions>(configuration.GetSection(PoolOptions.Section));
+        // Settings are checked as the silo starts (each error names its setting), not when a grain first reads them.
+        silo.Services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.Section)).ValidateOnStart();
         silo.Services.PostConfigure<PoolOptions>(o => o.QueueRecovery |= OrionClustering.Redis(configuration) is not null);
-        silo.Services.Configure<EmbeddedPoolOptions>(configuration.GetSection(EmbeddedPoolOptions.Section));
+        silo.Services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
+        silo.Services.AddOptions<EmbeddedPoolOptions>().Bind(configuration.GetSection(EmbeddedPoolOptions.Section)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<EmbeddedPoolOptions>, EmbeddedPoolOptionsValidator>();
 
         // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.
         silo.AddActivityPropagation();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orion.Client;
 using Orion.Silo;
 using Orion.Silo.Monitoring;
@@ -24,45 +25,67 @@ if (demo)
     builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning);
 }
 
-var gatewayPort = builder.Configuration.GetValue("Orion:Silo:GatewayPort", 30000);
-builder.UseOrleans(silo =>
+try
 {
-    silo.UseOrionClustering(builder.Configuration);
-    silo.AddOrion(builder.Configuration);
-    silo.AddDashboard();
-});
-builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
-builder.Services.Configure<MonitorOptions>(builder.Configuration.GetSection(MonitorOptions.Section));
-builder.Services.AddSingleton<PoolMonitor>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolMonitor>());
-builder.Services.AddSingleton<PoolMetrics>();
-builder.Services.AddOrionTelemetry(builder.Configuration);
-
-var app = builder.Build();
-app.Services.GetRequiredService<PoolMetrics>();
-app.MapOrleansDashboard("/dashboard");
-app.MapHealthChecks("/health");
-app.MapPrometheusScrapingEndpoint("/metrics");
-app.MapPoolApi();
-
-app.Lifetime.ApplicationStarted.Register(() =>
+    return await RunAsync(builder, demo);
+}
+catch (Exception e) when (e is OptionsValidationException || (e is AggregateException a && a.InnerExceptions.All(i => i is OptionsValidationException)))
 {
-    foreach (var url in app.Urls)
+    // A bad setting: one line per rule broken, the setting named, no stack trace.
+    var failures = e is AggregateException all ? all.InnerExceptions.Cast<OptionsValidationException>().SelectMany(v => v.Failures) : ((OptionsValidationException)e).Failures;
+    foreach (var failure in failures)
     {
-        app.Logger.LogInformation(
-            "Orion is up: pool page {Url}/, dashboard {Url}/dashboard, metrics {Url}/metrics, API {Url}/api/pool, health {Url}/health, SDK gateway port {GatewayPort}",
-            url, url, url, url, url, gatewayPort);
+        Console.Error.WriteLine($"orion-silo: {failure}");
     }
-});
 
-if (!demo)
-{
-    await app.RunAsync();
-    return 0;
+    return 2;
 }
 
-await app.StartAsync();
-var client = new OrionClient(app.Services.GetRequiredService<IGrainFactory>());
-var exitCode = await new PoolDemo(client, AnsiConsole.Console, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping);
-await app.StopAsync();
-return exitCode;
+static async Task<int> RunAsync(WebApplicationBuilder builder, bool demo)
+{
+    var gatewayPort = builder.Configuration.GetValue("Orion:Silo:GatewayPort", 30000);
+    builder.UseOrleans(silo =>
+    {
+        silo.UseOrionClustering(builder.Configuration);
+        silo.AddOrion(builder.Configuration);
+        silo.AddDashboard();
+    });
+    builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
+    builder.Services.Configure<MonitorOptions>(builder.Configuration.GetSection(MonitorOptions.Section));
+    builder.Services.AddSingleton<PoolMonitor>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<PoolMonitor>());
+    builder.Services.AddSingleton<PoolMetrics>();
+    builder.Services.AddOrionTelemetry(builder.Configuration);
+
+    var app = builder.Build();
+
+    // The settings' rules, before anything starts (the host would log its own failure with a stack trace).
+    app.Services.GetService<IStartupValidator>()?.Validate();
+    app.Services.GetRequiredService<PoolMetrics>();
+    app.MapOrleansDashboard("/dashboard");
+    app.MapHealthChecks("/health");
+    app.MapPrometheusScrapingEndpoint("/metrics");
+    app.MapPoolApi();
+
+    app.Lifetime.ApplicationStarted.Register(() =>
+    {
+        foreach (var url in app.Urls)
+        {
+            app.Logger.LogInformation(
+                "Orion is up: pool page {Url}/, dashboard {Url}/dashboard, metrics {Url}/metrics, API {Url}/api/pool, health {Url}/health, SDK gateway port {GatewayPort}",
+                url, url, url, url, url, gatewayPort);
+        }
+    });
+
+    if (!demo)
+    {
+        await app.RunAsync();
+        return 0;
+    }
+
+    await app.StartAsync();
+    var client = new OrionClient(app.Services.GetRequiredService<IGrainFactory>());
+    var exitCode = await new PoolDemo(client, AnsiConsole.Console, TimeProvider.System).RunAsync(app.Lifetime.ApplicationStopping);
+    await app.StopAsync();
+    return exitCode;
+}

@@ -62,7 +62,21 @@ public sealed class SiloProcessTests
         await using var silo = SiloProcess.Start("--Orion:Embedded:DemandBusyPercent=0");
         await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.NotEqual(0, silo.ExitCode);
-        Assert.Contains("Orion:Embedded:DemandBusyPercent must be above 0 and at most 100, not 0", silo.Output);
+        Assert.Contains("Orion:Embedded:DemandBusyPercent must be above 0 and at most 100, not '0'", silo.Output);
         Assert.DoesNotContain("Orion is up", silo.Output);
+    }
+
+    [Fact]
+    public async Task Bad_settings_stop_the_silo_with_exit_code_2_and_every_broken_rule_named()
+    {
+        await using var silo = SiloProcess.Start("--policy", "bestfit", "--gpu-model", "A100", "--Orion:Pool:DaemonLease=00:00:00");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("orion-silo: Orion:Pool:Policy must be one of random, spread, dot-product, gpu-packing, best-fit, fragmentation", silo.Output);
+        Assert.Contains("not 'bestfit'", silo.Output);
+        Assert.Contains("orion-silo: Orion:Pool:DaemonLease must be positive, not '00:00:00'", silo.Output);
+        Assert.Contains("orion-silo: Orion:Embedded:GpuModel must be a known card model (", silo.Output);
+        Assert.DoesNotContain("Orion is up", silo.Output);
+        Assert.DoesNotContain("   at ", silo.Output);
     }
 }

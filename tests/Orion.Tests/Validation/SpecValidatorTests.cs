@@ -37,6 +37,8 @@ public sealed class SpecValidatorTests
             { "negative host memory", ok with { Resources = ok.Resources with { HostMemoryMiB = -5 } }, "resources.hostMemoryMiB", "must not be negative" },
             { "empty model", ok with { Constraints = PlacementConstraints.Models("A100-80GB", " ") }, "constraints.gpuModels[1]", "must not be empty" },
             { "blank data centre", ok with { Constraints = PlacementConstraints.None with { DataCenter = " " } }, "constraints.dataCenter", "data-centre name" },
+            { "data centre with a slash", ok with { Constraints = PlacementConstraints.None with { DataCenter = "dc1/x" } }, "constraints.dataCenter", "lower-case letters, digits" },
+            { "data centre in capitals", ok with { Constraints = PlacementConstraints.None with { PreferredDataCenter = "DC1" } }, "constraints.preferredDataCenter", "lower-case letters, digits" },
             { "zero items", ok with { Workload = WorkloadSpec.Batch(0, 10) }, "workload.count", "at least 1" },
             { "zero ms", ok with { Workload = WorkloadSpec.Batch(5, 0) }, "workload.gpuMsPerUnit", "must be positive" },
             { "training memory above slice", ok with { Workload = WorkloadSpec.Training(5, 10, 9000) }, "workload.memoryMiB", "at most resources.gpuMemoryMiB" },

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+using Orion.Grains.Scheduling;
+
+namespace Orion.Grains;
+
+/// <summary>
+/// The rules the pool's settings keep, checked when the silo starts: a typo in a policy name or a lease of zero
+/// stops it with the setting named, instead of a silo that is up and fails every placement.
+/// </summary>
+public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PoolOptions options)
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string setting, string rule, object? value)
+        {
+            if (!ok)
+            {
+                errors.Add($"{PoolOptions.Section}:{setting} {rule}, not '{value}'");
+            }
+        }
+
+        Check(PlacementPolicies.Names.Contains(options.Policy ?? "", StringComparer.OrdinalIgnoreCase), nameof(options.Policy), $"must be one of {string.Join(", ", PlacementPolicies.Names)}", options.Policy);
+        Check(double.IsFinite(options.ComputeOversubscription) && options.ComputeOversubscription is >= 1 and <= 100, nameof(options.ComputeOversubscription), "must be at least 1 (a whole card) and at most 100", options.ComputeOversubscription);
+        Check(double.IsFinite(options.MemoryOversubscription) && options.MemoryOversubscription is >= 1 and <= 100, nameof(options.MemoryOversubscription), "must be at least 1 (the device) and at most 100", options.MemoryOversubscription);
+        Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
+        Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
+        Check(options.ResidenceCheckInterval > TimeSpan.Zero, nameof(options.ResidenceCheckInterval), "must be positive", options.ResidenceCheckInterval);
+        Check(options.IndexResyncInterval > TimeSpan.Zero, nameof(options.IndexResyncInterval), "must be positive", options.IndexResyncInterval);
+        Check(options.PlacingTimeout > TimeSpan.Zero, nameof(options.PlacingTimeout), "must be positive", options.PlacingTimeout);
+        Check(options.SuspensionFlushDelay >= TimeSpan.Zero, nameof(options.SuspensionFlushDelay), "must be 0 or more", options.SuspensionFlushDelay);
+        Check(options.MemoryPassDelay >= TimeSpan.Zero, nameof(options.MemoryPassDelay), "must be 0 or more", options.MemoryPassDelay);
+        Check(options.DataCenterSummaryMaxAge >= TimeSpan.Zero, nameof(options.DataCenterSummaryMaxAge), "must be 0 or more", options.DataCenterSummaryMaxAge);
+        Check(options.ReservationAttempts >= 1, nameof(options.ReservationAttempts), "must be at least 1", options.ReservationAttempts);
+        Check(options.CatalogRetention >= 1, nameof(options.CatalogRetention), "must be at least 1", options.CatalogRetention);
+        Check(DataCenterName.IsValid(options.DefaultDataCenter), nameof(options.DefaultDataCenter), DataCenterName.Rule, options.DefaultDataCenter);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,46 @@
+using Orion.Grains;
+
+namespace Orion.Tests.Validation;
+
+public sealed class PoolOptionsValidatorTests
+{
+    private static IReadOnlyList<string> Errors(PoolOptions options) =>
+        new PoolOptionsValidator().Validate(null, options).Failures?.ToList() ?? [];
+
+    [Fact]
+    public void The_defaults_keep_every_rule()
+    {
+        Assert.Empty(Errors(new PoolOptions()));
+        Assert.Empty(Errors(new PoolOptions { Policy = "Best-Fit" }));
+    }
+
+    [Theory]
+    [InlineData("bestfit", "Orion:Pool:Policy must be one of random, spread, dot-product, gpu-packing, best-fit, fragmentation")]
+    [InlineData("", "Orion:Pool:Policy must be one of")]
+    public void An_unknown_policy_is_named_with_the_known_ones(string policy, string error)
+    {
+        var e = Assert.Single(Errors(new PoolOptions { Policy = policy }));
+        Assert.StartsWith(error, e);
+        Assert.EndsWith($"not '{policy}'", e);
+    }
+
+    [Fact]
+    public void Each_broken_rule_is_reported_with_its_setting()
+    {
+        var errors = Errors(new PoolOptions
+        {
+            ComputeOversubscription = 0.5,
+            MemoryOversubscription = double.NaN,
+            DaemonLease = TimeSpan.Zero,
+            LeaseCheckInterval = TimeSpan.FromSeconds(-1),
+            PlacingTimeout = TimeSpan.Zero,
+            ReservationAttempts = 0,
+            CatalogRetention = 0,
+            DefaultDataCenter = "DC1",
+        });
+        Assert.Equal(
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "PlacingTimeout", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
+        Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
+    }
+}
