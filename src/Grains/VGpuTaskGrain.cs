@@ -690,8 +690,22 @@ public sealed class VGpuTaskGrain(
         // This write carries any flips still waiting for theirs.
         flushTimer?.Dispose();
         flushTimer = null;
+        var before = record.State.Status;
         next = Apply(next);
-        await record.WriteStateAsync();
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // Storage down: memory must not run ahead of storage, or a retry (the daemon's exit report, a client's submit)
+            // would find the change done and answer OK while storage keeps the old state. The next call reloads.
+            logger.LogWarning(ex, "Task {TaskId} could not write {State}: reloading from storage at its next call", TaskId, next.State);
+            record.State.Status = before;
+            DeactivateOnIdle();
+            throw;
+        }
+
         Signal();
         await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
     }

@@ -48,7 +48,7 @@ public sealed class TestPool : IAsyncDisposable
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
-        GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null)
+        GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -110,6 +110,15 @@ public sealed class TestPool : IAsyncDisposable
                 ? new ConfigurationBuilder().AddInMemoryCollection(addedSettings).AddInMemoryCollection([new("Orion:Silo:DataCenter", dataCenter)]).Build()
                 : configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
+            if (storage is not null)
+            {
+                // The task storage Orion registered, wrapped: the test makes its writes fail.
+                var original = silo.Services.Single(d => d.ServiceType == typeof(Orleans.Storage.IGrainStorage) && Equals(d.ServiceKey, Orion.Grains.PoolOptions.StorageName));
+                silo.Services.Remove(original);
+                silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(Orion.Grains.PoolOptions.StorageName, (services, key) =>
+                    storage.Wrap((Orleans.Storage.IGrainStorage)original.KeyedImplementationFactory!(services, key)));
+            }
+
             if (calls is not null)
             {
                 silo.AddIncomingGrainCallFilter(ctx =>
