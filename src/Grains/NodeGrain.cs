@@ -20,6 +20,11 @@ public sealed class NodeGrain(
 {
     private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
+
+    // Failover steps of a lost daemon still to do (one that threw is tried again at the next lease check).
+    private readonly HashSet<string> detachOwed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> nodeLostOwed = new(StringComparer.Ordinal);
+
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
     // Snapshots are ordered by version, and a scheduler keeps the newest it saw. A fresh activation (its silo died)
@@ -58,6 +63,8 @@ public sealed class NodeGrain(
         dehydrationContext.TryAddValue("gpus", gpus.Values.ToArray());
         dehydrationContext.TryAddValue("version", version);
         dehydrationContext.TryAddValue("lastSeen", lastSeen);
+        dehydrationContext.TryAddValue("detachOwed", detachOwed.ToArray());
+        dehydrationContext.TryAddValue("nodeLostOwed", nodeLostOwed);
     }
 
     public void OnRehydrate(IRehydrationContext rehydrationContext)
@@ -87,6 +94,18 @@ public sealed class NodeGrain(
 
         rehydrationContext.TryGetValue("version", out version);
         rehydrationContext.TryGetValue("lastSeen", out lastSeen);
+        if (rehydrationContext.TryGetValue<string[]>("detachOwed", out var detach) && detach is not null)
+        {
+            detachOwed.UnionWith(detach);
+        }
+
+        if (rehydrationContext.TryGetValue<Dictionary<string, long>>("nodeLostOwed", out var lost) && lost is not null)
+        {
+            foreach (var (taskId, generation) in lost)
+            {
+                nodeLostOwed[taskId] = generation;
+            }
+        }
     }
 
     public async Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon)
@@ -439,25 +458,81 @@ public sealed class NodeGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Declares the daemon lost when it has not been heard from within the lease.</summary>
+    /// <summary>Declares the daemon lost when it has not been heard from within the lease, and fails over what it ran.</summary>
     private async Task CheckLease()
     {
-        if (daemon is null || time.GetUtcNow() - lastSeen <= options.Value.DaemonLease)
+        if (daemon is not null && time.GetUtcNow() - lastSeen > options.Value.DaemonLease)
         {
-            return;
+            logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
+            daemon = null;
+            detachOwed.UnionWith(gpus.Keys);
+            foreach (var (taskId, held) in holdings)
+            {
+                nodeLostOwed[taskId] = held.Generation;
+            }
+
+            version++;
         }
 
-        logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
-        daemon = null;
-        await Task.WhenAll(gpus.Keys.Select(id => GrainFactory.Grain<IGpuGrain>(id).Detach()));
-        foreach (var (taskId, held) in holdings.ToList())
+        if (detachOwed.Count > 0 || nodeLostOwed.Count > 0)
         {
-            await ReleaseHolding(taskId, held);
-            await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} missed its lease");
+            await FailOver();
+        }
+    }
+
+    /// <summary>
+    /// Detaches the cards of a lost daemon and fails over its tasks, each step on its own: one card or task that cannot be
+    /// reached must not leave the others running on a dead node. What failed stays owed and is tried at the next check.
+    /// </summary>
+    private async Task FailOver()
+    {
+        if (daemon is not null)
+        {
+            // The daemon came back: its registration attached the cards again.
+            detachOwed.Clear();
+        }
+
+        foreach (var id in detachOwed.ToList())
+        {
+            try
+            {
+                await GrainFactory.Grain<IGpuGrain>(id).Detach();
+                detachOwed.Remove(id);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not detach {GpuId} of its lost daemon: trying again", NodeId, id);
+            }
+        }
+
+        foreach (var (taskId, generation) in nodeLostOwed.ToList())
+        {
+            try
+            {
+                if (holdings.TryGetValue(taskId, out var held) && held.Generation == generation)
+                {
+                    await ReleaseHolding(taskId, held);
+                }
+
+                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(generation, $"node {NodeId} missed its lease");
+                nodeLostOwed.Remove(taskId);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not fail over {TaskId} generation {Generation}: trying again", NodeId, taskId, generation);
+            }
         }
 
         version++;
-        await Scheduler.OnNodeChanged(Snapshot());
+        try
+        {
+            await Scheduler.OnNodeChanged(Snapshot());
+        }
+        catch (Exception ex)
+        {
+            // The scheduler re-reads its nodes while it has queued tasks.
+            logger.LogWarning(ex, "Node {NodeId} could not tell its scheduler it lost its daemon", NodeId);
+        }
     }
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
@@ -466,8 +541,14 @@ public sealed class NodeGrain(
 
     private async Task ReleaseHolding(string taskId, NodeHolding held)
     {
-        holdings.Remove(taskId);
+        // The holding goes only once every card let go: if one throws, it is still held and released again at the next try
+        // (a card's release is idempotent per generation); dropped first, the card's slice would leak.
         var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).Release(taskId, held.Generation)));
+        if (holdings.TryGetValue(taskId, out var now) && now.Generation == held.Generation)
+        {
+            holdings.Remove(taskId);
+        }
+
         foreach (var g in released)
         {
             gpus[g.Device.GpuId] = g;

@@ -51,6 +51,37 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_card_that_fails_to_release_a_lost_task_does_not_stop_the_others_failing_over_and_is_released_later()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], daemonLease: TimeSpan.FromSeconds(3), faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "first");
+        var placed = await pool.WaitForAsync("first", TaskState.Running);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "second");
+        await pool.WaitForAsync("second", TaskState.Running);
+
+        // The first task's card cannot be reached once when the lease is missed (its silo is going, say).
+        var card = Assert.Single(placed.Placement!.GpuIds);
+        faults.FailNext("IGpuGrain.Release", card);
+        await pool.Daemon("n0").DisposeAsync();
+        pool.Advance(TimeSpan.FromSeconds(4));
+
+        var second = await pool.WaitForAsync("second", TaskState.Failed);
+        Assert.Contains("missed its lease", second.ExitReason);
+        var first = await pool.WaitForAsync("first", TaskState.Failed);
+        Assert.Contains("missed its lease", first.ExitReason);
+        Assert.Equal(0, faults.StillToFail("IGpuGrain.Release", card));
+        await pool.EventuallyAsync(async () =>
+        {
+            var lost = await pool.NodeSnapshot("n0");
+            Assert.False(lost.Schedulable);
+            Assert.Equal(0, lost.CpuAllocatedMilli);
+            Assert.All(lost.Gpus, g => Assert.Empty(g.Slices));
+        });
+        Assert.Null((await pool.Grains.GetGrain<IGpuGrain>(card).GetSnapshot())?.Slices.FirstOrDefault());
+    }
+
+    [Fact]
     public async Task A_heartbeat_that_waits_on_a_card_does_not_count_against_the_daemons_lease()
     {
         var gate = new GrainCallGate();

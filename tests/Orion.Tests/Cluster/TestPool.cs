@@ -130,7 +130,7 @@ public sealed class TestPool : IAsyncDisposable
 
             if (faults is not null)
             {
-                silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod)
+                silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod, ctx.TargetId)
                     ? throw new NotSupportedException($"{ctx.InterfaceMethod?.Name} is not served here")
                     : ctx.Invoke());
             }
