@@ -23,7 +23,10 @@ public sealed class NodeGrain(
 
     // Failover steps of a lost daemon still to do (one that threw is tried again at the next lease check).
     private readonly HashSet<string> detachOwed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> nodeLostOwed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeLoss> nodeLostOwed = new(StringComparer.Ordinal);
+
+    // Tasks the daemon runs that a fresh activation could not decide yet to adopt or stop (their grain or card did not answer).
+    private readonly HashSet<string> adoptOwed = new(StringComparer.Ordinal);
 
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
@@ -65,6 +68,7 @@ public sealed class NodeGrain(
         dehydrationContext.TryAddValue("lastSeen", lastSeen);
         dehydrationContext.TryAddValue("detachOwed", detachOwed.ToArray());
         dehydrationContext.TryAddValue("nodeLostOwed", nodeLostOwed);
+        dehydrationContext.TryAddValue("adoptOwed", adoptOwed.ToArray());
     }
 
     public void OnRehydrate(IRehydrationContext rehydrationContext)
@@ -99,12 +103,17 @@ public sealed class NodeGrain(
             detachOwed.UnionWith(detach);
         }
 
-        if (rehydrationContext.TryGetValue<Dictionary<string, long>>("nodeLostOwed", out var lost) && lost is not null)
+        if (rehydrationContext.TryGetValue<Dictionary<string, NodeLoss>>("nodeLostOwed", out var lost) && lost is not null)
         {
-            foreach (var (taskId, generation) in lost)
+            foreach (var (taskId, loss) in lost)
             {
-                nodeLostOwed[taskId] = generation;
+                nodeLostOwed[taskId] = loss;
             }
+        }
+
+        if (rehydrationContext.TryGetValue<string[]>("adoptOwed", out var adopt) && adopt is not null)
+        {
+            adoptOwed.UnionWith(adopt);
         }
     }
 
@@ -115,9 +124,17 @@ public sealed class NodeGrain(
             throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
         }
 
+        var (before, daemonBefore) = (this.registration, this.daemon);
         try
         {
             return await Reconcile(registration, daemon);
+        }
+        catch
+        {
+            // Not taken in: the next heartbeat is again a first registration (adopting what the daemon runs) or a restart
+            // (failing over what the old instance ran), instead of stopping those tasks as orphans or forgetting them.
+            (this.registration, this.daemon) = (before, daemonBefore);
+            throw;
         }
         finally
         {
@@ -181,13 +198,19 @@ public sealed class NodeGrain(
 
         if (previous is null)
         {
-            await Adopt(running);
+            adoptOwed.UnionWith(running.Select(r => r.TaskId));
+        }
+
+        adoptOwed.IntersectWith(running.Select(r => r.TaskId));
+        if (previous is null || adoptOwed.Count > 0)
+        {
+            await Adopt(running.Where(r => adoptOwed.Contains(r.TaskId)));
 
             // Cards that outlived the node's last activation may hold slices it reserved for tasks that ended or never
             // started since: the node is their only reserver, so what it does not hold now is let go.
             foreach (var card in gpus.Values.ToList())
             {
-                foreach (var slice in card.Slices.Where(sl => !holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation))
+                foreach (var slice in card.Slices.Where(sl => !adoptOwed.Contains(sl.TaskId) && (!holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation)))
                 {
                     logger.LogInformation("Node {NodeId} lets go of {TaskId} generation {Generation} on {GpuId}: it holds no such reservation", NodeId, slice.TaskId, slice.Generation, card.Device.GpuId);
                     gpus[card.Device.GpuId] = await GrainFactory.Grain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
@@ -195,7 +218,7 @@ public sealed class NodeGrain(
             }
         }
 
-        foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
+        foreach (var orphan in running.Where(r => !adoptOwed.Contains(r.TaskId) && (!holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation)))
         {
             logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
             await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
@@ -205,12 +228,12 @@ public sealed class NodeGrain(
 
         if (restarted || wasLost)
         {
-            var lost = holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)).ToList();
-            foreach (var (taskId, held) in lost)
+            foreach (var (taskId, held) in holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)))
             {
-                await ReleaseHolding(taskId, held);
-                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} restarted without it");
+                nodeLostOwed[taskId] = new(held.Generation, $"node {NodeId} restarted without it");
             }
+
+            await TellLost();
         }
 
         if (!changed)
@@ -379,26 +402,39 @@ public sealed class NodeGrain(
     /// <summary>
     /// A fresh activation (its silo died, or the grain was never here) learns what the daemon runs: each task
     /// whose grain still says it holds this node under that generation is held again, slices and all; the rest
-    /// are orphans and will be stopped.
+    /// are orphans and will be stopped. A task whose grain or card did not answer stays owed (not stopped) and is
+    /// asked again at the next heartbeat.
     /// </summary>
     private async Task Adopt(IEnumerable<RunningTask> running)
     {
-        foreach (var r in running)
+        foreach (var r in running.ToList())
         {
-            var status = await GrainFactory.Grain<IVGpuTaskGrain>(r.TaskId).GetStatus();
-            if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
+            try
             {
-                continue;
-            }
+                // PeekStatus interleaves: the task may be inside a call to this node (a release, a start), which
+                // GetStatus would wait behind while this turn waits on it.
+                var status = await GrainFactory.Grain<IVGpuTaskGrain>(r.TaskId).PeekStatus();
+                if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
+                {
+                    adoptOwed.Remove(r.TaskId);
+                    continue;
+                }
 
-            var resources = status.Spec.Resources;
-            var held = await Reserve(new ReservationRequest(
-                r.TaskId, r.Generation, placement.GpuIds, placement.ComputeMilli, resources.GpuCount > 1 ? 0 : placement.GpuMemoryMiB,
-                resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
-            if (held.Accepted)
+                var resources = status.Spec.Resources;
+                var held = await Reserve(new ReservationRequest(
+                    r.TaskId, r.Generation, placement.GpuIds, placement.ComputeMilli, resources.GpuCount > 1 ? 0 : placement.GpuMemoryMiB,
+                    resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
+                if (held.Accepted)
+                {
+                    await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
+                    logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
+                }
+
+                adoptOwed.Remove(r.TaskId);
+            }
+            catch (Exception ex)
             {
-                await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
-                logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
+                logger.LogWarning(ex, "Node {NodeId} could not adopt {TaskId} generation {Generation} yet: asking again at the next heartbeat", NodeId, r.TaskId, r.Generation);
             }
         }
     }
@@ -468,7 +504,7 @@ public sealed class NodeGrain(
             detachOwed.UnionWith(gpus.Keys);
             foreach (var (taskId, held) in holdings)
             {
-                nodeLostOwed[taskId] = held.Generation;
+                nodeLostOwed[taskId] = new(held.Generation, $"node {NodeId} missed its lease");
             }
 
             version++;
@@ -505,23 +541,7 @@ public sealed class NodeGrain(
             }
         }
 
-        foreach (var (taskId, generation) in nodeLostOwed.ToList())
-        {
-            try
-            {
-                if (holdings.TryGetValue(taskId, out var held) && held.Generation == generation)
-                {
-                    await ReleaseHolding(taskId, held);
-                }
-
-                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(generation, $"node {NodeId} missed its lease");
-                nodeLostOwed.Remove(taskId);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Node {NodeId} could not fail over {TaskId} generation {Generation}: trying again", NodeId, taskId, generation);
-            }
-        }
+        await TellLost();
 
         version++;
         try
@@ -532,6 +552,28 @@ public sealed class NodeGrain(
         {
             // The scheduler re-reads its nodes while it has queued tasks.
             logger.LogWarning(ex, "Node {NodeId} could not tell its scheduler it lost its daemon", NodeId);
+        }
+    }
+
+    /// <summary>Releases what each lost task held here and tells it (restart or fail by its policy); one that throws stays owed.</summary>
+    private async Task TellLost()
+    {
+        foreach (var (taskId, loss) in nodeLostOwed.ToList())
+        {
+            try
+            {
+                if (holdings.TryGetValue(taskId, out var held) && held.Generation == loss.Generation)
+                {
+                    await ReleaseHolding(taskId, held);
+                }
+
+                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(loss.Generation, loss.Reason);
+                nodeLostOwed.Remove(taskId);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not fail over {TaskId} generation {Generation}: trying again", NodeId, taskId, loss.Generation);
+            }
         }
     }
 

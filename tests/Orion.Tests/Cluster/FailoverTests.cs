@@ -155,6 +155,66 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_fresh_node_activation_whose_first_registration_fails_part_way_adopts_at_the_next_heartbeat()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "kept");
+        var before = await pool.WaitForAsync("kept", TaskState.Running);
+
+        // The node grain's activation goes (as with its silo), and the fresh one's first registration fails at its card.
+        await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        faults.FailNext("IGpuGrain.Attach", "dc1/n0/0");
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(0, faults.StillToFail("IGpuGrain.Attach", "dc1/n0/0"));
+            var node = Assert.IsType<NodeSnapshot>(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
+            Assert.Equal(before.Spec.Resources.CpuMilli, node.CpuAllocatedMilli);
+        });
+
+        // More heartbeats: the task is held, not stopped as an orphan.
+        for (var i = 0; i < 5; i++)
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(["kept"], pool.Backend("n0").Running.Keys.ToArray());
+        Assert.Equal((TaskState.Running, before.Generation), ((await pool.Client.GetAsync("kept"))!.State, (await pool.Client.GetAsync("kept"))!.Generation));
+    }
+
+    [Fact]
+    public async Task A_task_a_fresh_node_activation_could_not_adopt_does_not_stop_the_others_being_adopted_and_is_adopted_later()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "a");
+        await pool.WaitForAsync("a", TaskState.Running);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "b");
+        await pool.WaitForAsync("b", TaskState.Running);
+
+        // The fresh activation's adoption fails once at each task's card (whichever it adopts first).
+        await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/0");
+        faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/1");
+        for (var i = 0; i < 10; i++)
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(50);
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            var node = Assert.IsType<NodeSnapshot>(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
+            Assert.Equal(["a", "b"], node.Gpus.SelectMany(g => g.Slices).Select(s => s.TaskId).Order().ToArray());
+        });
+        Assert.Equal(["a", "b"], pool.Backend("n0").Running.Keys.Order().ToArray());
+        Assert.Equal([TaskState.Running, TaskState.Running], [await pool.StateOf("a"), await pool.StateOf("b")]);
+    }
+
+    [Fact]
     public void Restart_policy_rules_are_named() =>
         Assert.Equal("restart.maxAttempts", Assert.Single(SpecValidator.Validate(Specs.Batch() with { Restart = RestartPolicy.OnFailure(0) })).Field);
 }
