@@ -420,10 +420,11 @@ public sealed class NodeGrain(
                     continue;
                 }
 
-                var resources = status.Spec.Resources;
+                // The slice as the scheduler reserved it: an online process's memory never moves to host (AllowSwap alone is not it).
+                var request = Scheduling.PlacementRequest.From(status.Spec);
                 var held = await Reserve(new ReservationRequest(
-                    r.TaskId, r.Generation, placement.GpuIds, placement.ComputeMilli, resources.GpuCount > 1 ? 0 : placement.GpuMemoryMiB,
-                    resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
+                    r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
+                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable));
                 if (held.Accepted)
                 {
                     await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
