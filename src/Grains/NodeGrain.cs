@@ -185,7 +185,8 @@ public sealed class NodeGrain(
                     logger.LogInformation("Node {NodeId} reserves {TaskId} generation {Generation} on {GpuId} again: the card had lost it", NodeId, taskId, held.Generation, id);
                     var again = await GrainFactory.Grain<IGpuGrain>(id).Reserve(held.Slices[i]);
                     gpus[id] = again.Gpu;
-                    if (again.Accepted)
+                    // Only a task the daemon runs has started; one still placing is started by its own start.
+                    if (again.Accepted && running.Any(r => r.TaskId == taskId && r.Generation == held.Generation))
                     {
                         await GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
                         gpus[id] = (await GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
