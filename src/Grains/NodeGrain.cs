@@ -313,11 +313,22 @@ public sealed class NodeGrain(
             return new ReservationResult(false, $"node {NodeId} host swap budget has {registration.HostSwapMiB - overflowNow} MiB free, {overflowAfter - overflowNow} wanted", Snapshot());
         }
 
-        var results = await Task.WhenAll(request.GpuIds.Select(id =>
+        GpuReservationResult[] results;
+        try
         {
-            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
-            return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
-        }));
+            results = await Task.WhenAll(request.GpuIds.Select(id =>
+            {
+                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
+                return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
+            }));
+        }
+        catch
+        {
+            // A card threw (it did not refuse): the others may have said yes, and it may have too. Nothing holds this
+            // generation, so give it back on every card (idempotent), or those slices leak.
+            await UndoReservation(request);
+            throw;
+        }
         foreach (var r in results)
         {
             gpus[r.Gpu.Device.GpuId] = r.Gpu;
@@ -343,6 +354,24 @@ public sealed class NodeGrain(
             time.GetUtcNow());
         version++;
         return new ReservationResult(true, null, Snapshot());
+    }
+
+    private async Task UndoReservation(ReservationRequest request)
+    {
+        foreach (var id in request.GpuIds)
+        {
+            try
+            {
+                gpus[id] = await GrainFactory.Grain<IGpuGrain>(id).Release(request.TaskId, request.Generation);
+            }
+            catch (Exception ex)
+            {
+                // A fresh node activation lets go of card slices it does not hold.
+                logger.LogWarning(ex, "Node {NodeId} could not give back {TaskId} generation {Generation} on {GpuId}", NodeId, request.TaskId, request.Generation, id);
+            }
+        }
+
+        version++;
     }
 
     public async Task Release(string taskId, long generation)

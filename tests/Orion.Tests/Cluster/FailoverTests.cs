@@ -215,6 +215,31 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_card_that_throws_on_a_reservation_leaves_no_slice_on_the_cards_that_accepted()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+
+        // One of the two cards a training task needs cannot be reached (its silo is going): every reservation fails there.
+        faults.FailNext("IGpuGrain.Reserve", "dc1/n0/1", times: 1_000);
+        try
+        {
+            await pool.SubmitAsync(Specs.Training(2), "train");
+        }
+        catch (NotSupportedException)
+        {
+            // The submit's own placement met the card's failure; the client would retry it.
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            Assert.True(faults.StillToFail("IGpuGrain.Reserve", "dc1/n0/1") < 1_000);
+            Assert.Empty((await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").GetSnapshot())!.Slices);
+        });
+        Assert.Equal(0, (await pool.NodeSnapshot("n0")).CpuAllocatedMilli);
+    }
+
+    [Fact]
     public void Restart_policy_rules_are_named() =>
         Assert.Equal("restart.maxAttempts", Assert.Single(SpecValidator.Validate(Specs.Batch() with { Restart = RestartPolicy.OnFailure(0) })).Field);
 }
