@@ -287,7 +287,12 @@ public sealed class GpuGrain(
             return false;
         }
 
-        starting.Add(taskId);
+        // A repeated start of a task already started (a retried start) is not "starting" again: no OnTaskStarted would clear it.
+        if (!started.Contains(taskId))
+        {
+            starting.Add(taskId);
+        }
+
         await Reconcile();
         return onHost.ContainsKey(taskId);
     }
@@ -315,10 +320,13 @@ public sealed class GpuGrain(
 
     public async Task OnTaskStarted(string taskId, long generation)
     {
-        if (slices.TryGetValue(taskId, out var s) && s.Generation == generation && started.Add(taskId))
+        if (slices.TryGetValue(taskId, out var s) && s.Generation == generation)
         {
-            starting.Remove(taskId);
-            await Reconcile();
+            var first = started.Add(taskId);
+            if (starting.Remove(taskId) || first)
+            {
+                await Reconcile();
+            }
         }
     }
 

@@ -20,6 +20,14 @@ public sealed class NodeGrain(
 {
     private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
+
+    // Failover steps of a lost daemon still to do (one that threw is tried again at the next lease check).
+    private readonly HashSet<string> detachOwed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeLoss> nodeLostOwed = new(StringComparer.Ordinal);
+
+    // Tasks the daemon runs that a fresh activation could not decide yet to adopt or stop (their grain or card did not answer).
+    private readonly HashSet<string> adoptOwed = new(StringComparer.Ordinal);
+
     private NodeRegistration? registration;
     private INodeDaemon? daemon;
     // Snapshots are ordered by version, and a scheduler keeps the newest it saw. A fresh activation (its silo died)
@@ -58,6 +66,9 @@ public sealed class NodeGrain(
         dehydrationContext.TryAddValue("gpus", gpus.Values.ToArray());
         dehydrationContext.TryAddValue("version", version);
         dehydrationContext.TryAddValue("lastSeen", lastSeen);
+        dehydrationContext.TryAddValue("detachOwed", detachOwed.ToArray());
+        dehydrationContext.TryAddValue("nodeLostOwed", nodeLostOwed);
+        dehydrationContext.TryAddValue("adoptOwed", adoptOwed.ToArray());
     }
 
     public void OnRehydrate(IRehydrationContext rehydrationContext)
@@ -87,6 +98,23 @@ public sealed class NodeGrain(
 
         rehydrationContext.TryGetValue("version", out version);
         rehydrationContext.TryGetValue("lastSeen", out lastSeen);
+        if (rehydrationContext.TryGetValue<string[]>("detachOwed", out var detach) && detach is not null)
+        {
+            detachOwed.UnionWith(detach);
+        }
+
+        if (rehydrationContext.TryGetValue<Dictionary<string, NodeLoss>>("nodeLostOwed", out var lost) && lost is not null)
+        {
+            foreach (var (taskId, loss) in lost)
+            {
+                nodeLostOwed[taskId] = loss;
+            }
+        }
+
+        if (rehydrationContext.TryGetValue<string[]>("adoptOwed", out var adopt) && adopt is not null)
+        {
+            adoptOwed.UnionWith(adopt);
+        }
     }
 
     public async Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon)
@@ -96,9 +124,17 @@ public sealed class NodeGrain(
             throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
         }
 
+        var (before, daemonBefore) = (this.registration, this.daemon);
         try
         {
             return await Reconcile(registration, daemon);
+        }
+        catch
+        {
+            // Not taken in: the next heartbeat is again a first registration (adopting what the daemon runs) or a restart
+            // (failing over what the old instance ran), instead of stopping those tasks as orphans or forgetting them.
+            (this.registration, this.daemon) = (before, daemonBefore);
+            throw;
         }
         finally
         {
@@ -149,7 +185,8 @@ public sealed class NodeGrain(
                     logger.LogInformation("Node {NodeId} reserves {TaskId} generation {Generation} on {GpuId} again: the card had lost it", NodeId, taskId, held.Generation, id);
                     var again = await GrainFactory.Grain<IGpuGrain>(id).Reserve(held.Slices[i]);
                     gpus[id] = again.Gpu;
-                    if (again.Accepted)
+                    // Only a task the daemon runs has started; one still placing is started by its own start.
+                    if (again.Accepted && running.Any(r => r.TaskId == taskId && r.Generation == held.Generation))
                     {
                         await GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(taskId, held.Generation);
                         gpus[id] = (await GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()) ?? again.Gpu;
@@ -162,13 +199,19 @@ public sealed class NodeGrain(
 
         if (previous is null)
         {
-            await Adopt(running);
+            adoptOwed.UnionWith(running.Select(r => r.TaskId));
+        }
+
+        adoptOwed.IntersectWith(running.Select(r => r.TaskId));
+        if (previous is null || adoptOwed.Count > 0)
+        {
+            await Adopt(running.Where(r => adoptOwed.Contains(r.TaskId)));
 
             // Cards that outlived the node's last activation may hold slices it reserved for tasks that ended or never
             // started since: the node is their only reserver, so what it does not hold now is let go.
             foreach (var card in gpus.Values.ToList())
             {
-                foreach (var slice in card.Slices.Where(sl => !holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation))
+                foreach (var slice in card.Slices.Where(sl => !adoptOwed.Contains(sl.TaskId) && (!holdings.TryGetValue(sl.TaskId, out var h) || h.Generation != sl.Generation)))
                 {
                     logger.LogInformation("Node {NodeId} lets go of {TaskId} generation {Generation} on {GpuId}: it holds no such reservation", NodeId, slice.TaskId, slice.Generation, card.Device.GpuId);
                     gpus[card.Device.GpuId] = await GrainFactory.Grain<IGpuGrain>(card.Device.GpuId).Release(slice.TaskId, slice.Generation);
@@ -176,7 +219,7 @@ public sealed class NodeGrain(
             }
         }
 
-        foreach (var orphan in running.Where(r => !holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation))
+        foreach (var orphan in running.Where(r => !adoptOwed.Contains(r.TaskId) && (!holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation)))
         {
             logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
             await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
@@ -186,12 +229,12 @@ public sealed class NodeGrain(
 
         if (restarted || wasLost)
         {
-            var lost = holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)).ToList();
-            foreach (var (taskId, held) in lost)
+            foreach (var (taskId, held) in holdings.Where(h => !running.Any(r => r.TaskId == h.Key && r.Generation == h.Value.Generation)))
             {
-                await ReleaseHolding(taskId, held);
-                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} restarted without it");
+                nodeLostOwed[taskId] = new(held.Generation, $"node {NodeId} restarted without it");
             }
+
+            await TellLost();
         }
 
         if (!changed)
@@ -270,11 +313,22 @@ public sealed class NodeGrain(
             return new ReservationResult(false, $"node {NodeId} host swap budget has {registration.HostSwapMiB - overflowNow} MiB free, {overflowAfter - overflowNow} wanted", Snapshot());
         }
 
-        var results = await Task.WhenAll(request.GpuIds.Select(id =>
+        GpuReservationResult[] results;
+        try
         {
-            var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
-            return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
-        }));
+            results = await Task.WhenAll(request.GpuIds.Select(id =>
+            {
+                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
+                return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
+            }));
+        }
+        catch
+        {
+            // A card threw (it did not refuse): the others may have said yes, and it may have too. Nothing holds this
+            // generation, so give it back on every card (idempotent), or those slices leak.
+            await UndoReservation(request);
+            throw;
+        }
         foreach (var r in results)
         {
             gpus[r.Gpu.Device.GpuId] = r.Gpu;
@@ -300,6 +354,24 @@ public sealed class NodeGrain(
             time.GetUtcNow());
         version++;
         return new ReservationResult(true, null, Snapshot());
+    }
+
+    private async Task UndoReservation(ReservationRequest request)
+    {
+        foreach (var id in request.GpuIds)
+        {
+            try
+            {
+                gpus[id] = await GrainFactory.Grain<IGpuGrain>(id).Release(request.TaskId, request.Generation);
+            }
+            catch (Exception ex)
+            {
+                // A fresh node activation lets go of card slices it does not hold.
+                logger.LogWarning(ex, "Node {NodeId} could not give back {TaskId} generation {Generation} on {GpuId}", NodeId, request.TaskId, request.Generation, id);
+            }
+        }
+
+        version++;
     }
 
     public async Task Release(string taskId, long generation)
@@ -360,26 +432,40 @@ public sealed class NodeGrain(
     /// <summary>
     /// A fresh activation (its silo died, or the grain was never here) learns what the daemon runs: each task
     /// whose grain still says it holds this node under that generation is held again, slices and all; the rest
-    /// are orphans and will be stopped.
+    /// are orphans and will be stopped. A task whose grain or card did not answer stays owed (not stopped) and is
+    /// asked again at the next heartbeat.
     /// </summary>
     private async Task Adopt(IEnumerable<RunningTask> running)
     {
-        foreach (var r in running)
+        foreach (var r in running.ToList())
         {
-            var status = await GrainFactory.Grain<IVGpuTaskGrain>(r.TaskId).GetStatus();
-            if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
+            try
             {
-                continue;
-            }
+                // PeekStatus interleaves: the task may be inside a call to this node (a release, a start), which
+                // GetStatus would wait behind while this turn waits on it.
+                var status = await GrainFactory.Grain<IVGpuTaskGrain>(r.TaskId).PeekStatus();
+                if (status?.Placement is not { } placement || status.Generation != r.Generation || !status.State.HoldsCapacity() || placement.NodeId != NodeId)
+                {
+                    adoptOwed.Remove(r.TaskId);
+                    continue;
+                }
 
-            var resources = status.Spec.Resources;
-            var held = await Reserve(new ReservationRequest(
-                r.TaskId, r.Generation, placement.GpuIds, placement.ComputeMilli, resources.GpuCount > 1 ? 0 : placement.GpuMemoryMiB,
-                resources.GpuCount > 1, resources.CpuMilli, resources.HostMemoryMiB, status.Spec.Priority, resources.AllowSwap));
-            if (held.Accepted)
+                // The slice as the scheduler reserved it: an online process's memory never moves to host (AllowSwap alone is not it).
+                var request = Scheduling.PlacementRequest.From(status.Spec);
+                var held = await Reserve(new ReservationRequest(
+                    r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
+                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable));
+                if (held.Accepted)
+                {
+                    await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
+                    logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
+                }
+
+                adoptOwed.Remove(r.TaskId);
+            }
+            catch (Exception ex)
             {
-                await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
-                logger.LogInformation("Node {NodeId} adopted {TaskId} generation {Generation} from its daemon", NodeId, r.TaskId, r.Generation);
+                logger.LogWarning(ex, "Node {NodeId} could not adopt {TaskId} generation {Generation} yet: asking again at the next heartbeat", NodeId, r.TaskId, r.Generation);
             }
         }
     }
@@ -439,25 +525,87 @@ public sealed class NodeGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Declares the daemon lost when it has not been heard from within the lease.</summary>
+    /// <summary>Declares the daemon lost when it has not been heard from within the lease, and fails over what it ran.</summary>
     private async Task CheckLease()
     {
-        if (daemon is null || time.GetUtcNow() - lastSeen <= options.Value.DaemonLease)
+        if (daemon is not null && time.GetUtcNow() - lastSeen > options.Value.DaemonLease)
         {
-            return;
+            logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
+            daemon = null;
+            detachOwed.UnionWith(gpus.Keys);
+            foreach (var (taskId, held) in holdings)
+            {
+                nodeLostOwed[taskId] = new(held.Generation, $"node {NodeId} missed its lease");
+            }
+
+            version++;
         }
 
-        logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
-        daemon = null;
-        await Task.WhenAll(gpus.Keys.Select(id => GrainFactory.Grain<IGpuGrain>(id).Detach()));
-        foreach (var (taskId, held) in holdings.ToList())
+        if (detachOwed.Count > 0 || nodeLostOwed.Count > 0)
         {
-            await ReleaseHolding(taskId, held);
-            await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(held.Generation, $"node {NodeId} missed its lease");
+            await FailOver();
         }
+    }
+
+    /// <summary>
+    /// Detaches the cards of a lost daemon and fails over its tasks, each step on its own: one card or task that cannot be
+    /// reached must not leave the others running on a dead node. What failed stays owed and is tried at the next check.
+    /// </summary>
+    private async Task FailOver()
+    {
+        if (daemon is not null)
+        {
+            // The daemon came back: its registration attached the cards again.
+            detachOwed.Clear();
+        }
+
+        foreach (var id in detachOwed.ToList())
+        {
+            try
+            {
+                await GrainFactory.Grain<IGpuGrain>(id).Detach();
+                detachOwed.Remove(id);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not detach {GpuId} of its lost daemon: trying again", NodeId, id);
+            }
+        }
+
+        await TellLost();
 
         version++;
-        await Scheduler.OnNodeChanged(Snapshot());
+        try
+        {
+            await Scheduler.OnNodeChanged(Snapshot());
+        }
+        catch (Exception ex)
+        {
+            // The scheduler re-reads its nodes while it has queued tasks.
+            logger.LogWarning(ex, "Node {NodeId} could not tell its scheduler it lost its daemon", NodeId);
+        }
+    }
+
+    /// <summary>Releases what each lost task held here and tells it (restart or fail by its policy); one that throws stays owed.</summary>
+    private async Task TellLost()
+    {
+        foreach (var (taskId, loss) in nodeLostOwed.ToList())
+        {
+            try
+            {
+                if (holdings.TryGetValue(taskId, out var held) && held.Generation == loss.Generation)
+                {
+                    await ReleaseHolding(taskId, held);
+                }
+
+                await GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnNodeLost(loss.Generation, loss.Reason);
+                nodeLostOwed.Remove(taskId);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Node {NodeId} could not fail over {TaskId} generation {Generation}: trying again", NodeId, taskId, loss.Generation);
+            }
+        }
     }
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
@@ -466,8 +614,14 @@ public sealed class NodeGrain(
 
     private async Task ReleaseHolding(string taskId, NodeHolding held)
     {
-        holdings.Remove(taskId);
+        // The holding goes only once every card let go: if one throws, it is still held and released again at the next try
+        // (a card's release is idempotent per generation); dropped first, the card's slice would leak.
         var released = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).Release(taskId, held.Generation)));
+        if (holdings.TryGetValue(taskId, out var now) && now.Generation == held.Generation)
+        {
+            holdings.Remove(taskId);
+        }
+
         foreach (var g in released)
         {
             gpus[g.Device.GpuId] = g;

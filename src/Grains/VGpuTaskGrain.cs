@@ -194,6 +194,8 @@ public sealed class VGpuTaskGrain(
             // A failed start is a failed run: the restart policy decides (a silo dying mid-start is not the task's fault).
             if (!await Restarted(Status!, $"start failed: {ex.Message}"))
             {
+                // Ended: a scheduled task's window reminder would otherwise fire every minute for ever.
+                await Disarm();
                 await End(TaskState.Failed, $"start failed: {ex.Message}");
             }
         }
@@ -365,8 +367,15 @@ public sealed class VGpuTaskGrain(
     public async Task OnScheduleTick()
     {
         var status = Status;
-        if (status?.Spec.Schedule is not { } schedule || status.State.IsTerminal())
+        if (status?.Spec.Schedule is not { } schedule)
         {
+            return;
+        }
+
+        if (status.State.IsTerminal())
+        {
+            // A reminder left behind by an ended task: nothing is left to open or close.
+            await Disarm();
             return;
         }
 
@@ -442,15 +451,15 @@ public sealed class VGpuTaskGrain(
         var home = await HomeOf(status.Spec);
         var next = Pending(status, home);
         await Change(next);
+
+        // Before queuing: a queuing that throws (its scheduler's silo died) leaves the task Pending, and only the reminder queues it again.
+        await KeepQueueReminder();
         var decision = await SchedulerOf(home).Enqueue(AsQueued(next));
         if (decision.Unplaceable)
         {
-            // Failed in the same call that queued it: no reminder, no second message.
+            // Failed in the same call that queued it (the reminder finds it ended and goes).
             await OnUnplaceable(next.Generation, decision.Reason);
-            return;
         }
-
-        await KeepQueueReminder();
     }
 
     /// <summary>
@@ -543,8 +552,9 @@ public sealed class VGpuTaskGrain(
         logger.LogInformation("Task {TaskId} window {Occurrence} opens", TaskId, status.Occurrence + 1);
         if (record.State.WindowPaused && status.Placement is { } placement)
         {
-            record.State.WindowPaused = false;
+            // Still window-paused until the resume went through: a failed resume is tried again at the next tick.
             await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: false);
+            record.State.WindowPaused = false;
             await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, Occurrence = status.Occurrence + 1 });
             return;
         }
@@ -690,8 +700,22 @@ public sealed class VGpuTaskGrain(
         // This write carries any flips still waiting for theirs.
         flushTimer?.Dispose();
         flushTimer = null;
+        var before = record.State.Status;
         next = Apply(next);
-        await record.WriteStateAsync();
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // Storage down: memory must not run ahead of storage, or a retry (the daemon's exit report, a client's submit)
+            // would find the change done and answer OK while storage keeps the old state. The next call reloads.
+            logger.LogWarning(ex, "Task {TaskId} could not write {State}: reloading from storage at its next call", TaskId, next.State);
+            record.State.Status = before;
+            DeactivateOnIdle();
+            throw;
+        }
+
         Signal();
         await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
     }

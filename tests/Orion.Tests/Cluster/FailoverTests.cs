@@ -51,6 +51,37 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_card_that_fails_to_release_a_lost_task_does_not_stop_the_others_failing_over_and_is_released_later()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], daemonLease: TimeSpan.FromSeconds(3), faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "first");
+        var placed = await pool.WaitForAsync("first", TaskState.Running);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "second");
+        await pool.WaitForAsync("second", TaskState.Running);
+
+        // The first task's card cannot be reached once when the lease is missed (its silo is going, say).
+        var card = Assert.Single(placed.Placement!.GpuIds);
+        faults.FailNext("IGpuGrain.Release", card);
+        await pool.Daemon("n0").DisposeAsync();
+        pool.Advance(TimeSpan.FromSeconds(4));
+
+        var second = await pool.WaitForAsync("second", TaskState.Failed);
+        Assert.Contains("missed its lease", second.ExitReason);
+        var first = await pool.WaitForAsync("first", TaskState.Failed);
+        Assert.Contains("missed its lease", first.ExitReason);
+        Assert.Equal(0, faults.StillToFail("IGpuGrain.Release", card));
+        await pool.EventuallyAsync(async () =>
+        {
+            var lost = await pool.NodeSnapshot("n0");
+            Assert.False(lost.Schedulable);
+            Assert.Equal(0, lost.CpuAllocatedMilli);
+            Assert.All(lost.Gpus, g => Assert.Empty(g.Slices));
+        });
+        Assert.Null((await pool.Grains.GetGrain<IGpuGrain>(card).GetSnapshot())?.Slices.FirstOrDefault());
+    }
+
+    [Fact]
     public async Task A_heartbeat_that_waits_on_a_card_does_not_count_against_the_daemons_lease()
     {
         var gate = new GrainCallGate();
@@ -121,6 +152,91 @@ public sealed class FailoverTests
         });
         Assert.Equal((TaskState.Running, before.Generation), ((await pool.Client.GetAsync("kept"))!.State, (await pool.Client.GetAsync("kept"))!.Generation));
         Assert.Equal(["kept"], pool.Backend("n0").Running.Keys.ToArray());
+    }
+
+    [Fact]
+    public async Task A_fresh_node_activation_whose_first_registration_fails_part_way_adopts_at_the_next_heartbeat()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "kept");
+        var before = await pool.WaitForAsync("kept", TaskState.Running);
+
+        // The node grain's activation goes (as with its silo), and the fresh one's first registration fails at its card.
+        await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        faults.FailNext("IGpuGrain.Attach", "dc1/n0/0");
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(0, faults.StillToFail("IGpuGrain.Attach", "dc1/n0/0"));
+            var node = Assert.IsType<NodeSnapshot>(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
+            Assert.Equal(before.Spec.Resources.CpuMilli, node.CpuAllocatedMilli);
+        });
+
+        // More heartbeats: the task is held, not stopped as an orphan.
+        for (var i = 0; i < 5; i++)
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(["kept"], pool.Backend("n0").Running.Keys.ToArray());
+        Assert.Equal((TaskState.Running, before.Generation), ((await pool.Client.GetAsync("kept"))!.State, (await pool.Client.GetAsync("kept"))!.Generation));
+    }
+
+    [Fact]
+    public async Task A_task_a_fresh_node_activation_could_not_adopt_does_not_stop_the_others_being_adopted_and_is_adopted_later()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "a");
+        await pool.WaitForAsync("a", TaskState.Running);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "b");
+        await pool.WaitForAsync("b", TaskState.Running);
+
+        // The fresh activation's adoption fails once at each task's card (whichever it adopts first).
+        await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/0");
+        faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/1");
+        for (var i = 0; i < 10; i++)
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(50);
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            var node = Assert.IsType<NodeSnapshot>(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
+            Assert.Equal(["a", "b"], node.Gpus.SelectMany(g => g.Slices).Select(s => s.TaskId).Order().ToArray());
+        });
+        Assert.Equal(["a", "b"], pool.Backend("n0").Running.Keys.Order().ToArray());
+        Assert.Equal([TaskState.Running, TaskState.Running], [await pool.StateOf("a"), await pool.StateOf("b")]);
+    }
+
+    [Fact]
+    public async Task A_card_that_throws_on_a_reservation_leaves_no_slice_on_the_cards_that_accepted()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+
+        // One of the two cards a training task needs cannot be reached (its silo is going): every reservation fails there.
+        faults.FailNext("IGpuGrain.Reserve", "dc1/n0/1", times: 1_000);
+        try
+        {
+            await pool.SubmitAsync(Specs.Training(2), "train");
+        }
+        catch (NotSupportedException)
+        {
+            // The submit's own placement met the card's failure; the client would retry it.
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            Assert.True(faults.StillToFail("IGpuGrain.Reserve", "dc1/n0/1") < 1_000);
+            Assert.Empty((await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").GetSnapshot())!.Slices);
+        });
+        Assert.Equal(0, (await pool.NodeSnapshot("n0")).CpuAllocatedMilli);
     }
 
     [Fact]

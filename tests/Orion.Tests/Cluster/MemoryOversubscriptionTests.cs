@@ -74,6 +74,29 @@ public sealed class MemoryOversubscriptionTests
     }
 
     [Fact]
+    public async Task A_service_started_twice_on_its_card_is_not_left_starting_and_its_idle_memory_still_moves_to_host()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0, memoryOversubscription: 2.0);
+        var service = await pool.SubmitAsync(Inference());
+        var running = await pool.WaitForAsync(service.TaskId, TaskState.Running);
+
+        // The same start again (a start retried after its answer was lost): the card starts nothing new.
+        var p = running.Placement!;
+        var launch = new TaskLaunch(service.TaskId, running.Generation, p.GpuIds, p.ComputeMilli, p.GpuMemoryMiB, running.Spec.Workload);
+        Assert.True(await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").TryStartTask(launch));
+
+        // The idle service's memory makes room for training, as if it had been started once.
+        var train = await pool.SubmitAsync(Training(gpuMs: 3_600_000));
+        await pool.WhileAdvancing(pool.WaitForAsync(train.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+        await pool.EventuallyAsync(async () =>
+        {
+            var s = (await pool.Client.GetAsync(service.TaskId))!;
+            Assert.Equal((11_920L, 29_040L), (s.ResidentMiB, s.HostMiB));
+        });
+        Assert.Equal(35_000, pool.Backend("n0").GetTask(train.TaskId)!.ResidentPages);
+    }
+
+    [Fact]
     public async Task Memory_beyond_the_oversubscribed_card_or_pinned_beyond_the_device_waits_and_is_never_half_placed()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1, hostSwap: 80_000)], oversubscription: 2.0, memoryOversubscription: 2.0);

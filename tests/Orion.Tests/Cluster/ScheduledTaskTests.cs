@@ -89,6 +89,68 @@ public sealed class ScheduledTaskTests
     }
 
     [Fact]
+    public async Task A_scheduled_task_whose_start_fails_ends_without_leaving_its_window_reminder()
+    {
+        var faults = new GrainCallFaults();
+        faults.Fail("IGpuGrain.TryStartTask");
+        faults.Fail("INodeGrain.StartTask");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        await pool.SubmitAsync(Nightly(TimeSpan.FromMinutes(30)), "nightly");
+        Assert.Contains("window", await pool.RemindersOf("nightly"));
+
+        pool.Advance(TimeSpan.FromMinutes(30));
+        var failed = await pool.WaitForAsync("nightly", TaskState.Failed);
+        Assert.Contains("start failed", failed.ExitReason);
+        await pool.EventuallyAsync(async () => Assert.DoesNotContain("window", await pool.RemindersOf("nightly")));
+    }
+
+    [Fact]
+    public async Task A_window_whose_resume_fails_is_resumed_at_the_next_tick()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        await pool.SubmitAsync(Nightly(TimeSpan.FromMinutes(90), WindowClosePolicy.Pause), "resumable");
+        pool.Advance(TimeSpan.FromMinutes(30));
+        await pool.WaitForAsync("resumable", TaskState.Running);
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.WaitForAsync("resumable", TaskState.Suspended);
+
+        // The next window opens while the node cannot be reached: the resume fails.
+        faults.FailNext("INodeGrain.HoldTask", "dc1/n0");
+        pool.Advance(TimeSpan.FromHours(23));
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Equal(0, faults.StillToFail("INodeGrain.HoldTask", "dc1/n0"));
+            return Task.CompletedTask;
+        });
+        Assert.Equal(TaskState.Suspended, await pool.StateOf("resumable"));
+
+        // The reminder's next tick (called here rather than waited for in real time) opens the window again.
+        await pool.Grains.GetGrain<IVGpuTaskGrain>("resumable").OnScheduleTick();
+        var again = await pool.WaitForAsync("resumable", TaskState.Running);
+        Assert.Equal(2, again.Occurrence);
+        Assert.False(pool.Backend("n0").IsPaused("resumable"));
+    }
+
+    [Fact]
+    public async Task A_window_whose_queuing_fails_keeps_the_reminder_that_queues_it_again()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults, queueRecovery: true);
+        await pool.SubmitAsync(Nightly(TimeSpan.FromMinutes(30)), "nightly");
+
+        // The window opens while its scheduler cannot be reached (its silo died): the task is Pending in no queue.
+        faults.FailNext("ISchedulerGrain.Enqueue", "dc1");
+        pool.Advance(TimeSpan.FromMinutes(30));
+        await pool.EventuallyAsync(async () =>
+        {
+            Assert.Equal(0, faults.StillToFail("ISchedulerGrain.Enqueue", "dc1"));
+            Assert.Equal(TaskState.Pending, await pool.StateOf("nightly"));
+        });
+        Assert.Contains("queue", await pool.RemindersOf("nightly"));
+    }
+
+    [Fact]
     public async Task A_bad_schedule_is_rejected_with_its_field_named()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

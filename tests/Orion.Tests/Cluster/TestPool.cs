@@ -48,7 +48,8 @@ public sealed class TestPool : IAsyncDisposable
     public static async Task<TestPool> StartAsync(
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
-        GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null)
+        GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
+        bool queueRecovery = false)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -63,6 +64,11 @@ public sealed class TestPool : IAsyncDisposable
             ["Orion:Pool:LeaseCheckInterval"] = TimeSpan.FromMilliseconds(100).ToString(),
             ["Orion:Embedded:HeartbeatInterval"] = TimeSpan.FromMilliseconds(500).ToString(),
         };
+        if (queueRecovery)
+        {
+            settings["Orion:Pool:QueueRecovery"] = "true";
+        }
+
         if (suspensionFlushDelay is { } flush)
         {
             settings["Orion:Pool:SuspensionFlushDelay"] = flush.ToString();
@@ -110,6 +116,15 @@ public sealed class TestPool : IAsyncDisposable
                 ? new ConfigurationBuilder().AddInMemoryCollection(addedSettings).AddInMemoryCollection([new("Orion:Silo:DataCenter", dataCenter)]).Build()
                 : configuration);
             silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
+            if (storage is not null)
+            {
+                // The task storage Orion registered, wrapped: the test makes its writes fail.
+                var original = silo.Services.Single(d => d.ServiceType == typeof(Orleans.Storage.IGrainStorage) && Equals(d.ServiceKey, Orion.Grains.PoolOptions.StorageName));
+                silo.Services.Remove(original);
+                silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>(Orion.Grains.PoolOptions.StorageName, (services, key) =>
+                    storage.Wrap((Orleans.Storage.IGrainStorage)original.KeyedImplementationFactory!(services, key)));
+            }
+
             if (calls is not null)
             {
                 silo.AddIncomingGrainCallFilter(ctx =>
@@ -121,7 +136,7 @@ public sealed class TestPool : IAsyncDisposable
 
             if (faults is not null)
             {
-                silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod)
+                silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod, ctx.TargetId)
                     ? throw new NotSupportedException($"{ctx.InterfaceMethod?.Name} is not served here")
                     : ctx.Invoke());
             }
@@ -171,6 +186,14 @@ public sealed class TestPool : IAsyncDisposable
     }
 
     public Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? id = null) => Client.SubmitAsync(spec, id);
+
+    /// <summary>The names of the reminders a task's grain has registered, in order.</summary>
+    public async Task<string[]> RemindersOf(string taskId)
+    {
+        var table = Cluster.GetSiloServiceProvider(Cluster.Silos[0].SiloAddress).GetRequiredService<Orleans.IReminderTable>();
+        var rows = await table.ReadRows(Grains.GetGrain<IVGpuTaskGrain>(taskId).GetGrainId());
+        return [.. rows.Reminders.Select(r => r.ReminderName).Order(StringComparer.Ordinal)];
+    }
 
     public async Task<VGpuTaskStatus> WaitForAsync(string taskId, params TaskState[] states)
     {

@@ -227,6 +227,28 @@ public sealed class NvidiaPoolTests
     }
 
     [Fact]
+    public async Task An_online_process_adopted_by_a_fresh_node_activation_keeps_a_slice_that_is_not_swappable()
+    {
+        var (pool, daemon, _) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        var online = await pool.SubmitAsync(Process("sleep 600") with { Priority = new TaskPriority(PriorityClass.Online) });
+        var running = await pool.WaitForAsync(online.TaskId, TaskState.Running);
+        var gpuId = running.Placement!.GpuIds[0];
+
+        // The node and its card lose their memory (their silo died): the node's next registration adopts the task and reserves its slice again.
+        await pool.Grains.GetGrain<INodeGrain>("dc1/contract").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.Grains.GetGrain<IGpuGrain>(gpuId).Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.EventuallyAsync(async () =>
+        {
+            var card = Assert.IsType<GpuSnapshot>(await pool.Grains.GetGrain<IGpuGrain>(gpuId).GetSnapshot());
+            Assert.False(Assert.Single(card.Slices).Swappable);
+        });
+        Assert.Equal(TaskState.Running, await pool.StateOf(online.TaskId));
+        await pool.Client.CancelAsync(online.TaskId);
+    }
+
+    [Fact]
     public async Task A_node_under_MPS_offers_no_memory_beyond_its_cards()
     {
         // Memory oversubscribed 2x: a card's memory may be booked past the device, the rest on host RAM, but the CUDA

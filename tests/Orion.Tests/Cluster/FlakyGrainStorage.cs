@@ -1,0 +1,43 @@
+using Orleans.Storage;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>
+/// Wraps a test pool's task storage so that writes of chosen grains (by key) fail, as with the storage server down; reads
+/// still work, so a reactivated grain sees what was last written.
+/// </summary>
+public sealed class FlakyGrainStorage
+{
+    private volatile string? failingKey;
+    private int failedWrites;
+
+    /// <summary>Writes that failed so far.</summary>
+    public int FailedWrites => Volatile.Read(ref failedWrites);
+
+    /// <summary>Fails every write of the grain keyed <paramref name="key"/> until <see cref="Heal"/>.</summary>
+    public void FailWrites(string key) => failingKey = key;
+
+    public void Heal() => failingKey = null;
+
+    internal IGrainStorage Wrap(IGrainStorage inner) => new Wrapper(this, inner);
+
+    private sealed class Wrapper(FlakyGrainStorage faults, IGrainStorage inner) : IGrainStorage
+    {
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ReadStateAsync(stateName, grainId, grainState);
+
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            if (faults.failingKey is { } key && grainId.Key.ToString() == key)
+            {
+                Interlocked.Increment(ref faults.failedWrites);
+                throw new IOException($"storage down: write of {grainId} refused");
+            }
+
+            return inner.WriteStateAsync(stateName, grainId, grainState);
+        }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+            inner.ClearStateAsync(stateName, grainId, grainState);
+    }
+}
