@@ -14,6 +14,9 @@ namespace Orion.Client;
 /// </summary>
 public sealed class OrionClient : IAsyncDisposable
 {
+    // A System.Threading timer's longest due time (uint.MaxValue - 1 ms, about 49.7 days).
+    private static readonly TimeSpan MaxHoldTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1d);
+
     private readonly IGrainFactory grains;
     private readonly IHost? ownedHost;
     private readonly TimeSpan watchPoll;
@@ -79,8 +82,14 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (not the task).</param>
     /// <returns>The accepted task's status (Pending, or further along if it was placed at once).</returns>
     /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
+    /// <exception cref="ArgumentException"><paramref name="taskId"/> is blank.</exception>
     public async Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? taskId = null, CancellationToken cancellationToken = default)
     {
+        if (taskId is not null && string.IsNullOrWhiteSpace(taskId))
+        {
+            throw new ArgumentException("taskId must be null (a new id) or not blank", nameof(taskId));
+        }
+
         var local = SpecValidator.Validate(spec);
         if (!local.IsEmpty)
         {
@@ -122,9 +131,11 @@ public sealed class OrionClient : IAsyncDisposable
     /// Starts an online service and returns its lease once it runs. Wrap each request the service serves in
     /// <see cref="VGpuLease.BeginRequestAsync"/>; dispose the lease to end the service.
     /// </summary>
-    /// <exception cref="ArgumentException">The spec is not of the Online class.</exception>
+    /// <exception cref="ArgumentException">The spec is not of the Online class, or <see cref="LeaseOptions.TaskId"/> is blank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LeaseOptions.HoldTime"/> is negative or above a timer's range.</exception>
     /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">The task ended before it ran.</exception>
+    /// <remarks>When the wait fails or is cancelled, the submitted task is cancelled (best effort), so no service runs unleased.</remarks>
     public async Task<VGpuLease> AcquireAsync(TaskSpec spec, LeaseOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (spec?.Priority?.Class is not PriorityClass.Online)
@@ -133,9 +144,38 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         options ??= new LeaseOptions();
-        var submitted = await SubmitAsync(spec, options.TaskId, cancellationToken);
-        var running = await WaitForStateAsync(submitted.TaskId, [TaskState.Running], cancellationToken);
-        return new VGpuLease(grains, running, options.HoldTime, time);
+        if (options.HoldTime < TimeSpan.Zero || options.HoldTime > MaxHoldTime)
+        {
+            throw new ArgumentOutOfRangeException("options.HoldTime", options.HoldTime, $"options.HoldTime must be from 0 to {MaxHoldTime} (a timer's range)");
+        }
+
+        if (options.TaskId is not null && string.IsNullOrWhiteSpace(options.TaskId))
+        {
+            throw new ArgumentException("options.TaskId must be null (a new id) or not blank", "options.TaskId");
+        }
+
+        // The id is known before the submit, so a submit that may have landed can be undone too.
+        var taskId = options.TaskId ?? NewTaskId();
+        try
+        {
+            await SubmitAsync(spec, taskId, cancellationToken);
+            var running = await WaitForStateAsync(taskId, [TaskState.Running], cancellationToken);
+            return new VGpuLease(grains, running, options.HoldTime, time);
+        }
+        catch (Exception ex) when (ex is not SpecValidationException)
+        {
+            // Nobody will hold the lease: left queued, the service would later run with no one to end it.
+            try
+            {
+                await CancelAsync(taskId, "acquire abandoned", CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // Best effort: the caller's exception is the one that matters.
+            }
+
+            throw;
+        }
     }
 
     /// <summary>The task's status, or null when no task has this id.</summary>
