@@ -110,13 +110,13 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
     /// <returns>Each accepted task's status, in the order given.</returns>
     /// <exception cref="SpecValidationException">
-    /// A spec breaks a rule (fields named <c>tasks[i].…</c>; nothing was submitted), or the pool rejected some (the
-    /// others were submitted).
+    /// An entry, its id or its spec breaks a rule (fields named <c>tasks[i].…</c>; nothing was submitted), or the pool
+    /// rejected some (the others were submitted).
     /// </exception>
     public async Task<IReadOnlyList<VGpuTaskStatus>> SubmitManyAsync(IReadOnlyList<TaskSubmission> tasks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var local = tasks.SelectMany((t, i) => SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" })).ToImmutableArray();
+        var local = CheckSubmissions(tasks);
         if (!local.IsEmpty)
         {
             throw new SpecValidationException(local);
@@ -267,6 +267,37 @@ public sealed class OrionClient : IAsyncDisposable
             await ownedHost.StopAsync();
             ownedHost.Dispose();
         }
+    }
+
+    // Every entry before any is sent: a bad one found half-way would leave the batch half submitted.
+    private static ImmutableArray<ValidationError> CheckSubmissions(IReadOnlyList<TaskSubmission> tasks)
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i] is not { } t)
+            {
+                errors.Add(new($"tasks[{i}]", "is required"));
+                continue;
+            }
+
+            if (t.TaskId is not null)
+            {
+                if (string.IsNullOrWhiteSpace(t.TaskId))
+                {
+                    errors.Add(new($"tasks[{i}].taskId", "must be null (a new id) or not blank"));
+                }
+                else if (!seen.TryAdd(t.TaskId, i))
+                {
+                    errors.Add(new($"tasks[{i}].taskId", $"must be unique in the batch ('{t.TaskId}' is also tasks[{seen[t.TaskId]}].taskId)"));
+                }
+            }
+
+            errors.AddRange(SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" }));
+        }
+
+        return errors.ToImmutable();
     }
 
     // The node's copy of its cards lags pauses and swaps; each card's own snapshot is the truth.
