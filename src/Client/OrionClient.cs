@@ -14,6 +14,9 @@ namespace Orion.Client;
 /// </summary>
 public sealed class OrionClient : IAsyncDisposable
 {
+    // Orleans' default response timeout: a long-poll held this long would time out instead of answering.
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(30);
+
     // A System.Threading timer's longest due time (uint.MaxValue - 1 ms, about 49.7 days).
     private static readonly TimeSpan MaxHoldTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1d);
 
@@ -26,8 +29,9 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="grains">The connection.</param>
     /// <param name="watchPollInterval">How long one long-poll of <see cref="WatchAsync"/> waits.</param>
     /// <param name="time">The clock leases measure hold times on (the system clock by default).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="watchPollInterval"/> is not above 0 and below 30 s.</exception>
     public OrionClient(IGrainFactory grains, TimeSpan? watchPollInterval = null, TimeProvider? time = null)
-        : this(grains, null, watchPollInterval ?? TimeSpan.FromSeconds(10), time ?? TimeProvider.System)
+        : this(grains, null, CheckWatchPoll(watchPollInterval ?? TimeSpan.FromSeconds(10), nameof(watchPollInterval)), time ?? TimeProvider.System)
     {
     }
 
@@ -40,9 +44,11 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>Connects to a cluster; dispose the client to disconnect.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="OrionClientOptions.WatchPollInterval"/> is not above 0 and below 30 s.</exception>
     public static async Task<OrionClient> ConnectAsync(OrionClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new OrionClientOptions();
+        CheckWatchPoll(options.WatchPollInterval, "options.WatchPollInterval");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -72,7 +78,17 @@ public sealed class OrionClient : IAsyncDisposable
             }
         });
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // A host that did not start still holds its services (and maybe half-open connections).
+            await DisposeHostAsync(host);
+            throw;
+        }
+
         return new OrionClient(host.Services.GetRequiredService<IClusterClient>(), host, options.WatchPollInterval, TimeProvider.System);
     }
 
@@ -265,9 +281,27 @@ public sealed class OrionClient : IAsyncDisposable
         if (ownedHost is not null)
         {
             await ownedHost.StopAsync();
-            ownedHost.Dispose();
+            await DisposeHostAsync(ownedHost);
         }
     }
+
+    // The Orleans client's services dispose asynchronously; a sync Dispose may block on them or throw.
+    private static async ValueTask DisposeHostAsync(IHost host)
+    {
+        if (host is IAsyncDisposable async)
+        {
+            await async.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+
+    private static TimeSpan CheckWatchPoll(TimeSpan interval, string name) =>
+        interval > TimeSpan.Zero && interval < ResponseTimeout
+            ? interval
+            : throw new ArgumentOutOfRangeException(name, interval, $"{name} must be above 0 and below {ResponseTimeout.TotalSeconds:0} s (the Orleans response timeout: a longer long-poll times out)");
 
     // Every entry before any is sent: a bad one found half-way would leave the batch half submitted.
     private static ImmutableArray<ValidationError> CheckSubmissions(IReadOnlyList<TaskSubmission> tasks)
