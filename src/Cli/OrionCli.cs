@@ -127,6 +127,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A spec file, YAML or JSON (flags given too override it)" };
         var id = new Option<string?>("--id") { Description = "The task id (default: a new one)" };
+        NotBlank(id.Validators, "--id");
         var name = new Option<string?>("--name", "-n") { Description = "Task name" };
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Tenant" };
         var priority = new Option<string?>("--priority", "-p") { Description = "online, training or offline, optionally /level (0..1000)" };
@@ -165,7 +166,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     throw new CliException($"--file: {f.FullName} does not exist", ExitCodes.BadInput);
                 }
 
-                spec = fromFlags.Over(SpecBuilder.Parse(await File.ReadAllTextAsync(f.FullName, ct), f.Name));
+                spec = fromFlags.Over(SpecBuilder.Parse(await ReadSpecFile(f, ct), f.Name));
             }
 
             var taskSpec = SpecBuilder.Build(spec);
@@ -278,6 +279,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command GetCommand()
     {
         var id = new Argument<string>("task") { Description = "The task id" };
+        NotBlank(id.Validators, "task");
         var command = new Command("get", "Show one task") { id };
         command.SetAction(async (r, ct) =>
         {
@@ -292,6 +294,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command CancelCommand()
     {
         var id = new Argument<string>("task") { Description = "The task id" };
+        NotBlank(id.Validators, "task");
         var reason = new Option<string>("--reason") { Description = "Why (kept as the exit reason)", DefaultValueFactory = _ => "cancelled with the orion CLI" };
         var command = new Command("cancel", "Cancel a task: dequeue it, or stop it and free its capacity") { id, reason };
         command.SetAction(async (r, ct) =>
@@ -307,6 +310,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command WatchCommand()
     {
         var id = new Argument<string?>("task") { Description = "A task to follow until it ends; without it, the pool's cards", Arity = ArgumentArity.ZeroOrOne };
+        NotBlank(id.Validators, "task");
         var count = new Option<int>("--count") { Description = "Stop after this many updates (0 = until the task ends or Ctrl+C)" };
         var interval = new Option<double>("--interval") { Description = "Seconds between pool refreshes", DefaultValueFactory = _ => 1 };
         var command = new Command("watch", "Live table of a task, or of the pool's cards") { id, count, interval };
@@ -514,6 +518,32 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         catch (SocketException ex)
         {
             throw new CliException($"--gateway: cannot resolve '{host}': {ex.Message}", ExitCodes.Unreachable);
+        }
+    }
+
+    // At parse time, so a blank id is bad input before anything connects (the grain call would throw on it).
+    private static void NotBlank<T>(List<Action<T>> validators, string name)
+        where T : System.CommandLine.Parsing.SymbolResult
+    {
+        validators.Add(r =>
+        {
+            if (r.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+            {
+                r.AddError($"{name}: a task id must not be blank");
+            }
+        });
+    }
+
+    /// <summary>A spec file's text; one that exists but cannot be read is bad input too, not a stack trace.</summary>
+    private static async Task<string> ReadSpecFile(FileInfo file, CancellationToken ct)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(file.FullName, ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--file: cannot read {file.FullName}: {OneLine(ex.Message)}", ExitCodes.BadInput);
         }
     }
 

@@ -39,9 +39,16 @@ public static class SpecBuilder
         var gpus = f.Gpus ?? 1;
         var memory = ParseMiB(f.Memory ?? "1GiB", "memory");
         var hostMemory = ParseMiB(f.HostMemory ?? "0", "host-memory");
-        var resources = gpus == 1 && (f.Compute ?? 10) < 100
-            ? new ResourceRequest(1, f.Compute ?? 10, memory, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true)
-            : new ResourceRequest(gpus, 100, 0, f.Cpu ?? 0, hostMemory, f.AllowSwap ?? true);
+        var (cpu, swap) = (f.Cpu ?? 0, f.AllowSwap ?? true);
+
+        // A slice's compute and a CPU-only task's compute and memory go through as given, so the validator names its rule
+        // for a bad value (150%, memory without a GPU) instead of the CLI quietly making it something else.
+        var resources = gpus switch
+        {
+            0 => new ResourceRequest(0, f.Compute ?? 0, f.Memory is null ? 0 : memory, cpu, hostMemory, swap),
+            1 when (f.Compute ?? 10) != 100 => new ResourceRequest(1, f.Compute ?? 10, memory, cpu, hostMemory, swap),
+            _ => new ResourceRequest(gpus, 100, 0, cpu, hostMemory, swap),
+        };
         // A command alone means a process; the synthetic kinds are for simulated cards.
         var kind = (f.Kind ?? (f.Command is not null ? "process" : priority.Class == PriorityClass.Online ? "service" : "batch")).ToLowerInvariant();
         var workload = kind switch

@@ -15,7 +15,7 @@ public sealed class SpecFile
     /// <summary><c>online</c>, <c>training</c> or <c>offline</c>, optionally <c>/level</c>.</summary>
     public string? Priority { get; set; }
 
-    /// <summary>Percent of one card (a slice); ignored when <see cref="Gpus"/> asks for whole cards.</summary>
+    /// <summary>Percent of one card (a slice); 100 is a whole card; ignored when <see cref="Gpus"/> asks for several cards.</summary>
     public double? Compute { get; set; }
 
     /// <summary>GPU memory per card: MiB, or with a unit (MiB, GiB).</summary>

@@ -14,6 +14,12 @@ namespace Orion.Client;
 /// </summary>
 public sealed class OrionClient : IAsyncDisposable
 {
+    // Orleans' default response timeout: a long-poll held this long would time out instead of answering.
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(30);
+
+    // A System.Threading timer's longest due time (uint.MaxValue - 1 ms, about 49.7 days).
+    private static readonly TimeSpan MaxHoldTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1d);
+
     private readonly IGrainFactory grains;
     private readonly IHost? ownedHost;
     private readonly TimeSpan watchPoll;
@@ -23,8 +29,9 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="grains">The connection.</param>
     /// <param name="watchPollInterval">How long one long-poll of <see cref="WatchAsync"/> waits.</param>
     /// <param name="time">The clock leases measure hold times on (the system clock by default).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="watchPollInterval"/> is not above 0 and below 30 s.</exception>
     public OrionClient(IGrainFactory grains, TimeSpan? watchPollInterval = null, TimeProvider? time = null)
-        : this(grains, null, watchPollInterval ?? TimeSpan.FromSeconds(10), time ?? TimeProvider.System)
+        : this(grains, null, CheckWatchPoll(watchPollInterval ?? TimeSpan.FromSeconds(10), nameof(watchPollInterval)), time ?? TimeProvider.System)
     {
     }
 
@@ -37,9 +44,11 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>Connects to a cluster; dispose the client to disconnect.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="OrionClientOptions.WatchPollInterval"/> is not above 0 and below 30 s.</exception>
     public static async Task<OrionClient> ConnectAsync(OrionClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new OrionClientOptions();
+        CheckWatchPoll(options.WatchPollInterval, "options.WatchPollInterval");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -69,7 +78,17 @@ public sealed class OrionClient : IAsyncDisposable
             }
         });
         var host = builder.Build();
-        await host.StartAsync(cancellationToken);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // A host that did not start still holds its services (and maybe half-open connections).
+            await DisposeHostAsync(host);
+            throw;
+        }
+
         return new OrionClient(host.Services.GetRequiredService<IClusterClient>(), host, options.WatchPollInterval, TimeProvider.System);
     }
 
@@ -79,8 +98,14 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (not the task).</param>
     /// <returns>The accepted task's status (Pending, or further along if it was placed at once).</returns>
     /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
+    /// <exception cref="ArgumentException"><paramref name="taskId"/> is blank.</exception>
     public async Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? taskId = null, CancellationToken cancellationToken = default)
     {
+        if (taskId is not null && string.IsNullOrWhiteSpace(taskId))
+        {
+            throw new ArgumentException("taskId must be null (a new id) or not blank", nameof(taskId));
+        }
+
         var local = SpecValidator.Validate(spec);
         if (!local.IsEmpty)
         {
@@ -101,13 +126,13 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
     /// <returns>Each accepted task's status, in the order given.</returns>
     /// <exception cref="SpecValidationException">
-    /// A spec breaks a rule (fields named <c>tasks[i].…</c>; nothing was submitted), or the pool rejected some (the
-    /// others were submitted).
+    /// An entry, its id or its spec breaks a rule (fields named <c>tasks[i].…</c>; nothing was submitted), or the pool
+    /// rejected some (the others were submitted).
     /// </exception>
     public async Task<IReadOnlyList<VGpuTaskStatus>> SubmitManyAsync(IReadOnlyList<TaskSubmission> tasks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
-        var local = tasks.SelectMany((t, i) => SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" })).ToImmutableArray();
+        var local = CheckSubmissions(tasks);
         if (!local.IsEmpty)
         {
             throw new SpecValidationException(local);
@@ -122,9 +147,11 @@ public sealed class OrionClient : IAsyncDisposable
     /// Starts an online service and returns its lease once it runs. Wrap each request the service serves in
     /// <see cref="VGpuLease.BeginRequestAsync"/>; dispose the lease to end the service.
     /// </summary>
-    /// <exception cref="ArgumentException">The spec is not of the Online class.</exception>
+    /// <exception cref="ArgumentException">The spec is not of the Online class, or <see cref="LeaseOptions.TaskId"/> is blank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LeaseOptions.HoldTime"/> is negative or above a timer's range.</exception>
     /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
     /// <exception cref="InvalidOperationException">The task ended before it ran.</exception>
+    /// <remarks>When the wait fails or is cancelled, the submitted task is cancelled (best effort), so no service runs unleased.</remarks>
     public async Task<VGpuLease> AcquireAsync(TaskSpec spec, LeaseOptions? options = null, CancellationToken cancellationToken = default)
     {
         if (spec?.Priority?.Class is not PriorityClass.Online)
@@ -133,9 +160,38 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         options ??= new LeaseOptions();
-        var submitted = await SubmitAsync(spec, options.TaskId, cancellationToken);
-        var running = await WaitForStateAsync(submitted.TaskId, [TaskState.Running], cancellationToken);
-        return new VGpuLease(grains, running, options.HoldTime, time);
+        if (options.HoldTime < TimeSpan.Zero || options.HoldTime > MaxHoldTime)
+        {
+            throw new ArgumentOutOfRangeException("options.HoldTime", options.HoldTime, $"options.HoldTime must be from 0 to {MaxHoldTime} (a timer's range)");
+        }
+
+        if (options.TaskId is not null && string.IsNullOrWhiteSpace(options.TaskId))
+        {
+            throw new ArgumentException("options.TaskId must be null (a new id) or not blank", "options.TaskId");
+        }
+
+        // The id is known before the submit, so a submit that may have landed can be undone too.
+        var taskId = options.TaskId ?? NewTaskId();
+        try
+        {
+            await SubmitAsync(spec, taskId, cancellationToken);
+            var running = await WaitForStateAsync(taskId, [TaskState.Running], cancellationToken);
+            return new VGpuLease(grains, running, options.HoldTime, time);
+        }
+        catch (Exception ex) when (ex is not SpecValidationException)
+        {
+            // Nobody will hold the lease: left queued, the service would later run with no one to end it.
+            try
+            {
+                await CancelAsync(taskId, "acquire abandoned", CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                // Best effort: the caller's exception is the one that matters.
+            }
+
+            throw;
+        }
     }
 
     /// <summary>The task's status, or null when no task has this id.</summary>
@@ -225,8 +281,57 @@ public sealed class OrionClient : IAsyncDisposable
         if (ownedHost is not null)
         {
             await ownedHost.StopAsync();
-            ownedHost.Dispose();
+            await DisposeHostAsync(ownedHost);
         }
+    }
+
+    // The Orleans client's services dispose asynchronously; a sync Dispose may block on them or throw.
+    private static async ValueTask DisposeHostAsync(IHost host)
+    {
+        if (host is IAsyncDisposable async)
+        {
+            await async.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
+    }
+
+    private static TimeSpan CheckWatchPoll(TimeSpan interval, string name) =>
+        interval > TimeSpan.Zero && interval < ResponseTimeout
+            ? interval
+            : throw new ArgumentOutOfRangeException(name, interval, $"{name} must be above 0 and below {ResponseTimeout.TotalSeconds:0} s (the Orleans response timeout: a longer long-poll times out)");
+
+    // Every entry before any is sent: a bad one found half-way would leave the batch half submitted.
+    private static ImmutableArray<ValidationError> CheckSubmissions(IReadOnlyList<TaskSubmission> tasks)
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            if (tasks[i] is not { } t)
+            {
+                errors.Add(new($"tasks[{i}]", "is required"));
+                continue;
+            }
+
+            if (t.TaskId is not null)
+            {
+                if (string.IsNullOrWhiteSpace(t.TaskId))
+                {
+                    errors.Add(new($"tasks[{i}].taskId", "must be null (a new id) or not blank"));
+                }
+                else if (!seen.TryAdd(t.TaskId, i))
+                {
+                    errors.Add(new($"tasks[{i}].taskId", $"must be unique in the batch ('{t.TaskId}' is also tasks[{seen[t.TaskId]}].taskId)"));
+                }
+            }
+
+            errors.AddRange(SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" }));
+        }
+
+        return errors.ToImmutable();
     }
 
     // The node's copy of its cards lags pauses and swaps; each card's own snapshot is the truth.

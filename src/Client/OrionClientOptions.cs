@@ -20,6 +20,9 @@ public sealed class OrionClientOptions
     /// <summary>The service id the silos use.</summary>
     public string ServiceId { get; set; } = "orion";
 
-    /// <summary>How long one long-poll of <see cref="OrionClient.WatchAsync"/> waits for a change before asking again.</summary>
+    /// <summary>
+    /// How long one long-poll of <see cref="OrionClient.WatchAsync"/> waits for a change before asking again; above 0 and
+    /// below 30 s (the Orleans response timeout).
+    /// </summary>
     public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -10,6 +10,9 @@ namespace Orion.Client;
 /// </summary>
 public sealed class VGpuLease : IAsyncDisposable
 {
+    // The shortest wait before an idle send that failed is tried again.
+    private static readonly TimeSpan RetryFloor = TimeSpan.FromSeconds(1);
+
     private readonly IVGpuTaskGrain grain;
     private readonly IGpuGrain[] cards;
     private readonly TimeSpan hold;
@@ -18,6 +21,10 @@ public sealed class VGpuLease : IAsyncDisposable
     private readonly object sync = new();
     private int inFlight;
     private bool busy;
+
+    // The card may hold this service as busy without an ack here (a busy send cut off, an idle send that failed): the
+    // hold timer must still end in an idle, or offline work on the card stays paused.
+    private bool idleOwed;
     private long sequence;
     private long holdEpoch;
     private long messages;
@@ -92,7 +99,21 @@ public sealed class VGpuLease : IAsyncDisposable
                     next = ++sequence;
                 }
 
-                await SendDemand(true, next).WaitAsync(cancellationToken);
+                try
+                {
+                    await SendDemand(true, next).WaitAsync(cancellationToken);
+                }
+                catch
+                {
+                    // It may have landed: EndRequest below then arms the hold timer, and idle follows.
+                    lock (sync)
+                    {
+                        idleOwed = true;
+                    }
+
+                    throw;
+                }
+
                 Interlocked.Increment(ref messages);
                 lock (sync)
                 {
@@ -136,15 +157,21 @@ public sealed class VGpuLease : IAsyncDisposable
     {
         lock (sync)
         {
-            if (--inFlight > 0 || !busy || disposed)
+            if (--inFlight > 0 || !(busy || idleOwed) || disposed)
             {
                 return;
             }
 
-            var epoch = ++holdEpoch;
-            holdTimer?.Dispose();
-            holdTimer = time.CreateTimer(_ => _ = GoIdleAsync(epoch), null, hold, Timeout.InfiniteTimeSpan);
+            ArmHoldTimer(hold);
         }
+    }
+
+    // Under sync.
+    private void ArmHoldTimer(TimeSpan after)
+    {
+        var epoch = ++holdEpoch;
+        holdTimer?.Dispose();
+        holdTimer = time.CreateTimer(_ => _ = GoIdleAsync(epoch), null, after, Timeout.InfiniteTimeSpan);
     }
 
     // Straight to the card(s): the card's arbitration is what the request waits for, and the service's memory
@@ -170,12 +197,13 @@ public sealed class VGpuLease : IAsyncDisposable
             lock (sync)
             {
                 // A request since the timer was set restarts the hold.
-                if (disposed || epoch != holdEpoch || inFlight > 0 || !busy)
+                if (disposed || epoch != holdEpoch || inFlight > 0 || !(busy || idleOwed))
                 {
                     return;
                 }
 
                 busy = false;
+                idleOwed = false;
                 next = ++sequence;
             }
 
@@ -184,7 +212,17 @@ public sealed class VGpuLease : IAsyncDisposable
         }
         catch (Exception)
         {
-            // The next request sends busy again; a lost idle only keeps offline work paused a little longer.
+            // The card may still hold the service busy and offline work paused: try again later (a request meanwhile
+            // sends busy itself, and its end arms the timer again). Not sooner than a second, so a zero hold does not spin.
+            lock (sync)
+            {
+                idleOwed = true;
+                if (!disposed && inFlight == 0)
+                {
+                    ArmHoldTimer(hold > RetryFloor ? hold : RetryFloor);
+                }
+            }
+
             return;
         }
         finally

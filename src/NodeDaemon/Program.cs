@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ using Orleans.Configuration;
 
 // The node daemon as its own process: an Orleans client of the pool that registers this machine's cards,
 // takes commands through its observer and runs them on the backend.
-var gateways = new Option<string[]>("--gateway") { Description = "silo gateway host:port (repeat for several)", DefaultValueFactory = _ => ["127.0.0.1:30000"], AllowMultipleArgumentsPerToken = true };
+var gateways = new Option<string[]>("--gateway") { Description = "silo gateway host:port, an IP address or a host name (repeat for several)", DefaultValueFactory = _ => ["127.0.0.1:30000"], AllowMultipleArgumentsPerToken = true };
 var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "orion" };
 var serviceId = new Option<string>("--service-id") { DefaultValueFactory = _ => "orion" };
 var node = new Option<string>("--node") { Description = "node name (unique in its data centre)", DefaultValueFactory = _ => Environment.MachineName.ToLowerInvariant() };
@@ -63,8 +64,9 @@ root.SetAction(async (parse, cancel) =>
     IPEndPoint[] endpoints;
     try
     {
+        CheckOptions(parse);
         cards = GpuInventory.Parse(parse.GetValue(gpus)!);
-        endpoints = [.. parse.GetValue(gateways)!.Select(g => IPEndPoint.TryParse(g, out var e) ? e : throw new ArgumentException($"--gateway '{g}' must be host:port, e.g. 127.0.0.1:30000"))];
+        endpoints = await Task.WhenAll(parse.GetValue(gateways)!.Select(ResolveGateway));
     }
     catch (ArgumentException ex)
     {
@@ -173,6 +175,60 @@ check.SetAction(async (parse, cancel) =>
 root.Subcommands.Add(check);
 
 return await root.Parse(args).InvokeAsync();
+
+// Bad values that would otherwise fail later, quietly or with a stack trace: a negative interval ended the registrar,
+// 0 spun it, NaN crashed; a '/' in a name would break the node's grain key (dc/node).
+void CheckOptions(ParseResult parse)
+{
+    foreach (var (option, name) in new[] { (node, "--node"), (dc, "--dc") })
+    {
+        if (parse.GetValue(option) is not { } value || string.IsNullOrWhiteSpace(value) || value.Contains('/'))
+        {
+            throw new ArgumentException($"{name} must be a name, not blank and without '/'");
+        }
+    }
+
+    foreach (var (option, name) in new[] { (cpu, "--cpu-milli"), (memory, "--memory-mib"), (hostSwap, "--host-swap-mib") })
+    {
+        if (parse.GetValue(option) < 0)
+        {
+            throw new ArgumentException($"{name} must not be negative");
+        }
+    }
+
+    if (parse.GetValue(every) is not (> 0 and <= 86_400))
+    {
+        throw new ArgumentException("--register-every-seconds must be a number of seconds above 0 and at most 86400 (a day)");
+    }
+}
+
+// host:port with an IP address or a host name (resolved once, here).
+async Task<IPEndPoint> ResolveGateway(string text)
+{
+    if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0)
+    {
+        return endpoint;
+    }
+
+    var colon = text.LastIndexOf(':');
+    if (colon <= 0 || !int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is <= 0 or > 65535)
+    {
+        throw new ArgumentException($"--gateway '{text}' must be host:port, e.g. 127.0.0.1:30000 or silo-1:30000");
+    }
+
+    var host = text[..colon];
+    try
+    {
+        var addresses = await Dns.GetHostAddressesAsync(host);
+        return addresses.Length == 0
+            ? throw new ArgumentException($"--gateway '{text}': host '{host}' has no address")
+            : new IPEndPoint(addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(), port);
+    }
+    catch (SocketException ex)
+    {
+        throw new ArgumentException($"--gateway '{text}': cannot resolve host '{host}': {ex.Message}");
+    }
+}
 
 // The machine's backend: its NVIDIA cards through NVML, or the simulated cards named.
 IGpuBackend OpenBackend(ParseResult parse, string nodeId, IReadOnlyList<GpuModelSpec> simulated)

@@ -95,4 +95,34 @@ public sealed class SpecBuilderTests
         var stray = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { Kind = "batch", Command = "./train.sh" }));
         Assert.Equal((ExitCodes.BadInput, "command: only a process task runs a command, not kind batch"), (stray.ExitCode, stray.Message));
     }
+
+    [Fact]
+    public void No_gpus_builds_a_cpu_only_request_the_validator_accepts()
+    {
+        var spec = SpecBuilder.Build(new SpecFile { Gpus = 0, Cpu = 2000, Command = "./etl.sh" });
+        Assert.Equal(new ResourceRequest(0, 0, 0, 2000), spec.Resources);
+        Assert.Empty(SpecValidator.Validate(spec));
+    }
+
+    [Fact]
+    public void No_gpus_with_gpu_memory_is_left_for_the_validator_to_name()
+    {
+        var spec = SpecBuilder.Build(new SpecFile { Gpus = 0, Cpu = 2000, Memory = "1GiB", Command = "./etl.sh" });
+        Assert.Contains(new ValidationError("resources.gpuMemoryMiB", "must be 0 when resources.gpuCount is 0"), SpecValidator.Validate(spec));
+    }
+
+    [Theory]
+    [InlineData(150)]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void A_compute_out_of_range_reaches_the_validator_unchanged(double compute)
+    {
+        var spec = SpecBuilder.Build(new SpecFile { Compute = compute });
+        Assert.Equal(compute, spec.Resources.ComputePercent);
+        Assert.Contains(new ValidationError("resources.computePercent", "must be in (0, 100] when resources.gpuCount is 1"), SpecValidator.Validate(spec));
+    }
+
+    [Fact]
+    public void A_compute_of_100_on_one_gpu_is_the_whole_card() =>
+        Assert.Equal(ResourceRequest.WholeGpus(1), SpecBuilder.Build(new SpecFile { Compute = 100 }).Resources);
 }

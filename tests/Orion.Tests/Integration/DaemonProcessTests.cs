@@ -74,4 +74,49 @@ public sealed class DaemonProcessTests
         Assert.Contains("'simulated'", daemon.Output);
         Assert.Contains("'nvidia'", daemon.Output);
     }
+
+    [Theory]
+    [InlineData("--register-every-seconds", "-1", "--register-every-seconds must be a number of seconds above 0 and at most 86400 (a day)")]
+    [InlineData("--register-every-seconds", "0", "--register-every-seconds must be a number of seconds above 0 and at most 86400 (a day)")]
+    [InlineData("--register-every-seconds", "NaN", "--register-every-seconds must be a number of seconds above 0 and at most 86400 (a day)")]
+    [InlineData("--cpu-milli", "-1", "--cpu-milli must not be negative")]
+    [InlineData("--memory-mib", "-1", "--memory-mib must not be negative")]
+    [InlineData("--host-swap-mib", "-1", "--host-swap-mib must not be negative")]
+    [InlineData("--node", " ", "--node must be a name, not blank and without '/'")]
+    [InlineData("--node", "rack/7", "--node must be a name, not blank and without '/'")]
+    [InlineData("--dc", "", "--dc must be a name, not blank and without '/'")]
+    [InlineData("--dc", "eu/west", "--dc must be a name, not blank and without '/'")]
+    public async Task Out_of_range_daemon_options_exit_2_with_the_option_and_rule(string option, string value, string error)
+    {
+        await using var daemon = DaemonProcess.Start(option, value, "--gateway", "127.0.0.1:1");
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(daemon.ExitCode == 2, daemon.Output);
+        Assert.Contains("orion-daemon: " + error, daemon.Output);
+    }
+
+    [Theory]
+    [InlineData("no-such-host.invalid:30000", "--gateway 'no-such-host.invalid:30000': cannot resolve host 'no-such-host.invalid'")]
+    [InlineData("127.0.0.1", "--gateway '127.0.0.1' must be host:port")]
+    public async Task A_gateway_that_is_not_a_reachable_host_and_port_exits_2_naming_it(string gateway, string error)
+    {
+        await using var daemon = DaemonProcess.Start("--gateway", gateway);
+        await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(daemon.ExitCode == 2, daemon.Output);
+        Assert.Contains("orion-daemon: " + error, daemon.Output);
+    }
+
+    [Fact]
+    public async Task A_gateway_given_by_host_name_is_resolved()
+    {
+        // localhost:1 is 127.0.0.1:1, where nothing listens: the daemon must get as far as trying it.
+        await using var daemon = DaemonProcess.Start("--gateway", "localhost:1");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!daemon.Output.Contains("Unable to connect to 127.0.0.1:1", StringComparison.Ordinal) && !daemon.HasExited && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.DoesNotContain("--gateway", daemon.Output);
+        Assert.Contains("Unable to connect to 127.0.0.1:1", daemon.Output);
+    }
 }
