@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -174,18 +175,43 @@ check.SetAction(async (parse, cancel) =>
 });
 root.Subcommands.Add(check);
 
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM end the daemon by its own path (the host stops, then the backend ends every task's processes, each
+// within its stop grace), never by System.CommandLine's two-second kill, which would leave those processes running.
+using var stop = new CancellationTokenSource();
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Bad options exit 2 with the option named, whichever check found them (the parser's own included).
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"orion-daemon: {error.Message}");
+    }
+
+    return 2;
+}
+
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
 
 // Bad values that would otherwise fail later, quietly or with a stack trace: a negative interval ended the registrar,
 // 0 spun it, NaN crashed; a '/' in a name would break the node's grain key (dc/node).
 void CheckOptions(ParseResult parse)
 {
-    foreach (var (option, name) in new[] { (node, "--node"), (dc, "--dc") })
+    if (parse.GetValue(node) is not { } nodeName || string.IsNullOrWhiteSpace(nodeName) || nodeName.Contains('/'))
     {
-        if (parse.GetValue(option) is not { } value || string.IsNullOrWhiteSpace(value) || value.Contains('/'))
-        {
-            throw new ArgumentException($"{name} must be a name, not blank and without '/'");
-        }
+        throw new ArgumentException("--node must be a name, not blank and without '/'");
+    }
+
+    if (!DataCenterName.IsValid(parse.GetValue(dc)))
+    {
+        throw new ArgumentException($"--dc {DataCenterName.Rule}");
     }
 
     foreach (var (option, name) in new[] { (cpu, "--cpu-milli"), (memory, "--memory-mib"), (hostSwap, "--host-swap-mib") })

@@ -60,7 +60,7 @@ public sealed class DaemonProcessTests
     {
         await using var daemon = DaemonProcess.Start(option, value, "--gateway", "127.0.0.1:1");
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.NotEqual(0, daemon.ExitCode);
+        Assert.Equal(2, daemon.ExitCode);
         Assert.Contains(error, daemon.Output);
     }
 
@@ -69,7 +69,7 @@ public sealed class DaemonProcessTests
     {
         await using var daemon = DaemonProcess.Start("--backend", "cuda", "--gateway", "127.0.0.1:1");
         await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Assert.NotEqual(0, daemon.ExitCode);
+        Assert.Equal(2, daemon.ExitCode);
         Assert.Contains("'cuda'", daemon.Output);
         Assert.Contains("'simulated'", daemon.Output);
         Assert.Contains("'nvidia'", daemon.Output);
@@ -84,8 +84,9 @@ public sealed class DaemonProcessTests
     [InlineData("--host-swap-mib", "-1", "--host-swap-mib must not be negative")]
     [InlineData("--node", " ", "--node must be a name, not blank and without '/'")]
     [InlineData("--node", "rack/7", "--node must be a name, not blank and without '/'")]
-    [InlineData("--dc", "", "--dc must be a name, not blank and without '/'")]
-    [InlineData("--dc", "eu/west", "--dc must be a name, not blank and without '/'")]
+    [InlineData("--dc", "", "--dc must be 1 to 63 characters of lower-case letters")]
+    [InlineData("--dc", "eu/west", "--dc must be 1 to 63 characters of lower-case letters")]
+    [InlineData("--dc", "EU-West", "--dc must be 1 to 63 characters of lower-case letters")]
     public async Task Out_of_range_daemon_options_exit_2_with_the_option_and_rule(string option, string value, string error)
     {
         await using var daemon = DaemonProcess.Start(option, value, "--gateway", "127.0.0.1:1");
