@@ -98,6 +98,12 @@ root.SetAction(async (parse, cancel) =>
         return 2;
     }
 
+    // What a daemon of this node left running when it died was placed again by the pool: end it before registering.
+    if (backend is NvidiaGpuBackend nvidia && await LeftoverTaskProcesses.EndAsync(options.NodeId, nvidia.StopGrace, cancel) is > 0 and var leftovers)
+    {
+        Console.Error.WriteLine($"orion-daemon: ended {leftovers} task process group(s) a previous daemon of {options.NodeId} left running");
+    }
+
     var builder = Host.CreateApplicationBuilder();
     builder.UseOrleansClient(client =>
     {

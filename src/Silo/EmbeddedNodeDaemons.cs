@@ -44,6 +44,12 @@ public sealed class EmbeddedNodeDaemons(
                 DemandBusyPercent = options.Value.DemandBusyPercent,
                 DemandHoldTime = options.Value.DemandHoldTime,
             };
+            if (backend is NvidiaGpuBackend nvidia && await LeftoverTaskProcesses.EndAsync(daemonOptions.NodeId, nvidia.StopGrace, cancellationToken) is > 0 and var leftovers)
+            {
+                // A silo that died left its task processes running, and the pool placed those tasks again.
+                loggers.CreateLogger<EmbeddedNodeDaemons>().LogWarning("Ended {Groups} task process groups a previous daemon of {NodeId} left running", leftovers, daemonOptions.NodeId);
+            }
+
             var daemon = new GpuNodeDaemon(daemonOptions, backend, grains, loggers.CreateLogger<GpuNodeDaemon>(), clock);
             await daemon.StartAsync(cancellationToken);
 

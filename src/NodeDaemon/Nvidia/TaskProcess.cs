@@ -90,7 +90,8 @@ internal sealed class TaskProcess
                 string.Join(',', cards.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"{i}={launch.GpuMemoryMiB}M")));
         }
 
-        info.Environment["ORION_TASK_ID"] = launch.TaskId;
+        info.Environment[LeftoverTaskProcesses.TaskVariable] = launch.TaskId;
+        info.Environment[LeftoverTaskProcesses.NodeVariable] = GrainKeys.NodeOfGpu(cards[0].GpuId);
         info.Environment["ORION_TASK_GENERATION"] = launch.Generation.ToString(CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var task = new TaskProcess(launch, process, launch.StartOnHost, logPath);
