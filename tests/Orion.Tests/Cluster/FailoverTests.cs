@@ -142,6 +142,9 @@ public sealed class FailoverTests
         // The node grain's activation goes (as with its silo); the card keeps its slice. A stale slice nobody holds is left on the card too.
         await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").Reserve(new GpuSlice("ghost", 9, 100, 1024, false));
         await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+
+        // A new activation: it knows nothing until its daemon's next heartbeat (the fake clock has not moved, so none came).
+        Assert.Null(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
         await pool.EventuallyAsync(async () =>
         {
             // The daemon's next heartbeat (on the fake clock) registers it with the fresh activation.
