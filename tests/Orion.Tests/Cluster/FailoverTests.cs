@@ -85,7 +85,8 @@ public sealed class FailoverTests
     public async Task A_heartbeat_that_waits_on_a_card_does_not_count_against_the_daemons_lease()
     {
         var gate = new GrainCallGate();
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: TimeSpan.FromSeconds(3), gate: gate);
+        var calls = new GrainCallCounter();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: TimeSpan.FromSeconds(3), gate: gate, calls: calls);
         var task = await pool.SubmitAsync(Long(RestartPolicy.Never));
         await pool.WaitForAsync(task.TaskId, TaskState.Running);
 
@@ -95,10 +96,18 @@ public sealed class FailoverTests
         pool.Advance(TimeSpan.FromMilliseconds(500));
         await held.WaitAsync(TimeSpan.FromSeconds(10));
         pool.Advance(TimeSpan.FromSeconds(30));
-        gate.Open("IGpuGrain.Attach");
 
-        // Lease checks run every 100 ms: a lease counted from the heartbeat's start would be missed at the first one.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The node's timers (lease checks every 100 ms, a residence check every 10 s) cannot run while the heartbeat holds
+        // its turn. Once it is let go, three ticks that start after it mean two lease checks, the first finished: a lease
+        // counted from the heartbeat's start (30.5 s ago on the fake clock) would have been missed there.
+        const string tick = "IGrainTimerInvoker.InvokeCallbackAsync@dc1/n0";
+        var ticks = calls[tick];
+        gate.Open("IGpuGrain.Attach");
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.True(calls[tick] >= ticks + 3, $"{calls[tick] - ticks} ticks of the node's timers since");
+            return Task.CompletedTask;
+        });
         Assert.Equal(TaskState.Running, await pool.StateOf(task.TaskId));
         Assert.True((await pool.NodeSnapshot("n0")).Schedulable);
     }
