@@ -54,16 +54,34 @@ public sealed class BatchPlacementTests
     [Fact]
     public async Task A_scheduler_that_loses_its_activation_while_a_burst_is_placed_leaves_every_task_placed_once_or_queued()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)], policy: "best-fit");
+        var gate = new GrainCallGate();
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)], policy: "best-fit", gate: gate);
         var scheduler = pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler("dc1"));
 
         // 40 quarter cards (32 fit) in two bursts; each time the scheduler's activation goes away under its rounds.
         var ids = Enumerable.Range(0, 40).Select(i => $"moved-{i:D2}").ToList();
+        var (submitted, runningBefore) = (new List<string>(), 0);
         foreach (var burst in ids.Chunk(20))
         {
+            submitted.AddRange(burst);
+            // A round's reservations are held at the nodes while the activation is told to go, so it goes mid-burst.
+            var held = gate.Close("INodeGrain.Reserve");
             var submits = burst.Select(id => pool.SubmitAsync(Specs.Batch(computePercent: 25, gpuMemoryMiB: 1024, items: 1_000_000), id)).ToList();
-            await scheduler.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+            await held.WaitAsync(TimeSpan.FromSeconds(15));
+            await scheduler.Cast<IGrainManagementExtension>().DeactivateOnIdle().AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Contains(submits, s => !s.IsCompleted);
+            gate.Open("INodeGrain.Reserve");
             await Task.WhenAll(submits);
+
+            // A new activation placed the rest: it counts only its own placements, fewer than the burst's tasks that run.
+            var running = 0;
+            await pool.EventuallyAsync(async () =>
+            {
+                running = (await Task.WhenAll(submitted.Select(pool.StateOf))).Count(s => s == TaskState.Running);
+                Assert.Equal(Math.Min(32, runningBefore + burst.Length), running);
+            });
+            Assert.InRange((await scheduler.GetSnapshot()).Placements, 0, running - runningBefore - 1);
+            runningBefore = running;
         }
 
         // The new activation recovers the queue from the catalogue; nothing is lost or placed twice.

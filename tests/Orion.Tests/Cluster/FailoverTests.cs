@@ -14,40 +14,55 @@ public sealed class FailoverTests
     [Fact]
     public async Task A_daemon_that_misses_its_lease_takes_its_cards_out_and_its_tasks_restart_or_fail_by_policy()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], daemonLease: TimeSpan.FromSeconds(3));
+        var lease = TimeSpan.FromSeconds(3);
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], daemonLease: lease);
+
+        // Both tasks on one node: a two-card task fills the other node first, and goes before that node's daemon does, so the
+        // task that restarts has room there.
+        await pool.SubmitAsync(Specs.Training(2, steps: 1_000_000), "blocker");
+        var blocker = await pool.WaitForAsync("blocker", TaskState.Running);
         await pool.SubmitAsync(Long(RestartPolicy.OnFailure(2)), "restarts");
         await pool.SubmitAsync(Long(RestartPolicy.Never), "fails");
         var first = await pool.WaitForAsync("restarts", TaskState.Running);
         var other = await pool.WaitForAsync("fails", TaskState.Running);
-        var dead = first.Placement!.NodeId.Split('/')[1];
+        Assert.NotEqual(blocker.Placement!.NodeId, first.Placement!.NodeId);
+        Assert.Equal(first.Placement.NodeId, other.Placement!.NodeId);
+        var (dead, live) = (first.Placement.NodeId.Split('/')[1], blocker.Placement.NodeId.Split('/')[1]);
+        await pool.Client.CancelAsync("blocker");
+        await pool.WaitForAsync("blocker", TaskState.Cancelled);
+        await pool.EventuallyAsync(async () => Assert.All((await pool.NodeSnapshot(live)).Gpus, g => Assert.Empty(g.Slices)));
 
-        // The machine dies: no more heartbeats. Time moves on in steps the live daemon's heartbeats keep up with.
+        // The machine dies: no more heartbeats. Time moves on in steps the live daemon's heartbeats keep up with: a step only
+        // once the live node heard its daemon within the last 1.5 s of fake time (so it is never 3 s behind). Not "at the
+        // current time": the daemon arms its next 500 ms wait only after its heartbeat returns, which a step may overtake.
         await pool.Daemon(dead).DisposeAsync();
-        for (var i = 0; i < 20; i++)
+        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
+        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
         {
-            pool.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Delay(30);
+            await pool.EventuallyAsync(async () =>
+                Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(live)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
+            pool.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        var restarted = await pool.WaitForAsync("restarts", TaskState.Running);
-        Assert.NotEqual(first.Placement.NodeId, restarted.Placement!.NodeId);
+        // The lease is past: the next lease check (every 100 ms) declares the daemon lost.
+        var failed = await pool.WaitForAsync("fails", TaskState.Failed);
+        Assert.Contains("missed its lease", failed.ExitReason);
+        Assert.Equal(0, failed.Restarts);
+        VGpuTaskStatus? restarted = null;
+        await pool.EventuallyAsync(async () =>
+        {
+            restarted = (await pool.Client.GetAsync("restarts"))!;
+            Assert.Equal((TaskState.Running, 2L), (restarted.State, restarted.Generation));
+        });
+        Assert.Equal(blocker.Placement.NodeId, restarted!.Placement!.NodeId);
         Assert.Equal((2L, 1), (restarted.Generation, restarted.Restarts));
         Assert.Contains("missed its lease", restarted.ExitReason);
-
-        if (other.Placement!.NodeId == first.Placement.NodeId)
-        {
-            var failed = await pool.WaitForAsync("fails", TaskState.Failed);
-            Assert.Contains("missed its lease", failed.ExitReason);
-        }
-        else
-        {
-            Assert.Equal(TaskState.Running, await pool.StateOf("fails"));
-        }
 
         var lost = await pool.NodeSnapshot(dead);
         Assert.False(lost.Schedulable);
         Assert.Equal(0, lost.CpuAllocatedMilli);
         Assert.All(lost.Gpus, g => Assert.Empty(g.Slices));
+        Assert.True((await pool.NodeSnapshot(live)).Schedulable);
     }
 
     [Fact]
@@ -85,7 +100,8 @@ public sealed class FailoverTests
     public async Task A_heartbeat_that_waits_on_a_card_does_not_count_against_the_daemons_lease()
     {
         var gate = new GrainCallGate();
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: TimeSpan.FromSeconds(3), gate: gate);
+        var calls = new GrainCallCounter();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: TimeSpan.FromSeconds(3), gate: gate, calls: calls);
         var task = await pool.SubmitAsync(Long(RestartPolicy.Never));
         await pool.WaitForAsync(task.TaskId, TaskState.Running);
 
@@ -95,10 +111,18 @@ public sealed class FailoverTests
         pool.Advance(TimeSpan.FromMilliseconds(500));
         await held.WaitAsync(TimeSpan.FromSeconds(10));
         pool.Advance(TimeSpan.FromSeconds(30));
-        gate.Open("IGpuGrain.Attach");
 
-        // Lease checks run every 100 ms: a lease counted from the heartbeat's start would be missed at the first one.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The node's timers (lease checks every 100 ms, a residence check every 10 s) cannot run while the heartbeat holds
+        // its turn. Once it is let go, three ticks that start after it mean two lease checks, the first finished: a lease
+        // counted from the heartbeat's start (30.5 s ago on the fake clock) would have been missed there.
+        const string tick = "IGrainTimerInvoker.InvokeCallbackAsync@dc1/n0";
+        var ticks = calls[tick];
+        gate.Open("IGpuGrain.Attach");
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.True(calls[tick] >= ticks + 3, $"{calls[tick] - ticks} ticks of the node's timers since");
+            return Task.CompletedTask;
+        });
         Assert.Equal(TaskState.Running, await pool.StateOf(task.TaskId));
         Assert.True((await pool.NodeSnapshot("n0")).Schedulable);
     }
@@ -142,6 +166,9 @@ public sealed class FailoverTests
         // The node grain's activation goes (as with its silo); the card keeps its slice. A stale slice nobody holds is left on the card too.
         await pool.Grains.GetGrain<IGpuGrain>("dc1/n0/0").Reserve(new GpuSlice("ghost", 9, 100, 1024, false));
         await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+
+        // A new activation: it knows nothing until its daemon's next heartbeat (the fake clock has not moved, so none came).
+        Assert.Null(await pool.Grains.GetGrain<INodeGrain>("dc1/n0").GetSnapshot());
         await pool.EventuallyAsync(async () =>
         {
             // The daemon's next heartbeat (on the fake clock) registers it with the fresh activation.

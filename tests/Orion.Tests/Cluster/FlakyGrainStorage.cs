@@ -4,12 +4,14 @@ namespace Orion.Tests.Cluster;
 
 /// <summary>
 /// Wraps a test pool's task storage so that writes of chosen grains (by key) fail, as with the storage server down; reads
-/// still work, so a reactivated grain sees what was last written.
+/// still work, so a reactivated grain sees what was last written. It counts the reads of each grain (an activation reads
+/// its state once, so a new read is a new activation).
 /// </summary>
 public sealed class FlakyGrainStorage
 {
     private volatile string? failingKey;
     private int failedWrites;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> reads = new(StringComparer.Ordinal);
 
     /// <summary>Writes that failed so far.</summary>
     public int FailedWrites => Volatile.Read(ref failedWrites);
@@ -19,12 +21,18 @@ public sealed class FlakyGrainStorage
 
     public void Heal() => failingKey = null;
 
+    /// <summary>State reads of the grain keyed <paramref name="key"/> so far.</summary>
+    public int Reads(string key) => reads.GetValueOrDefault(key);
+
     internal IGrainStorage Wrap(IGrainStorage inner) => new Wrapper(this, inner);
 
     private sealed class Wrapper(FlakyGrainStorage faults, IGrainStorage inner) : IGrainStorage
     {
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ReadStateAsync(stateName, grainId, grainState);
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            faults.reads.AddOrUpdate(grainId.Key.ToString()!, 1, (_, n) => n + 1);
+            return inner.ReadStateAsync(stateName, grainId, grainState);
+        }
 
         public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {

@@ -24,7 +24,11 @@ public sealed class NodeReactivationTests
         var holder = await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 4096, items: 1, gpuMsPerItem: 1e9), "holder");
         await pool.WaitForAsync(holder.TaskId, TaskState.Running);
         var node = pool.Grains.GetGrain<INodeGrain>(GrainKeys.Node("dc1", "n0"));
+        Assert.NotNull(await node.GetSnapshot());
         await node.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        // A new activation: it knows nothing until its daemon's next heartbeat (the fake clock has not moved, so none came).
+        Assert.Null(await node.GetSnapshot());
 
         // The daemon's next heartbeat brings a fresh activation, which adopts the running task.
         await pool.EventuallyAsync(async () =>

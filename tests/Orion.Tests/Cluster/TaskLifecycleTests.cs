@@ -10,15 +10,23 @@ public sealed class TaskLifecycleTests
     [Fact]
     public async Task A_task_grain_that_lost_its_activation_reads_back_the_state_it_wrote()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var storage = new FlakyGrainStorage();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], storage: storage);
         await pool.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9), "kept");
         var running = await pool.WaitForAsync("kept", TaskState.Running);
         var grain = pool.Grains.GetGrain<IVGpuTaskGrain>("kept");
+        var reads = storage.Reads("kept");
+        Assert.Equal(1, reads); // the one activation so far read its (empty) state once
         await grain.Cast<IGrainManagementExtension>().DeactivateOnIdle();
 
-        // The state comes back from storage (Orleans' binary format), not from the old activation.
+        // The state comes back from storage (Orleans' binary format), not from the old activation: a new activation
+        // read it (one more read of this grain's state).
         static object Key(VGpuTaskStatus s) => (s.State, s.Version, s.Generation, s.Placement!.NodeId, string.Join(",", s.Placement.GpuIds), s.SubmittedAt, s.StartedAt, s.ResidentMiB, s.Spec.Resources);
-        await pool.EventuallyAsync(async () => Assert.Equal(Key(running), Key((await grain.GetStatus())!)));
+        await pool.EventuallyAsync(async () =>
+        {
+            Assert.Equal(Key(running), Key((await grain.GetStatus())!));
+            Assert.Equal(reads + 1, storage.Reads("kept"));
+        });
     }
 
     [Fact]

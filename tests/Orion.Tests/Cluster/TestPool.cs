@@ -129,7 +129,7 @@ public sealed class TestPool : IAsyncDisposable
             {
                 silo.AddIncomingGrainCallFilter(ctx =>
                 {
-                    calls.Record(ctx.InterfaceMethod);
+                    calls.Record(ctx.InterfaceMethod, ctx.TargetId);
                     return ctx.Invoke();
                 });
             }

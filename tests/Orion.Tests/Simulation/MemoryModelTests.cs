@@ -170,26 +170,31 @@ public sealed class MemoryModelTests
     public async Task Random_commands_keep_page_accounting_exact(int seed)
     {
         var random = new Random(seed);
-        using var b = Backend(hostSwapMiB: 100_000, cards: 2);
+        using var b = Backend(hostSwapMiB: 40_000, cards: 2);
         var pending = new List<Task<SwapResult>>();
         var ids = new List<string>();
+        var (starts, moves, refusals) = (0, 0, 0);
         for (var step = 0; step < 300; step++)
         {
             var id = ids.Count > 0 ? ids[random.Next(ids.Count)] : null;
+            var n = $"t{step}";
+            var before = Pages(b, [.. ids, n]);
             try
             {
                 switch (random.Next(7))
                 {
                     case 0:
-                        var n = $"t{step}";
                         b.Start(Launch(n, 2 * random.Next(1, 15_000), gpuMs: random.Next(1, 20_000), card: random.Next(2), onHost: random.Next(4) == 0));
                         ids.Add(n);
+                        starts++;
                         break;
                     case 1 when id is not null:
                         pending.Add(random.Next(2) == 0 ? b.SwapOut(id, 1) : b.SwapOut(id, 1, random.Next(0, 30_000)));
+                        moves++;
                         break;
                     case 2 when id is not null:
                         pending.Add(random.Next(2) == 0 ? b.SwapIn(id, 1) : b.SwapIn(id, 1, random.Next(0, 30_000)));
+                        moves++;
                         break;
                     case 3 when id is not null:
                         b.Stop(id, 1);
@@ -204,16 +209,29 @@ public sealed class MemoryModelTests
             }
             catch (BackendException)
             {
-                // Refused for lack of room: nothing may have changed, which the checks below confirm.
+                // Refused (no room, say): nothing changed, page for page, on any task or card.
+                refusals++;
+                Assert.Equal(before, Pages(b, [.. ids, n]));
             }
 
             AssertAccounting(b, ids);
         }
 
+        // The run did exercise the model: tasks started, memory moved both ways, and some commands were refused.
+        Assert.True(starts >= 25 && moves >= 50 && refusals >= 5, $"{starts} starts, {moves} moves, {refusals} refusals");
         clock.Advance(TimeSpan.FromHours(1));
-        await Task.WhenAll(pending);
+        var acks = await Task.WhenAll(pending);
+        Assert.True(acks.Count(a => a.BytesMoved > 0) >= 5, $"{acks.Count(a => a.BytesMoved > 0)} moves moved memory");
         AssertAccounting(b, ids);
     }
+
+    /// <summary>Every page count the model keeps: each task's (by id, null when not running), each card's and the host's.</summary>
+    private static string Pages(SimulatedGpuBackend b, IEnumerable<string> ids) =>
+        string.Join("; ", ids.Select(id => b.GetTask(id) is { } t
+                ? $"{id}: {t.Generation} {t.Paused} {t.PagesPerCard} {t.ResidentPages}/{t.HostPages}/{t.TransitPages}"
+                : $"{id}: -")
+            .Concat(Enumerable.Range(0, 2).Select(c => $"card {c}: {b.GetCard(c).ResidentPages} [{string.Join(",", b.GetCard(c).Tasks)}]"))
+            .Append($"host: {b.HostPagesInUse}"));
 
     private static void AssertAccounting(SimulatedGpuBackend b, List<string> ids)
     {
