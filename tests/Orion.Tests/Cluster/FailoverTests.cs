@@ -185,7 +185,8 @@ public sealed class FailoverTests
     public async Task A_fresh_node_activation_whose_first_registration_fails_part_way_adopts_at_the_next_heartbeat()
     {
         var faults = new GrainCallFaults();
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        var calls = new GrainCallCounter();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults, calls: calls);
         await pool.SubmitAsync(Long(RestartPolicy.Never), "kept");
         var before = await pool.WaitForAsync("kept", TaskState.Running);
 
@@ -201,11 +202,7 @@ public sealed class FailoverTests
         });
 
         // More heartbeats: the task is held, not stopped as an orphan.
-        for (var i = 0; i < 5; i++)
-        {
-            pool.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(50);
-        }
+        await Heartbeats(pool, calls, "dc1/n0", 5);
 
         Assert.Equal(["kept"], pool.Backend("n0").Running.Keys.ToArray());
         Assert.Equal((TaskState.Running, before.Generation), ((await pool.Client.GetAsync("kept"))!.State, (await pool.Client.GetAsync("kept"))!.Generation));
@@ -215,7 +212,8 @@ public sealed class FailoverTests
     public async Task A_task_a_fresh_node_activation_could_not_adopt_does_not_stop_the_others_being_adopted_and_is_adopted_later()
     {
         var faults = new GrainCallFaults();
-        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+        var calls = new GrainCallCounter();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults, calls: calls);
         await pool.SubmitAsync(Long(RestartPolicy.Never), "a");
         await pool.WaitForAsync("a", TaskState.Running);
         await pool.SubmitAsync(Long(RestartPolicy.Never), "b");
@@ -225,11 +223,7 @@ public sealed class FailoverTests
         await pool.Grains.GetGrain<INodeGrain>("dc1/n0").Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
         faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/0");
         faults.FailNext("IGpuGrain.OnTaskStarted", "dc1/n0/1");
-        for (var i = 0; i < 10; i++)
-        {
-            pool.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(50);
-        }
+        await Heartbeats(pool, calls, "dc1/n0", 5);
 
         await pool.EventuallyAsync(async () =>
         {
@@ -269,4 +263,16 @@ public sealed class FailoverTests
     [Fact]
     public void Restart_policy_rules_are_named() =>
         Assert.Equal("restart.maxAttempts", Assert.Single(SpecValidator.Validate(Specs.Batch() with { Restart = RestartPolicy.OnFailure(0) })).Field);
+
+    /// <summary>Moves the clock on until the node's daemon has registered <paramref name="count"/> more times: heartbeats that really ran.</summary>
+    private static async Task Heartbeats(TestPool pool, GrainCallCounter calls, string nodeId, int count)
+    {
+        var done = calls[$"INodeGrain.Register@{nodeId}"] + count;
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.True(calls[$"INodeGrain.Register@{nodeId}"] >= done, "fewer heartbeats than asked for");
+            return Task.CompletedTask;
+        });
+    }
 }
