@@ -92,9 +92,38 @@ public sealed class DaemonCommandRetryTests
         }
     }
 
-    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, FlakyCommands Backend)> StartAsync()
+    [Fact]
+    public async Task A_memory_move_that_failed_is_made_again_and_the_request_waiting_for_it_goes_ahead()
     {
-        var pool = await TestPool.StartAsync([], oversubscription: 2.0);
+        var (pool, daemon, backend) = await StartAsync(memoryOversubscription: 2.0);
+        await using var _ = pool;
+        await using var __ = daemon;
+        await using var lease = await pool.Client.AcquireAsync(Specs.Service(30, 40_960, name: "chat", requestsPerSecond: 0), new LeaseOptions { HoldTime = TimeSpan.FromSeconds(1) });
+        await (await lease.BeginRequestAsync()).DisposeAsync();
+        var idle = new TaskCompletionSource();
+        lease.WentIdle += () => idle.TrySetResult();
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await idle.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        // Training takes the card; part of the idle service's memory goes to host RAM.
+        var train = await pool.SubmitAsync(new TaskSpec("night-train", "research", new TaskPriority(PriorityClass.Training),
+            ResourceRequest.Slice(100, 70_000, 4000, 8192), PlacementConstraints.None, WorkloadSpec.Training(1, 3_600_000, 70_000)));
+        await pool.WhileAdvancing(pool.WaitForAsync(train.TaskId, TaskState.Running), TimeSpan.FromSeconds(10));
+        Assert.True(backend.Inner.GetTask(lease.TaskId)!.HostPages > 0);
+
+        // A request needs the service's memory back; the first move in fails. The request still goes ahead once the card
+        // moves it again, and the training is paused meanwhile, not left half done.
+        backend.FailNext("swapin");
+        var request = await pool.WhileAdvancing(lease.BeginRequestAsync().AsTask(), TimeSpan.FromSeconds(10));
+        Assert.Equal(0, backend.StillToFail("swapin"));
+        Assert.Equal(0, backend.Inner.GetTask(lease.TaskId)!.HostPages);
+        Assert.True(backend.IsPaused(train.TaskId));
+        await request.DisposeAsync();
+    }
+
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, FlakyCommands Backend)> StartAsync(double memoryOversubscription = 1.0)
+    {
+        var pool = await TestPool.StartAsync([], oversubscription: 2.0, memoryOversubscription: memoryOversubscription);
         var options = new NodeDaemonOptions { NodeName = "flaky", DataCenter = "dc1", HostSwapMiB = 262_144 };
         var backend = new FlakyCommands(new SimulatedGpuBackend(options.NodeId, [GpuModelCatalog.Get("A100-80GB")], pool.Clock, options.HostSwapMiB));
         var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance, pool.Clock);
@@ -103,10 +132,12 @@ public sealed class DaemonCommandRetryTests
         return (pool, daemon, backend);
     }
 
-    /// <summary>The simulator, failing the next pause or resume once, as a daemon whose command timed out would.</summary>
+    /// <summary>The simulator, failing the next pause, resume or move in once, as a daemon whose command timed out would.</summary>
     private sealed class FlakyCommands(SimulatedGpuBackend inner) : IGpuBackend
     {
         private readonly Dictionary<string, int> failing = new(StringComparer.Ordinal);
+
+        public SimulatedGpuBackend Inner => inner;
 
         public void FailNext(string command)
         {
@@ -170,7 +201,11 @@ public sealed class DaemonCommandRetryTests
 
         public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => inner.SwapOut(taskId, generation, residentMiB);
 
-        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => inner.SwapIn(taskId, generation, residentMiB);
+        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue)
+        {
+            MaybeFail("swapin");
+            return inner.SwapIn(taskId, generation, residentMiB);
+        }
 
         public IReadOnlyList<CardUsage> MeasureUsage() => inner.MeasureUsage();
 
