@@ -25,7 +25,11 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task<VGpuTaskStatus?> Cancel(string reason);
 
-    /// <summary>Waits until the status version passes <paramref name="afterVersion"/> or the timeout passes.</summary>
+    /// <summary>
+    /// Waits until the status version passes <paramref name="afterVersion"/> or the timeout passes on the pool's clock
+    /// (at most ten minutes; a longer timeout is cut to that).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
     [Alias("WaitForChange"), AlwaysInterleave]
     Task<VGpuTaskStatus?> WaitForChange(long afterVersion, TimeSpan timeout);
 

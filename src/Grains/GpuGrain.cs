@@ -41,6 +41,7 @@ public sealed class GpuGrain(
     private readonly List<(string Kind, string TaskId)> notices = [];
     private IGrainTimer? noticeTimer;
     private ITimer? memoryPassTimer;
+    private ITimer? retryTimer;
     private readonly Dictionary<string, long> movingTo = new(StringComparer.Ordinal);
     private bool movingMemory;
     private bool memoryDirty;
@@ -51,6 +52,9 @@ public sealed class GpuGrain(
     private long version;
 
     private static readonly TimeSpan NoticeDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long after a daemon command failed the card looks again and sends what is still owed.</summary>
+    internal static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private string GpuId => this.GetPrimaryKeyString();
 
@@ -217,12 +221,15 @@ public sealed class GpuGrain(
     {
         memoryPassTimer?.Dispose();
         memoryPassTimer = null;
+        retryTimer?.Dispose();
+        retryTimer = null;
         return Reconcile();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         memoryPassTimer?.Dispose();
+        retryTimer?.Dispose();
         foreach (var taskId in residencyWaiters.Keys.ToList())
         {
             SettleWaiters(taskId, false);
@@ -396,6 +403,41 @@ public sealed class GpuGrain(
     }
 
     /// <summary>
+    /// Looks again a while after a daemon command failed (an observer that timed out, a daemon restarting): the marks of
+    /// the commands that failed were undone, so that pass re-derives them and sends them again.
+    /// </summary>
+    private void ScheduleRetry()
+    {
+        if (retryTimer is not null)
+        {
+            return;
+        }
+
+        var self = this.AsReference<IGpuGrain>();
+        retryTimer = time.CreateTimer(_ => _ = self.Rebalance(), null, RetryDelay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Sends one command per task and returns the tasks whose command failed (logged), so their marks can be undone.</summary>
+    private async Task<HashSet<string>> Failed(string command, IEnumerable<string> taskIds, Func<string, Task> send)
+    {
+        var sent = taskIds.Select(async t =>
+        {
+            try
+            {
+                await send(t);
+                return null;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Card {GpuId}: {Command} of {TaskId} failed; the card looks again in {Delay}", GpuId, command, t, RetryDelay);
+                return t;
+            }
+        }).ToList();
+        var failed = await Task.WhenAll(sent);
+        return failed.OfType<string>().ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Runs both arbitrations and carries out the difference: pause, move memory out, move memory in, resume.
     /// Only the difference in memory moves: a task may keep part of its memory on the device. Without
     /// <paramref name="moveMemory"/> (a demand change) only pauses, and resumes of work whose memory stays on the
@@ -483,90 +525,131 @@ public sealed class GpuGrain(
             paused.ExceptWith(toResume);
         }
 
+        // A command the daemon did not ack (its observer timed out, it was restarting) has its mark undone and the card
+        // looks again a while later: the next pass re-derives what is owed and sends it again. Left marked, a pause that
+        // failed would leave offline work running beside a busy service, and a failed resume a task frozen for good, as
+        // every later pass would take the mark for the daemon's state.
+        var retry = false;
         var target = inProcess.Resolve(daemon);
-        var began = System.Diagnostics.Stopwatch.GetTimestamp();
-        using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
+        try
         {
-            span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
-            await Task.WhenAll(toPause.Select(t => target.Pause(t, slices[t].Generation, GpuId)));
-        }
-
-        if (toPause.Count > 0)
-        {
-            OrionTelemetry.Preempted(GpuId, toPause.Count, System.Diagnostics.Stopwatch.GetElapsedTime(began));
-        }
-
-        var at = time.GetUtcNow();
-        foreach (var t in toPause)
-        {
-            await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
-            Notice(PoolEventKinds.Preemption, t);
-        }
-
-        if (moveMemory)
-        {
-            // Demand goes on being decided while memory moves (SetDemand interleaves: pauses at once, moves wait for
-            // this pass); what resumes afterwards is what the card's arbitration says then.
-            movingMemory = true;
-            try
+            var began = System.Diagnostics.Stopwatch.GetTimestamp();
+            HashSet<string> pauseFailed;
+            using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
             {
-                await Move(target, toHost, outward: true);
-                await Move(target, toDevice, outward: false);
-            }
-            finally
-            {
-                movingMemory = false;
+                span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
+                pauseFailed = await Failed("pause", toPause, t => target.Pause(t, slices[t].Generation, GpuId));
             }
 
-            var stillPaused = WantPaused();
-            toResume = [.. paused.Where(t => !stillPaused.Contains(t))];
-        }
-        else
-        {
-            await Move(target, toHost, outward: true);
-            await Move(target, toDevice, outward: false);
-        }
-
-        // Marked before the acks, so demand decided meanwhile does not resume them again.
-        paused.ExceptWith(toResume);
-        await Task.WhenAll(toResume.Select(t => target.Resume(t, slices[t].Generation, GpuId)));
-
-        // Time yielded decides who yields next among equals (CardArbiter); a pause counts once it has ended.
-        at = time.GetUtcNow();
-        foreach (var t in toResume)
-        {
-            if (pausedSince.Remove(t, out var since))
+            if (pauseFailed.Count > 0)
             {
-                pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
+                retry = true;
+                toPause.RemoveAll(pauseFailed.Contains);
+                paused.ExceptWith(pauseFailed);
+                foreach (var t in pauseFailed)
+                {
+                    pausedSince.Remove(t);
+                }
             }
 
-            await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
-            Notice(PoolEventKinds.Resume, t);
-        }
-
-        version++;
-        if (moveMemory)
-        {
-            // Demand that arrived while memory moved is planned by the next pass, not by this one's plan.
-            SettleWaiters(memoryDirty ? null : plan);
-            if (memoryDirty)
+            if (toPause.Count > 0)
             {
-                memoryDirty = false;
-                ScheduleMemoryPass();
+                OrionTelemetry.Preempted(GpuId, toPause.Count, System.Diagnostics.Stopwatch.GetElapsedTime(began));
+            }
+
+            var at = time.GetUtcNow();
+            foreach (var t in toPause)
+            {
+                await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, true, at);
+                Notice(PoolEventKinds.Preemption, t);
+            }
+
+            if (moveMemory)
+            {
+                // Demand goes on being decided while memory moves (SetDemand interleaves: pauses at once, moves wait for
+                // this pass); what resumes afterwards is what the card's arbitration says then.
+                movingMemory = true;
+                try
+                {
+                    retry |= !await Move(target, toHost, outward: true);
+                    retry |= !await Move(target, toDevice, outward: false);
+                }
+                finally
+                {
+                    movingMemory = false;
+                }
+
+                var stillPaused = WantPaused();
+                toResume = [.. paused.Where(t => !stillPaused.Contains(t))];
+            }
+            else
+            {
+                retry |= !await Move(target, toHost, outward: true);
+                retry |= !await Move(target, toDevice, outward: false);
+            }
+
+            // Marked before the acks, so demand decided meanwhile does not resume them again.
+            paused.ExceptWith(toResume);
+            var resumeFailed = await Failed("resume", toResume, t => target.Resume(t, slices[t].Generation, GpuId));
+            if (resumeFailed.Count > 0)
+            {
+                // The daemon still holds the pause (as far as the card can tell): the task stays paused here until a
+                // resume is acked, so the next pass sends it again.
+                retry = true;
+                toResume.RemoveAll(resumeFailed.Contains);
+                paused.UnionWith(resumeFailed.Where(slices.ContainsKey));
+            }
+
+            // Time yielded decides who yields next among equals (CardArbiter); a pause counts once it has ended.
+            at = time.GetUtcNow();
+            foreach (var t in toResume)
+            {
+                if (pausedSince.Remove(t, out var since))
+                {
+                    pausedFor[t] = pausedFor.GetValueOrDefault(t) + (at - since);
+                }
+
+                await GrainFactory.Grain<IVGpuTaskGrain>(t).OnSuspended(slices[t].Generation, false, at);
+                Notice(PoolEventKinds.Resume, t);
+            }
+
+            logger.LogInformation(
+                "Card {GpuId}: paused {Paused}, resumed {Resumed}, memory to host {ToHost}, to device {ToDevice}",
+                GpuId, toPause, toResume, toHost, toDevice);
+            return [.. toPause, .. toResume];
+        }
+        catch
+        {
+            retry = true;
+            throw;
+        }
+        finally
+        {
+            version++;
+            if (moveMemory)
+            {
+                // Demand that arrived while memory moved is planned by the next pass, not by this one's plan; nor is a
+                // waiter answered no by a pass whose commands failed (the retry decides).
+                SettleWaiters(memoryDirty || retry ? null : plan);
+                if (memoryDirty)
+                {
+                    memoryDirty = false;
+                    ScheduleMemoryPass();
+                }
+            }
+
+            if (retry)
+            {
+                ScheduleRetry();
             }
         }
-
-        logger.LogInformation(
-            "Card {GpuId}: paused {Paused}, resumed {Resumed}, memory to host {ToHost}, to device {ToDevice}",
-            GpuId, toPause, toResume, toHost, toDevice);
-        return [.. toPause, .. toResume];
     }
 
     /// <summary>
     /// Moves memory of started tasks until <c>ResidentMiB</c> of each is on the device (a task not started yet just
     /// starts where it should be).
     /// </summary>
-    private async Task Move(INodeDaemon target, List<(string TaskId, long ResidentMiB)> tasks, bool outward)
+    private async Task<bool> Move(INodeDaemon target, List<(string TaskId, long ResidentMiB)> tasks, bool outward)
     {
         var moves = tasks.Select(async m =>
         {
@@ -584,6 +667,13 @@ public sealed class GpuGrain(
                 try
                 {
                     result = outward ? await target.SwapOut(t, slice.Generation, resident) : await target.SwapIn(t, slice.Generation, resident);
+                }
+                catch (Exception e)
+                {
+                    // Where its memory is now the card cannot tell; it keeps what it had arranged, and the retry moves again
+                    // (a target, so a move that did land moves nothing more).
+                    logger.LogWarning(e, "Card {GpuId}: moving {TaskId}'s memory {Direction} failed; the card looks again in {Delay}", GpuId, t, outward ? "to host" : "to the device", RetryDelay);
+                    return false;
                 }
                 finally
                 {
@@ -613,8 +703,10 @@ public sealed class GpuGrain(
                 OrionTelemetry.Swapped(GpuId, outward, result.BytesMoved);
                 await Events.Publish(outward ? PoolEventKinds.SwapOut : PoolEventKinds.SwapIn, t, GpuId, $"{result.BytesMoved / (1024 * 1024)} MiB in {result.Duration.TotalMilliseconds:0} ms", result.BytesMoved);
             }
+
+            return true;
         });
-        await Task.WhenAll(moves);
+        return (await Task.WhenAll(moves)).All(ok => ok);
     }
 
     /// <summary>

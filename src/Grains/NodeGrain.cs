@@ -119,11 +119,7 @@ public sealed class NodeGrain(
 
     public async Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon)
     {
-        if (registration.NodeId != NodeId)
-        {
-            throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
-        }
-
+        Validate(registration);
         var (before, daemonBefore) = (this.registration, this.daemon);
         try
         {
@@ -141,6 +137,71 @@ public sealed class NodeGrain(
             // The daemon's next heartbeats queue behind this turn while it waits on the cards (and expire after 30 s): the
             // lease counts from its end too, or a card slow to answer (moving silos, say) makes a live daemon "lost".
             lastSeen = time.GetUtcNow();
+        }
+    }
+
+    /// <summary>
+    /// Refuses a registration this node cannot take, before anything changes: another node's id or data centre, cards
+    /// that are not this node's (two nodes would then attach the same card and fight over it), or sizes that make no sense.
+    /// </summary>
+    private void Validate(NodeRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (registration.NodeId != NodeId)
+        {
+            throw new ArgumentException($"registration.nodeId '{registration.NodeId}' must equal the node grain's key '{NodeId}'", nameof(registration));
+        }
+
+        var dataCenter = GrainKeys.DataCenterOf(NodeId);
+        if (registration.DataCenter != dataCenter)
+        {
+            throw new ArgumentException($"registration.dataCenter '{registration.DataCenter}' must equal the data centre of the node's key '{dataCenter}'", nameof(registration));
+        }
+
+        if (registration.CpuMilli < 0)
+        {
+            throw new ArgumentException($"registration.cpuMilli {registration.CpuMilli} must not be negative", nameof(registration));
+        }
+
+        if (registration.MemoryMiB < 0)
+        {
+            throw new ArgumentException($"registration.memoryMiB {registration.MemoryMiB} must not be negative", nameof(registration));
+        }
+
+        if (registration.HostSwapMiB < 0)
+        {
+            throw new ArgumentException($"registration.hostSwapMiB {registration.HostSwapMiB} must not be negative", nameof(registration));
+        }
+
+        if (registration.Gpus.IsDefault)
+        {
+            throw new ArgumentException("registration.gpus must be given (an empty list for a node without cards)", nameof(registration));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < registration.Gpus.Length; i++)
+        {
+            var card = registration.Gpus[i];
+            if (card is null)
+            {
+                throw new ArgumentException($"registration.gpus[{i}] must not be null", nameof(registration));
+            }
+
+            var expected = GrainKeys.Gpu(NodeId, card.Index);
+            if (card.Index < 0 || card.GpuId != expected)
+            {
+                throw new ArgumentException($"registration.gpus[{i}].gpuId '{card.GpuId}' must be a card of this node: '{NodeId}/<index>' with its non-negative index ('{expected}')", nameof(registration));
+            }
+
+            if (!seen.Add(card.GpuId))
+            {
+                throw new ArgumentException($"registration.gpus[{i}].gpuId '{card.GpuId}' is listed twice", nameof(registration));
+            }
+
+            if (card.MemoryMiB < 0)
+            {
+                throw new ArgumentException($"registration.gpus[{i}].memoryMiB {card.MemoryMiB} must not be negative", nameof(registration));
+            }
         }
     }
 

@@ -24,6 +24,9 @@ public sealed class VGpuTaskGrain(
     private const string WindowReminder = "window";
     private const string QueueReminder = "queue";
 
+    /// <summary>The longest one <see cref="WaitForChange"/> waits; a longer timeout is cut to it.</summary>
+    internal static readonly TimeSpan MaxChangeWait = TimeSpan.FromMinutes(10);
+
     private TaskCompletionSource changed = NewSignal();
 
     // The generation this activation wrote Placing for from its queuing's answer: its OnPlaced starts it.
@@ -57,6 +60,19 @@ public sealed class VGpuTaskGrain(
 
     public async Task<SubmitResult> Submit(TaskSpec spec)
     {
+        // Validation comes first, also for a repeat of an existing id: comparing a null spec or null constraints with
+        // the held spec would throw instead of naming the broken field.
+        var errors = SpecValidator.Validate(spec);
+        if (errors.IsEmpty && spec.Schedule is not null)
+        {
+            errors = ScheduleWindows.Validate(spec.Schedule);
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return SubmitResult.Rejected(errors);
+        }
+
         if (Status is { } existing)
         {
             if (!SpecIdentity.Same(existing.Spec, spec))
@@ -73,17 +89,6 @@ public sealed class VGpuTaskGrain(
             }
 
             return SubmitResult.Ok(Status!);
-        }
-
-        var errors = SpecValidator.Validate(spec);
-        if (errors.IsEmpty && spec.Schedule is not null)
-        {
-            errors = ScheduleWindows.Validate(spec.Schedule);
-        }
-
-        if (!errors.IsEmpty)
-        {
-            return SubmitResult.Rejected(errors);
         }
 
         using var span = OrionTelemetry.Source.StartActivity("orion.task.submit");
@@ -124,13 +129,26 @@ public sealed class VGpuTaskGrain(
 
     public async Task<VGpuTaskStatus?> WaitForChange(long afterVersion, TimeSpan timeout)
     {
-        if (Status is null || Status.Version > afterVersion || Status.State.IsTerminal())
+        if (timeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "timeout must not be negative");
+        }
+
+        if (Status is null || Status.Version > afterVersion || Status.State.IsTerminal() || timeout == TimeSpan.Zero)
         {
             return Status;
         }
 
+        // On the Orion clock, at most MaxChangeWait (a caller waits far less for a grain call anyway); the wait's timer
+        // goes as soon as the change comes, so long-polls leave no timers behind.
+        using var cancel = new CancellationTokenSource();
         var signal = changed.Task;
-        await Task.WhenAny(signal, Task.Delay(timeout));
+        var delay = Task.Delay(timeout < MaxChangeWait ? timeout : MaxChangeWait, time, cancel.Token);
+        if (await Task.WhenAny(signal, delay) != delay)
+        {
+            await cancel.CancelAsync();
+        }
+
         return Status;
     }
 

@@ -34,13 +34,21 @@ public interface IGpuBackend : IDisposable
     /// Adds a named pause hold on a task whose generation is not newer than <paramref name="generation"/>: while
     /// any hold remains it makes no progress and keeps its memory. True when the task is held now.
     /// </summary>
+    /// <exception cref="BackendException">The task could not be stopped (a signal refused); the hold is not taken.</exception>
     bool Pause(string taskId, long generation, string hold);
 
     /// <summary>Removes a named pause hold; the task continues where it was when none remain. True when the task exists.</summary>
+    /// <exception cref="BackendException">The task could not be continued (a signal refused); the hold stays.</exception>
     bool Resume(string taskId, long generation, string hold);
 
-    /// <summary>True when the task runs but is paused.</summary>
+    /// <summary>True when the task runs but is paused (by the backend's books).</summary>
     bool IsPaused(string taskId);
+
+    /// <summary>
+    /// What the operating system says of the task's processes, each by pid (/proc). Null for a backend whose tasks are not
+    /// processes (the simulator), and for a task that does not run.
+    /// </summary>
+    IReadOnlyDictionary<int, ProcessState>? ProcessStates(string taskId) => null;
 
     /// <summary>
     /// Moves a task's device memory to host RAM until at most <paramref name="residentMiB"/> per card (whole pages) stays

@@ -77,8 +77,12 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
 
             backend.Start(new TaskLaunch(id, 2, [card.GpuId], 500, memoryMiB, longWork));
             report(backend.Running.GetValueOrDefault(id) == 2, $"{card.GpuId}: a long task runs");
-            report(backend.Pause(id, 2, "check") && backend.IsPaused(id), $"{card.GpuId}: it pauses");
-            report(backend.Resume(id, 2, "check") && !backend.IsPaused(id), $"{card.GpuId}: it resumes");
+            var paused = backend.Pause(id, 2, "check") && backend.IsPaused(id);
+            var (stopped, how) = await Processes(id, stopped: true);
+            report(paused && stopped, $"{card.GpuId}: it pauses{how}");
+            var resumed = backend.Resume(id, 2, "check") && !backend.IsPaused(id);
+            (var running, how) = await Processes(id, stopped: false);
+            report(resumed && running, $"{card.GpuId}: it resumes{how}");
             report(backend.Stop(id, 2) && !backend.Running.ContainsKey(id), $"{card.GpuId}: it stops");
         }
         catch (Exception ex) when (ex is BackendException or TimeoutException)
@@ -139,6 +143,36 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
         {
             backend.Stop(id, long.MaxValue);
         }
+    }
+
+    /// <summary>
+    /// Whether every process of the task is stopped (state T, or a stop pending), or none is, as the operating system says; a signal takes a
+    /// moment to land, so it looks for up to two seconds. A backend without processes has only its books to go by.
+    /// </summary>
+    private async Task<(bool Ok, string How)> Processes(string id, bool stopped)
+    {
+        var states = backend.ProcessStates(id);
+        if (states is null)
+        {
+            return (true, "");
+        }
+
+        var clock = Stopwatch.StartNew();
+        while (states.Count > 0 && states.Values.Any(s => s.Stopped != stopped) && clock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(20);
+            states = backend.ProcessStates(id) ?? new Dictionary<int, ProcessState>();
+        }
+
+        if (states.Count == 0)
+        {
+            return (false, " (no process of its group is left)");
+        }
+
+        var wrong = states.Where(s => s.Value.Stopped != stopped).OrderBy(s => s.Key).ToList();
+        return wrong.Count == 0
+            ? (true, stopped ? $" (all {states.Count} process(es) of its group stopped)" : $" (all {states.Count} process(es) of its group running)")
+            : (false, $" (process(es) {string.Join(", ", wrong.Select(s => $"{s.Key} in state {s.Value.State}"))}: {(stopped ? "not stopped" : "still stopped")})");
     }
 
     // NVML's figure for the whole card (anyone's memory); 0 where the backend cannot measure.

@@ -179,6 +179,21 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         }
     }
 
+    /// <summary>Each process of the task's group with its state from /proc; null when no such task runs.</summary>
+    public IReadOnlyDictionary<int, ProcessState>? ProcessStates(string taskId)
+    {
+        TaskProcess? task;
+        lock (gate)
+        {
+            task = tasks.GetValueOrDefault(taskId);
+        }
+
+        return task?.MemberStates();
+    }
+
+    /// <summary>Sends a signal to a process group: 0 when it took, else the error number. Tests stand in for the kernel here.</summary>
+    internal Func<int, int, int> SignalGroup { get; init; } = ProcessSignals.ToGroupOrError;
+
     /// <summary>
     /// Checkpoints the task's CUDA processes to host RAM: all of their device memory, whatever <paramref name="residentMiB"/>
     /// asks (the driver moves whole processes, so none stays resident). Sizes are the task's reservation, not measured.
@@ -459,10 +474,22 @@ public sealed class NvidiaGpuBackend : IGpuBackend
             }
 
             var before = Held(task);
-            _ = add ? task.Holds.Add(hold) : task.Holds.Remove(hold);
+            var changed = add ? task.Holds.Add(hold) : task.Holds.Remove(hold);
             if (!task.Moving && before != Held(task))
             {
-                ProcessSignals.ToGroup(task.Group, Held(task) ? ProcessSignals.Stop : ProcessSignals.Continue);
+                var error = SignalGroup(task.Group, Held(task) ? ProcessSignals.Stop : ProcessSignals.Continue);
+                if (error != 0)
+                {
+                    // The group did not get it: the books keep what the processes do, and the caller hears it failed (and
+                    // may send it again) instead of taking a running task for paused, or a stopped one for running.
+                    if (changed)
+                    {
+                        _ = add ? task.Holds.Remove(hold) : task.Holds.Add(hold);
+                    }
+
+                    throw new BackendException(
+                        $"task {taskId}: {(add ? "pause" : "resume")} ({hold}) failed: {(add ? "SIGSTOP" : "SIGCONT")} to process group {task.Group}: {ProcessSignals.ErrorName(error)}");
+                }
             }
 
             return true;

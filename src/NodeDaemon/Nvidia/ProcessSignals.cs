@@ -15,4 +15,15 @@ internal static partial class ProcessSignals
 
     /// <summary>Signals every process in the group led by <paramref name="leader"/>; false when none is left.</summary>
     public static bool ToGroup(int leader, int signal) => SendSignal(-leader, signal) == 0;
+
+    /// <summary>Signals the group led by <paramref name="leader"/>: 0 when it took, else the error number (EPERM 1, ESRCH 3).</summary>
+    public static int ToGroupOrError(int leader, int signal) => SendSignal(-leader, signal) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>The name of an error number <see cref="ToGroupOrError"/> gave.</summary>
+    public static string ErrorName(int errno) => errno switch
+    {
+        1 => "EPERM (not permitted)",
+        3 => "ESRCH (no such process group)",
+        _ => $"errno {errno}",
+    };
 }

@@ -108,7 +108,61 @@ internal sealed class TaskProcess
             throw new BackendException($"task {launch.TaskId} could not start: {ex.Message}");
         }
 
+        // Until setsid has run, the group does not exist and a pause sent right after the start would find no one.
+        LeadsItsGroup(process.Id, TimeSpan.FromSeconds(2));
         return task;
+    }
+
+    /// <summary>Whether SIGSTOP waits for the process (its own or its group's pending signals, /proc/PID/status).</summary>
+    private static bool StopPending(int pid)
+    {
+        const ulong stop = 1UL << (ProcessSignals.Stop - 1);
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if ((line.StartsWith("SigPnd:", StringComparison.Ordinal) || line.StartsWith("ShdPnd:", StringComparison.Ordinal))
+                    && ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var pending) && (pending & stop) != 0)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Gone while being read.
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits (briefly) until the process leads its own process group; false when it did not in time or ended.</summary>
+    private static bool LeadsItsGroup(int pid, TimeSpan patience)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (rest.Length > 2 && rest[2] == pid.ToString(CultureInfo.InvariantCulture))
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+
+            if (clock.Elapsed > patience)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>The last line the task wrote to its log (at most 200 characters), or null.</summary>
@@ -134,9 +188,12 @@ internal sealed class TaskProcess
     }
 
     /// <summary>The pids in the task's process group now (from /proc).</summary>
-    public IReadOnlyList<int> Members()
+    public IReadOnlyList<int> Members() => [.. MemberStates().Keys];
+
+    /// <summary>The pids in the task's process group now, each with its state from /proc.</summary>
+    public IReadOnlyDictionary<int, ProcessState> MemberStates()
     {
-        var members = new List<int>();
+        var members = new Dictionary<int, ProcessState>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
@@ -151,7 +208,7 @@ internal sealed class TaskProcess
                 var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 if (rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) && group == Group)
                 {
-                    members.Add(pid);
+                    members[pid] = new ProcessState(rest[0][0], StopPending(pid));
                 }
             }
             catch (IOException)

@@ -35,13 +35,33 @@ public sealed class NodeCheckTests
     {
         using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
         var output = new StringWriter();
-        Assert.True(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("sleep 0.1"), WorkloadSpec.Process("sleep 600")));
+        var passed = await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Process("sleep 0.1"), WorkloadSpec.Process("sleep 600"));
+        Assert.True(passed, output.ToString());
 
         var report = output.ToString();
         Assert.Contains("note usage not measured: NVML", report);
-        Assert.Contains("ok   dc1/contract/1: it resumes", report);
+        Assert.Contains("ok   dc1/contract/1: it pauses (all ", report);
+        Assert.Contains("process(es) of its group stopped)", report);
+        Assert.Contains("ok   dc1/contract/1: it resumes (all ", report);
         Assert.Contains("all checks passed", report);
         Assert.Empty(backend.Running);
+    }
+
+    [Fact]
+    public async Task A_pause_that_does_not_stop_the_processes_fails_the_check()
+    {
+        using var inner = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
+        var output = new StringWriter();
+
+        // The books say paused; the processes were never stopped (a signal lost on the way).
+        var passed = await new NodeCheck(new BooksOnlyPauses(inner), output).RunAsync(WorkloadSpec.Process("sleep 0.1"), WorkloadSpec.Process("sleep 600"));
+        Assert.False(passed, output.ToString());
+
+        var report = output.ToString();
+        Assert.Contains("FAIL dc1/contract/0: it pauses (process(es) ", report);
+        Assert.Contains(": not stopped)", report);
+        Assert.Contains("some checks failed", report);
+        Assert.Empty(inner.Running);
     }
 
     [Fact]
@@ -61,5 +81,49 @@ public sealed class NodeCheckTests
         await check.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(2, check.ExitCode);
         Assert.Contains("orion-daemon check: --backend nvidia: NVML (libnvidia-ml.so.1) could not be loaded", check.Output);
+    }
+
+    /// <summary>The NVIDIA backend with pauses that reach only the books: held and reported paused, never signalled.</summary>
+    private sealed class BooksOnlyPauses(NvidiaGpuBackend inner) : IGpuBackend
+    {
+        private readonly HashSet<string> held = new(StringComparer.Ordinal);
+
+        public string Name => inner.Name;
+
+        public string SliceEnforcement => inner.SliceEnforcement;
+
+        public IReadOnlyList<GpuDevice> Devices => inner.Devices;
+
+        public IReadOnlyDictionary<string, long> Running => inner.Running;
+
+        public event Action<TaskExit>? Exited
+        {
+            add => inner.Exited += value;
+            remove => inner.Exited -= value;
+        }
+
+        public void Start(TaskLaunch launch) => inner.Start(launch);
+
+        public bool Stop(string taskId, long generation) => inner.Stop(taskId, generation);
+
+        public bool Pause(string taskId, long generation, string hold) => inner.Running.ContainsKey(taskId) && (held.Add(taskId) || true);
+
+        public bool Resume(string taskId, long generation, string hold) => inner.Running.ContainsKey(taskId) && (held.Remove(taskId) || true);
+
+        public bool IsPaused(string taskId) => held.Contains(taskId);
+
+        public IReadOnlyDictionary<int, ProcessState>? ProcessStates(string taskId) => inner.ProcessStates(taskId);
+
+        public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => inner.SwapOut(taskId, generation, residentMiB);
+
+        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => inner.SwapIn(taskId, generation, residentMiB);
+
+        public IReadOnlyList<CardUsage> MeasureUsage() => inner.MeasureUsage();
+
+        public IReadOnlyDictionary<string, double> MeasureTaskActivity() => inner.MeasureTaskActivity();
+
+        public void Dispose()
+        {
+        }
     }
 }

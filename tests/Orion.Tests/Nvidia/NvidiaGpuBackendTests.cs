@@ -183,6 +183,45 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pause_or_resume_whose_signal_the_group_refuses_fails_and_keeps_the_books_as_the_processes_are()
+    {
+        // The kernel refuses the signal (EPERM, or ESRCH: the group is gone before its exit was seen).
+        var refuse = 0;
+        using var b = new NvidiaGpuBackend(Cards, hostSwapMiB: 64 * 1024)
+        {
+            StopGrace = TimeSpan.FromSeconds(2),
+            MpsPipeDirectory = NvidiaBackendContractTests.NoMps(),
+            SignalGroup = (group, signal) => refuse != 0 ? refuse : ProcessSignals.ToGroupOrError(group, signal),
+        };
+        b.Start(Launch("t1", "sleep 600"));
+        var group = b.ProcessGroupOf("t1")!.Value;
+        await Until(() => Members(group).Count == 2, "the shell and its command");
+
+        refuse = 1;
+        var pause = Assert.Throws<BackendException>(() => b.Pause("t1", 1, "preempt"));
+        Assert.Contains("pause", pause.Message);
+        Assert.Contains("EPERM", pause.Message);
+        Assert.False(b.IsPaused("t1"));
+        Assert.All(Members(group), p => Assert.NotEqual('T', State(p)));
+
+        // Sent again once the kernel takes it, the pause holds.
+        refuse = 0;
+        Assert.True(b.Pause("t1", 1, "preempt"));
+        await Until(() => Members(group).All(p => State(p) == 'T'), "the group stopped");
+
+        refuse = 3;
+        var resume = Assert.Throws<BackendException>(() => b.Resume("t1", 1, "preempt"));
+        Assert.Contains("ESRCH", resume.Message);
+        Assert.True(b.IsPaused("t1"));
+
+        refuse = 0;
+        Assert.True(b.Resume("t1", 1, "preempt"));
+        Assert.False(b.IsPaused("t1"));
+        await Until(() => Members(group).All(p => State(p) != 'T'), "the group running again");
+        b.Stop("t1", 1);
+    }
+
+    [Fact]
     public async Task A_task_started_on_host_does_not_run_its_command_until_swapped_in()
     {
         var file = Path.Combine(dir, "ran");

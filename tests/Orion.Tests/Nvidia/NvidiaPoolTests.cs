@@ -259,18 +259,18 @@ public sealed class NvidiaPoolTests
         Directory.CreateDirectory(pipes);
         try
         {
-            var options = new NodeDaemonOptions { NodeName = "mps", DataCenter = "dc1", HostSwapMiB = 65_536 };
+            var options = new NodeDaemonOptions { NodeName = "contract", DataCenter = "dc1", HostSwapMiB = 65_536 };
             var backend = new NvidiaGpuBackend([NvidiaBackendContractTests.Cards[0]], options.HostSwapMiB) { MpsPipeDirectory = pipes };
             await using var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance);
             await daemon.StartAsync(CancellationToken.None);
-            var card = Assert.Single((await pool.Client.GetNodeAsync("dc1/mps"))!.Gpus);
+            var card = Assert.Single((await pool.Client.GetNodeAsync("dc1/contract"))!.Gpus);
             Assert.Equal(2 * card.Device.MemoryMiB, card.MemoryCapacityMiB);
 
             // The control daemon starts: the next heartbeat takes the host's share away.
             File.WriteAllText(Path.Combine(pipes, "control"), "");
             await pool.EventuallyAsync(async () =>
             {
-                var node = (await pool.Client.GetNodeAsync("dc1/mps"))!;
+                var node = (await pool.Client.GetNodeAsync("dc1/contract"))!;
                 Assert.Equal("mps", node.SliceEnforcement);
                 Assert.Equal(node.Gpus[0].Device.MemoryMiB, node.Gpus[0].MemoryCapacityMiB);
             });
