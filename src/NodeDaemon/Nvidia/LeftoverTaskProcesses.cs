@@ -21,6 +21,7 @@ public static class LeftoverTaskProcesses
     public static IReadOnlyList<int> Find(string nodeId)
     {
         var own = Environment.ProcessId;
+        var ownGroup = GroupOf(File.ReadAllText("/proc/self/stat"));
         var groups = new SortedSet<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -37,10 +38,9 @@ public static class LeftoverTaskProcesses
                     continue;
                 }
 
-                // Fields after the command name, which may itself hold spaces and parentheses: state, ppid, pgrp.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) && group > 1)
+                // Never this process's own group: a task process caught before its setsid is still in it.
+                var group = GroupOf(File.ReadAllText(Path.Combine(dir, "stat")));
+                if (group > 1 && group != ownGroup)
                 {
                     groups.Add(group);
                 }
@@ -52,6 +52,14 @@ public static class LeftoverTaskProcesses
         }
 
         return [.. groups];
+    }
+
+    // The process group in a /proc stat line: the fields after the command name (which may hold spaces and parentheses)
+    // are state, ppid, pgrp.
+    private static int GroupOf(string stat)
+    {
+        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) ? group : 0;
     }
 
     /// <summary>
