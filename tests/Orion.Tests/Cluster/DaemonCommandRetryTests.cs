@@ -133,11 +133,11 @@ public sealed class DaemonCommandRetryTests
     }
 
     /// <summary>The simulator, failing the next pause, resume or move in once, as a daemon whose command timed out would.</summary>
-    private sealed class FlakyCommands(SimulatedGpuBackend inner) : IGpuBackend
+    private sealed class FlakyCommands(SimulatedGpuBackend inner) : DelegatingGpuBackend(inner)
     {
         private readonly Dictionary<string, int> failing = new(StringComparer.Ordinal);
 
-        public SimulatedGpuBackend Inner => inner;
+        public SimulatedGpuBackend Inner { get; } = inner;
 
         public void FailNext(string command)
         {
@@ -167,50 +167,22 @@ public sealed class DaemonCommandRetryTests
             }
         }
 
-        public string Name => inner.Name;
-
-        public string SliceEnforcement => inner.SliceEnforcement;
-
-        public IReadOnlyList<GpuDevice> Devices => inner.Devices;
-
-        public IReadOnlyDictionary<string, long> Running => inner.Running;
-
-        public event Action<TaskExit>? Exited
-        {
-            add => inner.Exited += value;
-            remove => inner.Exited -= value;
-        }
-
-        public void Start(TaskLaunch launch) => inner.Start(launch);
-
-        public bool Stop(string taskId, long generation) => inner.Stop(taskId, generation);
-
-        public bool Pause(string taskId, long generation, string hold)
+        public override bool Pause(string taskId, long generation, string hold)
         {
             MaybeFail("pause");
-            return inner.Pause(taskId, generation, hold);
+            return base.Pause(taskId, generation, hold);
         }
 
-        public bool Resume(string taskId, long generation, string hold)
+        public override bool Resume(string taskId, long generation, string hold)
         {
             MaybeFail("resume");
-            return inner.Resume(taskId, generation, hold);
+            return base.Resume(taskId, generation, hold);
         }
 
-        public bool IsPaused(string taskId) => inner.IsPaused(taskId);
-
-        public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => inner.SwapOut(taskId, generation, residentMiB);
-
-        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue)
+        public override Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue)
         {
             MaybeFail("swapin");
-            return inner.SwapIn(taskId, generation, residentMiB);
+            return base.SwapIn(taskId, generation, residentMiB);
         }
-
-        public IReadOnlyList<CardUsage> MeasureUsage() => inner.MeasureUsage();
-
-        public IReadOnlyDictionary<string, double> MeasureTaskActivity() => inner.MeasureTaskActivity();
-
-        public void Dispose() => inner.Dispose();
     }
 }

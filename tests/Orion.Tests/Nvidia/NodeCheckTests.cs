@@ -84,45 +84,18 @@ public sealed class NodeCheckTests
     }
 
     /// <summary>The NVIDIA backend with pauses that reach only the books: held and reported paused, never signalled.</summary>
-    private sealed class BooksOnlyPauses(NvidiaGpuBackend inner) : IGpuBackend
+    private sealed class BooksOnlyPauses(NvidiaGpuBackend inner) : DelegatingGpuBackend(inner)
     {
         private readonly HashSet<string> held = new(StringComparer.Ordinal);
 
-        public string Name => inner.Name;
+        public override bool Pause(string taskId, long generation, string hold) => Running.ContainsKey(taskId) && (held.Add(taskId) || true);
 
-        public string SliceEnforcement => inner.SliceEnforcement;
+        public override bool Resume(string taskId, long generation, string hold) => Running.ContainsKey(taskId) && (held.Remove(taskId) || true);
 
-        public IReadOnlyList<GpuDevice> Devices => inner.Devices;
+        public override bool IsPaused(string taskId) => held.Contains(taskId);
 
-        public IReadOnlyDictionary<string, long> Running => inner.Running;
-
-        public event Action<TaskExit>? Exited
-        {
-            add => inner.Exited += value;
-            remove => inner.Exited -= value;
-        }
-
-        public void Start(TaskLaunch launch) => inner.Start(launch);
-
-        public bool Stop(string taskId, long generation) => inner.Stop(taskId, generation);
-
-        public bool Pause(string taskId, long generation, string hold) => inner.Running.ContainsKey(taskId) && (held.Add(taskId) || true);
-
-        public bool Resume(string taskId, long generation, string hold) => inner.Running.ContainsKey(taskId) && (held.Remove(taskId) || true);
-
-        public bool IsPaused(string taskId) => held.Contains(taskId);
-
-        public IReadOnlyDictionary<int, ProcessState>? ProcessStates(string taskId) => inner.ProcessStates(taskId);
-
-        public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB = 0) => inner.SwapOut(taskId, generation, residentMiB);
-
-        public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => inner.SwapIn(taskId, generation, residentMiB);
-
-        public IReadOnlyList<CardUsage> MeasureUsage() => inner.MeasureUsage();
-
-        public IReadOnlyDictionary<string, double> MeasureTaskActivity() => inner.MeasureTaskActivity();
-
-        public void Dispose()
+        // The test owns the NVIDIA backend and disposes it.
+        public override void Dispose()
         {
         }
     }
