@@ -21,7 +21,7 @@ public static class LeftoverTaskProcesses
     public static IReadOnlyList<int> Find(string nodeId)
     {
         var own = Environment.ProcessId;
-        var ownGroup = GroupOf(File.ReadAllText("/proc/self/stat"));
+        var ownGroup = ProcessStat.Of(own)?.Group;
         var groups = new SortedSet<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -39,10 +39,9 @@ public static class LeftoverTaskProcesses
                 }
 
                 // Never this process's own group: a task process caught before its setsid is still in it.
-                var group = GroupOf(File.ReadAllText(Path.Combine(dir, "stat")));
-                if (group > 1 && group != ownGroup)
+                if (ProcessStat.Of(pid) is { Group: > 1 } stat && stat.Group != ownGroup)
                 {
-                    groups.Add(group);
+                    groups.Add(stat.Group);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -52,14 +51,6 @@ public static class LeftoverTaskProcesses
         }
 
         return [.. groups];
-    }
-
-    // The process group in a /proc stat line: the fields after the command name (which may hold spaces and parentheses)
-    // are state, ppid, pgrp.
-    private static int GroupOf(string stat)
-    {
-        var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) ? group : 0;
     }
 
     /// <summary>

@@ -142,18 +142,14 @@ internal sealed class TaskProcess
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (rest.Length > 2 && rest[2] == pid.ToString(CultureInfo.InvariantCulture))
-                {
-                    return true;
-                }
-            }
-            catch (IOException)
+            if (ProcessStat.Of(pid) is not { } stat)
             {
                 return false;
+            }
+
+            if (stat.Group == pid)
+            {
+                return true;
             }
 
             if (clock.Elapsed > patience)
@@ -194,26 +190,11 @@ internal sealed class TaskProcess
     public IReadOnlyDictionary<int, ProcessState> MemberStates()
     {
         var members = new Dictionary<int, ProcessState>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (var (pid, stat) in ProcessStat.All())
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            if (stat.Group == Group)
             {
-                continue;
-            }
-
-            try
-            {
-                // Fields after the command name, which may itself hold spaces and parentheses: state, ppid, pgrp.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (rest.Length > 2 && int.TryParse(rest[2], NumberStyles.None, CultureInfo.InvariantCulture, out var group) && group == Group)
-                {
-                    members[pid] = new ProcessState(rest[0][0], StopPending(pid));
-                }
-            }
-            catch (IOException)
-            {
-                // Gone while being read.
+                members[pid] = new ProcessState(stat.State, StopPending(pid));
             }
         }
 
