@@ -42,6 +42,9 @@ public sealed class GpuGrain(
     private IGrainTimer? noticeTimer;
     private ITimer? memoryPassTimer;
     private ITimer? retryTimer;
+
+    // Passes in a row whose daemon commands failed: the retries back off.
+    private int failedPasses;
     private readonly Dictionary<string, long> movingTo = new(StringComparer.Ordinal);
     private bool movingMemory;
     private bool memoryDirty;
@@ -53,8 +56,6 @@ public sealed class GpuGrain(
 
     private static readonly TimeSpan NoticeDelay = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long after a daemon command failed the card looks again and sends what is still owed.</summary>
-    internal static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private string GpuId => this.GetPrimaryKeyString();
 
@@ -406,7 +407,7 @@ public sealed class GpuGrain(
     /// Looks again a while after a daemon command failed (an observer that timed out, a daemon restarting): the marks of
     /// the commands that failed were undone, so that pass re-derives them and sends them again.
     /// </summary>
-    private void ScheduleRetry()
+    private void ScheduleRetry(TimeSpan after)
     {
         if (retryTimer is not null)
         {
@@ -414,7 +415,7 @@ public sealed class GpuGrain(
         }
 
         var self = this.AsReference<IGpuGrain>();
-        retryTimer = time.CreateTimer(_ => _ = self.Rebalance(), null, RetryDelay, Timeout.InfiniteTimeSpan);
+        retryTimer = time.CreateTimer(_ => _ = self.Rebalance(), null, after, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Sends one command per task and returns the tasks whose command failed (logged), so their marks can be undone.</summary>
@@ -429,7 +430,7 @@ public sealed class GpuGrain(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Card {GpuId}: {Command} of {TaskId} failed; the card looks again in {Delay}", GpuId, command, t, RetryDelay);
+                logger.LogWarning(e, "Card {GpuId}: {Command} of {TaskId} failed; the card looks again in {Delay}", GpuId, command, t, CommandRetry.After(failedPasses + 1));
                 return t;
             }
         }).ToList();
@@ -638,9 +639,10 @@ public sealed class GpuGrain(
                 }
             }
 
+            failedPasses = retry ? failedPasses + 1 : 0;
             if (retry)
             {
-                ScheduleRetry();
+                ScheduleRetry(CommandRetry.After(failedPasses));
             }
         }
     }
@@ -672,7 +674,7 @@ public sealed class GpuGrain(
                 {
                     // Where its memory is now the card cannot tell; it keeps what it had arranged, and the retry moves again
                     // (a target, so a move that did land moves nothing more).
-                    logger.LogWarning(e, "Card {GpuId}: moving {TaskId}'s memory {Direction} failed; the card looks again in {Delay}", GpuId, t, outward ? "to host" : "to the device", RetryDelay);
+                    logger.LogWarning(e, "Card {GpuId}: moving {TaskId}'s memory {Direction} failed; the card looks again in {Delay}", GpuId, t, outward ? "to host" : "to the device", CommandRetry.After(failedPasses + 1));
                     return false;
                 }
                 finally

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Client;
 using Orion.Contracts;
+using Orion.Grains;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
 
@@ -92,6 +93,58 @@ public sealed class DaemonCommandRetryTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(5, 16)]
+    [InlineData(6, 30)]
+    [InlineData(1000, 30)]
+    public void Retries_of_a_daemon_that_keeps_failing_back_off_to_half_a_minute(int failedPasses, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), CommandRetry.After(failedPasses));
+
+    [Fact]
+    public async Task A_resume_that_keeps_failing_is_sent_again_later_each_time()
+    {
+        var (pool, daemon, backend) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 1_000_000), "batch");
+        await pool.WaitForAsync("batch", TaskState.Running);
+        var lease = await pool.Client.AcquireAsync(Specs.Service(50, 4096, requestsPerSecond: 0));
+        await (await lease.BeginRequestAsync()).DisposeAsync();
+
+        // Three resumes fail: the first at once, the retries after 1 s and then 2 s more; the fourth, 4 s later, goes through.
+        backend.FailNext("resume", times: 3);
+        try
+        {
+            await lease.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // The release may see the first failure; where the batch ends is what counts.
+        }
+
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, backend.StillToFail("resume"))));
+        var start = pool.Clock.GetUtcNow();
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.Equal(0, backend.StillToFail("resume"));
+            return Task.CompletedTask;
+        });
+        Assert.InRange(pool.Clock.GetUtcNow() - start, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7) - TimeSpan.FromTicks(1));
+        Assert.True(backend.IsPaused("batch"), "the third resume failed too");
+
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.False(backend.IsPaused("batch"));
+            return Task.CompletedTask;
+        });
+        Assert.True(pool.Clock.GetUtcNow() - start >= TimeSpan.FromSeconds(7), $"resumed {pool.Clock.GetUtcNow() - start} after the first failure");
+    }
+
     [Fact]
     public async Task A_memory_move_that_failed_is_made_again_and_the_request_waiting_for_it_goes_ahead()
     {
@@ -139,11 +192,11 @@ public sealed class DaemonCommandRetryTests
 
         public SimulatedGpuBackend Inner { get; } = inner;
 
-        public void FailNext(string command)
+        public void FailNext(string command, int times = 1)
         {
             lock (failing)
             {
-                failing[command] = 1;
+                failing[command] = times;
             }
         }
 
