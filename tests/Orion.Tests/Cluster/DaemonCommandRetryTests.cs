@@ -20,25 +20,11 @@ public sealed class DaemonCommandRetryTests
         var (pool, daemon, backend) = await StartAsync();
         await using var _ = pool;
         await using var __ = daemon;
-        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 1_000_000), "batch");
-        await pool.WaitForAsync("batch", TaskState.Running);
-
-        var lease = await pool.Client.AcquireAsync(Specs.Service(50, 4096, requestsPerSecond: 0));
-        await using (await lease.BeginRequestAsync())
-        {
-            Assert.True(backend.IsPaused("batch"));
-        }
+        var lease = await BatchAndService(pool, backend);
 
         // The service leaves; the card's resume of the batch fails once.
         backend.FailNext("resume");
-        try
-        {
-            await lease.DisposeAsync();
-        }
-        catch (Exception)
-        {
-            // Without the retry the failure may reach the lease's release; what matters is where the batch ends.
-        }
+        await LeaveAsync(lease);
 
         await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(0, backend.StillToFail("resume"))));
         Assert.True(backend.IsPaused("batch"), "the failed resume left the daemon's pause in place");
@@ -109,21 +95,11 @@ public sealed class DaemonCommandRetryTests
         var (pool, daemon, backend) = await StartAsync();
         await using var _ = pool;
         await using var __ = daemon;
-        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 1_000_000), "batch");
-        await pool.WaitForAsync("batch", TaskState.Running);
-        var lease = await pool.Client.AcquireAsync(Specs.Service(50, 4096, requestsPerSecond: 0));
-        await (await lease.BeginRequestAsync()).DisposeAsync();
+        var lease = await BatchAndService(pool, backend);
 
         // Three resumes fail: the first at once, the retries after 1 s and then 2 s more; the fourth, 4 s later, goes through.
         backend.FailNext("resume", times: 3);
-        try
-        {
-            await lease.DisposeAsync();
-        }
-        catch (Exception)
-        {
-            // The release may see the first failure; where the batch ends is what counts.
-        }
+        await LeaveAsync(lease);
 
         await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, backend.StillToFail("resume"))));
         var start = pool.Clock.GetUtcNow();
@@ -172,6 +148,33 @@ public sealed class DaemonCommandRetryTests
         Assert.Equal(0, backend.Inner.GetTask(lease.TaskId)!.HostPages);
         Assert.True(backend.IsPaused(train.TaskId));
         await request.DisposeAsync();
+    }
+
+    /// <summary>A batch running on the card, and a service whose one request paused it (now idle again).</summary>
+    private static async Task<VGpuLease> BatchAndService(TestPool pool, FlakyCommands backend)
+    {
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 1_000_000), "batch");
+        await pool.WaitForAsync("batch", TaskState.Running);
+        var lease = await pool.Client.AcquireAsync(Specs.Service(50, 4096, requestsPerSecond: 0));
+        await using (await lease.BeginRequestAsync())
+        {
+            Assert.True(backend.IsPaused("batch"));
+        }
+
+        return lease;
+    }
+
+    /// <summary>Ends the service; its release may see a failed resume, and where the batch ends is what the tests check.</summary>
+    private static async Task LeaveAsync(VGpuLease lease)
+    {
+        try
+        {
+            await lease.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Without the retry the failure may reach the lease's release.
+        }
     }
 
     private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, FlakyCommands Backend)> StartAsync(double memoryOversubscription = 1.0)
