@@ -42,6 +42,7 @@ public sealed class GpuGrain(
     private IGrainTimer? noticeTimer;
     private ITimer? memoryPassTimer;
     private ITimer? retryTimer;
+    private static readonly IReadOnlySet<string> NoneFailed = new HashSet<string>();
 
     // Passes in a row whose daemon commands failed: the retries back off.
     private int failedPasses;
@@ -419,8 +420,14 @@ public sealed class GpuGrain(
     }
 
     /// <summary>Sends one command per task and returns the tasks whose command failed (logged), so their marks can be undone.</summary>
-    private async Task<HashSet<string>> Failed(string command, IEnumerable<string> taskIds, Func<string, Task> send)
+    private async Task<IReadOnlySet<string>> Failed(string command, IReadOnlyCollection<string> taskIds, Func<string, Task> send)
     {
+        // Most passes (every task's start) send nothing: no tasks, no allocations.
+        if (taskIds.Count == 0)
+        {
+            return NoneFailed;
+        }
+
         var sent = taskIds.Select(async t =>
         {
             try
@@ -535,7 +542,7 @@ public sealed class GpuGrain(
         try
         {
             var began = System.Diagnostics.Stopwatch.GetTimestamp();
-            HashSet<string> pauseFailed;
+            IReadOnlySet<string> pauseFailed;
             using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
             {
                 span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
