@@ -38,6 +38,10 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
         }
 
         Report(backend.Devices.Count > 0, "cards found");
+        if (backend is Nvidia.NvidiaGpuBackend nvidia)
+        {
+            Report(nvidia.TasksEndWithDaemon, "task processes die with the daemon (setpriv --pdeathsig)");
+        }
         try
         {
             var usage = backend.MeasureUsage();

@@ -98,6 +98,11 @@ root.SetAction(async (parse, cancel) =>
         return 2;
     }
 
+    if (backend is NvidiaGpuBackend { TasksEndWithDaemon: false })
+    {
+        Console.Error.WriteLine("orion-daemon: setpriv (util-linux) is not installed: task processes will outlive this daemon if it crashes");
+    }
+
     // What a daemon of this node left running when it died was placed again by the pool: end it before registering.
     if (backend is NvidiaGpuBackend nvidia && await LeftoverTaskProcesses.EndAsync(options.NodeId, nvidia.StopGrace, cancel) is > 0 and var leftovers)
     {

@@ -44,6 +44,11 @@ public sealed class EmbeddedNodeDaemons(
                 DemandBusyPercent = options.Value.DemandBusyPercent,
                 DemandHoldTime = options.Value.DemandHoldTime,
             };
+            if (backend is NvidiaGpuBackend { TasksEndWithDaemon: false })
+            {
+                loggers.CreateLogger<EmbeddedNodeDaemons>().LogWarning("setpriv (util-linux) is not installed: task processes of {NodeId} will outlive this silo if it crashes", daemonOptions.NodeId);
+            }
+
             if (backend is NvidiaGpuBackend nvidia && await LeftoverTaskProcesses.EndAsync(daemonOptions.NodeId, nvidia.StopGrace, cancellationToken) is > 0 and var leftovers)
             {
                 // A silo that died left its task processes running, and the pool placed those tasks again.

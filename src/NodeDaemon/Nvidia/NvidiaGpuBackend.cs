@@ -17,6 +17,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
     // Tasks stopped and still in their grace period: Dispose waits for them too, or one that ignores SIGTERM outlives the daemon.
     private readonly HashSet<Task> ending = [];
+    private readonly TaskLauncher launcher = new();
     private readonly TimeProvider time;
     private readonly long hostSwapMiB;
     private bool disposed;
@@ -52,6 +53,12 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// own output. A task that fails names the last line of its log in its exit reason.
     /// </summary>
     public string? TaskLogDirectory { get; init; }
+
+    /// <summary>
+    /// Whether a task's leading process is killed when the daemon dies (setpriv, from util-linux, is installed). Its
+    /// own children that outlive it are ended by the next daemon of the node (<see cref="LeftoverTaskProcesses"/>).
+    /// </summary>
+    public bool TasksEndWithDaemon => launcher.TasksEndWithDaemon;
 
     /// <summary>How long a stopped task gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
@@ -135,7 +142,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
             try
             {
-                tasks[launch.TaskId] = TaskProcess.Start(launch, cards, MpsPipeDirectory, LogPathOf(launch), OnExited);
+                tasks[launch.TaskId] = TaskProcess.Start(launcher, launch, cards, MpsPipeDirectory, LogPathOf(launch), OnExited);
             }
             catch (BackendException)
             {
@@ -271,6 +278,9 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         }
 
         Task.WaitAll(all);
+
+        // Last: the end of its thread kills any task leader still running.
+        launcher.Dispose();
     }
 
     /// <summary>Ends a task's processes in the background (SIGTERM, then SIGKILL after the grace), kept until done.</summary>

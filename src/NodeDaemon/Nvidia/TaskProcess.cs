@@ -6,7 +6,7 @@ namespace Orion.NodeDaemon.Nvidia;
 
 /// <summary>
 /// One task's process on an NVIDIA node, run through <c>setsid</c> so that it leads its own process group: stop,
-/// pause and resume reach everything it started, not only its shell.
+/// pause and resume reach everything it started, not only its shell. Its leader dies with the daemon (<see cref="TaskLauncher"/>).
 /// </summary>
 internal sealed class TaskProcess
 {
@@ -49,9 +49,9 @@ internal sealed class TaskProcess
     /// starts on host stops itself before its command runs and goes on once it is swapped in. With a log path, its output
     /// and errors go to that file (appended).
     /// </summary>
-    public static TaskProcess Start(TaskLaunch launch, IReadOnlyList<GpuDevice> cards, string mpsPipeDirectory, string? logPath, Action<TaskProcess> exited)
+    public static TaskProcess Start(TaskLauncher launcher, TaskLaunch launch, IReadOnlyList<GpuDevice> cards, string mpsPipeDirectory, string? logPath, Action<TaskProcess> exited)
     {
-        var info = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        var info = launcher.StartInfo("setsid");
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
 
@@ -100,7 +100,7 @@ internal sealed class TaskProcess
         process.Exited += (_, _) => exited(task);
         try
         {
-            process.Start();
+            launcher.Start(process);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
