@@ -22,7 +22,10 @@ public interface IPoolGrain : IGrainWithStringKey
     [Alias("OnDataCenterChanged"), OneWay]
     Task OnDataCenterChanged(DataCenterSummary summary);
 
-    /// <summary>Every known data centre (from nodes and schedulers) with its latest summary, by name.</summary>
+    /// <summary>
+    /// Every data centre a node registered in, and one no node reports to while its scheduler queues tasks, with its
+    /// latest summary, by name.
+    /// </summary>
     [Alias("GetDataCenters"), ReadOnly]
     Task<ImmutableArray<DataCenterSummary>> GetDataCenters();
 

@@ -5,7 +5,8 @@ namespace Orion.Contracts;
 /// <summary>
 /// A data centre's scheduler: the queue of tasks whose home is that data centre and an index of its nodes' free capacity;
 /// places tasks there, and offers unpinned ones to the other data centres when its own is full.
-/// Key: <see cref="GrainKeys.Scheduler"/> (the data centre's name).
+/// Key: <see cref="GrainKeys.Scheduler"/> (the data centre's name). Active while it indexes a node or queues a task;
+/// one that holds neither lets go, and any call brings it back (its queue refilled from the catalogue).
 /// </summary>
 [Alias("orion.ISchedulerGrain")]
 public interface ISchedulerGrain : IGrainWithStringKey

@@ -44,6 +44,13 @@ public sealed class PoolOptions
     /// <summary>How often a scheduler with queued tasks re-reads its nodes' snapshots (a lost push must not strand its queue).</summary>
     public TimeSpan IndexResyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often the scheduler of a data centre checks whether it holds anything: one that indexes no node and queues
+    /// no task at two checks in a row lets go of its activation (a name no node reports to costs nothing once its
+    /// tasks are gone). A later task or node activates it again.
+    /// </summary>
+    public TimeSpan IdleSchedulerCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A task placed but not started within this long is placed again (its placement or start message was lost with a silo).</summary>
     public TimeSpan PlacingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -28,6 +28,7 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
         Check(options.ResidenceCheckInterval > TimeSpan.Zero, nameof(options.ResidenceCheckInterval), "must be positive", options.ResidenceCheckInterval);
         Check(options.IndexResyncInterval > TimeSpan.Zero, nameof(options.IndexResyncInterval), "must be positive", options.IndexResyncInterval);
+        Check(options.IdleSchedulerCheckInterval > TimeSpan.Zero, nameof(options.IdleSchedulerCheckInterval), "must be positive", options.IdleSchedulerCheckInterval);
         Check(options.PlacingTimeout > TimeSpan.Zero, nameof(options.PlacingTimeout), "must be positive", options.PlacingTimeout);
         Check(options.SuspensionFlushDelay >= TimeSpan.Zero, nameof(options.SuspensionFlushDelay), "must be 0 or more", options.SuspensionFlushDelay);
         Check(options.MemoryPassDelay >= TimeSpan.Zero, nameof(options.MemoryPassDelay), "must be 0 or more", options.MemoryPassDelay);

@@ -19,6 +19,8 @@ namespace Orion.Grains;
 /// for all of them in one turn (<see cref="PlacementRound"/>) and sends their reservations together. One round at a
 /// time, run by a loop of its own (<see cref="Pump"/>). A node's newer account waits while reservations to it are
 /// out, so the view keeps the decisions it applied for them and frees only what the node really freed.
+/// Stays active while it indexes a node or queues a task; one that holds neither (a data centre no node reports to,
+/// whose tasks are gone) lets go of its activation (<see cref="SchedulerRelease"/>), and a later task or node brings it back.
 /// </summary>
 [KeepAlive]
 [DataCenterPlacement]
@@ -37,6 +39,9 @@ public sealed class SchedulerGrain(
 
     // Names this activation's queue in its answers (it moves with the queue); a task that hears of another is re-queued by Keep.
     private long epoch = Random.Shared.NextInt64(1, long.MaxValue);
+
+    // Whether it held nothing at its last check: a scheduler with no node and no queue lets go of its activation.
+    private readonly SchedulerRelease release = new();
 
     // Set when a node's snapshot shows capacity the index did not have: only then can a queued task that did not fit before fit now.
     private bool freed;
@@ -73,6 +78,8 @@ public sealed class SchedulerGrain(
         this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
         var resync = options.Value.IndexResyncInterval;
         this.RegisterGrainTimer(Resync, new GrainTimerCreationOptions(resync, resync));
+        var idle = options.Value.IdleSchedulerCheckInterval;
+        this.RegisterGrainTimer(CheckIdle, new GrainTimerCreationOptions(idle, idle));
 
         // A scheduler that moved here must activate without waiting on other grains: the silo taking it in waits for every
         // grain it takes in to activate, one batch at a time, and a node asked for its snapshot may be in a heartbeat that
@@ -133,6 +140,7 @@ public sealed class SchedulerGrain(
 
     public Task<QueueDecision> Enqueue(QueuedTask task)
     {
+        release.Worked();
         var newcomer = queue.Add(task);
         if (!newcomer && !queue.Holds(task.TaskId, task.Generation))
         {
@@ -184,6 +192,7 @@ public sealed class SchedulerGrain(
 
     public async Task OnNodeChanged(NodeSnapshot node)
     {
+        release.Worked();
         if (!Refresh(node))
         {
             return;
@@ -216,6 +225,7 @@ public sealed class SchedulerGrain(
 
     public Task OnCapacityFreed(string dataCenter)
     {
+        release.Worked();
         // Offered between rounds, so a queued task is never offered there while a round reserves it here.
         if (dataCenter != DataCenter && !roomElsewhere.Contains(dataCenter))
         {
@@ -677,6 +687,23 @@ public sealed class SchedulerGrain(
         {
             Pump();
         }
+    }
+
+    /// <summary>
+    /// Lets go of this activation when it held nothing at this check and the last (<see cref="SchedulerRelease"/>).
+    /// Nothing is lost: a call that comes meanwhile waits for the deactivation and activates it again, which rebuilds
+    /// its index from the pool's directory and its queue from the catalogue.
+    /// </summary>
+    private Task CheckIdle()
+    {
+        var working = pump is not null || arrivals.Count > 0 || roomElsewhere.Count > 0 || outstanding.Count > 0 || reserving.Count > 0 || !restored.Task.IsCompleted;
+        if (release.Check(SchedulerRelease.HoldsNothing(view.Nodes.Count, queue.Count, working)))
+        {
+            logger.LogInformation("Scheduler {DataCenter} has no node and no queued task: letting go of its activation", DataCenter);
+            this.DeactivateOnIdle();
+        }
+
+        return Task.CompletedTask;
     }
 
     private Task CheckResidence()

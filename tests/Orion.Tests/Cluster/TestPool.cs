@@ -49,7 +49,7 @@ public sealed class TestPool : IAsyncDisposable
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
-        bool queueRecovery = false)
+        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -88,6 +88,11 @@ public sealed class TestPool : IAsyncDisposable
         if (residenceCheck is { } residence)
         {
             settings["Orion:Pool:ResidenceCheckInterval"] = residence.ToString();
+        }
+
+        if (idleSchedulerCheck is { } idle)
+        {
+            settings["Orion:Pool:IdleSchedulerCheckInterval"] = idle.ToString();
         }
 
         // A silo added later has no daemons of its own.
@@ -231,6 +236,13 @@ public sealed class TestPool : IAsyncDisposable
         (await Grains.GetGrain<INodeGrain>(GrainKeys.Node(Nodes.Single(n => n.Name == nodeName).DataCenter, nodeName)).GetSnapshot())!;
 
     public Task<SchedulerSnapshot> SchedulerSnapshot() => Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
+
+    /// <summary>Whether the scheduler of <paramref name="dataCenter"/> has an activation on some silo (asks the silos, not the grain, which would activate it).</summary>
+    public async Task<bool> SchedulerIsActive(string dataCenter)
+    {
+        var id = Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter)).GetGrainId();
+        return (await Grains.GetGrain<IManagementGrain>(0).GetActiveGrains(id.Type)).Contains(id);
+    }
 
     /// <summary>Retries an assertion until it holds (messages between grains take a moment) or patience runs out.</summary>
     public async Task EventuallyAsync(Func<Task> assertion)

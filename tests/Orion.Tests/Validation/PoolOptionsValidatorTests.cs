@@ -33,13 +33,14 @@ public sealed class PoolOptionsValidatorTests
             MemoryOversubscription = double.NaN,
             DaemonLease = TimeSpan.Zero,
             LeaseCheckInterval = TimeSpan.FromSeconds(-1),
+            IdleSchedulerCheckInterval = TimeSpan.Zero,
             PlacingTimeout = TimeSpan.Zero,
             ReservationAttempts = 0,
             CatalogRetention = 0,
             DefaultDataCenter = "DC1",
         });
         Assert.Equal(
-            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "PlacingTimeout", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
             errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
         Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
     }
