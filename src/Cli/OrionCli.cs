@@ -127,7 +127,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A spec file, YAML or JSON (flags given too override it)" };
         var id = new Option<string?>("--id") { Description = "The task id (default: a new one)" };
-        NotBlank(id.Validators, "--id");
+        TaskIdRule(id.Validators, "--id");
         var name = new Option<string?>("--name", "-n") { Description = "Task name" };
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Tenant" };
         var priority = new Option<string?>("--priority", "-p") { Description = "online, training or offline, optionally /level (0..1000)" };
@@ -279,7 +279,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command GetCommand()
     {
         var id = new Argument<string>("task") { Description = "The task id" };
-        NotBlank(id.Validators, "task");
+        TaskIdRule(id.Validators, "task");
         var command = new Command("get", "Show one task") { id };
         command.SetAction(async (r, ct) =>
         {
@@ -294,7 +294,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command CancelCommand()
     {
         var id = new Argument<string>("task") { Description = "The task id" };
-        NotBlank(id.Validators, "task");
+        TaskIdRule(id.Validators, "task");
         var reason = new Option<string>("--reason") { Description = "Why (kept as the exit reason)", DefaultValueFactory = _ => "cancelled with the orion CLI" };
         var command = new Command("cancel", "Cancel a task: dequeue it, or stop it and free its capacity") { id, reason };
         command.SetAction(async (r, ct) =>
@@ -310,7 +310,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command WatchCommand()
     {
         var id = new Argument<string?>("task") { Description = "A task to follow until it ends; without it, the pool's cards", Arity = ArgumentArity.ZeroOrOne };
-        NotBlank(id.Validators, "task");
+        TaskIdRule(id.Validators, "task");
         var count = new Option<int>("--count") { Description = "Stop after this many updates (0 = until the task ends or Ctrl+C)" };
         var interval = new Option<double>("--interval") { Description = "Seconds between pool refreshes", DefaultValueFactory = _ => 1 };
         var command = new Command("watch", "Live table of a task, or of the pool's cards") { id, count, interval };
@@ -521,15 +521,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         }
     }
 
-    // At parse time, so a blank id is bad input before anything connects (the grain call would throw on it).
-    private static void NotBlank<T>(List<Action<T>> validators, string name)
+    // At parse time, so a bad id is bad input before anything connects (no task can have it).
+    private static void TaskIdRule<T>(List<Action<T>> validators, string name)
         where T : System.CommandLine.Parsing.SymbolResult
     {
         validators.Add(r =>
         {
-            if (r.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+            if (r.Tokens.FirstOrDefault(t => !TaskIdFormat.IsValid(t.Value)) is not null)
             {
-                r.AddError($"{name}: a task id must not be blank");
+                r.AddError($"{name}: a task id {TaskIdFormat.Rule}");
             }
         });
     }

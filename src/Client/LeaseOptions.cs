@@ -9,6 +9,6 @@ public sealed class LeaseOptions
     /// </summary>
     public TimeSpan HoldTime { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The task id to use (not blank); a new unique one when null.</summary>
+    /// <summary>The task id to use (<see cref="Orion.Contracts.TaskIdFormat.Rule"/>); a new unique one when null.</summary>
     public string? TaskId { get; set; }
 }

@@ -98,12 +98,12 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the wait (not the task).</param>
     /// <returns>The accepted task's status (Pending, or further along if it was placed at once).</returns>
     /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
-    /// <exception cref="ArgumentException"><paramref name="taskId"/> is blank.</exception>
+    /// <exception cref="ArgumentException"><paramref name="taskId"/> breaks <see cref="TaskIdFormat.Rule"/>.</exception>
     public async Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? taskId = null, CancellationToken cancellationToken = default)
     {
-        if (taskId is not null && string.IsNullOrWhiteSpace(taskId))
+        if (taskId is not null && !TaskIdFormat.IsValid(taskId))
         {
-            throw new ArgumentException("taskId must be null (a new id) or not blank", nameof(taskId));
+            throw new ArgumentException($"taskId {TaskIdFormat.RuleOrNull}", nameof(taskId));
         }
 
         var local = SpecValidator.Validate(spec);
@@ -165,9 +165,9 @@ public sealed class OrionClient : IAsyncDisposable
             throw new ArgumentOutOfRangeException("options.HoldTime", options.HoldTime, $"options.HoldTime must be from 0 to {MaxHoldTime} (a timer's range)");
         }
 
-        if (options.TaskId is not null && string.IsNullOrWhiteSpace(options.TaskId))
+        if (options.TaskId is not null && !TaskIdFormat.IsValid(options.TaskId))
         {
-            throw new ArgumentException("options.TaskId must be null (a new id) or not blank", "options.TaskId");
+            throw new ArgumentException($"options.TaskId {TaskIdFormat.RuleOrNull}", "options.TaskId");
         }
 
         // The id is known before the submit, so a submit that may have landed can be undone too.
@@ -318,9 +318,9 @@ public sealed class OrionClient : IAsyncDisposable
 
             if (t.TaskId is not null)
             {
-                if (string.IsNullOrWhiteSpace(t.TaskId))
+                if (!TaskIdFormat.IsValid(t.TaskId))
                 {
-                    errors.Add(new($"tasks[{i}].taskId", "must be null (a new id) or not blank"));
+                    errors.Add(new($"tasks[{i}].taskId", TaskIdFormat.RuleOrNull));
                 }
                 else if (!seen.TryAdd(t.TaskId, i))
                 {

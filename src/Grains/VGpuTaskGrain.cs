@@ -68,6 +68,11 @@ public sealed class VGpuTaskGrain(
             errors = ScheduleWindows.Validate(spec.Schedule);
         }
 
+        if (!TaskIdFormat.IsValid(TaskId))
+        {
+            errors = errors.Insert(0, new ValidationError("taskId", TaskIdFormat.Rule));
+        }
+
         if (!errors.IsEmpty)
         {
             return SubmitResult.Rejected(errors);

@@ -15,20 +15,22 @@ public static class PoolApi
     {
         var api = app.MapGroup("/api");
         api.MapGet("/pool", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
-            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)), Json));
+            Refused(PoolQueryValidator.Check(dc: dc)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)), Json));
         api.MapGet("/nodes", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
-            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Nodes, Json));
+            Refused(PoolQueryValidator.Check(dc: dc)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Nodes, Json));
         api.MapGet("/cards", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
-            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Cards, Json));
+            Refused(PoolQueryValidator.Check(dc: dc)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Cards, Json));
         api.MapGet("/tasks", async (PoolMonitor m, string? dc, string? node, string? tenant, string? state, CancellationToken ct) =>
-            Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
+            Refused(PoolQueryValidator.Check(dc: dc, state: state)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
                 .Where(t => string.IsNullOrEmpty(state) || string.Equals(t.State, state, StringComparison.OrdinalIgnoreCase)), Json));
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
-            await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound());
+            Refused(PoolQueryValidator.Check(id: id))
+            ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound()));
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
-            Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, Math.Clamp(limit ?? 100, 1, 500)), Json));
+            Refused(PoolQueryValidator.Check(after: after, limit: limit))
+            ?? Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, limit ?? 100), Json));
         api.MapGet("/stream", (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
-            TypedResults.ServerSentEvents(Stream(m, new PoolFilter(dc, node, tenant), ct), "pool"));
+            Refused(PoolQueryValidator.Check(dc: dc)) ?? TypedResults.ServerSentEvents(Stream(m, new PoolFilter(dc, node, tenant), ct), "pool"));
 
         app.MapGet("/", () => Page("index.html", "text/html; charset=utf-8"));
         app.MapGet("/pool.js", () => Page("pool.js", "text/javascript; charset=utf-8"));
@@ -56,6 +58,10 @@ public static class PoolApi
             pool = await monitor.NextAsync(ct);
         }
     }
+
+    /// <summary>A 400 with each broken value and its rule (RFC 9457 problem details), or null when there is none.</summary>
+    private static IResult? Refused(Dictionary<string, string[]> errors) =>
+        errors.Count == 0 ? null : Results.ValidationProblem(errors, title: "The request breaks a rule; nothing was read.");
 
     private static async Task<PoolSummary> Latest(PoolMonitor monitor, CancellationToken ct) =>
         monitor.Current ?? await monitor.RefreshAsync(ct);

@@ -8,7 +8,8 @@ namespace Orion.Tests.Cluster;
 public sealed class SubmitManyTests
 {
     [Theory]
-    [InlineData("blank", "tasks[2].taskId", "must be null (a new id) or not blank")]
+    [InlineData("blank", "tasks[2].taskId", TaskIdFormat.RuleOrNull)]
+    [InlineData("slash", "tasks[2].taskId", TaskIdFormat.RuleOrNull)]
     [InlineData("duplicate", "tasks[2].taskId", "must be unique in the batch ('a' is also tasks[0].taskId)")]
     [InlineData("null", "tasks[2]", "is required")]
     public async Task A_bad_entry_submits_none_of_the_batch(string bad, string field, string rule)
@@ -21,6 +22,7 @@ public sealed class SubmitManyTests
             bad switch
             {
                 "blank" => new(Specs.Batch(10), " "),
+                "slash" => new(Specs.Batch(10), "team/job-1"),
                 "duplicate" => new(Specs.Batch(10), "a"),
                 _ => null!,
             },

@@ -28,6 +28,39 @@ public sealed class TaskGrainInputTests
         Assert.True((await task.Submit(Specs.Batch())).Accepted);
     }
 
+    [Theory]
+    [InlineData("team/job-1")]
+    [InlineData("job 1")]
+    [InlineData("job\n1")]
+    [InlineData("a-task-id-longer-than-the-rule-allows-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")]
+    public async Task A_task_id_that_breaks_the_rule_is_rejected_at_the_grain_and_nothing_is_kept(string id)
+    {
+        await using var pool = await TestPool.StartAsync([TestPool.Node("n0", gpus: 1)]);
+
+        // Straight to the grain, past the SDK's own check: the grain is where a key becomes a task.
+        var result = await pool.Grains.GetGrain<IVGpuTaskGrain>(id).Submit(Specs.Batch());
+        Assert.False(result.Accepted);
+        Assert.Equal([new ValidationError("taskId", TaskIdFormat.Rule)], result.Errors.ToArray());
+        Assert.Null(await pool.Grains.GetGrain<IVGpuTaskGrain>(id).GetStatus());
+        Assert.Empty(await pool.Client.ListAsync());
+
+        // The SDK says the same before sending anything.
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.SubmitAsync(Specs.Batch(), id));
+        Assert.Contains(TaskIdFormat.RuleOrNull, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Task_ids_of_the_sdk_and_of_the_usual_kinds_keep_the_rule()
+    {
+        Assert.True(TaskIdFormat.IsValid("t-0123456789abcdef"));
+        Assert.True(TaskIdFormat.IsValid("Llama-70B_serve.v2"));
+        Assert.True(TaskIdFormat.IsValid(new string('a', TaskIdFormat.MaxLength)));
+        Assert.False(TaskIdFormat.IsValid(new string('a', TaskIdFormat.MaxLength + 1)));
+        Assert.False(TaskIdFormat.IsValid(""));
+        Assert.False(TaskIdFormat.IsValid(null));
+        Assert.False(TaskIdFormat.IsValid("tâche"));
+    }
+
     [Fact]
     public async Task A_negative_wait_is_refused_naming_the_timeout()
     {

@@ -1,17 +1,21 @@
+using Orion.Contracts;
+
 namespace Orion.Tests.Integration;
 
 /// <summary>The real <c>orion</c> CLI refuses bad input with exit 2 and one line before it connects (no silo: 127.0.0.1:1 refuses).</summary>
 public sealed class CliBadInputTests
 {
     [Theory]
-    [InlineData("orion: task: a task id must not be blank", "get", "")]
-    [InlineData("orion: task: a task id must not be blank", "cancel", " ")]
-    [InlineData("orion: task: a task id must not be blank", "watch", "")]
-    [InlineData("orion: --id: a task id must not be blank", "submit", "--id", "", "--compute", "10")]
+    [InlineData("orion: task: a task id " + TaskIdFormat.Rule, "get", "")]
+    [InlineData("orion: task: a task id " + TaskIdFormat.Rule, "cancel", " ")]
+    [InlineData("orion: task: a task id " + TaskIdFormat.Rule, "watch", "")]
+    [InlineData("orion: task: a task id " + TaskIdFormat.Rule, "get", "team/job-1")]
+    [InlineData("orion: --id: a task id " + TaskIdFormat.Rule, "submit", "--id", "", "--compute", "10")]
+    [InlineData("orion: --id: a task id " + TaskIdFormat.Rule, "submit", "--id", "job 1", "--compute", "10")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]
-    public async Task Blank_task_ids_and_unreadable_spec_files_are_bad_input_in_one_line(string reason, params string[] args)
+    public async Task Task_ids_that_break_the_rule_and_unreadable_spec_files_are_bad_input_in_one_line(string reason, params string[] args)
     {
         var run = await LiveSilo.RunCliAsync(["--gateway", "127.0.0.1:1", .. args]);
         Assert.True(run.ExitCode == 2, run.ToString());

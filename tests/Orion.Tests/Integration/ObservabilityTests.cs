@@ -111,6 +111,24 @@ public sealed class ObservabilityTests(LiveSilo live)
         }
     }
 
+    [Theory]
+    [InlineData("/api/tasks?state=runing", "state", "must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled")]
+    [InlineData("/api/nodes?dc=DC1", "dc", DataCenterName.Rule)]
+    [InlineData("/api/stream?dc=dc1%2Fx", "dc", DataCenterName.Rule)]
+    [InlineData("/api/tasks/job%201", "id", TaskIdFormat.Rule)]
+    [InlineData("/api/events?limit=0", "limit", "must be from 1 to 500")]
+    [InlineData("/api/events?after=-3", "after", "must be 0 or more (an event's sequence number)")]
+    public async Task A_query_value_that_breaks_its_rule_is_a_400_naming_it_and_the_rule(string path, string field, string rule)
+    {
+        var response = await live.Http.GetAsync(live.Url(path));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        Assert.Equal([field], errors.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([rule], errors.GetProperty(field).EnumerateArray().Select(e => e.GetString()));
+    }
+
     private async Task<T> Get<T>(string path) => JsonSerializer.Deserialize<T>(await live.Http.GetStringAsync(live.Url(path)), Json)!;
 
     internal static async Task Eventually(Func<Task> assertion)

@@ -1,0 +1,45 @@
+using Orion.Contracts;
+
+namespace Orion.Silo.Monitoring;
+
+/// <summary>
+/// The rules for the pool API's path and query values. Pure. A typo in a filter ("state=runing", "dc=DC1") must be an
+/// error naming the value and its rule, not an empty list that reads as "nothing there".
+/// </summary>
+public static class PoolQueryValidator
+{
+    /// <summary>The most events one read returns.</summary>
+    public const int MaxEvents = 500;
+
+    /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
+    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
+        {
+            errors["dc"] = [DataCenterName.Rule];
+        }
+
+        if (!string.IsNullOrEmpty(state) && !Enum.GetNames<TaskState>().Contains(state, StringComparer.OrdinalIgnoreCase))
+        {
+            errors["state"] = [$"must be one of {string.Join(", ", Enum.GetNames<TaskState>())}"];
+        }
+
+        if (id is not null && !TaskIdFormat.IsValid(id))
+        {
+            errors["id"] = [TaskIdFormat.Rule];
+        }
+
+        if (after < 0)
+        {
+            errors["after"] = ["must be 0 or more (an event's sequence number)"];
+        }
+
+        if (limit is < 1 or > MaxEvents)
+        {
+            errors["limit"] = [$"must be from 1 to {MaxEvents}"];
+        }
+
+        return errors;
+    }
+}
