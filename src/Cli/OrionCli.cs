@@ -120,6 +120,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(PoolCommand("nodes", "Nodes: host CPU and memory, cards, GPU use", p => Views.Nodes(p.Nodes), p => p.Nodes));
         root.Add(PoolCommand("gpus", "Cards: compute allocated and in use, memory on device and host, tasks", p => Views.Gpus(p.Cards), p => p.Cards));
         root.Add(TopCommand());
+        root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
+        root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
+        root.Add(UncordonCommand());
         return root;
     }
 
@@ -305,6 +308,70 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private Command CordonCommand(string name, string description, bool drain)
+    {
+        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
+        var reason = new Option<string>("--reason") { Description = "Why (shown with the node)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
+        reason.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => !CordonReason.IsValid(t.Value)) is not null)
+            {
+                r.AddError($"--reason: {CordonReason.Rule}");
+            }
+        });
+        var command = new Command(name, description) { node, reason };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var id = r.GetValue(node)!;
+            if (!drain)
+            {
+                await Answer(r, OnKnownNode(client.CordonAsync(id, r.GetValue(reason)!, ct)));
+                await output.WriteLineAsync($"{id} cordoned");
+                return ExitCodes.Ok;
+            }
+
+            var drained = await Answer(r, OnKnownNode(client.DrainAsync(id, r.GetValue(reason)!, ct)));
+            await output.WriteLineAsync($"{id} cordoned; {drained.Evicted.Length} task(s) moved off it{(drained.Evicted.IsEmpty ? "" : ": " + string.Join(' ', drained.Evicted))}");
+            if (!drained.Left.IsEmpty)
+            {
+                // Placed an instant before the cordon and not started yet: a second drain moves them.
+                await output.WriteLineAsync($"not moved yet (starting): {string.Join(' ', drained.Left)}; drain again");
+                return ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command UncordonCommand()
+    {
+        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
+        var command = new Command("uncordon", "Let a cordoned or drained node take work again") { node };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            await Answer(r, OnKnownNode(client.UncordonAsync(r.GetValue(node)!, ct)));
+            await output.WriteLineAsync($"{r.GetValue(node)} uncordoned");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>An unknown node is the cluster's no (exit 1), said in one line.</summary>
+    private static async Task<T> OnKnownNode<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "nodeId")
+        {
+            throw new CliException($"node: {ex.Message.Split(" (Parameter")[0]}", ExitCodes.Failed);
+        }
     }
 
     private Command WatchCommand()

@@ -47,7 +47,7 @@ public static class Views
         foreach (var n in nodes)
         {
             // The backend and what holds its slices ("none": tasks time-share its cards).
-            table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text(n.Schedulable ? "ready" : "not schedulable"),
+            table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text(n.CordonReason is { } why ? $"cordoned: {why}" : n.Schedulable ? "ready" : "not schedulable"),
                 Text(n.Backend.Length == 0 ? "-" : $"{n.Backend} (slices: {n.SliceEnforcement})"),
                 Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),

@@ -249,6 +249,69 @@ public sealed class OrionClient : IAsyncDisposable
             : $"task {taskId} ended {last.State} ({last.ExitReason}) without reaching {string.Join(" or ", states)}");
     }
 
+    /// <summary>
+    /// Cordons a node: it takes no new work from now on, and its tasks run on (kept in storage, so it outlives silos).
+    /// Cordoning it again only changes the reason.
+    /// </summary>
+    /// <param name="nodeId">The node (<c>dc/node</c>), one the pool knows.</param>
+    /// <param name="reason">Why (1 to 200 characters), shown with the node.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The node's snapshot, cordoned.</returns>
+    /// <exception cref="ArgumentException">The pool has no such node, or the reason is blank or too long; nothing changed.</exception>
+    public async Task<NodeSnapshot?> CordonAsync(string nodeId, string reason, CancellationToken cancellationToken = default)
+    {
+        await KnownNode(nodeId, cancellationToken);
+        CheckReason(reason);
+        return await grains.Grain<INodeGrain>(nodeId).Cordon(reason).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Lets a cordoned node take work again (idempotent).</summary>
+    /// <exception cref="ArgumentException">The pool has no such node.</exception>
+    public async Task<NodeSnapshot?> UncordonAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        await KnownNode(nodeId, cancellationToken);
+        return await grains.Grain<INodeGrain>(nodeId).Uncordon().WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Drains a node for maintenance: cordons it, then evicts every task it holds. Each is stopped there and queued
+    /// again under a new generation, to be placed elsewhere (an eviction is not a failure: restart counts are
+    /// untouched). The node stays cordoned until <see cref="UncordonAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pool has no such node, or the reason is blank or too long; nothing changed.</exception>
+    public async Task<DrainResult> DrainAsync(string nodeId, string reason, CancellationToken cancellationToken = default)
+    {
+        await KnownNode(nodeId, cancellationToken);
+        CheckReason(reason);
+        var node = grains.Grain<INodeGrain>(nodeId);
+        var snapshot = await node.Cordon(reason).WaitAsync(cancellationToken);
+
+        // After the cordon, so nothing new lands there meanwhile; each task stops and re-queues itself (the node's own
+        // calls to it would wait on the node).
+        var held = await node.ListTasks().WaitAsync(cancellationToken);
+        var evicted = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).Evict(t.Generation, nodeId, reason))).WaitAsync(cancellationToken);
+        return new DrainResult(
+            await node.GetSnapshot().WaitAsync(cancellationToken) ?? snapshot,
+            [.. held.Where((_, i) => evicted[i]).Select(t => t.TaskId)],
+            [.. held.Where((_, i) => !evicted[i]).Select(t => t.TaskId)]);
+    }
+
+    private async Task KnownNode(string nodeId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(nodeId) || !(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken)).Contains(nodeId))
+        {
+            throw new ArgumentException($"nodeId must be a node of the pool (dc/node); '{nodeId}' is not one", nameof(nodeId));
+        }
+    }
+
+    private static void CheckReason(string reason)
+    {
+        if (!CordonReason.IsValid(reason))
+        {
+            throw new ArgumentException($"reason {CordonReason.Rule}", nameof(reason));
+        }
+    }
+
     /// <summary>A node's capacity, allocations and cards as its grain holds them, or null when no daemon ever registered it.</summary>
     public Task<NodeSnapshot?> GetNodeAsync(string nodeId, CancellationToken cancellationToken = default) =>
         grains.Grain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);

@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
 namespace Orion.Contracts;
 
 /// <summary>One GPU machine: its host capacity, its cards and its daemon. Key: <c>dc/node</c>.</summary>
@@ -31,4 +34,21 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>The node's capacity and allocations.</summary>
     [Alias("GetSnapshot")]
     Task<NodeSnapshot?> GetSnapshot();
+
+    /// <summary>
+    /// Takes no new work from now on (kept in storage, so it outlives the grain's silo); its tasks run on. Cordoning a
+    /// cordoned node again changes only the reason. Null: the node has not registered since its grain activated.
+    /// </summary>
+    /// <param name="reason">Why, for the people and tools reading the pool (1 to 200 characters).</param>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> is blank or longer than 200 characters.</exception>
+    [Alias("Cordon")]
+    Task<NodeSnapshot?> Cordon(string reason);
+
+    /// <summary>Takes work again (idempotent).</summary>
+    [Alias("Uncordon")]
+    Task<NodeSnapshot?> Uncordon();
+
+    /// <summary>The tasks that hold capacity here, with the generation they hold it under.</summary>
+    [Alias("ListTasks"), ReadOnly]
+    Task<ImmutableArray<RunningTask>> ListTasks();
 }

@@ -73,6 +73,14 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnSuspended"), OneWay]
     Task OnSuspended(long generation, bool suspended, DateTimeOffset at);
 
+    /// <summary>
+    /// Moves the task off a node being drained: stops it there and queues it again under a new generation, as a new
+    /// placement (not a restart: its restart count and policy are untouched). False when this generation does not hold
+    /// capacity on <paramref name="nodeId"/> (already gone, or not started yet).
+    /// </summary>
+    [Alias("Evict")]
+    Task<bool> Evict(long generation, string nodeId, string reason);
+
     /// <summary>A scheduled task's timer: opens or closes its window when the time has come (idempotent).</summary>
     [Alias("OnScheduleTick")]
     Task OnScheduleTick();

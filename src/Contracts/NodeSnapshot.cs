@@ -10,7 +10,7 @@ namespace Orion.Contracts;
 /// <param name="MemoryCapacityMiB">Allocatable host memory.</param>
 /// <param name="MemoryAllocatedMiB">Host memory held by tasks.</param>
 /// <param name="Gpus">Its cards.</param>
-/// <param name="Schedulable">False when the node takes no new work (no daemon attached).</param>
+/// <param name="Schedulable">False when the node takes no new work (no daemon attached, or cordoned).</param>
 /// <param name="Version">Grows with every change.</param>
 /// <param name="HostSwapMiB">Host RAM set aside for GPU memory moved off the cards.</param>
 /// <param name="Silo">The silo the node's grain lives on.</param>
@@ -18,6 +18,7 @@ namespace Orion.Contracts;
 /// <param name="MeasuredAt">When that heartbeat came.</param>
 /// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
 /// <param name="SliceEnforcement">What holds its tasks to their slices (<see cref="NodeRegistration.SliceEnforcement"/>).</param>
+/// <param name="CordonReason">Why an operator cordoned it (it takes no new work, its tasks run on); null when not cordoned.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -34,4 +35,5 @@ public sealed record NodeSnapshot(
     [property: Id(11)] ImmutableArray<CardUsage> Usage = default,
     [property: Id(12)] DateTimeOffset? MeasuredAt = null,
     [property: Id(13)] string Backend = "",
-    [property: Id(14)] string SliceEnforcement = "");
+    [property: Id(14)] string SliceEnforcement = "",
+    [property: Id(15)] string? CordonReason = null);

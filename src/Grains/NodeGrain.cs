@@ -7,7 +7,7 @@ namespace Orion.Grains;
 
 /// <summary>
 /// Owns a machine's host capacity and what each task holds there, fronts its cards for reservations
-/// (all cards or none) and passes commands to the daemon's observer.
+/// (all cards or none) and passes commands to the daemon's observer. A cordon (persisted) refuses new reservations.
 /// </summary>
 [KeepAlive]
 [Placement.DataCenterPlacement]
@@ -16,6 +16,7 @@ public sealed class NodeGrain(
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
     InProcessDaemons inProcess,
     Placement.DataCenterResidence residence,
+    [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeCordon> cordon,
     ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
 {
     private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
@@ -319,7 +320,82 @@ public sealed class NodeGrain(
         return snapshot;
     }
 
-    public async Task<ReservationResult> Reserve(ReservationRequest request)
+    public Task<ReservationResult> Reserve(ReservationRequest request)
+    {
+        // New work only: a repeat of what it holds is answered as before (adoption does not come through here).
+        if (cordon.State.Reason is { } why && !(holdings.TryGetValue(request.TaskId, out var held) && held.Generation == request.Generation))
+        {
+            return Task.FromResult(new ReservationResult(false, $"node {NodeId} is cordoned: {why}", Snapshot()));
+        }
+
+        return Hold(request);
+    }
+
+    public async Task<NodeSnapshot?> Cordon(string reason)
+    {
+        if (!CordonReason.IsValid(reason))
+        {
+            throw new ArgumentException($"reason {CordonReason.Rule}", nameof(reason));
+        }
+
+        if (cordon.State.Reason == reason)
+        {
+            return registration is null ? null : Snapshot();
+        }
+
+        cordon.State.Since ??= time.GetUtcNow();
+        cordon.State.Reason = reason;
+        await WriteCordon();
+        logger.LogInformation("Node {NodeId} cordoned: {Reason}", NodeId, reason);
+        return await Changed();
+    }
+
+    public async Task<NodeSnapshot?> Uncordon()
+    {
+        if (cordon.State.Reason is null)
+        {
+            return registration is null ? null : Snapshot();
+        }
+
+        cordon.State.Reason = null;
+        cordon.State.Since = null;
+        await WriteCordon();
+        logger.LogInformation("Node {NodeId} uncordoned", NodeId);
+        return await Changed();
+    }
+
+    public Task<ImmutableArray<RunningTask>> ListTasks() =>
+        Task.FromResult(holdings.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RunningTask(h.Key, h.Value.Generation)).ToImmutableArray());
+
+    private async Task WriteCordon()
+    {
+        try
+        {
+            await cordon.WriteStateAsync();
+        }
+        catch
+        {
+            // Not written: what this activation holds must not differ from storage; the next one reads it afresh.
+            await cordon.ReadStateAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Tells the scheduler (a registered node only) and returns the snapshot.</summary>
+    private async Task<NodeSnapshot?> Changed()
+    {
+        if (registration is null)
+        {
+            return null;
+        }
+
+        version++;
+        var snapshot = Snapshot();
+        await Scheduler.OnNodeChanged(snapshot);
+        return snapshot;
+    }
+
+    private async Task<ReservationResult> Hold(ReservationRequest request)
     {
         if (registration is null || daemon is null)
         {
@@ -513,7 +589,7 @@ public sealed class NodeGrain(
 
                 // The slice as the scheduler reserved it: an online process's memory never moves to host (AllowSwap alone is not it).
                 var request = Scheduling.PlacementRequest.From(status.Spec);
-                var held = await Reserve(new ReservationRequest(
+                var held = await Hold(new ReservationRequest(
                     r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
                     request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable));
                 if (held.Accepted)
@@ -702,14 +778,15 @@ public sealed class NodeGrain(
             r?.MemoryMiB ?? 0,
             holdings.Values.Sum(h => h.HostMemoryMiB),
             [.. gpus.Values.OrderBy(g => g.Device.Index)],
-            r is not null && daemon is not null,
+            r is not null && daemon is not null && cordon.State.Reason is null,
             version,
             r?.HostSwapMiB ?? 0,
             RuntimeIdentity,
             r?.Usage ?? default,
             r is { Usage.IsDefaultOrEmpty: false } ? lastSeen : null,
             r?.Backend ?? "",
-            r?.SliceEnforcement ?? "");
+            r?.SliceEnforcement ?? "",
+            cordon.State.Reason);
     }
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>

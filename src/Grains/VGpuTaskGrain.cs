@@ -311,6 +311,20 @@ public sealed class VGpuTaskGrain(
         }
     }
 
+    public async Task<bool> Evict(long generation, string nodeId, string reason)
+    {
+        var status = Status;
+        if (status is null || status.Generation != generation || !status.State.HoldsCapacity() || status.Placement?.NodeId != nodeId)
+        {
+            return false;
+        }
+
+        logger.LogInformation("Task {TaskId} evicted from {NodeId}: {Reason}", TaskId, nodeId, reason);
+        await StopRun(status);
+        await Queue(Resumed(status, time.GetUtcNow()) with { ExitReason = $"evicted from {nodeId}: {reason}", SuspendedSince = null, ResidentMiB = 0, HostMiB = 0 });
+        return true;
+    }
+
     /// <summary>Queues the task again when its restart policy allows another attempt.</summary>
     private async Task<bool> Restarted(VGpuTaskStatus status, string reason)
     {

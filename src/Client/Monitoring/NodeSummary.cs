@@ -5,7 +5,7 @@ namespace Orion.Client.Monitoring;
 /// <summary>One machine: host capacity, use and its cards.</summary>
 /// <param name="NodeId">The node (<c>dc/node</c>).</param>
 /// <param name="DataCenter">Its data centre.</param>
-/// <param name="Schedulable">False when its daemon is not attached.</param>
+/// <param name="Schedulable">False when its daemon is not attached, or it is cordoned.</param>
 /// <param name="CpuCapacityMilli">Host CPU.</param>
 /// <param name="CpuAllocatedMilli">Host CPU held by tasks.</param>
 /// <param name="MemoryCapacityMiB">Host memory.</param>
@@ -13,9 +13,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="Cards">Its cards.</param>
 /// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
 /// <param name="SliceEnforcement">What holds its tasks to their slices: model, mps, or none (they time-share a card).</param>
+/// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
     ImmutableArray<CardSummary> Cards,
     string Backend = "",
-    string SliceEnforcement = "");
+    string SliceEnforcement = "",
+    string? CordonReason = null);

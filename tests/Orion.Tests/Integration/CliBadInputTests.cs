@@ -12,6 +12,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: task: a task id " + TaskIdFormat.Rule, "get", "team/job-1")]
     [InlineData("orion: --id: a task id " + TaskIdFormat.Rule, "submit", "--id", "", "--compute", "10")]
     [InlineData("orion: --id: a task id " + TaskIdFormat.Rule, "submit", "--id", "job 1", "--compute", "10")]
+    [InlineData("orion: --reason: " + CordonReason.Rule, "cordon", "dc1/n0", "--reason", " ")]
+    [InlineData("orion: --reason: " + CordonReason.Rule, "drain", "dc1/n0", "--reason", "")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]

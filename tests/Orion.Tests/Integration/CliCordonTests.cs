@@ -1,0 +1,48 @@
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary><c>orion cordon</c>, <c>drain</c> and <c>uncordon</c>, as their own processes, against the real silo process.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class CliCordonTests(LiveSilo live)
+{
+    [Fact]
+    public async Task Drain_moves_a_running_task_to_the_other_node_and_nodes_shows_the_cordon_until_uncordon()
+    {
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 30, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 10_000_000, tenant: "cli-drain"));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], cts.Token);
+        var from = running.Placement!.NodeId;
+        var other = from == "dc1/node-0" ? "dc1/node-1" : "dc1/node-0";
+        try
+        {
+            var drain = await live.CliAsync("drain", from, "--reason", "kernel upgrade");
+            Assert.True(drain.ExitCode == 0, drain.ToString());
+            Assert.Equal($"{from} cordoned; 1 task(s) moved off it: {task.TaskId}", drain.Out.Trim());
+
+            var moved = await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], cts.Token);
+            Assert.Equal((other, running.Generation + 1), (moved.Placement!.NodeId, moved.Generation));
+
+            var nodes = await live.CliAsync("nodes");
+            Assert.True(nodes.ExitCode == 0, nodes.ToString());
+            Assert.Contains("cordoned: kernel upgrade", nodes.Out);
+
+            var uncordon = await live.CliAsync("uncordon", from);
+            Assert.True(uncordon.ExitCode == 0, uncordon.ToString());
+            Assert.Null((await live.Client.GetNodeAsync(from))!.CordonReason);
+        }
+        finally
+        {
+            await live.Client.UncordonAsync(from);
+            await live.Client.CancelAsync(task.TaskId);
+        }
+    }
+
+    [Fact]
+    public async Task Cordoning_a_node_the_pool_does_not_have_is_the_clusters_no_in_one_line()
+    {
+        var run = await live.CliAsync("cordon", "dc1/no-such-node");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal("orion: node: nodeId must be a node of the pool (dc/node); 'dc1/no-such-node' is not one", run.Error.Trim());
+    }
+}
