@@ -61,7 +61,7 @@
     const nodes = pool.nodes.filter(n => matchesNode(n.nodeId));
     $('pool').innerHTML = dcs.filter(dc => !filter.dc || dc === filter.dc).map(dc => `<div class="dc" data-dc="${esc(dc)}"><h2>${esc(dc)}</h2>` +
       nodes.filter(n => n.dataCenter === dc).map(n => `<div class="node" data-node="${esc(n.nodeId)}">
-        <h3>${esc(nodeName(n.nodeId))} <span class="host">CPU ${(n.cpuAllocatedMilli / 1000).toFixed(1)}/${(n.cpuCapacityMilli / 1000).toFixed(0)} cores · RAM ${gib(n.memoryAllocatedMiB)}/${gib(n.memoryCapacityMiB)}${n.schedulable ? '' : ' · not schedulable'}${n.sliceEnforcement === 'none' ? ' · <span class="unenforced" title="no MPS control daemon: tasks time-share each card, slices are bookkeeping only">slices not enforced</span>' : ''}</span></h3>
+        <h3>${esc(nodeName(n.nodeId))} <span class="host">CPU ${(n.cpuAllocatedMilli / 1000).toFixed(1)}/${(n.cpuCapacityMilli / 1000).toFixed(0)} cores · RAM ${gib(n.memoryAllocatedMiB)}/${gib(n.memoryCapacityMiB)}${n.cordonReason ? ` · <span class="cordoned" title="takes no new work; its tasks run on">cordoned: ${esc(n.cordonReason)}</span>` : n.schedulable ? '' : ' · not schedulable'}${n.sliceEnforcement === 'none' ? ' · <span class="unenforced" title="no MPS control daemon: tasks time-share each card, slices are bookkeeping only">slices not enforced</span>' : ''}</span></h3>
         <div class="cards">${n.cards.map(card).join('')}</div></div>`).join('') + '</div>').join('');
 
     const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));

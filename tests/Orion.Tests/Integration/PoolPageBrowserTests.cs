@@ -55,11 +55,18 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.CancelAsync(task.TaskId);
             await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Cancelled");
             await Assertions.Expect(segment).ToHaveCountAsync(0);
+
+            // A cordon shows on its node, and goes with the uncordon, live too.
+            await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
+            await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");
+            await live.Client.UncordonAsync("dc1/node-1");
+            await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveCountAsync(0);
             Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
         }
         finally
         {
             await live.Client.CancelAsync(task.TaskId);
+            await live.Client.UncordonAsync("dc1/node-1");
         }
     }
 }
