@@ -343,9 +343,7 @@ public sealed class NodeGrain(
             return registration is null ? null : Snapshot();
         }
 
-        cordon.State.Since ??= time.GetUtcNow();
-        cordon.State.Reason = reason;
-        await WriteCordon();
+        await WriteCordon(reason, cordon.State.Since ?? time.GetUtcNow());
         logger.LogInformation("Node {NodeId} cordoned: {Reason}", NodeId, reason);
         return await Changed();
     }
@@ -357,9 +355,7 @@ public sealed class NodeGrain(
             return registration is null ? null : Snapshot();
         }
 
-        cordon.State.Reason = null;
-        cordon.State.Since = null;
-        await WriteCordon();
+        await WriteCordon(null, null);
         logger.LogInformation("Node {NodeId} uncordoned", NodeId);
         return await Changed();
     }
@@ -367,16 +363,20 @@ public sealed class NodeGrain(
     public Task<ImmutableArray<RunningTask>> ListTasks() =>
         Task.FromResult(holdings.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RunningTask(h.Key, h.Value.Generation)).ToImmutableArray());
 
-    private async Task WriteCordon()
+    private async Task WriteCordon(string? reason, DateTimeOffset? since)
     {
+        var (was, wasSince) = (cordon.State.Reason, cordon.State.Since);
+        cordon.State.Reason = reason;
+        cordon.State.Since = since;
         try
         {
             await cordon.WriteStateAsync();
         }
         catch
         {
-            // Not written: what this activation holds must not differ from storage; the next one reads it afresh.
-            await cordon.ReadStateAsync();
+            // Not written: the node keeps what storage has, and the caller hears it failed.
+            cordon.State.Reason = was;
+            cordon.State.Since = wasSince;
             throw;
         }
     }

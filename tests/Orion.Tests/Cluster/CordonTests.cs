@@ -99,6 +99,25 @@ public sealed class CordonTests
     }
 
     [Fact]
+    public async Task A_cordon_whose_write_fails_is_not_in_force_and_the_caller_hears_it()
+    {
+        var storage = new FlakyGrainStorage();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], storage: storage);
+        storage.FailWrites("dc1/n0");
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Client.CordonAsync("dc1/n0", "maintenance"));
+        Assert.Equal(1, storage.FailedWrites);
+
+        // Not written, not held: the node takes work as storage says it does.
+        var node = await pool.NodeSnapshot("n0");
+        Assert.Equal((null, true), (node.CordonReason, node.Schedulable));
+        await pool.SubmitAsync(Long(), "runs");
+        await pool.WaitForAsync("runs", TaskState.Running);
+
+        storage.Heal();
+        Assert.Equal("maintenance", (await pool.Client.CordonAsync("dc1/n0", "maintenance"))!.CordonReason);
+    }
+
+    [Fact]
     public async Task Unknown_nodes_and_bad_reasons_are_refused_naming_them_and_change_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
