@@ -19,6 +19,7 @@ namespace Orion.Grains;
 public sealed class GpuGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     InProcessDaemons inProcess,
+    SiloShutdown shutdown,
     Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     Placement.DataCenterResidence residence,
     ILogger<GpuGrain> logger) : Grain, IGpuGrain, IGrainMigrationParticipant
@@ -536,7 +537,8 @@ public sealed class GpuGrain(
         // A command the daemon did not ack (its observer timed out, it was restarting) has its mark undone and the card
         // looks again a while later: the next pass re-derives what is owed and sends it again. Left marked, a pause that
         // failed would leave offline work running beside a busy service, and a failed resume a task frozen for good, as
-        // every later pass would take the mark for the daemon's state.
+        // every later pass would take the mark for the daemon's state. An ack still awaited when this silo stops counts as
+        // not given: a daemon that is gone never answers, and the silo's stop waits for this pass.
         var retry = false;
         var target = inProcess.Resolve(daemon);
         try
@@ -546,7 +548,7 @@ public sealed class GpuGrain(
             using (var span = toPause.Count == 0 ? null : OrionTelemetry.Source.StartActivity("orion.preemption"))
             {
                 span?.SetTag(OrionTelemetry.Attributes.Gpu, GpuId).SetTag(OrionTelemetry.Attributes.TaskId, string.Join(",", toPause));
-                pauseFailed = await Failed("pause", toPause, t => target.Pause(t, slices[t].Generation, GpuId));
+                pauseFailed = await Failed("pause", toPause, t => shutdown.WhileRunning(target.Pause(t, slices[t].Generation, GpuId)));
             }
 
             if (pauseFailed.Count > 0)
@@ -598,7 +600,7 @@ public sealed class GpuGrain(
 
             // Marked before the acks, so demand decided meanwhile does not resume them again.
             paused.ExceptWith(toResume);
-            var resumeFailed = await Failed("resume", toResume, t => target.Resume(t, slices[t].Generation, GpuId));
+            var resumeFailed = await Failed("resume", toResume, t => shutdown.WhileRunning(target.Resume(t, slices[t].Generation, GpuId)));
             if (resumeFailed.Count > 0)
             {
                 // The daemon still holds the pause (as far as the card can tell): the task stays paused here until a
@@ -675,7 +677,7 @@ public sealed class GpuGrain(
                 movingTo[t] = resident;
                 try
                 {
-                    result = outward ? await target.SwapOut(t, slice.Generation, resident) : await target.SwapIn(t, slice.Generation, resident);
+                    result = await shutdown.WhileRunning(outward ? target.SwapOut(t, slice.Generation, resident) : target.SwapIn(t, slice.Generation, resident));
                 }
                 catch (Exception e)
                 {

@@ -37,6 +37,8 @@ public static class OrionSiloBuilderExtensions
         silo.AddActivityPropagation();
         silo.Services.TryAddKeyedSingleton(OrionClock.Key, TimeProvider.System);
         silo.Services.AddSingleton<InProcessDaemons>();
+        silo.Services.AddSingleton<SiloShutdown>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloShutdown>());
         silo.Services.AddSingleton<DataCenterSummaries>();
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());

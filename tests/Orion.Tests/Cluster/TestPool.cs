@@ -23,6 +23,8 @@ public sealed class TestPool : IAsyncDisposable
     // Data centres of the silos being added (StartSiloAsync), taken in order as each is configured.
     private readonly ConcurrentQueue<string> addedSilos;
 
+    private int disposed;
+
     private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes, ConcurrentQueue<string> addedSilos)
     {
         Cluster = cluster;
@@ -296,8 +298,14 @@ public sealed class TestPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the cluster; a second call (a test that stopped it itself) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
