@@ -290,10 +290,13 @@ public sealed class OrionClient : IAsyncDisposable
         // calls to it would wait on the node).
         var held = await node.ListTasks().WaitAsync(cancellationToken);
         var evicted = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).Evict(t.Generation, nodeId, reason))).WaitAsync(cancellationToken);
+
+        // Not evicted: ended meanwhile (gone from the node), or placed an instant before the cordon and not started (still there).
+        var still = (await node.ListTasks().WaitAsync(cancellationToken)).ToHashSet();
         return new DrainResult(
             await node.GetSnapshot().WaitAsync(cancellationToken) ?? snapshot,
             [.. held.Where((_, i) => evicted[i]).Select(t => t.TaskId)],
-            [.. held.Where((_, i) => !evicted[i]).Select(t => t.TaskId)]);
+            [.. held.Where((t, i) => !evicted[i] && still.Contains(t)).Select(t => t.TaskId)]);
     }
 
     private async Task KnownNode(string nodeId, CancellationToken cancellationToken)
