@@ -18,6 +18,7 @@ public sealed class PoolMetrics
     {
         var meter = meters.Create(OrionTelemetry.Name);
         IEnumerable<CardSummary> Cards() => monitor.Current?.Cards ?? [];
+        IEnumerable<NodeSummary> Nodes() => monitor.Current?.Nodes ?? [];
         meter.CreateObservableGauge("orion.gpu.compute.capacity", () => Cards().Select(c => Measure(c.ComputeCapacityMilli, c)), "{millicard}", "Allocatable compute of a card (1000 = one card).");
         meter.CreateObservableGauge("orion.gpu.compute.allocated", () => Cards().Select(c => Measure(c.ComputeAllocatedMilli, c)), "{millicard}", "Compute held by a card's slices.");
         meter.CreateObservableGauge("orion.gpu.compute.in_use", () => Cards().Select(c => Measure(c.ComputeInUseMilli, c)), "{millicard}", "Compute held by a card's running, unpaused tasks.");
@@ -29,8 +30,16 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.gpu.memory.used", () => Cards().Where(c => c.MeasuredMemoryMiB is not null).Select(c => Measure(c.MeasuredMemoryMiB!.Value * MiB, c)), "By", "Device memory in use on a card at its daemon's last heartbeat, as measured.");
         meter.CreateObservableGauge("orion.tasks", () => (monitor.Current?.TasksByState ?? Enumerable.Empty<KeyValuePair<string, int>>()).Select(kv =>
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
+        meter.CreateObservableGauge("orion.node.schedulable", () => Nodes().Select(n => new Measurement<long>(n.Schedulable ? 1 : 0, Tags(n))), "1", "1 while a node takes new work: its daemon is attached and it is not cordoned.");
+        meter.CreateObservableGauge("orion.node.cordoned", () => Nodes().Select(n => new Measurement<long>(n.CordonReason is null ? 0 : 1, Tags(n))), "1", "1 while an operator has a node cordoned (no new work; its tasks run on, or were drained).");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
+
+    private static TagList Tags(NodeSummary n) => new()
+    {
+        { OrionTelemetry.Attributes.Node, n.NodeId },
+        { OrionTelemetry.Attributes.DataCenter, n.DataCenter },
+    };
 
     private static Measurement<long> Measure(long value, CardSummary c) => new(value, Tags(c));
 

@@ -26,16 +26,26 @@ public sealed class CliCordonTests(LiveSilo live)
             var nodes = await live.CliAsync("nodes");
             Assert.True(nodes.ExitCode == 0, nodes.ToString());
             Assert.Contains("cordoned: kernel upgrade", nodes.Out);
+            await ObservabilityTests.Eventually(async () => Assert.Equal((1.0, 0.0), await NodeGauges(from)));
 
             var uncordon = await live.CliAsync("uncordon", from);
             Assert.True(uncordon.ExitCode == 0, uncordon.ToString());
             Assert.Null((await live.Client.GetNodeAsync(from))!.CordonReason);
+            await ObservabilityTests.Eventually(async () => Assert.Equal((0.0, 1.0), await NodeGauges(from)));
         }
         finally
         {
             await live.Client.UncordonAsync(from);
             await live.Client.CancelAsync(task.TaskId);
         }
+    }
+
+    /// <summary>The node's orion_node_cordoned and orion_node_schedulable gauges in a Prometheus scrape.</summary>
+    private async Task<(double Cordoned, double Schedulable)> NodeGauges(string nodeId)
+    {
+        var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+        double Gauge(string name) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_node_id") == nodeId).Value;
+        return (Gauge("orion_node_cordoned"), Gauge("orion_node_schedulable"));
     }
 
     [Fact]
