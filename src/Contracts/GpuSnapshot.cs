@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 /// <param name="OnHost">Tasks with memory on host RAM now.</param>
 /// <param name="MemoryCapacityMiB">Allocatable memory (device memory × the memory oversubscription factor).</param>
 /// <param name="OnHostMiB">How much of each task in <paramref name="OnHost"/> is on host RAM; a task missing here has all of it there.</param>
+/// <param name="Starting">Tasks whose start the card prepared and has not seen through (default from a card of an older build).</param>
 [GenerateSerializer, Alias("orion.GpuSnapshot"), Immutable]
 public sealed record GpuSnapshot(
     [property: Id(0)] GpuDevice Device,
@@ -22,7 +23,8 @@ public sealed record GpuSnapshot(
     [property: Id(5)] ImmutableArray<string> Paused = default,
     [property: Id(6)] ImmutableArray<string> OnHost = default,
     [property: Id(7)] long MemoryCapacityMiB = 0,
-    [property: Id(8)] ImmutableDictionary<string, long>? OnHostMiB = null)
+    [property: Id(8)] ImmutableDictionary<string, long>? OnHostMiB = null,
+    [property: Id(9)] ImmutableArray<string> Starting = default)
 {
     /// <summary>Compute allocated, thousandths of a card.</summary>
     public int ComputeAllocatedMilli => Slices.Sum(s => s.ComputeMilli);

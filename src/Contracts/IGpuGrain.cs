@@ -46,7 +46,9 @@ public interface IGpuGrain : IGrainWithStringKey
     /// <summary>
     /// Starts a task that runs on this card alone, in one call: <see cref="PrepareStart"/>, the daemon's start (through
     /// <paramref name="daemon"/>, the node's), then <see cref="OnTaskStarted"/>. A task on several cards is prepared on each
-    /// before the daemon starts it, so it goes through those calls one by one.
+    /// before the daemon starts it, so it goes through those calls one by one. Returns without the daemon's answer when the
+    /// card's silo stops first (as <see cref="INodeGrain.StartTask"/>); the task stays marked starting until its node's
+    /// heartbeat finds the daemon running it, or the task gives the slice back.
     /// </summary>
     [Alias("StartTask")]
     Task StartTask(TaskLaunch launch, INodeDaemon daemon);

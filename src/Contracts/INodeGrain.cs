@@ -19,7 +19,10 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Release")]
     Task Release(string taskId, long generation);
 
-    /// <summary>Tells the daemon to run a task whose capacity is reserved here.</summary>
+    /// <summary>
+    /// Tells the daemon to run a task whose capacity is reserved here. Returns without the daemon's answer when the node's
+    /// silo stops first: whether it started is then unknown, settled by the daemon's start report or the placing timeout.
+    /// </summary>
     [Alias("StartTask")]
     Task StartTask(TaskLaunch launch);
 

@@ -310,7 +310,17 @@ public sealed class GpuGrain(
     public async Task StartTask(TaskLaunch launch, INodeDaemon daemon)
     {
         var onHost = await PrepareStart(launch.TaskId, launch.Generation);
-        await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost });
+
+        // Its silo stopping, the card does not wait on a daemon that may never answer. Whether the task started is then
+        // unknown, not failed (a failure would have the task give its capacity back and count a failed run): it stays
+        // Placing and marked starting here; the daemon's start report, or the node's next heartbeat, settles it, and
+        // a start that never happened is placed again after the placing timeout.
+        if (!await shutdown.Answered(inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost })))
+        {
+            logger.LogWarning("Card {GpuId} did not hear whether its daemon started {TaskId} generation {Generation}: its silo is stopping", GpuId, launch.TaskId, launch.Generation);
+            return;
+        }
+
         await OnTaskStarted(launch.TaskId, launch.Generation);
     }
 
@@ -774,7 +784,8 @@ public sealed class GpuGrain(
     private GpuSnapshot Snapshot() => new(
         device!, capacity, [.. slices.Values.OrderBy(s => s.TaskId, StringComparer.Ordinal)], version,
         [.. busy.Order(StringComparer.Ordinal)], [.. paused.Order(StringComparer.Ordinal)], [.. onHost.Keys.Order(StringComparer.Ordinal)], memoryCapacity,
-        onHost.Where(h => h.Value < slices[h.Key].MemoryMiB).ToImmutableDictionary(StringComparer.Ordinal));
+        onHost.Where(h => h.Value < slices[h.Key].MemoryMiB).ToImmutableDictionary(StringComparer.Ordinal),
+        [.. starting.Order(StringComparer.Ordinal)]);
 
     private GpuSnapshot Empty() =>
         new(new GpuDevice(GpuId, -1, "unknown", 0, 0, 0, ""), 0, ImmutableArray<GpuSlice>.Empty, version, [], [], [], 0);

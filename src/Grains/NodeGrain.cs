@@ -15,6 +15,7 @@ public sealed class NodeGrain(
     IOptions<PoolOptions> options,
     [Microsoft.Extensions.DependencyInjection.FromKeyedServices(OrionClock.Key)] TimeProvider time,
     InProcessDaemons inProcess,
+    SiloShutdown shutdown,
     Placement.DataCenterResidence residence,
     [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeCordon> cordon,
     ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
@@ -259,6 +260,8 @@ public sealed class NodeGrain(
             }
         }
 
+        await SeeStartsThrough(running);
+
         if (previous is null)
         {
             adoptOwed.UnionWith(running.Select(r => r.TaskId));
@@ -284,7 +287,8 @@ public sealed class NodeGrain(
         foreach (var orphan in running.Where(r => !adoptOwed.Contains(r.TaskId) && (!holdings.TryGetValue(r.TaskId, out var h) || h.Generation != r.Generation)))
         {
             logger.LogWarning("Node {NodeId} runs {TaskId} generation {Generation} that it does not hold: stopping it", NodeId, orphan.TaskId, orphan.Generation);
-            await inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation);
+            // Unheard when this silo stops first: the heartbeat is not taken in, and the next one stops the orphan.
+            await shutdown.WhileRunning(inProcess.Resolve(daemon).Stop(orphan.TaskId, orphan.Generation));
         }
 
         await LetGoOfUnclaimed(running);
@@ -541,7 +545,13 @@ public sealed class NodeGrain(
 
         // The cards make room first (moving idle or lower work to host RAM), or say it must start on host.
         var onHost = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).PrepareStart(launch.TaskId, launch.Generation)));
-        await inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost.Any(h => h) });
+
+        // Unheard when this silo stops first: unknown, not failed, as on a card (GpuGrain.StartTask); the heartbeat settles it.
+        if (!await shutdown.Answered(inProcess.Resolve(daemon).Start(launch with { StartOnHost = onHost.Any(h => h) })))
+        {
+            logger.LogWarning("Node {NodeId} did not hear whether its daemon started {TaskId} generation {Generation}: its silo is stopping", NodeId, launch.TaskId, launch.Generation);
+            return;
+        }
 
         // From now the cards' arbitration covers it (it may have to pause at once).
         await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(launch.TaskId, launch.Generation)));
@@ -551,7 +561,9 @@ public sealed class NodeGrain(
     {
         if (daemon is not null)
         {
-            await inProcess.Resolve(daemon).Stop(taskId, generation);
+            // Unheard when this silo stops first: the task frees the capacity anyway, and the daemon's next heartbeat
+            // has the orphan stopped (as when a stop times out).
+            await shutdown.WhileRunning(inProcess.Resolve(daemon).Stop(taskId, generation));
         }
     }
 
@@ -562,8 +574,37 @@ public sealed class NodeGrain(
             throw new InvalidOperationException($"node {NodeId} has no daemon attached");
         }
 
+        // Unheard when this silo stops first: a failure, which the task tries again at its next window tick (holds are
+        // idempotent).
         var target = inProcess.Resolve(daemon);
-        _ = paused ? await target.Pause(taskId, generation, hold) : await target.Resume(taskId, generation, hold);
+        _ = await shutdown.WhileRunning(paused ? target.Pause(taskId, generation, hold) : target.Resume(taskId, generation, hold));
+    }
+
+    /// <summary>
+    /// A task the daemon runs under the generation held here has started, whatever its cards still say: a start whose
+    /// answer was not heard (its silo stopped) left it marked starting, and a card moved with that mark would otherwise
+    /// never take it into its arbitration.
+    /// </summary>
+    private async Task SeeStartsThrough(ImmutableArray<RunningTask> running)
+    {
+        foreach (var r in running)
+        {
+            if (!holdings.TryGetValue(r.TaskId, out var held) || held.Generation != r.Generation)
+            {
+                continue;
+            }
+
+            foreach (var id in held.GpuIds)
+            {
+                if (gpus.TryGetValue(id, out var card) && !card.Starting.IsDefault && card.Starting.Contains(r.TaskId)
+                    && card.Slices.Any(sl => sl.TaskId == r.TaskId && sl.Generation == r.Generation))
+                {
+                    logger.LogInformation("Node {NodeId} tells {GpuId} that {TaskId} generation {Generation} started: its daemon runs it", NodeId, id, r.TaskId, r.Generation);
+                    await GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation);
+                    gpus[id] = (await GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()) ?? card;
+                }
+            }
+        }
     }
 
     /// <summary>

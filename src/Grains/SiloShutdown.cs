@@ -23,19 +23,46 @@ public sealed class SiloShutdown : ILifecycleParticipant<ISiloLifecycle>
     /// The answer to a daemon command, or an <see cref="OperationCanceledException"/> once the silo deactivates its grains
     /// first. The command itself is not taken back: a daemon that is there still carries it out, only its answer goes
     /// unheard (as when a silo dies), so use this only for commands whose sender treats a missing answer as a failure it
-    /// tries again.
+    /// tries again, or leaves to reconciliation.
     /// </summary>
     public async Task<T> WhileRunning<T>(Task<T> answer)
     {
+        await WhileRunning((Task)answer);
+        return await answer;
+    }
+
+    /// <inheritdoc cref="WhileRunning{T}(Task{T})"/>
+    public async Task WhileRunning(Task answer)
+    {
+        if (!await Answered(answer))
+        {
+            throw new OperationCanceledException("the silo is stopping: the daemon's answer is not waited for", deactivating.Token);
+        }
+    }
+
+    /// <summary>
+    /// True once the daemon answered a command (its failure is thrown), false when the silo deactivated its grains first:
+    /// whether the daemon carried it out is then unknown, for a sender whose reconciliation settles that later.
+    /// </summary>
+    public async Task<bool> Answered(Task answer)
+    {
         try
         {
-            return await answer.WaitAsync(deactivating.Token);
+            await answer.WaitAsync(deactivating.Token);
+            return true;
         }
-        catch (OperationCanceledException) when (!answer.IsCompleted)
+        catch (OperationCanceledException) when (deactivating.IsCancellationRequested)
         {
+            if (answer.IsCompleted)
+            {
+                // Answered in the same instant: that answer counts.
+                await answer;
+                return true;
+            }
+
             // A late failure (the call broken as the silo's messaging stops) is observed here, not reported as unobserved.
             _ = answer.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new OperationCanceledException("the silo is stopping: the daemon's answer is not waited for", deactivating.Token);
+            return false;
         }
     }
 }
