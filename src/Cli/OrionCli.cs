@@ -314,13 +314,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var node = new Argument<string>("node") { Description = "The node (dc/node)" };
         var reason = new Option<string>("--reason") { Description = "Why (shown with the node)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
-        reason.Validators.Add(r =>
-        {
-            if (r.Tokens.FirstOrDefault(t => !CordonReason.IsValid(t.Value)) is not null)
-            {
-                r.AddError($"--reason: {CordonReason.Rule}");
-            }
-        });
+        TokenRule(reason.Validators, CordonReason.IsValid, $"--reason: {CordonReason.Rule}");
         var command = new Command(name, description) { node, reason };
         command.SetAction(async (r, ct) =>
         {
@@ -590,13 +584,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     // At parse time, so a bad id is bad input before anything connects (no task can have it).
     private static void TaskIdRule<T>(List<Action<T>> validators, string name)
+        where T : System.CommandLine.Parsing.SymbolResult =>
+        TokenRule(validators, TaskIdFormat.IsValid, $"{name}: a task id {TaskIdFormat.Rule}");
+
+    /// <summary>A parse-time check of every value given: one that breaks the rule is bad input before anything connects.</summary>
+    private static void TokenRule<T>(List<Action<T>> validators, Func<string, bool> valid, string error)
         where T : System.CommandLine.Parsing.SymbolResult
     {
         validators.Add(r =>
         {
-            if (r.Tokens.FirstOrDefault(t => !TaskIdFormat.IsValid(t.Value)) is not null)
+            if (r.Tokens.Any(t => !valid(t.Value)))
             {
-                r.AddError($"{name}: a task id {TaskIdFormat.Rule}");
+                r.AddError(error);
             }
         });
     }
