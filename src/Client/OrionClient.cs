@@ -315,6 +315,44 @@ public sealed class OrionClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sets a tenant's quota: the most its live tasks may ask together. A submit that would pass a limit is refused
+    /// (<see cref="SpecValidationException"/> naming the limit) and leaves no task; tasks already live run on when a limit
+    /// is lowered. The tenant's live tasks count from the moment it first gets a quota. Null, or a quota with no limit,
+    /// removes it.
+    /// </summary>
+    /// <param name="tenant">The tenant (1 to 100 characters).</param>
+    /// <param name="quota">The limits; a null limit is no limit.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The quota in force and what the tenant's live tasks ask.</returns>
+    /// <exception cref="ArgumentException">The tenant's name or a limit breaks its rule (the message names it); nothing changed.</exception>
+    public Task<TenantUsage> SetQuotaAsync(string tenant, TenantQuota? quota, CancellationToken cancellationToken = default)
+    {
+        CheckTenant(tenant);
+        if (quota?.Validate() is { IsEmpty: false } errors)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(quota));
+        }
+
+        return grains.Grain<ITenantGrain>(tenant).SetQuota(quota).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>A tenant's quota (null when it has none) and what its live tasks ask of the pool.</summary>
+    /// <exception cref="ArgumentException">The tenant's name is blank or longer than 100 characters.</exception>
+    public Task<TenantUsage> GetTenantAsync(string tenant, CancellationToken cancellationToken = default)
+    {
+        CheckTenant(tenant);
+        return grains.Grain<ITenantGrain>(tenant).GetUsage().WaitAsync(cancellationToken);
+    }
+
+    private static void CheckTenant(string tenant)
+    {
+        if (!TenantName.IsValid(tenant))
+        {
+            throw new ArgumentException($"tenant {TenantName.Rule}", nameof(tenant));
+        }
+    }
+
     /// <summary>A node's capacity, allocations and cards as its grain holds them, or null when no daemon ever registered it.</summary>
     public Task<NodeSnapshot?> GetNodeAsync(string nodeId, CancellationToken cancellationToken = default) =>
         grains.Grain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken);

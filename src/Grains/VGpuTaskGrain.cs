@@ -40,6 +40,8 @@ public sealed class VGpuTaskGrain(
 
     private ISchedulerGrain SchedulerOf(string dataCenter) => GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter));
 
+    private ITenantGrain TenantOf(TaskSpec spec) => GrainFactory.Grain<ITenantGrain>(spec.Tenant);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Timers do not survive deactivation; the reminder brings the grain back, and this re-arms the timer.
@@ -98,6 +100,14 @@ public sealed class VGpuTaskGrain(
 
         using var span = OrionTelemetry.Source.StartActivity("orion.task.submit");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Tenant, spec.Tenant);
+
+        // Charged against its tenant's quota before anything is written: a refusal leaves no task.
+        var refusal = await TenantOf(spec).Admit(TaskId, spec.Resources);
+        if (!refusal.IsEmpty)
+        {
+            return SubmitResult.Rejected(refusal);
+        }
+
         var now = time.GetUtcNow();
         var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, now, null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
@@ -726,10 +736,20 @@ public sealed class VGpuTaskGrain(
             ? status with { SuspendedFor = status.SuspendedFor + (at > since ? at - since : TimeSpan.Zero), SuspendedSince = null }
             : status;
 
-    private Task End(TaskState state, string reason, VGpuTaskStatus? from = null)
+    private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        return Change(Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 });
+        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
+        await Change(ended);
+        try
+        {
+            await TenantOf(ended.Spec).Release(TaskId);
+        }
+        catch (Exception ex)
+        {
+            // Its tenant rechecks its charges before refusing anyone, so a lost release costs no admission.
+            logger.LogWarning(ex, "Task {TaskId} could not tell its tenant it ended", TaskId);
+        }
     }
 
     private async Task Change(VGpuTaskStatus next)

@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// The most a tenant's live tasks (submitted and not yet ended, wherever they are in their life) may ask of the pool
+/// together. A submit that would pass a limit is refused, naming the limit; tasks already admitted run on when a limit
+/// is lowered. A null limit is no limit.
+/// </summary>
+/// <param name="GpuPercent">Compute summed over cards, in percent of one card: 400 is four whole cards, or eight halves.</param>
+/// <param name="GpuMemoryMiB">GPU memory summed over cards, in MiB. Under this limit a task must state its memory per card.</param>
+/// <param name="Tasks">Live tasks.</param>
+[GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
+public sealed record TenantQuota(
+    [property: Id(0)] double? GpuPercent = null,
+    [property: Id(1)] long? GpuMemoryMiB = null,
+    [property: Id(2)] int? Tasks = null)
+{
+    /// <summary>The largest compute limit: a million cards.</summary>
+    public const double MaxGpuPercent = 100_000_000;
+
+    /// <summary>True when no limit is set: such a quota is the same as none.</summary>
+    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null;
+
+    /// <summary>The compute limit in thousandths of a card, as tasks are charged.</summary>
+    public long? GpuMilli => GpuPercent is { } p ? (long)Math.Round(p * 10, MidpointRounding.AwayFromZero) : null;
+
+    /// <summary>Every broken rule, each naming its field; empty when the quota may be set.</summary>
+    public ImmutableArray<ValidationError> Validate()
+    {
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (GpuPercent is { } percent && (!double.IsFinite(percent) || percent < 0 || percent > MaxGpuPercent))
+        {
+            errors.Add(new("quota.gpuPercent", $"must be 0 to {MaxGpuPercent:0} (percent of one card, summed over cards)"));
+        }
+        else if (GpuPercent is { } p && Math.Abs((p * 10) - Math.Round(p * 10)) > 1e-6)
+        {
+            errors.Add(new("quota.gpuPercent", "must be a multiple of 0.1"));
+        }
+
+        if (GpuMemoryMiB is < 0)
+        {
+            errors.Add(new("quota.gpuMemoryMiB", "must not be negative"));
+        }
+
+        if (Tasks is < 0)
+        {
+            errors.Add(new("quota.tasks", "must not be negative"));
+        }
+
+        return errors.ToImmutable();
+    }
+}

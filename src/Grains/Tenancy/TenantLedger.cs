@@ -1,0 +1,160 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.Grains.Tenancy;
+
+/// <summary>
+/// A tenant's quota and the charges of its live tasks: admits a task when every limit still holds with it, and says which
+/// limit it would pass otherwise. Also remembers, for <see cref="Grace"/>, the tasks admitted while there was no quota, so
+/// a quota set meanwhile counts those that the catalogue does not list yet.
+/// </summary>
+public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDictionary<string, TenantCharge>? charges = null)
+{
+    /// <summary>
+    /// Longer than a submit can take (a grain call gives up after 30 s): a charge this old whose task does not exist is a
+    /// submit that failed after its admission, so it can go.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
+
+    private readonly Dictionary<string, TenantCharge> charges = new(charges ?? new Dictionary<string, TenantCharge>(), StringComparer.Ordinal);
+    private readonly Dictionary<string, TenantCharge> recent = new(StringComparer.Ordinal);
+    private readonly Queue<string> recentOrder = new();
+
+    /// <summary>The quota in force; null when none.</summary>
+    public TenantQuota? Quota { get; private set; } = quota is { IsUnlimited: false } ? quota : null;
+
+    /// <summary>The charges, by task.</summary>
+    public IReadOnlyDictionary<string, TenantCharge> Charges => charges;
+
+    /// <summary>Whether <paramref name="taskId"/> is charged.</summary>
+    public bool Holds(string taskId) => charges.ContainsKey(taskId);
+
+    /// <summary>Why <paramref name="asked"/> may not be admitted now, each naming its field; empty when it may.</summary>
+    public ImmutableArray<ValidationError> Refusal(TenantCharge asked)
+    {
+        if (Quota is not { } q)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (q.GpuMilli is { } gpu && Sum(c => c.GpuMilli) + asked.GpuMilli > gpu)
+        {
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(Sum(c => c.GpuMilli))} in use + {Percent(asked.GpuMilli)} asked"));
+        }
+
+        if (q.GpuMemoryMiB is { } memory)
+        {
+            if (!asked.MemoryStated)
+            {
+                errors.Add(new("resources.gpuMemoryMiB", $"must be stated (above 0) under tenant '{tenant}''s quota of gpuMemoryMiB: the whole card's memory cannot be counted"));
+            }
+            else if (Sum(c => c.GpuMemoryMiB) + asked.GpuMemoryMiB > memory)
+            {
+                errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
+            }
+        }
+
+        if (q.Tasks is { } tasks && charges.Count + 1 > tasks)
+        {
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {tasks} live tasks: {charges.Count} live"));
+        }
+
+        return errors.ToImmutable();
+    }
+
+    /// <summary>Charges a task (replacing any charge it had).</summary>
+    public void Charge(string taskId, TenantCharge charge) => charges[taskId] = charge;
+
+    /// <summary>Lets a task's charge go; false when it held none.</summary>
+    public bool Release(string taskId)
+    {
+        recent.Remove(taskId);
+        return charges.Remove(taskId);
+    }
+
+    /// <summary>Remembers a task admitted without a quota until <see cref="Grace"/> has passed.</summary>
+    public void Remember(string taskId, TenantCharge charge)
+    {
+        if (recent.TryAdd(taskId, charge))
+        {
+            recentOrder.Enqueue(taskId);
+        }
+    }
+
+    /// <summary>Forgets the tasks remembered longer than <see cref="Grace"/> before <paramref name="now"/>.</summary>
+    public void Forget(DateTimeOffset now)
+    {
+        while (recentOrder.TryPeek(out var id) && (!recent.TryGetValue(id, out var c) || now - c.At > Grace))
+        {
+            recentOrder.Dequeue();
+            recent.Remove(id);
+        }
+    }
+
+    /// <summary>
+    /// Sets or removes the quota. A first quota charges <paramref name="live"/> (the tenant's live tasks as listed) and the
+    /// tasks admitted within <see cref="Grace"/> but not listed ended (<paramref name="ended"/>); removing it drops every charge.
+    /// </summary>
+    public void SetQuota(TenantQuota? next, IEnumerable<KeyValuePair<string, TenantCharge>> live, ISet<string> ended)
+    {
+        next = next is { IsUnlimited: false } ? next : null;
+        if (next is null)
+        {
+            charges.Clear();
+        }
+        else if (Quota is null)
+        {
+            charges.Clear();
+            foreach (var (id, charge) in live)
+            {
+                charges[id] = charge;
+            }
+
+            foreach (var (id, charge) in recent)
+            {
+                if (!ended.Contains(id))
+                {
+                    charges.TryAdd(id, charge);
+                }
+            }
+        }
+
+        Quota = next;
+    }
+
+    /// <summary>Charges that a recheck may drop: any whose task ended, and, past <see cref="Grace"/>, any whose task does not exist.</summary>
+    public static bool Stale(TenantCharge charge, VGpuTaskStatus? status, DateTimeOffset now) =>
+        status is null ? now - charge.At > Grace : status.State.IsTerminal();
+
+    /// <summary>What the charges add up to, beside the quota.</summary>
+    public TenantUsage Usage() => Usage(tenant, Quota, charges.Values);
+
+    /// <summary>What <paramref name="of"/> add up to.</summary>
+    public static TenantUsage Usage(string tenant, TenantQuota? quota, IEnumerable<TenantCharge> of)
+    {
+        long gpu = 0, memory = 0;
+        var count = 0;
+        foreach (var c in of)
+        {
+            gpu += c.GpuMilli;
+            memory += c.GpuMemoryMiB;
+            count++;
+        }
+
+        return new TenantUsage(tenant, quota, gpu / 10.0, memory, count);
+    }
+
+    private long Sum(Func<TenantCharge, long> of)
+    {
+        long sum = 0;
+        foreach (var c in charges.Values)
+        {
+            sum += of(c);
+        }
+
+        return sum;
+    }
+
+    private static string Percent(long milli) => (milli / 10.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+}

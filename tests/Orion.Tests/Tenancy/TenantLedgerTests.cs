@@ -1,0 +1,115 @@
+using Orion.Contracts;
+using Orion.Grains.Tenancy;
+
+namespace Orion.Tests.Tenancy;
+
+public sealed class TenantLedgerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+
+    private static TenantCharge Slice(double percent, long memoryMiB = 1024, DateTimeOffset? at = null) =>
+        TenantCharge.Of(ResourceRequest.Slice(percent, memoryMiB), at ?? T0);
+
+    [Fact]
+    public void A_charge_is_per_card_times_cards_and_whole_cards_without_memory_do_not_state_it()
+    {
+        Assert.Equal(new TenantCharge(4000, 0, false, T0), TenantCharge.Of(ResourceRequest.WholeGpus(4), T0));
+        Assert.Equal(new TenantCharge(2000, 2 * 40_960, true, T0), TenantCharge.Of(new ResourceRequest(2, 100, 40_960), T0));
+        Assert.Equal(new TenantCharge(250, 4096, true, T0), Slice(25, 4096));
+        Assert.Equal(new TenantCharge(0, 0, true, T0), TenantCharge.Of(new ResourceRequest(0, 0, 0, CpuMilli: 500), T0));
+    }
+
+    [Fact]
+    public void Without_a_quota_everything_is_admitted()
+    {
+        var ledger = new TenantLedger("search", null);
+        Assert.Empty(ledger.Refusal(Slice(100)));
+        Assert.Null(new TenantLedger("search", new TenantQuota()).Quota);
+    }
+
+    [Fact]
+    public void Each_limit_refuses_what_would_pass_it_naming_the_limit_and_admits_up_to_it_exactly()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100, GpuMemoryMiB: 10_000, Tasks: 3));
+        ledger.Charge("a", Slice(60, 4000));
+        Assert.Empty(ledger.Refusal(Slice(40, 6000)));
+
+        var compute = Assert.Single(ledger.Refusal(Slice(40.1, 1000)));
+        Assert.Equal(new ValidationError("tenant", "'search' would pass its quota of gpuPercent 100: 60 in use + 40.1 asked"), compute);
+
+        var memory = Assert.Single(ledger.Refusal(Slice(10, 6001)));
+        Assert.Equal(new ValidationError("tenant", "'search' would pass its quota of gpuMemoryMiB 10000: 4000 in use + 6001 asked"), memory);
+
+        ledger.Charge("b", Slice(10, 10));
+        ledger.Charge("c", Slice(10, 10));
+        var tasks = Assert.Single(ledger.Refusal(Slice(1, 1)));
+        Assert.Equal(new ValidationError("tenant", "'search' would pass its quota of 3 live tasks: 3 live"), tasks);
+
+        Assert.True(ledger.Release("c"));
+        Assert.False(ledger.Release("c"));
+        Assert.Empty(ledger.Refusal(Slice(1, 1)));
+        Assert.Equal(new TenantUsage("search", ledger.Quota, 70, 4010, 2), ledger.Usage());
+    }
+
+    [Fact]
+    public void Under_a_memory_limit_whole_cards_must_state_their_memory()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuMemoryMiB: 1_000_000));
+        var error = Assert.Single(ledger.Refusal(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+        Assert.Equal("resources.gpuMemoryMiB", error.Field);
+        Assert.Empty(new TenantLedger("search", new TenantQuota(GpuPercent: 800)).Refusal(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+    }
+
+    [Fact]
+    public void A_first_quota_charges_the_live_tasks_and_those_admitted_a_moment_ago_unless_listed_ended()
+    {
+        var ledger = new TenantLedger("search", null);
+        ledger.Remember("old", Slice(30, at: T0 - TenantLedger.Grace - TimeSpan.FromSeconds(1)));
+        ledger.Remember("new", Slice(30));
+        ledger.Remember("ended", Slice(30));
+        ledger.Remember("listed", Slice(30));
+        ledger.Forget(T0);
+
+        ledger.SetQuota(new TenantQuota(GpuPercent: 100), [KeyValuePair.Create("listed", Slice(30)), KeyValuePair.Create("running", Slice(20))], new HashSet<string> { "ended" });
+        Assert.Equal(["listed", "new", "running"], ledger.Charges.Keys.Order());
+
+        // A new limit keeps the charges; no quota drops them.
+        ledger.SetQuota(new TenantQuota(Tasks: 10), [KeyValuePair.Create("other", Slice(1))], new HashSet<string>());
+        Assert.Equal(3, ledger.Usage().Tasks);
+        ledger.SetQuota(null, [], new HashSet<string>());
+        Assert.Empty(ledger.Charges);
+        Assert.Null(ledger.Quota);
+    }
+
+    [Fact]
+    public void A_recheck_drops_ended_tasks_at_once_and_missing_ones_only_after_the_grace()
+    {
+        var charge = Slice(50);
+        var status = new VGpuTaskStatus("a", Specs.Batch(), TaskState.Running, null, 1, T0, null, null, null, null, 0);
+        Assert.False(TenantLedger.Stale(charge, status, T0 + TimeSpan.FromHours(1)));
+        Assert.True(TenantLedger.Stale(charge, status with { State = TaskState.Cancelled }, T0));
+        Assert.False(TenantLedger.Stale(charge, null, T0 + TenantLedger.Grace));
+        Assert.True(TenantLedger.Stale(charge, null, T0 + TenantLedger.Grace + TimeSpan.FromSeconds(1)));
+    }
+
+    [Theory]
+    [InlineData(-1.0, null, null, "quota.gpuPercent")]
+    [InlineData(double.NaN, null, null, "quota.gpuPercent")]
+    [InlineData(double.PositiveInfinity, null, null, "quota.gpuPercent")]
+    [InlineData(12.34, null, null, "quota.gpuPercent")]
+    [InlineData(null, -1L, null, "quota.gpuMemoryMiB")]
+    [InlineData(null, null, -1, "quota.tasks")]
+    public void A_quota_breaking_a_rule_names_the_field(double? percent, long? memory, int? tasks, string field)
+    {
+        var error = Assert.Single(new TenantQuota(percent, memory, tasks).Validate());
+        Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Zero_limits_are_valid_and_admit_nothing()
+    {
+        var quota = new TenantQuota(0, 0, 0);
+        Assert.Empty(quota.Validate());
+        Assert.Equal(3, new TenantLedger("t", quota).Refusal(Slice(0.1, 1)).Length);
+    }
+}
