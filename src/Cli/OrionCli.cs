@@ -123,6 +123,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
         root.Add(UncordonCommand());
+        root.Add(QuotaCommand());
         return root;
     }
 
@@ -350,6 +351,48 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             await using var client = await ConnectAsync(r, ct);
             await Answer(r, OnKnownNode(client.UncordonAsync(r.GetValue(node)!, ct)));
             await output.WriteLineAsync($"{r.GetValue(node)} uncordoned");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
+    {
+        ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks",
+    };
+
+    private Command QuotaCommand()
+    {
+        var tenant = new Argument<string>("tenant") { Description = "The tenant" };
+        TokenRule(tenant.Validators, TenantName.IsValid, $"tenant: {TenantName.Rule}");
+        var percent = new Option<double?>("--gpu-percent") { Description = "Compute over all its live tasks, percent of one card (400 = four cards)" };
+        var memory = new Option<string?>("--gpu-memory") { Description = "GPU memory over all its live tasks, e.g. 200GiB" };
+        var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
+        var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
+        var command = new Command("quota", "Show a tenant's quota and use; with limits, set it (limits not given are none); --clear removes it")
+        {
+            tenant, percent, memory, tasks, clear,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var name = r.GetValue(tenant)!;
+            var setting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null;
+            if (setting && r.GetValue(clear))
+            {
+                throw new CliException("--clear takes no limits", ExitCodes.BadInput);
+            }
+
+            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks));
+            if (quota.Validate() is { IsEmpty: false } errors)
+            {
+                throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            var usage = setting || r.GetValue(clear)
+                ? await Answer(r, client.SetQuotaAsync(name, setting ? quota : null, ct))
+                : await Answer(r, client.GetTenantAsync(name, ct));
+            Print(r, usage, Views.Tenant);
             return ExitCodes.Ok;
         });
         return command;

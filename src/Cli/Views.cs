@@ -41,6 +41,19 @@ public static class Views
         return table;
     }
 
+    public static Table Tenant(TenantUsage u)
+    {
+        static string Of(string used, string? limit) => limit is null ? $"{used} (no limit)" : $"{used} of {limit}";
+        var q = u.Quota;
+        var table = new Table().HideHeaders().AddColumns("field", "value");
+        table.AddRow(Text("tenant"), Text(u.Tenant));
+        table.AddRow(Text("quota"), Text(q is null ? "none" : "set"));
+        table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
+        table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
+        table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        return table;
+    }
+
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
         var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY");

@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
 using Orion.Grains.Tenancy;
+using Orion.Grains.Telemetry;
 
 namespace Orion.Grains;
 
@@ -52,6 +54,7 @@ public sealed class TenantGrain(
         if (!refusal.IsEmpty)
         {
             logger.LogInformation("Task {TaskId} of tenant {Tenant} refused: {Refusal}", taskId, Tenant, string.Join("; ", refusal));
+            OrionTelemetry.QuotaRefusals.Add(1, new TagList { { OrionTelemetry.Attributes.Tenant, Tenant } });
             return refusal;
         }
 
@@ -118,7 +121,7 @@ public sealed class TenantGrain(
         }
 
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
-        return ledger.Usage();
+        return await GetUsage();
     }
 
     public async Task<TenantUsage> GetUsage()

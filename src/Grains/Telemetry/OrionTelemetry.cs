@@ -34,6 +34,9 @@ public static class OrionTelemetry
     public static readonly Counter<long> SwapBytes = Meter.CreateCounter<long>(
         "orion.swap.bytes", "By", "Bytes moved between device and host RAM.");
 
+    public static readonly Counter<long> QuotaRefusals = Meter.CreateCounter<long>(
+        "orion.quota.refusals", "{submit}", "Submits refused because they would pass their tenant's quota.");
+
     /// <summary>
     /// Counts a placement and opens its span, back-dated to when the scheduler began on the task; a child of
     /// <paramref name="parent"/> (the submit that queued it) when given, else of the current span.

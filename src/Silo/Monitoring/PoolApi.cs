@@ -26,6 +26,8 @@ public static class PoolApi
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
             Refused(PoolQueryValidator.Check(id: id))
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound()));
+        api.MapGet("/tenants/{tenant}", async (IGrainFactory grains, string tenant) =>
+            Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
             Refused(PoolQueryValidator.Check(after: after, limit: limit))
             ?? Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, limit ?? 100), Json));

@@ -12,7 +12,7 @@ public static class PoolQueryValidator
     public const int MaxEvents = 500;
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
-    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null)
+    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
@@ -28,6 +28,11 @@ public static class PoolQueryValidator
         if (id is not null && !TaskIdFormat.IsValid(id))
         {
             errors["id"] = [TaskIdFormat.Rule];
+        }
+
+        if (tenant is not null && !TenantName.IsValid(tenant))
+        {
+            errors["tenant"] = [TenantName.Rule];
         }
 
         if (after < 0)

@@ -118,6 +118,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/tasks/job%201", "id", TaskIdFormat.Rule)]
     [InlineData("/api/events?limit=0", "limit", "must be from 1 to 500")]
     [InlineData("/api/events?after=-3", "after", "must be 0 or more (an event's sequence number)")]
+    [InlineData("/api/tenants/%20", "tenant", TenantName.Rule)]
     public async Task A_query_value_that_breaks_its_rule_is_a_400_naming_it_and_the_rule(string path, string field, string rule)
     {
         var response = await live.Http.GetAsync(live.Url(path));
