@@ -67,6 +67,21 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task A_job_array_is_admitted_task_by_task_and_the_refused_entries_are_named()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 2));
+        var array = Enumerable.Range(0, 5).Select(i => new TaskSubmission(Long("search", 10), $"job-{i}")).ToArray();
+
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitManyAsync(array));
+        Assert.Equal(3, refused.Errors.Length);
+        Assert.All(refused.Errors, e => Assert.Matches(@"^tasks\[[0-4]\]\.tenant$", e.Field));
+        var submitted = await pool.Client.ListAsync(new TaskQuery(Tenant: "search"));
+        Assert.Equal(2, submitted.Count);
+        Assert.Equal(5, submitted.Count + refused.Errors.Length);
+    }
+
+    [Fact]
     public async Task A_first_quota_counts_the_tasks_already_live()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
