@@ -33,6 +33,11 @@ public static class Views
         table.AddRow(Text("memory"), Text($"{Memory(s.ResidentMiB)} on device, {Memory(s.HostMiB)} on host"));
         table.AddRow(Text("submitted"), Text(s.SubmittedAt.ToString("u")));
         table.AddRow(Text("paused"), Text($"{s.SuspendCount} time(s), {s.SuspendedFor.TotalSeconds:0.#} s"));
+        if (s.QuotaWait is { } quota)
+        {
+            table.AddRow(Text("waiting for quota"), Text(quota));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));
@@ -51,6 +56,7 @@ public static class Views
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        table.AddRow(Text("waiting"), Text($"{u.Waiting}"));
         return table;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace Orion.Contracts;
@@ -11,13 +10,15 @@ namespace Orion.Contracts;
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Charges a new task against the quota (idempotent per task). Empty when admitted, else why not, naming the field:
-    /// nothing is charged then.
+    /// Charges a new task against the quota (idempotent per task). Over a limit, a task that may
+    /// <paramref name="wait"/> gets in line (first come, first admitted among those that fit: a large task can be passed
+    /// by smaller ones) and is told with <see cref="IVGpuTaskGrain.OnAdmitted"/>; one that may not is refused, as is a
+    /// request that no room under the quota could ever take.
     /// </summary>
     [Alias("Admit")]
-    Task<ImmutableArray<ValidationError>> Admit(string taskId, ResourceRequest request);
+    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait);
 
-    /// <summary>A task ended: its charge goes back.</summary>
+    /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Alias("Release"), OneWay]
     Task Release(string taskId);
 

@@ -45,6 +45,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnUnplaceable"), OneWay]
     Task OnUnplaceable(long generation, string reason);
 
+    /// <summary>Its tenant's quota has room for it now: a task that waited for it is queued (or its schedule starts).</summary>
+    [Alias("OnAdmitted"), OneWay]
+    Task OnAdmitted();
+
     /// <summary>The daemon reports the task's process running.</summary>
     [Alias("OnStarted")]
     Task OnStarted(long generation);

@@ -5,11 +5,13 @@ namespace Orion.Contracts;
 /// <param name="Quota">Its quota; null when it has none.</param>
 /// <param name="GpuPercent">Compute its live tasks asked for, summed over cards, in percent of one card.</param>
 /// <param name="GpuMemoryMiB">GPU memory its live tasks asked for, summed over cards (whole cards that did not state theirs count 0).</param>
-/// <param name="Tasks">Its live tasks.</param>
+/// <param name="Tasks">Its live tasks that its quota admitted (all of them when it has none).</param>
+/// <param name="Waiting">Its tasks in line for room under its quota.</param>
 [GenerateSerializer, Alias("orion.TenantUsage"), Immutable]
 public sealed record TenantUsage(
     [property: Id(0)] string Tenant,
     [property: Id(1)] TenantQuota? Quota,
     [property: Id(2)] double GpuPercent,
     [property: Id(3)] long GpuMemoryMiB,
-    [property: Id(4)] int Tasks);
+    [property: Id(4)] int Tasks,
+    [property: Id(5)] int Waiting = 0);

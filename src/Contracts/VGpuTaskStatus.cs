@@ -24,6 +24,9 @@ namespace Orion.Contracts;
 /// <param name="BytesMoved">Bytes moved between device and host in all.</param>
 /// <param name="Restarts">How many times it was queued again after a failed run or a lost node.</param>
 /// <param name="QueuedIn">The data centre whose scheduler queues it while it is pending (its home for this generation).</param>
+/// <param name="QuotaWait">
+/// While pending and not yet admitted by its tenant's quota: which limit it waits on. No scheduler holds it meanwhile.
+/// </param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -48,7 +51,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(19)] int Swaps = 0,
     [property: Id(20)] long BytesMoved = 0,
     [property: Id(21)] int Restarts = 0,
-    [property: Id(22)] string? QueuedIn = null)
+    [property: Id(22)] string? QueuedIn = null,
+    [property: Id(23)] string? QuotaWait = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -3,16 +3,16 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
-using Orion.Grains.Tenancy;
 using Orion.Grains.Telemetry;
+using Orion.Grains.Tenancy;
 
 namespace Orion.Grains;
 
 /// <summary>
-/// Keeps a tenant's quota and charges its live tasks against it. One grain per tenant serialises admissions, so
-/// concurrent submits cannot pass a limit together. Without a quota nothing is written: an admission is a memory lookup.
-/// A charge whose release was lost (a silo died between a task's end and its message) is found by a recheck of the
-/// charged tasks before any refusal.
+/// Keeps a tenant's quota, charges its live tasks against it and holds the line of tasks waiting for room. One grain per
+/// tenant serialises admissions, so concurrent submits cannot pass a limit together. Without a quota nothing is written:
+/// an admission is a memory lookup. A charge whose release was lost (a silo died between a task's end and its message)
+/// is found by a recheck of the charged and waiting tasks before anyone is refused or put in line.
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
@@ -25,59 +25,83 @@ public sealed class TenantGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        ledger = new TenantLedger(Tenant, record.State.Quota, record.State.Charges);
+        ledger = new TenantLedger(Tenant, record.State.Quota, record.State.Charges, record.State.Line);
         return Task.CompletedTask;
     }
 
-    public async Task<ImmutableArray<ValidationError>> Admit(string taskId, ResourceRequest request)
+    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait)
     {
         var now = time.GetUtcNow();
         ledger.Forget(now);
         if (ledger.Holds(taskId))
         {
-            return [];
+            return AdmitResult.Admitted;
         }
 
         var charge = TenantCharge.Of(request, now);
         if (ledger.Quota is null)
         {
             ledger.Remember(taskId, charge);
-            return [];
+            return AdmitResult.Admitted;
         }
 
-        var refusal = ledger.Refusal(charge);
-        if (!refusal.IsEmpty && await Recheck(now))
+        var never = ledger.Inadmissible(charge);
+        if (!never.IsEmpty)
         {
+            return Refused(taskId, never);
+        }
+
+        var before = Snapshot();
+        var admitted = ImmutableArray<string>.Empty;
+        var refusal = ledger.Refusal(charge);
+        var rechecked = !refusal.IsEmpty && await Recheck(now);
+        if (rechecked)
+        {
+            // Room freed by stale charges goes to the line first, then to this task.
+            admitted = ledger.AdmitWaiting();
+            if (ledger.Holds(taskId))
+            {
+                await Commit(before, admitted);
+                return AdmitResult.Admitted;
+            }
+
             refusal = ledger.Refusal(charge);
         }
 
-        if (!refusal.IsEmpty)
+        AdmitResult result;
+        if (refusal.IsEmpty)
         {
-            logger.LogInformation("Task {TaskId} of tenant {Tenant} refused: {Refusal}", taskId, Tenant, string.Join("; ", refusal));
-            OrionTelemetry.QuotaRefusals.Add(1, new TagList { { OrionTelemetry.Attributes.Tenant, Tenant } });
-            return refusal;
-        }
-
-        ledger.Charge(taskId, charge);
-        try
-        {
-            await Write();
-        }
-        catch
-        {
-            // Not charged unless stored: the submit fails, and its retry asks again.
             ledger.Release(taskId);
-            throw;
+            ledger.Charge(taskId, charge);
+            result = AdmitResult.Admitted;
+        }
+        else
+        {
+            var inLine = ledger.IsWaiting(taskId);
+            if (wait)
+            {
+                ledger.Wait(taskId, charge);
+            }
+
+            // Written only when something changed: a place taken in line, or stale charges let go.
+            if (rechecked || (wait && !inLine))
+            {
+                await Commit(before, admitted);
+            }
+
+            return wait ? new AdmitResult(AdmitOutcome.Waiting, refusal) : Refused(taskId, refusal);
         }
 
-        return [];
+        await Commit(before, admitted);
+        return result;
     }
 
     public async Task Release(string taskId)
     {
+        var before = Snapshot();
         if (ledger.Release(taskId))
         {
-            await Write();
+            await Commit(before, ledger.AdmitWaiting());
         }
     }
 
@@ -95,7 +119,7 @@ public sealed class TenantGrain(
             throw new ArgumentException(string.Join("; ", errors), nameof(quota));
         }
 
-        var before = (record.State.Quota, Charges: new Dictionary<string, TenantCharge>(ledger.Charges, StringComparer.Ordinal));
+        var before = Snapshot();
         if (ledger.Quota is null && quota is { IsUnlimited: false })
         {
             // Charged from now on: the tasks already live, as the catalogue lists them, and those admitted a moment ago.
@@ -110,16 +134,8 @@ public sealed class TenantGrain(
             ledger.SetQuota(quota, [], new HashSet<string>());
         }
 
-        try
-        {
-            await Write();
-        }
-        catch
-        {
-            ledger = new TenantLedger(Tenant, before.Quota, before.Charges);
-            throw;
-        }
-
+        // A raised or removed quota admits whoever waits and fits now.
+        await Commit(before, ledger.AdmitWaiting());
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();
     }
@@ -137,14 +153,21 @@ public sealed class TenantGrain(
         return TenantLedger.Usage(Tenant, null, live);
     }
 
+    private AdmitResult Refused(string taskId, ImmutableArray<ValidationError> why)
+    {
+        logger.LogInformation("Task {TaskId} of tenant {Tenant} refused: {Refusal}", taskId, Tenant, string.Join("; ", why));
+        OrionTelemetry.QuotaRefusals.Add(1, new TagList { { OrionTelemetry.Attributes.Tenant, Tenant } });
+        return new AdmitResult(AdmitOutcome.Refused, why);
+    }
+
     private Task<ImmutableArray<VGpuTaskStatus>> Listed() =>
         GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Tenant: Tenant, Limit: int.MaxValue));
 
-    /// <summary>Asks every charged task how it stands and lets go of the stale charges; true when any went.</summary>
+    /// <summary>Asks every charged and waiting task how it stands and lets go of the stale ones; true when any went.</summary>
     private async Task<bool> Recheck(DateTimeOffset now)
     {
-        var charged = ledger.Charges.ToArray();
-        var stale = (await Task.WhenAll(charged.Select(async c => await IsStale(c.Key, c.Value, now) ? c.Key : null)))
+        var held = ledger.Charges.Concat(ledger.Line.Select(w => KeyValuePair.Create(w.TaskId, w.Charge))).ToArray();
+        var stale = (await Task.WhenAll(held.Select(async c => await IsStale(c.Key, c.Value, now) ? c.Key : null)))
             .OfType<string>().ToArray();
         if (stale.Length == 0)
         {
@@ -157,7 +180,6 @@ public sealed class TenantGrain(
             ledger.Release(id);
         }
 
-        await Write();
         return true;
     }
 
@@ -175,20 +197,34 @@ public sealed class TenantGrain(
         }
     }
 
-    private async Task Write()
+    private (TenantQuota? Quota, Dictionary<string, TenantCharge> Charges, TenantWaiter[] Line) Snapshot() =>
+        (ledger.Quota, new Dictionary<string, TenantCharge>(ledger.Charges, StringComparer.Ordinal), [.. ledger.Line]);
+
+    /// <summary>
+    /// Writes the ledger, then tells the tasks it admitted from the line. A write that fails puts the ledger back as it was
+    /// (memory must not run ahead of storage) and deactivates, so the next call reloads what storage holds.
+    /// </summary>
+    private async Task Commit((TenantQuota? Quota, Dictionary<string, TenantCharge> Charges, TenantWaiter[] Line) before, ImmutableArray<string> admitted)
     {
         record.State.Quota = ledger.Quota;
         record.State.Charges = new Dictionary<string, TenantCharge>(ledger.Charges, StringComparer.Ordinal);
+        record.State.Line = [.. ledger.Line];
         try
         {
             await record.WriteStateAsync();
         }
         catch (Exception ex)
         {
-            // Memory must not run ahead of storage: the next call reloads what storage holds.
             logger.LogWarning(ex, "Tenant {Tenant} could not write its quota and charges: reloading at its next call", Tenant);
+            ledger = new TenantLedger(Tenant, before.Quota, before.Charges, before.Line);
             DeactivateOnIdle();
             throw;
+        }
+
+        foreach (var id in admitted)
+        {
+            logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line", id, Tenant);
+            await GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted();
         }
     }
 }

@@ -89,7 +89,11 @@ public sealed class VGpuTaskGrain(
 
             // A client retrying a submit that failed half-way (Pending written, queue not reached: a silo died) must
             // not leave the task waiting in no queue: queue it again (idempotent per generation).
-            if (existing.State == TaskState.Pending)
+            if (existing is { State: TaskState.Pending, QuotaWait: not null })
+            {
+                await AskQuotaAgain(existing);
+            }
+            else if (existing.State == TaskState.Pending)
             {
                 await Requeue(existing);
                 await KeepQueueReminder();
@@ -101,30 +105,71 @@ public sealed class VGpuTaskGrain(
         using var span = OrionTelemetry.Source.StartActivity("orion.task.submit");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Tenant, spec.Tenant);
 
-        // Charged against its tenant's quota before anything is written: a refusal leaves no task.
-        var refusal = await TenantOf(spec).Admit(TaskId, spec.Resources);
-        if (!refusal.IsEmpty)
+        // Charged against its tenant's quota before anything is written: a refusal leaves no task. One that would pass the
+        // quota waits in its tenant's line, unless it asked to fail rather than wait.
+        var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable);
+        if (admission.Outcome == AdmitOutcome.Refused)
         {
-            return SubmitResult.Rejected(refusal);
+            return SubmitResult.Rejected(admission.Errors);
         }
 
-        var now = time.GetUtcNow();
-        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, now, null, null, null, null, 0);
+        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, time.GetUtcNow(), null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
-        if (spec.Schedule is null)
+        if (admission.Outcome == AdmitOutcome.Waiting)
         {
-            await QueueNew(status);
+            logger.LogInformation("Task {TaskId} waits for its tenant's quota: {Why}", TaskId, string.Join("; ", admission.Errors));
+            await Change(status with { QuotaWait = string.Join("; ", admission.Errors) });
+
+            // A lost word from the tenant is made up by asking again at the reminder.
+            await KeepQueueReminder();
         }
         else
         {
-            await Change(status with { State = TaskState.Scheduled });
-            await NextWindow(now, first: true);
+            await Begin(status);
         }
 
         return SubmitResult.Ok(Status!);
     }
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
+
+    public async Task OnAdmitted()
+    {
+        if (Status is { State: TaskState.Pending, QuotaWait: not null } waiting)
+        {
+            logger.LogInformation("Task {TaskId} admitted by its tenant's quota", TaskId);
+            await Begin(waiting with { QuotaWait = null });
+        }
+    }
+
+    /// <summary>An admitted task's first step: queued, or for a scheduled one, its first window looked for.</summary>
+    private async Task Begin(VGpuTaskStatus status)
+    {
+        if (status.Spec.Schedule is null)
+        {
+            await QueueNew(status);
+        }
+        else
+        {
+            await Change(status with { State = TaskState.Scheduled });
+            await NextWindow(time.GetUtcNow(), first: true);
+        }
+    }
+
+    /// <summary>A task waiting for its quota asks again (a retried submit, the reminder): its tenant may have admitted it, or may have lost its word.</summary>
+    private async Task AskQuotaAgain(VGpuTaskStatus waiting)
+    {
+        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true);
+        if (admission.Outcome == AdmitOutcome.Admitted)
+        {
+            await Begin(waiting with { QuotaWait = null });
+        }
+        else if (admission.Outcome == AdmitOutcome.Refused)
+        {
+            // The quota was lowered below what the task alone asks: no room could ever take it.
+            await End(TaskState.Failed, string.Join("; ", admission.Errors));
+        }
+    }
 
     public Task<VGpuTaskStatus?> PeekStatus() => Task.FromResult(Status);
 
@@ -458,8 +503,13 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        if (Status is { State: TaskState.Pending, QuotaWait: not null } waiting)
+        {
+            await AskQuotaAgain(waiting);
+        }
+
         // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
-        if (Status is { State: TaskState.Pending } pending)
+        else if (Status is { State: TaskState.Pending } pending)
         {
             await Requeue(pending);
         }
@@ -632,7 +682,7 @@ public sealed class VGpuTaskGrain(
     /// <summary>Ends whatever run is under way: dequeues it, or stops it and frees its capacity.</summary>
     private async Task StopRun(VGpuTaskStatus status)
     {
-        if (status.State == TaskState.Pending)
+        if (status is { State: TaskState.Pending, QuotaWait: null })
         {
             // If the scheduler placed it meanwhile, OnPlaced arrives later, sees the new state and frees the reservation.
             await SchedulerOf(status.QueuedIn ?? options.Value.DefaultDataCenter).Dequeue(TaskId);

@@ -16,6 +16,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="HostMiB">GPU memory in host RAM now.</param>
 /// <param name="SubmittedAt">When it was accepted.</param>
 /// <param name="ExitReason">Why it ended.</param>
+/// <param name="QuotaWait">While it waits for its tenant's quota: the limit in the way.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
-    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason);
+    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null);

@@ -4,11 +4,12 @@ using Orion.Contracts;
 namespace Orion.Grains.Tenancy;
 
 /// <summary>
-/// A tenant's quota and the charges of its live tasks: admits a task when every limit still holds with it, and says which
-/// limit it would pass otherwise. Also remembers, for <see cref="Grace"/>, the tasks admitted while there was no quota, so
-/// a quota set meanwhile counts those that the catalogue does not list yet.
+/// A tenant's quota, the charges of its live tasks and the line of tasks waiting for room: admits a task when every limit
+/// still holds with it, and says which limit it would pass otherwise. Also remembers, for <see cref="Grace"/>, the tasks
+/// admitted while there was no quota, so a quota set meanwhile counts those that the catalogue does not list yet.
 /// </summary>
-public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDictionary<string, TenantCharge>? charges = null)
+public sealed class TenantLedger(
+    string tenant, TenantQuota? quota, IReadOnlyDictionary<string, TenantCharge>? charges = null, IEnumerable<TenantWaiter>? line = null)
 {
     /// <summary>
     /// Longer than a submit can take (a grain call gives up after 30 s): a charge this old whose task does not exist is a
@@ -19,6 +20,7 @@ public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDic
     private readonly Dictionary<string, TenantCharge> charges = new(charges ?? new Dictionary<string, TenantCharge>(), StringComparer.Ordinal);
     private readonly Dictionary<string, TenantCharge> recent = new(StringComparer.Ordinal);
     private readonly Queue<string> recentOrder = new();
+    private readonly List<TenantWaiter> line = [.. line ?? []];
 
     /// <summary>The quota in force; null when none.</summary>
     public TenantQuota? Quota { get; private set; } = quota is { IsUnlimited: false } ? quota : null;
@@ -26,8 +28,51 @@ public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDic
     /// <summary>The charges, by task.</summary>
     public IReadOnlyDictionary<string, TenantCharge> Charges => charges;
 
+    /// <summary>The tasks waiting for room, first come first.</summary>
+    public IReadOnlyList<TenantWaiter> Line => line;
+
     /// <summary>Whether <paramref name="taskId"/> is charged.</summary>
     public bool Holds(string taskId) => charges.ContainsKey(taskId);
+
+    /// <summary>Whether <paramref name="taskId"/> waits in line.</summary>
+    public bool IsWaiting(string taskId) => line.Exists(w => w.TaskId == taskId);
+
+    /// <summary>
+    /// Why <paramref name="asked"/> could never be admitted under the quota, however much room frees: it asks more than a
+    /// whole limit, or a memory limit cannot count it. Empty when room could take it.
+    /// </summary>
+    public ImmutableArray<ValidationError> Inadmissible(TenantCharge asked)
+    {
+        if (Quota is not { } q)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (q.GpuMilli is { } gpu && asked.GpuMilli > gpu)
+        {
+            errors.Add(new("tenant", $"'{tenant}' has a quota of gpuPercent {Percent(gpu)}: the task asks {Percent(asked.GpuMilli)}, more than all of it"));
+        }
+
+        if (q.GpuMemoryMiB is { } memory)
+        {
+            if (!asked.MemoryStated)
+            {
+                errors.Add(new("resources.gpuMemoryMiB", $"must be stated (above 0) under tenant '{tenant}''s quota of gpuMemoryMiB: the whole card's memory cannot be counted"));
+            }
+            else if (asked.GpuMemoryMiB > memory)
+            {
+                errors.Add(new("tenant", $"'{tenant}' has a quota of gpuMemoryMiB {memory}: the task asks {asked.GpuMemoryMiB}, more than all of it"));
+            }
+        }
+
+        if (q.Tasks == 0)
+        {
+            errors.Add(new("tenant", $"'{tenant}' has a quota of 0 live tasks"));
+        }
+
+        return errors.ToImmutable();
+    }
 
     /// <summary>Why <paramref name="asked"/> may not be admitted now, each naming its field; empty when it may.</summary>
     public ImmutableArray<ValidationError> Refusal(TenantCharge asked)
@@ -43,16 +88,10 @@ public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDic
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(Sum(c => c.GpuMilli))} in use + {Percent(asked.GpuMilli)} asked"));
         }
 
-        if (q.GpuMemoryMiB is { } memory)
+        // Memory a task does not state is not counted: Inadmissible refuses it under a memory limit.
+        if (q.GpuMemoryMiB is { } memory && Sum(c => c.GpuMemoryMiB) + asked.GpuMemoryMiB > memory)
         {
-            if (!asked.MemoryStated)
-            {
-                errors.Add(new("resources.gpuMemoryMiB", $"must be stated (above 0) under tenant '{tenant}''s quota of gpuMemoryMiB: the whole card's memory cannot be counted"));
-            }
-            else if (Sum(c => c.GpuMemoryMiB) + asked.GpuMemoryMiB > memory)
-            {
-                errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
-            }
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
         }
 
         if (q.Tasks is { } tasks && charges.Count + 1 > tasks)
@@ -66,11 +105,49 @@ public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDic
     /// <summary>Charges a task (replacing any charge it had).</summary>
     public void Charge(string taskId, TenantCharge charge) => charges[taskId] = charge;
 
-    /// <summary>Lets a task's charge go; false when it held none.</summary>
+    /// <summary>Lets a task's charge or its place in line go; false when it held neither.</summary>
     public bool Release(string taskId)
     {
         recent.Remove(taskId);
-        return charges.Remove(taskId);
+        return charges.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
+    }
+
+    /// <summary>Puts a task at the end of the line (once).</summary>
+    public void Wait(string taskId, TenantCharge charge)
+    {
+        if (!IsWaiting(taskId))
+        {
+            line.Add(new TenantWaiter(taskId, charge));
+        }
+    }
+
+    /// <summary>
+    /// Admits, in line order, each waiting task that fits now (a large one may be passed by smaller ones behind it); with
+    /// no quota, all of them. Returns them in that order.
+    /// </summary>
+    public ImmutableArray<string> AdmitWaiting()
+    {
+        var admitted = ImmutableArray.CreateBuilder<string>();
+        foreach (var w in line.ToArray())
+        {
+            if (Quota is null)
+            {
+                Remember(w.TaskId, w.Charge);
+            }
+            else if (Refusal(w.Charge).IsEmpty)
+            {
+                charges[w.TaskId] = w.Charge;
+            }
+            else
+            {
+                continue;
+            }
+
+            line.Remove(w);
+            admitted.Add(w.TaskId);
+        }
+
+        return admitted.ToImmutable();
     }
 
     /// <summary>Remembers a task admitted without a quota until <see cref="Grace"/> has passed.</summary>
@@ -127,8 +204,8 @@ public sealed class TenantLedger(string tenant, TenantQuota? quota, IReadOnlyDic
     public static bool Stale(TenantCharge charge, VGpuTaskStatus? status, DateTimeOffset now) =>
         status is null ? now - charge.At > Grace : status.State.IsTerminal();
 
-    /// <summary>What the charges add up to, beside the quota.</summary>
-    public TenantUsage Usage() => Usage(tenant, Quota, charges.Values);
+    /// <summary>What the charges add up to, beside the quota, and how many wait.</summary>
+    public TenantUsage Usage() => Usage(tenant, Quota, charges.Values) with { Waiting = line.Count };
 
     /// <summary>What <paramref name="of"/> add up to.</summary>
     public static TenantUsage Usage(string tenant, TenantQuota? quota, IEnumerable<TenantCharge> of)

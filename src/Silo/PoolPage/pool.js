@@ -67,7 +67,7 @@
     const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));
     $('tasks').tBodies[0].innerHTML = tasks.map(t => `<tr data-task="${esc(t.taskId)}" data-state="${esc(t.state)}">
       <td>${esc(t.taskId)}</td><td>${esc(t.name)}</td><td>${esc(t.tenant)}</td><td>${esc(t.priority)}</td>
-      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}</td>
+      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}</td>
       <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
 
     const counts = {};

@@ -5,80 +5,122 @@ using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
 
-/// <summary>A tenant's quota bounds what its live tasks ask together: over it a submit is refused and leaves nothing.</summary>
+/// <summary>
+/// A tenant's quota bounds what its live tasks ask together: over it a task waits in its tenant's line (or, when it asked
+/// to fail rather than wait, is refused and leaves nothing), and a task that ends makes room for the line.
+/// </summary>
 public sealed class TenantQuotaTests
 {
-    private static TaskSpec Long(string tenant, double computePercent, long gpuMemoryMiB = 4096) =>
-        Specs.Batch(computePercent: computePercent, gpuMemoryMiB: gpuMemoryMiB, items: 1, gpuMsPerItem: 1e9, tenant: tenant);
+    private static TaskSpec Long(string tenant, double computePercent, long gpuMemoryMiB = 4096, bool failFast = false)
+    {
+        var spec = Specs.Batch(computePercent: computePercent, gpuMemoryMiB: gpuMemoryMiB, items: 1, gpuMsPerItem: 1e9, tenant: tenant);
+        return spec with { Constraints = spec.Constraints with { FailIfUnplaceable = failFast } };
+    }
 
     [Fact]
-    public async Task A_submit_over_the_quota_is_refused_naming_the_limit_and_a_task_that_ends_makes_room()
+    public async Task A_task_over_the_quota_waits_in_its_tenants_line_in_no_queue_and_runs_once_a_task_of_its_tenant_ends()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4)]);
         Assert.Equal(new TenantUsage("search", new TenantQuota(100), 0, 0, 0), await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100)));
         await pool.SubmitAsync(Long("search", 60), "a");
 
-        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 50), "b"));
-        Assert.Equal(new ValidationError("tenant", "'search' would pass its quota of gpuPercent 100: 60 in use + 50 asked"), Assert.Single(refused.Errors));
-        Assert.Null(await pool.Client.GetAsync("b"));
+        var waiting = await pool.SubmitAsync(Long("search", 50), "b");
+        Assert.Equal((TaskState.Pending, "tenant 'search' would pass its quota of gpuPercent 100: 60 in use + 50 asked"), (waiting.State, waiting.QuotaWait));
+        Assert.Null(waiting.QueuedIn);
+        Assert.DoesNotContain("b", (await pool.SchedulerSnapshot()).Queue);
+        await pool.SubmitAsync(Long("search", 50), "e");
 
-        // Another tenant is not bound by it, and the rest of the quota is there to use exactly.
+        // Another tenant is not bound by it, and a smaller task that fits passes the line.
         await pool.SubmitAsync(Long("ads", 50), "c");
-        await pool.SubmitAsync(Long("search", 40), "d");
-        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 100, 8192, 2), await pool.Client.GetTenantAsync("search"));
+        Assert.Null((await pool.SubmitAsync(Long("search", 40), "d")).QuotaWait);
+        await pool.WaitForAsync("d", TaskState.Running);
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 100, 8192, 2, 2), await pool.Client.GetTenantAsync("search"));
 
+        // A waiting task cancelled leaves the line uncharged; one that ends frees room for the next in line.
+        Assert.Equal(TaskState.Cancelled, (await pool.Client.CancelAsync("b"))!.State);
         await pool.Client.CancelAsync("a");
-        await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.Client.GetTenantAsync("search")).Tasks));
-        await pool.SubmitAsync(Long("search", 50), "b");
-        await pool.WaitForAsync("b", TaskState.Running);
-        await pool.AssertConsistentAsync(["a", "b", "c", "d"]);
+        var admitted = await pool.WaitForAsync("e", TaskState.Running);
+        Assert.Null(admitted.QuotaWait);
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 90, 8192, 2, 0), await pool.Client.GetTenantAsync("search"));
+        await pool.AssertConsistentAsync(["a", "b", "c", "d", "e"]);
     }
 
     [Fact]
-    public async Task Concurrent_submits_never_pass_the_quota_together()
+    public async Task A_task_that_asked_to_fail_rather_than_wait_or_asks_more_than_the_whole_quota_is_refused_naming_the_limit()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100));
+        await pool.SubmitAsync(Long("search", 60), "a");
+
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 50, failFast: true), "b"));
+        Assert.Equal(new ValidationError("tenant", "'search' would pass its quota of gpuPercent 100: 60 in use + 50 asked"), Assert.Single(refused.Errors));
+        Assert.Null(await pool.Client.GetAsync("b"));
+
+        var never = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Training(2) with { Tenant = "search" }, "huge"));
+        Assert.Equal("'search' has a quota of gpuPercent 100: the task asks 200, more than all of it", Assert.Single(never.Errors).Rule);
+        Assert.Null(await pool.Client.GetAsync("huge"));
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 60, 4096, 1), await pool.Client.GetTenantAsync("search"));
+    }
+
+    [Fact]
+    public async Task Concurrent_submits_never_pass_the_quota_together_and_the_line_fills_what_ending_tasks_free()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 300, Tasks: 10));
         var ids = Enumerable.Range(0, 16).Select(i => $"t{i}").ToArray();
-        var outcomes = await Task.WhenAll(ids.Select(async id =>
-        {
-            try
-            {
-                await pool.SubmitAsync(Long("search", 40), id);
-                return true;
-            }
-            catch (SpecValidationException)
-            {
-                return false;
-            }
-        }));
+        await Task.WhenAll(ids.Select(id => pool.SubmitAsync(Long("search", 40), id)));
 
-        // 300 / 40 = 7 tasks: the charges are exactly the accepted tasks' requests, and no refused one left a task.
-        var accepted = ids.Where((_, i) => outcomes[i]).ToArray();
-        Assert.Equal(7, accepted.Length);
-        Assert.Equal(new TenantUsage("search", new TenantQuota(300, null, 10), 280, 7 * 4096, 7), await pool.Client.GetTenantAsync("search"));
-        foreach (var id in ids)
+        // 300 / 40 = 7 tasks admitted, the other 9 in line; the charges are exactly the admitted tasks' requests.
+        async Task<(string[] Admitted, string[] Waiting)> Split()
         {
-            Assert.Equal(outcomes[Array.IndexOf(ids, id)], await pool.Client.GetAsync(id) is not null);
+            var all = await pool.Client.ListAsync(new TaskQuery(Tenant: "search"));
+            var live = all.Where(t => !t.State.IsTerminal()).ToArray();
+            return ([.. live.Where(t => t.QuotaWait is null).Select(t => t.TaskId)], [.. live.Where(t => t.QuotaWait is not null).Select(t => t.TaskId)]);
         }
 
-        var live = await pool.Client.ListAsync(new TaskQuery(Tenant: "search"));
-        Assert.Equal(280, live.Sum(t => t.Spec.Resources.ComputePercent));
+        var (admitted, waiting) = await Split();
+        Assert.Equal((7, 9), (admitted.Length, waiting.Length));
+        Assert.Equal(new TenantUsage("search", new TenantQuota(300, null, 10), 280, 7 * 4096, 7, 9), await pool.Client.GetTenantAsync("search"));
+        foreach (var id in waiting)
+        {
+            Assert.Equal(TaskState.Pending, await pool.StateOf(id));
+        }
+
+        await Task.WhenAll(admitted.Take(3).Select(id => pool.Client.CancelAsync(id)));
+        await pool.EventuallyAsync(async () =>
+        {
+            var (nowAdmitted, nowWaiting) = await Split();
+            Assert.Equal((7, 6), (nowAdmitted.Length, nowWaiting.Length));
+            Assert.Equal(new TenantUsage("search", new TenantQuota(300, null, 10), 280, 7 * 4096, 7, 6), await pool.Client.GetTenantAsync("search"));
+        });
+        await pool.EventuallyAsync(async () =>
+        {
+            var (nowAdmitted, _) = await Split();
+            foreach (var id in nowAdmitted)
+            {
+                Assert.Equal(TaskState.Running, await pool.StateOf(id));
+            }
+        });
+        await pool.AssertConsistentAsync(ids);
     }
 
     [Fact]
-    public async Task A_job_array_is_admitted_task_by_task_and_the_refused_entries_are_named()
+    public async Task A_job_array_is_admitted_task_by_task()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 2));
-        var array = Enumerable.Range(0, 5).Select(i => new TaskSubmission(Long("search", 10), $"job-{i}")).ToArray();
 
+        // Waiting: every task is submitted, two admitted and three in line.
+        var queued = await pool.Client.SubmitManyAsync([.. Enumerable.Range(0, 5).Select(i => new TaskSubmission(Long("search", 10), $"job-{i}"))]);
+        Assert.Equal((2, 3), (queued.Count(t => t.QuotaWait is null), queued.Count(t => t.QuotaWait is not null)));
+
+        // Failing fast: the refused entries are named, and only the admitted ones exist.
+        await pool.Client.SetQuotaAsync("ads", new TenantQuota(Tasks: 2));
+        var array = Enumerable.Range(0, 5).Select(i => new TaskSubmission(Long("ads", 10, failFast: true), $"ads-{i}")).ToArray();
         var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitManyAsync(array));
         Assert.Equal(3, refused.Errors.Length);
         Assert.All(refused.Errors, e => Assert.Matches(@"^tasks\[[0-4]\]\.tenant$", e.Field));
-        var submitted = await pool.Client.ListAsync(new TaskQuery(Tenant: "search"));
-        Assert.Equal(2, submitted.Count);
-        Assert.Equal(5, submitted.Count + refused.Errors.Length);
+        Assert.Equal(2, (await pool.Client.ListAsync(new TaskQuery(Tenant: "ads"))).Count);
     }
 
     [Fact]
@@ -93,21 +135,21 @@ public sealed class TenantQuotaTests
         // Without a quota the usage is what the catalogue lists live.
         Assert.Equal(new TenantUsage("search", null, 100, 5096, 2), await pool.Client.GetTenantAsync("search"));
         Assert.Equal(new TenantUsage("search", new TenantQuota(120), 100, 5096, 2), await pool.Client.SetQuotaAsync("search", new TenantQuota(120)));
-        await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 30), "c"));
+        await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 30, failFast: true), "c"));
         await pool.SubmitAsync(Long("search", 20), "d");
 
         // Lowered below what is live: the live tasks run on, new ones wait for room.
         await pool.Client.SetQuotaAsync("search", new TenantQuota(50));
         Assert.Equal(TaskState.Running, (await pool.WaitForAsync("a", TaskState.Running)).State);
-        await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 0.1), "e"));
+        Assert.NotNull((await pool.SubmitAsync(Long("search", 0.1), "e")).QuotaWait);
 
-        // Removed: nothing is counted against the tenant.
+        // Removed: nothing is counted against the tenant, and the line is admitted.
         Assert.Null((await pool.Client.SetQuotaAsync("search", null)).Quota);
-        await pool.SubmitAsync(Long("search", 0.1), "e");
+        Assert.Null((await pool.WaitForAsync("e", TaskState.Running)).QuotaWait);
     }
 
     [Fact]
-    public async Task A_lost_release_is_found_by_a_recheck_before_anyone_is_refused()
+    public async Task A_lost_release_is_found_by_a_recheck_before_anyone_waits()
     {
         var faults = new GrainCallFaults();
         await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
@@ -123,21 +165,49 @@ public sealed class TenantQuotaTests
         });
         Assert.Equal(1, (await pool.Client.GetTenantAsync("search")).Tasks);
 
-        await pool.SubmitAsync(Long("search", 100), "b");
+        Assert.Null((await pool.SubmitAsync(Long("search", 100), "b")).QuotaWait);
         Assert.Equal(new TenantUsage("search", new TenantQuota(100), 100, 4096, 1), await pool.Client.GetTenantAsync("search"));
     }
 
     [Fact]
-    public async Task The_quota_and_its_charges_outlive_the_tenant_grains_activation()
+    public async Task A_lost_word_from_the_tenant_is_made_up_when_the_waiting_task_asks_again()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults, queueRecovery: true);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Long("search", 50), "a");
+        await pool.SubmitAsync(Long("search", 50), "b");
+        Assert.Contains("queue", await pool.RemindersOf("b"));
+
+        faults.FailNext("IVGpuTaskGrain.OnAdmitted", "b");
+        await pool.Client.CancelAsync("a");
+        await pool.EventuallyAsync(async () =>
+        {
+            Assert.Equal(0, faults.StillToFail("IVGpuTaskGrain.OnAdmitted", "b"));
+            Assert.Equal(new TenantUsage("search", new TenantQuota(Tasks: 1), 50, 4096, 1, 0), await pool.Client.GetTenantAsync("search"));
+        });
+        Assert.NotNull((await pool.Client.GetAsync("b"))!.QuotaWait);
+
+        // What the reminder does each minute, and a retried submit too: ask again, find it admitted, queue it.
+        await pool.SubmitAsync(Long("search", 50), "b");
+        Assert.Null((await pool.WaitForAsync("b", TaskState.Running)).QuotaWait);
+    }
+
+    [Fact]
+    public async Task The_quota_its_charges_and_its_line_outlive_the_tenant_grains_activation()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuMemoryMiB: 8192));
         await pool.SubmitAsync(Long("search", 30, gpuMemoryMiB: 6000), "a");
+        await pool.SubmitAsync(Long("search", 30, gpuMemoryMiB: 3000), "b");
         await pool.Grains.GetGrain<ITenantGrain>("search").Cast<IGrainManagementExtension>().DeactivateOnIdle();
 
-        Assert.Equal(new TenantUsage("search", new TenantQuota(GpuMemoryMiB: 8192), 30, 6000, 1), await pool.Client.GetTenantAsync("search"));
-        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 30, gpuMemoryMiB: 3000), "b"));
+        Assert.Equal(new TenantUsage("search", new TenantQuota(GpuMemoryMiB: 8192), 30, 6000, 1, 1), await pool.Client.GetTenantAsync("search"));
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Long("search", 30, gpuMemoryMiB: 3000, failFast: true), "c"));
         Assert.Equal("'search' would pass its quota of gpuMemoryMiB 8192: 6000 in use + 3000 asked", Assert.Single(refused.Errors).Rule);
+
+        await pool.Client.CancelAsync("a");
+        await pool.WaitForAsync("b", TaskState.Running);
     }
 
     [Fact]
@@ -156,7 +226,7 @@ public sealed class TenantQuotaTests
         Assert.StartsWith("quota.tasks must not be negative", direct.Message);
         Assert.Equal(new TenantQuota(Tasks: 5), (await pool.Client.GetTenantAsync("search")).Quota);
 
-        // Under a memory limit a whole card must say how much of its memory it takes.
+        // Under a memory limit a whole card must say how much of its memory it takes, waiting or not.
         await pool.Client.SetQuotaAsync("research", new TenantQuota(GpuMemoryMiB: 100_000));
         var whole = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Training(1) with { Tenant = "research" }, "w"));
         Assert.Equal("resources.gpuMemoryMiB", Assert.Single(whole.Errors).Field);

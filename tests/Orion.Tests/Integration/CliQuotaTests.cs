@@ -9,7 +9,7 @@ public sealed class CliQuotaTests(LiveSilo live)
     private const string Tenant = "cli-quota";
 
     [Fact]
-    public async Task A_quota_set_with_the_cli_refuses_a_submit_over_it_in_one_line_and_clear_removes_it()
+    public async Task A_task_over_a_quota_set_with_the_cli_waits_showing_why_one_too_large_is_refused_and_clear_admits_the_line()
     {
         try
         {
@@ -20,13 +20,20 @@ public sealed class CliQuotaTests(LiveSilo live)
             var first = await live.CliAsync("submit", "-q", "--tenant", Tenant, "--compute", "40", "--memory", "1GiB", "--items", "1", "--ms-per-item", "100000000");
             Assert.True(first.ExitCode == 0, first.ToString());
             var over = await live.CliAsync("submit", "-q", "--tenant", Tenant, "--compute", "20", "--memory", "1GiB");
-            Assert.True(over.ExitCode == 1, over.ToString());
-            Assert.Equal($"orion: the task spec was rejected: tenant '{Tenant}' would pass its quota of gpuPercent 50: 40 in use + 20 asked", over.Error.Trim());
+            Assert.True(over.ExitCode == 0, over.ToString());
+            var get = await live.CliAsync("get", over.Out.Trim());
+            Assert.True(get.ExitCode == 0, get.ToString());
+            Assert.Contains($"tenant '{Tenant}' would pass its quota of gpuPercent 50: 40 in use + 20 asked", get.Out);
+
+            var huge = await live.CliAsync("submit", "-q", "--tenant", Tenant, "--compute", "30", "--memory", "5GiB");
+            Assert.True(huge.ExitCode == 1, huge.ToString());
+            Assert.Equal($"orion: the task spec was rejected: tenant '{Tenant}' has a quota of gpuMemoryMiB 4096: the task asks 5120, more than all of it", huge.Error.Trim());
 
             var shown = await live.CliAsync("quota", Tenant, "--json");
             Assert.True(shown.ExitCode == 0, shown.ToString());
             using var json = System.Text.Json.JsonDocument.Parse(shown.Out);
-            Assert.Equal((40.0, 1024L, 1), (json.RootElement.GetProperty("gpuPercent").GetDouble(), json.RootElement.GetProperty("gpuMemoryMiB").GetInt64(), json.RootElement.GetProperty("tasks").GetInt32()));
+            Assert.Equal((40.0, 1024L, 1, 1), (json.RootElement.GetProperty("gpuPercent").GetDouble(), json.RootElement.GetProperty("gpuMemoryMiB").GetInt64(),
+                json.RootElement.GetProperty("tasks").GetInt32(), json.RootElement.GetProperty("waiting").GetInt32()));
 
             // The same over HTTP, and the refusal counted for the tenant.
             var api = await live.Http.GetStringAsync(live.Url($"/api/tenants/{Tenant}"));
@@ -46,11 +53,13 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.StartsWith("orion: --gpu-percent must be 0 to", bad.Error.Trim());
             Assert.Equal(new TenantQuota(50, 4096, 3), (await live.Client.GetTenantAsync(Tenant)).Quota);
 
+            // Cleared: the waiting task is admitted and counts with the rest, with no limit.
             var clear = await live.CliAsync("quota", Tenant, "--clear");
             Assert.True(clear.ExitCode == 0, clear.ToString());
-            Assert.Contains("40% (no limit)", clear.Out);
-            var now = await live.CliAsync("submit", "-q", "--tenant", Tenant, "--compute", "20", "--memory", "1GiB");
-            Assert.True(now.ExitCode == 0, now.ToString());
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await live.Client.WaitForStateAsync(over.Out.Trim(), [TaskState.Running], cts.Token);
+            var shownAfter = await live.CliAsync("quota", Tenant);
+            Assert.Contains("60% (no limit)", shownAfter.Out);
         }
         finally
         {

@@ -52,9 +52,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
                 await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
             }
 
+            // A task over its tenant's quota shows why it waits, and stops showing it once admitted.
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(Tasks: 1));
+            var waiting = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-waits"));
+            var quota = page.Locator($"#tasks tr[data-task='{waiting.TaskId}'] .state.quota");
+            await Assertions.Expect(quota).ToHaveTextAsync("waiting for quota");
+            await Assertions.Expect(quota).ToHaveAttributeAsync("title", $"tenant '{tenant}' would pass its quota of 1 live tasks: 1 live");
+
             await live.Client.CancelAsync(task.TaskId);
             await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Cancelled");
             await Assertions.Expect(segment).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{waiting.TaskId}']")).ToHaveAttributeAsync("data-state", "Running");
+            await Assertions.Expect(quota).ToHaveCountAsync(0);
+            await live.Client.CancelAsync(waiting.TaskId);
 
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
@@ -65,6 +75,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         }
         finally
         {
+            await live.Client.SetQuotaAsync(tenant, null);
             await live.Client.CancelAsync(task.TaskId);
             await live.Client.UncordonAsync("dc1/node-1");
         }

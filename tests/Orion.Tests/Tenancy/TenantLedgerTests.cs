@@ -52,12 +52,60 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
-    public void Under_a_memory_limit_whole_cards_must_state_their_memory()
+    public void What_no_room_could_take_is_inadmissible_whatever_is_in_use()
     {
-        var ledger = new TenantLedger("search", new TenantQuota(GpuMemoryMiB: 1_000_000));
-        var error = Assert.Single(ledger.Refusal(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
-        Assert.Equal("resources.gpuMemoryMiB", error.Field);
-        Assert.Empty(new TenantLedger("search", new TenantQuota(GpuPercent: 800)).Refusal(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 200, GpuMemoryMiB: 1_000_000));
+        var whole = Assert.Single(ledger.Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+        Assert.Equal("resources.gpuMemoryMiB", whole.Field);
+        Assert.Empty(new TenantLedger("search", new TenantQuota(GpuPercent: 800)).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+
+        Assert.Equal(
+            new ValidationError("tenant", "'search' has a quota of gpuPercent 200: the task asks 300, more than all of it"),
+            Assert.Single(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(3, 100, 1024), T0))));
+        Assert.Equal("tenant", Assert.Single(ledger.Inadmissible(Slice(10, 1_000_001))).Field);
+        Assert.Single(new TenantLedger("search", new TenantQuota(Tasks: 0)).Inadmissible(Slice(1)));
+
+        // Exactly the whole quota, or anything with none, could be taken once room frees.
+        Assert.Empty(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(2, 100, 500_000), T0)));
+        Assert.Empty(new TenantLedger("search", null).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(16), T0)));
+    }
+
+    [Fact]
+    public void The_line_is_admitted_in_order_of_arrival_among_those_that_fit()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100));
+        ledger.Charge("running", Slice(100));
+        ledger.Wait("big", Slice(80));
+        ledger.Wait("small", Slice(30));
+        ledger.Wait("small-2", Slice(30));
+        ledger.Wait("big", Slice(80));
+        Assert.Equal(["big", "small", "small-2"], ledger.Line.Select(w => w.TaskId));
+        Assert.Empty(ledger.AdmitWaiting());
+
+        // 100 free: the big one first (80), and no 30 fits beside it.
+        Assert.True(ledger.Release("running"));
+        Assert.Equal(["big"], ledger.AdmitWaiting().ToArray());
+        Assert.Equal(["small", "small-2"], ledger.Line.Select(w => w.TaskId));
+
+        // A waiter that leaves the line gives its place up; 100 free again takes both small ones.
+        Assert.True(ledger.Release("small"));
+        Assert.True(ledger.Release("big"));
+        Assert.Equal(["small-2"], ledger.AdmitWaiting().ToArray());
+        Assert.Empty(ledger.Line);
+        Assert.Equal(new TenantUsage("search", ledger.Quota, 30, 1024, 1, 0), ledger.Usage());
+    }
+
+    [Fact]
+    public void Removing_the_quota_admits_the_whole_line()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(Tasks: 1));
+        ledger.Charge("a", Slice(10));
+        ledger.Wait("b", Slice(10));
+        ledger.Wait("c", Slice(10));
+        Assert.Equal(2, ledger.Usage().Waiting);
+        ledger.SetQuota(null, [], new HashSet<string>());
+        Assert.Equal(["b", "c"], ledger.AdmitWaiting().ToArray());
+        Assert.Empty(ledger.Charges);
     }
 
     [Fact]
@@ -111,5 +159,6 @@ public sealed class TenantLedgerTests
         var quota = new TenantQuota(0, 0, 0);
         Assert.Empty(quota.Validate());
         Assert.Equal(3, new TenantLedger("t", quota).Refusal(Slice(0.1, 1)).Length);
+        Assert.Equal(3, new TenantLedger("t", quota).Inadmissible(Slice(0.1, 1)).Length);
     }
 }

@@ -1,0 +1,15 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A tenant's answer to a new task: the outcome, and for a refusal or a wait, which limits and why.</summary>
+/// <param name="Outcome">Admitted, refused or waiting.</param>
+/// <param name="Errors">Each limit in the way, naming its field; empty when admitted.</param>
+[GenerateSerializer, Alias("orion.AdmitResult"), Immutable]
+public sealed record AdmitResult(
+    [property: Id(0)] AdmitOutcome Outcome,
+    [property: Id(1)] ImmutableArray<ValidationError> Errors)
+{
+    /// <summary>Admitted.</summary>
+    public static readonly AdmitResult Admitted = new(AdmitOutcome.Admitted, []);
+}
