@@ -363,23 +363,35 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command QuotaCommand()
     {
-        var tenant = new Argument<string>("tenant") { Description = "The tenant" };
+        var tenant = new Argument<string?>("tenant") { Description = "The tenant (none: every tenant with a quota)", Arity = ArgumentArity.ZeroOrOne };
         TokenRule(tenant.Validators, TenantName.IsValid, $"tenant: {TenantName.Rule}");
         var percent = new Option<double?>("--gpu-percent") { Description = "Compute over all its live tasks, percent of one card (400 = four cards)" };
         var memory = new Option<string?>("--gpu-memory") { Description = "GPU memory over all its live tasks, e.g. 200GiB" };
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
-        var command = new Command("quota", "Show a tenant's quota and use; with limits, set it (limits not given are none); --clear removes it")
+        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); with limits, set it (limits not given are none); --clear removes it")
         {
             tenant, percent, memory, tasks, clear,
         };
         command.SetAction(async (r, ct) =>
         {
-            var name = r.GetValue(tenant)!;
+            var name = r.GetValue(tenant);
             var setting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null;
             if (setting && r.GetValue(clear))
             {
                 throw new CliException("--clear takes no limits", ExitCodes.BadInput);
+            }
+
+            if (name is null)
+            {
+                if (setting || r.GetValue(clear))
+                {
+                    throw new CliException("tenant: name the tenant whose quota to set or clear", ExitCodes.BadInput);
+                }
+
+                await using var all = await ConnectAsync(r, ct);
+                Print(r, await Answer(r, all.ListQuotasAsync(ct)), Views.Tenants);
+                return ExitCodes.Ok;
             }
 
             var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks));

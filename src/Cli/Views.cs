@@ -46,6 +46,21 @@ public static class Views
         return table;
     }
 
+    public static Table Tenants(IEnumerable<TenantUsage> tenants)
+    {
+        static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING");
+        foreach (var u in tenants)
+        {
+            var q = u.Quota;
+            table.AddRow(Text(u.Tenant), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)),
+                Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)),
+                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"));
+        }
+
+        return table;
+    }
+
     public static Table Tenant(TenantUsage u)
     {
         static string Of(string used, string? limit) => limit is null ? $"{used} (no limit)" : $"{used} of {limit}";

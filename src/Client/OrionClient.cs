@@ -96,8 +96,13 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="spec">What to run.</param>
     /// <param name="taskId">The id to give the task; a new unique one when null.</param>
     /// <param name="cancellationToken">Cancels the wait (not the task).</param>
-    /// <returns>The accepted task's status (Pending, or further along if it was placed at once).</returns>
-    /// <exception cref="SpecValidationException">The spec breaks a rule; nothing was changed.</exception>
+    /// <returns>
+    /// The accepted task's status (Pending, or further along if it was placed at once; Pending with
+    /// <see cref="VGpuTaskStatus.QuotaWait"/> while it waits for its tenant's quota).
+    /// </returns>
+    /// <exception cref="SpecValidationException">
+    /// The spec breaks a rule, or its tenant's quota refuses it (see <see cref="SetQuotaAsync"/>); nothing was changed.
+    /// </exception>
     /// <exception cref="ArgumentException"><paramref name="taskId"/> breaks <see cref="TaskIdFormat.Rule"/>.</exception>
     public async Task<VGpuTaskStatus> SubmitAsync(TaskSpec spec, string? taskId = null, CancellationToken cancellationToken = default)
     {
@@ -316,10 +321,12 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sets a tenant's quota: the most its live tasks may ask together. A submit that would pass a limit is refused
-    /// (<see cref="SpecValidationException"/> naming the limit) and leaves no task; tasks already live run on when a limit
-    /// is lowered. The tenant's live tasks count from the moment it first gets a quota. Null, or a quota with no limit,
-    /// removes it.
+    /// Sets a tenant's quota: the most its live tasks may ask together. A task that would pass a limit waits in the
+    /// tenant's line (Pending, with <see cref="VGpuTaskStatus.QuotaWait"/> naming the limit) until tasks of the tenant end;
+    /// one that asked to fail rather than wait (<see cref="PlacementConstraints.FailIfUnplaceable"/>), or asks more than
+    /// the whole quota, is refused (<see cref="SpecValidationException"/> naming the limit) and leaves no task. Tasks
+    /// already live run on when a limit is lowered; a raised or removed quota admits the line at once. The tenant's live
+    /// tasks count from the moment it first gets a quota. Null, or a quota with no limit, removes it.
     /// </summary>
     /// <param name="tenant">The tenant (1 to 100 characters).</param>
     /// <param name="quota">The limits; a null limit is no limit.</param>
@@ -343,6 +350,13 @@ public sealed class OrionClient : IAsyncDisposable
     {
         CheckTenant(tenant);
         return grains.Grain<ITenantGrain>(tenant).GetUsage().WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Every tenant that has a quota: its limits, what its live tasks ask and how many wait, by name.</summary>
+    public async Task<IReadOnlyList<TenantUsage>> ListQuotasAsync(CancellationToken cancellationToken = default)
+    {
+        var tenants = await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).List().WaitAsync(cancellationToken);
+        return await Task.WhenAll(tenants.Select(t => grains.Grain<ITenantGrain>(t).GetUsage())).WaitAsync(cancellationToken);
     }
 
     private static void CheckTenant(string tenant)
@@ -375,8 +389,9 @@ public sealed class OrionClient : IAsyncDisposable
         var tasksTask = grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Limit: 10_000));
         var schedulerTask = grains.Grain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
         var eventsTask = grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
-        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask).WaitAsync(cancellationToken);
-        return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask);
+        var tenantsTask = ListQuotasAsync(cancellationToken);
+        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask).WaitAsync(cancellationToken);
+        return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask);
     }
 
     /// <inheritdoc />

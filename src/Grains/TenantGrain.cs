@@ -134,8 +134,10 @@ public sealed class TenantGrain(
             ledger.SetQuota(quota, [], new HashSet<string>());
         }
 
-        // A raised or removed quota admits whoever waits and fits now.
+        // A raised or removed quota admits whoever waits and fits now. The listing follows the write: a failure between the
+        // two leaves it a step behind until the caller's retry.
         await Commit(before, ledger.AdmitWaiting());
+        await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, ledger.Quota is not null);
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();
     }

@@ -30,7 +30,8 @@ public sealed record PoolFilter(string? DataCenter = null, string? Node = null, 
         var events = pool.Events.Where(e => (string.IsNullOrEmpty(Tenant) || tenantTasks.Contains(e.TaskId))
             && ((string.IsNullOrEmpty(DataCenter) && string.IsNullOrEmpty(Node)) || MatchesNode(NodeOf(e.Where), e.Where.Split('/')[0]))).ToImmutableArray();
         var counts = pool.TasksByState.ToImmutableSortedDictionary(kv => kv.Key, kv => tasks.Count(t => t.State == kv.Key), StringComparer.Ordinal);
-        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts };
+        var quotas = pool.Tenants.IsDefault ? [] : pool.Tenants.Where(t => string.IsNullOrEmpty(Tenant) || t.Tenant == Tenant).ToImmutableArray();
+        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas };
     }
 
     private bool MatchesNode(string nodeId, string dataCenter) =>

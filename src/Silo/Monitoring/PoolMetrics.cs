@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Orion.Client.Monitoring;
+using Orion.Contracts;
 using Orion.Grains.Telemetry;
 
 namespace Orion.Silo.Monitoring;
@@ -32,6 +33,13 @@ public sealed class PoolMetrics
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
         meter.CreateObservableGauge("orion.node.schedulable", () => Nodes().Select(n => new Measurement<long>(n.Schedulable ? 1 : 0, Tags(n))), "1", "1 while a node takes new work: its daemon is attached and it is not cordoned.");
         meter.CreateObservableGauge("orion.node.cordoned", () => Nodes().Select(n => new Measurement<long>(n.CordonReason is null ? 0 : 1, Tags(n))), "1", "1 while an operator has a node cordoned (no new work; its tasks run on, or were drained).");
+        IEnumerable<TenantUsage> Tenants() => monitor.Current is { Tenants.IsDefault: false } p ? p.Tenants : [];
+        meter.CreateObservableGauge("orion.tenant.compute", () => Tenants().Select(t => new Measurement<double>(t.GpuPercent * 10, Tags(t))), "{millicard}", "Compute a tenant's admitted live tasks ask (tenants with a quota).");
+        meter.CreateObservableGauge("orion.tenant.compute.limit", () => Tenants().Where(t => t.Quota?.GpuPercent is not null).Select(t => new Measurement<double>(t.Quota!.GpuPercent!.Value * 10, Tags(t))), "{millicard}", "A tenant's compute quota.");
+        meter.CreateObservableGauge("orion.tenant.memory", () => Tenants().Select(t => new Measurement<long>(t.GpuMemoryMiB * MiB, Tags(t))), "By", "GPU memory a tenant's admitted live tasks ask (tenants with a quota).");
+        meter.CreateObservableGauge("orion.tenant.memory.limit", () => Tenants().Where(t => t.Quota?.GpuMemoryMiB is not null).Select(t => new Measurement<long>(t.Quota!.GpuMemoryMiB!.Value * MiB, Tags(t))), "By", "A tenant's GPU memory quota.");
+        meter.CreateObservableGauge("orion.tenant.tasks", () => Tenants().Select(t => new Measurement<long>(t.Tasks, Tags(t))), "{task}", "A tenant's admitted live tasks (tenants with a quota).");
+        meter.CreateObservableGauge("orion.tenant.tasks.waiting", () => Tenants().Select(t => new Measurement<long>(t.Waiting, Tags(t))), "{task}", "A tenant's tasks in line for room under its quota.");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 
@@ -40,6 +48,8 @@ public sealed class PoolMetrics
         { OrionTelemetry.Attributes.Node, n.NodeId },
         { OrionTelemetry.Attributes.DataCenter, n.DataCenter },
     };
+
+    private static TagList Tags(TenantUsage t) => new() { { OrionTelemetry.Attributes.Tenant, t.Tenant } };
 
     private static Measurement<long> Measure(long value, CardSummary c) => new(value, Tags(c));
 

@@ -70,6 +70,16 @@
       <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}</td>
       <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
 
+    // Use against each limit; a bar fills as the use nears it.
+    const of = (used, limit, show) => limit == null ? `${show(used)} <span class="nolimit">no limit</span>`
+      : `<span class="quota-bar"><span style="width:${Math.min(100, limit > 0 ? 100 * used / limit : 100)}%"></span></span> ${show(used)} / ${show(limit)}`;
+    const quotas = (pool.tenants || []).filter(q => !filter.tenant || q.tenant === filter.tenant);
+    $('quotas-section').hidden = quotas.length === 0;
+    $('quotas').tBodies[0].innerHTML = quotas.map(q => `<tr data-tenant="${esc(q.tenant)}">
+      <td>${esc(q.tenant)}</td><td>${of(q.gpuPercent, q.quota && q.quota.gpuPercent, v => `${+v.toFixed(1)}%`)}</td>
+      <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
+      <td class="waiting">${q.waiting}</td></tr>`).join('');
+
     const counts = {};
     for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;
     const cards = nodes.flatMap(n => n.cards);

@@ -45,8 +45,19 @@ public sealed class CliQuotaTests(LiveSilo live)
             await ObservabilityTests.Eventually(async () =>
             {
                 var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
-                Assert.Equal(1, Assert.Single(samples, s => s.Name == "orion_quota_refusals_total" && s.Labels.GetValueOrDefault("orion_task_tenant") == Tenant).Value);
+                double Of(string name) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_task_tenant") == Tenant).Value;
+                Assert.Equal(1, Of("orion_quota_refusals_total"));
+                Assert.Equal((400.0, 500.0, 1.0, 1.0), (Of("orion_tenant_compute"), Of("orion_tenant_compute_limit"), Of("orion_tenant_tasks"), Of("orion_tenant_tasks_waiting")));
             });
+
+            // Every quota at once: the CLI's table and the API's list.
+            var all = await live.CliAsync("quota");
+            Assert.True(all.ExitCode == 0, all.ToString());
+            Assert.Matches($@"{Tenant}\s.*40%\s*/\s*50%.*1\s*/\s*3.*1", all.Out);
+            using (var list = System.Text.Json.JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/tenants"))))
+            {
+                Assert.Contains(list.RootElement.EnumerateArray(), t => t.GetProperty("tenant").GetString() == Tenant && t.GetProperty("waiting").GetInt32() == 1);
+            }
 
             var bad = await live.CliAsync("quota", Tenant, "--gpu-percent", "-5");
             Assert.True(bad.ExitCode == 2, bad.ToString());

@@ -58,13 +58,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             var quota = page.Locator($"#tasks tr[data-task='{waiting.TaskId}'] .state.quota");
             await Assertions.Expect(quota).ToHaveTextAsync("waiting for quota");
             await Assertions.Expect(quota).ToHaveAttributeAsync("title", $"tenant '{tenant}' would pass its quota of 1 live tasks: 1 live");
+            var quotaRow = page.Locator($"#quotas tr[data-tenant='{tenant}']");
+            await Assertions.Expect(quotaRow.Locator(".waiting")).ToHaveTextAsync("1");
+            await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
 
             await live.Client.CancelAsync(task.TaskId);
             await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Cancelled");
             await Assertions.Expect(segment).ToHaveCountAsync(0);
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{waiting.TaskId}']")).ToHaveAttributeAsync("data-state", "Running");
             await Assertions.Expect(quota).ToHaveCountAsync(0);
+            await Assertions.Expect(quotaRow.Locator(".waiting")).ToHaveTextAsync("0");
             await live.Client.CancelAsync(waiting.TaskId);
+            await live.Client.SetQuotaAsync(tenant, null);
+            await Assertions.Expect(quotaRow).ToHaveCountAsync(0);
 
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");

@@ -25,7 +25,8 @@ public sealed class PoolFilterTests
             new PoolEvent(1, T0, PoolEventKinds.Placement, "a1", "dc1/n0", ""), new PoolEvent(2, T0, PoolEventKinds.Preemption, "b1", "dc1/n0/0", ""),
             new PoolEvent(3, T0, PoolEventKinds.SwapOut, "a2", "dc2/n1/0", ""),
         };
-        return PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", ["q"], 2, 0, 0), nodes, tasks, events);
+        var tenants = new[] { new TenantUsage("beta", new TenantQuota(100), 30, 100, 1), new TenantUsage("alpha", new TenantQuota(Tasks: 5), 70, 200, 3, 1) };
+        return PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", ["q"], 2, 0, 0), nodes, tasks, events, tenants);
     }
 
     [Fact]
@@ -46,6 +47,8 @@ public sealed class PoolFilterTests
         Assert.Equal(["b1"], p.Cards.SelectMany(c => c.Slices).Select(s => s.TaskId));
         Assert.Equal(["b1"], p.Tasks.Select(t => t.TaskId));
         Assert.Equal([2L], p.Events.Select(e => e.Sequence));
+        Assert.Equal(["beta"], p.Tenants.Select(t => t.Tenant));
+        Assert.Equal(["alpha", "beta"], Pool().Tenants.Select(t => t.Tenant));
     }
 
     [Fact]
