@@ -19,7 +19,14 @@ public sealed class TenantGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
+    /// <summary>
+    /// The least time between two rechecks: a burst of submits over the quota asks the charged tasks once, not once per
+    /// submit. A release lost meanwhile is found at the next one (a waiting task's reminder asks again every minute).
+    /// </summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(10);
+
     private TenantLedger ledger = null!;
+    private DateTimeOffset lastRecheck = DateTimeOffset.MinValue;
 
     private string Tenant => this.GetPrimaryKeyString();
 
@@ -168,6 +175,12 @@ public sealed class TenantGrain(
     /// <summary>Asks every charged and waiting task how it stands and lets go of the stale ones; true when any went.</summary>
     private async Task<bool> Recheck(DateTimeOffset now)
     {
+        if (now - lastRecheck < RecheckInterval)
+        {
+            return false;
+        }
+
+        lastRecheck = now;
         var held = ledger.Charges.Concat(ledger.Line.Select(w => KeyValuePair.Create(w.TaskId, w.Charge))).ToArray();
         var stale = (await Task.WhenAll(held.Select(async c => await IsStale(c.Key, c.Value, now) ? c.Key : null)))
             .OfType<string>().ToArray();

@@ -167,6 +167,20 @@ public sealed class TenantQuotaTests
 
         Assert.Null((await pool.SubmitAsync(Long("search", 100), "b")).QuotaWait);
         Assert.Equal(new TenantUsage("search", new TenantQuota(100), 100, 4096, 1), await pool.Client.GetTenantAsync("search"));
+
+        // Rechecks are spaced out, so a burst over the quota asks the charged tasks once: a second lost release is found
+        // by the first ask after the interval (here a retried submit; the waiting task's reminder does the same).
+        faults.FailNext("ITenantGrain.Release", "search");
+        await pool.Client.CancelAsync("b");
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Equal(0, faults.StillToFail("ITenantGrain.Release", "search"));
+            return Task.CompletedTask;
+        });
+        Assert.NotNull((await pool.SubmitAsync(Long("search", 100), "c")).QuotaWait);
+        pool.Advance(Orion.Grains.TenantGrain.RecheckInterval);
+        await pool.SubmitAsync(Long("search", 100), "c");
+        Assert.Null((await pool.WaitForAsync("c", TaskState.Running)).QuotaWait);
     }
 
     [Fact]
