@@ -49,6 +49,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnAdmitted"), OneWay]
     Task OnAdmitted();
 
+    /// <summary>Its tenant's quota was lowered below what this waiting task alone asks: no room could take it, so it fails.</summary>
+    [Alias("OnQuotaRefused"), OneWay]
+    Task OnQuotaRefused(string reason);
+
     /// <summary>The daemon reports the task's process running.</summary>
     [Alias("OnStarted")]
     Task OnStarted(long generation);

@@ -141,9 +141,15 @@ public sealed class TenantGrain(
             ledger.SetQuota(quota, [], new HashSet<string>());
         }
 
-        // A raised or removed quota admits whoever waits and fits now. The listing follows the write: a failure between the
-        // two leaves it a step behind until the caller's retry.
+        // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit. The
+        // listing follows the write: a failure between the two leaves it a step behind until the caller's retry.
+        var dropped = ledger.DropInadmissible();
         await Commit(before, ledger.AdmitWaiting());
+        foreach (var (id, why) in dropped)
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(id).OnQuotaRefused(string.Join("; ", why));
+        }
+
         await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, ledger.Quota is not null);
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();

@@ -142,6 +142,15 @@ public sealed class VGpuTaskGrain(
         }
     }
 
+    public async Task OnQuotaRefused(string reason)
+    {
+        if (Status is { State: TaskState.Pending, QuotaWait: not null })
+        {
+            await Disarm();
+            await End(TaskState.Failed, reason);
+        }
+    }
+
     /// <summary>An admitted task's first step: queued, or for a scheduled one, its first window looked for.</summary>
     private async Task Begin(VGpuTaskStatus status)
     {
@@ -167,7 +176,7 @@ public sealed class VGpuTaskGrain(
         else if (admission.Outcome == AdmitOutcome.Refused)
         {
             // The quota was lowered below what the task alone asks: no room could ever take it.
-            await End(TaskState.Failed, string.Join("; ", admission.Errors));
+            await OnQuotaRefused(string.Join("; ", admission.Errors));
         }
     }
 

@@ -121,6 +121,14 @@ public sealed class TenantLedger(
         }
     }
 
+    /// <summary>Takes out of the line the tasks no room under the quota could take any more (it was lowered), with why.</summary>
+    public ImmutableArray<(string TaskId, ImmutableArray<ValidationError> Why)> DropInadmissible()
+    {
+        var dropped = line.Select(w => (w.TaskId, Why: Inadmissible(w.Charge))).Where(d => !d.Why.IsEmpty).ToImmutableArray();
+        line.RemoveAll(w => dropped.Any(d => d.TaskId == w.TaskId));
+        return dropped;
+    }
+
     /// <summary>
     /// Admits, in line order, each waiting task that fits now (a large one may be passed by smaller ones behind it); with
     /// no quota, all of them. Returns them in that order.

@@ -149,6 +149,23 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task A_quota_lowered_below_what_a_waiting_task_asks_fails_it_and_leaves_running_work_alone()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Tasks: 1));
+        await pool.SubmitAsync(Long("search", 60), "a");
+        await pool.SubmitAsync(Long("search", 50), "b");
+        await pool.SubmitAsync(Long("search", 30), "c");
+
+        var lowered = await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 40, Tasks: 1));
+        var failed = await pool.WaitForAsync("b", TaskState.Failed);
+        Assert.Equal("tenant 'search' has a quota of gpuPercent 40: the task asks 50, more than all of it", failed.ExitReason);
+        Assert.Equal(TaskState.Running, (await pool.WaitForAsync("a", TaskState.Running)).State);
+        Assert.NotNull((await pool.Client.GetAsync("c"))!.QuotaWait);
+        Assert.Equal((60.0, 1, 1), (lowered.GpuPercent, lowered.Tasks, lowered.Waiting));
+    }
+
+    [Fact]
     public async Task A_lost_release_is_found_by_a_recheck_before_anyone_waits()
     {
         var faults = new GrainCallFaults();

@@ -96,6 +96,19 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
+    public void A_lowered_quota_drops_from_the_line_only_what_could_never_fit()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100));
+        ledger.Wait("big", Slice(80));
+        ledger.Wait("small", Slice(30));
+        ledger.SetQuota(new TenantQuota(GpuPercent: 50), [], new HashSet<string>());
+        var dropped = Assert.Single(ledger.DropInadmissible());
+        Assert.Equal("big", dropped.TaskId);
+        Assert.Equal("tenant", Assert.Single(dropped.Why).Field);
+        Assert.Equal(["small"], ledger.Line.Select(w => w.TaskId));
+    }
+
+    [Fact]
     public void Removing_the_quota_admits_the_whole_line()
     {
         var ledger = new TenantLedger("search", new TenantQuota(Tasks: 1));
