@@ -99,6 +99,30 @@ public sealed class CordonTests
     }
 
     [Fact]
+    public async Task A_reservation_no_task_can_give_up_yet_is_reported_left_and_a_later_drain_finds_the_node_empty()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.SubmitAsync(Long(40), "running");
+        var from = (await pool.WaitForAsync("running", TaskState.Running)).Placement!;
+
+        // Held on the node for a task that is not Placing or Running there: a placement on its way to its task, which the
+        // task cannot be asked to give up yet.
+        var node = pool.Grains.GetGrain<INodeGrain>(from.NodeId);
+        Assert.True((await node.Reserve(new ReservationRequest("on-its-way", 1, [from.GpuIds[0]], 300, 1024, false, 1000, 1024))).Accepted);
+
+        var first = await pool.Client.DrainAsync(from.NodeId, "psu swap");
+        Assert.Equal(["running"], first.Evicted.ToArray());
+        Assert.Equal(["on-its-way"], first.Left.ToArray());
+
+        // Nothing claims it, so the node lets it go after the placing timeout; draining again then leaves the node empty.
+        pool.Advance(new Orion.Grains.PoolOptions().PlacingTimeout + TimeSpan.FromSeconds(1));
+        await pool.EventuallyAsync(async () => Assert.Empty(await node.ListTasks()));
+        var second = await pool.Client.DrainAsync(from.NodeId, "psu swap");
+        Assert.Equal((0, 0), (second.Evicted.Length, second.Left.Length));
+        Assert.NotEqual(from.NodeId, (await pool.WaitForAsync("running", TaskState.Running)).Placement!.NodeId);
+    }
+
+    [Fact]
     public async Task A_cordon_whose_write_fails_is_not_in_force_and_the_caller_hears_it()
     {
         var storage = new FlakyGrainStorage();
