@@ -147,11 +147,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var items = new Option<long?>("--items") { Description = "Batch items or training steps" };
         var ms = new Option<double?>("--ms-per-item") { Description = "GPU ms per item, step or request" };
         var rps = new Option<double?>("--rps") { Description = "Requests per second (service)" };
+        var failFast = new Option<bool>("--fail-fast") { Description = "Fail at once when nothing can take it now, or its tenant's quota has no room, instead of waiting" };
+        var count = new Option<int>("--count") { Description = "Submit a job array of this many tasks of the spec (ids ID-0, ID-1, ... with --id)", DefaultValueFactory = _ => 1 };
+        count.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > MaxArray)
+            {
+                r.AddError($"--count: must be 1 to {MaxArray}");
+            }
+        });
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, wait, quiet,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, count, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -161,6 +170,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
+                FailFast = r.GetValue(failFast) ? true : null,
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)
@@ -178,6 +188,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (!local.IsEmpty)
             {
                 throw new CliException("the task spec was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
+            }
+
+            if (r.GetValue(count) > 1)
+            {
+                if (r.GetValue(wait))
+                {
+                    throw new CliException("--wait: waits for one task, not a job array (--count)", ExitCodes.BadInput);
+                }
+
+                return await SubmitArray(r, taskSpec, spec.Id, r.GetValue(count), r.GetValue(quiet), ct);
             }
 
             await using var client = await ConnectAsync(r, ct);
@@ -211,6 +231,45 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return status.State == TaskState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// --count: a job array, submitted together (SubmitManyAsync), ids PREFIX-0, PREFIX-1, ... (--id, or a new prefix).
+    /// Each accepted task is a line; a task its tenant's quota refused (--fail-fast) is named on stderr, and the exit code
+    /// is 1 when any was.
+    /// </summary>
+    private async Task<int> SubmitArray(ParseResult r, TaskSpec spec, string? id, int count, bool quiet, CancellationToken ct)
+    {
+        // Named here when not given, so the tasks can be listed even when some were refused.
+        var prefix = id ?? $"t-{Guid.NewGuid():N}"[..10];
+        var ids = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToArray();
+        if (ids.FirstOrDefault(i => !TaskIdFormat.IsValid(i)) is { } bad)
+        {
+            throw new CliException($"--id: '{bad}' (the id with its array index) is not a task id: {TaskIdFormat.Rule}", ExitCodes.BadInput);
+        }
+
+        await using var client = await ConnectAsync(r, ct);
+        IReadOnlyList<VGpuTaskStatus> accepted;
+        var refused = 0;
+        try
+        {
+            accepted = await Answer(r, client.SubmitManyAsync([.. ids.Select(i => new TaskSubmission(spec, i))], ct));
+        }
+        catch (SpecValidationException ex)
+        {
+            // Some were refused; the rest were submitted: list what is there now.
+            refused = ex.Errors.Select(e => e.Field.Split('.')[0]).Distinct().Count();
+            await error.WriteLineAsync("orion: " + ex.Message);
+            var known = await Task.WhenAll(ids.Select(i => client.GetAsync(i, ct)));
+            accepted = [.. known.OfType<VGpuTaskStatus>()];
+        }
+
+        foreach (var s in accepted)
+        {
+            await output.WriteLineAsync(quiet ? s.TaskId : $"submitted {s.TaskId} ({s.State}{(s.QuotaWait is null ? "" : ", waiting for quota")})");
+        }
+
+        return refused > 0 || accepted.Any(s => s.State == TaskState.Failed) ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     /// <summary>
@@ -297,14 +356,30 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command CancelCommand()
     {
-        var id = new Argument<string>("task") { Description = "The task id" };
+        var id = new Argument<string?>("task") { Description = "The task id (none: every live task of --tenant)", Arity = ArgumentArity.ZeroOrOne };
         TaskIdRule(id.Validators, "task");
         var reason = new Option<string>("--reason") { Description = "Why (kept as the exit reason)", DefaultValueFactory = _ => "cancelled with the orion CLI" };
-        var command = new Command("cancel", "Cancel a task: dequeue it, or stop it and free its capacity") { id, reason };
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "Without a task id: cancel every live task of this tenant" };
+        TokenRule(tenant.Validators, TenantName.IsValid, $"--tenant: {TenantName.Rule}");
+        var state = new Option<TaskState?>("--state", "-s") { Description = "With --tenant: only its tasks in this state (e.g. Pending: the queued and the waiting for quota)" };
+        var command = new Command("cancel", "Cancel a task, or every live task of a tenant: dequeue it, or stop it and free its capacity") { id, reason, tenant, state };
         command.SetAction(async (r, ct) =>
         {
+            var task = r.GetValue(id);
+            if ((task is null) == (r.GetValue(tenant) is null) || (task is not null && r.GetValue(state) is not null))
+            {
+                throw new CliException("cancel: give a task id, or --tenant (with --state if wanted), not both", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
-            var status = await Answer(r, client.CancelAsync(r.GetValue(id)!, r.GetValue(reason)!, ct)) ?? throw NotFound(r.GetValue(id)!);
+            if (task is null)
+            {
+                var cancelled = await Answer(r, client.CancelManyAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state)), r.GetValue(reason)!, ct));
+                await output.WriteLineAsync($"{cancelled.Count} task(s) of {r.GetValue(tenant)} cancelled");
+                return ExitCodes.Ok;
+            }
+
+            var status = await Answer(r, client.CancelAsync(task, r.GetValue(reason)!, ct)) ?? throw NotFound(task);
             await output.WriteLineAsync($"{status.TaskId} {status.State}");
             return ExitCodes.Ok;
         });
@@ -355,6 +430,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         return command;
     }
+
+    // The largest job array one submit makes.
+    private const int MaxArray = 10_000;
 
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {

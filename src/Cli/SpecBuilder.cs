@@ -64,7 +64,7 @@ public static class SpecBuilder
         {
             throw new CliException($"command: only a process task runs a command, not kind {kind}", ExitCodes.BadInput);
         }
-        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter);
+        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }
 

@@ -50,6 +50,9 @@ public sealed class SpecFile
 
     public bool? AllowSwap { get; set; }
 
+    /// <summary>Fail at once when nothing can take it now, or its tenant's quota has no room, instead of waiting.</summary>
+    public bool? FailFast { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -70,5 +73,6 @@ public sealed class SpecFile
         MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
         Rps = Rps ?? baseSpec.Rps,
         AllowSwap = AllowSwap ?? baseSpec.AllowSwap,
+        FailFast = FailFast ?? baseSpec.FailFast,
     };
 }

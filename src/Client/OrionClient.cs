@@ -43,7 +43,10 @@ public sealed class OrionClient : IAsyncDisposable
         this.time = time;
     }
 
-    /// <summary>Connects to a cluster; dispose the client to disconnect.</summary>
+    /// <summary>The services of the host this client owns (null when given its grain factory); for tests.</summary>
+    internal IServiceProvider? HostServices => ownedHost?.Services;
+
+    /// <summary>Connects to a cluster; dispose the client to disconnect. Leaves the application's signals and exit to it.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="OrionClientOptions.WatchPollInterval"/> is not above 0 and below 30 s.</exception>
     public static async Task<OrionClient> ConnectAsync(OrionClientOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -77,6 +80,7 @@ public sealed class OrionClient : IAsyncDisposable
                 });
             }
         });
+        builder.Services.AddSingleton<IHostLifetime, ClientHostLifetime>();
         var host = builder.Build();
         try
         {
@@ -206,6 +210,24 @@ public sealed class OrionClient : IAsyncDisposable
     /// <summary>Tasks matching the query, newest first.</summary>
     public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default) =>
         await grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Cancels every live task the query matches (a tenant's job array, its tasks waiting for quota): each is dequeued, or
+    /// stopped with its capacity freed. Returns the tasks it cancelled.
+    /// </summary>
+    /// <exception cref="ArgumentException">The query names no tenant: cancelling the whole pool at once is not offered.</exception>
+    public async Task<IReadOnlyList<VGpuTaskStatus>> CancelManyAsync(TaskQuery query, string reason = "cancelled by client", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!TenantName.IsValid(query.Tenant))
+        {
+            throw new ArgumentException($"query.tenant {TenantName.Rule}: a bulk cancel is of one tenant's tasks", nameof(query));
+        }
+
+        var live = (await ListAsync(query with { Limit = int.MaxValue }, cancellationToken)).Where(t => !t.State.IsTerminal());
+        var cancelled = await Task.WhenAll(live.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).Cancel(reason))).WaitAsync(cancellationToken);
+        return [.. cancelled.OfType<VGpuTaskStatus>().Where(s => s.State == TaskState.Cancelled)];
+    }
 
     /// <summary>Cancels a task: dequeues it, or stops it and frees its capacity at once. Null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> CancelAsync(string taskId, string reason = "cancelled by client", CancellationToken cancellationToken = default) =>

@@ -14,6 +14,13 @@ public sealed class CliBadInputTests
     [InlineData("orion: --id: a task id " + TaskIdFormat.Rule, "submit", "--id", "job 1", "--compute", "10")]
     [InlineData("orion: --reason: " + CordonReason.Rule, "cordon", "dc1/n0", "--reason", " ")]
     [InlineData("orion: --reason: " + CordonReason.Rule, "drain", "dc1/n0", "--reason", "")]
+    [InlineData("orion: --count: must be 1 to 10000", "submit", "--count", "0")]
+    [InlineData("orion: --wait: waits for one task, not a job array (--count)", "submit", "--count", "2", "--wait")]
+    [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]
+    [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel", "t-1", "--tenant", "search")]
+    [InlineData("orion: --tenant: " + TenantName.Rule, "cancel", "--tenant", " ")]
+    [InlineData("orion: tenant: name the tenant whose quota to set or clear", "quota", "--tasks", "3")]
+    [InlineData("orion: --gpu-memory: 'lots' is not a size", "quota", "search", "--gpu-memory", "lots")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]

@@ -9,6 +9,41 @@ public sealed class CliQuotaTests(LiveSilo live)
     private const string Tenant = "cli-quota";
 
     [Fact]
+    public async Task A_job_array_over_the_quota_runs_two_at_a_time_and_a_bulk_cancel_drops_the_waiting_ones()
+    {
+        const string tenant = "cli-array";
+        try
+        {
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--tasks", "2")).ExitCode);
+            var array = await live.CliAsync("submit", "--id", "cli-array", "--count", "5", "--tenant", tenant, "--compute", "5", "--memory", "1GiB",
+                "--items", "1", "--ms-per-item", "100000000");
+            Assert.True(array.ExitCode == 0, array.ToString());
+            var lines = array.Out.Trim().Split('\n');
+            Assert.Equal(5, lines.Length);
+            Assert.Equal(3, lines.Count(l => l.EndsWith("(Pending, waiting for quota)", StringComparison.Ordinal)));
+            Assert.All(Enumerable.Range(0, 5), i => Assert.Contains(lines, l => l.StartsWith($"submitted cli-array-{i} ", StringComparison.Ordinal)));
+
+            // Failing fast instead: over the quota the rest are refused by name, and the exit code says so.
+            var fast = await live.CliAsync("submit", "--id", "cli-fast", "--count", "2", "--fail-fast", "--tenant", tenant, "--compute", "5", "--memory", "1GiB");
+            Assert.True(fast.ExitCode == 1, fast.ToString());
+            Assert.Contains("tasks[0].tenant", fast.Error);
+            Assert.Contains("tasks[1].tenant", fast.Error);
+            Assert.Equal("", fast.Out.Trim());
+
+            var cancel = await live.CliAsync("cancel", "--tenant", tenant, "--state", "Pending");
+            Assert.True(cancel.ExitCode == 0, cancel.ToString());
+            Assert.Equal($"3 task(s) of {tenant} cancelled", cancel.Out.Trim());
+            var usage = await live.Client.GetTenantAsync(tenant);
+            Assert.Equal((2, 0), (usage.Tasks, usage.Waiting));
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync(tenant, null);
+            await live.Client.CancelManyAsync(new TaskQuery(tenant));
+        }
+    }
+
+    [Fact]
     public async Task A_task_over_a_quota_set_with_the_cli_waits_showing_why_one_too_large_is_refused_and_clear_admits_the_line()
     {
         try

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Orion.Contracts;
 
@@ -117,6 +118,15 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(run.ExitCode == exitCode, run.ToString());
         Assert.StartsWith(reason, run.Error);
         Assert.Single(run.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void A_connected_client_leaves_the_applications_signals_and_exit_to_it()
+    {
+        // The host's default console lifetime took Ctrl+C and SIGTERM for itself and held the process's exit until the
+        // client was disposed: a CLI whose command was still closing its connection after a signal never exited.
+        var lifetime = live.Client.HostServices!.GetRequiredService<Microsoft.Extensions.Hosting.IHostLifetime>();
+        Assert.IsType<Orion.Client.ClientHostLifetime>(lifetime);
     }
 
     [Theory]
