@@ -124,6 +124,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
         root.Add(UncordonCommand());
         root.Add(QuotaCommand());
+        root.Add(ConfigCommand());
         return root;
     }
 
@@ -483,6 +484,50 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 ? await Answer(r, client.SetQuotaAsync(name, setting ? quota : null, ct))
                 : await Answer(r, client.GetTenantAsync(name, ct));
             Print(r, usage, Views.Tenant);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command ConfigCommand()
+    {
+        var policy = new Option<string?>("--policy") { Description = "Placement policy: fragmentation, best-fit, gpu-packing, spread, dot-product or random" };
+        TokenRule(policy.Validators, PoolSettingsRules.IsPolicy, $"--policy: {PoolSettingsRules.PolicyRule}");
+        var compute = new Option<double?>("--oversubscription") { Description = "Allocatable compute per card as a multiple of the card (1 to 100)" };
+        var memory = new Option<double?>("--memory-oversubscription") { Description = "Allocatable GPU memory per card as a multiple of the device (1 to 100)" };
+        foreach (var factor in new[] { compute, memory })
+        {
+            factor.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<double?>() is { } f && !(double.IsFinite(f) && f is >= 1 and <= 100))
+                {
+                    r.AddError($"{factor.Name}: must be 1 to 100");
+                }
+            });
+        }
+
+        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            PoolSettings settings;
+            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null)
+            {
+                settings = await Answer(r, client.GetSettingsAsync(ct));
+            }
+            else
+            {
+                try
+                {
+                    settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory), ct));
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.Failed);
+                }
+            }
+
+            Print(r, settings, Views.Settings);
             return ExitCodes.Ok;
         });
         return command;

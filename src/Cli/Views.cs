@@ -46,6 +46,16 @@ public static class Views
         return table;
     }
 
+    public static Table Settings(PoolSettings s)
+    {
+        var table = new Table().HideHeaders().AddColumns("field", "value");
+        table.AddRow(Text("policy"), Text(s.Policy));
+        table.AddRow(Text("compute oversubscription"), Text($"×{s.ComputeOversubscription:0.##}"));
+        table.AddRow(Text("memory oversubscription"), Text($"×{s.MemoryOversubscription:0.##}"));
+        table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
+        return table;
+    }
+
     public static Table Tenants(IEnumerable<TenantUsage> tenants)
     {
         static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";

@@ -374,6 +374,34 @@ public sealed class OrionClient : IAsyncDisposable
         return grains.Grain<ITenantGrain>(tenant).GetUsage().WaitAsync(cancellationToken);
     }
 
+    /// <summary>The pool's live settings: the placement policy and the oversubscription every silo uses.</summary>
+    public Task<PoolSettings> GetSettingsAsync(CancellationToken cancellationToken = default) =>
+        grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get().WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Changes the pool's settings for every silo (null: unchanged). Schedulers use a new policy from their next round
+    /// (within <c>Orion:Pool:SettingsMaxAge</c>, 1 s); each node's cards take a new capacity at its next heartbeat. Work
+    /// already placed stays where it is, also on a card that a lower oversubscription leaves holding more than it would
+    /// now take; such a card takes nothing new until enough ends.
+    /// </summary>
+    /// <param name="policy">The placement policy: fragmentation, best-fit, gpu-packing, spread, dot-product or random.</param>
+    /// <param name="computeOversubscription">Allocatable compute per card as a multiple of the card, 1 to 100.</param>
+    /// <param name="memoryOversubscription">Allocatable GPU memory per card as a multiple of the device, 1 to 100.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The settings now in force.</returns>
+    /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing changed.</exception>
+    public Task<PoolSettings> UpdateSettingsAsync(
+        string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, CancellationToken cancellationToken = default)
+    {
+        var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
+        if (!errors.IsEmpty)
+        {
+            throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
+        }
+
+        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription).WaitAsync(cancellationToken);
+    }
+
     /// <summary>Every tenant that has a quota: its limits, what its live tasks ask and how many wait, by name.</summary>
     public async Task<IReadOnlyList<TenantUsage>> ListQuotasAsync(CancellationToken cancellationToken = default)
     {
@@ -412,8 +440,10 @@ public sealed class OrionClient : IAsyncDisposable
         var schedulerTask = grains.Grain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
         var eventsTask = grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
         var tenantsTask = ListQuotasAsync(cancellationToken);
-        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask).WaitAsync(cancellationToken);
-        return PoolSummarizer.Summarize(time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask);
+        var settingsTask = grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get();
+        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask, settingsTask).WaitAsync(cancellationToken);
+        return PoolSummarizer.Summarize(
+            time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask, await settingsTask);
     }
 
     /// <inheritdoc />

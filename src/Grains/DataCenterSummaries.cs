@@ -11,11 +11,7 @@ namespace Orion.Grains;
 /// </summary>
 public sealed class DataCenterSummaries
 {
-    private readonly IGrainFactory grains;
-    private readonly IOptions<PoolOptions> options;
-    private readonly TimeProvider clock;
-    private Heard? last;
-    private Task<Heard>? asking;
+    private readonly SiloCopy<ImmutableArray<DataCenterSummary>> copy;
 
     /// <summary>Ages the copy in real time, not on the Orion clock: a test's stopped clock must not freeze a cache.</summary>
     public DataCenterSummaries(IGrainFactory grains, IOptions<PoolOptions> options)
@@ -24,48 +20,14 @@ public sealed class DataCenterSummaries
     }
 
     /// <summary>Ages the copy on <paramref name="clock"/>.</summary>
-    public DataCenterSummaries(IGrainFactory grains, IOptions<PoolOptions> options, TimeProvider clock)
-    {
-        this.grains = grains;
-        this.options = options;
-        this.clock = clock;
-    }
+    public DataCenterSummaries(IGrainFactory grains, IOptions<PoolOptions> options, TimeProvider clock) =>
+        copy = new(
+            () => grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters(),
+            () => options.Value.DataCenterSummaryMaxAge,
+            // A pool with no node anywhere yet is not worth keeping: nodes are about to register.
+            summaries => summaries.Any(d => d.Nodes > 0),
+            clock);
 
     /// <summary>The summaries, from this silo's copy while it is fresh enough.</summary>
-    public async Task<ImmutableArray<DataCenterSummary>> Get()
-    {
-        var heard = Volatile.Read(ref last);
-        // A pool with no node anywhere yet is not worth keeping: nodes are about to register.
-        if (heard is not null && heard.Summaries.Any(d => d.Nodes > 0) && clock.GetElapsedTime(heard.At) < options.Value.DataCenterSummaryMaxAge)
-        {
-            return heard.Summaries;
-        }
-
-        // One question out at a time; callers meanwhile share its answer, and the first back lets the next one be asked.
-        var pending = Volatile.Read(ref asking);
-        if (pending is null)
-        {
-            var mine = Ask();
-            pending = Interlocked.CompareExchange(ref asking, mine, null) ?? mine;
-        }
-
-        try
-        {
-            return (await pending).Summaries;
-        }
-        finally
-        {
-            _ = Interlocked.CompareExchange(ref asking, null, pending);
-        }
-    }
-
-    private async Task<Heard> Ask()
-    {
-        var at = clock.GetTimestamp();
-        var heard = new Heard(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters(), at);
-        Volatile.Write(ref last, heard);
-        return heard;
-    }
-
-    private sealed record Heard(ImmutableArray<DataCenterSummary> Summaries, long At);
+    public Task<ImmutableArray<DataCenterSummary>> Get() => copy.Get();
 }

@@ -18,6 +18,7 @@ public sealed class NodeGrain(
     SiloShutdown shutdown,
     Placement.DataCenterResidence residence,
     [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeCordon> cordon,
+    PoolSettingsView settings,
     ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
 {
     private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
@@ -221,10 +222,12 @@ public sealed class NodeGrain(
         leaseTimer ??= this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(options.Value.LeaseCheckInterval, options.Value.LeaseCheckInterval));
         var running = registration.Running.IsDefault ? [] : registration.Running;
 
-        // The cards first: adopting a task re-reserves its slices on them.
-        var capacity = options.Value.ComputeCapacityMilli;
+        // The cards first: adopting a task re-reserves its slices on them. Their capacity follows the pool's live settings,
+        // so a change reaches each card at its node's next heartbeat.
+        var pool = await settings.Get();
+        var capacity = pool.ComputeCapacityMilli;
         // The CUDA driver does not checkpoint MPS clients (seen on an H200), so a node under MPS moves no memory to host.
-        var memoryFactor = registration.SliceEnforcement == GpuBackends.EnforcedByMps ? 1.0 : options.Value.MemoryOversubscription;
+        var memoryFactor = registration.SliceEnforcement == GpuBackends.EnforcedByMps ? 1.0 : pool.MemoryOversubscription;
         var attached = await Task.WhenAll(registration.Gpus.Select(d =>
             GrainFactory.Grain<IGpuGrain>(d.GpuId).Attach(d, capacity, (long)(d.MemoryMiB * memoryFactor), daemon)));
 

@@ -1,3 +1,5 @@
+using Orion.Contracts;
+
 namespace Orion.Grains;
 
 /// <summary>Pool-wide settings (configuration section <c>Orion:Pool</c>).</summary>
@@ -80,6 +82,15 @@ public sealed class PoolOptions
     /// (zero: ask the pool grain on every submission).
     /// </summary>
     public TimeSpan DataCenterSummaryMaxAge { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// How old a silo's copy of the pool's live settings (policy, oversubscription) may be: a change made with
+    /// <c>orion config</c> reaches every silo within it (zero: ask the settings grain every time).
+    /// </summary>
+    public TimeSpan SettingsMaxAge { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The pool settings this configuration gives, before any live change.</summary>
+    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription);
 
     /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
-using Orion.Grains.Scheduling;
 
 namespace Orion.Grains;
 
@@ -21,9 +20,9 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
             }
         }
 
-        Check(PlacementPolicies.Names.Contains(options.Policy ?? "", StringComparer.OrdinalIgnoreCase), nameof(options.Policy), $"must be one of {string.Join(", ", PlacementPolicies.Names)}", options.Policy);
-        Check(double.IsFinite(options.ComputeOversubscription) && options.ComputeOversubscription is >= 1 and <= 100, nameof(options.ComputeOversubscription), "must be at least 1 (a whole card) and at most 100", options.ComputeOversubscription);
-        Check(double.IsFinite(options.MemoryOversubscription) && options.MemoryOversubscription is >= 1 and <= 100, nameof(options.MemoryOversubscription), "must be at least 1 (the device) and at most 100", options.MemoryOversubscription);
+        Check(PoolSettingsRules.IsPolicy(options.Policy), nameof(options.Policy), PoolSettingsRules.PolicyRule, options.Policy);
+        Check(PoolSettingsRules.IsOversubscription(options.ComputeOversubscription), nameof(options.ComputeOversubscription), PoolSettingsRules.ComputeRule, options.ComputeOversubscription);
+        Check(PoolSettingsRules.IsOversubscription(options.MemoryOversubscription), nameof(options.MemoryOversubscription), PoolSettingsRules.MemoryRule, options.MemoryOversubscription);
         Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
         Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
         Check(options.ResidenceCheckInterval > TimeSpan.Zero, nameof(options.ResidenceCheckInterval), "must be positive", options.ResidenceCheckInterval);
@@ -32,6 +31,7 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(options.PlacingTimeout > TimeSpan.Zero, nameof(options.PlacingTimeout), "must be positive", options.PlacingTimeout);
         Check(options.SuspensionFlushDelay >= TimeSpan.Zero, nameof(options.SuspensionFlushDelay), "must be 0 or more", options.SuspensionFlushDelay);
         Check(options.MemoryPassDelay >= TimeSpan.Zero, nameof(options.MemoryPassDelay), "must be 0 or more", options.MemoryPassDelay);
+        Check(options.SettingsMaxAge >= TimeSpan.Zero, nameof(options.SettingsMaxAge), "must be 0 or more", options.SettingsMaxAge);
         Check(options.DataCenterSummaryMaxAge >= TimeSpan.Zero, nameof(options.DataCenterSummaryMaxAge), "must be 0 or more", options.DataCenterSummaryMaxAge);
         Check(options.ReservationAttempts >= 1, nameof(options.ReservationAttempts), "must be at least 1", options.ReservationAttempts);
         Check(options.CatalogRetention >= 1, nameof(options.CatalogRetention), "must be at least 1", options.CatalogRetention);

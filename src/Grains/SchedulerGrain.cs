@@ -26,12 +26,14 @@ namespace Orion.Grains;
 [DataCenterPlacement]
 public sealed class SchedulerGrain(
     IOptions<PoolOptions> options,
+    PoolSettingsView settings,
     DataCenterResidence residence,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
 {
     private readonly ClusterView view = new();
     private readonly PendingQueue queue = new();
     private IPlacementPolicy policy = null!;
+    private string policyName = "";
     private long placements;
     private long refusals;
     private long rounds;
@@ -73,7 +75,7 @@ public sealed class SchedulerGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(options.Value.Policy)));
+        UsePolicy(options.Value.Policy);
         var every = options.Value.ResidenceCheckInterval;
         this.RegisterGrainTimer(CheckResidence, new GrainTimerCreationOptions(every, every));
         var resync = options.Value.IndexResyncInterval;
@@ -94,6 +96,7 @@ public sealed class SchedulerGrain(
     {
         try
         {
+            await FollowSettings();
             var nodeIds = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
             var snapshots = await Task.WhenAll(nodeIds.Select(id => GrainFactory.Grain<INodeGrain>(id).GetSnapshot()));
             foreach (var s in snapshots)
@@ -286,6 +289,26 @@ public sealed class SchedulerGrain(
         rehydrationContext.TryGetValue("refusals", out refusals);
     }
 
+    private void UsePolicy(string name)
+    {
+        policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name)));
+        policyName = name;
+    }
+
+    /// <summary>
+    /// Takes up the pool's live policy (<see cref="IPoolSettingsGrain"/>, through this silo's copy) before a round or an
+    /// offer. A new one starts with nothing learned: the mix it learns from arrivals starts over.
+    /// </summary>
+    private async Task FollowSettings()
+    {
+        var live = (await settings.Get()).Policy;
+        if (!string.Equals(live, policyName, StringComparison.OrdinalIgnoreCase))
+        {
+            logger.LogInformation("Scheduler {DataCenter} changes its placement policy from {Old} to {New}", DataCenter, policyName, live);
+            UsePolicy(live);
+        }
+    }
+
     /// <summary>Starts the loop of rounds unless it runs; it runs while arrivals, a freed queue or offers wait.</summary>
     private void Pump() => pump ??= RunRounds();
 
@@ -343,6 +366,7 @@ public sealed class SchedulerGrain(
     /// </summary>
     private async Task Round()
     {
+        await FollowSettings();
         var taken = arrivals.ToArray();
         arrivals.Clear();
         rounds++;
@@ -605,6 +629,7 @@ public sealed class SchedulerGrain(
     /// <summary>Places another data centre's task here if a node takes it (an offer: decided at once, never queued here).</summary>
     private async Task<(bool Placed, string Reason)> PlaceHere(QueuedTask task, PlacementRequest request)
     {
+        await FollowSettings();
         var reason = Unplaced(request);
         var began = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)

@@ -9,7 +9,7 @@ public static class PoolSummarizer
     /// <summary>Builds the summary; cards in <paramref name="nodes"/> should be the cards' own (fresh) snapshots.</summary>
     public static PoolSummary Summarize(
         DateTimeOffset at, SchedulerSnapshot scheduler, IEnumerable<NodeSnapshot> nodes, IEnumerable<VGpuTaskStatus> tasks, IEnumerable<PoolEvent> events,
-        IEnumerable<TenantUsage>? tenants = null)
+        IEnumerable<TenantUsage>? tenants = null, PoolSettings? settings = null)
     {
         var byId = new Dictionary<string, VGpuTaskStatus>(StringComparer.Ordinal);
         foreach (var t in tasks)
@@ -23,7 +23,7 @@ public static class PoolSummarizer
         var counts = Enum.GetValues<TaskState>().ToImmutableSortedDictionary(s => s.ToString(), s => byId.Values.Count(t => t.State == s), StringComparer.Ordinal);
         var list = byId.Values.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal).Select(Task).ToImmutableArray();
         return new PoolSummary(at, scheduler.Policy, scheduler.Queue.IsDefault ? [] : scheduler.Queue, nodeSummaries, list, counts, [.. events.OrderBy(e => e.Sequence)],
-            [.. (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal)]);
+            [.. (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal)], settings);
     }
 
     /// <summary>A task as lists show it.</summary>

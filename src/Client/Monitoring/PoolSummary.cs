@@ -13,10 +13,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="TasksByState">Task counts by state (every state, zeros included).</param>
 /// <param name="Events">Recent placements, preemptions and swaps, oldest first.</param>
 /// <param name="Tenants">The tenants that have a quota: the limits, the use and the line, by name.</param>
+/// <param name="Settings">The pool's live settings (policy, oversubscription).</param>
 public sealed record PoolSummary(
     DateTimeOffset At, string Policy, ImmutableArray<string> Queue, ImmutableArray<NodeSummary> Nodes,
     ImmutableArray<TaskSummary> Tasks, ImmutableSortedDictionary<string, int> TasksByState, ImmutableArray<PoolEvent> Events,
-    ImmutableArray<TenantUsage> Tenants = default)
+    ImmutableArray<TenantUsage> Tenants = default, PoolSettings? Settings = null)
 {
     /// <summary>Every card, node by node.</summary>
     [JsonIgnore]

@@ -1,3 +1,5 @@
+using Orion.Contracts;
+
 namespace Orion.Grains.Scheduling;
 
 /// <summary>The policies by name, for configuration and benchmarks.</summary>
@@ -6,11 +8,8 @@ public static class PlacementPolicies
     /// <summary>The product's default.</summary>
     public const string Default = FragmentationAwarePolicy.PolicyName;
 
-    public static IReadOnlyList<string> Names { get; } =
-    [
-        RandomPolicy.PolicyName, SpreadPolicy.PolicyName, DotProductPolicy.PolicyName, GpuPackingPolicy.PolicyName,
-        BestFitPolicy.PolicyName, FragmentationAwarePolicy.PolicyName,
-    ];
+    /// <summary>The names a pool's settings accept (the SDK checks them too): each creates the policy of that name.</summary>
+    public static IReadOnlyList<string> Names => PoolSettingsRules.PolicyNames;
 
     /// <summary>Creates a policy by name; throws naming the known ones when the name is unknown.</summary>
     public static IPlacementPolicy Create(string name, int seed = 0) => name.ToLowerInvariant() switch

@@ -26,6 +26,7 @@ public static class PoolApi
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
             Refused(PoolQueryValidator.Check(id: id))
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound()));
+        api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));
         api.MapGet("/tenants/{tenant}", async (IGrainFactory grains, string tenant) =>
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));

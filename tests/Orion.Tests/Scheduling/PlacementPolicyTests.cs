@@ -7,6 +7,11 @@ public sealed class PlacementPolicyTests
 {
     public static TheoryData<string> AllPolicies() => [.. PlacementPolicies.Names];
 
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void Each_name_the_settings_accept_creates_the_policy_of_that_name(string name) =>
+        Assert.Equal(name, PlacementPolicies.Create(name.ToUpperInvariant()).Name);
+
     [Fact]
     public void Best_fit_takes_the_fullest_node_and_the_tightest_card()
     {

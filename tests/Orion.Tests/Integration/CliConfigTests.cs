@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace Orion.Tests.Integration;
+
+/// <summary><c>orion config</c>, as its own process, against the real silo process: the pool's live settings.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class CliConfigTests(LiveSilo live)
+{
+    [Fact]
+    public async Task Config_shows_and_changes_the_pools_live_settings_and_refuses_bad_values_at_parse_time()
+    {
+        var original = await live.Client.GetSettingsAsync();
+        try
+        {
+            var shown = await live.CliAsync("config");
+            Assert.True(shown.ExitCode == 0, shown.ToString());
+            Assert.Contains(original.Policy, shown.Out);
+
+            var set = await live.CliAsync("config", "--oversubscription", "3", "--memory-oversubscription", "1.25");
+            Assert.True(set.ExitCode == 0, set.ToString());
+            Assert.Contains("×3", set.Out);
+            Assert.Contains("×1.25", set.Out);
+            Assert.Contains("changed live at", set.Out);
+            using (var api = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/settings"))))
+            {
+                Assert.Equal((3.0, 1.25), (api.RootElement.GetProperty("computeOversubscription").GetDouble(), api.RootElement.GetProperty("memoryOversubscription").GetDouble()));
+            }
+
+            // Every card takes the new capacity at its node's next heartbeat.
+            await ObservabilityTests.Eventually(async () =>
+                Assert.All((await live.Client.GetPoolAsync()).Cards, c => Assert.Equal(3000, c.ComputeCapacityMilli)));
+
+            var policy = await live.CliAsync("config", "--policy", "fastest");
+            Assert.True(policy.ExitCode == 2, policy.ToString());
+            Assert.StartsWith("orion: --policy: must be one of random, spread", policy.Error);
+            var factor = await live.CliAsync("config", "--oversubscription", "0.5");
+            Assert.True(factor.ExitCode == 2, factor.ToString());
+            Assert.StartsWith("orion: --oversubscription: must be 1 to 100", factor.Error);
+            Assert.Equal(3.0, (await live.Client.GetSettingsAsync()).ComputeOversubscription);
+        }
+        finally
+        {
+            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription);
+        }
+
+        await ObservabilityTests.Eventually(async () =>
+            Assert.All((await live.Client.GetPoolAsync()).Cards, c => Assert.Equal(original.ComputeCapacityMilli, c.ComputeCapacityMilli)));
+    }
+}
