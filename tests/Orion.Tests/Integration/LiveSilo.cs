@@ -39,18 +39,31 @@ public sealed class LiveSilo : IAsyncLifetime
         }
 
         using var p = Process.Start(info)!;
+        var (stdout, stderr) = (new System.Text.StringBuilder(), new System.Text.StringBuilder());
         try
         {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
+            // Read as the text arrives, so a CLI that does not exit still shows what it printed.
+            var pumped = Task.WhenAll(Pump(p.StandardOutput, stdout), Pump(p.StandardError, stderr));
             if (whileRunning is not null)
             {
                 await whileRunning(p.Id);
             }
 
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await p.WaitForExitAsync(cts.Token);
-            return new CliRun(p.ExitCode, await stdout, await stderr);
+            // Its exit, polled: WaitForExitAsync also waits for the pipes to close, and a process another test forks at
+            // that moment can hold them open (dotnet/runtime#51277).
+            var waited = Stopwatch.StartNew();
+            while (!p.HasExited)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException($"the CLI did not exit in 60 s\n{new CliRun(-1, Text(stdout), Text(stderr))}");
+                }
+
+                await Task.Delay(20);
+            }
+
+            await Task.WhenAny(pumped, Task.Delay(TimeSpan.FromSeconds(5)));
+            return new CliRun(p.ExitCode, Text(stdout), Text(stderr));
         }
         finally
         {
@@ -59,6 +72,27 @@ public sealed class LiveSilo : IAsyncLifetime
             {
                 p.Kill();
             }
+        }
+    }
+
+    private static async Task Pump(StreamReader reader, System.Text.StringBuilder into)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, read);
+            }
+        }
+    }
+
+    private static string Text(System.Text.StringBuilder text)
+    {
+        lock (text)
+        {
+            return text.ToString();
         }
     }
 
