@@ -46,12 +46,6 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await page.SelectOptionAsync("#f-tenant", tenant);
             await Assertions.Expect(page.Locator("#tasks tbody tr")).ToHaveCountAsync(1);
 
-            if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
-            {
-                await page.SelectOptionAsync("#f-tenant", "");
-                await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
-            }
-
             // A task over its tenant's quota shows why it waits, and stops showing it once admitted.
             await live.Client.SetQuotaAsync(tenant, new TenantQuota(Tasks: 1));
             var waiting = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-waits"));
@@ -61,6 +55,13 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             var quotaRow = page.Locator($"#quotas tr[data-tenant='{tenant}']");
             await Assertions.Expect(quotaRow.Locator(".waiting")).ToHaveTextAsync("1");
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
+
+            if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
+            {
+                await page.SelectOptionAsync("#f-tenant", "");
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+                await page.SelectOptionAsync("#f-tenant", tenant);
+            }
 
             await live.Client.CancelAsync(task.TaskId);
             await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Cancelled");
