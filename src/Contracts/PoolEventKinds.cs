@@ -17,4 +17,13 @@ public static class PoolEventKinds
 
     /// <summary>A card moved a task's memory back to the device.</summary>
     public const string SwapIn = "swap-in";
+
+    /// <summary>A task would pass its tenant's quota and waits in the tenant's line.</summary>
+    public const string QuotaWait = "quota-wait";
+
+    /// <summary>A task that waited for its tenant's quota was admitted.</summary>
+    public const string QuotaAdmit = "quota-admit";
+
+    /// <summary>A submit was refused by its tenant's quota.</summary>
+    public const string QuotaRefusal = "quota-refusal";
 }

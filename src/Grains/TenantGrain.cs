@@ -96,6 +96,11 @@ public sealed class TenantGrain(
                 await Commit(before, admitted);
             }
 
+            if (wait && !inLine)
+            {
+                Notice(PoolEventKinds.QuotaWait, taskId, string.Join("; ", refusal.Select(e => e.Rule)));
+            }
+
             return wait ? new AdmitResult(AdmitOutcome.Waiting, refusal) : Refused(taskId, refusal);
         }
 
@@ -172,8 +177,13 @@ public sealed class TenantGrain(
     {
         logger.LogInformation("Task {TaskId} of tenant {Tenant} refused: {Refusal}", taskId, Tenant, string.Join("; ", why));
         OrionTelemetry.QuotaRefusals.Add(1, new TagList { { OrionTelemetry.Attributes.Tenant, Tenant } });
+        Notice(PoolEventKinds.QuotaRefusal, taskId, string.Join("; ", why.Select(e => e.Rule)));
         return new AdmitResult(AdmitOutcome.Refused, why);
     }
+
+    /// <summary>Tells the pool's event feed (one-way: the feed never holds an admission up).</summary>
+    private void Notice(string kind, string taskId, string detail) =>
+        GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, taskId, $"tenant {Tenant}", detail, 0).Ignore();
 
     private Task<ImmutableArray<VGpuTaskStatus>> Listed() =>
         GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Tenant: Tenant, Limit: int.MaxValue));
@@ -246,6 +256,7 @@ public sealed class TenantGrain(
         {
             logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line", id, Tenant);
             await GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted();
+            Notice(PoolEventKinds.QuotaAdmit, id, "admitted from the line");
         }
     }
 }

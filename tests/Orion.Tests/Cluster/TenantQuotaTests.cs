@@ -43,6 +43,14 @@ public sealed class TenantQuotaTests
         Assert.Null(admitted.QuotaWait);
         Assert.Equal(new TenantUsage("search", new TenantQuota(100), 90, 8192, 2, 0), await pool.Client.GetTenantAsync("search"));
         await pool.AssertConsistentAsync(["a", "b", "c", "d", "e"]);
+
+        // The event feed tells the story: both waited, e was admitted from the line.
+        await pool.EventuallyAsync(async () =>
+        {
+            var quota = (await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100)).Where(e => e.Kind.StartsWith("quota-", StringComparison.Ordinal));
+            Assert.Equal(["quota-wait b", "quota-wait e", "quota-admit e"], quota.Select(e => $"{e.Kind} {e.TaskId}"));
+            Assert.All(quota, e => Assert.Equal("tenant search", e.Where));
+        });
     }
 
     [Fact]
