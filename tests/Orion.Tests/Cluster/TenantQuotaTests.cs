@@ -54,6 +54,44 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task A_scheduled_task_over_the_quota_waits_and_takes_up_its_schedule_once_admitted()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Long("search", 50), "a");
+        var nightly = Long("search", 50) with { Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)) };
+
+        var waiting = await pool.SubmitAsync(nightly, "nightly");
+        Assert.Equal(TaskState.Pending, waiting.State);
+        Assert.NotNull(waiting.QuotaWait);
+        Assert.Null(waiting.WindowOpensAt);
+
+        // Admitted: it sleeps until its window as any scheduled task, and runs in it (the pool's clock starts at 22:00).
+        await pool.Client.CancelAsync("a");
+        var scheduled = await pool.WaitForAsync("nightly", TaskState.Scheduled);
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero), scheduled.WindowOpensAt);
+        pool.Advance(TimeSpan.FromMinutes(30));
+        await pool.WaitForAsync("nightly", TaskState.Running);
+    }
+
+    [Fact]
+    public async Task An_online_lease_over_the_quota_is_acquired_once_room_frees()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("online", new TenantQuota(GpuPercent: 50));
+        await pool.SubmitAsync(Specs.Service(computePercent: 40), "first");
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var acquiring = pool.Client.AcquireAsync(Specs.Service(computePercent: 30), new LeaseOptions { TaskId = "second" }, cts.Token);
+        await pool.EventuallyAsync(async () => Assert.NotNull((await pool.Client.GetAsync("second"))?.QuotaWait));
+        Assert.False(acquiring.IsCompleted);
+
+        await pool.Client.CancelAsync("first");
+        await using var lease = await acquiring;
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("second"))!.State);
+    }
+
+    [Fact]
     public async Task A_task_that_asked_to_fail_rather_than_wait_or_asks_more_than_the_whole_quota_is_refused_naming_the_limit()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4)]);
