@@ -30,6 +30,13 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("SetQuota")]
     Task<TenantUsage> SetQuota(TenantQuota? quota);
 
+    /// <summary>
+    /// The grain's own periodic look, while it has a quota and charges: lets go of charges whose release was lost and
+    /// admits whoever that makes room for, without waiting for the next submit.
+    /// </summary>
+    [Alias("OnRecheckTick"), OneWay]
+    Task OnRecheckTick();
+
     /// <summary>The quota and what the tenant's live tasks ask.</summary>
     [Alias("GetUsage")]
     Task<TenantUsage> GetUsage();

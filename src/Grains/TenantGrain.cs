@@ -25,15 +25,51 @@ public sealed class TenantGrain(
     /// </summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often a tenant with a quota looks for charges whose release was lost, on its own.</summary>
+    public static readonly TimeSpan RecheckTickInterval = TimeSpan.FromMinutes(1);
+
     private TenantLedger ledger = null!;
     private DateTimeOffset lastRecheck = DateTimeOffset.MinValue;
+    private ITimer? recheckTimer;
 
     private string Tenant => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         ledger = new TenantLedger(Tenant, record.State.Quota, record.State.Charges, record.State.Line);
+        KeepRechecking();
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        recheckTimer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task OnRecheckTick()
+    {
+        var before = Snapshot();
+        if (await Recheck(time.GetUtcNow()))
+        {
+            await Commit(before, ledger.AdmitWaiting());
+        }
+    }
+
+    /// <summary>A timer on the pool's clock while there is a quota (nothing to recheck without one).</summary>
+    private void KeepRechecking()
+    {
+        if (ledger.Quota is null)
+        {
+            recheckTimer?.Dispose();
+            recheckTimer = null;
+            return;
+        }
+
+        var self = this.AsReference<ITenantGrain>();
+        recheckTimer ??= time.CreateTimer(
+            _ => self.OnRecheckTick().ContinueWith(t => logger.LogWarning(t.Exception, "Recheck of tenant {Tenant} failed", Tenant), TaskContinuationOptions.OnlyOnFaulted),
+            null, RecheckTickInterval, RecheckTickInterval);
     }
 
     public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait)
@@ -156,6 +192,7 @@ public sealed class TenantGrain(
         }
 
         await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, ledger.Quota is not null);
+        KeepRechecking();
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();
     }

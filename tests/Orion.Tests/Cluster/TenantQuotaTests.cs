@@ -247,6 +247,29 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task A_lost_release_is_found_within_a_minute_on_its_own_and_the_line_admitted()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Long("search", 50), "a");
+        await pool.SubmitAsync(Long("search", 50), "b");
+
+        faults.FailNext("ITenantGrain.Release", "search");
+        await pool.Client.CancelAsync("a");
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Equal(0, faults.StillToFail("ITenantGrain.Release", "search"));
+            return Task.CompletedTask;
+        });
+        Assert.Equal((1, 1), ((await pool.Client.GetTenantAsync("search")).Tasks, (await pool.Client.GetTenantAsync("search")).Waiting));
+
+        // No new submit comes; the tenant's own look a minute later finds the ended task and admits the line.
+        pool.Advance(Orion.Grains.TenantGrain.RecheckTickInterval);
+        Assert.Null((await pool.WaitForAsync("b", TaskState.Running)).QuotaWait);
+    }
+
+    [Fact]
     public async Task A_lost_word_from_the_tenant_is_made_up_when_the_waiting_task_asks_again()
     {
         var faults = new GrainCallFaults();
