@@ -13,7 +13,7 @@ public static class Views
         var table = new Table().AddColumns("TASK", "NAME", "TENANT", "PRIORITY", "STATE", "WHERE", "COMPUTE", "MEMORY");
         foreach (var t in tasks)
         {
-            table.AddRow(Text(t.TaskId), Text(t.Name), Text(t.Tenant), Text(t.Priority), State(t.State, t.HostMiB > 0),
+            table.AddRow(Text(t.TaskId), Text(t.Name), Text(t.Tenant), Text(t.Priority), State(t.State, t.HostMiB > 0, t.QuotaWait is not null),
                 Text(t.GpuIds.IsDefaultOrEmpty ? "-" : string.Join(",", t.GpuIds)), Text(Percent(t.ComputeMilli)), Text(Memory(t.GpuMemoryMiB)));
         }
 
@@ -27,7 +27,7 @@ public static class Views
         table.AddRow(Text("name"), Text(s.Spec.Name));
         table.AddRow(Text("tenant"), Text(s.Spec.Tenant));
         table.AddRow(Text("priority"), Text(s.Spec.Priority.ToString()));
-        table.AddRow(Text("state"), State(s.State.ToString(), s.HostMiB > 0));
+        table.AddRow(Text("state"), State(s.State.ToString(), s.HostMiB > 0, s.QuotaWait is not null));
         table.AddRow(Text("where"), Text(s.Placement is { } p ? string.Join(",", p.GpuIds) : "-"));
         table.AddRow(Text("compute"), Text(Percent(s.Placement?.ComputeMilli ?? s.Spec.Resources.ComputeMilli)));
         table.AddRow(Text("memory"), Text($"{Memory(s.ResidentMiB)} on device, {Memory(s.HostMiB)} on host"));
@@ -136,7 +136,7 @@ public static class Views
 
     private static Text Text(string s) => new(s);
 
-    private static Markup State(string state, bool swapped)
+    private static Markup State(string state, bool swapped, bool waitingForQuota = false)
     {
         var colour = state switch
         {
@@ -146,6 +146,6 @@ public static class Views
             "Pending" or "Placing" => "blue",
             _ => "grey",
         };
-        return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : ""));
+        return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : "") + (waitingForQuota ? " [olive]waiting for quota[/]" : ""));
     }
 }

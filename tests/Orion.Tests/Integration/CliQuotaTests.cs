@@ -22,6 +22,9 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.Equal(5, lines.Length);
             Assert.Equal(3, lines.Count(l => l.EndsWith("(Pending, waiting for quota)", StringComparison.Ordinal)));
             Assert.All(Enumerable.Range(0, 5), i => Assert.Contains(lines, l => l.StartsWith($"submitted cli-array-{i} ", StringComparison.Ordinal)));
+            var ls = await live.CliAsync("ls", "--tenant", tenant);
+            Assert.True(ls.ExitCode == 0, ls.ToString());
+            Assert.Equal(3, ls.Out.Split('\n').Count(l => l.Contains("Pending waiting for quota", StringComparison.Ordinal)));
 
             // Failing fast instead: over the quota the rest are refused by name, and the exit code says so.
             var fast = await live.CliAsync("submit", "--id", "cli-fast", "--count", "2", "--fail-fast", "--tenant", tenant, "--compute", "5", "--memory", "1GiB");
