@@ -24,9 +24,14 @@ public static class GrainReplay
     /// <summary>A sharing pod's GPU memory per thousandth of a card: the smallest trace card's memory (16 GiB) ÷ 1000, so memory never binds before compute.</summary>
     public const double MemoryPerMilli = 16.384;
 
+    /// <summary>The tenant every pod belongs to.</summary>
+    public const string Tenant = "trace";
+
     /// <param name="submitMany">Pods per <see cref="OrionClient.SubmitManyAsync"/> call, <paramref name="inFlight"/> pods in flight in all; 0: one <see cref="OrionClient.SubmitAsync"/> per pod.</param>
     /// <param name="countCalls">Count the grain calls the silo receives and write them per pod to <paramref name="log"/>.</param>
-    public static async Task<GrainRun> RunAsync(TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null, int submitMany = 0, bool countCalls = false)
+    /// <param name="quota">Give the pods' tenant a quota that never binds: every admission is then charged and written.</param>
+    public static async Task<GrainRun> RunAsync(
+        TraceReplay replay, IReadOnlyList<TraceNode> nodes, string policy, int seed, int inFlight, TextWriter? log = null, int submitMany = 0, bool countCalls = false, bool quota = false)
     {
         var calls = countCalls ? new ConcurrentDictionary<string, long>(StringComparer.Ordinal) : null;
         var settings = new Dictionary<string, string?>
@@ -82,6 +87,11 @@ public static class GrainReplay
             }
 
             log?.WriteLine(FormattableString.Invariant($"  silo up with {nodes.Count} nodes in {startup.Elapsed.TotalSeconds:F1} s"));
+            if (quota)
+            {
+                await orion.SetQuotaAsync(Tenant, new TenantQuota(GpuPercent: TenantQuota.MaxGpuPercent));
+            }
+
             var arrivals = replay.Arrivals(seed);
             var ids = new string[arrivals.Count];
             var chunk = Math.Max(1, submitMany);
@@ -190,7 +200,7 @@ public static class GrainReplay
             1 => new ResourceRequest(1, pod.GpuMilli / 10.0, (long)(pod.GpuMilli * MemoryPerMilli), pod.CpuMilli, pod.MemoryMiB),
             _ => ResourceRequest.WholeGpus(pod.GpuCount, pod.CpuMilli, pod.MemoryMiB),
         };
-        return new TaskSpec(pod.Name, "trace", new TaskPriority(PriorityClass.Offline), resources,
+        return new TaskSpec(pod.Name, Tenant, new TaskPriority(PriorityClass.Offline), resources,
             new PlacementConstraints([.. pod.GpuModels], FailIfUnplaceable: true), WorkloadSpec.Service(0, 0));
     }
 

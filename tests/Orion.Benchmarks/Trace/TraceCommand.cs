@@ -32,6 +32,7 @@ public static class TraceCommand
         var inFlight = new Option<int>("--in-flight") { Description = "pods submitted concurrently in --through-grains mode", DefaultValueFactory = _ => 256 };
         var seed = new Option<int>("--seed") { Description = "the seed replayed in --through-grains mode", DefaultValueFactory = _ => 0 };
         var countCalls = new Option<bool>("--count-calls") { Description = "in --through-grains mode, count the grain calls the silo receives per pod (a filter on every call: costs some speed)" };
+        var quota = new Option<bool>("--quota") { Description = "in --through-grains mode, give the trace's tenant a quota that never binds, so every admission is charged and written (the cost of quota accounting)" };
         var skipSingle = new Option<bool>("--skip-single") { Description = "in --through-grains mode, skip the run with one pod in flight (for profiling the many-in-flight run)" };
         var variants = new Option<string[]>("--variant")
         {
@@ -41,19 +42,19 @@ public static class TraceCommand
         var submitMany = new Option<int>("--submit-many") { Description = "in --through-grains mode, submit this many pods per OrionClient.SubmitManyAsync call (0: one SubmitAsync per pod)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls, variants })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls, quota, variants })
         {
             command.Options.Add(o);
         }
 
         command.SetAction(parse => parse.GetValue(grains)
-            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(countCalls), parse.GetValue(json))
+            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(countCalls), parse.GetValue(quota), parse.GetValue(json))
             : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot), parse.GetValue(variants) ?? []));
         return command;
     }
 
     /// <summary>The product's default policy on one seed: pure replay, then through the grains with one and with many pods in flight.</summary>
-    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, bool skipSingle, bool countCalls, FileInfo? json)
+    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, bool skipSingle, bool countCalls, bool quota, FileInfo? json)
     {
         if (!Resolve(ref nodeFile, ref podFiles))
         {
@@ -70,7 +71,7 @@ public static class TraceCommand
                 $"{replay.Name} seed {seed}: pure replay {pure.Allocation[5]:F2}% / {pure.Allocation[^1]:F2}% at 100/130% arrived, {pure.Pods / pure.PlacementSeconds:F0} placements/s"));
             foreach (var n in (skipSingle ? new[] { inFlight } : [1, inFlight]).Distinct())
             {
-                var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out, n == 1 ? 0 : submitMany, countCalls).GetAwaiter().GetResult();
+                var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out, n == 1 ? 0 : submitMany, countCalls, quota).GetAwaiter().GetResult();
                 Console.WriteLine(FormattableString.Invariant(
                     $"  through grains, {n,4} in flight: {run.Allocation[5]:F2}% / {run.Allocation[^1]:F2}% ({run.Allocation[5] - pure.Allocation[5]:+0.00;-0.00;±0.00} / {run.Allocation[^1] - pure.Allocation[^1]:+0.00;-0.00;±0.00} vs pure), {run.Failed} of {run.Pods} failed, {run.PlacementsPerSecond:F0} placements/s ({run.CpuMicrosecondsPerPod:F0} µs CPU, {run.AllocatedBytes / 1024.0 / run.Pods:F0} KiB allocated per pod; GC paused {run.GcPauseSeconds:F2} s) in {run.Rounds} rounds{(n > 1 && submitMany > 0 ? $", {submitMany} per SubmitManyAsync" : "")}"));
                 Console.WriteLine(FormattableString.Invariant(
