@@ -10,9 +10,12 @@ namespace Orion.Grains;
 
 /// <summary>
 /// Keeps a tenant's quota, charges its live tasks against it and holds the line of tasks waiting for room. One grain per
-/// tenant serialises admissions, so concurrent submits cannot pass a limit together. Without a quota nothing is written:
-/// an admission is a memory lookup. A charge whose release was lost (a silo died between a task's end and its message)
-/// is found by a recheck of the charged and waiting tasks before anyone is refused or put in line.
+/// tenant serialises admissions, so concurrent submits cannot pass a limit together. Only the quota is written; the
+/// charges and the line are kept in memory (an admission writes nothing, however many live tasks the tenant has) and
+/// rebuilt from the task catalogue when the grain activates: a task is charged from its admission to its end, and one in
+/// line is Pending with <see cref="VGpuTaskStatus.QuotaWait"/>. A charge whose release was lost (a silo died between a
+/// task's end and its message), or a task the catalogue listed late, is found by a recheck of the charged and waiting
+/// tasks and of the catalogue: before anyone is refused or put in line, and once a minute on its own.
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
@@ -32,13 +35,22 @@ public sealed class TenantGrain(
     private DateTimeOffset lastRecheck = DateTimeOffset.MinValue;
     private ITimer? recheckTimer;
 
+    // Tasks released a moment ago: the catalogue may still list them live (their end and their release travel apart).
+    private readonly Dictionary<string, DateTimeOffset> released = new(StringComparer.Ordinal);
+
     private string Tenant => this.GetPrimaryKeyString();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        ledger = new TenantLedger(Tenant, record.State.Quota, record.State.Charges, record.State.Line);
+        ledger = new TenantLedger(Tenant, record.State.Quota);
+        if (ledger.Quota is not null)
+        {
+            // The charges and the line as the tasks themselves say (through the catalogue).
+            Reconcile(await Listed(), time.GetUtcNow());
+            Tell(ledger.AdmitWaiting());
+        }
+
         KeepRechecking();
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -49,10 +61,9 @@ public sealed class TenantGrain(
 
     public async Task OnRecheckTick()
     {
-        var before = Snapshot();
         if (await Recheck(time.GetUtcNow()))
         {
-            await Commit(before, ledger.AdmitWaiting());
+            Tell(ledger.AdmitWaiting());
         }
     }
 
@@ -94,63 +105,53 @@ public sealed class TenantGrain(
             return Refused(taskId, never);
         }
 
-        var before = Snapshot();
-        var admitted = ImmutableArray<string>.Empty;
         var refusal = ledger.Refusal(charge);
-        var rechecked = !refusal.IsEmpty && await Recheck(now);
-        if (rechecked)
+        if (!refusal.IsEmpty && await Recheck(now))
         {
             // Room freed by stale charges goes to the line first, then to this task.
-            admitted = ledger.AdmitWaiting();
+            Tell(ledger.AdmitWaiting());
             if (ledger.Holds(taskId))
             {
-                await Commit(before, admitted);
                 return AdmitResult.Admitted;
             }
 
             refusal = ledger.Refusal(charge);
         }
 
-        AdmitResult result;
         if (refusal.IsEmpty)
         {
             ledger.Release(taskId);
             ledger.Charge(taskId, charge);
-            result = AdmitResult.Admitted;
+            return AdmitResult.Admitted;
         }
-        else
+
+        if (!wait)
         {
-            var inLine = ledger.IsWaiting(taskId);
-            if (wait)
-            {
-                ledger.Wait(taskId, charge);
-            }
-
-            // Written only when something changed: a place taken in line, or stale charges let go.
-            if (rechecked || (wait && !inLine))
-            {
-                await Commit(before, admitted);
-            }
-
-            if (wait && !inLine)
-            {
-                Notice(PoolEventKinds.QuotaWait, taskId, string.Join("; ", refusal.Select(e => e.Rule)));
-            }
-
-            return wait ? new AdmitResult(AdmitOutcome.Waiting, refusal) : Refused(taskId, refusal);
+            return Refused(taskId, refusal);
         }
 
-        await Commit(before, admitted);
-        return result;
+        if (!ledger.IsWaiting(taskId))
+        {
+            ledger.Wait(taskId, charge);
+            Notice(PoolEventKinds.QuotaWait, taskId, string.Join("; ", refusal.Select(e => e.Rule)));
+        }
+
+        return new AdmitResult(AdmitOutcome.Waiting, refusal);
     }
 
-    public async Task Release(string taskId)
+    public Task Release(string taskId)
     {
-        var before = Snapshot();
+        if (ledger.Quota is not null)
+        {
+            released[taskId] = time.GetUtcNow();
+        }
+
         if (ledger.Release(taskId))
         {
-            await Commit(before, ledger.AdmitWaiting());
+            Tell(ledger.AdmitWaiting());
         }
+
+        return Task.CompletedTask;
     }
 
     public async Task<TenantUsage> SetQuota(TenantQuota? quota)
@@ -167,25 +168,49 @@ public sealed class TenantGrain(
             throw new ArgumentException(string.Join("; ", errors), nameof(quota));
         }
 
-        var before = Snapshot();
-        if (ledger.Quota is null && quota is { IsUnlimited: false })
+        var next = quota is { IsUnlimited: false } ? quota : null;
+        var before = record.State.Quota;
+        record.State.Quota = next;
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch
+        {
+            // Not in force unless stored.
+            record.State.Quota = before;
+            throw;
+        }
+
+        if (ledger.Quota is null && next is not null)
         {
             // Charged from now on: the tasks already live, as the catalogue lists them, and those admitted a moment ago.
             var now = time.GetUtcNow();
             ledger.Forget(now);
-            var listed = await Listed();
+            ImmutableArray<VGpuTaskStatus> listed;
+            try
+            {
+                listed = await Listed();
+            }
+            catch
+            {
+                // Stored but not counted here: the next call finds a fresh activation, which rebuilds from the catalogue.
+                DeactivateOnIdle();
+                throw;
+            }
+
             var live = listed.Where(t => !t.State.IsTerminal()).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec.Resources, now)));
-            ledger.SetQuota(quota, live, listed.Where(t => t.State.IsTerminal()).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
+            ledger.SetQuota(next, live, listed.Where(t => t.State.IsTerminal()).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
         }
         else
         {
-            ledger.SetQuota(quota, [], new HashSet<string>());
+            ledger.SetQuota(next, [], new HashSet<string>());
         }
 
         // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit. The
         // listing follows the write: a failure between the two leaves it a step behind until the caller's retry.
         var dropped = ledger.DropInadmissible();
-        await Commit(before, ledger.AdmitWaiting());
+        Tell(ledger.AdmitWaiting());
         foreach (var (id, why) in dropped)
         {
             await GrainFactory.Grain<IVGpuTaskGrain>(id).OnQuotaRefused(string.Join("; ", why));
@@ -222,10 +247,53 @@ public sealed class TenantGrain(
     private void Notice(string kind, string taskId, string detail) =>
         GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, taskId, $"tenant {Tenant}", detail, 0).Ignore();
 
+    /// <summary>Tells the tasks admitted from the line (one-way: a lost word is made up by the task asking again).</summary>
+    private void Tell(ImmutableArray<string> admitted)
+    {
+        foreach (var id in admitted)
+        {
+            logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line", id, Tenant);
+            GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted().Ignore();
+            Notice(PoolEventKinds.QuotaAdmit, id, "admitted from the line");
+        }
+    }
+
     private Task<ImmutableArray<VGpuTaskStatus>> Listed() =>
         GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Tenant: Tenant, Limit: int.MaxValue));
 
-    /// <summary>Asks every charged and waiting task how it stands and lets go of the stale ones; true when any went.</summary>
+    /// <summary>
+    /// Takes in the tasks the catalogue lists live that this activation neither charges nor holds in line: admitted ones
+    /// (no <see cref="VGpuTaskStatus.QuotaWait"/>) are charged, waiting ones join the line in order of submission.
+    /// </summary>
+    private void Reconcile(ImmutableArray<VGpuTaskStatus> listed, DateTimeOffset now)
+    {
+        foreach (var (id, at) in released.ToArray())
+        {
+            if (now - at > TenantLedger.Grace)
+            {
+                released.Remove(id);
+            }
+        }
+
+        foreach (var t in listed.Where(t => !t.State.IsTerminal() && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.IsWaiting(t.TaskId))
+            .OrderBy(t => t.SubmittedAt))
+        {
+            var charge = TenantCharge.Of(t.Spec.Resources, now);
+            if (t.QuotaWait is null)
+            {
+                ledger.Charge(t.TaskId, charge);
+            }
+            else
+            {
+                ledger.Wait(t.TaskId, charge);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks every charged and waiting task how it stands and lets go of the stale ones, and takes in the live tasks the
+    /// catalogue lists that it does not hold; true when any charge or place in line went.
+    /// </summary>
     private async Task<bool> Recheck(DateTimeOffset now)
     {
         if (now - lastRecheck < RecheckInterval)
@@ -237,6 +305,7 @@ public sealed class TenantGrain(
         var held = ledger.Charges.Concat(ledger.Line.Select(w => KeyValuePair.Create(w.TaskId, w.Charge))).ToArray();
         var stale = (await Task.WhenAll(held.Select(async c => await IsStale(c.Key, c.Value, now) ? c.Key : null)))
             .OfType<string>().ToArray();
+        Reconcile(await Listed(), now);
         if (stale.Length == 0)
         {
             return false;
@@ -262,38 +331,6 @@ public sealed class TenantGrain(
             // Unknown is not stale: the charge stays until a later recheck can ask.
             logger.LogWarning(ex, "Tenant {Tenant} could not recheck task {TaskId}", Tenant, taskId);
             return false;
-        }
-    }
-
-    private (TenantQuota? Quota, Dictionary<string, TenantCharge> Charges, TenantWaiter[] Line) Snapshot() =>
-        (ledger.Quota, new Dictionary<string, TenantCharge>(ledger.Charges, StringComparer.Ordinal), [.. ledger.Line]);
-
-    /// <summary>
-    /// Writes the ledger, then tells the tasks it admitted from the line. A write that fails puts the ledger back as it was
-    /// (memory must not run ahead of storage) and deactivates, so the next call reloads what storage holds.
-    /// </summary>
-    private async Task Commit((TenantQuota? Quota, Dictionary<string, TenantCharge> Charges, TenantWaiter[] Line) before, ImmutableArray<string> admitted)
-    {
-        record.State.Quota = ledger.Quota;
-        record.State.Charges = new Dictionary<string, TenantCharge>(ledger.Charges, StringComparer.Ordinal);
-        record.State.Line = [.. ledger.Line];
-        try
-        {
-            await record.WriteStateAsync();
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Tenant {Tenant} could not write its quota and charges: reloading at its next call", Tenant);
-            ledger = new TenantLedger(Tenant, before.Quota, before.Charges, before.Line);
-            DeactivateOnIdle();
-            throw;
-        }
-
-        foreach (var id in admitted)
-        {
-            logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line", id, Tenant);
-            await GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted();
-            Notice(PoolEventKinds.QuotaAdmit, id, "admitted from the line");
         }
     }
 }

@@ -334,19 +334,25 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
-    public async Task A_charge_that_storage_refused_is_not_kept_and_the_submit_leaves_no_task()
+    public async Task A_quota_that_storage_refused_is_not_in_force_and_admissions_write_nothing()
     {
         var storage = new FlakyGrainStorage();
         await using var pool = await StartAsync([Node("n0", gpus: 2)], storage: storage);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(100));
 
+        // Admissions are kept in memory (rebuilt from the catalogue), so a storage that refuses writes does not stop them.
         storage.FailWrites("search");
-        await Assert.ThrowsAnyAsync<Exception>(() => pool.SubmitAsync(Long("search", 100), "a"));
-        storage.Heal();
+        await pool.SubmitAsync(Long("search", 60), "a");
+        await pool.SubmitAsync(Long("search", 50), "b");
+        Assert.Equal((1, 1), ((await pool.Client.GetTenantAsync("search")).Tasks, (await pool.Client.GetTenantAsync("search")).Waiting));
+        Assert.Equal(0, storage.FailedWrites);
 
-        Assert.Null(await pool.Client.GetAsync("a"));
-        Assert.Equal(0, (await pool.Client.GetTenantAsync("search")).Tasks);
-        await pool.SubmitAsync(Long("search", 100), "b");
+        // A new quota is: refused, the old one stays in force.
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Client.SetQuotaAsync("search", new TenantQuota(200)));
+        Assert.Equal(new TenantQuota(100), (await pool.Client.GetTenantAsync("search")).Quota);
+        Assert.NotNull((await pool.Client.GetAsync("b"))!.QuotaWait);
+        storage.Heal();
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(200));
         await pool.WaitForAsync("b", TaskState.Running);
     }
 }
