@@ -499,7 +499,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             factor.Validators.Add(r =>
             {
-                if (r.GetValueOrDefault<double?>() is { } f && !(double.IsFinite(f) && f is >= 1 and <= 100))
+                if (r.GetValueOrDefault<double?>() is { } f && !PoolSettingsRules.IsOversubscription(f))
                 {
                     r.AddError($"{factor.Name}: must be 1 to 100");
                 }

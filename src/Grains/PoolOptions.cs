@@ -91,7 +91,4 @@ public sealed class PoolOptions
 
     /// <summary>The pool settings this configuration gives, before any live change.</summary>
     public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription);
-
-    /// <summary>Compute capacity of one card in thousandths, with oversubscription.</summary>
-    public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);
 }
