@@ -14,7 +14,7 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public Uri Url(string path) => new(Silo.BaseAddress, path);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Silo = SiloProcess.Start("--nodes", "2", "--gpus-per-node", "2", "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
@@ -110,7 +110,7 @@ public sealed class LiveSilo : IAsyncLifetime
         return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first", path);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (Client is not null)
         {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Orion.Client;
 using Orion.Contracts;
-using Xunit.Abstractions;
 
 namespace Orion.Tests.Integration;
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Orion.Tests.Nvidia;
@@ -9,7 +10,8 @@ namespace Orion.Tests.Nvidia;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class WithoutLibraryFactAttribute : FactAttribute
 {
-    public WithoutLibraryFactAttribute(string library)
+    public WithoutLibraryFactAttribute(string library, [CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (NativeLibrary.TryLoad(library, out var handle))
         {
