@@ -12,8 +12,8 @@ namespace Orion.Grains;
 /// Keeps a tenant's quota, charges its live tasks against it and holds the line of tasks waiting for room. One grain per
 /// tenant serialises admissions, so concurrent submits cannot pass a limit together. Only the quota is written; the
 /// charges and the line are kept in memory (an admission writes nothing, however many live tasks the tenant has) and
-/// rebuilt from the task catalogue when the grain activates: a task is charged from its admission to its end, and one in
-/// line is Pending with <see cref="VGpuTaskStatus.QuotaWait"/>. A charge whose release was lost (a silo died between a
+/// rebuilt from the task catalogue when the grain activates: a task is charged from its admission to its end, a scheduled
+/// one only while a window is open, and one in line is Pending with <see cref="VGpuTaskStatus.QuotaWait"/>. A charge whose release was lost (a silo died between a
 /// task's end and its message), or a task the catalogue listed late, is found by a recheck of the charged and waiting
 /// tasks and of the catalogue: before anyone is refused or put in line, and once a minute on its own.
 /// </summary>
@@ -199,8 +199,8 @@ public sealed class TenantGrain(
                 throw;
             }
 
-            var live = listed.Where(t => !t.State.IsTerminal()).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec.Resources, now)));
-            ledger.SetQuota(next, live, listed.Where(t => t.State.IsTerminal()).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
+            var live = listed.Where(t => TenantLedger.Counts(t.State)).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec.Resources, now)));
+            ledger.SetQuota(next, live, listed.Where(t => !TenantLedger.Counts(t.State)).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
         }
         else
         {
@@ -231,7 +231,7 @@ public sealed class TenantGrain(
 
         // Nothing is charged without a quota: what the catalogue lists live is the usage.
         var now = time.GetUtcNow();
-        var live = (await Listed()).Where(t => !t.State.IsTerminal()).Select(t => TenantCharge.Of(t.Spec.Resources, now));
+        var live = (await Listed()).Where(t => TenantLedger.Counts(t.State)).Select(t => TenantCharge.Of(t.Spec.Resources, now));
         return TenantLedger.Usage(Tenant, null, live);
     }
 
@@ -275,7 +275,7 @@ public sealed class TenantGrain(
             }
         }
 
-        foreach (var t in listed.Where(t => !t.State.IsTerminal() && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.IsWaiting(t.TaskId))
+        foreach (var t in listed.Where(t => TenantLedger.Counts(t.State) && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.IsWaiting(t.TaskId))
             .OrderBy(t => t.SubmittedAt))
         {
             var charge = TenantCharge.Of(t.Spec.Resources, now);

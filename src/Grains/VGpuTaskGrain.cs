@@ -115,7 +115,10 @@ public sealed class VGpuTaskGrain(
 
         var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, time.GetUtcNow(), null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
-        if (admission.Outcome == AdmitOutcome.Waiting)
+
+        // A scheduled task is charged only while a window is open: it asks again as each one opens (its place in line or
+        // its charge from this admission goes if that is later).
+        if (admission.Outcome == AdmitOutcome.Waiting && spec.Schedule is null)
         {
             logger.LogInformation("Task {TaskId} waits for its tenant's quota: {Why}", TaskId, string.Join("; ", admission.Errors));
             await Change(status with { QuotaWait = string.Join("; ", admission.Errors) });
@@ -665,6 +668,24 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        // Admitted again for each window: between windows it held nothing.
+        var admission = await TenantOf(status.Spec).Admit(TaskId, status.Spec.Resources, wait: true);
+        if (admission.Outcome == AdmitOutcome.Refused)
+        {
+            await Disarm();
+            await End(TaskState.Failed, string.Join("; ", admission.Errors));
+            return;
+        }
+
+        if (admission.Outcome == AdmitOutcome.Waiting)
+        {
+            // In its tenant's line until admitted (OnAdmitted) or until the window closes.
+            logger.LogInformation("Task {TaskId} waits for its tenant's quota in its window: {Why}", TaskId, string.Join("; ", admission.Errors));
+            await Change(status with { State = TaskState.Pending, QuotaWait = string.Join("; ", admission.Errors) });
+            await KeepQueueReminder();
+            return;
+        }
+
         await Queue(status with { Occurrence = status.Occurrence + 1 });
     }
 
@@ -684,7 +705,7 @@ public sealed class VGpuTaskGrain(
         }
 
         await StopRun(status);
-        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null });
+        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null, QuotaWait = null });
         await NextWindow(now, first: false);
     }
 
@@ -744,10 +765,15 @@ public sealed class VGpuTaskGrain(
         }
 
         var (open, close) = window.Value;
-        await Change(status with { WindowOpensAt = open, WindowClosesAt = close, State = keepState ? status.State : TaskState.Scheduled });
+        await Change(status with { WindowOpensAt = open, WindowClosesAt = close, State = keepState ? status.State : TaskState.Scheduled, QuotaWait = null });
         if (open <= now)
         {
             await OpenWindow(Status!);
+        }
+        else if (!keepState)
+        {
+            // Asleep until then: its charge, or its place in its tenant's line, goes.
+            await ReleaseQuota(Status!);
         }
 
         await Arm();
@@ -800,14 +826,20 @@ public sealed class VGpuTaskGrain(
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
         var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
         await Change(ended);
+        await ReleaseQuota(ended);
+    }
+
+    /// <summary>Tells the task's tenant it holds nothing now (ended, or asleep between windows).</summary>
+    private async Task ReleaseQuota(VGpuTaskStatus status)
+    {
         try
         {
-            await TenantOf(ended.Spec).Release(TaskId);
+            await TenantOf(status.Spec).Release(TaskId);
         }
         catch (Exception ex)
         {
             // Its tenant rechecks its charges before refusing anyone, so a lost release costs no admission.
-            logger.LogWarning(ex, "Task {TaskId} could not tell its tenant it ended", TaskId);
+            logger.LogWarning(ex, "Task {TaskId} could not tell its tenant it holds nothing", TaskId);
         }
     }
 

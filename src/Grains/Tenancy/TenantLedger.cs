@@ -179,9 +179,10 @@ public sealed class TenantLedger(
 
     /// <summary>
     /// Sets or removes the quota. A first quota charges <paramref name="live"/> (the tenant's live tasks as listed) and the
-    /// tasks admitted within <see cref="Grace"/> but not listed ended (<paramref name="ended"/>); removing it drops every charge.
+    /// tasks admitted within <see cref="Grace"/> unless listed as not counting (<paramref name="notCounted"/>: ended, or
+    /// between windows); removing it drops every charge.
     /// </summary>
-    public void SetQuota(TenantQuota? next, IEnumerable<KeyValuePair<string, TenantCharge>> live, ISet<string> ended)
+    public void SetQuota(TenantQuota? next, IEnumerable<KeyValuePair<string, TenantCharge>> live, ISet<string> notCounted)
     {
         next = next is { IsUnlimited: false } ? next : null;
         if (next is null)
@@ -198,7 +199,7 @@ public sealed class TenantLedger(
 
             foreach (var (id, charge) in recent)
             {
-                if (!ended.Contains(id))
+                if (!notCounted.Contains(id))
                 {
                     charges.TryAdd(id, charge);
                 }
@@ -208,9 +209,22 @@ public sealed class TenantLedger(
         Quota = next;
     }
 
-    /// <summary>Charges that a recheck may drop: any whose task ended, and, past <see cref="Grace"/>, any whose task does not exist.</summary>
-    public static bool Stale(TenantCharge charge, VGpuTaskStatus? status, DateTimeOffset now) =>
-        status is null ? now - charge.At > Grace : status.State.IsTerminal();
+    /// <summary>
+    /// Whether a task in <paramref name="state"/> counts against its tenant: live and not between windows (a scheduled task
+    /// holds nothing until its next window opens, when it is admitted again).
+    /// </summary>
+    public static bool Counts(TaskState state) => !state.IsTerminal() && state != TaskState.Scheduled;
+
+    /// <summary>
+    /// Charges that a recheck may drop: any whose task ended, and, past <see cref="Grace"/>, any whose task does not exist
+    /// or sleeps between windows (its release was lost; a task admitted as its window opens leaves that state at once).
+    /// </summary>
+    public static bool Stale(TenantCharge charge, VGpuTaskStatus? status, DateTimeOffset now) => status switch
+    {
+        null => now - charge.At > Grace,
+        { State: TaskState.Scheduled } => now - charge.At > Grace,
+        _ => status.State.IsTerminal(),
+    };
 
     /// <summary>What the charges add up to, beside the quota, and how many wait.</summary>
     public TenantUsage Usage() => Usage(tenant, Quota, charges.Values) with { Waiting = line.Count };

@@ -54,24 +54,57 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
-    public async Task A_scheduled_task_over_the_quota_waits_and_takes_up_its_schedule_once_admitted()
+    public async Task A_scheduled_task_is_charged_only_while_its_window_is_open_and_waits_for_room_when_it_opens()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100));
+        var nightly = Long("search", 60) with { Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)) };
+
+        // Asleep until its window (the pool's clock starts at 22:00), it holds nothing: a day task takes the room.
+        var scheduled = await pool.SubmitAsync(nightly, "nightly");
+        Assert.Equal((TaskState.Scheduled, null, new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero)), (scheduled.State, scheduled.QuotaWait, scheduled.WindowOpensAt));
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 0, 0, 0, 0), await pool.Client.GetTenantAsync("search"));
+        Assert.Null((await pool.SubmitAsync(Long("search", 50), "day")).QuotaWait);
+
+        // Its window opens with the room taken: it waits in line, in no queue, until the day task ends.
+        pool.Advance(TimeSpan.FromMinutes(30));
+        await pool.EventuallyAsync(async () => Assert.Equal((TaskState.Pending, "tenant 'search' would pass its quota of gpuPercent 100: 50 in use + 60 asked"),
+            ((await pool.Client.GetAsync("nightly"))!.State, (await pool.Client.GetAsync("nightly"))!.QuotaWait)));
+        Assert.DoesNotContain("nightly", (await pool.SchedulerSnapshot()).Queue);
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 50, 4096, 1, 1), await pool.Client.GetTenantAsync("search"));
+        await pool.Client.CancelAsync("day");
+        Assert.Equal(1, (await pool.WaitForAsync("nightly", TaskState.Running)).Occurrence);
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100), 60, 4096, 1, 0), await pool.Client.GetTenantAsync("search"));
+
+        // Its window closes: asleep again, charged nothing, and the room is another task's.
+        pool.Advance(TimeSpan.FromHours(1));
+        var asleep = await pool.WaitForAsync("nightly", TaskState.Scheduled);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 22, 30, 0, TimeSpan.Zero), asleep.WindowOpensAt);
+        await pool.EventuallyAsync(async () => Assert.Equal(new TenantUsage("search", new TenantQuota(100), 0, 0, 0, 0), await pool.Client.GetTenantAsync("search")));
+        Assert.Null((await pool.SubmitAsync(Long("search", 50), "day2")).QuotaWait);
+        await pool.AssertConsistentAsync(["nightly", "day", "day2"]);
+    }
+
+    [Fact]
+    public async Task A_scheduled_task_still_waiting_for_room_when_its_window_closes_leaves_the_line_until_the_next()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
         await pool.SubmitAsync(Long("search", 50), "a");
-        var nightly = Long("search", 50) with { Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)) };
+        await pool.SubmitAsync(Long("search", 50) with { Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)) }, "nightly");
 
-        var waiting = await pool.SubmitAsync(nightly, "nightly");
-        Assert.Equal(TaskState.Pending, waiting.State);
-        Assert.NotNull(waiting.QuotaWait);
-        Assert.Null(waiting.WindowOpensAt);
-
-        // Admitted: it sleeps until its window as any scheduled task, and runs in it (the pool's clock starts at 22:00).
-        await pool.Client.CancelAsync("a");
-        var scheduled = await pool.WaitForAsync("nightly", TaskState.Scheduled);
-        Assert.Equal(new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero), scheduled.WindowOpensAt);
         pool.Advance(TimeSpan.FromMinutes(30));
-        await pool.WaitForAsync("nightly", TaskState.Running);
+        await pool.EventuallyAsync(async () => Assert.NotNull((await pool.Client.GetAsync("nightly"))!.QuotaWait));
+        pool.Advance(TimeSpan.FromHours(1));
+        var asleep = await pool.WaitForAsync("nightly", TaskState.Scheduled);
+        Assert.Null(asleep.QuotaWait);
+        await pool.EventuallyAsync(async () => Assert.Equal(new TenantUsage("search", new TenantQuota(Tasks: 1), 50, 4096, 1, 0), await pool.Client.GetTenantAsync("search")));
+
+        // The room that frees meanwhile is not kept for it: another task takes it.
+        await pool.Client.CancelAsync("a");
+        await pool.WaitForAsync("nightly", TaskState.Scheduled);
+        Assert.Null((await pool.SubmitAsync(Long("search", 50), "b")).QuotaWait);
+        Assert.Equal(TaskState.Scheduled, (await pool.Client.GetAsync("nightly"))!.State);
     }
 
     [Fact]

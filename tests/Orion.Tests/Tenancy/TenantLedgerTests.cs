@@ -143,7 +143,7 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
-    public void A_recheck_drops_ended_tasks_at_once_and_missing_ones_only_after_the_grace()
+    public void A_recheck_drops_ended_tasks_at_once_and_missing_or_sleeping_ones_only_after_the_grace()
     {
         var charge = Slice(50);
         var status = new VGpuTaskStatus("a", Specs.Batch(), TaskState.Running, null, 1, T0, null, null, null, null, 0);
@@ -151,7 +151,24 @@ public sealed class TenantLedgerTests
         Assert.True(TenantLedger.Stale(charge, status with { State = TaskState.Cancelled }, T0));
         Assert.False(TenantLedger.Stale(charge, null, T0 + TenantLedger.Grace));
         Assert.True(TenantLedger.Stale(charge, null, T0 + TenantLedger.Grace + TimeSpan.FromSeconds(1)));
+
+        // Asleep between windows: its release was lost, unless it was admitted a moment ago as its window opened.
+        var asleep = status with { State = TaskState.Scheduled };
+        Assert.False(TenantLedger.Stale(charge, asleep, T0 + TenantLedger.Grace));
+        Assert.True(TenantLedger.Stale(charge, asleep, T0 + TenantLedger.Grace + TimeSpan.FromSeconds(1)));
     }
+
+    [Theory]
+    [InlineData(TaskState.Pending, true)]
+    [InlineData(TaskState.Placing, true)]
+    [InlineData(TaskState.Running, true)]
+    [InlineData(TaskState.Suspended, true)]
+    [InlineData(TaskState.Scheduled, false)]
+    [InlineData(TaskState.Completed, false)]
+    [InlineData(TaskState.Failed, false)]
+    [InlineData(TaskState.Cancelled, false)]
+    public void Live_tasks_count_against_their_tenant_except_between_windows(TaskState state, bool counts) =>
+        Assert.Equal(counts, TenantLedger.Counts(state));
 
     [Theory]
     [InlineData(-1.0, null, null, "quota.gpuPercent")]
