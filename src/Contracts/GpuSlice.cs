@@ -8,6 +8,7 @@ namespace Orion.Contracts;
 /// <param name="Exclusive">True when the task holds the whole card.</param>
 /// <param name="Priority">The task's priority, which the card's arbitration reads.</param>
 /// <param name="Swappable">Whether its memory may be moved to host RAM.</param>
+/// <param name="Tenant">The task's tenant, which the schedulers' fair sharing counts.</param>
 [GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
 public sealed record GpuSlice(
     [property: Id(0)] string TaskId,
@@ -16,4 +17,5 @@ public sealed record GpuSlice(
     [property: Id(3)] long MemoryMiB,
     [property: Id(4)] bool Exclusive,
     [property: Id(5)] TaskPriority? Priority = null,
-    [property: Id(6)] bool Swappable = true);
+    [property: Id(6)] bool Swappable = true,
+    [property: Id(7)] string? Tenant = null);

@@ -13,6 +13,7 @@ namespace Orion.Contracts;
 /// <param name="HostMemoryMiB">Host memory.</param>
 /// <param name="Priority">The task's priority, kept with its slices for arbitration.</param>
 /// <param name="Swappable">Whether its GPU memory may be moved to host RAM.</param>
+/// <param name="Tenant">The task's tenant, kept with its slices.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -24,4 +25,5 @@ public sealed record ReservationRequest(
     [property: Id(6)] long CpuMilli,
     [property: Id(7)] long HostMemoryMiB,
     [property: Id(8)] TaskPriority? Priority = null,
-    [property: Id(9)] bool Swappable = true);
+    [property: Id(9)] bool Swappable = true,
+    [property: Id(10)] string? Tenant = null);

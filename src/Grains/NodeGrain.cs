@@ -462,7 +462,7 @@ public sealed class NodeGrain(
         {
             results = await Task.WhenAll(request.GpuIds.Select(id =>
             {
-                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable);
+                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant);
                 return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
             }));
         }
@@ -494,7 +494,7 @@ public sealed class NodeGrain(
         }
 
         holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
-            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable))],
+            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant))],
             time.GetUtcNow());
         version++;
         return new ReservationResult(true, null, Snapshot());
@@ -635,7 +635,7 @@ public sealed class NodeGrain(
                 var request = Scheduling.PlacementRequest.From(status.Spec);
                 var held = await Hold(new ReservationRequest(
                     r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
-                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable));
+                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant));
                 if (held.Accepted)
                 {
                     await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));

@@ -31,6 +31,9 @@ public sealed class SchedulerGrain(
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
 {
     private readonly ClusterView view = new();
+
+    // What each tenant holds here, for the fair order of each round.
+    private readonly TenantHoldings holdings = new();
     private readonly PendingQueue queue = new();
     private IPlacementPolicy policy = null!;
     private string policyName = "";
@@ -104,7 +107,10 @@ public sealed class SchedulerGrain(
                 if (s is not null)
                 {
                     // A node's push that arrived meanwhile may be newer: the view keeps the newest version.
-                    view.Upsert(NodeView.FromSnapshot(s));
+                    if (view.Upsert(NodeView.FromSnapshot(s)))
+                    {
+                        holdings.Update(s);
+                    }
                 }
             }
 
@@ -380,7 +386,9 @@ public sealed class SchedulerGrain(
         {
             IEnumerable<QueuedTask> candidates = freed ? queue.InOrder : taken.Select(a => a.Task);
             freed = false;
-            var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList();
+            var batch = FairShareOrder.Arrange(
+                candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList(),
+                holdings.Of, Capacity).ToList();
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
 
@@ -770,8 +778,26 @@ public sealed class SchedulerGrain(
             return false;
         }
 
+        holdings.Update(snapshot);
+
         freed |= old is null || HasMoreRoom(fresh, old);
         return true;
+    }
+
+    /// <summary>The data centre's cards together: what fair sharing measures a tenant's holdings against.</summary>
+    private (long ComputeMilli, long MemoryMiB) Capacity()
+    {
+        long compute = 0, memory = 0;
+        foreach (var node in view.Nodes)
+        {
+            foreach (var gpu in node.Gpus)
+            {
+                compute += gpu.ComputeCapacity;
+                memory += gpu.MemoryCapacity;
+            }
+        }
+
+        return (compute, memory);
     }
 
     private static bool HasMoreRoom(NodeView fresh, NodeView old)
@@ -812,5 +838,5 @@ public sealed class SchedulerGrain(
         new(task.TaskId, task.Generation, [.. choice.Gpus.Select(g => g.Id)],
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
-            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable);
+            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant);
 }

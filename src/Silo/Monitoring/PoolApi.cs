@@ -28,7 +28,8 @@ public static class PoolApi
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));
-        api.MapGet("/tenants/{tenant}", async (IGrainFactory grains, string tenant) =>
+        // Catch-all: a tenant name may hold slashes ("ml/search").
+        api.MapGet("/tenants/{**tenant}", async (IGrainFactory grains, string tenant) =>
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
             Refused(PoolQueryValidator.Check(after: after, limit: limit))

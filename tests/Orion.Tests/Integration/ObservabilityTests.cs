@@ -111,6 +111,21 @@ public sealed class ObservabilityTests(LiveSilo live)
         }
     }
 
+    [Fact]
+    public async Task A_tenant_whose_name_holds_slashes_is_addressed_by_its_whole_name()
+    {
+        await live.Client.SetQuotaAsync("ml/search/a", new TenantQuota(Tasks: 7));
+        try
+        {
+            using var doc = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/tenants/ml/search/a")));
+            Assert.Equal(("ml/search/a", 7), (doc.RootElement.GetProperty("tenant").GetString(), doc.RootElement.GetProperty("quota").GetProperty("tasks").GetInt32()));
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync("ml/search/a", null);
+        }
+    }
+
     [Theory]
     [InlineData("/api/tasks?state=runing", "state", "must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled")]
     [InlineData("/api/nodes?dc=DC1", "dc", DataCenterName.Rule)]

@@ -1,0 +1,112 @@
+using Orion.Contracts;
+
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// The order a round offers its tasks in, fair between tenants: priority first, as the queue has it; within one priority,
+/// the tenant holding the least of the data centre goes next (its dominant share, as in DRF: the larger of its share of
+/// the cards' compute and of their memory, counting the tasks this order has already put ahead), with its own tasks in
+/// queue order; ties go to the tenant whose next task came first. So one tenant's thousand queued jobs do not keep
+/// another's first job waiting behind them, and a tenant already holding much of the pool yields room as it frees. Pure.
+/// </summary>
+public static class FairShareOrder
+{
+    /// <summary>
+    /// <paramref name="queued"/> (in queue order) rearranged; the same list when one tenant or none is in it.
+    /// <paramref name="held"/> says what each tenant holds now, against <paramref name="capacity"/>: the data centre's cards
+    /// together (asked only when there are two tenants to share between).
+    /// </summary>
+    public static IReadOnlyList<QueuedTask> Arrange(
+        IReadOnlyList<QueuedTask> queued, Func<string, (long ComputeMilli, long MemoryMiB)> held, Func<(long ComputeMilli, long MemoryMiB)> capacity)
+    {
+        if (queued.Count < 2 || !HasTwoTenants(queued))
+        {
+            return queued;
+        }
+
+        var (computeCapacityMilli, memoryCapacityMiB) = capacity();
+
+        var ordered = new List<QueuedTask>(queued.Count);
+        var start = 0;
+        while (start < queued.Count)
+        {
+            // One priority at a time: the queue already sorts by it.
+            var rank = queued[start].Spec.Priority.Rank;
+            var end = start;
+            while (end < queued.Count && queued[end].Spec.Priority.Rank == rank)
+            {
+                end++;
+            }
+
+            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, ordered);
+            start = end;
+        }
+
+        return ordered;
+    }
+
+    /// <summary>A tenant's dominant share of the cards: the larger of its compute and its memory share.</summary>
+    public static double DominantShare(long computeMilli, long memoryMiB, long computeCapacityMilli, long memoryCapacityMiB) =>
+        Math.Max(computeCapacityMilli > 0 ? (double)computeMilli / computeCapacityMilli : 0, memoryCapacityMiB > 0 ? (double)memoryMiB / memoryCapacityMiB : 0);
+
+    private static void Interleave(
+        IReadOnlyList<QueuedTask> queued, int start, int end, Func<string, (long ComputeMilli, long MemoryMiB)> held,
+        long computeCapacity, long memoryCapacity, List<QueuedTask> ordered)
+    {
+        var lines = new Dictionary<string, TenantLine>(StringComparer.Ordinal);
+        for (var i = start; i < end; i++)
+        {
+            var tenant = queued[i].Spec.Tenant;
+            if (!lines.TryGetValue(tenant, out var line))
+            {
+                var (compute, memory) = held(tenant);
+                lines[tenant] = line = new TenantLine(compute, memory);
+            }
+
+            line.Tasks.Enqueue(i);
+        }
+
+        // Lowest share first; then the earliest next task (its place in the queue).
+        var next = new PriorityQueue<TenantLine, (double Share, int Head)>();
+        foreach (var line in lines.Values)
+        {
+            next.Enqueue(line, (DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity), line.Tasks.Peek()));
+        }
+
+        while (next.TryDequeue(out var line, out _))
+        {
+            var task = queued[line.Tasks.Dequeue()];
+            ordered.Add(task);
+            var r = task.Spec.Resources;
+            line.ComputeMilli += (long)r.GpuCount * r.ComputeMilli;
+            line.MemoryMiB += r.GpuCount * r.GpuMemoryMiB;
+            if (line.Tasks.Count > 0)
+            {
+                next.Enqueue(line, (DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity), line.Tasks.Peek()));
+            }
+        }
+    }
+
+    private static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)
+    {
+        var first = queued[0].Spec.Tenant;
+        for (var i = 1; i < queued.Count; i++)
+        {
+            if (!string.Equals(queued[i].Spec.Tenant, first, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class TenantLine(long computeMilli, long memoryMiB)
+    {
+        public long ComputeMilli { get; set; } = computeMilli;
+
+        public long MemoryMiB { get; set; } = memoryMiB;
+
+        public Queue<int> Tasks { get; } = new();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Scheduling;
+
+namespace Orion.Tests.Scheduling;
+
+/// <summary>A round's order between tenants (dominant share, as in DRF) and what each tenant holds on the cards.</summary>
+public sealed class FairShareOrderTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
+
+    // Ten whole A100-80GB cards: 10,000 milli of compute, 819,200 MiB of memory.
+    private static readonly (long, long) TenCards = (10_000, 819_200);
+
+    private static QueuedTask Task(string id, string tenant, double percent = 100, long memoryMiB = 8192, PriorityClass priority = PriorityClass.Offline, int at = 0) =>
+        new(id, 1, Specs.Batch(computePercent: percent, gpuMemoryMiB: memoryMiB, tenant: tenant, priority: priority), T0.AddSeconds(at));
+
+    private static string[] Arrange(IReadOnlyList<QueuedTask> queued, Dictionary<string, (long, long)>? held = null) =>
+        [.. FairShareOrder.Arrange(queued, t => held?.GetValueOrDefault(t) ?? default, () => TenCards).Select(t => t.TaskId)];
+
+    [Fact]
+    public void Tenants_holding_alike_take_turns_in_order_of_their_next_task()
+    {
+        QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1), Task("a3", "a", at: 2), Task("b1", "b", at: 3), Task("b2", "b", at: 4), Task("c1", "c", at: 5)];
+        Assert.Equal(["a1", "b1", "c1", "a2", "b2", "a3"], Arrange(queued));
+    }
+
+    [Fact]
+    public void A_tenant_that_holds_more_goes_after_those_that_hold_less_until_they_catch_up()
+    {
+        // a holds three cards; b, queued after all of a's tasks, goes first until it holds as much.
+        QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1), Task("b1", "b", at: 2), Task("b2", "b", at: 3), Task("b3", "b", at: 4), Task("b4", "b", at: 5)];
+        Assert.Equal(["b1", "b2", "b3", "a1", "b4", "a2"], Arrange(queued, new() { ["a"] = (3000, 3 * 8192) }));
+    }
+
+    [Fact]
+    public void The_share_is_the_larger_of_compute_and_memory()
+    {
+        // a holds little compute but most of the memory: its dominant share is memory's, so b goes first.
+        QueuedTask[] queued = [Task("a1", "a", percent: 10), Task("b1", "b", at: 1)];
+        Assert.Equal(["b1", "a1"], Arrange(queued, new() { ["a"] = (500, 600_000), ["b"] = (4000, 4 * 8192) }));
+        Assert.Equal(0.75, FairShareOrder.DominantShare(500, 614_400, 10_000, 819_200));
+    }
+
+    [Fact]
+    public void Priority_still_comes_first_and_fair_sharing_orders_within_each_priority()
+    {
+        QueuedTask[] queued =
+        [
+            Task("a-online", "a", priority: PriorityClass.Online), Task("b-online", "b", priority: PriorityClass.Online, at: 1),
+            Task("a1", "a", at: 2), Task("a2", "a", at: 3), Task("b1", "b", at: 4),
+        ];
+        Assert.Equal(["b-online", "a-online", "b1", "a1", "a2"], Arrange(queued, new() { ["a"] = (2000, 16_384) }));
+    }
+
+    [Fact]
+    public void One_tenant_keeps_the_queue_order()
+    {
+        QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1)];
+        Assert.Same(queued, FairShareOrder.Arrange(queued, _ => throw new InvalidOperationException("not asked"), () => throw new InvalidOperationException("not asked")));
+    }
+
+    [Fact]
+    public void Holdings_follow_each_nodes_newest_snapshot()
+    {
+        var holdings = new TenantHoldings();
+        holdings.Update(Snapshot("dc1/n0", [new GpuSlice("a1", 1, 500, 1000, false, Tenant: "a"), new GpuSlice("b1", 1, 300, 2000, false, Tenant: "b")], [new GpuSlice("a2", 1, 1000, 81_920, true, Tenant: "a")]));
+        holdings.Update(Snapshot("dc1/n1", [new GpuSlice("a3", 1, 200, 500, false, Tenant: "a"), new GpuSlice("old", 1, 100, 100, false)]));
+        Assert.Equal((1700, 83_420), holdings.Of("a"));
+        Assert.Equal((300, 2000), holdings.Of("b"));
+
+        // a1 and b1 ended on n0: only what n0 holds now counts.
+        holdings.Update(Snapshot("dc1/n0", [], [new GpuSlice("a2", 1, 1000, 81_920, true, Tenant: "a")]));
+        Assert.Equal((1200, 82_420), holdings.Of("a"));
+        Assert.Equal((0, 0), holdings.Of("b"));
+        Assert.Equal(1, holdings.Count);
+    }
+
+    private static NodeSnapshot Snapshot(string node, params GpuSlice[][] cards) =>
+        new(node, "dc1", 64_000, 0, 262_144, 0,
+            [.. cards.Select((slices, i) => new GpuSnapshot(new GpuDevice($"{node}/{i}", i, "A100-80GB", 81_920, 1.0, 31.5, $"GPU-{i}"), 1000, [.. slices], 1))],
+            true, 1);
+}
