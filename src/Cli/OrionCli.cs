@@ -437,7 +437,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
-        ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks",
+        ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight",
     };
 
     private Command QuotaCommand()
@@ -447,15 +447,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var percent = new Option<double?>("--gpu-percent") { Description = "Compute over all its live tasks, percent of one card (400 = four cards)" };
         var memory = new Option<string?>("--gpu-memory") { Description = "GPU memory over all its live tasks, e.g. 200GiB" };
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
+        var weight = new Option<double?>("--weight") { Description = "Its fair-share weight (default 1): 2 is offered room until it holds twice the share of a tenant of 1" };
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
-        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); with limits, set it (limits not given are none); --clear removes it")
+        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); with limits or a weight, set it (those not given are none); --clear removes it")
         {
-            tenant, percent, memory, tasks, clear,
+            tenant, percent, memory, tasks, weight, clear,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
-            var setting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null;
+            var setting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(weight) is not null;
             if (setting && r.GetValue(clear))
             {
                 throw new CliException("--clear takes no limits", ExitCodes.BadInput);
@@ -473,7 +474,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 return ExitCodes.Ok;
             }
 
-            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks));
+            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight));
             if (quota.Validate() is { IsEmpty: false } errors)
             {
                 throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);

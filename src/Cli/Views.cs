@@ -59,13 +59,13 @@ public static class Views
     public static Table Tenants(IEnumerable<TenantUsage> tenants)
     {
         static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";
-        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING");
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "WEIGHT");
         foreach (var u in tenants)
         {
             var q = u.Quota;
             table.AddRow(Text(u.Tenant), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)),
                 Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)),
-                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"));
+                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Weight(q)));
         }
 
         return table;
@@ -77,13 +77,16 @@ public static class Views
         var q = u.Quota;
         var table = new Table().HideHeaders().AddColumns("field", "value");
         table.AddRow(Text("tenant"), Text(u.Tenant));
-        table.AddRow(Text("quota"), Text(q is null ? "none" : "set"));
+        table.AddRow(Text("quota"), Text(q is null ? "none" : q.IsUnlimited ? "a weight only" : "set"));
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         table.AddRow(Text("waiting"), Text($"{u.Waiting}"));
+        table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         return table;
     }
+
+    private static string Weight(TenantQuota? quota) => (quota?.Weight ?? 1).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {

@@ -348,10 +348,11 @@ public sealed class OrionClient : IAsyncDisposable
     /// one that asked to fail rather than wait (<see cref="PlacementConstraints.FailIfUnplaceable"/>), or asks more than
     /// the whole quota, is refused (<see cref="SpecValidationException"/> naming the limit) and leaves no task. Tasks
     /// already live run on when a limit is lowered; a raised or removed quota admits the line at once. The tenant's live
-    /// tasks count from the moment it first gets a quota. Null, or a quota with no limit, removes it.
+    /// tasks count from the moment it first gets a quota. Its <see cref="TenantQuota.Weight"/> weighs it in the schedulers'
+    /// fair sharing (a weight alone limits nothing). Null, or a quota with neither a limit nor a weight, removes it.
     /// </summary>
     /// <param name="tenant">The tenant (1 to 100 characters).</param>
-    /// <param name="quota">The limits; a null limit is no limit.</param>
+    /// <param name="quota">The limits and the weight; a null limit is no limit, a null weight is 1.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The quota in force and what the tenant's live tasks ask.</returns>
     /// <exception cref="ArgumentException">The tenant's name or a limit breaks its rule (the message names it); nothing changed.</exception>

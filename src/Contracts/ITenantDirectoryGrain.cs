@@ -3,15 +3,22 @@ using Orleans.Concurrency;
 
 namespace Orion.Contracts;
 
-/// <summary>The tenants that have a quota, kept in storage so the pool-wide view lists them. Key: <see cref="GrainKeys.Pool"/>.</summary>
+/// <summary>
+/// The tenants that have a quota, with their fair-share weights, kept in storage so the pool-wide view lists them and the
+/// schedulers weigh them. Key: <see cref="GrainKeys.Pool"/>.
+/// </summary>
 [Alias("orion.ITenantDirectoryGrain")]
 public interface ITenantDirectoryGrain : IGrainWithStringKey
 {
-    /// <summary>A tenant's grain says whether it has a quota now (idempotent).</summary>
+    /// <summary>A tenant's grain says what quota it has now, null for none (idempotent).</summary>
     [Alias("Set")]
-    Task Set(string tenant, bool hasQuota);
+    Task Set(string tenant, TenantQuota? quota);
 
     /// <summary>The tenants with a quota, by name.</summary>
     [Alias("List"), ReadOnly]
     Task<ImmutableArray<string>> List();
+
+    /// <summary>The tenants whose fair-share weight is not 1, with their weights.</summary>
+    [Alias("Weights"), ReadOnly]
+    Task<ImmutableDictionary<string, double>> Weights();
 }

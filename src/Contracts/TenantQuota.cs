@@ -11,17 +11,32 @@ namespace Orion.Contracts;
 /// <param name="GpuPercent">Compute summed over cards, in percent of one card: 400 is four whole cards, or eight halves.</param>
 /// <param name="GpuMemoryMiB">GPU memory summed over cards, in MiB. Under this limit a task must state its memory per card.</param>
 /// <param name="Tasks">Live tasks.</param>
+/// <param name="Weight">
+/// The tenant's weight in fair sharing (null: 1): within a priority, room that frees goes to the tenant whose share of the
+/// cards, divided by its weight, is least, so a tenant of weight 2 is offered room until it holds twice the share of one
+/// of weight 1. A weight alone limits nothing.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
 public sealed record TenantQuota(
     [property: Id(0)] double? GpuPercent = null,
     [property: Id(1)] long? GpuMemoryMiB = null,
-    [property: Id(2)] int? Tasks = null)
+    [property: Id(2)] int? Tasks = null,
+    [property: Id(3)] double? Weight = null)
 {
+    /// <summary>The least fair-share weight.</summary>
+    public const double MinWeight = 0.01;
+
+    /// <summary>The largest fair-share weight.</summary>
+    public const double MaxWeight = 100;
+
     /// <summary>The largest compute limit: a million cards.</summary>
     public const double MaxGpuPercent = 100_000_000;
 
-    /// <summary>True when no limit is set: such a quota is the same as none.</summary>
+    /// <summary>True when no limit is set: nothing is charged against it (it may still carry a weight).</summary>
     public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null;
+
+    /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
+    public bool IsEmpty => IsUnlimited && Weight is null;
 
     /// <summary>The compute limit in thousandths of a card, as tasks are charged.</summary>
     public long? GpuMilli => GpuPercent is { } p ? (long)Math.Round(p * 10, MidpointRounding.AwayFromZero) : null;
@@ -47,6 +62,11 @@ public sealed record TenantQuota(
         if (Tasks is < 0)
         {
             errors.Add(new("quota.tasks", "must not be negative"));
+        }
+
+        if (Weight is { } weight && (!double.IsFinite(weight) || weight < MinWeight || weight > MaxWeight))
+        {
+            errors.Add(new("quota.weight", $"must be {MinWeight} to {MaxWeight:0} (1 is an equal share)"));
         }
 
         return errors.ToImmutable();

@@ -27,6 +27,7 @@ namespace Orion.Grains;
 public sealed class SchedulerGrain(
     IOptions<PoolOptions> options,
     PoolSettingsView settings,
+    TenantWeights weights,
     DataCenterResidence residence,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
 {
@@ -386,9 +387,12 @@ public sealed class SchedulerGrain(
         {
             IEnumerable<QueuedTask> candidates = freed ? queue.InOrder : taken.Select(a => a.Task);
             freed = false;
-            var batch = FairShareOrder.Arrange(
-                candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList(),
-                holdings.Of, Capacity).ToList();
+            var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList();
+            if (FairShareOrder.HasTwoTenants(batch))
+            {
+                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get())];
+            }
+
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
 

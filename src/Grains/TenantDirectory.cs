@@ -1,9 +1,13 @@
 namespace Orion.Grains;
 
-/// <summary>The tenant directory's persisted state: the tenants that have a quota.</summary>
+/// <summary>The tenant directory's persisted state: the tenants that have a quota, and their weights.</summary>
 [GenerateSerializer, Alias("orion.TenantDirectory")]
 public sealed class TenantDirectory
 {
     [Id(0)]
     public SortedSet<string> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The fair-share weights that are not 1, by tenant.</summary>
+    [Id(1)]
+    public Dictionary<string, double> Weights { get; set; } = new(StringComparer.Ordinal);
 }

@@ -3,18 +3,23 @@ using Orion.Contracts;
 
 namespace Orion.Grains;
 
-/// <summary>Lists the tenants that have a quota; each tenant's grain keeps it told, after its own write.</summary>
+/// <summary>Lists the tenants that have a quota, and their weights; each tenant's grain keeps it told, after its own write.</summary>
 public sealed class TenantDirectoryGrain(
     [PersistentState("tenants", PoolOptions.StorageName)] IPersistentState<TenantDirectory> directory) : Grain, ITenantDirectoryGrain
 {
-    public async Task Set(string tenant, bool hasQuota)
+    private ImmutableDictionary<string, double>? weights;
+
+    public async Task Set(string tenant, TenantQuota? quota)
     {
-        var changed = hasQuota ? directory.State.Tenants.Add(tenant) : directory.State.Tenants.Remove(tenant);
-        if (!changed)
+        var listed = directory.State.Tenants.Contains(tenant);
+        var weight = quota?.Weight is { } w && w != 1 ? w : (double?)null;
+        var weighted = directory.State.Weights.TryGetValue(tenant, out var had) ? had : (double?)null;
+        if (listed == quota is not null && weighted == weight)
         {
             return;
         }
 
+        Apply(tenant, quota is not null, weight);
         try
         {
             await directory.WriteStateAsync();
@@ -22,10 +27,28 @@ public sealed class TenantDirectoryGrain(
         catch
         {
             // Not listed unless stored: the tenant's SetQuota fails, and its retry tells again.
-            _ = hasQuota ? directory.State.Tenants.Remove(tenant) : directory.State.Tenants.Add(tenant);
+            Apply(tenant, listed, weighted);
             throw;
         }
     }
 
     public Task<ImmutableArray<string>> List() => Task.FromResult(directory.State.Tenants.ToImmutableArray());
+
+    public Task<ImmutableDictionary<string, double>> Weights() =>
+        Task.FromResult(weights ??= directory.State.Weights.ToImmutableDictionary(StringComparer.Ordinal));
+
+    private void Apply(string tenant, bool listed, double? weight)
+    {
+        _ = listed ? directory.State.Tenants.Add(tenant) : directory.State.Tenants.Remove(tenant);
+        if (weight is { } w)
+        {
+            directory.State.Weights[tenant] = w;
+        }
+        else
+        {
+            directory.State.Weights.Remove(tenant);
+        }
+
+        weights = null;
+    }
 }

@@ -168,7 +168,8 @@ public sealed class TenantGrain(
             throw new ArgumentException(string.Join("; ", errors), nameof(quota));
         }
 
-        var next = quota is { IsUnlimited: false } ? quota : null;
+        // Limits, a weight, or both; a quota of neither is none.
+        var next = quota is { IsEmpty: false } ? quota : null;
         var before = record.State.Quota;
         record.State.Quota = next;
         try
@@ -182,7 +183,7 @@ public sealed class TenantGrain(
             throw;
         }
 
-        if (ledger.Quota is null && next is not null)
+        if (ledger.Quota is null && next is { IsUnlimited: false })
         {
             // Charged from now on: the tasks already live, as the catalogue lists them, and those admitted a moment ago.
             var now = time.GetUtcNow();
@@ -216,7 +217,7 @@ public sealed class TenantGrain(
             await GrainFactory.Grain<IVGpuTaskGrain>(id).OnQuotaRefused(string.Join("; ", why));
         }
 
-        await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, ledger.Quota is not null);
+        await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, next);
         KeepRechecking();
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();
@@ -226,13 +227,13 @@ public sealed class TenantGrain(
     {
         if (ledger.Quota is not null)
         {
-            return ledger.Usage();
+            return ledger.Usage() with { Quota = record.State.Quota };
         }
 
-        // Nothing is charged without a quota: what the catalogue lists live is the usage.
+        // Nothing is charged without limits: what the catalogue lists live is the usage.
         var now = time.GetUtcNow();
         var live = (await Listed()).Where(t => TenantLedger.Counts(t.State)).Select(t => TenantCharge.Of(t.Spec.Resources, now));
-        return TenantLedger.Usage(Tenant, null, live);
+        return TenantLedger.Usage(Tenant, record.State.Quota, live);
     }
 
     private AdmitResult Refused(string taskId, ImmutableArray<ValidationError> why)

@@ -41,6 +41,7 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloShutdown>());
         silo.Services.AddSingleton<DataCenterSummaries>();
         silo.Services.AddSingleton<PoolSettingsView>();
+        silo.Services.AddSingleton<TenantWeights>();
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());
         return silo;

@@ -4,9 +4,9 @@ namespace Orion.Grains.Scheduling;
 
 /// <summary>
 /// The order a round offers its tasks in, fair between tenants: priority first, as the queue has it; within one priority,
-/// the tenant holding the least of the data centre goes next (its dominant share, as in DRF: the larger of its share of
-/// the cards' compute and of their memory, counting the tasks this order has already put ahead), with its own tasks in
-/// queue order; ties go to the tenant whose next task came first. So one tenant's thousand queued jobs do not keep
+/// the tenant holding the least of the data centre for its weight goes next (its dominant share, as in DRF: the larger of
+/// its share of the cards' compute and of their memory, counting the tasks this order has already put ahead, divided by
+/// its weight), with its own tasks in queue order; ties go to the tenant whose next task came first. So one tenant's thousand queued jobs do not keep
 /// another's first job waiting behind them, and a tenant already holding much of the pool yields room as it frees. Pure.
 /// </summary>
 public static class FairShareOrder
@@ -14,12 +14,14 @@ public static class FairShareOrder
     /// <summary>
     /// <paramref name="queued"/> (in queue order) rearranged; the same list when one tenant or none is in it.
     /// <paramref name="held"/> says what each tenant holds now, against <paramref name="capacity"/>: the data centre's cards
-    /// together (asked only when there are two tenants to share between).
+    /// together (asked only when there are two tenants to share between); <paramref name="weights"/> holds the weights
+    /// that are not 1.
     /// </summary>
     public static IReadOnlyList<QueuedTask> Arrange(
-        IReadOnlyList<QueuedTask> queued, Func<string, (long ComputeMilli, long MemoryMiB)> held, Func<(long ComputeMilli, long MemoryMiB)> capacity)
+        IReadOnlyList<QueuedTask> queued, Func<string, (long ComputeMilli, long MemoryMiB)> held, Func<(long ComputeMilli, long MemoryMiB)> capacity,
+        IReadOnlyDictionary<string, double>? weights = null)
     {
-        if (queued.Count < 2 || !HasTwoTenants(queued))
+        if (!HasTwoTenants(queued))
         {
             return queued;
         }
@@ -38,7 +40,7 @@ public static class FairShareOrder
                 end++;
             }
 
-            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, ordered);
+            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, weights, ordered);
             start = end;
         }
 
@@ -51,7 +53,7 @@ public static class FairShareOrder
 
     private static void Interleave(
         IReadOnlyList<QueuedTask> queued, int start, int end, Func<string, (long ComputeMilli, long MemoryMiB)> held,
-        long computeCapacity, long memoryCapacity, List<QueuedTask> ordered)
+        long computeCapacity, long memoryCapacity, IReadOnlyDictionary<string, double>? weights, List<QueuedTask> ordered)
     {
         var lines = new Dictionary<string, TenantLine>(StringComparer.Ordinal);
         for (var i = start; i < end; i++)
@@ -60,7 +62,7 @@ public static class FairShareOrder
             if (!lines.TryGetValue(tenant, out var line))
             {
                 var (compute, memory) = held(tenant);
-                lines[tenant] = line = new TenantLine(compute, memory);
+                lines[tenant] = line = new TenantLine(compute, memory, weights?.GetValueOrDefault(tenant, 1) ?? 1);
             }
 
             line.Tasks.Enqueue(i);
@@ -70,7 +72,7 @@ public static class FairShareOrder
         var next = new PriorityQueue<TenantLine, (double Share, int Head)>();
         foreach (var line in lines.Values)
         {
-            next.Enqueue(line, (DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity), line.Tasks.Peek()));
+            next.Enqueue(line, (Share(line, computeCapacity, memoryCapacity), line.Tasks.Peek()));
         }
 
         while (next.TryDequeue(out var line, out _))
@@ -82,13 +84,23 @@ public static class FairShareOrder
             line.MemoryMiB += r.GpuCount * r.GpuMemoryMiB;
             if (line.Tasks.Count > 0)
             {
-                next.Enqueue(line, (DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity), line.Tasks.Peek()));
+                next.Enqueue(line, (Share(line, computeCapacity, memoryCapacity), line.Tasks.Peek()));
             }
         }
     }
 
-    private static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)
+    // Rounded so that equal shares reached by different sums (0.1 + 0.1 + 0.1 over 3, and 0.1) tie, and go by arrival.
+    private static double Share(TenantLine line, long computeCapacity, long memoryCapacity) =>
+        Math.Round(DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) / line.Weight, 9);
+
+    /// <summary>Whether <paramref name="queued"/> holds tasks of two tenants or more: only then is there anything to share.</summary>
+    public static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)
     {
+        if (queued.Count < 2)
+        {
+            return false;
+        }
+
         var first = queued[0].Spec.Tenant;
         for (var i = 1; i < queued.Count; i++)
         {
@@ -101,8 +113,10 @@ public static class FairShareOrder
         return false;
     }
 
-    private sealed class TenantLine(long computeMilli, long memoryMiB)
+    private sealed class TenantLine(long computeMilli, long memoryMiB, double weight)
     {
+        public double Weight { get; } = weight;
+
         public long ComputeMilli { get; set; } = computeMilli;
 
         public long MemoryMiB { get; set; } = memoryMiB;

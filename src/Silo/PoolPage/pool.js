@@ -78,7 +78,7 @@
     $('quotas').tBodies[0].innerHTML = quotas.map(q => `<tr data-tenant="${esc(q.tenant)}">
       <td>${esc(q.tenant)}</td><td>${of(q.gpuPercent, q.quota && q.quota.gpuPercent, v => `${+v.toFixed(1)}%`)}</td>
       <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
-      <td class="waiting">${q.waiting}</td></tr>`).join('');
+      <td class="waiting">${q.waiting}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
 
     const counts = {};
     for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;

@@ -35,4 +35,39 @@ public sealed class FairShareTests
         Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("b2"))!.State);
         await pool.AssertConsistentAsync(["a1", "a2", "a3", "a4", "b1", "b2"]);
     }
+
+    [Fact]
+    public async Task A_tenant_of_weight_three_takes_three_cards_for_each_one_of_a_tenant_of_weight_one()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        var weighted = await pool.Client.SetQuotaAsync("a", new TenantQuota(Weight: 3));
+        Assert.Equal((3.0, 0), (weighted.Quota!.Weight!.Value, weighted.Waiting));
+        Assert.Contains(await pool.Client.ListQuotasAsync(), u => u.Tenant == "a" && u.Quota!.Weight == 3);
+
+        // x fills the cards; b queues three tasks, then a three.
+        foreach (var id in new[] { "x1", "x2", "x3", "x4" })
+        {
+            await pool.SubmitAsync(Card("x"), id);
+        }
+
+        foreach (var id in new[] { "b1", "b2", "b3", "a1", "a2", "a3" })
+        {
+            var queued = await pool.SubmitAsync(Card(id[..1]), id);
+            Assert.Null(queued.QuotaWait);
+        }
+
+        // Each card x frees goes to the tenant whose share over its weight is least (ties: the earlier task).
+        foreach (var (freed, next) in new[] { ("x1", "b1"), ("x2", "a1"), ("x3", "a2"), ("x4", "a3") })
+        {
+            await pool.Client.CancelAsync(freed);
+            await pool.WaitForAsync(next, TaskState.Running);
+        }
+
+        Assert.Equal(["b2", "b3"], (await pool.SchedulerSnapshot()).Queue);
+
+        // A weight alone is no limit, and clearing it leaves the tenant unlisted.
+        await pool.Client.SetQuotaAsync("a", null);
+        Assert.DoesNotContain(await pool.Client.ListQuotasAsync(), u => u.Tenant == "a");
+        await pool.AssertConsistentAsync(["x1", "x2", "x3", "x4", "b1", "b2", "b3", "a1", "a2", "a3"]);
+    }
 }

@@ -47,7 +47,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(page.Locator("#tasks tbody tr")).ToHaveCountAsync(1);
 
             // A task over its tenant's quota shows why it waits, and stops showing it once admitted.
-            await live.Client.SetQuotaAsync(tenant, new TenantQuota(Tasks: 1));
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(Tasks: 1, Weight: 2.5));
             var waiting = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-waits"));
             var quota = page.Locator($"#tasks tr[data-task='{waiting.TaskId}'] .state.quota");
             await Assertions.Expect(quota).ToHaveTextAsync("waiting for quota");
@@ -55,6 +55,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             var quotaRow = page.Locator($"#quotas tr[data-tenant='{tenant}']");
             await Assertions.Expect(quotaRow.Locator(".waiting")).ToHaveTextAsync("1");
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
+            await Assertions.Expect(quotaRow.Locator(".weight")).ToHaveTextAsync("2.5");
 
             if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
             {

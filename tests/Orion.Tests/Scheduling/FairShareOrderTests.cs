@@ -34,6 +34,14 @@ public sealed class FairShareOrderTests
     }
 
     [Fact]
+    public void A_tenant_of_weight_three_is_offered_room_until_it_holds_three_times_the_share()
+    {
+        QueuedTask[] queued = [Task("b1", "b"), Task("b2", "b", at: 1), Task("b3", "b", at: 2), Task("a1", "a", at: 3), Task("a2", "a", at: 4), Task("a3", "a", at: 5), Task("a4", "a", at: 6)];
+        var weighted = FairShareOrder.Arrange(queued, _ => default, () => TenCards, new Dictionary<string, double> { ["a"] = 3 }).Select(t => t.TaskId);
+        Assert.Equal(["b1", "a1", "a2", "a3", "b2", "a4", "b3"], weighted);
+    }
+
+    [Fact]
     public void The_share_is_the_larger_of_compute_and_memory()
     {
         // a holds little compute but most of the memory: its dominant share is memory's, so b goes first.

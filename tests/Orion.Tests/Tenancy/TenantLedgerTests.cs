@@ -171,6 +171,30 @@ public sealed class TenantLedgerTests
         Assert.Equal(counts, TenantLedger.Counts(state));
 
     [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.005)]
+    [InlineData(100.5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_weight_outside_its_bounds_names_the_field(double weight)
+    {
+        var error = Assert.Single(new TenantQuota(Weight: weight).Validate());
+        Assert.Equal(("quota.weight", "must be 0.01 to 100 (1 is an equal share)"), (error.Field, error.Rule));
+        Assert.Empty(new TenantQuota(Weight: 0.01).Validate());
+        Assert.Empty(new TenantQuota(Weight: 100).Validate());
+    }
+
+    [Fact]
+    public void A_weight_alone_limits_nothing_and_is_not_an_empty_quota()
+    {
+        var weighted = new TenantQuota(Weight: 2);
+        Assert.True(weighted.IsUnlimited);
+        Assert.False(weighted.IsEmpty);
+        Assert.True(new TenantQuota().IsEmpty);
+        Assert.Null(new TenantLedger("t", weighted).Quota);
+    }
+
+    [Theory]
     [InlineData(-1.0, null, null, "quota.gpuPercent")]
     [InlineData(double.NaN, null, null, "quota.gpuPercent")]
     [InlineData(double.PositiveInfinity, null, null, "quota.gpuPercent")]
