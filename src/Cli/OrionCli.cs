@@ -449,14 +449,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
         var weight = new Option<double?>("--weight") { Description = "Its fair-share weight (default 1): 2 is offered room until it holds twice the share of a tenant of 1" };
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
-        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); with limits or a weight, set it (those not given are none); --clear removes it")
+        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight; --weight alone keeps its limits; --clear removes both")
         {
             tenant, percent, memory, tasks, weight, clear,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
-            var setting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(weight) is not null;
+            var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null;
+            var setting = limiting || r.GetValue(weight) is not null;
             if (setting && r.GetValue(clear))
             {
                 throw new CliException("--clear takes no limits", ExitCodes.BadInput);
@@ -481,6 +482,13 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
+            if (setting && (!limiting || r.GetValue(weight) is null))
+            {
+                // Limits and weight change apart: what is not given of the two stays as it is.
+                var current = (await Answer(r, client.GetTenantAsync(name, ct))).Quota;
+                quota = limiting ? quota with { Weight = current?.Weight } : quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks };
+            }
+
             var usage = setting || r.GetValue(clear)
                 ? await Answer(r, client.SetQuotaAsync(name, setting ? quota : null, ct))
                 : await Answer(r, client.GetTenantAsync(name, ct));

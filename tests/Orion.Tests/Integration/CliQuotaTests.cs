@@ -47,6 +47,34 @@ public sealed class CliQuotaTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_weight_and_the_limits_are_set_apart_and_clear_removes_both()
+    {
+        const string tenant = "cli-weight";
+        try
+        {
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--tasks", "4")).ExitCode);
+            var weighted = await live.CliAsync("quota", tenant, "--weight", "2.5");
+            Assert.True(weighted.ExitCode == 0, weighted.ToString());
+            Assert.Contains("2.5", weighted.Out);
+            Assert.Equal(new TenantQuota(Tasks: 4, Weight: 2.5), (await live.Client.GetTenantAsync(tenant)).Quota);
+
+            // New limits replace the old ones and keep the weight.
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-percent", "300")).ExitCode);
+            Assert.Equal(new TenantQuota(GpuPercent: 300, Weight: 2.5), (await live.Client.GetTenantAsync(tenant)).Quota);
+            var listed = await live.CliAsync("quota");
+            Assert.True(listed.ExitCode == 0, listed.ToString());
+            Assert.Contains(listed.Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal) && l.Contains("2.5", StringComparison.Ordinal));
+
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--clear")).ExitCode);
+            Assert.Null((await live.Client.GetTenantAsync(tenant)).Quota);
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync(tenant, null);
+        }
+    }
+
+    [Fact]
     public async Task A_task_over_a_quota_set_with_the_cli_waits_showing_why_one_too_large_is_refused_and_clear_admits_the_line()
     {
         try
