@@ -31,7 +31,8 @@ public sealed record PoolFilter(string? DataCenter = null, string? Node = null, 
             && ((string.IsNullOrEmpty(DataCenter) && string.IsNullOrEmpty(Node)) || MatchesNode(NodeOf(e.Where), e.Where.Split('/')[0]))).ToImmutableArray();
         var counts = pool.TasksByState.ToImmutableSortedDictionary(kv => kv.Key, kv => tasks.Count(t => t.State == kv.Key), StringComparer.Ordinal);
         var quotas = pool.Tenants.IsDefault ? [] : pool.Tenants.Where(t => string.IsNullOrEmpty(Tenant) || t.Tenant == Tenant).ToImmutableArray();
-        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas };
+        var shares = pool.Shares.IsDefault ? [] : pool.Shares.Where(s => string.IsNullOrEmpty(Tenant) || s.Tenant == Tenant).ToImmutableArray();
+        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas, Shares = shares };
     }
 
     private bool MatchesNode(string nodeId, string dataCenter) =>

@@ -22,8 +22,36 @@ public static class PoolSummarizer
             [.. n.Gpus.OrderBy(g => g.Device.Index).Select(g => Card(n, g, byId))], n.Backend, n.SliceEnforcement, n.CordonReason)).ToImmutableArray();
         var counts = Enum.GetValues<TaskState>().ToImmutableSortedDictionary(s => s.ToString(), s => byId.Values.Count(t => t.State == s), StringComparer.Ordinal);
         var list = byId.Values.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal).Select(Task).ToImmutableArray();
+        var quotas = (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal).ToImmutableArray();
         return new PoolSummary(at, scheduler.Policy, scheduler.Queue.IsDefault ? [] : scheduler.Queue, nodeSummaries, list, counts, [.. events.OrderBy(e => e.Sequence)],
-            [.. (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal)], settings);
+            quotas, settings, Shares(nodeSummaries, byId.Values, quotas, settings?.MemoryOversubscription ?? 1));
+    }
+
+    /// <summary>What each tenant holds of the pool's cards (pool-wide; each scheduler weighs its own data centre's).</summary>
+    private static ImmutableArray<TenantShare> Shares(
+        ImmutableArray<NodeSummary> nodes, IEnumerable<VGpuTaskStatus> tasks, ImmutableArray<TenantUsage> quotas, double memoryOversubscription)
+    {
+        long computeCapacity = 0, memoryCapacity = 0;
+        var held = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
+        foreach (var card in nodes.SelectMany(n => n.Cards))
+        {
+            computeCapacity += card.ComputeCapacityMilli;
+            memoryCapacity += (long)(card.MemoryMiB * memoryOversubscription);
+            foreach (var s in card.Slices.Where(s => s.Tenant.Length > 0))
+            {
+                var (c, m) = held.GetValueOrDefault(s.Tenant);
+                held[s.Tenant] = (c + s.ComputeMilli, m + s.MemoryMiB);
+            }
+        }
+
+        var queued = tasks.Where(t => t.State == TaskState.Pending).GroupBy(t => t.Spec.Tenant, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var weights = quotas.ToDictionary(q => q.Tenant, q => q.Quota?.Weight ?? 1, StringComparer.Ordinal);
+        return [.. held.Keys.Concat(queued.Keys).Concat(weights.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(tenant =>
+        {
+            var (compute, memory) = held.GetValueOrDefault(tenant);
+            return new TenantShare(tenant, compute, memory, FairShare.DominantShare(compute, memory, computeCapacity, memoryCapacity),
+                weights.GetValueOrDefault(tenant, 1), queued.GetValueOrDefault(tenant));
+        })];
     }
 
     /// <summary>A task as lists show it.</summary>
@@ -42,7 +70,7 @@ public static class PoolSummarizer
         {
             var known = tasks.GetValueOrDefault(s.TaskId);
             var state = paused.Contains(s.TaskId) ? nameof(TaskState.Suspended) : known?.State.ToString() ?? nameof(TaskState.Placing);
-            return new SliceSummary(s.TaskId, known?.Spec.Name ?? "", known?.Spec.Tenant ?? "", state, s.ComputeMilli, s.MemoryMiB,
+            return new SliceSummary(s.TaskId, known?.Spec.Name ?? "", known?.Spec.Tenant ?? s.Tenant ?? "", state, s.ComputeMilli, s.MemoryMiB,
                 onHost.Contains(s.TaskId), paused.Contains(s.TaskId), busy.Contains(s.TaskId), g.HostMiBOf(s));
         }).ToImmutableArray();
 

@@ -14,10 +14,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="Events">Recent placements, preemptions and swaps, oldest first.</param>
 /// <param name="Tenants">The tenants that have a quota: the limits, the use and the line, by name.</param>
 /// <param name="Settings">The pool's live settings (policy, oversubscription).</param>
+/// <param name="Shares">Each tenant holding cards, queued or with a quota: what it holds of the pool, by name.</param>
 public sealed record PoolSummary(
     DateTimeOffset At, string Policy, ImmutableArray<string> Queue, ImmutableArray<NodeSummary> Nodes,
     ImmutableArray<TaskSummary> Tasks, ImmutableSortedDictionary<string, int> TasksByState, ImmutableArray<PoolEvent> Events,
-    ImmutableArray<TenantUsage> Tenants = default, PoolSettings? Settings = null)
+    ImmutableArray<TenantUsage> Tenants = default, PoolSettings? Settings = null, ImmutableArray<TenantShare> Shares = default)
 {
     /// <summary>Every card, node by node.</summary>
     [JsonIgnore]

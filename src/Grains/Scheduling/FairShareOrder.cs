@@ -6,8 +6,9 @@ namespace Orion.Grains.Scheduling;
 /// The order a round offers its tasks in, fair between tenants: priority first, as the queue has it; within one priority,
 /// the tenant holding the least of the data centre for its weight goes next (its dominant share, as in DRF: the larger of
 /// its share of the cards' compute and of their memory, counting the tasks this order has already put ahead, divided by
-/// its weight), with its own tasks in queue order; ties go to the tenant whose next task came first. So one tenant's thousand queued jobs do not keep
-/// another's first job waiting behind them, and a tenant already holding much of the pool yields room as it frees. Pure.
+/// its weight), with its own tasks in queue order; ties go to the tenant whose next task came first. So one tenant's
+/// thousand queued jobs do not keep another's first job waiting behind them, and a tenant already holding much of the
+/// pool yields room as it frees. Pure.
 /// </summary>
 public static class FairShareOrder
 {
@@ -27,7 +28,6 @@ public static class FairShareOrder
         }
 
         var (computeCapacityMilli, memoryCapacityMiB) = capacity();
-
         var ordered = new List<QueuedTask>(queued.Count);
         var start = 0;
         while (start < queued.Count)
@@ -46,10 +46,6 @@ public static class FairShareOrder
 
         return ordered;
     }
-
-    /// <summary>A tenant's dominant share of the cards: the larger of its compute and its memory share.</summary>
-    public static double DominantShare(long computeMilli, long memoryMiB, long computeCapacityMilli, long memoryCapacityMiB) =>
-        Math.Max(computeCapacityMilli > 0 ? (double)computeMilli / computeCapacityMilli : 0, memoryCapacityMiB > 0 ? (double)memoryMiB / memoryCapacityMiB : 0);
 
     private static void Interleave(
         IReadOnlyList<QueuedTask> queued, int start, int end, Func<string, (long ComputeMilli, long MemoryMiB)> held,
@@ -91,7 +87,7 @@ public static class FairShareOrder
 
     // Rounded so that equal shares reached by different sums (0.1 + 0.1 + 0.1 over 3, and 0.1) tie, and go by arrival.
     private static double Share(TenantLine line, long computeCapacity, long memoryCapacity) =>
-        Math.Round(DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) / line.Weight, 9);
+        Math.Round(FairShare.DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) / line.Weight, 9);
 
     /// <summary>Whether <paramref name="queued"/> holds tasks of two tenants or more: only then is there anything to share.</summary>
     public static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)

@@ -39,6 +39,8 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.tenant.memory", () => Tenants().Select(t => new Measurement<long>(t.GpuMemoryMiB * MiB, Tags(t))), "By", "GPU memory a tenant's admitted live tasks ask (tenants with a quota).");
         meter.CreateObservableGauge("orion.tenant.memory.limit", () => Tenants().Where(t => t.Quota?.GpuMemoryMiB is not null).Select(t => new Measurement<long>(t.Quota!.GpuMemoryMiB!.Value * MiB, Tags(t))), "By", "A tenant's GPU memory quota.");
         meter.CreateObservableGauge("orion.tenant.tasks", () => Tenants().Select(t => new Measurement<long>(t.Tasks, Tags(t))), "{task}", "A tenant's admitted live tasks (tenants with a quota).");
+        meter.CreateObservableGauge("orion.tenant.share", () => (monitor.Current is { Shares.IsDefault: false } p ? p.Shares : []).Select(s =>
+            new Measurement<double>(s.Share, new TagList { { OrionTelemetry.Attributes.Tenant, s.Tenant } })), "1", "A tenant's dominant share of the pool's cards (0 to 1), as fair sharing weighs it.");
         meter.CreateObservableGauge("orion.tenant.tasks.waiting", () => Tenants().Select(t => new Measurement<long>(t.Waiting, Tags(t))), "{task}", "A tenant's tasks in line for room under its quota.");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }

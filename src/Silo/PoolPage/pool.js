@@ -80,6 +80,15 @@
       <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
       <td class="waiting">${q.waiting}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
 
+    // Within a priority, room that frees goes to the tenant with the least share over its weight.
+    const shares = (pool.shares || []).filter(s => !filter.tenant || s.tenant === filter.tenant);
+    $('shares-section').hidden = shares.length === 0;
+    const ofPool = v => `${+(100 * v).toFixed(1)}%`;
+    $('shares').tBodies[0].innerHTML = shares.map(s => `<tr data-tenant="${esc(s.tenant)}">
+      <td>${esc(s.tenant)}</td><td>${+(s.computeMilli / 10).toFixed(1)}%</td><td>${gib(s.memoryMiB)}</td>
+      <td class="share"><span class="quota-bar"><span style="width:${Math.min(100, 100 * s.share)}%"></span></span> ${ofPool(s.share)}</td>
+      <td>${+s.weight.toFixed(2)}</td><td class="weighted">${ofPool(s.weightedShare)}</td><td class="queued">${s.queued}</td></tr>`).join('');
+
     const counts = {};
     for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;
     const cards = nodes.flatMap(n => n.cards);

@@ -114,6 +114,9 @@ public sealed class CliQuotaTests(LiveSilo live)
                 double Of(string name) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_task_tenant") == Tenant).Value;
                 Assert.Equal(1, Of("orion_quota_refusals_total"));
                 Assert.Equal((400.0, 500.0, 1.0, 1.0), (Of("orion_tenant_compute"), Of("orion_tenant_compute_limit"), Of("orion_tenant_tasks"), Of("orion_tenant_tasks_waiting")));
+
+                // Its fair share: 40% of a card of four oversubscribed twice (8,000 milli).
+                Assert.Equal(0.05, Of("orion_tenant_share"), 6);
             });
 
             // Every quota at once: the CLI's table and the API's list.

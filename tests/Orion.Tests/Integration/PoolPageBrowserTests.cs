@@ -57,6 +57,13 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
             await Assertions.Expect(quotaRow.Locator(".weight")).ToHaveTextAsync("2.5");
 
+            // Its fair share: 40% of a card and 12 GiB of four cards oversubscribed twice in compute (8,000 milli, 320 GiB):
+            // 5% of the pool, 2% over its weight, and its waiting task queued.
+            var shareRow = page.Locator($"#shares tr[data-tenant='{tenant}']");
+            await Assertions.Expect(shareRow.Locator(".share")).ToContainTextAsync("5%");
+            await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("2%");
+            await Assertions.Expect(shareRow.Locator(".queued")).ToHaveTextAsync("1");
+
             if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
             {
                 await page.SelectOptionAsync("#f-tenant", "");

@@ -52,6 +52,34 @@ public sealed class PoolSummarizerTests
     }
 
     [Fact]
+    public void Each_tenant_holding_cards_queued_or_with_a_quota_has_its_dominant_share_of_the_pool()
+    {
+        // One card: 2,000 milli of compute (oversubscribed twice), 81,920 MiB. The catalogue does not know "new" yet: its
+        // slice names its tenant.
+        var card = Card("dc1/n0/0", [Slice("run", 500, 10_000) with { Tenant = "a" }, Slice("paused", 300, 20_000) with { Tenant = "b" },
+            Slice("new", 200, 5_000) with { Tenant = "a" }], paused: ["paused"]);
+        var tasks = new[]
+        {
+            Status("run", TaskState.Running, "a", "dc1/n0/0", 500, 10_000),
+            Status("paused", TaskState.Running, "b", "dc1/n0/0", 300, 20_000),
+            Status("queued", TaskState.Pending, "a", null),
+        };
+
+        var pool = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", ["queued"], 1, 3, 0), [Node("dc1/n0", card)], tasks, [],
+            [new TenantUsage("c", new TenantQuota(Weight: 2), 0, 0, 0)]);
+
+        Assert.Equal(["a", "b", "c"], pool.Shares.Select(s => s.Tenant));
+        var (a, b, c) = (pool.Shares[0], pool.Shares[1], pool.Shares[2]);
+        Assert.Equal((700L, 15_000L, 0.35, 1.0, 1), (a.ComputeMilli, a.MemoryMiB, a.Share, a.Weight, a.Queued));
+        Assert.Equal((300L, 20_000L, 20_000 / 81_920.0, 0), (b.ComputeMilli, b.MemoryMiB, b.Share, b.Queued));
+        Assert.Equal((0.0, 2.0, 0.0), (c.Share, c.Weight, c.WeightedShare));
+        Assert.Equal("a", pool.Cards.Single().Slices.Single(s => s.TaskId == "new").Tenant);
+
+        // The tenant filter keeps its own row only.
+        Assert.Equal(["b"], new PoolFilter(null, null, "b").Apply(pool).Shares.Select(s => s.Tenant));
+    }
+
+    [Fact]
     public void A_task_partly_in_host_ram_counts_its_parts_where_they_are()
     {
         // "paused" has 6,000 of its 20,000 MiB in host RAM; "idle" all of its 4,000.

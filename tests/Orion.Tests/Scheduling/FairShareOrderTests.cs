@@ -47,7 +47,7 @@ public sealed class FairShareOrderTests
         // a holds little compute but most of the memory: its dominant share is memory's, so b goes first.
         QueuedTask[] queued = [Task("a1", "a", percent: 10), Task("b1", "b", at: 1)];
         Assert.Equal(["b1", "a1"], Arrange(queued, new() { ["a"] = (500, 600_000), ["b"] = (4000, 4 * 8192) }));
-        Assert.Equal(0.75, FairShareOrder.DominantShare(500, 614_400, 10_000, 819_200));
+        Assert.Equal(0.75, FairShare.DominantShare(500, 614_400, 10_000, 819_200));
     }
 
     [Fact]

@@ -1,0 +1,14 @@
+namespace Orion.Client.Monitoring;
+
+/// <summary>What one tenant holds of the pool's cards, as fair sharing weighs it, and how many of its tasks are queued.</summary>
+/// <param name="Tenant">The tenant.</param>
+/// <param name="ComputeMilli">Compute its slices hold, thousandths of a card.</param>
+/// <param name="MemoryMiB">GPU memory its slices hold.</param>
+/// <param name="Share">Its dominant share of the pool's cards (0 to 1): the larger of its compute and its memory share.</param>
+/// <param name="Weight">Its fair-share weight (1 unless set).</param>
+/// <param name="Queued">Its tasks pending: queued for room, or waiting for its quota.</param>
+public sealed record TenantShare(string Tenant, long ComputeMilli, long MemoryMiB, double Share, double Weight, int Queued)
+{
+    /// <summary>Its share over its weight: within a priority, the tenant with the least goes next.</summary>
+    public double WeightedShare => Weight > 0 ? Share / Weight : Share;
+}
