@@ -119,6 +119,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(WatchCommand());
         root.Add(PoolCommand("nodes", "Nodes: host CPU and memory, cards, GPU use", p => Views.Nodes(p.Nodes), p => p.Nodes));
         root.Add(PoolCommand("gpus", "Cards: compute allocated and in use, memory on device and host, tasks", p => Views.Gpus(p.Cards), p => p.Cards));
+        root.Add(PoolCommand("shares", "Fair share: what each tenant holds of the pool, its weight, its share over its weight (least goes next), queued tasks",
+            p => Views.Shares(p.Shares.IsDefault ? [] : p.Shares), p => p.Shares));
         root.Add(TopCommand());
         root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));

@@ -121,6 +121,19 @@ public static class Views
         return table;
     }
 
+    public static Table Shares(IEnumerable<TenantShare> shares)
+    {
+        static string Of(double share) => $"{100 * share:0.#}%";
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "SHARE", "WEIGHT", "SHARE/WEIGHT", "QUEUED");
+        foreach (var s in shares)
+        {
+            table.AddRow(Text(s.Tenant), Text(Percent(s.ComputeMilli)), Text(Memory(s.MemoryMiB)), Text(Of(s.Share)),
+                Text(s.Weight.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)), Text(Of(s.WeightedShare)), Text($"{s.Queued}"));
+        }
+
+        return table;
+    }
+
     /// <summary>The pool at a glance: totals, busiest cards first, then the running and queued tasks.</summary>
     public static IRenderable Top(PoolSummary pool)
     {

@@ -118,6 +118,16 @@ public sealed class CliQuotaTests(LiveSilo live)
                 // Its fair share: 40% of a card of four oversubscribed twice (8,000 milli).
                 Assert.Equal(0.05, Of("orion_tenant_share"), 6);
             });
+            var shares = await live.CliAsync("shares", "--tenant", Tenant);
+            Assert.True(shares.ExitCode == 0, shares.ToString());
+            Assert.Contains(shares.Out.Split('\n'), l => l.Contains(Tenant, StringComparison.Ordinal) && l.Contains("40%", StringComparison.Ordinal) && l.Contains("5%", StringComparison.Ordinal));
+            await ObservabilityTests.Eventually(async () =>
+            {
+                var json = await live.CliAsync("shares", "--tenant", Tenant, "--json");
+                using var doc = System.Text.Json.JsonDocument.Parse(json.Out);
+                var row = Assert.Single(doc.RootElement.EnumerateArray());
+                Assert.Equal((Tenant, 400L, 1), (row.GetProperty("tenant").GetString(), row.GetProperty("computeMilli").GetInt64(), row.GetProperty("queued").GetInt32()));
+            });
 
             // Every quota at once: the CLI's table and the API's list.
             var all = await live.CliAsync("quota");
