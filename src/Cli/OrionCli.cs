@@ -462,7 +462,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var setting = limiting || r.GetValue(weight) is not null;
             if (setting && r.GetValue(clear))
             {
-                throw new CliException("--clear takes no limits", ExitCodes.BadInput);
+                throw new CliException("--clear takes no limits or weight", ExitCodes.BadInput);
             }
 
             if (name is null)

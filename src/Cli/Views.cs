@@ -86,7 +86,9 @@ public static class Views
         return table;
     }
 
-    private static string Weight(TenantQuota? quota) => (quota?.Weight ?? 1).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Weight(TenantQuota? quota) => Weight(quota?.Weight ?? 1);
+
+    private static string Weight(double weight) => weight.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
@@ -128,7 +130,7 @@ public static class Views
         foreach (var s in shares)
         {
             table.AddRow(Text(s.Tenant), Text(Percent(s.ComputeMilli)), Text(Memory(s.MemoryMiB)), Text(Of(s.Share)),
-                Text(s.Weight.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)), Text(Of(s.WeightedShare)), Text($"{s.Queued}"));
+                Text(Weight(s.Weight)), Text(Of(s.WeightedShare)), Text($"{s.Queued}"));
         }
 
         return table;

@@ -3,10 +3,11 @@ using System.Collections.Immutable;
 namespace Orion.Contracts;
 
 /// <summary>
-/// The most a tenant's live tasks (submitted and not yet ended, wherever they are in their life) may ask of the pool
-/// together. A task that would pass a limit waits for room (pending, in line), or is refused naming the limit when it
-/// asked to fail rather than wait (<see cref="PlacementConstraints.FailIfUnplaceable"/>) or asks more than the whole
-/// quota; tasks already admitted run on when a limit is lowered. A null limit is no limit.
+/// The most a tenant's live tasks (submitted and not yet ended; a scheduled task only while a window is open) may ask of
+/// the pool together, and the tenant's weight in fair sharing. A task that would pass a limit waits for room (pending, in
+/// line), or is refused naming the limit when it asked to fail rather than wait
+/// (<see cref="PlacementConstraints.FailIfUnplaceable"/>) or asks more than the whole quota; tasks already admitted run on
+/// when a limit is lowered. A null limit is no limit.
 /// </summary>
 /// <param name="GpuPercent">Compute summed over cards, in percent of one card: 400 is four whole cards, or eight halves.</param>
 /// <param name="GpuMemoryMiB">GPU memory summed over cards, in MiB. Under this limit a task must state its memory per card.</param>

@@ -13,9 +13,10 @@ namespace Orion.Grains;
 /// tenant serialises admissions, so concurrent submits cannot pass a limit together. Only the quota is written; the
 /// charges and the line are kept in memory (an admission writes nothing, however many live tasks the tenant has) and
 /// rebuilt from the task catalogue when the grain activates: a task is charged from its admission to its end, a scheduled
-/// one only while a window is open, and one in line is Pending with <see cref="VGpuTaskStatus.QuotaWait"/>. A charge whose release was lost (a silo died between a
-/// task's end and its message), or a task the catalogue listed late, is found by a recheck of the charged and waiting
-/// tasks and of the catalogue: before anyone is refused or put in line, and once a minute on its own.
+/// one only while a window is open, and one in line is Pending with <see cref="VGpuTaskStatus.QuotaWait"/>. A charge whose
+/// release was lost (a silo died between a task's end and its message), or a task the catalogue listed late, is found by
+/// a recheck of the charged and waiting tasks and of the catalogue: before anyone is refused or put in line, and once a
+/// minute on its own.
 /// </summary>
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
