@@ -56,6 +56,12 @@ public sealed class PoolOptions
     /// <summary>A task placed but not started within this long is placed again (its placement or start message was lost with a silo).</summary>
     public TimeSpan PlacingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long the task at the head of a data centre's queue may wait before one node is held for it: nothing else is
+    /// placed there until it fits (<see cref="Scheduling.StarvationGuard"/>). Zero turns holding off.
+    /// </summary>
+    public TimeSpan StarvationLimit { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 

@@ -29,6 +29,7 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(options.IndexResyncInterval > TimeSpan.Zero, nameof(options.IndexResyncInterval), "must be positive", options.IndexResyncInterval);
         Check(options.IdleSchedulerCheckInterval > TimeSpan.Zero, nameof(options.IdleSchedulerCheckInterval), "must be positive", options.IdleSchedulerCheckInterval);
         Check(options.PlacingTimeout > TimeSpan.Zero, nameof(options.PlacingTimeout), "must be positive", options.PlacingTimeout);
+        Check(options.StarvationLimit >= TimeSpan.Zero, nameof(options.StarvationLimit), "must not be negative (zero: no node is held)", options.StarvationLimit);
         Check(options.SuspensionFlushDelay >= TimeSpan.Zero, nameof(options.SuspensionFlushDelay), "must be 0 or more", options.SuspensionFlushDelay);
         Check(options.MemoryPassDelay >= TimeSpan.Zero, nameof(options.MemoryPassDelay), "must be 0 or more", options.MemoryPassDelay);
         Check(options.SettingsMaxAge >= TimeSpan.Zero, nameof(options.SettingsMaxAge), "must be 0 or more", options.SettingsMaxAge);

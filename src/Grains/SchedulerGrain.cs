@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
@@ -29,12 +30,16 @@ public sealed class SchedulerGrain(
     PoolSettingsView settings,
     TenantWeights weights,
     DataCenterResidence residence,
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
 {
     private readonly ClusterView view = new();
 
     // What each tenant holds here, for the fair order of each round.
     private readonly TenantHoldings holdings = new();
+
+    // The node held for the queue's head once it waited past the starvation limit: nothing else is placed there.
+    private (string TaskId, string NodeId)? hold;
     private readonly PendingQueue queue = new();
     private IPlacementPolicy policy = null!;
     private string policyName = "";
@@ -394,6 +399,7 @@ public sealed class SchedulerGrain(
             }
 
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
+            KeepHold();
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
 
             IReadOnlyList<DataCenterSummary>? others = null;
@@ -462,7 +468,7 @@ public sealed class SchedulerGrain(
         for (var attempt = 0; attempt < options.Value.ReservationAttempts && todo.Count > 0; attempt++)
         {
             var requests = todo.Select(t => PlacementRequest.From(t.Spec)).ToArray();
-            var choices = PlacementRound.Decide(policy, view, requests);
+            var choices = Decide(todo, requests);
             var sent = new List<Reservation>(todo.Count);
             for (var i = 0; i < todo.Count; i++)
             {
@@ -632,6 +638,70 @@ public sealed class SchedulerGrain(
         }
     }
 
+    /// <summary>
+    /// Decides for a batch in order; while a node is held, the held task first (anywhere it fits, the held node included)
+    /// and every other task without the held node.
+    /// </summary>
+    private PlacementChoice?[] Decide(List<QueuedTask> todo, PlacementRequest[] requests)
+    {
+        if (HeldNode() is not { } held)
+        {
+            return PlacementRound.Decide(policy, view, requests);
+        }
+
+        var choices = new PlacementChoice?[todo.Count];
+        var head = todo.FindIndex(t => t.TaskId == hold!.Value.TaskId);
+        if (head >= 0)
+        {
+            choices[head] = PlacementRound.Decide(policy, view, [requests[head]])[0];
+        }
+
+        var others = Enumerable.Range(0, todo.Count).Where(i => i != head).ToArray();
+        using (StarvationGuard.Close(held))
+        {
+            var decided = PlacementRound.Decide(policy, view, [.. others.Select(i => requests[i])]);
+            for (var k = 0; k < others.Length; k++)
+            {
+                choices[others[k]] = decided[k];
+            }
+        }
+
+        return choices;
+    }
+
+    /// <summary>The held node, while it is schedulable; null when none is held.</summary>
+    private NodeView? HeldNode() => hold is { } h && view.Find(h.NodeId) is { Schedulable: true } node ? node : null;
+
+    /// <summary>
+    /// Holds a node for the queue's head once it has waited past <see cref="PoolOptions.StarvationLimit"/>, keeping the
+    /// same node while it stays schedulable and could take it; lets go once the head is another task or a limit of zero.
+    /// </summary>
+    private void KeepHold()
+    {
+        var limit = options.Value.StarvationLimit;
+        var head = queue.InOrder.FirstOrDefault();
+        if (limit <= TimeSpan.Zero || head is null || time.GetUtcNow() - head.SubmittedAt < limit)
+        {
+            hold = null;
+            return;
+        }
+
+        var request = PlacementRequest.From(head.Spec);
+        if (hold is { } h && h.TaskId == head.TaskId && HeldNode() is { } kept && StarvationGuard.CouldEverFit(kept, request))
+        {
+            return;
+        }
+
+        var node = StarvationGuard.NodeToHold(view, request);
+        hold = node is null ? null : (head.TaskId, node.Id);
+        if (node is not null)
+        {
+            logger.LogInformation("Task {TaskId} waited since {Since} at the head of {DataCenter}'s queue: node {NodeId} takes nothing else until it fits",
+                head.TaskId, head.SubmittedAt, DataCenter, node.Id);
+            placedNotes.Add(new PoolEventNote(PoolEventKinds.Hold, head.TaskId, node.Id, $"{head.Spec.Name} ({head.Spec.Tenant}) waited since {head.SubmittedAt:u}: {node.Id} held for it"));
+        }
+    }
+
     /// <summary>Why a task was not placed: no node of the kind that runs it, or none with room for it now.</summary>
     private string Unplaced(PlacementRequest request) =>
         request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
@@ -646,7 +716,12 @@ public sealed class SchedulerGrain(
         var began = Stopwatch.GetTimestamp();
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
-            var choice = policy.Choose(view, request);
+            PlacementChoice? choice;
+            using (HeldNode() is { } held ? StarvationGuard.Close(held) : null)
+            {
+                choice = policy.Choose(view, request);
+            }
+
             if (choice is null)
             {
                 break;

@@ -35,12 +35,13 @@ public sealed class PoolOptionsValidatorTests
             LeaseCheckInterval = TimeSpan.FromSeconds(-1),
             IdleSchedulerCheckInterval = TimeSpan.Zero,
             PlacingTimeout = TimeSpan.Zero,
+            StarvationLimit = TimeSpan.FromMinutes(-1),
             ReservationAttempts = 0,
             CatalogRetention = 0,
             DefaultDataCenter = "DC1",
         });
         Assert.Equal(
-            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
             errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
         Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
     }

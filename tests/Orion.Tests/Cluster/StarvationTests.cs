@@ -1,0 +1,54 @@
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>A task that waited past the starvation limit at the head of the queue gets a node held until it fits.</summary>
+public sealed class StarvationTests
+{
+    private static TaskSpec Card() => Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: 1e9);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_four_card_job_that_waited_past_the_limit_takes_its_node_as_it_empties_and_one_card_jobs_wait(bool holding)
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)], starvationLimit: holding ? TimeSpan.FromMinutes(5) : TimeSpan.Zero);
+        foreach (var id in new[] { "s1", "s2", "s3", "s4" })
+        {
+            await pool.SubmitAsync(Card(), id);
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // Four whole cards: it waits at the head of the queue (training outranks offline) while the cards are busy.
+        await pool.SubmitAsync(Specs.Training(gpus: 4, steps: 1_000_000), "train");
+        pool.Advance(TimeSpan.FromMinutes(6));
+
+        // A one-card job arrives, then a card frees.
+        await pool.SubmitAsync(Card(), "q1");
+        await pool.Client.CancelAsync("s1");
+        if (!holding)
+        {
+            // Work-conserving without a hold: the freed card goes to the small job, and the large one waits on.
+            await pool.WaitForAsync("q1", TaskState.Running);
+            Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("train"))!.State);
+            return;
+        }
+
+        // Held: nothing else lands on n0, so each card that frees stays free until the training job fits (without the
+        // hold, q1 takes the first and the job never sees four free cards).
+        await pool.EventuallyAsync(async () =>
+        {
+            var events = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100);
+            Assert.Contains(events, e => e is { Kind: PoolEventKinds.Hold, TaskId: "train", Where: "dc1/n0" });
+        });
+        foreach (var id in new[] { "s2", "s3", "s4" })
+        {
+            await pool.Client.CancelAsync(id);
+        }
+
+        await pool.WaitForAsync("train", TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("q1"))!.State);
+        await pool.AssertConsistentAsync(["s1", "s2", "s3", "s4", "train", "q1"]);
+    }
+}
