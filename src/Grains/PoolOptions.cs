@@ -57,8 +57,8 @@ public sealed class PoolOptions
     public TimeSpan PlacingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long the task at the head of a data centre's queue may wait before one node is held for it: nothing else is
-    /// placed there until it fits (<see cref="Scheduling.StarvationGuard"/>). Zero turns holding off.
+    /// How long a task of several cards at the head of a data centre's queue may wait before one node is held for it:
+    /// nothing else is placed there until it fits (<see cref="Scheduling.StarvationGuard"/>). Zero turns holding off.
     /// </summary>
     public TimeSpan StarvationLimit { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -675,12 +675,14 @@ public sealed class SchedulerGrain(
     /// <summary>
     /// Holds a node for the queue's head once it has waited past <see cref="PoolOptions.StarvationLimit"/>, keeping the
     /// same node while it stays schedulable and could take it; lets go once the head is another task or a limit of zero.
+    /// Only a task of several cards is held for: it needs them free together, which filling gaps may never leave, while
+    /// a task of one card takes the first card that frees with room for it (it leads the queue's order).
     /// </summary>
     private void KeepHold()
     {
         var limit = options.Value.StarvationLimit;
         var head = queue.InOrder.FirstOrDefault();
-        if (limit <= TimeSpan.Zero || head is null || time.GetUtcNow() - head.SubmittedAt < limit)
+        if (limit <= TimeSpan.Zero || head is null || head.Spec.Resources.GpuCount < 2 || time.GetUtcNow() - head.SubmittedAt < limit)
         {
             hold = null;
             return;
