@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Orion.Grains.Scheduling;
 
 /// <summary>The hard filter every policy shares: what fits where.</summary>
@@ -10,10 +12,15 @@ public static class Feasibility
     /// <summary>True when the node's host resources, data centre, state and backend admit the request (cards not checked).</summary>
     public static bool HostFits(NodeView node, PlacementRequest request) =>
         node.Schedulable
-        && (request.RunsProcess is not { } process || process == node.RunsProcesses)
         && node.CpuFree >= request.CpuMilli
         && node.MemoryFree >= request.HostMemoryMiB
         && node.Gpus.Length >= request.GpuCount
+        && KindAndPlaceFit(node, request);
+
+    /// <summary>True when the node's backend runs the request's kind of work, in the data centre it asks for (if any).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool KindAndPlaceFit(NodeView node, PlacementRequest request) =>
+        (request.RunsProcess is not { } process || process == node.RunsProcesses)
         && (request.DataCenter is null || string.Equals(node.DataCenter, request.DataCenter, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>True when one card could take the request's share of it.</summary>

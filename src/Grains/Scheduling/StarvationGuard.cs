@@ -36,9 +36,7 @@ public static class StarvationGuard
     /// <summary>Whether <paramref name="request"/> fits <paramref name="node"/> once everything on it has ended.</summary>
     public static bool CouldEverFit(NodeView node, PlacementRequest request)
     {
-        if ((request.RunsProcess is { } process && process != node.RunsProcesses)
-            || node.CpuCapacity < request.CpuMilli || node.MemoryCapacity < request.HostMemoryMiB
-            || (request.DataCenter is not null && !string.Equals(node.DataCenter, request.DataCenter, StringComparison.OrdinalIgnoreCase)))
+        if (!Feasibility.KindAndPlaceFit(node, request) || node.CpuCapacity < request.CpuMilli || node.MemoryCapacity < request.HostMemoryMiB)
         {
             return false;
         }
