@@ -27,6 +27,6 @@ public static class PoolEventKinds
     /// <summary>A submit was refused by its tenant's quota.</summary>
     public const string QuotaRefusal = "quota-refusal";
 
-    /// <summary>A node held for the task at the head of the queue, which waited past the starvation limit.</summary>
+    /// <summary>A node held for a queued task of several cards that waited past the starvation limit.</summary>
     public const string Hold = "hold";
 }

@@ -57,7 +57,7 @@ public sealed class PoolOptions
     public TimeSpan PlacingTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a task of several cards at the head of a data centre's queue may wait before one node is held for it:
+    /// How long a queued task of several cards may wait before one node is held for it (the first such in queue order):
     /// nothing else is placed there until it fits (<see cref="Scheduling.StarvationGuard"/>). Zero turns holding off.
     /// </summary>
     public TimeSpan StarvationLimit { get; set; } = TimeSpan.FromMinutes(10);

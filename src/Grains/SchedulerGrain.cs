@@ -38,8 +38,11 @@ public sealed class SchedulerGrain(
     // What each tenant holds here, for the fair order of each round.
     private readonly TenantHoldings holdings = new();
 
-    // The node held for the queue's head once it waited past the starvation limit: nothing else is placed there.
+    // The node held for a task of several cards that waited past the starvation limit: nothing else is placed there.
     private (string TaskId, string NodeId)? hold;
+
+    // How far down the queue a task to hold for is looked for, so a long queue costs a round little.
+    private const int HoldScan = 64;
     private readonly PendingQueue queue = new();
     private IPlacementPolicy policy = null!;
     private string policyName = "";
@@ -639,8 +642,8 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>
-    /// Decides for a batch in order; while a node is held, the held task first (anywhere it fits, the held node included)
-    /// and every other task without the held node.
+    /// Decides for a batch in order; while a node is held, the task it is held for first (anywhere it fits, the held node
+    /// included) and every other task without the held node.
     /// </summary>
     private PlacementChoice?[] Decide(List<QueuedTask> todo, PlacementRequest[] requests)
     {
@@ -673,34 +676,51 @@ public sealed class SchedulerGrain(
     private NodeView? HeldNode() => hold is { } h && view.Find(h.NodeId) is { Schedulable: true } node ? node : null;
 
     /// <summary>
-    /// Holds a node for the queue's head once it has waited past <see cref="PoolOptions.StarvationLimit"/>, keeping the
-    /// same node while it stays schedulable and could take it; lets go once the head is another task or a limit of zero.
-    /// Only a task of several cards is held for: it needs them free together, which filling gaps may never leave, while
-    /// a task of one card takes the first card that frees with room for it (it leads the queue's order).
+    /// Holds a node for the first task in queue order (among the first <see cref="HoldScan"/>) that needs several cards,
+    /// has waited past <see cref="PoolOptions.StarvationLimit"/> and would fit some node once empty; keeps the same node
+    /// while it stays schedulable and could take it. A task of one card is not held for: the first card that frees with
+    /// room for it goes to it or to a task ahead of it, while a task of several needs them free together, which filling
+    /// gaps may never leave. A task that no node could ever take is passed over, so it cannot keep a hold from the rest.
     /// </summary>
     private void KeepHold()
     {
         var limit = options.Value.StarvationLimit;
-        var head = queue.InOrder.FirstOrDefault();
-        if (limit <= TimeSpan.Zero || head is null || head.Spec.Resources.GpuCount < 2 || time.GetUtcNow() - head.SubmittedAt < limit)
+        var now = time.GetUtcNow();
+        (QueuedTask Task, PlacementRequest Request)? starving = null;
+        foreach (var t in limit > TimeSpan.Zero ? queue.InOrder.Take(HoldScan) : [])
+        {
+            if (t.Spec.Resources.GpuCount < 2 || now - t.SubmittedAt < limit)
+            {
+                continue;
+            }
+
+            var request = PlacementRequest.From(t.Spec);
+            if (t.TaskId == hold?.TaskId || StarvationGuard.NodeToHold(view, request) is not null)
+            {
+                starving = (t, request);
+                break;
+            }
+        }
+
+        if (starving is not { } s)
         {
             hold = null;
             return;
         }
 
-        var request = PlacementRequest.From(head.Spec);
-        if (hold is { } h && h.TaskId == head.TaskId && HeldNode() is { } kept && StarvationGuard.CouldEverFit(kept, request))
+        if (hold is { } h && h.TaskId == s.Task.TaskId && HeldNode() is { } kept && StarvationGuard.CouldEverFit(kept, s.Request))
         {
             return;
         }
 
-        var node = StarvationGuard.NodeToHold(view, request);
-        hold = node is null ? null : (head.TaskId, node.Id);
+        var node = StarvationGuard.NodeToHold(view, s.Request);
+        hold = node is null ? null : (s.Task.TaskId, node.Id);
         if (node is not null)
         {
-            logger.LogInformation("Task {TaskId} waited since {Since} at the head of {DataCenter}'s queue: node {NodeId} takes nothing else until it fits",
-                head.TaskId, head.SubmittedAt, DataCenter, node.Id);
-            placedNotes.Add(new PoolEventNote(PoolEventKinds.Hold, head.TaskId, node.Id, $"{head.Spec.Name} ({head.Spec.Tenant}) waited since {head.SubmittedAt:u}: {node.Id} held for it"));
+            logger.LogInformation("Task {TaskId} waited since {Since} in {DataCenter}'s queue: node {NodeId} takes nothing else until it fits",
+                s.Task.TaskId, s.Task.SubmittedAt, DataCenter, node.Id);
+            placedNotes.Add(new PoolEventNote(PoolEventKinds.Hold, s.Task.TaskId, node.Id,
+                $"{s.Task.Spec.Name} ({s.Task.Spec.Tenant}) waited since {s.Task.SubmittedAt:u}: {node.Id} held for it"));
         }
     }
 

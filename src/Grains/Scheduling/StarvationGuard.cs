@@ -1,10 +1,10 @@
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
-/// Keeps a task that has waited too long at the head of the queue from waiting for ever: the queue is work-conserving, so
-/// smaller tasks behind a large one take every card that frees, and a four-card training job may never see four free
-/// at once. Once it has waited past a limit, one node is held for it: nothing else is placed there, so the node empties
-/// as its tasks end until the held task fits (as Slurm's backfill reserves room for its top job). Pure.
+/// Keeps a queued task of several cards from waiting for ever: the queue is work-conserving, so smaller tasks take every
+/// card that frees, and a four-card training job may never see four free at once. Once it has waited past a limit, one
+/// node is held for it: nothing else is placed there, so the node empties as its tasks end until the held task fits (as
+/// Slurm's backfill reserves room for its top job). Pure.
 /// </summary>
 public static class StarvationGuard
 {

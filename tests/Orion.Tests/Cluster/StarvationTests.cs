@@ -51,4 +51,38 @@ public sealed class StarvationTests
         Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("q1"))!.State);
         await pool.AssertConsistentAsync(["s1", "s2", "s3", "s4", "train", "q1"]);
     }
+
+    [Fact]
+    public async Task A_starving_job_behind_a_one_card_task_that_no_node_can_take_still_gets_its_node_held()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)], starvationLimit: TimeSpan.FromMinutes(5));
+        foreach (var id in new[] { "s1", "s2", "s3", "s4" })
+        {
+            await pool.SubmitAsync(Card(), id);
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // Ahead of the four-card job, in priority and time: a one-card job for a model no node has (it waits for one to join).
+        var h100 = Specs.Training(gpus: 1, steps: 1_000_000) with { Constraints = PlacementConstraints.Models("H100-80GB") };
+        await pool.SubmitAsync(h100, "h100");
+        await pool.SubmitAsync(Specs.Training(gpus: 4, steps: 1_000_000), "train");
+        Assert.Equal(["h100", "train"], (await pool.SchedulerSnapshot()).Queue);
+        pool.Advance(TimeSpan.FromMinutes(6));
+
+        // The next round (q1's arrival) holds n0 for the four-card job, though it is second in the queue.
+        await pool.SubmitAsync(Card(), "q1");
+        await pool.EventuallyAsync(async () =>
+        {
+            var events = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100);
+            Assert.Contains(events, e => e is { Kind: PoolEventKinds.Hold, TaskId: "train", Where: "dc1/n0" });
+        });
+        foreach (var id in new[] { "s1", "s2", "s3", "s4" })
+        {
+            await pool.Client.CancelAsync(id);
+        }
+
+        await pool.WaitForAsync("train", TaskState.Running);
+        Assert.Equal((TaskState.Pending, TaskState.Pending), ((await pool.Client.GetAsync("q1"))!.State, (await pool.Client.GetAsync("h100"))!.State));
+        await pool.AssertConsistentAsync(["s1", "s2", "s3", "s4", "h100", "train", "q1"]);
+    }
 }
