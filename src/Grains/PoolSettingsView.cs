@@ -15,7 +15,6 @@ public sealed class PoolSettingsView
     private readonly SiloCopy<PoolSettings> copy;
     private readonly IOptions<PoolOptions> options;
     private readonly ILogger<PoolSettingsView> logger;
-    private PoolSettings? lastGood;
 
     public PoolSettingsView(IGrainFactory grains, IOptions<PoolOptions> options, ILogger<PoolSettingsView> logger)
     {
@@ -25,16 +24,7 @@ public sealed class PoolSettingsView
     }
 
     /// <summary>The settings in force, as this silo last heard them.</summary>
-    public async Task<PoolSettings> Get()
-    {
-        try
-        {
-            return lastGood = await copy.Get();
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "The pool's settings could not be read: using {Source}", lastGood is null ? "this silo's configuration" : "the last copy");
-            return lastGood ?? options.Value.Settings();
-        }
-    }
+    public Task<PoolSettings> Get() => copy.GetOrLast(
+        options.Value.Settings,
+        (ex, last) => logger.LogWarning(ex, "The pool's settings could not be read: using {Source}", last ? "the last copy" : "this silo's configuration"));
 }

@@ -41,6 +41,25 @@ public sealed class SiloCopy<T>(Func<Task<T>> ask, Func<TimeSpan> maxAge, Func<T
         }
     }
 
+    /// <summary>
+    /// The value as <see cref="Get"/> gives it; when asking fails, the last value heard, else <paramref name="never"/>'s:
+    /// for what a silo can go on with for a while, such as settings. <paramref name="failed"/> hears the failure and
+    /// whether a last value stood in.
+    /// </summary>
+    public async Task<T> GetOrLast(Func<T> never, Action<Exception, bool> failed)
+    {
+        try
+        {
+            return await Get();
+        }
+        catch (Exception ex)
+        {
+            var heard = Volatile.Read(ref last);
+            failed(ex, heard is not null);
+            return heard is null ? never() : heard.Value;
+        }
+    }
+
     private async Task<Heard> Ask()
     {
         var at = clock.GetTimestamp();

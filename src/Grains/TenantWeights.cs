@@ -14,7 +14,6 @@ public sealed class TenantWeights
 {
     private readonly SiloCopy<ImmutableDictionary<string, double>> copy;
     private readonly ILogger<TenantWeights> logger;
-    private ImmutableDictionary<string, double> lastGood = ImmutableDictionary<string, double>.Empty;
 
     public TenantWeights(IGrainFactory grains, IOptions<PoolOptions> options, ILogger<TenantWeights> logger)
     {
@@ -23,16 +22,7 @@ public sealed class TenantWeights
     }
 
     /// <summary>The weights that are not 1, by tenant, as this silo last heard them.</summary>
-    public async Task<ImmutableDictionary<string, double>> Get()
-    {
-        try
-        {
-            return lastGood = await copy.Get();
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "The tenants' weights could not be read: using {Source}", lastGood.IsEmpty ? "equal weights" : "the last copy");
-            return lastGood;
-        }
-    }
+    public Task<ImmutableDictionary<string, double>> Get() => copy.GetOrLast(
+        () => ImmutableDictionary<string, double>.Empty,
+        (ex, last) => logger.LogWarning(ex, "The tenants' weights could not be read: using {Source}", last ? "the last copy" : "equal weights"));
 }

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Time.Testing;
+using Orion.Grains;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>A silo's copy of a grain's value: kept while fresh, and standing in for it while asking fails.</summary>
+public sealed class SiloCopyTests
+{
+    [Fact]
+    public async Task When_asking_fails_the_last_value_heard_stands_in_else_the_fallback()
+    {
+        var clock = new FakeTimeProvider();
+        var answers = new Queue<Func<int>>([() => 1, () => throw new TimeoutException("owner gone")]);
+        var copy = new SiloCopy<int>(() => Task.FromResult(answers.Dequeue()()), () => TimeSpan.FromSeconds(1), _ => true, clock);
+        var failures = new List<(string, bool)>();
+        void Failed(Exception ex, bool last) => failures.Add((ex.Message, last));
+
+        Assert.Equal(1, await copy.GetOrLast(() => -1, Failed));
+        Assert.Equal(1, await copy.GetOrLast(() => -1, Failed)); // fresh: not asked again
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await copy.GetOrLast(() => -1, Failed));
+        Assert.Equal([("owner gone", true)], failures);
+
+        var never = new SiloCopy<int>(() => throw new TimeoutException("never answered"), () => TimeSpan.FromSeconds(1), _ => true, clock);
+        Assert.Equal(-1, await never.GetOrLast(() => -1, Failed));
+        Assert.Equal(("never answered", false), failures[^1]);
+    }
+}
