@@ -66,6 +66,34 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_heartbeat_lost_on_its_way_does_not_cost_a_live_daemon_its_lease()
+    {
+        var lease = TimeSpan.FromSeconds(3);
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], daemonLease: lease, faults: faults);
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "kept");
+        await pool.WaitForAsync("kept", TaskState.Running);
+
+        // The next heartbeat goes through a gateway that dies: it is never answered (the client would give up after 30 s).
+        faults.LoseNext("INodeGrain.Register", "dc1/n0");
+
+        // Twice the lease on the fake clock, in steps the daemon's heartbeats (every 500 ms) keep up with when they arrive:
+        // a step only once the node heard its daemon within the last 2 s.
+        var end = pool.Clock.GetUtcNow() + 2 * lease;
+        while (pool.Clock.GetUtcNow() < end)
+        {
+            await pool.EventuallyAsync(async () =>
+                Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot("n0")).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(2)));
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Equal(0, faults.StillToLose("INodeGrain.Register", "dc1/n0"));
+        Assert.True((await pool.NodeSnapshot("n0")).Schedulable);
+        var kept = (await pool.Client.GetAsync("kept"))!;
+        Assert.Equal((TaskState.Running, 0, 1L), (kept.State, kept.Restarts, kept.Generation));
+    }
+
+    [Fact]
     public async Task A_card_that_fails_to_release_a_lost_task_does_not_stop_the_others_failing_over_and_is_released_later()
     {
         var faults = new GrainCallFaults();

@@ -3,13 +3,19 @@ using System.Reflection;
 
 namespace Orion.Tests.Cluster;
 
-/// <summary>Makes chosen grain methods (<c>Interface.Method</c>) fail at the silo, as a silo of an older build without them would.</summary>
+/// <summary>
+/// Makes chosen grain methods (<c>Interface.Method</c>) fail at the silo, as a silo of an older build without them would, or
+/// loses chosen calls on their way there.
+/// </summary>
 public sealed class GrainCallFaults
 {
     private readonly ConcurrentDictionary<string, bool> failing = new(StringComparer.Ordinal);
 
     // Calls to fail once, by method and grain key ("IVGpuTaskGrain.OnNodeLost@task-1").
     private readonly ConcurrentDictionary<string, int> failingOnce = new(StringComparer.Ordinal);
+
+    // Calls to lose once on their way out, keyed the same way.
+    private readonly ConcurrentDictionary<string, int> losingOnce = new(StringComparer.Ordinal);
 
     public void Fail(string name) => failing[name] = true;
 
@@ -31,10 +37,32 @@ public sealed class GrainCallFaults
             return true;
         }
 
-        var key = $"{NameOf(method)}@{target.Key}";
-        while (failingOnce.TryGetValue(key, out var left) && left > 0)
+        return TakeOne(failingOnce, $"{NameOf(method)}@{target.Key}");
+    }
+
+    /// <summary>
+    /// Loses the next <paramref name="times"/> calls to <paramref name="name"/> on the grain keyed <paramref name="grainKey"/> on
+    /// their way out: the caller never hears back, as with a request sent through a gateway that died.
+    /// </summary>
+    public void LoseNext(string name, string grainKey, int times = 1) => losingOnce[$"{name}@{grainKey}"] = times;
+
+    /// <summary>Calls still to lose of those set by <see cref="LoseNext"/>.</summary>
+    public int StillToLose(string name, string grainKey) => losingOnce.GetValueOrDefault($"{name}@{grainKey}");
+
+    public bool Loses(MethodInfo? method, GrainId target) => TakeOne(losingOnce, $"{NameOf(method)}@{target.Key}");
+
+    /// <summary>What the caller of a lost call sees: nothing until Orleans' response timeout (30 s), then a timeout.</summary>
+    public static async Task Unanswered(MethodInfo? method)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        throw new TimeoutException($"{NameOf(method)} was lost: no response within 30 s");
+    }
+
+    private static bool TakeOne(ConcurrentDictionary<string, int> counts, string key)
+    {
+        while (counts.TryGetValue(key, out var left) && left > 0)
         {
-            if (failingOnce.TryUpdate(key, left - 1, left))
+            if (counts.TryUpdate(key, left - 1, left))
             {
                 return true;
             }

@@ -151,6 +151,11 @@ public sealed class TestPool : IAsyncDisposable
                 silo.AddIncomingGrainCallFilter(ctx => faults.Fails(ctx.InterfaceMethod, ctx.TargetId)
                     ? throw new NotSupportedException($"{ctx.InterfaceMethod?.Name} is not served here")
                     : ctx.Invoke());
+
+                // A lost call is never sent: its caller hears nothing until Orleans' response timeout.
+                silo.AddOutgoingGrainCallFilter(ctx => faults.Loses(ctx.InterfaceMethod, ctx.TargetId)
+                    ? GrainCallFaults.Unanswered(ctx.InterfaceMethod)
+                    : ctx.Invoke());
             }
 
             if (gate is not null)

@@ -25,6 +25,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             string[] Daemon(string name) => ["--redis", redis.ConnectionString, "--cluster-id", "rel", "--node", name, "--gpus", "2xA100-80GB", "--register-every-seconds", "1"];
             await using var d0 = DaemonProcess.Start(Daemon("d0"));
             await using var d1 = DaemonProcess.Start(Daemon("d1"));
+            processes = [("silo a", () => a.Output), ("silo b", () => b.Output), ("daemon d0", () => d0.Output), ("daemon d1", () => d1.Output)];
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             await a.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
             await b.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
@@ -55,6 +56,18 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
 
             await AllCompleted(client, ids, TimeSpan.FromSeconds(240));
             var siloRecovery = (backAt - killedAt)!.Value;
+
+            // A silo's death is not a daemon's: no daemon whose gateway it was may miss its lease, which would restart the tasks it runs.
+            var restarted = new List<string>();
+            foreach (var id in ids)
+            {
+                if ((await client.GetAsync(id))!.Restarts > 0)
+                {
+                    restarted.Add(id);
+                }
+            }
+
+            Assert.True(restarted.Count == 0, $"restarted after the silo was killed, though no daemon died: {string.Join(", ", restarted)}");
 
             // 2. A daemon killed with tasks on it: they restart on the other node once its lease runs out.
             var longer = restartable with { Workload = WorkloadSpec.Batch(1, 3000), Resources = ResourceRequest.Slice(100, 2048) };
@@ -135,11 +148,34 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             // The watch really looked: "none placed twice" counts only if it read both nodes, holding tasks, many times.
             Assert.True(scans >= 20, $"only {scans} scans read both nodes with slices on them");
         }
+        catch (Exception)
+        {
+            // What the processes warned of says why a step stalled (CI keeps only the test's output).
+            foreach (var (name, read) in processes)
+            {
+                output.WriteLine($"--- {name}: its last 40 warnings and errors, newest first, each with its message line");
+                var lines = read().Split('\n');
+                var shown = 0;
+                for (var i = lines.Length - 1; i >= 0 && shown < 40; i--)
+                {
+                    if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal) || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                    {
+                        output.WriteLine($"{lines[i].TrimEnd()} {(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}");
+                        shown++;
+                    }
+                }
+            }
+
+            throw;
+        }
         finally
         {
             await redis.DisposeAsync();
         }
     }
+
+    // The processes of the running test, for what they said when it fails.
+    private (string Name, Func<string> Read)[] processes = [];
 
     /// <summary>Scans the nodes until stopped; returns how many scans read every node and saw at least one slice.</summary>
     private static async Task<int> WatchForDoublePlacements(OrionClient client, string[] nodes, ConcurrentDictionary<string, string> doubles, CancellationToken stop)
