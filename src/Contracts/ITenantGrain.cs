@@ -18,6 +18,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Admit")]
     Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait);
 
+    /// <summary>
+    /// Whether the quota could ever take the request, charging nothing and joining no line: a scheduled task asks this at
+    /// submit and is charged (<see cref="Admit"/>) only as each of its windows opens. Refused names the limit it passes
+    /// alone; otherwise Admitted.
+    /// </summary>
+    [Alias("Check")]
+    Task<AdmitResult> Check(string taskId, ResourceRequest request);
+
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Alias("Release"), OneWay]
     Task Release(string taskId);

@@ -140,6 +140,12 @@ public sealed class TenantGrain(
         return new AdmitResult(AdmitOutcome.Waiting, refusal);
     }
 
+    public Task<AdmitResult> Check(string taskId, ResourceRequest request)
+    {
+        var never = ledger.Quota is null ? [] : ledger.Inadmissible(TenantCharge.Of(request, time.GetUtcNow()));
+        return Task.FromResult(never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never));
+    }
+
     public Task Release(string taskId)
     {
         if (ledger.Quota is not null)

@@ -106,8 +106,11 @@ public sealed class VGpuTaskGrain(
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Tenant, spec.Tenant);
 
         // Charged against its tenant's quota before anything is written: a refusal leaves no task. One that would pass the
-        // quota waits in its tenant's line, unless it asked to fail rather than wait.
-        var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable);
+        // quota waits in its tenant's line, unless it asked to fail rather than wait. A scheduled task is charged only while
+        // a window is open (it asks as each one opens), so here it only learns whether the quota could ever take it.
+        var admission = spec.Schedule is null
+            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable)
+            : await TenantOf(spec).Check(TaskId, spec.Resources);
         if (admission.Outcome == AdmitOutcome.Refused)
         {
             return SubmitResult.Rejected(admission.Errors);
@@ -116,9 +119,7 @@ public sealed class VGpuTaskGrain(
         var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, time.GetUtcNow(), null, null, null, null, 0);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
 
-        // A scheduled task is charged only while a window is open: it asks again as each one opens (its place in line or
-        // its charge from this admission goes if that is later).
-        if (admission.Outcome == AdmitOutcome.Waiting && spec.Schedule is null)
+        if (admission.Outcome == AdmitOutcome.Waiting)
         {
             logger.LogInformation("Task {TaskId} waits for its tenant's quota: {Why}", TaskId, string.Join("; ", admission.Errors));
             await Change(status with { QuotaWait = string.Join("; ", admission.Errors) });

@@ -105,6 +105,13 @@ public sealed class TenantQuotaTests
         await pool.WaitForAsync("nightly", TaskState.Scheduled);
         Assert.Null((await pool.SubmitAsync(Long("search", 50), "b")).QuotaWait);
         Assert.Equal(TaskState.Scheduled, (await pool.Client.GetAsync("nightly"))!.State);
+
+        // It waited once, in its window: submitted while asleep, it joined no line.
+        await pool.EventuallyAsync(async () =>
+        {
+            var quota = (await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100)).Where(e => e.Kind.StartsWith("quota-", StringComparison.Ordinal));
+            Assert.Equal(["quota-wait nightly"], quota.Select(e => $"{e.Kind} {e.TaskId}"));
+        });
     }
 
     [Fact]
@@ -138,6 +145,12 @@ public sealed class TenantQuotaTests
         var never = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Training(2) with { Tenant = "search" }, "huge"));
         Assert.Equal("'search' has a quota of gpuPercent 100: the task asks 200, more than all of it", Assert.Single(never.Errors).Rule);
         Assert.Null(await pool.Client.GetAsync("huge"));
+
+        // A scheduled task, charged only in its windows, is still refused at submit when no window could ever take it.
+        var nightly = Specs.Training(2) with { Tenant = "search", Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)) };
+        never = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(nightly, "nightly"));
+        Assert.Equal("'search' has a quota of gpuPercent 100: the task asks 200, more than all of it", Assert.Single(never.Errors).Rule);
+        Assert.Null(await pool.Client.GetAsync("nightly"));
         Assert.Equal(new TenantUsage("search", new TenantQuota(100), 60, 4096, 1), await pool.Client.GetTenantAsync("search"));
     }
 
