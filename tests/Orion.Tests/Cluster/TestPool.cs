@@ -144,6 +144,13 @@ public sealed class TestPool : IAsyncDisposable
                     calls.Record(ctx.InterfaceMethod, ctx.TargetId);
                     return ctx.Invoke();
                 });
+
+                // Calls the grains send, to daemons' observers too: a test sees that a grain is waiting on a daemon's answer.
+                silo.AddOutgoingGrainCallFilter(ctx =>
+                {
+                    calls.RecordSent(ctx.InterfaceMethod);
+                    return ctx.Invoke();
+                });
             }
 
             if (faults is not null)

@@ -19,7 +19,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         var redis = await RedisServer.StartAsync(appendOnly: true);
         try
         {
-            string[] silo = [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=rel", "--Orion:Embedded:Enabled=false", "--Orion:Pool:DaemonLease=00:00:03", "--Orion:Pool:LeaseCheckInterval=00:00:00.500"];
+            string[] silo = [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=rel", "--Orion:Embedded:Enabled=false", "--Orion:Pool:DaemonLease=00:00:03", "--Orion:Pool:LeaseCheckInterval=00:00:00.500", "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff "];
             await using var a = SiloProcess.Start(silo);
             await using var b = SiloProcess.Start(silo);
             string[] Daemon(string name) => ["--redis", redis.ConnectionString, "--cluster-id", "rel", "--node", name, "--gpus", "2xA100-80GB", "--register-every-seconds", "1"];
@@ -46,6 +46,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
                 {
                     await a.DisposeAsync();
                     killedAt = stopwatch.Elapsed;
+                    Mark("silo a killed");
                 }
 
                 var id = $"stream-{i}";
@@ -55,6 +56,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             }
 
             await AllCompleted(client, ids, TimeSpan.FromSeconds(240));
+            Mark("the stream completed");
             var siloRecovery = (backAt - killedAt)!.Value;
 
             // A silo's death is not a daemon's: no daemon whose gateway it was may miss its lease, which would restart the tasks it runs.
@@ -95,6 +97,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             var victim = placed.Values.GroupBy(n => n).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
             var survivor = victim == "dc1/d0" ? "dc1/d1" : "dc1/d0";
             var onVictim = placed.Where(p => p.Value == victim).Select(p => p.Key).ToList();
+            Mark($"killing {victim}'s daemon, which runs {string.Join(", ", onVictim)}; {survivor} runs {string.Join(", ", placed.Where(p => p.Value == survivor).Select(p => p.Key))}");
             Assert.NotEmpty(onVictim);
             var daemonKilled = stopwatch.Elapsed;
             await (victim == "dc1/d0" ? d0 : d1).DisposeAsync();
@@ -123,6 +126,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             Assert.All(rejoined.Gpus, g => Assert.Empty(g.Slices));
 
             // 3. redis-server killed and restarted on its append-only file.
+            Mark("killing redis-server");
             var redisKilled = stopwatch.Elapsed;
             redis = await redis.RestartAsync();
             await Retry(() => client.SubmitAsync(restartable, "after-redis"), TimeSpan.FromSeconds(90));
@@ -150,19 +154,28 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         }
         catch (Exception)
         {
-            // What the processes warned of says why a step stalled (CI keeps only the test's output).
+            // What the processes said says why a step stalled (CI keeps only the test's output): their warnings and errors, and
+            // Orion's own account, oldest first, without the retry noise of calls to a dead silo.
             foreach (var (name, read) in processes)
             {
-                output.WriteLine($"--- {name}: its last 40 warnings and errors, newest first, each with its message line");
                 var lines = read().Split('\n');
-                var shown = 0;
-                for (var i = lines.Length - 1; i >= 0 && shown < 40; i--)
+                var kept = new List<string>();
+                for (var i = 0; i < lines.Length; i++)
                 {
-                    if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal) || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                    var line = lines[i].TrimEnd();
+                    var level = line.Length > 13 && char.IsDigit(line[0]) ? line[13..] : line;
+                    var said = level.StartsWith("warn:", StringComparison.Ordinal) || level.StartsWith("fail:", StringComparison.Ordinal)
+                        || level.StartsWith("crit:", StringComparison.Ordinal) || level.StartsWith("info: Orion.", StringComparison.Ordinal);
+                    if (said && !level.Contains("Polly", StringComparison.Ordinal) && !level.Contains("HealthCheck", StringComparison.Ordinal))
                     {
-                        output.WriteLine($"{lines[i].TrimEnd()} {(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}");
-                        shown++;
+                        kept.Add($"{line} {(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}");
                     }
+                }
+
+                output.WriteLine($"--- {name}: its last {Math.Min(kept.Count, 120)} of {kept.Count} warnings, errors and Orion lines, oldest first");
+                foreach (var line in kept.TakeLast(120))
+                {
+                    output.WriteLine(line.Length > 400 ? line[..400] : line);
                 }
             }
 
@@ -173,6 +186,9 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             await redis.DisposeAsync();
         }
     }
+
+    /// <summary>A step of the test, timed as the silos' log lines are, to read them against.</summary>
+    private void Mark(string what) => output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} test: {what}");
 
     // The processes of the running test, for what they said when it fails.
     private (string Name, Func<string> Read)[] processes = [];
