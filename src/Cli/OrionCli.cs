@@ -59,14 +59,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         // TaskCanceledException), so the command ends with its own line and code. Every signal is taken: `timeout` and a
         // terminal may deliver one twice.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop(stop, signalled));
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop(stop, signalled));
-        using var stopped = stop.Token.Register(() => signalled.TrySetResult());
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop(stop));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop(stop));
         try
         {
             var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
-            return await EndedOrLeft(parse.InvokeAsync(configuration, stop.Token), signalled.Task);
+            return await EndedOrLeft(parse.InvokeAsync(configuration, stop.Token), stop.Token);
         }
         catch (CliException ex)
         {
@@ -90,22 +88,22 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         }
     }
 
-    private static Action<PosixSignalContext> Stop(CancellationTokenSource stop, TaskCompletionSource signalled) => signal =>
+    private static Action<PosixSignalContext> Stop(CancellationTokenSource stop) => signal =>
     {
         signal.Cancel = true;
-
-        // Marked first, and the command cancelled off the signal's thread: a cancellation callback that blocks must neither
-        // hold the signal's thread nor keep the grace period below from starting.
-        signalled.TrySetResult();
-        _ = stop.CancelAsync();
+        stop.Cancel();
     };
 
     /// <summary>The command's exit code; a command still running <see cref="StopGrace"/> after a signal is left behind, so the process ends.</summary>
-    private static async Task<int> EndedOrLeft(Task<int> command, Task signalled)
+    private static async Task<int> EndedOrLeft(Task<int> command, CancellationToken stop)
     {
-        if (await Task.WhenAny(command, signalled) != command)
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (stop.Register(() => signalled.TrySetResult()))
         {
-            await Task.WhenAny(command, Task.Delay(StopGrace));
+            if (await Task.WhenAny(command, signalled.Task) != command)
+            {
+                await Task.WhenAny(command, Task.Delay(StopGrace));
+            }
         }
 
         return command.IsCompleted ? await command : ExitCodes.Interrupted;
