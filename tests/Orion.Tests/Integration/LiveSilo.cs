@@ -29,6 +29,19 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public static Task<CliRun> RunCliAsync(params string[] args) => RunCliAsync(null, args);
 
+    /// <summary>What the kernel says of a process's signals (ignored, caught, pending, blocked): why a signal went unheeded.</summary>
+    private static string SignalState(int pid)
+    {
+        try
+        {
+            return string.Join("; ", File.ReadAllLines($"/proc/{pid}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal) || l.StartsWith("ShdPnd", StringComparison.Ordinal) || l.StartsWith("Threads", StringComparison.Ordinal) || l.StartsWith("State", StringComparison.Ordinal)));
+        }
+        catch (IOException ex)
+        {
+            return $"no status for process {pid}: {ex.Message}";
+        }
+    }
+
     private static async Task<CliRun> RunCliAsync(Func<int, Task>? whileRunning, string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -56,7 +69,7 @@ public sealed class LiveSilo : IAsyncLifetime
             {
                 if (waited.Elapsed > TimeSpan.FromSeconds(60))
                 {
-                    throw new TimeoutException($"the CLI did not exit in 60 s\n{new CliRun(-1, Text(stdout), Text(stderr))}");
+                    throw new TimeoutException($"the CLI did not exit in 60 s\n{new CliRun(-1, Text(stdout), Text(stderr))}\n{SignalState(p.Id)}");
                 }
 
                 await Task.Delay(20);
