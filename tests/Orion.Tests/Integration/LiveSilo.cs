@@ -29,6 +29,11 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public static Task<CliRun> RunCliAsync(params string[] args) => RunCliAsync(null, args);
 
+    /// <summary>Whether this test process ignores SIGINT (bit 2 of the kernel's <c>SigIgn</c> mask), which its children inherit.</summary>
+    private static bool IgnoresInterrupts { get; } = File.ReadAllLines("/proc/self/status")
+        .Where(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
+        .Any(l => (Convert.ToUInt64(l["SigIgn:".Length..].Trim(), 16) & 0x2) != 0);
+
     /// <summary>What the kernel says of a process's signals (ignored, caught, pending, blocked): why a signal went unheeded.</summary>
     private static string SignalState(int pid)
     {
@@ -44,7 +49,15 @@ public sealed class LiveSilo : IAsyncLifetime
 
     private static async Task<CliRun> RunCliAsync(Func<int, Task>? whileRunning, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A shell's background job starts with SIGINT ignored, and the CLI, as any .NET process, keeps it so: a test run from
+        // one would see the CLI ignore Ctrl+C. It gets the default, as from a terminal (env execs it: the pid stays).
+        var info = new ProcessStartInfo(IgnoresInterrupts ? "env" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (IgnoresInterrupts)
+        {
+            info.ArgumentList.Add("--default-signal=INT");
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(CliPath());
         foreach (var a in args)
         {
