@@ -173,16 +173,17 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         {
             await Task.Delay(due, time, stopping.Token);
             due = options.RegistrationInterval;
-            var heartbeat = RegisterAsync();
+            var heartbeat = Task.CompletedTask;
             try
             {
                 // A heartbeat sent through a gateway that died meanwhile is never answered, and the client gives up on it only
                 // at its response timeout (30 s), past the node's lease: a live node would be declared lost and its tasks
                 // restarted elsewhere. One not answered by the time the next is due is left, and the next goes at once (the
                 // client routes it through a live gateway); the node takes repeated heartbeats as one.
+                heartbeat = RegisterAsync();
                 await heartbeat.WaitAsync(options.RegistrationInterval, time, stopping.Token);
             }
-            catch (TimeoutException)
+            catch (TimeoutException) when (!heartbeat.IsCompleted)
             {
                 logger.LogWarning("Node {NodeId} heard nothing back from its heartbeat within {Interval}: sending the next now", NodeId, options.RegistrationInterval);
                 _ = heartbeat.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
