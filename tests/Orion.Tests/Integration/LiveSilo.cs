@@ -29,7 +29,7 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public static Task<CliRun> RunCliAsync(params string[] args) => RunCliAsync(null, args);
 
-    /// <summary>Whether this test process ignores SIGINT (bit 2 of the kernel's <c>SigIgn</c> mask), which its children inherit.</summary>
+    /// <summary>Whether this test process ignores SIGINT (0x2, signal 2, in the kernel's <c>SigIgn</c> mask), which its children inherit.</summary>
     private static bool IgnoresInterrupts { get; } = File.ReadAllLines("/proc/self/status")
         .Where(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))
         .Any(l => (Convert.ToUInt64(l["SigIgn:".Length..].Trim(), 16) & 0x2) != 0);
