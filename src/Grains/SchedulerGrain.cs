@@ -808,7 +808,12 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        var snapshots = await Task.WhenAll(view.Nodes.Select(n => GrainFactory.Grain<INodeGrain>(n.Id).GetSnapshot()));
+        // The pool's directory too, not only the view's nodes: a node tells a scheduler of itself once when the directory
+        // forgot it (its silo died), and that one-way word is lost when it goes to a scheduler whose silo is dying too; the
+        // node then never appears here, and the queue waits while it stands empty.
+        var known = (await Pool.GetNodes()).Where(id => GrainKeys.DataCenterOf(id) == DataCenter);
+        var ids = view.Nodes.Select(n => n.Id).Union(known, StringComparer.Ordinal);
+        var snapshots = await Task.WhenAll(ids.Select(id => GrainFactory.Grain<INodeGrain>(id).GetSnapshot()));
         foreach (var s in snapshots)
         {
             if (s is not null)
