@@ -19,7 +19,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         var redis = await RedisServer.StartAsync(appendOnly: true);
         try
         {
-            string[] silo = [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=rel", "--Orion:Embedded:Enabled=false", "--Orion:Pool:DaemonLease=00:00:03", "--Orion:Pool:LeaseCheckInterval=00:00:00.500", "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff "];
+            string[] silo = [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=rel", "--Orion:Embedded:Enabled=false", "--Orion:Pool:DaemonLease=00:00:03", "--Orion:Pool:LeaseCheckInterval=00:00:00.500"];
             await using var a = SiloProcess.Start(silo);
             await using var b = SiloProcess.Start(silo);
             string[] Daemon(string name) => ["--redis", redis.ConnectionString, "--cluster-id", "rel", "--node", name, "--gpus", "2xA100-80GB", "--register-every-seconds", "1"];
@@ -163,10 +163,9 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
                 for (var i = 0; i < lines.Length; i++)
                 {
                     var line = lines[i].TrimEnd();
-                    var level = line.Length > 13 && char.IsDigit(line[0]) ? line[13..] : line;
-                    var said = level.StartsWith("warn:", StringComparison.Ordinal) || level.StartsWith("fail:", StringComparison.Ordinal)
-                        || level.StartsWith("crit:", StringComparison.Ordinal) || level.StartsWith("info: Orion.", StringComparison.Ordinal);
-                    if (said && !level.Contains("Polly", StringComparison.Ordinal) && !level.Contains("HealthCheck", StringComparison.Ordinal))
+                    var said = line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)
+                        || line.StartsWith("crit:", StringComparison.Ordinal) || line.StartsWith("info: Orion.", StringComparison.Ordinal);
+                    if (said && !line.Contains("Polly", StringComparison.Ordinal) && !line.Contains("HealthCheck", StringComparison.Ordinal))
                     {
                         kept.Add($"{line} {(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}");
                     }
@@ -187,7 +186,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A step of the test, timed as the silos' log lines are, to read them against.</summary>
+    /// <summary>A step of the test with the wall-clock time, printed among the test's output.</summary>
     private void Mark(string what) => output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} test: {what}");
 
     // The processes of the running test, for what they said when it fails.
