@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Orleans.Concurrency;
 
 namespace Orion.Tests.Cluster;
 
@@ -51,8 +52,23 @@ public sealed class GrainCallFaults
 
     public bool Loses(MethodInfo? method, GrainId target) => TakeOne(losingOnce, $"{NameOf(method)}@{target.Key}");
 
-    /// <summary>What the caller of a lost call sees: nothing until Orleans' response timeout (30 s), then a timeout.</summary>
-    public static async Task Unanswered(MethodInfo? method)
+    /// <summary>
+    /// What the caller of a lost call sees: nothing until Orleans' response timeout (30 s), then a timeout; for a one-way
+    /// call nothing at all, as its caller never waits.
+    /// </summary>
+    public static Task Unanswered(IOutgoingGrainCallContext call)
+    {
+        if (call.InterfaceMethod?.GetCustomAttribute<OneWayAttribute>() is null)
+        {
+            return TimeOut(call.InterfaceMethod);
+        }
+
+        // Orleans takes a filter that sets no result for a broken one.
+        call.Result = null;
+        return Task.CompletedTask;
+    }
+
+    private static async Task TimeOut(MethodInfo? method)
     {
         await Task.Delay(TimeSpan.FromSeconds(30));
         throw new TimeoutException($"{NameOf(method)} was lost: no response within 30 s");

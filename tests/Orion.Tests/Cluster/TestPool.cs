@@ -51,7 +51,7 @@ public sealed class TestPool : IAsyncDisposable
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
-        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null)
+        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -95,6 +95,11 @@ public sealed class TestPool : IAsyncDisposable
         if (idleSchedulerCheck is { } idle)
         {
             settings["Orion:Pool:IdleSchedulerCheckInterval"] = idle.ToString();
+        }
+
+        if (indexResync is { } resync)
+        {
+            settings["Orion:Pool:IndexResyncInterval"] = resync.ToString();
         }
 
         if (starvationLimit is { } starvation)
@@ -161,7 +166,7 @@ public sealed class TestPool : IAsyncDisposable
 
                 // A lost call is never sent: its caller hears nothing until Orleans' response timeout.
                 silo.AddOutgoingGrainCallFilter(ctx => faults.Loses(ctx.InterfaceMethod, ctx.TargetId)
-                    ? GrainCallFaults.Unanswered(ctx.InterfaceMethod)
+                    ? GrainCallFaults.Unanswered(ctx)
                     : ctx.Invoke());
             }
 
