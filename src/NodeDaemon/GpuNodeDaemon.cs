@@ -272,10 +272,19 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         {
             for (var attempt = 1; ; attempt++)
             {
+                Task sent = Task.CompletedTask;
                 try
                 {
-                    await report();
+                    // Real time, as Orleans' own response timeout: an attempt unanswered by then is left (it may still
+                    // arrive) and the report sent again, through a live gateway to the grain's live activation.
+                    sent = report();
+                    await sent.WaitAsync(options.ReportAttemptTimeout);
                     break;
+                }
+                catch (TimeoutException) when (!sent.IsCompleted && attempt < 120 && !stopping.IsCancellationRequested)
+                {
+                    logger.LogWarning("Node {NodeId} heard nothing back from a report within {Timeout} (attempt {Attempt}): sending it again", NodeId, options.ReportAttemptTimeout, attempt);
+                    _ = sent.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
                 }
                 catch (Exception ex) when (attempt < 120 && !stopping.IsCancellationRequested)
                 {

@@ -19,6 +19,13 @@ public sealed class NodeDaemonOptions
     /// <summary>How often the daemon re-registers (observers are not durable; this also serves as its heartbeat).</summary>
     public TimeSpan RegistrationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the daemon waits on one attempt to deliver a report (started, exited) before it sends it again. A report
+    /// sent to a task grain on a silo that just died is never answered, and Orleans' client gives up only after its 30 s
+    /// response timeout, holding every report queued behind it; the grains take a report sent twice as one.
+    /// </summary>
+    public TimeSpan ReportAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the daemon reads how much its online processes compute, to tell their cards when they turn busy.</summary>
     public TimeSpan DemandReadInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -41,6 +41,7 @@ public sealed class EmbeddedNodeDaemons(
                 MemoryMiB = machine.MemoryMiB,
                 HostSwapMiB = machine.HostSwapMiB,
                 RegistrationInterval = options.Value.HeartbeatInterval,
+                ReportAttemptTimeout = options.Value.ReportAttemptTimeout,
                 DemandBusyPercent = options.Value.DemandBusyPercent,
                 DemandHoldTime = options.Value.DemandHoldTime,
             };

@@ -40,6 +40,9 @@ public sealed class EmbeddedPoolOptions
     /// <summary>How often each embedded daemon re-registers (its heartbeat), on the Orion clock.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long each embedded daemon waits on one attempt to deliver a report before sending it again (real time).</summary>
+    public TimeSpan ReportAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>With <see cref="Backend"/> <c>nvidia</c>: an online process is busy at this share of its card's time (0 &lt; % ≤ 100).</summary>
     public double DemandBusyPercent { get; set; } = 1;
 

@@ -28,6 +28,7 @@ public sealed class EmbeddedPoolOptionsValidator : IValidateOptions<EmbeddedPool
 
         Check(options.Backend is GpuBackends.Simulated or GpuBackends.Nvidia, nameof(options.Backend), $"must be {GpuBackends.Simulated} or {GpuBackends.Nvidia}", options.Backend);
         Check(options.HeartbeatInterval > TimeSpan.Zero, nameof(options.HeartbeatInterval), "must be positive", options.HeartbeatInterval);
+        Check(options.ReportAttemptTimeout > TimeSpan.Zero, nameof(options.ReportAttemptTimeout), "must be positive", options.ReportAttemptTimeout);
         Check(options.DemandBusyPercent is > 0 and <= 100, nameof(options.DemandBusyPercent), "must be above 0 and at most 100", options.DemandBusyPercent);
         Check(options.DemandHoldTime >= TimeSpan.Zero, nameof(options.DemandHoldTime), "must be 0 or more", options.DemandHoldTime);
         Check(options.CpuMilli >= 0, nameof(options.CpuMilli), "must be 0 or more", options.CpuMilli);

@@ -94,6 +94,27 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_report_lost_on_its_way_is_sent_again_and_does_not_hold_the_reports_behind_it()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], faults: faults, reportTimeout: TimeSpan.FromMilliseconds(500));
+
+        // The daemon's word that the first task started goes to a silo that dies: never answered (Orleans' client would wait
+        // 30 s). The second task's report waits behind it on the daemon's one queue.
+        faults.LoseNext("IVGpuTaskGrain.OnStarted", "first");
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "first");
+        await pool.SubmitAsync(Long(RestartPolicy.Never), "second");
+
+        // Both well within the 30 s a lost call waits: the report is sent again after half a second.
+        var first = await pool.WaitForAsync("first", TaskState.Running);
+        var second = await pool.WaitForAsync("second", TaskState.Running);
+        Assert.Equal(0, faults.StillToLose("IVGpuTaskGrain.OnStarted", "first"));
+        Assert.Equal((1L, 0), (first.Generation, first.Restarts));
+        Assert.Equal(first.Placement!.NodeId, second.Placement!.NodeId);
+        await pool.AssertConsistentAsync(["first", "second"]);
+    }
+
+    [Fact]
     public async Task A_card_that_fails_to_release_a_lost_task_does_not_stop_the_others_failing_over_and_is_released_later()
     {
         var faults = new GrainCallFaults();

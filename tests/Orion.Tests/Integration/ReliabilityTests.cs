@@ -58,6 +58,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             await AllCompleted(client, ids, TimeSpan.FromSeconds(240));
             Mark("the stream completed");
             var siloRecovery = (backAt - killedAt)!.Value;
+            var streamDone = stopwatch.Elapsed - killedAt!.Value;
 
             // A silo's death is not a daemon's: no daemon whose gateway it was may miss its lease, which would restart the tasks it runs.
             var restarted = new List<string>();
@@ -142,7 +143,7 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
                 lost += (await client.GetAsync(id))?.State == TaskState.Completed ? 0 : 1;
             }
 
-            output.WriteLine($"silo killed under a stream of {30} submissions: submissions resumed after {siloRecovery.TotalSeconds:F1} s");
+            output.WriteLine($"silo killed under a stream of {30} submissions: submissions resumed after {siloRecovery.TotalSeconds:F1} s, all completed {streamDone.TotalSeconds:F1} s after the kill");
             output.WriteLine($"daemon killed with {onVictim.Count} tasks on it: all restarted elsewhere after {daemonFailover.TotalSeconds:F1} s (lease 3 s)");
             output.WriteLine($"redis-server killed and restarted (AOF): submissions resumed after {redisRecovery.TotalSeconds:F1} s");
             output.WriteLine($"tasks: {ids.Count} submitted, {lost} lost, {doubles.Count} placed twice at once ({scans} scans read both nodes with slices on them)");
