@@ -253,7 +253,10 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                 var sequence = Interlocked.Increment(ref demandSequence);
                 try
                 {
-                    await Task.WhenAll(launch.GpuIds.Select(gpu => grains.Grain<IGpuGrain>(gpu).SetDemand(taskId, launch.Generation, busy, sequence)));
+                    // Not past the report timeout: a call to a card on a silo that just died waits 30 s, and online work would
+                    // wait that long for its offline neighbours to pause. A late answer carries an older sequence.
+                    await Task.WhenAll(launch.GpuIds.Select(gpu => grains.Grain<IGpuGrain>(gpu).SetDemand(taskId, launch.Generation, busy, sequence)))
+                        .WaitAsync(options.ReportAttemptTimeout);
                 }
                 catch (Exception ex) when (!stopping.IsCancellationRequested)
                 {

@@ -22,7 +22,8 @@ public sealed class NodeDaemonOptions
     /// <summary>
     /// How long the daemon waits on one attempt to deliver a report (started, exited) before it sends it again. A report
     /// sent to a task grain on a silo that just died is never answered, and Orleans' client gives up only after its 30 s
-    /// response timeout, holding every report queued behind it; the grains take a report sent twice as one.
+    /// response timeout, holding every report queued behind it; the grains take a report sent twice as one. A busy or idle
+    /// reading told to the cards waits no longer either: the next reading tells them again.
     /// </summary>
     public TimeSpan ReportAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -184,6 +184,14 @@ public sealed class TestPool : IAsyncDisposable
                 });
             }
         });
+        if (faults is not null)
+        {
+            // Daemons of their own and the SDK call through the cluster's client: their calls can be lost too.
+            builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(ctx => faults.Loses(ctx.InterfaceMethod, ctx.TargetId)
+                ? GrainCallFaults.Unanswered(ctx)
+                : ctx.Invoke()));
+        }
+
         var cluster = builder.Build();
         await cluster.DeployAsync();
         var pool = new TestPool(cluster, clock, nodes, addedSilos);

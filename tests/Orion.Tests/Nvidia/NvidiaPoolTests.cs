@@ -33,7 +33,7 @@ public sealed class NvidiaPoolTests
         var options = new NodeDaemonOptions
         {
             NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536,
-            DemandReadInterval = TimeSpan.FromMilliseconds(100), DemandHoldTime = TimeSpan.FromSeconds(1),
+            DemandReadInterval = TimeSpan.FromMilliseconds(100), DemandHoldTime = TimeSpan.FromSeconds(1), ReportAttemptTimeout = TimeSpan.FromSeconds(1),
         };
         var backend = new NvidiaGpuBackend(cards, options.HostSwapMiB)
         {
@@ -174,6 +174,32 @@ public sealed class NvidiaPoolTests
             // Once they can, the next reading tells them, and the offline process is paused.
             faults.Heal(setDemand);
             await pool.WaitForAsync(offline, TaskState.Suspended);
+            await UntilStoppedAsync(pool, group, stopped: true);
+        }
+        finally
+        {
+            await EndAsync(pool, flag, online, offline);
+        }
+    }
+
+    [Fact]
+    public async Task A_busy_reading_lost_on_its_way_to_the_card_is_sent_again_well_before_the_response_timeout()
+    {
+        var faults = new GrainCallFaults();
+        var (pool, daemon, backend) = await StartAsync([NvidiaBackendContractTests.Cards[0]], _ => Running(), null, faults);
+        await using var _ = pool;
+        await using var __ = daemon;
+        var flag = Path.Combine(Path.GetTempPath(), $"orion-busy-{Guid.NewGuid():N}");
+        var (offline, online, group) = await StartOfflineAndOnlineAsync(pool, backend, flag);
+        try
+        {
+            // The card's silo dies as the online process turns busy: the daemon's word is never answered (the client would
+            // wait 30 s), and the offline process must not run on beside a busy service that long.
+            var card = Assert.Single((await pool.Client.GetAsync(online))!.Placement!.GpuIds);
+            faults.LoseNext("IGpuGrain.SetDemand", card);
+            await File.WriteAllTextAsync(flag, "busy");
+            await pool.WaitForAsync(offline, TaskState.Suspended);
+            Assert.Equal(0, faults.StillToLose("IGpuGrain.SetDemand", card));
             await UntilStoppedAsync(pool, group, stopped: true);
         }
         finally
