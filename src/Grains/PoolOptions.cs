@@ -69,6 +69,14 @@ public sealed class PoolOptions
     public int CatalogRetention { get; set; } = 100_000;
 
     /// <summary>
+    /// How often the catalogue writes the ids of its live tasks when they changed (<see cref="TaskCatalogCheckpoint"/>). It is
+    /// a read model in memory; after its silo dies, a fresh activation reads those ids and asks each task again, so a task
+    /// that runs for days without a change is still listed. One that arrived within the interval before the loss is listed
+    /// again at its next change.
+    /// </summary>
+    public TimeSpan CatalogCheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long a task may keep a pause or resume only in memory (watchers see it at once) before it is
     /// persisted and pushed to the catalogue: a busy online service flips its card's offline work many times a
     /// second, and the write on every flip competes for the CPU with the preemption it reports. Flips within

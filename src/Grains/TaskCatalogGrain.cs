@@ -1,33 +1,44 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
 
 namespace Orion.Grains;
 
-/// <summary>A read model of task statuses for listing; each task grain pushes its newer versions.</summary>
+/// <summary>
+/// A read model of task statuses for listing; each task grain pushes its newer versions. It lives in memory, with the ids
+/// of its live tasks written now and then (<see cref="PoolOptions.CatalogCheckpointInterval"/>) so an activation after its
+/// silo died lists them again at once: a task that runs for days pushes nothing new.
+/// </summary>
 [KeepAlive]
-public sealed class TaskCatalogGrain(IOptions<PoolOptions> options) : Grain, ITaskCatalogGrain
+public sealed class TaskCatalogGrain(
+    [PersistentState("catalogue", PoolOptions.StorageName)] IPersistentState<TaskCatalogCheckpoint> checkpoint,
+    IOptions<PoolOptions> options,
+    ILogger<TaskCatalogGrain> logger) : Grain, ITaskCatalogGrain
 {
+    // Asked again in groups of this many after a fresh activation, so a large pool's recovery does not flood the silo at once.
+    private const int RecoveryBatch = 256;
+
     private readonly Dictionary<string, VGpuTaskStatus> tasks = new(StringComparer.Ordinal);
     private readonly Queue<string> endedOrder = new();
+    private readonly HashSet<string> live = new(StringComparer.Ordinal);
+    private bool liveChanged;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var every = options.Value.CatalogCheckpointInterval;
+        this.RegisterGrainTimer(WriteCheckpoint, new GrainTimerCreationOptions(every, every));
+
+        // Not awaited: listing and pushes go on while the last activation's live tasks are asked again.
+        _ = Recover([.. checkpoint.State.Live]);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WriteCheckpoint();
 
     public Task Publish(VGpuTaskStatus status)
     {
-        if (tasks.TryGetValue(status.TaskId, out var known) && known.Version >= status.Version)
-        {
-            return Task.CompletedTask;
-        }
-
-        tasks[status.TaskId] = status;
-        if (status.State.IsTerminal() && (known is null || !known.State.IsTerminal()))
-        {
-            endedOrder.Enqueue(status.TaskId);
-            while (endedOrder.Count > options.Value.CatalogRetention && endedOrder.TryDequeue(out var old))
-            {
-                tasks.Remove(old);
-            }
-        }
-
+        Take(status);
         return Task.CompletedTask;
     }
 
@@ -51,5 +62,77 @@ public sealed class TaskCatalogGrain(IOptions<PoolOptions> options) : Grain, ITa
 
         return Task.FromResult(q.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .Take(Math.Max(0, query.Limit)).ToImmutableArray());
+    }
+
+    private void Take(VGpuTaskStatus status)
+    {
+        if (tasks.TryGetValue(status.TaskId, out var known) && known.Version >= status.Version)
+        {
+            return;
+        }
+
+        tasks[status.TaskId] = status;
+        liveChanged |= status.State.IsTerminal() ? live.Remove(status.TaskId) : live.Add(status.TaskId);
+        if (status.State.IsTerminal() && (known is null || !known.State.IsTerminal()))
+        {
+            endedOrder.Enqueue(status.TaskId);
+            while (endedOrder.Count > options.Value.CatalogRetention && endedOrder.TryDequeue(out var old))
+            {
+                tasks.Remove(old);
+            }
+        }
+    }
+
+    /// <summary>Asks the tasks the last activation knew live for their status, those not pushed here meanwhile.</summary>
+    private async Task Recover(List<string> ids)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var listed = 0;
+        try
+        {
+            foreach (var batch in ids.Chunk(RecoveryBatch))
+            {
+                var statuses = await Task.WhenAll(batch.Where(id => !tasks.ContainsKey(id)).Select(id => GrainFactory.Grain<IVGpuTaskGrain>(id).PeekStatus()));
+                foreach (var status in statuses)
+                {
+                    if (status is not null)
+                    {
+                        Take(status);
+                        listed++;
+                    }
+                }
+            }
+
+            logger.LogInformation("Task catalogue activated: {Listed} of the {Live} tasks its last activation knew live listed again", listed, ids.Count);
+        }
+        catch (Exception ex)
+        {
+            // The rest are listed at their next change, as before the checkpoint.
+            logger.LogWarning(ex, "Task catalogue could not ask all {Live} tasks its last activation knew live ({Listed} listed)", ids.Count, listed);
+        }
+    }
+
+    private async Task WriteCheckpoint()
+    {
+        if (!liveChanged)
+        {
+            return;
+        }
+
+        liveChanged = false;
+        checkpoint.State.Live = [.. live];
+        try
+        {
+            await checkpoint.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            liveChanged = true;
+            logger.LogWarning(ex, "Task catalogue could not write its {Live} live task ids; it tries again", live.Count);
+        }
     }
 }

@@ -51,7 +51,7 @@ public sealed class TestPool : IAsyncDisposable
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
-        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null)
+        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -95,6 +95,11 @@ public sealed class TestPool : IAsyncDisposable
         if (idleSchedulerCheck is { } idle)
         {
             settings["Orion:Pool:IdleSchedulerCheckInterval"] = idle.ToString();
+        }
+
+        if (catalogCheckpoint is { } checkpoint)
+        {
+            settings["Orion:Pool:CatalogCheckpointInterval"] = checkpoint.ToString();
         }
 
         if (reportTimeout is { } report)
