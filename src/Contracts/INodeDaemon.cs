@@ -1,26 +1,31 @@
 namespace Orion.Contracts;
 
-/// <summary>The commands a node daemon takes from its NodeGrain, through an observer reference.</summary>
+/// <summary>
+/// The commands a node daemon takes from its NodeGrain, through an observer reference. The quick ones (start, stop,
+/// pause, resume) give up after 5 s, not Orleans' 30 s: a command lost with a dying gateway silo, or sent to a daemon
+/// that died, held the grain that sent it (a task's cancel, an online request waiting for its offline neighbours to
+/// pause) for the whole timeout, and each caller already retries or reconciles a command that failed.
+/// </summary>
 [Alias("orion.INodeDaemon")]
 public interface INodeDaemon : IGrainObserver
 {
     /// <summary>Runs a task; a launch already running under the same generation is a no-op.</summary>
-    [Alias("Start")]
+    [Alias("Start"), ResponseTimeout("00:00:05")]
     Task Start(TaskLaunch launch);
 
     /// <summary>Stops a task's process; true when one was stopped.</summary>
-    [Alias("Stop")]
+    [Alias("Stop"), ResponseTimeout("00:00:05")]
     Task<bool> Stop(string taskId, long generation);
 
     /// <summary>
     /// Adds a pause hold on a task: it makes no progress and keeps its memory while any hold remains.
     /// Holds are named (a card id, or "window") so several reasons can overlap; a repeated hold is a no-op.
     /// </summary>
-    [Alias("Pause")]
+    [Alias("Pause"), ResponseTimeout("00:00:05")]
     Task<bool> Pause(string taskId, long generation, string hold);
 
     /// <summary>Removes a pause hold; the task runs again when none remain.</summary>
-    [Alias("Resume")]
+    [Alias("Resume"), ResponseTimeout("00:00:05")]
     Task<bool> Resume(string taskId, long generation, string hold);
 
     /// <summary>

@@ -50,10 +50,16 @@ public sealed class GrainCallFaults
     /// <summary>Calls still to lose of those set by <see cref="LoseNext"/>.</summary>
     public int StillToLose(string name, string grainKey) => losingOnce.GetValueOrDefault($"{name}@{grainKey}");
 
-    public bool Loses(MethodInfo? method, GrainId target) => TakeOne(losingOnce, $"{NameOf(method)}@{target.Key}");
+    /// <summary>Whether to lose this call: one set for its grain's key, or for any (<see cref="AnyGrain"/>: a daemon's observer, say).</summary>
+    public bool Loses(MethodInfo? method, GrainId target) =>
+        TakeOne(losingOnce, $"{NameOf(method)}@{target.Key}") || TakeOne(losingOnce, $"{NameOf(method)}@{AnyGrain}");
+
+    /// <summary>The grain key that stands for any grain in <see cref="LoseNext"/>.</summary>
+    public const string AnyGrain = "*";
 
     /// <summary>
-    /// What the caller of a lost call sees: nothing until Orleans' response timeout (30 s), then a timeout; for a one-way
+    /// What the caller of a lost call sees: nothing until its response timeout (Orleans' 30 s unless the method sets its own),
+    /// then a timeout; for a one-way
     /// call nothing at all, as its caller never waits.
     /// </summary>
     public static Task Unanswered(IOutgoingGrainCallContext call)
@@ -70,8 +76,10 @@ public sealed class GrainCallFaults
 
     private static async Task TimeOut(MethodInfo? method)
     {
-        await Task.Delay(TimeSpan.FromSeconds(30));
-        throw new TimeoutException($"{NameOf(method)} was lost: no response within 30 s");
+        // The method's own response timeout where it has one, as Orleans keeps it.
+        var timeout = method?.GetCustomAttribute<ResponseTimeoutAttribute>()?.Timeout ?? TimeSpan.FromSeconds(30);
+        await Task.Delay(timeout);
+        throw new TimeoutException($"{NameOf(method)} was lost: no response within {timeout}");
     }
 
     private static bool TakeOne(ConcurrentDictionary<string, int> counts, string key)
