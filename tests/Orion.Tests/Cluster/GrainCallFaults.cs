@@ -57,12 +57,14 @@ public sealed class GrainCallFaults
     /// <summary>The grain key that stands for any grain in <see cref="LoseNext"/>.</summary>
     public const string AnyGrain = "*";
 
+    /// <summary>An outgoing call filter: loses the call when one is set for it (<see cref="LoseNext"/>), else sends it.</summary>
+    public Task LoseOrSend(IOutgoingGrainCallContext call) => Loses(call.InterfaceMethod, call.TargetId) ? Unanswered(call) : call.Invoke();
+
     /// <summary>
     /// What the caller of a lost call sees: nothing until its response timeout (Orleans' 30 s unless the method sets its own),
-    /// then a timeout; for a one-way
-    /// call nothing at all, as its caller never waits.
+    /// then a timeout; for a one-way call nothing at all, as its caller never waits.
     /// </summary>
-    public static Task Unanswered(IOutgoingGrainCallContext call)
+    private static Task Unanswered(IOutgoingGrainCallContext call)
     {
         if (call.InterfaceMethod?.GetCustomAttribute<OneWayAttribute>() is null)
         {

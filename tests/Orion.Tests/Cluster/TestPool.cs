@@ -175,9 +175,7 @@ public sealed class TestPool : IAsyncDisposable
                     : ctx.Invoke());
 
                 // A lost call is never sent: its caller hears nothing until Orleans' response timeout.
-                silo.AddOutgoingGrainCallFilter(ctx => faults.Loses(ctx.InterfaceMethod, ctx.TargetId)
-                    ? GrainCallFaults.Unanswered(ctx)
-                    : ctx.Invoke());
+                silo.AddOutgoingGrainCallFilter(faults.LoseOrSend);
             }
 
             if (gate is not null)
@@ -192,9 +190,7 @@ public sealed class TestPool : IAsyncDisposable
         if (faults is not null)
         {
             // Daemons of their own and the SDK call through the cluster's client: their calls can be lost too.
-            builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(ctx => faults.Loses(ctx.InterfaceMethod, ctx.TargetId)
-                ? GrainCallFaults.Unanswered(ctx)
-                : ctx.Invoke()));
+            builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(faults.LoseOrSend));
         }
 
         var cluster = builder.Build();
