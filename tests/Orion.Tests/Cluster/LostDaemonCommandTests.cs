@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Contracts;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
@@ -20,10 +19,7 @@ public sealed class LostDaemonCommandTests
     {
         var faults = new GrainCallFaults();
         var pool = await StartAsync([], oversubscription: 2.0, faults: faults);
-        var options = new NodeDaemonOptions { NodeName = "remote", DataCenter = "dc1" };
-        var backend = new SimulatedGpuBackend(options.NodeId, [GpuModelCatalog.Get("A100-80GB")], pool.Clock, options.HostSwapMiB);
-        var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance, pool.Clock);
-        await daemon.StartAsync(CancellationToken.None);
+        var (daemon, backend) = await pool.StartOwnDaemonAsync("remote");
         await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.SchedulerSnapshot()).Nodes));
         return (pool, daemon, backend, faults);
     }

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Contracts;
-using Orion.NodeDaemon;
-using Orion.NodeDaemon.Simulated;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -29,10 +26,8 @@ public sealed class SchedulerResyncTests
         // A new node registers; the one push telling the scheduler of it is lost. Later heartbeats change nothing, so the
         // node never tells it again: only the directory knows it.
         faults.LoseNext("ISchedulerGrain.OnNodeChanged", GrainKeys.Scheduler("dc1"));
-        var options = new NodeDaemonOptions { NodeName = "n1", DataCenter = "dc1", CpuMilli = 64_000, MemoryMiB = 262_144 };
-        var backend = new SimulatedGpuBackend(options.NodeId, [GpuModelCatalog.Get("A100-80GB")], pool.Clock);
-        await using var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance, pool.Clock);
-        await daemon.StartAsync(CancellationToken.None);
+        var (daemon, backend) = await pool.StartOwnDaemonAsync("n1");
+        await using var _ = daemon;
         await pool.EventuallyAsync(async () =>
             Assert.Contains("dc1/n1", await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetNodes()));
         Assert.Equal(0, faults.StillToLose("ISchedulerGrain.OnNodeChanged", GrainKeys.Scheduler("dc1")));
@@ -41,7 +36,7 @@ public sealed class SchedulerResyncTests
         Assert.Equal("dc1/n1", placed.Placement!.NodeId);
         Assert.Equal(2, (await pool.SchedulerSnapshot()).Nodes);
         await pool.AssertConsistentAsync(["busy", "waits"]);
-        Assert.Equal(["waits"], (await pool.Grains.GetGrain<INodeGrain>(options.NodeId).GetSnapshot())!.Gpus.Single().Slices.Select(s => s.TaskId).ToArray());
+        Assert.Equal(["waits"], (await pool.Grains.GetGrain<INodeGrain>(daemon.NodeId).GetSnapshot())!.Gpus.Single().Slices.Select(s => s.TaskId).ToArray());
         await pool.EventuallyAsync(() =>
         {
             Assert.Equal(["waits"], backend.Running.Keys.ToArray());

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Contracts;
 using Orion.NodeDaemon;
 using Orion.NodeDaemon.Simulated;
@@ -172,10 +171,7 @@ public sealed class SiloStopTests
     /// <summary>A daemon of its own on the pool's clock, registered and schedulable.</summary>
     private static async Task<(GpuNodeDaemon Daemon, SimulatedGpuBackend Backend)> Daemon(TestPool pool, int gpus)
     {
-        var options = new NodeDaemonOptions { NodeName = "gone", DataCenter = "dc1" };
-        var backend = new SimulatedGpuBackend(options.NodeId, [.. Enumerable.Repeat(GpuModelCatalog.Get("A100-80GB"), gpus)], pool.Clock, options.HostSwapMiB);
-        var daemon = new GpuNodeDaemon(options, backend, pool.Grains, NullLogger<GpuNodeDaemon>.Instance, pool.Clock);
-        await daemon.StartAsync(CancellationToken.None);
+        var (daemon, backend) = await pool.StartOwnDaemonAsync("gone", gpus);
         await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.SchedulerSnapshot()).Nodes));
         return (daemon, backend);
     }

@@ -213,6 +213,19 @@ public sealed class TestPool : IAsyncDisposable
         return silo.SiloAddress;
     }
 
+    /// <summary>
+    /// Starts a daemon of the test's own with simulated A100s on the pool's clock: it calls the grains through the cluster's
+    /// client and takes their commands through Orleans, as a remote daemon does. The caller disposes it.
+    /// </summary>
+    public async Task<(GpuNodeDaemon Daemon, SimulatedGpuBackend Backend)> StartOwnDaemonAsync(string nodeName, int gpus = 1, string dataCenter = "dc1")
+    {
+        var options = new NodeDaemonOptions { NodeName = nodeName, DataCenter = dataCenter };
+        var backend = new SimulatedGpuBackend(options.NodeId, [.. Enumerable.Repeat(GpuModelCatalog.Get("A100-80GB"), gpus)], Clock, options.HostSwapMiB);
+        var daemon = new GpuNodeDaemon(options, backend, Grains, Microsoft.Extensions.Logging.Abstractions.NullLogger<GpuNodeDaemon>.Instance, Clock);
+        await daemon.StartAsync(CancellationToken.None);
+        return (daemon, backend);
+    }
+
     /// <summary>The embedded daemon of a node (to stop it, as if its machine died).</summary>
     public GpuNodeDaemon Daemon(string nodeName)
     {
