@@ -39,22 +39,27 @@ public static class TraceCommand
             Description = "replay built variants of each pod file instead of the file, may repeat: shareN, multigpuN, specN (see TraceVariants; built in memory, never written)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var repeat = new Option<int>("--repeat")
+        {
+            Description = "in --through-grains mode, run the many-in-flight replay this many times, each in a fresh silo of the same process (the later runs show a warm process, as a silo is after its first minutes)",
+            DefaultValueFactory = _ => 1,
+        };
         var submitMany = new Option<int>("--submit-many") { Description = "in --through-grains mode, submit this many pods per OrionClient.SubmitManyAsync call (0: one SubmitAsync per pod)", DefaultValueFactory = _ => 0 };
 
         var command = new Command("trace", "replay the Alibaba GPU-sharing trace (openb) by the published protocol");
-        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, countCalls, quota, variants })
+        foreach (var o in new Option[] { nodes, pods, policy, seeds, json, plot, grains, inFlight, seed, submitMany, skipSingle, repeat, countCalls, quota, variants })
         {
             command.Options.Add(o);
         }
 
         command.SetAction(parse => parse.GetValue(grains)
-            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(countCalls), parse.GetValue(quota), parse.GetValue(json))
+            ? RunThroughGrains(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(seed), parse.GetValue(inFlight), parse.GetValue(submitMany), parse.GetValue(skipSingle), parse.GetValue(repeat), parse.GetValue(countCalls), parse.GetValue(quota), parse.GetValue(json))
             : Run(parse.GetValue(nodes), parse.GetValue(pods) ?? [], parse.GetValue(policy)!, parse.GetValue(seeds), parse.GetValue(json), parse.GetValue(plot), parse.GetValue(variants) ?? []));
         return command;
     }
 
     /// <summary>The product's default policy on one seed: pure replay, then through the grains with one and with many pods in flight.</summary>
-    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, bool skipSingle, bool countCalls, bool quota, FileInfo? json)
+    private static int RunThroughGrains(FileInfo? nodeFile, FileInfo[] podFiles, int seed, int inFlight, int submitMany, bool skipSingle, int repeat, bool countCalls, bool quota, FileInfo? json)
     {
         if (!Resolve(ref nodeFile, ref podFiles))
         {
@@ -69,7 +74,8 @@ public static class TraceCommand
             var pure = replay.Run(TracePolicies.Create(TracePolicies.Orion, replay, seed), seed);
             Console.WriteLine(FormattableString.Invariant(
                 $"{replay.Name} seed {seed}: pure replay {pure.Allocation[5]:F2}% / {pure.Allocation[^1]:F2}% at 100/130% arrived, {pure.Pods / pure.PlacementSeconds:F0} placements/s"));
-            foreach (var n in (skipSingle ? new[] { inFlight } : [1, inFlight]).Distinct())
+            var runs = (skipSingle ? [] : new[] { 1 }).Concat(Enumerable.Repeat(inFlight, Math.Max(1, repeat)));
+            foreach (var n in runs)
             {
                 var run = GrainReplay.RunAsync(replay, nodeList, PlacementPolicies.Default, seed, n, Console.Out, n == 1 ? 0 : submitMany, countCalls, quota).GetAwaiter().GetResult();
                 Console.WriteLine(FormattableString.Invariant(
