@@ -439,7 +439,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
-        ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight",
+        ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
     };
 
     private Command QuotaCommand()
@@ -450,15 +450,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var memory = new Option<string?>("--gpu-memory") { Description = "GPU memory over all its live tasks, e.g. 200GiB" };
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
         var weight = new Option<double?>("--weight") { Description = "Its fair-share weight (default 1): 2 is offered room until it holds twice the share of a tenant of 1" };
+        var borrow = new Option<bool>("--borrow") { Description = "With --gpu-percent or --gpu-memory: lend it idle room beyond them (work that is not online runs there, and is evicted when a task within its quota needs the room)" };
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
         var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight; --weight alone keeps its limits; --clear removes both")
         {
-            tenant, percent, memory, tasks, weight, clear,
+            tenant, percent, memory, tasks, borrow, weight, clear,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
-            var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null;
+            var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(borrow);
             var setting = limiting || r.GetValue(weight) is not null;
             if (setting && r.GetValue(clear))
             {
@@ -477,7 +478,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 return ExitCodes.Ok;
             }
 
-            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight));
+            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
+                r.GetValue(borrow) ? true : null);
             if (quota.Validate() is { IsEmpty: false } errors)
             {
                 throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);
@@ -488,7 +490,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             {
                 // Limits and weight change apart: what is not given of the two stays as it is.
                 var current = (await Answer(r, client.GetTenantAsync(name, ct))).Quota;
-                quota = limiting ? quota with { Weight = current?.Weight } : quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks };
+                quota = limiting ? quota with { Weight = current?.Weight } : quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow };
             }
 
             var usage = setting || r.GetValue(clear)

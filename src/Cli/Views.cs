@@ -13,7 +13,7 @@ public static class Views
         var table = new Table().AddColumns("TASK", "NAME", "TENANT", "PRIORITY", "STATE", "WHERE", "COMPUTE", "MEMORY");
         foreach (var t in tasks)
         {
-            table.AddRow(Text(t.TaskId), Text(t.Name), Text(t.Tenant), Text(t.Priority), State(t.State, t.HostMiB > 0, t.QuotaWait is not null),
+            table.AddRow(Text(t.TaskId), Text(t.Name), Text(t.Tenant), Text(t.Priority), State(t.State, t.HostMiB > 0, t.QuotaWait is not null, t.Borrowed),
                 Text(t.GpuIds.IsDefaultOrEmpty ? "-" : string.Join(",", t.GpuIds)), Text(Percent(t.ComputeMilli)), Text(Memory(t.GpuMemoryMiB)));
         }
 
@@ -27,7 +27,7 @@ public static class Views
         table.AddRow(Text("name"), Text(s.Spec.Name));
         table.AddRow(Text("tenant"), Text(s.Spec.Tenant));
         table.AddRow(Text("priority"), Text(s.Spec.Priority.ToString()));
-        table.AddRow(Text("state"), State(s.State.ToString(), s.HostMiB > 0, s.QuotaWait is not null));
+        table.AddRow(Text("state"), State(s.State.ToString(), s.HostMiB > 0, s.QuotaWait is not null, s.Borrowed));
         table.AddRow(Text("where"), Text(s.Placement is { } p ? string.Join(",", p.GpuIds) : "-"));
         table.AddRow(Text("compute"), Text(Percent(s.Placement?.ComputeMilli ?? s.Spec.Resources.ComputeMilli)));
         table.AddRow(Text("memory"), Text($"{Memory(s.ResidentMiB)} on device, {Memory(s.HostMiB)} on host"));
@@ -36,6 +36,11 @@ public static class Views
         if (s.QuotaWait is { } quota)
         {
             table.AddRow(Text("waiting for quota"), Text(quota));
+        }
+
+        if (s.Borrowed)
+        {
+            table.AddRow(Text("borrowed room"), Text("beyond its tenant's quota: evicted and queued again when a task within its quota needs the room"));
         }
 
         if (s.ExitReason is { } reason)
@@ -59,13 +64,13 @@ public static class Views
     public static Table Tenants(IEnumerable<TenantUsage> tenants)
     {
         static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";
-        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "WEIGHT");
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "BORROWED", "WEIGHT");
         foreach (var u in tenants)
         {
             var q = u.Quota;
             table.AddRow(Text(u.Tenant), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)),
                 Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)),
-                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Weight(q)));
+                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Borrowed(u)), Text(Weight(q)));
         }
 
         return table;
@@ -82,9 +87,14 @@ public static class Views
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         table.AddRow(Text("waiting"), Text($"{u.Waiting}"));
+        table.AddRow(Text("borrowed room"), Text(Borrowed(u)));
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         return table;
     }
+
+    /// <summary>What a tenant runs on borrowed room: "off" when its quota does not lend.</summary>
+    private static string Borrowed(TenantUsage u) =>
+        u.Quota?.Lends != true && u.Borrowed == 0 ? "off" : $"{u.BorrowedGpuPercent:0.#}% in {u.Borrowed} task(s)";
 
     private static string Weight(TenantQuota? quota) => Weight(quota?.Weight ?? 1);
 
@@ -154,7 +164,7 @@ public static class Views
 
     private static Text Text(string s) => new(s);
 
-    private static Markup State(string state, bool swapped, bool waitingForQuota = false)
+    private static Markup State(string state, bool swapped, bool waitingForQuota = false, bool borrowed = false)
     {
         var colour = state switch
         {
@@ -164,6 +174,7 @@ public static class Views
             "Pending" or "Placing" => "blue",
             _ => "grey",
         };
-        return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : "") + (waitingForQuota ? " [olive]waiting for quota[/]" : ""));
+        return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : "") + (waitingForQuota ? " [olive]waiting for quota[/]" : "")
+            + (borrowed ? " [teal]borrowed[/]" : ""));
     }
 }

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Orion.Contracts;
 
 /// <summary>A tenant's answer to a new task: the outcome, and for a refusal or a wait, which limits and why.</summary>
-/// <param name="Outcome">Admitted, refused or waiting.</param>
+/// <param name="Outcome">Admitted, refused, waiting or borrowed.</param>
 /// <param name="Errors">Each limit in the way, naming its field; empty when admitted.</param>
 [GenerateSerializer, Alias("orion.AdmitResult"), Immutable]
 public sealed record AdmitResult(
@@ -12,4 +12,7 @@ public sealed record AdmitResult(
 {
     /// <summary>Admitted.</summary>
     public static readonly AdmitResult Admitted = new(AdmitOutcome.Admitted, []);
+
+    /// <summary>Admitted on borrowed room.</summary>
+    public static readonly AdmitResult Borrowed = new(AdmitOutcome.Borrowed, []);
 }

@@ -9,6 +9,7 @@ namespace Orion.Contracts;
 /// <param name="Priority">The task's priority, which the card's arbitration reads.</param>
 /// <param name="Swappable">Whether its memory may be moved to host RAM.</param>
 /// <param name="Tenant">The task's tenant, which the schedulers' fair sharing counts.</param>
+/// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota: a scheduler evicts it for a task within its quota.</param>
 [GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
 public sealed record GpuSlice(
     [property: Id(0)] string TaskId,
@@ -18,4 +19,5 @@ public sealed record GpuSlice(
     [property: Id(4)] bool Exclusive,
     [property: Id(5)] TaskPriority? Priority = null,
     [property: Id(6)] bool Swappable = true,
-    [property: Id(7)] string? Tenant = null);
+    [property: Id(7)] string? Tenant = null,
+    [property: Id(8)] bool Borrowed = false);

@@ -20,6 +20,13 @@ public interface INodeGrain : IGrainWithStringKey
     Task Release(string taskId, long generation);
 
     /// <summary>
+    /// A task here on borrowed room is now within its tenant's quota: its holding is no longer borrowed, so no scheduler
+    /// reclaims it (idempotent; ignored for another generation).
+    /// </summary>
+    [Alias("Repaid")]
+    Task Repaid(string taskId, long generation);
+
+    /// <summary>
     /// Tells the daemon to run a task whose capacity is reserved here. Returns without the daemon's answer when the node's
     /// silo stops first: whether it started is then unknown, settled by the daemon's start report or the placing timeout.
     /// </summary>

@@ -13,10 +13,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// Charges a new task against the quota (idempotent per task). Over a limit, a task that may
     /// <paramref name="wait"/> gets in line (first come, first admitted among those that fit: a large task can be passed
     /// by smaller ones) and is told with <see cref="IVGpuTaskGrain.OnAdmitted"/>; one that may not is refused, as is a
-    /// request that no room under the quota could ever take.
+    /// request that no room under the quota could ever take. A task that <paramref name="mayBorrow"/> (not online) and
+    /// passes only the compute or memory limit of a quota that lends (<see cref="TenantQuota.Borrow"/>) is admitted on
+    /// borrowed room instead (<see cref="AdmitOutcome.Borrowed"/>).
     /// </summary>
     [Alias("Admit")]
-    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait);
+    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false);
 
     /// <summary>
     /// Whether the quota could ever take the request, charging nothing and joining no line: a scheduled task asks this at

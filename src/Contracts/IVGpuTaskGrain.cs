@@ -45,9 +45,12 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnUnplaceable"), OneWay]
     Task OnUnplaceable(long generation, string reason);
 
-    /// <summary>Its tenant's quota has room for it now: a task that waited for it is queued (or its schedule starts).</summary>
+    /// <summary>
+    /// Its tenant's quota has room for it now, or lends it room (<paramref name="borrowed"/>): a task that waited for it is
+    /// queued (or its schedule starts).
+    /// </summary>
     [Alias("OnAdmitted"), OneWay]
-    Task OnAdmitted();
+    Task OnAdmitted(bool borrowed = false);
 
     /// <summary>Its tenant's quota was lowered below what this waiting task alone asks: no room could take it, so it fails.</summary>
     [Alias("OnQuotaRefused"), OneWay]
@@ -88,6 +91,21 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Evict")]
     Task<bool> Evict(long generation, string nodeId, string reason);
+
+    /// <summary>
+    /// Evicts the task as <see cref="Evict"/> does, but only while it runs on borrowed room beyond its tenant's quota: a
+    /// scheduler takes the room back for a task within its quota (<paramref name="forTaskId"/>). False when it is not on
+    /// loan any more, or this generation does not hold capacity on <paramref name="nodeId"/>.
+    /// </summary>
+    [Alias("Reclaim")]
+    Task<bool> Reclaim(long generation, string nodeId, string forTaskId);
+
+    /// <summary>
+    /// Its tenant's quota has room for it now: a task on borrowed room is charged under the quota instead, and its node
+    /// told, so it is no longer reclaimed.
+    /// </summary>
+    [Alias("OnLoanRepaid"), OneWay]
+    Task OnLoanRepaid();
 
     /// <summary>A scheduled task's timer: opens or closes its window when the time has come (idempotent).</summary>
     [Alias("OnScheduleTick")]

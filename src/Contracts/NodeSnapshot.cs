@@ -19,6 +19,7 @@ namespace Orion.Contracts;
 /// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
 /// <param name="SliceEnforcement">What holds its tasks to their slices (<see cref="NodeRegistration.SliceEnforcement"/>).</param>
 /// <param name="CordonReason">Why an operator cordoned it (it takes no new work, its tasks run on); null when not cordoned.</param>
+/// <param name="Borrowed">The tasks here on borrowed room beyond their tenants' quotas, with the host resources each holds.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -36,4 +37,5 @@ public sealed record NodeSnapshot(
     [property: Id(12)] DateTimeOffset? MeasuredAt = null,
     [property: Id(13)] string Backend = "",
     [property: Id(14)] string SliceEnforcement = "",
-    [property: Id(15)] string? CordonReason = null);
+    [property: Id(15)] string? CordonReason = null,
+    [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default);

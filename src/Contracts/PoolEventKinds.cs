@@ -29,4 +29,10 @@ public static class PoolEventKinds
 
     /// <summary>A node held for a queued task of several cards that waited past the starvation limit.</summary>
     public const string Hold = "hold";
+
+    /// <summary>A task over its tenant's quota was admitted on borrowed room (the quota lends).</summary>
+    public const string QuotaBorrow = "quota-borrow";
+
+    /// <summary>A task on borrowed room was evicted so that a task within its quota could have the room.</summary>
+    public const string Reclaim = "reclaim";
 }

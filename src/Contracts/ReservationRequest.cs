@@ -14,6 +14,7 @@ namespace Orion.Contracts;
 /// <param name="Priority">The task's priority, kept with its slices for arbitration.</param>
 /// <param name="Swappable">Whether its GPU memory may be moved to host RAM.</param>
 /// <param name="Tenant">The task's tenant, kept with its slices.</param>
+/// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota, kept with its slices.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -26,4 +27,5 @@ public sealed record ReservationRequest(
     [property: Id(7)] long HostMemoryMiB,
     [property: Id(8)] TaskPriority? Priority = null,
     [property: Id(9)] bool Swappable = true,
-    [property: Id(10)] string? Tenant = null);
+    [property: Id(10)] string? Tenant = null,
+    [property: Id(11)] bool Borrowed = false);

@@ -17,12 +17,18 @@ namespace Orion.Contracts;
 /// cards, divided by its weight, is least, so a tenant of weight 2 is offered room until it holds twice the share of one
 /// of weight 1. A weight alone limits nothing.
 /// </param>
+/// <param name="Borrow">
+/// Lend the tenant idle room beyond its compute and memory limits (null: false). A task over them that is not online and
+/// within the live-task limit is admitted on borrowed room instead of waiting: schedulers place it after every task within
+/// its quota, and evict it (stop it and queue it again) when such a task fits nowhere else and its room would take it.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
 public sealed record TenantQuota(
     [property: Id(0)] double? GpuPercent = null,
     [property: Id(1)] long? GpuMemoryMiB = null,
     [property: Id(2)] int? Tasks = null,
-    [property: Id(3)] double? Weight = null)
+    [property: Id(3)] double? Weight = null,
+    [property: Id(4)] bool? Borrow = null)
 {
     /// <summary>The least fair-share weight.</summary>
     public const double MinWeight = 0.01;
@@ -38,6 +44,9 @@ public sealed record TenantQuota(
 
     /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
     public bool IsEmpty => IsUnlimited && Weight is null;
+
+    /// <summary>True when the quota lends room beyond its compute and memory limits.</summary>
+    public bool Lends => Borrow == true;
 
     /// <summary>The compute limit in thousandths of a card, as tasks are charged.</summary>
     public long? GpuMilli => GpuPercent is { } p ? (long)Math.Round(p * 10, MidpointRounding.AwayFromZero) : null;
@@ -68,6 +77,11 @@ public sealed record TenantQuota(
         if (Weight is { } weight && (!double.IsFinite(weight) || weight < MinWeight || weight > MaxWeight))
         {
             errors.Add(new("quota.weight", $"must be {MinWeight} to {MaxWeight:0} (1 is an equal share)"));
+        }
+
+        if (Borrow == true && GpuPercent is null && GpuMemoryMiB is null)
+        {
+            errors.Add(new("quota.borrow", "needs a gpuPercent or gpuMemoryMiB limit to borrow beyond"));
         }
 
         return errors.ToImmutable();

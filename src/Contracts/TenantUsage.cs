@@ -7,6 +7,8 @@ namespace Orion.Contracts;
 /// <param name="GpuMemoryMiB">GPU memory its live tasks asked for, summed over cards (whole cards that did not state theirs count 0).</param>
 /// <param name="Tasks">Its live tasks that its quota admitted (all of them when it has none).</param>
 /// <param name="Waiting">Its tasks in line for room under its quota.</param>
+/// <param name="BorrowedGpuPercent">Compute its live tasks on borrowed room asked for (not counted in <paramref name="GpuPercent"/>).</param>
+/// <param name="Borrowed">Its live tasks on borrowed room (not counted in <paramref name="Tasks"/>).</param>
 [GenerateSerializer, Alias("orion.TenantUsage"), Immutable]
 public sealed record TenantUsage(
     [property: Id(0)] string Tenant,
@@ -14,4 +16,6 @@ public sealed record TenantUsage(
     [property: Id(2)] double GpuPercent,
     [property: Id(3)] long GpuMemoryMiB,
     [property: Id(4)] int Tasks,
-    [property: Id(5)] int Waiting = 0);
+    [property: Id(5)] int Waiting = 0,
+    [property: Id(6)] double BorrowedGpuPercent = 0,
+    [property: Id(7)] int Borrowed = 0);

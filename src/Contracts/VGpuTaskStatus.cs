@@ -27,6 +27,10 @@ namespace Orion.Contracts;
 /// <param name="QuotaWait">
 /// While pending and not yet admitted by its tenant's quota: which limit it waits on. No scheduler holds it meanwhile.
 /// </param>
+/// <param name="Borrowed">
+/// Admitted beyond its tenant's compute or memory limit on borrowed room (<see cref="TenantQuota.Borrow"/>): it is placed
+/// only into room no task within its quota needs, and is evicted (stopped and queued again) when one does.
+/// </param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -52,7 +56,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(20)] long BytesMoved = 0,
     [property: Id(21)] int Restarts = 0,
     [property: Id(22)] string? QueuedIn = null,
-    [property: Id(23)] string? QuotaWait = null)
+    [property: Id(23)] string? QuotaWait = null,
+    [property: Id(24)] bool Borrowed = false)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

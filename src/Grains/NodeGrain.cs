@@ -462,7 +462,7 @@ public sealed class NodeGrain(
         {
             results = await Task.WhenAll(request.GpuIds.Select(id =>
             {
-                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant);
+                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant, request.Borrowed);
                 return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
             }));
         }
@@ -494,7 +494,7 @@ public sealed class NodeGrain(
         }
 
         holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
-            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant))],
+            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant, request.Borrowed))],
             time.GetUtcNow());
         version++;
         return new ReservationResult(true, null, Snapshot());
@@ -523,6 +523,16 @@ public sealed class NodeGrain(
         if (holdings.TryGetValue(taskId, out var held) && held.Generation <= generation)
         {
             await ReleaseHolding(taskId, held);
+            await Scheduler.OnNodeChanged(Snapshot());
+        }
+    }
+
+    public async Task Repaid(string taskId, long generation)
+    {
+        if (holdings.TryGetValue(taskId, out var held) && held.Generation == generation && held.Slices.Any(s => s.Borrowed))
+        {
+            holdings[taskId] = held with { Slices = [.. held.Slices.Select(s => s with { Borrowed = false })] };
+            version++;
             await Scheduler.OnNodeChanged(Snapshot());
         }
     }
@@ -635,7 +645,7 @@ public sealed class NodeGrain(
                 var request = Scheduling.PlacementRequest.From(status.Spec);
                 var held = await Hold(new ReservationRequest(
                     r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
-                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant));
+                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant, status.Borrowed));
                 if (held.Accepted)
                 {
                     await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
@@ -830,7 +840,22 @@ public sealed class NodeGrain(
             r is { Usage.IsDefaultOrEmpty: false } ? lastSeen : null,
             r?.Backend ?? "",
             r?.SliceEnforcement ?? "",
-            cordon.State.Reason);
+            cordon.State.Reason,
+            BorrowedHoldings());
+    }
+
+    private ImmutableArray<BorrowedHolding> BorrowedHoldings()
+    {
+        ImmutableArray<BorrowedHolding>.Builder? borrowed = null;
+        foreach (var (taskId, h) in holdings)
+        {
+            if (h.Slices.Length > 0 && h.Slices[0].Borrowed)
+            {
+                (borrowed ??= ImmutableArray.CreateBuilder<BorrowedHolding>()).Add(new BorrowedHolding(taskId, h.Generation, h.CpuMilli, h.HostMemoryMiB));
+            }
+        }
+
+        return borrowed?.ToImmutable() ?? [];
     }
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>

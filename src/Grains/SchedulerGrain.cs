@@ -77,6 +77,17 @@ public sealed class SchedulerGrain(
     // Placements for the event feed, sent once per round rather than once per placement.
     private readonly List<PoolEventNote> placedNotes = [];
 
+    // The newest snapshot of each node holding tasks on borrowed room, and the evictions under way per node (with when
+    // they were sent and for which waiting task): a node is not reclaimed from again until its victims are gone.
+    private readonly Dictionary<string, NodeSnapshot> lenders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<BorrowedHolding> Victims)> reclaiming = new(StringComparer.Ordinal);
+
+    /// <summary>How long evictions count as under way at most (one lost on its way must not shut a node out of reclaims).</summary>
+    public static readonly TimeSpan ReclaimPatience = TimeSpan.FromSeconds(30);
+
+    // Waiting tasks looked at per round for a reclaim, so a long queue of tasks that fit nowhere costs a round little.
+    private const int ReclaimScan = 16;
+
     // Whether this activation came by moving (its queue carried), and when its index and queue are rebuilt (Restore).
     private bool moved;
     private readonly TaskCompletionSource restored = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,7 +143,7 @@ public sealed class SchedulerGrain(
             // still be listed as pending. Its own grain says; queuing it again would place it a second time.
             var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).PeekStatus()));
             var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
-                && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt)));
+                && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt, p.Borrowed)));
             if (queue.Count > 0)
             {
                 logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);
@@ -160,6 +171,12 @@ public sealed class SchedulerGrain(
     {
         release.Worked();
         var newcomer = queue.Add(task);
+        if (!newcomer)
+        {
+            // A task on borrowed room that its quota took in since it queued is no longer placed last.
+            queue.Refresh(task);
+        }
+
         if (!newcomer && !queue.Holds(task.TaskId, task.Generation))
         {
             return Task.FromResult(QueueDecision.Taken);
@@ -401,9 +418,36 @@ public sealed class SchedulerGrain(
                 batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get())];
             }
 
+            // Borrowed room goes to no one a quota leaves waiting: tasks on loan are placed after every other task in the
+            // round, and not at all while room on loan is being taken back for those.
+            var loans = batch.Exists(t => t.Borrowed) ? batch.FindAll(t => t.Borrowed) : [];
+            if (loans.Count > 0)
+            {
+                batch.RemoveAll(t => t.Borrowed);
+            }
+
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
             KeepHold();
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
+            if (lenders.Count > 0 && unplaced.Count > 0)
+            {
+                Reclaim(batch, unplaced);
+            }
+
+            if (loans.Count > 0 && ReclaimsUnderWay())
+            {
+                foreach (var t in loans)
+                {
+                    unplaced[t.TaskId] = "borrowed room is being taken back for tasks within their quotas";
+                }
+            }
+            else if (loans.Count > 0)
+            {
+                foreach (var (id, reason) in await PlaceAll(loans, parents, faults, placedHere))
+                {
+                    unplaced[id] = reason;
+                }
+            }
 
             IReadOnlyList<DataCenterSummary>? others = null;
             foreach (var (task, _, _, _) in taken.Where(a => a.Newcomer))
@@ -877,6 +921,16 @@ public sealed class SchedulerGrain(
 
     private bool TakeIn(NodeSnapshot snapshot)
     {
+        // Before the view's check: an account the view already holds may still be the first to show a borrowed task.
+        if (snapshot.Borrowed.IsDefaultOrEmpty)
+        {
+            lenders.Remove(snapshot.NodeId);
+        }
+        else
+        {
+            lenders[snapshot.NodeId] = snapshot;
+        }
+
         var old = view.Find(snapshot.NodeId);
         var fresh = NodeView.FromSnapshot(snapshot);
         if (!view.Upsert(fresh))
@@ -888,6 +942,73 @@ public sealed class SchedulerGrain(
 
         freed |= old is null || HasMoreRoom(fresh, old);
         return true;
+    }
+
+    /// <summary>
+    /// Evicts tasks on borrowed room for the round's tasks within their quotas that fit nowhere (<see cref="LoanReclaim"/>);
+    /// once their room frees, the queue's next round places those tasks ahead of the evicted ones, which queue again.
+    /// Tasks that asked to fail rather than wait are not waited for.
+    /// </summary>
+    private void Reclaim(List<QueuedTask> batch, Dictionary<string, string> unplaced)
+    {
+        ReclaimsUnderWay();
+        var now = time.GetUtcNow();
+        var waitedFor = reclaiming.Values.Select(r => r.ForTaskId).ToHashSet(StringComparer.Ordinal);
+        var waiting = batch
+            .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec)))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var plan in LoanReclaim.Plan(lenders.Values, waiting, reclaiming.Keys.ToHashSet(StringComparer.Ordinal), ReclaimScan))
+        {
+            reclaiming[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
+            foreach (var victim in plan.Victims)
+            {
+                logger.LogInformation("Scheduler {DataCenter} evicts borrowed task {TaskId} from {NodeId} for {ForTaskId}", DataCenter, victim.TaskId, plan.NodeId, plan.ForTaskId);
+                placedNotes.Add(new PoolEventNote(PoolEventKinds.Reclaim, victim.TaskId, plan.NodeId, $"borrowed room reclaimed for {plan.ForTaskId}"));
+                OrionTelemetry.Reclaims.Add(1);
+
+                // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
+                Evict(victim, plan).Ignore();
+            }
+        }
+    }
+
+    /// <summary>Forgets the reclaims whose victims have left their node (or that ran out of patience); true when any is left.</summary>
+    private bool ReclaimsUnderWay()
+    {
+        if (reclaiming.Count == 0)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (nodeId, r) in reclaiming.ToArray())
+        {
+            if (now - r.At > ReclaimPatience || !lenders.TryGetValue(nodeId, out var n) || !n.Borrowed.Any(b => r.Victims.Any(v => v.TaskId == b.TaskId && v.Generation == b.Generation)))
+            {
+                reclaiming.Remove(nodeId);
+            }
+        }
+
+        return reclaiming.Count > 0;
+    }
+
+    private async Task Evict(BorrowedHolding victim, ReclaimPlan plan)
+    {
+        try
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(victim.TaskId).Reclaim(victim.Generation, plan.NodeId, plan.ForTaskId);
+        }
+        catch (Exception ex)
+        {
+            // The node is tried again once the patience runs out.
+            logger.LogWarning(ex, "Scheduler {DataCenter} could not evict borrowed task {TaskId} from {NodeId}", DataCenter, victim.TaskId, plan.NodeId);
+        }
     }
 
     /// <summary>The data centre's cards together: what fair sharing measures a tenant's holdings against.</summary>
@@ -944,5 +1065,5 @@ public sealed class SchedulerGrain(
         new(task.TaskId, task.Generation, [.. choice.Gpus.Select(g => g.Id)],
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
-            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant);
+            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed);
 }

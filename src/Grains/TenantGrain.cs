@@ -48,7 +48,7 @@ public sealed class TenantGrain(
         {
             // The charges and the line as the tasks themselves say (through the catalogue).
             Reconcile(await Listed(), time.GetUtcNow());
-            Tell(ledger.AdmitWaiting());
+            Settle();
         }
 
         KeepRechecking();
@@ -64,7 +64,7 @@ public sealed class TenantGrain(
     {
         if (await Recheck(time.GetUtcNow()))
         {
-            Tell(ledger.AdmitWaiting());
+            Settle();
         }
     }
 
@@ -84,13 +84,18 @@ public sealed class TenantGrain(
             null, RecheckTickInterval, RecheckTickInterval);
     }
 
-    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait)
+    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false)
     {
         var now = time.GetUtcNow();
         ledger.Forget(now);
         if (ledger.Holds(taskId))
         {
             return AdmitResult.Admitted;
+        }
+
+        if (ledger.Lends(taskId))
+        {
+            return AdmitResult.Borrowed;
         }
 
         var charge = TenantCharge.Of(request, now);
@@ -110,7 +115,7 @@ public sealed class TenantGrain(
         if (!refusal.IsEmpty && await Recheck(now))
         {
             // Room freed by stale charges goes to the line first, then to this task.
-            Tell(ledger.AdmitWaiting());
+            Settle();
             if (ledger.Holds(taskId))
             {
                 return AdmitResult.Admitted;
@@ -126,6 +131,14 @@ public sealed class TenantGrain(
             return AdmitResult.Admitted;
         }
 
+        if (mayBorrow && ledger.MayLend())
+        {
+            ledger.Release(taskId);
+            ledger.Lend(taskId, charge);
+            Notice(PoolEventKinds.QuotaBorrow, taskId, string.Join("; ", refusal.Select(e => e.Rule)));
+            return AdmitResult.Borrowed;
+        }
+
         if (!wait)
         {
             return Refused(taskId, refusal);
@@ -133,7 +146,7 @@ public sealed class TenantGrain(
 
         if (!ledger.IsWaiting(taskId))
         {
-            ledger.Wait(taskId, charge);
+            ledger.Wait(taskId, charge, mayBorrow);
             Notice(PoolEventKinds.QuotaWait, taskId, string.Join("; ", refusal.Select(e => e.Rule)));
         }
 
@@ -155,7 +168,7 @@ public sealed class TenantGrain(
 
         if (ledger.Release(taskId))
         {
-            Tell(ledger.AdmitWaiting());
+            Settle();
         }
 
         return Task.CompletedTask;
@@ -218,7 +231,7 @@ public sealed class TenantGrain(
         // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit. The
         // listing follows the write: a failure between the two leaves it a step behind until the caller's retry.
         var dropped = ledger.DropInadmissible();
-        Tell(ledger.AdmitWaiting());
+        Settle();
         foreach (var (id, why) in dropped)
         {
             await GrainFactory.Grain<IVGpuTaskGrain>(id).OnQuotaRefused(string.Join("; ", why));
@@ -255,14 +268,25 @@ public sealed class TenantGrain(
     private void Notice(string kind, string taskId, string detail) =>
         GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, taskId, $"tenant {Tenant}", detail, 0).Ignore();
 
-    /// <summary>Tells the tasks admitted from the line (one-way: a lost word is made up by the task asking again).</summary>
-    private void Tell(ImmutableArray<string> admitted)
+    /// <summary>Admits whoever the line has room for, then takes loans under the quota where room is left, and tells them.</summary>
+    private void Settle()
     {
-        foreach (var id in admitted)
+        Tell(ledger.AdmitWaiting());
+        foreach (var id in ledger.RepayLoans())
         {
-            logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line", id, Tenant);
-            GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted().Ignore();
-            Notice(PoolEventKinds.QuotaAdmit, id, "admitted from the line");
+            logger.LogInformation("Task {TaskId} of tenant {Tenant} is within the quota now, no longer on borrowed room", id, Tenant);
+            GrainFactory.Grain<IVGpuTaskGrain>(id).OnLoanRepaid().Ignore();
+        }
+    }
+
+    /// <summary>Tells the tasks admitted from the line (one-way: a lost word is made up by the task asking again).</summary>
+    private void Tell(ImmutableArray<(string TaskId, bool Borrowed)> admitted)
+    {
+        foreach (var (id, borrowed) in admitted)
+        {
+            logger.LogInformation("Task {TaskId} of tenant {Tenant} admitted from the line (borrowed room: {Borrowed})", id, Tenant, borrowed);
+            GrainFactory.Grain<IVGpuTaskGrain>(id).OnAdmitted(borrowed).Ignore();
+            Notice(borrowed ? PoolEventKinds.QuotaBorrow : PoolEventKinds.QuotaAdmit, id, borrowed ? "admitted from the line on borrowed room" : "admitted from the line");
         }
     }
 
@@ -283,17 +307,21 @@ public sealed class TenantGrain(
             }
         }
 
-        foreach (var t in listed.Where(t => TenantLedger.Counts(t.State) && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.IsWaiting(t.TaskId))
+        foreach (var t in listed.Where(t => TenantLedger.Counts(t.State) && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.Lends(t.TaskId) && !ledger.IsWaiting(t.TaskId))
             .OrderBy(t => t.SubmittedAt))
         {
             var charge = TenantCharge.Of(t.Spec.Resources, now);
-            if (t.QuotaWait is null)
+            if (t.QuotaWait is not null)
             {
-                ledger.Charge(t.TaskId, charge);
+                ledger.Wait(t.TaskId, charge, TenantLedger.MayBorrow(t.Spec));
+            }
+            else if (t.Borrowed)
+            {
+                ledger.Lend(t.TaskId, charge);
             }
             else
             {
-                ledger.Wait(t.TaskId, charge);
+                ledger.Charge(t.TaskId, charge);
             }
         }
     }
@@ -310,7 +338,7 @@ public sealed class TenantGrain(
         }
 
         lastRecheck = now;
-        var held = ledger.Charges.Concat(ledger.Line.Select(w => KeyValuePair.Create(w.TaskId, w.Charge))).ToArray();
+        var held = ledger.Charges.Concat(ledger.Loans).Concat(ledger.Line.Select(w => KeyValuePair.Create(w.TaskId, w.Charge))).ToArray();
         var stale = (await Task.WhenAll(held.Select(async c => await IsStale(c.Key, c.Value, now) ? c.Key : null)))
             .OfType<string>().ToArray();
         Reconcile(await Listed(), now);
@@ -332,7 +360,14 @@ public sealed class TenantGrain(
     {
         try
         {
-            return TenantLedger.Stale(charge, await GrainFactory.Grain<IVGpuTaskGrain>(taskId).PeekStatus(), now);
+            var status = await GrainFactory.Grain<IVGpuTaskGrain>(taskId).PeekStatus();
+            if (status is { Borrowed: true } && ledger.Holds(taskId))
+            {
+                // Charged here but still on loan there: its word that the loan was repaid was lost.
+                GrainFactory.Grain<IVGpuTaskGrain>(taskId).OnLoanRepaid().Ignore();
+            }
+
+            return TenantLedger.Stale(charge, status, now);
         }
         catch (Exception ex)
         {

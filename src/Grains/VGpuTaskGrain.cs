@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
 using Orion.Grains.Telemetry;
+using Orion.Grains.Tenancy;
 using Orleans.Runtime;
 
 namespace Orion.Grains;
@@ -109,7 +110,7 @@ public sealed class VGpuTaskGrain(
         // quota waits in its tenant's line, unless it asked to fail rather than wait. A scheduled task is charged only while
         // a window is open (it asks as each one opens), so here it only learns whether the quota could ever take it.
         var admission = spec.Schedule is null
-            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable)
+            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec))
             : await TenantOf(spec).Check(TaskId, spec.Resources);
         if (admission.Outcome == AdmitOutcome.Refused)
         {
@@ -129,7 +130,7 @@ public sealed class VGpuTaskGrain(
         }
         else
         {
-            await Begin(status);
+            await Begin(status with { Borrowed = admission.Outcome == AdmitOutcome.Borrowed });
         }
 
         return SubmitResult.Ok(Status!);
@@ -137,12 +138,12 @@ public sealed class VGpuTaskGrain(
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
 
-    public async Task OnAdmitted()
+    public async Task OnAdmitted(bool borrowed = false)
     {
         if (Status is { State: TaskState.Pending, QuotaWait: not null } waiting)
         {
-            logger.LogInformation("Task {TaskId} admitted by its tenant's quota", TaskId);
-            await Begin(waiting with { QuotaWait = null });
+            logger.LogInformation("Task {TaskId} admitted by its tenant's quota (borrowed room: {Borrowed})", TaskId, borrowed);
+            await Begin(waiting with { QuotaWait = null, Borrowed = borrowed });
         }
     }
 
@@ -172,10 +173,10 @@ public sealed class VGpuTaskGrain(
     /// <summary>A task waiting for its quota asks again (a retried submit, the reminder): its tenant may have admitted it, or may have lost its word.</summary>
     private async Task AskQuotaAgain(VGpuTaskStatus waiting)
     {
-        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true);
-        if (admission.Outcome == AdmitOutcome.Admitted)
+        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(waiting.Spec));
+        if (admission.Outcome is AdmitOutcome.Admitted or AdmitOutcome.Borrowed)
         {
-            await Begin(waiting with { QuotaWait = null });
+            await Begin(waiting with { QuotaWait = null, Borrowed = admission.Outcome == AdmitOutcome.Borrowed });
         }
         else if (admission.Outcome == AdmitOutcome.Refused)
         {
@@ -391,6 +392,57 @@ public sealed class VGpuTaskGrain(
         await StopRun(status);
         await Queue(Resumed(status, time.GetUtcNow()) with { ExitReason = $"evicted from {nodeId}: {reason}", SuspendedSince = null, ResidentMiB = 0, HostMiB = 0 });
         return true;
+    }
+
+    public async Task<bool> Reclaim(long generation, string nodeId, string forTaskId)
+    {
+        if (Status is { Borrowed: true })
+        {
+            return await Evict(generation, nodeId, $"borrowed room reclaimed for {forTaskId}");
+        }
+
+        // Not on loan any more, yet its node still counts it so (its word was lost, or it was placed from a queue entry
+        // made while on loan): the node hears it again, and nothing is evicted.
+        if (Status is { } status && status.Generation == generation && status.Placement?.NodeId == nodeId)
+        {
+            await TellRepaid(status);
+        }
+
+        return false;
+    }
+
+    public async Task OnLoanRepaid()
+    {
+        if (Status is not { Borrowed: true } status || status.State.IsTerminal())
+        {
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} is within its tenant's quota now, no longer on borrowed room", TaskId);
+        var repaid = status with { Borrowed = false };
+        await Change(repaid);
+        if (repaid.Placement is not null)
+        {
+            await TellRepaid(repaid);
+        }
+        else if (repaid is { State: TaskState.Pending, QuotaWait: null, QueuedIn: not null })
+        {
+            // Its queue entry (same generation) takes the change and keeps its place.
+            await Requeue(repaid);
+        }
+    }
+
+    /// <summary>Tells the task's node it is within its quota (best effort: <see cref="Reclaim"/> tells it again).</summary>
+    private async Task TellRepaid(VGpuTaskStatus status)
+    {
+        try
+        {
+            await GrainFactory.Grain<INodeGrain>(status.Placement!.NodeId).Repaid(TaskId, status.Generation);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Task {TaskId} could not tell node {NodeId} it is within its quota", TaskId, status.Placement!.NodeId);
+        }
     }
 
     /// <summary>Queues the task again when its restart policy allows another attempt.</summary>
@@ -613,7 +665,7 @@ public sealed class VGpuTaskGrain(
     private static VGpuTaskStatus Pending(VGpuTaskStatus status, string home) =>
         status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
 
-    private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt);
+    private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt, status.Borrowed);
 
     /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
     private async Task Requeue(VGpuTaskStatus pending)
@@ -670,7 +722,7 @@ public sealed class VGpuTaskGrain(
         }
 
         // Admitted again for each window: between windows it held nothing.
-        var admission = await TenantOf(status.Spec).Admit(TaskId, status.Spec.Resources, wait: true);
+        var admission = await TenantOf(status.Spec).Admit(TaskId, status.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(status.Spec));
         if (admission.Outcome == AdmitOutcome.Refused)
         {
             await Disarm();
@@ -687,7 +739,7 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
-        await Queue(status with { Occurrence = status.Occurrence + 1 });
+        await Queue(status with { Occurrence = status.Occurrence + 1, Borrowed = admission.Outcome == AdmitOutcome.Borrowed });
     }
 
     private async Task CloseWindow(VGpuTaskStatus status, ScheduleSpec schedule, DateTimeOffset now)
@@ -706,7 +758,7 @@ public sealed class VGpuTaskGrain(
         }
 
         await StopRun(status);
-        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null, QuotaWait = null });
+        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null, QuotaWait = null, Borrowed = false });
         await NextWindow(now, first: false);
     }
 
@@ -766,7 +818,7 @@ public sealed class VGpuTaskGrain(
         }
 
         var (open, close) = window.Value;
-        await Change(status with { WindowOpensAt = open, WindowClosesAt = close, State = keepState ? status.State : TaskState.Scheduled, QuotaWait = null });
+        await Change(status with { WindowOpensAt = open, WindowClosesAt = close, State = keepState ? status.State : TaskState.Scheduled, QuotaWait = null, Borrowed = keepState && status.Borrowed });
         if (open <= now)
         {
             await OpenWindow(Status!);

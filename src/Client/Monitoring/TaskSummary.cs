@@ -17,6 +17,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="SubmittedAt">When it was accepted.</param>
 /// <param name="ExitReason">Why it ended.</param>
 /// <param name="QuotaWait">While it waits for its tenant's quota: the limit in the way.</param>
+/// <param name="Borrowed">It runs on borrowed room beyond its tenant's quota, and is evicted when a task within its quota needs the room.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
-    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null);
+    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false);

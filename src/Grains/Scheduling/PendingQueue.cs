@@ -48,6 +48,21 @@ public sealed class PendingQueue
         return true;
     }
 
+    /// <summary>Takes a queued task's newer word on whether it is on borrowed room (same generation; its place is kept).</summary>
+    public bool Refresh(QueuedTask task)
+    {
+        if (!byTask.TryGetValue(task.TaskId, out var e) || e.Task.Generation != task.Generation || e.Task.Borrowed == task.Borrowed)
+        {
+            return false;
+        }
+
+        entries.Remove(e);
+        var refreshed = e with { Task = task };
+        entries.Add(refreshed);
+        byTask[task.TaskId] = refreshed;
+        return true;
+    }
+
     private sealed record Entry(QueuedTask Task, int Rank, long Sequence);
 
     private sealed class EntryOrder : IComparer<Entry>

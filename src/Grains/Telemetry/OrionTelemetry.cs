@@ -37,6 +37,9 @@ public static class OrionTelemetry
     public static readonly Counter<long> QuotaRefusals = Meter.CreateCounter<long>(
         "orion.quota.refusals", "{submit}", "Submits refused because they would pass their tenant's quota.");
 
+    public static readonly Counter<long> Reclaims = Meter.CreateCounter<long>(
+        "orion.reclaims", "{eviction}", "Tasks on borrowed room beyond their tenant's quota evicted so a task within its quota could have the room.");
+
     /// <summary>
     /// Counts a placement and opens its span, back-dated to when the scheduler began on the task; a child of
     /// <paramref name="parent"/> (the submit that queued it) when given, else of the current span.

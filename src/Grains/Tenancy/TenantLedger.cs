@@ -18,6 +18,7 @@ public sealed class TenantLedger(
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
 
     private readonly Dictionary<string, TenantCharge> charges = new(charges ?? new Dictionary<string, TenantCharge>(), StringComparer.Ordinal);
+    private readonly Dictionary<string, TenantCharge> loans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TenantCharge> recent = new(StringComparer.Ordinal);
     private readonly Queue<string> recentOrder = new();
     private readonly List<TenantWaiter> line = [.. line ?? []];
@@ -31,8 +32,30 @@ public sealed class TenantLedger(
     /// <summary>The tasks waiting for room, first come first.</summary>
     public IReadOnlyList<TenantWaiter> Line => line;
 
+    /// <summary>The tasks on borrowed room (<see cref="TenantQuota.Borrow"/>), by task: not charged against the compute and memory limits.</summary>
+    public IReadOnlyDictionary<string, TenantCharge> Loans => loans;
+
     /// <summary>Whether <paramref name="taskId"/> is charged.</summary>
     public bool Holds(string taskId) => charges.ContainsKey(taskId);
+
+    /// <summary>Whether a task of <paramref name="spec"/> may run on borrowed room: online work is never evicted, so it never borrows.</summary>
+    public static bool MayBorrow(TaskSpec spec) => spec.Priority.Class != PriorityClass.Online;
+
+    /// <summary>Whether <paramref name="taskId"/> runs on borrowed room.</summary>
+    public bool Lends(string taskId) => loans.ContainsKey(taskId);
+
+    /// <summary>
+    /// Whether a task refused by <see cref="Refusal"/> may have borrowed room instead: the quota lends, and the task-count
+    /// limit (which borrowed tasks count against too) still holds with it.
+    /// </summary>
+    public bool MayLend() => Quota is { Lends: true } q && (q.Tasks is not { } tasks || charges.Count + loans.Count + 1 <= tasks);
+
+    /// <summary>Admits a task on borrowed room (replacing any charge it had).</summary>
+    public void Lend(string taskId, TenantCharge charge)
+    {
+        charges.Remove(taskId);
+        loans[taskId] = charge;
+    }
 
     /// <summary>Whether <paramref name="taskId"/> waits in line.</summary>
     public bool IsWaiting(string taskId) => line.Exists(w => w.TaskId == taskId);
@@ -94,30 +117,34 @@ public sealed class TenantLedger(
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
         }
 
-        if (q.Tasks is { } tasks && charges.Count + 1 > tasks)
+        if (q.Tasks is { } tasks && charges.Count + loans.Count + 1 > tasks)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {tasks} live tasks: {charges.Count} live"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {tasks} live tasks: {charges.Count + loans.Count} live"));
         }
 
         return errors.ToImmutable();
     }
 
-    /// <summary>Charges a task (replacing any charge it had).</summary>
-    public void Charge(string taskId, TenantCharge charge) => charges[taskId] = charge;
+    /// <summary>Charges a task (replacing any charge or loan it had).</summary>
+    public void Charge(string taskId, TenantCharge charge)
+    {
+        loans.Remove(taskId);
+        charges[taskId] = charge;
+    }
 
     /// <summary>Lets a task's charge or its place in line go; false when it held neither.</summary>
     public bool Release(string taskId)
     {
         recent.Remove(taskId);
-        return charges.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
+        return charges.Remove(taskId) | loans.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
     }
 
-    /// <summary>Puts a task at the end of the line (once).</summary>
-    public void Wait(string taskId, TenantCharge charge)
+    /// <summary>Puts a task at the end of the line (once); one that <paramref name="mayBorrow"/> leaves it on borrowed room once the quota lends.</summary>
+    public void Wait(string taskId, TenantCharge charge, bool mayBorrow = false)
     {
         if (!IsWaiting(taskId))
         {
-            line.Add(new TenantWaiter(taskId, charge));
+            line.Add(new TenantWaiter(taskId, charge, mayBorrow));
         }
     }
 
@@ -130,14 +157,16 @@ public sealed class TenantLedger(
     }
 
     /// <summary>
-    /// Admits, in line order, each waiting task that fits now (a large one may be passed by smaller ones behind it); with
-    /// no quota, all of them. Returns them in that order.
+    /// Admits, in line order, each waiting task that fits now (a large one may be passed by smaller ones behind it), or
+    /// that may borrow once the quota lends; with no quota, all of them. Returns them in that order, each with whether it
+    /// is on borrowed room.
     /// </summary>
-    public ImmutableArray<string> AdmitWaiting()
+    public ImmutableArray<(string TaskId, bool Borrowed)> AdmitWaiting()
     {
-        var admitted = ImmutableArray.CreateBuilder<string>();
+        var admitted = ImmutableArray.CreateBuilder<(string, bool)>();
         foreach (var w in line.ToArray())
         {
+            var borrowed = false;
             if (Quota is null)
             {
                 Remember(w.TaskId, w.Charge);
@@ -146,17 +175,58 @@ public sealed class TenantLedger(
             {
                 charges[w.TaskId] = w.Charge;
             }
+            else if (w.MayBorrow && MayLend())
+            {
+                loans[w.TaskId] = w.Charge;
+                borrowed = true;
+            }
             else
             {
                 continue;
             }
 
             line.Remove(w);
-            admitted.Add(w.TaskId);
+            admitted.Add((w.TaskId, borrowed));
         }
 
         return admitted.ToImmutable();
     }
+
+    /// <summary>
+    /// Takes tasks on borrowed room under the quota, oldest loan first, while room under it takes them (with no quota,
+    /// all of them: nothing is on loan without limits); returns them. Meant after <see cref="AdmitWaiting"/>: the line
+    /// has room first, since a loan already runs.
+    /// </summary>
+    public ImmutableArray<string> RepayLoans()
+    {
+        var repaid = ImmutableArray.CreateBuilder<string>();
+        foreach (var (id, charge) in loans.OrderBy(l => l.Value.At).ThenBy(l => l.Key, StringComparer.Ordinal).ToArray())
+        {
+            if (Quota is null)
+            {
+                Remember(id, charge);
+            }
+            else if (RoomFor(charge))
+            {
+                charges[id] = charge;
+            }
+            else
+            {
+                continue;
+            }
+
+            loans.Remove(id);
+            repaid.Add(id);
+        }
+
+        return repaid.ToImmutable();
+    }
+
+    /// <summary>Whether the compute and memory limits hold with <paramref name="charge"/> added (a loan repaid is a live task already).</summary>
+    private bool RoomFor(TenantCharge charge) =>
+        Quota is not { } q
+        || ((q.GpuMilli is not { } gpu || Sum(c => c.GpuMilli) + charge.GpuMilli <= gpu)
+            && (q.GpuMemoryMiB is not { } memory || Sum(c => c.GpuMemoryMiB) + charge.GpuMemoryMiB <= memory));
 
     /// <summary>Remembers a task admitted without a quota until <see cref="Grace"/> has passed.</summary>
     public void Remember(string taskId, TenantCharge charge)
@@ -187,6 +257,7 @@ public sealed class TenantLedger(
         next = next is { IsUnlimited: false } ? next : null;
         if (next is null)
         {
+            // Loans stay until RepayLoans hands them back: their tasks must hear they are no longer on loan.
             charges.Clear();
         }
         else if (Quota is null)
@@ -227,7 +298,12 @@ public sealed class TenantLedger(
     };
 
     /// <summary>What the charges add up to, beside the quota, and how many wait.</summary>
-    public TenantUsage Usage() => Usage(tenant, Quota, charges.Values) with { Waiting = line.Count };
+    public TenantUsage Usage() => Usage(tenant, Quota, charges.Values) with
+    {
+        Waiting = line.Count,
+        BorrowedGpuPercent = loans.Values.Sum(c => c.GpuMilli) / 10.0,
+        Borrowed = loans.Count,
+    };
 
     /// <summary>What <paramref name="of"/> add up to.</summary>
     public static TenantUsage Usage(string tenant, TenantQuota? quota, IEnumerable<TenantCharge> of)

@@ -67,7 +67,7 @@
     const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));
     $('tasks').tBodies[0].innerHTML = tasks.map(t => `<tr data-task="${esc(t.taskId)}" data-state="${esc(t.state)}">
       <td>${esc(t.taskId)}</td><td>${esc(t.name)}</td><td>${esc(t.tenant)}</td><td>${esc(t.priority)}</td>
-      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}</td>
+      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}${t.borrowed ? ' <span class="state borrowed" title="beyond its tenant\'s quota: evicted when a task within its quota needs the room">borrowed</span>' : ''}</td>
       <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
 
     // Use against each limit; a bar fills as the use nears it.
@@ -78,7 +78,8 @@
     $('quotas').tBodies[0].innerHTML = quotas.map(q => `<tr data-tenant="${esc(q.tenant)}">
       <td>${esc(q.tenant)}</td><td>${of(q.gpuPercent, q.quota && q.quota.gpuPercent, v => `${+v.toFixed(1)}%`)}</td>
       <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
-      <td class="waiting">${q.waiting}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
+      <td class="waiting">${q.waiting}</td>
+      <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
 
     // Within a priority, room that frees goes to the tenant with the least share over its weight.
     const shares = (pool.shares || []).filter(s => !filter.tenant || s.tenant === filter.tenant);

@@ -160,4 +160,46 @@ public sealed class CliQuotaTests(LiveSilo live)
             }
         }
     }
+
+    [Fact]
+    public async Task A_lending_quota_set_with_the_cli_runs_work_over_it_marked_borrowed_and_borrow_alone_is_refused()
+    {
+        const string tenant = "cli-borrow";
+        try
+        {
+            var alone = await live.CliAsync("quota", tenant, "--borrow");
+            Assert.True(alone.ExitCode == 2, alone.ToString());
+            Assert.Equal("orion: --borrow needs a gpuPercent or gpuMemoryMiB limit to borrow beyond", alone.Error.Trim());
+            Assert.Null((await live.Client.GetTenantAsync(tenant)).Quota);
+
+            var set = await live.CliAsync("quota", tenant, "--gpu-percent", "5", "--borrow");
+            Assert.True(set.ExitCode == 0, set.ToString());
+            Assert.Equal(new TenantQuota(GpuPercent: 5, Borrow: true), (await live.Client.GetTenantAsync(tenant)).Quota);
+
+            var own = await live.CliAsync("submit", "-q", "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "100000000");
+            var lent = await live.CliAsync("submit", "-q", "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "100000000");
+            Assert.True(own.ExitCode == 0 && lent.ExitCode == 0, $"{own} {lent}");
+            var get = await live.CliAsync("get", lent.Out.Trim());
+            Assert.True(get.ExitCode == 0, get.ToString());
+            Assert.Contains("borrowed room", get.Out);
+            Assert.Contains("borrowed", (await live.CliAsync("ls", "--tenant", tenant)).Out);
+            Assert.Contains("5% in 1 task(s)", (await live.CliAsync("quota", tenant)).Out);
+
+            await ObservabilityTests.Eventually(async () =>
+            {
+                var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+                Assert.Equal(50, Assert.Single(samples, s => s.Name == "orion_tenant_compute_borrowed" && s.Labels.GetValueOrDefault("orion_task_tenant") == tenant).Value);
+            });
+
+            // Limits given again without --borrow stop the lending; the loan runs on until room under the quota takes it.
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-percent", "10")).ExitCode);
+            Assert.Equal(new TenantQuota(GpuPercent: 10), (await live.Client.GetTenantAsync(tenant)).Quota);
+            await ObservabilityTests.Eventually(async () => Assert.False((await live.Client.GetAsync(lent.Out.Trim()))!.Borrowed));
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync(tenant, null);
+            await live.Client.CancelManyAsync(new TaskQuery(tenant));
+        }
+    }
 }

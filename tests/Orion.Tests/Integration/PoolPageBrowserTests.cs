@@ -81,6 +81,18 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.SetQuotaAsync(tenant, null);
             await Assertions.Expect(quotaRow).ToHaveCountAsync(0);
 
+            // Work over a lending quota runs on borrowed room, marked so, and the quota's row says how much is borrowed.
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true));
+            var own = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-own"));
+            var lent = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-lent"));
+            Assert.True(lent.Borrowed);
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{lent.TaskId}'] .state.borrowed")).ToHaveTextAsync("borrowed");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{own.TaskId}'] .state.borrowed")).ToHaveCountAsync(0);
+            await Assertions.Expect(quotaRow.Locator(".borrowed")).ToHaveTextAsync("10% in 1");
+            await live.Client.CancelAsync(lent.TaskId);
+            await live.Client.CancelAsync(own.TaskId);
+            await live.Client.SetQuotaAsync(tenant, null);
+
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");

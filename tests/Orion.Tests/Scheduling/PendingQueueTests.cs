@@ -36,4 +36,18 @@ public sealed class PendingQueueTests
         Assert.False(q.Remove("a"));
         Assert.Equal(0, q.Count);
     }
+
+    [Fact]
+    public void A_loan_repaid_keeps_its_place_and_only_its_own_generation_is_refreshed()
+    {
+        var q = new PendingQueue();
+        q.Add(Task("first", PriorityClass.Offline, 0, 1));
+        q.Add(Task("lent", PriorityClass.Offline, 0, 2) with { Borrowed = true });
+        q.Add(Task("last", PriorityClass.Offline, 0, 3));
+        Assert.False(q.Refresh(Task("lent", PriorityClass.Offline, 0, 2, generation: 2)));
+        Assert.False(q.Refresh(Task("lent", PriorityClass.Offline, 0, 2) with { Borrowed = true }));
+        Assert.True(q.Refresh(Task("lent", PriorityClass.Offline, 0, 2)));
+        Assert.Equal([("first", false), ("lent", false), ("last", false)], q.InOrder.Select(t => (t.TaskId, t.Borrowed)));
+        Assert.False(q.Refresh(Task("absent", PriorityClass.Offline, 0, 2)));
+    }
 }

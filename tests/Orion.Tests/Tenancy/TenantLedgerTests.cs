@@ -84,15 +84,99 @@ public sealed class TenantLedgerTests
 
         // 100 free: the big one first (80), and no 30 fits beside it.
         Assert.True(ledger.Release("running"));
-        Assert.Equal(["big"], ledger.AdmitWaiting().ToArray());
+        Assert.Equal(["big"], ledger.AdmitWaiting().Select(a => a.TaskId));
         Assert.Equal(["small", "small-2"], ledger.Line.Select(w => w.TaskId));
 
         // A waiter that leaves the line gives its place up; 100 free again takes both small ones.
         Assert.True(ledger.Release("small"));
         Assert.True(ledger.Release("big"));
-        Assert.Equal(["small-2"], ledger.AdmitWaiting().ToArray());
+        Assert.Equal(["small-2"], ledger.AdmitWaiting().Select(a => a.TaskId));
         Assert.Empty(ledger.Line);
         Assert.Equal(new TenantUsage("search", ledger.Quota, 30, 1024, 1, 0), ledger.Usage());
+    }
+
+    [Fact]
+    public void A_lending_quota_lends_what_only_compute_or_memory_refuses_and_counts_it_apart()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100, Tasks: 3, Borrow: true));
+        ledger.Charge("a", Slice(100));
+        Assert.Single(ledger.Refusal(Slice(50)));
+        Assert.True(ledger.MayLend());
+        ledger.Lend("b", Slice(50));
+        Assert.True(ledger.Lends("b"));
+        Assert.False(ledger.Holds("b"));
+
+        // Loans are not charged against compute: room under the quota is as before, but they are live tasks.
+        Assert.Equal(new TenantUsage("search", ledger.Quota, 100, 1024, 1, 0, 50, 1), ledger.Usage());
+        ledger.Lend("c", Slice(50));
+        Assert.False(ledger.MayLend());
+        Assert.Contains(new ValidationError("tenant", "'search' would pass its quota of 3 live tasks: 3 live"), ledger.Refusal(Slice(0.1)));
+
+        // A loan that ends frees its place; charging a loaned task moves it under the quota.
+        Assert.True(ledger.Release("c"));
+        Assert.True(ledger.MayLend());
+        Assert.True(ledger.Release("a"));
+        ledger.Charge("b", Slice(50));
+        Assert.False(ledger.Lends("b"));
+        Assert.Equal(new TenantUsage("search", ledger.Quota, 50, 1024, 1, 0, 0, 0), ledger.Usage());
+
+        // A quota that does not lend lends nothing.
+        Assert.False(new TenantLedger("search", new TenantQuota(GpuPercent: 100)).MayLend());
+    }
+
+    [Fact]
+    public void A_quota_that_starts_lending_admits_the_line_on_borrowed_room_except_what_may_not_borrow()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100));
+        ledger.Charge("running", Slice(100));
+        ledger.Wait("batch", Slice(50), mayBorrow: true);
+        ledger.Wait("online", Slice(50), mayBorrow: false);
+        Assert.Empty(ledger.AdmitWaiting());
+
+        ledger.SetQuota(new TenantQuota(GpuPercent: 100, Borrow: true), [], new HashSet<string>());
+        Assert.Equal([("batch", true)], ledger.AdmitWaiting().ToArray());
+        Assert.Equal(["online"], ledger.Line.Select(w => w.TaskId));
+
+        // Room under the quota goes to the line as a charge, not a loan.
+        Assert.True(ledger.Release("running"));
+        Assert.Equal([("online", false)], ledger.AdmitWaiting().ToArray());
+        Assert.True(ledger.Holds("online"));
+        Assert.True(ledger.Lends("batch"));
+
+        // No quota at all hands every loan back.
+        ledger.SetQuota(null, [], new HashSet<string>());
+        Assert.Equal(["batch"], ledger.RepayLoans());
+        Assert.Empty(ledger.Loans);
+    }
+
+    [Fact]
+    public void Loans_are_taken_under_the_quota_oldest_first_as_room_frees_and_all_of_them_when_it_goes()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100, Tasks: 3, Borrow: true));
+        ledger.Charge("a", Slice(100));
+        ledger.Lend("young", Slice(60, at: T0 + TimeSpan.FromMinutes(1)));
+        ledger.Lend("old", Slice(60));
+        Assert.Empty(ledger.RepayLoans());
+
+        // 100 free takes the oldest loan (60); the other does not fit beside it. The task limit does not count a loan twice.
+        Assert.True(ledger.Release("a"));
+        Assert.Equal(["old"], ledger.RepayLoans());
+        Assert.Equal(new TenantUsage("search", ledger.Quota, 60, 1024, 1, 0, 60, 1), ledger.Usage());
+
+        ledger.SetQuota(null, [], new HashSet<string>());
+        Assert.Equal(["young"], ledger.RepayLoans());
+        Assert.Empty(ledger.Loans);
+    }
+
+    [Fact]
+    public void Borrowing_needs_a_compute_or_memory_limit_to_borrow_beyond()
+    {
+        Assert.Equal("quota.borrow", Assert.Single(new TenantQuota(Tasks: 4, Borrow: true).Validate()).Field);
+        Assert.Empty(new TenantQuota(GpuMemoryMiB: 1024, Borrow: true).Validate());
+        Assert.Empty(new TenantQuota(Tasks: 4, Borrow: false).Validate());
+        Assert.True(TenantLedger.MayBorrow(Specs.Batch(priority: PriorityClass.Training)));
+        Assert.True(TenantLedger.MayBorrow(Specs.Batch()));
+        Assert.False(TenantLedger.MayBorrow(Specs.Service()));
     }
 
     [Fact]
@@ -117,7 +201,7 @@ public sealed class TenantLedgerTests
         ledger.Wait("c", Slice(10));
         Assert.Equal(2, ledger.Usage().Waiting);
         ledger.SetQuota(null, [], new HashSet<string>());
-        Assert.Equal(["b", "c"], ledger.AdmitWaiting().ToArray());
+        Assert.Equal(["b", "c"], ledger.AdmitWaiting().Select(a => a.TaskId));
         Assert.Empty(ledger.Charges);
     }
 
