@@ -1,4 +1,5 @@
 using Orion.Contracts;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -122,5 +123,24 @@ public sealed class BorrowedRoomTests
         Assert.Equal(TaskState.Pending, await pool.StateOf("ads"));
         Assert.True((await pool.NodeSnapshot("n0")).Borrowed.IsDefaultOrEmpty);
         await pool.AssertConsistentAsync(["first", "own", "lent", "ads"]);
+    }
+
+    [Fact]
+    public async Task Loans_outlive_the_tenant_grains_activation_and_are_still_counted_apart_and_repaid()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
+        await pool.SubmitAsync(WholeCard("search"), "own");
+        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
+        await pool.Grains.GetGrain<ITenantGrain>("search").Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        // Rebuilt from the tasks: one charge, one loan.
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100, Borrow: true), 100, 0, 1, 0, 100, 1), await pool.Client.GetTenantAsync("search"));
+
+        // The task within the quota ends: the loan is taken under it.
+        await pool.Client.CancelAsync("own");
+        await pool.EventuallyAsync(async () => Assert.False((await pool.Client.GetAsync("lent"))!.Borrowed));
+        Assert.Equal(new TenantUsage("search", new TenantQuota(100, Borrow: true), 100, 0, 1, 0, 0, 0), await pool.Client.GetTenantAsync("search"));
+        await pool.AssertConsistentAsync(["own", "lent"]);
     }
 }
