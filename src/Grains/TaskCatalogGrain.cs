@@ -34,7 +34,10 @@ public sealed class TaskCatalogGrain(
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WriteCheckpoint();
+    // A lone silo without durable state (the embedded default) is stopping with its in-memory storage: a last write has
+    // nowhere to go, and Orleans logs the failed placement of the storage grain as errors on every stop.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !options.Value.QueueRecovery ? Task.CompletedTask : WriteCheckpoint();
 
     public Task Publish(VGpuTaskStatus status)
     {

@@ -28,6 +28,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int Id => process.Id;
+
     public int ExitCode => process.ExitCode;
 
     /// <summary>Starts <c>dotnet src/PROJECT/bin/.../DLL args</c> from the build beside this test build.</summary>

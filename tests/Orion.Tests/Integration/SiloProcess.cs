@@ -25,6 +25,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int ExitCode => process.ExitCode;
 
+    public int Id => process.Id;
+
     public Task WaitForExitAsync(TimeSpan patience) => process.WaitForExitAsync(patience);
 
     public static SiloProcess Start(params string[] extraArgs)

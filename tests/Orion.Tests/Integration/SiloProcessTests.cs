@@ -38,6 +38,33 @@ public sealed class SiloProcessTests
     }
 
     [Fact]
+    public async Task The_default_silo_stops_on_SIGTERM_with_no_error_logged()
+    {
+        await using var silo = SiloProcess.Start("--nodes", "1", "--gpus-per-node", "1");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+
+        // A live task gives the catalogue a checkpoint to write: on the way out, into storage that was stopping with the
+        // silo, it had Orleans log the storage grain's failed placement as errors on every stop.
+        var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using (var client = await OrionClient.ConnectAsync(options))
+        {
+            var task = await client.SubmitAsync(Specs.Batch(items: 1, gpuMsPerItem: 1e9));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await client.WaitForStateAsync(task.TaskId, [TaskState.Running], cts.Token);
+        }
+
+        await using (var kill = ChildProcess.Run("kill", ["-s", "TERM", silo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain("fail:", silo.Output);
+        Assert.Equal(0, silo.ExitCode);
+    }
+
+    [Fact]
     public async Task A_silo_on_the_nvidia_backend_that_cannot_load_NVML_stops_with_the_reason()
     {
         await using var silo = SiloProcess.Start("--Orion:Embedded:Backend=nvidia", "--Orion:Embedded:NvmlLibrary=/nonexistent/libnvidia-ml.so.1");
