@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orion.Benchmarks.Borrowing;
 using Orion.Benchmarks.Colocation;
 using Orion.Benchmarks.Preemption;
 using Orion.Benchmarks.Trace;
@@ -12,5 +13,6 @@ foreach (var command in PreemptionCommand.Create())
 }
 
 root.Subcommands.Add(ColocationCommand.Create());
+root.Subcommands.Add(BorrowingCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -60,16 +60,7 @@ public static class GrainColocation
 
         var start = Midnight.AddHours(fromHour);
         var clock = new FakeTimeProvider(start);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "orion-coloc", clusterId: "orion-coloc");
-            silo.AddOrion(configuration);
-            silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
-        });
-        using var host = builder.Build();
+        using var host = InProcessSilo.Build(settings, "orion-coloc", silo => silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock));
         await host.StartAsync();
         try
         {
@@ -82,13 +73,6 @@ public static class GrainColocation
         {
             await host.StopAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>One run's state: the clock driver, the leases and what the simulated GPUs reported.</summary>

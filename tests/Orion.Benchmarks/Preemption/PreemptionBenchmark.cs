@@ -22,7 +22,7 @@ public static class PreemptionBenchmark
 
     public static async Task<int> RunAsync(int transitions, int warmup, string? jsonPath, bool daemonProcess = false)
     {
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        var (siloPort, gatewayPort) = (InProcessSilo.FreePort(), InProcessSilo.FreePort());
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orion:Pool:ComputeOversubscription"] = "2.0",
@@ -134,12 +134,5 @@ public static class PreemptionBenchmark
 
             await Task.Delay(20);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

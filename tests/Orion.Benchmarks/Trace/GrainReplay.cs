@@ -51,13 +51,8 @@ public static class GrainReplay
             settings[p + "MemoryMiB"] = n.MemoryMiB.ToString(CultureInfo.InvariantCulture);
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleans(silo =>
+        using var host = InProcessSilo.Build(settings, "orion-trace", silo =>
         {
-            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "orion-trace", clusterId: "orion-trace");
-            silo.AddOrion(configuration);
             if (calls is not null)
             {
                 // Every grain call the silo receives, by interface method (storage and timers included).
@@ -68,7 +63,6 @@ public static class GrainReplay
                 });
             }
         });
-        using var host = builder.Build();
         var startup = Stopwatch.StartNew();
         await host.StartAsync();
         try
@@ -231,12 +225,5 @@ public static class GrainReplay
         }
 
         return new GrainRun(seed, inFlight, allocation, arrivals.Count, failed, seconds, cpuSeconds);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
