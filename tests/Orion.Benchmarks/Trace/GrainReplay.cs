@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orion.Client;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
-using Orion.Silo;
 
 namespace Orion.Benchmarks.Trace;
 
