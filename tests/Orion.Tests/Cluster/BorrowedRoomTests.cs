@@ -83,12 +83,17 @@ public sealed class BorrowedRoomTests
     [Fact]
     public async Task A_task_on_loan_is_placed_after_a_task_within_its_quota_when_both_wait_for_the_same_card()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await using var pool = await StartAsync([Node("n0", gpus: 3)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
         await pool.SubmitAsync(WholeCard("ads"), "first");
+        await pool.SubmitAsync(WholeCard("ads"), "second");
 
-        // All queue for the one card, the borrowed one before the other tenant's; each time it frees, a task within its
-        // quota has it (nothing runs on loan here, so nothing is evicted).
+        // Ads keeps a card throughout, so when the last card frees both tenants hold one: fair share ties, and only the
+        // loan's place after everyone else decides.
+        await pool.SubmitAsync(WholeCard("ads"), "third");
+
+        // All queue for the cards, the borrowed one before the other tenant's; each time one frees, a task within its
+        // quota has it (nothing runs on loan here, so nothing is evicted, and the search quota stays full: no loan is repaid).
         Assert.False((await pool.SubmitAsync(WholeCard("search"), "own-2")).Borrowed);
         Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
         await pool.SubmitAsync(WholeCard("ads"), "ads");
@@ -96,10 +101,12 @@ public sealed class BorrowedRoomTests
 
         await pool.Client.CancelAsync("first");
         await pool.WaitForAsync("own-2", TaskState.Running);
-        await pool.Client.CancelAsync("own-2");
+        await pool.Client.CancelAsync("second");
         await pool.WaitForAsync("ads", TaskState.Running);
-        Assert.Equal(TaskState.Pending, await pool.StateOf("lent"));
-        await pool.AssertConsistentAsync(["first", "own-2", "lent", "ads"]);
+        // Never placed at all (placed first, it would have been evicted for ads at once, under a new generation).
+        var lent = await pool.Client.GetAsync("lent");
+        Assert.Equal((TaskState.Pending, true, 1L, null), (lent!.State, lent.Borrowed, lent.Generation, lent.ExitReason));
+        await pool.AssertConsistentAsync(["first", "second", "third", "own-2", "lent", "ads"]);
     }
 
     [Fact]
