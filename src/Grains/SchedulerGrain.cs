@@ -127,6 +127,11 @@ public sealed class SchedulerGrain(
                 if (s is not null)
                 {
                     // A node's push that arrived meanwhile may be newer: the view keeps the newest version.
+                    if (!lenders.ContainsKey(s.NodeId))
+                    {
+                        NoteLender(s);
+                    }
+
                     if (view.Upsert(NodeView.FromSnapshot(s)))
                     {
                         holdings.Update(s);
@@ -922,15 +927,7 @@ public sealed class SchedulerGrain(
     private bool TakeIn(NodeSnapshot snapshot)
     {
         // Before the view's check: an account the view already holds may still be the first to show a borrowed task.
-        if (snapshot.Borrowed.IsDefaultOrEmpty)
-        {
-            lenders.Remove(snapshot.NodeId);
-        }
-        else
-        {
-            lenders[snapshot.NodeId] = snapshot;
-        }
-
+        NoteLender(snapshot);
         var old = view.Find(snapshot.NodeId);
         var fresh = NodeView.FromSnapshot(snapshot);
         if (!view.Upsert(fresh))
@@ -942,6 +939,19 @@ public sealed class SchedulerGrain(
 
         freed |= old is null || HasMoreRoom(fresh, old);
         return true;
+    }
+
+    /// <summary>Keeps the newest snapshot of each node that holds tasks on borrowed room, for reclaims.</summary>
+    private void NoteLender(NodeSnapshot snapshot)
+    {
+        if (snapshot.Borrowed.IsDefaultOrEmpty)
+        {
+            lenders.Remove(snapshot.NodeId);
+        }
+        else
+        {
+            lenders[snapshot.NodeId] = snapshot;
+        }
     }
 
     /// <summary>

@@ -121,6 +121,11 @@ public sealed class TenantGrain(
                 return AdmitResult.Admitted;
             }
 
+            if (ledger.Lends(taskId))
+            {
+                return AdmitResult.Borrowed;
+            }
+
             refusal = ledger.Refusal(charge);
         }
 

@@ -150,4 +150,22 @@ public sealed class BorrowedRoomTests
         Assert.Equal(new TenantUsage("search", new TenantQuota(100, Borrow: true), 100, 0, 1, 0, 0, 0), await pool.Client.GetTenantAsync("search"));
         await pool.AssertConsistentAsync(["own", "lent"]);
     }
+
+    [Fact]
+    public async Task A_fresh_scheduler_activation_knows_the_loans_from_the_nodes_and_reclaims_them()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
+        await pool.SubmitAsync(WholeCard("search"), "own");
+        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
+        await pool.WaitForAsync("lent", TaskState.Running);
+
+        // The scheduler's activation goes; the next one rebuilds its view from the nodes, loans included.
+        await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler("dc1")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.EventuallyAsync(async () => Assert.False(await pool.SchedulerIsActive("dc1")));
+        await pool.SubmitAsync(WholeCard("ads"), "ads");
+        await pool.WaitForAsync("ads", TaskState.Running);
+        Assert.Equal((TaskState.Pending, TaskState.Running), (await pool.StateOf("lent"), await pool.StateOf("own")));
+        await pool.AssertConsistentAsync(["own", "lent", "ads"]);
+    }
 }
