@@ -13,18 +13,26 @@ public sealed class BorrowedRoomTests
     private static TaskSpec WholeCard(string tenant, PriorityClass priority = PriorityClass.Offline) =>
         Specs.Batch(computePercent: 100, gpuMemoryMiB: 0, items: 1, gpuMsPerItem: 3_600_000, tenant: tenant, priority: priority);
 
+    /// <summary>
+    /// Two cards, a quota of one card that lends: "own" runs within it, "lent" on the other card on loan (both running).
+    /// </summary>
+    private static async Task<TestPool> OwnAndLentAsync()
+    {
+        var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
+        Assert.False((await pool.SubmitAsync(WholeCard("search"), "own")).Borrowed);
+        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
+        await pool.WaitForAsync("own", TaskState.Running);
+        await pool.WaitForAsync("lent", TaskState.Running);
+        return pool;
+    }
+
     [Fact]
     public async Task Work_over_a_lending_quota_runs_on_idle_cards_and_is_evicted_for_a_task_within_its_quota_then_runs_again()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
-
         // The first card is within the quota; the second is borrowed, since the pool has it idle.
-        Assert.False((await pool.SubmitAsync(WholeCard("search"), "own")).Borrowed);
-        var lent = await pool.SubmitAsync(WholeCard("search"), "lent");
-        Assert.Equal((true, null), (lent.Borrowed, lent.QuotaWait));
-        await pool.WaitForAsync("lent", TaskState.Running);
-        await pool.WaitForAsync("own", TaskState.Running);
+        await using var pool = await OwnAndLentAsync();
+        Assert.Null((await pool.Client.GetAsync("lent"))!.QuotaWait);
         Assert.Equal(new TenantUsage("search", new TenantQuota(100, Borrow: true), 100, 0, 1, 0, 100, 1), await pool.Client.GetTenantAsync("search"));
         Assert.Contains((await pool.NodeSnapshot("n0")).Borrowed, b => b.TaskId == "lent");
 
@@ -59,11 +67,7 @@ public sealed class BorrowedRoomTests
     [Fact]
     public async Task A_raised_quota_takes_a_running_loan_under_it_and_it_is_never_reclaimed_after()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
-        await pool.SubmitAsync(WholeCard("search"), "own");
-        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
-        await pool.WaitForAsync("lent", TaskState.Running);
+        await using var pool = await OwnAndLentAsync();
 
         Assert.Equal(new TenantUsage("search", new TenantQuota(200, Borrow: true), 200, 0, 2, 0, 0, 0),
             await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 200, Borrow: true)));
@@ -135,10 +139,7 @@ public sealed class BorrowedRoomTests
     [Fact]
     public async Task Loans_outlive_the_tenant_grains_activation_and_are_still_counted_apart_and_repaid()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
-        await pool.SubmitAsync(WholeCard("search"), "own");
-        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
+        await using var pool = await OwnAndLentAsync();
         await pool.Grains.GetGrain<ITenantGrain>("search").Cast<IGrainManagementExtension>().DeactivateOnIdle();
 
         // Rebuilt from the tasks: one charge, one loan.
@@ -154,11 +155,7 @@ public sealed class BorrowedRoomTests
     [Fact]
     public async Task A_fresh_scheduler_activation_knows_the_loans_from_the_nodes_and_reclaims_them()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 100, Borrow: true));
-        await pool.SubmitAsync(WholeCard("search"), "own");
-        Assert.True((await pool.SubmitAsync(WholeCard("search"), "lent")).Borrowed);
-        await pool.WaitForAsync("lent", TaskState.Running);
+        await using var pool = await OwnAndLentAsync();
 
         // The scheduler's activation goes; the next one rebuilds its view from the nodes, loans included.
         await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler("dc1")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
