@@ -97,8 +97,11 @@ public sealed class TenantLedger(
         return errors.ToImmutable();
     }
 
-    /// <summary>Why <paramref name="asked"/> may not be admitted now, each naming its field; empty when it may.</summary>
-    public ImmutableArray<ValidationError> Refusal(TenantCharge asked)
+    /// <summary>
+    /// Why <paramref name="asked"/> may not be admitted now, each naming its field; empty when it may. A task already live
+    /// (a loan taken under the quota: not <paramref name="newTask"/>) does not count again against the live-task limit.
+    /// </summary>
+    public ImmutableArray<ValidationError> Refusal(TenantCharge asked, bool newTask = true)
     {
         if (Quota is not { } q)
         {
@@ -117,7 +120,7 @@ public sealed class TenantLedger(
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
         }
 
-        if (q.Tasks is { } tasks && charges.Count + loans.Count + 1 > tasks)
+        if (newTask && q.Tasks is { } tasks && charges.Count + loans.Count + 1 > tasks)
         {
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of {tasks} live tasks: {charges.Count + loans.Count} live"));
         }
@@ -206,7 +209,7 @@ public sealed class TenantLedger(
             {
                 Remember(id, charge);
             }
-            else if (RoomFor(charge))
+            else if (Refusal(charge, newTask: false).IsEmpty)
             {
                 charges[id] = charge;
             }
@@ -221,12 +224,6 @@ public sealed class TenantLedger(
 
         return repaid.ToImmutable();
     }
-
-    /// <summary>Whether the compute and memory limits hold with <paramref name="charge"/> added (a loan repaid is a live task already).</summary>
-    private bool RoomFor(TenantCharge charge) =>
-        Quota is not { } q
-        || ((q.GpuMilli is not { } gpu || Sum(c => c.GpuMilli) + charge.GpuMilli <= gpu)
-            && (q.GpuMemoryMiB is not { } memory || Sum(c => c.GpuMemoryMiB) + charge.GpuMemoryMiB <= memory));
 
     /// <summary>Remembers a task admitted without a quota until <see cref="Grace"/> has passed.</summary>
     public void Remember(string taskId, TenantCharge charge)
