@@ -983,7 +983,7 @@ public sealed class SchedulerGrain(
                 OrionTelemetry.Reclaims.Add(1);
 
                 // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
-                Evict(victim, plan).Ignore();
+                TakeBack(victim, plan).Ignore();
             }
         }
     }
@@ -1008,7 +1008,7 @@ public sealed class SchedulerGrain(
         return reclaiming.Count > 0;
     }
 
-    private async Task Evict(BorrowedHolding victim, ReclaimPlan plan)
+    private async Task TakeBack(BorrowedHolding victim, ReclaimPlan plan)
     {
         try
         {

@@ -48,7 +48,10 @@ public sealed class TenantLedger(
     /// Whether a task refused by <see cref="Refusal"/> may have borrowed room instead: the quota lends, and the task-count
     /// limit (which borrowed tasks count against too) still holds with it.
     /// </summary>
-    public bool MayLend() => Quota is { Lends: true } q && (q.Tasks is not { } tasks || charges.Count + loans.Count + 1 <= tasks);
+    public bool MayLend() => Quota is { Lends: true } && OneMoreLiveTaskFits();
+
+    /// <summary>Whether the live-task limit (charged and borrowed tasks alike) holds with one more task.</summary>
+    private bool OneMoreLiveTaskFits() => Quota?.Tasks is not { } tasks || charges.Count + loans.Count + 1 <= tasks;
 
     /// <summary>Admits a task on borrowed room (replacing any charge it had).</summary>
     public void Lend(string taskId, TenantCharge charge)
@@ -120,9 +123,9 @@ public sealed class TenantLedger(
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
         }
 
-        if (newTask && q.Tasks is { } tasks && charges.Count + loans.Count + 1 > tasks)
+        if (newTask && !OneMoreLiveTaskFits())
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {tasks} live tasks: {charges.Count + loans.Count} live"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {q.Tasks} live tasks: {charges.Count + loans.Count} live"));
         }
 
         return errors.ToImmutable();
