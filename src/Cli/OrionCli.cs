@@ -159,11 +159,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError($"--count: must be 1 to {MaxArray}");
             }
         });
+        var gang = new Option<bool>("--gang")
+        {
+            Description = "The job array (--count) is one gang, named after --id: placed all together or not at all, and a member that fails or is cancelled ends the rest",
+        };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, count, wait, quiet,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -187,6 +191,19 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var taskSpec = SpecBuilder.Build(spec);
+            var arrayId = spec.Id;
+            if (r.GetValue(gang))
+            {
+                if (r.GetValue(count) < 2)
+                {
+                    throw new CliException("--gang: needs a job array of at least 2 tasks (--count)", ExitCodes.BadInput);
+                }
+
+                // Named after the array's id prefix, so its members are PREFIX-0, PREFIX-1, ... of gang PREFIX.
+                arrayId ??= NewArrayPrefix();
+                taskSpec = taskSpec with { Gang = new GangSpec(arrayId, r.GetValue(count)) };
+            }
+
             var local = SpecValidator.Validate(taskSpec);
             if (!local.IsEmpty)
             {
@@ -200,7 +217,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     throw new CliException("--wait: waits for one task, not a job array (--count)", ExitCodes.BadInput);
                 }
 
-                return await SubmitArray(r, taskSpec, spec.Id, r.GetValue(count), r.GetValue(quiet), ct);
+                return await SubmitArray(r, taskSpec, arrayId, r.GetValue(count), r.GetValue(quiet), ct);
             }
 
             await using var client = await ConnectAsync(r, ct);
@@ -236,6 +253,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         return command;
     }
 
+    private static string NewArrayPrefix() => $"t-{Guid.NewGuid():N}"[..10];
+
     /// <summary>
     /// --count: a job array, submitted together (SubmitManyAsync), ids PREFIX-0, PREFIX-1, ... (--id, or a new prefix).
     /// Each accepted task is a line; a task its tenant's quota refused (--fail-fast) is named on stderr, and the exit code
@@ -244,7 +263,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private async Task<int> SubmitArray(ParseResult r, TaskSpec spec, string? id, int count, bool quiet, CancellationToken ct)
     {
         // Named here when not given, so the tasks can be listed even when some were refused.
-        var prefix = id ?? $"t-{Guid.NewGuid():N}"[..10];
+        var prefix = id ?? NewArrayPrefix();
         var ids = Enumerable.Range(0, count).Select(i => $"{prefix}-{i}").ToArray();
         if (ids.FirstOrDefault(i => !TaskIdFormat.IsValid(i)) is { } bad)
         {

@@ -43,6 +43,13 @@ public static class Views
             table.AddRow(Text("borrowed room"), Text("beyond its tenant's quota: evicted and queued again when a task within its quota needs the room"));
         }
 
+        if (s.Spec.Gang is { } gang)
+        {
+            table.AddRow(Text("gang"), Text(s.Placement is { Gang.IsEmpty: false } placed
+                ? $"{gang.Name} ({gang.Size} members), placed with {string.Join(", ", placed.Gang)}"
+                : $"{gang.Name} ({gang.Size} members), placed all together or not at all"));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));

@@ -480,6 +480,7 @@ public sealed class OrionClient : IAsyncDisposable
     {
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var gangs = new Dictionary<(string Tenant, string Name), (int Index, int Size, int Count)>();
         for (var i = 0; i < tasks.Count; i++)
         {
             if (tasks[i] is not { } t)
@@ -501,6 +502,23 @@ public sealed class OrionClient : IAsyncDisposable
             }
 
             errors.AddRange(SpecValidator.Validate(t.Spec).Select(e => e with { Field = $"tasks[{i}].{e.Field}" }));
+            if (t.Spec is { Gang: { } gang, Tenant: { } tenant })
+            {
+                // Members submitted together must describe one gang, or it could never be complete.
+                var key = (tenant, gang.Name);
+                if (!gangs.TryGetValue(key, out var first))
+                {
+                    gangs[key] = (i, gang.Size, 1);
+                }
+                else if (gang.Size != first.Size)
+                {
+                    errors.Add(new($"tasks[{i}].gang.size", $"must equal the size of the same gang in tasks[{first.Index}] ({first.Size})"));
+                }
+                else if ((gangs[key] = first with { Count = first.Count + 1 }).Count > first.Size)
+                {
+                    errors.Add(new($"tasks[{i}].gang", $"is one member more than the gang's size ({first.Size}) in the batch"));
+                }
+            }
         }
 
         return errors.ToImmutable();

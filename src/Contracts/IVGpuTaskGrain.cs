@@ -33,6 +33,13 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("WaitForChange"), AlwaysInterleave]
     Task<VGpuTaskStatus?> WaitForChange(long afterVersion, TimeSpan timeout);
 
+    /// <summary>
+    /// <paramref name="memberId"/>, placed in the same gang, failed or was cancelled: this member ends the same way, as a
+    /// distributed job does not run on without one of its members. One-way: members that fail together tell each other.
+    /// </summary>
+    [Alias("OnGangEnded"), OneWay]
+    Task OnGangEnded(string memberId, TaskState state, string reason);
+
     /// <summary>The scheduler reserved capacity for generation <paramref name="generation"/>.</summary>
     [Alias("OnPlaced"), OneWay]
     Task OnPlaced(long generation, TaskPlacement placement);

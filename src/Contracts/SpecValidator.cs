@@ -82,6 +82,11 @@ public static class SpecValidator
             }
         }
 
+        if (spec.Gang is { } gang)
+        {
+            CheckGang(errors, spec, gang);
+        }
+
         if (spec.Restart is { } restart)
         {
             if (!Enum.IsDefined(restart.Kind))
@@ -95,6 +100,36 @@ public static class SpecValidator
         }
 
         return errors.ToImmutable();
+    }
+
+    private static void CheckGang(ImmutableArray<ValidationError>.Builder errors, TaskSpec spec, GangSpec gang)
+    {
+        if (!TaskIdFormat.IsValid(gang.Name))
+        {
+            errors.Add(new("gang.name", TaskIdFormat.Rule));
+        }
+
+        if (gang.Size is < 2 or > GangSpec.MaxSize)
+        {
+            errors.Add(new("gang.size", $"must be 2..{GangSpec.MaxSize}"));
+        }
+
+        // A gang is placed whole, once: a member queued again on its own (a window, a restart) would wait for the rest forever.
+        if (spec.Schedule is not null)
+        {
+            errors.Add(new("schedule", "must be null for a gang member (a gang is placed whole, once)"));
+        }
+
+        if (spec.Restart is { Kind: not RestartPolicyKind.Never })
+        {
+            errors.Add(new("restart", "must be null or Never for a gang member (a gang is placed whole, once)"));
+        }
+
+        // A member that arrives before the rest waits for them, so it cannot fail for want of room on arrival.
+        if (spec.Constraints is { FailIfUnplaceable: true })
+        {
+            errors.Add(new("constraints.failIfUnplaceable", "must be false for a gang member (its members wait for each other)"));
+        }
     }
 
     private static void CheckSchedule(ImmutableArray<ValidationError>.Builder errors, ScheduleSpec s)

@@ -14,4 +14,16 @@ public sealed record TaskPlacement(
     [property: Id(1)] string DataCenter,
     [property: Id(2)] ImmutableArray<string> GpuIds,
     [property: Id(3)] int ComputeMilli,
-    [property: Id(4)] long GpuMemoryMiB);
+    [property: Id(4)] long GpuMemoryMiB)
+{
+    [Id(5)]
+    private readonly ImmutableArray<string> gang;
+
+    /// <summary>The other members of its gang placed with it (empty when placed alone): a member that fails or is cancelled ends them too.</summary>
+    public ImmutableArray<string> Gang
+    {
+        // Empty, never default, also for a placement stored before gangs (JSON and LINQ cannot take a default array).
+        get => gang.IsDefault ? [] : gang;
+        init => gang = value;
+    }
+}

@@ -9,6 +9,7 @@ namespace Orion.Contracts;
 /// <param name="Workload">What it runs.</param>
 /// <param name="Schedule">When it runs, for a task that comes up in windows; null = as soon as placed.</param>
 /// <param name="Restart">Whether a failed run or a lost node queues it again; null = never.</param>
+/// <param name="Gang">The gang it is placed with, all together or not at all; null = placed on its own.</param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -18,7 +19,8 @@ public sealed record TaskSpec(
     [property: Id(4)] PlacementConstraints Constraints,
     [property: Id(5)] WorkloadSpec Workload,
     [property: Id(6)] ScheduleSpec? Schedule = null,
-    [property: Id(7)] RestartPolicy? Restart = null)
+    [property: Id(7)] RestartPolicy? Restart = null,
+    [property: Id(8)] GangSpec? Gang = null)
 {
     /// <summary>
     /// An online process: it holds no SDK lease to mark its requests, so its node measures when it is busy, and its memory

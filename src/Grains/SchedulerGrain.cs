@@ -423,6 +423,13 @@ public sealed class SchedulerGrain(
                 batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get())];
             }
 
+            // A gang's members wait for each other and are placed together, ahead of the round's other tasks: a gang is
+            // complete only once, when its last member arrives, and otherwise tasks that fit alone would take its room.
+            var (gangs, unplacedGangs) = batch.Exists(GangMuster.Waits)
+                ? GangMuster.Gather(batch, queue.InOrder, t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId))
+                : ([], []);
+            batch.RemoveAll(GangMuster.Waits);
+
             // Borrowed room goes to no one a quota leaves waiting: tasks on loan are placed after every other task in the
             // round, and not at all while room on loan is being taken back for those.
             var loans = batch.Exists(t => t.Borrowed) ? batch.FindAll(t => t.Borrowed) : [];
@@ -433,6 +440,17 @@ public sealed class SchedulerGrain(
 
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
             KeepHold();
+            foreach (var gang in gangs)
+            {
+                if (await PlaceGang(gang, parents, placedHere) is { } why)
+                {
+                    foreach (var member in gang)
+                    {
+                        unplacedGangs[member.TaskId] = why;
+                    }
+                }
+            }
+
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
             if (lenders.Count > 0 && unplaced.Count > 0)
             {
@@ -452,6 +470,11 @@ public sealed class SchedulerGrain(
                 {
                     unplaced[id] = reason;
                 }
+            }
+
+            foreach (var (id, reason) in unplacedGangs)
+            {
+                unplaced.TryAdd(id, reason);
             }
 
             IReadOnlyList<DataCenterSummary>? others = null;
@@ -579,6 +602,84 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>
+    /// Places a gang all together or not at all: decides for every member at once, sends their reservations together,
+    /// and when any is refused (or fails) gives back the others' at their nodes and decides again (up to
+    /// <see cref="PoolOptions.ReservationAttempts"/>). Returns null once all are placed, else why none is.
+    /// </summary>
+    private async Task<string?> PlaceGang(List<QueuedTask> gang, Dictionary<string, ActivityContext> parents, Dictionary<(string, long), TaskPlacement> placed)
+    {
+        var name = gang[0].Spec.Gang!.Name;
+        var began = Stopwatch.GetTimestamp();
+        var why = $"gang {name}: its {gang.Count} members do not fit together";
+        var requests = gang.Select(t => PlacementRequest.From(t.Spec)).ToArray();
+        for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
+        {
+            // A node held for a starving task stays closed to a gang, unless the task is one of its members.
+            var held = HeldNode() is { } node && !gang.Exists(t => t.TaskId == hold!.Value.TaskId) ? node : null;
+            PlacementChoice[]? choices;
+            using (held is null ? null : StarvationGuard.Close(held))
+            {
+                choices = PlacementRound.DecideAll(policy, view, requests);
+            }
+
+            if (choices is null)
+            {
+                return why;
+            }
+
+            var sent = gang.Select((t, i) => new Reservation(t, requests[i], choices[i], Reserve(t, choices[i], requests[i]))).ToList();
+            await Task.WhenAll(sent.Select(r => r.Answer));
+            foreach (var r in sent)
+            {
+                reserving.Remove(r.Task.TaskId);
+            }
+
+            var taken = sent.FindAll(r => r.Answer.Result.Result is { Accepted: true });
+            if (taken.Count == sent.Count)
+            {
+                var starts = sent.Select(r => (r.Task, Placement: Placed(
+                    r.Task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(r.Task.TaskId),
+                    [.. gang.Where(m => m.TaskId != r.Task.TaskId).Select(m => m.TaskId)]))).ToList();
+                await Task.WhenAll(starts.Select(s => s.Placement));
+                foreach (var (task, placement) in starts)
+                {
+                    placed[(task.TaskId, task.Generation)] = placement.Result;
+                }
+
+                return null;
+            }
+
+            // Never part of a gang: what its members' nodes took is given back before anything else is decided.
+            var refused = sent.First(r => r.Answer.Result.Result is not { Accepted: true });
+            refusals += sent.Count - taken.Count;
+            why = $"gang {name}: {refused.Task.TaskId} " + (refused.Answer.Result.Result is { } no ? $"refused: {no.Reason}" : $"could not be reserved: {refused.Answer.Result.Error!.Message}");
+            logger.LogDebug("Gang {Gang} not placed (attempt {Attempt}): {Reason}", name, attempt + 1, why);
+            await Task.WhenAll(taken.Select(GiveBack));
+            if (!gang.TrueForAll(t => queue.Holds(t.TaskId, t.Generation)))
+            {
+                return why;
+            }
+        }
+
+        return why;
+    }
+
+    /// <summary>Gives back at its node a reservation the scheduler will not use (one member of a gang that did not all fit).</summary>
+    private async Task GiveBack(Reservation r)
+    {
+        try
+        {
+            await GrainFactory.Grain<INodeGrain>(r.Choice.Node.Id).Release(r.Task.TaskId, r.Task.Generation);
+            PlacementRound.Undo(view, r.Choice, r.Request);
+        }
+        catch (Exception ex)
+        {
+            // The node lets go of a reservation no task claims (ReservationClaim); until then the view holds it too.
+            logger.LogWarning(ex, "Scheduler {DataCenter} could not give back {TaskId}'s reservation on {NodeId}", DataCenter, r.Task.TaskId, r.Choice.Node.Id);
+        }
+    }
+
+    /// <summary>
     /// Sends the reservation of a decision already applied to the view; the task counts as reserving until the caller
     /// has dealt with the answer. The answer goes into the view: a refusal is given back, and the node's newest account
     /// is taken in once no other reservation to it is out. Returns the answer, or the exception that stands for it (so
@@ -631,12 +732,13 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>A node accepted the task: it leaves the queue and its grain hears where it runs.</summary>
-    private async Task<TaskPlacement> Placed(QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent)
+    private async Task<TaskPlacement> Placed(
+        QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent, ImmutableArray<string> gang = default)
     {
         Forget(task);
         placements++;
         var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
-        var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory);
+        var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory) { Gang = gang };
         using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, took, parent))
         {
             // Inside the span, so the task's start joins the same trace.

@@ -706,7 +706,9 @@ public sealed class VGpuTaskGrain(
         }
 
         var dataCenters = await dataCenterSummaries.Get();
-        return DataCenterRoute.Home(request, dataCenters, options.Value.DefaultDataCenter);
+        return spec.Gang is { } gang
+            ? DataCenterRoute.GangHome(spec.Tenant, gang, dataCenters, options.Value.DefaultDataCenter)
+            : DataCenterRoute.Home(request, dataCenters, options.Value.DefaultDataCenter);
     }
 
     private async Task OpenWindow(VGpuTaskStatus status)
@@ -874,12 +876,34 @@ public sealed class VGpuTaskGrain(
             ? status with { SuspendedFor = status.SuspendedFor + (at > since ? at - since : TimeSpan.Zero), SuspendedSince = null }
             : status;
 
-    private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null)
+    private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null, bool byGang = false)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
         var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
         await Change(ended);
         await ReleaseQuota(ended);
+        if (!byGang && state is (TaskState.Failed or TaskState.Cancelled) && ended.Placement is { Gang.IsEmpty: false } placement)
+        {
+            // The rest of the gang would wait on this member forever (a collective never completes): they end too.
+            foreach (var member in placement.Gang)
+            {
+                await GrainFactory.Grain<IVGpuTaskGrain>(member).OnGangEnded(TaskId, state, reason);
+            }
+        }
+    }
+
+    public async Task OnGangEnded(string memberId, TaskState state, string reason)
+    {
+        var status = Status;
+        if (status is not { Spec.Gang: { } gang } || status.State.IsTerminal() || state is not (TaskState.Failed or TaskState.Cancelled))
+        {
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} ends with gang {Gang}: member {MemberId} {State}", TaskId, gang.Name, memberId, state);
+        await StopRun(status);
+        await Disarm();
+        await End(state, $"gang {gang.Name}: member {memberId} {state.ToString().ToLowerInvariant()}: {reason}", byGang: true);
     }
 
     /// <summary>Tells the task's tenant it holds nothing now (ended, or asleep between windows).</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 
+using Orion.Contracts;
+
 namespace Orion.Client.Monitoring;
 
 /// <summary>A task as lists show it.</summary>
@@ -18,6 +20,8 @@ namespace Orion.Client.Monitoring;
 /// <param name="ExitReason">Why it ended.</param>
 /// <param name="QuotaWait">While it waits for its tenant's quota: the limit in the way.</param>
 /// <param name="Borrowed">It runs on borrowed room beyond its tenant's quota, and is evicted when a task within its quota needs the room.</param>
+/// <param name="Gang">The gang it is placed with, all together or not at all (<see cref="GangSpec.Name"/>); null for a task on its own.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
-    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false);
+    int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
+    string? Gang = null);

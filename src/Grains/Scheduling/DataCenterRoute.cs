@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using Orion.Contracts;
 
 namespace Orion.Grains.Scheduling;
@@ -32,8 +35,29 @@ public static class DataCenterRoute
             .FirstOrDefault() ?? fallback;
     }
 
-    /// <summary>A task not pinned to a data centre may be placed in any when its home is full.</summary>
-    public static bool MayRunAnywhere(TaskSpec spec) => spec.Constraints.DataCenter is null;
+    /// <summary>
+    /// The home of a gang's members that neither pin nor prefer a data centre: every member must queue in the same one,
+    /// though each picks its home alone and the room moves between their submits, so the choice is by the gang's name
+    /// over the data centres with nodes (sorted by name), not by room.
+    /// </summary>
+    public static string GangHome(string tenant, GangSpec gang, IEnumerable<DataCenterSummary> dataCenters, string fallback)
+    {
+        var names = dataCenters.Where(d => d.Nodes > 0).Select(d => d.DataCenter).Order(StringComparer.Ordinal).ToArray();
+        if (names.Length == 0)
+        {
+            return fallback;
+        }
+
+        // A hash that is the same in every process (string.GetHashCode is not).
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{tenant}/{gang.Name}/{gang.Size}"));
+        return names[BinaryPrimitives.ReadUInt32LittleEndian(hash) % (uint)names.Length];
+    }
+
+    /// <summary>
+    /// A task not pinned to a data centre may be placed in any when its home is full; a gang's member never is, as its
+    /// gang is placed together in one data centre.
+    /// </summary>
+    public static bool MayRunAnywhere(TaskSpec spec) => spec.Constraints.DataCenter is null && spec.Gang is null;
 
     /// <summary>The summary a data centre's scheduler reports: its schedulable nodes' room and its queue.</summary>
     public static DataCenterSummary Summarize(string dataCenter, ClusterView view, IEnumerable<QueuedTask> queue)

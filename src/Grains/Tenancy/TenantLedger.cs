@@ -38,8 +38,11 @@ public sealed class TenantLedger(
     /// <summary>Whether <paramref name="taskId"/> is charged.</summary>
     public bool Holds(string taskId) => charges.ContainsKey(taskId);
 
-    /// <summary>Whether a task of <paramref name="spec"/> may run on borrowed room: online work is never evicted, so it never borrows.</summary>
-    public static bool MayBorrow(TaskSpec spec) => spec.Priority.Class != PriorityClass.Online;
+    /// <summary>
+    /// Whether a task of <paramref name="spec"/> may run on borrowed room: online work is never evicted, so it never
+    /// borrows; nor does a gang's member, which once evicted would queue again alone.
+    /// </summary>
+    public static bool MayBorrow(TaskSpec spec) => spec.Priority.Class != PriorityClass.Online && spec.Gang is null;
 
     /// <summary>Whether <paramref name="taskId"/> runs on borrowed room.</summary>
     public bool Lends(string taskId) => loans.ContainsKey(taskId);

@@ -67,7 +67,7 @@
     const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));
     $('tasks').tBodies[0].innerHTML = tasks.map(t => `<tr data-task="${esc(t.taskId)}" data-state="${esc(t.state)}">
       <td>${esc(t.taskId)}</td><td>${esc(t.name)}</td><td>${esc(t.tenant)}</td><td>${esc(t.priority)}</td>
-      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}${t.borrowed ? ' <span class="state borrowed" title="beyond its tenant\'s quota: evicted when a task within its quota needs the room">borrowed</span>' : ''}</td>
+      <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}${t.borrowed ? ' <span class="state borrowed" title="beyond its tenant\'s quota: evicted when a task within its quota needs the room">borrowed</span>' : ''}${t.gang ? ` <span class="state gang" title="placed with its gang all together or not at all; a member that fails or is cancelled ends the rest">gang ${esc(t.gang)}</span>` : ''}</td>
       <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
 
     // Use against each limit; a bar fills as the use nears it.

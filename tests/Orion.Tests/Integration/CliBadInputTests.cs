@@ -16,6 +16,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: --reason: " + CordonReason.Rule, "drain", "dc1/n0", "--reason", "")]
     [InlineData("orion: --count: must be 1 to 10000", "submit", "--count", "0")]
     [InlineData("orion: --wait: waits for one task, not a job array (--count)", "submit", "--count", "2", "--wait")]
+    [InlineData("orion: --gang: needs a job array of at least 2 tasks (--count)", "submit", "--gang", "--compute", "10")]
+    [InlineData("orion: the task spec was rejected: gang.size must be 2..256", "submit", "--id", "big", "--count", "257", "--gang", "--compute", "10")]
     [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]
     [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel", "t-1", "--tenant", "search")]
     [InlineData("orion: --tenant: " + TenantName.Rule, "cancel", "--tenant", " ")]

@@ -73,6 +73,37 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Submit_a_gang_as_a_job_array_and_cancelling_one_member_ends_the_rest()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var gang = "g-" + Guid.NewGuid().ToString("N")[..6];
+        var submit = await live.CliAsync("submit", "--id", gang, "--count", "2", "--gang", "--tenant", tenant,
+            "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        Assert.Contains($"submitted {gang}-0", submit.Out);
+        Assert.Contains($"submitted {gang}-1", submit.Out);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await live.Client.WaitForStateAsync($"{gang}-0", [TaskState.Running], timeout.Token);
+        await live.Client.WaitForStateAsync($"{gang}-1", [TaskState.Running], timeout.Token);
+
+        var json = await live.CliAsync("get", $"{gang}-0", "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using (var doc = JsonDocument.Parse(json.Out))
+        {
+            Assert.Equal(gang, doc.RootElement.GetProperty("spec").GetProperty("gang").GetProperty("name").GetString());
+            Assert.Equal([$"{gang}-1"], doc.RootElement.GetProperty("placement").GetProperty("gang").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        var table = await live.CliAsync("get", $"{gang}-0");
+        Assert.Contains($"{gang} (2 members), placed with {gang}-1", table.Out);
+
+        var cancel = await live.CliAsync("cancel", $"{gang}-1");
+        Assert.True(cancel.ExitCode == 0, cancel.ToString());
+        var other = await live.Client.WaitForStateAsync($"{gang}-0", [TaskState.Cancelled], timeout.Token);
+        Assert.StartsWith($"gang {gang}: member {gang}-1 cancelled", other.ExitReason);
+    }
+
+    [Fact]
     public async Task Submit_takes_a_yaml_spec_file_with_flags_over_it()
     {
         var file = Path.Combine(Path.GetTempPath(), $"orion-spec-{Guid.NewGuid():N}.yaml");

@@ -93,6 +93,16 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.CancelAsync(own.TaskId);
             await live.Client.SetQuotaAsync(tenant, null);
 
+            // A gang's members are marked with its name; a task on its own is not.
+            var gangName = $"page-gang-{Guid.NewGuid():N}"[..16];
+            var member = Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-member") with { Gang = new GangSpec(gangName, 2) };
+            await live.Client.SubmitManyAsync([new(member, $"{gangName}-0"), new(member, $"{gangName}-1")]);
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{gangName}-1']")).ToHaveAttributeAsync("data-state", "Running");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{gangName}-0'] .state.gang")).ToHaveTextAsync($"gang {gangName}");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.gang")).ToHaveCountAsync(0);
+            await live.Client.CancelAsync($"{gangName}-0");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{gangName}-1']")).ToHaveAttributeAsync("data-state", "Cancelled");
+
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");

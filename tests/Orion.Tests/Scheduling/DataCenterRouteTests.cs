@@ -74,4 +74,29 @@ public sealed class DataCenterRouteTests
         Assert.Equal("east", GrainKeys.DataCenterOf(GrainKeys.Node("east", "n0")));
         Assert.Equal("east", GrainKeys.DataCenterOf(GrainKeys.Gpu(GrainKeys.Node("east", "n0"), 3)));
     }
+
+    [Fact]
+    public void A_gangs_members_share_one_home_chosen_by_the_gangs_name_not_by_room()
+    {
+        var gang = new GangSpec("allreduce", 4);
+        var home = DataCenterRoute.GangHome("research", gang, Summaries, "dc1");
+        Assert.Contains(home, new[] { "east", "west" });
+
+        // The room moves between members' submits; their home does not.
+        DataCenterSummary[] later = [Summaries[0] with { IdleCards = 0, FreeComputeMilli = 0, Queued = 9 }, Summaries[1], Summaries[2]];
+        Assert.Equal(home, DataCenterRoute.GangHome("research", gang, later, "dc1"));
+        Assert.Equal(home, DataCenterRoute.GangHome("research", gang, [.. Summaries.Reverse()], "dc1"));
+
+        // Other gangs spread over both data centres with nodes, never to one without.
+        var homes = Enumerable.Range(0, 40).Select(i => DataCenterRoute.GangHome("research", new GangSpec($"job-{i}", 2), Summaries, "dc1")).ToHashSet();
+        Assert.Equal(["east", "west"], homes.Order());
+        Assert.Equal("dc1", DataCenterRoute.GangHome("research", gang, [Summaries[2]], "dc1"));
+    }
+
+    [Fact]
+    public void A_gangs_member_never_spills_over_to_another_data_centre()
+    {
+        Assert.True(DataCenterRoute.MayRunAnywhere(Specs.Training(2)));
+        Assert.False(DataCenterRoute.MayRunAnywhere(Specs.Training(2) with { Gang = new GangSpec("job", 2) }));
+    }
 }

@@ -98,4 +98,35 @@ public sealed class PlacementRoundTests
         Assert.True(view.Upsert(other));
         Assert.Same(other, view.Find("n0"));
     }
+
+    [Fact]
+    public void A_gang_is_decided_whole_largest_first_or_not_at_all_with_the_view_left_as_it_was()
+    {
+        // Two 4-card nodes, half of one card of each taken: room for one 3-card member per node, and a slice beside.
+        NodeView[] Nodes()
+        {
+            var nodes = new[] { Node("n0"), Node("n1") };
+            Use(nodes[0], 0, 500);
+            Use(nodes[1], 0, 500);
+            return nodes;
+        }
+
+        PlacementRequest[] fits = [Slice(500), Whole(3), Whole(3)];
+        var view = Of(Nodes());
+        var choices = PlacementRound.DecideAll(PlacementPolicies.Create("best-fit"), view, fits);
+        Assert.NotNull(choices);
+        Assert.Equal(3, choices[1].Gpus.Count());
+        Assert.Equal(3, choices[2].Gpus.Count());
+        Assert.NotEqual(choices[1].Node.Id, choices[2].Node.Id);
+        Assert.Equal([0], choices[0].GpuIndexes);
+        Assert.Equal(500, view.Nodes.SelectMany(n => n.Gpus).Sum(g => g.ComputeFree));
+
+        // One member more than fits: nothing is taken.
+        var full = Of(Nodes());
+        var before = full.Nodes.SelectMany(n => n.Gpus.Select(g => (g.ComputeFree, g.MemoryFree, g.Holders))).ToArray();
+        var cpu = full.Nodes.Select(n => (n.CpuFree, n.MemoryFree)).ToArray();
+        Assert.Null(PlacementRound.DecideAll(PlacementPolicies.Create("best-fit"), full, [Whole(3), Slice(500), Whole(3), Whole(1)]));
+        Assert.Equal(before, full.Nodes.SelectMany(n => n.Gpus.Select(g => (g.ComputeFree, g.MemoryFree, g.Holders))).ToArray());
+        Assert.Equal(cpu, full.Nodes.Select(n => (n.CpuFree, n.MemoryFree)).ToArray());
+    }
 }

@@ -12,6 +12,7 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Service()));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0)));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
+        Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.Never }));
     }
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
@@ -46,6 +47,12 @@ public sealed class SpecValidatorTests
             { "negative rps", ok with { Workload = WorkloadSpec.Service(-1, 1) }, "workload.requestsPerSecond", "must not be negative" },
             { "missing workload", ok with { Workload = null! }, "workload", "is required" },
             { "missing resources", ok with { Resources = null! }, "resources", "is required" },
+            { "gang name with a slash", ok with { Gang = new GangSpec("job/1", 2) }, "gang.name", TaskIdFormat.Rule },
+            { "gang of one", ok with { Gang = new GangSpec("job", 1) }, "gang.size", "must be 2..256" },
+            { "gang too large", ok with { Gang = new GangSpec("job", 257) }, "gang.size", "must be 2..256" },
+            { "gang on a schedule", ok with { Gang = new GangSpec("job", 2), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "schedule", "must be null for a gang member" },
+            { "gang restarting", ok with { Gang = new GangSpec("job", 2), Restart = RestartPolicy.OnFailure(3) }, "restart", "must be null or Never for a gang member" },
+            { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }
 

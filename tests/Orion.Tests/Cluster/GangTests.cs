@@ -1,0 +1,150 @@
+using Orion.Client;
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>A gang's members are placed all together or not at all.</summary>
+public sealed class GangTests
+{
+    private static TaskSpec Member(int gpus, string gang = "allreduce", int size = 3, long steps = 10) =>
+        Specs.Training(gpus, steps) with { Gang = new GangSpec(gang, size) };
+
+    [Fact]
+    public async Task A_gang_waits_for_its_last_member_holding_nothing_and_then_runs_whole()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);
+        string[] ids = ["rank-0", "rank-1", "rank-2"];
+        await pool.SubmitAsync(Member(2), ids[0]);
+        await pool.SubmitAsync(Member(2), ids[1]);
+
+        // Work outside the gang is placed meanwhile; the two members hold nothing while the third is missing.
+        var solo = await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1_000_000), "solo");
+        await pool.WaitForAsync(solo.TaskId, TaskState.Running);
+        Assert.Equal([TaskState.Pending, TaskState.Pending], await Task.WhenAll(ids[..2].Select(pool.StateOf)));
+        Assert.Equal(ids[..2], (await pool.SchedulerSnapshot()).Queue.Order().ToArray());
+        await pool.AssertConsistentAsync([.. ids[..2], solo.TaskId]);
+
+        await pool.SubmitAsync(Member(2), ids[2]);
+        await pool.EventuallyAsync(async () =>
+            Assert.All(await Task.WhenAll(ids.Select(pool.StateOf)), s => Assert.Equal(TaskState.Running, s)));
+        await pool.AssertConsistentAsync([.. ids, solo.TaskId]);
+        Assert.Empty((await pool.SchedulerSnapshot()).Queue);
+        var members = await Task.WhenAll(ids.Select(id => pool.Client.GetAsync(id)));
+        Assert.All(members, m => Assert.Equal(new GangSpec("allreduce", 3), m!.Spec.Gang));
+    }
+
+    [Fact]
+    public async Task A_gang_that_does_not_fit_whole_takes_nothing_until_room_for_all_of_it_frees()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
+        var blocker = await pool.SubmitAsync(Specs.Training(2), "blocker");
+        await pool.WaitForAsync(blocker.TaskId, TaskState.Running);
+
+        // Two members of two cards each: one node is free, which fits one of them, so neither is placed.
+        var gang = await pool.Client.SubmitManyAsync([new(Member(2, size: 2), "rank-0"), new(Member(2, size: 2), "rank-1")]);
+        Assert.All(gang, m => Assert.Equal(TaskState.Pending, m.State));
+        var free = pool.Nodes.Select(n => n.Name).Single(n => n != blocker.Placement!.NodeId.Split('/')[1]);
+        Assert.All((await pool.NodeSnapshot(free)).Gpus, g => Assert.Empty(g.Slices));
+        Assert.Equal(0, (await pool.SchedulerSnapshot()).Placements - 1);
+        await pool.AssertConsistentAsync(["blocker", "rank-0", "rank-1"]);
+
+        await pool.Client.CancelAsync(blocker.TaskId);
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal([TaskState.Running, TaskState.Running], await Task.WhenAll(new[] { "rank-0", "rank-1" }.Select(pool.StateOf))));
+        var placed = await Task.WhenAll(new[] { "rank-0", "rank-1" }.Select(id => pool.Client.GetAsync(id)));
+        Assert.NotEqual(placed[0]!.Placement!.NodeId, placed[1]!.Placement!.NodeId);
+        await pool.AssertConsistentAsync(["blocker", "rank-0", "rank-1"]);
+    }
+
+    [Fact]
+    public async Task A_member_a_node_refuses_gives_back_what_the_other_members_reserved()
+    {
+        await using var pool = await StartAsync([Node("a", gpus: 1), Node("b", gpus: 1)], policy: "best-fit");
+
+        // Node b's card is taken behind the scheduler's back, so its index still shows room for both members.
+        var b = pool.Grains.GetGrain<INodeGrain>("dc1/b");
+        Assert.True((await b.Reserve(new ReservationRequest("intruder", 1, ["dc1/b/0"], 1000, 0, true, 0, 0))).Accepted);
+
+        var gang = await pool.Client.SubmitManyAsync([new(Member(1, size: 2), "rank-0"), new(Member(1, size: 2), "rank-1")]);
+        Assert.All(gang, m => Assert.Equal(TaskState.Pending, m.State));
+        var scheduler = await pool.SchedulerSnapshot();
+        Assert.Equal(1, scheduler.Refusals);
+        Assert.Equal(0, scheduler.Placements);
+
+        // Node a took a member and gave it back: nothing is half placed.
+        Assert.Empty(Assert.Single((await pool.NodeSnapshot("a")).Gpus).Slices);
+        Assert.Equal(["intruder"], Assert.Single((await pool.NodeSnapshot("b")).Gpus).Slices.Select(s => s.TaskId).ToArray());
+
+        // Once b's card frees, the gang is placed whole.
+        await b.Release("intruder", 1);
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal([TaskState.Running, TaskState.Running], await Task.WhenAll(new[] { "rank-0", "rank-1" }.Select(pool.StateOf))));
+        await pool.AssertConsistentAsync(["rank-0", "rank-1"]);
+    }
+
+    [Fact]
+    public async Task Cancelling_one_member_of_a_running_gang_ends_the_rest_and_frees_their_cards()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);
+        string[] ids = ["rank-0", "rank-1", "rank-2"];
+        await pool.Client.SubmitManyAsync([.. ids.Select(id => new TaskSubmission(Member(2), id))]);
+        var solo = await pool.SubmitAsync(Specs.Training(2), "solo");
+        await pool.EventuallyAsync(async () =>
+            Assert.All(await Task.WhenAll(ids.Append("solo").Select(pool.StateOf)), s => Assert.Equal(TaskState.Running, s)));
+        var placed = (await pool.Client.GetAsync("rank-0"))!.Placement!;
+        Assert.Equal(["rank-1", "rank-2"], placed.Gang.Order().ToArray());
+        Assert.True((await pool.Client.GetAsync("solo"))!.Placement!.Gang.IsEmpty);
+
+        await pool.Client.CancelAsync("rank-1");
+        foreach (var id in new[] { "rank-0", "rank-2" })
+        {
+            var ended = await pool.WaitForAsync(id, TaskState.Cancelled);
+            Assert.StartsWith("gang allreduce: member rank-1 cancelled", ended.ExitReason);
+        }
+
+        // The task outside the gang runs on; every card holds exactly what its running tasks hold.
+        Assert.Equal(TaskState.Running, await pool.StateOf(solo.TaskId));
+        await pool.EventuallyAsync(() => pool.AssertConsistentAsync([.. ids, solo.TaskId]));
+    }
+
+    [Fact]
+    public async Task A_member_lost_with_its_node_fails_the_rest_of_its_gang()
+    {
+        var lease = TimeSpan.FromSeconds(3);
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], daemonLease: lease);
+        await pool.Client.SubmitManyAsync([new(Member(2, size: 2, steps: 1_000_000), "rank-0"), new(Member(2, size: 2, steps: 1_000_000), "rank-1")]);
+        var lost = await pool.WaitForAsync("rank-0", TaskState.Running);
+        await pool.WaitForAsync("rank-1", TaskState.Running);
+        var (dead, live) = lost.Placement!.NodeId == "dc1/n0" ? ("n0", "n1") : ("n1", "n0");
+
+        // The machine dies; time moves on in steps the live daemon's heartbeats keep up with (see FailoverTests).
+        await pool.Daemon(dead).DisposeAsync();
+        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
+        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
+        {
+            await pool.EventuallyAsync(async () =>
+                Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(live)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.Contains("missed its lease", (await pool.WaitForAsync("rank-0", TaskState.Failed)).ExitReason);
+        var other = await pool.WaitForAsync("rank-1", TaskState.Failed);
+        Assert.StartsWith("gang allreduce: member rank-0 failed: node lost", other.ExitReason);
+        await pool.EventuallyAsync(async () => Assert.All((await pool.NodeSnapshot(live)).Gpus, g => Assert.Empty(g.Slices)));
+        Assert.Empty(pool.Backend(live).Running);
+    }
+
+    [Fact]
+    public async Task Members_of_one_gang_submitted_together_must_agree_on_its_size_and_not_outnumber_it()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        var two = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitManyAsync(
+            [new(Member(1, size: 2), "r0"), new(Member(1, size: 3), "r1"), new(Member(1, size: 2), "r2"), new(Member(1, size: 2), "r3")]));
+        Assert.Equal(
+            [new ValidationError("tasks[1].gang.size", "must equal the size of the same gang in tasks[0] (2)"),
+             new ValidationError("tasks[3].gang", "is one member more than the gang's size (2) in the batch")],
+            two.Errors.ToArray());
+        Assert.Empty(await pool.Client.ListAsync());
+    }
+}
