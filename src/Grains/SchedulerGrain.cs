@@ -41,6 +41,9 @@ public sealed class SchedulerGrain(
     // The node held for a task of several cards that waited past the starvation limit: nothing else is placed there.
     private (string TaskId, string NodeId)? hold;
 
+    // The nodes held for a gang (by GangMuster.Key) that waited past the starvation limit: they take nothing else.
+    private (string Gang, ImmutableArray<string> NodeIds)? gangHold;
+
     // How far down the queue a task to hold for is looked for, so a long queue costs a round little.
     private const int HoldScan = 64;
     private readonly PendingQueue queue = new();
@@ -440,6 +443,7 @@ public sealed class SchedulerGrain(
 
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
             KeepHold();
+            KeepGangHold();
             foreach (var gang in gangs)
             {
                 if (await PlaceGang(gang, parents, placedHere) is { } why)
@@ -614,10 +618,13 @@ public sealed class SchedulerGrain(
         var requests = gang.Select(t => PlacementRequest.From(t.Spec)).ToArray();
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
-            // A node held for a starving task stays closed to a gang, unless the task is one of its members.
-            var held = HeldNode() is { } node && !gang.Exists(t => t.TaskId == hold!.Value.TaskId) ? node : null;
+            // Nodes held for a starving task or gang stay closed to a gang, unless they are held for it.
+            var key = GangMuster.Key(gang[0]);
+            IEnumerable<NodeView> held = [
+                .. HeldNode() is { } node && !gang.Exists(t => t.TaskId == hold!.Value.TaskId) ? [node] : Array.Empty<NodeView>(),
+                .. gangHold?.Gang == key ? [] : GangHeldNodes()];
             PlacementChoice[]? choices;
-            using (held is null ? null : StarvationGuard.Close(held))
+            using (StarvationGuard.Close(held))
             {
                 choices = PlacementRound.DecideAll(policy, view, requests);
             }
@@ -798,6 +805,8 @@ public sealed class SchedulerGrain(
     /// </summary>
     private PlacementChoice?[] Decide(List<QueuedTask> todo, PlacementRequest[] requests)
     {
+        // No task outside a gang is placed on the nodes held for it.
+        using var forGang = StarvationGuard.Close(GangHeldNodes());
         if (HeldNode() is not { } held)
         {
             return PlacementRound.Decide(policy, view, requests);
@@ -821,6 +830,59 @@ public sealed class SchedulerGrain(
         }
 
         return choices;
+    }
+
+    /// <summary>The nodes held for a gang that are schedulable; none when no gang is held for.</summary>
+    private List<NodeView> GangHeldNodes() =>
+        gangHold is { } g ? [.. g.NodeIds.Select(view.Find).OfType<NodeView>().Where(n => n.Schedulable)] : [];
+
+    /// <summary>
+    /// Holds nodes for the first complete gang in queue order (among the first <see cref="HoldScan"/> tasks) that has been
+    /// complete for longer than <see cref="PoolOptions.StarvationLimit"/>: as many as its members need together once
+    /// emptied (<see cref="StarvationGuard.NodesToHold"/>). A gang's members fit together only when all their room is free
+    /// at once, which small tasks filling every freed card may never leave. The same nodes are kept while all stay
+    /// schedulable; a gang no set of nodes could ever take is passed over.
+    /// </summary>
+    private void KeepGangHold()
+    {
+        var limit = options.Value.StarvationLimit;
+        var head = limit > TimeSpan.Zero ? queue.InOrder.Take(HoldScan).Where(GangMuster.Waits).ToList() : [];
+        if (head.Count == 0)
+        {
+            gangHold = null;
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var gang in GangMuster.Gather(head, queue.InOrder, _ => true).Complete)
+        {
+            // Waiting counts from its last member's arrival: before that it could not have been placed anyway.
+            if (now - gang.Max(m => m.SubmittedAt) < limit)
+            {
+                continue;
+            }
+
+            var key = GangMuster.Key(gang[0]);
+            if (gangHold is { } g && g.Gang == key && g.NodeIds.All(id => view.Find(id) is { Schedulable: true }))
+            {
+                return;
+            }
+
+            if (StarvationGuard.NodesToHold(view, [.. gang.Select(m => PlacementRequest.From(m.Spec))]) is not { } nodes)
+            {
+                continue;
+            }
+
+            gangHold = (key, [.. nodes.Select(n => n.Id)]);
+            var name = gang[0].Spec.Gang!.Name;
+            logger.LogInformation("Gang {Gang} waited in {DataCenter}'s queue: nodes {NodeIds} take nothing else until it fits",
+                name, DataCenter, string.Join(", ", gangHold.Value.NodeIds));
+            placedNotes.Add(new PoolEventNote(PoolEventKinds.Hold, gang[0].TaskId, nodes[0].Id,
+                $"gang {name} ({gang[0].Spec.Tenant}, {gang.Count} members) waited: {string.Join(", ", gangHold.Value.NodeIds)} held for it"));
+            return;
+        }
+
+        gangHold = null;
     }
 
     /// <summary>The held node, while it is schedulable; null when none is held.</summary>
@@ -890,7 +952,7 @@ public sealed class SchedulerGrain(
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
             PlacementChoice? choice;
-            using (HeldNode() is { } held ? StarvationGuard.Close(held) : null)
+            using (StarvationGuard.Close([.. HeldNode() is { } held ? [held] : Array.Empty<NodeView>(), .. GangHeldNodes()]))
             {
                 choice = policy.Choose(view, request);
             }

@@ -20,7 +20,8 @@ public static class GangMuster
     public static (List<List<QueuedTask>> Complete, Dictionary<string, string> Waiting) Gather(
         IEnumerable<QueuedTask> members, IEnumerable<QueuedTask> queued, Func<QueuedTask, bool> free)
     {
-        var keys = members.Where(Waits).Select(KeyOf).ToHashSet();
+        // In the order members first show them, so a caller passing the queue gets its gangs in queue order.
+        var keys = members.Where(Waits).Select(KeyOf).Distinct().ToList();
         var complete = new List<List<QueuedTask>>();
         var waiting = new Dictionary<string, string>(StringComparer.Ordinal);
         if (keys.Count == 0)
@@ -28,10 +29,11 @@ public static class GangMuster
             return (complete, waiting);
         }
 
+        var wanted = keys.ToHashSet();
         var found = new Dictionary<(string, string, int), List<QueuedTask>>();
         foreach (var task in queued)
         {
-            if (Waits(task) && keys.Contains(KeyOf(task)) && free(task))
+            if (Waits(task) && wanted.Contains(KeyOf(task)) && free(task))
             {
                 var key = KeyOf(task);
                 if (!found.TryGetValue(key, out var list))
@@ -66,6 +68,9 @@ public static class GangMuster
 
         return (complete, waiting);
     }
+
+    /// <summary>What tells one gang from another: its tenant, name and size.</summary>
+    public static string Key(QueuedTask task) => $"{task.Spec.Tenant}/{task.Spec.Gang!.Name}/{task.Spec.Gang.Size}";
 
     private static (string Tenant, string Name, int Size) KeyOf(QueuedTask task) => (task.Spec.Tenant, task.Spec.Gang!.Name, task.Spec.Gang.Size);
 }

@@ -4,7 +4,7 @@ namespace Orion.Grains.Scheduling;
 /// Keeps a queued task of several cards from waiting for ever: the queue is work-conserving, so smaller tasks take every
 /// card that frees, and a four-card training job may never see four free at once. Once it has waited past a limit, one
 /// node is held for it: nothing else is placed there, so the node empties as its tasks end until the held task fits (as
-/// Slurm's backfill reserves room for its top job). Pure.
+/// Slurm's backfill reserves room for its top job); for a gang, as many nodes as its members need together. Pure.
 /// </summary>
 public static class StarvationGuard
 {
@@ -33,6 +33,49 @@ public static class StarvationGuard
         return best;
     }
 
+    /// <summary>
+    /// The nodes to hold for a gang: enough that, once everything else on them has ended, all its members fit on them
+    /// together (largest member first, each on a node already chosen if that node, emptied, still has room beside the
+    /// members given to it, else on the new node closest to taking it, as for one task: greedy, so not always the fewest
+    /// nodes); null when some member could never fit.
+    /// </summary>
+    public static IReadOnlyList<NodeView>? NodesToHold(ClusterView view, IReadOnlyList<PlacementRequest> members)
+    {
+        var chosen = new List<EmptiedNode>();
+        foreach (var request in members.OrderByDescending(r => r.GpuCount).ThenByDescending(r => r.TotalGpuMilli))
+        {
+            if (chosen.Find(n => n.Take(request)) is not null)
+            {
+                continue;
+            }
+
+            EmptiedNode? best = null;
+            var bestScore = (Cards: -1, Compute: -1L);
+            foreach (var node in view.Nodes)
+            {
+                if (!node.Schedulable || !CouldEverFit(node, request) || chosen.Exists(c => c.Node == node))
+                {
+                    continue;
+                }
+
+                var score = (Feasibility.FittingGpuCount(node, request), node.GpuComputeFree);
+                if (score.CompareTo(bestScore) > 0)
+                {
+                    (best, bestScore) = (new EmptiedNode(node), score);
+                }
+            }
+
+            if (best is null || !best.Take(request))
+            {
+                return null;
+            }
+
+            chosen.Add(best);
+        }
+
+        return [.. chosen.Select(c => c.Node)];
+    }
+
     /// <summary>Whether <paramref name="request"/> fits <paramref name="node"/> once everything on it has ended.</summary>
     public static bool CouldEverFit(NodeView node, PlacementRequest request)
     {
@@ -52,10 +95,22 @@ public static class StarvationGuard
     }
 
     /// <summary>Closes <paramref name="node"/> to placements until the returned scope ends (it must be schedulable now).</summary>
-    public static IDisposable Close(NodeView node)
+    public static IDisposable Close(NodeView node) => Close([node]);
+
+    /// <summary>Closes those of <paramref name="nodes"/> that are schedulable now to placements until the returned scope ends.</summary>
+    public static IDisposable Close(IEnumerable<NodeView> nodes)
     {
-        Flip(node, false);
-        return new Reopen(node);
+        var closed = new List<NodeView>();
+        foreach (var node in nodes)
+        {
+            if (node.Schedulable)
+            {
+                Flip(node, false);
+                closed.Add(node);
+            }
+        }
+
+        return new Reopen(closed);
     }
 
     // Policies cache what they scored per node revision: the flip is a change to them.
@@ -66,8 +121,58 @@ public static class StarvationGuard
         node.Changes++;
     }
 
-    private sealed class Reopen(NodeView node) : IDisposable
+    /// <summary>A node as it will be once everything on it has ended, less the gang's members given to it so far.</summary>
+    private sealed class EmptiedNode(NodeView node)
     {
-        public void Dispose() => Flip(node, true);
+        private readonly int[] compute = [.. node.Gpus.Select(g => g.ComputeCapacity)];
+        private readonly long[] memory = [.. node.Gpus.Select(g => g.MemoryCapacity)];
+        private readonly bool[] whole = new bool[node.Gpus.Length];
+        private long cpu = node.CpuCapacity;
+        private long hostMemory = node.MemoryCapacity;
+
+        public NodeView Node => node;
+
+        /// <summary>Gives <paramref name="request"/> room here if it fits beside what was given before; false (and nothing given) if not.</summary>
+        public bool Take(PlacementRequest request)
+        {
+            if (!Feasibility.KindAndPlaceFit(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB)
+            {
+                return false;
+            }
+
+            var cards = new List<int>();
+            for (var i = 0; i < node.Gpus.Length && cards.Count < Math.Max(1, request.GpuCount); i++)
+            {
+                var g = node.Gpus[i];
+                var fits = request.IsExclusive
+                    ? compute[i] == g.ComputeCapacity && memory[i] == g.MemoryCapacity
+                    : !whole[i] && compute[i] >= request.ComputeMilli && memory[i] >= Feasibility.MemoryNeed(g, request);
+                if (request.GpuCount > 0 && request.AllowsModel(g.Model) && fits)
+                {
+                    cards.Add(i);
+                }
+            }
+
+            if (cards.Count < request.GpuCount)
+            {
+                return false;
+            }
+
+            cpu -= request.CpuMilli;
+            hostMemory -= request.HostMemoryMiB;
+            foreach (var i in cards)
+            {
+                whole[i] = request.IsExclusive;
+                compute[i] -= request.IsExclusive ? compute[i] : request.ComputeMilli;
+                memory[i] -= request.IsExclusive ? memory[i] : Feasibility.MemoryNeed(node.Gpus[i], request);
+            }
+
+            return true;
+        }
+    }
+
+    private sealed class Reopen(List<NodeView> nodes) : IDisposable
+    {
+        public void Dispose() => nodes.ForEach(n => Flip(n, true));
     }
 }

@@ -85,4 +85,51 @@ public sealed class StarvationTests
         Assert.Equal((TaskState.Pending, TaskState.Pending), ((await pool.Client.GetAsync("q1"))!.State, (await pool.Client.GetAsync("h100"))!.State));
         await pool.AssertConsistentAsync(["s1", "s2", "s3", "s4", "h100", "train", "q1"]);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_gang_that_waited_past_the_limit_gets_the_nodes_it_needs_held_as_they_empty(bool holding)
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], starvationLimit: holding ? TimeSpan.FromMinutes(5) : TimeSpan.Zero);
+        string[] busy = ["s1", "s2", "s3", "s4"];
+        foreach (var id in busy)
+        {
+            await pool.SubmitAsync(Card(), id);
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // A gang of two members of two cards each needs both nodes empty; it waits at the head of the queue.
+        var member = Specs.Training(gpus: 2, steps: 1_000_000) with { Gang = new GangSpec("allreduce", 2) };
+        await pool.Client.SubmitManyAsync([new(member, "rank-0"), new(member, "rank-1")]);
+        pool.Advance(TimeSpan.FromMinutes(6));
+
+        // A one-card job arrives, then a card frees.
+        await pool.SubmitAsync(Card(), "q1");
+        await pool.Client.CancelAsync("s1");
+        if (!holding)
+        {
+            // Without a hold the freed card goes to the small job, and the gang waits on.
+            await pool.WaitForAsync("q1", TaskState.Running);
+            Assert.Equal([TaskState.Pending, TaskState.Pending], await Task.WhenAll(new[] { "rank-0", "rank-1" }.Select(pool.StateOf)));
+            return;
+        }
+
+        // Held: both nodes take nothing else, so each card that frees stays free until the whole gang fits.
+        await pool.EventuallyAsync(async () =>
+        {
+            var events = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100);
+            Assert.Contains(events, e => e is { Kind: PoolEventKinds.Hold, TaskId: "rank-0" or "rank-1" } && e.Detail.Contains("dc1/n0") && e.Detail.Contains("dc1/n1"));
+        });
+        foreach (var id in busy[1..])
+        {
+            await pool.Client.CancelAsync(id);
+            Assert.Equal(TaskState.Pending, await pool.StateOf("q1"));
+        }
+
+        await pool.WaitForAsync("rank-0", TaskState.Running);
+        await pool.WaitForAsync("rank-1", TaskState.Running);
+        Assert.Equal(TaskState.Pending, await pool.StateOf("q1"));
+        await pool.AssertConsistentAsync([.. busy, "rank-0", "rank-1", "q1"]);
+    }
 }
