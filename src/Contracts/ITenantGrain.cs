@@ -15,10 +15,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// by smaller ones) and is told with <see cref="IVGpuTaskGrain.OnAdmitted"/>; one that may not is refused, as is a
     /// request that no room under the quota could ever take. A task that <paramref name="mayBorrow"/> (not online) and
     /// passes only the compute or memory limit of a quota that lends (<see cref="TenantQuota.Borrow"/>) is admitted on
-    /// borrowed room instead (<see cref="AdmitOutcome.Borrowed"/>).
+    /// borrowed room instead (<see cref="AdmitOutcome.Borrowed"/>). A member of a <paramref name="gang"/> is admitted as
+    /// its gang's first only with room for all its members not yet admitted, which is then set aside for them.
     /// </summary>
     [Alias("Admit")]
-    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false);
+    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false, GangSpec? gang = null);
 
     /// <summary>
     /// Whether the quota could ever take the request, charging nothing and joining no line: a scheduled task asks this at

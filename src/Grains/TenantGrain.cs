@@ -84,7 +84,7 @@ public sealed class TenantGrain(
             null, RecheckTickInterval, RecheckTickInterval);
     }
 
-    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false)
+    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false, GangSpec? gang = null)
     {
         var now = time.GetUtcNow();
         ledger.Forget(now);
@@ -98,7 +98,7 @@ public sealed class TenantGrain(
             return AdmitResult.Borrowed;
         }
 
-        var charge = TenantCharge.Of(request, now);
+        var charge = TenantCharge.Of(request, gang, now);
         if (ledger.Quota is null)
         {
             ledger.Remember(taskId, charge);
@@ -132,7 +132,7 @@ public sealed class TenantGrain(
         if (refusal.IsEmpty)
         {
             ledger.Release(taskId);
-            ledger.Charge(taskId, charge);
+            ledger.Admit(taskId, charge);
             return AdmitResult.Admitted;
         }
 
@@ -225,7 +225,7 @@ public sealed class TenantGrain(
                 throw;
             }
 
-            var live = listed.Where(t => TenantLedger.Counts(t.State)).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec.Resources, now)));
+            var live = listed.Where(t => TenantLedger.Counts(t.State)).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec, now)));
             ledger.SetQuota(next, live, listed.Where(t => !TenantLedger.Counts(t.State)).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
         }
         else
@@ -257,7 +257,7 @@ public sealed class TenantGrain(
 
         // Nothing is charged without limits: what the catalogue lists live is the usage.
         var now = time.GetUtcNow();
-        var live = (await Listed()).Where(t => TenantLedger.Counts(t.State)).Select(t => TenantCharge.Of(t.Spec.Resources, now));
+        var live = (await Listed()).Where(t => TenantLedger.Counts(t.State)).Select(t => TenantCharge.Of(t.Spec, now));
         return TenantLedger.Usage(Tenant, record.State.Quota, live);
     }
 
@@ -315,7 +315,7 @@ public sealed class TenantGrain(
         foreach (var t in listed.Where(t => TenantLedger.Counts(t.State) && !released.ContainsKey(t.TaskId) && !ledger.Holds(t.TaskId) && !ledger.Lends(t.TaskId) && !ledger.IsWaiting(t.TaskId))
             .OrderBy(t => t.SubmittedAt))
         {
-            var charge = TenantCharge.Of(t.Spec.Resources, now);
+            var charge = TenantCharge.Of(t.Spec, now);
             if (t.QuotaWait is not null)
             {
                 ledger.Wait(t.TaskId, charge, TenantLedger.MayBorrow(t.Spec));

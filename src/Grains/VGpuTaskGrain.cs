@@ -110,7 +110,7 @@ public sealed class VGpuTaskGrain(
         // quota waits in its tenant's line, unless it asked to fail rather than wait. A scheduled task is charged only while
         // a window is open (it asks as each one opens), so here it only learns whether the quota could ever take it.
         var admission = spec.Schedule is null
-            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec))
+            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang)
             : await TenantOf(spec).Check(TaskId, spec.Resources);
         if (admission.Outcome == AdmitOutcome.Refused)
         {
@@ -173,7 +173,7 @@ public sealed class VGpuTaskGrain(
     /// <summary>A task waiting for its quota asks again (a retried submit, the reminder): its tenant may have admitted it, or may have lost its word.</summary>
     private async Task AskQuotaAgain(VGpuTaskStatus waiting)
     {
-        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(waiting.Spec));
+        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(waiting.Spec), gang: waiting.Spec.Gang);
         if (admission.Outcome is AdmitOutcome.Admitted or AdmitOutcome.Borrowed)
         {
             await Begin(waiting with { QuotaWait = null, Borrowed = admission.Outcome == AdmitOutcome.Borrowed });

@@ -23,6 +23,10 @@ public sealed class TenantLedger(
     private readonly Queue<string> recentOrder = new();
     private readonly List<TenantWaiter> line = [.. line ?? []];
 
+    // Room set aside for the members of a gang not yet admitted, by gang: a gang's first member is admitted only with room
+    // for all of it, so two gangs admitted in part cannot each hold the quota the other's last members wait for.
+    private readonly Dictionary<string, (TenantCharge PerMember, int Left)> setAside = new(StringComparer.Ordinal);
+
     /// <summary>The quota in force; null when none.</summary>
     public TenantQuota? Quota { get; private set; } = quota is { IsUnlimited: false } ? quota : null;
 
@@ -54,7 +58,12 @@ public sealed class TenantLedger(
     public bool MayLend() => Quota is { Lends: true } && OneMoreLiveTaskFits();
 
     /// <summary>Whether the live-task limit (charged and borrowed tasks alike) holds with one more task.</summary>
-    private bool OneMoreLiveTaskFits() => Quota?.Tasks is not { } tasks || charges.Count + loans.Count + 1 <= tasks;
+    private bool OneMoreLiveTaskFits() => LiveTasksFit(1);
+
+    /// <summary>Whether the live-task limit holds with <paramref name="more"/> more tasks (the gang members set aside count).</summary>
+    private bool LiveTasksFit(int more) => Quota?.Tasks is not { } tasks || Live() + more <= tasks;
+
+    private int Live() => charges.Count + loans.Count + setAside.Values.Sum(a => a.Left);
 
     /// <summary>Admits a task on borrowed room (replacing any charge it had).</summary>
     public void Lend(string taskId, TenantCharge charge)
@@ -77,10 +86,12 @@ public sealed class TenantLedger(
             return [];
         }
 
+        // A gang is admitted whole or waits whole, so all of it must fit the quota.
+        var (what, members) = asked.Gang is { } gang ? ($"the gang {gang.Split('/')[0]} of {asked.GangSize} members", asked.GangSize) : ("the task", 1);
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (q.GpuMilli is { } gpu && asked.GpuMilli > gpu)
+        if (q.GpuMilli is { } gpu && asked.GpuMilli * members > gpu)
         {
-            errors.Add(new("tenant", $"'{tenant}' has a quota of gpuPercent {Percent(gpu)}: the task asks {Percent(asked.GpuMilli)}, more than all of it"));
+            errors.Add(new("tenant", $"'{tenant}' has a quota of gpuPercent {Percent(gpu)}: {what} asks {Percent(asked.GpuMilli * members)}, more than all of it"));
         }
 
         if (q.GpuMemoryMiB is { } memory)
@@ -89,15 +100,19 @@ public sealed class TenantLedger(
             {
                 errors.Add(new("resources.gpuMemoryMiB", $"must be stated (above 0) under tenant '{tenant}''s quota of gpuMemoryMiB: the whole card's memory cannot be counted"));
             }
-            else if (asked.GpuMemoryMiB > memory)
+            else if (asked.GpuMemoryMiB * members > memory)
             {
-                errors.Add(new("tenant", $"'{tenant}' has a quota of gpuMemoryMiB {memory}: the task asks {asked.GpuMemoryMiB}, more than all of it"));
+                errors.Add(new("tenant", $"'{tenant}' has a quota of gpuMemoryMiB {memory}: {what} asks {asked.GpuMemoryMiB * members}, more than all of it"));
             }
         }
 
         if (q.Tasks == 0)
         {
             errors.Add(new("tenant", $"'{tenant}' has a quota of 0 live tasks"));
+        }
+        else if (q.Tasks < members)
+        {
+            errors.Add(new("tenant", $"'{tenant}' has a quota of {q.Tasks} live tasks: {what} is more"));
         }
 
         return errors.ToImmutable();
@@ -114,25 +129,67 @@ public sealed class TenantLedger(
             return [];
         }
 
-        var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (q.GpuMilli is { } gpu && Sum(c => c.GpuMilli) + asked.GpuMilli > gpu)
+        // A gang's member: within the room set aside for its gang (only what it asks beyond a member set aside counts),
+        // or, as its gang's first, with room for every member not yet admitted.
+        var (gpuAsked, memoryAsked, tasksAsked) = (asked.GpuMilli, asked.GpuMemoryMiB, newTask ? 1 : 0);
+        if (newTask && asked.Gang is { } gang)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(Sum(c => c.GpuMilli))} in use + {Percent(asked.GpuMilli)} asked"));
+            if (setAside.TryGetValue(gang, out var aside))
+            {
+                (gpuAsked, memoryAsked, tasksAsked) = (Math.Max(0, asked.GpuMilli - aside.PerMember.GpuMilli), Math.Max(0, asked.GpuMemoryMiB - aside.PerMember.GpuMemoryMiB), 0);
+            }
+            else
+            {
+                var rest = Math.Max(1, asked.GangSize - Members(gang));
+                (gpuAsked, memoryAsked, tasksAsked) = (asked.GpuMilli * rest, asked.GpuMemoryMiB * rest, rest);
+            }
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (q.GpuMilli is { } gpu && Sum(c => c.GpuMilli) + gpuAsked > gpu)
+        {
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(Sum(c => c.GpuMilli))} in use + {Percent(gpuAsked)} asked"));
         }
 
         // Memory a task does not state is not counted: Inadmissible refuses it under a memory limit.
-        if (q.GpuMemoryMiB is { } memory && Sum(c => c.GpuMemoryMiB) + asked.GpuMemoryMiB > memory)
+        if (q.GpuMemoryMiB is { } memory && Sum(c => c.GpuMemoryMiB) + memoryAsked > memory)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {asked.GpuMemoryMiB} asked"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {memoryAsked} asked"));
         }
 
-        if (newTask && !OneMoreLiveTaskFits())
+        if (tasksAsked > 0 && !LiveTasksFit(tasksAsked))
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {q.Tasks} live tasks: {charges.Count + loans.Count} live"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of {q.Tasks} live tasks: {Live()} live"));
         }
 
         return errors.ToImmutable();
     }
+
+    /// <summary>
+    /// Charges a task admitted now; a gang's member takes its place in the room set aside for its gang, or, as its gang's
+    /// first, sets room aside for the members still to come (see <see cref="Refusal"/>).
+    /// </summary>
+    public void Admit(string taskId, TenantCharge charge)
+    {
+        Charge(taskId, charge);
+        if (charge.Gang is not { } gang)
+        {
+            return;
+        }
+
+        var left = setAside.TryGetValue(gang, out var aside) ? aside.Left - 1 : charge.GangSize - Members(gang);
+        if (left > 0)
+        {
+            setAside[gang] = (aside.PerMember ?? charge, left);
+        }
+        else
+        {
+            setAside.Remove(gang);
+        }
+    }
+
+    /// <summary>How many members of <paramref name="gang"/> are charged.</summary>
+    private int Members(string gang) => charges.Values.Count(c => c.Gang == gang);
 
     /// <summary>Charges a task (replacing any charge or loan it had).</summary>
     public void Charge(string taskId, TenantCharge charge)
@@ -145,7 +202,14 @@ public sealed class TenantLedger(
     public bool Release(string taskId)
     {
         recent.Remove(taskId);
-        return charges.Remove(taskId) | loans.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
+        var charged = charges.Remove(taskId, out var charge);
+        if (charge?.Gang is { } gang && Members(gang) == 0)
+        {
+            // Its gang's admitted members are all gone: the rest can never make it whole.
+            setAside.Remove(gang);
+        }
+
+        return charged | loans.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
     }
 
     /// <summary>Puts a task at the end of the line (once); one that <paramref name="mayBorrow"/> leaves it on borrowed room once the quota lends.</summary>
@@ -182,7 +246,7 @@ public sealed class TenantLedger(
             }
             else if (Refusal(w.Charge).IsEmpty)
             {
-                charges[w.TaskId] = w.Charge;
+                Admit(w.TaskId, w.Charge);
             }
             else if (w.MayBorrow && MayLend())
             {
@@ -329,6 +393,11 @@ public sealed class TenantLedger(
         foreach (var c in charges.Values)
         {
             sum += of(c);
+        }
+
+        foreach (var (perMember, left) in setAside.Values)
+        {
+            sum += of(perMember) * left;
         }
 
         return sum;

@@ -136,6 +136,44 @@ public sealed class GangTests
     }
 
     [Fact]
+    public async Task Under_a_quota_a_gangs_first_member_sets_room_aside_for_the_rest_so_interleaved_work_cannot_split_it()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);
+        await pool.Client.SetQuotaAsync("research", new TenantQuota(GpuPercent: 400));
+
+        // Members of two gangs of two 2-card members, and a 2-card task of no gang, arrive a0, b0, solo, a1, b1 under a
+        // quota of four cards. A gang's first member is admitted only with room for the whole gang, and the room of its
+        // members still to come is set aside: b0 and the solo task wait, and a runs.
+        foreach (var id in new[] { "a0", "b0", "solo", "a1", "b1" })
+        {
+            await pool.SubmitAsync(id == "solo" ? Specs.Training(2, steps: 1_000_000) : Member(2, gang: id[..1], size: 2, steps: 1_000_000), id);
+        }
+
+        async Task AssertWaitingForQuota(params string[] ids)
+        {
+            foreach (var status in await Task.WhenAll(ids.Select(id => pool.Client.GetAsync(id))))
+            {
+                Assert.Equal((TaskState.Pending, true), (status!.State, status.QuotaWait is not null));
+            }
+        }
+
+        await pool.WaitForAsync("a0", TaskState.Running);
+        await pool.WaitForAsync("a1", TaskState.Running);
+        await AssertWaitingForQuota("b0", "b1", "solo");
+
+        // Cancelling a's first member ends a whole. The line lets smaller work pass (the solo task fits as soon as a0 has
+        // gone, while b needs room for both its members); once the solo task ends too, b is admitted whole and runs.
+        await pool.Client.CancelAsync("a0");
+        await pool.WaitForAsync("a1", TaskState.Cancelled);
+        await pool.WaitForAsync("solo", TaskState.Running);
+        await AssertWaitingForQuota("b0", "b1");
+        await pool.Client.CancelAsync("solo");
+        await pool.WaitForAsync("b0", TaskState.Running);
+        await pool.WaitForAsync("b1", TaskState.Running);
+        await pool.AssertConsistentAsync(["a0", "a1", "b0", "b1", "solo"]);
+    }
+
+    [Fact]
     public async Task Members_of_one_gang_submitted_together_must_agree_on_its_size_and_not_outnumber_it()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4)]);

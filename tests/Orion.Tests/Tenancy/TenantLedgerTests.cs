@@ -299,4 +299,63 @@ public sealed class TenantLedgerTests
         Assert.Equal(3, new TenantLedger("t", quota).Refusal(Slice(0.1, 1)).Length);
         Assert.Equal(3, new TenantLedger("t", quota).Inadmissible(Slice(0.1, 1)).Length);
     }
+
+    // A member of two whole cards: 200%.
+    private static TenantCharge Member(string gang, int size = 2) => TenantCharge.Of(ResourceRequest.WholeGpus(2), new GangSpec(gang, size), T0);
+
+    [Fact]
+    public void A_gangs_first_member_is_admitted_only_with_room_for_all_of_it_which_is_set_aside_for_the_rest()
+    {
+        // Two gangs of two 200% members under a quota of 400%: interleaved, each would take half and wait for ever.
+        var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 400, Tasks: 4));
+        Assert.Empty(ledger.Refusal(Member("a")));
+        ledger.Admit("a0", Member("a"));
+
+        // a's second member's room is set aside: b's first does not fit beside it, a's second does.
+        Assert.Equal(
+            [new ValidationError("tenant", "'research' would pass its quota of gpuPercent 400: 400 in use + 400 asked")],
+            ledger.Refusal(Member("b")));
+        Assert.Empty(ledger.Refusal(Member("a")));
+        ledger.Admit("a1", Member("a"));
+        Assert.Equal(400, ledger.Usage().GpuPercent);
+
+        // The set-aside room is a's members', not one more task's: a's third member (beyond its size) asks again.
+        Assert.NotEmpty(ledger.Refusal(Member("a")));
+
+        // Once a's members end, b fits whole.
+        ledger.Release("a0");
+        ledger.Release("a1");
+        Assert.Empty(ledger.Refusal(Member("b")));
+    }
+
+    [Fact]
+    public void Room_set_aside_for_a_gang_goes_when_its_admitted_members_end_before_the_rest_came_and_counts_as_live_tasks()
+    {
+        var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 1000, Tasks: 4));
+        ledger.Admit("a0", Member("a", size: 3));
+
+        // Two members of a are set aside: one more task of another gang of two does not fit the task limit beside them.
+        Assert.Equal(
+            [new ValidationError("tenant", "'research' would pass its quota of 4 live tasks: 3 live")],
+            ledger.Refusal(Member("b", size: 2)));
+        Assert.Empty(ledger.Refusal(Slice(10)));
+
+        // a's only admitted member is cancelled before the rest arrive: its set-aside room goes with it.
+        Assert.True(ledger.Release("a0"));
+        Assert.Empty(ledger.Refusal(Member("b", size: 2)));
+        Assert.Empty(ledger.Refusal(Member("c", size: 4)));
+    }
+
+    [Fact]
+    public void A_gang_larger_than_the_whole_quota_is_inadmissible_naming_the_gang()
+    {
+        var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 400, Tasks: 2));
+        Assert.Equal(
+            [
+                new ValidationError("tenant", "'research' has a quota of gpuPercent 400: the gang a of 3 members asks 600, more than all of it"),
+                new ValidationError("tenant", "'research' has a quota of 2 live tasks: the gang a of 3 members is more"),
+            ],
+            ledger.Inadmissible(Member("a", size: 3)));
+        Assert.Empty(ledger.Inadmissible(Member("b", size: 2)));
+    }
 }
