@@ -1,8 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orion.Grains.Scheduling;
 using Orion.Silo;
 
 namespace Orion.Benchmarks;
@@ -23,6 +26,37 @@ public static class InProcessSilo
             configure?.Invoke(silo);
         });
         return builder.Build();
+    }
+
+    /// <summary>Settings for <paramref name="nodes"/> embedded simulated nodes of <paramref name="gpusPerNode"/> A100s in dc1, with the product's default policy.</summary>
+    public static Dictionary<string, string?> Nodes(int nodes, int gpusPerNode)
+    {
+        var settings = new Dictionary<string, string?> { ["Orion:Pool:Policy"] = PlacementPolicies.Default };
+        for (var i = 0; i < nodes; i++)
+        {
+            var p = $"Orion:Embedded:NodeList:{i}:";
+            settings[p + "Name"] = $"n{i:000}";
+            settings[p + "DataCenter"] = "dc1";
+            settings[p + "GpuModel"] = "A100-80GB";
+            settings[p + "GpuCount"] = gpusPerNode.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return settings;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; throws when the pool has not got there in two minutes.</summary>
+    public static async Task Until(Func<Task<bool>> condition)
+    {
+        var limit = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (limit.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException("the pool did not settle within two minutes");
+            }
+
+            await Task.Delay(5);
+        }
     }
 
     /// <summary>A TCP port free on the loopback interface now.</summary>

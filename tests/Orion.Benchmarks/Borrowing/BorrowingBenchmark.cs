@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orion.Client;
 using Orion.Contracts;
-using Orion.Grains.Scheduling;
 
 namespace Orion.Benchmarks.Borrowing;
 
@@ -43,15 +41,7 @@ public static class BorrowingBenchmark
     {
         var cards = nodes * gpusPerNode;
         var half = cards / 2;
-        var settings = new Dictionary<string, string?> { ["Orion:Pool:Policy"] = PlacementPolicies.Default };
-        for (var i = 0; i < nodes; i++)
-        {
-            var p = $"Orion:Embedded:NodeList:{i}:";
-            settings[p + "Name"] = $"n{i:000}";
-            settings[p + "DataCenter"] = "dc1";
-            settings[p + "GpuModel"] = "A100-80GB";
-            settings[p + "GpuCount"] = gpusPerNode.ToString(CultureInfo.InvariantCulture);
-        }
+        var settings = InProcessSilo.Nodes(nodes, gpusPerNode);
 
         using var host = InProcessSilo.Build(settings, "orion-borrowing");
         await host.StartAsync();
@@ -60,20 +50,20 @@ public static class BorrowingBenchmark
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             await using var client = new OrionClient(grains);
             var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
-            await Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
+            await InProcessSilo.Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
 
             await client.SetQuotaAsync("batch", new TenantQuota(GpuPercent: half * 100, Borrow: lend ? true : null));
             await client.SetQuotaAsync("research", new TenantQuota(GpuPercent: half * 100));
 
             // Batch: twice its quota of whole-card jobs that do not end during the run.
             await client.SubmitManyAsync([.. Enumerable.Range(0, 2 * half).Select(i => new TaskSubmission(Job("batch", PriorityClass.Offline), $"batch-{i:D4}"))]);
-            await Until(async () => (await client.ListAsync(new TaskQuery("batch"))).Count(t => t.State == TaskState.Running) == (lend ? 2 * half : half));
+            await InProcessSilo.Until(async () => (await client.ListAsync(new TaskQuery("batch"))).Count(t => t.State == TaskState.Running) == (lend ? 2 * half : half));
             var before = await client.ListAsync(new TaskQuery("batch"));
 
             // Research: its whole quota at once, while batch fills the pool.
             var clock = Stopwatch.StartNew();
             await client.SubmitManyAsync([.. Enumerable.Range(0, half).Select(i => new TaskSubmission(Job("research", PriorityClass.Training), $"research-{i:D4}"))]);
-            await Until(async () => (await client.ListAsync(new TaskQuery("research"))).Count(t => t.State == TaskState.Running) == half);
+            await InProcessSilo.Until(async () => (await client.ListAsync(new TaskQuery("research"))).Count(t => t.State == TaskState.Running) == half);
             var waited = clock.Elapsed.TotalMilliseconds;
 
             var after = await client.ListAsync(new TaskQuery("batch"));
@@ -91,18 +81,4 @@ public static class BorrowingBenchmark
 
     private static TaskSpec Job(string tenant, PriorityClass priority) =>
         new("job", tenant, new TaskPriority(priority), ResourceRequest.WholeGpus(1), PlacementConstraints.None, WorkloadSpec.Batch(1, 1e9));
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var limit = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (limit.Elapsed > TimeSpan.FromMinutes(2))
-            {
-                throw new TimeoutException("the pool did not settle within two minutes");
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orion.Client;
+using Orion.Contracts;
+
+namespace Orion.Benchmarks.Gangs;
+
+/// <summary>
+/// Distributed jobs of whole-node workers through the real grains (an in-process silo with embedded simulated nodes),
+/// submitted as plain job arrays (the baseline) and as gangs, side by side in one process. First twice as many jobs as
+/// the pool holds, their workers arriving interleaved (every job's first worker, then every job's second, ...), as jobs
+/// submitted together by many users do: how many jobs have all their workers running, and how many cards are held by
+/// workers that wait on the rest of their job (a distributed job makes no progress until every worker is up). Then, in
+/// a fresh pool, as many jobs as it holds: how long until every worker runs (what placing whole costs).
+/// </summary>
+public static class GangsBenchmark
+{
+    public static async Task<int> RunAsync(int nodes, int gpusPerNode, int jobs, int workers, int rounds, string? json)
+    {
+        var results = new List<GangsRun>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var gangs in new[] { false, true })
+            {
+                var run = await RunOnceAsync(nodes, gpusPerNode, jobs, workers, gangs);
+                results.Add(run);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"{(gangs ? "gangs" : "arrays"),-6}: {run.JobsWhole} of {run.Jobs} jobs whole, {run.WorkersRunning} workers running, {run.StrandedCardShare:P0} of {run.Cards} cards held by jobs not whole (settled in {run.SettleMs:F0} ms); {run.FitJobs} jobs on an empty pool all running in {run.FitAllRunningMs:F0} ms"));
+            }
+        }
+
+        if (json is not null)
+        {
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        }
+
+        return 0;
+    }
+
+    private static async Task<GangsRun> RunOnceAsync(int nodes, int gpusPerNode, int jobs, int workers, bool gangs)
+    {
+        var (whole, running, stranded, settle) = await WithPool(nodes, gpusPerNode, async client =>
+        {
+            // Interleaved: worker w of every job, for each w in turn.
+            var clock = Stopwatch.StartNew();
+            for (var w = 0; w < workers; w++)
+            {
+                await client.SubmitManyAsync([.. Enumerable.Range(0, jobs).Select(j => Worker(j, w, workers, gpusPerNode, gangs))]);
+            }
+
+            var (tasks, settleMs) = await Settled(client, clock);
+            var byJob = tasks.Where(t => t.State == TaskState.Running).GroupBy(t => t.TaskId[..t.TaskId.LastIndexOf('-')]).ToList();
+            var jobsWhole = byJob.Count(g => g.Count() == workers);
+            var workersRunning = byJob.Sum(g => g.Count());
+            var strandedCards = byJob.Where(g => g.Count() < workers).Sum(g => g.Count()) * gpusPerNode;
+            return (jobsWhole, workersRunning, (double)strandedCards / (nodes * gpusPerNode), settleMs);
+        });
+
+        var fit = nodes / workers;
+        var (_, _, _, fitMs) = await WithPool(nodes, gpusPerNode, async client =>
+        {
+            var clock = Stopwatch.StartNew();
+            await client.SubmitManyAsync([.. Enumerable.Range(0, fit).SelectMany(j => Enumerable.Range(0, workers).Select(w => Worker(j, w, workers, gpusPerNode, gangs)))]);
+            await InProcessSilo.Until(async () => (await client.ListAsync(new TaskQuery(Limit: int.MaxValue))).Count(t => t.State == TaskState.Running) == fit * workers);
+            return (0, 0, 0.0, clock.Elapsed.TotalMilliseconds);
+        });
+
+        return new GangsRun(gangs, nodes * gpusPerNode, jobs, running, whole, stranded, settle, fit, fitMs);
+    }
+
+    private static async Task<T> WithPool<T>(int nodes, int gpusPerNode, Func<OrionClient, Task<T>> run)
+    {
+        var settings = InProcessSilo.Nodes(nodes, gpusPerNode);
+
+        using var host = InProcessSilo.Build(settings, "orion-gangs");
+        await host.StartAsync();
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            await using var client = new OrionClient(grains);
+            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
+            await InProcessSilo.Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
+            return await run(client);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    /// <summary>Worker <paramref name="w"/> of job <paramref name="j"/>: a whole node, training that does not end during the run.</summary>
+    private static TaskSubmission Worker(int j, int w, int workers, int gpusPerNode, bool gang)
+    {
+        var spec = new TaskSpec($"job-{j:D3}", "research", new TaskPriority(PriorityClass.Training), ResourceRequest.WholeGpus(gpusPerNode, 8000, 65_536),
+            PlacementConstraints.None, WorkloadSpec.Training(1_000_000, 1000, 1024), Gang: gang ? new GangSpec($"job-{j:D3}", workers) : null);
+        return new TaskSubmission(spec, $"job-{j:D3}-{w}");
+    }
+
+    /// <summary>
+    /// The tasks once none is being placed and the running count held still for half a second, and when on
+    /// <paramref name="clock"/> it last changed.
+    /// </summary>
+    private static async Task<(IReadOnlyList<VGpuTaskStatus> Tasks, double SettledMs)> Settled(OrionClient client, Stopwatch clock)
+    {
+        var (last, changedAt) = (-1, 0.0);
+        while (true)
+        {
+            var tasks = await client.ListAsync(new TaskQuery(Limit: int.MaxValue));
+            var running = tasks.Count(t => t.State == TaskState.Running);
+            if (running != last || tasks.Any(t => t.State == TaskState.Placing))
+            {
+                (last, changedAt) = (running, clock.Elapsed.TotalMilliseconds);
+            }
+            else if (clock.Elapsed.TotalMilliseconds - changedAt > 500)
+            {
+                return (tasks, changedAt);
+            }
+
+            await Task.Delay(5);
+        }
+    }
+}
