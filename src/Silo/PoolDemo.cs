@@ -73,7 +73,8 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
     private string[] Row(VGpuTaskStatus t)
     {
         var r = t.Spec.Resources;
-        var resources = r.GpuCount > 1 ? $"{r.GpuCount}× whole" : $"{r.ComputePercent:0.#}% · {r.GpuMemoryMiB / 1024} GiB";
+        var resources = (r.GpuCount > 1 ? $"{r.GpuCount}× whole" : $"{r.ComputePercent:0.#}% · {r.GpuMemoryMiB / 1024} GiB")
+            + (t.Spec.Gang is { } gang ? $" · gang {Markup.Escape(gang.Name)}" : "");
         var color = t.State switch
         {
             TaskState.Pending => "yellow",
@@ -97,9 +98,11 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
         yield return Spec("rerank-api", "ads", PriorityClass.Online, ResourceRequest.Slice(10, 8 * 1024, 2000, 8192), WorkloadSpec.Service(50, 1.5));
         yield return Spec("ocr-api", "docs", PriorityClass.Online, ResourceRequest.Slice(25, 16 * 1024, 4000, 16384), WorkloadSpec.Service(30, 6));
         yield return Spec("llm-finetune", "research", PriorityClass.Training, ResourceRequest.WholeGpus(4, 16000, 131072), WorkloadSpec.Training(300, 50, 60 * 1024));
+        // One distributed job of three workers: a gang, placed all together or not at all.
         for (var i = 0; i < 3; i++)
         {
-            yield return Spec($"vision-train-{i}", "research", PriorityClass.Training, ResourceRequest.WholeGpus(2, 8000, 65536), WorkloadSpec.Training(400, 50, 50 * 1024));
+            yield return Spec($"vision-train-{i}", "research", PriorityClass.Training, ResourceRequest.WholeGpus(2, 8000, 65536), WorkloadSpec.Training(400, 50, 50 * 1024))
+                with { Gang = new GangSpec("vision-train", 3) };
         }
 
         for (var i = 0; i < 6; i++)

@@ -26,6 +26,10 @@ public sealed class PoolDemoTests
         Assert.NotEqual(tasks.Count, finite.Count);
         Assert.Contains($"{finite.Count}/{finite.Count} batch and training tasks completed", output.ToString());
         Assert.Contains("Pending", output.ToString());
+        Assert.Contains("· gang", output.ToString());
+        var gang = tasks.Where(t => t.Spec.Gang is not null).ToList();
+        Assert.Equal(3, gang.Count);
+        Assert.All(gang, t => Assert.Equal(2, t.Placement!.Gang.Length));
         await pool.EventuallyAsync(async () =>
         {
             foreach (var n in pool.Nodes)
