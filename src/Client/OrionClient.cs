@@ -127,6 +127,31 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Submits a gang: <paramref name="size"/> workers of <paramref name="worker"/>, ids <c>GANG-0</c> … <c>GANG-(size-1)</c>,
+    /// placed all together or not at all; one that fails or is cancelled ends the rest (see <see cref="GangSpec"/>).
+    /// </summary>
+    /// <param name="gang">The gang's name, also its workers' id prefix.</param>
+    /// <param name="worker">Each worker's spec (its <see cref="TaskSpec.Gang"/> is set here).</param>
+    /// <param name="size">How many workers (2..<see cref="GangSpec.MaxSize"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
+    /// <returns>Each worker's status, in rank order.</returns>
+    /// <exception cref="SpecValidationException">The gang or the spec breaks a rule; nothing was submitted.</exception>
+    public Task<IReadOnlyList<VGpuTaskStatus>> SubmitGangAsync(string gang, TaskSpec worker, int size, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var spec = worker with { Gang = new GangSpec(gang, size) };
+        var errors = SpecValidator.Validate(spec);
+        if (TaskIdFormat.IsValid(gang) && !TaskIdFormat.IsValid($"{gang}-{size - 1}"))
+        {
+            errors = errors.Add(new("gang.name", $"must leave room for the workers' ids ({gang}-{size - 1}): {TaskIdFormat.Rule}"));
+        }
+
+        return errors.IsEmpty
+            ? SubmitManyAsync([.. Enumerable.Range(0, size).Select(rank => new TaskSubmission(spec, $"{gang}-{rank}"))], cancellationToken)
+            : throw new SpecValidationException(errors);
+    }
+
+    /// <summary>
     /// Submits many tasks at once (a job array, a burst). Every spec is checked first, and none is submitted when one
     /// breaks a rule; then all are submitted together, so the scheduler decides for them in a few rounds rather than
     /// one by one. Each task is idempotent per id, as with <see cref="SubmitAsync"/>.

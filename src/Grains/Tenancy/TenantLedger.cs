@@ -146,15 +146,17 @@ public sealed class TenantLedger(
         }
 
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (q.GpuMilli is { } gpu && Sum(c => c.GpuMilli) + gpuAsked > gpu)
+        var (gpuUsed, gpuAside) = (Sum(c => c.GpuMilli), SetAside(c => c.GpuMilli));
+        if (q.GpuMilli is { } gpu && gpuUsed + gpuAside + gpuAsked > gpu)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(Sum(c => c.GpuMilli))} in use + {Percent(gpuAsked)} asked"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuPercent {Percent(gpu)}: {Percent(gpuUsed)} in use{Aside(Percent(gpuAside), gpuAside)} + {Percent(gpuAsked)} asked"));
         }
 
         // Memory a task does not state is not counted: Inadmissible refuses it under a memory limit.
-        if (q.GpuMemoryMiB is { } memory && Sum(c => c.GpuMemoryMiB) + memoryAsked > memory)
+        var (memoryUsed, memoryAside) = (Sum(c => c.GpuMemoryMiB), SetAside(c => c.GpuMemoryMiB));
+        if (q.GpuMemoryMiB is { } memory && memoryUsed + memoryAside + memoryAsked > memory)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {Sum(c => c.GpuMemoryMiB)} in use + {memoryAsked} asked"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of gpuMemoryMiB {memory}: {memoryUsed} in use{Aside($"{memoryAside}", memoryAside)} + {memoryAsked} asked"));
         }
 
         if (tasksAsked > 0 && !LiveTasksFit(tasksAsked))
@@ -395,6 +397,13 @@ public sealed class TenantLedger(
             sum += of(c);
         }
 
+        return sum;
+    }
+
+    /// <summary>What is set aside for gangs' members still to come.</summary>
+    private long SetAside(Func<TenantCharge, long> of)
+    {
+        long sum = 0;
         foreach (var (perMember, left) in setAside.Values)
         {
             sum += of(perMember) * left;
@@ -402,6 +411,8 @@ public sealed class TenantLedger(
 
         return sum;
     }
+
+    private static string Aside(string shown, long amount) => amount > 0 ? $" + {shown} set aside for gangs" : "";
 
     private static string Percent(long milli) => (milli / 10.0).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -174,6 +174,23 @@ public sealed class GangTests
     }
 
     [Fact]
+    public async Task The_sdk_submits_a_gang_by_name_and_size_and_refuses_a_bad_one_submitting_nothing()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        var gang = await pool.Client.SubmitGangAsync("pretrain", Specs.Training(2), 2);
+        Assert.Equal(["pretrain-0", "pretrain-1"], gang.Select(m => m.TaskId));
+        Assert.All(gang, m => Assert.Equal(new GangSpec("pretrain", 2), m.Spec.Gang));
+        await pool.WaitForAsync("pretrain-1", TaskState.Running);
+
+        var small = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitGangAsync("solo", Specs.Training(1), 1));
+        Assert.Equal([new ValidationError("gang.size", "must be 2..256")], small.Errors.ToArray());
+        var longName = new string('g', 127);
+        var tooLong = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitGangAsync(longName, Specs.Training(1), 12));
+        Assert.Equal("gang.name", Assert.Single(tooLong.Errors).Field);
+        Assert.Equal(2, (await pool.Client.ListAsync()).Count);
+    }
+
+    [Fact]
     public async Task Members_of_one_gang_submitted_together_must_agree_on_its_size_and_not_outnumber_it()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4)]);

@@ -313,7 +313,7 @@ public sealed class TenantLedgerTests
 
         // a's second member's room is set aside: b's first does not fit beside it, a's second does.
         Assert.Equal(
-            [new ValidationError("tenant", "'research' would pass its quota of gpuPercent 400: 400 in use + 400 asked")],
+            [new ValidationError("tenant", "'research' would pass its quota of gpuPercent 400: 200 in use + 200 set aside for gangs + 400 asked")],
             ledger.Refusal(Member("b")));
         Assert.Empty(ledger.Refusal(Member("a")));
         ledger.Admit("a1", Member("a"));
