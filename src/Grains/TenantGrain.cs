@@ -46,8 +46,13 @@ public sealed class TenantGrain(
         ledger = new TenantLedger(Tenant, record.State.Quota);
         if (ledger.Quota is not null)
         {
-            // The charges and the line as the tasks themselves say (through the catalogue).
-            Reconcile(await Listed(), time.GetUtcNow());
+            // The charges and the line as the tasks themselves say (through the catalogue); then the room set aside for
+            // gangs admitted in part: none of whose admitted members has been placed yet (placed ones were gathered whole).
+            var listed = await Listed();
+            Reconcile(listed, time.GetUtcNow());
+            ledger.SetAsideForIncomplete([.. listed
+                .Where(t => t.Spec.Gang is not null && ledger.Holds(t.TaskId))
+                .Select(t => (t.TaskId, Placed: t.State != TaskState.Pending || t.Generation > 1))]);
             Settle();
         }
 

@@ -190,6 +190,23 @@ public sealed class TenantLedger(
         }
     }
 
+    /// <summary>
+    /// Sets room aside again (after the ledger was rebuilt) for each gang whose charged <paramref name="members"/> are fewer
+    /// than its size and of which none has been placed: a gang admitted in part, whose other members are still to come.
+    /// </summary>
+    public void SetAsideForIncomplete(IReadOnlyCollection<(string TaskId, bool Placed)> members)
+    {
+        foreach (var gang in members.Where(m => charges.ContainsKey(m.TaskId)).GroupBy(m => charges[m.TaskId].Gang))
+        {
+            var charge = charges[gang.First().TaskId];
+            var left = charge.GangSize - Members(gang.Key!);
+            if (gang.Key is { } key && !setAside.ContainsKey(key) && !gang.Any(m => m.Placed) && left > 0)
+            {
+                setAside[key] = (charge, left);
+            }
+        }
+    }
+
     /// <summary>How many members of <paramref name="gang"/> are charged.</summary>
     private int Members(string gang) => charges.Values.Count(c => c.Gang == gang);
 

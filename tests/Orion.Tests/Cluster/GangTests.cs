@@ -1,5 +1,6 @@
 using Orion.Client;
 using Orion.Contracts;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -171,6 +172,24 @@ public sealed class GangTests
         await pool.WaitForAsync("b0", TaskState.Running);
         await pool.WaitForAsync("b1", TaskState.Running);
         await pool.AssertConsistentAsync(["a0", "a1", "b0", "b1", "solo"]);
+    }
+
+    [Fact]
+    public async Task Room_set_aside_for_a_gang_admitted_in_part_outlives_the_tenant_grains_activation()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);
+        await pool.Client.SetQuotaAsync("research", new TenantQuota(GpuPercent: 400));
+        await pool.SubmitAsync(Member(2, gang: "a", size: 2, steps: 1_000_000), "a0");
+        await pool.Grains.GetGrain<ITenantGrain>("research").Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        // Rebuilt from the catalogue: a0 is charged and a's second member's room is set aside again, so other work is refused.
+        var solo = Specs.Training(2, steps: 1_000_000) with { Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } };
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(solo, "solo"));
+        Assert.Equal("'research' would pass its quota of gpuPercent 400: 200 in use + 200 set aside for gangs + 200 asked", Assert.Single(refused.Errors).Rule);
+
+        await pool.SubmitAsync(Member(2, gang: "a", size: 2, steps: 1_000_000), "a1");
+        await pool.WaitForAsync("a0", TaskState.Running);
+        await pool.WaitForAsync("a1", TaskState.Running);
     }
 
     [Fact]

@@ -358,4 +358,24 @@ public sealed class TenantLedgerTests
             ledger.Inadmissible(Member("a", size: 3)));
         Assert.Empty(ledger.Inadmissible(Member("b", size: 2)));
     }
+
+    [Fact]
+    public void A_rebuilt_ledger_sets_room_aside_again_only_for_gangs_admitted_in_part_and_not_yet_placed()
+    {
+        var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 1400));
+        ledger.Charge("a0", Member("a", size: 3));
+        ledger.Charge("b0", Member("b", size: 3));
+        ledger.Charge("b1", Member("b", size: 3));
+        ledger.Charge("c0", Member("c", size: 2));
+        ledger.Charge("c1", Member("c", size: 2));
+
+        // a: one of three admitted, not placed (two set aside); b: placed (its third ended); c: whole.
+        ledger.SetAsideForIncomplete([("a0", false), ("b0", true), ("b1", false), ("c0", false), ("c1", false)]);
+        Assert.Equal(
+            [new ValidationError("tenant", "'research' would pass its quota of gpuPercent 1400: 1000 in use + 400 set aside for gangs + 200 asked")],
+            ledger.Refusal(Slice(100) with { GpuMilli = 2000 }));
+        // Told again (a later rebuild), nothing more is set aside; a's members fit in what is.
+        ledger.SetAsideForIncomplete([("a0", false)]);
+        Assert.Empty(ledger.Refusal(Member("a", size: 3)));
+    }
 }
