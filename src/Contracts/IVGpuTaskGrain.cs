@@ -40,6 +40,14 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnGangEnded"), OneWay]
     Task OnGangEnded(string memberId, TaskState state, string reason);
 
+    /// <summary>
+    /// <paramref name="memberId"/>, placed in the same gang, failed and restarts (its <paramref name="restart"/>-th time,
+    /// <see cref="RestartPolicy"/>): this member stops and queues again too, so the gang is placed whole once more.
+    /// One-way, as <see cref="OnGangEnded"/>; ignored by a member already queued again for that restart.
+    /// </summary>
+    [Alias("OnGangRestart"), OneWay]
+    Task OnGangRestart(string memberId, int restart, string reason);
+
     /// <summary>The scheduler reserved capacity for generation <paramref name="generation"/>.</summary>
     [Alias("OnPlaced"), OneWay]
     Task OnPlaced(long generation, TaskPlacement placement);

@@ -114,15 +114,10 @@ public static class SpecValidator
             errors.Add(new("gang.size", $"must be 2..{GangSpec.MaxSize}"));
         }
 
-        // A gang is placed whole, once: a member queued again on its own (a window, a restart) would wait for the rest forever.
+        // Each window would queue its members apart from one another: a gang does not run in windows.
         if (spec.Schedule is not null)
         {
-            errors.Add(new("schedule", "must be null for a gang member (a gang is placed whole, once)"));
-        }
-
-        if (spec.Restart is { Kind: not RestartPolicyKind.Never })
-        {
-            errors.Add(new("restart", "must be null or Never for a gang member (a gang is placed whole, once)"));
+            errors.Add(new("schedule", "must be null for a gang member (a gang does not run in windows)"));
         }
 
         // A member that arrives before the rest waits for them, so it cannot fail for want of room on arrival.

@@ -31,6 +31,10 @@ namespace Orion.Contracts;
 /// Admitted beyond its tenant's compute or memory limit on borrowed room (<see cref="TenantQuota.Borrow"/>): it is placed
 /// only into room no task within its quota needs, and is evicted (stopped and queued again) when one does.
 /// </param>
+/// <param name="GangWaits">
+/// A gang's member queued to be placed with its whole gang: as first submitted, or after its gang restarted. False once
+/// placed, and for a member queued again on its own (evicted by a drain, its start lost).
+/// </param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -57,7 +61,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(21)] int Restarts = 0,
     [property: Id(22)] string? QueuedIn = null,
     [property: Id(23)] string? QuotaWait = null,
-    [property: Id(24)] bool Borrowed = false)
+    [property: Id(24)] bool Borrowed = false,
+    [property: Id(25)] bool GangWaits = false)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

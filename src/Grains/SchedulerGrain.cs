@@ -151,7 +151,7 @@ public sealed class SchedulerGrain(
             // still be listed as pending. Its own grain says; queuing it again would place it a second time.
             var pending = await Task.WhenAll(listed.Select(p => GrainFactory.Grain<IVGpuTaskGrain>(p.TaskId).PeekStatus()));
             var recovered = pending.Count(p => p is { State: TaskState.Pending } && p.QueuedIn == DataCenter
-                && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt, p.Borrowed)));
+                && queue.Add(new QueuedTask(p.TaskId, p.Generation, p.Spec, p.SubmittedAt, p.Borrowed, p.GangWaits)));
             if (queue.Count > 0)
             {
                 logger.LogInformation("Scheduler {DataCenter} activated with {Queued} queued tasks ({Recovered} from the catalogue)", DataCenter, queue.Count, recovered);

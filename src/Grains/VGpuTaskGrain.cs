@@ -117,7 +117,7 @@ public sealed class VGpuTaskGrain(
             return SubmitResult.Rejected(admission.Errors);
         }
 
-        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, time.GetUtcNow(), null, null, null, null, 0);
+        var status = new VGpuTaskStatus(TaskId, spec, TaskState.Pending, null, 0, time.GetUtcNow(), null, null, null, null, 0, GangWaits: spec.Gang is not null);
         logger.LogInformation("Task {TaskId} ({Name}, {Tenant}, {Priority}) submitted", TaskId, spec.Name, spec.Tenant, spec.Priority);
 
         if (admission.Outcome == AdmitOutcome.Waiting)
@@ -313,6 +313,7 @@ public sealed class VGpuTaskGrain(
     private VGpuTaskStatus Placing(VGpuTaskStatus status, TaskPlacement placement) => status with
     {
         State = TaskState.Placing,
+        GangWaits = false,
         Placement = placement,
         PlacedAt = time.GetUtcNow(),
         ResidentMiB = placement.GpuMemoryMiB * placement.GpuIds.Length,
@@ -454,8 +455,39 @@ public sealed class VGpuTaskGrain(
         }
 
         logger.LogInformation("Task {TaskId} restarts ({Attempt}/{Max}) after: {Reason}", TaskId, status.Restarts + 1, policy.MaxAttempts, reason);
-        await Queue(Resumed(status, time.GetUtcNow()) with { Restarts = status.Restarts + 1, ExitReason = reason, SuspendedSince = null, ResidentMiB = 0, HostMiB = 0 });
+        await Queue(Resumed(status, time.GetUtcNow()) with
+        {
+            Restarts = status.Restarts + 1, ExitReason = reason, SuspendedSince = null, ResidentMiB = 0, HostMiB = 0, GangWaits = status.Spec.Gang is not null,
+        });
+
+        // A gang restarts whole: its other members stop and queue again with it, to be placed together once more.
+        if (status.Spec.Gang is not null && status.Placement is { Gang.IsEmpty: false } placement)
+        {
+            foreach (var member in placement.Gang)
+            {
+                await GrainFactory.Grain<IVGpuTaskGrain>(member).OnGangRestart(TaskId, status.Restarts + 1, reason);
+            }
+        }
+
         return true;
+    }
+
+    public async Task OnGangRestart(string memberId, int restart, string reason)
+    {
+        var status = Status;
+        if (status is not { Spec.Gang: { } gang } || status.State.IsTerminal() || status.Restarts >= restart)
+        {
+            // Ended, or already queued again for this restart (members that failed together each restart the gang).
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} restarts with gang {Gang} ({Restart}): member {MemberId} failed", TaskId, gang.Name, restart, memberId);
+        await StopRun(status);
+        await Queue(Resumed(status, time.GetUtcNow()) with
+        {
+            Restarts = restart, ExitReason = $"gang {gang.Name} restarts: member {memberId} failed: {reason}", SuspendedSince = null, ResidentMiB = 0, HostMiB = 0,
+            GangWaits = true,
+        });
     }
 
     public async Task<DemandAck> SetDemand(bool busy, long sequence)
@@ -665,7 +697,7 @@ public sealed class VGpuTaskGrain(
     private static VGpuTaskStatus Pending(VGpuTaskStatus status, string home) =>
         status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
 
-    private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt, status.Borrowed);
+    private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt, status.Borrowed, status.GangWaits);
 
     /// <summary>Queues a pending task again under its generation (idempotent): its scheduler may have lost it.</summary>
     private async Task Requeue(VGpuTaskStatus pending)

@@ -3,14 +3,14 @@ using Orion.Contracts;
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
-/// Which gangs a round may place: a gang's members wait in the queue until all of them are there. Pure. Only a member's
-/// first queuing waits for its gang; one queued again after it was placed (evicted by a drain, its start lost) is
-/// placed alone, as the rest of its gang already runs.
+/// Which gangs a round may place: a gang's members wait in the queue until all of them are there. Pure. A member waits
+/// for its gang when first queued and after its gang restarted (<see cref="QueuedTask.GangWaits"/>); one queued again on
+/// its own after it was placed (evicted by a drain, its start lost) is placed alone, as the rest of its gang runs.
 /// </summary>
 public static class GangMuster
 {
     /// <summary>Whether <paramref name="task"/> waits for its gang to be placed with it.</summary>
-    public static bool Waits(QueuedTask task) => task.Spec.Gang is not null && task.Generation == 1;
+    public static bool Waits(QueuedTask task) => task.Spec.Gang is not null && task.GangWaits;
 
     /// <summary>
     /// The gangs of <paramref name="members"/>: each complete one as its first <see cref="GangSpec.Size"/> members in

@@ -137,6 +137,66 @@ public sealed class GangTests
     }
 
     [Fact]
+    public async Task A_gang_that_restarts_on_failure_stops_and_is_placed_whole_again_when_a_member_loses_its_node()
+    {
+        var lease = TimeSpan.FromSeconds(3);
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2), Node("n2", gpus: 2)], daemonLease: lease);
+        var member = Member(2, size: 2, steps: 1_000_000) with { Restart = RestartPolicy.OnFailure(1) };
+        await pool.Client.SubmitManyAsync([new(member, "rank-0"), new(member, "rank-1")]);
+        var lost = await pool.WaitForAsync("rank-0", TaskState.Running);
+        await pool.WaitForAsync("rank-1", TaskState.Running);
+        var dead = lost.Placement!.NodeId.Split('/')[1];
+        string[] live = [.. pool.Nodes.Select(n => n.Name).Where(n => n != dead)];
+
+        // The machine dies; time moves on in steps the live daemons' heartbeats keep up with (see FailoverTests).
+        await pool.Daemon(dead).DisposeAsync();
+        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
+        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
+        {
+            foreach (var n in live)
+            {
+                await pool.EventuallyAsync(async () =>
+                    Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(n)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
+            }
+
+            pool.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Both members run again, placed together on the two live nodes, each on its second generation and first restart.
+        VGpuTaskStatus[] again = [];
+        await pool.EventuallyAsync(async () =>
+        {
+            again = [.. (await Task.WhenAll(new[] { "rank-0", "rank-1" }.Select(id => pool.Client.GetAsync(id)))).Select(s => s!)];
+            Assert.All(again, s => Assert.Equal((TaskState.Running, 2L, 1), (s.State, s.Generation, s.Restarts)));
+        });
+        Assert.Contains("missed its lease", again[0].ExitReason);
+        Assert.StartsWith("gang allreduce restarts: member rank-0 failed", again[1].ExitReason);
+        Assert.Equal(live, again.Select(s => s.Placement!.NodeId.Split('/')[1]).Order());
+        Assert.Equal(["rank-0"], again[1].Placement!.Gang.ToArray());
+    }
+
+    [Fact]
+    public async Task A_member_drained_off_its_node_is_placed_again_on_its_own_while_the_rest_of_its_gang_runs_on()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2), Node("n2", gpus: 2)]);
+        await pool.Client.SubmitManyAsync([new(Member(2, size: 2, steps: 1_000_000), "rank-0"), new(Member(2, size: 2, steps: 1_000_000), "rank-1")]);
+        var moved = await pool.WaitForAsync("rank-0", TaskState.Running);
+        var stays = await pool.WaitForAsync("rank-1", TaskState.Running);
+
+        await pool.Client.DrainAsync(moved.Placement!.NodeId, "firmware");
+        VGpuTaskStatus? again = null;
+        await pool.EventuallyAsync(async () =>
+        {
+            again = (await pool.Client.GetAsync("rank-0"))!;
+            Assert.Equal((TaskState.Running, 2L), (again.State, again.Generation));
+        });
+        Assert.NotEqual(moved.Placement.NodeId, again!.Placement!.NodeId);
+        Assert.True(again.Placement.Gang.IsEmpty);
+        var still = (await pool.Client.GetAsync("rank-1"))!;
+        Assert.Equal((TaskState.Running, 1L, stays.Placement!.NodeId), (still.State, still.Generation, still.Placement!.NodeId));
+    }
+
+    [Fact]
     public async Task Under_a_quota_a_gangs_first_member_sets_room_aside_for_the_rest_so_interleaved_work_cannot_split_it()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)]);

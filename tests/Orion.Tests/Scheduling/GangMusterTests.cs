@@ -7,8 +7,8 @@ public sealed class GangMusterTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static QueuedTask Member(string id, string gang, int size = 3, string tenant = "research", long generation = 1) =>
-        new(id, generation, Specs.Training(1) with { Tenant = tenant, Gang = new GangSpec(gang, size) }, T0);
+    private static QueuedTask Member(string id, string gang, int size = 3, string tenant = "research", bool waits = true) =>
+        new(id, waits ? 1 : 2, Specs.Training(1) with { Tenant = tenant, Gang = new GangSpec(gang, size) }, T0, GangWaits: waits);
 
     [Fact]
     public void A_gang_is_complete_once_all_its_members_are_queued_and_free_to_place()
@@ -46,13 +46,13 @@ public sealed class GangMusterTests
     }
 
     [Fact]
-    public void A_member_queued_again_after_its_gang_was_placed_is_placed_alone()
+    public void A_member_queued_again_on_its_own_after_its_gang_was_placed_is_placed_alone()
     {
         Assert.True(GangMuster.Waits(Member("a0", "a")));
-        Assert.False(GangMuster.Waits(Member("a0", "a", generation: 2)));
-        Assert.False(GangMuster.Waits(new QueuedTask("solo", 1, Specs.Batch(), T0)));
+        Assert.False(GangMuster.Waits(Member("a0", "a", waits: false)));
+        Assert.False(GangMuster.Waits(new QueuedTask("solo", 1, Specs.Batch(), T0, GangWaits: true)));
 
-        QueuedTask[] queued = [Member("a0", "a", generation: 2), Member("a1", "a")];
+        QueuedTask[] queued = [Member("a0", "a", waits: false), Member("a1", "a")];
         var (complete, waiting) = GangMuster.Gather(queued, queued, _ => true);
         Assert.Empty(complete);
         Assert.Equal(["a1"], waiting.Keys);

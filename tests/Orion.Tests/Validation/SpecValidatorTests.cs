@@ -12,7 +12,7 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Service()));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0)));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
-        Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.Never }));
+        Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.OnFailure(3) }));
     }
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
@@ -51,7 +51,6 @@ public sealed class SpecValidatorTests
             { "gang of one", ok with { Gang = new GangSpec("job", 1) }, "gang.size", "must be 2..256" },
             { "gang too large", ok with { Gang = new GangSpec("job", 257) }, "gang.size", "must be 2..256" },
             { "gang on a schedule", ok with { Gang = new GangSpec("job", 2), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "schedule", "must be null for a gang member" },
-            { "gang restarting", ok with { Gang = new GangSpec("job", 2), Restart = RestartPolicy.OnFailure(3) }, "restart", "must be null or Never for a gang member" },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }
