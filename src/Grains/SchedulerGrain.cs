@@ -616,10 +616,10 @@ public sealed class SchedulerGrain(
         var began = Stopwatch.GetTimestamp();
         var why = $"gang {name}: its {gang.Count} members do not fit together";
         var requests = gang.Select(t => PlacementRequest.From(t.Spec)).ToArray();
+        var key = GangMuster.Key(gang[0]);
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
             // Nodes held for a starving task or gang stay closed to a gang, unless they are held for it.
-            var key = GangMuster.Key(gang[0]);
             IEnumerable<NodeView> held = [
                 .. HeldNode() is { } node && !gang.Exists(t => t.TaskId == hold!.Value.TaskId) ? [node] : Array.Empty<NodeView>(),
                 .. gangHold?.Gang == key ? [] : GangHeldNodes()];
@@ -656,7 +656,7 @@ public sealed class SchedulerGrain(
                 return null;
             }
 
-            // Never part of a gang: what its members' nodes took is given back before anything else is decided.
+            // Not all of them: what the others' nodes took is given back before anything else is decided.
             var refused = sent.First(r => r.Answer.Result.Result is not { Accepted: true });
             refusals += sent.Count - taken.Count;
             why = $"gang {name}: {refused.Task.TaskId} " + (refused.Answer.Result.Result is { } no ? $"refused: {no.Reason}" : $"could not be reserved: {refused.Answer.Result.Error!.Message}");
