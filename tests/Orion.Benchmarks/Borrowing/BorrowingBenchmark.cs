@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orion.Client;
 using Orion.Contracts;
@@ -15,27 +14,13 @@ namespace Orion.Benchmarks.Borrowing;
 /// </summary>
 public static class BorrowingBenchmark
 {
-    public static async Task<int> RunAsync(int nodes, int gpusPerNode, int rounds, string? json)
-    {
-        var results = new List<BorrowingRun>();
-        for (var round = 0; round < rounds; round++)
-        {
-            foreach (var lend in new[] { false, true })
-            {
-                var run = await RunOnceAsync(nodes, gpusPerNode, lend);
-                results.Add(run);
-                Console.WriteLine(FormattableString.Invariant(
-                    $"{(lend ? "lending" : "strict "),-7} quota: {run.BusyWhileIdleShare:P0} of {run.Cards} cards busy while research is idle ({run.BatchRunning} batch jobs running, {run.BatchWaiting} waiting); research's {run.ResearchJobs} jobs all running {run.ResearchWaitMs:F0} ms after submit; {run.Evicted} batch jobs evicted; {run.BusyAfterShare:P0} busy after"));
-            }
-        }
-
-        if (json is not null)
-        {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-        }
-
-        return 0;
-    }
+    public static Task<int> RunAsync(int nodes, int gpusPerNode, int rounds, string? json) =>
+        SideBySide.RunAsync(
+            rounds,
+            lend => RunOnceAsync(nodes, gpusPerNode, lend),
+            run => FormattableString.Invariant(
+                $"{(run.Lending ? "lending" : "strict "),-7} quota: {run.BusyWhileIdleShare:P0} of {run.Cards} cards busy while research is idle ({run.BatchRunning} batch jobs running, {run.BatchWaiting} waiting); research's {run.ResearchJobs} jobs all running {run.ResearchWaitMs:F0} ms after submit; {run.Evicted} batch jobs evicted; {run.BusyAfterShare:P0} busy after"),
+            json);
 
     private static async Task<BorrowingRun> RunOnceAsync(int nodes, int gpusPerNode, bool lend)
     {

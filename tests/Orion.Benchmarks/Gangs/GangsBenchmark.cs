@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orion.Client;
 using Orion.Contracts;
@@ -16,27 +15,13 @@ namespace Orion.Benchmarks.Gangs;
 /// </summary>
 public static class GangsBenchmark
 {
-    public static async Task<int> RunAsync(int nodes, int gpusPerNode, int jobs, int workers, int rounds, string? json)
-    {
-        var results = new List<GangsRun>();
-        for (var round = 0; round < rounds; round++)
-        {
-            foreach (var gangs in new[] { false, true })
-            {
-                var run = await RunOnceAsync(nodes, gpusPerNode, jobs, workers, gangs);
-                results.Add(run);
-                Console.WriteLine(FormattableString.Invariant(
-                    $"{(gangs ? "gangs" : "arrays"),-6}: {run.JobsWhole} of {run.Jobs} jobs whole, {run.WorkersRunning} workers running, {run.StrandedCardShare:P0} of {run.Cards} cards held by jobs not whole (settled in {run.SettleMs:F0} ms); {run.FitJobs} jobs on an empty pool all running in {run.FitAllRunningMs:F0} ms"));
-            }
-        }
-
-        if (json is not null)
-        {
-            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-        }
-
-        return 0;
-    }
+    public static Task<int> RunAsync(int nodes, int gpusPerNode, int jobs, int workers, int rounds, string? json) =>
+        SideBySide.RunAsync(
+            rounds,
+            gangs => RunOnceAsync(nodes, gpusPerNode, jobs, workers, gangs),
+            run => FormattableString.Invariant(
+                $"{(run.Gangs ? "gangs" : "arrays"),-6}: {run.JobsWhole} of {run.Jobs} jobs whole, {run.WorkersRunning} workers running, {run.StrandedCardShare:P0} of {run.Cards} cards held by jobs not whole (settled in {run.SettleMs:F0} ms); {run.FitJobs} jobs on an empty pool all running in {run.FitAllRunningMs:F0} ms"),
+            json);
 
     private static async Task<GangsRun> RunOnceAsync(int nodes, int gpusPerNode, int jobs, int workers, bool gangs)
     {

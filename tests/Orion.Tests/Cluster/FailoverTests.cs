@@ -32,17 +32,8 @@ public sealed class FailoverTests
         await pool.WaitForAsync("blocker", TaskState.Cancelled);
         await pool.EventuallyAsync(async () => Assert.All((await pool.NodeSnapshot(live)).Gpus, g => Assert.Empty(g.Slices)));
 
-        // The machine dies: no more heartbeats. Time moves on in steps the live daemon's heartbeats keep up with: a step only
-        // once the live node heard its daemon within the last 1.5 s of fake time (so it is never 3 s behind). Not "at the
-        // current time": the daemon arms its next 500 ms wait only after its heartbeat returns, which a step may overtake.
-        await pool.Daemon(dead).DisposeAsync();
-        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
-        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
-        {
-            await pool.EventuallyAsync(async () =>
-                Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(live)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
-            pool.Advance(TimeSpan.FromMilliseconds(100));
-        }
+        // The machine dies: no more heartbeats, while the live daemon keeps up with the clock.
+        await pool.LoseDaemonAsync(dead, lease);
 
         // The lease is past: the next lease check (every 100 ms) declares the daemon lost.
         var failed = await pool.WaitForAsync("fails", TaskState.Failed);

@@ -119,15 +119,7 @@ public sealed class GangTests
         await pool.WaitForAsync("rank-1", TaskState.Running);
         var (dead, live) = lost.Placement!.NodeId == "dc1/n0" ? ("n0", "n1") : ("n1", "n0");
 
-        // The machine dies; time moves on in steps the live daemon's heartbeats keep up with (see FailoverTests).
-        await pool.Daemon(dead).DisposeAsync();
-        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
-        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
-        {
-            await pool.EventuallyAsync(async () =>
-                Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(live)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
-            pool.Advance(TimeSpan.FromMilliseconds(100));
-        }
+        await pool.LoseDaemonAsync(dead, lease);
 
         Assert.Contains("missed its lease", (await pool.WaitForAsync("rank-0", TaskState.Failed)).ExitReason);
         var other = await pool.WaitForAsync("rank-1", TaskState.Failed);
@@ -148,19 +140,7 @@ public sealed class GangTests
         var dead = lost.Placement!.NodeId.Split('/')[1];
         string[] live = [.. pool.Nodes.Select(n => n.Name).Where(n => n != dead)];
 
-        // The machine dies; time moves on in steps the live daemons' heartbeats keep up with (see FailoverTests).
-        await pool.Daemon(dead).DisposeAsync();
-        var lastHeard = Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(dead)).MeasuredAt);
-        while (pool.Clock.GetUtcNow() - lastHeard <= lease)
-        {
-            foreach (var n in live)
-            {
-                await pool.EventuallyAsync(async () =>
-                    Assert.InRange(pool.Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await pool.NodeSnapshot(n)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
-            }
-
-            pool.Advance(TimeSpan.FromMilliseconds(100));
-        }
+        await pool.LoseDaemonAsync(dead, lease);
 
         // Both members run again, placed together on the two live nodes, each on its second generation and first restart.
         VGpuTaskStatus[] again = [];

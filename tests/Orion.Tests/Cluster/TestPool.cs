@@ -283,6 +283,28 @@ public sealed class TestPool : IAsyncDisposable
         return await work;
     }
 
+    /// <summary>
+    /// The machine of <paramref name="deadNode"/> dies: its daemon stops, and time moves on past <paramref name="lease"/> in
+    /// steps the other daemons' heartbeats keep up with: a step only once each live node heard its daemon within the
+    /// last 1.5 s of fake time (so none is ever a lease behind). Not "at the current time": a daemon arms its next 500 ms
+    /// wait only after its heartbeat returns, which a step may overtake.
+    /// </summary>
+    public async Task LoseDaemonAsync(string deadNode, TimeSpan lease)
+    {
+        await Daemon(deadNode).DisposeAsync();
+        var lastHeard = Assert.IsType<DateTimeOffset>((await NodeSnapshot(deadNode)).MeasuredAt);
+        while (Clock.GetUtcNow() - lastHeard <= lease)
+        {
+            foreach (var live in Nodes.Select(n => n.Name).Where(n => n != deadNode))
+            {
+                await EventuallyAsync(async () =>
+                    Assert.InRange(Clock.GetUtcNow() - Assert.IsType<DateTimeOffset>((await NodeSnapshot(live)).MeasuredAt), TimeSpan.Zero, TimeSpan.FromSeconds(1.5)));
+            }
+
+            Advance(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
     public async Task<NodeSnapshot> NodeSnapshot(string nodeName) =>
         (await Grains.GetGrain<INodeGrain>(GrainKeys.Node(Nodes.Single(n => n.Name == nodeName).DataCenter, nodeName)).GetSnapshot())!;
 
