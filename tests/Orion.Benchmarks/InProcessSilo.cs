@@ -3,8 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orion.Client;
+using Orion.Contracts;
 using Orion.Grains.Scheduling;
 using Orion.Silo;
 
@@ -42,6 +45,28 @@ public static class InProcessSilo
         }
 
         return settings;
+    }
+
+    /// <summary>
+    /// Starts a silo with <paramref name="nodes"/> embedded simulated nodes (<see cref="Nodes"/>), waits until all have
+    /// registered, runs <paramref name="run"/> with an SDK client on it, and stops the silo.
+    /// </summary>
+    public static async Task<T> WithPoolAsync<T>(int nodes, int gpusPerNode, string clusterId, Func<OrionClient, Task<T>> run)
+    {
+        using var host = Build(Nodes(nodes, gpusPerNode), clusterId);
+        await host.StartAsync();
+        try
+        {
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            await using var client = new OrionClient(grains);
+            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
+            await Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
+            return await run(client);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds; throws when the pool has not got there in two minutes.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Orion.Client;
 using Orion.Contracts;
 
@@ -22,21 +21,12 @@ public static class BorrowingBenchmark
                 $"{(run.Lending ? "lending" : "strict "),-7} quota: {run.BusyWhileIdleShare:P0} of {run.Cards} cards busy while research is idle ({run.BatchRunning} batch jobs running, {run.BatchWaiting} waiting); research's {run.ResearchJobs} jobs all running {run.ResearchWaitMs:F0} ms after submit; {run.Evicted} batch jobs evicted; {run.BusyAfterShare:P0} busy after"),
             json);
 
-    private static async Task<BorrowingRun> RunOnceAsync(int nodes, int gpusPerNode, bool lend)
+    private static Task<BorrowingRun> RunOnceAsync(int nodes, int gpusPerNode, bool lend)
     {
         var cards = nodes * gpusPerNode;
         var half = cards / 2;
-        var settings = InProcessSilo.Nodes(nodes, gpusPerNode);
-
-        using var host = InProcessSilo.Build(settings, "orion-borrowing");
-        await host.StartAsync();
-        try
+        return InProcessSilo.WithPoolAsync(nodes, gpusPerNode, "orion-borrowing", async client =>
         {
-            var grains = host.Services.GetRequiredService<IGrainFactory>();
-            await using var client = new OrionClient(grains);
-            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
-            await InProcessSilo.Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
-
             await client.SetQuotaAsync("batch", new TenantQuota(GpuPercent: half * 100, Borrow: lend ? true : null));
             await client.SetQuotaAsync("research", new TenantQuota(GpuPercent: half * 100));
 
@@ -57,11 +47,7 @@ public static class BorrowingBenchmark
                 lend, cards, running, before.Count - running, (double)running / cards, half, waited,
                 after.Count(t => t.ExitReason?.StartsWith("evicted", StringComparison.Ordinal) == true),
                 (double)(after.Count(t => t.State == TaskState.Running) + half) / cards);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     private static TaskSpec Job(string tenant, PriorityClass priority) =>

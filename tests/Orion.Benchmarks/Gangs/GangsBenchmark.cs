@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Orion.Client;
 using Orion.Contracts;
 
@@ -25,7 +24,7 @@ public static class GangsBenchmark
 
     private static async Task<GangsRun> RunOnceAsync(int nodes, int gpusPerNode, int jobs, int workers, bool gangs)
     {
-        var (whole, running, stranded, settle) = await WithPool(nodes, gpusPerNode, async client =>
+        var (whole, running, stranded, settle) = await InProcessSilo.WithPoolAsync(nodes, gpusPerNode, "orion-gangs", async client =>
         {
             // Interleaved: worker w of every job, for each w in turn.
             var clock = Stopwatch.StartNew();
@@ -43,7 +42,7 @@ public static class GangsBenchmark
         });
 
         var fit = nodes / workers;
-        var (_, _, _, fitMs) = await WithPool(nodes, gpusPerNode, async client =>
+        var (_, _, _, fitMs) = await InProcessSilo.WithPoolAsync(nodes, gpusPerNode, "orion-gangs", async client =>
         {
             var clock = Stopwatch.StartNew();
             await client.SubmitManyAsync([.. Enumerable.Range(0, fit).SelectMany(j => Enumerable.Range(0, workers).Select(w => Worker(j, w, workers, gpusPerNode, gangs)))]);
@@ -52,26 +51,6 @@ public static class GangsBenchmark
         });
 
         return new GangsRun(gangs, nodes * gpusPerNode, jobs, running, whole, stranded, settle, fit, fitMs);
-    }
-
-    private static async Task<T> WithPool<T>(int nodes, int gpusPerNode, Func<OrionClient, Task<T>> run)
-    {
-        var settings = InProcessSilo.Nodes(nodes, gpusPerNode);
-
-        using var host = InProcessSilo.Build(settings, "orion-gangs");
-        await host.StartAsync();
-        try
-        {
-            var grains = host.Services.GetRequiredService<IGrainFactory>();
-            await using var client = new OrionClient(grains);
-            var pool = grains.GetGrain<IPoolGrain>(GrainKeys.Pool);
-            await InProcessSilo.Until(async () => (await pool.GetSchedulerSnapshot()).Nodes == nodes);
-            return await run(client);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
     }
 
     /// <summary>Worker <paramref name="w"/> of job <paramref name="j"/>: a whole node, training that does not end during the run.</summary>
