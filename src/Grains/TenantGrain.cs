@@ -47,12 +47,12 @@ public sealed class TenantGrain(
         if (ledger.Quota is not null)
         {
             // The charges and the line as the tasks themselves say (through the catalogue); then the room set aside for
-            // gangs admitted in part: none of whose admitted members has been placed yet (placed ones were gathered whole).
+            // gangs admitted in part: none of whose admitted members is past waiting for its gang.
             var listed = await Listed();
             Reconcile(listed, time.GetUtcNow());
             ledger.SetAsideForIncomplete([.. listed
                 .Where(t => t.Spec.Gang is not null && ledger.Holds(t.TaskId))
-                .Select(t => (t.TaskId, Placed: t.State != TaskState.Pending || t.Generation > 1))]);
+                .Select(t => (t.TaskId, Placed: !(t.State == TaskState.Pending && t.GangWaits)))]);
             Settle();
         }
 
