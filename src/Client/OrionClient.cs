@@ -539,9 +539,13 @@ public sealed class OrionClient : IAsyncDisposable
                 {
                     errors.Add(new($"tasks[{i}].gang.size", $"must equal the size of the same gang in tasks[{first.Index}] ({first.Size})"));
                 }
-                else if ((gangs[key] = first with { Count = first.Count + 1 }).Count > first.Size)
+                else
                 {
-                    errors.Add(new($"tasks[{i}].gang", $"is one member more than the gang's size ({first.Size}) in the batch"));
+                    gangs[key] = first with { Count = first.Count + 1 };
+                    if (first.Count + 1 > first.Size)
+                    {
+                        errors.Add(new($"tasks[{i}].gang", $"is one member more than the gang's size ({first.Size}) in the batch"));
+                    }
                 }
             }
         }
