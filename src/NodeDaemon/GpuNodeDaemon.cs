@@ -62,8 +62,36 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         selfReference = grains.CreateObjectReference<INodeDaemon>(this);
         reporter = Task.Run(DeliverReports);
-        await RegisterAsync();
+        await RegisterFirstAsync(cancellationToken);
         registrar = Task.Run(KeepRegistered);
+    }
+
+    /// <summary>
+    /// The first registration, tried until the pool answers: one sent through a gateway that dies is never answered (the
+    /// client gives up only after 30 s, and the daemon would exit with its cards never in the pool), and one that fails
+    /// while the cluster forms is tried again. One the pool refuses (<see cref="ArgumentException"/>: a bad registration)
+    /// ends the start.
+    /// </summary>
+    private async Task RegisterFirstAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var registration = RegisterAsync();
+            try
+            {
+                await registration.WaitAsync(options.RegistrationInterval, time, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not (ArgumentException or OperationCanceledException))
+            {
+                _ = registration.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                logger.LogWarning("Node {NodeId} could not register (attempt {Attempt}): {Reason}; trying again", NodeId, attempt, ex is TimeoutException ? "no answer" : ex.Message);
+                if (ex is not TimeoutException)
+                {
+                    await Task.Delay(options.RegistrationInterval, time, cancellationToken);
+                }
+            }
+        }
     }
 
     public Task Start(TaskLaunch launch)

@@ -85,6 +85,30 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_daemon_whose_first_registration_is_lost_or_fails_registers_at_its_next_attempt()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+
+        // The first registration goes through a gateway that dies (never answered), or reaches a cluster still forming (fails):
+        // the daemon tries again a registration interval later (5 s on the pool's clock) instead of giving up its start.
+        faults.LoseNext("INodeGrain.Register", "dc1/lost-0");
+        faults.FailNext("INodeGrain.Register", "dc1/failed-0");
+        foreach (var name in new[] { "lost-0", "failed-0" })
+        {
+            var (daemon, _) = await pool.WhileAdvancing(pool.StartOwnDaemonAsync(name), TimeSpan.FromSeconds(30));
+            await using (daemon)
+            {
+                var node = await pool.Grains.GetGrain<INodeGrain>($"dc1/{name}").GetSnapshot();
+                Assert.True(node is { Schedulable: true }, $"{name} not registered");
+            }
+        }
+
+        Assert.Equal(0, faults.StillToLose("INodeGrain.Register", "dc1/lost-0"));
+        Assert.Equal(0, faults.StillToFail("INodeGrain.Register", "dc1/failed-0"));
+    }
+
+    [Fact]
     public async Task A_report_lost_on_its_way_is_sent_again_and_does_not_hold_the_reports_behind_it()
     {
         var faults = new GrainCallFaults();

@@ -31,6 +31,17 @@ public sealed class ReliabilityTests(ITestOutputHelper output)
             await b.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
             var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "rel", WatchPollInterval = TimeSpan.FromSeconds(1) };
             await using var client = await OrionClient.ConnectAsync(options);
+
+            // Healthy needs one node; the test needs both before anything fails.
+            await Retry(async () =>
+            {
+                foreach (var node in new[] { "dc1/d0", "dc1/d1" })
+                {
+                    Assert.True((await client.GetNodeAsync(node))?.Schedulable == true, $"{node} not registered");
+                }
+
+                return true;
+            }, TimeSpan.FromSeconds(60));
             using var watch = new CancellationTokenSource();
             var doubles = new ConcurrentDictionary<string, string>();
             var watcher = WatchForDoublePlacements(client, ["dc1/d0", "dc1/d1"], doubles, watch.Token);
