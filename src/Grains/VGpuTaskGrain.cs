@@ -391,7 +391,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} evicted from {NodeId}: {Reason}", TaskId, nodeId, reason);
         await StopRun(status);
-        await Queue(Resumed(status, time.GetUtcNow()) with { ExitReason = $"evicted from {nodeId}: {reason}", SuspendedSince = null, ResidentMiB = 0, HostMiB = 0 });
+        await Queue(StoppedRun(status, $"evicted from {nodeId}: {reason}"));
         return true;
     }
 
@@ -455,10 +455,7 @@ public sealed class VGpuTaskGrain(
         }
 
         logger.LogInformation("Task {TaskId} restarts ({Attempt}/{Max}) after: {Reason}", TaskId, status.Restarts + 1, policy.MaxAttempts, reason);
-        await Queue(Resumed(status, time.GetUtcNow()) with
-        {
-            Restarts = status.Restarts + 1, ExitReason = reason, SuspendedSince = null, ResidentMiB = 0, HostMiB = 0, GangWaits = status.Spec.Gang is not null,
-        });
+        await Queue(StoppedRun(status, reason) with { Restarts = status.Restarts + 1, GangWaits = status.Spec.Gang is not null });
 
         // A gang restarts whole: its other members stop and queue again with it, to be placed together once more.
         if (status.Spec.Gang is not null && status.Placement is { Gang.IsEmpty: false } placement)
@@ -483,11 +480,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} restarts with gang {Gang} ({Restart}): member {MemberId} failed", TaskId, gang.Name, restart, memberId);
         await StopRun(status);
-        await Queue(Resumed(status, time.GetUtcNow()) with
-        {
-            Restarts = restart, ExitReason = $"gang {gang.Name} restarts: member {memberId} failed: {reason}", SuspendedSince = null, ResidentMiB = 0, HostMiB = 0,
-            GangWaits = true,
-        });
+        await Queue(StoppedRun(status, $"gang {gang.Name} restarts: member {memberId} failed: {reason}") with { Restarts = restart, GangWaits = true });
     }
 
     public async Task<DemandAck> SetDemand(bool busy, long sequence)
@@ -902,6 +895,10 @@ public sealed class VGpuTaskGrain(
             await this.UnregisterReminder(reminder);
         }
     }
+
+    /// <summary>A run stopped to be queued again (evicted, restarted): its pause time closed, nothing left on its cards, and why.</summary>
+    private VGpuTaskStatus StoppedRun(VGpuTaskStatus status, string reason) =>
+        Resumed(status, time.GetUtcNow()) with { ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
 
     private static VGpuTaskStatus Resumed(VGpuTaskStatus status, DateTimeOffset at) =>
         status.SuspendedSince is { } since

@@ -84,7 +84,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             }
             catch (Exception ex) when (ex is not (ArgumentException or OperationCanceledException))
             {
-                _ = registration.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                LeaveUnanswered(registration);
                 logger.LogWarning("Node {NodeId} could not register (attempt {Attempt}): {Reason}; trying again", NodeId, attempt, ex is TimeoutException ? "no answer" : ex.Message);
                 if (ex is not TimeoutException)
                 {
@@ -176,6 +176,10 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 
+    /// <summary>Leaves a call no one waits on any more: its late failure is observed, so it is not reported as unobserved.</summary>
+    private static void LeaveUnanswered(Task call) =>
+        _ = call.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
     /// <summary>The cards' usage for the heartbeat; none when the backend cannot measure (said once, not every beat).</summary>
     private ImmutableArray<CardUsage> Measure()
     {
@@ -214,7 +218,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             catch (TimeoutException) when (!heartbeat.IsCompleted)
             {
                 logger.LogWarning("Node {NodeId} heard nothing back from its heartbeat within {Interval}: sending the next now", NodeId, options.RegistrationInterval);
-                _ = heartbeat.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                LeaveUnanswered(heartbeat);
                 due = TimeSpan.Zero;
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -315,7 +319,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                 catch (TimeoutException) when (!sent.IsCompleted && attempt < 120 && !stopping.IsCancellationRequested)
                 {
                     logger.LogWarning("Node {NodeId} heard nothing back from a report within {Timeout} (attempt {Attempt}): sending it again", NodeId, options.ReportAttemptTimeout, attempt);
-                    _ = sent.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    LeaveUnanswered(sent);
                 }
                 catch (Exception ex) when (attempt < 120 && !stopping.IsCancellationRequested)
                 {

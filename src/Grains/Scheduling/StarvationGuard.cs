@@ -10,15 +10,16 @@ public static class StarvationGuard
 {
     /// <summary>
     /// The node to hold for <paramref name="request"/>: of the schedulable nodes it would fit once empty, the one closest
-    /// to taking it now (most cards that could take it, then most free compute); null when no node could ever take it.
+    /// to taking it now (most cards that could take it, then most free compute), passing over those <paramref name="skip"/>
+    /// says; null when no node could ever take it.
     /// </summary>
-    public static NodeView? NodeToHold(ClusterView view, PlacementRequest request)
+    public static NodeView? NodeToHold(ClusterView view, PlacementRequest request, Func<NodeView, bool>? skip = null)
     {
         NodeView? best = null;
         var bestScore = (Cards: -1, Compute: -1L);
         foreach (var node in view.Nodes)
         {
-            if (!node.Schedulable || !CouldEverFit(node, request))
+            if (!node.Schedulable || !CouldEverFit(node, request) || skip?.Invoke(node) == true)
             {
                 continue;
             }
@@ -49,28 +50,13 @@ public static class StarvationGuard
                 continue;
             }
 
-            EmptiedNode? best = null;
-            var bestScore = (Cards: -1, Compute: -1L);
-            foreach (var node in view.Nodes)
-            {
-                if (!node.Schedulable || !CouldEverFit(node, request) || chosen.Exists(c => c.Node == node))
-                {
-                    continue;
-                }
-
-                var score = (Feasibility.FittingGpuCount(node, request), node.GpuComputeFree);
-                if (score.CompareTo(bestScore) > 0)
-                {
-                    (best, bestScore) = (new EmptiedNode(node), score);
-                }
-            }
-
-            if (best is null || !best.Take(request))
+            var next = NodeToHold(view, request, skip: n => chosen.Exists(c => c.Node == n)) is { } node ? new EmptiedNode(node) : null;
+            if (next is null || !next.Take(request))
             {
                 return null;
             }
 
-            chosen.Add(best);
+            chosen.Add(next);
         }
 
         return [.. chosen.Select(c => c.Node)];
@@ -141,13 +127,13 @@ public static class StarvationGuard
             }
 
             var cards = new List<int>();
-            for (var i = 0; i < node.Gpus.Length && cards.Count < Math.Max(1, request.GpuCount); i++)
+            for (var i = 0; i < node.Gpus.Length && cards.Count < request.GpuCount; i++)
             {
                 var g = node.Gpus[i];
                 var fits = request.IsExclusive
                     ? compute[i] == g.ComputeCapacity && memory[i] == g.MemoryCapacity
                     : !whole[i] && compute[i] >= request.ComputeMilli && memory[i] >= Feasibility.MemoryNeed(g, request);
-                if (request.GpuCount > 0 && request.AllowsModel(g.Model) && fits)
+                if (request.AllowsModel(g.Model) && fits)
                 {
                     cards.Add(i);
                 }
