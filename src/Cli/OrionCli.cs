@@ -163,11 +163,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             Description = "The job array (--count) is one gang, named after --id: placed all together or not at all, and a member that fails or is cancelled ends the rest",
         };
+        var spread = new Option<string?>("--spread")
+        {
+            Description = "A spread group: the tenant's tasks of the group are kept on different nodes (replicas of one service, so one machine's loss takes few)",
+        };
+        var maxPerNode = new Option<int?>("--max-per-node") { Description = "The most tasks of the spread group on one node (default 1)" };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, count, gang, wait, quiet,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode,
+            count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -177,7 +183,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
-                FailFast = r.GetValue(failFast) ? true : null,
+                FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerNode = r.GetValue(maxPerNode),
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)

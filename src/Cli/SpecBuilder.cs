@@ -64,7 +64,14 @@ public static class SpecBuilder
         {
             throw new CliException($"command: only a process task runs a command, not kind {kind}", ExitCodes.BadInput);
         }
-        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false);
+
+        if (f.MaxPerNode is not null && f.Spread is null)
+        {
+            throw new CliException("max-per-node: applies to a spread group; give spread too", ExitCodes.BadInput);
+        }
+
+        var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerNode ?? 1);
+        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false, Spread: spread);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }
 

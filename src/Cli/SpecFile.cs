@@ -53,6 +53,12 @@ public sealed class SpecFile
     /// <summary>Fail at once when nothing can take it now, or its tenant's quota has no room, instead of waiting.</summary>
     public bool? FailFast { get; set; }
 
+    /// <summary>A spread group: keeps this task apart from the tenant's other tasks of the group (replicas on different nodes).</summary>
+    public string? Spread { get; set; }
+
+    /// <summary>The most tasks of the spread group on one node (default 1).</summary>
+    public int? MaxPerNode { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -74,5 +80,7 @@ public sealed class SpecFile
         Rps = Rps ?? baseSpec.Rps,
         AllowSwap = AllowSwap ?? baseSpec.AllowSwap,
         FailFast = FailFast ?? baseSpec.FailFast,
+        Spread = Spread ?? baseSpec.Spread,
+        MaxPerNode = MaxPerNode ?? baseSpec.MaxPerNode,
     };
 }

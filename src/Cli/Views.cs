@@ -50,6 +50,11 @@ public static class Views
                 : $"{gang.Name} ({gang.Size} members), placed all together or not at all"));
         }
 
+        if (s.Spec.Constraints.Spread is { } spread)
+        {
+            table.AddRow(Text("spread"), Text($"group {spread.Group}: at most {spread.MaxPerNode} of {s.Spec.Tenant}'s tasks of it on a node"));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));

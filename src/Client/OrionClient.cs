@@ -152,6 +152,38 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Submits <paramref name="count"/> replicas of <paramref name="replica"/>, ids <c>GROUP-0</c> … <c>GROUP-(count-1)</c>,
+    /// kept on different nodes: at most <paramref name="maxPerNode"/> of the tenant's spread group <paramref name="group"/>
+    /// on one node, so losing a machine takes few of them (see <see cref="SpreadSpec"/>). A replica with no node free
+    /// of the group waits for one.
+    /// </summary>
+    /// <param name="group">The spread group's name, also the replicas' id prefix.</param>
+    /// <param name="replica">Each replica's spec (its <see cref="PlacementConstraints.Spread"/> is set here).</param>
+    /// <param name="count">How many replicas (at least 1).</param>
+    /// <param name="maxPerNode">The most replicas on one node (1..<see cref="SpreadSpec.MaxPerNodeLimit"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
+    /// <returns>Each replica's status, in index order.</returns>
+    /// <exception cref="SpecValidationException">The group, the count or the spec breaks a rule; nothing was submitted.</exception>
+    public Task<IReadOnlyList<VGpuTaskStatus>> SubmitReplicasAsync(string group, TaskSpec replica, int count, int maxPerNode = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(replica);
+        var spec = replica with { Constraints = (replica.Constraints ?? PlacementConstraints.None) with { Spread = new SpreadSpec(group, maxPerNode) } };
+        var errors = SpecValidator.Validate(spec);
+        if (count < 1)
+        {
+            errors = errors.Add(new("count", "must be at least 1"));
+        }
+        else if (TaskIdFormat.IsValid(group) && !TaskIdFormat.IsValid($"{group}-{count - 1}"))
+        {
+            errors = errors.Add(new("constraints.spread.group", $"must leave room for the replicas' ids ({group}-{count - 1}): {TaskIdFormat.Rule}"));
+        }
+
+        return errors.IsEmpty
+            ? SubmitManyAsync([.. Enumerable.Range(0, count).Select(i => new TaskSubmission(spec, $"{group}-{i}"))], cancellationToken)
+            : throw new SpecValidationException(errors);
+    }
+
+    /// <summary>
     /// Submits many tasks at once (a job array, a burst). Every spec is checked first, and none is submitted when one
     /// breaks a rule; then all are submitted together, so the scheduler decides for them in a few rounds rather than
     /// one by one. Each task is idempotent per id, as with <see cref="SubmitAsync"/>.

@@ -20,6 +20,7 @@ namespace Orion.Contracts;
 /// <param name="SliceEnforcement">What holds its tasks to their slices (<see cref="NodeRegistration.SliceEnforcement"/>).</param>
 /// <param name="CordonReason">Why an operator cordoned it (it takes no new work, its tasks run on); null when not cordoned.</param>
 /// <param name="Borrowed">The tasks here on borrowed room beyond their tenants' quotas, with the host resources each holds.</param>
+/// <param name="Spread">How many tasks of each spread group hold anything here.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -38,4 +39,5 @@ public sealed record NodeSnapshot(
     [property: Id(13)] string Backend = "",
     [property: Id(14)] string SliceEnforcement = "",
     [property: Id(15)] string? CordonReason = null,
-    [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default);
+    [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default,
+    [property: Id(17)] ImmutableArray<SpreadCount> Spread = default);

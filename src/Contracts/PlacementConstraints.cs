@@ -13,16 +13,24 @@ namespace Orion.Contracts;
 /// The data centre to run in when it has room; when it is full the task spills over to any other (ignored when
 /// <paramref name="DataCenter"/> pins one).
 /// </param>
+/// <param name="Spread">
+/// Keeps the task apart from its tenant's other tasks of the same group, such as the replicas of one service: at most
+/// so many of the group on a node. Null for none.
+/// </param>
 [GenerateSerializer, Alias("orion.PlacementConstraints"), Immutable]
 public sealed record PlacementConstraints(
     [property: Id(0)] ImmutableArray<string> GpuModels,
     [property: Id(1)] string? DataCenter = null,
     [property: Id(2)] bool FailIfUnplaceable = false,
-    [property: Id(3)] string? PreferredDataCenter = null)
+    [property: Id(3)] string? PreferredDataCenter = null,
+    [property: Id(4)] SpreadSpec? Spread = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);
 
     /// <summary>Only these GPU models.</summary>
     public static PlacementConstraints Models(params string[] models) => new([.. models]);
+
+    /// <summary>No constraint but a spread group: at most <paramref name="maxPerNode"/> of the tenant's tasks of <paramref name="group"/> on a node.</summary>
+    public static PlacementConstraints SpreadOver(string group, int maxPerNode = 1) => None with { Spread = new SpreadSpec(group, maxPerNode) };
 }

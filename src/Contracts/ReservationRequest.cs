@@ -15,6 +15,7 @@ namespace Orion.Contracts;
 /// <param name="Swappable">Whether its GPU memory may be moved to host RAM.</param>
 /// <param name="Tenant">The task's tenant, kept with its slices.</param>
 /// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota, kept with its slices.</param>
+/// <param name="Spread">The task's spread group (of <paramref name="Tenant"/>): the node refuses it when it already holds the group's most.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -28,4 +29,5 @@ public sealed record ReservationRequest(
     [property: Id(8)] TaskPriority? Priority = null,
     [property: Id(9)] bool Swappable = true,
     [property: Id(10)] string? Tenant = null,
-    [property: Id(11)] bool Borrowed = false);
+    [property: Id(11)] bool Borrowed = false,
+    [property: Id(12)] SpreadSpec? Spread = null);

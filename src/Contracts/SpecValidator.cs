@@ -270,6 +270,19 @@ public static class SpecValidator
         {
             errors.Add(new("constraints.preferredDataCenter", $"must be null (no preference) or a data-centre name: {DataCenterName.Rule}"));
         }
+
+        if (c.Spread is { } spread)
+        {
+            if (!TaskIdFormat.IsValid(spread.Group))
+            {
+                errors.Add(new("constraints.spread.group", TaskIdFormat.Rule));
+            }
+
+            if (spread.MaxPerNode is < 1 or > SpreadSpec.MaxPerNodeLimit)
+            {
+                errors.Add(new("constraints.spread.maxPerNode", $"must be 1..{SpreadSpec.MaxPerNodeLimit}"));
+            }
+        }
     }
 
     private static void CheckWorkload(ImmutableArray<ValidationError>.Builder errors, WorkloadSpec w, ResourceRequest r)

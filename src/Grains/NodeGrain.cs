@@ -402,7 +402,8 @@ public sealed class NodeGrain(
         return snapshot;
     }
 
-    private async Task<ReservationResult> Hold(ReservationRequest request)
+    /// <param name="adopting">A task the daemon already runs: its spread group is counted, never refused.</param>
+    private async Task<ReservationResult> Hold(ReservationRequest request, bool adopting = false)
     {
         if (registration is null || daemon is null)
         {
@@ -430,6 +431,15 @@ public sealed class NodeGrain(
         if (request.HostMemoryMiB > memFree)
         {
             return new ReservationResult(false, $"node {NodeId} has {memFree} MiB host memory free, {request.HostMemoryMiB} wanted", Snapshot());
+        }
+
+        if (!adopting && request.Spread is { } spread)
+        {
+            var group = holdings.Values.Count(h => InGroup(h, request.Tenant, spread));
+            if (group >= spread.MaxPerNode)
+            {
+                return new ReservationResult(false, $"node {NodeId} holds {group} task(s) of spread group {spread.Group} already (at most {spread.MaxPerNode} per node)", Snapshot());
+            }
         }
 
         foreach (var id in request.GpuIds)
@@ -495,7 +505,7 @@ public sealed class NodeGrain(
 
         holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
             [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant, request.Borrowed))],
-            time.GetUtcNow());
+            time.GetUtcNow(), request.Tenant, request.Spread);
         version++;
         return new ReservationResult(true, null, Snapshot());
     }
@@ -645,7 +655,8 @@ public sealed class NodeGrain(
                 var request = Scheduling.PlacementRequest.From(status.Spec);
                 var held = await Hold(new ReservationRequest(
                     r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
-                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant, status.Borrowed));
+                    request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant, status.Borrowed,
+                    status.Spec.Constraints.Spread), adopting: true);
                 if (held.Accepted)
                 {
                     await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
@@ -841,8 +852,29 @@ public sealed class NodeGrain(
             r?.Backend ?? "",
             r?.SliceEnforcement ?? "",
             cordon.State.Reason,
-            BorrowedHoldings());
+            BorrowedHoldings(),
+            SpreadCounts());
     }
+
+    private ImmutableArray<SpreadCount> SpreadCounts()
+    {
+        Dictionary<(string Tenant, string Group), int>? counts = null;
+        foreach (var h in holdings.Values)
+        {
+            if (h.Spread is { } spread)
+            {
+                counts ??= [];
+                var key = (h.Tenant ?? "", spread.Group);
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        return counts is null ? [] : [.. counts.OrderBy(c => c.Key.Tenant, StringComparer.Ordinal).ThenBy(c => c.Key.Group, StringComparer.Ordinal)
+            .Select(c => new SpreadCount(c.Key.Tenant, c.Key.Group, c.Value))];
+    }
+
+    private static bool InGroup(NodeHolding holding, string? tenant, SpreadSpec spread) =>
+        holding.Spread is { } s && string.Equals(s.Group, spread.Group, StringComparison.Ordinal) && string.Equals(holding.Tenant ?? "", tenant ?? "", StringComparison.Ordinal);
 
     private ImmutableArray<BorrowedHolding> BorrowedHoldings()
     {

@@ -937,11 +937,13 @@ public sealed class SchedulerGrain(
         }
     }
 
-    /// <summary>Why a task was not placed: no node of the kind that runs it, or none with room for it now.</summary>
+    /// <summary>Why a task was not placed: no node of the kind that runs it, only nodes its spread group has filled, or none with room for it now.</summary>
     private string Unplaced(PlacementRequest request) =>
         request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
             ? process ? "no node here runs process workloads (NVIDIA cards)" : "no node here runs synthetic workloads (simulated cards)"
-            : "no node can take it now";
+            : request.Spread is { } spread && view.Nodes.Any(n => !spread.Allows(n) && Feasibility.NodeFits(n, request with { Spread = null }))
+                ? $"every node with room for it holds {spread.MaxPerNode} task(s) of its spread group {spread.Group} already"
+                : "no node can take it now";
 
     /// <summary>Places another data centre's task here if a node takes it (an offer: decided at once, never queued here).</summary>
     private async Task<(bool Placed, string Reason)> PlaceHere(QueuedTask task, PlacementRequest request)
@@ -1239,5 +1241,6 @@ public sealed class SchedulerGrain(
         new(task.TaskId, task.Generation, [.. choice.Gpus.Select(g => g.Id)],
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
-            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed);
+            request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed,
+            task.Spec.Constraints.Spread);
 }

@@ -73,8 +73,9 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
     private string[] Row(VGpuTaskStatus t)
     {
         var r = t.Spec.Resources;
-        var resources = (r.GpuCount > 1 ? $"{r.GpuCount}× whole" : $"{r.ComputePercent:0.#}% · {r.GpuMemoryMiB / 1024} GiB")
-            + (t.Spec.Gang is { } gang ? $" · gang {Markup.Escape(gang.Name)}" : "");
+        var resources = (r.IsSlice || r.GpuCount == 0 ? $"{r.ComputePercent:0.#}% · {r.GpuMemoryMiB / 1024} GiB" : $"{r.GpuCount}× whole")
+            + (t.Spec.Gang is { } gang ? $" · gang {Markup.Escape(gang.Name)}" : "")
+            + (t.Spec.Constraints.Spread is { } spread ? $" · spread {Markup.Escape(spread.Group)}" : "");
         var color = t.State switch
         {
             TaskState.Pending => "yellow",
@@ -93,15 +94,22 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
         static TaskSpec Spec(string name, string tenant, PriorityClass priority, ResourceRequest resources, WorkloadSpec workload) =>
             new(name, tenant, new TaskPriority(priority), resources, PlacementConstraints.None, workload);
 
-        yield return Spec("chat-api", "search", PriorityClass.Online, ResourceRequest.Slice(30, 20 * 1024, 4000, 16384), WorkloadSpec.Service(40, 5));
+        // Two replicas of one service, kept on different nodes so that losing one machine leaves the other serving. On the
+        // default two nodes of four cards each node then holds a slice of a card for good: training takes three cards at most.
+        for (var i = 0; i < 2; i++)
+        {
+            yield return Spec($"chat-api-{i}", "search", PriorityClass.Online, ResourceRequest.Slice(30, 20 * 1024, 4000, 16384), WorkloadSpec.Service(40, 5))
+                with { Constraints = PlacementConstraints.SpreadOver("chat-api") };
+        }
+
         yield return Spec("embed-api", "search", PriorityClass.Online, ResourceRequest.Slice(20, 10 * 1024, 2000, 8192), WorkloadSpec.Service(100, 1));
         yield return Spec("rerank-api", "ads", PriorityClass.Online, ResourceRequest.Slice(10, 8 * 1024, 2000, 8192), WorkloadSpec.Service(50, 1.5));
         yield return Spec("ocr-api", "docs", PriorityClass.Online, ResourceRequest.Slice(25, 16 * 1024, 4000, 16384), WorkloadSpec.Service(30, 6));
-        yield return Spec("llm-finetune", "research", PriorityClass.Training, ResourceRequest.WholeGpus(4, 16000, 131072), WorkloadSpec.Training(300, 50, 60 * 1024));
+        yield return Spec("llm-finetune", "research", PriorityClass.Training, ResourceRequest.WholeGpus(3, 12000, 98304), WorkloadSpec.Training(300, 50, 60 * 1024));
         // One distributed job of three workers: a gang, placed all together or not at all.
         for (var i = 0; i < 3; i++)
         {
-            yield return Spec($"vision-train-{i}", "research", PriorityClass.Training, ResourceRequest.WholeGpus(2, 8000, 65536), WorkloadSpec.Training(400, 50, 50 * 1024))
+            yield return Spec($"vision-train-{i}", "research", PriorityClass.Training, ResourceRequest.WholeGpus(1, 4000, 32768), WorkloadSpec.Training(400, 50, 50 * 1024))
                 with { Gang = new GangSpec("vision-train", 3) };
         }
 

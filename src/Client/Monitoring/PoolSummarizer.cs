@@ -58,7 +58,8 @@ public static class PoolSummarizer
     public static TaskSummary Task(VGpuTaskStatus t) => new(
         t.TaskId, t.Spec.Name, t.Spec.Tenant, t.Spec.Priority.ToString(), t.State.ToString(), t.Placement?.NodeId,
         t.Placement?.GpuIds ?? [], t.Placement?.ComputeMilli ?? t.Spec.Resources.ComputeMilli, t.Placement?.GpuMemoryMiB ?? t.Spec.Resources.GpuMemoryMiB,
-        t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason, t.QuotaWait, t.Borrowed, t.Spec.Gang?.Name);
+        t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason, t.QuotaWait, t.Borrowed, t.Spec.Gang?.Name,
+        t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerNode ?? 0);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

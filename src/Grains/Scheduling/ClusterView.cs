@@ -87,6 +87,11 @@ public sealed class ClusterView
         node.Changes++;
         node.CpuFree += sign * request.CpuMilli;
         node.MemoryFree += sign * request.HostMemoryMiB;
+        if (request.Spread is { } spread)
+        {
+            node.AddSpread(spread.Tenant, spread.Group, -sign);
+        }
+
         foreach (var i in gpuIndexes)
         {
             var g = node.Gpus[i];

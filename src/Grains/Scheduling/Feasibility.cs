@@ -79,7 +79,14 @@ public static class Feasibility
         return n;
     }
 
-    /// <summary>True when the node can take the request: host resources and enough fitting cards.</summary>
+    /// <summary>
+    /// True when the node holds fewer of the request's spread group than its most (always, without one). Apart from
+    /// <see cref="HostFits"/>: nodes in the same state share what policies cache, whatever groups they hold.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool SpreadAllows(NodeView node, PlacementRequest request) => request.Spread is not { } spread || spread.Allows(node);
+
+    /// <summary>True when the node can take the request: host resources, its spread group and enough fitting cards.</summary>
     public static bool NodeFits(NodeView node, PlacementRequest request) =>
-        HostFits(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
+        HostFits(node, request) && SpreadAllows(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
 }

@@ -162,6 +162,10 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         for (var k = 0; k < nodes.Length; k++)
         {
             var node = nodes[k];
+            if (request.Spread is { } spread && !spread.Allows(node))
+            {
+                continue;
+            }
 
             // Most nodes are as last seen with their outcome still cached: read here, without a call; the rest in Evaluate.
             var (gpus, delta, tie) = Cached(node, slots, version, out var outcome) ? outcome : Evaluate(node, request, shape, mix, ref slots);

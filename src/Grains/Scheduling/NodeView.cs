@@ -57,6 +57,27 @@ public sealed class NodeView
         }
     }
 
+    /// <summary>Tasks of each spread group (tenant, group) holding anything on the node; null while none.</summary>
+    private Dictionary<(string Tenant, string Group), int>? spread;
+
+    /// <summary>How many tasks of the tenant's spread group hold anything on the node.</summary>
+    public int SpreadCount(string tenant, string group) => spread?.GetValueOrDefault((tenant, group)) ?? 0;
+
+    /// <summary>Counts <paramref name="delta"/> more (or fewer) tasks of a spread group on the node.</summary>
+    internal void AddSpread(string tenant, string group, int delta)
+    {
+        spread ??= [];
+        var n = spread.GetValueOrDefault((tenant, group)) + delta;
+        if (n > 0)
+        {
+            spread[(tenant, group)] = n;
+        }
+        else
+        {
+            spread.Remove((tenant, group));
+        }
+    }
+
     /// <summary>Bumped whenever the view's free capacity changes here (placements applied or released), so policies can cache per-node scores.</summary>
     public long Revision { get; internal set; }
 
@@ -131,7 +152,7 @@ public sealed class NodeView
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || !SameState(other))
+        if (Id != other.Id || !SameState(other) || !SameSpread(other))
         {
             return false;
         }
@@ -173,6 +194,25 @@ public sealed class NodeView
         return true;
     }
 
+    private bool SameSpread(NodeView other)
+    {
+        var (mine, theirs) = (spread?.Count ?? 0, other.spread?.Count ?? 0);
+        if (mine != theirs)
+        {
+            return false;
+        }
+
+        foreach (var (key, n) in spread ?? [])
+        {
+            if (other.spread!.GetValueOrDefault(key) != n)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>A hash of what <see cref="SameState"/> compares.</summary>
     public int StateHash()
     {
@@ -201,6 +241,7 @@ public sealed class NodeView
             Schedulable = Schedulable,
             SwapBudget = SwapBudget,
             RunsProcesses = RunsProcesses,
+            spread = spread is null ? null : new(spread),
         };
     }
 
@@ -228,8 +269,19 @@ public sealed class NodeView
             gpus[i] = g;
         }
 
+        Dictionary<(string Tenant, string Group), int>? spread = null;
+        if (!snapshot.Spread.IsDefaultOrEmpty)
+        {
+            spread = [];
+            foreach (var c in snapshot.Spread)
+            {
+                spread[(c.Tenant, c.Group)] = c.Count;
+            }
+        }
+
         return new NodeView(snapshot.NodeId, snapshot.DataCenter, snapshot.CpuCapacityMilli, snapshot.MemoryCapacityMiB, gpus)
         {
+            spread = spread,
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,

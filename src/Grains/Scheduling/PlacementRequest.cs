@@ -20,6 +20,8 @@ namespace Orion.Grains.Scheduling;
 /// <param name="PreferredDataCenter">A data centre to try first; any other when it is full.</param>
 /// <param name="RunsProcess">A process (true: only nodes that run processes) or a synthetic workload (false: only nodes that
 /// do not); null for a shape of the mix, which any node may be scored for.</param>
+/// <param name="Spread">The task's spread group: only nodes holding fewer of it than its most (not part of the shape, so
+/// policies check it per node, outside what they cache per node state).</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -33,7 +35,8 @@ public sealed record PlacementRequest(
     bool AvoidOnlineCards = false,
     string? PreferredDataCenter = null,
     Residency Residency = Residency.Any,
-    bool? RunsProcess = null)
+    bool? RunsProcess = null,
+    SpreadRule? Spread = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -56,7 +59,8 @@ public sealed record PlacementRequest(
             r.AllowSwap && !spec.IsOnlineProcess(),
             spec.Priority.Class == PriorityClass.Online,
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
-            RunsProcess: spec.Workload.Kind == WorkloadKind.Process);
+            RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
+            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode) : null);
     }
 
     public bool AllowsModel(string model)

@@ -115,13 +115,15 @@ public static class StarvationGuard
         private readonly bool[] whole = new bool[node.Gpus.Length];
         private long cpu = node.CpuCapacity;
         private long hostMemory = node.MemoryCapacity;
+        private readonly Dictionary<SpreadRule, int> spread = [];
 
         public NodeView Node => node;
 
         /// <summary>Gives <paramref name="request"/> room here if it fits beside what was given before; false (and nothing given) if not.</summary>
         public bool Take(PlacementRequest request)
         {
-            if (!Feasibility.KindAndPlaceFit(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB)
+            if (!Feasibility.KindAndPlaceFit(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB
+                || (request.Spread is { } rule && spread.GetValueOrDefault(rule) >= rule.MaxPerNode))
             {
                 return false;
             }
@@ -146,6 +148,11 @@ public static class StarvationGuard
 
             cpu -= request.CpuMilli;
             hostMemory -= request.HostMemoryMiB;
+            if (request.Spread is { } given)
+            {
+                spread[given] = spread.GetValueOrDefault(given) + 1;
+            }
+
             foreach (var i in cards)
             {
                 whole[i] = request.IsExclusive;

@@ -40,6 +40,16 @@ public sealed class SpecBuilderTests
         Assert.Equal(ExitCodes.BadInput, Assert.Throws<CliException>(() => SpecBuilder.ParsePriority(text)).ExitCode);
 
     [Fact]
+    public void A_spread_group_builds_with_one_per_node_unless_max_per_node_says_otherwise()
+    {
+        Assert.Equal(new SpreadSpec("web", 1), SpecBuilder.Build(SpecBuilder.Parse("spread: web", "f.yaml")).Constraints.Spread);
+        Assert.Equal(new SpreadSpec("web", 3), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 3", "f.yaml")).Constraints.Spread);
+        Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Spread);
+        var lone = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { MaxPerNode = 2 }));
+        Assert.Equal((ExitCodes.BadInput, "max-per-node: applies to a spread group; give spread too"), (lone.ExitCode, lone.Message));
+    }
+
+    [Fact]
     public void A_yaml_file_with_flag_spelling_builds_the_spec_and_flags_override_it()
     {
         var file = SpecBuilder.Parse("""

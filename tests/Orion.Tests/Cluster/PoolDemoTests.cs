@@ -13,6 +13,7 @@ public sealed class PoolDemoTests
         await using var pool = await StartAsync([Node("node-0"), Node("node-1")]);
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        console.Profile.Width = 200;
         // The demo and the simulated GPUs share the fake clock: it moves on while the demo watches.
         var demo = new PoolDemo(pool.Client, console, pool.Clock).RunAsync(CancellationToken.None);
         Assert.Equal(0, await pool.WhileAdvancing(demo, TimeSpan.FromHours(1), TimeSpan.FromMilliseconds(250)));
@@ -30,6 +31,10 @@ public sealed class PoolDemoTests
         var gang = tasks.Where(t => t.Spec.Gang is not null).ToList();
         Assert.Equal(3, gang.Count);
         Assert.All(gang, t => Assert.Equal(2, t.Placement!.Gang.Length));
+        Assert.Contains("· spread chat-api", output.ToString());
+        var replicas = tasks.Where(t => t.Spec.Constraints.Spread is not null).ToList();
+        Assert.Equal(2, replicas.Count);
+        Assert.Equal(2, replicas.Select(t => t.Placement!.NodeId).Distinct().Count());
         await pool.EventuallyAsync(async () =>
         {
             foreach (var n in pool.Nodes)

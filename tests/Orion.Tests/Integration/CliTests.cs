@@ -104,6 +104,28 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Submit_replicas_of_a_spread_group_and_they_run_on_different_nodes()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "w-" + Guid.NewGuid().ToString("N")[..6];
+        var submit = await live.CliAsync("submit", "--id", id, "--count", "2", "--spread", "web", "--tenant", tenant,
+            "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var replicas = await Task.WhenAll(new[] { $"{id}-0", $"{id}-1" }.Select(id => live.Client.WaitForStateAsync(id, [TaskState.Running], timeout.Token)));
+        Assert.NotEqual(replicas[0].Placement!.NodeId, replicas[1].Placement!.NodeId);
+
+        var table = await live.CliAsync("get", $"{id}-0");
+        Assert.Contains($"group web: at most 1 of {tenant}'s tasks of it on a node", table.Out);
+
+        // The live silo has two nodes, each holding one already: a third that will not wait fails, naming its group.
+        var third = await live.CliAsync("submit", "--id", $"{id}-2", "--spread", "web", "--tenant", tenant, "--fail-fast", "--compute", "5", "--memory", "1GiB");
+        Assert.True(third.ExitCode == 1, third.ToString());
+        Assert.Equal("every node with room for it holds 1 task(s) of its spread group web already", (await live.Client.GetAsync($"{id}-2"))!.ExitReason);
+        await live.CliAsync("cancel", "--tenant", tenant);
+    }
+
+    [Fact]
     public async Task Submit_takes_a_yaml_spec_file_with_flags_over_it()
     {
         var file = Path.Combine(Path.GetTempPath(), $"orion-spec-{Guid.NewGuid():N}.yaml");

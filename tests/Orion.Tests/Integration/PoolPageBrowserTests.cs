@@ -103,6 +103,15 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.CancelAsync($"{gangName}-0");
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{gangName}-1']")).ToHaveAttributeAsync("data-state", "Cancelled");
 
+            // A replica of a spread group is marked with its group, its most per node in the title.
+            var replica = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-replica")
+                with { Constraints = PlacementConstraints.SpreadOver("page-web", 2) });
+            var badge = page.Locator($"#tasks tr[data-task='{replica.TaskId}'] .state.spread");
+            await Assertions.Expect(badge).ToHaveTextAsync("spread page-web");
+            await Assertions.Expect(badge).ToHaveAttributeAsync("title", "kept apart from its tenant's other tasks of the group: at most 2 on a node");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.spread")).ToHaveCountAsync(0);
+            await live.Client.CancelAsync(replica.TaskId);
+
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");

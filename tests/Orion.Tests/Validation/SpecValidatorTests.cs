@@ -13,6 +13,7 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0)));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
         Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.OnFailure(3) }));
+        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Constraints = PlacementConstraints.SpreadOver("chat-api.v2", SpreadSpec.MaxPerNodeLimit) }));
     }
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
@@ -51,6 +52,10 @@ public sealed class SpecValidatorTests
             { "gang of one", ok with { Gang = new GangSpec("job", 1) }, "gang.size", "must be 2..256" },
             { "gang too large", ok with { Gang = new GangSpec("job", 257) }, "gang.size", "must be 2..256" },
             { "gang on a schedule", ok with { Gang = new GangSpec("job", 2), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "schedule", "must be null for a gang member" },
+            { "spread group with a slash", ok with { Constraints = PlacementConstraints.SpreadOver("web/1") }, "constraints.spread.group", TaskIdFormat.Rule },
+            { "spread group empty", ok with { Constraints = PlacementConstraints.SpreadOver("") }, "constraints.spread.group", TaskIdFormat.Rule },
+            { "spread of none per node", ok with { Constraints = PlacementConstraints.SpreadOver("web", 0) }, "constraints.spread.maxPerNode", "must be 1..1024" },
+            { "spread too wide", ok with { Constraints = PlacementConstraints.SpreadOver("web", 1025) }, "constraints.spread.maxPerNode", "must be 1..1024" },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }
