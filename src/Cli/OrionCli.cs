@@ -376,7 +376,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             var status = await Answer(r, client.GetAsync(r.GetValue(id)!, ct)) ?? throw NotFound(r.GetValue(id)!);
-            Print(r, status, Views.Task);
+            if (r.GetValue(json))
+            {
+                Print(r, status, Views.Task);
+                return ExitCodes.Ok;
+            }
+
+            // Asked of its scheduler only for the table, a person's question: --json is the status as the pool holds it.
+            var waiting = status.State is TaskState.Pending or TaskState.Scheduled ? await Answer(r, client.WhyWaitingAsync(status.TaskId, ct)) : null;
+            Print(r, status, s => Views.Task(s, waiting));
             return ExitCodes.Ok;
         });
         return command;

@@ -20,7 +20,10 @@ public static class Views
         return table;
     }
 
-    public static Table Task(VGpuTaskStatus s)
+    public static Table Task(VGpuTaskStatus s) => Task(s, null);
+
+    /// <summary>One task, with why it does not run yet when known (<see cref="Orion.Client.OrionClient.WhyWaitingAsync"/>).</summary>
+    public static Table Task(VGpuTaskStatus s, string? waiting)
     {
         var table = new Table().HideHeaders().AddColumns("field", "value");
         table.AddRow(Text("task"), Text(s.TaskId));
@@ -36,6 +39,10 @@ public static class Views
         if (s.QuotaWait is { } quota)
         {
             table.AddRow(Text("waiting for quota"), Text(quota));
+        }
+        else if (waiting is not null)
+        {
+            table.AddRow(Text("waiting"), Text(waiting));
         }
 
         if (s.Borrowed)

@@ -47,6 +47,13 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("OnCapacityFreed"), OneWay]
     Task OnCapacityFreed(string dataCenter);
 
+    /// <summary>
+    /// Why a task queued here is not placed: its gang still gathering, a reservation out, or, node by node, the first
+    /// rule each breaks now; null when it is not queued here. A read of memory, so it never waits behind a placement.
+    /// </summary>
+    [Alias("WhyWaiting"), AlwaysInterleave]
+    Task<string?> WhyWaiting(string taskId);
+
     /// <summary>The queue and index as the scheduler holds them (a read of memory, so it never waits behind a placement).</summary>
     [Alias("GetSnapshot"), AlwaysInterleave]
     Task<SchedulerSnapshot> GetSnapshot();

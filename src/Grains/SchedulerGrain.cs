@@ -296,6 +296,41 @@ public sealed class SchedulerGrain(
         Report();
     }
 
+    public Task<string?> WhyWaiting(string taskId)
+    {
+        if (queue.Find(taskId) is not { } task)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        if (reserving.Contains(taskId))
+        {
+            return Task.FromResult<string?>("a reservation for it is out to a node; it runs if the node takes it");
+        }
+
+        var request = PlacementRequest.From(task.Spec);
+        if (GangMuster.Waits(task))
+        {
+            var (complete, waiting) = GangMuster.Gather([task], queue.InOrder, t => queue.Holds(t.TaskId, t.Generation));
+            if (waiting.TryGetValue(taskId, out var gathering))
+            {
+                return Task.FromResult<string?>(gathering);
+            }
+
+            // Complete: its members are placed together or not at all, so the one that fits worst is the reason.
+            if (complete.Count == 1)
+            {
+                return Task.FromResult<string?>($"gang {task.Spec.Gang!.Name} is complete and placed only when all its members fit at once; this member: "
+                    + PlacementExplanation.Explain(view, request, Held));
+            }
+        }
+
+        return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held));
+
+        bool Held(NodeView node) =>
+            (HeldNode() is { } one && one.Id == node.Id && hold?.TaskId != taskId) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
+    }
+
     public Task<SchedulerSnapshot> GetSnapshot() =>
         Task.FromResult(new SchedulerSnapshot(
             policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals, DataCenter, RuntimeIdentity, Rounds: rounds));

@@ -15,6 +15,9 @@ public sealed class PendingQueue
 
     public bool Contains(string taskId) => byTask.ContainsKey(taskId);
 
+    /// <summary>The queued entry of a task; null when it is not queued.</summary>
+    public QueuedTask? Find(string taskId) => byTask.TryGetValue(taskId, out var e) ? e.Task : null;
+
     /// <summary>True when this exact generation of the task is queued.</summary>
     public bool Holds(string taskId, long generation) => byTask.TryGetValue(taskId, out var e) && e.Task.Generation == generation;
 

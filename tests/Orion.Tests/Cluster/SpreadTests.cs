@@ -24,6 +24,7 @@ public sealed class SpreadTests
         var placed = await Task.WhenAll(ids.Where(id => id != waiting).Select(id => pool.WaitForAsync(id, TaskState.Running)));
         Assert.Equal(["dc1/n0", "dc1/n1", "dc1/n2"], placed.Select(s => s.Placement!.NodeId).Order());
         Assert.Equal(TaskState.Pending, await pool.StateOf(waiting));
+        Assert.Equal("0 of 3 nodes take it now: holding 1 of its spread group web already (3)", await pool.Client.WhyWaitingAsync(waiting));
 
         // Work outside the group still goes anywhere; so does another tenant's group of the same name.
         var other = await pool.SubmitAsync(Specs.Batch(computePercent: 20, items: 1_000_000), "other");

@@ -122,6 +122,12 @@ public sealed class CliTests(LiveSilo live)
         var third = await live.CliAsync("submit", "--id", $"{id}-2", "--spread", "web", "--tenant", tenant, "--fail-fast", "--compute", "5", "--memory", "1GiB");
         Assert.True(third.ExitCode == 1, third.ToString());
         Assert.Equal("every node with room for it holds 1 task(s) of its spread group web already", (await live.Client.GetAsync($"{id}-2"))!.ExitReason);
+
+        // One that waits instead says why in its table.
+        var fourth = await live.CliAsync("submit", "--id", $"{id}-3", "--spread", "web", "--tenant", tenant, "--compute", "5", "--memory", "1GiB");
+        Assert.True(fourth.ExitCode == 0, fourth.ToString());
+        var waiting = await live.CliAsync("get", $"{id}-3");
+        Assert.Contains("holding 1 of its spread group web already", waiting.Out);
         await live.CliAsync("cancel", "--tenant", tenant);
     }
 
