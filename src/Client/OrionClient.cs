@@ -270,20 +270,8 @@ public sealed class OrionClient : IAsyncDisposable
     /// of its spread group web already (2), too little free CPU for 8,000 milli (1)"); for a Scheduled one, when its
     /// window opens. Null for a task that is placed, running or ended, or that does not exist.
     /// </summary>
-    public async Task<string?> WhyWaitingAsync(string taskId, CancellationToken cancellationToken = default)
-    {
-        var status = await GetAsync(taskId, cancellationToken);
-        return status switch
-        {
-            { State: TaskState.Pending, QuotaWait: { } quota } => $"waiting for its tenant's quota: {quota}",
-            { State: TaskState.Pending, QueuedIn: { } dc } =>
-                await grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).WhyWaiting(taskId).WaitAsync(cancellationToken)
-                ?? $"on its way to data centre {dc}'s queue",
-            { State: TaskState.Pending } => "on its way to its data centre's queue",
-            { State: TaskState.Scheduled, WindowOpensAt: { } opens } => $"its next window opens at {opens:u}",
-            _ => null,
-        };
-    }
+    public async Task<string?> WhyWaitingAsync(string taskId, CancellationToken cancellationToken = default) =>
+        await WaitingReason.OfAsync(grains, await GetAsync(taskId, cancellationToken), cancellationToken);
 
     /// <summary>Tasks matching the query, newest first.</summary>
     public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default) =>

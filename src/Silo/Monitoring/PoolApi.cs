@@ -23,9 +23,11 @@ public static class PoolApi
         api.MapGet("/tasks", async (PoolMonitor m, string? dc, string? node, string? tenant, string? state, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(dc: dc, state: state)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
                 .Where(t => string.IsNullOrEmpty(state) || string.Equals(t.State, state, StringComparison.OrdinalIgnoreCase)), Json));
-        api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id) =>
+        api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(id: id))
-            ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s ? Results.Json(PoolSummarizer.Task(s), Json) : Results.NotFound()));
+            ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s
+                ? Results.Json(PoolSummarizer.Task(s) with { Waiting = await WaitingReason.OfAsync(grains, s, ct) }, Json)
+                : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));
         // Catch-all: a tenant name may hold slashes ("ml/search").

@@ -96,7 +96,13 @@ public sealed class ObservabilityTests(LiveSilo live)
             Assert.Empty(await Get<List<NodeSummary>>("/api/nodes?dc=elsewhere"));
             var events = await Get<List<PoolEvent>>("/api/events");
             Assert.Contains(events, e => e.Kind == PoolEventKinds.Placement && e.TaskId == task.TaskId && e.Where == running.Placement.NodeId);
-            Assert.Equal(task.TaskId, (await Get<TaskSummary>($"/api/tasks/{task.TaskId}")).TaskId);
+            var one = await Get<TaskSummary>($"/api/tasks/{task.TaskId}");
+            Assert.Equal((task.TaskId, null), (one.TaskId, one.Waiting));
+
+            // A task no node can ever take (more cards than any node has) is read with why it waits.
+            var waits = await live.Client.SubmitAsync(Specs.Training(8) with { Tenant = tenant });
+            Assert.Equal("0 of 2 nodes take it now: fewer than 8 cards (2)", (await Get<TaskSummary>($"/api/tasks/{waits.TaskId}")).Waiting);
+            await live.Client.CancelAsync(waits.TaskId);
             Assert.Equal(HttpStatusCode.NotFound, (await live.Http.GetAsync(live.Url("/api/tasks/no-such-task"))).StatusCode);
 
             var page = await live.Http.GetAsync(live.Url("/"));

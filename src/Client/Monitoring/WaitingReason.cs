@@ -1,0 +1,23 @@
+using Orion.Contracts;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>Why a task does not run yet, asked of the grains that know: its status, then its data centre's scheduler.</summary>
+public static class WaitingReason
+{
+    /// <summary>
+    /// For a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
+    /// window opens; null for a task that is placed, running or ended, or for none.
+    /// </summary>
+    public static async Task<string?> OfAsync(IGrainFactory grains, VGpuTaskStatus? status, CancellationToken cancellationToken = default) =>
+        status switch
+        {
+            { State: TaskState.Pending, QuotaWait: { } quota } => $"waiting for its tenant's quota: {quota}",
+            { State: TaskState.Pending, QueuedIn: { } dc } =>
+                await grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).WhyWaiting(status.TaskId).WaitAsync(cancellationToken)
+                ?? $"on its way to data centre {dc}'s queue",
+            { State: TaskState.Pending } => "on its way to its data centre's queue",
+            { State: TaskState.Scheduled, WindowOpensAt: { } opens } => $"its next window opens at {opens:u}",
+            _ => null,
+        };
+}
