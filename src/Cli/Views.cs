@@ -106,6 +106,11 @@ public static class Views
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         table.AddRow(Text("waiting"), Text($"{u.Waiting}"));
+        if (u.SetAsideTasks > 0)
+        {
+            table.AddRow(Text("set aside for gangs"), Text($"{u.SetAsideGpuPercent:0.#}% and {Memory(u.SetAsideGpuMemoryMiB)} for {u.SetAsideTasks} member(s) still to come"));
+        }
+
         table.AddRow(Text("borrowed room"), Text(Borrowed(u)));
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         return table;

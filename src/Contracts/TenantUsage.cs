@@ -9,6 +9,9 @@ namespace Orion.Contracts;
 /// <param name="Waiting">Its tasks in line for room under its quota.</param>
 /// <param name="BorrowedGpuPercent">Compute its live tasks on borrowed room asked for (not counted in <paramref name="GpuPercent"/>).</param>
 /// <param name="Borrowed">Its live tasks on borrowed room (not counted in <paramref name="Tasks"/>).</param>
+/// <param name="SetAsideGpuPercent">Compute set aside for gang members not admitted yet, whose gang's first member was (counts against the quota, not in <paramref name="GpuPercent"/>).</param>
+/// <param name="SetAsideGpuMemoryMiB">GPU memory set aside for them.</param>
+/// <param name="SetAsideTasks">How many members the room is set aside for (counts against the task limit, not in <paramref name="Tasks"/>).</param>
 [GenerateSerializer, Alias("orion.TenantUsage"), Immutable]
 public sealed record TenantUsage(
     [property: Id(0)] string Tenant,
@@ -18,4 +21,7 @@ public sealed record TenantUsage(
     [property: Id(4)] int Tasks,
     [property: Id(5)] int Waiting = 0,
     [property: Id(6)] double BorrowedGpuPercent = 0,
-    [property: Id(7)] int Borrowed = 0);
+    [property: Id(7)] int Borrowed = 0,
+    [property: Id(8)] double SetAsideGpuPercent = 0,
+    [property: Id(9)] long SetAsideGpuMemoryMiB = 0,
+    [property: Id(10)] int SetAsideTasks = 0);

@@ -389,6 +389,9 @@ public sealed class TenantLedger(
         Waiting = line.Count,
         BorrowedGpuPercent = loans.Values.Sum(c => c.GpuMilli) / 10.0,
         Borrowed = loans.Count,
+        SetAsideGpuPercent = SetAside(c => c.GpuMilli) / 10.0,
+        SetAsideGpuMemoryMiB = SetAside(c => c.GpuMemoryMiB),
+        SetAsideTasks = setAside.Values.Sum(a => a.Left),
     };
 
     /// <summary>What <paramref name="of"/> add up to.</summary>

@@ -47,6 +47,30 @@ public sealed class CliQuotaTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Room_set_aside_for_a_gangs_members_still_to_come_shows_in_the_tenants_use()
+    {
+        const string tenant = "cli-gang-quota";
+        try
+        {
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-percent", "100")).ExitCode);
+            var member = Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 100_000_000, tenant: tenant) with { Gang = new GangSpec("cli-gang", 3) };
+            var first = await live.Client.SubmitAsync(member, "cli-gang-0");
+            Assert.Equal((TaskState.Pending, null), (first.State, first.QuotaWait));
+
+            var shown = await live.CliAsync("quota", tenant);
+            Assert.True(shown.ExitCode == 0, shown.ToString());
+            Assert.Contains("10% and 2GiB for 2 member(s) still to come", shown.Out);
+            var usage = await live.Client.GetTenantAsync(tenant);
+            Assert.Equal((5d, 1, 10d, 2048L, 2), (usage.GpuPercent, usage.Tasks, usage.SetAsideGpuPercent, usage.SetAsideGpuMemoryMiB, usage.SetAsideTasks));
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync(tenant, null);
+            await live.Client.CancelManyAsync(new TaskQuery(tenant));
+        }
+    }
+
+    [Fact]
     public async Task A_weight_and_the_limits_are_set_apart_and_clear_removes_both()
     {
         const string tenant = "cli-weight";

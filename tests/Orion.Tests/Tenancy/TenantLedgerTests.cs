@@ -315,9 +315,10 @@ public sealed class TenantLedgerTests
         Assert.Equal(
             [new ValidationError("tenant", "'research' would pass its quota of gpuPercent 400: 200 in use + 200 set aside for gangs + 400 asked")],
             ledger.Refusal(Member("b")));
+        Assert.Equal((200, 1, 200d, 1), (ledger.Usage().GpuPercent, ledger.Usage().Tasks, ledger.Usage().SetAsideGpuPercent, ledger.Usage().SetAsideTasks));
         Assert.Empty(ledger.Refusal(Member("a")));
         ledger.Admit("a1", Member("a"));
-        Assert.Equal(400, ledger.Usage().GpuPercent);
+        Assert.Equal((400, 2, 0d, 0), (ledger.Usage().GpuPercent, ledger.Usage().Tasks, ledger.Usage().SetAsideGpuPercent, ledger.Usage().SetAsideTasks));
 
         // The set-aside room is a's members', not one more task's: a's third member (beyond its size) asks again.
         Assert.NotEmpty(ledger.Refusal(Member("a")));
