@@ -67,7 +67,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnAdmitted"), OneWay]
     Task OnAdmitted(bool borrowed = false);
 
-    /// <summary>Its tenant's quota was lowered below what this waiting task alone asks: no room could take it, so it fails.</summary>
+    /// <summary>
+    /// Its tenant's quota was lowered below what this waiting task alone asks, or, for a gang's member admitted while its
+    /// gang gathers, below what the whole gang asks: no room could take it, so it fails.
+    /// </summary>
     [Alias("OnQuotaRefused"), OneWay]
     Task OnQuotaRefused(string reason);
 

@@ -149,8 +149,10 @@ public sealed class VGpuTaskGrain(
 
     public async Task OnQuotaRefused(string reason)
     {
-        if (Status is { State: TaskState.Pending, QuotaWait: not null })
+        // In line for room, or admitted as a gang's member still waiting for its gang (which the quota can no longer take whole).
+        if (Status is { State: TaskState.Pending } pending && (pending.QuotaWait is not null || pending is { Spec.Gang: not null, GangWaits: true }))
         {
+            await StopRun(pending);
             await Disarm();
             await End(TaskState.Failed, reason);
         }

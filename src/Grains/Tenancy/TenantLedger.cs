@@ -240,6 +240,33 @@ public sealed class TenantLedger(
         }
     }
 
+    /// <summary>
+    /// Takes out the gangs admitted in part (members still to come) that the quota could no longer take whole (it was
+    /// lowered): the charges of their admitted members, with why. Such a gang could never be complete, since its other
+    /// members would be refused, so its admitted members would wait holding their charge for ever.
+    /// </summary>
+    public ImmutableArray<(string TaskId, ImmutableArray<ValidationError> Why)> DropInadmissibleGangs()
+    {
+        var dropped = ImmutableArray.CreateBuilder<(string, ImmutableArray<ValidationError>)>();
+        foreach (var (gang, aside) in setAside.ToArray())
+        {
+            var why = Inadmissible(aside.PerMember);
+            if (why.IsEmpty)
+            {
+                continue;
+            }
+
+            setAside.Remove(gang);
+            foreach (var member in charges.Where(c => c.Value.Gang == gang).Select(c => c.Key).ToList())
+            {
+                charges.Remove(member);
+                dropped.Add((member, why));
+            }
+        }
+
+        return dropped.ToImmutable();
+    }
+
     /// <summary>Takes out of the line the tasks no room under the quota could take any more (it was lowered), with why.</summary>
     public ImmutableArray<(string TaskId, ImmutableArray<ValidationError> Why)> DropInadmissible()
     {

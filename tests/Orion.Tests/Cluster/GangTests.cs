@@ -261,4 +261,25 @@ public sealed class GangTests
             two.Errors.ToArray());
         Assert.Empty(await pool.Client.ListAsync());
     }
+
+    [Fact]
+    public async Task A_quota_lowered_below_a_gang_admitted_in_part_fails_its_admitted_members_and_frees_their_charge()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 8)]);
+        await pool.Client.SetQuotaAsync("research", new TenantQuota(GpuPercent: 1000));
+        var first = await pool.SubmitAsync(Member(2), "rank-0");
+        Assert.Equal((TaskState.Pending, null), (first.State, first.QuotaWait));
+        Assert.Equal(["rank-0"], (await pool.SchedulerSnapshot()).Queue.ToArray());
+
+        // 500%: the gang's three members of 200% could never be admitted whole, so the one admitted would wait for ever.
+        var usage = await pool.Client.SetQuotaAsync("research", new TenantQuota(GpuPercent: 500));
+        Assert.Equal((0, 0d, 0), (usage.Tasks, usage.SetAsideGpuPercent, usage.SetAsideTasks));
+        var failed = await pool.WaitForAsync("rank-0", TaskState.Failed);
+        Assert.Equal("tenant 'research' has a quota of gpuPercent 500: the gang allreduce of 3 members asks 600, more than all of it", failed.ExitReason);
+        Assert.Empty((await pool.SchedulerSnapshot()).Queue);
+
+        // A member that comes after is refused, naming the gang.
+        var late = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Member(2) with { Constraints = PlacementConstraints.None }, "rank-1"));
+        Assert.Contains("the gang allreduce of 3 members", late.Message);
+    }
 }

@@ -330,6 +330,26 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
+    public void A_quota_lowered_below_a_gang_admitted_in_part_drops_its_admitted_members_and_the_room_set_aside()
+    {
+        var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 1000));
+        ledger.Admit("a0", Member("a", size: 3));
+        ledger.Admit("b0", Member("b", size: 2));
+        ledger.Admit("b1", Member("b", size: 2));
+        ledger.Admit("c0", Member("c", size: 2));
+        Assert.Empty(ledger.DropInadmissibleGangs());
+
+        // 500%: a (600% whole) could never be; c (400%) still could; b is complete, so its members stay whatever the quota.
+        ledger.SetQuota(new TenantQuota(GpuPercent: 500), [], new HashSet<string>());
+        var dropped = ledger.DropInadmissibleGangs();
+        Assert.Equal(
+            [("a0", "'research' has a quota of gpuPercent 500: the gang a of 3 members asks 600, more than all of it")],
+            dropped.Select(d => (d.TaskId, Assert.Single(d.Why).Rule)));
+        Assert.Equal((3, 600d, 200d, 1), (ledger.Usage().Tasks, ledger.Usage().GpuPercent, ledger.Usage().SetAsideGpuPercent, ledger.Usage().SetAsideTasks));
+        Assert.Empty(ledger.DropInadmissibleGangs());
+    }
+
+    [Fact]
     public void Room_set_aside_for_a_gang_goes_when_its_admitted_members_end_before_the_rest_came_and_counts_as_live_tasks()
     {
         var ledger = new TenantLedger("research", new TenantQuota(GpuPercent: 1000, Tasks: 4));
