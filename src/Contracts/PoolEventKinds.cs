@@ -35,4 +35,7 @@ public static class PoolEventKinds
 
     /// <summary>A task on borrowed room was evicted so that a task within its quota could have the room.</summary>
     public const string Reclaim = "reclaim";
+
+    /// <summary>A running task of a lower priority class evicted so that a higher-class task that fit nowhere has the room.</summary>
+    public const string Eviction = "eviction";
 }

@@ -15,6 +15,7 @@ namespace Orion.Contracts;
 /// <param name="Swappable">Whether its GPU memory may be moved to host RAM.</param>
 /// <param name="Tenant">The task's tenant, kept with its slices.</param>
 /// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota, kept with its slices.</param>
+/// <param name="Gang">The task is a gang's member, kept with its slices (evicting it alone would break its gang).</param>
 /// <param name="Spread">The task's spread group (of <paramref name="Tenant"/>): the node refuses it when it already holds the group's most.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
@@ -30,4 +31,5 @@ public sealed record ReservationRequest(
     [property: Id(9)] bool Swappable = true,
     [property: Id(10)] string? Tenant = null,
     [property: Id(11)] bool Borrowed = false,
-    [property: Id(12)] SpreadSpec? Spread = null);
+    [property: Id(12)] SpreadSpec? Spread = null,
+    [property: Id(13)] bool Gang = false);

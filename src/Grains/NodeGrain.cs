@@ -472,7 +472,7 @@ public sealed class NodeGrain(
         {
             results = await Task.WhenAll(request.GpuIds.Select(id =>
             {
-                var slice = new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant, request.Borrowed);
+                var slice = SliceOn(id, request);
                 return GrainFactory.Grain<IGpuGrain>(id).Reserve(slice);
             }));
         }
@@ -504,7 +504,7 @@ public sealed class NodeGrain(
         }
 
         holdings[request.TaskId] = new NodeHolding(request.Generation, request.GpuIds, request.CpuMilli, request.HostMemoryMiB,
-            [.. request.GpuIds.Select(id => new GpuSlice(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[id].Device, request), request.Exclusive, request.Priority, request.Swappable, request.Tenant, request.Borrowed))],
+            [.. request.GpuIds.Select(id => SliceOn(id, request))],
             time.GetUtcNow(), request.Tenant, request.Spread);
         version++;
         return new ReservationResult(true, null, Snapshot());
@@ -656,7 +656,7 @@ public sealed class NodeGrain(
                 var held = await Hold(new ReservationRequest(
                     r.TaskId, r.Generation, placement.GpuIds, request.IsExclusive ? 1000 : placement.ComputeMilli, request.IsExclusive ? 0 : placement.GpuMemoryMiB,
                     request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, status.Spec.Priority, request.Swappable, status.Spec.Tenant, status.Borrowed,
-                    status.Spec.Constraints.Spread), adopting: true);
+                    status.Spec.Constraints.Spread, status.Spec.Gang is not null), adopting: true);
                 if (held.Accepted)
                 {
                     await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).OnTaskStarted(r.TaskId, r.Generation)));
@@ -831,6 +831,10 @@ public sealed class NodeGrain(
 
         version++;
     }
+
+    private GpuSlice SliceOn(string gpuId, ReservationRequest request) =>
+        new(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[gpuId].Device, request), request.Exclusive, request.Priority,
+            request.Swappable, request.Tenant, request.Borrowed, request.Gang);
 
     private NodeSnapshot Snapshot()
     {

@@ -85,6 +85,10 @@ public sealed class SchedulerGrain(
     private readonly Dictionary<string, NodeSnapshot> lenders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<BorrowedHolding> Victims)> reclaiming = new(StringComparer.Ordinal);
 
+    // The newest account of each node (for preemption by priority), and the evictions for priority under way per node.
+    private readonly Dictionary<string, NodeSnapshot> accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<(string TaskId, long Generation)> Victims)> preempting = new(StringComparer.Ordinal);
+
     /// <summary>How long evictions count as under way at most (one lost on its way must not shut a node out of reclaims).</summary>
     public static readonly TimeSpan ReclaimPatience = TimeSpan.FromSeconds(30);
 
@@ -133,6 +137,11 @@ public sealed class SchedulerGrain(
                     if (!lenders.ContainsKey(s.NodeId))
                     {
                         NoteLender(s);
+                    }
+
+                    if (!accounts.TryGetValue(s.NodeId, out var known) || known.Version < s.Version)
+                    {
+                        accounts[s.NodeId] = s;
                     }
 
                     if (view.Upsert(NodeView.FromSnapshot(s)))
@@ -496,6 +505,7 @@ public sealed class SchedulerGrain(
                 Reclaim(batch, unplaced);
             }
 
+
             if (loans.Count > 0 && ReclaimsUnderWay())
             {
                 foreach (var t in loans)
@@ -541,6 +551,12 @@ public sealed class SchedulerGrain(
                     Forget(task);
                     unplaceable[task.TaskId] = reason;
                 }
+            }
+
+            // After the offers to other data centres: a task one of them placed is out of the queue, and nothing is evicted for it.
+            if (options.Value.EvictLowerPriority && unplaced.Count > 0)
+            {
+                Preempt(batch, unplaced);
             }
         }
         catch (Exception ex)
@@ -1129,6 +1145,11 @@ public sealed class SchedulerGrain(
     {
         // Before the view's check: an account the view already holds may still be the first to show a borrowed task.
         NoteLender(snapshot);
+        if (!accounts.TryGetValue(snapshot.NodeId, out var known) || known.Version <= snapshot.Version)
+        {
+            accounts[snapshot.NodeId] = snapshot;
+        }
+
         var old = view.Find(snapshot.NodeId);
         var fresh = NodeView.FromSnapshot(snapshot);
         if (!view.Upsert(fresh))
@@ -1186,6 +1207,72 @@ public sealed class SchedulerGrain(
                 // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
                 TakeBack(victim, plan).Ignore();
             }
+        }
+    }
+
+    /// <summary>
+    /// Evicts running tasks of a lower priority class for the round's higher-class tasks that fit nowhere
+    /// (<see cref="PriorityPreemption"/>); once their room frees, the queue's next round places the waiting tasks (higher
+    /// classes first) and the evicted ones queue again. Not for tasks that asked to fail rather than wait, on borrowed room,
+    /// or waiting for their gang.
+    /// </summary>
+    private void Preempt(List<QueuedTask> batch, Dictionary<string, string> unplaced)
+    {
+        PreemptionsUnderWay();
+        var now = time.GetUtcNow();
+        var waitedFor = preempting.Values.Select(r => r.ForTaskId).ToHashSet(StringComparer.Ordinal);
+        var waiting = batch
+            .Where(t => t.Spec.Priority.Class > PriorityClass.Offline && !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
+                && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec), t.Spec.Priority.Class))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        // Nodes held for a starving task or gang, and those whose evictions are under way, are not taken from.
+        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(HeldNode() is { } held ? [held.Id] : []).Concat(GangHeldNodes().Select(n => n.Id))
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, busy, ReclaimScan))
+        {
+            preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
+            foreach (var (victim, generation) in plan.Victims)
+            {
+                logger.LogInformation("Scheduler {DataCenter} evicts {TaskId} from {NodeId} for higher-priority {ForTaskId}", DataCenter, victim, plan.NodeId, plan.ForTaskId);
+                placedNotes.Add(new PoolEventNote(PoolEventKinds.Eviction, victim, plan.NodeId, $"evicted for higher-priority {plan.ForTaskId}"));
+                OrionTelemetry.Evictions.Add(1);
+
+                // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
+                EvictFor(victim, generation, plan).Ignore();
+            }
+        }
+    }
+
+    /// <summary>Forgets the evictions for priority whose victims have left their node's cards (or that ran out of patience).</summary>
+    private void PreemptionsUnderWay()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (nodeId, p) in preempting.ToArray())
+        {
+            if (now - p.At > ReclaimPatience || !accounts.TryGetValue(nodeId, out var n)
+                || !n.Gpus.Any(g => g.Slices.Any(s => p.Victims.Contains((s.TaskId, s.Generation)))))
+            {
+                preempting.Remove(nodeId);
+            }
+        }
+    }
+
+    private async Task EvictFor(string victim, long generation, PreemptionPlan plan)
+    {
+        try
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(victim).Evict(generation, plan.NodeId, $"evicted for higher-priority {plan.ForTaskId}");
+        }
+        catch (Exception ex)
+        {
+            // The node is tried again once the patience runs out.
+            logger.LogWarning(ex, "Scheduler {DataCenter} could not evict {TaskId} from {NodeId}", DataCenter, victim, plan.NodeId);
         }
     }
 
@@ -1277,5 +1364,5 @@ public sealed class SchedulerGrain(
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
             request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed,
-            task.Spec.Constraints.Spread);
+            task.Spec.Constraints.Spread, task.Spec.Gang is not null);
 }

@@ -40,6 +40,9 @@ public static class OrionTelemetry
     public static readonly Counter<long> Reclaims = Meter.CreateCounter<long>(
         "orion.reclaims", "{eviction}", "Tasks on borrowed room beyond their tenant's quota evicted so a task within its quota could have the room.");
 
+    public static readonly Counter<long> Evictions = Meter.CreateCounter<long>(
+        "orion.evictions", "{eviction}", "Running tasks of a lower priority class evicted so a higher-class task that fit nowhere could have the room.");
+
     /// <summary>
     /// Counts a placement and opens its span, back-dated to when the scheduler began on the task; a child of
     /// <paramref name="parent"/> (the submit that queued it) when given, else of the current span.

@@ -51,7 +51,8 @@ public sealed class TestPool : IAsyncDisposable
         IReadOnlyList<EmbeddedNodeOptions> nodes, string policy = "fragmentation", double oversubscription = 1.0, double memoryOversubscription = 1.0,
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
-        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null)
+        bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
+        bool evictLowerPriority = false)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -69,6 +70,11 @@ public sealed class TestPool : IAsyncDisposable
         if (queueRecovery)
         {
             settings["Orion:Pool:QueueRecovery"] = "true";
+        }
+
+        if (evictLowerPriority)
+        {
+            settings["Orion:Pool:EvictLowerPriority"] = "true";
         }
 
         if (suspensionFlushDelay is { } flush)

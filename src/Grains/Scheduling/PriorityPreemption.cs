@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.Grains.Scheduling;
+
+/// <summary>
+/// Which running tasks of a lower priority class to evict so that tasks of a higher class, which fit nowhere now, fit (as
+/// Kubernetes preempts lower-priority pods). Per waiting task in queue order: the node where the fewest evictions (then
+/// the least compute evicted, then the node's id) make room, each node once per decision and none whose evictions are
+/// still under way. Victims come from the lowest class and level up, never a gang's member (alone, its gang could not
+/// go on), and none is evicted that the task would fit without. Only card room is counted as freed: a node whose host CPU or memory cannot take the task now is passed over
+/// (the cards are what a GPU pool runs short of, and the snapshot does not say what host room each task holds). Pure.
+/// </summary>
+public static class PriorityPreemption
+{
+    /// <summary>
+    /// The evictions for <paramref name="waiting"/> (the first <paramref name="limit"/> of them) on <paramref name="nodes"/>,
+    /// never on <paramref name="busy"/> ones. A waiting task that no node could take after every eviction allowed there
+    /// gets none: nothing is evicted for nothing.
+    /// </summary>
+    public static ImmutableArray<PreemptionPlan> Plan(
+        IEnumerable<NodeSnapshot> nodes, IReadOnlyList<(string TaskId, PlacementRequest Request, PriorityClass Class)> waiting, IReadOnlySet<string> busy, int limit)
+    {
+        var open = nodes.Where(n => n.Schedulable && !busy.Contains(n.NodeId)).OrderBy(n => n.NodeId, StringComparer.Ordinal).ToList();
+        var plans = ImmutableArray.CreateBuilder<PreemptionPlan>();
+        foreach (var (taskId, request, cls) in waiting.Take(limit))
+        {
+            PreemptionPlan? best = null;
+            long bestCompute = 0;
+            foreach (var node in open)
+            {
+                if (Victims(node, request, cls) is not { } victims)
+                {
+                    continue;
+                }
+
+                var compute = ComputeOf(node, victims.Select(v => v.TaskId));
+                if (best is null || victims.Length < best.Victims.Length || (victims.Length == best.Victims.Length && compute < bestCompute))
+                {
+                    best = new PreemptionPlan(taskId, node.NodeId, victims);
+                    bestCompute = compute;
+                }
+            }
+
+            if (best is not null)
+            {
+                plans.Add(best);
+                open.RemoveAll(n => n.NodeId == best.NodeId);
+            }
+        }
+
+        return plans.ToImmutable();
+    }
+
+    /// <summary>
+    /// The fewest tasks of a class below <paramref name="cls"/> on <paramref name="node"/> whose eviction lets it take
+    /// <paramref name="request"/>; null when it fits already, or when no such evictions would make it fit.
+    /// </summary>
+    public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, PriorityClass cls)
+    {
+        var view = NodeView.FromSnapshot(node);
+        if (!Feasibility.HostFits(view, request) || !Feasibility.SpreadAllows(view, request) || Feasibility.NodeFits(view, request))
+        {
+            return null;
+        }
+
+        // Lowest class and level first, then the largest (fewest evictions), then by id so the choice does not depend on order.
+        var candidates = node.Gpus.SelectMany(g => g.Slices)
+            .Where(s => (s.Priority?.Class ?? PriorityClass.Offline) < cls && !s.Gang)
+            .GroupBy(s => (s.TaskId, s.Generation))
+            .Select(g => (g.Key, Priority: g.First().Priority ?? new TaskPriority(PriorityClass.Offline), Compute: g.Sum(s => (long)s.ComputeMilli)))
+            .OrderBy(c => c.Priority.Class).ThenBy(c => c.Priority.Level).ThenByDescending(c => c.Compute).ThenBy(c => c.Key.TaskId, StringComparer.Ordinal)
+            .Select(c => c.Key).ToList();
+        if (candidates.Count == 0 || !Fits(node, candidates, request))
+        {
+            return null;
+        }
+
+        var chosen = new List<(string TaskId, long Generation)>();
+        foreach (var c in candidates)
+        {
+            chosen.Add(c);
+            if (Fits(node, chosen, request))
+            {
+                break;
+            }
+        }
+
+        // Keep only those it needs: any it fits without stays.
+        for (var i = chosen.Count - 2; i >= 0; i--)
+        {
+            var without = chosen.Where((_, k) => k != i).ToList();
+            if (Fits(node, without, request))
+            {
+                chosen = without;
+            }
+        }
+
+        return [.. chosen];
+    }
+
+    /// <summary>Whether <paramref name="node"/> takes <paramref name="request"/> once <paramref name="evicted"/> have left its cards.</summary>
+    private static bool Fits(NodeSnapshot node, IReadOnlyCollection<(string TaskId, long Generation)> evicted, PlacementRequest request)
+    {
+        var gone = evicted.Select(e => e.TaskId).ToHashSet(StringComparer.Ordinal);
+        var after = node with
+        {
+            Gpus = [.. node.Gpus.Select(g => g.Slices.Any(s => gone.Contains(s.TaskId)) ? g with { Slices = [.. g.Slices.Where(s => !gone.Contains(s.TaskId))] } : g)],
+        };
+        return Feasibility.NodeFits(NodeView.FromSnapshot(after), request);
+    }
+
+    private static long ComputeOf(NodeSnapshot node, IEnumerable<string> taskIds)
+    {
+        var ids = taskIds.ToHashSet(StringComparer.Ordinal);
+        return node.Gpus.Sum(g => g.Slices.Where(s => ids.Contains(s.TaskId)).Sum(s => (long)s.ComputeMilli));
+    }
+}

@@ -1,0 +1,52 @@
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>With <c>Orion:Pool:EvictLowerPriority</c>, a higher-class task that fits nowhere evicts running lower-class work.</summary>
+public sealed class PriorityPreemptionTests
+{
+    private static TaskSpec Offline(string name, double percent = 100) => Specs.Batch(computePercent: percent, gpuMemoryMiB: 8192, items: 1_000_000, name: name);
+
+    [Fact]
+    public async Task An_online_service_that_fits_nowhere_evicts_offline_work_which_queues_again_and_runs_once_the_service_ends()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)], evictLowerPriority: true);
+        foreach (var id in new[] { "batch-0", "batch-1" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id), id)).TaskId, TaskState.Running);
+        }
+
+        var service = await pool.SubmitAsync(Specs.Service(computePercent: 40), "chat");
+        await pool.WaitForAsync(service.TaskId, TaskState.Running);
+
+        // One offline task was evicted from the service's node and waits again; the other runs on.
+        var batches = await Task.WhenAll(new[] { "batch-0", "batch-1" }.Select(id => pool.Client.GetAsync(id)));
+        var evicted = Assert.Single(batches, b => b!.State == TaskState.Pending)!;
+        Assert.Equal(TaskState.Running, Assert.Single(batches, b => b!.State == TaskState.Running)!.State);
+        Assert.Equal("0 of 2 nodes take it now: no card with room for 100% compute and 8,192 MiB (2)", await pool.Client.WhyWaitingAsync(evicted.TaskId));
+        await pool.EventuallyAsync(async () =>
+            Assert.Contains(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100),
+                e => e.Kind == PoolEventKinds.Eviction && e.TaskId == evicted.TaskId && e.Detail == "evicted for higher-priority chat"));
+        await pool.AssertConsistentAsync(["batch-0", "batch-1", "chat"]);
+
+        // The service ends: the evicted task runs again.
+        await pool.Client.CancelAsync("chat");
+        await pool.WaitForAsync(evicted.TaskId, TaskState.Running);
+        await pool.AssertConsistentAsync(["batch-0", "batch-1", "chat"]);
+    }
+
+    [Fact]
+    public async Task Work_of_the_same_class_and_every_task_while_the_setting_is_off_waits_instead()
+    {
+        await using var off = await StartAsync([Node("n0", gpus: 1)]);
+        await off.WaitForAsync((await off.SubmitAsync(Offline("batch"), "batch")).TaskId, TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await off.SubmitAsync(Specs.Service(computePercent: 40), "chat")).State);
+        Assert.Equal(TaskState.Running, await off.StateOf("batch"));
+
+        await using var on = await StartAsync([Node("n0", gpus: 1)], evictLowerPriority: true);
+        await on.WaitForAsync((await on.SubmitAsync(Offline("first"), "first")).TaskId, TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await on.SubmitAsync(Offline("second", 40), "second")).State);
+        Assert.Equal(TaskState.Running, await on.StateOf("first"));
+    }
+}

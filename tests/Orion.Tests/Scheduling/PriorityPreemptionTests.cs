@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Scheduling;
+
+namespace Orion.Tests.Scheduling;
+
+public sealed class PriorityPreemptionTests
+{
+    private static readonly HashSet<string> NoneBusy = [];
+
+    private static GpuSlice Slice(string task, int milli, PriorityClass priority = PriorityClass.Offline, int level = 0, bool gang = false) =>
+        new(task, 1, milli, milli * 80L, milli == 1000, new TaskPriority(priority, level), Gang: gang);
+
+    /// <summary>A node of 80 GiB cards (no oversubscription) and 16 cores, <paramref name="cpuAllocated"/> of them held.</summary>
+    private static NodeSnapshot Node(string id, long cpuAllocated, params GpuSlice[][] cards) =>
+        new(id, "dc1", 16_000, cpuAllocated, 65_536, 0,
+            [.. cards.Select((slices, i) => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 80_000, 1.0, 31.5, $"GPU-{i}"), 1000, [.. slices], 1))],
+            true, 1);
+
+    private static PlacementRequest Wants(int milli, int gpus = 1, long cpuMilli = 1000, bool online = false) =>
+        new(gpus, gpus > 1 ? 1000 : milli, gpus > 1 ? 0 : milli * 80L, cpuMilli, 1024, [], Online: online);
+
+    private static string[] Ids(ImmutableArray<(string TaskId, long Generation)>? victims) => [.. victims!.Value.Select(v => v.TaskId).Order()];
+
+    [Fact]
+    public void Only_lower_classes_are_evicted_lowest_class_and_level_first_and_none_more_than_needed()
+    {
+        // Card 0: offline 600 (level 5) and offline 300 (level 0); card 1: training 500 and online 500.
+        var node = Node("dc1/n0", 4000,
+            [Slice("off-600", 600, level: 5), Slice("off-300", 300)],
+            [Slice("train", 500, PriorityClass.Training), Slice("online", 500, PriorityClass.Online)]);
+
+        // Training wanting 500: the offline level 0 goes first, but 300 is not enough; with the 600 the 300 is not needed.
+        Assert.Equal(["off-600"], Ids(PriorityPreemption.Victims(node, Wants(500), PriorityClass.Training)));
+
+        // Online wanting a whole card: both offline tasks on card 0 (training, a class below it too, is on the card with online work).
+        Assert.Equal(["off-300", "off-600"], Ids(PriorityPreemption.Victims(node, Wants(1000, online: true), PriorityClass.Online)));
+
+        // Work of the same class is never evicted: an offline task waits; a training task cannot take card 1's training room.
+        Assert.Null(PriorityPreemption.Victims(node, Wants(500), PriorityClass.Offline));
+        Assert.Null(PriorityPreemption.Victims(Node("dc1/t", 0, [Slice("t1", 1000, PriorityClass.Training)]), Wants(500), PriorityClass.Training));
+    }
+
+    [Fact]
+    public void Nothing_is_evicted_where_the_task_fits_already_where_the_host_is_short_or_for_a_gangs_member()
+    {
+        Assert.Null(PriorityPreemption.Victims(Node("dc1/n0", 0, [Slice("off", 500)]), Wants(500), PriorityClass.Online));
+
+        // Card room alone is counted as freed: a host with too little CPU now is passed over.
+        Assert.Null(PriorityPreemption.Victims(Node("dc1/n0", 15_500, [Slice("off", 1000)]), Wants(500), PriorityClass.Online));
+
+        // A gang's member is never evicted on its own.
+        Assert.Null(PriorityPreemption.Victims(Node("dc1/n0", 0, [Slice("rank-0", 1000, gang: true)]), Wants(500), PriorityClass.Online));
+        Assert.Equal(["solo"], Ids(PriorityPreemption.Victims(Node("dc1/n0", 0, [Slice("rank-0", 500, gang: true), Slice("solo", 500)]), Wants(500), PriorityClass.Online)));
+    }
+
+    [Fact]
+    public void Each_waiting_task_gets_the_node_with_fewest_evictions_each_node_once_and_busy_nodes_none()
+    {
+        var two = Node("dc1/a", 0, [Slice("a1", 500), Slice("a2", 500)]);
+        var one = Node("dc1/b", 0, [Slice("b1", 1000)]);
+        var plans = PriorityPreemption.Plan([two, one], [("w1", Wants(1000), PriorityClass.Training), ("w2", Wants(1000), PriorityClass.Training), ("w3", Wants(1000), PriorityClass.Training)], NoneBusy, 16);
+        Assert.Equal(["w1 dc1/b b1", "w2 dc1/a a1,a2"], plans.Select(p => $"{p.ForTaskId} {p.NodeId} {string.Join(',', Ids(p.Victims))}"));
+
+        Assert.Equal(["w1 dc1/a"], PriorityPreemption.Plan([two, one], [("w1", Wants(1000), PriorityClass.Training)], new HashSet<string> { "dc1/b" }, 16)
+            .Select(p => $"{p.ForTaskId} {p.NodeId}"));
+        Assert.Empty(PriorityPreemption.Plan([two, one], [("w1", Wants(1000), PriorityClass.Training)], NoneBusy, 0));
+        Assert.Empty(PriorityPreemption.Plan([two with { Schedulable = false }], [("w1", Wants(1000), PriorityClass.Training)], NoneBusy, 16));
+    }
+}
