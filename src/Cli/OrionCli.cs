@@ -552,12 +552,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             });
         }
 
-        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory };
+        var evict = new Option<string?>("--evict-lower-priority")
+        {
+            Description = "true: a higher-class task that fits nowhere evicts running lower-class work (it queues again); false: it waits",
+        };
+        TokenRule(evict.Validators, t => bool.TryParse(t, out _), "--evict-lower-priority: must be true or false");
+        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             PoolSettings settings;
-            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null)
+            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null)
             {
                 settings = await Answer(r, client.GetSettingsAsync(ct));
             }
@@ -565,7 +570,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             {
                 try
                 {
-                    settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory), ct));
+                    settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory),
+                        r.GetValue(evict) is { } on ? bool.Parse(on) : null, ct));
                 }
                 catch (ArgumentException ex)
                 {

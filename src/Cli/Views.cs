@@ -76,6 +76,7 @@ public static class Views
         table.AddRow(Text("policy"), Text(s.Policy));
         table.AddRow(Text("compute oversubscription"), Text($"×{s.ComputeOversubscription:0.##}"));
         table.AddRow(Text("memory oversubscription"), Text($"×{s.MemoryOversubscription:0.##}"));
+        table.AddRow(Text("evict lower priority"), Text(s.EvictLowerPriority ? "on: a higher-class task that fits nowhere evicts lower-class work" : "off: a task that fits nowhere waits"));
         table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
         return table;
     }

@@ -454,11 +454,13 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="policy">The placement policy: fragmentation, best-fit, gpu-packing, spread, dot-product or random.</param>
     /// <param name="computeOversubscription">Allocatable compute per card as a multiple of the card, 1 to 100.</param>
     /// <param name="memoryOversubscription">Allocatable GPU memory per card as a multiple of the device, 1 to 100.</param>
+    /// <param name="evictLowerPriority">Whether a higher-class task that fits nowhere evicts running lower-class work (it queues again).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The settings now in force.</returns>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing changed.</exception>
     public Task<PoolSettings> UpdateSettingsAsync(
-        string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, CancellationToken cancellationToken = default)
+        string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, bool? evictLowerPriority = null,
+        CancellationToken cancellationToken = default)
     {
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
         if (!errors.IsEmpty)
@@ -466,7 +468,7 @@ public sealed class OrionClient : IAsyncDisposable
             throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
         }
 
-        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription).WaitAsync(cancellationToken);
+        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority).WaitAsync(cancellationToken);
     }
 
     /// <summary>Every tenant that has a quota: its limits, what its live tasks ask and how many wait, by name.</summary>

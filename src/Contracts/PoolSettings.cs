@@ -2,13 +2,17 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// The settings every silo of the pool must agree on, changed live for all of them at once. The silos' configuration
-/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>) gives them until the first
+/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>) gives them until the first
 /// live change, which is kept in the pool's storage from then on.
 /// </summary>
 /// <param name="Policy">The placement policy every data centre's scheduler uses.</param>
 /// <param name="ComputeOversubscription">Allocatable compute per card as a multiple of the card (2.0: slices may add up to 200%).</param>
 /// <param name="MemoryOversubscription">Allocatable GPU memory per card as a multiple of the device (the excess lives in host RAM).</param>
 /// <param name="Version">0 while the configuration's; each live change adds one.</param>
+/// <param name="EvictLowerPriority">
+/// Whether a queued task of a higher priority class that fits nowhere evicts running tasks of a lower class to make room
+/// (they queue again); false: it waits for room to free.
+/// </param>
 /// <param name="ChangedAt">When it was last changed live; null while the configuration's.</param>
 [GenerateSerializer, Alias("orion.PoolSettings"), Immutable]
 public sealed record PoolSettings(
@@ -16,7 +20,8 @@ public sealed record PoolSettings(
     [property: Id(1)] double ComputeOversubscription,
     [property: Id(2)] double MemoryOversubscription,
     [property: Id(3)] long Version = 0,
-    [property: Id(4)] DateTimeOffset? ChangedAt = null)
+    [property: Id(4)] DateTimeOffset? ChangedAt = null,
+    [property: Id(5)] bool EvictLowerPriority = false)
 {
     /// <summary>A card's allocatable compute in thousandths of a card.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

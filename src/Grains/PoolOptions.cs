@@ -106,10 +106,11 @@ public sealed class PoolOptions
     /// <summary>
     /// Whether a queued task of a higher priority class (Online over Training over Offline) that fits nowhere evicts
     /// running tasks of a lower class to make room (<see cref="Scheduling.PriorityPreemption"/>): they queue again and run
-    /// when room frees. Off by default: evicted work starts its run again, which batch work may not want.
+    /// when room frees. Off by default: evicted work starts its run again, which batch work may not want. A live change
+    /// (<c>orion config --evict-lower-priority</c>) overrides it for the whole pool.
     /// </summary>
     public bool EvictLowerPriority { get; set; }
 
     /// <summary>The pool settings this configuration gives, before any live change.</summary>
-    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription);
+    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority);
 }

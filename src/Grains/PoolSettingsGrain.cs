@@ -14,7 +14,7 @@ public sealed class PoolSettingsGrain(
 {
     public Task<PoolSettings> Get() => Task.FromResult(record.State.Settings ?? options.Value.Settings());
 
-    public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription)
+    public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null)
     {
         // Checked here too, for callers past the SDK.
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
@@ -29,6 +29,7 @@ public sealed class PoolSettingsGrain(
             Policy = policy?.Trim().ToLowerInvariant() ?? now.Policy,
             ComputeOversubscription = computeOversubscription ?? now.ComputeOversubscription,
             MemoryOversubscription = memoryOversubscription ?? now.MemoryOversubscription,
+            EvictLowerPriority = evictLowerPriority ?? now.EvictLowerPriority,
         };
 
         if (next == now)

@@ -87,6 +87,7 @@ public sealed class SchedulerGrain(
 
     // The newest account of each node (for preemption by priority), and the evictions for priority under way per node.
     private readonly Dictionary<string, NodeSnapshot> accounts = new(StringComparer.Ordinal);
+    private bool evictLowerPriority;
     private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<(string TaskId, long Generation)> Victims)> preempting = new(StringComparer.Ordinal);
 
     /// <summary>How long evictions count as under way at most (one lost on its way must not shut a node out of reclaims).</summary>
@@ -385,7 +386,9 @@ public sealed class SchedulerGrain(
     /// </summary>
     private async Task FollowSettings()
     {
-        var live = (await settings.Get()).Policy;
+        var now = await settings.Get();
+        evictLowerPriority = now.EvictLowerPriority;
+        var live = now.Policy;
         if (!string.Equals(live, policyName, StringComparison.OrdinalIgnoreCase))
         {
             logger.LogInformation("Scheduler {DataCenter} changes its placement policy from {Old} to {New}", DataCenter, policyName, live);
@@ -554,7 +557,7 @@ public sealed class SchedulerGrain(
             }
 
             // After the offers to other data centres: a task one of them placed is out of the queue, and nothing is evicted for it.
-            if (options.Value.EvictLowerPriority && unplaced.Count > 0)
+            if (evictLowerPriority && unplaced.Count > 0)
             {
                 Preempt(batch, unplaced);
             }
@@ -1086,6 +1089,14 @@ public sealed class SchedulerGrain(
             {
                 Refresh(s);
             }
+        }
+
+        // A task of a higher class waits while evicting could make room for it (eviction turned on live, or its node's
+        // evictions lapsed): a round over the queue tries, as the first round after its arrival did.
+        if (!freed && (await settings.Get()).EvictLowerPriority
+            && queue.InOrder.Take(ReclaimScan).Any(t => t.Spec.Priority.Class > PriorityClass.Offline && !preempting.Values.Any(p => p.ForTaskId == t.TaskId)))
+        {
+            freed = true;
         }
 
         if (freed)

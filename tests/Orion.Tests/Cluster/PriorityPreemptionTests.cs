@@ -49,4 +49,31 @@ public sealed class PriorityPreemptionTests
         Assert.Equal(TaskState.Pending, (await on.SubmitAsync(Offline("second", 40), "second")).State);
         Assert.Equal(TaskState.Running, await on.StateOf("first"));
     }
+
+    [Fact]
+    public async Task Turned_on_live_a_waiting_service_evicts_at_the_schedulers_next_resync_and_turned_off_nothing_more_is()
+    {
+        // Schedulers read the live settings at every round (no copy kept), so a change is in force at once.
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], indexResync: TimeSpan.FromSeconds(1), settingsMaxAge: TimeSpan.Zero);
+        await pool.WaitForAsync((await pool.SubmitAsync(Offline("batch"), "batch")).TaskId, TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Specs.Service(computePercent: 40), "chat")).State);
+
+        var on = await pool.Client.UpdateSettingsAsync(evictLowerPriority: true);
+        Assert.True(on.EvictLowerPriority);
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(TaskState.Running, await pool.StateOf("chat"));
+        });
+        Assert.Equal(TaskState.Pending, await pool.StateOf("batch"));
+
+        // Off again: a second service waits behind the first, and the evicted batch is not placed over it.
+        Assert.False((await pool.Client.UpdateSettingsAsync(evictLowerPriority: false)).EvictLowerPriority);
+        await pool.Client.CancelAsync("chat");
+        await pool.WaitForAsync("batch", TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Specs.Service(computePercent: 40), "chat-2")).State);
+        pool.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal((TaskState.Running, TaskState.Pending), (await pool.StateOf("batch"), await pool.StateOf("chat-2")));
+        await pool.AssertConsistentAsync(["batch", "chat", "chat-2"]);
+    }
 }

@@ -52,7 +52,7 @@ public sealed class TestPool : IAsyncDisposable
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
         bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
-        bool evictLowerPriority = false)
+        bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -75,6 +75,11 @@ public sealed class TestPool : IAsyncDisposable
         if (evictLowerPriority)
         {
             settings["Orion:Pool:EvictLowerPriority"] = "true";
+        }
+
+        if (settingsMaxAge is { } maxAge)
+        {
+            settings["Orion:Pool:SettingsMaxAge"] = maxAge.ToString();
         }
 
         if (suspensionFlushDelay is { } flush)

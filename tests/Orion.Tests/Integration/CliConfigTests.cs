@@ -30,6 +30,19 @@ public sealed class CliConfigTests(LiveSilo live)
             await ObservabilityTests.Eventually(async () =>
                 Assert.All((await live.Client.GetPoolAsync()).Cards, c => Assert.Equal(3000, c.ComputeCapacityMilli)));
 
+            Assert.Contains("off: a task that fits nowhere waits", shown.Out);
+            var evict = await live.CliAsync("config", "--evict-lower-priority", "true");
+            Assert.True(evict.ExitCode == 0, evict.ToString());
+            Assert.Contains("on: a higher-class task that fits nowhere evicts lower-class work", evict.Out);
+            using (var api = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/settings"))))
+            {
+                Assert.True(api.RootElement.GetProperty("evictLowerPriority").GetBoolean());
+            }
+
+            var notBool = await live.CliAsync("config", "--evict-lower-priority", "sometimes");
+            Assert.True(notBool.ExitCode == 2, notBool.ToString());
+            Assert.StartsWith("orion: --evict-lower-priority: must be true or false", notBool.Error);
+
             var policy = await live.CliAsync("config", "--policy", "fastest");
             Assert.True(policy.ExitCode == 2, policy.ToString());
             Assert.StartsWith("orion: --policy: must be one of random, spread", policy.Error);
@@ -40,7 +53,7 @@ public sealed class CliConfigTests(LiveSilo live)
         }
         finally
         {
-            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription);
+            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority);
         }
 
         await ObservabilityTests.Eventually(async () =>
