@@ -168,11 +168,23 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "A spread group: the tenant's tasks of the group are kept on different nodes (replicas of one service, so one machine's loss takes few)",
         };
         var maxPerNode = new Option<int?>("--max-per-node") { Description = "The most tasks of the spread group on one node (default 1)" };
+        var nodeSelector = new Option<string[]>("--node-selector")
+        {
+            Description = "A label the node must have, key=value (repeat for several), as its daemon's --label gives it",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        nodeSelector.Validators.Add(r =>
+        {
+            if (NodeLabels.Parse(r.Tokens.Select(t => t.Value), "--node-selector").Error is { } error)
+            {
+                r.AddError(error);
+            }
+        });
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode, nodeSelector,
             count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -184,6 +196,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
                 FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerNode = r.GetValue(maxPerNode),
+                NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Orion.Contracts;
@@ -71,7 +72,9 @@ public static class SpecBuilder
         }
 
         var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerNode ?? 1);
-        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false, Spread: spread);
+        var selector = f.NodeSelector is { Count: > 0 } labels ? labels.ToImmutableDictionary(StringComparer.Ordinal) : null;
+        var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false,
+            Spread: spread, NodeSelector: selector);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }
 

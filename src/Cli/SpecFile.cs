@@ -59,6 +59,9 @@ public sealed class SpecFile
     /// <summary>The most tasks of the spread group on one node (default 1).</summary>
     public int? MaxPerNode { get; set; }
 
+    /// <summary>Labels a node must have, each with its value (<c>node-selector: {fabric: nvlink}</c>).</summary>
+    public Dictionary<string, string>? NodeSelector { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -82,5 +85,6 @@ public sealed class SpecFile
         FailFast = FailFast ?? baseSpec.FailFast,
         Spread = Spread ?? baseSpec.Spread,
         MaxPerNode = MaxPerNode ?? baseSpec.MaxPerNode,
+        NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
     };
 }

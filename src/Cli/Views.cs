@@ -57,6 +57,11 @@ public static class Views
                 : $"{gang.Name} ({gang.Size} members), placed all together or not at all"));
         }
 
+        if (s.Spec.Constraints.NodeSelector is { Count: > 0 } selector)
+        {
+            table.AddRow(Text("node selector"), Text(string.Join(", ", selector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))));
+        }
+
         if (s.Spec.Constraints.Spread is { } spread)
         {
             table.AddRow(Text("spread"), Text($"group {spread.Group}: at most {spread.MaxPerNode} of {s.Spec.Tenant}'s tasks of it on a node"));
@@ -127,7 +132,7 @@ public static class Views
 
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
-        var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY");
+        var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY", "LABELS");
         foreach (var n in nodes)
         {
             // The backend and what holds its slices ("none": tasks time-share its cards).
@@ -137,7 +142,8 @@ public static class Views
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),
                 Text(n.Cards.Length.ToString()),
                 Text($"{Percent(n.Cards.Sum(c => c.ComputeAllocatedMilli))}/{Percent(n.Cards.Sum(c => c.ComputeCapacityMilli))}"),
-                Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"));
+                Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"),
+                Text(n.Labels is { Count: > 0 } labels ? string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) : "-"));
         }
 
         return table;

@@ -13,6 +13,7 @@ namespace Orion.Contracts;
 /// <param name="Running">What the daemon really runs now, for reconciliation.</param>
 /// <param name="Instance">The daemon process's identity: a new one means it restarted and lost what it ran.</param>
 /// <param name="Usage">What its cards did when it registered, as measured (empty when the backend cannot say).</param>
+/// <param name="Labels">The node's labels (<see cref="NodeLabels"/>), which tasks' node selectors match; null for none.</param>
 /// <param name="SliceEnforcement">What holds a task to its slice: <c>model</c> (the simulator), <c>mps</c> (NVIDIA MPS), <c>none</c> (tasks time-share a card).</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
@@ -26,4 +27,5 @@ public sealed record NodeRegistration(
     [property: Id(7)] ImmutableArray<RunningTask> Running = default,
     [property: Id(8)] string Instance = "",
     [property: Id(9)] ImmutableArray<CardUsage> Usage = default,
-    [property: Id(10)] string SliceEnforcement = "");
+    [property: Id(10)] string SliceEnforcement = "",
+    [property: Id(11)] ImmutableDictionary<string, string>? Labels = null);

@@ -21,6 +21,7 @@ namespace Orion.Contracts;
 /// <param name="CordonReason">Why an operator cordoned it (it takes no new work, its tasks run on); null when not cordoned.</param>
 /// <param name="Borrowed">The tasks here on borrowed room beyond their tenants' quotas, with the host resources each holds.</param>
 /// <param name="Spread">How many tasks of each spread group hold anything here.</param>
+/// <param name="Labels">The node's labels, as its daemon registered them; null for none.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -40,4 +41,5 @@ public sealed record NodeSnapshot(
     [property: Id(14)] string SliceEnforcement = "",
     [property: Id(15)] string? CordonReason = null,
     [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default,
-    [property: Id(17)] ImmutableArray<SpreadCount> Spread = default);
+    [property: Id(17)] ImmutableArray<SpreadCount> Spread = default,
+    [property: Id(18)] ImmutableDictionary<string, string>? Labels = null);

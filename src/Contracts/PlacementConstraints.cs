@@ -13,6 +13,7 @@ namespace Orion.Contracts;
 /// The data centre to run in when it has room; when it is full the task spills over to any other (ignored when
 /// <paramref name="DataCenter"/> pins one).
 /// </param>
+/// <param name="NodeSelector">Labels a node must have, each with its value (<see cref="NodeLabels"/>); null or empty for any node.</param>
 /// <param name="Spread">
 /// Keeps the task apart from its tenant's other tasks of the same group, such as the replicas of one service: at most
 /// so many of the group on a node. Null for none.
@@ -23,7 +24,8 @@ public sealed record PlacementConstraints(
     [property: Id(1)] string? DataCenter = null,
     [property: Id(2)] bool FailIfUnplaceable = false,
     [property: Id(3)] string? PreferredDataCenter = null,
-    [property: Id(4)] SpreadSpec? Spread = null)
+    [property: Id(4)] SpreadSpec? Spread = null,
+    [property: Id(5)] ImmutableDictionary<string, string>? NodeSelector = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

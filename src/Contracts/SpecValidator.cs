@@ -271,6 +271,7 @@ public static class SpecValidator
             errors.Add(new("constraints.preferredDataCenter", $"must be null (no preference) or a data-centre name: {DataCenterName.Rule}"));
         }
 
+        errors.AddRange(NodeLabels.Check(c.NodeSelector, "constraints.nodeSelector"));
         if (c.Spread is { } spread)
         {
             if (!TaskIdFormat.IsValid(spread.Group))

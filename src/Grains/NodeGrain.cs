@@ -176,6 +176,11 @@ public sealed class NodeGrain(
             throw new ArgumentException($"registration.hostSwapMiB {registration.HostSwapMiB} must not be negative", nameof(registration));
         }
 
+        if (NodeLabels.Check(registration.Labels, "registration.labels") is { IsEmpty: false } labels)
+        {
+            throw new ArgumentException(string.Join("; ", labels), nameof(registration));
+        }
+
         if (registration.Gpus.IsDefault)
         {
             throw new ArgumentException("registration.gpus must be given (an empty list for a node without cards)", nameof(registration));
@@ -857,7 +862,8 @@ public sealed class NodeGrain(
             r?.SliceEnforcement ?? "",
             cordon.State.Reason,
             BorrowedHoldings(),
-            SpreadCounts());
+            SpreadCounts(),
+            r?.Labels);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()
@@ -896,7 +902,10 @@ public sealed class NodeGrain(
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>
         a.DataCenter == b.DataCenter && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB && a.HostSwapMiB == b.HostSwapMiB
-        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan());
+        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && SameLabels(a.Labels, b.Labels);
+
+    private static bool SameLabels(ImmutableDictionary<string, string>? a, ImmutableDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(l => b!.TryGetValue(l.Key, out var v) && v == l.Value));
 
     /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
     private static long MemoryOn(GpuDevice device, ReservationRequest request) =>

@@ -172,7 +172,8 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private Task RegisterAsync()
     {
         var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
-            [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance, Measure(), backend.SliceEnforcement);
+            [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance, Measure(), backend.SliceEnforcement,
+            options.Labels.IsEmpty ? null : options.Labels);
         return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 

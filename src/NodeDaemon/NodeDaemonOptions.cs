@@ -36,5 +36,8 @@ public sealed class NodeDaemonOptions
     /// <summary>How long a busy online process must compute less than that before it counts as idle again.</summary>
     public TimeSpan DemandHoldTime { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The node's labels (<see cref="Contracts.NodeLabels"/>), which tasks' node selectors match.</summary>
+    public System.Collections.Immutable.ImmutableDictionary<string, string> Labels { get; set; } = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
+
     public string NodeId => Contracts.GrainKeys.Node(DataCenter, NodeName);
 }

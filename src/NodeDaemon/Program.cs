@@ -53,8 +53,9 @@ demandHold.Validators.Add(r =>
 });
 var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for each task's output, TASK.GENERATION.log (nvidia backend; default: the daemon's own output)" };
 
+var labels = new Option<string[]>("--label") { Description = "a label of this node, key=value (repeat for several), which tasks' node selectors match", AllowMultipleArgumentsPerToken = false };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels })
 {
     root.Options.Add(o);
 }
@@ -85,6 +86,7 @@ root.SetAction(async (parse, cancel) =>
         RegistrationInterval = TimeSpan.FromSeconds(parse.GetValue(every)),
         DemandBusyPercent = parse.GetValue(demandBusy),
         DemandHoldTime = TimeSpan.FromSeconds(parse.GetValue(demandHold)),
+        Labels = NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Labels,
     };
     // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
     IGpuBackend backend;
@@ -231,6 +233,11 @@ void CheckOptions(ParseResult parse)
         {
             throw new ArgumentException($"{name} must not be negative");
         }
+    }
+
+    if (NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Error is { } badLabel)
+    {
+        throw new ArgumentException(badLabel);
     }
 
     if (parse.GetValue(every) is not (> 0 and <= 86_400))

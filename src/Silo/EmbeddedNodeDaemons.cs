@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains;
@@ -40,6 +41,7 @@ public sealed class EmbeddedNodeDaemons(
                 CpuMilli = machine.CpuMilli,
                 MemoryMiB = machine.MemoryMiB,
                 HostSwapMiB = machine.HostSwapMiB,
+                Labels = machine.Labels.ToImmutableDictionary(StringComparer.Ordinal),
                 RegistrationInterval = options.Value.HeartbeatInterval,
                 ReportAttemptTimeout = options.Value.ReportAttemptTimeout,
                 DemandBusyPercent = options.Value.DemandBusyPercent,

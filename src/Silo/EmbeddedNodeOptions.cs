@@ -17,4 +17,7 @@ public sealed class EmbeddedNodeOptions
 
     /// <summary>Host RAM set aside for GPU memory moved off the cards.</summary>
     public long HostSwapMiB { get; set; } = 256 * 1024;
+
+    /// <summary>The node's labels (<c>Orion:Embedded:NodeList:0:Labels:fabric=nvlink</c>), which tasks' node selectors match.</summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
 }

@@ -60,6 +60,10 @@ public sealed class EmbeddedPoolOptionsValidator : IValidateOptions<EmbeddedPool
             Check(m.CpuMilli >= 0, at + nameof(m.CpuMilli), "must be 0 or more", m.CpuMilli);
             Check(m.MemoryMiB >= 0, at + nameof(m.MemoryMiB), "must be 0 or more", m.MemoryMiB);
             Check(m.HostSwapMiB >= 0, at + nameof(m.HostSwapMiB), "must be 0 or more", m.HostSwapMiB);
+            foreach (var bad in NodeLabels.Check(m.Labels, at + nameof(m.Labels)))
+            {
+                errors.Add($"{EmbeddedPoolOptions.Section}:{bad.Field} {bad.Rule}");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -14,10 +14,12 @@ namespace Orion.Client.Monitoring;
 /// <param name="Backend">Its daemon's backend (simulated, nvidia).</param>
 /// <param name="SliceEnforcement">What holds its tasks to their slices: model, mps, or none (they time-share a card).</param>
 /// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
+/// <param name="Labels">Its labels, which tasks' node selectors match; null for none.</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
     ImmutableArray<CardSummary> Cards,
     string Backend = "",
     string SliceEnforcement = "",
-    string? CordonReason = null);
+    string? CordonReason = null,
+    ImmutableDictionary<string, string>? Labels = null);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Orion.Contracts;
 
 namespace Orion.Grains.Scheduling;
 
@@ -86,7 +87,18 @@ public static class Feasibility
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool SpreadAllows(NodeView node, PlacementRequest request) => request.Spread is not { } spread || spread.Allows(node);
 
-    /// <summary>True when the node can take the request: host resources, its spread group and enough fitting cards.</summary>
+    /// <summary>True when the node has every label of the request's node selector (always, without one). Apart from <see cref="HostFits"/> for the same reason.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LabelsMatch(NodeView node, PlacementRequest request) => request.NodeSelector is null || NodeLabels.Match(node.Labels, request.NodeSelector);
+
+    /// <summary>
+    /// What a node allows a request beyond its state: its labels, and the request's spread group. Policies check it per
+    /// node, outside what they cache per node state (nodes in the same state may have different labels and groups).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool NodeAllows(NodeView node, PlacementRequest request) => LabelsMatch(node, request) && SpreadAllows(node, request);
+
+    /// <summary>True when the node can take the request: host resources, its labels and spread group, and enough fitting cards.</summary>
     public static bool NodeFits(NodeView node, PlacementRequest request) =>
-        HostFits(node, request) && SpreadAllows(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
+        HostFits(node, request) && NodeAllows(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
 }

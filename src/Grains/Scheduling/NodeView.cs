@@ -57,6 +57,9 @@ public sealed class NodeView
         }
     }
 
+    /// <summary>The node's labels (<see cref="NodeLabels"/>), which node selectors match; null for none.</summary>
+    public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
     /// <summary>Tasks of each spread group (tenant, group) holding anything on the node; null while none.</summary>
     private Dictionary<(string Tenant, string Group), int>? spread;
 
@@ -152,7 +155,7 @@ public sealed class NodeView
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || !SameState(other) || !SameSpread(other))
+        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !SameLabels(other))
         {
             return false;
         }
@@ -193,6 +196,9 @@ public sealed class NodeView
 
         return true;
     }
+
+    private bool SameLabels(NodeView other) =>
+        (Labels?.Count ?? 0) == (other.Labels?.Count ?? 0) && NodeLabels.Match(other.Labels, Labels);
 
     private bool SameSpread(NodeView other)
     {
@@ -241,6 +247,7 @@ public sealed class NodeView
             Schedulable = Schedulable,
             SwapBudget = SwapBudget,
             RunsProcesses = RunsProcesses,
+            Labels = Labels,
             spread = spread is null ? null : new(spread),
         };
     }
@@ -282,6 +289,7 @@ public sealed class NodeView
         return new NodeView(snapshot.NodeId, snapshot.DataCenter, snapshot.CpuCapacityMilli, snapshot.MemoryCapacityMiB, gpus)
         {
             spread = spread,
+            Labels = snapshot.Labels is { Count: > 0 } labels ? labels : null,
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,

@@ -62,6 +62,11 @@ public static class PlacementExplanation
             return (3, $"outside data centre {dc}");
         }
 
+        if (!Feasibility.LabelsMatch(node, request))
+        {
+            return (3, $"without the labels {string.Join(", ", request.NodeSelector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}");
+        }
+
         if (held?.Invoke(node) == true)
         {
             return (4, "held for a task or gang waiting past the starvation limit");

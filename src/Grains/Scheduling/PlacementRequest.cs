@@ -22,6 +22,7 @@ namespace Orion.Grains.Scheduling;
 /// do not); null for a shape of the mix, which any node may be scored for.</param>
 /// <param name="Spread">The task's spread group: only nodes holding fewer of it than its most (not part of the shape, so
 /// policies check it per node, outside what they cache per node state).</param>
+/// <param name="NodeSelector">Labels a node must have (checked per node as the spread group is); null for any node.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -36,7 +37,8 @@ public sealed record PlacementRequest(
     string? PreferredDataCenter = null,
     Residency Residency = Residency.Any,
     bool? RunsProcess = null,
-    SpreadRule? Spread = null)
+    SpreadRule? Spread = null,
+    IReadOnlyDictionary<string, string>? NodeSelector = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -60,7 +62,8 @@ public sealed record PlacementRequest(
             spec.Priority.Class == PriorityClass.Online,
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
-            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode) : null);
+            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode) : null,
+            NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null);
     }
 
     public bool AllowsModel(string model)

@@ -59,7 +59,7 @@ public static class PriorityPreemption
     public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, PriorityClass cls)
     {
         var view = NodeView.FromSnapshot(node);
-        if (!Feasibility.HostFits(view, request) || !Feasibility.SpreadAllows(view, request) || Feasibility.NodeFits(view, request))
+        if (!Feasibility.HostFits(view, request) || !Feasibility.NodeAllows(view, request) || Feasibility.NodeFits(view, request))
         {
             return null;
         }

@@ -19,7 +19,7 @@ public abstract class ScoringPolicy : IPlacementPolicy
         var bestScore = double.PositiveInfinity;
         foreach (var node in cluster.Nodes)
         {
-            if (!Feasibility.HostFits(node, request) || !Feasibility.SpreadAllows(node, request))
+            if (!Feasibility.HostFits(node, request) || !Feasibility.NodeAllows(node, request))
             {
                 continue;
             }

@@ -45,6 +45,9 @@ public sealed class SpecBuilderTests
         Assert.Equal(new SpreadSpec("web", 1), SpecBuilder.Build(SpecBuilder.Parse("spread: web", "f.yaml")).Constraints.Spread);
         Assert.Equal(new SpreadSpec("web", 3), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 3", "f.yaml")).Constraints.Spread);
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Spread);
+        var selected = SpecBuilder.Build(SpecBuilder.Parse("node-selector: {fabric: nvlink, rack: r7}", "f.yaml")).Constraints.NodeSelector!;
+        Assert.Equal(["fabric=nvlink", "rack=r7"], selected.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"));
+        Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.NodeSelector);
         var lone = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { MaxPerNode = 2 }));
         Assert.Equal((ExitCodes.BadInput, "max-per-node: applies to a spread group; give spread too"), (lone.ExitCode, lone.Message));
     }

@@ -19,6 +19,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: --gang: needs a job array of at least 2 tasks (--count)", "submit", "--gang", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: gang.size must be 2..256", "submit", "--id", "big", "--count", "257", "--gang", "--compute", "10")]
     [InlineData("orion: max-per-node: applies to a spread group; give spread too", "submit", "--max-per-node", "2", "--compute", "10")]
+    [InlineData("orion: --node-selector: 'nvlink' is not key=value", "submit", "--node-selector", "nvlink", "--compute", "10")]
+    [InlineData("orion: --node-selector: fabric is given twice", "submit", "--node-selector", "fabric=a", "--node-selector", "fabric=b")]
     [InlineData("orion: the task spec was rejected: constraints.spread.maxPerNode must be 1..1024", "submit", "--spread", "web", "--max-per-node", "0", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: constraints.spread.group " + TaskIdFormat.Rule, "submit", "--spread", "web/1", "--compute", "10")]
     [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]

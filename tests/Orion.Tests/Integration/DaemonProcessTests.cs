@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orion.Client;
 using Orion.Contracts;
 
@@ -12,7 +13,8 @@ public sealed class DaemonProcessTests
         await using var silo = SiloProcess.Start("--Orion:Embedded:Enabled=false");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await using var daemon = DaemonProcess.Start(
-            "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000");
+            "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000",
+            "--label", "fabric=nvlink", "--label", "rack=r7");
         await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
         for (var i = 0; i < 100 && !daemon.Output.Contains("Daemon dc2/gpu-7 registered 2 simulated cards", StringComparison.Ordinal); i++)
         {
@@ -24,7 +26,12 @@ public sealed class DaemonProcessTests
 
         var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) };
         await using var client = await OrionClient.ConnectAsync(options);
-        var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096, items: 2, gpuMsPerItem: 50, models: ["T4-16GB"]));
+        var nodes = (await client.GetPoolAsync()).Nodes;
+        Assert.Equal(new Dictionary<string, string> { ["fabric"] = "nvlink", ["rack"] = "r7" }, Assert.Single(nodes).Labels!);
+
+        // A node selector its labels match: placed there.
+        var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096, items: 2, gpuMsPerItem: 50, models: ["T4-16GB"])
+            with { Constraints = PlacementConstraints.Models("T4-16GB") with { NodeSelector = ImmutableDictionary<string, string>.Empty.Add("rack", "r7") } });
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var done = await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token);
         Assert.Equal(["dc2/gpu-7/1"], done.Placement!.GpuIds.ToArray());
@@ -78,6 +85,9 @@ public sealed class DaemonProcessTests
     [InlineData("--dc", "", "--dc must be 1 to 63 characters of lower-case letters")]
     [InlineData("--dc", "eu/west", "--dc must be 1 to 63 characters of lower-case letters")]
     [InlineData("--dc", "EU-West", "--dc must be 1 to 63 characters of lower-case letters")]
+    [InlineData("--label", "fabric", "--label: 'fabric' is not key=value")]
+    [InlineData("--label", "-x=1", "--label: key '-x' must be 1 to 63 characters")]
+    [InlineData("--label", "fabric=nv link", "--label: value 'nv link' of fabric must be 0 to 63 characters")]
     public async Task Out_of_range_daemon_options_exit_2_with_the_option_and_rule(string option, string value, string error)
     {
         await using var daemon = DaemonProcess.Start(option, value, "--gateway", "127.0.0.1:1");

@@ -48,6 +48,13 @@ public sealed class EmbeddedPoolOptionsValidatorTests
     }
 
     [Fact]
+    public void A_machines_labels_that_break_a_rule_are_named_with_their_key()
+    {
+        var errors = Errors(new EmbeddedPoolOptions { NodeList = [new() { Name = "a", Labels = { ["fabric"] = "nv link", ["ok"] = "yes" } }] });
+        Assert.Equal(["Orion:Embedded:NodeList:0:Labels[fabric] value " + Orion.Contracts.NodeLabels.ValueRule], errors);
+    }
+
+    [Fact]
     public void Host_sizes_and_timings_out_of_range_are_named()
     {
         var errors = Errors(new EmbeddedPoolOptions { Backend = "nvidia", CpuMilli = -1, HeartbeatInterval = TimeSpan.Zero, DemandBusyPercent = 0, DemandHoldTime = TimeSpan.FromSeconds(-1) });

@@ -1,0 +1,115 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// What a node's labels may be (set by its daemon, as <c>--label fabric=nvlink</c>), which a task's
+/// <see cref="PlacementConstraints.NodeSelector"/> must all match.
+/// </summary>
+public static class NodeLabels
+{
+    /// <summary>The most labels on one node or in one selector.</summary>
+    public const int MaxCount = 32;
+
+    /// <summary>The rule for a key, as errors say it.</summary>
+    public const string KeyRule = "must be 1 to 63 characters of letters, digits, '-', '_', '.' or '/', starting with a letter or digit";
+
+    /// <summary>The rule for a value, as errors say it.</summary>
+    public const string ValueRule = "must be 0 to 63 characters of letters, digits, '-', '_' or '.'";
+
+    /// <summary>Whether <paramref name="key"/> keeps <see cref="KeyRule"/>.</summary>
+    public static bool IsValidKey(string? key) =>
+        key is { Length: > 0 and <= 63 } && char.IsAsciiLetterOrDigit(key[0]) && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/');
+
+    /// <summary>Whether <paramref name="value"/> keeps <see cref="ValueRule"/>.</summary>
+    public static bool IsValidValue(string? value) =>
+        value is { Length: <= 63 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>Each broken rule of <paramref name="labels"/>, as (field, rule) under <paramref name="field"/>.</summary>
+    public static ImmutableArray<ValidationError> Check(IReadOnlyDictionary<string, string>? labels, string field)
+    {
+        if (labels is null)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (labels.Count > MaxCount)
+        {
+            errors.Add(new(field, $"must have at most {MaxCount} labels"));
+        }
+
+        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            if (!IsValidKey(key))
+            {
+                errors.Add(new($"{field}[{key}]", $"key {KeyRule}"));
+            }
+            else if (!IsValidValue(value))
+            {
+                errors.Add(new($"{field}[{key}]", $"value {ValueRule}"));
+            }
+        }
+
+        return errors.ToImmutable();
+    }
+
+    /// <summary>
+    /// Labels written <c>key=value</c> (a flag given again per label): the labels, or the first error, naming
+    /// <paramref name="flag"/> and the rule. A key given twice is an error, not a silent override.
+    /// </summary>
+    public static (ImmutableDictionary<string, string> Labels, string? Error) Parse(IEnumerable<string> pairs, string flag)
+    {
+        var labels = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var at = pair.IndexOf('=', StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return ([], $"{flag}: '{pair}' is not key=value");
+            }
+
+            var (key, value) = (pair[..at], pair[(at + 1)..]);
+            if (!IsValidKey(key))
+            {
+                return ([], $"{flag}: key '{key}' {KeyRule}");
+            }
+
+            if (!IsValidValue(value))
+            {
+                return ([], $"{flag}: value '{value}' of {key} {ValueRule}");
+            }
+
+            if (!labels.TryAdd(key, value))
+            {
+                return ([], $"{flag}: {key} is given twice");
+            }
+        }
+
+        return labels.Count > MaxCount ? ([], $"{flag}: at most {MaxCount} labels") : (labels.ToImmutable(), null);
+    }
+
+    /// <summary>Whether <paramref name="labels"/> has every key of <paramref name="selector"/> with its value (case-sensitive).</summary>
+    public static bool Match(IReadOnlyDictionary<string, string>? labels, IReadOnlyDictionary<string, string>? selector)
+    {
+        if (selector is null || selector.Count == 0)
+        {
+            return true;
+        }
+
+        if (labels is null)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in selector)
+        {
+            if (!labels.TryGetValue(key, out var has) || !string.Equals(has, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

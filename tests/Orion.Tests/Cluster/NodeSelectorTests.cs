@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>Nodes carry their daemon's labels; a task's node selector keeps it to nodes that have them all.</summary>
+public sealed class NodeSelectorTests
+{
+    private static TaskSpec On(string key, string value) =>
+        Specs.Batch(computePercent: 100, items: 1_000_000) with { Constraints = PlacementConstraints.None with { NodeSelector = ImmutableDictionary<string, string>.Empty.Add(key, value) } };
+
+    [Fact]
+    public async Task A_selected_task_runs_only_on_a_node_with_its_labels_and_waits_naming_them_when_that_node_is_full()
+    {
+        var fast = Node("fast", gpus: 1);
+        fast.Labels["fabric"] = "nvlink";
+        await using var pool = await StartAsync([Node("plain", gpus: 2), fast]);
+        Assert.Equal(new Dictionary<string, string> { ["fabric"] = "nvlink" }, (await pool.NodeSnapshot("fast")).Labels!);
+        Assert.Null((await pool.NodeSnapshot("plain")).Labels);
+
+        var first = await pool.SubmitAsync(On("fabric", "nvlink"), "first");
+        Assert.Equal("dc1/fast", (await pool.WaitForAsync(first.TaskId, TaskState.Running)).Placement!.NodeId);
+
+        // The labelled node is full; the plain one has two idle cards, which a selected task may not use.
+        var second = await pool.SubmitAsync(On("fabric", "nvlink"), "second");
+        Assert.Equal(TaskState.Pending, second.State);
+        Assert.Equal("0 of 2 nodes take it now: without the labels fabric=nvlink (1), no card with room for 100% compute and 8,192 MiB (1)",
+            await pool.Client.WhyWaitingAsync("second"));
+        Assert.Equal(TaskState.Failed, (await pool.SubmitAsync(On("fabric", "infiniband") with
+        {
+            Constraints = PlacementConstraints.None with { NodeSelector = ImmutableDictionary<string, string>.Empty.Add("fabric", "infiniband"), FailIfUnplaceable = true },
+        }, "nowhere")).State);
+
+        await pool.Client.CancelAsync("first");
+        Assert.Equal("dc1/fast", (await pool.WaitForAsync("second", TaskState.Running)).Placement!.NodeId);
+        await pool.AssertConsistentAsync(["first", "second", "nowhere"]);
+    }
+}
