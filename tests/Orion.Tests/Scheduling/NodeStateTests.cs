@@ -10,8 +10,10 @@ namespace Orion.Tests.Scheduling;
 /// </summary>
 public sealed class NodeStateTests
 {
-    // Bookkeeping, not capacity: what the policy reads of a node is its capacities and what is free of them.
-    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node"];
+    // Bookkeeping, not capacity: what the policy reads of a node is its capacities and what is free of them. Labels are
+    // not state either: policies check a node's labels per node, outside what they cache per state (Feasibility.NodeAllows,
+    // covered by NodeSelectorTests).
+    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels"];
 
     public static TheoryData<string> NodeFields => [.. Settable(typeof(NodeView)).Select(p => p.Name)];
 
