@@ -508,7 +508,6 @@ public sealed class SchedulerGrain(
                 Reclaim(batch, unplaced);
             }
 
-
             if (loans.Count > 0 && ReclaimsUnderWay())
             {
                 foreach (var t in loans)

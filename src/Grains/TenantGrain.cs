@@ -239,8 +239,8 @@ public sealed class TenantGrain(
         }
 
         // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit (in line,
-        // or admitted as part of a gang that could now never be whole). The
-        // listing follows the write: a failure between the two leaves it a step behind until the caller's retry.
+        // or admitted as part of a gang that could now never be whole). The listing follows the write: a failure between
+        // the two leaves it a step behind until the caller's retry.
         var dropped = ledger.DropInadmissible().AddRange(ledger.DropInadmissibleGangs());
         Settle();
         foreach (var (id, why) in dropped)
