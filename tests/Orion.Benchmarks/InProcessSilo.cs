@@ -49,11 +49,18 @@ public static class InProcessSilo
 
     /// <summary>
     /// Starts a silo with <paramref name="nodes"/> embedded simulated nodes (<see cref="Nodes"/>), waits until all have
-    /// registered, runs <paramref name="run"/> with an SDK client on it, and stops the silo.
+    /// registered, runs <paramref name="run"/> with an SDK client on it, and stops the silo. <paramref name="settings"/> adds
+    /// to the configuration (<c>Orion:Pool:...</c>).
     /// </summary>
-    public static async Task<T> WithPoolAsync<T>(int nodes, int gpusPerNode, string clusterId, Func<OrionClient, Task<T>> run)
+    public static async Task<T> WithPoolAsync<T>(int nodes, int gpusPerNode, string clusterId, Func<OrionClient, Task<T>> run, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        using var host = Build(Nodes(nodes, gpusPerNode), clusterId);
+        var configuration = Nodes(nodes, gpusPerNode);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        using var host = Build(configuration, clusterId);
         await host.StartAsync();
         try
         {

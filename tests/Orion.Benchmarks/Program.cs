@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Orion.Benchmarks.Borrowing;
 using Orion.Benchmarks.Colocation;
+using Orion.Benchmarks.Eviction;
 using Orion.Benchmarks.Gangs;
 using Orion.Benchmarks.Preemption;
 using Orion.Benchmarks.Trace;
@@ -16,5 +17,6 @@ foreach (var command in PreemptionCommand.Create())
 root.Subcommands.Add(ColocationCommand.Create());
 root.Subcommands.Add(BorrowingCommand.Create());
 root.Subcommands.Add(GangsCommand.Create());
+root.Subcommands.Add(EvictionCommand.Create());
 
 return await root.Parse(args).InvokeAsync();
