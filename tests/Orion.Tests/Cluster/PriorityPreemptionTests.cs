@@ -76,4 +76,19 @@ public sealed class PriorityPreemptionTests
         Assert.Equal((TaskState.Running, TaskState.Pending), (await pool.StateOf("batch"), await pool.StateOf("chat-2")));
         await pool.AssertConsistentAsync(["batch", "chat", "chat-2"]);
     }
+
+    [Fact]
+    public async Task A_task_that_another_data_centre_takes_evicts_nothing_in_its_own()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("m0", gpus: 1, dc: "dc2")], evictLowerPriority: true);
+        var batch = Offline("batch") with { Constraints = PlacementConstraints.None with { DataCenter = "dc1" } };
+        await pool.WaitForAsync((await pool.SubmitAsync(batch, "batch")).TaskId, TaskState.Running);
+
+        // Its preferred data centre is full of offline work; the other has room: it runs there, and the batch runs on.
+        var service = Specs.Service(computePercent: 40) with { Constraints = PlacementConstraints.None with { PreferredDataCenter = "dc1" } };
+        await pool.SubmitAsync(service, "chat");
+        Assert.Equal("dc2/m0", (await pool.WaitForAsync("chat", TaskState.Running)).Placement!.NodeId);
+        Assert.Equal(TaskState.Running, await pool.StateOf("batch"));
+        Assert.DoesNotContain(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100), e => e.Kind == PoolEventKinds.Eviction);
+    }
 }
