@@ -168,6 +168,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "A spread group: the tenant's tasks of the group are kept on different nodes (replicas of one service, so one machine's loss takes few)",
         };
         var maxPerNode = new Option<int?>("--max-per-node") { Description = "The most tasks of the spread group on one node (default 1)" };
+        var spreadPreferred = new Option<bool>("--spread-preferred")
+        {
+            Description = "The spread group is a preference: a task with no node below --max-per-node runs where the group is thinnest instead of waiting",
+        };
         var nodeSelector = new Option<string[]>("--node-selector")
         {
             Description = "A label the node must have, key=value (repeat for several), as its daemon's --label gives it",
@@ -184,7 +188,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode, nodeSelector,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode, spreadPreferred, nodeSelector,
             count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -196,6 +200,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
                 FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerNode = r.GetValue(maxPerNode),
+                SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,
                 NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
             };
             var spec = fromFlags;

@@ -71,7 +71,12 @@ public static class SpecBuilder
             throw new CliException("max-per-node: applies to a spread group; give spread too", ExitCodes.BadInput);
         }
 
-        var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerNode ?? 1);
+        if (f.SpreadPreferred is not null && f.Spread is null)
+        {
+            throw new CliException("spread-preferred: applies to a spread group; give spread too", ExitCodes.BadInput);
+        }
+
+        var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerNode ?? 1, f.SpreadPreferred ?? false);
         var selector = f.NodeSelector is { Count: > 0 } labels ? labels.ToImmutableDictionary(StringComparer.Ordinal) : null;
         var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false,
             Spread: spread, NodeSelector: selector);

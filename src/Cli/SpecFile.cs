@@ -59,6 +59,9 @@ public sealed class SpecFile
     /// <summary>The most tasks of the spread group on one node (default 1).</summary>
     public int? MaxPerNode { get; set; }
 
+    /// <summary>The spread group is a preference: beyond its most, the task runs where the group is thinnest rather than waiting.</summary>
+    public bool? SpreadPreferred { get; set; }
+
     /// <summary>Labels a node must have, each with its value (<c>node-selector: {fabric: nvlink}</c>).</summary>
     public Dictionary<string, string>? NodeSelector { get; set; }
 
@@ -85,6 +88,7 @@ public sealed class SpecFile
         FailFast = FailFast ?? baseSpec.FailFast,
         Spread = Spread ?? baseSpec.Spread,
         MaxPerNode = MaxPerNode ?? baseSpec.MaxPerNode,
+        SpreadPreferred = SpreadPreferred ?? baseSpec.SpreadPreferred,
         NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
     };
 }

@@ -161,13 +161,15 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="replica">Each replica's spec (its <see cref="PlacementConstraints.Spread"/> is set here).</param>
     /// <param name="count">How many replicas (at least 1).</param>
     /// <param name="maxPerNode">The most replicas on one node (1..<see cref="SpreadSpec.MaxPerNodeLimit"/>).</param>
+    /// <param name="preferred">A preference, not a rule: a replica with no node below the most runs where the group is thinnest instead of waiting.</param>
     /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
     /// <returns>Each replica's status, in index order.</returns>
     /// <exception cref="SpecValidationException">The group, the count or the spec breaks a rule; nothing was submitted.</exception>
-    public Task<IReadOnlyList<VGpuTaskStatus>> SubmitReplicasAsync(string group, TaskSpec replica, int count, int maxPerNode = 1, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<VGpuTaskStatus>> SubmitReplicasAsync(
+        string group, TaskSpec replica, int count, int maxPerNode = 1, bool preferred = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        var spec = replica with { Constraints = (replica.Constraints ?? PlacementConstraints.None) with { Spread = new SpreadSpec(group, maxPerNode) } };
+        var spec = replica with { Constraints = (replica.Constraints ?? PlacementConstraints.None) with { Spread = new SpreadSpec(group, maxPerNode, preferred) } };
         var errors = SpecValidator.Validate(spec);
         if (count < 1)
         {

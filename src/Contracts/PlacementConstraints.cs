@@ -33,6 +33,10 @@ public sealed record PlacementConstraints(
     /// <summary>Only these GPU models.</summary>
     public static PlacementConstraints Models(params string[] models) => new([.. models]);
 
-    /// <summary>No constraint but a spread group: at most <paramref name="maxPerNode"/> of the tenant's tasks of <paramref name="group"/> on a node.</summary>
-    public static PlacementConstraints SpreadOver(string group, int maxPerNode = 1) => None with { Spread = new SpreadSpec(group, maxPerNode) };
+    /// <summary>
+    /// No constraint but a spread group: at most <paramref name="maxPerNode"/> of the tenant's tasks of <paramref name="group"/>
+    /// on a node; when <paramref name="preferred"/>, beyond that where the group is thinnest rather than waiting.
+    /// </summary>
+    public static PlacementConstraints SpreadOver(string group, int maxPerNode = 1, bool preferred = false) =>
+        None with { Spread = new SpreadSpec(group, maxPerNode, preferred) };
 }

@@ -438,7 +438,7 @@ public sealed class NodeGrain(
             return new ReservationResult(false, $"node {NodeId} has {memFree} MiB host memory free, {request.HostMemoryMiB} wanted", Snapshot());
         }
 
-        if (!adopting && request.Spread is { } spread)
+        if (!adopting && request.Spread is { Preferred: false } spread)
         {
             var group = holdings.Values.Count(h => InGroup(h, request.Tenant, spread));
             if (group >= spread.MaxPerNode)

@@ -376,7 +376,7 @@ public sealed class SchedulerGrain(
 
     private void UsePolicy(string name)
     {
-        policy = new DataCenterPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name)));
+        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name))));
         policyName = name;
     }
 
@@ -994,7 +994,7 @@ public sealed class SchedulerGrain(
     private string Unplaced(PlacementRequest request) =>
         request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
             ? process ? "no node here runs process workloads (NVIDIA cards)" : "no node here runs synthetic workloads (simulated cards)"
-            : request.Spread is { } spread && view.Nodes.Any(n => !spread.Allows(n) && Feasibility.NodeFits(n, request with { Spread = null }))
+            : request.Spread is { Preferred: false } spread && view.Nodes.Any(n => !spread.Allows(n) && Feasibility.NodeFits(n, request with { Spread = null }))
                 ? $"every node with room for it holds {spread.MaxPerNode} task(s) of its spread group {spread.Group} already"
                 : "no node can take it now";
 

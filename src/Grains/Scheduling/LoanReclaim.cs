@@ -54,6 +54,12 @@ public static class LoanReclaim
     /// <summary>The fewest borrowed tasks of <paramref name="node"/> whose eviction lets it take <paramref name="request"/>; null when none would.</summary>
     public static ImmutableArray<BorrowedHolding>? Victims(NodeSnapshot node, PlacementRequest request)
     {
+        // A preferred spread group never keeps a task off a node (it goes where the group is thinnest).
+        if (request.Spread is { Preferred: true })
+        {
+            request = request with { Spread = null };
+        }
+
         // A node that could not take it even with every loan gone costs one look (rounds ask again while tasks wait).
         var probe = NodeView.FromSnapshot(node);
         if (!Feasibility.KindAndPlaceFit(probe, request) || !Fits(node, node.Borrowed, request))

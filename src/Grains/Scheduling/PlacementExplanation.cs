@@ -72,7 +72,8 @@ public static class PlacementExplanation
             return (4, "held for a task or gang waiting past the starvation limit");
         }
 
-        if (request.Spread is { } spread && !spread.Allows(node))
+        // A preferred group never keeps a task off a node (it goes where the group is thinnest).
+        if (request.Spread is { Preferred: false } spread && !spread.Allows(node))
         {
             return (5, $"holding {spread.MaxPerNode} of its spread group {spread.Group} already");
         }

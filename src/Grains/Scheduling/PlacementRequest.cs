@@ -62,7 +62,7 @@ public sealed record PlacementRequest(
             spec.Priority.Class == PriorityClass.Online,
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
-            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode) : null,
+            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode, spread.Preferred) : null,
             NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null);
     }
 

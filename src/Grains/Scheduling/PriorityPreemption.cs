@@ -58,6 +58,12 @@ public static class PriorityPreemption
     /// </summary>
     public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, PriorityClass cls)
     {
+        // A preferred spread group never keeps a task off a node, so it does not keep one from evicting there either.
+        if (request.Spread is { Preferred: true })
+        {
+            request = request with { Spread = null };
+        }
+
         var view = NodeView.FromSnapshot(node);
         if (!Feasibility.HostFits(view, request) || !Feasibility.NodeAllows(view, request) || Feasibility.NodeFits(view, request))
         {

@@ -123,7 +123,7 @@ public static class StarvationGuard
         public bool Take(PlacementRequest request)
         {
             if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsMatch(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB
-                || (request.Spread is { } rule && spread.GetValueOrDefault(rule) >= rule.MaxPerNode))
+                || (request.Spread is { Preferred: false } rule && spread.GetValueOrDefault(rule) >= rule.MaxPerNode))
             {
                 return false;
             }

@@ -45,6 +45,9 @@ public sealed class SpecBuilderTests
         Assert.Equal(new SpreadSpec("web", 1), SpecBuilder.Build(SpecBuilder.Parse("spread: web", "f.yaml")).Constraints.Spread);
         Assert.Equal(new SpreadSpec("web", 3), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 3", "f.yaml")).Constraints.Spread);
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Spread);
+        Assert.Equal(new SpreadSpec("web", 2, Preferred: true), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 2\nspread-preferred: true", "f.yaml")).Constraints.Spread);
+        Assert.Equal("spread-preferred: applies to a spread group; give spread too",
+            Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { SpreadPreferred = true })).Message);
         var selected = SpecBuilder.Build(SpecBuilder.Parse("node-selector: {fabric: nvlink, rack: r7}", "f.yaml")).Constraints.NodeSelector!;
         Assert.Equal(["fabric=nvlink", "rack=r7"], selected.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"));
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.NodeSelector);

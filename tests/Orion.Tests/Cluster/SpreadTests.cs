@@ -132,4 +132,15 @@ public sealed class SpreadTests
         Assert.Equal("constraints.spread.group", Assert.Single(tooLong.Errors).Field);
         Assert.Equal(2, (await pool.Client.ListAsync()).Count);
     }
+
+    [Fact]
+    public async Task Preferred_replicas_beyond_the_nodes_run_where_the_group_is_thinnest_and_the_node_takes_them()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
+        var replicas = await pool.Client.SubmitReplicasAsync("chat", Specs.Service(computePercent: 20), 3, preferred: true);
+        var running = await Task.WhenAll(replicas.Select(r => pool.WaitForAsync(r.TaskId, TaskState.Running)));
+        Assert.Equal([1, 2], running.GroupBy(r => r.Placement!.NodeId).Select(g => g.Count()).Order());
+        Assert.All(running, r => Assert.Equal(new SpreadSpec("chat", 1, Preferred: true), r.Spec.Constraints.Spread));
+        await pool.AssertConsistentAsync(running.Select(r => r.TaskId));
+    }
 }

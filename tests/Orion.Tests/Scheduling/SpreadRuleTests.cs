@@ -113,6 +113,25 @@ public sealed class SpreadRuleTests
         Assert.Null(PlacementRequest.From(Specs.Batch()).Spread);
     }
 
+[Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void A_preferred_group_spreads_while_it_can_and_then_goes_where_the_group_is_thinnest(string name)
+    {
+        // As the scheduler wraps every policy.
+        var policy = new SpreadPreferencePolicy(PlacementPolicies.Create(name));
+        var view = Of(Node("a"), Node("b"));
+        var preferred = Slice(100) with { Spread = new SpreadRule("team-a", "web", 1, Preferred: true) };
+        var choices = PlacementRound.Decide(policy, view, [preferred, preferred, preferred, preferred, preferred]);
+
+        Assert.All(choices, c => Assert.NotNull(c));
+        Assert.Equal(["a", "b"], choices.Take(2).Select(c => c!.Node.Id).Order());
+        Assert.Equal([3, 2], view.Nodes.Select(n => n.SpreadCount("team-a", "web")).OrderDescending());
+
+        // The same group as a rule: the third waits.
+        Assert.Null(policy.Choose(view, Replica()));
+        Assert.Equal("0 of 2 nodes take it now: holding 1 of its spread group web already (2)", PlacementExplanation.Explain(view, Replica()));
+    }
+
     private static NodeSnapshot Snapshot(string id, ImmutableArray<SpreadCount> spread) =>
         new(id, "dc1", 64_000, 0, 262_144, 0,
             [.. Enumerable.Range(0, 2).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
