@@ -96,6 +96,7 @@
     $('summary').innerHTML = `<span><b>${nodes.length}</b> nodes</span><span><b>${cards.length}</b> cards</span>` +
       `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
       (pool.settings ? `<span id="oversubscription">compute <b>×${+pool.settings.computeOversubscription.toFixed(2)}</b> · memory <b>×${+pool.settings.memoryOversubscription.toFixed(2)}</b></span>` : '') +
+      (pool.settings && pool.settings.evictLowerPriority ? '<span id="eviction" title="a higher-class task that fits nowhere evicts running lower-class work, which queues again">evicts lower priority</span>' : '') +
       ['Running', 'Suspended', 'Pending', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
 
     const taskTenant = Object.fromEntries(pool.tasks.map(t => [t.taskId, t.tenant]));

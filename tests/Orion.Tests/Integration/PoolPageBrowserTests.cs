@@ -112,6 +112,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.spread")).ToHaveCountAsync(0);
             await live.Client.CancelAsync(replica.TaskId);
 
+            // Eviction by priority, turned on live, shows beside the settings, and goes when turned off.
+            await live.Client.UpdateSettingsAsync(evictLowerPriority: true);
+            try
+            {
+                await Assertions.Expect(page.Locator("#summary #eviction")).ToHaveTextAsync("evicts lower priority");
+            }
+            finally
+            {
+                await live.Client.UpdateSettingsAsync(evictLowerPriority: false);
+            }
+
+            await Assertions.Expect(page.Locator("#summary #eviction")).ToHaveCountAsync(0);
+
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");
