@@ -73,6 +73,26 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Nodes_list_their_labels_and_a_node_selector_keeps_a_task_to_the_labelled_one()
+    {
+        var nodes = await live.CliAsync("nodes");
+        Assert.True(nodes.ExitCode == 0, nodes.ToString());
+        Assert.Contains("LABELS", nodes.Out);
+        Assert.Contains("zone=b", Assert.Single(nodes.Out.Split('\n'), l => l.Contains("dc1/node-1", StringComparison.Ordinal)));
+
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var submit = await live.CliAsync("submit", "--tenant", tenant, "--node-selector", "zone=b", "--compute", "5", "--memory", "1GiB",
+            "--items", "1", "--ms-per-item", "10000000", "--quiet");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = await live.Client.WaitForStateAsync(submit.Out.Trim(), [TaskState.Running], timeout.Token);
+        Assert.Equal("dc1/node-1", running.Placement!.NodeId);
+        var table = await live.CliAsync("get", running.TaskId);
+        Assert.Contains("zone=b", table.Out);
+        await live.CliAsync("cancel", "--tenant", tenant);
+    }
+
+    [Fact]
     public async Task Submit_a_gang_as_a_job_array_and_cancelling_one_member_ends_the_rest()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

@@ -3,7 +3,7 @@ using Orion.Client;
 
 namespace Orion.Tests.Integration;
 
-/// <summary>One real silo process (2 nodes × 2 cards, pool read every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.</summary>
+/// <summary>One real silo process (2 nodes × 2 cards, node-1 labelled zone=b, pool read every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.</summary>
 public sealed class LiveSilo : IAsyncLifetime
 {
     public SiloProcess Silo { get; private set; } = null!;
@@ -16,7 +16,11 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Silo = SiloProcess.Start("--nodes", "2", "--gpus-per-node", "2", "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
+        // Two machines of two cards, listed one by one so that node-1 carries a label.
+        Silo = SiloProcess.Start(
+            "--Orion:Embedded:NodeList:0:Name=node-0", "--Orion:Embedded:NodeList:0:GpuCount=2",
+            "--Orion:Embedded:NodeList:1:Name=node-1", "--Orion:Embedded:NodeList:1:GpuCount=2", "--Orion:Embedded:NodeList:1:Labels:zone=b",
+            "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });
     }

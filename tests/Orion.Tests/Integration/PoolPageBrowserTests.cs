@@ -24,6 +24,10 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         await page.GotoAsync(live.Url("/").ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(2);
+
+        // A node's labels show on it; a node without any shows none.
+        await Assertions.Expect(page.Locator(".node[data-node='dc1/node-1'] .node-label")).ToHaveTextAsync("zone=b");
+        await Assertions.Expect(page.Locator(".node[data-node='dc1/node-0'] .node-label")).ToHaveCountAsync(0);
         await page.EvaluateAsync("() => window.__sameDocument = true");
 
         var tenant = "page-" + Guid.NewGuid().ToString("N")[..6];
