@@ -19,36 +19,9 @@ public static class LoanReclaim
     public static ImmutableArray<ReclaimPlan> Plan(
         IEnumerable<NodeSnapshot> lenders, IReadOnlyList<(string TaskId, PlacementRequest Request)> waiting, IReadOnlySet<string> busy, int limit)
     {
-        var nodes = lenders.Where(n => n.Schedulable && !n.Borrowed.IsDefaultOrEmpty && !busy.Contains(n.NodeId))
-            .OrderBy(n => n.NodeId, StringComparer.Ordinal).ToList();
-        var plans = ImmutableArray.CreateBuilder<ReclaimPlan>();
-        foreach (var (taskId, request) in waiting.Take(limit))
-        {
-            ReclaimPlan? best = null;
-            long bestCompute = 0;
-            foreach (var node in nodes)
-            {
-                if (Victims(node, request) is not { } victims)
-                {
-                    continue;
-                }
-
-                var compute = ComputeOf(node, victims);
-                if (best is null || victims.Length < best.Victims.Length || (victims.Length == best.Victims.Length && compute < bestCompute))
-                {
-                    best = new ReclaimPlan(taskId, node.NodeId, victims);
-                    bestCompute = compute;
-                }
-            }
-
-            if (best is not null)
-            {
-                plans.Add(best);
-                nodes.RemoveAll(n => n.NodeId == best.NodeId);
-            }
-        }
-
-        return plans.ToImmutable();
+        var count = Math.Min(limit, waiting.Count);
+        return [.. FewestEvictions.Pick(lenders.Where(n => !n.Borrowed.IsDefaultOrEmpty), busy, count, (i, node) => Victims(node, waiting[i].Request), v => v.TaskId)
+            .Select(p => new ReclaimPlan(waiting[p.Waiting].TaskId, p.NodeId, p.Victims))];
     }
 
     /// <summary>The fewest borrowed tasks of <paramref name="node"/> whose eviction lets it take <paramref name="request"/>; null when none would.</summary>
@@ -69,7 +42,7 @@ public static class LoanReclaim
 
         // Lowest class first, then the largest (fewest evictions), then by id so the choice does not depend on order.
         var candidates = node.Borrowed
-            .Select(b => (Holding: b, Class: ClassOf(node, b.TaskId), Compute: ComputeOf(node, [b])))
+            .Select(b => (Holding: b, Class: ClassOf(node, b.TaskId), Compute: FewestEvictions.ComputeOf(node, [b.TaskId])))
             .OrderBy(c => c.Class).ThenByDescending(c => c.Compute).ThenBy(c => c.Holding.TaskId, StringComparer.Ordinal)
             .Select(c => c.Holding).ToList();
         var chosen = new List<BorrowedHolding>();
@@ -106,12 +79,6 @@ public static class LoanReclaim
             Gpus = [.. node.Gpus.Select(g => g.Slices.Any(s => gone.Contains(s.TaskId)) ? g with { Slices = [.. g.Slices.Where(s => !gone.Contains(s.TaskId))] } : g)],
         };
         return Feasibility.NodeFits(NodeView.FromSnapshot(after), request);
-    }
-
-    private static long ComputeOf(NodeSnapshot node, IEnumerable<BorrowedHolding> holdings)
-    {
-        var ids = holdings.Select(h => h.TaskId).ToHashSet(StringComparer.Ordinal);
-        return node.Gpus.Sum(g => g.Slices.Where(s => ids.Contains(s.TaskId)).Sum(s => (long)s.ComputeMilli));
     }
 
     private static PriorityClass ClassOf(NodeSnapshot node, string taskId) =>

@@ -21,35 +21,9 @@ public static class PriorityPreemption
     public static ImmutableArray<PreemptionPlan> Plan(
         IEnumerable<NodeSnapshot> nodes, IReadOnlyList<(string TaskId, PlacementRequest Request, PriorityClass Class)> waiting, IReadOnlySet<string> busy, int limit)
     {
-        var open = nodes.Where(n => n.Schedulable && !busy.Contains(n.NodeId)).OrderBy(n => n.NodeId, StringComparer.Ordinal).ToList();
-        var plans = ImmutableArray.CreateBuilder<PreemptionPlan>();
-        foreach (var (taskId, request, cls) in waiting.Take(limit))
-        {
-            PreemptionPlan? best = null;
-            long bestCompute = 0;
-            foreach (var node in open)
-            {
-                if (Victims(node, request, cls) is not { } victims)
-                {
-                    continue;
-                }
-
-                var compute = ComputeOf(node, victims.Select(v => v.TaskId));
-                if (best is null || victims.Length < best.Victims.Length || (victims.Length == best.Victims.Length && compute < bestCompute))
-                {
-                    best = new PreemptionPlan(taskId, node.NodeId, victims);
-                    bestCompute = compute;
-                }
-            }
-
-            if (best is not null)
-            {
-                plans.Add(best);
-                open.RemoveAll(n => n.NodeId == best.NodeId);
-            }
-        }
-
-        return plans.ToImmutable();
+        var count = Math.Min(limit, waiting.Count);
+        return [.. FewestEvictions.Pick(nodes, busy, count, (i, node) => Victims(node, waiting[i].Request, waiting[i].Class), v => v.TaskId)
+            .Select(p => new PreemptionPlan(waiting[p.Waiting].TaskId, p.NodeId, p.Victims))];
     }
 
     /// <summary>
@@ -114,11 +88,5 @@ public static class PriorityPreemption
             Gpus = [.. node.Gpus.Select(g => g.Slices.Any(s => gone.Contains(s.TaskId)) ? g with { Slices = [.. g.Slices.Where(s => !gone.Contains(s.TaskId))] } : g)],
         };
         return Feasibility.NodeFits(NodeView.FromSnapshot(after), request);
-    }
-
-    private static long ComputeOf(NodeSnapshot node, IEnumerable<string> taskIds)
-    {
-        var ids = taskIds.ToHashSet(StringComparer.Ordinal);
-        return node.Gpus.Sum(g => g.Slices.Where(s => ids.Contains(s.TaskId)).Sum(s => (long)s.ComputeMilli));
     }
 }
