@@ -162,7 +162,7 @@ public sealed class FragmentationAwarePolicy : IPlacementPolicy
         for (var k = 0; k < nodes.Length; k++)
         {
             var node = nodes[k];
-            if ((request.Spread is not null || request.NodeSelector is not null) && !Feasibility.NodeAllows(node, request))
+            if (!Feasibility.NodeAllows(node, request))
             {
                 continue;
             }
