@@ -91,4 +91,27 @@ public sealed class PriorityPreemptionTests
         Assert.Equal(TaskState.Running, await pool.StateOf("batch"));
         Assert.DoesNotContain(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100), e => e.Kind == PoolEventKinds.Eviction);
     }
+
+    [Fact]
+    public async Task Nothing_is_evicted_on_a_node_held_for_a_starving_task()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)], evictLowerPriority: true, starvationLimit: TimeSpan.FromMinutes(5));
+        foreach (var id in new[] { "t1", "t2", "t3", "t4" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Specs.Training(1, steps: 1_000_000), id)).TaskId, TaskState.Running);
+        }
+
+        // A four-card job of the same class evicts nothing; past the limit, the next round holds the node for it.
+        await pool.SubmitAsync(Specs.Training(4, steps: 1_000_000), "train");
+        pool.Advance(TimeSpan.FromMinutes(6));
+        await pool.SubmitAsync(Specs.Training(1, steps: 1_000_000), "late");
+        await pool.EventuallyAsync(async () =>
+            Assert.Contains(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100), e => e is { Kind: PoolEventKinds.Hold, TaskId: "train" }));
+
+        // A service would evict a training task anywhere else; on the held node it waits, and says why.
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Specs.Service(computePercent: 40), "chat")).State);
+        Assert.Equal("0 of 1 node takes it now: held for a task or gang waiting past the starvation limit (1)", await pool.Client.WhyWaitingAsync("chat"));
+        Assert.All(await Task.WhenAll(new[] { "t1", "t2", "t3", "t4" }.Select(pool.StateOf)), s => Assert.Equal(TaskState.Running, s));
+        Assert.DoesNotContain(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100), e => e.Kind == PoolEventKinds.Eviction);
+    }
 }
