@@ -89,6 +89,10 @@ public static class NodeLabels
         return labels.Count > MaxCount ? ([], $"{flag}: at most {MaxCount} labels") : (labels.ToImmutable(), null);
     }
 
+    /// <summary>Whether two sets of labels are the same (null and empty alike).</summary>
+    public static bool Same(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && Match(a, b);
+
     /// <summary>Whether <paramref name="labels"/> has every key of <paramref name="selector"/> with its value (case-sensitive).</summary>
     public static bool Match(IReadOnlyDictionary<string, string>? labels, IReadOnlyDictionary<string, string>? selector)
     {

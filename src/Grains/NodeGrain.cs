@@ -902,10 +902,7 @@ public sealed class NodeGrain(
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>
         a.DataCenter == b.DataCenter && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB && a.HostSwapMiB == b.HostSwapMiB
-        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && SameLabels(a.Labels, b.Labels);
-
-    private static bool SameLabels(ImmutableDictionary<string, string>? a, ImmutableDictionary<string, string>? b) =>
-        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(l => b!.TryGetValue(l.Key, out var v) && v == l.Value));
+        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && NodeLabels.Same(a.Labels, b.Labels);
 
     /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
     private static long MemoryOn(GpuDevice device, ReservationRequest request) =>

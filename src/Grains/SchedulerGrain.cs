@@ -80,15 +80,13 @@ public sealed class SchedulerGrain(
     // Placements for the event feed, sent once per round rather than once per placement.
     private readonly List<PoolEventNote> placedNotes = [];
 
-    // The newest snapshot of each node holding tasks on borrowed room, and the evictions under way per node (with when
-    // they were sent and for which waiting task): a node is not reclaimed from again until its victims are gone.
-    private readonly Dictionary<string, NodeSnapshot> lenders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<BorrowedHolding> Victims)> reclaiming = new(StringComparer.Ordinal);
-
-    // The newest account of each node (for preemption by priority), and the evictions for priority under way per node.
+    // The newest snapshot of each node (what reclaims and evictions plan from: the tasks on borrowed room, the slices),
+    // and the evictions under way per node, of each kind (with when they were sent and for which waiting task): a node
+    // is not evicted from again until its victims are gone.
     private readonly Dictionary<string, NodeSnapshot> accounts = new(StringComparer.Ordinal);
-    private bool evictLowerPriority;
+    private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<BorrowedHolding> Victims)> reclaiming = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<(string TaskId, long Generation)> Victims)> preempting = new(StringComparer.Ordinal);
+    private bool evictLowerPriority;
 
     /// <summary>How long evictions count as under way at most (one lost on its way must not shut a node out of reclaims).</summary>
     public static readonly TimeSpan ReclaimPatience = TimeSpan.FromSeconds(30);
@@ -134,16 +132,8 @@ public sealed class SchedulerGrain(
             {
                 if (s is not null)
                 {
-                    // A node's push that arrived meanwhile may be newer: the view keeps the newest version.
-                    if (!lenders.ContainsKey(s.NodeId))
-                    {
-                        NoteLender(s);
-                    }
-
-                    if (!accounts.TryGetValue(s.NodeId, out var known) || known.Version < s.Version)
-                    {
-                        accounts[s.NodeId] = s;
-                    }
+                    // A node's push that arrived meanwhile may be newer: the view, and the accounts, keep the newest version.
+                    NoteAccount(s);
 
                     if (view.Upsert(NodeView.FromSnapshot(s)))
                     {
@@ -503,7 +493,7 @@ public sealed class SchedulerGrain(
             }
 
             var unplaced = await PlaceAll(batch, parents, faults, placedHere);
-            if (lenders.Count > 0 && unplaced.Count > 0)
+            if (unplaced.Count > 0 && accounts.Values.Any(a => !a.Borrowed.IsDefaultOrEmpty))
             {
                 Reclaim(batch, unplaced);
             }
@@ -1154,11 +1144,7 @@ public sealed class SchedulerGrain(
     private bool TakeIn(NodeSnapshot snapshot)
     {
         // Before the view's check: an account the view already holds may still be the first to show a borrowed task.
-        NoteLender(snapshot);
-        if (!accounts.TryGetValue(snapshot.NodeId, out var known) || known.Version <= snapshot.Version)
-        {
-            accounts[snapshot.NodeId] = snapshot;
-        }
+        NoteAccount(snapshot);
 
         var old = view.Find(snapshot.NodeId);
         var fresh = NodeView.FromSnapshot(snapshot);
@@ -1173,16 +1159,12 @@ public sealed class SchedulerGrain(
         return true;
     }
 
-    /// <summary>Keeps the newest snapshot of each node that holds tasks on borrowed room, for reclaims.</summary>
-    private void NoteLender(NodeSnapshot snapshot)
+    /// <summary>Keeps the newest snapshot of each node, for reclaims and evictions.</summary>
+    private void NoteAccount(NodeSnapshot snapshot)
     {
-        if (snapshot.Borrowed.IsDefaultOrEmpty)
+        if (!accounts.TryGetValue(snapshot.NodeId, out var known) || known.Version <= snapshot.Version)
         {
-            lenders.Remove(snapshot.NodeId);
-        }
-        else
-        {
-            lenders[snapshot.NodeId] = snapshot;
+            accounts[snapshot.NodeId] = snapshot;
         }
     }
 
@@ -1205,7 +1187,7 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        foreach (var plan in LoanReclaim.Plan(lenders.Values, waiting, reclaiming.Keys.ToHashSet(StringComparer.Ordinal), ReclaimScan))
+        foreach (var plan in LoanReclaim.Plan(accounts.Values, waiting, reclaiming.Keys.ToHashSet(StringComparer.Ordinal), ReclaimScan))
         {
             reclaiming[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             foreach (var victim in plan.Victims)
@@ -1297,7 +1279,7 @@ public sealed class SchedulerGrain(
         var now = time.GetUtcNow();
         foreach (var (nodeId, r) in reclaiming.ToArray())
         {
-            if (now - r.At > ReclaimPatience || !lenders.TryGetValue(nodeId, out var n) || !n.Borrowed.Any(b => r.Victims.Any(v => v.TaskId == b.TaskId && v.Generation == b.Generation)))
+            if (now - r.At > ReclaimPatience || !accounts.TryGetValue(nodeId, out var n) || n.Borrowed.IsDefaultOrEmpty || !n.Borrowed.Any(b => r.Victims.Any(v => v.TaskId == b.TaskId && v.Generation == b.Generation)))
             {
                 reclaiming.Remove(nodeId);
             }

@@ -155,7 +155,7 @@ public sealed class NodeView
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !SameLabels(other))
+        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !NodeLabels.Same(Labels, other.Labels))
         {
             return false;
         }
@@ -196,9 +196,6 @@ public sealed class NodeView
 
         return true;
     }
-
-    private bool SameLabels(NodeView other) =>
-        (Labels?.Count ?? 0) == (other.Labels?.Count ?? 0) && NodeLabels.Match(other.Labels, Labels);
 
     private bool SameSpread(NodeView other)
     {

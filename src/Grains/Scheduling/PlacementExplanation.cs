@@ -64,28 +64,28 @@ public static class PlacementExplanation
 
         if (!Feasibility.LabelsMatch(node, request))
         {
-            return (3, $"without the labels {string.Join(", ", request.NodeSelector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}");
+            return (4, $"without the labels {string.Join(", ", request.NodeSelector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}");
         }
 
         if (held?.Invoke(node) == true)
         {
-            return (4, "held for a task or gang waiting past the starvation limit");
+            return (5, "held for a task or gang waiting past the starvation limit");
         }
 
         // A preferred group never keeps a task off a node (it goes where the group is thinnest).
         if (request.Spread is { Preferred: false } spread && !spread.Allows(node))
         {
-            return (5, $"holding {spread.MaxPerNode} of its spread group {spread.Group} already");
+            return (6, $"holding {spread.MaxPerNode} of its spread group {spread.Group} already");
         }
 
         if (node.CpuFree < request.CpuMilli)
         {
-            return (6, $"too little free CPU for {N(request.CpuMilli)} milli");
+            return (7, $"too little free CPU for {N(request.CpuMilli)} milli");
         }
 
         if (node.MemoryFree < request.HostMemoryMiB)
         {
-            return (7, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
+            return (8, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
         }
 
         if (request.GpuCount == 0)
@@ -95,7 +95,7 @@ public static class PlacementExplanation
 
         if (node.Gpus.Length < request.GpuCount)
         {
-            return (8, $"fewer than {request.GpuCount} cards");
+            return (9, $"fewer than {request.GpuCount} cards");
         }
 
         var models = 0;
@@ -106,7 +106,7 @@ public static class PlacementExplanation
 
         if (models < request.GpuCount)
         {
-            return (9, request.GpuCount == 1
+            return (10, request.GpuCount == 1
                 ? $"no card of model {string.Join(" or ", request.GpuModels)}"
                 : $"fewer than {request.GpuCount} cards of model {string.Join(" or ", request.GpuModels)}");
         }
@@ -116,7 +116,7 @@ public static class PlacementExplanation
             return null;
         }
 
-        return (10, request.IsExclusive
+        return (11, request.IsExclusive
             ? $"fewer than {request.GpuCount} idle cards"
             : $"no card with room for {N(request.ComputeMilli / 10.0)}% compute and {(request.GpuMemoryMiB == 0 ? "all its memory" : $"{N(request.GpuMemoryMiB)} MiB")}{(request.Online ? " beside other online work" : "")}");
     }
