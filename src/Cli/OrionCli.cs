@@ -165,12 +165,19 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         var spread = new Option<string?>("--spread")
         {
-            Description = "A spread group: the tenant's tasks of the group are kept on different nodes (replicas of one service, so one machine's loss takes few)",
+            Description = "A spread group: the tenant's tasks of the group are kept on different nodes, or with --topology-key in different zones (replicas of one service, so one machine's or zone's loss takes few)",
         };
-        var maxPerNode = new Option<int?>("--max-per-node") { Description = "The most tasks of the spread group on one node (default 1)" };
+        var maxPerDomain = new Option<int?>("--max-per-domain", "--max-per-node")
+        {
+            Description = "The most tasks of the spread group in one domain: a node, or the nodes sharing a value of --topology-key (default 1)",
+        };
+        var topologyKey = new Option<string?>("--topology-key")
+        {
+            Description = "Spread the group over the values of this node label (such as zone, as daemons' --label zone=a gives it), not over nodes",
+        };
         var spreadPreferred = new Option<bool>("--spread-preferred")
         {
-            Description = "The spread group is a preference: a task with no node below --max-per-node runs where the group is thinnest instead of waiting",
+            Description = "The spread group is a preference: a task with no domain below --max-per-domain runs where the group is thinnest instead of waiting",
         };
         var nodeSelector = new Option<string[]>("--node-selector")
         {
@@ -188,7 +195,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerNode, spreadPreferred, nodeSelector,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector,
             count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -199,7 +206,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
-                FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerNode = r.GetValue(maxPerNode),
+                FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerDomain = r.GetValue(maxPerDomain),
+                TopologyKey = r.GetValue(topologyKey),
                 SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,
                 NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
             };

@@ -66,9 +66,14 @@ public static class SpecBuilder
             throw new CliException($"command: only a process task runs a command, not kind {kind}", ExitCodes.BadInput);
         }
 
-        if (f.MaxPerNode is not null && f.Spread is null)
+        if (f.MaxPerDomain is not null && f.Spread is null)
         {
-            throw new CliException("max-per-node: applies to a spread group; give spread too", ExitCodes.BadInput);
+            throw new CliException("max-per-domain: applies to a spread group; give spread too", ExitCodes.BadInput);
+        }
+
+        if (f.TopologyKey is not null && f.Spread is null)
+        {
+            throw new CliException("topology-key: applies to a spread group; give spread too", ExitCodes.BadInput);
         }
 
         if (f.SpreadPreferred is not null && f.Spread is null)
@@ -76,7 +81,7 @@ public static class SpecBuilder
             throw new CliException("spread-preferred: applies to a spread group; give spread too", ExitCodes.BadInput);
         }
 
-        var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerNode ?? 1, f.SpreadPreferred ?? false);
+        var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerDomain ?? 1, f.SpreadPreferred ?? false, f.TopologyKey);
         var selector = f.NodeSelector is { Count: > 0 } labels ? labels.ToImmutableDictionary(StringComparer.Ordinal) : null;
         var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false,
             Spread: spread, NodeSelector: selector);

@@ -56,8 +56,11 @@ public sealed class SpecFile
     /// <summary>A spread group: keeps this task apart from the tenant's other tasks of the group (replicas on different nodes).</summary>
     public string? Spread { get; set; }
 
-    /// <summary>The most tasks of the spread group on one node (default 1).</summary>
-    public int? MaxPerNode { get; set; }
+    /// <summary>The most tasks of the spread group in one domain (default 1).</summary>
+    public int? MaxPerDomain { get; set; }
+
+    /// <summary>A node label whose values are the spread group's domains (such as zone); none for one domain per node.</summary>
+    public string? TopologyKey { get; set; }
 
     /// <summary>The spread group is a preference: beyond its most, the task runs where the group is thinnest rather than waiting.</summary>
     public bool? SpreadPreferred { get; set; }
@@ -87,7 +90,8 @@ public sealed class SpecFile
         AllowSwap = AllowSwap ?? baseSpec.AllowSwap,
         FailFast = FailFast ?? baseSpec.FailFast,
         Spread = Spread ?? baseSpec.Spread,
-        MaxPerNode = MaxPerNode ?? baseSpec.MaxPerNode,
+        MaxPerDomain = MaxPerDomain ?? baseSpec.MaxPerDomain,
+        TopologyKey = TopologyKey ?? baseSpec.TopologyKey,
         SpreadPreferred = SpreadPreferred ?? baseSpec.SpreadPreferred,
         NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
     };

@@ -64,7 +64,8 @@ public static class Views
 
         if (s.Spec.Constraints.Spread is { } spread)
         {
-            table.AddRow(Text("spread"), Text($"group {spread.Group}: at most {spread.MaxPerNode} of {s.Spec.Tenant}'s tasks of it on a node"
+            table.AddRow(Text("spread"), Text($"group {spread.Group}: at most {spread.MaxPerDomain} of {s.Spec.Tenant}'s tasks of it "
+                + (spread.TopologyKey is { } key ? $"per {key} (nodes with the same {key} label)" : "on a node")
                 + (spread.Preferred ? " (preferred: beyond that, where the group is thinnest)" : "")));
         }
 

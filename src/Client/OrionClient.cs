@@ -153,23 +153,25 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>
     /// Submits <paramref name="count"/> replicas of <paramref name="replica"/>, ids <c>GROUP-0</c> … <c>GROUP-(count-1)</c>,
-    /// kept on different nodes: at most <paramref name="maxPerNode"/> of the tenant's spread group <paramref name="group"/>
-    /// on one node, so losing a machine takes few of them (see <see cref="SpreadSpec"/>). A replica with no node free
-    /// of the group waits for one.
+    /// kept apart: at most <paramref name="maxPerDomain"/> of the tenant's spread group <paramref name="group"/> on one node,
+    /// or with <paramref name="topologyKey"/> among the nodes sharing a value of that label (a zone, a rack), so losing a
+    /// machine or a zone takes few of them (see <see cref="SpreadSpec"/>). A replica with no domain below the most waits for one.
     /// </summary>
     /// <param name="group">The spread group's name, also the replicas' id prefix.</param>
     /// <param name="replica">Each replica's spec (its <see cref="PlacementConstraints.Spread"/> is set here).</param>
     /// <param name="count">How many replicas (at least 1).</param>
-    /// <param name="maxPerNode">The most replicas on one node (1..<see cref="SpreadSpec.MaxPerNodeLimit"/>).</param>
-    /// <param name="preferred">A preference, not a rule: a replica with no node below the most runs where the group is thinnest instead of waiting.</param>
+    /// <param name="maxPerDomain">The most replicas in one domain (1..<see cref="SpreadSpec.MaxPerDomainLimit"/>).</param>
+    /// <param name="preferred">A preference, not a rule: a replica with no domain below the most runs where the group is thinnest instead of waiting.</param>
+    /// <param name="topologyKey">A node label whose values are the domains (such as <c>zone</c>); null for one domain per node.</param>
     /// <param name="cancellationToken">Cancels the wait (not the tasks).</param>
     /// <returns>Each replica's status, in index order.</returns>
     /// <exception cref="SpecValidationException">The group, the count or the spec breaks a rule; nothing was submitted.</exception>
     public Task<IReadOnlyList<VGpuTaskStatus>> SubmitReplicasAsync(
-        string group, TaskSpec replica, int count, int maxPerNode = 1, bool preferred = false, CancellationToken cancellationToken = default)
+        string group, TaskSpec replica, int count, int maxPerDomain = 1, bool preferred = false, string? topologyKey = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(replica);
-        var spec = replica with { Constraints = (replica.Constraints ?? PlacementConstraints.None) with { Spread = new SpreadSpec(group, maxPerNode, preferred) } };
+        var spec = replica with { Constraints = (replica.Constraints ?? PlacementConstraints.None) with { Spread = new SpreadSpec(group, maxPerDomain, preferred, topologyKey) } };
         var errors = SpecValidator.Validate(spec);
         if (count < 1)
         {

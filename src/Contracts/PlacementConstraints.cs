@@ -34,9 +34,10 @@ public sealed record PlacementConstraints(
     public static PlacementConstraints Models(params string[] models) => new([.. models]);
 
     /// <summary>
-    /// No constraint but a spread group: at most <paramref name="maxPerNode"/> of the tenant's tasks of <paramref name="group"/>
-    /// on a node; when <paramref name="preferred"/>, beyond that where the group is thinnest rather than waiting.
+    /// No constraint but a spread group: at most <paramref name="maxPerDomain"/> of the tenant's tasks of <paramref name="group"/>
+    /// on a node, or with <paramref name="topologyKey"/> among the nodes sharing a value of that label; when
+    /// <paramref name="preferred"/>, beyond that where the group is thinnest rather than waiting.
     /// </summary>
-    public static PlacementConstraints SpreadOver(string group, int maxPerNode = 1, bool preferred = false) =>
-        None with { Spread = new SpreadSpec(group, maxPerNode, preferred) };
+    public static PlacementConstraints SpreadOver(string group, int maxPerDomain = 1, bool preferred = false, string? topologyKey = null) =>
+        None with { Spread = new SpreadSpec(group, maxPerDomain, preferred, topologyKey) };
 }

@@ -279,9 +279,14 @@ public static class SpecValidator
                 errors.Add(new("constraints.spread.group", TaskIdFormat.Rule));
             }
 
-            if (spread.MaxPerNode is < 1 or > SpreadSpec.MaxPerNodeLimit)
+            if (spread.MaxPerDomain is < 1 or > SpreadSpec.MaxPerDomainLimit)
             {
-                errors.Add(new("constraints.spread.maxPerNode", $"must be 1..{SpreadSpec.MaxPerNodeLimit}"));
+                errors.Add(new("constraints.spread.maxPerDomain", $"must be 1..{SpreadSpec.MaxPerDomainLimit}"));
+            }
+
+            if (spread.TopologyKey is { } key && !NodeLabels.IsValidKey(key))
+            {
+                errors.Add(new("constraints.spread.topologyKey", $"must be null (one domain per node) or a node label key, which {NodeLabels.KeyRule}"));
             }
         }
     }

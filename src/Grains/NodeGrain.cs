@@ -440,10 +440,15 @@ public sealed class NodeGrain(
 
         if (!adopting && request.Spread is { Preferred: false } spread)
         {
-            var group = holdings.Values.Count(h => InGroup(h, request.Tenant, spread));
-            if (group >= spread.MaxPerNode)
+            if (spread.TopologyKey is { } key && registration?.Labels?.ContainsKey(key) != true)
             {
-                return new ReservationResult(false, $"node {NodeId} holds {group} task(s) of spread group {spread.Group} already (at most {spread.MaxPerNode} per node)", Snapshot());
+                return new ReservationResult(false, $"node {NodeId} has no {key} label, over which spread group {spread.Group} is spread", Snapshot());
+            }
+
+            var group = holdings.Values.Count(h => InGroup(h, request.Tenant, spread));
+            if (group >= spread.MaxPerDomain)
+            {
+                return new ReservationResult(false, $"node {NodeId} holds {group} task(s) of spread group {spread.Group} already (at most {spread.MaxPerDomain} per {spread.TopologyKey ?? "node"})", Snapshot());
             }
         }
 

@@ -985,7 +985,9 @@ public sealed class SchedulerGrain(
         request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
             ? process ? "no node here runs process workloads (NVIDIA cards)" : "no node here runs synthetic workloads (simulated cards)"
             : request.Spread is { Preferred: false } spread && view.Nodes.Any(n => !spread.Allows(n) && Feasibility.NodeFits(n, request with { Spread = null }))
-                ? $"every node with room for it holds {spread.MaxPerNode} task(s) of its spread group {spread.Group} already"
+                ? spread.TopologyKey is { } key
+                    ? $"every {key} with room for it holds {spread.MaxPerDomain} task(s) of its spread group {spread.Group} already (a node without a {key} label takes none)"
+                    : $"every node with room for it holds {spread.MaxPerDomain} task(s) of its spread group {spread.Group} already"
                 : "no node can take it now";
 
     /// <summary>Places another data centre's task here if a node takes it (an offer: decided at once, never queued here).</summary>

@@ -59,7 +59,7 @@ public static class PoolSummarizer
         t.TaskId, t.Spec.Name, t.Spec.Tenant, t.Spec.Priority.ToString(), t.State.ToString(), t.Placement?.NodeId,
         t.Placement?.GpuIds ?? [], t.Placement?.ComputeMilli ?? t.Spec.Resources.ComputeMilli, t.Placement?.GpuMemoryMiB ?? t.Spec.Resources.GpuMemoryMiB,
         t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason, t.QuotaWait, t.Borrowed, t.Spec.Gang?.Name,
-        t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerNode ?? 0);
+        t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerDomain ?? 0, TopologyKey: t.Spec.Constraints.Spread?.TopologyKey);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

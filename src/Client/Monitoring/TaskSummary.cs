@@ -22,9 +22,10 @@ namespace Orion.Client.Monitoring;
 /// <param name="Borrowed">It runs on borrowed room beyond its tenant's quota, and is evicted when a task within its quota needs the room.</param>
 /// <param name="Gang">The gang it is placed with, all together or not at all (<see cref="GangSpec.Name"/>); null for a task on its own.</param>
 /// <param name="Spread">Its spread group, kept on different nodes (<see cref="SpreadSpec.Group"/>); null for none.</param>
-/// <param name="MaxPerNode">The most tasks of its spread group on one node; 0 without a group.</param>
+/// <param name="MaxPerDomain">The most tasks of its spread group in one domain; 0 without a group.</param>
 /// <param name="Waiting">Why it does not run yet (<see cref="WaitingReason"/>): only where one task is read, as <c>/api/tasks/{id}</c>; null in lists.</param>
+/// <param name="TopologyKey">The node label whose values are its spread group's domains; null for one domain per node.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
     int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
-    string? Gang = null, string? Spread = null, int MaxPerNode = 0, string? Waiting = null);
+    string? Gang = null, string? Spread = null, int MaxPerDomain = 0, string? Waiting = null, string? TopologyKey = null);

@@ -1,3 +1,5 @@
+using Orion.Contracts;
+
 namespace Orion.Grains.Scheduling;
 
 /// <summary>
@@ -36,6 +38,11 @@ public sealed class ClusterView
 
             node.Ordinal = existing.Ordinal;
             nodes[existing.Ordinal] = node;
+            existing.Cluster = null;
+            if (existing.HoldsSpread || node.HoldsSpread || !NodeLabels.Same(existing.Labels, node.Labels))
+            {
+                domains.Clear();
+            }
         }
         else
         {
@@ -50,10 +57,61 @@ public sealed class ClusterView
             {
                 nodes[i].Ordinal = i;
             }
+
+            if (node.HoldsSpread)
+            {
+                domains.Clear();
+            }
         }
 
+        node.Cluster = this;
         byId[node.Id] = node;
         return true;
+    }
+
+    /// <summary>
+    /// Tasks of each spread group per value of a label, for the (tenant, group, key)s asked about: counted over the nodes
+    /// once, then kept in step as placements are applied and given back, and dropped when a node holding a group is
+    /// replaced (a policy asks per node, so a pass over the nodes per question would cost a pass per node).
+    /// </summary>
+    private readonly Dictionary<(string Tenant, string Group, string Key), Dictionary<string, int>> domains = [];
+
+    /// <summary>The tenant's tasks of the group on the nodes whose label <paramref name="key"/> is <paramref name="value"/>.</summary>
+    public int DomainCount(string tenant, string group, string key, string value)
+    {
+        if (!domains.TryGetValue((tenant, group, key), out var counts))
+        {
+            counts = new(StringComparer.Ordinal);
+            foreach (var n in nodes)
+            {
+                if (n.SpreadCount(tenant, group) is > 0 and var held && n.Labels?.GetValueOrDefault(key) is { } v)
+                {
+                    counts[v] = counts.GetValueOrDefault(v) + held;
+                }
+            }
+
+            domains[(tenant, group, key)] = counts;
+        }
+
+        return counts.GetValueOrDefault(value);
+    }
+
+    /// <summary>A node of the view counted <paramref name="delta"/> more (or fewer) of a group: its domains follow.</summary>
+    internal void SpreadMoved(NodeView node, string tenant, string group, int delta)
+    {
+        if (domains.Count == 0 || node.Labels is null)
+        {
+            return;
+        }
+
+        foreach (var ((t, g, key), counts) in domains)
+        {
+            if (string.Equals(t, tenant, StringComparison.Ordinal) && string.Equals(g, group, StringComparison.Ordinal)
+                && node.Labels.TryGetValue(key, out var value))
+            {
+                counts[value] = counts.GetValueOrDefault(value) + delta;
+            }
+        }
     }
 
     private sealed class IdOrder : IComparer<NodeView>

@@ -79,7 +79,15 @@ public sealed class NodeView
         {
             spread.Remove((tenant, group));
         }
+
+        Cluster?.SpreadMoved(this, tenant, group, delta);
     }
+
+    /// <summary>Whether the node holds any task of a spread group.</summary>
+    internal bool HoldsSpread => spread is { Count: > 0 };
+
+    /// <summary>The view the node is in (a spread group's domains are counted over it); null outside one.</summary>
+    public ClusterView? Cluster { get; internal set; }
 
     /// <summary>Bumped whenever the view's free capacity changes here (placements applied or released), so policies can cache per-node scores.</summary>
     public long Revision { get; internal set; }

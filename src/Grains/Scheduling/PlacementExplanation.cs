@@ -75,7 +75,11 @@ public static class PlacementExplanation
         // A preferred group never keeps a task off a node (it goes where the group is thinnest).
         if (request.Spread is { Preferred: false } spread && !spread.Allows(node))
         {
-            return (6, $"holding {spread.MaxPerNode} of its spread group {spread.Group} already");
+            return (6, spread.TopologyKey is { } key
+                ? node.Labels?.GetValueOrDefault(key) is { } value
+                    ? $"in {key}={value}, which holds {spread.MaxPerDomain} of its spread group {spread.Group} already"
+                    : $"without a {key} label, over which its spread group {spread.Group} is spread"
+                : $"holding {spread.MaxPerDomain} of its spread group {spread.Group} already");
         }
 
         if (node.CpuFree < request.CpuMilli)

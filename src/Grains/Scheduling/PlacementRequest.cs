@@ -20,7 +20,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="PreferredDataCenter">A data centre to try first; any other when it is full.</param>
 /// <param name="RunsProcess">A process (true: only nodes that run processes) or a synthetic workload (false: only nodes that
 /// do not); null for a shape of the mix, which any node may be scored for.</param>
-/// <param name="Spread">The task's spread group: only nodes holding fewer of it than its most (not part of the shape, so
+/// <param name="Spread">The task's spread group: only nodes whose domain holds fewer of it than its most (not part of the shape, so
 /// policies check it per node, outside what they cache per node state).</param>
 /// <param name="NodeSelector">Labels a node must have (checked per node as the spread group is); null for any node.</param>
 public sealed record PlacementRequest(
@@ -62,7 +62,7 @@ public sealed record PlacementRequest(
             spec.Priority.Class == PriorityClass.Online,
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
-            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerNode, spread.Preferred) : null,
+            Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerDomain, spread.Preferred, spread.TopologyKey) : null,
             NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null);
     }
 

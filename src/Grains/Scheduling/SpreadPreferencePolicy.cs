@@ -2,8 +2,9 @@ namespace Orion.Grains.Scheduling;
 
 /// <summary>
 /// Places a task whose spread group is a preference (<see cref="SpreadRule.Preferred"/>) by the rule while a node allows
-/// it, and otherwise where the group is thinnest: the rule loosened one task per node at a time, so the task goes to a
-/// node holding the fewest of its group that has room. Other requests are the inner policy's.
+/// it, and otherwise where the group is thinnest: the rule loosened one task per domain at a time, so the task goes to a
+/// domain holding the fewest of its group that has room; failing that (only nodes without the rule's label have room),
+/// anywhere. Other requests are the inner policy's.
 /// </summary>
 public sealed class SpreadPreferencePolicy(IPlacementPolicy inner) : IPlacementPolicy
 {
@@ -19,21 +20,24 @@ public sealed class SpreadPreferencePolicy(IPlacementPolicy inner) : IPlacementP
             return choice;
         }
 
-        // No node below the most: the fewest held anywhere above it, then one more each time, up to the most any node holds.
+        // No domain below the most: the fewest held anywhere above it, then one more each time, up to the most any domain holds.
         var most = 0;
         foreach (var node in cluster.Nodes)
         {
-            most = Math.Max(most, node.SpreadCount(rule.Tenant, rule.Group));
+            if (rule.Count(node) is var held and < int.MaxValue)
+            {
+                most = Math.Max(most, held);
+            }
         }
 
-        for (var max = rule.MaxPerNode + 1; max <= most + 1; max++)
+        for (var max = rule.MaxPerDomain + 1; max <= most + 1; max++)
         {
-            if (inner.Choose(cluster, request with { Spread = rule with { MaxPerNode = max } }) is { } looser)
+            if (inner.Choose(cluster, request with { Spread = rule with { MaxPerDomain = max } }) is { } looser)
             {
                 return looser;
             }
         }
 
-        return null;
+        return rule.TopologyKey is null ? null : inner.Choose(cluster, request with { Spread = null });
     }
 }

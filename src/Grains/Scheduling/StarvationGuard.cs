@@ -119,11 +119,14 @@ public static class StarvationGuard
 
         public NodeView Node => node;
 
+        // A node held for a gang counts its members per node; a topology key's domains are checked when they are placed.
+        private bool InSomeDomain(SpreadRule rule) => rule.TopologyKey is not { } key || node.Labels?.ContainsKey(key) == true;
+
         /// <summary>Gives <paramref name="request"/> room here if it fits beside what was given before; false (and nothing given) if not.</summary>
         public bool Take(PlacementRequest request)
         {
             if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsMatch(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB
-                || (request.Spread is { Preferred: false } rule && spread.GetValueOrDefault(rule) >= rule.MaxPerNode))
+                || (request.Spread is { Preferred: false } rule && (spread.GetValueOrDefault(rule) >= rule.MaxPerDomain || !InSomeDomain(rule))))
             {
                 return false;
             }

@@ -43,16 +43,18 @@ public sealed class SpecBuilderTests
     public void A_spread_group_builds_with_one_per_node_unless_max_per_node_says_otherwise()
     {
         Assert.Equal(new SpreadSpec("web", 1), SpecBuilder.Build(SpecBuilder.Parse("spread: web", "f.yaml")).Constraints.Spread);
-        Assert.Equal(new SpreadSpec("web", 3), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 3", "f.yaml")).Constraints.Spread);
+        Assert.Equal(new SpreadSpec("web", 3), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-domain: 3", "f.yaml")).Constraints.Spread);
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Spread);
-        Assert.Equal(new SpreadSpec("web", 2, Preferred: true), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-node: 2\nspread-preferred: true", "f.yaml")).Constraints.Spread);
+        Assert.Equal(new SpreadSpec("web", 2, Preferred: true), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-domain: 2\nspread-preferred: true", "f.yaml")).Constraints.Spread);
         Assert.Equal("spread-preferred: applies to a spread group; give spread too",
             Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { SpreadPreferred = true })).Message);
         var selected = SpecBuilder.Build(SpecBuilder.Parse("node-selector: {fabric: nvlink, rack: r7}", "f.yaml")).Constraints.NodeSelector!;
         Assert.Equal(["fabric=nvlink", "rack=r7"], selected.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"));
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.NodeSelector);
-        var lone = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { MaxPerNode = 2 }));
-        Assert.Equal((ExitCodes.BadInput, "max-per-node: applies to a spread group; give spread too"), (lone.ExitCode, lone.Message));
+        Assert.Equal(new SpreadSpec("web", 2, TopologyKey: "zone"), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-domain: 2\ntopology-key: zone", "f.yaml")).Constraints.Spread);
+        Assert.Equal("topology-key: applies to a spread group; give spread too", Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { TopologyKey = "zone" })).Message);
+        var lone = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { MaxPerDomain = 2 }));
+        Assert.Equal((ExitCodes.BadInput, "max-per-domain: applies to a spread group; give spread too"), (lone.ExitCode, lone.Message));
     }
 
     [Fact]

@@ -8,9 +8,9 @@ namespace Orion.Tests.Cluster;
 /// <summary>A tenant's tasks of one spread group are kept on different nodes.</summary>
 public sealed class SpreadTests
 {
-    private static TaskSpec Replica(string group = "web", int maxPerNode = 1, string tenant = "team-a", bool failFast = false) =>
+    private static TaskSpec Replica(string group = "web", int maxPerDomain = 1, string tenant = "team-a", bool failFast = false) =>
         Specs.Batch(computePercent: 20, items: 1_000_000, tenant: tenant)
-            with { Constraints = PlacementConstraints.SpreadOver(group, maxPerNode) with { FailIfUnplaceable = failFast } };
+            with { Constraints = PlacementConstraints.SpreadOver(group, maxPerDomain) with { FailIfUnplaceable = failFast } };
 
     [Fact]
     public async Task Replicas_run_on_different_nodes_and_one_more_waits_until_a_node_holds_none_of_the_group()
@@ -49,11 +49,11 @@ public sealed class SpreadTests
     public async Task A_group_of_two_per_node_fills_each_node_with_two_and_a_fail_fast_replica_beyond_fails_naming_its_group()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
-        var submitted = await pool.Client.SubmitManyAsync([.. Enumerable.Range(0, 4).Select(i => new TaskSubmission(Replica(maxPerNode: 2), $"web-{i}"))]);
+        var submitted = await pool.Client.SubmitManyAsync([.. Enumerable.Range(0, 4).Select(i => new TaskSubmission(Replica(maxPerDomain: 2), $"web-{i}"))]);
         var running = await Task.WhenAll(submitted.Select(s => pool.WaitForAsync(s.TaskId, TaskState.Running)));
         Assert.All(running.GroupBy(s => s.Placement!.NodeId), g => Assert.Equal(2, g.Count()));
 
-        var late = await pool.SubmitAsync(Replica(maxPerNode: 2, failFast: true), "web-late");
+        var late = await pool.SubmitAsync(Replica(maxPerDomain: 2, failFast: true), "web-late");
         Assert.Equal(TaskState.Failed, late.State);
         Assert.Equal("every node with room for it holds 2 task(s) of its spread group web already", late.ExitReason);
         await pool.AssertConsistentAsync([.. submitted.Select(s => s.TaskId), "web-late"]);
@@ -126,8 +126,8 @@ public sealed class SpreadTests
 
         var none = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitReplicasAsync("api", Specs.Service(), 0));
         Assert.Equal([new ValidationError("count", "must be at least 1")], none.Errors.ToArray());
-        var crowded = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitReplicasAsync("api", Specs.Service(), 2, maxPerNode: 0));
-        Assert.Equal([new ValidationError("constraints.spread.maxPerNode", "must be 1..1024")], crowded.Errors.ToArray());
+        var crowded = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitReplicasAsync("api", Specs.Service(), 2, maxPerDomain: 0));
+        Assert.Equal([new ValidationError("constraints.spread.maxPerDomain", "must be 1..1024")], crowded.Errors.ToArray());
         var tooLong = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.SubmitReplicasAsync(new string('a', 127), Specs.Service(), 12));
         Assert.Equal("constraints.spread.group", Assert.Single(tooLong.Errors).Field);
         Assert.Equal(2, (await pool.Client.ListAsync()).Count);
@@ -142,5 +142,43 @@ public sealed class SpreadTests
         Assert.Equal([1, 2], running.GroupBy(r => r.Placement!.NodeId).Select(g => g.Count()).Order());
         Assert.All(running, r => Assert.Equal(new SpreadSpec("chat", 1, Preferred: true), r.Spec.Constraints.Spread));
         await pool.AssertConsistentAsync(running.Select(r => r.TaskId));
+    }
+
+    [Fact]
+    public async Task Replicas_spread_over_zones_run_one_per_zone_and_one_more_waits_naming_the_zones_until_a_zone_frees()
+    {
+        // Two zones of two nodes each, and a node without a zone, which takes none of a group spread over zones.
+        var nodes = new[] { Node("a0", gpus: 2), Node("a1", gpus: 2), Node("b0", gpus: 2), Node("b1", gpus: 2), Node("loose", gpus: 2) };
+        foreach (var (node, zone) in nodes.Zip(new[] { "a", "a", "b", "b" }))
+        {
+            node.Labels["zone"] = zone;
+        }
+
+        await using var pool = await StartAsync(nodes);
+        var replicas = await pool.Client.SubmitReplicasAsync("chat", Specs.Service(computePercent: 20), 3, topologyKey: "zone");
+        Assert.All(replicas, r => Assert.Equal(new SpreadSpec("chat", 1, TopologyKey: "zone"), r.Spec.Constraints.Spread));
+        var waiting = Assert.Single(replicas, r => r.State == TaskState.Pending).TaskId;
+        var running = await Task.WhenAll(replicas.Where(r => r.TaskId != waiting).Select(r => pool.WaitForAsync(r.TaskId, TaskState.Running)));
+        Assert.Equal(["a", "b"], running.Select(r => r.Placement!.NodeId[4..5]).Order());
+        Assert.Equal(
+            "0 of 5 nodes take it now: in zone=a, which holds 1 of its spread group chat already (2), in zone=b, which holds 1 of its spread group chat already (2), "
+            + "without a zone label, over which its spread group chat is spread (1)",
+            await pool.Client.WhyWaitingAsync(waiting));
+
+        // A fail-fast replica says what is in the way; the node without a zone refuses the group whatever a view says.
+        var late = await pool.SubmitAsync(Specs.Service(computePercent: 20) with
+        {
+            Constraints = PlacementConstraints.SpreadOver("chat", topologyKey: "zone") with { FailIfUnplaceable = true },
+        }, "chat-late");
+        Assert.Equal("every zone with room for it holds 1 task(s) of its spread group chat already (a node without a zone label takes none)", late.ExitReason);
+        var refused = await pool.Grains.GetGrain<INodeGrain>("dc1/loose").Reserve(
+            new("stray", 1, ["dc1/loose/0"], 100, 1024, false, 100, 100, new TaskPriority(PriorityClass.Online), Tenant: "default", Spread: new SpreadSpec("chat", TopologyKey: "zone")));
+        Assert.Equal((false, "node dc1/loose has no zone label, over which spread group chat is spread"), (refused.Accepted, refused.Reason));
+
+        // A replica leaves: the waiting one runs in the zone it left.
+        await pool.Client.CancelAsync(running[0].TaskId);
+        var moved = await pool.WaitForAsync(waiting, TaskState.Running);
+        Assert.Equal(running[0].Placement!.NodeId[..5], moved.Placement!.NodeId[..5]);
+        await pool.AssertConsistentAsync([.. replicas.Select(r => r.TaskId), "chat-late"]);
     }
 }

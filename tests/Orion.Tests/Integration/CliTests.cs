@@ -148,6 +148,13 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(fourth.ExitCode == 0, fourth.ToString());
         var waiting = await live.CliAsync("get", $"{id}-3");
         Assert.Contains("holding 1 of its spread group web already", waiting.Out);
+
+        // Spread over zones (--max-per-node is the older name of --max-per-domain): the live silo's node-1 alone has a zone.
+        var zoned = await live.CliAsync("submit", "--id", $"{id}-z", "--spread", "zweb", "--topology-key", "zone", "--max-per-node", "1", "--tenant", tenant,
+            "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(zoned.ExitCode == 0, zoned.ToString());
+        Assert.EndsWith("/node-1", (await live.Client.WaitForStateAsync($"{id}-z", [TaskState.Running], timeout.Token)).Placement!.NodeId);
+        Assert.Contains($"group zweb: at most 1 of {tenant}'s tasks of it per zone (nodes with the same zone label)", (await live.CliAsync("get", $"{id}-z")).Out);
         await live.CliAsync("cancel", "--tenant", tenant);
     }
 

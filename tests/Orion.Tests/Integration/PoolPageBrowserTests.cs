@@ -116,6 +116,13 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.spread")).ToHaveCountAsync(0);
             await live.Client.CancelAsync(replica.TaskId);
 
+            // One spread over zones says so (node-1 has zone=b).
+            var zoned = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-zoned")
+                with { Constraints = PlacementConstraints.SpreadOver("page-zoned", topologyKey: "zone") });
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{zoned.TaskId}'] .state.spread"))
+                .ToHaveAttributeAsync("title", "kept apart from its tenant's other tasks of the group: at most 1 per zone");
+            await live.Client.CancelAsync(zoned.TaskId);
+
             // Eviction by priority, turned on live, shows beside the settings, and goes when turned off.
             await live.Client.UpdateSettingsAsync(evictLowerPriority: true);
             try

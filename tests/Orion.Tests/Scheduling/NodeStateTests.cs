@@ -12,8 +12,9 @@ public sealed class NodeStateTests
 {
     // Bookkeeping, not capacity: what the policy reads of a node is its capacities and what is free of them. Labels are
     // not state either: policies check a node's labels per node, outside what they cache per state (Feasibility.NodeAllows,
-    // covered by NodeSelectorTests).
-    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels"];
+    // covered by NodeSelectorTests), nor is the view a node is in (a spread group's domains are counted over it, checked per
+    // node the same way, covered by SpreadRuleTests).
+    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Cluster"];
 
     public static TheoryData<string> NodeFields => [.. Settable(typeof(NodeView)).Select(p => p.Name)];
 

@@ -9,8 +9,8 @@ public sealed class SpreadRuleTests
 {
     public static TheoryData<string> AllPolicies() => [.. PlacementPolicies.Names];
 
-    private static PlacementRequest Replica(string group = "web", int maxPerNode = 1, string tenant = "team-a") =>
-        Slice(100) with { Spread = new SpreadRule(tenant, group, maxPerNode) };
+    private static PlacementRequest Replica(string group = "web", int maxPerDomain = 1, string tenant = "team-a") =>
+        Slice(100) with { Spread = new SpreadRule(tenant, group, maxPerDomain) };
 
     [Theory]
     [MemberData(nameof(AllPolicies))]
@@ -30,7 +30,7 @@ public sealed class SpreadRuleTests
     public void Every_policy_puts_at_most_the_groups_most_on_a_node(string name)
     {
         var view = Of(Node("a"), Node("b"));
-        var choices = PlacementRound.Decide(PlacementPolicies.Create(name), view, [.. Enumerable.Repeat(Replica(maxPerNode: 2), 5)]);
+        var choices = PlacementRound.Decide(PlacementPolicies.Create(name), view, [.. Enumerable.Repeat(Replica(maxPerDomain: 2), 5)]);
 
         Assert.Equal(4, choices.Count(c => c is not null));
         Assert.Null(choices[4]);
@@ -77,9 +77,9 @@ public sealed class SpreadRuleTests
         Assert.Equal(0, node.SpreadCount("team-a", "api"));
 
         var view = Of(node);
-        var choice = PlacementRound.Decide(PlacementPolicies.Create(PlacementPolicies.Default), view, [Replica(maxPerNode: 3)])[0]!;
+        var choice = PlacementRound.Decide(PlacementPolicies.Create(PlacementPolicies.Default), view, [Replica(maxPerDomain: 3)])[0]!;
         Assert.Equal(3, node.SpreadCount("team-a", "web"));
-        Assert.True(PlacementRound.Undo(view, choice, Replica(maxPerNode: 3)));
+        Assert.True(PlacementRound.Undo(view, choice, Replica(maxPerDomain: 3)));
         Assert.Equal(2, node.SpreadCount("team-a", "web"));
     }
 
@@ -132,8 +132,105 @@ public sealed class SpreadRuleTests
         Assert.Equal("0 of 2 nodes take it now: holding 1 of its spread group web already (2)", PlacementExplanation.Explain(view, Replica()));
     }
 
-    private static NodeSnapshot Snapshot(string id, ImmutableArray<SpreadCount> spread) =>
+    private static PlacementRequest Zoned(bool preferred = false, int maxPerDomain = 1) =>
+        Slice(100) with { Spread = new SpreadRule("team-a", "web", maxPerDomain, preferred, TopologyKey: "zone") };
+
+    private static NodeView InZone(string id, string? zone, ImmutableArray<SpreadCount> spread = default, int gpus = 2, long version = 1) =>
+        NodeView.FromSnapshot(Snapshot(id, spread.IsDefault ? [] : spread, gpus) with
+        {
+            Version = version,
+            Labels = zone is null ? null : ImmutableDictionary<string, string>.Empty.Add("zone", zone).Add("rack", $"r-{id}"),
+        });
+
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void Every_policy_spreads_a_group_with_a_topology_key_over_the_values_of_that_label_within_one_round(string name)
+    {
+        // Four labelled nodes in two zones, one node without a zone: one replica per zone, none on the unlabelled node.
+        var view = Of(InZone("a", "x"), InZone("b", "x"), InZone("c", "y"), InZone("d", "y"), InZone("e", null));
+        var choices = PlacementRound.Decide(PlacementPolicies.Create(name), view, [Zoned(), Zoned(), Zoned()]);
+
+        Assert.Null(choices[2]);
+        Assert.Equal(["x", "y"], choices.Take(2).Select(c => c!.Node.Labels!["zone"]).Order());
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "x"));
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "y"));
+        Assert.Equal(0, view.Find("e")!.SpreadCount("team-a", "web"));
+
+        // Two per zone: each zone takes one more, on either of its nodes.
+        var two = PlacementRound.Decide(PlacementPolicies.Create(name), view, [Zoned(maxPerDomain: 2), Zoned(maxPerDomain: 2), Zoned(maxPerDomain: 2)]);
+        Assert.Null(two[2]);
+        Assert.Equal(2, view.DomainCount("team-a", "web", "zone", "x"));
+        Assert.Equal(2, view.DomainCount("team-a", "web", "zone", "y"));
+    }
+
+    [Fact]
+    public void A_zones_count_follows_decisions_given_back_and_nodes_whose_accounts_replace_them()
+    {
+        var view = Of(InZone("a", "x"), InZone("b", "x", [new SpreadCount("team-a", "web", 1)]), InZone("c", "y"));
+        var rule = Zoned().Spread!;
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "x"));
+        Assert.False(rule.Allows(view.Find("a")!));
+        Assert.True(rule.Allows(view.Find("c")!));
+
+        // A decision counts in its zone at once, and undone, no longer.
+        var choice = PlacementRound.Decide(PlacementPolicies.Create(PlacementPolicies.Default), view, [Zoned()])[0]!;
+        Assert.Equal("c", choice.Node.Id);
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "y"));
+        Assert.True(PlacementRound.Undo(view, choice, Zoned()));
+        Assert.Equal(0, view.DomainCount("team-a", "web", "zone", "y"));
+
+        // b's replica ended (its account holds none) and then a new one started on c; a node relabelled moves its count.
+        Assert.True(view.Upsert(InZone("b", "x", version: 2)));
+        Assert.Equal(0, view.DomainCount("team-a", "web", "zone", "x"));
+        Assert.True(view.Upsert(InZone("c", "y", [new SpreadCount("team-a", "web", 1)], version: 2)));
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "y"));
+        Assert.True(view.Upsert(InZone("c", "x", [new SpreadCount("team-a", "web", 1)], version: 3)));
+        Assert.Equal(1, view.DomainCount("team-a", "web", "zone", "x"));
+        Assert.Equal(0, view.DomainCount("team-a", "web", "zone", "y"));
+        Assert.True(rule.Allows(view.Find("a")!) is false && rule.Allows(view.Find("b")!) is false);
+
+        // A node without the label is in no zone.
+        Assert.Equal(int.MaxValue, rule.Count(InZone("z", null)));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void A_preferred_group_over_zones_goes_to_the_thinnest_zone_and_to_an_unlabelled_node_only_when_no_zone_has_room(string name)
+    {
+        var policy = new SpreadPreferencePolicy(PlacementPolicies.Create(name));
+        var view = Of(InZone("a", "x", gpus: 1), InZone("b", "y", gpus: 1), InZone("c", "y", gpus: 1), InZone("e", null, gpus: 1));
+        var whole = Whole(1) with { Spread = Zoned(preferred: true).Spread };
+
+        // x then y by the rule; then y's other node (x is full), beyond the most; then only the unlabelled node has room.
+        var choices = PlacementRound.Decide(policy, view, [whole, whole, whole, whole, whole]);
+        Assert.Equal(["a", "b", "c", "e"], choices.Take(4).Select(c => c!.Node.Id).Order());
+        Assert.Null(choices[4]);
+        Assert.Equal("e", choices[3]!.Node.Id);
+        Assert.Equal(2, view.DomainCount("team-a", "web", "zone", "y"));
+
+        // The same group as a rule never takes the unlabelled node.
+        var hard = Of(InZone("a", "x", gpus: 1), InZone("e", null, gpus: 1));
+        var rule = Whole(1) with { Spread = Zoned().Spread };
+        var placed = PlacementRound.Decide(PlacementPolicies.Create(name), hard, [rule, rule]);
+        Assert.Equal("a", placed[0]!.Node.Id);
+        Assert.Null(placed[1]);
+        Assert.Equal(
+            "0 of 2 nodes take it now: in zone=x, which holds 1 of its spread group web already (1), without a zone label, over which its spread group web is spread (1)",
+            PlacementExplanation.Explain(hard, rule));
+    }
+
+    [Fact]
+    public void A_task_spec_carries_its_topology_key_into_placement_and_the_explanation_names_the_zone()
+    {
+        var spec = Specs.Batch() with { Tenant = "team-a", Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone") };
+        Assert.Equal(new SpreadRule("team-a", "web", 1, TopologyKey: "zone"), PlacementRequest.From(spec).Spread);
+
+        var view = Of(InZone("a", "x", [new SpreadCount("team-a", "web", 1)]), InZone("b", "x"));
+        Assert.Equal("0 of 2 nodes take it now: in zone=x, which holds 1 of its spread group web already (2)", PlacementExplanation.Explain(view, Zoned()));
+    }
+
+    private static NodeSnapshot Snapshot(string id, ImmutableArray<SpreadCount> spread, int gpus = 2) =>
         new(id, "dc1", 64_000, 0, 262_144, 0,
-            [.. Enumerable.Range(0, 2).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
+            [.. Enumerable.Range(0, gpus).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
             true, 1, Spread: spread);
 }

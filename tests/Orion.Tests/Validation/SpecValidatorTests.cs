@@ -13,7 +13,7 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0)));
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
         Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.OnFailure(3) }));
-        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Constraints = PlacementConstraints.SpreadOver("chat-api.v2", SpreadSpec.MaxPerNodeLimit) }));
+        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Constraints = PlacementConstraints.SpreadOver("chat-api.v2", SpreadSpec.MaxPerDomainLimit, topologyKey: "topology.kubernetes.io/zone") }));
     }
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
@@ -54,8 +54,10 @@ public sealed class SpecValidatorTests
             { "gang on a schedule", ok with { Gang = new GangSpec("job", 2), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "schedule", "must be null for a gang member" },
             { "spread group with a slash", ok with { Constraints = PlacementConstraints.SpreadOver("web/1") }, "constraints.spread.group", TaskIdFormat.Rule },
             { "spread group empty", ok with { Constraints = PlacementConstraints.SpreadOver("") }, "constraints.spread.group", TaskIdFormat.Rule },
-            { "spread of none per node", ok with { Constraints = PlacementConstraints.SpreadOver("web", 0) }, "constraints.spread.maxPerNode", "must be 1..1024" },
-            { "spread too wide", ok with { Constraints = PlacementConstraints.SpreadOver("web", 1025) }, "constraints.spread.maxPerNode", "must be 1..1024" },
+            { "spread of none per node", ok with { Constraints = PlacementConstraints.SpreadOver("web", 0) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
+            { "spread too wide", ok with { Constraints = PlacementConstraints.SpreadOver("web", 1025) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
+            { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
+                "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }
