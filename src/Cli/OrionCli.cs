@@ -191,11 +191,23 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError(error);
             }
         });
+        var toleration = new Option<string[]>("--toleration")
+        {
+            Description = "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        toleration.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => !NodeTaints.IsValidToleration(t.Value)) is { } bad)
+            {
+                r.AddError($"--toleration: '{bad.Value}' {NodeTaints.TolerationRule}");
+            }
+        });
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, toleration,
             count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -210,6 +222,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 TopologyKey = r.GetValue(topologyKey),
                 SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,
                 NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
+                Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)

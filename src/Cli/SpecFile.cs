@@ -68,6 +68,9 @@ public sealed class SpecFile
     /// <summary>Labels a node must have, each with its value (<c>node-selector: {fabric: nvlink}</c>).</summary>
     public Dictionary<string, string>? NodeSelector { get; set; }
 
+    /// <summary>Node taints the task tolerates, <c>key=value</c> or <c>key</c> for any value (<c>tolerations: [dedicated=training]</c>).</summary>
+    public List<string>? Tolerations { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -94,5 +97,6 @@ public sealed class SpecFile
         TopologyKey = TopologyKey ?? baseSpec.TopologyKey,
         SpreadPreferred = SpreadPreferred ?? baseSpec.SpreadPreferred,
         NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
+        Tolerations = Tolerations is { Count: > 0 } ? Tolerations : baseSpec.Tolerations,
     };
 }

@@ -62,6 +62,11 @@ public static class Views
             table.AddRow(Text("node selector"), Text(string.Join(", ", selector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))));
         }
 
+        if (s.Spec.Constraints.Tolerations is { Count: > 0 } tolerations)
+        {
+            table.AddRow(Text("tolerates"), Text(string.Join(", ", tolerations.Select(t => t.Contains('=', StringComparison.Ordinal) ? t : $"{t} (any value)"))));
+        }
+
         if (s.Spec.Constraints.Spread is { } spread)
         {
             table.AddRow(Text("spread"), Text($"group {spread.Group}: at most {spread.MaxPerDomain} of {s.Spec.Tenant}'s tasks of it "
@@ -134,7 +139,7 @@ public static class Views
 
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
-        var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY", "LABELS");
+        var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY", "LABELS", "TAINTS");
         foreach (var n in nodes)
         {
             // The backend and what holds its slices ("none": tasks time-share its cards).
@@ -145,7 +150,7 @@ public static class Views
                 Text(n.Cards.Length.ToString()),
                 Text($"{Percent(n.Cards.Sum(c => c.ComputeAllocatedMilli))}/{Percent(n.Cards.Sum(c => c.ComputeCapacityMilli))}"),
                 Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"),
-                Text(n.Labels is { Count: > 0 } labels ? string.Join(",", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) : "-"));
+                Text(Pairs(n.Labels)), Text(Pairs(n.Taints)));
         }
 
         return table;
@@ -210,4 +215,8 @@ public static class Views
         return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : "") + (waitingForQuota ? " [olive]waiting for quota[/]" : "")
             + (borrowed ? " [teal]borrowed[/]" : ""));
     }
+
+    /// <summary>Labels or taints as <c>key=value</c>, comma-separated in key order; "-" for none.</summary>
+    private static string Pairs(IReadOnlyDictionary<string, string>? pairs) =>
+        pairs is { Count: > 0 } ? string.Join(",", pairs.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) : "-";
 }

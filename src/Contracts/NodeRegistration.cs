@@ -14,6 +14,7 @@ namespace Orion.Contracts;
 /// <param name="Instance">The daemon process's identity: a new one means it restarted and lost what it ran.</param>
 /// <param name="Usage">What its cards did when it registered, as measured (empty when the backend cannot say).</param>
 /// <param name="Labels">The node's labels (<see cref="NodeLabels"/>), which tasks' node selectors match; null for none.</param>
+/// <param name="Taints">The node's taints (<see cref="NodeTaints"/>): only tasks that tolerate them all run there; null for none.</param>
 /// <param name="SliceEnforcement">What holds a task to its slice: <c>model</c> (the simulator), <c>mps</c> (NVIDIA MPS), <c>none</c> (tasks time-share a card).</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
@@ -28,4 +29,5 @@ public sealed record NodeRegistration(
     [property: Id(8)] string Instance = "",
     [property: Id(9)] ImmutableArray<CardUsage> Usage = default,
     [property: Id(10)] string SliceEnforcement = "",
-    [property: Id(11)] ImmutableDictionary<string, string>? Labels = null);
+    [property: Id(11)] ImmutableDictionary<string, string>? Labels = null,
+    [property: Id(12)] ImmutableDictionary<string, string>? Taints = null);

@@ -22,6 +22,7 @@ namespace Orion.Contracts;
 /// <param name="Borrowed">The tasks here on borrowed room beyond their tenants' quotas, with the host resources each holds.</param>
 /// <param name="Spread">How many tasks of each spread group hold anything here.</param>
 /// <param name="Labels">The node's labels, as its daemon registered them; null for none.</param>
+/// <param name="Taints">The node's taints, as its daemon registered them (<see cref="NodeTaints"/>); null for none.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -42,4 +43,5 @@ public sealed record NodeSnapshot(
     [property: Id(15)] string? CordonReason = null,
     [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default,
     [property: Id(17)] ImmutableArray<SpreadCount> Spread = default,
-    [property: Id(18)] ImmutableDictionary<string, string>? Labels = null);
+    [property: Id(18)] ImmutableDictionary<string, string>? Labels = null,
+    [property: Id(19)] ImmutableDictionary<string, string>? Taints = null);

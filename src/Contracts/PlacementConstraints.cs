@@ -14,6 +14,10 @@ namespace Orion.Contracts;
 /// <paramref name="DataCenter"/> pins one).
 /// </param>
 /// <param name="NodeSelector">Labels a node must have, each with its value (<see cref="NodeLabels"/>); null or empty for any node.</param>
+/// <param name="Tolerations">
+/// Taints of nodes the task may run on (<see cref="NodeTaints"/>), each <c>key=value</c> or <c>key</c> for any value; a node
+/// with a taint the task does not tolerate takes none of it. Null or empty: only untainted nodes.
+/// </param>
 /// <param name="Spread">
 /// Keeps the task apart from its tenant's other tasks of the same group, such as the replicas of one service: at most
 /// so many of the group on a node. Null for none.
@@ -25,7 +29,8 @@ public sealed record PlacementConstraints(
     [property: Id(2)] bool FailIfUnplaceable = false,
     [property: Id(3)] string? PreferredDataCenter = null,
     [property: Id(4)] SpreadSpec? Spread = null,
-    [property: Id(5)] ImmutableDictionary<string, string>? NodeSelector = null)
+    [property: Id(5)] ImmutableDictionary<string, string>? NodeSelector = null,
+    [property: Id(6)] ImmutableList<string>? Tolerations = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

@@ -17,6 +17,7 @@ namespace Orion.Contracts;
 /// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota, kept with its slices.</param>
 /// <param name="Gang">The task is a gang's member, kept with its slices (evicting it alone would break its gang).</param>
 /// <param name="Spread">The task's spread group (of <paramref name="Tenant"/>): the node refuses it when it already holds the group's most.</param>
+/// <param name="Tolerations">The node taints the task tolerates (<see cref="NodeTaints"/>): a node refuses it when it has one more.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -32,4 +33,5 @@ public sealed record ReservationRequest(
     [property: Id(10)] string? Tenant = null,
     [property: Id(11)] bool Borrowed = false,
     [property: Id(12)] SpreadSpec? Spread = null,
-    [property: Id(13)] bool Gang = false);
+    [property: Id(13)] bool Gang = false,
+    [property: Id(14)] ImmutableList<string>? Tolerations = null);

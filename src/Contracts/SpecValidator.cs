@@ -272,6 +272,7 @@ public static class SpecValidator
         }
 
         errors.AddRange(NodeLabels.Check(c.NodeSelector, "constraints.nodeSelector"));
+        errors.AddRange(NodeTaints.Check(c.Tolerations, "constraints.tolerations"));
         if (c.Spread is { } spread)
         {
             if (!TaskIdFormat.IsValid(spread.Group))

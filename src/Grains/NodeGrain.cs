@@ -181,6 +181,11 @@ public sealed class NodeGrain(
             throw new ArgumentException(string.Join("; ", labels), nameof(registration));
         }
 
+        if (NodeLabels.Check(registration.Taints, "registration.taints") is { IsEmpty: false } taints)
+        {
+            throw new ArgumentException(string.Join("; ", taints), nameof(registration));
+        }
+
         if (registration.Gpus.IsDefault)
         {
             throw new ArgumentException("registration.gpus must be given (an empty list for a node without cards)", nameof(registration));
@@ -424,6 +429,12 @@ public sealed class NodeGrain(
             }
 
             await ReleaseHolding(request.TaskId, held);
+        }
+
+        // A tainted node takes only what tolerates it, whatever a scheduler's view said (it may predate the taint).
+        if (!adopting && !NodeTaints.Tolerates(registration.Taints, request.Tolerations))
+        {
+            return new ReservationResult(false, $"node {NodeId} is tainted {string.Join(", ", NodeTaints.NotTolerated(registration.Taints, request.Tolerations))}, which the task does not tolerate", Snapshot());
         }
 
         var cpuFree = registration.CpuMilli - holdings.Values.Sum(h => h.CpuMilli);
@@ -868,7 +879,8 @@ public sealed class NodeGrain(
             cordon.State.Reason,
             BorrowedHoldings(),
             SpreadCounts(),
-            r?.Labels);
+            r?.Labels,
+            r?.Taints);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()
@@ -907,7 +919,8 @@ public sealed class NodeGrain(
 
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>
         a.DataCenter == b.DataCenter && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB && a.HostSwapMiB == b.HostSwapMiB
-        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && NodeLabels.Same(a.Labels, b.Labels);
+        && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && NodeLabels.Same(a.Labels, b.Labels)
+        && NodeLabels.Same(a.Taints, b.Taints);
 
     /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
     private static long MemoryOn(GpuDevice device, ReservationRequest request) =>

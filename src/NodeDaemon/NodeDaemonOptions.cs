@@ -39,5 +39,8 @@ public sealed class NodeDaemonOptions
     /// <summary>The node's labels (<see cref="Contracts.NodeLabels"/>), which tasks' node selectors match.</summary>
     public System.Collections.Immutable.ImmutableDictionary<string, string> Labels { get; set; } = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>The node's taints (<see cref="Contracts.NodeTaints"/>): only tasks that tolerate them all run here.</summary>
+    public System.Collections.Immutable.ImmutableDictionary<string, string> Taints { get; set; } = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
+
     public string NodeId => Contracts.GrainKeys.Node(DataCenter, NodeName);
 }

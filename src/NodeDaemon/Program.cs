@@ -54,8 +54,13 @@ demandHold.Validators.Add(r =>
 var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for each task's output, TASK.GENERATION.log (nvidia backend; default: the daemon's own output)" };
 
 var labels = new Option<string[]>("--label") { Description = "a label of this node, key=value (repeat for several), which tasks' node selectors match", AllowMultipleArgumentsPerToken = false };
+var taints = new Option<string[]>("--taint")
+{
+    Description = "a taint of this node, key=value (repeat for several): only tasks that tolerate it run here (a node kept for some work)",
+    AllowMultipleArgumentsPerToken = false,
+};
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints })
 {
     root.Options.Add(o);
 }
@@ -87,6 +92,7 @@ root.SetAction(async (parse, cancel) =>
         DemandBusyPercent = parse.GetValue(demandBusy),
         DemandHoldTime = TimeSpan.FromSeconds(parse.GetValue(demandHold)),
         Labels = NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Labels,
+        Taints = NodeLabels.Parse(parse.GetValue(taints) ?? [], "--taint").Labels,
     };
     // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
     IGpuBackend backend;
@@ -238,6 +244,11 @@ void CheckOptions(ParseResult parse)
     if (NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Error is { } badLabel)
     {
         throw new ArgumentException(badLabel);
+    }
+
+    if (NodeLabels.Parse(parse.GetValue(taints) ?? [], "--taint").Error is { } badTaint)
+    {
+        throw new ArgumentException(badTaint);
     }
 
     if (parse.GetValue(every) is not (> 0 and <= 86_400))

@@ -42,6 +42,7 @@ public sealed class EmbeddedNodeDaemons(
                 MemoryMiB = machine.MemoryMiB,
                 HostSwapMiB = machine.HostSwapMiB,
                 Labels = machine.Labels.ToImmutableDictionary(StringComparer.Ordinal),
+                Taints = machine.Taints.ToImmutableDictionary(StringComparer.Ordinal),
                 RegistrationInterval = options.Value.HeartbeatInterval,
                 ReportAttemptTimeout = options.Value.ReportAttemptTimeout,
                 DemandBusyPercent = options.Value.DemandBusyPercent,

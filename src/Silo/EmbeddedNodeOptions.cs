@@ -20,4 +20,7 @@ public sealed class EmbeddedNodeOptions
 
     /// <summary>The node's labels (<c>Orion:Embedded:NodeList:0:Labels:fabric=nvlink</c>), which tasks' node selectors match.</summary>
     public Dictionary<string, string> Labels { get; set; } = [];
+
+    /// <summary>The node's taints (<c>Orion:Embedded:NodeList:0:Taints:dedicated=training</c>): only tasks that tolerate them all run there.</summary>
+    public Dictionary<string, string> Taints { get; set; } = [];
 }

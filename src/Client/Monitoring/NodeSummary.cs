@@ -15,6 +15,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="SliceEnforcement">What holds its tasks to their slices: model, mps, or none (they time-share a card).</param>
 /// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
 /// <param name="Labels">Its labels, which tasks' node selectors match; null for none.</param>
+/// <param name="Taints">Its taints: only tasks that tolerate them all run there; null for none.</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
@@ -22,4 +23,5 @@ public sealed record NodeSummary(
     string Backend = "",
     string SliceEnforcement = "",
     string? CordonReason = null,
-    ImmutableDictionary<string, string>? Labels = null);
+    ImmutableDictionary<string, string>? Labels = null,
+    ImmutableDictionary<string, string>? Taints = null);

@@ -91,14 +91,22 @@ public static class Feasibility
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool LabelsMatch(NodeView node, PlacementRequest request) => request.NodeSelector is null || NodeLabels.Match(node.Labels, request.NodeSelector);
 
+    /// <summary>True when the request tolerates every taint of the node (always, on a node without any). Apart from <see cref="HostFits"/> for the same reason.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Tolerated(NodeView node, PlacementRequest request) => node.Taints is null || NodeTaints.Tolerates(node.Taints, request.Tolerations);
+
+    /// <summary>True when the node's labels and taints admit the request: its node selector, and its tolerations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool LabelsAdmit(NodeView node, PlacementRequest request) => LabelsMatch(node, request) && Tolerated(node, request);
+
     /// <summary>
-    /// What a node allows a request beyond its state: its labels, and the request's spread group. Policies check it per
-    /// node, outside what they cache per node state (nodes in the same state may have different labels and groups).
+    /// What a node allows a request beyond its state: its labels and taints, and the request's spread group. Policies check
+    /// it per node, outside what they cache per node state (nodes in the same state may have different labels and groups).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool NodeAllows(NodeView node, PlacementRequest request) => LabelsMatch(node, request) && SpreadAllows(node, request);
+    public static bool NodeAllows(NodeView node, PlacementRequest request) => LabelsAdmit(node, request) && SpreadAllows(node, request);
 
-    /// <summary>True when the node can take the request: host resources, its labels and spread group, and enough fitting cards.</summary>
+    /// <summary>True when the node can take the request: host resources, its labels, taints and spread group, and enough fitting cards.</summary>
     public static bool NodeFits(NodeView node, PlacementRequest request) =>
         HostFits(node, request) && NodeAllows(node, request) && (request.GpuCount == 0 || FittingGpuCount(node, request) >= request.GpuCount);
 }

@@ -60,6 +60,9 @@ public sealed class NodeView
     /// <summary>The node's labels (<see cref="NodeLabels"/>), which node selectors match; null for none.</summary>
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>The node's taints (<see cref="NodeTaints"/>), which a request must tolerate; null for none.</summary>
+    public IReadOnlyDictionary<string, string>? Taints { get; init; }
+
     /// <summary>Tasks of each spread group (tenant, group) holding anything on the node; null while none.</summary>
     private Dictionary<(string Tenant, string Group), int>? spread;
 
@@ -163,7 +166,7 @@ public sealed class NodeView
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !NodeLabels.Same(Labels, other.Labels))
+        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !NodeLabels.Same(Labels, other.Labels) || !NodeLabels.Same(Taints, other.Taints))
         {
             return false;
         }
@@ -253,6 +256,7 @@ public sealed class NodeView
             SwapBudget = SwapBudget,
             RunsProcesses = RunsProcesses,
             Labels = Labels,
+            Taints = Taints,
             spread = spread is null ? null : new(spread),
         };
     }
@@ -295,6 +299,7 @@ public sealed class NodeView
         {
             spread = spread,
             Labels = snapshot.Labels is { Count: > 0 } labels ? labels : null,
+            Taints = snapshot.Taints is { Count: > 0 } taints ? taints : null,
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orion.Contracts;
 
 namespace Orion.Grains.Scheduling;
 
@@ -67,15 +68,20 @@ public static class PlacementExplanation
             return (4, $"without the labels {string.Join(", ", request.NodeSelector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}");
         }
 
+        if (!Feasibility.Tolerated(node, request))
+        {
+            return (5, $"tainted {string.Join(", ", NodeTaints.NotTolerated(node.Taints, request.Tolerations))}, which it does not tolerate");
+        }
+
         if (held?.Invoke(node) == true)
         {
-            return (5, "held for a task or gang waiting past the starvation limit");
+            return (6, "held for a task or gang waiting past the starvation limit");
         }
 
         // A preferred group never keeps a task off a node (it goes where the group is thinnest).
         if (request.Spread is { Preferred: false } spread && !spread.Allows(node))
         {
-            return (6, spread.TopologyKey is { } key
+            return (7, spread.TopologyKey is { } key
                 ? node.Labels?.GetValueOrDefault(key) is { } value
                     ? $"in {key}={value}, which holds {spread.MaxPerDomain} of its spread group {spread.Group} already"
                     : $"without a {key} label, over which its spread group {spread.Group} is spread"
@@ -84,12 +90,12 @@ public static class PlacementExplanation
 
         if (node.CpuFree < request.CpuMilli)
         {
-            return (7, $"too little free CPU for {N(request.CpuMilli)} milli");
+            return (8, $"too little free CPU for {N(request.CpuMilli)} milli");
         }
 
         if (node.MemoryFree < request.HostMemoryMiB)
         {
-            return (8, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
+            return (9, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
         }
 
         if (request.GpuCount == 0)
@@ -99,7 +105,7 @@ public static class PlacementExplanation
 
         if (node.Gpus.Length < request.GpuCount)
         {
-            return (9, $"fewer than {request.GpuCount} cards");
+            return (10, $"fewer than {request.GpuCount} cards");
         }
 
         var models = 0;
@@ -110,7 +116,7 @@ public static class PlacementExplanation
 
         if (models < request.GpuCount)
         {
-            return (10, request.GpuCount == 1
+            return (11, request.GpuCount == 1
                 ? $"no card of model {string.Join(" or ", request.GpuModels)}"
                 : $"fewer than {request.GpuCount} cards of model {string.Join(" or ", request.GpuModels)}");
         }
@@ -120,7 +126,7 @@ public static class PlacementExplanation
             return null;
         }
 
-        return (11, request.IsExclusive
+        return (12, request.IsExclusive
             ? $"fewer than {request.GpuCount} idle cards"
             : $"no card with room for {N(request.ComputeMilli / 10.0)}% compute and {(request.GpuMemoryMiB == 0 ? "all its memory" : $"{N(request.GpuMemoryMiB)} MiB")}{(request.Online ? " beside other online work" : "")}");
     }

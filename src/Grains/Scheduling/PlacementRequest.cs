@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orion.Contracts;
 
 namespace Orion.Grains.Scheduling;
@@ -23,6 +24,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Spread">The task's spread group: only nodes whose domain holds fewer of it than its most (not part of the shape, so
 /// policies check it per node, outside what they cache per node state).</param>
 /// <param name="NodeSelector">Labels a node must have (checked per node as the spread group is); null for any node.</param>
+/// <param name="Tolerations">Node taints the task tolerates (<see cref="NodeTaints"/>; checked per node too); null for none.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -38,7 +40,8 @@ public sealed record PlacementRequest(
     Residency Residency = Residency.Any,
     bool? RunsProcess = null,
     SpreadRule? Spread = null,
-    IReadOnlyDictionary<string, string>? NodeSelector = null)
+    IReadOnlyDictionary<string, string>? NodeSelector = null,
+    IReadOnlyList<string>? Tolerations = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -63,7 +66,8 @@ public sealed record PlacementRequest(
             PreferredDataCenter: spec.Constraints.DataCenter is null ? spec.Constraints.PreferredDataCenter : null,
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
             Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerDomain, spread.Preferred, spread.TopologyKey) : null,
-            NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null);
+            NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null,
+            Tolerations: spec.Constraints.Tolerations is { Count: > 0 } tolerations ? tolerations : null);
     }
 
     public bool AllowsModel(string model)

@@ -65,7 +65,7 @@ public static class StarvationGuard
     /// <summary>Whether <paramref name="request"/> fits <paramref name="node"/> once everything on it has ended.</summary>
     public static bool CouldEverFit(NodeView node, PlacementRequest request)
     {
-        if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsMatch(node, request) || node.CpuCapacity < request.CpuMilli || node.MemoryCapacity < request.HostMemoryMiB)
+        if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsAdmit(node, request) || node.CpuCapacity < request.CpuMilli || node.MemoryCapacity < request.HostMemoryMiB)
         {
             return false;
         }
@@ -125,7 +125,7 @@ public static class StarvationGuard
         /// <summary>Gives <paramref name="request"/> room here if it fits beside what was given before; false (and nothing given) if not.</summary>
         public bool Take(PlacementRequest request)
         {
-            if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsMatch(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB
+            if (!Feasibility.KindAndPlaceFit(node, request) || !Feasibility.LabelsAdmit(node, request) || cpu < request.CpuMilli || hostMemory < request.HostMemoryMiB
                 || (request.Spread is { Preferred: false } rule && (spread.GetValueOrDefault(rule) >= rule.MaxPerDomain || !InSomeDomain(rule))))
             {
                 return false;

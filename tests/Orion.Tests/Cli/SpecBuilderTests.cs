@@ -51,6 +51,8 @@ public sealed class SpecBuilderTests
         var selected = SpecBuilder.Build(SpecBuilder.Parse("node-selector: {fabric: nvlink, rack: r7}", "f.yaml")).Constraints.NodeSelector!;
         Assert.Equal(["fabric=nvlink", "rack=r7"], selected.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"));
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.NodeSelector);
+        Assert.Equal(["dedicated=training", "gpu-test"], SpecBuilder.Build(SpecBuilder.Parse("tolerations: [dedicated=training, gpu-test]", "f.yaml")).Constraints.Tolerations!);
+        Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Tolerations);
         Assert.Equal(new SpreadSpec("web", 2, TopologyKey: "zone"), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-domain: 2\ntopology-key: zone", "f.yaml")).Constraints.Spread);
         Assert.Equal("topology-key: applies to a spread group; give spread too", Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { TopologyKey = "zone" })).Message);
         var lone = Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { MaxPerDomain = 2 }));

@@ -25,6 +25,8 @@ public sealed class NodeRegistrationValidationTests
         { "negative memory", "registration.memoryMiB" },
         { "negative host swap", "registration.hostSwapMiB" },
         { "no card list", "registration.gpus" },
+        { "bad label", "registration.labels[-rack]" },
+        { "bad taint", "registration.taints[dedicated]" },
     };
 
     private static NodeRegistration Break(string how) => how switch
@@ -37,6 +39,8 @@ public sealed class NodeRegistrationValidationTests
         "negative memory" => Valid() with { MemoryMiB = -5 },
         "negative host swap" => Valid() with { HostSwapMiB = -5 },
         "no card list" => Valid() with { Gpus = default },
+        "bad label" => Valid() with { Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("-rack", "r7") },
+        "bad taint" => Valid() with { Taints = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("dedicated", "a b") },
         _ => throw new ArgumentOutOfRangeException(nameof(how)),
     };
 

@@ -146,6 +146,11 @@ public sealed class TestPool : IAsyncDisposable
             {
                 settings[p + "Labels:" + key] = value;
             }
+
+            foreach (var (key, value) in n.Taints)
+            {
+                settings[p + "Taints:" + key] = value;
+            }
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -24,6 +24,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: the task spec was rejected: constraints.spread.maxPerDomain must be 1..1024", "submit", "--spread", "web", "--max-per-domain", "0", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: constraints.spread.group " + TaskIdFormat.Rule, "submit", "--spread", "web/1", "--compute", "10")]
     [InlineData("orion: topology-key: applies to a spread group; give spread too", "submit", "--topology-key", "zone", "--compute", "10")]
+    [InlineData("orion: --toleration: 'dedicated=a b' " + NodeTaints.TolerationRule, "submit", "--toleration", "dedicated=a b", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: constraints.spread.topologyKey must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule,
         "submit", "--spread", "web", "--topology-key", "_zone", "--compute", "10")]
     [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]

@@ -139,12 +139,12 @@ public sealed class CliQuotaTests(LiveSilo live)
                 Assert.Equal(1, Of("orion_quota_refusals_total"));
                 Assert.Equal((400.0, 500.0, 1.0, 1.0), (Of("orion_tenant_compute"), Of("orion_tenant_compute_limit"), Of("orion_tenant_tasks"), Of("orion_tenant_tasks_waiting")));
 
-                // Its fair share: 40% of a card of four oversubscribed twice (8,000 milli).
-                Assert.Equal(0.05, Of("orion_tenant_share"), 6);
+                // Its fair share: 40% of a card of five oversubscribed twice (10,000 milli).
+                Assert.Equal(0.04, Of("orion_tenant_share"), 6);
             });
             var shares = await live.CliAsync("shares", "--tenant", Tenant);
             Assert.True(shares.ExitCode == 0, shares.ToString());
-            Assert.Contains(shares.Out.Split('\n'), l => l.Contains(Tenant, StringComparison.Ordinal) && l.Contains("40%", StringComparison.Ordinal) && l.Contains("5%", StringComparison.Ordinal));
+            Assert.Contains(shares.Out.Split('\n'), l => l.Contains(Tenant, StringComparison.Ordinal) && l.Contains("40%", StringComparison.Ordinal) && l.Contains("4%", StringComparison.Ordinal));
             await ObservabilityTests.Eventually(async () =>
             {
                 var json = await live.CliAsync("shares", "--tenant", Tenant, "--json");

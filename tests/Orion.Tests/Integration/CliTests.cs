@@ -43,7 +43,7 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(nodes.ExitCode == 0, nodes.ToString());
         using (var doc = JsonDocument.Parse(nodes.Out))
         {
-            Assert.Equal(["dc1/node-0", "dc1/node-1"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
+            Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
             Assert.All(doc.RootElement.EnumerateArray(), n => Assert.Equal("simulated", n.GetProperty("backend").GetString()));
         }
 
@@ -53,7 +53,7 @@ public sealed class CliTests(LiveSilo live)
 
         var top = await live.CliAsync("top", "--count", "2", "--interval", "0.2");
         Assert.True(top.ExitCode == 0, top.ToString());
-        Assert.Equal(2, top.Out.Split("nodes 2  gpus 4").Length - 1);
+        Assert.Equal(2, top.Out.Split("nodes 3  gpus 5").Length - 1);
         Assert.Contains(id, top.Out);
 
         var watch = await live.CliAsync("watch", id, "--count", "1");
@@ -89,6 +89,32 @@ public sealed class CliTests(LiveSilo live)
         Assert.Equal("dc1/node-1", running.Placement!.NodeId);
         var table = await live.CliAsync("get", running.TaskId);
         Assert.Contains("zone=b", table.Out);
+        await live.CliAsync("cancel", "--tenant", tenant);
+    }
+
+    [Fact]
+    public async Task A_tainted_node_takes_only_a_task_that_tolerates_its_taint_and_one_that_does_not_says_so()
+    {
+        var nodes = await live.CliAsync("nodes");
+        Assert.True(nodes.ExitCode == 0, nodes.ToString());
+        Assert.Contains("TAINTS", nodes.Out);
+        Assert.Contains("dedicated=ci", Assert.Single(nodes.Out.Split('\n'), l => l.Contains("dc1/node-2", StringComparison.Ordinal)));
+        Assert.DoesNotContain("dedicated=ci", Assert.Single(nodes.Out.Split('\n'), l => l.Contains("dc1/node-1", StringComparison.Ordinal)));
+
+        // Both select node-2 by its label; only the second tolerates its taint (any value of the key).
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        string[] work = ["--tenant", tenant, "--node-selector", "pool=ci", "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--quiet"];
+        var refused = await live.CliAsync(["submit", .. work]);
+        Assert.True(refused.ExitCode == 0, refused.ToString());
+        var tolerated = await live.CliAsync(["submit", .. work, "--toleration", "dedicated"]);
+        Assert.True(tolerated.ExitCode == 0, tolerated.ToString());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal("dc1/node-2", (await live.Client.WaitForStateAsync(tolerated.Out.Trim(), [TaskState.Running], timeout.Token)).Placement!.NodeId);
+        Assert.Contains("dedicated (any value)", (await live.CliAsync("get", tolerated.Out.Trim())).Out);
+
+        var waiting = await live.CliAsync("get", refused.Out.Trim());
+        Assert.Contains("Pending", waiting.Out);
+        Assert.Contains("tainted dedicated=ci, which it does not tolerate (1)", waiting.Out);
         await live.CliAsync("cancel", "--tenant", tenant);
     }
 

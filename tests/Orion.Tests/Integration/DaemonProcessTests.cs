@@ -14,7 +14,7 @@ public sealed class DaemonProcessTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await using var daemon = DaemonProcess.Start(
             "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "gpu-7", "--dc", "dc2", "--gpus", "1xA100-80GB,1xT4-16GB", "--cpu-milli", "16000",
-            "--label", "fabric=nvlink", "--label", "rack=r7");
+            "--label", "fabric=nvlink", "--label", "rack=r7", "--taint", "dedicated=inference");
         await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
         for (var i = 0; i < 100 && !daemon.Output.Contains("Daemon dc2/gpu-7 registered 2 simulated cards", StringComparison.Ordinal); i++)
         {
@@ -28,10 +28,22 @@ public sealed class DaemonProcessTests
         await using var client = await OrionClient.ConnectAsync(options);
         var nodes = (await client.GetPoolAsync()).Nodes;
         Assert.Equal(new Dictionary<string, string> { ["fabric"] = "nvlink", ["rack"] = "r7" }, Assert.Single(nodes).Labels!);
+        Assert.Equal(new Dictionary<string, string> { ["dedicated"] = "inference" }, Assert.Single(nodes).Taints!);
 
-        // A node selector its labels match: placed there.
+        // A task that does not tolerate its taint fails at once rather than run there.
+        var refused = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096, items: 2, gpuMsPerItem: 50)
+            with { Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } });
+        Assert.Equal(TaskState.Failed, refused.State);
+
+        // A node selector its labels match, and its taint tolerated: placed there.
         var task = await client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096, items: 2, gpuMsPerItem: 50, models: ["T4-16GB"])
-            with { Constraints = PlacementConstraints.Models("T4-16GB") with { NodeSelector = ImmutableDictionary<string, string>.Empty.Add("rack", "r7") } });
+            with
+            {
+                Constraints = PlacementConstraints.Models("T4-16GB") with
+                {
+                    NodeSelector = ImmutableDictionary<string, string>.Empty.Add("rack", "r7"), Tolerations = ["dedicated=inference"],
+                },
+            });
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var done = await client.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token);
         Assert.Equal(["dc2/gpu-7/1"], done.Placement!.GpuIds.ToArray());
@@ -88,6 +100,7 @@ public sealed class DaemonProcessTests
     [InlineData("--label", "fabric", "--label: 'fabric' is not key=value")]
     [InlineData("--label", "-x=1", "--label: key '-x' must be 1 to 63 characters")]
     [InlineData("--label", "fabric=nv link", "--label: value 'nv link' of fabric must be 0 to 63 characters")]
+    [InlineData("--taint", "dedicated", "--taint: 'dedicated' is not key=value")]
     public async Task Out_of_range_daemon_options_exit_2_with_the_option_and_rule(string option, string value, string error)
     {
         await using var daemon = DaemonProcess.Start(option, value, "--gateway", "127.0.0.1:1");

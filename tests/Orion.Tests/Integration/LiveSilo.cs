@@ -3,7 +3,10 @@ using Orion.Client;
 
 namespace Orion.Tests.Integration;
 
-/// <summary>One real silo process (2 nodes × 2 cards, node-1 labelled zone=b, pool read every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.</summary>
+/// <summary>
+/// One real silo process (2 nodes × 2 cards, node-1 labelled zone=b, and node-2 of one card labelled pool=ci and tainted dedicated=ci; pool read
+/// every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.
+/// </summary>
 public sealed class LiveSilo : IAsyncLifetime
 {
     public SiloProcess Silo { get; private set; } = null!;
@@ -16,10 +19,12 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // Two machines of two cards, listed one by one so that node-1 carries a label.
+        // Two machines of two cards, listed one by one so that node-1 carries a label; a third that takes only what tolerates its taint.
         Silo = SiloProcess.Start(
             "--Orion:Embedded:NodeList:0:Name=node-0", "--Orion:Embedded:NodeList:0:GpuCount=2",
             "--Orion:Embedded:NodeList:1:Name=node-1", "--Orion:Embedded:NodeList:1:GpuCount=2", "--Orion:Embedded:NodeList:1:Labels:zone=b",
+            "--Orion:Embedded:NodeList:2:Name=node-2", "--Orion:Embedded:NodeList:2:GpuCount=1", "--Orion:Embedded:NodeList:2:Taints:dedicated=ci",
+            "--Orion:Embedded:NodeList:2:Labels:pool=ci",
             "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });

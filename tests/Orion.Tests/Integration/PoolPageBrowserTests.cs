@@ -23,11 +23,13 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
         await page.GotoAsync(live.Url("/").ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
-        await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(3);
 
         // A node's labels show on it; a node without any shows none.
         await Assertions.Expect(page.Locator(".node[data-node='dc1/node-1'] .node-label")).ToHaveTextAsync("zone=b");
         await Assertions.Expect(page.Locator(".node[data-node='dc1/node-0'] .node-label")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".node[data-node='dc1/node-2'] .node-taint")).ToHaveTextAsync("dedicated=ci");
+        await Assertions.Expect(page.Locator(".node[data-node='dc1/node-1'] .node-taint")).ToHaveCountAsync(0);
         await page.EvaluateAsync("() => window.__sameDocument = true");
 
         var tenant = "page-" + Guid.NewGuid().ToString("N")[..6];
@@ -61,11 +63,11 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
             await Assertions.Expect(quotaRow.Locator(".weight")).ToHaveTextAsync("2.5");
 
-            // Its fair share: 40% of a card and 12 GiB of four cards oversubscribed twice in compute (8,000 milli, 320 GiB):
-            // 5% of the pool, 2% over its weight, and its waiting task queued.
+            // Its fair share: 40% of a card and 12 GiB of five cards oversubscribed twice in compute (10,000 milli, 400 GiB):
+            // 4% of the pool, 1.6% over its weight, and its waiting task queued.
             var shareRow = page.Locator($"#shares tr[data-tenant='{tenant}']");
-            await Assertions.Expect(shareRow.Locator(".share")).ToContainTextAsync("5%");
-            await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("2%");
+            await Assertions.Expect(shareRow.Locator(".share")).ToContainTextAsync("4%");
+            await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("1.6%");
             await Assertions.Expect(shareRow.Locator(".queued")).ToHaveTextAsync("1");
 
             if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)

@@ -52,6 +52,8 @@ public sealed class EmbeddedPoolOptionsValidatorTests
     {
         var errors = Errors(new EmbeddedPoolOptions { NodeList = [new() { Name = "a", Labels = { ["fabric"] = "nv link", ["ok"] = "yes" } }] });
         Assert.Equal(["Orion:Embedded:NodeList:0:Labels[fabric] value " + Orion.Contracts.NodeLabels.ValueRule], errors);
+        var taints = Errors(new EmbeddedPoolOptions { NodeList = [new() { Name = "a", Taints = { ["-dedicated"] = "ci" } }] });
+        Assert.Equal(["Orion:Embedded:NodeList:0:Taints[-dedicated] key " + Orion.Contracts.NodeLabels.KeyRule], taints);
     }
 
     [Fact]

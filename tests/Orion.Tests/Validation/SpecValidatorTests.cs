@@ -56,6 +56,8 @@ public sealed class SpecValidatorTests
             { "spread group empty", ok with { Constraints = PlacementConstraints.SpreadOver("") }, "constraints.spread.group", TaskIdFormat.Rule },
             { "spread of none per node", ok with { Constraints = PlacementConstraints.SpreadOver("web", 0) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
             { "spread too wide", ok with { Constraints = PlacementConstraints.SpreadOver("web", 1025) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
+            { "toleration with a space", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["dedicated", "team=a b"] } }, "constraints.tolerations[1]", NodeTaints.TolerationRule },
+            { "toleration of an empty key", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["=ci"] } }, "constraints.tolerations[0]", NodeTaints.TolerationRule },
             { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
                 "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },

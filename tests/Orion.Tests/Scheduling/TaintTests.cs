@@ -1,0 +1,89 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Scheduling;
+using static Orion.Tests.Scheduling.Clusters;
+
+namespace Orion.Tests.Scheduling;
+
+public sealed class TaintTests
+{
+    public static TheoryData<string> AllPolicies() => [.. PlacementPolicies.Names];
+
+    private static readonly ImmutableDictionary<string, string> Training = ImmutableDictionary<string, string>.Empty.Add("dedicated", "training");
+
+    private static NodeView Tainted(string id, ImmutableDictionary<string, string>? taints, int gpus = 2) =>
+        NodeView.FromSnapshot(new NodeSnapshot(id, "dc1", 64_000, 0, 262_144, 0,
+            [.. Enumerable.Range(0, gpus).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
+            true, 1, Taints: taints));
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(new string[0], true)]
+    [InlineData(new[] { "dedicated" }, true)]
+    [InlineData(new[] { "dedicated=training" }, true)]
+    [InlineData(new[] { "other", "dedicated=training" }, true)]
+    [InlineData(new[] { "dedicated=inference" }, false)]
+    [InlineData(new[] { "dedicated=train" }, false)]
+    [InlineData(new[] { "dedicated=trainingx" }, false)]
+    [InlineData(new[] { "dedicate" }, false)]
+    [InlineData(new[] { "dedicatedx=training" }, false)]
+    public void A_toleration_is_the_taints_key_alone_or_its_key_and_value(string[]? tolerations, bool ok)
+    {
+        Assert.True(NodeTaints.Tolerates(null, tolerations));
+        Assert.True(NodeTaints.Tolerates(ImmutableDictionary<string, string>.Empty, tolerations));
+        var taints = Training.Add("gpu", "flaky");
+        Assert.Equal(ok && tolerations is { Length: > 0 }, NodeTaints.Tolerates(Training, tolerations));
+
+        // Every taint must be tolerated: one more taint needs one more toleration.
+        Assert.False(NodeTaints.Tolerates(taints, tolerations));
+        Assert.Equal(ok && tolerations is { Length: > 0 }, NodeTaints.Tolerates(taints, [.. tolerations ?? [], "gpu"]));
+        Assert.Equal(ok && tolerations is { Length: > 0 } ? ["gpu=flaky"] : ["dedicated=training", "gpu=flaky"], NodeTaints.NotTolerated(taints, tolerations));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void Every_policy_keeps_work_that_does_not_tolerate_a_taint_off_the_node_and_lets_work_that_does_on(string name)
+    {
+        // The tainted node is the better fit for every policy's taste: one card used on the plain node, none on it.
+        var plain = Tainted("a-plain", null);
+        Use(plain, 0, 500);
+        var view = Of(plain, Tainted("b-kept", Training));
+        var policy = PlacementPolicies.Create(name);
+        var untolerated = Whole(2);
+        Assert.Null(policy.Choose(view, untolerated));
+        Assert.Equal("0 of 2 nodes take it now: tainted dedicated=training, which it does not tolerate (1), fewer than 2 idle cards (1)",
+            PlacementExplanation.Explain(view, untolerated));
+
+        var tolerated = untolerated with { Tolerations = ["dedicated"] };
+        Assert.Equal("b-kept", policy.Choose(view, tolerated)!.Node.Id);
+        Assert.Equal("b-kept", policy.Choose(view, untolerated with { Tolerations = ["dedicated=training"] })!.Node.Id);
+        Assert.Null(policy.Choose(view, untolerated with { Tolerations = ["dedicated=inference"] }));
+
+        // A slice that does not tolerate it goes to the plain node; tolerating does not keep work off plain nodes.
+        Assert.Equal("a-plain", policy.Choose(view, Slice(100))!.Node.Id);
+        Assert.Equal("a-plain", policy.Choose(Of(plain), Slice(100) with { Tolerations = ["dedicated"] })!.Node.Id);
+    }
+
+    [Fact]
+    public void A_starving_task_is_held_a_node_it_may_run_on_only()
+    {
+        var view = Of(Tainted("a", Training, gpus: 8), Tainted("b", null, gpus: 4));
+        Assert.Null(StarvationGuard.NodesToHold(view, [Whole(8)]));
+        Assert.Equal("a", Assert.Single(StarvationGuard.NodesToHold(view, [Whole(8) with { Tolerations = ["dedicated"] }])!).Id);
+    }
+
+    [Fact]
+    public void A_task_spec_carries_its_tolerations_into_placement_and_a_node_view_its_taints()
+    {
+        var spec = Specs.Batch() with { Constraints = PlacementConstraints.None with { Tolerations = ["dedicated=training"] } };
+        Assert.Equal(["dedicated=training"], PlacementRequest.From(spec).Tolerations!);
+        Assert.Null(PlacementRequest.From(Specs.Batch()).Tolerations);
+        var node = Tainted("n", Training);
+        Assert.Equal("training", node.Taints!["dedicated"]);
+        Assert.Equal("training", node.CopyState().Taints!["dedicated"]);
+
+        // An account that differs only in its taints is not the node the view holds.
+        Assert.False(node.Matches(Tainted("n", null)));
+        Assert.True(node.Matches(Tainted("n", Training)));
+    }
+}
