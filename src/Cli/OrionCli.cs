@@ -125,6 +125,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
         root.Add(UncordonCommand());
+        root.Add(MarkCommand("label", taints: false));
+        root.Add(MarkCommand("taint", taints: true));
         root.Add(QuotaCommand());
         root.Add(ConfigCommand());
         return root;
@@ -501,6 +503,48 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             await using var client = await ConnectAsync(r, ct);
             await Answer(r, OnKnownNode(client.UncordonAsync(r.GetValue(node)!, ct)));
             await output.WriteLineAsync($"{r.GetValue(node)} uncordoned");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command MarkCommand(string name, bool taints)
+    {
+        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
+        var marks = new Argument<string[]>(taints ? "taints" : "labels")
+        {
+            Description = $"key=value to set, key- to take off one set this way (the daemon's --{name} flags stay)",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        marks.Validators.Add(r =>
+        {
+            if (NodeMarks.Parse(r.Tokens.Select(t => t.Value), name).Error is { } error)
+            {
+                r.AddError(error);
+            }
+        });
+        var command = new Command(name, taints
+            ? "Taint a node live: only tasks that tolerate its taints are placed there from now on (kept over restarts)"
+            : "Label a node live, over its daemon's labels, for node selectors and spread groups (kept over restarts)")
+        {
+            node, marks,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var (id, change) = (r.GetValue(node)!, NodeMarks.Parse(r.GetValue(marks)!, name).Marks);
+            NodeSnapshot? snapshot;
+            try
+            {
+                snapshot = await Answer(r, OnKnownNode(taints ? client.TaintNodeAsync(id, change, ct) : client.LabelNodeAsync(id, change, ct)));
+            }
+            catch (ArgumentException ex) when (ex.ParamName == "change")
+            {
+                throw new CliException($"{name}: {ex.Message.Split(" (Parameter")[0]}", ExitCodes.Failed);
+            }
+
+            var now = taints ? snapshot?.Taints : snapshot?.Labels;
+            await output.WriteLineAsync($"{id} {(taints ? "taints" : "labels")}: {(now is { Count: > 0 } ? string.Join(",", now.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value}")) : "none")}");
             return ExitCodes.Ok;
         });
         return command;

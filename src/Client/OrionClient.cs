@@ -396,6 +396,53 @@ public sealed class OrionClient : IAsyncDisposable
             [.. held.Where((t, i) => !evicted[i] && still.Contains(t)).Select(t => t.TaskId)]);
     }
 
+    /// <summary>
+    /// Sets or removes labels on a node live, over the labels its daemon gives (<c>--label</c>), kept in storage so they
+    /// outlive silos; node selectors and spread groups' topology keys read them from the next placement on.
+    /// </summary>
+    /// <param name="nodeId">The node (<c>dc/node</c>), one the pool knows.</param>
+    /// <param name="change">Labels to set, and keys of labels set this way to remove (<see cref="NodeMarks.Parse"/> reads <c>key=value</c> and <c>key-</c>).</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The node's snapshot, its labels changed.</returns>
+    /// <exception cref="ArgumentException">
+    /// The pool has no such node; a key or value breaks a rule; a key to remove is the daemon's; or the node would have
+    /// more than 32 labels. Nothing changed.
+    /// </exception>
+    public Task<NodeSnapshot?> LabelNodeAsync(string nodeId, NodeMarks change, CancellationToken cancellationToken = default) =>
+        MarkNode(nodeId, change, taints: false, cancellationToken);
+
+    /// <summary>
+    /// Sets or removes taints on a node live, beside the taints its daemon gives (<c>--taint</c>), kept in storage: from
+    /// the next placement on, only tasks that tolerate them all are placed there. Tasks running there run on.
+    /// </summary>
+    /// <param name="nodeId">The node (<c>dc/node</c>), one the pool knows.</param>
+    /// <param name="change">Taints to set, and keys of taints set this way to remove.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The node's snapshot, its taints changed.</returns>
+    /// <exception cref="ArgumentException">As <see cref="LabelNodeAsync"/>, for taints.</exception>
+    public Task<NodeSnapshot?> TaintNodeAsync(string nodeId, NodeMarks change, CancellationToken cancellationToken = default) =>
+        MarkNode(nodeId, change, taints: true, cancellationToken);
+
+    private async Task<NodeSnapshot?> MarkNode(string nodeId, NodeMarks change, bool taints, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await KnownNode(nodeId, cancellationToken);
+        if (NodeLabels.Check(change.Set, taints ? "taints" : "labels") is { IsEmpty: false } broken)
+        {
+            throw new ArgumentException(string.Join("; ", broken.Select(b => $"{b.Field} {b.Rule}")), nameof(change));
+        }
+
+        try
+        {
+            return await grains.Grain<INodeGrain>(nodeId).Mark(change, taints).WaitAsync(cancellationToken);
+        }
+        catch (ArgumentException ex) when (ex.ParamName is null)
+        {
+            // The node's refusal crosses the wire as its message alone; named again for the caller.
+            throw new ArgumentException(ex.Message.Split(" (Parameter")[0], nameof(change), ex);
+        }
+    }
+
     private async Task KnownNode(string nodeId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(nodeId) || !(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken)).Contains(nodeId))

@@ -58,6 +58,15 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Uncordon")]
     Task<NodeSnapshot?> Uncordon();
 
+    /// <summary>
+    /// Sets or removes an operator's labels (<paramref name="taints"/> false) or taints, kept in storage over the daemon's
+    /// (<see cref="NodeMarks"/>); its scheduler hears the change at once. Null: the node has not registered since its grain
+    /// activated (the change is kept all the same).
+    /// </summary>
+    /// <exception cref="ArgumentException">A key or value breaks a rule, a key to remove is the daemon's, or the node would pass 32; nothing changed.</exception>
+    [Alias("Mark")]
+    Task<NodeSnapshot?> Mark(NodeMarks change, bool taints);
+
     /// <summary>The tasks that hold capacity here, with the generation they hold it under.</summary>
     [Alias("ListTasks"), ReadOnly]
     Task<ImmutableArray<RunningTask>> ListTasks();

@@ -17,7 +17,7 @@ public sealed class NodeGrain(
     InProcessDaemons inProcess,
     SiloShutdown shutdown,
     Placement.DataCenterResidence residence,
-    [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeCordon> cordon,
+    [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeOperatorState> cordon,
     PoolSettingsView settings,
     ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
 {
@@ -377,6 +377,61 @@ public sealed class NodeGrain(
         return await Changed();
     }
 
+    public async Task<NodeSnapshot?> Mark(NodeMarks change, bool taints)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var field = taints ? "taints" : "labels";
+        if (NodeLabels.Check(change.Set, field) is { IsEmpty: false } broken)
+        {
+            throw new ArgumentException(string.Join("; ", broken.Select(b => $"{b.Field} {b.Rule}")), nameof(change));
+        }
+
+        var (daemons, operators) = taints ? (registration?.Taints, cordon.State.Taints) : (registration?.Labels, cordon.State.Labels);
+        var remove = change.Remove.IsDefault ? [] : change.Remove;
+        if (remove.FirstOrDefault(k => daemons?.ContainsKey(k) == true && !operators.ContainsKey(k)) is { } theirs)
+        {
+            throw new ArgumentException($"{field}[{theirs}] is set by node {NodeId}'s daemon (--{field[..^1]} {theirs}={daemons![theirs]}): change its flags to take it off", nameof(change));
+        }
+
+        var next = operators.SetItems(change.Set ?? ImmutableDictionary<string, string>.Empty).RemoveRange(remove);
+        if (Overlay(daemons, next) is { Count: > NodeLabels.MaxCount })
+        {
+            throw new ArgumentException($"{field} must be at most {NodeLabels.MaxCount} on node {NodeId}, the daemon's and operators' together", nameof(change));
+        }
+
+        if (next.Count == operators.Count && next.All(m => operators.TryGetValue(m.Key, out var v) && v == m.Value))
+        {
+            return registration is null ? null : Snapshot();
+        }
+
+        var was = (cordon.State.Labels, cordon.State.Taints);
+        (cordon.State.Labels, cordon.State.Taints) = taints ? (cordon.State.Labels, next) : (next, cordon.State.Taints);
+        try
+        {
+            await cordon.WriteStateAsync();
+        }
+        catch
+        {
+            // Not written: the node keeps what storage has, and the caller hears it failed.
+            (cordon.State.Labels, cordon.State.Taints) = was;
+            throw;
+        }
+
+        logger.LogInformation("Node {NodeId}'s operator {Kind} are now {Marks}", NodeId, field, string.Join(",", next.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value}")));
+        return await Changed();
+    }
+
+    /// <summary>The daemon's labels or taints with the operators' over them; null for none.</summary>
+    private static ImmutableDictionary<string, string>? Overlay(ImmutableDictionary<string, string>? daemons, ImmutableDictionary<string, string> operators) =>
+        operators.IsEmpty ? daemons is { IsEmpty: false } ? daemons : null
+        : daemons is null or { IsEmpty: true } ? operators : daemons.SetItems(operators);
+
+    /// <summary>The node's labels as placement reads them: its daemon's, and operators' over them.</summary>
+    private ImmutableDictionary<string, string>? Labels => Overlay(registration?.Labels, cordon.State.Labels);
+
+    /// <summary>The node's taints as placement reads them: its daemon's, and operators' beside them.</summary>
+    private ImmutableDictionary<string, string>? Taints => Overlay(registration?.Taints, cordon.State.Taints);
+
     public Task<ImmutableArray<RunningTask>> ListTasks() =>
         Task.FromResult(holdings.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RunningTask(h.Key, h.Value.Generation)).ToImmutableArray());
 
@@ -432,9 +487,9 @@ public sealed class NodeGrain(
         }
 
         // A tainted node takes only what tolerates it, whatever a scheduler's view said (it may predate the taint).
-        if (!adopting && !NodeTaints.Tolerates(registration.Taints, request.Tolerations))
+        if (!adopting && Taints is { } taints && !NodeTaints.Tolerates(taints, request.Tolerations))
         {
-            return new ReservationResult(false, $"node {NodeId} is tainted {string.Join(", ", NodeTaints.NotTolerated(registration.Taints, request.Tolerations))}, which the task does not tolerate", Snapshot());
+            return new ReservationResult(false, $"node {NodeId} is tainted {string.Join(", ", NodeTaints.NotTolerated(taints, request.Tolerations))}, which the task does not tolerate", Snapshot());
         }
 
         var cpuFree = registration.CpuMilli - holdings.Values.Sum(h => h.CpuMilli);
@@ -451,7 +506,7 @@ public sealed class NodeGrain(
 
         if (!adopting && request.Spread is { Preferred: false } spread)
         {
-            if (spread.TopologyKey is { } key && registration?.Labels?.ContainsKey(key) != true)
+            if (spread.TopologyKey is { } key && Labels?.ContainsKey(key) != true)
             {
                 return new ReservationResult(false, $"node {NodeId} has no {key} label, over which spread group {spread.Group} is spread", Snapshot());
             }
@@ -879,8 +934,8 @@ public sealed class NodeGrain(
             cordon.State.Reason,
             BorrowedHoldings(),
             SpreadCounts(),
-            r?.Labels,
-            r?.Taints);
+            Labels,
+            Taints);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()

@@ -1322,8 +1322,10 @@ public sealed class SchedulerGrain(
     private static bool HasMoreRoom(NodeView fresh, NodeView old)
     {
         if (fresh.CpuFree > old.CpuFree || fresh.MemoryFree > old.MemoryFree || (fresh.Schedulable && !old.Schedulable)
-            || fresh.SwapBudget > old.SwapBudget || fresh.Gpus.Length != old.Gpus.Length)
+            || fresh.SwapBudget > old.SwapBudget || fresh.Gpus.Length != old.Gpus.Length
+            || !NodeLabels.Same(fresh.Labels, old.Labels) || !NodeLabels.Same(fresh.Taints, old.Taints))
         {
+            // New labels or taints may admit a task that a selector or a taint kept waiting (rare, so any change counts).
             return true;
         }
 

@@ -25,6 +25,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: the task spec was rejected: constraints.spread.group " + TaskIdFormat.Rule, "submit", "--spread", "web/1", "--compute", "10")]
     [InlineData("orion: topology-key: applies to a spread group; give spread too", "submit", "--topology-key", "zone", "--compute", "10")]
     [InlineData("orion: --toleration: 'dedicated=a b' " + NodeTaints.TolerationRule, "submit", "--toleration", "dedicated=a b", "--compute", "10")]
+    [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]
+    [InlineData("orion: taint: dedicated is both set and removed", "taint", "dc1/node-0", "dedicated=ci", "dedicated-")]
     [InlineData("orion: the task spec was rejected: constraints.spread.topologyKey must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule,
         "submit", "--spread", "web", "--topology-key", "_zone", "--compute", "10")]
     [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]

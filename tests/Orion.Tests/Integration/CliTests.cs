@@ -119,6 +119,34 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Label_and_taint_nodes_live_and_take_the_marks_off_again()
+    {
+        try
+        {
+            var label = await live.CliAsync("label", "dc1/node-0", "team=cli");
+            Assert.True(label.ExitCode == 0, label.ToString());
+            Assert.Equal("dc1/node-0 labels: team=cli", label.Out.Trim());
+            Assert.Contains("team=cli", Assert.Single((await live.CliAsync("nodes")).Out.Split('\n'), l => l.Contains("dc1/node-0", StringComparison.Ordinal)));
+            var taint = await live.CliAsync("taint", "dc1/node-2", "gpu=test");
+            Assert.True(taint.ExitCode == 0, taint.ToString());
+            Assert.Equal("dc1/node-2 taints: dedicated=ci,gpu=test", taint.Out.Trim());
+
+            // The daemon's marks are its own; an unknown node is the cluster's no.
+            var theirs = await live.CliAsync("label", "dc1/node-1", "zone-");
+            Assert.True(theirs.ExitCode == 1, theirs.ToString());
+            Assert.StartsWith("orion: label: labels[zone] is set by node dc1/node-1's daemon (--label zone=b)", theirs.Error.Trim(), StringComparison.Ordinal);
+            var unknown = await live.CliAsync("taint", "dc1/nope", "a=b");
+            Assert.True(unknown.ExitCode == 1, unknown.ToString());
+            Assert.StartsWith("orion: node: nodeId must be a node of the pool", unknown.Error.Trim(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Assert.Equal("dc1/node-0 labels: none", (await live.CliAsync("label", "dc1/node-0", "team-")).Out.Trim());
+            Assert.Equal("dc1/node-2 taints: dedicated=ci", (await live.CliAsync("taint", "dc1/node-2", "gpu-")).Out.Trim());
+        }
+    }
+
+    [Fact]
     public async Task Submit_a_gang_as_a_job_array_and_cancelling_one_member_ends_the_rest()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

@@ -86,4 +86,20 @@ public sealed class TaintTests
         Assert.False(node.Matches(Tainted("n", null)));
         Assert.True(node.Matches(Tainted("n", Training)));
     }
+
+    [Theory]
+    [InlineData(new[] { "pool=ci", "team-" }, "pool=ci", "team", null)]
+    [InlineData(new[] { "pool=" }, "pool=", "", null)]
+    [InlineData(new[] { "pool=ci", "pool-" }, "", "", "label: pool is both set and removed")]
+    [InlineData(new[] { "pool=ci", "pool=cd" }, "", "", "label: pool is given twice")]
+    [InlineData(new[] { "-x-" }, "", "", "label: key '-x' " + NodeLabels.KeyRule)]
+    [InlineData(new[] { "pool" }, "", "", "label: 'pool' is not key=value")]
+    [InlineData(new string[0], "", "", "label: give key=value to set or key- to remove")]
+    public void Marks_are_read_as_key_value_to_set_and_key_dash_to_remove(string[] items, string set, string remove, string? error)
+    {
+        var (marks, said) = NodeMarks.Parse(items, "label");
+        Assert.Equal(error, said);
+        Assert.Equal(set, string.Join(",", (marks.Set ?? ImmutableDictionary<string, string>.Empty).Select(m => $"{m.Key}={m.Value}")));
+        Assert.Equal(remove, string.Join(",", marks.Remove.IsDefault ? [] : marks.Remove));
+    }
 }

@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+
+namespace Orion.Grains;
+
+/// <summary>
+/// A node grain's persisted state: what operators set on it, kept in storage unlike the rest of a node, which its daemon's
+/// heartbeat rebuilds. A cordon (no new work, and why) and the labels and taints set live over the daemon's outlive the
+/// node grain's silo.
+/// </summary>
+[GenerateSerializer, Alias("orion.NodeCordon")]
+public sealed class NodeOperatorState
+{
+    /// <summary>Why it is cordoned; null while it takes work.</summary>
+    [Id(0)]
+    public string? Reason { get; set; }
+
+    /// <summary>When it was cordoned.</summary>
+    [Id(1)]
+    public DateTimeOffset? Since { get; set; }
+
+    /// <summary>Labels set by operators, over the daemon's.</summary>
+    [Id(2)]
+    public ImmutableDictionary<string, string> Labels { get; set; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Taints set by operators, beside the daemon's.</summary>
+    [Id(3)]
+    public ImmutableDictionary<string, string> Taints { get; set; } = ImmutableDictionary<string, string>.Empty;
+}
