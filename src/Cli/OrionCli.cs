@@ -122,6 +122,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(PoolCommand("shares", "Fair share: what each tenant holds of the pool, its weight, its share over its weight (least goes next), queued tasks",
             p => Views.Shares(p.Shares.IsDefault ? [] : p.Shares), p => p.Shares));
         root.Add(TopCommand());
+        root.Add(EventsCommand());
         root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
         root.Add(UncordonCommand());
@@ -742,6 +743,87 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         return command;
     }
+
+    private Command EventsCommand()
+    {
+        var task = new Option<string?>("--task") { Description = "Only this task's events" };
+        TaskIdRule(task.Validators, "--task");
+        var node = new Option<string?>("--node") { Description = "Only events on this node (dc/node) or its cards" };
+        var kind = new Option<string?>("--kind") { Description = $"Only this kind: {string.Join(", ", PoolEventKinds.All)}" };
+        TokenRule(kind.Validators, PoolEventKinds.All.Contains, $"--kind: must be one of {string.Join(", ", PoolEventKinds.All)}");
+        var limit = new Option<int>("--limit") { Description = $"The newest this many (1..{PoolEvent.FeedCapacity})", DefaultValueFactory = _ => 20 };
+        TokenRule(limit.Validators, t => int.TryParse(t, out var n) && n is >= 1 and <= PoolEvent.FeedCapacity, $"--limit: must be 1..{PoolEvent.FeedCapacity}");
+        var follow = new Option<bool>("--follow", "-f") { Description = "Then print each new event as it comes, until Ctrl+C" };
+        var count = new Option<int>("--count") { Description = "With --follow: stop once this many events are printed, the recent ones included (0 = until Ctrl+C)" };
+        TokenRule(count.Validators, t => int.TryParse(t, out var n) && n >= 0, "--count: must be 0 or more");
+        var command = new Command("events", $"The pool's recent events (the feed keeps the newest {PoolEvent.FeedCapacity}): placements, preemptions, swaps, quota decisions, evictions")
+        {
+            task, node, kind, limit, follow, count,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(count) > 0 && !r.GetValue(follow))
+            {
+                throw new CliException("--count: applies with --follow", ExitCodes.BadInput);
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            var (taskId, nodeId, only) = (r.GetValue(task), r.GetValue(node), r.GetValue(kind));
+            bool Wanted(PoolEvent e) =>
+                (taskId is null || e.TaskId == taskId) && (only is null || e.Kind == only)
+                && (nodeId is null || e.Where == nodeId || e.Where.StartsWith(nodeId + "/", StringComparison.Ordinal));
+            var recent = await Answer(r, client.GetEventsAsync(0, PoolEvent.FeedCapacity, ct));
+            var shown = recent.Where(Wanted).TakeLast(r.GetValue(limit)).ToList();
+            if (!r.GetValue(follow))
+            {
+                Print(r, shown, Views.Events);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var e in shown)
+            {
+                await output.WriteLineAsync(EventLine(r, e));
+            }
+
+            var (last, seen) = (recent.IsEmpty ? 0 : recent[^1].Sequence, shown.Count);
+            if (r.GetValue(count) is > 0 and var enough && seen >= enough)
+            {
+                return ExitCodes.Ok;
+            }
+
+            try
+            {
+                await foreach (var e in client.WatchEventsAsync(last, ct))
+                {
+                    if (e.Sequence > last + 1 && !r.GetValue(json))
+                    {
+                        // The feed moved on faster than it was read (or started again): say so rather than pretend.
+                        await output.WriteLineAsync($"… {e.Sequence - last - 1} event(s) came and went unread (the feed keeps the newest {PoolEvent.FeedCapacity})");
+                    }
+
+                    last = e.Sequence;
+                    if (Wanted(e))
+                    {
+                        await output.WriteLineAsync(EventLine(r, e));
+                        if (++seen == r.GetValue(count))
+                        {
+                            return ExitCodes.Ok;
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C is how a follow ends.
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private string EventLine(ParseResult r, PoolEvent e) =>
+        r.GetValue(json) ? JsonSerializer.Serialize(e, Json) : $"{e.At:HH:mm:ss.fff}  {e.Kind,-13} {e.TaskId,-20} {e.Where,-18} {e.Detail}";
 
     private Command PoolCommand<T>(string name, string description, Func<PoolSummary, Spectre.Console.Rendering.IRenderable> view, Func<PoolSummary, T> data)
     {

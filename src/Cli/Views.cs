@@ -216,6 +216,17 @@ public static class Views
             + (borrowed ? " [teal]borrowed[/]" : ""));
     }
 
+    public static Table Events(IEnumerable<PoolEvent> events)
+    {
+        var table = new Table().AddColumns("TIME", "KIND", "TASK", "WHERE", "DETAIL");
+        foreach (var e in events)
+        {
+            table.AddRow(Text($"{e.At:HH:mm:ss.fff}"), Text(e.Kind), Text(e.TaskId), Text(e.Where), Text(e.Detail));
+        }
+
+        return table;
+    }
+
     /// <summary>Labels or taints as <c>key=value</c>, comma-separated in key order; "-" for none.</summary>
     private static string Pairs(IReadOnlyDictionary<string, string>? pairs) =>
         pairs is { Count: > 0 } ? string.Join(",", pairs.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) : "-";

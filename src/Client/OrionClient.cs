@@ -549,6 +549,45 @@ public sealed class OrionClient : IAsyncDisposable
         grains.Grain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot().WaitAsync(cancellationToken);
 
     /// <summary>
+    /// The pool's feed of events (placements, preemptions, swaps, quota decisions, evictions) after
+    /// <paramref name="afterSequence"/>, oldest first: the newest <paramref name="max"/> of them. The feed keeps the newest
+    /// <see cref="PoolEvent.FeedCapacity"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="afterSequence"/> is negative, or <paramref name="max"/> is not 1..<see cref="PoolEvent.FeedCapacity"/>.</exception>
+    public Task<ImmutableArray<PoolEvent>> GetEventsAsync(long afterSequence = 0, int max = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        if (max is < 1 or > PoolEvent.FeedCapacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(max), max, $"max must be 1..{PoolEvent.FeedCapacity}");
+        }
+
+        return grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(afterSequence, max).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows the feed: each event after <paramref name="afterSequence"/> as it comes (read every
+    /// <see cref="OrionClientOptions.WatchPollInterval"/>), until cancelled. More events than the feed keeps between two
+    /// reads, or a feed started again, show as a jump in <see cref="PoolEvent.Sequence"/>.
+    /// </summary>
+    public async IAsyncEnumerable<PoolEvent> WatchEventsAsync(long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
+        var feed = grains.Grain<IPoolEventsGrain>(GrainKeys.Pool);
+        var after = afterSequence;
+        while (true)
+        {
+            foreach (var e in await feed.Since(after, PoolEvent.FeedCapacity).WaitAsync(cancellationToken))
+            {
+                yield return e;
+                after = e.Sequence;
+            }
+
+            await Task.Delay(watchPoll, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// The whole pool now: nodes with each card's own snapshot (paused and swapped tasks included), the task
     /// catalogue, the queue and the newest <paramref name="events"/> of the feed.
     /// </summary>

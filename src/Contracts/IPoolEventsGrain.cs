@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 
 namespace Orion.Contracts;
 
-/// <summary>The feed of recent placements, preemptions, swaps and quota decisions (in memory, bounded). Key: <see cref="GrainKeys.Pool"/>.</summary>
+/// <summary>The feed of recent placements, preemptions, swaps and quota decisions (in memory, the newest <see cref="PoolEvent.FeedCapacity"/>). Key: <see cref="GrainKeys.Pool"/>.</summary>
 [Alias("orion.IPoolEventsGrain")]
 public interface IPoolEventsGrain : IGrainWithStringKey
 {

@@ -38,4 +38,8 @@ public static class PoolEventKinds
 
     /// <summary>A running task of a lower priority class evicted so that a higher-class task that fit nowhere has the room.</summary>
     public const string Eviction = "eviction";
+
+    /// <summary>Every kind, in the order above.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction];
 }

@@ -9,8 +9,7 @@ namespace Orion.Grains;
 [KeepAlive]
 public sealed class PoolEventsGrain([FromKeyedServices(OrionClock.Key)] TimeProvider time) : Grain, IPoolEventsGrain
 {
-    private const int Capacity = 500;
-    private readonly EventLog log = new(Capacity);
+    private readonly EventLog log = new(PoolEvent.FeedCapacity, time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
 
     public Task Publish(string kind, string taskId, string where, string detail, long bytes)
     {

@@ -89,6 +89,13 @@ public sealed class TelemetryTests
             Assert.Contains(feed, e => e.Kind == PoolEventKinds.Preemption && e.TaskId == batchId && e.Where == card);
             Assert.Contains(feed, e => e.Kind == PoolEventKinds.Resume && e.TaskId == batchId);
             Assert.Equal(feed.Select(e => e.Sequence).Order(), feed.Select(e => e.Sequence));
+
+            // The SDK reads the same feed, after a sequence too.
+            var read = await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity);
+            Assert.Equal(feed.Select(e => e.Sequence), read.Select(e => e.Sequence));
+            Assert.Equal(read.Skip(1).Select(e => e.Sequence), (await pool.Client.GetEventsAsync(read[0].Sequence)).Select(e => e.Sequence));
         });
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity + 1));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => pool.Client.GetEventsAsync(-1));
     }
 }

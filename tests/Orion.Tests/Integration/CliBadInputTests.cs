@@ -26,6 +26,10 @@ public sealed class CliBadInputTests
     [InlineData("orion: topology-key: applies to a spread group; give spread too", "submit", "--topology-key", "zone", "--compute", "10")]
     [InlineData("orion: --toleration: 'dedicated=a b' " + NodeTaints.TolerationRule, "submit", "--toleration", "dedicated=a b", "--compute", "10")]
     [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]
+    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, reclaim, eviction",
+        "events", "--kind", "placed")]
+    [InlineData("orion: --limit: must be 1..500", "events", "--limit", "0")]
+    [InlineData("orion: --count: applies with --follow", "events", "--count", "2")]
     [InlineData("orion: taint: dedicated is both set and removed", "taint", "dc1/node-0", "dedicated=ci", "dedicated-")]
     [InlineData("orion: the task spec was rejected: constraints.spread.topologyKey must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule,
         "submit", "--spread", "web", "--topology-key", "_zone", "--compute", "10")]

@@ -119,6 +119,37 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Events_lists_the_pools_feed_by_task_and_kind_and_follows_until_the_awaited_event_comes()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "ev-" + Guid.NewGuid().ToString("N")[..6];
+
+        // Followed before the task exists: the follow ends once its placement is printed.
+        var follow = live.CliAsync("events", "--follow", "--task", id, "--kind", "placement", "--count", "1");
+        var submit = await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        var followed = await follow.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(followed.ExitCode == 0, followed.ToString());
+        var line = Assert.Single(followed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches($@"^\d\d:\d\d:\d\d\.\d{{3}}  placement\s+{id}\s+dc1/node-[01]\s", line);
+
+        // Listed afterwards: a table, or JSON, of that task's events only.
+        var table = await live.CliAsync("events", "--task", id);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("placement", table.Out);
+        Assert.Contains(id, table.Out);
+        var json = await live.CliAsync("events", "--task", id, "--json");
+        using (var doc = JsonDocument.Parse(json.Out))
+        {
+            var placed = Assert.Single(doc.RootElement.EnumerateArray());
+            Assert.Equal(("placement", id), (placed.GetProperty("kind").GetString(), placed.GetProperty("taskId").GetString()));
+        }
+
+        Assert.Empty(JsonDocument.Parse((await live.CliAsync("events", "--task", id, "--kind", "eviction", "--json")).Out).RootElement.EnumerateArray());
+        await live.CliAsync("cancel", "--tenant", tenant);
+    }
+
+    [Fact]
     public async Task Label_and_taint_nodes_live_and_take_the_marks_off_again()
     {
         try

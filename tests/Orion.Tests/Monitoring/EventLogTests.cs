@@ -23,4 +23,18 @@ public sealed class EventLogTests
         Assert.Empty(log.Since(5, 10));
         Assert.Equal("t5", log.Since(4, 1)[0].TaskId);
     }
+
+    [Fact]
+    public void A_log_started_again_numbers_on_from_its_base_so_a_reader_past_the_old_numbers_still_sees_new_events()
+    {
+        var first = new EventLog(3, firstAfter: 1_000);
+        first.Add(T0, PoolEventKinds.Placement, "t1", "dc1/n0", "", 0);
+        var reader = first.Since(0, 10)[^1].Sequence;
+        Assert.Equal(1_001, reader);
+
+        var again = new EventLog(3, firstAfter: 2_000);
+        Assert.Equal(2_000, again.Last);
+        again.Add(T0, PoolEventKinds.Placement, "t2", "dc1/n0", "", 0);
+        Assert.Equal("t2", Assert.Single(again.Since(reader, 10)).TaskId);
+    }
 }
