@@ -84,7 +84,8 @@ public static class SpecBuilder
         var spread = f.Spread is null ? null : new SpreadSpec(f.Spread, f.MaxPerDomain ?? 1, f.SpreadPreferred ?? false, f.TopologyKey);
         var selector = f.NodeSelector is { Count: > 0 } labels ? labels.ToImmutableDictionary(StringComparer.Ordinal) : null;
         var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false,
-            Spread: spread, NodeSelector: selector, Tolerations: f.Tolerations is { Count: > 0 } tolerated ? [.. tolerated] : null);
+            Spread: spread, NodeSelector: selector, Tolerations: f.Tolerations is { Count: > 0 } tolerated ? [.. tolerated] : null,
+            NodeAffinity: f.NodeAffinity is { Count: > 0 } rules ? [.. rules] : null);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }
 

@@ -71,6 +71,9 @@ public sealed class SpecFile
     /// <summary>Node taints the task tolerates, <c>key=value</c> or <c>key</c> for any value (<c>tolerations: [dedicated=training]</c>).</summary>
     public List<string>? Tolerations { get; set; }
 
+    /// <summary>Rules over a node's labels, as set-based selectors (<c>node-affinity: ["zone in (a,b)", "!flaky"]</c>).</summary>
+    public List<string>? NodeAffinity { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -98,5 +101,6 @@ public sealed class SpecFile
         SpreadPreferred = SpreadPreferred ?? baseSpec.SpreadPreferred,
         NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
         Tolerations = Tolerations is { Count: > 0 } ? Tolerations : baseSpec.Tolerations,
+        NodeAffinity = NodeAffinity is { Count: > 0 } ? NodeAffinity : baseSpec.NodeAffinity,
     };
 }

@@ -62,6 +62,11 @@ public static class Views
             table.AddRow(Text("node selector"), Text(string.Join(", ", selector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))));
         }
 
+        if (s.Spec.Constraints.NodeAffinity is { Count: > 0 } affinity)
+        {
+            table.AddRow(Text("node affinity"), Text(string.Join(", ", affinity.Select(a => NodeRequirement.Parse(a)?.ToString() ?? a))));
+        }
+
         if (s.Spec.Constraints.Tolerations is { Count: > 0 } tolerations)
         {
             table.AddRow(Text("tolerates"), Text(string.Join(", ", tolerations.Select(t => t.Contains('=', StringComparison.Ordinal) ? t : $"{t} (any value)"))));

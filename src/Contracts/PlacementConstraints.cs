@@ -18,6 +18,11 @@ namespace Orion.Contracts;
 /// Taints of nodes the task may run on (<see cref="NodeTaints"/>), each <c>key=value</c> or <c>key</c> for any value; a node
 /// with a taint the task does not tolerate takes none of it. Null or empty: only untainted nodes.
 /// </param>
+/// <param name="NodeAffinity">
+/// Rules over a node's labels that it must all meet, as set-based label selectors (<see cref="NodeRequirement"/>):
+/// <c>zone in (a, b)</c>, <c>gpu-tier notin (old)</c>, <c>fabric</c>, <c>!flaky</c>. Null or empty: any node. With
+/// <paramref name="NodeSelector"/>, both hold.
+/// </param>
 /// <param name="Spread">
 /// Keeps the task apart from its tenant's other tasks of the same group, such as the replicas of one service: at most
 /// so many of the group on a node. Null for none.
@@ -30,7 +35,8 @@ public sealed record PlacementConstraints(
     [property: Id(3)] string? PreferredDataCenter = null,
     [property: Id(4)] SpreadSpec? Spread = null,
     [property: Id(5)] ImmutableDictionary<string, string>? NodeSelector = null,
-    [property: Id(6)] ImmutableList<string>? Tolerations = null)
+    [property: Id(6)] ImmutableList<string>? Tolerations = null,
+    [property: Id(7)] ImmutableList<string>? NodeAffinity = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

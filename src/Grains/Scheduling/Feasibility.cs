@@ -87,9 +87,26 @@ public static class Feasibility
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool SpreadAllows(NodeView node, PlacementRequest request) => request.Spread is not { } spread || spread.Allows(node);
 
-    /// <summary>True when the node has every label of the request's node selector (always, without one). Apart from <see cref="HostFits"/> for the same reason.</summary>
+    /// <summary>
+    /// True when the node has every label of the request's node selector and meets every rule of its node affinity
+    /// (always, without either). Apart from <see cref="HostFits"/> for the same reason.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool LabelsMatch(NodeView node, PlacementRequest request) => request.NodeSelector is null || NodeLabels.Match(node.Labels, request.NodeSelector);
+    public static bool LabelsMatch(NodeView node, PlacementRequest request) =>
+        (request.NodeSelector is null || NodeLabels.Match(node.Labels, request.NodeSelector)) && (request.Affinity is null || Affine(node, request.Affinity));
+
+    private static bool Affine(NodeView node, IReadOnlyList<NodeRequirement> affinity)
+    {
+        foreach (var rule in affinity)
+        {
+            if (!rule.Matches(node.Labels))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>True when the request tolerates every taint of the node (always, on a node without any). Apart from <see cref="HostFits"/> for the same reason.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

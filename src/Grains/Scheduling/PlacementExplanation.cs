@@ -65,7 +65,9 @@ public static class PlacementExplanation
 
         if (!Feasibility.LabelsMatch(node, request))
         {
-            return (4, $"without the labels {string.Join(", ", request.NodeSelector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}");
+            return (4, request.NodeSelector is { } selector && !NodeLabels.Match(node.Labels, selector)
+                ? $"without the labels {string.Join(", ", selector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}"
+                : $"not meeting its node affinity {string.Join(", ", request.Affinity!.Where(a => !a.Matches(node.Labels)))}");
         }
 
         if (!Feasibility.Tolerated(node, request))

@@ -24,6 +24,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Spread">The task's spread group: only nodes whose domain holds fewer of it than its most (not part of the shape, so
 /// policies check it per node, outside what they cache per node state).</param>
 /// <param name="NodeSelector">Labels a node must have (checked per node as the spread group is); null for any node.</param>
+/// <param name="Affinity">Rules over a node's labels it must all meet (checked per node too); null for none.</param>
 /// <param name="Tolerations">Node taints the task tolerates (<see cref="NodeTaints"/>; checked per node too); null for none.</param>
 public sealed record PlacementRequest(
     int GpuCount,
@@ -41,7 +42,8 @@ public sealed record PlacementRequest(
     bool? RunsProcess = null,
     SpreadRule? Spread = null,
     IReadOnlyDictionary<string, string>? NodeSelector = null,
-    IReadOnlyList<string>? Tolerations = null)
+    IReadOnlyList<string>? Tolerations = null,
+    IReadOnlyList<NodeRequirement>? Affinity = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -67,8 +69,12 @@ public sealed record PlacementRequest(
             RunsProcess: spec.Workload.Kind == WorkloadKind.Process,
             Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerDomain, spread.Preferred, spread.TopologyKey) : null,
             NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null,
-            Tolerations: spec.Constraints.Tolerations is { Count: > 0 } tolerations ? tolerations : null);
+            Tolerations: spec.Constraints.Tolerations is { Count: > 0 } tolerations ? tolerations : null,
+            Affinity: spec.Constraints.NodeAffinity is { Count: > 0 } affinity ? [.. affinity.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null);
     }
+
+    // A rule that does not read (submissions are checked; this is for anything stored before a rule changed) is met by no node: the task waits, saying why.
+    private static NodeRequirement Unmet(string text) => new(text, NodeRequirementOperator.In, []);
 
     public bool AllowsModel(string model)
     {

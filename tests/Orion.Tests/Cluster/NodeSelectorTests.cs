@@ -36,4 +36,24 @@ public sealed class NodeSelectorTests
         Assert.Equal("dc1/fast", (await pool.WaitForAsync("second", TaskState.Running)).Placement!.NodeId);
         await pool.AssertConsistentAsync(["first", "second", "nowhere"]);
     }
+
+    [Fact]
+    public async Task A_task_with_a_node_affinity_no_node_meets_waits_until_an_operator_labels_one_live()
+    {
+        var zoned = Node("n0", gpus: 1);
+        zoned.Labels["zone"] = "a";
+        await using var pool = await StartAsync([zoned, Node("n1", gpus: 1)]);
+        var spec = Specs.Batch(computePercent: 50, items: 1_000_000) with { Constraints = PlacementConstraints.None with { NodeAffinity = ["zone in (b, c)", "!flaky"] } };
+        var task = await pool.SubmitAsync(spec, "zoned");
+        Assert.Equal(TaskState.Pending, task.State);
+        Assert.Equal("0 of 2 nodes take it now: not meeting its node affinity zone in (b,c) (2)", await pool.Client.WhyWaitingAsync("zoned"));
+
+        // Labelled flaky too, n1 still does not take it; without that, it does, at once.
+        await pool.Client.LabelNodeAsync("dc1/n1", NodeMarks.Parse(["zone=b", "flaky=yes"], "label").Marks);
+        Assert.Equal("0 of 2 nodes take it now: not meeting its node affinity zone in (b,c) (1), not meeting its node affinity !flaky (1)",
+            await pool.Client.WhyWaitingAsync("zoned"));
+        await pool.Client.LabelNodeAsync("dc1/n1", NodeMarks.Parse(["flaky-"], "label").Marks);
+        Assert.Equal("dc1/n1", (await pool.WaitForAsync("zoned", TaskState.Running)).Placement!.NodeId);
+        await pool.AssertConsistentAsync(["zoned"]);
+    }
 }
