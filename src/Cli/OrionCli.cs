@@ -123,6 +123,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             p => Views.Shares(p.Shares.IsDefault ? [] : p.Shares), p => p.Shares));
         root.Add(TopCommand());
         root.Add(EventsCommand());
+        root.Add(LogsCommand());
         root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
         root.Add(UncordonCommand());
@@ -756,6 +757,64 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         return command;
     }
+
+    private Command LogsCommand()
+    {
+        var id = new Argument<string>("task") { Description = "The task" };
+        TaskIdRule(id.Validators, "task");
+        var follow = new Option<bool>("--follow", "-f") { Description = "Then print its log as it grows, until the task ends (or Ctrl+C)" };
+        var tail = new Option<int?>("--tail") { Description = "Only the last this many lines (of the log's last MiB)" };
+        TokenRule(tail.Validators, t => int.TryParse(t, out var n) && n >= 0, "--tail: must be 0 or more");
+        var command = new Command("logs", "A task's log from the node it ran on: a process's output (NVIDIA nodes with --task-logs), or the simulator's account of its workload")
+        {
+            id, tail, follow,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var taskId = r.GetValue(id)!;
+            string Tail(string text) => r.GetValue(tail) is not { } lines ? text
+                : string.Concat(text.Split('\n').SkipLast(text.EndsWith('\n') ? 1 : 0).TakeLast(lines).Select(l => l + "\n"));
+            if (!r.GetValue(follow))
+            {
+                var piece = await Answer(r, client.ReadLogAsync(taskId, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
+                if (piece is null)
+                {
+                    throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
+                }
+
+                await output.WriteAsync(Tail(piece.Text));
+                return ExitCodes.Ok;
+            }
+
+            var (first, any) = (true, false);
+            try
+            {
+                await foreach (var text in client.FollowLogAsync(taskId, -TaskLogChunk.MaxBytes, ct))
+                {
+                    await output.WriteAsync(first ? Tail(text) : text);
+                    await output.FlushAsync(ct);
+                    (first, any) = (false, true);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl+C is how a follow ends before its task does.
+                return ExitCodes.Ok;
+            }
+
+            if (!any)
+            {
+                throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static CliException NoLog(string taskId) =>
+        new($"task {taskId} has no log: it has not run yet, or its node keeps none (an NVIDIA node keeps one when its daemon has --task-logs)", ExitCodes.Failed);
 
     private Command EventsCommand()
     {

@@ -299,6 +299,70 @@ public sealed class OrionClient : IAsyncDisposable
         return [.. cancelled.OfType<VGpuTaskStatus>().Where(s => s.State == TaskState.Cancelled)];
     }
 
+    /// <summary>
+    /// A piece of a task's log, as the daemon of the node it ran on keeps it: a process's output and errors (NVIDIA nodes
+    /// whose daemon has <c>--task-logs</c>), or the simulator's account of its workload. Up to <paramref name="maxBytes"/>
+    /// from <paramref name="offset"/> in bytes (negative: that many before the end); read on from
+    /// <see cref="TaskLogChunk.Next"/>. Only its latest run's log is read.
+    /// </summary>
+    /// <returns>The piece; null when there is no such task, it never ran, or its node keeps no log of it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is not 1..<see cref="TaskLogChunk.MaxBytes"/>.</exception>
+    public async Task<TaskLogChunk?> ReadLogAsync(string taskId, long offset = -64 * 1024, int maxBytes = 64 * 1024, CancellationToken cancellationToken = default)
+    {
+        if (maxBytes is < 1 or > TaskLogChunk.MaxBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, $"maxBytes must be 1..{TaskLogChunk.MaxBytes}");
+        }
+
+        var status = await grains.Grain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
+        return status?.Placement is { } placed && status.StartedAt is not null
+            ? await grains.Grain<INodeGrain>(placed.NodeId).ReadLog(taskId, status.Generation, offset, maxBytes).WaitAsync(cancellationToken)
+            : null;
+    }
+
+    /// <summary>
+    /// Follows a task's log: from <paramref name="offset"/> (negative: that many bytes before its end), each new piece as
+    /// it comes (read every <see cref="OrionClientOptions.WatchPollInterval"/>) until the task has ended and its log is
+    /// read to the end. A task that runs again (a new generation) is followed from its new log's start.
+    /// </summary>
+    public async IAsyncEnumerable<string> FollowLogAsync(string taskId, long offset = -64 * 1024, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var task = grains.Grain<IVGpuTaskGrain>(taskId);
+        var (generation, next) = (-1L, offset);
+        while (true)
+        {
+            var status = await task.GetStatus().WaitAsync(cancellationToken);
+            if (status is null)
+            {
+                yield break;
+            }
+
+            if (status.Generation != generation)
+            {
+                (generation, next) = (status.Generation, generation < 0 ? offset : 0);
+            }
+
+            var piece = status.Placement is { } placed && status.StartedAt is not null
+                ? await grains.Grain<INodeGrain>(placed.NodeId).ReadLog(taskId, generation, next, TaskLogChunk.MaxBytes).WaitAsync(cancellationToken)
+                : null;
+            if (piece is { Text.Length: > 0 })
+            {
+                next = piece.Next;
+                yield return piece.Text;
+            }
+
+            if (status.State.IsTerminal() && (piece is null || piece.Next >= piece.Size))
+            {
+                yield break;
+            }
+
+            if (piece is null || piece.Next >= piece.Size)
+            {
+                await Task.Delay(watchPoll, time, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Cancels a task: dequeues it, or stops it and frees its capacity at once. Null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> CancelAsync(string taskId, string reason = "cancelled by client", CancellationToken cancellationToken = default) =>
         grains.Grain<IVGpuTaskGrain>(taskId).Cancel(reason).WaitAsync(cancellationToken);

@@ -42,4 +42,11 @@ public interface INodeDaemon : IGrainObserver
     /// </summary>
     [Alias("SwapIn")]
     Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB);
+
+    /// <summary>
+    /// Up to <paramref name="maxBytes"/> of a task's log from <paramref name="offset"/> (negative: that many bytes before
+    /// its end), for the generation that ran here; kept after the task ends. Null when this node keeps no log of it.
+    /// </summary>
+    [Alias("ReadLog"), ResponseTimeout("00:00:05")]
+    Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
 }

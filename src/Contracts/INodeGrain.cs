@@ -67,6 +67,10 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Mark")]
     Task<NodeSnapshot?> Mark(NodeMarks change, bool taints);
 
+    /// <summary>A task's log as the node's daemon keeps it (<see cref="INodeDaemon.ReadLog"/>); null without a daemon or a log.</summary>
+    [Alias("ReadLog"), AlwaysInterleave]
+    Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
+
     /// <summary>The tasks that hold capacity here, with the generation they hold it under.</summary>
     [Alias("ListTasks"), ReadOnly]
     Task<ImmutableArray<RunningTask>> ListTasks();

@@ -432,6 +432,9 @@ public sealed class NodeGrain(
     /// <summary>The node's taints as placement reads them: its daemon's, and operators' beside them.</summary>
     private ImmutableDictionary<string, string>? Taints => Overlay(registration?.Taints, cordon.State.Taints);
 
+    public async Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) =>
+        daemon is { } attached ? await attached.ReadLog(taskId, generation, offset, Math.Clamp(maxBytes, 0, TaskLogChunk.MaxBytes)) : null;
+
     public Task<ImmutableArray<RunningTask>> ListTasks() =>
         Task.FromResult(holdings.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RunningTask(h.Key, h.Value.Generation)).ToImmutableArray());
 

@@ -126,6 +126,8 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => backend.SwapIn(taskId, generation, residentMiB);
 
+    public Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) => Task.FromResult(backend.ReadLog(taskId, generation, offset, maxBytes));
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1)

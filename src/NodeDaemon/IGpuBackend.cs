@@ -77,4 +77,10 @@ public interface IGpuBackend : IDisposable
 
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }
+
+    /// <summary>
+    /// Up to <paramref name="maxBytes"/> of the log of a task's <paramref name="generation"/> from <paramref name="offset"/>
+    /// (negative: that many bytes before its end); kept after it ends. Null when this backend keeps no log of it.
+    /// </summary>
+    TaskLogChunk? ReadLog(string taskId, long generation, long offset, int maxBytes);
 }

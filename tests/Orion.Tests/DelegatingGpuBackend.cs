@@ -36,6 +36,8 @@ internal abstract class DelegatingGpuBackend(IGpuBackend inner) : IGpuBackend
 
     public virtual Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue) => inner.SwapIn(taskId, generation, residentMiB);
 
+    public virtual TaskLogChunk? ReadLog(string taskId, long generation, long offset, int maxBytes) => inner.ReadLog(taskId, generation, offset, maxBytes);
+
     public virtual IReadOnlyList<CardUsage> MeasureUsage() => inner.MeasureUsage();
 
     public virtual IReadOnlyDictionary<string, double> MeasureTaskActivity() => inner.MeasureTaskActivity();

@@ -545,9 +545,15 @@ public sealed class NvidiaGpuBackend : IGpuBackend
             throw new BackendException($"task {launch.TaskId}: the task log folder {TaskLogDirectory} cannot be made: {ex.Message}");
         }
 
-        var safe = string.Concat(launch.TaskId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
-        return Path.Combine(TaskLogDirectory, $"{safe}.{launch.Generation}.log");
+        return LogPath(TaskLogDirectory, launch.TaskId, launch.Generation);
     }
+
+    private static string LogPath(string directory, string taskId, long generation) =>
+        Path.Combine(directory, $"{string.Concat(taskId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}.{generation}.log");
+
+    /// <summary>The task's output and errors, from its file in <see cref="TaskLogDirectory"/>; null without that folder or file.</summary>
+    public TaskLogChunk? ReadLog(string taskId, long generation, long offset, int maxBytes) =>
+        TaskLogDirectory is null ? null : TaskLogReader.ReadFile(LogPath(TaskLogDirectory, taskId, generation), offset, maxBytes);
 
     /// <summary>Takes a task out of the books (its room freed); its end is then not an exit to report.</summary>
     private void Forget(TaskProcess task)

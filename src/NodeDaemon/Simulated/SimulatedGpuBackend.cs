@@ -28,6 +28,7 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     private readonly List<SimulatedTransfer> transfers = [];
     private readonly ITimer timer;
     private readonly long hostBudgetPages;
+    private readonly TaskLogBook logs = new();
     private long hostPages;
     private DateTimeOffset settledAt;
     private bool disposed;
@@ -155,13 +156,31 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         }
 
         processes[launch.TaskId] = process;
+        Log(launch.TaskId, launch.Generation, settledAt, $"started: {Describe(launch.Workload)} on {string.Join(", ", launch.GpuIds)}, "
+            + $"{launch.ComputeMilli / 10.0:0.#}% of {(onCards.Length == 1 ? "the card" : "each card")} and {memory:N0} MiB"
+            + (launch.StartOnHost ? ", its memory starting in host RAM" : ""));
     });
+
+    public TaskLogChunk? ReadLog(string taskId, long generation, long offset, int maxBytes) => logs.Read(taskId, generation, offset, maxBytes);
+
+    /// <summary>A line of the task's log: what the model did to its workload, at the model's time (the workload itself prints nothing).</summary>
+    private void Log(string taskId, long generation, DateTimeOffset at, string line) =>
+        logs.Write(taskId, generation, $"{at.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ} {line}");
+
+    private static string Describe(WorkloadSpec w) => w.Kind switch
+    {
+        WorkloadKind.Batch => $"a batch of {w.Count:N0} items at {w.GpuMsPerUnit:0.###} GPU-ms each",
+        WorkloadKind.Training => $"training for {w.Count:N0} steps at {w.GpuMsPerUnit:0.###} GPU-ms each",
+        WorkloadKind.Service => $"a service at {w.RequestsPerSecond:0.##} requests/s of {w.GpuMsPerUnit:0.###} GPU-ms",
+        _ => w.Kind.ToString(),
+    };
 
     public bool Stop(string taskId, long generation) => Locked(exits =>
     {
         if (processes.TryGetValue(taskId, out var p) && p.Launch.Generation <= generation)
         {
             Remove(p);
+            Log(taskId, p.Launch.Generation, settledAt, $"stopped after {p.GpuMsDone:0} GPU-ms of work");
             return true;
         }
 
@@ -304,7 +323,13 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             return false;
         }
 
-        _ = add ? p.Holds.Add(hold) : p.Holds.Remove(hold);
+        if (add ? p.Holds.Add(hold) : p.Holds.Remove(hold))
+        {
+            Log(taskId, p.Launch.Generation, settledAt, add
+                ? $"paused ({hold})" + (p.Holds.Count > 1 ? $", held by {p.Holds.Count} reasons" : "")
+                : p.Holds.Count == 0 ? $"resumed ({hold} lifted)" : $"{hold} lifted, still paused by {string.Join(", ", p.Holds.Order(StringComparer.Ordinal))}");
+        }
+
         return true;
     });
 
@@ -353,11 +378,15 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     {
         foreach (var t in finished)
         {
+            var launch = t.Process.Launch;
+            Log(launch.TaskId, launch.Generation, t.EndsAt,
+                $"moved {t.Pages * t.Process.Cards.Length * PageSizeMiB:N0} MiB {(t.ToHost ? "to host RAM" : "back to the card")} in {(t.EndsAt - t.RequestedAt).TotalMilliseconds:0} ms");
             t.Done.TrySetResult(Ack(t.Process, t.Pages * t.Process.Cards.Length * PageSizeMiB * 1024 * 1024, t.EndsAt - t.RequestedAt));
         }
 
         foreach (var exit in exits)
         {
+            Log(exit.TaskId, exit.Generation, exit.At, $"exited: {exit.Reason} after {exit.GpuMsDone:0} GPU-ms of work");
             Exited?.Invoke(exit);
         }
     }

@@ -93,5 +93,7 @@ public sealed class NodeRegistrationValidationTests
         public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
 
         public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
+
+        public Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) => throw new NotSupportedException();
     }
 }

@@ -108,5 +108,7 @@ public sealed class SuspensionBookkeepingTests
         public Task<SwapResult> SwapOut(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
 
         public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
+
+        public Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) => throw new NotSupportedException();
     }
 }

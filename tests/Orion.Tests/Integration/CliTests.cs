@@ -150,6 +150,32 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Logs_print_a_tasks_log_follow_it_to_its_end_and_tail_its_last_lines()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "log-" + Guid.NewGuid().ToString("N")[..6];
+        var submit = await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "50", "--memory", "1GiB", "--items", "2", "--ms-per-item", "100");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+
+        // Followed, it ends when the task does, its last line the exit.
+        var follow = await live.CliAsync("logs", id, "--follow");
+        Assert.True(follow.ExitCode == 0, follow.ToString());
+        var lines = follow.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("started: a batch of 2 items at 100 GPU-ms each on dc1/node-", lines[0]);
+        Assert.EndsWith("exited: completed after 200 GPU-ms of work", lines[^1]);
+
+        var tail = await live.CliAsync("logs", id, "--tail", "1");
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        Assert.Equal(lines[^1], tail.Out.Trim());
+        var all = await live.CliAsync("logs", id);
+        Assert.Equal(follow.Out, all.Out);
+
+        var unknown = await live.CliAsync("logs", "no-such-task-" + id);
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Equal($"orion: no task with id 'no-such-task-{id}'", unknown.Error.Trim());
+    }
+
+    [Fact]
     public async Task Label_and_taint_nodes_live_and_take_the_marks_off_again()
     {
         try

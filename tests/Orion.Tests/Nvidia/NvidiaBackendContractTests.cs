@@ -22,7 +22,10 @@ public class NvidiaBackendContractTests : GpuBackendContract
     /// <summary>A pipe directory no MPS daemon answers at, so a machine-wide MPS control daemon does not change what the tests see.</summary>
     public static string NoMps() => Path.Combine(Path.GetTempPath(), $"orion-no-mps-{Guid.NewGuid():N}");
 
-    protected override IGpuBackend CreateBackend() => new NvidiaGpuBackend(Cards, hostSwapMiB: 64 * 1024) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NoMps() };
+    protected override IGpuBackend CreateBackend() => new NvidiaGpuBackend(Cards, hostSwapMiB: 64 * 1024)
+    {
+        StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NoMps(), TaskLogDirectory = Path.Combine(Path.GetTempPath(), $"orion-contract-logs-{Guid.NewGuid():N}"),
+    };
 
     protected override Task PassAsync(TimeSpan duration) => Task.Delay(duration);
 
@@ -32,6 +35,8 @@ public class NvidiaBackendContractTests : GpuBackendContract
     protected override WorkloadSpec LongWork() => WorkloadSpec.Process("sleep 600");
 
     protected override WorkloadSpec ForeignWork() => WorkloadSpec.Batch(1, 10);
+
+    protected override (WorkloadSpec Work, string Says) Talkative() => (WorkloadSpec.Process("echo 'hello from the task'; exec sleep 600"), "hello from the task\n");
 
     /// <summary>Declared cards are not NVML's: measuring them is refused.</summary>
     protected override bool Measures => false;

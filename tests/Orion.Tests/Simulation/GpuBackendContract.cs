@@ -24,6 +24,9 @@ public abstract class GpuBackendContract
     /// <summary>A workload of a kind this backend does not run.</summary>
     protected abstract WorkloadSpec ForeignWork();
 
+    /// <summary>A workload that runs until it is stopped and whose log soon has <c>Says</c> in it.</summary>
+    protected abstract (WorkloadSpec Work, string Says) Talkative();
+
     /// <summary>Whether this backend can measure its cards here (the NVIDIA one needs NVML and cards it knows).</summary>
     protected virtual bool Measures => true;
 
@@ -212,5 +215,34 @@ public abstract class GpuBackendContract
         var ex = Assert.Throws<BackendException>(() => b.Start(Launch(b, "t1", 1, ForeignWork())));
         Assert.Contains($"{ForeignWork().Kind}".ToLowerInvariant(), ex.Message.ToLowerInvariant());
         Assert.Empty(b.Running);
+    }
+
+    [Fact]
+    public async Task A_tasks_log_is_read_from_its_start_or_its_end_and_kept_after_it_stops()
+    {
+        using var b = CreateBackend();
+        var (work, says) = Talkative();
+        Assert.Null(b.ReadLog("t1", 1, 0, 1024));
+        b.Start(Launch(b, "t1", 1, work));
+        TaskLogChunk? log = null;
+        for (var i = 0; i < 100 && log?.Text.Contains(says, StringComparison.Ordinal) != true; i++)
+        {
+            await PassAsync(TimeSpan.FromMilliseconds(100));
+            log = b.ReadLog("t1", 1, 0, 1 << 16);
+        }
+
+        Assert.Contains(says, log!.Text);
+        Assert.Equal((0L, log.Size, log.Size), (log.Offset, log.Next, (long)System.Text.Encoding.UTF8.GetByteCount(log.Text)));
+
+        // From its end, a piece of its start, nothing past its end; another generation's log is not this one.
+        var end = b.ReadLog("t1", 1, -5, 1024)!;
+        Assert.Equal((log.Size - 5, log.Text[^5..]), (end.Offset, end.Text));
+        Assert.Equal((log.Text[..3], 3L), (b.ReadLog("t1", 1, 0, 3)!.Text, b.ReadLog("t1", 1, 0, 3)!.Next));
+        Assert.Equal("", b.ReadLog("t1", 1, log.Size, 1024)!.Text);
+        Assert.Null(b.ReadLog("t1", 2, 0, 1024));
+        Assert.Null(b.ReadLog("t2", 1, 0, 1024));
+
+        Assert.True(b.Stop("t1", 1));
+        Assert.StartsWith(log.Text, b.ReadLog("t1", 1, 0, 1 << 16)!.Text, StringComparison.Ordinal);
     }
 }

@@ -23,4 +23,6 @@ public sealed class SimulatedBackendContractTests : GpuBackendContract
     protected override WorkloadSpec LongWork() => WorkloadSpec.Service(1, 1);
 
     protected override WorkloadSpec ForeignWork() => WorkloadSpec.Process("sleep 1");
+
+    protected override (WorkloadSpec Work, string Says) Talkative() => (LongWork(), "started: a service at 1 requests/s of 1 GPU-ms on dc1/contract/0");
 }
