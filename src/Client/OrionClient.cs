@@ -315,9 +315,7 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         var status = await grains.Grain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
-        return status?.Placement is { } placed && status.StartedAt is not null
-            ? await grains.Grain<INodeGrain>(placed.NodeId).ReadLog(taskId, status.Generation, offset, maxBytes).WaitAsync(cancellationToken)
-            : null;
+        return await TaskLog.ReadAsync(grains, status, offset, maxBytes, cancellationToken);
     }
 
     /// <summary>
@@ -342,9 +340,7 @@ public sealed class OrionClient : IAsyncDisposable
                 (generation, next) = (status.Generation, generation < 0 ? offset : 0);
             }
 
-            var piece = status.Placement is { } placed && status.StartedAt is not null
-                ? await grains.Grain<INodeGrain>(placed.NodeId).ReadLog(taskId, generation, next, TaskLogChunk.MaxBytes).WaitAsync(cancellationToken)
-                : null;
+            var piece = await TaskLog.ReadAsync(grains, status, next, TaskLogChunk.MaxBytes, cancellationToken);
             if (piece is { Text.Length: > 0 })
             {
                 next = piece.Next;

@@ -12,7 +12,7 @@ public static class PoolQueryValidator
     public const int MaxEvents = 500;
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
-    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null)
+    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
@@ -38,6 +38,11 @@ public static class PoolQueryValidator
         if (after < 0)
         {
             errors["after"] = ["must be 0 or more (an event's sequence number)"];
+        }
+
+        if (logBytes is < 1 or > TaskLogChunk.MaxBytes)
+        {
+            errors["max"] = [$"must be from 1 to {TaskLogChunk.MaxBytes} (bytes of the log)"];
         }
 
         if (limit is < 1 or > MaxEvents)

@@ -99,6 +99,13 @@ public sealed class ObservabilityTests(LiveSilo live)
             var one = await Get<TaskSummary>($"/api/tasks/{task.TaskId}");
             Assert.Equal((task.TaskId, null), (one.TaskId, one.Waiting));
 
+            // Its log, from its node's daemon: all of it, then from an offset on.
+            var log = await Get<TaskLogChunk>($"/api/tasks/{task.TaskId}/log");
+            Assert.Contains($"started: a batch of", log.Text);
+            Assert.Equal((0L, log.Size), (log.Offset, log.Next));
+            Assert.Equal(log.Text[10..20], (await Get<TaskLogChunk>($"/api/tasks/{task.TaskId}/log?offset=10&max=10")).Text);
+            Assert.Equal(HttpStatusCode.NotFound, (await live.Http.GetAsync(live.Url("/api/tasks/no-such-task/log"))).StatusCode);
+
             // A task no node can ever take (more cards than any node has) is read with why it waits.
             var waits = await live.Client.SubmitAsync(Specs.Training(8) with { Tenant = tenant });
             Assert.Equal("0 of 3 nodes take it now: fewer than 8 cards (2), tainted dedicated=ci, which it does not tolerate (1)",
@@ -140,6 +147,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/tasks/job%201", "id", TaskIdFormat.Rule)]
     [InlineData("/api/events?limit=0", "limit", "must be from 1 to 500")]
     [InlineData("/api/events?after=-3", "after", "must be 0 or more (an event's sequence number)")]
+    [InlineData("/api/tasks/t-1/log?max=0", "max", "must be from 1 to 1048576 (bytes of the log)")]
     [InlineData("/api/tenants/%20", "tenant", TenantName.Rule)]
     public async Task A_query_value_that_breaks_its_rule_is_a_400_naming_it_and_the_rule(string path, string field, string rule)
     {
