@@ -207,6 +207,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError($"--node-affinity: '{bad.Value}' {NodeRequirement.Rule}");
             }
         });
+        var preferredAffinity = new Option<string[]>("--preferred-node-affinity")
+        {
+            Description = "A rule over the node's labels the task would rather have (repeat; earlier ones weigh more), in --node-affinity's syntax",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        preferredAffinity.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => NodeRequirement.Parse(t.Value) is null) is { } bad)
+            {
+                r.AddError($"--preferred-node-affinity: '{bad.Value}' {NodeRequirement.Rule}");
+            }
+        });
         var toleration = new Option<string[]>("--toleration")
         {
             Description = "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
@@ -223,7 +235,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, toleration,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
             count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -240,6 +252,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
                 Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
                 NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
+                PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)

@@ -85,7 +85,8 @@ public static class SpecBuilder
         var selector = f.NodeSelector is { Count: > 0 } labels ? labels.ToImmutableDictionary(StringComparer.Ordinal) : null;
         var constraints = new PlacementConstraints([.. f.Models ?? []], string.IsNullOrWhiteSpace(f.DataCenter) ? null : f.DataCenter, f.FailFast ?? false,
             Spread: spread, NodeSelector: selector, Tolerations: f.Tolerations is { Count: > 0 } tolerated ? [.. tolerated] : null,
-            NodeAffinity: f.NodeAffinity is { Count: > 0 } rules ? [.. rules] : null);
+            NodeAffinity: f.NodeAffinity is { Count: > 0 } rules ? [.. rules] : null,
+            PreferredNodeAffinity: f.PreferredNodeAffinity is { Count: > 0 } wishes ? [.. wishes] : null);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
     }
 

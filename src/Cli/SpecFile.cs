@@ -74,6 +74,9 @@ public sealed class SpecFile
     /// <summary>Rules over a node's labels, as set-based selectors (<c>node-affinity: ["zone in (a,b)", "!flaky"]</c>).</summary>
     public List<string>? NodeAffinity { get; set; }
 
+    /// <summary>Rules over a node's labels the task would rather have, earlier ones weighing more (<c>preferred-node-affinity: ["zone=a"]</c>).</summary>
+    public List<string>? PreferredNodeAffinity { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -102,5 +105,6 @@ public sealed class SpecFile
         NodeSelector = NodeSelector is { Count: > 0 } ? NodeSelector : baseSpec.NodeSelector,
         Tolerations = Tolerations is { Count: > 0 } ? Tolerations : baseSpec.Tolerations,
         NodeAffinity = NodeAffinity is { Count: > 0 } ? NodeAffinity : baseSpec.NodeAffinity,
+        PreferredNodeAffinity = PreferredNodeAffinity is { Count: > 0 } ? PreferredNodeAffinity : baseSpec.PreferredNodeAffinity,
     };
 }

@@ -67,6 +67,11 @@ public static class Views
             table.AddRow(Text("node affinity"), Text(string.Join(", ", affinity.Select(a => NodeRequirement.Parse(a)?.ToString() ?? a))));
         }
 
+        if (s.Spec.Constraints.PreferredNodeAffinity is { Count: > 0 } preferred)
+        {
+            table.AddRow(Text("prefers nodes"), Text(string.Join(", ", preferred.Select(a => NodeRequirement.Parse(a)?.ToString() ?? a)) + (preferred.Count > 1 ? " (earlier ones weigh more)" : "")));
+        }
+
         if (s.Spec.Constraints.Tolerations is { Count: > 0 } tolerations)
         {
             table.AddRow(Text("tolerates"), Text(string.Join(", ", tolerations.Select(t => t.Contains('=', StringComparison.Ordinal) ? t : $"{t} (any value)"))));

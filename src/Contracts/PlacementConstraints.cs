@@ -23,6 +23,10 @@ namespace Orion.Contracts;
 /// <c>zone in (a, b)</c>, <c>gpu-tier notin (old)</c>, <c>fabric</c>, <c>!flaky</c>. Null or empty: any node. With
 /// <paramref name="NodeSelector"/>, both hold.
 /// </param>
+/// <param name="PreferredNodeAffinity">
+/// Rules over a node's labels the task would rather have, in the same syntax, earlier ones weighing more: it goes to a
+/// node meeting them all when one has room, else all but the last, and so on, else any node its other constraints allow.
+/// </param>
 /// <param name="Spread">
 /// Keeps the task apart from its tenant's other tasks of the same group, such as the replicas of one service: at most
 /// so many of the group on a node. Null for none.
@@ -36,7 +40,8 @@ public sealed record PlacementConstraints(
     [property: Id(4)] SpreadSpec? Spread = null,
     [property: Id(5)] ImmutableDictionary<string, string>? NodeSelector = null,
     [property: Id(6)] ImmutableList<string>? Tolerations = null,
-    [property: Id(7)] ImmutableList<string>? NodeAffinity = null)
+    [property: Id(7)] ImmutableList<string>? NodeAffinity = null,
+    [property: Id(8)] ImmutableList<string>? PreferredNodeAffinity = null)
 {
     /// <summary>No constraint: any model, any data centre.</summary>
     public static PlacementConstraints None { get; } = new(ImmutableArray<string>.Empty);

@@ -274,6 +274,7 @@ public static class SpecValidator
         errors.AddRange(NodeLabels.Check(c.NodeSelector, "constraints.nodeSelector"));
         errors.AddRange(NodeTaints.Check(c.Tolerations, "constraints.tolerations"));
         errors.AddRange(NodeRequirement.Check(c.NodeAffinity, "constraints.nodeAffinity"));
+        errors.AddRange(NodeRequirement.Check(c.PreferredNodeAffinity, "constraints.preferredNodeAffinity"));
         if (c.Spread is { } spread)
         {
             if (!TaskIdFormat.IsValid(spread.Group))

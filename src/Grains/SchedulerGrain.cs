@@ -366,7 +366,7 @@ public sealed class SchedulerGrain(
 
     private void UsePolicy(string name)
     {
-        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name))));
+        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new AffinityPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name)))));
         policyName = name;
     }
 

@@ -25,6 +25,7 @@ namespace Orion.Grains.Scheduling;
 /// policies check it per node, outside what they cache per node state).</param>
 /// <param name="NodeSelector">Labels a node must have (checked per node as the spread group is); null for any node.</param>
 /// <param name="Affinity">Rules over a node's labels it must all meet (checked per node too); null for none.</param>
+/// <param name="Preferred">Rules over a node's labels it would rather have, earlier ones first (<see cref="AffinityPreferencePolicy"/>); null for none.</param>
 /// <param name="Tolerations">Node taints the task tolerates (<see cref="NodeTaints"/>; checked per node too); null for none.</param>
 public sealed record PlacementRequest(
     int GpuCount,
@@ -43,7 +44,8 @@ public sealed record PlacementRequest(
     SpreadRule? Spread = null,
     IReadOnlyDictionary<string, string>? NodeSelector = null,
     IReadOnlyList<string>? Tolerations = null,
-    IReadOnlyList<NodeRequirement>? Affinity = null)
+    IReadOnlyList<NodeRequirement>? Affinity = null,
+    IReadOnlyList<NodeRequirement>? Preferred = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -70,7 +72,8 @@ public sealed record PlacementRequest(
             Spread: spec.Constraints.Spread is { } spread ? new SpreadRule(spec.Tenant, spread.Group, spread.MaxPerDomain, spread.Preferred, spread.TopologyKey) : null,
             NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null,
             Tolerations: spec.Constraints.Tolerations is { Count: > 0 } tolerations ? tolerations : null,
-            Affinity: spec.Constraints.NodeAffinity is { Count: > 0 } affinity ? [.. affinity.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null);
+            Affinity: spec.Constraints.NodeAffinity is { Count: > 0 } affinity ? [.. affinity.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null,
+            Preferred: spec.Constraints.PreferredNodeAffinity is { Count: > 0 } preferred ? [.. preferred.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null);
     }
 
     // A rule that does not read (submissions are checked; this is for anything stored before a rule changed) is met by no node: the task waits, saying why.

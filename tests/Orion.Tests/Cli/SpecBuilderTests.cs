@@ -53,6 +53,7 @@ public sealed class SpecBuilderTests
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.NodeSelector);
         Assert.Equal(["dedicated=training", "gpu-test"], SpecBuilder.Build(SpecBuilder.Parse("tolerations: [dedicated=training, gpu-test]", "f.yaml")).Constraints.Tolerations!);
         Assert.Null(SpecBuilder.Build(new SpecFile()).Constraints.Tolerations);
+        Assert.Equal(["zone=a"], SpecBuilder.Build(SpecBuilder.Parse("preferred-node-affinity: [zone=a]", "f.yaml")).Constraints.PreferredNodeAffinity!);
         Assert.Equal(["zone in (a,b)", "!flaky"], SpecBuilder.Build(SpecBuilder.Parse("node-affinity: [\"zone in (a,b)\", \"!flaky\"]", "f.yaml")).Constraints.NodeAffinity!);
         Assert.Equal(new SpreadSpec("web", 2, TopologyKey: "zone"), SpecBuilder.Build(SpecBuilder.Parse("spread: web\nmax-per-domain: 2\ntopology-key: zone", "f.yaml")).Constraints.Spread);
         Assert.Equal("topology-key: applies to a spread group; give spread too", Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { TopologyKey = "zone" })).Message);

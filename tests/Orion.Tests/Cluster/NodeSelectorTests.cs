@@ -56,4 +56,18 @@ public sealed class NodeSelectorTests
         Assert.Equal("dc1/n1", (await pool.WaitForAsync("zoned", TaskState.Running)).Placement!.NodeId);
         await pool.AssertConsistentAsync(["zoned"]);
     }
+
+    [Fact]
+    public async Task A_task_preferring_a_zone_goes_there_while_it_has_room_and_elsewhere_after()
+    {
+        var a = Node("n0", gpus: 1);
+        a.Labels["zone"] = "a";
+        var b = Node("n1", gpus: 1);
+        b.Labels["zone"] = "b";
+        await using var pool = await StartAsync([a, b]);
+        var spec = Specs.Batch(computePercent: 100, items: 1_000_000) with { Constraints = PlacementConstraints.None with { PreferredNodeAffinity = ["zone=b"] } };
+        Assert.Equal("dc1/n1", (await pool.WaitForAsync((await pool.SubmitAsync(spec, "first")).TaskId, TaskState.Running)).Placement!.NodeId);
+        Assert.Equal("dc1/n0", (await pool.WaitForAsync((await pool.SubmitAsync(spec, "second")).TaskId, TaskState.Running)).Placement!.NodeId);
+        await pool.AssertConsistentAsync(["first", "second"]);
+    }
 }

@@ -102,4 +102,26 @@ public sealed class NodeAffinityTests
         var stored = Specs.Batch() with { Constraints = PlacementConstraints.None with { NodeAffinity = ["zone in (a"] } };
         Assert.False(Feasibility.LabelsMatch(Labelled("a", ("zone", "a")), PlacementRequest.From(stored)));
     }
+
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void Preferred_rules_choose_a_node_meeting_them_all_then_fewer_from_the_last_then_any(string name)
+    {
+        // As the scheduler wraps every policy. One card per node, so each placement fills its node.
+        var policy = new AffinityPreferencePolicy(PlacementPolicies.Create(name));
+        var view = Of(Labelled("a", ("zone", "b")), Labelled("b", ("zone", "a")), Labelled("c", ("zone", "a"), ("tier", "new")), Labelled("d", ("zone", "c")));
+        var whole = Whole(2) with { Preferred = [NodeRequirement.Parse("zone=a")!, NodeRequirement.Parse("tier=new")!] };
+        var placed = PlacementRound.Decide(policy, view, [whole, whole, whole, whole, whole]);
+
+        // Both rules: c; the first alone: b; then any node (a or d, as the policy likes), and none once all are full.
+        Assert.Equal(["c", "b"], placed.Take(2).Select(c => c!.Node.Id));
+        Assert.Equal(["a", "d"], placed.Skip(2).Take(2).Select(c => c!.Node.Id).Order());
+        Assert.Null(placed[4]);
+
+        // Required rules still bind: preferring zone a never puts a task outside zone c when it needs c.
+        var fresh = Of(Labelled("a", ("zone", "a")), Labelled("c", ("zone", "c")));
+        var needsC = Whole(2) with { Affinity = [NodeRequirement.Parse("zone=c")!], Preferred = [NodeRequirement.Parse("zone=a")!] };
+        Assert.Equal("c", policy.Choose(fresh, needsC)!.Node.Id);
+        Assert.Equal("a", policy.Choose(fresh, Whole(2) with { Preferred = [NodeRequirement.Parse("zone=a")!] })!.Node.Id);
+    }
 }

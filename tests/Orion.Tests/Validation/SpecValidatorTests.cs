@@ -57,6 +57,7 @@ public sealed class SpecValidatorTests
             { "spread of none per node", ok with { Constraints = PlacementConstraints.SpreadOver("web", 0) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
             { "spread too wide", ok with { Constraints = PlacementConstraints.SpreadOver("web", 1025) }, "constraints.spread.maxPerDomain", "must be 1..1024" },
             { "toleration with a space", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["dedicated", "team=a b"] } }, "constraints.tolerations[1]", NodeTaints.TolerationRule },
+            { "preferred node affinity half written", ok with { Constraints = PlacementConstraints.None with { PreferredNodeAffinity = ["zone notin"] } }, "constraints.preferredNodeAffinity[0]", NodeRequirement.Rule },
             { "node affinity half written", ok with { Constraints = PlacementConstraints.None with { NodeAffinity = ["!flaky", "zone in (a"] } }, "constraints.nodeAffinity[1]", NodeRequirement.Rule },
             { "toleration of an empty key", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["=ci"] } }, "constraints.tolerations[0]", NodeTaints.TolerationRule },
             { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
