@@ -169,8 +169,8 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     private static string Describe(WorkloadSpec w) => w.Kind switch
     {
-        WorkloadKind.Batch => $"a batch of {w.Count:N0} items at {w.GpuMsPerUnit:0.###} GPU-ms each",
-        WorkloadKind.Training => $"training for {w.Count:N0} steps at {w.GpuMsPerUnit:0.###} GPU-ms each",
+        WorkloadKind.Batch => $"a batch of {w.Count:N0} item{(w.Count == 1 ? "" : "s")} at {w.GpuMsPerUnit:0.###} GPU-ms each",
+        WorkloadKind.Training => $"training for {w.Count:N0} step{(w.Count == 1 ? "" : "s")} at {w.GpuMsPerUnit:0.###} GPU-ms each",
         WorkloadKind.Service => $"a service at {w.RequestsPerSecond:0.##} requests/s of {w.GpuMsPerUnit:0.###} GPU-ms",
         _ => w.Kind.ToString(),
     };

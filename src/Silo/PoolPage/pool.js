@@ -68,7 +68,8 @@
     $('tasks').tBodies[0].innerHTML = tasks.map(t => `<tr data-task="${esc(t.taskId)}" data-state="${esc(t.state)}">
       <td>${esc(t.taskId)}</td><td>${esc(t.name)}</td><td>${esc(t.tenant)}</td><td>${esc(t.priority)}</td>
       <td><span class="state ${esc(t.state)}">${esc(t.state)}</span>${t.hostMiB > 0 ? ' <span class="state swapped">swapped</span>' : ''}${t.quotaWait ? ` <span class="state quota" title="${esc(t.quotaWait)}">waiting for quota</span>` : ''}${t.borrowed ? ' <span class="state borrowed" title="beyond its tenant\'s quota: evicted when a task within its quota needs the room">borrowed</span>' : ''}${t.gang ? ` <span class="state gang" title="placed with its gang all together or not at all; a member that fails or is cancelled ends the rest">gang ${esc(t.gang)}</span>` : ''}${t.spread ? ` <span class="state spread" title="kept apart from its tenant's other tasks of the group: at most ${esc(t.maxPerDomain)} ${t.topologyKey ? `per ${esc(t.topologyKey)}` : 'on a node'}">spread ${esc(t.spread)}</span>` : ''}</td>
-      <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td></tr>`).join('');
+      <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td>
+      <td>${t.nodeId ? `<button class="show-log" type="button" data-task="${esc(t.taskId)}">log</button>` : ''}</td></tr>`).join('');
 
     // Use against each limit; a bar fills as the use nears it.
     const of = (used, limit, show) => limit == null ? `${show(used)} <span class="nolimit">no limit</span>`
@@ -115,6 +116,33 @@
       render();
     });
   }
+
+  // A task's log, read from its node's daemon and followed (by byte offset) while the panel is open.
+  let following = null;
+  async function follow(taskId) {
+    const mine = following = { taskId, next: -65536 };
+    $('log-task').textContent = taskId;
+    $('log').textContent = '';
+    $('log-panel').hidden = false;
+    while (following === mine) {
+      const response = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/log?offset=${mine.next}&max=65536`);
+      if (following !== mine) break;
+      if (response.status === 404) {
+        $('log').textContent = 'no log: the task has not run yet, or its node keeps none (NVIDIA nodes keep one with the daemon\'s --task-logs)';
+      } else if (response.ok) {
+        const piece = await response.json();
+        $('log').textContent += piece.text;
+        mine.next = piece.next;
+      }
+      await new Promise(r => setTimeout(r, 1000));
+    }
+  }
+
+  $('tasks').addEventListener('click', e => {
+    const button = e.target.closest('button.show-log');
+    if (button) follow(button.dataset.task);
+  });
+  $('log-close').addEventListener('click', () => { following = null; $('log-panel').hidden = true; });
 
   const source = new EventSource('/api/stream');
   source.addEventListener('pool', e => { pool = JSON.parse(e.data); $('status').textContent = 'live'; $('status').className = 'status live'; render(); });

@@ -48,6 +48,14 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
                 new System.Text.RegularExpressions.Regex("measured: busy (4[0-9]|[5-9][0-9]|100)%, [0-9.]+ GiB in use"));
             await Assertions.Expect(page.Locator("#events li[data-kind='placement']").Filter(new() { HasText = task.TaskId })).ToHaveCountAsync(1);
 
+            // Its log, from its node's daemon, in a panel that follows it; closed, the panel goes.
+            await Assertions.Expect(page.Locator("#log-panel")).ToBeHiddenAsync();
+            await row.Locator("button.show-log").ClickAsync();
+            await Assertions.Expect(page.Locator("#log-task")).ToHaveTextAsync(task.TaskId);
+            await Assertions.Expect(page.Locator("#log")).ToContainTextAsync($"started: a batch of 1 item at 10000000 GPU-ms each on {gpu}, 40% of the card");
+            await page.Locator("#log-close").ClickAsync();
+            await Assertions.Expect(page.Locator("#log-panel")).ToBeHiddenAsync();
+
             // The tenant filter hides other tenants' slices and keeps this one.
             await page.SelectOptionAsync("#f-tenant", tenant);
             await Assertions.Expect(page.Locator("#tasks tbody tr")).ToHaveCountAsync(1);
