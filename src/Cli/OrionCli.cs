@@ -195,42 +195,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError(error);
             }
         });
-        var affinity = new Option<string[]>("--node-affinity")
-        {
-            Description = "A rule over the node's labels (repeat for several): 'zone in (a,b)', 'tier notin (old)', 'fabric', '!flaky', 'k=v', 'k!=v'",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        affinity.Validators.Add(r =>
-        {
-            if (r.Tokens.FirstOrDefault(t => NodeRequirement.Parse(t.Value) is null) is { } bad)
-            {
-                r.AddError($"--node-affinity: '{bad.Value}' {NodeRequirement.Rule}");
-            }
-        });
-        var preferredAffinity = new Option<string[]>("--preferred-node-affinity")
-        {
-            Description = "A rule over the node's labels the task would rather have (repeat; earlier ones weigh more), in --node-affinity's syntax",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        preferredAffinity.Validators.Add(r =>
-        {
-            if (r.Tokens.FirstOrDefault(t => NodeRequirement.Parse(t.Value) is null) is { } bad)
-            {
-                r.AddError($"--preferred-node-affinity: '{bad.Value}' {NodeRequirement.Rule}");
-            }
-        });
-        var toleration = new Option<string[]>("--toleration")
-        {
-            Description = "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        toleration.Validators.Add(r =>
-        {
-            if (r.Tokens.FirstOrDefault(t => !NodeTaints.IsValidToleration(t.Value)) is { } bad)
-            {
-                r.AddError($"--toleration: '{bad.Value}' {NodeTaints.TolerationRule}");
-            }
-        });
+        var affinity = Repeated("--node-affinity",
+            "A rule over the node's labels (repeat for several): 'zone in (a,b)', 'tier notin (old)', 'fabric', '!flaky', 'k=v', 'k!=v'",
+            t => NodeRequirement.Parse(t) is not null, NodeRequirement.Rule);
+        var preferredAffinity = Repeated("--preferred-node-affinity",
+            "A rule over the node's labels the task would rather have (repeat; earlier ones weigh more), in --node-affinity's syntax",
+            t => NodeRequirement.Parse(t) is not null, NodeRequirement.Rule);
+        var toleration = Repeated("--toleration",
+            "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
+            NodeTaints.IsValidToleration, NodeTaints.TolerationRule);
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
@@ -1063,6 +1036,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     }
 
     // At parse time, so a bad id is bad input before anything connects (no task can have it).
+    /// <summary>An option given once per value, each value checked at parse time and named with the rule it breaks.</summary>
+    private static Option<string[]> Repeated(string name, string description, Func<string, bool> valid, string rule)
+    {
+        var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.FirstOrDefault(t => !valid(t.Value)) is { } bad)
+            {
+                r.AddError($"{name}: '{bad.Value}' {rule}");
+            }
+        });
+        return option;
+    }
+
     private static void TaskIdRule<T>(List<Action<T>> validators, string name)
         where T : System.CommandLine.Parsing.SymbolResult =>
         TokenRule(validators, TaskIdFormat.IsValid, $"{name}: a task id {TaskIdFormat.Rule}");

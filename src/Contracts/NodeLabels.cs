@@ -55,6 +55,34 @@ public static class NodeLabels
     }
 
     /// <summary>
+    /// Each entry of <paramref name="items"/> (tolerations, affinity rules: at most <see cref="MaxCount"/>) that is not
+    /// <paramref name="valid"/>, as (<c>field[i]</c>, <paramref name="rule"/>).
+    /// </summary>
+    public static ImmutableArray<ValidationError> CheckEach(IReadOnlyList<string>? items, string field, string what, Func<string, bool> valid, string rule)
+    {
+        if (items is null || items.Count == 0)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (items.Count > MaxCount)
+        {
+            errors.Add(new(field, $"must have at most {MaxCount} {what}"));
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!valid(items[i]))
+            {
+                errors.Add(new($"{field}[{i}]", rule));
+            }
+        }
+
+        return errors.ToImmutable();
+    }
+
+    /// <summary>
     /// Labels written <c>key=value</c> (a flag given again per label): the labels, or the first error, naming
     /// <paramref name="flag"/> and the rule. A key given twice is an error, not a silent override.
     /// </summary>

@@ -85,27 +85,6 @@ public sealed record NodeRequirement(string Key, NodeRequirementOperator Operato
         NodeLabels.IsValidKey(key) && values.All(NodeLabels.IsValidValue) ? new NodeRequirement(key, op, values) : null;
 
     /// <summary>Each requirement of <paramref name="affinity"/> that breaks <see cref="Rule"/>, as (field, rule) under <paramref name="field"/>.</summary>
-    public static ImmutableArray<ValidationError> Check(IReadOnlyList<string>? affinity, string field)
-    {
-        if (affinity is null || affinity.Count == 0)
-        {
-            return [];
-        }
-
-        var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (affinity.Count > NodeLabels.MaxCount)
-        {
-            errors.Add(new(field, $"must have at most {NodeLabels.MaxCount} requirements"));
-        }
-
-        for (var i = 0; i < affinity.Count; i++)
-        {
-            if (Parse(affinity[i]) is null)
-            {
-                errors.Add(new($"{field}[{i}]", Rule));
-            }
-        }
-
-        return errors.ToImmutable();
-    }
+    public static ImmutableArray<ValidationError> Check(IReadOnlyList<string>? affinity, string field) =>
+        NodeLabels.CheckEach(affinity, field, "requirements", t => Parse(t) is not null, Rule);
 }

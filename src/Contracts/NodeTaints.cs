@@ -71,27 +71,6 @@ public static class NodeTaints
     }
 
     /// <summary>Each broken rule of <paramref name="tolerations"/>, as (field, rule) under <paramref name="field"/>.</summary>
-    public static ImmutableArray<ValidationError> Check(IReadOnlyList<string>? tolerations, string field)
-    {
-        if (tolerations is null || tolerations.Count == 0)
-        {
-            return [];
-        }
-
-        var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (tolerations.Count > NodeLabels.MaxCount)
-        {
-            errors.Add(new(field, $"must have at most {NodeLabels.MaxCount} tolerations"));
-        }
-
-        for (var i = 0; i < tolerations.Count; i++)
-        {
-            if (!IsValidToleration(tolerations[i]))
-            {
-                errors.Add(new($"{field}[{i}]", TolerationRule));
-            }
-        }
-
-        return errors.ToImmutable();
-    }
+    public static ImmutableArray<ValidationError> Check(IReadOnlyList<string>? tolerations, string field) =>
+        NodeLabels.CheckEach(tolerations, field, "tolerations", IsValidToleration, TolerationRule);
 }

@@ -59,6 +59,7 @@ public sealed class SpecValidatorTests
             { "toleration with a space", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["dedicated", "team=a b"] } }, "constraints.tolerations[1]", NodeTaints.TolerationRule },
             { "preferred node affinity half written", ok with { Constraints = PlacementConstraints.None with { PreferredNodeAffinity = ["zone notin"] } }, "constraints.preferredNodeAffinity[0]", NodeRequirement.Rule },
             { "node affinity half written", ok with { Constraints = PlacementConstraints.None with { NodeAffinity = ["!flaky", "zone in (a"] } }, "constraints.nodeAffinity[1]", NodeRequirement.Rule },
+            { "too many tolerations", ok with { Constraints = PlacementConstraints.None with { Tolerations = [.. Enumerable.Range(0, 33).Select(i => $"k{i}")] } }, "constraints.tolerations", "must have at most 32 tolerations" },
             { "toleration of an empty key", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["=ci"] } }, "constraints.tolerations[0]", NodeTaints.TolerationRule },
             { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
                 "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
