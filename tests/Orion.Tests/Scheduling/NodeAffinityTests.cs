@@ -9,10 +9,7 @@ public sealed class NodeAffinityTests
 {
     public static TheoryData<string> AllPolicies() => [.. PlacementPolicies.Names];
 
-    private static NodeView Labelled(string id, params (string Key, string Value)[] labels) =>
-        NodeView.FromSnapshot(new NodeSnapshot(id, "dc1", 64_000, 0, 262_144, 0,
-            [.. Enumerable.Range(0, 2).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
-            true, 1, Labels: labels.Length == 0 ? null : labels.ToImmutableDictionary(l => l.Key, l => l.Value)));
+    private static NodeView Labelled(string id, params (string Key, string Value)[] labels) => Reported(id, labels: labels);
 
     private static PlacementRequest With(params string[] rules) => Slice(100) with { Affinity = [.. rules.Select(r => NodeRequirement.Parse(r)!)] };
 

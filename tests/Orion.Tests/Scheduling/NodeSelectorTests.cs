@@ -11,10 +11,7 @@ public sealed class NodeSelectorTests
 
     private static readonly ImmutableDictionary<string, string> NvLink = ImmutableDictionary<string, string>.Empty.Add("fabric", "nvlink");
 
-    private static NodeView Labelled(string id, params (string Key, string Value)[] labels) =>
-        NodeView.FromSnapshot(new NodeSnapshot(id, "dc1", 64_000, 0, 262_144, 0,
-            [.. Enumerable.Range(0, 2).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
-            true, 1, Labels: labels.Length == 0 ? null : labels.ToImmutableDictionary(l => l.Key, l => l.Value)));
+    private static NodeView Labelled(string id, params (string Key, string Value)[] labels) => Reported(id, labels: labels);
 
     [Theory]
     [MemberData(nameof(AllPolicies))]

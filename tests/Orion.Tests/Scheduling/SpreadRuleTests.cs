@@ -57,8 +57,8 @@ public sealed class SpreadRuleTests
     {
         // Two nodes in the same state share what the policy caches per state; only "a" holds a replica (a task that holds
         // nothing the view counts, so the states stay equal).
-        var a = NodeView.FromSnapshot(Snapshot("a", [new SpreadCount("team-a", "web", 1)]));
-        var b = NodeView.FromSnapshot(Snapshot("b", []));
+        var a = Reported("a", spread: [new SpreadCount("team-a", "web", 1)]);
+        var b = Reported("b");
         Assert.True(a.SameState(b));
         var view = Of(a, b);
         var policy = PlacementPolicies.Create(PlacementPolicies.Default);
@@ -71,7 +71,7 @@ public sealed class SpreadRuleTests
     [Fact]
     public void A_node_view_counts_the_groups_its_snapshot_lists_and_a_decision_given_back_uncounts_it()
     {
-        var node = NodeView.FromSnapshot(Snapshot("n", [new SpreadCount("team-a", "web", 2), new SpreadCount("team-b", "web", 1)]));
+        var node = Reported("n", spread: [new SpreadCount("team-a", "web", 2), new SpreadCount("team-b", "web", 1)]);
         Assert.Equal(2, node.SpreadCount("team-a", "web"));
         Assert.Equal(1, node.SpreadCount("team-b", "web"));
         Assert.Equal(0, node.SpreadCount("team-a", "api"));
@@ -87,10 +87,10 @@ public sealed class SpreadRuleTests
     public void A_node_account_that_differs_only_in_its_groups_does_not_match_the_view()
     {
         // The view keeps its own object for a node whose account matches; a replica that left must be seen to leave.
-        var held = NodeView.FromSnapshot(Snapshot("n", [new SpreadCount("team-a", "web", 1)]));
-        Assert.False(held.Matches(NodeView.FromSnapshot(Snapshot("n", []))));
-        Assert.False(held.Matches(NodeView.FromSnapshot(Snapshot("n", [new SpreadCount("team-a", "web", 2)]))));
-        Assert.True(held.Matches(NodeView.FromSnapshot(Snapshot("n", [new SpreadCount("team-a", "web", 1)]))));
+        var held = Reported("n", spread: [new SpreadCount("team-a", "web", 1)]);
+        Assert.False(held.Matches(Reported("n")));
+        Assert.False(held.Matches(Reported("n", spread: [new SpreadCount("team-a", "web", 2)])));
+        Assert.True(held.Matches(Reported("n", spread: [new SpreadCount("team-a", "web", 1)])));
         Assert.Equal(1, held.CopyState().SpreadCount("team-a", "web"));
     }
 
@@ -136,11 +136,7 @@ public sealed class SpreadRuleTests
         Slice(100) with { Spread = new SpreadRule("team-a", "web", maxPerDomain, preferred, TopologyKey: "zone") };
 
     private static NodeView InZone(string id, string? zone, ImmutableArray<SpreadCount> spread = default, int gpus = 2, long version = 1) =>
-        NodeView.FromSnapshot(Snapshot(id, spread.IsDefault ? [] : spread, gpus) with
-        {
-            Version = version,
-            Labels = zone is null ? null : ImmutableDictionary<string, string>.Empty.Add("zone", zone).Add("rack", $"r-{id}"),
-        });
+        Reported(id, gpus, zone is null ? null : [("zone", zone), ("rack", $"r-{id}")], spread: spread, version: version);
 
     [Theory]
     [MemberData(nameof(AllPolicies))]
@@ -228,9 +224,4 @@ public sealed class SpreadRuleTests
         var view = Of(InZone("a", "x", [new SpreadCount("team-a", "web", 1)]), InZone("b", "x"));
         Assert.Equal("0 of 2 nodes take it now: in zone=x, which holds 1 of its spread group web already (2)", PlacementExplanation.Explain(view, Zoned()));
     }
-
-    private static NodeSnapshot Snapshot(string id, ImmutableArray<SpreadCount> spread, int gpus = 2) =>
-        new(id, "dc1", 64_000, 0, 262_144, 0,
-            [.. Enumerable.Range(0, gpus).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
-            true, 1, Spread: spread);
 }

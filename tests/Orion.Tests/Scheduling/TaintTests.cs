@@ -11,10 +11,7 @@ public sealed class TaintTests
 
     private static readonly ImmutableDictionary<string, string> Training = ImmutableDictionary<string, string>.Empty.Add("dedicated", "training");
 
-    private static NodeView Tainted(string id, ImmutableDictionary<string, string>? taints, int gpus = 2) =>
-        NodeView.FromSnapshot(new NodeSnapshot(id, "dc1", 64_000, 0, 262_144, 0,
-            [.. Enumerable.Range(0, gpus).Select(i => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-{id}-{i}"), 1000, [], 1))],
-            true, 1, Taints: taints));
+    private static NodeView Tainted(string id, ImmutableDictionary<string, string>? taints, int gpus = 2) => Reported(id, gpus, taints: taints);
 
     [Theory]
     [InlineData(null, true)]
