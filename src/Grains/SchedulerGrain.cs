@@ -980,6 +980,13 @@ public sealed class SchedulerGrain(
         }
     }
 
+    /// <summary>
+    /// Whether a node's zone (or other domain of a spread group's topology key) has room for the request's group, as this
+    /// scheduler's view counts it: evicting on a node whose zone is full would free room the task still may not use.
+    /// </summary>
+    private bool DomainAllows(string nodeId, PlacementRequest request) =>
+        request.Spread is not { Preferred: false, TopologyKey: not null } rule || (view.Find(nodeId) is { } node && rule.Allows(node));
+
     /// <summary>Why a task was not placed: no node of the kind that runs it, only nodes its spread group has filled, or none with room for it now.</summary>
     private string Unplaced(PlacementRequest request) =>
         request.RunsProcess is { } process && !view.Nodes.Any(n => n.RunsProcesses == process)
@@ -1189,7 +1196,7 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        foreach (var plan in LoanReclaim.Plan(accounts.Values, waiting, reclaiming.Keys.ToHashSet(StringComparer.Ordinal), ReclaimScan))
+        foreach (var plan in LoanReclaim.Plan(accounts.Values, waiting, reclaiming.Keys.ToHashSet(StringComparer.Ordinal), ReclaimScan, DomainAllows))
         {
             reclaiming[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             foreach (var victim in plan.Victims)
@@ -1228,7 +1235,7 @@ public sealed class SchedulerGrain(
         // Nodes held for a starving task or gang, and those whose evictions are under way, are not taken from.
         var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(HeldNode() is { } held ? [held.Id] : []).Concat(GangHeldNodes().Select(n => n.Id))
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, busy, ReclaimScan))
+        foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, busy, ReclaimScan, DomainAllows))
         {
             preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             foreach (var (victim, generation) in plan.Victims)

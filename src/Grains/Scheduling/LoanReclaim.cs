@@ -14,13 +14,15 @@ public static class LoanReclaim
     /// <summary>
     /// The evictions for <paramref name="waiting"/> (the first <paramref name="limit"/> of them) on the nodes that hold
     /// borrowed tasks, never on <paramref name="busy"/> ones. A waiting task that no such node could take after every
-    /// eviction there gets none: nothing is evicted for nothing.
+    /// eviction there gets none: nothing is evicted for nothing. <paramref name="domainAllows"/> as for
+    /// <see cref="PriorityPreemption.Plan"/>.
     /// </summary>
     public static ImmutableArray<ReclaimPlan> Plan(
-        IEnumerable<NodeSnapshot> lenders, IReadOnlyList<(string TaskId, PlacementRequest Request)> waiting, IReadOnlySet<string> busy, int limit)
+        IEnumerable<NodeSnapshot> lenders, IReadOnlyList<(string TaskId, PlacementRequest Request)> waiting, IReadOnlySet<string> busy, int limit,
+        Func<string, PlacementRequest, bool>? domainAllows = null)
     {
         var count = Math.Min(limit, waiting.Count);
-        return [.. FewestEvictions.Pick(lenders.Where(n => !n.Borrowed.IsDefaultOrEmpty), busy, count, (i, node) => Victims(node, waiting[i].Request), v => v.TaskId)
+        return [.. FewestEvictions.Pick(lenders.Where(n => !n.Borrowed.IsDefaultOrEmpty), busy, count, (i, node) => domainAllows?.Invoke(node.NodeId, waiting[i].Request) == false ? null : Victims(node, waiting[i].Request), v => v.TaskId)
             .Select(p => new ReclaimPlan(waiting[p.Waiting].TaskId, p.NodeId, p.Victims))];
     }
 

@@ -16,13 +16,15 @@ public static class PriorityPreemption
     /// <summary>
     /// The evictions for <paramref name="waiting"/> (the first <paramref name="limit"/> of them) on <paramref name="nodes"/>,
     /// never on <paramref name="busy"/> ones. A waiting task that no node could take after every eviction allowed there
-    /// gets none: nothing is evicted for nothing.
+    /// gets none: nothing is evicted for nothing. <paramref name="domainAllows"/> says whether a node's spread domain
+    /// (a zone, counted over the scheduler's whole view, which one node's snapshot cannot) has room for the request's group.
     /// </summary>
     public static ImmutableArray<PreemptionPlan> Plan(
-        IEnumerable<NodeSnapshot> nodes, IReadOnlyList<(string TaskId, PlacementRequest Request, PriorityClass Class)> waiting, IReadOnlySet<string> busy, int limit)
+        IEnumerable<NodeSnapshot> nodes, IReadOnlyList<(string TaskId, PlacementRequest Request, PriorityClass Class)> waiting, IReadOnlySet<string> busy, int limit,
+        Func<string, PlacementRequest, bool>? domainAllows = null)
     {
         var count = Math.Min(limit, waiting.Count);
-        return [.. FewestEvictions.Pick(nodes, busy, count, (i, node) => Victims(node, waiting[i].Request, waiting[i].Class), v => v.TaskId)
+        return [.. FewestEvictions.Pick(nodes, busy, count, (i, node) => domainAllows?.Invoke(node.NodeId, waiting[i].Request) == false ? null : Victims(node, waiting[i].Request, waiting[i].Class), v => v.TaskId)
             .Select(p => new PreemptionPlan(waiting[p.Waiting].TaskId, p.NodeId, p.Victims))];
     }
 

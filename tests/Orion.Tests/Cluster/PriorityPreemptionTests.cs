@@ -114,4 +114,31 @@ public sealed class PriorityPreemptionTests
         Assert.All(await Task.WhenAll(new[] { "t1", "t2", "t3", "t4" }.Select(pool.StateOf)), s => Assert.Equal(TaskState.Running, s));
         Assert.DoesNotContain(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100), e => e.Kind == PoolEventKinds.Eviction);
     }
+
+    [Fact]
+    public async Task A_replica_spread_over_zones_evicts_only_in_a_zone_its_group_may_use()
+    {
+        // Zone a: a0 holds a replica of the group, a1 offline work; zone b: b0 offline work. Every card is full.
+        var nodes = new[] { Node("a0", gpus: 1), Node("a1", gpus: 1), Node("b0", gpus: 1) };
+        foreach (var (node, zone) in nodes.Zip(new[] { "a", "a", "b" }))
+        {
+            node.Labels["zone"] = zone;
+        }
+
+        await using var pool = await StartAsync(nodes, evictLowerPriority: true);
+        var replica = Specs.Service(computePercent: 100) with { Constraints = PlacementConstraints.SpreadOver("chat", topologyKey: "zone") };
+        Assert.Equal("dc1/a0", (await pool.WaitForAsync((await pool.SubmitAsync(replica with { Constraints = replica.Constraints with { NodeSelector = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("zone", "a") } }, "chat-0")).TaskId, TaskState.Running)).Placement!.NodeId);
+        foreach (var id in new[] { "batch-a", "batch-b" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id), id)).TaskId, TaskState.Running);
+        }
+
+        // The second replica may only use zone b: the batch there is evicted, never the one in zone a.
+        Assert.Equal("dc1/b0", (await pool.WaitForAsync((await pool.SubmitAsync(replica, "chat-1")).TaskId, TaskState.Running)).Placement!.NodeId);
+        Assert.Equal(TaskState.Pending, await pool.StateOf("batch-b"));
+        var batchA = (await pool.Client.GetAsync("batch-a"))!;
+        Assert.Equal((TaskState.Running, "dc1/a1", 1L), (batchA.State, batchA.Placement!.NodeId, batchA.Generation));
+        Assert.Equal(["batch-b"], (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => e.Kind == PoolEventKinds.Eviction).Select(e => e.TaskId));
+        await pool.AssertConsistentAsync(["chat-0", "chat-1", "batch-a", "batch-b"]);
+    }
 }

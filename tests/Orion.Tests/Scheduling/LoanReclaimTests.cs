@@ -62,6 +62,9 @@ public sealed class LoanReclaimTests
         // A node whose evictions are under way is left alone, and so is a waiting task past the limit.
         Assert.Equal(["w1 dc1/a"], LoanReclaim.Plan([two, one], [("w1", Wants(1000))], new HashSet<string> { "dc1/b" }, 16).Select(p => $"{p.ForTaskId} {p.NodeId}"));
         Assert.Single(LoanReclaim.Plan([two, one], [("w1", Wants(1000)), ("w2", Wants(1000))], NoneBusy, 1));
+
+        // So is a node whose spread domain is full for the task, as the scheduler's view counts it.
+        Assert.Equal(["w1 dc1/a"], LoanReclaim.Plan([two, one], [("w1", Wants(1000))], NoneBusy, 16, (node, _) => node != "dc1/b").Select(p => $"{p.ForTaskId} {p.NodeId}"));
     }
 
     [Fact]

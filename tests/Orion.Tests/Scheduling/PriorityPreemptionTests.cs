@@ -66,5 +66,9 @@ public sealed class PriorityPreemptionTests
             .Select(p => $"{p.ForTaskId} {p.NodeId}"));
         Assert.Empty(PriorityPreemption.Plan([two, one], [("w1", Wants(1000), PriorityClass.Training)], NoneBusy, 0));
         Assert.Empty(PriorityPreemption.Plan([two with { Schedulable = false }], [("w1", Wants(1000), PriorityClass.Training)], NoneBusy, 16));
+
+        // A node whose spread domain (its zone, as the scheduler's whole view counts it) is full for the task is passed over.
+        Assert.Equal(["w1 dc1/a"], PriorityPreemption.Plan([two, one], [("w1", Wants(1000), PriorityClass.Training)], NoneBusy, 16, (node, _) => node != "dc1/b")
+            .Select(p => $"{p.ForTaskId} {p.NodeId}"));
     }
 }
