@@ -524,12 +524,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError(error);
             }
         });
+        var evict = new Option<bool>("--evict") { Description = "Then move off the node every task that does not tolerate its taints, as a drain does" };
         var command = new Command(name, taints
             ? "Taint a node live: only tasks that tolerate its taints are placed there from now on (kept over restarts)"
             : "Label a node live, over its daemon's labels, for node selectors and spread groups (kept over restarts)")
         {
             node, marks,
         };
+        if (taints)
+        {
+            command.Add(evict);
+        }
+
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
@@ -546,6 +552,19 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
             var now = taints ? snapshot?.Taints : snapshot?.Labels;
             await output.WriteLineAsync($"{id} {(taints ? "taints" : "labels")}: {(now is { Count: > 0 } ? string.Join(",", now.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value}")) : "none")}");
+            if (!taints || !r.GetValue(evict))
+            {
+                return ExitCodes.Ok;
+            }
+
+            var moved = await Answer(r, OnKnownNode(client.EvictUntoleratedAsync(id, ct)));
+            await output.WriteLineAsync($"{moved.Evicted.Length} task(s) that do not tolerate them moved off it{(moved.Evicted.IsEmpty ? "" : ": " + string.Join(' ', moved.Evicted))}");
+            if (!moved.Left.IsEmpty)
+            {
+                await output.WriteLineAsync($"not moved yet (starting): {string.Join(' ', moved.Left)}; run it again");
+                return ExitCodes.Failed;
+            }
+
             return ExitCodes.Ok;
         });
         return command;

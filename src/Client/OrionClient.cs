@@ -443,15 +443,45 @@ public sealed class OrionClient : IAsyncDisposable
         var node = grains.Grain<INodeGrain>(nodeId);
         var snapshot = await node.Cordon(reason).WaitAsync(cancellationToken);
 
-        // After the cordon, so nothing new lands there meanwhile; each task stops and re-queues itself (the node's own
-        // calls to it would wait on the node).
+        // After the cordon, so nothing new lands there meanwhile.
+        return await Evict(nodeId, await node.ListTasks().WaitAsync(cancellationToken), reason, snapshot, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves off a tainted node every task that does not tolerate its taints, as <see cref="DrainAsync"/> moves them all:
+    /// each is stopped there and queued again under a new generation, to be placed where it may run. Tasks that tolerate
+    /// the taints run on. Used after <see cref="TaintNodeAsync"/> when a node is to be kept for some work at once.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pool has no such node.</exception>
+    public async Task<DrainResult> EvictUntoleratedAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        await KnownNode(nodeId, cancellationToken);
+        var node = grains.Grain<INodeGrain>(nodeId);
+        var snapshot = await node.GetSnapshot().WaitAsync(cancellationToken);
+        if (snapshot?.Taints is not { Count: > 0 } taints)
+        {
+            return new DrainResult(snapshot, [], []);
+        }
+
+        // Placed after the taint, a task tolerates it: only what ran before is looked at.
         var held = await node.ListTasks().WaitAsync(cancellationToken);
+        var statuses = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).GetStatus())).WaitAsync(cancellationToken);
+        var untolerated = held.Where((_, i) => statuses[i] is { } s && !NodeTaints.Tolerates(taints, s.Spec.Constraints.Tolerations)).ToList();
+        var reason = $"node {nodeId} is tainted {string.Join(", ", taints.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"))}";
+        return await Evict(nodeId, untolerated, reason, snapshot, cancellationToken);
+    }
+
+    /// <summary>Evicts <paramref name="held"/> from the node (each task stops and queues itself again) and says what moved.</summary>
+    private async Task<DrainResult> Evict(string nodeId, IReadOnlyList<RunningTask> held, string reason, NodeSnapshot? before, CancellationToken cancellationToken)
+    {
+        // Each task stops and re-queues itself (the node's own calls to it would wait on the node).
+        var node = grains.Grain<INodeGrain>(nodeId);
         var evicted = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).Evict(t.Generation, nodeId, reason))).WaitAsync(cancellationToken);
 
-        // Not evicted: ended meanwhile (gone from the node), or placed an instant before the cordon and not started (still there).
+        // Not evicted: ended meanwhile (gone from the node), or placed an instant before and not started (still there).
         var still = (await node.ListTasks().WaitAsync(cancellationToken)).ToHashSet();
         return new DrainResult(
-            await node.GetSnapshot().WaitAsync(cancellationToken) ?? snapshot,
+            await node.GetSnapshot().WaitAsync(cancellationToken) ?? before,
             [.. held.Where((_, i) => evicted[i]).Select(t => t.TaskId)],
             [.. held.Where((t, i) => !evicted[i] && still.Contains(t)).Select(t => t.TaskId)]);
     }

@@ -64,4 +64,33 @@ public sealed class NodeMarkTests
         Assert.Equal("dc1/n1", (await pool.WaitForAsync(waiting, TaskState.Running)).Placement!.NodeId);
         await pool.AssertConsistentAsync(["selected", "p-0", "p-1", "p-2"]);
     }
+
+    [Fact]
+    public async Task A_node_tainted_live_sheds_the_tasks_that_do_not_tolerate_it_on_request_and_keeps_the_rest()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 1)]);
+        await pool.Client.LabelNodeAsync("dc1/n0", Set("pool", "ci"));
+        var onN0 = ImmutableDictionary<string, string>.Empty.Add("pool", "ci");
+        var keeps = await pool.SubmitAsync(WholeCard(onN0, tolerate: "dedicated"), "keeps");
+        var other = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1_000_000), "other");
+        await pool.WaitForAsync(keeps.TaskId, TaskState.Running);
+        Assert.Equal("dc1/n0", (await pool.WaitForAsync(other.TaskId, TaskState.Running)).Placement!.NodeId);
+        var elsewhere = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1_000_000), "elsewhere");
+        Assert.Equal("dc1/n1", (await pool.WaitForAsync(elsewhere.TaskId, TaskState.Running)).Placement!.NodeId);
+
+        // Nothing to shed on an untainted node; tainted, the task that does not tolerate it moves off, the other runs on.
+        Assert.Empty((await pool.Client.EvictUntoleratedAsync("dc1/n0")).Evicted);
+        await pool.Client.TaintNodeAsync("dc1/n0", Set("dedicated", "ci"));
+        var shed = await pool.Client.EvictUntoleratedAsync("dc1/n0");
+        Assert.Equal(["other"], shed.Evicted.ToArray());
+        Assert.Empty(shed.Left);
+        Assert.Equal(TaskState.Running, await pool.StateOf("keeps"));
+
+        // It queues again: n1 is full and n0 is kept, so it waits, saying why; n1 freed, it runs there.
+        await pool.EventuallyAsync(async () => Assert.Equal(TaskState.Pending, await pool.StateOf("other")));
+        Assert.Contains("tainted dedicated=ci, which it does not tolerate (1)", await pool.Client.WhyWaitingAsync("other"));
+        await pool.Client.CancelAsync("elsewhere");
+        Assert.Equal("dc1/n1", (await pool.WaitForAsync("other", TaskState.Running)).Placement!.NodeId);
+        await pool.AssertConsistentAsync(["keeps", "other", "elsewhere"]);
+    }
 }

@@ -26,6 +26,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: topology-key: applies to a spread group; give spread too", "submit", "--topology-key", "zone", "--compute", "10")]
     [InlineData("orion: --toleration: 'dedicated=a b' " + NodeTaints.TolerationRule, "submit", "--toleration", "dedicated=a b", "--compute", "10")]
     [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]
+    [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]
     [InlineData("orion: --preferred-node-affinity: '=a' " + NodeRequirement.Rule, "submit", "--preferred-node-affinity", "=a", "--compute", "10")]
     [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, reclaim, eviction",

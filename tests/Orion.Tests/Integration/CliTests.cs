@@ -184,9 +184,9 @@ public sealed class CliTests(LiveSilo live)
             Assert.True(label.ExitCode == 0, label.ToString());
             Assert.Equal("dc1/node-0 labels: team=cli", label.Out.Trim());
             Assert.Contains("team=cli", Assert.Single((await live.CliAsync("nodes")).Out.Split('\n'), l => l.Contains("dc1/node-0", StringComparison.Ordinal)));
-            var taint = await live.CliAsync("taint", "dc1/node-2", "gpu=test");
+            var taint = await live.CliAsync("taint", "dc1/node-2", "gpu=test", "--evict");
             Assert.True(taint.ExitCode == 0, taint.ToString());
-            Assert.Equal("dc1/node-2 taints: dedicated=ci,gpu=test", taint.Out.Trim());
+            Assert.Equal(["dc1/node-2 taints: dedicated=ci,gpu=test", "0 task(s) that do not tolerate them moved off it"], taint.Out.Trim().Split('\n'));
 
             // The daemon's marks are its own; an unknown node is the cluster's no.
             var theirs = await live.CliAsync("label", "dc1/node-1", "zone-");
