@@ -551,7 +551,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var now = taints ? snapshot?.Taints : snapshot?.Labels;
-            await output.WriteLineAsync($"{id} {(taints ? "taints" : "labels")}: {(now is { Count: > 0 } ? string.Join(",", now.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value}")) : "none")}");
+            await output.WriteLineAsync($"{id} {(taints ? "taints" : "labels")}: {(now is { Count: > 0 } ? Views.Pairs(now) : "none")}");
             if (!taints || !r.GetValue(evict))
             {
                 return ExitCodes.Ok;
@@ -778,6 +778,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             var taskId = r.GetValue(id)!;
+            async Task<CliException> Missing() => await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
             string Tail(string text) => r.GetValue(tail) is not { } lines ? text
                 : string.Concat(text.Split('\n').SkipLast(text.EndsWith('\n') ? 1 : 0).TakeLast(lines).Select(l => l + "\n"));
             if (!r.GetValue(follow))
@@ -785,7 +786,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 var piece = await Answer(r, client.ReadLogAsync(taskId, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
                 if (piece is null)
                 {
-                    throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
+                    throw await Missing();
                 }
 
                 await output.WriteAsync(Tail(piece.Text));
@@ -810,7 +811,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
             if (!any)
             {
-                throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
+                throw await Missing();
             }
 
             return ExitCodes.Ok;
@@ -874,8 +875,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 {
                     if (e.Sequence > last + 1 && !r.GetValue(json))
                     {
-                        // The feed moved on faster than it was read (or started again): say so rather than pretend.
-                        await output.WriteLineAsync($"… {e.Sequence - last - 1} event(s) came and went unread (the feed keeps the newest {PoolEvent.FeedCapacity})");
+                        // The feed moved on faster than it was read, or started again (its numbers then jump by its clock,
+                        // which counts nothing; a jump of half a million is taken for that): say so, with a count only where it can be one.
+                        var unread = e.Sequence - last - 1;
+                        await output.WriteLineAsync(unread < PoolEvent.FeedCapacity * 1000L
+                            ? $"… {unread} event(s) came and went unread (the feed keeps the newest {PoolEvent.FeedCapacity})"
+                            : "… the feed started again: events since the last one shown may have gone unread");
                     }
 
                     last = e.Sequence;

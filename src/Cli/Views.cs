@@ -238,6 +238,6 @@ public static class Views
     }
 
     /// <summary>Labels or taints as <c>key=value</c>, comma-separated in key order; "-" for none.</summary>
-    private static string Pairs(IReadOnlyDictionary<string, string>? pairs) =>
+    internal static string Pairs(IReadOnlyDictionary<string, string>? pairs) =>
         pairs is { Count: > 0 } ? string.Join(",", pairs.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) : "-";
 }
