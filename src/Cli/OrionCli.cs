@@ -204,12 +204,37 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var toleration = Repeated("--toleration",
             "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
             NodeTaints.IsValidToleration, NodeTaints.TolerationRule);
+        var after = Repeated("--after",
+            "A task this one runs after (repeat for several): it is queued once every one has completed, and cancelled when one fails or is cancelled",
+            TaskIdFormat.IsValid, TaskIdFormat.Rule);
+        var maxRuntime = new Option<string?>("--max-runtime")
+        {
+            Description = "The longest one run may take, e.g. 90s, 45m, 2h, 1d12h (time paused by higher-priority work does not count): the task fails past it",
+        };
+        maxRuntime.Validators.Add(r =>
+        {
+            if (Durations.Parse(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--max-runtime: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
+            }
+        });
+        var restart = new Option<string?>("--restart")
+        {
+            Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
+        };
+        restart.Validators.Add(r =>
+        {
+            if (SpecBuilder.ParseRestart(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--restart: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.RestartRule}");
+            }
+        });
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
             file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
-            count, gang, wait, quiet,
+            after, maxRuntime, restart, count, gang, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -226,6 +251,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
                 NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
                 PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
+                After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null,
+                MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart),
             };
             var spec = fromFlags;
             if (r.GetValue(file) is { } f)
@@ -425,7 +452,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             // Asked of its scheduler only for the table, a person's question: --json is the status as the pool holds it.
-            var waiting = status.State is TaskState.Pending or TaskState.Scheduled ? await Answer(r, client.WhyWaitingAsync(status.TaskId, ct)) : null;
+            var waiting = status.State is TaskState.Pending or TaskState.Scheduled or TaskState.Blocked ? await Answer(r, client.WhyWaitingAsync(status.TaskId, ct)) : null;
             Print(r, status, s => Views.Task(s, waiting));
             return ExitCodes.Ok;
         });

@@ -87,7 +87,28 @@ public static class SpecBuilder
             Spread: spread, NodeSelector: selector, Tolerations: f.Tolerations is { Count: > 0 } tolerated ? [.. tolerated] : null,
             NodeAffinity: f.NodeAffinity is { Count: > 0 } rules ? [.. rules] : null,
             PreferredNodeAffinity: f.PreferredNodeAffinity is { Count: > 0 } wishes ? [.. wishes] : null);
-        return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload);
+        var maxRuntime = f.MaxRuntime is null ? (TimeSpan?)null
+            : Durations.Parse(f.MaxRuntime) ?? throw new CliException($"max-runtime: '{f.MaxRuntime}' {Durations.Rule}", ExitCodes.BadInput);
+        var restart = f.Restart is null ? null
+            : ParseRestart(f.Restart) ?? throw new CliException($"restart: '{f.Restart}' {RestartRule}", ExitCodes.BadInput);
+        return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload,
+            Restart: restart, After: f.After is { Count: > 0 } after ? [.. after] : null, MaxRuntime: maxRuntime);
+    }
+
+    /// <summary>The form <see cref="ParseRestart"/> takes, as errors say it.</summary>
+    public const string RestartRule = "is not never, on-failure or on-failure:N (N from 1 to 100 restarts)";
+
+    /// <summary><c>never</c>, <c>on-failure</c> (3 restarts) or <c>on-failure:N</c>; null for anything else.</summary>
+    public static RestartPolicy? ParseRestart(string? text)
+    {
+        var parts = (text ?? "").Trim().ToLowerInvariant().Split(':', 2);
+        return parts switch
+        {
+            ["never"] => RestartPolicy.Never,
+            ["on-failure"] => RestartPolicy.OnFailure(3),
+            ["on-failure", var n] when int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is >= 1 and <= 100 => RestartPolicy.OnFailure(max),
+            _ => null,
+        };
     }
 
     /// <summary><c>online</c>, <c>training</c>, <c>offline</c>, each optionally with <c>/level</c> (0..1000).</summary>

@@ -77,6 +77,15 @@ public sealed class SpecFile
     /// <summary>Rules over a node's labels the task would rather have, earlier ones weighing more (<c>preferred-node-affinity: ["zone=a"]</c>).</summary>
     public List<string>? PreferredNodeAffinity { get; set; }
 
+    /// <summary>Tasks this one runs after: queued once every one has completed (<c>after: [prep]</c>).</summary>
+    public List<string>? After { get; set; }
+
+    /// <summary>The longest one run may take, as <c>90s</c>, <c>45m</c>, <c>2h</c> or <c>1d12h</c>.</summary>
+    public string? MaxRuntime { get; set; }
+
+    /// <summary><c>never</c>, or <c>on-failure</c> with an optional <c>:N</c>, the most restarts (default 3).</summary>
+    public string? Restart { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -106,5 +115,8 @@ public sealed class SpecFile
         Tolerations = Tolerations is { Count: > 0 } ? Tolerations : baseSpec.Tolerations,
         NodeAffinity = NodeAffinity is { Count: > 0 } ? NodeAffinity : baseSpec.NodeAffinity,
         PreferredNodeAffinity = PreferredNodeAffinity is { Count: > 0 } ? PreferredNodeAffinity : baseSpec.PreferredNodeAffinity,
+        After = After is { Count: > 0 } ? After : baseSpec.After,
+        MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
+        Restart = Restart ?? baseSpec.Restart,
     };
 }

@@ -84,6 +84,17 @@ public static class Views
                 + (spread.Preferred ? " (preferred: beyond that, where the group is thinnest)" : "")));
         }
 
+        if (s.Spec.After is { Count: > 0 } after)
+        {
+            table.AddRow(Text("runs after"), Text(string.Join(", ", after) + (s.Awaiting is { Count: > 0 } awaiting && awaiting.Count < after.Count
+                ? $" ({awaiting.Count} still to complete)" : "")));
+        }
+
+        if (s.Spec.MaxRuntime is { } limit)
+        {
+            table.AddRow(Text("max runtime"), Text($"{Durations.Format(limit)} per run, not counting time paused"));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));
@@ -220,6 +231,7 @@ public static class Views
             "Suspended" => "yellow",
             "Failed" => "red",
             "Pending" or "Placing" => "blue",
+            "Blocked" => "olive",
             _ => "grey",
         };
         return new Markup($"[{colour}]{Markup.Escape(state)}[/]" + (swapped ? " [maroon]swapped[/]" : "") + (waitingForQuota ? " [olive]waiting for quota[/]" : "")

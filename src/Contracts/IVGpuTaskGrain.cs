@@ -125,7 +125,24 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnLoanRepaid"), OneWay]
     Task OnLoanRepaid();
 
-    /// <summary>A scheduled task's timer: opens or closes its window when the time has come (idempotent).</summary>
+    /// <summary>
+    /// The task's timer: opens or closes a scheduled task's window, or ends a run past its
+    /// <see cref="TaskSpec.MaxRuntime"/>, when the time has come (idempotent).
+    /// </summary>
     [Alias("OnScheduleTick")]
     Task OnScheduleTick();
+
+    /// <summary>
+    /// <paramref name="dependentId"/> runs after this task (<see cref="TaskSpec.After"/>): it is told when this task ends
+    /// (<see cref="OnAwaitedEnded"/>). Returns the status, so a task that ended meanwhile is seen at once. Idempotent.
+    /// </summary>
+    [Alias("Follow")]
+    Task<VGpuTaskStatus?> Follow(string dependentId);
+
+    /// <summary>
+    /// <paramref name="taskId"/>, which this task runs after, ended in <paramref name="state"/>: a blocked task goes on
+    /// when the last one it waits for completed, and is cancelled when one failed or was cancelled.
+    /// </summary>
+    [Alias("OnAwaitedEnded"), OneWay]
+    Task OnAwaitedEnded(string taskId, TaskState state, string reason);
 }

@@ -99,7 +99,50 @@ public static class SpecValidator
             }
         }
 
+        CheckAfter(errors, spec);
+        if (spec.MaxRuntime is { } limit)
+        {
+            if (limit < TimeSpan.FromSeconds(1) || limit > TaskSpec.MaxRuntimeLimit)
+            {
+                errors.Add(new("maxRuntime", $"must be 1 second to {TaskSpec.MaxRuntimeLimit.TotalDays:0} days"));
+            }
+
+            // Its windows bound a scheduled task's runs already.
+            if (spec.Schedule is not null)
+            {
+                errors.Add(new("maxRuntime", "must be null for a scheduled task (its windows bound its runs)"));
+            }
+        }
+
         return errors.ToImmutable();
+    }
+
+    private static void CheckAfter(ImmutableArray<ValidationError>.Builder errors, TaskSpec spec)
+    {
+        if (spec.After is not { Count: > 0 } after)
+        {
+            return;
+        }
+
+        if (after.Count > TaskSpec.MaxAfter)
+        {
+            errors.Add(new("after", $"must name at most {TaskSpec.MaxAfter} tasks"));
+        }
+
+        if (after.FirstOrDefault(id => !TaskIdFormat.IsValid(id)) is { } bad)
+        {
+            errors.Add(new("after", $"'{bad}' is not a task id: {TaskIdFormat.Rule}"));
+        }
+        else if (after.Distinct(StringComparer.Ordinal).Count() != after.Count)
+        {
+            errors.Add(new("after", "must not name a task twice"));
+        }
+
+        // Each window would have to wait on them again: a schedule's windows are its only trigger.
+        if (spec.Schedule is not null)
+        {
+            errors.Add(new("after", "must be empty for a scheduled task (its windows say when it runs)"));
+        }
     }
 
     private static void CheckGang(ImmutableArray<ValidationError>.Builder errors, TaskSpec spec, GangSpec gang)

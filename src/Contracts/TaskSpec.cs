@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orion.Contracts;
 
 /// <summary>Everything a client says about a vGPU task.</summary>
@@ -10,6 +12,14 @@ namespace Orion.Contracts;
 /// <param name="Schedule">When it runs, for a task that comes up in windows; null = as soon as placed.</param>
 /// <param name="Restart">Whether a failed run or a lost node queues it again; null = never.</param>
 /// <param name="Gang">The gang it is placed with, all together or not at all; null = placed on its own.</param>
+/// <param name="After">
+/// Tasks it runs after (at most <see cref="MaxAfter"/>, each already submitted): it stays <see cref="TaskState.Blocked"/>
+/// until every one has completed, and is cancelled when one fails or is cancelled. Null or empty = none.
+/// </param>
+/// <param name="MaxRuntime">
+/// The longest one run may take, from its start, not counting time paused by higher-priority work: a run still going then
+/// is stopped and the task fails (not restarted: the next run would meet the same limit). Null = no limit.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -20,8 +30,16 @@ public sealed record TaskSpec(
     [property: Id(5)] WorkloadSpec Workload,
     [property: Id(6)] ScheduleSpec? Schedule = null,
     [property: Id(7)] RestartPolicy? Restart = null,
-    [property: Id(8)] GangSpec? Gang = null)
+    [property: Id(8)] GangSpec? Gang = null,
+    [property: Id(9)] ImmutableList<string>? After = null,
+    [property: Id(10)] TimeSpan? MaxRuntime = null)
 {
+    /// <summary>The most tasks one task may run after.</summary>
+    public const int MaxAfter = 100;
+
+    /// <summary>The longest <see cref="MaxRuntime"/>.</summary>
+    public static readonly TimeSpan MaxRuntimeLimit = TimeSpan.FromDays(365);
+
     /// <summary>
     /// An online process: it holds no SDK lease to mark its requests, so its node measures when it is busy, and its memory
     /// stays on its cards (once on host it is stopped, and nothing would see its requests to bring it back).

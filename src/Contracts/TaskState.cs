@@ -27,4 +27,10 @@ public enum TaskState
 
     /// <summary>A scheduled task waiting for its next window to open.</summary>
     Scheduled = 7,
+
+    /// <summary>
+    /// Waits for the tasks it runs after (<see cref="TaskSpec.After"/>) to complete: holds nothing, is queued nowhere and
+    /// is not charged to its tenant's quota until they have.
+    /// </summary>
+    Blocked = 8,
 }

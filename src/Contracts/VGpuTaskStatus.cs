@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orion.Contracts;
 
 /// <summary>A task's status as its grain knows it.</summary>
@@ -35,6 +37,7 @@ namespace Orion.Contracts;
 /// A gang's member queued to be placed with its whole gang: as first submitted, or after its gang restarted. False once
 /// placed, and for a member queued again on its own (evicted by a drain, its start lost).
 /// </param>
+/// <param name="Awaiting">While <see cref="TaskState.Blocked"/>: the tasks it runs after that have not completed yet.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -62,7 +65,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(22)] string? QueuedIn = null,
     [property: Id(23)] string? QuotaWait = null,
     [property: Id(24)] bool Borrowed = false,
-    [property: Id(25)] bool GangWaits = false)
+    [property: Id(25)] bool GangWaits = false,
+    [property: Id(26)] ImmutableList<string>? Awaiting = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

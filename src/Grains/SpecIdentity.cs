@@ -6,7 +6,8 @@ namespace Orion.Grains;
 public static class SpecIdentity
 {
     public static bool Same(TaskSpec a, TaskSpec b) =>
-        a with { Constraints = PlacementConstraints.None } == b with { Constraints = PlacementConstraints.None }
+        a with { Constraints = PlacementConstraints.None, After = null } == b with { Constraints = PlacementConstraints.None, After = null }
+        && (a.After ?? []).SequenceEqual(b.After ?? [], StringComparer.Ordinal)
         && a.Constraints.DataCenter == b.Constraints.DataCenter
         && a.Constraints.GpuModels.AsSpan().SequenceEqual(b.Constraints.GpuModels.AsSpan());
 }

@@ -24,6 +24,7 @@ public sealed class VGpuTaskGrain(
     private const string WindowHold = "window";
     private const string WindowReminder = "window";
     private const string QueueReminder = "queue";
+    private const string RunReminder = "runtime";
 
     /// <summary>The longest one <see cref="WaitForChange"/> waits; a longer timeout is cut to it.</summary>
     internal static readonly TimeSpan MaxChangeWait = TimeSpan.FromMinutes(10);
@@ -33,6 +34,7 @@ public sealed class VGpuTaskGrain(
     // The generation this activation wrote Placing for from its queuing's answer: its OnPlaced starts it.
     private long startOwed;
     private ITimer? windowTimer;
+    private ITimer? runTimer;
     private IGrainTimer? flushTimer;
 
     private string TaskId => this.GetPrimaryKeyString();
@@ -50,11 +52,16 @@ public sealed class VGpuTaskGrain(
         {
             await OnScheduleTick();
         }
+        else if (Status is { Spec.MaxRuntime: not null } r && r.State.HoldsCapacity())
+        {
+            await ArmRunLimit();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         windowTimer?.Dispose();
+        runTimer?.Dispose();
         if (flushTimer is not null)
         {
             await Flush();
@@ -69,6 +76,11 @@ public sealed class VGpuTaskGrain(
         if (errors.IsEmpty && spec.Schedule is not null)
         {
             errors = ScheduleWindows.Validate(spec.Schedule);
+        }
+
+        if (errors.IsEmpty && spec.After?.Contains(TaskId) == true)
+        {
+            errors = [new ValidationError("after", $"must not name the task itself ('{TaskId}')")];
         }
 
         if (!TaskIdFormat.IsValid(TaskId))
@@ -99,12 +111,48 @@ public sealed class VGpuTaskGrain(
                 await Requeue(existing);
                 await KeepQueueReminder();
             }
+            else if (existing is { State: TaskState.Blocked, Awaiting: { } awaiting })
+            {
+                // Its follows may not all have been asked (the silo died half-way): asking again is idempotent.
+                await Settle(await FollowAll(awaiting));
+            }
 
             return SubmitResult.Ok(Status!);
         }
 
         using var span = OrionTelemetry.Source.StartActivity("orion.task.submit");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Tenant, spec.Tenant);
+        if (spec.After is { Count: > 0 } after)
+        {
+            // Peeked, not asked: a task submitted at the same moment may be in its own submit, peeking at this one.
+            var awaited = await Task.WhenAll(after.Select(id => GrainFactory.Grain<IVGpuTaskGrain>(id).PeekStatus()));
+            var refusals = after.Zip(awaited)
+                .Select(a => a.Second switch
+                {
+                    null => $"no task '{a.First}' (a task runs after tasks already submitted)",
+                    { State: TaskState.Failed or TaskState.Cancelled } ended => $"'{a.First}' {Lower(ended.State)}, so this task would never run",
+                    _ => null,
+                })
+                .OfType<string>()
+                .Select(rule => new ValidationError("after", rule))
+                .ToImmutableArray();
+            if (!refusals.IsEmpty)
+            {
+                return SubmitResult.Rejected(refusals);
+            }
+
+            var open = after.Zip(awaited).Where(a => a.Second!.State != TaskState.Completed).Select(a => a.First).ToImmutableList();
+            if (!open.IsEmpty)
+            {
+                // Nothing is charged or queued until they have completed.
+                logger.LogInformation("Task {TaskId} ({Name}, {Tenant}) submitted; it runs after {Awaiting}", TaskId, spec.Name, spec.Tenant, open);
+                await Change(new VGpuTaskStatus(TaskId, spec, TaskState.Blocked, null, 0, time.GetUtcNow(), null, null, null, null, 0,
+                    GangWaits: spec.Gang is not null, Awaiting: open));
+                await KeepQueueReminder();
+                await Settle(await FollowAll(open));
+                return SubmitResult.Ok(Status!);
+            }
+        }
 
         // Charged against its tenant's quota before anything is written: a refusal leaves no task. One that would pass the
         // quota waits in its tenant's line, unless it asked to fail rather than wait. A scheduled task is charged only while
@@ -137,6 +185,97 @@ public sealed class VGpuTaskGrain(
     }
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
+
+    public async Task<VGpuTaskStatus?> Follow(string dependentId)
+    {
+        var dependents = record.State.Dependents ??= [];
+        if (Status is { } status && !status.State.IsTerminal() && dependents.Add(dependentId))
+        {
+            try
+            {
+                await record.WriteStateAsync();
+            }
+            catch
+            {
+                // Not followed then: the dependent asks again at its reminder.
+                dependents.Remove(dependentId);
+                throw;
+            }
+        }
+
+        return Status;
+    }
+
+    public Task OnAwaitedEnded(string taskId, TaskState state, string reason) => Settle([(taskId, state, reason)]);
+
+    /// <summary>Asks each task a blocked task runs after to tell it when it ends; what they answer now.</summary>
+    private async Task<(string Id, TaskState? State, string? Reason)[]> FollowAll(IEnumerable<string> ids) =>
+        await Task.WhenAll(ids.Select(async id => await GrainFactory.Grain<IVGpuTaskGrain>(id).Follow(TaskId) is { } s ? (id, (TaskState?)s.State, s.ExitReason) : (id, null, null)));
+
+    /// <summary>
+    /// A blocked task takes in how the tasks it runs after stand: one that completed is waited for no more, and when none
+    /// is left it is admitted and queued; one that failed or was cancelled (or is gone) cancels it, as it would never run.
+    /// </summary>
+    private async Task Settle(IEnumerable<(string Id, TaskState? State, string? Reason)> seen)
+    {
+        if (Status is not { State: TaskState.Blocked } blocked)
+        {
+            return;
+        }
+
+        var awaiting = blocked.Awaiting ?? [];
+        foreach (var (id, state, reason) in seen)
+        {
+            if (!awaiting.Contains(id))
+            {
+                continue;
+            }
+
+            if (state == TaskState.Completed)
+            {
+                awaiting = awaiting.Remove(id);
+            }
+            else if (state is null or TaskState.Failed or TaskState.Cancelled)
+            {
+                await End(TaskState.Cancelled, state is null
+                    ? $"{id}, which it runs after, no longer exists"
+                    : $"{id}, which it runs after, {Lower(state.Value)}: {reason}");
+                return;
+            }
+        }
+
+        if (awaiting.IsEmpty)
+        {
+            await Unblock(blocked);
+        }
+        else if (awaiting.Count != blocked.Awaiting?.Count)
+        {
+            await Change(blocked with { Awaiting = awaiting });
+        }
+    }
+
+    /// <summary>Every task it runs after has completed: admitted by its tenant's quota now, as a new submit would be.</summary>
+    private async Task Unblock(VGpuTaskStatus blocked)
+    {
+        logger.LogInformation("Task {TaskId}: every task it runs after has completed", TaskId);
+        var status = blocked with { State = TaskState.Pending, Awaiting = null };
+        var spec = status.Spec;
+        var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang);
+        if (admission.Outcome == AdmitOutcome.Refused)
+        {
+            await End(TaskState.Failed, string.Join("; ", admission.Errors), status);
+        }
+        else if (admission.Outcome == AdmitOutcome.Waiting)
+        {
+            await Change(status with { QuotaWait = string.Join("; ", admission.Errors) });
+        }
+        else
+        {
+            await Begin(status with { Borrowed = admission.Outcome == AdmitOutcome.Borrowed });
+        }
+    }
+
+    private static string Lower(TaskState state) => state.ToString().ToLowerInvariant();
 
     public async Task OnAdmitted(bool borrowed = false)
     {
@@ -334,7 +473,12 @@ public sealed class VGpuTaskGrain(
     {
         if (Status is { State: TaskState.Placing } status && status.Generation == generation)
         {
+            record.State.PausedBeforeRun = status.SuspendedFor;
             await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow() });
+            if (status.Spec.MaxRuntime is not null)
+            {
+                await ArmRunLimit();
+            }
         }
     }
 
@@ -551,6 +695,12 @@ public sealed class VGpuTaskGrain(
     public async Task OnScheduleTick()
     {
         var status = Status;
+        if (status?.Spec.MaxRuntime is { } limit)
+        {
+            await CheckRunLimit(status, limit);
+            return;
+        }
+
         if (status?.Spec.Schedule is not { } schedule)
         {
             return;
@@ -628,9 +778,80 @@ public sealed class VGpuTaskGrain(
                 await Queue(placing);
             }
         }
+        else if (Status is { State: TaskState.Blocked, Awaiting: { } awaiting })
+        {
+            // A word lost with a silo (an ending told, a follow not written): asked again.
+            await Settle(await FollowAll(awaiting));
+        }
         else if (await this.GetReminder(QueueReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>Ends a run past its <see cref="TaskSpec.MaxRuntime"/>; else sets the timer for when it will be.</summary>
+    private async Task CheckRunLimit(VGpuTaskStatus status, TimeSpan limit)
+    {
+        var left = RunLimit.Left(status, record.State.PausedBeforeRun, time.GetUtcNow());
+        if (left is null)
+        {
+            // No run under way (queued again, or ended): the next start sets it again.
+            await DisarmRunLimit();
+        }
+        else if (left > TimeSpan.Zero)
+        {
+            await ArmRunLimit();
+        }
+        else
+        {
+            logger.LogWarning("Task {TaskId} ran past its max runtime of {Limit}: stopping it", TaskId, limit);
+            await StopRun(status);
+            await End(TaskState.Failed, RunLimit.Reason(limit));
+        }
+    }
+
+    /// <summary>The timer (exact, Orion clock) and the reminder (durable) for the moment the run reaches its limit.</summary>
+    private async Task ArmRunLimit()
+    {
+        runTimer?.Dispose();
+        runTimer = null;
+        if (Status is not { } status || RunLimit.Left(status, record.State.PausedBeforeRun, time.GetUtcNow()) is not { } left)
+        {
+            return;
+        }
+
+        // Pauses push the limit out: a tick that finds time left sets the timer again for what is left.
+        var due = left < TimeSpan.Zero ? TimeSpan.Zero : left > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : left;
+        var self = this.AsReference<IVGpuTaskGrain>();
+        runTimer = time.CreateTimer(
+            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Run limit tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
+            null, due, Timeout.InfiniteTimeSpan);
+        try
+        {
+            await this.RegisterOrUpdateReminder(RunReminder, due < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : due, TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex)
+        {
+            // The timer holds while this activation lives; the next tick sets the reminder again.
+            logger.LogWarning(ex, "Task {TaskId} could not set its run limit reminder", TaskId);
+        }
+    }
+
+    private async Task DisarmRunLimit()
+    {
+        runTimer?.Dispose();
+        runTimer = null;
+        try
+        {
+            if (await this.GetReminder(RunReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A reminder left behind finds no run to time and goes at its next tick.
+            logger.LogWarning(ex, "Task {TaskId} could not drop its run limit reminder", TaskId);
         }
     }
 
@@ -910,9 +1131,19 @@ public sealed class VGpuTaskGrain(
     private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null, bool byGang = false)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
+        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null };
         await Change(ended);
         await ReleaseQuota(ended);
+        if (ended.Spec.MaxRuntime is not null)
+        {
+            await DisarmRunLimit();
+        }
+
+        // The tasks that run after it go on, or are cancelled (one-way: each settles in its own turn).
+        foreach (var dependent in record.State.Dependents ?? [])
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(dependent).OnAwaitedEnded(TaskId, state, reason);
+        }
         if (!byGang && state is (TaskState.Failed or TaskState.Cancelled) && ended.Placement is { Gang.IsEmpty: false } placement)
         {
             // The rest of the gang would wait on this member forever (a collective never completes): they end too.

@@ -20,4 +20,12 @@ public sealed class VGpuTaskRecord
     /// <summary>True while paused because its window closed (Pause policy), as opposed to arbitration.</summary>
     [Id(3)]
     public bool WindowPaused { get; set; }
+
+    /// <summary>Tasks that run after this one (<see cref="TaskSpec.After"/>), told when it ends.</summary>
+    [Id(4)]
+    public HashSet<string>? Dependents { get; set; }
+
+    /// <summary>The task's time paused when its current run started: the run's own pauses do not count against its limit.</summary>
+    [Id(5)]
+    public TimeSpan PausedBeforeRun { get; set; }
 }

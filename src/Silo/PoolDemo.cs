@@ -19,6 +19,20 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
             submitted.Add(status.TaskId);
         }
 
+        // A pipeline's last step: the index is built once every embedding batch has completed, and holds nothing till then.
+        var embeddings = new List<string>();
+        foreach (var id in submitted)
+        {
+            if ((await client.GetAsync(id, cancellationToken))!.Spec.Name.StartsWith("nightly-embed-", StringComparison.Ordinal))
+            {
+                embeddings.Add(id);
+            }
+        }
+
+        var index = Spec("build-index", "search", PriorityClass.Offline, ResourceRequest.Slice(40, 16 * 1024, 4000, 16384), WorkloadSpec.Batch(100, 20))
+            with { After = [.. embeddings], MaxRuntime = TimeSpan.FromHours(1) };
+        submitted.Add((await client.SubmitAsync(index, cancellationToken: cancellationToken)).TaskId);
+
         var finite = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in submitted)
         {
@@ -75,10 +89,12 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
         var r = t.Spec.Resources;
         var resources = (r.IsSlice || r.GpuCount == 0 ? $"{r.ComputePercent:0.#}% · {r.GpuMemoryMiB / 1024} GiB" : $"{r.GpuCount}× whole")
             + (t.Spec.Gang is { } gang ? $" · gang {Markup.Escape(gang.Name)}" : "")
-            + (t.Spec.Constraints.Spread is { } spread ? $" · spread {Markup.Escape(spread.Group)}" : "");
+            + (t.Spec.Constraints.Spread is { } spread ? $" · spread {Markup.Escape(spread.Group)}" : "")
+            + (t.Spec.After is { Count: > 0 } after ? $" · after {after.Count} task(s)" : "");
         var color = t.State switch
         {
             TaskState.Pending => "yellow",
+            TaskState.Blocked => "olive",
             TaskState.Placing => "blue",
             TaskState.Running => "green",
             TaskState.Completed => "grey",
@@ -89,10 +105,11 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
         return [t.TaskId, Markup.Escape(t.Spec.Name), t.Spec.Priority.ToString(), resources, $"[{color}]{t.State}[/]", placement, ran];
     }
 
+    private static TaskSpec Spec(string name, string tenant, PriorityClass priority, ResourceRequest resources, WorkloadSpec workload) =>
+        new(name, tenant, new TaskPriority(priority), resources, PlacementConstraints.None, workload);
+
     private static IEnumerable<TaskSpec> Workload()
     {
-        static TaskSpec Spec(string name, string tenant, PriorityClass priority, ResourceRequest resources, WorkloadSpec workload) =>
-            new(name, tenant, new TaskPriority(priority), resources, PlacementConstraints.None, workload);
 
         // Two replicas of one service, kept on different nodes so that losing one machine leaves the other serving. On the
         // default two nodes of four cards each node then holds a slice of a card for good: training takes three cards at most.

@@ -59,7 +59,9 @@ public static class PoolSummarizer
         t.TaskId, t.Spec.Name, t.Spec.Tenant, t.Spec.Priority.ToString(), t.State.ToString(), t.Placement?.NodeId,
         t.Placement?.GpuIds ?? [], t.Placement?.ComputeMilli ?? t.Spec.Resources.ComputeMilli, t.Placement?.GpuMemoryMiB ?? t.Spec.Resources.GpuMemoryMiB,
         t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason, t.QuotaWait, t.Borrowed, t.Spec.Gang?.Name,
-        t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerDomain ?? 0, TopologyKey: t.Spec.Constraints.Spread?.TopologyKey);
+        t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerDomain ?? 0, TopologyKey: t.Spec.Constraints.Spread?.TopologyKey,
+        After: t.Spec.After is { Count: > 0 } after ? after : null, Awaiting: t.Awaiting,
+        MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

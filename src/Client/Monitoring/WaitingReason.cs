@@ -7,7 +7,8 @@ public static class WaitingReason
 {
     /// <summary>
     /// For a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
-    /// window opens; null for a task that is placed, running or ended, or for none.
+    /// window opens; for a Blocked one, the tasks it runs after still to complete; null for a task that is placed, running or
+    /// ended, or for none.
     /// </summary>
     public static async Task<string?> OfAsync(IGrainFactory grains, VGpuTaskStatus? status, CancellationToken cancellationToken = default) =>
         status switch
@@ -18,6 +19,8 @@ public static class WaitingReason
                 ?? $"on its way to data centre {dc}'s queue",
             { State: TaskState.Pending } => "on its way to its data centre's queue",
             { State: TaskState.Scheduled, WindowOpensAt: { } opens } => $"its next window opens at {opens:u}",
+            { State: TaskState.Blocked, Awaiting: { } awaiting } =>
+                $"waiting for {string.Join(", ", awaiting)} to complete (it runs after {(awaiting.Count == 1 ? "it" : "them")})",
             _ => null,
         };
 }

@@ -394,10 +394,11 @@ public sealed class TenantLedger(
     }
 
     /// <summary>
-    /// Whether a task in <paramref name="state"/> counts against its tenant: live and not between windows (a scheduled task
-    /// holds nothing until its next window opens, when it is admitted again).
+    /// Whether a task in <paramref name="state"/> counts against its tenant: live, not between windows (a scheduled task
+    /// holds nothing until its next window opens, when it is admitted again) and not blocked (admitted once the tasks it
+    /// runs after have completed).
     /// </summary>
-    public static bool Counts(TaskState state) => !state.IsTerminal() && state != TaskState.Scheduled;
+    public static bool Counts(TaskState state) => !state.IsTerminal() && state is not (TaskState.Scheduled or TaskState.Blocked);
 
     /// <summary>
     /// Charges that a recheck may drop: any whose task ended, and, past <see cref="Grace"/>, any whose task does not exist
@@ -406,7 +407,7 @@ public sealed class TenantLedger(
     public static bool Stale(TenantCharge charge, VGpuTaskStatus? status, DateTimeOffset now) => status switch
     {
         null => now - charge.At > Grace,
-        { State: TaskState.Scheduled } => now - charge.At > Grace,
+        { State: TaskState.Scheduled or TaskState.Blocked } => now - charge.At > Grace,
         _ => status.State.IsTerminal(),
     };
 

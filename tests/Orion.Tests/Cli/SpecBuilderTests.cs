@@ -147,4 +147,28 @@ public sealed class SpecBuilderTests
     [Fact]
     public void A_compute_of_100_on_one_gpu_is_the_whole_card() =>
         Assert.Equal(ResourceRequest.WholeGpus(1), SpecBuilder.Build(new SpecFile { Compute = 100 }).Resources);
+
+    [Fact]
+    public void A_pipeline_step_builds_with_what_it_runs_after_its_limit_and_its_restarts()
+    {
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("after: [prep, shard-1]\nmax-runtime: 1h30m\nrestart: on-failure:5", "f.yaml"));
+        Assert.Equal(["prep", "shard-1"], spec.After!);
+        Assert.Equal(TimeSpan.FromMinutes(90), spec.MaxRuntime);
+        Assert.Equal(RestartPolicy.OnFailure(5), spec.Restart);
+        var plain = SpecBuilder.Build(new SpecFile());
+        Assert.Equal((null, null, null), (plain.After, plain.MaxRuntime, plain.Restart));
+        Assert.Equal(RestartPolicy.OnFailure(3), SpecBuilder.Build(new SpecFile { Restart = "on-failure" }).Restart);
+        Assert.Equal(RestartPolicy.Never, SpecBuilder.Build(new SpecFile { Restart = "never" }).Restart);
+    }
+
+    [Theory]
+    [InlineData("max-runtime: 90", "max-runtime: '90' " + Durations.Rule)]
+    [InlineData("restart: always", "restart: 'always' " + SpecBuilder.RestartRule)]
+    [InlineData("restart: on-failure:0", "restart: 'on-failure:0' " + SpecBuilder.RestartRule)]
+    [InlineData("restart: on-failure:101", "restart: 'on-failure:101' " + SpecBuilder.RestartRule)]
+    public void A_bad_limit_or_restart_is_bad_input_naming_the_field(string yaml, string message)
+    {
+        var ex = Assert.Throws<CliException>(() => SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml")));
+        Assert.Equal((ExitCodes.BadInput, message), (ex.ExitCode, ex.Message));
+    }
 }

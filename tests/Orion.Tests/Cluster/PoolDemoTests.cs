@@ -35,6 +35,14 @@ public sealed class PoolDemoTests
         var replicas = tasks.Where(t => t.Spec.Constraints.Spread is not null).ToList();
         Assert.Equal(2, replicas.Count);
         Assert.Equal(2, replicas.Select(t => t.Placement!.NodeId).Distinct().Count());
+
+        // The index step ran after the last embedding batch ended, and showed blocked until then.
+        var index = Assert.Single(tasks, t => t.Spec.Name == "build-index");
+        var embeddings = tasks.Where(t => t.Spec.Name.StartsWith("nightly-embed-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, index.Spec.After!.Count);
+        Assert.True(index.StartedAt >= embeddings.Max(t => t.EndedAt), $"{index.StartedAt} before {embeddings.Max(t => t.EndedAt)}");
+        Assert.Contains("· after 6 task(s)", output.ToString());
+        Assert.Contains("Blocked", output.ToString());
         await pool.EventuallyAsync(async () =>
         {
             foreach (var n in pool.Nodes)

@@ -119,6 +119,31 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_step_submitted_after_another_is_blocked_says_on_what_and_is_cancelled_with_it()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var prep = "prep-" + Guid.NewGuid().ToString("N")[..6];
+        var submitted = await live.CliAsync("submit", "--id", prep, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+        var step = await live.CliAsync("submit", "--id", prep + "-next", "--tenant", tenant, "--after", prep, "--max-runtime", "1h30m", "--restart", "on-failure:2",
+            "--compute", "5", "--memory", "1GiB");
+        Assert.True(step.ExitCode == 0, step.ToString());
+        Assert.Equal($"submitted {prep}-next (Blocked)", step.Out.Trim());
+
+        var table = await live.CliAsync("get", prep + "-next");
+        Assert.Contains("Blocked", table.Out);
+        Assert.Contains($"waiting for {prep} to complete (it runs after it)", table.Out);
+        Assert.Contains("1h30m per run, not counting time paused", table.Out);
+        Assert.Contains(prep, Assert.Single(table.Out.Split('\n'), l => l.Contains("runs after", StringComparison.Ordinal) && !l.Contains("waiting", StringComparison.Ordinal)));
+
+        Assert.Equal(0, (await live.CliAsync("cancel", prep)).ExitCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var cancelled = await live.Client.WaitForStateAsync(prep + "-next", [TaskState.Cancelled], timeout.Token);
+        Assert.StartsWith($"{prep}, which it runs after, cancelled", cancelled.ExitReason);
+        Assert.Equal(RestartPolicy.OnFailure(2), cancelled.Spec.Restart);
+    }
+
+    [Fact]
     public async Task Events_lists_the_pools_feed_by_task_and_kind_and_follows_until_the_awaited_event_comes()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

@@ -141,7 +141,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     }
 
     [Theory]
-    [InlineData("/api/tasks?state=runing", "state", "must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled")]
+    [InlineData("/api/tasks?state=runing", "state", "must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled, Blocked")]
     [InlineData("/api/nodes?dc=DC1", "dc", DataCenterName.Rule)]
     [InlineData("/api/stream?dc=dc1%2Fx", "dc", DataCenterName.Rule)]
     [InlineData("/api/tasks/job%201", "id", TaskIdFormat.Rule)]

@@ -133,6 +133,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
                 .ToHaveAttributeAsync("title", "kept apart from its tenant's other tasks of the group: at most 1 per zone");
             await live.Client.CancelAsync(zoned.TaskId);
 
+            // A step after another is Blocked, naming what it waits for, and runs once that completes; its run limit shows.
+            var first = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-first"));
+            var next = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-next")
+                with { After = [first.TaskId], MaxRuntime = TimeSpan.FromHours(2) });
+            var nextRow = page.Locator($"#tasks tr[data-task='{next.TaskId}']");
+            await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Blocked");
+            await Assertions.Expect(nextRow.Locator(".state.after")).ToHaveTextAsync($"after {first.TaskId}");
+            await Assertions.Expect(nextRow.Locator(".state.limit")).ToHaveTextAsync("≤ 2h");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{first.TaskId}'] .state.after")).ToHaveCountAsync(0);
+            await live.Client.CancelAsync(first.TaskId);
+            await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Cancelled");
+            await Assertions.Expect(nextRow.Locator(".state.after")).ToHaveCountAsync(0);
+
             // Eviction by priority, turned on live, shows beside the settings, and goes when turned off.
             await live.Client.UpdateSettingsAsync(evictLowerPriority: true);
             try

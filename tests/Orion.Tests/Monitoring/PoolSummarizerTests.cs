@@ -106,4 +106,15 @@ public sealed class PoolSummarizerTests
         Assert.Equal("Placing", slice.State);
         Assert.Equal(0, Assert.Single(pool.Cards).ComputeInUseMilli);
     }
+
+    [Fact]
+    public void A_blocked_task_lists_what_it_runs_after_what_it_still_awaits_and_its_run_limit()
+    {
+        var blocked = Status("index", TaskState.Blocked, "search", null) with { Awaiting = ["shard-1"] };
+        blocked = blocked with { Spec = blocked.Spec with { After = ["shard-0", "shard-1"], MaxRuntime = TimeSpan.FromMinutes(90) } };
+        var summary = PoolSummarizer.Task(blocked);
+        Assert.Equal(("Blocked", "shard-0,shard-1", "shard-1", "1h30m"), (summary.State, string.Join(",", summary.After!), string.Join(",", summary.Awaiting!), summary.MaxRuntime));
+        var plain = PoolSummarizer.Task(Status("t", TaskState.Running, "search", "dc1/n0/0"));
+        Assert.Equal((null, null, null), (plain.After, plain.Awaiting, plain.MaxRuntime));
+    }
 }

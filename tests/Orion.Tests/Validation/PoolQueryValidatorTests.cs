@@ -19,7 +19,7 @@ public sealed class PoolQueryValidatorTests
         var errors = PoolQueryValidator.Check(dc: "DC1", state: "runing", id: "team/job", after: -1, limit: 0);
         Assert.Equal(["after", "dc", "id", "limit", "state"], errors.Keys.Order());
         Assert.Equal([DataCenterName.Rule], errors["dc"]);
-        Assert.Equal(["must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled"], errors["state"]);
+        Assert.Equal(["must be one of Pending, Placing, Running, Completed, Failed, Cancelled, Suspended, Scheduled, Blocked"], errors["state"]);
         Assert.Equal([TaskIdFormat.Rule], errors["id"]);
         Assert.Equal(["must be from 1 to 500"], PoolQueryValidator.Check(limit: 501)["limit"]);
 

@@ -14,6 +14,8 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Batch(computePercent: 12.5)));
         Assert.Empty(SpecValidator.Validate(Specs.Training(4) with { Gang = new GangSpec("llm-pretrain.run_7", GangSpec.MaxSize), Restart = RestartPolicy.OnFailure(3) }));
         Assert.Empty(SpecValidator.Validate(Specs.Service() with { Constraints = PlacementConstraints.SpreadOver("chat-api.v2", SpreadSpec.MaxPerDomainLimit, topologyKey: "topology.kubernetes.io/zone") }));
+        Assert.Empty(SpecValidator.Validate(Specs.Batch() with { After = [.. Enumerable.Range(0, TaskSpec.MaxAfter).Select(i => $"shard-{i}")], MaxRuntime = TaskSpec.MaxRuntimeLimit }));
+        Assert.Empty(SpecValidator.Validate(Specs.Batch() with { After = [], MaxRuntime = TimeSpan.FromSeconds(1) }));
     }
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
@@ -63,6 +65,14 @@ public sealed class SpecValidatorTests
             { "toleration of an empty key", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["=ci"] } }, "constraints.tolerations[0]", NodeTaints.TolerationRule },
             { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
                 "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
+            { "after a bad id", ok with { After = ["prep", "a b"] }, "after", "'a b' is not a task id" },
+            { "after a task twice", ok with { After = ["prep", "prep"] }, "after", "must not name a task twice" },
+            { "after too many", ok with { After = [.. Enumerable.Range(0, 101).Select(i => $"t{i}")] }, "after", "at most 100 tasks" },
+            { "after on a schedule", ok with { After = ["prep"], Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "after", "must be empty for a scheduled task" },
+            { "max runtime under a second", ok with { MaxRuntime = TimeSpan.FromMilliseconds(999) }, "maxRuntime", "must be 1 second to 365 days" },
+            { "max runtime negative", ok with { MaxRuntime = TimeSpan.FromHours(-1) }, "maxRuntime", "must be 1 second to 365 days" },
+            { "max runtime over a year", ok with { MaxRuntime = TimeSpan.FromDays(366) }, "maxRuntime", "must be 1 second to 365 days" },
+            { "max runtime on a schedule", ok with { MaxRuntime = TimeSpan.FromHours(1), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "maxRuntime", "its windows bound its runs" },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }

@@ -1,0 +1,144 @@
+using Orion.Client;
+using Orion.Contracts;
+using Orleans.Core.Internal;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>Tasks that run after others (<see cref="TaskSpec.After"/>): a pipeline's steps, a join after a job array.</summary>
+public sealed class AfterTests
+{
+    // A whole card's work of a second: 1,000 GPU-ms at 100%.
+    private static TaskSpec Step(string name, double seconds = 1, params string[] after) =>
+        Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192, items: 1, gpuMsPerItem: seconds * 1000, name: name) with { After = after.Length == 0 ? null : [.. after] };
+
+    [Fact]
+    public async Task A_task_after_another_holds_nothing_until_it_completes_then_runs()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.Client.SetQuotaAsync("team-a", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Step("prep"), "prep");
+        await pool.WaitForAsync("prep", TaskState.Running);
+
+        // Its tenant may run one task: the blocked one is not charged, so it neither waits for the quota nor is refused.
+        var blocked = await pool.SubmitAsync(Step("index", after: "prep"), "index");
+        Assert.Equal(TaskState.Blocked, blocked.State);
+        Assert.Equal(["prep"], blocked.Awaiting!);
+        Assert.Null(blocked.QuotaWait);
+        Assert.Equal((1, 0), ((await pool.Client.GetTenantAsync("team-a")).Tasks, (await pool.Client.GetTenantAsync("team-a")).Waiting));
+
+        // Nor is it charged by a tenant that comes back and takes in the live tasks the catalogue lists.
+        await pool.Grains.GetGrain<ITenantGrain>("team-a").Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.Client.GetTenantAsync("team-a")).Tasks));
+        Assert.Equal("waiting for prep to complete (it runs after it)", await pool.Client.WhyWaitingAsync("index"));
+        Assert.Single(Assert.Single((await pool.NodeSnapshot("n0")).Gpus).Slices);
+
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("prep", TaskState.Completed);
+        var running = await pool.WaitForAsync("index", TaskState.Running);
+        Assert.Null(running.Awaiting);
+        Assert.Equal(1, running.Generation);
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("index", TaskState.Completed);
+        await pool.AssertConsistentAsync(["prep", "index"]);
+    }
+
+    [Fact]
+    public async Task A_join_runs_once_the_last_of_the_tasks_it_runs_after_completes()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.SubmitAsync(Step("shard", seconds: 1), "shard-0");
+        await pool.SubmitAsync(Step("shard", seconds: 2), "shard-1");
+        await pool.SubmitAsync(Step("merge", after: ["shard-0", "shard-1"]), "merge");
+
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("shard-0", TaskState.Completed);
+        await pool.EventuallyAsync(async () => Assert.Equal(["shard-1"], (await pool.Client.GetAsync("merge"))!.Awaiting!));
+        Assert.Equal(TaskState.Blocked, await pool.StateOf("merge"));
+
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("merge", TaskState.Running);
+    }
+
+    [Fact]
+    public async Task A_task_after_one_that_already_completed_is_queued_at_once()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Step("prep"), "prep");
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("prep", TaskState.Completed);
+
+        var next = await pool.SubmitAsync(Step("index", after: "prep"), "index");
+        Assert.Contains(next.State, new[] { TaskState.Placing, TaskState.Running });
+    }
+
+    [Fact]
+    public async Task When_a_task_fails_or_is_cancelled_the_chain_after_it_is_cancelled()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Step("extract", seconds: 60), "extract");
+        await pool.SubmitAsync(Step("transform", after: "extract"), "transform");
+        await pool.SubmitAsync(Step("load", after: "transform"), "load");
+        await pool.Client.CancelAsync("extract", "bad input");
+
+        var transform = await pool.WaitForAsync("transform", TaskState.Cancelled);
+        Assert.Equal("extract, which it runs after, cancelled: bad input", transform.ExitReason);
+        var load = await pool.WaitForAsync("load", TaskState.Cancelled);
+        Assert.StartsWith("transform, which it runs after, cancelled: extract", load.ExitReason);
+        Assert.Null(transform.StartedAt);
+    }
+
+    [Fact]
+    public async Task A_cancelled_blocked_task_stays_cancelled_when_what_it_waited_for_completes()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Step("prep"), "prep");
+        await pool.SubmitAsync(Step("index", after: "prep"), "index");
+        var cancelled = await pool.Client.CancelAsync("index");
+        Assert.Equal(TaskState.Cancelled, cancelled!.State);
+
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("prep", TaskState.Completed);
+        pool.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(TaskState.Cancelled, await pool.StateOf("index"));
+        Assert.Empty(Assert.Single((await pool.NodeSnapshot("n0")).Gpus).Slices);
+    }
+
+    [Fact]
+    public async Task A_task_after_an_unknown_ended_or_its_own_id_is_refused_and_nothing_is_written()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Step("doomed", seconds: 60), "doomed");
+        await pool.Client.CancelAsync("doomed");
+
+        var unknown = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Step("x", after: "nope"), "x1"));
+        Assert.Equal(("after", "no task 'nope' (a task runs after tasks already submitted)"), (unknown.Errors.Single().Field, unknown.Errors.Single().Rule));
+        var ended = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Step("x", after: "doomed"), "x2"));
+        Assert.Equal("'doomed' cancelled, so this task would never run", ended.Errors.Single().Rule);
+        var self = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Step("x", after: "x3"), "x3"));
+        Assert.Equal("after", self.Errors.Single().Field);
+        foreach (var id in new[] { "x1", "x2", "x3" })
+        {
+            Assert.Null(await pool.Client.GetAsync(id));
+        }
+    }
+
+    [Fact]
+    public async Task An_ending_lost_on_its_way_is_made_up_at_the_blocked_tasks_reminder()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults, queueRecovery: true);
+        await pool.SubmitAsync(Step("prep"), "prep");
+        await pool.SubmitAsync(Step("index", after: "prep"), "index");
+        Assert.Contains("queue", await pool.RemindersOf("index"));
+
+        faults.LoseNext("IVGpuTaskGrain.OnAwaitedEnded", "index");
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("prep", TaskState.Completed);
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(0, faults.StillToLose("IVGpuTaskGrain.OnAwaitedEnded", "index"))));
+        Assert.Equal(TaskState.Blocked, await pool.StateOf("index"));
+
+        await pool.Grains.GetGrain<IVGpuTaskGrain>("index").Cast<IRemindable>().ReceiveReminder("queue", default);
+        await pool.WaitForAsync("index", TaskState.Running);
+    }
+}
