@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -130,6 +131,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(MarkCommand("label", taints: false));
         root.Add(MarkCommand("taint", taints: true));
         root.Add(QuotaCommand());
+        root.Add(UsageCommand());
         root.Add(ConfigCommand());
         return root;
     }
@@ -604,6 +606,59 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
     };
+
+    private Command UsageCommand()
+    {
+        var tenant = new Argument<string?>("tenant") { Description = "The tenant (none: every tenant with usage)", Arity = ArgumentArity.ZeroOrOne };
+        TokenRule(tenant.Validators, TenantName.IsValid, $"tenant: {TenantName.Rule}");
+        var from = new Option<string?>("--from") { Description = "The first UTC day, YYYY-MM-DD (default: --days before --to)" };
+        var to = new Option<string?>("--to") { Description = "The last UTC day, YYYY-MM-DD, included (default: today)" };
+        var days = new Option<int>("--days") { Description = "Days counted back from --to, when --from is not given", DefaultValueFactory = _ => 30 };
+        foreach (var day in new[] { from, to })
+        {
+            day.Validators.Add(r =>
+            {
+                if (Day(r.GetValueOrDefault<string?>()) is null)
+                {
+                    r.AddError($"{day.Name}: '{r.GetValueOrDefault<string?>()}' is not a day (YYYY-MM-DD)");
+                }
+            });
+        }
+
+        days.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > TenantConsumption.MaxDays)
+            {
+                r.AddError($"--days: must be 1 to {TenantConsumption.MaxDays}");
+            }
+        });
+        var command = new Command("usage", "What each tenant's tasks held, for showback and chargeback: card-hours of compute and GiB-hours of GPU memory from placement until let go (runs under way count up to now)")
+        {
+            tenant, from, to, days,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var last = r.GetValue(to) is { } t ? Day(t)!.Value : DateOnly.FromDateTime(DateTime.UtcNow);
+            var first = r.GetValue(from) is { } f ? Day(f)!.Value : last.AddDays(1 - r.GetValue(days));
+            if (first > last)
+            {
+                throw new CliException($"--from: {first:yyyy-MM-dd} is after --to ({last:yyyy-MM-dd})", ExitCodes.BadInput);
+            }
+
+            if (last.DayNumber - first.DayNumber + 1 > TenantConsumption.MaxDays)
+            {
+                throw new CliException($"--from: the span must be at most {TenantConsumption.MaxDays} days", ExitCodes.BadInput);
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            Print(r, await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), ct)), c => Views.Consumption(c, first, last));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static DateOnly? Day(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 
     private Command QuotaCommand()
     {

@@ -95,6 +95,11 @@ public static class Views
             table.AddRow(Text("max runtime"), Text($"{Durations.Format(limit)} per run, not counting time paused"));
         }
 
+        if (s.Runs > 0)
+        {
+            table.AddRow(Text("held"), Text($"{s.CardSeconds / 3600:0.###} card-hours and {s.MemoryMiBSeconds / 1024 / 3600:0.###} GiB-hours of GPU memory over {s.Runs} ended run(s)"));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));
@@ -102,6 +107,27 @@ public static class Views
 
         return table;
     }
+
+    /// <summary>Tenants' consumption over the days asked, with a total row.</summary>
+    public static Table Consumption(IReadOnlyList<TenantConsumption> tenants, DateOnly from, DateOnly to)
+    {
+        var table = new Table().AddColumns("TENANT", "CARD-HOURS", "GPU MEMORY GiB-HOURS", "RUNS ENDED", "RUNNING NOW")
+            .Caption($"{from:yyyy-MM-dd} to {to:yyyy-MM-dd} (UTC), held from placement until let go");
+        foreach (var c in tenants)
+        {
+            table.AddRow(Text(c.Tenant), Text(Hours(c.CardHours)), Text(Hours(c.GpuMemoryGiBHours)), Text($"{c.Runs}"), Text($"{c.RunningNow}"));
+        }
+
+        if (tenants.Count > 1)
+        {
+            table.AddRow(Text("total"), Text(Hours(tenants.Sum(c => c.CardHours))), Text(Hours(tenants.Sum(c => c.GpuMemoryGiBHours))),
+                Text($"{tenants.Sum(c => c.Runs)}"), Text($"{tenants.Sum(c => c.RunningNow)}"));
+        }
+
+        return table;
+    }
+
+    private static string Hours(double hours) => hours.ToString(hours >= 100 ? "N0" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     public static Table Settings(PoolSettings s)
     {

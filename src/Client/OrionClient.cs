@@ -619,6 +619,45 @@ public sealed class OrionClient : IAsyncDisposable
         return await Task.WhenAll(tenants.Select(t => grains.Grain<ITenantGrain>(t).GetUsage())).WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// What each tenant's tasks held from <paramref name="from"/> to <paramref name="to"/> (UTC days, both included), for
+    /// showback and chargeback: compute in card-hours and GPU memory in GiB-hours, from placement until the capacity was let
+    /// go (time paused on a card counts: the slice was held). Runs under way count up to now. Every tenant whose tasks have
+    /// reported usage, or only <paramref name="tenant"/>; tenants with nothing in the span are left out.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="to"/> is before <paramref name="from"/>, the span is longer than <see cref="TenantConsumption.MaxDays"/>
+    /// days, or <paramref name="tenant"/> breaks <see cref="TenantName.Rule"/>.
+    /// </exception>
+    public async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant = null, CancellationToken cancellationToken = default)
+    {
+        if (to < from)
+        {
+            throw new ArgumentException($"to ({to:yyyy-MM-dd}) must not be before from ({from:yyyy-MM-dd})", nameof(to));
+        }
+
+        if (to.DayNumber - from.DayNumber + 1 > TenantConsumption.MaxDays)
+        {
+            throw new ArgumentException($"to: the span must be at most {TenantConsumption.MaxDays} days", nameof(to));
+        }
+
+        if (tenant is not null)
+        {
+            CheckTenant(tenant);
+        }
+
+        var now = time.GetUtcNow();
+        var live = (await Task.WhenAll(new[] { TaskState.Placing, TaskState.Running, TaskState.Suspended }
+                .Select(state => ListAsync(new TaskQuery(Tenant: tenant, State: state, Limit: int.MaxValue), cancellationToken))))
+            .SelectMany(l => l).ToLookup(t => t.Spec.Tenant, StringComparer.Ordinal);
+        var tenants = tenant is not null
+            ? [tenant]
+            : (await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken)).Union(live.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var all = await Task.WhenAll(tenants.Select(async t =>
+            TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Days(from, to), live[t], now))).WaitAsync(cancellationToken);
+        return [.. all.Where(c => c.Runs > 0 || c.RunningNow > 0 || c.CardHours > 0 || c.GpuMemoryGiBHours > 0)];
+    }
+
     private static void CheckTenant(string tenant)
     {
         if (!TenantName.IsValid(tenant))

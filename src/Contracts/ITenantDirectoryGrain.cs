@@ -18,6 +18,14 @@ public interface ITenantDirectoryGrain : IGrainWithStringKey
     [Alias("List"), ReadOnly]
     Task<ImmutableArray<string>> List();
 
+    /// <summary>A tenant's meter took in its first report: the tenant is listed among those with usage (idempotent).</summary>
+    [Alias("Metered")]
+    Task Metered(string tenant);
+
+    /// <summary>The tenants whose tasks have reported usage, by name.</summary>
+    [Alias("ListMetered"), ReadOnly]
+    Task<ImmutableArray<string>> ListMetered();
+
     /// <summary>The tenants whose fair-share weight is not 1, with their weights.</summary>
     [Alias("Weights"), ReadOnly]
     Task<ImmutableDictionary<string, double>> Weights();

@@ -38,6 +38,9 @@ namespace Orion.Contracts;
 /// placed, and for a member queued again on its own (evicted by a drain, its start lost).
 /// </param>
 /// <param name="Awaiting">While <see cref="TaskState.Blocked"/>: the tasks it runs after that have not completed yet.</param>
+/// <param name="CardSeconds">Compute its ended runs held, from placement until let go, in card-seconds (paused time included).</param>
+/// <param name="MemoryMiBSeconds">GPU memory its ended runs held, in MiB-seconds.</param>
+/// <param name="Runs">Its ended runs: placements that held capacity and let it go.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -66,7 +69,10 @@ public sealed record VGpuTaskStatus(
     [property: Id(23)] string? QuotaWait = null,
     [property: Id(24)] bool Borrowed = false,
     [property: Id(25)] bool GangWaits = false,
-    [property: Id(26)] ImmutableList<string>? Awaiting = null)
+    [property: Id(26)] ImmutableList<string>? Awaiting = null,
+    [property: Id(27)] double CardSeconds = 0,
+    [property: Id(28)] double MemoryMiBSeconds = 0,
+    [property: Id(29)] int Runs = 0)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

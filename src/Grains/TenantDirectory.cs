@@ -10,4 +10,8 @@ public sealed class TenantDirectory
     /// <summary>The fair-share weights that are not 1, by tenant.</summary>
     [Id(1)]
     public Dictionary<string, double> Weights { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The tenants whose tasks have reported usage to their meters.</summary>
+    [Id(2)]
+    public SortedSet<string> Metered { get; set; } = new(StringComparer.Ordinal);
 }

@@ -34,6 +34,25 @@ public sealed class TenantDirectoryGrain(
 
     public Task<ImmutableArray<string>> List() => Task.FromResult(directory.State.Tenants.ToImmutableArray());
 
+    public async Task Metered(string tenant)
+    {
+        if (directory.State.Metered.Add(tenant))
+        {
+            try
+            {
+                await directory.WriteStateAsync();
+            }
+            catch
+            {
+                // Not listed unless stored: the meter tells again at its next report.
+                directory.State.Metered.Remove(tenant);
+                throw;
+            }
+        }
+    }
+
+    public Task<ImmutableArray<string>> ListMetered() => Task.FromResult(directory.State.Metered.ToImmutableArray());
+
     public Task<ImmutableDictionary<string, double>> Weights() =>
         Task.FromResult(weights ??= directory.State.Weights.ToImmutableDictionary(StringComparer.Ordinal));
 

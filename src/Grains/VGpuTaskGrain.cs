@@ -745,6 +745,11 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        if (record.State is { UnreportedFrom: { } from, UnreportedTo: { } to } && Status is { } reported && !await ReportUsage(reported, from, to))
+        {
+            return;
+        }
+
         if (Status is { State: TaskState.Pending, QuotaWait: not null } waiting)
         {
             await AskQuotaAgain(waiting);
@@ -1188,6 +1193,21 @@ public sealed class VGpuTaskGrain(
         flushTimer?.Dispose();
         flushTimer = null;
         var before = record.State.Status;
+        var now = time.GetUtcNow();
+        (DateTimeOffset From, DateTimeOffset To)? ran = null;
+        if (before is { Placement: { } held, PlacedAt: { } placedAt } && before.State.HoldsCapacity() && (!next.State.HoldsCapacity() || next.Generation != before.Generation))
+        {
+            // A run let go of its capacity: what it held joins the task's totals, and its tenant's meter hears of it.
+            var (card, memory) = UsageBook.Of(held, now - placedAt);
+            next = next with { CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1 };
+            ran = (placedAt, now);
+        }
+        else if (next.State.IsTerminal() && before is { Runs: > 0 } && !before.State.IsTerminal())
+        {
+            // Ended between runs: the meter lets go of it.
+            ran = (now, now);
+        }
+
         next = Apply(next);
         try
         {
@@ -1205,6 +1225,44 @@ public sealed class VGpuTaskGrain(
 
         Signal();
         await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
+        if (ran is { } run)
+        {
+            await ReportUsage(next, run.From, run.To);
+        }
+    }
+
+    /// <summary>Tells its tenant's meter what the task has held so far; a failure is told again at the reminder.</summary>
+    private async Task<bool> ReportUsage(VGpuTaskStatus status, DateTimeOffset from, DateTimeOffset to)
+    {
+        try
+        {
+            await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
+                .Meter(new UsageReport(TaskId, from, to, status.CardSeconds, status.MemoryMiBSeconds, status.Runs, status.State.IsTerminal()));
+            if (record.State.UnreportedTo is not null)
+            {
+                (record.State.UnreportedFrom, record.State.UnreportedTo) = (null, null);
+                await record.WriteStateAsync();
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // Its totals go with the next report anyway; an ended task has none, so the reminder tells them.
+            logger.LogWarning(ex, "Task {TaskId} could not report its usage to its tenant's meter", TaskId);
+            (record.State.UnreportedFrom, record.State.UnreportedTo) = (record.State.UnreportedFrom ?? from, to);
+            try
+            {
+                await record.WriteStateAsync();
+            }
+            catch (Exception write)
+            {
+                logger.LogWarning(write, "Task {TaskId} could not keep its unreported usage", TaskId);
+            }
+
+            await KeepQueueReminder();
+            return false;
+        }
     }
 
     /// <summary>A pause or resume: watchers see it now; the write and the catalogue push follow within <see cref="PoolOptions.SuspensionFlushDelay"/>.</summary>

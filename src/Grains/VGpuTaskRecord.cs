@@ -28,4 +28,11 @@ public sealed class VGpuTaskRecord
     /// <summary>The task's time paused when its current run started: the run's own pauses do not count against its limit.</summary>
     [Id(5)]
     public TimeSpan PausedBeforeRun { get; set; }
+
+    /// <summary>The run whose usage its tenant's meter has not taken yet (its call failed): reported again at the reminder.</summary>
+    [Id(6)]
+    public DateTimeOffset? UnreportedFrom { get; set; }
+
+    [Id(7)]
+    public DateTimeOffset? UnreportedTo { get; set; }
 }

@@ -38,6 +38,15 @@ public static class PoolApi
         // Catch-all: a tenant name may hold slashes ("ml/search").
         api.MapGet("/tenants/{**tenant}", async (IGrainFactory grains, string tenant) =>
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
+        // Days in UTC, both included; by default the last 30 up to today.
+        api.MapGet("/usage", async (IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, CancellationToken ct) =>
+        {
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            var last = PoolQueryValidator.Day(to) ?? today;
+            var first = PoolQueryValidator.Day(from) ?? last.AddDays(-29);
+            return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}"))
+                ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, ct), Json);
+        });
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
             Refused(PoolQueryValidator.Check(after: after, limit: limit))
             ?? Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, limit ?? 100), Json));

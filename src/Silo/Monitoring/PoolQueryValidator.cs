@@ -12,7 +12,8 @@ public static class PoolQueryValidator
     public const int MaxEvents = 500;
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
-    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null)
+    public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null,
+        string? from = null, string? to = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
@@ -50,6 +51,30 @@ public static class PoolQueryValidator
             errors["limit"] = [$"must be from 1 to {MaxEvents}"];
         }
 
+        foreach (var (name, day) in new[] { ("from", from), ("to", to) })
+        {
+            if (day is not null && Day(day) is null)
+            {
+                errors[name] = ["must be a day, YYYY-MM-DD"];
+            }
+        }
+
+        if (Day(from) is { } first && Day(to) is { } last && !errors.ContainsKey("from") && !errors.ContainsKey("to"))
+        {
+            if (last < first)
+            {
+                errors["to"] = ["must not be before from"];
+            }
+            else if (last.DayNumber - first.DayNumber + 1 > Client.Monitoring.TenantConsumption.MaxDays)
+            {
+                errors["from"] = [$"must be at most {Client.Monitoring.TenantConsumption.MaxDays} days before to"];
+            }
+        }
+
         return errors;
     }
+
+    /// <summary>A day as the API takes it, YYYY-MM-DD; null when it is not one.</summary>
+    public static DateOnly? Day(string? text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day) ? day : null;
 }

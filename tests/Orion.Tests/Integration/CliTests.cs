@@ -144,6 +144,27 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Usage_shows_a_tenants_card_hours_and_runs_as_a_table_and_as_json()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "use-" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--wait")).ExitCode);
+        Assert.Equal(0, (await live.CliAsync("cancel", id)).ExitCode);
+
+        var json = await live.CliAsync("usage", tenant, "--json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var usage = Assert.Single(JsonSerializer.Deserialize<Orion.Client.Monitoring.TenantConsumption[]>(json.Out, new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
+        Assert.Equal((tenant, 1, 0), (usage.Tenant, usage.Runs, usage.RunningNow));
+        Assert.True(usage.CardHours > 0, json.Out);
+
+        Assert.Contains("over 1 ended run(s)", (await live.CliAsync("get", id)).Out);
+        var table = await live.CliAsync("usage", "--days", "1");
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("CARD-HOURS", table.Out);
+        Assert.Contains(tenant, table.Out);
+    }
+
+    [Fact]
     public async Task Events_lists_the_pools_feed_by_task_and_kind_and_follows_until_the_awaited_event_comes()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

@@ -149,6 +149,10 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/events?after=-3", "after", "must be 0 or more (an event's sequence number)")]
     [InlineData("/api/tasks/t-1/log?max=0", "max", "must be from 1 to 1048576 (bytes of the log)")]
     [InlineData("/api/tenants/%20", "tenant", TenantName.Rule)]
+    [InlineData("/api/usage?from=2026-13-01", "from", "must be a day, YYYY-MM-DD")]
+    [InlineData("/api/usage?from=2026-12-02&to=2026-12-01", "to", "must not be before from")]
+    [InlineData("/api/usage?from=2025-01-01&to=2026-12-01", "from", "must be at most 366 days before to")]
+    [InlineData("/api/usage?tenant=%20", "tenant", TenantName.Rule)]
     public async Task A_query_value_that_breaks_its_rule_is_a_400_naming_it_and_the_rule(string path, string field, string rule)
     {
         var response = await live.Http.GetAsync(live.Url(path));
@@ -158,6 +162,30 @@ public sealed class ObservabilityTests(LiveSilo live)
         var errors = problem.RootElement.GetProperty("errors");
         Assert.Equal([field], errors.EnumerateObject().Select(p => p.Name));
         Assert.Equal([rule], errors.GetProperty(field).EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Usage_lists_what_a_tenants_ended_and_running_tasks_held()
+    {
+        var tenant = "usage-" + Guid.NewGuid().ToString("N")[..6];
+        var ended = await live.Client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await live.Client.WaitForStateAsync(ended.TaskId, [TaskState.Running], cts.Token);
+        await live.Client.CancelAsync(ended.TaskId);
+        var running = await live.Client.SubmitAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant));
+        await live.Client.WaitForStateAsync(running.TaskId, [TaskState.Running], cts.Token);
+        try
+        {
+            var usage = Assert.Single(await Get<TenantConsumption[]>($"/api/usage?tenant={tenant}"));
+            Assert.Equal((tenant, 1, 1), (usage.Tenant, usage.Runs, usage.RunningNow));
+            Assert.True(usage.CardHours > 0 && usage.GpuMemoryGiBHours > 0, $"{usage.CardHours} card-hours, {usage.GpuMemoryGiBHours} GiB-hours");
+            Assert.Equal(usage.To.AddDays(-29), usage.From);
+            Assert.Contains(await Get<TenantConsumption[]>("/api/usage"), u => u.Tenant == tenant);
+        }
+        finally
+        {
+            await live.Client.CancelAsync(running.TaskId);
+        }
     }
 
     private async Task<T> Get<T>(string path) => JsonSerializer.Deserialize<T>(await live.Http.GetStringAsync(live.Url(path)), Json)!;

@@ -62,6 +62,23 @@ public sealed class RedisClusterTests
                 }
             }
         }
+
+        // Each run was metered once, and the tenant's meter (maybe on the killed silo) answers from Redis.
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        while (true)
+        {
+            try
+            {
+                var used = Assert.Single(await client.GetConsumptionAsync(today.AddDays(-1), today, "team-a").WaitAsync(TimeSpan.FromSeconds(10)));
+                Assert.Equal((6, 0), (used.Runs, used.RunningNow));
+                Assert.True(used.CardHours > 0, $"{used.CardHours} card-hours");
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
     }
 
     [Fact]

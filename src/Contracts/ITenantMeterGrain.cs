@@ -1,0 +1,21 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// What a tenant's tasks have held, day by day (UTC), for showback and chargeback: compute in card-seconds and GPU memory
+/// in MiB-seconds, from placement until the capacity was let go (paused time included: the slice was held). Each task
+/// reports as its runs end. Key: the tenant's name.
+/// </summary>
+[Alias("orion.ITenantMeterGrain")]
+public interface ITenantMeterGrain : IGrainWithStringKey
+{
+    /// <summary>Takes in a task's report (idempotent: only what it held beyond its last report counts).</summary>
+    [Alias("Meter")]
+    Task Meter(UsageReport report);
+
+    /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order.</summary>
+    [Alias("Days"), ReadOnly]
+    Task<ImmutableArray<UsageDay>> Days(DateOnly from, DateOnly to);
+}

@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.Grains.Tenancy;
+
+/// <summary>
+/// A tenant's usage by UTC day, from its tasks' reports. A report carries the task's totals, so only what it adds beyond
+/// the last one seen counts: a report sent again counts once, and one lost is made up by the next. What a report adds is
+/// spread over its run, day by day in proportion to the time. Pure; the meter grain keeps its maps.
+/// </summary>
+public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks)
+{
+    /// <summary>How long an ended task is remembered, so a report of it sent again still counts once.</summary>
+    public static readonly TimeSpan EndedKept = TimeSpan.FromDays(1);
+
+    /// <summary>The most ended tasks remembered before the older than <see cref="EndedKept"/> are let go.</summary>
+    public const int EndedLimit = 1024;
+
+    private int ended = tasks.Values.Count(t => t.EndedAt is not null);
+
+    /// <summary>What a run held: its compute in card-seconds and its GPU memory in MiB-seconds, over every card it had.</summary>
+    public static (double CardSeconds, double MemoryMiBSeconds) Of(TaskPlacement placement, TimeSpan held)
+    {
+        var seconds = Math.Max(0, held.TotalSeconds);
+        var cards = placement.GpuIds.Length;
+        return (placement.ComputeMilli / 1000.0 * cards * seconds, (double)placement.GpuMemoryMiB * cards * seconds);
+    }
+
+    /// <summary>Takes in a report; true when it added anything or ended the task (else it was a repeat).</summary>
+    public bool Take(UsageReport report, DateTimeOffset now)
+    {
+        var last = tasks.GetValueOrDefault(report.TaskId);
+        var card = report.CardSeconds - (last?.CardSeconds ?? 0);
+        var memory = report.MemoryMiBSeconds - (last?.MemoryMiBSeconds ?? 0);
+        var runs = report.Runs - (last?.Runs ?? 0);
+        var ends = report.Final && last is not { EndedAt: not null };
+        if (card <= 0 && memory <= 0 && runs <= 0 && !ends)
+        {
+            return false;
+        }
+
+        Spread(report.RunFrom, report.RunTo, Math.Max(0, card), Math.Max(0, memory));
+        if (runs > 0)
+        {
+            Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs);
+        }
+
+        var endedAt = last?.EndedAt ?? (report.Final ? now : null);
+        ended += last?.EndedAt is null && endedAt is not null ? 1 : 0;
+        tasks[report.TaskId] = new MeteredTask(
+            Math.Max(report.CardSeconds, last?.CardSeconds ?? 0), Math.Max(report.MemoryMiBSeconds, last?.MemoryMiBSeconds ?? 0), Math.Max(report.Runs, last?.Runs ?? 0), endedAt);
+        if (ended > EndedLimit)
+        {
+            Forget(now);
+        }
+
+        return true;
+    }
+
+    /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order.</summary>
+    public ImmutableArray<UsageDay> Days(DateOnly from, DateOnly to) =>
+        [.. days.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)];
+
+    private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory)
+    {
+        if (card <= 0 && memory <= 0)
+        {
+            return;
+        }
+
+        var start = from.UtcDateTime;
+        var end = to.UtcDateTime;
+        if (end <= start)
+        {
+            Add(DateOnly.FromDateTime(end), card, memory, 0);
+            return;
+        }
+
+        var total = (end - start).Ticks;
+        for (var at = start; at < end;)
+        {
+            var next = at.Date.AddDays(1) < end ? at.Date.AddDays(1) : end;
+            var share = (double)(next - at).Ticks / total;
+            Add(DateOnly.FromDateTime(at), card * share, memory * share, 0);
+            at = next;
+        }
+    }
+
+    private void Add(DateOnly day, double card, double memory, int runs)
+    {
+        var had = days.GetValueOrDefault(day) ?? new UsageDay(day, 0, 0, 0);
+        days[day] = had with { CardSeconds = had.CardSeconds + card, MemoryMiBSeconds = had.MemoryMiBSeconds + memory, Runs = had.Runs + runs };
+    }
+
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var (id, task) in tasks.ToArray())
+        {
+            if (task.EndedAt is { } at && now - at > EndedKept)
+            {
+                tasks.Remove(id);
+                ended--;
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Tenancy;
+
+namespace Orion.Grains;
+
+/// <summary>Keeps a tenant's usage by day (<see cref="UsageBook"/>), written with every report that adds to it.</summary>
+public sealed class TenantMeterGrain(
+    [PersistentState("meter", PoolOptions.StorageName)] IPersistentState<TenantMeterRecord> record,
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time) : Grain, ITenantMeterGrain
+{
+    private UsageBook? book;
+
+    private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks);
+
+    public async Task Meter(UsageReport report)
+    {
+        if (!record.State.Listed)
+        {
+            await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Metered(this.GetPrimaryKeyString());
+            record.State.Listed = true;
+        }
+
+        if (!Book.Take(report, time.GetUtcNow()))
+        {
+            return;
+        }
+
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory must not run ahead of storage: the task reports again, and the reread state counts it once.
+            book = null;
+            await record.ReadStateAsync();
+            throw;
+        }
+    }
+
+    public Task<ImmutableArray<UsageDay>> Days(DateOnly from, DateOnly to) => Task.FromResult(Book.Days(from, to));
+}

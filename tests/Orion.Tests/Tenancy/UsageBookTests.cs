@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Tenancy;
+
+namespace Orion.Tests.Tenancy;
+
+public sealed class UsageBookTests
+{
+    private static readonly DateTimeOffset Evening = new(2026, 11, 29, 20, 0, 0, TimeSpan.Zero);
+
+    private static UsageReport Report(string id, double hoursFrom, double hoursTo, double card, int runs = 1, bool final = false) =>
+        new(id, Evening.AddHours(hoursFrom), Evening.AddHours(hoursTo), card, card * 1024, runs, final);
+
+    private static (UsageBook Book, Dictionary<DateOnly, UsageDay> Days, Dictionary<string, MeteredTask> Tasks) New()
+    {
+        var days = new Dictionary<DateOnly, UsageDay>();
+        var tasks = new Dictionary<string, MeteredTask>(StringComparer.Ordinal);
+        return (new UsageBook(days, tasks), days, tasks);
+    }
+
+    private static double Card(UsageBook book) => book.Days(DateOnly.MinValue, DateOnly.MaxValue).Sum(d => d.CardSeconds);
+
+    [Fact]
+    public void A_run_holds_its_share_of_each_card_for_its_time()
+    {
+        var slice = new TaskPlacement("dc1/n0", "dc1", ["dc1/n0/0"], 250, 8192);
+        Assert.Equal((900.0, 8192.0 * 3600), UsageBook.Of(slice, TimeSpan.FromHours(1)));
+        var whole = new TaskPlacement("dc1/n0", "dc1", ["dc1/n0/0", "dc1/n0/1"], 1000, 81_920);
+        Assert.Equal((7200.0, 2 * 81_920.0 * 3600), UsageBook.Of(whole, TimeSpan.FromHours(1)));
+        Assert.Equal((0.0, 0.0), UsageBook.Of(whole, TimeSpan.FromHours(-1)));
+    }
+
+    [Fact]
+    public void A_report_sent_twice_counts_once_and_one_lost_is_made_up_by_the_next()
+    {
+        var (book, _, _) = New();
+        Assert.True(book.Take(Report("t", 0, 1, 3600), Evening));
+        Assert.False(book.Take(Report("t", 0, 1, 3600), Evening));
+        Assert.Equal(3600, Card(book));
+
+        // The second run's report was lost; the third carries the totals of all three.
+        Assert.True(book.Take(Report("t", 2.5, 3, 3600 + 1800 + 1800, runs: 3), Evening));
+        Assert.Equal(7200, Card(book));
+        Assert.Equal(3, book.Days(DateOnly.MinValue, DateOnly.MaxValue).Sum(d => d.Runs));
+    }
+
+    [Fact]
+    public void What_a_report_adds_is_spread_over_its_run_day_by_day()
+    {
+        var (book, _, _) = New();
+        book.Take(Report("t", 0, 8, 8 * 3600), Evening);
+        var days = book.Days(DateOnly.MinValue, DateOnly.MaxValue);
+        Assert.Equal([new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30)], days.Select(d => d.Day));
+        Assert.Equal((4 * 3600.0, 4 * 3600.0), (days[0].CardSeconds, days[1].CardSeconds));
+        Assert.Equal((0, 1), (days[0].Runs, days[1].Runs));
+        Assert.Equal([days[1]], book.Days(new DateOnly(2026, 11, 30), new DateOnly(2026, 12, 31)));
+    }
+
+    [Fact]
+    public void A_repeat_of_an_ended_tasks_last_report_counts_once_while_it_is_remembered()
+    {
+        var (book, _, tasks) = New();
+        book.Take(Report("t", 0, 1, 3600, final: true), Evening.AddHours(1));
+        Assert.False(book.Take(Report("t", 0, 1, 3600, final: true), Evening.AddHours(2)));
+        Assert.NotNull(tasks["t"].EndedAt);
+
+        // An ending between runs adds nothing but is taken in: the task is let go later.
+        book.Take(Report("u", 0, 1, 3600), Evening);
+        Assert.True(book.Take(Report("u", 1.5, 1.5, 3600, final: true), Evening.AddHours(2)));
+        Assert.Equal(7200, Card(book));
+    }
+
+    [Fact]
+    public void Ended_tasks_are_let_go_a_day_after_they_ended_once_there_are_many()
+    {
+        var (book, _, tasks) = New();
+        for (var i = 0; i <= UsageBook.EndedLimit; i++)
+        {
+            book.Take(Report($"old-{i}", 0, 1, 60, final: true), Evening);
+        }
+
+        Assert.Equal(UsageBook.EndedLimit + 1, tasks.Count);
+        book.Take(Report("live", 0, 1, 60), Evening.AddDays(2));
+        book.Take(Report("new", 0, 1, 60, final: true), Evening.AddDays(2));
+        Assert.Equal(["live", "new"], tasks.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((UsageBook.EndedLimit + 3) * 60.0, Card(book), 6);
+    }
+
+    [Fact]
+    public void The_days_runs_under_way_and_the_span_make_a_tenants_consumption()
+    {
+        ImmutableArray<UsageDay> days = [new(new DateOnly(2026, 11, 29), 3600, 1024 * 3600, 2)];
+        var now = new DateTimeOffset(2026, 11, 30, 1, 0, 0, TimeSpan.Zero);
+        var running = new VGpuTaskStatus("r", Specs.Batch(), TaskState.Running, new TaskPlacement("dc1/n0", "dc1", ["dc1/n0/0"], 500, 2048), 1,
+            now.AddHours(-3), now.AddHours(-3), now.AddHours(-3), null, null, 1);
+        var pending = running with { TaskId = "p", State = TaskState.Pending, Placement = null };
+        var c = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30), days, [running, pending], now);
+        Assert.Equal((2.5, 2, 1), (c.CardHours, c.Runs, c.RunningNow));
+        Assert.Equal(1 + 6, c.GpuMemoryGiBHours, 6);
+
+        // Only the part of the run inside the span counts: from midnight.
+        var today = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), [], [running], now);
+        Assert.Equal(0.5, today.CardHours, 6);
+    }
+}
