@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Immutable;
 using Orion.Contracts;
+using Orion.Grains.Telemetry;
 using Orion.Grains.Tenancy;
 
 namespace Orion.Grains;
@@ -22,7 +24,7 @@ public sealed class TenantMeterGrain(
             record.State.Listed = true;
         }
 
-        if (!Book.Take(report, time.GetUtcNow()))
+        if (Book.Take(report, time.GetUtcNow()) is not { } added)
         {
             return;
         }
@@ -38,6 +40,10 @@ public sealed class TenantMeterGrain(
             await record.ReadStateAsync();
             throw;
         }
+
+        var tags = new TagList { { OrionTelemetry.Attributes.Tenant, this.GetPrimaryKeyString() } };
+        OrionTelemetry.CardSeconds.Add(added.CardSeconds, tags);
+        OrionTelemetry.MemorySeconds.Add(added.MemoryMiBSeconds * 1024 * 1024, tags);
     }
 
     public Task<ImmutableArray<UsageDay>> Days(DateOnly from, DateOnly to) => Task.FromResult(Book.Days(from, to));

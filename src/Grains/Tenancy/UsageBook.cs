@@ -26,8 +26,11 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         return (placement.ComputeMilli / 1000.0 * cards * seconds, (double)placement.GpuMemoryMiB * cards * seconds);
     }
 
-    /// <summary>Takes in a report; true when it added anything or ended the task (else it was a repeat).</summary>
-    public bool Take(UsageReport report, DateTimeOffset now)
+    /// <summary>
+    /// Takes in a report: what it added (card-seconds, MiB-seconds), zero for an ending that adds nothing; null when it
+    /// was a repeat, which changes nothing.
+    /// </summary>
+    public (double CardSeconds, double MemoryMiBSeconds)? Take(UsageReport report, DateTimeOffset now)
     {
         var last = tasks.GetValueOrDefault(report.TaskId);
         var card = report.CardSeconds - (last?.CardSeconds ?? 0);
@@ -36,10 +39,12 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         var ends = report.Final && last is not { EndedAt: not null };
         if (card <= 0 && memory <= 0 && runs <= 0 && !ends)
         {
-            return false;
+            return null;
         }
 
-        Spread(report.RunFrom, report.RunTo, Math.Max(0, card), Math.Max(0, memory));
+        (card, memory) = (Math.Max(0, card), Math.Max(0, memory));
+
+        Spread(report.RunFrom, report.RunTo, card, memory);
         if (runs > 0)
         {
             Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs);
@@ -54,7 +59,7 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
             Forget(now);
         }
 
-        return true;
+        return (card, memory);
     }
 
     /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order.</summary>

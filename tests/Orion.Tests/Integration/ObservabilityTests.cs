@@ -181,6 +181,15 @@ public sealed class ObservabilityTests(LiveSilo live)
             Assert.True(usage.CardHours > 0 && usage.GpuMemoryGiBHours > 0, $"{usage.CardHours} card-hours, {usage.GpuMemoryGiBHours} GiB-hours");
             Assert.Equal(usage.To.AddDays(-29), usage.From);
             Assert.Contains(await Get<TenantConsumption[]>("/api/usage"), u => u.Tenant == tenant);
+
+            // The ended run was counted on the meter's instruments too, by tenant.
+            await Eventually(async () =>
+            {
+                var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+                var counted = samples.Where(m => m.Labels.GetValueOrDefault("orion_task_tenant") == tenant).ToDictionary(m => m.Name, m => m.Value);
+                Assert.True(counted.GetValueOrDefault("orion_tenant_usage_compute_total") > 0, string.Join(", ", counted));
+                Assert.True(counted.GetValueOrDefault("orion_tenant_usage_memory_total") > 0, string.Join(", ", counted));
+            });
         }
         finally
         {

@@ -34,12 +34,12 @@ public sealed class UsageBookTests
     public void A_report_sent_twice_counts_once_and_one_lost_is_made_up_by_the_next()
     {
         var (book, _, _) = New();
-        Assert.True(book.Take(Report("t", 0, 1, 3600), Evening));
-        Assert.False(book.Take(Report("t", 0, 1, 3600), Evening));
+        Assert.Equal((3600.0, 3600.0 * 1024), book.Take(Report("t", 0, 1, 3600), Evening));
+        Assert.Null(book.Take(Report("t", 0, 1, 3600), Evening));
         Assert.Equal(3600, Card(book));
 
         // The second run's report was lost; the third carries the totals of all three.
-        Assert.True(book.Take(Report("t", 2.5, 3, 3600 + 1800 + 1800, runs: 3), Evening));
+        Assert.Equal((3600.0, 3600.0 * 1024), book.Take(Report("t", 2.5, 3, 3600 + 1800 + 1800, runs: 3), Evening));
         Assert.Equal(7200, Card(book));
         Assert.Equal(3, book.Days(DateOnly.MinValue, DateOnly.MaxValue).Sum(d => d.Runs));
     }
@@ -61,12 +61,12 @@ public sealed class UsageBookTests
     {
         var (book, _, tasks) = New();
         book.Take(Report("t", 0, 1, 3600, final: true), Evening.AddHours(1));
-        Assert.False(book.Take(Report("t", 0, 1, 3600, final: true), Evening.AddHours(2)));
+        Assert.Null(book.Take(Report("t", 0, 1, 3600, final: true), Evening.AddHours(2)));
         Assert.NotNull(tasks["t"].EndedAt);
 
         // An ending between runs adds nothing but is taken in: the task is let go later.
         book.Take(Report("u", 0, 1, 3600), Evening);
-        Assert.True(book.Take(Report("u", 1.5, 1.5, 3600, final: true), Evening.AddHours(2)));
+        Assert.Equal((0.0, 0.0), book.Take(Report("u", 1.5, 1.5, 3600, final: true), Evening.AddHours(2)));
         Assert.Equal(7200, Card(book));
     }
 
