@@ -207,8 +207,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
             NodeTaints.IsValidToleration, NodeTaints.TolerationRule);
         var after = Repeated("--after",
-            "A task this one runs after (repeat for several): it is queued once every one has completed, and cancelled when one fails or is cancelled",
-            TaskIdFormat.IsValid, TaskIdFormat.Rule);
+            "A task this one runs after (repeat for several, or a job array's ids as embed-[0-499]): it is queued once every one has completed, and cancelled when one fails or is cancelled",
+            t => SpecBuilder.ExpandIds(t) is not null, SpecBuilder.AfterRule);
         var maxRuntime = new Option<string?>("--max-runtime")
         {
             Description = "The longest one run may take, e.g. 90s, 45m, 2h, 1d12h (time paused by higher-priority work does not count): the task fails past it",
@@ -231,12 +231,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError($"--restart: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.RestartRule}");
             }
         });
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Submit nothing: say what would happen now (its quota's answer, the tasks it runs after, the node and cards each data centre would choose, or why none takes it); exit 0 if it would run at once, 1 if not",
+        };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
             file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
-            after, maxRuntime, restart, count, gang, wait, quiet,
+            after, maxRuntime, restart, count, gang, dryRun, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -285,6 +289,30 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (!local.IsEmpty)
             {
                 throw new CliException("the task spec was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
+            }
+
+            if (r.GetValue(dryRun))
+            {
+                if (r.GetValue(wait))
+                {
+                    throw new CliException("--wait: a dry run submits nothing to wait for", ExitCodes.BadInput);
+                }
+
+                await using var previewer = await ConnectAsync(r, ct);
+                var preview = await Answer(r, previewer.PreviewAsync(taskSpec, ct));
+                if (r.GetValue(json))
+                {
+                    await output.WriteLineAsync(JsonSerializer.Serialize(preview, Json));
+                }
+                else
+                {
+                    foreach (var line in Views.Preview(preview, r.GetValue(count)))
+                    {
+                        await output.WriteLineAsync(line);
+                    }
+                }
+
+                return preview.RunsOn is null ? ExitCodes.Failed : ExitCodes.Ok;
             }
 
             if (r.GetValue(count) > 1)

@@ -92,7 +92,38 @@ public static class SpecBuilder
         var restart = f.Restart is null ? null
             : ParseRestart(f.Restart) ?? throw new CliException($"restart: '{f.Restart}' {RestartRule}", ExitCodes.BadInput);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload,
-            Restart: restart, After: f.After is { Count: > 0 } after ? [.. after] : null, MaxRuntime: maxRuntime);
+            Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
+            MaxRuntime: maxRuntime);
+    }
+
+    /// <summary>The form an <c>after</c> entry takes, as errors say it.</summary>
+    public const string AfterRule = TaskIdFormat.Rule + ", or job-array ids as PREFIX-[FIRST-LAST] (embed-[0-499])";
+
+    /// <summary>
+    /// An <c>after</c> entry's task ids: a task id alone, or a range of a job array's ids (<c>embed-[0-499]</c>: embed-0 …
+    /// embed-499, at most <see cref="TaskSpec.MaxAfter"/>); null when it is neither.
+    /// </summary>
+    public static IReadOnlyList<string>? ExpandIds(string? entry)
+    {
+        if (TaskIdFormat.IsValid(entry))
+        {
+            return [entry!];
+        }
+
+        var match = System.Text.RegularExpressions.Regex.Match(entry ?? "", @"^([A-Za-z0-9._-]*)\[([0-9]{1,6})-([0-9]{1,6})\]([A-Za-z0-9._-]*)$");
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var (first, last) = (int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture));
+        if (last < first || last - first + 1 > TaskSpec.MaxAfter)
+        {
+            return null;
+        }
+
+        var ids = Enumerable.Range(first, last - first + 1).Select(i => $"{match.Groups[1].Value}{i}{match.Groups[4].Value}").ToArray();
+        return ids.All(TaskIdFormat.IsValid) ? ids : null;
     }
 
     /// <summary>The form <see cref="ParseRestart"/> takes, as errors say it.</summary>

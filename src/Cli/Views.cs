@@ -108,6 +108,40 @@ public static class Views
         return table;
     }
 
+    /// <summary>A dry run's lines: nothing submitted, then the quota, the tasks it runs after, and each data centre.</summary>
+    public static IEnumerable<string> Preview(Orion.Client.TaskPreview p, int count = 1)
+    {
+        yield return count > 1 ? $"dry run, nothing submitted (one task of the {count} previewed)" : "dry run, nothing submitted";
+        yield return p.Quota.Outcome switch
+        {
+            AdmitOutcome.Admitted => "quota: admitted now",
+            AdmitOutcome.Borrowed => $"quota: over it ({string.Join("; ", p.Quota.Errors)}); it would run on borrowed room, evicted when a task within its quota needs it",
+            AdmitOutcome.Waiting => $"quota: it would wait in its tenant's line: {string.Join("; ", p.Quota.Errors)}",
+            _ => $"quota: refused: {string.Join("; ", p.Quota.Errors)}",
+        };
+        foreach (var refusal in p.Refusals)
+        {
+            yield return $"refused: {refusal}";
+        }
+
+        if (!p.Awaiting.IsEmpty)
+        {
+            yield return $"blocked until {string.Join(", ", p.Awaiting)} complete (it runs after them)";
+        }
+
+        if (p.DataCenters.IsEmpty)
+        {
+            yield return "no data centre has nodes yet";
+        }
+
+        foreach (var dc in p.DataCenters)
+        {
+            yield return dc.NodeId is { } node
+                ? $"{dc.DataCenter}: would run on {node} ({string.Join(", ", dc.GpuIds)}) now" + (dc.Queued > 0 ? $"; {dc.Queued} task(s) queued there go first if they fit" : "")
+                : $"{dc.DataCenter}: {dc.Explanation}";
+        }
+    }
+
     /// <summary>Tenants' consumption over the days asked, with a total row.</summary>
     public static Table Consumption(IReadOnlyList<TenantConsumption> tenants, DateOnly from, DateOnly to)
     {

@@ -127,6 +127,51 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// A dry run: what the pool would do with <paramref name="spec"/> submitted now, submitting nothing. Its tenant's quota
+    /// answers as it would admit it; the tasks it runs after are looked up; each data centre it may run in (the pinned
+    /// one, the preferred one first, else all) says which node and cards its policy would choose now, or node by node why
+    /// none takes it. A task placed now may still wait behind tasks queued before it that take the room first.
+    /// </summary>
+    /// <exception cref="SpecValidationException">The spec breaks a rule.</exception>
+    public async Task<TaskPreview> PreviewAsync(TaskSpec spec, CancellationToken cancellationToken = default)
+    {
+        var local = SpecValidator.Validate(spec);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local);
+        }
+
+        var quota = spec.Schedule is null
+            ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang).WaitAsync(cancellationToken)
+            : AdmitResult.Admitted;
+        var awaiting = ImmutableList.CreateBuilder<string>();
+        var refusals = ImmutableArray.CreateBuilder<ValidationError>();
+        foreach (var id in spec.After ?? [])
+        {
+            switch (await GetAsync(id, cancellationToken))
+            {
+                case null:
+                    refusals.Add(new ValidationError("after", $"no task '{id}' (a task runs after tasks already submitted)"));
+                    break;
+                case { State: TaskState.Failed or TaskState.Cancelled } ended:
+                    refusals.Add(new ValidationError("after", $"'{id}' {ended.State.ToString().ToLowerInvariant()}, so this task would never run"));
+                    break;
+                case { State: not TaskState.Completed }:
+                    awaiting.Add(id);
+                    break;
+            }
+        }
+
+        var c = spec.Constraints;
+        var dataCenters = c.DataCenter is { } pinned
+            ? [pinned]
+            : (await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters().WaitAsync(cancellationToken)).Select(d => d.DataCenter)
+                .OrderBy(d => d == c.PreferredDataCenter ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal).ToArray();
+        var previews = await Task.WhenAll(dataCenters.Select(dc => grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).Preview(spec))).WaitAsync(cancellationToken);
+        return new TaskPreview(quota, awaiting.ToImmutable(), refusals.ToImmutable(), [.. previews]);
+    }
+
+    /// <summary>
     /// Submits a gang: <paramref name="size"/> workers of <paramref name="worker"/>, ids <c>GANG-0</c> … <c>GANG-(size-1)</c>,
     /// placed all together or not at all; one that fails or is cancelled ends the rest (see <see cref="GangSpec"/>).
     /// </summary>

@@ -54,6 +54,13 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("WhyWaiting"), AlwaysInterleave]
     Task<string?> WhyWaiting(string taskId);
 
+    /// <summary>
+    /// Where the scheduler's policy would place <paramref name="spec"/> now, and why the other nodes would not take it,
+    /// changing nothing (a dry run). A read of memory, so it never waits behind a placement.
+    /// </summary>
+    [Alias("Preview"), AlwaysInterleave]
+    Task<PlacementPreview> Preview(TaskSpec spec);
+
     /// <summary>The queue and index as the scheduler holds them (a read of memory, so it never waits behind a placement).</summary>
     [Alias("GetSnapshot"), AlwaysInterleave]
     Task<SchedulerSnapshot> GetSnapshot();

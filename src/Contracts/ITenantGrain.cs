@@ -29,6 +29,13 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Check")]
     Task<AdmitResult> Check(string taskId, ResourceRequest request);
 
+    /// <summary>
+    /// What <see cref="Admit"/> would answer a new task now, charging nothing and joining no line (a dry run): Admitted,
+    /// Borrowed, Waiting (naming the limits in the way) or Refused (a request no room under the quota could ever take).
+    /// </summary>
+    [Alias("Preview"), ReadOnly]
+    Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null);
+
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Alias("Release"), OneWay]
     Task Release(string taskId);

@@ -35,7 +35,7 @@ public sealed record TaskSpec(
     [property: Id(10)] TimeSpan? MaxRuntime = null)
 {
     /// <summary>The most tasks one task may run after.</summary>
-    public const int MaxAfter = 100;
+    public const int MaxAfter = 1000;
 
     /// <summary>The longest <see cref="MaxRuntime"/>.</summary>
     public static readonly TimeSpan MaxRuntimeLimit = TimeSpan.FromDays(365);

@@ -331,6 +331,20 @@ public sealed class SchedulerGrain(
             (HeldNode() is { } one && one.Id == node.Id && hold?.TaskId != taskId) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
     }
 
+    public async Task<PlacementPreview> Preview(TaskSpec spec)
+    {
+        await restored.Task;
+        var request = PlacementRequest.From(spec);
+        PlacementChoice? choice;
+        using (StarvationGuard.Close([.. HeldNode() is { } held ? [held] : Array.Empty<NodeView>(), .. GangHeldNodes()]))
+        {
+            choice = policy.Choose(view, request);
+        }
+
+        var explanation = PlacementExplanation.Explain(view, request, node => (HeldNode() is { } one && one.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id)));
+        return new PlacementPreview(DataCenter, choice?.Node.Id, choice is null ? [] : [.. choice.Gpus.Select(g => g.Id)], explanation, queue.Count);
+    }
+
     public Task<SchedulerSnapshot> GetSnapshot() =>
         Task.FromResult(new SchedulerSnapshot(
             policy.Name, [.. queue.InOrder.Select(t => t.TaskId)], view.Nodes.Count, placements, refusals, DataCenter, RuntimeIdentity, Rounds: rounds));

@@ -169,6 +169,23 @@ public sealed class TenantGrain(
         return Task.FromResult(never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never));
     }
 
+    public Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null)
+    {
+        if (ledger.Quota is null)
+        {
+            return Task.FromResult(AdmitResult.Admitted);
+        }
+
+        var charge = TenantCharge.Of(request, gang, time.GetUtcNow());
+        var never = ledger.Inadmissible(charge);
+        var refusal = never.IsEmpty ? ledger.Refusal(charge) : never;
+        return Task.FromResult(
+            !never.IsEmpty ? new AdmitResult(AdmitOutcome.Refused, never)
+            : refusal.IsEmpty ? AdmitResult.Admitted
+            : mayBorrow && ledger.MayLend() ? new AdmitResult(AdmitOutcome.Borrowed, refusal)
+            : new AdmitResult(AdmitOutcome.Waiting, refusal));
+    }
+
     public Task Release(string taskId)
     {
         if (ledger.Quota is not null)

@@ -171,4 +171,29 @@ public sealed class SpecBuilderTests
         var ex = Assert.Throws<CliException>(() => SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml")));
         Assert.Equal((ExitCodes.BadInput, message), (ex.ExitCode, ex.Message));
     }
+
+    [Theory]
+    [InlineData("prep", "prep")]
+    [InlineData("embed-[0-2]", "embed-0,embed-1,embed-2")]
+    [InlineData("run.[7-8].out", "run.7.out,run.8.out")]
+    [InlineData("[3-3]", "3")]
+    public void An_after_entry_is_an_id_or_a_range_of_job_array_ids(string entry, string ids) =>
+        Assert.Equal(ids.Split(','), SpecBuilder.ExpandIds(entry)!);
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("embed-[2-1]")]
+    [InlineData("embed-[0-1000]")]
+    [InlineData("embed-[0-]")]
+    [InlineData("embed/[0-1]")]
+    [InlineData("")]
+    public void Anything_else_is_not_an_after_entry(string entry) => Assert.Null(SpecBuilder.ExpandIds(entry));
+
+    [Fact]
+    public void A_join_over_a_job_array_builds_from_its_range()
+    {
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("after: [\"shard-[0-3]\", prep]", "f.yaml"));
+        Assert.Equal(["shard-0", "shard-1", "shard-2", "shard-3", "prep"], spec.After!);
+        Assert.Equal("after: 'x y' " + SpecBuilder.AfterRule, Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { After = ["x y"] })).Message);
+    }
 }

@@ -61,6 +61,21 @@ public sealed class AfterTests
     }
 
     [Fact]
+    public async Task A_join_after_a_whole_job_array_runs_once_every_shard_completed()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        var shard = Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 100, name: "shard");
+        await pool.Client.SubmitManyAsync([.. Enumerable.Range(0, 300).Select(i => new TaskSubmission(shard, $"shard-{i}"))]);
+        var join = await pool.SubmitAsync(Step("join") with { After = [.. Enumerable.Range(0, 300).Select(i => $"shard-{i}")] }, "join");
+        Assert.Equal(TaskState.Blocked, join.State);
+
+        var running = await pool.WhileAdvancing(pool.Client.WaitForStateAsync("join", [TaskState.Running]), TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(200));
+        var shards = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => pool.Client.GetAsync($"shard-{i}")));
+        Assert.All(shards, s => Assert.Equal(TaskState.Completed, s!.State));
+        Assert.True(running.StartedAt >= shards.Max(s => s!.EndedAt));
+    }
+
+    [Fact]
     public async Task A_task_after_one_that_already_completed_is_queued_at_once()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

@@ -165,6 +165,24 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_dry_run_says_where_a_task_would_run_or_why_not_and_submits_nothing()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var fits = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--compute", "5", "--memory", "1GiB");
+        Assert.True(fits.ExitCode == 0, fits.ToString());
+        var lines = fits.Out.Trim().Split('\n');
+        Assert.Equal("dry run, nothing submitted", lines[0]);
+        Assert.Equal("quota: admitted now", lines[1]);
+        Assert.Matches("^dc1: would run on dc1/node-[0-9] \\(dc1/node-[0-9]/[0-9]\\) now", lines[2]);
+
+        // No node has 16 cards: exit 1, and why.
+        var none = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--gpus", "16", "--kind", "training");
+        Assert.True(none.ExitCode == 1, none.ToString());
+        Assert.Contains("dc1: 0 of 3 nodes take it now:", none.Out);
+        Assert.Empty(await live.Client.ListAsync(new TaskQuery(Tenant: tenant)));
+    }
+
+    [Fact]
     public async Task Events_lists_the_pools_feed_by_task_and_kind_and_follows_until_the_awaited_event_comes()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

@@ -1,0 +1,80 @@
+using Orion.Client;
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>Dry runs (<see cref="OrionClient.PreviewAsync"/>): what a submit would do now, changing nothing.</summary>
+public sealed class PreviewTests
+{
+    [Fact]
+    public async Task A_dry_run_names_the_node_and_card_a_submit_would_take_or_why_none_would_and_submits_nothing()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 80, items: 1, gpuMsPerItem: 1e9), "big");
+        await pool.WaitForAsync("big", TaskState.Running);
+
+        var fits = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192));
+        Assert.Equal(AdmitOutcome.Admitted, fits.Quota.Outcome);
+        var on = Assert.IsType<PlacementPreview>(fits.RunsOn);
+        Assert.Equal(("dc1", "dc1/n0", 0), (on.DataCenter, on.NodeId, on.Queued));
+        var free = Assert.Single(on.GpuIds);
+        Assert.NotEqual((await pool.Client.GetAsync("big"))!.Placement!.GpuIds[0], free);
+
+        // The second card taken: a whole card fits nowhere, and the dry run says why, as a waiting task would hear it.
+        await pool.SubmitAsync(Specs.Batch(computePercent: 80, items: 1, gpuMsPerItem: 1e9), "big-2");
+        await pool.WaitForAsync("big-2", TaskState.Running);
+        var none = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 8192));
+        Assert.Null(none.RunsOn);
+        var dc = Assert.Single(none.DataCenters);
+        Assert.Null(dc.NodeId);
+        Assert.StartsWith("0 of 1 node takes it now:", dc.Explanation);
+
+        Assert.Equal(2, (await pool.Client.ListAsync()).Count);
+        Assert.Equal(2, (await pool.NodeSnapshot("n0")).Gpus.Sum(g => g.Slices.Length));
+    }
+
+    [Fact]
+    public async Task A_dry_run_gives_the_quotas_answer_without_charging_or_joining_its_line()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("team-a", new TenantQuota(GpuPercent: 100, Tasks: 1));
+        await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1, gpuMsPerItem: 1e9), "first");
+
+        var waits = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 10));
+        Assert.Equal(AdmitOutcome.Waiting, waits.Quota.Outcome);
+        Assert.Contains("would pass its quota of 1 live tasks", Assert.Single(waits.Quota.Errors).ToString());
+        Assert.Null(waits.RunsOn);
+        Assert.NotNull(waits.DataCenters.Single().NodeId);
+
+        var never = await pool.Client.PreviewAsync(Specs.Training(2));
+        Assert.Equal(AdmitOutcome.Refused, (await pool.Client.PreviewAsync(Specs.Training(2) with { Tenant = "team-a" })).Quota.Outcome);
+        Assert.Equal(AdmitOutcome.Admitted, never.Quota.Outcome);
+
+        var usage = await pool.Client.GetTenantAsync("team-a");
+        Assert.Equal((1, 0), (usage.Tasks, usage.Waiting));
+    }
+
+    [Fact]
+    public async Task A_dry_run_of_a_step_names_what_it_would_wait_for_and_what_would_refuse_it()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1, gpuMsPerItem: 1e9), "prep");
+        var step = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 10) with { After = ["prep", "nope"] });
+        Assert.Equal(["prep"], step.Awaiting);
+        Assert.Equal("after no task 'nope' (a task runs after tasks already submitted)", Assert.Single(step.Refusals).ToString());
+        Assert.Null(step.RunsOn);
+    }
+
+    [Fact]
+    public async Task Data_centres_are_asked_in_the_order_a_submit_tries_them()
+    {
+        await using var pool = await StartAsync([Node("a0", gpus: 1, dc: "dc1"), Node("b0", gpus: 1, dc: "dc2")]);
+        var preferred = await pool.Client.PreviewAsync(Specs.Batch() with { Constraints = PlacementConstraints.None with { PreferredDataCenter = "dc2" } });
+        Assert.Equal(["dc2", "dc1"], preferred.DataCenters.Select(d => d.DataCenter));
+        Assert.Equal("dc2/b0", preferred.RunsOn!.NodeId);
+        var pinned = await pool.Client.PreviewAsync(Specs.Batch() with { Constraints = PlacementConstraints.None with { DataCenter = "dc1" } });
+        Assert.Equal("dc1/a0", Assert.Single(pinned.DataCenters).NodeId);
+        await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.PreviewAsync(Specs.Batch(computePercent: 150)));
+    }
+}
