@@ -91,6 +91,8 @@
       <td class="share"><span class="quota-bar"><span style="width:${Math.min(100, 100 * s.share)}%"></span></span> ${ofPool(s.share)}</td>
       <td>${+s.weight.toFixed(2)}</td><td class="weighted">${ofPool(s.weightedShare)}</td><td class="queued">${s.queued}</td></tr>`).join('');
 
+    renderUsage();
+
     const counts = {};
     for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;
     const cards = nodes.flatMap(n => n.cards);
@@ -98,7 +100,7 @@
       `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
       (pool.settings ? `<span id="oversubscription">compute <b>×${+pool.settings.computeOversubscription.toFixed(2)}</b> · memory <b>×${+pool.settings.memoryOversubscription.toFixed(2)}</b></span>` : '') +
       (pool.settings && pool.settings.evictLowerPriority ? '<span id="eviction" title="a higher-class task that fits nowhere evicts running lower-class work, which queues again">evicts lower priority</span>' : '') +
-      ['Running', 'Suspended', 'Pending', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
+      ['Running', 'Suspended', 'Pending', 'Blocked', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
 
     const taskTenant = Object.fromEntries(pool.tasks.map(t => [t.taskId, t.tenant]));
     const events = pool.events.filter(e => (!filter.tenant || taskTenant[e.taskId] === filter.tenant) &&
@@ -143,6 +145,25 @@
     if (button) follow(button.dataset.task);
   });
   $('log-close').addEventListener('click', () => { following = null; $('log-panel').hidden = true; });
+
+  // What each tenant held over the last 30 days: read from the meters every 30 s, not with every pool update.
+  let usage = [];
+  const hours = v => (+v.toFixed(v >= 100 ? 0 : 3)).toLocaleString();
+  function renderUsage() {
+    const rows = usage.filter(u => !filter.tenant || u.tenant === filter.tenant);
+    $('usage-section').hidden = rows.length === 0;
+    $('usage').tBodies[0].innerHTML = rows.map(u => `<tr data-tenant="${esc(u.tenant)}">
+      <td>${esc(u.tenant)}</td><td class="card-hours">${hours(u.cardHours)}</td><td class="memory-hours">${hours(u.gpuMemoryGiBHours)}</td>
+      <td class="runs">${u.runs}</td><td class="running">${u.runningNow}</td></tr>`).join('');
+  }
+  async function readUsage() {
+    try {
+      const response = await fetch('/api/usage');
+      if (response.ok) { usage = await response.json(); renderUsage(); }
+    } catch { /* the next read tries again */ }
+  }
+  readUsage();
+  setInterval(readUsage, 30000);
 
   const source = new EventSource('/api/stream');
   source.addEventListener('pool', e => { pool = JSON.parse(e.data); $('status').textContent = 'live'; $('status').className = 'status live'; render(); });

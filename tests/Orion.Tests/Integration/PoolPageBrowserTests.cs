@@ -165,6 +165,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.UncordonAsync("dc1/node-1");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveCountAsync(0);
             Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
+
+            // Last, as it reloads the page: the usage table (read every 30 s; a reload reads it now) lists what a tenant's ended and running tasks held.
+            var payer = "page-use-" + Guid.NewGuid().ToString("N")[..6];
+            await page.SelectOptionAsync("#f-tenant", "");
+            var billed = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: payer, name: "page-billed"));
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{billed.TaskId}']")).ToHaveAttributeAsync("data-state", "Running");
+            await live.Client.CancelAsync(billed.TaskId);
+            await page.ReloadAsync();
+            var usageRow = page.Locator($"#usage tr[data-tenant='{payer}']");
+            await Assertions.Expect(usageRow.Locator(".runs")).ToHaveTextAsync("1");
+            await Assertions.Expect(usageRow.Locator(".running")).ToHaveTextAsync("0");
+            await page.SelectOptionAsync("#f-tenant", tenant);
+            await Assertions.Expect(usageRow).ToHaveCountAsync(0);
         }
         finally
         {
