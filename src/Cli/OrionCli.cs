@@ -117,6 +117,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(ListCommand());
         root.Add(GetCommand());
         root.Add(CancelCommand());
+        root.Add(PauseCommand(resume: false));
+        root.Add(PauseCommand(resume: true));
         root.Add(WatchCommand());
         root.Add(PoolCommand("nodes", "Nodes: host CPU and memory, cards, GPU use", p => Views.Nodes(p.Nodes), p => p.Nodes));
         root.Add(PoolCommand("gpus", "Cards: compute allocated and in use, memory on device and host, tasks", p => Views.Gpus(p.Cards), p => p.Cards));
@@ -517,6 +519,32 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var status = await Answer(r, client.CancelAsync(task, r.GetValue(reason)!, ct)) ?? throw NotFound(task);
             await output.WriteLineAsync($"{status.TaskId} {status.State}");
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command PauseCommand(bool resume)
+    {
+        var id = new Argument<string>("task") { Description = "The task id" };
+        TaskIdRule(id.Validators, "task");
+        var reason = new Option<string>("--reason") { Description = "Why (shown with the task while it is paused)", DefaultValueFactory = _ => "paused with the orion CLI" };
+        var command = resume
+            ? new Command("resume", "Resume a task an operator paused") { id }
+            : new Command("pause", "Pause a running task where it is: it stops computing, keeps its slice and memory, and runs again only on orion resume") { id, reason };
+        command.SetAction(async (r, ct) =>
+        {
+            var task = r.GetValue(id)!;
+            await using var client = await ConnectAsync(r, ct);
+            try
+            {
+                var status = await Answer(r, resume ? client.ResumeAsync(task, ct) : client.PauseAsync(task, r.GetValue(reason)!, ct)) ?? throw NotFound(task);
+                await output.WriteLineAsync($"{status.TaskId} {status.State}{(status.HeldBy is { } by ? $" (held: {by})" : "")}");
+                return ExitCodes.Ok;
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new CliException(ex.Message, ExitCodes.Failed);
+            }
         });
         return command;
     }

@@ -45,6 +45,11 @@ public static class Views
             table.AddRow(Text("waiting"), Text(waiting));
         }
 
+        if (s.HeldBy is { } held)
+        {
+            table.AddRow(Text("paused by an operator"), Text($"{held} (orion resume {s.TaskId} runs it on)"));
+        }
+
         if (s.Borrowed)
         {
             table.AddRow(Text("borrowed room"), Text("beyond its tenant's quota: evicted and queued again when a task within its quota needs the room"));

@@ -409,6 +409,19 @@ public sealed class OrionClient : IAsyncDisposable
         grains.Grain<IVGpuTaskGrain>(taskId).Cancel(reason).WaitAsync(cancellationToken);
 
     /// <summary>
+    /// Pauses a running task where it is, for an operator: its process stops computing (others on its card get the compute),
+    /// it keeps its slice and memory, and only <see cref="ResumeAsync"/> starts it again (online work going quiet does
+    /// not). Time paused counts neither against its run limit nor as running. Null when no task has this id.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is not running (queued, starting, between windows, ended), or its window paused it.</exception>
+    public Task<VGpuTaskStatus?> PauseAsync(string taskId, string reason = "paused by an operator", CancellationToken cancellationToken = default) =>
+        grains.Grain<IVGpuTaskGrain>(taskId).Pause(reason).WaitAsync(cancellationToken);
+
+    /// <summary>Lifts an operator's pause (<see cref="PauseAsync"/>); a no-op for a task not so paused. Null when no task has this id.</summary>
+    public Task<VGpuTaskStatus?> ResumeAsync(string taskId, CancellationToken cancellationToken = default) =>
+        grains.Grain<IVGpuTaskGrain>(taskId).Resume().WaitAsync(cancellationToken);
+
+    /// <summary>
     /// The task's status now, then each change, ending after a terminal state (Completed, Failed, Cancelled).
     /// Changes that happen between two reads may be seen as one.
     /// </summary>

@@ -21,6 +21,19 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("PeekStatus"), AlwaysInterleave]
     Task<VGpuTaskStatus?> PeekStatus();
 
+    /// <summary>
+    /// An operator pauses the running task where it is (<see cref="TaskState.Suspended"/>, <see cref="VGpuTaskStatus.HeldBy"/>):
+    /// its process stops computing, its slice and memory stay its own, and neither online work going quiet nor anything
+    /// but <see cref="Resume"/> starts it again. Idempotent; null when no task has this id.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It is not running (queued, starting, between windows, ended) or its window paused it.</exception>
+    [Alias("Pause")]
+    Task<VGpuTaskStatus?> Pause(string reason);
+
+    /// <summary>Lifts an operator's pause (<see cref="Pause"/>): the task runs on. A no-op when it is not so paused; null when no task has this id.</summary>
+    [Alias("Resume")]
+    Task<VGpuTaskStatus?> Resume();
+
     /// <summary>Cancels the task: dequeues it or stops it and frees its capacity. A no-op when already ended.</summary>
     [Alias("Cancel")]
     Task<VGpuTaskStatus?> Cancel(string reason);

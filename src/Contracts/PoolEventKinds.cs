@@ -39,7 +39,19 @@ public static class PoolEventKinds
     /// <summary>A running task of a lower priority class evicted so that a higher-class task that fit nowhere has the room.</summary>
     public const string Eviction = "eviction";
 
+    /// <summary>An operator paused a running task (<see cref="IVGpuTaskGrain.Pause"/>).</summary>
+    public const string OperatorPause = "operator-pause";
+
+    /// <summary>An operator resumed a task they had paused.</summary>
+    public const string OperatorResume = "operator-resume";
+
+    /// <summary>A run went past its task's <see cref="TaskSpec.MaxRuntime"/> and was stopped.</summary>
+    public const string RunLimit = "run-limit";
+
+    /// <summary>Every task a blocked task runs after completed: it is admitted and queued.</summary>
+    public const string Unblocked = "unblocked";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction];
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked];
 }

@@ -41,6 +41,7 @@ namespace Orion.Contracts;
 /// <param name="CardSeconds">Compute its ended runs held, from placement until let go, in card-seconds (paused time included).</param>
 /// <param name="MemoryMiBSeconds">GPU memory its ended runs held, in MiB-seconds.</param>
 /// <param name="Runs">Its ended runs: placements that held capacity and let it go.</param>
+/// <param name="HeldBy">While an operator has it paused (<see cref="IVGpuTaskGrain.Pause"/>): the reason given.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -72,7 +73,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(26)] ImmutableList<string>? Awaiting = null,
     [property: Id(27)] double CardSeconds = 0,
     [property: Id(28)] double MemoryMiBSeconds = 0,
-    [property: Id(29)] int Runs = 0)
+    [property: Id(29)] int Runs = 0,
+    [property: Id(30)] string? HeldBy = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

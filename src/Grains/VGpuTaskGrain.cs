@@ -22,6 +22,7 @@ public sealed class VGpuTaskGrain(
     ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable
 {
     private const string WindowHold = "window";
+    private const string OperatorHold = "operator";
     private const string WindowReminder = "window";
     private const string QueueReminder = "queue";
     private const string RunReminder = "runtime";
@@ -258,6 +259,7 @@ public sealed class VGpuTaskGrain(
     private async Task Unblock(VGpuTaskStatus blocked)
     {
         logger.LogInformation("Task {TaskId}: every task it runs after has completed", TaskId);
+        Notice(PoolEventKinds.Unblocked, $"tenant {blocked.Spec.Tenant}", $"{string.Join(", ", blocked.Spec.After ?? [])} completed");
         var status = blocked with { State = TaskState.Pending, Awaiting = null };
         var spec = status.Spec;
         var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang);
@@ -276,6 +278,10 @@ public sealed class VGpuTaskGrain(
     }
 
     private static string Lower(TaskState state) => state.ToString().ToLowerInvariant();
+
+    /// <summary>Adds to the pool's event feed (one-way: the feed never holds the task up).</summary>
+    private void Notice(string kind, string where, string detail) =>
+        GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, TaskId, where, detail, 0).Ignore();
 
     public async Task OnAdmitted(bool borrowed = false)
     {
@@ -339,6 +345,51 @@ public sealed class VGpuTaskGrain(
         await StopRun(status);
         await Disarm();
         await End(TaskState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
+        return Status;
+    }
+
+    public async Task<VGpuTaskStatus?> Pause(string reason)
+    {
+        var status = Status;
+        if (status is null || record.State.OperatorPaused)
+        {
+            return status;
+        }
+
+        if (status.State is not (TaskState.Running or TaskState.Suspended) || status.Placement is not { } placement)
+        {
+            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a running task can be paused (cancel one that is not)");
+        }
+
+        if (record.State.WindowPaused)
+        {
+            throw new InvalidOperationException($"task {TaskId} is paused by its window's close until its next window");
+        }
+
+        // The hold first: a pause the daemon did not take is not written, and the caller hears why.
+        await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, OperatorHold, paused: true);
+        record.State.OperatorPaused = true;
+        var why = string.IsNullOrWhiteSpace(reason) ? "paused by an operator" : reason;
+        logger.LogInformation("Task {TaskId} paused by an operator: {Reason}", TaskId, why);
+        Notice(PoolEventKinds.OperatorPause, placement.NodeId, why);
+        var paused = status.State == TaskState.Suspended ? status : status with { SuspendCount = status.SuspendCount + 1, SuspendedSince = time.GetUtcNow() };
+        await Change(paused with { State = TaskState.Suspended, HeldBy = why });
+        return Status;
+    }
+
+    public async Task<VGpuTaskStatus?> Resume()
+    {
+        var status = Status;
+        if (status is null || !record.State.OperatorPaused || status.Placement is not { } placement)
+        {
+            return status;
+        }
+
+        await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, OperatorHold, paused: false);
+        record.State.OperatorPaused = false;
+        logger.LogInformation("Task {TaskId} resumed by an operator", TaskId);
+        Notice(PoolEventKinds.OperatorResume, placement.NodeId, $"was held: {status.HeldBy}");
+        await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, HeldBy = null });
         return Status;
     }
 
@@ -496,8 +547,9 @@ public sealed class VGpuTaskGrain(
         if (exit.Succeeded && status.Spec.Schedule is not null)
         {
             logger.LogInformation("Task {TaskId} finished window {Occurrence}", TaskId, status.Occurrence);
-            await Change(status with { State = TaskState.Scheduled });
-            await NextWindow(time.GetUtcNow(), first: false);
+
+            // Written once with its next window: a watcher never sees it Scheduled for the window just done.
+            await NextWindow(time.GetUtcNow(), first: false, from: status with { State = TaskState.Scheduled });
             return;
         }
 
@@ -677,7 +729,7 @@ public sealed class VGpuTaskGrain(
     public async Task OnSuspended(long generation, bool suspended, DateTimeOffset at)
     {
         var status = Status;
-        if (status is null || status.Generation != generation || record.State.WindowPaused)
+        if (status is null || status.Generation != generation || record.State.WindowPaused || record.State.OperatorPaused)
         {
             return;
         }
@@ -810,6 +862,7 @@ public sealed class VGpuTaskGrain(
         else
         {
             logger.LogWarning("Task {TaskId} ran past its max runtime of {Limit}: stopping it", TaskId, limit);
+            Notice(PoolEventKinds.RunLimit, status.Placement?.NodeId ?? "", $"stopped past its max runtime of {Durations.Format(limit)}");
             await StopRun(status);
             await End(TaskState.Failed, RunLimit.Reason(limit));
         }
@@ -972,7 +1025,11 @@ public sealed class VGpuTaskGrain(
             // Still window-paused until the resume went through: a failed resume is tried again at the next tick.
             await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, WindowHold, paused: false);
             record.State.WindowPaused = false;
-            await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, Occurrence = status.Occurrence + 1 });
+
+            // An operator's pause outlasts the window's: it stays paused until resumed.
+            await Change(record.State.OperatorPaused
+                ? status with { Occurrence = status.Occurrence + 1 }
+                : Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, Occurrence = status.Occurrence + 1 });
             return;
         }
 
@@ -1013,8 +1070,7 @@ public sealed class VGpuTaskGrain(
         }
 
         await StopRun(status);
-        await Change(Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null, QuotaWait = null, Borrowed = false });
-        await NextWindow(now, first: false);
+        await NextWindow(now, first: false, from: Resumed(Status!, now) with { State = TaskState.Scheduled, Placement = null, QuotaWait = null, Borrowed = false });
     }
 
     /// <summary>Ends whatever run is under way: dequeues it, or stops it and frees its capacity.</summary>
@@ -1045,16 +1101,16 @@ public sealed class VGpuTaskGrain(
     }
 
     /// <summary>Moves a scheduled task to its next window (or ends it after its last), opening at once if now is inside one.</summary>
-    private async Task NextWindow(DateTimeOffset now, bool first, bool keepState = false)
+    private async Task NextWindow(DateTimeOffset now, bool first, bool keepState = false, VGpuTaskStatus? from = null)
     {
-        var status = Status!;
+        var status = from ?? Status!;
         var schedule = status.Spec.Schedule!;
         var windows = ScheduleWindows.Create(schedule);
         if (schedule.Occurrences is { } max && status.Occurrence >= max)
         {
             await StopRun(status);
             await Disarm();
-            await End(TaskState.Completed, $"all {max} windows done");
+            await End(TaskState.Completed, $"all {max} windows done", status);
             return;
         }
 
@@ -1068,7 +1124,7 @@ public sealed class VGpuTaskGrain(
         if (window is null)
         {
             await Disarm();
-            await End(TaskState.Completed, "no more windows");
+            await End(TaskState.Completed, "no more windows", status);
             return;
         }
 
@@ -1199,8 +1255,11 @@ public sealed class VGpuTaskGrain(
         {
             // A run let go of its capacity: what it held joins the task's totals, and its tenant's meter hears of it.
             var (card, memory) = UsageBook.Of(held, now - placedAt);
-            next = next with { CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1 };
+            next = next with { CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1, HeldBy = null };
             ran = (placedAt, now);
+
+            // An operator's pause was of that run: the next one starts free.
+            record.State.OperatorPaused = false;
         }
         else if (next.State.IsTerminal() && before is { Runs: > 0 } && !before.State.IsTerminal())
         {

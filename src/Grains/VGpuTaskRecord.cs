@@ -35,4 +35,8 @@ public sealed class VGpuTaskRecord
 
     [Id(7)]
     public DateTimeOffset? UnreportedTo { get; set; }
+
+    /// <summary>True while an operator has the run paused (<see cref="IVGpuTaskGrain.Pause"/>): arbitration does not resume it.</summary>
+    [Id(8)]
+    public bool OperatorPaused { get; set; }
 }

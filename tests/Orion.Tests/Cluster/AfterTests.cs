@@ -37,6 +37,8 @@ public sealed class AfterTests
         await pool.WaitForAsync("prep", TaskState.Completed);
         var running = await pool.WaitForAsync("index", TaskState.Running);
         Assert.Null(running.Awaiting);
+        await pool.EventuallyAsync(async () => Assert.Equal(["prep completed"],
+            (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => e.Kind == PoolEventKinds.Unblocked && e.TaskId == "index").Select(e => e.Detail)));
         Assert.Equal(1, running.Generation);
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("index", TaskState.Completed);
@@ -50,6 +52,8 @@ public sealed class AfterTests
         await pool.SubmitAsync(Step("shard", seconds: 1), "shard-0");
         await pool.SubmitAsync(Step("shard", seconds: 2), "shard-1");
         await pool.SubmitAsync(Step("merge", after: ["shard-0", "shard-1"]), "merge");
+        await pool.WaitForAsync("shard-0", TaskState.Running);
+        await pool.WaitForAsync("shard-1", TaskState.Running);
 
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("shard-0", TaskState.Completed);
@@ -80,6 +84,7 @@ public sealed class AfterTests
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         await pool.SubmitAsync(Step("prep"), "prep");
+        await pool.WaitForAsync("prep", TaskState.Running);
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("prep", TaskState.Completed);
 
@@ -111,6 +116,7 @@ public sealed class AfterTests
         await pool.SubmitAsync(Step("index", after: "prep"), "index");
         var cancelled = await pool.Client.CancelAsync("index");
         Assert.Equal(TaskState.Cancelled, cancelled!.State);
+        await pool.WaitForAsync("prep", TaskState.Running);
 
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("prep", TaskState.Completed);
@@ -148,6 +154,7 @@ public sealed class AfterTests
         Assert.Contains("queue", await pool.RemindersOf("index"));
 
         faults.LoseNext("IVGpuTaskGrain.OnAwaitedEnded", "index");
+        await pool.WaitForAsync("prep", TaskState.Running);
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("prep", TaskState.Completed);
         await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(0, faults.StillToLose("IVGpuTaskGrain.OnAwaitedEnded", "index"))));

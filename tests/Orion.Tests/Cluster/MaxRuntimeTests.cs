@@ -24,6 +24,8 @@ public sealed class MaxRuntimeTests
         var failed = await pool.WaitForAsync("runaway", TaskState.Failed);
         Assert.Equal("ran past its max runtime of 10m (each run's limit, not counting time paused)", failed.ExitReason);
         Assert.Equal(0, failed.Restarts);
+        await pool.EventuallyAsync(async () => Assert.Equal(["stopped past its max runtime of 10m"],
+            (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => e.Kind == PoolEventKinds.RunLimit && e.TaskId == "runaway").Select(e => e.Detail)));
         Assert.Empty(pool.Backend("n0").Running);
         await pool.EventuallyAsync(async () => Assert.Empty(Assert.Single((await pool.NodeSnapshot("n0")).Gpus).Slices));
         await pool.EventuallyAsync(async () => Assert.DoesNotContain("runtime", await pool.RemindersOf("runaway")));

@@ -183,6 +183,34 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Pause_holds_a_running_task_where_it_is_and_resume_runs_it_on()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "hold-" + Guid.NewGuid().ToString("N")[..6];
+        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--wait")).ExitCode);
+        try
+        {
+            var paused = await live.CliAsync("pause", id, "--reason", "checking its inputs");
+            Assert.True(paused.ExitCode == 0, paused.ToString());
+            Assert.Equal($"{id} Suspended (held: checking its inputs)", paused.Out.Trim());
+            Assert.Contains("paused by an operator", (await live.CliAsync("get", id)).Out);
+            var resumed = await live.CliAsync("resume", id);
+            Assert.Equal($"{id} Running", resumed.Out.Trim());
+
+            var unknown = await live.CliAsync("pause", id + "-none");
+            Assert.Equal(1, unknown.ExitCode);
+        }
+        finally
+        {
+            await live.CliAsync("cancel", id);
+        }
+
+        var ended = await live.CliAsync("pause", id);
+        Assert.True(ended.ExitCode == 1, ended.ToString());
+        Assert.Equal($"orion: task {id} is Cancelled: only a running task can be paused (cancel one that is not)", ended.Error.Trim());
+    }
+
+    [Fact]
     public async Task Events_lists_the_pools_feed_by_task_and_kind_and_follows_until_the_awaited_event_comes()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
