@@ -127,17 +127,22 @@ public static class SpecBuilder
     }
 
     /// <summary>The form <see cref="ParseRestart"/> takes, as errors say it.</summary>
-    public const string RestartRule = "is not never, on-failure or on-failure:N (N from 1 to 100 restarts)";
+    public const string RestartRule = "is not never, on-failure, on-failure:N or on-failure:N:BACKOFF (N from 1 to 100 restarts; BACKOFF a duration up to 5m, doubled per restart)";
 
-    /// <summary><c>never</c>, <c>on-failure</c> (3 restarts) or <c>on-failure:N</c>; null for anything else.</summary>
+    /// <summary>
+    /// <c>never</c>, <c>on-failure</c> (3 restarts), <c>on-failure:N</c> or <c>on-failure:N:BACKOFF</c> (the first restart
+    /// waits BACKOFF, each after twice the one before); null for anything else.
+    /// </summary>
     public static RestartPolicy? ParseRestart(string? text)
     {
-        var parts = (text ?? "").Trim().ToLowerInvariant().Split(':', 2);
+        var parts = (text ?? "").Trim().ToLowerInvariant().Split(':', 3);
+        int? Max(string n) => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is >= 1 and <= 100 ? max : null;
         return parts switch
         {
             ["never"] => RestartPolicy.Never,
             ["on-failure"] => RestartPolicy.OnFailure(3),
-            ["on-failure", var n] when int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is >= 1 and <= 100 => RestartPolicy.OnFailure(max),
+            ["on-failure", var n] when Max(n) is { } max => RestartPolicy.OnFailure(max),
+            ["on-failure", var n, var b] when Max(n) is { } max && Durations.Parse(b) is { } backoff && backoff <= RestartPolicy.MaxBackoff => RestartPolicy.OnFailure(max, backoff),
             _ => null,
         };
     }

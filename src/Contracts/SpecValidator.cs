@@ -97,6 +97,11 @@ public static class SpecValidator
             {
                 errors.Add(new("restart.maxAttempts", "must be 1..100 with OnFailure"));
             }
+
+            if (restart.Backoff is { } backoff && (backoff < TimeSpan.Zero || backoff > RestartPolicy.MaxBackoff))
+            {
+                errors.Add(new("restart.backoff", $"must be 0 to {Durations.Format(RestartPolicy.MaxBackoff)}"));
+            }
         }
 
         CheckAfter(errors, spec);

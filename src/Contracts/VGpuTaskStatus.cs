@@ -42,6 +42,9 @@ namespace Orion.Contracts;
 /// <param name="MemoryMiBSeconds">GPU memory its ended runs held, in MiB-seconds.</param>
 /// <param name="Runs">Its ended runs: placements that held capacity and let it go.</param>
 /// <param name="HeldBy">While an operator has it paused (<see cref="IVGpuTaskGrain.Pause"/>): the reason given.</param>
+/// <param name="RetryAt">
+/// A restart waiting out its backoff (<see cref="RestartPolicy.Backoff"/>): when it is queued. Pending, in no queue, until then.
+/// </param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -74,7 +77,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(27)] double CardSeconds = 0,
     [property: Id(28)] double MemoryMiBSeconds = 0,
     [property: Id(29)] int Runs = 0,
-    [property: Id(30)] string? HeldBy = null)
+    [property: Id(30)] string? HeldBy = null,
+    [property: Id(31)] DateTimeOffset? RetryAt = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -36,6 +36,7 @@ public sealed class VGpuTaskGrain(
     private long startOwed;
     private ITimer? windowTimer;
     private ITimer? runTimer;
+    private ITimer? retryTimer;
     private IGrainTimer? flushTimer;
 
     private string TaskId => this.GetPrimaryKeyString();
@@ -57,12 +58,18 @@ public sealed class VGpuTaskGrain(
         {
             await ArmRunLimit();
         }
+
+        if (Status is { State: TaskState.Pending, RetryAt: { } retryAt })
+        {
+            ArmRetry(retryAt);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         windowTimer?.Dispose();
         runTimer?.Dispose();
+        retryTimer?.Dispose();
         if (flushTimer is not null)
         {
             await Flush();
@@ -653,7 +660,21 @@ public sealed class VGpuTaskGrain(
         }
 
         logger.LogInformation("Task {TaskId} restarts ({Attempt}/{Max}) after: {Reason}", TaskId, status.Restarts + 1, policy.MaxAttempts, reason);
-        await Queue(StoppedRun(status, reason) with { Restarts = status.Restarts + 1, GangWaits = status.Spec.Gang is not null });
+        var restarting = StoppedRun(status, reason) with { Restarts = status.Restarts + 1, GangWaits = status.Spec.Gang is not null };
+        // A scheduled task's window is its own limit: it restarts at once within it.
+        if (status.Spec.Schedule is null && policy.DelayBefore(restarting.Restarts) is var delay && delay > TimeSpan.Zero)
+        {
+            // Pending under its next generation but in no queue (a late word of the failed run is stale) until the backoff ends.
+            var at = time.GetUtcNow() + delay;
+            logger.LogInformation("Task {TaskId} waits {Delay} before it is queued again", TaskId, delay);
+            await Change(Pending(restarting, null) with { RetryAt = at });
+            ArmRetry(at);
+            await KeepQueueReminder();
+        }
+        else
+        {
+            await Queue(restarting);
+        }
 
         // A gang restarts whole: its other members stop and queue again with it, to be placed together once more.
         if (status.Spec.Gang is not null && status.Placement is { Gang.IsEmpty: false } placement)
@@ -747,6 +768,12 @@ public sealed class VGpuTaskGrain(
     public async Task OnScheduleTick()
     {
         var status = Status;
+        if (status is { State: TaskState.Pending, RetryAt: not null })
+        {
+            await RetryWhenDue(status);
+            return;
+        }
+
         if (status?.Spec.MaxRuntime is { } limit)
         {
             await CheckRunLimit(status, limit);
@@ -808,7 +835,7 @@ public sealed class VGpuTaskGrain(
         }
 
         // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
-        else if (Status is { State: TaskState.Pending } pending)
+        else if (Status is { State: TaskState.Pending, RetryAt: null } pending)
         {
             await Requeue(pending);
         }
@@ -835,6 +862,10 @@ public sealed class VGpuTaskGrain(
                 await Queue(placing);
             }
         }
+        else if (Status is { State: TaskState.Pending, RetryAt: not null } backingOff)
+        {
+            await RetryWhenDue(backingOff);
+        }
         else if (Status is { State: TaskState.Blocked, Awaiting: { } awaiting })
         {
             // A word lost with a silo (an ending told, a follow not written): asked again.
@@ -844,6 +875,31 @@ public sealed class VGpuTaskGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+
+    /// <summary>A restart whose backoff has ended is queued (under the generation it waited in); else the timer is set for it.</summary>
+    private async Task RetryWhenDue(VGpuTaskStatus waiting)
+    {
+        if (waiting.RetryAt is { } at && time.GetUtcNow() < at)
+        {
+            ArmRetry(at);
+            return;
+        }
+
+        retryTimer?.Dispose();
+        retryTimer = null;
+        await Queue(waiting, sameGeneration: true);
+    }
+
+    /// <summary>The timer (Orion clock) for the end of a restart's backoff; the queue reminder queues it should this activation go.</summary>
+    private void ArmRetry(DateTimeOffset at)
+    {
+        retryTimer?.Dispose();
+        var due = at - time.GetUtcNow();
+        var self = this.AsReference<IVGpuTaskGrain>();
+        retryTimer = time.CreateTimer(
+            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Restart tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
+            null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Ends a run past its <see cref="TaskSpec.MaxRuntime"/>; else sets the timer for when it will be.</summary>
@@ -913,11 +969,11 @@ public sealed class VGpuTaskGrain(
         }
     }
 
-    private async Task Queue(VGpuTaskStatus status)
+    private async Task Queue(VGpuTaskStatus status, bool sameGeneration = false)
     {
         // The home is recorded, so a scheduler that lost its queue finds this task in the catalogue by it.
         var home = await HomeOf(status.Spec);
-        var next = Pending(status, home);
+        var next = sameGeneration ? status with { QueuedIn = home, RetryAt = null } : Pending(status, home);
         await Change(next);
 
         // Before queuing: a queuing that throws (its scheduler's silo died) leaves the task Pending, and only the reminder queues it again.
@@ -968,7 +1024,7 @@ public sealed class VGpuTaskGrain(
     }
 
     /// <summary>The status queued anew in <paramref name="home"/>: Pending under the next generation, holding nothing.</summary>
-    private static VGpuTaskStatus Pending(VGpuTaskStatus status, string home) =>
+    private static VGpuTaskStatus Pending(VGpuTaskStatus status, string? home) =>
         status with { State = TaskState.Pending, Generation = status.Generation + 1, Placement = null, PlacedAt = null, StartedAt = null, QueuedIn = home };
 
     private QueuedTask AsQueued(VGpuTaskStatus status) => new(TaskId, status.Generation, status.Spec, status.SubmittedAt, status.Borrowed, status.GangWaits);

@@ -14,6 +14,8 @@ public static class WaitingReason
         status switch
         {
             { State: TaskState.Pending, QuotaWait: { } quota } => $"waiting for its tenant's quota: {quota}",
+            { State: TaskState.Pending, RetryAt: { } retry } =>
+                $"restart {status.Restarts} of {status.Spec.Restart?.MaxAttempts} waits out its backoff: queued again at {retry:u} (last run: {status.ExitReason})",
             { State: TaskState.Pending, QueuedIn: { } dc } =>
                 await grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).WhyWaiting(status.TaskId).WaitAsync(cancellationToken)
                 ?? $"on its way to data centre {dc}'s queue",

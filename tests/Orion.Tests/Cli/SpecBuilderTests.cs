@@ -159,6 +159,7 @@ public sealed class SpecBuilderTests
         Assert.Equal((null, null, null), (plain.After, plain.MaxRuntime, plain.Restart));
         Assert.Equal(RestartPolicy.OnFailure(3), SpecBuilder.Build(new SpecFile { Restart = "on-failure" }).Restart);
         Assert.Equal(RestartPolicy.Never, SpecBuilder.Build(new SpecFile { Restart = "never" }).Restart);
+        Assert.Equal(RestartPolicy.OnFailure(4, TimeSpan.FromSeconds(30)), SpecBuilder.Build(SpecBuilder.Parse("restart: on-failure:4:30s", "f.yaml")).Restart);
     }
 
     [Theory]
@@ -166,6 +167,8 @@ public sealed class SpecBuilderTests
     [InlineData("restart: always", "restart: 'always' " + SpecBuilder.RestartRule)]
     [InlineData("restart: on-failure:0", "restart: 'on-failure:0' " + SpecBuilder.RestartRule)]
     [InlineData("restart: on-failure:101", "restart: 'on-failure:101' " + SpecBuilder.RestartRule)]
+    [InlineData("restart: on-failure:3:6m", "restart: 'on-failure:3:6m' " + SpecBuilder.RestartRule)]
+    [InlineData("restart: on-failure:3:soon", "restart: 'on-failure:3:soon' " + SpecBuilder.RestartRule)]
     public void A_bad_limit_or_restart_is_bad_input_naming_the_field(string yaml, string message)
     {
         var ex = Assert.Throws<CliException>(() => SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml")));

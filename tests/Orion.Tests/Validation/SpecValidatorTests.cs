@@ -73,6 +73,8 @@ public sealed class SpecValidatorTests
             { "max runtime negative", ok with { MaxRuntime = TimeSpan.FromHours(-1) }, "maxRuntime", "must be 1 second to 365 days" },
             { "max runtime over a year", ok with { MaxRuntime = TimeSpan.FromDays(366) }, "maxRuntime", "must be 1 second to 365 days" },
             { "max runtime on a schedule", ok with { MaxRuntime = TimeSpan.FromHours(1), Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "maxRuntime", "its windows bound its runs" },
+            { "restart backoff over five minutes", ok with { Restart = RestartPolicy.OnFailure(3, TimeSpan.FromMinutes(6)) }, "restart.backoff", "must be 0 to 5m" },
+            { "restart backoff negative", ok with { Restart = RestartPolicy.OnFailure(3, TimeSpan.FromSeconds(-1)) }, "restart.backoff", "must be 0 to 5m" },
             { "gang failing fast", ok with { Gang = new GangSpec("job", 2), Constraints = PlacementConstraints.None with { FailIfUnplaceable = true } }, "constraints.failIfUnplaceable", "must be false for a gang member" },
         };
     }
@@ -99,4 +101,14 @@ public sealed class SpecValidatorTests
     [Fact]
     public void Null_spec_is_an_error_not_an_exception() =>
         Assert.Equal("spec", Assert.Single(SpecValidator.Validate(null)).Field);
+
+    [Fact]
+    public void A_restart_backoff_doubles_per_restart_up_to_five_minutes()
+    {
+        var policy = RestartPolicy.OnFailure(100, TimeSpan.FromSeconds(10));
+        Assert.Equal([10, 20, 40, 80, 160, 300, 300], Enumerable.Range(1, 7).Select(n => policy.DelayBefore(n).TotalSeconds));
+        Assert.Equal(RestartPolicy.MaxBackoff, policy.DelayBefore(99));
+        Assert.Equal(TimeSpan.Zero, RestartPolicy.OnFailure(3).DelayBefore(1));
+        Assert.Equal(TimeSpan.Zero, policy.DelayBefore(0));
+    }
 }
