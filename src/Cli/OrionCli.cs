@@ -119,6 +119,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(CancelCommand());
         root.Add(PauseCommand(resume: false));
         root.Add(PauseCommand(resume: true));
+        root.Add(PriorityCommand());
         root.Add(WatchCommand());
         root.Add(PoolCommand("nodes", "Nodes: host CPU and memory, cards, GPU use", p => Views.Nodes(p.Nodes), p => p.Nodes));
         root.Add(PoolCommand("gpus", "Cards: compute allocated and in use, memory on device and host, tasks", p => Views.Gpus(p.Cards), p => p.Cards));
@@ -519,6 +520,41 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var status = await Answer(r, client.CancelAsync(task, r.GetValue(reason)!, ct)) ?? throw NotFound(task);
             await output.WriteLineAsync($"{status.TaskId} {status.State}");
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command PriorityCommand()
+    {
+        var id = new Argument<string>("task") { Description = "The task id" };
+        TaskIdRule(id.Validators, "task");
+        var priority = new Argument<string>("priority") { Description = "offline or training, optionally /level (0..1000); a task not started yet" };
+        priority.Validators.Add(r =>
+        {
+            try
+            {
+                SpecBuilder.ParsePriority(r.GetValueOrDefault<string>() ?? "");
+            }
+            catch (CliException ex)
+            {
+                r.AddError(ex.Message);
+            }
+        });
+        var command = new Command("priority", "Change the priority of a task that has not started: a queued one is queued again in its new place") { id, priority };
+        command.SetAction(async (r, ct) =>
+        {
+            var task = r.GetValue(id)!;
+            await using var client = await ConnectAsync(r, ct);
+            try
+            {
+                var status = await Answer(r, client.SetPriorityAsync(task, SpecBuilder.ParsePriority(r.GetValue(priority)!), ct)) ?? throw NotFound(task);
+                await output.WriteLineAsync($"{status.TaskId} {status.State} at {status.Spec.Priority}");
+                return ExitCodes.Ok;
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new CliException(ex.Message, ExitCodes.Failed);
+            }
         });
         return command;
     }

@@ -417,6 +417,18 @@ public sealed class OrionClient : IAsyncDisposable
     public Task<VGpuTaskStatus?> PauseAsync(string taskId, string reason = "paused by an operator", CancellationToken cancellationToken = default) =>
         grains.Grain<IVGpuTaskGrain>(taskId).Pause(reason).WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// Changes the priority of a task that has not started (queued, waiting for its quota, backing off, blocked or between
+    /// windows): a queued one is queued again in its new place. Null when no task has this id.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It has started or ended, is a gang's member, or the change is to or from Online.</exception>
+    /// <exception cref="ArgumentException"><paramref name="priority"/> breaks the priority rules (a level from 0 to 1000).</exception>
+    public Task<VGpuTaskStatus?> SetPriorityAsync(string taskId, TaskPriority priority, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(priority);
+        return grains.Grain<IVGpuTaskGrain>(taskId).SetPriority(priority).WaitAsync(cancellationToken);
+    }
+
     /// <summary>Lifts an operator's pause (<see cref="PauseAsync"/>); a no-op for a task not so paused. Null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> ResumeAsync(string taskId, CancellationToken cancellationToken = default) =>
         grains.Grain<IVGpuTaskGrain>(taskId).Resume().WaitAsync(cancellationToken);

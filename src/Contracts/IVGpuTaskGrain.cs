@@ -30,6 +30,19 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("Pause")]
     Task<VGpuTaskStatus?> Pause(string reason);
 
+    /// <summary>
+    /// Changes the priority of a task that has not started: queued (it is queued again under it, so it goes before the
+    /// lower ones), waiting for its quota, backing off, blocked or between windows. Returns the status; null when no task
+    /// has this id. The same priority again changes nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// It holds capacity or has ended (its cards arbitrate by the priority it started with), it is a gang's member (its
+    /// gang shares one priority), or the change is to or from Online (an online task is a service, leased as one).
+    /// </exception>
+    /// <exception cref="ArgumentException"><paramref name="priority"/> breaks <see cref="SpecValidator"/>'s priority rules.</exception>
+    [Alias("SetPriority")]
+    Task<VGpuTaskStatus?> SetPriority(TaskPriority priority);
+
     /// <summary>Lifts an operator's pause (<see cref="Pause"/>): the task runs on. A no-op when it is not so paused; null when no task has this id.</summary>
     [Alias("Resume")]
     Task<VGpuTaskStatus?> Resume();

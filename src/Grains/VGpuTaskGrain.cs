@@ -384,6 +384,51 @@ public sealed class VGpuTaskGrain(
         return Status;
     }
 
+    public async Task<VGpuTaskStatus?> SetPriority(TaskPriority priority)
+    {
+        var status = Status;
+        if (status is null || status.Spec.Priority == priority)
+        {
+            return status;
+        }
+
+        if (SpecValidator.Validate(status.Spec with { Priority = priority }).FirstOrDefault(e => e.Field.StartsWith("priority", StringComparison.Ordinal)) is { } bad)
+        {
+            throw new ArgumentException(bad.ToString(), nameof(priority));
+        }
+
+        if (status.State.HoldsCapacity() || status.State.IsTerminal())
+        {
+            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a task that has not started can change its priority (its cards arbitrate by the one it started with)");
+        }
+
+        if (status.Spec.Gang is { } gang)
+        {
+            throw new InvalidOperationException($"task {TaskId} is a member of gang {gang.Name}, whose members share one priority");
+        }
+
+        if ((status.Spec.Priority.Class == PriorityClass.Online) != (priority.Class == PriorityClass.Online))
+        {
+            throw new InvalidOperationException($"task {TaskId}: a change to or from online is not a priority change (an online task is a service, leased as one); submit it anew");
+        }
+
+        logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
+        var changed = status with { Spec = status.Spec with { Priority = priority } };
+        if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
+        {
+            // Out of its queue and in again under a new generation, in its new place; a placement made meanwhile is given back.
+            await StopRun(status);
+            await Queue(changed);
+        }
+        else
+        {
+            // In its tenant's line, backing off, blocked or asleep: it is queued with the new priority when its time comes.
+            await Change(changed);
+        }
+
+        return Status;
+    }
+
     public async Task<VGpuTaskStatus?> Resume()
     {
         var status = Status;

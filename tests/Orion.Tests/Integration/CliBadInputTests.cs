@@ -36,6 +36,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: --days: must be 1 to 366", "usage", "--days", "0")]
     [InlineData("orion: tenant: " + TenantName.Rule, "usage", " ")]
     [InlineData("orion: --wait: a dry run submits nothing to wait for", "submit", "--dry-run", "--wait", "--compute", "10")]
+    [InlineData("orion: priority: 'urgent' is not online, training or offline (optionally /level)", "priority", "t-1", "urgent")]
     [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]
     [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]

@@ -136,6 +136,13 @@ public sealed class CliTests(LiveSilo live)
         Assert.Contains("1h30m per run, not counting time paused", table.Out);
         Assert.Contains(prep, Assert.Single(table.Out.Split('\n'), l => l.Contains("runs after", StringComparison.Ordinal) && !l.Contains("waiting", StringComparison.Ordinal)));
 
+        var raised = await live.CliAsync("priority", prep + "-next", "training/2");
+        Assert.True(raised.ExitCode == 0, raised.ToString());
+        Assert.Equal($"{prep}-next Blocked at Training/2", raised.Out.Trim());
+        var running = await live.CliAsync("priority", prep, "offline/3");
+        Assert.True(running.ExitCode == 1, running.ToString());
+        Assert.StartsWith($"orion: task {prep} is Running: only a task that has not started can change its priority", running.Error);
+
         Assert.Equal(0, (await live.CliAsync("cancel", prep)).ExitCode);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var cancelled = await live.Client.WaitForStateAsync(prep + "-next", [TaskState.Cancelled], timeout.Token);
