@@ -940,11 +940,7 @@ public sealed class VGpuTaskGrain(
     private void ArmRetry(DateTimeOffset at)
     {
         retryTimer?.Dispose();
-        var due = at - time.GetUtcNow();
-        var self = this.AsReference<IVGpuTaskGrain>();
-        retryTimer = time.CreateTimer(
-            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Restart tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
-            null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        retryTimer = TickAfter(at - time.GetUtcNow(), "restart");
     }
 
     /// <summary>Ends a run past its <see cref="TaskSpec.MaxRuntime"/>; else sets the timer for when it will be.</summary>
@@ -981,10 +977,7 @@ public sealed class VGpuTaskGrain(
 
         // Pauses push the limit out: a tick that finds time left sets the timer again for what is left.
         var due = left < TimeSpan.Zero ? TimeSpan.Zero : left > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : left;
-        var self = this.AsReference<IVGpuTaskGrain>();
-        runTimer = time.CreateTimer(
-            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Run limit tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
-            null, due, Timeout.InfiniteTimeSpan);
+        runTimer = TickAfter(due, "run limit");
         try
         {
             await this.RegisterOrUpdateReminder(RunReminder, due < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : due, TimeSpan.FromMinutes(1));
@@ -1264,11 +1257,17 @@ public sealed class VGpuTaskGrain(
         // Far edges are approached a day at a time (timers take at most ~49 days); each tick re-arms.
         var due = at - time.GetUtcNow();
         due = due > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : due;
-        var self = this.AsReference<IVGpuTaskGrain>();
-        windowTimer = time.CreateTimer(
-            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "Window tick of {TaskId} failed", TaskId), TaskContinuationOptions.OnlyOnFaulted),
-            null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        windowTimer = TickAfter(due, "window");
         await this.RegisterOrUpdateReminder(WindowReminder, due < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : due, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>A one-shot timer on the Orion clock that calls <see cref="OnScheduleTick"/> through the grain (a turn of its own).</summary>
+    private ITimer TickAfter(TimeSpan due, string what)
+    {
+        var self = this.AsReference<IVGpuTaskGrain>();
+        return time.CreateTimer(
+            _ => self.OnScheduleTick().ContinueWith(t => logger.LogWarning(t.Exception, "The {What} tick of {TaskId} failed", what, TaskId), TaskContinuationOptions.OnlyOnFaulted),
+            null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
     private async Task Disarm()
