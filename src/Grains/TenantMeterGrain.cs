@@ -1,6 +1,6 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using System.Collections.Immutable;
 using Orion.Contracts;
 using Orion.Grains.Telemetry;
 using Orion.Grains.Tenancy;

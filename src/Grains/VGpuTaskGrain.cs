@@ -441,7 +441,12 @@ public sealed class VGpuTaskGrain(
         record.State.OperatorPaused = false;
         logger.LogInformation("Task {TaskId} resumed by an operator", TaskId);
         Notice(PoolEventKinds.OperatorResume, placement.NodeId, $"was held: {status.HeldBy}");
-        await Change(Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, HeldBy = null });
+
+        // A card that paused it meanwhile (online work busy) still holds it: it stays Suspended until that card resumes it.
+        var cards = await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()));
+        await Change(cards.Any(c => c is { Paused.IsDefault: false } && c.Paused.Contains(TaskId))
+            ? status with { HeldBy = null }
+            : Resumed(status, time.GetUtcNow()) with { State = TaskState.Running, HeldBy = null });
         return Status;
     }
 
@@ -706,6 +711,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} restarts ({Attempt}/{Max}) after: {Reason}", TaskId, status.Restarts + 1, policy.MaxAttempts, reason);
         var restarting = StoppedRun(status, reason) with { Restarts = status.Restarts + 1, GangWaits = status.Spec.Gang is not null };
+
         // A scheduled task's window is its own limit: it restarts at once within it.
         if (status.Spec.Schedule is null && policy.DelayBefore(restarting.Restarts) is var delay && delay > TimeSpan.Zero)
         {
@@ -1305,6 +1311,7 @@ public sealed class VGpuTaskGrain(
         {
             await GrainFactory.Grain<IVGpuTaskGrain>(dependent).OnAwaitedEnded(TaskId, state, reason);
         }
+
         if (!byGang && state is (TaskState.Failed or TaskState.Cancelled) && ended.Placement is { Gang.IsEmpty: false } placement)
         {
             // The rest of the gang would wait on this member forever (a collective never completes): they end too.

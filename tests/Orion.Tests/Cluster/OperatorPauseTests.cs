@@ -60,6 +60,25 @@ public sealed class OperatorPauseTests
     }
 
     [Fact]
+    public async Task A_task_resumed_by_an_operator_while_its_card_pauses_it_stays_suspended_until_the_card_resumes_it()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], oversubscription: 2.0);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 4096, items: 1, gpuMsPerItem: 1e9), "batch");
+        await pool.WaitForAsync("batch", TaskState.Running);
+        await pool.Client.PauseAsync("batch", "hold");
+        await using var lease = await pool.Client.AcquireAsync(Specs.Service(50, 4096, requestsPerSecond: 0), new LeaseOptions { HoldTime = TimeSpan.Zero });
+        await using (await lease.BeginRequestAsync())
+        {
+            var resumed = await pool.Client.ResumeAsync("batch");
+            Assert.Equal((TaskState.Suspended, null), (resumed!.State, resumed.HeldBy));
+            Assert.True(pool.Backend("n0").IsPaused("batch"));
+        }
+
+        await pool.WaitForAsync("batch", TaskState.Running);
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.False(pool.Backend("n0").IsPaused("batch"))));
+    }
+
+    [Fact]
     public async Task Only_a_running_task_can_be_paused_and_an_unknown_one_is_none()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
