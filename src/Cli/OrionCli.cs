@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -710,7 +709,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             day.Validators.Add(r =>
             {
-                if (Day(r.GetValueOrDefault<string?>()) is null)
+                if (UtcDays.Parse(r.GetValueOrDefault<string?>()) is null)
                 {
                     r.AddError($"{day.Name}: '{r.GetValueOrDefault<string?>()}' is not a day (YYYY-MM-DD)");
                 }
@@ -730,8 +729,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         command.SetAction(async (r, ct) =>
         {
-            var last = r.GetValue(to) is { } t ? Day(t)!.Value : DateOnly.FromDateTime(DateTime.UtcNow);
-            var first = r.GetValue(from) is { } f ? Day(f)!.Value : last.AddDays(1 - r.GetValue(days));
+            var last = r.GetValue(to) is { } t ? UtcDays.Parse(t)!.Value : DateOnly.FromDateTime(DateTime.UtcNow);
+            var first = r.GetValue(from) is { } f ? UtcDays.Parse(f)!.Value : last.AddDays(1 - r.GetValue(days));
             if (first > last)
             {
                 throw new CliException($"--from: {first:yyyy-MM-dd} is after --to ({last:yyyy-MM-dd})", ExitCodes.BadInput);
@@ -748,9 +747,6 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         return command;
     }
-
-    private static DateOnly? Day(string? text) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
 
     private Command QuotaCommand()
     {

@@ -148,17 +148,14 @@ public sealed class OrionClient : IAsyncDisposable
         var refusals = ImmutableArray.CreateBuilder<ValidationError>();
         foreach (var id in spec.After ?? [])
         {
-            switch (await GetAsync(id, cancellationToken))
+            var awaited = await GetAsync(id, cancellationToken);
+            if (TaskAfter.Refusal(id, awaited) is { } refusal)
             {
-                case null:
-                    refusals.Add(new ValidationError("after", $"no task '{id}' (a task runs after tasks already submitted)"));
-                    break;
-                case { State: TaskState.Failed or TaskState.Cancelled } ended:
-                    refusals.Add(new ValidationError("after", $"'{id}' {ended.State.ToString().ToLowerInvariant()}, so this task would never run"));
-                    break;
-                case { State: not TaskState.Completed }:
-                    awaiting.Add(id);
-                    break;
+                refusals.Add(new ValidationError("after", refusal));
+            }
+            else if (awaited!.State != TaskState.Completed)
+            {
+                awaiting.Add(id);
             }
         }
 

@@ -19,6 +19,17 @@ public sealed record TaskPlacement(
     [Id(5)]
     private readonly ImmutableArray<string> gang;
 
+    /// <summary>
+    /// What it holds over <paramref name="held"/>: compute in card-seconds (its share of each card, over every card) and GPU
+    /// memory in MiB-seconds; nothing for a span that is not positive.
+    /// </summary>
+    public (double CardSeconds, double MemoryMiBSeconds) Held(TimeSpan held)
+    {
+        var seconds = Math.Max(0, held.TotalSeconds);
+        var cards = GpuIds.Length;
+        return (ComputeMilli / 1000.0 * cards * seconds, (double)GpuMemoryMiB * cards * seconds);
+    }
+
     /// <summary>The other members of its gang placed with it (empty when placed alone): a member that fails or is cancelled ends them too.</summary>
     public ImmutableArray<string> Gang
     {

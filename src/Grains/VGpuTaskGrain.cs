@@ -135,12 +135,7 @@ public sealed class VGpuTaskGrain(
             // Peeked, not asked: a task submitted at the same moment may be in its own submit, peeking at this one.
             var awaited = await Task.WhenAll(after.Select(id => GrainFactory.Grain<IVGpuTaskGrain>(id).PeekStatus()));
             var refusals = after.Zip(awaited)
-                .Select(a => a.Second switch
-                {
-                    null => $"no task '{a.First}' (a task runs after tasks already submitted)",
-                    { State: TaskState.Failed or TaskState.Cancelled } ended => $"'{a.First}' {Lower(ended.State)}, so this task would never run",
-                    _ => null,
-                })
+                .Select(a => TaskAfter.Refusal(a.First, a.Second))
                 .OfType<string>()
                 .Select(rule => new ValidationError("after", rule))
                 .ToImmutableArray();

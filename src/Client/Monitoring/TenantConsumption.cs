@@ -35,13 +35,13 @@ public sealed record TenantConsumption(
                 continue;
             }
 
-            var held = (now < end ? now : end) - (placed > start ? placed : start);
-            if (held > TimeSpan.Zero)
+            var span = (now < end ? now : end) - (placed > start ? placed : start);
+            if (span > TimeSpan.Zero)
             {
                 running++;
-                var cards = p.GpuIds.Length;
-                card += p.ComputeMilli / 1000.0 * cards * held.TotalSeconds;
-                memory += (double)p.GpuMemoryMiB * cards * held.TotalSeconds;
+                var held = p.Held(span);
+                card += held.CardSeconds;
+                memory += held.MemoryMiBSeconds;
             }
         }
 

@@ -19,12 +19,7 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
     private int ended = tasks.Values.Count(t => t.EndedAt is not null);
 
     /// <summary>What a run held: its compute in card-seconds and its GPU memory in MiB-seconds, over every card it had.</summary>
-    public static (double CardSeconds, double MemoryMiBSeconds) Of(TaskPlacement placement, TimeSpan held)
-    {
-        var seconds = Math.Max(0, held.TotalSeconds);
-        var cards = placement.GpuIds.Length;
-        return (placement.ComputeMilli / 1000.0 * cards * seconds, (double)placement.GpuMemoryMiB * cards * seconds);
-    }
+    public static (double CardSeconds, double MemoryMiBSeconds) Of(TaskPlacement placement, TimeSpan held) => placement.Held(held);
 
     /// <summary>
     /// Takes in a report: what it added (card-seconds, MiB-seconds), zero for an ending that adds nothing; null when it

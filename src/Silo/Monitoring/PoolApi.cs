@@ -42,8 +42,8 @@ public static class PoolApi
         api.MapGet("/usage", async (IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, CancellationToken ct) =>
         {
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-            var last = PoolQueryValidator.Day(to) ?? today;
-            var first = PoolQueryValidator.Day(from) ?? last.AddDays(-29);
+            var last = UtcDays.Parse(to) ?? today;
+            var first = UtcDays.Parse(from) ?? last.AddDays(-29);
             return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}"))
                 ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, ct), Json);
         });

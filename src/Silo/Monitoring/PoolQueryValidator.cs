@@ -53,13 +53,13 @@ public static class PoolQueryValidator
 
         foreach (var (name, day) in new[] { ("from", from), ("to", to) })
         {
-            if (day is not null && Day(day) is null)
+            if (day is not null && UtcDays.Parse(day) is null)
             {
                 errors[name] = ["must be a day, YYYY-MM-DD"];
             }
         }
 
-        if (Day(from) is { } first && Day(to) is { } last && !errors.ContainsKey("from") && !errors.ContainsKey("to"))
+        if (UtcDays.Parse(from) is { } first && UtcDays.Parse(to) is { } last && !errors.ContainsKey("from") && !errors.ContainsKey("to"))
         {
             if (last < first)
             {
@@ -73,8 +73,4 @@ public static class PoolQueryValidator
 
         return errors;
     }
-
-    /// <summary>A day as the API takes it, YYYY-MM-DD; null when it is not one.</summary>
-    public static DateOnly? Day(string? text) =>
-        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day) ? day : null;
 }
