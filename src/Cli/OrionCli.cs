@@ -211,6 +211,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var after = Repeated("--after",
             "A task this one runs after (repeat for several, or a job array's ids as embed-[0-499]): it is queued once every one has completed, and cancelled when one fails or is cancelled",
             t => SpecBuilder.ExpandIds(t) is not null, SpecBuilder.AfterRule);
+        var afterCondition = new Option<string?>("--after-condition")
+        {
+            Description = "How the --after tasks must end: completed (the default), ended (any way: a clean-up step) or failed (a failure handler); the task is cancelled when one ends otherwise",
+        };
+        afterCondition.Validators.Add(r =>
+        {
+            if (SpecBuilder.ParseAfterCondition(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--after-condition: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.AfterConditionRule}");
+            }
+        });
         var maxRuntime = new Option<string?>("--max-runtime")
         {
             Description = "The longest one run may take, e.g. 90s, 45m, 2h, 1d12h (time paused by higher-priority work does not count): the task fails past it",
@@ -242,7 +253,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
             file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
-            after, maxRuntime, restart, count, gang, dryRun, wait, quiet,
+            after, afterCondition, maxRuntime, restart, count, gang, dryRun, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -259,7 +270,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
                 NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
                 PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
-                After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null,
+                After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
                 MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart),
             };
             var spec = fromFlags;

@@ -91,10 +91,24 @@ public static class SpecBuilder
             : Durations.Parse(f.MaxRuntime) ?? throw new CliException($"max-runtime: '{f.MaxRuntime}' {Durations.Rule}", ExitCodes.BadInput);
         var restart = f.Restart is null ? null
             : ParseRestart(f.Restart) ?? throw new CliException($"restart: '{f.Restart}' {RestartRule}", ExitCodes.BadInput);
+        var afterCondition = f.AfterCondition is null ? AfterCondition.Completed
+            : ParseAfterCondition(f.AfterCondition) ?? throw new CliException($"after-condition: '{f.AfterCondition}' {AfterConditionRule}", ExitCodes.BadInput);
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload,
             Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
-            MaxRuntime: maxRuntime);
+            MaxRuntime: maxRuntime, AfterCondition: afterCondition);
     }
+
+    /// <summary>The form <see cref="ParseAfterCondition"/> takes, as errors say it.</summary>
+    public const string AfterConditionRule = "is not completed, ended or failed";
+
+    /// <summary><c>completed</c>, <c>ended</c> or <c>failed</c> (any case) as an <see cref="AfterCondition"/>; null for anything else.</summary>
+    public static AfterCondition? ParseAfterCondition(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "completed" => AfterCondition.Completed,
+        "ended" => AfterCondition.Ended,
+        "failed" => AfterCondition.Failed,
+        _ => null,
+    };
 
     /// <summary>The form an <c>after</c> entry takes, as errors say it.</summary>
     public const string AfterRule = TaskIdFormat.Rule + ", or job-array ids as PREFIX-[FIRST-LAST] (embed-[0-499])";

@@ -77,8 +77,11 @@ public sealed class SpecFile
     /// <summary>Rules over a node's labels the task would rather have, earlier ones weighing more (<c>preferred-node-affinity: ["zone=a"]</c>).</summary>
     public List<string>? PreferredNodeAffinity { get; set; }
 
-    /// <summary>Tasks this one runs after: queued once every one has completed (<c>after: [prep]</c>).</summary>
+    /// <summary>Tasks this one runs after: queued once every one has completed, or ended as <see cref="AfterCondition"/> says (<c>after: [prep]</c>).</summary>
     public List<string>? After { get; set; }
+
+    /// <summary>How the tasks in <see cref="After"/> must end: <c>completed</c> (the default), <c>ended</c> (any way) or <c>failed</c>.</summary>
+    public string? AfterCondition { get; set; }
 
     /// <summary>The longest one run may take, as <c>90s</c>, <c>45m</c>, <c>2h</c> or <c>1d12h</c>.</summary>
     public string? MaxRuntime { get; set; }
@@ -116,6 +119,7 @@ public sealed class SpecFile
         NodeAffinity = NodeAffinity is { Count: > 0 } ? NodeAffinity : baseSpec.NodeAffinity,
         PreferredNodeAffinity = PreferredNodeAffinity is { Count: > 0 } ? PreferredNodeAffinity : baseSpec.PreferredNodeAffinity,
         After = After is { Count: > 0 } ? After : baseSpec.After,
+        AfterCondition = AfterCondition ?? baseSpec.AfterCondition,
         MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
         Restart = Restart ?? baseSpec.Restart,
     };

@@ -91,8 +91,10 @@ public static class Views
 
         if (s.Spec.After is { Count: > 0 } after)
         {
-            table.AddRow(Text("runs after"), Text(string.Join(", ", after) + (s.Awaiting is { Count: > 0 } awaiting && awaiting.Count < after.Count
-                ? $" ({awaiting.Count} still to complete)" : "")));
+            var wanted = TaskAfter.Wanted(s.Spec.AfterCondition);
+            table.AddRow(Text("runs after"), Text(string.Join(", ", after)
+                + (s.Spec.AfterCondition == AfterCondition.Completed ? "" : $" (once they {wanted})")
+                + (s.Awaiting is { Count: > 0 } awaiting && awaiting.Count < after.Count ? $" ({awaiting.Count} still to {wanted})" : "")));
         }
 
         if (s.Spec.MaxRuntime is { } limit)
@@ -131,7 +133,7 @@ public static class Views
 
         if (!p.Awaiting.IsEmpty)
         {
-            yield return $"blocked until {string.Join(", ", p.Awaiting)} complete (it runs after them)";
+            yield return $"blocked until {string.Join(", ", p.Awaiting)} {TaskAfter.Wanted(p.AfterCondition)} (it runs after them)";
         }
 
         if (p.DataCenters.IsEmpty)

@@ -149,11 +149,11 @@ public sealed class OrionClient : IAsyncDisposable
         foreach (var id in spec.After ?? [])
         {
             var awaited = await GetAsync(id, cancellationToken);
-            if (TaskAfter.Refusal(id, awaited) is { } refusal)
+            if (TaskAfter.Refusal(id, awaited, spec.AfterCondition) is { } refusal)
             {
                 refusals.Add(new ValidationError("after", refusal));
             }
-            else if (awaited!.State != TaskState.Completed)
+            else if (TaskAfter.Met(awaited!.State, spec.AfterCondition) != true)
             {
                 awaiting.Add(id);
             }
@@ -165,7 +165,7 @@ public sealed class OrionClient : IAsyncDisposable
             : (await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters().WaitAsync(cancellationToken)).Select(d => d.DataCenter)
                 .OrderBy(d => d == c.PreferredDataCenter ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal).ToArray();
         var previews = await Task.WhenAll(dataCenters.Select(dc => grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).Preview(spec))).WaitAsync(cancellationToken);
-        return new TaskPreview(quota, awaiting.ToImmutable(), refusals.ToImmutable(), [.. previews]);
+        return new TaskPreview(quota, awaiting.ToImmutable(), refusals.ToImmutable(), [.. previews], spec.AfterCondition);
     }
 
     /// <summary>

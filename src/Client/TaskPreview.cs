@@ -8,11 +8,13 @@ namespace Orion.Client;
 /// Its tenant's answer: Admitted, Borrowed (beyond the quota, on idle room), Waiting (in its tenant's line; the limits in
 /// the way) or Refused (no room under the quota could ever take it).
 /// </param>
-/// <param name="Awaiting">The tasks it runs after that have not completed: it would be Blocked until they have.</param>
+/// <param name="Awaiting">The tasks it runs after that have not yet ended as it asks: it would be Blocked until they have.</param>
 /// <param name="Refusals">Why the submit would be refused: a task it runs after that does not exist or has failed.</param>
 /// <param name="DataCenters">Each data centre's scheduler's answer, in the order a submit tries them.</param>
+/// <param name="AfterCondition">How the tasks in <paramref name="Awaiting"/> must end (the spec's).</param>
 public sealed record TaskPreview(
-    AdmitResult Quota, ImmutableList<string> Awaiting, ImmutableArray<ValidationError> Refusals, ImmutableArray<PlacementPreview> DataCenters)
+    AdmitResult Quota, ImmutableList<string> Awaiting, ImmutableArray<ValidationError> Refusals, ImmutableArray<PlacementPreview> DataCenters,
+    AfterCondition AfterCondition = AfterCondition.Completed)
 {
     /// <summary>Where it would run now; null when it would not run at once (refused, blocked, waiting for its quota or for room).</summary>
     public PlacementPreview? RunsOn =>

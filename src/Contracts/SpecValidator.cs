@@ -124,6 +124,15 @@ public static class SpecValidator
 
     private static void CheckAfter(ImmutableArray<ValidationError>.Builder errors, TaskSpec spec)
     {
+        if (!Enum.IsDefined(spec.AfterCondition))
+        {
+            errors.Add(new("afterCondition", "must be Completed, Ended or Failed"));
+        }
+        else if (spec.AfterCondition != AfterCondition.Completed && spec.After is not { Count: > 0 })
+        {
+            errors.Add(new("afterCondition", "needs tasks to run after (after)"));
+        }
+
         if (spec.After is not { Count: > 0 } after)
         {
             return;

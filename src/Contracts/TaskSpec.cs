@@ -14,12 +14,14 @@ namespace Orion.Contracts;
 /// <param name="Gang">The gang it is placed with, all together or not at all; null = placed on its own.</param>
 /// <param name="After">
 /// Tasks it runs after (at most <see cref="MaxAfter"/>, each already submitted): it stays <see cref="TaskState.Blocked"/>
-/// until every one has completed, and is cancelled when one fails or is cancelled. Null or empty = none.
+/// until every one has ended as <paramref name="AfterCondition"/> asks (by default, completed), and is cancelled when one
+/// ends otherwise. Null or empty = none.
 /// </param>
 /// <param name="MaxRuntime">
 /// The longest one run may take, from its start, not counting time paused by higher-priority work: a run still going then
 /// is stopped and the task fails (not restarted: the next run would meet the same limit). Null = no limit.
 /// </param>
+/// <param name="AfterCondition">How the tasks in <paramref name="After"/> must end; the default, completed, with none named.</param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -32,7 +34,8 @@ public sealed record TaskSpec(
     [property: Id(7)] RestartPolicy? Restart = null,
     [property: Id(8)] GangSpec? Gang = null,
     [property: Id(9)] ImmutableList<string>? After = null,
-    [property: Id(10)] TimeSpan? MaxRuntime = null)
+    [property: Id(10)] TimeSpan? MaxRuntime = null,
+    [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed)
 {
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;

@@ -135,7 +135,7 @@ public sealed class VGpuTaskGrain(
             // Peeked, not asked: a task submitted at the same moment may be in its own submit, peeking at this one.
             var awaited = await Task.WhenAll(after.Select(id => GrainFactory.Grain<IVGpuTaskGrain>(id).PeekStatus()));
             var refusals = after.Zip(awaited)
-                .Select(a => TaskAfter.Refusal(a.First, a.Second))
+                .Select(a => TaskAfter.Refusal(a.First, a.Second, spec.AfterCondition))
                 .OfType<string>()
                 .Select(rule => new ValidationError("after", rule))
                 .ToImmutableArray();
@@ -144,7 +144,7 @@ public sealed class VGpuTaskGrain(
                 return SubmitResult.Rejected(refusals);
             }
 
-            var open = after.Zip(awaited).Where(a => a.Second!.State != TaskState.Completed).Select(a => a.First).ToImmutableList();
+            var open = after.Zip(awaited).Where(a => TaskAfter.Met(a.Second!.State, spec.AfterCondition) != true).Select(a => a.First).ToImmutableList();
             if (!open.IsEmpty)
             {
                 // Nothing is charged or queued until they have completed.
@@ -216,8 +216,8 @@ public sealed class VGpuTaskGrain(
         await Task.WhenAll(ids.Select(async id => await GrainFactory.Grain<IVGpuTaskGrain>(id).Follow(TaskId) is { } s ? (id, (TaskState?)s.State, s.ExitReason) : (id, null, null)));
 
     /// <summary>
-    /// A blocked task takes in how the tasks it runs after stand: one that completed is waited for no more, and when none
-    /// is left it is admitted and queued; one that failed or was cancelled (or is gone) cancels it, as it would never run.
+    /// A blocked task takes in how the tasks it runs after stand: one that ended as its condition asks is waited for no more,
+    /// and when none is left it is admitted and queued; one that ended otherwise (or is gone) cancels it, as it would never run.
     /// </summary>
     private async Task Settle(IEnumerable<(string Id, TaskState? State, string? Reason)> seen)
     {
@@ -234,15 +234,16 @@ public sealed class VGpuTaskGrain(
                 continue;
             }
 
-            if (state == TaskState.Completed)
+            var met = TaskAfter.Met(state, blocked.Spec.AfterCondition);
+            if (met == true)
             {
                 awaiting = awaiting.Remove(id);
             }
-            else if (state is null or TaskState.Failed or TaskState.Cancelled)
+            else if (met == false)
             {
                 await End(TaskState.Cancelled, state is null
                     ? $"{id}, which it runs after, no longer exists"
-                    : $"{id}, which it runs after, {Lower(state.Value)}: {reason}");
+                    : $"{id}, which it runs after, {Lower(state.Value)}: {reason}{TaskAfter.Only(blocked.Spec.AfterCondition)}");
                 return;
             }
         }
@@ -257,11 +258,12 @@ public sealed class VGpuTaskGrain(
         }
     }
 
-    /// <summary>Every task it runs after has completed: admitted by its tenant's quota now, as a new submit would be.</summary>
+    /// <summary>Every task it runs after has ended as it asks: admitted by its tenant's quota now, as a new submit would be.</summary>
     private async Task Unblock(VGpuTaskStatus blocked)
     {
-        logger.LogInformation("Task {TaskId}: every task it runs after has completed", TaskId);
-        Notice(PoolEventKinds.Unblocked, $"tenant {blocked.Spec.Tenant}", $"{string.Join(", ", blocked.Spec.After ?? [])} completed");
+        var ended = blocked.Spec.AfterCondition switch { AfterCondition.Ended => "ended", AfterCondition.Failed => "failed", _ => "completed" };
+        logger.LogInformation("Task {TaskId}: every task it runs after has {Ended}", TaskId, ended);
+        Notice(PoolEventKinds.Unblocked, $"tenant {blocked.Spec.Tenant}", $"{string.Join(", ", blocked.Spec.After ?? [])} {ended}");
         var status = blocked with { State = TaskState.Pending, Awaiting = null };
         var spec = status.Spec;
         var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang);

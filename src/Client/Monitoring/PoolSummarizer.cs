@@ -61,7 +61,8 @@ public static class PoolSummarizer
         t.ResidentMiB, t.HostMiB, t.SubmittedAt, t.ExitReason, t.QuotaWait, t.Borrowed, t.Spec.Gang?.Name,
         t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerDomain ?? 0, TopologyKey: t.Spec.Constraints.Spread?.TopologyKey,
         After: t.Spec.After is { Count: > 0 } after ? after : null, Awaiting: t.Awaiting,
-        MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy);
+        MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy,
+        AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

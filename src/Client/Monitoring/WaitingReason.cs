@@ -7,7 +7,7 @@ public static class WaitingReason
 {
     /// <summary>
     /// For a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
-    /// window opens; for a Blocked one, the tasks it runs after still to complete; null for a task that is placed, running or
+    /// window opens; for a Blocked one, the tasks it runs after still to end as it asks; null for a task that is placed, running or
     /// ended, or for none.
     /// </summary>
     public static async Task<string?> OfAsync(IGrainFactory grains, VGpuTaskStatus? status, CancellationToken cancellationToken = default) =>
@@ -22,7 +22,7 @@ public static class WaitingReason
             { State: TaskState.Pending } => "on its way to its data centre's queue",
             { State: TaskState.Scheduled, WindowOpensAt: { } opens } => $"its next window opens at {opens:u}",
             { State: TaskState.Blocked, Awaiting: { } awaiting } =>
-                $"waiting for {string.Join(", ", awaiting)} to complete (it runs after {(awaiting.Count == 1 ? "it" : "them")})",
+                $"waiting for {string.Join(", ", awaiting)} to {TaskAfter.Wanted(status.Spec.AfterCondition)} (it runs after {(awaiting.Count == 1 ? "it" : "them")})",
             _ => null,
         };
 }

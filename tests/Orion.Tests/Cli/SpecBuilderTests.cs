@@ -153,6 +153,9 @@ public sealed class SpecBuilderTests
     {
         var spec = SpecBuilder.Build(SpecBuilder.Parse("after: [prep, shard-1]\nmax-runtime: 1h30m\nrestart: on-failure:5", "f.yaml"));
         Assert.Equal(["prep", "shard-1"], spec.After!);
+        Assert.Equal(AfterCondition.Completed, spec.AfterCondition);
+        Assert.Equal(AfterCondition.Ended, SpecBuilder.Build(SpecBuilder.Parse("after: [prep]\nafter-condition: ended", "f.yaml")).AfterCondition);
+        Assert.Equal(AfterCondition.Failed, SpecBuilder.Build(new SpecFile { After = ["prep"], AfterCondition = "Failed" }).AfterCondition);
         Assert.Equal(TimeSpan.FromMinutes(90), spec.MaxRuntime);
         Assert.Equal(RestartPolicy.OnFailure(5), spec.Restart);
         var plain = SpecBuilder.Build(new SpecFile());
@@ -164,6 +167,7 @@ public sealed class SpecBuilderTests
 
     [Theory]
     [InlineData("max-runtime: 90", "max-runtime: '90' " + Durations.Rule)]
+    [InlineData("after: [prep]\nafter-condition: afterany", "after-condition: 'afterany' " + SpecBuilder.AfterConditionRule)]
     [InlineData("restart: always", "restart: 'always' " + SpecBuilder.RestartRule)]
     [InlineData("restart: on-failure:0", "restart: 'on-failure:0' " + SpecBuilder.RestartRule)]
     [InlineData("restart: on-failure:101", "restart: 'on-failure:101' " + SpecBuilder.RestartRule)]

@@ -163,4 +163,65 @@ public sealed class AfterTests
         await pool.Grains.GetGrain<IVGpuTaskGrain>("index").Cast<IRemindable>().ReceiveReminder("queue", default);
         await pool.WaitForAsync("index", TaskState.Running);
     }
+
+    [Fact]
+    public async Task A_clean_up_step_runs_once_its_tasks_ended_however_they_ended()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+
+        // One shard fails (it runs past its limit), one is cancelled, one completes: a clean-up after them all still runs.
+        await pool.SubmitAsync(Step("shard", seconds: 60) with { MaxRuntime = TimeSpan.FromSeconds(1) }, "shard-0");
+        await pool.SubmitAsync(Step("shard", seconds: 60), "shard-1");
+        await pool.SubmitAsync(Step("shard", seconds: 2), "shard-2");
+        var cleanup = await pool.SubmitAsync(Step("cleanup", after: ["shard-0", "shard-1", "shard-2"]) with { AfterCondition = AfterCondition.Ended }, "cleanup");
+        Assert.Equal(TaskState.Blocked, cleanup.State);
+        Assert.Equal("waiting for shard-0, shard-1, shard-2 to end (it runs after them)", await pool.Client.WhyWaitingAsync("cleanup"));
+
+        await pool.WaitForAsync("shard-0", TaskState.Running);
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("shard-0", TaskState.Failed);
+        await pool.Client.CancelAsync("shard-1", "not needed");
+        await pool.EventuallyAsync(async () => Assert.Equal(["shard-2"], (await pool.Client.GetAsync("cleanup"))!.Awaiting!));
+
+        await pool.WaitForAsync("shard-2", TaskState.Running);
+        pool.Advance(TimeSpan.FromSeconds(2));
+        await pool.WaitForAsync("shard-2", TaskState.Completed);
+        await pool.WaitForAsync("cleanup", TaskState.Running);
+        await pool.EventuallyAsync(async () => Assert.Equal(["shard-0, shard-1, shard-2 ended"],
+            (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => e.Kind == PoolEventKinds.Unblocked && e.TaskId == "cleanup").Select(e => e.Detail)));
+
+        // A clean-up after tasks that already ended, whichever way, is queued at once.
+        var late = await pool.SubmitAsync(Step("late", after: ["shard-0", "shard-1"]) with { AfterCondition = AfterCondition.Ended }, "late");
+        Assert.NotEqual(TaskState.Blocked, late.State);
+    }
+
+    [Fact]
+    public async Task A_failure_handler_runs_when_its_task_fails_and_is_cancelled_when_it_completes()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.SubmitAsync(Step("train", seconds: 60) with { MaxRuntime = TimeSpan.FromSeconds(1) }, "train");
+        await pool.SubmitAsync(Step("eval", seconds: 1), "eval");
+        await pool.SubmitAsync(Step("page-oncall", after: "train") with { AfterCondition = AfterCondition.Failed }, "page-oncall");
+        await pool.SubmitAsync(Step("rollback", after: "eval") with { AfterCondition = AfterCondition.Failed }, "rollback");
+        Assert.Equal("waiting for train to fail (it runs after it)", await pool.Client.WhyWaitingAsync("page-oncall"));
+
+        await pool.WaitForAsync("train", TaskState.Running);
+        await pool.WaitForAsync("eval", TaskState.Running);
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("train", TaskState.Failed);
+        await pool.WaitForAsync("eval", TaskState.Completed);
+
+        await pool.WaitForAsync("page-oncall", TaskState.Running);
+        var rollback = await pool.WaitForAsync("rollback", TaskState.Cancelled);
+        Assert.StartsWith("eval, which it runs after, completed", rollback.ExitReason);
+        Assert.EndsWith("(it runs only once they fail)", rollback.ExitReason);
+        Assert.Null(rollback.StartedAt);
+
+        // Submitted after the outcome: a handler of a task that completed is refused; of one that failed, queued at once.
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Step("x", after: "eval") with { AfterCondition = AfterCondition.Failed }, "x"));
+        Assert.Equal(("after", "'eval' completed, so this task would never run (it runs only once they fail)"), (refused.Errors.Single().Field, refused.Errors.Single().Rule));
+        Assert.Null(await pool.Client.GetAsync("x"));
+        var handler = await pool.SubmitAsync(Step("y", after: "train") with { AfterCondition = AfterCondition.Failed }, "y");
+        Assert.NotEqual(TaskState.Blocked, handler.State);
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
+using Orion.Cli;
 using Orion.Contracts;
 
 namespace Orion.Tests.Integration;
@@ -136,6 +137,15 @@ public sealed class CliTests(LiveSilo live)
         Assert.Contains("1h30m per run, not counting time paused", table.Out);
         Assert.Contains(prep, Assert.Single(table.Out.Split('\n'), l => l.Contains("runs after", StringComparison.Ordinal) && !l.Contains("waiting", StringComparison.Ordinal)));
 
+        // A clean-up step runs once prep ends, whichever way.
+        var cleanup = await live.CliAsync("submit", "--id", prep + "-cleanup", "--tenant", tenant, "--after", prep, "--after-condition", "ended",
+            "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Contains($"{prep} (once they end)", (await live.CliAsync("get", prep + "-cleanup")).Out);
+        var bad = await live.CliAsync("submit", "--after", prep, "--after-condition", "afterany", "--compute", "5", "--memory", "1GiB");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains($"--after-condition: 'afterany' {SpecBuilder.AfterConditionRule}", bad.Error);
+
         var raised = await live.CliAsync("priority", prep + "-next", "training/2");
         Assert.True(raised.ExitCode == 0, raised.ToString());
         Assert.Equal($"{prep}-next Blocked at Training/2", raised.Out.Trim());
@@ -148,6 +158,8 @@ public sealed class CliTests(LiveSilo live)
         var cancelled = await live.Client.WaitForStateAsync(prep + "-next", [TaskState.Cancelled], timeout.Token);
         Assert.StartsWith($"{prep}, which it runs after, cancelled", cancelled.ExitReason);
         Assert.Equal(RestartPolicy.OnFailure(2), cancelled.Spec.Restart);
+        Assert.Equal(TaskState.Running, (await live.Client.WaitForStateAsync(prep + "-cleanup", [TaskState.Running], timeout.Token)).State);
+        Assert.Equal(0, (await live.CliAsync("cancel", prep + "-cleanup")).ExitCode);
     }
 
     [Fact]

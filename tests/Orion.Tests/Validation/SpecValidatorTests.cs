@@ -67,6 +67,8 @@ public sealed class SpecValidatorTests
                 "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
             { "after a bad id", ok with { After = ["prep", "a b"] }, "after", "'a b' is not a task id" },
             { "after a task twice", ok with { After = ["prep", "prep"] }, "after", "must not name a task twice" },
+            { "after condition without after", ok with { AfterCondition = AfterCondition.Ended }, "afterCondition", "needs tasks to run after (after)" },
+            { "after condition undefined", ok with { After = ["prep"], AfterCondition = (AfterCondition)7 }, "afterCondition", "must be Completed, Ended or Failed" },
             { "after too many", ok with { After = [.. Enumerable.Range(0, 1001).Select(i => $"t{i}")] }, "after", "at most 1000 tasks" },
             { "after on a schedule", ok with { After = ["prep"], Schedule = ScheduleSpec.Daily("0 22 * * *", TimeSpan.FromHours(1)) }, "after", "must be empty for a scheduled task" },
             { "max runtime under a second", ok with { MaxRuntime = TimeSpan.FromMilliseconds(999) }, "maxRuntime", "must be 1 second to 365 days" },
