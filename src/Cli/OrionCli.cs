@@ -575,8 +575,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         TaskIdRule(id.Validators, "task");
         var reason = new Option<string>("--reason") { Description = "Why (shown with the task while it is paused)", DefaultValueFactory = _ => "paused with the orion CLI" };
         var command = resume
-            ? new Command("resume", "Resume a task an operator paused") { id }
-            : new Command("pause", "Pause a running task where it is: it stops computing, keeps its slice and memory, and runs again only on orion resume") { id, reason };
+            ? new Command("resume", "Resume a task an operator paused, or queue one an operator held") { id }
+            : new Command("pause", "Pause a running task where it is (it stops computing, keeps its slice and memory), or hold one not started yet (it is not queued); either waits for orion resume") { id, reason };
         command.SetAction(async (r, ct) =>
         {
             var task = r.GetValue(id)!;

@@ -408,9 +408,13 @@ public sealed class OrionClient : IAsyncDisposable
     /// <summary>
     /// Pauses a running task where it is, for an operator: its process stops computing (others on its card get the compute),
     /// it keeps its slice and memory, and only <see cref="ResumeAsync"/> starts it again (online work going quiet does
-    /// not). Time paused counts neither against its run limit nor as running. Null when no task has this id.
+    /// not). Time paused counts neither against its run limit nor as running. A task that has not started (queued, in its
+    /// tenant's line, backing off or blocked) is held: not queued until <see cref="ResumeAsync"/>, keeping its quota
+    /// charge. Null when no task has this id.
     /// </summary>
-    /// <exception cref="InvalidOperationException">It is not running (queued, starting, between windows, ended), or its window paused it.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// It is starting, between windows or ended, its window paused it, or it has not started and is a gang's member or scheduled.
+    /// </exception>
     public Task<VGpuTaskStatus?> PauseAsync(string taskId, string reason = "paused by an operator", CancellationToken cancellationToken = default) =>
         grains.Grain<IVGpuTaskGrain>(taskId).Pause(reason).WaitAsync(cancellationToken);
 
@@ -426,7 +430,7 @@ public sealed class OrionClient : IAsyncDisposable
         return grains.Grain<IVGpuTaskGrain>(taskId).SetPriority(priority).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Lifts an operator's pause (<see cref="PauseAsync"/>); a no-op for a task not so paused. Null when no task has this id.</summary>
+    /// <summary>Lifts an operator's pause or hold (<see cref="PauseAsync"/>); a no-op for a task not so paused. Null when no task has this id.</summary>
     public Task<VGpuTaskStatus?> ResumeAsync(string taskId, CancellationToken cancellationToken = default) =>
         grains.Grain<IVGpuTaskGrain>(taskId).Resume().WaitAsync(cancellationToken);
 

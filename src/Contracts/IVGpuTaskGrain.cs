@@ -24,9 +24,13 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <summary>
     /// An operator pauses the running task where it is (<see cref="TaskState.Suspended"/>, <see cref="VGpuTaskStatus.HeldBy"/>):
     /// its process stops computing, its slice and memory stay its own, and neither online work going quiet nor anything
-    /// but <see cref="Resume"/> starts it again. Idempotent; null when no task has this id.
+    /// but <see cref="Resume"/> starts it again. A task that has not started (queued, in its tenant's line, backing off
+    /// or blocked) is held instead: a queued one leaves its queue, and none is queued until <see cref="Resume"/>; it keeps
+    /// its quota charge. Idempotent; null when no task has this id.
     /// </summary>
-    /// <exception cref="InvalidOperationException">It is not running (queued, starting, between windows, ended) or its window paused it.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// It is starting, between windows or ended, its window paused it, or it is not running and is a gang's member or scheduled.
+    /// </exception>
     [Alias("Pause")]
     Task<VGpuTaskStatus?> Pause(string reason);
 
@@ -43,7 +47,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("SetPriority")]
     Task<VGpuTaskStatus?> SetPriority(TaskPriority priority);
 
-    /// <summary>Lifts an operator's pause (<see cref="Pause"/>): the task runs on. A no-op when it is not so paused; null when no task has this id.</summary>
+    /// <summary>
+    /// Lifts an operator's pause (<see cref="Pause"/>): the task runs on, or a held one is queued again (or goes back to
+    /// waiting as it was). A no-op when it is not so paused; null when no task has this id.
+    /// </summary>
     [Alias("Resume")]
     Task<VGpuTaskStatus?> Resume();
 

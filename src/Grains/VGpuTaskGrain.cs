@@ -114,7 +114,7 @@ public sealed class VGpuTaskGrain(
             {
                 await AskQuotaAgain(existing);
             }
-            else if (existing.State == TaskState.Pending)
+            else if (existing.State == TaskState.Pending && !record.State.OperatorPaused)
             {
                 await Requeue(existing);
                 await KeepQueueReminder();
@@ -248,7 +248,15 @@ public sealed class VGpuTaskGrain(
             }
         }
 
-        if (awaiting.IsEmpty)
+        if (awaiting.IsEmpty && record.State.OperatorPaused)
+        {
+            // Held: it is unblocked when released.
+            if (blocked.Awaiting is not { Count: 0 })
+            {
+                await Change(blocked with { Awaiting = awaiting });
+            }
+        }
+        else if (awaiting.IsEmpty)
         {
             await Unblock(blocked);
         }
@@ -310,7 +318,12 @@ public sealed class VGpuTaskGrain(
     /// <summary>An admitted task's first step: queued, or for a scheduled one, its first window looked for.</summary>
     private async Task Begin(VGpuTaskStatus status)
     {
-        if (status.Spec.Schedule is null)
+        if (record.State.OperatorPaused && status.Spec.Schedule is null)
+        {
+            // Admitted while held: charged, queued nowhere until released.
+            await Change(Pending(status, null));
+        }
+        else if (status.Spec.Schedule is null)
         {
             await QueueNew(status);
         }
@@ -360,9 +373,16 @@ public sealed class VGpuTaskGrain(
             return status;
         }
 
+        var why = string.IsNullOrWhiteSpace(reason) ? "paused by an operator" : reason;
+        if (status.State is TaskState.Pending or TaskState.Blocked)
+        {
+            await HoldUnstarted(status, why);
+            return Status;
+        }
+
         if (status.State is not (TaskState.Running or TaskState.Suspended) || status.Placement is not { } placement)
         {
-            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a running task can be paused (cancel one that is not)");
+            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a running, queued or blocked task can be paused (cancel one that is not)");
         }
 
         if (record.State.WindowPaused)
@@ -373,12 +393,68 @@ public sealed class VGpuTaskGrain(
         // The hold first: a pause the daemon did not take is not written, and the caller hears why.
         await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, OperatorHold, paused: true);
         record.State.OperatorPaused = true;
-        var why = string.IsNullOrWhiteSpace(reason) ? "paused by an operator" : reason;
         logger.LogInformation("Task {TaskId} paused by an operator: {Reason}", TaskId, why);
         Notice(PoolEventKinds.OperatorPause, placement.NodeId, why);
         var paused = status.State == TaskState.Suspended ? status : status with { SuspendCount = status.SuspendCount + 1, SuspendedSince = time.GetUtcNow() };
         await Change(paused with { State = TaskState.Suspended, HeldBy = why });
         return Status;
+    }
+
+    /// <summary>
+    /// An operator holds a task that has not started (Slurm's hold): a queued one leaves its queue under a new generation
+    /// (a placement made meanwhile is then stale and given back); one in its tenant's line, backing off or blocked stays
+    /// there, and is not queued when its turn comes. It keeps its quota charge, as a queued task does.
+    /// </summary>
+    private async Task HoldUnstarted(VGpuTaskStatus status, string why)
+    {
+        if (status.Spec.Gang is { } gang)
+        {
+            throw new InvalidOperationException($"task {TaskId} is a member of gang {gang.Name}, placed all together: hold none of it, or cancel it");
+        }
+
+        if (status.Spec.Schedule is not null)
+        {
+            throw new InvalidOperationException($"task {TaskId} is scheduled: its windows say when it runs (pause it while it runs, or cancel it)");
+        }
+
+        record.State.OperatorPaused = true;
+        logger.LogInformation("Task {TaskId} held by an operator: {Reason}", TaskId, why);
+        Notice(PoolEventKinds.OperatorPause, status.QueuedIn ?? $"tenant {status.Spec.Tenant}", why);
+        if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
+        {
+            await StopRun(status);
+            await Change(Pending(status, null) with { HeldBy = why });
+        }
+        else
+        {
+            await Change(status with { HeldBy = why });
+        }
+    }
+
+    /// <summary>Lifts a hold on a task that had not started: queued again, or left to its line, backoff or wait as it was.</summary>
+    private async Task LiftHold(VGpuTaskStatus held)
+    {
+        record.State.OperatorPaused = false;
+        logger.LogInformation("Task {TaskId} released by an operator", TaskId);
+        Notice(PoolEventKinds.OperatorResume, $"tenant {held.Spec.Tenant}", $"was held: {held.HeldBy}");
+        var released = held with { HeldBy = null };
+        if (released is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
+        {
+            await Queue(released, sameGeneration: true);
+        }
+        else if (released is { State: TaskState.Pending, RetryAt: not null })
+        {
+            await Change(released);
+            await RetryWhenDue(released);
+        }
+        else if (released is { State: TaskState.Blocked, Awaiting.Count: 0 })
+        {
+            await Unblock(released);
+        }
+        else
+        {
+            await Change(released);
+        }
     }
 
     public async Task<VGpuTaskStatus?> SetPriority(TaskPriority priority)
@@ -411,7 +487,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
         var changed = status with { Spec = status.Spec with { Priority = priority } };
-        if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
+        if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null } && !record.State.OperatorPaused)
         {
             // Out of its queue and in again under a new generation, in its new place; a placement made meanwhile is given back.
             await StopRun(status);
@@ -419,7 +495,7 @@ public sealed class VGpuTaskGrain(
         }
         else
         {
-            // In its tenant's line, backing off, blocked or asleep: it is queued with the new priority when its time comes.
+            // In its tenant's line, backing off, blocked, held or asleep: it is queued with the new priority when its time comes.
             await Change(changed);
         }
 
@@ -429,6 +505,12 @@ public sealed class VGpuTaskGrain(
     public async Task<VGpuTaskStatus?> Resume()
     {
         var status = Status;
+        if (status is { State: TaskState.Pending or TaskState.Blocked } && record.State.OperatorPaused)
+        {
+            await LiftHold(status);
+            return Status;
+        }
+
         if (status is null || !record.State.OperatorPaused || status.Placement is not { } placement)
         {
             return status;
@@ -885,7 +967,10 @@ public sealed class VGpuTaskGrain(
         // A scheduler that died with its silo forgot its queue: queuing again is idempotent, so just do it.
         else if (Status is { State: TaskState.Pending, RetryAt: null } pending)
         {
-            await Requeue(pending);
+            if (!record.State.OperatorPaused)
+            {
+                await Requeue(pending);
+            }
         }
         else if (Status is { State: TaskState.Placing } placing)
         {
@@ -928,6 +1013,12 @@ public sealed class VGpuTaskGrain(
     /// <summary>A restart whose backoff has ended is queued (under the generation it waited in); else the timer is set for it.</summary>
     private async Task RetryWhenDue(VGpuTaskStatus waiting)
     {
+        if (record.State.OperatorPaused)
+        {
+            // Held: its backoff is looked at again when it is released.
+            return;
+        }
+
         if (waiting.RetryAt is { } at && time.GetUtcNow() < at)
         {
             ArmRetry(at);
@@ -1295,7 +1386,8 @@ public sealed class VGpuTaskGrain(
     private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null, bool byGang = false)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null };
+        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null, HeldBy = null };
+        record.State.OperatorPaused = false;
         await Change(ended);
         await ReleaseQuota(ended);
         if (ended.Spec.MaxRuntime is not null)

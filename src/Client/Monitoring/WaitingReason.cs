@@ -6,13 +6,14 @@ namespace Orion.Client.Monitoring;
 public static class WaitingReason
 {
     /// <summary>
-    /// For a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
+    /// For a task an operator holds, the reason given; for a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
     /// window opens; for a Blocked one, the tasks it runs after still to end as it asks; null for a task that is placed, running or
     /// ended, or for none.
     /// </summary>
     public static async Task<string?> OfAsync(IGrainFactory grains, VGpuTaskStatus? status, CancellationToken cancellationToken = default) =>
         status switch
         {
+            { State: TaskState.Pending or TaskState.Blocked, HeldBy: { } held } => $"held by an operator ({held}): queued only when resumed",
             { State: TaskState.Pending, QuotaWait: { } quota } => $"waiting for its tenant's quota: {quota}",
             { State: TaskState.Pending, RetryAt: { } retry } =>
                 $"restart {status.Restarts} of {status.Spec.Restart?.MaxAttempts} waits out its backoff: queued again at {retry:u} (last run: {status.ExitReason})",

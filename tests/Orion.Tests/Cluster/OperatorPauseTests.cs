@@ -1,5 +1,6 @@
 using Orion.Client;
 using Orion.Contracts;
+using Orleans;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -79,16 +80,96 @@ public sealed class OperatorPauseTests
     }
 
     [Fact]
-    public async Task Only_a_running_task_can_be_paused_and_an_unknown_one_is_none()
+    public async Task A_queued_task_held_is_passed_over_until_resumed_and_keeps_its_quota_charge()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], queueRecovery: true);
+        var card = Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9);
+        await pool.SubmitAsync(card, "running");
+        await pool.WaitForAsync("running", TaskState.Running);
+        await pool.SubmitAsync(card, "first");
+        await pool.SubmitAsync(card, "second");
+
+        var held = await pool.Client.PauseAsync("first", "wrong dataset");
+        Assert.Equal((TaskState.Pending, "wrong dataset", (string?)null, 2L), (held!.State, held.HeldBy, held.QueuedIn, held.Generation));
+        Assert.Equal("held by an operator (wrong dataset): queued only when resumed", await pool.Client.WhyWaitingAsync("first"));
+        Assert.Equal(3, (await pool.Client.GetTenantAsync("team-a")).Tasks);
+
+        // Its recovery reminder does not queue it again, nor does a priority change; the card goes to the task behind it.
+        await pool.Grains.GetGrain<IVGpuTaskGrain>("first").Cast<IRemindable>().ReceiveReminder("queue", default);
+        await pool.Client.SetPriorityAsync("first", new TaskPriority(PriorityClass.Offline, 5));
+        await pool.Client.CancelAsync("running");
+        await pool.WaitForAsync("second", TaskState.Running);
+
+        // A task queued after it gets the card next: had it been queued (earlier, same priority), it would have.
+        await pool.Client.CancelAsync("second");
+        await pool.SubmitAsync(card, "probe");
+        await pool.WaitForAsync("probe", TaskState.Running);
+        Assert.Equal(TaskState.Pending, await pool.StateOf("first"));
+
+        var resumed = await pool.Client.ResumeAsync("first");
+        Assert.Equal((TaskState.Pending, (string?)null), (resumed!.State, resumed.HeldBy));
+        Assert.NotNull(resumed.QueuedIn);
+        await pool.Client.CancelAsync("probe");
+        var running = await pool.WaitForAsync("first", TaskState.Running);
+        Assert.Equal(2, running.Generation);
+        await pool.EventuallyAsync(async () => Assert.Equal(
+            [(PoolEventKinds.OperatorPause, "wrong dataset"), (PoolEventKinds.OperatorResume, "was held: wrong dataset")],
+            (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => e.TaskId == "first" && e.Kind.StartsWith("operator-", StringComparison.Ordinal)).Select(e => (e.Kind, e.Detail))));
+        await pool.AssertConsistentAsync(["running", "first", "second", "probe"]);
+    }
+
+    [Fact]
+    public async Task A_held_task_admitted_by_its_quota_or_unblocked_waits_for_resume()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("team-a", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1000, name: "prep"), "prep");
+        await pool.WaitForAsync("prep", TaskState.Running);
+        var inLine = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9), "in-line");
+        Assert.NotNull(inLine.QuotaWait);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9) with { After = ["prep"] }, "after-prep");
+        Assert.Equal(TaskState.Pending, (await pool.Client.PauseAsync("in-line", "hold"))!.State);
+        Assert.Equal(TaskState.Blocked, (await pool.Client.PauseAsync("after-prep", "hold"))!.State);
+
+        // Prep completes: the one in line is admitted (charged) but not queued, the blocked one waits on nothing but the hold.
+        pool.Advance(TimeSpan.FromSeconds(1));
+        await pool.WaitForAsync("prep", TaskState.Completed);
+        await pool.EventuallyAsync(async () => Assert.Null((await pool.Client.GetAsync("in-line"))!.QuotaWait));
+        await pool.EventuallyAsync(async () => Assert.Empty((await pool.Client.GetAsync("after-prep"))!.Awaiting!));
+        pool.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal((TaskState.Pending, (string?)null), (await pool.StateOf("in-line"), (await pool.Client.GetAsync("in-line"))!.QueuedIn));
+        Assert.Equal(TaskState.Blocked, await pool.StateOf("after-prep"));
+        Assert.All((await pool.NodeSnapshot("n0")).Gpus, g => Assert.Empty(g.Slices));
+
+        await pool.Client.ResumeAsync("in-line");
+        await pool.WaitForAsync("in-line", TaskState.Running);
+        await pool.Client.ResumeAsync("after-prep");
+        var unblocked = await pool.Client.GetAsync("after-prep");
+        Assert.Equal(TaskState.Pending, unblocked!.State);
+        Assert.StartsWith("tenant 'team-a' would pass its quota of 1 live task", unblocked.QuotaWait);
+    }
+
+    [Fact]
+    public async Task A_task_starting_ended_in_a_gang_or_scheduled_is_not_held_and_an_unknown_one_is_none()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9), "running");
         await pool.WaitForAsync("running", TaskState.Running);
-        await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9), "queued");
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9) with { Gang = new GangSpec("pair", 2) }, "member");
+        await pool.SubmitAsync(Specs.Batch(computePercent: 10, items: 1, gpuMsPerItem: 1e9) with
+        {
+            Schedule = ScheduleSpec.Daily("30 22 * * *", TimeSpan.FromHours(1)),
+        }, "nightly");
+        await pool.SubmitAsync(Specs.Batch(computePercent: 10, items: 1, gpuMsPerItem: 1e9), "ended");
+        await pool.Client.CancelAsync("ended");
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("queued"));
-        Assert.Equal("task queued is Pending: only a running task can be paused (cancel one that is not)", refused.Message);
+        Assert.Equal("task member is a member of gang pair, placed all together: hold none of it, or cancel it",
+            (await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("member"))).Message);
+        Assert.Equal("task ended is Cancelled: only a running, queued or blocked task can be paused (cancel one that is not)",
+            (await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("ended"))).Message);
+        Assert.StartsWith("task nightly is Scheduled", (await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("nightly"))).Message);
         Assert.Null(await pool.Client.PauseAsync("nope"));
+        Assert.Null((await pool.Client.GetAsync("member"))!.HeldBy);
         Assert.Equal(TaskState.Running, (await pool.Client.ResumeAsync("running"))!.State);
     }
 
