@@ -538,7 +538,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var id = new Argument<string>("task") { Description = "The task id" };
         TaskIdRule(id.Validators, "task");
-        var priority = new Argument<string>("priority") { Description = "offline or training, optionally /level (0..1000); a task not started yet" };
+        var priority = new Argument<string>("priority") { Description = "offline or training, optionally /level (0..1000)" };
         priority.Validators.Add(r =>
         {
             try
@@ -550,7 +550,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError(ex.Message);
             }
         });
-        var command = new Command("priority", "Change the priority of a task that has not started: a queued one is queued again in its new place") { id, priority };
+        var command = new Command("priority", "Change a task's priority: a queued one is queued again in its new place, a running one keeps its cards, which arbitrate by the new one") { id, priority };
         command.SetAction(async (r, ct) =>
         {
             var task = r.GetValue(id)!;

@@ -419,10 +419,12 @@ public sealed class OrionClient : IAsyncDisposable
         grains.Grain<IVGpuTaskGrain>(taskId).Pause(reason).WaitAsync(cancellationToken);
 
     /// <summary>
-    /// Changes the priority of a task that has not started (queued, waiting for its quota, backing off, blocked or between
-    /// windows): a queued one is queued again in its new place. Null when no task has this id.
+    /// Changes a task's priority: a queued one is queued again in its new place, one not yet queued (waiting for its quota,
+    /// backing off, blocked, held, between windows) is queued under it, and a running one keeps its cards, which pause it
+    /// for busy online work, bring its memory back and evict it for other work by the new priority from now. Null when no
+    /// task has this id.
     /// </summary>
-    /// <exception cref="InvalidOperationException">It has started or ended, is a gang's member, or the change is to or from Online.</exception>
+    /// <exception cref="InvalidOperationException">It has ended, is a gang's member, or the change is to or from Online.</exception>
     /// <exception cref="ArgumentException"><paramref name="priority"/> breaks the priority rules (a level from 0 to 1000).</exception>
     public Task<VGpuTaskStatus?> SetPriorityAsync(string taskId, TaskPriority priority, CancellationToken cancellationToken = default)
     {

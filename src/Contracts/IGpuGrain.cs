@@ -73,6 +73,13 @@ public interface IGpuGrain : IGrainWithStringKey
     [Alias("Release")]
     Task<GpuSnapshot> Release(string taskId, long generation);
 
+    /// <summary>
+    /// A task's priority changed while it holds a slice here (ignored for another generation): its slice carries the new
+    /// one, and the card arbitrates again by it.
+    /// </summary>
+    [Alias("SetPriority")]
+    Task<GpuSnapshot> SetPriority(string taskId, long generation, TaskPriority priority);
+
     /// <summary>The card's current allocations.</summary>
     [Alias("GetSnapshot")]
     Task<GpuSnapshot?> GetSnapshot();

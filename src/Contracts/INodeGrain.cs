@@ -27,6 +27,13 @@ public interface INodeGrain : IGrainWithStringKey
     Task Repaid(string taskId, long generation);
 
     /// <summary>
+    /// A task here changed its priority: its holding and its cards' slices carry the new one (so its cards arbitrate, and
+    /// its scheduler evicts, by it). Idempotent; ignored for another generation.
+    /// </summary>
+    [Alias("SetTaskPriority")]
+    Task SetTaskPriority(string taskId, long generation, TaskPriority priority);
+
+    /// <summary>
     /// Tells the daemon to run a task whose capacity is reserved here. Returns without the daemon's answer when the node's
     /// silo stops first: whether it started is then unknown, settled by the daemon's start report or the placing timeout.
     /// </summary>

@@ -35,13 +35,15 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task<VGpuTaskStatus?> Pause(string reason);
 
     /// <summary>
-    /// Changes the priority of a task that has not started: queued (it is queued again under it, so it goes before the
-    /// lower ones), waiting for its quota, backing off, blocked or between windows. Returns the status; null when no task
-    /// has this id. The same priority again changes nothing.
+    /// Changes a task's priority. A queued one is queued again under it (so it goes before the lower ones); one waiting for
+    /// its quota, backing off, blocked, held or between windows is queued under it when its time comes; a running one keeps
+    /// its cards, which arbitrate by the new one from now (who pauses for busy online work, whose memory comes back first),
+    /// as its scheduler does when it looks for lower-priority work to evict. Returns the status; null when no task has this
+    /// id. The same priority again changes nothing.
     /// </summary>
     /// <exception cref="InvalidOperationException">
-    /// It holds capacity or has ended (its cards arbitrate by the priority it started with), it is a gang's member (its
-    /// gang shares one priority), or the change is to or from Online (an online task is a service, leased as one).
+    /// It has ended, it is a gang's member (its gang shares one priority), or the change is to or from Online (an online
+    /// task is a service, leased as one).
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="priority"/> breaks <see cref="SpecValidator"/>'s priority rules.</exception>
     [Alias("SetPriority")]

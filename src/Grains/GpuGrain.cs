@@ -220,6 +220,20 @@ public sealed class GpuGrain(
         return device is null ? Empty() : Snapshot();
     }
 
+    public async Task<GpuSnapshot> SetPriority(string taskId, long generation, TaskPriority priority)
+    {
+        if (slices.TryGetValue(taskId, out var s) && s.Generation == generation && s.Priority != priority)
+        {
+            slices[taskId] = s with { Priority = priority };
+            version++;
+
+            // Who pauses for busy online work, and whose memory comes back first, may now differ.
+            await this.AsReference<IGpuGrain>().Rebalance();
+        }
+
+        return device is null ? Empty() : Snapshot();
+    }
+
     public Task Rebalance()
     {
         memoryPassTimer?.Dispose();

@@ -626,6 +626,28 @@ public sealed class NodeGrain(
         }
     }
 
+    public async Task SetTaskPriority(string taskId, long generation, TaskPriority priority)
+    {
+        if (!holdings.TryGetValue(taskId, out var held) || held.Generation != generation || held.Slices.All(s => s.Priority == priority))
+        {
+            return;
+        }
+
+        var cards = await Task.WhenAll(held.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).SetPriority(taskId, generation, priority)));
+        foreach (var g in cards)
+        {
+            gpus[g.Device.GpuId] = g;
+        }
+
+        if (holdings.TryGetValue(taskId, out var now) && now.Generation == generation)
+        {
+            holdings[taskId] = now with { Slices = [.. now.Slices.Select(s => s with { Priority = priority })] };
+        }
+
+        version++;
+        await Scheduler.OnNodeChanged(Snapshot());
+    }
+
     public async Task StartTask(TaskLaunch launch)
     {
         if (!holdings.TryGetValue(launch.TaskId, out var held) || held.Generation != launch.Generation)

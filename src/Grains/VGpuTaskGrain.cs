@@ -470,9 +470,9 @@ public sealed class VGpuTaskGrain(
             throw new ArgumentException(bad.ToString(), nameof(priority));
         }
 
-        if (status.State.HoldsCapacity() || status.State.IsTerminal())
+        if (status.State.IsTerminal())
         {
-            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a task that has not started can change its priority (its cards arbitrate by the one it started with)");
+            throw new InvalidOperationException($"task {TaskId} is {status.State}: an ended task has no priority to change");
         }
 
         if (status.Spec.Gang is { } gang)
@@ -487,7 +487,13 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
         var changed = status with { Spec = status.Spec with { Priority = priority } };
-        if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null } && !record.State.OperatorPaused)
+        if (status.State.HoldsCapacity() && status.Placement is { } placement)
+        {
+            // Its node and cards first: a change they did not take is not written, and the caller hears why.
+            await GrainFactory.Grain<INodeGrain>(placement.NodeId).SetTaskPriority(TaskId, status.Generation, priority);
+            await Change(changed);
+        }
+        else if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null } && !record.State.OperatorPaused)
         {
             // Out of its queue and in again under a new generation, in its new place; a placement made meanwhile is given back.
             await StopRun(status);

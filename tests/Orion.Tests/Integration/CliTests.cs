@@ -150,8 +150,11 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(raised.ExitCode == 0, raised.ToString());
         Assert.Equal($"{prep}-next Blocked at Training/2", raised.Out.Trim());
         var running = await live.CliAsync("priority", prep, "offline/3");
-        Assert.True(running.ExitCode == 1, running.ToString());
-        Assert.StartsWith($"orion: task {prep} is Running: only a task that has not started can change its priority", running.Error);
+        Assert.True(running.ExitCode == 0, running.ToString());
+        Assert.Equal($"{prep} Running at Offline/3", running.Out.Trim());
+        var online = await live.CliAsync("priority", prep, "online");
+        Assert.True(online.ExitCode == 1, online.ToString());
+        Assert.Contains("to or from online", online.Error);
 
         Assert.Equal(0, (await live.CliAsync("cancel", prep)).ExitCode);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -202,7 +205,7 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
-    public async Task Pause_holds_a_running_task_where_it_is_and_resume_runs_it_on()
+    public async Task Pause_holds_a_running_task_where_it_is_or_a_step_not_started_and_resume_lets_it_go_on()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
         var id = "hold-" + Guid.NewGuid().ToString("N")[..6];
@@ -218,6 +221,14 @@ public sealed class CliTests(LiveSilo live)
 
             var unknown = await live.CliAsync("pause", id + "-none");
             Assert.Equal(1, unknown.ExitCode);
+
+            // A step not started yet is held: it says so, and resume lets it wait as before.
+            Assert.Equal(0, (await live.CliAsync("submit", "--id", id + "-next", "--tenant", tenant, "--after", id, "--compute", "5", "--memory", "1GiB")).ExitCode);
+            var held = await live.CliAsync("pause", id + "-next", "--reason", "new inputs coming");
+            Assert.True(held.ExitCode == 0, held.ToString());
+            Assert.Equal($"{id}-next Blocked (held: new inputs coming)", held.Out.Trim());
+            Assert.Contains("held by an operator (new inputs coming): queued only when resumed", (await live.CliAsync("get", id + "-next")).Out);
+            Assert.Equal($"{id}-next Blocked", (await live.CliAsync("resume", id + "-next")).Out.Trim());
         }
         finally
         {
@@ -226,7 +237,7 @@ public sealed class CliTests(LiveSilo live)
 
         var ended = await live.CliAsync("pause", id);
         Assert.True(ended.ExitCode == 1, ended.ToString());
-        Assert.Equal($"orion: task {id} is Cancelled: only a running task can be paused (cancel one that is not)", ended.Error.Trim());
+        Assert.Equal($"orion: task {id} is Cancelled: only a running, queued or blocked task can be paused (cancel one that is not)", ended.Error.Trim());
     }
 
     [Fact]
