@@ -727,7 +727,7 @@ public sealed class OrionClient : IAsyncDisposable
             ? [tenant]
             : (await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken)).Union(live.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var all = await Task.WhenAll(tenants.Select(async t =>
-            TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Days(from, to), live[t], now))).WaitAsync(cancellationToken);
+            TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Read(from, to), live[t], now))).WaitAsync(cancellationToken);
         return [.. all.Where(c => c.Runs > 0 || c.RunningNow > 0 || c.CardHours > 0 || c.GpuMemoryGiBHours > 0)];
     }
 

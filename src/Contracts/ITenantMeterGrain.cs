@@ -6,7 +6,7 @@ namespace Orion.Contracts;
 /// <summary>
 /// What a tenant's tasks have held, day by day (UTC), for showback and chargeback: compute in card-seconds and GPU memory
 /// in MiB-seconds, from placement until the capacity was let go (paused time included: the slice was held). Each task
-/// reports as its runs end. Key: the tenant's name.
+/// reports as its runs end, and a run under way every <c>UsageCheckpointInterval</c> as it goes. Key: the tenant's name.
 /// </summary>
 [Alias("orion.ITenantMeterGrain")]
 public interface ITenantMeterGrain : IGrainWithStringKey
@@ -15,7 +15,10 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     [Alias("Meter")]
     Task Meter(UsageReport report);
 
-    /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order.</summary>
-    [Alias("Days"), ReadOnly]
-    Task<ImmutableArray<UsageDay>> Days(DateOnly from, DateOnly to);
+    /// <summary>
+    /// The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order, and how
+    /// far each run under way has been counted.
+    /// </summary>
+    [Alias("Read"), ReadOnly]
+    Task<UsageReading> Read(DateOnly from, DateOnly to);
 }

@@ -180,4 +180,12 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// </summary>
     [Alias("OnAwaitedEnded"), OneWay]
     Task OnAwaitedEnded(string taskId, TaskState state, string reason);
+
+    /// <summary>
+    /// Its node asks the run under <paramref name="generation"/> to report what it has held so far to its tenant's meter
+    /// (<see cref="ITenantMeterGrain"/>), so usage grows as a long run goes. Ignored for another generation or no run; a
+    /// report lost is carried by the next, or by the run's end.
+    /// </summary>
+    [Alias("MeterRun"), OneWay]
+    Task MeterRun(long generation);
 }

@@ -38,6 +38,7 @@ public sealed class NodeGrain(
     // wall clock's ticks (an ordering token, not the Orion clock, which tests hold still).
     private long version = DateTime.UtcNow.Ticks;
     private DateTimeOffset lastSeen;
+    private DateTimeOffset meteredAt;
     private IGrainTimer? leaseTimer;
 
     private string NodeId => this.GetPrimaryKeyString();
@@ -828,9 +829,33 @@ public sealed class NodeGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Every <see cref="PoolOptions.UsageCheckpointInterval"/>, asks each task held here to report its run so far (one-way).</summary>
+    private void CheckpointUsage()
+    {
+        var now = time.GetUtcNow();
+        if (now - meteredAt < options.Value.UsageCheckpointInterval)
+        {
+            return;
+        }
+
+        // A fresh activation starts its count: runs placed a moment ago have nothing worth a report.
+        var first = meteredAt == default;
+        meteredAt = now;
+        if (first)
+        {
+            return;
+        }
+
+        foreach (var (taskId, held) in holdings)
+        {
+            GrainFactory.Grain<IVGpuTaskGrain>(taskId).MeterRun(held.Generation).Ignore();
+        }
+    }
+
     /// <summary>Declares the daemon lost when it has not been heard from within the lease, and fails over what it ran.</summary>
     private async Task CheckLease()
     {
+        CheckpointUsage();
         if (daemon is not null && time.GetUtcNow() - lastSeen > options.Value.DaemonLease)
         {
             logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);

@@ -26,6 +26,12 @@ public sealed class PoolOptions
     public TimeSpan LeaseCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often (Orion clock) the runs under way report what they have held so far to their tenants' meters, so usage
+    /// and its counters grow as a long run goes instead of all at its end. Each node asks the tasks it holds.
+    /// </summary>
+    public TimeSpan UsageCheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Whether a pending task keeps a durable reminder that re-queues it, so a scheduler lost with its silo is
     /// refilled (on when the pool keeps its state in Redis; a lone in-memory silo has nothing to recover from).
     /// </summary>

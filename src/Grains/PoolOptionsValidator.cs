@@ -25,6 +25,7 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(PoolSettingsRules.IsOversubscription(options.MemoryOversubscription), nameof(options.MemoryOversubscription), PoolSettingsRules.MemoryRule, options.MemoryOversubscription);
         Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
         Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
+        Check(options.UsageCheckpointInterval >= TimeSpan.FromSeconds(1), nameof(options.UsageCheckpointInterval), "must be at least 1 second", options.UsageCheckpointInterval);
         Check(options.ResidenceCheckInterval > TimeSpan.Zero, nameof(options.ResidenceCheckInterval), "must be positive", options.ResidenceCheckInterval);
         Check(options.IndexResyncInterval > TimeSpan.Zero, nameof(options.IndexResyncInterval), "must be positive", options.IndexResyncInterval);
         Check(options.IdleSchedulerCheckInterval > TimeSpan.Zero, nameof(options.IdleSchedulerCheckInterval), "must be positive", options.IdleSchedulerCheckInterval);

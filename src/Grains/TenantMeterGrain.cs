@@ -46,5 +46,5 @@ public sealed class TenantMeterGrain(
         OrionTelemetry.MemorySeconds.Add(added.MemoryMiBSeconds * 1024 * 1024, tags);
     }
 
-    public Task<ImmutableArray<UsageDay>> Days(DateOnly from, DateOnly to) => Task.FromResult(Book.Days(from, to));
+    public Task<UsageReading> Read(DateOnly from, DateOnly to) => Task.FromResult(new UsageReading(Book.Days(from, to), Book.Through()));
 }

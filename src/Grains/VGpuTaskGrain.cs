@@ -211,6 +211,27 @@ public sealed class VGpuTaskGrain(
 
     public Task OnAwaitedEnded(string taskId, TaskState state, string reason) => Settle([(taskId, state, reason)]);
 
+    public async Task MeterRun(long generation)
+    {
+        if (Status is not { Placement: { } placement, PlacedAt: { } placedAt } status || status.Generation != generation || !status.State.HoldsCapacity())
+        {
+            return;
+        }
+
+        // The totals as if the run let go now; its end reports them again, grown, and the meter counts only what was added.
+        var now = time.GetUtcNow();
+        var (card, memory) = UsageBook.Of(placement, now - placedAt);
+        try
+        {
+            await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
+                .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false));
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Task {TaskId} could not report its run so far to its tenant's meter; the next report carries it", TaskId);
+        }
+    }
+
     /// <summary>Asks each task a blocked task runs after to tell it when it ends; what they answer now.</summary>
     private async Task<(string Id, TaskState? State, string? Reason)[]> FollowAll(IEnumerable<string> ids) =>
         await Task.WhenAll(ids.Select(async id => await GrainFactory.Grain<IVGpuTaskGrain>(id).Follow(TaskId) is { } s ? (id, (TaskState?)s.State, s.ExitReason) : (id, null, null)));

@@ -11,7 +11,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="GpuMemoryGiBHours">GPU memory held, in GiB-hours.</param>
 /// <param name="Runs">Runs that ended in those days.</param>
 /// <param name="RunningNow">Runs under way now whose time so far is counted too.</param>
-/// <param name="Days">Day by day, ended runs only (the runs under way are in the totals, not here).</param>
+/// <param name="Days">Day by day, as the meter has counted: ended runs, and runs under way up to their last report (the rest of those is in the totals, not here).</param>
 public sealed record TenantConsumption(
     string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days)
 {
@@ -19,11 +19,12 @@ public sealed record TenantConsumption(
     public const int MaxDays = 366;
 
     /// <summary>
-    /// The days' ended runs plus what the runs under way (<paramref name="live"/>, the tenant's tasks holding capacity) have
-    /// held so far inside the span, at <paramref name="now"/>.
+    /// The meter's days plus what the runs under way (<paramref name="live"/>, the tenant's tasks holding capacity) have
+    /// held inside the span since the meter last counted them, at <paramref name="now"/>.
     /// </summary>
-    public static TenantConsumption Of(string tenant, DateOnly from, DateOnly to, ImmutableArray<UsageDay> days, IEnumerable<VGpuTaskStatus> live, DateTimeOffset now)
+    public static TenantConsumption Of(string tenant, DateOnly from, DateOnly to, UsageReading reading, IEnumerable<VGpuTaskStatus> live, DateTimeOffset now)
     {
+        var days = reading.Days;
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         double card = days.Sum(d => d.CardSeconds), memory = days.Sum(d => d.MemoryMiBSeconds);
@@ -35,10 +36,16 @@ public sealed record TenantConsumption(
                 continue;
             }
 
-            var span = (now < end ? now : end) - (placed > start ? placed : start);
-            if (span > TimeSpan.Zero)
+            if (placed < end)
             {
                 running++;
+            }
+
+            // Counted by the meter up to Through already, when that is of this run.
+            var counted = reading.Through.TryGetValue(t.TaskId, out var through) && through > placed ? through : placed;
+            var span = (now < end ? now : end) - (counted > start ? counted : start);
+            if (span > TimeSpan.Zero)
+            {
                 var held = p.Held(span);
                 card += held.CardSeconds;
                 memory += held.MemoryMiBSeconds;

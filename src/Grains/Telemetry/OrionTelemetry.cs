@@ -44,10 +44,10 @@ public static class OrionTelemetry
         "orion.evictions", "{eviction}", "Running tasks of a lower priority class evicted so a higher-class task that fit nowhere could have the room.");
 
     public static readonly Counter<double> CardSeconds = Meter.CreateCounter<double>(
-        "orion.tenant.usage.compute", "{card-second}", "Compute a tenant's tasks held, counted as each run lets go of its capacity (a half-card slice for an hour: 1,800).");
+        "orion.tenant.usage.compute", "{card-second}", "Compute a tenant's tasks held, counted as runs go (every UsageCheckpointInterval) and as each lets go of its capacity (a half-card slice for an hour: 1,800).");
 
     public static readonly Counter<double> MemorySeconds = Meter.CreateCounter<double>(
-        "orion.tenant.usage.memory", "{byte-second}", "GPU memory a tenant's tasks held, counted as each run lets go of its capacity.");
+        "orion.tenant.usage.memory", "{byte-second}", "GPU memory a tenant's tasks held, counted as runs go and as each lets go of its capacity.");
 
     /// <summary>
     /// Counts a placement and opens its span, back-dated to when the scheduler began on the task; a child of

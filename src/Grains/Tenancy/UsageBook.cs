@@ -6,7 +6,8 @@ namespace Orion.Grains.Tenancy;
 /// <summary>
 /// A tenant's usage by UTC day, from its tasks' reports. A report carries the task's totals, so only what it adds beyond
 /// the last one seen counts: a report sent again counts once, and one lost is made up by the next. What a report adds is
-/// spread over its run, day by day in proportion to the time. Pure; the meter grain keeps its maps.
+/// spread over its run since the span the task's last report covered (a run under way reports as it goes), day by day in
+/// proportion to the time. Pure; the meter grain keeps its maps.
 /// </summary>
 public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks)
 {
@@ -39,7 +40,9 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
 
         (card, memory) = (Math.Max(0, card), Math.Max(0, memory));
 
-        Spread(report.RunFrom, report.RunTo, card, memory);
+        // A run under way reported up to Through already: what is added now was held after it.
+        var from = last?.Through is { } through && through > report.RunFrom ? (through < report.RunTo ? through : report.RunTo) : report.RunFrom;
+        Spread(from, report.RunTo, card, memory);
         if (runs > 0)
         {
             Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs);
@@ -48,7 +51,8 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         var endedAt = last?.EndedAt ?? (report.Final ? now : null);
         ended += last?.EndedAt is null && endedAt is not null ? 1 : 0;
         tasks[report.TaskId] = new MeteredTask(
-            Math.Max(report.CardSeconds, last?.CardSeconds ?? 0), Math.Max(report.MemoryMiBSeconds, last?.MemoryMiBSeconds ?? 0), Math.Max(report.Runs, last?.Runs ?? 0), endedAt);
+            Math.Max(report.CardSeconds, last?.CardSeconds ?? 0), Math.Max(report.MemoryMiBSeconds, last?.MemoryMiBSeconds ?? 0), Math.Max(report.Runs, last?.Runs ?? 0), endedAt,
+            last?.Through is { } seen && seen > report.RunTo ? seen : report.RunTo);
         if (ended > EndedLimit)
         {
             Forget(now);
@@ -60,6 +64,10 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
     /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order.</summary>
     public ImmutableArray<UsageDay> Days(DateOnly from, DateOnly to) =>
         [.. days.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)];
+
+    /// <summary>For each task not ended: up to when its reports have counted what it held (a reader adds its run only from there).</summary>
+    public ImmutableDictionary<string, DateTimeOffset> Through() =>
+        tasks.Where(t => t.Value is { EndedAt: null, Through: not null }).ToImmutableDictionary(t => t.Key, t => t.Value.Through!.Value, StringComparer.Ordinal);
 
     private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory)
     {

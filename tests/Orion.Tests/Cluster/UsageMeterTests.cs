@@ -67,6 +67,28 @@ public sealed class UsageMeterTests
     }
 
     [Fact]
+    public async Task A_long_run_is_metered_as_it_goes_and_each_part_counts_once_on_its_day()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Work(100, TimeSpan.FromHours(10)), "long");
+        await pool.WaitForAsync("long", TaskState.Running);
+
+        // Four hours in (02:00 on day 2): its node has had it report, so the meter's own days hold them, not only readers.
+        pool.Advance(TimeSpan.FromHours(4));
+        await pool.EventuallyAsync(async () => Assert.Equal(4.0, (await Of(pool, "team-a")).Days.Sum(d => d.CardSeconds) / 3600, 6));
+        var soFar = await Of(pool, "team-a");
+        Assert.Equal((4.0, 0, 1), (Math.Round(soFar.CardHours, 6), soFar.Runs, soFar.RunningNow));
+        Assert.Equal([2.0, 2.0], soFar.Days.Select(d => Math.Round(d.CardSeconds / 3600, 6)));
+
+        // Its end adds the six hours after that report, all on day 2.
+        pool.Advance(TimeSpan.FromHours(6));
+        await pool.WaitForAsync("long", TaskState.Completed);
+        var done = await Of(pool, "team-a");
+        Assert.Equal((10.0, 1, 0), (Math.Round(done.CardHours, 6), done.Runs, done.RunningNow));
+        Assert.Equal([2.0, 8.0], done.Days.Select(d => Math.Round(d.CardSeconds / 3600, 6)));
+    }
+
+    [Fact]
     public async Task Each_run_of_a_task_counts_and_an_ending_between_runs_is_no_run_more()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);

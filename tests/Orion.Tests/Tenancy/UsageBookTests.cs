@@ -18,6 +18,8 @@ public sealed class UsageBookTests
         return (new UsageBook(days, tasks), days, tasks);
     }
 
+    private static readonly ImmutableDictionary<string, DateTimeOffset> Counted = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
     private static double Card(UsageBook book) => book.Days(DateOnly.MinValue, DateOnly.MaxValue).Sum(d => d.CardSeconds);
 
     [Fact]
@@ -94,12 +96,47 @@ public sealed class UsageBookTests
         var running = new VGpuTaskStatus("r", Specs.Batch(), TaskState.Running, new TaskPlacement("dc1/n0", "dc1", ["dc1/n0/0"], 500, 2048), 1,
             now.AddHours(-3), now.AddHours(-3), now.AddHours(-3), null, null, 1);
         var pending = running with { TaskId = "p", State = TaskState.Pending, Placement = null };
-        var c = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30), days, [running, pending], now);
+        var c = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30), new UsageReading(days, Counted), [running, pending], now);
         Assert.Equal((2.5, 2, 1), (c.CardHours, c.Runs, c.RunningNow));
         Assert.Equal(1 + 6, c.GpuMemoryGiBHours, 6);
 
         // Only the part of the run inside the span counts: from midnight.
-        var today = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), [], [running], now);
+        var today = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), new UsageReading([], Counted), [running], now);
         Assert.Equal(0.5, today.CardHours, 6);
+    }
+
+    [Fact]
+    public void A_run_reporting_as_it_goes_is_counted_once_each_part_on_the_day_it_was_held()
+    {
+        // A whole card from 20:00 to 06:00: a report at 02:00 (6 hours so far), then its end (10 hours in all).
+        var (book, _, _) = New();
+        Assert.Equal((6 * 3600.0, 6 * 3600.0 * 1024), book.Take(Report("t", 0, 6, 6 * 3600, runs: 0), Evening.AddHours(6)));
+        Assert.Equal(Evening.AddHours(6), book.Through()["t"]);
+        Assert.Null(book.Take(Report("t", 0, 5, 5 * 3600, runs: 0), Evening.AddHours(6)));
+        Assert.Equal((4 * 3600.0, 4 * 3600.0 * 1024), book.Take(Report("t", 0, 10, 10 * 3600, runs: 1, final: true), Evening.AddHours(10)));
+
+        // 20:00 to midnight on the first day; the rest, after the 02:00 report too, on the second.
+        var days = book.Days(DateOnly.MinValue, DateOnly.MaxValue);
+        Assert.Equal((4 * 3600.0, 6 * 3600.0), (days[0].CardSeconds, days[1].CardSeconds));
+        Assert.Equal((0, 1), (days[0].Runs, days[1].Runs));
+        Assert.Empty(book.Through());
+    }
+
+    [Fact]
+    public void A_reader_adds_a_run_under_way_only_from_where_its_meter_has_counted_it()
+    {
+        var now = new DateTimeOffset(2026, 11, 30, 1, 0, 0, TimeSpan.Zero);
+        var running = new VGpuTaskStatus("r", Specs.Batch(), TaskState.Running, new TaskPlacement("dc1/n0", "dc1", ["dc1/n0/0"], 1000, 2048), 1,
+            now.AddHours(-3), now.AddHours(-3), now.AddHours(-3), null, null, 1);
+
+        // The meter counted its first two hours (up to 00:00); the reader adds the last one.
+        ImmutableArray<UsageDay> days = [new(new DateOnly(2026, 11, 29), 2 * 3600, 0, 0)];
+        var reading = new UsageReading(days, ImmutableDictionary<string, DateTimeOffset>.Empty.Add("r", now.AddHours(-1)));
+        var c = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30), reading, [running], now);
+        Assert.Equal((3.0, 1), (c.CardHours, c.RunningNow));
+
+        // A mark from an earlier run of the task is not this run's.
+        var earlier = new UsageReading([], ImmutableDictionary<string, DateTimeOffset>.Empty.Add("r", now.AddHours(-5)));
+        Assert.Equal(3.0, Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30), earlier, [running], now).CardHours, 6);
     }
 }

@@ -1,0 +1,14 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A tenant meter's days, and how far it has counted each run still under way.</summary>
+/// <param name="Days">The days asked for with anything held, in order.</param>
+/// <param name="Through">
+/// For each task not ended that has reported: the end of the span its reports have counted. A reader adds what a run under
+/// way has held since then (<see cref="ITenantMeterGrain"/>), so nothing is counted twice.
+/// </param>
+[GenerateSerializer, Alias("orion.UsageReading"), Immutable]
+public sealed record UsageReading(
+    [property: Id(0)] ImmutableArray<UsageDay> Days,
+    [property: Id(1)] ImmutableDictionary<string, DateTimeOffset> Through);
