@@ -155,6 +155,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var dc = new Option<string?>("--dc") { Description = "Data centre" };
         var kind = new Option<string?>("--kind") { Description = "batch, service or training (simulated cards), or process (NVIDIA cards)" };
         var commandLine = new Option<string?>("--command") { Description = "The command line of a process task, run with /bin/sh -c on its node" };
+        var env = Repeated("--env",
+            "An environment variable of a process task, NAME=VALUE (repeat for several); the daemon's own CUDA_VISIBLE_DEVICES, CUDA_MPS_* and ORION_* are not to be set",
+            t => t.IndexOf('=', StringComparison.Ordinal) > 0, "must be NAME=VALUE");
+        var workdir = new Option<string?>("--workdir") { Description = "A process task's working directory on its node (an absolute path)" };
         var items = new Option<long?>("--items") { Description = "Batch items or training steps" };
         var ms = new Option<double?>("--ms-per-item") { Description = "GPU ms per item, step or request" };
         var rps = new Option<double?>("--rps") { Description = "Requests per second (service)" };
@@ -252,7 +256,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
             after, afterCondition, maxRuntime, restart, count, gang, dryRun, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -262,7 +266,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Id = r.GetValue(id), Name = r.GetValue(name), Tenant = r.GetValue(tenant), Priority = r.GetValue(priority),
                 Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
-                Kind = r.GetValue(kind), Command = r.GetValue(commandLine), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
+                Kind = r.GetValue(kind), Command = r.GetValue(commandLine),
+                Env = r.GetValue(env) is { Length: > 0 } vars ? vars.Select(v => v.Split('=', 2)).GroupBy(v => v[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal) : null,
+                Workdir = r.GetValue(workdir), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
                 FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerDomain = r.GetValue(maxPerDomain),
                 TopologyKey = r.GetValue(topologyKey),
                 SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,

@@ -61,6 +61,12 @@ public static class SpecBuilder
             "process" => throw new CliException("command: is required for kind process (the command line to run)", ExitCodes.BadInput),
             _ => throw new CliException($"kind: '{f.Kind}' is not batch, service, training or process", ExitCodes.BadInput),
         };
+        if (f.Env is { Count: > 0 } || f.Workdir is not null)
+        {
+            // Any kind: the validator names the rule for a workload that takes none.
+            workload = workload with { Environment = f.Env is { Count: > 0 } env ? env.ToImmutableDictionary(StringComparer.Ordinal) : null, WorkingDirectory = f.Workdir };
+        }
+
         if (kind != "process" && f.Command is not null)
         {
             throw new CliException($"command: only a process task runs a command, not kind {kind}", ExitCodes.BadInput);

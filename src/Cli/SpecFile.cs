@@ -39,6 +39,12 @@ public sealed class SpecFile
     /// <summary>The command line of a <c>process</c> task (run with <c>/bin/sh -c</c> on its node).</summary>
     public string? Command { get; set; }
 
+    /// <summary>A <c>process</c> task's environment variables (<c>env: {HF_HOME: /data/hf}</c>).</summary>
+    public Dictionary<string, string>? Env { get; set; }
+
+    /// <summary>A <c>process</c> task's working directory on its node (an absolute path).</summary>
+    public string? Workdir { get; set; }
+
     /// <summary>Batch items or training steps.</summary>
     public long? Items { get; set; }
 
@@ -105,6 +111,8 @@ public sealed class SpecFile
         DataCenter = DataCenter ?? baseSpec.DataCenter,
         Kind = Kind ?? baseSpec.Kind,
         Command = Command ?? baseSpec.Command,
+        Env = Env is { Count: > 0 } ? (baseSpec.Env ?? []).Concat(Env).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal) : baseSpec.Env,
+        Workdir = Workdir ?? baseSpec.Workdir,
         Items = Items ?? baseSpec.Items,
         MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
         Rps = Rps ?? baseSpec.Rps,

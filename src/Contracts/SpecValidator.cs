@@ -403,10 +403,16 @@ public static class SpecValidator
                     errors.Add(new("workload.commandLine", "is required for a Process workload"));
                 }
 
+                errors.AddRange(ProcessEnvironment.Check(w.Environment, w.WorkingDirectory));
                 break;
             default:
                 errors.Add(new("workload.kind", "must be one of Service, Batch, Training, Process"));
                 break;
+        }
+
+        if (w.Kind != WorkloadKind.Process && (w.Environment is { Count: > 0 } || w.WorkingDirectory is not null))
+        {
+            errors.Add(new(w.Environment is { Count: > 0 } ? "workload.environment" : "workload.workingDirectory", "applies to a Process workload only"));
         }
     }
 }

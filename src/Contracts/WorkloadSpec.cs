@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orion.Contracts;
 
 /// <summary>
@@ -10,6 +12,12 @@ namespace Orion.Contracts;
 /// <param name="RequestsPerSecond">A service's steady request rate.</param>
 /// <param name="MemoryMiB">A training job's GPU memory footprint per card (at most the task's GPU memory).</param>
 /// <param name="CommandLine">The command of a process workload.</param>
+/// <param name="Environment">
+/// A process workload's environment variables, over the daemon's (at most <see cref="MaxEnvironment"/>; names the daemon
+/// sets for the task's cards and slice, <c>CUDA_VISIBLE_DEVICES</c>, <c>CUDA_DEVICE_ORDER</c>, <c>CUDA_MPS_*</c> and
+/// <c>ORION_*</c>, are its own). Null for none.
+/// </param>
+/// <param name="WorkingDirectory">A process workload's working directory on its node (an absolute path); null for the daemon's.</param>
 [GenerateSerializer, Alias("orion.WorkloadSpec"), Immutable]
 public sealed record WorkloadSpec(
     [property: Id(0)] WorkloadKind Kind,
@@ -17,8 +25,13 @@ public sealed record WorkloadSpec(
     [property: Id(2)] double GpuMsPerUnit = 0,
     [property: Id(3)] double RequestsPerSecond = 0,
     [property: Id(4)] long MemoryMiB = 0,
-    [property: Id(5)] string? CommandLine = null)
+    [property: Id(5)] string? CommandLine = null,
+    [property: Id(6)] ImmutableDictionary<string, string>? Environment = null,
+    [property: Id(7)] string? WorkingDirectory = null)
 {
+    /// <summary>The most environment variables a process workload may set.</summary>
+    public const int MaxEnvironment = 128;
+
     /// <summary>An online service taking <paramref name="gpuMsPerRequest"/> per request at <paramref name="requestsPerSecond"/>.</summary>
     public static WorkloadSpec Service(double requestsPerSecond, double gpuMsPerRequest) =>
         new(WorkloadKind.Service, GpuMsPerUnit: gpuMsPerRequest, RequestsPerSecond: requestsPerSecond);

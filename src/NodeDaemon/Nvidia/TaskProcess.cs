@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
 using Orion.Contracts;
@@ -74,6 +75,23 @@ internal sealed class TaskProcess
         }
 
         info.ArgumentList.Add(launch.Workload.CommandLine!);
+
+        // The task's own first: what the daemon sets for its cards and slice is never overridden (validation refuses those names).
+        foreach (var (name, value) in launch.Workload.Environment ?? ImmutableDictionary<string, string>.Empty)
+        {
+            info.Environment[name] = value;
+        }
+
+        if (launch.Workload.WorkingDirectory is { } directory)
+        {
+            if (!Directory.Exists(directory))
+            {
+                throw new BackendException($"task {launch.TaskId}: its working directory {directory} does not exist on this node");
+            }
+
+            info.WorkingDirectory = directory;
+        }
+
         info.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', cards.Select(c => c.Uuid));
         info.Environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
         info.Environment["CUDA_MPS_PIPE_DIRECTORY"] = mpsPipeDirectory;

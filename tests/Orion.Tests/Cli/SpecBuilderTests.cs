@@ -197,6 +197,21 @@ public sealed class SpecBuilderTests
     public void Anything_else_is_not_an_after_entry(string entry) => Assert.Null(SpecBuilder.ExpandIds(entry));
 
     [Fact]
+    public void A_process_task_builds_with_its_environment_and_working_directory_and_flags_add_to_the_files()
+    {
+        var file = SpecBuilder.Parse("command: python serve.py\nenv: {HF_HOME: /data/hf, PORT: '8000'}\nworkdir: /srv/app", "f.yaml");
+        var spec = SpecBuilder.Build(new SpecFile { Env = new() { ["PORT"] = "9000", ["DEBUG"] = "1" } }.Over(file));
+        Assert.Equal(WorkloadKind.Process, spec.Workload.Kind);
+        Assert.Equal([("DEBUG", "1"), ("HF_HOME", "/data/hf"), ("PORT", "9000")], spec.Workload.Environment!.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)));
+        Assert.Equal("/srv/app", spec.Workload.WorkingDirectory);
+        Assert.Empty(SpecValidator.Validate(spec));
+
+        // On another kind the validator names the field.
+        var batch = SpecBuilder.Build(new SpecFile { Env = new() { ["X"] = "1" } });
+        Assert.Equal("workload.environment", Assert.Single(SpecValidator.Validate(batch)).Field);
+    }
+
+    [Fact]
     public void A_join_over_a_job_array_builds_from_its_range()
     {
         var spec = SpecBuilder.Build(SpecBuilder.Parse("after: [\"shard-[0-3]\", prep]", "f.yaml"));

@@ -85,6 +85,31 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_runs_with_its_own_environment_in_its_working_directory_beside_the_daemons_variables()
+    {
+        var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.Exited += e => exits.TrySetResult(e);
+        var file = Path.Combine(dir, "env");
+        var work = Directory.CreateDirectory(Path.Combine(dir, "work")).FullName;
+        var launch = Launch("t1", $"env > '{file}'; echo \"PWD=$(pwd)\" >> '{file}'");
+        backend.Start(launch with
+        {
+            Workload = launch.Workload with { Environment = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("HF_HOME", "/data/hf a"), WorkingDirectory = work },
+        });
+
+        var exit = await exits.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(exit.Succeeded, exit.Reason);
+        var env = File.ReadAllLines(file).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+        Assert.Equal(("/data/hf a", work, Cards[0].Uuid), (env["HF_HOME"], env["PWD"], env["CUDA_VISIBLE_DEVICES"]));
+
+        // A working directory the node does not have is a start refused, naming it.
+        var missing = Launch("t2", "true");
+        var refused = Assert.Throws<BackendException>(() => backend.Start(missing with { Workload = missing.Workload with { WorkingDirectory = "/no/such/dir" } }));
+        Assert.Equal("task t2: its working directory /no/such/dir does not exist on this node", refused.Message);
+        Assert.False(backend.Running.ContainsKey("t2"));
+    }
+
+    [Fact]
     public async Task A_failing_command_reports_its_exit_code()
     {
         var exits = new TaskCompletionSource<TaskExit>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orion.Contracts;
 
 namespace Orion.Tests.Validation;
@@ -16,7 +17,18 @@ public sealed class SpecValidatorTests
         Assert.Empty(SpecValidator.Validate(Specs.Service() with { Constraints = PlacementConstraints.SpreadOver("chat-api.v2", SpreadSpec.MaxPerDomainLimit, topologyKey: "topology.kubernetes.io/zone") }));
         Assert.Empty(SpecValidator.Validate(Specs.Batch() with { After = [.. Enumerable.Range(0, TaskSpec.MaxAfter).Select(i => $"shard-{i}")], MaxRuntime = TaskSpec.MaxRuntimeLimit }));
         Assert.Empty(SpecValidator.Validate(Specs.Batch() with { After = [], MaxRuntime = TimeSpan.FromSeconds(1) }));
+        Assert.Empty(SpecValidator.Validate(Proc(("HF_HOME", "/data/hf"), ("_private", ""), ("CUDA_LAUNCH_BLOCKING", "1")) with
+        {
+            Workload = WorkloadSpec.Process("python serve.py") with
+            {
+                Environment = ImmutableDictionary<string, string>.Empty.Add("HF_HOME", "/data/hf").Add("CUDA_LAUNCH_BLOCKING", "1"),
+                WorkingDirectory = "/srv/app",
+            },
+        }));
     }
+
+    private static TaskSpec Proc(params (string Name, string Value)[] environment) =>
+        Specs.Batch() with { Workload = WorkloadSpec.Process("run") with { Environment = environment.ToImmutableDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal) } };
 
     public static TheoryData<string, TaskSpec, string, string> Broken()
     {
@@ -65,6 +77,15 @@ public sealed class SpecValidatorTests
             { "toleration of an empty key", ok with { Constraints = PlacementConstraints.None with { Tolerations = ["=ci"] } }, "constraints.tolerations[0]", NodeTaints.TolerationRule },
             { "spread over a bad label key", ok with { Constraints = PlacementConstraints.SpreadOver("web", topologyKey: "zone name") }, "constraints.spread.topologyKey",
                 "must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule },
+            { "environment on a batch", ok with { Workload = ok.Workload with { Environment = ImmutableDictionary<string, string>.Empty.Add("HF_HOME", "/data") } }, "workload.environment", "applies to a Process workload only" },
+            { "working directory on a batch", ok with { Workload = ok.Workload with { WorkingDirectory = "/srv" } }, "workload.workingDirectory", "applies to a Process workload only" },
+            { "environment naming the task's cards", Proc(("HF_HOME", "/data"), ("CUDA_VISIBLE_DEVICES", "0")), "workload.environment[CUDA_VISIBLE_DEVICES]", ProcessEnvironment.NameRule },
+            { "environment naming the MPS cap", Proc(("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", "100")), "workload.environment[CUDA_MPS_ACTIVE_THREAD_PERCENTAGE]", ProcessEnvironment.NameRule },
+            { "environment naming an Orion variable", Proc(("ORION_TASK_ID", "x")), "workload.environment[ORION_TASK_ID]", ProcessEnvironment.NameRule },
+            { "environment name not a shell name", Proc(("1X", "a")), "workload.environment[1X]", ProcessEnvironment.NameRule },
+            { "environment value too long", Proc(("X", new string('a', 4097))), "workload.environment[X]", "must be a value of at most 4096 characters without NUL" },
+            { "environment too large", ok with { Workload = WorkloadSpec.Process("run") with { Environment = Enumerable.Range(0, 129).ToImmutableDictionary(i => $"V{i}", i => "x") } }, "workload.environment", "must set at most 128 variables" },
+            { "relative working directory", ok with { Workload = WorkloadSpec.Process("run") with { WorkingDirectory = "srv/app" } }, "workload.workingDirectory", "must be an absolute path (from /) of at most 4096 characters" },
             { "after a bad id", ok with { After = ["prep", "a b"] }, "after", "'a b' is not a task id" },
             { "after a task twice", ok with { After = ["prep", "prep"] }, "after", "must not name a task twice" },
             { "after condition without after", ok with { AfterCondition = AfterCondition.Ended }, "afterCondition", "needs tasks to run after (after)" },
