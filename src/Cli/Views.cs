@@ -47,12 +47,27 @@ public static class Views
 
         if (s.HeldBy is { } held)
         {
-            table.AddRow(Text("paused by an operator"), Text($"{held} (orion resume {s.TaskId} runs it on)"));
+            table.AddRow(Text("paused by an operator"), Text($"{held} (orion resume {s.TaskId} {(s.State is TaskState.Pending or TaskState.Blocked ? "lets it be queued" : "runs it on")})"));
         }
 
         if (s.Borrowed)
         {
             table.AddRow(Text("borrowed room"), Text("beyond its tenant's quota: evicted and queued again when a task within its quota needs the room"));
+        }
+
+        if (s.Spec.Workload is { Kind: WorkloadKind.Process } process)
+        {
+            table.AddRow(Text("command"), Text(process.CommandLine ?? ""));
+            if (process.Environment is { Count: > 0 } environment)
+            {
+                // Names only: values may be credentials (--json shows the spec whole).
+                table.AddRow(Text("environment"), Text(string.Join(", ", environment.Keys.Order(StringComparer.Ordinal))));
+            }
+
+            if (process.WorkingDirectory is { } directory)
+            {
+                table.AddRow(Text("working directory"), Text(directory));
+            }
         }
 
         if (s.Spec.Gang is { } gang)

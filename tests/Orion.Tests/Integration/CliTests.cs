@@ -166,6 +166,36 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_process_task_takes_its_environment_and_working_directory_and_get_shows_the_names_not_the_values()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        var id = "proc-" + Guid.NewGuid().ToString("N")[..6];
+        var submitted = await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--command", "python serve.py", "--env", "HF_HOME=/data/hf",
+            "--env", "API_TOKEN=s3cret=x", "--workdir", "/srv/serve", "--compute", "5", "--memory", "1GiB");
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+        try
+        {
+            var status = (await live.Client.GetAsync(id))!;
+            Assert.Equal(("s3cret=x", "/srv/serve"), (status.Spec.Workload.Environment!["API_TOKEN"], status.Spec.Workload.WorkingDirectory));
+            var table = await live.CliAsync("get", id);
+            Assert.Contains("API_TOKEN, HF_HOME", table.Out);
+            Assert.Contains("/srv/serve", table.Out);
+            Assert.DoesNotContain("s3cret", table.Out);
+        }
+        finally
+        {
+            await live.CliAsync("cancel", id);
+        }
+
+        var reserved = await live.CliAsync("submit", "--tenant", tenant, "--command", "run", "--env", "CUDA_VISIBLE_DEVICES=0", "--compute", "5", "--memory", "1GiB");
+        Assert.Equal(2, reserved.ExitCode);
+        Assert.Contains("workload.environment[CUDA_VISIBLE_DEVICES]", reserved.Error);
+        var malformed = await live.CliAsync("submit", "--tenant", tenant, "--command", "run", "--env", "HF_HOME", "--compute", "5", "--memory", "1GiB");
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("--env", malformed.Error);
+    }
+
+    [Fact]
     public async Task Usage_shows_a_tenants_card_hours_and_runs_as_a_table_and_as_json()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
