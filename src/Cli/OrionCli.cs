@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
@@ -191,18 +192,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             Description = "The spread group is a preference: a task with no domain below --max-per-domain runs where the group is thinnest instead of waiting",
         };
-        var nodeSelector = new Option<string[]>("--node-selector")
-        {
-            Description = "A label the node must have, key=value (repeat for several), as its daemon's --label gives it",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        nodeSelector.Validators.Add(r =>
-        {
-            if (NodeLabels.Parse(r.Tokens.Select(t => t.Value), "--node-selector").Error is { } error)
-            {
-                r.AddError(error);
-            }
-        });
+        var nodeSelector = Labels("--node-selector", "A label the node must have, key=value (repeat for several), as its daemon's --label gives it");
+        var labels = Labels("--label", "A label of the task's own, key=value (repeat for several): orion ls and orion cancel select tasks by them");
         var affinity = Repeated("--node-affinity",
             "A rule over the node's labels (repeat for several): 'zone in (a,b)', 'tier notin (old)', 'fabric', '!flaky', 'k=v', 'k!=v'",
             t => NodeRequirement.Parse(t) is not null, NodeRequirement.Rule);
@@ -256,7 +247,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
         var command = new Command("submit", "Submit a task from flags or a spec file")
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
+            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
             after, afterCondition, maxRuntime, restart, count, gang, dryRun, wait, quiet,
         };
         command.SetAction(async (r, ct) =>
@@ -268,11 +259,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
                 Kind = r.GetValue(kind), Command = r.GetValue(commandLine),
                 Env = r.GetValue(env) is { Length: > 0 } vars ? vars.Select(v => v.Split('=', 2)).GroupBy(v => v[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal) : null,
-                Workdir = r.GetValue(workdir), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
+                Workdir = r.GetValue(workdir), Labels = LabelsOf(r, labels), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
                 FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerDomain = r.GetValue(maxPerDomain),
                 TopologyKey = r.GetValue(topologyKey),
                 SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,
-                NodeSelector = r.GetValue(nodeSelector) is { Length: > 0 } selector ? new(NodeLabels.Parse(selector, "--node-selector").Labels) : null,
+                NodeSelector = LabelsOf(r, nodeSelector),
                 Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
                 NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
                 PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
@@ -474,11 +465,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Only this tenant's tasks" };
         var state = new Option<TaskState?>("--state", "-s") { Description = "Only tasks in this state" };
         var limit = new Option<int>("--limit") { Description = "At most this many, newest first", DefaultValueFactory = _ => 100 };
-        var command = new Command("ls", "List tasks, newest first") { tenant, state, limit };
+        var labels = Labels("--label", "Only tasks with this label of their own, key=value (repeat: all of them)");
+        var command = new Command("ls", "List tasks, newest first") { tenant, state, limit, labels };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            var tasks = await Answer(r, client.ListAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state), r.GetValue(limit)), ct));
+            var tasks = await Answer(r, client.ListAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state), r.GetValue(limit), Labels: LabelsOf(r, labels)?.ToImmutableDictionary(StringComparer.Ordinal)), ct));
             Print(r, tasks.Select(PoolSummarizer.Task).ToList(), t => Views.Tasks(t));
             return ExitCodes.Ok;
         });
@@ -516,19 +508,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var tenant = new Option<string?>("--tenant", "-t") { Description = "Without a task id: cancel every live task of this tenant" };
         TokenRule(tenant.Validators, TenantName.IsValid, $"--tenant: {TenantName.Rule}");
         var state = new Option<TaskState?>("--state", "-s") { Description = "With --tenant: only its tasks in this state (e.g. Pending: the queued and the waiting for quota)" };
-        var command = new Command("cancel", "Cancel a task, or every live task of a tenant: dequeue it, or stop it and free its capacity") { id, reason, tenant, state };
+        var labels = Labels("--label", "With --tenant: only its tasks with this label, key=value (repeat: all of them), e.g. a sweep's");
+        var command = new Command("cancel", "Cancel a task, or every live task of a tenant: dequeue it, or stop it and free its capacity") { id, reason, tenant, state, labels };
         command.SetAction(async (r, ct) =>
         {
             var task = r.GetValue(id);
-            if ((task is null) == (r.GetValue(tenant) is null) || (task is not null && r.GetValue(state) is not null))
+            if ((task is null) == (r.GetValue(tenant) is null) || (task is not null && (r.GetValue(state) is not null || LabelsOf(r, labels) is not null)))
             {
-                throw new CliException("cancel: give a task id, or --tenant (with --state if wanted), not both", ExitCodes.BadInput);
+                throw new CliException("cancel: give a task id, or --tenant (with --state and --label if wanted), not both", ExitCodes.BadInput);
             }
 
             await using var client = await ConnectAsync(r, ct);
             if (task is null)
             {
-                var cancelled = await Answer(r, client.CancelManyAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state)), r.GetValue(reason)!, ct));
+                var cancelled = await Answer(r, client.CancelManyAsync(new TaskQuery(r.GetValue(tenant), r.GetValue(state), Labels: LabelsOf(r, labels)?.ToImmutableDictionary(StringComparer.Ordinal)), r.GetValue(reason)!, ct));
                 await output.WriteLineAsync($"{cancelled.Count} task(s) of {r.GetValue(tenant)} cancelled");
                 return ExitCodes.Ok;
             }
@@ -1248,6 +1241,24 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     // At parse time, so a bad id is bad input before anything connects (no task can have it).
     /// <summary>An option given once per value, each value checked at parse time and named with the rule it breaks.</summary>
+    /// <summary>A repeatable <c>key=value</c> option, checked by the rules of labels as it is parsed.</summary>
+    private static Option<string[]> Labels(string name, string description)
+    {
+        var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };
+        option.Validators.Add(r =>
+        {
+            if (NodeLabels.Parse(r.Tokens.Select(t => t.Value), name).Error is { } error)
+            {
+                r.AddError(error);
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The labels a <see cref="Labels"/> option was given; null for none.</summary>
+    private static Dictionary<string, string>? LabelsOf(ParseResult r, Option<string[]> option) =>
+        r.GetValue(option) is { Length: > 0 } pairs ? new(NodeLabels.Parse(pairs, option.Name).Labels, StringComparer.Ordinal) : null;
+
     private static Option<string[]> Repeated(string name, string description, Func<string, bool> valid, string rule)
     {
         var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };

@@ -45,6 +45,9 @@ public sealed class SpecFile
     /// <summary>A <c>process</c> task's working directory on its node (an absolute path).</summary>
     public string? Workdir { get; set; }
 
+    /// <summary>The task's own labels, to list and cancel it by (<c>labels: {project: llm, sweep: lr-7}</c>).</summary>
+    public Dictionary<string, string>? Labels { get; set; }
+
     /// <summary>Batch items or training steps.</summary>
     public long? Items { get; set; }
 
@@ -113,6 +116,7 @@ public sealed class SpecFile
         Command = Command ?? baseSpec.Command,
         Env = Env is { Count: > 0 } ? (baseSpec.Env ?? []).Concat(Env).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal) : baseSpec.Env,
         Workdir = Workdir ?? baseSpec.Workdir,
+        Labels = Labels is { Count: > 0 } ? (baseSpec.Labels ?? []).Concat(Labels).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal) : baseSpec.Labels,
         Items = Items ?? baseSpec.Items,
         MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
         Rps = Rps ?? baseSpec.Rps,

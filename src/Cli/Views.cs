@@ -55,6 +55,11 @@ public static class Views
             table.AddRow(Text("borrowed room"), Text("beyond its tenant's quota: evicted and queued again when a task within its quota needs the room"));
         }
 
+        if (s.Spec.Labels is { Count: > 0 } labels)
+        {
+            table.AddRow(Text("labels"), Text(string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))));
+        }
+
         if (s.Spec.Workload is { Kind: WorkloadKind.Process } process)
         {
             table.AddRow(Text("command"), Text(process.CommandLine ?? ""));

@@ -320,8 +320,16 @@ public sealed class OrionClient : IAsyncDisposable
         await WaitingReason.OfAsync(grains, await GetAsync(taskId, cancellationToken), cancellationToken);
 
     /// <summary>Tasks matching the query, newest first.</summary>
-    public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default) =>
-        await grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
+    /// <exception cref="ArgumentException">A label of <see cref="TaskQuery.Labels"/> breaks the rules of labels.</exception>
+    public async Task<IReadOnlyList<VGpuTaskStatus>> ListAsync(TaskQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        if (NodeLabels.Check(query?.Labels, "query.labels") is { IsEmpty: false } broken)
+        {
+            throw new ArgumentException(string.Join("; ", broken), nameof(query));
+        }
+
+        return await grains.Grain<ITaskCatalogGrain>(GrainKeys.Pool).List(query ?? new TaskQuery()).WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Cancels every live task the query matches (a tenant's job array, its tasks waiting for quota): each is dequeued, or

@@ -105,6 +105,7 @@ public static class SpecValidator
         }
 
         CheckAfter(errors, spec);
+        errors.AddRange(NodeLabels.Check(spec.Labels, "labels"));
         if (spec.MaxRuntime is { } limit)
         {
             if (limit < TimeSpan.FromSeconds(1) || limit > TaskSpec.MaxRuntimeLimit)

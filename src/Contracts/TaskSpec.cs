@@ -22,6 +22,10 @@ namespace Orion.Contracts;
 /// is stopped and the task fails (not restarted: the next run would meet the same limit). Null = no limit.
 /// </param>
 /// <param name="AfterCondition">How the tasks in <paramref name="After"/> must end; the default, completed, with none named.</param>
+/// <param name="Labels">
+/// The owner's own marks (<c>project=llm</c>, <c>sweep=lr-7</c>), by the rules of node labels, at most 32: tasks are
+/// listed and cancelled by them (<see cref="TaskQuery.Labels"/>). They do not affect placement. Null for none.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -35,7 +39,8 @@ public sealed record TaskSpec(
     [property: Id(8)] GangSpec? Gang = null,
     [property: Id(9)] ImmutableList<string>? After = null,
     [property: Id(10)] TimeSpan? MaxRuntime = null,
-    [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed)
+    [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed,
+    [property: Id(12)] ImmutableDictionary<string, string>? Labels = null)
 {
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;

@@ -63,6 +63,11 @@ public sealed class TaskCatalogGrain(
             q = q.Where(t => t.State == state);
         }
 
+        if (query.Labels is { Count: > 0 } labels)
+        {
+            q = q.Where(t => NodeLabels.Match(t.Spec.Labels, labels));
+        }
+
         return Task.FromResult(q.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal)
             .Take(Math.Max(0, query.Limit)).ToImmutableArray());
     }

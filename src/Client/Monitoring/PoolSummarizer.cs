@@ -62,7 +62,8 @@ public static class PoolSummarizer
         t.Spec.Constraints.Spread?.Group, t.Spec.Constraints.Spread?.MaxPerDomain ?? 0, TopologyKey: t.Spec.Constraints.Spread?.TopologyKey,
         After: t.Spec.After is { Count: > 0 } after ? after : null, Awaiting: t.Awaiting,
         MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy,
-        AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null);
+        AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null,
+        Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

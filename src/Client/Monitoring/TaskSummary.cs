@@ -27,6 +27,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="TopologyKey">The node label whose values are its spread group's domains; null for one domain per node.</param>
 /// <param name="After">The tasks it runs after (<see cref="TaskSpec.After"/>); null for none.</param>
 /// <param name="Awaiting">While Blocked: those of them not yet ended as <paramref name="AfterCondition"/> asks.</param>
+/// <param name="Labels">The task's own labels (<see cref="TaskSpec.Labels"/>); null for none.</param>
 /// <param name="AfterCondition">How the tasks in <paramref name="After"/> must end (<c>completed</c>, <c>ended</c>, <c>failed</c>); null without any.</param>
 /// <param name="HeldBy">While an operator has it paused: the reason given.</param>
 /// <param name="MaxRuntime">The longest one run may take (<see cref="TaskSpec.MaxRuntime"/>), as <c>2h</c> or <c>90s</c>; null for no limit.</param>
@@ -35,4 +36,4 @@ public sealed record TaskSummary(
     int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
     string? Gang = null, string? Spread = null, int MaxPerDomain = 0, string? Waiting = null, string? TopologyKey = null,
     IReadOnlyList<string>? After = null, IReadOnlyList<string>? Awaiting = null, string? MaxRuntime = null, string? HeldBy = null,
-    string? AfterCondition = null);
+    string? AfterCondition = null, IReadOnlyDictionary<string, string>? Labels = null);

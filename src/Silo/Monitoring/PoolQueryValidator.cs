@@ -13,7 +13,7 @@ public static class PoolQueryValidator
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
     public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null,
-        string? from = null, string? to = null)
+        string? from = null, string? to = null, string[]? labels = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
@@ -29,6 +29,11 @@ public static class PoolQueryValidator
         if (id is not null && !TaskIdFormat.IsValid(id))
         {
             errors["id"] = [TaskIdFormat.Rule];
+        }
+
+        if (labels is { Length: > 0 } && NodeLabels.Parse(labels, "label").Error is { } badLabel)
+        {
+            errors["label"] = [badLabel];
         }
 
         if (tenant is not null && !TenantName.IsValid(tenant))

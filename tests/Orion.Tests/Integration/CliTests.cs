@@ -196,6 +196,40 @@ public sealed class CliTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Tasks_submitted_with_labels_are_listed_and_cancelled_by_them()
+    {
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        string[] work = ["--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--quiet"];
+        var a = (await live.CliAsync(["submit", .. work, "--label", "sweep=s7", "--label", "lr=0.1"])).Out.Trim();
+        var b = (await live.CliAsync(["submit", .. work, "--label", "sweep=s7", "--label", "lr=0.3"])).Out.Trim();
+        var other = (await live.CliAsync(["submit", .. work, "--label", "sweep=s8"])).Out.Trim();
+        try
+        {
+            Assert.Contains("lr=0.1, sweep=s7", (await live.CliAsync("get", a)).Out);
+            var listed = await live.CliAsync("ls", "--tenant", tenant, "--label", "sweep=s7");
+            Assert.True(listed.ExitCode == 0, listed.ToString());
+            Assert.Contains(a, listed.Out);
+            Assert.Contains(b, listed.Out);
+            Assert.DoesNotContain(other, listed.Out);
+
+            var cancelled = await live.CliAsync("cancel", "--tenant", tenant, "--label", "sweep=s7");
+            Assert.Equal($"2 task(s) of {tenant} cancelled", cancelled.Out.Trim());
+            Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync(b))!.State);
+            Assert.NotEqual(TaskState.Cancelled, (await live.Client.GetAsync(other))!.State);
+
+            var bad = await live.CliAsync("ls", "--label", "sweep");
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains("--label: 'sweep' is not key=value", bad.Error);
+            var mixed = await live.CliAsync("cancel", a, "--label", "sweep=s7");
+            Assert.Equal(2, mixed.ExitCode);
+        }
+        finally
+        {
+            await live.CliAsync("cancel", "--tenant", tenant);
+        }
+    }
+
+    [Fact]
     public async Task Usage_shows_a_tenants_card_hours_and_runs_as_a_table_and_as_json()
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];

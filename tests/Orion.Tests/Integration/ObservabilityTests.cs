@@ -73,7 +73,10 @@ public sealed class ObservabilityTests(LiveSilo live)
     public async Task The_api_serves_cards_nodes_tasks_and_events_with_filters_and_the_page_replaces_the_redirect()
     {
         var tenant = "api-" + Guid.NewGuid().ToString("N")[..6];
-        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant));
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant) with
+        {
+            Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("project", "llm").Add("sweep", "lr-7"),
+        });
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -85,6 +88,9 @@ public sealed class ObservabilityTests(LiveSilo live)
                 var tasks = await Get<List<TaskSummary>>($"/api/tasks?tenant={tenant}");
                 Assert.Equal(task.TaskId, Assert.Single(tasks).TaskId);
                 Assert.Equal("Running", tasks[0].State);
+                Assert.Equal("lr-7", tasks[0].Labels!["sweep"]);
+                Assert.Single(await Get<List<TaskSummary>>($"/api/tasks?tenant={tenant}&label=project=llm&label=sweep=lr-7"));
+                Assert.Empty(await Get<List<TaskSummary>>($"/api/tasks?tenant={tenant}&label=project=llm&label=sweep=lr-8"));
                 var cards = await Get<List<CardSummary>>($"/api/cards?node={nodeName}&tenant={tenant}");
                 Assert.Equal(2, cards.Count);
                 Assert.All(cards, c => Assert.Equal(running.Placement.NodeId, c.NodeId));
@@ -149,6 +155,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/events?after=-3", "after", "must be 0 or more (an event's sequence number)")]
     [InlineData("/api/tasks/t-1/log?max=0", "max", "must be from 1 to 1048576 (bytes of the log)")]
     [InlineData("/api/tenants/%20", "tenant", TenantName.Rule)]
+    [InlineData("/api/tasks?label=project", "label", "label: 'project' is not key=value")]
     [InlineData("/api/usage?from=2026-13-01", "from", "must be a day, YYYY-MM-DD")]
     [InlineData("/api/usage?from=2026-12-02&to=2026-12-01", "to", "must not be before from")]
     [InlineData("/api/usage?from=2025-01-01&to=2026-12-01", "from", "must be at most 366 days before to")]

@@ -86,6 +86,7 @@ public sealed class SpecValidatorTests
             { "environment value too long", Proc(("X", new string('a', 4097))), "workload.environment[X]", "must be a value of at most 4096 characters without NUL" },
             { "environment too large", ok with { Workload = WorkloadSpec.Process("run") with { Environment = Enumerable.Range(0, 129).ToImmutableDictionary(i => $"V{i}", i => "x") } }, "workload.environment", "must set at most 128 variables" },
             { "relative working directory", ok with { Workload = WorkloadSpec.Process("run") with { WorkingDirectory = "srv/app" } }, "workload.workingDirectory", "must be an absolute path (from /) of at most 4096 characters" },
+            { "label with a space", ok with { Labels = ImmutableDictionary<string, string>.Empty.Add("sweep id", "s7") }, "labels[sweep id]", "key " + NodeLabels.KeyRule },
             { "after a bad id", ok with { After = ["prep", "a b"] }, "after", "'a b' is not a task id" },
             { "after a task twice", ok with { After = ["prep", "prep"] }, "after", "must not name a task twice" },
             { "after condition without after", ok with { AfterCondition = AfterCondition.Ended }, "afterCondition", "needs tasks to run after (after)" },
