@@ -309,14 +309,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 }
 
                 await using var previewer = await ConnectAsync(r, ct);
-                var preview = await Answer(r, previewer.PreviewAsync(taskSpec, ct));
+                var preview = await Answer(r, previewer.PreviewAsync(taskSpec, r.GetValue(count), ct));
                 if (r.GetValue(json))
                 {
                     await output.WriteLineAsync(JsonSerializer.Serialize(preview, Json));
                 }
                 else
                 {
-                    foreach (var line in Views.Preview(preview, r.GetValue(count)))
+                    foreach (var line in Views.Preview(preview))
                     {
                         await output.WriteLineAsync(line);
                     }

@@ -136,15 +136,16 @@ public static class Views
     }
 
     /// <summary>A dry run's lines: nothing submitted, then the quota, the tasks it runs after, and each data centre.</summary>
-    public static IEnumerable<string> Preview(Orion.Client.TaskPreview p, int count = 1)
+    public static IEnumerable<string> Preview(Orion.Client.TaskPreview p)
     {
-        yield return count > 1 ? $"dry run, nothing submitted (one task of the {count} previewed)" : "dry run, nothing submitted";
+        yield return p.Count > 1 ? $"dry run, nothing submitted ({p.Count} tasks, each placed as if the ones before had been)" : "dry run, nothing submitted";
+        var one = p.Count > 1 ? " (for one task)" : "";
         yield return p.Quota.Outcome switch
         {
-            AdmitOutcome.Admitted => "quota: admitted now",
-            AdmitOutcome.Borrowed => $"quota: over it ({string.Join("; ", p.Quota.Errors)}); it would run on borrowed room, evicted when a task within its quota needs it",
-            AdmitOutcome.Waiting => $"quota: it would wait in its tenant's line: {string.Join("; ", p.Quota.Errors)}",
-            _ => $"quota: refused: {string.Join("; ", p.Quota.Errors)}",
+            AdmitOutcome.Admitted => $"quota: admitted now{one}",
+            AdmitOutcome.Borrowed => $"quota{one}: over it ({string.Join("; ", p.Quota.Errors)}); it would run on borrowed room, evicted when a task within its quota needs it",
+            AdmitOutcome.Waiting => $"quota{one}: it would wait in its tenant's line: {string.Join("; ", p.Quota.Errors)}",
+            _ => $"quota{one}: refused: {string.Join("; ", p.Quota.Errors)}",
         };
         foreach (var refusal in p.Refusals)
         {
@@ -163,9 +164,15 @@ public static class Views
 
         foreach (var dc in p.DataCenters)
         {
-            yield return dc.NodeId is { } node
-                ? $"{dc.DataCenter}: would run on {node} ({string.Join(", ", dc.GpuIds)}) now" + (dc.Queued > 0 ? $"; {dc.Queued} task(s) queued there go first if they fit" : "")
-                : $"{dc.DataCenter}: {dc.Explanation}";
+            var queued = dc.Queued > 0 ? $"; {dc.Queued} task(s) queued there go first if they fit" : "";
+            yield return (dc.NodeId, p.Count) switch
+            {
+                (null, _) => $"{dc.DataCenter}: {dc.Explanation}",
+                ({ } node, 1) => $"{dc.DataCenter}: would run on {node} ({string.Join(", ", dc.GpuIds)}) now{queued}",
+                _ => $"{dc.DataCenter}: {(dc.Fits >= p.Count ? $"all {p.Count}" : $"{dc.Fits} of {p.Count}")} would run now, on "
+                    + string.Join(", ", dc.Members.GroupBy(n => n, StringComparer.Ordinal).Select(g => g.Count() > 1 ? $"{g.Key} ×{g.Count()}" : g.Key))
+                    + (dc.Fits < p.Count ? $"; the rest would wait: {dc.Explanation}" : "") + queued,
+            };
         }
     }
 

@@ -130,16 +130,27 @@ public sealed class OrionClient : IAsyncDisposable
     /// A dry run: what the pool would do with <paramref name="spec"/> submitted now, submitting nothing. Its tenant's quota
     /// answers as it would admit it; the tasks it runs after are looked up; each data centre it may run in (the pinned
     /// one, the preferred one first, else all) says which node and cards its policy would choose now, or node by node why
-    /// none takes it. A task placed now may still wait behind tasks queued before it that take the room first.
+    /// none takes it. A task placed now may still wait behind tasks queued before it that take the room first. With
+    /// <paramref name="count"/>, a job array of that many tasks of the spec, each placed as if the ones before had been; a
+    /// gang member's whole gang is always previewed, all or none. The quota's answer is for one task.
     /// </summary>
     /// <exception cref="SpecValidationException">The spec breaks a rule.</exception>
-    public async Task<TaskPreview> PreviewAsync(TaskSpec spec, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1 to <see cref="PlacementPreview.MaxTasks"/>.</exception>
+    public async Task<TaskPreview> PreviewAsync(TaskSpec spec, int count = 1, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (count is < 1 or > PlacementPreview.MaxTasks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"count must be 1 to {PlacementPreview.MaxTasks}");
+        }
+
         var local = SpecValidator.Validate(spec);
         if (!local.IsEmpty)
         {
             throw new SpecValidationException(local);
         }
+
+        count = spec.Gang?.Size ?? count;
 
         var quota = spec.Schedule is null
             ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang).WaitAsync(cancellationToken)
@@ -164,8 +175,8 @@ public sealed class OrionClient : IAsyncDisposable
             ? [pinned]
             : (await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetDataCenters().WaitAsync(cancellationToken)).Select(d => d.DataCenter)
                 .OrderBy(d => d == c.PreferredDataCenter ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal).ToArray();
-        var previews = await Task.WhenAll(dataCenters.Select(dc => grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).Preview(spec))).WaitAsync(cancellationToken);
-        return new TaskPreview(quota, awaiting.ToImmutable(), refusals.ToImmutable(), [.. previews], spec.AfterCondition);
+        var previews = await Task.WhenAll(dataCenters.Select(dc => grains.Grain<ISchedulerGrain>(GrainKeys.Scheduler(dc)).Preview(spec, count))).WaitAsync(cancellationToken);
+        return new TaskPreview(quota, awaiting.ToImmutable(), refusals.ToImmutable(), [.. previews], spec.AfterCondition, count);
     }
 
     /// <summary>

@@ -12,13 +12,17 @@ namespace Orion.Client;
 /// <param name="Refusals">Why the submit would be refused: a task it runs after that does not exist or has failed.</param>
 /// <param name="DataCenters">Each data centre's scheduler's answer, in the order a submit tries them.</param>
 /// <param name="AfterCondition">How the tasks in <paramref name="Awaiting"/> must end (the spec's).</param>
+/// <param name="Count">The tasks previewed: a job array's size, a gang's, or 1.</param>
 public sealed record TaskPreview(
     AdmitResult Quota, ImmutableList<string> Awaiting, ImmutableArray<ValidationError> Refusals, ImmutableArray<PlacementPreview> DataCenters,
-    AfterCondition AfterCondition = AfterCondition.Completed)
+    AfterCondition AfterCondition = AfterCondition.Completed, int Count = 1)
 {
-    /// <summary>Where it would run now; null when it would not run at once (refused, blocked, waiting for its quota or for room).</summary>
+    /// <summary>
+    /// The data centre where every task previewed would run now; null when they would not all run at once (refused, blocked,
+    /// waiting for the quota, or room for fewer of them).
+    /// </summary>
     public PlacementPreview? RunsOn =>
         Refusals.IsEmpty && Awaiting.IsEmpty && Quota.Outcome is AdmitOutcome.Admitted or AdmitOutcome.Borrowed
-            ? DataCenters.FirstOrDefault(d => d.NodeId is not null)
+            ? DataCenters.FirstOrDefault(d => d.NodeId is not null && d.Fits >= Count)
             : null;
 }

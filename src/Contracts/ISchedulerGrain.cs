@@ -56,10 +56,12 @@ public interface ISchedulerGrain : IGrainWithStringKey
 
     /// <summary>
     /// Where the scheduler's policy would place <paramref name="spec"/> now, and why the other nodes would not take it,
-    /// changing nothing (a dry run). A read of memory, so it never waits behind a placement.
+    /// changing nothing (a dry run). With <paramref name="count"/> over 1, as many tasks of it (a job array, or for a gang
+    /// member its whole gang, all or none), each placed as if the ones before had been. A read of memory, so it never waits
+    /// behind a placement.
     /// </summary>
     [Alias("Preview"), AlwaysInterleave]
-    Task<PlacementPreview> Preview(TaskSpec spec);
+    Task<PlacementPreview> Preview(TaskSpec spec, int count = 1);
 
     /// <summary>The queue and index as the scheduler holds them (a read of memory, so it never waits behind a placement).</summary>
     [Alias("GetSnapshot"), AlwaysInterleave]

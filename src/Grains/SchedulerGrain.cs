@@ -331,18 +331,44 @@ public sealed class SchedulerGrain(
             (HeldNode() is { } one && one.Id == node.Id && hold?.TaskId != taskId) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
     }
 
-    public async Task<PlacementPreview> Preview(TaskSpec spec)
+    public async Task<PlacementPreview> Preview(TaskSpec spec, int count = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, PlacementPreview.MaxTasks);
         await restored.Task;
         var request = PlacementRequest.From(spec);
-        PlacementChoice? choice;
+        var requests = Enumerable.Repeat(request, count).ToArray();
+        PlacementChoice?[] choices;
+        string? explanation = null;
+        bool Held(NodeView node) => (HeldNode() is { } one && one.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id));
+
+        // Decided as a round would, each applied to the view before the next, then every one given back, with no await
+        // between: no other turn of this grain sees the view changed.
         using (StarvationGuard.Close([.. HeldNode() is { } held ? [held] : Array.Empty<NodeView>(), .. GangHeldNodes()]))
         {
-            choice = policy.Choose(view, request);
+            choices = spec.Gang is not null && count > 1
+                ? PlacementRound.DecideAll(policy, view, requests) ?? new PlacementChoice?[count]
+                : PlacementRound.Decide(policy, view, requests);
+
+            // Why the rest would wait: the nodes as the ones placed would leave them.
+            if (count > 1 && choices[0] is not null && choices[^1] is null)
+            {
+                explanation = PlacementExplanation.Explain(view, request, Held);
+            }
+
+            for (var k = count - 1; k >= 0; k--)
+            {
+                if (choices[k] is { } decided)
+                {
+                    PlacementRound.Undo(view, decided, request);
+                }
+            }
         }
 
-        var explanation = PlacementExplanation.Explain(view, request, node => (HeldNode() is { } one && one.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id)));
-        return new PlacementPreview(DataCenter, choice?.Node.Id, choice is null ? [] : [.. choice.Gpus.Select(g => g.Id)], explanation, queue.Count);
+        explanation ??= PlacementExplanation.Explain(view, request, Held);
+        var first = choices[0];
+        return new PlacementPreview(DataCenter, first?.Node.Id, first is null ? [] : [.. first.Gpus.Select(g => g.Id)], explanation, queue.Count,
+            [.. choices.OfType<PlacementChoice>().Select(c => c.Node.Id)]);
     }
 
     public Task<SchedulerSnapshot> GetSnapshot() =>

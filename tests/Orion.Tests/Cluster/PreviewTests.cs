@@ -77,4 +77,40 @@ public sealed class PreviewTests
         Assert.Equal("dc1/a0", Assert.Single(pinned.DataCenters).NodeId);
         await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.PreviewAsync(Specs.Batch(computePercent: 150)));
     }
+
+    [Fact]
+    public async Task A_dry_run_of_a_job_array_places_each_task_as_if_the_ones_before_had_been_and_changes_nothing()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
+        var half = Specs.Batch(computePercent: 50, gpuMemoryMiB: 4096);
+
+        // Four cards at two halves each: eight fit, the ninth and tenth would wait, and the view is as it was after.
+        var array = await pool.Client.PreviewAsync(half, count: 10);
+        var dc = Assert.Single(array.DataCenters);
+        Assert.Equal((10, 8), (array.Count, dc.Fits));
+        Assert.Equal([4, 4], dc.Members.GroupBy(n => n).Select(g => g.Count()).Order());
+        Assert.Null(array.RunsOn);
+        Assert.StartsWith("0 of 2 nodes take it now:", dc.Explanation);
+        Assert.NotNull((await pool.Client.PreviewAsync(half, count: 8)).RunsOn);
+        Assert.Equal(8, (await pool.Client.PreviewAsync(half, count: 10)).DataCenters[0].Fits);
+        Assert.All((await pool.NodeSnapshot("n0")).Gpus, g => Assert.Empty(g.Slices));
+        Assert.Empty(await pool.Client.ListAsync());
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => pool.Client.PreviewAsync(half, count: 0));
+    }
+
+    [Fact]
+    public async Task A_dry_run_of_a_gang_member_previews_the_whole_gang_all_or_none()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
+        var fits = await pool.Client.PreviewAsync(Specs.Training(2) with { Gang = new GangSpec("pair", 2) });
+        Assert.Equal((2, 2), (fits.Count, fits.DataCenters[0].Fits));
+        Assert.Equal(["dc1/n0", "dc1/n1"], fits.DataCenters[0].Members.Order());
+        Assert.NotNull(fits.RunsOn);
+
+        // Three workers of two cards each on four cards: none of them, not two.
+        var none = await pool.Client.PreviewAsync(Specs.Training(2) with { Gang = new GangSpec("trio", 3) });
+        Assert.Equal((3, 0), (none.Count, none.DataCenters[0].Fits));
+        Assert.Null(none.RunsOn);
+        Assert.Null(none.DataCenters[0].NodeId);
+    }
 }

@@ -48,8 +48,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: taint: dedicated is both set and removed", "taint", "dc1/node-0", "dedicated=ci", "dedicated-")]
     [InlineData("orion: the task spec was rejected: constraints.spread.topologyKey must be null (one domain per node) or a node label key, which " + NodeLabels.KeyRule,
         "submit", "--spread", "web", "--topology-key", "_zone", "--compute", "10")]
-    [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel")]
-    [InlineData("orion: cancel: give a task id, or --tenant (with --state if wanted), not both", "cancel", "t-1", "--tenant", "search")]
+    [InlineData("orion: cancel: give a task id, or --tenant (with --state and --label if wanted), not both", "cancel")]
+    [InlineData("orion: cancel: give a task id, or --tenant (with --state and --label if wanted), not both", "cancel", "t-1", "--tenant", "search")]
     [InlineData("orion: --tenant: " + TenantName.Rule, "cancel", "--tenant", " ")]
     [InlineData("orion: tenant: name the tenant whose quota to set or clear", "quota", "--tasks", "3")]
     [InlineData("orion: --gpu-memory: 'lots' is not a size", "quota", "search", "--gpu-memory", "lots")]

@@ -265,6 +265,15 @@ public sealed class CliTests(LiveSilo live)
         var none = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--gpus", "16", "--kind", "training");
         Assert.True(none.ExitCode == 1, none.ToString());
         Assert.Contains("dc1: 0 of 3 nodes take it now:", none.Out);
+
+        // A job array: each of its tasks placed as if the ones before had been.
+        var pair = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--count", "2", "--compute", "5", "--memory", "1GiB");
+        Assert.True(pair.ExitCode == 0, pair.ToString());
+        Assert.Equal("dry run, nothing submitted (2 tasks, each placed as if the ones before had been)", pair.Out.Trim().Split('\n')[0]);
+        Assert.Matches("^dc1: all 2 would run now, on dc1/node-", pair.Out.Trim().Split('\n')[2]);
+        var many = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--count", "40", "--gpus", "2", "--kind", "training");
+        Assert.True(many.ExitCode == 1, many.ToString());
+        Assert.Matches("dc1: [0-9]+ of 40 would run now, on .*; the rest would wait: ", many.Out);
         Assert.Empty(await live.Client.ListAsync(new TaskQuery(Tenant: tenant)));
     }
 
