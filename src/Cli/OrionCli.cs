@@ -950,9 +950,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var follow = new Option<bool>("--follow", "-f") { Description = "Then print its log as it grows, until the task ends (or Ctrl+C)" };
         var tail = new Option<int?>("--tail") { Description = "Only the last this many lines (of the log's last MiB)" };
         TokenRule(tail.Validators, t => int.TryParse(t, out var n) && n >= 0, "--tail: must be 0 or more");
+        var generation = new Option<long?>("--generation", "-g") { Description = "The log of this run (orion get lists its runs), an earlier one after a restart, say; not with --follow" };
+        TokenRule(generation.Validators, t => long.TryParse(t, out var n) && n >= 1, "--generation: must be 1 or more");
         var command = new Command("logs", "A task's log from the node it ran on: a process's output (NVIDIA nodes with --task-logs), or the simulator's account of its workload")
         {
-            id, tail, follow,
+            id, tail, follow, generation,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -961,6 +963,24 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             async Task<CliException> Missing() => await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
             string Tail(string text) => r.GetValue(tail) is not { } lines ? text
                 : string.Concat(text.Split('\n').SkipLast(text.EndsWith('\n') ? 1 : 0).TakeLast(lines).Select(l => l + "\n"));
+            if (r.GetValue(generation) is { } run)
+            {
+                if (r.GetValue(follow))
+                {
+                    throw new CliException("--follow: follows the latest run; --generation reads one run's log", ExitCodes.BadInput);
+                }
+
+                var earlier = await Answer(r, client.ReadRunLogAsync(taskId, run, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
+                if (earlier is null)
+                {
+                    throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId)
+                        : new CliException($"no log of task {taskId}'s run {run}: no such run, it never started, or its node keeps no log of it", ExitCodes.Failed);
+                }
+
+                await output.WriteAsync(Tail(earlier.Text));
+                return ExitCodes.Ok;
+            }
+
             if (!r.GetValue(follow))
             {
                 var piece = await Answer(r, client.ReadLogAsync(taskId, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));

@@ -127,6 +127,14 @@ public static class Views
             table.AddRow(Text("held"), Text($"{s.CardSeconds / 3600:0.###} card-hours and {s.MemoryMiBSeconds / 1024 / 3600:0.###} GiB-hours of GPU memory over {s.Runs} ended run(s)"));
         }
 
+        if (s.PastRuns is { Count: > 0 } runs)
+        {
+            // Newest first; each one's log: orion logs TASK --generation N.
+            table.AddRow(Text("runs"), Text(string.Join("\n", runs.AsEnumerable().Reverse().Select(run =>
+                $"generation {run.Generation} on {run.NodeId}, {(run.StartedAt is { } started ? $"{started:u} to {run.EndedAt:u}" : $"never started, let go {run.EndedAt:u}")}"
+                + (run.Reason is { } why ? $": {why}" : "")))));
+        }
+
         if (s.ExitReason is { } reason)
         {
             table.AddRow(Text("reason"), Text(reason));

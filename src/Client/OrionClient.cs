@@ -364,11 +364,24 @@ public sealed class OrionClient : IAsyncDisposable
     /// A piece of a task's log, as the daemon of the node it ran on keeps it: a process's output and errors (NVIDIA nodes
     /// whose daemon has <c>--task-logs</c>), or the simulator's account of its workload. Up to <paramref name="maxBytes"/>
     /// from <paramref name="offset"/> in bytes (negative: that many before the end); read on from
-    /// <see cref="TaskLogChunk.Next"/>. Only its latest run's log is read.
+    /// <see cref="TaskLogChunk.Next"/>. Its latest run's log is read (<see cref="ReadRunLogAsync"/> reads an earlier one's).
     /// </summary>
     /// <returns>The piece; null when there is no such task, it never ran, or its node keeps no log of it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is not 1..<see cref="TaskLogChunk.MaxBytes"/>.</exception>
-    public async Task<TaskLogChunk?> ReadLogAsync(string taskId, long offset = -64 * 1024, int maxBytes = 64 * 1024, CancellationToken cancellationToken = default)
+    public Task<TaskLogChunk?> ReadLogAsync(string taskId, long offset = -64 * 1024, int maxBytes = 64 * 1024, CancellationToken cancellationToken = default) =>
+        ReadLog(taskId, null, offset, maxBytes, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadLogAsync"/>, of the run under <paramref name="generation"/>: the current one or one of its past runs
+    /// (<see cref="VGpuTaskStatus.PastRuns"/>), read from the node it ran on, as long as that node's daemon keeps it (a
+    /// restarted run's log after its failure, say).
+    /// </summary>
+    /// <returns>The piece; null when there is no such task or run, or its node keeps no log of it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is not 1..<see cref="TaskLogChunk.MaxBytes"/>.</exception>
+    public Task<TaskLogChunk?> ReadRunLogAsync(string taskId, long generation, long offset = -64 * 1024, int maxBytes = 64 * 1024, CancellationToken cancellationToken = default) =>
+        ReadLog(taskId, generation, offset, maxBytes, cancellationToken);
+
+    private async Task<TaskLogChunk?> ReadLog(string taskId, long? generation, long offset, int maxBytes, CancellationToken cancellationToken)
     {
         if (maxBytes is < 1 or > TaskLogChunk.MaxBytes)
         {
@@ -376,7 +389,7 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         var status = await grains.Grain<IVGpuTaskGrain>(taskId).GetStatus().WaitAsync(cancellationToken);
-        return await TaskLog.ReadAsync(grains, status, offset, maxBytes, cancellationToken);
+        return await TaskLog.ReadAsync(grains, status, offset, maxBytes, cancellationToken, generation);
     }
 
     /// <summary>

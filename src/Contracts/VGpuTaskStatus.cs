@@ -45,6 +45,7 @@ namespace Orion.Contracts;
 /// <param name="RetryAt">
 /// A restart waiting out its backoff (<see cref="RestartPolicy.Backoff"/>): when it is queued. Pending, in no queue, until then.
 /// </param>
+/// <param name="PastRuns">Its runs that have let go of their capacity, oldest first, the newest <see cref="PastRun.Kept"/>; null for none.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
     [property: Id(0)] string TaskId,
@@ -78,7 +79,8 @@ public sealed record VGpuTaskStatus(
     [property: Id(28)] double MemoryMiBSeconds = 0,
     [property: Id(29)] int Runs = 0,
     [property: Id(30)] string? HeldBy = null,
-    [property: Id(31)] DateTimeOffset? RetryAt = null)
+    [property: Id(31)] DateTimeOffset? RetryAt = null,
+    [property: Id(32)] ImmutableList<PastRun>? PastRuns = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -45,6 +45,9 @@ public sealed class NodeGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Each activation counts from its start: its first checkpoint comes an interval later.
+        meteredAt = time.GetUtcNow();
+
         // A node moved here from another silo keeps its daemon's lease running.
         if (registration is not null)
         {
@@ -838,13 +841,7 @@ public sealed class NodeGrain(
             return;
         }
 
-        // A fresh activation starts its count: runs placed a moment ago have nothing worth a report.
-        var first = meteredAt == default;
         meteredAt = now;
-        if (first)
-        {
-            return;
-        }
 
         foreach (var (taskId, held) in holdings)
         {

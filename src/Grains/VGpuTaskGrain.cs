@@ -1478,7 +1478,12 @@ public sealed class VGpuTaskGrain(
         {
             // A run let go of its capacity: what it held joins the task's totals, and its tenant's meter hears of it.
             var (card, memory) = UsageBook.Of(held, now - placedAt);
-            next = next with { CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1, HeldBy = null };
+            var runs = (next.PastRuns ?? []).Add(new PastRun(before.Generation, held.NodeId, held.GpuIds, placedAt, before.StartedAt, now, next.ExitReason));
+            next = next with
+            {
+                CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1, HeldBy = null,
+                PastRuns = runs.Count > PastRun.Kept ? runs.RemoveRange(0, runs.Count - PastRun.Kept) : runs,
+            };
             ran = (placedAt, now);
 
             // An operator's pause was of that run: the next one starts free.

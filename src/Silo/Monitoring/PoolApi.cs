@@ -29,9 +29,9 @@ public static class PoolApi
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s
                 ? Results.Json(PoolSummarizer.Task(s) with { Waiting = await WaitingReason.OfAsync(grains, s, ct) }, Json)
                 : Results.NotFound()));
-        api.MapGet("/tasks/{id}/log", async (IGrainFactory grains, string id, long? offset, int? max, CancellationToken ct) =>
-            Refused(PoolQueryValidator.Check(id: id, logBytes: max))
-            ?? (await TaskLog.ReadAsync(grains, await grains.Grain<IVGpuTaskGrain>(id).GetStatus(), offset ?? -65_536, max ?? 65_536, ct) is { } piece
+        api.MapGet("/tasks/{id}/log", async (IGrainFactory grains, string id, long? offset, int? max, long? generation, CancellationToken ct) =>
+            Refused(PoolQueryValidator.Check(id: id, logBytes: max, generation: generation))
+            ?? (await TaskLog.ReadAsync(grains, await grains.Grain<IVGpuTaskGrain>(id).GetStatus(), offset ?? -65_536, max ?? 65_536, ct, generation) is { } piece
                 ? Results.Json(piece, Json)
                 : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));

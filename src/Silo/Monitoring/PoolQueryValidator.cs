@@ -13,7 +13,7 @@ public static class PoolQueryValidator
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
     public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null,
-        string? from = null, string? to = null, string[]? labels = null)
+        string? from = null, string? to = null, string[]? labels = null, long? generation = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))
@@ -44,6 +44,11 @@ public static class PoolQueryValidator
         if (after < 0)
         {
             errors["after"] = ["must be 0 or more (an event's sequence number)"];
+        }
+
+        if (generation < 1)
+        {
+            errors["generation"] = ["must be 1 or more (a run of the task)"];
         }
 
         if (logBytes is < 1 or > TaskLogChunk.MaxBytes)

@@ -365,6 +365,14 @@ public sealed class CliTests(LiveSilo live)
         var all = await live.CliAsync("logs", id);
         Assert.Equal(follow.Out, all.Out);
 
+        // Its one run, listed by get, and its log by generation; a run it never had has none.
+        Assert.Matches($"generation 1 on dc1/node-[0-9], .* to .*", (await live.CliAsync("get", id)).Out);
+        Assert.Equal(follow.Out, (await live.CliAsync("logs", id, "--generation", "1")).Out);
+        var none = await live.CliAsync("logs", id, "--generation", "2");
+        Assert.True(none.ExitCode == 1, none.ToString());
+        Assert.Equal($"orion: no log of task {id}'s run 2: no such run, it never started, or its node keeps no log of it", none.Error.Trim());
+        Assert.Equal(2, (await live.CliAsync("logs", id, "--generation", "1", "--follow")).ExitCode);
+
         var unknown = await live.CliAsync("logs", "no-such-task-" + id);
         Assert.True(unknown.ExitCode == 1, unknown.ToString());
         Assert.Equal($"orion: no task with id 'no-such-task-{id}'", unknown.Error.Trim());

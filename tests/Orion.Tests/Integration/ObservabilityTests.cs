@@ -156,6 +156,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/tasks/t-1/log?max=0", "max", "must be from 1 to 1048576 (bytes of the log)")]
     [InlineData("/api/tenants/%20", "tenant", TenantName.Rule)]
     [InlineData("/api/tasks?label=project", "label", "label: 'project' is not key=value")]
+    [InlineData("/api/tasks/t-1/log?generation=0", "generation", "must be 1 or more (a run of the task)")]
     [InlineData("/api/usage?from=2026-13-01", "from", "must be a day, YYYY-MM-DD")]
     [InlineData("/api/usage?from=2026-12-02&to=2026-12-01", "to", "must not be before from")]
     [InlineData("/api/usage?from=2025-01-01&to=2026-12-01", "from", "must be at most 366 days before to")]
