@@ -644,12 +644,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var node = new Argument<string>("node") { Description = "The node (dc/node)" };
         var marks = new Argument<string[]>(taints ? "taints" : "labels")
         {
-            Description = $"key=value to set, key- to take off one set this way (the daemon's --{name} flags stay)",
+            Description = $"key=value to set{(taints ? " (key=value:PreferNoSchedule: only kept off while other nodes have room)" : "")}, key- to take off one set this way (the daemon's --{name} flags stay)",
             Arity = ArgumentArity.OneOrMore,
         };
         marks.Validators.Add(r =>
         {
-            if (NodeMarks.Parse(r.Tokens.Select(t => t.Value), name).Error is { } error)
+            if (NodeMarks.Parse(r.Tokens.Select(t => t.Value), name, taints).Error is { } error)
             {
                 r.AddError(error);
             }
@@ -669,7 +669,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            var (id, change) = (r.GetValue(node)!, NodeMarks.Parse(r.GetValue(marks)!, name).Marks);
+            var (id, change) = (r.GetValue(node)!, NodeMarks.Parse(r.GetValue(marks)!, name, taints).Marks);
             NodeSnapshot? snapshot;
             try
             {

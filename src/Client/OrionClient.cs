@@ -622,7 +622,7 @@ public sealed class OrionClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(change);
         await KnownNode(nodeId, cancellationToken);
-        if (NodeLabels.Check(change.Set, taints ? "taints" : "labels") is { IsEmpty: false } broken)
+        if ((taints ? NodeTaints.Check(change.Set, "taints") : NodeLabels.Check(change.Set, "labels")) is { IsEmpty: false } broken)
         {
             throw new ArgumentException(string.Join("; ", broken.Select(b => $"{b.Field} {b.Rule}")), nameof(change));
         }

@@ -185,7 +185,7 @@ public sealed class NodeGrain(
             throw new ArgumentException(string.Join("; ", labels), nameof(registration));
         }
 
-        if (NodeLabels.Check(registration.Taints, "registration.taints") is { IsEmpty: false } taints)
+        if (NodeTaints.Check(registration.Taints, "registration.taints") is { IsEmpty: false } taints)
         {
             throw new ArgumentException(string.Join("; ", taints), nameof(registration));
         }
@@ -385,7 +385,7 @@ public sealed class NodeGrain(
     {
         ArgumentNullException.ThrowIfNull(change);
         var field = taints ? "taints" : "labels";
-        if (NodeLabels.Check(change.Set, field) is { IsEmpty: false } broken)
+        if ((taints ? NodeTaints.Check(change.Set, field) : NodeLabels.Check(change.Set, field)) is { IsEmpty: false } broken)
         {
             throw new ArgumentException(string.Join("; ", broken.Select(b => $"{b.Field} {b.Rule}")), nameof(change));
         }

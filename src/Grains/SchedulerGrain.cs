@@ -406,7 +406,7 @@ public sealed class SchedulerGrain(
 
     private void UsePolicy(string name)
     {
-        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new AffinityPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name)))));
+        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new AffinityPreferencePolicy(new TaintPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name))))));
         policyName = name;
     }
 

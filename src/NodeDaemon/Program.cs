@@ -56,7 +56,7 @@ var taskLogs = new Option<string?>("--task-logs") { Description = "a folder for 
 var labels = new Option<string[]>("--label") { Description = "a label of this node, key=value (repeat for several), which tasks' node selectors match", AllowMultipleArgumentsPerToken = false };
 var taints = new Option<string[]>("--taint")
 {
-    Description = "a taint of this node, key=value (repeat for several): only tasks that tolerate it run here (a node kept for some work)",
+    Description = "a taint of this node, key=value (repeat for several): only tasks that tolerate it run here (a node kept for some work); key=value:PreferNoSchedule keeps others off only while other nodes have room",
     AllowMultipleArgumentsPerToken = false,
 };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
@@ -92,7 +92,7 @@ root.SetAction(async (parse, cancel) =>
         DemandBusyPercent = parse.GetValue(demandBusy),
         DemandHoldTime = TimeSpan.FromSeconds(parse.GetValue(demandHold)),
         Labels = NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Labels,
-        Taints = NodeLabels.Parse(parse.GetValue(taints) ?? [], "--taint").Labels,
+        Taints = NodeTaints.Parse(parse.GetValue(taints) ?? [], "--taint").Taints,
     };
     // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
     IGpuBackend backend;
@@ -246,7 +246,7 @@ void CheckOptions(ParseResult parse)
         throw new ArgumentException(badLabel);
     }
 
-    if (NodeLabels.Parse(parse.GetValue(taints) ?? [], "--taint").Error is { } badTaint)
+    if (NodeTaints.Parse(parse.GetValue(taints) ?? [], "--taint").Error is { } badTaint)
     {
         throw new ArgumentException(badTaint);
     }

@@ -60,7 +60,7 @@ public sealed class EmbeddedPoolOptionsValidator : IValidateOptions<EmbeddedPool
             Check(m.CpuMilli >= 0, at + nameof(m.CpuMilli), "must be 0 or more", m.CpuMilli);
             Check(m.MemoryMiB >= 0, at + nameof(m.MemoryMiB), "must be 0 or more", m.MemoryMiB);
             Check(m.HostSwapMiB >= 0, at + nameof(m.HostSwapMiB), "must be 0 or more", m.HostSwapMiB);
-            foreach (var bad in NodeLabels.Check(m.Labels, at + nameof(m.Labels)).Concat(NodeLabels.Check(m.Taints, at + nameof(m.Taints))))
+            foreach (var bad in NodeLabels.Check(m.Labels, at + nameof(m.Labels)).Concat(NodeTaints.Check(m.Taints, at + nameof(m.Taints))))
             {
                 errors.Add($"{EmbeddedPoolOptions.Section}:{bad.Field} {bad.Rule}");
             }

@@ -110,7 +110,7 @@ public static class Feasibility
 
     /// <summary>True when the request tolerates every taint of the node (always, on a node without any). Apart from <see cref="HostFits"/> for the same reason.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Tolerated(NodeView node, PlacementRequest request) => node.Taints is null || NodeTaints.Tolerates(node.Taints, request.Tolerations);
+    public static bool Tolerated(NodeView node, PlacementRequest request) => node.Taints is null || NodeTaints.Tolerates(node.Taints, request.Tolerations, request.AvoidSoftTaints);
 
     /// <summary>True when the node's labels and taints admit the request: its node selector, and its tolerations.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -61,9 +61,17 @@ public sealed class NodeView
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
     /// <summary>The node's taints (<see cref="NodeTaints"/>), which a request must tolerate; null for none.</summary>
-    public IReadOnlyDictionary<string, string>? Taints { get; init; }
+    public IReadOnlyDictionary<string, string>? Taints
+    {
+        get => taints;
+        init => (taints, SoftTainted) = (value, NodeTaints.AnySoft(value));
+    }
+
+    /// <summary>Whether one of its taints is soft: work that does not tolerate it goes elsewhere first.</summary>
+    public bool SoftTainted { get; private init; }
 
     /// <summary>Tasks of each spread group (tenant, group) holding anything on the node; null while none.</summary>
+    private readonly IReadOnlyDictionary<string, string>? taints;
     private Dictionary<(string Tenant, string Group), int>? spread;
 
     /// <summary>How many tasks of the tenant's spread group hold anything on the node.</summary>

@@ -93,4 +93,29 @@ public sealed class NodeMarkTests
         Assert.Equal("dc1/n1", (await pool.WaitForAsync("other", TaskState.Running)).Placement!.NodeId);
         await pool.AssertConsistentAsync(["keeps", "other", "elsewhere"]);
     }
+
+    [Fact]
+    public async Task A_soft_taint_keeps_work_off_a_node_while_others_have_room_and_sheds_nothing()
+    {
+        // The node without the first task is the emptier one, where the spreading policy would put work; soft-tainted, it gets
+        // only what the other cannot take.
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)], policy: "spread");
+        var running = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1_000_000), "before");
+        var plainNode = (await pool.WaitForAsync(running.TaskId, TaskState.Running)).Placement!.NodeId;
+        var softNode = plainNode == "dc1/n0" ? "dc1/n1" : "dc1/n0";
+        var tainted = await pool.Client.TaintNodeAsync(softNode, Set("spot", "yes" + NodeTaints.SoftSuffix));
+        Assert.Equal("yes:PreferNoSchedule", tainted!.Taints!["spot"]);
+        Assert.Empty((await pool.Client.EvictUntoleratedAsync(softNode)).Evicted);
+
+        var next = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1_000_000), "next");
+        Assert.Equal(plainNode, (await pool.WaitForAsync(next.TaskId, TaskState.Running)).Placement!.NodeId);
+
+        // The plain node full: the soft taint no longer keeps work off.
+        var spill = await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1_000_000), "spill");
+        Assert.Equal(softNode, (await pool.WaitForAsync(spill.TaskId, TaskState.Running)).Placement!.NodeId);
+        await pool.AssertConsistentAsync(["before", "next", "spill"]);
+
+        var bad = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.TaintNodeAsync(softNode, Set("spot", "yes:NoExecute")));
+        Assert.StartsWith("taints[spot] value " + NodeTaints.ValueRule, bad.Message);
+    }
 }
