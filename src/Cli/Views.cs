@@ -147,13 +147,14 @@ public static class Views
     public static IEnumerable<string> Preview(Orion.Client.TaskPreview p)
     {
         yield return p.Count > 1 ? $"dry run, nothing submitted ({p.Count} tasks, each placed as if the ones before had been)" : "dry run, nothing submitted";
-        var one = p.Count > 1 ? " (for one task)" : "";
+        // A job array's: how many its quota admits now, and what the rest would do.
+        var (who, admitted) = p.Quota.Admits is { } admits && p.Count > 1 ? ("the rest", $"{admits} of the {p.Count} admitted now; ") : ("it", "");
         yield return p.Quota.Outcome switch
         {
-            AdmitOutcome.Admitted => $"quota: admitted now{one}",
-            AdmitOutcome.Borrowed => $"quota{one}: over it ({string.Join("; ", p.Quota.Errors)}); it would run on borrowed room, evicted when a task within its quota needs it",
-            AdmitOutcome.Waiting => $"quota{one}: it would wait in its tenant's line: {string.Join("; ", p.Quota.Errors)}",
-            _ => $"quota{one}: refused: {string.Join("; ", p.Quota.Errors)}",
+            AdmitOutcome.Admitted => p.Count > 1 ? $"quota: all {p.Count} admitted now" : "quota: admitted now",
+            AdmitOutcome.Borrowed => $"quota: {admitted}over it ({string.Join("; ", p.Quota.Errors)}); {who} would run on borrowed room, evicted when a task within its quota needs it",
+            AdmitOutcome.Waiting => $"quota: {admitted}{who} would wait in its tenant's line: {string.Join("; ", p.Quota.Errors)}",
+            _ => $"quota: refused: {string.Join("; ", p.Quota.Errors)}",
         };
         foreach (var refusal in p.Refusals)
         {

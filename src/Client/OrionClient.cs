@@ -132,7 +132,8 @@ public sealed class OrionClient : IAsyncDisposable
     /// one, the preferred one first, else all) says which node and cards its policy would choose now, or node by node why
     /// none takes it. A task placed now may still wait behind tasks queued before it that take the room first. With
     /// <paramref name="count"/>, a job array of that many tasks of the spec, each placed as if the ones before had been; a
-    /// gang member's whole gang is always previewed, all or none. The quota's answer is for one task.
+    /// gang member's whole gang is always previewed, all or none; the quota answers for all of them (for an array, also how
+    /// many it would admit now).
     /// </summary>
     /// <exception cref="SpecValidationException">The spec breaks a rule.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not 1 to <see cref="PlacementPreview.MaxTasks"/>.</exception>
@@ -151,10 +152,10 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         count = spec.Gang?.Size ?? count;
-
         var quota = spec.Schedule is null
-            ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang).WaitAsync(cancellationToken)
+            ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang, spec.Gang is null ? count : 1).WaitAsync(cancellationToken)
             : AdmitResult.Admitted;
+
         var awaiting = ImmutableList.CreateBuilder<string>();
         var refusals = ImmutableArray.CreateBuilder<ValidationError>();
         foreach (var id in spec.After ?? [])

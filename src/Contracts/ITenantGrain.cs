@@ -32,9 +32,11 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>
     /// What <see cref="Admit"/> would answer a new task now, charging nothing and joining no line (a dry run): Admitted,
     /// Borrowed, Waiting (naming the limits in the way) or Refused (a request no room under the quota could ever take).
+    /// With <paramref name="count"/> over 1 (a job array, not a gang), for that many such tasks at once: Admitted when all
+    /// would be, and how many would be (<see cref="AdmitResult.Admits"/>).
     /// </summary>
     [Alias("Preview"), ReadOnly]
-    Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null);
+    Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
 
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Alias("Release"), OneWay]

@@ -169,21 +169,23 @@ public sealed class TenantGrain(
         return Task.FromResult(never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never));
     }
 
-    public Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null)
+    public Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
     {
+        var many = gang is null && count > 1;
         if (ledger.Quota is null)
         {
-            return Task.FromResult(AdmitResult.Admitted);
+            return Task.FromResult(many ? AdmitResult.Admitted with { Admits = count } : AdmitResult.Admitted);
         }
 
         var charge = TenantCharge.Of(request, gang, time.GetUtcNow());
         var never = ledger.Inadmissible(charge);
-        var refusal = never.IsEmpty ? ledger.Refusal(charge) : never;
-        return Task.FromResult(
-            !never.IsEmpty ? new AdmitResult(AdmitOutcome.Refused, never)
+        var tasks = many ? count : 1;
+        var refusal = never.IsEmpty ? ledger.Refusal(charge, count: tasks) : never;
+        var result = !never.IsEmpty ? new AdmitResult(AdmitOutcome.Refused, never)
             : refusal.IsEmpty ? AdmitResult.Admitted
             : mayBorrow && ledger.MayLend() ? new AdmitResult(AdmitOutcome.Borrowed, refusal)
-            : new AdmitResult(AdmitOutcome.Waiting, refusal));
+            : new AdmitResult(AdmitOutcome.Waiting, refusal);
+        return Task.FromResult(many ? result with { Admits = never.IsEmpty ? ledger.AdmitsNow(charge, count) : 0 } : result);
     }
 
     public Task Release(string taskId)

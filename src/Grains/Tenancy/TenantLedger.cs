@@ -118,11 +118,35 @@ public sealed class TenantLedger(
         return errors.ToImmutable();
     }
 
+    /// <summary>How many of <paramref name="count"/> new tasks of <paramref name="asked"/> (not a gang's) would be admitted now, together.</summary>
+    public int AdmitsNow(TenantCharge asked, int count)
+    {
+        // Refusal grows with the count: the largest count it does not refuse, by halving.
+        var (low, high) = (0, count);
+        while (low < high)
+        {
+            var mid = (low + high + 1) / 2;
+            if (Refusal(asked, count: mid).IsEmpty)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return low;
+    }
+
     /// <summary>
     /// Why <paramref name="asked"/> may not be admitted now, each naming its field; empty when it may. A task already live
     /// (a loan taken under the quota: not <paramref name="newTask"/>) does not count again against the live-task limit.
     /// </summary>
-    public ImmutableArray<ValidationError> Refusal(TenantCharge asked, bool newTask = true)
+    /// <param name="asked">The task's charge.</param>
+    /// <param name="newTask">False for a task already live (a loan taken under the quota).</param>
+    /// <param name="count">As many new tasks of this charge at once (a dry run of a job array); not for a gang's member.</param>
+    public ImmutableArray<ValidationError> Refusal(TenantCharge asked, bool newTask = true, int count = 1)
     {
         if (Quota is not { } q)
         {
@@ -131,7 +155,7 @@ public sealed class TenantLedger(
 
         // A gang's member: within the room set aside for its gang (only what it asks beyond a member set aside counts),
         // or, as its gang's first, with room for every member not yet admitted.
-        var (gpuAsked, memoryAsked, tasksAsked) = (asked.GpuMilli, asked.GpuMemoryMiB, newTask ? 1 : 0);
+        var (gpuAsked, memoryAsked, tasksAsked) = (asked.GpuMilli * count, asked.GpuMemoryMiB * count, newTask ? count : 0);
         if (newTask && asked.Gang is { } gang)
         {
             if (setAside.TryGetValue(gang, out var aside))

@@ -56,6 +56,26 @@ public sealed class PreviewTests
     }
 
     [Fact]
+    public async Task A_dry_run_of_a_job_array_says_how_many_of_it_its_quota_admits_now()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        await pool.Client.SetQuotaAsync("team-a", new TenantQuota(GpuPercent: 200, Tasks: 20));
+        await pool.SubmitAsync(Specs.Batch(computePercent: 50, items: 1, gpuMsPerItem: 1e9), "first");
+
+        // 150% left under the quota: three slices of 50% of the ten asked; the cards could take all ten.
+        var array = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024), count: 10);
+        Assert.Equal((AdmitOutcome.Waiting, 3), (array.Quota.Outcome, array.Quota.Admits));
+        Assert.Contains("would pass its quota of gpuPercent 200", Assert.Single(array.Quota.Errors).ToString());
+        Assert.Equal(7, array.DataCenters.Single().Fits);
+        Assert.Null(array.RunsOn);
+
+        var fits = await pool.Client.PreviewAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024), count: 3);
+        Assert.Equal((AdmitOutcome.Admitted, 3), (fits.Quota.Outcome, fits.Quota.Admits));
+        Assert.NotNull(fits.RunsOn);
+        Assert.Null((await pool.Client.PreviewAsync(Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024))).Quota.Admits);
+    }
+
+    [Fact]
     public async Task A_dry_run_of_a_step_names_what_it_would_wait_for_and_what_would_refuse_it()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

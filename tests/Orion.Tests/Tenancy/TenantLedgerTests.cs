@@ -399,4 +399,16 @@ public sealed class TenantLedgerTests
         ledger.SetAsideForIncomplete([("a0", false)]);
         Assert.Empty(ledger.Refusal(Member("a", size: 3)));
     }
+
+    [Fact]
+    public void Of_a_job_array_the_quota_admits_now_as_many_as_every_limit_allows_together()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 300, GpuMemoryMiB: 10_000, Tasks: 8));
+        var slice = TenantCharge.Of(ResourceRequest.Slice(50, 2048), DateTimeOffset.UnixEpoch);
+        Assert.Equal(4, ledger.AdmitsNow(slice, 10));
+        Assert.Equal(2, ledger.AdmitsNow(slice, 2));
+        Assert.Empty(ledger.Refusal(slice, count: 4));
+        Assert.Equal("tenant", Assert.Single(ledger.Refusal(slice, count: 5)).Field);
+        Assert.Equal(0, new TenantLedger("search", new TenantQuota(Tasks: 0)).AdmitsNow(slice, 3));
+    }
 }
