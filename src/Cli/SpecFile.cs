@@ -114,9 +114,9 @@ public sealed class SpecFile
         DataCenter = DataCenter ?? baseSpec.DataCenter,
         Kind = Kind ?? baseSpec.Kind,
         Command = Command ?? baseSpec.Command,
-        Env = Env is { Count: > 0 } ? (baseSpec.Env ?? []).Concat(Env).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal) : baseSpec.Env,
+        Env = Merged(baseSpec.Env, Env),
         Workdir = Workdir ?? baseSpec.Workdir,
-        Labels = Labels is { Count: > 0 } ? (baseSpec.Labels ?? []).Concat(Labels).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal) : baseSpec.Labels,
+        Labels = Merged(baseSpec.Labels, Labels),
         Items = Items ?? baseSpec.Items,
         MsPerItem = MsPerItem ?? baseSpec.MsPerItem,
         Rps = Rps ?? baseSpec.Rps,
@@ -135,4 +135,8 @@ public sealed class SpecFile
         MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
         Restart = Restart ?? baseSpec.Restart,
     };
+
+    /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>
+    private static Dictionary<string, string>? Merged(Dictionary<string, string>? file, Dictionary<string, string>? flags) =>
+        flags is not { Count: > 0 } ? file : new[] { file ?? [], flags }.SelectMany(m => m).GroupBy(e => e.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 }

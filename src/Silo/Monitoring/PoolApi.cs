@@ -21,9 +21,17 @@ public static class PoolApi
         api.MapGet("/cards", async (PoolMonitor m, string? dc, string? node, string? tenant, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(dc: dc)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Cards, Json));
         api.MapGet("/tasks", async (PoolMonitor m, string? dc, string? node, string? tenant, string? state, string[]? label, CancellationToken ct) =>
-            Refused(PoolQueryValidator.Check(dc: dc, state: state, labels: label)) ?? Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
+        {
+            if (Refused(PoolQueryValidator.Check(dc: dc, state: state, labels: label)) is { } refused)
+            {
+                return refused;
+            }
+
+            var selector = NodeLabels.Parse(label ?? [], "label").Labels;
+            return Results.Json(new PoolFilter(dc, node, tenant).Apply(await Latest(m, ct)).Tasks
                 .Where(t => string.IsNullOrEmpty(state) || string.Equals(t.State, state, StringComparison.OrdinalIgnoreCase))
-                .Where(t => label is not { Length: > 0 } || NodeLabels.Match(t.Labels, NodeLabels.Parse(label, "label").Labels)), Json));
+                .Where(t => NodeLabels.Match(t.Labels, selector)), Json);
+        });
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(id: id))
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s

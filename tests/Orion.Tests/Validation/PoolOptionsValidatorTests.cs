@@ -33,6 +33,7 @@ public sealed class PoolOptionsValidatorTests
             MemoryOversubscription = double.NaN,
             DaemonLease = TimeSpan.Zero,
             LeaseCheckInterval = TimeSpan.FromSeconds(-1),
+            UsageCheckpointInterval = TimeSpan.FromMilliseconds(999),
             IdleSchedulerCheckInterval = TimeSpan.Zero,
             PlacingTimeout = TimeSpan.Zero,
             StarvationLimit = TimeSpan.FromMinutes(-1),
@@ -41,8 +42,9 @@ public sealed class PoolOptionsValidatorTests
             DefaultDataCenter = "DC1",
         });
         Assert.Equal(
-            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "UsageCheckpointInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
             errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
         Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
+        Assert.StartsWith("Orion:Pool:UsageCheckpointInterval must be at least 1 second", errors[4]);
     }
 }
