@@ -290,7 +290,7 @@ public sealed class VGpuTaskGrain(
     /// <summary>Every task it runs after has ended as it asks: admitted by its tenant's quota now, as a new submit would be.</summary>
     private async Task Unblock(VGpuTaskStatus blocked)
     {
-        var ended = blocked.Spec.AfterCondition switch { AfterCondition.Ended => "ended", AfterCondition.Failed => "failed", _ => "completed" };
+        var ended = blocked.Spec.AfterCondition.ToString().ToLowerInvariant();
         logger.LogInformation("Task {TaskId}: every task it runs after has {Ended}", TaskId, ended);
         Notice(PoolEventKinds.Unblocked, $"tenant {blocked.Spec.Tenant}", $"{string.Join(", ", blocked.Spec.After ?? [])} {ended}");
         var status = blocked with { State = TaskState.Pending, Awaiting = null };
