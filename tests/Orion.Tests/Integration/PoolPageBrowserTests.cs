@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Playwright;
 using Orion.Contracts;
 
@@ -136,11 +137,13 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             // A step after another is Blocked, naming what it waits for, and runs once that completes; its run limit shows.
             var first = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-first"));
             var next = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-next")
-                with { After = [first.TaskId], MaxRuntime = TimeSpan.FromHours(2) });
+                with { After = [first.TaskId], MaxRuntime = TimeSpan.FromHours(2), Labels = ImmutableDictionary<string, string>.Empty.Add("sweep", "lr-7").Add("project", "llm") });
             var nextRow = page.Locator($"#tasks tr[data-task='{next.TaskId}']");
             await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Blocked");
             await Assertions.Expect(nextRow.Locator(".state.after")).ToHaveTextAsync($"after {first.TaskId}");
             await Assertions.Expect(nextRow.Locator(".state.limit")).ToHaveTextAsync("≤ 2h");
+            await Assertions.Expect(nextRow.Locator(".state.labels")).ToHaveTextAsync("project=llm, sweep=lr-7");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{first.TaskId}'] .state.labels")).ToHaveCountAsync(0);
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{first.TaskId}'] .state.after")).ToHaveCountAsync(0);
             await live.Client.CancelAsync(first.TaskId);
             await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Cancelled");
