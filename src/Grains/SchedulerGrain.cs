@@ -236,12 +236,17 @@ public sealed class SchedulerGrain(
     public async Task OnNodeChanged(NodeSnapshot node)
     {
         release.Worked();
+        var before = accounts.GetValueOrDefault(node.NodeId);
         if (!Refresh(node))
         {
             return;
         }
 
         var roomFreed = freed;
+
+        // A task there lowered its priority: waiting work of a higher class may now evict it, so a round looks (no room
+        // was freed, so other data centres are not told).
+        freed |= queue.Count > 0 && evictLowerPriority && PriorityLowered(before, node);
         if (queue.Count > 0 && freed)
         {
             Pump();
@@ -1206,6 +1211,18 @@ public sealed class SchedulerGrain(
 
         freed |= old is null || HasMoreRoom(fresh, old);
         return true;
+    }
+
+    /// <summary>Whether a task on the node holds a slice of a lower priority than the node's account before said.</summary>
+    private static bool PriorityLowered(NodeSnapshot? before, NodeSnapshot after)
+    {
+        if (before is null)
+        {
+            return false;
+        }
+
+        var was = before.Gpus.SelectMany(g => g.Slices).Where(s => s.Priority is not null).ToLookup(s => s.TaskId, s => s.Priority!.Rank, StringComparer.Ordinal);
+        return after.Gpus.SelectMany(g => g.Slices).Any(s => s.Priority is { } now && was[s.TaskId].Any(rank => rank > now.Rank));
     }
 
     /// <summary>Keeps the newest snapshot of each node, for reclaims and evictions.</summary>

@@ -101,7 +101,8 @@ public sealed class PriorityChangeTests
     [Fact]
     public async Task A_running_task_lowered_below_a_waiting_class_is_evicted_for_it()
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 1)], evictLowerPriority: true);
+        // The scheduler's periodic re-read of its nodes put off: only the node's own word tells it of the change.
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], evictLowerPriority: true, indexResync: TimeSpan.FromHours(1));
         await pool.SubmitAsync(Specs.Training(1, steps: 1_000_000_000), "train");
         await pool.WaitForAsync("train", TaskState.Running);
 
