@@ -960,30 +960,22 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             var taskId = r.GetValue(id)!;
-            async Task<CliException> Missing() => await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId) : NoLog(taskId);
+            var run = r.GetValue(generation);
+            async Task<CliException> Missing() => await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId)
+                : run is null ? NoLog(taskId)
+                : new CliException($"no log of task {taskId}'s run {run}: no such run, it never started, or its node keeps no log of it", ExitCodes.Failed);
             string Tail(string text) => r.GetValue(tail) is not { } lines ? text
                 : string.Concat(text.Split('\n').SkipLast(text.EndsWith('\n') ? 1 : 0).TakeLast(lines).Select(l => l + "\n"));
-            if (r.GetValue(generation) is { } run)
+            if (run is not null && r.GetValue(follow))
             {
-                if (r.GetValue(follow))
-                {
-                    throw new CliException("--follow: follows the latest run; --generation reads one run's log", ExitCodes.BadInput);
-                }
-
-                var earlier = await Answer(r, client.ReadRunLogAsync(taskId, run, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
-                if (earlier is null)
-                {
-                    throw await Answer(r, client.GetAsync(taskId, ct)) is null ? NotFound(taskId)
-                        : new CliException($"no log of task {taskId}'s run {run}: no such run, it never started, or its node keeps no log of it", ExitCodes.Failed);
-                }
-
-                await output.WriteAsync(Tail(earlier.Text));
-                return ExitCodes.Ok;
+                throw new CliException("--follow: follows the latest run; --generation reads one run's log", ExitCodes.BadInput);
             }
 
             if (!r.GetValue(follow))
             {
-                var piece = await Answer(r, client.ReadLogAsync(taskId, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
+                var piece = await Answer(r, run is { } asked
+                    ? client.ReadRunLogAsync(taskId, asked, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct)
+                    : client.ReadLogAsync(taskId, -TaskLogChunk.MaxBytes, TaskLogChunk.MaxBytes, ct));
                 if (piece is null)
                 {
                     throw await Missing();

@@ -25,8 +25,11 @@ public static class NodeLabels
     public static bool IsValidValue(string? value) =>
         value is { Length: <= 63 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    /// <summary>Each broken rule of <paramref name="labels"/>, as (field, rule) under <paramref name="field"/>.</summary>
-    public static ImmutableArray<ValidationError> Check(IReadOnlyDictionary<string, string>? labels, string field)
+    /// <summary>
+    /// Each broken rule of <paramref name="labels"/>, as (field, rule) under <paramref name="field"/>; values by
+    /// <paramref name="validValue"/> and <paramref name="valueRule"/> when given (taints), else by <see cref="ValueRule"/>.
+    /// </summary>
+    public static ImmutableArray<ValidationError> Check(IReadOnlyDictionary<string, string>? labels, string field, Func<string, bool>? validValue = null, string valueRule = ValueRule)
     {
         if (labels is null)
         {
@@ -45,9 +48,9 @@ public static class NodeLabels
             {
                 errors.Add(new($"{field}[{key}]", $"key {KeyRule}"));
             }
-            else if (!IsValidValue(value))
+            else if (!(validValue ?? IsValidValue)(value))
             {
-                errors.Add(new($"{field}[{key}]", $"value {ValueRule}"));
+                errors.Add(new($"{field}[{key}]", $"value {valueRule}"));
             }
         }
 

@@ -61,9 +61,7 @@ public static class NodeTaints
 
     /// <summary>Each broken rule of a node's taints, under <paramref name="field"/>: keys and values as labels', a value optionally soft.</summary>
     public static ImmutableArray<ValidationError> Check(IReadOnlyDictionary<string, string>? taints, string field) =>
-        NodeLabels.Check(taints?.ToDictionary(t => t.Key, t => Plain(t.Value), StringComparer.Ordinal), field)
-            .Select(e => e.Rule.StartsWith("value ", StringComparison.Ordinal) ? e with { Rule = "value " + ValueRule } : e)
-            .ToImmutableArray();
+        NodeLabels.Check(taints, field, value => NodeLabels.IsValidValue(Plain(value)), ValueRule);
 
     /// <summary>Taints written <c>key=value</c> or <c>key=value:PreferNoSchedule</c>, as <see cref="NodeLabels.Parse"/> reads labels.</summary>
     public static (ImmutableDictionary<string, string> Taints, string? Error) Parse(IEnumerable<string> pairs, string flag)
