@@ -271,7 +271,7 @@ public static class Views
                 Text(n.Backend.Length == 0 ? "-" : $"{n.Backend} (slices: {n.SliceEnforcement})"),
                 Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),
-                Text(n.Cards.Length.ToString()),
+                Text(n.Cards.Count(c => c.Fault is not null) is > 0 and var faulted ? $"{n.Cards.Length} ({faulted} faulted)" : n.Cards.Length.ToString()),
                 Text($"{Percent(n.Cards.Sum(c => c.ComputeAllocatedMilli))}/{Percent(n.Cards.Sum(c => c.ComputeCapacityMilli))}"),
                 Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"),
                 Text(Pairs(n.Labels)), Text(Pairs(n.Taints)));
@@ -282,12 +282,12 @@ public static class Views
 
     public static Table Gpus(IEnumerable<CardSummary> cards)
     {
-        var table = new Table().AddColumns("GPU", "MODEL", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "MEASURED", "TASKS");
+        var table = new Table().AddColumns("GPU", "MODEL", "HEALTH", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "MEASURED", "TASKS");
         foreach (var c in cards)
         {
             // What the daemon measured at its last heartbeat (busy, memory in use), beside the books; "-" when it cannot measure.
             var measured = c.MeasuredBusyPercent is { } busy ? $"{busy:0.#}% {Memory(c.MeasuredMemoryMiB ?? 0)}" : "-";
-            table.AddRow(Text(c.GpuId), Text(c.Model), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
+            table.AddRow(Text(c.GpuId), Text(c.Model), Text(c.Fault is { } fault ? $"faulted: {fault}" : "ok"), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
                 Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)), Text(measured),
                 Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.HostMiB >= s.MemoryMiB && s.OnHost ? "swapped" : s.HostMiB > 0 ? $"{s.State} ({s.HostMiB} MiB swapped)" : s.State)}"))));
         }

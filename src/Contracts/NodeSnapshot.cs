@@ -23,6 +23,7 @@ namespace Orion.Contracts;
 /// <param name="Spread">How many tasks of each spread group hold anything here.</param>
 /// <param name="Labels">The node's labels, as its daemon registered them; null for none.</param>
 /// <param name="Taints">The node's taints, as its daemon registered them (<see cref="NodeTaints"/>); null for none.</param>
+/// <param name="Faults">Its broken cards, as its daemon last reported them: they take no work (default or empty: none).</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -44,4 +45,23 @@ public sealed record NodeSnapshot(
     [property: Id(16)] ImmutableArray<BorrowedHolding> Borrowed = default,
     [property: Id(17)] ImmutableArray<SpreadCount> Spread = default,
     [property: Id(18)] ImmutableDictionary<string, string>? Labels = null,
-    [property: Id(19)] ImmutableDictionary<string, string>? Taints = null);
+    [property: Id(19)] ImmutableDictionary<string, string>? Taints = null,
+    [property: Id(20)] ImmutableArray<CardFault> Faults = default)
+{
+    /// <summary>Why the card is faulted, or null when it is healthy.</summary>
+    public string? FaultOf(string gpuId)
+    {
+        if (!Faults.IsDefaultOrEmpty)
+        {
+            foreach (var f in Faults)
+            {
+                if (f.GpuId == gpuId)
+                {
+                    return f.Reason;
+                }
+            }
+        }
+
+        return null;
+    }
+}

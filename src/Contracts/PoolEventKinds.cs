@@ -51,7 +51,13 @@ public static class PoolEventKinds
     /// <summary>Every task a blocked task runs after completed: it is admitted and queued.</summary>
     public const string Unblocked = "unblocked";
 
+    /// <summary>A node's daemon reported a card broken: it takes no work, and the runs on it are lost.</summary>
+    public const string CardFault = "card-fault";
+
+    /// <summary>A card reported broken is healthy again and takes work.</summary>
+    public const string CardRecovered = "card-recovered";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked];
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered];
 }

@@ -220,6 +220,27 @@ public sealed class NodeGrain(
                 throw new ArgumentException($"registration.gpus[{i}].memoryMiB {card.MemoryMiB} must not be negative", nameof(registration));
             }
         }
+
+        var faults = registration.Faults.IsDefault ? [] : registration.Faults;
+        var faulted = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < faults.Length; i++)
+        {
+            var fault = faults[i];
+            if (fault is null || !seen.Contains(fault.GpuId ?? ""))
+            {
+                throw new ArgumentException($"registration.faults[{i}].gpuId '{fault?.GpuId}' must be one of the registration's cards", nameof(registration));
+            }
+
+            if (!faulted.Add(fault.GpuId!))
+            {
+                throw new ArgumentException($"registration.faults[{i}].gpuId '{fault.GpuId}' is listed twice", nameof(registration));
+            }
+
+            if (string.IsNullOrWhiteSpace(fault.Reason) || fault.Reason.Length > CardFault.MaxReasonLength)
+            {
+                throw new ArgumentException($"registration.faults[{i}].reason must be 1 to {CardFault.MaxReasonLength} characters, not blank", nameof(registration));
+            }
+        }
     }
 
     /// <summary>Takes in a daemon's registration or heartbeat: attaches the cards, adopts or stops what it runs, tells the scheduler.</summary>
@@ -309,6 +330,7 @@ public sealed class NodeGrain(
         }
 
         await LetGoOfUnclaimed(running);
+        await FailOverFaultedCards(previous, registration, daemon);
 
         if (restarted || wasLost)
         {
@@ -530,6 +552,12 @@ public sealed class NodeGrain(
             if (!gpus.ContainsKey(id))
             {
                 return new ReservationResult(false, $"card {id} is not on node {NodeId}", Snapshot());
+            }
+
+            // Whatever a scheduler's view said: it may predate the daemon's report.
+            if (!adopting && FaultOf(id) is { } fault)
+            {
+                return new ReservationResult(false, $"card {id} is faulted: {fault}", Snapshot());
             }
         }
 
@@ -982,7 +1010,8 @@ public sealed class NodeGrain(
             BorrowedHoldings(),
             SpreadCounts(),
             Labels,
-            Taints);
+            Taints,
+            r?.Faults ?? default);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()
@@ -1022,7 +1051,65 @@ public sealed class NodeGrain(
     private static bool SameMachine(NodeRegistration a, NodeRegistration b) =>
         a.DataCenter == b.DataCenter && a.CpuMilli == b.CpuMilli && a.MemoryMiB == b.MemoryMiB && a.HostSwapMiB == b.HostSwapMiB
         && a.Backend == b.Backend && a.Gpus.AsSpan().SequenceEqual(b.Gpus.AsSpan()) && NodeLabels.Same(a.Labels, b.Labels)
-        && NodeLabels.Same(a.Taints, b.Taints);
+        && NodeLabels.Same(a.Taints, b.Taints) && SameFaults(a.Faults, b.Faults);
+
+    private static bool SameFaults(ImmutableArray<CardFault> a, ImmutableArray<CardFault> b) =>
+        (a.IsDefaultOrEmpty && b.IsDefaultOrEmpty) || (!a.IsDefault && !b.IsDefault && a.AsSpan().SequenceEqual(b.AsSpan()));
+
+    /// <summary>Why a card is faulted by the daemon's last report, or null.</summary>
+    private string? FaultOf(string gpuId) => registration?.Faults is { IsDefaultOrEmpty: false } faults ? faults.FirstOrDefault(f => f.GpuId == gpuId)?.Reason : null;
+
+    /// <summary>
+    /// A broken card loses its runs: each task holding it is stopped on the daemon (its process may hang on the card), what
+    /// it held here is let go, and it is told it lost its node's card, so it restarts or fails by its policy, as a lost
+    /// node's tasks do; one not told yet stays owed and is told at the next lease check. The pool's feed hears of each card
+    /// that broke or came back.
+    /// </summary>
+    private async Task FailOverFaultedCards(NodeRegistration? previous, NodeRegistration now, INodeDaemon daemon)
+    {
+        var faults = now.Faults.IsDefault ? [] : now.Faults;
+        var before = previous?.Faults is { IsDefault: false } was ? was : [];
+        foreach (var fault in faults.Where(f => !before.Any(b => b.GpuId == f.GpuId)))
+        {
+            logger.LogWarning("Node {NodeId} reports card {GpuId} faulted: {Reason}", NodeId, fault.GpuId, fault.Reason);
+            Events.Publish(PoolEventKinds.CardFault, "", fault.GpuId, fault.Reason, 0).Ignore();
+        }
+
+        foreach (var back in before.Where(b => !faults.Any(f => f.GpuId == b.GpuId)))
+        {
+            logger.LogInformation("Node {NodeId} reports card {GpuId} healthy again", NodeId, back.GpuId);
+            Events.Publish(PoolEventKinds.CardRecovered, "", back.GpuId, $"healthy again (was: {back.Reason})", 0).Ignore();
+        }
+
+        if (faults.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var (taskId, held) in holdings.ToList())
+        {
+            if (faults.FirstOrDefault(f => held.GpuIds.Contains(f.GpuId)) is not { } fault)
+            {
+                continue;
+            }
+
+            nodeLostOwed[taskId] = new(held.Generation, $"card {fault.GpuId} of node {NodeId} failed: {fault.Reason}");
+            try
+            {
+                await shutdown.WhileRunning(inProcess.Resolve(daemon).Stop(taskId, held.Generation));
+            }
+            catch (Exception ex)
+            {
+                // Its generation is over all the same: the daemon's next report of it is an orphan's, and stopped then.
+                logger.LogWarning(ex, "Node {NodeId} could not stop {TaskId} on faulted card {GpuId}", NodeId, taskId, fault.GpuId);
+            }
+        }
+
+        // Released here and told one-way (a task that restarts may be placed on a working card of this node at once).
+        await TellLost();
+    }
+
+    private IPoolEventsGrain Events => GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool);
 
     /// <summary>Memory a reservation takes on a card: whole cards and "0" take the device's memory.</summary>
     private static long MemoryOn(GpuDevice device, ReservationRequest request) =>

@@ -35,6 +35,10 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private readonly string instance = Guid.NewGuid().ToString("N");
     private int disposed;
     private int unmeasured;
+    private int healthUnread;
+
+    // The broken cards the last registration carried (an immutable array: swapped whole, read from the backend's threads).
+    private ImmutableArray<CardFault> reportedFaults = [];
 
     public GpuNodeDaemon(NodeDaemonOptions options, IGpuBackend backend, IGrainFactory grains, ILogger<GpuNodeDaemon> logger, TimeProvider? time = null)
     {
@@ -44,7 +48,26 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         this.grains = grains;
         this.logger = logger;
         demandSequence = this.time.GetUtcNow().UtcTicks;
-        backend.Exited += exit => Report(() => grains.Grain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
+        backend.Exited += exit =>
+        {
+            // A run that failed may have failed with its card: the node hears of a broken card before the task hears of its
+            // end, so a task that restarts is not placed on that card again.
+            if (!exit.Succeeded && selfReference is not null && !CheckHealth().SequenceEqual(reportedFaults))
+            {
+                Report(RegisterAsync);
+            }
+
+            Report(() => grains.Grain<IVGpuTaskGrain>(exit.TaskId).OnExited(exit));
+        };
+
+        // A card that broke or came back by itself is reported at once, not at the next heartbeat.
+        backend.HealthChanged += () =>
+        {
+            if (selfReference is not null)
+            {
+                Report(RegisterAsync);
+            }
+        };
     }
 
     public string NodeId => options.NodeId;
@@ -175,7 +198,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
             [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance, Measure(), backend.SliceEnforcement,
-            options.Labels.IsEmpty ? null : options.Labels, options.Taints.IsEmpty ? null : options.Taints);
+            options.Labels.IsEmpty ? null : options.Labels, options.Taints.IsEmpty ? null : options.Taints, reportedFaults = CheckHealth());
         return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 
@@ -195,6 +218,24 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             if (Interlocked.Exchange(ref unmeasured, 1) == 0)
             {
                 logger.LogWarning("Node {NodeId} cannot measure its cards, so it reports no usage: {Reason}", NodeId, ex.Message);
+            }
+
+            return [];
+        }
+    }
+
+    /// <summary>The broken cards for the heartbeat; none when the backend cannot tell (said once, not every beat).</summary>
+    private ImmutableArray<CardFault> CheckHealth()
+    {
+        try
+        {
+            return [.. backend.CheckHealth()];
+        }
+        catch (BackendException ex)
+        {
+            if (Interlocked.Exchange(ref healthUnread, 1) == 0)
+            {
+                logger.LogWarning("Node {NodeId} cannot read its cards' health, so it reports none broken: {Reason}", NodeId, ex.Message);
             }
 
             return [];

@@ -75,6 +75,16 @@ public interface IGpuBackend : IDisposable
     /// <exception cref="BackendException">The backend cannot measure.</exception>
     IReadOnlyDictionary<string, double> MeasureTaskActivity();
 
+    /// <summary>
+    /// The cards that are broken now (fallen off the bus, uncorrectable memory errors, a failed row remapping), read at
+    /// every heartbeat; empty when all are healthy. A card stays here until the hardware reports it healthy again.
+    /// </summary>
+    /// <exception cref="BackendException">The backend cannot read its cards' health (no NVML).</exception>
+    IReadOnlyList<CardFault> CheckHealth();
+
+    /// <summary>Raised, outside any lock, when the backend learns by itself that a card broke or came back (its daemon then reports at once).</summary>
+    event Action? HealthChanged;
+
     /// <summary>The tasks running now, with their generations.</summary>
     IReadOnlyDictionary<string, long> Running { get; }
 

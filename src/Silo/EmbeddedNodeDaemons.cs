@@ -79,7 +79,13 @@ public sealed class EmbeddedNodeDaemons(
                 {
                     var nodeId = GrainKeys.Node(machine.DataCenter, machine.Name);
                     var model = GpuModelCatalog.Get(machine.GpuModel);
-                    yield return (machine, new SimulatedGpuBackend(nodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB));
+                    var simulated = new SimulatedGpuBackend(nodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
+                    foreach (var (index, reason) in machine.Faults)
+                    {
+                        simulated.Fail(index, reason);
+                    }
+
+                    yield return (machine, simulated);
                 }
 
                 break;

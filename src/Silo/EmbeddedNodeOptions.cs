@@ -23,4 +23,10 @@ public sealed class EmbeddedNodeOptions
 
     /// <summary>The node's taints (<c>Orion:Embedded:NodeList:0:Taints:dedicated=training</c>): only tasks that tolerate them all run there.</summary>
     public Dictionary<string, string> Taints { get; set; } = [];
+
+    /// <summary>
+    /// Simulated cards that start broken, by index, with what broke (<c>Orion:Embedded:NodeList:0:Faults:1=Xid 79</c>): to
+    /// rehearse a card failure. They take no work and show as faulted.
+    /// </summary>
+    public Dictionary<int, string> Faults { get; set; } = [];
 }

@@ -60,6 +60,12 @@ public sealed class EmbeddedPoolOptionsValidator : IValidateOptions<EmbeddedPool
             Check(m.CpuMilli >= 0, at + nameof(m.CpuMilli), "must be 0 or more", m.CpuMilli);
             Check(m.MemoryMiB >= 0, at + nameof(m.MemoryMiB), "must be 0 or more", m.MemoryMiB);
             Check(m.HostSwapMiB >= 0, at + nameof(m.HostSwapMiB), "must be 0 or more", m.HostSwapMiB);
+            foreach (var (index, reason) in m.Faults)
+            {
+                Check(index >= 0 && index < m.GpuCount, $"{at}{nameof(m.Faults)}:{index}", $"must name a card of the node (0 to {m.GpuCount - 1})", index);
+                Check(!string.IsNullOrWhiteSpace(reason) && reason.Length <= CardFault.MaxReasonLength, $"{at}{nameof(m.Faults)}:{index}", $"must say what broke (1 to {CardFault.MaxReasonLength} characters)", reason);
+            }
+
             foreach (var bad in NodeLabels.Check(m.Labels, at + nameof(m.Labels)).Concat(NodeTaints.Check(m.Taints, at + nameof(m.Taints))))
             {
                 errors.Add($"{EmbeddedPoolOptions.Section}:{bad.Field} {bad.Rule}");

@@ -20,6 +20,14 @@ internal abstract class DelegatingGpuBackend(IGpuBackend inner) : IGpuBackend
         remove => inner.Exited -= value;
     }
 
+    public virtual event Action? HealthChanged
+    {
+        add => inner.HealthChanged += value;
+        remove => inner.HealthChanged -= value;
+    }
+
+    public virtual IReadOnlyList<CardFault> CheckHealth() => inner.CheckHealth();
+
     public virtual void Start(TaskLaunch launch) => inner.Start(launch);
 
     public virtual bool Stop(string taskId, long generation) => inner.Stop(taskId, generation);

@@ -18,10 +18,12 @@ namespace Orion.Client.Monitoring;
 /// <param name="Slices">Who holds it.</param>
 /// <param name="MeasuredBusyPercent">How busy the card was at its daemon's last heartbeat, as measured (0–100); null when not measured.</param>
 /// <param name="MeasuredMemoryMiB">Device memory in use then, as measured; null when not measured.</param>
+/// <param name="Fault">Why its daemon reports it broken (it takes no work); null while it works.</param>
 public sealed record CardSummary(
     string GpuId, string NodeId, string DataCenter, int Index, string Model,
     int ComputeCapacityMilli, int ComputeAllocatedMilli, int ComputeInUseMilli,
     long MemoryMiB, long MemoryAllocatedMiB, long ResidentMiB, long HostMiB,
     ImmutableArray<SliceSummary> Slices,
     double? MeasuredBusyPercent = null,
-    long? MeasuredMemoryMiB = null);
+    long? MeasuredMemoryMiB = null,
+    string? Fault = null);

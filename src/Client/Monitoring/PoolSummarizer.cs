@@ -33,7 +33,8 @@ public static class PoolSummarizer
     {
         long computeCapacity = 0, memoryCapacity = 0;
         var held = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
-        foreach (var card in nodes.SelectMany(n => n.Cards))
+        // A broken card is no capacity, as schedulers see it (it holds nothing either: its runs were failed over).
+        foreach (var card in nodes.SelectMany(n => n.Cards).Where(c => c.Fault is null))
         {
             computeCapacity += card.ComputeCapacityMilli;
             memoryCapacity += (long)(card.MemoryMiB * memoryOversubscription);
@@ -86,7 +87,7 @@ public static class PoolSummarizer
         var measured = node.Usage.IsDefault ? null : node.Usage.FirstOrDefault(u => u.GpuId == g.Device.GpuId);
         return new CardSummary(g.Device.GpuId, node.NodeId, node.DataCenter, g.Device.Index, g.Device.Model,
             g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries,
-            measured?.BusyPercent, measured?.MemoryUsedMiB);
+            measured?.BusyPercent, measured?.MemoryUsedMiB, node.FaultOf(g.Device.GpuId));
     }
 
     private static HashSet<string> Set(ImmutableArray<string> ids) => ids.IsDefault ? [] : new HashSet<string>(ids, StringComparer.Ordinal);

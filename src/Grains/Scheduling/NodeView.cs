@@ -272,10 +272,17 @@ public sealed class NodeView
     /// <summary>Builds a view from the owner's snapshot.</summary>
     public static NodeView FromSnapshot(NodeSnapshot snapshot)
     {
-        var gpus = new GpuView[snapshot.Gpus.Length];
-        for (var i = 0; i < gpus.Length; i++)
+        // A faulted card is not in the view at all: nothing can be placed on it, and nothing there is anyone's to evict.
+        var faulted = snapshot.Faults.IsDefaultOrEmpty ? 0 : snapshot.Gpus.Count(g => snapshot.FaultOf(g.Device.GpuId) is not null);
+        var gpus = new GpuView[snapshot.Gpus.Length - faulted];
+        for (int i = 0, n = 0; i < snapshot.Gpus.Length; i++)
         {
             var s = snapshot.Gpus[i];
+            if (faulted > 0 && snapshot.FaultOf(s.Device.GpuId) is not null)
+            {
+                continue;
+            }
+
             var g = new GpuView(s.Device.GpuId, s.Device.Index, s.Device.Model, s.ComputeCapacityMilli,
                 s.MemoryCapacityMiB > 0 ? s.MemoryCapacityMiB : s.Device.MemoryMiB, s.Device.MemoryMiB);
             foreach (var slice in s.Slices)
@@ -290,7 +297,7 @@ public sealed class NodeView
                 g.Exclusive |= slice.Exclusive;
             }
 
-            gpus[i] = g;
+            gpus[n++] = g;
         }
 
         Dictionary<(string Tenant, string Group), int>? spread = null;

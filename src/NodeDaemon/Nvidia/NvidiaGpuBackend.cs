@@ -48,6 +48,13 @@ public sealed class NvidiaGpuBackend : IGpuBackend
 
     public event Action<TaskExit>? Exited;
 
+    // Health is read by NVML at each heartbeat; a broken card's processes fail by themselves, and their exits come first.
+    public event Action? HealthChanged
+    {
+        add { }
+        remove { }
+    }
+
     /// <summary>
     /// A folder for each task's output and errors (<c>TASK.GENERATION.log</c>, appended); null: tasks write to the daemon's
     /// own output. A task that fails names the last line of its log in its exit reason.
@@ -224,6 +231,31 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         }
 
         return usage;
+    }
+
+    /// <summary>What NVML says of each card's health (<see cref="NvmlCardHealth"/>): the broken ones.</summary>
+    public IReadOnlyList<CardFault> CheckHealth()
+    {
+        using var session = NvmlSession.Open("to check the cards' health");
+        var faults = new List<CardFault>();
+        foreach (var card in Devices)
+        {
+            var found = Nvml.DeviceGetHandleByUuid(card.Uuid, out var device);
+            var health = new NvmlCardHealth(found, found == Nvml.Success ? "" : Nvml.Describe(found));
+            if (found == Nvml.Success)
+            {
+                var ecc = Nvml.DeviceGetTotalEccErrors(device, Nvml.MemoryErrorUncorrected, Nvml.VolatileEcc, out var errors);
+                var remap = Nvml.DeviceGetRemappedRows(device, out _, out _, out var pending, out var failed);
+                health = health with { Ecc = ecc, UncorrectableErrors = errors, Remap = remap, RemapPending = pending != 0, RemapFailed = failed != 0 };
+            }
+
+            if (health.Fault is { } fault)
+            {
+                faults.Add(new CardFault(card.GpuId, fault));
+            }
+        }
+
+        return faults;
     }
 
     /// <summary>

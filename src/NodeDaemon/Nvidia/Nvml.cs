@@ -110,6 +110,24 @@ internal static partial class Nvml
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetProcessUtilization")]
     public static unsafe partial int DeviceGetProcessUtilization(IntPtr device, ProcessUtilizationSample* samples, ref uint count, ulong lastSeenTimeStamp);
 
+    /// <summary>NVML_ERROR_NOT_SUPPORTED: the card has no such feature (no ECC, no row remapper before Ampere).</summary>
+    public const int NotSupported = 3;
+
+    /// <summary>NVML_ERROR_GPU_IS_LOST: the card fell off the bus or is otherwise inaccessible.</summary>
+    public const int GpuIsLost = 15;
+
+    /// <summary>NVML_MEMORY_ERROR_TYPE_UNCORRECTED.</summary>
+    public const int MemoryErrorUncorrected = 1;
+
+    /// <summary>NVML_VOLATILE_ECC: counted since the driver loaded (a reset clears it).</summary>
+    public const int VolatileEcc = 0;
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetTotalEccErrors")]
+    public static partial int DeviceGetTotalEccErrors(IntPtr device, int errorType, int counterType, out ulong count);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetRemappedRows")]
+    public static partial int DeviceGetRemappedRows(IntPtr device, out uint correctableRows, out uint uncorrectableRows, out uint pending, out uint failureOccurred);
+
     /// <summary>Throws naming what could not be done when <paramref name="result"/> is not success.</summary>
     public static void Check(int result, string what)
     {

@@ -17,6 +17,9 @@ internal sealed class SimulatedCard(GpuDevice device, long pageSizeMiB)
     /// <summary>When the host link is next free: moves on one card queue behind each other.</summary>
     public DateTimeOffset LinkFreeAt { get; set; }
 
+    /// <summary>Why the card is broken, or null while it works.</summary>
+    public string? Fault { get; set; }
+
     /// <summary>Bytes per millisecond over the host link.</summary>
     public double LinkBytesPerMs => Device.HostLinkGBps * 1e9 / 1000;
 }

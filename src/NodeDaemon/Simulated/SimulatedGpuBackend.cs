@@ -54,6 +54,8 @@ public sealed class SimulatedGpuBackend : IGpuBackend
 
     public event Action<TaskExit>? Exited;
 
+    public event Action? HealthChanged;
+
     /// <summary>Host RAM pages in use for moved GPU memory (including pages in transit).</summary>
     public long HostPagesInUse
     {
@@ -102,6 +104,10 @@ public sealed class SimulatedGpuBackend : IGpuBackend
         {
             onCards[i] = cardsById.GetValueOrDefault(launch.GpuIds[i])
                 ?? throw new BackendException($"card {launch.GpuIds[i]} is not on this node");
+            if (onCards[i].Fault is { } fault)
+            {
+                throw new BackendException($"card {launch.GpuIds[i]} is faulted: {fault}");
+            }
         }
 
         var memory = launch.Workload.Kind == WorkloadKind.Training && launch.Workload.MemoryMiB > 0
@@ -214,6 +220,60 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             c.Device.GpuId,
             Math.Round(Math.Min(100, 100 * c.Processes.Sum(p => p.Rate) / c.Device.RelativeSpeed), 2),
             c.ResidentPages * PageSizeMiB)).ToList());
+
+    public IReadOnlyList<CardFault> CheckHealth() => Locked(_ =>
+        (IReadOnlyList<CardFault>)[.. cards.Where(c => c.Fault is not null).Select(c => new CardFault(c.Device.GpuId, c.Fault!))]);
+
+    /// <summary>
+    /// The card breaks, as a GPU falling off the bus does: every task on it (a multi-card one too) dies at once, failed,
+    /// its pages gone from the device and the host alike; it takes no task until <see cref="Repair"/>. A card already
+    /// broken keeps its first reason.
+    /// </summary>
+    public void Fail(int index, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var broke = Locked(exits =>
+        {
+            var card = cards[index];
+            if (card.Fault is not null)
+            {
+                return false;
+            }
+
+            card.Fault = reason;
+            foreach (var p in card.Processes.ToList())
+            {
+                Remove(p);
+                exits.Add(new TaskExit(p.Launch.TaskId, p.Launch.Generation, false, $"card {card.Device.GpuId} failed: {reason}", p.GpuMsDone, settledAt));
+            }
+
+            return true;
+        });
+
+        // After the exits: the daemon reports those first, then the fault.
+        if (broke)
+        {
+            HealthChanged?.Invoke();
+        }
+    }
+
+    /// <summary>The card works again (reset or replaced), empty; true when it was broken.</summary>
+    public bool Repair(int index)
+    {
+        var repaired = Locked(_ =>
+        {
+            var card = cards[index];
+            var was = card.Fault is not null;
+            card.Fault = null;
+            return was;
+        });
+        if (repaired)
+        {
+            HealthChanged?.Invoke();
+        }
+
+        return repaired;
+    }
 
     public IReadOnlyDictionary<string, double> MeasureTaskActivity() => Locked(_ =>
     {

@@ -27,6 +27,9 @@ public sealed class NodeRegistrationValidationTests
         { "no card list", "registration.gpus" },
         { "bad label", "registration.labels[-rack]" },
         { "bad taint", "registration.taints[dedicated]" },
+        { "fault of a card not listed", "registration.faults[0].gpuId" },
+        { "fault listed twice", "registration.faults[1].gpuId" },
+        { "fault without a reason", "registration.faults[0].reason" },
     };
 
     private static NodeRegistration Break(string how) => how switch
@@ -41,6 +44,9 @@ public sealed class NodeRegistrationValidationTests
         "no card list" => Valid() with { Gpus = default },
         "bad label" => Valid() with { Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("-rack", "r7") },
         "bad taint" => Valid() with { Taints = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("dedicated", "a b") },
+        "fault of a card not listed" => Valid() with { Faults = [new CardFault("dc1/n0/1", "Xid 79")] },
+        "fault listed twice" => Valid() with { Faults = [new CardFault("dc1/n0/0", "Xid 79"), new CardFault("dc1/n0/0", "Xid 48")] },
+        "fault without a reason" => Valid() with { Faults = [new CardFault("dc1/n0/0", " ")] },
         _ => throw new ArgumentOutOfRangeException(nameof(how)),
     };
 

@@ -237,11 +237,12 @@ public sealed class TestPool : IAsyncDisposable
     /// Starts a daemon of the test's own with simulated A100s on the pool's clock: it calls the grains through the cluster's
     /// client and takes their commands through Orleans, as a remote daemon does. The caller disposes it.
     /// </summary>
-    public async Task<(GpuNodeDaemon Daemon, SimulatedGpuBackend Backend)> StartOwnDaemonAsync(string nodeName, int gpus = 1, string dataCenter = "dc1")
+    /// <param name="wrap">Puts a test's stand-in in front of the simulated backend.</param>
+    public async Task<(GpuNodeDaemon Daemon, SimulatedGpuBackend Backend)> StartOwnDaemonAsync(string nodeName, int gpus = 1, string dataCenter = "dc1", Func<IGpuBackend, IGpuBackend>? wrap = null)
     {
         var options = new NodeDaemonOptions { NodeName = nodeName, DataCenter = dataCenter };
         var backend = new SimulatedGpuBackend(options.NodeId, [.. Enumerable.Repeat(GpuModelCatalog.Get("A100-80GB"), gpus)], Clock, options.HostSwapMiB);
-        var daemon = new GpuNodeDaemon(options, backend, Grains, Microsoft.Extensions.Logging.Abstractions.NullLogger<GpuNodeDaemon>.Instance, Clock);
+        var daemon = new GpuNodeDaemon(options, wrap?.Invoke(backend) ?? backend, Grains, Microsoft.Extensions.Logging.Abstractions.NullLogger<GpuNodeDaemon>.Instance, Clock);
         await daemon.StartAsync(CancellationToken.None);
         return (daemon, backend);
     }

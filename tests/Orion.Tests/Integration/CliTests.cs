@@ -44,17 +44,24 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(nodes.ExitCode == 0, nodes.ToString());
         using (var doc = JsonDocument.Parse(nodes.Out))
         {
-            Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
+            Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2", "dc1/node-3"], doc.RootElement.EnumerateArray().Select(n => n.GetProperty("nodeId").GetString()));
             Assert.All(doc.RootElement.EnumerateArray(), n => Assert.Equal("simulated", n.GetProperty("backend").GetString()));
         }
 
         var table = await live.CliAsync("nodes");
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains("simulated (slices: model)", table.Out);
+        Assert.Matches(@"dc1/node-3\s*│.*│\s*1 \(1 faulted\)\s*│", table.Out);
+
+        // A broken card shows what broke; the others are ok.
+        var cards = await live.CliAsync("gpus");
+        Assert.True(cards.ExitCode == 0, cards.ToString());
+        Assert.Contains("faulted: " + LiveSilo.BrokenCard[..20], Assert.Single(cards.Out.Split('\n'), l => l.Contains("dc1/node-3/0", StringComparison.Ordinal)));
+        Assert.Contains("│ ok ", Assert.Single(cards.Out.Split('\n'), l => l.Contains("dc1/node-2/0", StringComparison.Ordinal)));
 
         var top = await live.CliAsync("top", "--count", "2", "--interval", "0.2");
         Assert.True(top.ExitCode == 0, top.ToString());
-        Assert.Equal(2, top.Out.Split("nodes 3  gpus 5").Length - 1);
+        Assert.Equal(2, top.Out.Split("nodes 4  gpus 6").Length - 1);
         Assert.Contains(id, top.Out);
 
         var watch = await live.CliAsync("watch", id, "--count", "1");
@@ -264,7 +271,7 @@ public sealed class CliTests(LiveSilo live)
         // No node has 16 cards: exit 1, and why.
         var none = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--gpus", "16", "--kind", "training");
         Assert.True(none.ExitCode == 1, none.ToString());
-        Assert.Contains("dc1: 0 of 3 nodes take it now:", none.Out);
+        Assert.Contains("dc1: 0 of 4 nodes take it now:", none.Out);
 
         // A job array: each of its tasks placed as if the ones before had been.
         var pair = await live.CliAsync("submit", "--dry-run", "--tenant", tenant, "--count", "2", "--compute", "5", "--memory", "1GiB");

@@ -4,11 +4,14 @@ using Orion.Client;
 namespace Orion.Tests.Integration;
 
 /// <summary>
-/// One real silo process (2 nodes × 2 cards, node-1 labelled zone=b, and node-2 of one card labelled pool=ci and tainted dedicated=ci; pool read
-/// every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.
+/// One real silo process (2 nodes × 2 cards, node-1 labelled zone=b, node-2 of one card labelled pool=ci and tainted dedicated=ci, and
+/// node-3 of one card that is broken; pool read every 200 ms, heartbeats every second) shared by the observability, CLI and browser tests.
 /// </summary>
 public sealed class LiveSilo : IAsyncLifetime
 {
+    /// <summary>What broke on node-3's card.</summary>
+    public const string BrokenCard = "Xid 79: the GPU has fallen off the bus";
+
     public SiloProcess Silo { get; private set; } = null!;
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -19,12 +22,14 @@ public sealed class LiveSilo : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // Two machines of two cards, listed one by one so that node-1 carries a label; a third that takes only what tolerates its taint.
+        // Two machines of two cards, listed one by one so that node-1 carries a label; a third that takes only what tolerates its taint;
+        // a fourth whose one card is broken, so it takes nothing.
         Silo = SiloProcess.Start(
             "--Orion:Embedded:NodeList:0:Name=node-0", "--Orion:Embedded:NodeList:0:GpuCount=2",
             "--Orion:Embedded:NodeList:1:Name=node-1", "--Orion:Embedded:NodeList:1:GpuCount=2", "--Orion:Embedded:NodeList:1:Labels:zone=b",
             "--Orion:Embedded:NodeList:2:Name=node-2", "--Orion:Embedded:NodeList:2:GpuCount=1", "--Orion:Embedded:NodeList:2:Taints:dedicated=ci",
             "--Orion:Embedded:NodeList:2:Labels:pool=ci",
+            "--Orion:Embedded:NodeList:3:Name=node-3", "--Orion:Embedded:NodeList:3:GpuCount=1", $"--Orion:Embedded:NodeList:3:Faults:0={BrokenCard}",
             "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });

@@ -27,7 +27,7 @@ public sealed class ObservabilityTests(LiveSilo live)
                 var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
                 double Gauge(string name, CardSummary c) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_gpu_id") == c.GpuId).Value;
 
-                Assert.Equal(5, truth.Cards.Count());
+                Assert.Equal(6, truth.Cards.Count());
                 foreach (var c in truth.Cards)
                 {
                     Assert.Equal(c.ComputeCapacityMilli, Gauge("orion_gpu_compute_capacity", c));
@@ -38,6 +38,7 @@ public sealed class ObservabilityTests(LiveSilo live)
                     Assert.Equal(c.HostMiB * MiB, Gauge("orion_gpu_memory_host_bytes", c));
                     Assert.Equal(c.MemoryMiB * MiB, Gauge("orion_gpu_memory_capacity_bytes", c));
                     Assert.Equal(c.MeasuredBusyPercent!.Value / 100, Gauge("orion_gpu_busy", c), 6);
+                    Assert.Equal(c.GpuId == "dc1/node-3/0" ? (1.0, (string?)LiveSilo.BrokenCard) : (0.0, null), (Gauge("orion_gpu_faulted", c), c.Fault));
                     Assert.Equal(c.MeasuredMemoryMiB!.Value * MiB, Gauge("orion_gpu_memory_used_bytes", c));
                 }
 
@@ -97,7 +98,7 @@ public sealed class ObservabilityTests(LiveSilo live)
                 Assert.Equal(task.TaskId, Assert.Single(cards.SelectMany(c => c.Slices)).TaskId);
             });
 
-            Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2"], (await Get<List<NodeSummary>>("/api/nodes")).Select(n => n.NodeId));
+            Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2", "dc1/node-3"], (await Get<List<NodeSummary>>("/api/nodes")).Select(n => n.NodeId));
             Assert.All(await Get<List<NodeSummary>>("/api/nodes"), n => Assert.Equal(("simulated", "model"), (n.Backend, n.SliceEnforcement)));
             Assert.Empty(await Get<List<NodeSummary>>("/api/nodes?dc=elsewhere"));
             var events = await Get<List<PoolEvent>>("/api/events");
@@ -114,7 +115,7 @@ public sealed class ObservabilityTests(LiveSilo live)
 
             // A task no node can ever take (more cards than any node has) is read with why it waits.
             var waits = await live.Client.SubmitAsync(Specs.Training(8) with { Tenant = tenant });
-            Assert.Equal("0 of 3 nodes take it now: fewer than 8 cards (2), tainted dedicated=ci, which it does not tolerate (1)",
+            Assert.Equal("0 of 4 nodes take it now: fewer than 8 cards (3), tainted dedicated=ci, which it does not tolerate (1)",
                 (await Get<TaskSummary>($"/api/tasks/{waits.TaskId}")).Waiting);
             await live.Client.CancelAsync(waits.TaskId);
             Assert.Equal(HttpStatusCode.NotFound, (await live.Http.GetAsync(live.Url("/api/tasks/no-such-task"))).StatusCode);

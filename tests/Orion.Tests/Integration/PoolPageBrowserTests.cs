@@ -24,7 +24,11 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
         await page.GotoAsync(live.Url("/").ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
-        await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(4);
+
+        // A broken card says what broke; no other card is marked.
+        await Assertions.Expect(page.Locator(".card.faulted")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".card[data-gpu='dc1/node-3/0'] .fault")).ToHaveTextAsync("faulted: " + LiveSilo.BrokenCard);
 
         // A node's labels show on it; a node without any shows none.
         await Assertions.Expect(page.Locator(".node[data-node='dc1/node-1'] .node-label")).ToHaveTextAsync("zone=b");

@@ -187,6 +187,22 @@ public abstract class GpuBackendContract
     }
 
     [Fact]
+    public void Health_names_no_card_of_a_working_node_or_is_a_clear_refusal()
+    {
+        using var b = CreateBackend();
+        b.Start(Launch(b, "t1", 1, LongWork(), memoryMiB: 2048));
+        if (!Measures)
+        {
+            Assert.Contains("NVML", Assert.Throws<BackendException>(() => b.CheckHealth()).Message);
+            return;
+        }
+
+        // A broken card here would be named with its reason; the cards under test work.
+        Assert.All(b.CheckHealth(), f => Assert.Fail($"{f.GpuId} reported broken: {f.Reason}"));
+        Assert.Empty(b.CheckHealth());
+    }
+
+    [Fact]
     public async Task Task_activity_is_a_reading_per_running_task_or_a_clear_refusal()
     {
         using var b = CreateBackend();
