@@ -64,7 +64,7 @@ public interface IGpuBackend : IDisposable
     /// <exception cref="BackendException">The device has no room for it.</exception>
     Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB = long.MaxValue);
 
-    /// <summary>What each card does now, as the hardware (or the model) reports it.</summary>
+    /// <summary>What each card does now, as the hardware (or the model) reports it; a card the hardware has lost is left out.</summary>
     /// <exception cref="BackendException">The backend cannot measure (no NVML on a card list given by hand).</exception>
     IReadOnlyList<CardUsage> MeasureUsage();
 

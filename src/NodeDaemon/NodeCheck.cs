@@ -53,14 +53,31 @@ public sealed class NodeCheck(IGpuBackend backend, TextWriter output)
             output.WriteLine($"note usage not measured: {ex.Message}");
         }
 
-        foreach (var card in backend.Devices)
+        // A broken card fails the check and is not run on; a backend that cannot read health says so and goes on.
+        var broken = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var fault in backend.CheckHealth())
+            {
+                broken.Add(fault.GpuId);
+                Report(false, $"{fault.GpuId}: broken: {fault.Reason}");
+            }
+
+            Report(true, broken.Count == 0 ? "health: no card reported broken" : $"health read: {broken.Count} card(s) broken");
+        }
+        catch (BackendException ex)
+        {
+            output.WriteLine($"note health not read: {ex.Message}");
+        }
+
+        foreach (var card in backend.Devices.Where(d => !broken.Contains(d.GpuId)))
         {
             await CheckCard(card, shortWork, longWork, memoryMiB, Report);
         }
 
-        if (gpuWork is not null && backend.Devices.Count > 0)
+        if (gpuWork is not null && backend.Devices.FirstOrDefault(d => !broken.Contains(d.GpuId)) is { } working)
         {
-            await CheckMoves(backend.Devices[0], gpuWork, gpuWorkMemoryMiB, Report);
+            await CheckMoves(working, gpuWork, gpuWorkMemoryMiB, Report);
         }
 
         output.WriteLine(passed ? "all checks passed" : "some checks failed");

@@ -224,8 +224,17 @@ public sealed class NvidiaGpuBackend : IGpuBackend
         var usage = new List<CardUsage>(Devices.Count);
         foreach (var card in Devices)
         {
-            Nvml.Check(Nvml.DeviceGetHandleByUuid(card.Uuid, out var device), $"find card {card.Uuid}");
-            Nvml.Check(Nvml.DeviceGetUtilizationRates(device, out var busy), $"read card {card.GpuId}'s utilisation");
+            // A lost card is not measured (its health says why), so the others still are.
+            var found = Nvml.DeviceGetHandleByUuid(card.Uuid, out var device);
+            Nvml.Utilization busy = default;
+            var read = found == Nvml.Success ? Nvml.DeviceGetUtilizationRates(device, out busy) : found;
+            if (read == Nvml.GpuIsLost)
+            {
+                continue;
+            }
+
+            Nvml.Check(found, $"find card {card.Uuid}");
+            Nvml.Check(read, $"read card {card.GpuId}'s utilisation");
             Nvml.Check(Nvml.DeviceGetMemoryInfo(device, out var memory), $"read card {card.GpuId}'s memory");
             usage.Add(new CardUsage(card.GpuId, busy.Gpu, (long)(memory.Used / (1024 * 1024))));
         }

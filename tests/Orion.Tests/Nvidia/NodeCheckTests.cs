@@ -18,6 +18,7 @@ public sealed class NodeCheckTests
 
         var report = output.ToString();
         Assert.Contains("backend simulated, 1 card(s), slices enforced by: model", report);
+        Assert.Contains("ok   health: no card reported broken", report);
         Assert.Contains("ok   dc1/n0/0: a short task ran and exited by itself (completed", report);
         Assert.Contains("ok   dc1/n0/0: it pauses", report);
         Assert.Contains("ok   dc1/n0/0: the GPU program holds memory on the card (1024 MiB more in use)", report);
@@ -31,6 +32,22 @@ public sealed class NodeCheckTests
     }
 
     [Fact]
+    public async Task A_broken_card_fails_the_check_naming_what_broke_and_the_others_are_checked()
+    {
+        using var backend = new SimulatedGpuBackend("dc1/n0", [GpuModelCatalog.Get("A100-80GB"), GpuModelCatalog.Get("A100-80GB")], TimeProvider.System, hostSwapMiB: 4096);
+        backend.Fail(0, "Xid 79: fell off the bus");
+        var output = new StringWriter();
+        Assert.False(await new NodeCheck(backend, output).RunAsync(WorkloadSpec.Batch(1, 20), WorkloadSpec.Service(10, 5), WorkloadSpec.Training(1_000_000, 10, 1024)));
+
+        var report = output.ToString();
+        Assert.Contains("FAIL dc1/n0/0: broken: Xid 79: fell off the bus", report);
+        Assert.DoesNotContain("dc1/n0/0: a short task", report);
+        Assert.Contains("ok   dc1/n0/1: a short task ran and exited by itself", report);
+        Assert.Contains("ok   dc1/n0/1: memory back on the card", report);
+        Assert.EndsWith("some checks failed" + Environment.NewLine, report);
+    }
+
+    [Fact]
     public async Task Declared_NVIDIA_cards_run_pause_and_stop_real_processes_and_say_what_they_cannot_measure()
     {
         using var backend = new NvidiaGpuBackend(NvidiaBackendContractTests.Cards) { StopGrace = TimeSpan.FromSeconds(2), MpsPipeDirectory = NvidiaBackendContractTests.NoMps() };
@@ -40,6 +57,7 @@ public sealed class NodeCheckTests
 
         var report = output.ToString();
         Assert.Contains("note usage not measured: NVML", report);
+        Assert.Contains("note health not read: NVML", report);
         Assert.Contains("ok   dc1/contract/1: it pauses (all ", report);
         Assert.Contains("process(es) of its group stopped)", report);
         Assert.Contains("ok   dc1/contract/1: it resumes (all ", report);

@@ -57,6 +57,19 @@ public sealed class EmbeddedPoolOptionsValidatorTests
     }
 
     [Fact]
+    public void A_broken_card_must_be_one_of_the_machine_and_say_what_broke()
+    {
+        Assert.Empty(Errors(new EmbeddedPoolOptions { NodeList = [new() { Name = "a", GpuCount = 2, Faults = { [1] = "Xid 79" } }] }));
+        var errors = Errors(new EmbeddedPoolOptions { NodeList = [new() { Name = "a", GpuCount = 2, Faults = { [2] = "Xid 79", [0] = " " } }] });
+        Assert.Equal(
+            [
+                "Orion:Embedded:NodeList:0:Faults:2 must name a card of the node (0 to 1), not '2'",
+                "Orion:Embedded:NodeList:0:Faults:0 must say what broke (1 to 500 characters), not ' '",
+            ],
+            errors);
+    }
+
+    [Fact]
     public void Host_sizes_and_timings_out_of_range_are_named()
     {
         var errors = Errors(new EmbeddedPoolOptions { Backend = "nvidia", CpuMilli = -1, HeartbeatInterval = TimeSpan.Zero, DemandBusyPercent = 0, DemandHoldTime = TimeSpan.FromSeconds(-1) });
