@@ -128,8 +128,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(TopCommand());
         root.Add(EventsCommand());
         root.Add(LogsCommand());
-        root.Add(CordonCommand("cordon", "Cordon a node: it takes no new work, its tasks run on", drain: false));
-        root.Add(CordonCommand("drain", "Drain a node: cordon it, and move every task on it to other nodes", drain: true));
+        root.Add(CordonCommand("cordon", "Cordon a node or one card: it takes no new work, its tasks run on", drain: false));
+        root.Add(CordonCommand("drain", "Drain a node or one card: cordon it, and move every task on it elsewhere", drain: true));
         root.Add(UncordonCommand());
         root.Add(MarkCommand("label", taints: false));
         root.Add(MarkCommand("taint", taints: true));
@@ -596,22 +596,23 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command CordonCommand(string name, string description, bool drain)
     {
-        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
-        var reason = new Option<string>("--reason") { Description = "Why (shown with the node)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
+        var node = new Argument<string>("node") { Description = "The node (dc/node), or one card of it (dc/node/index)" };
+        var reason = new Option<string>("--reason") { Description = "Why (shown with the node or card)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
         TokenRule(reason.Validators, CordonReason.IsValid, $"--reason: {CordonReason.Rule}");
         var command = new Command(name, description) { node, reason };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             var id = r.GetValue(node)!;
+            var card = IsCard(id);
             if (!drain)
             {
-                await Answer(r, OnKnownNode(client.CordonAsync(id, r.GetValue(reason)!, ct)));
+                await Answer(r, OnKnownNode(card ? client.CordonCardAsync(id, r.GetValue(reason)!, ct) : client.CordonAsync(id, r.GetValue(reason)!, ct)));
                 await output.WriteLineAsync($"{id} cordoned");
                 return ExitCodes.Ok;
             }
 
-            var drained = await Answer(r, OnKnownNode(client.DrainAsync(id, r.GetValue(reason)!, ct)));
+            var drained = await Answer(r, OnKnownNode(card ? client.DrainCardAsync(id, r.GetValue(reason)!, ct) : client.DrainAsync(id, r.GetValue(reason)!, ct)));
             await output.WriteLineAsync($"{id} cordoned; {drained.Evicted.Length} task(s) moved off it{(drained.Evicted.IsEmpty ? "" : ": " + string.Join(' ', drained.Evicted))}");
             if (!drained.Left.IsEmpty)
             {
@@ -625,14 +626,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         return command;
     }
 
+    /// <summary>A card's id has its node's two parts and an index (<c>dc/node/index</c>).</summary>
+    private static bool IsCard(string id) => id.Count(c => c == '/') == 2;
+
     private Command UncordonCommand()
     {
-        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
-        var command = new Command("uncordon", "Let a cordoned or drained node take work again") { node };
+        var node = new Argument<string>("node") { Description = "The node (dc/node), or one card of it (dc/node/index)" };
+        var command = new Command("uncordon", "Let a cordoned or drained node or card take work again") { node };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            await Answer(r, OnKnownNode(client.UncordonAsync(r.GetValue(node)!, ct)));
+            var id = r.GetValue(node)!;
+            await Answer(r, OnKnownNode(IsCard(id) ? client.UncordonCardAsync(id, ct) : client.UncordonAsync(id, ct)));
             await output.WriteLineAsync($"{r.GetValue(node)} uncordoned");
             return ExitCodes.Ok;
         });
@@ -875,9 +880,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             return await call;
         }
-        catch (ArgumentException ex) when (ex.ParamName == "nodeId")
+        catch (ArgumentException ex) when (ex.ParamName is "nodeId" or "gpuId")
         {
-            throw new CliException($"node: {ex.Message.Split(" (Parameter")[0]}", ExitCodes.Failed);
+            throw new CliException($"{(ex.ParamName == "gpuId" ? "card" : "node")}: {ex.Message.Split(" (Parameter")[0]}", ExitCodes.Failed);
         }
     }
 

@@ -271,13 +271,21 @@ public static class Views
                 Text(n.Backend.Length == 0 ? "-" : $"{n.Backend} (slices: {n.SliceEnforcement})"),
                 Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),
-                Text(n.Cards.Count(c => c.Fault is not null) is > 0 and var faulted ? $"{n.Cards.Length} ({faulted} faulted)" : n.Cards.Length.ToString()),
+                Text(CardCount(n.Cards)),
                 Text($"{Percent(n.Cards.Sum(c => c.ComputeAllocatedMilli))}/{Percent(n.Cards.Sum(c => c.ComputeCapacityMilli))}"),
                 Text($"{Memory(n.Cards.Sum(c => c.MemoryAllocatedMiB))}/{Memory(n.Cards.Sum(c => c.MemoryMiB))}"),
                 Text(Pairs(n.Labels)), Text(Pairs(n.Taints)));
         }
 
         return table;
+    }
+
+    /// <summary>A node's cards, and how many of them take no work and why.</summary>
+    private static string CardCount(IReadOnlyCollection<CardSummary> cards)
+    {
+        var (faulted, cordoned) = (cards.Count(c => c.Fault is not null), cards.Count(c => c.Fault is null && c.CordonReason is not null));
+        var closed = string.Join(", ", new[] { faulted > 0 ? $"{faulted} faulted" : null, cordoned > 0 ? $"{cordoned} cordoned" : null }.OfType<string>());
+        return closed.Length == 0 ? cards.Count.ToString() : $"{cards.Count} ({closed})";
     }
 
     public static Table Gpus(IEnumerable<CardSummary> cards)
@@ -287,7 +295,7 @@ public static class Views
         {
             // What the daemon measured at its last heartbeat (busy, memory in use), beside the books; "-" when it cannot measure.
             var measured = c.MeasuredBusyPercent is { } busy ? $"{busy:0.#}% {Memory(c.MeasuredMemoryMiB ?? 0)}" : "-";
-            table.AddRow(Text(c.GpuId), Text(c.Model), Text(c.Fault is { } fault ? $"faulted: {fault}" : "ok"), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
+            table.AddRow(Text(c.GpuId), Text(c.Model), Text(c.Fault is { } fault ? $"faulted: {fault}" : c.CordonReason is { } why ? $"cordoned: {why}" : "ok"), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
                 Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)), Text(measured),
                 Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.HostMiB >= s.MemoryMiB && s.OnHost ? "swapped" : s.HostMiB > 0 ? $"{s.State} ({s.HostMiB} MiB swapped)" : s.State)}"))));
         }

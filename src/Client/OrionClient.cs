@@ -577,6 +577,58 @@ public sealed class OrionClient : IAsyncDisposable
         return await Evict(nodeId, untolerated, reason, snapshot, cancellationToken);
     }
 
+    /// <summary>
+    /// Cordons one card (<c>dc/node/index</c>): it takes no new work, its tasks run on, and its node's other cards work as
+    /// before (a card suspected of failing, say). Kept in storage; cordoning it again only changes the reason.
+    /// </summary>
+    /// <param name="gpuId">The card, of a node the pool knows.</param>
+    /// <param name="reason">Why (1 to 200 characters), shown with the card.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>Its node's snapshot, the card cordoned.</returns>
+    /// <exception cref="ArgumentException">The pool has no such card, or the reason is blank or too long; nothing changed.</exception>
+    public async Task<NodeSnapshot?> CordonCardAsync(string gpuId, string reason, CancellationToken cancellationToken = default)
+    {
+        var nodeId = await KnownCard(gpuId, cancellationToken);
+        CheckReason(reason);
+        return await grains.Grain<INodeGrain>(nodeId).CordonCard(gpuId, reason).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Lets a cordoned or drained card take work again (idempotent).</summary>
+    /// <exception cref="ArgumentException">The pool has no such card.</exception>
+    public async Task<NodeSnapshot?> UncordonCardAsync(string gpuId, CancellationToken cancellationToken = default)
+    {
+        var nodeId = await KnownCard(gpuId, cancellationToken);
+        return await grains.Grain<INodeGrain>(nodeId).CordonCard(gpuId, null).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Drains one card: cordons it, then evicts every task holding it (a task on several cards with it too), as
+    /// <see cref="DrainAsync"/> does for a node; the node's other cards and their tasks are left alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pool has no such card, or the reason is blank or too long; nothing changed.</exception>
+    public async Task<DrainResult> DrainCardAsync(string gpuId, string reason, CancellationToken cancellationToken = default)
+    {
+        var nodeId = await KnownCard(gpuId, cancellationToken);
+        CheckReason(reason);
+        var snapshot = await grains.Grain<INodeGrain>(nodeId).CordonCard(gpuId, reason).WaitAsync(cancellationToken);
+        var card = snapshot?.Gpus.FirstOrDefault(g => g.Device.GpuId == gpuId);
+        var held = card is null ? [] : card.Slices.Select(s => new RunningTask(s.TaskId, s.Generation)).Distinct().ToList();
+        return await Evict(nodeId, held, $"card {gpuId} is drained: {reason}", snapshot, cancellationToken);
+    }
+
+    /// <summary>The node of a card the pool knows, or an error naming the card.</summary>
+    private async Task<string> KnownCard(string gpuId, CancellationToken cancellationToken)
+    {
+        var nodeId = gpuId?.Count(c => c == '/') == 2 ? GrainKeys.NodeOfGpu(gpuId) : null;
+        if (nodeId is null || !(await grains.Grain<IPoolGrain>(GrainKeys.Pool).GetNodes().WaitAsync(cancellationToken)).Contains(nodeId)
+            || (await grains.Grain<INodeGrain>(nodeId).GetSnapshot().WaitAsync(cancellationToken))?.Gpus.Any(g => g.Device.GpuId == gpuId) != true)
+        {
+            throw new ArgumentException($"gpuId must be a card of the pool (dc/node/index); '{gpuId}' is not one", nameof(gpuId));
+        }
+
+        return nodeId;
+    }
+
     /// <summary>Evicts <paramref name="held"/> from the node (each task stops and queues itself again) and says what moved.</summary>
     private async Task<DrainResult> Evict(string nodeId, IReadOnlyList<RunningTask> held, string reason, NodeSnapshot? before, CancellationToken cancellationToken)
     {

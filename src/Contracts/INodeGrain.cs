@@ -66,6 +66,15 @@ public interface INodeGrain : IGrainWithStringKey
     Task<NodeSnapshot?> Uncordon();
 
     /// <summary>
+    /// Cordons one card (<paramref name="reason"/> given) or lets it take work again (null): a cordoned card takes no new
+    /// work, its tasks run on, and the node's other cards work as before. Kept in storage, as a node's cordon. Null: the
+    /// node has not registered since its grain activated (the change is kept all the same).
+    /// </summary>
+    /// <exception cref="ArgumentException">The card is not this node's (<c>dc/node/index</c>), or the reason breaks its rule; nothing changed.</exception>
+    [Alias("CordonCard")]
+    Task<NodeSnapshot?> CordonCard(string gpuId, string? reason);
+
+    /// <summary>
     /// Sets or removes an operator's labels (<paramref name="taints"/> false) or taints, kept in storage over the daemon's
     /// (<see cref="NodeMarks"/>); its scheduler hears the change at once. Null: the node has not registered since its grain
     /// activated (the change is kept all the same).

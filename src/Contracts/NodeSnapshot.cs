@@ -24,6 +24,7 @@ namespace Orion.Contracts;
 /// <param name="Labels">The node's labels, as its daemon registered them; null for none.</param>
 /// <param name="Taints">The node's taints, as its daemon registered them (<see cref="NodeTaints"/>); null for none.</param>
 /// <param name="Faults">Its broken cards, as its daemon last reported them: they take no work (default or empty: none).</param>
+/// <param name="CordonedCards">Its cards an operator cordoned, with why: they take no new work, their tasks run on; null for none.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -46,8 +47,15 @@ public sealed record NodeSnapshot(
     [property: Id(17)] ImmutableArray<SpreadCount> Spread = default,
     [property: Id(18)] ImmutableDictionary<string, string>? Labels = null,
     [property: Id(19)] ImmutableDictionary<string, string>? Taints = null,
-    [property: Id(20)] ImmutableArray<CardFault> Faults = default)
+    [property: Id(20)] ImmutableArray<CardFault> Faults = default,
+    [property: Id(21)] ImmutableDictionary<string, string>? CordonedCards = null)
 {
+    /// <summary>Why an operator cordoned the card, or null.</summary>
+    public string? CordonOf(string gpuId) => CordonedCards is not null && CordonedCards.TryGetValue(gpuId, out var why) ? why : null;
+
+    /// <summary>True when the card may take new work: neither broken nor cordoned.</summary>
+    public bool TakesWork(string gpuId) => FaultOf(gpuId) is null && CordonOf(gpuId) is null;
+
     /// <summary>Why the card is faulted, or null when it is healthy.</summary>
     public string? FaultOf(string gpuId)
     {

@@ -403,6 +403,43 @@ public sealed class NodeGrain(
         return await Changed();
     }
 
+    public async Task<NodeSnapshot?> CordonCard(string gpuId, string? reason)
+    {
+        var index = gpuId is null || !gpuId.StartsWith(NodeId + "/", StringComparison.Ordinal) ? -1
+            : int.TryParse(gpuId.AsSpan(NodeId.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : -1;
+        if (gpuId is null || index < 0 || (registration is not null && !registration.Gpus.Any(g => g.GpuId == gpuId)))
+        {
+            throw new ArgumentException($"gpuId '{gpuId}' must be a card of node {NodeId} ({NodeId}/<index>)", nameof(gpuId));
+        }
+
+        if (reason is not null && !CordonReason.IsValid(reason))
+        {
+            throw new ArgumentException($"reason {CordonReason.Rule}", nameof(reason));
+        }
+
+        var was = cordon.State.Cards;
+        var next = reason is null ? was.Remove(gpuId) : was.SetItem(gpuId, reason);
+        if (next == was)
+        {
+            return registration is null ? null : Snapshot();
+        }
+
+        cordon.State.Cards = next;
+        try
+        {
+            await cordon.WriteStateAsync();
+        }
+        catch
+        {
+            // Not written: the node keeps what storage has, and the caller hears it failed.
+            cordon.State.Cards = was;
+            throw;
+        }
+
+        logger.LogInformation("Node {NodeId} card {GpuId} {Change}", NodeId, gpuId, reason is null ? "uncordoned" : $"cordoned: {reason}");
+        return await Changed();
+    }
+
     public async Task<NodeSnapshot?> Mark(NodeMarks change, bool taints)
     {
         ArgumentNullException.ThrowIfNull(change);
@@ -554,10 +591,15 @@ public sealed class NodeGrain(
                 return new ReservationResult(false, $"card {id} is not on node {NodeId}", Snapshot());
             }
 
-            // Whatever a scheduler's view said: it may predate the daemon's report.
+            // Whatever a scheduler's view said: it may predate the daemon's report or the operator's cordon.
             if (!adopting && FaultOf(id) is { } fault)
             {
                 return new ReservationResult(false, $"card {id} is faulted: {fault}", Snapshot());
+            }
+
+            if (!adopting && cordon.State.Cards.TryGetValue(id, out var cordoned))
+            {
+                return new ReservationResult(false, $"card {id} is cordoned: {cordoned}", Snapshot());
             }
         }
 
@@ -1011,7 +1053,8 @@ public sealed class NodeGrain(
             SpreadCounts(),
             Labels,
             Taints,
-            r?.Faults ?? default);
+            r?.Faults ?? default,
+            cordon.State.Cards.IsEmpty ? null : cordon.State.Cards);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()

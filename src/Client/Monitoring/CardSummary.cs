@@ -19,6 +19,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="MeasuredBusyPercent">How busy the card was at its daemon's last heartbeat, as measured (0–100); null when not measured.</param>
 /// <param name="MeasuredMemoryMiB">Device memory in use then, as measured; null when not measured.</param>
 /// <param name="Fault">Why its daemon reports it broken (it takes no work); null while it works.</param>
+/// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
 public sealed record CardSummary(
     string GpuId, string NodeId, string DataCenter, int Index, string Model,
     int ComputeCapacityMilli, int ComputeAllocatedMilli, int ComputeInUseMilli,
@@ -26,4 +27,5 @@ public sealed record CardSummary(
     ImmutableArray<SliceSummary> Slices,
     double? MeasuredBusyPercent = null,
     long? MeasuredMemoryMiB = null,
-    string? Fault = null);
+    string? Fault = null,
+    string? CordonReason = null);

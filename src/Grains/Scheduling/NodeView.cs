@@ -272,13 +272,14 @@ public sealed class NodeView
     /// <summary>Builds a view from the owner's snapshot.</summary>
     public static NodeView FromSnapshot(NodeSnapshot snapshot)
     {
-        // A faulted card is not in the view at all: nothing can be placed on it, and nothing there is anyone's to evict.
-        var faulted = snapshot.Faults.IsDefaultOrEmpty ? 0 : snapshot.Gpus.Count(g => snapshot.FaultOf(g.Device.GpuId) is not null);
-        var gpus = new GpuView[snapshot.Gpus.Length - faulted];
+        // A broken or cordoned card is not in the view at all: nothing can be placed on it, and nothing there is anyone's to
+        // evict for new work (it would not take the work).
+        var closed = snapshot.Faults.IsDefaultOrEmpty && snapshot.CordonedCards is not { Count: > 0 } ? 0 : snapshot.Gpus.Count(g => !snapshot.TakesWork(g.Device.GpuId));
+        var gpus = new GpuView[snapshot.Gpus.Length - closed];
         for (int i = 0, n = 0; i < snapshot.Gpus.Length; i++)
         {
             var s = snapshot.Gpus[i];
-            if (faulted > 0 && snapshot.FaultOf(s.Device.GpuId) is not null)
+            if (closed > 0 && !snapshot.TakesWork(s.Device.GpuId))
             {
                 continue;
             }

@@ -30,6 +30,7 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.gpu.busy", () => Cards().Where(c => c.MeasuredBusyPercent is not null).Select(c => Measure(c.MeasuredBusyPercent!.Value / 100, c)), "1", "How busy a card was at its daemon's last heartbeat, as measured (NVML utilisation on NVIDIA cards).");
         meter.CreateObservableGauge("orion.gpu.memory.used", () => Cards().Where(c => c.MeasuredMemoryMiB is not null).Select(c => Measure(c.MeasuredMemoryMiB!.Value * MiB, c)), "By", "Device memory in use on a card at its daemon's last heartbeat, as measured.");
         meter.CreateObservableGauge("orion.gpu.faulted", () => Cards().Select(c => Measure(c.Fault is null ? 0 : 1, c)), "1", "1 while a card's daemon reports it broken (it takes no work; its runs were failed over).");
+        meter.CreateObservableGauge("orion.gpu.cordoned", () => Cards().Select(c => Measure(c.CordonReason is null ? 0 : 1, c)), "1", "1 while an operator has a card cordoned (no new work; its tasks run on, or were drained).");
         meter.CreateObservableGauge("orion.tasks", () => (monitor.Current?.TasksByState ?? Enumerable.Empty<KeyValuePair<string, int>>()).Select(kv =>
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
         meter.CreateObservableGauge("orion.node.schedulable", () => Nodes().Select(n => new Measurement<long>(n.Schedulable ? 1 : 0, Tags(n))), "1", "1 while a node takes new work: its daemon is attached and it is not cordoned.");

@@ -38,9 +38,10 @@
     const resident = slices.filter(s => s.memoryMiB > s.hostMiB);
     const host = slices.filter(s => s.hostMiB > 0);
     const full = c.computeCapacityMilli > 0 ? 100000 / c.computeCapacityMilli : 100;
-    return `<div class="card${c.fault ? ' faulted' : ''}" data-gpu="${esc(c.gpuId)}">
+    return `<div class="card${c.fault ? ' faulted' : ''}${c.cordonReason ? ' cordoned' : ''}" data-gpu="${esc(c.gpuId)}">
       <h4><span>#${c.index} ${esc(c.model)}</span><span>${slices.length} task(s)</span></h4>
       ${c.fault ? `<div class="label fault" title="its daemon reports it broken: it takes no work until it works again"><span>faulted: ${esc(c.fault)}</span></div>` : ''}
+      ${c.cordonReason ? `<div class="label card-cordon" title="an operator cordoned it: no new work, its tasks run on"><span>cordoned: ${esc(c.cordonReason)}</span></div>` : ''}
       ${c.measuredBusyPercent == null ? '' : `<div class="label measured" title="as its daemon measured it at the last heartbeat"><span>measured: busy ${Math.round(c.measuredBusyPercent)}%, ${gib(c.measuredMemoryMiB)} in use</span></div>`}
       <div class="label"><span>compute ${pct(c.computeAllocatedMilli)} allocated, ${pct(c.computeInUseMilli)} in use</span><span>of ${pct(c.computeCapacityMilli)}</span></div>
       <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}<div class="mark" style="left:${full}%" title="one whole card"></div></div>

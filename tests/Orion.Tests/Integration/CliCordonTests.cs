@@ -49,6 +49,39 @@ public sealed class CliCordonTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_card_cordoned_shows_as_such_in_gpus_nodes_and_metrics_and_takes_work_again_once_uncordoned()
+    {
+        const string card = "dc1/node-2/0";
+        try
+        {
+            var cordon = await live.CliAsync("cordon", card, "--reason", "ECC errors rising");
+            Assert.True(cordon.ExitCode == 0, cordon.ToString());
+            Assert.Equal($"{card} cordoned", cordon.Out.Trim());
+            await ObservabilityTests.Eventually(async () =>
+            {
+                var gpus = await live.CliAsync("gpus");
+                Assert.Contains("cordoned: ECC errors rising", Assert.Single(gpus.Out.Split('\n'), l => l.Contains(card, StringComparison.Ordinal)));
+                Assert.Matches(@"dc1/node-2\s*│.*│\s*1 \(1 cordoned\)\s*│", (await live.CliAsync("nodes")).Out);
+                var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+                Assert.Equal(1, Assert.Single(samples, s => s.Name == "orion_gpu_cordoned" && s.Labels.GetValueOrDefault("orion_gpu_id") == card).Value);
+            });
+
+            var uncordon = await live.CliAsync("uncordon", card);
+            Assert.True(uncordon.ExitCode == 0, uncordon.ToString());
+            await ObservabilityTests.Eventually(async () =>
+                Assert.Contains("│ ok ", Assert.Single((await live.CliAsync("gpus")).Out.Split('\n'), l => l.Contains(card, StringComparison.Ordinal))));
+        }
+        finally
+        {
+            await live.Client.UncordonCardAsync(card);
+        }
+
+        var unknown = await live.CliAsync("drain", "dc1/node-0/9");
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Equal("orion: card: gpuId must be a card of the pool (dc/node/index); 'dc1/node-0/9' is not one", unknown.Error.Trim());
+    }
+
+    [Fact]
     public async Task Cordoning_a_node_the_pool_does_not_have_is_the_clusters_no_in_one_line()
     {
         var run = await live.CliAsync("cordon", "dc1/no-such-node");

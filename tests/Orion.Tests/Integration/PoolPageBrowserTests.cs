@@ -30,6 +30,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         await Assertions.Expect(page.Locator(".card.faulted")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".card[data-gpu='dc1/node-3/0'] .fault")).ToHaveTextAsync("faulted: " + LiveSilo.BrokenCard);
 
+        // A card an operator cordons says so, live, and stops saying so once uncordoned.
+        await live.Client.CordonCardAsync("dc1/node-2/0", "page check");
+        try
+        {
+            await Assertions.Expect(page.Locator(".card.cordoned[data-gpu='dc1/node-2/0'] .card-cordon")).ToHaveTextAsync("cordoned: page check");
+        }
+        finally
+        {
+            await live.Client.UncordonCardAsync("dc1/node-2/0");
+        }
+
+        await Assertions.Expect(page.Locator(".card.cordoned")).ToHaveCountAsync(0);
+
         // A node's labels show on it; a node without any shows none.
         await Assertions.Expect(page.Locator(".node[data-node='dc1/node-1'] .node-label")).ToHaveTextAsync("zone=b");
         await Assertions.Expect(page.Locator(".node[data-node='dc1/node-0'] .node-label")).ToHaveCountAsync(0);

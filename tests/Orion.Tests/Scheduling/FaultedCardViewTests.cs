@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
 using static Orion.Tests.Scheduling.Clusters;
@@ -13,6 +14,18 @@ public sealed class FaultedCardViewTests
         new("dc1/n", "dc1", 64_000, 0, 262_144, 0,
             [.. Enumerable.Range(0, 4).Select(i => new GpuSnapshot(new GpuDevice($"dc1/n/{i}", i, "A100-80GB", 81_920, 1.0, 25, $"GPU-n-{i}"), 1000, [], 1))],
             true, version, Faults: [.. faults]);
+
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void No_policy_places_on_a_cordoned_card_while_the_nodes_other_cards_take_work(string name)
+    {
+        var policy = PlacementPolicies.Create(name);
+        var account = Account(1) with { CordonedCards = ImmutableDictionary<string, string>.Empty.Add("dc1/n/2", "ECC errors rising") };
+        var view = Of(NodeView.FromSnapshot(account));
+        Assert.Equal(["dc1/n/0", "dc1/n/1", "dc1/n/3"], view.Nodes.Single().Gpus.Select(g => g.Id));
+        Assert.Null(policy.Choose(view, Whole(4)));
+        Assert.DoesNotContain("dc1/n/2", policy.Choose(view, Whole(3))!.Gpus.Select(g => g.Id));
+    }
 
     [Theory]
     [MemberData(nameof(AllPolicies))]
