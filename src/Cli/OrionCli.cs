@@ -738,9 +738,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 r.AddError($"--days: must be 1 to {TenantConsumption.MaxDays}");
             }
         });
+        var byLabel = new Option<string?>("--by-label") { Description = "Split each tenant's usage by the value of this label of its tasks (their --label), e.g. project" };
+        TokenRule(byLabel.Validators, NodeLabels.IsValidKey, $"--by-label: a label's key {NodeLabels.KeyRule}");
         var command = new Command("usage", "What each tenant's tasks held, for showback and chargeback: card-hours of compute and GiB-hours of GPU memory from placement until let go (runs under way count up to now)")
         {
-            tenant, from, to, days,
+            tenant, from, to, days, byLabel,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -757,7 +759,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
-            Print(r, await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), ct)), c => Views.Consumption(c, first, last));
+            Print(r, await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct)), c => Views.Consumption(c, first, last));
             return ExitCodes.Ok;
         });
         return command;

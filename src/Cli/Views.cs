@@ -188,17 +188,20 @@ public static class Views
     /// <summary>Tenants' consumption over the days asked, with a total row.</summary>
     public static Table Consumption(IReadOnlyList<TenantConsumption> tenants, DateOnly from, DateOnly to)
     {
-        var table = new Table().AddColumns("TENANT", "CARD-HOURS", "GPU MEMORY GiB-HOURS", "RUNS ENDED", "RUNNING NOW")
+        // Split by a label: a LABEL column ("key=value", or "key: none" for the tasks without it).
+        var split = tenants.Any(c => c.Label is not null);
+        var table = new Table().AddColumns(["TENANT", .. split ? ["LABEL"] : Array.Empty<string>(), "CARD-HOURS", "GPU MEMORY GiB-HOURS", "RUNS ENDED", "RUNNING NOW"])
             .Caption($"{from:yyyy-MM-dd} to {to:yyyy-MM-dd} (UTC), held from placement until let go");
         foreach (var c in tenants)
         {
-            table.AddRow(Text(c.Tenant), Text(Hours(c.CardHours)), Text(Hours(c.GpuMemoryGiBHours)), Text($"{c.Runs}"), Text($"{c.RunningNow}"));
+            var label = c.Label is { } l && !l.Contains('=', StringComparison.Ordinal) ? $"{l}: none" : c.Label ?? "";
+            table.AddRow([Text(c.Tenant), .. split ? [Text(label)] : Array.Empty<IRenderable>(), Text(Hours(c.CardHours)), Text(Hours(c.GpuMemoryGiBHours)), Text($"{c.Runs}"), Text($"{c.RunningNow}")]);
         }
 
         if (tenants.Count > 1)
         {
-            table.AddRow(Text("total"), Text(Hours(tenants.Sum(c => c.CardHours))), Text(Hours(tenants.Sum(c => c.GpuMemoryGiBHours))),
-                Text($"{tenants.Sum(c => c.Runs)}"), Text($"{tenants.Sum(c => c.RunningNow)}"));
+            table.AddRow([Text("total"), .. split ? [Text("")] : Array.Empty<IRenderable>(), Text(Hours(tenants.Sum(c => c.CardHours))), Text(Hours(tenants.Sum(c => c.GpuMemoryGiBHours))),
+                Text($"{tenants.Sum(c => c.Runs)}"), Text($"{tenants.Sum(c => c.RunningNow)}")]);
         }
 
         return table;

@@ -787,8 +787,23 @@ public sealed class OrionClient : IAsyncDisposable
     /// <paramref name="to"/> is before <paramref name="from"/>, the span is longer than <see cref="TenantConsumption.MaxDays"/>
     /// days, or <paramref name="tenant"/> breaks <see cref="TenantName.Rule"/>.
     /// </exception>
-    public async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant = null, CancellationToken cancellationToken = default) =>
+        await GetConsumptionAsync(from, to, tenant, byLabel: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetConsumptionAsync(DateOnly, DateOnly, string?, CancellationToken)"/>, and with <paramref name="byLabel"/>
+    /// each tenant's usage split by the value of that label of its tasks (<see cref="TaskSpec.Labels"/>: a project, a team,
+    /// a sweep), one row per value and one for its tasks without the label (<see cref="TenantConsumption.Label"/>). Only what
+    /// ran since labels were metered (this build) is split; earlier usage counts as without the label.
+    /// </summary>
+    /// <exception cref="ArgumentException">The span, the tenant or the label's key breaks its rule.</exception>
+    public async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant, string? byLabel, CancellationToken cancellationToken = default)
     {
+        if (byLabel is not null && !NodeLabels.IsValidKey(byLabel))
+        {
+            throw new ArgumentException($"byLabel '{byLabel}' {NodeLabels.KeyRule}", nameof(byLabel));
+        }
+
         if (to < from)
         {
             throw new ArgumentException($"to ({to:yyyy-MM-dd}) must not be before from ({from:yyyy-MM-dd})", nameof(to));
@@ -811,9 +826,13 @@ public sealed class OrionClient : IAsyncDisposable
         var tenants = tenant is not null
             ? [tenant]
             : (await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken)).Union(live.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var all = await Task.WhenAll(tenants.Select(async t =>
-            TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Read(from, to), live[t], now))).WaitAsync(cancellationToken);
-        return [.. all.Where(c => c.Runs > 0 || c.RunningNow > 0 || c.CardHours > 0 || c.GpuMemoryGiBHours > 0)];
+        var all = await Task.WhenAll(tenants.Select(async t => byLabel is null
+            ? [TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Read(from, to), live[t], now)]
+            : TenantConsumption.ByLabel(t, from, to, await grains.Grain<ITenantMeterGrain>(t).ReadByLabel(from, to, byLabel), [.. live[t]], now, byLabel).ToArray()))
+            .WaitAsync(cancellationToken);
+
+        // Sums of doubles less sums of doubles: a tenant's rest within rounding of nothing is nothing.
+        return [.. all.SelectMany(c => c).Where(c => c.Runs > 0 || c.RunningNow > 0 || c.CardHours > 1e-9 || c.GpuMemoryGiBHours > 1e-9)];
     }
 
     private static void CheckTenant(string tenant)

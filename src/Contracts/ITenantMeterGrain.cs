@@ -21,4 +21,11 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Read"), ReadOnly]
     Task<UsageReading> Read(DateOnly from, DateOnly to);
+
+    /// <summary>
+    /// As <see cref="Read"/>, with the days also split by the value of one label of the tasks (<see cref="TaskSpec.Labels"/>):
+    /// what a project or a sweep held, for chargeback below the tenant.
+    /// </summary>
+    [Alias("ReadByLabel"), ReadOnly]
+    Task<UsageReading> ReadByLabel(DateOnly from, DateOnly to, string key);
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orion.Contracts;
 
 /// <summary>
@@ -11,6 +13,7 @@ namespace Orion.Contracts;
 /// <param name="MemoryMiBSeconds">GPU memory held by every run so far, in MiB-seconds.</param>
 /// <param name="Runs">Its runs so far.</param>
 /// <param name="Final">The task has ended: nothing more comes from it.</param>
+/// <param name="Labels">The task's own labels (<see cref="TaskSpec.Labels"/>), so its usage is also counted by each of them; null for none.</param>
 [GenerateSerializer, Alias("orion.UsageReport"), Immutable]
 public sealed record UsageReport(
     [property: Id(0)] string TaskId,
@@ -19,4 +22,5 @@ public sealed record UsageReport(
     [property: Id(3)] double CardSeconds,
     [property: Id(4)] double MemoryMiBSeconds,
     [property: Id(5)] int Runs,
-    [property: Id(6)] bool Final);
+    [property: Id(6)] bool Final,
+    [property: Id(7)] ImmutableDictionary<string, string>? Labels = null);

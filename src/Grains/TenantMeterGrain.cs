@@ -14,7 +14,7 @@ public sealed class TenantMeterGrain(
 {
     private UsageBook? book;
 
-    private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks);
+    private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks, record.State.Labelled);
 
     public async Task Meter(UsageReport report)
     {
@@ -47,4 +47,14 @@ public sealed class TenantMeterGrain(
     }
 
     public Task<UsageReading> Read(DateOnly from, DateOnly to) => Task.FromResult(new UsageReading(Book.Days(from, to), Book.Through()));
+
+    public Task<UsageReading> ReadByLabel(DateOnly from, DateOnly to, string key)
+    {
+        if (!NodeLabels.IsValidKey(key))
+        {
+            throw new ArgumentException($"key '{key}' {NodeLabels.KeyRule}", nameof(key));
+        }
+
+        return Task.FromResult(new UsageReading(Book.Days(from, to), Book.Through(), Book.ByLabel(from, to, key)));
+    }
 }

@@ -13,6 +13,10 @@ public sealed class TenantMeterRecord
     [Id(1)]
     public Dictionary<string, MeteredTask> Tasks { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Usage by UTC day of the tasks carrying each label, by <c>key=value</c>.</summary>
+    [Id(3)]
+    public Dictionary<string, Dictionary<DateOnly, UsageDay>> Labelled { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether the tenant directory lists this tenant among those with usage.</summary>
     [Id(2)]
     public bool Listed { get; set; }

@@ -224,7 +224,7 @@ public sealed class VGpuTaskGrain(
         try
         {
             await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
-                .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false));
+                .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false, status.Spec.Labels));
         }
         catch (Exception ex)
         {
@@ -1524,7 +1524,7 @@ public sealed class VGpuTaskGrain(
         try
         {
             await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
-                .Meter(new UsageReport(TaskId, from, to, status.CardSeconds, status.MemoryMiBSeconds, status.Runs, status.State.IsTerminal()));
+                .Meter(new UsageReport(TaskId, from, to, status.CardSeconds, status.MemoryMiBSeconds, status.Runs, status.State.IsTerminal(), status.Spec.Labels));
             if (record.State.UnreportedTo is not null)
             {
                 (record.State.UnreportedFrom, record.State.UnreportedTo) = (null, null);

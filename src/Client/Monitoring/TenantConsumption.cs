@@ -12,8 +12,9 @@ namespace Orion.Client.Monitoring;
 /// <param name="Runs">Runs that ended in those days.</param>
 /// <param name="RunningNow">Runs under way now whose time so far is counted too.</param>
 /// <param name="Days">Day by day, as the meter has counted: ended runs, and runs under way up to their last report (the rest of those is in the totals, not here).</param>
+/// <param name="Label">Split by a label's key: <c>key=value</c> of the tasks counted here, or <c>key</c> alone for the tenant's tasks without it; null when not split.</param>
 public sealed record TenantConsumption(
-    string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days)
+    string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days, string? Label = null)
 {
     /// <summary>The longest span one question may cover.</summary>
     public const int MaxDays = 366;
@@ -53,5 +54,24 @@ public sealed record TenantConsumption(
         }
 
         return new TenantConsumption(tenant, from, to, card / 3600, memory / 1024 / 3600, days.Sum(d => d.Runs), running, days);
+    }
+
+    /// <summary>
+    /// As <see cref="Of"/>, once for each value of label <paramref name="key"/> (the meter's days under that value, and the
+    /// runs under way carrying it), and once for the tenant's tasks without the label (the rest), ordered by value.
+    /// </summary>
+    public static IEnumerable<TenantConsumption> ByLabel(string tenant, DateOnly from, DateOnly to, UsageReading reading, IReadOnlyCollection<VGpuTaskStatus> live, DateTimeOffset now, string key)
+    {
+        static string? ValueOf(VGpuTaskStatus t, string key) => t.Spec.Labels is { } labels && labels.TryGetValue(key, out var v) ? v : null;
+        var byValue = reading.ByLabel ?? ImmutableDictionary<string, ImmutableArray<UsageDay>>.Empty;
+        foreach (var value in byValue.Keys.Union(live.Select(t => ValueOf(t, key)).OfType<string>(), StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            yield return Of(tenant, from, to, reading with { Days = byValue.GetValueOrDefault(value, []) }, live.Where(t => ValueOf(t, key) == value), now) with { Label = $"{key}={value}" };
+        }
+
+        // The tenant's days less those of every value: what its tasks without the label held.
+        var rest = reading.Days.Select(d => byValue.Values.SelectMany(v => v).Where(l => l.Day == d.Day).Aggregate(d, (left, l) =>
+            left with { CardSeconds = left.CardSeconds - l.CardSeconds, MemoryMiBSeconds = left.MemoryMiBSeconds - l.MemoryMiBSeconds, Runs = left.Runs - l.Runs }));
+        yield return Of(tenant, from, to, reading with { Days = [.. rest] }, live.Where(t => ValueOf(t, key) is null), now) with { Label = key };
     }
 }

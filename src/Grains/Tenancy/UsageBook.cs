@@ -7,10 +7,12 @@ namespace Orion.Grains.Tenancy;
 /// A tenant's usage by UTC day, from its tasks' reports. A report carries the task's totals, so only what it adds beyond
 /// the last one seen counts: a report sent again counts once, and one lost is made up by the next. What a report adds is
 /// spread over its run since the span the task's last report covered (a run under way reports as it goes), day by day in
-/// proportion to the time. Pure; the meter grain keeps its maps.
+/// proportion to the time, and the same again under each of the task's labels. Pure; the meter grain keeps its maps.
 /// </summary>
-public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks)
+public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks, Dictionary<string, Dictionary<DateOnly, UsageDay>>? labelled = null)
 {
+    private readonly Dictionary<string, Dictionary<DateOnly, UsageDay>> labelled = labelled ?? new(StringComparer.Ordinal);
+
     /// <summary>How long an ended task is remembered, so a report of it sent again still counts once.</summary>
     public static readonly TimeSpan EndedKept = TimeSpan.FromDays(1);
 
@@ -42,10 +44,10 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
 
         // A run under way reported up to Through already: what is added now was held after it.
         var from = last?.Through is { } through && through > report.RunFrom ? (through < report.RunTo ? through : report.RunTo) : report.RunFrom;
-        Spread(from, report.RunTo, card, memory);
+        Spread(from, report.RunTo, card, memory, report.Labels);
         if (runs > 0)
         {
-            Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs);
+            Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs, report.Labels);
         }
 
         var endedAt = last?.EndedAt ?? (report.Final ? now : null);
@@ -65,11 +67,28 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
     public ImmutableArray<UsageDay> Days(DateOnly from, DateOnly to) =>
         [.. days.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)];
 
+    /// <summary>The days of the tasks carrying each value of label <paramref name="key"/>, by value (only values with days in the span).</summary>
+    public ImmutableDictionary<string, ImmutableArray<UsageDay>> ByLabel(DateOnly from, DateOnly to, string key)
+    {
+        var prefix = key + "=";
+        var byValue = ImmutableDictionary.CreateBuilder<string, ImmutableArray<UsageDay>>(StringComparer.Ordinal);
+        foreach (var (label, labelDays) in labelled)
+        {
+            if (label.StartsWith(prefix, StringComparison.Ordinal)
+                && labelDays.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day).ToImmutableArray() is { IsEmpty: false } inSpan)
+            {
+                byValue[label[prefix.Length..]] = inSpan;
+            }
+        }
+
+        return byValue.ToImmutable();
+    }
+
     /// <summary>For each task not ended: up to when its reports have counted what it held (a reader adds its run only from there).</summary>
     public ImmutableDictionary<string, DateTimeOffset> Through() =>
         tasks.Where(t => t.Value is { EndedAt: null, Through: not null }).ToImmutableDictionary(t => t.Key, t => t.Value.Through!.Value, StringComparer.Ordinal);
 
-    private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory)
+    private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory, ImmutableDictionary<string, string>? labels)
     {
         if (card <= 0 && memory <= 0)
         {
@@ -80,7 +99,7 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         var end = to.UtcDateTime;
         if (end <= start)
         {
-            Add(DateOnly.FromDateTime(end), card, memory, 0);
+            Add(DateOnly.FromDateTime(end), card, memory, 0, labels);
             return;
         }
 
@@ -89,15 +108,30 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         {
             var next = at.Date.AddDays(1) < end ? at.Date.AddDays(1) : end;
             var share = (double)(next - at).Ticks / total;
-            Add(DateOnly.FromDateTime(at), card * share, memory * share, 0);
+            Add(DateOnly.FromDateTime(at), card * share, memory * share, 0, labels);
             at = next;
         }
     }
 
-    private void Add(DateOnly day, double card, double memory, int runs)
+    private void Add(DateOnly day, double card, double memory, int runs, ImmutableDictionary<string, string>? labels)
     {
-        var had = days.GetValueOrDefault(day) ?? new UsageDay(day, 0, 0, 0);
-        days[day] = had with { CardSeconds = had.CardSeconds + card, MemoryMiBSeconds = had.MemoryMiBSeconds + memory, Runs = had.Runs + runs };
+        Add(days, day, card, memory, runs);
+        foreach (var (key, value) in labels ?? ImmutableDictionary<string, string>.Empty)
+        {
+            var label = $"{key}={value}";
+            if (!labelled.TryGetValue(label, out var labelDays))
+            {
+                labelled[label] = labelDays = [];
+            }
+
+            Add(labelDays, day, card, memory, runs);
+        }
+    }
+
+    private static void Add(Dictionary<DateOnly, UsageDay> into, DateOnly day, double card, double memory, int runs)
+    {
+        var had = into.GetValueOrDefault(day) ?? new UsageDay(day, 0, 0, 0);
+        into[day] = had with { CardSeconds = had.CardSeconds + card, MemoryMiBSeconds = had.MemoryMiBSeconds + memory, Runs = had.Runs + runs };
     }
 
     private void Forget(DateTimeOffset now)

@@ -48,13 +48,13 @@ public static class PoolApi
         api.MapGet("/tenants/{**tenant}", async (IGrainFactory grains, string tenant) =>
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
         // Days in UTC, both included; by default the last 30 up to today.
-        api.MapGet("/usage", async (IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, CancellationToken ct) =>
+        api.MapGet("/usage", async (IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
         {
             var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
             var last = UtcDays.Parse(to) ?? today;
             var first = UtcDays.Parse(from) ?? last.AddDays(-29);
-            return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}"))
-                ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, ct), Json);
+            return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel))
+                ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct), Json);
         });
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
             Refused(PoolQueryValidator.Check(after: after, limit: limit))

@@ -50,6 +50,39 @@ public sealed class UsageMeterTests
     }
 
     [Fact]
+    public async Task Usage_split_by_a_label_counts_each_value_and_the_tasks_without_it_and_adds_to_the_tenants()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 4)]);
+        static TaskSpec Of(TaskSpec spec, string? project) =>
+            project is null ? spec : spec with { Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("project", project) };
+        await pool.SubmitAsync(Of(Work(50, TimeSpan.FromHours(1)), "llm"), "llm");
+        await pool.SubmitAsync(Of(Work(100, TimeSpan.FromHours(1)), "vision"), "vision");
+        await pool.SubmitAsync(Of(Work(50, TimeSpan.FromHours(10)), null), "plain");
+        foreach (var id in new[] { "llm", "vision", "plain" })
+        {
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // Two hours on: vision (a card, 1 h) and llm (half a card, 2 h) ended; plain runs on and counts up to now. (A run is
+        // held until its task hears it ended, so the clock stops at each end.)
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.WaitForAsync("vision", TaskState.Completed);
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.WaitForAsync("llm", TaskState.Completed);
+        var split = await pool.Client.GetConsumptionAsync(Day1, Day2, "team-a", "project");
+        Assert.Equal(["project=llm", "project=vision", "project"], split.Select(c => c.Label));
+        Assert.Equal([1.0, 1.0, 1.0], split.Select(c => Math.Round(c.CardHours, 6)));
+        Assert.Equal([1, 1, 0], split.Select(c => c.Runs));
+        Assert.Equal([0, 0, 1], split.Select(c => c.RunningNow));
+        Assert.Equal(Assert.Single(await pool.Client.GetConsumptionAsync(Day1, Day2, "team-a")).CardHours, split.Sum(c => c.CardHours), 6);
+
+        // A key no task carries: everything is without it.
+        var none = Assert.Single(await pool.Client.GetConsumptionAsync(Day1, Day2, "team-a", "team"));
+        Assert.Equal(("team", 3.0), (none.Label, Math.Round(none.CardHours, 6)));
+        Assert.Equal("byLabel", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.GetConsumptionAsync(Day1, Day2, "team-a", "-bad"))).ParamName);
+    }
+
+    [Fact]
     public async Task A_run_over_midnight_is_split_between_the_days_in_proportion()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

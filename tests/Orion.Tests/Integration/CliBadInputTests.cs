@@ -35,6 +35,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: --from: 2026-12-02 is after --to (2026-12-01)", "usage", "--from", "2026-12-02", "--to", "2026-12-01")]
     [InlineData("orion: --days: must be 1 to 366", "usage", "--days", "0")]
     [InlineData("orion: tenant: " + TenantName.Rule, "usage", " ")]
+    [InlineData("orion: --by-label: a label's key " + NodeLabels.KeyRule, "usage", "--by-label", "-project")]
     [InlineData("orion: --wait: a dry run submits nothing to wait for", "submit", "--dry-run", "--wait", "--compute", "10")]
     [InlineData("orion: priority: 'urgent' is not online, training or offline (optionally /level)", "priority", "t-1", "urgent")]
     [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]

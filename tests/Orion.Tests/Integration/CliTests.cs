@@ -241,7 +241,7 @@ public sealed class CliTests(LiveSilo live)
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
         var id = "use-" + Guid.NewGuid().ToString("N")[..6];
-        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--wait")).ExitCode);
+        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--label", "project=llm", "--wait")).ExitCode);
         Assert.Equal(0, (await live.CliAsync("cancel", id)).ExitCode);
 
         var json = await live.CliAsync("usage", tenant, "--json");
@@ -255,6 +255,13 @@ public sealed class CliTests(LiveSilo live)
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Contains("CARD-HOURS", table.Out);
         Assert.Contains(tenant, table.Out);
+
+        // Split by the task's label: its one run is the project's; the tenant has nothing without the label.
+        var split = await live.CliAsync("usage", tenant, "--by-label", "project");
+        Assert.True(split.ExitCode == 0, split.ToString());
+        var row = Assert.Single(split.Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal));
+        Assert.Matches(@"project=llm\s*│\s*[0-9.]+\s*│\s*[0-9.]+\s*│\s*1\s*│\s*0", row);
+        Assert.Contains("LABEL", split.Out);
     }
 
     [Fact]
@@ -289,7 +296,7 @@ public sealed class CliTests(LiveSilo live)
     {
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
         var id = "hold-" + Guid.NewGuid().ToString("N")[..6];
-        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--wait")).ExitCode);
+        Assert.Equal(0, (await live.CliAsync("submit", "--id", id, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000", "--label", "project=llm", "--wait")).ExitCode);
         try
         {
             var paused = await live.CliAsync("pause", id, "--reason", "checking its inputs");

@@ -33,6 +33,34 @@ public sealed class UsageBookTests
     }
 
     [Fact]
+    public void A_tasks_usage_is_also_counted_under_each_of_its_labels_day_by_day_and_once()
+    {
+        var labelled = new Dictionary<string, Dictionary<DateOnly, UsageDay>>(StringComparer.Ordinal);
+        var book = new UsageBook([], new Dictionary<string, MeteredTask>(StringComparer.Ordinal), labelled);
+        var llm = ImmutableDictionary<string, string>.Empty.Add("project", "llm").Add("sweep", "lr-7");
+
+        // 20:00 to 02:00 on a whole card: 4 h on day 1, 2 h on day 2, under both its labels; the repeat counts once.
+        Assert.NotNull(book.Take(Report("a", 0, 6, 6 * 3600, final: true) with { Labels = llm }, Evening.AddHours(6)));
+        Assert.Null(book.Take(Report("a", 0, 6, 6 * 3600, final: true) with { Labels = llm }, Evening.AddHours(6)));
+        book.Take(Report("b", 0, 1, 3600, final: true) with { Labels = ImmutableDictionary<string, string>.Empty.Add("project", "vision") }, Evening.AddHours(1));
+        book.Take(Report("c", 0, 1, 1800, final: true), Evening.AddHours(1));
+
+        var projects = book.ByLabel(DateOnly.MinValue, DateOnly.MaxValue, "project");
+        Assert.Equal(["llm", "vision"], projects.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([4.0, 2.0], projects["llm"].Select(d => d.CardSeconds / 3600));
+        Assert.Equal([0, 1], projects["llm"].Select(d => d.Runs));
+        Assert.Equal(1.0, projects["vision"].Sum(d => d.CardSeconds) / 3600);
+        Assert.Equal(6.0, book.ByLabel(DateOnly.MinValue, DateOnly.MaxValue, "sweep")["lr-7"].Sum(d => d.CardSeconds) / 3600);
+        Assert.Equal(7.5, Card(book) / 3600);
+
+        // A span of one day reads that day; a key no task carries reads nothing.
+        Assert.Equal(2.0, book.ByLabel(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), "project")["llm"].Single().CardSeconds / 3600);
+        Assert.False(book.ByLabel(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), "project").ContainsKey("vision"));
+        Assert.Empty(book.ByLabel(DateOnly.MinValue, DateOnly.MaxValue, "team"));
+        Assert.Equal(3, labelled.Count);
+    }
+
+    [Fact]
     public void A_report_sent_twice_counts_once_and_one_lost_is_made_up_by_the_next()
     {
         var (book, _, _) = New();
