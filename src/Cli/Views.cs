@@ -293,12 +293,14 @@ public static class Views
 
     public static Table Gpus(IEnumerable<CardSummary> cards)
     {
+        // A node's link groups, where it has more than one: a task of several cards runs best within one.
+        var grouped = cards.GroupBy(c => c.NodeId).Where(n => n.Select(c => c.LinkDomain).Distinct().Count() > 1).Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
         var table = new Table().AddColumns("GPU", "MODEL", "HEALTH", "ALLOCATED", "IN USE", "DEVICE MEMORY", "ON HOST", "MEASURED", "TASKS");
         foreach (var c in cards)
         {
             // What the daemon measured at its last heartbeat (busy, memory in use), beside the books; "-" when it cannot measure.
             var measured = c.MeasuredBusyPercent is { } busy ? $"{busy:0.#}% {Memory(c.MeasuredMemoryMiB ?? 0)}" : "-";
-            table.AddRow(Text(c.GpuId), Text(c.Model), Text(c.Fault is { } fault ? $"faulted: {fault}" : c.CordonReason is { } why ? $"cordoned: {why}" : "ok"), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
+            table.AddRow(Text(c.GpuId), Text(grouped.Contains(c.NodeId) ? $"{c.Model} (link {c.LinkDomain})" : c.Model), Text(c.Fault is { } fault ? $"faulted: {fault}" : c.CordonReason is { } why ? $"cordoned: {why}" : "ok"), Text($"{Percent(c.ComputeAllocatedMilli)}/{Percent(c.ComputeCapacityMilli)}"),
                 Text(Percent(c.ComputeInUseMilli)), Text($"{Memory(c.ResidentMiB)}/{Memory(c.MemoryMiB)}"), Text(Memory(c.HostMiB)), Text(measured),
                 Text(string.Join(" ", c.Slices.Select(s => $"{s.TaskId}:{(s.HostMiB >= s.MemoryMiB && s.OnHost ? "swapped" : s.HostMiB > 0 ? $"{s.State} ({s.HostMiB} MiB swapped)" : s.State)}"))));
         }

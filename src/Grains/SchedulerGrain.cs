@@ -411,7 +411,7 @@ public sealed class SchedulerGrain(
 
     private void UsePolicy(string name)
     {
-        policy = new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new AffinityPreferencePolicy(new TaintPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name))))));
+        policy = new LinkDomainPolicy(new DataCenterPreferencePolicy(new SpreadPreferencePolicy(new AffinityPreferencePolicy(new TaintPreferencePolicy(new OnlineAwarePolicy(PlacementPolicies.Create(name)))))));
         policyName = name;
     }
 

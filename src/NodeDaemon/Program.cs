@@ -59,8 +59,16 @@ var taints = new Option<string[]>("--taint")
     Description = "a taint of this node, key=value (repeat for several): only tasks that tolerate it run here (a node kept for some work); key=value:PreferNoSchedule keeps others off only while other nodes have room",
     AllowMultipleArgumentsPerToken = false,
 };
+var linkDomainSize = new Option<int>("--link-domain-size") { Description = "simulated: cards per link group (4: cards 0-3 and 4-7 on NVLink each); 0, the default: all alike (nvidia: read from NVML)" };
+linkDomainSize.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() < 0)
+    {
+        r.AddError("--link-domain-size must be 0 or more");
+    }
+});
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize })
 {
     root.Options.Add(o);
 }
@@ -290,7 +298,7 @@ IGpuBackend OpenBackend(ParseResult parse, string nodeId, IReadOnlyList<GpuModel
 {
     if (parse.GetValue(backendName) != GpuBackends.Nvidia)
     {
-        return new SimulatedGpuBackend(nodeId, simulated, TimeProvider.System, parse.GetValue(hostSwap));
+        return new SimulatedGpuBackend(nodeId, simulated, TimeProvider.System, parse.GetValue(hostSwap), parse.GetValue(linkDomainSize));
     }
 
     if (parse.GetValue(nvml) is { Length: > 0 } library)

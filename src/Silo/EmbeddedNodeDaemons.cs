@@ -79,7 +79,7 @@ public sealed class EmbeddedNodeDaemons(
                 {
                     var nodeId = GrainKeys.Node(machine.DataCenter, machine.Name);
                     var model = GpuModelCatalog.Get(machine.GpuModel);
-                    var simulated = new SimulatedGpuBackend(nodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB);
+                    var simulated = new SimulatedGpuBackend(nodeId, Enumerable.Repeat(model, machine.GpuCount).ToList(), clock, machine.HostSwapMiB, machine.LinkDomainSize);
                     foreach (var (index, reason) in machine.Faults)
                     {
                         simulated.Fail(index, reason);

@@ -29,4 +29,10 @@ public sealed class EmbeddedNodeOptions
     /// rehearse a card failure. They take no work and show as faulted.
     /// </summary>
     public Dictionary<int, string> Faults { get; set; } = [];
+
+    /// <summary>
+    /// Simulated cards per link group (<c>Orion:Embedded:NodeList:0:LinkDomainSize=4</c>: cards 0–3 and 4–7 on NVLink
+    /// each, PCIe between); 0, the default: all alike. A task spanning groups runs at the simulator's cross-group pace.
+    /// </summary>
+    public int LinkDomainSize { get; set; }
 }

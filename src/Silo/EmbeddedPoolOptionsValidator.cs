@@ -60,6 +60,7 @@ public sealed class EmbeddedPoolOptionsValidator : IValidateOptions<EmbeddedPool
             Check(m.CpuMilli >= 0, at + nameof(m.CpuMilli), "must be 0 or more", m.CpuMilli);
             Check(m.MemoryMiB >= 0, at + nameof(m.MemoryMiB), "must be 0 or more", m.MemoryMiB);
             Check(m.HostSwapMiB >= 0, at + nameof(m.HostSwapMiB), "must be 0 or more", m.HostSwapMiB);
+            Check(m.LinkDomainSize >= 0, at + nameof(m.LinkDomainSize), "must be 0 (all cards alike) or more", m.LinkDomainSize);
             foreach (var (index, reason) in m.Faults)
             {
                 Check(index >= 0 && index < m.GpuCount, $"{at}{nameof(m.Faults)}:{index}", $"must name a card of the node (0 to {m.GpuCount - 1})", index);

@@ -20,6 +20,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="MeasuredMemoryMiB">Device memory in use then, as measured; null when not measured.</param>
 /// <param name="Fault">Why its daemon reports it broken (it takes no work); null while it works.</param>
 /// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
+/// <param name="LinkDomain">Its link group on the node (<see cref="Orion.Contracts.GpuDevice.LinkDomain"/>).</param>
 public sealed record CardSummary(
     string GpuId, string NodeId, string DataCenter, int Index, string Model,
     int ComputeCapacityMilli, int ComputeAllocatedMilli, int ComputeInUseMilli,
@@ -28,4 +29,5 @@ public sealed record CardSummary(
     double? MeasuredBusyPercent = null,
     long? MeasuredMemoryMiB = null,
     string? Fault = null,
-    string? CordonReason = null);
+    string? CordonReason = null,
+    int LinkDomain = 0);

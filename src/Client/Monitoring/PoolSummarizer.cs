@@ -87,7 +87,7 @@ public static class PoolSummarizer
         var measured = node.Usage.IsDefault ? null : node.Usage.FirstOrDefault(u => u.GpuId == g.Device.GpuId);
         return new CardSummary(g.Device.GpuId, node.NodeId, node.DataCenter, g.Device.Index, g.Device.Model,
             g.ComputeCapacityMilli, summaries.Sum(s => s.ComputeMilli), inUse, g.Device.MemoryMiB, allocated, resident, allocated - resident, summaries,
-            measured?.BusyPercent, measured?.MemoryUsedMiB, node.FaultOf(g.Device.GpuId), node.CordonOf(g.Device.GpuId));
+            measured?.BusyPercent, measured?.MemoryUsedMiB, node.FaultOf(g.Device.GpuId), node.CordonOf(g.Device.GpuId), g.Device.LinkDomain);
     }
 
     private static HashSet<string> Set(ImmutableArray<string> ids) => ids.IsDefault ? [] : new HashSet<string>(ids, StringComparer.Ordinal);

@@ -21,6 +21,9 @@ public sealed class GpuView
 
     public string Model { get; }
 
+    /// <summary>Its link group on the node (<see cref="Orion.Contracts.GpuDevice.LinkDomain"/>): not state a policy scores, only where a task of several cards lands.</summary>
+    public int LinkDomain { get; init; }
+
     /// <summary>Allocatable compute in thousandths of a card (1000 × oversubscription factor).</summary>
     public int ComputeCapacity { get; }
 
@@ -75,7 +78,7 @@ public sealed class GpuView
     public bool IsIdle => Holders == 0;
 
     /// <summary>True when <paramref name="other"/> is the same card with the same allocations.</summary>
-    public bool Matches(GpuView other) => Id == other.Id && Index == other.Index && SameState(other);
+    public bool Matches(GpuView other) => Id == other.Id && Index == other.Index && LinkDomain == other.LinkDomain && SameState(other);
 
     /// <summary>True when <paramref name="other"/> is a card of the same model with the same capacity and allocations, whatever its id and index.</summary>
     public bool SameState(GpuView other) =>
@@ -93,6 +96,7 @@ public sealed class GpuView
     /// <summary>A detached copy of the card's state.</summary>
     public GpuView CopyState() => new(Id, Index, Model, ComputeCapacity, MemoryCapacity, PhysicalMemory)
     {
+        LinkDomain = LinkDomain,
         ComputeFree = ComputeFree,
         MemoryFree = MemoryFree,
         OnlineCompute = OnlineCompute,

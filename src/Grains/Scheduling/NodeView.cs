@@ -182,7 +182,7 @@ public sealed class NodeView
         // The same state card by card; the same cards too.
         for (var i = 0; i < Gpus.Length; i++)
         {
-            if (Gpus[i].Id != other.Gpus[i].Id || Gpus[i].Index != other.Gpus[i].Index)
+            if (Gpus[i].Id != other.Gpus[i].Id || Gpus[i].Index != other.Gpus[i].Index || Gpus[i].LinkDomain != other.Gpus[i].LinkDomain)
             {
                 return false;
             }
@@ -285,7 +285,7 @@ public sealed class NodeView
             }
 
             var g = new GpuView(s.Device.GpuId, s.Device.Index, s.Device.Model, s.ComputeCapacityMilli,
-                s.MemoryCapacityMiB > 0 ? s.MemoryCapacityMiB : s.Device.MemoryMiB, s.Device.MemoryMiB);
+                s.MemoryCapacityMiB > 0 ? s.MemoryCapacityMiB : s.Device.MemoryMiB, s.Device.MemoryMiB) { LinkDomain = s.Device.LinkDomain };
             foreach (var slice in s.Slices)
             {
                 g.ComputeFree -= slice.ComputeMilli;

@@ -27,13 +27,29 @@ public static class NvidiaDevices
         }
 
         var devices = new List<GpuDevice>((int)count);
+        var handles = new IntPtr[count];
         for (var i = 0u; i < count; i++)
         {
             Nvml.Check(Nvml.DeviceGetHandleByIndex(i, out var handle), $"open device {i}");
+            handles[i] = handle;
             devices.Add(Describe(nodeId, (int)i, handle));
         }
 
-        return devices;
+        var domains = LinkDomainsOf(handles);
+        return [.. devices.Select((d, i) => d with { LinkDomain = domains[i] })];
+    }
+
+    /// <summary>
+    /// The cards' link groups: by NVLink where any pair has it (NVML's peer-to-peer status over NVLink), else by a shared
+    /// PCIe switch tree (common ancestor no higher than NVML_TOPOLOGY_MULTIPLE). A query the driver refuses links nothing.
+    /// </summary>
+    private static int[] LinkDomainsOf(IntPtr[] handles)
+    {
+        bool NvLinked(int i, int j) => Nvml.DeviceGetP2PStatus(handles[i], handles[j], Nvml.P2PNvLink, out var status) == Nvml.Success && status == Nvml.P2POk;
+        bool SameSwitch(int i, int j) => Nvml.DeviceGetTopologyCommonAncestor(handles[i], handles[j], out var level) == Nvml.Success && level <= Nvml.TopologyMultiple;
+        var n = handles.Length;
+        var anyNvLink = Enumerable.Range(0, n).Any(i => Enumerable.Range(i + 1, n - i - 1).Any(j => NvLinked(i, j)));
+        return LinkDomains.Group(n, anyNvLink ? NvLinked : SameSwitch);
     }
 
     /// <summary>The model name Orion uses for an NVML name: vendor prefix dropped, spaces as dashes ("NVIDIA H200" → "H200").</summary>

@@ -128,6 +128,21 @@ internal static partial class Nvml
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetRemappedRows")]
     public static partial int DeviceGetRemappedRows(IntPtr device, out uint correctableRows, out uint uncorrectableRows, out uint pending, out uint failureOccurred);
 
+    /// <summary>NVML_P2P_CAPS_INDEX_NVLINK.</summary>
+    public const int P2PNvLink = 2;
+
+    /// <summary>NVML_P2P_STATUS_OK.</summary>
+    public const int P2POk = 0;
+
+    /// <summary>NVML_TOPOLOGY_MULTIPLE: the two cards share a tree of PCIe switches (no host bridge between).</summary>
+    public const int TopologyMultiple = 20;
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetP2PStatus")]
+    public static partial int DeviceGetP2PStatus(IntPtr device1, IntPtr device2, int capability, out int status);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetTopologyCommonAncestor")]
+    public static partial int DeviceGetTopologyCommonAncestor(IntPtr device1, IntPtr device2, out int level);
+
     /// <summary>Throws naming what could not be done when <paramref name="result"/> is not success.</summary>
     public static void Check(int result, string what)
     {

@@ -33,18 +33,26 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     private DateTimeOffset settledAt;
     private bool disposed;
 
-    public SimulatedGpuBackend(string nodeId, IReadOnlyList<GpuModelSpec> models, TimeProvider time, long hostSwapMiB = 0)
+    /// <param name="linkDomainSize">Cards per link group (<see cref="GpuDevice.LinkDomain"/>), consecutive; 0: all linked alike.</param>
+    public SimulatedGpuBackend(string nodeId, IReadOnlyList<GpuModelSpec> models, TimeProvider time, long hostSwapMiB = 0, int linkDomainSize = 0)
     {
         this.time = time;
         hostBudgetPages = hostSwapMiB / PageSizeMiB;
+        var domains = LinkDomains.Consecutive(models.Count, linkDomainSize);
         cards = models.Select((m, i) => new SimulatedCard(
-            new GpuDevice(GrainKeys.Gpu(nodeId, i), i, m.Name, m.MemoryMiB, m.RelativeSpeed, m.HostLinkGBps, $"SIM-{nodeId.Replace('/', '-')}-{i}"),
+            new GpuDevice(GrainKeys.Gpu(nodeId, i), i, m.Name, m.MemoryMiB, m.RelativeSpeed, m.HostLinkGBps, $"SIM-{nodeId.Replace('/', '-')}-{i}", domains[i]),
             PageSizeMiB)).ToArray();
         cardsById = cards.ToDictionary(c => c.Device.GpuId, StringComparer.Ordinal);
         Devices = [.. cards.Select(c => c.Device)];
         settledAt = time.GetUtcNow();
         timer = time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>
+    /// The pace of a task whose cards span link groups, against one within a group: its cards wait on each other over the
+    /// slower link (data-parallel steps exchange gradients every step). 0.75 models a PCIe hop where NVLink was.
+    /// </summary>
+    public double CrossDomainPace { get; init; } = 0.75;
 
     public string Name => GpuBackends.Simulated;
 
@@ -614,6 +622,14 @@ public sealed class SimulatedGpuBackend : IGpuBackend
             foreach (var p in card.Processes)
             {
                 p.Rate = Math.Min(p.Rate, p.WantedMilli(speed) * scale / 1000 * speed);
+            }
+        }
+
+        foreach (var p in processes.Values)
+        {
+            if (p.Cards.Length > 1 && p.Cards.Any(c => c.Device.LinkDomain != p.Cards[0].Device.LinkDomain))
+            {
+                p.Rate *= CrossDomainPace;
             }
         }
     }

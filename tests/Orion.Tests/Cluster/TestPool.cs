@@ -142,6 +142,7 @@ public sealed class TestPool : IAsyncDisposable
             settings[p + "CpuMilli"] = n.CpuMilli.ToString();
             settings[p + "MemoryMiB"] = n.MemoryMiB.ToString();
             settings[p + "HostSwapMiB"] = n.HostSwapMiB.ToString();
+            settings[p + "LinkDomainSize"] = n.LinkDomainSize.ToString();
             foreach (var (key, value) in n.Labels)
             {
                 settings[p + "Labels:" + key] = value;
