@@ -19,6 +19,12 @@ public sealed class LinkDomainPolicy(IPlacementPolicy inner) : IPlacementPolicy
     public static PlacementChoice WithinFewestDomains(PlacementChoice choice)
     {
         var gpus = choice.Node.Gpus;
+        if (choice.GpuIndexes.Length == 0)
+        {
+            // A task of host resources only.
+            return choice;
+        }
+
         var first = gpus[choice.GpuIndexes[0]];
         if (gpus.All(g => g.LinkDomain == first.LinkDomain) || choice.GpuIndexes.Any(i => !gpus[i].SameState(first)))
         {

@@ -76,6 +76,9 @@ public sealed class LinkDomainPolicyTests
         var mixed = new PlacementChoice(node, [3, 4]);
         Assert.Same(mixed, LinkDomainPolicy.WithinFewestDomains(mixed));
 
+        var hostOnly = new PlacementChoice(node, []);
+        Assert.Same(hostOnly, LinkDomainPolicy.WithinFewestDomains(hostOnly));
+
         var flat = Node("dc1/flat", gpus: 8);
         var spread = new PlacementChoice(flat, [3, 4]);
         Assert.Same(spread, LinkDomainPolicy.WithinFewestDomains(spread));

@@ -13,8 +13,9 @@ public sealed class NodeStateTests
     // Bookkeeping, not capacity: what the policy reads of a node is its capacities and what is free of them. Labels are
     // not state either (nor are taints, nor whether one is soft): policies check a node's labels per node, outside what they cache per state (Feasibility.NodeAllows,
     // covered by NodeSelectorTests), nor is the view a node is in (a spread group's domains are counted over it, checked per
-    // node the same way, covered by SpreadRuleTests).
-    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster"];
+    // node the same way, covered by SpreadRuleTests). A card's link group is not either: no policy scores it, and only cards
+    // alike in state are traded for a better group after the policy chose (LinkDomainPolicyTests).
+    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster", "LinkDomain"];
 
     public static TheoryData<string> NodeFields => [.. Settable(typeof(NodeView)).Select(p => p.Name)];
 
