@@ -64,7 +64,7 @@ public static class PoolSummarizer
         After: t.Spec.After is { Count: > 0 } after ? after : null, Awaiting: t.Awaiting,
         MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy,
         AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null,
-        Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null);
+        Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null, Generation: t.Generation);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

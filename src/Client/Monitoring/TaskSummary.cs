@@ -31,9 +31,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="AfterCondition">How the tasks in <paramref name="After"/> must end (<c>completed</c>, <c>ended</c>, <c>failed</c>); null without any.</param>
 /// <param name="HeldBy">While an operator has it paused: the reason given.</param>
 /// <param name="MaxRuntime">The longest one run may take (<see cref="TaskSpec.MaxRuntime"/>), as <c>2h</c> or <c>90s</c>; null for no limit.</param>
+/// <param name="Generation">Its current run's generation (0 before its first placement).</param>
+/// <param name="PastRuns">Its earlier runs, newest last (<see cref="VGpuTaskStatus.PastRuns"/>): only where one task is read, as <c>/api/tasks/{id}</c>; null in lists.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
     int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
     string? Gang = null, string? Spread = null, int MaxPerDomain = 0, string? Waiting = null, string? TopologyKey = null,
     IReadOnlyList<string>? After = null, IReadOnlyList<string>? Awaiting = null, string? MaxRuntime = null, string? HeldBy = null,
-    string? AfterCondition = null, IReadOnlyDictionary<string, string>? Labels = null);
+    string? AfterCondition = null, IReadOnlyDictionary<string, string>? Labels = null, long Generation = 0, IReadOnlyList<PastRun>? PastRuns = null);

@@ -35,7 +35,7 @@ public static class PoolApi
         api.MapGet("/tasks/{id}", async (IGrainFactory grains, string id, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(id: id))
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s
-                ? Results.Json(PoolSummarizer.Task(s) with { Waiting = await WaitingReason.OfAsync(grains, s, ct) }, Json)
+                ? Results.Json(PoolSummarizer.Task(s) with { Waiting = await WaitingReason.OfAsync(grains, s, ct), PastRuns = s.PastRuns ?? [] }, Json)
                 : Results.NotFound()));
         api.MapGet("/tasks/{id}/log", async (IGrainFactory grains, string id, long? offset, int? max, long? generation, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(id: id, logBytes: max, generation: generation))

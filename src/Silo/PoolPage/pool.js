@@ -121,15 +121,17 @@
     });
   }
 
-  // A task's log, read from its node's daemon and followed (by byte offset) while the panel is open.
+  // A task's log, read from its node's daemon and followed (by byte offset) while the panel is open; an earlier run's
+  // (generation given) is read from its start, once: it no longer grows.
   let following = null;
-  async function follow(taskId) {
-    const mine = following = { taskId, next: -65536 };
-    $('log-task').textContent = taskId;
+  async function follow(taskId, generation) {
+    const mine = following = { taskId, generation, next: generation ? 0 : -65536 };
+    $('log-task').textContent = generation ? `${taskId} (run ${generation})` : taskId;
     $('log').textContent = '';
     $('log-panel').hidden = false;
+    showRuns(mine);
     while (following === mine) {
-      const response = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/log?offset=${mine.next}&max=65536`);
+      const response = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/log?offset=${mine.next}&max=65536${generation ? `&generation=${generation}` : ''}`);
       if (following !== mine) break;
       if (response.status === 404) {
         $('log').textContent = 'no log: the task has not run yet, or its node keeps none (NVIDIA nodes keep one with the daemon\'s --task-logs)';
@@ -138,13 +140,30 @@
         $('log').textContent += piece.text;
         mine.next = piece.next;
       }
+      if (generation) break;
       await new Promise(r => setTimeout(r, 1000));
     }
+  }
+
+  // The task's earlier runs (why each ended), newest first, each a button to its log, after one to the current run.
+  async function showRuns(mine) {
+    $('log-runs').innerHTML = '';
+    const response = await fetch(`/api/tasks/${encodeURIComponent(mine.taskId)}`);
+    if (!response.ok || following !== mine) return;
+    const task = await response.json();
+    const runs = (task.pastRuns || []).slice().reverse();
+    $('log-runs').innerHTML = runs.length === 0 ? '' :
+      `<button type="button" class="run${mine.generation ? '' : ' current'}" data-generation="">current run (${task.generation})</button>` +
+      runs.map(r => `<button type="button" class="run${mine.generation === r.generation ? ' current' : ''}" data-generation="${r.generation}">run ${r.generation} on ${esc(r.nodeId)}: ${esc(r.reason || 'ended')}</button>`).join('');
   }
 
   $('tasks').addEventListener('click', e => {
     const button = e.target.closest('button.show-log');
     if (button) follow(button.dataset.task);
+  });
+  $('log-runs').addEventListener('click', e => {
+    const run = e.target.closest('button.run');
+    if (run && following) follow(following.taskId, run.dataset.generation ? +run.dataset.generation : null);
   });
   $('log-close').addEventListener('click', () => { following = null; $('log-panel').hidden = true; });
 

@@ -10,12 +10,12 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    [Fact]
-    public async Task A_submitted_task_appears_on_its_card_and_changes_state_without_a_reload()
+    /// <summary>Debian's Chromium, headless, on the pool page once it is live.</summary>
+    private async Task<(IPlaywright Playwright, IBrowser Browser, IPage Page)> OpenAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does)");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
@@ -24,6 +24,47 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
         await page.GotoAsync(live.Url("/").ToString());
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
+        return (playwright, browser, page);
+    }
+
+    [Fact]
+    public async Task A_tasks_earlier_run_is_listed_with_why_it_ended_and_its_log_is_read()
+    {
+        var (playwright, browser, page) = await OpenAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 10_000_000, tenant: "page-runs", name: "page-runs"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], timeout.Token);
+        var card = first.Placement!.GpuIds[0];
+        try
+        {
+            // Its card drained: the run ends there and the task runs again elsewhere, as run 2.
+            Assert.Equal([task.TaskId], (await live.Client.DrainCardAsync(card, "page check")).Evicted);
+            await live.Client.WaitForStateAsync(task.TaskId, [TaskState.Running], timeout.Token);
+
+            await page.Locator($"#tasks tr[data-task='{task.TaskId}'] button.show-log").ClickAsync();
+            await Assertions.Expect(page.Locator("#log-runs button.run.current")).ToHaveTextAsync("current run (2)");
+            var earlier = page.Locator("#log-runs button.run[data-generation='1']");
+            await Assertions.Expect(earlier).ToContainTextAsync($"run 1 on {first.Placement.NodeId}: evicted from {first.Placement.NodeId}: card {card} is drained: page check");
+            await earlier.ClickAsync();
+            await Assertions.Expect(page.Locator("#log-task")).ToHaveTextAsync($"{task.TaskId} (run 1)");
+            await Assertions.Expect(page.Locator("#log")).ToContainTextAsync($"on {card}, 20% of the card");
+            await Assertions.Expect(page.Locator("#log")).ToContainTextAsync("stopped after");
+        }
+        finally
+        {
+            await live.Client.UncordonCardAsync(card);
+            await live.Client.CancelAsync(task.TaskId);
+        }
+    }
+
+    [Fact]
+    public async Task A_submitted_task_appears_on_its_card_and_changes_state_without_a_reload()
+    {
+        var (playwright, browser, page) = await OpenAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(4);
 
         // A broken card says what broke; no other card is marked.
