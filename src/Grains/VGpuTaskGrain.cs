@@ -401,9 +401,19 @@ public sealed class VGpuTaskGrain(
             return Status;
         }
 
+        if (status.State == TaskState.Scheduled && !record.State.WindowPaused)
+        {
+            // Suspended, as a suspended cron job: its windows pass unrun until resumed.
+            record.State.OperatorPaused = true;
+            logger.LogInformation("Task {TaskId} suspended by an operator: {Reason}", TaskId, why);
+            Notice(PoolEventKinds.OperatorPause, $"tenant {status.Spec.Tenant}", why);
+            await Change(status with { HeldBy = why });
+            return Status;
+        }
+
         if (status.State is not (TaskState.Running or TaskState.Suspended) || status.Placement is not { } placement)
         {
-            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a running, queued or blocked task can be paused (cancel one that is not)");
+            throw new InvalidOperationException($"task {TaskId} is {status.State}: only a running, queued, blocked or scheduled task can be paused (cancel one that is not)");
         }
 
         if (record.State.WindowPaused)
@@ -435,7 +445,7 @@ public sealed class VGpuTaskGrain(
 
         if (status.Spec.Schedule is not null)
         {
-            throw new InvalidOperationException($"task {TaskId} is scheduled: its windows say when it runs (pause it while it runs, or cancel it)");
+            throw new InvalidOperationException($"task {TaskId} is scheduled and queued in its window: pause it once it runs, or between its windows to skip them");
         }
 
         record.State.OperatorPaused = true;
@@ -535,6 +545,16 @@ public sealed class VGpuTaskGrain(
         if (status is { State: TaskState.Pending or TaskState.Blocked } && record.State.OperatorPaused)
         {
             await LiftHold(status);
+            return Status;
+        }
+
+        if (status is { State: TaskState.Scheduled } && record.State.OperatorPaused && !record.State.WindowPaused)
+        {
+            // Its windows run again from now: one open now opens at once.
+            record.State.OperatorPaused = false;
+            logger.LogInformation("Task {TaskId} resumed by an operator", TaskId);
+            Notice(PoolEventKinds.OperatorResume, $"tenant {status.Spec.Tenant}", $"was held: {status.HeldBy}");
+            await NextWindow(time.GetUtcNow(), first: true, from: status with { HeldBy = null });
             return Status;
         }
 
@@ -954,7 +974,13 @@ public sealed class VGpuTaskGrain(
         {
             if (status.WindowOpensAt is { } open && now >= open)
             {
-                if (now < status.WindowClosesAt)
+                if (now < status.WindowClosesAt && record.State.OperatorPaused && !record.State.WindowPaused)
+                {
+                    // Suspended by an operator: this window passes unrun, and the next is waited for.
+                    logger.LogInformation("Task {TaskId} skips its window at {Open}: held by an operator ({Reason})", TaskId, open, status.HeldBy);
+                    await NextWindow(now, first: false);
+                }
+                else if (now < status.WindowClosesAt)
                 {
                     await OpenWindow(status);
                 }

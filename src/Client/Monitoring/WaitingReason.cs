@@ -14,6 +14,7 @@ public static class WaitingReason
         status switch
         {
             { State: TaskState.Pending or TaskState.Blocked, HeldBy: { } held } => $"held by an operator ({held}): queued only when resumed",
+            { State: TaskState.Scheduled, HeldBy: { } held } => $"suspended by an operator ({held}): its windows pass unrun until resumed",
             { State: TaskState.Pending, QuotaWait: { } quota } => $"waiting for its tenant's quota: {quota}",
             { State: TaskState.Pending, RetryAt: { } retry } =>
                 $"restart {status.Restarts} of {status.Spec.Restart?.MaxAttempts} waits out its backoff: queued again at {retry:u} (last run: {status.ExitReason})",

@@ -14,6 +14,30 @@ public sealed class ScheduledTaskTests
         };
 
     [Fact]
+    public async Task A_scheduled_task_held_between_windows_lets_them_pass_unrun_and_runs_in_the_open_one_once_resumed()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var start = pool.Clock.GetUtcNow();
+        await pool.SubmitAsync(Nightly(TimeSpan.FromMinutes(30)), "nightly");
+        var held = (await pool.Client.PauseAsync("nightly", "inputs not ready"))!;
+        Assert.Equal((TaskState.Scheduled, "inputs not ready"), (held.State, held.HeldBy));
+        Assert.Equal("suspended by an operator (inputs not ready): its windows pass unrun until resumed", await pool.Client.WhyWaitingAsync("nightly"));
+
+        // Its window opens: it stays asleep, and waits for the next night's.
+        pool.Advance(TimeSpan.FromMinutes(31));
+        await pool.EventuallyAsync(async () => Assert.Equal(start.AddDays(1).AddMinutes(30), (await pool.Client.GetAsync("nightly"))!.WindowOpensAt));
+        Assert.Equal((TaskState.Scheduled, 0), ((await pool.Client.GetAsync("nightly"))!.State, (await pool.Client.GetAsync("nightly"))!.Occurrence));
+        Assert.Empty(pool.Backend("n0").Running);
+
+        // Resumed while tonight's window is still open: it runs in it at once.
+        pool.Advance(TimeSpan.FromMinutes(10));
+        var resumed = (await pool.Client.ResumeAsync("nightly"))!;
+        Assert.Null(resumed.HeldBy);
+        var running = await pool.WaitForAsync("nightly", TaskState.Running);
+        Assert.Equal((start.AddMinutes(30), 1), (running.WindowOpensAt, running.Occurrence));
+    }
+
+    [Fact]
     public async Task A_nightly_task_sleeps_runs_in_its_window_and_comes_back_the_next_night()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

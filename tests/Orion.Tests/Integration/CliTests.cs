@@ -324,7 +324,7 @@ public sealed class CliTests(LiveSilo live)
 
         var ended = await live.CliAsync("pause", id);
         Assert.True(ended.ExitCode == 1, ended.ToString());
-        Assert.Equal($"orion: task {id} is Cancelled: only a running, queued or blocked task can be paused (cancel one that is not)", ended.Error.Trim());
+        Assert.Equal($"orion: task {id} is Cancelled: only a running, queued, blocked or scheduled task can be paused (cancel one that is not)", ended.Error.Trim());
     }
 
     [Fact]
