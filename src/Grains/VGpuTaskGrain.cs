@@ -434,15 +434,11 @@ public sealed class VGpuTaskGrain(
     /// <summary>
     /// An operator holds a task that has not started (Slurm's hold): a queued one leaves its queue under a new generation
     /// (a placement made meanwhile is then stale and given back); one in its tenant's line, backing off or blocked stays
-    /// there, and is not queued when its turn comes. It keeps its quota charge, as a queued task does.
+    /// there, and is not queued when its turn comes. It keeps its quota charge, as a queued task does. A gang's member
+    /// waiting for its gang holds the whole gang so: the others wait in the queue until it is there too.
     /// </summary>
     private async Task HoldUnstarted(VGpuTaskStatus status, string why)
     {
-        if (status.Spec.Gang is { } gang)
-        {
-            throw new InvalidOperationException($"task {TaskId} is a member of gang {gang.Name}, placed all together: hold none of it, or cancel it");
-        }
-
         if (status.Spec.Schedule is not null)
         {
             throw new InvalidOperationException($"task {TaskId} is scheduled and queued in its window: pause it once it runs, or between its windows to skip them");

@@ -150,22 +150,41 @@ public sealed class OperatorPauseTests
     }
 
     [Fact]
-    public async Task A_task_starting_ended_or_in_a_gang_is_not_held_and_an_unknown_one_is_none()
+    public async Task A_task_ended_is_not_held_and_an_unknown_one_is_none()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9), "running");
         await pool.WaitForAsync("running", TaskState.Running);
-        await pool.SubmitAsync(Specs.Batch(computePercent: 100, items: 1, gpuMsPerItem: 1e9) with { Gang = new GangSpec("pair", 2) }, "member");
         await pool.SubmitAsync(Specs.Batch(computePercent: 10, items: 1, gpuMsPerItem: 1e9), "ended");
         await pool.Client.CancelAsync("ended");
 
-        Assert.Equal("task member is a member of gang pair, placed all together: hold none of it, or cancel it",
-            (await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("member"))).Message);
         Assert.Equal("task ended is Cancelled: only a running, queued, blocked or scheduled task can be paused (cancel one that is not)",
             (await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.PauseAsync("ended"))).Message);
         Assert.Null(await pool.Client.PauseAsync("nope"));
-        Assert.Null((await pool.Client.GetAsync("member"))!.HeldBy);
         Assert.Equal(TaskState.Running, (await pool.Client.ResumeAsync("running"))!.State);
+    }
+
+    [Fact]
+    public async Task A_gang_member_held_before_its_gang_is_placed_holds_the_whole_gang_until_resumed()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        TaskSpec Member() => Specs.Training(1, steps: 1_000_000) with { Gang = new GangSpec("pair", 2) };
+        await pool.SubmitAsync(Member(), "pair-0");
+        Assert.Equal("held for a check", (await pool.Client.PauseAsync("pair-0", "held for a check"))!.HeldBy);
+        await pool.SubmitAsync(Member(), "pair-1");
+
+        // Room for both, yet neither runs: the gang is placed only all together, and one of it is held.
+        var waiting = await pool.WaitForAsync("pair-1", TaskState.Pending);
+        await pool.SubmitAsync(Specs.Batch(computePercent: 10, items: 1, gpuMsPerItem: 1e9), "probe");
+        await pool.WaitForAsync("probe", TaskState.Running);
+        await pool.Client.CancelAsync("probe");
+        Assert.Equal((TaskState.Pending, TaskState.Pending), (await pool.StateOf("pair-0"), await pool.StateOf("pair-1")));
+        Assert.Equal(waiting.Generation, (await pool.Client.GetAsync("pair-1"))!.Generation);
+
+        await pool.Client.ResumeAsync("pair-0");
+        var (a, b) = (await pool.WaitForAsync("pair-0", TaskState.Running), await pool.WaitForAsync("pair-1", TaskState.Running));
+        Assert.NotEqual(a.Placement!.GpuIds, b.Placement!.GpuIds);
+        await pool.AssertConsistentAsync(["pair-0", "pair-1", "probe"]);
     }
 
     [Fact]
