@@ -42,6 +42,24 @@ public sealed class PriorityPreemptionTests
     }
 
     [Fact]
+    public void Work_on_a_cordoned_or_broken_card_is_not_evicted_for_room_the_card_would_not_give()
+    {
+        // Both cards full of offline work; card 0 cordoned. Its task sorts first, yet only card 1's frees usable room.
+        var node = Node("dc1/n0", 4000, [Slice("a-on-cordoned", 1000)], [Slice("b-elsewhere", 1000)]) with
+        {
+            CordonedCards = ImmutableDictionary<string, string>.Empty.Add("dc1/n0/0", "ECC errors rising"),
+        };
+        Assert.Equal(["b-elsewhere"], Ids(PriorityPreemption.Victims(node, Wants(1000, online: true), PriorityClass.Online)));
+
+        // Card 1 broken instead of cordoned, card 0 open: the same the other way round.
+        var broken = Node("dc1/n0", 4000, [Slice("a-open", 1000)], [Slice("b-on-broken", 1000)]) with { Faults = [new CardFault("dc1/n0/1", "Xid 79")] };
+        Assert.Equal(["a-open"], Ids(PriorityPreemption.Victims(broken, Wants(1000, online: true), PriorityClass.Online)));
+
+        // A task of two cards: no eviction gives it two cards that take work, so none is planned.
+        Assert.Null(PriorityPreemption.Victims(node, Wants(1000, gpus: 2, online: true), PriorityClass.Online));
+    }
+
+    [Fact]
     public void Nothing_is_evicted_where_the_task_fits_already_where_the_host_is_short_or_for_a_gangs_member()
     {
         Assert.Null(PriorityPreemption.Victims(Node("dc1/n0", 0, [Slice("off", 500)]), Wants(500), PriorityClass.Online));
