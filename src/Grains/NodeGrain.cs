@@ -28,6 +28,8 @@ public sealed class NodeGrain(
     private readonly HashSet<string> detachOwed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeLoss> nodeLostOwed = new(StringComparer.Ordinal);
 
+    private CardFaultCount? cardFaults;
+
     // Tasks the daemon runs that a fresh activation could not decide yet to adopt or stop (their grain or card did not answer).
     private readonly HashSet<string> adoptOwed = new(StringComparer.Ordinal);
 
@@ -1116,6 +1118,11 @@ public sealed class NodeGrain(
         {
             logger.LogWarning("Node {NodeId} reports card {GpuId} faulted: {Reason}", NodeId, fault.GpuId, fault.Reason);
             Events.Publish(PoolEventKinds.CardFault, "", fault.GpuId, fault.Reason, 0).Ignore();
+            cardFaults ??= new CardFaultCount(options.Value.CardFaultLimit, options.Value.CardFaultWindow);
+            if (cardFaults.Faulted(fault.GpuId, time.GetUtcNow()) && !cordon.State.Cards.ContainsKey(fault.GpuId))
+            {
+                await CordonFlapping(fault.GpuId);
+            }
         }
 
         foreach (var back in before.Where(b => !faults.Any(f => f.GpuId == b.GpuId)))
@@ -1150,6 +1157,24 @@ public sealed class NodeGrain(
 
         // Released here and told one-way (a task that restarts may be placed on a working card of this node at once).
         await TellLost();
+    }
+
+    /// <summary>Cordons a card that keeps breaking, so it stays out once it comes back; one not written is tried at its next fault.</summary>
+    private async Task CordonFlapping(string gpuId)
+    {
+        var why = $"faulted {options.Value.CardFaultLimit} times within {Durations.Format(options.Value.CardFaultWindow)}: cordoned until an operator uncordons it";
+        var was = cordon.State.Cards;
+        cordon.State.Cards = was.SetItem(gpuId, why);
+        try
+        {
+            await cordon.WriteStateAsync();
+            logger.LogWarning("Node {NodeId} cordons card {GpuId}: {Reason}", NodeId, gpuId, why);
+        }
+        catch (Exception ex)
+        {
+            cordon.State.Cards = was;
+            logger.LogWarning(ex, "Node {NodeId} could not cordon flapping card {GpuId}", NodeId, gpuId);
+        }
     }
 
     private IPoolEventsGrain Events => GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool);

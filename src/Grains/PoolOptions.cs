@@ -32,6 +32,16 @@ public sealed class PoolOptions
     public TimeSpan UsageCheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// A card whose daemon reports it broken this many times within <see cref="CardFaultWindow"/> is cordoned (flapping: it
+    /// comes back after each reset and breaks again, taking the work placed on it each time) until an operator uncordons
+    /// it; 0: never.
+    /// </summary>
+    public int CardFaultLimit { get; set; } = 3;
+
+    /// <summary>How far back a card's faults count towards <see cref="CardFaultLimit"/> (Orion clock).</summary>
+    public TimeSpan CardFaultWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// Whether a pending task keeps a durable reminder that re-queues it, so a scheduler lost with its silo is
     /// refilled (on when the pool keeps its state in Redis; a lone in-memory silo has nothing to recover from).
     /// </summary>

@@ -26,6 +26,8 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
         Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
         Check(options.UsageCheckpointInterval >= TimeSpan.FromSeconds(1), nameof(options.UsageCheckpointInterval), "must be at least 1 second", options.UsageCheckpointInterval);
+        Check(options.CardFaultLimit >= 0, nameof(options.CardFaultLimit), "must be 0 (never) or more", options.CardFaultLimit);
+        Check(options.CardFaultWindow > TimeSpan.Zero, nameof(options.CardFaultWindow), "must be positive", options.CardFaultWindow);
         Check(options.ResidenceCheckInterval > TimeSpan.Zero, nameof(options.ResidenceCheckInterval), "must be positive", options.ResidenceCheckInterval);
         Check(options.IndexResyncInterval > TimeSpan.Zero, nameof(options.IndexResyncInterval), "must be positive", options.IndexResyncInterval);
         Check(options.IdleSchedulerCheckInterval > TimeSpan.Zero, nameof(options.IdleSchedulerCheckInterval), "must be positive", options.IdleSchedulerCheckInterval);

@@ -73,6 +73,29 @@ public sealed class FaultedCardTests
     }
 
     [Fact]
+    public async Task A_card_that_breaks_three_times_within_an_hour_stays_cordoned_once_it_works_again()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var backend = pool.Backend("n0");
+        for (var i = 0; i < 3; i++)
+        {
+            // Broken, seen by the node, then repaired and seen healthy: a fault counts once the node hears of it.
+            backend.Fail(1, $"Xid 48: double-bit ECC error ({i + 1})");
+            await pool.EventuallyAsync(async () => Assert.Equal(["dc1/n0/1"], (await pool.NodeSnapshot("n0")).Faults.Select(f => f.GpuId)));
+            Assert.Equal(i == 2, (await pool.NodeSnapshot("n0")).CordonOf("dc1/n0/1") is not null);
+            backend.Repair(1);
+            await pool.EventuallyAsync(async () => Assert.True((await pool.NodeSnapshot("n0")).Faults.IsDefaultOrEmpty));
+        }
+
+        // Working again, but cordoned: new work goes to the other card, and the operator decides when it takes work.
+        Assert.Equal("faulted 3 times within 1h: cordoned until an operator uncordons it", (await pool.NodeSnapshot("n0")).CordonOf("dc1/n0/1"));
+        await pool.SubmitAsync(Specs.Training(2, steps: 1_000_000), "pair");
+        Assert.Equal(TaskState.Pending, (await pool.WaitForAsync("pair", TaskState.Pending, TaskState.Running)).State);
+        await pool.Client.UncordonCardAsync("dc1/n0/1");
+        await pool.WaitForAsync("pair", TaskState.Running);
+    }
+
+    [Fact]
     public async Task A_run_whose_process_hangs_on_a_broken_card_is_stopped_by_its_node_and_restarts_on_a_working_card()
     {
         await using var pool = await StartAsync([]);

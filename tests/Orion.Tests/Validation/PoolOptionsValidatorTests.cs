@@ -34,6 +34,8 @@ public sealed class PoolOptionsValidatorTests
             DaemonLease = TimeSpan.Zero,
             LeaseCheckInterval = TimeSpan.FromSeconds(-1),
             UsageCheckpointInterval = TimeSpan.FromMilliseconds(999),
+            CardFaultLimit = -1,
+            CardFaultWindow = TimeSpan.Zero,
             IdleSchedulerCheckInterval = TimeSpan.Zero,
             PlacingTimeout = TimeSpan.Zero,
             StarvationLimit = TimeSpan.FromMinutes(-1),
@@ -42,9 +44,10 @@ public sealed class PoolOptionsValidatorTests
             DefaultDataCenter = "DC1",
         });
         Assert.Equal(
-            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "UsageCheckpointInterval", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "UsageCheckpointInterval", "CardFaultLimit", "CardFaultWindow", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
             errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
         Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
         Assert.StartsWith("Orion:Pool:UsageCheckpointInterval must be at least 1 second", errors[4]);
+        Assert.StartsWith("Orion:Pool:CardFaultLimit must be 0 (never) or more", errors[5]);
     }
 }
