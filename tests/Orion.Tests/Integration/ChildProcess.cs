@@ -87,16 +87,21 @@ public sealed class ChildProcess : IAsyncDisposable
     internal static string BuildOutput(string project, string dll)
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var framework = here.Name;
-        var configuration = here.Parent!.Name;
+        var dir = Path.Combine(RepositoryRoot(), "src", project, "bin", here.Parent!.Name, here.Name);
+        return File.Exists(Path.Combine(dir, dll)) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, dll));
+    }
+
+    /// <summary>The checkout this test build is in (the folder with Orion.sln).</summary>
+    internal static string RepositoryRoot()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
         var root = here;
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orion.sln")))
         {
             root = root.Parent;
         }
 
-        var dir = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here), "src", project, "bin", configuration, framework);
-        return File.Exists(Path.Combine(dir, dll)) ? dir : throw new FileNotFoundException("build the solution first", Path.Combine(dir, dll));
+        return root?.FullName ?? throw new DirectoryNotFoundException("Orion.sln not found above " + here);
     }
 
     private void Append(string? line)
