@@ -426,18 +426,7 @@ public sealed class NodeGrain(
             return registration is null ? null : Snapshot();
         }
 
-        cordon.State.Cards = next;
-        try
-        {
-            await cordon.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written: the node keeps what storage has, and the caller hears it failed.
-            cordon.State.Cards = was;
-            throw;
-        }
-
+        await WriteCardCordons(next);
         logger.LogInformation("Node {NodeId} card {GpuId} {Change}", NodeId, gpuId, reason is null ? "uncordoned" : $"cordoned: {reason}");
         return await Changed();
     }
@@ -1163,17 +1152,30 @@ public sealed class NodeGrain(
     private async Task CordonFlapping(string gpuId)
     {
         var why = $"faulted {options.Value.CardFaultLimit} times within {Durations.Format(options.Value.CardFaultWindow)}: cordoned until an operator uncordons it";
-        var was = cordon.State.Cards;
-        cordon.State.Cards = was.SetItem(gpuId, why);
         try
         {
-            await cordon.WriteStateAsync();
+            await WriteCardCordons(cordon.State.Cards.SetItem(gpuId, why));
             logger.LogWarning("Node {NodeId} cordons card {GpuId}: {Reason}", NodeId, gpuId, why);
         }
         catch (Exception ex)
         {
-            cordon.State.Cards = was;
             logger.LogWarning(ex, "Node {NodeId} could not cordon flapping card {GpuId}", NodeId, gpuId);
+        }
+    }
+
+    /// <summary>Keeps the cards' cordons in storage; one not written leaves the node with what storage has, and throws.</summary>
+    private async Task WriteCardCordons(ImmutableDictionary<string, string> next)
+    {
+        var was = cordon.State.Cards;
+        cordon.State.Cards = next;
+        try
+        {
+            await cordon.WriteStateAsync();
+        }
+        catch
+        {
+            cordon.State.Cards = was;
+            throw;
         }
     }
 

@@ -207,35 +207,23 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         _ = call.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>The cards' usage for the heartbeat; none when the backend cannot measure (said once, not every beat).</summary>
-    private ImmutableArray<CardUsage> Measure()
-    {
-        try
-        {
-            return [.. backend.MeasureUsage()];
-        }
-        catch (BackendException ex)
-        {
-            if (Interlocked.Exchange(ref unmeasured, 1) == 0)
-            {
-                logger.LogWarning("Node {NodeId} cannot measure its cards, so it reports no usage: {Reason}", NodeId, ex.Message);
-            }
-
-            return [];
-        }
-    }
+    private ImmutableArray<CardUsage> Measure() => ReadOrNone(backend.MeasureUsage, ref unmeasured, "cannot measure its cards, so it reports no usage");
 
     /// <summary>The broken cards for the heartbeat; none when the backend cannot tell (said once, not every beat).</summary>
-    private ImmutableArray<CardFault> CheckHealth()
+    private ImmutableArray<CardFault> CheckHealth() => ReadOrNone(backend.CheckHealth, ref healthUnread, "cannot read its cards' health, so it reports none broken");
+
+    /// <summary>What the backend reads for a heartbeat, or nothing when it cannot read it; why is logged the first time only.</summary>
+    private ImmutableArray<T> ReadOrNone<T>(Func<IReadOnlyList<T>> read, ref int said, string consequence)
     {
         try
         {
-            return [.. backend.CheckHealth()];
+            return [.. read()];
         }
         catch (BackendException ex)
         {
-            if (Interlocked.Exchange(ref healthUnread, 1) == 0)
+            if (Interlocked.Exchange(ref said, 1) == 0)
             {
-                logger.LogWarning("Node {NodeId} cannot read its cards' health, so it reports none broken: {Reason}", NodeId, ex.Message);
+                logger.LogWarning("Node {NodeId} {Consequence}: {Reason}", NodeId, consequence, ex.Message);
             }
 
             return [];

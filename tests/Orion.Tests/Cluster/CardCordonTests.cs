@@ -80,6 +80,24 @@ public sealed class CardCordonTests
         Assert.Equal(TaskState.Pending, await pool.StateOf("waits"));
     }
 
+    [Fact]
+    public async Task A_card_cordon_whose_write_fails_is_not_in_force_and_the_caller_hears_it()
+    {
+        var storage = new FlakyGrainStorage();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], storage: storage);
+        storage.FailWrites("dc1/n0");
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Client.CordonCardAsync("dc1/n0/0", "ECC errors rising"));
+        Assert.Equal(1, storage.FailedWrites);
+
+        // Not written, not held: the card takes work as storage says it does.
+        Assert.Null((await pool.NodeSnapshot("n0")).CordonedCards);
+        await pool.SubmitAsync(Half(), "runs");
+        await pool.WaitForAsync("runs", TaskState.Running);
+
+        storage.Heal();
+        Assert.Equal("ECC errors rising", (await pool.Client.CordonCardAsync("dc1/n0/0", "ECC errors rising"))!.CordonOf("dc1/n0/0"));
+    }
+
     [Theory]
     [InlineData("dc1/n0/7", "gpuId")]
     [InlineData("dc1/n1/0", "gpuId")]
