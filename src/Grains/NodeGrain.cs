@@ -458,19 +458,17 @@ public sealed class NodeGrain(
             return registration is null ? null : Snapshot();
         }
 
-        var was = (cordon.State.Labels, cordon.State.Taints);
-        (cordon.State.Labels, cordon.State.Taints) = taints ? (cordon.State.Labels, next) : (next, cordon.State.Taints);
-        try
+        await WriteOperatorState(state =>
         {
-            await cordon.WriteStateAsync();
-        }
-        catch
-        {
-            // Not written: the node keeps what storage has, and the caller hears it failed.
-            (cordon.State.Labels, cordon.State.Taints) = was;
-            throw;
-        }
-
+            if (taints)
+            {
+                state.Taints = next;
+            }
+            else
+            {
+                state.Labels = next;
+            }
+        });
         logger.LogInformation("Node {NodeId}'s operator {Kind} are now {Marks}", NodeId, field, string.Join(",", next.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value}")));
         return await Changed();
     }
@@ -492,20 +490,21 @@ public sealed class NodeGrain(
     public Task<ImmutableArray<RunningTask>> ListTasks() =>
         Task.FromResult(holdings.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RunningTask(h.Key, h.Value.Generation)).ToImmutableArray());
 
-    private async Task WriteCordon(string? reason, DateTimeOffset? since)
+    private Task WriteCordon(string? reason, DateTimeOffset? since) => WriteOperatorState(state => (state.Reason, state.Since) = (reason, since));
+
+    /// <summary>Changes what operators set on the node and keeps it in storage; a write that fails leaves the node with what storage has, and throws.</summary>
+    private async Task WriteOperatorState(Action<NodeOperatorState> change)
     {
-        var (was, wasSince) = (cordon.State.Reason, cordon.State.Since);
-        cordon.State.Reason = reason;
-        cordon.State.Since = since;
+        var state = cordon.State;
+        var was = (state.Reason, state.Since, state.Labels, state.Taints, state.Cards);
+        change(state);
         try
         {
             await cordon.WriteStateAsync();
         }
         catch
         {
-            // Not written: the node keeps what storage has, and the caller hears it failed.
-            cordon.State.Reason = was;
-            cordon.State.Since = wasSince;
+            (state.Reason, state.Since, state.Labels, state.Taints, state.Cards) = was;
             throw;
         }
     }
@@ -1163,21 +1162,7 @@ public sealed class NodeGrain(
         }
     }
 
-    /// <summary>Keeps the cards' cordons in storage; one not written leaves the node with what storage has, and throws.</summary>
-    private async Task WriteCardCordons(ImmutableDictionary<string, string> next)
-    {
-        var was = cordon.State.Cards;
-        cordon.State.Cards = next;
-        try
-        {
-            await cordon.WriteStateAsync();
-        }
-        catch
-        {
-            cordon.State.Cards = was;
-            throw;
-        }
-    }
+    private Task WriteCardCordons(ImmutableDictionary<string, string> next) => WriteOperatorState(state => state.Cards = next);
 
     private IPoolEventsGrain Events => GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool);
 
