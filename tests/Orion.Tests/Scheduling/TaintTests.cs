@@ -142,7 +142,7 @@ public sealed class TaintTests
     [MemberData(nameof(AllPolicies))]
     public void Work_that_does_not_tolerate_a_soft_taint_goes_there_only_once_other_nodes_are_full(string name)
     {
-        // As the scheduler wraps every policy. The soft-tainted node is emptier: what spreading policies prefer, so they show the taint at work.
+        // As the scheduler wraps every policy. The soft-tainted node is emptier: what spreading policies prefer.
         var policy = new TaintPreferencePolicy(PlacementPolicies.Create(name));
         var plain = Tainted("a-plain", null);
         Use(plain, 0, 500);
@@ -150,6 +150,12 @@ public sealed class TaintTests
         Assert.Equal(1, view.SoftTainted);
         var placed = PlacementRound.Decide(policy, view, [Slice(500), Slice(500), Slice(500), Slice(500)]);
         Assert.Equal(["a-plain", "a-plain", "a-plain", "b-spot"], placed.Select(c => c!.Node.Id));
+
+        // The other way round: the soft-tainted node half used, what packing policies prefer; the plain one still fills first.
+        var spot = Tainted("b-spot", Spot);
+        Use(spot, 0, 500);
+        var packed = PlacementRound.Decide(policy, Of(Tainted("a-plain", null), spot), [Slice(500), Slice(500), Slice(500), Slice(500), Slice(500)]);
+        Assert.Equal(["a-plain", "a-plain", "a-plain", "a-plain", "b-spot"], packed.Select(c => c!.Node.Id));
 
         // Tolerating it, work goes where the policy alone would put it (random draws: no one answer to compare).
         if (name != "random")
