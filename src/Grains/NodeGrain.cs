@@ -221,6 +221,11 @@ public sealed class NodeGrain(
             {
                 throw new ArgumentException($"registration.gpus[{i}].memoryMiB {card.MemoryMiB} must not be negative", nameof(registration));
             }
+
+            if (card.LinkDomain < 0 || card.LinkDomain >= registration.Gpus.Length)
+            {
+                throw new ArgumentException($"registration.gpus[{i}].linkDomain {card.LinkDomain} must be 0 to {registration.Gpus.Length - 1} (a group of the node's cards)", nameof(registration));
+            }
         }
 
         var faults = registration.Faults.IsDefault ? [] : registration.Faults;

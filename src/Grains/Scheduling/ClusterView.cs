@@ -18,6 +18,9 @@ public sealed class ClusterView
     /// <summary>How many nodes have a soft taint (<see cref="NodeTaints.SoftSuffix"/>): none, and nothing need be tried twice.</summary>
     public int SoftTainted { get; private set; }
 
+    /// <summary>How many nodes have cards in more than one link group (<see cref="LinkDomainPolicy"/> asks twice only when some do).</summary>
+    public int Grouped { get; private set; }
+
     /// <summary>
     /// Adds a node, or replaces it when <paramref name="node"/> is newer than the view held. Nodes are kept in
     /// order of their ids, not of arrival, so ties between equal scores go the same way however the nodes registered.
@@ -43,6 +46,7 @@ public sealed class ClusterView
             nodes[existing.Ordinal] = node;
             existing.Cluster = null;
             SoftTainted += (node.SoftTainted ? 1 : 0) - (existing.SoftTainted ? 1 : 0);
+            Grouped += (node.Grouped ? 1 : 0) - (existing.Grouped ? 1 : 0);
             if (existing.HoldsSpread || node.HoldsSpread || !NodeLabels.Same(existing.Labels, node.Labels))
             {
                 domains.Clear();
@@ -58,6 +62,7 @@ public sealed class ClusterView
 
             nodes.Insert(at, node);
             SoftTainted += node.SoftTainted ? 1 : 0;
+            Grouped += node.Grouped ? 1 : 0;
             for (var i = at; i < nodes.Count; i++)
             {
                 nodes[i].Ordinal = i;

@@ -121,7 +121,28 @@ public static class Feasibility
     /// it per node, outside what they cache per node state (nodes in the same state may have different labels and groups).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool NodeAllows(NodeView node, PlacementRequest request) => LabelsAdmit(node, request) && SpreadAllows(node, request);
+    public static bool NodeAllows(NodeView node, PlacementRequest request) =>
+        LabelsAdmit(node, request) && SpreadAllows(node, request) && (!request.WithinOneLinkGroup || WithinOneGroup(node, request));
+
+    /// <summary>True when one link group of the node has enough cards that fit the request (always, for one card or an ungrouped node).</summary>
+    public static bool WithinOneGroup(NodeView node, PlacementRequest request)
+    {
+        if (request.GpuCount <= 1 || !node.Grouped)
+        {
+            return true;
+        }
+
+        Span<int> fitting = stackalloc int[node.Gpus.Length];
+        foreach (var g in node.Gpus)
+        {
+            if (GpuFits(g, request) && ++fitting[Math.Clamp(g.LinkDomain, 0, fitting.Length - 1)] >= request.GpuCount)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>True when the node can take the request: host resources, its labels, taints and spread group, and enough fitting cards.</summary>
     public static bool NodeFits(NodeView node, PlacementRequest request) =>

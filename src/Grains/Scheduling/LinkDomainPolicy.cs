@@ -2,7 +2,8 @@ namespace Orion.Grains.Scheduling;
 
 /// <summary>
 /// Lands a task on cards of one link group (<see cref="GpuView.LinkDomain"/>: NVLink, or one PCIe switch) where it can: the
-/// inner policy picks the node and how its cards are filled; this only trades the cards it chose for others of that node
+/// inner policy picks the node (among those with a group that takes the whole task, while any has one) and how its cards
+/// are filled; this then trades the cards it chose for others of that node
 /// in the very same state (so the policy would have scored them alike, and nothing it measures moves), preferring the
 /// fewest groups, then the group with the fewest such cards (best fit: a large group stays whole for a large task).
 /// A task of one card thereby goes to the smallest group with a card like the one chosen. Pure.
@@ -13,7 +14,17 @@ public sealed class LinkDomainPolicy(IPlacementPolicy inner) : IPlacementPolicy
 
     public void Observe(PlacementRequest request) => inner.Observe(request);
 
-    public PlacementChoice? Choose(ClusterView cluster, PlacementRequest request) => inner.Choose(cluster, request) is { } choice ? WithinFewestDomains(choice) : null;
+    /// <summary>
+    /// A task of several cards is first asked for with its cards in one group of their node (so a node whose free cards
+    /// are split over groups gives way to one with a whole group free), then without; its cards are then traded as below.
+    /// </summary>
+    public PlacementChoice? Choose(ClusterView cluster, PlacementRequest request)
+    {
+        var choice = request.GpuCount > 1 && cluster.Grouped > 0 && !request.WithinOneLinkGroup
+            ? inner.Choose(cluster, request with { WithinOneLinkGroup = true }) ?? inner.Choose(cluster, request)
+            : inner.Choose(cluster, request);
+        return choice is null ? null : WithinFewestDomains(choice);
+    }
 
     /// <summary>The choice with its cards traded for alike ones in fewer (or smaller) link groups; the choice itself when none is better.</summary>
     public static PlacementChoice WithinFewestDomains(PlacementChoice choice)

@@ -17,6 +17,7 @@ public sealed class NodeView
         foreach (var g in gpus)
         {
             g.Node = this;
+            Grouped |= g.LinkDomain != gpus[0].LinkDomain;
         }
     }
 
@@ -69,6 +70,9 @@ public sealed class NodeView
 
     /// <summary>Whether one of its taints is soft: work that does not tolerate it goes elsewhere first.</summary>
     public bool SoftTainted { get; private init; }
+
+    /// <summary>True when its cards are in more than one link group (<see cref="GpuView.LinkDomain"/>).</summary>
+    public bool Grouped { get; }
 
     /// <summary>Tasks of each spread group (tenant, group) holding anything on the node; null while none.</summary>
     private readonly IReadOnlyDictionary<string, string>? taints;

@@ -28,6 +28,7 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Preferred">Rules over a node's labels it would rather have, earlier ones first (<see cref="AffinityPreferencePolicy"/>); null for none.</param>
 /// <param name="Tolerations">Node taints the task tolerates (<see cref="NodeTaints"/>; checked per node too); null for none.</param>
 /// <param name="AvoidSoftTaints">Soft taints it does not tolerate keep it off too (<see cref="TaintPreferencePolicy"/>'s first try).</param>
+/// <param name="WithinOneLinkGroup">Its cards must be of one link group of their node (<see cref="LinkDomainPolicy"/>'s first try).</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -47,7 +48,8 @@ public sealed record PlacementRequest(
     IReadOnlyList<string>? Tolerations = null,
     IReadOnlyList<NodeRequirement>? Affinity = null,
     IReadOnlyList<NodeRequirement>? Preferred = null,
-    bool AvoidSoftTaints = false)
+    bool AvoidSoftTaints = false,
+    bool WithinOneLinkGroup = false)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;

@@ -30,6 +30,7 @@ public sealed class NodeRegistrationValidationTests
         { "fault of a card not listed", "registration.faults[0].gpuId" },
         { "fault listed twice", "registration.faults[1].gpuId" },
         { "fault without a reason", "registration.faults[0].reason" },
+        { "link group out of range", "registration.gpus[0].linkDomain" },
     };
 
     private static NodeRegistration Break(string how) => how switch
@@ -47,6 +48,7 @@ public sealed class NodeRegistrationValidationTests
         "fault of a card not listed" => Valid() with { Faults = [new CardFault("dc1/n0/1", "Xid 79")] },
         "fault listed twice" => Valid() with { Faults = [new CardFault("dc1/n0/0", "Xid 79"), new CardFault("dc1/n0/0", "Xid 48")] },
         "fault without a reason" => Valid() with { Faults = [new CardFault("dc1/n0/0", " ")] },
+        "link group out of range" => Valid() with { Gpus = [Card("dc1/n0/0", 0) with { LinkDomain = 1 }] },
         _ => throw new ArgumentOutOfRangeException(nameof(how)),
     };
 

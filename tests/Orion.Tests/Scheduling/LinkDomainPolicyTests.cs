@@ -39,6 +39,31 @@ public sealed class LinkDomainPolicyTests
         Assert.Null(policy.Choose(view, Whole(1)));
     }
 
+    [Theory]
+    [MemberData(nameof(AllPolicies))]
+    public void Every_policy_takes_a_node_with_a_whole_group_free_over_one_whose_free_cards_are_split(string name)
+    {
+        var policy = new LinkDomainPolicy(PlacementPolicies.Create(name));
+
+        // Four cards in two groups on each node: "a" has one card taken in each group, "b" both cards of its first group.
+        var split = new NodeView("dc1/a", "dc1", 64_000, 262_144, [.. Enumerable.Range(0, 4).Select(i => new GpuView($"dc1/a/{i}", i, "A100-80GB", 1000, 81_920) { LinkDomain = i / 2 })]);
+        var whole = new NodeView("dc1/b", "dc1", 64_000, 262_144, [.. Enumerable.Range(0, 4).Select(i => new GpuView($"dc1/b/{i}", i, "A100-80GB", 1000, 81_920) { LinkDomain = i / 2 })]);
+        Use(split, 0, 1000);
+        Use(split, 2, 1000);
+        Use(whole, 0, 1000);
+        Use(whole, 1, 1000);
+        var view = Of(split, whole);
+        Assert.Equal(2, view.Grouped);
+
+        var pair = policy.Choose(view, Whole(2))!;
+        Assert.Equal("dc1/b", pair.Node.Id);
+        Assert.Equal([2, 3], pair.GpuIndexes);
+
+        // Once no node has a whole group free, the split one is taken all the same.
+        ClusterView.Apply(pair, Whole(2));
+        Assert.Equal("dc1/a", policy.Choose(view, Whole(2))!.Node.Id);
+    }
+
     [Fact]
     public void A_task_that_fits_no_group_spans_the_fewest_and_a_single_card_goes_to_the_smallest_group_with_room()
     {
