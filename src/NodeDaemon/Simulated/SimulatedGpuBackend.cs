@@ -240,6 +240,12 @@ public sealed class SimulatedGpuBackend : IGpuBackend
     public void Fail(int index, string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (reason.Length > CardFault.MaxReasonLength)
+        {
+            // Its node would refuse every heartbeat carrying it.
+            throw new ArgumentException($"reason must be at most {CardFault.MaxReasonLength} characters", nameof(reason));
+        }
+
         var broke = Locked(exits =>
         {
             var card = cards[index];

@@ -62,6 +62,9 @@ public sealed class CardFaultTests
         Assert.Empty(b.Running);
         Assert.Equal(["health"], heard);
 
+        Assert.Equal("reason", Assert.Throws<ArgumentException>(() => b.Fail(1, new string('x', CardFault.MaxReasonLength + 1))).ParamName);
+        Assert.Single(b.CheckHealth());
+
         Assert.True(b.Repair(0));
         Assert.False(b.Repair(0));
         Assert.Empty(b.CheckHealth());
