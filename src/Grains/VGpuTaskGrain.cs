@@ -644,6 +644,7 @@ public sealed class VGpuTaskGrain(
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Task {TaskId} could not start on {NodeId}", TaskId, placement.NodeId);
+            var lost = await ReservationLost(placement.NodeId, generation);
             try
             {
                 await GrainFactory.Grain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
@@ -654,6 +655,14 @@ public sealed class VGpuTaskGrain(
                 logger.LogWarning(release, "Task {TaskId} could not release its reservation on {NodeId}", TaskId, placement.NodeId);
             }
 
+            if (lost)
+            {
+                // Its node lost the reservation before the run began (the node's silo died between placement and start):
+                // no run failed, so it is placed again under a new generation, as an evicted task is, counting no restart.
+                await Queue(StoppedRun(Status!, $"its placement on {placement.NodeId} was lost before it started"));
+                return;
+            }
+
             // A failed start is a failed run: the restart policy decides (a silo dying mid-start is not the task's fault).
             if (!await Restarted(Status!, $"start failed: {ex.Message}"))
             {
@@ -661,6 +670,20 @@ public sealed class VGpuTaskGrain(
                 await Disarm();
                 await End(TaskState.Failed, $"start failed: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>True when the node answers that it holds no reservation of this generation; false when it holds one or cannot say.</summary>
+    private async Task<bool> ReservationLost(string nodeId, long generation)
+    {
+        try
+        {
+            return !(await GrainFactory.Grain<INodeGrain>(nodeId).ListTasks()).Contains(new RunningTask(TaskId, generation));
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Task {TaskId} could not ask {NodeId} whether it still holds its reservation", TaskId, nodeId);
+            return false;
         }
     }
 
