@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Orion.Contracts;
 
 /// <summary>
@@ -14,4 +16,21 @@ public sealed record CardFault(
 {
     /// <summary>The longest reason a registration may carry.</summary>
     public const int MaxReasonLength = 500;
+
+    /// <summary>Why <paramref name="gpuId"/> is broken by <paramref name="faults"/>, or null when they do not name it.</summary>
+    public static string? ReasonFor(ImmutableArray<CardFault> faults, string gpuId)
+    {
+        if (!faults.IsDefaultOrEmpty)
+        {
+            foreach (var f in faults)
+            {
+                if (f.GpuId == gpuId)
+                {
+                    return f.Reason;
+                }
+            }
+        }
+
+        return null;
+    }
 }

@@ -57,19 +57,5 @@ public sealed record NodeSnapshot(
     public bool TakesWork(string gpuId) => FaultOf(gpuId) is null && CordonOf(gpuId) is null;
 
     /// <summary>Why the card is faulted, or null when it is healthy.</summary>
-    public string? FaultOf(string gpuId)
-    {
-        if (!Faults.IsDefaultOrEmpty)
-        {
-            foreach (var f in Faults)
-            {
-                if (f.GpuId == gpuId)
-                {
-                    return f.Reason;
-                }
-            }
-        }
-
-        return null;
-    }
+    public string? FaultOf(string gpuId) => CardFault.ReasonFor(Faults, gpuId);
 }

@@ -1095,7 +1095,7 @@ public sealed class NodeGrain(
         (a.IsDefaultOrEmpty && b.IsDefaultOrEmpty) || (!a.IsDefault && !b.IsDefault && a.AsSpan().SequenceEqual(b.AsSpan()));
 
     /// <summary>Why a card is faulted by the daemon's last report, or null.</summary>
-    private string? FaultOf(string gpuId) => registration?.Faults is { IsDefaultOrEmpty: false } faults ? faults.FirstOrDefault(f => f.GpuId == gpuId)?.Reason : null;
+    private string? FaultOf(string gpuId) => registration is null ? null : CardFault.ReasonFor(registration.Faults, gpuId);
 
     /// <summary>
     /// A broken card loses its runs: each task holding it is stopped on the daemon (its process may hang on the card), what

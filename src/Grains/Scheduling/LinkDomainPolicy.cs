@@ -30,14 +30,14 @@ public sealed class LinkDomainPolicy(IPlacementPolicy inner) : IPlacementPolicy
     public static PlacementChoice WithinFewestDomains(PlacementChoice choice)
     {
         var gpus = choice.Node.Gpus;
-        if (choice.GpuIndexes.Length == 0)
+        if (choice.GpuIndexes.Length == 0 || !choice.Node.Grouped)
         {
-            // A task of host resources only.
+            // A task of host resources only, or a node whose cards are all alike.
             return choice;
         }
 
         var first = gpus[choice.GpuIndexes[0]];
-        if (gpus.All(g => g.LinkDomain == first.LinkDomain) || choice.GpuIndexes.Any(i => !gpus[i].SameState(first)))
+        if (choice.GpuIndexes.Any(i => !gpus[i].SameState(first)))
         {
             return choice;
         }
