@@ -33,16 +33,23 @@ public static class PoolSummarizer
     {
         long computeCapacity = 0, memoryCapacity = 0;
         var held = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
-        // A broken card is no capacity, as schedulers see it (it holds nothing either: its runs were failed over).
-        foreach (var card in nodes.SelectMany(n => n.Cards).Where(c => c.Fault is null))
+        // A broken or cordoned card is no capacity, as schedulers see it (their views leave it out); what runs on a cordoned
+        // one is still held.
+        foreach (var card in nodes.SelectMany(n => n.Cards))
         {
-            computeCapacity += card.ComputeCapacityMilli;
-            memoryCapacity += (long)(card.MemoryMiB * memoryOversubscription);
             foreach (var s in card.Slices.Where(s => s.Tenant.Length > 0))
             {
                 var (c, m) = held.GetValueOrDefault(s.Tenant);
                 held[s.Tenant] = (c + s.ComputeMilli, m + s.MemoryMiB);
             }
+
+            if (card.Fault is not null || card.CordonReason is not null)
+            {
+                continue;
+            }
+
+            computeCapacity += card.ComputeCapacityMilli;
+            memoryCapacity += (long)(card.MemoryMiB * memoryOversubscription);
         }
 
         var queued = tasks.Where(t => t.State == TaskState.Pending).GroupBy(t => t.Spec.Tenant, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);

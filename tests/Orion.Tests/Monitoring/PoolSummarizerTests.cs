@@ -80,6 +80,19 @@ public sealed class PoolSummarizerTests
     }
 
     [Fact]
+    public void Shares_are_of_the_cards_that_take_work_while_work_on_a_cordoned_card_still_counts_as_held()
+    {
+        // Two cards of 2,000 milli; the second cordoned and holding a's 500: a holds 500 of the 2,000 that take work.
+        var node = Node("dc1/n0", Card("dc1/n0/0", []), Card("dc1/n0/1", [Slice("run", 500, 0) with { Tenant = "a" }])) with
+        {
+            CordonedCards = ImmutableDictionary<string, string>.Empty.Add("dc1/n0/1", "ECC errors rising"),
+        };
+        var pool = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 0, 0), [node], [Status("run", TaskState.Running, "a", "dc1/n0/1", 500, 0)], []);
+        Assert.Equal(0.25, Assert.Single(pool.Shares).Share);
+        Assert.Equal("ECC errors rising", pool.Cards.Single(c => c.GpuId == "dc1/n0/1").CordonReason);
+    }
+
+    [Fact]
     public void A_task_partly_in_host_ram_counts_its_parts_where_they_are()
     {
         // "paused" has 6,000 of its 20,000 MiB in host RAM; "idle" all of its 4,000.
