@@ -37,6 +37,7 @@ public sealed class VGpuTaskGrain(
     private ITimer? windowTimer;
     private ITimer? runTimer;
     private ITimer? retryTimer;
+    private ITimer? placingTimer;
     private IGrainTimer? flushTimer;
 
     private string TaskId => this.GetPrimaryKeyString();
@@ -70,6 +71,7 @@ public sealed class VGpuTaskGrain(
         windowTimer?.Dispose();
         runTimer?.Dispose();
         retryTimer?.Dispose();
+        placingTimer?.Dispose();
         if (flushTimer is not null)
         {
             await Flush();
@@ -645,6 +647,17 @@ public sealed class VGpuTaskGrain(
         {
             logger.LogWarning(ex, "Task {TaskId} could not start on {NodeId}", TaskId, placement.NodeId);
             var lost = await ReservationLost(placement.NodeId, generation);
+            if (!lost && ex is TimeoutException)
+            {
+                // Unanswered is not refused: the daemon may run it (it reports the start itself, and its node's heartbeat
+                // tells the cards) or may never have heard of it. It stays Placing on its reservation; a start that never
+                // happened is placed again once the placing timeout has passed, by this timer or the queue reminder.
+                logger.LogWarning("Task {TaskId} does not know whether it started on {NodeId}: it waits for the daemon's report until the placing timeout", TaskId, placement.NodeId);
+                placingTimer?.Dispose();
+                placingTimer = TickAfter((Status?.PlacedAt ?? time.GetUtcNow()) + options.Value.PlacingTimeout + TimeSpan.FromMilliseconds(1) - time.GetUtcNow(), "placing");
+                return;
+            }
+
             try
             {
                 await GrainFactory.Grain<INodeGrain>(placement.NodeId).Release(TaskId, generation);
@@ -964,6 +977,15 @@ public sealed class VGpuTaskGrain(
     public async Task OnScheduleTick()
     {
         var status = Status;
+        if (placingTimer is not null && status is { State: TaskState.Placing, PlacedAt: { } placedAt } placing
+            && time.GetUtcNow() - placedAt > options.Value.PlacingTimeout)
+        {
+            placingTimer.Dispose();
+            placingTimer = null;
+            await PlaceAgainIfNeverStarted(placing);
+            return;
+        }
+
         if (status is { State: TaskState.Pending, RetryAt: not null })
         {
             await RetryWhenDue(status);
@@ -1046,26 +1068,8 @@ public sealed class VGpuTaskGrain(
         }
         else if (Status is { State: TaskState.Placing } placing)
         {
-            // The placement or the start was lost with a silo (both are one-way or retried only so long): give the
-            // reservation back and place it again under a new generation, so a late start of the old one is refused.
-            if (placing.PlacedAt is { } placedAt && time.GetUtcNow() - placedAt > options.Value.PlacingTimeout)
-            {
-                logger.LogWarning("Task {TaskId} placed on {NodeId} at {PlacedAt} never started: placing it again", TaskId, placing.Placement?.NodeId, placedAt);
-                try
-                {
-                    if (placing.Placement is { } lost)
-                    {
-                        await GrainFactory.Grain<INodeGrain>(lost.NodeId).Release(TaskId, placing.Generation);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // Its node's silo may be gone too; a fresh node activation lets go of what it does not hold.
-                    logger.LogWarning(ex, "Task {TaskId} could not release its lost placement", TaskId);
-                }
-
-                await Queue(placing);
-            }
+            // The placement or the start was lost with a silo (both are one-way or retried only so long).
+            await PlaceAgainIfNeverStarted(placing);
         }
         else if (Status is { State: TaskState.Pending, RetryAt: not null } backingOff)
         {
@@ -1080,6 +1084,34 @@ public sealed class VGpuTaskGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+
+    /// <summary>
+    /// Past the placing timeout and still not started: gives the reservation back and places the task again under a new
+    /// generation, so a late start of the old one is refused. Counts no restart: no run failed.
+    /// </summary>
+    private async Task PlaceAgainIfNeverStarted(VGpuTaskStatus placing)
+    {
+        if (placing.PlacedAt is not { } placedAt || time.GetUtcNow() - placedAt <= options.Value.PlacingTimeout)
+        {
+            return;
+        }
+
+        logger.LogWarning("Task {TaskId} placed on {NodeId} at {PlacedAt} never started: placing it again", TaskId, placing.Placement?.NodeId, placedAt);
+        try
+        {
+            if (placing.Placement is { } lost)
+            {
+                await GrainFactory.Grain<INodeGrain>(lost.NodeId).Release(TaskId, placing.Generation);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Its node's silo may be gone too; a fresh node activation lets go of what it does not hold.
+            logger.LogWarning(ex, "Task {TaskId} could not release its lost placement", TaskId);
+        }
+
+        await Queue(placing);
     }
 
     /// <summary>A restart whose backoff has ended is queued (under the generation it waited in); else the timer is set for it.</summary>

@@ -15,11 +15,12 @@ public sealed class LostDaemonCommandTests
     private static TaskSpec Offline(double computePercent) => Specs.Batch(computePercent: computePercent, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 3_600_000);
 
     /// <summary>A pool whose one node has a daemon of the test's own, so commands to it go through Orleans as to a remote one.</summary>
-    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, SimulatedGpuBackend Backend, GrainCallFaults Faults)> StartWithDaemonAsync()
+    private static async Task<(TestPool Pool, GpuNodeDaemon Daemon, SimulatedGpuBackend Backend, GrainCallFaults Faults)> StartWithDaemonAsync(
+        int gpus = 1, GrainCallCounter? calls = null)
     {
         var faults = new GrainCallFaults();
-        var pool = await StartAsync([], oversubscription: 2.0, faults: faults);
-        var (daemon, backend) = await pool.StartOwnDaemonAsync("remote");
+        var pool = await StartAsync([], oversubscription: 2.0, faults: faults, calls: calls);
+        var (daemon, backend) = await pool.StartOwnDaemonAsync("remote", gpus);
         await pool.EventuallyAsync(async () => Assert.Equal(1, (await pool.SchedulerSnapshot()).Nodes));
         return (pool, daemon, backend, faults);
     }
@@ -47,6 +48,41 @@ public sealed class LostDaemonCommandTests
         Assert.Equal(0, faults.StillToLose("INodeDaemon.Start", GrainCallFaults.AnyGrain));
         Assert.Equal(1L, running.Generation);
         Assert.True(backend.Running.ContainsKey("t"));
+    }
+
+    [Fact]
+    public async Task A_start_its_daemon_never_answers_is_unknown_not_failed_and_is_placed_again_after_the_placing_timeout()
+    {
+        var calls = new GrainCallCounter();
+        var (pool, daemon, backend, faults) = await StartWithDaemonAsync(gpus: 2, calls: calls);
+        await using var _ = pool;
+        await using var __ = daemon;
+        faults.LoseNext("INodeDaemon.Start", GrainCallFaults.AnyGrain);
+
+        // A task of two cards: its node sends the start, which is never answered (5 s). The task then asks its node
+        // whether it still holds the reservation (it does) and, its status read waiting behind that turn, stays Placing:
+        // the daemon might have started it. No run failed, nothing was given back.
+        await pool.SubmitAsync(Specs.Training(gpus: 2, steps: 1_000_000), "train");
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.True(calls["INodeGrain.ListTasks"] > 0);
+            return Task.CompletedTask;
+        });
+        var unknown = (await pool.Client.GetAsync("train"))!;
+        Assert.Equal(TaskState.Placing, unknown.State);
+        Assert.Equal(1L, unknown.Generation);
+        Assert.Equal(0, unknown.Restarts);
+        Assert.Null(unknown.ExitReason);
+        Assert.False(backend.Running.ContainsKey("train"));
+        Assert.Equal(2, (await pool.Grains.GetGrain<INodeGrain>(daemon.NodeId).GetSnapshot())!.Gpus.Count(g => g.Slices.Any(s => s.TaskId == "train")));
+
+        // Past the placing timeout it is placed again under a new generation, and that start is answered.
+        pool.Advance(new Orion.Grains.PoolOptions().PlacingTimeout + TimeSpan.FromSeconds(1));
+        var running = await pool.WaitForAsync("train", TaskState.Running);
+        Assert.Equal(2L, running.Generation);
+        Assert.Equal(0, running.Restarts);
+        Assert.Equal(2L, backend.Running["train"]);
+        await pool.AssertConsistentAsync(["train"]);
     }
 
     [Fact]
