@@ -242,6 +242,73 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Creates a deployment, or changes one: <paramref name="replicas"/> replica tasks of <paramref name="replica"/> kept
+    /// live, ids <c>NAME.1</c>, <c>NAME.2</c>, ... (each new replica takes the next serial). A replica that ends by itself
+    /// is replaced, backing off from 10 s to 5 min while replicas keep failing (one that ran 10 min resets it); a changed
+    /// spec is a new revision, rolled out one replica at a time, an old replica cancelled only once a new one runs in its
+    /// place. Replicas carry the labels <c>orion/deployment=NAME</c> and <c>orion/revision=N</c>, and, when the spec spreads
+    /// nothing, a preferred spread group named after the deployment, so they land on different nodes where they can.
+    /// </summary>
+    /// <param name="name">The deployment's name (<see cref="DeploymentRules.NameRule"/>).</param>
+    /// <param name="replica">What each replica runs: no gang, schedule, after or fail-if-unplaceable.</param>
+    /// <param name="replicas">How many replicas to keep (0 to <see cref="DeploymentRules.MaxReplicas"/>).</param>
+    /// <param name="cancellationToken">Cancels the wait (not the change).</param>
+    /// <returns>The deployment after its first look at its replicas.</returns>
+    /// <exception cref="SpecValidationException">The name, the count or the spec breaks a rule, or the spec names another tenant than the deployment's; nothing changed.</exception>
+    public async Task<DeploymentStatus> DeployAsync(string name, TaskSpec replica, int replicas, CancellationToken cancellationToken = default)
+    {
+        var local = DeploymentRules.Validate(name, replica, replicas);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local);
+        }
+
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Changes how many replicas a deployment keeps (0 keeps it with none); the surplus is cancelled, those not running first, then the newest.</summary>
+    /// <exception cref="SpecValidationException">There is no such deployment, or the count is not 0 to <see cref="DeploymentRules.MaxReplicas"/>.</exception>
+    public async Task<DeploymentStatus> ScaleAsync(string name, int replicas, CancellationToken cancellationToken = default)
+    {
+        var local = CheckDeploymentName(name).AddRange(DeploymentRules.CheckReplicas(replicas));
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local);
+        }
+
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).Scale(replicas).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>A deployment as of its last look at its replicas; null when there is none of that name.</summary>
+    /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
+    public Task<DeploymentStatus?> GetDeploymentAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var local = CheckDeploymentName(name);
+        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).GetStatus().WaitAsync(cancellationToken) : throw new SpecValidationException(local);
+    }
+
+    /// <summary>Every deployment, by name.</summary>
+    public async Task<IReadOnlyList<DeploymentStatus>> ListDeploymentsAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await grains.Grain<IDeploymentDirectoryGrain>(GrainKeys.Pool).List().WaitAsync(cancellationToken);
+        var all = await Task.WhenAll(names.Select(n => grains.Grain<IDeploymentGrain>(n).GetStatus())).WaitAsync(cancellationToken);
+        return [.. all.OfType<DeploymentStatus>()];
+    }
+
+    /// <summary>Deletes a deployment: every replica is cancelled and the name is free again. Its status before; null when there was none.</summary>
+    /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
+    public Task<DeploymentStatus?> DeleteDeploymentAsync(string name, string reason = "deleted by client", CancellationToken cancellationToken = default)
+    {
+        var local = CheckDeploymentName(name);
+        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).Delete(reason).WaitAsync(cancellationToken) : throw new SpecValidationException(local);
+    }
+
+    private static ImmutableArray<ValidationError> CheckDeploymentName(string name) =>
+        DeploymentRules.IsValidName(name) ? [] : [new("name", DeploymentRules.NameRule)];
+
+    private static DeploymentStatus Deployment(DeploymentResult result) => result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors);
+
+    /// <summary>
     /// Submits many tasks at once (a job array, a burst). Every spec is checked first, and none is submitted when one
     /// breaks a rule; then all are submitted together, so the scheduler decides for them in a few rounds rather than
     /// one by one. Each task is idempotent per id, as with <see cref="SubmitAsync"/>.

@@ -57,7 +57,17 @@ public static class PoolEventKinds
     /// <summary>A card reported broken is healthy again and takes work.</summary>
     public const string CardRecovered = "card-recovered";
 
+    /// <summary>A deployment submitted a replica (created, scaled up, rolling out, or replacing one that ended).</summary>
+    public const string ReplicaAdded = "replica-added";
+
+    /// <summary>A deployment cancelled a replica: scaled down, replaced by a newer revision, or deleted.</summary>
+    public const string ReplicaRemoved = "replica-removed";
+
+    /// <summary>A deployment's replica ended by itself (failed, completed, cancelled by someone else) and is replaced.</summary>
+    public const string ReplicaEnded = "replica-ended";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered];
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded];
 }

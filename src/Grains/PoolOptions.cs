@@ -93,6 +93,12 @@ public sealed class PoolOptions
     public TimeSpan CatalogCheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often (Orion clock) a deployment looks at its replicas: replaces those that ended, moves a rolling update on,
+    /// and refreshes what it shows. A change of the deployment is acted on at once.
+    /// </summary>
+    public TimeSpan DeploymentCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long a task may keep a pause or resume only in memory (watchers see it at once) before it is
     /// persisted and pushed to the catalogue: a busy online service flips its card's offline work many times a
     /// second, and the write on every flip competes for the CPU with the preemption it reports. Flips within

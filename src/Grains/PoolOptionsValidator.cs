@@ -24,6 +24,8 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(PoolSettingsRules.IsOversubscription(options.ComputeOversubscription), nameof(options.ComputeOversubscription), PoolSettingsRules.ComputeRule, options.ComputeOversubscription);
         Check(PoolSettingsRules.IsOversubscription(options.MemoryOversubscription), nameof(options.MemoryOversubscription), PoolSettingsRules.MemoryRule, options.MemoryOversubscription);
         Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
+        Check(options.DeploymentCheckInterval >= TimeSpan.FromMilliseconds(100) && options.DeploymentCheckInterval <= TimeSpan.FromHours(1),
+            nameof(options.DeploymentCheckInterval), "must be from 100 ms to 1 h", options.DeploymentCheckInterval);
         Check(options.LeaseCheckInterval > TimeSpan.Zero, nameof(options.LeaseCheckInterval), "must be positive", options.LeaseCheckInterval);
         Check(options.UsageCheckpointInterval >= TimeSpan.FromSeconds(1), nameof(options.UsageCheckpointInterval), "must be at least 1 second", options.UsageCheckpointInterval);
         Check(options.CardFaultLimit >= 0, nameof(options.CardFaultLimit), "must be 0 (never) or more", options.CardFaultLimit);

@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+
+namespace Orion.Contracts;
+
+/// <summary>A deployment: how many replicas of which template it keeps, and the replica tasks it has now.</summary>
+/// <param name="Name">The deployment's name, also its replicas' id prefix.</param>
+/// <param name="Template">The task spec each replica of the current revision runs.</param>
+/// <param name="Replicas">How many replicas it keeps.</param>
+/// <param name="Revision">The template's revision: 1 when created, one more for each change of template.</param>
+/// <param name="Tasks">Its live replica tasks (not ended), oldest first.</param>
+/// <param name="CreatedAt">When it was created.</param>
+/// <param name="UpdatedAt">When its template or replica count last changed.</param>
+/// <param name="FailuresInRow">Replicas that failed in a row (or ended within <see cref="DeploymentRules.StableRun"/> of starting); a replica that runs that long resets it.</param>
+/// <param name="ReplaceAfter">While replicas keep failing, no new one is submitted before this (doubling from 10 s to 5 min); null otherwise.</param>
+/// <param name="LastFailure">Why the last replica that counted as a failure ended.</param>
+[GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
+public sealed record DeploymentStatus(
+    [property: Id(0)] string Name,
+    [property: Id(1)] TaskSpec Template,
+    [property: Id(2)] int Replicas,
+    [property: Id(3)] int Revision,
+    [property: Id(4)] ImmutableArray<DeploymentReplica> Tasks,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] int FailuresInRow = 0,
+    [property: Id(8)] DateTimeOffset? ReplaceAfter = null,
+    [property: Id(9)] string? LastFailure = null)
+{
+    /// <summary>Replicas of the current revision that serve.</summary>
+    public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);
+
+    /// <summary>Replicas of the current revision, serving or not.</summary>
+    public int Current => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision);
+
+    /// <summary>Whether replicas of an earlier revision are still live (a rolling update under way).</summary>
+    public bool Rolling => !Tasks.IsDefault && Tasks.Any(t => t.Revision != Revision);
+}

@@ -1,0 +1,37 @@
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// A deployment: keeps a number of replica tasks of one template live, as a Kubernetes Deployment keeps pods. A replica
+/// that ends by itself (failed, completed, cancelled by someone else, lost with its node past its restarts) is replaced,
+/// backing off while replicas keep failing; a new template is rolled out one replica at a time, each new one serving
+/// before an old one is cancelled. Key: the deployment's name (<see cref="DeploymentRules.NameRule"/>).
+/// </summary>
+[Alias("orion.IDeploymentGrain")]
+public interface IDeploymentGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Creates the deployment, or changes its template or replica count (a new template is a new revision, rolled out;
+    /// the same template keeps the revision). Rejected, naming each broken rule, when the template or the count breaks
+    /// one of <see cref="DeploymentRules"/>, or the template names another tenant than the deployment's; nothing changes then.
+    /// </summary>
+    [Alias("Apply")]
+    Task<DeploymentResult> Apply(TaskSpec template, int replicas);
+
+    /// <summary>Changes only the replica count (0 keeps the deployment with no replica); rejected for an unknown deployment.</summary>
+    [Alias("Scale")]
+    Task<DeploymentResult> Scale(int replicas);
+
+    /// <summary>Cancels every replica and forgets the deployment; its status before, null when there was none.</summary>
+    [Alias("Delete")]
+    Task<DeploymentStatus?> Delete(string reason);
+
+    /// <summary>The deployment as of its last look at its replicas; null when there is none.</summary>
+    [Alias("GetStatus"), ReadOnly]
+    Task<DeploymentStatus?> GetStatus();
+
+    /// <summary>The deployment's own periodic look at its replicas (its timer, or its reminder after a silo's loss).</summary>
+    [Alias("OnCheckTick"), OneWay]
+    Task OnCheckTick();
+}

@@ -1,0 +1,364 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+using Orleans.Runtime;
+
+namespace Orion.Grains.Deployments;
+
+/// <summary>
+/// Keeps a deployment's replica tasks live: submits what is missing, cancels what is surplus or outdated, replaces what
+/// ended (backing off while replicas keep failing). It looks at its replicas on a timer of the Orion clock and at once
+/// after every change; a durable reminder brings it back after its silo's loss when the pool keeps state in storage.
+/// Decisions are <see cref="ReplicaPlan"/>'s; this grain keeps the record and sends the messages.
+/// </summary>
+public sealed class DeploymentGrain(
+    [PersistentState("deployment", PoolOptions.StorageName)] IPersistentState<DeploymentRecord> record,
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    IOptions<PoolOptions> options,
+    ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain, IRemindable
+{
+    private const string CheckReminder = "check";
+
+    // Ids taken by tasks of someone else are skipped, up to this many per replica.
+    private const int IdAttempts = 16;
+
+    private ITimer? timer;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    private DeploymentStatus? Status => record.State.Template is { } template
+        ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
+            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure)
+        : null;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (record.State.Template is not null)
+        {
+            Arm();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task<DeploymentResult> Apply(TaskSpec template, int replicas)
+    {
+        var errors = DeploymentRules.Validate(Name, template, replicas);
+        if (record.State.Template is { } had && template is not null && template.Tenant != had.Tenant)
+        {
+            errors = errors.Add(new("template.tenant", $"must stay '{had.Tenant}': a deployment's replicas are one tenant's (delete it to create it anew under another)"));
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return DeploymentResult.Rejected(errors);
+        }
+
+        var now = time.GetUtcNow();
+        var before = Copy(record.State);
+        if (record.State.Template is not { } current)
+        {
+            record.State = new DeploymentRecord { Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now };
+            logger.LogInformation("Deployment {Deployment} created: {Replicas} replicas of {Name} ({Tenant})", Name, replicas, template!.Name, template.Tenant);
+        }
+        else
+        {
+            var changed = !SpecIdentity.Same(current, template!);
+            if (changed)
+            {
+                // A new template is a fresh start: failures of the old one say nothing of it.
+                record.State.Template = template;
+                record.State.Revision++;
+                record.State.FailuresInRow = 0;
+                record.State.ReplaceAfter = null;
+                record.State.LastFailure = null;
+                logger.LogInformation("Deployment {Deployment} rolls out revision {Revision}", Name, record.State.Revision);
+            }
+
+            if (changed || replicas != record.State.Replicas)
+            {
+                logger.LogInformation("Deployment {Deployment} keeps {Replicas} replicas (was {Before})", Name, replicas, record.State.Replicas);
+                record.State.Replicas = replicas;
+                record.State.UpdatedAt = now;
+            }
+        }
+
+        await Commit(before);
+        await GrainFactory.Grain<IDeploymentDirectoryGrain>(GrainKeys.Pool).Set(Name, true);
+        await KeepReminder();
+        Arm();
+        await Check();
+        return DeploymentResult.Ok(Status!);
+    }
+
+    public async Task<DeploymentResult> Scale(int replicas)
+    {
+        if (record.State.Template is not { } template)
+        {
+            return DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")]);
+        }
+
+        var errors = DeploymentRules.CheckReplicas(replicas);
+        return errors.IsEmpty ? await Apply(template, replicas) : DeploymentResult.Rejected(errors);
+    }
+
+    public async Task<DeploymentStatus?> Delete(string reason)
+    {
+        if (Status is not { } status)
+        {
+            return null;
+        }
+
+        logger.LogInformation("Deployment {Deployment} deleted: {Reason}", Name, reason);
+        await Task.WhenAll(status.Tasks.Select(t => Cancel(t.TaskId, $"deployment {Name} deleted: {reason}")));
+        timer?.Dispose();
+        timer = null;
+        await record.ClearStateAsync();
+        record.State = new DeploymentRecord();
+        await GrainFactory.Grain<IDeploymentDirectoryGrain>(GrainKeys.Pool).Set(Name, false);
+        if (await this.GetReminder(CheckReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        return status;
+    }
+
+    public Task<DeploymentStatus?> GetStatus() => Task.FromResult(Status);
+
+    public Task OnCheckTick() => Check();
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (record.State.Template is null)
+        {
+            // Left behind by a delete whose unregistering failed.
+            if (await this.GetReminder(CheckReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            return;
+        }
+
+        await Check();
+    }
+
+    /// <summary>
+    /// One look: reads every live replica, lets go of those that ended (counting failures), then cancels and submits as
+    /// <see cref="ReplicaPlan.Decide"/> says. Written only when something changed.
+    /// </summary>
+    private async Task Check()
+    {
+        if (record.State.Template is not { } template)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var before = Copy(record.State);
+        var statuses = await Task.WhenAll(record.State.Tasks.Select(t => Peek(t.TaskId)));
+        var live = new List<DeploymentReplica>();
+        foreach (var (replica, status) in record.State.Tasks.Zip(statuses))
+        {
+            if (status is null)
+            {
+                // Not readable now: kept as it was, read again at the next look.
+                live.Add(replica);
+            }
+            else if (status.Value is not { } task || task.State.IsTerminal())
+            {
+                Ended(replica, status.Value, now);
+            }
+            else
+            {
+                live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId });
+            }
+        }
+
+        record.State.Tasks = live;
+        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live);
+        await Task.WhenAll(
+            decision.ScaledDown.Select(id => Remove(id, $"deployment {Name} scaled down to {record.State.Replicas}"))
+                .Concat(decision.Replaced.Select(id => Remove(id, $"deployment {Name} replaced it with revision {record.State.Revision}"))));
+
+        if (decision.Submit > 0 && (record.State.ReplaceAfter is not { } after || now >= after))
+        {
+            record.State.ReplaceAfter = null;
+            var spec = DeploymentRules.ReplicaSpec(Name, template, record.State.Revision);
+            for (var i = 0; i < decision.Submit && record.State.ReplaceAfter is null; i++)
+            {
+                await Add(spec, now);
+            }
+        }
+
+        if (!Same(before, record.State))
+        {
+            await Commit(before);
+        }
+    }
+
+    /// <summary>A replica that ended by itself (or is forgotten by the pool: a silo without storage restarted): counted, and let go.</summary>
+    private void Ended(DeploymentReplica replica, VGpuTaskStatus? task, DateTimeOffset now)
+    {
+        var failures = task is null ? record.State.FailuresInRow : ReplicaPlan.FailuresAfter(record.State.FailuresInRow, task);
+        var why = task is null ? "forgotten by the pool" : $"{task.State}{(task.ExitReason is { } reason ? ": " + reason : "")}";
+        logger.LogInformation("Deployment {Deployment}: replica {TaskId} ended ({Why}); failures in a row {Failures}", Name, replica.TaskId, why, failures);
+        Notice(PoolEventKinds.ReplicaEnded, replica.TaskId, replica.NodeId ?? "", $"replica of {Name} ended ({why}): replaced");
+        if (failures > record.State.FailuresInRow)
+        {
+            record.State.LastFailure = $"{replica.TaskId} {why}";
+            record.State.ReplaceAfter = (task?.EndedAt ?? now) + DeploymentRules.Backoff(failures);
+        }
+
+        record.State.FailuresInRow = failures;
+    }
+
+    /// <summary>Submits one replica under the next free serial; a refusal (its tenant's quota) backs off like a failure.</summary>
+    private async Task Add(TaskSpec spec, DateTimeOffset now)
+    {
+        for (var attempt = 0; attempt < IdAttempts; attempt++)
+        {
+            var id = DeploymentRules.ReplicaId(Name, ++record.State.Serial);
+            SubmitResult result;
+            try
+            {
+                result = await GrainFactory.Grain<IVGpuTaskGrain>(id).Submit(spec);
+            }
+            catch (Exception ex)
+            {
+                // Maybe submitted: the next look submits the same id again, which a task that landed takes as a repeat
+                // (idempotent per id and spec), so no replica goes untracked.
+                logger.LogWarning(ex, "Deployment {Deployment} could not submit replica {TaskId}", Name, id);
+                record.State.Serial--;
+                record.State.ReplaceAfter = now + DeploymentRules.FirstBackoff;
+                return;
+            }
+
+            if (result.Accepted && !result.Status!.State.IsTerminal())
+            {
+                var status = result.Status!;
+                record.State.Tasks.Add(new DeploymentReplica(id, record.State.Revision, status.State, status.Placement?.NodeId));
+                Notice(PoolEventKinds.ReplicaAdded, id, "", $"replica of {Name} revision {record.State.Revision} ({record.State.Tasks.Count(t => t.Revision == record.State.Revision)} of {record.State.Replicas})");
+                return;
+            }
+
+            if (!result.Accepted && !result.Errors.All(e => e.Field == "taskId"))
+            {
+                var why = string.Join("; ", result.Errors);
+                logger.LogWarning("Deployment {Deployment}: replica {TaskId} refused: {Why}", Name, id, why);
+                record.State.FailuresInRow++;
+                record.State.LastFailure = $"{id} refused: {why}";
+                record.State.ReplaceAfter = now + DeploymentRules.Backoff(record.State.FailuresInRow);
+                return;
+            }
+
+            // The id is another task's, or an ended one's of the same spec (a deployment of this name deleted before): the next serial.
+        }
+
+        record.State.LastFailure = $"no free replica id after {IdAttempts} tries (ids {Name}.N are taken by other tasks)";
+        record.State.ReplaceAfter = now + DeploymentRules.LongestBackoff;
+    }
+
+    private async Task Remove(string taskId, string reason)
+    {
+        if (await Cancel(taskId, reason))
+        {
+            var replica = record.State.Tasks.First(t => t.TaskId == taskId);
+            record.State.Tasks.Remove(replica);
+            Notice(PoolEventKinds.ReplicaRemoved, taskId, replica.NodeId ?? "", reason);
+        }
+    }
+
+    /// <summary>Cancels a replica; false when that could not be done now (it is cancelled at a later look).</summary>
+    private async Task<bool> Cancel(string taskId, string reason)
+    {
+        try
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(taskId).Cancel(reason);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Deployment {Deployment} could not cancel replica {TaskId}", Name, taskId);
+            return false;
+        }
+    }
+
+    /// <summary>A replica's status (its value null when the pool has no such task); null when it could not be read.</summary>
+    private async Task<StrongBox<VGpuTaskStatus?>?> Peek(string taskId)
+    {
+        try
+        {
+            return new(await GrainFactory.Grain<IVGpuTaskGrain>(taskId).PeekStatus());
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Deployment {Deployment} could not read replica {TaskId}", Name, taskId);
+            return null;
+        }
+    }
+
+    private void Notice(string kind, string taskId, string where, string detail) =>
+        GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, taskId, where, detail, 0).Ignore();
+
+    /// <summary>The look on the Orion clock, through the grain (a turn of its own).</summary>
+    private void Arm()
+    {
+        timer?.Dispose();
+        var self = this.AsReference<IDeploymentGrain>();
+        var every = options.Value.DeploymentCheckInterval;
+        timer = time.CreateTimer(_ => self.OnCheckTick().Ignore(), null, every, every);
+    }
+
+    private async Task KeepReminder()
+    {
+        if (!options.Value.QueueRecovery)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(CheckReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex)
+        {
+            // The timer looks while this activation lives; the next change sets the reminder again.
+            logger.LogWarning(ex, "Deployment {Deployment} could not set its reminder", Name);
+        }
+    }
+
+    /// <summary>Writes the record; a failed write puts <paramref name="before"/> back, so what was not stored is not in force.</summary>
+    private async Task Commit(DeploymentRecord before)
+    {
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch
+        {
+            record.State = before;
+            throw;
+        }
+    }
+
+    private static DeploymentRecord Copy(DeploymentRecord r) => new()
+    {
+        Template = r.Template, Replicas = r.Replicas, Revision = r.Revision, Serial = r.Serial, Tasks = [.. r.Tasks],
+        CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, FailuresInRow = r.FailuresInRow, ReplaceAfter = r.ReplaceAfter, LastFailure = r.LastFailure,
+    };
+
+    private static bool Same(DeploymentRecord a, DeploymentRecord b) =>
+        a.Template == b.Template && a.Replicas == b.Replicas && a.Revision == b.Revision && a.Serial == b.Serial && a.Tasks.SequenceEqual(b.Tasks)
+        && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt && a.FailuresInRow == b.FailuresInRow && a.ReplaceAfter == b.ReplaceAfter
+        && a.LastFailure == b.LastFailure;
+}
