@@ -136,34 +136,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(QuotaCommand());
         root.Add(UsageCommand());
         root.Add(ConfigCommand());
+        root.Add(DeployCommand());
+        root.Add(ScaleCommand());
+        root.Add(DeploymentsCommand());
+        root.Add(UndeployCommand());
         return root;
     }
 
     private Command SubmitCommand()
     {
-        var file = new Option<FileInfo?>("--file", "-f") { Description = "A spec file, YAML or JSON (flags given too override it)" };
         var id = new Option<string?>("--id") { Description = "The task id (default: a new one)" };
         TaskIdRule(id.Validators, "--id");
-        var name = new Option<string?>("--name", "-n") { Description = "Task name" };
-        var tenant = new Option<string?>("--tenant", "-t") { Description = "Tenant" };
-        var priority = new Option<string?>("--priority", "-p") { Description = "online, training or offline, optionally /level (0..1000)" };
-        var compute = new Option<double?>("--compute", "-c") { Description = "Percent of one card (a slice), e.g. 50" };
-        var memory = new Option<string?>("--memory", "-m") { Description = "GPU memory per card, e.g. 30GiB or 2048 (MiB)" };
-        var gpus = new Option<int?>("--gpus") { Description = "Whole cards on one node (0 = CPU only)" };
-        var cpu = new Option<long?>("--cpu") { Description = "Host CPU in milli-cores (4000 = 4 cores)" };
-        var hostMemory = new Option<string?>("--host-memory") { Description = "Host memory, e.g. 16GiB" };
-        var models = new Option<string[]>("--model") { Description = "Allowed GPU model (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var dc = new Option<string?>("--dc") { Description = "Data centre" };
-        var kind = new Option<string?>("--kind") { Description = "batch, service or training (simulated cards), or process (NVIDIA cards)" };
-        var commandLine = new Option<string?>("--command") { Description = "The command line of a process task, run with /bin/sh -c on its node" };
-        var env = Repeated("--env",
-            "An environment variable of a process task, NAME=VALUE (repeat for several); the daemon's own CUDA_VISIBLE_DEVICES, CUDA_MPS_* and ORION_* are not to be set",
-            t => t.IndexOf('=', StringComparison.Ordinal) > 0, "must be NAME=VALUE");
-        var workdir = new Option<string?>("--workdir") { Description = "A process task's working directory on its node (an absolute path)" };
-        var items = new Option<long?>("--items") { Description = "Batch items or training steps" };
-        var ms = new Option<double?>("--ms-per-item") { Description = "GPU ms per item, step or request" };
-        var rps = new Option<double?>("--rps") { Description = "Requests per second (service)" };
-        var failFast = new Option<bool>("--fail-fast") { Description = "Fail at once when nothing can take it now, or its tenant's quota has no room, instead of waiting" };
         var count = new Option<int>("--count") { Description = "Submit a job array of this many tasks of the spec (ids ID-0, ID-1, ... with --id)", DefaultValueFactory = _ => 1 };
         count.Validators.Add(r =>
         {
@@ -176,112 +159,22 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             Description = "The job array (--count) is one gang, named after --id: placed all together or not at all, and a member that fails or is cancelled ends the rest",
         };
-        var spread = new Option<string?>("--spread")
-        {
-            Description = "A spread group: the tenant's tasks of the group are kept on different nodes, or with --topology-key in different zones (replicas of one service, so one machine's or zone's loss takes few)",
-        };
-        var maxPerDomain = new Option<int?>("--max-per-domain", "--max-per-node")
-        {
-            Description = "The most tasks of the spread group in one domain: a node, or the nodes sharing a value of --topology-key (default 1)",
-        };
-        var topologyKey = new Option<string?>("--topology-key")
-        {
-            Description = "Spread the group over the values of this node label (such as zone, as daemons' --label zone=a gives it), not over nodes",
-        };
-        var spreadPreferred = new Option<bool>("--spread-preferred")
-        {
-            Description = "The spread group is a preference: a task with no domain below --max-per-domain runs where the group is thinnest instead of waiting",
-        };
-        var nodeSelector = Labels("--node-selector", "A label the node must have, key=value (repeat for several), as its daemon's --label gives it");
-        var labels = Labels("--label", "A label of the task's own, key=value (repeat for several): orion ls and orion cancel select tasks by them");
-        var affinity = Repeated("--node-affinity",
-            "A rule over the node's labels (repeat for several): 'zone in (a,b)', 'tier notin (old)', 'fabric', '!flaky', 'k=v', 'k!=v'",
-            t => NodeRequirement.Parse(t) is not null, NodeRequirement.Rule);
-        var preferredAffinity = Repeated("--preferred-node-affinity",
-            "A rule over the node's labels the task would rather have (repeat; earlier ones weigh more), in --node-affinity's syntax",
-            t => NodeRequirement.Parse(t) is not null, NodeRequirement.Rule);
-        var toleration = Repeated("--toleration",
-            "A node taint the task tolerates, key=value or key for any value (repeat for several): it may run on nodes so tainted",
-            NodeTaints.IsValidToleration, NodeTaints.TolerationRule);
-        var after = Repeated("--after",
-            "A task this one runs after (repeat for several, or a job array's ids as embed-[0-499]): it is queued once every one has completed, and cancelled when one fails or is cancelled",
-            t => SpecBuilder.ExpandIds(t) is not null, SpecBuilder.AfterRule);
-        var afterCondition = new Option<string?>("--after-condition")
-        {
-            Description = "How the --after tasks must end: completed (the default), ended (any way: a clean-up step) or failed (a failure handler); the task is cancelled when one ends otherwise",
-        };
-        afterCondition.Validators.Add(r =>
-        {
-            if (SpecBuilder.ParseAfterCondition(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--after-condition: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.AfterConditionRule}");
-            }
-        });
-        var maxRuntime = new Option<string?>("--max-runtime")
-        {
-            Description = "The longest one run may take, e.g. 90s, 45m, 2h, 1d12h (time paused by higher-priority work does not count): the task fails past it",
-        };
-        maxRuntime.Validators.Add(r =>
-        {
-            if (Durations.Parse(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--max-runtime: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
-            }
-        });
-        var restart = new Option<string?>("--restart")
-        {
-            Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
-        };
-        restart.Validators.Add(r =>
-        {
-            if (SpecBuilder.ParseRestart(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--restart: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.RestartRule}");
-            }
-        });
         var dryRun = new Option<bool>("--dry-run")
         {
             Description = "Submit nothing: say what would happen now (its quota's answer, the tasks it runs after, the node and cards each data centre would choose, or why none takes it); exit 0 if it would run at once, 1 if not",
         };
         var wait = new Option<bool>("--wait", "-w") { Description = "Wait until the task runs (or ends) before returning" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the task id" };
-        var command = new Command("submit", "Submit a task from flags or a spec file")
+        var specOptions = new SpecOptions();
+        var command = new Command("submit", "Submit a task from flags or a spec file") { id, count, gang, dryRun, wait, quiet };
+        foreach (var option in specOptions.All)
         {
-            file, id, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration,
-            after, afterCondition, maxRuntime, restart, count, gang, dryRun, wait, quiet,
-        };
+            command.Add(option);
+        }
+
         command.SetAction(async (r, ct) =>
         {
-            var fromFlags = new SpecFile
-            {
-                Id = r.GetValue(id), Name = r.GetValue(name), Tenant = r.GetValue(tenant), Priority = r.GetValue(priority),
-                Compute = r.GetValue(compute), Memory = r.GetValue(memory), Gpus = r.GetValue(gpus), Cpu = r.GetValue(cpu),
-                HostMemory = r.GetValue(hostMemory), Models = [.. r.GetValue(models) ?? []], DataCenter = r.GetValue(dc),
-                Kind = r.GetValue(kind), Command = r.GetValue(commandLine),
-                Env = r.GetValue(env) is { Length: > 0 } vars ? vars.Select(v => v.Split('=', 2)).GroupBy(v => v[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal) : null,
-                Workdir = r.GetValue(workdir), Labels = LabelsOf(r, labels), Items = r.GetValue(items), MsPerItem = r.GetValue(ms), Rps = r.GetValue(rps),
-                FailFast = r.GetValue(failFast) ? true : null, Spread = r.GetValue(spread), MaxPerDomain = r.GetValue(maxPerDomain),
-                TopologyKey = r.GetValue(topologyKey),
-                SpreadPreferred = r.GetValue(spreadPreferred) ? true : null,
-                NodeSelector = LabelsOf(r, nodeSelector),
-                Tolerations = r.GetValue(toleration) is { Length: > 0 } tolerated ? [.. tolerated] : null,
-                NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
-                PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
-                After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
-                MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart),
-            };
-            var spec = fromFlags;
-            if (r.GetValue(file) is { } f)
-            {
-                if (!f.Exists)
-                {
-                    throw new CliException($"--file: {f.FullName} does not exist", ExitCodes.BadInput);
-                }
-
-                spec = fromFlags.Over(SpecBuilder.Parse(await ReadSpecFile(f, ct), f.Name));
-            }
-
-            var taskSpec = SpecBuilder.Build(spec);
+            var (spec, taskSpec) = await specOptions.ReadAsync(r, r.GetValue(id), ct);
             var arrayId = spec.Id;
             if (r.GetValue(gang))
             {
@@ -366,6 +259,124 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return status.State == TaskState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Argument<string> DeploymentName()
+    {
+        var name = new Argument<string>("name") { Description = "The deployment's name; its replicas are NAME.1, NAME.2, ..." };
+        TokenRule(name.Validators, DeploymentRules.IsValidName, $"name: a deployment's name {DeploymentRules.NameRule}");
+        return name;
+    }
+
+    private static void ReplicaRule<T>(List<Action<T>> validators, string what)
+        where T : System.CommandLine.Parsing.SymbolResult =>
+        TokenRule(validators, t => int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= DeploymentRules.MaxReplicas,
+            $"{what}: must be 0 to {DeploymentRules.MaxReplicas}");
+
+    private Command DeployCommand()
+    {
+        var name = DeploymentName();
+        var replicas = new Option<int>("--replicas", "-r") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas})", DefaultValueFactory = _ => 1 };
+        ReplicaRule(replicas.Validators, "--replicas");
+        var specOptions = new SpecOptions();
+        var command = new Command("deploy",
+            "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time, an old one cancelled once a new one runs")
+        {
+            name, replicas,
+        };
+        foreach (var option in specOptions.All)
+        {
+            command.Add(option);
+        }
+
+        command.SetAction(async (r, ct) =>
+        {
+            var deployment = r.GetValue(name)!;
+            var (_, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
+            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas));
+            if (!local.IsEmpty)
+            {
+                throw new CliException("the deployment was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), ct)));
+        });
+        return command;
+    }
+
+    private Command ScaleCommand()
+    {
+        var name = DeploymentName();
+        var replicas = new Argument<int>("replicas") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas}); the surplus is cancelled, those not running first, then the newest" };
+        ReplicaRule(replicas.Validators, "replicas");
+        var command = new Command("scale", "Change how many replicas a deployment keeps") { name, replicas };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            return await ShowDeployment(r, await Answer(r, client.ScaleAsync(r.GetValue(name)!, r.GetValue(replicas), ct)));
+        });
+        return command;
+    }
+
+    private Command DeploymentsCommand()
+    {
+        var name = new Argument<string?>("name") { Description = "One deployment, with its replicas (none: every deployment)", Arity = ArgumentArity.ZeroOrOne };
+        TokenRule(name.Validators, DeploymentRules.IsValidName, $"name: a deployment's name {DeploymentRules.NameRule}");
+        var command = new Command("deployments", "List deployments: replicas ready of those asked for, live, revision, and whether a rollout or a backoff is under way") { name };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            if (r.GetValue(name) is { } one)
+            {
+                return await Answer(r, client.GetDeploymentAsync(one, ct)) is { } status
+                    ? await ShowDeployment(r, status)
+                    : throw new CliException($"no deployment {one}", ExitCodes.Failed);
+            }
+
+            var all = await Answer(r, client.ListDeploymentsAsync(ct));
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(all, Json));
+            }
+            else
+            {
+                Console.Write(Views.Deployments(all));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command UndeployCommand()
+    {
+        var name = DeploymentName();
+        var reason = new Option<string>("--reason") { Description = "Why, as each cancelled replica records it", DefaultValueFactory = _ => "deleted by an operator" };
+        var command = new Command("undeploy", "Delete a deployment: every replica is cancelled, and the name is free") { name, reason };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var deleted = await Answer(r, client.DeleteDeploymentAsync(r.GetValue(name)!, r.GetValue(reason)!, ct))
+                ?? throw new CliException($"no deployment {r.GetValue(name)}", ExitCodes.Failed);
+            await output.WriteLineAsync($"deleted deployment {deleted.Name}: cancelled {deleted.Tasks.Length} replica(s)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private async Task<int> ShowDeployment(ParseResult r, DeploymentStatus status)
+    {
+        if (r.GetValue(json))
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(status, Json));
+        }
+        else
+        {
+            Console.Write(Views.Deployment(status));
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static string NewArrayPrefix() => $"t-{Guid.NewGuid():N}"[..10];
@@ -1258,10 +1269,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         }
     }
 
-    // At parse time, so a bad id is bad input before anything connects (no task can have it).
-    /// <summary>An option given once per value, each value checked at parse time and named with the rule it breaks.</summary>
     /// <summary>A repeatable <c>key=value</c> option, checked by the rules of labels as it is parsed.</summary>
-    private static Option<string[]> Labels(string name, string description)
+    internal static Option<string[]> Labels(string name, string description)
     {
         var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };
         option.Validators.Add(r =>
@@ -1275,10 +1284,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     }
 
     /// <summary>The labels a <see cref="Labels"/> option was given; null for none.</summary>
-    private static Dictionary<string, string>? LabelsOf(ParseResult r, Option<string[]> option) =>
+    internal static Dictionary<string, string>? LabelsOf(ParseResult r, Option<string[]> option) =>
         r.GetValue(option) is { Length: > 0 } pairs ? new(NodeLabels.Parse(pairs, option.Name).Labels, StringComparer.Ordinal) : null;
 
-    private static Option<string[]> Repeated(string name, string description, Func<string, bool> valid, string rule)
+    /// <summary>An option given once per value, each value checked at parse time and named with the rule it breaks.</summary>
+    internal static Option<string[]> Repeated(string name, string description, Func<string, bool> valid, string rule)
     {
         var option = new Option<string[]>(name) { Description = description, AllowMultipleArgumentsPerToken = false };
         option.Validators.Add(r =>
@@ -1309,7 +1319,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     }
 
     /// <summary>A spec file's text; one that exists but cannot be read is bad input too, not a stack trace.</summary>
-    private static async Task<string> ReadSpecFile(FileInfo file, CancellationToken ct)
+    internal static async Task<string> ReadSpecFile(FileInfo file, CancellationToken ct)
     {
         try
         {

@@ -209,6 +209,50 @@ public static class Views
 
     private static string Hours(double hours) => hours.ToString(hours >= 100 ? "N0" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
 
+    public static Table Deployments(IEnumerable<DeploymentStatus> deployments)
+    {
+        var table = new Table().AddColumns("DEPLOYMENT", "TENANT", "READY", "LIVE", "REVISION", "STATUS");
+        foreach (var d in deployments)
+        {
+            table.AddRow(Text(d.Name), Text(d.Template.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Tasks.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(DeploymentState(d)));
+        }
+
+        return table;
+    }
+
+    /// <summary>One deployment: what it keeps, how it stands, and each live replica.</summary>
+    public static IRenderable Deployment(DeploymentStatus d)
+    {
+        var about = new Table().HideHeaders().AddColumns("field", "value");
+        about.AddRow(Text("deployment"), Text(d.Name));
+        about.AddRow(Text("tenant"), Text(d.Template.Tenant));
+        about.AddRow(Text("ready"), Text($"{d.Ready} of {d.Replicas} (revision {d.Revision}), {d.Tasks.Length} live"));
+        about.AddRow(Text("status"), Text(DeploymentState(d)));
+        about.AddRow(Text("each replica"), Text($"{d.Template.Priority}, {(d.Template.Resources.GpuCount > 1 ? $"{d.Template.Resources.GpuCount} cards" : Percent(d.Template.Resources.ComputeMilli))}, {Memory(d.Template.Resources.GpuMemoryMiB)}"));
+        about.AddRow(Text("created"), Text(d.CreatedAt.ToString("u")));
+        about.AddRow(Text("updated"), Text(d.UpdatedAt.ToString("u")));
+        if (d.LastFailure is { } failure)
+        {
+            about.AddRow(Text("last failure"), Text($"{failure} ({d.FailuresInRow} in a row)"));
+        }
+
+        var replicas = new Table().AddColumns("REPLICA", "REVISION", "STATE", "NODE");
+        foreach (var t in d.Tasks)
+        {
+            replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State.ToString()), Text(t.NodeId ?? "-"));
+        }
+
+        return new Rows(about, replicas);
+    }
+
+    /// <summary>In a word or three: rolling out, backing off after failures, short of replicas, or ready.</summary>
+    public static string DeploymentState(DeploymentStatus d) =>
+        d.ReplaceAfter is { } after ? $"backing off until {after:HH:mm:ss} ({d.FailuresInRow} failed in a row)"
+        : d.Rolling ? $"rolling out revision {d.Revision}"
+        : d.Ready < d.Replicas ? $"{d.Replicas - d.Ready} not ready"
+        : "ready";
+
     public static Table Settings(PoolSettings s)
     {
         var table = new Table().HideHeaders().AddColumns("field", "value");

@@ -260,7 +260,7 @@ public sealed class OrionClient : IAsyncDisposable
         var local = DeploymentRules.Validate(name, replica, replicas);
         if (!local.IsEmpty)
         {
-            throw new SpecValidationException(local);
+            throw new SpecValidationException(local, "the deployment");
         }
 
         return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas).WaitAsync(cancellationToken));
@@ -273,7 +273,7 @@ public sealed class OrionClient : IAsyncDisposable
         var local = CheckDeploymentName(name).AddRange(DeploymentRules.CheckReplicas(replicas));
         if (!local.IsEmpty)
         {
-            throw new SpecValidationException(local);
+            throw new SpecValidationException(local, "the deployment");
         }
 
         return Deployment(await grains.Grain<IDeploymentGrain>(name).Scale(replicas).WaitAsync(cancellationToken));
@@ -284,7 +284,7 @@ public sealed class OrionClient : IAsyncDisposable
     public Task<DeploymentStatus?> GetDeploymentAsync(string name, CancellationToken cancellationToken = default)
     {
         var local = CheckDeploymentName(name);
-        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).GetStatus().WaitAsync(cancellationToken) : throw new SpecValidationException(local);
+        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).GetStatus().WaitAsync(cancellationToken) : throw new SpecValidationException(local, "the deployment");
     }
 
     /// <summary>Every deployment, by name.</summary>
@@ -300,13 +300,13 @@ public sealed class OrionClient : IAsyncDisposable
     public Task<DeploymentStatus?> DeleteDeploymentAsync(string name, string reason = "deleted by client", CancellationToken cancellationToken = default)
     {
         var local = CheckDeploymentName(name);
-        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).Delete(reason).WaitAsync(cancellationToken) : throw new SpecValidationException(local);
+        return local.IsEmpty ? grains.Grain<IDeploymentGrain>(name).Delete(reason).WaitAsync(cancellationToken) : throw new SpecValidationException(local, "the deployment");
     }
 
     private static ImmutableArray<ValidationError> CheckDeploymentName(string name) =>
         DeploymentRules.IsValidName(name) ? [] : [new("name", DeploymentRules.NameRule)];
 
-    private static DeploymentStatus Deployment(DeploymentResult result) => result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors);
+    private static DeploymentStatus Deployment(DeploymentResult result) => result.Accepted ? result.Status! : throw new SpecValidationException(result.Errors, "the deployment");
 
     /// <summary>
     /// Submits many tasks at once (a job array, a burst). Every spec is checked first, and none is submitted when one

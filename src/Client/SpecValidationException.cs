@@ -8,7 +8,13 @@ public sealed class SpecValidationException : Exception
 {
     /// <summary>Creates the exception from the pool's errors.</summary>
     public SpecValidationException(ImmutableArray<ValidationError> errors)
-        : base("the task spec was rejected: " + string.Join("; ", errors))
+        : this(errors, "the task spec")
+    {
+    }
+
+    /// <summary>Creates the exception from the pool's errors about <paramref name="subject"/> (such as "the deployment").</summary>
+    public SpecValidationException(ImmutableArray<ValidationError> errors, string subject)
+        : base($"{subject} was rejected: " + string.Join("; ", errors))
     {
         Errors = errors;
     }

@@ -30,7 +30,7 @@ public sealed class LiveSilo : IAsyncLifetime
             "--Orion:Embedded:NodeList:2:Name=node-2", "--Orion:Embedded:NodeList:2:GpuCount=1", "--Orion:Embedded:NodeList:2:Taints:dedicated=ci",
             "--Orion:Embedded:NodeList:2:Labels:pool=ci",
             "--Orion:Embedded:NodeList:3:Name=node-3", "--Orion:Embedded:NodeList:3:GpuCount=1", $"--Orion:Embedded:NodeList:3:Faults:0={BrokenCard}",
-            "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01");
+            "--Orion:Monitor:RefreshInterval=00:00:00.2", "--Orion:Embedded:HeartbeatInterval=00:00:01", "--Orion:Pool:DeploymentCheckInterval=00:00:01");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
         Client = await OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1) });
     }

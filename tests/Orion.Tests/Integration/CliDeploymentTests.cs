@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary><c>orion deploy</c>, <c>scale</c>, <c>deployments</c> and <c>undeploy</c>, as their own processes, against the real silo process.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class CliDeploymentTests(LiveSilo live)
+{
+    private static readonly string[] Replica = ["--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "100000000"];
+
+    private async Task<DeploymentStatus> Until(string name, Func<DeploymentStatus, bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var status = (await live.Client.GetDeploymentAsync(name))!;
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Deploy_scale_list_roll_out_and_undeploy_a_deployment()
+    {
+        var name = "cli-web-" + Guid.NewGuid().ToString("N")[..6];
+        var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            var deploy = await live.CliAsync(["deploy", name, "--replicas", "2", "--tenant", tenant, "--priority", "online", .. Replica]);
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            Assert.Contains($"{name}.1", deploy.Out);
+            Assert.Contains($"{name}.2", deploy.Out);
+            var ready = await Until(name, d => d.Ready == 2);
+            Assert.Equal(name, ready.Template.Name);
+
+            // Kept apart where they can be: the live silo's two free nodes take one each.
+            Assert.NotEqual(ready.Tasks[0].NodeId, ready.Tasks[1].NodeId);
+            var list = await live.CliAsync("deployments");
+            Assert.True(list.ExitCode == 0, list.ToString());
+            var row = Assert.Single(list.Out.Split('\n'), l => l.Contains(name, StringComparison.Ordinal));
+            Assert.Contains("2/2", row);
+            Assert.Contains("ready", row);
+            var one = await live.CliAsync("deployments", name, "--json");
+            Assert.True(one.ExitCode == 0, one.ToString());
+            var json = JsonDocument.Parse(one.Out).RootElement;
+            Assert.Equal(2, json.GetProperty("replicas").GetInt32());
+            Assert.Equal(2, json.GetProperty("tasks").GetArrayLength());
+
+            // A replica cancelled by hand comes back under the next serial.
+            Assert.Equal(0, (await live.CliAsync("cancel", $"{name}.1")).ExitCode);
+            var healed = await Until(name, d => d.Ready == 2 && d.Tasks.Any(t => t.TaskId == $"{name}.3"));
+            Assert.Equal([$"{name}.2", $"{name}.3"], healed.Tasks.Select(t => t.TaskId));
+
+            var scale = await live.CliAsync("scale", name, "1");
+            Assert.True(scale.ExitCode == 0, scale.ToString());
+            Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync($"{name}.3"))!.State);
+
+            // A changed spec is a new revision, rolled out: its replica runs, then the old one goes.
+            var change = await live.CliAsync(["deploy", name, "--replicas", "1", "--tenant", tenant, "--priority", "online", "--compute", "6", "--memory", "1GiB", "--items", "1", "--ms-per-item", "100000000"]);
+            Assert.True(change.ExitCode == 0, change.ToString());
+            Assert.Contains("revision 2", change.Out);
+            var rolled = await Until(name, d => !d.Rolling && d.Ready == 1);
+            Assert.Equal(2, rolled.Revision);
+            Assert.Equal(60, (await live.Client.GetAsync(rolled.Tasks[0].TaskId))!.Spec.Resources.ComputeMilli);
+            Assert.Contains("replaced it with revision 2", (await live.Client.GetAsync($"{name}.2"))!.ExitReason);
+
+            var undeploy = await live.CliAsync("undeploy", name, "--reason", "done with it");
+            Assert.True(undeploy.ExitCode == 0, undeploy.ToString());
+            Assert.Equal($"deleted deployment {name}: cancelled 1 replica(s)", undeploy.Out.Trim());
+            Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync(rolled.Tasks[0].TaskId))!.State);
+            var gone = await live.CliAsync("deployments", name);
+            Assert.True(gone.ExitCode == 1, gone.ToString());
+            Assert.Equal($"orion: no deployment {name}", gone.Error.Trim());
+        }
+        finally
+        {
+            await live.Client.DeleteDeploymentAsync(name);
+        }
+    }
+
+    [Theory]
+    [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
+    [InlineData("orion: replicas: must be 0 to 1000", "scale", "web", "1001")]
+    [InlineData("orion: --replicas: must be 0 to 1000", "deploy", "web", "--replicas", "-1")]
+    [InlineData("orion: the deployment was rejected: template.constraints.failIfUnplaceable must be false", "deploy", "web", "--fail-fast")]
+    public async Task Bad_input_exits_2_with_one_line_naming_the_rule(string reason, params string[] args)
+    {
+        var run = await live.CliAsync(args);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith(reason, run.Error);
+        Assert.Single(run.Error.TrimEnd().Split('\n'));
+        Assert.Null(await live.Client.GetDeploymentAsync("web"));
+    }
+
+    [Fact]
+    public async Task Scaling_or_undeploying_an_unknown_deployment_exits_1()
+    {
+        var scale = await live.CliAsync("scale", "no-such-deployment", "2");
+        Assert.True(scale.ExitCode == 1, scale.ToString());
+        Assert.StartsWith("orion: the deployment was rejected: name 'no-such-deployment' is not a deployment", scale.Error);
+        var undeploy = await live.CliAsync("undeploy", "no-such-deployment");
+        Assert.True(undeploy.ExitCode == 1, undeploy.ToString());
+        Assert.Equal("orion: no deployment no-such-deployment", undeploy.Error.Trim());
+    }
+}
