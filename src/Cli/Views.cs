@@ -215,7 +215,7 @@ public static class Views
         foreach (var d in deployments)
         {
             table.AddRow(Text(d.Name), Text(d.Template.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Tasks.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(DeploymentState(d)));
+                Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(DeploymentSummary.StateOf(d)));
         }
 
         return table;
@@ -228,7 +228,7 @@ public static class Views
         about.AddRow(Text("deployment"), Text(d.Name));
         about.AddRow(Text("tenant"), Text(d.Template.Tenant));
         about.AddRow(Text("ready"), Text($"{d.Ready} of {d.Replicas} (revision {d.Revision}), {d.Tasks.Length} live"));
-        about.AddRow(Text("status"), Text(DeploymentState(d)));
+        about.AddRow(Text("status"), Text(DeploymentSummary.StateOf(d)));
         about.AddRow(Text("each replica"), Text($"{d.Template.Priority}, {(d.Template.Resources.GpuCount > 1 ? $"{d.Template.Resources.GpuCount} cards" : Percent(d.Template.Resources.ComputeMilli))}, {Memory(d.Template.Resources.GpuMemoryMiB)}"));
         about.AddRow(Text("created"), Text(d.CreatedAt.ToString("u")));
         about.AddRow(Text("updated"), Text(d.UpdatedAt.ToString("u")));
@@ -245,13 +245,6 @@ public static class Views
 
         return new Rows(about, replicas);
     }
-
-    /// <summary>In a word or three: rolling out, backing off after failures, short of replicas, or ready.</summary>
-    public static string DeploymentState(DeploymentStatus d) =>
-        d.ReplaceAfter is { } after ? $"backing off until {after:HH:mm:ss} ({d.FailuresInRow} failed in a row)"
-        : d.Rolling ? $"rolling out revision {d.Revision}"
-        : d.Ready < d.Replicas ? $"{d.Replicas - d.Ready} not ready"
-        : "ready";
 
     public static Table Settings(PoolSettings s)
     {

@@ -973,9 +973,11 @@ public sealed class OrionClient : IAsyncDisposable
         var eventsTask = grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, events);
         var tenantsTask = ListQuotasAsync(cancellationToken);
         var settingsTask = grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get();
-        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask, settingsTask).WaitAsync(cancellationToken);
+        var deploymentsTask = ListDeploymentsAsync(cancellationToken);
+        await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask, settingsTask, deploymentsTask).WaitAsync(cancellationToken);
         return PoolSummarizer.Summarize(
-            time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask, await settingsTask);
+            time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask, await settingsTask)
+            with { Deployments = [.. (await deploymentsTask).Select(DeploymentSummary.Of)] };
     }
 
     /// <inheritdoc />

@@ -32,7 +32,8 @@ public sealed record PoolFilter(string? DataCenter = null, string? Node = null, 
         var counts = pool.TasksByState.ToImmutableSortedDictionary(kv => kv.Key, kv => tasks.Count(t => t.State == kv.Key), StringComparer.Ordinal);
         var quotas = pool.Tenants.IsDefault ? [] : pool.Tenants.Where(t => string.IsNullOrEmpty(Tenant) || t.Tenant == Tenant).ToImmutableArray();
         var shares = pool.Shares.IsDefault ? [] : pool.Shares.Where(s => string.IsNullOrEmpty(Tenant) || s.Tenant == Tenant).ToImmutableArray();
-        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas, Shares = shares };
+        var deployments = pool.Deployments.IsDefault ? [] : pool.Deployments.Where(d => string.IsNullOrEmpty(Tenant) || d.Tenant == Tenant).ToImmutableArray();
+        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas, Shares = shares, Deployments = deployments };
     }
 
     private bool MatchesNode(string nodeId, string dataCenter) =>

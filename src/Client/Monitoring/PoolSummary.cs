@@ -15,10 +15,12 @@ namespace Orion.Client.Monitoring;
 /// <param name="Tenants">The tenants that have a quota: the limits, the use and the line, by name.</param>
 /// <param name="Settings">The pool's live settings (policy, oversubscription).</param>
 /// <param name="Shares">Each tenant holding cards, queued or with a quota: what it holds of the pool, by name.</param>
+/// <param name="Deployments">The deployments: replicas ready of those asked for, and how each stands, by name.</param>
 public sealed record PoolSummary(
     DateTimeOffset At, string Policy, ImmutableArray<string> Queue, ImmutableArray<NodeSummary> Nodes,
     ImmutableArray<TaskSummary> Tasks, ImmutableSortedDictionary<string, int> TasksByState, ImmutableArray<PoolEvent> Events,
-    ImmutableArray<TenantUsage> Tenants = default, PoolSettings? Settings = null, ImmutableArray<TenantShare> Shares = default)
+    ImmutableArray<TenantUsage> Tenants = default, PoolSettings? Settings = null, ImmutableArray<TenantShare> Shares = default,
+    ImmutableArray<DeploymentSummary> Deployments = default)
 {
     /// <summary>Every card, node by node.</summary>
     [JsonIgnore]

@@ -42,6 +42,12 @@ public static class PoolApi
             ?? (await TaskLog.ReadAsync(grains, await grains.Grain<IVGpuTaskGrain>(id).GetStatus(), offset ?? -65_536, max ?? 65_536, ct, generation) is { } piece
                 ? Results.Json(piece, Json)
                 : Results.NotFound()));
+        api.MapGet("/deployments", async (PoolMonitor m, string? tenant, CancellationToken ct) =>
+            Refused(PoolQueryValidator.Check(tenant: tenant))
+            ?? Results.Json(new PoolFilter(Tenant: tenant).Apply(await Latest(m, ct)).Deployments is { IsDefault: false } all ? all : [], Json));
+        api.MapGet("/deployments/{name}", async (IGrainFactory grains, string name) =>
+            Refused(PoolQueryValidator.Check(deployment: name))
+            ?? (await grains.Grain<IDeploymentGrain>(name).GetStatus() is { } d ? Results.Json(d, Json) : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));
         // Catch-all: a tenant name may hold slashes ("ml/search").

@@ -45,6 +45,9 @@ public sealed class PoolMetrics
             new Measurement<double>(s.Share, new TagList { { OrionTelemetry.Attributes.Tenant, s.Tenant } })), "1", "A tenant's dominant share of the pool's cards (0 to 1), as fair sharing weighs it.");
         meter.CreateObservableGauge("orion.tenant.compute.borrowed", () => Tenants().Select(t => new Measurement<double>(t.BorrowedGpuPercent * 10, Tags(t))), "{millicard}", "Compute a tenant's live tasks on borrowed room ask, beyond its quota.");
         meter.CreateObservableGauge("orion.tenant.tasks.waiting", () => Tenants().Select(t => new Measurement<long>(t.Waiting, Tags(t))), "{task}", "A tenant's tasks in line for room under its quota.");
+        IEnumerable<DeploymentSummary> Deployments() => monitor.Current is { Deployments.IsDefault: false } p ? p.Deployments : [];
+        meter.CreateObservableGauge("orion.deployment.replicas", () => Deployments().Select(d => new Measurement<long>(d.Replicas, Tags(d))), "{task}", "The replicas a deployment keeps.");
+        meter.CreateObservableGauge("orion.deployment.ready", () => Deployments().Select(d => new Measurement<long>(d.Ready, Tags(d))), "{task}", "A deployment's replicas of its current revision that run (alert when below orion.deployment.replicas).");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 
@@ -55,6 +58,8 @@ public sealed class PoolMetrics
     };
 
     private static TagList Tags(TenantUsage t) => new() { { OrionTelemetry.Attributes.Tenant, t.Tenant } };
+
+    private static TagList Tags(DeploymentSummary d) => new() { { "orion.deployment", d.Name }, { OrionTelemetry.Attributes.Tenant, d.Tenant } };
 
     private static Measurement<long> Measure(long value, CardSummary c) => new(value, Tags(c));
 

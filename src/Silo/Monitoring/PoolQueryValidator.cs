@@ -13,9 +13,14 @@ public static class PoolQueryValidator
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
     public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null,
-        string? from = null, string? to = null, string[]? labels = null, long? generation = null, string? byLabel = null)
+        string? from = null, string? to = null, string[]? labels = null, long? generation = null, string? byLabel = null, string? deployment = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (deployment is not null && !DeploymentRules.IsValidName(deployment))
+        {
+            errors["name"] = [DeploymentRules.NameRule];
+        }
+
         if (byLabel is not null && !NodeLabels.IsValidKey(byLabel))
         {
             errors["byLabel"] = [$"a label's key {NodeLabels.KeyRule}"];

@@ -84,6 +84,13 @@
       <td class="waiting">${q.waiting}</td>
       <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
 
+    // Replicas kept live by deployments: how many serve of those asked for, and whether a rollout or a backoff is under way.
+    const deployments = (pool.deployments || []).filter(d => !filter.tenant || d.tenant === filter.tenant);
+    $('deployments-section').hidden = deployments.length === 0;
+    $('deployments').tBodies[0].innerHTML = deployments.map(d => `<tr data-deployment="${esc(d.name)}" class="${d.ready < d.replicas ? 'short' : ''}">
+      <td>${esc(d.name)}</td><td>${esc(d.tenant)}</td><td class="ready">${d.ready}/${d.replicas}</td><td>${d.live}</td>
+      <td>${d.revision}</td><td class="status">${esc(d.status)}</td></tr>`).join('');
+
     // Within a priority, room that frees goes to the tenant with the least share over its weight.
     const shares = (pool.shares || []).filter(s => !filter.tenant || s.tenant === filter.tenant);
     $('shares-section').hidden = shares.length === 0;

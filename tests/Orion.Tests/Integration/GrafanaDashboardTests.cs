@@ -17,8 +17,10 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
             .ToList();
         Assert.True(queries.Count >= 10, $"{queries.Count} queries");
 
-        // A placement, so the placement counter and histogram have samples.
+        // A placement, so the placement counter and histogram have samples; a deployment, so its gauges have one.
         var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"));
+        var deployment = "grafana-" + Guid.NewGuid().ToString("N")[..6];
+        await live.Client.DeployAsync(deployment, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"), 1);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -46,6 +48,7 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
         finally
         {
             await live.Client.CancelAsync(task.TaskId);
+            await live.Client.DeleteDeploymentAsync(deployment);
         }
     }
 

@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>A deployment as the pool page, <c>/api/deployments</c> and <c>orion deployments</c> show it.</summary>
+/// <param name="Name">The deployment's name.</param>
+/// <param name="Tenant">Its replicas' tenant.</param>
+/// <param name="Replicas">How many replicas it keeps.</param>
+/// <param name="Ready">Replicas of the current revision that run (or are paused on their cards).</param>
+/// <param name="Live">Replicas not ended, of any revision.</param>
+/// <param name="Revision">The current revision.</param>
+/// <param name="Status">In words: ready, so many not ready, rolling out, or backing off after failures.</param>
+/// <param name="Tasks">The live replicas' task ids, oldest first.</param>
+public sealed record DeploymentSummary(string Name, string Tenant, int Replicas, int Ready, int Live, int Revision, string Status, ImmutableArray<string> Tasks)
+{
+    /// <summary>The summary of <paramref name="d"/>.</summary>
+    public static DeploymentSummary Of(DeploymentStatus d) =>
+        new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)]);
+
+    /// <summary>In a word or three: backing off after failures, rolling out, short of replicas, or ready.</summary>
+    public static string StateOf(DeploymentStatus d) =>
+        d.ReplaceAfter is { } after ? $"backing off until {after:HH:mm:ss} ({d.FailuresInRow} failed in a row)"
+        : d.Rolling ? $"rolling out revision {d.Revision}"
+        : d.Ready < d.Replicas ? $"{d.Replicas - d.Ready} not ready"
+        : "ready";
+}
