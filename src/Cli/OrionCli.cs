@@ -278,11 +278,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var name = DeploymentName();
         var replicas = new Option<int>("--replicas", "-r") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas})", DefaultValueFactory = _ => 1 };
         ReplicaRule(replicas.Validators, "--replicas");
+        var minReplicas = new Option<int?>("--min-replicas") { Description = "With --max-replicas: the fewest replicas the deployment scales itself to (default 1)" };
+        var maxReplicas = new Option<int?>("--max-replicas")
+        {
+            Description = "The deployment (of an online spec) scales itself up to this many replicas by how busy they are (their leases' requests, or their processes' measured use of their cards); --replicas is where it starts",
+        };
+        var targetBusy = new Option<int?>("--target-busy") { Description = "With --max-replicas: the busy percent to keep each replica at, 1 to 100 (default 70)" };
         var specOptions = new SpecOptions();
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time, an old one cancelled once a new one runs")
         {
-            name, replicas,
+            name, replicas, minReplicas, maxReplicas, targetBusy,
         };
         foreach (var option in specOptions.All)
         {
@@ -293,14 +299,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             var deployment = r.GetValue(name)!;
             var (_, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
-            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas));
+            if (r.GetValue(maxReplicas) is null && (r.GetValue(minReplicas) is not null || r.GetValue(targetBusy) is not null))
+            {
+                throw new CliException("--min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", ExitCodes.BadInput);
+            }
+
+            var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
+            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template));
             if (!local.IsEmpty)
             {
                 throw new CliException("the deployment was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
             }
 
             await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), ct)));
+            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, ct)));
         });
         return command;
     }

@@ -211,11 +211,12 @@ public static class Views
 
     public static Table Deployments(IEnumerable<DeploymentStatus> deployments)
     {
-        var table = new Table().AddColumns("DEPLOYMENT", "TENANT", "READY", "LIVE", "REVISION", "STATUS");
+        var table = new Table().AddColumns("DEPLOYMENT", "TENANT", "READY", "LIVE", "REVISION", "AUTOSCALE", "STATUS");
         foreach (var d in deployments)
         {
             table.AddRow(Text(d.Name), Text(d.Template.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Tasks.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(DeploymentSummary.StateOf(d)));
+                Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Text(DeploymentSummary.AutoscaleOf(d) is { } a ? $"{a}{(d.BusyPercent is { } busy ? $" (now {busy:0.#}%)" : "")}" : "-"), Text(DeploymentSummary.StateOf(d)));
         }
 
         return table;
@@ -229,6 +230,11 @@ public static class Views
         about.AddRow(Text("tenant"), Text(d.Template.Tenant));
         about.AddRow(Text("ready"), Text($"{d.Ready} of {d.Replicas} (revision {d.Revision}), {d.Tasks.Length} live"));
         about.AddRow(Text("status"), Text(DeploymentSummary.StateOf(d)));
+        if (DeploymentSummary.AutoscaleOf(d) is { } autoscale)
+        {
+            about.AddRow(Text("autoscale"), Text($"{autoscale}; {(d.BusyPercent is { } busy ? $"{busy:0.#}% busy at the last look" : "not measured yet")}"));
+        }
+
         about.AddRow(Text("each replica"), Text($"{d.Template.Priority}, {(d.Template.Resources.GpuCount > 1 ? $"{d.Template.Resources.GpuCount} cards" : Percent(d.Template.Resources.ComputeMilli))}, {Memory(d.Template.Resources.GpuMemoryMiB)}"));
         about.AddRow(Text("created"), Text(d.CreatedAt.ToString("u")));
         about.AddRow(Text("updated"), Text(d.UpdatedAt.ToString("u")));

@@ -251,23 +251,28 @@ public sealed class OrionClient : IAsyncDisposable
     /// </summary>
     /// <param name="name">The deployment's name (<see cref="DeploymentRules.NameRule"/>).</param>
     /// <param name="replica">What each replica runs: no gang, schedule, after or fail-if-unplaceable.</param>
-    /// <param name="replicas">How many replicas to keep (0 to <see cref="DeploymentRules.MaxReplicas"/>).</param>
+    /// <param name="replicas">How many replicas to keep (0 to <see cref="DeploymentRules.MaxReplicas"/>); with <paramref name="autoscale"/>, how many to start with, held within its bounds.</param>
+    /// <param name="autoscale">
+    /// Null to keep <paramref name="replicas"/>; else the deployment (of an online spec) sets its own count from how busy its
+    /// replicas are: more at once when they are busier than the target, fewer once a lower count has been enough for 5
+    /// minutes. Busy is an online task's demand: while its lease marks requests, or its daemon measures its process using its card.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait (not the change).</param>
     /// <returns>The deployment after its first look at its replicas.</returns>
-    /// <exception cref="SpecValidationException">The name, the count or the spec breaks a rule, or the spec names another tenant than the deployment's; nothing changed.</exception>
-    public async Task<DeploymentStatus> DeployAsync(string name, TaskSpec replica, int replicas, CancellationToken cancellationToken = default)
+    /// <exception cref="SpecValidationException">The name, the count, the autoscale or the spec breaks a rule, or the spec names another tenant than the deployment's; nothing changed.</exception>
+    public async Task<DeploymentStatus> DeployAsync(string name, TaskSpec replica, int replicas, AutoscaleSpec? autoscale = null, CancellationToken cancellationToken = default)
     {
-        var local = DeploymentRules.Validate(name, replica, replicas);
+        var local = DeploymentRules.Validate(name, replica, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, replica));
         if (!local.IsEmpty)
         {
             throw new SpecValidationException(local, "the deployment");
         }
 
-        return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas).WaitAsync(cancellationToken));
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas, autoscale).WaitAsync(cancellationToken));
     }
 
     /// <summary>Changes how many replicas a deployment keeps (0 keeps it with none); the surplus is cancelled, those not running first, then the newest.</summary>
-    /// <exception cref="SpecValidationException">There is no such deployment, or the count is not 0 to <see cref="DeploymentRules.MaxReplicas"/>.</exception>
+    /// <exception cref="SpecValidationException">There is no such deployment, it scales itself, or the count is not 0 to <see cref="DeploymentRules.MaxReplicas"/>.</exception>
     public async Task<DeploymentStatus> ScaleAsync(string name, int replicas, CancellationToken cancellationToken = default)
     {
         var local = CheckDeploymentName(name).AddRange(DeploymentRules.CheckReplicas(replicas));
@@ -383,6 +388,38 @@ public sealed class OrionClient : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A lease on an online task that runs already and that this client did not start: a deployment's replica, held by
+    /// whatever routes its requests, so that its requests pause offline work on its card as an acquired lease's do, and
+    /// a deployment that scales itself sees how busy it is. Disposing it ends only its demand; the task runs on.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="taskId"/> breaks <see cref="TaskIdFormat.Rule"/>, or the task is not of the Online class.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LeaseOptions.HoldTime"/> is negative or above a timer's range.</exception>
+    /// <exception cref="InvalidOperationException">No task has this id, or it is not running (or paused) on its cards now.</exception>
+    public async Task<VGpuLease> AttachAsync(string taskId, LeaseOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (!TaskIdFormat.IsValid(taskId))
+        {
+            throw new ArgumentException($"taskId {TaskIdFormat.Rule}", nameof(taskId));
+        }
+
+        options ??= new LeaseOptions();
+        if (options.HoldTime < TimeSpan.Zero || options.HoldTime > MaxHoldTime)
+        {
+            throw new ArgumentOutOfRangeException("options.HoldTime", options.HoldTime, $"options.HoldTime must be from 0 to {MaxHoldTime} (a timer's range)");
+        }
+
+        var status = await GetAsync(taskId, cancellationToken) ?? throw new InvalidOperationException($"no task with id '{taskId}'");
+        if (status.Spec.Priority.Class != PriorityClass.Online)
+        {
+            throw new ArgumentException($"task {taskId} is of the {status.Spec.Priority.Class} class: only online tasks hold leases", nameof(taskId));
+        }
+
+        return status is { State: TaskState.Running or TaskState.Suspended, Placement: not null }
+            ? new VGpuLease(grains, status, options.HoldTime, time, ownsTask: false)
+            : throw new InvalidOperationException($"task {taskId} is {status.State}: a lease attaches to a task running on its cards");
     }
 
     /// <summary>The task's status, or null when no task has this id.</summary>

@@ -6,7 +6,8 @@ namespace Orion.Client;
 /// An online service's hold on its vGPU. Wrap each request in <see cref="BeginRequestAsync"/>; the lease tells
 /// the pool only of transitions: idle→busy on the first request (returning once lower-priority work on the
 /// card is paused and acked), busy→idle after <see cref="LeaseOptions.HoldTime"/> with no request in flight.
-/// Requests while busy cost no message. Disposing the lease ends the task and frees its slice.
+/// Requests while busy cost no message. Disposing a lease from <see cref="OrionClient.AcquireAsync"/> ends the task and
+/// frees its slice; disposing one from <see cref="OrionClient.AttachAsync"/> only ends its demand (the task runs on).
 /// </summary>
 public sealed class VGpuLease : IAsyncDisposable
 {
@@ -31,8 +32,12 @@ public sealed class VGpuLease : IAsyncDisposable
     private ITimer? holdTimer;
     private bool disposed;
 
-    internal VGpuLease(IGrainFactory grains, VGpuTaskStatus status, TimeSpan hold, TimeProvider time)
+    // Acquired (the lease started the task, and ends it) or attached to a task someone else runs (a deployment's replica).
+    private readonly bool ownsTask;
+
+    internal VGpuLease(IGrainFactory grains, VGpuTaskStatus status, TimeSpan hold, TimeProvider time, bool ownsTask = true)
     {
+        this.ownsTask = ownsTask;
         grain = grains.Grain<IVGpuTaskGrain>(status.TaskId);
         cards = [.. status.Placement!.GpuIds.Select(id => grains.Grain<IGpuGrain>(id))];
         this.hold = hold;
@@ -134,9 +139,13 @@ public sealed class VGpuLease : IAsyncDisposable
         return new RequestScope(this);
     }
 
-    /// <summary>Ends the service: cancels its task, which frees its slice.</summary>
+    /// <summary>
+    /// Ends the service: cancels its task, which frees its slice. An attached lease (<see cref="OrionClient.AttachAsync"/>)
+    /// instead tells the pool its service is idle, if it was busy, and leaves the task running.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        long? idle;
         lock (sync)
         {
             if (disposed)
@@ -147,9 +156,21 @@ public sealed class VGpuLease : IAsyncDisposable
             disposed = true;
             holdTimer?.Dispose();
             holdTimer = null;
+            idle = !ownsTask && (busy || idleOwed) ? ++sequence : null;
+            busy = false;
+            idleOwed = false;
         }
 
-        await grain.Cancel("lease released");
+        if (ownsTask)
+        {
+            await grain.Cancel("lease released");
+        }
+        else if (idle is { } next)
+        {
+            // The task outlives this lease: its card must not keep it busy and its offline neighbours paused.
+            await SendDemand(false, next);
+        }
+
         transitions.Dispose();
     }
 

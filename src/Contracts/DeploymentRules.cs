@@ -86,6 +86,38 @@ public static class DeploymentRules
         return errors.ToImmutable();
     }
 
+    /// <summary>Each broken rule of <paramref name="autoscale"/> for a deployment of <paramref name="template"/> (none when it is null).</summary>
+    public static ImmutableArray<ValidationError> CheckAutoscale(AutoscaleSpec? autoscale, TaskSpec? template)
+    {
+        if (autoscale is null)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (autoscale.Min is < 1 or > MaxReplicas)
+        {
+            errors.Add(new("autoscale.min", $"must be 1 to {MaxReplicas} (a deployment with no replica has no demand to read)"));
+        }
+
+        if (autoscale.Max < autoscale.Min || autoscale.Max > MaxReplicas)
+        {
+            errors.Add(new("autoscale.max", $"must be from autoscale.min to {MaxReplicas}"));
+        }
+
+        if (autoscale.TargetBusyPercent is < 1 or > 100)
+        {
+            errors.Add(new("autoscale.targetBusyPercent", "must be 1 to 100"));
+        }
+
+        if (template?.Priority is { } priority && priority.Class != PriorityClass.Online)
+        {
+            errors.Add(new("template.priority", "must be of the Online class to autoscale: only online tasks signal their demand"));
+        }
+
+        return errors.ToImmutable();
+    }
+
     /// <summary>The broken rule of a replica count, if any.</summary>
     public static ImmutableArray<ValidationError> CheckReplicas(int replicas) =>
         replicas is < 0 or > MaxReplicas ? [new("replicas", $"must be 0 to {MaxReplicas}")] : [];

@@ -13,6 +13,8 @@ namespace Orion.Contracts;
 /// <param name="FailuresInRow">Replicas that failed in a row (or ended within <see cref="DeploymentRules.StableRun"/> of starting); a replica that runs that long resets it.</param>
 /// <param name="ReplaceAfter">While replicas keep failing, no new one is submitted before this (doubling from 10 s to 5 min); null otherwise.</param>
 /// <param name="LastFailure">Why the last replica that counted as a failure ended.</param>
+/// <param name="Autoscale">The bounds and target it scales itself by, from its replicas' demand; null when its count is set by hand.</param>
+/// <param name="BusyPercent">With <paramref name="Autoscale"/>: how busy its running replicas were, on average, between its last two looks; null before it has measured.</param>
 [GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
 public sealed record DeploymentStatus(
     [property: Id(0)] string Name,
@@ -24,7 +26,9 @@ public sealed record DeploymentStatus(
     [property: Id(6)] DateTimeOffset UpdatedAt,
     [property: Id(7)] int FailuresInRow = 0,
     [property: Id(8)] DateTimeOffset? ReplaceAfter = null,
-    [property: Id(9)] string? LastFailure = null)
+    [property: Id(9)] string? LastFailure = null,
+    [property: Id(10)] AutoscaleSpec? Autoscale = null,
+    [property: Id(11)] double? BusyPercent = null)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

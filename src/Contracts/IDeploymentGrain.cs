@@ -13,13 +13,18 @@ public interface IDeploymentGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Creates the deployment, or changes its template or replica count (a new template is a new revision, rolled out;
-    /// the same template keeps the revision). Rejected, naming each broken rule, when the template or the count breaks
+    /// the same template keeps the revision). With <paramref name="autoscale"/>, the count starts at
+    /// <paramref name="replicas"/> held within its bounds and then follows the replicas' demand; without, it is
+    /// <paramref name="replicas"/>. Rejected, naming each broken rule, when the template, the count or the autoscale breaks
     /// one of <see cref="DeploymentRules"/>, or the template names another tenant than the deployment's; nothing changes then.
     /// </summary>
     [Alias("Apply")]
-    Task<DeploymentResult> Apply(TaskSpec template, int replicas);
+    Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null);
 
-    /// <summary>Changes only the replica count (0 keeps the deployment with no replica); rejected for an unknown deployment.</summary>
+    /// <summary>
+    /// Changes only the replica count (0 keeps the deployment with no replica); rejected for an unknown deployment, and for
+    /// one that scales itself (<see cref="DeploymentStatus.Autoscale"/>).
+    /// </summary>
     [Alias("Scale")]
     Task<DeploymentResult> Scale(int replicas);
 

@@ -29,6 +29,14 @@ public interface IGpuGrain : IGrainWithStringKey
     Task<DemandAck> SetDemand(string taskId, long generation, bool busy, long sequence);
 
     /// <summary>
+    /// How long an online task of this generation has been busy on this card (its demand, as its lease or its daemon
+    /// signals it) since the card took it: soft state, which starts again from zero when the card's activation does. Null
+    /// when the card holds no slice of it.
+    /// </summary>
+    [Alias("GetBusyTime"), AlwaysInterleave]
+    Task<TimeSpan?> GetBusyTime(string taskId, long generation);
+
+    /// <summary>
     /// Completes when all of a task's memory on this card is on the device (true), or when it will not be for now:
     /// the task is gone, idle again, or the device cannot hold it beside work that may not move (false).
     /// </summary>

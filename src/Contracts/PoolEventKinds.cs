@@ -66,8 +66,11 @@ public static class PoolEventKinds
     /// <summary>A deployment's replica ended by itself (failed, completed, cancelled by someone else) and is replaced.</summary>
     public const string ReplicaEnded = "replica-ended";
 
+    /// <summary>A deployment that scales itself changed its replica count from its replicas' demand (the event's task is the deployment's name).</summary>
+    public const string Autoscale = "autoscale";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
         [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
-         ReplicaAdded, ReplicaRemoved, ReplicaEnded];
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale];
 }

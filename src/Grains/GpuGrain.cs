@@ -38,6 +38,11 @@ public sealed class GpuGrain(
     private readonly Dictionary<string, TimeSpan> pausedFor = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> demandSequence = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> lastActive = new(StringComparer.Ordinal);
+
+    // Each online task's time busy on this card (soft state, for deployments that scale by demand): the stretches ended,
+    // and when the one under way began.
+    private readonly Dictionary<string, TimeSpan> busyFor = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> busySince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TaskCompletionSource<bool>>> residencyWaiters = new(StringComparer.Ordinal);
     private readonly List<(string Kind, string TaskId)> notices = [];
     private IGrainTimer? noticeTimer;
@@ -93,6 +98,8 @@ public sealed class GpuGrain(
         dehydrationContext.TryAddValue("pausedFor", pausedFor);
         dehydrationContext.TryAddValue("demandSequence", demandSequence);
         dehydrationContext.TryAddValue("lastActive", lastActive);
+        dehydrationContext.TryAddValue("busyFor", busyFor);
+        dehydrationContext.TryAddValue("busySince", busySince);
     }
 
     public void OnRehydrate(IRehydrationContext rehydrationContext)
@@ -132,6 +139,8 @@ public sealed class GpuGrain(
         }
 
         Restore(rehydrationContext, "lastActive", lastActive);
+        Restore(rehydrationContext, "busyFor", busyFor);
+        Restore(rehydrationContext, "busySince", busySince);
         Restore(rehydrationContext, "onHostMiB", onHost);
         Restore(rehydrationContext, "pausedSince", pausedSince);
         Restore(rehydrationContext, "pausedFor", pausedFor);
@@ -271,15 +280,36 @@ public sealed class GpuGrain(
         }
 
         demandSequence[taskId] = sequence;
-        lastActive[taskId] = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        lastActive[taskId] = now;
         if (isBusy ? busy.Add(taskId) : busy.Remove(taskId))
         {
             version++;
+            if (isBusy)
+            {
+                busySince[taskId] = now;
+            }
+            else if (busySince.Remove(taskId, out var since))
+            {
+                busyFor[taskId] = busyFor.GetValueOrDefault(taskId) + (now > since ? now - since : TimeSpan.Zero);
+            }
         }
 
         var flipped = await Reconcile(moveMemory: false);
-        var pending = isBusy && slices.TryGetValue(taskId, out var now) && ResidentOf(now) < now.MemoryMiB;
+        var pending = isBusy && slices.TryGetValue(taskId, out var held) && ResidentOf(held) < held.MemoryMiB;
         return new DemandAck(isBusy, flipped, true, pending);
+    }
+
+    public Task<TimeSpan?> GetBusyTime(string taskId, long generation)
+    {
+        if (!slices.TryGetValue(taskId, out var s) || s.Generation != generation)
+        {
+            return Task.FromResult<TimeSpan?>(null);
+        }
+
+        var now = time.GetUtcNow();
+        var open = busySince.TryGetValue(taskId, out var since) && now > since ? now - since : TimeSpan.Zero;
+        return Task.FromResult<TimeSpan?>(busyFor.GetValueOrDefault(taskId) + open);
     }
 
     public Task<bool> WhenResident(string taskId, long generation)
@@ -371,6 +401,8 @@ public sealed class GpuGrain(
         slices.Remove(taskId);
         reservedUnderDaemon.Remove(taskId);
         busy.Remove(taskId);
+        busyFor.Remove(taskId);
+        busySince.Remove(taskId);
         demandSequence.Remove(taskId);
         starting.Remove(taskId);
         started.Remove(taskId);

@@ -12,11 +12,18 @@ namespace Orion.Client.Monitoring;
 /// <param name="Revision">The current revision.</param>
 /// <param name="Status">In words: ready, so many not ready, rolling out, or backing off after failures.</param>
 /// <param name="Tasks">The live replicas' task ids, oldest first.</param>
-public sealed record DeploymentSummary(string Name, string Tenant, int Replicas, int Ready, int Live, int Revision, string Status, ImmutableArray<string> Tasks)
+/// <param name="Autoscale">How it scales itself, as "MIN–MAX at N% busy"; null when its count is set by hand.</param>
+/// <param name="BusyPercent">How busy its running replicas were at its last look, on average (deployments that scale themselves).</param>
+public sealed record DeploymentSummary(
+    string Name, string Tenant, int Replicas, int Ready, int Live, int Revision, string Status, ImmutableArray<string> Tasks, string? Autoscale = null, double? BusyPercent = null)
 {
     /// <summary>The summary of <paramref name="d"/>.</summary>
     public static DeploymentSummary Of(DeploymentStatus d) =>
-        new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)]);
+        new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)], AutoscaleOf(d), d.BusyPercent);
+
+    /// <summary>"MIN–MAX at N% busy", or null for a deployment whose count is set by hand.</summary>
+    public static string? AutoscaleOf(DeploymentStatus d) =>
+        d.Autoscale is { } a ? $"{a.Min}–{a.Max} at {a.TargetBusyPercent}% busy" : null;
 
     /// <summary>In a word or three: backing off after failures, rolling out, short of replicas, or ready.</summary>
     public static string StateOf(DeploymentStatus d) =>

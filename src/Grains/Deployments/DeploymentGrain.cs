@@ -26,11 +26,16 @@ public sealed class DeploymentGrain(
 
     private ITimer? timer;
 
+    // Autoscaling's soft state: each replica's busy time at the last look, the counts recommended, and since when.
+    private readonly Dictionary<string, (long Generation, DateTimeOffset At, TimeSpan Busy)> busySamples = new(StringComparer.Ordinal);
+    private readonly List<(DateTimeOffset At, int Replicas)> recommendations = [];
+    private DateTimeOffset? measuringSince;
+
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
-            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure)
+            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, record.State.BusyPercent)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -49,9 +54,9 @@ public sealed class DeploymentGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<DeploymentResult> Apply(TaskSpec template, int replicas)
+    public async Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null)
     {
-        var errors = DeploymentRules.Validate(Name, template, replicas);
+        var errors = DeploymentRules.Validate(Name, template, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, template));
         if (record.State.Template is { } had && template is not null && template.Tenant != had.Tenant)
         {
             errors = errors.Add(new("template.tenant", $"must stay '{had.Tenant}': a deployment's replicas are one tenant's (delete it to create it anew under another)"));
@@ -64,9 +69,14 @@ public sealed class DeploymentGrain(
 
         var now = time.GetUtcNow();
         var before = Copy(record.State);
+        if (autoscale is not null)
+        {
+            replicas = Math.Clamp(replicas, autoscale.Min, autoscale.Max);
+        }
+
         if (record.State.Template is not { } current)
         {
-            record.State = new DeploymentRecord { Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now };
+            record.State = new DeploymentRecord { Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now, Autoscale = autoscale };
             logger.LogInformation("Deployment {Deployment} created: {Replicas} replicas of {Name} ({Tenant})", Name, replicas, template!.Name, template.Tenant);
         }
         else
@@ -81,6 +91,16 @@ public sealed class DeploymentGrain(
                 record.State.ReplaceAfter = null;
                 record.State.LastFailure = null;
                 logger.LogInformation("Deployment {Deployment} rolls out revision {Revision}", Name, record.State.Revision);
+            }
+
+            if (autoscale != record.State.Autoscale)
+            {
+                logger.LogInformation("Deployment {Deployment} scales {How}", Name, autoscale is null ? "by hand" : $"itself from {autoscale.Min} to {autoscale.Max} at {autoscale.TargetBusyPercent}% busy");
+                record.State.Autoscale = autoscale;
+                record.State.BusyPercent = null;
+                record.State.UpdatedAt = now;
+                recommendations.Clear();
+                measuringSince = null;
             }
 
             if (changed || replicas != record.State.Replicas)
@@ -104,6 +124,11 @@ public sealed class DeploymentGrain(
         if (record.State.Template is not { } template)
         {
             return DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")]);
+        }
+
+        if (record.State.Autoscale is { } autoscale)
+        {
+            return DeploymentResult.Rejected([new("replicas", $"must not be set by hand: the deployment scales itself from {autoscale.Min} to {autoscale.Max} by its replicas' demand (deploy it without autoscale to set its count)")]);
         }
 
         var errors = DeploymentRules.CheckReplicas(replicas);
@@ -167,6 +192,7 @@ public sealed class DeploymentGrain(
         var before = Copy(record.State);
         var statuses = await Task.WhenAll(record.State.Tasks.Select(t => Peek(t.TaskId)));
         var live = new List<DeploymentReplica>();
+        var running = new List<VGpuTaskStatus>();
         foreach (var (replica, status) in record.State.Tasks.Zip(statuses))
         {
             if (status is null)
@@ -181,10 +207,19 @@ public sealed class DeploymentGrain(
             else
             {
                 live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId });
+                if (task.State is TaskState.Running or TaskState.Suspended && task.Placement is not null)
+                {
+                    running.Add(task);
+                }
             }
         }
 
         record.State.Tasks = live;
+        if (record.State.Autoscale is { } autoscale)
+        {
+            await ScaleByDemand(autoscale, running, now);
+        }
+
         var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live);
         await Task.WhenAll(
             decision.ScaledDown.Select(id => Remove(id, $"deployment {Name} scaled down to {record.State.Replicas}"))
@@ -203,6 +238,67 @@ public sealed class DeploymentGrain(
         if (!Same(before, record.State))
         {
             await Commit(before);
+        }
+    }
+
+    /// <summary>
+    /// Measures how busy each running replica was since the last look (its first card's busy time, as its lease or daemon
+    /// signals demand) and sets the count <see cref="ReplicaAutoscaler"/> decides. A replica first seen, restarted, or on
+    /// a card that started counting again is measured from this look on.
+    /// </summary>
+    private async Task ScaleByDemand(AutoscaleSpec autoscale, List<VGpuTaskStatus> running, DateTimeOffset now)
+    {
+        var busy = await Task.WhenAll(running.Select(async t =>
+        {
+            try
+            {
+                return await GrainFactory.Grain<IGpuGrain>(t.Placement!.GpuIds[0]).GetBusyTime(t.TaskId, t.Generation);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Deployment {Deployment} could not read how busy {TaskId} was", Name, t.TaskId);
+                return null;
+            }
+        }));
+        var shares = new List<double>();
+        foreach (var (task, total) in running.Zip(busy))
+        {
+            if (total is not { } b)
+            {
+                continue;
+            }
+
+            if (busySamples.TryGetValue(task.TaskId, out var last) && last.Generation == task.Generation && now > last.At && b >= last.Busy)
+            {
+                shares.Add(Math.Min(1, (b - last.Busy) / (now - last.At)));
+            }
+
+            busySamples[task.TaskId] = (task.Generation, now, b);
+        }
+
+        foreach (var gone in busySamples.Keys.Except(running.Select(t => t.TaskId)).ToList())
+        {
+            busySamples.Remove(gone);
+        }
+
+        if (shares.Count == 0)
+        {
+            return;
+        }
+
+        var mean = shares.Average();
+        record.State.BusyPercent = Math.Round(mean * 100, 1);
+        measuringSince ??= now;
+        recommendations.Add((now, ReplicaAutoscaler.Recommend(shares.Count, mean, autoscale)));
+        recommendations.RemoveAll(r => now - r.At > ReplicaAutoscaler.ScaleDownWindow);
+        var count = ReplicaAutoscaler.Decide(record.State.Replicas, recommendations, measuringSince.Value, now, autoscale);
+        if (count != record.State.Replicas)
+        {
+            logger.LogInformation("Deployment {Deployment} scales from {Before} to {After} replicas: {Busy:0.#}% busy on average, target {Target}%",
+                Name, record.State.Replicas, count, mean * 100, autoscale.TargetBusyPercent);
+            Notice(PoolEventKinds.Autoscale, Name, "", $"{Name} scaled from {record.State.Replicas} to {count} replicas: {mean * 100:0.#}% busy, target {autoscale.TargetBusyPercent}%");
+            record.State.Replicas = count;
+            record.State.UpdatedAt = now;
         }
     }
 
@@ -355,10 +451,11 @@ public sealed class DeploymentGrain(
     {
         Template = r.Template, Replicas = r.Replicas, Revision = r.Revision, Serial = r.Serial, Tasks = [.. r.Tasks],
         CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, FailuresInRow = r.FailuresInRow, ReplaceAfter = r.ReplaceAfter, LastFailure = r.LastFailure,
+        Autoscale = r.Autoscale, BusyPercent = r.BusyPercent,
     };
 
     private static bool Same(DeploymentRecord a, DeploymentRecord b) =>
         a.Template == b.Template && a.Replicas == b.Replicas && a.Revision == b.Revision && a.Serial == b.Serial && a.Tasks.SequenceEqual(b.Tasks)
         && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt && a.FailuresInRow == b.FailuresInRow && a.ReplaceAfter == b.ReplaceAfter
-        && a.LastFailure == b.LastFailure;
+        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.BusyPercent == b.BusyPercent;
 }

@@ -37,4 +37,10 @@ public sealed class DeploymentRecord
 
     [Id(9)]
     public string? LastFailure { get; set; }
+
+    [Id(10)]
+    public AutoscaleSpec? Autoscale { get; set; }
+
+    [Id(11)]
+    public double? BusyPercent { get; set; }
 }

@@ -48,6 +48,8 @@ public sealed class PoolMetrics
         IEnumerable<DeploymentSummary> Deployments() => monitor.Current is { Deployments.IsDefault: false } p ? p.Deployments : [];
         meter.CreateObservableGauge("orion.deployment.replicas", () => Deployments().Select(d => new Measurement<long>(d.Replicas, Tags(d))), "{task}", "The replicas a deployment keeps.");
         meter.CreateObservableGauge("orion.deployment.ready", () => Deployments().Select(d => new Measurement<long>(d.Ready, Tags(d))), "{task}", "A deployment's replicas of its current revision that run (alert when below orion.deployment.replicas).");
+        meter.CreateObservableGauge("orion.deployment.busy", () => Deployments().Where(d => d.BusyPercent is not null).Select(d => new Measurement<double>(d.BusyPercent!.Value / 100, Tags(d))), "1",
+            "How busy a deployment that scales itself found its running replicas at its last look, on average (0 to 1).");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 

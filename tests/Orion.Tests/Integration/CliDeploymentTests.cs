@@ -83,7 +83,31 @@ public sealed class CliDeploymentTests(LiveSilo live)
         }
     }
 
+    [Fact]
+    public async Task A_deployment_that_scales_itself_shows_its_bounds_and_is_not_scaled_by_hand()
+    {
+        var name = "cli-auto-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            var deploy = await live.CliAsync(["deploy", name, "--max-replicas", "3", "--target-busy", "60", "--tenant", "cli-auto", "--priority", "online", .. Replica]);
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            Assert.Contains("1–3 at 60% busy", deploy.Out);
+            Assert.Equal(new AutoscaleSpec(1, 3, 60), (await live.Client.GetDeploymentAsync(name))!.Autoscale);
+            var list = await live.CliAsync("deployments");
+            Assert.Contains("1–3 at 60% busy", Assert.Single(list.Out.Split('\n'), l => l.Contains(name, StringComparison.Ordinal)));
+            var scale = await live.CliAsync("scale", name, "2");
+            Assert.True(scale.ExitCode == 1, scale.ToString());
+            Assert.Contains("scales itself from 1 to 3", scale.Error);
+        }
+        finally
+        {
+            await live.Client.DeleteDeploymentAsync(name);
+        }
+    }
+
     [Theory]
+    [InlineData("orion: --min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
+    [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
     [InlineData("orion: replicas: must be 0 to 1000", "scale", "web", "1001")]
     [InlineData("orion: --replicas: must be 0 to 1000", "deploy", "web", "--replicas", "-1")]
