@@ -138,6 +138,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(ConfigCommand());
         root.Add(DeployCommand());
         root.Add(ScaleCommand());
+        root.Add(RollBackCommand());
         root.Add(DeploymentsCommand());
         root.Add(UndeployCommand());
         return root;
@@ -327,6 +328,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             return await ShowDeployment(r, await Answer(r, client.ScaleAsync(r.GetValue(name)!, r.GetValue(replicas), ct)));
+        });
+        return command;
+    }
+
+    private Command RollBackCommand()
+    {
+        var name = DeploymentName();
+        var command = new Command("rollback", "Roll a deployment back to the spec of its revision before the current one, rolled out one replica at a time as a new revision") { name };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, ct)));
         });
         return command;
     }

@@ -284,6 +284,22 @@ public sealed class OrionClient : IAsyncDisposable
         return Deployment(await grains.Grain<IDeploymentGrain>(name).Scale(replicas).WaitAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// Rolls a deployment back to the spec of its revision before the current one, as a new revision rolled out one replica
+    /// at a time (rolling back twice returns to where it began).
+    /// </summary>
+    /// <exception cref="SpecValidationException">There is no such deployment, or it has had only one spec.</exception>
+    public async Task<DeploymentStatus> RollBackAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var local = CheckDeploymentName(name);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local, "the deployment");
+        }
+
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).RollBack().WaitAsync(cancellationToken));
+    }
+
     /// <summary>A deployment as of its last look at its replicas; null when there is none of that name.</summary>
     /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
     public Task<DeploymentStatus?> GetDeploymentAsync(string name, CancellationToken cancellationToken = default)

@@ -28,6 +28,14 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("Scale")]
     Task<DeploymentResult> Scale(int replicas);
 
+    /// <summary>
+    /// Rolls the deployment back to the template of the revision before the current one: that template again, as a new
+    /// revision rolled out like any other (so rolling back twice returns to where it began). Rejected for an unknown
+    /// deployment, and for one that has had only one template.
+    /// </summary>
+    [Alias("RollBack")]
+    Task<DeploymentResult> RollBack();
+
     /// <summary>Cancels every replica and forgets the deployment; its status before, null when there was none.</summary>
     [Alias("Delete")]
     Task<DeploymentStatus?> Delete(string reason);

@@ -85,6 +85,7 @@ public sealed class DeploymentGrain(
             if (changed)
             {
                 // A new template is a fresh start: failures of the old one say nothing of it.
+                record.State.PreviousTemplate = current;
                 record.State.Template = template;
                 record.State.Revision++;
                 record.State.FailuresInRow = 0;
@@ -134,6 +135,14 @@ public sealed class DeploymentGrain(
         var errors = DeploymentRules.CheckReplicas(replicas);
         return errors.IsEmpty ? await Apply(template, replicas) : DeploymentResult.Rejected(errors);
     }
+
+    public Task<DeploymentResult> RollBack() =>
+        record.State switch
+        {
+            { Template: null } => Task.FromResult(DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")])),
+            { PreviousTemplate: null } => Task.FromResult(DeploymentResult.Rejected([new("revision", $"is {record.State.Revision}, the deployment's first template: there is none to roll back to")])),
+            { PreviousTemplate: { } previous } => Apply(previous, record.State.Replicas, record.State.Autoscale),
+        };
 
     public async Task<DeploymentStatus?> Delete(string reason)
     {
@@ -451,11 +460,12 @@ public sealed class DeploymentGrain(
     {
         Template = r.Template, Replicas = r.Replicas, Revision = r.Revision, Serial = r.Serial, Tasks = [.. r.Tasks],
         CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, FailuresInRow = r.FailuresInRow, ReplaceAfter = r.ReplaceAfter, LastFailure = r.LastFailure,
-        Autoscale = r.Autoscale, BusyPercent = r.BusyPercent,
+        Autoscale = r.Autoscale, BusyPercent = r.BusyPercent, PreviousTemplate = r.PreviousTemplate,
     };
 
     private static bool Same(DeploymentRecord a, DeploymentRecord b) =>
         a.Template == b.Template && a.Replicas == b.Replicas && a.Revision == b.Revision && a.Serial == b.Serial && a.Tasks.SequenceEqual(b.Tasks)
         && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt && a.FailuresInRow == b.FailuresInRow && a.ReplaceAfter == b.ReplaceAfter
-        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.BusyPercent == b.BusyPercent;
+        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.BusyPercent == b.BusyPercent
+        && a.PreviousTemplate == b.PreviousTemplate;
 }

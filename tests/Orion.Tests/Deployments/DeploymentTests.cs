@@ -135,6 +135,29 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task A_roll_back_rolls_the_spec_before_out_again_as_a_new_revision()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Replica(computePercent: 40), 1);
+        var none = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.RollBackAsync("web"));
+        Assert.Equal("revision", Assert.Single(none.Errors).Field);
+        await Ready(pool, "web", 1);
+
+        await pool.Client.DeployAsync("web", Replica(computePercent: 40, gpuMsPerItem: 500), 1);
+        await Ready(pool, "web", 1, revision: 2);
+        var back = await pool.Client.RollBackAsync("web");
+        Assert.Equal(3, back.Revision);
+        Assert.Equal(1_000, back.Template.Workload.GpuMsPerUnit);
+        var rolled = await Ready(pool, "web", 1, revision: 3);
+        Assert.Equal(1_000, (await pool.Client.GetAsync(rolled.Tasks[0].TaskId))!.Spec.Workload.GpuMsPerUnit);
+
+        // Twice: where it began, the spec of revision 2.
+        Assert.Equal(500, (await pool.Client.RollBackAsync("web")).Template.Workload.GpuMsPerUnit);
+        var unknown = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.RollBackAsync("nope"));
+        Assert.Equal("name", Assert.Single(unknown.Errors).Field);
+    }
+
+    [Fact]
     public async Task Replicas_that_keep_ending_soon_are_replaced_after_a_doubling_backoff()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

@@ -25,7 +25,7 @@ public sealed class CliDeploymentTests(LiveSilo live)
     }
 
     [Fact]
-    public async Task Deploy_scale_list_roll_out_and_undeploy_a_deployment()
+    public async Task Deploy_scale_list_roll_out_roll_back_and_undeploy_a_deployment()
     {
         var name = "cli-web-" + Guid.NewGuid().ToString("N")[..6];
         var tenant = "cli-" + Guid.NewGuid().ToString("N")[..6];
@@ -69,10 +69,16 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.Equal(60, (await live.Client.GetAsync(rolled.Tasks[0].TaskId))!.Spec.Resources.ComputeMilli);
             Assert.Contains("replaced it with revision 2", (await live.Client.GetAsync($"{name}.2"))!.ExitReason);
 
+            var rollback = await live.CliAsync("rollback", name, "--json");
+            Assert.True(rollback.ExitCode == 0, rollback.ToString());
+            Assert.Equal(3, JsonDocument.Parse(rollback.Out).RootElement.GetProperty("revision").GetInt32());
+            Assert.Equal(50, (await live.Client.GetDeploymentAsync(name))!.Template.Resources.ComputeMilli);
+            var rolledBack = await Until(name, d => !d.Rolling && d.Ready == 1);
+
             var undeploy = await live.CliAsync("undeploy", name, "--reason", "done with it");
             Assert.True(undeploy.ExitCode == 0, undeploy.ToString());
             Assert.Equal($"deleted deployment {name}: cancelled 1 replica(s)", undeploy.Out.Trim());
-            Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync(rolled.Tasks[0].TaskId))!.State);
+            Assert.Equal(TaskState.Cancelled, (await live.Client.GetAsync(rolledBack.Tasks[0].TaskId))!.State);
             var gone = await live.CliAsync("deployments", name);
             Assert.True(gone.ExitCode == 1, gone.ToString());
             Assert.Equal($"orion: no deployment {name}", gone.Error.Trim());
