@@ -1,35 +1,21 @@
+using System.Collections.Immutable;
+
 namespace Orion.Grains;
 
 /// <summary>
-/// How often each card broke lately: a card that breaks <c>limit</c> times within <c>window</c> is flapping (it comes back
+/// How often a card broke lately: a card that breaks <c>limit</c> times within <c>window</c> is flapping (it comes back
 /// after a reset and breaks again), and work placed on it between faults is lost each time. Pure; the node grain keeps
-/// one in memory (a new activation counts afresh).
+/// each card's recent faults with what operators set on it, so the count outlives the node grain's activation.
 /// </summary>
-/// <param name="limit">Faults within the window that make a card flapping; 0: never.</param>
-/// <param name="window">How far back faults count.</param>
-public sealed class CardFaultCount(int limit, TimeSpan window)
+public static class CardFaultCount
 {
-    private readonly Dictionary<string, Queue<DateTimeOffset>> faults = new(StringComparer.Ordinal);
-
-    /// <summary>Counts a fault of <paramref name="gpuId"/> at <paramref name="now"/>; true when it is the limit-th within the window.</summary>
-    public bool Faulted(string gpuId, DateTimeOffset now)
+    /// <summary>
+    /// Counts a fault at <paramref name="now"/> after the card's <paramref name="earlier"/> ones: the faults still within
+    /// <paramref name="window"/> (to keep), and whether this is the <paramref name="limit"/>-th of them (0: never).
+    /// </summary>
+    public static (ImmutableArray<DateTimeOffset> Kept, bool Flapping) Count(ImmutableArray<DateTimeOffset> earlier, DateTimeOffset now, int limit, TimeSpan window)
     {
-        if (limit <= 0)
-        {
-            return false;
-        }
-
-        if (!faults.TryGetValue(gpuId, out var times))
-        {
-            faults[gpuId] = times = new Queue<DateTimeOffset>();
-        }
-
-        times.Enqueue(now);
-        while (times.TryPeek(out var oldest) && now - oldest > window)
-        {
-            times.Dequeue();
-        }
-
-        return times.Count >= limit;
+        var kept = (earlier.IsDefault ? [] : earlier).Where(t => now - t <= window).Append(now).Order().ToImmutableArray();
+        return (kept, limit > 0 && kept.Length >= limit);
     }
 }

@@ -28,7 +28,6 @@ public sealed class NodeGrain(
     private readonly HashSet<string> detachOwed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeLoss> nodeLostOwed = new(StringComparer.Ordinal);
 
-    private CardFaultCount? cardFaults;
 
     // Tasks the daemon runs that a fresh activation could not decide yet to adopt or stop (their grain or card did not answer).
     private readonly HashSet<string> adoptOwed = new(StringComparer.Ordinal);
@@ -501,7 +500,7 @@ public sealed class NodeGrain(
     private async Task WriteOperatorState(Action<NodeOperatorState> change)
     {
         var state = cordon.State;
-        var was = (state.Reason, state.Since, state.Labels, state.Taints, state.Cards);
+        var was = (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults);
         change(state);
         try
         {
@@ -509,7 +508,7 @@ public sealed class NodeGrain(
         }
         catch
         {
-            (state.Reason, state.Since, state.Labels, state.Taints, state.Cards) = was;
+            (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults) = was;
             throw;
         }
     }
@@ -1111,11 +1110,7 @@ public sealed class NodeGrain(
         {
             logger.LogWarning("Node {NodeId} reports card {GpuId} faulted: {Reason}", NodeId, fault.GpuId, fault.Reason);
             Events.Publish(PoolEventKinds.CardFault, "", fault.GpuId, fault.Reason, 0).Ignore();
-            cardFaults ??= new CardFaultCount(options.Value.CardFaultLimit, options.Value.CardFaultWindow);
-            if (cardFaults.Faulted(fault.GpuId, time.GetUtcNow()) && !cordon.State.Cards.ContainsKey(fault.GpuId))
-            {
-                await CordonFlapping(fault.GpuId);
-            }
+            await CountFault(fault.GpuId);
         }
 
         foreach (var back in before.Where(b => !faults.Any(f => f.GpuId == b.GpuId)))
@@ -1152,18 +1147,30 @@ public sealed class NodeGrain(
         await TellLost();
     }
 
-    /// <summary>Cordons a card that keeps breaking, so it stays out once it comes back; one not written is tried at its next fault.</summary>
-    private async Task CordonFlapping(string gpuId)
+    /// <summary>
+    /// Counts a card's fault in storage, and cordons a card that keeps breaking, so it stays out once it comes back. A
+    /// fault not written is not counted (a storage outage must not fail over the card's runs less).
+    /// </summary>
+    private async Task CountFault(string gpuId)
     {
+        var (kept, flapping) = CardFaultCount.Count(cordon.State.CardFaults.GetValueOrDefault(gpuId), time.GetUtcNow(), options.Value.CardFaultLimit, options.Value.CardFaultWindow);
+        var cordons = flapping && !cordon.State.Cards.ContainsKey(gpuId);
         var why = $"faulted {options.Value.CardFaultLimit} times within {Durations.Format(options.Value.CardFaultWindow)}: cordoned until an operator uncordons it";
         try
         {
-            await WriteCardCordons(cordon.State.Cards.SetItem(gpuId, why));
-            logger.LogWarning("Node {NodeId} cordons card {GpuId}: {Reason}", NodeId, gpuId, why);
+            await WriteOperatorState(state =>
+            {
+                state.CardFaults = state.CardFaults.SetItem(gpuId, kept);
+                state.Cards = cordons ? state.Cards.SetItem(gpuId, why) : state.Cards;
+            });
+            if (cordons)
+            {
+                logger.LogWarning("Node {NodeId} cordons card {GpuId}: {Reason}", NodeId, gpuId, why);
+            }
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Node {NodeId} could not cordon flapping card {GpuId}", NodeId, gpuId);
+            logger.LogWarning(ex, "Node {NodeId} could not count the fault of card {GpuId}", NodeId, gpuId);
         }
     }
 

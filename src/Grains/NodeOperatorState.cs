@@ -4,8 +4,8 @@ namespace Orion.Grains;
 
 /// <summary>
 /// A node grain's persisted state: what operators set on it, kept in storage unlike the rest of a node, which its daemon's
-/// heartbeat rebuilds. A cordon (no new work, and why), cordons of single cards, and the labels and taints set live over
-/// the daemon's outlive the node grain's silo.
+/// heartbeat rebuilds. A cordon (no new work, and why), cordons of single cards, the labels and taints set live over
+/// the daemon's, and each card's recent faults outlive the node grain's silo.
 /// </summary>
 [GenerateSerializer, Alias("orion.NodeCordon")]
 public sealed class NodeOperatorState
@@ -29,4 +29,8 @@ public sealed class NodeOperatorState
     /// <summary>Cards an operator cordoned (by card id, with why): they take no new work, their tasks run on.</summary>
     [Id(4)]
     public ImmutableDictionary<string, string> Cards { get; set; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>When each card was reported broken within the pool's <c>CardFaultWindow</c> (by card id): a card that flaps is cordoned.</summary>
+    [Id(5)]
+    public ImmutableDictionary<string, ImmutableArray<DateTimeOffset>> CardFaults { get; set; } = ImmutableDictionary<string, ImmutableArray<DateTimeOffset>>.Empty;
 }

@@ -96,6 +96,30 @@ public sealed class FaultedCardTests
     }
 
     [Fact]
+    public async Task A_cards_faults_are_counted_across_its_node_grains_activations()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var backend = pool.Backend("n0");
+        var node = pool.Grains.GetGrain<INodeGrain>("dc1/n0");
+        for (var i = 0; i < 3; i++)
+        {
+            backend.Fail(1, $"Xid 48 ({i + 1})");
+            await pool.EventuallyAsync(async () => Assert.Equal(["dc1/n0/1"], (await pool.NodeSnapshot("n0")).Faults.Select(f => f.GpuId)));
+            backend.Repair(1);
+            await pool.EventuallyAsync(async () => Assert.True((await pool.NodeSnapshot("n0")).Faults.IsDefaultOrEmpty));
+
+            // The node grain goes between faults (its silo moved it, say); the next report brings it back from storage.
+            if (i < 2)
+            {
+                await node.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+            }
+        }
+
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal("faulted 3 times within 1h: cordoned until an operator uncordons it", (await pool.NodeSnapshot("n0")).CordonOf("dc1/n0/1")));
+    }
+
+    [Fact]
     public async Task A_run_whose_process_hangs_on_a_broken_card_is_stopped_by_its_node_and_restarts_on_a_working_card()
     {
         await using var pool = await StartAsync([]);

@@ -6,26 +6,33 @@ namespace Orion.Tests.Scheduling;
 public sealed class CardFaultCountTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
     [Fact]
     public void The_limit_th_fault_within_the_window_flaps_and_older_ones_no_longer_count()
     {
-        var count = new CardFaultCount(3, TimeSpan.FromHours(1));
-        Assert.False(count.Faulted("dc1/n/0", Start));
-        Assert.False(count.Faulted("dc1/n/0", Start.AddMinutes(30)));
+        var (kept, flapping) = CardFaultCount.Count(default, Start, 3, Hour);
+        Assert.False(flapping);
+        (kept, flapping) = CardFaultCount.Count(kept, Start.AddMinutes(30), 3, Hour);
+        Assert.False(flapping);
 
-        // Another card's faults are its own.
-        Assert.False(count.Faulted("dc1/n/1", Start.AddMinutes(40)));
-
-        // The first fault is over an hour old by the third: two in the window.
-        Assert.False(count.Faulted("dc1/n/0", Start.AddMinutes(61)));
-        Assert.True(count.Faulted("dc1/n/0", Start.AddMinutes(70)));
+        // The first fault is over an hour old by the third: two in the window, and it is no longer kept.
+        (kept, flapping) = CardFaultCount.Count(kept, Start.AddMinutes(61), 3, Hour);
+        Assert.False(flapping);
+        Assert.Equal([Start.AddMinutes(30), Start.AddMinutes(61)], kept);
+        (kept, flapping) = CardFaultCount.Count(kept, Start.AddMinutes(70), 3, Hour);
+        Assert.True(flapping);
+        Assert.Equal(3, kept.Length);
     }
 
     [Fact]
     public void A_limit_of_zero_never_flaps()
     {
-        var count = new CardFaultCount(0, TimeSpan.FromHours(1));
-        Assert.All(Enumerable.Range(0, 5), i => Assert.False(count.Faulted("dc1/n/0", Start.AddSeconds(i))));
+        var kept = default(System.Collections.Immutable.ImmutableArray<DateTimeOffset>);
+        for (var i = 0; i < 5; i++)
+        {
+            (kept, var flapping) = CardFaultCount.Count(kept, Start.AddSeconds(i), 0, Hour);
+            Assert.False(flapping);
+        }
     }
 }
