@@ -44,6 +44,10 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("GetStatus"), ReadOnly]
     Task<DeploymentStatus?> GetStatus();
 
+    /// <summary>A task labelled as this deployment's replica ended: the deployment looks at once instead of at its next tick.</summary>
+    [Alias("OnReplicaEnded"), OneWay]
+    Task OnReplicaEnded(string taskId);
+
     /// <summary>The deployment's own periodic look at its replicas (its timer, or its reminder after a silo's loss).</summary>
     [Alias("OnCheckTick"), OneWay]
     Task OnCheckTick();

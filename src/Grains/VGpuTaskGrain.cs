@@ -1499,6 +1499,13 @@ public sealed class VGpuTaskGrain(
             await DisarmRunLimit();
         }
 
+        // A deployment's replica: its deployment replaces it now, not at its next look (one-way: it may be the one
+        // cancelling this task).
+        if (ended.Spec.Labels?.TryGetValue(DeploymentRules.DeploymentLabel, out var deployment) == true && DeploymentRules.IsValidName(deployment))
+        {
+            await GrainFactory.Grain<IDeploymentGrain>(deployment).OnReplicaEnded(TaskId);
+        }
+
         // The tasks that run after it go on, or are cancelled (one-way: each settles in its own turn).
         foreach (var dependent in record.State.Dependents ?? [])
         {

@@ -170,6 +170,9 @@ public sealed class DeploymentGrain(
 
     public Task OnCheckTick() => Check();
 
+    public Task OnReplicaEnded(string taskId) =>
+        record.State.Tasks.Any(t => t.TaskId == taskId) ? Check() : Task.CompletedTask;
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (record.State.Template is null)

@@ -65,6 +65,19 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task A_replica_that_ends_is_replaced_at_once_without_waiting_for_the_next_look()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Replica(), 1);
+        await Ready(pool, "web", 1);
+
+        // The clock stands still: no look is due, yet the replica that failed is replaced.
+        await pool.Client.CancelAsync("web.1");
+        await pool.EventuallyAsync(async () => Assert.Equal(["web.2"], (await pool.Client.GetDeploymentAsync("web"))!.Tasks.Select(t => t.TaskId)));
+        Assert.Equal(TaskState.Running, (await pool.WaitForAsync("web.2", TaskState.Running)).State);
+    }
+
+    [Fact]
     public async Task Scaling_up_submits_more_and_scaling_down_cancels_the_newest()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
@@ -90,6 +103,7 @@ public sealed class DeploymentTests
         Assert.Empty(none.Tasks);
         Assert.Equal(1, none.Revision);
         Assert.Equal(["web.6"], (await pool.Client.ScaleAsync("web", 1)).Tasks.Select(t => t.TaskId));
+        await pool.WaitForAsync("web.6", TaskState.Running);
         await pool.AssertConsistentAsync([.. Enumerable.Range(1, 6).Select(i => $"web.{i}")]);
     }
 
