@@ -82,6 +82,62 @@ public sealed class RedisClusterTests
     }
 
     [Fact]
+    public async Task A_deployment_outlives_the_killed_silo_that_hosted_it_and_goes_on_replacing_replicas()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var common = new[]
+        {
+            $"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=redis-deploy", "--Orion:Embedded:Enabled=false",
+            "--Orion:Pool:DeploymentCheckInterval=00:00:01",
+        };
+        await using var first = SiloProcess.Start(common);
+        await using var second = SiloProcess.Start(common);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await using var daemon = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "redis-deploy", "--node", "r0", "--gpus", "2xA100-80GB");
+        await first.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        await second.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "redis-deploy", WatchPollInterval = TimeSpan.FromSeconds(1) };
+        await using var client = await OrionClient.ConnectAsync(options);
+        await client.DeployAsync("redis-web", Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 100_000_000, name: "redis-web"), 2);
+        await Until(client, d => d.Ready == 2, TimeSpan.FromSeconds(60));
+
+        // Kill outright the silo that hosts the deployment's grain: it comes back on the other from Redis and goes on.
+        var hosts = await WithManagement(redis.ConnectionString, "redis-deploy", TimeSpan.FromSeconds(30), async management =>
+            (await management.GetDetailedGrainStatistics())
+                .Where(g => g.GrainId.Key.ToString() == "redis-web" && g.GrainType.Contains("Deployment", StringComparison.Ordinal))
+                .Select(g => g.SiloAddress.Endpoint.Port)
+                .ToList());
+        var victim = new[] { first, second }.Single(s => s.SiloPort == Assert.Single(hosts));
+        await victim.DisposeAsync();
+
+        var back = await Until(client, d => d.Ready == 2, TimeSpan.FromSeconds(90));
+        Assert.Equal(["redis-web.1", "redis-web.2"], back.Tasks.Select(t => t.TaskId));
+        await client.CancelAsync("redis-web.1").WaitAsync(TimeSpan.FromSeconds(30));
+        var replaced = await Until(client, d => d.Ready == 2 && d.Tasks.Any(t => t.TaskId == "redis-web.3"), TimeSpan.FromSeconds(60));
+        Assert.Equal(["redis-web.2", "redis-web.3"], replaced.Tasks.Select(t => t.TaskId));
+    }
+
+    /// <summary>The deployment once <paramref name="condition"/> holds; calls to a killed silo's grains time out until membership declares it dead.</summary>
+    private static async Task<DeploymentStatus> Until(OrionClient client, Func<DeploymentStatus, bool> condition, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (true)
+        {
+            try
+            {
+                var status = await client.GetDeploymentAsync("redis-web").WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.NotNull(status);
+                Assert.True(condition(status), $"{status.Ready} ready: {string.Join(", ", status.Tasks)}");
+                return status;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Three_silos_in_two_data_centres_host_each_nodes_grains_in_its_own_data_centre()
     {
         await using var redis = await RedisServer.StartAsync();
