@@ -5,14 +5,18 @@ using Spectre.Console;
 namespace Orion.Silo;
 
 /// <summary>
-/// The <c>--demo</c> verb: submits a mix of online services, batches and training jobs through the SDK,
-/// more than the pool holds at once, and shows them queue, run and complete in a live table.
+/// The <c>--demo</c> verb: submits a mix of online services (one of them a deployment of two replicas), batches and
+/// training jobs through the SDK, more than the pool holds at once, and shows them queue, run and complete in a live table.
 /// </summary>
 public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvider time)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var submitted = new List<string>();
+        // Two replicas of one service, kept live by a deployment (one that ends is replaced) and on different nodes where
+        // they can be, so that losing one machine leaves the other serving. On the default two nodes of four cards each node
+        // then holds a slice of a card for good: training takes three cards at most.
+        var chat = await client.DeployAsync("chat-api", ChatApi, 2, cancellationToken: cancellationToken);
+        var submitted = chat.Tasks.Select(t => t.TaskId).ToList();
         foreach (var spec in Workload())
         {
             var status = await client.SubmitAsync(spec, cancellationToken: cancellationToken);
@@ -73,6 +77,7 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
             }
         });
 
+        await client.DeleteDeploymentAsync("chat-api", "demo over", cancellationToken);
         foreach (var id in submitted.Except(finite))
         {
             await client.CancelAsync(id, "demo over", cancellationToken);
@@ -108,17 +113,10 @@ public sealed class PoolDemo(OrionClient client, IAnsiConsole console, TimeProvi
     private static TaskSpec Spec(string name, string tenant, PriorityClass priority, ResourceRequest resources, WorkloadSpec workload) =>
         new(name, tenant, new TaskPriority(priority), resources, PlacementConstraints.None, workload);
 
+    private static TaskSpec ChatApi => Spec("chat-api", "search", PriorityClass.Online, ResourceRequest.Slice(30, 20 * 1024, 4000, 16384), WorkloadSpec.Service(40, 5));
+
     private static IEnumerable<TaskSpec> Workload()
     {
-
-        // Two replicas of one service, kept on different nodes so that losing one machine leaves the other serving. On the
-        // default two nodes of four cards each node then holds a slice of a card for good: training takes three cards at most.
-        for (var i = 0; i < 2; i++)
-        {
-            yield return Spec($"chat-api-{i}", "search", PriorityClass.Online, ResourceRequest.Slice(30, 20 * 1024, 4000, 16384), WorkloadSpec.Service(40, 5))
-                with { Constraints = PlacementConstraints.SpreadOver("chat-api") };
-        }
-
         yield return Spec("embed-api", "search", PriorityClass.Online, ResourceRequest.Slice(20, 10 * 1024, 2000, 8192), WorkloadSpec.Service(100, 1));
         yield return Spec("rerank-api", "ads", PriorityClass.Online, ResourceRequest.Slice(10, 8 * 1024, 2000, 8192), WorkloadSpec.Service(50, 1.5));
         yield return Spec("ocr-api", "docs", PriorityClass.Online, ResourceRequest.Slice(25, 16 * 1024, 4000, 16384), WorkloadSpec.Service(30, 6));

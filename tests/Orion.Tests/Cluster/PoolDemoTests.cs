@@ -33,8 +33,10 @@ public sealed class PoolDemoTests
         Assert.All(gang, t => Assert.Equal(2, t.Placement!.Gang.Length));
         Assert.Contains("· spread chat-api", output.ToString());
         var replicas = tasks.Where(t => t.Spec.Constraints.Spread is not null).ToList();
-        Assert.Equal(2, replicas.Count);
+        Assert.Equal(["chat-api.1", "chat-api.2"], replicas.Select(t => t.TaskId).Order());
         Assert.Equal(2, replicas.Select(t => t.Placement!.NodeId).Distinct().Count());
+        Assert.All(replicas, t => Assert.Contains("deployment chat-api deleted: demo over", t.ExitReason));
+        Assert.Null(await pool.Client.GetDeploymentAsync("chat-api"));
 
         // The index step ran after the last embedding batch ended, and showed blocked until then.
         var index = Assert.Single(tasks, t => t.Spec.Name == "build-index");
