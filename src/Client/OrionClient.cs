@@ -318,6 +318,10 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>Deletes a deployment: every replica is cancelled and the name is free again. Its status before; null when there was none.</summary>
     /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// A replica could not be cancelled now (its silo is down, say): the deployment stays, asking for no replicas and
+    /// listing those left, until it is deleted again.
+    /// </exception>
     public Task<DeploymentStatus?> DeleteDeploymentAsync(string name, string reason = "deleted by client", CancellationToken cancellationToken = default)
     {
         var local = CheckDeploymentName(name);

@@ -151,8 +151,26 @@ public sealed class DeploymentGrain(
             return null;
         }
 
+        // Nothing is replaced from here on, also if some replica cannot be cancelled now and the delete must be repeated.
+        if (record.State.Replicas != 0 || record.State.Autoscale is not null)
+        {
+            var before = Copy(record.State);
+            (record.State.Replicas, record.State.Autoscale) = (0, null);
+            await Commit(before);
+        }
+
+        var cancelled = await Task.WhenAll(status.Tasks.Select(t => Cancel(t.TaskId, $"deployment {Name} deleted: {reason}")));
+        if (cancelled.Contains(false))
+        {
+            var left = status.Tasks.Where((_, i) => !cancelled[i]).ToList();
+            var before = Copy(record.State);
+            record.State.Tasks = left;
+            await Commit(before);
+            throw new InvalidOperationException(
+                $"deployment {Name}: {string.Join(", ", left.Select(t => t.TaskId))} could not be cancelled now; it keeps no replicas and is deleted when asked again");
+        }
+
         logger.LogInformation("Deployment {Deployment} deleted: {Reason}", Name, reason);
-        await Task.WhenAll(status.Tasks.Select(t => Cancel(t.TaskId, $"deployment {Name} deleted: {reason}")));
         timer?.Dispose();
         timer = null;
         await record.ClearStateAsync();

@@ -231,6 +231,32 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task A_delete_that_cannot_cancel_a_replica_now_keeps_the_deployment_with_none_and_is_repeated()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], faults: faults);
+        await pool.Client.DeployAsync("web", Replica(), 1);
+        await Ready(pool, "web", 1);
+
+        faults.Fail("IVGpuTaskGrain.Cancel");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.DeleteDeploymentAsync("web"));
+        Assert.Contains("web.1 could not be cancelled now", refused.Message);
+
+        // Still there, asking for none: the replica runs on and nothing is submitted beside it.
+        pool.Advance(Look * 3);
+        await Task.Delay(100);
+        var kept = (await pool.Client.GetDeploymentAsync("web"))!;
+        Assert.Equal(0, kept.Replicas);
+        Assert.Equal(["web.1"], kept.Tasks.Select(t => t.TaskId));
+        Assert.Null(await pool.Client.GetAsync("web.2"));
+
+        faults.Heal("IVGpuTaskGrain.Cancel");
+        Assert.NotNull(await pool.Client.DeleteDeploymentAsync("web"));
+        Assert.Equal(TaskState.Cancelled, await pool.StateOf("web.1"));
+        Assert.Null(await pool.Client.GetDeploymentAsync("web"));
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_naming_the_field_and_changes_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
