@@ -382,8 +382,22 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            var deleted = await Answer(r, client.DeleteDeploymentAsync(r.GetValue(name)!, r.GetValue(reason)!, ct))
-                ?? throw new CliException($"no deployment {r.GetValue(name)}", ExitCodes.Failed);
+            DeploymentStatus? deleted;
+            try
+            {
+                deleted = await Answer(r, client.DeleteDeploymentAsync(r.GetValue(name)!, r.GetValue(reason)!, ct));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A replica could not be cancelled now: the deployment stays, asking for none, until undeployed again.
+                throw new CliException(ex.Message, ExitCodes.Failed);
+            }
+
+            if (deleted is null)
+            {
+                throw new CliException($"no deployment {r.GetValue(name)}", ExitCodes.Failed);
+            }
+
             await output.WriteLineAsync($"deleted deployment {deleted.Name}: cancelled {deleted.Tasks.Length} replica(s)");
             return ExitCodes.Ok;
         });
