@@ -9,24 +9,14 @@ namespace Orion.Tests.Integration;
 [Collection(LiveSiloCollection.Name)]
 public sealed class DeploymentViewTests(LiveSilo live)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task A_deployment_is_in_the_api_the_metrics_and_on_the_page_and_one_short_of_replicas_is_marked()
     {
         var name = "view-" + Guid.NewGuid().ToString("N")[..6];
         var replica = Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 100_000_000, name: name, tenant: "views");
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does)");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
-        await page.GotoAsync(live.Url("/").ToString());
-        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
+        var (playwright, browser, page) = await PoolPageBrowser.OpenAsync(live);
+        using var _ = playwright;
+        await using var __ = browser;
         try
         {
             await live.Client.DeployAsync(name, replica, 2);

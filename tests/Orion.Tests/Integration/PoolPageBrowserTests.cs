@@ -8,24 +8,7 @@ namespace Orion.Tests.Integration;
 [Collection(LiveSiloCollection.Name)]
 public sealed class PoolPageBrowserTests(LiveSilo live)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
-    /// <summary>Debian's Chromium, headless, on the pool page once it is live.</summary>
-    private async Task<(IPlaywright Playwright, IBrowser Browser, IPage Page)> OpenAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does)");
-        var playwright = await Playwright.CreateAsync();
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1500, Height = 1000 } });
-        await page.GotoAsync(live.Url("/").ToString());
-        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
-        return (playwright, browser, page);
-    }
+    private Task<(IPlaywright Playwright, IBrowser Browser, IPage Page)> OpenAsync() => PoolPageBrowser.OpenAsync(live);
 
     [Fact]
     public async Task A_tasks_earlier_run_is_listed_with_why_it_ended_and_its_log_is_read()
