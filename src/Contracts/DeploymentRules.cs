@@ -144,8 +144,5 @@ public static class DeploymentRules
     }
 
     /// <summary>The wait before the next replacement after <paramref name="failuresInRow"/> failures in a row: doubling from <see cref="FirstBackoff"/>, at most <see cref="LongestBackoff"/>.</summary>
-    public static TimeSpan Backoff(int failuresInRow) =>
-        failuresInRow <= 0
-            ? TimeSpan.Zero
-            : TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, FirstBackoff.Ticks << Math.Min(failuresInRow - 1, 20)));
+    public static TimeSpan Backoff(int failuresInRow) => DoublingBackoff.After(FirstBackoff, LongestBackoff, failuresInRow);
 }

@@ -25,13 +25,6 @@ public sealed record RestartPolicy(
     /// <summary>How long the <paramref name="restart"/>-th restart (1 = the first) waits before it is queued.</summary>
     public TimeSpan DelayBefore(int restart)
     {
-        if (Backoff is not { } first || first <= TimeSpan.Zero || restart < 1)
-        {
-            return TimeSpan.Zero;
-        }
-
-        // Doubling past 2^20 only overflows: the cap has long been reached.
-        var delay = first * Math.Pow(2, Math.Min(restart - 1, 20));
-        return delay < MaxBackoff ? delay : MaxBackoff;
+        return Backoff is { } first ? DoublingBackoff.After(first, MaxBackoff, restart) : TimeSpan.Zero;
     }
 }

@@ -1,3 +1,5 @@
+using Orion.Contracts;
+
 namespace Orion.Grains;
 
 /// <summary>
@@ -13,6 +15,5 @@ public static class CommandRetry
     public static TimeSpan Longest { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The wait after <paramref name="failedPasses"/> failed passes in a row: doubling from <see cref="First"/>, at most <see cref="Longest"/>.</summary>
-    public static TimeSpan After(int failedPasses) =>
-        failedPasses <= 1 ? First : TimeSpan.FromTicks(Math.Min(Longest.Ticks, First.Ticks << Math.Min(failedPasses - 1, 20)));
+    public static TimeSpan After(int failedPasses) => DoublingBackoff.After(First, Longest, Math.Max(1, failedPasses));
 }
