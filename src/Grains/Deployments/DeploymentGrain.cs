@@ -30,12 +30,13 @@ public sealed class DeploymentGrain(
     private readonly Dictionary<string, (long Generation, DateTimeOffset At, TimeSpan Busy)> busySamples = new(StringComparer.Ordinal);
     private readonly List<(DateTimeOffset At, int Replicas)> recommendations = [];
     private DateTimeOffset? measuringSince;
+    private double? busyPercent;
 
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
-            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, record.State.BusyPercent)
+            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -98,7 +99,7 @@ public sealed class DeploymentGrain(
             {
                 logger.LogInformation("Deployment {Deployment} scales {How}", Name, autoscale is null ? "by hand" : $"itself from {autoscale.Min} to {autoscale.Max} at {autoscale.TargetBusyPercent}% busy");
                 record.State.Autoscale = autoscale;
-                record.State.BusyPercent = null;
+                busyPercent = null;
                 record.State.UpdatedAt = now;
                 recommendations.Clear();
                 measuringSince = null;
@@ -317,7 +318,8 @@ public sealed class DeploymentGrain(
         }
 
         var mean = shares.Average();
-        record.State.BusyPercent = Math.Round(mean * 100, 1);
+        // Measured, not kept: a write every look would cost more than measuring again after a reactivation.
+        busyPercent = Math.Round(mean * 100, 1);
         measuringSince ??= now;
         recommendations.Add((now, ReplicaAutoscaler.Recommend(shares.Count, mean, autoscale)));
         recommendations.RemoveAll(r => now - r.At > ReplicaAutoscaler.ScaleDownWindow);
@@ -481,12 +483,11 @@ public sealed class DeploymentGrain(
     {
         Template = r.Template, Replicas = r.Replicas, Revision = r.Revision, Serial = r.Serial, Tasks = [.. r.Tasks],
         CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, FailuresInRow = r.FailuresInRow, ReplaceAfter = r.ReplaceAfter, LastFailure = r.LastFailure,
-        Autoscale = r.Autoscale, BusyPercent = r.BusyPercent, PreviousTemplate = r.PreviousTemplate,
+        Autoscale = r.Autoscale, PreviousTemplate = r.PreviousTemplate,
     };
 
     private static bool Same(DeploymentRecord a, DeploymentRecord b) =>
         a.Template == b.Template && a.Replicas == b.Replicas && a.Revision == b.Revision && a.Serial == b.Serial && a.Tasks.SequenceEqual(b.Tasks)
         && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt && a.FailuresInRow == b.FailuresInRow && a.ReplaceAfter == b.ReplaceAfter
-        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.BusyPercent == b.BusyPercent
-        && a.PreviousTemplate == b.PreviousTemplate;
+        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.PreviousTemplate == b.PreviousTemplate;
 }

@@ -41,9 +41,6 @@ public sealed class DeploymentRecord
     [Id(10)]
     public AutoscaleSpec? Autoscale { get; set; }
 
-    [Id(11)]
-    public double? BusyPercent { get; set; }
-
     /// <summary>The template of the revision before the current one, for a roll back; null before a second revision.</summary>
     [Id(12)]
     public TaskSpec? PreviousTemplate { get; set; }
