@@ -251,7 +251,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// </summary>
     /// <param name="name">The deployment's name (<see cref="DeploymentRules.NameRule"/>).</param>
     /// <param name="replica">What each replica runs: no gang, schedule, after or fail-if-unplaceable.</param>
-    /// <param name="replicas">How many replicas to keep (0 to <see cref="DeploymentRules.MaxReplicas"/>); with <paramref name="autoscale"/>, how many to start with, held within its bounds.</param>
+    /// <param name="replicas">How many replicas to keep (0 to <see cref="DeploymentRules.MaxReplicas"/>); with <paramref name="autoscale"/>, how many to start with, held within its bounds (a deployment that scales itself already keeps the count its demand asked for).</param>
     /// <param name="autoscale">
     /// Null to keep <paramref name="replicas"/>; else the deployment (of an online spec) sets its own count from how busy its
     /// replicas are: more at once when they are busier than the target, fewer once a lower count has been enough for 5

@@ -14,8 +14,8 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// <summary>
     /// Creates the deployment, or changes its template or replica count (a new template is a new revision, rolled out;
     /// the same template keeps the revision). With <paramref name="autoscale"/>, the count starts at
-    /// <paramref name="replicas"/> held within its bounds and then follows the replicas' demand; without, it is
-    /// <paramref name="replicas"/>. Rejected, naming each broken rule, when the template, the count or the autoscale breaks
+    /// <paramref name="replicas"/> held within its bounds and then follows the replicas' demand (a deployment that scales
+    /// itself already keeps its count, held within the new bounds); without, it is <paramref name="replicas"/>. Rejected, naming each broken rule, when the template, the count or the autoscale breaks
     /// one of <see cref="DeploymentRules"/>, or the template names another tenant than the deployment's; nothing changes then.
     /// </summary>
     [Alias("Apply")]

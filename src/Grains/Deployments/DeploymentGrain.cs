@@ -72,7 +72,9 @@ public sealed class DeploymentGrain(
         var before = Copy(record.State);
         if (autoscale is not null)
         {
-            replicas = Math.Clamp(replicas, autoscale.Min, autoscale.Max);
+            // One that scales itself already keeps the count its demand asked for: applying it again (a new spec, new
+            // bounds, the same manifest from a pipeline) does not reset that, only holds it within the bounds.
+            replicas = Math.Clamp(record.State is { Template: not null, Autoscale: not null } ? record.State.Replicas : replicas, autoscale.Min, autoscale.Max);
         }
 
         if (record.State.Template is not { } current)

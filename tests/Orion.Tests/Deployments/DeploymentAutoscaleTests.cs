@@ -56,6 +56,9 @@ public sealed class DeploymentAutoscaleTests
         await Demand(pool, "chat.2", busy: true);
         await LookUntil(pool, d => d.Replicas == 4 && d.Ready == 4);
 
+        // Applied again as it was (a pipeline's manifest, --replicas 1): the count its demand asked for stays.
+        Assert.Equal(4, (await pool.Client.DeployAsync("chat", Online(), 1, new AutoscaleSpec(Min: 1, Max: 4, TargetBusyPercent: 50))).Replicas);
+
         // Everyone idle: still four until a whole window asked for fewer, then the fewest.
         await Demand(pool, "chat.1", busy: false);
         await Demand(pool, "chat.2", busy: false);
