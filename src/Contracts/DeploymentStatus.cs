@@ -15,6 +15,7 @@ namespace Orion.Contracts;
 /// <param name="LastFailure">Why the last replica that counted as a failure ended.</param>
 /// <param name="Autoscale">The bounds and target it scales itself by, from its replicas' demand; null when its count is set by hand.</param>
 /// <param name="BusyPercent">With <paramref name="Autoscale"/>: how busy its running replicas were, on average, between its last two looks; null before it has measured.</param>
+/// <param name="CheckedAt">When it last looked at its replicas (pool clock); null before its first look since its grain activated.</param>
 [GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
 public sealed record DeploymentStatus(
     [property: Id(0)] string Name,
@@ -28,7 +29,8 @@ public sealed record DeploymentStatus(
     [property: Id(8)] DateTimeOffset? ReplaceAfter = null,
     [property: Id(9)] string? LastFailure = null,
     [property: Id(10)] AutoscaleSpec? Autoscale = null,
-    [property: Id(11)] double? BusyPercent = null)
+    [property: Id(11)] double? BusyPercent = null,
+    [property: Id(12)] DateTimeOffset? CheckedAt = null)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

@@ -31,12 +31,13 @@ public sealed class DeploymentGrain(
     private readonly List<(DateTimeOffset At, int Replicas)> recommendations = [];
     private DateTimeOffset? measuringSince;
     private double? busyPercent;
+    private DateTimeOffset? checkedAt;
 
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
-            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent)
+            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -272,6 +273,8 @@ public sealed class DeploymentGrain(
         {
             await Commit(before);
         }
+
+        checkedAt = now;
     }
 
     /// <summary>

@@ -26,6 +26,19 @@ public sealed class DeploymentTests
     private static async Task<DeploymentStatus> Ready(TestPool pool, string name, int count, int? revision = null) =>
         await ReadyWhere(pool, name, d => d.Ready == count && d.Tasks.Length == count && (revision is null || d.Revision == revision));
 
+    /// <summary>Has the deployment look at its replicas now (the clock standing still) and returns what that look left.</summary>
+    private static async Task<DeploymentStatus> LookNow(TestPool pool, string name)
+    {
+        await pool.Grains.GetGrain<IDeploymentGrain>(name).OnCheckTick();
+        DeploymentStatus? seen = null;
+        await pool.EventuallyAsync(async () =>
+        {
+            seen = (await pool.Client.GetDeploymentAsync(name))!;
+            Assert.Equal(pool.Clock.GetUtcNow(), seen.CheckedAt);
+        });
+        return seen!;
+    }
+
     private static async Task<DeploymentStatus> ReadyWhere(TestPool pool, string name, Func<DeploymentStatus, bool> condition)
     {
         DeploymentStatus? seen = null;
@@ -186,10 +199,9 @@ public sealed class DeploymentTests
         Assert.Contains("flaky.1 Completed", first.LastFailure);
         Assert.Equal(TimeSpan.FromSeconds(10), first.ReplaceAfter - (await pool.Client.GetAsync("flaky.1"))!.EndedAt);
 
-        // Not before the backoff ends; then the next replica, which ends as soon, and the wait doubles.
-        pool.Advance(TimeSpan.FromSeconds(4));
-        await Task.Delay(200);
-        Assert.Empty((await pool.Client.GetDeploymentAsync("flaky"))!.Tasks);
+        // A look a second before the backoff ends submits nothing; then the next replica, which ends as soon, and the wait doubles.
+        pool.Advance(first.ReplaceAfter!.Value - pool.Clock.GetUtcNow() - TimeSpan.FromSeconds(1));
+        Assert.Empty((await LookNow(pool, "flaky")).Tasks);
         Assert.Null(await pool.Client.GetAsync("flaky.2"));
         var second = await ReadyWhere(pool, "flaky", d => d.FailuresInRow == 2);
         Assert.Equal(TimeSpan.FromSeconds(20), second.ReplaceAfter - (await pool.Client.GetAsync("flaky.2"))!.EndedAt);
@@ -244,8 +256,7 @@ public sealed class DeploymentTests
 
         // Still there, asking for none: the replica runs on and nothing is submitted beside it.
         pool.Advance(Look * 3);
-        await Task.Delay(100);
-        var kept = (await pool.Client.GetDeploymentAsync("web"))!;
+        var kept = await LookNow(pool, "web");
         Assert.Equal(0, kept.Replicas);
         Assert.Equal(["web.1"], kept.Tasks.Select(t => t.TaskId));
         Assert.Null(await pool.Client.GetAsync("web.2"));
