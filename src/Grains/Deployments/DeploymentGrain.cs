@@ -70,7 +70,7 @@ public sealed class DeploymentGrain(
         }
 
         var now = time.GetUtcNow();
-        var before = Copy(record.State);
+        var before = record.State.Clone();
         if (autoscale is not null)
         {
             // One that scales itself already keeps the count its demand asked for: applying it again (a new spec, new
@@ -158,7 +158,7 @@ public sealed class DeploymentGrain(
         // Nothing is replaced from here on, also if some replica cannot be cancelled now and the delete must be repeated.
         if (record.State.Replicas != 0 || record.State.Autoscale is not null)
         {
-            var before = Copy(record.State);
+            var before = record.State.Clone();
             (record.State.Replicas, record.State.Autoscale) = (0, null);
             await Commit(before);
         }
@@ -167,7 +167,7 @@ public sealed class DeploymentGrain(
         if (cancelled.Contains(false))
         {
             var left = status.Tasks.Where((_, i) => !cancelled[i]).ToList();
-            var before = Copy(record.State);
+            var before = record.State.Clone();
             record.State.Tasks = left;
             await Commit(before);
             throw new InvalidOperationException(
@@ -223,7 +223,7 @@ public sealed class DeploymentGrain(
         }
 
         var now = time.GetUtcNow();
-        var before = Copy(record.State);
+        var before = record.State.Clone();
         var statuses = await Task.WhenAll(record.State.Tasks.Select(t => Peek(t.TaskId)));
         var live = new List<DeploymentReplica>();
         var running = new List<VGpuTaskStatus>();
@@ -269,7 +269,7 @@ public sealed class DeploymentGrain(
             }
         }
 
-        if (!Same(before, record.State))
+        if (!before.SameAs(record.State))
         {
             await Commit(before);
         }
@@ -483,16 +483,4 @@ public sealed class DeploymentGrain(
             throw;
         }
     }
-
-    private static DeploymentRecord Copy(DeploymentRecord r) => new()
-    {
-        Template = r.Template, Replicas = r.Replicas, Revision = r.Revision, Serial = r.Serial, Tasks = [.. r.Tasks],
-        CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, FailuresInRow = r.FailuresInRow, ReplaceAfter = r.ReplaceAfter, LastFailure = r.LastFailure,
-        Autoscale = r.Autoscale, PreviousTemplate = r.PreviousTemplate,
-    };
-
-    private static bool Same(DeploymentRecord a, DeploymentRecord b) =>
-        a.Template == b.Template && a.Replicas == b.Replicas && a.Revision == b.Revision && a.Serial == b.Serial && a.Tasks.SequenceEqual(b.Tasks)
-        && a.CreatedAt == b.CreatedAt && a.UpdatedAt == b.UpdatedAt && a.FailuresInRow == b.FailuresInRow && a.ReplaceAfter == b.ReplaceAfter
-        && a.LastFailure == b.LastFailure && a.Autoscale == b.Autoscale && a.PreviousTemplate == b.PreviousTemplate;
 }

@@ -44,4 +44,20 @@ public sealed class DeploymentRecord
     /// <summary>The template of the revision before the current one, for a roll back; null before a second revision.</summary>
     [Id(12)]
     public TaskSpec? PreviousTemplate { get; set; }
+
+    // Beside the fields, so that a field added is copied and compared too.
+
+    /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
+    public DeploymentRecord Clone() => new()
+    {
+        Template = Template, Replicas = Replicas, Revision = Revision, Serial = Serial, Tasks = [.. Tasks],
+        CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
+        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate,
+    };
+
+    /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
+    public bool SameAs(DeploymentRecord other) =>
+        Template == other.Template && Replicas == other.Replicas && Revision == other.Revision && Serial == other.Serial && Tasks.SequenceEqual(other.Tasks)
+        && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
+        && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate;
 }
