@@ -13,16 +13,8 @@ public sealed class RedisClusterTests
     public async Task Two_silos_and_a_daemon_form_a_pool_through_redis_and_task_state_outlives_a_killed_silo()
     {
         await using var redis = await RedisServer.StartAsync();
-        var common = new[] { $"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=redis-test", "--Orion:Embedded:Enabled=false" };
-        await using var first = SiloProcess.Start(common);
-        await using var second = SiloProcess.Start(common);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await using var daemon = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "redis-test", "--node", "r0", "--gpus", "2xA100-80GB");
-        await first.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-        await second.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-
-        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "redis-test", WatchPollInterval = TimeSpan.FromSeconds(1) };
-        await using var client = await OrionClient.ConnectAsync(options);
+        await using var pool = await TwoSilos.StartAsync(redis, "redis-test");
+        var (first, second, client) = (pool.First, pool.Second, pool.Client);
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
         {
@@ -85,19 +77,8 @@ public sealed class RedisClusterTests
     public async Task A_deployment_outlives_the_killed_silo_that_hosted_it_and_goes_on_replacing_replicas()
     {
         await using var redis = await RedisServer.StartAsync();
-        var common = new[]
-        {
-            $"--Orion:Redis:ConnectionString={redis.ConnectionString}", "--Orion:Silo:ClusterId=redis-deploy", "--Orion:Embedded:Enabled=false",
-            "--Orion:Pool:DeploymentCheckInterval=00:00:01",
-        };
-        await using var first = SiloProcess.Start(common);
-        await using var second = SiloProcess.Start(common);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await using var daemon = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", "redis-deploy", "--node", "r0", "--gpus", "2xA100-80GB");
-        await first.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-        await second.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
-        var options = new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = "redis-deploy", WatchPollInterval = TimeSpan.FromSeconds(1) };
-        await using var client = await OrionClient.ConnectAsync(options);
+        await using var pool = await TwoSilos.StartAsync(redis, "redis-deploy", "--Orion:Pool:DeploymentCheckInterval=00:00:01");
+        var (first, second, client) = (pool.First, pool.Second, pool.Client);
         await client.DeployAsync("redis-web", Specs.Batch(computePercent: 20, gpuMemoryMiB: 2048, items: 1, gpuMsPerItem: 100_000_000, name: "redis-web"), 2);
         await Until(client, d => d.Ready == 2, TimeSpan.FromSeconds(60));
 
@@ -313,5 +294,47 @@ public sealed class RedisClusterTests
         var answer = await ask(host.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0));
         await host.StopAsync();
         return answer;
+    }
+
+    /// <summary>Two silo processes without cards of their own and a daemon process of two cards, through one redis-server, and a client of them.</summary>
+    private sealed class TwoSilos(SiloProcess first, SiloProcess second, ChildProcess daemon, OrionClient client) : IAsyncDisposable
+    {
+        public SiloProcess First => first;
+
+        public SiloProcess Second => second;
+
+        public OrionClient Client => client;
+
+        public static async Task<TwoSilos> StartAsync(RedisServer redis, string clusterId, params string[] settings)
+        {
+            string[] common = [$"--Orion:Redis:ConnectionString={redis.ConnectionString}", $"--Orion:Silo:ClusterId={clusterId}", "--Orion:Embedded:Enabled=false", .. settings];
+            var first = SiloProcess.Start(common);
+            var second = SiloProcess.Start(common);
+            var daemon = DaemonProcess.Start("--redis", redis.ConnectionString, "--cluster-id", clusterId, "--node", "r0", "--gpus", "2xA100-80GB");
+            try
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                await first.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+                await second.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+                var client = await OrionClient.ConnectAsync(new OrionClientOptions { RedisConnectionString = redis.ConnectionString, ClusterId = clusterId, WatchPollInterval = TimeSpan.FromSeconds(1) });
+                return new TwoSilos(first, second, daemon, client);
+            }
+            catch
+            {
+                // The processes must not outlive a start that failed.
+                await daemon.DisposeAsync();
+                await second.DisposeAsync();
+                await first.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await client.DisposeAsync();
+            await daemon.DisposeAsync();
+            await second.DisposeAsync();
+            await first.DisposeAsync();
+        }
     }
 }
