@@ -40,6 +40,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    private readonly Option<string> token = new("--token")
+    {
+        Description = "The access token, when the pool requires one (default: $ORION_TOKEN)",
+        Recursive = true,
+    };
+
     private readonly Option<bool> json = new("--json") { Description = "Print JSON instead of a table", Recursive = true };
 
     private IAnsiConsole Console => field ??= CreateConsole(output);
@@ -77,6 +83,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             await error.WriteLineAsync("orion: " + ex.Message);
             return ExitCodes.Failed;
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            await error.WriteLineAsync("orion: access denied: " + OneLine(ex.Message));
+            return ExitCodes.Failed;
+        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // watch and top end this way as intended (they return Ok themselves); anything else did not finish.
@@ -112,7 +123,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private RootCommand BuildRoot()
     {
-        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, json };
+        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, token, json };
         root.Add(SubmitCommand());
         root.Add(ListCommand());
         root.Add(GetCommand());
@@ -141,6 +152,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(RollBackCommand());
         root.Add(DeploymentsCommand());
         root.Add(UndeployCommand());
+        root.Add(TokenCommand.Build(output, json));
         return root;
     }
 
@@ -1246,7 +1258,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var text = r.GetValue(gateway) ?? Environment.GetEnvironmentVariable("ORION_GATEWAY") ?? "localhost:30000";
         var endpoint = await ParseGateway(text);
-        var options = new OrionClientOptions();
+        var options = new OrionClientOptions { Token = r.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN") };
         options.Gateways.Add(endpoint);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, r.GetValue(timeout))));

@@ -57,6 +57,11 @@ public sealed class OrionClient : IAsyncDisposable
         {
             // A caller's current trace continues into the grains (submit → place → start in one trace).
             client.AddActivityPropagation();
+            if (options.Token is { } token)
+            {
+                client.AddOutgoingGrainCallFilter(new AccessTokenFilter(token));
+            }
+
             if (options.RedisConnectionString is { } redis)
             {
                 client.UseRedisClustering(redis);

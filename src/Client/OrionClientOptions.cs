@@ -17,6 +17,12 @@ public sealed class OrionClientOptions
     /// <summary>The cluster id the silos use.</summary>
     public string ClusterId { get; set; } = "orion";
 
+    /// <summary>
+    /// The access token every call carries, for a pool that requires tokens (<c>Orion:Access</c>); a call it does not
+    /// allow throws <see cref="UnauthorizedAccessException"/> naming the method and the rule.
+    /// </summary>
+    public string? Token { get; set; }
+
     /// <summary>The service id the silos use.</summary>
     public string ServiceId { get; set; } = "orion";
 

@@ -8,10 +8,12 @@ namespace Orion.Contracts;
 public interface IDeploymentDirectoryGrain : IGrainWithStringKey
 {
     /// <summary>A deployment's grain says whether it exists now, after its own write (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("Set")]
     Task Set(string name, bool exists);
 
     /// <summary>The deployments' names, in order.</summary>
+    [Access(Callers.Anyone)]
     [Alias("List"), ReadOnly]
     Task<ImmutableArray<string>> List();
 }

@@ -18,6 +18,7 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// itself already keeps its count, held within the new bounds); without, it is <paramref name="replicas"/>. Rejected, naming each broken rule, when the template, the count or the autoscale breaks
     /// one of <see cref="DeploymentRules"/>, or the template names another tenant than the deployment's; nothing changes then.
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Apply")]
     Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null);
 
@@ -25,6 +26,7 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// Changes only the replica count (0 keeps the deployment with no replica); rejected for an unknown deployment, and for
     /// one that scales itself (<see cref="DeploymentStatus.Autoscale"/>).
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Scale")]
     Task<DeploymentResult> Scale(int replicas);
 
@@ -33,22 +35,27 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// revision rolled out like any other (so rolling back twice returns to where it began). Rejected for an unknown
     /// deployment, and for one that has had only one template.
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("RollBack")]
     Task<DeploymentResult> RollBack();
 
     /// <summary>Cancels every replica and forgets the deployment; its status before, null when there was none.</summary>
+    [Access(Callers.Owner)]
     [Alias("Delete")]
     Task<DeploymentStatus?> Delete(string reason);
 
     /// <summary>The deployment as of its last look at its replicas; null when there is none.</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetStatus"), ReadOnly]
     Task<DeploymentStatus?> GetStatus();
 
     /// <summary>A task labelled as this deployment's replica ended: the deployment looks at once instead of at its next tick.</summary>
+    [Access(Callers.None)]
     [Alias("OnReplicaEnded"), OneWay]
     Task OnReplicaEnded(string taskId);
 
     /// <summary>The deployment's own periodic look at its replicas (its timer, or its reminder after a silo's loss).</summary>
+    [Access(Callers.None)]
     [Alias("OnCheckTick"), OneWay]
     Task OnCheckTick();
 }

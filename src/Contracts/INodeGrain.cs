@@ -8,14 +8,17 @@ namespace Orion.Contracts;
 public interface INodeGrain : IGrainWithStringKey
 {
     /// <summary>A daemon attaches (or re-attaches) with what it found and the observer that takes its commands.</summary>
+    [Access(Callers.Node)]
     [Alias("Register")]
     Task<NodeSnapshot> Register(NodeRegistration registration, INodeDaemon daemon);
 
     /// <summary>Holds host resources and card slices for a task, all or nothing.</summary>
+    [Access(Callers.None)]
     [Alias("Reserve")]
     Task<ReservationResult> Reserve(ReservationRequest request);
 
     /// <summary>Frees everything a task holds on this node (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("Release")]
     Task Release(string taskId, long generation);
 
@@ -23,6 +26,7 @@ public interface INodeGrain : IGrainWithStringKey
     /// A task here on borrowed room is now within its tenant's quota: its holding is no longer borrowed, so no scheduler
     /// reclaims it (idempotent; ignored for another generation).
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Repaid")]
     Task Repaid(string taskId, long generation);
 
@@ -30,6 +34,7 @@ public interface INodeGrain : IGrainWithStringKey
     /// A task here changed its priority: its holding and its cards' slices carry the new one (so its cards arbitrate, and
     /// its scheduler evicts, by it). Idempotent; ignored for another generation.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("SetTaskPriority")]
     Task SetTaskPriority(string taskId, long generation, TaskPriority priority);
 
@@ -37,18 +42,22 @@ public interface INodeGrain : IGrainWithStringKey
     /// Tells the daemon to run a task whose capacity is reserved here. Returns without the daemon's answer when the node's
     /// silo stops first: whether it started is then unknown, settled by the daemon's start report or the placing timeout.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("StartTask")]
     Task StartTask(TaskLaunch launch);
 
     /// <summary>Tells the daemon to stop a task's process (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("StopTask")]
     Task StopTask(string taskId, long generation);
 
     /// <summary>Tells the daemon to add or remove a named pause hold on a task (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("HoldTask")]
     Task HoldTask(string taskId, long generation, string hold, bool paused);
 
     /// <summary>The node's capacity and allocations.</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetSnapshot")]
     Task<NodeSnapshot?> GetSnapshot();
 
@@ -58,10 +67,12 @@ public interface INodeGrain : IGrainWithStringKey
     /// </summary>
     /// <param name="reason">Why, for the people and tools reading the pool (1 to 200 characters).</param>
     /// <exception cref="ArgumentException"><paramref name="reason"/> is blank or longer than 200 characters.</exception>
+    [Access(Callers.Admin)]
     [Alias("Cordon")]
     Task<NodeSnapshot?> Cordon(string reason);
 
     /// <summary>Takes work again (idempotent).</summary>
+    [Access(Callers.Admin)]
     [Alias("Uncordon")]
     Task<NodeSnapshot?> Uncordon();
 
@@ -71,6 +82,7 @@ public interface INodeGrain : IGrainWithStringKey
     /// node has not registered since its grain activated (the change is kept all the same).
     /// </summary>
     /// <exception cref="ArgumentException">The card is not this node's (<c>dc/node/index</c>), or the reason breaks its rule; nothing changed.</exception>
+    [Access(Callers.Admin)]
     [Alias("CordonCard")]
     Task<NodeSnapshot?> CordonCard(string gpuId, string? reason);
 
@@ -80,14 +92,17 @@ public interface INodeGrain : IGrainWithStringKey
     /// activated (the change is kept all the same).
     /// </summary>
     /// <exception cref="ArgumentException">A key or value breaks a rule, a key to remove is the daemon's, or the node would pass 32; nothing changed.</exception>
+    [Access(Callers.Admin)]
     [Alias("Mark")]
     Task<NodeSnapshot?> Mark(NodeMarks change, bool taints);
 
     /// <summary>A task's log as the node's daemon keeps it (<see cref="INodeDaemon.ReadLog"/>); null without a daemon or a log.</summary>
+    [Access(Callers.Anyone)]
     [Alias("ReadLog"), AlwaysInterleave]
     Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
 
     /// <summary>The tasks that hold capacity here, with the generation they hold it under.</summary>
+    [Access(Callers.None)]
     [Alias("ListTasks"), ReadOnly]
     Task<ImmutableArray<RunningTask>> ListTasks();
 }

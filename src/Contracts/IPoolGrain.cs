@@ -11,14 +11,17 @@ namespace Orion.Contracts;
 public interface IPoolGrain : IGrainWithStringKey
 {
     /// <summary>Records a node id (idempotent); true when it was new to this activation.</summary>
+    [Access(Callers.None)]
     [Alias("AddNode")]
     Task<bool> AddNode(string nodeId);
 
     /// <summary>All known node ids.</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetNodes"), ReadOnly]
     Task<ImmutableArray<string>> GetNodes();
 
     /// <summary>A data centre's scheduler pushes its summary when it changes.</summary>
+    [Access(Callers.None)]
     [Alias("OnDataCenterChanged"), OneWay]
     Task OnDataCenterChanged(DataCenterSummary summary);
 
@@ -26,6 +29,7 @@ public interface IPoolGrain : IGrainWithStringKey
     /// Every data centre a node registered in, and one no node reports to while its scheduler queues tasks, with its
     /// latest summary, by name.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("GetDataCenters"), ReadOnly]
     Task<ImmutableArray<DataCenterSummary>> GetDataCenters();
 
@@ -33,6 +37,7 @@ public interface IPoolGrain : IGrainWithStringKey
     /// The data centres' schedulers summed: queues in turn by data-centre name, counts added, each one's own snapshot
     /// under <see cref="SchedulerSnapshot.DataCenters"/>. Interleaves: it only reads and asks the schedulers.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("GetSchedulerSnapshot"), AlwaysInterleave]
     Task<SchedulerSnapshot> GetSchedulerSnapshot();
 }

@@ -7,6 +7,7 @@ namespace Orion.Contracts;
 public interface IPoolSettingsGrain : IGrainWithStringKey
 {
     /// <summary>The settings in force.</summary>
+    [Access(Callers.Anyone)]
     [Alias("Get"), ReadOnly]
     Task<PoolSettings> Get();
 
@@ -16,6 +17,7 @@ public interface IPoolSettingsGrain : IGrainWithStringKey
     /// a lower oversubscription leaves a card holding more than it would now take.
     /// </summary>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing was changed.</exception>
+    [Access(Callers.Admin)]
     [Alias("Update")]
     Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null);
 }

@@ -17,6 +17,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// have written Pending first), queued, or unplaceable when it asked to fail rather than wait (the caller fails it: no
     /// second message). Interleaves: tasks arriving while a round of reservations is out are decided together in the next round.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Enqueue"), AlwaysInterleave]
     Task<QueueDecision> Enqueue(QueuedTask task);
 
@@ -25,14 +26,17 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// another activation (that one was lost before the catalogue listed the task, so its refill missed it) queues it;
     /// the same activation does nothing (it holds the task, or has placed it since).
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Keep"), OneWay]
     Task Keep(QueuedTask task, long epoch);
 
     /// <summary>Removes a queued task; true when it was still queued.</summary>
+    [Access(Callers.None)]
     [Alias("Dequeue")]
     Task<bool> Dequeue(string taskId);
 
     /// <summary>A node's owner pushes its newer snapshot; capacity may have freed.</summary>
+    [Access(Callers.None)]
     [Alias("OnNodeChanged"), OneWay]
     Task OnNodeChanged(NodeSnapshot node);
 
@@ -40,10 +44,12 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// Another data centre's scheduler offers a task it cannot place: place it here now or say no; it is never queued here.
     /// Interleaves, so two schedulers offering to each other at once cannot deadlock.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Offer"), AlwaysInterleave]
     Task<bool> Offer(QueuedTask task);
 
     /// <summary>Another data centre freed capacity: offer it the queued tasks that may run anywhere.</summary>
+    [Access(Callers.None)]
     [Alias("OnCapacityFreed"), OneWay]
     Task OnCapacityFreed(string dataCenter);
 
@@ -51,6 +57,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// Why a task queued here is not placed: its gang still gathering, a reservation out, or, node by node, the first
     /// rule each breaks now; null when it is not queued here. A read of memory, so it never waits behind a placement.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("WhyWaiting"), AlwaysInterleave]
     Task<string?> WhyWaiting(string taskId);
 
@@ -60,10 +67,12 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// member its whole gang, all or none), each placed as if the ones before had been. A read of memory, so it never waits
     /// behind a placement.
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Preview"), AlwaysInterleave]
     Task<PlacementPreview> Preview(TaskSpec spec, int count = 1);
 
     /// <summary>The queue and index as the scheduler holds them (a read of memory, so it never waits behind a placement).</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetSnapshot"), AlwaysInterleave]
     Task<SchedulerSnapshot> GetSnapshot();
 }

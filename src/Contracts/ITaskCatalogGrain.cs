@@ -8,10 +8,12 @@ namespace Orion.Contracts;
 public interface ITaskCatalogGrain : IGrainWithStringKey
 {
     /// <summary>A task grain pushes its newer status.</summary>
+    [Access(Callers.None)]
     [Alias("Publish"), OneWay]
     Task Publish(VGpuTaskStatus status);
 
     /// <summary>Tasks matching the query, newest first.</summary>
+    [Access(Callers.Anyone)]
     [Alias("List"), ReadOnly]
     Task<ImmutableArray<VGpuTaskStatus>> List(TaskQuery query);
 }

@@ -11,22 +11,27 @@ namespace Orion.Contracts;
 public interface ITenantDirectoryGrain : IGrainWithStringKey
 {
     /// <summary>A tenant's grain says what quota it has now, null for none (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("Set")]
     Task Set(string tenant, TenantQuota? quota);
 
     /// <summary>The tenants with a quota, by name.</summary>
+    [Access(Callers.Anyone)]
     [Alias("List"), ReadOnly]
     Task<ImmutableArray<string>> List();
 
     /// <summary>A tenant's meter took in its first report: the tenant is listed among those with usage (idempotent).</summary>
+    [Access(Callers.None)]
     [Alias("Metered")]
     Task Metered(string tenant);
 
     /// <summary>The tenants whose tasks have reported usage, by name.</summary>
+    [Access(Callers.Anyone)]
     [Alias("ListMetered"), ReadOnly]
     Task<ImmutableArray<string>> ListMetered();
 
     /// <summary>The tenants whose fair-share weight is not 1, with their weights.</summary>
+    [Access(Callers.Anyone)]
     [Alias("Weights"), ReadOnly]
     Task<ImmutableDictionary<string, double>> Weights();
 }

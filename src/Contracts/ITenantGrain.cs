@@ -18,6 +18,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// borrowed room instead (<see cref="AdmitOutcome.Borrowed"/>). A member of a <paramref name="gang"/> is admitted as
     /// its gang's first only with room for all its members not yet admitted, which is then set aside for them.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Admit")]
     Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false, GangSpec? gang = null);
 
@@ -26,6 +27,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// submit and is charged (<see cref="Admit"/>) only as each of its windows opens. Refused names the limit it passes
     /// alone; otherwise Admitted.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Check")]
     Task<AdmitResult> Check(string taskId, ResourceRequest request);
 
@@ -35,10 +37,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// With <paramref name="count"/> over 1 (a job array, not a gang), for that many such tasks at once: Admitted when all
     /// would be, and how many would be (<see cref="AdmitResult.Admits"/>).
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Preview"), ReadOnly]
     Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
 
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
+    [Access(Callers.None)]
     [Alias("Release"), OneWay]
     Task Release(string taskId);
 
@@ -47,6 +51,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// is first set.
     /// </summary>
     /// <exception cref="ArgumentException">The quota breaks a rule of <see cref="TenantQuota.Validate"/>; nothing was changed.</exception>
+    [Access(Callers.Admin)]
     [Alias("SetQuota")]
     Task<TenantUsage> SetQuota(TenantQuota? quota);
 
@@ -54,10 +59,12 @@ public interface ITenantGrain : IGrainWithStringKey
     /// The grain's own periodic look, while it has a quota and charges: lets go of charges whose release was lost and
     /// admits whoever that makes room for, without waiting for the next submit.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnRecheckTick"), OneWay]
     Task OnRecheckTick();
 
     /// <summary>The quota and what the tenant's live tasks ask.</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetUsage")]
     Task<TenantUsage> GetUsage();
 }

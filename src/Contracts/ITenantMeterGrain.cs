@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 public interface ITenantMeterGrain : IGrainWithStringKey
 {
     /// <summary>Takes in a task's report (idempotent: only what it held beyond its last report counts).</summary>
+    [Access(Callers.None)]
     [Alias("Meter")]
     Task Meter(UsageReport report);
 
@@ -19,6 +20,7 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     /// The days from <paramref name="from"/> to <paramref name="to"/> (both included) with anything held, in order, and how
     /// far each run under way has been counted.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("Read"), ReadOnly]
     Task<UsageReading> Read(DateOnly from, DateOnly to);
 
@@ -26,6 +28,7 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     /// As <see cref="Read"/>, with the days also split by the value of one label of the tasks (<see cref="TaskSpec.Labels"/>):
     /// what a project or a sweep held, for chargeback below the tenant.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("ReadByLabel"), ReadOnly]
     Task<UsageReading> ReadByLabel(DateOnly from, DateOnly to, string key);
 }

@@ -7,10 +7,12 @@ namespace Orion.Contracts;
 public interface IVGpuTaskGrain : IGrainWithStringKey
 {
     /// <summary>Validates and queues the task. Submitting the same spec again returns the current status.</summary>
+    [Access(Callers.Owner)]
     [Alias("Submit")]
     Task<SubmitResult> Submit(TaskSpec spec);
 
     /// <summary>The current status, or null when no task has this id.</summary>
+    [Access(Callers.Anyone)]
     [Alias("GetStatus"), ReadOnly]
     Task<VGpuTaskStatus?> GetStatus();
 
@@ -18,6 +20,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// The status as it stands, answered even in the middle of a change: a scheduler that activates asks its queued
     /// tasks, and one of them may be waiting on that very scheduler.
     /// </summary>
+    [Access(Callers.Anyone)]
     [Alias("PeekStatus"), AlwaysInterleave]
     Task<VGpuTaskStatus?> PeekStatus();
 
@@ -31,6 +34,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <exception cref="InvalidOperationException">
     /// It is starting, between windows or ended, its window paused it, or it is not running and is a gang's member or scheduled.
     /// </exception>
+    [Access(Callers.Owner)]
     [Alias("Pause")]
     Task<VGpuTaskStatus?> Pause(string reason);
 
@@ -46,6 +50,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// task is a service, leased as one).
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="priority"/> breaks <see cref="SpecValidator"/>'s priority rules.</exception>
+    [Access(Callers.Owner)]
     [Alias("SetPriority")]
     Task<VGpuTaskStatus?> SetPriority(TaskPriority priority);
 
@@ -53,10 +58,12 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// Lifts an operator's pause (<see cref="Pause"/>): the task runs on, or a held one is queued again (or goes back to
     /// waiting as it was). A no-op when it is not so paused; null when no task has this id.
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Resume")]
     Task<VGpuTaskStatus?> Resume();
 
     /// <summary>Cancels the task: dequeues it or stops it and frees its capacity. A no-op when already ended.</summary>
+    [Access(Callers.Owner)]
     [Alias("Cancel")]
     Task<VGpuTaskStatus?> Cancel(string reason);
 
@@ -65,6 +72,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// (at most ten minutes; a longer timeout is cut to that).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative.</exception>
+    [Access(Callers.Anyone)]
     [Alias("WaitForChange"), AlwaysInterleave]
     Task<VGpuTaskStatus?> WaitForChange(long afterVersion, TimeSpan timeout);
 
@@ -72,6 +80,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <paramref name="memberId"/>, placed in the same gang, failed or was cancelled: this member ends the same way, as a
     /// distributed job does not run on without one of its members. One-way: members that fail together tell each other.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnGangEnded"), OneWay]
     Task OnGangEnded(string memberId, TaskState state, string reason);
 
@@ -80,10 +89,12 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <see cref="RestartPolicy"/>): this member stops and queues again too, so the gang is placed whole once more.
     /// One-way, as <see cref="OnGangEnded"/>; ignored by a member already queued again for that restart.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnGangRestart"), OneWay]
     Task OnGangRestart(string memberId, int restart, string reason);
 
     /// <summary>The scheduler reserved capacity for generation <paramref name="generation"/>.</summary>
+    [Access(Callers.None)]
     [Alias("OnPlaced"), OneWay]
     Task OnPlaced(long generation, TaskPlacement placement);
 
@@ -92,6 +103,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// (<see cref="PlacementConstraints.FailIfUnplaceable"/>). Schedulers now answer this in <see cref="ISchedulerGrain.Enqueue"/>'s
     /// <see cref="QueueDecision"/>; the message stays for a scheduler of an older build during a rolling upgrade.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnUnplaceable"), OneWay]
     Task OnUnplaceable(long generation, string reason);
 
@@ -99,6 +111,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// Its tenant's quota has room for it now, or lends it room (<paramref name="borrowed"/>): a task that waited for it is
     /// queued (or its schedule starts).
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnAdmitted"), OneWay]
     Task OnAdmitted(bool borrowed = false);
 
@@ -106,14 +119,17 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// Its tenant's quota was lowered below what this waiting task alone asks, or, for a gang's member admitted while its
     /// gang gathers, below what the whole gang asks: no room could take it, so it fails.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnQuotaRefused"), OneWay]
     Task OnQuotaRefused(string reason);
 
     /// <summary>The daemon reports the task's process running.</summary>
+    [Access(Callers.Node)]
     [Alias("OnStarted")]
     Task OnStarted(long generation);
 
     /// <summary>The daemon reports the task's process ended.</summary>
+    [Access(Callers.Node)]
     [Alias("OnExited")]
     Task OnExited(TaskExit exit);
 
@@ -122,18 +138,22 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// resumed (idle) and acked. A sequence not above the last seen (here or on the card) is ignored. The SDK's
     /// lease sends its transitions to the cards directly (two hops fewer on the preemption path).
     /// </summary>
+    [Access(Callers.Owner)]
     [Alias("SetDemand")]
     Task<DemandAck> SetDemand(bool busy, long sequence);
 
     /// <summary>The node running this task's generation was lost (missed its lease, or its daemon restarted without it).</summary>
+    [Access(Callers.None)]
     [Alias("OnNodeLost"), OneWay]
     Task OnNodeLost(long generation, string reason);
 
     /// <summary>A card moved this task's memory: where it is now, and what the move cost.</summary>
+    [Access(Callers.None)]
     [Alias("OnMemoryMoved"), OneWay]
     Task OnMemoryMoved(long generation, SwapResult result);
 
     /// <summary>A card paused or resumed this task (arbitration), at <paramref name="at"/>.</summary>
+    [Access(Callers.None)]
     [Alias("OnSuspended"), OneWay]
     Task OnSuspended(long generation, bool suspended, DateTimeOffset at);
 
@@ -142,6 +162,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// placement (not a restart: its restart count and policy are untouched). False when this generation does not hold
     /// capacity on <paramref name="nodeId"/> (already gone, or not started yet).
     /// </summary>
+    [Access(Callers.Admin)]
     [Alias("Evict")]
     Task<bool> Evict(long generation, string nodeId, string reason);
 
@@ -150,6 +171,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// scheduler takes the room back for a task within its quota (<paramref name="forTaskId"/>). False when it is not on
     /// loan any more, or this generation does not hold capacity on <paramref name="nodeId"/>.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Reclaim")]
     Task<bool> Reclaim(long generation, string nodeId, string forTaskId);
 
@@ -157,6 +179,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// Its tenant's quota has room for it now: a task on borrowed room is charged under the quota instead, and its node
     /// told, so it is no longer reclaimed.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnLoanRepaid"), OneWay]
     Task OnLoanRepaid();
 
@@ -164,6 +187,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// The task's timer: opens or closes a scheduled task's window, or ends a run past its
     /// <see cref="TaskSpec.MaxRuntime"/>, when the time has come (idempotent).
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnScheduleTick")]
     Task OnScheduleTick();
 
@@ -171,6 +195,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <paramref name="dependentId"/> runs after this task (<see cref="TaskSpec.After"/>): it is told when this task ends
     /// (<see cref="OnAwaitedEnded"/>). Returns the status, so a task that ended meanwhile is seen at once. Idempotent.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("Follow")]
     Task<VGpuTaskStatus?> Follow(string dependentId);
 
@@ -178,6 +203,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// <paramref name="taskId"/>, which this task runs after, ended in <paramref name="state"/>: a blocked task goes on
     /// when the last one it waits for completed, and is cancelled when one failed or was cancelled.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("OnAwaitedEnded"), OneWay]
     Task OnAwaitedEnded(string taskId, TaskState state, string reason);
 
@@ -186,6 +212,7 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     /// (<see cref="ITenantMeterGrain"/>), so usage grows as a long run goes. Ignored for another generation or no run; a
     /// report lost is carried by the next, or by the run's end.
     /// </summary>
+    [Access(Callers.None)]
     [Alias("MeterRun"), OneWay]
     Task MeterRun(long generation);
 }

@@ -22,7 +22,7 @@ public sealed class GpuGrain(
     SiloShutdown shutdown,
     Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     Placement.DataCenterResidence residence,
-    ILogger<GpuGrain> logger) : Grain, IGpuGrain, IGrainMigrationParticipant
+    ILogger<GpuGrain> logger) : Grain, IGpuGrain, IGrainMigrationParticipant, Access.IAccessTarget
 {
     private readonly Dictionary<string, GpuSlice> slices = new(StringComparer.Ordinal);
     private readonly HashSet<string> busy = new(StringComparer.Ordinal);
@@ -395,6 +395,10 @@ public sealed class GpuGrain(
     }
 
     public Task<GpuSnapshot?> GetSnapshot() => Task.FromResult(device is null ? null : Snapshot());
+
+    /// <summary>A call about one task's slice (its first argument) is that task's tenant's; every call is on the card's node.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) =>
+        new(request.GetArgumentCount() > 0 && request.GetArgument(0) is string taskId ? slices.GetValueOrDefault(taskId)?.Tenant : null, GrainKeys.NodeOfGpu(this.GetPrimaryKeyString()));
 
     private void Forget(string taskId)
     {

@@ -19,7 +19,7 @@ public sealed class NodeGrain(
     Placement.DataCenterResidence residence,
     [PersistentState("cordon", PoolOptions.StorageName)] IPersistentState<NodeOperatorState> cordon,
     PoolSettingsView settings,
-    ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant
+    ILogger<NodeGrain> logger) : Grain, INodeGrain, IGrainMigrationParticipant, Access.IAccessTarget
 {
     private readonly Dictionary<string, NodeHolding> holdings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, GpuSnapshot> gpus = new(StringComparer.Ordinal);
@@ -998,6 +998,9 @@ public sealed class NodeGrain(
     }
 
     public Task<NodeSnapshot?> GetSnapshot() => Task.FromResult(registration is null ? null : Snapshot());
+
+    /// <summary>No tenant's; this node.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(null, this.GetPrimaryKeyString());
 
     private ISchedulerGrain Scheduler => GrainFactory.Grain<ISchedulerGrain>(GrainKeys.Scheduler(GrainKeys.DataCenterOf(NodeId)));
 

@@ -21,7 +21,7 @@ namespace Orion.Grains;
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
-    ILogger<TenantGrain> logger) : Grain, ITenantGrain
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, Access.IAccessTarget
 {
     /// <summary>
     /// The least time between two rechecks: a burst of submits over the quota asks the charged tasks once, not once per
@@ -272,6 +272,9 @@ public sealed class TenantGrain(
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
         return await GetUsage();
     }
+
+    /// <summary>Its tenant's.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(this.GetPrimaryKeyString(), null);
 
     public async Task<TenantUsage> GetUsage()
     {

@@ -19,7 +19,7 @@ public sealed class VGpuTaskGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     DataCenterSummaries dataCenterSummaries,
-    ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable
+    ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable, Access.IAccessTarget
 {
     private const string WindowHold = "window";
     private const string OperatorHold = "operator";
@@ -190,6 +190,9 @@ public sealed class VGpuTaskGrain(
     }
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
+
+    /// <summary>Its tenant's, on the node it is placed on.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(Status?.Spec.Tenant, Status?.Placement?.NodeId);
 
     public async Task<VGpuTaskStatus?> Follow(string dependentId)
     {

@@ -92,8 +92,8 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     /// <summary>
     /// The first registration, tried until the pool answers: one sent through a gateway that dies is never answered (the
     /// client gives up only after 30 s, and the daemon would exit with its cards never in the pool), and one that fails
-    /// while the cluster forms is tried again. One the pool refuses (<see cref="ArgumentException"/>: a bad registration)
-    /// ends the start.
+    /// while the cluster forms is tried again. One the pool refuses (<see cref="ArgumentException"/>: a bad registration;
+    /// <see cref="UnauthorizedAccessException"/>: its token may not speak for this node) ends the start.
     /// </summary>
     private async Task RegisterFirstAsync(CancellationToken cancellationToken)
     {
@@ -105,7 +105,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                 await registration.WaitAsync(options.RegistrationInterval, time, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (ex is not (ArgumentException or OperationCanceledException))
+            catch (Exception ex) when (ex is not (ArgumentException or UnauthorizedAccessException or OperationCanceledException))
             {
                 LeaveUnanswered(registration);
                 logger.LogWarning("Node {NodeId} could not register (attempt {Attempt}): {Reason}; trying again", NodeId, attempt, ex is TimeoutException ? "no answer" : ex.Message);
@@ -346,6 +346,12 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                     // arrive) and the report sent again, through a live gateway to the grain's live activation.
                     sent = report();
                     await sent.WaitAsync(options.ReportAttemptTimeout);
+                    break;
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    // The pool will refuse it again: sending it on would hold up the reports behind it.
+                    logger.LogError(ex, "Node {NodeId} is not allowed to send a report; dropped", NodeId);
                     break;
                 }
                 catch (TimeoutException) when (!sent.IsCompleted && attempt < 120 && !stopping.IsCancellationRequested)

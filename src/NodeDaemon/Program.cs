@@ -67,8 +67,9 @@ linkDomainSize.Validators.Add(r =>
         r.AddError("--link-domain-size must be 0 or more");
     }
 });
+var token = new Option<string?>("--token") { Description = "the node's access token, when the pool requires one (default: $ORION_TOKEN, which keeps it out of the process list)" };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, token })
 {
     root.Options.Add(o);
 }
@@ -142,11 +143,25 @@ root.SetAction(async (parse, cancel) =>
             o.ClusterId = parse.GetValue(clusterId)!;
             o.ServiceId = parse.GetValue(serviceId)!;
         });
+        if ((parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN")) is { Length: > 0 } secret)
+        {
+            client.AddOutgoingGrainCallFilter(new AccessTokenFilter(secret));
+        }
     });
     using var host = builder.Build();
     await host.StartAsync(cancel);
     await using var daemon = new GpuNodeDaemon(options, backend, host.Services.GetRequiredService<IClusterClient>(), host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>());
-    await daemon.StartAsync(cancel);
+    try
+    {
+        await daemon.StartAsync(cancel);
+    }
+    catch (UnauthorizedAccessException ex)
+    {
+        Console.Error.WriteLine($"orion-daemon: the pool refused node {options.NodeId}: {ex.Message}");
+        await host.StopAsync(CancellationToken.None);
+        return 1;
+    }
+
     host.Services.GetRequiredService<ILogger<GpuNodeDaemon>>().LogInformation(
         "Daemon {NodeId} registered {GpuCount} {Backend} cards with the pool at {Gateways}", options.NodeId, backend.Devices.Count, backend.Name, string.Join(", ", endpoints.Select(e => e.ToString())));
     try

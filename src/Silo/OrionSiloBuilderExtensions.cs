@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains;
+using Orion.Grains.Access;
 using Orion.Grains.Placement;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -32,6 +33,23 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
         silo.Services.AddOptions<EmbeddedPoolOptions>().Bind(configuration.GetSection(EmbeddedPoolOptions.Section)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<EmbeddedPoolOptions>, EmbeddedPoolOptionsValidator>();
+
+        // Tokens: checked on clients' calls when the pool requires them; the silo's own callers carry the cluster's secret.
+        silo.Services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.Section)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
+        silo.Services.AddSingleton<ClusterCredential>();
+        if (configuration.GetValue<bool>($"{AccessOptions.Section}:{nameof(AccessOptions.Required)}"))
+        {
+            // Silos of a Redis cluster call each other for their API and daemons: a secret of one silo's making would fail there.
+            if (OrionClustering.Redis(configuration) is not null && string.IsNullOrEmpty(configuration[$"{AccessOptions.Section}:{nameof(AccessOptions.ClusterSecret)}"]))
+            {
+                throw new OptionsValidationException(AccessOptions.Section, typeof(AccessOptions),
+                    [$"{AccessOptions.Section}:ClusterSecret must be set, the same on every silo, when the pool requires tokens and its silos cluster through Redis"]);
+            }
+
+            silo.AddIncomingGrainCallFilter<AccessFilter>();
+            silo.AddOutgoingGrainCallFilter<ClusterCredentialFilter>();
+        }
 
         // Orion's spans (submit, placement, start, preemption) follow grain calls into one trace.
         silo.AddActivityPropagation();

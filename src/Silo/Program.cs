@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orion.Client;
 using Orion.Silo;
+using Orion.Silo.Access;
 using Orion.Silo.Monitoring;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -62,6 +63,7 @@ static async Task<int> RunAsync(WebApplicationBuilder builder, bool demo)
     // The settings' rules, before anything starts (the host would log its own failure with a stack trace).
     app.Services.GetService<IStartupValidator>()?.Validate();
     app.Services.GetRequiredService<PoolMetrics>();
+    app.UsePageAccess();
     app.MapOrleansDashboard("/dashboard");
     app.MapHealthChecks("/health");
     app.MapPrometheusScrapingEndpoint("/metrics");

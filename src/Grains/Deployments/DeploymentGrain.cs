@@ -17,7 +17,7 @@ public sealed class DeploymentGrain(
     [PersistentState("deployment", PoolOptions.StorageName)] IPersistentState<DeploymentRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     IOptions<PoolOptions> options,
-    ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain, IRemindable
+    ILogger<DeploymentGrain> logger) : Grain, IDeploymentGrain, IRemindable, Access.IAccessTarget
 {
     private const string CheckReminder = "check";
 
@@ -189,6 +189,9 @@ public sealed class DeploymentGrain(
     }
 
     public Task<DeploymentStatus?> GetStatus() => Task.FromResult(Status);
+
+    /// <summary>Its tenant's.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(record.State.Template?.Tenant, null);
 
     public Task OnCheckTick() => Check();
 

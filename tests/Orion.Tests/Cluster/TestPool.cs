@@ -52,7 +52,7 @@ public sealed class TestPool : IAsyncDisposable
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
         bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
-        bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null)
+        bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null, IReadOnlyDictionary<string, string?>? extraSettings = null, string? clientToken = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -126,6 +126,11 @@ public sealed class TestPool : IAsyncDisposable
         if (starvationLimit is { } starvation)
         {
             settings["Orion:Pool:StarvationLimit"] = starvation.ToString();
+        }
+
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         // A silo added later has no daemons of its own.
@@ -212,6 +217,20 @@ public sealed class TestPool : IAsyncDisposable
         {
             // Daemons of their own and the SDK call through the cluster's client: their calls can be lost too.
             builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(faults.LoseOrSend));
+        }
+
+        if (clientToken is not null)
+        {
+            // The client's calls carry the token unless the test sets another (the silo starts without one in its flow).
+            builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(async ctx =>
+            {
+                if (RequestContext.Get(AccessToken.RequestKey) is null)
+                {
+                    RequestContext.Set(AccessToken.RequestKey, clientToken);
+                }
+
+                await ctx.Invoke();
+            }));
         }
 
         var cluster = builder.Build();

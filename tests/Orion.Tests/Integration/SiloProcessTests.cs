@@ -96,14 +96,34 @@ public sealed class SiloProcessTests
     [Fact]
     public async Task Bad_settings_stop_the_silo_with_exit_code_2_and_every_broken_rule_named()
     {
-        await using var silo = SiloProcess.Start("--policy", "bestfit", "--gpu-model", "A100", "--Orion:Pool:DaemonLease=00:00:00");
+        await using var silo = SiloProcess.Start(
+            "--policy", "bestfit", "--gpu-model", "A100", "--Orion:Pool:DaemonLease=00:00:00",
+            "--Orion:Access:Required=true", "--Orion:Access:Tokens:0:Name=ci", "--Orion:Access:Tokens:0:Role=tenant", "--Orion:Access:Tokens:0:Sha256=abc");
         await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.Equal(2, silo.ExitCode);
         Assert.Contains("orion-silo: Orion:Pool:Policy must be one of random, spread, dot-product, gpu-packing, best-fit, fragmentation", silo.Output);
         Assert.Contains("not 'bestfit'", silo.Output);
         Assert.Contains("orion-silo: Orion:Pool:DaemonLease must be positive, not '00:00:00'", silo.Output);
         Assert.Contains("orion-silo: Orion:Embedded:GpuModel must be a known card model (", silo.Output);
+        Assert.Contains("orion-silo: Orion:Access:Tokens:0:Tenant is needed for a token of role tenant", silo.Output);
+        Assert.Contains("orion-silo: Orion:Access:Tokens:0:Sha256 must be the token's SHA-256, 64 hex digits (orion token new prints it), not 'abc'", silo.Output);
+        Assert.Contains("orion-silo: Orion:Access:Required needs at least one token of role admin", silo.Output);
         Assert.DoesNotContain("Orion is up", silo.Output);
+        Assert.DoesNotContain("   at ", silo.Output);
+    }
+
+    [Fact]
+    public async Task Silos_that_cluster_through_redis_and_require_tokens_need_a_shared_secret()
+    {
+        // Refused before Redis is reached: no server is needed to see it.
+        await using var silo = SiloProcess.Start(
+            "--Orion:Redis:ConnectionString=127.0.0.1:1", "--Orion:Access:Required=true",
+            "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={Orion.Contracts.AccessToken.Hash("orion_x")}");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains(
+            "orion-silo: Orion:Access:ClusterSecret must be set, the same on every silo, when the pool requires tokens and its silos cluster through Redis",
+            silo.Output);
         Assert.DoesNotContain("   at ", silo.Output);
     }
 }

@@ -1,0 +1,19 @@
+namespace Orion.Grains.Access;
+
+/// <summary>Who may call the pool (configuration section <c>Orion:Access</c>): off by default, as on one trusted machine.</summary>
+public sealed class AccessOptions
+{
+    public const string Section = "Orion:Access";
+
+    /// <summary>Every client's grain call, and every page and API request but /health and /metrics, needs a valid token.</summary>
+    public bool Required { get; set; }
+
+    /// <summary>The tokens the pool takes, each by its SHA-256 (<c>orion token new</c> makes one and prints its entry).</summary>
+    public List<AccessTokenOptions> Tokens { get; } = [];
+
+    /// <summary>
+    /// A secret every silo of the cluster shares, which the silos' own callers (the API, the embedded daemons) send
+    /// instead of a token. Needed when there is more than one silo; one silo makes its own when none is set.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Orion.Grains.Access;
+
+namespace Orion.Silo.Access;
+
+/// <summary>
+/// Tokens on the web side when the pool requires them: the page, its API and the Orleans dashboard need a valid token
+/// (a bearer header, or the cookie the sign-in form sets); the dashboard an admin's. /health and /metrics stay open for
+/// load balancers and scrapers, which are kept to the network instead.
+/// </summary>
+public static class PageAccess
+{
+    /// <summary>The cookie the sign-in form sets: the token itself, HTTP only, same site.</summary>
+    public const string Cookie = "orion-token";
+
+    public static WebApplication UsePageAccess(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<AccessOptions>>().Value;
+        if (!options.Required)
+        {
+            return app;
+        }
+
+        var tokens = new AccessTokenTable(options.Tokens);
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path;
+            if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/login") || path == "/pool.css")
+            {
+                await next(context);
+                return;
+            }
+
+            var principal = tokens.Resolve(TokenOf(context.Request));
+            if (principal is null && path == "/")
+            {
+                await SignIn(context, HttpStatusCode.Unauthorized, null);
+            }
+            else if (principal is null)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await Results.Problem(statusCode: 401, title: "This pool requires an access token: Authorization: Bearer <token>, or sign in at /.").ExecuteAsync(context);
+            }
+            else if (path.StartsWithSegments("/dashboard") && principal.Role != AccessRole.Admin)
+            {
+                await Results.Problem(statusCode: 403, title: $"{principal} may not open the Orleans dashboard: only an admin token may.").ExecuteAsync(context);
+            }
+            else
+            {
+                await next(context);
+            }
+        });
+
+        app.MapGet("/login", (HttpContext context) => SignIn(context, HttpStatusCode.OK, null));
+        app.MapPost("/login", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            var token = form["token"].ToString().Trim();
+            if (tokens.Resolve(token) is null)
+            {
+                await SignIn(context, HttpStatusCode.Unauthorized, "The pool does not take that token.");
+                return;
+            }
+
+            context.Response.Cookies.Append(Cookie, token, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Secure = context.Request.IsHttps,
+                Path = "/",
+            });
+            context.Response.Redirect("/", permanent: false, preserveMethod: false);
+        }).DisableAntiforgery();
+        return app;
+    }
+
+    private static string? TokenOf(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim()
+            : request.Cookies[Cookie];
+
+    private static async Task SignIn(HttpContext context, HttpStatusCode status, string? refusal)
+    {
+        await using var stream = typeof(PageAccess).Assembly.GetManifestResourceStream("Orion.Silo.PoolPage.login.html")!;
+        var html = await new StreamReader(stream).ReadToEndAsync();
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(html.Replace("<!--message-->", refusal is null ? "" : $"<p class=\"refused\">{WebUtility.HtmlEncode(refusal)}</p>"));
+    }
+}

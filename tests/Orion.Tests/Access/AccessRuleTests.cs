@@ -1,0 +1,98 @@
+using Orion.Contracts;
+using Orion.Grains.Access;
+
+namespace Orion.Tests.Access;
+
+public sealed class AccessRuleTests
+{
+    private static readonly AccessPrincipal Admin = new("ops", AccessRole.Admin);
+    private static readonly AccessPrincipal Search = new("ci", AccessRole.Tenant, Tenant: "search");
+    private static readonly AccessPrincipal AnyNode = new("fleet", AccessRole.Node);
+    private static readonly AccessPrincipal Node3 = new("node-3", AccessRole.Node, Node: "dc1/node-3");
+    private static readonly AccessPrincipal Viewer = new("grafana", AccessRole.Viewer);
+
+    private static string? Denial(AccessPrincipal? who, Callers callers, AccessTarget target = default, params string[] specTenants) =>
+        AccessRule.Denial(who, callers, target, specTenants, "IVGpuTaskGrain.Cancel");
+
+    [Fact]
+    public void No_client_may_call_a_message_between_grains_not_even_an_admin()
+    {
+        foreach (var who in new[] { Admin, Search, AnyNode, Viewer, null })
+        {
+            Assert.Equal("IVGpuTaskGrain.Cancel is a message between the pool's grains; no client may call it", Denial(who, Callers.None));
+        }
+    }
+
+    [Fact]
+    public void Without_a_known_token_nothing_is_allowed_and_the_refusal_says_how_to_give_one()
+    {
+        Assert.Equal(
+            "IVGpuTaskGrain.Cancel needs an access token (OrionClientOptions.Token, --token or $ORION_TOKEN); none or an unknown one was given",
+            Denial(null, Callers.Anyone));
+    }
+
+    [Fact]
+    public void Every_token_reads_and_an_admin_token_does_everything_a_client_may()
+    {
+        foreach (var who in new[] { Admin, Search, AnyNode, Node3, Viewer })
+        {
+            Assert.Null(Denial(who, Callers.Anyone));
+        }
+
+        foreach (var callers in new[] { Callers.Owner, Callers.Node, Callers.Admin, Callers.Owner | Callers.Node })
+        {
+            Assert.Null(Denial(Admin, callers, new AccessTarget("ads", "dc1/node-9"), "ads"));
+        }
+    }
+
+    [Fact]
+    public void A_tenant_token_acts_on_its_own_tenant_only()
+    {
+        Assert.Null(Denial(Search, Callers.Owner, new AccessTarget("search", "dc1/node-0")));
+        Assert.Null(Denial(Search, Callers.Owner, default, "search"));
+        Assert.Equal("token 'ci' (tenant search) may not call IVGpuTaskGrain.Cancel on what tenant ads owns",
+            Denial(Search, Callers.Owner, new AccessTarget("ads", null)));
+
+        // A spec naming another tenant is refused also for a task not submitted yet (owned by no one), and a resubmit
+        // of someone else's task id is refused even with its own tenant's spec.
+        Assert.Equal("token 'ci' (tenant search) may not call IVGpuTaskGrain.Cancel with a spec of tenant ads",
+            Denial(Search, Callers.Owner, default, "ads"));
+        Assert.Contains("on what tenant ads owns", Denial(Search, Callers.Owner, new AccessTarget("ads", null), "search"));
+
+        // Nothing owned and no spec (a task id no one has used): nothing to act on, nothing refused.
+        Assert.Null(Denial(Search, Callers.Owner));
+    }
+
+    [Fact]
+    public void A_tenant_token_may_not_do_what_only_admins_or_nodes_may()
+    {
+        Assert.Equal("token 'ci' (tenant search) may not call IVGpuTaskGrain.Cancel: only an admin token may", Denial(Search, Callers.Admin, new AccessTarget("search", null)));
+        Assert.Equal("token 'ci' (tenant search) may not call IVGpuTaskGrain.Cancel: only its node's token or an admin token may", Denial(Search, Callers.Node, new AccessTarget("search", "dc1/node-0")));
+    }
+
+    [Fact]
+    public void A_node_token_speaks_for_its_own_node_or_for_any_when_unbound()
+    {
+        Assert.Null(Denial(Node3, Callers.Node, new AccessTarget("search", "dc1/node-3")));
+        Assert.Null(Denial(AnyNode, Callers.Node, new AccessTarget("search", "dc1/node-7")));
+        Assert.Equal("token 'node-3' (node dc1/node-3) may not call IVGpuTaskGrain.Cancel on node dc1/node-7",
+            Denial(Node3, Callers.Node, new AccessTarget("search", "dc1/node-7")));
+
+        // A report about a task placed nowhere now (stale): the grain drops it by its generation.
+        Assert.Null(Denial(Node3, Callers.Node, new AccessTarget("search", null)));
+        Assert.Equal("token 'node-3' (node dc1/node-3) may not call IVGpuTaskGrain.Cancel: only its tenant's token or an admin token may",
+            Denial(Node3, Callers.Owner, new AccessTarget("search", "dc1/node-3")));
+    }
+
+    [Fact]
+    public void A_viewer_token_only_reads()
+    {
+        foreach (var callers in new[] { Callers.Owner, Callers.Node, Callers.Admin, Callers.Owner | Callers.Node })
+        {
+            Assert.StartsWith("token 'grafana' (viewer) may not call IVGpuTaskGrain.Cancel: only", Denial(Viewer, callers, new AccessTarget(null, null)));
+        }
+
+        Assert.Equal("token 'grafana' (viewer) may not call IVGpuTaskGrain.Cancel: only its tenant's token or its node's token or an admin token may",
+            Denial(Viewer, Callers.Owner | Callers.Node));
+    }
+}

@@ -1,0 +1,153 @@
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>
+/// A pool that requires access tokens, called by a real Orleans client with each token; its embedded daemons (the silo's
+/// own callers) run the tasks throughout, carrying the cluster's secret.
+/// </summary>
+public sealed class AccessTests
+{
+    private static readonly string Admin = AccessToken.New();
+    private static readonly string Search = AccessToken.New();
+    private static readonly string Ads = AccessToken.New();
+    private static readonly string Viewer = AccessToken.New();
+    private static readonly string NodeZero = AccessToken.New();
+
+    /// <summary>The pool; the test's client calls as the admin unless a call says otherwise.</summary>
+    private static Task<TestPool> StartAsync() => TestPool.StartAsync(
+        [Node("n0", gpus: 1), Node("n1", gpus: 1)],
+        clientToken: Admin,
+        extraSettings: new Dictionary<string, string?>
+        {
+            ["Orion:Access:Required"] = "true",
+            ["Orion:Access:Tokens:0:Name"] = "ops", ["Orion:Access:Tokens:0:Role"] = "admin", ["Orion:Access:Tokens:0:Sha256"] = AccessToken.Hash(Admin),
+            ["Orion:Access:Tokens:1:Name"] = "search-ci", ["Orion:Access:Tokens:1:Role"] = "tenant", ["Orion:Access:Tokens:1:Tenant"] = "search", ["Orion:Access:Tokens:1:Sha256"] = AccessToken.Hash(Search),
+            ["Orion:Access:Tokens:2:Name"] = "ads-ci", ["Orion:Access:Tokens:2:Role"] = "tenant", ["Orion:Access:Tokens:2:Tenant"] = "ads", ["Orion:Access:Tokens:2:Sha256"] = AccessToken.Hash(Ads),
+            ["Orion:Access:Tokens:3:Name"] = "grafana", ["Orion:Access:Tokens:3:Role"] = "viewer", ["Orion:Access:Tokens:3:Sha256"] = AccessToken.Hash(Viewer),
+            ["Orion:Access:Tokens:4:Name"] = "n0", ["Orion:Access:Tokens:4:Role"] = "node", ["Orion:Access:Tokens:4:Node"] = "dc1/n0", ["Orion:Access:Tokens:4:Sha256"] = AccessToken.Hash(NodeZero),
+        });
+
+    /// <summary>Runs <paramref name="call"/> with <paramref name="token"/> on its grain calls (async: the caller's own token is untouched).</summary>
+    private static async Task<T> As<T>(string? token, Func<Task<T>> call)
+    {
+        RequestContext.Set(AccessToken.RequestKey, token ?? "");
+        return await call();
+    }
+
+    private static async Task<string> Refused(string? token, Func<Task> call)
+    {
+        RequestContext.Set(AccessToken.RequestKey, token ?? "");
+        return (await Assert.ThrowsAsync<UnauthorizedAccessException>(call)).Message;
+    }
+
+    [Fact]
+    public async Task A_tenant_token_runs_its_own_tenants_work_and_cannot_touch_another_tenants()
+    {
+        await using var pool = await StartAsync();
+        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 60_000, tenant: "search");
+        var mine = await As(Search, () => pool.Client.SubmitAsync(spec, "search-1"));
+        await pool.WaitForAsync("search-1", TaskState.Running);
+
+        Assert.Equal(
+            "token 'ads-ci' (tenant ads) may not call IVGpuTaskGrain.Cancel on what tenant search owns",
+            await Refused(Ads, () => pool.Client.CancelAsync("search-1")));
+        Assert.Contains("may not call IVGpuTaskGrain.Pause on what tenant search owns", await Refused(Ads, () => pool.Client.PauseAsync("search-1", "mine now")));
+        Assert.Contains("may not call IVGpuTaskGrain.Submit with a spec of tenant search", await Refused(Ads, () => pool.Client.SubmitAsync(spec, "search-2")));
+
+        // Nothing refused changed anything: the task runs on, the id refused was never taken.
+        Assert.Equal(TaskState.Running, await pool.StateOf("search-1"));
+        Assert.Null(await pool.Client.GetAsync("search-2"));
+
+        // Reads are open to every token; the owner cancels its own.
+        Assert.Equal(mine.TaskId, (await As(Ads, () => pool.Client.GetAsync("search-1")))!.TaskId);
+        Assert.Equal(TaskState.Cancelled, (await As(Search, () => pool.Client.CancelAsync("search-1")))!.State);
+    }
+
+    [Fact]
+    public async Task Without_a_known_token_nothing_is_read_and_a_viewer_only_reads()
+    {
+        await using var pool = await StartAsync();
+        Assert.Contains("IPoolGrain.GetNodes needs an access token", await Refused(null, () => pool.Client.GetPoolAsync()));
+        Assert.Contains("IPoolGrain.GetNodes needs an access token", await Refused(AccessToken.New(), () => pool.Client.GetPoolAsync()));
+
+        var seen = await As(Viewer, () => pool.Client.GetPoolAsync());
+        Assert.Equal(2, seen.Nodes.Length);
+        Assert.Equal(
+            "token 'grafana' (viewer) may not call IVGpuTaskGrain.Submit: only its tenant's token or an admin token may",
+            await Refused(Viewer, () => pool.Client.SubmitAsync(Specs.Batch(tenant: "search"))));
+        Assert.Contains("only an admin token may", await Refused(Viewer, () => pool.Client.CordonAsync("dc1/n0", "looking")));
+    }
+
+    [Fact]
+    public async Task Pool_settings_quotas_and_cordons_are_an_admins_only()
+    {
+        await using var pool = await StartAsync();
+        var before = await pool.Client.GetSettingsAsync();
+        Assert.Equal(
+            "token 'search-ci' (tenant search) may not call IPoolSettingsGrain.Update: only an admin token may",
+            await Refused(Search, () => pool.Client.UpdateSettingsAsync(policy: "best-fit")));
+        Assert.Contains("ITenantGrain.SetQuota: only an admin token may", await Refused(Search, () => pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 10_000))));
+        Assert.Contains("INodeGrain.Cordon: only an admin token may", await Refused(Search, () => pool.Client.CordonAsync("dc1/n0", "mine")));
+        Assert.Equal(before, await pool.Client.GetSettingsAsync());
+        Assert.Null((await pool.NodeSnapshot("n0")).CordonReason);
+
+        var after = await pool.Client.UpdateSettingsAsync(policy: "best-fit");
+        Assert.Equal("best-fit", after.Policy);
+    }
+
+    [Fact]
+    public async Task Messages_between_grains_are_closed_to_every_client_and_a_node_token_speaks_for_its_node_only()
+    {
+        await using var pool = await StartAsync();
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0, items: 1, gpuMsPerItem: 60_000, tenant: "search"), "a");
+        await pool.SubmitAsync(Specs.Batch(computePercent: 100, gpuMemoryMiB: 0, items: 1, gpuMsPerItem: 60_000, tenant: "search"), "b");
+        var a = await pool.WaitForAsync("a", TaskState.Running);
+        var b = await pool.WaitForAsync("b", TaskState.Running);
+        var (onZero, elsewhere) = a.Placement!.NodeId == "dc1/n0" ? (a, b) : (b, a);
+        Assert.Equal("dc1/n1", elsewhere.Placement!.NodeId);
+
+        var task = pool.Grains.GetGrain<IVGpuTaskGrain>(onZero.TaskId);
+        Assert.Equal("INodeGrain.Release is a message between the pool's grains; no client may call it",
+            await Refused(Admin, () => pool.Grains.GetGrain<INodeGrain>("dc1/n0").Release(onZero.TaskId, onZero.Generation)));
+        Assert.Contains("IGpuGrain.Release is a message between", await Refused(Admin, () => pool.Grains.GetGrain<IGpuGrain>(onZero.Placement!.GpuIds[0]).Release(onZero.TaskId, onZero.Generation)));
+
+        // One-way messages are dropped without an answer: a forged node loss would have moved the task (checked below).
+        await task.OnNodeLost(onZero.Generation, "forged");
+        await task.OnPlaced(onZero.Generation + 1, elsewhere.Placement);
+
+        // Node n0's token may report for n0's task, not for n1's, nor call n1's node grain.
+        var exit = new TaskExit(elsewhere.TaskId, elsewhere.Generation, Succeeded: false, "forged by n0", 0, pool.Clock.GetUtcNow());
+        Assert.Equal("token 'n0' (node dc1/n0) may not call IVGpuTaskGrain.OnExited on node dc1/n1",
+            await Refused(NodeZero, () => pool.Grains.GetGrain<IVGpuTaskGrain>(elsewhere.TaskId).OnExited(exit)));
+        Assert.Contains("may not call INodeGrain.Register on node dc1/n1", await Refused(NodeZero, () => pool.Grains.GetGrain<INodeGrain>("dc1/n1").Register(null!, null!)));
+        await As(NodeZero, async () =>
+        {
+            await task.OnStarted(onZero.Generation);
+            return true;
+        });
+        Assert.Contains("may not call IVGpuTaskGrain.OnStarted: only its node's token", await Refused(Search, () => task.OnStarted(onZero.Generation)));
+
+        // Both run on where they were: nothing refused reached them.
+        Assert.Equal((TaskState.Running, onZero.Generation, "dc1/n0"), await pool.Client.GetAsync(onZero.TaskId) is { } z ? (z.State, z.Generation, z.Placement?.NodeId) : default);
+        Assert.Equal((TaskState.Running, elsewhere.Generation, "dc1/n1"), await pool.Client.GetAsync(elsewhere.TaskId) is { } e ? (e.State, e.Generation, e.Placement?.NodeId) : default);
+        await pool.AssertConsistentAsync(["a", "b"]);
+    }
+
+    [Fact]
+    public async Task A_lease_holds_demand_on_its_own_task_and_another_tenant_cannot_set_it()
+    {
+        await using var pool = await StartAsync();
+        await using var lease = await As(Search, () => pool.Client.AcquireAsync(Specs.Service() with { Tenant = "search" }));
+        await using (await lease.BeginRequestAsync())
+        {
+            var card = pool.Grains.GetGrain<IGpuGrain>(lease.Status.Placement!.GpuIds[0]);
+            Assert.Contains(
+                "token 'ads-ci' (tenant ads) may not call IGpuGrain.SetDemand on what tenant search owns",
+                await Refused(Ads, () => card.SetDemand(lease.TaskId, lease.Status.Generation, busy: false, sequence: long.MaxValue)));
+            Assert.Contains("may not call IVGpuTaskGrain.SetDemand on what tenant search owns",
+                await Refused(Ads, () => pool.Grains.GetGrain<IVGpuTaskGrain>(lease.TaskId).SetDemand(busy: false, sequence: long.MaxValue)));
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using Orion.Client;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary>
+/// A silo process that requires access tokens, without daemons of its own, and one node daemon process (dc1/gpu-1) that
+/// joins it with its node's token.
+/// </summary>
+public sealed class SecuredSilo : IAsyncLifetime
+{
+    public string Admin { get; } = AccessToken.New();
+
+    public string Search { get; } = AccessToken.New();
+
+    public string NodeToken { get; } = AccessToken.New();
+
+    public SiloProcess Silo { get; private set; } = null!;
+
+    public ChildProcess Daemon { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public Uri Url(string path) => new(Silo.BaseAddress, path);
+
+    public async ValueTask InitializeAsync()
+    {
+        Silo = SiloProcess.Start(
+            "--Orion:Embedded:Enabled=false", "--Orion:Monitor:RefreshInterval=00:00:00.2",
+            "--Orion:Access:Required=true",
+            "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={AccessToken.Hash(Admin)}",
+            "--Orion:Access:Tokens:1:Name=search-ci", "--Orion:Access:Tokens:1:Role=tenant", "--Orion:Access:Tokens:1:Tenant=search",
+            $"--Orion:Access:Tokens:1:Sha256={AccessToken.Hash(Search)}",
+            "--Orion:Access:Tokens:2:Name=gpu-1", "--Orion:Access:Tokens:2:Role=node", "--Orion:Access:Tokens:2:Node=dc1/gpu-1",
+            $"--Orion:Access:Tokens:2:Sha256={AccessToken.Hash(NodeToken)}");
+        Daemon = StartDaemon("gpu-1");
+        await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>A daemon process of one card named <paramref name="node"/>, with the token of node gpu-1.</summary>
+    public ChildProcess StartDaemon(string node) =>
+        DaemonProcess.Start("--gateway", $"127.0.0.1:{Silo.GatewayPort}", "--node", node, "--dc", "dc1", "--gpus", "1xA100-80GB", "--token", NodeToken);
+
+    /// <summary>An SDK client of this silo carrying <paramref name="token"/>.</summary>
+    public Task<OrionClient> ConnectAsync(string? token) =>
+        OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1), Token = token });
+
+    /// <summary>Runs the real <c>orion</c> CLI against this silo.</summary>
+    public Task<CliRun> CliAsync(params string[] args) => LiveSilo.RunCliAsync(["--gateway", $"127.0.0.1:{Silo.GatewayPort}", .. args]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Daemon.DisposeAsync();
+        await Silo.DisposeAsync();
+        Http.Dispose();
+    }
+}
