@@ -150,4 +150,21 @@ public sealed class AccessTests
                 await Refused(Ads, () => pool.Grains.GetGrain<IVGpuTaskGrain>(lease.TaskId).SetDemand(busy: false, sequence: long.MaxValue)));
         }
     }
+
+    [Fact]
+    public async Task A_deployment_is_its_tenants_to_scale_and_delete_and_its_replicas_are_its_tenants()
+    {
+        await using var pool = await StartAsync();
+        var replica = Specs.Service(computePercent: 20, gpuMemoryMiB: 1024) with { Tenant = "search" };
+        var chat = await As(Search, () => pool.Client.DeployAsync("chat", replica, 1));
+        Assert.Contains("may not call IDeploymentGrain.Apply with a spec of tenant search", await Refused(Ads, () => pool.Client.DeployAsync("chat-ads", replica, 1)));
+        Assert.Equal("token 'ads-ci' (tenant ads) may not call IDeploymentGrain.Scale on what tenant search owns", await Refused(Ads, () => pool.Client.ScaleAsync("chat", 3)));
+        Assert.Contains("may not call IDeploymentGrain.Delete on what tenant search owns", await Refused(Ads, () => pool.Client.DeleteDeploymentAsync("chat")));
+        Assert.Contains("may not call IVGpuTaskGrain.Cancel on what tenant search owns", await Refused(Ads, () => pool.Client.CancelAsync(chat.Tasks[0].TaskId)));
+
+        // The deployment's own replacements and scaling are grain messages: the owner's scale goes through.
+        Assert.Equal(2, (await As(Search, () => pool.Client.ScaleAsync("chat", 2))).Replicas);
+        Assert.Equal(1, (await pool.Client.GetDeploymentAsync("chat"))!.Revision);
+        Assert.Null(await pool.Client.GetDeploymentAsync("chat-ads"));
+    }
 }
