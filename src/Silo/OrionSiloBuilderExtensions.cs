@@ -28,16 +28,19 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddPlacementFilter<DataCenterPlacementFilterStrategy, DataCenterPlacementFilterDirector>(ServiceLifetime.Singleton);
         silo.Services.AddSingleton<DataCenterResidence>();
         // Settings are checked as the silo starts (each error names its setting), not when a grain first reads them.
-        silo.Services.AddOptions<PoolOptions>().Bind(configuration.GetSection(PoolOptions.Section)).ValidateOnStart();
+        // Read once, not bound to reload: a settings file edited later would be checked again on its watcher's thread,
+        // and a broken edit throw there. Access tokens are read again by AccessTokens, which keeps the last good ones.
+        silo.Services.AddOptions<PoolOptions>().Configure(o => configuration.GetSection(PoolOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.PostConfigure<PoolOptions>(o => o.QueueRecovery |= OrionClustering.Redis(configuration) is not null);
         silo.Services.AddSingleton<IValidateOptions<PoolOptions>, PoolOptionsValidator>();
-        silo.Services.AddOptions<EmbeddedPoolOptions>().Bind(configuration.GetSection(EmbeddedPoolOptions.Section)).ValidateOnStart();
+        silo.Services.AddOptions<EmbeddedPoolOptions>().Configure(o => configuration.GetSection(EmbeddedPoolOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<EmbeddedPoolOptions>, EmbeddedPoolOptionsValidator>();
 
         // Tokens: checked on clients' calls when the pool requires them; the silo's own callers carry the cluster's secret.
-        silo.Services.AddOptions<AccessOptions>().Bind(configuration.GetSection(AccessOptions.Section)).ValidateOnStart();
+        silo.Services.AddOptions<AccessOptions>().Configure(o => configuration.GetSection(AccessOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         silo.Services.AddSingleton<ClusterCredential>();
+        silo.Services.AddSingleton(sp => new AccessTokens(configuration, sp.GetRequiredService<ILogger<AccessTokens>>()));
         if (configuration.GetValue<bool>($"{AccessOptions.Section}:{nameof(AccessOptions.Required)}"))
         {
             // Silos of a Redis cluster call each other for their API and daemons: a secret of one silo's making would fail there.

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orion.Contracts;
 
 namespace Orion.Grains.Access;
@@ -10,11 +9,9 @@ namespace Orion.Grains.Access;
 /// Checks every client's call to an Orion grain against its token (<see cref="AccessRule"/>) when the pool requires
 /// access tokens. Calls between grains, and the silos' own callers carrying the cluster's secret, are not checked.
 /// </summary>
-public sealed class AccessFilter(IOptions<AccessOptions> options, ClusterCredential credential, ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
+public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credential, ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
-
-    private readonly AccessTokenTable tokens = new(options.Value.Tokens);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {

@@ -22,7 +22,7 @@ public static class PageAccess
             return app;
         }
 
-        var tokens = new AccessTokenTable(options.Tokens);
+        var tokens = app.Services.GetRequiredService<AccessTokens>();
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;

@@ -167,4 +167,27 @@ public sealed class AccessTests
         Assert.Equal(1, (await pool.Client.GetDeploymentAsync("chat"))!.Revision);
         Assert.Null(await pool.Client.GetDeploymentAsync("chat-ads"));
     }
+
+    [Fact]
+    public async Task Tokens_are_read_again_when_the_settings_change_and_broken_ones_leave_the_last_good_in_force()
+    {
+        await using var pool = await StartAsync();
+        Assert.Equal(2, (await As(Search, () => pool.Client.GetPoolAsync())).Nodes.Length);
+
+        // The search team's token rotated: the old one is refused at once, the new one taken.
+        var rotated = AccessToken.New();
+        pool.Configuration["Orion:Access:Tokens:1:Sha256"] = AccessToken.Hash(rotated);
+        pool.Configuration.Reload();
+        Assert.Contains("needs an access token", await Refused(Search, () => pool.Client.GetPoolAsync()));
+        Assert.Equal(2, (await As(rotated, () => pool.Client.GetPoolAsync())).Nodes.Length);
+
+        // A change that breaks a rule is not taken: the tokens in force stay (and a broken pool setting is not read again).
+        pool.Configuration["Orion:Access:Tokens:1:Role"] = "root";
+        pool.Configuration["Orion:Access:Tokens:2:Sha256"] = AccessToken.Hash(Search);
+        pool.Configuration["Orion:Pool:Policy"] = "bestfit";
+        pool.Configuration.Reload();
+        Assert.Equal(2, (await As(rotated, () => pool.Client.GetPoolAsync())).Nodes.Length);
+        Assert.Contains("needs an access token", await Refused(Search, () => pool.Client.GetPoolAsync()));
+        Assert.Equal(2, (await As(Ads, () => pool.Client.GetPoolAsync())).Nodes.Length);
+    }
 }

@@ -25,8 +25,9 @@ public sealed class TestPool : IAsyncDisposable
 
     private int disposed;
 
-    private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes, ConcurrentQueue<string> addedSilos)
+    private TestPool(InProcessTestCluster cluster, FakeTimeProvider clock, IReadOnlyList<EmbeddedNodeOptions> nodes, ConcurrentQueue<string> addedSilos, IConfigurationRoot configuration)
     {
+        Configuration = configuration;
         Cluster = cluster;
         Clock = clock;
         Nodes = nodes;
@@ -35,6 +36,9 @@ public sealed class TestPool : IAsyncDisposable
     }
 
     public InProcessTestCluster Cluster { get; }
+
+    /// <summary>The first silo's settings: a test changes one and calls <see cref="IConfigurationRoot.Reload"/>, as a watched file would.</summary>
+    public IConfigurationRoot Configuration { get; }
 
     public FakeTimeProvider Clock { get; }
 
@@ -235,7 +239,7 @@ public sealed class TestPool : IAsyncDisposable
 
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        var pool = new TestPool(cluster, clock, nodes, addedSilos);
+        var pool = new TestPool(cluster, clock, nodes, addedSilos, configuration);
         await pool.EventuallyAsync(async () =>
             Assert.Equal(nodes.Count, (await pool.Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot()).Nodes));
         return pool;
