@@ -69,8 +69,11 @@ public static class PoolEventKinds
     /// <summary>A deployment that scales itself changed its replica count from its replicas' demand (the event's task is the deployment's name).</summary>
     public const string Autoscale = "autoscale";
 
+    /// <summary>A client's call its token did not allow (the event's place is the grain called; its detail, the refusal).</summary>
+    public const string AccessRefused = "access-refused";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
         [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
-         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale];
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused];
 }

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
+using Orion.Grains.Telemetry;
 
 namespace Orion.Grains.Access;
 
@@ -9,7 +11,7 @@ namespace Orion.Grains.Access;
 /// Checks every client's call to an Orion grain against its token (<see cref="AccessRule"/>) when the pool requires
 /// access tokens. Calls between grains, and the silos' own callers carrying the cluster's secret, are not checked.
 /// </summary>
-public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credential, ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
+public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credential, IGrainFactory grains, ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
 
@@ -35,12 +37,28 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
         }
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
-        if (AccessRule.Denial(principal, callers, target, specTenants, method) is { } denial)
+        var denial = AccessRule.Denial(principal, callers, target, specTenants, method);
+        OrionTelemetry.AccessCalls.Add(1, new TagList
+        {
+            { OrionTelemetry.Attributes.Method, method },
+            { OrionTelemetry.Attributes.Role, principal?.Role.ToString().ToLowerInvariant() ?? "none" },
+            { OrionTelemetry.Attributes.Outcome, denial is null ? "allowed" : "refused" },
+        });
+        if (denial is not null)
         {
             logger.LogWarning("Refused {Method} on {Grain}: {Denial}", method, context.TargetId, denial);
+            var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
+            grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.AccessRefused, taskId, context.TargetId.ToString(), denial, 0).Ignore();
             throw new UnauthorizedAccessException(denial);
         }
 
+        if (callers.HasFlag(Callers.Anyone))
+        {
+            return context.Invoke();
+        }
+
+        // Who changed what: the audit trail is the log (kept and shipped as the silo's logs are), refusals also the feed.
+        logger.LogInformation("{Principal} called {Method} on {Grain}", principal!.ToString(), method, context.TargetId);
         return context.Invoke();
     }
 }

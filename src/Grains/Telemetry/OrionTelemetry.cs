@@ -80,6 +80,9 @@ public static class OrionTelemetry
     }
 
     /// <summary>Attribute names, so every recorder spells them alike.</summary>
+    public static readonly Counter<long> AccessCalls = Meter.CreateCounter<long>(
+        "orion.access.calls", "{call}", "Clients' calls checked against their tokens, by method, the token's role and whether it was allowed.");
+
     public static class Attributes
     {
         public const string TaskId = "orion.task.id";
@@ -89,5 +92,8 @@ public static class OrionTelemetry
         public const string Node = "orion.node.id";
         public const string Gpu = "orion.gpu.id";
         public const string Direction = "orion.swap.direction";
+        public const string Method = "orion.access.method";
+        public const string Role = "orion.access.role";
+        public const string Outcome = "orion.access.outcome";
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Orion.Contracts;
 using static Orion.Tests.Cluster.TestPool;
 
@@ -45,6 +47,21 @@ public sealed class AccessTests
     [Fact]
     public async Task A_tenant_token_runs_its_own_tenants_work_and_cannot_touch_another_tenants()
     {
+        // The tests of this class run one after another: the checks counted here are this test's.
+        var counted = new ConcurrentQueue<string>();
+        using var metrics = new MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Name == "orion.access.calls")
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            },
+        };
+        metrics.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            counted.Enqueue(string.Join(" ", tags.ToArray().Select(t => t.Value)) + $" {value}"));
+        metrics.Start();
         await using var pool = await StartAsync();
         var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 60_000, tenant: "search");
         var mine = await As(Search, () => pool.Client.SubmitAsync(spec, "search-1"));
@@ -55,6 +72,16 @@ public sealed class AccessTests
             await Refused(Ads, () => pool.Client.CancelAsync("search-1")));
         Assert.Contains("may not call IVGpuTaskGrain.Pause on what tenant search owns", await Refused(Ads, () => pool.Client.PauseAsync("search-1", "mine now")));
         Assert.Contains("may not call IVGpuTaskGrain.Submit with a spec of tenant search", await Refused(Ads, () => pool.Client.SubmitAsync(spec, "search-2")));
+
+        // Each refusal is in the pool's feed, and counted.
+        await pool.EventuallyAsync(async () =>
+        {
+            var refusal = Assert.Single(await pool.Client.GetEventsAsync(max: 500), e => e.Kind == PoolEventKinds.AccessRefused && e.Detail.Contains("Cancel"));
+            Assert.Equal(("search-1", "vgputask/search-1"), (refusal.TaskId, refusal.Where));
+            Assert.Equal("token 'ads-ci' (tenant ads) may not call IVGpuTaskGrain.Cancel on what tenant search owns", refusal.Detail);
+        });
+        Assert.Contains("IVGpuTaskGrain.Cancel tenant refused 1", counted);
+        Assert.Contains("IVGpuTaskGrain.Submit tenant allowed 1", counted);
 
         // Nothing refused changed anything: the task runs on, the id refused was never taken.
         Assert.Equal(TaskState.Running, await pool.StateOf("search-1"));

@@ -47,6 +47,14 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         var admin = await secured.CliAsync("config", "--oversubscription", "1.5", "--token", secured.Admin);
         Assert.True(admin.ExitCode == 0, admin.ToString());
         Assert.Contains("×1.5", admin.Out);
+
+        // Who changed what is in the silo's log.
+        for (var i = 0; i < 50 && !secured.Silo.Output.Contains("token 'ops' (admin) called IPoolSettingsGrain.Update on poolsettings/pool", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("token 'ops' (admin) called IPoolSettingsGrain.Update on poolsettings/pool", secured.Silo.Output);
     }
 
     [Fact]
