@@ -54,11 +54,18 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
 
         if (callers.HasFlag(Callers.Anyone))
         {
-            return context.Invoke();
+            return principal!.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, principal);
         }
 
         // Who changed what: the audit trail is the log (kept and shipped as the silo's logs are), refusals also the feed.
         logger.LogInformation("{Principal} called {Method} on {Grain}", principal!.ToString(), method, context.TargetId);
         return context.Invoke();
+    }
+
+    /// <summary>A read, answered as its reader may see it (another tenant's task environment hidden).</summary>
+    private static async Task Redacted(IIncomingGrainCallContext context, AccessPrincipal reader)
+    {
+        await context.Invoke();
+        context.Result = EnvironmentRedaction.For(reader, context.Result);
     }
 }

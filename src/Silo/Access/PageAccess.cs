@@ -48,6 +48,7 @@ public static class PageAccess
             }
             else
             {
+                context.Items[typeof(AccessPrincipal)] = principal;
                 await next(context);
             }
         });
@@ -74,6 +75,9 @@ public static class PageAccess
         }).DisableAntiforgery();
         return app;
     }
+
+    /// <summary>Who made the request, when the pool requires tokens; null when it does not.</summary>
+    public static AccessPrincipal? Reader(this HttpContext context) => context.Items[typeof(AccessPrincipal)] as AccessPrincipal;
 
     private static string? TokenOf(HttpRequest request) =>
         request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Orion.Client;
 using Orion.Client.Monitoring;
 using Orion.Contracts;
+using Orion.Grains.Access;
+using Orion.Silo.Access;
 
 namespace Orion.Silo.Monitoring;
 
@@ -45,9 +47,11 @@ public static class PoolApi
         api.MapGet("/deployments", async (PoolMonitor m, string? tenant, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(tenant: tenant))
             ?? Results.Json(new PoolFilter(Tenant: tenant).Apply(await Latest(m, ct)).Deployments is { IsDefault: false } all ? all : [], Json));
-        api.MapGet("/deployments/{name}", async (IGrainFactory grains, string name) =>
+        api.MapGet("/deployments/{name}", async (HttpContext http, IGrainFactory grains, string name) =>
             Refused(PoolQueryValidator.Check(deployment: name))
-            ?? (await grains.Grain<IDeploymentGrain>(name).GetStatus() is { } d ? Results.Json(d, Json) : Results.NotFound()));
+            ?? (await grains.Grain<IDeploymentGrain>(name).GetStatus() is { } d
+                ? Results.Json(http.Reader() is { } reader ? EnvironmentRedaction.For(reader, d) : d, Json)
+                : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));
         // Catch-all: a tenant name may hold slashes ("ml/search").

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Orion.Contracts;
 using static Orion.Tests.Cluster.TestPool;
@@ -216,5 +217,24 @@ public sealed class AccessTests
         Assert.Equal(2, (await As(rotated, () => pool.Client.GetPoolAsync())).Nodes.Length);
         Assert.Contains("needs an access token", await Refused(Search, () => pool.Client.GetPoolAsync()));
         Assert.Equal(2, (await As(Ads, () => pool.Client.GetPoolAsync())).Nodes.Length);
+    }
+
+    [Fact]
+    public async Task A_tasks_environment_values_are_shown_to_its_tenant_and_admins_only()
+    {
+        await using var pool = await StartAsync();
+        var spec = Specs.Batch(tenant: "search") with
+        {
+            Workload = WorkloadSpec.Process("python serve.py") with { Environment = ImmutableDictionary<string, string>.Empty.Add("HF_TOKEN", "hf_secret") },
+        };
+        await As(Search, () => pool.Client.SubmitAsync(spec, "serve"));
+        string? Seen(VGpuTaskStatus? status) => status?.Spec.Workload.Environment?["HF_TOKEN"];
+
+        Assert.Equal("hf_secret", Seen(await As(Search, () => pool.Client.GetAsync("serve"))));
+        Assert.Equal("hf_secret", Seen(await As(Admin, () => pool.Client.GetAsync("serve"))));
+        Assert.Equal("(hidden)", Seen(await As(Ads, () => pool.Client.GetAsync("serve"))));
+        Assert.Equal("(hidden)", Seen(await As(Viewer, () => pool.Client.GetAsync("serve"))));
+        Assert.Equal("(hidden)", Seen(Assert.Single(await As(Ads, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
+        Assert.Equal("hf_secret", Seen(Assert.Single(await As(Search, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
     }
 }

@@ -97,6 +97,36 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
     }
 
     [Fact]
+    public async Task The_api_shows_a_deployments_environment_values_to_its_tenant_only()
+    {
+        await using var search = await secured.ConnectAsync(secured.Search);
+        var spec = Specs.Batch(tenant: "search") with
+        {
+            Workload = WorkloadSpec.Process("python serve.py") with { Environment = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("HF_TOKEN", "hf_secret") },
+        };
+        await search.DeployAsync("envy", spec, 1);
+        try
+        {
+            async Task<string?> Seen(string token)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, secured.Url("/api/deployments/envy"));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await secured.Http.SendAsync(request);
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                return json.RootElement.GetProperty("template").GetProperty("workload").GetProperty("environment").GetProperty("HF_TOKEN").GetString();
+            }
+
+            Assert.Equal("hf_secret", await Seen(secured.Search));
+            Assert.Equal("hf_secret", await Seen(secured.Admin));
+            Assert.Equal("(hidden)", await Seen(secured.Viewer));
+        }
+        finally
+        {
+            await search.DeleteDeploymentAsync("envy");
+        }
+    }
+
+    [Fact]
     public async Task The_pool_page_asks_for_a_token_and_is_live_once_signed_in()
     {
         var (playwright, browser, page) = await PoolPageBrowser.LaunchAsync();

@@ -15,6 +15,8 @@ public sealed class SecuredSilo : IAsyncLifetime
 
     public string NodeToken { get; } = AccessToken.New();
 
+    public string Viewer { get; } = AccessToken.New();
+
     public SiloProcess Silo { get; private set; } = null!;
 
     public ChildProcess Daemon { get; private set; } = null!;
@@ -32,7 +34,8 @@ public sealed class SecuredSilo : IAsyncLifetime
             "--Orion:Access:Tokens:1:Name=search-ci", "--Orion:Access:Tokens:1:Role=tenant", "--Orion:Access:Tokens:1:Tenant=search",
             $"--Orion:Access:Tokens:1:Sha256={AccessToken.Hash(Search)}",
             "--Orion:Access:Tokens:2:Name=gpu-1", "--Orion:Access:Tokens:2:Role=node", "--Orion:Access:Tokens:2:Node=dc1/gpu-1",
-            $"--Orion:Access:Tokens:2:Sha256={AccessToken.Hash(NodeToken)}");
+            $"--Orion:Access:Tokens:2:Sha256={AccessToken.Hash(NodeToken)}",
+            "--Orion:Access:Tokens:3:Name=grafana", "--Orion:Access:Tokens:3:Role=viewer", $"--Orion:Access:Tokens:3:Sha256={AccessToken.Hash(Viewer)}");
         Daemon = StartDaemon("gpu-1");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
     }

@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using Orion.Contracts;
+using Orion.Grains.Access;
+
+namespace Orion.Tests.Access;
+
+public sealed class EnvironmentRedactionTests
+{
+    private static readonly TaskSpec Spec = Specs.Batch(tenant: "search") with
+    {
+        Workload = WorkloadSpec.Process("python serve.py") with { Environment = ImmutableDictionary<string, string>.Empty.Add("HF_TOKEN", "hf_secret").Add("MODE", "fast") },
+    };
+
+    [Fact]
+    public void Its_tenant_and_admins_see_the_values_and_everyone_else_only_the_names()
+    {
+        Assert.Same(Spec, EnvironmentRedaction.For(new AccessPrincipal("ops", AccessRole.Admin), Spec));
+        Assert.Same(Spec, EnvironmentRedaction.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), Spec));
+        foreach (var reader in new[] { new AccessPrincipal("ads", AccessRole.Tenant, "ads"), new AccessPrincipal("grafana", AccessRole.Viewer), new AccessPrincipal("n", AccessRole.Node) })
+        {
+            var seen = EnvironmentRedaction.For(reader, Spec);
+            Assert.Equal(
+                new Dictionary<string, string> { ["HF_TOKEN"] = "(hidden)", ["MODE"] = "(hidden)" },
+                seen.Workload.Environment!.ToDictionary(e => e.Key, e => e.Value));
+            Assert.Equal(Spec with { Workload = Spec.Workload with { Environment = null } }, seen with { Workload = seen.Workload with { Environment = null } });
+        }
+    }
+
+    [Fact]
+    public void Answers_carrying_specs_are_redacted_and_others_pass_as_they_are()
+    {
+        var ads = new AccessPrincipal("ads", AccessRole.Tenant, "ads");
+        var status = new VGpuTaskStatus("t-1", Spec, TaskState.Pending, null, 0, DateTimeOffset.UnixEpoch, null, null, null, null, 1);
+        string Hidden(object? answer) => answer switch
+        {
+            VGpuTaskStatus s => s.Spec.Workload.Environment!["HF_TOKEN"],
+            ImmutableArray<VGpuTaskStatus> all => all.Single().Spec.Workload.Environment!["HF_TOKEN"],
+            DeploymentStatus d => d.Template.Workload.Environment!["HF_TOKEN"],
+            _ => "not a spec",
+        };
+
+        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, status)));
+        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, ImmutableArray.Create(status))));
+        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, new DeploymentStatus("chat", Spec, 1, 1, [], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch))));
+        Assert.Equal("hf_secret", Hidden(EnvironmentRedaction.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), status)));
+        Assert.Equal(42, EnvironmentRedaction.For(ads, 42));
+        Assert.Null(EnvironmentRedaction.For(ads, (object?)null));
+    }
+}
