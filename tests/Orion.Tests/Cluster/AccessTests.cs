@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Orion.Contracts;
 using static Orion.Tests.Cluster.TestPool;
 
@@ -19,11 +20,12 @@ public sealed class AccessTests
     private static readonly string NodeZero = AccessToken.New();
 
     /// <summary>The pool; the test's client calls as the admin unless a call says otherwise.</summary>
-    private static Task<TestPool> StartAsync() => TestPool.StartAsync(
+    private static Task<TestPool> StartAsync(string? clusterSecret = null) => TestPool.StartAsync(
         [Node("n0", gpus: 1), Node("n1", gpus: 1)],
         clientToken: Admin,
         extraSettings: new Dictionary<string, string?>
         {
+            ["Orion:Access:ClusterSecret"] = clusterSecret,
             ["Orion:Access:Required"] = "true",
             ["Orion:Access:Tokens:0:Name"] = "ops", ["Orion:Access:Tokens:0:Role"] = "admin", ["Orion:Access:Tokens:0:Sha256"] = AccessToken.Hash(Admin),
             ["Orion:Access:Tokens:1:Name"] = "search-ci", ["Orion:Access:Tokens:1:Role"] = "tenant", ["Orion:Access:Tokens:1:Tenant"] = "search", ["Orion:Access:Tokens:1:Sha256"] = AccessToken.Hash(Search),
@@ -236,5 +238,18 @@ public sealed class AccessTests
         Assert.Equal("(hidden)", Seen(await As(Viewer, () => pool.Client.GetAsync("serve"))));
         Assert.Equal("(hidden)", Seen(Assert.Single(await As(Ads, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
         Assert.Equal("hf_secret", Seen(Assert.Single(await As(Search, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
+    }
+
+    [Fact]
+    public async Task Silos_that_share_the_cluster_secret_take_each_others_own_calls_without_a_token()
+    {
+        await using var pool = await StartAsync(clusterSecret: "a secret every silo of this cluster shares");
+        var second = await pool.StartSiloAsync("dc2");
+
+        // A call of the second silo's own (as its API's), to node dc1/n0's grain, which lives on the first silo (dc1).
+        var grains = pool.Cluster.GetSiloServiceProvider(second).GetRequiredService<IGrainFactory>();
+        var cordoned = await grains.GetGrain<INodeGrain>("dc1/n0").Cordon("from the second silo");
+        Assert.Equal("from the second silo", cordoned!.CordonReason);
+        Assert.Equal("from the second silo", (await pool.NodeSnapshot("n0")).CordonReason);
     }
 }
