@@ -17,6 +17,11 @@ public static class PageAccess
     public static WebApplication UsePageAccess(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<AccessOptions>>().Value;
+
+        // Who the page is signed in as, for its header (and whether the pool asks at all).
+        app.MapGet("/api/access", (HttpContext context) => context.Reader() is { } reader
+            ? Results.Json(new { required = true, who = reader.ToString(), name = reader.Name, role = reader.Role.ToString().ToLowerInvariant(), tenant = reader.Tenant, node = reader.Node })
+            : Results.Json(new { required = false }));
         if (!options.Required)
         {
             return app;
@@ -26,7 +31,8 @@ public static class PageAccess
         app.Use(async (context, next) =>
         {
             var path = context.Request.Path;
-            if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/login") || path == "/pool.css")
+            if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/login") || path.StartsWithSegments("/logout")
+                || path == "/pool.css")
             {
                 await next(context);
                 return;
@@ -72,6 +78,11 @@ public static class PageAccess
                 Path = "/",
             });
             context.Response.Redirect("/", permanent: false, preserveMethod: false);
+        }).DisableAntiforgery();
+        app.MapPost("/logout", (HttpContext context) =>
+        {
+            context.Response.Cookies.Delete(Cookie, new CookieOptions { Path = "/" });
+            return Results.Redirect("/");
         }).DisableAntiforgery();
         return app;
     }

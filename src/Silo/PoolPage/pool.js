@@ -194,7 +194,19 @@
   readUsage();
   setInterval(readUsage, 30000);
 
+  // Who the page is signed in as, where the pool requires tokens; a token revoked meanwhile sends it back to sign in.
+  async function readAccess() {
+    try {
+      const response = await fetch('/api/access');
+      if (response.status === 401) { location.assign('/'); return; }
+      const access = await response.json();
+      $('access').hidden = !access.required;
+      $('access-who').textContent = access.required ? access.who : '';
+    } catch { /* unreachable now: the stream's reconnect asks again */ }
+  }
+  readAccess();
+
   const source = new EventSource('/api/stream');
   source.addEventListener('pool', e => { pool = JSON.parse(e.data); $('status').textContent = 'live'; $('status').className = 'status live'; render(); });
-  source.onerror = () => { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; };
+  source.onerror = () => { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; readAccess(); };
 })();

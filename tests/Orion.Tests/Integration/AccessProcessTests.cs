@@ -143,10 +143,14 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator("#pool")).ToContainTextAsync("gpu-1");
 
-        // The token is kept where the page's script cannot read it.
+        // The token is kept where the page's script cannot read it; the page says whose it is, and signs out.
         var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "orion-token");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        await Assertions.Expect(page.Locator("#access-who")).ToHaveTextAsync("token 'search-ci' (tenant search)");
+        await page.Locator("#sign-out").ClickAsync();
+        await Assertions.Expect(page.Locator("#token")).ToBeVisibleAsync();
+        Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "orion-token");
     }
 
     [Fact]

@@ -50,6 +50,10 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
         await using var __ = browser;
         await Assertions.Expect(page.Locator(".node")).ToHaveCountAsync(4);
 
+        // A pool that asks for no token shows no one signed in.
+        Assert.Equal("{\"required\":false}", await page.EvaluateAsync<string>("fetch('/api/access').then(r => r.text())"));
+        await Assertions.Expect(page.Locator("#access")).ToBeHiddenAsync();
+
         // A broken card says what broke; no other card is marked.
         await Assertions.Expect(page.Locator(".card.faulted")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".card[data-gpu='dc1/node-3/0'] .fault")).ToHaveTextAsync("faulted: " + LiveSilo.BrokenCard);
