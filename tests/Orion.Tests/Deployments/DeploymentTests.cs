@@ -233,9 +233,13 @@ public sealed class DeploymentTests
         Assert.Null(await pool.Client.DeleteDeploymentAsync("web"));
         Assert.Equal(["api"], (await pool.Client.ListDeploymentsAsync()).Select(d => d.Name));
 
-        // Nothing is replaced once deleted; a new deployment of the name starts at revision 1 with ids that are free.
+        // Nothing is replaced once deleted: a look (its tick, a replica's end) sent after the delete is taken before the
+        // read that follows it, and submits nothing. A new deployment of the name starts at revision 1 with ids that are free.
+        var grain = pool.Grains.GetGrain<IDeploymentGrain>("web");
         pool.Advance(Look * 3);
-        await Task.Delay(100);
+        await grain.OnReplicaEnded(deleted.Tasks[0].TaskId);
+        await grain.OnCheckTick();
+        Assert.Null(await grain.GetStatus());
         Assert.Null(await pool.Client.GetAsync("web.3"));
         var again = await pool.Client.DeployAsync("web", Replica(), 1);
         Assert.Equal(1, again.Revision);
