@@ -209,14 +209,16 @@ public static class Views
 
     private static string Hours(double hours) => hours.ToString(hours >= 100 ? "N0" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static Table Deployments(IEnumerable<DeploymentStatus> deployments)
+    public static Table Deployments(IEnumerable<DeploymentStatus> deployments) => Deployments(deployments.Select(DeploymentSummary.Of));
+
+    public static Table Deployments(IEnumerable<DeploymentSummary> deployments)
     {
         var table = new Table().AddColumns("DEPLOYMENT", "TENANT", "READY", "LIVE", "REVISION", "AUTOSCALE", "STATUS");
         foreach (var d in deployments)
         {
-            table.AddRow(Text(d.Name), Text(d.Template.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Tasks.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            table.AddRow(Text(d.Name), Text(d.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Live.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                Text(DeploymentSummary.AutoscaleOf(d) is { } a ? $"{a}{(d.BusyPercent is { } busy ? $" (now {busy:0.#}%)" : "")}" : "-"), Text(DeploymentSummary.StateOf(d)));
+                Text(d.Autoscale is { } a ? $"{a}{(d.BusyPercent is { } busy ? $" (now {busy:0.#}%)" : "")}" : "-"), Text(d.Status));
         }
 
         return table;
@@ -364,7 +366,7 @@ public static class Views
         return table;
     }
 
-    /// <summary>The pool at a glance: totals, busiest cards first, then the running and queued tasks.</summary>
+    /// <summary>The pool at a glance: totals, busiest cards first, the deployments, then the running and queued tasks.</summary>
     public static IRenderable Top(PoolSummary pool)
     {
         var cards = pool.Cards.ToList();
@@ -373,7 +375,9 @@ public static class Views
             $"queued {pool.Queue.Length}  " + string.Join("  ", pool.TasksByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}"))));
         var busiest = Gpus(cards.OrderByDescending(c => c.ComputeAllocatedMilli).ThenBy(c => c.GpuId, StringComparer.Ordinal));
         var live = Tasks(pool.Tasks.Where(t => t.State is "Running" or "Suspended" or "Placing" or "Pending").OrderByDescending(t => t.ComputeMilli));
-        return new Rows(header, busiest, live);
+        return pool.Deployments is { IsDefaultOrEmpty: false } deployments
+            ? new Rows(header, busiest, Deployments(deployments.OrderBy(d => d.Name, StringComparer.Ordinal)), live)
+            : new Rows(header, busiest, live);
     }
 
     public static string Percent(long milli) => $"{milli / 10.0:0.#}%";

@@ -45,6 +45,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
             var row = Assert.Single(list.Out.Split('\n'), l => l.Contains(name, StringComparison.Ordinal));
             Assert.Contains("2/2", row);
             Assert.Contains("ready", row);
+            var top = await live.CliAsync("top", "--count", "1");
+            Assert.True(top.ExitCode == 0, top.ToString());
+            Assert.Contains("DEPLOYMENT", top.Out);
+            Assert.Contains("ready", Assert.Single(top.Out.Split('\n'), l => l.Contains(name + " ", StringComparison.Ordinal) && l.Contains("2/2", StringComparison.Ordinal)));
             var one = await live.CliAsync("deployments", name, "--json");
             Assert.True(one.ExitCode == 0, one.ToString());
             var json = JsonDocument.Parse(one.Out).RootElement;
