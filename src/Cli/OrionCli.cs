@@ -347,11 +347,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command RollBackCommand()
     {
         var name = DeploymentName();
-        var command = new Command("rollback", "Roll a deployment back to the spec of its revision before the current one, rolled out one replica at a time as a new revision") { name };
+        var to = new Option<int?>("--to") { Description = "The revision whose spec to roll out again, one it still keeps (orion deployments NAME lists them; default: the one before the current)" };
+        var command = new Command("rollback", "Roll a deployment back to the spec of an earlier revision, rolled out one replica at a time as a new revision") { name, to };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, ct)));
+            return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct)));
         });
         return command;
     }

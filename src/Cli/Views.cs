@@ -237,7 +237,7 @@ public static class Views
             about.AddRow(Text("autoscale"), Text($"{autoscale}; {(d.BusyPercent is { } busy ? $"{busy:0.#}% busy at the last look" : "not measured yet")}"));
         }
 
-        about.AddRow(Text("each replica"), Text($"{d.Template.Priority}, {(d.Template.Resources.GpuCount > 1 ? $"{d.Template.Resources.GpuCount} cards" : Percent(d.Template.Resources.ComputeMilli))}, {Memory(d.Template.Resources.GpuMemoryMiB)}"));
+        about.AddRow(Text("each replica"), Text(EachReplica(d.Template)));
         about.AddRow(Text("created"), Text(d.CreatedAt.ToString("u")));
         about.AddRow(Text("updated"), Text(d.UpdatedAt.ToString("u")));
         if (d.LastFailure is { } failure)
@@ -251,8 +251,20 @@ public static class Views
             replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State.ToString()), Text(t.NodeId ?? "-"));
         }
 
-        return new Rows(about, replicas);
+        // The revisions kept, for `orion rollback NAME --to N`.
+        var revisions = new Table().AddColumns("REVISION", "SINCE", "EACH REPLICA", "RUNS");
+        foreach (var v in d.Revisions.IsDefault ? [] : d.Revisions.Reverse())
+        {
+            revisions.AddRow(
+                Text(v.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) + (v.Revision == d.Revision ? " (current)" : "")),
+                Text(v.At.ToString("u")), Text(EachReplica(v.Template)), Text(v.Template.Workload.CommandLine ?? v.Template.Workload.Kind.ToString().ToLowerInvariant()));
+        }
+
+        return new Rows(about, replicas, revisions);
     }
+
+    private static string EachReplica(TaskSpec t) =>
+        $"{t.Priority}, {(t.Resources.GpuCount > 1 ? $"{t.Resources.GpuCount} cards" : Percent(t.Resources.ComputeMilli))}, {Memory(t.Resources.GpuMemoryMiB)}";
 
     public static Table Settings(PoolSettings s)
     {

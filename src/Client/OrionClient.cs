@@ -290,11 +290,14 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Rolls a deployment back to the spec of its revision before the current one, as a new revision rolled out one replica
-    /// at a time (rolling back twice returns to where it began).
+    /// Rolls a deployment back to the spec of an earlier revision, as a new revision rolled out one replica at a time
+    /// (rolling back twice to the revision before returns to where it began).
     /// </summary>
-    /// <exception cref="SpecValidationException">There is no such deployment, or it has had only one spec.</exception>
-    public async Task<DeploymentStatus> RollBackAsync(string name, CancellationToken cancellationToken = default)
+    /// <param name="name">The deployment.</param>
+    /// <param name="toRevision">The revision whose spec to roll out again, one the deployment still keeps (its last ten, <see cref="DeploymentStatus.Revisions"/>); null: the one before the current.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="SpecValidationException">There is no such deployment, it has had only one spec, or the revision is not an earlier one it keeps.</exception>
+    public async Task<DeploymentStatus> RollBackAsync(string name, int? toRevision = null, CancellationToken cancellationToken = default)
     {
         var local = CheckDeploymentName(name);
         if (!local.IsEmpty)
@@ -302,7 +305,7 @@ public sealed class OrionClient : IAsyncDisposable
             throw new SpecValidationException(local, "the deployment");
         }
 
-        return Deployment(await grains.Grain<IDeploymentGrain>(name).RollBack().WaitAsync(cancellationToken));
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).RollBack(toRevision).WaitAsync(cancellationToken));
     }
 
     /// <summary>A deployment as of its last look at its replicas; null when there is none of that name.</summary>

@@ -31,13 +31,14 @@ public interface IDeploymentGrain : IGrainWithStringKey
     Task<DeploymentResult> Scale(int replicas);
 
     /// <summary>
-    /// Rolls the deployment back to the template of the revision before the current one: that template again, as a new
+    /// Rolls the deployment back to the template of an earlier revision (<paramref name="toRevision"/>, one it still keeps
+    /// in <see cref="DeploymentStatus.Revisions"/>; null: the one before the current): that template again, as a new
     /// revision rolled out like any other (so rolling back twice returns to where it began). Rejected for an unknown
-    /// deployment, and for one that has had only one template.
+    /// deployment, one that has had only one template, and a revision not earlier or no longer kept.
     /// </summary>
     [Access(Callers.Owner)]
     [Alias("RollBack")]
-    Task<DeploymentResult> RollBack();
+    Task<DeploymentResult> RollBack(int? toRevision = null);
 
     /// <summary>Cancels every replica and forgets the deployment; its status before, null when there was none.</summary>
     [Access(Callers.Owner)]

@@ -27,7 +27,11 @@ public static class EnvironmentRedaction
     {
         VGpuTaskStatus task => task with { Spec = For(reader, task.Spec) },
         ImmutableArray<VGpuTaskStatus> tasks => tasks.Select(t => t with { Spec = For(reader, t.Spec) }).ToImmutableArray(),
-        DeploymentStatus deployment => deployment with { Template = For(reader, deployment.Template) },
+        DeploymentStatus deployment => deployment with
+        {
+            Template = For(reader, deployment.Template),
+            Revisions = deployment.Revisions.IsDefault ? deployment.Revisions : [.. deployment.Revisions.Select(r => r with { Template = For(reader, r.Template) })],
+        },
         _ => answer,
     };
 }

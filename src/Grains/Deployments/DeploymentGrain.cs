@@ -37,7 +37,8 @@ public sealed class DeploymentGrain(
 
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
-            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt)
+            record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt,
+            [.. record.State.History])
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -80,7 +81,10 @@ public sealed class DeploymentGrain(
 
         if (record.State.Template is not { } current)
         {
-            record.State = new DeploymentRecord { Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now, Autoscale = autoscale };
+            record.State = new DeploymentRecord
+            {
+                Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now, Autoscale = autoscale, History = [new(1, template!, now)],
+            };
             logger.LogInformation("Deployment {Deployment} created: {Replicas} replicas of {Name} ({Tenant})", Name, replicas, template!.Name, template.Tenant);
         }
         else
@@ -92,6 +96,7 @@ public sealed class DeploymentGrain(
                 record.State.PreviousTemplate = current;
                 record.State.Template = template;
                 record.State.Revision++;
+                record.State.History = RevisionHistory.Append(record.State.History, new(record.State.Revision, template!, now));
                 record.State.FailuresInRow = 0;
                 record.State.ReplaceAfter = null;
                 record.State.LastFailure = null;
@@ -140,13 +145,16 @@ public sealed class DeploymentGrain(
         return errors.IsEmpty ? await Apply(template, replicas) : DeploymentResult.Rejected(errors);
     }
 
-    public Task<DeploymentResult> RollBack() =>
-        record.State switch
+    public Task<DeploymentResult> RollBack(int? toRevision = null)
+    {
+        if (record.State.Template is null)
         {
-            { Template: null } => Task.FromResult(DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")])),
-            { PreviousTemplate: null } => Task.FromResult(DeploymentResult.Rejected([new("revision", $"is {record.State.Revision}, the deployment's first template: there is none to roll back to")])),
-            { PreviousTemplate: { } previous } => Apply(previous, record.State.Replicas, record.State.Autoscale),
-        };
+            return Task.FromResult(DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")]));
+        }
+
+        var (target, errors) = RevisionHistory.Target(record.State.Revision, record.State.History, record.State.PreviousTemplate, toRevision);
+        return target is null ? Task.FromResult(DeploymentResult.Rejected(errors)) : Apply(target, record.State.Replicas, record.State.Autoscale);
+    }
 
     public async Task<DeploymentStatus?> Delete(string reason)
     {

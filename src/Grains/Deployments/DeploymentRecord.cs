@@ -45,6 +45,10 @@ public sealed class DeploymentRecord
     [Id(12)]
     public TaskSpec? PreviousTemplate { get; set; }
 
+    /// <summary>The revisions kept for roll backs, oldest first, the current one last (<see cref="RevisionHistory"/>).</summary>
+    [Id(13)]
+    public List<DeploymentRevision> History { get; set; } = [];
+
     // Beside the fields, so that a field added is copied and compared too.
 
     /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
@@ -52,12 +56,13 @@ public sealed class DeploymentRecord
     {
         Template = Template, Replicas = Replicas, Revision = Revision, Serial = Serial, Tasks = [.. Tasks],
         CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
-        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate,
+        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History],
     };
 
     /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
     public bool SameAs(DeploymentRecord other) =>
         Template == other.Template && Replicas == other.Replicas && Revision == other.Revision && Serial == other.Serial && Tasks.SequenceEqual(other.Tasks)
         && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
-        && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate;
+        && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate
+        && History.SequenceEqual(other.History);
 }

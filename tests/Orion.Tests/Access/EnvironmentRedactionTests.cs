@@ -41,7 +41,9 @@ public sealed class EnvironmentRedactionTests
 
         Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, status)));
         Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, ImmutableArray.Create(status))));
-        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, new DeploymentStatus("chat", Spec, 1, 1, [], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch))));
+        var deployment = new DeploymentStatus("chat", Spec, 1, 1, [], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, Revisions: [new(1, Spec, DateTimeOffset.UnixEpoch)]);
+        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, deployment)));
+        Assert.Equal("(hidden)", ((DeploymentStatus)EnvironmentRedaction.For(ads, (object)deployment)!).Revisions[0].Template.Workload.Environment!["HF_TOKEN"]);
         Assert.Equal("hf_secret", Hidden(EnvironmentRedaction.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), status)));
         Assert.Equal(42, EnvironmentRedaction.For(ads, 42));
         Assert.Null(EnvironmentRedaction.For(ads, (object?)null));

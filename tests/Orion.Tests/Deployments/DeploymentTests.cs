@@ -185,6 +185,31 @@ public sealed class DeploymentTests
     }
 
     [Fact]
+    public async Task A_roll_back_goes_to_any_revision_kept_and_the_revisions_are_listed()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        foreach (var ms in new[] { 100.0, 200, 300 })
+        {
+            await pool.Client.DeployAsync("web", Replica(computePercent: 40, gpuMsPerItem: ms), 1);
+        }
+
+        var three = (await pool.Client.GetDeploymentAsync("web"))!;
+        Assert.Equal([(1, 100.0), (2, 200.0), (3, 300.0)], three.Revisions.Select(r => (r.Revision, r.Template.Workload.GpuMsPerUnit)));
+
+        var back = await pool.Client.RollBackAsync("web", toRevision: 1);
+        Assert.Equal(4, back.Revision);
+        Assert.Equal(100, back.Template.Workload.GpuMsPerUnit);
+        Assert.Equal([1, 2, 3, 4], back.Revisions.Select(r => r.Revision));
+        var rolled = await Ready(pool, "web", 1, revision: 4);
+        Assert.Equal(100, (await pool.Client.GetAsync(rolled.Tasks[0].TaskId))!.Spec.Workload.GpuMsPerUnit);
+
+        // The current one, or one it never had, is refused; nothing changes.
+        var current = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.RollBackAsync("web", toRevision: 4));
+        Assert.Equal("toRevision", Assert.Single(current.Errors).Field);
+        Assert.Equal(4, (await pool.Client.GetDeploymentAsync("web"))!.Revision);
+    }
+
+    [Fact]
     public async Task Replicas_that_keep_ending_soon_are_replaced_after_a_doubling_backoff()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

@@ -77,7 +77,19 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.True(rollback.ExitCode == 0, rollback.ToString());
             Assert.Equal(3, JsonDocument.Parse(rollback.Out).RootElement.GetProperty("revision").GetInt32());
             Assert.Equal(50, (await live.Client.GetDeploymentAsync(name))!.Template.Resources.ComputeMilli);
-            var rolledBack = await Until(name, d => !d.Rolling && d.Ready == 1);
+            await Until(name, d => !d.Rolling && d.Ready == 1);
+
+            // To a revision named: revision 2's spec again, as revision 4; the revisions kept are listed with the deployment.
+            var to = await live.CliAsync("rollback", name, "--to", "2");
+            Assert.True(to.ExitCode == 0, to.ToString());
+            Assert.Equal(60, (await live.Client.GetDeploymentAsync(name))!.Template.Resources.ComputeMilli);
+            var rolledBack = await Until(name, d => d.Revision == 4 && !d.Rolling && d.Ready == 1);
+            var shown = await live.CliAsync("deployments", name);
+            Assert.Contains("4 (current)", shown.Out);
+            Assert.Contains("REVISION", shown.Out);
+            var notKept = await live.CliAsync("rollback", name, "--to", "9");
+            Assert.Equal(1, notKept.ExitCode);
+            Assert.Contains("toRevision must be an earlier revision, 1 to 3, not 9 (the current one is 4)", notKept.Error);
 
             var undeploy = await live.CliAsync("undeploy", name, "--reason", "done with it");
             Assert.True(undeploy.ExitCode == 0, undeploy.ToString());
