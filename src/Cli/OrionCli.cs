@@ -46,6 +46,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    private readonly Option<bool> tls = new("--tls") { Description = "Connect over TLS (silos with Orion:Tls:Certificate), trusting the machine's certificate store", Recursive = true };
+
+    private readonly Option<string?> tlsTrust = new("--tls-trust")
+    {
+        Description = "Connect over TLS, trusting this certificate file (the cluster's own, or its authority's; PEM or DER; default: $ORION_TLS_TRUST)",
+        Recursive = true,
+    };
+
     private readonly Option<bool> json = new("--json") { Description = "Print JSON instead of a table", Recursive = true };
 
     private IAnsiConsole Console => field ??= CreateConsole(output);
@@ -123,7 +131,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private RootCommand BuildRoot()
     {
-        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, token, json };
+        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, token, tls, tlsTrust, json };
         root.Add(SubmitCommand());
         root.Add(ListCommand());
         root.Add(GetCommand());
@@ -1259,7 +1267,19 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var text = r.GetValue(gateway) ?? Environment.GetEnvironmentVariable("ORION_GATEWAY") ?? "localhost:30000";
         var endpoint = await ParseGateway(text);
-        var options = new OrionClientOptions { Token = r.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN") };
+        var options = new OrionClientOptions { Token = r.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"), UseTls = r.GetValue(tls) };
+        if ((r.GetValue(tlsTrust) ?? Environment.GetEnvironmentVariable("ORION_TLS_TRUST")) is { Length: > 0 } trust)
+        {
+            try
+            {
+                options.TrustedCertificate = CertificateTrust.Load(trust);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException("--tls-trust: " + ex.Message, ExitCodes.BadInput);
+            }
+        }
+
         options.Gateways.Add(endpoint);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, r.GetValue(timeout))));

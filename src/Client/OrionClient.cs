@@ -62,6 +62,12 @@ public sealed class OrionClient : IAsyncDisposable
                 client.AddOutgoingGrainCallFilter(new AccessTokenFilter(token));
             }
 
+            if (options.UseTls || options.TrustedCertificate is not null)
+            {
+                var trusted = options.TrustedCertificate;
+                client.UseTls(tls => tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted));
+            }
+
             if (options.RedisConnectionString is { } redis)
             {
                 client.UseRedisClustering(redis);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 
 namespace Orion.Client;
@@ -22,6 +23,15 @@ public sealed class OrionClientOptions
     /// allow throws <see cref="UnauthorizedAccessException"/> naming the method and the rule.
     /// </summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// Connect over TLS, to silos with a certificate (<c>Orion:Tls</c>); their certificate must be trusted by this machine
+    /// or be, or be issued by, <see cref="TrustedCertificate"/>.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>The certificate to trust: the cluster's own, or the authority that issued it (null: the machine's trust store). Setting it means <see cref="UseTls"/>.</summary>
+    public X509Certificate2? TrustedCertificate { get; set; }
 
     /// <summary>The service id the silos use.</summary>
     public string ServiceId { get; set; } = "orion";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -68,8 +69,10 @@ linkDomainSize.Validators.Add(r =>
     }
 });
 var token = new Option<string?>("--token") { Description = "the node's access token, when the pool requires one (default: $ORION_TOKEN, which keeps it out of the process list)" };
+var tls = new Option<bool>("--tls") { Description = "connect over TLS (silos with Orion:Tls:Certificate), trusting the machine's certificate store" };
+var tlsTrust = new Option<string?>("--tls-trust") { Description = "connect over TLS, trusting this certificate file (the cluster's own, or its authority's; PEM or DER)" };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, token })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, token, tls, tlsTrust })
 {
     root.Options.Add(o);
 }
@@ -78,9 +81,11 @@ root.SetAction(async (parse, cancel) =>
 {
     IReadOnlyList<GpuModelSpec> cards;
     IPEndPoint[] endpoints;
+    X509Certificate2? trusted;
     try
     {
         CheckOptions(parse);
+        trusted = parse.GetValue(tlsTrust) is { Length: > 0 } trust ? TrustFile(trust) : null;
         cards = GpuInventory.Parse(parse.GetValue(gpus)!);
         endpoints = await Task.WhenAll(parse.GetValue(gateways)!.Select(ResolveGateway));
     }
@@ -146,6 +151,11 @@ root.SetAction(async (parse, cancel) =>
         if ((parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN")) is { Length: > 0 } secret)
         {
             client.AddOutgoingGrainCallFilter(new AccessTokenFilter(secret));
+        }
+
+        if (parse.GetValue(tls) || trusted is not null)
+        {
+            client.UseTls(o => o.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted));
         }
     });
     using var host = builder.Build();
@@ -281,6 +291,18 @@ void CheckOptions(ParseResult parse)
 }
 
 // host:port with an IP address or a host name (resolved once, here).
+static X509Certificate2 TrustFile(string path)
+{
+    try
+    {
+        return CertificateTrust.Load(path);
+    }
+    catch (ArgumentException ex)
+    {
+        throw new ArgumentException("--tls-trust: " + ex.Message, ex);
+    }
+}
+
 async Task<IPEndPoint> ResolveGateway(string text)
 {
     if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0)

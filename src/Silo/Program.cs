@@ -48,6 +48,7 @@ static async Task<int> RunAsync(WebApplicationBuilder builder, bool demo)
     builder.UseOrleans(silo =>
     {
         silo.UseOrionClustering(builder.Configuration);
+        silo.UseOrionTls(builder.Configuration);
         silo.AddOrion(builder.Configuration);
         silo.AddDashboard();
     });

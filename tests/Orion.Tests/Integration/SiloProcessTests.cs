@@ -126,4 +126,16 @@ public sealed class SiloProcessTests
             silo.Output);
         Assert.DoesNotContain("   at ", silo.Output);
     }
+
+    [Fact]
+    public async Task A_tls_certificate_that_cannot_be_read_stops_the_silo_naming_the_setting()
+    {
+        await using var silo = SiloProcess.Start("--Orion:Tls:Certificate=/nonexistent/silo.pfx");
+        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains(
+            "orion-silo: Orion:Tls:Certificate must be a PKCS#12 file (with Orion:Tls:Password if it has one), or a PEM certificate with Orion:Tls:Key; '/nonexistent/silo.pfx' could not be read",
+            silo.Output);
+        Assert.DoesNotContain("   at ", silo.Output);
+    }
 }

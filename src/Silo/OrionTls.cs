@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+using Orleans.Connections.Security;
+
+namespace Orion.Silo;
+
+/// <summary>
+/// TLS on the silo's Orleans connections (section <c>Orion:Tls</c>): the gateway that clients and daemons reach and the
+/// links between silos. Off unless a certificate is given; clients need none of their own (tokens say who they are).
+/// </summary>
+public static class OrionTls
+{
+    public const string Section = "Orion:Tls";
+
+    public static ISiloBuilder UseOrionTls(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        if (string.IsNullOrWhiteSpace(section["Certificate"]))
+        {
+            return silo;
+        }
+
+        var (certificate, trusted) = Load(section);
+        return silo.UseTls(tls =>
+        {
+            tls.LocalCertificate = certificate;
+
+            // Clients and daemons present no certificate; one presented (another silo's) must be trusted, as must the
+            // certificate of a silo this one connects to.
+            tls.RemoteCertificateMode = RemoteCertificateMode.AllowCertificate;
+            tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted);
+        });
+    }
+
+    /// <summary>The silo's certificate with its key, and the one other silos' must be or chain to (its authority's, else its own).</summary>
+    private static (X509Certificate2 Certificate, X509Certificate2 Trusted) Load(IConfigurationSection section)
+    {
+        var path = section["Certificate"]!;
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = section["Key"] is { Length: > 0 } key
+                ? X509Certificate2.CreateFromPemFile(path, key)
+                : X509CertificateLoader.LoadPkcs12FromFile(path, section["Password"]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw Invalid($"{Section}:Certificate must be a PKCS#12 file (with {Section}:Password if it has one), or a PEM certificate with {Section}:Key; '{path}' could not be read: {ex.Message}");
+        }
+
+        if (!certificate.HasPrivateKey)
+        {
+            throw Invalid($"{Section}:Certificate must come with its private key, and '{path}' has none");
+        }
+
+        try
+        {
+            return (certificate, section["Trust"] is { Length: > 0 } trust ? CertificateTrust.Load(trust) : certificate);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Invalid($"{Section}:Trust: {ex.Message}");
+        }
+    }
+
+    private static OptionsValidationException Invalid(string failure) => new(Section, typeof(X509Certificate2), [failure]);
+}
