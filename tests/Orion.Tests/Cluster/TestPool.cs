@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
@@ -56,7 +57,8 @@ public sealed class TestPool : IAsyncDisposable
         TimeSpan? daemonLease = null, TimeSpan? suspensionFlushDelay = null, GrainCallCounter? calls = null, GrainCallFaults? faults = null,
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
         bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
-        bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null, IReadOnlyDictionary<string, string?>? extraSettings = null, string? clientToken = null)
+        bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null, IReadOnlyDictionary<string, string?>? extraSettings = null, string? clientToken = null,
+        X509Certificate2? clientTrust = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -169,9 +171,11 @@ public sealed class TestPool : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddOrion(addedSilos.TryDequeue(out var dataCenter)
+            var siloSettings = addedSilos.TryDequeue(out var dataCenter)
                 ? new ConfigurationBuilder().AddInMemoryCollection(addedSettings).AddInMemoryCollection([new("Orion:Silo:DataCenter", dataCenter)]).Build()
-                : configuration);
+                : configuration;
+            silo.AddOrion(siloSettings);
+            silo.UseOrionTls(siloSettings);
             silo.Services.AddKeyedSingleton<TimeProvider>(OrionClock.Key, clock);
             if (storage is not null)
             {
@@ -221,6 +225,12 @@ public sealed class TestPool : IAsyncDisposable
         {
             // Daemons of their own and the SDK call through the cluster's client: their calls can be lost too.
             builder.ConfigureClient(client => client.AddOutgoingGrainCallFilter(faults.LoseOrSend));
+        }
+
+        if (clientTrust is not null)
+        {
+            // The silos speak TLS (Orion:Tls in the settings): the cluster's client trusts this certificate.
+            builder.ConfigureClient(client => client.UseTls(tls => tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, clientTrust)));
         }
 
         if (clientToken is not null)
