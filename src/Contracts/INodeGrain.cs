@@ -96,8 +96,11 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("Mark")]
     Task<NodeSnapshot?> Mark(NodeMarks change, bool taints);
 
-    /// <summary>A task's log as the node's daemon keeps it (<see cref="INodeDaemon.ReadLog"/>); null without a daemon or a log.</summary>
-    [Access(Callers.Anyone)]
+    /// <summary>
+    /// A task's log as the node's daemon keeps it (<see cref="INodeDaemon.ReadLog"/>); null without a daemon or a log.
+    /// Clients read it through the task (<see cref="IVGpuTaskGrain.ReadLog"/>), which knows whose it is.
+    /// </summary>
+    [Access(Callers.None)]
     [Alias("ReadLog"), AlwaysInterleave]
     Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
 

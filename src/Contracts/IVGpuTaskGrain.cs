@@ -68,6 +68,14 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task<VGpuTaskStatus?> Cancel(string reason);
 
     /// <summary>
+    /// A piece of the log of its latest run (<paramref name="generation"/> null) or of an earlier one, read from the node
+    /// the run was on; null for a run that never started or is not known, or a node that keeps no log of it.
+    /// </summary>
+    [Access(Callers.Owner)]
+    [Alias("ReadLog"), AlwaysInterleave]
+    Task<TaskLogChunk?> ReadLog(long? generation, long offset, int maxBytes);
+
+    /// <summary>
     /// Waits until the status version passes <paramref name="afterVersion"/> or the timeout passes on the pool's clock
     /// (at most ten minutes; a longer timeout is cut to that).
     /// </summary>

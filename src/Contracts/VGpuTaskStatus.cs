@@ -84,4 +84,15 @@ public sealed record VGpuTaskStatus(
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);
+
+    /// <summary>
+    /// The node its latest run (<paramref name="generation"/> null or its own) or an earlier run ran on; null for a run
+    /// that never started or is not known.
+    /// </summary>
+    public string? NodeOfRun(long? generation) => this switch
+    {
+        { Placement: { } placed, StartedAt: not null } when generation is null || generation == Generation => placed.NodeId,
+        _ when generation is { } asked => PastRuns?.LastOrDefault(r => r.Generation == asked && r.StartedAt is not null)?.NodeId,
+        _ => null,
+    };
 }

@@ -191,6 +191,11 @@ public sealed class VGpuTaskGrain(
 
     public Task<VGpuTaskStatus?> GetStatus() => Task.FromResult(Status);
 
+    public async Task<TaskLogChunk?> ReadLog(long? generation, long offset, int maxBytes) =>
+        Status is { } status && status.NodeOfRun(generation) is { } node
+            ? await GrainFactory.Grain<INodeGrain>(node).ReadLog(status.TaskId, generation ?? status.Generation, offset, maxBytes)
+            : null;
+
     /// <summary>Its tenant's, on the node it is placed on.</summary>
     public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(Status?.Spec.Tenant, Status?.Placement?.NodeId);
 

@@ -2,7 +2,7 @@ using Orion.Contracts;
 
 namespace Orion.Client.Monitoring;
 
-/// <summary>A task's log, asked of the node it ran on: its status says where and under which generation.</summary>
+/// <summary>A task's log, asked of its task grain, which reads it from the node the run was on (its tenant's and admins' to read).</summary>
 public static class TaskLog
 {
     /// <summary>
@@ -12,14 +12,7 @@ public static class TaskLog
     /// </summary>
     public static async Task<TaskLogChunk?> ReadAsync(IGrainFactory grains, VGpuTaskStatus? status, long offset, int maxBytes, CancellationToken cancellationToken = default, long? generation = null)
     {
-        var node = status switch
-        {
-            null => null,
-            { Placement: { } placed, StartedAt: not null } when generation is null || generation == status.Generation => placed.NodeId,
-            _ when generation is { } asked => status.PastRuns?.LastOrDefault(r => r.Generation == asked && r.StartedAt is not null)?.NodeId,
-            _ => null,
-        };
-        return node is null ? null
-            : await grains.Grain<INodeGrain>(node).ReadLog(status!.TaskId, generation ?? status.Generation, offset, maxBytes).WaitAsync(cancellationToken);
+        return status?.NodeOfRun(generation) is null ? null
+            : await grains.Grain<IVGpuTaskGrain>(status.TaskId).ReadLog(generation, offset, maxBytes).WaitAsync(cancellationToken);
     }
 }

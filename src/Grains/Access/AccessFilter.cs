@@ -17,11 +17,18 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.SourceId is not { } source || !source.IsClient()
-            || context.InterfaceMethod.DeclaringType?.Assembly != typeof(AccessAttribute).Assembly
-            || credential.Matches(RequestContext.Get(ClusterCredential.RequestKey)))
+        if (context.SourceId is not { } source || !source.IsClient() || credential.Matches(RequestContext.Get(ClusterCredential.RequestKey)))
         {
             return context.Invoke();
+        }
+
+        if (context.InterfaceMethod.DeclaringType?.Assembly != typeof(AccessAttribute).Assembly)
+        {
+            // Orleans' own interfaces: a client has no business with them on Orion's grains (a forged reminder tick);
+            // other grains' (the Orleans dashboard's) are theirs to guard.
+            return context.Grain.GetType().Assembly == typeof(AccessFilter).Assembly
+                ? throw Refuse(context, $"{context.InterfaceName}.{context.MethodName} is not for clients")
+                : context.Invoke();
         }
 
         var callers = Declared.GetOrAdd(context.InterfaceMethod, m => m.GetCustomAttribute<AccessAttribute>()?.Callers ?? Callers.None);
@@ -46,10 +53,7 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
         });
         if (denial is not null)
         {
-            logger.LogWarning("Refused {Method} on {Grain}: {Denial}", method, context.TargetId, denial);
-            var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
-            grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.AccessRefused, taskId, context.TargetId.ToString(), denial, 0).Ignore();
-            throw new UnauthorizedAccessException(denial);
+            throw Refuse(context, denial);
         }
 
         if (callers.HasFlag(Callers.Anyone))
@@ -62,10 +66,19 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
         return context.Invoke();
     }
 
+    /// <summary>Logs the refusal and puts it in the pool's feed; the exception to throw to the caller.</summary>
+    private UnauthorizedAccessException Refuse(IIncomingGrainCallContext context, string denial)
+    {
+        logger.LogWarning("Refused {Method} on {Grain}: {Denial}", context.MethodName, context.TargetId, denial);
+        var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
+        grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.AccessRefused, taskId, context.TargetId.ToString(), denial, 0).Ignore();
+        return new UnauthorizedAccessException(denial);
+    }
+
     /// <summary>A read, answered as its reader may see it (another tenant's task environment hidden).</summary>
     private static async Task Redacted(IIncomingGrainCallContext context, AccessPrincipal reader)
     {
         await context.Invoke();
-        context.Result = EnvironmentRedaction.For(reader, context.Result);
+        context.Result = TenantPrivacy.For(reader, context.Result);
     }
 }

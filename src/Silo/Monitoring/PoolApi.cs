@@ -39,18 +39,28 @@ public static class PoolApi
             ?? (await grains.Grain<IVGpuTaskGrain>(id).GetStatus() is { } s
                 ? Results.Json(PoolSummarizer.Task(s) with { Waiting = await WaitingReason.OfAsync(grains, s, ct), PastRuns = s.PastRuns ?? [] }, Json)
                 : Results.NotFound()));
-        api.MapGet("/tasks/{id}/log", async (IGrainFactory grains, string id, long? offset, int? max, long? generation, CancellationToken ct) =>
-            Refused(PoolQueryValidator.Check(id: id, logBytes: max, generation: generation))
-            ?? (await TaskLog.ReadAsync(grains, await grains.Grain<IVGpuTaskGrain>(id).GetStatus(), offset ?? -65_536, max ?? 65_536, ct, generation) is { } piece
-                ? Results.Json(piece, Json)
-                : Results.NotFound()));
+        api.MapGet("/tasks/{id}/log", async (HttpContext http, IGrainFactory grains, string id, long? offset, int? max, long? generation, CancellationToken ct) =>
+        {
+            if (Refused(PoolQueryValidator.Check(id: id, logBytes: max, generation: generation)) is { } refused)
+            {
+                return refused;
+            }
+
+            var status = await grains.Grain<IVGpuTaskGrain>(id).GetStatus();
+            if (status is not null && http.Reader() is { } reader && !TenantPrivacy.Shows(reader, status.Spec.Tenant))
+            {
+                return Results.Problem(statusCode: 403, title: $"{reader} may not read the log of a task of tenant {status.Spec.Tenant}: only its tenant's tokens and admins may.");
+            }
+
+            return await TaskLog.ReadAsync(grains, status, offset ?? -65_536, max ?? 65_536, ct, generation) is { } piece ? Results.Json(piece, Json) : Results.NotFound();
+        });
         api.MapGet("/deployments", async (PoolMonitor m, string? tenant, CancellationToken ct) =>
             Refused(PoolQueryValidator.Check(tenant: tenant))
             ?? Results.Json(new PoolFilter(Tenant: tenant).Apply(await Latest(m, ct)).Deployments is { IsDefault: false } all ? all : [], Json));
         api.MapGet("/deployments/{name}", async (HttpContext http, IGrainFactory grains, string name) =>
             Refused(PoolQueryValidator.Check(deployment: name))
             ?? (await grains.Grain<IDeploymentGrain>(name).GetStatus() is { } d
-                ? Results.Json(http.Reader() is { } reader ? EnvironmentRedaction.For(reader, d) : d, Json)
+                ? Results.Json(http.Reader() is { } reader ? TenantPrivacy.For(reader, d) : d, Json)
                 : Results.NotFound()));
         api.MapGet("/settings", async (IGrainFactory grains) => Results.Json(await grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get(), Json));
         api.MapGet("/tenants", async (PoolMonitor m, CancellationToken ct) => Results.Json((await Latest(m, ct)).Tenants, Json));

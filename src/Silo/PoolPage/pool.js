@@ -143,6 +143,9 @@
       if (following !== mine) break;
       if (response.status === 404) {
         $('log').textContent = 'no log: the task has not run yet, or its node keeps none (NVIDIA nodes keep one with the daemon\'s --task-logs)';
+      } else if (response.status === 403) {
+        $('log').textContent = (await response.json()).title;
+        break;
       } else if (response.ok) {
         const piece = await response.json();
         $('log').textContent += piece.text;

@@ -90,6 +90,14 @@ public sealed class AccessTests
         Assert.Equal(TaskState.Running, await pool.StateOf("search-1"));
         Assert.Null(await pool.Client.GetAsync("search-2"));
 
+        // A task's log is its tenant's (and admins'): read through the task, never straight from its node.
+        Assert.Contains("on ", (await As(Search, () => pool.Client.ReadLogAsync("search-1")))!.Text);
+        Assert.Equal(
+            "token 'ads-ci' (tenant ads) may not call IVGpuTaskGrain.ReadLog on what tenant search owns",
+            await Refused(Ads, () => pool.Client.ReadLogAsync("search-1")));
+        Assert.Contains("may not call IVGpuTaskGrain.ReadLog", await Refused(Viewer, () => pool.Client.ReadLogAsync("search-1")));
+        Assert.Contains("INodeGrain.ReadLog is a message between", await Refused(Admin, () => pool.Grains.GetGrain<INodeGrain>("dc1/n0").ReadLog("search-1", 1, 0, 100)));
+
         // Reads are open to every token; the owner cancels its own.
         Assert.Equal(mine.TaskId, (await As(Ads, () => pool.Client.GetAsync("search-1")))!.TaskId);
         Assert.Equal(TaskState.Cancelled, (await As(Search, () => pool.Client.CancelAsync("search-1")))!.State);
@@ -142,6 +150,9 @@ public sealed class AccessTests
         Assert.Equal("INodeGrain.Release is a message between the pool's grains; no client may call it",
             await Refused(Admin, () => pool.Grains.GetGrain<INodeGrain>("dc1/n0").Release(onZero.TaskId, onZero.Generation)));
         Assert.Contains("IGpuGrain.Release is a message between", await Refused(Admin, () => pool.Grains.GetGrain<IGpuGrain>(onZero.Placement!.GpuIds[0]).Release(onZero.TaskId, onZero.Generation)));
+
+        // Nor may a client reach Orion's grains through Orleans' own interfaces (a forged reminder tick).
+        Assert.Contains("is not for clients", await Refused(Admin, () => task.AsReference<IRemindable>().ReceiveReminder("schedule", default)));
 
         // One-way messages are dropped without an answer: a forged node loss would have moved the task (checked below).
         await task.OnNodeLost(onZero.Generation, "forged");

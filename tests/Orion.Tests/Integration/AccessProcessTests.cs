@@ -20,6 +20,18 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         var done = await search.WaitForStateAsync(task.TaskId, [TaskState.Completed], patience.Token);
         Assert.Equal("dc1/gpu-1", done.Placement!.NodeId);
 
+        // Its log is its tenant's to read, not a viewer's.
+        async Task<HttpStatusCode> LogAs(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, secured.Url($"/api/tasks/{task.TaskId}/log"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await secured.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await LogAs(secured.Search));
+        Assert.Equal(HttpStatusCode.Forbidden, await LogAs(secured.Viewer));
+
         var refused = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => search.SubmitAsync(Specs.Batch(tenant: "ads")));
         Assert.Equal("token 'search-ci' (tenant search) may not call IVGpuTaskGrain.Submit with a spec of tenant ads", refused.Message);
 

@@ -4,15 +4,16 @@ using Orion.Contracts;
 namespace Orion.Grains.Access;
 
 /// <summary>
-/// A process task's environment often carries secrets (an API key, a hub token): its values are shown only to its own
-/// tenant's tokens and admins; anyone else reading the task sees the names, each value hidden.
+/// What of a tenant's task is its tenant's alone (where the pool requires tokens): its environment's values, which often
+/// carry secrets (an API key, a hub token), and its log. Its own tenant's tokens and admins see them; anyone else reading
+/// the task sees the environment's names, each value hidden, and no log.
 /// </summary>
-public static class EnvironmentRedaction
+public static class TenantPrivacy
 {
     /// <summary>What a hidden value reads as.</summary>
     public const string Hidden = "(hidden)";
 
-    /// <summary>Whether <paramref name="reader"/> may see the values of a spec of <paramref name="tenant"/>.</summary>
+    /// <summary>Whether <paramref name="reader"/> may see what is private to a task of <paramref name="tenant"/>.</summary>
     public static bool Shows(AccessPrincipal reader, string tenant) =>
         reader.Role == AccessRole.Admin || (reader.Role == AccessRole.Tenant && reader.Tenant == tenant);
 

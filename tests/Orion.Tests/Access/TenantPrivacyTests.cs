@@ -4,7 +4,7 @@ using Orion.Grains.Access;
 
 namespace Orion.Tests.Access;
 
-public sealed class EnvironmentRedactionTests
+public sealed class TenantPrivacyTests
 {
     private static readonly TaskSpec Spec = Specs.Batch(tenant: "search") with
     {
@@ -14,11 +14,11 @@ public sealed class EnvironmentRedactionTests
     [Fact]
     public void Its_tenant_and_admins_see_the_values_and_everyone_else_only_the_names()
     {
-        Assert.Same(Spec, EnvironmentRedaction.For(new AccessPrincipal("ops", AccessRole.Admin), Spec));
-        Assert.Same(Spec, EnvironmentRedaction.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), Spec));
+        Assert.Same(Spec, TenantPrivacy.For(new AccessPrincipal("ops", AccessRole.Admin), Spec));
+        Assert.Same(Spec, TenantPrivacy.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), Spec));
         foreach (var reader in new[] { new AccessPrincipal("ads", AccessRole.Tenant, "ads"), new AccessPrincipal("grafana", AccessRole.Viewer), new AccessPrincipal("n", AccessRole.Node) })
         {
-            var seen = EnvironmentRedaction.For(reader, Spec);
+            var seen = TenantPrivacy.For(reader, Spec);
             Assert.Equal(
                 new Dictionary<string, string> { ["HF_TOKEN"] = "(hidden)", ["MODE"] = "(hidden)" },
                 seen.Workload.Environment!.ToDictionary(e => e.Key, e => e.Value));
@@ -39,13 +39,13 @@ public sealed class EnvironmentRedactionTests
             _ => "not a spec",
         };
 
-        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, status)));
-        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, ImmutableArray.Create(status))));
+        Assert.Equal("(hidden)", Hidden(TenantPrivacy.For(ads, status)));
+        Assert.Equal("(hidden)", Hidden(TenantPrivacy.For(ads, ImmutableArray.Create(status))));
         var deployment = new DeploymentStatus("chat", Spec, 1, 1, [], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, Revisions: [new(1, Spec, DateTimeOffset.UnixEpoch)]);
-        Assert.Equal("(hidden)", Hidden(EnvironmentRedaction.For(ads, deployment)));
-        Assert.Equal("(hidden)", ((DeploymentStatus)EnvironmentRedaction.For(ads, (object)deployment)!).Revisions[0].Template.Workload.Environment!["HF_TOKEN"]);
-        Assert.Equal("hf_secret", Hidden(EnvironmentRedaction.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), status)));
-        Assert.Equal(42, EnvironmentRedaction.For(ads, 42));
-        Assert.Null(EnvironmentRedaction.For(ads, (object?)null));
+        Assert.Equal("(hidden)", Hidden(TenantPrivacy.For(ads, deployment)));
+        Assert.Equal("(hidden)", ((DeploymentStatus)TenantPrivacy.For(ads, (object)deployment)!).Revisions[0].Template.Workload.Environment!["HF_TOKEN"]);
+        Assert.Equal("hf_secret", Hidden(TenantPrivacy.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), status)));
+        Assert.Equal(42, TenantPrivacy.For(ads, 42));
+        Assert.Null(TenantPrivacy.For(ads, (object?)null));
     }
 }
