@@ -158,6 +158,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(DeployCommand());
         root.Add(ScaleCommand());
         root.Add(RollBackCommand());
+        root.Add(RolloutCommand());
         root.Add(DeploymentsCommand());
         root.Add(UndeployCommand());
         root.Add(TokenCommand.Build(output, json));
@@ -363,6 +364,27 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct)));
         });
         return command;
+    }
+
+    private Command RolloutCommand()
+    {
+        Command Step(string verb, string description, bool paused)
+        {
+            var name = DeploymentName();
+            var step = new Command(verb, description) { name };
+            step.SetAction(async (r, ct) =>
+            {
+                await using var client = await ConnectAsync(r, ct);
+                return await ShowDeployment(r, await Answer(r, paused ? client.PauseRolloutAsync(r.GetValue(name)!, ct) : client.ResumeRolloutAsync(r.GetValue(name)!, ct)));
+            });
+            return step;
+        }
+
+        return new Command("rollout", "Pause a deployment's rollout (a canary: the replicas of each revision stay as they are) or resume it")
+        {
+            Step("pause", "Pause: replicas of an earlier revision stay beside the current one's, and a spec deployed meanwhile waits", paused: true),
+            Step("resume", "Resume the rollout", paused: false),
+        };
     }
 
     private Command DeploymentsCommand()

@@ -296,6 +296,29 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Pauses a deployment's rollout: replicas of an earlier revision stay beside those of the current one (a canary to
+    /// watch: deploy a new spec, pause once a replica of it runs), and a spec deployed while paused waits; replicas that
+    /// end are still made up. <see cref="ResumeRolloutAsync"/> goes on.
+    /// </summary>
+    /// <exception cref="SpecValidationException">There is no such deployment.</exception>
+    public Task<DeploymentStatus> PauseRolloutAsync(string name, CancellationToken cancellationToken = default) => SetRolloutPaused(name, true, cancellationToken);
+
+    /// <summary>Resumes a deployment's paused rollout (<see cref="PauseRolloutAsync"/>).</summary>
+    /// <exception cref="SpecValidationException">There is no such deployment.</exception>
+    public Task<DeploymentStatus> ResumeRolloutAsync(string name, CancellationToken cancellationToken = default) => SetRolloutPaused(name, false, cancellationToken);
+
+    private async Task<DeploymentStatus> SetRolloutPaused(string name, bool paused, CancellationToken cancellationToken)
+    {
+        var local = CheckDeploymentName(name);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local, "the deployment");
+        }
+
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).PauseRollout(paused).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
     /// Rolls a deployment back to the spec of an earlier revision, as a new revision rolled out one replica at a time
     /// (rolling back twice to the revision before returns to where it began).
     /// </summary>

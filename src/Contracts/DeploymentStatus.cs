@@ -5,6 +5,7 @@ namespace Orion.Contracts;
 /// <summary>A deployment: how many replicas of which template it keeps, and the replica tasks it has now.</summary>
 /// <param name="Name">The deployment's name, also its replicas' id prefix.</param>
 /// <param name="Template">The task spec each replica of the current revision runs.</param>
+/// <param name="Paused">Its rollout is paused: replicas of an earlier revision stay beside the current one's (a canary) until resumed.</param>
 /// <param name="Revisions">The revisions kept for a roll back (the last ten), oldest first, the current one last.</param>
 /// <param name="Replicas">How many replicas it keeps.</param>
 /// <param name="Revision">The template's revision: 1 when created, one more for each change of template.</param>
@@ -32,7 +33,8 @@ public sealed record DeploymentStatus(
     [property: Id(10)] AutoscaleSpec? Autoscale = null,
     [property: Id(11)] double? BusyPercent = null,
     [property: Id(12)] DateTimeOffset? CheckedAt = null,
-    [property: Id(13)] ImmutableArray<DeploymentRevision> Revisions = default)
+    [property: Id(13)] ImmutableArray<DeploymentRevision> Revisions = default,
+    [property: Id(14)] bool Paused = false)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

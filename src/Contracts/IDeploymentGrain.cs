@@ -40,6 +40,15 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("RollBack")]
     Task<DeploymentResult> RollBack(int? toRevision = null);
 
+    /// <summary>
+    /// Pauses its rollout (<paramref name="paused"/>) or resumes it: while paused, replicas of an earlier revision stay
+    /// beside those of the current one (a canary to watch), and a new template applied waits; what ends is still made up.
+    /// Rejected for an unknown deployment.
+    /// </summary>
+    [Access(Callers.Owner)]
+    [Alias("PauseRollout")]
+    Task<DeploymentResult> PauseRollout(bool paused);
+
     /// <summary>Cancels every replica and forgets the deployment; its status before, null when there was none.</summary>
     [Access(Callers.Owner)]
     [Alias("Delete")]

@@ -28,6 +28,7 @@ public sealed record DeploymentSummary(
     /// <summary>In a word or three: backing off after failures, rolling out, short of replicas, or ready.</summary>
     public static string StateOf(DeploymentStatus d) =>
         d.ReplaceAfter is { } after ? $"backing off until {after:HH:mm:ss} ({d.FailuresInRow} failed in a row)"
+        : d.Rolling && d.Paused ? $"rollout paused: {d.Tasks.Count(t => t.Revision == d.Revision)} of {d.Tasks.Length} on revision {d.Revision}"
         : d.Rolling ? $"rolling out revision {d.Revision}"
         : d.Ready < d.Replicas ? $"{d.Replicas - d.Ready} not ready"
         : "ready";

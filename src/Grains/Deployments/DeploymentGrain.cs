@@ -38,7 +38,7 @@ public sealed class DeploymentGrain(
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
             record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt,
-            [.. record.State.History])
+            [.. record.State.History], record.State.Paused)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -156,6 +156,26 @@ public sealed class DeploymentGrain(
         return target is null ? Task.FromResult(DeploymentResult.Rejected(errors)) : Apply(target, record.State.Replicas, record.State.Autoscale);
     }
 
+    public async Task<DeploymentResult> PauseRollout(bool paused)
+    {
+        if (record.State.Template is null)
+        {
+            return DeploymentResult.Rejected([new("name", $"'{Name}' is not a deployment")]);
+        }
+
+        if (record.State.Paused != paused)
+        {
+            var before = record.State.Clone();
+            record.State.Paused = paused;
+            record.State.UpdatedAt = time.GetUtcNow();
+            await Commit(before);
+            logger.LogInformation("Deployment {Deployment} rollout {Paused} at revision {Revision}", Name, paused ? "paused" : "resumed", record.State.Revision);
+            await Check();
+        }
+
+        return DeploymentResult.Ok(Status!);
+    }
+
     public async Task<DeploymentStatus?> Delete(string reason)
     {
         if (Status is not { } status)
@@ -265,7 +285,7 @@ public sealed class DeploymentGrain(
             await ScaleByDemand(autoscale, running, now);
         }
 
-        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live);
+        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live, record.State.Paused);
         await Task.WhenAll(
             decision.ScaledDown.Select(id => Remove(id, $"deployment {Name} scaled down to {record.State.Replicas}"))
                 .Concat(decision.Replaced.Select(id => Remove(id, $"deployment {Name} replaced it with revision {record.State.Revision}"))));

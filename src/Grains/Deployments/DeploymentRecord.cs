@@ -49,6 +49,10 @@ public sealed class DeploymentRecord
     [Id(13)]
     public List<DeploymentRevision> History { get; set; } = [];
 
+    /// <summary>Its rollout is paused: replicas of an earlier revision stay beside the current one's until resumed.</summary>
+    [Id(14)]
+    public bool Paused { get; set; }
+
     // Beside the fields, so that a field added is copied and compared too.
 
     /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
@@ -56,7 +60,7 @@ public sealed class DeploymentRecord
     {
         Template = Template, Replicas = Replicas, Revision = Revision, Serial = Serial, Tasks = [.. Tasks],
         CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
-        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History],
+        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History], Paused = Paused,
     };
 
     /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
@@ -64,5 +68,5 @@ public sealed class DeploymentRecord
         Template == other.Template && Replicas == other.Replicas && Revision == other.Revision && Serial == other.Serial && Tasks.SequenceEqual(other.Tasks)
         && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
         && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate
-        && History.SequenceEqual(other.History);
+        && History.SequenceEqual(other.History) && Paused == other.Paused;
 }

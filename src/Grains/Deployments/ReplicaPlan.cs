@@ -22,11 +22,23 @@ public static class ReplicaPlan
     /// <param name="desired">The replicas asked for (0 or more).</param>
     /// <param name="revision">The current revision.</param>
     /// <param name="live">The live (not ended) replicas, oldest first.</param>
-    public static ReplicaDecision Decide(int desired, int revision, IReadOnlyList<DeploymentReplica> live)
+    /// <param name="paused">
+    /// The rollout is paused (a canary being watched): while replicas of an earlier revision are live the mix holds, no
+    /// replica is cancelled for the rollout and none added for it; only what ended is made up (by the current revision),
+    /// and the surplus of a scale-down goes, the newest first.
+    /// </param>
+    public static ReplicaDecision Decide(int desired, int revision, IReadOnlyList<DeploymentReplica> live, bool paused = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(desired);
         var current = live.Where(r => r.Revision == revision).ToList();
         var old = live.Where(r => r.Revision != revision).ToList();
+        if (paused && old.Count > 0)
+        {
+            // The surge the rollout had when paused may stay; anything beyond it is a scale-down's.
+            var beyond = Math.Max(0, live.Count - (desired + Surge));
+            var cancelled = live.Select((r, i) => (r, i)).OrderBy(x => x.r.Ready ? 1 : 0).ThenByDescending(x => x.i).Take(beyond).Select(x => x.r.TaskId);
+            return new ReplicaDecision([.. cancelled], [], Math.Max(0, desired - live.Count));
+        }
 
         var surplus = Math.Max(0, current.Count - desired);
         var scaledDown = current

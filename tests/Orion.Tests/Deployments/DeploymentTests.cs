@@ -1,3 +1,4 @@
+using Orion.Client.Monitoring;
 using System.Collections.Immutable;
 using Orion.Client;
 using Orion.Contracts;
@@ -181,6 +182,40 @@ public sealed class DeploymentTests
         // Twice: where it began, the spec of revision 2.
         Assert.Equal(500, (await pool.Client.RollBackAsync("web")).Template.Workload.GpuMsPerUnit);
         var unknown = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.RollBackAsync("nope"));
+        Assert.Equal("name", Assert.Single(unknown.Errors).Field);
+    }
+
+    [Fact]
+    public async Task A_paused_rollout_holds_until_resumed_and_a_canary_can_be_held_beside_the_old_replicas()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);
+        await pool.Client.DeployAsync("web", Replica(gpuMsPerItem: 100), 2);
+        await Ready(pool, "web", 2);
+        var paused = await pool.Client.PauseRolloutAsync("web");
+        Assert.True(paused.Paused);
+
+        // A new spec while paused waits: revision 2, its replicas all of revision 1, look after look.
+        await pool.Client.DeployAsync("web", Replica(gpuMsPerItem: 200), 2);
+        var waiting = await LookNow(pool, "web");
+        pool.Advance(Look * 3);
+        waiting = await LookNow(pool, "web");
+        Assert.Equal(2, waiting.Revision);
+        Assert.Equal([1, 1], waiting.Tasks.Select(t => t.Revision));
+        Assert.Equal("rollout paused: 0 of 2 on revision 2", DeploymentSummary.StateOf(waiting));
+
+        // Resumed: one new replica beside the old ones; paused again once it runs, the canary and the old ones hold.
+        await pool.Client.ResumeRolloutAsync("web");
+        var canary = await ReadyWhere(pool, "web", d => d.Tasks.Count(t => t.Revision == 2 && t.Ready) == 1);
+        await pool.Client.PauseRolloutAsync("web");
+        pool.Advance(Look * 3);
+        var held = await LookNow(pool, "web");
+        Assert.Equal(canary.Tasks.Select(t => t.TaskId).Order(), held.Tasks.Select(t => t.TaskId).Order());
+        Assert.Contains(held.Tasks, t => t.Revision == 1);
+
+        // Resumed again: the rollout completes.
+        Assert.False((await pool.Client.ResumeRolloutAsync("web")).Paused);
+        await ReadyWhere(pool, "web", d => d.Tasks.Length == 2 && d.Tasks.All(t => t.Revision == 2 && t.Ready));
+        var unknown = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.PauseRolloutAsync("nope"));
         Assert.Equal("name", Assert.Single(unknown.Errors).Field);
     }
 

@@ -151,4 +151,51 @@ public sealed class ReplicaPlanTests
         Assert.Equal(TimeSpan.FromMinutes(5), DeploymentRules.Backoff(6));
         Assert.Equal(TimeSpan.FromMinutes(5), DeploymentRules.Backoff(int.MaxValue));
     }
+
+    [Fact]
+    public void A_paused_rollout_holds_its_mix_and_only_makes_up_what_ended()
+    {
+        // A canary serving beside the three old ones (the surge): nothing is cancelled, nothing added.
+        Assert.True(ReplicaPlan.Decide(3, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 2)], paused: true).IsEmpty);
+
+        // A new spec deployed while paused waits: the old ones stay, none of the new revision is added.
+        Assert.True(ReplicaPlan.Decide(3, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1)], paused: true).IsEmpty);
+
+        // An old one ended: made up (by the current revision), not more.
+        Assert.Equal(1, ReplicaPlan.Decide(3, 2, [R("a.2", 1), R("a.4", 2)], paused: true).Submit);
+        Assert.Empty(ReplicaPlan.Decide(3, 2, [R("a.2", 1), R("a.4", 2)], paused: true).Replaced);
+
+        // Scaled down while paused: beyond the count and its surge, those not serving first, then the newest.
+        var d = ReplicaPlan.Decide(1, 2, [R("a.1", 1), R("a.2", 1, TaskState.Pending), R("a.3", 1), R("a.4", 2)], paused: true);
+        Assert.Equal(["a.2", "a.4"], d.ScaledDown);
+        Assert.Equal(0, d.Submit);
+
+        // With no earlier revision live there is nothing to hold: as when not paused.
+        Assert.Equal(2, ReplicaPlan.Decide(3, 2, [R("a.4", 2)], paused: true).Submit);
+        Assert.Equal(["a.5"], ReplicaPlan.Decide(1, 2, [R("a.4", 2), R("a.5", 2)], paused: true).ScaledDown);
+    }
+
+    [Fact]
+    public void A_paused_rollout_never_cancels_within_its_surge_nor_submits_beyond_the_count()
+    {
+        var states = new[] { TaskState.Running, TaskState.Pending };
+        for (var olds = 1; olds <= 4; olds++)
+        {
+            for (var news = 0; news <= 4; news++)
+            {
+                for (var desired = 0; desired <= 4; desired++)
+                {
+                    foreach (var state in states)
+                    {
+                        var live = Enumerable.Range(0, olds).Select(i => R($"o.{i}", 1, state))
+                            .Concat(Enumerable.Range(0, news).Select(i => R($"n.{i}", 2, state))).ToList();
+                        var d = ReplicaPlan.Decide(desired, 2, live, paused: true);
+                        Assert.Empty(d.Replaced);
+                        Assert.Equal(Math.Max(0, live.Count - desired - ReplicaPlan.Surge), d.ScaledDown.Length);
+                        Assert.Equal(Math.Max(0, desired - live.Count), d.Submit);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -49,6 +49,11 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.True(top.ExitCode == 0, top.ToString());
             Assert.Contains("DEPLOYMENT", top.Out);
             Assert.Contains("ready", Assert.Single(top.Out.Split('\n'), l => l.Contains(name + " ", StringComparison.Ordinal) && l.Contains("2/2", StringComparison.Ordinal)));
+            var pause = await live.CliAsync("rollout", "pause", name, "--json");
+            Assert.True(pause.ExitCode == 0, pause.ToString());
+            Assert.True(JsonDocument.Parse(pause.Out).RootElement.GetProperty("paused").GetBoolean());
+            var resume = await live.CliAsync("rollout", "resume", name, "--json");
+            Assert.False(JsonDocument.Parse(resume.Out).RootElement.GetProperty("paused").GetBoolean());
             var one = await live.CliAsync("deployments", name, "--json");
             Assert.True(one.ExitCode == 0, one.ToString());
             var json = JsonDocument.Parse(one.Out).RootElement;
@@ -152,5 +157,8 @@ public sealed class CliDeploymentTests(LiveSilo live)
         var undeploy = await live.CliAsync("undeploy", "no-such-deployment");
         Assert.True(undeploy.ExitCode == 1, undeploy.ToString());
         Assert.Equal("orion: no deployment no-such-deployment", undeploy.Error.Trim());
+        var pause = await live.CliAsync("rollout", "pause", "no-such-deployment");
+        Assert.True(pause.ExitCode == 1, pause.ToString());
+        Assert.StartsWith("orion: the deployment was rejected: name 'no-such-deployment' is not a deployment", pause.Error);
     }
 }
