@@ -166,6 +166,31 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
     }
 
     [Fact]
+    public async Task The_pool_page_of_a_viewer_shows_a_tenants_task_but_says_its_log_is_not_the_viewers()
+    {
+        await using var search = await secured.ConnectAsync(secured.Search);
+        var task = await search.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "search"));
+        try
+        {
+            var (playwright, browser, page) = await PoolPageBrowser.LaunchAsync();
+            using var _ = playwright;
+            await using var __ = browser;
+            await page.GotoAsync(secured.Url("/").ToString());
+            await page.Locator("#token").FillAsync(secured.Viewer);
+            await page.Locator("#sign-in").ClickAsync();
+            await Assertions.Expect(page.Locator("#access-who")).ToHaveTextAsync("token 'grafana' (viewer)");
+
+            await page.Locator($"#tasks tr[data-task='{task.TaskId}'] button.show-log").ClickAsync();
+            await Assertions.Expect(page.Locator("#log")).ToHaveTextAsync(
+                "token 'grafana' (viewer) may not read the log of a task of tenant search: only its tenant's tokens and admins may.");
+        }
+        finally
+        {
+            await search.CancelAsync(task.TaskId);
+        }
+    }
+
+    [Fact]
     public async Task The_cli_makes_a_token_and_the_entry_a_silo_takes_for_it()
     {
         var run = await LiveSilo.RunCliAsync("token", "new", "--role", "tenant", "--tenant", "search", "--name", "ci", "--json");
