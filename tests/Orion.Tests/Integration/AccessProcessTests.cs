@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Orion.Contracts;
@@ -23,9 +22,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         // Its log is its tenant's to read, not a viewer's.
         async Task<HttpStatusCode> LogAs(string token)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, secured.Url($"/api/tasks/{task.TaskId}/log"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await secured.Http.SendAsync(request);
+            using var response = await secured.GetAsync($"/api/tasks/{task.TaskId}/log", token);
             return response.StatusCode;
         }
 
@@ -83,13 +80,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
     {
         async Task<HttpStatusCode> Get(string path, string? token)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, secured.Url(path));
-            if (token is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            using var response = await secured.Http.SendAsync(request);
+            using var response = await secured.GetAsync(path, token);
             return response.StatusCode;
         }
 
@@ -121,9 +112,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         {
             async Task<string?> Seen(string token)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, secured.Url("/api/deployments/envy"));
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var response = await secured.Http.SendAsync(request);
+                using var response = await secured.GetAsync("/api/deployments/envy", token);
                 using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 return json.RootElement.GetProperty("template").GetProperty("workload").GetProperty("environment").GetProperty("HF_TOKEN").GetString();
             }

@@ -44,6 +44,18 @@ public sealed class SecuredSilo : IAsyncLifetime
     public ChildProcess StartDaemon(string node) =>
         DaemonProcess.Start("--gateway", $"127.0.0.1:{Silo.GatewayPort}", "--node", node, "--dc", "dc1", "--gpus", "1xA100-80GB", "--token", NodeToken);
 
+    /// <summary>A GET of <paramref name="path"/> with <paramref name="token"/> as its bearer (none when null); dispose the answer.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(path));
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
     /// <summary>An SDK client of this silo carrying <paramref name="token"/>.</summary>
     public Task<OrionClient> ConnectAsync(string? token) =>
         OrionClient.ConnectAsync(new OrionClientOptions { GatewayPort = Silo.GatewayPort, WatchPollInterval = TimeSpan.FromSeconds(1), Token = token });

@@ -112,30 +112,21 @@ public sealed class SiloProcessTests
         Assert.DoesNotContain("   at ", silo.Output);
     }
 
-    [Fact]
-    public async Task Silos_that_cluster_through_redis_and_require_tokens_need_a_shared_secret()
+    [Theory]
+    [InlineData(
+        "orion-silo: Orion:Access:ClusterSecret must be set, the same on every silo, when the pool requires tokens and its silos cluster through Redis",
+        "--Orion:Redis:ConnectionString=127.0.0.1:1", "--Orion:Access:Required=true", "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin",
+        "--Orion:Access:Tokens:0:Sha256=73203526ccd2fab6b185f95bf80de89445ae2f4dc4ec585a55920390c6355680")]
+    [InlineData(
+        "orion-silo: Orion:Tls:Certificate must be a PKCS#12 file (with Orion:Tls:Password if it has one), or a PEM certificate with Orion:Tls:Key; '/nonexistent/silo.pfx' could not be read",
+        "--Orion:Tls:Certificate=/nonexistent/silo.pfx")]
+    public async Task A_security_setting_that_cannot_work_stops_the_silo_before_it_reaches_anything(string failure, params string[] settings)
     {
-        // Refused before Redis is reached: no server is needed to see it.
-        await using var silo = SiloProcess.Start(
-            "--Orion:Redis:ConnectionString=127.0.0.1:1", "--Orion:Access:Required=true",
-            "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={Orion.Contracts.AccessToken.Hash("orion_x")}");
+        // Refused before Redis, or a port, is reached: no server is needed to see it.
+        await using var silo = SiloProcess.Start(settings);
         await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
         Assert.Equal(2, silo.ExitCode);
-        Assert.Contains(
-            "orion-silo: Orion:Access:ClusterSecret must be set, the same on every silo, when the pool requires tokens and its silos cluster through Redis",
-            silo.Output);
-        Assert.DoesNotContain("   at ", silo.Output);
-    }
-
-    [Fact]
-    public async Task A_tls_certificate_that_cannot_be_read_stops_the_silo_naming_the_setting()
-    {
-        await using var silo = SiloProcess.Start("--Orion:Tls:Certificate=/nonexistent/silo.pfx");
-        await silo.WaitForExitAsync(TimeSpan.FromSeconds(90));
-        Assert.Equal(2, silo.ExitCode);
-        Assert.Contains(
-            "orion-silo: Orion:Tls:Certificate must be a PKCS#12 file (with Orion:Tls:Password if it has one), or a PEM certificate with Orion:Tls:Key; '/nonexistent/silo.pfx' could not be read",
-            silo.Output);
+        Assert.Contains(failure, silo.Output);
         Assert.DoesNotContain("   at ", silo.Output);
     }
 }
