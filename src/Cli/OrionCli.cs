@@ -162,6 +162,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(DeploymentsCommand());
         root.Add(UndeployCommand());
         root.Add(TokenCommand.Build(output, json));
+        root.Add(WhoAmICommand());
         return root;
     }
 
@@ -362,6 +363,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct)));
+        });
+        return command;
+    }
+
+    private Command WhoAmICommand()
+    {
+        var command = new Command("whoami", "Who the pool takes this CLI for, by its token (--token or $ORION_TOKEN)");
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            await output.WriteLineAsync(await Answer(r, client.WhoAmIAsync(ct)) ?? "the pool requires no access token");
+            return ExitCodes.Ok;
         });
         return command;
     }

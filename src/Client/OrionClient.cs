@@ -295,6 +295,11 @@ public sealed class OrionClient : IAsyncDisposable
         return Deployment(await grains.Grain<IDeploymentGrain>(name).Scale(replicas).WaitAsync(cancellationToken));
     }
 
+    /// <summary>Who the pool takes this client for, by its token ("token 'ci' (tenant search)"); null when the pool requires no token.</summary>
+    /// <exception cref="UnauthorizedAccessException">The pool requires a token and this client's is none or unknown.</exception>
+    public Task<string?> WhoAmIAsync(CancellationToken cancellationToken = default) =>
+        grains.Grain<IPoolGrain>(GrainKeys.Pool).WhoAmI().WaitAsync(cancellationToken);
+
     /// <summary>
     /// Pauses a deployment's rollout: replicas of an earlier revision stay beside those of the current one (a canary to
     /// watch: deploy a new spec, pause once a replica of it runs), and a spec deployed while paused waits; replicas that

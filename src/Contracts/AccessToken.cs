@@ -12,6 +12,9 @@ public static class AccessToken
     /// <summary>The request context key a client's token travels under with each grain call.</summary>
     public const string RequestKey = "orion-token";
 
+    /// <summary>The request context key under which the silo passes on who a checked client's call is (the silo sets it, not the client).</summary>
+    public const string CallerKey = "orion-caller";
+
     /// <summary>What every token Orion makes starts with, so a leaked one is recognised by secret scanners.</summary>
     public const string Prefix = "orion_";
 

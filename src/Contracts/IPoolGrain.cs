@@ -15,6 +15,11 @@ public interface IPoolGrain : IGrainWithStringKey
     [Alias("AddNode")]
     Task<bool> AddNode(string nodeId);
 
+    /// <summary>Who the pool takes the calling client for ("token 'ci' (tenant search)"); null when it requires no token.</summary>
+    [Access(Callers.Anyone)]
+    [Alias("WhoAmI"), AlwaysInterleave]
+    Task<string?> WhoAmI();
+
     /// <summary>All known node ids.</summary>
     [Access(Callers.Anyone)]
     [Alias("GetNodes"), ReadOnly]

@@ -17,6 +17,8 @@ public sealed class PoolGrain : Grain, IPoolGrain
     private readonly SortedDictionary<string, DataCenterSummary> dataCenters = new(StringComparer.Ordinal);
     private readonly HashSet<string> withNodes = new(StringComparer.Ordinal);
 
+    public Task<string?> WhoAmI() => Task.FromResult(RequestContext.Get(AccessToken.CallerKey) as string);
+
     public Task<bool> AddNode(string nodeId)
     {
         var dataCenter = GrainKeys.DataCenterOf(nodeId);

@@ -56,13 +56,15 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
             throw Refuse(context, denial);
         }
 
+        // Who the grain is serving (IPoolGrain.WhoAmI): the silo's word, whatever the client put there.
+        RequestContext.Set(AccessToken.CallerKey, principal!.ToString());
         if (callers.HasFlag(Callers.Anyone))
         {
-            return principal!.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, principal);
+            return principal.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, principal);
         }
 
         // Who changed what: the audit trail is the log (kept and shipped as the silo's logs are), refusals also the feed.
-        logger.LogInformation("{Principal} called {Method} on {Grain}", principal!.ToString(), method, context.TargetId);
+        logger.LogInformation("{Principal} called {Method} on {Grain}", principal.ToString(), method, context.TargetId);
         return context.Invoke();
     }
 

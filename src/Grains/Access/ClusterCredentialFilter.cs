@@ -15,6 +15,7 @@ public sealed class ClusterCredentialFilter(ClusterCredential credential) : IOut
         {
             RequestContext.Remove(ClusterCredential.RequestKey);
             RequestContext.Remove(AccessToken.RequestKey);
+            RequestContext.Remove(AccessToken.CallerKey);
         }
         else if (context.SourceId is not { } source || source.IsClient())
         {

@@ -112,6 +112,12 @@ public sealed class AccessTests
 
         var seen = await As(Viewer, () => pool.Client.GetPoolAsync());
         Assert.Equal(2, seen.Nodes.Length);
+        Assert.Equal("token 'grafana' (viewer)", await As(Viewer, () => pool.Client.WhoAmIAsync()));
+
+        // Who a call is comes from the silo, not from what the client put in its request.
+        RequestContext.Set(AccessToken.CallerKey, "token 'ops' (admin)");
+        Assert.Equal("token 'search-ci' (tenant search)", await As(Search, () => pool.Client.WhoAmIAsync()));
+        RequestContext.Remove(AccessToken.CallerKey);
         Assert.Equal(
             "token 'grafana' (viewer) may not call IVGpuTaskGrain.Submit: only its tenant's token or an admin token may",
             await Refused(Viewer, () => pool.Client.SubmitAsync(Specs.Batch(tenant: "search"))));

@@ -49,6 +49,9 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         Assert.Equal(1, tenant.ExitCode);
         Assert.Equal("orion: access denied: token 'search-ci' (tenant search) may not call IPoolSettingsGrain.Update: only an admin token may", tenant.Error.Trim());
 
+        var whoami = await secured.CliAsync("whoami", "--token", secured.Search);
+        Assert.Equal("token 'search-ci' (tenant search)", whoami.Out.Trim());
+
         var nodes = await secured.CliAsync("nodes", "--json", "--token", secured.Search);
         Assert.Equal(0, nodes.ExitCode);
         Assert.Contains("dc1/gpu-1", nodes.Out);

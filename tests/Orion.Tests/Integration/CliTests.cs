@@ -64,6 +64,9 @@ public sealed class CliTests(LiveSilo live)
         Assert.Equal(2, top.Out.Split("nodes 4  gpus 6").Length - 1);
         Assert.Contains(id, top.Out);
 
+        // A pool without tokens says so.
+        Assert.Equal("the pool requires no access token", (await live.CliAsync("whoami")).Out.Trim());
+
         var watch = await live.CliAsync("watch", id, "--count", "1");
         Assert.True(watch.ExitCode == 0, watch.ToString());
         Assert.Contains(id, watch.Out);
