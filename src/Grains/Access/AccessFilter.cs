@@ -56,15 +56,18 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
             throw Refuse(context, denial);
         }
 
+        // Allowed: only a known token is (AccessRule).
+        var caller = principal!;
+
         // Who the grain is serving (IPoolGrain.WhoAmI): the silo's word, whatever the client put there.
-        RequestContext.Set(AccessToken.CallerKey, principal!.ToString());
+        RequestContext.Set(AccessToken.CallerKey, caller.ToString());
         if (callers.HasFlag(Callers.Anyone))
         {
-            return principal.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, principal);
+            return caller.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, caller);
         }
 
         // Who changed what: the audit trail is the log (kept and shipped as the silo's logs are), refusals also the feed.
-        logger.LogInformation("{Principal} called {Method} on {Grain}", principal.ToString(), method, context.TargetId);
+        logger.LogInformation("{Principal} called {Method} on {Grain}", caller.ToString(), method, context.TargetId);
         return context.Invoke();
     }
 
