@@ -30,32 +30,26 @@ public static class PageAccess
         var tokens = app.Services.GetRequiredService<AccessTokens>();
         app.Use(async (context, next) =>
         {
-            var path = context.Request.Path;
-            if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/login") || path.StartsWithSegments("/logout")
-                || path == "/pool.css")
-            {
-                await next(context);
-                return;
-            }
-
             var principal = tokens.Resolve(TokenOf(context.Request));
-            if (principal is null && path == "/")
+            switch (WebAccessRule.Decide(context.Request.Path, principal))
             {
-                await SignIn(context, HttpStatusCode.Unauthorized, null);
-            }
-            else if (principal is null)
-            {
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-                await Results.Problem(statusCode: 401, title: "This pool requires an access token: Authorization: Bearer <token>, or sign in at /.").ExecuteAsync(context);
-            }
-            else if (path.StartsWithSegments("/dashboard") && principal.Role != AccessRole.Admin)
-            {
-                await Results.Problem(statusCode: 403, title: $"{principal} may not open the Orleans dashboard: only an admin token may.").ExecuteAsync(context);
-            }
-            else
-            {
-                context.Items[typeof(AccessPrincipal)] = principal;
-                await next(context);
+                case WebAccess.SignIn:
+                    await SignIn(context, HttpStatusCode.Unauthorized, null);
+                    break;
+                case WebAccess.Unauthorized:
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await Results.Problem(statusCode: 401, title: "This pool requires an access token: Authorization: Bearer <token>, or sign in at /.").ExecuteAsync(context);
+                    break;
+                case WebAccess.Forbidden:
+                    await Results.Problem(statusCode: 403, title: $"{principal} may not open the Orleans dashboard: only an admin token may.").ExecuteAsync(context);
+                    break;
+                case WebAccess.Allowed:
+                    context.Items[typeof(AccessPrincipal)] = principal;
+                    await next(context);
+                    break;
+                default:
+                    await next(context);
+                    break;
             }
         });
 
