@@ -38,6 +38,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: --by-label: a label's key " + NodeLabels.KeyRule, "usage", "--by-label", "-project")]
     [InlineData("orion: --wait: a dry run submits nothing to wait for", "submit", "--dry-run", "--wait", "--compute", "10")]
     [InlineData("orion: priority: 'urgent' is not online, training or offline (optionally /level)", "priority", "t-1", "urgent")]
+    [InlineData("orion: --tls-trust: '/nonexistent/cluster.pem' cannot be read as a certificate (PEM or DER): ", "--tls-trust", "/nonexistent/cluster.pem", "nodes")]
+    [InlineData("orion: --tenant is needed for a token of role tenant, and " + TenantName.Rule, "token", "new", "--role", "tenant", "--tenant", " ")]
     [InlineData("orion: label: 'pool' is not key=value", "label", "dc1/node-0", "pool")]
     [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]
