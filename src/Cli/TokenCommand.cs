@@ -33,7 +33,7 @@ public static class TokenCommand
                 throw new CliException($"--tenant is only for a token of role tenant, not {roleName}", ExitCodes.BadInput);
             }
 
-            if (nodeId is not null && (roleName != "node" || nodeId.Split('/') is not [var dc, { Length: > 0 }] || !DataCenterName.IsValid(dc)))
+            if (nodeId is not null && (roleName != "node" || !GrainKeys.IsNodeId(nodeId)))
             {
                 throw new CliException($"--node must be a node id, data centre/name, for a token of role node, not '{nodeId}' for {roleName}", ExitCodes.BadInput);
             }

@@ -22,6 +22,9 @@ public static class GrainKeys
     /// <summary>A node's id: <c>dc/node</c>.</summary>
     public static string Node(string dataCenter, string nodeName) => $"{dataCenter}/{nodeName}";
 
+    /// <summary>Whether <paramref name="id"/> has a node id's shape: a valid data centre, a slash, a name.</summary>
+    public static bool IsNodeId(string id) => id.Split('/') is [var dataCenter, { Length: > 0 }] && DataCenterName.IsValid(dataCenter);
+
     /// <summary>A card's id: <c>dc/node/index</c>.</summary>
     public static string Gpu(string nodeId, int index) => $"{nodeId}/{index}";
 

@@ -47,7 +47,7 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
             {
                 errors.Add($"{at}Node is only for a token of role node, not {t.Role}");
             }
-            else if (t.Node is not null && (t.Node.Split('/') is not [var dc, var node] || !DataCenterName.IsValid(dc) || node.Length == 0))
+            else if (t.Node is not null && !GrainKeys.IsNodeId(t.Node))
             {
                 errors.Add($"{at}Node must be a node id, data centre/name, not '{t.Node}'");
             }
