@@ -345,24 +345,27 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var name = DeploymentName();
         var replicas = new Argument<int>("replicas") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas}); the surplus is cancelled, those not running first, then the newest" };
         ReplicaRule(replicas.Validators, "replicas");
-        var command = new Command("scale", "Change how many replicas a deployment keeps") { name, replicas };
-        command.SetAction(async (r, ct) =>
-        {
-            await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.ScaleAsync(r.GetValue(name)!, r.GetValue(replicas), ct)));
-        });
-        return command;
+        return DeploymentAction(
+            new Command("scale", "Change how many replicas a deployment keeps") { name, replicas },
+            (client, r, ct) => client.ScaleAsync(r.GetValue(name)!, r.GetValue(replicas), ct));
     }
 
     private Command RollBackCommand()
     {
         var name = DeploymentName();
         var to = new Option<int?>("--to") { Description = "The revision whose spec to roll out again, one it still keeps (orion deployments NAME lists them; default: the one before the current)" };
-        var command = new Command("rollback", "Roll a deployment back to the spec of an earlier revision, rolled out one replica at a time as a new revision") { name, to };
+        return DeploymentAction(
+            new Command("rollback", "Roll a deployment back to the spec of an earlier revision, rolled out one replica at a time as a new revision") { name, to },
+            (client, r, ct) => client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct));
+    }
+
+    /// <summary>The command, acting on a deployment through the cluster and showing what it became.</summary>
+    private Command DeploymentAction(Command command, Func<OrionClient, ParseResult, CancellationToken, Task<DeploymentStatus>> act)
+    {
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct)));
+            return await ShowDeployment(r, await Answer(r, act(client, r, ct)));
         });
         return command;
     }
@@ -384,13 +387,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         Command Step(string verb, string description, bool paused)
         {
             var name = DeploymentName();
-            var step = new Command(verb, description) { name };
-            step.SetAction(async (r, ct) =>
-            {
-                await using var client = await ConnectAsync(r, ct);
-                return await ShowDeployment(r, await Answer(r, paused ? client.PauseRolloutAsync(r.GetValue(name)!, ct) : client.ResumeRolloutAsync(r.GetValue(name)!, ct)));
-            });
-            return step;
+            return DeploymentAction(
+                new Command(verb, description) { name },
+                (client, r, ct) => paused ? client.PauseRolloutAsync(r.GetValue(name)!, ct) : client.ResumeRolloutAsync(r.GetValue(name)!, ct));
         }
 
         return new Command("rollout", "Pause a deployment's rollout (a canary: the replicas of each revision stay as they are) or resume it")
