@@ -23,11 +23,15 @@ public static class TenantPrivacy
             ? spec with { Workload = spec.Workload with { Environment = environment.ToImmutableDictionary(e => e.Key, _ => Hidden) } }
             : spec;
 
+    /// <summary>The task as <paramref name="reader"/> may see it: the same record when nothing is hidden (a list copies no more than it must).</summary>
+    private static VGpuTaskStatus For(AccessPrincipal reader, VGpuTaskStatus task) =>
+        For(reader, task.Spec) is var spec && ReferenceEquals(spec, task.Spec) ? task : task with { Spec = spec };
+
     /// <summary>A read's answer as <paramref name="reader"/> may see it: tasks' and deployments' specs redacted; anything else as it is.</summary>
     public static object? For(AccessPrincipal reader, object? answer) => answer switch
     {
-        VGpuTaskStatus task => task with { Spec = For(reader, task.Spec) },
-        ImmutableArray<VGpuTaskStatus> tasks => tasks.Select(t => t with { Spec = For(reader, t.Spec) }).ToImmutableArray(),
+        VGpuTaskStatus task => For(reader, task),
+        ImmutableArray<VGpuTaskStatus> tasks => tasks.Select(t => For(reader, t)).ToImmutableArray(),
         DeploymentStatus deployment => deployment with
         {
             Template = For(reader, deployment.Template),
