@@ -161,7 +161,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(RolloutCommand());
         root.Add(DeploymentsCommand());
         root.Add(UndeployCommand());
-        root.Add(TokenCommand.Build(output, json));
+        var tokens = TokenCommand.Build(output, json);
+        tokens.Add(TokenIssueCommand());
+        tokens.Add(TokenListCommand());
+        tokens.Add(TokenRevokeCommand());
+        root.Add(tokens);
         root.Add(WhoAmICommand());
         return root;
     }
@@ -366,6 +370,84 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             await using var client = await ConnectAsync(r, ct);
             return await ShowDeployment(r, await Answer(r, act(client, r, ct)));
+        });
+        return command;
+    }
+
+    private Command TokenIssueCommand()
+    {
+        var role = new Option<string>("--role") { Description = "admin, tenant, node or viewer", Required = true };
+        role.AcceptOnlyFromAmong([.. AccessTokenRules.Roles]);
+        var tenant = new Option<string?>("--tenant") { Description = "For role tenant: the tenant whose tasks and deployments it may act on" };
+        var node = new Option<string?>("--node") { Description = "For role node, optionally: the one node (dc/name) it may speak for" };
+        var name = new Option<string>("--name") { Description = "What logs, refusals and orion token revoke call it; unique among the issued tokens", Required = true };
+        var expires = new Option<string?>("--expires") { Description = "How long it is taken: 90s, 45m, 12h, 30d (default: until revoked)" };
+        TokenRule(expires.Validators, t => Durations.Parse(t) is not null, $"--expires: {Durations.Rule}");
+        var command = new Command("issue", "Issue a token through the pool: every silo takes it at once, until it expires or is revoked (an admin's)")
+        {
+            role, tenant, node, name, expires,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            NewAccessToken issued;
+            try
+            {
+                issued = await Answer(r, client.IssueTokenAsync(
+                    r.GetValue(name)!, r.GetValue(role)!, r.GetValue(tenant), r.GetValue(node), Durations.Parse(r.GetValue(expires)), ct));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.BadInput);
+            }
+
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(new { token = issued.Token, issued = issued.Issued }, Json));
+                return ExitCodes.Ok;
+            }
+
+            await output.WriteLineAsync($"token: {issued.Token}");
+            var until = issued.Issued.ExpiresAt is { } at ? $"until {at:yyyy-MM-dd HH:mm:ss}Z" : "until revoked";
+            await output.WriteLineAsync($"Keep it secret: it is shown once (the pool holds only its SHA-256). Every silo takes it now, {until};");
+            await output.WriteLineAsync($"orion token revoke {issued.Issued.Name} withdraws it.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command TokenListCommand()
+    {
+        var command = new Command("list", "The tokens issued through the pool (not those in silos' settings), expired ones too until revoked (an admin's)");
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var tokens = await Answer(r, client.ListTokensAsync(ct));
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(tokens, Json));
+            }
+            else
+            {
+                Console.Write(Views.Tokens(tokens, DateTimeOffset.UtcNow));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command TokenRevokeCommand()
+    {
+        var name = new Argument<string>("name") { Description = "The issued token's name" };
+        var command = new Command("revoke", "Revoke an issued token: every silo refuses it within a second (an admin's)") { name };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            var revoked = await Answer(r, client.RevokeTokenAsync(r.GetValue(name)!, ct))
+                ?? throw new CliException($"no issued token named '{r.GetValue(name)}' (tokens in silos' settings are removed there)", ExitCodes.Failed);
+            await output.WriteLineAsync($"revoked token '{revoked.Name}' ({revoked.Role}{(revoked.Tenant ?? revoked.Node) switch { { } of => $" {of}", null => "" }})");
+            return ExitCodes.Ok;
         });
         return command;
     }

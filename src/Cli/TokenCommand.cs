@@ -6,20 +6,18 @@ namespace Orion.Cli;
 
 /// <summary>
 /// <c>orion token new</c>: makes an access token and prints the entry a silo's settings take for it (its SHA-256, never
-/// the token). Runs here alone; the pool is not asked.
+/// the token). Runs here alone; the pool is not asked (<c>orion token issue</c> issues one through the pool).
 /// </summary>
 public static class TokenCommand
 {
-    private static readonly string[] Roles = ["admin", "tenant", "node", "viewer"];
-
     public static Command Build(TextWriter output, Option<bool> json)
     {
         var role = new Option<string>("--role") { Description = "admin, tenant, node or viewer", Required = true };
-        role.AcceptOnlyFromAmong(Roles);
+        role.AcceptOnlyFromAmong([.. AccessTokenRules.Roles]);
         var tenant = new Option<string?>("--tenant") { Description = "For role tenant: the tenant whose tasks and deployments it may act on" };
         var node = new Option<string?>("--node") { Description = "For role node, optionally: the one node (dc/name) it may speak for" };
         var name = new Option<string?>("--name") { Description = "What logs and refusals call it (default: the tenant, the node or the role)" };
-        var create = new Command("new", "Make a new token and print it with its settings entry") { role, tenant, node, name };
+        var create = new Command("new", "Make a new token and print it with its settings entry, for silos' settings (the pool is not asked)") { role, tenant, node, name };
         create.SetAction(async (r, ct) =>
         {
             var (roleName, tenantName, nodeId) = (r.GetValue(role)!, r.GetValue(tenant), r.GetValue(node));

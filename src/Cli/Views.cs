@@ -413,6 +413,19 @@ public static class Views
             + (borrowed ? " [teal]borrowed[/]" : ""));
     }
 
+    /// <summary>Tokens issued through the pool: what each may do, until when, and who issued it.</summary>
+    public static Table Tokens(IEnumerable<IssuedToken> tokens, DateTimeOffset now)
+    {
+        var table = new Table().AddColumns("NAME", "ROLE", "FOR", "EXPIRES", "ISSUED", "BY");
+        foreach (var t in tokens)
+        {
+            var expires = t.ExpiresAt is { } at ? $"{at:yyyy-MM-dd HH:mm}Z{(t.HasExpired(now) ? " (expired)" : "")}" : "never";
+            table.AddRow(Text(t.Name), Text(t.Role), Text(t.Tenant ?? t.Node ?? "-"), Text(expires), Text($"{t.IssuedAt:yyyy-MM-dd HH:mm}Z"), Text(t.IssuedBy));
+        }
+
+        return table;
+    }
+
     public static Table Events(IEnumerable<PoolEvent> events)
     {
         var table = new Table().AddColumns("TIME", "KIND", "TASK", "WHERE", "DETAIL");

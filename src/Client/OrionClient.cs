@@ -295,6 +295,43 @@ public sealed class OrionClient : IAsyncDisposable
         return Deployment(await grains.Grain<IDeploymentGrain>(name).Scale(replicas).WaitAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// Issues an access token through the pool: made here, of which the pool keeps only the SHA-256, taken by every silo
+    /// at once (beside the tokens in their settings) until it expires or is revoked. An admin's call.
+    /// </summary>
+    /// <param name="name">What logs, refusals and <see cref="RevokeTokenAsync"/> call it; unique among the issued tokens.</param>
+    /// <param name="role">admin, tenant, node or viewer.</param>
+    /// <param name="tenant">For role tenant: the tenant whose work it may act on.</param>
+    /// <param name="node">For role node, optionally: the one node (dc/name) it may speak for.</param>
+    /// <param name="validFor">How long it is taken from now; null: until revoked.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <exception cref="ArgumentException">A value breaks its rule, or the name is issued already (the message names the field); nothing was issued.</exception>
+    /// <exception cref="UnauthorizedAccessException">This client's token is not an admin's.</exception>
+    public async Task<NewAccessToken> IssueTokenAsync(
+        string name, string role, string? tenant = null, string? node = null, TimeSpan? validFor = null, CancellationToken cancellationToken = default)
+    {
+        var token = AccessToken.New();
+        var request = new TokenRequest(name, role, tenant, node, AccessToken.Hash(token), validFor);
+        var errors = AccessTokenRules.Check(request);
+        if (!errors.IsEmpty)
+        {
+            throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
+        }
+
+        return new(token, await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).Issue(request).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Revokes the issued token of that name: every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c> (1 s). Null
+    /// when none has that name (tokens in silos' settings are removed there). An admin's call.
+    /// </summary>
+    public Task<IssuedToken?> RevokeTokenAsync(string name, CancellationToken cancellationToken = default) =>
+        grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).Revoke(name).WaitAsync(cancellationToken);
+
+    /// <summary>The tokens issued through the pool, by name, expired ones too until revoked (not those in silos' settings). An admin's call.</summary>
+    public async Task<IReadOnlyList<IssuedToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
+        (await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).List().WaitAsync(cancellationToken)).Tokens;
+
     /// <summary>Who the pool takes this client for, by its token ("token 'ci' (tenant search)"); null when the pool requires no token.</summary>
     /// <exception cref="UnauthorizedAccessException">The pool requires a token and this client's is none or unknown.</exception>
     public Task<string?> WhoAmIAsync(CancellationToken cancellationToken = default) =>

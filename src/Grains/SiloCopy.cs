@@ -12,32 +12,48 @@ namespace Orion.Grains;
 public sealed class SiloCopy<T>(Func<Task<T>> ask, Func<TimeSpan> maxAge, Func<T, bool> keep, TimeProvider clock)
 {
     private Heard? last;
-    private Task<Heard>? asking;
+    private Asking? asking;
 
     /// <summary>The value, from the copy while it is fresh enough.</summary>
-    public async Task<T> Get()
+    public Task<T> Get() => Get(maxAge());
+
+    /// <summary>
+    /// The value, from a copy asked for less than <paramref name="fresherThan"/> before this call; zero: asked for after
+    /// it began (for a caller that must see a change made before it called, such as a token just issued).
+    /// </summary>
+    public async Task<T> Get(TimeSpan fresherThan)
     {
-        var heard = Volatile.Read(ref last);
-        if (heard is not null && keep(heard.Value) && clock.GetElapsedTime(heard.At) < maxAge())
+        var oldest = clock.GetTimestamp() - (long)(fresherThan.TotalSeconds * clock.TimestampFrequency);
+        while (true)
         {
-            return heard.Value;
-        }
+            var heard = Volatile.Read(ref last);
+            if (heard is not null && keep(heard.Value) && heard.At >= oldest && (heard.At > oldest || fresherThan == TimeSpan.Zero))
+            {
+                return heard.Value;
+            }
 
-        var pending = Volatile.Read(ref asking);
-        if (pending is null)
-        {
-            var mine = Ask();
-            pending = Interlocked.CompareExchange(ref asking, mine, null) ?? mine;
-        }
+            var pending = Volatile.Read(ref asking);
+            if (pending is null)
+            {
+                var mine = new Asking(clock.GetTimestamp());
+                pending = Interlocked.CompareExchange(ref asking, mine, null) ?? mine.Start(Ask);
+            }
 
-        try
-        {
-            return (await pending).Value;
-        }
-        finally
-        {
-            // The first caller back lets the next question be asked.
-            _ = Interlocked.CompareExchange(ref asking, null, pending);
+            try
+            {
+                if (pending.Started >= oldest)
+                {
+                    return (await pending.Heard).Value;
+                }
+
+                // Asked before this call's bound: wait for it (one question out at a time), then ask again.
+                await pending.Heard.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            finally
+            {
+                // The first caller back lets the next question be asked.
+                _ = Interlocked.CompareExchange(ref asking, null, pending);
+            }
         }
     }
 
@@ -46,11 +62,14 @@ public sealed class SiloCopy<T>(Func<Task<T>> ask, Func<TimeSpan> maxAge, Func<T
     /// for what a silo can go on with for a while, such as settings. <paramref name="failed"/> hears the failure and
     /// whether a last value stood in.
     /// </summary>
-    public async Task<T> GetOrLast(Func<T> never, Action<Exception, bool> failed)
+    public Task<T> GetOrLast(Func<T> never, Action<Exception, bool> failed) => GetOrLast(maxAge(), never, failed);
+
+    /// <summary><see cref="GetOrLast(Func{T}, Action{Exception, bool})"/>, from a copy younger than <paramref name="fresherThan"/>.</summary>
+    public async Task<T> GetOrLast(TimeSpan fresherThan, Func<T> never, Action<Exception, bool> failed)
     {
         try
         {
-            return await Get();
+            return await Get(fresherThan);
         }
         catch (Exception ex)
         {
@@ -60,13 +79,42 @@ public sealed class SiloCopy<T>(Func<Task<T>> ask, Func<TimeSpan> maxAge, Func<T
         }
     }
 
-    private async Task<Heard> Ask()
+    private async Task<Heard> Ask(long at)
     {
-        var at = clock.GetTimestamp();
         var heard = new Heard(await ask(), at);
         Volatile.Write(ref last, heard);
         return heard;
     }
 
+    /// <summary>A value heard, and when it was asked for.</summary>
     private sealed record Heard(T Value, long At);
+
+    /// <summary>A question out, and when it was asked.</summary>
+    private sealed class Asking(long started)
+    {
+        private readonly TaskCompletionSource<Heard> heard = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Started => started;
+
+        public Task<Heard> Heard => heard.Task;
+
+        /// <summary>Asks, once this question is the one out; its answer or failure is every waiter's.</summary>
+        public Asking Start(Func<long, Task<Heard>> ask)
+        {
+            _ = ask(started).ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        heard.SetResult(t.Result);
+                    }
+                    else
+                    {
+                        heard.SetException(t.Exception?.InnerExceptions ?? [new TaskCanceledException(t)]);
+                    }
+                },
+                TaskScheduler.Default);
+            return this;
+        }
+    }
 }

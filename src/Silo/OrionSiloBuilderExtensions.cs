@@ -40,7 +40,8 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddOptions<AccessOptions>().Configure(o => configuration.GetSection(AccessOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         silo.Services.AddSingleton<ClusterCredential>();
-        silo.Services.AddSingleton(sp => new AccessTokens(configuration, sp.GetRequiredService<ILogger<AccessTokens>>()));
+        silo.Services.AddSingleton(sp => new AccessTokens(
+            configuration, sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<IOptions<PoolOptions>>(), sp.GetRequiredService<ILogger<AccessTokens>>()));
         if (configuration.GetValue<bool>($"{AccessOptions.Section}:{nameof(AccessOptions.Required)}"))
         {
             // Silos of a Redis cluster call each other for their API and daemons: a secret of one silo's making would fail there.

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
 using Orion.Grains.Telemetry;
@@ -11,7 +12,12 @@ namespace Orion.Grains.Access;
 /// Checks every client's call to an Orion grain against its token (<see cref="AccessRule"/>) when the pool requires
 /// access tokens. Calls between grains, and the silos' own callers carrying the cluster's secret, are not checked.
 /// </summary>
-public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credential, IGrainFactory grains, ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
+public sealed class AccessFilter(
+    AccessTokens tokens,
+    ClusterCredential credential,
+    IGrainFactory grains,
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
 
@@ -31,8 +37,15 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
                 : context.Invoke();
         }
 
+        var resolving = tokens.Resolve(RequestContext.Get(AccessToken.RequestKey) as string);
+        return resolving.IsCompletedSuccessfully ? Check(context, resolving.Result) : CheckLater(context, resolving);
+    }
+
+    private async Task CheckLater(IIncomingGrainCallContext context, ValueTask<AccessPrincipal?> resolving) => await Check(context, await resolving);
+
+    private Task Check(IIncomingGrainCallContext context, AccessPrincipal? principal)
+    {
         var callers = Declared.GetOrAdd(context.InterfaceMethod, m => m.GetCustomAttribute<AccessAttribute>()?.Callers ?? Callers.None);
-        var principal = tokens.Resolve(RequestContext.Get(AccessToken.RequestKey) as string);
         var target = context.Grain is IAccessTarget owned ? owned.TargetOf(context.Request) : default;
         var specTenants = new List<string>();
         for (var i = 0; i < context.Request.GetArgumentCount(); i++)
@@ -44,7 +57,7 @@ public sealed class AccessFilter(AccessTokens tokens, ClusterCredential credenti
         }
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
-        var denial = AccessRule.Denial(principal, callers, target, specTenants, method);
+        var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow());
         OrionTelemetry.AccessCalls.Add(1, new TagList
         {
             { OrionTelemetry.Attributes.Method, method },

@@ -21,42 +21,17 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
         {
             var t = options.Tokens[i];
             var at = $"{AccessOptions.Section}:Tokens:{i}:";
-            if (string.IsNullOrWhiteSpace(t.Name) || t.Name.Length > 100)
+            foreach (var error in AccessTokenRules.Check(t.Name, t.Role, t.Tenant, t.Node, t.Sha256))
             {
-                errors.Add($"{at}Name must be 1 to 100 characters, not blank, not '{t.Name}'");
+                errors.Add($"{at}{error}");
             }
-            else if (!names.Add(t.Name))
+
+            if (!string.IsNullOrWhiteSpace(t.Name) && !names.Add(t.Name))
             {
                 errors.Add($"{at}Name must be unique among the tokens, not a second '{t.Name}'");
             }
 
-            if (!Enum.TryParse<AccessRole>(t.Role, ignoreCase: true, out var role) || int.TryParse(t.Role, out _))
-            {
-                errors.Add($"{at}Role must be admin, tenant, node or viewer, not '{t.Role}'");
-            }
-            else if (role == AccessRole.Tenant && !TenantName.IsValid(t.Tenant))
-            {
-                errors.Add($"{at}Tenant is needed for a token of role tenant, and {TenantName.Rule}, not '{t.Tenant}'");
-            }
-            else if (role != AccessRole.Tenant && t.Tenant is not null)
-            {
-                errors.Add($"{at}Tenant is only for a token of role tenant, not {t.Role}");
-            }
-
-            if (t.Node is not null && !string.Equals(t.Role, nameof(AccessRole.Node), StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{at}Node is only for a token of role node, not {t.Role}");
-            }
-            else if (t.Node is not null && !GrainKeys.IsNodeId(t.Node))
-            {
-                errors.Add($"{at}Node must be a node id, data centre/name, not '{t.Node}'");
-            }
-
-            if (t.Sha256.Length != 64 || !t.Sha256.All(char.IsAsciiHexDigit))
-            {
-                errors.Add($"{at}Sha256 must be the token's SHA-256, 64 hex digits (orion token new prints it), not '{t.Sha256}'");
-            }
-            else if (!hashes.Add(t.Sha256))
+            if (t.Sha256.Length == 64 && !hashes.Add(t.Sha256))
             {
                 errors.Add($"{at}Sha256 must be unique among the tokens: '{t.Name}' has the same token as another");
             }

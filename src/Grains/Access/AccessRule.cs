@@ -11,7 +11,8 @@ public static class AccessRule
     /// <param name="target">Whose the called grain's thing is.</param>
     /// <param name="specTenants">The tenants of the specs the call carries (a submit names its own).</param>
     /// <param name="method">The method, as a refusal names it ("IVGpuTaskGrain.Cancel").</param>
-    public static string? Denial(AccessPrincipal? principal, Callers callers, AccessTarget target, IReadOnlyCollection<string> specTenants, string method)
+    /// <param name="now">The pool's time, against which the token's expiry is read.</param>
+    public static string? Denial(AccessPrincipal? principal, Callers callers, AccessTarget target, IReadOnlyCollection<string> specTenants, string method, DateTimeOffset now)
     {
         if (callers == Callers.None)
         {
@@ -21,6 +22,11 @@ public static class AccessRule
         if (principal is null)
         {
             return $"{method} needs an access token (OrionClientOptions.Token, --token or $ORION_TOKEN); none or an unknown one was given";
+        }
+
+        if (principal.HasExpired(now))
+        {
+            return $"{principal} expired at {principal.Expires:yyyy-MM-dd HH:mm:ss}Z; an admin issues a new one (orion token issue)";
         }
 
         if (principal.Role == AccessRole.Admin || callers.HasFlag(Callers.Anyone))

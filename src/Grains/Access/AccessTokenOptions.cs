@@ -17,4 +17,7 @@ public sealed class AccessTokenOptions
 
     /// <summary>The token's SHA-256, 64 hex digits (the silo never holds the token itself).</summary>
     public string Sha256 { get; set; } = "";
+
+    /// <summary>From when it is no longer taken (an ISO 8601 time, "2027-03-31T00:00:00Z"); taken until removed when unset.</summary>
+    public DateTimeOffset? Expires { get; set; }
 }

@@ -9,14 +9,31 @@ public sealed class AccessTokenTable
 
     /// <param name="tokens">Valid entries (<see cref="AccessOptionsValidator"/>).</param>
     public AccessTokenTable(IEnumerable<AccessTokenOptions> tokens)
+        : this(tokens.Select(t => (t.Sha256, new AccessPrincipal(t.Name, Enum.Parse<AccessRole>(t.Role, ignoreCase: true), t.Tenant, t.Node, t.Expires))))
     {
-        byHash = tokens.ToDictionary(
-            t => t.Sha256.ToLowerInvariant(),
-            t => new AccessPrincipal(t.Name, Enum.Parse<AccessRole>(t.Role, ignoreCase: true), t.Tenant, t.Node),
-            StringComparer.Ordinal);
     }
 
-    /// <summary>Who the token is; null for none or one the pool does not take.</summary>
+    /// <param name="issued">Tokens issued through the pool (valid: <see cref="TokenIssuance"/> kept its rules).</param>
+    public AccessTokenTable(IssuedTokenList issued)
+        : this(issued.Tokens.Select(t => (t.Sha256, new AccessPrincipal(t.Name, Enum.Parse<AccessRole>(t.Role, ignoreCase: true), t.Tenant, t.Node, t.ExpiresAt))))
+    {
+        Version = issued.Version;
+    }
+
+    private AccessTokenTable(IEnumerable<(string Sha256, AccessPrincipal Principal)> tokens)
+    {
+        // The first of a hash wins: a token in the settings before one issued with the same hash (which only its maker could do).
+        byHash = new(StringComparer.Ordinal);
+        foreach (var (sha256, principal) in tokens)
+        {
+            byHash.TryAdd(sha256.ToLowerInvariant(), principal);
+        }
+    }
+
+    /// <summary>The issued list's version it was made from; 0 for settings.</summary>
+    public long Version { get; }
+
+    /// <summary>Who the token is (expired or not: <see cref="AccessRule"/> refuses an expired one by name); null for none or one the pool does not take.</summary>
     public AccessPrincipal? Resolve(string? token) =>
         string.IsNullOrEmpty(token) || token.Length > 512 ? null : byHash.GetValueOrDefault(AccessToken.Hash(token));
 }

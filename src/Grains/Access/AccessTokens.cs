@@ -1,21 +1,25 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Orion.Contracts;
 
 namespace Orion.Grains.Access;
 
 /// <summary>
-/// The tokens a silo takes now: read again whenever its settings change (a watched settings file, a mounted secret),
-/// so a token is added or revoked without a restart. Settings that break a rule leave the last good tokens in force.
+/// The tokens a silo takes now: those of its settings, read again whenever they change (a watched settings file, a
+/// mounted secret; settings that break a rule leave the last good ones in force), and those issued through the pool
+/// (<see cref="IAccessTokenGrain"/>), a copy at most <see cref="PoolOptions.SettingsMaxAge"/> old.
 /// </summary>
 public sealed class AccessTokens : IDisposable
 {
     private readonly IConfiguration configuration;
     private readonly ILogger<AccessTokens> logger;
     private readonly IDisposable watch;
+    private readonly SiloCopy<AccessTokenTable> issued;
     private volatile AccessTokenTable table;
 
-    public AccessTokens(IConfiguration configuration, ILogger<AccessTokens> logger)
+    public AccessTokens(IConfiguration configuration, IGrainFactory grains, IOptions<PoolOptions> pool, ILogger<AccessTokens> logger)
     {
         this.configuration = configuration;
         this.logger = logger;
@@ -23,12 +27,44 @@ public sealed class AccessTokens : IDisposable
         // Broken settings stop the silo as it starts (each error naming its setting); until then none is taken.
         table = TableOf(Read(), out _) ?? new AccessTokenTable([]);
         watch = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+        AccessTokenTable? known = null;
+        issued = new(
+            async () =>
+            {
+                var read = await grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool).Read(known?.Version ?? -1);
+                return known = read is null ? known! : new AccessTokenTable(read);
+            },
+            () => pool.Value.SettingsMaxAge,
+            _ => true,
+            TimeProvider.System);
     }
 
-    /// <summary>Who the token is; null for none or one the pool does not take.</summary>
-    public AccessPrincipal? Resolve(string? token) => table.Resolve(token);
+    /// <summary>
+    /// Who the token is, expired or not (<see cref="AccessRule"/> names an expired one); null for none or one the pool
+    /// does not take. Settings' tokens are found without a call; issued ones from this silo's copy.
+    /// </summary>
+    public async ValueTask<AccessPrincipal?> Resolve(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        if (table.Resolve(token) is { } configured)
+        {
+            return configured;
+        }
+
+        // A token the copy lacks may have been issued since: asked again (a version check, one out at a time, so made-up
+        // tokens cost the token grain at most one small call in flight per silo).
+        var copy = await issued.GetOrLast(() => new AccessTokenTable(IssuedTokenList.Empty), Unread);
+        return copy.Resolve(token) ?? (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).Resolve(token);
+    }
 
     public void Dispose() => watch.Dispose();
+
+    private void Unread(Exception ex, bool last) =>
+        logger.LogWarning(ex, "The issued access tokens could not be read: using {Source}", last ? "the last copy" : "none of them");
 
     private AccessOptions Read()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Orion.Contracts;
 using Orion.Grains.Access;
 
 namespace Orion.Silo.Access;
@@ -28,10 +29,11 @@ public static class PageAccess
         }
 
         var tokens = app.Services.GetRequiredService<AccessTokens>();
+        var time = app.Services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         app.Use(async (context, next) =>
         {
-            var principal = tokens.Resolve(TokenOf(context.Request));
-            switch (WebAccessRule.Decide(context.Request.Path, principal))
+            var principal = await tokens.Resolve(TokenOf(context.Request));
+            switch (WebAccessRule.Decide(context.Request.Path, principal, time.GetUtcNow()))
             {
                 case WebAccess.SignIn:
                     await SignIn(context, HttpStatusCode.Unauthorized, null);
@@ -58,9 +60,12 @@ public static class PageAccess
         {
             var form = await context.Request.ReadFormAsync();
             var token = form["token"].ToString().Trim();
-            if (tokens.Resolve(token) is null)
+            var principal = await tokens.Resolve(token);
+            if (principal is null || principal.HasExpired(time.GetUtcNow()))
             {
-                await SignIn(context, HttpStatusCode.Unauthorized, "The pool does not take that token.");
+                await SignIn(context, HttpStatusCode.Unauthorized, principal is null
+                    ? "The pool does not take that token."
+                    : $"That token expired at {principal.Expires:yyyy-MM-dd HH:mm:ss}Z; ask an admin for a new one.");
                 return;
             }
 

@@ -5,8 +5,8 @@ namespace Orion.Silo.Access;
 /// <summary>Decides what a web request gets when the pool requires tokens: the page, its API and the dashboard need one.</summary>
 public static class WebAccessRule
 {
-    /// <summary>What a request for <paramref name="path"/> by <paramref name="reader"/> (null: no known token) gets.</summary>
-    public static WebAccess Decide(PathString path, AccessPrincipal? reader)
+    /// <summary>What a request for <paramref name="path"/> by <paramref name="reader"/> (null: no known token) gets at <paramref name="now"/>.</summary>
+    public static WebAccess Decide(PathString path, AccessPrincipal? reader, DateTimeOffset now)
     {
         // Load balancers and scrapers are kept to the network instead; the sign-in form must be reachable to sign in.
         if (path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/login")
@@ -15,7 +15,8 @@ public static class WebAccessRule
             return WebAccess.Open;
         }
 
-        return reader switch
+        // An expired token is as none: the page asks for another.
+        return (reader?.HasExpired(now) == true ? null : reader) switch
         {
             null when path == "/" => WebAccess.SignIn,
             null => WebAccess.Unauthorized,

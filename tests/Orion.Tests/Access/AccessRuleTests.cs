@@ -11,8 +11,26 @@ public sealed class AccessRuleTests
     private static readonly AccessPrincipal Node3 = new("node-3", AccessRole.Node, Node: "dc1/node-3");
     private static readonly AccessPrincipal Viewer = new("grafana", AccessRole.Viewer);
 
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 16, 0, 0, TimeSpan.Zero);
+
     private static string? Denial(AccessPrincipal? who, Callers callers, AccessTarget target = default, params string[] specTenants) =>
-        AccessRule.Denial(who, callers, target, specTenants, "IVGpuTaskGrain.Cancel");
+        AccessRule.Denial(who, callers, target, specTenants, "IVGpuTaskGrain.Cancel", Now);
+
+    [Fact]
+    public void An_expired_token_is_refused_by_name_and_expiry_whatever_its_role_and_one_still_valid_is_not()
+    {
+        foreach (var who in new[] { Admin, Search, Node3, Viewer })
+        {
+            var expired = who with { Expires = Now };
+            Assert.Equal(
+                $"{who} expired at 2026-12-01 16:00:00Z; an admin issues a new one (orion token issue)",
+                Denial(expired, Callers.Anyone | Callers.Owner | Callers.Node, new AccessTarget(who.Tenant, who.Node)));
+            Assert.Null(Denial(who with { Expires = Now.AddTicks(1) }, Callers.Anyone));
+        }
+
+        // A message between grains stays refused for that reason first.
+        Assert.EndsWith("no client may call it", Denial(Admin with { Expires = Now }, Callers.None));
+    }
 
     [Fact]
     public void No_client_may_call_a_message_between_grains_not_even_an_admin()

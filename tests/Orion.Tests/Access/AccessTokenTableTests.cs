@@ -24,6 +24,27 @@ public sealed class AccessTokenTableTests
     }
 
     [Fact]
+    public void Issued_tokens_and_settings_expiries_carry_their_expiry_and_the_settings_win_a_shared_hash()
+    {
+        var expires = new DateTimeOffset(2027, 3, 31, 0, 0, 0, TimeSpan.Zero);
+        var settings = new AccessTokenTable([new AccessTokenOptions { Name = "ops", Role = "admin", Sha256 = AccessToken.Hash("orion_a"), Expires = expires }]);
+        Assert.Equal(new AccessPrincipal("ops", AccessRole.Admin, Expires: expires), settings.Resolve("orion_a"));
+        Assert.Equal(0, settings.Version);
+
+        var at = expires.AddDays(-30);
+        var issued = new AccessTokenTable(new IssuedTokenList(7,
+        [
+            new IssuedToken("ci", "tenant", "search", null, AccessToken.Hash("orion_b"), at, "token 'ops' (admin)", expires),
+            new IssuedToken("fleet", "node", null, null, AccessToken.Hash("orion_c"), at, "token 'ops' (admin)", null),
+            new IssuedToken("again", "viewer", null, null, AccessToken.Hash("orion_b"), at, "token 'ops' (admin)", null),
+        ]));
+        Assert.Equal(7, issued.Version);
+        Assert.Equal(new AccessPrincipal("ci", AccessRole.Tenant, "search", Expires: expires), issued.Resolve("orion_b"));
+        Assert.Equal(new AccessPrincipal("fleet", AccessRole.Node), issued.Resolve("orion_c"));
+        Assert.Null(issued.Resolve("orion_a"));
+    }
+
+    [Fact]
     public void New_tokens_are_prefixed_random_and_hash_as_sha256_hex()
     {
         var a = AccessToken.New();

@@ -20,9 +20,10 @@ public sealed class AccessTests
     private static readonly string NodeZero = AccessToken.New();
 
     /// <summary>The pool; the test's client calls as the admin unless a call says otherwise.</summary>
-    private static Task<TestPool> StartAsync(string? clusterSecret = null) => TestPool.StartAsync(
+    private static Task<TestPool> StartAsync(string? clusterSecret = null, FlakyGrainStorage? storage = null) => TestPool.StartAsync(
         [Node("n0", gpus: 1), Node("n1", gpus: 1)],
         clientToken: Admin,
+        storage: storage,
         extraSettings: new Dictionary<string, string?>
         {
             ["Orion:Access:ClusterSecret"] = clusterSecret,
@@ -255,6 +256,65 @@ public sealed class AccessTests
         Assert.Equal("(hidden)", Seen(await As(Viewer, () => pool.Client.GetAsync("serve"))));
         Assert.Equal("(hidden)", Seen(Assert.Single(await As(Ads, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
         Assert.Equal("hf_secret", Seen(Assert.Single(await As(Search, () => pool.Client.ListAsync(new TaskQuery(Tenant: "search"))))));
+    }
+
+    [Fact]
+    public async Task A_token_issued_through_the_pool_is_taken_by_every_silo_at_once_until_it_expires_or_is_revoked()
+    {
+        await using var pool = await StartAsync(clusterSecret: "a secret every silo of this cluster shares");
+        var second = await pool.StartSiloAsync("dc2");
+
+        // Only an admin issues, revokes and lists: a tenant's token cannot make itself an admin's.
+        Assert.Equal(
+            "token 'search-ci' (tenant search) may not call IAccessTokenGrain.Issue: only an admin token may",
+            await Refused(Search, () => pool.Client.IssueTokenAsync("mine", "admin")));
+        Assert.Contains("IAccessTokenGrain.List: only an admin token may", await Refused(Viewer, () => pool.Client.ListTokensAsync()));
+
+        var issued = await pool.Client.IssueTokenAsync("search-nightly", "tenant", tenant: "search", validFor: TimeSpan.FromHours(12));
+        Assert.Equal(new IssuedToken("search-nightly", "tenant", "search", null, AccessToken.Hash(issued.Token), pool.Clock.GetUtcNow(), "token 'ops' (admin)",
+            pool.Clock.GetUtcNow().AddHours(12)), issued.Issued);
+
+        // Taken at once, with its tenant's rights only, on this silo and the other one.
+        Assert.Equal("token 'search-nightly' (tenant search)", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
+        Assert.Contains("with a spec of tenant ads", await Refused(issued.Token, () => pool.Client.SubmitAsync(Specs.Batch(tenant: "ads"))));
+        var onSecond = pool.Cluster.GetSiloServiceProvider(second).GetRequiredService<Orion.Grains.Access.AccessTokens>();
+        Assert.Equal("search-nightly", (await onSecond.Resolve(issued.Token))?.Name);
+        Assert.Equal(["search-nightly"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+
+        // A name already issued, or a broken value, is refused naming its field; nothing changes.
+        Assert.StartsWith("token.Name must be unique among the issued tokens", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.IssueTokenAsync("search-nightly", "viewer"))).Message);
+        Assert.StartsWith("token.Tenant is needed", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.IssueTokenAsync("x", "tenant"))).Message);
+        Assert.Single(await pool.Client.ListTokensAsync());
+
+        // Expired on the pool's clock: refused by name, and listed until revoked.
+        pool.Advance(TimeSpan.FromHours(12));
+        Assert.Equal(
+            "token 'search-nightly' (tenant search) expired at 2026-11-30 10:00:00Z; an admin issues a new one (orion token issue)",
+            await Refused(issued.Token, () => pool.Client.GetPoolAsync()));
+
+        // Revoked: every silo refuses it within the settings' age (1 s).
+        var fleet = await pool.Client.IssueTokenAsync("fleet-viewer", "viewer");
+        Assert.Equal(2, (await As(fleet.Token, () => pool.Client.GetPoolAsync())).Nodes.Length);
+        Assert.Equal("fleet-viewer", (await pool.Client.RevokeTokenAsync("fleet-viewer"))?.Name);
+        Assert.Null(await pool.Client.RevokeTokenAsync("fleet-viewer"));
+        await pool.EventuallyAsync(async () => Assert.Contains("needs an access token", await Refused(fleet.Token, () => pool.Client.GetPoolAsync())));
+        await pool.EventuallyAsync(async () => Assert.Null(await onSecond.Resolve(fleet.Token)));
+        Assert.Equal(["search-nightly"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task A_token_whose_issue_could_not_be_stored_is_not_taken_and_not_listed()
+    {
+        var storage = new FlakyGrainStorage();
+        await using var pool = await StartAsync(storage: storage);
+        storage.FailWrites(GrainKeys.Pool);
+        await Assert.ThrowsAnyAsync<Exception>(() => pool.Client.IssueTokenAsync("ci", "viewer"));
+        Assert.True(storage.FailedWrites > 0);
+        storage.Heal();
+
+        Assert.Empty(await pool.Client.ListTokensAsync());
+        var again = await pool.Client.IssueTokenAsync("ci", "viewer");
+        Assert.Equal("token 'ci' (viewer)", await As(again.Token, () => pool.Client.WhoAmIAsync()));
     }
 
     [Fact]

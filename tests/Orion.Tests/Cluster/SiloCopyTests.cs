@@ -25,4 +25,39 @@ public sealed class SiloCopyTests
         Assert.Equal(-1, await never.GetOrLast(() => -1, Failed));
         Assert.Equal(("never answered", false), failures[^1]);
     }
+
+    [Fact]
+    public async Task A_caller_that_must_see_a_change_made_before_it_called_waits_for_a_question_asked_after()
+    {
+        var clock = new FakeTimeProvider();
+        var version = 0;
+        var asked = 0;
+        var answer = new TaskCompletionSource();
+        var copy = new SiloCopy<int>(
+            async () =>
+            {
+                // The owner reads its value when the question reaches it, then answers.
+                asked++;
+                var read = version;
+                await answer.Task;
+                return read;
+            },
+            () => TimeSpan.FromMinutes(1),
+            _ => true,
+            clock);
+
+        var first = copy.Get();
+        version = 1;
+        clock.Advance(TimeSpan.FromTicks(1));
+        var mustSeeIt = copy.Get(TimeSpan.Zero);
+        var anyFresh = copy.Get();
+        Assert.Equal(1, asked); // one question out at a time
+        answer.SetResult();
+
+        Assert.Equal((0, 0), (await first, await anyFresh));
+        Assert.Equal(1, await mustSeeIt);
+        Assert.Equal(2, asked);
+        Assert.Equal(1, await copy.Get());
+        Assert.Equal(2, asked);
+    }
 }

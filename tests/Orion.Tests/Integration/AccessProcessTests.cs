@@ -8,6 +8,8 @@ namespace Orion.Tests.Integration;
 /// <summary>A pool that requires access tokens, as its users meet it: the SDK, the CLI, a daemon process, HTTP and the page in Chromium.</summary>
 public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<SecuredSilo>
 {
+    private const string PageAccessCookie = Orion.Silo.Access.PageAccess.Cookie + "=";
+
     [Fact]
     public async Task A_tenant_token_runs_its_tenants_tasks_on_a_daemon_that_joined_with_its_nodes_token()
     {
@@ -198,5 +200,70 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         var bad = await LiveSilo.RunCliAsync("token", "new", "--role", "tenant");
         Assert.Equal(2, bad.ExitCode);
         Assert.Equal("orion: --tenant is needed for a token of role tenant, and must be 1 to 100 characters, not blank", bad.Error.Trim());
+    }
+
+    [Fact]
+    public async Task An_admin_issues_lists_and_revokes_a_token_with_the_cli_and_the_pool_takes_it_at_once()
+    {
+        var issue = await secured.CliAsync("token", "issue", "--role", "tenant", "--tenant", "search", "--name", "search-cron", "--expires", "30d", "--json", "--token", secured.Admin);
+        Assert.True(issue.ExitCode == 0, issue.ToString());
+        using var issued = JsonDocument.Parse(issue.Out);
+        var token = issued.RootElement.GetProperty("token").GetString()!;
+        var entry = issued.RootElement.GetProperty("issued");
+        Assert.Equal(AccessToken.Hash(token), entry.GetProperty("sha256").GetString());
+        Assert.Equal("token 'ops' (admin)", entry.GetProperty("issuedBy").GetString());
+        Assert.Equal(TimeSpan.FromDays(30), entry.GetProperty("expiresAt").GetDateTimeOffset() - entry.GetProperty("issuedAt").GetDateTimeOffset());
+
+        // Taken at once by the CLI and the web side alike, as its tenant.
+        Assert.Equal("token 'search-cron' (tenant search)", (await secured.CliAsync("whoami", "--token", token)).Out.Trim());
+        using (var api = await secured.GetAsync("/api/access", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+            Assert.Contains("\"name\":\"search-cron\"", await api.Content.ReadAsStringAsync());
+        }
+
+        var list = await secured.CliAsync("token", "list", "--token", secured.Admin);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches(@"search-cron\s.*tenant\s.*search\s.*\d{4}-\d\d-\d\d \d\d:\d\dZ\s.*token 'ops' \(admin\)", list.Out);
+
+        // Only an admin issues; a broken value is named; a name issued already is refused.
+        var byTenant = await secured.CliAsync("token", "issue", "--role", "admin", "--name", "mine", "--token", token);
+        Assert.Equal(1, byTenant.ExitCode);
+        Assert.Equal("orion: access denied: token 'search-cron' (tenant search) may not call IAccessTokenGrain.Issue: only an admin token may", byTenant.Error.Trim());
+        var twice = await secured.CliAsync("token", "issue", "--role", "viewer", "--name", "search-cron", "--token", secured.Admin);
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Equal("orion: token.Name must be unique among the issued tokens: 'search-cron' is issued already (orion token revoke search-cron first)", twice.Error.Trim());
+        var forever = await secured.CliAsync("token", "issue", "--role", "viewer", "--name", "v", "--expires", "soon", "--token", secured.Admin);
+        Assert.Equal(2, forever.ExitCode);
+        Assert.Contains("--expires: must be a duration such as 90s", forever.Error);
+
+        var revoke = await secured.CliAsync("token", "revoke", "search-cron", "--token", secured.Admin);
+        Assert.Equal("revoked token 'search-cron' (tenant search)", revoke.Out.Trim());
+        Assert.Equal(1, (await secured.CliAsync("token", "revoke", "search-cron", "--token", secured.Admin)).ExitCode);
+        var refused = await secured.CliAsync("whoami", "--token", token);
+        for (var i = 0; i < 20 && refused.ExitCode == 0; i++)
+        {
+            // Every silo refuses it within the settings' age (1 s).
+            await Task.Delay(250);
+            refused = await secured.CliAsync("whoami", "--token", token);
+        }
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("needs an access token", refused.Error);
+    }
+
+    [Fact]
+    public async Task An_expired_token_is_refused_by_name_by_the_cli_and_the_sign_in_form()
+    {
+        var whoami = await secured.CliAsync("whoami", "--token", secured.Expired);
+        Assert.Equal(1, whoami.ExitCode);
+        Assert.Equal("orion: access denied: token 'old-ci' (viewer) expired at 2026-01-01 00:00:00Z; an admin issues a new one (orion token issue)", whoami.Error.Trim());
+
+        using var signIn = await secured.Http.PostAsync(secured.Url("/login"), new FormUrlEncodedContent([new("token", secured.Expired)]));
+        Assert.Equal(HttpStatusCode.Unauthorized, signIn.StatusCode);
+        Assert.Contains("That token expired at 2026-01-01 00:00:00Z; ask an admin for a new one.", await signIn.Content.ReadAsStringAsync());
+        Assert.False(signIn.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith(PageAccessCookie, StringComparison.Ordinal)));
+        using var api = await secured.GetAsync("/api/pool", secured.Expired);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
     }
 }

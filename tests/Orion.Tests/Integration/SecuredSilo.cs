@@ -17,6 +17,9 @@ public sealed class SecuredSilo : IAsyncLifetime
 
     public string Viewer { get; } = AccessToken.New();
 
+    /// <summary>A viewer's token in the settings that expired on 2026-01-01.</summary>
+    public string Expired { get; } = AccessToken.New();
+
     public SiloProcess Silo { get; private set; } = null!;
 
     public ChildProcess Daemon { get; private set; } = null!;
@@ -35,7 +38,9 @@ public sealed class SecuredSilo : IAsyncLifetime
             $"--Orion:Access:Tokens:1:Sha256={AccessToken.Hash(Search)}",
             "--Orion:Access:Tokens:2:Name=gpu-1", "--Orion:Access:Tokens:2:Role=node", "--Orion:Access:Tokens:2:Node=dc1/gpu-1",
             $"--Orion:Access:Tokens:2:Sha256={AccessToken.Hash(NodeToken)}",
-            "--Orion:Access:Tokens:3:Name=grafana", "--Orion:Access:Tokens:3:Role=viewer", $"--Orion:Access:Tokens:3:Sha256={AccessToken.Hash(Viewer)}");
+            "--Orion:Access:Tokens:3:Name=grafana", "--Orion:Access:Tokens:3:Role=viewer", $"--Orion:Access:Tokens:3:Sha256={AccessToken.Hash(Viewer)}",
+            "--Orion:Access:Tokens:4:Name=old-ci", "--Orion:Access:Tokens:4:Role=viewer", $"--Orion:Access:Tokens:4:Sha256={AccessToken.Hash(Expired)}",
+            "--Orion:Access:Tokens:4:Expires=2026-01-01T00:00:00Z");
         Daemon = StartDaemon("gpu-1");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
     }

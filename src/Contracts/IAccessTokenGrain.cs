@@ -1,0 +1,33 @@
+using Orleans.Concurrency;
+
+namespace Orion.Contracts;
+
+/// <summary>
+/// The tokens an admin issued through the pool (<c>orion token issue</c>), kept in the pool's storage and read by
+/// every silo beside the tokens of its own settings: added or revoked once, for every silo, without editing settings
+/// files. Key: <see cref="GrainKeys.Pool"/>.
+/// </summary>
+[Alias("orion.IAccessTokenGrain")]
+public interface IAccessTokenGrain : IGrainWithStringKey
+{
+    /// <summary>Issues a token: every silo takes it at once (an unknown token makes a silo read the list again).</summary>
+    /// <exception cref="ArgumentException">The request breaks a rule, or its name or token is issued already (the message names the field); nothing was changed.</exception>
+    [Access(Callers.Admin)]
+    [Alias("Issue")]
+    Task<IssuedToken> Issue(TokenRequest request);
+
+    /// <summary>Revokes the issued token of that name; every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c>. Null when none has that name.</summary>
+    [Access(Callers.Admin)]
+    [Alias("Revoke")]
+    Task<IssuedToken?> Revoke(string name);
+
+    /// <summary>The issued tokens, expired ones too until revoked.</summary>
+    [Access(Callers.Admin)]
+    [Alias("List"), ReadOnly]
+    Task<IssuedTokenList> List();
+
+    /// <summary>The list for a silo's copy; null when its version is still <paramref name="knownVersion"/>.</summary>
+    [Access(Callers.None)]
+    [Alias("Read"), ReadOnly, AlwaysInterleave]
+    Task<IssuedTokenList?> Read(long knownVersion);
+}
