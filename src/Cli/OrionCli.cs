@@ -898,6 +898,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
         ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
+        ["quota.maxPriority"] = "--max-priority",
     };
 
     private Command UsageCommand()
@@ -961,19 +962,27 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
         var weight = new Option<double?>("--weight") { Description = "Its fair-share weight (default 1): 2 is offered room until it holds twice the share of a tenant of 1" };
         var borrow = new Option<bool>("--borrow") { Description = "With --gpu-percent or --gpu-memory: lend it idle room beyond them (work that is not online runs there, and is evicted when a task within its quota needs the room)" };
-        var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
-        var command = new Command("quota", "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight; --weight alone keeps its limits; --clear removes both")
+        var maxPriority = new Option<string?>("--max-priority")
         {
-            tenant, percent, memory, tasks, borrow, weight, clear,
+            Description = "The highest priority class its tasks may have: offline, training, online, or any (no cap); online work preempts lower work at once",
+        };
+        maxPriority.AcceptOnlyFromAmong("offline", "training", "online", "any");
+        var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
+        var command = new Command(
+            "quota",
+            "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight and priority cap; --weight or --max-priority alone keeps the rest; --clear removes all")
+        {
+            tenant, percent, memory, tasks, borrow, weight, maxPriority, clear,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
             var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(borrow);
-            var setting = limiting || r.GetValue(weight) is not null;
+            var capping = r.GetValue(maxPriority) is not null;
+            var setting = limiting || r.GetValue(weight) is not null || capping;
             if (setting && r.GetValue(clear))
             {
-                throw new CliException("--clear takes no limits or weight", ExitCodes.BadInput);
+                throw new CliException("--clear takes no limits, weight or priority cap", ExitCodes.BadInput);
             }
 
             if (name is null)
@@ -989,18 +998,27 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
-                r.GetValue(borrow) ? true : null);
+                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null);
             if (quota.Validate() is { IsEmpty: false } errors)
             {
                 throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);
             }
 
             await using var client = await ConnectAsync(r, ct);
-            if (setting && (!limiting || r.GetValue(weight) is null))
+            if (setting && (!limiting || r.GetValue(weight) is null || !capping))
             {
-                // Limits and weight change apart: what is not given of the two stays as it is.
+                // Limits, weight and priority cap change apart: what is not given of the three stays as it is.
                 var current = (await Answer(r, client.GetTenantAsync(name, ct))).Quota;
-                quota = limiting ? quota with { Weight = current?.Weight } : quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow };
+                if (!limiting)
+                {
+                    quota = quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow };
+                }
+
+                quota = quota with
+                {
+                    Weight = r.GetValue(weight) is null ? current?.Weight : quota.Weight,
+                    MaxPriority = capping ? quota.MaxPriority : current?.MaxPriority,
+                };
             }
 
             var usage = setting || r.GetValue(clear)

@@ -280,13 +280,14 @@ public static class Views
     public static Table Tenants(IEnumerable<TenantUsage> tenants)
     {
         static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";
-        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "BORROWED", "WEIGHT");
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "BORROWED", "WEIGHT", "MAX PRIORITY");
         foreach (var u in tenants)
         {
             var q = u.Quota;
             table.AddRow(Text(u.Tenant), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)),
                 Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)),
-                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Borrowed(u)), Text(Weight(q)));
+                Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Borrowed(u)), Text(Weight(q)),
+                Text(MaxPriority(q)));
         }
 
         return table;
@@ -310,8 +311,12 @@ public static class Views
 
         table.AddRow(Text("borrowed room"), Text(Borrowed(u)));
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
+        table.AddRow(Text("max priority"), Text(MaxPriority(q)));
         return table;
     }
+
+    /// <summary>The highest class the tenant may run: "any" without a cap.</summary>
+    private static string MaxPriority(TenantQuota? quota) => quota?.MaxPriority?.ToString().ToLowerInvariant() ?? "any";
 
     /// <summary>What a tenant runs on borrowed room: "off" when its quota does not lend.</summary>
     private static string Borrowed(TenantUsage u) =>

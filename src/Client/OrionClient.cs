@@ -164,7 +164,7 @@ public sealed class OrionClient : IAsyncDisposable
 
         count = spec.Gang?.Size ?? count;
         var quota = spec.Schedule is null
-            ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang, spec.Gang is null ? count : 1).WaitAsync(cancellationToken)
+            ? await grains.Grain<ITenantGrain>(spec.Tenant).Preview(spec.Resources, spec.Priority.Class, spec.Priority.Class != PriorityClass.Online && spec.Gang is null, spec.Gang, spec.Gang is null ? count : 1).WaitAsync(cancellationToken)
             : AdmitResult.Admitted;
 
         var awaiting = ImmutableList.CreateBuilder<string>();

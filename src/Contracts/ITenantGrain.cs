@@ -10,7 +10,8 @@ namespace Orion.Contracts;
 public interface ITenantGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Charges a new task against the quota (idempotent per task). Over a limit, a task that may
+    /// Charges a new task of class <paramref name="priority"/> against the quota (idempotent per task); one above the
+    /// quota's priority cap is refused. Over a limit, a task that may
     /// <paramref name="wait"/> gets in line (first come, first admitted among those that fit: a large task can be passed
     /// by smaller ones) and is told with <see cref="IVGpuTaskGrain.OnAdmitted"/>; one that may not is refused, as is a
     /// request that no room under the quota could ever take. A task that <paramref name="mayBorrow"/> (not online) and
@@ -20,16 +21,21 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     [Access(Callers.None)]
     [Alias("Admit")]
-    Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false, GangSpec? gang = null);
+    Task<AdmitResult> Admit(string taskId, ResourceRequest request, PriorityClass priority, bool wait, bool mayBorrow = false, GangSpec? gang = null);
 
     /// <summary>
     /// Whether the quota could ever take the request, charging nothing and joining no line: a scheduled task asks this at
     /// submit and is charged (<see cref="Admit"/>) only as each of its windows opens. Refused names the limit it passes
-    /// alone; otherwise Admitted.
+    /// alone, or the priority cap it passes; otherwise Admitted.
     /// </summary>
     [Access(Callers.None)]
     [Alias("Check")]
-    Task<AdmitResult> Check(string taskId, ResourceRequest request);
+    Task<AdmitResult> Check(string taskId, ResourceRequest request, PriorityClass priority);
+
+    /// <summary>Why the tenant's work may not have <paramref name="priority"/> (<see cref="TenantQuota.MaxPriority"/>); null when it may.</summary>
+    [Access(Callers.None)]
+    [Alias("PriorityRefusal"), ReadOnly]
+    Task<ValidationError?> PriorityRefusal(PriorityClass priority);
 
     /// <summary>
     /// What <see cref="Admit"/> would answer a new task now, charging nothing and joining no line (a dry run): Admitted,
@@ -39,7 +45,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </summary>
     [Access(Callers.Owner)]
     [Alias("Preview"), ReadOnly]
-    Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
+    Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
 
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Access(Callers.None)]

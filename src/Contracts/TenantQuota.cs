@@ -22,13 +22,19 @@ namespace Orion.Contracts;
 /// within the live-task limit is admitted on borrowed room instead of waiting: schedulers place it after every task within
 /// its quota, and evict it (stop it and queue it again) when such a task fits nowhere else and its room would take it.
 /// </param>
+/// <param name="MaxPriority">
+/// The highest priority class the tenant's tasks may have (null: any). Online work preempts lower work on a card at once,
+/// so a pool keeps that to the tenants it trusts with it: a task above is refused when submitted (a deployment when
+/// deployed, a priority change when asked), and one waiting in line above a lowered cap fails; running tasks run on.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
 public sealed record TenantQuota(
     [property: Id(0)] double? GpuPercent = null,
     [property: Id(1)] long? GpuMemoryMiB = null,
     [property: Id(2)] int? Tasks = null,
     [property: Id(3)] double? Weight = null,
-    [property: Id(4)] bool? Borrow = null)
+    [property: Id(4)] bool? Borrow = null,
+    [property: Id(5)] PriorityClass? MaxPriority = null)
 {
     /// <summary>The least fair-share weight.</summary>
     public const double MinWeight = 0.01;
@@ -39,8 +45,8 @@ public sealed record TenantQuota(
     /// <summary>The largest compute limit: a million cards.</summary>
     public const double MaxGpuPercent = 100_000_000;
 
-    /// <summary>True when no limit is set: nothing is charged against it (it may still carry a weight).</summary>
-    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null;
+    /// <summary>True when no limit is set, nor a priority cap: nothing is charged against it (it may still carry a weight).</summary>
+    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null;
 
     /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
     public bool IsEmpty => IsUnlimited && Weight is null;
@@ -77,6 +83,11 @@ public sealed record TenantQuota(
         if (Weight is { } weight && (!double.IsFinite(weight) || weight < MinWeight || weight > MaxWeight))
         {
             errors.Add(new("quota.weight", $"must be {MinWeight} to {MaxWeight:0} (1 is an equal share)"));
+        }
+
+        if (MaxPriority is { } max && !Enum.IsDefined(max))
+        {
+            errors.Add(new("quota.maxPriority", $"must be offline, training or online, not {(int)max}"));
         }
 
         if (Borrow == true && GpuPercent is null && GpuMemoryMiB is null)

@@ -89,7 +89,7 @@ public sealed class TenantGrain(
             null, RecheckTickInterval, RecheckTickInterval);
     }
 
-    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, bool wait, bool mayBorrow = false, GangSpec? gang = null)
+    public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, PriorityClass priority, bool wait, bool mayBorrow = false, GangSpec? gang = null)
     {
         var now = time.GetUtcNow();
         ledger.Forget(now);
@@ -103,7 +103,7 @@ public sealed class TenantGrain(
             return AdmitResult.Borrowed;
         }
 
-        var charge = TenantCharge.Of(request, gang, now);
+        var charge = TenantCharge.Of(request, priority, gang, now);
         if (ledger.Quota is null)
         {
             ledger.Remember(taskId, charge);
@@ -163,13 +163,15 @@ public sealed class TenantGrain(
         return new AdmitResult(AdmitOutcome.Waiting, refusal);
     }
 
-    public Task<AdmitResult> Check(string taskId, ResourceRequest request)
+    public Task<AdmitResult> Check(string taskId, ResourceRequest request, PriorityClass priority)
     {
-        var never = ledger.Quota is null ? [] : ledger.Inadmissible(TenantCharge.Of(request, time.GetUtcNow()));
+        var never = ledger.Quota is null ? [] : ledger.Inadmissible(TenantCharge.Of(request, priority, time.GetUtcNow()));
         return Task.FromResult(never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never));
     }
 
-    public Task<AdmitResult> Preview(ResourceRequest request, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
+    public Task<ValidationError?> PriorityRefusal(PriorityClass priority) => Task.FromResult(ledger.PriorityRefusal(priority));
+
+    public Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
     {
         var many = gang is null && count > 1;
         if (ledger.Quota is null)
@@ -177,7 +179,7 @@ public sealed class TenantGrain(
             return Task.FromResult(many ? AdmitResult.Admitted with { Admits = count } : AdmitResult.Admitted);
         }
 
-        var charge = TenantCharge.Of(request, gang, time.GetUtcNow());
+        var charge = TenantCharge.Of(request, priority, gang, time.GetUtcNow());
         var never = ledger.Inadmissible(charge);
         var tasks = many ? count : 1;
         var refusal = never.IsEmpty ? ledger.Refusal(charge, count: tasks) : never;

@@ -163,8 +163,8 @@ public sealed class VGpuTaskGrain(
         // quota waits in its tenant's line, unless it asked to fail rather than wait. A scheduled task is charged only while
         // a window is open (it asks as each one opens), so here it only learns whether the quota could ever take it.
         var admission = spec.Schedule is null
-            ? await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang)
-            : await TenantOf(spec).Check(TaskId, spec.Resources);
+            ? await TenantOf(spec).Admit(TaskId, spec.Resources, spec.Priority.Class, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang)
+            : await TenantOf(spec).Check(TaskId, spec.Resources, spec.Priority.Class);
         if (admission.Outcome == AdmitOutcome.Refused)
         {
             return SubmitResult.Rejected(admission.Errors);
@@ -305,7 +305,7 @@ public sealed class VGpuTaskGrain(
         Notice(PoolEventKinds.Unblocked, $"tenant {blocked.Spec.Tenant}", $"{string.Join(", ", blocked.Spec.After ?? [])} {ended}");
         var status = blocked with { State = TaskState.Pending, Awaiting = null };
         var spec = status.Spec;
-        var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang);
+        var admission = await TenantOf(spec).Admit(TaskId, spec.Resources, spec.Priority.Class, wait: !spec.Constraints.FailIfUnplaceable, mayBorrow: TenantLedger.MayBorrow(spec), gang: spec.Gang);
         if (admission.Outcome == AdmitOutcome.Refused)
         {
             await End(TaskState.Failed, string.Join("; ", admission.Errors), status);
@@ -368,7 +368,7 @@ public sealed class VGpuTaskGrain(
     /// <summary>A task waiting for its quota asks again (a retried submit, the reminder): its tenant may have admitted it, or may have lost its word.</summary>
     private async Task AskQuotaAgain(VGpuTaskStatus waiting)
     {
-        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(waiting.Spec), gang: waiting.Spec.Gang);
+        var admission = await TenantOf(waiting.Spec).Admit(TaskId, waiting.Spec.Resources, waiting.Spec.Priority.Class, wait: true, mayBorrow: TenantLedger.MayBorrow(waiting.Spec), gang: waiting.Spec.Gang);
         if (admission.Outcome is AdmitOutcome.Admitted or AdmitOutcome.Borrowed)
         {
             await Begin(waiting with { QuotaWait = null, Borrowed = admission.Outcome == AdmitOutcome.Borrowed });
@@ -520,6 +520,11 @@ public sealed class VGpuTaskGrain(
         if ((status.Spec.Priority.Class == PriorityClass.Online) != (priority.Class == PriorityClass.Online))
         {
             throw new InvalidOperationException($"task {TaskId}: a change to or from online is not a priority change (an online task is a service, leased as one); submit it anew");
+        }
+
+        if (priority.Class > status.Spec.Priority.Class && await TenantOf(status.Spec).PriorityRefusal(priority.Class) is { } capped)
+        {
+            throw new ArgumentException(capped.ToString(), nameof(priority));
         }
 
         logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
@@ -1334,7 +1339,7 @@ public sealed class VGpuTaskGrain(
         }
 
         // Admitted again for each window: between windows it held nothing.
-        var admission = await TenantOf(status.Spec).Admit(TaskId, status.Spec.Resources, wait: true, mayBorrow: TenantLedger.MayBorrow(status.Spec));
+        var admission = await TenantOf(status.Spec).Admit(TaskId, status.Spec.Resources, status.Spec.Priority.Class, wait: true, mayBorrow: TenantLedger.MayBorrow(status.Spec));
         if (admission.Outcome == AdmitOutcome.Refused)
         {
             await Disarm();

@@ -65,6 +65,12 @@ public sealed class DeploymentGrain(
             errors = errors.Add(new("template.tenant", $"must stay '{had.Tenant}': a deployment's replicas are one tenant's (delete it to create it anew under another)"));
         }
 
+        // A class its tenant may not run would have every replica refused: refused here instead.
+        if (errors.IsEmpty && await GrainFactory.Grain<ITenantGrain>(template!.Tenant).PriorityRefusal(template.Priority.Class) is { } capped)
+        {
+            errors = errors.Add(capped with { Field = $"template.{capped.Field}" });
+        }
+
         if (!errors.IsEmpty)
         {
             return DeploymentResult.Rejected(errors);

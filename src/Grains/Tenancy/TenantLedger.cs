@@ -89,6 +89,11 @@ public sealed class TenantLedger(
         // A gang is admitted whole or waits whole, so all of it must fit the quota.
         var (what, members) = asked.Gang is { } gang ? ($"the gang {gang.Split('/')[0]} of {asked.GangSize} members", asked.GangSize) : ("the task", 1);
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (PriorityRefusal(asked.Priority) is { } above)
+        {
+            errors.Add(above);
+        }
+
         if (q.GpuMilli is { } gpu && asked.GpuMilli * members > gpu)
         {
             errors.Add(new("tenant", $"'{tenant}' has a quota of gpuPercent {Percent(gpu)}: {what} asks {Percent(asked.GpuMilli * members)}, more than all of it"));
@@ -117,6 +122,14 @@ public sealed class TenantLedger(
 
         return errors.ToImmutable();
     }
+
+    /// <summary>Why a task of <paramref name="priority"/> may not run for the tenant (its quota's cap); null when it may.</summary>
+    public ValidationError? PriorityRefusal(PriorityClass priority) =>
+        Quota?.MaxPriority is { } max && priority > max
+            ? new("priority", $"may be at most {Name(max)} for tenant '{tenant}' (its quota's maxPriority), not {Name(priority)}")
+            : null;
+
+    private static string Name(PriorityClass priority) => priority.ToString().ToLowerInvariant();
 
     /// <summary>How many of <paramref name="count"/> new tasks of <paramref name="asked"/> (not a gang's) would be admitted now, together.</summary>
     public int AdmitsNow(TenantCharge asked, int count)

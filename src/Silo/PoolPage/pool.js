@@ -73,6 +73,9 @@
       <td>${esc(t.gpuIds.join(', ') || '—')}</td><td>${pct(t.computeMilli)}</td><td>${gib(t.residentMiB)} / ${gib(t.hostMiB)}</td>
       <td>${t.nodeId ? `<button class="show-log" type="button" data-task="${esc(t.taskId)}">log</button>` : ''}</td></tr>`).join('');
 
+    // The highest class a tenant's tasks may have (the API gives the class's number).
+    const maxPriority = quota => quota == null || quota.maxPriority == null ? 'any' : (['offline', 'training', 'online'][quota.maxPriority] || String(quota.maxPriority));
+
     // Use against each limit; a bar fills as the use nears it.
     const of = (used, limit, show) => limit == null ? `${show(used)} <span class="nolimit">no limit</span>`
       : `<span class="quota-bar"><span style="width:${Math.min(100, limit > 0 ? 100 * used / limit : 100)}%"></span></span> ${show(used)} / ${show(limit)}`;
@@ -82,7 +85,8 @@
       <td>${esc(q.tenant)}</td><td>${of(q.gpuPercent, q.quota && q.quota.gpuPercent, v => `${+v.toFixed(1)}%`)}</td>
       <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
       <td class="waiting">${q.waiting}</td>
-      <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td></tr>`).join('');
+      <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td>
+      <td class="max-priority">${esc(maxPriority(q.quota))}</td></tr>`).join('');
 
     // Replicas kept live by deployments: how many serve of those asked for, and whether a rollout or a backoff is under way.
     const deployments = (pool.deployments || []).filter(d => !filter.tenant || d.tenant === filter.tenant);

@@ -360,6 +360,59 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task A_priority_cap_refuses_work_above_it_at_submit_deploy_and_priority_change_and_leaves_running_work_alone()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var chat = Specs.Service(name: "chat") with { Tenant = "search" };
+        await pool.SubmitAsync(chat, "chat-early");
+        await pool.WaitForAsync("chat-early", TaskState.Running);
+
+        var capped = await pool.Client.SetQuotaAsync("search", new TenantQuota(MaxPriority: PriorityClass.Training));
+        Assert.Equal(PriorityClass.Training, capped.Quota!.MaxPriority);
+
+        // Above the cap: refused at submit, naming the rule, leaving nothing; a deployment refused when deployed.
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(chat, "chat-late"));
+        Assert.Equal(
+            new ValidationError("priority", "may be at most training for tenant 'search' (its quota's maxPriority), not online"),
+            Assert.Single(refused.Errors));
+        Assert.Null(await pool.Client.GetAsync("chat-late"));
+        var deploy = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.DeployAsync("chat", chat, 2));
+        Assert.Equal("template.priority", Assert.Single(deploy.Errors).Field);
+        Assert.Null(await pool.Client.GetDeploymentAsync("chat"));
+
+        // At or below it: as before. Another tenant is not bound by it, and what ran before the cap runs on.
+        await pool.SubmitAsync(Long("search", 40) with { Priority = new TaskPriority(PriorityClass.Training) }, "train");
+        await pool.SubmitAsync(Specs.Service(name: "ads-chat") with { Tenant = "ads" }, "ads-chat");
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("chat-early"))!.State);
+
+        // A change of priority above the cap is refused; below it, taken.
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(MaxPriority: PriorityClass.Offline));
+        await pool.SubmitAsync(Long("search", 10), "offline");
+        var raise = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.SetPriorityAsync("offline", new TaskPriority(PriorityClass.Training)));
+        Assert.StartsWith("priority may be at most offline for tenant 'search' (its quota's maxPriority), not training", raise.Message);
+        Assert.Equal(PriorityClass.Offline, (await pool.Client.GetAsync("offline"))!.Spec.Priority.Class);
+        Assert.Equal(PriorityClass.Offline, (await pool.Client.SetPriorityAsync("train", new TaskPriority(PriorityClass.Offline, 3)))!.Spec.Priority.Class);
+        Assert.Equal(new TaskPriority(PriorityClass.Offline, 7), (await pool.Client.SetPriorityAsync("offline", new TaskPriority(PriorityClass.Offline, 7)))!.Spec.Priority);
+        await pool.AssertConsistentAsync(["chat-early", "train", "ads-chat", "offline"]);
+    }
+
+    [Fact]
+    public async Task A_task_waiting_in_line_above_a_lowered_priority_cap_fails_saying_so()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
+        await pool.SubmitAsync(Long("search", 30), "a");
+        await pool.SubmitAsync(Long("search", 30) with { Priority = new TaskPriority(PriorityClass.Training) }, "b");
+        await pool.SubmitAsync(Long("search", 30), "c");
+
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Offline));
+        var failed = await pool.WaitForAsync("b", TaskState.Failed);
+        Assert.Equal("priority may be at most offline for tenant 'search' (its quota's maxPriority), not training", failed.ExitReason);
+        Assert.NotNull((await pool.Client.GetAsync("c"))!.QuotaWait);
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("a"))!.State);
+    }
+
+    [Fact]
     public async Task Bad_quotas_and_tenants_are_refused_naming_the_field_and_change_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
@@ -373,6 +426,8 @@ public sealed class TenantQuotaTests
         // Past the SDK, the grain keeps the same rules.
         var direct = await Assert.ThrowsAsync<ArgumentException>(() => pool.Grains.GetGrain<ITenantGrain>("search").SetQuota(new TenantQuota(Tasks: -1)));
         Assert.StartsWith("quota.tasks must not be negative", direct.Message);
+        var cap = await Assert.ThrowsAsync<ArgumentException>(() => pool.Grains.GetGrain<ITenantGrain>("search").SetQuota(new TenantQuota(MaxPriority: (PriorityClass)7)));
+        Assert.StartsWith("quota.maxPriority must be offline, training or online, not 7", cap.Message);
         Assert.Equal(new TenantQuota(Tasks: 5), (await pool.Client.GetTenantAsync("search")).Quota);
 
         // Under a memory limit a whole card must say how much of its memory it takes, waiting or not.

@@ -89,6 +89,23 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.True(listed.ExitCode == 0, listed.ToString());
             Assert.Contains(listed.Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal) && l.Contains("2.5", StringComparison.Ordinal));
 
+            // A priority cap is set apart too: limits and weight stay, and new limits keep it.
+            var capped = await live.CliAsync("quota", tenant, "--max-priority", "training");
+            Assert.True(capped.ExitCode == 0, capped.ToString());
+            Assert.Matches(@"max priority\s*│?\s*training", capped.Out);
+            Assert.Equal(new TenantQuota(GpuPercent: 300, Weight: 2.5, MaxPriority: PriorityClass.Training), (await live.Client.GetTenantAsync(tenant)).Quota);
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--tasks", "9")).ExitCode);
+            Assert.Equal(new TenantQuota(Tasks: 9, Weight: 2.5, MaxPriority: PriorityClass.Training), (await live.Client.GetTenantAsync(tenant)).Quota);
+            var online = await live.CliAsync("submit", "--tenant", tenant, "--priority", "online", "--compute", "10", "--memory", "1GiB");
+            Assert.Equal(1, online.ExitCode);
+            Assert.Contains("priority may be at most training for tenant 'cli-weight' (its quota's maxPriority), not online", online.Error);
+            Assert.Contains(
+                (await live.CliAsync("quota")).Out.Split('\n'),
+                l => l.Contains(tenant, StringComparison.Ordinal) && l.TrimEnd().TrimEnd('│').TrimEnd().EndsWith("training", StringComparison.Ordinal));
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--max-priority", "any")).ExitCode);
+            Assert.Equal(new TenantQuota(Tasks: 9, Weight: 2.5), (await live.Client.GetTenantAsync(tenant)).Quota);
+            Assert.Equal(2, (await live.CliAsync("quota", tenant, "--max-priority", "highest")).ExitCode);
+
             Assert.Equal(0, (await live.CliAsync("quota", tenant, "--clear")).ExitCode);
             Assert.Null((await live.Client.GetTenantAsync(tenant)).Quota);
         }

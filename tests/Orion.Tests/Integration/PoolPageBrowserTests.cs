@@ -116,6 +116,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow.Locator(".waiting")).ToHaveTextAsync("1");
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
             await Assertions.Expect(quotaRow.Locator(".weight")).ToHaveTextAsync("2.5");
+            await Assertions.Expect(quotaRow.Locator(".max-priority")).ToHaveTextAsync("any");
 
             // Its fair share: 40% of a card and 12 GiB of five cards oversubscribed twice in compute (10,000 milli, 400 GiB):
             // 4% of the pool, 1.6% over its weight, and its waiting task queued.
@@ -142,13 +143,14 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToHaveCountAsync(0);
 
             // Work over a lending quota runs on borrowed room, marked so, and the quota's row says how much is borrowed.
-            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true));
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true, MaxPriority: PriorityClass.Offline));
             var own = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-own"));
             var lent = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-lent"));
             Assert.True(lent.Borrowed);
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{lent.TaskId}'] .state.borrowed")).ToHaveTextAsync("borrowed");
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{own.TaskId}'] .state.borrowed")).ToHaveCountAsync(0);
             await Assertions.Expect(quotaRow.Locator(".borrowed")).ToHaveTextAsync("10% in 1");
+            await Assertions.Expect(quotaRow.Locator(".max-priority")).ToHaveTextAsync("offline");
             await live.Client.CancelAsync(lent.TaskId);
             await live.Client.CancelAsync(own.TaskId);
             await live.Client.SetQuotaAsync(tenant, null);

@@ -8,15 +8,15 @@ public sealed class TenantLedgerTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
 
     private static TenantCharge Slice(double percent, long memoryMiB = 1024, DateTimeOffset? at = null) =>
-        TenantCharge.Of(ResourceRequest.Slice(percent, memoryMiB), at ?? T0);
+        TenantCharge.Of(ResourceRequest.Slice(percent, memoryMiB), PriorityClass.Offline, at ?? T0);
 
     [Fact]
     public void A_charge_is_per_card_times_cards_and_whole_cards_without_memory_do_not_state_it()
     {
-        Assert.Equal(new TenantCharge(4000, 0, false, T0), TenantCharge.Of(ResourceRequest.WholeGpus(4), T0));
-        Assert.Equal(new TenantCharge(2000, 2 * 40_960, true, T0), TenantCharge.Of(new ResourceRequest(2, 100, 40_960), T0));
+        Assert.Equal(new TenantCharge(4000, 0, false, T0), TenantCharge.Of(ResourceRequest.WholeGpus(4), PriorityClass.Offline, T0));
+        Assert.Equal(new TenantCharge(2000, 2 * 40_960, true, T0), TenantCharge.Of(new ResourceRequest(2, 100, 40_960), PriorityClass.Offline, T0));
         Assert.Equal(new TenantCharge(250, 4096, true, T0), Slice(25, 4096));
-        Assert.Equal(new TenantCharge(0, 0, true, T0), TenantCharge.Of(new ResourceRequest(0, 0, 0, CpuMilli: 500), T0));
+        Assert.Equal(new TenantCharge(0, 0, true, T0), TenantCharge.Of(new ResourceRequest(0, 0, 0, CpuMilli: 500), PriorityClass.Offline, T0));
     }
 
     [Fact]
@@ -52,22 +52,48 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
+    public void A_class_above_the_quotas_priority_cap_is_inadmissible_and_one_at_or_below_it_is_not()
+    {
+        var capped = new TenantLedger("search", new TenantQuota(MaxPriority: PriorityClass.Training));
+        Assert.True(capped.Quota is not null, "a cap alone is a quota: the ledger checks it");
+        var online = TenantCharge.Of(ResourceRequest.Slice(10, 1024), PriorityClass.Online, T0);
+        Assert.Equal(
+            new ValidationError("priority", "may be at most training for tenant 'search' (its quota's maxPriority), not online"),
+            Assert.Single(capped.Inadmissible(online)));
+        Assert.Equal(capped.PriorityRefusal(PriorityClass.Online), Assert.Single(capped.Inadmissible(online)));
+        Assert.Empty(capped.Inadmissible(online with { Priority = PriorityClass.Training }));
+        Assert.Null(capped.PriorityRefusal(PriorityClass.Offline));
+        Assert.Null(new TenantLedger("search", new TenantQuota(GpuPercent: 100)).PriorityRefusal(PriorityClass.Online));
+        Assert.Null(new TenantLedger("search", null).PriorityRefusal(PriorityClass.Online));
+
+        // One waiting in line when the cap is lowered below its class is dropped, saying why.
+        var ledger = new TenantLedger("search", new TenantQuota(Tasks: 1));
+        ledger.Admit("a", Slice(10));
+        ledger.Wait("b", Slice(10) with { Priority = PriorityClass.Training }, mayBorrow: false);
+        ledger.Wait("c", Slice(10), mayBorrow: false);
+        ledger.SetQuota(new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Offline), [], new HashSet<string>());
+        var dropped = Assert.Single(ledger.DropInadmissible());
+        Assert.Equal(("b", "priority"), (dropped.TaskId, Assert.Single(dropped.Why).Field));
+        Assert.True(ledger.IsWaiting("c"));
+    }
+
+    [Fact]
     public void What_no_room_could_take_is_inadmissible_whatever_is_in_use()
     {
         var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 200, GpuMemoryMiB: 1_000_000));
-        var whole = Assert.Single(ledger.Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+        var whole = Assert.Single(ledger.Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), PriorityClass.Offline, T0)));
         Assert.Equal("resources.gpuMemoryMiB", whole.Field);
-        Assert.Empty(new TenantLedger("search", new TenantQuota(GpuPercent: 800)).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), T0)));
+        Assert.Empty(new TenantLedger("search", new TenantQuota(GpuPercent: 800)).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(2), PriorityClass.Offline, T0)));
 
         Assert.Equal(
             new ValidationError("tenant", "'search' has a quota of gpuPercent 200: the task asks 300, more than all of it"),
-            Assert.Single(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(3, 100, 1024), T0))));
+            Assert.Single(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(3, 100, 1024), PriorityClass.Offline, T0))));
         Assert.Equal("tenant", Assert.Single(ledger.Inadmissible(Slice(10, 1_000_001))).Field);
         Assert.Single(new TenantLedger("search", new TenantQuota(Tasks: 0)).Inadmissible(Slice(1)));
 
         // Exactly the whole quota, or anything with none, could be taken once room frees.
-        Assert.Empty(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(2, 100, 500_000), T0)));
-        Assert.Empty(new TenantLedger("search", null).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(16), T0)));
+        Assert.Empty(ledger.Inadmissible(TenantCharge.Of(new ResourceRequest(2, 100, 500_000), PriorityClass.Offline, T0)));
+        Assert.Empty(new TenantLedger("search", null).Inadmissible(TenantCharge.Of(ResourceRequest.WholeGpus(16), PriorityClass.Offline, T0)));
     }
 
     [Fact]
@@ -301,7 +327,7 @@ public sealed class TenantLedgerTests
     }
 
     // A member of two whole cards: 200%.
-    private static TenantCharge Member(string gang, int size = 2) => TenantCharge.Of(ResourceRequest.WholeGpus(2), new GangSpec(gang, size), T0);
+    private static TenantCharge Member(string gang, int size = 2) => TenantCharge.Of(ResourceRequest.WholeGpus(2), PriorityClass.Offline, new GangSpec(gang, size), T0);
 
     [Fact]
     public void A_gangs_first_member_is_admitted_only_with_room_for_all_of_it_which_is_set_aside_for_the_rest()
@@ -404,7 +430,7 @@ public sealed class TenantLedgerTests
     public void Of_a_job_array_the_quota_admits_now_as_many_as_every_limit_allows_together()
     {
         var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 300, GpuMemoryMiB: 10_000, Tasks: 8));
-        var slice = TenantCharge.Of(ResourceRequest.Slice(50, 2048), DateTimeOffset.UnixEpoch);
+        var slice = TenantCharge.Of(ResourceRequest.Slice(50, 2048), PriorityClass.Offline, DateTimeOffset.UnixEpoch);
         Assert.Equal(4, ledger.AdmitsNow(slice, 10));
         Assert.Equal(2, ledger.AdmitsNow(slice, 2));
         Assert.Empty(ledger.Refusal(slice, count: 4));
