@@ -47,6 +47,11 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("Preview"), ReadOnly]
     Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
 
+    /// <summary>A task's priority class changed: its charge or place in line carries the new class.</summary>
+    [Access(Callers.None)]
+    [Alias("Reprioritise")]
+    Task Reprioritise(string taskId, PriorityClass priority);
+
     /// <summary>A task ended, or gave up its place in line: its charge goes back, and the tasks in line that now fit are admitted.</summary>
     [Access(Callers.None)]
     [Alias("Release"), OneWay]

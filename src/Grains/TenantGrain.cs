@@ -171,6 +171,12 @@ public sealed class TenantGrain(
 
     public Task<ValidationError?> PriorityRefusal(PriorityClass priority) => Task.FromResult(ledger.PriorityRefusal(priority));
 
+    public Task Reprioritise(string taskId, PriorityClass priority)
+    {
+        ledger.Reprioritise(taskId, priority);
+        return Task.CompletedTask;
+    }
+
     public Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
     {
         var many = gang is null && count > 1;

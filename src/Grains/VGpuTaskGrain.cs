@@ -529,6 +529,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
         var changed = status with { Spec = status.Spec with { Priority = priority } };
+
         if (status.State.HoldsCapacity() && status.Placement is { } placement)
         {
             // Its node and cards first: a change they did not take is not written, and the caller hears why.
@@ -545,6 +546,12 @@ public sealed class VGpuTaskGrain(
         {
             // In its tenant's line, backing off, blocked, held or asleep: it is queued with the new priority when its time comes.
             await Change(changed);
+        }
+
+        if (priority.Class != status.Spec.Priority.Class)
+        {
+            // Once taken: its tenant's ledger checks a lowered priority cap against the class it has now.
+            await TenantOf(status.Spec).Reprioritise(TaskId, priority.Class);
         }
 
         return Status;

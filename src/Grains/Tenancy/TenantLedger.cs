@@ -268,6 +268,24 @@ public sealed class TenantLedger(
         return charged | loans.Remove(taskId) | line.RemoveAll(w => w.TaskId == taskId) > 0;
     }
 
+    /// <summary>A task's class changed: its charge, loan or place in line carries the new one (what a lowered cap is checked against).</summary>
+    public void Reprioritise(string taskId, PriorityClass priority)
+    {
+        foreach (var held in new[] { charges, loans })
+        {
+            if (held.TryGetValue(taskId, out var charge))
+            {
+                held[taskId] = charge with { Priority = priority };
+            }
+        }
+
+        var at = line.FindIndex(w => w.TaskId == taskId);
+        if (at >= 0)
+        {
+            line[at] = line[at] with { Charge = line[at].Charge with { Priority = priority } };
+        }
+    }
+
     /// <summary>Puts a task at the end of the line (once); one that <paramref name="mayBorrow"/> leaves it on borrowed room once the quota lends.</summary>
     public void Wait(string taskId, TenantCharge charge, bool mayBorrow = false)
     {

@@ -256,6 +256,7 @@ public sealed class TenantQuotaTests
         var failed = await pool.WaitForAsync("b", TaskState.Failed);
         Assert.Equal("tenant 'search' has a quota of gpuPercent 40: the task asks 50, more than all of it", failed.ExitReason);
         Assert.Equal(TaskState.Running, (await pool.WaitForAsync("a", TaskState.Running)).State);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("c"))!.State);
         Assert.NotNull((await pool.Client.GetAsync("c"))!.QuotaWait);
         Assert.Equal((60.0, 1, 1), (lowered.GpuPercent, lowered.Tasks, lowered.Waiting));
     }
@@ -402,13 +403,19 @@ public sealed class TenantQuotaTests
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
         await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1));
         await pool.SubmitAsync(Long("search", 30), "a");
+
+        // d waits as training and is lowered to offline: the cap is checked against the class it has now. (Ahead of b in
+        // line, so it would be refused before b.)
+        await pool.SubmitAsync(Long("search", 30) with { Priority = new TaskPriority(PriorityClass.Training) }, "d");
+        await pool.Client.SetPriorityAsync("d", new TaskPriority(PriorityClass.Offline));
         await pool.SubmitAsync(Long("search", 30) with { Priority = new TaskPriority(PriorityClass.Training) }, "b");
         await pool.SubmitAsync(Long("search", 30), "c");
 
         await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Offline));
         var failed = await pool.WaitForAsync("b", TaskState.Failed);
         Assert.Equal("priority may be at most offline for tenant 'search' (its quota's maxPriority), not training", failed.ExitReason);
-        Assert.NotNull((await pool.Client.GetAsync("c"))!.QuotaWait);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("c"))!.State);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("d"))!.State);
         Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("a"))!.State);
     }
 

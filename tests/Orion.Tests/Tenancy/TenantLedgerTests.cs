@@ -71,10 +71,13 @@ public sealed class TenantLedgerTests
         ledger.Admit("a", Slice(10));
         ledger.Wait("b", Slice(10) with { Priority = PriorityClass.Training }, mayBorrow: false);
         ledger.Wait("c", Slice(10), mayBorrow: false);
+        ledger.Wait("d", Slice(10) with { Priority = PriorityClass.Training }, mayBorrow: false);
+        ledger.Reprioritise("d", PriorityClass.Offline);
         ledger.SetQuota(new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Offline), [], new HashSet<string>());
         var dropped = Assert.Single(ledger.DropInadmissible());
         Assert.Equal(("b", "priority"), (dropped.TaskId, Assert.Single(dropped.Why).Field));
         Assert.True(ledger.IsWaiting("c"));
+        Assert.True(ledger.IsWaiting("d"));
     }
 
     [Fact]
