@@ -12,6 +12,11 @@ public interface ITaskCatalogGrain : IGrainWithStringKey
     [Alias("Publish"), OneWay]
     Task Publish(VGpuTaskStatus status);
 
+    /// <summary>An ended task the pool forgot (<c>Orion:Pool:EndedTaskRetention</c>): no longer listed.</summary>
+    [Access(Callers.None)]
+    [Alias("Forget"), OneWay]
+    Task Forget(string taskId);
+
     /// <summary>Tasks matching the query, newest first.</summary>
     [Access(Callers.Anyone)]
     [Alias("List"), ReadOnly]

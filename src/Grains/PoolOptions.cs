@@ -85,6 +85,13 @@ public sealed class PoolOptions
     public int CatalogRetention { get; set; } = 100_000;
 
     /// <summary>
+    /// How long an ended task's record is kept (its status, runs and spec: <c>orion get</c>) before the pool forgets it,
+    /// so storage holds the live tasks and the recent past, not every task ever run. Usage already metered stays in the
+    /// tenants' meters. Zero keeps every record.
+    /// </summary>
+    public TimeSpan EndedTaskRetention { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
     /// How often the catalogue writes the ids of its live tasks when they changed (<see cref="TaskCatalogCheckpoint"/>). It is
     /// a read model in memory; after its silo dies, a fresh activation reads those ids and asks each task again, so a task
     /// that runs for days without a change is still listed. One that arrived within the interval before the loss is listed

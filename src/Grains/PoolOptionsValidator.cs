@@ -41,6 +41,8 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(options.DataCenterSummaryMaxAge >= TimeSpan.Zero, nameof(options.DataCenterSummaryMaxAge), "must be 0 or more", options.DataCenterSummaryMaxAge);
         Check(options.ReservationAttempts >= 1, nameof(options.ReservationAttempts), "must be at least 1", options.ReservationAttempts);
         Check(options.CatalogRetention >= 1, nameof(options.CatalogRetention), "must be at least 1", options.CatalogRetention);
+        Check(options.EndedTaskRetention == TimeSpan.Zero || options.EndedTaskRetention >= TimeSpan.FromMinutes(1), nameof(options.EndedTaskRetention),
+            "must be 0 (keep every ended task) or at least 00:01:00", options.EndedTaskRetention);
         Check(options.CatalogCheckpointInterval > TimeSpan.Zero, nameof(options.CatalogCheckpointInterval), "must be positive", options.CatalogCheckpointInterval);
         Check(DataCenterName.IsValid(options.DefaultDataCenter), nameof(options.DefaultDataCenter), DataCenterName.Rule, options.DefaultDataCenter);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

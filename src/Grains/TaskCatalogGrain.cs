@@ -72,6 +72,17 @@ public sealed class TaskCatalogGrain(
             .Take(Math.Max(0, query.Limit)).ToImmutableArray());
     }
 
+    public Task Forget(string taskId)
+    {
+        // Only an ended one: a task submitted anew under the id since is another's.
+        if (tasks.TryGetValue(taskId, out var known) && known.State.IsTerminal())
+        {
+            tasks.Remove(taskId);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private void Take(VGpuTaskStatus status)
     {
         if (tasks.TryGetValue(status.TaskId, out var known) && known.Version >= status.Version)
@@ -86,7 +97,11 @@ public sealed class TaskCatalogGrain(
             endedOrder.Enqueue(status.TaskId);
             while (endedOrder.Count > options.Value.CatalogRetention && endedOrder.TryDequeue(out var old))
             {
-                tasks.Remove(old);
+                // Not one submitted anew under a forgotten task's id since.
+                if (tasks.TryGetValue(old, out var oldest) && oldest.State.IsTerminal())
+                {
+                    tasks.Remove(old);
+                }
             }
         }
     }

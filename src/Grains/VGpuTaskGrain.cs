@@ -26,6 +26,7 @@ public sealed class VGpuTaskGrain(
     private const string WindowReminder = "window";
     private const string QueueReminder = "queue";
     private const string RunReminder = "runtime";
+    private const string ForgetReminder = "forget";
 
     /// <summary>The longest one <see cref="WaitForChange"/> waits; a longer timeout is cut to it.</summary>
     internal static readonly TimeSpan MaxChangeWait = TimeSpan.FromMinutes(10);
@@ -1062,6 +1063,12 @@ public sealed class VGpuTaskGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == ForgetReminder)
+        {
+            await ForgetIfDue();
+            return;
+        }
+
         if (reminderName != QueueReminder)
         {
             await OnScheduleTick();
@@ -1619,6 +1626,69 @@ public sealed class VGpuTaskGrain(
         if (ran is { } run)
         {
             await ReportUsage(next, run.From, run.To);
+        }
+
+        if (next.State.IsTerminal() && before?.State.IsTerminal() != true)
+        {
+            await KeepForgetReminder();
+        }
+    }
+
+    /// <summary>An ended task is forgotten after <see cref="PoolOptions.EndedTaskRetention"/>: a reminder brings it back then.</summary>
+    private async Task KeepForgetReminder()
+    {
+        var keep = options.Value.EndedTaskRetention;
+        if (keep <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.RegisterOrUpdateReminder(ForgetReminder, keep, TimeSpan.FromHours(1));
+        }
+        catch (Exception ex)
+        {
+            // The task has ended either way; its record is only kept longer (until a later end registers one again).
+            logger.LogWarning(ex, "Task {TaskId} could not register the reminder that forgets it after {Retention}", TaskId, keep);
+        }
+    }
+
+    /// <summary>
+    /// Ended longer ago than the retention: its record is cleared from storage, its reminders dropped and the catalogue
+    /// told, so the id is free and storage holds only the recent past. Usage it has not yet told its meter waits.
+    /// </summary>
+    private async Task ForgetIfDue()
+    {
+        var keep = options.Value.EndedTaskRetention;
+        if (Status is not { State: var state, EndedAt: { } ended } || !state.IsTerminal())
+        {
+            // Submitted anew under the id since: the reminder was the ended task's.
+            await Unregister(ForgetReminder);
+            return;
+        }
+
+        if (keep <= TimeSpan.Zero || time.GetUtcNow() - ended < keep || record.State.UnreportedTo is not null)
+        {
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} ended at {EndedAt}, more than {Retention} ago: forgotten", TaskId, ended, keep);
+        await record.ClearStateAsync();
+        foreach (var name in new[] { QueueReminder, WindowReminder, RunReminder, ForgetReminder })
+        {
+            await Unregister(name);
+        }
+
+        GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Forget(TaskId).Ignore();
+        DeactivateOnIdle();
+    }
+
+    private async Task Unregister(string name)
+    {
+        if (await this.GetReminder(name) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
         }
     }
 

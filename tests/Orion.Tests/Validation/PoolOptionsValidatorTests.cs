@@ -41,13 +41,15 @@ public sealed class PoolOptionsValidatorTests
             StarvationLimit = TimeSpan.FromMinutes(-1),
             ReservationAttempts = 0,
             CatalogRetention = 0,
+            EndedTaskRetention = TimeSpan.FromSeconds(30),
             DefaultDataCenter = "DC1",
         });
         Assert.Equal(
-            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "UsageCheckpointInterval", "CardFaultLimit", "CardFaultWindow", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "DefaultDataCenter"],
+            ["ComputeOversubscription", "MemoryOversubscription", "DaemonLease", "LeaseCheckInterval", "UsageCheckpointInterval", "CardFaultLimit", "CardFaultWindow", "IdleSchedulerCheckInterval", "PlacingTimeout", "StarvationLimit", "ReservationAttempts", "CatalogRetention", "EndedTaskRetention", "DefaultDataCenter"],
             errors.Select(e => e.Split(' ')[0]["Orion:Pool:".Length..]));
         Assert.Contains("Orion:Pool:DefaultDataCenter must be 1 to 63 characters of lower-case letters", errors[^1]);
         Assert.StartsWith("Orion:Pool:UsageCheckpointInterval must be at least 1 second", errors[4]);
+        Assert.StartsWith("Orion:Pool:EndedTaskRetention must be 0 (keep every ended task) or at least 00:01:00", errors[^2]);
         Assert.StartsWith("Orion:Pool:CardFaultLimit must be 0 (never) or more", errors[5]);
     }
 }
