@@ -21,6 +21,9 @@ public sealed class AccessFilter(
 {
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
 
+    // Wall time: a rate, not the pool's clock.
+    private readonly RefusalFeedLimit feedLimit = new(TimeProvider.System);
+
     public Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.SourceId is not { } source || !source.IsClient() || credential.Matches(RequestContext.Get(ClusterCredential.RequestKey)))
@@ -88,8 +91,13 @@ public sealed class AccessFilter(
     private UnauthorizedAccessException Refuse(IIncomingGrainCallContext context, string denial)
     {
         logger.LogWarning("Refused {Method} on {Grain}: {Denial}", context.MethodName, context.TargetId, denial);
-        var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
-        grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.AccessRefused, taskId, context.TargetId.ToString(), denial, 0).Ignore();
+        if (feedLimit.TryLetIn(out var leftOut))
+        {
+            var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
+            var detail = leftOut > 0 ? $"{denial} ({leftOut} more refused before it on this silo, left out of the feed)" : denial;
+            grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.AccessRefused, taskId, context.TargetId.ToString(), detail, 0).Ignore();
+        }
+
         return new UnauthorizedAccessException(denial);
     }
 

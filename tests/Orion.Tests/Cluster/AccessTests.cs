@@ -318,6 +318,24 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task A_flood_of_refused_calls_does_not_push_the_rest_of_the_pools_feed_out()
+    {
+        await using var pool = await StartAsync();
+        await pool.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9, tenant: "search"), "before-the-flood");
+        await pool.WaitForAsync("before-the-flood", TaskState.Running);
+        var stranger = AccessToken.New();
+        for (var i = 0; i < 200; i++)
+        {
+            await Refused(stranger, () => pool.Client.GetPoolAsync());
+        }
+
+        var feed = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 1000);
+        var refused = feed.Where(e => e.Kind == PoolEventKinds.AccessRefused).ToList();
+        Assert.InRange(refused.Count, Orion.Grains.Access.RefusalFeedLimit.Burst, Orion.Grains.Access.RefusalFeedLimit.Burst + 10);
+        Assert.Contains(feed, e => e.Kind == PoolEventKinds.Placement && e.TaskId == "before-the-flood");
+    }
+
+    [Fact]
     public async Task Silos_that_share_the_cluster_secret_take_each_others_own_calls_without_a_token()
     {
         await using var pool = await StartAsync(clusterSecret: "a secret every silo of this cluster shares");
