@@ -46,6 +46,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    private readonly Option<string?> clusterId = new("--cluster-id")
+    {
+        Description = "The cluster's id, when its silos set Orion:Silo:ClusterId (default: $ORION_CLUSTER_ID, else orion)",
+        Recursive = true,
+    };
+
     private readonly Option<bool> tls = new("--tls") { Description = "Connect over TLS (silos with Orion:Tls:Certificate), trusting the machine's certificate store", Recursive = true };
 
     private readonly Option<string?> tlsTrust = new("--tls-trust")
@@ -131,7 +137,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private RootCommand BuildRoot()
     {
-        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, timeout, token, tls, tlsTrust, json };
+        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, clusterId, timeout, token, tls, tlsTrust, json };
         root.Add(SubmitCommand());
         root.Add(ListCommand());
         root.Add(GetCommand());
@@ -1402,6 +1408,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var text = r.GetValue(gateway) ?? Environment.GetEnvironmentVariable("ORION_GATEWAY") ?? "localhost:30000";
         var endpoint = await ParseGateway(text);
         var options = new OrionClientOptions { Token = r.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"), UseTls = r.GetValue(tls) };
+        if ((r.GetValue(clusterId) ?? Environment.GetEnvironmentVariable("ORION_CLUSTER_ID")) is { Length: > 0 } cluster)
+        {
+            options.ClusterId = cluster;
+        }
+
         if ((r.GetValue(tlsTrust) ?? Environment.GetEnvironmentVariable("ORION_TLS_TRUST")) is { Length: > 0 } trust)
         {
             try
