@@ -38,4 +38,50 @@ public sealed class TlsProcessTests
         Directory.Delete(Path.GetDirectoryName(pfx)!, recursive: true);
         Directory.Delete(Path.GetDirectoryName(strangerPem)!, recursive: true);
     }
+
+    [Fact]
+    public async Task The_page_and_api_over_https_sign_in_with_a_secure_cookie()
+    {
+        using var certificate = TestCertificates.SelfSigned("orion-web");
+        var (pfx, _) = TestCertificates.Write(certificate);
+        var admin = AccessToken.New();
+        var port = LoopbackPort.Free();
+        await using var silo = SiloProcess.Start(
+            "--urls", $"https://127.0.0.1:{port}", $"--Kestrel:Certificates:Default:Path={pfx}",
+            "--Orion:Access:Required=true", "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={AccessToken.Hash(admin)}");
+        var thumbprint = certificate.Thumbprint;
+        using var handler = new HttpClientHandler
+        {
+            // Trusts this certificate only: the one the silo was given.
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == thumbprint,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+        };
+        using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        string? health = null;
+        for (var i = 0; i < 450 && health != "Healthy"; i++)
+        {
+            try
+            {
+                health = await https.GetStringAsync("/health");
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.True(health == "Healthy", silo.Output);
+        using var signIn = await https.PostAsync("/login", new FormUrlEncodedContent([new("token", admin)]));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, signIn.StatusCode);
+        var cookie = Assert.Single(signIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("orion-token=", StringComparison.Ordinal));
+        Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/access");
+        request.Headers.Add("Cookie", cookie.Split(';')[0]);
+        using var access = await https.SendAsync(request);
+        Assert.Contains("\"name\":\"ops\"", await access.Content.ReadAsStringAsync());
+        Directory.Delete(Path.GetDirectoryName(pfx)!, recursive: true);
+    }
 }
