@@ -1014,7 +1014,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (setting && (!limiting || r.GetValue(weight) is null || !capping))
             {
                 // Limits, weight and priority cap change apart: what is not given of the three stays as it is.
-                var current = (await Answer(r, client.GetTenantAsync(name, ct))).Quota;
+                // The pool's default is not the tenant's own: only its own weight is kept from it.
+                var now = await Answer(r, client.GetTenantAsync(name, ct));
+                var current = now.QuotaIsDefault ? now.Quota is { Weight: { } w } ? new TenantQuota(Weight: w) : null : now.Quota;
                 if (!limiting)
                 {
                     quota = quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow };

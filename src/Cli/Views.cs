@@ -299,7 +299,7 @@ public static class Views
         var q = u.Quota;
         var table = new Table().HideHeaders().AddColumns("field", "value");
         table.AddRow(Text("tenant"), Text(u.Tenant));
-        table.AddRow(Text("quota"), Text(q is null ? "none" : q.IsUnlimited ? "a weight only" : "set"));
+        table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (Orion:Pool:DefaultQuota)" : q.IsUnlimited ? "a weight only" : "set"));
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));

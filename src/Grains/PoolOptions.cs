@@ -81,6 +81,9 @@ public sealed class PoolOptions
     /// <summary>How many times the scheduler retries a task whose reservation a node refused.</summary>
     public int ReservationAttempts { get; set; } = 3;
 
+    /// <summary>The quota of every tenant without one of its own (<see cref="DefaultQuotaOptions"/>); none by default.</summary>
+    public DefaultQuotaOptions DefaultQuota { get; set; } = new();
+
     /// <summary>Terminal tasks the catalogue keeps before it forgets the oldest.</summary>
     public int CatalogRetention { get; set; } = 100_000;
 

@@ -45,6 +45,13 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
             "must be 0 (keep every ended task) or at least 00:01:00", options.EndedTaskRetention);
         Check(options.CatalogCheckpointInterval > TimeSpan.Zero, nameof(options.CatalogCheckpointInterval), "must be positive", options.CatalogCheckpointInterval);
         Check(DataCenterName.IsValid(options.DefaultDataCenter), nameof(options.DefaultDataCenter), DataCenterName.Rule, options.DefaultDataCenter);
+        foreach (var error in options.DefaultQuota.Quota?.Validate() ?? [])
+        {
+            // quota.gpuPercent as the setting names it: DefaultQuota:GpuPercent.
+            var field = error.Field["quota.".Length..];
+            errors.Add($"{PoolOptions.Section}:{nameof(options.DefaultQuota)}:{char.ToUpperInvariant(field[0])}{field[1..]} {error.Rule}");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

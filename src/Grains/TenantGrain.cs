@@ -21,6 +21,7 @@ namespace Orion.Grains;
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, Access.IAccessTarget
 {
     /// <summary>
@@ -41,9 +42,15 @@ public sealed class TenantGrain(
 
     private string Tenant => this.GetPrimaryKeyString();
 
+    /// <summary>Whether the tenant has no limits of its own and the pool's default quota stands in.</summary>
+    private bool QuotaIsDefault => record.State.Quota is not { IsUnlimited: false } && options.Value.DefaultQuota.Quota is not null;
+
+    /// <summary>The quota in force: the tenant's own, else the pool's default with the tenant's own weight.</summary>
+    private TenantQuota? InForce => QuotaIsDefault ? options.Value.DefaultQuota.Quota! with { Weight = record.State.Quota?.Weight } : record.State.Quota;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        ledger = new TenantLedger(Tenant, record.State.Quota);
+        ledger = new TenantLedger(Tenant, InForce);
         if (ledger.Quota is not null)
         {
             // The charges and the line as the tasks themselves say (through the catalogue); then the room set aside for
@@ -240,7 +247,7 @@ public sealed class TenantGrain(
             throw;
         }
 
-        if (ledger.Quota is null && next is { IsUnlimited: false })
+        if (ledger.Quota is null && InForce is { IsUnlimited: false })
         {
             // Charged from now on: the tasks already live, as the catalogue lists them, and those admitted a moment ago.
             var now = time.GetUtcNow();
@@ -258,11 +265,11 @@ public sealed class TenantGrain(
             }
 
             var live = listed.Where(t => TenantLedger.Counts(t.State)).Select(t => KeyValuePair.Create(t.TaskId, TenantCharge.Of(t.Spec, now)));
-            ledger.SetQuota(next, live, listed.Where(t => !TenantLedger.Counts(t.State)).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
+            ledger.SetQuota(InForce, live, listed.Where(t => !TenantLedger.Counts(t.State)).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal));
         }
         else
         {
-            ledger.SetQuota(next, [], new HashSet<string>());
+            ledger.SetQuota(InForce, [], new HashSet<string>());
         }
 
         // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit (in line,
@@ -288,13 +295,13 @@ public sealed class TenantGrain(
     {
         if (ledger.Quota is not null)
         {
-            return ledger.Usage() with { Quota = record.State.Quota };
+            return ledger.Usage() with { Quota = InForce, QuotaIsDefault = QuotaIsDefault };
         }
 
         // Nothing is charged without limits: what the catalogue lists live is the usage.
         var now = time.GetUtcNow();
         var live = (await Listed()).Where(t => TenantLedger.Counts(t.State)).Select(t => TenantCharge.Of(t.Spec, now));
-        return TenantLedger.Usage(Tenant, record.State.Quota, live);
+        return TenantLedger.Usage(Tenant, InForce, live) with { QuotaIsDefault = QuotaIsDefault };
     }
 
     private AdmitResult Refused(string taskId, ImmutableArray<ValidationError> why)

@@ -420,6 +420,41 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task The_pools_default_quota_binds_every_tenant_without_its_own_until_an_admin_gives_it_one()
+    {
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 2)], extraSettings: new Dictionary<string, string?>
+        {
+            ["Orion:Pool:DefaultQuota:Tasks"] = "1",
+            ["Orion:Pool:DefaultQuota:MaxPriority"] = "training",
+        });
+
+        // A tenant the pool has never heard of: one live task, and no online work.
+        await pool.SubmitAsync(Long("newcomer", 20), "first");
+        var second = await pool.SubmitAsync(Long("newcomer", 20), "second");
+        Assert.Equal("tenant 'newcomer' would pass its quota of 1 live tasks: 1 live", second.QuotaWait);
+        var online = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Service() with { Tenant = "newcomer" }, "chat"));
+        Assert.Equal("priority", Assert.Single(online.Errors).Field);
+        var usage = await pool.Client.GetTenantAsync("newcomer");
+        Assert.Equal((new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Training), true, 1, 1), (usage.Quota, usage.QuotaIsDefault, usage.Tasks, usage.Waiting));
+
+        // A weight of its own keeps the default's limits.
+        var weighted = await pool.Client.SetQuotaAsync("newcomer", new TenantQuota(Weight: 2));
+        Assert.Equal((new TenantQuota(Tasks: 1, Weight: 2, MaxPriority: PriorityClass.Training), true), (weighted.Quota, weighted.QuotaIsDefault));
+
+        // Limits of its own replace the default: the line is admitted and online work is its to run.
+        var own = await pool.Client.SetQuotaAsync("newcomer", new TenantQuota(Tasks: 5));
+        Assert.Equal((new TenantQuota(Tasks: 5), false), (own.Quota, own.QuotaIsDefault));
+        await pool.WaitForAsync("second", TaskState.Running);
+        await pool.SubmitAsync(Specs.Service() with { Tenant = "newcomer" }, "chat");
+
+        // Removed: the default binds again (what runs, runs on; a waiting task above its cap would fail).
+        var cleared = await pool.Client.SetQuotaAsync("newcomer", null);
+        Assert.Equal((new TenantQuota(Tasks: 1, MaxPriority: PriorityClass.Training), true, 3), (cleared.Quota, cleared.QuotaIsDefault, cleared.Tasks));
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Long("newcomer", 10), "third")).State);
+        Assert.NotNull((await pool.Client.GetAsync("third"))!.QuotaWait);
+    }
+
+    [Fact]
     public async Task Bad_quotas_and_tenants_are_refused_naming_the_field_and_change_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);

@@ -1,4 +1,5 @@
 using Orion.Grains;
+using Orion.Contracts;
 
 namespace Orion.Tests.Validation;
 
@@ -51,5 +52,20 @@ public sealed class PoolOptionsValidatorTests
         Assert.StartsWith("Orion:Pool:UsageCheckpointInterval must be at least 1 second", errors[4]);
         Assert.StartsWith("Orion:Pool:EndedTaskRetention must be 0 (keep every ended task) or at least 00:01:00", errors[^2]);
         Assert.StartsWith("Orion:Pool:CardFaultLimit must be 0 (never) or more", errors[5]);
+    }
+
+    [Fact]
+    public void A_default_quota_that_breaks_a_rule_is_named_as_its_setting()
+    {
+        var errors = Errors(new PoolOptions { DefaultQuota = new DefaultQuotaOptions { GpuPercent = -1, Tasks = -2, Borrow = true, MaxPriority = (PriorityClass)9 } });
+        Assert.Equal(
+        [
+            "Orion:Pool:DefaultQuota:GpuPercent must be 0 to 100000000 (percent of one card, summed over cards)",
+            "Orion:Pool:DefaultQuota:Tasks must not be negative",
+            "Orion:Pool:DefaultQuota:MaxPriority must be offline, training or online, not 9",
+        ],
+        errors);
+        Assert.Null(new DefaultQuotaOptions().Quota);
+        Assert.Equal(new TenantQuota(Tasks: 3, MaxPriority: PriorityClass.Training), new DefaultQuotaOptions { Tasks = 3, MaxPriority = PriorityClass.Training }.Quota);
     }
 }
