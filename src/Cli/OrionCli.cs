@@ -904,7 +904,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
         ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
-        ["quota.maxPriority"] = "--max-priority",
+        ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent",
     };
 
     private Command UsageCommand()
@@ -966,6 +966,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var percent = new Option<double?>("--gpu-percent") { Description = "Compute over all its live tasks, percent of one card (400 = four cards)" };
         var memory = new Option<string?>("--gpu-memory") { Description = "GPU memory over all its live tasks, e.g. 200GiB" };
         var tasks = new Option<int?>("--tasks") { Description = "Live tasks" };
+        var online = new Option<double?>("--online-gpu-percent") { Description = "Compute over its online tasks only, percent of one card (online work preempts lower work at once)" };
         var weight = new Option<double?>("--weight") { Description = "Its fair-share weight (default 1): 2 is offered room until it holds twice the share of a tenant of 1" };
         var borrow = new Option<bool>("--borrow") { Description = "With --gpu-percent or --gpu-memory: lend it idle room beyond them (work that is not online runs there, and is evicted when a task within its quota needs the room)" };
         var maxPriority = new Option<string?>("--max-priority")
@@ -978,12 +979,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             "quota",
             "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight and priority cap; --weight or --max-priority alone keeps the rest; --clear removes all")
         {
-            tenant, percent, memory, tasks, borrow, weight, maxPriority, clear,
+            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, clear,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
-            var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(borrow);
+            var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(online) is not null || r.GetValue(borrow);
             var capping = r.GetValue(maxPriority) is not null;
             var setting = limiting || r.GetValue(weight) is not null || capping;
             if (setting && r.GetValue(clear))
@@ -1004,7 +1005,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
-                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null);
+                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online));
             if (quota.Validate() is { IsEmpty: false } errors)
             {
                 throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);
@@ -1019,7 +1020,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 var current = now.QuotaIsDefault ? now.Quota is { Weight: { } w } ? new TenantQuota(Weight: w) : null : now.Quota;
                 if (!limiting)
                 {
-                    quota = quota with { GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow };
+                    quota = quota with
+                    {
+                        GpuPercent = current?.GpuPercent, GpuMemoryMiB = current?.GpuMemoryMiB, Tasks = current?.Tasks, Borrow = current?.Borrow,
+                        OnlineGpuPercent = current?.OnlineGpuPercent,
+                    };
                 }
 
                 quota = quota with

@@ -302,6 +302,7 @@ public static class Views
         table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (Orion:Pool:DefaultQuota)" : q.IsUnlimited ? "a weight only" : "set"));
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
+        table.AddRow(Text("online compute"), Text(Of($"{u.OnlineGpuPercent:0.#}%", q?.OnlineGpuPercent is { } o ? $"{o:0.#}%" : null)));
         table.AddRow(Text("live tasks"), Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         table.AddRow(Text("waiting"), Text($"{u.Waiting}"));
         if (u.SetAsideTasks > 0)

@@ -22,6 +22,12 @@ namespace Orion.Contracts;
 /// within the live-task limit is admitted on borrowed room instead of waiting: schedulers place it after every task within
 /// its quota, and evict it (stop it and queue it again) when such a task fits nowhere else and its room would take it.
 /// </param>
+/// <param name="OnlineGpuPercent">
+/// Compute summed over the tenant's online tasks, percent of one card (null: only <paramref name="GpuPercent"/> binds
+/// them). Online work preempts lower work at once, so this keeps how much of the pool a tenant's online services may
+/// claim that way, while its offline and training work may use the rest of its quota; online work over it waits (it never
+/// borrows).
+/// </param>
 /// <param name="MaxPriority">
 /// The highest priority class the tenant's tasks may have (null: any). Online work preempts lower work on a card at once,
 /// so a pool keeps that to the tenants it trusts with it: a task above is refused when submitted (a deployment when
@@ -34,7 +40,8 @@ public sealed record TenantQuota(
     [property: Id(2)] int? Tasks = null,
     [property: Id(3)] double? Weight = null,
     [property: Id(4)] bool? Borrow = null,
-    [property: Id(5)] PriorityClass? MaxPriority = null)
+    [property: Id(5)] PriorityClass? MaxPriority = null,
+    [property: Id(6)] double? OnlineGpuPercent = null)
 {
     /// <summary>The least fair-share weight.</summary>
     public const double MinWeight = 0.01;
@@ -46,7 +53,7 @@ public sealed record TenantQuota(
     public const double MaxGpuPercent = 100_000_000;
 
     /// <summary>True when no limit is set, nor a priority cap: nothing is charged against it (it may still carry a weight).</summary>
-    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null;
+    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null && OnlineGpuPercent is null;
 
     /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
     public bool IsEmpty => IsUnlimited && Weight is null;
@@ -55,7 +62,12 @@ public sealed record TenantQuota(
     public bool Lends => Borrow == true;
 
     /// <summary>The compute limit in thousandths of a card, as tasks are charged.</summary>
-    public long? GpuMilli => GpuPercent is { } p ? (long)Math.Round(p * 10, MidpointRounding.AwayFromZero) : null;
+    public long? GpuMilli => Milli(GpuPercent);
+
+    /// <summary>The online compute limit in thousandths of a card.</summary>
+    public long? OnlineGpuMilli => Milli(OnlineGpuPercent);
+
+    private static long? Milli(double? percent) => percent is { } p ? (long)Math.Round(p * 10, MidpointRounding.AwayFromZero) : null;
 
     /// <summary>Every broken rule, each naming its field; empty when the quota may be set.</summary>
     public ImmutableArray<ValidationError> Validate()
@@ -68,6 +80,15 @@ public sealed record TenantQuota(
         else if (GpuPercent is { } p && Math.Abs((p * 10) - Math.Round(p * 10)) > 1e-6)
         {
             errors.Add(new("quota.gpuPercent", "must be a multiple of 0.1"));
+        }
+
+        if (OnlineGpuPercent is { } online && (!double.IsFinite(online) || online < 0 || online > MaxGpuPercent))
+        {
+            errors.Add(new("quota.onlineGpuPercent", $"must be 0 to {MaxGpuPercent:0} (percent of one card, summed over its online tasks' cards)"));
+        }
+        else if (OnlineGpuPercent is { } o && Math.Abs((o * 10) - Math.Round(o * 10)) > 1e-6)
+        {
+            errors.Add(new("quota.onlineGpuPercent", "must be a multiple of 0.1"));
         }
 
         if (GpuMemoryMiB is < 0)

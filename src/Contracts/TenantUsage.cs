@@ -12,6 +12,7 @@ namespace Orion.Contracts;
 /// <param name="SetAsideGpuPercent">Compute set aside for gang members not admitted yet, whose gang's first member was (counts against the quota, not in <paramref name="GpuPercent"/>).</param>
 /// <param name="SetAsideGpuMemoryMiB">GPU memory set aside for them.</param>
 /// <param name="SetAsideTasks">How many members the room is set aside for (counts against the task limit, not in <paramref name="Tasks"/>).</param>
+/// <param name="OnlineGpuPercent">Compute its online tasks ask, summed over cards, in percent of one card (within <paramref name="GpuPercent"/>).</param>
 /// <param name="QuotaIsDefault">True when <paramref name="Quota"/> is the pool's default (<c>Orion:Pool:DefaultQuota</c>), the tenant having none of its own.</param>
 [GenerateSerializer, Alias("orion.TenantUsage"), Immutable]
 public sealed record TenantUsage(
@@ -26,4 +27,5 @@ public sealed record TenantUsage(
     [property: Id(8)] double SetAsideGpuPercent = 0,
     [property: Id(9)] long SetAsideGpuMemoryMiB = 0,
     [property: Id(10)] int SetAsideTasks = 0,
-    [property: Id(11)] bool QuotaIsDefault = false);
+    [property: Id(11)] bool QuotaIsDefault = false,
+    [property: Id(12)] double OnlineGpuPercent = 0);

@@ -15,6 +15,9 @@ public sealed class DefaultQuotaOptions
     /// <summary>GPU memory summed over cards, MiB.</summary>
     public long? GpuMemoryMiB { get; set; }
 
+    /// <summary>Compute summed over the tenant's online tasks, percent of one card.</summary>
+    public double? OnlineGpuPercent { get; set; }
+
     /// <summary>Live tasks.</summary>
     public int? Tasks { get; set; }
 
@@ -25,5 +28,5 @@ public sealed class DefaultQuotaOptions
     public PriorityClass? MaxPriority { get; set; }
 
     /// <summary>The quota these settings give; null when none is set.</summary>
-    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority) is { IsEmpty: false } quota ? quota : null;
+    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority, OnlineGpuPercent) is { IsEmpty: false } quota ? quota : null;
 }

@@ -111,6 +111,11 @@ public sealed class TenantLedger(
             }
         }
 
+        if (asked.Priority == PriorityClass.Online && q.OnlineGpuMilli is { } online && asked.GpuMilli * members > online)
+        {
+            errors.Add(new("tenant", $"'{tenant}' has a quota of onlineGpuPercent {Percent(online)}: {what} asks {Percent(asked.GpuMilli * members)}, more than all of it"));
+        }
+
         if (q.Tasks == 0)
         {
             errors.Add(new("tenant", $"'{tenant}' has a quota of 0 live tasks"));
@@ -199,6 +204,13 @@ public sealed class TenantLedger(
         if (tasksAsked > 0 && !LiveTasksFit(tasksAsked))
         {
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of {q.Tasks} live tasks: {Live()} live"));
+        }
+
+        // Online work is also bounded on its own (it never borrows, and gangs of it are not set aside).
+        var onlineUsed = Sum(c => c.Priority == PriorityClass.Online ? c.GpuMilli : 0);
+        if (asked.Priority == PriorityClass.Online && q.OnlineGpuMilli is { } online && onlineUsed + gpuAsked > online)
+        {
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of onlineGpuPercent {Percent(online)}: {Percent(onlineUsed)} in use + {Percent(gpuAsked)} asked"));
         }
 
         return errors.ToImmutable();
@@ -480,16 +492,17 @@ public sealed class TenantLedger(
     /// <summary>What <paramref name="of"/> add up to.</summary>
     public static TenantUsage Usage(string tenant, TenantQuota? quota, IEnumerable<TenantCharge> of)
     {
-        long gpu = 0, memory = 0;
+        long gpu = 0, memory = 0, online = 0;
         var count = 0;
         foreach (var c in of)
         {
             gpu += c.GpuMilli;
             memory += c.GpuMemoryMiB;
+            online += c.Priority == PriorityClass.Online ? c.GpuMilli : 0;
             count++;
         }
 
-        return new TenantUsage(tenant, quota, gpu / 10.0, memory, count);
+        return new TenantUsage(tenant, quota, gpu / 10.0, memory, count, OnlineGpuPercent: online / 10.0);
     }
 
     private long Sum(Func<TenantCharge, long> of)

@@ -455,6 +455,25 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task Online_services_over_their_own_limit_wait_while_offline_work_uses_the_rest_of_the_quota()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 200, OnlineGpuPercent: 40));
+        var chat = Specs.Service(computePercent: 30, gpuMemoryMiB: 2048, name: "chat") with { Tenant = "search" };
+        await pool.SubmitAsync(chat, "chat-1");
+        var second = await pool.SubmitAsync(chat, "chat-2");
+        Assert.Equal("tenant 'search' would pass its quota of onlineGpuPercent 40: 30 in use + 30 asked", second.QuotaWait);
+        Assert.Null((await pool.SubmitAsync(Long("search", 100), "batch")).QuotaWait);
+        var usage = await pool.Client.GetTenantAsync("search");
+        Assert.Equal((130.0, 30.0, 1), (usage.GpuPercent, usage.OnlineGpuPercent, usage.Waiting));
+
+        // The first service ends: the second is admitted from the line.
+        await pool.Client.CancelAsync("chat-1");
+        Assert.Null((await pool.WaitForAsync("chat-2", TaskState.Running)).QuotaWait);
+        await pool.AssertConsistentAsync(["chat-1", "chat-2", "batch"]);
+    }
+
+    [Fact]
     public async Task Bad_quotas_and_tenants_are_refused_naming_the_field_and_change_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);

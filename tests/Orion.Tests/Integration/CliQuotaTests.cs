@@ -106,6 +106,15 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.Equal(new TenantQuota(Tasks: 9, Weight: 2.5), (await live.Client.GetTenantAsync(tenant)).Quota);
             Assert.Equal(2, (await live.CliAsync("quota", tenant, "--max-priority", "highest")).ExitCode);
 
+            // An online limit is one of the limits: given alone, it replaces them, and the weight stays.
+            var onlineLimit = await live.CliAsync("quota", tenant, "--online-gpu-percent", "50");
+            Assert.True(onlineLimit.ExitCode == 0, onlineLimit.ToString());
+            Assert.Matches(@"online compute\s*│?\s*0% of 50%", onlineLimit.Out);
+            Assert.Equal(new TenantQuota(Weight: 2.5, OnlineGpuPercent: 50), (await live.Client.GetTenantAsync(tenant)).Quota);
+            var badOnline = await live.CliAsync("quota", tenant, "--online-gpu-percent", "-1");
+            Assert.Equal(2, badOnline.ExitCode);
+            Assert.StartsWith("orion: --online-gpu-percent must be 0 to", badOnline.Error);
+
             Assert.Equal(0, (await live.CliAsync("quota", tenant, "--clear")).ExitCode);
             Assert.Null((await live.Client.GetTenantAsync(tenant)).Quota);
         }

@@ -81,6 +81,30 @@ public sealed class TenantLedgerTests
     }
 
     [Fact]
+    public void Online_work_is_bounded_by_its_own_limit_within_the_quota_and_other_classes_are_not()
+    {
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 200, OnlineGpuPercent: 100));
+        TenantCharge Online(double percent) => Slice(percent) with { Priority = PriorityClass.Online };
+        ledger.Admit("chat-1", Online(60));
+        Assert.Equal(
+            new ValidationError("tenant", "'search' would pass its quota of onlineGpuPercent 100: 60 in use + 50 asked"),
+            Assert.Single(ledger.Refusal(Online(50))));
+        Assert.Empty(ledger.Refusal(Online(40)));
+        Assert.Empty(ledger.Refusal(Slice(100) with { Priority = PriorityClass.Training }));
+        ledger.Admit("train", Slice(100) with { Priority = PriorityClass.Training });
+
+        // Both limits bind online work: 160 of 200 in use leaves 40 for anything.
+        Assert.Equal(["gpuPercent 200", "onlineGpuPercent 100"],
+            ledger.Refusal(Online(50)).Select(e => e.Rule.Split("quota of ")[1].Split(':')[0]));
+        Assert.Equal(
+            "'search' has a quota of onlineGpuPercent 100: the task asks 150, more than all of it",
+            Assert.Single(ledger.Inadmissible(Online(150))).Rule);
+        Assert.Empty(ledger.Inadmissible(Slice(150)));
+        Assert.Equal((160.0, 60.0), (ledger.Usage().GpuPercent, ledger.Usage().OnlineGpuPercent));
+        Assert.Equal("quota.onlineGpuPercent", Assert.Single(new TenantQuota(OnlineGpuPercent: -1).Validate()).Field);
+    }
+
+    [Fact]
     public void What_no_room_could_take_is_inadmissible_whatever_is_in_use()
     {
         var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 200, GpuMemoryMiB: 1_000_000));
