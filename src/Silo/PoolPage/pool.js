@@ -83,7 +83,8 @@
     $('quotas-section').hidden = quotas.length === 0;
     $('quotas').tBodies[0].innerHTML = quotas.map(q => `<tr data-tenant="${esc(q.tenant)}">
       <td>${esc(q.tenant)}</td><td>${of(q.gpuPercent, q.quota && q.quota.gpuPercent, v => `${+v.toFixed(1)}%`)}</td>
-      <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
+      <td>${of(q.gpuMemoryMiB, q.quota && q.quota.gpuMemoryMiB, gib)}</td>
+      <td class="online">${of(q.onlineGpuPercent || 0, q.quota && q.quota.onlineGpuPercent, v => `${+v.toFixed(1)}%`)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
       <td class="waiting">${q.waiting}</td>
       <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td>
       <td class="max-priority">${esc(maxPriority(q.quota))}</td></tr>`).join('');

@@ -143,7 +143,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToHaveCountAsync(0);
 
             // Work over a lending quota runs on borrowed room, marked so, and the quota's row says how much is borrowed.
-            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true, MaxPriority: PriorityClass.Offline));
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true, MaxPriority: PriorityClass.Offline, OnlineGpuPercent: 5));
             var own = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-own"));
             var lent = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-lent"));
             Assert.True(lent.Borrowed);
@@ -151,6 +151,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{own.TaskId}'] .state.borrowed")).ToHaveCountAsync(0);
             await Assertions.Expect(quotaRow.Locator(".borrowed")).ToHaveTextAsync("10% in 1");
             await Assertions.Expect(quotaRow.Locator(".max-priority")).ToHaveTextAsync("offline");
+            await Assertions.Expect(quotaRow.Locator(".online")).ToContainTextAsync("0% / 5%");
             await live.Client.CancelAsync(lent.TaskId);
             await live.Client.CancelAsync(own.TaskId);
             await live.Client.SetQuotaAsync(tenant, null);
