@@ -389,7 +389,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var name = new Option<string>("--name") { Description = "What logs, refusals and orion token revoke call it; unique among the issued tokens", Required = true };
         var expires = new Option<string?>("--expires") { Description = "How long it is taken: 90s, 45m, 12h, 30d (default: until revoked)" };
         TokenRule(expires.Validators, t => Durations.Parse(t) is not null, $"--expires: {Durations.Rule}");
-        var command = new Command("issue", "Issue a token through the pool: every silo takes it at once, until it expires or is revoked (an admin's)")
+        var command = new Command("issue", "Issue a token through the pool: every silo takes it at once, until it expires or is revoked (an admin's; a tenant's own token issues its tenant's)")
         {
             role, tenant, node, name, expires,
         };
@@ -424,7 +424,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command TokenListCommand()
     {
-        var command = new Command("list", "The tokens issued through the pool (not those in silos' settings), expired ones too until revoked (an admin's)");
+        var command = new Command("list", "The tokens issued through the pool (not those in silos' settings), expired ones too until revoked (a tenant's token: its tenant's)");
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
@@ -446,7 +446,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command TokenRevokeCommand()
     {
         var name = new Argument<string>("name") { Description = "The issued token's name" };
-        var command = new Command("revoke", "Revoke an issued token: every silo refuses it within a second (an admin's)") { name };
+        var command = new Command("revoke", "Revoke an issued token: every silo refuses it within a second (an admin's; a tenant's own token revokes its tenant's)") { name };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);

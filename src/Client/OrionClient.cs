@@ -297,7 +297,8 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>
     /// Issues an access token through the pool: made here, of which the pool keeps only the SHA-256, taken by every silo
-    /// at once (beside the tokens in their settings) until it expires or is revoked. An admin's call.
+    /// at once (beside the tokens in their settings) until it expires or is revoked. An admin's call; a tenant's own token
+    /// may issue tokens of role tenant for its tenant.
     /// </summary>
     /// <param name="name">What logs, refusals and <see cref="RevokeTokenAsync"/> call it; unique among the issued tokens.</param>
     /// <param name="role">admin, tenant, node or viewer.</param>
@@ -306,7 +307,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="validFor">How long it is taken from now; null: until revoked.</param>
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     /// <exception cref="ArgumentException">A value breaks its rule, or the name is issued already (the message names the field); nothing was issued.</exception>
-    /// <exception cref="UnauthorizedAccessException">This client's token is not an admin's.</exception>
+    /// <exception cref="UnauthorizedAccessException">This client's token may not issue that token.</exception>
     public async Task<NewAccessToken> IssueTokenAsync(
         string name, string role, string? tenant = null, string? node = null, TimeSpan? validFor = null, CancellationToken cancellationToken = default)
     {
@@ -323,12 +324,15 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>
     /// Revokes the issued token of that name: every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c> (1 s). Null
-    /// when none has that name (tokens in silos' settings are removed there). An admin's call.
+    /// when none has that name (tokens in silos' settings are removed there). An admin's call, or a tenant's for its tenant's tokens.
     /// </summary>
     public Task<IssuedToken?> RevokeTokenAsync(string name, CancellationToken cancellationToken = default) =>
         grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).Revoke(name).WaitAsync(cancellationToken);
 
-    /// <summary>The tokens issued through the pool, by name, expired ones too until revoked (not those in silos' settings). An admin's call.</summary>
+    /// <summary>
+    /// The tokens issued through the pool, by name, expired ones too until revoked (not those in silos' settings): all of
+    /// them to an admin, its own tenant's to a tenant's token.
+    /// </summary>
     public async Task<IReadOnlyList<IssuedToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
         (await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).List().WaitAsync(cancellationToken)).Tokens;
 

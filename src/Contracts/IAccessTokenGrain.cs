@@ -10,19 +10,25 @@ namespace Orion.Contracts;
 [Alias("orion.IAccessTokenGrain")]
 public interface IAccessTokenGrain : IGrainWithStringKey
 {
-    /// <summary>Issues a token: every silo takes it at once (an unknown token makes a silo read the list again).</summary>
+    /// <summary>
+    /// Issues a token: every silo takes it at once (an unknown token makes a silo read the list again). An admin's call, or
+    /// for a token of role tenant, also that tenant's own tokens' (a team issues its CI tokens itself).
+    /// </summary>
     /// <exception cref="ArgumentException">The request breaks a rule, or its name or token is issued already (the message names the field); nothing was changed.</exception>
-    [Access(Callers.Admin)]
+    [Access(Callers.Owner)]
     [Alias("Issue")]
     Task<IssuedToken> Issue(TokenRequest request);
 
-    /// <summary>Revokes the issued token of that name; every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c>. Null when none has that name.</summary>
-    [Access(Callers.Admin)]
+    /// <summary>
+    /// Revokes the issued token of that name; every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c>. Null when
+    /// none has that name. An admin's call, or for a token of role tenant, also that tenant's own tokens'.
+    /// </summary>
+    [Access(Callers.Owner)]
     [Alias("Revoke")]
     Task<IssuedToken?> Revoke(string name);
 
-    /// <summary>The issued tokens, expired ones too until revoked.</summary>
-    [Access(Callers.Admin)]
+    /// <summary>The issued tokens, expired ones too until revoked: all of them to an admin, a tenant's own to its tokens.</summary>
+    [Access(Callers.Owner)]
     [Alias("List"), ReadOnly]
     Task<IssuedTokenList> List();
 

@@ -37,6 +37,11 @@ public static class AccessRule
         if (principal.Role == AccessRole.Tenant && callers.HasFlag(Callers.Owner))
         {
             // Nothing owned yet (a task never submitted) leaves only the spec's tenant to check.
+            if (target.Tenant == AccessTarget.NoTenant)
+            {
+                return $"{principal} may not call {method} on what is no tenant's: only an admin token may";
+            }
+
             if (target.Tenant is { } owner && owner != principal.Tenant)
             {
                 return $"{principal} may not call {method} on what tenant {owner} owns";

@@ -8,7 +8,7 @@ namespace Orion.Grains.Access;
 public sealed class AccessTokenGrain(
     [PersistentState("tokens", PoolOptions.StorageName)] IPersistentState<AccessTokenRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
-    ILogger<AccessTokenGrain> logger) : Grain, IAccessTokenGrain
+    ILogger<AccessTokenGrain> logger) : Grain, IAccessTokenGrain, IAccessTarget
 {
     private IssuedTokenList? stored;
 
@@ -34,6 +34,20 @@ public sealed class AccessTokenGrain(
     }
 
     public Task<IssuedTokenList> List() => Task.FromResult(Stored);
+
+    /// <summary>
+    /// A token of role tenant is its tenant's: that tenant's own tokens may issue and revoke it (a team lead makes its CI
+    /// tokens); any other role is no tenant's. A name not issued is nobody's (revoking it changes nothing).
+    /// </summary>
+    public AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => request.GetArgumentCount() == 0 ? default : request.GetArgument(0) switch
+    {
+        TokenRequest asked => new(OwnerOf(asked.Role, asked.Tenant), null),
+        string name when Stored.Tokens.FirstOrDefault(t => t.Name == name.Trim()) is { } token => new(OwnerOf(token.Role, token.Tenant), null),
+        _ => default,
+    };
+
+    private static string OwnerOf(string role, string? tenant) =>
+        string.Equals(role, "tenant", StringComparison.OrdinalIgnoreCase) && tenant is not null ? tenant : AccessTarget.NoTenant;
 
     public Task<IssuedTokenList?> Read(long knownVersion) => Task.FromResult(Stored.Version == knownVersion ? null : Stored);
 

@@ -27,7 +27,7 @@ public static class TenantPrivacy
     private static VGpuTaskStatus For(AccessPrincipal reader, VGpuTaskStatus task) =>
         For(reader, task.Spec) is var spec && ReferenceEquals(spec, task.Spec) ? task : task with { Spec = spec };
 
-    /// <summary>A read's answer as <paramref name="reader"/> may see it: tasks' and deployments' specs redacted; anything else as it is.</summary>
+    /// <summary>A read's answer as <paramref name="reader"/> may see it: tasks' and deployments' specs redacted, issued tokens of its tenant only; anything else as it is.</summary>
     public static object? For(AccessPrincipal reader, object? answer) => answer switch
     {
         VGpuTaskStatus task => For(reader, task),
@@ -37,6 +37,9 @@ public static class TenantPrivacy
             Template = For(reader, deployment.Template),
             Revisions = deployment.Revisions.IsDefault ? deployment.Revisions : [.. deployment.Revisions.Select(r => r with { Template = For(reader, r.Template) })],
         },
+        // A tenant's own token lists its tenant's issued tokens only (admins see all).
+        IssuedTokenList tokens when reader.Role != AccessRole.Admin =>
+            tokens with { Tokens = [.. tokens.Tokens.Where(t => t.Role == "tenant" && t.Tenant == reader.Tenant)] },
         _ => answer,
     };
 }

@@ -113,4 +113,13 @@ public sealed class AccessRuleTests
         Assert.Equal("token 'grafana' (viewer) may not call IVGpuTaskGrain.Cancel: only its tenant's token or its node's token or an admin token may",
             Denial(Viewer, Callers.Owner | Callers.Node));
     }
+
+    [Fact]
+    public void What_is_no_tenants_is_an_admins_only_even_for_a_call_its_owner_may_make()
+    {
+        Assert.Equal(
+            "token 'ci' (tenant search) may not call IVGpuTaskGrain.Cancel on what is no tenant's: only an admin token may",
+            Denial(Search, Callers.Owner, new AccessTarget(AccessTarget.NoTenant, null)));
+        Assert.Null(Denial(Admin, Callers.Owner, new AccessTarget(AccessTarget.NoTenant, null)));
+    }
 }

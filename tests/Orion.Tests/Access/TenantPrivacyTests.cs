@@ -48,4 +48,17 @@ public sealed class TenantPrivacyTests
         Assert.Equal(42, TenantPrivacy.For(ads, 42));
         Assert.Null(TenantPrivacy.For(ads, (object?)null));
     }
+
+    [Fact]
+    public void A_tenants_token_sees_its_own_tenants_issued_tokens_only_and_an_admin_all()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 16, 0, 0, TimeSpan.Zero);
+        IssuedToken Token(string name, string role, string? tenant) => new(name, role, tenant, null, new string('a', 64), at, "token 'ops' (admin)", null);
+        var list = new IssuedTokenList(4, [Token("ads-cron", "tenant", "ads"), Token("dash", "viewer", null), Token("search-cron", "tenant", "search")]);
+
+        var seen = Assert.IsType<IssuedTokenList>(TenantPrivacy.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), list));
+        Assert.Equal(4L, seen.Version);
+        Assert.Equal(["search-cron"], seen.Tokens.Select(t => t.Name));
+        Assert.Same(list, TenantPrivacy.For(new AccessPrincipal("ops", AccessRole.Admin), list));
+    }
 }

@@ -264,11 +264,11 @@ public sealed class AccessTests
         await using var pool = await StartAsync(clusterSecret: "a secret every silo of this cluster shares");
         var second = await pool.StartSiloAsync("dc2");
 
-        // Only an admin issues, revokes and lists: a tenant's token cannot make itself an admin's.
+        // A tenant's token cannot make itself an admin's; a viewer lists none.
         Assert.Equal(
-            "token 'search-ci' (tenant search) may not call IAccessTokenGrain.Issue: only an admin token may",
+            "token 'search-ci' (tenant search) may not call IAccessTokenGrain.Issue on what is no tenant's: only an admin token may",
             await Refused(Search, () => pool.Client.IssueTokenAsync("mine", "admin")));
-        Assert.Contains("IAccessTokenGrain.List: only an admin token may", await Refused(Viewer, () => pool.Client.ListTokensAsync()));
+        Assert.Contains("IAccessTokenGrain.List: only its tenant's token or an admin token may", await Refused(Viewer, () => pool.Client.ListTokensAsync()));
 
         var issued = await pool.Client.IssueTokenAsync("search-nightly", "tenant", tenant: "search", validFor: TimeSpan.FromHours(12));
         Assert.Equal(new IssuedToken("search-nightly", "tenant", "search", null, AccessToken.Hash(issued.Token), pool.Clock.GetUtcNow(), "token 'ops' (admin)",
@@ -300,6 +300,37 @@ public sealed class AccessTests
         await pool.EventuallyAsync(async () => Assert.Contains("needs an access token", await Refused(fleet.Token, () => pool.Client.GetPoolAsync())));
         await pool.EventuallyAsync(async () => Assert.Null(await onSecond.Resolve(fleet.Token)));
         Assert.Equal(["search-nightly"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+    }
+
+    [Fact]
+    public async Task A_tenants_own_token_issues_lists_and_revokes_its_tenants_tokens_and_no_others()
+    {
+        await using var pool = await StartAsync();
+        var viewer = await pool.Client.IssueTokenAsync("dash", "viewer");
+        var ads = await pool.Client.IssueTokenAsync("ads-cron", "tenant", tenant: "ads");
+
+        // The search team issues its CI token itself: it is the search tenant's, and says who issued it.
+        var ci = await As(Search, () => pool.Client.IssueTokenAsync("search-cron", "tenant", tenant: "search"));
+        Assert.Equal("token 'search-ci' (tenant search)", ci.Issued.IssuedBy);
+        Assert.Equal("token 'search-cron' (tenant search)", await As(ci.Token, () => pool.Client.WhoAmIAsync()));
+
+        // Nothing beyond its own tenant: no other tenant's token, no other role, no other tenant's revocation.
+        Assert.Equal(
+            "token 'search-ci' (tenant search) may not call IAccessTokenGrain.Issue on what tenant ads owns",
+            await Refused(Search, () => pool.Client.IssueTokenAsync("sneaky", "tenant", tenant: "ads")));
+        Assert.Contains("on what is no tenant's", await Refused(Search, () => pool.Client.IssueTokenAsync("fleet", "node")));
+        Assert.Contains("on what tenant ads owns", await Refused(Search, () => pool.Client.RevokeTokenAsync("ads-cron")));
+        Assert.Contains("on what is no tenant's", await Refused(Search, () => pool.Client.RevokeTokenAsync("dash")));
+
+        // It lists its own tenant's tokens only; the admin lists all.
+        Assert.Equal(["search-cron"], (await As(Search, () => pool.Client.ListTokensAsync())).Select(t => t.Name));
+        Assert.Equal(["ads-cron", "dash", "search-cron"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+
+        // And revokes its own.
+        Assert.Equal("search-cron", (await As(ci.Token, () => pool.Client.RevokeTokenAsync("search-cron")))?.Name);
+        Assert.Equal(["ads-cron", "dash"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+        Assert.Equal("token 'dash' (viewer)", await As(viewer.Token, () => pool.Client.WhoAmIAsync()));
+        Assert.Equal("token 'ads-cron' (tenant ads)", await As(ads.Token, () => pool.Client.WhoAmIAsync()));
     }
 
     [Fact]

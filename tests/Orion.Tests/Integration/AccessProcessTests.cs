@@ -226,10 +226,10 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Matches(@"search-cron\s.*tenant\s.*search\s.*\d{4}-\d\d-\d\d \d\d:\d\dZ\s.*token 'ops' \(admin\)", list.Out);
 
-        // Only an admin issues; a broken value is named; a name issued already is refused.
+        // Only an admin issues an admin's token; a broken value is named; a name issued already is refused.
         var byTenant = await secured.CliAsync("token", "issue", "--role", "admin", "--name", "mine", "--token", token);
         Assert.Equal(1, byTenant.ExitCode);
-        Assert.Equal("orion: access denied: token 'search-cron' (tenant search) may not call IAccessTokenGrain.Issue: only an admin token may", byTenant.Error.Trim());
+        Assert.Equal("orion: access denied: token 'search-cron' (tenant search) may not call IAccessTokenGrain.Issue on what is no tenant's: only an admin token may", byTenant.Error.Trim());
         var twice = await secured.CliAsync("token", "issue", "--role", "viewer", "--name", "search-cron", "--token", secured.Admin);
         Assert.Equal(2, twice.ExitCode);
         Assert.Equal("orion: token.Name must be unique among the issued tokens: 'search-cron' is issued already (orion token revoke search-cron first)", twice.Error.Trim());
