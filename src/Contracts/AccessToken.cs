@@ -15,6 +15,9 @@ public static class AccessToken
     /// <summary>The request context key under which the silo passes on who a checked client's call is (the silo sets it, not the client).</summary>
     public const string CallerKey = "orion-caller";
 
+    /// <summary>The request context key under which the silo passes on when a checked client's token expires (absent: never).</summary>
+    public const string CallerExpiresKey = "orion-caller-expires";
+
     /// <summary>What every token Orion makes starts with, so a leaked one is recognised by secret scanners.</summary>
     public const string Prefix = "orion_";
 

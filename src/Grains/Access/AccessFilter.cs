@@ -77,6 +77,16 @@ public sealed class AccessFilter(
 
         // Who the grain is serving (IPoolGrain.WhoAmI): the silo's word, whatever the client put there.
         RequestContext.Set(AccessToken.CallerKey, caller.ToString());
+        if (caller.Expires is { } expires)
+        {
+            // A token it issues may not outlive it (IAccessTokenGrain.Issue).
+            RequestContext.Set(AccessToken.CallerExpiresKey, expires);
+        }
+        else
+        {
+            RequestContext.Remove(AccessToken.CallerExpiresKey);
+        }
+
         if (callers.HasFlag(Callers.Anyone))
         {
             return caller.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, caller);

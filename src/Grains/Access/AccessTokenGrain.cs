@@ -15,7 +15,7 @@ public sealed class AccessTokenGrain(
     public async Task<IssuedToken> Issue(TokenRequest request)
     {
         var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
-        var (list, token) = TokenIssuance.Issue(Stored, request, time.GetUtcNow(), by);
+        var (list, token) = TokenIssuance.Issue(Stored, request, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         await Store(list);
         logger.LogInformation("{IssuedBy} issued token {Name} ({Role}), expiring {ExpiresAt}", by, token.Name, token.Role, token.ExpiresAt);
         return token;

@@ -6,9 +6,12 @@ namespace Orion.Grains.Access;
 /// <summary>What issuing and revoking a token make of the pool's issued tokens.</summary>
 public static class TokenIssuance
 {
-    /// <summary>The list with the token <paramref name="request"/> asks for added, and that token.</summary>
+    /// <summary>
+    /// The list with the token <paramref name="request"/> asks for added, and that token, which expires no later than
+    /// <paramref name="notAfter"/> (its issuer's own expiry: a token does not outlive the token that issued it).
+    /// </summary>
     /// <exception cref="ArgumentException">The request breaks a rule, or its name or token is issued already; the message names the field.</exception>
-    public static (IssuedTokenList List, IssuedToken Token) Issue(IssuedTokenList list, TokenRequest request, DateTimeOffset now, string issuedBy)
+    public static (IssuedTokenList List, IssuedToken Token) Issue(IssuedTokenList list, TokenRequest request, DateTimeOffset now, string issuedBy, DateTimeOffset? notAfter = null)
     {
         var errors = AccessTokenRules.Check(request);
         if (!errors.IsEmpty)
@@ -33,8 +36,12 @@ public static class TokenIssuance
             throw new ArgumentException($"token: at most {AccessTokenRules.MaxIssued} tokens may be issued at once; revoke some first", "token");
         }
 
-        var token = new IssuedToken(
-            name, request.Role.ToLowerInvariant(), request.Tenant, request.Node, hash, now, issuedBy, now + request.ValidFor);
+        var expires = (now + request.ValidFor, notAfter) switch
+        {
+            ({ } asked, { } cap) => asked < cap ? asked : cap,
+            (var asked, var cap) => asked ?? cap,
+        };
+        var token = new IssuedToken(name, request.Role.ToLowerInvariant(), request.Tenant, request.Node, hash, now, issuedBy, expires);
         return (new IssuedTokenList(list.Version + 1, [.. list.Tokens.Add(token).OrderBy(t => t.Name, StringComparer.Ordinal)]), token);
     }
 

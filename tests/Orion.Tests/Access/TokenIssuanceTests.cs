@@ -28,6 +28,16 @@ public sealed class TokenIssuanceTests
     }
 
     [Fact]
+    public void A_token_expires_no_later_than_the_token_that_issued_it()
+    {
+        var cap = Now.AddDays(7);
+        Assert.Equal(cap, TokenIssuance.Issue(IssuedTokenList.Empty, Request("forever"), Now, By, cap).Token.ExpiresAt);
+        Assert.Equal(cap, TokenIssuance.Issue(IssuedTokenList.Empty, Request("longer", validFor: TimeSpan.FromDays(30)), Now, By, cap).Token.ExpiresAt);
+        Assert.Equal(Now.AddDays(1), TokenIssuance.Issue(IssuedTokenList.Empty, Request("shorter", validFor: TimeSpan.FromDays(1)), Now, By, cap).Token.ExpiresAt);
+        Assert.Null(TokenIssuance.Issue(IssuedTokenList.Empty, Request("unbounded"), Now, By).Token.ExpiresAt);
+    }
+
+    [Fact]
     public void A_request_that_breaks_a_rule_is_refused_naming_the_field_and_the_list_is_untouched()
     {
         var (list, _) = TokenIssuance.Issue(IssuedTokenList.Empty, Request("ci"), Now, By);

@@ -326,6 +326,14 @@ public sealed class AccessTests
         Assert.Equal(["search-cron"], (await As(Search, () => pool.Client.ListTokensAsync())).Select(t => t.Name));
         Assert.Equal(["ads-cron", "dash", "search-cron"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
 
+        // A token it issues does not outlive it.
+        var temporary = await pool.Client.IssueTokenAsync("search-temp", "tenant", tenant: "search", validFor: TimeSpan.FromHours(1));
+        var child = await As(temporary.Token, () => pool.Client.IssueTokenAsync("search-child", "tenant", tenant: "search"));
+        Assert.Equal(temporary.Issued.ExpiresAt, child.Issued.ExpiresAt);
+        Assert.Null(ci.Issued.ExpiresAt);
+        await pool.Client.RevokeTokenAsync("search-temp");
+        await pool.Client.RevokeTokenAsync("search-child");
+
         // And revokes its own.
         Assert.Equal("search-cron", (await As(ci.Token, () => pool.Client.RevokeTokenAsync("search-cron")))?.Name);
         Assert.Equal(["ads-cron", "dash"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
