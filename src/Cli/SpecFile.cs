@@ -98,6 +98,9 @@ public sealed class SpecFile
     /// <summary><c>never</c>, or <c>on-failure</c> with an optional <c>:N</c>, the most restarts (default 3).</summary>
     public string? Restart { get; set; }
 
+    /// <summary>A URL the pool POSTs the task's status to when it ends (<c>notify: https://hooks.example.com/...</c>).</summary>
+    public string? Notify { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -134,6 +137,7 @@ public sealed class SpecFile
         AfterCondition = AfterCondition ?? baseSpec.AfterCondition,
         MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
         Restart = Restart ?? baseSpec.Restart,
+        Notify = Notify ?? baseSpec.Notify,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

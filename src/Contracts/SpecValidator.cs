@@ -106,6 +106,12 @@ public static class SpecValidator
 
         CheckAfter(errors, spec);
         errors.AddRange(NodeLabels.Check(spec.Labels, "labels"));
+        if (spec.Notify is { } notify && (notify.Length > 2048 || !Uri.TryCreate(notify, UriKind.Absolute, out var url)
+            || url.Scheme is not ("http" or "https") || url.UserInfo.Length > 0))
+        {
+            errors.Add(new("notify", "must be an absolute http or https URL of at most 2048 characters, without a user name"));
+        }
+
         if (spec.MaxRuntime is { } limit)
         {
             if (limit < TimeSpan.FromSeconds(1) || limit > TaskSpec.MaxRuntimeLimit)

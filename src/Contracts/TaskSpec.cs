@@ -26,6 +26,11 @@ namespace Orion.Contracts;
 /// The owner's own marks (<c>project=llm</c>, <c>sweep=lr-7</c>), by the rules of node labels, at most 32: tasks are
 /// listed and cancelled by them (<see cref="TaskQuery.Labels"/>). They do not affect placement. Null for none.
 /// </param>
+/// <param name="Notify">
+/// A URL the pool POSTs the task's status to (JSON) when it ends: a chat webhook, a CI job. Its host must be one the pool
+/// allows (<c>Orion:Notify:AllowedHosts</c>); shown to the task's tenant and admins only, since such URLs carry secrets.
+/// Null for none.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -40,7 +45,8 @@ public sealed record TaskSpec(
     [property: Id(9)] ImmutableList<string>? After = null,
     [property: Id(10)] TimeSpan? MaxRuntime = null,
     [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed,
-    [property: Id(12)] ImmutableDictionary<string, string>? Labels = null)
+    [property: Id(12)] ImmutableDictionary<string, string>? Labels = null,
+    [property: Id(13)] string? Notify = null)
 {
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;

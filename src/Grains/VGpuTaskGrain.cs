@@ -19,6 +19,8 @@ public sealed class VGpuTaskGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     Microsoft.Extensions.Options.IOptions<PoolOptions> options,
     DataCenterSummaries dataCenterSummaries,
+    Notifications.TaskNotifier notifier,
+    Microsoft.Extensions.Options.IOptions<Notifications.NotifyOptions> notify,
     ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable, Access.IAccessTarget
 {
     private const string WindowHold = "window";
@@ -92,6 +94,11 @@ public sealed class VGpuTaskGrain(
         if (errors.IsEmpty && spec.After?.Contains(TaskId) == true)
         {
             errors = [new ValidationError("after", $"must not name the task itself ('{TaskId}')")];
+        }
+
+        if (errors.IsEmpty && spec.Notify is { } url && Notifications.NotifyRule.Refusal(url, notify.Value.AllowedHosts) is { } refused)
+        {
+            errors = [new ValidationError("notify", refused)];
         }
 
         if (!TaskIdFormat.IsValid(TaskId))
@@ -1630,6 +1637,7 @@ public sealed class VGpuTaskGrain(
 
         if (next.State.IsTerminal() && before?.State.IsTerminal() != true)
         {
+            notifier.Send(next).Ignore();
             await KeepForgetReminder();
         }
     }

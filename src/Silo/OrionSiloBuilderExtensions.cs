@@ -36,6 +36,10 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddOptions<EmbeddedPoolOptions>().Configure(o => configuration.GetSection(EmbeddedPoolOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<EmbeddedPoolOptions>, EmbeddedPoolOptionsValidator>();
 
+        // Ended tasks' statuses POSTed to their notify URLs, only to the hosts allowed.
+        silo.Services.AddOptions<Orion.Grains.Notifications.NotifyOptions>().Configure(o => configuration.GetSection(Orion.Grains.Notifications.NotifyOptions.Section).Bind(o));
+        silo.Services.AddSingleton<Orion.Grains.Notifications.TaskNotifier>();
+
         // Tokens: checked on clients' calls when the pool requires them; the silo's own callers carry the cluster's secret.
         silo.Services.AddOptions<AccessOptions>().Configure(o => configuration.GetSection(AccessOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();

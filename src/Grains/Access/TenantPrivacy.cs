@@ -5,8 +5,9 @@ namespace Orion.Grains.Access;
 
 /// <summary>
 /// What of a tenant's task is its tenant's alone (where the pool requires tokens): its environment's values, which often
-/// carry secrets (an API key, a hub token), and its log. Its own tenant's tokens and admins see them; anyone else reading
-/// the task sees the environment's names, each value hidden, and no log.
+/// carry secrets (an API key, a hub token), its notify URL (a webhook's carries its key) and its log. Its own tenant's
+/// tokens and admins see them; anyone else reading the task sees the environment's names, each value hidden, the URL
+/// hidden, and no log.
 /// </summary>
 public static class TenantPrivacy
 {
@@ -18,10 +19,19 @@ public static class TenantPrivacy
         reader.Role == AccessRole.Admin || (reader.Role == AccessRole.Tenant && reader.Tenant == tenant);
 
     /// <summary>The spec as <paramref name="reader"/> may see it.</summary>
-    public static TaskSpec For(AccessPrincipal reader, TaskSpec spec) =>
-        spec.Workload.Environment is { Count: > 0 } environment && !Shows(reader, spec.Tenant)
-            ? spec with { Workload = spec.Workload with { Environment = environment.ToImmutableDictionary(e => e.Key, _ => Hidden) } }
-            : spec;
+    public static TaskSpec For(AccessPrincipal reader, TaskSpec spec)
+    {
+        if (Shows(reader, spec.Tenant))
+        {
+            return spec;
+        }
+
+        // A notify URL is a secret too (a chat webhook's carries its key).
+        var hidden = spec.Notify is null ? spec : spec with { Notify = Hidden };
+        return spec.Workload.Environment is { Count: > 0 } environment
+            ? hidden with { Workload = spec.Workload with { Environment = environment.ToImmutableDictionary(e => e.Key, _ => Hidden) } }
+            : hidden;
+    }
 
     /// <summary>The task as <paramref name="reader"/> may see it: the same record when nothing is hidden (a list copies no more than it must).</summary>
     private static VGpuTaskStatus For(AccessPrincipal reader, VGpuTaskStatus task) =>

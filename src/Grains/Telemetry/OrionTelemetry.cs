@@ -83,6 +83,9 @@ public static class OrionTelemetry
     public static readonly Counter<long> AccessCalls = Meter.CreateCounter<long>(
         "orion.access.calls", "{call}", "Clients' calls checked against their tokens, by method, the token's role and whether it was allowed.");
 
+    public static readonly Counter<long> Notifications = Meter.CreateCounter<long>(
+        "orion.notifications", "{notification}", "Ended tasks' statuses POSTed to their spec's notify URL, by whether the receiver took it.");
+
     public static class Attributes
     {
         public const string TaskId = "orion.task.id";
@@ -95,5 +98,7 @@ public static class OrionTelemetry
         public const string Method = "orion.access.method";
         public const string Role = "orion.access.role";
         public const string Outcome = "orion.access.outcome";
+
+        public const string NotifyOutcome = "orion.notify.outcome";
     }
 }

@@ -61,4 +61,16 @@ public sealed class TenantPrivacyTests
         Assert.Equal(["search-cron"], seen.Tokens.Select(t => t.Name));
         Assert.Same(list, TenantPrivacy.For(new AccessPrincipal("ops", AccessRole.Admin), list));
     }
+
+    [Fact]
+    public void A_notify_url_is_its_tenants_and_admins_alone()
+    {
+        var spec = Specs.Batch(tenant: "search") with { Notify = "https://hooks.slack.com/services/T0/B0/secret" };
+        Assert.Equal("(hidden)", TenantPrivacy.For(new AccessPrincipal("ads", AccessRole.Tenant, "ads"), spec).Notify);
+        Assert.Equal("(hidden)", TenantPrivacy.For(new AccessPrincipal("grafana", AccessRole.Viewer), spec).Notify);
+        Assert.Same(spec, TenantPrivacy.For(new AccessPrincipal("ci", AccessRole.Tenant, "search"), spec));
+        Assert.Same(spec, TenantPrivacy.For(new AccessPrincipal("ops", AccessRole.Admin), spec));
+        var plain = Specs.Batch(tenant: "search");
+        Assert.Same(plain, TenantPrivacy.For(new AccessPrincipal("ads", AccessRole.Tenant, "ads"), plain));
+    }
 }

@@ -157,6 +157,7 @@ public sealed class SpecBuilderTests
         Assert.Equal(AfterCondition.Ended, SpecBuilder.Build(SpecBuilder.Parse("after: [prep]\nafter-condition: ended", "f.yaml")).AfterCondition);
         Assert.Equal(AfterCondition.Failed, SpecBuilder.Build(new SpecFile { After = ["prep"], AfterCondition = "Failed" }).AfterCondition);
         Assert.Equal(TimeSpan.FromMinutes(90), spec.MaxRuntime);
+        Assert.Equal("https://hooks.example.com/t/1", SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1", "f.yaml")).Notify);
         Assert.Equal(RestartPolicy.OnFailure(5), spec.Restart);
         var plain = SpecBuilder.Build(new SpecFile());
         Assert.Equal((null, null, null), (plain.After, plain.MaxRuntime, plain.Restart));

@@ -36,6 +36,10 @@ public sealed class SpecValidatorTests
         return new()
         {
             { "empty name", ok with { Name = "" }, "name", "is required" },
+            { "notify not a url", ok with { Notify = "hooks/done" }, "notify", "must be an absolute http or https URL" },
+            { "notify ftp", ok with { Notify = "ftp://hooks.example.com/done" }, "notify", "must be an absolute http or https URL" },
+            { "notify user", ok with { Notify = "https://me:secret@hooks.example.com/done" }, "notify", "without a user name" },
+            { "notify long", ok with { Notify = "https://hooks.example.com/" + new string('x', 2040) }, "notify", "at most 2048 characters" },
             { "long tenant", ok with { Tenant = new string('x', 101) }, "tenant", "at most 100" },
             { "level", ok with { Priority = new TaskPriority(PriorityClass.Offline, 1001) }, "priority.level", "0..1000" },
             { "class", ok with { Priority = new TaskPriority((PriorityClass)9) }, "priority.class", "one of" },

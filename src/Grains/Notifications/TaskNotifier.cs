@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+using Orion.Grains.Telemetry;
+
+namespace Orion.Grains.Notifications;
+
+/// <summary>
+/// POSTs an ended task's status to its spec's notify URL, off the grain's turn: tried <see cref="NotifyOptions.Attempts"/>
+/// times, 1 s, 2 s, 4 s … apart, then given up and logged. At most once per ending from this silo; one in flight when the
+/// silo dies is lost.
+/// </summary>
+public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNotifier> logger) : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>Sends the notification of <paramref name="status"/>; the task returned ends when it was taken or given up (never faults).</summary>
+    public Task Send(VGpuTaskStatus status) => status.Spec.Notify is { } url ? Task.Run(() => Deliver(url, TaskNotification.Of(status))) : Task.CompletedTask;
+
+    public void Dispose() => http.Dispose();
+
+    private async Task Deliver(string url, TaskNotification notification)
+    {
+        var attempts = Math.Max(1, options.Value.Attempts);
+        for (var attempt = 1; ; attempt++)
+        {
+            string why;
+            try
+            {
+                using var timeout = new CancellationTokenSource(options.Value.Timeout);
+                using var response = await http.PostAsJsonAsync(url, notification, Json, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    Count("delivered");
+                    return;
+                }
+
+                why = $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                why = ex.Message;
+            }
+
+            if (attempt >= attempts)
+            {
+                // The URL is left out: it often carries a secret.
+                logger.LogWarning("Task {TaskId}'s notification was given up after {Attempts} attempts: {Why}", notification.TaskId, attempts, why);
+                Count("failed");
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)));
+        }
+    }
+
+    private static void Count(string outcome) =>
+        OrionTelemetry.Notifications.Add(1, new TagList { { OrionTelemetry.Attributes.NotifyOutcome, outcome } });
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Orion.Client;
+using Orion.Contracts;
+using Orion.Tests.Integration;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>An ended task's status POSTed to its spec's notify URL: a real HTTP receiver on loopback.</summary>
+public sealed class NotifyTests
+{
+    [Fact]
+    public async Task An_ended_tasks_status_is_posted_to_its_notify_url_again_after_a_refusal_and_a_host_not_allowed_is_refused_at_submit()
+    {
+        var port = LoopbackPort.Free();
+        using var receiver = new HttpListener();
+        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
+        receiver.Start();
+        var bodies = new ConcurrentQueue<string>();
+        var answers = new ConcurrentQueue<HttpStatusCode>([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent]);
+        var listening = Task.Run(async () =>
+        {
+            while (receiver.IsListening)
+            {
+                var context = await receiver.GetContextAsync();
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    bodies.Enqueue($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath} {await reader.ReadToEndAsync()}");
+                }
+
+                context.Response.StatusCode = (int)(answers.TryDequeue(out var status) ? status : HttpStatusCode.OK);
+                context.Response.Close();
+            }
+        });
+
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
+        {
+            ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1",
+        });
+        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9, tenant: "search") with
+        {
+            Notify = $"http://127.0.0.1:{port}/hooks/t-1?key=secret",
+            Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("sweep", "lr-7"),
+        };
+        await pool.SubmitAsync(spec, "notified");
+        await pool.WaitForAsync("notified", TaskState.Running);
+        Assert.Empty(bodies);
+        await pool.Client.CancelAsync("notified", "enough");
+
+        // Refused once (503), taken the second time a second later.
+        await pool.EventuallyAsync(() =>
+        {
+            Assert.Equal(2, bodies.Count);
+            return Task.CompletedTask;
+        });
+        Assert.Single(bodies.Distinct());
+        var body = bodies.First();
+        Assert.StartsWith("POST /hooks/t-1 ", body);
+        using var json = JsonDocument.Parse(body[(body.IndexOf('{'))..]);
+        var root = json.RootElement;
+        Assert.Equal(("notified", "search", "Cancelled", "lr-7"),
+            (root.GetProperty("taskId").GetString(), root.GetProperty("tenant").GetString(), root.GetProperty("state").GetString(),
+             root.GetProperty("labels").GetProperty("sweep").GetString()));
+        Assert.Contains("enough", root.GetProperty("exitReason").GetString());
+
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(spec with { Notify = "https://hooks.example.com/x" }, "elsewhere"));
+        Assert.Equal(new ValidationError("notify", "must name a host this pool may notify (127.0.0.1), not 'hooks.example.com'"), Assert.Single(refused.Errors));
+        Assert.Null(await pool.Client.GetAsync("elsewhere"));
+        receiver.Stop();
+        await Assert.ThrowsAnyAsync<Exception>(() => listening);
+    }
+
+    [Fact]
+    public async Task A_pool_that_allows_no_host_refuses_a_spec_that_asks_to_be_notified()
+    {
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)]);
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Batch() with { Notify = "https://hooks.slack.com/x" }, "asks"));
+        Assert.Equal("notify", Assert.Single(refused.Errors).Field);
+        Assert.Contains("sends no notifications", refused.Errors[0].Rule);
+    }
+}
