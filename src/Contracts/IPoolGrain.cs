@@ -15,7 +15,10 @@ public interface IPoolGrain : IGrainWithStringKey
     [Alias("AddNode")]
     Task<bool> AddNode(string nodeId);
 
-    /// <summary>Who the pool takes the calling client for ("token 'ci' (tenant search)"); null when it requires no token.</summary>
+    /// <summary>
+    /// Who the pool takes the calling client for ("token 'ci' (tenant search)", with ", expires 2026-12-31 16:00:00Z" for
+    /// a token that expires); null when it requires no token.
+    /// </summary>
     [Access(Callers.Anyone)]
     [Alias("WhoAmI"), AlwaysInterleave]
     Task<string?> WhoAmI();

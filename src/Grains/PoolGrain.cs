@@ -17,7 +17,9 @@ public sealed class PoolGrain : Grain, IPoolGrain
     private readonly SortedDictionary<string, DataCenterSummary> dataCenters = new(StringComparer.Ordinal);
     private readonly HashSet<string> withNodes = new(StringComparer.Ordinal);
 
-    public Task<string?> WhoAmI() => Task.FromResult(RequestContext.Get(AccessToken.CallerKey) as string);
+    public Task<string?> WhoAmI() => Task.FromResult(RequestContext.Get(AccessToken.CallerKey) is string caller
+        ? RequestContext.Get(AccessToken.CallerExpiresKey) is DateTimeOffset expires ? $"{caller}, expires {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : caller
+        : null);
 
     public Task<bool> AddNode(string nodeId)
     {

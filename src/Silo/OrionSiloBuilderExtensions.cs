@@ -37,7 +37,8 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<EmbeddedPoolOptions>, EmbeddedPoolOptionsValidator>();
 
         // Ended tasks' statuses POSTed to their notify URLs, only to the hosts allowed.
-        silo.Services.AddOptions<Orion.Grains.Notifications.NotifyOptions>().Configure(o => configuration.GetSection(Orion.Grains.Notifications.NotifyOptions.Section).Bind(o));
+        silo.Services.AddOptions<Orion.Grains.Notifications.NotifyOptions>().Configure(o => configuration.GetSection(Orion.Grains.Notifications.NotifyOptions.Section).Bind(o)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<Orion.Grains.Notifications.NotifyOptions>, Orion.Grains.Notifications.NotifyOptionsValidator>();
         silo.Services.AddSingleton<Orion.Grains.Notifications.TaskNotifier>();
 
         // Tokens: checked on clients' calls when the pool requires them; the silo's own callers carry the cluster's secret.

@@ -275,7 +275,7 @@ public sealed class AccessTests
             pool.Clock.GetUtcNow().AddHours(12)), issued.Issued);
 
         // Taken at once, with its tenant's rights only, on this silo and the other one.
-        Assert.Equal("token 'search-nightly' (tenant search)", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
+        Assert.Equal("token 'search-nightly' (tenant search), expires 2026-11-30 10:00:00Z", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
         Assert.Contains("with a spec of tenant ads", await Refused(issued.Token, () => pool.Client.SubmitAsync(Specs.Batch(tenant: "ads"))));
         var onSecond = pool.Cluster.GetSiloServiceProvider(second).GetRequiredService<Orion.Grains.Access.AccessTokens>();
         Assert.Equal("search-nightly", (await onSecond.Resolve(issued.Token))?.Name);
@@ -285,6 +285,7 @@ public sealed class AccessTests
         Assert.StartsWith("token.Name must be unique among the issued tokens", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.IssueTokenAsync("search-nightly", "viewer"))).Message);
         Assert.StartsWith("token.Tenant is needed", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.IssueTokenAsync("x", "tenant"))).Message);
         Assert.Single(await pool.Client.ListTokensAsync());
+
 
         // Expired on the pool's clock: refused by name, and listed until revoked.
         pool.Advance(TimeSpan.FromHours(12));

@@ -215,7 +215,9 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         Assert.Equal(TimeSpan.FromDays(30), entry.GetProperty("expiresAt").GetDateTimeOffset() - entry.GetProperty("issuedAt").GetDateTimeOffset());
 
         // Taken at once by the CLI and the web side alike, as its tenant.
-        Assert.Equal("token 'search-cron' (tenant search)", (await secured.CliAsync("whoami", "--token", token)).Out.Trim());
+        Assert.Equal(
+            $"token 'search-cron' (tenant search), expires {entry.GetProperty("expiresAt").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd HH:mm:ss}Z",
+            (await secured.CliAsync("whoami", "--token", token)).Out.Trim());
         using (var api = await secured.GetAsync("/api/access", token))
         {
             Assert.Equal(HttpStatusCode.OK, api.StatusCode);

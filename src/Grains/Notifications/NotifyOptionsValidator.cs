@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace Orion.Grains.Notifications;
+
+/// <summary>The rules the notification settings keep, checked when the silo starts (each error names its setting).</summary>
+public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NotifyOptions options)
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < options.AllowedHosts.Count; i++)
+        {
+            var host = options.AllowedHosts[i].Trim();
+            var bare = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+            if (bare.Length == 0 || Uri.CheckHostName(bare) == UriHostNameType.Unknown)
+            {
+                errors.Add($"{NotifyOptions.Section}:AllowedHosts:{i} must be a host name or address, or *. and a domain, not '{options.AllowedHosts[i]}'");
+            }
+        }
+
+        if (options.Timeout <= TimeSpan.Zero || options.Timeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{NotifyOptions.Section}:Timeout must be more than 0 and at most 00:05:00, not '{options.Timeout}'");
+        }
+
+        if (options.Attempts is < 1 or > 10)
+        {
+            errors.Add($"{NotifyOptions.Section}:Attempts must be 1 to 10, not '{options.Attempts}'");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

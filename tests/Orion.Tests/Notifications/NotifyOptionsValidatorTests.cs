@@ -1,0 +1,26 @@
+using Orion.Grains.Notifications;
+
+namespace Orion.Tests.Notifications;
+
+public sealed class NotifyOptionsValidatorTests
+{
+    [Fact]
+    public void Broken_settings_are_named_and_good_ones_pass()
+    {
+        var good = new NotifyOptions();
+        good.AllowedHosts.AddRange(["hooks.slack.com", "*.example.com", "127.0.0.1"]);
+        Assert.True(new NotifyOptionsValidator().Validate(null, good).Succeeded);
+
+        var bad = new NotifyOptions { Timeout = TimeSpan.Zero, Attempts = 0 };
+        bad.AllowedHosts.AddRange(["", "*.", "https://hooks.slack.com/x"]);
+        Assert.Equal(
+        [
+            "Orion:Notify:AllowedHosts:0 must be a host name or address, or *. and a domain, not ''",
+            "Orion:Notify:AllowedHosts:1 must be a host name or address, or *. and a domain, not '*.'",
+            "Orion:Notify:AllowedHosts:2 must be a host name or address, or *. and a domain, not 'https://hooks.slack.com/x'",
+            "Orion:Notify:Timeout must be more than 0 and at most 00:05:00, not '00:00:00'",
+            "Orion:Notify:Attempts must be 1 to 10, not '0'",
+        ],
+        new NotifyOptionsValidator().Validate(null, bad).Failures!);
+    }
+}
