@@ -537,7 +537,6 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} priority {Old} -> {New}", TaskId, status.Spec.Priority, priority);
         var changed = status with { Spec = status.Spec with { Priority = priority } };
-
         if (status.State.HoldsCapacity() && status.Placement is { } placement)
         {
             // Its node and cards first: a change they did not take is not written, and the caller hears why.
