@@ -934,9 +934,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         var byLabel = new Option<string?>("--by-label") { Description = "Split each tenant's usage by the value of this label of its tasks (their --label), e.g. project" };
         TokenRule(byLabel.Validators, NodeLabels.IsValidKey, $"--by-label: a label's key {NodeLabels.KeyRule}");
+        var csv = new Option<bool>("--csv") { Description = "Print CSV (a row per tenant, or per label value: tenant,label,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now) for chargeback" };
         var command = new Command("usage", "What each tenant's tasks held, for showback and chargeback: card-hours of compute and GiB-hours of GPU memory from placement until let go (runs under way count up to now)")
         {
-            tenant, from, to, days, byLabel,
+            tenant, from, to, days, byLabel, csv,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -952,8 +953,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException($"--from: the span must be at most {TenantConsumption.MaxDays} days", ExitCodes.BadInput);
             }
 
+            if (r.GetValue(csv) && r.GetValue(json))
+            {
+                throw new CliException("--csv and --json: give one", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
-            Print(r, await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct)), c => Views.Consumption(c, first, last));
+            var usage = await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct));
+            if (r.GetValue(csv))
+            {
+                await UsageCsv.WriteAsync(output, usage, ct);
+                return ExitCodes.Ok;
+            }
+
+            Print(r, usage, c => Views.Consumption(c, first, last));
             return ExitCodes.Ok;
         });
         return command;

@@ -76,6 +76,22 @@ public static class PoolApi
             return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel))
                 ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct), Json);
         });
+        api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
+        {
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            var last = UtcDays.Parse(to) ?? today;
+            var first = UtcDays.Parse(from) ?? last.AddDays(-29);
+            if (Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel)) is { } refused)
+            {
+                return refused;
+            }
+
+            var usage = await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct);
+            var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            await UsageCsv.WriteAsync(text, usage, ct);
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"orion-usage-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}.csv\"";
+            return Results.Text(text.ToString(), "text/csv; charset=utf-8");
+        });
         api.MapGet("/events", async (IGrainFactory grains, long? after, int? limit) =>
             Refused(PoolQueryValidator.Check(after: after, limit: limit))
             ?? Results.Json(await grains.Grain<IPoolEventsGrain>(GrainKeys.Pool).Since(after ?? 0, limit ?? 100), Json));

@@ -265,6 +265,17 @@ public sealed class CliTests(LiveSilo live)
         var row = Assert.Single(split.Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal));
         Assert.Matches(@"project=llm\s*│\s*[0-9.]+\s*│\s*[0-9.]+\s*│\s*1\s*│\s*0", row);
         Assert.Contains("LABEL", split.Out);
+
+        // For chargeback: the same figures as CSV, from the CLI and from the API alike.
+        var csv = await live.CliAsync("usage", tenant, "--by-label", "project", "--csv");
+        Assert.True(csv.ExitCode == 0, csv.ToString());
+        var lines = csv.Out.TrimEnd().Split("\r\n");
+        Assert.Equal("tenant,label,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now", lines[0]);
+        Assert.Matches($@"^{tenant},project=llm,\d{{4}}-\d\d-\d\d,\d{{4}}-\d\d-\d\d,[0-9.]+,[0-9.]+,1,0$", Assert.Single(lines[1..]));
+        using var api = await live.Http.GetAsync(live.Url($"/api/usage.csv?tenant={tenant}&byLabel=project"));
+        Assert.Equal("text/csv", api.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(csv.Out.TrimEnd(), (await api.Content.ReadAsStringAsync()).TrimEnd());
+        Assert.Equal(2, (await live.CliAsync("usage", "--csv", "--json")).ExitCode);
     }
 
     [Fact]

@@ -1,0 +1,35 @@
+using System.Globalization;
+using CsvHelper;
+
+namespace Orion.Client.Monitoring;
+
+/// <summary>
+/// Usage as CSV for chargeback (<c>orion usage --csv</c>, <c>GET /api/usage.csv</c>): one row per tenant (and label
+/// value), with the period's totals, as spreadsheets and finance systems import it (RFC 4180, invariant numbers).
+/// </summary>
+public static class UsageCsv
+{
+    /// <summary>The columns, in order.</summary>
+    public static IReadOnlyList<string> Columns { get; } = ["tenant", "label", "from", "to", "card_hours", "gpu_memory_gib_hours", "runs_ended", "running_now"];
+
+    /// <summary>Writes the header and a row per entry of <paramref name="usage"/>.</summary>
+    public static async Task WriteAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default)
+    {
+        await using var csv = CsvWriter.Create(output, null, true);
+        csv.WriteHeader([.. Columns]);
+        foreach (var u in usage)
+        {
+            await csv.WriteRecordAsync(
+            [
+                u.Tenant, u.Label ?? "", Day(u.From), Day(u.To), Number(u.CardHours), Number(u.GpuMemoryGiBHours),
+                u.Runs.ToString(CultureInfo.InvariantCulture), u.RunningNow.ToString(CultureInfo.InvariantCulture),
+            ], cancellationToken);
+        }
+
+        await csv.FlushAsync(cancellationToken);
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+}
