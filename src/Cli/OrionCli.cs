@@ -171,6 +171,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         tokens.Add(TokenIssueCommand());
         tokens.Add(TokenListCommand());
         tokens.Add(TokenRevokeCommand());
+        tokens.Add(TokenRotateCommand());
         root.Add(tokens);
         root.Add(WhoAmICommand());
         return root;
@@ -438,6 +439,40 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 Console.Write(Views.Tokens(tokens, DateTimeOffset.UtcNow));
             }
 
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private Command TokenRotateCommand()
+    {
+        var name = new Argument<string>("name") { Description = "The issued token's name" };
+        var expires = new Option<string?>("--expires") { Description = "How long the new token is taken: 90s, 45m, 12h, 30d (default: as long as the old one was issued for)" };
+        TokenRule(expires.Validators, t => Durations.Parse(t) is not null, $"--expires: {Durations.Rule}");
+        var command = new Command("rotate", "Replace an issued token with a new one of the same name, role and binding; the old one is refused within a second") { name, expires };
+        command.SetAction(async (r, ct) =>
+        {
+            await using var client = await ConnectAsync(r, ct);
+            NewAccessToken rotated;
+            try
+            {
+                rotated = await Answer(r, client.RotateTokenAsync(r.GetValue(name)!, Durations.Parse(r.GetValue(expires)), ct))
+                    ?? throw new CliException($"no issued token named '{r.GetValue(name)}' (tokens in silos' settings are rotated there)", ExitCodes.Failed);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.BadInput);
+            }
+
+            if (r.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(new { token = rotated.Token, issued = rotated.Issued }, Json));
+                return ExitCodes.Ok;
+            }
+
+            await output.WriteLineAsync($"token: {rotated.Token}");
+            var until = rotated.Issued.ExpiresAt is { } at ? $"until {at:yyyy-MM-dd HH:mm:ss}Z" : "until revoked";
+            await output.WriteLineAsync($"Keep it secret: it is shown once. It replaces the old '{rotated.Issued.Name}', which every silo refuses within a second; taken {until}.");
             return ExitCodes.Ok;
         });
         return command;

@@ -323,6 +323,19 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Rotates the issued token of that name: a new token of the same name, role and binding, valid for
+    /// <paramref name="validFor"/> or as long as the old one was; the old one is refused from then on (within
+    /// <c>Orion:Pool:SettingsMaxAge</c>). Null when none has that name. Who may revoke it may rotate it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The validity breaks its rule (the message names the field); nothing was changed.</exception>
+    public async Task<NewAccessToken?> RotateTokenAsync(string name, TimeSpan? validFor = null, CancellationToken cancellationToken = default)
+    {
+        var token = AccessToken.New();
+        var rotated = await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).Rotate(name, AccessToken.Hash(token), validFor).WaitAsync(cancellationToken);
+        return rotated is null ? null : new(token, rotated);
+    }
+
+    /// <summary>
     /// Revokes the issued token of that name: every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c> (1 s). Null
     /// when none has that name (tokens in silos' settings are removed there). An admin's call, or a tenant's for its tenant's tokens.
     /// </summary>

@@ -20,6 +20,16 @@ public interface IAccessTokenGrain : IGrainWithStringKey
     Task<IssuedToken> Issue(TokenRequest request);
 
     /// <summary>
+    /// Replaces the issued token of that name with a new one (<paramref name="sha256"/>) of the same role and binding, valid
+    /// for <paramref name="validFor"/> or as long as the old one was: the old one is refused from then on, as a revoked one.
+    /// Null when none has that name. Who may revoke it may rotate it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The hash or the validity breaks its rule (the message names the field); nothing was changed.</exception>
+    [Access(Callers.Owner)]
+    [Alias("Rotate")]
+    Task<IssuedToken?> Rotate(string name, string sha256, TimeSpan? validFor);
+
+    /// <summary>
     /// Revokes the issued token of that name; every silo refuses it within <c>Orion:Pool:SettingsMaxAge</c>. Null when
     /// none has that name. An admin's call, or for a token of role tenant, also that tenant's own tokens'.
     /// </summary>

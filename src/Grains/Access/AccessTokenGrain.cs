@@ -21,6 +21,20 @@ public sealed class AccessTokenGrain(
         return token;
     }
 
+    public async Task<IssuedToken?> Rotate(string name, string sha256, TimeSpan? validFor)
+    {
+        var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
+        var (list, token) = TokenIssuance.Rotate(
+            Stored, name ?? "", sha256 ?? "", validFor, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
+        if (token is not null)
+        {
+            await Store(list);
+            logger.LogInformation("{RotatedBy} rotated token {Name}, expiring {ExpiresAt}", by, token.Name, token.ExpiresAt);
+        }
+
+        return token;
+    }
+
     public async Task<IssuedToken?> Revoke(string name)
     {
         var (list, token) = TokenIssuance.Revoke(Stored, name ?? "");

@@ -45,6 +45,25 @@ public static class TokenIssuance
         return (new IssuedTokenList(list.Version + 1, [.. list.Tokens.Add(token).OrderBy(t => t.Name, StringComparer.Ordinal)]), token);
     }
 
+    /// <summary>
+    /// The list with the token named <paramref name="name"/> replaced by a new one of the same name, role and binding
+    /// (<paramref name="sha256"/>), and that token: valid for <paramref name="validFor"/>, else for as long as the old one
+    /// was issued for, and no later than <paramref name="notAfter"/>. The same list and null when none has that name.
+    /// </summary>
+    /// <exception cref="ArgumentException">The hash or the validity breaks its rule, or the token is issued already; nothing was changed.</exception>
+    public static (IssuedTokenList List, IssuedToken? Token) Rotate(
+        IssuedTokenList list, string name, string sha256, TimeSpan? validFor, DateTimeOffset now, string issuedBy, DateTimeOffset? notAfter = null)
+    {
+        if (list.Tokens.FirstOrDefault(t => t.Name == name.Trim()) is not { } old)
+        {
+            return (list, null);
+        }
+
+        var request = new TokenRequest(old.Name, old.Role, old.Tenant, old.Node, sha256, validFor ?? (old.ExpiresAt - old.IssuedAt));
+        var (added, token) = Issue(list with { Tokens = list.Tokens.Remove(old) }, request, now, issuedBy, notAfter);
+        return (added with { Version = list.Version + 1 }, token);
+    }
+
     /// <summary>The list without the token named <paramref name="name"/>, and that token; the same list and null when none has that name.</summary>
     public static (IssuedTokenList List, IssuedToken? Token) Revoke(IssuedTokenList list, string name)
     {

@@ -80,6 +80,28 @@ public sealed class TokenIssuanceTests
     }
 
     [Fact]
+    public void Rotating_replaces_the_token_keeping_its_name_role_binding_and_length_of_validity()
+    {
+        var (list, old) = TokenIssuance.Issue(IssuedTokenList.Empty, Request("ci", validFor: TimeSpan.FromDays(30)), Now, By);
+        list = TokenIssuance.Issue(list, Request("ads", tenant: "ads"), Now, By).List;
+        var later = Now.AddDays(20);
+        var newHash = AccessToken.Hash("orion_new");
+
+        var (rotated, token) = TokenIssuance.Rotate(list, "ci", newHash, null, later, "token 'ci' (tenant search)");
+        Assert.Equal(new IssuedToken("ci", "tenant", "search", null, newHash, later, "token 'ci' (tenant search)", later.AddDays(30)), token);
+        Assert.Equal(list.Version + 1, rotated.Version);
+        Assert.Equal(["ads", "ci"], rotated.Tokens.Select(t => t.Name));
+        Assert.DoesNotContain(rotated.Tokens, t => t.Sha256 == old.Sha256);
+
+        // A validity of its own, capped by the rotating token's expiry; an unknown name changes nothing.
+        Assert.Equal(later.AddDays(1), TokenIssuance.Rotate(list, "ci", newHash, TimeSpan.FromDays(1), later, By).Token!.ExpiresAt);
+        Assert.Equal(later.AddHours(2), TokenIssuance.Rotate(list, "ci", newHash, null, later, By, later.AddHours(2)).Token!.ExpiresAt);
+        Assert.Same(list, TokenIssuance.Rotate(list, "nobody", newHash, null, later, By).List);
+        Assert.StartsWith("token.Sha256 must be the token's SHA-256", Assert.Throws<ArgumentException>(() => TokenIssuance.Rotate(list, "ci", "abc", null, later, By)).Message);
+        Assert.StartsWith("token.Sha256 must be unique", Assert.Throws<ArgumentException>(() => TokenIssuance.Rotate(list, "ci", list.Tokens[0].Sha256, null, later, By)).Message);
+    }
+
+    [Fact]
     public void Revoking_removes_the_named_token_and_an_unknown_name_changes_nothing()
     {
         var (list, _) = TokenIssuance.Issue(IssuedTokenList.Empty, Request("ci"), Now, By);

@@ -327,6 +327,15 @@ public sealed class AccessTests
         Assert.Equal(["search-cron"], (await As(Search, () => pool.Client.ListTokensAsync())).Select(t => t.Name));
         Assert.Equal(["ads-cron", "dash", "search-cron"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
 
+        // It rotates its own: the new one is taken at once, the old one refused; not another tenant's.
+        var rotated = await As(Search, () => pool.Client.RotateTokenAsync("search-cron"));
+        Assert.Equal(("search-cron", "search", "token 'search-ci' (tenant search)"), (rotated!.Issued.Name, rotated.Issued.Tenant, rotated.Issued.IssuedBy));
+        Assert.Equal("token 'search-cron' (tenant search)", await As(rotated.Token, () => pool.Client.WhoAmIAsync()));
+        await pool.EventuallyAsync(async () => Assert.Contains("needs an access token", await Refused(ci.Token, () => pool.Client.WhoAmIAsync())));
+        Assert.Contains("on what tenant ads owns", await Refused(Search, () => pool.Client.RotateTokenAsync("ads-cron")));
+        Assert.Null(await pool.Client.RotateTokenAsync("nobody"));
+        ci = rotated;
+
         // A token it issues does not outlive it.
         var temporary = await pool.Client.IssueTokenAsync("search-temp", "tenant", tenant: "search", validFor: TimeSpan.FromHours(1));
         var child = await As(temporary.Token, () => pool.Client.IssueTokenAsync("search-child", "tenant", tenant: "search"));

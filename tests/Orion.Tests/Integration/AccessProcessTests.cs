@@ -239,6 +239,16 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         Assert.Equal(2, forever.ExitCode);
         Assert.Contains("--expires: must be a duration such as 90s", forever.Error);
 
+        // Rotated: a new token of the same name and tenant, valid as long as the old one was.
+        var rotate = await secured.CliAsync("token", "rotate", "search-cron", "--json", "--token", secured.Admin);
+        Assert.True(rotate.ExitCode == 0, rotate.ToString());
+        using var rotated = JsonDocument.Parse(rotate.Out);
+        var newToken = rotated.RootElement.GetProperty("token").GetString()!;
+        Assert.NotEqual(token, newToken);
+        Assert.StartsWith("token 'search-cron' (tenant search), expires ", (await secured.CliAsync("whoami", "--token", newToken)).Out.Trim());
+        Assert.Equal(1, (await secured.CliAsync("token", "rotate", "nobody", "--token", secured.Admin)).ExitCode);
+        token = newToken;
+
         var revoke = await secured.CliAsync("token", "revoke", "search-cron", "--token", secured.Admin);
         Assert.Equal("revoked token 'search-cron' (tenant search)", revoke.Out.Trim());
         Assert.Equal(1, (await secured.CliAsync("token", "revoke", "search-cron", "--token", secured.Admin)).ExitCode);
