@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orion.Contracts;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -349,6 +350,21 @@ public sealed class AccessTests
         Assert.Equal(["ads-cron", "dash"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
         Assert.Equal("token 'dash' (viewer)", await As(viewer.Token, () => pool.Client.WhoAmIAsync()));
         Assert.Equal("token 'ads-cron' (tenant ads)", await As(ads.Token, () => pool.Client.WhoAmIAsync()));
+    }
+
+    [Fact]
+    public async Task Issued_tokens_outlive_the_token_grains_activation()
+    {
+        await using var pool = await StartAsync();
+        var issued = await pool.Client.IssueTokenAsync("kept", "viewer");
+        var grains = pool.Cluster.GetSiloServiceProvider(pool.Cluster.Silos[0].SiloAddress).GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        // A fresh activation reads them from storage: listed, and revoked by name.
+        Assert.Equal(["kept"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));
+        Assert.Equal("token 'kept' (viewer)", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
+        Assert.Equal("kept", (await pool.Client.RevokeTokenAsync("kept"))?.Name);
+        Assert.Empty(await pool.Client.ListTokensAsync());
     }
 
     [Fact]
