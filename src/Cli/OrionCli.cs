@@ -102,6 +102,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             await error.WriteLineAsync("orion: access denied: " + OneLine(ex.Message));
             return ExitCodes.Failed;
         }
+        catch (CallRateExceededException ex)
+        {
+            await error.WriteLineAsync("orion: " + OneLine(ex.Message));
+            return ExitCodes.Failed;
+        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // watch and top end this way as intended (they return Ok themselves); anything else did not finish.

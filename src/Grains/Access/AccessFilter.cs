@@ -14,6 +14,7 @@ namespace Orion.Grains.Access;
 /// </summary>
 public sealed class AccessFilter(
     AccessTokens tokens,
+    Microsoft.Extensions.Options.IOptions<AccessOptions> options,
     ClusterCredential credential,
     IGrainFactory grains,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
@@ -21,8 +22,18 @@ public sealed class AccessFilter(
 {
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
 
-    // Wall time: a rate, not the pool's clock.
-    private readonly RefusalFeedLimit feedLimit = new(TimeProvider.System);
+    /// <summary>
+    /// Refusals a second that go into the pool's feed once <see cref="FeedBurst"/> is spent, so a client hammering with a
+    /// bad token cannot push every other event out of the feed's newest 500 (each is still logged and counted).
+    /// </summary>
+    public const double FeedPerSecond = 2;
+
+    /// <summary>Refusals that go into the feed at once after a quiet spell.</summary>
+    public const int FeedBurst = 20;
+
+    // Wall time: rates, not the pool's clock.
+    private readonly TokenBucket feedLimit = new(TimeProvider.System, FeedPerSecond, FeedBurst);
+    private readonly ConcurrentDictionary<string, TokenBucket> callRates = new(StringComparer.Ordinal);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
@@ -61,6 +72,17 @@ public sealed class AccessFilter(
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
         var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow());
+        if (denial is null && OverRate(principal!) is { } rate)
+        {
+            OrionTelemetry.AccessCalls.Add(1, new TagList
+            {
+                { OrionTelemetry.Attributes.Method, method },
+                { OrionTelemetry.Attributes.Role, principal!.Role.ToString().ToLowerInvariant() },
+                { OrionTelemetry.Attributes.Outcome, "limited" },
+            });
+            throw new CallRateExceededException($"{principal} is over its rate of {rate} calls a second (Orion:Access:CallsPerSecond): {method} was not called; slow down");
+        }
+
         OrionTelemetry.AccessCalls.Add(1, new TagList
         {
             { OrionTelemetry.Attributes.Method, method },
@@ -97,11 +119,25 @@ public sealed class AccessFilter(
         return caller.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, caller);
     }
 
+    /// <summary>The rate a tenant's or viewer's token is over now (its call is not made); null when it may call.</summary>
+    private double? OverRate(AccessPrincipal principal)
+    {
+        var rate = options.Value.CallsPerSecond;
+        if (rate <= 0 || principal.Role is AccessRole.Admin or AccessRole.Node)
+        {
+            return null;
+        }
+
+        var burst = options.Value.CallBurst > 0 ? options.Value.CallBurst : Math.Max(1, (int)Math.Ceiling(2 * rate));
+        var bucket = callRates.GetOrAdd($"{principal.Role}/{principal.Name}", _ => new TokenBucket(TimeProvider.System, rate, burst));
+        return bucket.TryTake(out _) ? null : rate;
+    }
+
     /// <summary>Logs the refusal and puts it in the pool's feed; the exception to throw to the caller.</summary>
     private UnauthorizedAccessException Refuse(IIncomingGrainCallContext context, string denial)
     {
         logger.LogWarning("Refused {Method} on {Grain}: {Denial}", context.MethodName, context.TargetId, denial);
-        if (feedLimit.TryLetIn(out var leftOut))
+        if (feedLimit.TryTake(out var leftOut))
         {
             var taskId = context.Grain is IVGpuTaskGrain ? context.TargetId.Key.ToString()! : "";
             var detail = leftOut > 0 ? $"{denial} ({leftOut} more refused before it on this silo, left out of the feed)" : denial;

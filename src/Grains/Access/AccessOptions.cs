@@ -16,4 +16,13 @@ public sealed class AccessOptions
     /// instead of a token. Needed when there is more than one silo; one silo makes its own when none is set.
     /// </summary>
     public string? ClusterSecret { get; set; }
+
+    /// <summary>
+    /// The most calls a second one tenant's or viewer's token may make (a runaway script polling in a loop); 0: no limit.
+    /// Admins' and nodes' tokens are not limited (an unbound node token speaks for a whole fleet).
+    /// </summary>
+    public double CallsPerSecond { get; set; }
+
+    /// <summary>Calls such a token may make at once after a quiet spell; 0: twice <see cref="CallsPerSecond"/>, at least 1.</summary>
+    public int CallBurst { get; set; }
 }

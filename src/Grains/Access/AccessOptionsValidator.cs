@@ -42,6 +42,16 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
             errors.Add($"{AccessOptions.Section}:Required needs at least one token of role admin in {AccessOptions.Section}:Tokens, or no one could change the pool");
         }
 
+        if (!double.IsFinite(options.CallsPerSecond) || options.CallsPerSecond is < 0 or > 1_000_000)
+        {
+            errors.Add($"{AccessOptions.Section}:CallsPerSecond must be 0 (no limit) to 1000000, not {options.CallsPerSecond}");
+        }
+
+        if (options.CallBurst is < 0 or > 1_000_000)
+        {
+            errors.Add($"{AccessOptions.Section}:CallBurst must be 0 (twice the rate) to 1000000, not {options.CallBurst}");
+        }
+
         if (options.ClusterSecret is { } secret && secret.Length < MinSecretLength)
         {
             errors.Add($"{AccessOptions.Section}:ClusterSecret must be at least {MinSecretLength} characters, not {secret.Length}");

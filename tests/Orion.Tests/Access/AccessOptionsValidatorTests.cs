@@ -48,6 +48,8 @@ public sealed class AccessOptionsValidatorTests
             new AccessTokenOptions { Name = "n", Role = "node", Node = "node-3", Sha256 = AccessToken.Hash("orion_n") },
             new AccessTokenOptions { Name = "r", Role = "1", Sha256 = AccessToken.Hash("orion_r") });
         options.ClusterSecret = "short";
+        options.CallsPerSecond = -1;
+        options.CallBurst = -2;
         Assert.Equal(
         [
             "Orion:Access:Tokens:0:Name must be 1 to 100 characters, not blank, not ''",
@@ -60,6 +62,8 @@ public sealed class AccessOptionsValidatorTests
             "Orion:Access:Tokens:2:Sha256 must be unique among the tokens: 'ci' has the same token as another",
             "Orion:Access:Tokens:3:Node must be a node id, data centre/name, not 'node-3'",
             "Orion:Access:Tokens:4:Role must be admin, tenant, node or viewer, not '1'",
+            "Orion:Access:CallsPerSecond must be 0 (no limit) to 1000000, not -1",
+            "Orion:Access:CallBurst must be 0 (twice the rate) to 1000000, not -2",
             "Orion:Access:ClusterSecret must be at least 32 characters, not 5",
         ],
         Errors(options));

@@ -21,12 +21,13 @@ public sealed class AccessTests
     private static readonly string NodeZero = AccessToken.New();
 
     /// <summary>The pool; the test's client calls as the admin unless a call says otherwise.</summary>
-    private static Task<TestPool> StartAsync(string? clusterSecret = null, FlakyGrainStorage? storage = null) => TestPool.StartAsync(
+    private static Task<TestPool> StartAsync(string? clusterSecret = null, FlakyGrainStorage? storage = null, string? callsPerSecond = null) => TestPool.StartAsync(
         [Node("n0", gpus: 1), Node("n1", gpus: 1)],
         clientToken: Admin,
         storage: storage,
         extraSettings: new Dictionary<string, string?>
         {
+            ["Orion:Access:CallsPerSecond"] = callsPerSecond,
             ["Orion:Access:ClusterSecret"] = clusterSecret,
             ["Orion:Access:Required"] = "true",
             ["Orion:Access:Tokens:0:Name"] = "ops", ["Orion:Access:Tokens:0:Role"] = "admin", ["Orion:Access:Tokens:0:Sha256"] = AccessToken.Hash(Admin),
@@ -353,6 +354,27 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task A_tenants_token_over_the_call_rate_is_told_to_slow_down_and_admins_and_nodes_are_not_limited()
+    {
+        await using var pool = await StartAsync(callsPerSecond: "0.5");
+
+        // A burst of one (twice 0.5), then one call each two seconds: the second at once is not made.
+        Assert.Equal("token 'search-ci' (tenant search)", await As(Search, () => pool.Client.WhoAmIAsync()));
+        var slowDown = await Assert.ThrowsAsync<CallRateExceededException>(() => As(Search, () => pool.Client.WhoAmIAsync()));
+        Assert.Equal("token 'search-ci' (tenant search) is over its rate of 0.5 calls a second (Orion:Access:CallsPerSecond): IPoolGrain.WhoAmI was not called; slow down", slowDown.Message);
+
+        // Each token has its own rate; admins and nodes have none.
+        Assert.Equal("token 'ads-ci' (tenant ads)", await As(Ads, () => pool.Client.WhoAmIAsync()));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("token 'ops' (admin)", await pool.Client.WhoAmIAsync());
+            Assert.Equal("token 'n0' (node dc1/n0)", await As(NodeZero, () => pool.Client.WhoAmIAsync()));
+        }
+
+        await pool.EventuallyAsync(async () => Assert.Equal("token 'search-ci' (tenant search)", await As(Search, () => pool.Client.WhoAmIAsync())));
+    }
+
+    [Fact]
     public async Task Issued_tokens_outlive_the_token_grains_activation()
     {
         await using var pool = await StartAsync();
@@ -396,7 +418,7 @@ public sealed class AccessTests
 
         var feed = await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 1000);
         var refused = feed.Where(e => e.Kind == PoolEventKinds.AccessRefused).ToList();
-        Assert.InRange(refused.Count, Orion.Grains.Access.RefusalFeedLimit.Burst, Orion.Grains.Access.RefusalFeedLimit.Burst + 10);
+        Assert.InRange(refused.Count, Orion.Grains.Access.AccessFilter.FeedBurst, Orion.Grains.Access.AccessFilter.FeedBurst + 10);
         Assert.Contains(feed, e => e.Kind == PoolEventKinds.Placement && e.TaskId == "before-the-flood");
     }
 
