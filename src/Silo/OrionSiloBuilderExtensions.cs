@@ -45,6 +45,7 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddOptions<AccessOptions>().Configure(o => configuration.GetSection(AccessOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         silo.Services.AddSingleton<ClusterCredential>();
+        silo.Services.AddSingleton<CallRates>();
         silo.Services.AddSingleton(sp => new AccessTokens(
             configuration, sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<IOptions<PoolOptions>>(), sp.GetRequiredService<ILogger<AccessTokens>>()));
         if (configuration.GetValue<bool>($"{AccessOptions.Section}:{nameof(AccessOptions.Required)}"))

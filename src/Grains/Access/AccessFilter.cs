@@ -14,7 +14,7 @@ namespace Orion.Grains.Access;
 /// </summary>
 public sealed class AccessFilter(
     AccessTokens tokens,
-    Microsoft.Extensions.Options.IOptions<AccessOptions> options,
+    CallRates rates,
     ClusterCredential credential,
     IGrainFactory grains,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
@@ -33,7 +33,6 @@ public sealed class AccessFilter(
 
     // Wall time: rates, not the pool's clock.
     private readonly TokenBucket feedLimit = new(TimeProvider.System, FeedPerSecond, FeedBurst);
-    private readonly ConcurrentDictionary<string, TokenBucket> callRates = new(StringComparer.Ordinal);
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
@@ -72,7 +71,7 @@ public sealed class AccessFilter(
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
         var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow());
-        if (denial is null && OverRate(principal!) is { } rate)
+        if (denial is null && rates.Over(principal!) is { } rate)
         {
             OrionTelemetry.AccessCalls.Add(1, new TagList
             {
@@ -117,20 +116,6 @@ public sealed class AccessFilter(
         // Who changed what: the audit trail is the log (kept and shipped as the silo's logs are), refusals also the feed.
         logger.LogInformation("{Principal} called {Method} on {Grain}", caller.ToString(), method, context.TargetId);
         return caller.Role == AccessRole.Admin ? context.Invoke() : Redacted(context, caller);
-    }
-
-    /// <summary>The rate a tenant's or viewer's token is over now (its call is not made); null when it may call.</summary>
-    private double? OverRate(AccessPrincipal principal)
-    {
-        var rate = options.Value.CallsPerSecond;
-        if (rate <= 0 || principal.Role is AccessRole.Admin or AccessRole.Node)
-        {
-            return null;
-        }
-
-        var burst = options.Value.CallBurst > 0 ? options.Value.CallBurst : Math.Max(1, (int)Math.Ceiling(2 * rate));
-        var bucket = callRates.GetOrAdd($"{principal.Role}/{principal.Name}", _ => new TokenBucket(TimeProvider.System, rate, burst));
-        return bucket.TryTake(out _) ? null : rate;
     }
 
     /// <summary>Logs the refusal and puts it in the pool's feed; the exception to throw to the caller.</summary>

@@ -29,6 +29,7 @@ public static class PageAccess
         }
 
         var tokens = app.Services.GetRequiredService<AccessTokens>();
+        var rates = app.Services.GetRequiredService<CallRates>();
         var time = app.Services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         app.Use(async (context, next) =>
         {
@@ -44,6 +45,11 @@ public static class PageAccess
                     break;
                 case WebAccess.Forbidden:
                     await Results.Problem(statusCode: 403, title: $"{principal} may not open the Orleans dashboard: only an admin token may.").ExecuteAsync(context);
+                    break;
+                case WebAccess.Allowed when rates.Over(principal!) is { } rate:
+                    // The same rate as its grain calls: a dashboard refreshing in a tight loop is told to slow down.
+                    context.Response.Headers.RetryAfter = $"{Math.Max(1, (int)Math.Ceiling(1 / rate))}";
+                    await Results.Problem(statusCode: 429, title: $"{principal} is over its rate of {rate} calls a second (Orion:Access:CallsPerSecond); slow down.").ExecuteAsync(context);
                     break;
                 case WebAccess.Allowed:
                     context.Items[typeof(AccessPrincipal)] = principal;

@@ -278,4 +278,40 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         using var api = await secured.GetAsync("/api/pool", secured.Expired);
         Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
     }
+
+    [Fact]
+    public async Task The_web_side_tells_a_token_over_its_call_rate_to_slow_down_with_429()
+    {
+        var (admin, viewer) = (AccessToken.New(), AccessToken.New());
+        await using var silo = SiloProcess.Start(
+            "--Orion:Access:Required=true", "--Orion:Access:CallsPerSecond=0.5",
+            "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={AccessToken.Hash(admin)}",
+            "--Orion:Access:Tokens:1:Name=grafana", "--Orion:Access:Tokens:1:Role=viewer", $"--Orion:Access:Tokens:1:Sha256={AccessToken.Hash(viewer)}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+        async Task<HttpResponseMessage> Get(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(silo.BaseAddress, "/api/access"));
+            request.Headers.Authorization = new("Bearer", token);
+            return await http.SendAsync(request);
+        }
+
+        using (var first = await Get(viewer))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        using (var second = await Get(viewer))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+            Assert.Equal("2", second.Headers.GetValues("Retry-After").Single());
+            Assert.Contains("token 'grafana' (viewer) is over its rate of 0.5 calls a second", await second.Content.ReadAsStringAsync());
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var ok = await Get(admin);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+    }
 }
