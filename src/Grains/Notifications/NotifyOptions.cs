@@ -15,6 +15,13 @@ public sealed class NotifyOptions
     /// <summary>How long one POST may take.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A secret (at least 32 characters) with which each POST is signed: <c>X-Orion-Signature: sha256=</c> and the hex
+    /// HMAC-SHA256 of <c>X-Orion-Timestamp</c>, a dot and the body, so a receiver can tell the pool sent it, and when.
+    /// Unset: not signed.
+    /// </summary>
+    public string? SigningKey { get; set; }
+
     /// <summary>How many times a POST is tried (1 s, 2 s, 4 s … apart) before it is given up and logged.</summary>
     public int Attempts { get; set; } = 3;
 }

@@ -28,6 +28,11 @@ public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
             errors.Add($"{NotifyOptions.Section}:Attempts must be 1 to 10, not '{options.Attempts}'");
         }
 
+        if (options.SigningKey is { } key && key.Length < 32)
+        {
+            errors.Add($"{NotifyOptions.Section}:SigningKey must be at least 32 characters, not {key.Length}");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,6 +14,12 @@ namespace Orion.Grains.Notifications;
 /// </summary>
 public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNotifier> logger) : IDisposable
 {
+    /// <summary>The header that carries the signature (<see cref="NotificationSignature"/>).</summary>
+    public const string SignatureHeader = "X-Orion-Signature";
+
+    /// <summary>The header that carries when the POST was signed, in Unix seconds.</summary>
+    public const string TimestampHeader = "X-Orion-Timestamp";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false })
@@ -29,6 +34,7 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
 
     private async Task Deliver(string url, TaskNotification notification)
     {
+        var body = JsonSerializer.SerializeToUtf8Bytes(notification, Json);
         var attempts = Math.Max(1, options.Value.Attempts);
         for (var attempt = 1; ; attempt++)
         {
@@ -36,7 +42,17 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
             try
             {
                 using var timeout = new CancellationTokenSource(options.Value.Timeout);
-                using var response = await http.PostAsJsonAsync(url, notification, Json, timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+                if (options.Value.SigningKey is { } key)
+                {
+                    // Signed per attempt: the timestamp says when this POST left, so a receiver can refuse old replays.
+                    var at = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    request.Headers.Add(TimestampHeader, at);
+                    request.Headers.Add(SignatureHeader, NotificationSignature.Of(key, at, body));
+                }
+
+                using var response = await http.SendAsync(request, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
                     Count("delivered");

@@ -11,6 +11,8 @@ namespace Orion.Tests.Cluster;
 /// <summary>An ended task's status POSTed to its spec's notify URL: a real HTTP receiver on loopback.</summary>
 public sealed class NotifyTests
 {
+    private const string SigningKey = "a key the receiver shares with the pool, 32+";
+
     [Fact]
     public async Task An_ended_tasks_status_is_posted_to_its_notify_url_again_after_a_refusal_and_a_host_not_allowed_is_refused_at_submit()
     {
@@ -19,6 +21,7 @@ public sealed class NotifyTests
         receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
         receiver.Start();
         var bodies = new ConcurrentQueue<string>();
+        var signatures = new ConcurrentQueue<(string? Timestamp, string? Signature, string Body)>();
         var answers = new ConcurrentQueue<HttpStatusCode>([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent]);
         var listening = Task.Run(async () =>
         {
@@ -27,7 +30,9 @@ public sealed class NotifyTests
                 var context = await receiver.GetContextAsync();
                 using (var reader = new StreamReader(context.Request.InputStream))
                 {
-                    bodies.Enqueue($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath} {await reader.ReadToEndAsync()}");
+                    var text = await reader.ReadToEndAsync();
+                    bodies.Enqueue($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath} {text}");
+                    signatures.Enqueue((context.Request.Headers["X-Orion-Timestamp"], context.Request.Headers["X-Orion-Signature"], text));
                 }
 
                 context.Response.StatusCode = (int)(answers.TryDequeue(out var status) ? status : HttpStatusCode.OK);
@@ -38,6 +43,7 @@ public sealed class NotifyTests
         await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
         {
             ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1",
+            ["Orion:Notify:SigningKey"] = SigningKey,
         });
         var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9, tenant: "search") with
         {
@@ -64,6 +70,15 @@ public sealed class NotifyTests
             (root.GetProperty("taskId").GetString(), root.GetProperty("tenant").GetString(), root.GetProperty("state").GetString(),
              root.GetProperty("labels").GetProperty("sweep").GetString()));
         Assert.Contains("enough", root.GetProperty("exitReason").GetString());
+
+        // Each POST is signed: HMAC-SHA256 of its timestamp, a dot and its body, with the pool's key.
+        Assert.Equal(2, signatures.Count);
+        foreach (var (timestamp, signature, text) in signatures)
+        {
+            Assert.InRange(long.Parse(timestamp!, System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            var mac = System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(SigningKey), System.Text.Encoding.UTF8.GetBytes($"{timestamp}.{text}"));
+            Assert.Equal("sha256=" + Convert.ToHexStringLower(mac), signature);
+        }
 
         var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(spec with { Notify = "https://hooks.example.com/x" }, "elsewhere"));
         Assert.Equal(new ValidationError("notify", "must name a host this pool may notify (127.0.0.1), not 'hooks.example.com'"), Assert.Single(refused.Errors));
