@@ -10,7 +10,14 @@ public sealed class AccessTokenGrain(
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<AccessTokenGrain> logger) : Grain, IAccessTokenGrain, IAccessTarget
 {
-    private IssuedTokenList? stored;
+    // The list as last stored: what reads answer, also while a write is in progress (they interleave with it).
+    private IssuedTokenList stored = IssuedTokenList.Empty;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        stored = record.State.Issued;
+        return Task.CompletedTask;
+    }
 
     public async Task<IssuedToken> Issue(TokenRequest request)
     {
@@ -65,13 +72,13 @@ public sealed class AccessTokenGrain(
 
     public Task<IssuedTokenList?> Read(long knownVersion) => Task.FromResult(Stored.Version == knownVersion ? null : Stored);
 
-    /// <summary>What silos are given: the list as last stored (reads interleave with a write in progress).</summary>
-    private IssuedTokenList Stored => stored ?? record.State.Issued;
+    /// <summary>What silos are given: the list as last stored.</summary>
+    private IssuedTokenList Stored => stored;
 
     /// <summary>In force only once stored.</summary>
     private async Task Store(IssuedTokenList list)
     {
-        var before = Stored;
+        var before = stored;
         record.State.Issued = list;
         try
         {
