@@ -28,9 +28,22 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
     };
 
     /// <summary>Sends the notification of <paramref name="status"/>; the task returned ends when it was taken or given up (never faults).</summary>
-    public Task Send(VGpuTaskStatus status) => status.Spec.Notify is { } url ? Task.Run(() => Deliver(url, TaskNotification.Of(status))) : Task.CompletedTask;
+    public Task Send(VGpuTaskStatus status) => status.Spec.Notify is { } url ? Task.Run(() => DeliverOrLog(url, TaskNotification.Of(status))) : Task.CompletedTask;
 
     public void Dispose() => http.Dispose();
+
+    private async Task DeliverOrLog(string url, TaskNotification notification)
+    {
+        try
+        {
+            await Deliver(url, notification);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Task {TaskId}'s notification could not be sent", notification.TaskId);
+            Count("failed");
+        }
+    }
 
     private async Task Deliver(string url, TaskNotification notification)
     {
