@@ -402,30 +402,42 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            NewAccessToken issued;
-            try
-            {
-                issued = await Answer(r, client.IssueTokenAsync(
-                    r.GetValue(name)!, r.GetValue(role)!, r.GetValue(tenant), r.GetValue(node), Durations.Parse(r.GetValue(expires)), ct));
-            }
-            catch (ArgumentException ex)
-            {
-                throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.BadInput);
-            }
-
-            if (r.GetValue(json))
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { token = issued.Token, issued = issued.Issued }, Json));
-                return ExitCodes.Ok;
-            }
-
-            await output.WriteLineAsync($"token: {issued.Token}");
-            var until = issued.Issued.ExpiresAt is { } at ? $"until {at:yyyy-MM-dd HH:mm:ss}Z" : "until revoked";
-            await output.WriteLineAsync($"Keep it secret: it is shown once (the pool holds only its SHA-256). Every silo takes it now, {until};");
-            await output.WriteLineAsync($"orion token revoke {issued.Issued.Name} withdraws it.");
-            return ExitCodes.Ok;
+            return await ShowNewToken(
+                r,
+                await BadInputOf(Answer(r, client.IssueTokenAsync(
+                    r.GetValue(name)!, r.GetValue(role)!, r.GetValue(tenant), r.GetValue(node), Durations.Parse(r.GetValue(expires)), ct))),
+                (t, until) => $"Every silo takes it now, {until}; orion token revoke {t.Name} withdraws it.");
         });
         return command;
+    }
+
+    /// <summary>A rule the pool refused the value by (ArgumentException naming the field) as bad input, in one line.</summary>
+    private static async Task<T> BadInputOf<T>(Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.BadInput);
+        }
+    }
+
+    /// <summary>A token just made, shown once: as JSON, or with what happens to it (<paramref name="about"/>: the entry, and until when).</summary>
+    private async Task<int> ShowNewToken(ParseResult r, NewAccessToken made, Func<IssuedToken, string, string> about)
+    {
+        if (r.GetValue(json))
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(new { token = made.Token, issued = made.Issued }, Json));
+            return ExitCodes.Ok;
+        }
+
+        await output.WriteLineAsync($"token: {made.Token}");
+        var until = made.Issued.ExpiresAt is { } at ? $"until {at:yyyy-MM-dd HH:mm:ss}Z" : "until revoked";
+        await output.WriteLineAsync("Keep it secret: it is shown once (the pool holds only its SHA-256).");
+        await output.WriteLineAsync(about(made.Issued, until));
+        return ExitCodes.Ok;
     }
 
     private Command TokenListCommand()
@@ -458,27 +470,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
-            NewAccessToken rotated;
-            try
-            {
-                rotated = await Answer(r, client.RotateTokenAsync(r.GetValue(name)!, Durations.Parse(r.GetValue(expires)), ct))
-                    ?? throw new CliException($"no issued token named '{r.GetValue(name)}' (tokens in silos' settings are rotated there)", ExitCodes.Failed);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new CliException(ex.Message.Split(" (Parameter")[0], ExitCodes.BadInput);
-            }
-
-            if (r.GetValue(json))
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(new { token = rotated.Token, issued = rotated.Issued }, Json));
-                return ExitCodes.Ok;
-            }
-
-            await output.WriteLineAsync($"token: {rotated.Token}");
-            var until = rotated.Issued.ExpiresAt is { } at ? $"until {at:yyyy-MM-dd HH:mm:ss}Z" : "until revoked";
-            await output.WriteLineAsync($"Keep it secret: it is shown once. It replaces the old '{rotated.Issued.Name}', which every silo refuses within a second; taken {until}.");
-            return ExitCodes.Ok;
+            var rotated = await BadInputOf(Answer(r, client.RotateTokenAsync(r.GetValue(name)!, Durations.Parse(r.GetValue(expires)), ct)))
+                ?? throw new CliException($"no issued token named '{r.GetValue(name)}' (tokens in silos' settings are rotated there)", ExitCodes.Failed);
+            return await ShowNewToken(r, rotated, (t, until) => $"It replaces the old '{t.Name}', which every silo refuses within a second; taken {until}.");
         });
         return command;
     }
