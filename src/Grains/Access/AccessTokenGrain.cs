@@ -22,7 +22,7 @@ public sealed class AccessTokenGrain(
     public async Task<IssuedToken> Issue(TokenRequest request)
     {
         var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
-        var (list, token) = TokenIssuance.Issue(Stored, request, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
+        var (list, token) = TokenIssuance.Issue(stored, request, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         await Store(list);
         logger.LogInformation("{IssuedBy} issued token {Name} ({Role}), expiring {ExpiresAt}", by, token.Name, token.Role, token.ExpiresAt);
         return token;
@@ -32,7 +32,7 @@ public sealed class AccessTokenGrain(
     {
         var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
         var (list, token) = TokenIssuance.Rotate(
-            Stored, name ?? "", sha256 ?? "", validFor, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
+            stored, name ?? "", sha256 ?? "", validFor, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         if (token is not null)
         {
             await Store(list);
@@ -44,7 +44,7 @@ public sealed class AccessTokenGrain(
 
     public async Task<IssuedToken?> Revoke(string name)
     {
-        var (list, token) = TokenIssuance.Revoke(Stored, name ?? "");
+        var (list, token) = TokenIssuance.Revoke(stored, name ?? "");
         if (token is not null)
         {
             await Store(list);
@@ -54,7 +54,7 @@ public sealed class AccessTokenGrain(
         return token;
     }
 
-    public Task<IssuedTokenList> List() => Task.FromResult(Stored);
+    public Task<IssuedTokenList> List() => Task.FromResult(stored);
 
     /// <summary>
     /// A token of role tenant is its tenant's: that tenant's own tokens may issue and revoke it (a team lead makes its CI
@@ -63,17 +63,14 @@ public sealed class AccessTokenGrain(
     public AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => request.GetArgumentCount() == 0 ? default : request.GetArgument(0) switch
     {
         TokenRequest asked => new(OwnerOf(asked.Role, asked.Tenant), null),
-        string name when Stored.Tokens.FirstOrDefault(t => t.Name == name.Trim()) is { } token => new(OwnerOf(token.Role, token.Tenant), null),
+        string name when stored.Tokens.FirstOrDefault(t => t.Name == name.Trim()) is { } token => new(OwnerOf(token.Role, token.Tenant), null),
         _ => default,
     };
 
     private static string OwnerOf(string role, string? tenant) =>
         string.Equals(role, "tenant", StringComparison.OrdinalIgnoreCase) && tenant is not null ? tenant : AccessTarget.NoTenant;
 
-    public Task<IssuedTokenList?> Read(long knownVersion) => Task.FromResult(Stored.Version == knownVersion ? null : Stored);
-
-    /// <summary>What silos are given: the list as last stored.</summary>
-    private IssuedTokenList Stored => stored;
+    public Task<IssuedTokenList?> Read(long knownVersion) => Task.FromResult(stored.Version == knownVersion ? null : stored);
 
     /// <summary>In force only once stored.</summary>
     private async Task Store(IssuedTokenList list)

@@ -13,6 +13,21 @@ public static class PoolApi
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The usage a /usage request asks for (UTC days, both included; by default the last 30 up to today), or why it is
+    /// refused.
+    /// </summary>
+    private static async Task<(IResult? Refused, DateOnly First, DateOnly Last, IReadOnlyList<TenantConsumption>? Usage)> Usage(
+        IGrainFactory grains, TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct)
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        var last = UtcDays.Parse(to) ?? today;
+        var first = UtcDays.Parse(from) ?? last.AddDays(-29);
+        return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel)) is { } refused
+            ? (refused, first, last, null)
+            : (null, first, last, await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct));
+    }
+
     public static WebApplication MapPoolApi(this WebApplication app)
     {
         var api = app.MapGroup("/api");
@@ -69,26 +84,17 @@ public static class PoolApi
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
         // Days in UTC, both included; by default the last 30 up to today.
         api.MapGet("/usage", async (IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
-        {
-            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-            var last = UtcDays.Parse(to) ?? today;
-            var first = UtcDays.Parse(from) ?? last.AddDays(-29);
-            return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel))
-                ?? Results.Json(await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct), Json);
-        });
+            await Usage(grains, time, from, to, tenant, byLabel, ct) is var (refused, _, _, usage) && refused is null ? Results.Json(usage, Json) : refused);
         api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
         {
-            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
-            var last = UtcDays.Parse(to) ?? today;
-            var first = UtcDays.Parse(from) ?? last.AddDays(-29);
-            if (Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel)) is { } refused)
+            var (refused, first, last, usage) = await Usage(grains, time, from, to, tenant, byLabel, ct);
+            if (refused is not null)
             {
                 return refused;
             }
 
-            var usage = await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct);
             var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-            await UsageCsv.WriteAsync(text, usage, ct);
+            await UsageCsv.WriteAsync(text, usage!, ct);
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"orion-usage-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}.csv\"";
             return Results.Text(text.ToString(), "text/csv; charset=utf-8");
         });
