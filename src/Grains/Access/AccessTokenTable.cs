@@ -34,6 +34,11 @@ public sealed class AccessTokenTable
     public long Version { get; }
 
     /// <summary>Who the token is (expired or not: <see cref="AccessRule"/> refuses an expired one by name); null for none or one the pool does not take.</summary>
-    public AccessPrincipal? Resolve(string? token) =>
-        string.IsNullOrEmpty(token) || token.Length > 512 ? null : byHash.GetValueOrDefault(AccessToken.Hash(token));
+    public AccessPrincipal? Resolve(string? token) => HashOf(token) is { } hash ? ByHash(hash) : null;
+
+    /// <summary>Who the token of that hash (<see cref="HashOf"/>) is; null for one the pool does not take.</summary>
+    public AccessPrincipal? ByHash(string sha256) => byHash.GetValueOrDefault(sha256);
+
+    /// <summary>The token's SHA-256 as the table finds it; null for none, or one too long to be a token.</summary>
+    public static string? HashOf(string? token) => string.IsNullOrEmpty(token) || token.Length > 512 ? null : AccessToken.Hash(token);
 }

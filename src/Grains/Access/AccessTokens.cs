@@ -45,12 +45,13 @@ public sealed class AccessTokens : IDisposable
     /// </summary>
     public async ValueTask<AccessPrincipal?> Resolve(string? token)
     {
-        if (string.IsNullOrEmpty(token))
+        // Hashed once, then looked up in the settings' tokens and the issued ones.
+        if (AccessTokenTable.HashOf(token) is not { } hash)
         {
             return null;
         }
 
-        if (table.Resolve(token) is { } configured)
+        if (table.ByHash(hash) is { } configured)
         {
             return configured;
         }
@@ -58,7 +59,7 @@ public sealed class AccessTokens : IDisposable
         // A token the copy lacks may have been issued since: asked again (a version check, one out at a time, so made-up
         // tokens cost the token grain at most one small call in flight per silo).
         var copy = await issued.GetOrLast(() => new AccessTokenTable(IssuedTokenList.Empty), Unread);
-        return copy.Resolve(token) ?? (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).Resolve(token);
+        return copy.ByHash(hash) ?? (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).ByHash(hash);
     }
 
     public void Dispose() => watch.Dispose();
