@@ -251,6 +251,9 @@ public sealed class DeploymentTests
 
         // Each replica completes after 100 ms of GPU time: a crash loop, as far as a deployment can tell.
         await pool.Client.DeployAsync("flaky", Specs.Batch(computePercent: 50, items: 1, gpuMsPerItem: 100, name: "flaky"), 1);
+
+        // Running first: the pool's clock moved before its daemon started it would leave its 100 ms unspent (a busy machine).
+        await pool.WaitForAsync("flaky.1", TaskState.Running);
         pool.Advance(TimeSpan.FromSeconds(1));
         await pool.WaitForAsync("flaky.1", TaskState.Completed);
 
