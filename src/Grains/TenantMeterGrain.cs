@@ -10,11 +10,14 @@ namespace Orion.Grains;
 /// <summary>Keeps a tenant's usage by day (<see cref="UsageBook"/>), written with every report that adds to it.</summary>
 public sealed class TenantMeterGrain(
     [PersistentState("meter", PoolOptions.StorageName)] IPersistentState<TenantMeterRecord> record,
-    [FromKeyedServices(OrionClock.Key)] TimeProvider time) : Grain, ITenantMeterGrain
+    [FromKeyedServices(OrionClock.Key)] TimeProvider time) : Grain, ITenantMeterGrain, Access.IAccessTarget
 {
     private UsageBook? book;
 
     private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks, record.State.Labelled);
+
+    /// <summary>Its tenant's.</summary>
+    public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(this.GetPrimaryKeyString(), null);
 
     public async Task Meter(UsageReport report)
     {

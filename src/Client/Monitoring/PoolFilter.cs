@@ -5,7 +5,7 @@ namespace Orion.Client.Monitoring;
 /// <summary>Narrows a <see cref="PoolSummary"/> to a data centre, a node and/or a tenant; null fields match anything. Pure.</summary>
 /// <param name="DataCenter">Only this data centre's nodes, tasks and events.</param>
 /// <param name="Node">Only this node (its id <c>dc/node</c> or its bare name).</param>
-/// <param name="Tenant">Only this tenant's tasks, slices and events (cards stay, so free room still shows).</param>
+/// <param name="Tenant">Only this tenant's tasks, queue places, slices and events (cards stay, so free room still shows).</param>
 public sealed record PoolFilter(string? DataCenter = null, string? Node = null, string? Tenant = null)
 {
     /// <summary>True when nothing is filtered.</summary>
@@ -33,7 +33,8 @@ public sealed record PoolFilter(string? DataCenter = null, string? Node = null, 
         var quotas = pool.Tenants.IsDefault ? [] : pool.Tenants.Where(t => string.IsNullOrEmpty(Tenant) || t.Tenant == Tenant).ToImmutableArray();
         var shares = pool.Shares.IsDefault ? [] : pool.Shares.Where(s => string.IsNullOrEmpty(Tenant) || s.Tenant == Tenant).ToImmutableArray();
         var deployments = pool.Deployments.IsDefault ? [] : pool.Deployments.Where(d => string.IsNullOrEmpty(Tenant) || d.Tenant == Tenant).ToImmutableArray();
-        return pool with { Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas, Shares = shares, Deployments = deployments };
+        var queue = string.IsNullOrEmpty(Tenant) || pool.Queue.IsDefault ? pool.Queue : [.. pool.Queue.Where(tenantTasks.Contains)];
+        return pool with { Queue = queue, Nodes = nodes, Tasks = tasks, Events = events, TasksByState = counts, Tenants = quotas, Shares = shares, Deployments = deployments };
     }
 
     private bool MatchesNode(string nodeId, string dataCenter) =>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orion.Contracts;
 using Orion.Grains.Telemetry;
 
@@ -17,9 +18,12 @@ public sealed class AccessFilter(
     CallRates rates,
     ClusterCredential credential,
     IGrainFactory grains,
+    IOptions<AccessOptions> options,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<AccessFilter> logger) : IIncomingGrainCallFilter
 {
+    private readonly TenantReads reads = options.Value.TenantReads;
+
     private static readonly ConcurrentDictionary<MethodInfo, Callers> Declared = new();
 
     /// <summary>
@@ -70,7 +74,7 @@ public sealed class AccessFilter(
         }
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
-        var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow());
+        var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow(), reads);
         if (denial is null && rates.Over(principal!) is { } rate)
         {
             OrionTelemetry.AccessCalls.Add(1, new TagList
@@ -133,9 +137,41 @@ public sealed class AccessFilter(
     }
 
     /// <summary>An answer as its caller may see it (another tenant's task environment hidden, only its own tenant's tokens listed).</summary>
-    private static async Task Redacted(IIncomingGrainCallContext context, AccessPrincipal reader)
+    private Task Redacted(IIncomingGrainCallContext context, AccessPrincipal reader) =>
+        reads == TenantReads.Own && reader is { Role: AccessRole.Tenant, Tenant: { } tenant } ? KeptApart(context, reader, tenant) : RedactedAsync(context, reader);
+
+    private static async Task RedactedAsync(IIncomingGrainCallContext context, AccessPrincipal reader)
     {
         await context.Invoke();
         context.Result = TenantPrivacy.For(reader, context.Result);
+    }
+
+    /// <summary>An answer narrowed to the caller's own tenant (<see cref="TenantView"/>), where the pool keeps tenants apart.</summary>
+    private async Task KeptApart(IIncomingGrainCallContext context, AccessPrincipal reader, string tenant)
+    {
+        var grain = context.InterfaceMethod.DeclaringType!;
+        if (grain == typeof(ITaskCatalogGrain) && context.Request.GetArgument(0) is TaskQuery query)
+        {
+            // Asked of its own tasks, so a limit counts its own (another tenant's asked for: none).
+            context.Request.SetArgument(0, query with { Tenant = tenant, Limit = query.Tenant is null || query.Tenant == tenant ? query.Limit : 0 });
+        }
+        else if (grain == typeof(ISchedulerGrain) && context.MethodName == nameof(ISchedulerGrain.WhyWaiting)
+            && context.Request.GetArgument(0) is string taskId
+            && (await grains.GetGrain<IVGpuTaskGrain>(taskId).PeekStatus())?.Spec.Tenant is { } owner && owner != tenant)
+        {
+            context.Result = null;
+            return;
+        }
+
+        await context.Invoke();
+        var answer = context.Result;
+        var ownTasks = TenantView.NeedsOwnTasks(answer)
+            ? (await grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Tenant: tenant, Limit: int.MaxValue))).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal)
+            : [];
+        var ownDeployments = TenantView.NeedsOwnDeployments(grain, answer) && answer is System.Collections.Immutable.ImmutableArray<string> names
+            ? (await Task.WhenAll(names.Select(n => grains.GetGrain<IDeploymentGrain>(n).GetStatus()))).OfType<DeploymentStatus>()
+                .Where(d => d.Template.Tenant == tenant).Select(d => d.Name).ToHashSet(StringComparer.Ordinal)
+            : [];
+        context.Result = TenantPrivacy.For(reader, TenantView.For(tenant, grain, answer, ownTasks, ownDeployments));
     }
 }

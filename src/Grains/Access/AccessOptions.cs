@@ -25,4 +25,10 @@ public sealed class AccessOptions
 
     /// <summary>Calls such a token may make at once after a quiet spell; 0: twice <see cref="CallsPerSecond"/>, at least 1.</summary>
     public int CallBurst { get; set; }
+
+    /// <summary>
+    /// What a tenant's token reads: <see cref="TenantReads.All"/> (the default) or only its own tenant's
+    /// (<see cref="TenantReads.Own"/>, for a pool shared by teams that must not see each other's work). Admins and viewers read all.
+    /// </summary>
+    public TenantReads TenantReads { get; set; }
 }

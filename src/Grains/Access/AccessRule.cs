@@ -12,7 +12,10 @@ public static class AccessRule
     /// <param name="specTenants">The tenants of the specs the call carries (a submit names its own).</param>
     /// <param name="method">The method, as a refusal names it ("IVGpuTaskGrain.Cancel").</param>
     /// <param name="now">The pool's time, against which the token's expiry is read.</param>
-    public static string? Denial(AccessPrincipal? principal, Callers callers, AccessTarget target, IReadOnlyCollection<string> specTenants, string method, DateTimeOffset now)
+    /// <param name="reads">What a tenant's token may read (<see cref="AccessOptions.TenantReads"/>).</param>
+    public static string? Denial(
+        AccessPrincipal? principal, Callers callers, AccessTarget target, IReadOnlyCollection<string> specTenants, string method, DateTimeOffset now,
+        TenantReads reads = TenantReads.All)
     {
         if (callers == Callers.None)
         {
@@ -29,9 +32,17 @@ public static class AccessRule
             return $"{principal} expired at {principal.Expires:yyyy-MM-dd HH:mm:ss}Z; an admin issues a new one (orion token issue)";
         }
 
-        if (principal.Role == AccessRole.Admin || callers.HasFlag(Callers.Anyone))
+        if (principal.Role == AccessRole.Admin)
         {
             return null;
+        }
+
+        if (callers.HasFlag(Callers.Anyone))
+        {
+            // Kept apart: another tenant's task, deployment, quota or usage is not for it to read (what is no one's yet reads as nothing).
+            return reads == TenantReads.Own && principal.Role == AccessRole.Tenant && target.Tenant is { Length: > 0 } owner && owner != principal.Tenant
+                ? $"{principal} may not read {method} of what tenant {owner} owns: this pool keeps tenants apart (Orion:Access:TenantReads is Own)"
+                : null;
         }
 
         if (principal.Role == AccessRole.Tenant && callers.HasFlag(Callers.Owner))

@@ -122,4 +122,21 @@ public sealed class AccessRuleTests
             Denial(Search, Callers.Owner, new AccessTarget(AccessTarget.NoTenant, null)));
         Assert.Null(Denial(Admin, Callers.Owner, new AccessTarget(AccessTarget.NoTenant, null)));
     }
+
+    [Fact]
+    public void Where_tenants_are_kept_apart_a_tenants_token_reads_what_is_its_own_or_no_ones_and_admins_and_viewers_read_all()
+    {
+        string? Read(AccessPrincipal who, string? owner, TenantReads reads = TenantReads.Own) =>
+            AccessRule.Denial(who, Callers.Anyone, new AccessTarget(owner, null), [], "ITenantGrain.GetUsage", Now, reads);
+
+        Assert.Equal(
+            "token 'ci' (tenant search) may not read ITenantGrain.GetUsage of what tenant ads owns: this pool keeps tenants apart (Orion:Access:TenantReads is Own)",
+            Read(Search, "ads"));
+        Assert.Null(Read(Search, "search"));
+        Assert.Null(Read(Search, null)); // a task never submitted: nothing to read
+        Assert.Null(Read(Search, AccessTarget.NoTenant));
+        Assert.Null(Read(Admin, "ads"));
+        Assert.Null(Read(Viewer, "ads"));
+        Assert.Null(Read(Search, "ads", TenantReads.All));
+    }
 }

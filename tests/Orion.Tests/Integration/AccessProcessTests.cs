@@ -125,6 +125,8 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             Assert.Equal("hf_secret", await Seen(secured.Search));
             Assert.Equal("hf_secret", await Seen(secured.Admin));
             Assert.Equal("(hidden)", await Seen(secured.Viewer));
+            using var others = await secured.GetAsync("/api/deployments/envy", secured.Ads);
+            Assert.Equal(HttpStatusCode.Forbidden, others.StatusCode);
         }
         finally
         {
@@ -312,6 +314,95 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         {
             using var ok = await Get(admin);
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Each_tenant_sees_its_own_work_through_the_api_the_cli_and_the_page_and_a_viewer_sees_all()
+    {
+        await using var search = await secured.ConnectAsync(secured.Search);
+        await using var ads = await secured.ConnectAsync(secured.Ads);
+        var mine = await search.SubmitAsync(Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "search"));
+        var theirs = await ads.SubmitAsync(Specs.Batch(computePercent: 30, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "ads"));
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await search.WaitForStateAsync(mine.TaskId, [TaskState.Running], patience.Token);
+            await ads.WaitForStateAsync(theirs.TaskId, [TaskState.Running], patience.Token);
+
+            async Task<JsonElement> Json(string path, string token)
+            {
+                // The page's summary is refreshed every 200 ms: read until both tasks are in it.
+                for (var i = 0; ; i++)
+                {
+                    using var viewed = await secured.GetAsync("/api/tasks", secured.Viewer);
+                    var all = await viewed.Content.ReadAsStringAsync();
+                    if ((all.Contains(mine.TaskId, StringComparison.Ordinal) && all.Contains(theirs.TaskId, StringComparison.Ordinal)) || i == 100)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(100);
+                }
+
+                using var response = await secured.GetAsync(path, token);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            }
+
+            string[] TaskIds(JsonElement tasks) => [.. tasks.EnumerateArray().Select(t => t.GetProperty("taskId").GetString()!).Where(id => id == mine.TaskId || id == theirs.TaskId)];
+
+            Assert.Equal([mine.TaskId], TaskIds(await Json("/api/tasks", secured.Search)));
+            Assert.Equal([theirs.TaskId], TaskIds(await Json("/api/tasks", secured.Ads)));
+            Assert.Equal([mine.TaskId, theirs.TaskId], TaskIds(await Json("/api/tasks", secured.Viewer)).Order());
+
+            // The card: ads' slice is not listed, its room still counts as taken.
+            var card = (await Json("/api/cards", secured.Search)).EnumerateArray().Single();
+            Assert.Equal([mine.TaskId], card.GetProperty("slices").EnumerateArray().Select(s => s.GetProperty("taskId").GetString()).Where(id => id == mine.TaskId || id == theirs.TaskId));
+            Assert.True(card.GetProperty("computeAllocatedMilli").GetInt32() >= 500, card.ToString());
+
+            // Another tenant's task, its work asked for by name, or its events: refused or left out.
+            using (var refused = await secured.GetAsync($"/api/tasks/{theirs.TaskId}", secured.Search))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+                using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+                Assert.Equal(
+                    $"token 'search-ci' (tenant search) may not read task {theirs.TaskId}: this pool keeps tenants apart (Orion:Access:TenantReads is Own).",
+                    problem.RootElement.GetProperty("title").GetString());
+            }
+
+            foreach (var path in new[] { "/api/pool?tenant=ads", "/api/tasks?tenant=ads", "/api/usage?tenant=ads", "/api/tenants/ads" })
+            {
+                using var response = await secured.GetAsync(path, secured.Search);
+                Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path}: {response.StatusCode}");
+            }
+
+            Assert.DoesNotContain((await Json("/api/events?limit=500", secured.Search)).EnumerateArray(), e => e.GetProperty("taskId").GetString() == theirs.TaskId);
+            Assert.Contains((await Json("/api/events?limit=500", secured.Viewer)).EnumerateArray(), e => e.GetProperty("taskId").GetString() == theirs.TaskId);
+
+            // The CLI through the grains: the same narrowing.
+            var listed = await secured.CliAsync("ls", "--token", secured.Search);
+            Assert.True(listed.ExitCode == 0, listed.ToString());
+            Assert.Contains(mine.TaskId, listed.Out);
+            Assert.DoesNotContain(theirs.TaskId, listed.Out);
+            var get = await secured.CliAsync("get", theirs.TaskId, "--token", secured.Search);
+            Assert.Equal(1, get.ExitCode);
+            Assert.Contains("this pool keeps tenants apart", get.Error);
+
+            // The page, signed in as ads: its task, not search's.
+            var (playwright, browser, page) = await PoolPageBrowser.LaunchAsync();
+            using var _ = playwright;
+            await using var __ = browser;
+            await page.GotoAsync(secured.Url("/").ToString());
+            await page.Locator("#token").FillAsync(secured.Ads);
+            await page.Locator("#sign-in").ClickAsync();
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{theirs.TaskId}']")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{mine.TaskId}']")).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            await search.CancelAsync(mine.TaskId);
+            await ads.CancelAsync(theirs.TaskId);
         }
     }
 }

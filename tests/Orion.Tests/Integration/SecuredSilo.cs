@@ -4,14 +4,16 @@ using Orion.Contracts;
 namespace Orion.Tests.Integration;
 
 /// <summary>
-/// A silo process that requires access tokens, without daemons of its own, and one node daemon process (dc1/gpu-1) that
-/// joins it with its node's token.
+/// A silo process that requires access tokens and keeps its tenants apart (<c>Orion:Access:TenantReads</c> Own), without
+/// daemons of its own, and one node daemon process (dc1/gpu-1) that joins it with its node's token.
 /// </summary>
 public sealed class SecuredSilo : IAsyncLifetime
 {
     public string Admin { get; } = AccessToken.New();
 
     public string Search { get; } = AccessToken.New();
+
+    public string Ads { get; } = AccessToken.New();
 
     public string NodeToken { get; } = AccessToken.New();
 
@@ -32,7 +34,7 @@ public sealed class SecuredSilo : IAsyncLifetime
     {
         Silo = SiloProcess.Start(
             "--Orion:Embedded:Enabled=false", "--Orion:Monitor:RefreshInterval=00:00:00.2",
-            "--Orion:Access:Required=true",
+            "--Orion:Access:Required=true", "--Orion:Access:TenantReads=Own",
             "--Orion:Access:Tokens:0:Name=ops", "--Orion:Access:Tokens:0:Role=admin", $"--Orion:Access:Tokens:0:Sha256={AccessToken.Hash(Admin)}",
             "--Orion:Access:Tokens:1:Name=search-ci", "--Orion:Access:Tokens:1:Role=tenant", "--Orion:Access:Tokens:1:Tenant=search",
             $"--Orion:Access:Tokens:1:Sha256={AccessToken.Hash(Search)}",
@@ -40,7 +42,9 @@ public sealed class SecuredSilo : IAsyncLifetime
             $"--Orion:Access:Tokens:2:Sha256={AccessToken.Hash(NodeToken)}",
             "--Orion:Access:Tokens:3:Name=grafana", "--Orion:Access:Tokens:3:Role=viewer", $"--Orion:Access:Tokens:3:Sha256={AccessToken.Hash(Viewer)}",
             "--Orion:Access:Tokens:4:Name=old-ci", "--Orion:Access:Tokens:4:Role=viewer", $"--Orion:Access:Tokens:4:Sha256={AccessToken.Hash(Expired)}",
-            "--Orion:Access:Tokens:4:Expires=2026-01-01T00:00:00Z");
+            "--Orion:Access:Tokens:4:Expires=2026-01-01T00:00:00Z",
+            "--Orion:Access:Tokens:5:Name=ads-ci", "--Orion:Access:Tokens:5:Role=tenant", "--Orion:Access:Tokens:5:Tenant=ads",
+            $"--Orion:Access:Tokens:5:Sha256={AccessToken.Hash(Ads)}");
         Daemon = StartDaemon("gpu-1");
         await Silo.WaitHealthyAsync(Http, TimeSpan.FromSeconds(90));
     }

@@ -49,6 +49,11 @@ public sealed class PoolFilterTests
         Assert.Equal([2L], p.Events.Select(e => e.Sequence));
         Assert.Equal(["beta"], p.Tenants.Select(t => t.Tenant));
         Assert.Equal(["alpha", "beta"], Pool().Tenants.Select(t => t.Tenant));
+
+        // Its place in line, not others': alpha's queued task is alpha's to see.
+        Assert.Empty(p.Queue);
+        Assert.Equal(["q"], new PoolFilter(Tenant: "alpha").Apply(Pool()).Queue);
+        Assert.Equal(800, p.Cards.First().ComputeAllocatedMilli); // alpha's slice still counts as room taken
     }
 
     [Fact]
