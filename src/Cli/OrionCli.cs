@@ -941,6 +941,27 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent",
     };
 
+    /// <summary><c>orion quota --default</c>: shows the pool's default quota, sets it (the limits given; the rest none) or clears it.</summary>
+    private async Task<int> DefaultQuota(ParseResult r, string? tenant, bool setting, bool clear, TenantQuota quota, CancellationToken ct)
+    {
+        if (tenant is not null)
+        {
+            throw new CliException("--default is the pool's quota, not a tenant's: name no tenant", ExitCodes.BadInput);
+        }
+
+        if (PoolSettingsRules.CheckDefaultQuota(setting ? quota : null) is { IsEmpty: false } errors)
+        {
+            throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);
+        }
+
+        await using var client = await ConnectAsync(r, ct);
+        var settings = setting || clear
+            ? await Answer(r, client.SetDefaultQuotaAsync(setting ? quota : null, ct))
+            : await Answer(r, client.GetSettingsAsync(ct));
+        Print(r, settings.DefaultQuota, q => new Spectre.Console.Text($"default quota: {Views.DefaultQuota(q)}{Environment.NewLine}"));
+        return ExitCodes.Ok;
+    }
+
     private Command UsageCommand()
     {
         var tenant = new Argument<string?>("tenant") { Description = "The tenant (none: every tenant with usage)", Arity = ArgumentArity.ZeroOrOne };
@@ -1022,11 +1043,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         maxPriority.AcceptOnlyFromAmong("offline", "training", "online", "any");
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
+        var pool = new Option<bool>("--default")
+        {
+            Description = "The pool's default quota instead of a tenant's: it binds every tenant without limits of its own, set live for every silo (no weight: each tenant keeps its own)",
+        };
         var command = new Command(
             "quota",
             "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight and priority cap; --weight or --max-priority alone keeps the rest; --clear removes all")
         {
-            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, clear,
+            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, clear, pool,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -1037,6 +1062,13 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (setting && r.GetValue(clear))
             {
                 throw new CliException("--clear takes no limits, weight or priority cap", ExitCodes.BadInput);
+            }
+
+            if (r.GetValue(pool))
+            {
+                return await DefaultQuota(r, name, setting, r.GetValue(clear), new TenantQuota(
+                    r.GetValue(percent), r.GetValue(memory) is { } dm ? SpecBuilder.ParseMiB(dm, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
+                    r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } dcap and not "any" ? Enum.Parse<PriorityClass>(dcap, ignoreCase: true) : null, r.GetValue(online)), ct);
             }
 
             if (name is null)

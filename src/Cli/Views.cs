@@ -273,6 +273,7 @@ public static class Views
         table.AddRow(Text("compute oversubscription"), Text($"×{s.ComputeOversubscription:0.##}"));
         table.AddRow(Text("memory oversubscription"), Text($"×{s.MemoryOversubscription:0.##}"));
         table.AddRow(Text("evict lower priority"), Text(s.EvictLowerPriority ? "on: a higher-class task that fits nowhere evicts lower-class work" : "off: a task that fits nowhere waits"));
+        table.AddRow(Text("default quota"), Text(DefaultQuota(s.DefaultQuota)));
         table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
         return table;
     }
@@ -299,7 +300,7 @@ public static class Views
         var q = u.Quota;
         var table = new Table().HideHeaders().AddColumns("field", "value");
         table.AddRow(Text("tenant"), Text(u.Tenant));
-        table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (Orion:Pool:DefaultQuota)" : q.IsUnlimited ? "a weight only" : "set"));
+        table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (orion quota --default)" : q.IsUnlimited ? "a weight only" : "set"));
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("online compute"), Text(Of($"{u.OnlineGpuPercent:0.#}%", q?.OnlineGpuPercent is { } o ? $"{o:0.#}%" : null)));
@@ -314,6 +315,48 @@ public static class Views
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         table.AddRow(Text("max priority"), Text(MaxPriority(q)));
         return table;
+    }
+
+    /// <summary>The pool's default quota in a line: its limits, or that a tenant without a quota of its own is unbounded.</summary>
+    public static string DefaultQuota(TenantQuota? q)
+    {
+        if (q is null)
+        {
+            return "none: a tenant without a quota of its own is unbounded";
+        }
+
+        var limits = new List<string>();
+        if (q.GpuPercent is { } p)
+        {
+            limits.Add($"compute {p:0.#}%");
+        }
+
+        if (q.GpuMemoryMiB is { } m)
+        {
+            limits.Add($"gpu memory {Memory(m)}");
+        }
+
+        if (q.OnlineGpuPercent is { } o)
+        {
+            limits.Add($"online compute {o:0.#}%");
+        }
+
+        if (q.Tasks is { } t)
+        {
+            limits.Add($"{t} live task(s)");
+        }
+
+        if (q.MaxPriority is not null)
+        {
+            limits.Add($"max priority {MaxPriority(q)}");
+        }
+
+        if (q.Lends)
+        {
+            limits.Add("borrows idle room");
+        }
+
+        return $"{string.Join(", ", limits)}, for each tenant without a quota of its own";
     }
 
     /// <summary>The highest class the tenant may run: "any" without a cap.</summary>

@@ -990,6 +990,28 @@ public sealed class OrionClient : IAsyncDisposable
         return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority).WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Sets the quota of every tenant without limits of its own, for every silo at once (null: none, such tenants are
+    /// unbounded); each tenant keeps its own weight. A tenant takes it at its next submit or read, within
+    /// <c>Orion:Pool:SettingsMaxAge</c> (1 s), as if its own quota had changed: a raise admits whoever waits and fits, a
+    /// cut fails whoever waits and could never fit, and running work runs on. Until set here, the silos'
+    /// <c>Orion:Pool:DefaultQuota</c> stands; <see cref="PoolSettings.DefaultQuota"/> shows the one in force.
+    /// </summary>
+    /// <param name="quota">The limits (a null limit is no limit); no weight.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The settings now in force.</returns>
+    /// <exception cref="ArgumentException">A limit breaks its rule, or a weight is given (the message names it); nothing changed.</exception>
+    public Task<PoolSettings> SetDefaultQuotaAsync(TenantQuota? quota, CancellationToken cancellationToken = default)
+    {
+        var errors = PoolSettingsRules.CheckDefaultQuota(quota);
+        if (!errors.IsEmpty)
+        {
+            throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
+        }
+
+        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).SetDefaultQuota(quota).WaitAsync(cancellationToken);
+    }
+
     /// <summary>Every tenant that has a quota: its limits, what its live tasks ask and how many wait, by name.</summary>
     public async Task<IReadOnlyList<TenantUsage>> ListQuotasAsync(CancellationToken cancellationToken = default)
     {

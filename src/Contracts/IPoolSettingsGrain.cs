@@ -20,4 +20,15 @@ public interface IPoolSettingsGrain : IGrainWithStringKey
     [Access(Callers.Admin)]
     [Alias("Update")]
     Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null);
+
+    /// <summary>
+    /// Sets the quota of every tenant without limits of its own (null: none, such tenants are unbounded), for every silo:
+    /// each tenant grain takes it at its next admission, read or recheck (within <c>Orion:Pool:SettingsMaxAge</c> of its
+    /// silo's copy), as if its own quota had changed: a raise admits whoever waits and fits, a cut fails whoever waits
+    /// and could never fit; running work runs on.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit breaks its rule, or the quota carries a weight (each tenant keeps its own); nothing was changed.</exception>
+    [Access(Callers.Admin)]
+    [Alias("SetDefaultQuota")]
+    Task<PoolSettings> SetDefaultQuota(TenantQuota? quota);
 }

@@ -34,7 +34,7 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Why the tenant's work may not have <paramref name="priority"/> (<see cref="TenantQuota.MaxPriority"/>); null when it may.</summary>
     [Access(Callers.None)]
-    [Alias("PriorityRefusal"), ReadOnly]
+    [Alias("PriorityRefusal")]
     Task<ValidationError?> PriorityRefusal(PriorityClass priority);
 
     /// <summary>
@@ -44,7 +44,7 @@ public interface ITenantGrain : IGrainWithStringKey
     /// would be, and how many would be (<see cref="AdmitResult.Admits"/>).
     /// </summary>
     [Access(Callers.Owner)]
-    [Alias("Preview"), ReadOnly]
+    [Alias("Preview")]
     Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1);
 
     /// <summary>A task's priority class changed: its charge or place in line carries the new class.</summary>

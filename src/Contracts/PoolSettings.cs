@@ -14,6 +14,10 @@ namespace Orion.Contracts;
 /// (they queue again); false: it waits for room to free.
 /// </param>
 /// <param name="ChangedAt">When it was last changed live; null while the configuration's.</param>
+/// <param name="DefaultQuota">
+/// The quota of every tenant without limits of its own (each keeps its own weight); null: such a tenant is unbounded.
+/// Until changed live (<see cref="IPoolSettingsGrain.SetDefaultQuota"/>), the silos' <c>Orion:Pool:DefaultQuota</c>.
+/// </param>
 [GenerateSerializer, Alias("orion.PoolSettings"), Immutable]
 public sealed record PoolSettings(
     [property: Id(0)] string Policy,
@@ -21,7 +25,8 @@ public sealed record PoolSettings(
     [property: Id(2)] double MemoryOversubscription,
     [property: Id(3)] long Version = 0,
     [property: Id(4)] DateTimeOffset? ChangedAt = null,
-    [property: Id(5)] bool EvictLowerPriority = false)
+    [property: Id(5)] bool EvictLowerPriority = false,
+    [property: Id(6)] TenantQuota? DefaultQuota = null)
 {
     /// <summary>A card's allocatable compute in thousandths of a card.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

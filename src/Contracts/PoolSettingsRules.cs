@@ -23,6 +23,12 @@ public static class PoolSettingsRules
     /// <summary>Whether <paramref name="factor"/> keeps the oversubscription rules.</summary>
     public static bool IsOversubscription(double factor) => double.IsFinite(factor) && factor is >= 1 and <= 100;
 
+    /// <summary>Each limit of a default quota that breaks its rule, naming its field; a weight is refused (each tenant keeps its own).</summary>
+    public static ImmutableArray<ValidationError> CheckDefaultQuota(TenantQuota? quota) =>
+        quota is null ? []
+        : quota.Weight is not null ? [.. quota.Validate(), new ValidationError("quota.weight", "is each tenant's own: a default quota has none")]
+        : quota.Validate();
+
     /// <summary>Each value given (null: not given) that breaks its rule, naming its field; empty when all may be used.</summary>
     public static ImmutableArray<ValidationError> Check(string? policy, double? computeOversubscription, double? memoryOversubscription)
     {

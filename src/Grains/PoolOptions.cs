@@ -144,5 +144,5 @@ public sealed class PoolOptions
     public bool EvictLowerPriority { get; set; }
 
     /// <summary>The pool settings this configuration gives, before any live change.</summary>
-    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority);
+    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota);
 }

@@ -12,7 +12,45 @@ public sealed class PoolSettingsGrain(
     IOptions<PoolOptions> options,
     ILogger<PoolSettingsGrain> logger) : Grain, IPoolSettingsGrain
 {
-    public Task<PoolSettings> Get() => Task.FromResult(record.State.Settings ?? options.Value.Settings());
+    // The default quota is kept apart, so settings stored before it existed do not hide the configuration's.
+    public Task<PoolSettings> Get() => Task.FromResult((record.State.Settings ?? options.Value.Settings()) with
+    {
+        DefaultQuota = record.State.DefaultQuotaSet ? record.State.DefaultQuota : options.Value.DefaultQuota.Quota,
+    });
+
+    public async Task<PoolSettings> SetDefaultQuota(TenantQuota? quota)
+    {
+        // Checked here too, for callers past the SDK.
+        var errors = PoolSettingsRules.CheckDefaultQuota(quota);
+        if (!errors.IsEmpty)
+        {
+            throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
+        }
+
+        var next = quota is { IsUnlimited: false } ? quota : null;
+        var now = await Get();
+        if (next == now.DefaultQuota && record.State.DefaultQuotaSet)
+        {
+            return now;
+        }
+
+        var before = (record.State.Settings, record.State.DefaultQuotaSet, record.State.DefaultQuota);
+        record.State.Settings = now with { Version = now.Version + 1, ChangedAt = time.GetUtcNow() };
+        (record.State.DefaultQuotaSet, record.State.DefaultQuota) = (true, next);
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch
+        {
+            // Not in force unless stored.
+            (record.State.Settings, record.State.DefaultQuotaSet, record.State.DefaultQuota) = before;
+            throw;
+        }
+
+        logger.LogInformation("Pool default quota set to {Quota}", next);
+        return await Get();
+    }
 
     public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null)
     {
@@ -51,6 +89,6 @@ public sealed class PoolSettingsGrain(
         }
 
         logger.LogInformation("Pool settings changed to {Settings}", record.State.Settings);
-        return record.State.Settings;
+        return await Get();
     }
 }

@@ -21,7 +21,7 @@ namespace Orion.Grains;
 public sealed class TenantGrain(
     [PersistentState("tenant", PoolOptions.StorageName)] IPersistentState<TenantRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
-    Microsoft.Extensions.Options.IOptions<PoolOptions> options,
+    PoolSettingsView settings,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, Access.IAccessTarget
 {
     /// <summary>
@@ -42,14 +42,18 @@ public sealed class TenantGrain(
 
     private string Tenant => this.GetPrimaryKeyString();
 
+    // The pool's default quota as this grain last took it (PoolSettings.DefaultQuota, live).
+    private TenantQuota? poolDefault;
+
     /// <summary>Whether the tenant has no limits of its own and the pool's default quota stands in.</summary>
-    private bool QuotaIsDefault => record.State.Quota is not { IsUnlimited: false } && options.Value.DefaultQuota.Quota is not null;
+    private bool QuotaIsDefault => record.State.Quota is not { IsUnlimited: false } && poolDefault is not null;
 
     /// <summary>The quota in force: the tenant's own, else the pool's default with the tenant's own weight.</summary>
-    private TenantQuota? InForce => QuotaIsDefault ? options.Value.DefaultQuota.Quota! with { Weight = record.State.Quota?.Weight } : record.State.Quota;
+    private TenantQuota? InForce => QuotaIsDefault ? poolDefault! with { Weight = record.State.Quota?.Weight } : record.State.Quota;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        poolDefault = (await settings.Get()).DefaultQuota;
         ledger = new TenantLedger(Tenant, InForce);
         if (ledger.Quota is not null)
         {
@@ -74,6 +78,7 @@ public sealed class TenantGrain(
 
     public async Task OnRecheckTick()
     {
+        await FollowDefault();
         if (await Recheck(time.GetUtcNow()))
         {
             Settle();
@@ -98,6 +103,7 @@ public sealed class TenantGrain(
 
     public async Task<AdmitResult> Admit(string taskId, ResourceRequest request, PriorityClass priority, bool wait, bool mayBorrow = false, GangSpec? gang = null)
     {
+        await FollowDefault();
         var now = time.GetUtcNow();
         ledger.Forget(now);
         if (ledger.Holds(taskId))
@@ -170,13 +176,18 @@ public sealed class TenantGrain(
         return new AdmitResult(AdmitOutcome.Waiting, refusal);
     }
 
-    public Task<AdmitResult> Check(string taskId, ResourceRequest request, PriorityClass priority)
+    public async Task<AdmitResult> Check(string taskId, ResourceRequest request, PriorityClass priority)
     {
+        await FollowDefault();
         var never = ledger.Quota is null ? [] : ledger.Inadmissible(TenantCharge.Of(request, priority, time.GetUtcNow()));
-        return Task.FromResult(never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never));
+        return never.IsEmpty ? AdmitResult.Admitted : Refused(taskId, never);
     }
 
-    public Task<ValidationError?> PriorityRefusal(PriorityClass priority) => Task.FromResult(ledger.PriorityRefusal(priority));
+    public async Task<ValidationError?> PriorityRefusal(PriorityClass priority)
+    {
+        await FollowDefault();
+        return ledger.PriorityRefusal(priority);
+    }
 
     public Task Reprioritise(string taskId, PriorityClass priority)
     {
@@ -184,12 +195,13 @@ public sealed class TenantGrain(
         return Task.CompletedTask;
     }
 
-    public Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
+    public async Task<AdmitResult> Preview(ResourceRequest request, PriorityClass priority, bool mayBorrow = false, GangSpec? gang = null, int count = 1)
     {
+        await FollowDefault();
         var many = gang is null && count > 1;
         if (ledger.Quota is null)
         {
-            return Task.FromResult(many ? AdmitResult.Admitted with { Admits = count } : AdmitResult.Admitted);
+            return many ? AdmitResult.Admitted with { Admits = count } : AdmitResult.Admitted;
         }
 
         var charge = TenantCharge.Of(request, priority, gang, time.GetUtcNow());
@@ -200,7 +212,7 @@ public sealed class TenantGrain(
             : refusal.IsEmpty ? AdmitResult.Admitted
             : mayBorrow && ledger.MayLend() ? new AdmitResult(AdmitOutcome.Borrowed, refusal)
             : new AdmitResult(AdmitOutcome.Waiting, refusal);
-        return Task.FromResult(many ? result with { Admits = never.IsEmpty ? ledger.AdmitsNow(charge, count) : 0 } : result);
+        return many ? result with { Admits = never.IsEmpty ? ledger.AdmitsNow(charge, count) : 0 } : result;
     }
 
     public Task Release(string taskId)
@@ -247,6 +259,36 @@ public sealed class TenantGrain(
             throw;
         }
 
+        await Apply();
+        await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, next);
+        logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
+        return await GetUsage();
+    }
+
+    /// <summary>
+    /// Takes a change of the pool's default quota (read from this silo's copy of the settings) as a change of its own
+    /// quota would be taken, where the tenant has no limits of its own.
+    /// </summary>
+    private async Task FollowDefault()
+    {
+        var current = (await settings.Get()).DefaultQuota;
+        if (current == poolDefault)
+        {
+            return;
+        }
+
+        var before = InForce;
+        poolDefault = current;
+        if (InForce != before)
+        {
+            await Apply();
+            logger.LogInformation("Tenant {Tenant} takes the pool's default quota {Quota}", Tenant, ledger.Quota);
+        }
+    }
+
+    /// <summary>Puts the quota in force into the ledger, and admits or fails whoever waits as it now allows.</summary>
+    private async Task Apply()
+    {
         if (ledger.Quota is null && InForce is { IsUnlimited: false })
         {
             // Charged from now on: the tasks already live, as the catalogue lists them, and those admitted a moment ago.
@@ -282,10 +324,7 @@ public sealed class TenantGrain(
             await GrainFactory.Grain<IVGpuTaskGrain>(id).OnQuotaRefused(string.Join("; ", why));
         }
 
-        await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, next);
         KeepRechecking();
-        logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
-        return await GetUsage();
     }
 
     /// <summary>Its tenant's.</summary>
@@ -293,6 +332,7 @@ public sealed class TenantGrain(
 
     public async Task<TenantUsage> GetUsage()
     {
+        await FollowDefault();
         if (ledger.Quota is not null)
         {
             return ledger.Usage() with { Quota = InForce, QuotaIsDefault = QuotaIsDefault };

@@ -455,6 +455,73 @@ public sealed class TenantQuotaTests
     }
 
     [Fact]
+    public async Task The_pools_default_quota_is_set_live_and_each_tenant_without_its_own_takes_it_as_a_change_of_its_own()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(Tasks: 5));
+        await pool.SubmitAsync(Long("newcomer", 20), "a");
+        await pool.SubmitAsync(Long("newcomer", 20), "b");
+        var before = await pool.Client.GetSettingsAsync();
+        Assert.Null(before.DefaultQuota);
+
+        // Set: the newcomer's live tasks are charged from now on, and its next waits.
+        var set = await pool.Client.SetDefaultQuotaAsync(new TenantQuota(GpuPercent: 100, Tasks: 2));
+        Assert.Equal((new TenantQuota(GpuPercent: 100, Tasks: 2), before.Version + 1), (set.DefaultQuota, set.Version));
+        Assert.NotNull(set.ChangedAt);
+        Assert.Equal("tenant 'newcomer' would pass its quota of 2 live tasks: 2 live", (await pool.SubmitAsync(Long("newcomer", 20), "c")).QuotaWait);
+        var usage = await pool.Client.GetTenantAsync("newcomer");
+        Assert.Equal((new TenantQuota(GpuPercent: 100, Tasks: 2), true, 2, 1), (usage.Quota, usage.QuotaIsDefault, usage.Tasks, usage.Waiting));
+
+        // A tenant with a quota of its own is not bound by it.
+        foreach (var id in new[] { "s1", "s2", "s3" })
+        {
+            Assert.Null((await pool.SubmitAsync(Long("search", 10), id)).QuotaWait);
+        }
+
+        // Raised: the line is admitted at the tenant's next recheck (a minute of the pool's clock), with no call of its own.
+        await pool.Client.SetDefaultQuotaAsync(new TenantQuota(GpuPercent: 100, Tasks: 4));
+        pool.Advance(Orion.Grains.TenantGrain.RecheckTickInterval);
+        Assert.Null((await pool.WaitForAsync("c", TaskState.Running)).QuotaWait);
+
+        // Cut below what a waiting task asks: it fails, saying why; what runs runs on.
+        Assert.NotNull((await pool.SubmitAsync(Long("newcomer", 50), "d")).QuotaWait);
+        await pool.Client.SetDefaultQuotaAsync(new TenantQuota(GpuPercent: 40, Tasks: 4));
+        Assert.Equal(3, (await pool.Client.GetTenantAsync("newcomer")).Tasks);
+        var failed = await pool.WaitForAsync("d", TaskState.Failed);
+        Assert.Contains("gpuPercent 40", failed.ExitReason);
+        Assert.All(await Task.WhenAll(new[] { "a", "b", "c" }.Select(pool.StateOf)), state => Assert.Equal(TaskState.Running, state));
+
+        // Cleared: unbounded again.
+        Assert.Null((await pool.Client.SetDefaultQuotaAsync(null)).DefaultQuota);
+        var free = await pool.Client.GetTenantAsync("newcomer");
+        Assert.Equal((null, false), (free.Quota, free.QuotaIsDefault));
+        Assert.Null((await pool.SubmitAsync(Long("newcomer", 10), "e")).QuotaWait);
+        await pool.AssertConsistentAsync(["a", "b", "c", "d", "e", "s1", "s2", "s3"]);
+    }
+
+    [Fact]
+    public async Task A_bad_default_quota_is_refused_naming_the_field_and_the_configurations_stands_until_one_is_set_live()
+    {
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], settingsMaxAge: TimeSpan.Zero, extraSettings: new Dictionary<string, string?> { ["Orion:Pool:DefaultQuota:Tasks"] = "1" });
+
+        // Another setting changed live does not hide the configuration's default.
+        var changed = await pool.Client.UpdateSettingsAsync(policy: "best-fit");
+        Assert.Equal(("best-fit", new TenantQuota(Tasks: 1)), (changed.Policy, changed.DefaultQuota));
+
+        var sdk = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.SetDefaultQuotaAsync(new TenantQuota(Tasks: -1, Weight: 2)));
+        Assert.Equal("quota.tasks must not be negative; quota.weight is each tenant's own: a default quota has none (Parameter 'quota.tasks')", sdk.Message);
+        var grain = await Assert.ThrowsAsync<ArgumentException>(() => pool.Grains.GetGrain<IPoolSettingsGrain>(GrainKeys.Pool).SetDefaultQuota(new TenantQuota(GpuPercent: -5)));
+        Assert.StartsWith("quota.gpuPercent must be 0 to", grain.Message);
+        Assert.Equal((changed.Version, new TenantQuota(Tasks: 1)), ((await pool.Client.GetSettingsAsync()).Version, (await pool.Client.GetSettingsAsync()).DefaultQuota));
+
+        // Set live, it stands over the configuration's, null too.
+        Assert.Null((await pool.Client.SetDefaultQuotaAsync(null)).DefaultQuota);
+        Assert.Null((await pool.Client.GetSettingsAsync()).DefaultQuota);
+        Assert.Null((await pool.SubmitAsync(Long("newcomer", 10), "a")).QuotaWait);
+        Assert.Null((await pool.SubmitAsync(Long("newcomer", 10), "b")).QuotaWait);
+    }
+
+    [Fact]
     public async Task Online_services_over_their_own_limit_wait_while_offline_work_uses_the_rest_of_the_quota()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);

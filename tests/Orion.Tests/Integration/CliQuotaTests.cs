@@ -9,6 +9,36 @@ public sealed class CliQuotaTests(LiveSilo live)
     private const string Tenant = "cli-quota";
 
     [Fact]
+    public async Task The_pools_default_quota_is_shown_set_and_cleared_live_and_a_weight_or_a_tenant_is_refused()
+    {
+        try
+        {
+            var set = await live.CliAsync("quota", "--default", "--tasks", "500", "--max-priority", "online");
+            Assert.True(set.ExitCode == 0, set.ToString());
+            Assert.Equal("default quota: 500 live task(s), max priority online, for each tenant without a quota of its own", set.Out.Trim());
+            Assert.Equal(set.Out, (await live.CliAsync("quota", "--default")).Out);
+            Assert.Equal(new TenantQuota(Tasks: 500, MaxPriority: PriorityClass.Online), (await live.Client.GetSettingsAsync()).DefaultQuota);
+            Assert.Contains("500 live task(s)", (await live.CliAsync("config")).Out);
+
+            var weighted = await live.CliAsync("quota", "--default", "--weight", "2");
+            Assert.Equal(2, weighted.ExitCode);
+            Assert.Equal("orion: --weight is each tenant's own: a default quota has none", weighted.Error.Trim());
+            var named = await live.CliAsync("quota", Tenant, "--default", "--tasks", "1");
+            Assert.Equal(2, named.ExitCode);
+            Assert.Contains("--default is the pool's quota, not a tenant's", named.Error);
+            Assert.Equal(new TenantQuota(Tasks: 500, MaxPriority: PriorityClass.Online), (await live.Client.GetSettingsAsync()).DefaultQuota);
+
+            var cleared = await live.CliAsync("quota", "--default", "--clear");
+            Assert.Equal("default quota: none: a tenant without a quota of its own is unbounded", cleared.Out.Trim());
+            Assert.Equal("null", (await live.CliAsync("quota", "--default", "--json")).Out.Trim());
+        }
+        finally
+        {
+            await live.Client.SetDefaultQuotaAsync(null);
+        }
+    }
+
+    [Fact]
     public async Task A_job_array_over_the_quota_runs_two_at_a_time_and_a_bulk_cancel_drops_the_waiting_ones()
     {
         const string tenant = "cli-array";
