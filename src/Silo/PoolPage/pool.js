@@ -115,6 +115,7 @@
       `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
       (pool.settings ? `<span id="oversubscription">compute <b>×${+pool.settings.computeOversubscription.toFixed(2)}</b> · memory <b>×${+pool.settings.memoryOversubscription.toFixed(2)}</b></span>` : '') +
       (pool.settings && pool.settings.evictLowerPriority ? '<span id="eviction" title="a higher-class task that fits nowhere evicts running lower-class work, which queues again">evicts lower priority</span>' : '') +
+      (pool.settings && pool.settings.defaultQuota ? `<span id="default-quota" title="the quota of every tenant without one of its own (orion quota --default)">default quota <b>${esc(defaultQuota(pool.settings.defaultQuota))}</b></span>` : '') +
       ['Running', 'Suspended', 'Pending', 'Blocked', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
 
     const taskTenant = Object.fromEntries(pool.tasks.map(t => [t.taskId, t.tenant]));
@@ -123,6 +124,17 @@
     $('events').innerHTML = events.slice().reverse().map(e => `<li data-kind="${esc(e.kind)}">
       <span class="time">${new Date(e.at).toLocaleTimeString()}</span> <span class="kind">${esc(e.kind)}</span>
       ${esc(e.taskId)} @ ${esc(e.where)} — ${esc(e.detail)}</li>`).join('');
+  }
+
+  // The pool's default quota in a few words: its limits, as orion quota --default shows them.
+  function defaultQuota(q) {
+    const limits = [];
+    if (q.gpuPercent != null) limits.push(`${+q.gpuPercent.toFixed(1)}%`);
+    if (q.gpuMemoryMiB != null) limits.push(gib(q.gpuMemoryMiB));
+    if (q.onlineGpuPercent != null) limits.push(`online ${+q.onlineGpuPercent.toFixed(1)}%`);
+    if (q.tasks != null) limits.push(`${q.tasks} tasks`);
+    if (q.maxPriority != null) limits.push(`max ${['offline', 'training', 'online'][q.maxPriority] || q.maxPriority}`);
+    return limits.join(' · ');
   }
 
   for (const [key, id] of [['dc', 'f-dc'], ['node', 'f-node'], ['tenant', 'f-tenant']]) {

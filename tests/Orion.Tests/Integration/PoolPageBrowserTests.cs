@@ -210,6 +210,19 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
 
             await Assertions.Expect(page.Locator("#summary #eviction")).ToHaveCountAsync(0);
 
+            // So does the pool's default quota, set live.
+            await live.Client.SetDefaultQuotaAsync(new TenantQuota(GpuPercent: 800, Tasks: 500, MaxPriority: PriorityClass.Training));
+            try
+            {
+                await Assertions.Expect(page.Locator("#summary #default-quota b")).ToHaveTextAsync("800% · 500 tasks · max training");
+            }
+            finally
+            {
+                await live.Client.SetDefaultQuotaAsync(null);
+            }
+
+            await Assertions.Expect(page.Locator("#summary #default-quota")).ToHaveCountAsync(0);
+
             // A cordon shows on its node, and goes with the uncordon, live too.
             await live.Client.CordonAsync("dc1/node-1", "fan <replacement>");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");
