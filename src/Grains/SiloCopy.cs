@@ -14,6 +14,9 @@ public sealed class SiloCopy<T>(Func<Task<T>> ask, Func<TimeSpan> maxAge, Func<T
     private Heard? last;
     private Asking? asking;
 
+    /// <summary>How long ago the value last heard was asked for; null when none was ever heard.</summary>
+    public TimeSpan? SinceHeard => Volatile.Read(ref last) is { } heard ? clock.GetElapsedTime(heard.At) : null;
+
     /// <summary>The value, from the copy while it is fresh enough.</summary>
     public Task<T> Get() => Get(maxAge());
 

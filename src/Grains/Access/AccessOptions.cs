@@ -31,4 +31,11 @@ public sealed class AccessOptions
     /// (<see cref="TenantReads.Own"/>, for a pool shared by teams that must not see each other's work). Admins and viewers read all.
     /// </summary>
     public TenantReads TenantReads { get; set; }
+
+    /// <summary>
+    /// How long a silo that cannot read the pool's issued tokens (<c>orion token issue</c>) goes on taking them from its
+    /// last copy: past it, they are refused (fail closed, so a token revoked during an outage stops working), while the
+    /// settings' tokens still work. 0: for as long as the outage lasts.
+    /// </summary>
+    public TimeSpan IssuedTokensMaxStale { get; set; } = TimeSpan.FromMinutes(5);
 }

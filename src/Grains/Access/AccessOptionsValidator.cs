@@ -52,6 +52,11 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
             errors.Add($"{AccessOptions.Section}:CallBurst must be 0 (twice the rate) to 1000000, not {options.CallBurst}");
         }
 
+        if (options.IssuedTokensMaxStale < TimeSpan.Zero)
+        {
+            errors.Add($"{AccessOptions.Section}:IssuedTokensMaxStale must be 0 (no limit) or more, not {options.IssuedTokensMaxStale}");
+        }
+
         if (options.ClusterSecret is { } secret && secret.Length < MinSecretLength)
         {
             errors.Add($"{AccessOptions.Section}:ClusterSecret must be at least {MinSecretLength} characters, not {secret.Length}");

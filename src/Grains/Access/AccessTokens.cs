@@ -18,6 +18,7 @@ public sealed class AccessTokens : IDisposable
     private readonly IDisposable watch;
     private readonly SiloCopy<AccessTokenTable> issued;
     private volatile AccessTokenTable table;
+    private TimeSpan maxStale;
 
     public AccessTokens(IConfiguration configuration, IGrainFactory grains, IOptions<PoolOptions> pool, ILogger<AccessTokens> logger)
     {
@@ -25,7 +26,9 @@ public sealed class AccessTokens : IDisposable
         this.logger = logger;
 
         // Broken settings stop the silo as it starts (each error naming its setting); until then none is taken.
-        table = TableOf(Read(), out _) ?? new AccessTokenTable([]);
+        var options = Read();
+        table = TableOf(options, out _) ?? new AccessTokenTable([]);
+        maxStale = options.IssuedTokensMaxStale;
         watch = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
         AccessTokenTable? known = null;
         issued = new(
@@ -59,10 +62,33 @@ public sealed class AccessTokens : IDisposable
         // A token the copy lacks may have been issued since: asked again (a version check, one out at a time, so made-up
         // tokens cost the token grain at most one small call in flight per silo).
         var copy = await issued.GetOrLast(() => new AccessTokenTable(IssuedTokenList.Empty), Unread);
-        return copy.ByHash(hash) ?? (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).ByHash(hash);
+        var found = copy.ByHash(hash) ?? (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).ByHash(hash);
+        if (found is not null && TooStale(out _))
+        {
+            // An old copy is read again first: stale only while the token grain cannot be reached.
+            found = (await issued.GetOrLast(TimeSpan.Zero, () => copy, Unread)).ByHash(hash);
+        }
+
+        if (found is not null && TooStale(out var age))
+        {
+            // Fail closed: the copy may still hold a token revoked since it was read.
+            logger.LogWarning(
+                "Refused issued token {Name}: the pool's issued tokens were last read {Age} ago, longer than {Setting} ({MaxStale})",
+                found.Name, age, $"{AccessOptions.Section}:{nameof(AccessOptions.IssuedTokensMaxStale)}", maxStale);
+            return null;
+        }
+
+        return found;
     }
 
     public void Dispose() => watch.Dispose();
+
+    /// <summary>Whether the issued tokens were last read longer ago than <see cref="AccessOptions.IssuedTokensMaxStale"/>.</summary>
+    private bool TooStale(out TimeSpan age)
+    {
+        age = issued.SinceHeard ?? TimeSpan.Zero;
+        return maxStale > TimeSpan.Zero && age > maxStale;
+    }
 
     private void Unread(Exception ex, bool last) =>
         logger.LogWarning(ex, "The issued access tokens could not be read: using {Source}", last ? "the last copy" : "none of them");
@@ -84,6 +110,7 @@ public sealed class AccessTokens : IDisposable
         }
 
         table = read;
+        maxStale = options.IssuedTokensMaxStale;
         logger.LogInformation("Access tokens read again: {Count} in force", options.Tokens.Count);
     }
 

@@ -50,6 +50,7 @@ public sealed class AccessOptionsValidatorTests
         options.ClusterSecret = "short";
         options.CallsPerSecond = -1;
         options.CallBurst = -2;
+        options.IssuedTokensMaxStale = TimeSpan.FromSeconds(-1);
         Assert.Equal(
         [
             "Orion:Access:Tokens:0:Name must be 1 to 100 characters, not blank, not ''",
@@ -64,6 +65,7 @@ public sealed class AccessOptionsValidatorTests
             "Orion:Access:Tokens:4:Role must be admin, tenant, node or viewer, not '1'",
             "Orion:Access:CallsPerSecond must be 0 (no limit) to 1000000, not -1",
             "Orion:Access:CallBurst must be 0 (twice the rate) to 1000000, not -2",
+            "Orion:Access:IssuedTokensMaxStale must be 0 (no limit) or more, not -00:00:01",
             "Orion:Access:ClusterSecret must be at least 32 characters, not 5",
         ],
         Errors(options));

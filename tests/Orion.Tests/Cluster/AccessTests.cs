@@ -21,13 +21,16 @@ public sealed class AccessTests
     private static readonly string NodeZero = AccessToken.New();
 
     /// <summary>The pool; the test's client calls as the admin unless a call says otherwise.</summary>
-    private static Task<TestPool> StartAsync(string? clusterSecret = null, FlakyGrainStorage? storage = null, string? callsPerSecond = null) => TestPool.StartAsync(
+    private static Task<TestPool> StartAsync(
+        string? clusterSecret = null, FlakyGrainStorage? storage = null, string? callsPerSecond = null, GrainCallFaults? faults = null, string? issuedTokensMaxStale = null) => TestPool.StartAsync(
         [Node("n0", gpus: 1), Node("n1", gpus: 1)],
         clientToken: Admin,
         storage: storage,
+        faults: faults,
         extraSettings: new Dictionary<string, string?>
         {
             ["Orion:Access:CallsPerSecond"] = callsPerSecond,
+            ["Orion:Access:IssuedTokensMaxStale"] = issuedTokensMaxStale,
             ["Orion:Access:ClusterSecret"] = clusterSecret,
             ["Orion:Access:Required"] = "true",
             ["Orion:Access:Tokens:0:Name"] = "ops", ["Orion:Access:Tokens:0:Role"] = "admin", ["Orion:Access:Tokens:0:Sha256"] = AccessToken.Hash(Admin),
@@ -372,6 +375,25 @@ public sealed class AccessTests
         }
 
         await pool.EventuallyAsync(async () => Assert.Equal("token 'search-ci' (tenant search)", await As(Search, () => pool.Client.WhoAmIAsync())));
+    }
+
+    [Fact]
+    public async Task Issued_tokens_are_refused_once_the_silo_has_not_read_them_for_longer_than_their_max_staleness_and_taken_again_once_it_can()
+    {
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync(faults: faults, issuedTokensMaxStale: "00:00:00.3");
+        var issued = await pool.Client.IssueTokenAsync("ci", "viewer");
+        Assert.Equal("token 'ci' (viewer)", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
+
+        // The token grain cannot be read: the silo's copy ages past 300 ms and the issued token is refused (it may have
+        // been revoked meanwhile); the settings' tokens still work.
+        faults.Fail("IAccessTokenGrain.Read");
+        await pool.EventuallyAsync(async () => Assert.Contains("needs an access token", await Refused(issued.Token, () => pool.Client.WhoAmIAsync())));
+        Assert.Equal("token 'ops' (admin)", await pool.Client.WhoAmIAsync());
+
+        // Readable again: taken at the next call.
+        faults.Heal("IAccessTokenGrain.Read");
+        Assert.Equal("token 'ci' (viewer)", await As(issued.Token, () => pool.Client.WhoAmIAsync()));
     }
 
     [Fact]

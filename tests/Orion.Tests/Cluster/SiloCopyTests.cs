@@ -15,11 +15,15 @@ public sealed class SiloCopyTests
         var failures = new List<(string, bool)>();
         void Failed(Exception ex, bool last) => failures.Add((ex.Message, last));
 
+        Assert.Null(copy.SinceHeard);
         Assert.Equal(1, await copy.GetOrLast(() => -1, Failed));
         Assert.Equal(1, await copy.GetOrLast(() => -1, Failed)); // fresh: not asked again
         clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(1, await copy.GetOrLast(() => -1, Failed));
         Assert.Equal([("owner gone", true)], failures);
+
+        // How old the value standing in is: from its question, not the failed one.
+        Assert.Equal(TimeSpan.FromSeconds(2), copy.SinceHeard);
 
         var never = new SiloCopy<int>(() => throw new TimeoutException("never answered"), () => TimeSpan.FromSeconds(1), _ => true, clock);
         Assert.Equal(-1, await never.GetOrLast(() => -1, Failed));
