@@ -131,6 +131,11 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnQuotaRefused"), OneWay]
     Task OnQuotaRefused(string reason);
 
+    /// <summary>Its notify URL took the end of run <paramref name="generation"/>: it is not sent again.</summary>
+    [Access(Callers.None)]
+    [Alias("OnNotified")]
+    Task OnNotified(long generation);
+
     /// <summary>The daemon reports the task's process running.</summary>
     [Access(Callers.Node)]
     [Alias("OnStarted")]

@@ -29,6 +29,10 @@ public sealed class VGpuTaskGrain(
     private const string QueueReminder = "queue";
     private const string RunReminder = "runtime";
     private const string ForgetReminder = "forget";
+    private const string NotifyReminder = "notify";
+
+    // The notification being sent from this activation, so a reminder does not send it twice at once.
+    private Task? notifying;
 
     /// <summary>The longest one <see cref="WaitForChange"/> waits; a longer timeout is cut to it.</summary>
     internal static readonly TimeSpan MaxChangeWait = TimeSpan.FromMinutes(10);
@@ -1075,6 +1079,12 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
+        if (reminderName == NotifyReminder)
+        {
+            await NotifyIfDue();
+            return;
+        }
+
         if (reminderName != QueueReminder)
         {
             await OnScheduleTick();
@@ -1613,6 +1623,14 @@ public sealed class VGpuTaskGrain(
         }
 
         next = Apply(next);
+        var ends = next.State.IsTerminal() && before?.State.IsTerminal() != true;
+        var notifyDue = record.State.NotifyDue;
+        if (ends && next.Spec.Notify is not null)
+        {
+            // Due with the end itself, so a silo that dies before the receiver takes it leaves it to send again.
+            record.State.NotifyDue = next.Generation;
+        }
+
         try
         {
             await record.WriteStateAsync();
@@ -1623,6 +1641,7 @@ public sealed class VGpuTaskGrain(
             // would find the change done and answer OK while storage keeps the old state. The next call reloads.
             logger.LogWarning(ex, "Task {TaskId} could not write {State}: reloading from storage at its next call", TaskId, next.State);
             record.State.Status = before;
+            record.State.NotifyDue = notifyDue;
             DeactivateOnIdle();
             throw;
         }
@@ -1634,11 +1653,89 @@ public sealed class VGpuTaskGrain(
             await ReportUsage(next, run.From, run.To);
         }
 
-        if (next.State.IsTerminal() && before?.State.IsTerminal() != true)
+        if (ends)
         {
-            notifier.Send(next).Ignore();
+            if (next.Spec.Notify is not null)
+            {
+                await KeepNotifyReminder();
+                Notify(next);
+            }
+
             await KeepForgetReminder();
         }
+    }
+
+    /// <summary>Sends the end of <paramref name="ended"/> to its notify URL, off the grain's turn; taken, it is no longer due.</summary>
+    private void Notify(VGpuTaskStatus ended)
+    {
+        if (notifying is { IsCompleted: false })
+        {
+            return;
+        }
+
+        var self = this.AsReference<IVGpuTaskGrain>();
+        notifying = notifier.Send(ended).ContinueWith(
+            sent => sent.Result ? self.OnNotified(ended.Generation) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
+        notifying.Ignore();
+    }
+
+    public async Task OnNotified(long generation)
+    {
+        if (record.State.NotifyDue != generation)
+        {
+            return;
+        }
+
+        record.State.NotifyDue = null;
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch
+        {
+            // Still due in storage: sent again at the reminder (at least once, never lost).
+            record.State.NotifyDue = generation;
+            throw;
+        }
+
+        await Unregister(NotifyReminder);
+    }
+
+    /// <summary>A minute's reminder while an end is due at its notify URL, so it is sent again after a silo's death too.</summary>
+    private async Task KeepNotifyReminder()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(NotifyReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex)
+        {
+            // Sent now either way; only a retry after this activation is lost.
+            logger.LogWarning(ex, "Task {TaskId} could not register the reminder that sends its notification again", TaskId);
+        }
+    }
+
+    /// <summary>The reminder: the end still due is sent again, or given up once <see cref="Notifications.NotifyOptions.RetryFor"/> has passed.</summary>
+    private async Task NotifyIfDue()
+    {
+        if (record.State.NotifyDue is not { } due || Status is not { State: var state, EndedAt: { } ended } status || !state.IsTerminal() || status.Generation != due)
+        {
+            // Taken, or submitted anew under the id since.
+            await Unregister(NotifyReminder);
+            return;
+        }
+
+        if (time.GetUtcNow() - ended > notify.Value.RetryFor)
+        {
+            logger.LogWarning("Task {TaskId}'s notification was given up: not taken within {RetryFor} of its end", TaskId, notify.Value.RetryFor);
+            Notifications.TaskNotifier.GiveUp();
+            record.State.NotifyDue = null;
+            await record.WriteStateAsync();
+            await Unregister(NotifyReminder);
+            return;
+        }
+
+        Notify(status);
     }
 
     /// <summary>An ended task is forgotten after <see cref="PoolOptions.EndedTaskRetention"/>: a reminder brings it back then.</summary>
@@ -1682,7 +1779,7 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} ended at {EndedAt}, more than {Retention} ago: forgotten", TaskId, ended, keep);
         await record.ClearStateAsync();
-        foreach (var name in new[] { QueueReminder, WindowReminder, RunReminder, ForgetReminder })
+        foreach (var name in new[] { QueueReminder, WindowReminder, RunReminder, ForgetReminder, NotifyReminder })
         {
             await Unregister(name);
         }

@@ -39,4 +39,8 @@ public sealed class VGpuTaskRecord
     /// <summary>True while an operator has the run paused (<see cref="IVGpuTaskGrain.Pause"/>): arbitration does not resume it.</summary>
     [Id(8)]
     public bool OperatorPaused { get; set; }
+
+    /// <summary>The generation whose end its notify URL has not yet taken (<see cref="TaskSpec.Notify"/>): sent again at the reminder.</summary>
+    [Id(9)]
+    public long? NotifyDue { get; set; }
 }

@@ -24,4 +24,10 @@ public sealed class NotifyOptions
 
     /// <summary>How many times a POST is tried (1 s, 2 s, 4 s … apart) before it is given up and logged.</summary>
     public int Attempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long after a task ends its notification is tried again (once a minute, each time with <see cref="Attempts"/>
+    /// tries) while the receiver does not take it, also across silo restarts; then given up and logged.
+    /// </summary>
+    public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(1);
 }

@@ -28,6 +28,11 @@ public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
             errors.Add($"{NotifyOptions.Section}:Attempts must be 1 to 10, not '{options.Attempts}'");
         }
 
+        if (options.RetryFor < TimeSpan.Zero || options.RetryFor > TimeSpan.FromDays(7))
+        {
+            errors.Add($"{NotifyOptions.Section}:RetryFor must be 0 (no retry after the first attempts) to 7.00:00:00, not '{options.RetryFor}'");
+        }
+
         if (options.SigningKey is { } key && key.Length < 32)
         {
             errors.Add($"{NotifyOptions.Section}:SigningKey must be at least 32 characters, not {key.Length}");

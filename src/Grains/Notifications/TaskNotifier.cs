@@ -9,8 +9,8 @@ namespace Orion.Grains.Notifications;
 
 /// <summary>
 /// POSTs an ended task's status to its spec's notify URL, off the grain's turn: tried <see cref="NotifyOptions.Attempts"/>
-/// times, 1 s, 2 s, 4 s … apart, then given up and logged. At most once per ending from this silo; one in flight when the
-/// silo dies is lost.
+/// times, 1 s, 2 s, 4 s … apart. The task grain keeps the end due until it is taken and sends it again at its reminder, so
+/// a receiver may see one end more than once: <c>Idempotency-Key</c> (task id and run) tells them apart.
 /// </summary>
 public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNotifier> logger) : IDisposable
 {
@@ -27,25 +27,36 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    /// <summary>Sends the notification of <paramref name="status"/>; the task returned ends when it was taken or given up (never faults).</summary>
-    public Task Send(VGpuTaskStatus status) => status.Spec.Notify is { } url ? Task.Run(() => DeliverOrLog(url, TaskNotification.Of(status))) : Task.CompletedTask;
+    /// <summary>The header that names one task's end, the same on every attempt: a receiver drops what it already took.</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>
+    /// Sends the notification of <paramref name="status"/>; the task returned is true when the receiver took it, false
+    /// when this round of attempts failed (never faults).
+    /// </summary>
+    public Task<bool> Send(VGpuTaskStatus status) =>
+        status.Spec.Notify is { } url ? Task.Run(() => DeliverOrLog(url, status.TaskId, status.Generation, TaskNotification.Of(status))) : Task.FromResult(true);
+
+    /// <summary>Counts a notification given up for good (<see cref="NotifyOptions.RetryFor"/> passed).</summary>
+    public static void GiveUp() => Count("given-up");
 
     public void Dispose() => http.Dispose();
 
-    private async Task DeliverOrLog(string url, TaskNotification notification)
+    private async Task<bool> DeliverOrLog(string url, string taskId, long generation, TaskNotification notification)
     {
         try
         {
-            await Deliver(url, notification);
+            return await Deliver(url, $"{taskId}.{generation}", notification);
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Task {TaskId}'s notification could not be sent", notification.TaskId);
             Count("failed");
+            return false;
         }
     }
 
-    private async Task Deliver(string url, TaskNotification notification)
+    private async Task<bool> Deliver(string url, string idempotencyKey, TaskNotification notification)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(notification, Json);
         var attempts = Math.Max(1, options.Value.Attempts);
@@ -57,6 +68,7 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
                 using var timeout = new CancellationTokenSource(options.Value.Timeout);
                 using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new("application/json") { CharSet = "utf-8" };
+                request.Headers.Add(IdempotencyHeader, idempotencyKey);
                 if (options.Value.SigningKey is { } key)
                 {
                     // Signed per attempt: the timestamp says when this POST left, so a receiver can refuse old replays.
@@ -69,7 +81,7 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
                 if (response.IsSuccessStatusCode)
                 {
                     Count("delivered");
-                    return;
+                    return true;
                 }
 
                 why = $"HTTP {(int)response.StatusCode}";
@@ -82,9 +94,9 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
             if (attempt >= attempts)
             {
                 // The URL is left out: it often carries a secret.
-                logger.LogWarning("Task {TaskId}'s notification was given up after {Attempts} attempts: {Why}", notification.TaskId, attempts, why);
+                logger.LogWarning("Task {TaskId}'s notification failed {Attempts} attempts: {Why}", notification.TaskId, attempts, why);
                 Count("failed");
-                return;
+                return false;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Orion.Client;
 using Orion.Contracts;
 using Orion.Tests.Integration;
+using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
 namespace Orion.Tests.Cluster;
@@ -86,6 +87,73 @@ public sealed class NotifyTests
         receiver.Stop();
         await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }
+
+    [Fact]
+    public async Task An_end_the_receiver_did_not_take_stays_due_across_activations_until_taken_once_or_given_up()
+    {
+        var port = LoopbackPort.Free();
+        using var receiver = new HttpListener();
+        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
+        receiver.Start();
+        var open = false;
+        var posts = new ConcurrentQueue<(string Path, string? Key, HttpStatusCode Answer)>();
+        var listening = Task.Run(async () =>
+        {
+            while (receiver.IsListening)
+            {
+                var context = await receiver.GetContextAsync();
+                var answer = Volatile.Read(ref open) ? HttpStatusCode.NoContent : HttpStatusCode.ServiceUnavailable;
+                posts.Enqueue((context.Request.Url!.AbsolutePath, context.Request.Headers["Idempotency-Key"], answer));
+                context.Response.StatusCode = (int)answer;
+                context.Response.Close();
+            }
+        });
+
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
+        {
+            ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1",
+            ["Orion:Notify:Attempts"] = "1",
+        });
+        var spec = Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9);
+        foreach (var id in new[] { "kept", "dropped" })
+        {
+            await pool.SubmitAsync(spec with { Notify = $"http://127.0.0.1:{port}/hooks/{id}" }, id);
+            await pool.Client.CancelAsync(id);
+        }
+
+        // Each refused once: still due, with a reminder to send it again.
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, posts.Count)));
+        Assert.Contains("notify", await pool.RemindersOf("kept"));
+        Assert.Contains("notify", await pool.RemindersOf("dropped"));
+
+        // A fresh activation of the task (its silo restarted, say) sends it again from what it stored, and it is taken.
+        await pool.Grains.GetGrain<IVGpuTaskGrain>("kept").Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Volatile.Write(ref open, true);
+        await Tick(pool, "kept");
+        await pool.EventuallyAsync(async () => Assert.DoesNotContain("notify", await pool.RemindersOf("kept")));
+        var kept = posts.Where(p => p.Path == "/hooks/kept").ToArray();
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent], kept.Select(p => p.Answer));
+        var generation = (await pool.Client.GetAsync("kept"))!.Generation;
+        Assert.All(kept, p => Assert.Equal($"kept.{generation}", p.Key));
+
+        // Taken: not sent again (a task ended after the tick is heard, so a POST the tick sent would be in by then).
+        await Tick(pool, "kept");
+        await pool.SubmitAsync(spec with { Notify = $"http://127.0.0.1:{port}/hooks/probe" }, "probe");
+        await pool.Client.CancelAsync("probe");
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Contains(posts, p => p.Path == "/hooks/probe")));
+        Assert.Equal(2, posts.Count(p => p.Path == "/hooks/kept"));
+
+        // Not taken within Orion:Notify:RetryFor (an hour) of its end: given up, not sent.
+        pool.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        await Tick(pool, "dropped");
+        await pool.EventuallyAsync(async () => Assert.DoesNotContain("notify", await pool.RemindersOf("dropped")));
+        Assert.Equal([HttpStatusCode.ServiceUnavailable], posts.Where(p => p.Path == "/hooks/dropped").Select(p => p.Answer));
+        receiver.Stop();
+        await Assert.ThrowsAnyAsync<Exception>(() => listening);
+    }
+
+    private static Task Tick(TestPool pool, string taskId) =>
+        pool.Grains.GetGrain<IVGpuTaskGrain>(taskId).Cast<IRemindable>().ReceiveReminder("notify", default);
 
     [Fact]
     public async Task A_pool_that_allows_no_host_refuses_a_spec_that_asks_to_be_notified()

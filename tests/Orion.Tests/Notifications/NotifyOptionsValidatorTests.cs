@@ -11,7 +11,7 @@ public sealed class NotifyOptionsValidatorTests
         good.AllowedHosts.AddRange(["hooks.slack.com", "*.example.com", "127.0.0.1"]);
         Assert.True(new NotifyOptionsValidator().Validate(null, good).Succeeded);
 
-        var bad = new NotifyOptions { Timeout = TimeSpan.Zero, Attempts = 0, SigningKey = "short" };
+        var bad = new NotifyOptions { Timeout = TimeSpan.Zero, Attempts = 0, SigningKey = "short", RetryFor = TimeSpan.FromDays(8) };
         bad.AllowedHosts.AddRange(["", "*.", "https://hooks.slack.com/x"]);
         Assert.Equal(
         [
@@ -20,6 +20,7 @@ public sealed class NotifyOptionsValidatorTests
             "Orion:Notify:AllowedHosts:2 must be a host name or address, or *. and a domain, not 'https://hooks.slack.com/x'",
             "Orion:Notify:Timeout must be more than 0 and at most 00:05:00, not '00:00:00'",
             "Orion:Notify:Attempts must be 1 to 10, not '0'",
+            "Orion:Notify:RetryFor must be 0 (no retry after the first attempts) to 7.00:00:00, not '8.00:00:00'",
             "Orion:Notify:SigningKey must be at least 32 characters, not 5",
         ],
         new NotifyOptionsValidator().Validate(null, bad).Failures!);
