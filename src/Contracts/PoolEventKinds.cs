@@ -72,8 +72,29 @@ public static class PoolEventKinds
     /// <summary>A client's call its token did not allow (the event's place is the grain called; its detail, the refusal).</summary>
     public const string AccessRefused = "access-refused";
 
+    /// <summary>A client cancelled a task (its detail: the reason, and who where the pool takes tokens).</summary>
+    public const string Cancel = "cancel";
+
+    /// <summary>A client changed a task's priority (old → new).</summary>
+    public const string PriorityChange = "priority";
+
+    /// <summary>An operator cordoned a node or a card (the event's place); its detail, the reason.</summary>
+    public const string Cordon = "cordon";
+
+    /// <summary>An operator let a cordoned node or card take work again.</summary>
+    public const string Uncordon = "uncordon";
+
+    /// <summary>An admin changed the pool's live settings (its detail: the settings now).</summary>
+    public const string SettingsChange = "settings";
+
+    /// <summary>An admin set or removed a tenant's quota (the event's place is the tenant).</summary>
+    public const string QuotaChange = "quota";
+
+    /// <summary>An access token was issued, rotated or revoked through the pool (its detail names it, never its value).</summary>
+    public const string TokenChange = "token";
+
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
         [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
-         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused];
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, SettingsChange, QuotaChange, TokenChange];
 }

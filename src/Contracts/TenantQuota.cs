@@ -61,6 +61,28 @@ public sealed record TenantQuota(
     /// <summary>True when the quota lends room beyond its compute and memory limits.</summary>
     public bool Lends => Borrow == true;
 
+    /// <summary>The limits and weight set, in a line ("gpuPercent 400, tasks 5, weight 2"); "no limits" when none.</summary>
+    public string Summary()
+    {
+        var parts = new List<string>();
+        void Add(string name, object? value)
+        {
+            if (value is not null)
+            {
+                parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} {value}"));
+            }
+        }
+
+        Add("gpuPercent", GpuPercent);
+        Add("gpuMemoryMiB", GpuMemoryMiB);
+        Add("onlineGpuPercent", OnlineGpuPercent);
+        Add("tasks", Tasks);
+        Add("maxPriority", MaxPriority?.ToString().ToLowerInvariant());
+        Add("borrow", Borrow == true ? "on" : null);
+        Add("weight", Weight);
+        return parts.Count == 0 ? "no limits" : string.Join(", ", parts);
+    }
+
     /// <summary>The compute limit in thousandths of a card, as tasks are charged.</summary>
     public long? GpuMilli => Milli(GpuPercent);
 

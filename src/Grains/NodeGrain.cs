@@ -394,6 +394,7 @@ public sealed class NodeGrain(
 
         await WriteCordon(reason, cordon.State.Since ?? time.GetUtcNow());
         logger.LogInformation("Node {NodeId} cordoned: {Reason}", NodeId, reason);
+        Events.Publish(PoolEventKinds.Cordon, "", NodeId, RequestedBy.Noted(reason), 0).Ignore();
         return await Changed();
     }
 
@@ -404,8 +405,10 @@ public sealed class NodeGrain(
             return registration is null ? null : Snapshot();
         }
 
+        var was = cordon.State.Reason;
         await WriteCordon(null, null);
         logger.LogInformation("Node {NodeId} uncordoned", NodeId);
+        Events.Publish(PoolEventKinds.Uncordon, "", NodeId, RequestedBy.Noted($"was cordoned: {was}"), 0).Ignore();
         return await Changed();
     }
 
@@ -432,6 +435,8 @@ public sealed class NodeGrain(
 
         await WriteCardCordons(next);
         logger.LogInformation("Node {NodeId} card {GpuId} {Change}", NodeId, gpuId, reason is null ? "uncordoned" : $"cordoned: {reason}");
+        Events.Publish(reason is null ? PoolEventKinds.Uncordon : PoolEventKinds.Cordon, "", gpuId,
+            RequestedBy.Noted(reason ?? $"was cordoned: {was[gpuId]}"), 0).Ignore();
         return await Changed();
     }
 

@@ -49,6 +49,7 @@ public sealed class PoolSettingsGrain(
         }
 
         logger.LogInformation("Pool default quota set to {Quota}", next);
+        Changed($"default quota: {next?.Summary() ?? "none"}");
         return await Get();
     }
 
@@ -89,6 +90,13 @@ public sealed class PoolSettingsGrain(
         }
 
         logger.LogInformation("Pool settings changed to {Settings}", record.State.Settings);
+        Changed(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}"));
         return await Get();
     }
+
+    /// <summary>Tells the pool's feed what the settings are now, and who changed them.</summary>
+    private void Changed(string detail) =>
+        GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.SettingsChange, "", "pool", RequestedBy.Noted(detail), 0).Ignore();
 }

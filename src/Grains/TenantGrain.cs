@@ -262,6 +262,7 @@ public sealed class TenantGrain(
         await Apply();
         await GrainFactory.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).Set(Tenant, next);
         logger.LogInformation("Tenant {Tenant} quota set to {Quota}", Tenant, ledger.Quota);
+        Notice(PoolEventKinds.QuotaChange, "", RequestedBy.Noted(next is null ? "quota removed" : $"quota set: {next.Summary()}"));
         return await GetUsage();
     }
 

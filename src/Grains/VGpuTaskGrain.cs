@@ -338,6 +338,9 @@ public sealed class VGpuTaskGrain(
     private void Notice(string kind, string where, string detail) =>
         GrainFactory.Grain<IPoolEventsGrain>(GrainKeys.Pool).Publish(kind, TaskId, where, detail, 0).Ignore();
 
+    /// <summary>Tells the feed of a change a client asked for, naming who where the pool takes tokens.</summary>
+    private void Asked(string kind, string where, string detail) => Notice(kind, where, RequestedBy.Noted(detail));
+
     public async Task OnAdmitted(bool borrowed = false)
     {
         if (Status is { State: TaskState.Pending, QuotaWait: not null } waiting)
@@ -405,6 +408,7 @@ public sealed class VGpuTaskGrain(
         await StopRun(status);
         await Disarm();
         await End(TaskState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
+        Asked(PoolEventKinds.Cancel, status.Placement?.NodeId ?? $"tenant {status.Spec.Tenant}", string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
         return Status;
     }
 
@@ -428,7 +432,7 @@ public sealed class VGpuTaskGrain(
             // Suspended, as a suspended cron job: its windows pass unrun until resumed.
             record.State.OperatorPaused = true;
             logger.LogInformation("Task {TaskId} suspended by an operator: {Reason}", TaskId, why);
-            Notice(PoolEventKinds.OperatorPause, $"tenant {status.Spec.Tenant}", why);
+            Asked(PoolEventKinds.OperatorPause, $"tenant {status.Spec.Tenant}", why);
             await Change(status with { HeldBy = why });
             return Status;
         }
@@ -447,7 +451,7 @@ public sealed class VGpuTaskGrain(
         await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, OperatorHold, paused: true);
         record.State.OperatorPaused = true;
         logger.LogInformation("Task {TaskId} paused by an operator: {Reason}", TaskId, why);
-        Notice(PoolEventKinds.OperatorPause, placement.NodeId, why);
+        Asked(PoolEventKinds.OperatorPause, placement.NodeId, why);
         var paused = status.State == TaskState.Suspended ? status : status with { SuspendCount = status.SuspendCount + 1, SuspendedSince = time.GetUtcNow() };
         await Change(paused with { State = TaskState.Suspended, HeldBy = why });
         return Status;
@@ -468,7 +472,7 @@ public sealed class VGpuTaskGrain(
 
         record.State.OperatorPaused = true;
         logger.LogInformation("Task {TaskId} held by an operator: {Reason}", TaskId, why);
-        Notice(PoolEventKinds.OperatorPause, status.QueuedIn ?? $"tenant {status.Spec.Tenant}", why);
+        Asked(PoolEventKinds.OperatorPause, status.QueuedIn ?? $"tenant {status.Spec.Tenant}", why);
         if (status is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
         {
             await StopRun(status);
@@ -485,7 +489,7 @@ public sealed class VGpuTaskGrain(
     {
         record.State.OperatorPaused = false;
         logger.LogInformation("Task {TaskId} released by an operator", TaskId);
-        Notice(PoolEventKinds.OperatorResume, $"tenant {held.Spec.Tenant}", $"was held: {held.HeldBy}");
+        Asked(PoolEventKinds.OperatorResume, $"tenant {held.Spec.Tenant}", $"was held: {held.HeldBy}");
         var released = held with { HeldBy = null };
         if (released is { State: TaskState.Pending, QuotaWait: null, RetryAt: null })
         {
@@ -565,6 +569,7 @@ public sealed class VGpuTaskGrain(
             await TenantOf(status.Spec).Reprioritise(TaskId, priority.Class);
         }
 
+        Asked(PoolEventKinds.PriorityChange, status.Placement?.NodeId ?? $"tenant {status.Spec.Tenant}", $"{status.Spec.Priority} → {priority}");
         return Status;
     }
 
@@ -582,7 +587,7 @@ public sealed class VGpuTaskGrain(
             // Its windows run again from now: one open now opens at once.
             record.State.OperatorPaused = false;
             logger.LogInformation("Task {TaskId} resumed by an operator", TaskId);
-            Notice(PoolEventKinds.OperatorResume, $"tenant {status.Spec.Tenant}", $"was held: {status.HeldBy}");
+            Asked(PoolEventKinds.OperatorResume, $"tenant {status.Spec.Tenant}", $"was held: {status.HeldBy}");
             await NextWindow(time.GetUtcNow(), first: true, from: status with { HeldBy = null });
             return Status;
         }
@@ -595,7 +600,7 @@ public sealed class VGpuTaskGrain(
         await GrainFactory.Grain<INodeGrain>(placement.NodeId).HoldTask(TaskId, status.Generation, OperatorHold, paused: false);
         record.State.OperatorPaused = false;
         logger.LogInformation("Task {TaskId} resumed by an operator", TaskId);
-        Notice(PoolEventKinds.OperatorResume, placement.NodeId, $"was held: {status.HeldBy}");
+        Asked(PoolEventKinds.OperatorResume, placement.NodeId, $"was held: {status.HeldBy}");
 
         // A card that paused it meanwhile (online work busy) still holds it: it stays Suspended until that card resumes it.
         var cards = await Task.WhenAll(placement.GpuIds.Select(id => GrainFactory.Grain<IGpuGrain>(id).GetSnapshot()));

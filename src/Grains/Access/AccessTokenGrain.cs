@@ -25,6 +25,7 @@ public sealed class AccessTokenGrain(
         var (list, token) = TokenIssuance.Issue(stored, request, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         await Store(list);
         logger.LogInformation("{IssuedBy} issued token {Name} ({Role}), expiring {ExpiresAt}", by, token.Name, token.Role, token.ExpiresAt);
+        Changed($"issued {Describe(token)}");
         return token;
     }
 
@@ -37,6 +38,7 @@ public sealed class AccessTokenGrain(
         {
             await Store(list);
             logger.LogInformation("{RotatedBy} rotated token {Name}, expiring {ExpiresAt}", by, token.Name, token.ExpiresAt);
+            Changed($"rotated {Describe(token)}");
         }
 
         return token;
@@ -49,12 +51,22 @@ public sealed class AccessTokenGrain(
         {
             await Store(list);
             logger.LogInformation("{RevokedBy} revoked token {Name}", RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster", token.Name);
+            Changed($"revoked {Describe(token)}");
         }
 
         return token;
     }
 
     public Task<IssuedTokenList> List() => Task.FromResult(stored);
+
+    /// <summary>A token as the feed names it: its name and binding, never its hash.</summary>
+    private static string Describe(IssuedToken token) =>
+        $"token '{token.Name}' ({token.Role}{(token.Tenant is { } t ? $" {t}" : "")}{(token.Node is { } n ? $" {n}" : "")})"
+        + (token.ExpiresAt is { } at ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", expiring {at:yyyy-MM-dd HH:mm:ss}Z") : "");
+
+    /// <summary>Tells the pool's feed of a change to the issued tokens, and who made it.</summary>
+    private void Changed(string detail) =>
+        GrainFactory.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Publish(PoolEventKinds.TokenChange, "", "tokens", RequestedBy.Noted(detail), 0).Ignore();
 
     /// <summary>
     /// A token of role tenant is its tenant's: that tenant's own tokens may issue and revoke it (a team lead makes its CI

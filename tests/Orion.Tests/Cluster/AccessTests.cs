@@ -397,6 +397,50 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task The_feed_says_who_asked_for_each_change_and_names_tokens_never_their_values()
+    {
+        await using var pool = await StartAsync();
+        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9, tenant: "search");
+        await As(Search, () => pool.Client.SubmitAsync(spec, "job"));
+        await As(Search, () => pool.Client.SubmitAsync(spec, "other"));
+        await pool.WaitForAsync("job", TaskState.Running);
+        await pool.WaitForAsync("other", TaskState.Running);
+        await As(Search, () => pool.Client.SetPriorityAsync("other", new TaskPriority(PriorityClass.Offline, 3)));
+        await As(Search, () => pool.Client.PauseAsync("job", "profiling"));
+        await As(Search, () => pool.Client.CancelAsync("job", "not needed"));
+        await pool.Client.CordonAsync("dc1/n1", "fan");
+        await pool.Client.UncordonAsync("dc1/n1");
+        await pool.Client.SetQuotaAsync("search", new TenantQuota(GpuPercent: 400, Tasks: 5));
+        await pool.Client.UpdateSettingsAsync(policy: "best-fit");
+        await pool.Client.SetDefaultQuotaAsync(new TenantQuota(Tasks: 2));
+        var issued = await pool.Client.IssueTokenAsync("nightly", "tenant", tenant: "search");
+        await pool.Client.RevokeTokenAsync("nightly");
+
+        const string ByOps = " (by token 'ops' (admin))";
+        const string BySearch = " (by token 'search-ci' (tenant search))";
+        string[] expected =
+        [
+            $"priority other @ {(await pool.Client.GetAsync("other"))!.Placement!.NodeId}: Offline → Offline/3{BySearch}",
+            $"operator-pause job @ {(await pool.Client.GetAsync("job"))!.Placement!.NodeId}: profiling{BySearch}",
+            $"cancel job @ {(await pool.Client.GetAsync("job"))!.Placement!.NodeId}: not needed{BySearch}",
+            $"cordon  @ dc1/n1: fan{ByOps}",
+            $"uncordon  @ dc1/n1: was cordoned: fan{ByOps}",
+            $"quota  @ tenant search: quota set: gpuPercent 400, tasks 5{ByOps}",
+            $"settings  @ pool: policy best-fit, compute ×1, memory ×1, evict lower priority off{ByOps}",
+            $"settings  @ pool: default quota: tasks 2{ByOps}",
+            $"token  @ tokens: issued token 'nightly' (tenant search){ByOps}",
+            $"token  @ tokens: revoked token 'nightly' (tenant search){ByOps}",
+        ];
+        var kinds = new HashSet<string>(["priority", "operator-pause", "cancel", "cordon", "uncordon", "quota", "settings", "token"]);
+        await pool.EventuallyAsync(async () => Assert.Equal(
+            expected,
+            (await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)).Where(e => kinds.Contains(e.Kind)).Select(e => $"{e.Kind} {e.TaskId} @ {e.Where}: {e.Detail}")));
+        Assert.DoesNotContain(
+            await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity),
+            e => e.Detail.Contains(issued.Token, StringComparison.Ordinal) || e.Detail.Contains(issued.Issued.Sha256, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Issued_tokens_outlive_the_token_grains_activation()
     {
         await using var pool = await StartAsync();
