@@ -990,9 +990,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var byLabel = new Option<string?>("--by-label") { Description = "Split each tenant's usage by the value of this label of its tasks (their --label), e.g. project" };
         TokenRule(byLabel.Validators, NodeLabels.IsValidKey, $"--by-label: a label's key {NodeLabels.KeyRule}");
         var csv = new Option<bool>("--csv") { Description = "Print CSV (a row per tenant, or per label value: tenant,label,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now) for chargeback" };
+        var daily = new Option<bool>("--daily") { Description = "With --csv: a row per tenant (or label value) and UTC day with anything held (tenant,label,day,card_hours,gpu_memory_gib_hours,runs_ended)" };
         var command = new Command("usage", "What each tenant's tasks held, for showback and chargeback: card-hours of compute and GiB-hours of GPU memory from placement until let go (runs under way count up to now)")
         {
-            tenant, from, to, days, byLabel, csv,
+            tenant, from, to, days, byLabel, csv, daily,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -1013,11 +1014,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("--csv and --json: give one", ExitCodes.BadInput);
             }
 
+            if (r.GetValue(daily) && !r.GetValue(csv))
+            {
+                throw new CliException("--daily: only with --csv (--json gives each day already)", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
             var usage = await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct));
             if (r.GetValue(csv))
             {
-                await UsageCsv.WriteAsync(output, usage, ct);
+                await (r.GetValue(daily) ? UsageCsv.WriteDailyAsync(output, usage, ct) : UsageCsv.WriteAsync(output, usage, ct));
                 return ExitCodes.Ok;
             }
 

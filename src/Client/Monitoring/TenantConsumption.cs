@@ -11,7 +11,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="GpuMemoryGiBHours">GPU memory held, in GiB-hours.</param>
 /// <param name="Runs">Runs that ended in those days.</param>
 /// <param name="RunningNow">Runs under way now whose time so far is counted too.</param>
-/// <param name="Days">Day by day, as the meter has counted: ended runs, and runs under way up to their last report (the rest of those is in the totals, not here).</param>
+/// <param name="Days">Day by day (UTC): what the meter has counted, and runs under way up to now on the days they ran; the totals are their sums.</param>
 /// <param name="Label">Split by a label's key: <c>key=value</c> of the tasks counted here, or <c>key</c> alone for the tenant's tasks without it; null when not split.</param>
 public sealed record TenantConsumption(
     string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days, string? Label = null)
@@ -25,10 +25,9 @@ public sealed record TenantConsumption(
     /// </summary>
     public static TenantConsumption Of(string tenant, DateOnly from, DateOnly to, UsageReading reading, IEnumerable<VGpuTaskStatus> live, DateTimeOffset now)
     {
-        var days = reading.Days;
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        double card = days.Sum(d => d.CardSeconds), memory = days.Sum(d => d.MemoryMiBSeconds);
+        var days = reading.Days.ToDictionary(d => d.Day);
         var running = 0;
         foreach (var t in live)
         {
@@ -44,16 +43,22 @@ public sealed record TenantConsumption(
 
             // Counted by the meter up to Through already, when that is of this run.
             var counted = reading.Through.TryGetValue(t.TaskId, out var through) && through > placed ? through : placed;
-            var span = (now < end ? now : end) - (counted > start ? counted : start);
-            if (span > TimeSpan.Zero)
+            // What it held since, day by day (UTC), as the meter will count it.
+            var until = (now < end ? now : end).UtcDateTime;
+            for (var at = (counted > start ? counted : start).UtcDateTime; at < until;)
             {
-                var held = p.Held(span);
-                card += held.CardSeconds;
-                memory += held.MemoryMiBSeconds;
+                var next = at.Date.AddDays(1) < until ? at.Date.AddDays(1) : until;
+                var held = p.Held(next - at);
+                var day = DateOnly.FromDateTime(at);
+                var had = days.GetValueOrDefault(day) ?? new UsageDay(day, 0, 0, 0);
+                days[day] = had with { CardSeconds = had.CardSeconds + held.CardSeconds, MemoryMiBSeconds = had.MemoryMiBSeconds + held.MemoryMiBSeconds };
+                at = next;
             }
         }
 
-        return new TenantConsumption(tenant, from, to, card / 3600, memory / 1024 / 3600, days.Sum(d => d.Runs), running, days);
+        ImmutableArray<UsageDay> byDay = [.. days.Values.OrderBy(d => d.Day)];
+        return new TenantConsumption(
+            tenant, from, to, byDay.Sum(d => d.CardSeconds) / 3600, byDay.Sum(d => d.MemoryMiBSeconds) / 1024 / 3600, byDay.Sum(d => d.Runs), running, byDay);
     }
 
     /// <summary>

@@ -5,12 +5,36 @@ namespace Orion.Client.Monitoring;
 
 /// <summary>
 /// Usage as CSV for chargeback (<c>orion usage --csv</c>, <c>GET /api/usage.csv</c>): one row per tenant (and label
-/// value), with the period's totals, as spreadsheets and finance systems import it (RFC 4180, invariant numbers).
+/// value), with the period's totals, or one per tenant (and label value) and UTC day with anything held
+/// (<see cref="WriteDailyAsync"/>), as spreadsheets and finance systems import it (RFC 4180, invariant numbers).
 /// </summary>
 public static class UsageCsv
 {
     /// <summary>The columns, in order.</summary>
     public static IReadOnlyList<string> Columns { get; } = ["tenant", "label", "from", "to", "card_hours", "gpu_memory_gib_hours", "runs_ended", "running_now"];
+
+    /// <summary>The columns of the daily form, in order.</summary>
+    public static IReadOnlyList<string> DailyColumns { get; } = ["tenant", "label", "day", "card_hours", "gpu_memory_gib_hours", "runs_ended"];
+
+    /// <summary>Writes the header and a row per entry of <paramref name="usage"/> and day (runs under way count up to now, on the days they ran).</summary>
+    public static async Task WriteDailyAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default)
+    {
+        await using var csv = CsvWriter.Create(output, null, true);
+        csv.WriteHeader([.. DailyColumns]);
+        foreach (var u in usage)
+        {
+            foreach (var d in u.Days)
+            {
+                await csv.WriteRecordAsync(
+                [
+                    u.Tenant, u.Label ?? "", Day(d.Day), Number(d.CardSeconds / 3600), Number(d.MemoryMiBSeconds / 1024 / 3600),
+                    d.Runs.ToString(CultureInfo.InvariantCulture),
+                ], cancellationToken);
+            }
+        }
+
+        await csv.FlushAsync(cancellationToken);
+    }
 
     /// <summary>Writes the header and a row per entry of <paramref name="usage"/>.</summary>
     public static async Task WriteAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default)

@@ -87,7 +87,7 @@ public static class PoolApi
         // Days in UTC, both included; by default the last 30 up to today.
         api.MapGet("/usage", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
             ElseWhose(http, ref tenant) ?? (await Usage(grains, time, from, to, tenant, byLabel, ct) is var (refused, _, _, usage) && refused is null ? Results.Json(usage, Json) : refused));
-        api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
+        api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, bool? daily, CancellationToken ct) =>
         {
             if (ElseWhose(http, ref tenant) is { } others)
             {
@@ -101,7 +101,7 @@ public static class PoolApi
             }
 
             var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-            await UsageCsv.WriteAsync(text, usage!, ct);
+            await (daily == true ? UsageCsv.WriteDailyAsync(text, usage!, ct) : UsageCsv.WriteAsync(text, usage!, ct));
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"orion-usage-{first:yyyy-MM-dd}-{last:yyyy-MM-dd}.csv\"";
             return Results.Text(text.ToString(), "text/csv; charset=utf-8");
         });

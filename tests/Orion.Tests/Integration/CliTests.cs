@@ -276,6 +276,20 @@ public sealed class CliTests(LiveSilo live)
         Assert.Equal("text/csv", api.Content.Headers.ContentType?.MediaType);
         Assert.Equal(csv.Out.TrimEnd(), (await api.Content.ReadAsStringAsync()).TrimEnd());
         Assert.Equal(2, (await live.CliAsync("usage", "--csv", "--json")).ExitCode);
+
+        // Day by day: its run fell on one UTC day (or two, across midnight), summing to the period's figure.
+        var daily = await live.CliAsync("usage", tenant, "--csv", "--daily");
+        Assert.True(daily.ExitCode == 0, daily.ToString());
+        var days = daily.Out.TrimEnd().Split("\r\n");
+        Assert.Equal("tenant,label,day,card_hours,gpu_memory_gib_hours,runs_ended", days[0]);
+        Assert.InRange(days.Length - 1, 1, 2);
+        Assert.All(days[1..], d => Assert.Matches($@"^{tenant},,\d{{4}}-\d\d-\d\d,[0-9.]+,[0-9.]+,[01]$", d));
+        Assert.Equal(usage.CardHours, days[1..].Sum(d => double.Parse(d.Split(',')[3], System.Globalization.CultureInfo.InvariantCulture)), 4);
+        using var dailyApi = await live.Http.GetAsync(live.Url($"/api/usage.csv?tenant={tenant}&daily=true"));
+        Assert.Equal(daily.Out.TrimEnd(), (await dailyApi.Content.ReadAsStringAsync()).TrimEnd());
+        var alone = await live.CliAsync("usage", "--daily");
+        Assert.Equal(2, alone.ExitCode);
+        Assert.Contains("--daily: only with --csv", alone.Error);
     }
 
     [Fact]

@@ -30,4 +30,21 @@ public sealed class UsageCsvTests
             CultureInfo.CurrentCulture = before;
         }
     }
+
+    [Fact]
+    public async Task The_daily_form_has_a_row_per_tenant_and_day_with_anything_held()
+    {
+        var (from, to) = (new DateOnly(2026, 11, 29), new DateOnly(2026, 11, 30));
+        var text = new StringWriter();
+        await UsageCsv.WriteDailyAsync(text,
+        [
+            new TenantConsumption("search", from, to, 2.5, 7, 2, 1, [new(from, 2 * 3600, 5 * 1024 * 3600, 2), new(to, 1800, 2 * 1024 * 3600, 0)]),
+            new TenantConsumption("ads", from, to, 0, 0, 0, 0, [], "project=ads-ranking"),
+        ]);
+        Assert.Equal(
+            "tenant,label,day,card_hours,gpu_memory_gib_hours,runs_ended\r\n"
+            + "search,,2026-11-29,2,5,2\r\n"
+            + "search,,2026-11-30,0.5,2,0\r\n",
+            text.ToString());
+    }
 }

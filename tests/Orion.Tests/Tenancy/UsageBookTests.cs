@@ -128,6 +128,11 @@ public sealed class UsageBookTests
         Assert.Equal((2.5, 2, 1), (c.CardHours, c.Runs, c.RunningNow));
         Assert.Equal(1 + 6, c.GpuMemoryGiBHours, 6);
 
+        // Day by day, the run under way on the days it ran: two hours of half a card before midnight, one after.
+        Assert.Equal(
+            [(new DateOnly(2026, 11, 29), 2.0, 5.0, 2), (new DateOnly(2026, 11, 30), 0.5, 2.0, 0)],
+            c.Days.Select(d => (d.Day, Math.Round(d.CardSeconds / 3600, 6), Math.Round(d.MemoryMiBSeconds / 1024 / 3600, 6), d.Runs)));
+
         // Only the part of the run inside the span counts: from midnight.
         var today = Client.Monitoring.TenantConsumption.Of("a", new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), new UsageReading([], Counted), [running], now);
         Assert.Equal(0.5, today.CardHours, 6);
