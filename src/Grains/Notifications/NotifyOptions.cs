@@ -22,6 +22,12 @@ public sealed class NotifyOptions
     /// </summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>
+    /// The key being rotated out: while set, each POST carries a signature with it too, after the one with
+    /// <see cref="SigningKey"/>, so receivers move to the new key one by one without refusing a POST meanwhile.
+    /// </summary>
+    public string? PreviousSigningKey { get; set; }
+
     /// <summary>How many times a POST is tried (1 s, 2 s, 4 s … apart) before it is given up and logged.</summary>
     public int Attempts { get; set; } = 3;
 

@@ -38,6 +38,12 @@ public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
             errors.Add($"{NotifyOptions.Section}:SigningKey must be at least 32 characters, not {key.Length}");
         }
 
+        if (options.PreviousSigningKey is { } previous
+            && (previous.Length < 32 || options.SigningKey is null || previous == options.SigningKey))
+        {
+            errors.Add($"{NotifyOptions.Section}:PreviousSigningKey must be at least 32 characters, beside a SigningKey, and not the same key");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

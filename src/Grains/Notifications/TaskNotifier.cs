@@ -74,7 +74,7 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
                     // Signed per attempt: the timestamp says when this POST left, so a receiver can refuse old replays.
                     var at = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
                     request.Headers.Add(TimestampHeader, at);
-                    request.Headers.Add(SignatureHeader, NotificationSignature.Of(key, at, body));
+                    request.Headers.Add(SignatureHeader, NotificationSignature.Header(key, options.Value.PreviousSigningKey, at, body));
                 }
 
                 using var response = await http.SendAsync(request, timeout.Token);

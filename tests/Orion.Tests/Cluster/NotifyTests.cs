@@ -13,6 +13,7 @@ namespace Orion.Tests.Cluster;
 public sealed class NotifyTests
 {
     private const string SigningKey = "a key the receiver shares with the pool, 32+";
+    private const string PreviousKey = "the key the pool signed with until its rotation";
 
     [Fact]
     public async Task An_ended_tasks_status_is_posted_to_its_notify_url_again_after_a_refusal_and_a_host_not_allowed_is_refused_at_submit()
@@ -97,12 +98,18 @@ public sealed class NotifyTests
         receiver.Start();
         var open = false;
         var posts = new ConcurrentQueue<(string Path, string? Key, HttpStatusCode Answer)>();
+        var signed = new ConcurrentQueue<(string? Timestamp, string? Signature, string Body)>();
         var listening = Task.Run(async () =>
         {
             while (receiver.IsListening)
             {
                 var context = await receiver.GetContextAsync();
                 var answer = Volatile.Read(ref open) ? HttpStatusCode.NoContent : HttpStatusCode.ServiceUnavailable;
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    signed.Enqueue((context.Request.Headers["X-Orion-Timestamp"], context.Request.Headers["X-Orion-Signature"], await reader.ReadToEndAsync()));
+                }
+
                 posts.Enqueue((context.Request.Url!.AbsolutePath, context.Request.Headers["Idempotency-Key"], answer));
                 context.Response.StatusCode = (int)answer;
                 context.Response.Close();
@@ -113,6 +120,8 @@ public sealed class NotifyTests
         {
             ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1",
             ["Orion:Notify:Attempts"] = "1",
+            ["Orion:Notify:SigningKey"] = SigningKey,
+            ["Orion:Notify:PreviousSigningKey"] = PreviousKey,
         });
         var spec = Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9);
         foreach (var id in new[] { "kept", "dropped" })
@@ -148,6 +157,14 @@ public sealed class NotifyTests
         await Tick(pool, "dropped");
         await pool.EventuallyAsync(async () => Assert.DoesNotContain("notify", await pool.RemindersOf("dropped")));
         Assert.Equal([HttpStatusCode.ServiceUnavailable], posts.Where(p => p.Path == "/hooks/dropped").Select(p => p.Answer));
+
+        // The signing key being rotated: every POST is signed with the new key, then with the old one.
+        Assert.All(signed, post =>
+        {
+            static string Mac(string key, string text) =>
+                "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), System.Text.Encoding.UTF8.GetBytes(text)));
+            Assert.Equal($"{Mac(SigningKey, $"{post.Timestamp}.{post.Body}")}, {Mac(PreviousKey, $"{post.Timestamp}.{post.Body}")}", post.Signature);
+        });
         receiver.Stop();
         await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }

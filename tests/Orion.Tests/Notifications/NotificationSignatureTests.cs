@@ -16,4 +16,15 @@ public sealed class NotificationSignatureTests
             NotificationSignature.Of(new string('k', 32), "1700000000", Encoding.UTF8.GetBytes("{\"a\":1}")),
             NotificationSignature.Of(new string('k', 32), "1700000001", Encoding.UTF8.GetBytes("{\"a\":1}")));
     }
+
+    [Fact]
+    public void While_a_key_is_rotated_the_header_lists_the_current_keys_signature_then_the_previous_ones()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"a\":1}");
+        var (current, previous) = (new string('n', 32), new string('k', 32));
+        Assert.Equal(NotificationSignature.Of(current, "1700000000", body), NotificationSignature.Header(current, null, "1700000000", body));
+        Assert.Equal(
+            $"{NotificationSignature.Of(current, "1700000000", body)}, sha256=6935b796c0fec66e5dee52c86c7fd1218a424c32f1adb239ff2893c31e54f033",
+            NotificationSignature.Header(current, previous, "1700000000", body));
+    }
 }

@@ -24,5 +24,15 @@ public sealed class NotifyOptionsValidatorTests
             "Orion:Notify:SigningKey must be at least 32 characters, not 5",
         ],
         new NotifyOptionsValidator().Validate(null, bad).Failures!);
+
+        // A key being rotated out: only beside a current one, and not the same.
+        var rotating = new NotifyOptions { SigningKey = new string('n', 32), PreviousSigningKey = new string('k', 32) };
+        Assert.True(new NotifyOptionsValidator().Validate(null, rotating).Succeeded);
+        foreach (var broken in new[] { new NotifyOptions { PreviousSigningKey = new string('k', 32) }, new NotifyOptions { SigningKey = new string('k', 32), PreviousSigningKey = new string('k', 32) } })
+        {
+            Assert.Equal(
+                ["Orion:Notify:PreviousSigningKey must be at least 32 characters, beside a SigningKey, and not the same key"],
+                new NotifyOptionsValidator().Validate(null, broken).Failures!);
+        }
     }
 }
