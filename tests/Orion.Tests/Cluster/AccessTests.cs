@@ -446,7 +446,10 @@ public sealed class AccessTests
         await using var pool = await StartAsync();
         var issued = await pool.Client.IssueTokenAsync("kept", "viewer");
         var grains = pool.Cluster.GetSiloServiceProvider(pool.Cluster.Silos[0].SiloAddress).GetRequiredService<IGrainFactory>();
-        await grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        var keeper = grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool);
+        Assert.True(await pool.IsActive(keeper.GetGrainId()));
+        await keeper.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await pool.EventuallyAsync(async () => Assert.False(await pool.IsActive(keeper.GetGrainId()), "the token grain is still active"));
 
         // A fresh activation reads them from storage: listed, and revoked by name.
         Assert.Equal(["kept"], (await pool.Client.ListTokensAsync()).Select(t => t.Name));

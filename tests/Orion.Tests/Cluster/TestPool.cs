@@ -366,11 +366,10 @@ public sealed class TestPool : IAsyncDisposable
     public Task<SchedulerSnapshot> SchedulerSnapshot() => Grains.GetGrain<IPoolGrain>(GrainKeys.Pool).GetSchedulerSnapshot();
 
     /// <summary>Whether the scheduler of <paramref name="dataCenter"/> has an activation on some silo (asks the silos, not the grain, which would activate it).</summary>
-    public async Task<bool> SchedulerIsActive(string dataCenter)
-    {
-        var id = Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter)).GetGrainId();
-        return (await Grains.GetGrain<IManagementGrain>(0).GetActiveGrains(id.Type)).Contains(id);
-    }
+    public Task<bool> SchedulerIsActive(string dataCenter) => IsActive(Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler(dataCenter)).GetGrainId());
+
+    /// <summary>Whether grain <paramref name="id"/> has an activation on some silo (asks the silos, not the grain, which would activate it).</summary>
+    public async Task<bool> IsActive(GrainId id) => (await Grains.GetGrain<IManagementGrain>(0).GetActiveGrains(id.Type)).Contains(id);
 
     /// <summary>Retries an assertion until it holds (messages between grains take a moment) or patience runs out.</summary>
     public async Task EventuallyAsync(Func<Task> assertion)
