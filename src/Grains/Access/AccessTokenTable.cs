@@ -33,6 +33,9 @@ public sealed class AccessTokenTable
     /// <summary>The issued list's version it was made from; 0 for settings.</summary>
     public long Version { get; }
 
+    /// <summary>Every token of the table, as its principal.</summary>
+    public IEnumerable<AccessPrincipal> Principals => byHash.Values;
+
     /// <summary>Who the token is (expired or not: <see cref="AccessRule"/> refuses an expired one by name); null for none or one the pool does not take.</summary>
     public AccessPrincipal? Resolve(string? token) => HashOf(token) is { } hash ? ByHash(hash) : null;
 

@@ -18,6 +18,7 @@ public sealed class AccessTokens : IDisposable
     private readonly IDisposable watch;
     private readonly SiloCopy<AccessTokenTable> issued;
     private volatile AccessTokenTable table;
+    private volatile AccessTokenTable? issuedKnown;
     private TimeSpan maxStale;
 
     public AccessTokens(IConfiguration configuration, IGrainFactory grains, IOptions<PoolOptions> pool, ILogger<AccessTokens> logger)
@@ -30,12 +31,11 @@ public sealed class AccessTokens : IDisposable
         table = TableOf(options, out _) ?? new AccessTokenTable([]);
         maxStale = options.IssuedTokensMaxStale;
         watch = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
-        AccessTokenTable? known = null;
         issued = new(
             async () =>
             {
-                var read = await grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool).Read(known?.Version ?? -1);
-                return known = read is null ? known! : new AccessTokenTable(read);
+                var read = await grains.GetGrain<IAccessTokenGrain>(GrainKeys.Pool).Read(issuedKnown?.Version ?? -1);
+                return issuedKnown = read is null ? issuedKnown! : new AccessTokenTable(read);
             },
             () => pool.Value.SettingsMaxAge,
             _ => true,
@@ -79,6 +79,17 @@ public sealed class AccessTokens : IDisposable
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The tokens this silo takes now, without waiting on anyone: its settings' ("settings") and the issued ones as its
+    /// copy last heard them ("issued"), which is asked to catch up for the next reading when it is older than its max age.
+    /// For gauges, such as how long each has until it expires.
+    /// </summary>
+    public IEnumerable<(AccessPrincipal Token, string Source)> InForce()
+    {
+        _ = issued.GetOrLast(() => new AccessTokenTable(IssuedTokenList.Empty), Unread);
+        return table.Principals.Select(p => (p, "settings")).Concat((issuedKnown?.Principals ?? []).Select(p => (p, "issued")));
     }
 
     public void Dispose() => watch.Dispose();

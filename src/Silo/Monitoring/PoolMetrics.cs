@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Orion.Client.Monitoring;
 using Orion.Contracts;
+using Orion.Grains;
+using Orion.Grains.Access;
 using Orion.Grains.Telemetry;
 
 namespace Orion.Silo.Monitoring;
@@ -15,7 +17,7 @@ public sealed class PoolMetrics
 {
     private const long MiB = 1024 * 1024;
 
-    public PoolMetrics(IMeterFactory meters, PoolMonitor monitor)
+    public PoolMetrics(IMeterFactory meters, PoolMonitor monitor, AccessTokens tokens, [FromKeyedServices(OrionClock.Key)] TimeProvider time)
     {
         var meter = meters.Create(OrionTelemetry.Name);
         IEnumerable<CardSummary> Cards() => monitor.Current?.Cards ?? [];
@@ -50,6 +52,13 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.deployment.ready", () => Deployments().Select(d => new Measurement<long>(d.Ready, Tags(d))), "{task}", "A deployment's replicas of its current revision that run (alert when below orion.deployment.replicas).");
         meter.CreateObservableGauge("orion.deployment.busy", () => Deployments().Where(d => d.BusyPercent is not null).Select(d => new Measurement<double>(d.BusyPercent!.Value / 100, Tags(d))), "1",
             "How busy a deployment that scales itself found its running replicas at its last look, on average (0 to 1).");
+        meter.CreateObservableGauge("orion.access.token.expires_in", () => tokens.InForce().Where(t => t.Token.Expires is not null).Select(t =>
+            new Measurement<double>((t.Token.Expires!.Value - time.GetUtcNow()).TotalSeconds, new TagList
+            {
+                { "orion.access.token", t.Token.Name },
+                { OrionTelemetry.Attributes.Role, t.Token.Role.ToString().ToLowerInvariant() },
+                { "orion.access.source", t.Source },
+            })), "s", "How long until each token this silo takes expires (negative: expired, still in the settings or not yet revoked); alert before it reaches 0.");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 

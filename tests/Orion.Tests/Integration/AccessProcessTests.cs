@@ -405,4 +405,33 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             await ads.CancelAsync(theirs.TaskId);
         }
     }
+
+    [Fact]
+    public async Task Metrics_say_how_long_each_token_has_until_it_expires_so_an_alert_comes_before_it_does()
+    {
+        await using var admin = await secured.ConnectAsync(secured.Admin);
+        var issued = await admin.IssueTokenAsync("metrics-ci", "viewer", validFor: TimeSpan.FromDays(30));
+        try
+        {
+            IReadOnlyList<PrometheusSample> expiries = [];
+            for (var i = 0; i < 100 && !expiries.Any(s => s.Labels["orion_access_token"] == "metrics-ci"); i++)
+            {
+                await Task.Delay(100);
+                expiries = [.. PrometheusSample.Parse(await secured.Http.GetStringAsync(secured.Url("/metrics"))).Where(s => s.Name == "orion_access_token_expires_in_seconds")];
+            }
+
+            // The settings' token that expired on 2026-01-01 reads negative; the one just issued about 30 days; tokens without an expiry are not listed.
+            var old = Assert.Single(expiries, s => s.Labels["orion_access_token"] == "old-ci");
+            Assert.True(old.Value < 0, $"{old.Value}");
+            Assert.Equal(("viewer", "settings"), (old.Labels["orion_access_role"], old.Labels["orion_access_source"]));
+            var fresh = Assert.Single(expiries, s => s.Labels["orion_access_token"] == "metrics-ci");
+            Assert.InRange(fresh.Value, TimeSpan.FromDays(29).TotalSeconds, TimeSpan.FromDays(30).TotalSeconds);
+            Assert.Equal("issued", fresh.Labels["orion_access_source"]);
+            Assert.DoesNotContain(expiries, s => s.Labels["orion_access_token"] == "ops");
+        }
+        finally
+        {
+            await admin.RevokeTokenAsync(issued.Issued.Name);
+        }
+    }
 }
