@@ -101,6 +101,9 @@ public sealed class SpecFile
     /// <summary>A URL the pool POSTs the task's status to when it ends (<c>notify: https://hooks.example.com/...</c>).</summary>
     public string? Notify { get; set; }
 
+    /// <summary>Whether the notify URL also hears when each run starts (<c>notify-start: true</c>).</summary>
+    public bool? NotifyStart { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -138,6 +141,7 @@ public sealed class SpecFile
         MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
         Restart = Restart ?? baseSpec.Restart,
         Notify = Notify ?? baseSpec.Notify,
+        NotifyStart = NotifyStart ?? baseSpec.NotifyStart,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

@@ -32,6 +32,7 @@ internal sealed class SpecOptions
     private readonly Option<string[]> nodeSelector;
     private readonly Option<string[]> labels;
     private readonly Option<string?> notify = new("--notify") { Description = "A URL the pool POSTs the task's status to when it ends (a chat webhook, a CI job); its host must be allowed (Orion:Notify:AllowedHosts)" };
+    private readonly Option<bool> notifyStart = new("--notify-start") { Description = "With --notify: POST also when each run starts (state Running)" };
     private readonly Option<string[]> affinity;
     private readonly Option<string[]> preferredAffinity;
     private readonly Option<string[]> toleration;
@@ -129,7 +130,7 @@ internal sealed class SpecOptions
     }
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, restart, notify];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, restart, notify, notifyStart];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -153,7 +154,7 @@ internal sealed class SpecOptions
             NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
             PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
-            MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart), Notify = r.GetValue(notify),
+            MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
         };
         var spec = fromFlags;
         if (r.GetValue(file) is { } f)

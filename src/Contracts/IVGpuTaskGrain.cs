@@ -131,10 +131,10 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnQuotaRefused"), OneWay]
     Task OnQuotaRefused(string reason);
 
-    /// <summary>Its notify URL took the end of run <paramref name="generation"/>: it is not sent again.</summary>
+    /// <summary>Its notify URL took <paramref name="state"/> (an end, or a start) of run <paramref name="generation"/>: it is not sent again.</summary>
     [Access(Callers.None)]
     [Alias("OnNotified")]
-    Task OnNotified(long generation);
+    Task OnNotified(long generation, TaskState state);
 
     /// <summary>The daemon reports the task's process running.</summary>
     [Access(Callers.Node)]

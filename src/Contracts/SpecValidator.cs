@@ -112,6 +112,11 @@ public static class SpecValidator
             errors.Add(new("notify", "must be an absolute http or https URL of at most 2048 characters, without a user name"));
         }
 
+        if (spec.NotifyOnStart && spec.Notify is null)
+        {
+            errors.Add(new("notifyOnStart", "needs a notify URL to send the start to"));
+        }
+
         if (spec.MaxRuntime is { } limit)
         {
             if (limit < TimeSpan.FromSeconds(1) || limit > TaskSpec.MaxRuntimeLimit)

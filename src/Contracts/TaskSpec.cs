@@ -31,6 +31,10 @@ namespace Orion.Contracts;
 /// allows (<c>Orion:Notify:AllowedHosts</c>); shown to the task's tenant and admins only, since such URLs carry secrets.
 /// Null for none.
 /// </param>
+/// <param name="NotifyOnStart">
+/// Whether <paramref name="Notify"/> also hears when each run starts (state Running): a job that waited in line says it
+/// got its cards. Needs <paramref name="Notify"/>.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -46,7 +50,8 @@ public sealed record TaskSpec(
     [property: Id(10)] TimeSpan? MaxRuntime = null,
     [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed,
     [property: Id(12)] ImmutableDictionary<string, string>? Labels = null,
-    [property: Id(13)] string? Notify = null)
+    [property: Id(13)] string? Notify = null,
+    [property: Id(14)] bool NotifyOnStart = false)
 {
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;

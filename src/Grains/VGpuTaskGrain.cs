@@ -31,8 +31,9 @@ public sealed class VGpuTaskGrain(
     private const string ForgetReminder = "forget";
     private const string NotifyReminder = "notify";
 
-    // The notification being sent from this activation, so a reminder does not send it twice at once.
-    private Task? notifying;
+    // The notification being sent from this activation, and of which state, so a reminder does not send it twice at once.
+    private Task? sending;
+    private TaskState? sendingState;
 
     /// <summary>The longest one <see cref="WaitForChange"/> waits; a longer timeout is cut to it.</summary>
     internal static readonly TimeSpan MaxChangeWait = TimeSpan.FromMinutes(10);
@@ -1629,11 +1630,16 @@ public sealed class VGpuTaskGrain(
 
         next = Apply(next);
         var ends = next.State.IsTerminal() && before?.State.IsTerminal() != true;
-        var notifyDue = record.State.NotifyDue;
-        if (ends && next.Spec.Notify is not null)
+
+        // A run starts: running now, and not the same run resumed after a pause.
+        var starts = next.State == TaskState.Running && !(before is { State: TaskState.Running or TaskState.Suspended } && before.Generation == next.Generation);
+        var notifying = next.Spec.Notify is not null && (ends || (starts && next.Spec.NotifyOnStart));
+        var notifyDue = (record.State.NotifyDue, record.State.NotifyDueState);
+        if (notifying)
         {
-            // Due with the end itself, so a silo that dies before the receiver takes it leaves it to send again.
-            record.State.NotifyDue = next.Generation;
+            // Due with the change itself, so a silo that dies before the receiver takes it leaves it to send again (an end
+            // replaces a start not yet taken: the receiver hears the latest).
+            (record.State.NotifyDue, record.State.NotifyDueState) = (next.Generation, next.State);
         }
 
         try
@@ -1646,7 +1652,7 @@ public sealed class VGpuTaskGrain(
             // would find the change done and answer OK while storage keeps the old state. The next call reloads.
             logger.LogWarning(ex, "Task {TaskId} could not write {State}: reloading from storage at its next call", TaskId, next.State);
             record.State.Status = before;
-            record.State.NotifyDue = notifyDue;
+            (record.State.NotifyDue, record.State.NotifyDueState) = notifyDue;
             DeactivateOnIdle();
             throw;
         }
@@ -1658,40 +1664,42 @@ public sealed class VGpuTaskGrain(
             await ReportUsage(next, run.From, run.To);
         }
 
+        if (notifying)
+        {
+            await KeepNotifyReminder();
+            Notify(next);
+        }
+
         if (ends)
         {
-            if (next.Spec.Notify is not null)
-            {
-                await KeepNotifyReminder();
-                Notify(next);
-            }
-
             await KeepForgetReminder();
         }
     }
 
-    /// <summary>Sends the end of <paramref name="ended"/> to its notify URL, off the grain's turn; taken, it is no longer due.</summary>
-    private void Notify(VGpuTaskStatus ended)
+    /// <summary>Sends <paramref name="status"/> (an end, or a start) to its notify URL, off the grain's turn; taken, it is no longer due.</summary>
+    private void Notify(VGpuTaskStatus status)
     {
-        if (notifying is { IsCompleted: false })
+        if (sending is { IsCompleted: false } && sendingState == status.State)
         {
             return;
         }
 
         var self = this.AsReference<IVGpuTaskGrain>();
-        notifying = notifier.Send(ended).ContinueWith(
-            sent => sent.Result ? self.OnNotified(ended.Generation) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
-        notifying.Ignore();
+        sendingState = status.State;
+        sending = notifier.Send(status).ContinueWith(
+            sent => sent.Result ? self.OnNotified(status.Generation, status.State) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
+        sending.Ignore();
     }
 
-    public async Task OnNotified(long generation)
+    public async Task OnNotified(long generation, TaskState state)
     {
-        if (record.State.NotifyDue != generation)
+        if (record.State.NotifyDue != generation || record.State.NotifyDueState != state)
         {
+            // A later change is due now (an end after its start): that one is still to send.
             return;
         }
 
-        record.State.NotifyDue = null;
+        (record.State.NotifyDue, record.State.NotifyDueState) = (null, null);
         try
         {
             await record.WriteStateAsync();
@@ -1699,7 +1707,7 @@ public sealed class VGpuTaskGrain(
         catch
         {
             // Still due in storage: sent again at the reminder (at least once, never lost).
-            record.State.NotifyDue = generation;
+            (record.State.NotifyDue, record.State.NotifyDueState) = (generation, state);
             throw;
         }
 
@@ -1723,24 +1731,26 @@ public sealed class VGpuTaskGrain(
     /// <summary>The reminder: the end still due is sent again, or given up once <see cref="Notifications.NotifyOptions.RetryFor"/> has passed.</summary>
     private async Task NotifyIfDue()
     {
-        if (record.State.NotifyDue is not { } due || Status is not { State: var state, EndedAt: { } ended } status || !state.IsTerminal() || status.Generation != due)
+        if (record.State is not { NotifyDue: { } due, NotifyDueState: { } dueState } || Status is not { } status || status.Generation != due
+            || (dueState.IsTerminal() ? status.State != dueState : status.State.IsTerminal()))
         {
             // Taken, or submitted anew under the id since.
             await Unregister(NotifyReminder);
             return;
         }
 
-        if (time.GetUtcNow() - ended > notify.Value.RetryFor)
+        if (time.GetUtcNow() - (status.EndedAt ?? status.StartedAt ?? status.SubmittedAt) > notify.Value.RetryFor)
         {
-            logger.LogWarning("Task {TaskId}'s notification was given up: not taken within {RetryFor} of its end", TaskId, notify.Value.RetryFor);
+            logger.LogWarning("Task {TaskId}'s notification was given up: not taken within {RetryFor} of its {State}", TaskId, notify.Value.RetryFor, dueState);
             Notifications.TaskNotifier.GiveUp();
-            record.State.NotifyDue = null;
+            (record.State.NotifyDue, record.State.NotifyDueState) = (null, null);
             await record.WriteStateAsync();
             await Unregister(NotifyReminder);
             return;
         }
 
-        Notify(status);
+        // A start is sent as the start it was (paused since or not).
+        Notify(status with { State = dueState });
     }
 
     /// <summary>An ended task is forgotten after <see cref="PoolOptions.EndedTaskRetention"/>: a reminder brings it back then.</summary>

@@ -40,7 +40,11 @@ public sealed class VGpuTaskRecord
     [Id(8)]
     public bool OperatorPaused { get; set; }
 
-    /// <summary>The generation whose end its notify URL has not yet taken (<see cref="TaskSpec.Notify"/>): sent again at the reminder.</summary>
+    /// <summary>The generation whose end (or start) its notify URL has not yet taken (<see cref="TaskSpec.Notify"/>): sent again at the reminder.</summary>
     [Id(9)]
     public long? NotifyDue { get; set; }
+
+    /// <summary>The state due with <see cref="NotifyDue"/>: an end, or Running for a start (<see cref="TaskSpec.NotifyOnStart"/>).</summary>
+    [Id(10)]
+    public TaskState? NotifyDueState { get; set; }
 }

@@ -10,7 +10,7 @@ namespace Orion.Grains.Notifications;
 /// <summary>
 /// POSTs an ended task's status to its spec's notify URL, off the grain's turn: tried <see cref="NotifyOptions.Attempts"/>
 /// times, 1 s, 2 s, 4 s … apart. The task grain keeps the end due until it is taken and sends it again at its reminder, so
-/// a receiver may see one end more than once: <c>Idempotency-Key</c> (task id and run) tells them apart.
+/// a receiver may see one end more than once: <c>Idempotency-Key</c> (task id, run and state) tells them apart.
 /// </summary>
 public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNotifier> logger) : IDisposable
 {
@@ -35,18 +35,21 @@ public sealed class TaskNotifier(IOptions<NotifyOptions> options, ILogger<TaskNo
     /// when this round of attempts failed (never faults).
     /// </summary>
     public Task<bool> Send(VGpuTaskStatus status) =>
-        status.Spec.Notify is { } url ? Task.Run(() => DeliverOrLog(url, status.TaskId, status.Generation, TaskNotification.Of(status))) : Task.FromResult(true);
+        status.Spec.Notify is { } url ? Task.Run(() => DeliverOrLog(url, KeyOf(status), TaskNotification.Of(status))) : Task.FromResult(true);
+
+    /// <summary>What names one notification the same on every attempt: the task, its run and the state told ("job-7.1.completed").</summary>
+    public static string KeyOf(VGpuTaskStatus status) => $"{status.TaskId}.{status.Generation}.{status.State.ToString().ToLowerInvariant()}";
 
     /// <summary>Counts a notification given up for good (<see cref="NotifyOptions.RetryFor"/> passed).</summary>
     public static void GiveUp() => Count("given-up");
 
     public void Dispose() => http.Dispose();
 
-    private async Task<bool> DeliverOrLog(string url, string taskId, long generation, TaskNotification notification)
+    private async Task<bool> DeliverOrLog(string url, string idempotencyKey, TaskNotification notification)
     {
         try
         {
-            return await Deliver(url, $"{taskId}.{generation}", notification);
+            return await Deliver(url, idempotencyKey, notification);
         }
         catch (Exception ex)
         {

@@ -158,6 +158,8 @@ public sealed class SpecBuilderTests
         Assert.Equal(AfterCondition.Failed, SpecBuilder.Build(new SpecFile { After = ["prep"], AfterCondition = "Failed" }).AfterCondition);
         Assert.Equal(TimeSpan.FromMinutes(90), spec.MaxRuntime);
         Assert.Equal("https://hooks.example.com/t/1", SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1", "f.yaml")).Notify);
+        Assert.True(SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1\nnotify-start: true", "f.yaml")).NotifyOnStart);
+        Assert.False(SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1", "f.yaml")).NotifyOnStart);
         Assert.Equal(RestartPolicy.OnFailure(5), spec.Restart);
         var plain = SpecBuilder.Build(new SpecFile());
         Assert.Equal((null, null, null), (plain.After, plain.MaxRuntime, plain.Restart));

@@ -143,7 +143,7 @@ public sealed class NotifyTests
         var kept = posts.Where(p => p.Path == "/hooks/kept").ToArray();
         Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent], kept.Select(p => p.Answer));
         var generation = (await pool.Client.GetAsync("kept"))!.Generation;
-        Assert.All(kept, p => Assert.Equal($"kept.{generation}", p.Key));
+        Assert.All(kept, p => Assert.Equal($"kept.{generation}.cancelled", p.Key));
 
         // Taken: not sent again (a task ended after the tick is heard, so a POST the tick sent would be in by then).
         await Tick(pool, "kept");
@@ -165,6 +165,53 @@ public sealed class NotifyTests
                 "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), System.Text.Encoding.UTF8.GetBytes(text)));
             Assert.Equal($"{Mac(SigningKey, $"{post.Timestamp}.{post.Body}")}, {Mac(PreviousKey, $"{post.Timestamp}.{post.Body}")}", post.Signature);
         });
+        receiver.Stop();
+        await Assert.ThrowsAnyAsync<Exception>(() => listening);
+    }
+
+    [Fact]
+    public async Task A_task_that_asks_hears_when_each_run_starts_once_not_again_when_resumed_and_then_its_end()
+    {
+        var port = LoopbackPort.Free();
+        using var receiver = new HttpListener();
+        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
+        receiver.Start();
+        var posts = new ConcurrentQueue<(string? Key, string State, string? Node)>();
+        var listening = Task.Run(async () =>
+        {
+            while (receiver.IsListening)
+            {
+                var context = await receiver.GetContextAsync();
+                using (var reader = new StreamReader(context.Request.InputStream))
+                {
+                    using var json = JsonDocument.Parse(await reader.ReadToEndAsync());
+                    posts.Enqueue((context.Request.Headers["Idempotency-Key"], json.RootElement.GetProperty("state").GetString()!,
+                        json.RootElement.GetProperty("node").GetString()));
+                }
+
+                context.Response.StatusCode = (int)HttpStatusCode.NoContent;
+                context.Response.Close();
+            }
+        });
+
+        await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?> { ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1" });
+        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9) with { Notify = $"http://127.0.0.1:{port}/hooks/start", NotifyOnStart = true };
+        await pool.SubmitAsync(spec, "job");
+        var running = await pool.WaitForAsync("job", TaskState.Running);
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Single(posts)));
+        Assert.Equal(($"job.{running.Generation}.running", "Running", "dc1/n0"), posts.Single());
+
+        // Paused and resumed: the same run, no new start.
+        await pool.Client.PauseAsync("job", "profiling");
+        await pool.Client.ResumeAsync("job");
+        await pool.WaitForAsync("job", TaskState.Running);
+        await pool.Client.CancelAsync("job");
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, posts.Count)));
+        Assert.Equal([("Running", $"job.{running.Generation}.running"), ("Cancelled", $"job.{running.Generation}.cancelled")], posts.Select(p => (p.State, p.Key!)));
+        await pool.EventuallyAsync(async () => Assert.DoesNotContain("notify", await pool.RemindersOf("job")));
+
+        var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Batch() with { NotifyOnStart = true }, "no-url"));
+        Assert.Equal(new ValidationError("notifyOnStart", "needs a notify URL to send the start to"), Assert.Single(refused.Errors));
         receiver.Stop();
         await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }
