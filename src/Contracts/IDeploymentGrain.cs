@@ -59,6 +59,14 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("GetStatus"), ReadOnly]
     Task<DeploymentStatus?> GetStatus();
 
+    /// <summary>
+    /// Whose deployment it is (null: there is none), answered even in the middle of a change: the directory asks while a
+    /// deployment may be waiting on it.
+    /// </summary>
+    [Access(Callers.None)]
+    [Alias("PeekTenant"), AlwaysInterleave]
+    Task<string?> PeekTenant();
+
     /// <summary>A task labelled as this deployment's replica ended: the deployment looks at once instead of at its next tick.</summary>
     [Access(Callers.None)]
     [Alias("OnReplicaEnded"), OneWay]

@@ -168,9 +168,10 @@ public sealed class AccessFilter(
         var ownTasks = TenantView.NeedsOwnTasks(answer)
             ? (await grains.GetGrain<ITaskCatalogGrain>(GrainKeys.Pool).List(new TaskQuery(Tenant: tenant, Limit: int.MaxValue))).Select(t => t.TaskId).ToHashSet(StringComparer.Ordinal)
             : [];
+        // Asked without waiting on the deployments' turns: one may be waiting on the directory answering here.
         var ownDeployments = TenantView.NeedsOwnDeployments(grain, answer) && answer is System.Collections.Immutable.ImmutableArray<string> names
-            ? (await Task.WhenAll(names.Select(n => grains.GetGrain<IDeploymentGrain>(n).GetStatus()))).OfType<DeploymentStatus>()
-                .Where(d => d.Template.Tenant == tenant).Select(d => d.Name).ToHashSet(StringComparer.Ordinal)
+            ? (await Task.WhenAll(names.Select(async n => (Name: n, Tenant: await grains.GetGrain<IDeploymentGrain>(n).PeekTenant()))))
+                .Where(d => d.Tenant == tenant).Select(d => d.Name).ToHashSet(StringComparer.Ordinal)
             : [];
         context.Result = TenantPrivacy.For(reader, TenantView.For(tenant, grain, answer, ownTasks, ownDeployments));
     }

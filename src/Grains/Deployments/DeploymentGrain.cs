@@ -224,6 +224,8 @@ public sealed class DeploymentGrain(
 
     public Task<DeploymentStatus?> GetStatus() => Task.FromResult(Status);
 
+    public Task<string?> PeekTenant() => Task.FromResult(record.State.Template?.Tenant);
+
     /// <summary>Its tenant's.</summary>
     public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(record.State.Template?.Tenant, null);
 
