@@ -32,8 +32,17 @@
     }).join('');
   }
 
+  // Room the card's slices not shown hold (another tenant's, filtered out or kept from this token): taken, not whose.
+  function others(held, total, shown) {
+    const rest = held - shown;
+    return rest > 0 && total > 0
+      ? `<div class="seg others" title="held by other tenants' tasks" style="width:${rest * 100 / total}%"></div>`
+      : '';
+  }
+
   function card(c) {
     const slices = c.slices.filter(s => !filter.tenant || s.tenant === filter.tenant);
+    const sum = (list, value) => list.reduce((n, s) => n + Math.max(0, value(s)), 0);
     // A task may be partly on the device and partly in host RAM: each bar draws its part.
     const resident = slices.filter(s => s.memoryMiB > s.hostMiB);
     const host = slices.filter(s => s.hostMiB > 0);
@@ -44,11 +53,11 @@
       ${c.cordonReason ? `<div class="label card-cordon" title="an operator cordoned it: no new work, its tasks run on"><span>cordoned: ${esc(c.cordonReason)}</span></div>` : ''}
       ${c.measuredBusyPercent == null ? '' : `<div class="label measured" title="as its daemon measured it at the last heartbeat"><span>measured: busy ${Math.round(c.measuredBusyPercent)}%, ${gib(c.measuredMemoryMiB)} in use</span></div>`}
       <div class="label"><span>compute ${pct(c.computeAllocatedMilli)} allocated, ${pct(c.computeInUseMilli)} in use</span><span>of ${pct(c.computeCapacityMilli)}</span></div>
-      <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}<div class="mark" style="left:${full}%" title="one whole card"></div></div>
+      <div class="bar compute">${segs(slices, c.computeCapacityMilli, s => s.computeMilli, 'compute')}${others(c.computeAllocatedMilli, c.computeCapacityMilli, sum(slices, s => s.computeMilli))}<div class="mark" style="left:${full}%" title="one whole card"></div></div>
       <div class="label"><span>memory on device ${gib(c.residentMiB)}</span><span>of ${gib(c.memoryMiB)}</span></div>
-      <div class="bar memory">${segs(resident, c.memoryMiB, s => s.memoryMiB - s.hostMiB, 'resident')}</div>
+      <div class="bar memory">${segs(resident, c.memoryMiB, s => s.memoryMiB - s.hostMiB, 'resident')}${others(c.residentMiB, c.memoryMiB, sum(resident, s => s.memoryMiB - s.hostMiB))}</div>
       <div class="label"><span>memory on host ${gib(c.hostMiB)}</span></div>
-      <div class="bar host">${segs(host, Math.max(c.memoryMiB, 1), s => s.hostMiB, 'host')}</div>
+      <div class="bar host">${segs(host, Math.max(c.memoryMiB, 1), s => s.hostMiB, 'host')}${others(c.hostMiB, Math.max(c.memoryMiB, 1), sum(host, s => s.hostMiB))}</div>
       <div class="chips">${slices.map(s => `<span class="chip" style="background:${colour(s.taskId)}" title="${esc(s.taskId)}">${esc(s.name || s.taskId)} <span class="state ${esc(s.hostMiB >= s.memoryMiB && s.onHost ? 'swapped' : s.state)}">${esc(s.hostMiB >= s.memoryMiB && s.onHost ? 'swapped' : s.hostMiB > 0 ? `${s.state}, ${gib(s.hostMiB)} swapped` : s.state)}</span></span>`).join('')}</div>
     </div>`;
   }

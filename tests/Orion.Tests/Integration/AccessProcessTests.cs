@@ -354,7 +354,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
 
             Assert.Equal([mine.TaskId], TaskIds(await Json("/api/tasks", secured.Search)));
             Assert.Equal([theirs.TaskId], TaskIds(await Json("/api/tasks", secured.Ads)));
-            Assert.Equal([mine.TaskId, theirs.TaskId], TaskIds(await Json("/api/tasks", secured.Viewer)).Order());
+            Assert.Equal(new[] { mine.TaskId, theirs.TaskId }.Order(), TaskIds(await Json("/api/tasks", secured.Viewer)).Order());
 
             // The card: ads' slice is not listed, its room still counts as taken.
             var card = (await Json("/api/cards", secured.Search)).EnumerateArray().Single();
@@ -398,6 +398,13 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             await page.Locator("#sign-in").ClickAsync();
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{theirs.TaskId}']")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{mine.TaskId}']")).ToHaveCountAsync(0);
+
+            // Its card draws search's room as taken by others, not as free, and names none of it.
+            await Assertions.Expect(page.Locator(".card .bar.compute .seg.others")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator($".card .bar.compute .seg[data-task='{mine.TaskId}']")).ToHaveCountAsync(0);
+            // Search's 20% of a card, of the card's allocatable compute (another test of this silo may change the oversubscription live).
+            Assert.InRange(await page.Locator(".card .bar.compute .seg.others").EvaluateAsync<double>("e => parseFloat(e.style.width)"), 200.0 * 100 / 2000 - 0.1, 200.0 * 100 / 1000 + 0.1);
+            await Assertions.Expect(page.Locator(".card .bar.compute .seg.others")).ToHaveAttributeAsync("title", "held by other tenants' tasks");
         }
         finally
         {
