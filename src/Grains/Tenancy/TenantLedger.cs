@@ -206,11 +206,11 @@ public sealed class TenantLedger(
             errors.Add(new("tenant", $"'{tenant}' would pass its quota of {q.Tasks} live tasks: {Live()} live"));
         }
 
-        // Online work is also bounded on its own (it never borrows, and gangs of it are not set aside).
-        var onlineUsed = Sum(c => c.Priority == PriorityClass.Online ? c.GpuMilli : 0);
-        if (asked.Priority == PriorityClass.Online && q.OnlineGpuMilli is { } online && onlineUsed + gpuAsked > online)
+        // Online work is also bounded on its own (it never borrows); room set aside for an online gang's members counts.
+        var (onlineUsed, onlineAside) = (Sum(c => c.Priority == PriorityClass.Online ? c.GpuMilli : 0), SetAside(c => c.Priority == PriorityClass.Online ? c.GpuMilli : 0));
+        if (asked.Priority == PriorityClass.Online && q.OnlineGpuMilli is { } online && onlineUsed + onlineAside + gpuAsked > online)
         {
-            errors.Add(new("tenant", $"'{tenant}' would pass its quota of onlineGpuPercent {Percent(online)}: {Percent(onlineUsed)} in use + {Percent(gpuAsked)} asked"));
+            errors.Add(new("tenant", $"'{tenant}' would pass its quota of onlineGpuPercent {Percent(online)}: {Percent(onlineUsed)} in use{Aside(Percent(onlineAside), onlineAside)} + {Percent(gpuAsked)} asked"));
         }
 
         return errors.ToImmutable();

@@ -101,10 +101,10 @@ public sealed class TenantIsolationTests
         Assert.NotNull(await As(Ads, () => scheduler.WhyWaiting("ads-wait")));
 
         // The feed: events of its own tasks only (ads' placements happened too).
-        Assert.Contains((await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)), e => e.TaskId == "ads-1");
-        var events = await As(Search, () => pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity));
-        Assert.Contains(events, e => e.TaskId == "search-1" && e.Kind == PoolEventKinds.Placement);
-        Assert.All(events, e => Assert.Contains(e.TaskId, mine));
+        await pool.EventuallyAsync(async () => Assert.Contains(await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity), e => e.TaskId == "ads-1"));
+        await pool.EventuallyAsync(async () => Assert.Contains(
+            await As(Search, () => pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)), e => e.TaskId == "search-1" && e.Kind == PoolEventKinds.Placement));
+        Assert.All(await As(Search, () => pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)), e => Assert.Contains(e.TaskId, mine));
 
         // The card: ads' room is taken, by no one it may know.
         var card = Assert.Single((await As(Search, () => pool.Client.GetNodeAsync("dc1/n0")))!.Gpus);

@@ -496,6 +496,11 @@ public sealed class TenantQuotaTests
         var free = await pool.Client.GetTenantAsync("newcomer");
         Assert.Equal((null, false), (free.Quota, free.QuotaIsDefault));
         Assert.Null((await pool.SubmitAsync(Long("newcomer", 10), "e")).QuotaWait);
+        foreach (var id in new[] { "e", "s1", "s2", "s3" })
+        {
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
         await pool.AssertConsistentAsync(["a", "b", "c", "d", "e", "s1", "s2", "s3"]);
     }
 

@@ -357,6 +357,24 @@ public sealed class TenantLedgerTests
     private static TenantCharge Member(string gang, int size = 2) => TenantCharge.Of(ResourceRequest.WholeGpus(2), PriorityClass.Offline, new GangSpec(gang, size), T0);
 
     [Fact]
+    public void Room_set_aside_for_an_online_gangs_members_counts_against_the_online_limit()
+    {
+        // An online gang of two 40% members under an online limit of 100: its first sets 40 aside for the second.
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 400, OnlineGpuPercent: 100));
+        var member = TenantCharge.Of(ResourceRequest.Slice(40, 1024), PriorityClass.Online, new GangSpec("shards", 2), T0);
+        ledger.Admit("shard-0", member);
+        TenantCharge Online(double percent) => Slice(percent) with { Priority = PriorityClass.Online };
+        Assert.Equal(
+            new ValidationError("tenant", "'search' would pass its quota of onlineGpuPercent 100: 40 in use + 40 set aside for gangs + 30 asked"),
+            Assert.Single(ledger.Refusal(Online(30))));
+        Assert.Empty(ledger.Refusal(Online(20)));
+
+        // The second member takes its own room; offline work is not bound by the online limit.
+        Assert.Empty(ledger.Refusal(member));
+        Assert.Empty(ledger.Refusal(Slice(30)));
+    }
+
+    [Fact]
     public void A_gangs_first_member_is_admitted_only_with_room_for_all_of_it_which_is_set_aside_for_the_rest()
     {
         // Two gangs of two 200% members under a quota of 400%: interleaved, each would take half and wait for ever.
