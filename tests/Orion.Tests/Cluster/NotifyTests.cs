@@ -18,29 +18,8 @@ public sealed class NotifyTests
     [Fact]
     public async Task An_ended_tasks_status_is_posted_to_its_notify_url_again_after_a_refusal_and_a_host_not_allowed_is_refused_at_submit()
     {
-        var port = LoopbackPort.Free();
-        using var receiver = new HttpListener();
-        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
-        receiver.Start();
-        var bodies = new ConcurrentQueue<string>();
-        var signatures = new ConcurrentQueue<(string? Timestamp, string? Signature, string Body)>();
         var answers = new ConcurrentQueue<HttpStatusCode>([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent]);
-        var listening = Task.Run(async () =>
-        {
-            while (receiver.IsListening)
-            {
-                var context = await receiver.GetContextAsync();
-                using (var reader = new StreamReader(context.Request.InputStream))
-                {
-                    var text = await reader.ReadToEndAsync();
-                    bodies.Enqueue($"{context.Request.HttpMethod} {context.Request.Url!.AbsolutePath} {text}");
-                    signatures.Enqueue((context.Request.Headers["X-Orion-Timestamp"], context.Request.Headers["X-Orion-Signature"], text));
-                }
-
-                context.Response.StatusCode = (int)(answers.TryDequeue(out var status) ? status : HttpStatusCode.OK);
-                context.Response.Close();
-            }
-        });
+        await using var receiver = new HookReceiver(() => answers.TryDequeue(out var status) ? status : HttpStatusCode.OK);
 
         await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
         {
@@ -49,24 +28,20 @@ public sealed class NotifyTests
         });
         var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9, tenant: "search") with
         {
-            Notify = $"http://127.0.0.1:{port}/hooks/t-1?key=secret",
+            Notify = receiver.Url("/hooks/t-1?key=secret"),
             Labels = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("sweep", "lr-7"),
         };
         await pool.SubmitAsync(spec, "notified");
         await pool.WaitForAsync("notified", TaskState.Running);
-        Assert.Empty(bodies);
+        Assert.Empty(receiver.Posts);
         await pool.Client.CancelAsync("notified", "enough");
 
         // Refused once (503), taken the second time a second later.
-        await pool.EventuallyAsync(() =>
-        {
-            Assert.Equal(2, bodies.Count);
-            return Task.CompletedTask;
-        });
-        Assert.Single(bodies.Distinct());
-        var body = bodies.First();
-        Assert.StartsWith("POST /hooks/t-1 ", body);
-        using var json = JsonDocument.Parse(body[(body.IndexOf('{'))..]);
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, receiver.Posts.Count)));
+        Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent], receiver.Posts.Select(p => p.Answer));
+        var post = Assert.Single(receiver.Posts.Select(p => (p.Method, p.Path, p.Body)).Distinct());
+        Assert.Equal(("POST", "/hooks/t-1"), (post.Method, post.Path));
+        using var json = JsonDocument.Parse(post.Body);
         var root = json.RootElement;
         Assert.Equal(("notified", "search", "Cancelled", "lr-7"),
             (root.GetProperty("taskId").GetString(), root.GetProperty("tenant").GetString(), root.GetProperty("state").GetString(),
@@ -74,8 +49,7 @@ public sealed class NotifyTests
         Assert.Contains("enough", root.GetProperty("exitReason").GetString());
 
         // Each POST is signed: HMAC-SHA256 of its timestamp, a dot and its body, with the pool's key.
-        Assert.Equal(2, signatures.Count);
-        foreach (var (timestamp, signature, text) in signatures)
+        foreach (var (timestamp, signature, text) in receiver.Posts.Select(p => (p.Timestamp, p.Signature, p.Body)))
         {
             Assert.InRange(long.Parse(timestamp!, System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var mac = System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(SigningKey), System.Text.Encoding.UTF8.GetBytes($"{timestamp}.{text}"));
@@ -85,36 +59,14 @@ public sealed class NotifyTests
         var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(spec with { Notify = "https://hooks.example.com/x" }, "elsewhere"));
         Assert.Equal(new ValidationError("notify", "must name a host this pool may notify (127.0.0.1), not 'hooks.example.com'"), Assert.Single(refused.Errors));
         Assert.Null(await pool.Client.GetAsync("elsewhere"));
-        receiver.Stop();
-        await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }
 
     [Fact]
     public async Task An_end_the_receiver_did_not_take_stays_due_across_activations_until_taken_once_or_given_up()
     {
-        var port = LoopbackPort.Free();
-        using var receiver = new HttpListener();
-        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
-        receiver.Start();
         var open = false;
-        var posts = new ConcurrentQueue<(string Path, string? Key, HttpStatusCode Answer)>();
-        var signed = new ConcurrentQueue<(string? Timestamp, string? Signature, string Body)>();
-        var listening = Task.Run(async () =>
-        {
-            while (receiver.IsListening)
-            {
-                var context = await receiver.GetContextAsync();
-                var answer = Volatile.Read(ref open) ? HttpStatusCode.NoContent : HttpStatusCode.ServiceUnavailable;
-                using (var reader = new StreamReader(context.Request.InputStream))
-                {
-                    signed.Enqueue((context.Request.Headers["X-Orion-Timestamp"], context.Request.Headers["X-Orion-Signature"], await reader.ReadToEndAsync()));
-                }
-
-                posts.Enqueue((context.Request.Url!.AbsolutePath, context.Request.Headers["Idempotency-Key"], answer));
-                context.Response.StatusCode = (int)answer;
-                context.Response.Close();
-            }
-        });
+        await using var receiver = new HookReceiver(() => Volatile.Read(ref open) ? HttpStatusCode.NoContent : HttpStatusCode.ServiceUnavailable);
+        var posts = receiver.Posts;
 
         await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
         {
@@ -126,7 +78,7 @@ public sealed class NotifyTests
         var spec = Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9);
         foreach (var id in new[] { "kept", "dropped" })
         {
-            await pool.SubmitAsync(spec with { Notify = $"http://127.0.0.1:{port}/hooks/{id}" }, id);
+            await pool.SubmitAsync(spec with { Notify = receiver.Url($"/hooks/{id}") }, id);
             await pool.Client.CancelAsync(id);
         }
 
@@ -143,11 +95,11 @@ public sealed class NotifyTests
         var kept = posts.Where(p => p.Path == "/hooks/kept").ToArray();
         Assert.Equal([HttpStatusCode.ServiceUnavailable, HttpStatusCode.NoContent], kept.Select(p => p.Answer));
         var generation = (await pool.Client.GetAsync("kept"))!.Generation;
-        Assert.All(kept, p => Assert.Equal($"kept.{generation}.cancelled", p.Key));
+        Assert.All(kept, p => Assert.Equal($"kept.{generation}.cancelled", p.IdempotencyKey));
 
         // Taken: not sent again (a task ended after the tick is heard, so a POST the tick sent would be in by then).
         await Tick(pool, "kept");
-        await pool.SubmitAsync(spec with { Notify = $"http://127.0.0.1:{port}/hooks/probe" }, "probe");
+        await pool.SubmitAsync(spec with { Notify = receiver.Url("/hooks/probe") }, "probe");
         await pool.Client.CancelAsync("probe");
         await pool.EventuallyAsync(() => Task.Run(() => Assert.Contains(posts, p => p.Path == "/hooks/probe")));
         Assert.Equal(2, posts.Count(p => p.Path == "/hooks/kept"));
@@ -159,61 +111,42 @@ public sealed class NotifyTests
         Assert.Equal([HttpStatusCode.ServiceUnavailable], posts.Where(p => p.Path == "/hooks/dropped").Select(p => p.Answer));
 
         // The signing key being rotated: every POST is signed with the new key, then with the old one.
-        Assert.All(signed, post =>
+        Assert.All(posts, post =>
         {
             static string Mac(string key, string text) =>
                 "sha256=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), System.Text.Encoding.UTF8.GetBytes(text)));
             Assert.Equal($"{Mac(SigningKey, $"{post.Timestamp}.{post.Body}")}, {Mac(PreviousKey, $"{post.Timestamp}.{post.Body}")}", post.Signature);
         });
-        receiver.Stop();
-        await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }
 
     [Fact]
     public async Task A_task_that_asks_hears_when_each_run_starts_once_not_again_when_resumed_and_then_its_end()
     {
-        var port = LoopbackPort.Free();
-        using var receiver = new HttpListener();
-        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
-        receiver.Start();
-        var posts = new ConcurrentQueue<(string? Key, string State, string? Node)>();
-        var listening = Task.Run(async () =>
+        await using var receiver = new HookReceiver(() => HttpStatusCode.NoContent);
+        (string? Key, string State, string? Node) Told(HookPost post)
         {
-            while (receiver.IsListening)
-            {
-                var context = await receiver.GetContextAsync();
-                using (var reader = new StreamReader(context.Request.InputStream))
-                {
-                    using var json = JsonDocument.Parse(await reader.ReadToEndAsync());
-                    posts.Enqueue((context.Request.Headers["Idempotency-Key"], json.RootElement.GetProperty("state").GetString()!,
-                        json.RootElement.GetProperty("node").GetString()));
-                }
-
-                context.Response.StatusCode = (int)HttpStatusCode.NoContent;
-                context.Response.Close();
-            }
-        });
+            using var json = JsonDocument.Parse(post.Body);
+            return (post.IdempotencyKey, json.RootElement.GetProperty("state").GetString()!, json.RootElement.GetProperty("node").GetString());
+        }
 
         await using var pool = await TestPool.StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?> { ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1" });
-        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9) with { Notify = $"http://127.0.0.1:{port}/hooks/start", NotifyOnStart = true };
+        var spec = Specs.Batch(computePercent: 50, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 1e9) with { Notify = receiver.Url("/hooks/start"), NotifyOnStart = true };
         await pool.SubmitAsync(spec, "job");
         var running = await pool.WaitForAsync("job", TaskState.Running);
-        await pool.EventuallyAsync(() => Task.Run(() => Assert.Single(posts)));
-        Assert.Equal(($"job.{running.Generation}.running", "Running", "dc1/n0"), posts.Single());
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Single(receiver.Posts)));
+        Assert.Equal(($"job.{running.Generation}.running", "Running", "dc1/n0"), Told(receiver.Posts.Single()));
 
         // Paused and resumed: the same run, no new start.
         await pool.Client.PauseAsync("job", "profiling");
         await pool.Client.ResumeAsync("job");
         await pool.WaitForAsync("job", TaskState.Running);
         await pool.Client.CancelAsync("job");
-        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, posts.Count)));
-        Assert.Equal([("Running", $"job.{running.Generation}.running"), ("Cancelled", $"job.{running.Generation}.cancelled")], posts.Select(p => (p.State, p.Key!)));
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, receiver.Posts.Count)));
+        Assert.Equal([("Running", $"job.{running.Generation}.running"), ("Cancelled", $"job.{running.Generation}.cancelled")], receiver.Posts.Select(Told).Select(p => (p.State, p.Key!)));
         await pool.EventuallyAsync(async () => Assert.DoesNotContain("notify", await pool.RemindersOf("job")));
 
         var refused = await Assert.ThrowsAsync<SpecValidationException>(() => pool.SubmitAsync(Specs.Batch() with { NotifyOnStart = true }, "no-url"));
         Assert.Equal(new ValidationError("notifyOnStart", "needs a notify URL to send the start to"), Assert.Single(refused.Errors));
-        receiver.Stop();
-        await Assert.ThrowsAnyAsync<Exception>(() => listening);
     }
 
     private static Task Tick(TestPool pool, string taskId) =>
