@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Orion.Client;
 using Orion.Contracts;
-using Orion.Tests.Integration;
 using Orleans.Core.Internal;
 using static Orion.Tests.Cluster.TestPool;
 
