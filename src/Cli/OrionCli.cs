@@ -442,10 +442,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command TokenListCommand()
     {
-        var command = new Command("list", "The tokens issued through the pool (not those in silos' settings), expired ones too until revoked (a tenant's token: its tenant's)");
+        var settings = new Option<bool>("--settings") { Description = "The tokens in the silos' settings instead (an admin's): name, role, binding, expiry, never the hash" };
+        var command = new Command("list", "The tokens issued through the pool, expired ones too until revoked (a tenant's token: its tenant's); --settings: those in silos' settings") { settings };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
+            if (r.GetValue(settings))
+            {
+                Print(r, await Answer(r, client.ListConfiguredTokensAsync(ct)), t => Views.ConfiguredTokens(t, DateTimeOffset.UtcNow));
+                return ExitCodes.Ok;
+            }
+
             var tokens = await Answer(r, client.ListTokensAsync(ct));
             if (r.GetValue(json))
             {

@@ -475,6 +475,19 @@ public static class Views
         return table;
     }
 
+    /// <summary>Tokens of the silos' settings: what each may do, until when, and which silo's settings were read.</summary>
+    public static Table ConfiguredTokens(IEnumerable<ConfiguredToken> tokens, DateTimeOffset now)
+    {
+        var table = new Table().AddColumns("NAME", "ROLE", "FOR", "EXPIRES", "SILO");
+        foreach (var t in tokens)
+        {
+            var expires = t.ExpiresAt is { } at ? $"{at:yyyy-MM-dd HH:mm}Z{(at <= now ? " (expired)" : "")}" : "never";
+            table.AddRow(Text(t.Name), Text(t.Role), Text(t.Tenant ?? t.Node ?? "-"), Text(expires), Text(t.Silo));
+        }
+
+        return table;
+    }
+
     public static Table Events(IEnumerable<PoolEvent> events)
     {
         var table = new Table().AddColumns("TIME", "KIND", "TASK", "WHERE", "DETAIL");

@@ -343,8 +343,16 @@ public sealed class OrionClient : IAsyncDisposable
         grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).Revoke(name).WaitAsync(cancellationToken);
 
     /// <summary>
-    /// The tokens issued through the pool, by name, expired ones too until revoked (not those in silos' settings): all of
-    /// them to an admin, its own tenant's to a tenant's token.
+    /// The tokens in silos' settings (<c>Orion:Access:Tokens</c>), by name, expired ones too, as the silo keeping the issued
+    /// tokens has them (every silo should have the same): never their hashes. An admin's call.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The pool requires tokens and this client's is not an admin's.</exception>
+    public async Task<IReadOnlyList<ConfiguredToken>> ListConfiguredTokensAsync(CancellationToken cancellationToken = default) =>
+        await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).ListConfigured().WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// The tokens issued through the pool, by name, expired ones too until revoked (not those in silos' settings: see
+    /// <see cref="ListConfiguredTokensAsync"/>): all of them to an admin, its own tenant's to a tenant's token.
     /// </summary>
     public async Task<IReadOnlyList<IssuedToken>> ListTokensAsync(CancellationToken cancellationToken = default) =>
         (await grains.Grain<IAccessTokenGrain>(GrainKeys.Pool).List().WaitAsync(cancellationToken)).Tokens;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace Orion.Contracts;
@@ -41,6 +42,14 @@ public interface IAccessTokenGrain : IGrainWithStringKey
     [Access(Callers.Owner)]
     [Alias("List"), ReadOnly]
     Task<IssuedTokenList> List();
+
+    /// <summary>
+    /// The tokens of the settings of the silo this grain lives on (every silo should have the same; a silo whose settings
+    /// differ takes its own), expired ones too: an admin's view of what is in force beside the issued ones.
+    /// </summary>
+    [Access(Callers.Admin)]
+    [Alias("ListConfigured"), ReadOnly]
+    Task<ImmutableArray<ConfiguredToken>> ListConfigured();
 
     /// <summary>The list for a silo's copy; null when its version is still <paramref name="knownVersion"/>.</summary>
     [Access(Callers.None)]

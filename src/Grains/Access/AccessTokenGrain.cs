@@ -8,6 +8,8 @@ namespace Orion.Grains.Access;
 public sealed class AccessTokenGrain(
     [PersistentState("tokens", PoolOptions.StorageName)] IPersistentState<AccessTokenRecord> record,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
+    AccessTokens tokens,
+    ILocalSiloDetails silo,
     ILogger<AccessTokenGrain> logger) : Grain, IAccessTokenGrain, IAccessTarget
 {
     // The list as last stored: what reads answer, also while a write is in progress (they interleave with it).
@@ -58,6 +60,10 @@ public sealed class AccessTokenGrain(
     }
 
     public Task<IssuedTokenList> List() => Task.FromResult(stored);
+
+    public Task<System.Collections.Immutable.ImmutableArray<ConfiguredToken>> ListConfigured() => Task.FromResult<System.Collections.Immutable.ImmutableArray<ConfiguredToken>>(
+        [.. tokens.Configured.OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => new ConfiguredToken(t.Name, t.Role.ToString().ToLowerInvariant(), t.Tenant, t.Node, t.Expires, silo.SiloAddress.ToString()))]);
 
     /// <summary>A token as the feed names it: its name and binding, never its hash.</summary>
     private static string Describe(IssuedToken token) =>

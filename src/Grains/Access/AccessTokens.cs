@@ -81,6 +81,9 @@ public sealed class AccessTokens : IDisposable
         return found;
     }
 
+    /// <summary>The tokens of this silo's settings, as in force now.</summary>
+    public IEnumerable<AccessPrincipal> Configured => table.Principals;
+
     /// <summary>
     /// The tokens this silo takes now, without waiting on anyone: its settings' ("settings") and the issued ones as its
     /// copy last heard them ("issued"), which is asked to catch up for the next reading when it is older than its max age.

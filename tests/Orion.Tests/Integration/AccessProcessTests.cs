@@ -441,4 +441,27 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             await admin.RevokeTokenAsync(issued.Issued.Name);
         }
     }
+
+    [Fact]
+    public async Task An_admin_lists_the_settings_tokens_never_their_hashes_and_nobody_else_may()
+    {
+        var json = await secured.CliAsync("token", "list", "--settings", "--json", "--token", secured.Admin);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var tokens = JsonSerializer.Deserialize<ConfiguredToken[]>(json.Out, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        Assert.Equal(["ads-ci", "gpu-1", "grafana", "old-ci", "ops", "search-ci"], tokens.Select(t => t.Name));
+        Assert.Equal(("tenant", "search", (DateTimeOffset?)null), tokens.Where(t => t.Name == "search-ci").Select(t => (t.Role, t.Tenant, t.ExpiresAt)).Single());
+        Assert.Equal(("node", "dc1/gpu-1"), tokens.Where(t => t.Name == "gpu-1").Select(t => (t.Role, t.Node)).Single());
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), tokens.Single(t => t.Name == "old-ci").ExpiresAt);
+        Assert.DoesNotContain(AccessToken.Hash(secured.Admin), json.Out, StringComparison.OrdinalIgnoreCase);
+
+        var table = await secured.CliAsync("token", "list", "--settings", "--token", secured.Admin);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("(expired)", table.Out);
+
+        var refused = await secured.CliAsync("token", "list", "--settings", "--token", secured.Search);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(
+            "orion: access denied: token 'search-ci' (tenant search) may not call IAccessTokenGrain.ListConfigured: only an admin token may",
+            refused.Error.Trim());
+    }
 }
