@@ -1077,11 +1077,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("--clear takes no limits, weight or priority cap", ExitCodes.BadInput);
             }
 
+            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
+                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online));
             if (r.GetValue(pool))
             {
-                return await DefaultQuota(r, name, setting, r.GetValue(clear), new TenantQuota(
-                    r.GetValue(percent), r.GetValue(memory) is { } dm ? SpecBuilder.ParseMiB(dm, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
-                    r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } dcap and not "any" ? Enum.Parse<PriorityClass>(dcap, ignoreCase: true) : null, r.GetValue(online)), ct);
+                return await DefaultQuota(r, name, setting, r.GetValue(clear), quota, ct);
             }
 
             if (name is null)
@@ -1096,8 +1096,6 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 return ExitCodes.Ok;
             }
 
-            var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
-                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online));
             if (quota.Validate() is { IsEmpty: false } errors)
             {
                 throw new CliException(string.Join("; ", errors.Select(e => $"{QuotaFlags[e.Field]} {e.Rule}")), ExitCodes.BadInput);

@@ -318,46 +318,8 @@ public static class Views
     }
 
     /// <summary>The pool's default quota in a line: its limits, or that a tenant without a quota of its own is unbounded.</summary>
-    public static string DefaultQuota(TenantQuota? q)
-    {
-        if (q is null)
-        {
-            return "none: a tenant without a quota of its own is unbounded";
-        }
-
-        var limits = new List<string>();
-        if (q.GpuPercent is { } p)
-        {
-            limits.Add($"compute {p:0.#}%");
-        }
-
-        if (q.GpuMemoryMiB is { } m)
-        {
-            limits.Add($"gpu memory {Memory(m)}");
-        }
-
-        if (q.OnlineGpuPercent is { } o)
-        {
-            limits.Add($"online compute {o:0.#}%");
-        }
-
-        if (q.Tasks is { } t)
-        {
-            limits.Add($"{t} live task(s)");
-        }
-
-        if (q.MaxPriority is not null)
-        {
-            limits.Add($"max priority {MaxPriority(q)}");
-        }
-
-        if (q.Lends)
-        {
-            limits.Add("borrows idle room");
-        }
-
-        return $"{string.Join(", ", limits)}, for each tenant without a quota of its own";
-    }
+    public static string DefaultQuota(TenantQuota? q) =>
+        q is null ? "none: a tenant without a quota of its own is unbounded" : $"{q.Summary()}, for each tenant without a quota of its own";
 
     /// <summary>The highest class the tenant may run: "any" without a cap.</summary>
     private static string MaxPriority(TenantQuota? quota) => quota?.MaxPriority?.ToString().ToLowerInvariant() ?? "any";

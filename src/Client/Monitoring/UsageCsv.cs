@@ -17,37 +17,27 @@ public static class UsageCsv
     public static IReadOnlyList<string> DailyColumns { get; } = ["tenant", "label", "day", "card_hours", "gpu_memory_gib_hours", "runs_ended"];
 
     /// <summary>Writes the header and a row per entry of <paramref name="usage"/> and day (runs under way count up to now, on the days they ran).</summary>
-    public static async Task WriteDailyAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default)
-    {
-        await using var csv = CsvWriter.Create(output, null, true);
-        csv.WriteHeader([.. DailyColumns]);
-        foreach (var u in usage)
+    public static Task WriteDailyAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default) =>
+        WriteAsync(output, DailyColumns, usage.SelectMany(u => u.Days.Select(d => new[]
         {
-            foreach (var d in u.Days)
-            {
-                await csv.WriteRecordAsync(
-                [
-                    u.Tenant, u.Label ?? "", Day(d.Day), Number(d.CardSeconds / 3600), Number(d.MemoryMiBSeconds / 1024 / 3600),
-                    d.Runs.ToString(CultureInfo.InvariantCulture),
-                ], cancellationToken);
-            }
-        }
-
-        await csv.FlushAsync(cancellationToken);
-    }
+            u.Tenant, u.Label ?? "", Day(d.Day), Number(d.CardSeconds / 3600), Number(d.MemoryMiBSeconds / 1024 / 3600), d.Runs.ToString(CultureInfo.InvariantCulture),
+        })), cancellationToken);
 
     /// <summary>Writes the header and a row per entry of <paramref name="usage"/>.</summary>
-    public static async Task WriteAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(TextWriter output, IEnumerable<TenantConsumption> usage, CancellationToken cancellationToken = default) =>
+        WriteAsync(output, Columns, usage.Select(u => new[]
+        {
+            u.Tenant, u.Label ?? "", Day(u.From), Day(u.To), Number(u.CardHours), Number(u.GpuMemoryGiBHours),
+            u.Runs.ToString(CultureInfo.InvariantCulture), u.RunningNow.ToString(CultureInfo.InvariantCulture),
+        }), cancellationToken);
+
+    private static async Task WriteAsync(TextWriter output, IReadOnlyList<string> columns, IEnumerable<string[]> rows, CancellationToken cancellationToken)
     {
         await using var csv = CsvWriter.Create(output, null, true);
-        csv.WriteHeader([.. Columns]);
-        foreach (var u in usage)
+        csv.WriteHeader([.. columns]);
+        foreach (var row in rows)
         {
-            await csv.WriteRecordAsync(
-            [
-                u.Tenant, u.Label ?? "", Day(u.From), Day(u.To), Number(u.CardHours), Number(u.GpuMemoryGiBHours),
-                u.Runs.ToString(CultureInfo.InvariantCulture), u.RunningNow.ToString(CultureInfo.InvariantCulture),
-            ], cancellationToken);
+            await csv.WriteRecordAsync(row, cancellationToken);
         }
 
         await csv.FlushAsync(cancellationToken);

@@ -23,7 +23,7 @@ public sealed class AccessTokenGrain(
 
     public async Task<IssuedToken> Issue(TokenRequest request)
     {
-        var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
+        var by = RequestedBy.Caller ?? "the cluster";
         var (list, token) = TokenIssuance.Issue(stored, request, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         await Store(list);
         logger.LogInformation("{IssuedBy} issued token {Name} ({Role}), expiring {ExpiresAt}", by, token.Name, token.Role, token.ExpiresAt);
@@ -33,7 +33,7 @@ public sealed class AccessTokenGrain(
 
     public async Task<IssuedToken?> Rotate(string name, string sha256, TimeSpan? validFor)
     {
-        var by = RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster";
+        var by = RequestedBy.Caller ?? "the cluster";
         var (list, token) = TokenIssuance.Rotate(
             stored, name ?? "", sha256 ?? "", validFor, time.GetUtcNow(), by, RequestContext.Get(AccessToken.CallerExpiresKey) as DateTimeOffset?);
         if (token is not null)
@@ -52,7 +52,7 @@ public sealed class AccessTokenGrain(
         if (token is not null)
         {
             await Store(list);
-            logger.LogInformation("{RevokedBy} revoked token {Name}", RequestContext.Get(AccessToken.CallerKey) as string ?? "the cluster", token.Name);
+            logger.LogInformation("{RevokedBy} revoked token {Name}", RequestedBy.Caller ?? "the cluster", token.Name);
             Changed($"revoked {Describe(token)}");
         }
 

@@ -15,10 +15,10 @@ public sealed class CliQuotaTests(LiveSilo live)
         {
             var set = await live.CliAsync("quota", "--default", "--tasks", "500", "--max-priority", "online");
             Assert.True(set.ExitCode == 0, set.ToString());
-            Assert.Equal("default quota: 500 live task(s), max priority online, for each tenant without a quota of its own", set.Out.Trim());
+            Assert.Equal("default quota: tasks 500, maxPriority online, for each tenant without a quota of its own", set.Out.Trim());
             Assert.Equal(set.Out, (await live.CliAsync("quota", "--default")).Out);
             Assert.Equal(new TenantQuota(Tasks: 500, MaxPriority: PriorityClass.Online), (await live.Client.GetSettingsAsync()).DefaultQuota);
-            Assert.Contains("500 live task(s)", (await live.CliAsync("config")).Out);
+            Assert.Contains("tasks 500", (await live.CliAsync("config")).Out);
 
             var weighted = await live.CliAsync("quota", "--default", "--weight", "2");
             Assert.Equal(2, weighted.ExitCode);
