@@ -35,7 +35,7 @@ public sealed class PoolSettingsGrain(
         }
 
         var before = (record.State.Settings, record.State.DefaultQuotaSet, record.State.DefaultQuota);
-        record.State.Settings = now with { Version = now.Version + 1, ChangedAt = time.GetUtcNow() };
+        record.State.Settings = Stored(now with { Version = now.Version + 1, ChangedAt = time.GetUtcNow() });
         (record.State.DefaultQuotaSet, record.State.DefaultQuota) = (true, next);
         try
         {
@@ -77,7 +77,7 @@ public sealed class PoolSettingsGrain(
         }
 
         var before = record.State.Settings;
-        record.State.Settings = next with { Version = now.Version + 1, ChangedAt = time.GetUtcNow() };
+        record.State.Settings = Stored(next with { Version = now.Version + 1, ChangedAt = time.GetUtcNow() });
         try
         {
             await record.WriteStateAsync();
@@ -89,12 +89,16 @@ public sealed class PoolSettingsGrain(
             throw;
         }
 
-        logger.LogInformation("Pool settings changed to {Settings}", record.State.Settings);
+        var changed = await Get();
+        logger.LogInformation("Pool settings changed to {Settings}", changed);
         Changed(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
             $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}"));
-        return await Get();
+        return changed;
     }
+
+    /// <summary>The settings as stored: the default quota is kept in its own fields (<see cref="Get"/> puts it in).</summary>
+    private static PoolSettings Stored(PoolSettings settings) => settings with { DefaultQuota = null };
 
     /// <summary>Tells the pool's feed what the settings are now, and who changed them.</summary>
     private void Changed(string detail) =>

@@ -406,10 +406,11 @@ public sealed class VGpuTaskGrain(
             return status;
         }
 
+        var why = string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason;
         await StopRun(status);
         await Disarm();
-        await End(TaskState.Cancelled, string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
-        Asked(PoolEventKinds.Cancel, status.Placement?.NodeId ?? $"tenant {status.Spec.Tenant}", string.IsNullOrWhiteSpace(reason) ? "cancelled" : reason);
+        await End(TaskState.Cancelled, why);
+        Asked(PoolEventKinds.Cancel, status.Placement?.NodeId ?? $"tenant {status.Spec.Tenant}", why);
         return Status;
     }
 

@@ -10,6 +10,13 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
 {
     private const string PageAccessCookie = Orion.Silo.Access.PageAccess.Cookie + "=";
 
+    /// <summary>Signs the page in with <paramref name="token"/> through its form.</summary>
+    private static async Task SignIn(IPage page, string token)
+    {
+        await page.Locator("#token").FillAsync(token);
+        await page.Locator("#sign-in").ClickAsync();
+    }
+
     [Fact]
     public async Task A_tenant_token_runs_its_tenants_tasks_on_a_daemon_that_joined_with_its_nodes_token()
     {
@@ -142,12 +149,10 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
         await using var __ = browser;
         await page.GotoAsync(secured.Url("/").ToString());
 
-        await page.Locator("#token").FillAsync(AccessToken.New());
-        await page.Locator("#sign-in").ClickAsync();
+        await SignIn(page, AccessToken.New());
         await Assertions.Expect(page.Locator(".refused")).ToHaveTextAsync("The pool does not take that token.");
 
-        await page.Locator("#token").FillAsync(secured.Search);
-        await page.Locator("#sign-in").ClickAsync();
+        await SignIn(page, secured.Search);
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Locator("#pool")).ToContainTextAsync("gpu-1");
 
@@ -172,8 +177,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             using var _ = playwright;
             await using var __ = browser;
             await page.GotoAsync(secured.Url("/").ToString());
-            await page.Locator("#token").FillAsync(secured.Viewer);
-            await page.Locator("#sign-in").ClickAsync();
+            await SignIn(page, secured.Viewer);
             await Assertions.Expect(page.Locator("#access-who")).ToHaveTextAsync("token 'grafana' (viewer)");
 
             await page.Locator($"#tasks tr[data-task='{task.TaskId}'] button.show-log").ClickAsync();
@@ -394,8 +398,7 @@ public sealed class AccessProcessTests(SecuredSilo secured) : IClassFixture<Secu
             using var _ = playwright;
             await using var __ = browser;
             await page.GotoAsync(secured.Url("/").ToString());
-            await page.Locator("#token").FillAsync(secured.Ads);
-            await page.Locator("#sign-in").ClickAsync();
+            await SignIn(page, secured.Ads);
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{theirs.TaskId}']")).ToBeVisibleAsync();
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{mine.TaskId}']")).ToHaveCountAsync(0);
 
