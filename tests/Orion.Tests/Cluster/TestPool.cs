@@ -363,7 +363,7 @@ public sealed class TestPool : IAsyncDisposable
     /// the lease. Not "heard within 1.5 s" alone: a heartbeat's turn may wait on simulated time (or a daemon arm its next
     /// wait late, after a step overtook its heartbeat), and a clock held still for it would never let it end.
     /// </summary>
-    private async Task UntilHeardAsync(string node, TimeSpan lease)
+    public async Task UntilHeardAsync(string node, TimeSpan lease)
     {
         var started = DateTime.UtcNow;
         while (true)
