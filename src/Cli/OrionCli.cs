@@ -292,7 +292,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
             else
             {
-                await output.WriteLineAsync($"submitted {status.TaskId} ({status.State})");
+                await output.WriteLineAsync(Submitted(status));
             }
 
             return status.State == TaskState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
@@ -637,11 +637,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
         foreach (var s in accepted)
         {
-            await output.WriteLineAsync(quiet ? s.TaskId : $"submitted {s.TaskId} ({s.State}{(s.QuotaWait is null ? "" : ", waiting for quota")})");
+            await output.WriteLineAsync(quiet ? s.TaskId : Submitted(s));
         }
 
         return refused > 0 || accepted.Any(s => s.State == TaskState.Failed) ? ExitCodes.Failed : ExitCodes.Ok;
     }
+
+    /// <summary>A submitted task in a line: its state, and whether it waits for its tenant's quota.</summary>
+    private static string Submitted(VGpuTaskStatus s) => $"submitted {s.TaskId} ({s.State}{(s.QuotaWait is null ? "" : ", waiting for quota")})";
 
     /// <summary>
     /// --wait: until the task runs or ends, however long it queues (--timeout bounds each answer, not the wait). Only
@@ -945,7 +948,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
         ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
-        ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent",
+        ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent", ["quota.gpuHoursPerMonth"] = "--gpu-hours-month",
     };
 
     /// <summary><c>orion quota --default</c>: shows the pool's default quota, sets it (the limits given; the rest none) or clears it.</summary>
@@ -1055,6 +1058,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "The highest priority class its tasks may have: offline, training, online, or any (no cap); online work preempts lower work at once",
         };
         maxPriority.AcceptOnlyFromAmong("offline", "training", "online", "any");
+        var budget = new Option<string?>("--gpu-hours-month")
+        {
+            Description = "A budget of card-hours per calendar month (UTC), or none: once spent, its new tasks wait for the next month (running work runs on)",
+        };
+        TokenRule(budget.Validators, t => t == "none" || double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _),
+            "--gpu-hours-month: must be a number of card-hours or none");
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
         var pool = new Option<bool>("--default")
         {
@@ -1062,23 +1071,25 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         var command = new Command(
             "quota",
-            "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight and priority cap; --weight or --max-priority alone keeps the rest; --clear removes all")
+            "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight, priority cap and monthly budget; --weight, --max-priority or --gpu-hours-month alone keeps the rest; --clear removes all")
         {
-            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, clear, pool,
+            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, budget, clear, pool,
         };
         command.SetAction(async (r, ct) =>
         {
             var name = r.GetValue(tenant);
             var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(online) is not null || r.GetValue(borrow);
             var capping = r.GetValue(maxPriority) is not null;
-            var setting = limiting || r.GetValue(weight) is not null || capping;
+            var budgeting = r.GetValue(budget) is not null;
+            var setting = limiting || r.GetValue(weight) is not null || capping || budgeting;
             if (setting && r.GetValue(clear))
             {
-                throw new CliException("--clear takes no limits, weight or priority cap", ExitCodes.BadInput);
+                throw new CliException("--clear takes no limits, weight, priority cap or budget", ExitCodes.BadInput);
             }
 
             var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
-                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online));
+                r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online),
+                r.GetValue(budget) is { } hours and not "none" ? double.Parse(hours, System.Globalization.CultureInfo.InvariantCulture) : null);
             if (r.GetValue(pool))
             {
                 return await DefaultQuota(r, name, setting, r.GetValue(clear), quota, ct);
@@ -1102,9 +1113,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
-            if (setting && (!limiting || r.GetValue(weight) is null || !capping))
+            if (setting && (!limiting || r.GetValue(weight) is null || !capping || !budgeting))
             {
-                // Limits, weight and priority cap change apart: what is not given of the three stays as it is.
+                // Limits, weight, priority cap and budget change apart: what is not given of the four stays as it is.
                 // The pool's default is not the tenant's own: only its own weight is kept from it.
                 var now = await Answer(r, client.GetTenantAsync(name, ct));
                 var current = now.QuotaIsDefault ? now.Quota is { Weight: { } w } ? new TenantQuota(Weight: w) : null : now.Quota;
@@ -1121,6 +1132,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 {
                     Weight = r.GetValue(weight) is null ? current?.Weight : quota.Weight,
                     MaxPriority = capping ? quota.MaxPriority : current?.MaxPriority,
+                    GpuHoursPerMonth = budgeting ? quota.GpuHoursPerMonth : current?.GpuHoursPerMonth,
                 };
             }
 

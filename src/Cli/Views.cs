@@ -281,14 +281,14 @@ public static class Views
     public static Table Tenants(IEnumerable<TenantUsage> tenants)
     {
         static string Of(string used, string? limit) => limit is null ? used : $"{used} / {limit}";
-        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "BORROWED", "WEIGHT", "MAX PRIORITY");
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "LIVE TASKS", "WAITING", "BORROWED", "WEIGHT", "MAX PRIORITY", "CARD-HOURS THIS MONTH");
         foreach (var u in tenants)
         {
             var q = u.Quota;
             table.AddRow(Text(u.Tenant), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)),
                 Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)),
                 Text(Of($"{u.Tasks}", q?.Tasks?.ToString(System.Globalization.CultureInfo.InvariantCulture))), Text($"{u.Waiting}"), Text(Borrowed(u)), Text(Weight(q)),
-                Text(MaxPriority(q)));
+                Text(MaxPriority(q)), Text(u.GpuHoursThisMonth is { } spent ? $"{spent:0.##} / {q!.GpuHoursPerMonth:0.##}" : "-"));
         }
 
         return table;
@@ -314,6 +314,9 @@ public static class Views
         table.AddRow(Text("borrowed room"), Text(Borrowed(u)));
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         table.AddRow(Text("max priority"), Text(MaxPriority(q)));
+        table.AddRow(Text("card-hours this month"), Text(u.GpuHoursThisMonth is { } spent
+            ? $"{spent:0.##} of {q!.GpuHoursPerMonth:0.##}{(spent >= q.GpuHoursPerMonth ? " (spent: new tasks wait for the next month, UTC)" : "")}"
+            : "no budget"));
         return table;
     }
 

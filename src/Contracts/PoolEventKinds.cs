@@ -33,6 +33,9 @@ public static class PoolEventKinds
     /// <summary>A task over its tenant's quota was admitted on borrowed room (the quota lends).</summary>
     public const string QuotaBorrow = "quota-borrow";
 
+    /// <summary>A tenant spent its monthly budget of card-hours (<see cref="TenantQuota.GpuHoursPerMonth"/>): its new tasks wait for the next month.</summary>
+    public const string QuotaBudget = "quota-budget";
+
     /// <summary>A task on borrowed room was evicted so that a task within its quota could have the room.</summary>
     public const string Reclaim = "reclaim";
 
@@ -95,6 +98,6 @@ public static class PoolEventKinds
 
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
          ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, SettingsChange, QuotaChange, TokenChange];
 }

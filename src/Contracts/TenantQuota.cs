@@ -33,6 +33,13 @@ namespace Orion.Contracts;
 /// so a pool keeps that to the tenants it trusts with it: a task above is refused when submitted (a deployment when
 /// deployed, a priority change when asked), and one waiting in line above a lowered cap fails; running tasks run on.
 /// </param>
+/// <param name="GpuHoursPerMonth">
+/// A budget of card-hours per calendar month (UTC), as the tenant's usage is metered (a half-card slice held an hour is
+/// half a card-hour; paused time counts, the slice being held). Once spent, the tenant's new tasks wait in line (or are
+/// refused when they asked to fail rather than wait) until the next month or a larger budget; nothing borrows past it,
+/// and running work runs on. A run under way is metered every <c>UsageCheckpointInterval</c>, so spending shows that
+/// much late.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
 public sealed record TenantQuota(
     [property: Id(0)] double? GpuPercent = null,
@@ -41,7 +48,8 @@ public sealed record TenantQuota(
     [property: Id(3)] double? Weight = null,
     [property: Id(4)] bool? Borrow = null,
     [property: Id(5)] PriorityClass? MaxPriority = null,
-    [property: Id(6)] double? OnlineGpuPercent = null)
+    [property: Id(6)] double? OnlineGpuPercent = null,
+    [property: Id(7)] double? GpuHoursPerMonth = null)
 {
     /// <summary>The least fair-share weight.</summary>
     public const double MinWeight = 0.01;
@@ -52,8 +60,11 @@ public sealed record TenantQuota(
     /// <summary>The largest compute limit: a million cards.</summary>
     public const double MaxGpuPercent = 100_000_000;
 
+    /// <summary>The largest monthly budget: a million cards for a month.</summary>
+    public const double MaxGpuHoursPerMonth = 1_000_000.0 * 24 * 31;
+
     /// <summary>True when no limit is set, nor a priority cap: nothing is charged against it (it may still carry a weight).</summary>
-    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null && OnlineGpuPercent is null;
+    public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null && OnlineGpuPercent is null && GpuHoursPerMonth is null;
 
     /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
     public bool IsEmpty => IsUnlimited && Weight is null;
@@ -78,6 +89,7 @@ public sealed record TenantQuota(
         Add("onlineGpuPercent", OnlineGpuPercent);
         Add("tasks", Tasks);
         Add("maxPriority", MaxPriority?.ToString().ToLowerInvariant());
+        Add("gpuHoursPerMonth", GpuHoursPerMonth);
         Add("borrow", Borrow == true ? "on" : null);
         Add("weight", Weight);
         return parts.Count == 0 ? "no limits" : string.Join(", ", parts);
@@ -111,6 +123,11 @@ public sealed record TenantQuota(
         else if (OnlineGpuPercent is { } o && Math.Abs((o * 10) - Math.Round(o * 10)) > 1e-6)
         {
             errors.Add(new("quota.onlineGpuPercent", "must be a multiple of 0.1"));
+        }
+
+        if (GpuHoursPerMonth is { } hours && (!double.IsFinite(hours) || hours < 0 || hours > MaxGpuHoursPerMonth))
+        {
+            errors.Add(new("quota.gpuHoursPerMonth", $"must be 0 to {MaxGpuHoursPerMonth:0} (card-hours per calendar month, UTC)"));
         }
 
         if (GpuMemoryMiB is < 0)

@@ -14,6 +14,10 @@ namespace Orion.Contracts;
 /// <param name="SetAsideTasks">How many members the room is set aside for (counts against the task limit, not in <paramref name="Tasks"/>).</param>
 /// <param name="OnlineGpuPercent">Compute its online tasks ask, summed over cards, in percent of one card (within <paramref name="GpuPercent"/>).</param>
 /// <param name="QuotaIsDefault">True when <paramref name="Quota"/> is the pool's default (<c>Orion:Pool:DefaultQuota</c>), the tenant having none of its own.</param>
+/// <param name="GpuHoursThisMonth">
+/// Card-hours the tenant's tasks were metered this calendar month (UTC), against its quota's
+/// <see cref="TenantQuota.GpuHoursPerMonth"/>; null when its quota sets no such budget.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantUsage"), Immutable]
 public sealed record TenantUsage(
     [property: Id(0)] string Tenant,
@@ -28,4 +32,5 @@ public sealed record TenantUsage(
     [property: Id(9)] long SetAsideGpuMemoryMiB = 0,
     [property: Id(10)] int SetAsideTasks = 0,
     [property: Id(11)] bool QuotaIsDefault = false,
-    [property: Id(12)] double OnlineGpuPercent = 0);
+    [property: Id(12)] double OnlineGpuPercent = 0,
+    [property: Id(13)] double? GpuHoursThisMonth = null);

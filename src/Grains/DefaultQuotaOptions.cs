@@ -27,6 +27,9 @@ public sealed class DefaultQuotaOptions
     /// <summary>The highest priority class (offline, training or online).</summary>
     public PriorityClass? MaxPriority { get; set; }
 
+    /// <summary>Card-hours per calendar month (UTC).</summary>
+    public double? GpuHoursPerMonth { get; set; }
+
     /// <summary>The quota these settings give; null when none is set.</summary>
-    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority, OnlineGpuPercent) is { IsEmpty: false } quota ? quota : null;
+    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority, OnlineGpuPercent, GpuHoursPerMonth) is { IsEmpty: false } quota ? quota : null;
 }

@@ -35,6 +35,8 @@ public sealed class TenantGrain(
 
     private TenantLedger ledger = null!;
     private DateTimeOffset lastRecheck = DateTimeOffset.MinValue;
+    private DateTimeOffset spentReadAt = DateTimeOffset.MinValue;
+    private DateOnly spentMonth;
     private ITimer? recheckTimer;
 
     // Tasks released a moment ago: the catalogue may still list them live (their end and their release travel apart).
@@ -64,6 +66,7 @@ public sealed class TenantGrain(
             ledger.SetAsideForIncomplete([.. listed
                 .Where(t => t.Spec.Gang is not null && ledger.Holds(t.TaskId))
                 .Select(t => (t.TaskId, Placed: !(t.State == TaskState.Pending && t.GangWaits)))]);
+            await ReadSpent(force: true);
             Settle();
         }
 
@@ -79,10 +82,56 @@ public sealed class TenantGrain(
     public async Task OnRecheckTick()
     {
         await FollowDefault();
-        if (await Recheck(time.GetUtcNow()))
+        var lifted = await ReadSpent(force: true);
+        if (await Recheck(time.GetUtcNow()) || lifted)
         {
             Settle();
         }
+    }
+
+    /// <summary>
+    /// Reads what the tenant's meter counted this month, when the quota sets a monthly budget: at most every
+    /// <see cref="RecheckInterval"/> unless <paramref name="force"/>d, and always when a month began. True when that lifted
+    /// the budget's hold (the line may have room); says so on the feed when the budget became spent.
+    /// </summary>
+    private async Task<bool> ReadSpent(bool force = false)
+    {
+        if (ledger.Quota?.GpuHoursPerMonth is not { } budget)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow();
+        var month = TenantLedger.MonthOf(now);
+        if (!force && now - spentReadAt < RecheckInterval && spentMonth == month)
+        {
+            return false;
+        }
+
+        UsageReading reading;
+        try
+        {
+            reading = await GrainFactory.Grain<ITenantMeterGrain>(Tenant).Read(month, DateOnly.FromDateTime(now.UtcDateTime));
+        }
+        catch (Exception ex)
+        {
+            // An unread meter holds up no admission: the last reading stands until the next.
+            logger.LogWarning(ex, "Tenant {Tenant} could not read its meter for its monthly budget", Tenant);
+            return false;
+        }
+
+        var hours = reading.Days.Sum(d => d.CardSeconds) / 3600;
+        var wasSpent = ledger.BudgetSpent && spentMonth == month;
+        var lifted = ledger.SetSpent(month, hours);
+        (spentReadAt, spentMonth) = (now, month);
+        if (!wasSpent && ledger.BudgetSpent)
+        {
+            logger.LogInformation("Tenant {Tenant} spent its budget of {Budget} card-hours for {Month}: {Hours} metered", Tenant, budget, month, hours);
+            Notice(PoolEventKinds.QuotaBudget, "", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"spent its {budget} card-hours for {month:yyyy-MM} ({hours:0.##} metered): new tasks wait until {month.AddMonths(1):yyyy-MM-dd} (UTC)"));
+        }
+
+        return lifted;
     }
 
     /// <summary>A timer on the pool's clock while there is a quota (nothing to recheck without one).</summary>
@@ -127,6 +176,11 @@ public sealed class TenantGrain(
         if (!never.IsEmpty)
         {
             return Refused(taskId, never);
+        }
+
+        if (await ReadSpent())
+        {
+            Settle();
         }
 
         var refusal = ledger.Refusal(charge);
@@ -205,6 +259,11 @@ public sealed class TenantGrain(
         }
 
         var charge = TenantCharge.Of(request, priority, gang, time.GetUtcNow());
+        if (await ReadSpent())
+        {
+            Settle();
+        }
+
         var never = ledger.Inadmissible(charge);
         var tasks = many ? count : 1;
         var refusal = never.IsEmpty ? ledger.Refusal(charge, count: tasks) : never;
@@ -318,6 +377,7 @@ public sealed class TenantGrain(
         // A raised or removed quota admits whoever waits and fits now; a lowered one fails whoever could never fit (in line,
         // or admitted as part of a gang that could now never be whole). The listing follows the write: a failure between
         // the two leaves it a step behind until the caller's retry.
+        await ReadSpent(force: true);
         var dropped = ledger.DropInadmissible().AddRange(ledger.DropInadmissibleGangs());
         Settle();
         foreach (var (id, why) in dropped)
@@ -336,6 +396,11 @@ public sealed class TenantGrain(
         await FollowDefault();
         if (ledger.Quota is not null)
         {
+            if (await ReadSpent())
+            {
+                Settle();
+            }
+
             return ledger.Usage() with { Quota = InForce, QuotaIsDefault = QuotaIsDefault };
         }
 

@@ -27,6 +27,9 @@ public sealed class TenantLedger(
     // for all of it, so two gangs admitted in part cannot each hold the quota the other's last members wait for.
     private readonly Dictionary<string, (TenantCharge PerMember, int Left)> setAside = new(StringComparer.Ordinal);
 
+    // Card-hours metered in a calendar month (UTC) as last read, against the quota's GpuHoursPerMonth.
+    private (DateOnly Month, double CardHours)? spent;
+
     /// <summary>The quota in force; null when none.</summary>
     public TenantQuota? Quota { get; private set; } = quota is { IsUnlimited: false } ? quota : null;
 
@@ -55,7 +58,27 @@ public sealed class TenantLedger(
     /// Whether a task refused by <see cref="Refusal"/> may have borrowed room instead: the quota lends, and the task-count
     /// limit (which borrowed tasks count against too) still holds with it.
     /// </summary>
-    public bool MayLend() => Quota is { Lends: true } && OneMoreLiveTaskFits();
+    public bool MayLend() => Quota is { Lends: true } && !BudgetSpent && OneMoreLiveTaskFits();
+
+    /// <summary>
+    /// Takes the card-hours metered in <paramref name="month"/> (its first day, UTC) so far; true when that lifted the
+    /// budget's hold on new work (a new month, or a reading that counts less).
+    /// </summary>
+    public bool SetSpent(DateOnly month, double cardHours)
+    {
+        var was = BudgetSpent;
+        spent = (month, cardHours);
+        return was && !BudgetSpent;
+    }
+
+    /// <summary>The card-hours last read for the month under way; null when the quota sets no monthly budget.</summary>
+    public double? SpentThisMonth => Quota?.GpuHoursPerMonth is null ? null : spent?.CardHours ?? 0;
+
+    /// <summary>Whether the quota's monthly budget is spent: no new task is admitted, nor lent room, until the next month.</summary>
+    public bool BudgetSpent => Quota?.GpuHoursPerMonth is { } budget && spent is { } s && s.CardHours >= budget;
+
+    /// <summary>The first day of the calendar month (UTC) of <paramref name="at"/>.</summary>
+    public static DateOnly MonthOf(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month, 1);
 
     /// <summary>Whether the live-task limit (charged and borrowed tasks alike) holds with one more task.</summary>
     private bool OneMoreLiveTaskFits() => LiveTasksFit(1);
@@ -188,6 +211,15 @@ public sealed class TenantLedger(
         }
 
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
+
+        // A spent budget stops new work, not a gang's members whose room is set aside (their gang was admitted whole).
+        if (newTask && BudgetSpent && !(asked.Gang is { } admitted && setAside.ContainsKey(admitted)))
+        {
+            var (month, hours) = spent!.Value;
+            errors.Add(new("tenant", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"'{tenant}' spent its quota of gpuHoursPerMonth {q.GpuHoursPerMonth}: {hours:0.##} card-hours in {month:yyyy-MM}; more from {month.AddMonths(1):yyyy-MM-dd} (UTC)")));
+        }
+
         var (gpuUsed, gpuAside) = (Sum(c => c.GpuMilli), SetAside(c => c.GpuMilli));
         if (q.GpuMilli is { } gpu && gpuUsed + gpuAside + gpuAsked > gpu)
         {
@@ -487,6 +519,7 @@ public sealed class TenantLedger(
         SetAsideGpuPercent = SetAside(c => c.GpuMilli) / 10.0,
         SetAsideGpuMemoryMiB = SetAside(c => c.GpuMemoryMiB),
         SetAsideTasks = setAside.Values.Sum(a => a.Left),
+        GpuHoursThisMonth = SpentThisMonth,
     };
 
     /// <summary>What <paramref name="of"/> add up to.</summary>

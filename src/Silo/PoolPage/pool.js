@@ -96,7 +96,8 @@
       <td class="online">${of(q.onlineGpuPercent || 0, q.quota && q.quota.onlineGpuPercent, v => `${+v.toFixed(1)}%`)}</td><td>${of(q.tasks, q.quota && q.quota.tasks, v => `${v}`)}</td>
       <td class="waiting">${q.waiting}</td>
       <td class="borrowed">${(q.quota && q.quota.borrow) || q.borrowed ? `${+q.borrowedGpuPercent.toFixed(1)}% in ${q.borrowed}` : 'off'}</td><td class="weight">${+((q.quota && q.quota.weight) || 1).toFixed(2)}</td>
-      <td class="max-priority">${esc(maxPriority(q.quota))}</td></tr>`).join('');
+      <td class="max-priority">${esc(maxPriority(q.quota))}</td>
+      <td class="budget${q.gpuHoursThisMonth != null && q.gpuHoursThisMonth >= q.quota.gpuHoursPerMonth ? ' spent' : ''}">${q.gpuHoursThisMonth == null ? '–' : of(q.gpuHoursThisMonth, q.quota.gpuHoursPerMonth, v => `${+v.toFixed(2)}`)}</td></tr>`).join('');
 
     // Replicas kept live by deployments: how many serve of those asked for, and whether a rollout or a backoff is under way.
     const deployments = (pool.deployments || []).filter(d => !filter.tenant || d.tenant === filter.tenant);
@@ -143,6 +144,7 @@
     if (q.onlineGpuPercent != null) limits.push(`online ${+q.onlineGpuPercent.toFixed(1)}%`);
     if (q.tasks != null) limits.push(`${q.tasks} tasks`);
     if (q.maxPriority != null) limits.push(`max ${['offline', 'training', 'online'][q.maxPriority] || q.maxPriority}`);
+    if (q.gpuHoursPerMonth != null) limits.push(`${+q.gpuHoursPerMonth.toFixed(2)} card-hours a month`);
     return limits.join(' · ');
   }
 

@@ -58,7 +58,7 @@ public sealed class TestPool : IAsyncDisposable
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
         bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
         bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null, IReadOnlyDictionary<string, string?>? extraSettings = null, string? clientToken = null,
-        X509Certificate2? clientTrust = null)
+        X509Certificate2? clientTrust = null, DateTimeOffset? clockStart = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -166,7 +166,7 @@ public sealed class TestPool : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 22, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(clockStart ?? new DateTimeOffset(2026, 11, 29, 22, 0, 0, TimeSpan.Zero));
         var addedSilos = new ConcurrentQueue<string>();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>

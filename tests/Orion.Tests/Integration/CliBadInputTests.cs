@@ -44,7 +44,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]
     [InlineData("orion: --preferred-node-affinity: '=a' " + NodeRequirement.Rule, "submit", "--preferred-node-affinity", "=a", "--compute", "10")]
-    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, reclaim, eviction, operator-pause, operator-resume, run-limit, unblocked",
+    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, quota-budget, reclaim, eviction, operator-pause, operator-resume, run-limit, unblocked",
         "events", "--kind", "placed")]
     [InlineData("orion: --limit: must be 1..500", "events", "--limit", "0")]
     [InlineData("orion: --count: applies with --follow", "events", "--count", "2")]
@@ -57,7 +57,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: tenant: name the tenant whose quota to set or clear", "quota", "--tasks", "3")]
     [InlineData("orion: --gpu-memory: 'lots' is not a size", "quota", "search", "--gpu-memory", "lots")]
     [InlineData("orion: --weight must be 0.01 to 100 (1 is an equal share)", "quota", "search", "--weight", "0")]
-    [InlineData("orion: --clear takes no limits, weight or priority cap", "quota", "search", "--clear", "--weight", "2")]
+    [InlineData("orion: --clear takes no limits, weight, priority cap or budget", "quota", "search", "--clear", "--weight", "2")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]

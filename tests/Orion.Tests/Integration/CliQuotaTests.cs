@@ -131,7 +131,7 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.Contains("priority may be at most training for tenant 'cli-weight' (its quota's maxPriority), not online", online.Error);
             Assert.Contains(
                 (await live.CliAsync("quota")).Out.Split('\n'),
-                l => l.Contains(tenant, StringComparison.Ordinal) && l.TrimEnd().TrimEnd('│').TrimEnd().EndsWith("training", StringComparison.Ordinal));
+                l => l.Contains(tenant, StringComparison.Ordinal) && System.Text.RegularExpressions.Regex.IsMatch(l, @"training\s*│?\s*-\s*│?\s*$"));
             Assert.Equal(0, (await live.CliAsync("quota", tenant, "--max-priority", "any")).ExitCode);
             Assert.Equal(new TenantQuota(Tasks: 9, Weight: 2.5), (await live.Client.GetTenantAsync(tenant)).Quota);
             Assert.Equal(2, (await live.CliAsync("quota", tenant, "--max-priority", "highest")).ExitCode);
@@ -151,6 +151,48 @@ public sealed class CliQuotaTests(LiveSilo live)
         finally
         {
             await live.Client.SetQuotaAsync(tenant, null);
+        }
+    }
+
+    [Fact]
+    public async Task A_monthly_budget_is_set_apart_from_the_limits_shown_with_what_was_spent_and_a_spent_one_holds_new_work()
+    {
+        const string tenant = "cli-budget";
+        try
+        {
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--tasks", "4")).ExitCode);
+            var budget = await live.CliAsync("quota", tenant, "--gpu-hours-month", "500");
+            Assert.True(budget.ExitCode == 0, budget.ToString());
+            Assert.Matches(@"card-hours this month\s*│?\s*0 of 500", budget.Out);
+            Assert.Equal(new TenantQuota(Tasks: 4, GpuHoursPerMonth: 500), (await live.Client.GetTenantAsync(tenant)).Quota);
+
+            // New limits keep the budget; none removes it and keeps the limits.
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-percent", "200")).ExitCode);
+            Assert.Equal(new TenantQuota(GpuPercent: 200, GpuHoursPerMonth: 500), (await live.Client.GetTenantAsync(tenant)).Quota);
+            Assert.Contains((await live.CliAsync("quota")).Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal) && l.Contains("0 / 500", StringComparison.Ordinal));
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-hours-month", "none")).ExitCode);
+            Assert.Equal(new TenantQuota(GpuPercent: 200), (await live.Client.GetTenantAsync(tenant)).Quota);
+
+            var negative = await live.CliAsync("quota", tenant, "--gpu-hours-month", "-1");
+            Assert.Equal(2, negative.ExitCode);
+            Assert.StartsWith("orion: --gpu-hours-month must be 0 to", negative.Error);
+            var word = await live.CliAsync("quota", tenant, "--gpu-hours-month", "lots");
+            Assert.Equal(2, word.ExitCode);
+            Assert.Contains("--gpu-hours-month: must be a number of card-hours or none", word.Error);
+            Assert.Equal(new TenantQuota(GpuPercent: 200), (await live.Client.GetTenantAsync(tenant)).Quota);
+
+            // A budget of nothing is spent from the start: a task waits, saying why.
+            Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-hours-month", "0")).ExitCode);
+            var held = await live.CliAsync("submit", "--id", "cli-budget-a", "--tenant", tenant, "--compute", "10", "--memory", "1GiB");
+            Assert.True(held.ExitCode == 0, held.ToString());
+            Assert.Equal("submitted cli-budget-a (Pending, waiting for quota)", held.Out.Trim());
+            Assert.Contains("spent its quota of gpuHoursPerMonth 0", (await live.Client.GetAsync("cli-budget-a"))!.QuotaWait);
+            Assert.Matches(@"card-hours this month\s*│?\s*0 of 0 \(spent", (await live.CliAsync("quota", tenant)).Out);
+        }
+        finally
+        {
+            await live.Client.SetQuotaAsync(tenant, null);
+            await live.Client.CancelManyAsync(new TaskQuery(tenant));
         }
     }
 

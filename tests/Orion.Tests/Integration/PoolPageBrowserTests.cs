@@ -117,6 +117,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToContainTextAsync("1 / 1");
             await Assertions.Expect(quotaRow.Locator(".weight")).ToHaveTextAsync("2.5");
             await Assertions.Expect(quotaRow.Locator(".max-priority")).ToHaveTextAsync("any");
+            await Assertions.Expect(quotaRow.Locator(".budget")).ToHaveTextAsync("–");
 
             // Its fair share: 40% of a card and 12 GiB of five cards oversubscribed twice in compute (10,000 milli, 400 GiB):
             // 4% of the pool, 1.6% over its weight, and its waiting task queued.
@@ -143,7 +144,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow).ToHaveCountAsync(0);
 
             // Work over a lending quota runs on borrowed room, marked so, and the quota's row says how much is borrowed.
-            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true, MaxPriority: PriorityClass.Offline, OnlineGpuPercent: 5));
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuPercent: 10, Borrow: true, MaxPriority: PriorityClass.Offline, OnlineGpuPercent: 5, GpuHoursPerMonth: 1000));
             var own = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-own"));
             var lent = await live.Client.SubmitAsync(Specs.Batch(computePercent: 10, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-lent"));
             Assert.True(lent.Borrowed);
@@ -152,8 +153,14 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow.Locator(".borrowed")).ToHaveTextAsync("10% in 1");
             await Assertions.Expect(quotaRow.Locator(".max-priority")).ToHaveTextAsync("offline");
             await Assertions.Expect(quotaRow.Locator(".online")).ToContainTextAsync("0% / 5%");
+            await Assertions.Expect(quotaRow.Locator(".budget")).ToContainTextAsync(" / 1000");
+            await Assertions.Expect(quotaRow.Locator(".budget.spent")).ToHaveCountAsync(0);
             await live.Client.CancelAsync(lent.TaskId);
             await live.Client.CancelAsync(own.TaskId);
+
+            // A monthly budget spent is marked so.
+            await live.Client.SetQuotaAsync(tenant, new TenantQuota(GpuHoursPerMonth: 0));
+            await Assertions.Expect(quotaRow.Locator(".budget.spent")).ToContainTextAsync(" / 0");
             await live.Client.SetQuotaAsync(tenant, null);
 
             // A gang's members are marked with its name; a task on its own is not.

@@ -482,4 +482,52 @@ public sealed class TenantLedgerTests
         Assert.Equal("tenant", Assert.Single(ledger.Refusal(slice, count: 5)).Field);
         Assert.Equal(0, new TenantLedger("search", new TenantQuota(Tasks: 0)).AdmitsNow(slice, 3));
     }
+
+    [Fact]
+    public void A_spent_monthly_budget_refuses_new_work_and_loans_but_not_a_gangs_members_set_aside_nor_loans_repaid()
+    {
+        var november = new DateOnly(2026, 11, 1);
+        var ledger = new TenantLedger("search", new TenantQuota(GpuPercent: 100, Borrow: true, GpuHoursPerMonth: 10));
+        Assert.Equal(0, ledger.SpentThisMonth);
+        Assert.False(ledger.SetSpent(november, 9.99));
+        Assert.Empty(ledger.Refusal(Slice(10)));
+        Assert.True(ledger.MayLend());
+
+        // Spent (exactly the budget counts): a new task is refused naming the budget, and nothing borrows past it.
+        ledger.Admit("gang-0", Member("train") with { GpuMilli = 200 });
+        ledger.Lend("loan", Slice(50));
+        Assert.False(ledger.SetSpent(november, 10));
+        Assert.True(ledger.BudgetSpent);
+        Assert.Equal(
+            [new ValidationError("tenant", "'search' spent its quota of gpuHoursPerMonth 10: 10 card-hours in 2026-11; more from 2026-12-01 (UTC)")],
+            ledger.Refusal(Slice(10)));
+        Assert.False(ledger.MayLend());
+        Assert.Equal(0, ledger.AdmitsNow(Slice(10), 5));
+
+        // The gang admitted whole before gets its second member; a loan is still taken under the quota when room frees.
+        Assert.Empty(ledger.Refusal(Member("train") with { GpuMilli = 200 }));
+        Assert.Single(ledger.Refusal(Member("other") with { GpuMilli = 200 }));
+        Assert.Equal(["loan"], ledger.RepayLoans());
+
+        // Waiting work is admitted once a new month's reading lifts the hold.
+        ledger.Wait("next", Slice(10));
+        Assert.Empty(ledger.AdmitWaiting());
+        Assert.True(ledger.SetSpent(new DateOnly(2026, 12, 1), 0.5));
+        Assert.Equal([("next", false)], ledger.AdmitWaiting());
+        Assert.Equal(0.5, ledger.Usage().GpuHoursThisMonth);
+    }
+
+    [Fact]
+    public void A_budget_is_a_quota_of_its_own_and_shows_nothing_spent_without_one()
+    {
+        Assert.NotNull(new TenantLedger("search", new TenantQuota(GpuHoursPerMonth: 100)).Quota);
+        var unbudgeted = new TenantLedger("search", new TenantQuota(Tasks: 3));
+        unbudgeted.SetSpent(new DateOnly(2026, 11, 1), 1e9);
+        Assert.False(unbudgeted.BudgetSpent);
+        Assert.Null(unbudgeted.Usage().GpuHoursThisMonth);
+        Assert.Equal(new DateOnly(2026, 11, 1), TenantLedger.MonthOf(new DateTimeOffset(2026, 12, 1, 0, 30, 0, TimeSpan.FromHours(1))));
+        Assert.Equal("tasks 3, gpuHoursPerMonth 100", new TenantQuota(Tasks: 3, GpuHoursPerMonth: 100).Summary());
+        Assert.Equal("quota.gpuHoursPerMonth", Assert.Single(new TenantQuota(GpuHoursPerMonth: -0.5).Validate()).Field);
+        Assert.Empty(new TenantQuota(GpuHoursPerMonth: 0).Validate());
+    }
 }
