@@ -47,6 +47,10 @@ public sealed class PoolMetrics
             new Measurement<double>(s.Share, new TagList { { OrionTelemetry.Attributes.Tenant, s.Tenant } })), "1", "A tenant's dominant share of the pool's cards (0 to 1), as fair sharing weighs it.");
         meter.CreateObservableGauge("orion.tenant.compute.borrowed", () => Tenants().Select(t => new Measurement<double>(t.BorrowedGpuPercent * 10, Tags(t))), "{millicard}", "Compute a tenant's live tasks on borrowed room ask, beyond its quota.");
         meter.CreateObservableGauge("orion.tenant.tasks.waiting", () => Tenants().Select(t => new Measurement<long>(t.Waiting, Tags(t))), "{task}", "A tenant's tasks in line for room under its quota.");
+        meter.CreateObservableGauge("orion.tenant.budget.spent", () => Tenants().Where(t => t.GpuHoursThisMonth is not null).Select(t => new Measurement<double>(t.GpuHoursThisMonth!.Value, Tags(t))), "{card-hour}",
+            "Card-hours a tenant's tasks were metered this calendar month (UTC), for tenants with a monthly budget (alert as it nears orion.tenant.budget.limit).");
+        meter.CreateObservableGauge("orion.tenant.budget.limit", () => Tenants().Where(t => t.Quota?.GpuHoursPerMonth is not null).Select(t => new Measurement<double>(t.Quota!.GpuHoursPerMonth!.Value, Tags(t))), "{card-hour}",
+            "A tenant's monthly budget of card-hours: once spent, its new tasks wait for the next month.");
         IEnumerable<DeploymentSummary> Deployments() => monitor.Current is { Deployments.IsDefault: false } p ? p.Deployments : [];
         meter.CreateObservableGauge("orion.deployment.replicas", () => Deployments().Select(d => new Measurement<long>(d.Replicas, Tags(d))), "{task}", "The replicas a deployment keeps.");
         meter.CreateObservableGauge("orion.deployment.ready", () => Deployments().Select(d => new Measurement<long>(d.Ready, Tags(d))), "{task}", "A deployment's replicas of its current revision that run (alert when below orion.deployment.replicas).");

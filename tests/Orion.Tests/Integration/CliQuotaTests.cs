@@ -165,6 +165,12 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.True(budget.ExitCode == 0, budget.ToString());
             Assert.Matches(@"card-hours this month\s*│?\s*0 of 500", budget.Out);
             Assert.Equal(new TenantQuota(Tasks: 4, GpuHoursPerMonth: 500), (await live.Client.GetTenantAsync(tenant)).Quota);
+            await ObservabilityTests.Eventually(async () =>
+            {
+                var samples = PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics")));
+                double Of(string name) => Assert.Single(samples, s => s.Name == name && s.Labels.GetValueOrDefault("orion_task_tenant") == tenant).Value;
+                Assert.Equal((0.0, 500.0), (Of("orion_tenant_budget_spent"), Of("orion_tenant_budget_limit")));
+            });
 
             // New limits keep the budget; none removes it and keeps the limits.
             Assert.Equal(0, (await live.CliAsync("quota", tenant, "--gpu-percent", "200")).ExitCode);
