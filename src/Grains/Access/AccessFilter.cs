@@ -58,10 +58,11 @@ public sealed class AccessFilter(
         return resolving.IsCompletedSuccessfully ? Check(context, resolving.Result) : CheckLater(context, resolving);
     }
 
-    private async Task CheckLater(IIncomingGrainCallContext context, ValueTask<AccessPrincipal?> resolving) => await Check(context, await resolving);
+    private async Task CheckLater(IIncomingGrainCallContext context, ValueTask<TokenResolution> resolving) => await Check(context, await resolving);
 
-    private Task Check(IIncomingGrainCallContext context, AccessPrincipal? principal)
+    private Task Check(IIncomingGrainCallContext context, TokenResolution resolved)
     {
+        var principal = resolved.Principal;
         var callers = Declared.GetOrAdd(context.InterfaceMethod, m => m.GetCustomAttribute<AccessAttribute>()?.Callers ?? Callers.None);
         var target = context.Grain is IAccessTarget owned ? owned.TargetOf(context.Request) : default;
         var specTenants = new List<string>();
@@ -74,7 +75,7 @@ public sealed class AccessFilter(
         }
 
         var method = $"{context.InterfaceMethod.DeclaringType!.Name}.{context.MethodName}";
-        var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow(), reads);
+        var denial = AccessRule.Denial(principal, callers, target, specTenants, method, time.GetUtcNow(), reads, resolved.Unverified);
         if (denial is null && rates.Over(principal!) is { } rate)
         {
             OrionTelemetry.AccessCalls.Add(1, new TagList

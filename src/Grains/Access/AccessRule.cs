@@ -13,13 +13,19 @@ public static class AccessRule
     /// <param name="method">The method, as a refusal names it ("IVGpuTaskGrain.Cancel").</param>
     /// <param name="now">The pool's time, against which the token's expiry is read.</param>
     /// <param name="reads">What a tenant's token may read (<see cref="AccessOptions.TenantReads"/>).</param>
+    /// <param name="unverified">Why the caller's token, issued by the pool, cannot be verified now (<see cref="TokenResolution.Unverified"/>).</param>
     public static string? Denial(
         AccessPrincipal? principal, Callers callers, AccessTarget target, IReadOnlyCollection<string> specTenants, string method, DateTimeOffset now,
-        TenantReads reads = TenantReads.All)
+        TenantReads reads = TenantReads.All, string? unverified = null)
     {
         if (callers == Callers.None)
         {
             return $"{method} is a message between the pool's grains; no client may call it";
+        }
+
+        if (principal is null && unverified is not null)
+        {
+            return $"{method} was not called: {unverified}";
         }
 
         if (principal is null)

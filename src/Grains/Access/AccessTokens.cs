@@ -43,20 +43,21 @@ public sealed class AccessTokens : IDisposable
     }
 
     /// <summary>
-    /// Who the token is, expired or not (<see cref="AccessRule"/> names an expired one); null for none or one the pool
-    /// does not take. Settings' tokens are found without a call; issued ones from this silo's copy.
+    /// Who the token is, expired or not (<see cref="AccessRule"/> names an expired one); no one for none or one the pool
+    /// does not take, and also, saying why, for an issued one it cannot verify now. Settings' tokens are found without a
+    /// call; issued ones from this silo's copy.
     /// </summary>
-    public async ValueTask<AccessPrincipal?> Resolve(string? token)
+    public async ValueTask<TokenResolution> Resolve(string? token)
     {
         // Hashed once, then looked up in the settings' tokens and the issued ones.
         if (AccessTokenTable.HashOf(token) is not { } hash)
         {
-            return null;
+            return default;
         }
 
         if (table.ByHash(hash) is { } configured)
         {
-            return configured;
+            return new(configured);
         }
 
         // A token the copy lacks may have been issued since: asked again (a version check, one out at a time, so made-up
@@ -72,13 +73,13 @@ public sealed class AccessTokens : IDisposable
         if (found is not null && TooStale(out var age))
         {
             // Fail closed: the copy may still hold a token revoked since it was read.
-            logger.LogWarning(
-                "Refused issued token {Name}: the pool's issued tokens were last read {Age} ago, longer than {Setting} ({MaxStale})",
-                found.Name, age, $"{AccessOptions.Section}:{nameof(AccessOptions.IssuedTokensMaxStale)}", maxStale);
-            return null;
+            var setting = $"{AccessOptions.Section}:{nameof(AccessOptions.IssuedTokensMaxStale)}";
+            logger.LogWarning("Refused issued token {Name}: the pool's issued tokens were last read {Age} ago, longer than {Setting} ({MaxStale})", found.Name, age, setting, maxStale);
+            return new(null, $"{found} cannot be verified now: this silo last read the pool's issued tokens {Durations.Format(age >= TimeSpan.FromSeconds(10) ? TimeSpan.FromSeconds(Math.Round(age.TotalSeconds)) : TimeSpan.FromMilliseconds(Math.Round(age.TotalMilliseconds)))} ago, longer than {setting} ({Durations.Format(maxStale)}), " +
+                "and may have missed its revocation; try again shortly (or use a token from the silos' settings)");
         }
 
-        return found;
+        return new(found);
     }
 
     /// <summary>The tokens of this silo's settings, as in force now.</summary>

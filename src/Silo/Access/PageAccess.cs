@@ -33,7 +33,7 @@ public static class PageAccess
         var time = app.Services.GetRequiredKeyedService<TimeProvider>(OrionClock.Key);
         app.Use(async (context, next) =>
         {
-            var principal = await tokens.Resolve(TokenOf(context.Request));
+            var (principal, unverified) = await tokens.Resolve(TokenOf(context.Request));
             switch (WebAccessRule.Decide(context.Request.Path, principal, time.GetUtcNow()))
             {
                 case WebAccess.SignIn:
@@ -41,7 +41,8 @@ public static class PageAccess
                     break;
                 case WebAccess.Unauthorized:
                     context.Response.Headers.WWWAuthenticate = "Bearer";
-                    await Results.Problem(statusCode: 401, title: "This pool requires an access token: Authorization: Bearer <token>, or sign in at /.").ExecuteAsync(context);
+                    await Results.Problem(statusCode: 401, title: unverified is null ? "This pool requires an access token: Authorization: Bearer <token>, or sign in at /." : $"{unverified}.")
+                        .ExecuteAsync(context);
                     break;
                 case WebAccess.Forbidden:
                     await Results.Problem(statusCode: 403, title: $"{principal} may not open the Orleans dashboard: only an admin token may.").ExecuteAsync(context);
@@ -66,12 +67,13 @@ public static class PageAccess
         {
             var form = await context.Request.ReadFormAsync();
             var token = form["token"].ToString().Trim();
-            var principal = await tokens.Resolve(token);
+            var (principal, unverified) = await tokens.Resolve(token);
             if (principal is null || principal.HasExpired(time.GetUtcNow()))
             {
-                await SignIn(context, HttpStatusCode.Unauthorized, principal is null
-                    ? "The pool does not take that token."
-                    : $"That token expired at {principal.Expires:yyyy-MM-dd HH:mm:ss}Z; ask an admin for a new one.");
+                await SignIn(context, HttpStatusCode.Unauthorized, principal is not null
+                    ? $"That token expired at {principal.Expires:yyyy-MM-dd HH:mm:ss}Z; ask an admin for a new one."
+                    : unverified is not null ? $"That {unverified}."
+                    : "The pool does not take that token.");
                 return;
             }
 

@@ -33,6 +33,15 @@ public sealed class AccessRuleTests
     }
 
     [Fact]
+    public void An_issued_token_that_cannot_be_verified_now_is_refused_saying_why_not_as_unknown()
+    {
+        Assert.Equal(
+            "IVGpuTaskGrain.Cancel was not called: token 'ci' cannot be verified now",
+            AccessRule.Denial(null, Callers.Anyone, default, [], "IVGpuTaskGrain.Cancel", Now, unverified: "token 'ci' cannot be verified now"));
+        Assert.EndsWith("no client may call it", AccessRule.Denial(null, Callers.None, default, [], "IVGpuTaskGrain.Cancel", Now, unverified: "token 'ci' cannot be verified now"));
+    }
+
+    [Fact]
     public void No_client_may_call_a_message_between_grains_not_even_an_admin()
     {
         foreach (var who in new[] { Admin, Search, AnyNode, Viewer, null })
