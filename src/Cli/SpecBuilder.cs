@@ -95,6 +95,8 @@ public static class SpecBuilder
             PreferredNodeAffinity: f.PreferredNodeAffinity is { Count: > 0 } wishes ? [.. wishes] : null);
         var maxRuntime = f.MaxRuntime is null ? (TimeSpan?)null
             : Durations.Parse(f.MaxRuntime) ?? throw new CliException($"max-runtime: '{f.MaxRuntime}' {Durations.Rule}", ExitCodes.BadInput);
+        var idleTimeout = f.IdleTimeout is null ? (TimeSpan?)null
+            : Durations.Parse(f.IdleTimeout) ?? throw new CliException($"idle-timeout: '{f.IdleTimeout}' {Durations.Rule}", ExitCodes.BadInput);
         var restart = f.Restart is null ? null
             : ParseRestart(f.Restart) ?? throw new CliException($"restart: '{f.Restart}' {RestartRule}", ExitCodes.BadInput);
         var afterCondition = f.AfterCondition is null ? AfterCondition.Completed
@@ -102,7 +104,8 @@ public static class SpecBuilder
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload,
             Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
             MaxRuntime: maxRuntime, AfterCondition: afterCondition,
-            Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true);
+            Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true,
+            IdleTimeout: idleTimeout);
     }
 
     /// <summary>The form <see cref="ParseAfterCondition"/> takes, as errors say it.</summary>

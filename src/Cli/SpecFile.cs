@@ -95,6 +95,9 @@ public sealed class SpecFile
     /// <summary>The longest one run may take, as <c>90s</c>, <c>45m</c>, <c>2h</c> or <c>1d12h</c>.</summary>
     public string? MaxRuntime { get; set; }
 
+    /// <summary>How long a run may leave its cards idle before the pool stops it, as <c>30m</c> or <c>2h</c>.</summary>
+    public string? IdleTimeout { get; set; }
+
     /// <summary><c>never</c>, or <c>on-failure</c> with an optional <c>:N</c>, the most restarts (default 3).</summary>
     public string? Restart { get; set; }
 
@@ -139,6 +142,7 @@ public sealed class SpecFile
         After = After is { Count: > 0 } ? After : baseSpec.After,
         AfterCondition = AfterCondition ?? baseSpec.AfterCondition,
         MaxRuntime = MaxRuntime ?? baseSpec.MaxRuntime,
+        IdleTimeout = IdleTimeout ?? baseSpec.IdleTimeout,
         Restart = Restart ?? baseSpec.Restart,
         Notify = Notify ?? baseSpec.Notify,
         NotifyStart = NotifyStart ?? baseSpec.NotifyStart,

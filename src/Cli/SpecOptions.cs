@@ -39,6 +39,7 @@ internal sealed class SpecOptions
     private readonly Option<string[]> after;
     private readonly Option<string?> afterCondition;
     private readonly Option<string?> maxRuntime;
+    private readonly Option<string?> idleTimeout;
     private readonly Option<string?> restart;
 
     public SpecOptions()
@@ -116,6 +117,17 @@ internal sealed class SpecOptions
                 r.AddError($"--max-runtime: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
             }
         });
+        idleTimeout = new Option<string?>("--idle-timeout")
+        {
+            Description = "How long a run may leave its cards idle, e.g. 30m (time paused by higher-priority work does not count): the pool then stops it and the task ends cancelled",
+        };
+        idleTimeout.Validators.Add(r =>
+        {
+            if (Durations.Parse(r.GetValueOrDefault<string?>()) is null)
+            {
+                r.AddError($"--idle-timeout: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
+            }
+        });
         restart = new Option<string?>("--restart")
         {
             Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
@@ -130,7 +142,7 @@ internal sealed class SpecOptions
     }
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, restart, notify, notifyStart];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, restart, notify, notifyStart];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -154,7 +166,7 @@ internal sealed class SpecOptions
             NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
             PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
-            MaxRuntime = r.GetValue(maxRuntime), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
+            MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
         };
         var spec = fromFlags;
         if (r.GetValue(file) is { } f)

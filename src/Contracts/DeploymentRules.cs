@@ -60,6 +60,11 @@ public static class DeploymentRules
             errors.Add(new("template.schedule", "must be null: a deployment keeps its replicas live at all times"));
         }
 
+        if (template.IdleTimeout is not null)
+        {
+            errors.Add(new("template.idleTimeout", "must be null: a deployment replaces a replica that ends (scale it down, or let it scale itself)"));
+        }
+
         if (template.After is { Count: > 0 })
         {
             errors.Add(new("template.after", "must be empty: a replica does not wait for other tasks"));

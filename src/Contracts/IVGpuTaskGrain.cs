@@ -141,6 +141,14 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnStarted")]
     Task OnStarted(long generation);
 
+    /// <summary>
+    /// The daemon reports that run <paramref name="generation"/> left its cards idle for <paramref name="idleFor"/>, its
+    /// <see cref="TaskSpec.IdleTimeout"/> (paused time not counted): a run still running is stopped and the task ends Cancelled.
+    /// </summary>
+    [Access(Callers.Node)]
+    [Alias("OnIdle")]
+    Task OnIdle(long generation, TimeSpan idleFor);
+
     /// <summary>The daemon reports the task's process ended.</summary>
     [Access(Callers.Node)]
     [Alias("OnExited")]

@@ -51,6 +51,9 @@ public static class PoolEventKinds
     /// <summary>A run went past its task's <see cref="TaskSpec.MaxRuntime"/> and was stopped.</summary>
     public const string RunLimit = "run-limit";
 
+    /// <summary>A run left its cards idle for its task's <see cref="TaskSpec.IdleTimeout"/> and was stopped.</summary>
+    public const string IdleStop = "idle-stop";
+
     /// <summary>Every task a blocked task runs after completed: it is admitted and queued.</summary>
     public const string Unblocked = "unblocked";
 
@@ -98,6 +101,6 @@ public static class PoolEventKinds
 
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, Unblocked, CardFault, CardRecovered,
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unblocked, CardFault, CardRecovered,
          ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, SettingsChange, QuotaChange, TokenChange];
 }

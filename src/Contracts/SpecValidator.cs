@@ -131,6 +131,19 @@ public static class SpecValidator
             }
         }
 
+        if (spec.IdleTimeout is { } idle)
+        {
+            if (idle < TaskSpec.MinIdleTimeout || idle > TaskSpec.MaxRuntimeLimit)
+            {
+                errors.Add(new("idleTimeout", $"must be {TaskSpec.MinIdleTimeout.TotalMinutes:0} minute to {TaskSpec.MaxRuntimeLimit.TotalDays:0} days"));
+            }
+
+            if (spec.Schedule is not null)
+            {
+                errors.Add(new("idleTimeout", "must be null for a scheduled task (its windows end its runs)"));
+            }
+        }
+
         return errors.ToImmutable();
     }
 

@@ -14,6 +14,10 @@ namespace Orion.Contracts;
 /// An online task with no SDK lease (a process): the daemon watches it compute on its cards and tells them when it turns
 /// busy or goes quiet, as a lease would.
 /// </param>
+/// <param name="IdleTimeout">
+/// How long the run may leave its cards idle (<see cref="TaskSpec.IdleTimeout"/>): the daemon watches it and tells its
+/// task once it has, not counting time paused. Null: not watched.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
 public sealed record TaskLaunch(
     [property: Id(0)] string TaskId,
@@ -23,4 +27,5 @@ public sealed record TaskLaunch(
     [property: Id(4)] long GpuMemoryMiB,
     [property: Id(5)] WorkloadSpec Workload,
     [property: Id(6)] bool StartOnHost = false,
-    [property: Id(7)] bool DemandMeasured = false);
+    [property: Id(7)] bool DemandMeasured = false,
+    [property: Id(8)] TimeSpan? IdleTimeout = null);

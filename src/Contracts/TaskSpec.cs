@@ -35,6 +35,12 @@ namespace Orion.Contracts;
 /// Whether <paramref name="Notify"/> also hears when each run starts (state Running): a job that waited in line says it
 /// got its cards. Needs <paramref name="Notify"/>.
 /// </param>
+/// <param name="IdleTimeout">
+/// How long a run may leave its cards idle, as its node measures them (under 1% of their time), before the pool stops it
+/// and the task ends Cancelled, saying so: a notebook or a service left idle gives its cards back. Time paused by
+/// higher-priority work does not count. At least <see cref="MinIdleTimeout"/>; not for scheduled tasks, whose windows
+/// already end them. Null = never.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -51,8 +57,12 @@ public sealed record TaskSpec(
     [property: Id(11)] AfterCondition AfterCondition = AfterCondition.Completed,
     [property: Id(12)] ImmutableDictionary<string, string>? Labels = null,
     [property: Id(13)] string? Notify = null,
-    [property: Id(14)] bool NotifyOnStart = false)
+    [property: Id(14)] bool NotifyOnStart = false,
+    [property: Id(15)] TimeSpan? IdleTimeout = null)
 {
+    /// <summary>The shortest <see cref="IdleTimeout"/>: nodes read their cards every few seconds, and a pause between requests is not idleness.</summary>
+    public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);
+
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;
 

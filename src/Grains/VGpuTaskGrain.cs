@@ -670,7 +670,7 @@ public sealed class VGpuTaskGrain(
     {
         var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
-            DemandMeasured: status.Spec.IsOnlineProcess());
+            DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: status.Spec.IdleTimeout);
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
@@ -813,6 +813,21 @@ public sealed class VGpuTaskGrain(
 
         await Disarm();
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
+    }
+
+    public async Task OnIdle(long generation, TimeSpan idleFor)
+    {
+        // Only a run computing when it may: a paused one is idle by the pool's doing, and the daemon's word may be late.
+        var status = Status;
+        if (status is not { State: TaskState.Running, Spec.IdleTimeout: { } timeout } || status.Generation != generation)
+        {
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} left its cards idle for {IdleFor}, past its idle timeout of {IdleTimeout}: stopping it", TaskId, idleFor, timeout);
+        Notice(PoolEventKinds.IdleStop, status.Placement?.NodeId ?? "", $"stopped: its cards idle for {Durations.Format(timeout)} (its idle timeout)");
+        await StopRun(status);
+        await End(TaskState.Cancelled, $"stopped by the pool: its cards were idle for its idle timeout of {Durations.Format(timeout)}");
     }
 
     public async Task OnNodeLost(long generation, string reason)

@@ -31,6 +31,9 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskLaunch> measured = new(StringComparer.Ordinal);
     private long demandSequence;
 
+    // Runs with an idle timeout, watched by the same readings.
+    private readonly ConcurrentDictionary<string, TaskLaunch> idleWatched = new(StringComparer.Ordinal);
+
     private readonly TimeProvider time;
     private readonly string instance = Guid.NewGuid().ToString("N");
     private int disposed;
@@ -120,11 +123,19 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     public Task Start(TaskLaunch launch)
     {
         backend.Start(launch);
+        if (launch.IdleTimeout is not null)
+        {
+            idleWatched[launch.TaskId] = launch;
+        }
+
         if (launch.DemandMeasured)
         {
             measured[launch.TaskId] = launch;
+        }
 
-            // Started with the first such task: a node without one (every simulated node) keeps no timer for it.
+        if (launch.DemandMeasured || launch.IdleTimeout is not null)
+        {
+            // Started with the first such task: a node without one keeps no timer for it.
             if (demandWatcher is null)
             {
                 lock (watcherGate)
@@ -262,16 +273,18 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     /// <summary>
     /// Reads how much the online processes compute and tells their cards when one turns busy or goes quiet, as an SDK
-    /// lease would: the card then pauses offline work for it, or resumes it.
+    /// lease would: the card then pauses offline work for it, or resumes it. Tells a run with an idle timeout's task once
+    /// it has left its cards idle that long.
     /// </summary>
     private async Task WatchDemand()
     {
         var demand = new MeasuredDemand { BusyPercent = options.DemandBusyPercent, HoldTime = options.DemandHoldTime };
+        var idle = new IdleWatch { BusyPercent = options.DemandBusyPercent };
         var warned = false;
         while (!stopping.IsCancellationRequested)
         {
             await Task.Delay(options.DemandReadInterval, time, stopping.Token);
-            if (measured.IsEmpty)
+            if (measured.IsEmpty && idleWatched.IsEmpty)
             {
                 continue;
             }
@@ -287,7 +300,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                 if (!warned)
                 {
                     warned = true;
-                    logger.LogWarning("Node {NodeId} cannot measure its online processes, so they never preempt offline work: {Reason}", NodeId, ex.Message);
+                    logger.LogWarning("Node {NodeId} cannot measure its tasks' use of their cards, so online processes never preempt offline work and no run is stopped for idleness: {Reason}", NodeId, ex.Message);
                 }
 
                 continue;
@@ -295,6 +308,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
             var running = backend.Running;
             var now = time.GetUtcNow();
+            WatchIdle(idle, activity, running, now);
             foreach (var (taskId, launch) in measured)
             {
                 if (running.GetValueOrDefault(taskId) != launch.Generation)
@@ -327,6 +341,29 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
                     demand.Undo(taskId);
                     logger.LogWarning(ex, "Node {NodeId} could not tell the cards of {TaskId} that it is {Demand}; the next reading tries again", NodeId, taskId, busy ? "busy" : "idle");
                 }
+            }
+        }
+    }
+
+    /// <summary>Tells each watched run's task once it has left its cards idle for its timeout (one-way, as other reports).</summary>
+    private void WatchIdle(IdleWatch idle, IReadOnlyDictionary<string, double> activity, IReadOnlyDictionary<string, long> running, DateTimeOffset now)
+    {
+        foreach (var (taskId, launch) in idleWatched)
+        {
+            if (running.GetValueOrDefault(taskId) != launch.Generation)
+            {
+                if (!running.ContainsKey(taskId) && idleWatched.TryRemove(KeyValuePair.Create(taskId, launch)))
+                {
+                    idle.Forget(taskId);
+                }
+
+                continue;
+            }
+
+            if (idle.Observe(taskId, launch.Generation, activity.GetValueOrDefault(taskId), backend.IsPaused(taskId), launch.IdleTimeout!.Value, now) is { } idleFor)
+            {
+                logger.LogInformation("Node {NodeId}: task {TaskId} left its cards idle for {IdleFor} (its idle timeout {IdleTimeout})", NodeId, taskId, idleFor, launch.IdleTimeout);
+                Report(() => grains.Grain<IVGpuTaskGrain>(taskId).OnIdle(launch.Generation, idleFor));
             }
         }
     }

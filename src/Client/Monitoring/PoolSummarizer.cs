@@ -71,7 +71,8 @@ public static class PoolSummarizer
         After: t.Spec.After is { Count: > 0 } after ? after : null, Awaiting: t.Awaiting,
         MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy,
         AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null,
-        Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null, Generation: t.Generation);
+        Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null, Generation: t.Generation,
+        IdleTimeout: t.Spec.IdleTimeout is { } idle ? Durations.Format(idle) : null);
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

@@ -338,10 +338,11 @@ public sealed class DeploymentTests
     public async Task Bad_input_is_refused_naming_the_field_and_changes_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        var bad = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.DeployAsync("-web", Replica() with { Gang = new GangSpec("g", 2) }, -1));
+        var bad = await Assert.ThrowsAsync<SpecValidationException>(() => pool.Client.DeployAsync("-web", Replica() with { Gang = new GangSpec("g", 2), IdleTimeout = TimeSpan.FromHours(1) }, -1));
         Assert.Contains(bad.Errors, e => e.Field == "name" && e.Rule == DeploymentRules.NameRule);
         Assert.Contains(bad.Errors, e => e.Field == "replicas" && e.Rule == "must be 0 to 1000");
         Assert.Contains(bad.Errors, e => e.Field == "template.gang");
+        Assert.Contains(bad.Errors, e => e.Field == "template.idleTimeout" && e.Rule.StartsWith("must be null: a deployment replaces a replica that ends", StringComparison.Ordinal));
 
         // The grain checks too (a client of another build), and a deployment keeps its tenant.
         var grain = pool.Grains.GetGrain<IDeploymentGrain>("web");

@@ -136,7 +136,7 @@ public sealed class CliTests(LiveSilo live)
         var prep = "prep-" + Guid.NewGuid().ToString("N")[..6];
         var submitted = await live.CliAsync("submit", "--id", prep, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
         Assert.True(submitted.ExitCode == 0, submitted.ToString());
-        var step = await live.CliAsync("submit", "--id", prep + "-next", "--tenant", tenant, "--after", prep, "--max-runtime", "1h30m", "--restart", "on-failure:2",
+        var step = await live.CliAsync("submit", "--id", prep + "-next", "--tenant", tenant, "--after", prep, "--max-runtime", "1h30m", "--idle-timeout", "45m", "--restart", "on-failure:2",
             "--compute", "5", "--memory", "1GiB");
         Assert.True(step.ExitCode == 0, step.ToString());
         Assert.Equal($"submitted {prep}-next (Blocked)", step.Out.Trim());
@@ -145,6 +145,8 @@ public sealed class CliTests(LiveSilo live)
         Assert.Contains("Blocked", table.Out);
         Assert.Contains($"waiting for {prep} to complete (it runs after it)", table.Out);
         Assert.Contains("1h30m per run, not counting time paused", table.Out);
+        Assert.Contains("stopped once its cards are idle for 45m, not counting time paused", table.Out);
+        Assert.Equal(TimeSpan.FromMinutes(45), (await live.Client.GetAsync(prep + "-next"))!.Spec.IdleTimeout);
         Assert.Contains(prep, Assert.Single(table.Out.Split('\n'), l => l.Contains("runs after", StringComparison.Ordinal) && !l.Contains("waiting", StringComparison.Ordinal)));
 
         // A clean-up step runs once prep ends, whichever way.

@@ -1,0 +1,69 @@
+using Orion.Client;
+using Orion.Contracts;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>
+/// A run that leaves its cards idle for its task's idle timeout, as its node's daemon measures them, is stopped and its
+/// task ends Cancelled saying so; a run in use, or a task without one, runs on.
+/// </summary>
+public sealed class IdleTimeoutTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task An_idle_run_is_stopped_at_its_idle_timeout_and_its_cards_go_back_while_a_busy_one_runs_on()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var idle = await pool.SubmitAsync(Specs.Service(computePercent: 40, name: "notebook", requestsPerSecond: 0) with { IdleTimeout = Timeout }, "notebook");
+        await pool.SubmitAsync(Specs.Service(computePercent: 40, name: "serving", requestsPerSecond: 20, gpuMsPerRequest: 10) with { IdleTimeout = Timeout }, "serving");
+        await pool.SubmitAsync(Specs.Service(computePercent: 10, name: "untimed", requestsPerSecond: 0), "untimed");
+        foreach (var id in new[] { "notebook", "serving", "untimed" })
+        {
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // The daemons read their cards every 250 ms of the pool's clock; a minute and more in, nothing has ended yet.
+        await AdvanceAsync(pool, TimeSpan.FromSeconds(90));
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("notebook"))!.State);
+
+        await AdvanceAsync(pool, TimeSpan.FromSeconds(40));
+        var ended = await pool.WaitForAsync("notebook", TaskState.Cancelled);
+        Assert.Equal("stopped by the pool: its cards were idle for its idle timeout of 2m", ended.ExitReason);
+        Assert.Equal((TaskState.Running, TaskState.Running), ((await pool.Client.GetAsync("serving"))!.State, (await pool.Client.GetAsync("untimed"))!.State));
+        Assert.DoesNotContain("notebook", pool.Backend("n0").Running.Keys);
+        await pool.AssertConsistentAsync(["notebook", "serving", "untimed"]);
+        await pool.EventuallyAsync(async () =>
+        {
+            var stop = Assert.Single((await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100)).Where(e => e.Kind == PoolEventKinds.IdleStop));
+            Assert.Equal(("notebook", "stopped: its cards idle for 2m (its idle timeout)"), (stop.TaskId, stop.Detail));
+        });
+        Assert.Equal(idle.TaskId, ended.TaskId);
+    }
+
+    [Fact]
+    public async Task A_late_word_of_idleness_about_an_earlier_run_or_a_paused_one_changes_nothing()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Specs.Service(computePercent: 40, name: "notebook", requestsPerSecond: 0) with { IdleTimeout = Timeout }, "notebook");
+        var running = await pool.WaitForAsync("notebook", TaskState.Running);
+        var task = pool.Grains.GetGrain<IVGpuTaskGrain>("notebook");
+
+        await task.OnIdle(running.Generation - 1, Timeout);
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("notebook"))!.State);
+        await pool.Client.PauseAsync("notebook", "profiling");
+        await pool.WaitForAsync("notebook", TaskState.Suspended);
+        await task.OnIdle(running.Generation, Timeout);
+        Assert.Equal(TaskState.Suspended, (await pool.Client.GetAsync("notebook"))!.State);
+    }
+
+    private static async Task AdvanceAsync(TestPool pool, TimeSpan by)
+    {
+        for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromSeconds(5))
+        {
+            pool.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(10);
+        }
+    }
+}
