@@ -86,6 +86,22 @@ public sealed class TenantBudgetTests
     }
 
     [Fact]
+    public async Task A_default_quotas_budget_binds_each_tenant_without_its_own_on_its_own_meter()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], settingsMaxAge: TimeSpan.Zero);
+        await pool.Client.SetDefaultQuotaAsync(new TenantQuota(GpuHoursPerMonth: 0));
+        var held = await pool.SubmitAsync(Long("newcomer", 10), "a");
+        Assert.Equal("tenant 'newcomer' spent its quota of gpuHoursPerMonth 0: 0 card-hours in 2026-11; more from 2026-12-01 (UTC)", held.QuotaWait);
+        var usage = await pool.Client.GetTenantAsync("newcomer");
+        Assert.Equal((true, 0d), (usage.QuotaIsDefault, usage.GpuHoursThisMonth));
+
+        // A tenant given limits of its own leaves the default (and its budget) behind.
+        await pool.Client.SetQuotaAsync("newcomer", new TenantQuota(Tasks: 3));
+        Assert.Null((await pool.WaitForAsync("a", TaskState.Running)).QuotaWait);
+        Assert.Null((await pool.Client.GetTenantAsync("newcomer")).GpuHoursThisMonth);
+    }
+
+    [Fact]
     public async Task A_meter_that_cannot_be_read_holds_up_no_admission()
     {
         var faults = new GrainCallFaults();
