@@ -36,6 +36,12 @@ public static class PoolEventKinds
     /// <summary>A tenant spent its monthly budget of card-hours (<see cref="TenantQuota.GpuHoursPerMonth"/>): its new tasks wait for the next month.</summary>
     public const string QuotaBudget = "quota-budget";
 
+    /// <summary>
+    /// The kinds an operator is told of by default (<c>Orion:Notify:EventsUrl</c>): cards breaking and recovering, nodes
+    /// and cards cordoned and uncordoned, budgets spent, and changes to settings, quotas and tokens.
+    /// </summary>
+    public static IReadOnlyList<string> Operations { get; } = [CardFault, CardRecovered, Cordon, Uncordon, QuotaBudget, SettingsChange, QuotaChange, TokenChange];
+
     /// <summary>A task on borrowed room was evicted so that a task within its quota could have the room.</summary>
     public const string Reclaim = "reclaim";
 

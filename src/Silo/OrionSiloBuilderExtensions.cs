@@ -39,7 +39,9 @@ public static class OrionSiloBuilderExtensions
         // Ended tasks' statuses POSTed to their notify URLs, only to the hosts allowed.
         silo.Services.AddOptions<Orion.Grains.Notifications.NotifyOptions>().Configure(o => configuration.GetSection(Orion.Grains.Notifications.NotifyOptions.Section).Bind(o)).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<Orion.Grains.Notifications.NotifyOptions>, Orion.Grains.Notifications.NotifyOptionsValidator>();
+        silo.Services.AddSingleton<Orion.Grains.Notifications.HookSender>();
         silo.Services.AddSingleton<Orion.Grains.Notifications.TaskNotifier>();
+        silo.Services.AddSingleton<Orion.Grains.Notifications.PoolEventHook>();
 
         // Tokens: checked on clients' calls when the pool requires them; the silo's own callers carry the cluster's secret.
         silo.Services.AddOptions<AccessOptions>().Configure(o => configuration.GetSection(AccessOptions.Section).Bind(o)).ValidateOnStart();

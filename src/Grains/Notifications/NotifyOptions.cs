@@ -1,3 +1,5 @@
+using Orion.Contracts;
+
 namespace Orion.Grains.Notifications;
 
 /// <summary>Where the pool may POST ended tasks' statuses (configuration section <c>Orion:Notify</c>); nowhere by default.</summary>
@@ -36,4 +38,14 @@ public sealed class NotifyOptions
     /// tries) while the receiver does not take it, also across silo restarts; then given up and logged.
     /// </summary>
     public TimeSpan RetryFor { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A URL the pool's events of <see cref="EventKinds"/> are POSTed to as they happen (a JSON array of events, in order),
+    /// signed as task notifications are: an on-call channel hears of a broken card or a cordon without watching the feed.
+    /// Its host must be one of <see cref="AllowedHosts"/>. Unset: none sent.
+    /// </summary>
+    public string? EventsUrl { get; set; }
+
+    /// <summary>The kinds of event sent to <see cref="EventsUrl"/> (<see cref="PoolEventKinds"/>); empty: <see cref="PoolEventKinds.Operations"/>.</summary>
+    public List<string> EventKinds { get; } = [];
 }

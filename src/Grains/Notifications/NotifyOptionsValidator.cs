@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orion.Contracts;
 
 namespace Orion.Grains.Notifications;
 
@@ -42,6 +43,26 @@ public sealed class NotifyOptionsValidator : IValidateOptions<NotifyOptions>
             && (previous.Length < 32 || options.SigningKey is null || previous == options.SigningKey))
         {
             errors.Add($"{NotifyOptions.Section}:PreviousSigningKey must be at least 32 characters, beside a SigningKey, and not the same key");
+        }
+
+        if (options.EventsUrl is { } events)
+        {
+            if (!Uri.TryCreate(events, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            {
+                errors.Add($"{NotifyOptions.Section}:EventsUrl must be an absolute http or https URL");
+            }
+            else if (NotifyRule.Refusal(events, options.AllowedHosts) is { } refusal)
+            {
+                errors.Add($"{NotifyOptions.Section}:EventsUrl {refusal}");
+            }
+        }
+
+        for (var i = 0; i < options.EventKinds.Count; i++)
+        {
+            if (!PoolEventKinds.All.Contains(options.EventKinds[i]))
+            {
+                errors.Add($"{NotifyOptions.Section}:EventKinds:{i} must be one of {string.Join(", ", PoolEventKinds.All)}, not '{options.EventKinds[i]}'");
+            }
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

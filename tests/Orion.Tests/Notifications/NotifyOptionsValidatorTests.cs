@@ -35,4 +35,29 @@ public sealed class NotifyOptionsValidatorTests
                 new NotifyOptionsValidator().Validate(null, broken).Failures!);
         }
     }
+
+    [Fact]
+    public void An_events_url_must_be_http_to_an_allowed_host_and_its_kinds_known()
+    {
+        var good = new NotifyOptions { EventsUrl = "https://hooks.slack.com/services/x" };
+        good.AllowedHosts.Add("hooks.slack.com");
+        good.EventKinds.AddRange(["card-fault", "cordon"]);
+        Assert.True(new NotifyOptionsValidator().Validate(null, good).Succeeded);
+
+        var elsewhere = new NotifyOptions { EventsUrl = "https://hooks.example.com/x" };
+        elsewhere.AllowedHosts.Add("hooks.slack.com");
+        elsewhere.EventKinds.Add("node-lost");
+        var failures = new NotifyOptionsValidator().Validate(null, elsewhere).Failures!.ToArray();
+        Assert.Equal("Orion:Notify:EventsUrl must name a host this pool may notify (hooks.slack.com), not 'hooks.example.com'", failures[0]);
+        Assert.StartsWith("Orion:Notify:EventKinds:0 must be one of placement, preemption,", failures[1]);
+        Assert.EndsWith(", not 'node-lost'", failures[1]);
+        Assert.Equal(2, failures.Length);
+
+        Assert.Equal(
+            ["Orion:Notify:EventsUrl must be an absolute http or https URL"],
+            new NotifyOptionsValidator().Validate(null, new NotifyOptions { EventsUrl = "ftp://hooks.slack.com/x" }).Failures!);
+        Assert.Equal(
+            ["Orion:Notify:EventsUrl must be null: this pool sends no notifications (Orion:Notify:AllowedHosts is empty)"],
+            new NotifyOptionsValidator().Validate(null, new NotifyOptions { EventsUrl = "https://hooks.slack.com/x" }).Failures!);
+    }
 }
