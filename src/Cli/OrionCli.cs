@@ -948,7 +948,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private static readonly Dictionary<string, string> QuotaFlags = new(StringComparer.Ordinal)
     {
         ["quota.gpuPercent"] = "--gpu-percent", ["quota.gpuMemoryMiB"] = "--gpu-memory", ["quota.tasks"] = "--tasks", ["quota.weight"] = "--weight", ["quota.borrow"] = "--borrow",
-        ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent", ["quota.gpuHoursPerMonth"] = "--gpu-hours-month",
+        ["quota.maxPriority"] = "--max-priority", ["quota.onlineGpuPercent"] = "--online-gpu-percent", ["quota.gpuHoursPerMonth"] = "--gpu-hours-month", ["quota.idleTimeout"] = "--idle-timeout",
     };
 
     /// <summary><c>orion quota --default</c>: shows the pool's default quota, sets it (the limits given; the rest none) or clears it.</summary>
@@ -1064,6 +1064,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         TokenRule(budget.Validators, t => t == "none" || double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _),
             "--gpu-hours-month: must be a number of card-hours or none");
+        var idle = new Option<string?>("--idle-timeout")
+        {
+            Description = "The longest any of its tasks may leave its cards idle before the pool stops it (e.g. 2h; a task's own may be shorter), or none",
+        };
+        TokenRule(idle.Validators, t => t == "none" || Durations.Parse(t) is not null, $"--idle-timeout: must be a duration ({Durations.Rule}) or none");
         var clear = new Option<bool>("--clear") { Description = "Remove the quota" };
         var pool = new Option<bool>("--default")
         {
@@ -1071,9 +1076,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         };
         var command = new Command(
             "quota",
-            "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight, priority cap and monthly budget; --weight, --max-priority or --gpu-hours-month alone keeps the rest; --clear removes all")
+            "Show a tenant's quota and use (no tenant: every quota); limits given replace its limits (those not given are none) and keep its weight, priority cap, monthly budget and idle timeout; each of those given alone keeps the rest; --clear removes all")
         {
-            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, budget, clear, pool,
+            tenant, percent, memory, tasks, online, borrow, weight, maxPriority, budget, idle, clear, pool,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -1081,15 +1086,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var limiting = r.GetValue(percent) is not null || r.GetValue(memory) is not null || r.GetValue(tasks) is not null || r.GetValue(online) is not null || r.GetValue(borrow);
             var capping = r.GetValue(maxPriority) is not null;
             var budgeting = r.GetValue(budget) is not null;
-            var setting = limiting || r.GetValue(weight) is not null || capping || budgeting;
+            var idling = r.GetValue(idle) is not null;
+            var setting = limiting || r.GetValue(weight) is not null || capping || budgeting || idling;
             if (setting && r.GetValue(clear))
             {
-                throw new CliException("--clear takes no limits, weight, priority cap or budget", ExitCodes.BadInput);
+                throw new CliException("--clear takes no limits, weight, priority cap, budget or idle timeout", ExitCodes.BadInput);
             }
 
             var quota = new TenantQuota(r.GetValue(percent), r.GetValue(memory) is { } m ? SpecBuilder.ParseMiB(m, "--gpu-memory") : null, r.GetValue(tasks), r.GetValue(weight),
                 r.GetValue(borrow) ? true : null, r.GetValue(maxPriority) is { } cap and not "any" ? Enum.Parse<PriorityClass>(cap, ignoreCase: true) : null, r.GetValue(online),
-                r.GetValue(budget) is { } hours and not "none" ? double.Parse(hours, System.Globalization.CultureInfo.InvariantCulture) : null);
+                r.GetValue(budget) is { } hours and not "none" ? double.Parse(hours, System.Globalization.CultureInfo.InvariantCulture) : null,
+                r.GetValue(idle) is { } timeout and not "none" ? Durations.Parse(timeout) : null);
             if (r.GetValue(pool))
             {
                 return await DefaultQuota(r, name, setting, r.GetValue(clear), quota, ct);
@@ -1113,9 +1120,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
-            if (setting && (!limiting || r.GetValue(weight) is null || !capping || !budgeting))
+            if (setting && (!limiting || r.GetValue(weight) is null || !capping || !budgeting || !idling))
             {
-                // Limits, weight, priority cap and budget change apart: what is not given of the four stays as it is.
+                // Limits, weight, priority cap, budget and idle timeout change apart: what is not given of them stays as it is.
                 // The pool's default is not the tenant's own: only its own weight is kept from it.
                 var now = await Answer(r, client.GetTenantAsync(name, ct));
                 var current = now.QuotaIsDefault ? now.Quota is { Weight: { } w } ? new TenantQuota(Weight: w) : null : now.Quota;
@@ -1133,6 +1140,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     Weight = r.GetValue(weight) is null ? current?.Weight : quota.Weight,
                     MaxPriority = capping ? quota.MaxPriority : current?.MaxPriority,
                     GpuHoursPerMonth = budgeting ? quota.GpuHoursPerMonth : current?.GpuHoursPerMonth,
+                    IdleTimeout = idling ? quota.IdleTimeout : current?.IdleTimeout,
                 };
             }
 

@@ -305,7 +305,7 @@ public static class Views
         var q = u.Quota;
         var table = new Table().HideHeaders().AddColumns("field", "value");
         table.AddRow(Text("tenant"), Text(u.Tenant));
-        table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (orion quota --default)" : q.IsUnlimited ? "a weight only" : "set"));
+        table.AddRow(Text("quota"), Text(q is null ? "none" : u.QuotaIsDefault ? "the pool's default (orion quota --default)" : q.IsUnlimited ? "no limits (a weight or an idle timeout only)" : "set"));
         table.AddRow(Text("compute"), Text(Of($"{u.GpuPercent:0.#}%", q?.GpuPercent is { } p ? $"{p:0.#}%" : null)));
         table.AddRow(Text("gpu memory"), Text(Of(Memory(u.GpuMemoryMiB), q?.GpuMemoryMiB is { } m ? Memory(m) : null)));
         table.AddRow(Text("online compute"), Text(Of($"{u.OnlineGpuPercent:0.#}%", q?.OnlineGpuPercent is { } o ? $"{o:0.#}%" : null)));
@@ -319,6 +319,7 @@ public static class Views
         table.AddRow(Text("borrowed room"), Text(Borrowed(u)));
         table.AddRow(Text("fair-share weight"), Text(Weight(q)));
         table.AddRow(Text("max priority"), Text(MaxPriority(q)));
+        table.AddRow(Text("idle timeout"), Text(q?.IdleTimeout is { } idle ? $"{Durations.Format(idle)} (its tasks' runs stop once their cards are idle that long)" : "none of its own"));
         table.AddRow(Text("card-hours this month"), Text(u.GpuHoursThisMonth is { } spent
             ? $"{spent:0.##} of {q!.GpuHoursPerMonth:0.##}{(spent >= q.GpuHoursPerMonth ? " (spent: new tasks wait for the next month, UTC)" : "")}"
             : "no budget"));

@@ -34,4 +34,9 @@ public interface ITenantDirectoryGrain : IGrainWithStringKey
     [Access(Callers.Anyone)]
     [Alias("Weights"), ReadOnly]
     Task<ImmutableDictionary<string, double>> Weights();
+
+    /// <summary>The tenants whose quota sets an idle timeout (<see cref="TenantQuota.IdleTimeout"/>), with it.</summary>
+    [Access(Callers.None)]
+    [Alias("IdleTimeouts"), ReadOnly]
+    Task<ImmutableDictionary<string, TimeSpan>> IdleTimeouts();
 }

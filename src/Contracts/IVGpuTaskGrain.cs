@@ -142,12 +142,13 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task OnStarted(long generation);
 
     /// <summary>
-    /// The daemon reports that run <paramref name="generation"/> left its cards idle for <paramref name="idleFor"/>, its
-    /// <see cref="TaskSpec.IdleTimeout"/> (paused time not counted): a run still running is stopped and the task ends Cancelled.
+    /// The daemon reports that run <paramref name="generation"/> left its cards idle for its idle timeout,
+    /// <paramref name="timeout"/> (its own <see cref="TaskSpec.IdleTimeout"/> or its tenant's; paused time not counted): a run
+    /// still running is stopped and the task ends Cancelled.
     /// </summary>
     [Access(Callers.Node)]
     [Alias("OnIdle")]
-    Task OnIdle(long generation, TimeSpan idleFor);
+    Task OnIdle(long generation, TimeSpan timeout);
 
     /// <summary>The daemon reports the task's process ended.</summary>
     [Access(Callers.Node)]

@@ -40,6 +40,11 @@ namespace Orion.Contracts;
 /// and running work runs on. A run under way is metered every <c>UsageCheckpointInterval</c>, so spending shows that
 /// much late.
 /// </param>
+/// <param name="IdleTimeout">
+/// The longest any of the tenant's tasks may leave its cards idle before the pool stops it (see
+/// <see cref="TaskSpec.IdleTimeout"/>: a task's own may be shorter), for runs started from then on; not deployment
+/// replicas nor scheduled tasks. Null: the pool's default quota's, else none. It limits nothing else, as a weight.
+/// </param>
 [GenerateSerializer, Alias("orion.TenantQuota"), Immutable]
 public sealed record TenantQuota(
     [property: Id(0)] double? GpuPercent = null,
@@ -49,7 +54,8 @@ public sealed record TenantQuota(
     [property: Id(4)] bool? Borrow = null,
     [property: Id(5)] PriorityClass? MaxPriority = null,
     [property: Id(6)] double? OnlineGpuPercent = null,
-    [property: Id(7)] double? GpuHoursPerMonth = null)
+    [property: Id(7)] double? GpuHoursPerMonth = null,
+    [property: Id(8)] TimeSpan? IdleTimeout = null)
 {
     /// <summary>The least fair-share weight.</summary>
     public const double MinWeight = 0.01;
@@ -67,7 +73,7 @@ public sealed record TenantQuota(
     public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null && OnlineGpuPercent is null && GpuHoursPerMonth is null;
 
     /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
-    public bool IsEmpty => IsUnlimited && Weight is null;
+    public bool IsEmpty => IsUnlimited && Weight is null && IdleTimeout is null;
 
     /// <summary>True when the quota lends room beyond its compute and memory limits.</summary>
     public bool Lends => Borrow == true;
@@ -90,6 +96,7 @@ public sealed record TenantQuota(
         Add("tasks", Tasks);
         Add("maxPriority", MaxPriority?.ToString().ToLowerInvariant());
         Add("gpuHoursPerMonth", GpuHoursPerMonth);
+        Add("idleTimeout", IdleTimeout is { } idle ? Durations.Format(idle) : null);
         Add("borrow", Borrow == true ? "on" : null);
         Add("weight", Weight);
         return parts.Count == 0 ? "no limits" : string.Join(", ", parts);
@@ -128,6 +135,11 @@ public sealed record TenantQuota(
         if (GpuHoursPerMonth is { } hours && (!double.IsFinite(hours) || hours < 0 || hours > MaxGpuHoursPerMonth))
         {
             errors.Add(new("quota.gpuHoursPerMonth", $"must be 0 to {MaxGpuHoursPerMonth:0} (card-hours per calendar month, UTC)"));
+        }
+
+        if (IdleTimeout is { } idleTimeout && (idleTimeout < TaskSpec.MinIdleTimeout || idleTimeout > TaskSpec.MaxRuntimeLimit))
+        {
+            errors.Add(new("quota.idleTimeout", $"must be {TaskSpec.MinIdleTimeout.TotalMinutes:0} minute to {TaskSpec.MaxRuntimeLimit.TotalDays:0} days"));
         }
 
         if (GpuMemoryMiB is < 0)

@@ -30,6 +30,9 @@ public sealed class DefaultQuotaOptions
     /// <summary>Card-hours per calendar month (UTC).</summary>
     public double? GpuHoursPerMonth { get; set; }
 
+    /// <summary>How long a task may leave its cards idle before the pool stops it.</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
     /// <summary>The quota these settings give; null when none is set.</summary>
-    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority, OnlineGpuPercent, GpuHoursPerMonth) is { IsEmpty: false } quota ? quota : null;
+    public TenantQuota? Quota => new TenantQuota(GpuPercent, GpuMemoryMiB, Tasks, null, Borrow, MaxPriority, OnlineGpuPercent, GpuHoursPerMonth, IdleTimeout) is { IsEmpty: false } quota ? quota : null;
 }

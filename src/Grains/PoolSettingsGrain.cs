@@ -27,7 +27,7 @@ public sealed class PoolSettingsGrain(
             throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
         }
 
-        var next = quota is { IsUnlimited: false } ? quota : null;
+        var next = quota is { IsEmpty: false } ? quota : null;
         var now = await Get();
         if (next == now.DefaultQuota && record.State.DefaultQuotaSet)
         {

@@ -14,4 +14,8 @@ public sealed class TenantDirectory
     /// <summary>The tenants whose tasks have reported usage to their meters.</summary>
     [Id(2)]
     public SortedSet<string> Metered { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The idle timeouts tenants' quotas set, by tenant.</summary>
+    [Id(3)]
+    public Dictionary<string, TimeSpan> IdleTimeouts { get; set; } = new(StringComparer.Ordinal);
 }

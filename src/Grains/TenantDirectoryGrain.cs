@@ -8,18 +8,21 @@ public sealed class TenantDirectoryGrain(
     [PersistentState("tenants", PoolOptions.StorageName)] IPersistentState<TenantDirectory> directory) : Grain, ITenantDirectoryGrain
 {
     private ImmutableDictionary<string, double>? weights;
+    private ImmutableDictionary<string, TimeSpan>? idleTimeouts;
 
     public async Task Set(string tenant, TenantQuota? quota)
     {
         var listed = directory.State.Tenants.Contains(tenant);
         var weight = quota?.Weight is { } w && w != 1 ? w : (double?)null;
         var weighted = directory.State.Weights.TryGetValue(tenant, out var had) ? had : (double?)null;
-        if (listed == quota is not null && weighted == weight)
+        var idle = quota?.IdleTimeout;
+        var idled = directory.State.IdleTimeouts.TryGetValue(tenant, out var hadIdle) ? hadIdle : (TimeSpan?)null;
+        if (listed == quota is not null && weighted == weight && idled == idle)
         {
             return;
         }
 
-        Apply(tenant, quota is not null, weight);
+        Apply(tenant, quota is not null, weight, idle);
         try
         {
             await directory.WriteStateAsync();
@@ -27,10 +30,13 @@ public sealed class TenantDirectoryGrain(
         catch
         {
             // Not listed unless stored: the tenant's SetQuota fails, and its retry tells again.
-            Apply(tenant, listed, weighted);
+            Apply(tenant, listed, weighted, idled);
             throw;
         }
     }
+
+    public Task<ImmutableDictionary<string, TimeSpan>> IdleTimeouts() =>
+        Task.FromResult(idleTimeouts ??= directory.State.IdleTimeouts.ToImmutableDictionary(StringComparer.Ordinal));
 
     public Task<ImmutableArray<string>> List() => Task.FromResult(directory.State.Tenants.ToImmutableArray());
 
@@ -56,8 +62,18 @@ public sealed class TenantDirectoryGrain(
     public Task<ImmutableDictionary<string, double>> Weights() =>
         Task.FromResult(weights ??= directory.State.Weights.ToImmutableDictionary(StringComparer.Ordinal));
 
-    private void Apply(string tenant, bool listed, double? weight)
+    private void Apply(string tenant, bool listed, double? weight, TimeSpan? idle)
     {
+        if (idle is { } timeout)
+        {
+            directory.State.IdleTimeouts[tenant] = timeout;
+        }
+        else
+        {
+            directory.State.IdleTimeouts.Remove(tenant);
+        }
+
+        idleTimeouts = null;
         _ = listed ? directory.State.Tenants.Add(tenant) : directory.State.Tenants.Remove(tenant);
         if (weight is { } w)
         {

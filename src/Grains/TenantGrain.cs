@@ -50,8 +50,10 @@ public sealed class TenantGrain(
     /// <summary>Whether the tenant has no limits of its own and the pool's default quota stands in.</summary>
     private bool QuotaIsDefault => record.State.Quota is not { IsUnlimited: false } && poolDefault is not null;
 
-    /// <summary>The quota in force: the tenant's own, else the pool's default with the tenant's own weight.</summary>
-    private TenantQuota? InForce => QuotaIsDefault ? poolDefault! with { Weight = record.State.Quota?.Weight } : record.State.Quota;
+    /// <summary>The quota in force: the tenant's own, else the pool's default with the tenant's own weight (and idle timeout, if it set one).</summary>
+    private TenantQuota? InForce => QuotaIsDefault
+        ? poolDefault! with { Weight = record.State.Quota?.Weight, IdleTimeout = record.State.Quota?.IdleTimeout ?? poolDefault.IdleTimeout }
+        : record.State.Quota;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {

@@ -21,6 +21,7 @@ public sealed class VGpuTaskGrain(
     DataCenterSummaries dataCenterSummaries,
     Notifications.TaskNotifier notifier,
     Microsoft.Extensions.Options.IOptions<Notifications.NotifyOptions> notify,
+    TenantIdleTimeouts idleTimeouts,
     ILogger<VGpuTaskGrain> logger) : Grain, IVGpuTaskGrain, IRemindable, Access.IAccessTarget
 {
     private const string WindowHold = "window";
@@ -670,7 +671,7 @@ public sealed class VGpuTaskGrain(
     {
         var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
-            DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: status.Spec.IdleTimeout);
+            DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: await idleTimeouts.Of(status.Spec));
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
@@ -815,19 +816,20 @@ public sealed class VGpuTaskGrain(
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
     }
 
-    public async Task OnIdle(long generation, TimeSpan idleFor)
+    public async Task OnIdle(long generation, TimeSpan timeout)
     {
         // Only a run computing when it may: a paused one is idle by the pool's doing, and the daemon's word may be late.
         var status = Status;
-        if (status is not { State: TaskState.Running, Spec.IdleTimeout: { } timeout } || status.Generation != generation)
+        if (status is not { State: TaskState.Running } || status.Generation != generation)
         {
             return;
         }
 
-        logger.LogInformation("Task {TaskId} left its cards idle for {IdleFor}, past its idle timeout of {IdleTimeout}: stopping it", TaskId, idleFor, timeout);
-        Notice(PoolEventKinds.IdleStop, status.Placement?.NodeId ?? "", $"stopped: its cards idle for {Durations.Format(timeout)} (its idle timeout)");
+        var whose = status.Spec.IdleTimeout == timeout ? "its" : "its tenant's";
+        logger.LogInformation("Task {TaskId} left its cards idle for {Whose} idle timeout of {IdleTimeout}: stopping it", TaskId, whose, timeout);
+        Notice(PoolEventKinds.IdleStop, status.Placement?.NodeId ?? "", $"stopped: its cards idle for {Durations.Format(timeout)} ({whose} idle timeout)");
         await StopRun(status);
-        await End(TaskState.Cancelled, $"stopped by the pool: its cards were idle for its idle timeout of {Durations.Format(timeout)}");
+        await End(TaskState.Cancelled, $"stopped by the pool: its cards were idle for {whose} idle timeout of {Durations.Format(timeout)}");
     }
 
     public async Task OnNodeLost(long generation, string reason)

@@ -363,7 +363,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             if (idle.Observe(taskId, launch.Generation, activity.GetValueOrDefault(taskId), backend.IsPaused(taskId), launch.IdleTimeout!.Value, now) is { } idleFor)
             {
                 logger.LogInformation("Node {NodeId}: task {TaskId} left its cards idle for {IdleFor} (its idle timeout {IdleTimeout})", NodeId, taskId, idleFor, launch.IdleTimeout);
-                Report(() => grains.Grain<IVGpuTaskGrain>(taskId).OnIdle(launch.Generation, idleFor));
+                Report(() => grains.Grain<IVGpuTaskGrain>(taskId).OnIdle(launch.Generation, launch.IdleTimeout.Value));
             }
         }
     }

@@ -145,6 +145,7 @@
     if (q.tasks != null) limits.push(`${q.tasks} tasks`);
     if (q.maxPriority != null) limits.push(`max ${['offline', 'training', 'online'][q.maxPriority] || q.maxPriority}`);
     if (q.gpuHoursPerMonth != null) limits.push(`${+q.gpuHoursPerMonth.toFixed(2)} card-hours a month`);
+    if (q.idleTimeout != null) limits.push(`idle ≤ ${q.idleTimeout}`);
     return limits.join(' · ');
   }
 

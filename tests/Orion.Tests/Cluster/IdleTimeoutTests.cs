@@ -58,6 +58,38 @@ public sealed class IdleTimeoutTests
         Assert.Equal(TaskState.Suspended, (await pool.Client.GetAsync("notebook"))!.State);
     }
 
+    [Fact]
+    public async Task A_tenants_idle_timeout_binds_its_tasks_without_a_shorter_one_but_not_its_deployments_and_the_defaults_binds_the_rest()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        await pool.Client.SetQuotaAsync("research", new TenantQuota(IdleTimeout: Timeout));
+        await pool.Client.SetDefaultQuotaAsync(new TenantQuota(IdleTimeout: TimeSpan.FromMinutes(4)));
+        Assert.Equal(Timeout, (await pool.Client.GetTenantAsync("research")).Quota!.IdleTimeout);
+        var notebook = Specs.Service(computePercent: 20, name: "notebook", requestsPerSecond: 0);
+        await pool.SubmitAsync(notebook with { Tenant = "research" }, "research-nb");
+        await pool.SubmitAsync(notebook with { Tenant = "research", IdleTimeout = TimeSpan.FromHours(1) }, "research-long");
+        await pool.SubmitAsync(notebook with { Tenant = "ads" }, "ads-nb");
+        await pool.Client.DeployAsync("research-web", notebook with { Tenant = "research" }, 1);
+        foreach (var id in new[] { "research-nb", "research-long", "ads-nb", "research-web.1" })
+        {
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        // Past the tenant's two minutes: its tasks stop, whatever longer one they asked; its deployment's replica runs on.
+        await AdvanceAsync(pool, TimeSpan.FromSeconds(130));
+        foreach (var id in new[] { "research-nb", "research-long" })
+        {
+            Assert.Equal("stopped by the pool: its cards were idle for its tenant's idle timeout of 2m", (await pool.WaitForAsync(id, TaskState.Cancelled)).ExitReason);
+        }
+
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("ads-nb"))!.State);
+
+        // Past the default's four minutes: the tenant without its own stops too.
+        await AdvanceAsync(pool, TimeSpan.FromSeconds(130));
+        Assert.Equal("stopped by the pool: its cards were idle for its tenant's idle timeout of 4m", (await pool.WaitForAsync("ads-nb", TaskState.Cancelled)).ExitReason);
+        Assert.Equal(TaskState.Running, (await pool.Client.GetAsync("research-web.1"))!.State);
+    }
+
     private static async Task AdvanceAsync(TestPool pool, TimeSpan by)
     {
         for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromSeconds(5))

@@ -59,7 +59,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: tenant: name the tenant whose quota to set or clear", "quota", "--tasks", "3")]
     [InlineData("orion: --gpu-memory: 'lots' is not a size", "quota", "search", "--gpu-memory", "lots")]
     [InlineData("orion: --weight must be 0.01 to 100 (1 is an equal share)", "quota", "search", "--weight", "0")]
-    [InlineData("orion: --clear takes no limits, weight, priority cap or budget", "quota", "search", "--clear", "--weight", "2")]
+    [InlineData("orion: --clear takes no limits, weight, priority cap, budget or idle timeout", "quota", "search", "--clear", "--weight", "2")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]

@@ -194,6 +194,15 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.Equal("submitted cli-budget-a (Pending, waiting for quota)", held.Out.Trim());
             Assert.Contains("spent its quota of gpuHoursPerMonth 0", (await live.Client.GetAsync("cli-budget-a"))!.QuotaWait);
             Assert.Matches(@"card-hours this month\s*│?\s*0 of 0 \(spent", (await live.CliAsync("quota", tenant)).Out);
+
+            // An idle timeout is set apart too: the limits and the budget stay.
+            var idle = await live.CliAsync("quota", tenant, "--idle-timeout", "2h");
+            Assert.True(idle.ExitCode == 0, idle.ToString());
+            Assert.Matches(@"idle timeout\s*│?\s*2h \(its tasks' runs stop", idle.Out);
+            Assert.Equal(new TenantQuota(GpuPercent: 200, GpuHoursPerMonth: 0, IdleTimeout: TimeSpan.FromHours(2)), (await live.Client.GetTenantAsync(tenant)).Quota);
+            var tooShort = await live.CliAsync("quota", tenant, "--idle-timeout", "30s");
+            Assert.Equal(2, tooShort.ExitCode);
+            Assert.StartsWith("orion: --idle-timeout must be 1 minute to 365 days", tooShort.Error);
         }
         finally
         {

@@ -529,5 +529,12 @@ public sealed class TenantLedgerTests
         Assert.Equal("tasks 3, gpuHoursPerMonth 100", new TenantQuota(Tasks: 3, GpuHoursPerMonth: 100).Summary());
         Assert.Equal("quota.gpuHoursPerMonth", Assert.Single(new TenantQuota(GpuHoursPerMonth: -0.5).Validate()).Field);
         Assert.Empty(new TenantQuota(GpuHoursPerMonth: 0).Validate());
+
+        // An idle timeout limits nothing the ledger charges, as a weight.
+        var idle = new TenantQuota(IdleTimeout: TimeSpan.FromHours(2));
+        Assert.True(idle is { IsUnlimited: true, IsEmpty: false });
+        Assert.Null(new TenantLedger("search", idle).Quota);
+        Assert.Equal("idleTimeout 2h", idle.Summary());
+        Assert.Equal("quota.idleTimeout", Assert.Single(new TenantQuota(IdleTimeout: TimeSpan.FromSeconds(59)).Validate()).Field);
     }
 }
