@@ -33,7 +33,7 @@ public static class PoolEventKinds
     /// <summary>A task over its tenant's quota was admitted on borrowed room (the quota lends).</summary>
     public const string QuotaBorrow = "quota-borrow";
 
-    /// <summary>A tenant spent its monthly budget of card-hours (<see cref="TenantQuota.GpuHoursPerMonth"/>): its new tasks wait for the next month.</summary>
+    /// <summary>A tenant spent 80% of its monthly budget of card-hours (<see cref="TenantQuota.GpuHoursPerMonth"/>), or all of it: its new tasks then wait for the next month.</summary>
     public const string QuotaBudget = "quota-budget";
 
     /// <summary>

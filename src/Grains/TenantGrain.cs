@@ -30,6 +30,9 @@ public sealed class TenantGrain(
     /// </summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>The share of a monthly budget whose spending the feed tells of before all of it is spent.</summary>
+    public const double BudgetWarning = 0.8;
+
     /// <summary>How often a tenant with a quota looks for charges whose release was lost, on its own.</summary>
     public static readonly TimeSpan RecheckTickInterval = TimeSpan.FromMinutes(1);
 
@@ -123,14 +126,21 @@ public sealed class TenantGrain(
         }
 
         var hours = reading.Days.Sum(d => d.CardSeconds) / 3600;
-        var wasSpent = ledger.BudgetSpent && spentMonth == month;
+        var before = spentMonth == month ? ledger.SpentThisMonth ?? 0 : 0;
         var lifted = ledger.SetSpent(month, hours);
         (spentReadAt, spentMonth) = (now, month);
-        if (!wasSpent && ledger.BudgetSpent)
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (before < budget && ledger.BudgetSpent)
         {
             logger.LogInformation("Tenant {Tenant} spent its budget of {Budget} card-hours for {Month}: {Hours} metered", Tenant, budget, month, hours);
-            Notice(PoolEventKinds.QuotaBudget, "", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            Notice(PoolEventKinds.QuotaBudget, "", string.Create(invariant,
                 $"spent its {budget} card-hours for {month:yyyy-MM} ({hours:0.##} metered): new tasks wait until {month.AddMonths(1):yyyy-MM-dd} (UTC)"));
+        }
+        else if (before < BudgetWarning * budget && hours >= BudgetWarning * budget && !ledger.BudgetSpent)
+        {
+            // A heads-up while there is still time to raise it or slow down (the event hook tells operators by default).
+            Notice(PoolEventKinds.QuotaBudget, "", string.Create(invariant,
+                $"spent {hours / budget:0%} of its {budget} card-hours for {month:yyyy-MM} ({hours:0.##} metered)"));
         }
 
         return lifted;

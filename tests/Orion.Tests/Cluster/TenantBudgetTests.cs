@@ -29,18 +29,15 @@ public sealed class TenantBudgetTests
         await pool.SubmitAsync(Long("search", 100), "a");
         await pool.WaitForAsync("a", TaskState.Running);
 
-        // A whole card for an hour and more: the budget is spent once the meter has counted an hour.
-        for (var moved = TimeSpan.Zero; moved < TimeSpan.FromMinutes(65); moved += Checkpoint)
-        {
-            pool.Advance(Checkpoint);
-            await Task.Delay(20);
-        }
+        // A whole card for 50 minutes: past 80% of the budget, the feed gives a heads-up once.
+        await RunAsync(pool, TimeSpan.FromMinutes(50), atLeast: 0.8 * 3600);
+        pool.Advance(Orion.Grains.TenantGrain.RecheckInterval);
+        Assert.InRange((await pool.Client.GetTenantAsync("search")).GpuHoursThisMonth!.Value, 0.8, 51 / 60.0);
+        await pool.EventuallyAsync(async () => Assert.Matches(
+            @"^spent 8\d% of its 1 card-hours for 2026-11 \(0\.8\d metered\)$", Assert.Single(await BudgetEvents(pool)).Detail));
 
-        await pool.EventuallyAsync(async () =>
-        {
-            var metered = await pool.Grains.GetGrain<ITenantMeterGrain>("search").Read(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30));
-            Assert.True(Assert.Single(metered.Days).CardSeconds >= 3600);
-        });
+        // An hour and more: the budget is spent once the meter has counted an hour.
+        await RunAsync(pool, TimeSpan.FromMinutes(15), atLeast: 3600);
 
         // The tenant reads its meter at admission, at most every RecheckInterval.
         pool.Advance(Orion.Grains.TenantGrain.RecheckInterval);
@@ -58,10 +55,16 @@ public sealed class TenantBudgetTests
         await pool.WaitForAsync("d", TaskState.Running);
         await pool.EventuallyAsync(async () =>
         {
-            var spent = Assert.Single((await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100)).Where(e => e.Kind == PoolEventKinds.QuotaBudget));
-            Assert.Equal("tenant search", spent.Where);
-            Assert.Contains("new tasks wait until 2026-12-01 (UTC)", spent.Detail, StringComparison.Ordinal);
+            var events = await BudgetEvents(pool);
+            Assert.Equal(2, events.Count);
+            Assert.All(events, e => Assert.Equal("tenant search", e.Where));
+            Assert.Matches(@"^spent its 1 card-hours for 2026-11 \(1(\.\d+)? metered\): new tasks wait until 2026-12-01 \(UTC\)$", events[1].Detail);
         });
+
+        // Said once: a later reading of the spent budget adds nothing.
+        pool.Advance(Orion.Grains.TenantGrain.RecheckInterval);
+        Assert.True((await pool.Client.GetTenantAsync("search")).GpuHoursThisMonth >= 1);
+        Assert.Equal(2, (await BudgetEvents(pool)).Count);
 
         // A new month: the tenant's own minute's look admits its line.
         pool.Advance(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero) - pool.Clock.GetUtcNow());
@@ -70,6 +73,25 @@ public sealed class TenantBudgetTests
         Assert.True((await pool.Client.GetTenantAsync("search")).GpuHoursThisMonth < 1);
         await pool.AssertConsistentAsync(["a", "b", "d"]);
     }
+
+    /// <summary>Runs the pool's clock on by <paramref name="by"/> in checkpoint steps, until the meter of search has counted <paramref name="atLeast"/> card-seconds.</summary>
+    private static async Task RunAsync(TestPool pool, TimeSpan by, double atLeast)
+    {
+        for (var moved = TimeSpan.Zero; moved < by; moved += Checkpoint)
+        {
+            pool.Advance(Checkpoint);
+            await Task.Delay(20);
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            var metered = await pool.Grains.GetGrain<ITenantMeterGrain>("search").Read(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30));
+            Assert.True(Assert.Single(metered.Days).CardSeconds >= atLeast);
+        });
+    }
+
+    private static async Task<List<PoolEvent>> BudgetEvents(TestPool pool) =>
+        [.. (await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100)).Where(e => e.Kind == PoolEventKinds.QuotaBudget)];
 
     [Fact]
     public async Task A_budget_raised_admits_the_line_and_a_budget_set_alone_keeps_the_other_limits()
