@@ -71,11 +71,13 @@ public sealed class PoolEventHook : IDisposable
 
     private async Task Send()
     {
+        // Taken once: Dispose may dispose the source while this loop still winds down (cancelled first, so the token holds).
+        var token = stopping.Token;
         var url = options.Value.EventsUrl!;
         var batch = new List<PoolEvent>(MaxBatch);
         try
         {
-            while (await waiting.Reader.WaitToReadAsync(stopping.Token))
+            while (await waiting.Reader.WaitToReadAsync(token))
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && waiting.Reader.TryRead(out var e))
@@ -87,7 +89,7 @@ public sealed class PoolEventHook : IDisposable
                 var key = $"events.{batch[0].Sequence}-{batch[^1].Sequence}";
                 var giveUpAt = DateTime.UtcNow + options.Value.RetryFor;
                 var pause = TimeSpan.FromSeconds(5);
-                while (!await sender.Deliver(url, key, body, $"The pool's events {batch[0].Sequence} to {batch[^1].Sequence}", stopping.Token))
+                while (!await sender.Deliver(url, key, body, $"The pool's events {batch[0].Sequence} to {batch[^1].Sequence}", token))
                 {
                     if (DateTime.UtcNow + pause > giveUpAt)
                     {
@@ -96,12 +98,12 @@ public sealed class PoolEventHook : IDisposable
                         break;
                     }
 
-                    await Task.Delay(pause, stopping.Token);
+                    await Task.Delay(pause, token);
                     pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // The silo stops: what waits is lost with it, as the feed is.
         }
