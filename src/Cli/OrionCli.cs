@@ -1123,9 +1123,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             if (setting && (!limiting || r.GetValue(weight) is null || !capping || !budgeting || !idling))
             {
                 // Limits, weight, priority cap, budget and idle timeout change apart: what is not given of them stays as it is.
-                // The pool's default is not the tenant's own: only its own weight is kept from it.
+                // The pool's default is not the tenant's own: only its own weight, and an idle timeout other than the
+                // default's (its own), are kept from it.
                 var now = await Answer(r, client.GetTenantAsync(name, ct));
-                var current = now.QuotaIsDefault ? now.Quota is { Weight: { } w } ? new TenantQuota(Weight: w) : null : now.Quota;
+                var current = now.Quota;
+                if (now.QuotaIsDefault)
+                {
+                    var defaultIdle = (await Answer(r, client.GetSettingsAsync(ct))).DefaultQuota?.IdleTimeout;
+                    current = new TenantQuota(Weight: now.Quota?.Weight, IdleTimeout: now.Quota?.IdleTimeout == defaultIdle ? null : now.Quota?.IdleTimeout);
+                }
+
                 if (!limiting)
                 {
                     quota = quota with

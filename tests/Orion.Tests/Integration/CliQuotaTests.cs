@@ -28,6 +28,17 @@ public sealed class CliQuotaTests(LiveSilo live)
             Assert.Contains("--default is the pool's quota, not a tenant's", named.Error);
             Assert.Equal(new TenantQuota(Tasks: 500, MaxPriority: PriorityClass.Online), (await live.Client.GetSettingsAsync()).DefaultQuota);
 
+            // A tenant under the default with an idle timeout of its own keeps it when its weight changes.
+            const string idler = "cli-default-idle";
+            await live.Client.SetQuotaAsync(idler, new TenantQuota(IdleTimeout: TimeSpan.FromHours(2)));
+            await ObservabilityTests.Eventually(async () => Assert.True((await live.Client.GetTenantAsync(idler)).QuotaIsDefault));
+            var weightedIdler = await live.CliAsync("quota", idler, "--weight", "3");
+            Assert.True(weightedIdler.ExitCode == 0, weightedIdler.ToString());
+            Assert.Equal(
+                new TenantQuota(Tasks: 500, Weight: 3, MaxPriority: PriorityClass.Online, IdleTimeout: TimeSpan.FromHours(2)),
+                (await live.Client.GetTenantAsync(idler)).Quota);
+            await live.Client.SetQuotaAsync(idler, null);
+
             var cleared = await live.CliAsync("quota", "--default", "--clear");
             Assert.Equal("default quota: none: a tenant without a quota of its own is unbounded", cleared.Out.Trim());
             Assert.Equal("null", (await live.CliAsync("quota", "--default", "--json")).Out.Trim());
