@@ -17,7 +17,9 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
             .ToList();
         Assert.True(queries.Count >= 10, $"{queries.Count} queries");
 
-        // A placement, so the placement counter and histogram have samples; a deployment, so its gauges have one.
+        // A placement, so the placement counter and histogram have samples; a deployment, so its gauges have one; a
+        // tenant with a monthly budget, so the budget gauges have one.
+        await live.Client.SetQuotaAsync("grafana", new TenantQuota(GpuHoursPerMonth: 1000));
         var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"));
         var deployment = "grafana-" + Guid.NewGuid().ToString("N")[..6];
         await live.Client.DeployAsync(deployment, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"), 1);
@@ -49,6 +51,7 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
         {
             await live.Client.CancelAsync(task.TaskId);
             await live.Client.DeleteDeploymentAsync(deployment);
+            await live.Client.SetQuotaAsync("grafana", null);
         }
     }
 
