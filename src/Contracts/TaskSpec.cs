@@ -36,10 +36,11 @@ namespace Orion.Contracts;
 /// got its cards. Needs <paramref name="Notify"/>.
 /// </param>
 /// <param name="IdleTimeout">
-/// How long a run may leave its cards idle, as its node measures them (under 1% of their time), before the pool stops it
-/// and the task ends Cancelled, saying so: a notebook or a service left idle gives its cards back. Time paused by
-/// higher-priority work does not count. At least <see cref="MinIdleTimeout"/>; not for scheduled tasks, whose windows
-/// already end them. Null = never.
+/// How long a run may leave its cards idle, as its node measures them (under its daemon's DemandBusyPercent, 1%, of their
+/// time), before the pool stops it and the task ends Cancelled, saying so: a notebook or a service left idle gives its
+/// cards back. Time paused by higher-priority work or an operator does not count. At least <see cref="MinIdleTimeout"/>;
+/// not for scheduled tasks, whose windows already end them, nor deployments. Null = never (its tenant's quota may still
+/// set one: <see cref="TenantQuota.IdleTimeout"/>).
 /// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(

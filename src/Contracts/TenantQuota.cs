@@ -72,7 +72,7 @@ public sealed record TenantQuota(
     /// <summary>True when no limit is set, nor a priority cap: nothing is charged against it (it may still carry a weight).</summary>
     public bool IsUnlimited => GpuPercent is null && GpuMemoryMiB is null && Tasks is null && MaxPriority is null && OnlineGpuPercent is null && GpuHoursPerMonth is null;
 
-    /// <summary>True when neither a limit nor a weight is set: such a quota is the same as none.</summary>
+    /// <summary>True when neither a limit, a weight nor an idle timeout is set: such a quota is the same as none.</summary>
     public bool IsEmpty => IsUnlimited && Weight is null && IdleTimeout is null;
 
     /// <summary>True when the quota lends room beyond its compute and memory limits.</summary>

@@ -146,6 +146,15 @@ public sealed class TenantGrain(
         return lifted;
     }
 
+    /// <summary>Reads the meter if due (<see cref="ReadSpent"/>), and admits the line when that lifted the budget's hold.</summary>
+    private async Task ReadSpentAndSettle()
+    {
+        if (await ReadSpent())
+        {
+            Settle();
+        }
+    }
+
     /// <summary>A timer on the pool's clock while there is a quota (nothing to recheck without one).</summary>
     private void KeepRechecking()
     {
@@ -190,10 +199,7 @@ public sealed class TenantGrain(
             return Refused(taskId, never);
         }
 
-        if (await ReadSpent())
-        {
-            Settle();
-        }
+        await ReadSpentAndSettle();
 
         var refusal = ledger.Refusal(charge);
         if (!refusal.IsEmpty && await Recheck(now))
@@ -271,10 +277,7 @@ public sealed class TenantGrain(
         }
 
         var charge = TenantCharge.Of(request, priority, gang, time.GetUtcNow());
-        if (await ReadSpent())
-        {
-            Settle();
-        }
+        await ReadSpentAndSettle();
 
         var never = ledger.Inadmissible(charge);
         var tasks = many ? count : 1;
@@ -408,10 +411,7 @@ public sealed class TenantGrain(
         await FollowDefault();
         if (ledger.Quota is not null)
         {
-            if (await ReadSpent())
-            {
-                Settle();
-            }
+            await ReadSpentAndSettle();
 
             return ledger.Usage() with { Quota = InForce, QuotaIsDefault = QuotaIsDefault };
         }

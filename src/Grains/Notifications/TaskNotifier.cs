@@ -24,9 +24,21 @@ public sealed class TaskNotifier(HookSender sender, ILogger<TaskNotifier> logger
             return Task.FromResult(true);
         }
 
-        logger.LogDebug("Task {TaskId} notifies its end ({State})", status.TaskId, status.State);
-        var body = JsonSerializer.SerializeToUtf8Bytes(TaskNotification.Of(status), Json);
-        return Task.Run(() => sender.Deliver(url, KeyOf(status), body, $"Task {status.TaskId}'s notification"));
+        return Task.Run(async () =>
+        {
+            byte[] body;
+            try
+            {
+                body = JsonSerializer.SerializeToUtf8Bytes(TaskNotification.Of(status), Json);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Task {TaskId}'s notification could not be written", status.TaskId);
+                return false;
+            }
+
+            return await sender.Deliver(url, KeyOf(status), body, $"Task {status.TaskId}'s notification");
+        });
     }
 
     /// <summary>What names one notification the same on every attempt: the task, its run and the state told ("job-7.1.completed").</summary>
