@@ -65,6 +65,28 @@ public sealed class EventHookTests
         Assert.All(receiver.Posts, p => Assert.Null(p.Signature));
     }
 
+    [Fact]
+    public async Task A_batch_never_taken_is_given_up_after_retry_for_and_later_events_still_go()
+    {
+        var open = 0;
+        await using var receiver = new HookReceiver(() => Volatile.Read(ref open) == 1 ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable);
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?>
+        {
+            ["Orion:Notify:AllowedHosts:0"] = "127.0.0.1",
+            ["Orion:Notify:EventsUrl"] = receiver.Url("/ops"),
+            ["Orion:Notify:Attempts"] = "1",
+            ["Orion:Notify:RetryFor"] = "00:00:02",
+        });
+        await pool.Client.CordonAsync("dc1/n0", "firmware");
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Single(receiver.Posts)));
+
+        // Its retry would come after RetryFor: given up. The receiver back, the next event goes, the given-up one never.
+        Volatile.Write(ref open, 1);
+        await pool.Client.UncordonAsync("dc1/n0");
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(["uncordon"], Taken(receiver).Select(e => e.Kind))));
+        Assert.Equal(2, receiver.Posts.Count);
+    }
+
     /// <summary>The events the receiver took (answered 2xx), in the order it took them.</summary>
     private static List<PoolEvent> Taken(HookReceiver receiver) =>
         [.. receiver.Posts.Where(p => (int)p.Answer is >= 200 and < 300).SelectMany(p => JsonSerializer.Deserialize<PoolEvent[]>(p.Body, new JsonSerializerOptions(JsonSerializerDefaults.Web))!)];
