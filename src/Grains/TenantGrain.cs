@@ -39,7 +39,6 @@ public sealed class TenantGrain(
     private TenantLedger ledger = null!;
     private DateTimeOffset lastRecheck = DateTimeOffset.MinValue;
     private DateTimeOffset spentReadAt = DateTimeOffset.MinValue;
-    private DateOnly spentMonth;
     private ITimer? recheckTimer;
 
     // Tasks released a moment ago: the catalogue may still list them live (their end and their release travel apart).
@@ -108,7 +107,7 @@ public sealed class TenantGrain(
 
         var now = time.GetUtcNow();
         var month = TenantLedger.MonthOf(now);
-        if (!force && now - spentReadAt < RecheckInterval && spentMonth == month)
+        if (!force && now - spentReadAt < RecheckInterval && ledger.SpentMonth == month)
         {
             return false;
         }
@@ -126,9 +125,9 @@ public sealed class TenantGrain(
         }
 
         var hours = reading.Days.Sum(d => d.CardSeconds) / 3600;
-        var before = spentMonth == month ? ledger.SpentThisMonth ?? 0 : 0;
+        var before = ledger.SpentMonth == month ? ledger.SpentThisMonth ?? 0 : 0;
         var lifted = ledger.SetSpent(month, hours);
-        (spentReadAt, spentMonth) = (now, month);
+        spentReadAt = now;
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         if (before < budget && ledger.BudgetSpent)
         {

@@ -71,6 +71,9 @@ public sealed class TenantLedger(
         return was && !BudgetSpent;
     }
 
+    /// <summary>The month (its first day, UTC) of the card-hours last read; null before the first reading.</summary>
+    public DateOnly? SpentMonth => spent?.Month;
+
     /// <summary>The card-hours last read for the month under way; null when the quota sets no monthly budget.</summary>
     public double? SpentThisMonth => Quota?.GpuHoursPerMonth is null ? null : spent?.CardHours ?? 0;
 
