@@ -161,6 +161,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         root.Add(CordonCommand("cordon", "Cordon a node or one card: it takes no new work, its tasks run on", drain: false));
         root.Add(CordonCommand("drain", "Drain a node or one card: cordon it, and move every task on it elsewhere", drain: true));
         root.Add(UncordonCommand());
+        root.Add(MaintenanceCommand());
         root.Add(MarkCommand("label", taints: false));
         root.Add(MarkCommand("taint", taints: true));
         root.Add(QuotaCommand());
@@ -876,6 +877,104 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var id = r.GetValue(node)!;
             await Answer(r, OnKnownNode(IsCard(id) ? client.UncordonCardAsync(id, ct) : client.UncordonAsync(id, ct)));
             await output.WriteLineAsync($"{r.GetValue(node)} uncordoned");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    // Window fields as the maintenance command's flags name them.
+    private static readonly Dictionary<string, string> MaintenanceFlags = new(StringComparer.Ordinal)
+    {
+        ["start"] = "--at", ["duration"] = "--for", ["reason"] = "--reason", ["notice"] = "--notice",
+    };
+
+    private Command MaintenanceCommand()
+    {
+        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
+        var at = new Option<string?>("--at") { Description = "Plan a window starting then: now, +DURATION from now (+2h), or a time (2026-12-05T02:00Z; UTC unless it names an offset)" };
+        var length = new Option<string?>("--for") { Description = "How long the window lasts (1m to 30d), e.g. 4h; the node takes work again at its end" };
+        var reason = new Option<string>("--reason") { Description = "Why (1 to 150 characters), shown with the node and in its cordon", DefaultValueFactory = _ => "planned with the orion CLI" };
+        var notice = new Option<string>("--notice") { Description = "From this long before the start, only work whose max runtime ends before it starts there (0s: none)", DefaultValueFactory = _ => "0s" };
+        var drain = new Option<bool>("--drain") { Description = "At the start, also move every task still on the node elsewhere, as orion drain does" };
+        var cancel = new Option<string?>("--cancel") { Description = "Cancel the window that starts at this time (one in force ends now)" };
+        foreach (var moment in new[] { at, cancel })
+        {
+            moment.Validators.Add(r =>
+            {
+                if (Moments.Parse(r.GetValueOrDefault<string?>(), DateTimeOffset.UtcNow) is null)
+                {
+                    r.AddError($"{moment.Name}: {Moments.Rule}");
+                }
+            });
+        }
+
+        TokenRule(length.Validators, t => Durations.Parse(t) is not null, $"--for: {Durations.Rule}");
+        TokenRule(notice.Validators, t => Durations.Parse(t) is not null, $"--notice: {Durations.Rule}");
+        var command = new Command("maintenance",
+            "Plan a node's maintenance window (--at, --for): it is cordoned for the window and takes work again after; with --drain its tasks move elsewhere at the start. Without --at, the node's windows")
+        {
+            node, at, length, reason, notice, drain, cancel,
+        };
+        command.SetAction(async (r, ct) =>
+        {
+            var id = r.GetValue(node)!;
+            var now = DateTimeOffset.UtcNow;
+            var (start, ends) = (Moments.Parse(r.GetValue(at), now), Moments.Parse(r.GetValue(cancel), now));
+            var planning = new Option[] { length, notice, drain, reason }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            if (start is not null && ends is not null)
+            {
+                throw new CliException("maintenance: --at plans a window and --cancel cancels one: give one of them", ExitCodes.BadInput);
+            }
+
+            if (start is null && planning.Count > 0)
+            {
+                throw new CliException($"maintenance: {string.Join(", ", planning)} plan a window: give its start with --at", ExitCodes.BadInput);
+            }
+
+            MaintenanceWindow? window = null;
+            if (start is { } from)
+            {
+                if (r.GetValue(length) is not { } text)
+                {
+                    throw new CliException("maintenance: --for is needed with --at: how long the window lasts (1m to 30d)", ExitCodes.BadInput);
+                }
+
+                window = new MaintenanceWindow(from, Durations.Parse(text)!.Value, r.GetValue(reason)!, r.GetValue(drain), Durations.Parse(r.GetValue(notice))!.Value);
+                if (window.Check(now) is { IsEmpty: false } broken)
+                {
+                    throw new CliException(string.Join("; ", broken.Select(b => $"{MaintenanceFlags[b.Field]} {b.Rule}")), ExitCodes.BadInput);
+                }
+            }
+
+            await using var client = await ConnectAsync(r, ct);
+            NodeSnapshot? snapshot;
+            try
+            {
+                snapshot = window is not null ? await Answer(r, OnKnownNode(client.ScheduleMaintenanceAsync(id, window, ct)))
+                    : ends is { } cancelled ? await Answer(r, OnKnownNode(client.CancelMaintenanceAsync(id, cancelled, ct)))
+                    : await Answer(r, client.GetNodeAsync(id, ct)) ?? throw new CliException($"node: {id} is not a node of the pool (no daemon registered it)", ExitCodes.Failed);
+            }
+            catch (ArgumentException ex) when (ex.ParamName is "window" or "start")
+            {
+                // The node's own rules: another window in the way, too many, or none starting then.
+                var message = ex.Message.Split(" (Parameter")[0];
+                throw new CliException($"maintenance: {(message.StartsWith("start ", StringComparison.Ordinal) && window is not null ? "--at " + message[6..] : message)}", ExitCodes.Failed);
+            }
+
+            var windows = snapshot?.Maintenance.IsDefault != false ? [] : snapshot.Maintenance;
+            if (window is not null && !r.GetValue(json))
+            {
+                await output.WriteLineAsync($"{id}: maintenance planned at {window}");
+            }
+            else if (ends is not null && !r.GetValue(json))
+            {
+                await output.WriteLineAsync($"{id}: maintenance at {MaintenanceWindow.Format(ends.Value)} cancelled");
+            }
+            else
+            {
+                Print(r, windows, Views.Maintenance);
+            }
+
             return ExitCodes.Ok;
         });
         return command;

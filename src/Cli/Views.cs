@@ -341,13 +341,32 @@ public static class Views
 
     private static string Weight(double weight) => weight.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A node's maintenance windows, in start order.</summary>
+    public static IRenderable Maintenance(System.Collections.Immutable.ImmutableArray<MaintenanceWindow> windows)
+    {
+        if (windows.IsDefaultOrEmpty)
+        {
+            return new Text($"no maintenance planned{Environment.NewLine}");
+        }
+
+        var table = new Table().AddColumns("START", "END", "DRAIN", "NOTICE FROM", "REASON");
+        foreach (var w in windows)
+        {
+            table.AddRow(Text(MaintenanceWindow.Format(w.Start)), Text(MaintenanceWindow.Format(w.End)), Text(w.Drain ? "yes" : "no"),
+                Text(w.Notice > TimeSpan.Zero ? MaintenanceWindow.Format(w.NoticeFrom) : "-"), Text(w.Reason));
+        }
+
+        return table;
+    }
+
     public static Table Nodes(IEnumerable<NodeSummary> nodes)
     {
         var table = new Table().AddColumns("NODE", "DC", "STATE", "BACKEND", "CPU", "RAM", "GPUS", "COMPUTE", "GPU MEMORY", "LABELS", "TAINTS");
         foreach (var n in nodes)
         {
             // The backend and what holds its slices ("none": tasks time-share its cards).
-            table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text(n.CordonReason is { } why ? $"cordoned: {why}" : n.Schedulable ? "ready" : "not schedulable"),
+            var next = n.Maintenance.IsDefaultOrEmpty || n.CordonReason == n.Maintenance[0].CordonText ? "" : $" (maintenance {MaintenanceWindow.Format(n.Maintenance[0].Start)})";
+            table.AddRow(Text(n.NodeId), Text(n.DataCenter), Text((n.CordonReason is { } why ? $"cordoned: {why}" : n.Schedulable ? "ready" : "not schedulable") + next),
                 Text(n.Backend.Length == 0 ? "-" : $"{n.Backend} (slices: {n.SliceEnforcement})"),
                 Text($"{n.CpuAllocatedMilli / 1000.0:0.#}/{n.CpuCapacityMilli / 1000.0:0.#}"),
                 Text($"{Memory(n.MemoryAllocatedMiB)}/{Memory(n.MemoryCapacityMiB)}"),

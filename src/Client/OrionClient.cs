@@ -765,6 +765,51 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Plans a maintenance window on a node, kept in storage. From <see cref="MaintenanceWindow.Notice"/> before its start
+    /// the node takes only work whose max runtime ends before the start (so a long run does not start there only to be
+    /// cut off); at the start it is cordoned, and with <see cref="MaintenanceWindow.Drain"/> its tasks are evicted as
+    /// <see cref="DrainAsync"/> evicts them; at the end it takes work again. An operator's own cordon is left as it is.
+    /// </summary>
+    /// <param name="nodeId">The node (<c>dc/node</c>), one the pool knows.</param>
+    /// <param name="window">The window: start (not in the past), 1 minute to 30 days, a reason of 1 to 150 characters.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The node's snapshot with its windows (<see cref="NodeSnapshot.Maintenance"/>).</returns>
+    /// <exception cref="ArgumentException">
+    /// The pool has no such node, or the window breaks a rule, overlaps another of the node's or would be its 17th; the
+    /// message names the field and the rule. Nothing changed.
+    /// </exception>
+    public async Task<NodeSnapshot?> ScheduleMaintenanceAsync(string nodeId, MaintenanceWindow window, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        await KnownNode(nodeId, cancellationToken);
+        return await Named(() => grains.Grain<INodeGrain>(nodeId).ScheduleMaintenance(window).WaitAsync(cancellationToken), nameof(window));
+    }
+
+    /// <summary>
+    /// Cancels a node's maintenance window by its start. One in force ends now: the node takes work again, unless an
+    /// operator changed its cordon meanwhile.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pool has no such node, or no window of it starts at <paramref name="start"/>; nothing changed.</exception>
+    public async Task<NodeSnapshot?> CancelMaintenanceAsync(string nodeId, DateTimeOffset start, CancellationToken cancellationToken = default)
+    {
+        await KnownNode(nodeId, cancellationToken);
+        return await Named(() => grains.Grain<INodeGrain>(nodeId).CancelMaintenance(start).WaitAsync(cancellationToken), nameof(start));
+    }
+
+    /// <summary>A grain's refusal, which crosses the wire as its message alone, named again for the caller.</summary>
+    private static async Task<T> Named<T>(Func<Task<T>> call, string parameter)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (ArgumentException ex) when (ex.ParamName is null)
+        {
+            throw new ArgumentException(ex.Message.Split(" (Parameter")[0], parameter, ex);
+        }
+    }
+
+    /// <summary>
     /// Drains a node for maintenance: cordons it, then evicts every task it holds. Each is stopped there and queued
     /// again under a new generation, to be placed elsewhere (an eviction is not a failure: restart counts are
     /// untouched). The node stays cordoned until <see cref="UncordonAsync"/>.
@@ -908,15 +953,7 @@ public sealed class OrionClient : IAsyncDisposable
             throw new ArgumentException(string.Join("; ", broken.Select(b => $"{b.Field} {b.Rule}")), nameof(change));
         }
 
-        try
-        {
-            return await grains.Grain<INodeGrain>(nodeId).Mark(change, taints).WaitAsync(cancellationToken);
-        }
-        catch (ArgumentException ex) when (ex.ParamName is null)
-        {
-            // The node's refusal crosses the wire as its message alone; named again for the caller.
-            throw new ArgumentException(ex.Message.Split(" (Parameter")[0], nameof(change), ex);
-        }
+        return await Named(() => grains.Grain<INodeGrain>(nodeId).Mark(change, taints).WaitAsync(cancellationToken), nameof(change));
     }
 
     private async Task KnownNode(string nodeId, CancellationToken cancellationToken)

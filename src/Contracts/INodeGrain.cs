@@ -77,6 +77,25 @@ public interface INodeGrain : IGrainWithStringKey
     Task<NodeSnapshot?> Uncordon();
 
     /// <summary>
+    /// Plans a maintenance window (kept in storage): from its notice on, the node takes only work whose max runtime ends
+    /// before its start; at its start it is cordoned (and drained, if the window says so); at its end it takes work again.
+    /// Null: the node has not registered since its grain activated (the window is kept all the same).
+    /// </summary>
+    /// <exception cref="ArgumentException">The window breaks a rule (<see cref="MaintenanceWindow.Check"/>), overlaps another, or would be the 17th; nothing changed.</exception>
+    [Access(Callers.Admin)]
+    [Alias("ScheduleMaintenance")]
+    Task<NodeSnapshot?> ScheduleMaintenance(MaintenanceWindow window);
+
+    /// <summary>
+    /// Cancels the window that starts at <paramref name="start"/>; one in force ends now, its cordon coming off unless an
+    /// operator changed the cordon meanwhile.
+    /// </summary>
+    /// <exception cref="ArgumentException">No window of the node starts then; nothing changed.</exception>
+    [Access(Callers.Admin)]
+    [Alias("CancelMaintenance")]
+    Task<NodeSnapshot?> CancelMaintenance(DateTimeOffset start);
+
+    /// <summary>
     /// Cordons one card (<paramref name="reason"/> given) or lets it take work again (null): a cordoned card takes no new
     /// work, its tasks run on, and the node's other cards work as before. Kept in storage, as a node's cordon. Null: the
     /// node has not registered since its grain activated (the change is kept all the same).

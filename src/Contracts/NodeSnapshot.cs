@@ -25,6 +25,7 @@ namespace Orion.Contracts;
 /// <param name="Taints">The node's taints, as its daemon registered them (<see cref="NodeTaints"/>); null for none.</param>
 /// <param name="Faults">Its broken cards, as its daemon last reported them: they take no work (default or empty: none).</param>
 /// <param name="CordonedCards">Its cards an operator cordoned, with why: they take no new work, their tasks run on; null for none.</param>
+/// <param name="Maintenance">Its maintenance windows not yet ended, in start order (<see cref="MaintenanceWindow"/>; default or empty: none).</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -48,7 +49,8 @@ public sealed record NodeSnapshot(
     [property: Id(18)] ImmutableDictionary<string, string>? Labels = null,
     [property: Id(19)] ImmutableDictionary<string, string>? Taints = null,
     [property: Id(20)] ImmutableArray<CardFault> Faults = default,
-    [property: Id(21)] ImmutableDictionary<string, string>? CordonedCards = null)
+    [property: Id(21)] ImmutableDictionary<string, string>? CordonedCards = null,
+    [property: Id(22)] ImmutableArray<MaintenanceWindow> Maintenance = default)
 {
     /// <summary>Why an operator cordoned the card, or null.</summary>
     public string? CordonOf(string gpuId) => CordonedCards is not null && CordonedCards.TryGetValue(gpuId, out var why) ? why : null;

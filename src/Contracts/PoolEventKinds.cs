@@ -38,9 +38,9 @@ public static class PoolEventKinds
 
     /// <summary>
     /// The kinds an operator is told of by default (<c>Orion:Notify:EventsUrl</c>): cards breaking and recovering, nodes
-    /// and cards cordoned and uncordoned, budgets spent, and changes to settings, quotas and tokens.
+    /// and cards cordoned and uncordoned, maintenance planned, budgets spent, and changes to settings, quotas and tokens.
     /// </summary>
-    public static IReadOnlyList<string> Operations { get; } = [CardFault, CardRecovered, Cordon, Uncordon, QuotaBudget, SettingsChange, QuotaChange, TokenChange];
+    public static IReadOnlyList<string> Operations { get; } = [CardFault, CardRecovered, Cordon, Uncordon, Maintenance, QuotaBudget, SettingsChange, QuotaChange, TokenChange];
 
     /// <summary>A task on borrowed room was evicted so that a task within its quota could have the room.</summary>
     public const string Reclaim = "reclaim";
@@ -96,6 +96,9 @@ public static class PoolEventKinds
     /// <summary>An operator let a cordoned node or card take work again.</summary>
     public const string Uncordon = "uncordon";
 
+    /// <summary>A node's maintenance window was planned or cancelled, or began under an operator's cordon (the event's place is the node).</summary>
+    public const string Maintenance = "maintenance";
+
     /// <summary>An admin changed the pool's live settings (its detail: the settings now).</summary>
     public const string SettingsChange = "settings";
 
@@ -108,5 +111,5 @@ public static class PoolEventKinds
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
         [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unblocked, CardFault, CardRecovered,
-         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, SettingsChange, QuotaChange, TokenChange];
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, Maintenance, SettingsChange, QuotaChange, TokenChange];
 }

@@ -18,6 +18,7 @@ namespace Orion.Contracts;
 /// <param name="Gang">The task is a gang's member, kept with its slices (evicting it alone would break its gang).</param>
 /// <param name="Spread">The task's spread group (of <paramref name="Tenant"/>): the node refuses it when it already holds the group's most.</param>
 /// <param name="Tolerations">The node taints the task tolerates (<see cref="NodeTaints"/>): a node refuses it when it has one more.</param>
+/// <param name="MaxRuntime">The longest its run may take (null: no limit): a node refuses it when the run would reach a maintenance window whose notice has begun.</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -34,4 +35,5 @@ public sealed record ReservationRequest(
     [property: Id(11)] bool Borrowed = false,
     [property: Id(12)] SpreadSpec? Spread = null,
     [property: Id(13)] bool Gang = false,
-    [property: Id(14)] ImmutableList<string>? Tolerations = null);
+    [property: Id(14)] ImmutableList<string>? Tolerations = null,
+    [property: Id(15)] TimeSpan? MaxRuntime = null);

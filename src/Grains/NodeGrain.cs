@@ -372,12 +372,136 @@ public sealed class NodeGrain(
     public Task<ReservationResult> Reserve(ReservationRequest request)
     {
         // New work only: a repeat of what it holds is answered as before (adoption does not come through here).
-        if (cordon.State.Reason is { } why && !(holdings.TryGetValue(request.TaskId, out var held) && held.Generation == request.Generation))
+        var repeat = holdings.TryGetValue(request.TaskId, out var held) && held.Generation == request.Generation;
+        if (cordon.State.Reason is { } why && !repeat)
         {
             return Task.FromResult(new ReservationResult(false, $"node {NodeId} is cordoned: {why}", Snapshot()));
         }
 
+        // Whatever a scheduler's view said: its clock and its copy of the windows may be a moment behind.
+        var now = time.GetUtcNow();
+        if (!repeat && Scheduling.MaintenanceCalendar.Blocking(cordon.State.Maintenance, now, request.MaxRuntime) is { } window)
+        {
+            return Task.FromResult(new ReservationResult(false, Scheduling.MaintenanceCalendar.Why(NodeId, window, now, request.MaxRuntime), Snapshot()));
+        }
+
         return Hold(request);
+    }
+
+    public async Task<NodeSnapshot?> ScheduleMaintenance(MaintenanceWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var now = time.GetUtcNow();
+        if (Scheduling.MaintenanceCalendar.Refusal(cordon.State.Maintenance, window, now) is { IsEmpty: false } broken)
+        {
+            throw new ArgumentException(string.Join("; ", broken), nameof(window));
+        }
+
+        await WriteOperatorState(state => state.Maintenance = Scheduling.MaintenanceCalendar.Kept(state.Maintenance.Add(window), now));
+        logger.LogInformation("Node {NodeId} goes into maintenance at {Start} for {Duration} (drain {Drain}, notice {Notice}): {Reason}",
+            NodeId, window.Start, window.Duration, window.Drain, window.Notice, window.Reason);
+        Events.Publish(PoolEventKinds.Maintenance, "", NodeId, RequestedBy.Noted($"planned {window}"), 0).Ignore();
+        return await KeepMaintenance() ?? await Changed();
+    }
+
+    public async Task<NodeSnapshot?> CancelMaintenance(DateTimeOffset start)
+    {
+        if (cordon.State.Maintenance.FirstOrDefault(w => w.Start == start) is not { } window)
+        {
+            var planned = cordon.State.Maintenance.IsDefaultOrEmpty ? "none" : string.Join(", ", cordon.State.Maintenance.Select(w => MaintenanceWindow.Format(w.Start)));
+            throw new ArgumentException($"start must be the start of one of node {NodeId}'s maintenance windows ({planned}); {MaintenanceWindow.Format(start)} is not", nameof(start));
+        }
+
+        // A window in force ends now: its cordon comes off with it, unless an operator changed the cordon meanwhile.
+        var own = cordon.State.Reason == window.CordonText && cordon.State.MaintenanceBegun == window.Start;
+        await WriteOperatorState(state =>
+        {
+            state.Maintenance = state.Maintenance.Remove(window);
+            if (own)
+            {
+                (state.Reason, state.Since) = (null, null);
+            }
+        });
+        logger.LogInformation("Node {NodeId}'s maintenance at {Start} is cancelled", NodeId, window.Start);
+        Events.Publish(own ? PoolEventKinds.Uncordon : PoolEventKinds.Maintenance, "", NodeId, RequestedBy.Noted($"cancelled maintenance {window}"), 0).Ignore();
+        return await Changed();
+    }
+
+    /// <summary>
+    /// Does what the windows say at the pool's time: an ended window goes, with its cordon unless an operator changed it;
+    /// the node goes into a window that began (cordoned, unless an operator's cordon is on already), once; a drained
+    /// window evicts what the node still holds. Returns the snapshot after a change, null when nothing changed.
+    /// </summary>
+    private async Task<NodeSnapshot?> KeepMaintenance()
+    {
+        var windows = cordon.State.Maintenance;
+        if (windows.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var kept = Scheduling.MaintenanceCalendar.Kept(windows, now);
+        var ended = windows.Where(w => w.End <= now).ToList();
+        var over = ended.FirstOrDefault(w => cordon.State.Reason == w.CordonText && cordon.State.MaintenanceBegun == w.Start);
+        var inForce = Scheduling.MaintenanceCalendar.InForce(kept, now);
+        var begins = inForce is not null && cordon.State.MaintenanceBegun != inForce.Start;
+        var cordons = begins && (over is not null || cordon.State.Reason is null);
+        NodeSnapshot? changed = null;
+        if (ended.Count > 0 || begins)
+        {
+            await WriteOperatorState(state =>
+            {
+                state.Maintenance = kept;
+                if (over is not null)
+                {
+                    (state.Reason, state.Since, state.MaintenanceBegun) = (null, null, null);
+                }
+
+                if (begins)
+                {
+                    state.MaintenanceBegun = inForce!.Start;
+                    if (cordons)
+                    {
+                        (state.Reason, state.Since) = (inForce.CordonText, now);
+                    }
+                }
+            });
+
+            if (over is not null)
+            {
+                logger.LogInformation("Node {NodeId}'s maintenance ended: {Reason}", NodeId, over.Reason);
+                Events.Publish(PoolEventKinds.Uncordon, "", NodeId, RequestedBy.Noted($"maintenance ended: {over.Reason}"), 0).Ignore();
+            }
+
+            if (begins)
+            {
+                logger.LogInformation("Node {NodeId} went into maintenance until {End} (drain {Drain}): {Reason}", NodeId, inForce!.End, inForce.Drain, inForce.Reason);
+                Events.Publish(cordons ? PoolEventKinds.Cordon : PoolEventKinds.Maintenance, "", NodeId,
+                    RequestedBy.Noted(cordons ? inForce.CordonText : $"maintenance began under an operator's cordon: {inForce.Reason}"), 0).Ignore();
+            }
+
+            changed = await Changed();
+        }
+
+        if (inForce is { Drain: true } drained)
+        {
+            EvictFor(drained);
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// Asks each task the node holds to move off (each stops here and queues again), without waiting: the task's stop
+    /// calls back into this node. One not started yet says no; the next check asks again.
+    /// </summary>
+    private void EvictFor(MaintenanceWindow window)
+    {
+        foreach (var (taskId, held) in holdings)
+        {
+            GrainFactory.Grain<IVGpuTaskGrain>(taskId).Evict(held.Generation, NodeId, $"maintenance: {window.Reason}").Ignore();
+        }
     }
 
     public async Task<NodeSnapshot?> Cordon(string reason)
@@ -505,7 +629,7 @@ public sealed class NodeGrain(
     private async Task WriteOperatorState(Action<NodeOperatorState> change)
     {
         var state = cordon.State;
-        var was = (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults);
+        var was = (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults, state.Maintenance, state.MaintenanceBegun);
         change(state);
         try
         {
@@ -513,7 +637,7 @@ public sealed class NodeGrain(
         }
         catch
         {
-            (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults) = was;
+            (state.Reason, state.Since, state.Labels, state.Taints, state.Cards, state.CardFaults, state.Maintenance, state.MaintenanceBegun) = was;
             throw;
         }
     }
@@ -922,6 +1046,15 @@ public sealed class NodeGrain(
     private async Task CheckLease()
     {
         CheckpointUsage();
+        try
+        {
+            // The windows are looked at on this check: a start or an end is acted on within a check's interval of it.
+            await KeepMaintenance();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Node {NodeId} could not act on its maintenance windows; tried again at the next check", NodeId);
+        }
         if (daemon is not null && time.GetUtcNow() - lastSeen > options.Value.DaemonLease)
         {
             logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);
@@ -1056,7 +1189,8 @@ public sealed class NodeGrain(
             Labels,
             Taints,
             r?.Faults ?? default,
-            cordon.State.Cards.IsEmpty ? null : cordon.State.Cards);
+            cordon.State.Cards.IsEmpty ? null : cordon.State.Cards,
+            cordon.State.Maintenance.IsDefaultOrEmpty ? default : cordon.State.Maintenance);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()

@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
+using Orion.Contracts;
 
 namespace Orion.Grains;
 
 /// <summary>
 /// A node grain's persisted state: what operators set on it, kept in storage unlike the rest of a node, which its daemon's
 /// heartbeat rebuilds. A cordon (no new work, and why), cordons of single cards, the labels and taints set live over
-/// the daemon's, and each card's recent faults outlive the node grain's silo.
+/// the daemon's, each card's recent faults and its maintenance windows outlive the node grain's silo.
 /// </summary>
 [GenerateSerializer, Alias("orion.NodeCordon")]
 public sealed class NodeOperatorState
@@ -33,4 +34,12 @@ public sealed class NodeOperatorState
     /// <summary>When each card was reported broken within the pool's <c>CardFaultWindow</c> (by card id): a card that flaps is cordoned.</summary>
     [Id(5)]
     public ImmutableDictionary<string, ImmutableArray<DateTimeOffset>> CardFaults { get; set; } = ImmutableDictionary<string, ImmutableArray<DateTimeOffset>>.Empty;
+
+    /// <summary>Maintenance windows not yet ended, in start order.</summary>
+    [Id(6)]
+    public ImmutableArray<MaintenanceWindow> Maintenance { get; set; } = [];
+
+    /// <summary>The start of the window the node last went into (its cordon put on, its drain begun), so that is done once.</summary>
+    [Id(7)]
+    public DateTimeOffset? MaintenanceBegun { get; set; }
 }

@@ -262,7 +262,7 @@ public sealed class SchedulerGrain(
     public async Task<bool> Offer(QueuedTask task)
     {
         await restored.Task;
-        var placed = await PlaceHere(task, PlacementRequest.From(task.Spec));
+        var placed = await PlaceHere(task, PlacementRequest.From(task.Spec, time.GetUtcNow()));
         if (placed.Placed)
         {
             Report();
@@ -313,7 +313,7 @@ public sealed class SchedulerGrain(
             return Task.FromResult<string?>("a reservation for it is out to a node; it runs if the node takes it");
         }
 
-        var request = PlacementRequest.From(task.Spec);
+        var request = PlacementRequest.From(task.Spec, time.GetUtcNow());
         if (GangMuster.Waits(task))
         {
             var (complete, waiting) = GangMuster.Gather([task], queue.InOrder, t => queue.Holds(t.TaskId, t.Generation));
@@ -341,7 +341,7 @@ public sealed class SchedulerGrain(
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, PlacementPreview.MaxTasks);
         await restored.Task;
-        var request = PlacementRequest.From(spec);
+        var request = PlacementRequest.From(spec, time.GetUtcNow());
         var requests = Enumerable.Repeat(request, count).ToArray();
         PlacementChoice?[] choices;
         string? explanation = null;
@@ -634,7 +634,8 @@ public sealed class SchedulerGrain(
         var todo = batch;
         for (var attempt = 0; attempt < options.Value.ReservationAttempts && todo.Count > 0; attempt++)
         {
-            var requests = todo.Select(t => PlacementRequest.From(t.Spec)).ToArray();
+            var at = time.GetUtcNow();
+            var requests = todo.Select(t => PlacementRequest.From(t.Spec, at)).ToArray();
             var choices = Decide(todo, requests);
             var sent = new List<Reservation>(todo.Count);
             for (var i = 0; i < todo.Count; i++)
@@ -703,7 +704,8 @@ public sealed class SchedulerGrain(
         var name = gang[0].Spec.Gang!.Name;
         var began = Stopwatch.GetTimestamp();
         var why = $"gang {name}: its {gang.Count} members do not fit together";
-        var requests = gang.Select(t => PlacementRequest.From(t.Spec)).ToArray();
+        var at = time.GetUtcNow();
+        var requests = gang.Select(t => PlacementRequest.From(t.Spec, at)).ToArray();
         var key = GangMuster.Key(gang[0]);
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
@@ -956,7 +958,7 @@ public sealed class SchedulerGrain(
                 return;
             }
 
-            if (StarvationGuard.NodesToHold(view, [.. gang.Select(m => PlacementRequest.From(m.Spec))]) is not { } nodes)
+            if (StarvationGuard.NodesToHold(view, [.. gang.Select(m => PlacementRequest.From(m.Spec, now))]) is not { } nodes)
             {
                 continue;
             }
@@ -995,7 +997,7 @@ public sealed class SchedulerGrain(
                 continue;
             }
 
-            var request = PlacementRequest.From(t.Spec);
+            var request = PlacementRequest.From(t.Spec, now);
             if (t.TaskId == hold?.TaskId || StarvationGuard.NodeToHold(view, request) is not null)
             {
                 starving = (t, request);
@@ -1246,7 +1248,7 @@ public sealed class SchedulerGrain(
         var waitedFor = reclaiming.Values.Select(r => r.ForTaskId).ToHashSet(StringComparer.Ordinal);
         var waiting = batch
             .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
-            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec)))
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now)))
             .ToList();
         if (waiting.Count == 0)
         {
@@ -1282,7 +1284,7 @@ public sealed class SchedulerGrain(
         var waiting = batch
             .Where(t => t.Spec.Priority.Class > PriorityClass.Offline && !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
                 && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
-            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec), t.Spec.Priority.Class))
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Priority.Class))
             .ToList();
         if (waiting.Count == 0)
         {
@@ -1387,9 +1389,10 @@ public sealed class SchedulerGrain(
     {
         if (fresh.CpuFree > old.CpuFree || fresh.MemoryFree > old.MemoryFree || (fresh.Schedulable && !old.Schedulable)
             || fresh.SwapBudget > old.SwapBudget || fresh.Gpus.Length != old.Gpus.Length
-            || !NodeLabels.Same(fresh.Labels, old.Labels) || !NodeLabels.Same(fresh.Taints, old.Taints))
+            || !NodeLabels.Same(fresh.Labels, old.Labels) || !NodeLabels.Same(fresh.Taints, old.Taints) || !fresh.SameMaintenance(old))
         {
-            // New labels or taints may admit a task that a selector or a taint kept waiting (rare, so any change counts).
+            // New labels, taints or maintenance windows may admit a task that a selector, a taint or a window kept
+            // waiting (rare, so any change counts).
             return true;
         }
 
@@ -1424,5 +1427,5 @@ public sealed class SchedulerGrain(
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
             request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed,
-            task.Spec.Constraints.Spread, task.Spec.Gang is not null, task.Spec.Constraints.Tolerations);
+            task.Spec.Constraints.Spread, task.Spec.Gang is not null, task.Spec.Constraints.Tolerations, task.Spec.MaxRuntime);
 }

@@ -16,6 +16,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="CordonReason">Why an operator cordoned it (no new work; its tasks run on); null when not cordoned.</param>
 /// <param name="Labels">Its labels, which tasks' node selectors match; null for none.</param>
 /// <param name="Taints">Its taints: only tasks that tolerate them all run there; null for none.</param>
+/// <param name="Maintenance">Its maintenance windows not yet ended, in start order; default or empty for none.</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
@@ -24,4 +25,5 @@ public sealed record NodeSummary(
     string SliceEnforcement = "",
     string? CordonReason = null,
     ImmutableDictionary<string, string>? Labels = null,
-    ImmutableDictionary<string, string>? Taints = null);
+    ImmutableDictionary<string, string>? Taints = null,
+    ImmutableArray<Orion.Contracts.MaintenanceWindow> Maintenance = default);

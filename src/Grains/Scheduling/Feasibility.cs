@@ -122,7 +122,15 @@ public static class Feasibility
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool NodeAllows(NodeView node, PlacementRequest request) =>
-        LabelsAdmit(node, request) && SpreadAllows(node, request) && (!request.WithinOneLinkGroup || WithinOneGroup(node, request));
+        LabelsAdmit(node, request) && SpreadAllows(node, request) && (!request.WithinOneLinkGroup || WithinOneGroup(node, request)) && MaintenanceAllows(node, request);
+
+    /// <summary>
+    /// True unless one of the node's maintenance windows keeps the request off: its notice has begun at the request's
+    /// start and the run would reach it (<see cref="MaintenanceCalendar.Blocking"/>). Always for a request without a start.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool MaintenanceAllows(NodeView node, PlacementRequest request) =>
+        node.Maintenance.IsDefaultOrEmpty || request.At is not { } at || MaintenanceCalendar.Blocking(node.Maintenance, at, request.RunsFor) is null;
 
     /// <summary>True when one link group of the node has enough cards that fit the request (always, for one card or an ungrouped node).</summary>
     public static bool WithinOneGroup(NodeView node, PlacementRequest request)

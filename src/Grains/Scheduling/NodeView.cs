@@ -68,6 +68,9 @@ public sealed class NodeView
         init => (taints, SoftTainted) = (value, NodeTaints.AnySoft(value));
     }
 
+    /// <summary>Its maintenance windows not yet ended (<see cref="MaintenanceCalendar"/>); default or empty for none.</summary>
+    public System.Collections.Immutable.ImmutableArray<MaintenanceWindow> Maintenance { get; init; }
+
     /// <summary>Whether one of its taints is soft: work that does not tolerate it goes elsewhere first.</summary>
     public bool SoftTainted { get; private init; }
 
@@ -175,10 +178,15 @@ public sealed class NodeView
         }
     }
 
+    /// <summary>True when the two have the same maintenance windows.</summary>
+    public bool SameMaintenance(NodeView other) =>
+        Maintenance.IsDefaultOrEmpty ? other.Maintenance.IsDefaultOrEmpty : !other.Maintenance.IsDefaultOrEmpty && Maintenance.SequenceEqual(other.Maintenance);
+
     /// <summary>True when <paramref name="other"/> is the same node with the same free capacity on the host and every card.</summary>
     public bool Matches(NodeView other)
     {
-        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !NodeLabels.Same(Labels, other.Labels) || !NodeLabels.Same(Taints, other.Taints))
+        if (Id != other.Id || !SameState(other) || !SameSpread(other) || !NodeLabels.Same(Labels, other.Labels) || !NodeLabels.Same(Taints, other.Taints)
+            || !SameMaintenance(other))
         {
             return false;
         }
@@ -269,6 +277,7 @@ public sealed class NodeView
             RunsProcesses = RunsProcesses,
             Labels = Labels,
             Taints = Taints,
+            Maintenance = Maintenance,
             spread = spread is null ? null : new(spread),
         };
     }
@@ -320,6 +329,7 @@ public sealed class NodeView
             spread = spread,
             Labels = snapshot.Labels is { Count: > 0 } labels ? labels : null,
             Taints = snapshot.Taints is { Count: > 0 } taints ? taints : null,
+            Maintenance = snapshot.Maintenance,
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,

@@ -75,15 +75,22 @@ public static class PlacementExplanation
             return (5, $"tainted {string.Join(", ", NodeTaints.NotTolerated(node.Taints, request.Tolerations))}, which it does not tolerate");
         }
 
+        if (request.At is { } at && MaintenanceCalendar.Blocking(node.Maintenance, at, request.RunsFor) is { } window)
+        {
+            return (6, at >= window.Start
+                ? $"in maintenance until {MaintenanceWindow.Format(window.End)}"
+                : $"going into maintenance at {MaintenanceWindow.Format(window.Start)}, which its run {(request.RunsFor is { } limit ? $"of up to {Durations.Format(limit)}" : "without a max runtime")} would reach");
+        }
+
         if (held?.Invoke(node) == true)
         {
-            return (6, "held for a task or gang waiting past the starvation limit");
+            return (7, "held for a task or gang waiting past the starvation limit");
         }
 
         // A preferred group never keeps a task off a node (it goes where the group is thinnest).
         if (request.Spread is { Preferred: false } spread && !spread.Allows(node))
         {
-            return (7, spread.TopologyKey is { } key
+            return (8, spread.TopologyKey is { } key
                 ? node.Labels?.GetValueOrDefault(key) is { } value
                     ? $"in {key}={value}, which holds {spread.MaxPerDomain} of its spread group {spread.Group} already"
                     : $"without a {key} label, over which its spread group {spread.Group} is spread"
@@ -92,12 +99,12 @@ public static class PlacementExplanation
 
         if (node.CpuFree < request.CpuMilli)
         {
-            return (8, $"too little free CPU for {N(request.CpuMilli)} milli");
+            return (9, $"too little free CPU for {N(request.CpuMilli)} milli");
         }
 
         if (node.MemoryFree < request.HostMemoryMiB)
         {
-            return (9, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
+            return (10, $"too little free host memory for {N(request.HostMemoryMiB)} MiB");
         }
 
         if (request.GpuCount == 0)
@@ -107,7 +114,7 @@ public static class PlacementExplanation
 
         if (node.Gpus.Length < request.GpuCount)
         {
-            return (10, $"fewer than {request.GpuCount} cards");
+            return (11, $"fewer than {request.GpuCount} cards");
         }
 
         var models = 0;
@@ -118,7 +125,7 @@ public static class PlacementExplanation
 
         if (models < request.GpuCount)
         {
-            return (11, request.GpuCount == 1
+            return (12, request.GpuCount == 1
                 ? $"no card of model {string.Join(" or ", request.GpuModels)}"
                 : $"fewer than {request.GpuCount} cards of model {string.Join(" or ", request.GpuModels)}");
         }
@@ -128,7 +135,7 @@ public static class PlacementExplanation
             return null;
         }
 
-        return (12, request.IsExclusive
+        return (13, request.IsExclusive
             ? $"fewer than {request.GpuCount} idle cards"
             : $"no card with room for {N(request.ComputeMilli / 10.0)}% compute and {(request.GpuMemoryMiB == 0 ? "all its memory" : $"{N(request.GpuMemoryMiB)} MiB")}{(request.Online ? " beside other online work" : "")}");
     }

@@ -29,6 +29,8 @@ namespace Orion.Grains.Scheduling;
 /// <param name="Tolerations">Node taints the task tolerates (<see cref="NodeTaints"/>; checked per node too); null for none.</param>
 /// <param name="AvoidSoftTaints">Soft taints it does not tolerate keep it off too (<see cref="TaintPreferencePolicy"/>'s first try).</param>
 /// <param name="WithinOneLinkGroup">Its cards must be of one link group of their node (<see cref="LinkDomainPolicy"/>'s first try).</param>
+/// <param name="At">When it would start, for nodes' maintenance windows (checked per node too); null: windows are not looked at.</param>
+/// <param name="RunsFor">The longest its run may take (its max runtime); null for no limit, which reaches every window.</param>
 public sealed record PlacementRequest(
     int GpuCount,
     int ComputeMilli,
@@ -49,7 +51,9 @@ public sealed record PlacementRequest(
     IReadOnlyList<NodeRequirement>? Affinity = null,
     IReadOnlyList<NodeRequirement>? Preferred = null,
     bool AvoidSoftTaints = false,
-    bool WithinOneLinkGroup = false)
+    bool WithinOneLinkGroup = false,
+    DateTimeOffset? At = null,
+    TimeSpan? RunsFor = null)
 {
     /// <summary>True for multi-GPU tasks, which take whole cards exclusively.</summary>
     public bool IsExclusive => GpuCount > 1;
@@ -57,7 +61,8 @@ public sealed record PlacementRequest(
     /// <summary>GPU compute this request takes in total, in thousandths of a card.</summary>
     public long TotalGpuMilli => GpuCount == 1 ? ComputeMilli : GpuCount * 1000L;
 
-    public static PlacementRequest From(TaskSpec spec)
+    /// <summary>The request of a task's spec, to start at <paramref name="at"/> (null: maintenance windows are not looked at).</summary>
+    public static PlacementRequest From(TaskSpec spec, DateTimeOffset? at = null)
     {
         var r = spec.Resources;
         var models = spec.Constraints.GpuModels.IsDefault ? [] : (IReadOnlyList<string>)spec.Constraints.GpuModels;
@@ -77,7 +82,9 @@ public sealed record PlacementRequest(
             NodeSelector: spec.Constraints.NodeSelector is { Count: > 0 } selector ? selector : null,
             Tolerations: spec.Constraints.Tolerations is { Count: > 0 } tolerations ? tolerations : null,
             Affinity: spec.Constraints.NodeAffinity is { Count: > 0 } affinity ? [.. affinity.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null,
-            Preferred: spec.Constraints.PreferredNodeAffinity is { Count: > 0 } preferred ? [.. preferred.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null);
+            Preferred: spec.Constraints.PreferredNodeAffinity is { Count: > 0 } preferred ? [.. preferred.Select(a => NodeRequirement.Parse(a) ?? Unmet(a))] : null,
+            At: at,
+            RunsFor: spec.MaxRuntime);
     }
 
     // A rule that does not read (submissions are checked; this is for anything stored before a rule changed) is met by no node: the task waits, saying why.

@@ -12,6 +12,14 @@
   const gib = mib => (mib / 1024).toFixed(mib % 1024 === 0 ? 0 : 1) + ' GiB';
   const pct = milli => (milli / 10).toFixed(milli % 10 === 0 ? 0 : 1) + '%';
   const nodeName = id => id.split('/').slice(1).join('/');
+  const utc = at => new Date(at).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+
+  // The node's next maintenance window, unless its cordon already says it (the window is in force).
+  function maintenance(n) {
+    const w = (n.maintenance || [])[0];
+    return !w || n.cordonReason === w.cordonText ? ''
+      : ` · <span class="maintenance" title="planned maintenance: cordoned then${w.drain ? ', its tasks moved elsewhere' : ''}; from ${esc(utc(w.noticeFrom))} only work that ends before it starts here">maintenance ${esc(utc(w.start))} to ${esc(utc(w.end))}: ${esc(w.reason)}</span>`;
+  }
 
   function matchesNode(nodeId) {
     const dc = nodeId.split('/')[0];
@@ -72,7 +80,7 @@
     const nodes = pool.nodes.filter(n => matchesNode(n.nodeId));
     $('pool').innerHTML = dcs.filter(dc => !filter.dc || dc === filter.dc).map(dc => `<div class="dc" data-dc="${esc(dc)}"><h2>${esc(dc)}</h2>` +
       nodes.filter(n => n.dataCenter === dc).map(n => `<div class="node" data-node="${esc(n.nodeId)}">
-        <h3>${esc(nodeName(n.nodeId))} <span class="host">CPU ${(n.cpuAllocatedMilli / 1000).toFixed(1)}/${(n.cpuCapacityMilli / 1000).toFixed(0)} cores · RAM ${gib(n.memoryAllocatedMiB)}/${gib(n.memoryCapacityMiB)}${n.cordonReason ? ` · <span class="cordoned" title="takes no new work; its tasks run on">cordoned: ${esc(n.cordonReason)}</span>` : n.schedulable ? '' : ' · not schedulable'}${n.sliceEnforcement === 'none' ? ' · <span class="unenforced" title="no MPS control daemon: tasks time-share each card, slices are bookkeeping only">slices not enforced</span>' : ''}${Object.entries(n.labels || {}).sort(([a], [b]) => a < b ? -1 : 1).map(([k, v]) => ` <span class="node-label" title="node label: tasks select it with a node selector">${esc(k)}=${esc(v)}</span>`).join('')}${Object.entries(n.taints || {}).sort(([a], [b]) => a < b ? -1 : 1).map(([k, v]) => ` <span class="node-taint" title="node taint: only tasks that tolerate it run here">${esc(k)}=${esc(v)}</span>`).join('')}</span></h3>
+        <h3>${esc(nodeName(n.nodeId))} <span class="host">CPU ${(n.cpuAllocatedMilli / 1000).toFixed(1)}/${(n.cpuCapacityMilli / 1000).toFixed(0)} cores · RAM ${gib(n.memoryAllocatedMiB)}/${gib(n.memoryCapacityMiB)}${n.cordonReason ? ` · <span class="cordoned" title="takes no new work; its tasks run on">cordoned: ${esc(n.cordonReason)}</span>` : n.schedulable ? '' : ' · not schedulable'}${maintenance(n)}${n.sliceEnforcement === 'none' ? ' · <span class="unenforced" title="no MPS control daemon: tasks time-share each card, slices are bookkeeping only">slices not enforced</span>' : ''}${Object.entries(n.labels || {}).sort(([a], [b]) => a < b ? -1 : 1).map(([k, v]) => ` <span class="node-label" title="node label: tasks select it with a node selector">${esc(k)}=${esc(v)}</span>`).join('')}${Object.entries(n.taints || {}).sort(([a], [b]) => a < b ? -1 : 1).map(([k, v]) => ` <span class="node-taint" title="node taint: only tasks that tolerate it run here">${esc(k)}=${esc(v)}</span>`).join('')}</span></h3>
         <div class="cards">${n.cards.map(card).join('')}</div></div>`).join('') + '</div>').join('');
 
     const tasks = pool.tasks.filter(t => (!filter.tenant || t.tenant === filter.tenant) && ((!filter.dc && !filter.node) || (t.nodeId && matchesNode(t.nodeId))));
