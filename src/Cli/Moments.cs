@@ -4,7 +4,7 @@ using Orion.Contracts;
 namespace Orion.Cli;
 
 /// <summary>Times as the CLI takes them: <c>now</c>, <c>+2h</c> (from now) or an ISO 8601 time (UTC unless it names an offset).</summary>
-internal static class Moments
+public static class Moments
 {
     /// <summary>The forms <see cref="Parse"/> takes, as errors say it.</summary>
     public const string Rule = "must be now, +DURATION from now (e.g. +2h) or a time such as 2026-12-05T02:00Z (UTC unless it names an offset)";

@@ -928,7 +928,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
             if (start is null && planning.Count > 0)
             {
-                throw new CliException($"maintenance: {string.Join(", ", planning)} plan a window: give its start with --at", ExitCodes.BadInput);
+                throw new CliException($"maintenance: {string.Join(", ", planning)} {(planning.Count == 1 ? "plans" : "plan")} a window: give its start with --at", ExitCodes.BadInput);
             }
 
             MaintenanceWindow? window = null;

@@ -60,6 +60,16 @@ public sealed class CliBadInputTests
     [InlineData("orion: --gpu-memory: 'lots' is not a size", "quota", "search", "--gpu-memory", "lots")]
     [InlineData("orion: --weight must be 0.01 to 100 (1 is an equal share)", "quota", "search", "--weight", "0")]
     [InlineData("orion: --clear takes no limits, weight, priority cap, budget or idle timeout", "quota", "search", "--clear", "--weight", "2")]
+    [InlineData("orion: --at: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--at", "soon", "--for", "1h")]
+    [InlineData("orion: --at: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--at", "2026", "--for", "1h")]
+    [InlineData("orion: --cancel: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--cancel", "+1x")]
+    [InlineData("orion: --for: " + Durations.Rule, "maintenance", "dc1/node-0", "--at", "+1h", "--for", "4")]
+    [InlineData("orion: maintenance: --for is needed with --at: how long the window lasts (1m to 30d)", "maintenance", "dc1/node-0", "--at", "+1h")]
+    [InlineData("orion: maintenance: --for, --drain plan a window: give its start with --at", "maintenance", "dc1/node-0", "--for", "1h", "--drain")]
+    [InlineData("orion: maintenance: --at plans a window and --cancel cancels one: give one of them", "maintenance", "dc1/node-0", "--at", "+1h", "--cancel", "+1h")]
+    [InlineData("orion: --for must be 1m to 30d; got 30s; --notice must be 0s to 30d; got 31d", "maintenance", "dc1/node-0", "--at", "+1h", "--for", "30s", "--notice", "31d")]
+    [InlineData("orion: --reason must be 1 to 150 characters, not blank", "maintenance", "dc1/node-0", "--at", "now", "--for", "1h", "--reason", " ")]
+    [InlineData("orion: --at must not be in the past; 2020-01-01 00:00Z is before ", "maintenance", "dc1/node-0", "--at", "2020-01-01T00:00", "--for", "1h")]
 
     // Exists but cannot be read (EIO at offset 0; tests may run as root, where a chmod 000 file still reads).
     [InlineData("orion: --file: cannot read /proc/self/mem: ", "submit", "--file", "/proc/self/mem")]

@@ -235,6 +235,22 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveTextAsync("cordoned: fan <replacement>");
             await live.Client.UncordonAsync("dc1/node-1");
             await Assertions.Expect(page.Locator(".node .cordoned")).ToHaveCountAsync(0);
+
+            // A planned maintenance window shows on its node until cancelled.
+            var start = new DateTimeOffset(DateTimeOffset.UtcNow.AddDays(3).Date, TimeSpan.Zero).AddHours(2);
+            await live.Client.ScheduleMaintenanceAsync("dc1/node-1", new MaintenanceWindow(start, TimeSpan.FromHours(4), "<bios>", Drain: true, Notice: TimeSpan.FromHours(1)));
+            try
+            {
+                var planned = page.Locator(".node[data-node='dc1/node-1'] .maintenance");
+                await Assertions.Expect(planned).ToHaveTextAsync($"maintenance {start:yyyy-MM-dd} 02:00Z to {start:yyyy-MM-dd} 06:00Z: <bios>");
+                await Assertions.Expect(planned).ToHaveAttributeAsync("title", $"planned maintenance: cordoned then, its tasks moved elsewhere; from {start:yyyy-MM-dd} 01:00Z only work that ends before it starts here");
+            }
+            finally
+            {
+                await live.Client.CancelMaintenanceAsync("dc1/node-1", start);
+            }
+
+            await Assertions.Expect(page.Locator(".node .maintenance")).ToHaveCountAsync(0);
             Assert.True(await page.EvaluateAsync<bool>("() => window.__sameDocument === true"), "the page reloaded");
 
             // Last, as it reloads the page: the usage table (read every 30 s; a reload reads it now) lists what a tenant's ended and running tasks held.

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Orion.Contracts;
+
+namespace Orion.Tests.Integration;
+
+/// <summary><c>orion maintenance</c>, as its own process, against the real silo process.</summary>
+[Collection(LiveSiloCollection.Name)]
+public sealed class CliMaintenanceTests(LiveSilo live)
+{
+    // The node whose only card is broken: a window on it holds up no other test's work.
+    private const string Node = "dc1/node-3";
+
+    [Fact]
+    public async Task A_window_is_planned_listed_shown_with_its_node_refused_where_it_overlaps_and_cancelled()
+    {
+        try
+        {
+            var plan = await live.CliAsync("maintenance", Node, "--at", "+2d", "--for", "4h", "--reason", "bios update", "--drain", "--notice", "1h");
+            Assert.True(plan.ExitCode == 0, plan.ToString());
+            var window = Assert.Single((await live.Client.GetNodeAsync(Node))!.Maintenance);
+            Assert.Equal((TimeSpan.FromHours(4), "bios update", true, TimeSpan.FromHours(1)), (window.Duration, window.Reason, window.Drain, window.Notice));
+            Assert.InRange(window.Start - DateTimeOffset.UtcNow, TimeSpan.FromDays(2) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(2));
+            Assert.Equal($"{Node}: maintenance planned at {window}", plan.Out.Trim());
+            Assert.Contains(", drained, notice 1h: bios update", plan.Out);
+
+            var list = await live.CliAsync("maintenance", Node);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            Assert.Matches($@"│ {MaintenanceWindow.Format(window.Start)}\s*│ {MaintenanceWindow.Format(window.End)}\s*│ yes\s*│ {MaintenanceWindow.Format(window.NoticeFrom)}\s*│ bios update\s*│", list.Out);
+            var json = JsonDocument.Parse((await live.CliAsync("maintenance", Node, "--json")).Out).RootElement;
+            Assert.Equal("bios update", Assert.Single(json.EnumerateArray()).GetProperty("reason").GetString());
+            await ObservabilityTests.Eventually(async () =>
+                Assert.Contains($"(maintenance {MaintenanceWindow.Format(window.Start)})", Assert.Single((await live.CliAsync("nodes")).Out.Split('\n'), l => l.Contains(Node, StringComparison.Ordinal))));
+
+            // The node's own rule: another window in the way is the cluster's no, naming the flag.
+            var overlap = await live.CliAsync("maintenance", Node, "--at", window.Start.AddHours(1).ToString("O"), "--for", "1h");
+            Assert.True(overlap.ExitCode == 1, overlap.ToString());
+            Assert.Equal($"orion: maintenance: --at must not overlap another window of the node; {MaintenanceWindow.Format(window.Start)} to {MaintenanceWindow.Format(window.End)} (bios update) overlaps it",
+                overlap.Error.Trim());
+
+            var cancel = await live.CliAsync("maintenance", Node, "--cancel", window.Start.ToString("O"));
+            Assert.True(cancel.ExitCode == 0, cancel.ToString());
+            Assert.Equal($"{Node}: maintenance at {MaintenanceWindow.Format(window.Start)} cancelled", cancel.Out.Trim());
+            Assert.Equal("no maintenance planned", (await live.CliAsync("maintenance", Node)).Out.Trim());
+            var again = await live.CliAsync("maintenance", Node, "--cancel", window.Start.ToString("O"));
+            Assert.True(again.ExitCode == 1, again.ToString());
+            Assert.StartsWith($"orion: maintenance: start must be the start of one of node {Node}'s maintenance windows (none); ", again.Error);
+
+            // A window from now cordons the node at once.
+            var now = await live.CliAsync("maintenance", Node, "--at", "now", "--for", "10m", "--reason", "reseat cables");
+            Assert.True(now.ExitCode == 0, now.ToString());
+            var cordoned = (await live.Client.GetNodeAsync(Node))!;
+            Assert.Equal(Assert.Single(cordoned.Maintenance).CordonText, cordoned.CordonReason);
+            Assert.StartsWith("maintenance until ", cordoned.CordonReason);
+            await ObservabilityTests.Eventually(async () => Assert.Contains($"cordoned: {cordoned.CordonReason}", (await live.CliAsync("nodes")).Out));
+        }
+        finally
+        {
+            var left = (await live.Client.GetNodeAsync(Node))?.Maintenance;
+            foreach (var w in left is { IsDefault: false } windows ? windows : [])
+            {
+                await live.Client.CancelMaintenanceAsync(Node, w.Start);
+            }
+        }
+
+        Assert.Null((await live.Client.GetNodeAsync(Node))!.CordonReason);
+        var unknown = await live.CliAsync("maintenance", "dc1/no-such-node", "--at", "+1h", "--for", "1h");
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Equal("orion: node: nodeId must be a node of the pool (dc/node); 'dc1/no-such-node' is not one", unknown.Error.Trim());
+    }
+}
