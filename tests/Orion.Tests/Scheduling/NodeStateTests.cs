@@ -14,8 +14,9 @@ public sealed class NodeStateTests
     // not state either (nor are taints, nor whether one is soft): policies check a node's labels per node, outside what they cache per state (Feasibility.NodeAllows,
     // covered by NodeSelectorTests), nor is the view a node is in (a spread group's domains are counted over it, checked per
     // node the same way, covered by SpreadRuleTests). A card's link group is not either: no policy scores it, and only cards
-    // alike in state are traded for a better group after the policy chose (LinkDomainPolicyTests).
-    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster", "LinkDomain"];
+    // alike in state are traded for a better group after the policy chose (LinkDomainPolicyTests). Nor are maintenance
+    // windows, checked per node against the request's start (MaintenanceCalendarTests).
+    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster", "LinkDomain", "Maintenance"];
 
     public static TheoryData<string> NodeFields => [.. Settable(typeof(NodeView)).Select(p => p.Name)];
 
