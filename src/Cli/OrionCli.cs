@@ -890,7 +890,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command MaintenanceCommand()
     {
-        var node = new Argument<string>("node") { Description = "The node (dc/node)" };
+        var nodes = new Argument<string[]>("nodes") { Description = "The nodes (dc/node), each planned or cancelled alike (a rack's, say)", Arity = ArgumentArity.OneOrMore };
         var at = new Option<string?>("--at") { Description = "Plan a window starting then: now, +DURATION from now (+2h), or a time (2026-12-05T02:00Z; UTC unless it names an offset)" };
         var length = new Option<string?>("--for") { Description = "How long the window lasts (1m to 30d), e.g. 4h; the node takes work again at its end" };
         var reason = new Option<string>("--reason") { Description = "Why (1 to 150 characters), shown with the node and in its cordon", DefaultValueFactory = _ => "planned with the orion CLI" };
@@ -911,13 +911,13 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         TokenRule(length.Validators, t => Durations.Parse(t) is not null, $"--for: {Durations.Rule}");
         TokenRule(notice.Validators, t => Durations.Parse(t) is not null, $"--notice: {Durations.Rule}");
         var command = new Command("maintenance",
-            "Plan a node's maintenance window (--at, --for): it is cordoned for the window and takes work again after; with --drain its tasks move elsewhere at the start. Without --at, the node's windows")
+            "Plan a maintenance window on nodes (--at, --for): each is cordoned for the window and takes work again after; with --drain its tasks move elsewhere at the start. Without --at, their windows")
         {
-            node, at, length, reason, notice, drain, cancel,
+            nodes, at, length, reason, notice, drain, cancel,
         };
         command.SetAction(async (r, ct) =>
         {
-            var id = r.GetValue(node)!;
+            var ids = r.GetValue(nodes)!.Distinct(StringComparer.Ordinal).ToList();
             var now = DateTimeOffset.UtcNow;
             var (start, ends) = (Moments.Parse(r.GetValue(at), now), Moments.Parse(r.GetValue(cancel), now));
             var planning = new Option[] { length, notice, drain, reason }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
@@ -947,37 +947,62 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
-            NodeSnapshot? snapshot;
-            try
+            var listed = new Dictionary<string, ImmutableArray<MaintenanceWindow>>(StringComparer.Ordinal);
+            var refused = 0;
+            foreach (var id in ids)
             {
-                snapshot = window is not null ? await Answer(r, OnKnownNode(client.ScheduleMaintenanceAsync(id, window, ct)))
-                    : ends is { } cancelled ? await Answer(r, OnKnownNode(client.CancelMaintenanceAsync(id, cancelled, ct)))
-                    : await Answer(r, client.GetNodeAsync(id, ct)) ?? throw new CliException($"node: {id} is not a node of the pool (no daemon registered it)", ExitCodes.Failed);
-            }
-            catch (ArgumentException ex) when (ex.ParamName is "window" or "start")
-            {
-                // The node's own rules: another window in the way, too many, or none starting then.
-                var message = ex.Message.Split(" (Parameter")[0];
-                throw new CliException($"maintenance: {(message.StartsWith("start ", StringComparison.Ordinal) && window is not null ? "--at " + message[6..] : message)}", ExitCodes.Failed);
+                NodeSnapshot? snapshot;
+                try
+                {
+                    snapshot = window is not null ? await Answer(r, OnKnownNode(client.ScheduleMaintenanceAsync(id, window, ct)))
+                        : ends is { } cancelled ? await Answer(r, OnKnownNode(client.CancelMaintenanceAsync(id, cancelled, ct)))
+                        : await Answer(r, client.GetNodeAsync(id, ct)) ?? throw new CliException($"node: {id} is not a node of the pool (no daemon registered it)", ExitCodes.Failed);
+                }
+                catch (Exception ex) when (ids.Count > 1 && ex is CliException or ArgumentException)
+                {
+                    // One node's no does not undo the others': each is said, and the exit code tells.
+                    refused++;
+                    await error.WriteLineAsync($"orion: {id}: {Refusal(ex, window is not null)}");
+                    continue;
+                }
+                catch (ArgumentException ex) when (ex.ParamName is "window" or "start")
+                {
+                    throw new CliException($"maintenance: {Refusal(ex, window is not null)}", ExitCodes.Failed);
+                }
+
+                listed[id] = snapshot?.Maintenance.IsDefault != false ? [] : snapshot.Maintenance;
+                if (window is not null && !r.GetValue(json))
+                {
+                    await output.WriteLineAsync($"{id}: maintenance planned at {window}");
+                }
+                else if (ends is not null && !r.GetValue(json))
+                {
+                    await output.WriteLineAsync($"{id}: maintenance at {MaintenanceWindow.Format(ends.Value)} cancelled");
+                }
             }
 
-            var windows = snapshot?.Maintenance.IsDefault != false ? [] : snapshot.Maintenance;
-            if (window is not null && !r.GetValue(json))
+            if (window is null && ends is null || r.GetValue(json))
             {
-                await output.WriteLineAsync($"{id}: maintenance planned at {window}");
-            }
-            else if (ends is not null && !r.GetValue(json))
-            {
-                await output.WriteLineAsync($"{id}: maintenance at {MaintenanceWindow.Format(ends.Value)} cancelled");
-            }
-            else
-            {
-                Print(r, windows, Views.Maintenance);
+                if (ids.Count == 1)
+                {
+                    Print(r, listed.GetValueOrDefault(ids[0]), Views.Maintenance);
+                }
+                else
+                {
+                    Print(r, listed, Views.Maintenance);
+                }
             }
 
-            return ExitCodes.Ok;
+            return refused > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A node's refusal of a window or a cancel, its field named as the flag that set it.</summary>
+    private static string Refusal(Exception ex, bool planning)
+    {
+        var message = ex is ArgumentException ? ex.Message.Split(" (Parameter")[0] : ex.Message;
+        return planning && message.StartsWith("start ", StringComparison.Ordinal) ? "--at " + message[6..] : message;
     }
 
     private Command MarkCommand(string name, bool taints)

@@ -342,18 +342,31 @@ public static class Views
     private static string Weight(double weight) => weight.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A node's maintenance windows, in start order.</summary>
-    public static IRenderable Maintenance(System.Collections.Immutable.ImmutableArray<MaintenanceWindow> windows)
+    public static IRenderable Maintenance(System.Collections.Immutable.ImmutableArray<MaintenanceWindow> windows) =>
+        windows.IsDefaultOrEmpty ? new Text($"no maintenance planned{Environment.NewLine}") : Maintenance([.. windows.Select(w => ((string?)null, w))]);
+
+    /// <summary>Several nodes' maintenance windows, node by node.</summary>
+    public static IRenderable Maintenance(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableArray<MaintenanceWindow>> nodes)
     {
-        if (windows.IsDefaultOrEmpty)
+        var rows = nodes.OrderBy(n => n.Key, StringComparer.Ordinal).SelectMany(n => n.Value.IsDefault ? [] : n.Value.Select(w => ((string?)n.Key, w))).ToList();
+        return rows.Count == 0 ? new Text($"no maintenance planned{Environment.NewLine}") : Maintenance(rows);
+    }
+
+    private static Table Maintenance(List<(string? Node, MaintenanceWindow Window)> rows)
+    {
+        var byNode = rows.Any(r => r.Node is not null);
+        var table = new Table();
+        if (byNode)
         {
-            return new Text($"no maintenance planned{Environment.NewLine}");
+            table.AddColumn("NODE");
         }
 
-        var table = new Table().AddColumns("START", "END", "DRAIN", "NOTICE FROM", "REASON");
-        foreach (var w in windows)
+        table.AddColumns("START", "END", "DRAIN", "NOTICE FROM", "REASON");
+        foreach (var (node, w) in rows)
         {
-            table.AddRow(Text(MaintenanceWindow.Format(w.Start)), Text(MaintenanceWindow.Format(w.End)), Text(w.Drain ? "yes" : "no"),
-                Text(w.Notice > TimeSpan.Zero ? MaintenanceWindow.Format(w.NoticeFrom) : "-"), Text(w.Reason));
+            IRenderable[] cells = [Text(MaintenanceWindow.Format(w.Start)), Text(MaintenanceWindow.Format(w.End)), Text(w.Drain ? "yes" : "no"),
+                Text(w.Notice > TimeSpan.Zero ? MaintenanceWindow.Format(w.NoticeFrom) : "-"), Text(w.Reason)];
+            table.AddRow(byNode ? [Text(node!), .. cells] : cells);
         }
 
         return table;

@@ -37,6 +37,9 @@ public sealed class PoolMetrics
             new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("orion.task.state", kv.Key))), "{task}", "Tasks the catalogue knows, by state.");
         meter.CreateObservableGauge("orion.node.schedulable", () => Nodes().Select(n => new Measurement<long>(n.Schedulable ? 1 : 0, Tags(n))), "1", "1 while a node takes new work: its daemon is attached and it is not cordoned.");
         meter.CreateObservableGauge("orion.node.cordoned", () => Nodes().Select(n => new Measurement<long>(n.CordonReason is null ? 0 : 1, Tags(n))), "1", "1 while an operator has a node cordoned (no new work; its tasks run on, or were drained).");
+        meter.CreateObservableGauge("orion.node.maintenance.starts_in", () => Nodes().Where(n => !n.Maintenance.IsDefaultOrEmpty).Select(n =>
+            new Measurement<double>((n.Maintenance[0].Start - time.GetUtcNow()).TotalSeconds, Tags(n))), "s",
+            "How long until a node's next maintenance window starts (negative: in force since then); nodes with one planned.");
         IEnumerable<TenantUsage> Tenants() => monitor.Current is { Tenants.IsDefault: false } p ? p.Tenants : [];
         meter.CreateObservableGauge("orion.tenant.compute", () => Tenants().Select(t => new Measurement<double>(t.GpuPercent * 10, Tags(t))), "{millicard}", "Compute a tenant's admitted live tasks ask (tenants with a quota).");
         meter.CreateObservableGauge("orion.tenant.compute.limit", () => Tenants().Where(t => t.Quota?.GpuPercent is not null).Select(t => new Measurement<double>(t.Quota!.GpuPercent!.Value * 10, Tags(t))), "{millicard}", "A tenant's compute quota.");

@@ -29,7 +29,23 @@ public sealed class CliMaintenanceTests(LiveSilo live)
             var json = JsonDocument.Parse((await live.CliAsync("maintenance", Node, "--json")).Out).RootElement;
             Assert.Equal("bios update", Assert.Single(json.EnumerateArray()).GetProperty("reason").GetString());
             await ObservabilityTests.Eventually(async () =>
-                Assert.Contains($"(maintenance {MaintenanceWindow.Format(window.Start)})", Assert.Single((await live.CliAsync("nodes")).Out.Split('\n'), l => l.Contains(Node, StringComparison.Ordinal))));
+            {
+                Assert.Contains($"(maintenance {MaintenanceWindow.Format(window.Start)})", Assert.Single((await live.CliAsync("nodes")).Out.Split('\n'), l => l.Contains(Node, StringComparison.Ordinal)));
+                var startsIn = Assert.Single(PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics"))),
+                    s => s.Name == "orion_node_maintenance_starts_in_seconds" && s.Labels.GetValueOrDefault("orion_node_id") == Node).Value;
+                Assert.InRange(startsIn, TimeSpan.FromDays(2).TotalSeconds - 120, TimeSpan.FromDays(2).TotalSeconds);
+            });
+
+            // Several nodes at once: each is said, a refused one too, and the exit code tells; listing them shows each node's.
+            var two = await live.CliAsync("maintenance", Node, "dc1/no-such-node", "--at", window.End.AddDays(1).ToString("O"), "--for", "30m", "--reason", "rack r3");
+            Assert.True(two.ExitCode == 1, two.ToString());
+            Assert.Matches($@"^{Node}: maintenance planned at \S+ \S+ for 30m: rack r3$", two.Out.Trim());
+            Assert.Equal("orion: dc1/no-such-node: node: nodeId must be a node of the pool (dc/node); 'dc1/no-such-node' is not one", two.Error.Trim());
+            var both = await live.CliAsync("maintenance", Node, "dc1/node-0");
+            Assert.True(both.ExitCode == 0, both.ToString());
+            Assert.Equal(2, both.Out.Split('\n').Count(l => l.Contains($"│ {Node} ", StringComparison.Ordinal)));
+            Assert.DoesNotContain("dc1/node-0", both.Out);
+            Assert.True((await live.CliAsync("maintenance", Node, "--cancel", window.End.AddDays(1).ToString("O"))).ExitCode == 0);
 
             // The node's own rule: another window in the way is the cluster's no, naming the flag.
             var overlap = await live.CliAsync("maintenance", Node, "--at", window.Start.AddHours(1).ToString("O"), "--for", "1h");
