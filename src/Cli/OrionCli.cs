@@ -890,7 +890,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private Command MaintenanceCommand()
     {
-        var nodes = new Argument<string[]>("nodes") { Description = "The nodes (dc/node), each planned or cancelled alike (a rack's, say)", Arity = ArgumentArity.OneOrMore };
+        var nodes = new Argument<string[]>("nodes") { Description = "The nodes (dc/node), each planned or cancelled alike (a rack's, say); none: every node's windows", Arity = ArgumentArity.ZeroOrMore };
         var at = new Option<string?>("--at") { Description = "Plan a window starting then: now, +DURATION from now (+2h), or a time (2026-12-05T02:00Z; UTC unless it names an offset)" };
         var length = new Option<string?>("--for") { Description = "How long the window lasts (1m to 30d), e.g. 4h; the node takes work again at its end" };
         var reason = new Option<string>("--reason") { Description = "Why (1 to 150 characters), shown with the node and in its cordon", DefaultValueFactory = _ => "planned with the orion CLI" };
@@ -926,6 +926,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("maintenance: --at plans a window and --cancel cancels one: give one of them", ExitCodes.BadInput);
             }
 
+            if (ids.Count == 0 && (start is not null || ends is not null))
+            {
+                throw new CliException($"maintenance: name the nodes to {(start is not null ? "plan the window on" : "cancel it on")}", ExitCodes.BadInput);
+            }
+
             if (start is null && planning.Count > 0)
             {
                 throw new CliException($"maintenance: {string.Join(", ", planning)} {(planning.Count == 1 ? "plans" : "plan")} a window: give its start with --at", ExitCodes.BadInput);
@@ -947,6 +952,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             await using var client = await ConnectAsync(r, ct);
+            if (ids.Count == 0)
+            {
+                // The pool's calendar: every node with a window planned.
+                var pool = await Answer(r, client.GetPoolAsync(0, ct));
+                Print(r, pool.Nodes.Where(n => !n.Maintenance.IsDefaultOrEmpty).ToDictionary(n => n.NodeId, n => n.Maintenance, StringComparer.Ordinal), Views.Maintenance);
+                return ExitCodes.Ok;
+            }
+
             var listed = new Dictionary<string, ImmutableArray<MaintenanceWindow>>(StringComparer.Ordinal);
             var refused = 0;
             foreach (var id in ids)

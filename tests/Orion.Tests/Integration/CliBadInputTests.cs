@@ -64,6 +64,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: --at: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--at", "2026", "--for", "1h")]
     [InlineData("orion: --cancel: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--cancel", "+1x")]
     [InlineData("orion: --for: " + Durations.Rule, "maintenance", "dc1/node-0", "--at", "+1h", "--for", "4")]
+    [InlineData("orion: maintenance: name the nodes to plan the window on", "maintenance", "--at", "+1h", "--for", "1h")]
     [InlineData("orion: maintenance: --for is needed with --at: how long the window lasts (1m to 30d)", "maintenance", "dc1/node-0", "--at", "+1h")]
     [InlineData("orion: maintenance: --for, --drain plan a window: give its start with --at", "maintenance", "dc1/node-0", "--for", "1h", "--drain")]
     [InlineData("orion: maintenance: --at plans a window and --cancel cancels one: give one of them", "maintenance", "dc1/node-0", "--at", "+1h", "--cancel", "+1h")]

@@ -45,6 +45,10 @@ public sealed class CliMaintenanceTests(LiveSilo live)
             Assert.True(both.ExitCode == 0, both.ToString());
             Assert.Equal(2, both.Out.Split('\n').Count(l => l.Contains($"│ {Node} ", StringComparison.Ordinal)));
             Assert.DoesNotContain("dc1/node-0", both.Out);
+            var all = await live.CliAsync("maintenance");
+            Assert.True(all.ExitCode == 0, all.ToString());
+            Assert.Equal(2, all.Out.Split('\n').Count(l => l.Contains($"│ {Node} ", StringComparison.Ordinal)));
+            Assert.Contains("│ rack r3 ", all.Out);
             Assert.True((await live.CliAsync("maintenance", Node, "--cancel", window.End.AddDays(1).ToString("O"))).ExitCode == 0);
 
             // The node's own rule: another window in the way is the cluster's no, naming the flag.
