@@ -885,7 +885,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     // Window fields as the maintenance command's flags name them.
     private static readonly Dictionary<string, string> MaintenanceFlags = new(StringComparer.Ordinal)
     {
-        ["start"] = "--at", ["duration"] = "--for", ["reason"] = "--reason", ["notice"] = "--notice",
+        ["start"] = "--at", ["duration"] = "--for", ["reason"] = "--reason", ["notice"] = "--notice", ["every"] = "--every",
     };
 
     private Command MaintenanceCommand()
@@ -896,6 +896,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var reason = new Option<string>("--reason") { Description = "Why (1 to 150 characters), shown with the node and in its cordon", DefaultValueFactory = _ => "planned with the orion CLI" };
         var notice = new Option<string>("--notice") { Description = "From this long before the start, only work whose max runtime ends before it starts there (0s: none)", DefaultValueFactory = _ => "0s" };
         var drain = new Option<bool>("--drain") { Description = "At the start, also move every task still on the node elsewhere, as orion drain does" };
+        var every = new Option<string?>("--every") { Description = "Repeat the window this often (longer than --for, at most 365d), e.g. 7d for a weekly one; --cancel ends the series" };
         var cancel = new Option<string?>("--cancel") { Description = "Cancel the window that starts at this time (one in force ends now)" };
         foreach (var moment in new[] { at, cancel })
         {
@@ -910,17 +911,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
         TokenRule(length.Validators, t => Durations.Parse(t) is not null, $"--for: {Durations.Rule}");
         TokenRule(notice.Validators, t => Durations.Parse(t) is not null, $"--notice: {Durations.Rule}");
+        TokenRule(every.Validators, t => Durations.Parse(t) is not null, $"--every: {Durations.Rule}");
         var command = new Command("maintenance",
             "Plan a maintenance window on nodes (--at, --for): each is cordoned for the window and takes work again after; with --drain its tasks move elsewhere at the start. Without --at, their windows")
         {
-            nodes, at, length, reason, notice, drain, cancel,
+            nodes, at, length, reason, notice, drain, every, cancel,
         };
         command.SetAction(async (r, ct) =>
         {
             var ids = r.GetValue(nodes)!.Distinct(StringComparer.Ordinal).ToList();
             var now = DateTimeOffset.UtcNow;
             var (start, ends) = (Moments.Parse(r.GetValue(at), now), Moments.Parse(r.GetValue(cancel), now));
-            var planning = new Option[] { length, notice, drain, reason }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+            var planning = new Option[] { length, notice, drain, every, reason }.Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (start is not null && ends is not null)
             {
                 throw new CliException("maintenance: --at plans a window and --cancel cancels one: give one of them", ExitCodes.BadInput);
@@ -944,7 +946,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     throw new CliException("maintenance: --for is needed with --at: how long the window lasts (1m to 30d)", ExitCodes.BadInput);
                 }
 
-                window = new MaintenanceWindow(from, Durations.Parse(text)!.Value, r.GetValue(reason)!, r.GetValue(drain), Durations.Parse(r.GetValue(notice))!.Value);
+                window = new MaintenanceWindow(from, Durations.Parse(text)!.Value, r.GetValue(reason)!, r.GetValue(drain), Durations.Parse(r.GetValue(notice))!.Value,
+                    r.GetValue(every) is { } period ? Durations.Parse(period) : null);
                 if (window.Check(now) is { IsEmpty: false } broken)
                 {
                     throw new CliException(string.Join("; ", broken.Select(b => $"{MaintenanceFlags[b.Field]} {b.Rule}")), ExitCodes.BadInput);

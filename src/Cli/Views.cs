@@ -361,10 +361,10 @@ public static class Views
             table.AddColumn("NODE");
         }
 
-        table.AddColumns("START", "END", "DRAIN", "NOTICE FROM", "REASON");
+        table.AddColumns("START", "END", "EVERY", "DRAIN", "NOTICE FROM", "REASON");
         foreach (var (node, w) in rows)
         {
-            IRenderable[] cells = [Text(MaintenanceWindow.Format(w.Start)), Text(MaintenanceWindow.Format(w.End)), Text(w.Drain ? "yes" : "no"),
+            IRenderable[] cells = [Text(MaintenanceWindow.Format(w.Start)), Text(MaintenanceWindow.Format(w.End)), Text(w.Every is { } e ? Durations.Format(e) : "-"), Text(w.Drain ? "yes" : "no"),
                 Text(w.Notice > TimeSpan.Zero ? MaintenanceWindow.Format(w.NoticeFrom) : "-"), Text(w.Reason)];
             table.AddRow(byNode ? [Text(node!), .. cells] : cells);
         }

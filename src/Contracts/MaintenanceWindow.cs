@@ -13,13 +13,16 @@ namespace Orion.Contracts;
 /// <param name="Reason">Why (1 to 150 characters), shown with the node and in its cordon.</param>
 /// <param name="Drain">At the start, also evict every task still on the node (each queued again elsewhere), as a drain does.</param>
 /// <param name="Notice">How long before the start the node stops taking work that would run into the window (0 to 30 days).</param>
+/// <param name="Every">Repeats this often (longer than <paramref name="Duration"/>, at most 365 days): once it ends, the next
+/// occurrence is planned in its place (one that would overlap another window of the node is skipped); null: once.</param>
 [GenerateSerializer, Alias("orion.MaintenanceWindow"), Immutable]
 public sealed record MaintenanceWindow(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] TimeSpan Duration,
     [property: Id(2)] string Reason,
     [property: Id(3)] bool Drain = false,
-    [property: Id(4)] TimeSpan Notice = default)
+    [property: Id(4)] TimeSpan Notice = default,
+    [property: Id(5)] TimeSpan? Every = null)
 {
     /// <summary>The longest reason: the cordon's text adds the end time to it and stays within a cordon's 200 characters.</summary>
     public const int MaxReasonLength = 150;
@@ -67,6 +70,11 @@ public sealed record MaintenanceWindow(
             errors.Add(new("notice", $"must be 0s to {Durations.Format(MaxDuration)}; got {Durations.Format(Notice)}"));
         }
 
+        if (Every is { } every && (every <= Duration || every > MaxAhead))
+        {
+            errors.Add(new("every", $"must be longer than the duration ({Durations.Format(Duration)}) and at most {MaxAhead.TotalDays:0} days; got {Durations.Format(every)}"));
+        }
+
         if (Start < now - PastTolerance)
         {
             errors.Add(new("start", $"must not be in the past; {Format(Start)} is before {Format(now)}"));
@@ -91,5 +99,5 @@ public sealed record MaintenanceWindow(
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Format(Start)} for {Durations.Format(Duration)}{(Drain ? ", drained" : "")}{(Notice > TimeSpan.Zero ? $", notice {Durations.Format(Notice)}" : "")}: {Reason}";
+        $"{Format(Start)} for {Durations.Format(Duration)}{(Every is { } every ? $", every {Durations.Format(every)}" : "")}{(Drain ? ", drained" : "")}{(Notice > TimeSpan.Zero ? $", notice {Durations.Format(Notice)}" : "")}: {Reason}";
 }

@@ -474,6 +474,12 @@ public sealed class NodeGrain(
                 Events.Publish(PoolEventKinds.Uncordon, "", NodeId, RequestedBy.Noted($"maintenance ended: {over.Reason}"), 0).Ignore();
             }
 
+            foreach (var next in kept.Where(w => !windows.Contains(w)))
+            {
+                logger.LogInformation("Node {NodeId}'s maintenance repeats at {Start}: {Reason}", NodeId, next.Start, next.Reason);
+                Events.Publish(PoolEventKinds.Maintenance, "", NodeId, RequestedBy.Noted($"repeats: {next}"), 0).Ignore();
+            }
+
             if (begins)
             {
                 logger.LogInformation("Node {NodeId} went into maintenance until {End} (drain {Drain}): {Reason}", NodeId, inForce!.End, inForce.Drain, inForce.Reason);

@@ -29,9 +29,48 @@ public static class MaintenanceCalendar
             : [];
     }
 
-    /// <summary>The windows not yet ended at <paramref name="now"/>, in start order.</summary>
-    public static ImmutableArray<MaintenanceWindow> Kept(ImmutableArray<MaintenanceWindow> windows, DateTimeOffset now) =>
-        windows.IsDefaultOrEmpty ? [] : [.. windows.Where(w => w.End > now).OrderBy(w => w.Start)];
+    /// <summary>
+    /// The windows not yet ended at <paramref name="now"/>, in start order, a repeating one that ended replaced by its
+    /// next occurrence that ends after <paramref name="now"/> and overlaps none of the others (within 100 tries; else it
+    /// repeats no more).
+    /// </summary>
+    public static ImmutableArray<MaintenanceWindow> Kept(ImmutableArray<MaintenanceWindow> windows, DateTimeOffset now)
+    {
+        if (windows.IsDefaultOrEmpty)
+        {
+            return [];
+        }
+
+        var kept = windows.Where(w => w.End > now).ToList();
+        foreach (var w in windows.Where(w => w.End <= now && w.Every is not null).OrderBy(w => w.Start))
+        {
+            if (Next(w, now, kept) is { } next)
+            {
+                kept.Add(next);
+            }
+        }
+
+        return [.. kept.OrderBy(w => w.Start)];
+    }
+
+    /// <summary>The first occurrence of a repeating window after <paramref name="ended"/> that ends after <paramref name="now"/> and overlaps none of <paramref name="others"/>.</summary>
+    private static MaintenanceWindow? Next(MaintenanceWindow ended, DateTimeOffset now, List<MaintenanceWindow> others)
+    {
+        var every = ended.Every!.Value.Ticks;
+
+        // The smallest count of periods that takes its end past now.
+        var k = (now - ended.End).Ticks / every + 1;
+        for (var tries = 0; tries < 100; tries++, k++)
+        {
+            var next = ended with { Start = ended.Start + TimeSpan.FromTicks(every * k) };
+            if (!others.Any(o => o.Overlaps(next)))
+            {
+                return next;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The window in force at <paramref name="now"/> (started, not ended), or null.</summary>
     public static MaintenanceWindow? InForce(ImmutableArray<MaintenanceWindow> windows, DateTimeOffset now)

@@ -114,6 +114,35 @@ public sealed class MaintenanceTests
     }
 
     [Fact]
+    public async Task A_repeating_window_cordons_the_node_again_at_each_occurrence_until_cancelled()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var daily = new MaintenanceWindow(pool.Clock.GetUtcNow().AddHours(1), TimeSpan.FromHours(1), "patching", Every: TimeSpan.FromDays(1));
+        await pool.Client.ScheduleMaintenanceAsync("dc1/n0", daily);
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.EventuallyAsync(async () => Assert.Equal(daily.CordonText, (await pool.NodeSnapshot("n0")).CordonReason));
+
+        // At its end the node opens, and the next day's is planned in its place.
+        var tomorrow = daily with { Start = daily.Start.AddDays(1) };
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.EventuallyAsync(async () =>
+        {
+            var open = await pool.NodeSnapshot("n0");
+            Assert.Equal((null, true), (open.CordonReason, open.Schedulable));
+            Assert.Equal([tomorrow], open.Maintenance);
+        });
+        await pool.EventuallyAsync(async () => Assert.Contains((await pool.Client.GetEventsAsync(0, PoolEvent.FeedCapacity)),
+            e => e is { Kind: PoolEventKinds.Maintenance, Where: "dc1/n0" } && e.Detail.Contains($"repeats: {tomorrow}", StringComparison.Ordinal)));
+
+        pool.Advance(TimeSpan.FromHours(23));
+        await pool.EventuallyAsync(async () => Assert.Equal(tomorrow.CordonText, (await pool.NodeSnapshot("n0")).CordonReason));
+
+        // Cancelled, the series ends.
+        var cancelled = await pool.Client.CancelMaintenanceAsync("dc1/n0", tomorrow.Start);
+        Assert.Equal((null, true), (cancelled!.CordonReason, cancelled.Maintenance.IsDefaultOrEmpty));
+    }
+
+    [Fact]
     public async Task A_bad_window_or_cancel_is_refused_naming_the_field_and_the_rule_and_changes_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

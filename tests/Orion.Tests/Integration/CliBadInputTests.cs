@@ -69,6 +69,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: maintenance: --for, --drain plan a window: give its start with --at", "maintenance", "dc1/node-0", "--for", "1h", "--drain")]
     [InlineData("orion: maintenance: --at plans a window and --cancel cancels one: give one of them", "maintenance", "dc1/node-0", "--at", "+1h", "--cancel", "+1h")]
     [InlineData("orion: --for must be 1m to 30d; got 30s; --notice must be 0s to 30d; got 31d", "maintenance", "dc1/node-0", "--at", "+1h", "--for", "30s", "--notice", "31d")]
+    [InlineData("orion: --every must be longer than the duration (1h) and at most 365 days; got 30m", "maintenance", "dc1/node-0", "--at", "+1h", "--for", "1h", "--every", "30m")]
     [InlineData("orion: --reason must be 1 to 150 characters, not blank", "maintenance", "dc1/node-0", "--at", "now", "--for", "1h", "--reason", " ")]
     [InlineData("orion: --at must not be in the past; 2020-01-01 00:00Z is before ", "maintenance", "dc1/node-0", "--at", "2020-01-01T00:00", "--for", "1h")]
 

@@ -15,17 +15,17 @@ public sealed class CliMaintenanceTests(LiveSilo live)
     {
         try
         {
-            var plan = await live.CliAsync("maintenance", Node, "--at", "+2d", "--for", "4h", "--reason", "bios update", "--drain", "--notice", "1h");
+            var plan = await live.CliAsync("maintenance", Node, "--at", "+2d", "--for", "4h", "--reason", "bios update", "--drain", "--notice", "1h", "--every", "7d");
             Assert.True(plan.ExitCode == 0, plan.ToString());
             var window = Assert.Single((await live.Client.GetNodeAsync(Node))!.Maintenance);
-            Assert.Equal((TimeSpan.FromHours(4), "bios update", true, TimeSpan.FromHours(1)), (window.Duration, window.Reason, window.Drain, window.Notice));
+            Assert.Equal((TimeSpan.FromHours(4), "bios update", true, TimeSpan.FromHours(1), TimeSpan.FromDays(7)), (window.Duration, window.Reason, window.Drain, window.Notice, window.Every));
             Assert.InRange(window.Start - DateTimeOffset.UtcNow, TimeSpan.FromDays(2) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(2));
             Assert.Equal($"{Node}: maintenance planned at {window}", plan.Out.Trim());
-            Assert.Contains(", drained, notice 1h: bios update", plan.Out);
+            Assert.Contains(" for 4h, every 7d, drained, notice 1h: bios update", plan.Out);
 
             var list = await live.CliAsync("maintenance", Node);
             Assert.True(list.ExitCode == 0, list.ToString());
-            Assert.Matches($@"│ {MaintenanceWindow.Format(window.Start)}\s*│ {MaintenanceWindow.Format(window.End)}\s*│ yes\s*│ {MaintenanceWindow.Format(window.NoticeFrom)}\s*│ bios update\s*│", list.Out);
+            Assert.Matches($@"│ {MaintenanceWindow.Format(window.Start)}\s*│ {MaintenanceWindow.Format(window.End)}\s*│ 7d\s*│ yes\s*│ {MaintenanceWindow.Format(window.NoticeFrom)}\s*│ bios update\s*│", list.Out);
             var json = JsonDocument.Parse((await live.CliAsync("maintenance", Node, "--json")).Out).RootElement;
             Assert.Equal("bios update", Assert.Single(json.EnumerateArray()).GetProperty("reason").GetString());
             await ObservabilityTests.Eventually(async () =>

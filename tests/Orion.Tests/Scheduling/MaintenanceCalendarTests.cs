@@ -87,6 +87,30 @@ public sealed class MaintenanceCalendarTests
     }
 
     [Fact]
+    public void A_repeating_window_is_followed_by_its_next_occurrence_past_now_skipping_one_that_would_overlap()
+    {
+        var daily = new MaintenanceWindow(Now.AddHours(1), TimeSpan.FromHours(1), "patching", Every: TimeSpan.FromDays(1));
+        Assert.Equal("2026-12-01 13:00Z for 1h, every 1d: patching", daily.ToString());
+        Assert.Equal([daily], MaintenanceCalendar.Kept([daily], daily.End - TimeSpan.FromTicks(1)));
+        Assert.Equal([daily with { Start = daily.Start.AddDays(1) }], MaintenanceCalendar.Kept([daily], daily.End));
+
+        // Time that jumped past several lands on the first that ends after it, in force or ahead.
+        Assert.Equal([daily with { Start = daily.Start.AddDays(3) }], MaintenanceCalendar.Kept([daily], daily.Start.AddDays(3).AddMinutes(30)));
+        Assert.Equal([daily with { Start = daily.Start.AddDays(4) }], MaintenanceCalendar.Kept([daily], daily.End.AddDays(3)));
+
+        // An occurrence that would overlap another window is skipped.
+        var upgrade = new MaintenanceWindow(daily.Start.AddDays(1).AddMinutes(30), TimeSpan.FromHours(5), "upgrade");
+        Assert.Equal([upgrade, daily with { Start = daily.Start.AddDays(2) }], MaintenanceCalendar.Kept([daily, upgrade], daily.End));
+
+        // Its period must be longer than the window.
+        Assert.Equal(["every must be longer than the duration (1h) and at most 365 days; got 1h"],
+            (daily with { Every = TimeSpan.FromHours(1) }).Check(Now).Select(e => e.ToString()));
+        Assert.Equal(["every must be longer than the duration (1h) and at most 365 days; got 366d"],
+            (daily with { Every = TimeSpan.FromDays(366) }).Check(Now).Select(e => e.ToString()));
+        Assert.Empty((daily with { Every = TimeSpan.FromMinutes(61) }).Check(Now));
+    }
+
+    [Fact]
     public void The_window_in_force_and_the_next_change_follow_the_clock()
     {
         var psu = new MaintenanceWindow(Now.AddDays(1), TimeSpan.FromHours(1), "psu");
