@@ -837,7 +837,13 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var node = new Argument<string>("node") { Description = "The node (dc/node), or one card of it (dc/node/index)" };
         var reason = new Option<string>("--reason") { Description = "Why (shown with the node or card)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
         TokenRule(reason.Validators, CordonReason.IsValid, $"--reason: {CordonReason.Rule}");
+        var force = new Option<bool>("--force") { Description = "Move deployments' replicas too when that takes more than one of a deployment out of service at once" };
         var command = new Command(name, description) { node, reason };
+        if (drain)
+        {
+            command.Add(force);
+        }
+
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
@@ -850,12 +856,13 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 return ExitCodes.Ok;
             }
 
-            var drained = await Answer(r, OnKnownNode(card ? client.DrainCardAsync(id, r.GetValue(reason)!, ct) : client.DrainAsync(id, r.GetValue(reason)!, ct)));
+            var forced = r.GetValue(force);
+            var drained = await Answer(r, OnKnownNode(card ? client.DrainCardAsync(id, r.GetValue(reason)!, forced, ct) : client.DrainAsync(id, r.GetValue(reason)!, forced, ct)));
             await output.WriteLineAsync($"{id} cordoned; {drained.Evicted.Length} task(s) moved off it{(drained.Evicted.IsEmpty ? "" : ": " + string.Join(' ', drained.Evicted))}");
             if (!drained.Left.IsEmpty)
             {
-                // Placed an instant before the cordon and not started yet: a second drain moves them.
-                await output.WriteLineAsync($"not moved yet (starting): {string.Join(' ', drained.Left)}; drain again");
+                // Placed an instant before the cordon and not started yet, or a replica its deployment keeps: a later drain moves them.
+                await output.WriteLineAsync($"not moved yet: {string.Join("; ", drained.Left.Select(t => drained.Why?.GetValueOrDefault(t) is { } why ? $"{t} ({why})" : t))}; drain again");
                 return ExitCodes.Failed;
             }
 

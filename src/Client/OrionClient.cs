@@ -768,7 +768,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// Plans a maintenance window on a node, kept in storage. From <see cref="MaintenanceWindow.Notice"/> before its start
     /// the node takes only work whose max runtime ends before the start (so a long run does not start there only to be
     /// cut off); at the start it is cordoned, and with <see cref="MaintenanceWindow.Drain"/> its tasks are evicted as
-    /// <see cref="DrainAsync"/> evicts them; at the end it takes work again. An operator's own cordon is left as it is.
+    /// <see cref="DrainAsync(string, string, CancellationToken)"/> evicts them; at the end it takes work again. An operator's own cordon is left as it is.
     /// </summary>
     /// <param name="nodeId">The node (<c>dc/node</c>), one the pool knows.</param>
     /// <param name="window">The window: start (not in the past), 1 minute to 30 days, a reason of 1 to 150 characters.</param>
@@ -812,10 +812,16 @@ public sealed class OrionClient : IAsyncDisposable
     /// <summary>
     /// Drains a node for maintenance: cordons it, then evicts every task it holds. Each is stopped there and queued
     /// again under a new generation, to be placed elsewhere (an eviction is not a failure: restart counts are
-    /// untouched). The node stays cordoned until <see cref="UncordonAsync"/>.
+    /// untouched). A deployment's replica moves only while its deployment's other replicas all serve (one at a time, so
+    /// draining several nodes does not take a service down); it is left, with why (<see cref="DrainResult.Why"/>), to
+    /// a later drain (or forced: the overload with force). The node stays cordoned until <see cref="UncordonAsync"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The pool has no such node, or the reason is blank or too long; nothing changed.</exception>
-    public async Task<DrainResult> DrainAsync(string nodeId, string reason, CancellationToken cancellationToken = default)
+    public Task<DrainResult> DrainAsync(string nodeId, string reason, CancellationToken cancellationToken = default) =>
+        DrainAsync(nodeId, reason, force: false, cancellationToken);
+
+    /// <summary>As <see cref="DrainAsync(string, string, CancellationToken)"/>; <paramref name="force"/> evicts deployments' replicas whatever their budget.</summary>
+    public async Task<DrainResult> DrainAsync(string nodeId, string reason, bool force, CancellationToken cancellationToken = default)
     {
         await KnownNode(nodeId, cancellationToken);
         CheckReason(reason);
@@ -823,11 +829,11 @@ public sealed class OrionClient : IAsyncDisposable
         var snapshot = await node.Cordon(reason).WaitAsync(cancellationToken);
 
         // After the cordon, so nothing new lands there meanwhile.
-        return await Evict(nodeId, await node.ListTasks().WaitAsync(cancellationToken), reason, snapshot, cancellationToken);
+        return await Evict(nodeId, await node.ListTasks().WaitAsync(cancellationToken), reason, snapshot, force, cancellationToken);
     }
 
     /// <summary>
-    /// Moves off a tainted node every task that does not tolerate its taints, as <see cref="DrainAsync"/> moves them all:
+    /// Moves off a tainted node every task that does not tolerate its taints, as <see cref="DrainAsync(string, string, CancellationToken)"/> moves them all:
     /// each is stopped there and queued again under a new generation, to be placed where it may run. Tasks that tolerate
     /// the taints run on. Used after <see cref="TaintNodeAsync"/> when a node is to be kept for some work at once.
     /// </summary>
@@ -847,7 +853,7 @@ public sealed class OrionClient : IAsyncDisposable
         var statuses = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).GetStatus())).WaitAsync(cancellationToken);
         var untolerated = held.Where((_, i) => statuses[i] is { } s && !NodeTaints.Tolerates(taints, s.Spec.Constraints.Tolerations)).ToList();
         var reason = $"node {nodeId} is tainted {string.Join(", ", taints.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"))}";
-        return await Evict(nodeId, untolerated, reason, snapshot, cancellationToken);
+        return await Evict(nodeId, untolerated, reason, snapshot, force: false, cancellationToken);
     }
 
     /// <summary>
@@ -876,17 +882,21 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>
     /// Drains one card: cordons it, then evicts every task holding it (a task on several cards with it too), as
-    /// <see cref="DrainAsync"/> does for a node; the node's other cards and their tasks are left alone.
+    /// <see cref="DrainAsync(string, string, CancellationToken)"/> does for a node; the node's other cards and their tasks are left alone.
     /// </summary>
     /// <exception cref="ArgumentException">The pool has no such card, or the reason is blank or too long; nothing changed.</exception>
-    public async Task<DrainResult> DrainCardAsync(string gpuId, string reason, CancellationToken cancellationToken = default)
+    public Task<DrainResult> DrainCardAsync(string gpuId, string reason, CancellationToken cancellationToken = default) =>
+        DrainCardAsync(gpuId, reason, force: false, cancellationToken);
+
+    /// <summary>As <see cref="DrainCardAsync(string, string, CancellationToken)"/>; <paramref name="force"/> evicts deployments' replicas whatever their budget.</summary>
+    public async Task<DrainResult> DrainCardAsync(string gpuId, string reason, bool force, CancellationToken cancellationToken = default)
     {
         var nodeId = await KnownCard(gpuId, cancellationToken);
         CheckReason(reason);
         var snapshot = await grains.Grain<INodeGrain>(nodeId).CordonCard(gpuId, reason).WaitAsync(cancellationToken);
         var card = snapshot?.Gpus.FirstOrDefault(g => g.Device.GpuId == gpuId);
         var held = card is null ? [] : card.Slices.Select(s => new RunningTask(s.TaskId, s.Generation)).Distinct().ToList();
-        return await Evict(nodeId, held, $"card {gpuId} is drained: {reason}", snapshot, cancellationToken);
+        return await Evict(nodeId, held, $"card {gpuId} is drained: {reason}", snapshot, force, cancellationToken);
     }
 
     /// <summary>The node of a card the pool knows, or an error naming the card.</summary>
@@ -902,19 +912,27 @@ public sealed class OrionClient : IAsyncDisposable
         return nodeId;
     }
 
-    /// <summary>Evicts <paramref name="held"/> from the node (each task stops and queues itself again) and says what moved.</summary>
-    private async Task<DrainResult> Evict(string nodeId, IReadOnlyList<RunningTask> held, string reason, NodeSnapshot? before, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves <paramref name="held"/> off the node (each task stops and queues itself again; a deployment's replica only
+    /// within its deployment's budget unless <paramref name="force"/>) and says what moved and why the rest did not.
+    /// </summary>
+    private async Task<DrainResult> Evict(string nodeId, IReadOnlyList<RunningTask> held, string reason, NodeSnapshot? before, bool force, CancellationToken cancellationToken)
     {
         // Each task stops and re-queues itself (the node's own calls to it would wait on the node).
         var node = grains.Grain<INodeGrain>(nodeId);
-        var evicted = await Task.WhenAll(held.Select(t => grains.Grain<IVGpuTaskGrain>(t.TaskId).Evict(t.Generation, nodeId, reason))).WaitAsync(cancellationToken);
+        var answers = await Task.WhenAll(held.Select(async t => force
+            ? await grains.Grain<IVGpuTaskGrain>(t.TaskId).Evict(t.Generation, nodeId, reason) ? null : "not started there yet"
+            : await grains.Grain<IVGpuTaskGrain>(t.TaskId).Move(t.Generation, nodeId, reason))).WaitAsync(cancellationToken);
 
-        // Not evicted: ended meanwhile (gone from the node), or placed an instant before and not started (still there).
+        // Not moved: ended meanwhile (gone from the node), or still there (placed an instant before and not started, or a
+        // replica its deployment keeps serving).
         var still = (await node.ListTasks().WaitAsync(cancellationToken)).ToHashSet();
+        var left = held.Select((t, i) => (Task: t, Why: answers[i])).Where(a => a.Why is not null && still.Contains(a.Task)).ToList();
         return new DrainResult(
             await node.GetSnapshot().WaitAsync(cancellationToken) ?? before,
-            [.. held.Where((_, i) => evicted[i]).Select(t => t.TaskId)],
-            [.. held.Where((t, i) => !evicted[i] && still.Contains(t)).Select(t => t.TaskId)]);
+            [.. held.Where((_, i) => answers[i] is null).Select(t => t.TaskId)],
+            [.. left.Select(a => a.Task.TaskId)],
+            left.Count == 0 ? null : left.ToImmutableDictionary(a => a.Task.TaskId, a => a.Why!, StringComparer.Ordinal));
     }
 
     /// <summary>

@@ -67,6 +67,15 @@ public interface IDeploymentGrain : IGrainWithStringKey
     [Alias("PeekTenant"), AlwaysInterleave]
     Task<string?> PeekTenant();
 
+    /// <summary>
+    /// Whether replica <paramref name="taskId"/> may be moved off its node now (a drain, a maintenance window): null while
+    /// every other replica serves and none is missing; else why not. Interleaves: the replica asks from inside its move,
+    /// which the deployment's own look may be waiting on.
+    /// </summary>
+    [Access(Callers.None)]
+    [Alias("MayMove"), AlwaysInterleave]
+    Task<string?> MayMove(string taskId);
+
     /// <summary>A task labelled as this deployment's replica ended: the deployment looks at once instead of at its next tick.</summary>
     [Access(Callers.None)]
     [Alias("OnReplicaEnded"), OneWay]

@@ -189,6 +189,16 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task<bool> Evict(long generation, string nodeId, string reason);
 
     /// <summary>
+    /// Moves the task off a node being drained or going into maintenance, as <see cref="Evict"/> does, unless that would take
+    /// a second replica of its deployment out of service: a deployment's replica moves only while every other replica of
+    /// its deployment serves (the deployment's disruption budget: one at a time). With <paramref name="replicasOnly"/>, a
+    /// task that is no deployment's replica stays. Null when moved; else why it did not, to be asked again later.
+    /// </summary>
+    [Access(Callers.Admin)]
+    [Alias("Move")]
+    Task<string?> Move(long generation, string nodeId, string reason, bool replicasOnly = false);
+
+    /// <summary>
     /// Evicts the task as <see cref="Evict"/> does, but only while it runs on borrowed room beyond its tenant's quota: a
     /// scheduler takes the room back for a task within its quota (<paramref name="forTaskId"/>). False when it is not on
     /// loan any more, or this generation does not hold capacity on <paramref name="nodeId"/>.

@@ -494,8 +494,25 @@ public sealed class NodeGrain(
         {
             EvictFor(drained);
         }
+        else if (kept.FirstOrDefault(w => w.Drain && w.NoticeFrom <= now && now < w.Start) is { } coming)
+        {
+            MoveAhead(coming);
+        }
 
         return changed;
+    }
+
+    /// <summary>
+    /// In a drained window's notice, asks each deployment replica the node holds to move off ahead of the start, within its
+    /// deployment's budget (one replica at a time), so a rack's nodes going down together do not take a service down;
+    /// other work stays until the start. Without waiting, as <see cref="EvictFor"/>.
+    /// </summary>
+    private void MoveAhead(MaintenanceWindow window)
+    {
+        foreach (var (taskId, held) in holdings)
+        {
+            GrainFactory.Grain<IVGpuTaskGrain>(taskId).Move(held.Generation, NodeId, $"maintenance at {MaintenanceWindow.Format(window.Start)}: {window.Reason}", replicasOnly: true).Ignore();
+        }
     }
 
     /// <summary>

@@ -863,6 +863,29 @@ public sealed class VGpuTaskGrain(
         return true;
     }
 
+    public async Task<string?> Move(long generation, string nodeId, string reason, bool replicasOnly = false)
+    {
+        var status = Status;
+        if (status is null || status.Generation != generation || !status.State.HoldsCapacity() || status.Placement?.NodeId != nodeId)
+        {
+            return $"not on {nodeId} under generation {generation}: moved or ended already, or not placed there yet";
+        }
+
+        var deployment = status.Spec.Labels?.TryGetValue(DeploymentRules.DeploymentLabel, out var name) == true && DeploymentRules.IsValidName(name) ? name : null;
+        if (deployment is null)
+        {
+            return replicasOnly ? "no deployment's replica: it stays until it must go" : await Evict(generation, nodeId, reason) ? null : "not evicted";
+        }
+
+        // Its deployment's budget: one replica out of service at a time.
+        if (await GrainFactory.Grain<IDeploymentGrain>(deployment).MayMove(TaskId) is { } wait)
+        {
+            return wait;
+        }
+
+        return await Evict(generation, nodeId, reason) ? null : "not evicted";
+    }
+
     public async Task<bool> Reclaim(long generation, string nodeId, string forTaskId)
     {
         if (Status is { Borrowed: true })

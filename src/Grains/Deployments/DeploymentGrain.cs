@@ -231,6 +231,51 @@ public sealed class DeploymentGrain(
 
     public Task OnCheckTick() => Check();
 
+    // How long a replica allowed to move holds the turn (its state changes within it: it stops serving).
+    private static readonly TimeSpan MoveGrantHold = TimeSpan.FromSeconds(5);
+    private (string TaskId, DateTimeOffset At)? moveGranted;
+
+    /// <summary>Why another replica holds the turn to move, or null.</summary>
+    private string? Moving(string taskId, DateTimeOffset now) =>
+        moveGranted is { } granted && granted.TaskId != taskId && now - granted.At < MoveGrantHold
+            ? $"deployment {Name} moves its replicas one at a time ({granted.TaskId} is moving)"
+            : null;
+
+    public async Task<string?> MayMove(string taskId)
+    {
+        // Two replicas asking at once (their nodes drained together) both see the other serving: the first allowed holds
+        // the turn until its move shows (it stops serving) or the hold passes. Asked again after the reads, which interleave.
+        var now = time.GetUtcNow();
+        if (Moving(taskId, now) is { } moving)
+        {
+            return moving;
+        }
+
+        var others = record.State.Tasks.Where(t => t.TaskId != taskId).ToList();
+        var statuses = await Task.WhenAll(others.Select(t => Peek(t.TaskId)));
+
+        // One that cannot be read counts as not serving: a move is a choice, so it waits rather than guesses.
+        var down = others.Where((_, i) => statuses[i]?.Value is not { State: TaskState.Running or TaskState.Suspended, Placement: not null }).Select(t => t.TaskId).ToList();
+        var missing = Math.Max(0, record.State.Replicas - record.State.Tasks.Count);
+        if (down.Count + missing == 0)
+        {
+            if (Moving(taskId, now) is { } other)
+            {
+                return other;
+            }
+
+            moveGranted = (taskId, now);
+            return null;
+        }
+
+        var what = string.Join(", ", new[]
+        {
+            down.Count > 0 ? $"{string.Join(", ", down.Take(3))}{(down.Count > 3 ? ", …" : "")} not serving" : null,
+            missing > 0 ? $"{missing} replica(s) missing" : null,
+        }.OfType<string>());
+        return $"deployment {Name} moves its replicas one at a time ({what})";
+    }
+
     public Task OnReplicaEnded(string taskId) =>
         record.State.Tasks.Any(t => t.TaskId == taskId) ? Check() : Task.CompletedTask;
 
