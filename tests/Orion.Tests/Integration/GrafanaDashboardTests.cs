@@ -23,6 +23,10 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
         var task = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"));
         var deployment = "grafana-" + Guid.NewGuid().ToString("N")[..6];
         await live.Client.DeployAsync(deployment, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "grafana", name: "grafana"), 1);
+
+        // A maintenance window far ahead on the node whose card is broken, so the maintenance gauge has a sample.
+        var window = new MaintenanceWindow(DateTimeOffset.UtcNow.AddDays(300), TimeSpan.FromHours(1), "grafana check");
+        await live.Client.ScheduleMaintenanceAsync("dc1/node-3", window);
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -52,6 +56,7 @@ public sealed partial class GrafanaDashboardTests(LiveSilo live)
             await live.Client.CancelAsync(task.TaskId);
             await live.Client.DeleteDeploymentAsync(deployment);
             await live.Client.SetQuotaAsync("grafana", null);
+            await live.Client.CancelMaintenanceAsync("dc1/node-3", window.Start);
         }
     }
 
