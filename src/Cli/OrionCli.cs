@@ -838,14 +838,24 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var reason = new Option<string>("--reason") { Description = "Why (shown with the node or card)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
         TokenRule(reason.Validators, CordonReason.IsValid, $"--reason: {CordonReason.Rule}");
         var force = new Option<bool>("--force") { Description = "Move deployments' replicas too when that takes more than one of a deployment out of service at once" };
+        var wait = new Option<bool>("--wait") { Description = "Drain again every 2 s until nothing is left on it (a deployment's replicas move one at a time), at most --within" };
+        var within = new Option<string>("--within") { Description = "With --wait: the longest to wait, e.g. 10m", DefaultValueFactory = _ => "10m" };
+        TokenRule(within.Validators, t => Durations.Parse(t) is { } d && d > TimeSpan.Zero, $"--within: {Durations.Rule}, more than 0s");
         var command = new Command(name, description) { node, reason };
         if (drain)
         {
             command.Add(force);
+            command.Add(wait);
+            command.Add(within);
         }
 
         command.SetAction(async (r, ct) =>
         {
+            if (drain && !r.GetValue(wait) && r.GetResult(within) is { Implicit: false })
+            {
+                throw new CliException("--within applies with --wait", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
             var id = r.GetValue(node)!;
             var card = IsCard(id);
@@ -857,12 +867,25 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var forced = r.GetValue(force);
-            var drained = await Answer(r, OnKnownNode(card ? client.DrainCardAsync(id, r.GetValue(reason)!, forced, ct) : client.DrainAsync(id, r.GetValue(reason)!, forced, ct)));
+            Task<DrainResult> Drain() => Answer(r, OnKnownNode(card ? client.DrainCardAsync(id, r.GetValue(reason)!, forced, ct) : client.DrainAsync(id, r.GetValue(reason)!, forced, ct)));
+            var drained = await Drain();
             await output.WriteLineAsync($"{id} cordoned; {drained.Evicted.Length} task(s) moved off it{(drained.Evicted.IsEmpty ? "" : ": " + string.Join(' ', drained.Evicted))}");
+            var until = DateTime.UtcNow + Durations.Parse(r.GetValue(within))!.Value;
+            while (r.GetValue(wait) && !drained.Left.IsEmpty && DateTime.UtcNow < until)
+            {
+                // What is left moves once it starts there, or once its deployment's moved replica serves elsewhere.
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                drained = await Drain();
+                if (!drained.Evicted.IsEmpty)
+                {
+                    await output.WriteLineAsync($"then moved off it: {string.Join(' ', drained.Evicted)}");
+                }
+            }
+
             if (!drained.Left.IsEmpty)
             {
                 // Placed an instant before the cordon and not started yet, or a replica its deployment keeps: a later drain moves them.
-                await output.WriteLineAsync($"not moved yet: {string.Join("; ", drained.Left.Select(t => drained.Why?.GetValueOrDefault(t) is { } why ? $"{t} ({why})" : t))}; drain again");
+                await output.WriteLineAsync($"not moved yet: {string.Join("; ", drained.Left.Select(t => drained.Why?.GetValueOrDefault(t) is { } why ? $"{t} ({why})" : t))}; {(r.GetValue(wait) ? $"still there after {r.GetValue(within)}" : "drain again (--wait: until it is empty)")}");
                 return ExitCodes.Failed;
             }
 

@@ -64,6 +64,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: --at: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--at", "2026", "--for", "1h")]
     [InlineData("orion: --cancel: " + Orion.Cli.Moments.Rule, "maintenance", "dc1/node-0", "--cancel", "+1x")]
     [InlineData("orion: --for: " + Durations.Rule, "maintenance", "dc1/node-0", "--at", "+1h", "--for", "4")]
+    [InlineData("orion: --within applies with --wait", "drain", "dc1/node-0", "--within", "1m")]
+    [InlineData("orion: --within: " + Durations.Rule + ", more than 0s", "drain", "dc1/node-0", "--wait", "--within", "0s")]
     [InlineData("orion: maintenance: name the nodes to plan the window on", "maintenance", "--at", "+1h", "--for", "1h")]
     [InlineData("orion: maintenance: --for is needed with --at: how long the window lasts (1m to 30d)", "maintenance", "dc1/node-0", "--at", "+1h")]
     [InlineData("orion: maintenance: --for, --drain plan a window: give its start with --at", "maintenance", "dc1/node-0", "--for", "1h", "--drain")]

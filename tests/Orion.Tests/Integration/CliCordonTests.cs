@@ -82,6 +82,47 @@ public sealed class CliCordonTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task Drain_with_wait_moves_a_deployments_replicas_one_at_a_time_until_the_node_is_empty()
+    {
+        var name = "cli-budget-" + Guid.NewGuid().ToString("N")[..6];
+
+        // Only node-0 takes this work while node-1 is cordoned (node-2 is tainted, node-3's card broken): both replicas land there.
+        await live.Client.CordonAsync("dc1/node-1", "kept free for a drain test");
+        try
+        {
+            await live.Client.DeployAsync(name, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "cli-budget", name: name), 2);
+            string[] replicas = [];
+            await ObservabilityTests.Eventually(async () =>
+            {
+                var deployment = (await live.Client.GetDeploymentAsync(name))!;
+                Assert.Equal(2, deployment.Ready);
+                Assert.All(deployment.Tasks, t => Assert.Equal("dc1/node-0", t.NodeId));
+                replicas = [.. deployment.Tasks.Select(t => t.TaskId)];
+            });
+            await live.Client.UncordonAsync("dc1/node-1");
+
+            var drain = await live.CliAsync("drain", "dc1/node-0", "--reason", "budget check", "--wait", "--within", "2m");
+            Assert.True(drain.ExitCode == 0, drain.ToString());
+            var lines = drain.Out.Trim().Split('\n');
+            Assert.StartsWith("dc1/node-0 cordoned; ", lines[0]);
+            var first = Assert.Single(replicas, r => lines[0].Contains(r, StringComparison.Ordinal));
+            var second = Assert.Single(replicas, r => r != first);
+            Assert.Contains(lines.Skip(1), l => l.StartsWith("then moved off it: ", StringComparison.Ordinal) && l.Contains(second, StringComparison.Ordinal));
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            foreach (var replica in replicas)
+            {
+                Assert.Equal("dc1/node-1", (await live.Client.WaitForStateAsync(replica, [TaskState.Running], cts.Token)).Placement!.NodeId);
+            }
+        }
+        finally
+        {
+            await live.Client.UncordonAsync("dc1/node-0");
+            await live.Client.UncordonAsync("dc1/node-1");
+            await live.Client.DeleteDeploymentAsync(name);
+        }
+    }
+
+    [Fact]
     public async Task Cordoning_a_node_the_pool_does_not_have_is_the_clusters_no_in_one_line()
     {
         var run = await live.CliAsync("cordon", "dc1/no-such-node");
