@@ -397,7 +397,8 @@ public sealed class NodeGrain(
             throw new ArgumentException(string.Join("; ", broken), nameof(window));
         }
 
-        await WriteOperatorState(state => state.Maintenance = Scheduling.MaintenanceCalendar.Kept(state.Maintenance.Add(window), now));
+        // Added beside what is stored: a window that ended a moment ago is still there for the next check to take its cordon off.
+        await WriteOperatorState(state => state.Maintenance = [.. state.Maintenance.Add(window).OrderBy(w => w.Start)]);
         logger.LogInformation("Node {NodeId} goes into maintenance at {Start} for {Duration} (drain {Drain}, notice {Notice}): {Reason}",
             NodeId, window.Start, window.Duration, window.Drain, window.Notice, window.Reason);
         Events.Publish(PoolEventKinds.Maintenance, "", NodeId, RequestedBy.Noted($"planned {window}"), 0).Ignore();

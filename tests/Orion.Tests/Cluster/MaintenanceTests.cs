@@ -143,6 +143,21 @@ public sealed class MaintenanceTests
     }
 
     [Fact]
+    public async Task A_window_planned_before_the_check_saw_the_last_one_end_still_takes_that_ones_cordon_off()
+    {
+        // No lease checks: the node acts on its windows only when one is planned.
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], extraSettings: new Dictionary<string, string?> { ["Orion:Pool:LeaseCheckInterval"] = TimeSpan.FromHours(1).ToString() });
+        var now = new MaintenanceWindow(pool.Clock.GetUtcNow(), TimeSpan.FromMinutes(10), "swap");
+        Assert.Equal(now.CordonText, (await pool.Client.ScheduleMaintenanceAsync("dc1/n0", now))!.CordonReason);
+
+        pool.Advance(TimeSpan.FromMinutes(10));
+        var later = new MaintenanceWindow(pool.Clock.GetUtcNow().AddDays(1), TimeSpan.FromMinutes(10), "again");
+        var planned = (await pool.Client.ScheduleMaintenanceAsync("dc1/n0", later))!;
+        Assert.Equal((null, true), (planned.CordonReason, planned.Schedulable));
+        Assert.Equal([later], planned.Maintenance);
+    }
+
+    [Fact]
     public async Task A_bad_window_or_cancel_is_refused_naming_the_field_and_the_rule_and_changes_nothing()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
