@@ -398,7 +398,7 @@ public sealed class NodeGrain(
         }
 
         // Added beside what is stored: a window that ended a moment ago is still there for the next check to take its cordon off.
-        await WriteOperatorState(state => state.Maintenance = [.. state.Maintenance.Add(window).OrderBy(w => w.Start)]);
+        await WriteOperatorState(state => state.Maintenance = [.. (state.Maintenance.IsDefault ? [] : state.Maintenance).Add(window).OrderBy(w => w.Start)]);
         logger.LogInformation("Node {NodeId} goes into maintenance at {Start} for {Duration} (drain {Drain}, notice {Notice}): {Reason}",
             NodeId, window.Start, window.Duration, window.Drain, window.Notice, window.Reason);
         Events.Publish(PoolEventKinds.Maintenance, "", NodeId, RequestedBy.Noted($"planned {window}"), 0).Ignore();
@@ -1079,6 +1079,7 @@ public sealed class NodeGrain(
         {
             logger.LogWarning(ex, "Node {NodeId} could not act on its maintenance windows; tried again at the next check", NodeId);
         }
+
         if (daemon is not null && time.GetUtcNow() - lastSeen > options.Value.DaemonLease)
         {
             logger.LogWarning("Node {NodeId} missed its lease (last seen {LastSeen}): its cards leave the pool and its tasks fail over", NodeId, lastSeen);

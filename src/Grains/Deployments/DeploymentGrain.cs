@@ -33,6 +33,10 @@ public sealed class DeploymentGrain(
     private double? busyPercent;
     private DateTimeOffset? checkedAt;
 
+    // The replica last allowed to move, and when: it holds the turn for a while (its state changes within it: it stops serving).
+    private static readonly TimeSpan MoveGrantHold = TimeSpan.FromSeconds(5);
+    private (string TaskId, DateTimeOffset At)? moveGranted;
+
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentStatus? Status => record.State.Template is { } template
@@ -230,10 +234,6 @@ public sealed class DeploymentGrain(
     public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(record.State.Template?.Tenant, null);
 
     public Task OnCheckTick() => Check();
-
-    // How long a replica allowed to move holds the turn (its state changes within it: it stops serving).
-    private static readonly TimeSpan MoveGrantHold = TimeSpan.FromSeconds(5);
-    private (string TaskId, DateTimeOffset At)? moveGranted;
 
     /// <summary>Why another replica holds the turn to move, or null.</summary>
     private string? Moving(string taskId, DateTimeOffset now) =>
