@@ -84,13 +84,13 @@ public sealed class CliCordonTests(LiveSilo live)
     [Fact]
     public async Task Drain_with_wait_moves_a_deployments_replicas_one_at_a_time_until_the_node_is_empty()
     {
-        var name = "cli-budget-" + Guid.NewGuid().ToString("N")[..6];
+        var name = "cli-drain-wait-" + Guid.NewGuid().ToString("N")[..6];
 
         // Only node-0 takes this work while node-1 is cordoned (node-2 is tainted, node-3's card broken): both replicas land there.
         await live.Client.CordonAsync("dc1/node-1", "kept free for a drain test");
         try
         {
-            await live.Client.DeployAsync(name, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "cli-budget", name: name), 2);
+            await live.Client.DeployAsync(name, Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: "cli-drain-wait", name: name), 2);
             string[] replicas = [];
             await ObservabilityTests.Eventually(async () =>
             {
