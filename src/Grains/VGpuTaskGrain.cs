@@ -872,13 +872,13 @@ public sealed class VGpuTaskGrain(
         }
 
         var deployment = status.Spec.Labels?.TryGetValue(DeploymentRules.DeploymentLabel, out var name) == true && DeploymentRules.IsValidName(name) ? name : null;
-        if (deployment is null)
+        if (deployment is null && replicasOnly)
         {
-            return replicasOnly ? "no deployment's replica: it stays until it must go" : await Evict(generation, nodeId, reason) ? null : "not evicted";
+            return "no deployment's replica: it stays until it must go";
         }
 
-        // Its deployment's budget: one replica out of service at a time.
-        if (await GrainFactory.Grain<IDeploymentGrain>(deployment).MayMove(TaskId) is { } wait)
+        // A replica's deployment's budget: one replica out of service at a time.
+        if (deployment is not null && await GrainFactory.Grain<IDeploymentGrain>(deployment).MayMove(TaskId) is { } wait)
         {
             return wait;
         }

@@ -111,20 +111,4 @@ public static class MaintenanceCalendar
             + (runsFor is { } limit
                 ? $"a run of up to {Durations.Format(limit)} from now would reach it"
                 : "only work with a max runtime that ends before then may start there");
-
-    /// <summary>When the windows next change what the node does after <paramref name="now"/> (a start or an end), or null for never.</summary>
-    public static DateTimeOffset? NextChange(ImmutableArray<MaintenanceWindow> windows, DateTimeOffset now)
-    {
-        DateTimeOffset? next = null;
-        foreach (var w in windows.IsDefault ? [] : windows)
-        {
-            var at = w.Start > now ? w.Start : w.End > now ? w.End : (DateTimeOffset?)null;
-            if (at is { } t && (next is null || t < next))
-            {
-                next = t;
-            }
-        }
-
-        return next;
-    }
 }

@@ -56,9 +56,13 @@ public sealed class MaintenanceTests
         await pool.EventuallyAsync(async () => Assert.Equal("maintenance until 2026-11-30 01:00Z: firmware", (await pool.NodeSnapshot("n0")).CordonReason));
         foreach (var id in new[] { "early", "early2" })
         {
-            var moved = await pool.WaitForAsync(id, TaskState.Running);
-            Assert.Equal(("dc1/n1", 0), (moved.Placement!.NodeId, moved.Restarts));
-            Assert.Equal(("dc1/n0", "evicted from dc1/n0: maintenance: firmware"), (moved.PastRuns![^1].NodeId, moved.PastRuns[^1].Reason));
+            // Evicted a moment after the cordon shows: until then the task still runs on n0.
+            await pool.EventuallyAsync(async () =>
+            {
+                var moved = (await pool.Client.GetAsync(id))!;
+                Assert.Equal((TaskState.Running, "dc1/n1", 0), (moved.State, moved.Placement?.NodeId, moved.Restarts));
+                Assert.Equal(("dc1/n0", "evicted from dc1/n0: maintenance: firmware"), (moved.PastRuns![^1].NodeId, moved.PastRuns[^1].Reason));
+            });
         }
 
         await pool.EventuallyAsync(async () => Assert.All((await pool.NodeSnapshot("n0")).Gpus, g => Assert.Empty(g.Slices)));

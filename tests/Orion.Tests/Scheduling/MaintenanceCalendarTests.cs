@@ -111,18 +111,16 @@ public sealed class MaintenanceCalendarTests
     }
 
     [Fact]
-    public void The_window_in_force_and_the_next_change_follow_the_clock()
+    public void The_window_in_force_and_the_windows_kept_follow_the_clock()
     {
         var psu = new MaintenanceWindow(Now.AddDays(1), TimeSpan.FromHours(1), "psu");
         ImmutableArray<MaintenanceWindow> windows = [psu, Firmware];
         Assert.Null(MaintenanceCalendar.InForce(windows, Now));
-        Assert.Equal(Firmware.Start, MaintenanceCalendar.NextChange(windows, Now));
+        Assert.Equal([Firmware, psu], MaintenanceCalendar.Kept(windows, Now));
         Assert.Equal(Firmware, MaintenanceCalendar.InForce(windows, Firmware.Start));
-        Assert.Equal(Firmware.End, MaintenanceCalendar.NextChange(windows, Firmware.Start));
         Assert.Null(MaintenanceCalendar.InForce(windows, Firmware.End));
-        Assert.Equal(psu.Start, MaintenanceCalendar.NextChange(windows, Firmware.End));
         Assert.Equal([psu], MaintenanceCalendar.Kept(windows, Firmware.End));
-        Assert.Null(MaintenanceCalendar.NextChange(windows, psu.End));
+        Assert.Equal(psu, MaintenanceCalendar.InForce(windows, psu.Start));
         Assert.Empty(MaintenanceCalendar.Kept(windows, psu.End));
     }
 
