@@ -441,9 +441,10 @@ public sealed class NodeGrain(
             return null;
         }
 
+        // Run at every lease check: the list is rebuilt only when a window ended (stored windows are in start order).
         var now = time.GetUtcNow();
-        var kept = Scheduling.MaintenanceCalendar.Kept(windows, now);
         var ended = windows.Where(w => w.End <= now).ToList();
+        var kept = ended.Count == 0 ? windows : Scheduling.MaintenanceCalendar.Kept(windows, now);
         var over = ended.FirstOrDefault(w => cordon.State.Reason == w.CordonText && cordon.State.MaintenanceBegun == w.Start);
         var inForce = Scheduling.MaintenanceCalendar.InForce(kept, now);
         var begins = inForce is not null && cordon.State.MaintenanceBegun != inForce.Start;
