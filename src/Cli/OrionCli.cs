@@ -324,11 +324,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "The deployment (of an online spec) scales itself up to this many replicas by how busy they are (their leases' requests, or their processes' measured use of their cards); --replicas is where it starts",
         };
         var targetBusy = new Option<int?>("--target-busy") { Description = "With --max-replicas: the busy percent to keep each replica at, 1 to 100 (default 70)" };
+        var maxSurge = new Option<int?>("--max-surge") { Description = "How many replicas beyond the count a rollout may add at once (default 1; 0 on a pool with no card to spare, with --max-unavailable 1 or more)" };
+        var maxUnavailable = new Option<int?>("--max-unavailable") { Description = "How many fewer than the count may serve during a rollout: old replicas go before new ones serve (default 0)" };
+        var disruptionBudget = new Option<int?>("--disruption-budget")
+        {
+            Description = "How many replicas may be out of service at once when drains and maintenance windows move them, counting those down for any reason (default 1)",
+        };
         var specOptions = new SpecOptions();
         var command = new Command("deploy",
-            "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time, an old one cancelled once a new one runs")
+            "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy,
+            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget,
         };
         foreach (var option in specOptions.All)
         {
@@ -345,14 +351,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
-            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template));
+            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget)) is (null, null, null)
+                ? null
+                : new DeploymentStrategy(r.GetValue(maxSurge) ?? 1, r.GetValue(maxUnavailable) ?? 0, r.GetValue(disruptionBudget) ?? 1);
+            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
+                .AddRange(DeploymentRules.CheckStrategy(strategy));
             if (!local.IsEmpty)
             {
                 throw new CliException("the deployment was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
             }
 
             await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, ct)));
+            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, strategy, ct)));
         });
         return command;
     }

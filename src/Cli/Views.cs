@@ -242,6 +242,7 @@ public static class Views
             about.AddRow(Text("autoscale"), Text($"{autoscale}; {(d.BusyPercent is { } busy ? $"{busy:0.#}% busy at the last look" : "not measured yet")}"));
         }
 
+        about.AddRow(Text("strategy"), Text(DeploymentSummary.StrategyOf(d)));
         about.AddRow(Text("each replica"), Text(EachReplica(d.Template)));
         about.AddRow(Text("created"), Text(d.CreatedAt.ToString("u")));
         about.AddRow(Text("updated"), Text(d.UpdatedAt.ToString("u")));

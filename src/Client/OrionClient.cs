@@ -256,8 +256,8 @@ public sealed class OrionClient : IAsyncDisposable
     /// Creates a deployment, or changes one: <paramref name="replicas"/> replica tasks of <paramref name="replica"/> kept
     /// live, ids <c>NAME.1</c>, <c>NAME.2</c>, ... (each new replica takes the next serial). A replica that ends by itself
     /// is replaced, backing off from 10 s to 5 min while replicas keep failing (one that ran 10 min resets it); a changed
-    /// spec is a new revision, rolled out one replica at a time, an old replica cancelled only once a new one runs in its
-    /// place. Replicas carry the labels <c>orion/deployment=NAME</c> and <c>orion/revision=N</c>, and, when the spec spreads
+    /// spec is a new revision, rolled out by <paramref name="strategy"/>: by default one replica at a time, an old replica
+    /// cancelled only once a new one runs in its place. Replicas carry the labels <c>orion/deployment=NAME</c> and <c>orion/revision=N</c>, and, when the spec spreads
     /// nothing, a preferred spread group named after the deployment, so they land on different nodes where they can.
     /// </summary>
     /// <param name="name">The deployment's name (<see cref="DeploymentRules.NameRule"/>).</param>
@@ -268,18 +268,26 @@ public sealed class OrionClient : IAsyncDisposable
     /// replicas are: more at once when they are busier than the target, fewer once a lower count has been enough for 5
     /// minutes. Busy is an online task's demand: while its lease marks requests, or its daemon measures its process using its card.
     /// </param>
+    /// <param name="strategy">
+    /// How a new spec is rolled out (its surge and how many fewer may serve meanwhile: a pool with no card to spare needs
+    /// <c>new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1)</c>) and how many replicas a drain may move at once; null:
+    /// <see cref="DeploymentStrategy.Default"/>. Like the rest, what it is given is what it keeps: deploying again without
+    /// one goes back to the default.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait (not the change).</param>
     /// <returns>The deployment after its first look at its replicas.</returns>
-    /// <exception cref="SpecValidationException">The name, the count, the autoscale or the spec breaks a rule, or the spec names another tenant than the deployment's; nothing changed.</exception>
-    public async Task<DeploymentStatus> DeployAsync(string name, TaskSpec replica, int replicas, AutoscaleSpec? autoscale = null, CancellationToken cancellationToken = default)
+    /// <exception cref="SpecValidationException">The name, the count, the autoscale, the strategy or the spec breaks a rule, or the spec names another tenant than the deployment's; nothing changed.</exception>
+    public async Task<DeploymentStatus> DeployAsync(
+        string name, TaskSpec replica, int replicas, AutoscaleSpec? autoscale = null, DeploymentStrategy? strategy = null, CancellationToken cancellationToken = default)
     {
-        var local = DeploymentRules.Validate(name, replica, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, replica));
+        var local = DeploymentRules.Validate(name, replica, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, replica))
+            .AddRange(DeploymentRules.CheckStrategy(strategy));
         if (!local.IsEmpty)
         {
             throw new SpecValidationException(local, "the deployment");
         }
 
-        return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas, autoscale).WaitAsync(cancellationToken));
+        return Deployment(await grains.Grain<IDeploymentGrain>(name).Apply(replica, replicas, autoscale, strategy).WaitAsync(cancellationToken));
     }
 
     /// <summary>Changes how many replicas a deployment keeps (0 keeps it with none); the surplus is cancelled, those not running first, then the newest.</summary>

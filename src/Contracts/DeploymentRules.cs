@@ -123,6 +123,37 @@ public static class DeploymentRules
         return errors.ToImmutable();
     }
 
+    /// <summary>Each broken rule of <paramref name="strategy"/> (none when it is null: the default).</summary>
+    public static ImmutableArray<ValidationError> CheckStrategy(DeploymentStrategy? strategy)
+    {
+        if (strategy is null)
+        {
+            return [];
+        }
+
+        var errors = ImmutableArray.CreateBuilder<ValidationError>();
+        if (strategy.MaxSurge is < 0 or > MaxReplicas)
+        {
+            errors.Add(new("strategy.maxSurge", $"must be 0 to {MaxReplicas}"));
+        }
+
+        if (strategy.MaxUnavailable is < 0 or > MaxReplicas)
+        {
+            errors.Add(new("strategy.maxUnavailable", $"must be 0 to {MaxReplicas}"));
+        }
+        else if (strategy is { MaxSurge: 0, MaxUnavailable: 0 })
+        {
+            errors.Add(new("strategy.maxUnavailable", "must be at least 1 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away"));
+        }
+
+        if (strategy.DisruptionBudget is < 1 or > MaxReplicas)
+        {
+            errors.Add(new("strategy.disruptionBudget", $"must be 1 to {MaxReplicas} (0 would hold every drain of its nodes until forced)"));
+        }
+
+        return errors.ToImmutable();
+    }
+
     /// <summary>The broken rule of a replica count, if any.</summary>
     public static ImmutableArray<ValidationError> CheckReplicas(int replicas) =>
         replicas is < 0 or > MaxReplicas ? [new("replicas", $"must be 0 to {MaxReplicas}")] : [];

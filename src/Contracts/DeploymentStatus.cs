@@ -17,6 +17,7 @@ namespace Orion.Contracts;
 /// <param name="LastFailure">Why the last replica that counted as a failure ended.</param>
 /// <param name="Autoscale">The bounds and target it scales itself by, from its replicas' demand; null when its count is set by hand.</param>
 /// <param name="BusyPercent">With <paramref name="Autoscale"/>: how busy its running replicas were, on average, between its last two looks; null before it has measured.</param>
+/// <param name="Strategy">How it rolls out a new template and how many replicas drains may move at once (the grain always sets it).</param>
 /// <param name="CheckedAt">When it last looked at its replicas (pool clock); null before its first look since its grain activated.</param>
 [GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
 public sealed record DeploymentStatus(
@@ -34,7 +35,8 @@ public sealed record DeploymentStatus(
     [property: Id(11)] double? BusyPercent = null,
     [property: Id(12)] DateTimeOffset? CheckedAt = null,
     [property: Id(13)] ImmutableArray<DeploymentRevision> Revisions = default,
-    [property: Id(14)] bool Paused = false)
+    [property: Id(14)] bool Paused = false,
+    [property: Id(15)] DeploymentStrategy? Strategy = null)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

@@ -15,12 +15,14 @@ public interface IDeploymentGrain : IGrainWithStringKey
     /// Creates the deployment, or changes its template or replica count (a new template is a new revision, rolled out;
     /// the same template keeps the revision). With <paramref name="autoscale"/>, the count starts at
     /// <paramref name="replicas"/> held within its bounds and then follows the replicas' demand (a deployment that scales
-    /// itself already keeps its count, held within the new bounds); without, it is <paramref name="replicas"/>. Rejected, naming each broken rule, when the template, the count or the autoscale breaks
+    /// itself already keeps its count, held within the new bounds); without, it is <paramref name="replicas"/>. Its rollouts
+    /// and drains follow <paramref name="strategy"/> (null: <see cref="DeploymentStrategy.Default"/>), a rollout under
+    /// way included. Rejected, naming each broken rule, when the template, the count, the autoscale or the strategy breaks
     /// one of <see cref="DeploymentRules"/>, or the template names another tenant than the deployment's; nothing changes then.
     /// </summary>
     [Access(Callers.Owner)]
     [Alias("Apply")]
-    Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null);
+    Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null, DeploymentStrategy? strategy = null);
 
     /// <summary>
     /// Changes only the replica count (0 keeps the deployment with no replica); rejected for an unknown deployment, and for
@@ -69,7 +71,8 @@ public interface IDeploymentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Whether replica <paramref name="taskId"/> may be moved off its node now (a drain, a maintenance window): null while
-    /// every other replica serves and none is missing; else why not. Interleaves: the replica asks from inside its move,
+    /// those of its other replicas not serving (or moving), and those missing, stay within its
+    /// <see cref="DeploymentStrategy.DisruptionBudget"/> with it; else why not. Interleaves: the replica asks from inside its move,
     /// which the deployment's own look may be waiting on.
     /// </summary>
     [Access(Callers.None)]

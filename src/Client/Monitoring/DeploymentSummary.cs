@@ -14,12 +14,21 @@ namespace Orion.Client.Monitoring;
 /// <param name="Tasks">The live replicas' task ids, oldest first.</param>
 /// <param name="Autoscale">How it scales itself, as "MIN–MAX at N% busy"; null when its count is set by hand.</param>
 /// <param name="BusyPercent">How busy its running replicas were at its last look, on average (deployments that scale themselves).</param>
+/// <param name="Strategy">How it rolls out and how many replicas drains may move at once, as <see cref="StrategyOf"/> words it.</param>
 public sealed record DeploymentSummary(
-    string Name, string Tenant, int Replicas, int Ready, int Live, int Revision, string Status, ImmutableArray<string> Tasks, string? Autoscale = null, double? BusyPercent = null)
+    string Name, string Tenant, int Replicas, int Ready, int Live, int Revision, string Status, ImmutableArray<string> Tasks, string? Autoscale = null, double? BusyPercent = null,
+    string? Strategy = null)
 {
     /// <summary>The summary of <paramref name="d"/>.</summary>
     public static DeploymentSummary Of(DeploymentStatus d) =>
-        new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)], AutoscaleOf(d), d.BusyPercent);
+        new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)], AutoscaleOf(d), d.BusyPercent, StrategyOf(d));
+
+    /// <summary>"surge S, unavailable U; drains move B at a time".</summary>
+    public static string StrategyOf(DeploymentStatus d)
+    {
+        var s = d.Strategy ?? DeploymentStrategy.Default;
+        return $"surge {s.MaxSurge}, unavailable {s.MaxUnavailable}; drains move {s.DisruptionBudget} at a time";
+    }
 
     /// <summary>"MIN–MAX at N% busy", or null for a deployment whose count is set by hand.</summary>
     public static string? AutoscaleOf(DeploymentStatus d) =>

@@ -33,16 +33,16 @@ public sealed class DeploymentGrain(
     private double? busyPercent;
     private DateTimeOffset? checkedAt;
 
-    // The replica last allowed to move, and when: it holds the turn for a while (its state changes within it: it stops serving).
+    // The replicas last allowed to move, and when: each holds a turn for a while (its state changes within it: it stops serving).
     private static readonly TimeSpan MoveGrantHold = TimeSpan.FromSeconds(5);
-    private (string TaskId, DateTimeOffset At)? moveGranted;
+    private readonly Dictionary<string, DateTimeOffset> movesGranted = new(StringComparer.Ordinal);
 
     private string Name => this.GetPrimaryKeyString();
 
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
             record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt,
-            [.. record.State.History], record.State.Paused)
+            [.. record.State.History], record.State.Paused, record.State.Strategy ?? DeploymentStrategy.Default)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -61,9 +61,10 @@ public sealed class DeploymentGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null)
+    public async Task<DeploymentResult> Apply(TaskSpec template, int replicas, AutoscaleSpec? autoscale = null, DeploymentStrategy? strategy = null)
     {
-        var errors = DeploymentRules.Validate(Name, template, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, template));
+        var errors = DeploymentRules.Validate(Name, template, replicas).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
+            .AddRange(DeploymentRules.CheckStrategy(strategy));
         if (record.State.Template is { } had && template is not null && template.Tenant != had.Tenant)
         {
             errors = errors.Add(new("template.tenant", $"must stay '{had.Tenant}': a deployment's replicas are one tenant's (delete it to create it anew under another)"));
@@ -82,6 +83,7 @@ public sealed class DeploymentGrain(
 
         var now = time.GetUtcNow();
         var before = record.State.Clone();
+        strategy = strategy == DeploymentStrategy.Default ? null : strategy;
         if (autoscale is not null)
         {
             // One that scales itself already keeps the count its demand asked for: applying it again (a new spec, new
@@ -94,6 +96,7 @@ public sealed class DeploymentGrain(
             record.State = new DeploymentRecord
             {
                 Template = template, Replicas = replicas, Revision = 1, CreatedAt = now, UpdatedAt = now, Autoscale = autoscale, History = [new(1, template!, now)],
+                Strategy = strategy,
             };
             logger.LogInformation("Deployment {Deployment} created: {Replicas} replicas of {Name} ({Tenant})", Name, replicas, template!.Name, template.Tenant);
         }
@@ -121,6 +124,15 @@ public sealed class DeploymentGrain(
                 record.State.UpdatedAt = now;
                 recommendations.Clear();
                 measuringSince = null;
+            }
+
+            if (strategy != record.State.Strategy)
+            {
+                var s = strategy ?? DeploymentStrategy.Default;
+                logger.LogInformation("Deployment {Deployment} rolls out with surge {MaxSurge} and {MaxUnavailable} unavailable, and moves {DisruptionBudget} at a time",
+                    Name, s.MaxSurge, s.MaxUnavailable, s.DisruptionBudget);
+                record.State.Strategy = strategy;
+                record.State.UpdatedAt = now;
             }
 
             if (changed || replicas != record.State.Replicas)
@@ -152,7 +164,7 @@ public sealed class DeploymentGrain(
         }
 
         var errors = DeploymentRules.CheckReplicas(replicas);
-        return errors.IsEmpty ? await Apply(template, replicas) : DeploymentResult.Rejected(errors);
+        return errors.IsEmpty ? await Apply(template, replicas, null, record.State.Strategy) : DeploymentResult.Rejected(errors);
     }
 
     public Task<DeploymentResult> RollBack(int? toRevision = null)
@@ -163,7 +175,7 @@ public sealed class DeploymentGrain(
         }
 
         var (target, errors) = RevisionHistory.Target(record.State.Revision, record.State.History, record.State.PreviousTemplate, toRevision);
-        return target is null ? Task.FromResult(DeploymentResult.Rejected(errors)) : Apply(target, record.State.Replicas, record.State.Autoscale);
+        return target is null ? Task.FromResult(DeploymentResult.Rejected(errors)) : Apply(target, record.State.Replicas, record.State.Autoscale, record.State.Strategy);
     }
 
     public async Task<DeploymentResult> PauseRollout(bool paused)
@@ -235,20 +247,26 @@ public sealed class DeploymentGrain(
 
     public Task OnCheckTick() => Check();
 
-    /// <summary>Why another replica holds the turn to move, or null.</summary>
-    private string? Moving(string taskId, DateTimeOffset now) =>
-        moveGranted is { } granted && granted.TaskId != taskId && now - granted.At < MoveGrantHold
-            ? $"deployment {Name} moves its replicas one at a time ({granted.TaskId} is moving)"
-            : null;
+    /// <summary>The other replicas allowed to move within the hold: each counts as out of service until its move shows.</summary>
+    private List<string> Moving(string taskId, DateTimeOffset now)
+    {
+        foreach (var gone in movesGranted.Where(g => now - g.Value >= MoveGrantHold).Select(g => g.Key).ToList())
+        {
+            movesGranted.Remove(gone);
+        }
+
+        return [.. movesGranted.Keys.Where(k => k != taskId).Order(StringComparer.Ordinal)];
+    }
 
     public async Task<string?> MayMove(string taskId)
     {
-        // Two replicas asking at once (their nodes drained together) both see the other serving: the first allowed holds
-        // the turn until its move shows (it stops serving) or the hold passes. Asked again after the reads, which interleave.
+        // Replicas asking at once (their nodes drained together) each see the others serving: those allowed hold a turn
+        // until their move shows (they stop serving) or the hold passes. Counted again after the reads, which interleave.
         var now = time.GetUtcNow();
-        if (Moving(taskId, now) is { } moving)
+        var budget = (record.State.Strategy ?? DeploymentStrategy.Default).DisruptionBudget;
+        if (Moving(taskId, now) is { Count: > 0 } moving && moving.Count >= budget)
         {
-            return moving;
+            return Refusal(budget, [.. moving.Select(m => $"{m} is moving")]);
         }
 
         var others = record.State.Tasks.Where(t => t.TaskId != taskId).ToList();
@@ -257,24 +275,23 @@ public sealed class DeploymentGrain(
         // One that cannot be read counts as not serving: a move is a choice, so it waits rather than guesses.
         var down = others.Where((_, i) => statuses[i]?.Value is not { State: TaskState.Running or TaskState.Suspended, Placement: not null }).Select(t => t.TaskId).ToList();
         var missing = Math.Max(0, record.State.Replicas - record.State.Tasks.Count);
-        if (down.Count + missing == 0)
+        var granted = Moving(taskId, now).Except(down).ToList();
+        if (down.Count + granted.Count + missing < budget)
         {
-            if (Moving(taskId, now) is { } other)
-            {
-                return other;
-            }
-
-            moveGranted = (taskId, now);
+            movesGranted[taskId] = now;
             return null;
         }
 
-        var what = string.Join(", ", new[]
-        {
+        return Refusal(budget,
+        [
+            .. granted.Select(m => $"{m} is moving"),
             down.Count > 0 ? $"{string.Join(", ", down.Take(3))}{(down.Count > 3 ? ", …" : "")} not serving" : null,
             missing > 0 ? $"{missing} replica(s) missing" : null,
-        }.OfType<string>());
-        return $"deployment {Name} moves its replicas one at a time ({what})";
+        ]);
     }
+
+    private string Refusal(int budget, IEnumerable<string?> why) =>
+        $"deployment {Name} moves {(budget == 1 ? "its replicas one at a time" : $"at most {budget} of its replicas at a time")} ({string.Join(", ", why.OfType<string>())})";
 
     public Task OnReplicaEnded(string taskId) =>
         record.State.Tasks.Any(t => t.TaskId == taskId) ? Check() : Task.CompletedTask;
@@ -338,7 +355,7 @@ public sealed class DeploymentGrain(
             await ScaleByDemand(autoscale, running, now);
         }
 
-        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live, record.State.Paused);
+        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live, record.State.Paused, record.State.Strategy);
         await Task.WhenAll(
             decision.ScaledDown.Select(id => Remove(id, $"deployment {Name} scaled down to {record.State.Replicas}"))
                 .Concat(decision.Replaced.Select(id => Remove(id, $"deployment {Name} replaced it with revision {record.State.Revision}"))));

@@ -53,6 +53,10 @@ public sealed class DeploymentRecord
     [Id(14)]
     public bool Paused { get; set; }
 
+    /// <summary>How it rolls out and how many replicas drains may move at once; null: <see cref="DeploymentStrategy.Default"/>.</summary>
+    [Id(15)]
+    public DeploymentStrategy? Strategy { get; set; }
+
     // Beside the fields, so that a field added is copied and compared too.
 
     /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
@@ -60,7 +64,7 @@ public sealed class DeploymentRecord
     {
         Template = Template, Replicas = Replicas, Revision = Revision, Serial = Serial, Tasks = [.. Tasks],
         CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
-        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History], Paused = Paused,
+        Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History], Paused = Paused, Strategy = Strategy,
     };
 
     /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
@@ -68,5 +72,5 @@ public sealed class DeploymentRecord
         Template == other.Template && Replicas == other.Replicas && Revision == other.Revision && Serial == other.Serial && Tasks.SequenceEqual(other.Tasks)
         && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
         && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate
-        && History.SequenceEqual(other.History) && Paused == other.Paused;
+        && History.SequenceEqual(other.History) && Paused == other.Paused && Strategy == other.Strategy;
 }

@@ -9,15 +9,13 @@ namespace Orion.Grains.Deployments;
 /// </summary>
 public static class ReplicaPlan
 {
-    /// <summary>How many replicas beyond the count a rolling update may have live at once (Kubernetes' maxSurge).</summary>
-    public const int Surge = 1;
-
     /// <summary>
     /// Replicas of the current <paramref name="revision"/> are brought to <paramref name="desired"/>: the surplus
     /// cancelled (those not serving first, then the newest), the shortfall submitted. While replicas of an earlier
-    /// revision are live (a rolling update), no fewer serve than asked for as long as they did: an old replica is
-    /// cancelled only once a new one serves in its place (or at once when it does not serve itself), and at most
-    /// <see cref="Surge"/> replicas more than asked for are live at a time.
+    /// revision are live (a rolling update), no fewer serve than asked for less the strategy's
+    /// <see cref="DeploymentStrategy.MaxUnavailable"/> as long as they did: an old replica is cancelled only once a new one
+    /// serves in its place or that many may be missing (or at once when it does not serve itself), and at most
+    /// <see cref="DeploymentStrategy.MaxSurge"/> replicas more than asked for are live at a time.
     /// </summary>
     /// <param name="desired">The replicas asked for (0 or more).</param>
     /// <param name="revision">The current revision.</param>
@@ -27,15 +25,17 @@ public static class ReplicaPlan
     /// replica is cancelled for the rollout and none added for it; only what ended is made up (by the current revision),
     /// and the surplus of a scale-down goes, the newest first.
     /// </param>
-    public static ReplicaDecision Decide(int desired, int revision, IReadOnlyList<DeploymentReplica> live, bool paused = false)
+    /// <param name="strategy">Its rollout's surge and unavailability; null: <see cref="DeploymentStrategy.Default"/>.</param>
+    public static ReplicaDecision Decide(int desired, int revision, IReadOnlyList<DeploymentReplica> live, bool paused = false, DeploymentStrategy? strategy = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(desired);
+        var (surge, unavailable) = strategy is { } s ? (s.MaxSurge, s.MaxUnavailable) : (1, 0);
         var current = live.Where(r => r.Revision == revision).ToList();
         var old = live.Where(r => r.Revision != revision).ToList();
         if (paused && old.Count > 0)
         {
             // The surge the rollout had when paused may stay; anything beyond it is a scale-down's.
-            var beyond = Math.Max(0, live.Count - (desired + Surge));
+            var beyond = Math.Max(0, live.Count - (desired + surge));
             var cancelled = live.Select((r, i) => (r, i)).OrderBy(x => x.r.Ready ? 1 : 0).ThenByDescending(x => x.i).Take(beyond).Select(x => x.r.TaskId);
             return new ReplicaDecision([.. cancelled], [], Math.Max(0, desired - live.Count));
         }
@@ -51,13 +51,14 @@ public static class ReplicaPlan
         var kept = current.Except(scaledDown).ToList();
         var currentReady = kept.Count(r => r.Ready);
 
-        // Old replicas that serve cover what the current revision does not serve yet; the rest go, oldest first.
+        // Old replicas that serve cover what the current revision does not serve yet, less what may be missing; the rest
+        // go, oldest first.
         var oldReady = old.Where(r => r.Ready).ToList();
-        var oldKept = Math.Min(oldReady.Count, Math.Max(0, desired - currentReady));
+        var oldKept = Math.Min(oldReady.Count, Math.Max(0, desired - unavailable - currentReady));
         var replaced = old.Where(r => !r.Ready).Concat(oldReady.Take(oldReady.Count - oldKept)).ToList();
 
         var shortfall = desired - kept.Count;
-        var room = oldKept > 0 ? desired + Surge - (kept.Count + oldKept) : shortfall;
+        var room = oldKept > 0 ? desired + surge - (kept.Count + oldKept) : shortfall;
         return new ReplicaDecision(
             [.. scaledDown.Select(r => r.TaskId)],
             [.. replaced.Select(r => r.TaskId)],

@@ -10,14 +10,14 @@ namespace Orion.Tests.Deployments;
 /// <summary>Deployments through the SDK on an in-process pool: replicas kept live, replaced, scaled, rolled out and deleted.</summary>
 public sealed class DeploymentTests
 {
-    private static readonly TimeSpan Look = new Orion.Grains.PoolOptions().DeploymentCheckInterval;
+    internal static readonly TimeSpan Look = new Orion.Grains.PoolOptions().DeploymentCheckInterval;
 
     /// <summary>A replica that runs until it is stopped.</summary>
     private static TaskSpec Replica(double computePercent = 30, double gpuMsPerItem = 1_000) =>
         Specs.Batch(computePercent: computePercent, gpuMemoryMiB: 1024, items: 1_000_000, gpuMsPerItem: gpuMsPerItem, name: "web", tenant: "shop");
 
     /// <summary>Moves the pool's clock a look at a time until <paramref name="done"/> holds.</summary>
-    private static Task LookingUntil(TestPool pool, Func<Task> done) =>
+    internal static Task LookingUntil(TestPool pool, Func<Task> done) =>
         pool.EventuallyAsync(async () =>
         {
             pool.Advance(Look);
@@ -40,7 +40,7 @@ public sealed class DeploymentTests
         return seen!;
     }
 
-    private static async Task<DeploymentStatus> ReadyWhere(TestPool pool, string name, Func<DeploymentStatus, bool> condition)
+    internal static async Task<DeploymentStatus> ReadyWhere(TestPool pool, string name, Func<DeploymentStatus, bool> condition)
     {
         DeploymentStatus? seen = null;
         await LookingUntil(pool, async () =>

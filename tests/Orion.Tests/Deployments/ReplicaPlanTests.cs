@@ -88,10 +88,14 @@ public sealed class ReplicaPlanTests
         Assert.Empty(d.Replaced);
     }
 
-    [Fact]
-    public void Live_replicas_never_pass_the_count_plus_the_surge_while_old_ones_serve()
+    public static TheoryData<int, int> Strategies() => new() { { 1, 0 }, { 0, 1 }, { 2, 0 }, { 2, 1 }, { 1, 2 }, { 0, 3 } };
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void Live_replicas_never_pass_the_count_plus_the_surge_nor_serve_fewer_than_the_count_less_the_unavailable(int surge, int unavailable)
     {
         // Every mix of up to 4 old and 4 new replicas, each serving or not, for counts 0 to 4.
+        var strategy = new DeploymentStrategy(surge, unavailable);
         var states = new[] { TaskState.Running, TaskState.Pending };
         for (var desired = 0; desired <= 4; desired++)
         {
@@ -104,20 +108,56 @@ public sealed class ReplicaPlanTests
                         var live = Enumerable.Range(0, olds + news)
                             .Select(i => R($"a.{i + 1}", i < olds ? 1 : 2, states[(mask >> i) & 1]))
                             .ToList();
-                        var d = ReplicaPlan.Decide(desired, 2, live);
+                        var d = ReplicaPlan.Decide(desired, 2, live, strategy: strategy);
                         var after = live.Count - d.ScaledDown.Length - d.Replaced.Length + d.Submit;
                         var oldLeft = olds - d.Replaced.Length;
                         var newServing = live.Count(r => r.Revision == 2 && r.Ready) - live.Count(r => d.ScaledDown.Contains(r.TaskId) && r.Ready);
                         var servingBefore = live.Count(r => r.Ready);
                         var servingAfter = live.Count(r => r.Ready && !d.ScaledDown.Contains(r.TaskId) && !d.Replaced.Contains(r.TaskId));
-                        Assert.True(oldLeft == 0 || after <= Math.Max(desired + ReplicaPlan.Surge, live.Count), $"{desired} {olds} {news} {mask}: {after} live");
-                        Assert.True(servingAfter >= Math.Min(servingBefore, desired), $"{desired} {olds} {news} {mask}: serving {servingBefore} -> {servingAfter}");
-                        Assert.True(newServing <= desired, $"{desired} {olds} {news} {mask}");
+                        var what = $"{desired} {olds} {news} {mask}";
+                        Assert.True(oldLeft == 0 || after <= Math.Max(desired + surge, live.Count), $"{what}: {after} live");
+                        Assert.True(servingAfter >= Math.Min(servingBefore, desired - unavailable), $"{what}: serving {servingBefore} -> {servingAfter}");
+                        Assert.True(newServing <= desired, what);
                         Assert.Equal(Math.Min(news, desired) + d.Submit, live.Count(r => r.Revision == 2) - d.ScaledDown.Length + d.Submit);
+
+                        // No stall: a rollout whose replicas all serve always takes a step.
+                        Assert.True(olds == 0 || servingBefore < live.Count || !d.IsEmpty, $"{what}: stalled");
                     }
                 }
             }
         }
+    }
+
+    [Fact]
+    public void With_no_surge_an_old_replica_makes_the_room_for_each_new_one()
+    {
+        // A pool with no card to spare: one old goes and one new is submitted in its place, never more than the count live.
+        var strategy = new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1);
+        var d = ReplicaPlan.Decide(3, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1)], strategy: strategy);
+        Assert.Equal(["a.1"], d.Replaced);
+        Assert.Equal(1, d.Submit);
+
+        // The new one waits for the freed card: the two old ones left serve, nothing more goes.
+        Assert.True(ReplicaPlan.Decide(3, 2, [R("a.2", 1), R("a.3", 1), R("a.4", 2, TaskState.Pending)], strategy: strategy).IsEmpty);
+
+        // It serves: the next old one goes.
+        d = ReplicaPlan.Decide(3, 2, [R("a.2", 1), R("a.3", 1), R("a.4", 2)], strategy: strategy);
+        Assert.Equal(["a.2"], d.Replaced);
+        Assert.Equal(1, d.Submit);
+    }
+
+    [Fact]
+    public void A_wider_surge_and_unavailability_take_bigger_steps()
+    {
+        // Surge 2, unavailable 1, four old serving: one old goes at once and three new go up (five live, three serving).
+        var d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)], strategy: new DeploymentStrategy(2, 1));
+        Assert.Equal(["a.1"], d.Replaced);
+        Assert.Equal(3, d.Submit);
+
+        // The default takes one step of one.
+        d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)]);
+        Assert.Empty(d.Replaced);
+        Assert.Equal(1, d.Submit);
     }
 
     [Theory]
@@ -175,8 +215,9 @@ public sealed class ReplicaPlanTests
         Assert.Equal(["a.5"], ReplicaPlan.Decide(1, 2, [R("a.4", 2), R("a.5", 2)], paused: true).ScaledDown);
     }
 
-    [Fact]
-    public void A_paused_rollout_never_cancels_within_its_surge_nor_submits_beyond_the_count()
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void A_paused_rollout_never_cancels_within_its_surge_nor_submits_beyond_the_count(int surge, int unavailable)
     {
         var states = new[] { TaskState.Running, TaskState.Pending };
         for (var olds = 1; olds <= 4; olds++)
@@ -189,9 +230,9 @@ public sealed class ReplicaPlanTests
                     {
                         var live = Enumerable.Range(0, olds).Select(i => R($"o.{i}", 1, state))
                             .Concat(Enumerable.Range(0, news).Select(i => R($"n.{i}", 2, state))).ToList();
-                        var d = ReplicaPlan.Decide(desired, 2, live, paused: true);
+                        var d = ReplicaPlan.Decide(desired, 2, live, paused: true, new DeploymentStrategy(surge, unavailable));
                         Assert.Empty(d.Replaced);
-                        Assert.Equal(Math.Max(0, live.Count - desired - ReplicaPlan.Surge), d.ScaledDown.Length);
+                        Assert.Equal(Math.Max(0, live.Count - desired - surge), d.ScaledDown.Length);
                         Assert.Equal(Math.Max(0, desired - live.Count), d.Submit);
                     }
                 }

@@ -1,0 +1,124 @@
+using Orion.Client;
+using Orion.Contracts;
+using Orion.Tests.Cluster;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Deployments;
+
+/// <summary>A deployment's strategy: how far its rollouts surge and how many fewer may serve, and how many replicas drains move at once.</summary>
+public sealed class DeploymentStrategyTests
+{
+    /// <summary>A replica that fills a card's memory, so no two share one; runs until it is stopped.</summary>
+    private static TaskSpec Whole(double gpuMsPerItem = 1_000) =>
+        Specs.Batch(computePercent: 50, gpuMemoryMiB: 50_000, items: 1_000_000, gpuMsPerItem: gpuMsPerItem, name: "web", tenant: "shop");
+
+    private static TaskSpec Small() => Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1_000_000, gpuMsPerItem: 1_000, name: "web", tenant: "shop");
+
+    [Fact]
+    public async Task With_no_surge_a_rollout_goes_through_on_a_pool_with_no_card_to_spare_where_the_default_waits()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Whole(), 2);
+        await DeploymentTests.ReadyWhere(pool, "web", d => d.Ready == 2);
+
+        // The default surges one new replica beside the two old: it finds no card and waits; the old ones stay.
+        await pool.Client.DeployAsync("web", Whole(gpuMsPerItem: 500), 2);
+        var stuck = await DeploymentTests.ReadyWhere(pool, "web", d => d.Tasks.Length == 3);
+        for (var i = 0; i < 5; i++)
+        {
+            pool.Advance(DeploymentTests.Look);
+            await Task.Delay(50);
+        }
+
+        stuck = (await pool.Client.GetDeploymentAsync("web"))!;
+        Assert.Equal((3, 0, "web.3"), (stuck.Tasks.Length, stuck.Ready, stuck.Tasks.Single(t => t.Revision == 2).TaskId));
+        Assert.Equal(TaskState.Pending, await pool.StateOf("web.3"));
+        Assert.Equal([TaskState.Running, TaskState.Running], [await pool.StateOf("web.1"), await pool.StateOf("web.2")]);
+
+        // No surge, one may be missing: an old one makes the room for each new one, and it goes through.
+        var strategy = new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1);
+        Assert.Equal(strategy, (await pool.Client.DeployAsync("web", Whole(gpuMsPerItem: 500), 2, strategy: strategy)).Strategy);
+        var looks = 0;
+        DeploymentStatus now;
+        do
+        {
+            pool.Advance(DeploymentTests.Look);
+            await Task.Delay(50);
+            now = (await pool.Client.GetDeploymentAsync("web"))!;
+            var live = await Task.WhenAll(now.Tasks.Select(t => pool.Client.GetAsync(t.TaskId)));
+            Assert.True(live.Count(s => s!.State == TaskState.Running) >= 1, string.Join(", ", live.Select(s => $"{s!.TaskId} {s.State}")));
+            Assert.True(++looks < 200, "the rollout did not finish");
+        }
+        while (now.Rolling || now.Ready < 2);
+
+        Assert.Equal(["web.3", "web.4"], now.Tasks.Select(t => t.TaskId));
+        Assert.Equal(TaskState.Cancelled, (await pool.Client.GetAsync("web.1"))!.State);
+        await pool.AssertConsistentAsync(["web.1", "web.2", "web.3", "web.4"]);
+    }
+
+    [Fact]
+    public async Task A_disruption_budget_of_two_lets_a_drain_move_two_replicas_at_once_and_no_third()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.CordonAsync("dc1/n1", "kept free");
+        await pool.Client.DeployAsync("web", Small(), 3, strategy: new DeploymentStrategy(DisruptionBudget: 2));
+        await DeploymentTests.ReadyWhere(pool, "web", d => d.Ready == 3);
+
+        var first = await pool.Client.DrainAsync("dc1/n0", "psu swap");
+        Assert.Equal(2, first.Evicted.Length);
+        var stayed = Assert.Single(first.Left);
+        Assert.Equal($"deployment web moves at most 2 of its replicas at a time ({string.Join(", ", first.Evicted.Order().Select(m => $"{m} is moving"))})", first.Why![stayed]);
+
+        // Their turns passed, the two still serve nowhere: the third still waits for them.
+        pool.Advance(TimeSpan.FromSeconds(5));
+        var second = await pool.Client.DrainAsync("dc1/n0", "psu swap");
+        Assert.Empty(second.Evicted);
+        Assert.EndsWith("not serving)", second.Why![stayed], StringComparison.Ordinal);
+        Assert.Equal(TaskState.Running, await pool.StateOf(stayed));
+
+        // One serves elsewhere: the third may go, the other moved one counting against the budget.
+        await pool.Client.UncordonAsync("dc1/n1");
+        await pool.EventuallyAsync(async () => Assert.Equal(TaskState.Running, await pool.StateOf(first.Evicted[0])));
+        await pool.EventuallyAsync(async () => Assert.Equal(TaskState.Running, await pool.StateOf(first.Evicted[1])));
+        var third = await pool.Client.DrainAsync("dc1/n0", "psu swap");
+        Assert.Equal([stayed], third.Evicted.ToArray());
+        await pool.WaitForAsync(stayed, TaskState.Running);
+        await pool.AssertConsistentAsync(["web.1", "web.2", "web.3"]);
+    }
+
+    [Fact]
+    public async Task The_strategy_is_kept_through_scale_and_roll_back_and_a_deploy_without_one_goes_back_to_the_default()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var strategy = new DeploymentStrategy(MaxSurge: 2, MaxUnavailable: 1, DisruptionBudget: 3);
+        await pool.Client.DeployAsync("web", Small(), 1, strategy: strategy);
+        await pool.Client.DeployAsync("web", Small() with { Name = "web-2" }, 1, strategy: strategy);
+        Assert.Equal(strategy, (await pool.Client.ScaleAsync("web", 2)).Strategy);
+        Assert.Equal(strategy, (await pool.Client.RollBackAsync("web")).Strategy);
+        Assert.Equal("surge 2, unavailable 1; drains move 3 at a time", Orion.Client.Monitoring.DeploymentSummary.Of((await pool.Client.GetDeploymentAsync("web"))!).Strategy);
+
+        Assert.Equal(DeploymentStrategy.Default, (await pool.Client.DeployAsync("web", Small(), 2)).Strategy);
+    }
+
+    [Fact]
+    public async Task A_bad_strategy_is_refused_naming_each_field_and_changes_nothing()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var bad = await Assert.ThrowsAsync<SpecValidationException>(() =>
+            pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 0, DisruptionBudget: 0)));
+        Assert.Equal(
+            ["strategy.maxUnavailable: must be at least 1 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away",
+                "strategy.disruptionBudget: must be 1 to 1000 (0 would hold every drain of its nodes until forced)"],
+            bad.Errors.Select(e => $"{e.Field}: {e.Rule}"));
+
+        // The grain checks too (a client of another build), before anything is kept.
+        var grain = pool.Grains.GetGrain<IDeploymentGrain>("web");
+        var refused = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy(MaxSurge: -1, MaxUnavailable: 1001));
+        Assert.Equal(["strategy.maxSurge", "strategy.maxUnavailable"], refused.Errors.Select(e => e.Field));
+        Assert.Null(await grain.GetStatus());
+
+        await pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy(MaxSurge: 3));
+        Assert.False((await grain.Apply(Small(), 1, strategy: new DeploymentStrategy(DisruptionBudget: 0))).Accepted);
+        Assert.Equal(new DeploymentStrategy(MaxSurge: 3), (await pool.Client.GetDeploymentAsync("web"))!.Strategy);
+    }
+}
