@@ -820,8 +820,8 @@ public sealed class OrionClient : IAsyncDisposable
     /// <summary>
     /// Drains a node for maintenance: cordons it, then evicts every task it holds. Each is stopped there and queued
     /// again under a new generation, to be placed elsewhere (an eviction is not a failure: restart counts are
-    /// untouched). A deployment's replica moves only while its deployment's other replicas all serve (one at a time, so
-    /// draining several nodes does not take a service down); it is left, with why (<see cref="DrainResult.Why"/>), to
+    /// untouched). A deployment's replica moves only within its deployment's disruption budget (by default while its other
+    /// replicas all serve: one at a time, so draining several nodes does not take a service down); it is left, with why (<see cref="DrainResult.Why"/>), to
     /// a later drain (or forced: the overload with force). The node stays cordoned until <see cref="UncordonAsync"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The pool has no such node, or the reason is blank or too long; nothing changed.</exception>

@@ -190,8 +190,8 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
 
     /// <summary>
     /// Moves the task off a node being drained or going into maintenance, as <see cref="Evict"/> does, unless that would take
-    /// a second replica of its deployment out of service: a deployment's replica moves only while every other replica of
-    /// its deployment serves (the deployment's disruption budget: one at a time). With <paramref name="replicasOnly"/>, a
+    /// more replicas of its deployment out of service than its <see cref="DeploymentStrategy.DisruptionBudget"/> (by
+    /// default 1: a replica moves only while every other replica of its deployment serves). With <paramref name="replicasOnly"/>, a
     /// task that is no deployment's replica stays. Null when moved; else why it did not, to be asked again later.
     /// </summary>
     [Access(Callers.Admin)]
