@@ -324,12 +324,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "The deployment (of an online spec) scales itself up to this many replicas by how busy they are (their leases' requests, or their processes' measured use of their cards); --replicas is where it starts",
         };
         var targetBusy = new Option<int?>("--target-busy") { Description = "With --max-replicas: the busy percent to keep each replica at, 1 to 100 (default 70)" };
-        var maxSurge = new Option<int?>("--max-surge") { Description = "How many replicas beyond the count a rollout may add at once (default 1; 0 on a pool with no card to spare, with --max-unavailable 1 or more)" };
-        var maxUnavailable = new Option<int?>("--max-unavailable") { Description = "How many fewer than the count may serve during a rollout: old replicas go before new ones serve (default 0)" };
-        var disruptionBudget = new Option<int?>("--disruption-budget")
+        var maxSurge = new Option<string?>("--max-surge")
         {
-            Description = "How many replicas may be out of service at once when drains and maintenance windows move them, counting those down for any reason (default 1)",
+            Description = "How many replicas beyond the count a rollout may add at once, a count or a share such as 25% (default 1; 0 on a pool with no card to spare, with --max-unavailable above 0)",
         };
+        var maxUnavailable = new Option<string?>("--max-unavailable") { Description = "How many fewer than the count may serve during a rollout, a count or a share: old replicas go before new ones serve (default 0)" };
+        var disruptionBudget = new Option<string?>("--disruption-budget")
+        {
+            Description = "How many replicas may be out of service at once when drains and maintenance windows move them, counting those down for any reason; a count or a share (default 1)",
+        };
+        foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
+        {
+            TokenRule(option.Validators, t => ReplicaCount.Parse(t) is not null, $"{option.Name}: {ReplicaCount.Rule}");
+        }
+
         var specOptions = new SpecOptions();
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
@@ -353,7 +361,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
             var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget)) is (null, null, null)
                 ? null
-                : new DeploymentStrategy(r.GetValue(maxSurge) ?? 1, r.GetValue(maxUnavailable) ?? 0, r.GetValue(disruptionBudget) ?? 1);
+                : new DeploymentStrategy
+                {
+                    MaxSurge = ReplicaCount.Parse(r.GetValue(maxSurge)) ?? 1,
+                    MaxUnavailable = ReplicaCount.Parse(r.GetValue(maxUnavailable)) ?? 0,
+                    DisruptionBudget = ReplicaCount.Parse(r.GetValue(disruptionBudget)) ?? 1,
+                };
             var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
                 .AddRange(DeploymentRules.CheckStrategy(strategy));
             if (!local.IsEmpty)

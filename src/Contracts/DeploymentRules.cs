@@ -132,26 +132,28 @@ public static class DeploymentRules
         }
 
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
-        if (strategy.MaxSurge is < 0 or > MaxReplicas)
+        if (!Within(strategy.MaxSurge, 0))
         {
-            errors.Add(new("strategy.maxSurge", $"must be 0 to {MaxReplicas}"));
+            errors.Add(new("strategy.maxSurge", $"must be 0 to {MaxReplicas}, or 0% to 100%"));
         }
 
-        if (strategy.MaxUnavailable is < 0 or > MaxReplicas)
+        if (!Within(strategy.MaxUnavailable, 0))
         {
-            errors.Add(new("strategy.maxUnavailable", $"must be 0 to {MaxReplicas}"));
+            errors.Add(new("strategy.maxUnavailable", $"must be 0 to {MaxReplicas}, or 0% to 100%"));
         }
-        else if (strategy is { MaxSurge: 0, MaxUnavailable: 0 })
+        else if (strategy is { MaxSurge.Value: 0, MaxUnavailable.Value: 0 })
         {
-            errors.Add(new("strategy.maxUnavailable", "must be at least 1 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away"));
+            errors.Add(new("strategy.maxUnavailable", "must be above 0 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away"));
         }
 
-        if (strategy.DisruptionBudget is < 1 or > MaxReplicas)
+        if (!Within(strategy.DisruptionBudget, 1))
         {
-            errors.Add(new("strategy.disruptionBudget", $"must be 1 to {MaxReplicas} (0 would hold every drain of its nodes until forced)"));
+            errors.Add(new("strategy.disruptionBudget", $"must be 1 to {MaxReplicas}, or 1% to 100% (0 would hold every drain of its nodes until forced)"));
         }
 
         return errors.ToImmutable();
+
+        static bool Within(ReplicaCount n, int least) => n.Value >= least && n.Value <= (n.Percent ? 100 : MaxReplicas);
     }
 
     /// <summary>The broken rule of a replica count, if any.</summary>

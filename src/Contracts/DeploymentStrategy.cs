@@ -2,30 +2,52 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// How a deployment may take its replicas out of service: how a new template is rolled out (Kubernetes' rolling update,
-/// <paramref name="MaxSurge"/> and <paramref name="MaxUnavailable"/>) and how many of its replicas drains and maintenance
-/// windows may move at once (<paramref name="DisruptionBudget"/>, as a PodDisruptionBudget's maxUnavailable).
+/// <see cref="MaxSurge"/> and <see cref="MaxUnavailable"/>) and how many of its replicas drains and maintenance windows
+/// may move at once (<see cref="DisruptionBudget"/>, as a PodDisruptionBudget's maxUnavailable). Each is a count or a
+/// share of the deployment's count (<see cref="ReplicaCount.Share"/>).
 /// </summary>
-/// <param name="MaxSurge">
-/// How many replicas beyond the count a rollout may have live at once (0 to <see cref="DeploymentRules.MaxReplicas"/>):
-/// each new one must find room before an old one goes. 0 on a pool with no card to spare, with
-/// <paramref name="MaxUnavailable"/> at least 1, so an old replica makes the room.
-/// </param>
-/// <param name="MaxUnavailable">
-/// How many fewer than the count may serve during a rollout (0 to <see cref="DeploymentRules.MaxReplicas"/>): old replicas
-/// are cancelled before new ones serve in their place, down to the count less this. Not 0 when
-/// <paramref name="MaxSurge"/> is 0.
-/// </param>
-/// <param name="DisruptionBudget">
-/// How many replicas may be out of service at once for a drain or a maintenance window's move (1 to
-/// <see cref="DeploymentRules.MaxReplicas"/>), counting those that do not serve for any other reason and those missing: a
-/// replica is moved only while that stays within it. A forced drain and a maintenance window's start do not ask.
-/// </param>
 [GenerateSerializer, Alias("orion.DeploymentStrategy"), Immutable]
-public sealed record DeploymentStrategy(
-    [property: Id(0)] int MaxSurge = 1,
-    [property: Id(1)] int MaxUnavailable = 0,
-    [property: Id(2)] int DisruptionBudget = 1)
+public sealed record DeploymentStrategy
 {
     /// <summary>One new replica beside the old ones at a time, none fewer serving; one replica moved at a time.</summary>
     public static DeploymentStrategy Default { get; } = new();
+
+    /// <summary>
+    /// How many replicas beyond the count a rollout may have live at once (a count 0 to
+    /// <see cref="DeploymentRules.MaxReplicas"/> or 0% to 100%, rounded up; default 1): each new one must find room before
+    /// an old one goes. 0 on a pool with no card to spare, with <see cref="MaxUnavailable"/> above 0, so an old replica
+    /// makes the room.
+    /// </summary>
+    [Id(0)]
+    public ReplicaCount MaxSurge { get; init; } = 1;
+
+    /// <summary>
+    /// How many fewer than the count may serve during a rollout (a count or 0% to 100%, rounded down; default 0): old
+    /// replicas are cancelled before new ones serve in their place, down to the count less this. Not 0 when
+    /// <see cref="MaxSurge"/> is 0; where both come to 0 replicas for a small count, one may be missing, as Kubernetes has it.
+    /// </summary>
+    [Id(1)]
+    public ReplicaCount MaxUnavailable { get; init; }
+
+    /// <summary>
+    /// How many replicas may be out of service at once for a drain or a maintenance window's move (a count 1 to
+    /// <see cref="DeploymentRules.MaxReplicas"/> or 1% to 100%, rounded up; default 1), counting those that do not serve for
+    /// any other reason and those missing: a replica is moved only while that stays within it. A forced drain and a
+    /// maintenance window's start do not ask.
+    /// </summary>
+    [Id(2)]
+    public ReplicaCount DisruptionBudget { get; init; } = 1;
+
+    /// <summary>The rollout's surge and unavailability for a deployment of <paramref name="replicas"/>, never both 0.</summary>
+    public (int Surge, int Unavailable) RolloutFor(int replicas)
+    {
+        var (surge, unavailable) = (MaxSurge.Of(replicas, roundUp: true), MaxUnavailable.Of(replicas, roundUp: false));
+        return surge == 0 && unavailable == 0 ? (0, 1) : (surge, unavailable);
+    }
+
+    /// <summary>How many replicas of a deployment of <paramref name="replicas"/> drains may take out at once: at least 1.</summary>
+    public int BudgetFor(int replicas) => Math.Max(1, DisruptionBudget.Of(replicas, roundUp: true));
+
+    /// <summary>"surge S, unavailable U; drains move B at a time", each as given ("25%" or a count).</summary>
+    public override string ToString() => $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time";
 }

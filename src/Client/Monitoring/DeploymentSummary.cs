@@ -24,11 +24,7 @@ public sealed record DeploymentSummary(
         new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)], AutoscaleOf(d), d.BusyPercent, StrategyOf(d));
 
     /// <summary>"surge S, unavailable U; drains move B at a time".</summary>
-    public static string StrategyOf(DeploymentStatus d)
-    {
-        var s = d.Strategy ?? DeploymentStrategy.Default;
-        return $"surge {s.MaxSurge}, unavailable {s.MaxUnavailable}; drains move {s.DisruptionBudget} at a time";
-    }
+    public static string StrategyOf(DeploymentStatus d) => (d.Strategy ?? DeploymentStrategy.Default).ToString();
 
     /// <summary>"MIN–MAX at N% busy", or null for a deployment whose count is set by hand.</summary>
     public static string? AutoscaleOf(DeploymentStatus d) =>

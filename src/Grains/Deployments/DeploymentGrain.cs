@@ -128,9 +128,7 @@ public sealed class DeploymentGrain(
 
             if (strategy != record.State.Strategy)
             {
-                var s = strategy ?? DeploymentStrategy.Default;
-                logger.LogInformation("Deployment {Deployment} rolls out with surge {MaxSurge} and {MaxUnavailable} unavailable, and moves {DisruptionBudget} at a time",
-                    Name, s.MaxSurge, s.MaxUnavailable, s.DisruptionBudget);
+                logger.LogInformation("Deployment {Deployment} strategy: {Strategy}", Name, strategy ?? DeploymentStrategy.Default);
                 record.State.Strategy = strategy;
                 record.State.UpdatedAt = now;
             }
@@ -263,7 +261,7 @@ public sealed class DeploymentGrain(
         // Replicas asking at once (their nodes drained together) each see the others serving: those allowed hold a turn
         // until their move shows (they stop serving) or the hold passes. Counted again after the reads, which interleave.
         var now = time.GetUtcNow();
-        var budget = (record.State.Strategy ?? DeploymentStrategy.Default).DisruptionBudget;
+        var budget = (record.State.Strategy ?? DeploymentStrategy.Default).BudgetFor(record.State.Replicas);
         if (Moving(taskId, now) is { Count: > 0 } moving && moving.Count >= budget)
         {
             return Refusal(budget, [.. moving.Select(m => $"{m} is moving")]);

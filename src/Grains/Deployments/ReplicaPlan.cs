@@ -25,11 +25,11 @@ public static class ReplicaPlan
     /// replica is cancelled for the rollout and none added for it; only what ended is made up (by the current revision),
     /// and the surplus of a scale-down goes, the newest first.
     /// </param>
-    /// <param name="strategy">Its rollout's surge and unavailability; null: <see cref="DeploymentStrategy.Default"/>.</param>
+    /// <param name="strategy">Its rollout's surge and unavailability, shares taken of <paramref name="desired"/>; null: <see cref="DeploymentStrategy.Default"/>.</param>
     public static ReplicaDecision Decide(int desired, int revision, IReadOnlyList<DeploymentReplica> live, bool paused = false, DeploymentStrategy? strategy = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(desired);
-        var (surge, unavailable) = strategy is { } s ? (s.MaxSurge, s.MaxUnavailable) : (1, 0);
+        var (surge, unavailable) = (strategy ?? DeploymentStrategy.Default).RolloutFor(desired);
         var current = live.Where(r => r.Revision == revision).ToList();
         var old = live.Where(r => r.Revision != revision).ToList();
         if (paused && old.Count > 0)

@@ -36,7 +36,7 @@ public sealed class DeploymentStrategyTests
         Assert.Equal([TaskState.Running, TaskState.Running], [await pool.StateOf("web.1"), await pool.StateOf("web.2")]);
 
         // No surge, one may be missing: an old one makes the room for each new one, and it goes through.
-        var strategy = new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1);
+        var strategy = new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1 };
         Assert.Equal(strategy, (await pool.Client.DeployAsync("web", Whole(gpuMsPerItem: 500), 2, strategy: strategy)).Strategy);
         var looks = 0;
         DeploymentStatus now;
@@ -57,11 +57,11 @@ public sealed class DeploymentStrategyTests
     }
 
     [Fact]
-    public async Task A_disruption_budget_of_two_lets_a_drain_move_two_replicas_at_once_and_no_third()
+    public async Task A_disruption_budget_of_half_of_three_lets_a_drain_move_two_replicas_at_once_and_no_third()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
         await pool.Client.CordonAsync("dc1/n1", "kept free");
-        await pool.Client.DeployAsync("web", Small(), 3, strategy: new DeploymentStrategy(DisruptionBudget: 2));
+        await pool.Client.DeployAsync("web", Small(), 3, strategy: new DeploymentStrategy { DisruptionBudget = ReplicaCount.Share(50) });
         await DeploymentTests.ReadyWhere(pool, "web", d => d.Ready == 3);
 
         var first = await pool.Client.DrainAsync("dc1/n0", "psu swap");
@@ -90,12 +90,12 @@ public sealed class DeploymentStrategyTests
     public async Task The_strategy_is_kept_through_scale_and_roll_back_and_a_deploy_without_one_goes_back_to_the_default()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        var strategy = new DeploymentStrategy(MaxSurge: 2, MaxUnavailable: 1, DisruptionBudget: 3);
+        var strategy = new DeploymentStrategy { MaxSurge = 2, MaxUnavailable = ReplicaCount.Share(50), DisruptionBudget = 3 };
         await pool.Client.DeployAsync("web", Small(), 1, strategy: strategy);
         await pool.Client.DeployAsync("web", Small() with { Name = "web-2" }, 1, strategy: strategy);
         Assert.Equal(strategy, (await pool.Client.ScaleAsync("web", 2)).Strategy);
         Assert.Equal(strategy, (await pool.Client.RollBackAsync("web")).Strategy);
-        Assert.Equal("surge 2, unavailable 1; drains move 3 at a time", Orion.Client.Monitoring.DeploymentSummary.Of((await pool.Client.GetDeploymentAsync("web"))!).Strategy);
+        Assert.Equal("surge 2, unavailable 50%; drains move 3 at a time", Orion.Client.Monitoring.DeploymentSummary.Of((await pool.Client.GetDeploymentAsync("web"))!).Strategy);
 
         Assert.Equal(DeploymentStrategy.Default, (await pool.Client.DeployAsync("web", Small(), 2)).Strategy);
     }
@@ -105,20 +105,20 @@ public sealed class DeploymentStrategyTests
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         var bad = await Assert.ThrowsAsync<SpecValidationException>(() =>
-            pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 0, DisruptionBudget: 0)));
+            pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = ReplicaCount.Share(0), DisruptionBudget = 0 }));
         Assert.Equal(
-            ["strategy.maxUnavailable: must be at least 1 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away",
-                "strategy.disruptionBudget: must be 1 to 1000 (0 would hold every drain of its nodes until forced)"],
+            ["strategy.maxUnavailable: must be above 0 when strategy.maxSurge is 0: a rollout could neither add a replica nor take one away",
+                "strategy.disruptionBudget: must be 1 to 1000, or 1% to 100% (0 would hold every drain of its nodes until forced)"],
             bad.Errors.Select(e => $"{e.Field}: {e.Rule}"));
 
         // The grain checks too (a client of another build), before anything is kept.
         var grain = pool.Grains.GetGrain<IDeploymentGrain>("web");
-        var refused = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy(MaxSurge: -1, MaxUnavailable: 1001));
+        var refused = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { MaxSurge = -1, MaxUnavailable = ReplicaCount.Share(101) });
         Assert.Equal(["strategy.maxSurge", "strategy.maxUnavailable"], refused.Errors.Select(e => e.Field));
         Assert.Null(await grain.GetStatus());
 
-        await pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy(MaxSurge: 3));
-        Assert.False((await grain.Apply(Small(), 1, strategy: new DeploymentStrategy(DisruptionBudget: 0))).Accepted);
-        Assert.Equal(new DeploymentStrategy(MaxSurge: 3), (await pool.Client.GetDeploymentAsync("web"))!.Strategy);
+        await pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy { MaxSurge = 3 });
+        Assert.False((await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { DisruptionBudget = ReplicaCount.Share(0) })).Accepted);
+        Assert.Equal(new DeploymentStrategy { MaxSurge = 3 }, (await pool.Client.GetDeploymentAsync("web"))!.Strategy);
     }
 }

@@ -95,7 +95,7 @@ public sealed class ReplicaPlanTests
     public void Live_replicas_never_pass_the_count_plus_the_surge_nor_serve_fewer_than_the_count_less_the_unavailable(int surge, int unavailable)
     {
         // Every mix of up to 4 old and 4 new replicas, each serving or not, for counts 0 to 4.
-        var strategy = new DeploymentStrategy(surge, unavailable);
+        var strategy = new DeploymentStrategy { MaxSurge = surge, MaxUnavailable = unavailable };
         var states = new[] { TaskState.Running, TaskState.Pending };
         for (var desired = 0; desired <= 4; desired++)
         {
@@ -132,7 +132,7 @@ public sealed class ReplicaPlanTests
     public void With_no_surge_an_old_replica_makes_the_room_for_each_new_one()
     {
         // A pool with no card to spare: one old goes and one new is submitted in its place, never more than the count live.
-        var strategy = new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1);
+        var strategy = new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1 };
         var d = ReplicaPlan.Decide(3, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1)], strategy: strategy);
         Assert.Equal(["a.1"], d.Replaced);
         Assert.Equal(1, d.Submit);
@@ -150,9 +150,20 @@ public sealed class ReplicaPlanTests
     public void A_wider_surge_and_unavailability_take_bigger_steps()
     {
         // Surge 2, unavailable 1, four old serving: one old goes at once and three new go up (five live, three serving).
-        var d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)], strategy: new DeploymentStrategy(2, 1));
+        var d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)], strategy: new DeploymentStrategy { MaxSurge = 2, MaxUnavailable = 1 });
         Assert.Equal(["a.1"], d.Replaced);
         Assert.Equal(3, d.Submit);
+
+        // The same as shares of the count: 50% surge rounded up is 2, 25% unavailable rounded down is 1.
+        var shares = new DeploymentStrategy { MaxSurge = ReplicaCount.Share(50), MaxUnavailable = ReplicaCount.Share(25) };
+        d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)], strategy: shares);
+        Assert.Equal(["a.1"], d.Replaced);
+        Assert.Equal(3, d.Submit);
+
+        // Of three replicas, 25% unavailable rounds down to none: the surge is the only room.
+        d = ReplicaPlan.Decide(3, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1)], strategy: shares);
+        Assert.Empty(d.Replaced);
+        Assert.Equal(2, d.Submit);
 
         // The default takes one step of one.
         d = ReplicaPlan.Decide(4, 2, [R("a.1", 1), R("a.2", 1), R("a.3", 1), R("a.4", 1)]);
@@ -230,7 +241,7 @@ public sealed class ReplicaPlanTests
                     {
                         var live = Enumerable.Range(0, olds).Select(i => R($"o.{i}", 1, state))
                             .Concat(Enumerable.Range(0, news).Select(i => R($"n.{i}", 2, state))).ToList();
-                        var d = ReplicaPlan.Decide(desired, 2, live, paused: true, new DeploymentStrategy(surge, unavailable));
+                        var d = ReplicaPlan.Decide(desired, 2, live, paused: true, new DeploymentStrategy { MaxSurge = surge, MaxUnavailable = unavailable });
                         Assert.Empty(d.Replaced);
                         Assert.Equal(Math.Max(0, live.Count - desired - surge), d.ScaledDown.Length);
                         Assert.Equal(Math.Max(0, desired - live.Count), d.Submit);

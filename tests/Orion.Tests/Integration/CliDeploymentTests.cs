@@ -138,12 +138,13 @@ public sealed class CliDeploymentTests(LiveSilo live)
         var name = "cli-strategy-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "2", "--tenant", "cli-strategy", .. Replica]);
+            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--tenant", "cli-strategy", .. Replica]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
-            Assert.Contains("surge 0, unavailable 1; drains move 2 at a time", deploy.Out);
-            Assert.Equal(new DeploymentStrategy(0, 1, 2), (await live.Client.GetDeploymentAsync(name))!.Strategy);
+            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time", deploy.Out);
+            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50) }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
             var json = JsonDocument.Parse((await live.CliAsync("deployments", name, "--json")).Out).RootElement;
-            Assert.Equal(2, json.GetProperty("strategy").GetProperty("disruptionBudget").GetInt32());
+            Assert.Equal("50%", json.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
+            Assert.Equal(0, json.GetProperty("strategy").GetProperty("maxSurge").GetInt32());
 
             // Deployed again without: the default, as for every other field left out.
             Assert.Equal(0, (await live.CliAsync(["deploy", name, "--tenant", "cli-strategy", .. Replica])).ExitCode);
@@ -156,9 +157,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
     }
 
     [Theory]
-    [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be at least 1 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]
+    [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be above 0 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]
     [InlineData("orion: the deployment was rejected: strategy.disruptionBudget must be 1 to 1000", "deploy", "web", "--disruption-budget", "0")]
-    [InlineData("orion: the deployment was rejected: strategy.maxSurge must be 0 to 1000; strategy.maxUnavailable must be 0 to 1000", "deploy", "web", "--max-surge", "-1", "--max-unavailable", "1001")]
+    [InlineData("orion: the deployment was rejected: strategy.maxSurge must be 0 to 1000, or 0% to 100%; strategy.maxUnavailable must be 0 to 1000, or 0% to 100%", "deploy", "web", "--max-surge", "-1", "--max-unavailable", "101%")]
+    [InlineData("orion: --max-surge: " + ReplicaCount.Rule, "deploy", "web", "--max-surge", "a quarter")]
     [InlineData("orion: --min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
     [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
