@@ -333,6 +333,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             Description = "How many replicas may be out of service at once when drains and maintenance windows move them, counting those down for any reason; a count or a share (default 1)",
         };
+        var minReady = new Option<string?>("--min-ready")
+        {
+            Description = "How long a replica must have run before it counts as serving, such as 3m for a server loading its weights: a rollout cancels no old replica and a drain moves no other before (default 0)",
+        };
+        TokenRule(minReady.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--min-ready: {Durations.Rule}");
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
         {
             TokenRule(option.Validators, t => ReplicaCount.Parse(t) is not null, $"{option.Name}: {ReplicaCount.Rule}");
@@ -342,7 +347,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget,
+            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady,
         };
         foreach (var option in specOptions.All)
         {
@@ -359,13 +364,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
-            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget)) is (null, null, null)
+            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady)) is (null, null, null, null)
                 ? null
                 : new DeploymentStrategy
                 {
                     MaxSurge = ReplicaCount.Parse(r.GetValue(maxSurge)) ?? 1,
                     MaxUnavailable = ReplicaCount.Parse(r.GetValue(maxUnavailable)) ?? 0,
                     DisruptionBudget = ReplicaCount.Parse(r.GetValue(disruptionBudget)) ?? 1,
+                    MinReady = Durations.Parse(r.GetValue(minReady)) ?? TimeSpan.Zero,
                 };
             var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
                 .AddRange(DeploymentRules.CheckStrategy(strategy));

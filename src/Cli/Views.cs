@@ -254,7 +254,7 @@ public static class Views
         var replicas = new Table().AddColumns("REPLICA", "REVISION", "STATE", "NODE");
         foreach (var t in d.Tasks)
         {
-            replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State.ToString()), Text(t.NodeId ?? "-"));
+            replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State + (t.Warming ? " (warming up)" : "")), Text(t.NodeId ?? "-"));
         }
 
         // The revisions kept, for `orion rollback NAME --to N`.

@@ -123,6 +123,9 @@ public static class DeploymentRules
         return errors.ToImmutable();
     }
 
+    /// <summary>The longest <see cref="DeploymentStrategy.MinReady"/>.</summary>
+    public static readonly TimeSpan MaxMinReady = TimeSpan.FromDays(1);
+
     /// <summary>Each broken rule of <paramref name="strategy"/> (none when it is null: the default).</summary>
     public static ImmutableArray<ValidationError> CheckStrategy(DeploymentStrategy? strategy)
     {
@@ -149,6 +152,11 @@ public static class DeploymentRules
         if (!Within(strategy.DisruptionBudget, 1))
         {
             errors.Add(new("strategy.disruptionBudget", $"must be 1 to {MaxReplicas}, or 1% to 100% (0 would hold every drain of its nodes until forced)"));
+        }
+
+        if (strategy.MinReady < TimeSpan.Zero || strategy.MinReady > MaxMinReady)
+        {
+            errors.Add(new("strategy.minReady", "must be 0 to 1 day"));
         }
 
         return errors.ToImmutable();

@@ -38,6 +38,17 @@ public sealed record DeploymentStrategy
     [Id(2)]
     public ReplicaCount DisruptionBudget { get; init; } = 1;
 
+    /// <summary>
+    /// How long a replica must have run before it counts as serving (0 to 1 day; default 0), as Kubernetes'
+    /// minReadySeconds: an inference server loading its weights is not yet worth an old replica, so a rollout cancels no
+    /// old one and a drain moves no other replica until its successor has run this long.
+    /// </summary>
+    [Id(3)]
+    public TimeSpan MinReady { get; init; }
+
+    /// <summary>Whether a replica that started running at <paramref name="startedAt"/> has warmed up by <paramref name="now"/>.</summary>
+    public bool Warm(DateTimeOffset? startedAt, DateTimeOffset now) => MinReady <= TimeSpan.Zero || startedAt is { } at && now - at >= MinReady;
+
     /// <summary>The rollout's surge and unavailability for a deployment of <paramref name="replicas"/>, never both 0.</summary>
     public (int Surge, int Unavailable) RolloutFor(int replicas)
     {
@@ -48,6 +59,7 @@ public sealed record DeploymentStrategy
     /// <summary>How many replicas of a deployment of <paramref name="replicas"/> drains may take out at once: at least 1.</summary>
     public int BudgetFor(int replicas) => Math.Max(1, DisruptionBudget.Of(replicas, roundUp: true));
 
-    /// <summary>"surge S, unavailable U; drains move B at a time", each as given ("25%" or a count).</summary>
-    public override string ToString() => $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time";
+    /// <summary>"surge S, unavailable U; drains move B at a time[; ready after D running]", each as given ("25%" or a count).</summary>
+    public override string ToString() =>
+        $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time{(MinReady > TimeSpan.Zero ? $"; ready after {Durations.Format(MinReady)} running" : "")}";
 }

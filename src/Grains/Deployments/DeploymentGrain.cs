@@ -261,7 +261,8 @@ public sealed class DeploymentGrain(
         // Replicas asking at once (their nodes drained together) each see the others serving: those allowed hold a turn
         // until their move shows (they stop serving) or the hold passes. Counted again after the reads, which interleave.
         var now = time.GetUtcNow();
-        var budget = (record.State.Strategy ?? DeploymentStrategy.Default).BudgetFor(record.State.Replicas);
+        var strategy = record.State.Strategy ?? DeploymentStrategy.Default;
+        var budget = strategy.BudgetFor(record.State.Replicas);
         if (Moving(taskId, now) is { Count: > 0 } moving && moving.Count >= budget)
         {
             return Refusal(budget, [.. moving.Select(m => $"{m} is moving")]);
@@ -270,8 +271,9 @@ public sealed class DeploymentGrain(
         var others = record.State.Tasks.Where(t => t.TaskId != taskId).ToList();
         var statuses = await Task.WhenAll(others.Select(t => Peek(t.TaskId)));
 
-        // One that cannot be read counts as not serving: a move is a choice, so it waits rather than guesses.
-        var down = others.Where((_, i) => statuses[i]?.Value is not { State: TaskState.Running or TaskState.Suspended, Placement: not null }).Select(t => t.TaskId).ToList();
+        // One that cannot be read counts as not serving, as one still warming up: a move is a choice, so it waits rather than guesses.
+        var down = others.Where((_, i) => statuses[i]?.Value is not { State: TaskState.Running or TaskState.Suspended, Placement: not null } running
+            || !strategy.Warm(running.StartedAt, now)).Select(t => t.TaskId).ToList();
         var missing = Math.Max(0, record.State.Replicas - record.State.Tasks.Count);
         var granted = Moving(taskId, now).Except(down).ToList();
         if (down.Count + granted.Count + missing < budget)
@@ -323,6 +325,7 @@ public sealed class DeploymentGrain(
 
         var now = time.GetUtcNow();
         var before = record.State.Clone();
+        var strategy = record.State.Strategy ?? DeploymentStrategy.Default;
         var statuses = await Task.WhenAll(record.State.Tasks.Select(t => Peek(t.TaskId)));
         var live = new List<DeploymentReplica>();
         var running = new List<VGpuTaskStatus>();
@@ -339,7 +342,8 @@ public sealed class DeploymentGrain(
             }
             else
             {
-                live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId });
+                var serving = task.State is TaskState.Running or TaskState.Suspended;
+                live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId, Warming = serving && !strategy.Warm(task.StartedAt, now) });
                 if (task.State is TaskState.Running or TaskState.Suspended && task.Placement is not null)
                 {
                     running.Add(task);

@@ -67,7 +67,9 @@ public sealed class DeploymentStrategyTests
         var first = await pool.Client.DrainAsync("dc1/n0", "psu swap");
         Assert.Equal(2, first.Evicted.Length);
         var stayed = Assert.Single(first.Left);
-        Assert.Equal($"deployment web moves at most 2 of its replicas at a time ({string.Join(", ", first.Evicted.Order().Select(m => $"{m} is moving"))})", first.Why![stayed]);
+        // Each moved one is named, as moving or (its move already showing) not serving.
+        Assert.StartsWith("deployment web moves at most 2 of its replicas at a time (", first.Why![stayed], StringComparison.Ordinal);
+        Assert.All(first.Evicted, m => Assert.Contains(m, first.Why![stayed], StringComparison.Ordinal));
 
         // Their turns passed, the two still serve nowhere: the third still waits for them.
         pool.Advance(TimeSpan.FromSeconds(5));
@@ -84,6 +86,70 @@ public sealed class DeploymentStrategyTests
         Assert.Equal([stayed], third.Evicted.ToArray());
         await pool.WaitForAsync(stayed, TaskState.Running);
         await pool.AssertConsistentAsync(["web.1", "web.2", "web.3"]);
+    }
+
+    /// <summary>Has the deployment look (the clock standing still) until <paramref name="condition"/> holds of what it saw.</summary>
+    private static async Task<DeploymentStatus> LookUntil(TestPool pool, Func<DeploymentStatus, bool> condition)
+    {
+        DeploymentStatus? seen = null;
+        await pool.EventuallyAsync(async () =>
+        {
+            await pool.Grains.GetGrain<IDeploymentGrain>("web").OnCheckTick();
+            seen = (await pool.Client.GetDeploymentAsync("web"))!;
+            Assert.True(condition(seen), string.Join(", ", seen.Tasks));
+        });
+        return seen!;
+    }
+
+    [Fact]
+    public async Task A_rollout_cancels_an_old_replica_only_once_its_successor_has_run_its_min_ready()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(2) };
+        await pool.Client.DeployAsync("web", Small(), 1, strategy: strategy);
+        var warming = await LookUntil(pool, d => d.Tasks is [{ State: TaskState.Running }]);
+        Assert.Equal((true, 0), (warming.Tasks[0].Warming, warming.Ready));
+
+        pool.Advance(TimeSpan.FromMinutes(2));
+        await LookUntil(pool, d => d.Ready == 1);
+
+        // The new revision's replica runs but warms up: the old one serves on, look after look.
+        await pool.Client.DeployAsync("web", Small() with { Name = "web-2" }, 1, strategy: strategy);
+        var rolling = await LookUntil(pool, d => d.Tasks.Any(t => t is { TaskId: "web.2", State: TaskState.Running }));
+        Assert.True(rolling.Tasks.Single(t => t.TaskId == "web.2").Warming);
+        pool.Advance(TimeSpan.FromSeconds(119));
+        await LookUntil(pool, d => d.CheckedAt == pool.Clock.GetUtcNow());
+        Assert.Equal(TaskState.Running, await pool.StateOf("web.1"));
+
+        // Two minutes on, it serves: the old one goes.
+        pool.Advance(TimeSpan.FromSeconds(1));
+        var rolled = await LookUntil(pool, d => !d.Rolling);
+        Assert.Equal((1, "web.2"), (rolled.Ready, rolled.Tasks.Single().TaskId));
+        Assert.Contains("replaced it with revision 2", (await pool.Client.GetAsync("web.1"))!.ExitReason);
+    }
+
+    [Fact]
+    public async Task A_drain_moves_the_next_replica_only_once_the_moved_one_has_run_its_min_ready()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.CordonAsync("dc1/n1", "kept free");
+        await pool.Client.DeployAsync("web", Small(), 2, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(2) });
+        await LookUntil(pool, d => d.Tasks.All(t => t.State == TaskState.Running));
+        pool.Advance(TimeSpan.FromMinutes(2));
+        await pool.Client.UncordonAsync("dc1/n1");
+
+        var first = await pool.Client.DrainAsync("dc1/n0", "psu swap");
+        var moved = Assert.Single(first.Evicted);
+        var stayed = Assert.Single(first.Left);
+        await pool.WaitForAsync(moved, TaskState.Running);
+
+        // Its turn passed and it runs on n1, but has not yet run two minutes: the other stays.
+        pool.Advance(TimeSpan.FromSeconds(5));
+        var second = await pool.Client.DrainAsync("dc1/n0", "psu swap");
+        Assert.Equal($"deployment web moves its replicas one at a time ({moved} not serving)", second.Why![stayed]);
+
+        pool.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal([stayed], (await pool.Client.DrainAsync("dc1/n0", "psu swap")).Evicted.ToArray());
     }
 
     [Fact]
@@ -115,6 +181,8 @@ public sealed class DeploymentStrategyTests
         var grain = pool.Grains.GetGrain<IDeploymentGrain>("web");
         var refused = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { MaxSurge = -1, MaxUnavailable = ReplicaCount.Share(101) });
         Assert.Equal(["strategy.maxSurge", "strategy.maxUnavailable"], refused.Errors.Select(e => e.Field));
+        var tooLong = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromDays(1.5) });
+        Assert.Equal("strategy.minReady must be 0 to 1 day", Assert.Single(tooLong.Errors).ToString());
         Assert.Null(await grain.GetStatus());
 
         await pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy { MaxSurge = 3 });

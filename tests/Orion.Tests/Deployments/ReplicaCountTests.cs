@@ -46,7 +46,7 @@ public sealed class ReplicaCountTests
     {
         var strategy = new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = ReplicaCount.Share(25) };
         var json = JsonSerializer.Serialize(strategy);
-        Assert.Equal("""{"MaxSurge":0,"MaxUnavailable":"25%","DisruptionBudget":1}""", json);
+        Assert.Equal("""{"MaxSurge":0,"MaxUnavailable":"25%","DisruptionBudget":1,"MinReady":"00:00:00"}""", json);
         Assert.Equal(strategy, JsonSerializer.Deserialize<DeploymentStrategy>(json));
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DeploymentStrategy>("""{"MaxSurge":"lots"}"""));
     }
@@ -60,5 +60,17 @@ public sealed class ReplicaCountTests
         Assert.Equal(1, shares.BudgetFor(3));
         Assert.Equal(3, shares.BudgetFor(21));
         Assert.Equal((1, 0), DeploymentStrategy.Default.RolloutFor(0));
+    }
+
+    [Fact]
+    public void A_replica_is_warm_once_it_has_run_its_min_ready_and_always_without_one()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(2) };
+        Assert.False(strategy.Warm(at, at.AddSeconds(119)));
+        Assert.True(strategy.Warm(at, at.AddMinutes(2)));
+        Assert.False(strategy.Warm(null, at));
+        Assert.True(DeploymentStrategy.Default.Warm(null, at));
+        Assert.Equal("surge 1, unavailable 0; drains move 1 at a time; ready after 2m running", strategy.ToString());
     }
 }

@@ -138,10 +138,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
         var name = "cli-strategy-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--tenant", "cli-strategy", .. Replica]);
+            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--min-ready", "3m", "--tenant", "cli-strategy", .. Replica]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
-            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time", deploy.Out);
-            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50) }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
+            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time; ready after 3m running", deploy.Out);
+            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3) }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
             var json = JsonDocument.Parse((await live.CliAsync("deployments", name, "--json")).Out).RootElement;
             Assert.Equal("50%", json.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
             Assert.Equal(0, json.GetProperty("strategy").GetProperty("maxSurge").GetInt32());
@@ -161,6 +161,8 @@ public sealed class CliDeploymentTests(LiveSilo live)
     [InlineData("orion: the deployment was rejected: strategy.disruptionBudget must be 1 to 1000", "deploy", "web", "--disruption-budget", "0")]
     [InlineData("orion: the deployment was rejected: strategy.maxSurge must be 0 to 1000, or 0% to 100%; strategy.maxUnavailable must be 0 to 1000, or 0% to 100%", "deploy", "web", "--max-surge", "-1", "--max-unavailable", "101%")]
     [InlineData("orion: --max-surge: " + ReplicaCount.Rule, "deploy", "web", "--max-surge", "a quarter")]
+    [InlineData("orion: --min-ready: " + Durations.Rule, "deploy", "web", "--min-ready", "soon")]
+    [InlineData("orion: the deployment was rejected: strategy.minReady must be 0 to 1 day", "deploy", "web", "--min-ready", "2d")]
     [InlineData("orion: --min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
     [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
