@@ -338,6 +338,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "How long a replica must have run before it counts as serving, such as 3m for a server loading its weights: a rollout cancels no old replica and a drain moves no other before (default 0)",
         };
         TokenRule(minReady.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--min-ready: {Durations.Rule}");
+        var wait = new Option<bool>("--wait") { Description = "Wait for the rollout to finish, printing its progress, as orion rollout status does (exit 1 when it fails), at most --within" };
+        var within = Within("With --wait: the longest to wait, e.g. 10m");
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
         {
             TokenRule(option.Validators, t => ReplicaCount.Parse(t) is not null, $"{option.Name}: {ReplicaCount.Rule}");
@@ -347,7 +349,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady,
+            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, wait, within,
         };
         foreach (var option in specOptions.All)
         {
@@ -380,8 +382,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("the deployment was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
             }
 
+            if (!r.GetValue(wait) && r.GetResult(within) is { Implicit: false })
+            {
+                throw new CliException("--within applies with --wait", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
-            return await ShowDeployment(r, await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, strategy, ct)));
+            var deployed = await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, strategy, ct));
+            return await ShowDeployment(r, r.GetValue(wait) ? await WaitForRollout(r, client, deployment, Durations.Parse(r.GetValue(within))!.Value, ct) : deployed);
         });
         return command;
     }
@@ -551,8 +559,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 (client, r, ct) => paused ? client.PauseRolloutAsync(r.GetValue(name)!, ct) : client.ResumeRolloutAsync(r.GetValue(name)!, ct));
         }
 
-        return new Command("rollout", "Pause a deployment's rollout (a canary: the replicas of each revision stay as they are) or resume it")
+        var name = DeploymentName();
+        var within = Within("The longest to wait, e.g. 10m");
+        var status = new Command("status", "Wait for a deployment's rollout to finish, printing its progress: exit 0 once every replica of its current revision serves and no old one is live, 1 when its replicas keep failing, it is paused, or --within passes") { name, within };
+        status.SetAction(async (r, ct) =>
         {
+            await using var client = await ConnectAsync(r, ct);
+            return await ShowDeployment(r, await WaitForRollout(r, client, r.GetValue(name)!, Durations.Parse(r.GetValue(within))!.Value, ct));
+        });
+
+        return new Command("rollout", "Follow a deployment's rollout (status), or pause it (a canary: the replicas of each revision stay as they are) and resume it")
+        {
+            status,
             Step("pause", "Pause: replicas of an earlier revision stay beside the current one's, and a spec deployed meanwhile waits", paused: true),
             Step("resume", "Resume the rollout", paused: false),
         };
@@ -616,6 +634,37 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Option<string> Within(string description)
+    {
+        var within = new Option<string>("--within") { Description = description, DefaultValueFactory = _ => "10m" };
+        TokenRule(within.Validators, t => Durations.Parse(t) is { } d && d > TimeSpan.Zero, $"--within: {Durations.Rule}, more than 0s");
+        return within;
+    }
+
+    /// <summary>Waits for the rollout, printing each change (not with --json); a rollout that fails exits 1, naming why.</summary>
+    private async Task<DeploymentStatus> WaitForRollout(ParseResult r, OrionClient client, string name, TimeSpan within, CancellationToken ct)
+    {
+        var progress = r.GetValue(json) ? null : new Said(p => output.WriteLine($"deployment {name}: {p.Text}"));
+        try
+        {
+            return await client.WaitForRolloutAsync(name, within, progress, ct);
+        }
+        catch (RolloutFailedException ex)
+        {
+            throw new CliException(ex.Message, ExitCodes.Failed);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException(ex.Message, ExitCodes.Failed);
+        }
+    }
+
+    /// <summary>Progress told at once, in order (<see cref="Progress{T}"/> posts it to the thread pool).</summary>
+    private sealed class Said(Action<RolloutProgress> report) : IProgress<RolloutProgress>
+    {
+        public void Report(RolloutProgress value) => report(value);
     }
 
     private async Task<int> ShowDeployment(ParseResult r, DeploymentStatus status)
@@ -866,10 +915,9 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var node = new Argument<string>("node") { Description = "The node (dc/node), or one card of it (dc/node/index)" };
         var reason = new Option<string>("--reason") { Description = "Why (shown with the node or card)", DefaultValueFactory = _ => $"{name}ed with the orion CLI" };
         TokenRule(reason.Validators, CordonReason.IsValid, $"--reason: {CordonReason.Rule}");
-        var force = new Option<bool>("--force") { Description = "Move deployments' replicas too when that takes more than one of a deployment out of service at once" };
-        var wait = new Option<bool>("--wait") { Description = "Drain again every 2 s until nothing is left on it (a deployment's replicas move one at a time), at most --within" };
-        var within = new Option<string>("--within") { Description = "With --wait: the longest to wait, e.g. 10m", DefaultValueFactory = _ => "10m" };
-        TokenRule(within.Validators, t => Durations.Parse(t) is { } d && d > TimeSpan.Zero, $"--within: {Durations.Rule}, more than 0s");
+        var force = new Option<bool>("--force") { Description = "Move deployments' replicas too when that takes more of a deployment out of service than its disruption budget" };
+        var wait = new Option<bool>("--wait") { Description = "Drain again every 2 s until nothing is left on it (a deployment's replicas move within its disruption budget), at most --within" };
+        var within = Within("With --wait: the longest to wait, e.g. 10m");
         var command = new Command(name, description) { node, reason };
         if (drain)
         {

@@ -25,6 +25,9 @@ public sealed class OrionClient : IAsyncDisposable
     private readonly TimeSpan watchPoll;
     private readonly TimeProvider time;
 
+    // How often WaitForRolloutAsync reads its deployment.
+    private static readonly TimeSpan RolloutPoll = TimeSpan.FromSeconds(1);
+
     /// <summary>Uses an existing connection (a silo's or a client's grain factory).</summary>
     /// <param name="grains">The connection.</param>
     /// <param name="watchPollInterval">How long one long-poll of <see cref="WatchAsync"/> waits.</param>
@@ -410,6 +413,68 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         return Deployment(await grains.Grain<IDeploymentGrain>(name).RollBack(toRevision).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Waits for a deployment's rollout to finish, as <c>kubectl rollout status</c>: every replica asked for of the current
+    /// revision serving (warmed up, <see cref="DeploymentStrategy.MinReady"/>) and none of an earlier revision live. Reads
+    /// the deployment every second (it reads its replicas every 5 s, and at once when one ends) and reports each change to <paramref name="progress"/> (synchronously).
+    /// A deployment already rolled out returns at once.
+    /// </summary>
+    /// <param name="name">The deployment's name.</param>
+    /// <param name="timeout">How long to wait (more than zero).</param>
+    /// <param name="progress">Told each new reading; may be null.</param>
+    /// <param name="cancellationToken">Cancels the wait (the rollout goes on).</param>
+    /// <returns>The deployment once rolled out.</returns>
+    /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
+    /// <exception cref="InvalidOperationException">There is no such deployment, or it was deleted while waited on.</exception>
+    /// <exception cref="RolloutFailedException">
+    /// Its replicas keep failing (<see cref="RolloutProgress.FailuresAllowed"/> in a row), its rollout is paused, or
+    /// <paramref name="timeout"/> passed; the message says why, and for the timeout why a new replica waits, if one does.
+    /// Nothing is undone.
+    /// </exception>
+    public async Task<DeploymentStatus> WaitForRolloutAsync(
+        string name, TimeSpan timeout, IProgress<RolloutProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        var local = CheckDeploymentName(name);
+        if (!local.IsEmpty)
+        {
+            throw new SpecValidationException(local, "the deployment");
+        }
+
+        var until = time.GetUtcNow() + timeout;
+        string? said = null;
+        while (true)
+        {
+            var status = await GetDeploymentAsync(name, cancellationToken)
+                ?? throw new InvalidOperationException(said is null ? $"no deployment {name}" : $"deployment {name} was deleted");
+            var now = RolloutProgress.Of(status);
+            if (now.Text != said)
+            {
+                progress?.Report(now);
+                said = now.Text;
+            }
+
+            if (now.Done)
+            {
+                return status;
+            }
+
+            if (now.Failure is { } failure)
+            {
+                throw new RolloutFailedException(now, failure);
+            }
+
+            if (time.GetUtcNow() >= until)
+            {
+                var waiting = status.Tasks.FirstOrDefault(t => t.Revision == status.Revision && !t.Ready);
+                var why = waiting is null ? null : await WhyWaitingAsync(waiting.TaskId, cancellationToken);
+                throw new RolloutFailedException(now, $"not rolled out after {Durations.Format(timeout)}{(why is null ? "" : $"; {waiting!.TaskId} waits: {why}")}");
+            }
+
+            await Task.Delay(RolloutPoll, time, cancellationToken);
+        }
     }
 
     /// <summary>A deployment as of its last look at its replicas; null when there is none of that name.</summary>

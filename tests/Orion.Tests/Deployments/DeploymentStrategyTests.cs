@@ -153,6 +153,52 @@ public sealed class DeploymentStrategyTests
     }
 
     [Fact]
+    public async Task Waiting_for_a_rollout_reports_its_progress_and_returns_once_done_or_fails_naming_why_a_replica_waits()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Whole(), 2);
+        var seen = new List<string>();
+        var progress = new Said(p => seen.Add(p.Text));
+        var first = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromMinutes(10), progress);
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.True(first.IsCompleted);
+            return Task.CompletedTask;
+        });
+        Assert.Equal(2, (await first).Ready);
+        Assert.Equal("revision 1 rolled out: 2 of 2 ready", seen[^1]);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+
+        // The default's surge finds no card: the wait runs out, naming why the new replica waits; nothing is undone.
+        await pool.Client.DeployAsync("web", Whole(gpuMsPerItem: 500), 2);
+        var stuck = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromMinutes(1));
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(5));
+            Assert.True(stuck.IsCompleted);
+            return Task.CompletedTask;
+        });
+        var failed = await Assert.ThrowsAsync<RolloutFailedException>(() => stuck);
+        Assert.StartsWith("deployment web: not rolled out after 1m; web.3 waits: ", failed.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(revision 2: 0 of 2 new replicas ready, 1 not yet, 2 old live)", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(TaskState.Pending, await pool.StateOf("web.3"));
+
+        // Paused, it fails at once: no wait would end it.
+        await pool.Client.PauseRolloutAsync("web");
+        var paused = await Assert.ThrowsAsync<RolloutFailedException>(() => pool.Client.WaitForRolloutAsync("web", TimeSpan.FromMinutes(1)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("deployment web: rollout paused at revision 2", paused.Message, StringComparison.Ordinal);
+
+        var none = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.Client.WaitForRolloutAsync("nope", TimeSpan.FromMinutes(1)));
+        Assert.Equal("no deployment nope", none.Message);
+    }
+
+    private sealed class Said(Action<RolloutProgress> report) : IProgress<RolloutProgress>
+    {
+        public void Report(RolloutProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task The_strategy_is_kept_through_scale_and_roll_back_and_a_deploy_without_one_goes_back_to_the_default()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);

@@ -156,7 +156,39 @@ public sealed class CliDeploymentTests(LiveSilo live)
         }
     }
 
+    [Fact]
+    public async Task Deploy_wait_and_rollout_status_follow_a_rollout_to_its_end_or_say_why_it_is_stuck()
+    {
+        var name = "cli-wait-" + Guid.NewGuid().ToString("N")[..6];
+        try
+        {
+            var deploy = await live.CliAsync(["deploy", name, "--wait", "--within", "2m", "--tenant", "cli-wait", .. Replica]);
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            Assert.Contains($"deployment {name}: revision 1 rolled out: 1 of 1 ready", deploy.Out);
+            Assert.Equal(1, (await live.Client.GetDeploymentAsync(name))!.Ready);
+
+            var status = await live.CliAsync("rollout", "status", name, "--json");
+            Assert.True(status.ExitCode == 0, status.ToString());
+            Assert.Equal(1, JsonDocument.Parse(status.Out).RootElement.GetProperty("revision").GetInt32());
+
+            // A replica no card can hold: the wait runs out, naming why it waits.
+            var stuck = await live.CliAsync(["deploy", name, "--wait", "--within", "3s", "--tenant", "cli-wait", "--compute", "5", "--memory", "4000GiB", "--items", "1", "--ms-per-item", "100000000"]);
+            Assert.True(stuck.ExitCode == 1, stuck.ToString());
+            Assert.Contains($"deployment {name}: revision 2: 0 of 1 new replicas ready, 1 not yet, 1 old live", stuck.Out);
+            Assert.StartsWith($"orion: deployment {name}: not rolled out after 3s; {name}.2 waits: ", stuck.Error);
+        }
+        finally
+        {
+            await live.Client.DeleteDeploymentAsync(name);
+        }
+
+        var none = await live.CliAsync("rollout", "status", "no-such-deployment");
+        Assert.True(none.ExitCode == 1, none.ToString());
+        Assert.Equal("orion: no deployment no-such-deployment", none.Error.Trim());
+    }
+
     [Theory]
+    [InlineData("orion: --within applies with --wait", "deploy", "web", "--within", "1m")]
     [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be above 0 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]
     [InlineData("orion: the deployment was rejected: strategy.disruptionBudget must be 1 to 1000", "deploy", "web", "--disruption-budget", "0")]
     [InlineData("orion: the deployment was rejected: strategy.maxSurge must be 0 to 1000, or 0% to 100%; strategy.maxUnavailable must be 0 to 1000, or 0% to 100%", "deploy", "web", "--max-surge", "-1", "--max-unavailable", "101%")]

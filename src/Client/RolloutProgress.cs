@@ -1,0 +1,33 @@
+using Orion.Contracts;
+
+namespace Orion.Client;
+
+/// <summary>
+/// Where a deployment's rollout stands, as <see cref="OrionClient.WaitForRolloutAsync"/> and <c>orion rollout status</c>
+/// report it: done, failed, or how far it got.
+/// </summary>
+/// <param name="Status">The deployment as read.</param>
+/// <param name="Done">Every replica asked for is of the current revision and serves, and no other is live.</param>
+/// <param name="Failure">Why it will not finish without someone acting (paused, or its replicas keep failing); null otherwise.</param>
+/// <param name="Text">In words, such as "revision 2: 1 of 3 new replicas ready, 2 old live".</param>
+public sealed record RolloutProgress(DeploymentStatus Status, bool Done, string? Failure, string Text)
+{
+    /// <summary>Failures in a row of the current revision's replicas after which a rollout counts as failed (a crash loop).</summary>
+    public const int FailuresAllowed = 3;
+
+    /// <summary>Where the rollout of <paramref name="d"/> stands.</summary>
+    public static RolloutProgress Of(DeploymentStatus d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var old = d.Tasks.Length - d.Current;
+        var done = old == 0 && d.Ready == d.Replicas && d.Current == d.Replicas;
+        var text = done
+            ? $"revision {d.Revision} rolled out: {d.Ready} of {d.Replicas} ready"
+            : $"revision {d.Revision}: {d.Ready} of {d.Replicas} new replicas ready{(d.Current > d.Ready ? $", {d.Current - d.Ready} not yet" : "")}{(old > 0 ? $", {old} old live" : "")}";
+        var failure = done ? null
+            : d.Paused && old > 0 ? $"rollout paused at revision {d.Revision} (orion rollout resume {d.Name} goes on)"
+            : d.FailuresInRow >= FailuresAllowed ? $"revision {d.Revision}'s replicas keep failing ({d.FailuresInRow} in a row; last: {d.LastFailure})"
+            : null;
+        return new RolloutProgress(d, done, failure, text);
+    }
+}
