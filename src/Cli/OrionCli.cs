@@ -338,6 +338,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "How long a replica must have run before it counts as serving, such as 3m for a server loading its weights: a rollout cancels no old replica and a drain moves no other before (default 0)",
         };
         TokenRule(minReady.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--min-ready: {Durations.Rule}");
+        var rollBack = new Option<bool>("--rollback-on-failure")
+        {
+            Description = $"Roll back by itself when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row while old ones still serve",
+        };
         var wait = new Option<bool>("--wait") { Description = "Wait for the rollout to finish, printing its progress, as orion rollout status does (exit 1 when it fails), at most --within" };
         var within = Within("With --wait: the longest to wait, e.g. 10m");
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
@@ -349,7 +353,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, wait, within,
+            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, rollBack, wait, within,
         };
         foreach (var option in specOptions.All)
         {
@@ -366,7 +370,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
-            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady)) is (null, null, null, null)
+            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(rollBack)) is (null, null, null, null, false)
                 ? null
                 : new DeploymentStrategy
                 {
@@ -374,6 +378,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     MaxUnavailable = ReplicaCount.Parse(r.GetValue(maxUnavailable)) ?? 0,
                     DisruptionBudget = ReplicaCount.Parse(r.GetValue(disruptionBudget)) ?? 1,
                     MinReady = Durations.Parse(r.GetValue(minReady)) ?? TimeSpan.Zero,
+                    RollBackOnFailure = r.GetValue(rollBack),
                 };
             var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
                 .AddRange(DeploymentRules.CheckStrategy(strategy));

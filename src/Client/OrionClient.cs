@@ -429,7 +429,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
     /// <exception cref="InvalidOperationException">There is no such deployment, or it was deleted while waited on.</exception>
     /// <exception cref="RolloutFailedException">
-    /// Its replicas keep failing (<see cref="RolloutProgress.FailuresAllowed"/> in a row), its rollout is paused, or
+    /// Its replicas keep failing (<see cref="DeploymentRules.RolloutFailures"/> in a row), its rollout is paused, or
     /// <paramref name="timeout"/> passed; the message says why, and for the timeout why a new replica waits, if one does.
     /// Nothing is undone.
     /// </exception>

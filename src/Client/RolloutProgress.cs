@@ -12,21 +12,18 @@ namespace Orion.Client;
 /// <param name="Text">In words, such as "revision 2: 1 of 3 new replicas ready, 2 old live".</param>
 public sealed record RolloutProgress(DeploymentStatus Status, bool Done, string? Failure, string Text)
 {
-    /// <summary>Failures in a row of the current revision's replicas after which a rollout counts as failed (a crash loop).</summary>
-    public const int FailuresAllowed = 3;
-
     /// <summary>Where the rollout of <paramref name="d"/> stands.</summary>
     public static RolloutProgress Of(DeploymentStatus d)
     {
         ArgumentNullException.ThrowIfNull(d);
         var old = d.Tasks.Length - d.Current;
-        var done = old == 0 && d.Ready == d.Replicas && d.Current == d.Replicas;
+        var done = d.RolledOut;
         var text = done
             ? $"revision {d.Revision} rolled out: {d.Ready} of {d.Replicas} ready"
             : $"revision {d.Revision}: {d.Ready} of {d.Replicas} new replicas ready{(d.Current > d.Ready ? $", {d.Current - d.Ready} not yet" : "")}{(old > 0 ? $", {old} old live" : "")}";
         var failure = done ? null
             : d.Paused && old > 0 ? $"rollout paused at revision {d.Revision} (orion rollout resume {d.Name} goes on)"
-            : d.FailuresInRow >= FailuresAllowed ? $"revision {d.Revision}'s replicas keep failing ({d.FailuresInRow} in a row; last: {d.LastFailure})"
+            : d.FailuresInRow >= DeploymentRules.RolloutFailures ? $"revision {d.Revision}'s replicas keep failing ({d.FailuresInRow} in a row; last: {d.LastFailure})"
             : null;
         return new RolloutProgress(d, done, failure, text);
     }

@@ -123,6 +123,9 @@ public static class DeploymentRules
         return errors.ToImmutable();
     }
 
+    /// <summary>Failures in a row of a new revision's replicas after which its rollout counts as failed (a crash loop).</summary>
+    public const int RolloutFailures = 3;
+
     /// <summary>The longest <see cref="DeploymentStrategy.MinReady"/>.</summary>
     public static readonly TimeSpan MaxMinReady = TimeSpan.FromDays(1);
 
@@ -157,6 +160,10 @@ public static class DeploymentRules
         if (strategy.MinReady < TimeSpan.Zero || strategy.MinReady > MaxMinReady)
         {
             errors.Add(new("strategy.minReady", "must be 0 to 1 day"));
+        }
+        else if (strategy is { RollBackOnFailure: true, MinReady.Ticks: 0 })
+        {
+            errors.Add(new("strategy.minReady", "must be above 0 with strategy.rollBackOnFailure: else a replica that crashes soon after it starts counts as rolled out"));
         }
 
         return errors.ToImmutable();

@@ -44,6 +44,9 @@ public sealed record DeploymentStatus(
     /// <summary>Replicas of the current revision, serving or not.</summary>
     public int Current => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision);
 
+    /// <summary>Every replica asked for is of the current revision and serves, and no other is live.</summary>
+    public bool RolledOut => !Rolling && Ready == Replicas && Current == Replicas;
+
     /// <summary>Whether replicas of an earlier revision are still live (a rolling update under way).</summary>
     public bool Rolling => !Tasks.IsDefault && Tasks.Any(t => t.Revision != Revision);
 }

@@ -46,6 +46,16 @@ public sealed record DeploymentStrategy
     [Id(3)]
     public TimeSpan MinReady { get; init; }
 
+    /// <summary>
+    /// Roll back by itself when a rollout fails: once the new revision's replicas have failed
+    /// <see cref="DeploymentRules.RolloutFailures"/> times in a row while replicas of an earlier revision still serve, that
+    /// revision's spec is rolled out again (as <c>orion rollback</c> would, a new revision). Not again for the revision
+    /// it rolled back to, so two bad specs never take turns. Needs <see cref="MinReady"/> above 0: a replica that crashes
+    /// a moment after it starts would otherwise count as serving, and the bad revision as rolled out.
+    /// </summary>
+    [Id(4)]
+    public bool RollBackOnFailure { get; init; }
+
     /// <summary>Whether a replica that started running at <paramref name="startedAt"/> has warmed up by <paramref name="now"/>.</summary>
     public bool Warm(DateTimeOffset? startedAt, DateTimeOffset now) => MinReady <= TimeSpan.Zero || startedAt is { } at && now - at >= MinReady;
 
@@ -59,7 +69,7 @@ public sealed record DeploymentStrategy
     /// <summary>How many replicas of a deployment of <paramref name="replicas"/> drains may take out at once: at least 1.</summary>
     public int BudgetFor(int replicas) => Math.Max(1, DisruptionBudget.Of(replicas, roundUp: true));
 
-    /// <summary>"surge S, unavailable U; drains move B at a time[; ready after D running]", each as given ("25%" or a count).</summary>
+    /// <summary>"surge S, unavailable U; drains move B at a time[; ready after D running][; rolls back on failure]", each as given ("25%" or a count).</summary>
     public override string ToString() =>
-        $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time{(MinReady > TimeSpan.Zero ? $"; ready after {Durations.Format(MinReady)} running" : "")}";
+        $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time{(MinReady > TimeSpan.Zero ? $"; ready after {Durations.Format(MinReady)} running" : "")}{(RollBackOnFailure ? "; rolls back on failure" : "")}";
 }

@@ -105,11 +105,14 @@ public static class PoolEventKinds
     /// <summary>An admin set or removed a tenant's quota (the event's place is the tenant).</summary>
     public const string QuotaChange = "quota";
 
+    /// <summary>A deployment's rollout began, finished, failed (its new replicas kept failing) or was rolled back by itself.</summary>
+    public const string Rollout = "rollout";
+
     /// <summary>An access token was issued, rotated or revoked through the pool (its detail names it, never its value).</summary>
     public const string TokenChange = "token";
 
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
         [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unblocked, CardFault, CardRecovered,
-         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, Maintenance, SettingsChange, QuotaChange, TokenChange];
+         ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, Rollout, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, Maintenance, SettingsChange, QuotaChange, TokenChange];
 }

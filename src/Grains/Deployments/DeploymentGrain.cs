@@ -105,15 +105,9 @@ public sealed class DeploymentGrain(
             var changed = !SpecIdentity.Same(current, template!);
             if (changed)
             {
-                // A new template is a fresh start: failures of the old one say nothing of it.
-                record.State.PreviousTemplate = current;
-                record.State.Template = template;
-                record.State.Revision++;
-                record.State.History = RevisionHistory.Append(record.State.History, new(record.State.Revision, template!, now));
-                record.State.FailuresInRow = 0;
-                record.State.ReplaceAfter = null;
-                record.State.LastFailure = null;
-                logger.LogInformation("Deployment {Deployment} rolls out revision {Revision}", Name, record.State.Revision);
+                NewRevision(template!, now);
+                record.State.AutoRolledBack = false;
+                Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolls out revision {record.State.Revision}");
             }
 
             if (autoscale != record.State.Autoscale)
@@ -352,6 +346,24 @@ public sealed class DeploymentGrain(
         }
 
         record.State.Tasks = live;
+        if (strategy.RollBackOnFailure && !record.State.AutoRolledBack
+            && RevisionHistory.FailedRolloutTarget(record.State.Revision, record.State.FailuresInRow, record.State.LastRolledOut, record.State.History) is { } back)
+        {
+            var (failed, failures, last) = (record.State.Revision, record.State.FailuresInRow, record.State.LastFailure);
+            NewRevision(back.Template, now);
+            record.State.AutoRolledBack = true;
+            template = back.Template;
+            logger.LogWarning("Deployment {Deployment} rolled back to revision {Back} as {Revision}: revision {Failed}'s replicas failed {Failures} in a row ({Last})",
+                Name, back.Revision, record.State.Revision, failed, failures, last);
+            Notice(PoolEventKinds.Rollout, Name, "",
+                $"{Name} rolled back to revision {back.Revision}'s spec as revision {record.State.Revision}: revision {failed}'s replicas failed {failures} in a row (last: {last})");
+        }
+        else if (record.State.RolloutSince is not null && before.FailuresInRow < DeploymentRules.RolloutFailures && record.State.FailuresInRow >= DeploymentRules.RolloutFailures)
+        {
+            Notice(PoolEventKinds.Rollout, Name, "",
+                $"{Name}'s rollout of revision {record.State.Revision} is failing: its replicas failed {record.State.FailuresInRow} in a row (last: {record.State.LastFailure})");
+        }
+
         if (record.State.Autoscale is { } autoscale)
         {
             await ScaleByDemand(autoscale, running, now);
@@ -372,12 +384,37 @@ public sealed class DeploymentGrain(
             }
         }
 
+        if (Status is { RolledOut: true })
+        {
+            record.State.LastRolledOut = record.State.Revision;
+        }
+
+        if (record.State.RolloutSince is { } since && Status is { RolledOut: true })
+        {
+            record.State.RolloutSince = null;
+            Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolled out revision {record.State.Revision} in {Durations.Format(TimeSpan.FromSeconds(Math.Round((now - since).TotalSeconds)))}: {record.State.Replicas} ready");
+        }
+
         if (!before.SameAs(record.State))
         {
             await Commit(before);
         }
 
         checkedAt = now;
+    }
+
+    /// <summary>A new template is a new revision, and a fresh start: failures of the old one say nothing of it.</summary>
+    private void NewRevision(TaskSpec template, DateTimeOffset now)
+    {
+        record.State.PreviousTemplate = record.State.Template;
+        record.State.Template = template;
+        record.State.Revision++;
+        record.State.History = RevisionHistory.Append(record.State.History, new(record.State.Revision, template, now));
+        record.State.FailuresInRow = 0;
+        record.State.ReplaceAfter = null;
+        record.State.LastFailure = null;
+        record.State.RolloutSince = record.State.Tasks.Count > 0 ? now : null;
+        logger.LogInformation("Deployment {Deployment} rolls out revision {Revision}", Name, record.State.Revision);
     }
 
     /// <summary>

@@ -57,6 +57,18 @@ public sealed class DeploymentRecord
     [Id(15)]
     public DeploymentStrategy? Strategy { get; set; }
 
+    /// <summary>When the rollout under way began (its new revision applied over live replicas); null when none is.</summary>
+    [Id(16)]
+    public DateTimeOffset? RolloutSince { get; set; }
+
+    /// <summary>The current revision is a roll back the deployment made by itself (<see cref="DeploymentStrategy.RollBackOnFailure"/>).</summary>
+    [Id(17)]
+    public bool AutoRolledBack { get; set; }
+
+    /// <summary>The last revision whose replicas were all rolled out and serving (0: none yet): where a failed rollout goes back to.</summary>
+    [Id(18)]
+    public int LastRolledOut { get; set; }
+
     // Beside the fields, so that a field added is copied and compared too.
 
     /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
@@ -65,6 +77,7 @@ public sealed class DeploymentRecord
         Template = Template, Replicas = Replicas, Revision = Revision, Serial = Serial, Tasks = [.. Tasks],
         CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
         Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History], Paused = Paused, Strategy = Strategy,
+        RolloutSince = RolloutSince, AutoRolledBack = AutoRolledBack, LastRolledOut = LastRolledOut,
     };
 
     /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
@@ -72,5 +85,6 @@ public sealed class DeploymentRecord
         Template == other.Template && Replicas == other.Replicas && Revision == other.Revision && Serial == other.Serial && Tasks.SequenceEqual(other.Tasks)
         && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
         && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate
-        && History.SequenceEqual(other.History) && Paused == other.Paused && Strategy == other.Strategy;
+        && History.SequenceEqual(other.History) && Paused == other.Paused && Strategy == other.Strategy
+        && RolloutSince == other.RolloutSince && AutoRolledBack == other.AutoRolledBack && LastRolledOut == other.LastRolledOut;
 }

@@ -14,6 +14,17 @@ public static class RevisionHistory
         [.. history.Append(revision).TakeLast(Kept)];
 
     /// <summary>
+    /// The revision a failed rollout rolls back to by itself (<see cref="DeploymentStrategy.RollBackOnFailure"/>): once the
+    /// <paramref name="current"/> revision's replicas failed <see cref="DeploymentRules.RolloutFailures"/> times in a row,
+    /// the last revision that was rolled out in full (<paramref name="lastRolledOut"/>), while it is kept; else null
+    /// (nothing proven to go back to).
+    /// </summary>
+    public static DeploymentRevision? FailedRolloutTarget(int current, int failuresInRow, int lastRolledOut, IReadOnlyList<DeploymentRevision> history) =>
+        failuresInRow >= DeploymentRules.RolloutFailures && lastRolledOut != current
+            ? history.LastOrDefault(h => h.Revision == lastRolledOut)
+            : null;
+
+    /// <summary>
     /// The template a roll back applies: the revision before the current one (<paramref name="to"/> null), or revision
     /// <paramref name="to"/> while it is kept; otherwise why not. <paramref name="previous"/> is the revision before the
     /// current one, for a deployment created before revisions were kept.

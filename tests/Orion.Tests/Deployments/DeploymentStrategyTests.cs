@@ -198,6 +198,48 @@ public sealed class DeploymentStrategyTests
         public void Report(RolloutProgress value) => report(value);
     }
 
+    /// <summary>A replica that completes after 100 ms of GPU time: a crash loop, as far as a deployment can tell.</summary>
+    private static TaskSpec Crashing() => Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 100, name: "web", tenant: "shop");
+
+    private static async Task<string[]> Rollouts(TestPool pool) =>
+        [.. (await pool.Client.GetEventsAsync(max: 500)).Where(e => e.Kind == PoolEventKinds.Rollout && e.TaskId == "web").Select(e => e.Detail)];
+
+    [Fact]
+    public async Task A_rollout_whose_replicas_keep_failing_rolls_back_by_itself_to_the_last_revision_rolled_out()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var strategy = new DeploymentStrategy { RollBackOnFailure = true, MinReady = TimeSpan.FromSeconds(30) };
+        await pool.Client.DeployAsync("web", Small(), 2, strategy: strategy);
+        await DeploymentTests.ReadyWhere(pool, "web", d => d.RolledOut);
+
+        await pool.Client.DeployAsync("web", Crashing(), 2, strategy: strategy);
+        var back = await DeploymentTests.ReadyWhere(pool, "web", d => d.Revision == 3 && d.RolledOut);
+        Assert.Equal(1_000_000, back.Template.Workload.Count);
+        Assert.Equal(0, back.FailuresInRow);
+        var said = await Rollouts(pool);
+        Assert.Equal("web rolls out revision 2", said[0]);
+        Assert.StartsWith("web rolled back to revision 1's spec as revision 3: revision 2's replicas failed 3 in a row (last: web.", said[1], StringComparison.Ordinal);
+        Assert.Matches(@"^web rolled out revision 3 in \S+: 2 ready$", said[2]);
+        Assert.Equal(3, said.Length);
+        await pool.AssertConsistentAsync([.. back.Tasks.Select(t => t.TaskId)]);
+    }
+
+    [Fact]
+    public async Task Without_roll_back_on_failure_a_failing_rollout_is_told_once_and_stays()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)]);
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30) };
+        await pool.Client.DeployAsync("web", Small(), 2, strategy: strategy);
+        await DeploymentTests.ReadyWhere(pool, "web", d => d.RolledOut);
+
+        await pool.Client.DeployAsync("web", Crashing(), 2, strategy: strategy);
+        var failing = await DeploymentTests.ReadyWhere(pool, "web", d => d.FailuresInRow >= DeploymentRules.RolloutFailures + 1);
+        Assert.Equal(2, failing.Revision);
+        var said = await Rollouts(pool);
+        Assert.Equal(2, said.Length);
+        Assert.StartsWith("web's rollout of revision 2 is failing: its replicas failed 3 in a row (last: web.", said[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_strategy_is_kept_through_scale_and_roll_back_and_a_deploy_without_one_goes_back_to_the_default()
     {
@@ -229,6 +271,8 @@ public sealed class DeploymentStrategyTests
         Assert.Equal(["strategy.maxSurge", "strategy.maxUnavailable"], refused.Errors.Select(e => e.Field));
         var tooLong = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromDays(1.5) });
         Assert.Equal("strategy.minReady must be 0 to 1 day", Assert.Single(tooLong.Errors).ToString());
+        var blind = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { RollBackOnFailure = true });
+        Assert.StartsWith("strategy.minReady must be above 0 with strategy.rollBackOnFailure", Assert.Single(blind.Errors).ToString(), StringComparison.Ordinal);
         Assert.Null(await grain.GetStatus());
 
         await pool.Client.DeployAsync("web", Small(), 1, strategy: new DeploymentStrategy { MaxSurge = 3 });

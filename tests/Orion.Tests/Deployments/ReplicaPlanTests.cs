@@ -250,4 +250,17 @@ public sealed class ReplicaPlanTests
             }
         }
     }
+
+    [Fact]
+    public void A_failed_rollout_goes_back_to_the_last_revision_rolled_out_once_its_replicas_failed_three_in_a_row()
+    {
+        var history = new List<DeploymentRevision> { new(1, Specs.Batch(), DateTimeOffset.UnixEpoch), new(2, Specs.Batch(items: 2), DateTimeOffset.UnixEpoch) };
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, DeploymentRules.RolloutFailures - 1, 1, history));
+        Assert.Equal(1, RevisionHistory.FailedRolloutTarget(2, DeploymentRules.RolloutFailures, 1, history)!.Revision);
+
+        // Nothing rolled out before, the current revision rolled out already, or the good one no longer kept: nowhere to go.
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 0, history));
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 2, history));
+        Assert.Null(RevisionHistory.FailedRolloutTarget(12, 9, 1, history.Skip(1).ToList()));
+    }
 }

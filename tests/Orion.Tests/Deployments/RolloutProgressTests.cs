@@ -39,8 +39,8 @@ public sealed class RolloutProgressTests
         // Paused with nothing of an earlier revision left: nothing held, not failed.
         Assert.Null(RolloutProgress.Of(Status(2, 2, [R("web.3", 2, TaskState.Pending)], paused: true)).Failure);
 
-        Assert.Null(RolloutProgress.Of(Status(1, 2, [R("web.1", 1)], failures: RolloutProgress.FailuresAllowed - 1)).Failure);
+        Assert.Null(RolloutProgress.Of(Status(1, 2, [R("web.1", 1)], failures: DeploymentRules.RolloutFailures - 1)).Failure);
         Assert.Equal("revision 2's replicas keep failing (3 in a row; last: web.9 Failed: exit 1)",
-            RolloutProgress.Of(Status(1, 2, [R("web.1", 1)], failures: RolloutProgress.FailuresAllowed)).Failure);
+            RolloutProgress.Of(Status(1, 2, [R("web.1", 1)], failures: DeploymentRules.RolloutFailures)).Failure);
     }
 }

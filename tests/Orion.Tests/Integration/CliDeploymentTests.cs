@@ -138,10 +138,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
         var name = "cli-strategy-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--min-ready", "3m", "--tenant", "cli-strategy", .. Replica]);
+            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--min-ready", "3m", "--rollback-on-failure", "--tenant", "cli-strategy", .. Replica]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
-            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time; ready after 3m running", deploy.Out);
-            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3) }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
+            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time; ready after 3m running; rolls back on failure", deploy.Out);
+            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3), RollBackOnFailure = true }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
             var json = JsonDocument.Parse((await live.CliAsync("deployments", name, "--json")).Out).RootElement;
             Assert.Equal("50%", json.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
             Assert.Equal(0, json.GetProperty("strategy").GetProperty("maxSurge").GetInt32());
@@ -189,6 +189,7 @@ public sealed class CliDeploymentTests(LiveSilo live)
 
     [Theory]
     [InlineData("orion: --within applies with --wait", "deploy", "web", "--within", "1m")]
+    [InlineData("orion: the deployment was rejected: strategy.minReady must be above 0 with strategy.rollBackOnFailure", "deploy", "web", "--rollback-on-failure")]
     [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be above 0 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]
     [InlineData("orion: the deployment was rejected: strategy.disruptionBudget must be 1 to 1000", "deploy", "web", "--disruption-budget", "0")]
     [InlineData("orion: the deployment was rejected: strategy.maxSurge must be 0 to 1000, or 0% to 100%; strategy.maxUnavailable must be 0 to 1000, or 0% to 100%", "deploy", "web", "--max-surge", "-1", "--max-unavailable", "101%")]
