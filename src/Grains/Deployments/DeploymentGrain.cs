@@ -107,7 +107,6 @@ public sealed class DeploymentGrain(
             {
                 NewRevision(template!, now);
                 record.State.AutoRolledBack = false;
-                Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolls out revision {record.State.Revision}");
             }
 
             if (autoscale != record.State.Autoscale)
@@ -136,6 +135,11 @@ public sealed class DeploymentGrain(
         }
 
         await Commit(before);
+        if (record.State.Revision != before.Revision && before.Template is not null)
+        {
+            Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolls out revision {record.State.Revision}");
+        }
+
         await GrainFactory.Grain<IDeploymentDirectoryGrain>(GrainKeys.Pool).Set(Name, true);
         await KeepReminder();
         Arm();
@@ -257,7 +261,7 @@ public sealed class DeploymentGrain(
         var now = time.GetUtcNow();
         var strategy = record.State.Strategy ?? DeploymentStrategy.Default;
         var budget = strategy.BudgetFor(record.State.Replicas);
-        if (Moving(taskId, now) is { Count: > 0 } moving && moving.Count >= budget)
+        if (Moving(taskId, now) is var moving && moving.Count >= budget)
         {
             return Refusal(budget, [.. moving.Select(m => $"{m} is moving")]);
         }
@@ -384,12 +388,13 @@ public sealed class DeploymentGrain(
             }
         }
 
-        if (Status is { RolledOut: true })
+        var rolledOut = Status is { RolledOut: true };
+        if (rolledOut)
         {
             record.State.LastRolledOut = record.State.Revision;
         }
 
-        if (record.State.RolloutSince is { } since && Status is { RolledOut: true })
+        if (record.State.RolloutSince is { } since && rolledOut)
         {
             record.State.RolloutSince = null;
             Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolled out revision {record.State.Revision} in {Durations.Format(TimeSpan.FromSeconds(Math.Round((now - since).TotalSeconds)))}: {record.State.Replicas} ready");
