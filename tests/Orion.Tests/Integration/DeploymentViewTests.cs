@@ -19,7 +19,7 @@ public sealed class DeploymentViewTests(LiveSilo live)
         await using var __ = browser;
         try
         {
-            await live.Client.DeployAsync(name, replica, 2);
+            await live.Client.DeployAsync(name, replica, 2, strategy: new DeploymentStrategy { DisruptionBudget = ReplicaCount.Share(50) });
             var row = page.Locator($"#deployments tr[data-deployment='{name}']");
             await Assertions.Expect(row.Locator(".ready")).ToHaveTextAsync("2/2", new() { Timeout = 30_000 });
             await Assertions.Expect(row.Locator(".status")).ToHaveTextAsync("ready");
@@ -28,10 +28,13 @@ public sealed class DeploymentViewTests(LiveSilo live)
             var listed = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/deployments?tenant=views"))).RootElement;
             var mine = Assert.Single(listed.EnumerateArray(), d => d.GetProperty("name").GetString() == name);
             Assert.Equal(2, mine.GetProperty("ready").GetInt32());
+            Assert.Equal("surge 1, unavailable 0; drains move 50% at a time", mine.GetProperty("strategy").GetString());
             Assert.Equal([$"{name}.1", $"{name}.2"], mine.GetProperty("tasks").EnumerateArray().Select(t => t.GetString()));
             var one = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url($"/api/deployments/{name}"))).RootElement;
             Assert.Equal(1, one.GetProperty("revision").GetInt32());
             Assert.Equal("views", one.GetProperty("template").GetProperty("tenant").GetString());
+            Assert.Equal("50%", one.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
+            Assert.Equal(1, one.GetProperty("strategy").GetProperty("maxSurge").GetInt32());
             Assert.Equal(HttpStatusCode.NotFound, (await live.Http.GetAsync(live.Url("/api/deployments/no-such-deployment"))).StatusCode);
             var bad = await live.Http.GetAsync(live.Url("/api/deployments/-bad"));
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
