@@ -342,8 +342,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             Description = $"Roll back by itself when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row while old ones still serve",
         };
-        var wait = new Option<bool>("--wait") { Description = "Wait for the rollout to finish, printing its progress, as orion rollout status does (exit 1 when it fails), at most --within" };
-        var within = Within("With --wait: the longest to wait, e.g. 10m");
+        var (wait, within) = RolloutWait();
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
         {
             TokenRule(option.Validators, t => ReplicaCount.Parse(t) is not null, $"{option.Name}: {ReplicaCount.Rule}");
@@ -387,11 +386,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("the deployment was rejected: " + string.Join("; ", local), ExitCodes.BadInput);
             }
 
-            if (!r.GetValue(wait) && r.GetResult(within) is { Implicit: false })
-            {
-                throw new CliException("--within applies with --wait", ExitCodes.BadInput);
-            }
-
+            CheckWithin(r, wait, within);
             await using var client = await ConnectAsync(r, ct);
             var deployed = await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, strategy, ct));
             return await ShowDeployment(r, r.GetValue(wait) ? await WaitForRollout(r, client, deployment, Durations.Parse(r.GetValue(within))!.Value, ct) : deployed);
@@ -413,9 +408,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var name = DeploymentName();
         var to = new Option<int?>("--to") { Description = "The revision whose spec to roll out again, one it still keeps (orion deployments NAME lists them; default: the one before the current)" };
-        return DeploymentAction(
-            new Command("rollback", "Roll a deployment back to the spec of an earlier revision, rolled out one replica at a time as a new revision") { name, to },
-            (client, r, ct) => client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct));
+        var (wait, within) = RolloutWait();
+        var command = new Command("rollback", "Roll a deployment back to the spec of an earlier revision, rolled out as a new revision by its strategy") { name, to, wait, within };
+        command.SetAction(async (r, ct) =>
+        {
+            CheckWithin(r, wait, within);
+            await using var client = await ConnectAsync(r, ct);
+            var back = await Answer(r, client.RollBackAsync(r.GetValue(name)!, r.GetValue(to), ct));
+            return await ShowDeployment(r, r.GetValue(wait) ? await WaitForRollout(r, client, back.Name, Durations.Parse(r.GetValue(within))!.Value, ct) : back);
+        });
+        return command;
     }
 
     /// <summary>The command, acting on a deployment through the cluster and showing what it became.</summary>
@@ -646,6 +648,19 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var within = new Option<string>("--within") { Description = description, DefaultValueFactory = _ => "10m" };
         TokenRule(within.Validators, t => Durations.Parse(t) is { } d && d > TimeSpan.Zero, $"--within: {Durations.Rule}, more than 0s");
         return within;
+    }
+
+    /// <summary>--wait and --within, for a command that starts a rollout.</summary>
+    private static (Option<bool> Wait, Option<string> Within) RolloutWait() =>
+        (new Option<bool>("--wait") { Description = "Wait for the rollout to finish, printing its progress, as orion rollout status does (exit 1 when it fails), at most --within" },
+         Within("With --wait: the longest to wait, e.g. 10m"));
+
+    private static void CheckWithin(ParseResult r, Option<bool> wait, Option<string> within)
+    {
+        if (!r.GetValue(wait) && r.GetResult(within) is { Implicit: false })
+        {
+            throw new CliException("--within applies with --wait", ExitCodes.BadInput);
+        }
     }
 
     /// <summary>Waits for the rollout, printing each change (not with --json); a rollout that fails exits 1, naming why.</summary>
@@ -933,10 +948,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
         command.SetAction(async (r, ct) =>
         {
-            if (drain && !r.GetValue(wait) && r.GetResult(within) is { Implicit: false })
-            {
-                throw new CliException("--within applies with --wait", ExitCodes.BadInput);
-            }
+            CheckWithin(r, wait, within);
 
             await using var client = await ConnectAsync(r, ct);
             var id = r.GetValue(node)!;

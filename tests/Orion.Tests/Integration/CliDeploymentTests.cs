@@ -78,11 +78,13 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.Equal(60, (await live.Client.GetAsync(rolled.Tasks[0].TaskId))!.Spec.Resources.ComputeMilli);
             Assert.Contains("replaced it with revision 2", (await live.Client.GetAsync($"{name}.2"))!.ExitReason);
 
-            var rollback = await live.CliAsync("rollback", name, "--json");
+            var rollback = await live.CliAsync("rollback", name, "--wait", "--json");
             Assert.True(rollback.ExitCode == 0, rollback.ToString());
-            Assert.Equal(3, JsonDocument.Parse(rollback.Out).RootElement.GetProperty("revision").GetInt32());
+            var rolledOut = JsonDocument.Parse(rollback.Out).RootElement;
+            Assert.Equal(3, rolledOut.GetProperty("revision").GetInt32());
+            Assert.Equal(1, rolledOut.GetProperty("tasks").GetArrayLength());
+            Assert.Equal(3, rolledOut.GetProperty("tasks")[0].GetProperty("revision").GetInt32());
             Assert.Equal(50, (await live.Client.GetDeploymentAsync(name))!.Template.Resources.ComputeMilli);
-            await Until(name, d => !d.Rolling && d.Ready == 1);
 
             // To a revision named: revision 2's spec again, as revision 4; the revisions kept are listed with the deployment.
             var to = await live.CliAsync("rollback", name, "--to", "2");
