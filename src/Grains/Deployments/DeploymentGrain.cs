@@ -350,8 +350,9 @@ public sealed class DeploymentGrain(
         }
 
         record.State.Tasks = live;
-        if (strategy.RollBackOnFailure && !record.State.AutoRolledBack
-            && RevisionHistory.FailedRolloutTarget(record.State.Revision, record.State.FailuresInRow, record.State.LastRolledOut, record.State.History) is { } back)
+        if (strategy.RollBackOnFailure
+            && RevisionHistory.FailedRolloutTarget(
+                record.State.Revision, record.State.FailuresInRow, record.State.LastRolledOut, record.State.History, record.State.AutoRolledBack) is { } back)
         {
             var (failed, failures, last) = (record.State.Revision, record.State.FailuresInRow, record.State.LastFailure);
             NewRevision(back.Template, now);

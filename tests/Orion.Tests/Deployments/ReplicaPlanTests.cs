@@ -262,5 +262,8 @@ public sealed class ReplicaPlanTests
         Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 0, history));
         Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 2, history));
         Assert.Null(RevisionHistory.FailedRolloutTarget(12, 9, 1, history.Skip(1).ToList()));
+
+        // A roll back the deployment made itself is not rolled back from by it.
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 1, history, currentIsRollBack: true));
     }
 }
