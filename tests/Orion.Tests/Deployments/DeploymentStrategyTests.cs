@@ -238,6 +238,10 @@ public sealed class DeploymentStrategyTests
         var said = await Rollouts(pool);
         Assert.Equal(2, said.Length);
         Assert.StartsWith("web's rollout of revision 2 is failing: its replicas failed 3 in a row (last: web.", said[1], StringComparison.Ordinal);
+
+        // Waiting on it fails at once, saying so.
+        var wait = await Assert.ThrowsAsync<RolloutFailedException>(() => pool.Client.WaitForRolloutAsync("web", TimeSpan.FromMinutes(1)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("deployment web: revision 2's replicas keep failing (", wait.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -146,6 +146,12 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3), RollBackOnFailure = true }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
             var json = JsonDocument.Parse((await live.CliAsync("deployments", name, "--json")).Out).RootElement;
             Assert.Equal("50%", json.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
+
+            // Running, but not yet for its three minutes: shown warming up, not ready.
+            await Until(name, d => d.Tasks.Any(t => t.Warming));
+            var shown = await live.CliAsync("deployments", name);
+            Assert.Contains("Running (warming up)", shown.Out);
+            Assert.Contains("0 of 1 (revision 1)", shown.Out);
             Assert.Equal(0, json.GetProperty("strategy").GetProperty("maxSurge").GetInt32());
 
             // Deployed again without: the default, as for every other field left out.
