@@ -340,7 +340,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         TokenRule(minReady.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--min-ready: {Durations.Rule}");
         var rollBack = new Option<bool>("--rollback-on-failure")
         {
-            Description = $"Roll back by itself when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row while old ones still serve",
+            Description = $"Roll back by itself, to the last revision rolled out in full, when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row (needs --min-ready)",
         };
         var (wait, within) = RolloutWait();
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })

@@ -273,7 +273,7 @@ public sealed class OrionClient : IAsyncDisposable
     /// </param>
     /// <param name="strategy">
     /// How a new spec is rolled out (its surge and how many fewer may serve meanwhile: a pool with no card to spare needs
-    /// <c>new DeploymentStrategy(MaxSurge: 0, MaxUnavailable: 1)</c>) and how many replicas a drain may move at once; null:
+    /// <c>new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1 }</c>) and how many replicas a drain may move at once; null:
     /// <see cref="DeploymentStrategy.Default"/>. Like the rest, what it is given is what it keeps: deploying again without
     /// one goes back to the default.
     /// </param>

@@ -48,9 +48,9 @@ public sealed record DeploymentStrategy
 
     /// <summary>
     /// Roll back by itself when a rollout fails: once the new revision's replicas have failed
-    /// <see cref="DeploymentRules.RolloutFailures"/> times in a row while replicas of an earlier revision still serve, that
-    /// revision's spec is rolled out again (as <c>orion rollback</c> would, a new revision). Not again for the revision
-    /// it rolled back to, so two bad specs never take turns. Needs <see cref="MinReady"/> above 0: a replica that crashes
+    /// <see cref="DeploymentRules.RolloutFailures"/> times in a row, the spec of the last revision rolled out in full is
+    /// rolled out again (as <c>orion rollback</c> would, a new revision). Not from a revision it rolled back to itself, so
+    /// two bad specs never take turns. Needs <see cref="MinReady"/> above 0: a replica that crashes
     /// a moment after it starts would otherwise count as serving, and the bad revision as rolled out.
     /// </summary>
     [Id(4)]

@@ -23,7 +23,7 @@ public sealed record DeploymentSummary(
     public static DeploymentSummary Of(DeploymentStatus d) =>
         new(d.Name, d.Template.Tenant, d.Replicas, d.Ready, d.Tasks.Length, d.Revision, StateOf(d), [.. d.Tasks.Select(t => t.TaskId)], AutoscaleOf(d), d.BusyPercent, StrategyOf(d));
 
-    /// <summary>"surge S, unavailable U; drains move B at a time".</summary>
+    /// <summary>The strategy in words (<see cref="DeploymentStrategy.ToString"/>): "surge 1, unavailable 0; drains move 1 at a time".</summary>
     public static string StrategyOf(DeploymentStatus d) => (d.Strategy ?? DeploymentStrategy.Default).ToString();
 
     /// <summary>"MIN–MAX at N% busy", or null for a deployment whose count is set by hand.</summary>
