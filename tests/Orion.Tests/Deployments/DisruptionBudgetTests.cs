@@ -96,4 +96,24 @@ public sealed class DisruptionBudgetTests
             Assert.Equal($"evicted from {job.Placement!.NodeId}: maintenance: rack r1 power", moved.PastRuns![^1].Reason);
         });
     }
+
+    [Fact]
+    public async Task With_a_budget_of_two_a_racks_window_moves_both_replicas_ahead_at_once()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1), Node("n2", gpus: 1)]);
+        var t0 = pool.Clock.GetUtcNow();
+        await pool.Client.CordonAsync("dc1/n2", "kept free");
+        await pool.Client.DeployAsync("web", Replica(), 2, strategy: new DeploymentStrategy { DisruptionBudget = 2 });
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal(["dc1/n0", "dc1/n1"], (await Replicas(pool, "web")).Values.Where(r => r.State == TaskState.Running).Select(r => r.Placement!.NodeId).Order()));
+
+        var window = new MaintenanceWindow(t0.AddHours(2), TimeSpan.FromHours(1), "rack r1 power", Drain: true, Notice: TimeSpan.FromHours(1));
+        await pool.Client.ScheduleMaintenanceAsync("dc1/n0", window);
+        await pool.Client.ScheduleMaintenanceAsync("dc1/n1", window);
+        await pool.Client.UncordonAsync("dc1/n2");
+        pool.Advance(TimeSpan.FromHours(1));
+
+        // Both go within the same turn: the clock stands still, so a budget of one would hold the second.
+        await pool.EventuallyAsync(async () => Assert.All((await Replicas(pool, "web")).Values, r => Assert.Equal((TaskState.Running, "dc1/n2"), (r.State, r.Placement?.NodeId))));
+    }
 }
