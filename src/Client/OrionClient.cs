@@ -397,8 +397,8 @@ public sealed class OrionClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Rolls a deployment back to the spec of an earlier revision, as a new revision rolled out one replica at a time
-    /// (rolling back twice to the revision before returns to where it began).
+    /// Rolls a deployment back to the spec of an earlier revision, as a new revision rolled out by its strategy (by default
+    /// one replica at a time; rolling back twice to the revision before returns to where it began).
     /// </summary>
     /// <param name="name">The deployment.</param>
     /// <param name="toRevision">The revision whose spec to roll out again, one the deployment still keeps (its last ten, <see cref="DeploymentStatus.Revisions"/>); null: the one before the current.</param>

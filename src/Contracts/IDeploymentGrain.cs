@@ -5,8 +5,8 @@ namespace Orion.Contracts;
 /// <summary>
 /// A deployment: keeps a number of replica tasks of one template live, as a Kubernetes Deployment keeps pods. A replica
 /// that ends by itself (failed, completed, cancelled by someone else, lost with its node past its restarts) is replaced,
-/// backing off while replicas keep failing; a new template is rolled out one replica at a time, each new one serving
-/// before an old one is cancelled. Key: the deployment's name (<see cref="DeploymentRules.NameRule"/>).
+/// backing off while replicas keep failing; a new template is rolled out by its <see cref="DeploymentStrategy"/> (by
+/// default one replica at a time, each new one serving before an old one is cancelled). Key: the deployment's name (<see cref="DeploymentRules.NameRule"/>).
 /// </summary>
 [Alias("orion.IDeploymentGrain")]
 public interface IDeploymentGrain : IGrainWithStringKey

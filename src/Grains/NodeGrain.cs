@@ -506,7 +506,7 @@ public sealed class NodeGrain(
 
     /// <summary>
     /// In a drained window's notice, asks each deployment replica the node holds to move off ahead of the start, within its
-    /// deployment's budget (one replica at a time), so a rack's nodes going down together do not take a service down;
+    /// deployment's disruption budget (by default one replica at a time), so a rack's nodes going down together do not take a service down;
     /// other work stays until the start. Without waiting, as <see cref="EvictFor"/>.
     /// </summary>
     private void MoveAhead(MaintenanceWindow window)

@@ -877,7 +877,7 @@ public sealed class VGpuTaskGrain(
             return "no deployment's replica: it stays until it must go";
         }
 
-        // A replica's deployment's budget: one replica out of service at a time.
+        // A replica's deployment's disruption budget: how many replicas may be out of service at once.
         if (deployment is not null && await GrainFactory.Grain<IDeploymentGrain>(deployment).MayMove(TaskId) is { } wait)
         {
             return wait;

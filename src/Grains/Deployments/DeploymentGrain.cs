@@ -374,7 +374,7 @@ public sealed class DeploymentGrain(
             await ScaleByDemand(autoscale, running, now);
         }
 
-        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live, record.State.Paused, record.State.Strategy);
+        var decision = ReplicaPlan.Decide(record.State.Replicas, record.State.Revision, live, record.State.Paused, strategy);
         await Task.WhenAll(
             decision.ScaledDown.Select(id => Remove(id, $"deployment {Name} scaled down to {record.State.Replicas}"))
                 .Concat(decision.Replaced.Select(id => Remove(id, $"deployment {Name} replaced it with revision {record.State.Revision}"))));
