@@ -105,7 +105,7 @@ public static class SpecBuilder
             Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
             MaxRuntime: maxRuntime, AfterCondition: afterCondition,
             Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true,
-            IdleTimeout: idleTimeout);
+            IdleTimeout: idleTimeout, Readiness: f.Readiness?.Build("readiness"), Liveness: f.Liveness?.Build("liveness"));
     }
 
     /// <summary>The form <see cref="ParseAfterCondition"/> takes, as errors say it.</summary>

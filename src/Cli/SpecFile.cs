@@ -107,6 +107,12 @@ public sealed class SpecFile
     /// <summary>Whether the notify URL also hears when each run starts (<c>notify-start: true</c>).</summary>
     public bool? NotifyStart { get; set; }
 
+    /// <summary>A check of whether a run serves yet (<c>readiness: {get: ":8000/health"}</c>; <see cref="ProbeFile"/>).</summary>
+    public ProbeFile? Readiness { get; set; }
+
+    /// <summary>A check of whether a run still works, its run stopped as failed when it fails (<c>liveness: {command: "test -f /tmp/alive"}</c>).</summary>
+    public ProbeFile? Liveness { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -146,6 +152,8 @@ public sealed class SpecFile
         Restart = Restart ?? baseSpec.Restart,
         Notify = Notify ?? baseSpec.Notify,
         NotifyStart = NotifyStart ?? baseSpec.NotifyStart,
+        Readiness = Readiness ?? baseSpec.Readiness,
+        Liveness = Liveness ?? baseSpec.Liveness,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

@@ -41,6 +41,8 @@ internal sealed class SpecOptions
     private readonly Option<string?> maxRuntime;
     private readonly Option<string?> idleTimeout;
     private readonly Option<string?> restart;
+    private readonly Option<string?> readiness;
+    private readonly Option<string?> liveness;
 
     public SpecOptions()
     {
@@ -128,6 +130,25 @@ internal sealed class SpecOptions
                 r.AddError($"--idle-timeout: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
             }
         });
+        readiness = new Option<string?>("--readiness")
+        {
+            Description = "A check of whether a run serves yet: :PORT/PATH (an HTTP GET on its node's loopback, 200-399 passes) or a command (exit 0 passes), every 10s; a deployment counts the replica only once it passes (a spec file's readiness: sets the timing)",
+        };
+        liveness = new Option<string?>("--liveness")
+        {
+            Description = "A check of whether a run still works, as --readiness: after 3 failures in a row the run is stopped as failed (--restart may queue it again)",
+        };
+        foreach (var probe in new[] { readiness, liveness })
+        {
+            probe.Validators.Add(r =>
+            {
+                if (HealthProbe.Parse(r.GetValueOrDefault<string?>()) is null)
+                {
+                    r.AddError($"{probe.Name}: '{r.GetValueOrDefault<string?>()}' {HealthProbe.Rule}");
+                }
+            });
+        }
+
         restart = new Option<string?>("--restart")
         {
             Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
@@ -142,7 +163,7 @@ internal sealed class SpecOptions
     }
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, restart, notify, notifyStart];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, restart, notify, notifyStart];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -167,6 +188,7 @@ internal sealed class SpecOptions
             PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
             MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
+            Readiness = ProbeFile.Short(r.GetValue(readiness)), Liveness = ProbeFile.Short(r.GetValue(liveness)),
         };
         var spec = fromFlags;
         if (r.GetValue(file) is { } f)

@@ -75,6 +75,21 @@ public static class Views
             }
         }
 
+        if (s.Spec.Readiness is { } readiness)
+        {
+            table.AddRow(Text("readiness"), Text(readiness + s.Ready switch
+            {
+                true => ": ready",
+                false => $": not ready ({s.NotReadyBecause ?? "no pass yet"})",
+                null => "",
+            }));
+        }
+
+        if (s.Spec.Liveness is { } liveness)
+        {
+            table.AddRow(Text("liveness"), Text($"{liveness}: stopped as failed after {liveness.FailureThreshold} in a row"));
+        }
+
         if (s.Spec.Gang is { } gang)
         {
             table.AddRow(Text("gang"), Text(s.Placement is { Gang.IsEmpty: false } placed
@@ -254,7 +269,7 @@ public static class Views
         var replicas = new Table().AddColumns("REPLICA", "REVISION", "STATE", "NODE");
         foreach (var t in d.Tasks)
         {
-            replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State + (t.Warming ? " (warming up)" : "")), Text(t.NodeId ?? "-"));
+            replicas.AddRow(Text(t.TaskId), Text(t.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(t.State + (t.Warming ? " (warming up)" : t.NotReady ? " (not ready)" : "")), Text(t.NodeId ?? "-"));
         }
 
         // The revisions kept, for `orion rollback NAME --to N`.

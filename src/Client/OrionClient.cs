@@ -627,7 +627,9 @@ public sealed class OrionClient : IAsyncDisposable
     /// Why a task does not run yet: for a Pending task the quota limit it waits on, or its scheduler's account of now (its
     /// gang still gathering, or node by node the first rule each breaks, counted: "0 of 3 nodes take it now: holding 1
     /// of its spread group web already (2), too little free CPU for 8,000 milli (1)"); for a Scheduled one, when its
-    /// window opens; for a Blocked one, the tasks it runs after (<see cref="TaskSpec.After"/>) still to complete. Null for a task that is placed, running or ended, or that does not exist.
+    /// window opens; for a Blocked one, the tasks it runs after (<see cref="TaskSpec.After"/>) still to complete; for a running
+    /// one whose readiness probe does not pass (<see cref="TaskSpec.Readiness"/>), the probe's last failure. Null for a task
+    /// that is placed, running (and ready) or ended, or that does not exist.
     /// </summary>
     public async Task<string?> WhyWaitingAsync(string taskId, CancellationToken cancellationToken = default) =>
         await WaitingReason.OfAsync(grains, await GetAsync(taskId, cancellationToken), cancellationToken);

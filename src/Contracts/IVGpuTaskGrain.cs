@@ -150,6 +150,22 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnIdle")]
     Task OnIdle(long generation, TimeSpan timeout);
 
+    /// <summary>
+    /// The daemon reports what run <paramref name="generation"/>'s readiness probe found: it turned ready, or not ready
+    /// (<paramref name="why"/>: the probe's last failure). A late word about an earlier run, or one not running, changes nothing.
+    /// </summary>
+    [Access(Callers.Node)]
+    [Alias("OnReadiness")]
+    Task OnReadiness(long generation, bool ready, string? why);
+
+    /// <summary>
+    /// The daemon reports that run <paramref name="generation"/> failed its liveness probe its threshold of times in a row
+    /// (<paramref name="why"/>: the last failure): the run is stopped and counts as failed, so its restart policy decides.
+    /// </summary>
+    [Access(Callers.Node)]
+    [Alias("OnLivenessFailed")]
+    Task OnLivenessFailed(long generation, string why);
+
     /// <summary>The daemon reports the task's process ended.</summary>
     [Access(Callers.Node)]
     [Alias("OnExited")]

@@ -60,6 +60,9 @@ public static class PoolEventKinds
     /// <summary>A run left its cards idle for its task's <see cref="TaskSpec.IdleTimeout"/> and was stopped.</summary>
     public const string IdleStop = "idle-stop";
 
+    /// <summary>A run failed its liveness probe and was stopped, or a ready run turned not ready (<see cref="TaskSpec.Liveness"/>, <see cref="TaskSpec.Readiness"/>).</summary>
+    public const string Unhealthy = "unhealthy";
+
     /// <summary>Every task a blocked task runs after completed: it is admitted and queued.</summary>
     public const string Unblocked = "unblocked";
 
@@ -113,6 +116,6 @@ public static class PoolEventKinds
 
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unblocked, CardFault, CardRecovered,
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unhealthy, Unblocked, CardFault, CardRecovered,
          ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, Rollout, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, Maintenance, SettingsChange, QuotaChange, TokenChange];
 }

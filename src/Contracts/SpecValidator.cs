@@ -144,6 +144,11 @@ public static class SpecValidator
             }
         }
 
+        foreach (var (field, probe) in new[] { ("readiness", spec.Readiness), ("liveness", spec.Liveness) })
+        {
+            errors.AddRange(probe?.Check(field) ?? []);
+        }
+
         return errors.ToImmutable();
     }
 

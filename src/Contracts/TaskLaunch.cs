@@ -18,6 +18,8 @@ namespace Orion.Contracts;
 /// How long the run may leave its cards idle (<see cref="TaskSpec.IdleTimeout"/>): the daemon watches it and tells its
 /// task once it has, not counting time paused. Null: not watched.
 /// </param>
+/// <param name="Readiness">The run's readiness probe (<see cref="TaskSpec.Readiness"/>): the daemon makes it and tells the task when the run turns ready or not.</param>
+/// <param name="Liveness">The run's liveness probe (<see cref="TaskSpec.Liveness"/>): the daemon makes it and tells the task when it has failed.</param>
 [GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
 public sealed record TaskLaunch(
     [property: Id(0)] string TaskId,
@@ -28,4 +30,6 @@ public sealed record TaskLaunch(
     [property: Id(5)] WorkloadSpec Workload,
     [property: Id(6)] bool StartOnHost = false,
     [property: Id(7)] bool DemandMeasured = false,
-    [property: Id(8)] TimeSpan? IdleTimeout = null);
+    [property: Id(8)] TimeSpan? IdleTimeout = null,
+    [property: Id(9)] HealthProbe? Readiness = null,
+    [property: Id(10)] HealthProbe? Liveness = null);

@@ -42,6 +42,17 @@ namespace Orion.Contracts;
 /// not for scheduled tasks, whose windows already end them, nor deployments. Null = never (its tenant's quota may still
 /// set one: <see cref="TenantQuota.IdleTimeout"/>).
 /// </param>
+/// <param name="Readiness">
+/// A check of whether a run serves yet (a server that has loaded its weights answers its health URL): until it passes
+/// the task is <see cref="VGpuTaskStatus.Ready"/> false, and a deployment counts the replica as not serving (a rollout
+/// cancels no old replica for it, a drain moves no other); after <see cref="HealthProbe.FailureThreshold"/> failures in a
+/// row it is not ready again. Null: ready once running.
+/// </param>
+/// <param name="Liveness">
+/// A check of whether a run still works (a server that hangs, a training job whose heartbeat file went stale): after
+/// <see cref="HealthProbe.FailureThreshold"/> failures in a row the run is stopped and counts as failed (its restart
+/// policy may queue it again). Null: only its exit ends a run.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -59,7 +70,9 @@ public sealed record TaskSpec(
     [property: Id(12)] ImmutableDictionary<string, string>? Labels = null,
     [property: Id(13)] string? Notify = null,
     [property: Id(14)] bool NotifyOnStart = false,
-    [property: Id(15)] TimeSpan? IdleTimeout = null)
+    [property: Id(15)] TimeSpan? IdleTimeout = null,
+    [property: Id(16)] HealthProbe? Readiness = null,
+    [property: Id(17)] HealthProbe? Liveness = null)
 {
     /// <summary>The shortest <see cref="IdleTimeout"/>: nodes read their cards every few seconds, and a pause between requests is not idleness.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);

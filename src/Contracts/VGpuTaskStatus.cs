@@ -45,6 +45,12 @@ namespace Orion.Contracts;
 /// <param name="RetryAt">
 /// A restart waiting out its backoff (<see cref="RestartPolicy.Backoff"/>): when it is queued. Pending, in no queue, until then.
 /// </param>
+/// <param name="Ready">
+/// Whether its run passes its readiness probe (<see cref="TaskSpec.Readiness"/>): false from its start until the probe
+/// first passes, and again once it fails its threshold in a row. Null for a task with no readiness probe, and for one
+/// not running.
+/// </param>
+/// <param name="NotReadyBecause">While <paramref name="Ready"/> is false: the readiness probe's last failure, once there has been one.</param>
 /// <param name="PastRuns">Its runs that have let go of their capacity, oldest first, the newest <see cref="PastRun.Kept"/>; null for none.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
@@ -80,7 +86,9 @@ public sealed record VGpuTaskStatus(
     [property: Id(29)] int Runs = 0,
     [property: Id(30)] string? HeldBy = null,
     [property: Id(31)] DateTimeOffset? RetryAt = null,
-    [property: Id(32)] ImmutableList<PastRun>? PastRuns = null)
+    [property: Id(32)] ImmutableList<PastRun>? PastRuns = null,
+    [property: Id(33)] bool? Ready = null,
+    [property: Id(34)] string? NotReadyBecause = null)
 {
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

@@ -671,7 +671,7 @@ public sealed class VGpuTaskGrain(
     {
         var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
-            DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: await idleTimeouts.Of(status.Spec));
+            DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: await idleTimeouts.Of(status.Spec), Readiness: status.Spec.Readiness, Liveness: status.Spec.Liveness);
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
@@ -779,7 +779,8 @@ public sealed class VGpuTaskGrain(
         if (Status is { State: TaskState.Placing } status && status.Generation == generation)
         {
             record.State.PausedBeforeRun = status.SuspendedFor;
-            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow() });
+            // Not ready until its readiness probe first passes.
+            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow(), Ready = status.Spec.Readiness is null ? null : false, NotReadyBecause = null });
             if (status.Spec.MaxRuntime is not null)
             {
                 await ArmRunLimit();
@@ -814,6 +815,48 @@ public sealed class VGpuTaskGrain(
 
         await Disarm();
         await End(exit.Succeeded ? TaskState.Completed : TaskState.Failed, exit.Reason);
+    }
+
+    public async Task OnReadiness(long generation, bool ready, string? why)
+    {
+        var status = Status;
+        if (status is not { State: TaskState.Running or TaskState.Suspended, Spec.Readiness: not null } || status.Generation != generation
+            || (status.Ready == ready && (ready || why is null || why == status.NotReadyBecause)))
+        {
+            return;
+        }
+
+        if (status.Ready == true && !ready)
+        {
+            logger.LogWarning("Task {TaskId} is not ready any more: {Why}", TaskId, why);
+            Notice(PoolEventKinds.Unhealthy, status.Placement?.NodeId ?? "", $"not ready: {why}");
+        }
+        else if (ready)
+        {
+            logger.LogInformation("Task {TaskId} is ready", TaskId);
+        }
+
+        await Change(status with { Ready = ready, NotReadyBecause = ready ? null : why ?? status.NotReadyBecause });
+    }
+
+    public async Task OnLivenessFailed(long generation, string why)
+    {
+        // Only a run computing: a paused one is not probed, and the daemon's word may be late.
+        var status = Status;
+        if (status is not { State: TaskState.Running } || status.Generation != generation)
+        {
+            return;
+        }
+
+        var reason = $"its liveness probe failed: {why}";
+        logger.LogWarning("Task {TaskId} failed its liveness probe: {Why}; stopping its run", TaskId, why);
+        Notice(PoolEventKinds.Unhealthy, status.Placement?.NodeId ?? "", $"stopped: {reason}");
+        await StopRun(status);
+        if (!await Restarted(Status!, reason))
+        {
+            await Disarm();
+            await End(TaskState.Failed, reason);
+        }
     }
 
     public async Task OnIdle(long generation, TimeSpan timeout)
@@ -1570,7 +1613,7 @@ public sealed class VGpuTaskGrain(
 
     /// <summary>A run stopped to be queued again (evicted, restarted): its pause time closed, nothing left on its cards, and why.</summary>
     private VGpuTaskStatus StoppedRun(VGpuTaskStatus status, string reason) =>
-        Resumed(status, time.GetUtcNow()) with { ExitReason = reason, ResidentMiB = 0, HostMiB = 0 };
+        Resumed(status, time.GetUtcNow()) with { ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Ready = null, NotReadyBecause = null };
 
     private static VGpuTaskStatus Resumed(VGpuTaskStatus status, DateTimeOffset at) =>
         status.SuspendedSince is { } since
@@ -1580,7 +1623,7 @@ public sealed class VGpuTaskGrain(
     private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null, bool byGang = false)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null, HeldBy = null };
+        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null, HeldBy = null, Ready = null, NotReadyBecause = null };
         record.State.OperatorPaused = false;
         await Change(ended);
         await ReleaseQuota(ended);

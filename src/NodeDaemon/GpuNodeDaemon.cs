@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
+using Orion.NodeDaemon.Probes;
 
 namespace Orion.NodeDaemon;
 
@@ -35,6 +36,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskLaunch> idleWatched = new(StringComparer.Ordinal);
 
     private readonly TimeProvider time;
+    private readonly RunProbes probes;
     private readonly string instance = Guid.NewGuid().ToString("N");
     private int disposed;
     private int unmeasured;
@@ -51,8 +53,13 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         this.grains = grains;
         this.logger = logger;
         demandSequence = this.time.GetUtcNow().UtcTicks;
+        probes = new RunProbes(backend, this.time, logger);
+        probes.ReadinessChanged += (launch, ready, why) => Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnReadiness(launch.Generation, ready, why));
+        probes.LivenessFailed += (launch, why) => Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnLivenessFailed(launch.Generation, why));
         backend.Exited += exit =>
         {
+            probes.Forget(exit.TaskId, exit.Generation);
+
             // A run that failed may have failed with its card: the node hears of a broken card before the task hears of its
             // end, so a task that restarts is not placed on that card again.
             if (!exit.Succeeded && selfReference is not null && !CheckHealth().SequenceEqual(reportedFaults))
@@ -147,10 +154,17 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
         logger.LogDebug("Node {NodeId} started {TaskId} generation {Generation}", NodeId, launch.TaskId, launch.Generation);
         Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnStarted(launch.Generation));
+
+        // After the start's report: the task hears it runs before it hears it is ready.
+        probes.Watch(launch);
         return Task.CompletedTask;
     }
 
-    public Task<bool> Stop(string taskId, long generation) => Task.FromResult(backend.Stop(taskId, generation));
+    public Task<bool> Stop(string taskId, long generation)
+    {
+        probes.Forget(taskId, generation);
+        return Task.FromResult(backend.Stop(taskId, generation));
+    }
 
     public Task<bool> Pause(string taskId, long generation, string hold) => Task.FromResult(backend.Pause(taskId, generation, hold));
 
@@ -173,6 +187,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         {
             Stopping?.Invoke(this);
             stopping.Cancel();
+            await probes.DisposeAsync();
             reports.Writer.TryComplete();
             foreach (var t in new[] { reporter, registrar, demandWatcher })
             {

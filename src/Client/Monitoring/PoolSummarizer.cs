@@ -73,7 +73,8 @@ public static class PoolSummarizer
         MaxRuntime: t.Spec.MaxRuntime is { } limit ? Durations.Format(limit) : null, HeldBy: t.HeldBy,
         AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null,
         Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null, Generation: t.Generation,
-        IdleTimeout: t.Spec.IdleTimeout is { } idle ? Durations.Format(idle) : null);
+        IdleTimeout: t.Spec.IdleTimeout is { } idle ? Durations.Format(idle) : null, Ready: t.Ready, NotReadyBecause: t.NotReadyBecause,
+        Readiness: t.Spec.Readiness?.ToString(), Liveness: t.Spec.Liveness?.ToString());
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

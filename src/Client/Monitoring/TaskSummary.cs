@@ -34,10 +34,14 @@ namespace Orion.Client.Monitoring;
 /// <param name="Generation">Its current run's generation (0 before its first placement).</param>
 /// <param name="IdleTimeout">How long a run may leave its cards idle (<see cref="TaskSpec.IdleTimeout"/>), as <c>30m</c>; null for never stopped so.</param>
 /// <param name="PastRuns">Its earlier runs, newest last (<see cref="VGpuTaskStatus.PastRuns"/>): only where one task is read, as <c>/api/tasks/{id}</c>; null in lists.</param>
+/// <param name="Ready">Whether its run passes its readiness probe (<see cref="VGpuTaskStatus.Ready"/>); null without one, or not running.</param>
+/// <param name="NotReadyBecause">While not ready: the readiness probe's last failure.</param>
+/// <param name="Readiness">Its readiness probe in words (<see cref="HealthProbe.ToString"/>); null for none.</param>
+/// <param name="Liveness">Its liveness probe in words; null for none.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
     int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
     string? Gang = null, string? Spread = null, int MaxPerDomain = 0, string? Waiting = null, string? TopologyKey = null,
     IReadOnlyList<string>? After = null, IReadOnlyList<string>? Awaiting = null, string? MaxRuntime = null, string? HeldBy = null,
     string? AfterCondition = null, IReadOnlyDictionary<string, string>? Labels = null, long Generation = 0, IReadOnlyList<PastRun>? PastRuns = null,
-    string? IdleTimeout = null);
+    string? IdleTimeout = null, bool? Ready = null, string? NotReadyBecause = null, string? Readiness = null, string? Liveness = null);

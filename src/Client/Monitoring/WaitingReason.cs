@@ -7,8 +7,8 @@ public static class WaitingReason
 {
     /// <summary>
     /// For a task an operator holds, the reason given; for a Pending task the quota limit it waits on, or its scheduler's account of now; for a Scheduled one, when its
-    /// window opens; for a Blocked one, the tasks it runs after still to end as it asks; null for a task that is placed, running or
-    /// ended, or for none.
+    /// window opens; for a Blocked one, the tasks it runs after still to end as it asks; for a running one its readiness
+    /// probe does not pass yet, the probe's last failure; null for a task that is placed, running (and ready) or ended, or for none.
     /// </summary>
     public static async Task<string?> OfAsync(IGrainFactory grains, VGpuTaskStatus? status, CancellationToken cancellationToken = default) =>
         status switch
@@ -25,6 +25,8 @@ public static class WaitingReason
             { State: TaskState.Scheduled, WindowOpensAt: { } opens } => $"its next window opens at {opens:u}",
             { State: TaskState.Blocked, Awaiting: { } awaiting } =>
                 $"waiting for {string.Join(", ", awaiting)} to {TaskAfter.Wanted(status.Spec.AfterCondition)} (it runs after {(awaiting.Count == 1 ? "it" : "them")})",
+            { State: TaskState.Running or TaskState.Suspended, Ready: false } =>
+                $"not ready: {status.NotReadyBecause ?? $"its readiness probe ({status.Spec.Readiness?.Target}) has not passed yet"}",
             _ => null,
         };
 }

@@ -221,4 +221,46 @@ public sealed class SpecBuilderTests
         Assert.Equal(["shard-0", "shard-1", "shard-2", "shard-3", "prep"], spec.After!);
         Assert.Equal("after: 'x y' " + SpecBuilder.AfterRule, Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { After = ["x y"] })).Message);
     }
+
+    [Fact]
+    public void Probes_build_from_a_files_map_with_their_timing_and_from_a_flags_short_form()
+    {
+        var yaml = """
+            readiness:
+              get: :8000/health
+              every: 5s
+              timeout: 2s
+              failures: 2
+              delay: 1m
+            liveness: {command: "test -f /tmp/alive"}
+            """;
+        var spec = SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml"));
+        Assert.Equal(HealthProbe.Http(8000, "/health") with { Period = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(2), FailureThreshold = 2, InitialDelay = TimeSpan.FromMinutes(1) }, spec.Readiness);
+        Assert.Equal(HealthProbe.Exec("test -f /tmp/alive"), spec.Liveness);
+        Assert.Equal(spec, SpecBuilder.Build(SpecBuilder.Parse("""{"readiness": {"get": ":8000/health", "every": "5s", "timeout": "2s", "failures": 2, "delay": "1m"}, "liveness": {"command": "test -f /tmp/alive"}}""", "f.json")));
+
+        // A flag's short form replaces the file's probe whole.
+        var flags = new SpecFile { Readiness = ProbeFile.Short(":9000"), Liveness = ProbeFile.Short("pgrep -f serve.py") }.Over(SpecBuilder.Parse(yaml, "f.yaml"));
+        Assert.Equal((HealthProbe.Http(9000), HealthProbe.Exec("pgrep -f serve.py")), (SpecBuilder.Build(flags).Readiness, SpecBuilder.Build(flags).Liveness));
+        Assert.Equal((null, null), (SpecBuilder.Build(new SpecFile()).Readiness, SpecBuilder.Build(new SpecFile()).Liveness));
+    }
+
+    [Theory]
+    [InlineData("readiness: {get: ':0'}", "readiness.get: ':0' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
+    [InlineData("readiness: {get: 'localhost:80'}", "readiness.get: 'localhost:80' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
+    [InlineData("liveness: {get: ':80', command: 'true'}", "liveness: give get or command, not both")]
+    [InlineData("liveness: {command: 'true', every: 5}", "liveness.every: '5' " + Durations.Rule)]
+    [InlineData("readiness: {command: 'true', delay: soon}", "readiness.delay: 'soon' " + Durations.Rule)]
+    public void A_probe_not_of_its_form_is_bad_input_naming_the_field(string yaml, string message)
+    {
+        var ex = Assert.Throws<CliException>(() => SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml")));
+        Assert.Equal((ExitCodes.BadInput, message), (ex.ExitCode, ex.Message));
+    }
+
+    [Fact]
+    public void A_probe_of_its_form_that_breaks_a_rule_reaches_the_validator()
+    {
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("readiness: {command: 'true', every: 2h}\nliveness: {}", "f.yaml"));
+        Assert.Equal(["readiness.period", "liveness.command"], SpecValidator.Validate(spec).Select(e => e.Field));
+    }
 }

@@ -31,6 +31,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: --max-runtime: '90' " + Durations.Rule, "submit", "--max-runtime", "90", "--compute", "10")]
     [InlineData("orion: --idle-timeout: 'soon' " + Durations.Rule, "submit", "--idle-timeout", "soon", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: idleTimeout must be 1 minute to 365 days", "submit", "--idle-timeout", "30s", "--compute", "10")]
+    [InlineData("orion: --readiness: ':70000/health' " + HealthProbe.Rule, "submit", "--readiness", ":70000/health", "--compute", "10")]
+    [InlineData("orion: --liveness: '' " + HealthProbe.Rule, "submit", "--liveness", "", "--compute", "10")]
     [InlineData("orion: --restart: 'always' " + Orion.Cli.SpecBuilder.RestartRule, "submit", "--restart", "always", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: after must not name a task twice", "submit", "--after", "prep", "--after", "prep", "--compute", "10")]
     [InlineData("orion: --from: '2026-13-01' is not a day (YYYY-MM-DD)", "usage", "--from", "2026-13-01")]
@@ -46,7 +48,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]
     [InlineData("orion: --preferred-node-affinity: '=a' " + NodeRequirement.Rule, "submit", "--preferred-node-affinity", "=a", "--compute", "10")]
-    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, quota-budget, reclaim, eviction, operator-pause, operator-resume, run-limit, idle-stop, unblocked",
+    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, quota-budget, reclaim, eviction, operator-pause, operator-resume, run-limit, idle-stop, unhealthy, unblocked",
         "events", "--kind", "placed")]
     [InlineData("orion: --limit: must be 1..500", "events", "--limit", "0")]
     [InlineData("orion: --count: applies with --follow", "events", "--count", "2")]

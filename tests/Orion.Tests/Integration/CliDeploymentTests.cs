@@ -195,6 +195,38 @@ public sealed class CliDeploymentTests(LiveSilo live)
         Assert.Equal("orion: no deployment no-such-deployment", none.Error.Trim());
     }
 
+    [Fact]
+    public async Task A_deployment_with_probes_shows_a_replica_not_ready_saying_why_and_rolls_out_once_it_passes()
+    {
+        var name = "cli-probe-" + Guid.NewGuid().ToString("N")[..6];
+        var directory = Directory.CreateTempSubdirectory("orion-cli-probe-");
+        var ready = Path.Combine(directory.FullName, "ready");
+        var file = Path.Combine(directory.FullName, "web.yaml");
+        await File.WriteAllTextAsync(file, $"readiness:\n  command: test -f {ready}\n  every: 1s\nliveness: {{command: 'true', every: 1m}}\n");
+        try
+        {
+            // Running, its probe failing: the wait runs out naming why.
+            var deploy = await live.CliAsync(["deploy", name, "--file", file, "--wait", "--within", "3s", "--tenant", "cli-probe", .. Replica]);
+            Assert.True(deploy.ExitCode == 1, deploy.ToString());
+            Assert.StartsWith($"orion: deployment {name}: not rolled out after 3s; {name}.1 waits: not ready: `test -f {ready}` exited with 1 (revision 1: 0 of 1 new", deploy.Error.Trim());
+            Assert.Contains("Running (not ready)", (await live.CliAsync("deployments", name)).Out);
+            var replica = (await live.CliAsync("get", $"{name}.1")).Out;
+            Assert.Contains($"test -f {ready} every 1s (timeout 1s, 3 failures): not ready (`test -f {ready}` exited with 1)", replica);
+            Assert.Contains("true every 1m (timeout 1s, 3 failures): stopped as failed after 3 in a row", replica);
+
+            await File.WriteAllTextAsync(ready, "");
+            var rolled = await live.CliAsync("rollout", "status", name, "--within", "30s");
+            Assert.True(rolled.ExitCode == 0, rolled.ToString());
+            Assert.Contains($"deployment {name}: revision 1 rolled out: 1 of 1 ready", rolled.Out);
+            Assert.Contains($"test -f {ready} every 1s (timeout 1s, 3 failures): ready", (await live.CliAsync("get", $"{name}.1")).Out);
+        }
+        finally
+        {
+            await live.Client.DeleteDeploymentAsync(name);
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("orion: --within applies with --wait", "deploy", "web", "--within", "1m")]
     [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be above 0 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]

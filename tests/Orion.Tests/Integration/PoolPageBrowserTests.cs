@@ -163,6 +163,15 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(quotaRow.Locator(".budget.spent")).ToContainTextAsync(" / 0");
             await live.Client.SetQuotaAsync(tenant, null);
 
+            // A running task whose readiness probe fails is marked not ready, the probe's failure its title.
+            var unready = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-unready")
+                with { Readiness = HealthProbe.Exec("test -f /nonexistent/orion-ready") });
+            var notReady = page.Locator($"#tasks tr[data-task='{unready.TaskId}'] .state.not-ready");
+            await Assertions.Expect(notReady).ToHaveTextAsync("not ready");
+            await Assertions.Expect(notReady).ToHaveAttributeAsync("title", "`test -f /nonexistent/orion-ready` exited with 1");
+            await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.not-ready")).ToHaveCountAsync(0);
+            await live.Client.CancelAsync(unready.TaskId);
+
             // A gang's members are marked with its name; a task on its own is not.
             var gangName = $"page-gang-{Guid.NewGuid():N}"[..16];
             var member = Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-member") with { Gang = new GangSpec(gangName, 2) };

@@ -1,0 +1,61 @@
+using Orion.Contracts;
+
+namespace Orion.Cli;
+
+/// <summary>
+/// A probe as a spec file writes it (<c>readiness: {get: ":8000/health", every: 5s, failures: 3, delay: 30s}</c>, or
+/// <c>command:</c> in place of <c>get:</c>); a flag gives its short form alone (<see cref="HealthProbe.Parse"/>).
+/// </summary>
+public sealed class ProbeFile
+{
+    /// <summary>An HTTP GET on the node's loopback: <c>:PORT</c> or <c>:PORT/PATH</c>.</summary>
+    public string? Get { get; set; }
+
+    /// <summary>A command run with <c>/bin/sh -c</c>; exit status 0 passes.</summary>
+    public string? Command { get; set; }
+
+    /// <summary>How often, as <c>10s</c> (default 10s).</summary>
+    public string? Every { get; set; }
+
+    /// <summary>How long one probe may take, as <c>1s</c> (default 1s).</summary>
+    public string? Timeout { get; set; }
+
+    /// <summary>Failures in a row that count (default 3).</summary>
+    public int? Failures { get; set; }
+
+    /// <summary>How long after the run starts the first probe waits, as <c>30s</c> (default 0).</summary>
+    public string? Delay { get; set; }
+
+    /// <summary>The probe its short form (<c>:8000/health</c>, or a command) says, with the default timing.</summary>
+    public static ProbeFile? Short(string? text) =>
+        HealthProbe.Parse(text) switch
+        {
+            null => text is null ? null : new ProbeFile { Get = text },
+            { Port: not null } => new ProbeFile { Get = text },
+            var command => new ProbeFile { Command = command.Command },
+        };
+
+    /// <summary>The probe; <paramref name="field"/> (<c>readiness</c>, <c>liveness</c>) names it in errors.</summary>
+    /// <exception cref="CliException">A field is not of its form (the pool's rules are checked by the validator).</exception>
+    public HealthProbe Build(string field)
+    {
+        var probe = Get is null ? HealthProbe.Exec(Command ?? "")
+            : HealthProbe.Parse(Get) is { Port: not null } http ? http
+            : throw new CliException($"{field}.get: '{Get}' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)", ExitCodes.BadInput);
+        if (Get is not null && Command is not null)
+        {
+            throw new CliException($"{field}: give get or command, not both", ExitCodes.BadInput);
+        }
+
+        return probe with
+        {
+            Period = Time(Every, "every") ?? probe.Period,
+            Timeout = Time(Timeout, "timeout") ?? probe.Timeout,
+            FailureThreshold = Failures ?? probe.FailureThreshold,
+            InitialDelay = Time(Delay, "delay") ?? probe.InitialDelay,
+        };
+
+        TimeSpan? Time(string? text, string key) =>
+            text is null ? null : Durations.Parse(text) ?? throw new CliException($"{field}.{key}: '{text}' {Durations.Rule}", ExitCodes.BadInput);
+    }
+}

@@ -1,0 +1,74 @@
+using Orion.Contracts;
+
+namespace Orion.Tests.Probes;
+
+/// <summary>A probe's short form, its words, and its rules, each naming its field.</summary>
+public sealed class HealthProbeTests
+{
+    [Theory]
+    [InlineData(":8000/health", 8000, "/health", null)]
+    [InlineData(" :80 ", 80, "/", null)]
+    [InlineData(":65535/a?b=c", 65535, "/a?b=c", null)]
+    [InlineData("test -f /tmp/ready", null, null, "test -f /tmp/ready")]
+    [InlineData(": ok", null, null, ": ok")]
+    [InlineData("curl -sf localhost:8000/health", null, null, "curl -sf localhost:8000/health")]
+    public void The_short_form_is_an_http_get_on_a_port_or_a_command(string text, int? port, string? path, string? command)
+    {
+        var probe = HealthProbe.Parse(text)!;
+        Assert.Equal((port, path, command), (probe.Port, probe.Path, probe.Command));
+        Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), 3, TimeSpan.Zero), (probe.Period, probe.Timeout, probe.FailureThreshold, probe.InitialDelay));
+        Assert.Empty(probe.Check("readiness"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData(":0")]
+    [InlineData(":65536/health")]
+    [InlineData(":80 /health")]
+    [InlineData(":8x")]
+    public void A_short_form_with_a_bad_port_or_nothing_is_none(string text) => Assert.Null(HealthProbe.Parse(text));
+
+    [Fact]
+    public void Its_words_say_what_it_checks_and_when()
+    {
+        Assert.Equal("GET :8000/health every 10s (timeout 1s, 3 failures)", HealthProbe.Http(8000, "/health").ToString());
+        Assert.Equal("test -f ready every 5s (timeout 2s, 1 failure, first after 30s)",
+            (HealthProbe.Exec("test -f ready") with { Period = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(2), FailureThreshold = 1, InitialDelay = TimeSpan.FromSeconds(30) }).ToString());
+    }
+
+    public static TheoryData<HealthProbe, string, string> Broken => new()
+    {
+        { new HealthProbe(), "liveness", "must give a port (an HTTP GET on the node's loopback) or a command, one of them" },
+        { new HealthProbe { Port = 80, Command = "true" }, "liveness", "must give a port (an HTTP GET on the node's loopback) or a command, one of them" },
+        { HealthProbe.Http(0), "liveness.port", "must be 1 to 65535" },
+        { HealthProbe.Http(70_000), "liveness.port", "must be 1 to 65535" },
+        { HealthProbe.Http(80, "health"), "liveness.path", "must start with / and have no spaces (at most 1000 characters)" },
+        { HealthProbe.Http(80, "/a b"), "liveness.path", "must start with / and have no spaces (at most 1000 characters)" },
+        { HealthProbe.Exec("true") with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
+        { HealthProbe.Exec(" "), "liveness.command", "must be 1 to 1000 characters" },
+        { HealthProbe.Exec(new string('x', 1001)), "liveness.command", "must be 1 to 1000 characters" },
+        { HealthProbe.Exec("true") with { Period = TimeSpan.FromHours(2) }, "liveness.period", "must be 1 second to 1 hour" },
+        { HealthProbe.Exec("true") with { Timeout = TimeSpan.FromSeconds(11) }, "liveness.timeout", "must be 1 second to its period" },
+        { HealthProbe.Exec("true") with { Timeout = TimeSpan.Zero }, "liveness.timeout", "must be 1 second to its period" },
+        { HealthProbe.Exec("true") with { FailureThreshold = 0 }, "liveness.failureThreshold", "must be 1 to 100" },
+        { HealthProbe.Exec("true") with { FailureThreshold = 101 }, "liveness.failureThreshold", "must be 1 to 100" },
+        { HealthProbe.Exec("true") with { InitialDelay = TimeSpan.FromSeconds(-1) }, "liveness.initialDelay", "must be 0 to 1 hour" },
+        { HealthProbe.Exec("true") with { InitialDelay = TimeSpan.FromMinutes(61) }, "liveness.initialDelay", "must be 0 to 1 hour" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void A_probe_that_breaks_a_rule_is_refused_naming_the_field(HealthProbe probe, string field, string rule) =>
+        Assert.Equal(new ValidationError(field, rule), Assert.Single(probe.Check("liveness")));
+
+    [Fact]
+    public void A_spec_with_a_broken_probe_is_refused_naming_which_probe()
+    {
+        var spec = Specs.Service() with { Readiness = HealthProbe.Http(0), Liveness = HealthProbe.Exec("true") with { FailureThreshold = 0 } };
+        Assert.Equal(
+            [new ValidationError("readiness.port", "must be 1 to 65535"), new ValidationError("liveness.failureThreshold", "must be 1 to 100")],
+            SpecValidator.Validate(spec).Where(e => e.Field.StartsWith("readiness", StringComparison.Ordinal) || e.Field.StartsWith("liveness", StringComparison.Ordinal)));
+        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Readiness = HealthProbe.Http(8000, "/ready"), Liveness = HealthProbe.Exec("true") }));
+    }
+}

@@ -1,0 +1,165 @@
+using Orion.Contracts;
+using Orion.Tests.Cluster;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Probes;
+
+/// <summary>
+/// Probes made by the in-process daemons for real (commands on files the test writes), on the pool's clock: readiness a
+/// task and its deployment see, liveness that stops a run as failed, and none while a run is paused.
+/// </summary>
+public sealed class ProbeClusterTests : IDisposable
+{
+    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("orion-probes-");
+
+    private string FileNamed(string name) => Path.Combine(directory.FullName, name);
+
+    private static TaskSpec Web(string name = "web") => Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1_000_000, gpuMsPerItem: 1_000, name: name, tenant: "shop");
+
+    [Fact]
+    public async Task A_run_is_not_ready_saying_why_until_its_probe_passes_and_turns_not_ready_after_its_threshold_of_failures()
+    {
+        var ready = FileNamed("ready");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Web() with { Readiness = HealthProbe.Exec($"test -f {ready}") }, "web");
+        var running = await pool.WaitForAsync("web", TaskState.Running);
+        var failing = $"`test -f {ready}` exited with 1";
+        var waiting = await Until(pool, "web", s => s.NotReadyBecause is not null);
+        Assert.Equal((false, failing), (waiting.Ready, waiting.NotReadyBecause));
+        Assert.Equal($"not ready: {failing}", await pool.Client.WhyWaitingAsync("web"));
+
+        await File.WriteAllTextAsync(ready, "");
+        var passed = await Until(pool, "web", s => s.Ready == true);
+        Assert.Null(passed.NotReadyBecause);
+        Assert.Null(await pool.Client.WhyWaitingAsync("web"));
+
+        // A late word about an earlier run changes nothing.
+        await pool.Grains.GetGrain<IVGpuTaskGrain>("web").OnReadiness(running.Generation - 1, false, "stale");
+        Assert.True((await pool.Client.GetAsync("web"))!.Ready);
+
+        File.Delete(ready);
+        var lost = await Until(pool, "web", s => s.Ready == false);
+        Assert.Equal($"3 times in a row (last: {failing})", lost.NotReadyBecause);
+        Assert.Equal(TaskState.Running, lost.State);
+        await pool.EventuallyAsync(async () =>
+        {
+            var said = Assert.Single((await pool.Client.GetEventsAsync(max: 500)).Where(e => e.Kind == PoolEventKinds.Unhealthy));
+            Assert.Equal(("web", $"not ready: 3 times in a row (last: {failing})"), (said.TaskId, said.Detail));
+        });
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_its_liveness_probe_is_stopped_as_failed_restarted_by_its_policy_and_its_cards_go_back()
+    {
+        var alive = FileNamed("alive");
+        await File.WriteAllTextAsync(alive, "");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var probe = HealthProbe.Exec($"test -f {alive}") with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 };
+        await pool.SubmitAsync(Web() with { Liveness = probe, Restart = RestartPolicy.OnFailure(1) }, "web");
+        var first = await pool.WaitForAsync("web", TaskState.Running);
+
+        // Passing, it runs on.
+        await Advance(pool, TimeSpan.FromSeconds(30));
+        Assert.Equal((TaskState.Running, first.Generation), ((await pool.Client.GetAsync("web"))!.State, (await pool.Client.GetAsync("web"))!.Generation));
+
+        File.Delete(alive);
+        var why = $"its liveness probe failed: 2 times in a row (last: `test -f {alive}` exited with 1)";
+        var restarted = await Until(pool, "web", s => s.Restarts == 1 && s.State == TaskState.Running);
+        Assert.Equal(why, restarted.ExitReason);
+        Assert.True(restarted.Generation > first.Generation);
+
+        var failed = await Until(pool, "web", s => s.State == TaskState.Failed);
+        Assert.Equal(why, failed.ExitReason);
+        Assert.Empty(pool.Backend("n0").Running);
+        await pool.AssertConsistentAsync(["web"]);
+        await pool.EventuallyAsync(async () => Assert.Equal(
+            [$"stopped: {why}", $"stopped: {why}"],
+            (await pool.Client.GetEventsAsync(max: 500)).Where(e => e.Kind == PoolEventKinds.Unhealthy && e.TaskId == "web").Select(e => e.Detail)));
+    }
+
+    [Fact]
+    public async Task A_paused_run_is_not_probed_and_its_failures_before_the_pause_do_not_count_after()
+    {
+        var (alive, made) = (FileNamed("alive"), FileNamed("made"));
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Web() with { Liveness = HealthProbe.Exec($"echo probe >> {made}; test -f {alive}") }, "web");
+        await pool.WaitForAsync("web", TaskState.Running);
+        await Until(pool, "web", _ => File.Exists(made) && File.ReadAllLines(made).Length >= 2);
+        await pool.Client.PauseAsync("web", "profiling");
+        await pool.WaitForAsync("web", TaskState.Suspended);
+        await Task.Delay(500);
+        var before = File.ReadAllLines(made).Length;
+
+        // Failing all along, but paused: minutes pass, no probe is made, and it is still there.
+        await Advance(pool, TimeSpan.FromMinutes(2));
+        Assert.Equal(TaskState.Suspended, await pool.StateOf("web"));
+        Assert.Equal(before, File.ReadAllLines(made).Length);
+
+        await pool.Client.ResumeAsync("web");
+        var failed = await Until(pool, "web", s => s.State == TaskState.Failed);
+        Assert.Equal($"its liveness probe failed: 3 times in a row (last: `echo probe >> {made}; test -f {alive}` exited with 1)", failed.ExitReason);
+        Assert.True(File.ReadAllLines(made).Length >= before + 3);
+    }
+
+    [Fact]
+    public async Task A_rollout_cancels_no_old_replica_and_a_drain_moves_no_other_while_a_new_one_is_not_ready()
+    {
+        var ready = FileNamed("ready-2");
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Web(), 1);
+        await pool.WaitForAsync("web.1", TaskState.Running);
+
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 1);
+        await pool.WaitForAsync("web.2", TaskState.Running);
+        await Advance(pool, TimeSpan.FromMinutes(1));
+        var rolling = await Look(pool);
+        Assert.Equal(TaskState.Running, await pool.StateOf("web.1"));
+        Assert.True(rolling.Tasks.Single(t => t.TaskId == "web.2").NotReady);
+        Assert.Equal((0, true), (rolling.Ready, rolling.Rolling));
+        Assert.Equal("deployment web moves its replicas one at a time (web.2 not serving)", await pool.Grains.GetGrain<IDeploymentGrain>("web").MayMove("web.1"));
+
+        await File.WriteAllTextAsync(ready, "");
+        await Until(pool, "web.2", s => s.Ready == true);
+        await pool.EventuallyAsync(async () =>
+        {
+            var rolled = await Look(pool);
+            Assert.Equal((1, false, "web.2"), (rolled.Ready, rolled.Rolling, rolled.Tasks.Single().TaskId));
+        });
+        Assert.Contains("replaced it with revision 2", (await pool.Client.GetAsync("web.1"))!.ExitReason);
+    }
+
+    private static async Task<DeploymentStatus> Look(TestPool pool)
+    {
+        await pool.Grains.GetGrain<IDeploymentGrain>("web").OnCheckTick();
+        return (await pool.Client.GetDeploymentAsync("web"))!;
+    }
+
+    /// <summary>Moves the pool's clock on a second at a time, giving the probes a moment of real time each, until the task is as asked.</summary>
+    private static async Task<VGpuTaskStatus> Until(TestPool pool, string id, Func<VGpuTaskStatus, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var status = (await pool.Client.GetAsync(id))!;
+            if (condition(status))
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{id} still {status.State}, ready {status.Ready} ({status.NotReadyBecause}; {status.ExitReason})");
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task Advance(TestPool pool, TimeSpan by)
+    {
+        for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromSeconds(1))
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+    }
+
+    public void Dispose() => directory.Delete(recursive: true);
+}
