@@ -41,7 +41,8 @@ public sealed record DeploymentStrategy
     /// <summary>
     /// How long a replica must have run before it counts as serving (0 to 1 day; default 0), as Kubernetes'
     /// minReadySeconds: an inference server loading its weights is not yet worth an old replica, so a rollout cancels no
-    /// old one and a drain moves no other replica until its successor has run this long.
+    /// old one and a drain moves no other replica until its successor has run this long; with a readiness probe
+    /// (<see cref="TaskSpec.Readiness"/>), this long since its probe last turned passing.
     /// </summary>
     [Id(3)]
     public TimeSpan MinReady { get; init; }
@@ -56,8 +57,8 @@ public sealed record DeploymentStrategy
     [Id(4)]
     public bool RollBackOnFailure { get; init; }
 
-    /// <summary>Whether a replica that started running at <paramref name="startedAt"/> has warmed up by <paramref name="now"/>.</summary>
-    public bool Warm(DateTimeOffset? startedAt, DateTimeOffset now) => MinReady <= TimeSpan.Zero || startedAt is { } at && now - at >= MinReady;
+    /// <summary>Whether a replica serving since <paramref name="since"/> (<see cref="VGpuTaskStatus.ServingSince"/>) has warmed up by <paramref name="now"/>.</summary>
+    public bool Warm(DateTimeOffset? since, DateTimeOffset now) => MinReady <= TimeSpan.Zero || since is { } at && now - at >= MinReady;
 
     /// <summary>The rollout's surge and unavailability for a deployment of <paramref name="replicas"/>, never both 0.</summary>
     public (int Surge, int Unavailable) RolloutFor(int replicas)

@@ -51,6 +51,7 @@ namespace Orion.Contracts;
 /// not running.
 /// </param>
 /// <param name="NotReadyBecause">While <paramref name="Ready"/> is false: the readiness probe's last failure, once there has been one.</param>
+/// <param name="ReadySince">While <paramref name="Ready"/> is true: when its readiness probe last turned passing (pool clock).</param>
 /// <param name="PastRuns">Its runs that have let go of their capacity, oldest first, the newest <see cref="PastRun.Kept"/>; null for none.</param>
 [GenerateSerializer, Alias("orion.VGpuTaskStatus"), Immutable]
 public sealed record VGpuTaskStatus(
@@ -88,8 +89,15 @@ public sealed record VGpuTaskStatus(
     [property: Id(31)] DateTimeOffset? RetryAt = null,
     [property: Id(32)] ImmutableList<PastRun>? PastRuns = null,
     [property: Id(33)] bool? Ready = null,
-    [property: Id(34)] string? NotReadyBecause = null)
+    [property: Id(34)] string? NotReadyBecause = null,
+    [property: Id(35)] DateTimeOffset? ReadySince = null)
 {
+    /// <summary>
+    /// Since when its run serves: its start, or with a readiness probe the moment the probe last turned passing; null while
+    /// it does not (not running, or not ready).
+    /// </summary>
+    public DateTimeOffset? ServingSince => Spec.Readiness is null ? StartedAt : Ready == true ? ReadySince : null;
+
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);
 

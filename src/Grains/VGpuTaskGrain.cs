@@ -780,7 +780,7 @@ public sealed class VGpuTaskGrain(
         {
             record.State.PausedBeforeRun = status.SuspendedFor;
             // Not ready until its readiness probe first passes.
-            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow(), Ready = status.Spec.Readiness is null ? null : false, NotReadyBecause = null });
+            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow(), Ready = status.Spec.Readiness is null ? null : false, NotReadyBecause = null, ReadySince = null });
             if (status.Spec.MaxRuntime is not null)
             {
                 await ArmRunLimit();
@@ -836,7 +836,12 @@ public sealed class VGpuTaskGrain(
             logger.LogInformation("Task {TaskId} is ready", TaskId);
         }
 
-        await Change(status with { Ready = ready, NotReadyBecause = ready ? null : why ?? status.NotReadyBecause });
+        await Change(status with
+        {
+            Ready = ready,
+            NotReadyBecause = ready ? null : why ?? status.NotReadyBecause,
+            ReadySince = ready ? status.Ready == true ? status.ReadySince : time.GetUtcNow() : null,
+        });
     }
 
     public async Task OnLivenessFailed(long generation, string why)
@@ -1613,7 +1618,7 @@ public sealed class VGpuTaskGrain(
 
     /// <summary>A run stopped to be queued again (evicted, restarted): its pause time closed, nothing left on its cards, and why.</summary>
     private VGpuTaskStatus StoppedRun(VGpuTaskStatus status, string reason) =>
-        Resumed(status, time.GetUtcNow()) with { ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Ready = null, NotReadyBecause = null };
+        Resumed(status, time.GetUtcNow()) with { ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Ready = null, NotReadyBecause = null, ReadySince = null };
 
     private static VGpuTaskStatus Resumed(VGpuTaskStatus status, DateTimeOffset at) =>
         status.SuspendedSince is { } since
@@ -1623,7 +1628,7 @@ public sealed class VGpuTaskGrain(
     private async Task End(TaskState state, string reason, VGpuTaskStatus? from = null, bool byGang = false)
     {
         logger.LogInformation("Task {TaskId} {State}: {Reason}", TaskId, state, reason);
-        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null, HeldBy = null, Ready = null, NotReadyBecause = null };
+        var ended = Resumed(from ?? Status!, time.GetUtcNow()) with { State = state, EndedAt = time.GetUtcNow(), ExitReason = reason, ResidentMiB = 0, HostMiB = 0, Awaiting = null, HeldBy = null, Ready = null, NotReadyBecause = null, ReadySince = null };
         record.State.OperatorPaused = false;
         await Change(ended);
         await ReleaseQuota(ended);

@@ -271,7 +271,7 @@ public sealed class DeploymentGrain(
 
         // One that cannot be read counts as not serving, as one still warming up or not ready: a move is a choice, so it waits rather than guesses.
         var down = others.Where((_, i) => statuses[i]?.Value is not { State: TaskState.Running or TaskState.Suspended, Placement: not null } running
-            || !strategy.Warm(running.StartedAt, now) || running.Ready == false).Select(t => t.TaskId).ToList();
+            || running.Ready == false || !strategy.Warm(running.ServingSince, now)).Select(t => t.TaskId).ToList();
         var missing = Math.Max(0, record.State.Replicas - record.State.Tasks.Count);
         var granted = Moving(taskId, now).Except(down).ToList();
         if (down.Count + granted.Count + missing < budget)
@@ -341,7 +341,7 @@ public sealed class DeploymentGrain(
             else
             {
                 var serving = task.State is TaskState.Running or TaskState.Suspended;
-                live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId, Warming = serving && !strategy.Warm(task.StartedAt, now), NotReady = serving && task.Ready == false });
+                live.Add(replica with { State = task.State, NodeId = task.Placement?.NodeId, Warming = serving && task.Ready != false && !strategy.Warm(task.ServingSince, now), NotReady = serving && task.Ready == false });
                 if (task.State is TaskState.Running or TaskState.Suspended && task.Placement is not null)
                 {
                     running.Add(task);

@@ -128,6 +128,30 @@ public sealed class ProbeClusterTests : IDisposable
         Assert.Contains("replaced it with revision 2", (await pool.Client.GetAsync("web.1"))!.ExitReason);
     }
 
+    [Fact]
+    public async Task With_a_min_ready_a_replica_warms_up_from_when_its_probe_passes_not_from_its_start()
+    {
+        var ready = FileNamed("ready");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.Client.DeployAsync("web", Web() with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(1) });
+        await pool.WaitForAsync("web.1", TaskState.Running);
+
+        // Minutes running, never ready: not ready, not warming.
+        await Advance(pool, TimeSpan.FromMinutes(3));
+        var unready = await Look(pool);
+        Assert.Equal((true, false, 0), (unready.Tasks[0].NotReady, unready.Tasks[0].Warming, unready.Ready));
+
+        await File.WriteAllTextAsync(ready, "");
+        var since = (await Until(pool, "web.1", s => s.Ready == true)).ReadySince!.Value;
+        Assert.Equal(since, (await pool.Client.GetAsync("web.1"))!.ServingSince);
+        pool.Advance(since + TimeSpan.FromSeconds(59) - pool.Clock.GetUtcNow());
+        var warming = await Look(pool);
+        Assert.Equal((false, true, 0), (warming.Tasks[0].NotReady, warming.Tasks[0].Warming, warming.Ready));
+
+        pool.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await Look(pool)).Ready);
+    }
+
     private static async Task<DeploymentStatus> Look(TestPool pool)
     {
         await pool.Grains.GetGrain<IDeploymentGrain>("web").OnCheckTick();
