@@ -338,9 +338,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "How long a replica must have run before it counts as serving, such as 3m for a server loading its weights: a rollout cancels no old replica and a drain moves no other before (default 0)",
         };
         TokenRule(minReady.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--min-ready: {Durations.Rule}");
+        var progressDeadline = new Option<string?>("--progress-deadline")
+        {
+            Description = "How long a rollout may go without a new replica serving or an old one gone before it counts as failed, such as 10m (default: never)",
+        };
+        TokenRule(progressDeadline.Validators, t => Durations.Parse(t) is not null || t.Trim() == "0", $"--progress-deadline: {Durations.Rule}");
         var rollBack = new Option<bool>("--rollback-on-failure")
         {
-            Description = $"Roll back by itself, to the last revision rolled out in full, when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row (needs --min-ready)",
+            Description = $"Roll back by itself, to the last revision rolled out in full, when a rollout's new replicas fail {DeploymentRules.RolloutFailures} times in a row or it passes its --progress-deadline (needs --min-ready)",
         };
         var (wait, within) = RolloutWait();
         foreach (var option in new[] { maxSurge, maxUnavailable, disruptionBudget })
@@ -352,7 +357,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, rollBack, wait, within,
+            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, progressDeadline, rollBack, wait, within,
         };
         foreach (var option in specOptions.All)
         {
@@ -369,7 +374,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             }
 
             var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
-            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(rollBack)) is (null, null, null, null, false)
+            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(progressDeadline), r.GetValue(rollBack))
+                is (null, null, null, null, null, false)
                 ? null
                 : new DeploymentStrategy
                 {
@@ -377,6 +383,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                     MaxUnavailable = ReplicaCount.Parse(r.GetValue(maxUnavailable)) ?? 0,
                     DisruptionBudget = ReplicaCount.Parse(r.GetValue(disruptionBudget)) ?? 1,
                     MinReady = Durations.Parse(r.GetValue(minReady)) ?? TimeSpan.Zero,
+                    ProgressDeadline = Durations.Parse(r.GetValue(progressDeadline)) ?? TimeSpan.Zero,
                     RollBackOnFailure = r.GetValue(rollBack),
                 };
             var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))

@@ -429,8 +429,10 @@ public sealed class OrionClient : IAsyncDisposable
     /// <exception cref="SpecValidationException">The name breaks <see cref="DeploymentRules.NameRule"/>.</exception>
     /// <exception cref="InvalidOperationException">There is no such deployment, or it was deleted while waited on.</exception>
     /// <exception cref="RolloutFailedException">
-    /// Its replicas keep failing (<see cref="DeploymentRules.RolloutFailures"/> in a row), its rollout is paused, or
-    /// <paramref name="timeout"/> passed; the message says why, and for the timeout why a new replica waits, if one does.
+    /// Its replicas keep failing (<see cref="DeploymentRules.RolloutFailures"/> in a row), its rollout is paused, passed its
+    /// <see cref="DeploymentStrategy.ProgressDeadline"/>, was rolled back by the deployment itself
+    /// (<see cref="DeploymentStrategy.RollBackOnFailure"/>), or <paramref name="timeout"/> passed; the message says why, and
+    /// for the deadline and the timeout why a new replica waits, if one does.
     /// Nothing is undone.
     /// </exception>
     public async Task<DeploymentStatus> WaitForRolloutAsync(
@@ -445,11 +447,19 @@ public sealed class OrionClient : IAsyncDisposable
 
         var until = time.GetUtcNow() + timeout;
         string? said = null;
+        int? waitedOn = null;
         while (true)
         {
             var status = await GetDeploymentAsync(name, cancellationToken)
                 ?? throw new InvalidOperationException(said is null ? $"no deployment {name}" : $"deployment {name} was deleted");
             var now = RolloutProgress.Of(status);
+            waitedOn ??= status.Revision;
+            if (status.Revision != waitedOn && status.RolledBack is { } rolledBack)
+            {
+                // The revision waited on failed and the deployment undid it: its own roll back rolling out is no success.
+                throw new RolloutFailedException(now, $"revision {waitedOn} was rolled back by the deployment itself ({rolledBack})");
+            }
+
             if (now.Text != said)
             {
                 progress?.Report(now);
@@ -463,18 +473,23 @@ public sealed class OrionClient : IAsyncDisposable
 
             if (now.Failure is { } failure)
             {
-                throw new RolloutFailedException(now, failure);
+                throw new RolloutFailedException(now, status.Stalled ? failure + await WhyAReplicaWaits(status, cancellationToken) : failure);
             }
 
             if (time.GetUtcNow() >= until)
             {
-                var waiting = status.Tasks.FirstOrDefault(t => t.Revision == status.Revision && !t.Ready);
-                var why = waiting is null ? null : await WhyWaitingAsync(waiting.TaskId, cancellationToken);
-                throw new RolloutFailedException(now, $"not rolled out after {Durations.Format(timeout)}{(why is null ? "" : $"; {waiting!.TaskId} waits: {why}")}");
+                throw new RolloutFailedException(now, $"not rolled out after {Durations.Format(timeout)}{await WhyAReplicaWaits(status, cancellationToken)}");
             }
 
             await Task.Delay(RolloutPoll, time, cancellationToken);
         }
+    }
+
+    /// <summary>"; NAME.N waits: why" for the first replica of the current revision that does not serve yet, if it says why.</summary>
+    private async Task<string> WhyAReplicaWaits(DeploymentStatus status, CancellationToken cancellationToken)
+    {
+        var waiting = status.Tasks.FirstOrDefault(t => t.Revision == status.Revision && !t.Ready);
+        return waiting is not null && await WhyWaitingAsync(waiting.TaskId, cancellationToken) is { } why ? $"; {waiting.TaskId} waits: {why}" : "";
     }
 
     /// <summary>A deployment as of its last look at its replicas; null when there is none of that name.</summary>

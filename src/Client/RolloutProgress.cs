@@ -8,7 +8,7 @@ namespace Orion.Client;
 /// </summary>
 /// <param name="Status">The deployment as read.</param>
 /// <param name="Done">Every replica asked for is of the current revision and serves, and no other is live.</param>
-/// <param name="Failure">Why it will not finish without someone acting (paused, or its replicas keep failing); null otherwise.</param>
+/// <param name="Failure">Why it will not finish without someone acting (paused, its replicas keep failing, or it passed its progress deadline); null otherwise.</param>
 /// <param name="Text">In words, such as "revision 2: 1 of 3 new replicas ready, 2 old live".</param>
 public sealed record RolloutProgress(DeploymentStatus Status, bool Done, string? Failure, string Text)
 {
@@ -24,6 +24,7 @@ public sealed record RolloutProgress(DeploymentStatus Status, bool Done, string?
         var failure = done ? null
             : d.Paused && old > 0 ? $"rollout paused at revision {d.Revision} (orion rollout resume {d.Name} goes on)"
             : d.FailuresInRow >= DeploymentRules.RolloutFailures ? $"revision {d.Revision}'s replicas keep failing ({d.FailuresInRow} in a row; last: {d.LastFailure})"
+            : d.Stalled ? $"revision {d.Revision} made no progress in {Durations.Format(d.Strategy?.ProgressDeadline ?? TimeSpan.Zero)} (its progress deadline)"
             : null;
         return new RolloutProgress(d, done, failure, text);
     }

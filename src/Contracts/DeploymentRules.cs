@@ -126,7 +126,10 @@ public static class DeploymentRules
     /// <summary>Failures in a row of a new revision's replicas after which its rollout counts as failed (a crash loop).</summary>
     public const int RolloutFailures = 3;
 
-    /// <summary>The longest <see cref="DeploymentStrategy.MinReady"/>.</summary>
+    /// <summary>The shortest <see cref="DeploymentStrategy.ProgressDeadline"/> but none: a rollout steps at its deployment's looks.</summary>
+    public static readonly TimeSpan MinProgressDeadline = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest <see cref="DeploymentStrategy.MinReady"/> and <see cref="DeploymentStrategy.ProgressDeadline"/>.</summary>
     public static readonly TimeSpan MaxMinReady = TimeSpan.FromDays(1);
 
     /// <summary>Each broken rule of <paramref name="strategy"/> (none when it is null: the default).</summary>
@@ -164,6 +167,12 @@ public static class DeploymentRules
         else if (strategy is { RollBackOnFailure: true, MinReady.Ticks: 0 })
         {
             errors.Add(new("strategy.minReady", "must be above 0 with strategy.rollBackOnFailure: else a replica that crashes soon after it starts counts as rolled out"));
+        }
+
+        if (strategy.ProgressDeadline != TimeSpan.Zero
+            && (strategy.ProgressDeadline < MinProgressDeadline || strategy.ProgressDeadline > MaxMinReady || strategy.ProgressDeadline <= strategy.MinReady))
+        {
+            errors.Add(new("strategy.progressDeadline", "must be 0 (none) or 1 minute to 1 day, and above strategy.minReady"));
         }
 
         return errors.ToImmutable();

@@ -18,6 +18,11 @@ namespace Orion.Contracts;
 /// <param name="Autoscale">The bounds and target it scales itself by, from its replicas' demand; null when its count is set by hand.</param>
 /// <param name="BusyPercent">With <paramref name="Autoscale"/>: how busy its running replicas were, on average, between its last two looks; null before it has measured.</param>
 /// <param name="Strategy">How it rolls out a new template and how many replicas drains may move at once (the grain always sets it).</param>
+/// <param name="Stalled">Its rollout went past its strategy's <see cref="DeploymentStrategy.ProgressDeadline"/> without progress: it counts as failed.</param>
+/// <param name="RolledBack">
+/// While its current revision is a roll back it made by itself (<see cref="DeploymentStrategy.RollBackOnFailure"/>): why,
+/// such as "revision 2's replicas failed 3 in a row (last: ...)"; null otherwise.
+/// </param>
 /// <param name="CheckedAt">When it last looked at its replicas (pool clock); null before its first look since its grain activated.</param>
 [GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
 public sealed record DeploymentStatus(
@@ -36,7 +41,9 @@ public sealed record DeploymentStatus(
     [property: Id(12)] DateTimeOffset? CheckedAt = null,
     [property: Id(13)] ImmutableArray<DeploymentRevision> Revisions = default,
     [property: Id(14)] bool Paused = false,
-    [property: Id(15)] DeploymentStrategy? Strategy = null)
+    [property: Id(15)] DeploymentStrategy? Strategy = null,
+    [property: Id(16)] bool Stalled = false,
+    [property: Id(17)] string? RolledBack = null)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

@@ -50,12 +50,23 @@ public sealed record DeploymentStrategy
     /// <summary>
     /// Roll back by itself when a rollout fails: once the new revision's replicas have failed
     /// <see cref="DeploymentRules.RolloutFailures"/> times in a row, the spec of the last revision rolled out in full is
-    /// rolled out again (as <c>orion rollback</c> would, a new revision). Not from a revision it rolled back to itself, so
+    /// rolled out again (as <c>orion rollback</c> would, a new revision); also once it passes its
+    /// <see cref="ProgressDeadline"/>. Not from a revision it rolled back to itself, so
     /// two bad specs never take turns. Needs <see cref="MinReady"/> above 0: a replica that crashes
     /// a moment after it starts would otherwise count as serving, and the bad revision as rolled out.
     /// </summary>
     [Id(4)]
     public bool RollBackOnFailure { get; init; }
+
+    /// <summary>
+    /// How long a rollout may go without progress before it counts as failed (0: never, the default; else 1 minute to 1
+    /// day, above <see cref="MinReady"/>), as Kubernetes' progressDeadlineSeconds: progress is a new replica serving
+    /// beyond any before it, or an old one gone. A revision whose replicas never turn ready (a readiness probe that never
+    /// passes, a replica no card can hold) then fails its rollout: waiters hear it, the feed says so, and with
+    /// <see cref="RollBackOnFailure"/> it is rolled back. A paused rollout's time does not count.
+    /// </summary>
+    [Id(5)]
+    public TimeSpan ProgressDeadline { get; init; }
 
     /// <summary>Whether a replica serving since <paramref name="since"/> (<see cref="VGpuTaskStatus.ServingSince"/>) has warmed up by <paramref name="now"/>.</summary>
     public bool Warm(DateTimeOffset? since, DateTimeOffset now) => MinReady <= TimeSpan.Zero || since is { } at && now - at >= MinReady;
@@ -70,7 +81,11 @@ public sealed record DeploymentStrategy
     /// <summary>How many replicas of a deployment of <paramref name="replicas"/> drains may take out at once: at least 1.</summary>
     public int BudgetFor(int replicas) => Math.Max(1, DisruptionBudget.Of(replicas, roundUp: true));
 
-    /// <summary>"surge S, unavailable U; drains move B at a time[; ready after D running][; rolls back on failure]", each as given ("25%" or a count).</summary>
+    /// <summary>
+    /// "surge S, unavailable U; drains move B at a time[; ready after D running][; fails after P without progress][; rolls
+    /// back on failure]", each as given ("25%" or a count).
+    /// </summary>
     public override string ToString() =>
-        $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time{(MinReady > TimeSpan.Zero ? $"; ready after {Durations.Format(MinReady)} running" : "")}{(RollBackOnFailure ? "; rolls back on failure" : "")}";
+        $"surge {MaxSurge}, unavailable {MaxUnavailable}; drains move {DisruptionBudget} at a time{(MinReady > TimeSpan.Zero ? $"; ready after {Durations.Format(MinReady)} running" : "")}"
+        + $"{(ProgressDeadline > TimeSpan.Zero ? $"; fails after {Durations.Format(ProgressDeadline)} without progress" : "")}{(RollBackOnFailure ? "; rolls back on failure" : "")}";
 }

@@ -30,10 +30,11 @@ public sealed record DeploymentSummary(
     public static string? AutoscaleOf(DeploymentStatus d) =>
         d.Autoscale is { } a ? $"{a.Min}–{a.Max} at {a.TargetBusyPercent}% busy" : null;
 
-    /// <summary>In a word or three: backing off after failures, rolling out, short of replicas, or ready.</summary>
+    /// <summary>In a word or three: backing off after failures, rollout paused or failed past its deadline, rolling out, short of replicas, or ready.</summary>
     public static string StateOf(DeploymentStatus d) =>
         d.ReplaceAfter is { } after ? $"backing off until {after:HH:mm:ss} ({d.FailuresInRow} failed in a row)"
         : d.Rolling && d.Paused ? $"rollout paused: {d.Tasks.Count(t => t.Revision == d.Revision)} of {d.Tasks.Length} on revision {d.Revision}"
+        : d.Stalled ? $"rollout of revision {d.Revision} failed: no progress in {Durations.Format(d.Strategy?.ProgressDeadline ?? TimeSpan.Zero)}"
         : d.Rolling ? $"rolling out revision {d.Revision}"
         : d.Ready < d.Replicas ? $"{d.Replicas - d.Ready} not ready"
         : "ready";

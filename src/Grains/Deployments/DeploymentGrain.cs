@@ -42,7 +42,8 @@ public sealed class DeploymentGrain(
     private DeploymentStatus? Status => record.State.Template is { } template
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
             record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt,
-            [.. record.State.History], record.State.Paused, record.State.Strategy ?? DeploymentStrategy.Default)
+            [.. record.State.History], record.State.Paused, record.State.Strategy ?? DeploymentStrategy.Default, record.State.Stalled,
+            record.State.RolledBack)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -350,18 +351,23 @@ public sealed class DeploymentGrain(
         }
 
         record.State.Tasks = live;
+
+        // Before the roll back: one that passed its deadline now goes back in the same look.
+        WatchProgress(strategy, now);
         if (strategy.RollBackOnFailure
             && RevisionHistory.FailedRolloutTarget(
-                record.State.Revision, record.State.FailuresInRow, record.State.LastRolledOut, record.State.History, record.State.AutoRolledBack) is { } back)
+                record.State.Revision, record.State.FailuresInRow, record.State.LastRolledOut, record.State.History, record.State.AutoRolledBack, record.State.Stalled) is { } back)
         {
-            var (failed, failures, last) = (record.State.Revision, record.State.FailuresInRow, record.State.LastFailure);
+            var failed = record.State.Revision;
+            var why = record.State.FailuresInRow >= DeploymentRules.RolloutFailures
+                ? $"revision {failed}'s replicas failed {record.State.FailuresInRow} in a row (last: {record.State.LastFailure})"
+                : $"revision {failed}'s rollout made no progress in {Durations.Format(strategy.ProgressDeadline)}";
             NewRevision(back.Template, now);
             record.State.AutoRolledBack = true;
+            record.State.RolledBack = why;
             template = back.Template;
-            logger.LogWarning("Deployment {Deployment} rolled back to revision {Back} as {Revision}: revision {Failed}'s replicas failed {Failures} in a row ({Last})",
-                Name, back.Revision, record.State.Revision, failed, failures, last);
-            Notice(PoolEventKinds.Rollout, Name, "",
-                $"{Name} rolled back to revision {back.Revision}'s spec as revision {record.State.Revision}: revision {failed}'s replicas failed {failures} in a row (last: {last})");
+            logger.LogWarning("Deployment {Deployment} rolled back to revision {Back} as {Revision}: {Why}", Name, back.Revision, record.State.Revision, why);
+            Notice(PoolEventKinds.Rollout, Name, "", $"{Name} rolled back to revision {back.Revision}'s spec as revision {record.State.Revision}: {why}");
         }
         else if (record.State.RolloutSince is not null && before.FailuresInRow < DeploymentRules.RolloutFailures && record.State.FailuresInRow >= DeploymentRules.RolloutFailures)
         {
@@ -409,6 +415,32 @@ public sealed class DeploymentGrain(
         checkedAt = now;
     }
 
+    /// <summary>
+    /// Notes a rollout's progress (new replicas serving less old ones live, above its best so far), and once it has gone its
+    /// strategy's progress deadline without any, marks it stalled and says so. A paused rollout waits by choice: its clock
+    /// starts again.
+    /// </summary>
+    private void WatchProgress(DeploymentStrategy strategy, DateTimeOffset now)
+    {
+        if (record.State.RolloutSince is null || Status is not { RolledOut: false } status)
+        {
+            return;
+        }
+
+        var mark = status.Ready - (status.Tasks.Length - status.Current);
+        if (record.State.ProgressAt is null || mark > record.State.ProgressMark || record.State.Paused)
+        {
+            (record.State.ProgressAt, record.State.ProgressMark) = (now, record.State.ProgressAt is null ? mark : Math.Max(mark, record.State.ProgressMark));
+        }
+        else if (strategy.ProgressDeadline > TimeSpan.Zero && !record.State.Stalled && now - record.State.ProgressAt >= strategy.ProgressDeadline)
+        {
+            record.State.Stalled = true;
+            logger.LogWarning("Deployment {Deployment}'s rollout of revision {Revision} made no progress in {Deadline}", Name, record.State.Revision, strategy.ProgressDeadline);
+            Notice(PoolEventKinds.Rollout, Name, "",
+                $"{Name}'s rollout of revision {record.State.Revision} failed: no progress in {Durations.Format(strategy.ProgressDeadline)} ({status.Ready} of {status.Replicas} new replicas ready)");
+        }
+    }
+
     /// <summary>A new template is a new revision, and a fresh start: failures of the old one say nothing of it.</summary>
     private void NewRevision(TaskSpec template, DateTimeOffset now)
     {
@@ -420,6 +452,7 @@ public sealed class DeploymentGrain(
         record.State.ReplaceAfter = null;
         record.State.LastFailure = null;
         record.State.RolloutSince = record.State.Tasks.Count > 0 ? now : null;
+        (record.State.ProgressAt, record.State.ProgressMark, record.State.Stalled, record.State.RolledBack) = (null, 0, false, null);
         logger.LogInformation("Deployment {Deployment} rolls out revision {Revision}", Name, record.State.Revision);
     }
 

@@ -69,6 +69,22 @@ public sealed class DeploymentRecord
     [Id(18)]
     public int LastRolledOut { get; set; }
 
+    /// <summary>During a rollout: when it last made progress (pool clock); null before its first look.</summary>
+    [Id(19)]
+    public DateTimeOffset? ProgressAt { get; set; }
+
+    /// <summary>During a rollout: the most it has come to (new replicas serving less old ones live) at any look.</summary>
+    [Id(20)]
+    public int ProgressMark { get; set; }
+
+    /// <summary>The rollout went past its strategy's progress deadline (said once); cleared by a new revision.</summary>
+    [Id(21)]
+    public bool Stalled { get; set; }
+
+    /// <summary>While the current revision is a roll back the deployment made by itself: why (cleared by the next revision).</summary>
+    [Id(22)]
+    public string? RolledBack { get; set; }
+
     // Beside the fields, so that a field added is copied and compared too.
 
     /// <summary>A copy to put back when a write fails (the replica list copied; everything else is immutable).</summary>
@@ -78,6 +94,7 @@ public sealed class DeploymentRecord
         CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, FailuresInRow = FailuresInRow, ReplaceAfter = ReplaceAfter, LastFailure = LastFailure,
         Autoscale = Autoscale, PreviousTemplate = PreviousTemplate, History = [.. History], Paused = Paused, Strategy = Strategy,
         RolloutSince = RolloutSince, AutoRolledBack = AutoRolledBack, LastRolledOut = LastRolledOut,
+        ProgressAt = ProgressAt, ProgressMark = ProgressMark, Stalled = Stalled, RolledBack = RolledBack,
     };
 
     /// <summary>Whether <paramref name="other"/> holds the same, so a look that changed nothing writes nothing.</summary>
@@ -86,5 +103,6 @@ public sealed class DeploymentRecord
         && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt && FailuresInRow == other.FailuresInRow && ReplaceAfter == other.ReplaceAfter
         && LastFailure == other.LastFailure && Autoscale == other.Autoscale && PreviousTemplate == other.PreviousTemplate
         && History.SequenceEqual(other.History) && Paused == other.Paused && Strategy == other.Strategy
-        && RolloutSince == other.RolloutSince && AutoRolledBack == other.AutoRolledBack && LastRolledOut == other.LastRolledOut;
+        && RolloutSince == other.RolloutSince && AutoRolledBack == other.AutoRolledBack && LastRolledOut == other.LastRolledOut
+        && ProgressAt == other.ProgressAt && ProgressMark == other.ProgressMark && Stalled == other.Stalled && RolledBack == other.RolledBack;
 }

@@ -16,13 +16,13 @@ public static class RevisionHistory
     /// <summary>
     /// The revision a failed rollout rolls back to by itself (<see cref="DeploymentStrategy.RollBackOnFailure"/>): once the
     /// <paramref name="current"/> revision's replicas failed <see cref="DeploymentRules.RolloutFailures"/> times in a row,
-    /// the last revision that was rolled out in full (<paramref name="lastRolledOut"/>), while it is kept; else null
-    /// (nothing proven to go back to). Never from a revision that is itself such a roll back
-    /// (<paramref name="currentIsRollBack"/>): two bad specs would take turns.
+    /// or once its rollout went past its progress deadline (<paramref name="stalled"/>), the last revision that was rolled
+    /// out in full (<paramref name="lastRolledOut"/>), while it is kept; else null (nothing proven to go back to). Never from
+    /// a revision that is itself such a roll back (<paramref name="currentIsRollBack"/>): two bad specs would take turns.
     /// </summary>
     public static DeploymentRevision? FailedRolloutTarget(
-        int current, int failuresInRow, int lastRolledOut, IReadOnlyList<DeploymentRevision> history, bool currentIsRollBack = false) =>
-        !currentIsRollBack && failuresInRow >= DeploymentRules.RolloutFailures && lastRolledOut != current
+        int current, int failuresInRow, int lastRolledOut, IReadOnlyList<DeploymentRevision> history, bool currentIsRollBack = false, bool stalled = false) =>
+        !currentIsRollBack && (failuresInRow >= DeploymentRules.RolloutFailures || stalled) && lastRolledOut != current
             ? history.LastOrDefault(h => h.Revision == lastRolledOut)
             : null;
 

@@ -275,6 +275,12 @@ public sealed class DeploymentStrategyTests
         Assert.Equal(["strategy.maxSurge", "strategy.maxUnavailable"], refused.Errors.Select(e => e.Field));
         var tooLong = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromDays(1.5) });
         Assert.Equal("strategy.minReady must be 0 to 1 day", Assert.Single(tooLong.Errors).ToString());
+        foreach (var deadline in new[] { TimeSpan.FromSeconds(59), TimeSpan.FromDays(1.5), TimeSpan.FromMinutes(-1), TimeSpan.FromMinutes(3) })
+        {
+            var early = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { ProgressDeadline = deadline, MinReady = TimeSpan.FromMinutes(3) });
+            Assert.Equal("strategy.progressDeadline must be 0 (none) or 1 minute to 1 day, and above strategy.minReady", Assert.Single(early.Errors).ToString());
+        }
+
         var blind = await grain.Apply(Small(), 1, strategy: new DeploymentStrategy { RollBackOnFailure = true });
         Assert.StartsWith("strategy.minReady must be above 0 with strategy.rollBackOnFailure", Assert.Single(blind.Errors).ToString(), StringComparison.Ordinal);
         Assert.Null(await grain.GetStatus());

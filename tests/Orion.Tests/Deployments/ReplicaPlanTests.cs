@@ -265,5 +265,10 @@ public sealed class ReplicaPlanTests
 
         // A roll back the deployment made itself is not rolled back from by it.
         Assert.Null(RevisionHistory.FailedRolloutTarget(2, 9, 1, history, currentIsRollBack: true));
+
+        // Past its progress deadline it goes back too, failures or none; but not from its own roll back.
+        Assert.Equal(1, RevisionHistory.FailedRolloutTarget(2, 0, 1, history, stalled: true)!.Revision);
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, 0, 1, history, currentIsRollBack: true, stalled: true));
+        Assert.Null(RevisionHistory.FailedRolloutTarget(2, 0, 2, history, stalled: true));
     }
 }

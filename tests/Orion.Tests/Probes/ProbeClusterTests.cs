@@ -144,7 +144,8 @@ public sealed class ProbeClusterTests : IDisposable
         await File.WriteAllTextAsync(ready, "");
         var since = (await Until(pool, "web.1", s => s.Ready == true)).ReadySince!.Value;
         Assert.Equal(since, (await pool.Client.GetAsync("web.1"))!.ServingSince);
-        pool.Advance(since + TimeSpan.FromSeconds(59) - pool.Clock.GetUtcNow());
+        // In steps: a jump past the nodes' lease would lose them.
+        await Advance(pool, since + TimeSpan.FromSeconds(59) - pool.Clock.GetUtcNow());
         var warming = await Look(pool);
         Assert.Equal((false, true, 0), (warming.Tasks[0].NotReady, warming.Tasks[0].Warming, warming.Ready));
 
@@ -152,10 +153,104 @@ public sealed class ProbeClusterTests : IDisposable
         Assert.Equal(1, (await Look(pool)).Ready);
     }
 
+    [Fact]
+    public async Task A_rollout_whose_replica_is_never_ready_fails_at_its_progress_deadline_and_with_rollback_on_failure_undoes_itself()
+    {
+        var never = FileNamed("never");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(2) };
+        await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
+        await pool.WaitForAsync("web.1", TaskState.Running);
+        await LookWhileAdvancing(pool, d => d.RolledOut);
+
+        var unready = Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {never}") };
+        await pool.Client.DeployAsync("web", unready, 1, strategy: strategy);
+        await pool.WaitForAsync("web.2", TaskState.Running);
+        var waited = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromHours(1));
+
+        // Two minutes on without a new replica ready: failed, the waiter told why a replica waits; nothing undone.
+        var stalled = await LookWhileAdvancing(pool, d => d.Stalled);
+        Assert.Equal((2, "rollout of revision 2 failed: no progress in 2m"), (stalled.Revision, Orion.Client.Monitoring.DeploymentSummary.StateOf(stalled)));
+        var failed = await Assert.ThrowsAsync<Orion.Client.RolloutFailedException>(() => waited.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith($"deployment web: revision 2 made no progress in 2m (its progress deadline); web.2 waits: not ready: `test -f {never}` exited with 1", failed.Message);
+        Assert.Equal(TaskState.Running, await pool.StateOf("web.1"));
+
+        // With roll back on failure, the next look undoes it: revision 1's spec again, as revision 3; a waiter on revision 2 hears it.
+        var rollBack = strategy with { RollBackOnFailure = true };
+        await pool.Client.DeployAsync("web", unready, 1, strategy: rollBack);
+        var rolledBack = await LookWhileAdvancing(pool, d => d.Revision == 3 && d.RolledOut);
+        Assert.Equal(("web.3", Web()), (rolledBack.Tasks.Single().TaskId, rolledBack.Template));
+        Assert.Equal("revision 2's rollout made no progress in 2m", rolledBack.RolledBack);
+        var rollouts = (await pool.Client.GetEventsAsync(max: 500)).Where(e => e.Kind == PoolEventKinds.Rollout && e.TaskId == "web").Select(e => e.Detail).ToList();
+        Assert.Contains("web's rollout of revision 2 failed: no progress in 2m (0 of 1 new replicas ready)", rollouts);
+        Assert.Contains("web rolled back to revision 1's spec as revision 3: revision 2's rollout made no progress in 2m", rollouts);
+    }
+
+    [Fact]
+    public async Task A_rollout_longer_than_its_progress_deadline_that_keeps_making_progress_does_not_fail()
+    {
+        var ready = FileNamed("ready");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(2) };
+        await pool.Client.DeployAsync("web", Web(), 2, strategy: strategy);
+        await LookWhileAdvancing(pool, d => d.RolledOut);
+        var started = pool.Clock.GetUtcNow();
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 2, strategy: strategy);
+
+        // Its first new replica serves at about 1m40s (ready at 1m, warm 30 s on), the second 30 s or so after: done past
+        // two minutes, but never two minutes without progress.
+        await LookWhileAdvancing(pool, _ => pool.Clock.GetUtcNow() - started >= TimeSpan.FromMinutes(1));
+        await File.WriteAllTextAsync(ready, "");
+        var done = await LookWhileAdvancing(pool, d => d.RolledOut || d.Stalled);
+        Assert.Equal((true, false, 2), (done.RolledOut, done.Stalled, done.Revision));
+        Assert.True(pool.Clock.GetUtcNow() - started > TimeSpan.FromMinutes(2), $"rolled out in {pool.Clock.GetUtcNow() - started}");
+    }
+
+    [Fact]
+    public async Task A_waiter_on_a_revision_the_deployment_rolls_back_by_itself_fails_saying_so()
+    {
+        var never = FileNamed("never");
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(1), RollBackOnFailure = true };
+        await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
+        await pool.WaitForAsync("web.1", TaskState.Running);
+        await LookWhileAdvancing(pool, d => d.RolledOut);
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {never}") }, 1, strategy: strategy);
+        var waited = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromHours(1));
+        await LookWhileAdvancing(pool, d => d.Revision == 3 && d.RolledOut);
+        var failed = await Assert.ThrowsAsync<Orion.Client.RolloutFailedException>(() => waited.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("deployment web: revision 2 was rolled back by the deployment itself (revision 2's rollout made no progress in 1m)", failed.Message);
+    }
+
+    /// <summary>Has the deployment look, a second of the pool's clock apart, until <paramref name="condition"/> holds of what it saw.</summary>
+    private static async Task<DeploymentStatus> LookWhileAdvancing(TestPool pool, Func<DeploymentStatus, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var seen = await Look(pool);
+            if (condition(seen))
+            {
+                return seen;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, string.Join(", ", seen.Tasks));
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The deployment as a look at the pool's clock now saw it (the look is one-way: asked until one has been made).</summary>
     private static async Task<DeploymentStatus> Look(TestPool pool)
     {
-        await pool.Grains.GetGrain<IDeploymentGrain>("web").OnCheckTick();
-        return (await pool.Client.GetDeploymentAsync("web"))!;
+        DeploymentStatus? seen = null;
+        await pool.EventuallyAsync(async () =>
+        {
+            await pool.Grains.GetGrain<IDeploymentGrain>("web").OnCheckTick();
+            seen = (await pool.Client.GetDeploymentAsync("web"))!;
+            Assert.Equal(pool.Clock.GetUtcNow(), seen.CheckedAt);
+        });
+        return seen!;
     }
 
     /// <summary>Moves the pool's clock on a second at a time, giving the probes a moment of real time each, until the task is as asked.</summary>
@@ -176,11 +271,12 @@ public sealed class ProbeClusterTests : IDisposable
         }
     }
 
+    /// <summary>Moves the pool's clock on by <paramref name="by"/> exactly, a second at most at a time.</summary>
     private static async Task Advance(TestPool pool, TimeSpan by)
     {
-        for (var moved = TimeSpan.Zero; moved < by; moved += TimeSpan.FromSeconds(1))
+        for (var left = by; left > TimeSpan.Zero; left -= TimeSpan.FromSeconds(1))
         {
-            pool.Advance(TimeSpan.FromSeconds(1));
+            pool.Advance(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
             await Task.Delay(20);
         }
     }
