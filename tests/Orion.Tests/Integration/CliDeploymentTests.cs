@@ -140,10 +140,12 @@ public sealed class CliDeploymentTests(LiveSilo live)
         var name = "cli-strategy-" + Guid.NewGuid().ToString("N")[..6];
         try
         {
-            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--min-ready", "3m", "--rollback-on-failure", "--tenant", "cli-strategy", .. Replica]);
+            var deploy = await live.CliAsync(["deploy", name, "--max-surge", "0", "--max-unavailable", "1", "--disruption-budget", "50%", "--min-ready", "3m", "--progress-deadline", "10m", "--rollback-on-failure", "--tenant", "cli-strategy", .. Replica]);
             Assert.True(deploy.ExitCode == 0, deploy.ToString());
-            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time; ready after 3m running; rolls back on failure", deploy.Out);
-            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3), RollBackOnFailure = true }, (await live.Client.GetDeploymentAsync(name))!.Strategy);
+            Assert.Contains("surge 0, unavailable 1; drains move 50% at a time; ready after 3m running; fails after 10m without progress; rolls back on failure", deploy.Out);
+            Assert.Equal(
+                new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, DisruptionBudget = ReplicaCount.Share(50), MinReady = TimeSpan.FromMinutes(3), ProgressDeadline = TimeSpan.FromMinutes(10), RollBackOnFailure = true },
+                (await live.Client.GetDeploymentAsync(name))!.Strategy);
             var json = JsonDocument.Parse((await live.CliAsync("deployments", name, "--json")).Out).RootElement;
             Assert.Equal("50%", json.GetProperty("strategy").GetProperty("disruptionBudget").GetString());
 
@@ -232,6 +234,8 @@ public sealed class CliDeploymentTests(LiveSilo live)
     [InlineData("orion: the deployment was rejected: strategy.maxUnavailable must be above 0 when strategy.maxSurge is 0", "deploy", "web", "--max-surge", "0")]
     [InlineData("orion: --max-surge: " + ReplicaCount.Rule, "deploy", "web", "--max-surge", "a quarter")]
     [InlineData("orion: --min-ready: " + Durations.Rule, "deploy", "web", "--min-ready", "soon")]
+    [InlineData("orion: --progress-deadline: " + Durations.Rule, "deploy", "web", "--progress-deadline", "soon")]
+    [InlineData("orion: the deployment was rejected: strategy.progressDeadline must be 0 (none) or 1 minute to 1 day, and above strategy.minReady", "deploy", "web", "--progress-deadline", "1m", "--min-ready", "2m")]
     [InlineData("orion: --min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
     [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
