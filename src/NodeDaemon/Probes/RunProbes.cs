@@ -24,14 +24,15 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
     /// <summary>Starts probing a run with probes; one already probed under the same or a newer generation is left as it is.</summary>
     public void Watch(TaskLaunch launch)
     {
-        if ((launch.Readiness ?? launch.Liveness) is null || disposing.IsCancellationRequested)
+        if ((launch.Readiness ?? launch.Liveness) is null)
         {
             return;
         }
 
         lock (watched)
         {
-            if (watched.TryGetValue(launch.TaskId, out var now) && now.Generation >= launch.Generation)
+            // Under the lock, as the dispose cancels: no loop starts after it.
+            if (disposing.IsCancellationRequested || watched.TryGetValue(launch.TaskId, out var now) && now.Generation >= launch.Generation)
             {
                 return;
             }
@@ -124,15 +125,15 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
 
     public async ValueTask DisposeAsync()
     {
-        if (disposing.IsCancellationRequested)
-        {
-            return;
-        }
-
-        disposing.Cancel();
         Task[] loops;
         lock (watched)
         {
+            if (disposing.IsCancellationRequested)
+            {
+                return;
+            }
+
+            disposing.Cancel();
             loops = [.. watched.Values.Select(w => w.Loops)];
             watched.Clear();
         }

@@ -46,7 +46,7 @@ public sealed class ReplicaCountTests
     {
         var strategy = new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = ReplicaCount.Share(25) };
         var json = JsonSerializer.Serialize(strategy);
-        Assert.Equal("""{"MaxSurge":0,"MaxUnavailable":"25%","DisruptionBudget":1,"MinReady":"00:00:00","RollBackOnFailure":false}""", json);
+        Assert.Equal("""{"MaxSurge":0,"MaxUnavailable":"25%","DisruptionBudget":1,"MinReady":"00:00:00","RollBackOnFailure":false,"ProgressDeadline":"00:00:00"}""", json);
         Assert.Equal(strategy, JsonSerializer.Deserialize<DeploymentStrategy>(json));
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DeploymentStrategy>("""{"MaxSurge":"lots"}"""));
     }

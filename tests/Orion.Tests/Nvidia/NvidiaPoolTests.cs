@@ -48,6 +48,38 @@ public sealed class NvidiaPoolTests
     }
 
     [Fact]
+    public async Task A_process_tasks_probes_run_in_its_working_directory_ready_once_it_is_and_a_hung_one_is_stopped_as_failed()
+    {
+        var (pool, daemon, backend) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+        var directory = Directory.CreateTempSubdirectory("orion-process-probe-");
+        try
+        {
+            // The server makes its mark a moment after it starts; its heartbeat stops when told (a hang).
+            var spec = Process("sleep 1; touch ready; while [ ! -f hang ]; do touch alive; sleep 0.2; done; sleep 600");
+            spec = spec with
+            {
+                Workload = spec.Workload with { WorkingDirectory = directory.FullName },
+                Readiness = HealthProbe.Exec("test -f ready") with { Period = TimeSpan.FromSeconds(1) },
+                Liveness = HealthProbe.Exec("test -n \"$(find alive -newermt '2 seconds ago')\"") with { Period = TimeSpan.FromSeconds(1), FailureThreshold = 2, InitialDelay = TimeSpan.FromSeconds(3) },
+            };
+            var task = await pool.SubmitAsync(spec);
+            await pool.EventuallyAsync(async () => Assert.True((await pool.Client.GetAsync(task.TaskId))!.Ready));
+
+            // Its own clock is the system's here: the probes run in real time.
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "hang"), "");
+            var failed = await pool.WaitForAsync(task.TaskId, TaskState.Failed);
+            Assert.StartsWith("its liveness probe failed: 2 times in a row (last: `test -n", failed.ExitReason);
+            Assert.Empty(backend.Running);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_process_task_runs_on_its_card_and_completes_when_its_process_exits()
     {
         var (pool, daemon, backend) = await StartAsync();
