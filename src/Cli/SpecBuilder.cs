@@ -97,6 +97,9 @@ public static class SpecBuilder
             : Durations.Parse(f.MaxRuntime) ?? throw new CliException($"max-runtime: '{f.MaxRuntime}' {Durations.Rule}", ExitCodes.BadInput);
         var idleTimeout = f.IdleTimeout is null ? (TimeSpan?)null
             : Durations.Parse(f.IdleTimeout) ?? throw new CliException($"idle-timeout: '{f.IdleTimeout}' {Durations.Rule}", ExitCodes.BadInput);
+        var stopGrace = f.StopGrace is null ? (TimeSpan?)null
+            : f.StopGrace.Trim() == "0" ? TimeSpan.Zero
+            : Durations.Parse(f.StopGrace) ?? throw new CliException($"stop-grace: '{f.StopGrace}' {Durations.Rule}", ExitCodes.BadInput);
         var restart = f.Restart is null ? null
             : ParseRestart(f.Restart) ?? throw new CliException($"restart: '{f.Restart}' {RestartRule}", ExitCodes.BadInput);
         var afterCondition = f.AfterCondition is null ? AfterCondition.Completed
@@ -105,7 +108,8 @@ public static class SpecBuilder
             Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
             MaxRuntime: maxRuntime, AfterCondition: afterCondition,
             Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true,
-            IdleTimeout: idleTimeout, Readiness: f.Readiness?.Build("readiness"), Liveness: f.Liveness?.Build("liveness"));
+            IdleTimeout: idleTimeout, Readiness: f.Readiness?.Build("readiness"), Liveness: f.Liveness?.Build("liveness"),
+            StopGrace: stopGrace);
     }
 
     /// <summary>The form <see cref="ParseAfterCondition"/> takes, as errors say it.</summary>

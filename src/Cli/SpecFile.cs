@@ -113,6 +113,9 @@ public sealed class SpecFile
     /// <summary>A check of whether a run still works, its run stopped as failed when it fails (<c>liveness: {command: "test -f /tmp/alive"}</c>).</summary>
     public ProbeFile? Liveness { get; set; }
 
+    /// <summary>How long a stopped run has between SIGTERM and SIGKILL, as <c>30s</c> or <c>2m</c> (default: its node's, 10 s).</summary>
+    public string? StopGrace { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -154,6 +157,7 @@ public sealed class SpecFile
         NotifyStart = NotifyStart ?? baseSpec.NotifyStart,
         Readiness = Readiness ?? baseSpec.Readiness,
         Liveness = Liveness ?? baseSpec.Liveness,
+        StopGrace = StopGrace ?? baseSpec.StopGrace,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

@@ -43,6 +43,7 @@ internal sealed class SpecOptions
     private readonly Option<string?> restart;
     private readonly Option<string?> readiness;
     private readonly Option<string?> liveness;
+    private readonly Option<string?> stopGrace;
 
     public SpecOptions()
     {
@@ -149,6 +150,17 @@ internal sealed class SpecOptions
             });
         }
 
+        stopGrace = new Option<string?>("--stop-grace")
+        {
+            Description = "How long a stopped run has between SIGTERM and SIGKILL, e.g. 30s for a server finishing its requests or 5m for a checkpoint (default: its node's, 10s; 0 to 1h)",
+        };
+        stopGrace.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is var text && Durations.Parse(text) is null && text?.Trim() != "0")
+            {
+                r.AddError($"--stop-grace: '{text}' {Durations.Rule}");
+            }
+        });
         restart = new Option<string?>("--restart")
         {
             Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
@@ -163,7 +175,7 @@ internal sealed class SpecOptions
     }
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, restart, notify, notifyStart];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, stopGrace, restart, notify, notifyStart];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -188,7 +200,7 @@ internal sealed class SpecOptions
             PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
             MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
-            Readiness = ProbeFile.Short(r.GetValue(readiness)), Liveness = ProbeFile.Short(r.GetValue(liveness)),
+            Readiness = ProbeFile.Short(r.GetValue(readiness)), Liveness = ProbeFile.Short(r.GetValue(liveness)), StopGrace = r.GetValue(stopGrace),
         };
         var spec = fromFlags;
         if (r.GetValue(file) is { } f)

@@ -90,6 +90,11 @@ public static class Views
             table.AddRow(Text("liveness"), Text($"{liveness}: stopped as failed after {liveness.FailureThreshold} in a row"));
         }
 
+        if (s.Spec.StopGrace is { } grace)
+        {
+            table.AddRow(Text("stop grace"), Text($"{(grace == TimeSpan.Zero ? "0s" : Durations.Format(grace))} between SIGTERM and SIGKILL"));
+        }
+
         if (s.Spec.Gang is { } gang)
         {
             table.AddRow(Text("gang"), Text(s.Placement is { Gang.IsEmpty: false } placed

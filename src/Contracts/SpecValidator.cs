@@ -144,6 +144,11 @@ public static class SpecValidator
             }
         }
 
+        if (spec.StopGrace is { } grace && (grace < TimeSpan.Zero || grace > TaskSpec.MaxStopGrace))
+        {
+            errors.Add(new("stopGrace", "must be 0 to 1 hour"));
+        }
+
         foreach (var (field, probe) in new[] { ("readiness", spec.Readiness), ("liveness", spec.Liveness) })
         {
             errors.AddRange(probe?.Check(field) ?? []);

@@ -53,6 +53,12 @@ namespace Orion.Contracts;
 /// <see cref="HealthProbe.FailureThreshold"/> failures in a row the run is stopped and counts as failed (its restart
 /// policy may queue it again). Null: only its exit ends a run.
 /// </param>
+/// <param name="StopGrace">
+/// How long a run that is stopped (cancelled, evicted, moved, replaced, failing its liveness probe) has between the
+/// request to end (SIGTERM) and the kill (SIGKILL), 0 to <see cref="MaxStopGrace"/>: an inference server finishing the
+/// requests it took, a training job writing its checkpoint. Null: its node's default (10 s). Processes only: a simulated
+/// run ends at once.
+/// </param>
 [GenerateSerializer, Alias("orion.TaskSpec"), Immutable]
 public sealed record TaskSpec(
     [property: Id(0)] string Name,
@@ -72,10 +78,14 @@ public sealed record TaskSpec(
     [property: Id(14)] bool NotifyOnStart = false,
     [property: Id(15)] TimeSpan? IdleTimeout = null,
     [property: Id(16)] HealthProbe? Readiness = null,
-    [property: Id(17)] HealthProbe? Liveness = null)
+    [property: Id(17)] HealthProbe? Liveness = null,
+    [property: Id(18)] TimeSpan? StopGrace = null)
 {
     /// <summary>The shortest <see cref="IdleTimeout"/>: nodes read their cards every few seconds, and a pause between requests is not idleness.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest <see cref="StopGrace"/>.</summary>
+    public static readonly TimeSpan MaxStopGrace = TimeSpan.FromHours(1);
 
     /// <summary>The most tasks one task may run after.</summary>
     public const int MaxAfter = 1000;

@@ -67,7 +67,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// </summary>
     public bool TasksEndWithDaemon => launcher.TasksEndWithDaemon;
 
-    /// <summary>How long a stopped task gets between SIGTERM and SIGKILL.</summary>
+    /// <summary>How long a stopped task gets between SIGTERM and SIGKILL, unless its launch says (<see cref="TaskLaunch.StopGrace"/>).</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Reads each process's recent compute on the cards with the given UUIDs (pid → percent): NVML's samples by default.</summary>
@@ -327,7 +327,7 @@ public sealed class NvidiaGpuBackend : IGpuBackend
     /// <summary>Ends a task's processes in the background (SIGTERM, then SIGKILL after the grace), kept until done.</summary>
     private void End(TaskProcess task)
     {
-        var end = task.EndAsync(StopGrace);
+        var end = task.EndAsync(task.Launch.StopGrace ?? StopGrace);
         lock (gate)
         {
             ending.Add(end);

@@ -258,6 +258,18 @@ public sealed class SpecBuilderTests
     }
 
     [Fact]
+    public void A_stop_grace_builds_from_a_duration_or_0_and_the_validator_bounds_it()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(30), SpecBuilder.Build(SpecBuilder.Parse("stop-grace: 30s", "f.yaml")).StopGrace);
+        Assert.Equal(TimeSpan.Zero, SpecBuilder.Build(new SpecFile { StopGrace = "0" }).StopGrace);
+        Assert.Null(SpecBuilder.Build(new SpecFile()).StopGrace);
+        Assert.Equal("stop-grace: 'soon' " + Durations.Rule, Assert.Throws<CliException>(() => SpecBuilder.Build(new SpecFile { StopGrace = "soon" })).Message);
+        Assert.Equal("stopGrace must be 0 to 1 hour", Assert.Single(SpecValidator.Validate(SpecBuilder.Build(new SpecFile { StopGrace = "1h1s" }))).ToString());
+        Assert.Equal("stopGrace must be 0 to 1 hour", Assert.Single(SpecValidator.Validate(Specs.Batch() with { StopGrace = TimeSpan.FromSeconds(-1) })).ToString());
+        Assert.Empty(SpecValidator.Validate(Specs.Batch() with { StopGrace = TimeSpan.FromHours(1) }));
+    }
+
+    [Fact]
     public void A_probe_of_its_form_that_breaks_a_rule_reaches_the_validator()
     {
         var spec = SpecBuilder.Build(SpecBuilder.Parse("readiness: {command: 'true', every: 2h}\nliveness: {}", "f.yaml"));

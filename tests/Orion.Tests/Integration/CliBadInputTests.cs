@@ -33,6 +33,8 @@ public sealed class CliBadInputTests
     [InlineData("orion: the task spec was rejected: idleTimeout must be 1 minute to 365 days", "submit", "--idle-timeout", "30s", "--compute", "10")]
     [InlineData("orion: --readiness: ':70000/health' " + HealthProbe.Rule, "submit", "--readiness", ":70000/health", "--compute", "10")]
     [InlineData("orion: --liveness: '' " + HealthProbe.Rule, "submit", "--liveness", "", "--compute", "10")]
+    [InlineData("orion: --stop-grace: '10' " + Durations.Rule, "submit", "--stop-grace", "10", "--compute", "10")]
+    [InlineData("orion: the task spec was rejected: stopGrace must be 0 to 1 hour", "submit", "--stop-grace", "2h", "--compute", "10")]
     [InlineData("orion: --restart: 'always' " + Orion.Cli.SpecBuilder.RestartRule, "submit", "--restart", "always", "--compute", "10")]
     [InlineData("orion: the task spec was rejected: after must not name a task twice", "submit", "--after", "prep", "--after", "prep", "--compute", "10")]
     [InlineData("orion: --from: '2026-13-01' is not a day (YYYY-MM-DD)", "usage", "--from", "2026-13-01")]

@@ -208,13 +208,14 @@ public sealed class CliDeploymentTests(LiveSilo live)
         try
         {
             // Running, its probe failing: the wait runs out naming why.
-            var deploy = await live.CliAsync(["deploy", name, "--file", file, "--wait", "--within", "3s", "--tenant", "cli-probe", .. Replica]);
+            var deploy = await live.CliAsync(["deploy", name, "--file", file, "--wait", "--within", "3s", "--tenant", "cli-probe", "--stop-grace", "30s", .. Replica]);
             Assert.True(deploy.ExitCode == 1, deploy.ToString());
             Assert.StartsWith($"orion: deployment {name}: not rolled out after 3s; {name}.1 waits: not ready: `test -f {ready}` exited with 1 (revision 1: 0 of 1 new", deploy.Error.Trim());
             Assert.Contains("Running (not ready)", (await live.CliAsync("deployments", name)).Out);
             var replica = (await live.CliAsync("get", $"{name}.1")).Out;
             Assert.Contains($"test -f {ready} every 1s (timeout 1s, 3 failures): not ready (`test -f {ready}` exited with 1)", replica);
             Assert.Contains("true every 1m (timeout 1s, 3 failures): stopped as failed after 3 in a row", replica);
+            Assert.Contains("30s between SIGTERM and SIGKILL", replica);
 
             await File.WriteAllTextAsync(ready, "");
             var rolled = await live.CliAsync("rollout", "status", name, "--within", "30s");

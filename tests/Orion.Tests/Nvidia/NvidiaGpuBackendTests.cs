@@ -157,6 +157,29 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task A_launchs_own_stop_grace_replaces_the_nodes_longer_or_shorter()
+    {
+        // Both ignore SIGTERM: each lives exactly its own grace (the node's is 2 s).
+        backend.Start(Launch("long", "trap '' TERM; sleep 600 & wait") with { StopGrace = TimeSpan.FromSeconds(4) });
+        backend.Start(Launch("none", "trap '' TERM; sleep 600 & wait", cards: Cards[1].GpuId) with { StopGrace = TimeSpan.Zero });
+        var (longGroup, noneGroup) = (backend.ProcessGroupOf("long")!.Value, backend.ProcessGroupOf("none")!.Value);
+        await Until(() => Members(longGroup).Count == 2 && Members(noneGroup).Count == 2, "both shells and their children");
+
+        var stopped = Stopwatch.StartNew();
+        Assert.True(backend.Stop("long", 1));
+        Assert.True(backend.Stop("none", 1));
+        await Until(() => Members(noneGroup).Count == 0, "no grace: killed at once");
+        Assert.True(stopped.Elapsed < backend.StopGrace, $"a run with no grace ended {stopped.Elapsed} after the request");
+        while (Members(longGroup).Count == 2)
+        {
+            Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(20), "the group outlived its grace period");
+            await Task.Delay(20);
+        }
+
+        Assert.True(stopped.Elapsed >= TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(50), $"a run with 4 s of grace ended {stopped.Elapsed} after the request");
+    }
+
+    [Fact]
     public async Task Stop_kills_what_ignores_the_request_once_the_grace_period_is_over()
     {
         // The shell and its children ignore SIGTERM (an ignored signal stays ignored across exec).
@@ -359,7 +382,7 @@ public sealed class NvidiaGpuBackendTests : IDisposable
     private const string CudaDriverLibrary = "libcuda.so.1";
 
     /// <summary>The pids whose process group is <paramref name="group"/>.</summary>
-    private static List<int> Members(int group)
+    internal static List<int> Members(int group)
     {
         var members = new List<int>();
         foreach (var d in Directory.EnumerateDirectories("/proc"))

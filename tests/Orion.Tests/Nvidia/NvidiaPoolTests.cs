@@ -80,6 +80,26 @@ public sealed class NvidiaPoolTests
     }
 
     [Fact]
+    public async Task A_cancelled_process_task_has_its_own_stop_grace_before_the_kill()
+    {
+        var (pool, daemon, backend) = await StartAsync();
+        await using var _ = pool;
+        await using var __ = daemon;
+
+        // It ignores SIGTERM, as a server finishing its requests would hold on: killed only past its 4 s, not the node's 2 s.
+        var task = await pool.SubmitAsync(Process("trap '' TERM; sleep 600 & wait") with { StopGrace = TimeSpan.FromSeconds(4) });
+        await pool.WaitForAsync(task.TaskId, TaskState.Running);
+        var group = backend.ProcessGroupOf(task.TaskId)!.Value;
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Equal(2, NvidiaGpuBackendTests.Members(group).Count)));
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        await pool.Client.CancelAsync(task.TaskId);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, NvidiaGpuBackendTests.Members(group).Count);
+        await pool.EventuallyAsync(() => Task.Run(() => Assert.Empty(NvidiaGpuBackendTests.Members(group))));
+        Assert.True(stopped.Elapsed >= TimeSpan.FromSeconds(4) - TimeSpan.FromMilliseconds(50), $"ended {stopped.Elapsed} after the cancel");
+    }
+
+    [Fact]
     public async Task A_process_task_runs_on_its_card_and_completes_when_its_process_exits()
     {
         var (pool, daemon, backend) = await StartAsync();
