@@ -109,7 +109,7 @@ public static class SpecBuilder
             MaxRuntime: maxRuntime, AfterCondition: afterCondition,
             Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true,
             IdleTimeout: idleTimeout, Readiness: f.Readiness?.Build("readiness"), Liveness: f.Liveness?.Build("liveness"),
-            StopGrace: stopGrace);
+            StopGrace: stopGrace, Startup: f.Startup?.Build("startup"));
     }
 
     /// <summary>The form <see cref="ParseAfterCondition"/> takes, as errors say it.</summary>

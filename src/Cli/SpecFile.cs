@@ -107,6 +107,9 @@ public sealed class SpecFile
     /// <summary>Whether the notify URL also hears when each run starts (<c>notify-start: true</c>).</summary>
     public bool? NotifyStart { get; set; }
 
+    /// <summary>A check of whether a run has started, its other probes waiting until it passes (<c>startup: {get: ":8000/health", failures: 60}</c>).</summary>
+    public ProbeFile? Startup { get; set; }
+
     /// <summary>A check of whether a run serves yet (<c>readiness: {get: ":8000/health"}</c>; <see cref="ProbeFile"/>).</summary>
     public ProbeFile? Readiness { get; set; }
 
@@ -158,6 +161,7 @@ public sealed class SpecFile
         Readiness = Readiness ?? baseSpec.Readiness,
         Liveness = Liveness ?? baseSpec.Liveness,
         StopGrace = StopGrace ?? baseSpec.StopGrace,
+        Startup = Startup ?? baseSpec.Startup,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

@@ -43,6 +43,7 @@ internal sealed class SpecOptions
     private readonly Option<string?> restart;
     private readonly Option<string?> readiness;
     private readonly Option<string?> liveness;
+    private readonly Option<string?> startup;
     private readonly Option<string?> stopGrace;
 
     public SpecOptions()
@@ -139,7 +140,11 @@ internal sealed class SpecOptions
         {
             Description = "A check of whether a run still works, as --readiness: after 3 failures in a row the run is stopped as failed (--restart may queue it again)",
         };
-        foreach (var probe in new[] { readiness, liveness })
+        startup = new Option<string?>("--startup")
+        {
+            Description = "A check of whether a run has started, as --readiness: its other probes wait until it passes; after 3 failures in a row the run is stopped as failed (a spec file's startup: sets failures, the longest start allowed being every x failures)",
+        };
+        foreach (var probe in new[] { readiness, liveness, startup })
         {
             probe.Validators.Add(r =>
             {
@@ -175,7 +180,7 @@ internal sealed class SpecOptions
     }
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, stopGrace, restart, notify, notifyStart];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, startup, stopGrace, restart, notify, notifyStart];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -201,6 +206,7 @@ internal sealed class SpecOptions
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
             MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
             Readiness = ProbeFile.Short(r.GetValue(readiness)), Liveness = ProbeFile.Short(r.GetValue(liveness)), StopGrace = r.GetValue(stopGrace),
+            Startup = ProbeFile.Short(r.GetValue(startup)),
         };
         var spec = fromFlags;
         if (r.GetValue(file) is { } f)

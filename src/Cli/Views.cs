@@ -75,6 +75,11 @@ public static class Views
             }
         }
 
+        if (s.Spec.Startup is { } startup)
+        {
+            table.AddRow(Text("startup"), Text($"{startup}: the other probes wait for it; stopped as failed after {startup.FailureThreshold} in a row"));
+        }
+
         if (s.Spec.Readiness is { } readiness)
         {
             table.AddRow(Text("readiness"), Text(readiness + s.Ready switch

@@ -159,12 +159,13 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     Task OnReadiness(long generation, bool ready, string? why);
 
     /// <summary>
-    /// The daemon reports that run <paramref name="generation"/> failed its liveness probe its threshold of times in a row
-    /// (<paramref name="why"/>: the last failure): the run is stopped and counts as failed, so its restart policy decides.
+    /// The daemon reports that run <paramref name="generation"/> failed its <paramref name="probe"/> probe (<c>liveness</c>
+    /// or <c>startup</c>) its threshold of times in a row (<paramref name="why"/>: the last failure): the run is stopped and
+    /// counts as failed, so its restart policy decides.
     /// </summary>
     [Access(Callers.Node)]
-    [Alias("OnLivenessFailed")]
-    Task OnLivenessFailed(long generation, string why);
+    [Alias("OnProbeFailed")]
+    Task OnProbeFailed(long generation, string probe, string why);
 
     /// <summary>The daemon reports the task's process ended.</summary>
     [Access(Callers.Node)]

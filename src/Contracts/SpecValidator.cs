@@ -149,7 +149,7 @@ public static class SpecValidator
             errors.Add(new("stopGrace", "must be 0 to 1 hour"));
         }
 
-        foreach (var (field, probe) in new[] { ("readiness", spec.Readiness), ("liveness", spec.Liveness) })
+        foreach (var (field, probe) in new[] { ("startup", spec.Startup), ("readiness", spec.Readiness), ("liveness", spec.Liveness) })
         {
             errors.AddRange(probe?.Check(field) ?? []);
         }

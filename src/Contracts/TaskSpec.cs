@@ -53,6 +53,12 @@ namespace Orion.Contracts;
 /// <see cref="HealthProbe.FailureThreshold"/> failures in a row the run is stopped and counts as failed (its restart
 /// policy may queue it again). Null: only its exit ends a run.
 /// </param>
+/// <param name="Startup">
+/// A check of whether a run has started (a server loading its weights for minutes): until it first passes, its readiness
+/// and liveness probes wait (so a slow start is not taken for a hang); after
+/// <see cref="HealthProbe.FailureThreshold"/> failures in a row (its period × threshold is the longest start allowed) the
+/// run is stopped and counts as failed. Null: its other probes start with the run.
+/// </param>
 /// <param name="StopGrace">
 /// How long a run that is stopped (cancelled, evicted, moved, replaced, failing its liveness probe) has between the
 /// request to end (SIGTERM) and the kill (SIGKILL), 0 to <see cref="MaxStopGrace"/>: an inference server finishing the
@@ -79,7 +85,8 @@ public sealed record TaskSpec(
     [property: Id(15)] TimeSpan? IdleTimeout = null,
     [property: Id(16)] HealthProbe? Readiness = null,
     [property: Id(17)] HealthProbe? Liveness = null,
-    [property: Id(18)] TimeSpan? StopGrace = null)
+    [property: Id(18)] TimeSpan? StopGrace = null,
+    [property: Id(19)] HealthProbe? Startup = null)
 {
     /// <summary>The shortest <see cref="IdleTimeout"/>: nodes read their cards every few seconds, and a pause between requests is not idleness.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);

@@ -47,8 +47,8 @@ namespace Orion.Contracts;
 /// </param>
 /// <param name="Ready">
 /// Whether its run passes its readiness probe (<see cref="TaskSpec.Readiness"/>): false from its start until the probe
-/// first passes, and again once it fails its threshold in a row. Null for a task with no readiness probe, and for one
-/// not running.
+/// first passes, and again once it fails its threshold in a row; with a startup probe alone, false until that passes.
+/// Null for a task with neither, and for one not running.
 /// </param>
 /// <param name="NotReadyBecause">While <paramref name="Ready"/> is false: the readiness probe's last failure, once there has been one.</param>
 /// <param name="ReadySince">While <paramref name="Ready"/> is true: when its readiness probe last turned passing (pool clock).</param>
@@ -93,10 +93,10 @@ public sealed record VGpuTaskStatus(
     [property: Id(35)] DateTimeOffset? ReadySince = null)
 {
     /// <summary>
-    /// Since when its run serves: its start, or with a readiness probe the moment the probe last turned passing; null while
-    /// it does not (not running, or not ready).
+    /// Since when its run serves: its start, or with a readiness (or startup) probe the moment it last turned ready; null
+    /// while it does not (not running, or not ready).
     /// </summary>
-    public DateTimeOffset? ServingSince => Spec.Readiness is null ? StartedAt : Ready == true ? ReadySince : null;
+    public DateTimeOffset? ServingSince => (Spec.Readiness ?? Spec.Startup) is null ? StartedAt : Ready == true ? ReadySince : null;
 
     /// <summary>Total time paused up to <paramref name="now"/>, counting a pause still going on.</summary>
     public TimeSpan SuspendedUntil(DateTimeOffset now) => SuspendedFor + (SuspendedSince is { } since && now > since ? now - since : TimeSpan.Zero);

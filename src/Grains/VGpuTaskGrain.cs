@@ -672,7 +672,7 @@ public sealed class VGpuTaskGrain(
         var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
             DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: await idleTimeouts.Of(status.Spec), Readiness: status.Spec.Readiness, Liveness: status.Spec.Liveness,
-            StopGrace: status.Spec.StopGrace);
+            StopGrace: status.Spec.StopGrace, Startup: status.Spec.Startup);
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try
@@ -780,8 +780,8 @@ public sealed class VGpuTaskGrain(
         if (Status is { State: TaskState.Placing } status && status.Generation == generation)
         {
             record.State.PausedBeforeRun = status.SuspendedFor;
-            // Not ready until its readiness probe first passes.
-            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow(), Ready = status.Spec.Readiness is null ? null : false, NotReadyBecause = null, ReadySince = null });
+            // Not ready until its readiness probe (or its startup probe, without one) first passes.
+            await Change(status with { State = TaskState.Running, StartedAt = time.GetUtcNow(), Ready = (status.Spec.Readiness ?? status.Spec.Startup) is null ? null : false, NotReadyBecause = null, ReadySince = null });
             if (status.Spec.MaxRuntime is not null)
             {
                 await ArmRunLimit();
@@ -821,7 +821,7 @@ public sealed class VGpuTaskGrain(
     public async Task OnReadiness(long generation, bool ready, string? why)
     {
         var status = Status;
-        if (status is not { State: TaskState.Running or TaskState.Suspended, Spec.Readiness: not null } || status.Generation != generation
+        if (status is not { State: TaskState.Running or TaskState.Suspended } || (status.Spec.Readiness ?? status.Spec.Startup) is null || status.Generation != generation
             || (status.Ready == ready && (ready || why is null || why == status.NotReadyBecause)))
         {
             return;
@@ -845,17 +845,17 @@ public sealed class VGpuTaskGrain(
         });
     }
 
-    public async Task OnLivenessFailed(long generation, string why)
+    public async Task OnProbeFailed(long generation, string probe, string why)
     {
         // Only a run computing: a paused one is not probed, and the daemon's word may be late.
         var status = Status;
-        if (status is not { State: TaskState.Running } || status.Generation != generation)
+        if (status is not { State: TaskState.Running } || status.Generation != generation || probe is not ("liveness" or "startup"))
         {
             return;
         }
 
-        var reason = $"its liveness probe failed: {why}";
-        logger.LogWarning("Task {TaskId} failed its liveness probe: {Why}; stopping its run", TaskId, why);
+        var reason = $"its {probe} probe failed: {why}";
+        logger.LogWarning("Task {TaskId} failed its {Probe} probe: {Why}; stopping its run", TaskId, probe, why);
         Notice(PoolEventKinds.Unhealthy, status.Placement?.NodeId ?? "", $"stopped: {reason}");
         await StopRun(status);
         if (!await Restarted(Status!, reason))

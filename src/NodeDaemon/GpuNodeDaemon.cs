@@ -55,7 +55,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
         demandSequence = this.time.GetUtcNow().UtcTicks;
         probes = new RunProbes(backend, this.time, logger);
         probes.ReadinessChanged += (launch, ready, why) => Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnReadiness(launch.Generation, ready, why));
-        probes.LivenessFailed += (launch, why) => Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnLivenessFailed(launch.Generation, why));
+        probes.ProbeFailed += (launch, probe, why) => Report(() => grains.Grain<IVGpuTaskGrain>(launch.TaskId).OnProbeFailed(launch.Generation, probe, why));
         backend.Exited += exit =>
         {
             probes.Forget(exit.TaskId, exit.Generation);

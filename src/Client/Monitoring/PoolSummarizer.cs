@@ -74,7 +74,7 @@ public static class PoolSummarizer
         AfterCondition: t.Spec.After is { Count: > 0 } ? t.Spec.AfterCondition.ToString().ToLowerInvariant() : null,
         Labels: t.Spec.Labels is { Count: > 0 } labels ? labels : null, Generation: t.Generation,
         IdleTimeout: t.Spec.IdleTimeout is { } idle ? Durations.Format(idle) : null, Ready: t.Ready, NotReadyBecause: t.NotReadyBecause,
-        Readiness: t.Spec.Readiness?.ToString(), Liveness: t.Spec.Liveness?.ToString());
+        Readiness: t.Spec.Readiness?.ToString(), Liveness: t.Spec.Liveness?.ToString(), Startup: t.Spec.Startup?.ToString());
 
     private static CardSummary Card(NodeSnapshot node, GpuSnapshot g, Dictionary<string, VGpuTaskStatus> tasks)
     {

@@ -38,10 +38,11 @@ namespace Orion.Client.Monitoring;
 /// <param name="NotReadyBecause">While not ready: the readiness probe's last failure.</param>
 /// <param name="Readiness">Its readiness probe in words (<see cref="HealthProbe.ToString"/>); null for none.</param>
 /// <param name="Liveness">Its liveness probe in words; null for none.</param>
+/// <param name="Startup">Its startup probe in words; null for none.</param>
 public sealed record TaskSummary(
     string TaskId, string Name, string Tenant, string Priority, string State, string? NodeId, ImmutableArray<string> GpuIds,
     int ComputeMilli, long GpuMemoryMiB, long ResidentMiB, long HostMiB, DateTimeOffset SubmittedAt, string? ExitReason, string? QuotaWait = null, bool Borrowed = false,
     string? Gang = null, string? Spread = null, int MaxPerDomain = 0, string? Waiting = null, string? TopologyKey = null,
     IReadOnlyList<string>? After = null, IReadOnlyList<string>? Awaiting = null, string? MaxRuntime = null, string? HeldBy = null,
     string? AfterCondition = null, IReadOnlyDictionary<string, string>? Labels = null, long Generation = 0, IReadOnlyList<PastRun>? PastRuns = null,
-    string? IdleTimeout = null, bool? Ready = null, string? NotReadyBecause = null, string? Readiness = null, string? Liveness = null);
+    string? IdleTimeout = null, bool? Ready = null, string? NotReadyBecause = null, string? Readiness = null, string? Liveness = null, string? Startup = null);

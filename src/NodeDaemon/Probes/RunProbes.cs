@@ -5,9 +5,9 @@ using Orion.Contracts;
 namespace Orion.NodeDaemon.Probes;
 
 /// <summary>
-/// Makes the readiness and liveness probes of a node's runs, each every its period on the daemon's clock while its run is
-/// in the backend's books under its generation, and says what they come to (<see cref="ProbeStreak"/>). A paused run is
-/// not probed: it answers nothing, and that is the pool's doing.
+/// Makes the probes of a node's runs, each every its period on the daemon's clock while its run is in the backend's books
+/// under its generation, and says what they come to (<see cref="ProbeStreak"/>): a run's startup probe until it passes,
+/// then its readiness and liveness probes. A paused run is not probed: it answers nothing, and that is the pool's doing.
 /// </summary>
 public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger logger) : IAsyncDisposable
 {
@@ -18,13 +18,13 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
     /// <summary>A run turned ready or not (why: the probe's last failure).</summary>
     public event Action<TaskLaunch, bool, string?>? ReadinessChanged;
 
-    /// <summary>A run failed its liveness probe its threshold in a row (why, in words).</summary>
-    public event Action<TaskLaunch, string>? LivenessFailed;
+    /// <summary>A run failed its liveness or startup probe (the first argument after the launch) its threshold in a row (why, in words).</summary>
+    public event Action<TaskLaunch, string, string>? ProbeFailed;
 
     /// <summary>Starts probing a run with probes; one already probed under the same or a newer generation is left as it is.</summary>
     public void Watch(TaskLaunch launch)
     {
-        if ((launch.Readiness ?? launch.Liveness) is null)
+        if ((launch.Startup ?? launch.Readiness ?? launch.Liveness) is null)
         {
             return;
         }
@@ -39,10 +39,7 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
 
             Forget(launch.TaskId, long.MaxValue);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(disposing.Token);
-            var loops = Task.WhenAll(
-                launch.Readiness is { } readiness ? Task.Run(() => Loop(launch, readiness, readinessProbe: true, stop.Token)) : Task.CompletedTask,
-                launch.Liveness is { } liveness ? Task.Run(() => Loop(launch, liveness, readinessProbe: false, stop.Token)) : Task.CompletedTask);
-            watched[launch.TaskId] = (launch.Generation, stop, loops);
+            watched[launch.TaskId] = (launch.Generation, stop, Task.Run(() => Run(launch, stop.Token)));
         }
     }
 
@@ -62,10 +59,43 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
     /// <summary>The tasks whose runs are probed now, with their generations.</summary>
     public IReadOnlyDictionary<string, long> Watched => watched.ToDictionary(w => w.Key, w => w.Value.Generation, StringComparer.Ordinal);
 
-    private async Task Loop(TaskLaunch launch, HealthProbe probe, bool readinessProbe, CancellationToken cancellationToken)
+    /// <summary>The startup probe until it passes, then the readiness and liveness probes side by side.</summary>
+    private async Task Run(TaskLaunch launch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (launch.Startup is not { } startup || await Loop(launch, startup, Probe.Startup, cancellationToken))
+            {
+                if (launch.Startup is not null && launch.Readiness is null)
+                {
+                    // Started, with no readiness probe to say more: ready.
+                    ReadinessChanged?.Invoke(launch, true, null);
+                }
+
+                await Task.WhenAll(
+                    launch.Readiness is { } readiness ? Loop(launch, readiness, Probe.Readiness, cancellationToken) : Task.CompletedTask,
+                    launch.Liveness is { } liveness ? Loop(launch, liveness, Probe.Liveness, cancellationToken) : Task.CompletedTask);
+            }
+        }
+        finally
+        {
+            // Ended by itself (its run left the books): a later launch of the same generation may probe again.
+            lock (watched)
+            {
+                if (!cancellationToken.IsCancellationRequested && watched.TryGetValue(launch.TaskId, out var run) && run.Generation == launch.Generation
+                    && watched.TryRemove(launch.TaskId, out _))
+                {
+                    _ = run.Loops.ContinueWith(_ => run.Stop.Dispose(), TaskScheduler.Default);
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes one probe every its period while the run is in the books; true once a startup probe has passed.</summary>
+    private async Task<bool> Loop(TaskLaunch launch, HealthProbe probe, Probe kind, CancellationToken cancellationToken)
     {
         var streak = new ProbeStreak(probe.FailureThreshold);
-        var kind = readinessProbe ? "readiness" : "liveness";
+        var name = kind.ToString().ToLowerInvariant();
         try
         {
             await Task.Delay(probe.InitialDelay, time, cancellationToken);
@@ -80,7 +110,12 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
                     // Paused while probed: its silence is not its own.
                     streak.Paused();
                 }
-                else if (readinessProbe)
+                else if (kind == Probe.Startup && failure is null)
+                {
+                    logger.LogInformation("Task {TaskId} generation {Generation} passed its startup probe", launch.TaskId, launch.Generation);
+                    return true;
+                }
+                else if (kind == Probe.Readiness)
                 {
                     if (streak.Readiness(failure) is { } change)
                     {
@@ -90,12 +125,12 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
                 }
                 else if (streak.Liveness(failure) is { } why)
                 {
-                    logger.LogWarning("Task {TaskId} generation {Generation} failed its liveness probe: {Why}", launch.TaskId, launch.Generation, why);
-                    LivenessFailed?.Invoke(launch, why);
+                    logger.LogWarning("Task {TaskId} generation {Generation} failed its {Kind} probe: {Why}", launch.TaskId, launch.Generation, name, why);
+                    ProbeFailed?.Invoke(launch, name, why);
                 }
                 else if (failure is not null)
                 {
-                    logger.LogDebug("Task {TaskId} failed its {Kind} probe ({Failures} in a row): {Why}", launch.TaskId, kind, streak.Failures, failure);
+                    logger.LogDebug("Task {TaskId} failed its {Kind} probe ({Failures} in a row): {Why}", launch.TaskId, name, streak.Failures, failure);
                 }
 
                 await Task.Delay(probe.Period, time, cancellationToken);
@@ -107,20 +142,10 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
         catch (Exception ex)
         {
             // A loop that died would leave a run unprobed for ever without a word.
-            logger.LogError(ex, "The {Kind} probe of task {TaskId} stopped", kind, launch.TaskId);
+            logger.LogError(ex, "The {Kind} probe of task {TaskId} stopped", name, launch.TaskId);
         }
-        finally
-        {
-            // Ended by itself (its run left the books): a later launch of the same generation may probe again.
-            lock (watched)
-            {
-                if (!cancellationToken.IsCancellationRequested && watched.TryGetValue(launch.TaskId, out var run) && run.Generation == launch.Generation
-                    && watched.TryRemove(launch.TaskId, out _))
-                {
-                    _ = run.Loops.ContinueWith(_ => run.Stop.Dispose(), TaskScheduler.Default);
-                }
-            }
-        }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()
@@ -141,5 +166,12 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
         await Task.WhenAll(loops);
         runner.Dispose();
         disposing.Dispose();
+    }
+
+    private enum Probe
+    {
+        Startup,
+        Readiness,
+        Liveness,
     }
 }

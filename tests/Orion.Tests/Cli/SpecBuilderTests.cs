@@ -233,11 +233,13 @@ public sealed class SpecBuilderTests
               failures: 2
               delay: 1m
             liveness: {command: "test -f /tmp/alive"}
+            startup: {get: ":8000/health", failures: 60}
             """;
         var spec = SpecBuilder.Build(SpecBuilder.Parse(yaml, "f.yaml"));
         Assert.Equal(HealthProbe.Http(8000, "/health") with { Period = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(2), FailureThreshold = 2, InitialDelay = TimeSpan.FromMinutes(1) }, spec.Readiness);
         Assert.Equal(HealthProbe.Exec("test -f /tmp/alive"), spec.Liveness);
-        Assert.Equal(spec, SpecBuilder.Build(SpecBuilder.Parse("""{"readiness": {"get": ":8000/health", "every": "5s", "timeout": "2s", "failures": 2, "delay": "1m"}, "liveness": {"command": "test -f /tmp/alive"}}""", "f.json")));
+        Assert.Equal(HealthProbe.Http(8000, "/health") with { FailureThreshold = 60 }, spec.Startup);
+        Assert.Equal(spec, SpecBuilder.Build(SpecBuilder.Parse("""{"readiness": {"get": ":8000/health", "every": "5s", "timeout": "2s", "failures": 2, "delay": "1m"}, "liveness": {"command": "test -f /tmp/alive"}, "startup": {"get": ":8000/health", "failures": 60}}""", "f.json")));
 
         // A flag's short form replaces the file's probe whole.
         var flags = new SpecFile { Readiness = ProbeFile.Short(":9000"), Liveness = ProbeFile.Short("pgrep -f serve.py") }.Over(SpecBuilder.Parse(yaml, "f.yaml"));

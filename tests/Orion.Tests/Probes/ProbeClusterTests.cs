@@ -78,6 +78,35 @@ public sealed class ProbeClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task Until_its_startup_probe_passes_a_runs_other_probes_wait_and_a_run_that_never_starts_is_stopped_as_failed()
+    {
+        var (started, made, never) = (FileNamed("started"), FileNamed("made"), FileNamed("never"));
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        await pool.SubmitAsync(Web() with
+        {
+            Startup = HealthProbe.Exec($"test -f {started}") with { FailureThreshold = 30 },
+            Liveness = HealthProbe.Exec($"echo probe >> {made}; false"),
+        }, "slow");
+        await pool.SubmitAsync(Web() with { Startup = HealthProbe.Exec($"test -f {never}") with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 } }, "stuck");
+        await pool.WaitForAsync("slow", TaskState.Running);
+
+        // Loading for minutes: not ready, and its failing liveness probe not yet made.
+        var stuck = await Until(pool, "stuck", s => s.State == TaskState.Failed);
+        Assert.Equal($"its startup probe failed: 2 times in a row (last: `test -f {never}` exited with 1)", stuck.ExitReason);
+        await Advance(pool, TimeSpan.FromMinutes(2));
+        var loading = (await pool.Client.GetAsync("slow"))!;
+        Assert.Equal((TaskState.Running, false), (loading.State, loading.Ready));
+        Assert.False(File.Exists(made));
+
+        // Started: ready (it has no readiness probe), and its liveness probe, failing, ends it.
+        await File.WriteAllTextAsync(started, "");
+        Assert.True((await Until(pool, "slow", s => s.Ready == true || s.State == TaskState.Failed)).Ready);
+        var failed = await Until(pool, "slow", s => s.State == TaskState.Failed);
+        Assert.Equal($"its liveness probe failed: 3 times in a row (last: `echo probe >> {made}; false` exited with 1)", failed.ExitReason);
+        Assert.Equal(3, File.ReadAllLines(made).Length);
+    }
+
+    [Fact]
     public async Task A_paused_run_is_not_probed_and_its_failures_before_the_pause_do_not_count_after()
     {
         var (alive, made) = (FileNamed("alive"), FileNamed("made"));
