@@ -5,8 +5,8 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// A check its node's daemon makes of a task's run, as a Kubernetes probe: an HTTP GET on the node's loopback (a server
-/// the task runs: <see cref="Http"/>) or a command (run with <c>/bin/sh -c</c>, in a process task's environment and
-/// working directory: <see cref="Exec"/>). It passes on an HTTP status 200–399 or the command's exit status 0 within
+/// the task runs: <see cref="Http"/>) or, for a process task only, a command (run with <c>/bin/sh -c</c> in its
+/// environment and working directory: <see cref="Exec"/>). It passes on an HTTP status 200–399 or the command's exit status 0 within
 /// <see cref="Timeout"/>. The daemon makes it every <see cref="Period"/> from <see cref="InitialDelay"/> after the run
 /// starts, and never while the run is paused (a paused process answers nothing, and that is the pool's doing).
 /// </summary>

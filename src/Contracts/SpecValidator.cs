@@ -152,6 +152,12 @@ public static class SpecValidator
         foreach (var (field, probe) in new[] { ("startup", spec.Startup), ("readiness", spec.Readiness), ("liveness", spec.Liveness) })
         {
             errors.AddRange(probe?.Check(field) ?? []);
+
+            // A command probe runs on the node as the task's own commands do: only a process task runs commands there.
+            if (probe?.Command is { } command && !string.IsNullOrWhiteSpace(command) && spec.Workload is { Kind: not WorkloadKind.Process })
+            {
+                errors.Add(new($"{field}.command", "applies to a process task only (it runs on its node as the task's commands do); give other kinds an HTTP probe (a port)"));
+            }
         }
 
         return errors.ToImmutable();

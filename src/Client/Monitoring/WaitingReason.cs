@@ -26,7 +26,9 @@ public static class WaitingReason
             { State: TaskState.Blocked, Awaiting: { } awaiting } =>
                 $"waiting for {string.Join(", ", awaiting)} to {TaskAfter.Wanted(status.Spec.AfterCondition)} (it runs after {(awaiting.Count == 1 ? "it" : "them")})",
             { State: TaskState.Running or TaskState.Suspended, Ready: false } =>
-                $"not ready: {status.NotReadyBecause ?? $"its readiness probe ({status.Spec.Readiness?.Target}) has not passed yet"}",
+                $"not ready: {status.NotReadyBecause ?? (status.Spec.Readiness is { } readiness
+                    ? $"its readiness probe ({readiness.Target}) has not passed yet"
+                    : $"its startup probe ({status.Spec.Startup?.Target}) has not passed yet")}",
             _ => null,
         };
 }

@@ -274,7 +274,7 @@ public sealed class SpecBuilderTests
     [Fact]
     public void A_probe_of_its_form_that_breaks_a_rule_reaches_the_validator()
     {
-        var spec = SpecBuilder.Build(SpecBuilder.Parse("readiness: {command: 'true', every: 2h}\nliveness: {}", "f.yaml"));
+        var spec = SpecBuilder.Build(SpecBuilder.Parse("command: python serve.py\nreadiness: {command: 'true', every: 2h}\nliveness: {}", "f.yaml"));
         Assert.Equal(["readiness.period", "liveness.command"], SpecValidator.Validate(spec).Select(e => e.Field));
     }
 }

@@ -202,26 +202,28 @@ public sealed class CliDeploymentTests(LiveSilo live)
     {
         var name = "cli-probe-" + Guid.NewGuid().ToString("N")[..6];
         var directory = Directory.CreateTempSubdirectory("orion-cli-probe-");
-        var ready = Path.Combine(directory.FullName, "ready");
+        await using var ready = new Probes.ProbeTarget();
+        await using var alive = new Probes.ProbeTarget(up: true);
+        var (get, check) = (ready.Probe.Target, alive.Probe.Target);
         var file = Path.Combine(directory.FullName, "web.yaml");
-        await File.WriteAllTextAsync(file, $"readiness:\n  command: test -f {ready}\n  every: 1s\nliveness: {{command: 'true', every: 1m}}\n");
+        await File.WriteAllTextAsync(file, $"readiness:\n  get: \"{get[4..]}\"\n  every: 1s\nliveness: {{get: \"{check[4..]}\", every: 1m}}\n");
         try
         {
             // Running, its probe failing: the wait runs out naming why.
             var deploy = await live.CliAsync(["deploy", name, "--file", file, "--wait", "--within", "3s", "--tenant", "cli-probe", "--stop-grace", "30s", .. Replica]);
             Assert.True(deploy.ExitCode == 1, deploy.ToString());
-            Assert.StartsWith($"orion: deployment {name}: not rolled out after 3s; {name}.1 waits: not ready: `test -f {ready}` exited with 1 (revision 1: 0 of 1 new", deploy.Error.Trim());
+            Assert.StartsWith($"orion: deployment {name}: not rolled out after 3s; {name}.1 waits: not ready: {ready.Failure} (revision 1: 0 of 1 new", deploy.Error.Trim());
             Assert.Contains("Running (not ready)", (await live.CliAsync("deployments", name)).Out);
             var replica = (await live.CliAsync("get", $"{name}.1")).Out;
-            Assert.Contains($"test -f {ready} every 1s (timeout 1s, 3 failures): not ready (`test -f {ready}` exited with 1)", replica);
-            Assert.Contains("true every 1m (timeout 1s, 3 failures): stopped as failed after 3 in a row", replica);
+            Assert.Contains($"{get} every 1s (timeout 1s, 3 failures): not ready ({ready.Failure})", replica);
+            Assert.Contains($"{check} every 1m (timeout 1s, 3 failures): stopped as failed after 3 in a row", replica);
             Assert.Contains("30s between SIGTERM and SIGKILL", replica);
 
-            await File.WriteAllTextAsync(ready, "");
+            ready.Up = true;
             var rolled = await live.CliAsync("rollout", "status", name, "--within", "30s");
             Assert.True(rolled.ExitCode == 0, rolled.ToString());
             Assert.Contains($"deployment {name}: revision 1 rolled out: 1 of 1 ready", rolled.Out);
-            Assert.Contains($"test -f {ready} every 1s (timeout 1s, 3 failures): ready", (await live.CliAsync("get", $"{name}.1")).Out);
+            Assert.Contains($"{get} every 1s (timeout 1s, 3 failures): ready", (await live.CliAsync("get", $"{name}.1")).Out);
         }
         finally
         {

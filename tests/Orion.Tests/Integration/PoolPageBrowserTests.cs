@@ -164,11 +164,12 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.SetQuotaAsync(tenant, null);
 
             // A running task whose readiness probe fails is marked not ready, the probe's failure its title.
+            await using var down = new Probes.ProbeTarget();
             var unready = await live.Client.SubmitAsync(Specs.Batch(computePercent: 5, gpuMemoryMiB: 1024, items: 1, gpuMsPerItem: 10_000_000, tenant: tenant, name: "page-unready")
-                with { Readiness = HealthProbe.Exec("test -f /nonexistent/orion-ready") });
+                with { Readiness = down.Probe });
             var notReady = page.Locator($"#tasks tr[data-task='{unready.TaskId}'] .state.not-ready");
             await Assertions.Expect(notReady).ToHaveTextAsync("not ready");
-            await Assertions.Expect(notReady).ToHaveAttributeAsync("title", "`test -f /nonexistent/orion-ready` exited with 1");
+            await Assertions.Expect(notReady).ToHaveAttributeAsync("title", down.Failure);
             await Assertions.Expect(page.Locator($"#tasks tr[data-task='{task.TaskId}'] .state.not-ready")).ToHaveCountAsync(0);
             await live.Client.CancelAsync(unready.TaskId);
 

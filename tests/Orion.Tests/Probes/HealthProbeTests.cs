@@ -65,10 +65,20 @@ public sealed class HealthProbeTests
     [Fact]
     public void A_spec_with_a_broken_probe_is_refused_naming_which_probe()
     {
-        var spec = Specs.Service() with { Readiness = HealthProbe.Http(0), Liveness = HealthProbe.Exec("true") with { FailureThreshold = 0 } };
+        var process = Specs.Service() with { Workload = WorkloadSpec.Process("python serve.py") };
+        var spec = process with { Readiness = HealthProbe.Http(0), Liveness = HealthProbe.Exec("true") with { FailureThreshold = 0 }, Startup = HealthProbe.Exec("") };
         Assert.Equal(
-            [new ValidationError("readiness.port", "must be 1 to 65535"), new ValidationError("liveness.failureThreshold", "must be 1 to 100")],
-            SpecValidator.Validate(spec).Where(e => e.Field.StartsWith("readiness", StringComparison.Ordinal) || e.Field.StartsWith("liveness", StringComparison.Ordinal)));
-        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Readiness = HealthProbe.Http(8000, "/ready"), Liveness = HealthProbe.Exec("true") }));
+            [new ValidationError("startup.command", "must be 1 to 1000 characters"), new ValidationError("readiness.port", "must be 1 to 65535"), new ValidationError("liveness.failureThreshold", "must be 1 to 100")],
+            SpecValidator.Validate(spec));
+        Assert.Empty(SpecValidator.Validate(process with { Readiness = HealthProbe.Http(8000, "/ready"), Liveness = HealthProbe.Exec("true"), Startup = HealthProbe.Http(8000) }));
+    }
+
+    [Fact]
+    public void A_command_probe_is_for_a_process_task_only_whose_commands_already_run_on_its_node()
+    {
+        Assert.Equal(
+            [new ValidationError("liveness.command", "applies to a process task only (it runs on its node as the task's commands do); give other kinds an HTTP probe (a port)")],
+            SpecValidator.Validate(Specs.Service() with { Readiness = HealthProbe.Http(8000), Liveness = HealthProbe.Exec("true") }));
+        Assert.Empty(SpecValidator.Validate(Specs.Service() with { Readiness = HealthProbe.Http(8000), Liveness = HealthProbe.Http(8000, "/alive") }));
     }
 }

@@ -5,30 +5,27 @@ using static Orion.Tests.Cluster.TestPool;
 namespace Orion.Tests.Probes;
 
 /// <summary>
-/// Probes made by the in-process daemons for real (commands on files the test writes), on the pool's clock: readiness a
-/// task and its deployment see, liveness that stops a run as failed, and none while a run is paused.
+/// Probes made by the in-process daemons for real (HTTP GETs of endpoints on the loopback the test turns up and down),
+/// on the pool's clock: readiness a task and its deployment see, liveness and startup that stop a run as failed, and
+/// none while a run is paused.
 /// </summary>
-public sealed class ProbeClusterTests : IDisposable
+public sealed class ProbeClusterTests
 {
-    private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("orion-probes-");
-
-    private string FileNamed(string name) => Path.Combine(directory.FullName, name);
-
     private static TaskSpec Web(string name = "web") => Specs.Batch(computePercent: 20, gpuMemoryMiB: 1024, items: 1_000_000, gpuMsPerItem: 1_000, name: name, tenant: "shop");
 
     [Fact]
     public async Task A_run_is_not_ready_saying_why_until_its_probe_passes_and_turns_not_ready_after_its_threshold_of_failures()
     {
-        var ready = FileNamed("ready");
+        await using var ready = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        await pool.SubmitAsync(Web() with { Readiness = HealthProbe.Exec($"test -f {ready}") }, "web");
+        await pool.SubmitAsync(Web() with { Readiness = ready.Probe }, "web");
         var running = await pool.WaitForAsync("web", TaskState.Running);
-        var failing = $"`test -f {ready}` exited with 1";
+        var failing = ready.Failure;
         var waiting = await Until(pool, "web", s => s.NotReadyBecause is not null);
         Assert.Equal((false, failing), (waiting.Ready, waiting.NotReadyBecause));
         Assert.Equal($"not ready: {failing}", await pool.Client.WhyWaitingAsync("web"));
 
-        await File.WriteAllTextAsync(ready, "");
+        ready.Up = true;
         var passed = await Until(pool, "web", s => s.Ready == true);
         Assert.Null(passed.NotReadyBecause);
         Assert.Null(await pool.Client.WhyWaitingAsync("web"));
@@ -37,7 +34,7 @@ public sealed class ProbeClusterTests : IDisposable
         await pool.Grains.GetGrain<IVGpuTaskGrain>("web").OnReadiness(running.Generation - 1, false, "stale");
         Assert.True((await pool.Client.GetAsync("web"))!.Ready);
 
-        File.Delete(ready);
+        ready.Up = false;
         var lost = await Until(pool, "web", s => s.Ready == false);
         Assert.Equal($"3 times in a row (last: {failing})", lost.NotReadyBecause);
         Assert.Equal(TaskState.Running, lost.State);
@@ -51,10 +48,9 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task A_run_that_fails_its_liveness_probe_is_stopped_as_failed_restarted_by_its_policy_and_its_cards_go_back()
     {
-        var alive = FileNamed("alive");
-        await File.WriteAllTextAsync(alive, "");
+        await using var alive = new ProbeTarget(up: true);
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        var probe = HealthProbe.Exec($"test -f {alive}") with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 };
+        var probe = alive.Probe with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 };
         await pool.SubmitAsync(Web() with { Liveness = probe, Restart = RestartPolicy.OnFailure(1) }, "web");
         var first = await pool.WaitForAsync("web", TaskState.Running);
 
@@ -62,8 +58,8 @@ public sealed class ProbeClusterTests : IDisposable
         await Advance(pool, TimeSpan.FromSeconds(30));
         Assert.Equal((TaskState.Running, first.Generation), ((await pool.Client.GetAsync("web"))!.State, (await pool.Client.GetAsync("web"))!.Generation));
 
-        File.Delete(alive);
-        var why = $"its liveness probe failed: 2 times in a row (last: `test -f {alive}` exited with 1)";
+        alive.Up = false;
+        var why = $"its liveness probe failed: 2 times in a row (last: {alive.Failure})";
         var restarted = await Until(pool, "web", s => s.Restarts == 1 && s.State == TaskState.Running);
         Assert.Equal(why, restarted.ExitReason);
         Assert.True(restarted.Generation > first.Generation);
@@ -80,65 +76,64 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task Until_its_startup_probe_passes_a_runs_other_probes_wait_and_a_run_that_never_starts_is_stopped_as_failed()
     {
-        var (started, made, never) = (FileNamed("started"), FileNamed("made"), FileNamed("never"));
+        await using var started = new ProbeTarget();
+        await using var alive = new ProbeTarget();
+        await using var never = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        await pool.SubmitAsync(Web() with
-        {
-            Startup = HealthProbe.Exec($"test -f {started}") with { FailureThreshold = 30 },
-            Liveness = HealthProbe.Exec($"echo probe >> {made}; false"),
-        }, "slow");
-        await pool.SubmitAsync(Web() with { Startup = HealthProbe.Exec($"test -f {never}") with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 } }, "stuck");
+        await pool.SubmitAsync(Web() with { Startup = started.Probe with { FailureThreshold = 30 }, Liveness = alive.Probe }, "slow");
+        await pool.SubmitAsync(Web() with { Startup = never.Probe with { Period = TimeSpan.FromSeconds(5), FailureThreshold = 2 } }, "stuck");
         await pool.WaitForAsync("slow", TaskState.Running);
 
         // Loading for minutes: not ready, and its failing liveness probe not yet made.
         var stuck = await Until(pool, "stuck", s => s.State == TaskState.Failed);
-        Assert.Equal($"its startup probe failed: 2 times in a row (last: `test -f {never}` exited with 1)", stuck.ExitReason);
+        Assert.Equal($"its startup probe failed: 2 times in a row (last: {never.Failure})", stuck.ExitReason);
         await Advance(pool, TimeSpan.FromMinutes(2));
         var loading = (await pool.Client.GetAsync("slow"))!;
         Assert.Equal((TaskState.Running, false), (loading.State, loading.Ready));
-        Assert.False(File.Exists(made));
+        Assert.Equal(0, alive.Probes);
+        Assert.Equal($"not ready: its startup probe ({started.Probe.Target}) has not passed yet", await pool.Client.WhyWaitingAsync("slow"));
 
         // Started: ready (it has no readiness probe), and its liveness probe, failing, ends it.
-        await File.WriteAllTextAsync(started, "");
+        started.Up = true;
         Assert.True((await Until(pool, "slow", s => s.Ready == true || s.State == TaskState.Failed)).Ready);
         var failed = await Until(pool, "slow", s => s.State == TaskState.Failed);
-        Assert.Equal($"its liveness probe failed: 3 times in a row (last: `echo probe >> {made}; false` exited with 1)", failed.ExitReason);
-        Assert.Equal(3, File.ReadAllLines(made).Length);
+        Assert.Equal($"its liveness probe failed: 3 times in a row (last: {alive.Failure})", failed.ExitReason);
+        Assert.Equal(3, alive.Probes);
     }
 
     [Fact]
     public async Task A_paused_run_is_not_probed_and_its_failures_before_the_pause_do_not_count_after()
     {
-        var (alive, made) = (FileNamed("alive"), FileNamed("made"));
+        await using var alive = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        await pool.SubmitAsync(Web() with { Liveness = HealthProbe.Exec($"echo probe >> {made}; test -f {alive}") }, "web");
+        await pool.SubmitAsync(Web() with { Liveness = alive.Probe }, "web");
         await pool.WaitForAsync("web", TaskState.Running);
-        await Until(pool, "web", _ => File.Exists(made) && File.ReadAllLines(made).Length >= 2);
+        await Until(pool, "web", _ => alive.Probes >= 2);
         await pool.Client.PauseAsync("web", "profiling");
         await pool.WaitForAsync("web", TaskState.Suspended);
         await Task.Delay(500);
-        var before = File.ReadAllLines(made).Length;
+        var before = alive.Probes;
 
         // Failing all along, but paused: minutes pass, no probe is made, and it is still there.
         await Advance(pool, TimeSpan.FromMinutes(2));
         Assert.Equal(TaskState.Suspended, await pool.StateOf("web"));
-        Assert.Equal(before, File.ReadAllLines(made).Length);
+        Assert.Equal(before, alive.Probes);
 
         await pool.Client.ResumeAsync("web");
         var failed = await Until(pool, "web", s => s.State == TaskState.Failed);
-        Assert.Equal($"its liveness probe failed: 3 times in a row (last: `echo probe >> {made}; test -f {alive}` exited with 1)", failed.ExitReason);
-        Assert.True(File.ReadAllLines(made).Length >= before + 3);
+        Assert.Equal($"its liveness probe failed: 3 times in a row (last: {alive.Failure})", failed.ExitReason);
+        Assert.True(alive.Probes >= before + 3);
     }
 
     [Fact]
     public async Task A_rollout_cancels_no_old_replica_and_a_drain_moves_no_other_while_a_new_one_is_not_ready()
     {
-        var ready = FileNamed("ready-2");
+        await using var ready = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)]);
         await pool.Client.DeployAsync("web", Web(), 1);
         await pool.WaitForAsync("web.1", TaskState.Running);
 
-        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 1);
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = ready.Probe }, 1);
         await pool.WaitForAsync("web.2", TaskState.Running);
         await Advance(pool, TimeSpan.FromMinutes(1));
         var rolling = await Look(pool);
@@ -147,7 +142,7 @@ public sealed class ProbeClusterTests : IDisposable
         Assert.Equal((0, true), (rolling.Ready, rolling.Rolling));
         Assert.Equal("deployment web moves its replicas one at a time (web.2 not serving)", await pool.Grains.GetGrain<IDeploymentGrain>("web").MayMove("web.1"));
 
-        await File.WriteAllTextAsync(ready, "");
+        ready.Up = true;
         await Until(pool, "web.2", s => s.Ready == true);
         await pool.EventuallyAsync(async () =>
         {
@@ -160,9 +155,9 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task With_a_min_ready_a_replica_warms_up_from_when_its_probe_passes_not_from_its_start()
     {
-        var ready = FileNamed("ready");
+        await using var ready = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        await pool.Client.DeployAsync("web", Web() with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(1) });
+        await pool.Client.DeployAsync("web", Web() with { Readiness = ready.Probe }, 1, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromMinutes(1) });
         await pool.WaitForAsync("web.1", TaskState.Running);
 
         // Minutes running, never ready: not ready, not warming.
@@ -170,7 +165,7 @@ public sealed class ProbeClusterTests : IDisposable
         var unready = await Look(pool);
         Assert.Equal((true, false, 0), (unready.Tasks[0].NotReady, unready.Tasks[0].Warming, unready.Ready));
 
-        await File.WriteAllTextAsync(ready, "");
+        ready.Up = true;
         var since = (await Until(pool, "web.1", s => s.Ready == true)).ReadySince!.Value;
         Assert.Equal(since, (await pool.Client.GetAsync("web.1"))!.ServingSince);
         // In steps: a jump past the nodes' lease would lose them.
@@ -185,14 +180,14 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task A_rollout_whose_replica_is_never_ready_fails_at_its_progress_deadline_and_with_rollback_on_failure_undoes_itself()
     {
-        var never = FileNamed("never");
+        await using var never = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(2) };
         await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
         await pool.WaitForAsync("web.1", TaskState.Running);
         await LookWhileAdvancing(pool, d => d.RolledOut);
 
-        var unready = Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {never}") };
+        var unready = Web("web-2") with { Readiness = never.Probe };
         await pool.Client.DeployAsync("web", unready, 1, strategy: strategy);
         await pool.WaitForAsync("web.2", TaskState.Running);
         var waited = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromHours(1));
@@ -201,7 +196,7 @@ public sealed class ProbeClusterTests : IDisposable
         var stalled = await LookWhileAdvancing(pool, d => d.Stalled);
         Assert.Equal((2, "rollout of revision 2 failed: no progress in 2m"), (stalled.Revision, Orion.Client.Monitoring.DeploymentSummary.StateOf(stalled)));
         var failed = await Assert.ThrowsAsync<Orion.Client.RolloutFailedException>(() => waited.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.StartsWith($"deployment web: revision 2 made no progress in 2m (its progress deadline); web.2 waits: not ready: `test -f {never}` exited with 1", failed.Message);
+        Assert.StartsWith($"deployment web: revision 2 made no progress in 2m (its progress deadline); web.2 waits: not ready: {never.Failure}", failed.Message);
         Assert.Equal(TaskState.Running, await pool.StateOf("web.1"));
 
         // With roll back on failure, the next look undoes it: revision 1's spec again, as revision 3; a waiter on revision 2 hears it.
@@ -218,18 +213,18 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task A_rollout_longer_than_its_progress_deadline_that_keeps_making_progress_does_not_fail()
     {
-        var ready = FileNamed("ready");
+        await using var ready = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(2) };
         await pool.Client.DeployAsync("web", Web(), 2, strategy: strategy);
         await LookWhileAdvancing(pool, d => d.RolledOut);
         var started = pool.Clock.GetUtcNow();
-        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {ready}") }, 2, strategy: strategy);
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = ready.Probe }, 2, strategy: strategy);
 
         // Its first new replica serves at about 1m40s (ready at 1m, warm 30 s on), the second 30 s or so after: done past
         // two minutes, but never two minutes without progress.
         await LookWhileAdvancing(pool, _ => pool.Clock.GetUtcNow() - started >= TimeSpan.FromMinutes(1));
-        await File.WriteAllTextAsync(ready, "");
+        ready.Up = true;
         var done = await LookWhileAdvancing(pool, d => d.RolledOut || d.Stalled);
         Assert.Equal((true, false, 2), (done.RolledOut, done.Stalled, done.Revision));
         Assert.True(pool.Clock.GetUtcNow() - started > TimeSpan.FromMinutes(2), $"rolled out in {pool.Clock.GetUtcNow() - started}");
@@ -238,13 +233,13 @@ public sealed class ProbeClusterTests : IDisposable
     [Fact]
     public async Task A_waiter_on_a_revision_the_deployment_rolls_back_by_itself_fails_saying_so()
     {
-        var never = FileNamed("never");
+        await using var never = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
         var strategy = new DeploymentStrategy { MinReady = TimeSpan.FromSeconds(30), ProgressDeadline = TimeSpan.FromMinutes(1), RollBackOnFailure = true };
         await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
         await pool.WaitForAsync("web.1", TaskState.Running);
         await LookWhileAdvancing(pool, d => d.RolledOut);
-        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = HealthProbe.Exec($"test -f {never}") }, 1, strategy: strategy);
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = never.Probe }, 1, strategy: strategy);
         var waited = pool.Client.WaitForRolloutAsync("web", TimeSpan.FromHours(1));
         await LookWhileAdvancing(pool, d => d.Revision == 3 && d.RolledOut);
         var failed = await Assert.ThrowsAsync<Orion.Client.RolloutFailedException>(() => waited.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -309,6 +304,4 @@ public sealed class ProbeClusterTests : IDisposable
             await Task.Delay(20);
         }
     }
-
-    public void Dispose() => directory.Delete(recursive: true);
 }
