@@ -1,7 +1,8 @@
 namespace Orion.Client;
 
 /// <summary>
-/// Thrown when a deployment's rollout did not finish: its replicas keep failing, it is paused, or the wait ran out.
+/// Thrown when a deployment's rollout did not finish: its replicas keep failing, it is paused, it passed its progress
+/// deadline, the deployment rolled it back by itself, or the wait ran out.
 /// Nothing is undone: the deployment goes on as it was (roll it back with <see cref="OrionClient.RollBackAsync"/>).
 /// </summary>
 public sealed class RolloutFailedException : Exception

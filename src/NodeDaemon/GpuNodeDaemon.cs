@@ -9,8 +9,8 @@ namespace Orion.NodeDaemon;
 
 /// <summary>
 /// The daemon of one GPU machine: registers its cards with the NodeGrain, takes commands through an
-/// observer reference, carries them out on the backend and reports facts (started, exited) to the task
-/// grains. Reports go out in order on one queue, never from inside a command, so no grain call waits on
+/// observer reference, carries them out on the backend and reports facts (started, exited, what its runs' probes found)
+/// to the task grains. Reports go out in order on one queue, never from inside a command, so no grain call waits on
 /// another that waits on it.
 /// </summary>
 public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable

@@ -417,13 +417,15 @@ public sealed class DeploymentGrain(
 
     /// <summary>
     /// Notes a rollout's progress (new replicas serving less old ones live, above its best so far), and once it has gone its
-    /// strategy's progress deadline without any, marks it stalled and says so. A paused rollout waits by choice: its clock
-    /// starts again.
+    /// strategy's progress deadline without any, marks it stalled and says so; progress again, or the rollout done, clears
+    /// it. A paused rollout waits by choice: its clock starts again.
     /// </summary>
     private void WatchProgress(DeploymentStrategy strategy, DateTimeOffset now)
     {
         if (record.State.RolloutSince is null || Status is not { RolledOut: false } status)
         {
+            // Rolled out after all (its replicas turned ready late): no longer failed.
+            record.State.Stalled = false;
             return;
         }
 
@@ -431,6 +433,7 @@ public sealed class DeploymentGrain(
         if (record.State.ProgressAt is null || mark > record.State.ProgressMark || record.State.Paused)
         {
             (record.State.ProgressAt, record.State.ProgressMark) = (now, record.State.ProgressAt is null ? mark : Math.Max(mark, record.State.ProgressMark));
+            record.State.Stalled = false;
         }
         else if (strategy.ProgressDeadline > TimeSpan.Zero && !record.State.Stalled && now - record.State.ProgressAt >= strategy.ProgressDeadline)
         {

@@ -231,6 +231,22 @@ public sealed class ProbeClusterTests
     }
 
     [Fact]
+    public async Task A_rollout_past_its_deadline_that_makes_progress_again_is_failed_no_longer()
+    {
+        await using var late = new ProbeTarget();
+        await using var pool = await StartAsync([Node("n0", gpus: 1)]);
+        var strategy = new DeploymentStrategy { ProgressDeadline = TimeSpan.FromMinutes(1) };
+        await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
+        await LookWhileAdvancing(pool, d => d.RolledOut);
+        await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = late.Probe }, 1, strategy: strategy);
+        await LookWhileAdvancing(pool, d => d.Stalled);
+
+        late.Up = true;
+        var done = await LookWhileAdvancing(pool, d => d.RolledOut);
+        Assert.Equal((2, false, "ready"), (done.Revision, done.Stalled, Orion.Client.Monitoring.DeploymentSummary.StateOf(done)));
+    }
+
+    [Fact]
     public async Task A_waiter_on_a_revision_the_deployment_rolls_back_by_itself_fails_saying_so()
     {
         await using var never = new ProbeTarget();
