@@ -235,7 +235,8 @@ public sealed class ProbeClusterTests
     {
         await using var late = new ProbeTarget();
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);
-        var strategy = new DeploymentStrategy { ProgressDeadline = TimeSpan.FromMinutes(1) };
+        // No surge: the old replica goes first, so the new one's turning ready is both the progress and the end.
+        var strategy = new DeploymentStrategy { ProgressDeadline = TimeSpan.FromMinutes(1), MaxSurge = 0, MaxUnavailable = 1 };
         await pool.Client.DeployAsync("web", Web(), 1, strategy: strategy);
         await LookWhileAdvancing(pool, d => d.RolledOut);
         await pool.Client.DeployAsync("web", Web("web-2") with { Readiness = late.Probe }, 1, strategy: strategy);
