@@ -103,35 +103,17 @@ internal sealed class SpecOptions
         {
             Description = "How the --after tasks must end: completed (the default), ended (any way: a clean-up step) or failed (a failure handler); the task is cancelled when one ends otherwise",
         };
-        afterCondition.Validators.Add(r =>
-        {
-            if (SpecBuilder.ParseAfterCondition(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--after-condition: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.AfterConditionRule}");
-            }
-        });
+        Rule(afterCondition, t => SpecBuilder.ParseAfterCondition(t) is not null, SpecBuilder.AfterConditionRule);
         maxRuntime = new Option<string?>("--max-runtime")
         {
             Description = "The longest one run may take, e.g. 90s, 45m, 2h, 1d12h (time paused by higher-priority work does not count): the task fails past it",
         };
-        maxRuntime.Validators.Add(r =>
-        {
-            if (Durations.Parse(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--max-runtime: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
-            }
-        });
+        Rule(maxRuntime, t => Durations.Parse(t) is not null, Durations.Rule);
         idleTimeout = new Option<string?>("--idle-timeout")
         {
             Description = "How long a run may leave its cards idle, e.g. 30m (time paused by higher-priority work does not count): the pool then stops it and the task ends cancelled",
         };
-        idleTimeout.Validators.Add(r =>
-        {
-            if (Durations.Parse(r.GetValueOrDefault<string?>()) is null)
-            {
-                r.AddError($"--idle-timeout: '{r.GetValueOrDefault<string?>()}' {Durations.Rule}");
-            }
-        });
+        Rule(idleTimeout, t => Durations.Parse(t) is not null, Durations.Rule);
         readiness = new Option<string?>("--readiness")
         {
             Description = "A check of whether a run serves yet: :PORT/PATH (an HTTP GET on its node's loopback, 200-399 passes) or a command (exit 0 passes), every 10s; a deployment counts the replica only once it passes (a spec file's readiness: sets the timing)",
@@ -146,38 +128,30 @@ internal sealed class SpecOptions
         };
         foreach (var probe in new[] { readiness, liveness, startup })
         {
-            probe.Validators.Add(r =>
-            {
-                if (HealthProbe.Parse(r.GetValueOrDefault<string?>()) is null)
-                {
-                    r.AddError($"{probe.Name}: '{r.GetValueOrDefault<string?>()}' {HealthProbe.Rule}");
-                }
-            });
+            Rule(probe, t => HealthProbe.Parse(t) is not null, HealthProbe.Rule);
         }
 
         stopGrace = new Option<string?>("--stop-grace")
         {
             Description = "How long a stopped run has between SIGTERM and SIGKILL, e.g. 30s for a server finishing its requests or 5m for a checkpoint (default: its node's, 10s; 0 to 1h)",
         };
-        stopGrace.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<string?>() is var text && Durations.Parse(text) is null && text?.Trim() != "0")
-            {
-                r.AddError($"--stop-grace: '{text}' {Durations.Rule}");
-            }
-        });
+        Rule(stopGrace, t => Durations.Parse(t) is not null || t?.Trim() == "0", Durations.Rule);
         restart = new Option<string?>("--restart")
         {
             Description = "never, or on-failure[:N]: a failed run or a lost node queues the task again, up to N times (default 3)",
         };
-        restart.Validators.Add(r =>
+        Rule(restart, t => SpecBuilder.ParseRestart(t) is not null, SpecBuilder.RestartRule);
+    }
+
+    /// <summary>Refuses a value of <paramref name="option"/> that does not keep <paramref name="rule"/>: "--flag: 'value' rule".</summary>
+    private static void Rule(Option<string?> option, Func<string?, bool> holds, string rule) =>
+        option.Validators.Add(r =>
         {
-            if (SpecBuilder.ParseRestart(r.GetValueOrDefault<string?>()) is null)
+            if (r.GetValueOrDefault<string?>() is var value && !holds(value))
             {
-                r.AddError($"--restart: '{r.GetValueOrDefault<string?>()}' {SpecBuilder.RestartRule}");
+                r.AddError($"{option.Name}: '{value}' {rule}");
             }
         });
-    }
 
     /// <summary>Every flag, to add to a command.</summary>
     public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, startup, stopGrace, restart, notify, notifyStart];
