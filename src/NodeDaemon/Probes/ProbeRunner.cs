@@ -25,7 +25,6 @@ public sealed class ProbeRunner : IDisposable
         // Real time, as Orleans' own response timeouts: it bounds how long a real server or process takes to answer.
         using var timeout = new CancellationTokenSource(probe.Timeout);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        var noAnswer = $"{(probe.Port is null ? $"`{probe.Command}`" : probe.Target)} gave no answer within {Durations.Format(probe.Timeout)}";
         try
         {
             return probe.Port is { } port
@@ -34,7 +33,7 @@ public sealed class ProbeRunner : IDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return noAnswer;
+            return $"{(probe.Port is null ? $"`{probe.Command}`" : probe.Target)} gave no answer within {Durations.Format(probe.Timeout)}";
         }
     }
 

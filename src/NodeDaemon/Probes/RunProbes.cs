@@ -56,9 +56,6 @@ public sealed class RunProbes(IGpuBackend backend, TimeProvider time, ILogger lo
         }
     }
 
-    /// <summary>The tasks whose runs are probed now, with their generations.</summary>
-    public IReadOnlyDictionary<string, long> Watched => watched.ToDictionary(w => w.Key, w => w.Value.Generation, StringComparer.Ordinal);
-
     /// <summary>The startup probe until it passes, then the readiness and liveness probes side by side.</summary>
     private async Task Run(TaskLaunch launch, CancellationToken cancellationToken)
     {

@@ -264,22 +264,8 @@ public sealed class ProbeClusterTests
     }
 
     /// <summary>Has the deployment look, a second of the pool's clock apart, until <paramref name="condition"/> holds of what it saw.</summary>
-    private static async Task<DeploymentStatus> LookWhileAdvancing(TestPool pool, Func<DeploymentStatus, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var seen = await Look(pool);
-            if (condition(seen))
-            {
-                return seen;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, string.Join(", ", seen.Tasks));
-            pool.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(20);
-        }
-    }
+    private static Task<DeploymentStatus> LookWhileAdvancing(TestPool pool, Func<DeploymentStatus, bool> condition) =>
+        WhileAdvancing(pool, () => Look(pool), condition, seen => string.Join(", ", seen.Tasks));
 
     /// <summary>The deployment as a look at the pool's clock now saw it (the look is one-way: asked until one has been made).</summary>
     private static async Task<DeploymentStatus> Look(TestPool pool)
@@ -295,18 +281,23 @@ public sealed class ProbeClusterTests
     }
 
     /// <summary>Moves the pool's clock on a second at a time, giving the probes a moment of real time each, until the task is as asked.</summary>
-    private static async Task<VGpuTaskStatus> Until(TestPool pool, string id, Func<VGpuTaskStatus, bool> condition)
+    private static Task<VGpuTaskStatus> Until(TestPool pool, string id, Func<VGpuTaskStatus, bool> condition) =>
+        WhileAdvancing(pool, async () => (await pool.Client.GetAsync(id))!, condition,
+            status => $"{id} still {status.State}, ready {status.Ready} ({status.NotReadyBecause}; {status.ExitReason})");
+
+    /// <summary>Reads, then moves the pool's clock on a second (and a moment of real time), until what it read is as asked; at most a minute of real time.</summary>
+    private static async Task<T> WhileAdvancing<T>(TestPool pool, Func<Task<T>> read, Func<T, bool> condition, Func<T, string> describe)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
-            var status = (await pool.Client.GetAsync(id))!;
-            if (condition(status))
+            var seen = await read();
+            if (condition(seen))
             {
-                return status;
+                return seen;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{id} still {status.State}, ready {status.Ready} ({status.NotReadyBecause}; {status.ExitReason})");
+            Assert.True(DateTime.UtcNow < deadline, describe(seen));
             pool.Advance(TimeSpan.FromSeconds(1));
             await Task.Delay(20);
         }
