@@ -324,6 +324,16 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "The deployment (of an online spec) scales itself up to this many replicas by how busy they are (their leases' requests, or their processes' measured use of their cards); --replicas is where it starts",
         };
         var targetBusy = new Option<int?>("--target-busy") { Description = "With --max-replicas: the busy percent to keep each replica at, 1 to 100 (default 70)" };
+        var scaleMetric = new Option<string?>("--scale-metric")
+        {
+            Description = "With --max-replicas: scale on this metric of the replicas' own Prometheus page instead of busy time, such as vllm:num_requests_waiting or rate(vllm:request_success_total) (label matchers {k=\"v\"} allowed); needs --target-value and --metrics-at",
+        };
+        TokenRule(scaleMetric.Validators, t => MetricSelector.Parse(t) is not null, $"--scale-metric: {MetricSelector.Rule}");
+        var targetValue = new Option<double?>("--target-value") { Description = "With --scale-metric: the value to keep each replica at (the deployment keeps as many as carry the sum at it)" };
+        TokenRule(targetValue.Validators, t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v > 0 && v <= ScaleMetric.MaxTarget,
+            $"--target-value: must be a number above 0 and at most {ScaleMetric.MaxTarget:0e0}");
+        var metricsAt = new Option<string?>("--metrics-at") { Description = "With --scale-metric: where each replica serves its metrics on its node's loopback, :PORT or :PORT/PATH (path /metrics by default)" };
+        TokenRule(metricsAt.Validators, t => ScaleMetric.ParseEndpoint(t) is not null, "--metrics-at: must be :PORT or :PORT/PATH (port 1 to 65535)");
         var maxSurge = new Option<string?>("--max-surge")
         {
             Description = "How many replicas beyond the count a rollout may add at once, a count or a share such as 25% (default 1; 0 on a pool with no card to spare, with --max-unavailable above 0)",
@@ -357,7 +367,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var command = new Command("deploy",
             "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
-            name, replicas, minReplicas, maxReplicas, targetBusy, maxSurge, maxUnavailable, disruptionBudget, minReady, progressDeadline, rollBack, wait, within,
+            name, replicas, minReplicas, maxReplicas, targetBusy, scaleMetric, targetValue, metricsAt, maxSurge, maxUnavailable, disruptionBudget, minReady, progressDeadline, rollBack, wait, within,
         };
         foreach (var option in specOptions.All)
         {
@@ -368,12 +378,14 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             var deployment = r.GetValue(name)!;
             var (_, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
-            if (r.GetValue(maxReplicas) is null && (r.GetValue(minReplicas) is not null || r.GetValue(targetBusy) is not null))
+            if (r.GetValue(maxReplicas) is null && (r.GetValue(minReplicas) is not null || r.GetValue(targetBusy) is not null || r.GetValue(scaleMetric) is not null))
             {
-                throw new CliException("--min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", ExitCodes.BadInput);
+                throw new CliException("--min-replicas, --target-busy, --scale-metric: scale a deployment by demand only with --max-replicas", ExitCodes.BadInput);
             }
 
-            var autoscale = r.GetValue(maxReplicas) is { } most ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70) : null;
+            var autoscale = r.GetValue(maxReplicas) is { } most
+                ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70, ScaleMetricOf(r.GetValue(scaleMetric), r.GetValue(targetValue), r.GetValue(metricsAt), r.GetValue(targetBusy)))
+                : null;
             var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(progressDeadline), r.GetValue(rollBack))
                 is (null, null, null, null, null, false)
                 ? null
@@ -399,6 +411,23 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             return await ShowDeployment(r, r.GetValue(wait) ? await WaitForRollout(r, client, deployment, Durations.Parse(r.GetValue(within))!.Value, ct) : deployed);
         });
         return command;
+    }
+
+    /// <summary>The metric <c>--scale-metric</c>, <c>--target-value</c> and <c>--metrics-at</c> give together; null without the first.</summary>
+    private static ScaleMetric? ScaleMetricOf(string? query, double? target, string? at, int? targetBusy)
+    {
+        if (query is null)
+        {
+            return target is null && at is null ? null : throw new CliException("--target-value, --metrics-at: go with --scale-metric", ExitCodes.BadInput);
+        }
+
+        if (targetBusy is not null)
+        {
+            throw new CliException("--target-busy: scales on busy time; with --scale-metric the target is --target-value", ExitCodes.BadInput);
+        }
+
+        var (port, path) = ScaleMetric.ParseEndpoint(at) ?? throw new CliException("--metrics-at: must be given with --scale-metric (:PORT or :PORT/PATH, where each replica serves its metrics)", ExitCodes.BadInput);
+        return new ScaleMetric(query.Trim(), target ?? throw new CliException("--target-value: must be given with --scale-metric (the value to keep each replica at)", ExitCodes.BadInput), port, path);
     }
 
     private Command ScaleCommand()

@@ -248,7 +248,7 @@ public static class Views
         {
             table.AddRow(Text(d.Name), Text(d.Tenant), Text($"{d.Ready}/{d.Replicas}"), Text(d.Live.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 Text(d.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                Text(d.Autoscale is { } a ? $"{a}{(d.BusyPercent is { } busy ? $" (now {busy:0.#}%)" : "")}" : "-"), Text(d.Status));
+                Text(d.Autoscale is { } a ? $"{a}{(d.Measured is { } now ? $" (now {now})" : "")}" : "-"), Text(d.Status));
         }
 
         return table;
@@ -264,7 +264,8 @@ public static class Views
         about.AddRow(Text("status"), Text(DeploymentSummary.StateOf(d)));
         if (DeploymentSummary.AutoscaleOf(d) is { } autoscale)
         {
-            about.AddRow(Text("autoscale"), Text($"{autoscale}; {(d.BusyPercent is { } busy ? $"{busy:0.#}% busy at the last look" : "not measured yet")}"));
+            var measured = DeploymentSummary.Of(d).Measured;
+            about.AddRow(Text("autoscale"), Text($"{autoscale}; {(measured is null ? "not measured yet" : measured + " at the last look")}{(d.MetricUnread is { } unread ? $" (not read: {unread})" : "")}"));
         }
 
         about.AddRow(Text("strategy"), Text(DeploymentSummary.StrategyOf(d)));

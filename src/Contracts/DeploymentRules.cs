@@ -115,9 +115,12 @@ public static class DeploymentRules
             errors.Add(new("autoscale.targetBusyPercent", "must be 1 to 100"));
         }
 
-        if (template?.Priority is { } priority && priority.Class != PriorityClass.Online)
+        errors.AddRange(autoscale.Metric?.Check("autoscale.metric") ?? []);
+
+        // Busy time is signalled by online tasks only; a metric is read of any replica.
+        if (autoscale.Metric is null && template?.Priority is { } priority && priority.Class != PriorityClass.Online)
         {
-            errors.Add(new("template.priority", "must be of the Online class to autoscale: only online tasks signal their demand"));
+            errors.Add(new("template.priority", "must be of the Online class to autoscale by busy time: only online tasks signal their demand (or scale on a metric)"));
         }
 
         return errors.ToImmutable();

@@ -23,6 +23,11 @@ namespace Orion.Contracts;
 /// While its current revision is a roll back it made by itself (<see cref="DeploymentStrategy.RollBackOnFailure"/>): why,
 /// such as "revision 2's replicas failed 3 in a row (last: ...)"; null otherwise.
 /// </param>
+/// <param name="MetricValue">
+/// With an <see cref="AutoscaleSpec.Metric"/>: its value per replica at the last look that read it (the sum over the
+/// replicas read, divided by how many); null before it has read one.
+/// </param>
+/// <param name="MetricUnread">With an <see cref="AutoscaleSpec.Metric"/>: why a replica's value could not be read at the last look (the first such replica), if any.</param>
 /// <param name="CheckedAt">When it last looked at its replicas (pool clock); null before its first look since its grain activated.</param>
 [GenerateSerializer, Alias("orion.DeploymentStatus"), Immutable]
 public sealed record DeploymentStatus(
@@ -43,7 +48,9 @@ public sealed record DeploymentStatus(
     [property: Id(14)] bool Paused = false,
     [property: Id(15)] DeploymentStrategy? Strategy = null,
     [property: Id(16)] bool Stalled = false,
-    [property: Id(17)] string? RolledBack = null)
+    [property: Id(17)] string? RolledBack = null,
+    [property: Id(18)] double? MetricValue = null,
+    [property: Id(19)] string? MetricUnread = null)
 {
     /// <summary>Replicas of the current revision that serve.</summary>
     public int Ready => Tasks.IsDefault ? 0 : Tasks.Count(t => t.Revision == Revision && t.Ready);

@@ -49,4 +49,11 @@ public interface INodeDaemon : IGrainObserver
     /// </summary>
     [Alias("ReadLog"), ResponseTimeout("00:00:05")]
     Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
+
+    /// <summary>
+    /// Reads a deployment's <see cref="ScaleMetric"/> of a task running here at <paramref name="generation"/>, from its
+    /// metrics page on this node's loopback; a failed reading (not running here, paused, no answer, no such sample) says why.
+    /// </summary>
+    [Alias("ReadMetric"), ResponseTimeout("00:00:05")]
+    Task<MetricReading> ReadMetric(string taskId, long generation, ScaleMetric metric);
 }

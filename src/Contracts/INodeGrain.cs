@@ -123,6 +123,14 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("ReadLog"), AlwaysInterleave]
     Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes);
 
+    /// <summary>
+    /// A replica's <see cref="ScaleMetric"/> as the node's daemon reads it (<see cref="INodeDaemon.ReadMetric"/>); a failed
+    /// reading without a daemon. For the replica's deployment, which scales on it.
+    /// </summary>
+    [Access(Callers.None)]
+    [Alias("ReadMetric"), AlwaysInterleave]
+    Task<MetricReading> ReadMetric(string taskId, long generation, ScaleMetric metric);
+
     /// <summary>The tasks that hold capacity here, with the generation they hold it under.</summary>
     [Access(Callers.None)]
     [Alias("ListTasks"), ReadOnly]

@@ -642,6 +642,9 @@ public sealed class NodeGrain(
     /// <summary>The node's taints as placement reads them: its daemon's, and operators' beside them.</summary>
     private ImmutableDictionary<string, string>? Taints => Overlay(registration?.Taints, cordon.State.Taints);
 
+    public async Task<MetricReading> ReadMetric(string taskId, long generation, ScaleMetric metric) =>
+        daemon is { } attached ? await attached.ReadMetric(taskId, generation, metric) : MetricReading.Failed($"node {this.GetPrimaryKeyString()} has no daemon attached");
+
     public async Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) =>
         daemon is { } attached ? await attached.ReadLog(taskId, generation, offset, Math.Clamp(maxBytes, 0, TaskLogChunk.MaxBytes)) : null;
 

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orion.Contracts;
+using Orion.NodeDaemon.Metrics;
 using Orion.NodeDaemon.Probes;
 
 namespace Orion.NodeDaemon;
@@ -37,6 +38,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     private readonly TimeProvider time;
     private readonly RunProbes probes;
+    private readonly MetricScraper metrics = new();
     private readonly string instance = Guid.NewGuid().ToString("N");
     private int disposed;
     private int unmeasured;
@@ -176,6 +178,17 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
 
     public Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) => Task.FromResult(backend.ReadLog(taskId, generation, offset, maxBytes));
 
+    public async Task<MetricReading> ReadMetric(string taskId, long generation, ScaleMetric metric)
+    {
+        if (!backend.Running.TryGetValue(taskId, out var running) || running != generation)
+        {
+            return MetricReading.Failed($"{taskId} is not running on {NodeId}");
+        }
+
+        // A paused process answers nothing; its page would time out and say less than this.
+        return backend.IsPaused(taskId) ? MetricReading.Failed($"{taskId} is paused") : await metrics.ReadAsync(metric, stopping.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1)
@@ -188,6 +201,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
             Stopping?.Invoke(this);
             stopping.Cancel();
             await probes.DisposeAsync();
+            metrics.Dispose();
             reports.Writer.TryComplete();
             foreach (var t in new[] { reporter, registrar, demandWatcher })
             {

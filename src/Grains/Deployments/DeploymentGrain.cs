@@ -31,6 +31,9 @@ public sealed class DeploymentGrain(
     private readonly List<(DateTimeOffset At, int Replicas)> recommendations = [];
     private DateTimeOffset? measuringSince;
     private double? busyPercent;
+    private readonly Dictionary<string, CounterReading> counterSamples = new(StringComparer.Ordinal);
+    private double? metricValue;
+    private string? metricUnread;
     private DateTimeOffset? checkedAt;
 
     // The replicas last allowed to move, and when: each holds a turn for a while (its state changes within it: it stops serving).
@@ -43,7 +46,7 @@ public sealed class DeploymentGrain(
         ? new DeploymentStatus(Name, template, record.State.Replicas, record.State.Revision, [.. record.State.Tasks], record.State.CreatedAt,
             record.State.UpdatedAt, record.State.FailuresInRow, record.State.ReplaceAfter, record.State.LastFailure, record.State.Autoscale, busyPercent, checkedAt,
             [.. record.State.History], record.State.Paused, record.State.Strategy ?? DeploymentStrategy.Default, record.State.Stalled,
-            record.State.RolledBack)
+            record.State.RolledBack, metricValue, metricUnread)
         : null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -112,9 +115,10 @@ public sealed class DeploymentGrain(
 
             if (autoscale != record.State.Autoscale)
             {
-                logger.LogInformation("Deployment {Deployment} scales {How}", Name, autoscale is null ? "by hand" : $"itself from {autoscale.Min} to {autoscale.Max} at {autoscale.TargetBusyPercent}% busy");
+                logger.LogInformation("Deployment {Deployment} scales {How}", Name, autoscale is null ? "by hand" : $"itself from {autoscale.Min} to {autoscale.Max} at {Target(autoscale)}");
                 record.State.Autoscale = autoscale;
-                busyPercent = null;
+                (busyPercent, metricValue, metricUnread) = (null, null, null);
+                counterSamples.Clear();
                 record.State.UpdatedAt = now;
                 recommendations.Clear();
                 measuringSince = null;
@@ -375,7 +379,11 @@ public sealed class DeploymentGrain(
                 $"{Name}'s rollout of revision {record.State.Revision} is failing: its replicas failed {record.State.FailuresInRow} in a row (last: {record.State.LastFailure})");
         }
 
-        if (record.State.Autoscale is { } autoscale)
+        if (record.State.Autoscale is { Metric: { } metric } byMetric)
+        {
+            await ScaleByMetric(byMetric, metric, running, now);
+        }
+        else if (record.State.Autoscale is { } autoscale)
         {
             await ScaleByDemand(autoscale, running, now);
         }
@@ -507,19 +515,91 @@ public sealed class DeploymentGrain(
         var mean = shares.Average();
         // Measured, not kept: a write every look would cost more than measuring again after a reactivation.
         busyPercent = Math.Round(mean * 100, 1);
+        Recommend(autoscale, ReplicaAutoscaler.Recommend(shares.Count, mean, autoscale), $"{mean * 100:0.#}% busy", now);
+    }
+
+    /// <summary>
+    /// Has each ready replica's daemon read the deployment's metric from the replica's own page (in parallel; a rate from
+    /// the counter's last reading of the same run) and sets the count <see cref="ReplicaAutoscaler"/> decides from them.
+    /// </summary>
+    private async Task ScaleByMetric(AutoscaleSpec autoscale, ScaleMetric metric, List<VGpuTaskStatus> running, DateTimeOffset now)
+    {
+        var rate = metric.Selector?.Rate == true;
+        var readings = await Task.WhenAll(running.Select(async t =>
+        {
+            if (t.Ready == false)
+            {
+                return MetricReading.Failed($"{t.TaskId} is not ready");
+            }
+
+            try
+            {
+                return await GrainFactory.Grain<INodeGrain>(t.Placement!.NodeId).ReadMetric(t.TaskId, t.Generation, metric);
+            }
+            catch (Exception ex)
+            {
+                return MetricReading.Failed($"{t.TaskId}'s node did not answer: {ex.Message}");
+            }
+        }));
+        var values = new List<double>();
+        string? unread = null;
+        foreach (var (task, reading) in running.Zip(readings))
+        {
+            var value = reading.Value;
+            if (rate && value is { } total)
+            {
+                var counter = CounterReading.Next(counterSamples.TryGetValue(task.TaskId, out var last) ? last : null, task.Generation, now, total);
+                counterSamples[task.TaskId] = counter;
+                value = counter.Rate;
+            }
+
+            if (value is { } v)
+            {
+                values.Add(v);
+            }
+            else
+            {
+                unread ??= reading.Failure is { } why ? $"{task.TaskId}: {why}" : $"{task.TaskId}: first reading of its counter";
+            }
+        }
+
+        foreach (var gone in counterSamples.Keys.Except(running.Select(t => t.TaskId)).ToList())
+        {
+            counterSamples.Remove(gone);
+        }
+
+        metricUnread = unread;
+        if (ReplicaAutoscaler.RecommendByMetric(values, running.Count - values.Count, autoscale) is not { } recommended)
+        {
+            return;
+        }
+
+        metricValue = Math.Round(values.Average(), 3);
+        Recommend(autoscale, recommended, $"{metric.Selector} {metricValue.Value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} per replica", now);
+    }
+
+    private static string Target(AutoscaleSpec autoscale) =>
+        autoscale.Metric is { } metric ? metric.ToString() : $"{autoscale.TargetBusyPercent}% busy";
+
+    /// <summary>Keeps a recommendation and sets the count <see cref="ReplicaAutoscaler.Decide"/> makes of those of the window.</summary>
+    private void Recommend(AutoscaleSpec autoscale, int replicas, string measured, DateTimeOffset now)
+    {
         measuringSince ??= now;
-        recommendations.Add((now, ReplicaAutoscaler.Recommend(shares.Count, mean, autoscale)));
+        recommendations.Add((now, replicas));
         recommendations.RemoveAll(r => now - r.At > ReplicaAutoscaler.ScaleDownWindow);
         var count = ReplicaAutoscaler.Decide(record.State.Replicas, recommendations, measuringSince.Value, now, autoscale);
         if (count != record.State.Replicas)
         {
-            logger.LogInformation("Deployment {Deployment} scales from {Before} to {After} replicas: {Busy:0.#}% busy on average, target {Target}%",
-                Name, record.State.Replicas, count, mean * 100, autoscale.TargetBusyPercent);
-            Notice(PoolEventKinds.Autoscale, Name, "", $"{Name} scaled from {record.State.Replicas} to {count} replicas: {mean * 100:0.#}% busy, target {autoscale.TargetBusyPercent}%");
+            logger.LogInformation("Deployment {Deployment} scales from {Before} to {After} replicas: {Measured}, target {Target}",
+                Name, record.State.Replicas, count, measured, Target(autoscale));
+            Notice(PoolEventKinds.Autoscale, Name, "", $"{Name} scaled from {record.State.Replicas} to {count} replicas: {measured}, target {TargetWords(autoscale)}");
             record.State.Replicas = count;
             record.State.UpdatedAt = now;
         }
     }
+
+    private static string TargetWords(AutoscaleSpec autoscale) =>
+        autoscale.Metric is { } metric ? metric.Target.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " per replica" : $"{autoscale.TargetBusyPercent}%";
 
     /// <summary>A replica that ended by itself (or is forgotten by the pool: a silo without storage restarted): counted, and let go.</summary>
     private void Ended(DeploymentReplica replica, VGpuTaskStatus? task, DateTimeOffset now)

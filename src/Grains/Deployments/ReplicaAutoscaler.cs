@@ -27,6 +27,43 @@ public static class ReplicaAutoscaler
         return Math.Clamp(want, spec.Min, spec.Max);
     }
 
+    /// <summary>How far the values may stray from the target, as a share of it, before the count changes (Kubernetes' 10%): noise is not a reason.</summary>
+    public const double Tolerance = 0.1;
+
+    /// <summary>
+    /// The replicas that would carry the sum of <paramref name="values"/> (a metric read of each replica that answered) at
+    /// the metric's target each, as Kubernetes' autoscaler does for an average value, within the bounds; the same count
+    /// while they are within <see cref="Tolerance"/> of the target. The <paramref name="unread"/> replicas (not ready, no
+    /// answer) count as reading nothing when the count would grow and as at the target when it would shrink, so a reading
+    /// missing never moves it further. Null when nothing was read.
+    /// </summary>
+    public static int? RecommendByMetric(IReadOnlyList<double> values, int unread, AutoscaleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(spec);
+        var target = spec.Metric?.Target ?? throw new ArgumentException("scales on no metric", nameof(spec));
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var current = values.Count + unread;
+        var sum = values.Sum(v => Math.Max(0, v));
+        if (Math.Abs(sum / (values.Count * target) - 1) <= Tolerance)
+        {
+            return Math.Clamp(current, spec.Min, spec.Max);
+        }
+
+        // A hair under a whole replica is that replica (floating point), not one more.
+        var want = (int)Math.Ceiling(sum / target - 1e-9);
+        if (want < current && unread > 0)
+        {
+            want = Math.Min(current, (int)Math.Ceiling((sum / target) + unread - 1e-9));
+        }
+
+        return Math.Clamp(want, spec.Min, spec.Max);
+    }
+
     /// <summary>
     /// The count to keep now, from <paramref name="current"/> and the recommendations made since
     /// <paramref name="measuringSince"/> (oldest first; those older than <see cref="ScaleDownWindow"/> may be left out).

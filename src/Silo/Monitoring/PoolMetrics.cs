@@ -59,6 +59,8 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.deployment.ready", () => Deployments().Select(d => new Measurement<long>(d.Ready, Tags(d))), "{task}", "A deployment's replicas of its current revision that run (alert when below orion.deployment.replicas).");
         meter.CreateObservableGauge("orion.deployment.busy", () => Deployments().Where(d => d.BusyPercent is not null).Select(d => new Measurement<double>(d.BusyPercent!.Value / 100, Tags(d))), "1",
             "How busy a deployment that scales itself found its running replicas at its last look, on average (0 to 1).");
+        meter.CreateObservableGauge("orion.deployment.metric", () => Deployments().Where(d => d.MetricValue is not null).Select(d => new Measurement<double>(d.MetricValue!.Value, Tags(d))), null,
+            "The metric a deployment scales on, per replica, as its replicas' daemons read it at its last look (its target is in its autoscale).");
         meter.CreateObservableGauge("orion.access.token.expires_in", () => tokens.InForce().Where(t => t.Token.Expires is not null).Select(t =>
             new Measurement<double>((t.Token.Expires!.Value - time.GetUtcNow()).TotalSeconds, new TagList
             {

@@ -112,7 +112,7 @@
     $('deployments-section').hidden = deployments.length === 0;
     $('deployments').tBodies[0].innerHTML = deployments.map(d => `<tr data-deployment="${esc(d.name)}" class="${d.ready < d.replicas ? 'short' : ''}">
       <td>${esc(d.name)}</td><td>${esc(d.tenant)}</td><td class="ready">${d.ready}/${d.replicas}</td><td>${d.live}</td>
-      <td>${d.revision}</td><td class="autoscale">${d.autoscale ? `${esc(d.autoscale)}${d.busyPercent == null ? '' : ` (now ${+d.busyPercent.toFixed(1)}%)`}` : '–'}</td>
+      <td>${d.revision}</td><td class="autoscale">${d.autoscale ? `${esc(d.autoscale)}${d.measured == null ? '' : ` (now ${esc(d.measured)})`}` : '–'}</td>
       <td class="status">${esc(d.status)}</td></tr>`).join('');
 
     // Within a priority, room that frees goes to the tenant with the least share over its weight.

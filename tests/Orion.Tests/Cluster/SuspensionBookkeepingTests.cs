@@ -110,5 +110,7 @@ public sealed class SuspensionBookkeepingTests
         public Task<SwapResult> SwapIn(string taskId, long generation, long residentMiB) => throw new NotSupportedException();
 
         public Task<TaskLogChunk?> ReadLog(string taskId, long generation, long offset, int maxBytes) => throw new NotSupportedException();
+
+        public Task<MetricReading> ReadMetric(string taskId, long generation, ScaleMetric metric) => throw new NotSupportedException();
     }
 }

@@ -26,6 +26,44 @@ public sealed class ReplicaAutoscalerTests
         Assert.Equal(3, ReplicaAutoscaler.Recommend(3, 0.7, new AutoscaleSpec(1, 10, 70)));
     }
 
+    private static readonly AutoscaleSpec OnQueue = new(Min: 1, Max: 20, Metric: new ScaleMetric("vllm:num_requests_waiting", 5, 8000));
+
+    [Theory]
+    [InlineData(new[] { 10.0, 10.0 }, 0, 4)]
+    [InlineData(new[] { 5.0, 5.0, 5.0 }, 0, 3)]
+    [InlineData(new[] { 1.0, 0.0, 2.0 }, 0, 1)]
+    [InlineData(new[] { 0.0 }, 0, 1)]
+    [InlineData(new[] { 50.0, 50.0 }, 0, 20)]
+    [InlineData(new[] { 12.0 }, 0, 3)]
+    [InlineData(new[] { -3.0, 6.0 }, 0, 2)]
+    public void On_a_metric_the_recommendation_carries_the_sum_at_the_target_per_replica(double[] values, int unread, int replicas) =>
+        Assert.Equal(replicas, ReplicaAutoscaler.RecommendByMetric(values, unread, OnQueue));
+
+    [Fact]
+    public void Within_a_tenth_of_the_target_the_count_stays()
+    {
+        // 5.4 and 4.6 per replica: noise around 5, not a reason to move from 3.
+        Assert.Equal(3, ReplicaAutoscaler.RecommendByMetric([5.4, 5.4, 5.4], 0, OnQueue));
+        Assert.Equal(3, ReplicaAutoscaler.RecommendByMetric([4.6, 4.6, 4.6], 0, OnQueue));
+        Assert.Equal(4, ReplicaAutoscaler.RecommendByMetric([5.6, 5.6, 5.6], 0, OnQueue));
+        Assert.Equal(2, ReplicaAutoscaler.RecommendByMetric([3, 3, 3], 0, OnQueue));
+    }
+
+    [Fact]
+    public void A_replica_not_read_never_moves_the_count_further()
+    {
+        // Up: the unread one reads nothing (the two read carry 30: six replicas).
+        Assert.Equal(6, ReplicaAutoscaler.RecommendByMetric([15, 15], 1, OnQueue));
+
+        // Down: the unread ones are at the target, so one read idle takes away one replica, not three.
+        Assert.Equal(3, ReplicaAutoscaler.RecommendByMetric([0], 3, OnQueue));
+        Assert.Equal(4, ReplicaAutoscaler.RecommendByMetric([2], 3, OnQueue));
+
+        // Nothing read: no recommendation at all.
+        Assert.Null(ReplicaAutoscaler.RecommendByMetric([], 4, OnQueue));
+        Assert.Throws<ArgumentException>(() => ReplicaAutoscaler.RecommendByMetric([1], 0, Spec));
+    }
+
     [Fact]
     public void Up_at_once_but_at_most_doubling_per_look()
     {
