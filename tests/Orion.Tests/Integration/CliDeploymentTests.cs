@@ -127,6 +127,16 @@ public sealed class CliDeploymentTests(LiveSilo live)
             var scale = await live.CliAsync("scale", name, "2");
             Assert.True(scale.ExitCode == 1, scale.ToString());
             Assert.Contains("scales itself from 1 to 3", scale.Error);
+
+            // On a metric its replicas serve (a batch replica too), read by their daemon from a real page on the loopback.
+            await using var page = new Metrics.MetricsPage(Metrics.MetricsPage.Vllm(waiting: 5));
+            var onMetric = await live.CliAsync(["deploy", name, "--max-replicas", "3", "--scale-metric", "vllm:num_requests_waiting", "--target-value", "5", "--metrics-at", $":{page.Port}",
+                "--tenant", "cli-auto", .. Replica]);
+            Assert.True(onMetric.ExitCode == 0, onMetric.ToString());
+            Assert.Contains($"1–3 on vllm:num_requests_waiting at 5 per replica (GET :{page.Port}/metrics)", onMetric.Out);
+            Assert.Equal(new ScaleMetric("vllm:num_requests_waiting", 5, page.Port), (await live.Client.GetDeploymentAsync(name))!.Autoscale!.Metric);
+            await Until(name, d => d.MetricValue == 5);
+            Assert.Contains("5 per replica at the last look", (await live.CliAsync("deployments", name)).Out);
         }
         finally
         {
@@ -239,7 +249,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
     [InlineData("orion: --min-ready: " + Durations.Rule, "deploy", "web", "--min-ready", "soon")]
     [InlineData("orion: --progress-deadline: " + Durations.Rule, "deploy", "web", "--progress-deadline", "soon")]
     [InlineData("orion: the deployment was rejected: strategy.progressDeadline must be 0 (none) or 1 minute to 1 day, and above strategy.minReady", "deploy", "web", "--progress-deadline", "1m", "--min-ready", "2m")]
-    [InlineData("orion: --min-replicas, --target-busy: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
+    [InlineData("orion: --min-replicas, --target-busy, --scale-metric: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
+    [InlineData("orion: --scale-metric: " + MetricSelector.Rule, "deploy", "web", "--max-replicas", "3", "--scale-metric", "sum(queue)")]
+    [InlineData("orion: --metrics-at: must be given with --scale-metric", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-value", "4")]
+    [InlineData("orion: --target-busy: scales on busy time; with --scale-metric the target is --target-value", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-busy", "50")]
     [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
     [InlineData("orion: replicas: must be 0 to 1000", "scale", "web", "1001")]
