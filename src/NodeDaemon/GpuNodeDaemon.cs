@@ -182,11 +182,11 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         if (!backend.Running.TryGetValue(taskId, out var running) || running != generation)
         {
-            return MetricReading.Failed($"{taskId} is not running on {NodeId}");
+            return MetricReading.Failed($"not running on {NodeId}");
         }
 
         // A paused process answers nothing; its page would time out and say less than this.
-        return backend.IsPaused(taskId) ? MetricReading.Failed($"{taskId} is paused") : await metrics.ReadAsync(metric, stopping.Token);
+        return backend.IsPaused(taskId) ? MetricReading.Failed("paused") : await metrics.ReadAsync(metric, stopping.Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -529,7 +529,7 @@ public sealed class DeploymentGrain(
         {
             if (t.Ready == false)
             {
-                return MetricReading.Failed($"{t.TaskId} is not ready");
+                return MetricReading.Failed("not ready");
             }
 
             try
@@ -538,7 +538,7 @@ public sealed class DeploymentGrain(
             }
             catch (Exception ex)
             {
-                return MetricReading.Failed($"{t.TaskId}'s node did not answer: {ex.Message}");
+                return MetricReading.Failed($"its node did not answer: {ex.Message}");
             }
         }));
         var values = new List<double>();

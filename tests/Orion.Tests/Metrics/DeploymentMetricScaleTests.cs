@@ -88,9 +88,24 @@ public sealed class DeploymentMetricScaleTests
     public async Task A_page_that_cannot_be_read_holds_the_count_and_says_why()
     {
         await using var page = new MetricsPage(MetricsPage.Vllm(waiting: 5));
+        await using var ready = new Probes.ProbeTarget(up: true);
         await using var pool = await StartAsync([Node("n0", gpus: 2)]);
-        await pool.Client.DeployAsync("chat", Replica(), 2, OnQueue(page));
-        await StepUntil(pool, d => d.Ready == 2 && d.MetricValue == 5);
+        await pool.Client.DeployAsync("chat", Replica() with { Readiness = ready.Probe }, 2, OnQueue(page));
+        await StepUntil(pool, d => d.Ready == 2 && d.MetricValue == 5 && d.MetricUnread is null);
+
+        // Paused by hand: its server answers nothing, so its daemon reads nothing of it; the other is read.
+        await pool.Client.PauseAsync("chat.1");
+        var paused = await StepUntil(pool, d => d.MetricUnread is not null);
+        Assert.Equal(("chat.1: paused", 5.0, 2), (paused.MetricUnread, paused.MetricValue, paused.Replicas));
+        await pool.Client.ResumeAsync("chat.1");
+        await StepUntil(pool, d => d.MetricUnread is null);
+
+        // Not ready (its probe fails): not read either.
+        ready.Up = false;
+        var unready = await StepUntil(pool, d => d.MetricUnread is not null);
+        Assert.Equal("chat.1: not ready", unready.MetricUnread);
+        ready.Up = true;
+        await StepUntil(pool, d => d.MetricUnread is null);
 
         page.Text = null;
         var unread = await StepUntil(pool, d => d.MetricUnread is not null);
