@@ -61,11 +61,26 @@ public sealed class DeploymentViewTests(LiveSilo live)
             await Assertions.Expect(shortRow).ToHaveClassAsync("short", new() { Timeout = 30_000 });
             await Assertions.Expect(shortRow.Locator(".ready")).ToHaveTextAsync("0/1");
             await Assertions.Expect(shortRow.Locator(".status")).ToHaveTextAsync("1 not ready");
+
+            // One that scales on a metric its replicas serve: the value per replica on the page, in the API and as a gauge.
+            await using var metrics = new Metrics.MetricsPage(Metrics.MetricsPage.Vllm(waiting: 5));
+            await live.Client.DeployAsync(name + "-m", replica, 1, new AutoscaleSpec(1, 3, Metric: new ScaleMetric("vllm:num_requests_waiting", 5, metrics.Port)));
+            var metricRow = page.Locator($"#deployments tr[data-deployment='{name}-m']");
+            await Assertions.Expect(metricRow.Locator(".autoscale")).ToHaveTextAsync(
+                $"1–3 on vllm:num_requests_waiting at 5 per replica (GET :{metrics.Port}/metrics) (now 5 per replica)", new() { Timeout = 30_000 });
+            var scaled = Assert.Single(
+                JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/deployments?tenant=views"))).RootElement.EnumerateArray(),
+                d => d.GetProperty("name").GetString() == name + "-m");
+            Assert.Equal((5.0, "5 per replica"), (scaled.GetProperty("metricValue").GetDouble(), scaled.GetProperty("measured").GetString()));
+            Assert.Equal(5, Assert.Single(
+                PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics"))),
+                s => s.Name == "orion_deployment_metric" && s.Labels.GetValueOrDefault("orion_deployment") == name + "-m").Value);
         }
         finally
         {
             await live.Client.DeleteDeploymentAsync(name);
             await live.Client.DeleteDeploymentAsync(name + "-x");
+            await live.Client.DeleteDeploymentAsync(name + "-m");
         }
 
         await Assertions.Expect(page.Locator($"#deployments tr[data-deployment='{name}']")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
