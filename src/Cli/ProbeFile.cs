@@ -4,12 +4,15 @@ namespace Orion.Cli;
 
 /// <summary>
 /// A probe as a spec file writes it (<c>readiness: {get: ":8000/health", every: 5s, failures: 3, delay: 30s}</c>, or
-/// <c>command:</c> in place of <c>get:</c>); a flag gives its short form alone (<see cref="HealthProbe.Parse"/>).
+/// <c>tcp: 6379</c> or <c>command:</c> in place of <c>get:</c>); a flag gives its short form alone (<see cref="HealthProbe.Parse"/>).
 /// </summary>
 public sealed class ProbeFile
 {
     /// <summary>An HTTP GET on the node's loopback: <c>:PORT</c> or <c>:PORT/PATH</c>.</summary>
     public string? Get { get; set; }
+
+    /// <summary>A TCP connection to this port on the node's loopback; an accepted connection passes.</summary>
+    public int? Tcp { get; set; }
 
     /// <summary>A command run with <c>/bin/sh -c</c>; exit status 0 passes.</summary>
     public string? Command { get; set; }
@@ -31,6 +34,7 @@ public sealed class ProbeFile
         HealthProbe.Parse(text) switch
         {
             null => text is null ? null : new ProbeFile { Get = text },
+            { Tcp: true, Port: var port } => new ProbeFile { Tcp = port },
             { Port: not null } => new ProbeFile { Get = text },
             var command => new ProbeFile { Command = command.Command },
         };
@@ -39,13 +43,15 @@ public sealed class ProbeFile
     /// <exception cref="CliException">A field is not of its form (the pool's rules are checked by the validator).</exception>
     public HealthProbe Build(string field)
     {
-        var probe = Get is null ? HealthProbe.Exec(Command ?? "")
-            : HealthProbe.Parse(Get) is { Port: not null } http ? http
-            : throw new CliException($"{field}.get: '{Get}' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)", ExitCodes.BadInput);
-        if (Get is not null && Command is not null)
+        if (new object?[] { Get, Tcp, Command }.Count(k => k is not null) > 1)
         {
-            throw new CliException($"{field}: give get or command, not both", ExitCodes.BadInput);
+            throw new CliException($"{field}: give one of get, tcp and command", ExitCodes.BadInput);
         }
+
+        var probe = Tcp is { } port ? HealthProbe.TcpSocket(port)
+            : Get is null ? HealthProbe.Exec(Command ?? "")
+            : HealthProbe.Parse(Get) is { Port: not null, Tcp: false } http ? http
+            : throw new CliException($"{field}.get: '{Get}' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)", ExitCodes.BadInput);
 
         return probe with
         {

@@ -5,9 +5,10 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// A check its node's daemon makes of a task's run, as a Kubernetes probe: an HTTP GET on the node's loopback (a server
-/// the task runs: <see cref="Http"/>) or, for a process task only, a command (run with <c>/bin/sh -c</c> in its
-/// environment and working directory: <see cref="Exec"/>). It passes on an HTTP status 200–399 or the command's exit status 0 within
-/// <see cref="Timeout"/>. The daemon makes it every <see cref="Period"/> from <see cref="InitialDelay"/> after the run
+/// the task runs: <see cref="Http"/>), a TCP connection there (a server that speaks no HTTP, such as Redis or a gRPC
+/// server: <see cref="TcpSocket"/>) or, for a process task only, a command (run with <c>/bin/sh -c</c> in its
+/// environment and working directory: <see cref="Exec"/>). It passes on an HTTP status 200–399, an accepted connection,
+/// or the command's exit status 0 within <see cref="Timeout"/>. The daemon makes it every <see cref="Period"/> from <see cref="InitialDelay"/> after the run
 /// starts, and never while the run is paused (a paused process answers nothing, and that is the pool's doing).
 /// </summary>
 [GenerateSerializer, Alias("orion.HealthProbe"), Immutable]
@@ -23,9 +24,9 @@ public sealed partial record HealthProbe
     public const int MaxFailures = 100;
 
     /// <summary>The form <see cref="Parse"/> takes, as errors say it.</summary>
-    public const string Rule = "must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535) or a command to run";
+    public const string Rule = "must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535), tcp:PORT (a TCP connection there) or a command to run";
 
-    /// <summary>The loopback port of an HTTP probe (1 to 65535); null for a command probe.</summary>
+    /// <summary>The loopback port of an HTTP or TCP probe (1 to 65535); null for a command probe.</summary>
     [Id(0)]
     public int? Port { get; init; }
 
@@ -56,15 +57,22 @@ public sealed partial record HealthProbe
     [Id(6)]
     public TimeSpan InitialDelay { get; init; }
 
+    /// <summary>A TCP probe: it passes once a connection to <see cref="Port"/> is accepted, and sends nothing.</summary>
+    [Id(7)]
+    public bool Tcp { get; init; }
+
     /// <summary>An HTTP GET of <paramref name="path"/> on the node's loopback at <paramref name="port"/>.</summary>
     public static HealthProbe Http(int port, string path = "/") => new() { Port = port, Path = path };
+
+    /// <summary>A TCP connection to a port on the node's loopback, closed once accepted.</summary>
+    public static HealthProbe TcpSocket(int port) => new() { Port = port, Tcp = true };
 
     /// <summary>A command, run with <c>/bin/sh -c</c> in the task's environment and working directory.</summary>
     public static HealthProbe Exec(string command) => new() { Command = command };
 
     /// <summary>
     /// A probe with the default timing from its short form: <c>:8000/health</c> (or <c>:8000</c>) for an HTTP GET on the
-    /// node's loopback, anything else a command; null for an empty text or a bad port.
+    /// node's loopback, <c>tcp:6379</c> for a TCP connection there, anything else a command; null for an empty text or a bad port.
     /// </summary>
     public static HealthProbe? Parse(string? text)
     {
@@ -72,6 +80,11 @@ public sealed partial record HealthProbe
         if (string.IsNullOrEmpty(t))
         {
             return null;
+        }
+
+        if (t.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            return int.TryParse(t.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var tcp) && tcp is >= 1 and <= 65535 ? TcpSocket(tcp) : null;
         }
 
         if (t[0] != ':' || t.Length < 2 || !char.IsAsciiDigit(t[1]))
@@ -85,8 +98,8 @@ public sealed partial record HealthProbe
             : null;
     }
 
-    /// <summary>What it checks: <c>GET :8000/health</c>, or the command.</summary>
-    public string Target => Port is { } port ? $"GET :{port}{Path ?? "/"}" : Command ?? "";
+    /// <summary>What it checks: <c>GET :8000/health</c>, <c>TCP :6379</c>, or the command.</summary>
+    public string Target => Port is { } port ? Tcp ? $"TCP :{port}" : $"GET :{port}{Path ?? "/"}" : Command ?? "";
 
     /// <summary>"GET :8000/health every 10s (timeout 1s, 3 failures[, first after 30s])", or the command in its place.</summary>
     public override string ToString() =>
@@ -97,7 +110,12 @@ public sealed partial record HealthProbe
     {
         if ((Port is null) == (Command is null))
         {
-            yield return new(field, "must give a port (an HTTP GET on the node's loopback) or a command, one of them");
+            yield return new(field, "must give a port (an HTTP GET or a TCP connection on the node's loopback) or a command, one of them");
+        }
+
+        if (Tcp && Port is null)
+        {
+            yield return new($"{field}.tcp", "needs a port: a TCP probe connects to one on the node's loopback");
         }
 
         if (Port is { } port && port is < 1 or > 65535)
@@ -105,9 +123,9 @@ public sealed partial record HealthProbe
             yield return new($"{field}.port", "must be 1 to 65535");
         }
 
-        if (Path is { } path && (Port is null || !path.StartsWith('/') || path.Length > MaxLength || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        if (Path is { } path && (Port is null || Tcp || !path.StartsWith('/') || path.Length > MaxLength || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
         {
-            yield return new($"{field}.path", Port is null ? "applies to an HTTP probe (with a port) only" : $"must start with / and have no spaces (at most {MaxLength} characters)");
+            yield return new($"{field}.path", Port is null || Tcp ? "applies to an HTTP probe (with a port) only" : $"must start with / and have no spaces (at most {MaxLength} characters)");
         }
 
         if (Command is { } command && (string.IsNullOrWhiteSpace(command) || command.Length > MaxLength || command.Contains('\0')))

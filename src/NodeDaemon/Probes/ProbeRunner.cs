@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Orion.Contracts;
 
 namespace Orion.NodeDaemon.Probes;
 
 /// <summary>
-/// Makes one probe of a run: an HTTP GET on the node's loopback or a command, within the probe's timeout. Answers null
+/// Makes one probe of a run: an HTTP GET or a TCP connection on the node's loopback, or a command, within the probe's timeout. Answers null
 /// when it passed, else why it failed in words.
 /// </summary>
 public sealed class ProbeRunner : IDisposable
@@ -28,7 +29,7 @@ public sealed class ProbeRunner : IDisposable
         try
         {
             return probe.Port is { } port
-                ? await GetAsync(port, probe.Path ?? "/", probe.Target, either.Token)
+                ? probe.Tcp ? await ConnectAsync(port, probe.Target, either.Token) : await GetAsync(port, probe.Path ?? "/", probe.Target, either.Token)
                 : await RunAsync(probe.Command!, launch.Workload, either.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -46,6 +47,20 @@ public sealed class ProbeRunner : IDisposable
             return status is >= 200 and < 400 ? null : $"{target} answered {status}";
         }
         catch (HttpRequestException ex)
+        {
+            return $"{target}: {ex.Message}";
+        }
+    }
+
+    private static async Task<string?> ConnectAsync(int port, string target, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            return null;
+        }
+        catch (SocketException ex)
         {
             return $"{target}: {ex.Message}";
         }

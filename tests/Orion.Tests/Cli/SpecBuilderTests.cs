@@ -241,6 +241,10 @@ public sealed class SpecBuilderTests
         Assert.Equal(HealthProbe.Http(8000, "/health") with { FailureThreshold = 60 }, spec.Startup);
         Assert.Equal(spec, SpecBuilder.Build(SpecBuilder.Parse("""{"readiness": {"get": ":8000/health", "every": "5s", "timeout": "2s", "failures": 2, "delay": "1m"}, "liveness": {"command": "test -f /tmp/alive"}, "startup": {"get": ":8000/health", "failures": 60}}""", "f.json")));
 
+        // A TCP probe: a port, with the same timing keys.
+        Assert.Equal(HealthProbe.TcpSocket(6379) with { Period = TimeSpan.FromSeconds(5) }, SpecBuilder.Build(SpecBuilder.Parse("readiness: {tcp: 6379, every: 5s}", "f.yaml")).Readiness);
+        Assert.Equal(HealthProbe.TcpSocket(6379), SpecBuilder.Build(new SpecFile { Liveness = ProbeFile.Short("tcp:6379") }).Liveness);
+
         // A flag's short form replaces the file's probe whole.
         var flags = new SpecFile { Readiness = ProbeFile.Short(":9000"), Liveness = ProbeFile.Short("pgrep -f serve.py") }.Over(SpecBuilder.Parse(yaml, "f.yaml"));
         Assert.Equal((HealthProbe.Http(9000), HealthProbe.Exec("pgrep -f serve.py")), (SpecBuilder.Build(flags).Readiness, SpecBuilder.Build(flags).Liveness));
@@ -250,7 +254,9 @@ public sealed class SpecBuilderTests
     [Theory]
     [InlineData("readiness: {get: ':0'}", "readiness.get: ':0' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
     [InlineData("readiness: {get: 'localhost:80'}", "readiness.get: 'localhost:80' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
-    [InlineData("liveness: {get: ':80', command: 'true'}", "liveness: give get or command, not both")]
+    [InlineData("liveness: {get: ':80', command: 'true'}", "liveness: give one of get, tcp and command")]
+    [InlineData("liveness: {get: ':80', tcp: 80}", "liveness: give one of get, tcp and command")]
+    [InlineData("readiness: {get: 'tcp:80'}", "readiness.get: 'tcp:80' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
     [InlineData("liveness: {command: 'true', every: 5}", "liveness.every: '5' " + Durations.Rule)]
     [InlineData("readiness: {command: 'true', delay: soon}", "readiness.delay: 'soon' " + Durations.Rule)]
     public void A_probe_not_of_its_form_is_bad_input_naming_the_field(string yaml, string message)

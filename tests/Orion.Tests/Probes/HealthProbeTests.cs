@@ -27,7 +27,22 @@ public sealed class HealthProbeTests
     [InlineData(":65536/health")]
     [InlineData(":80 /health")]
     [InlineData(":8x")]
+    [InlineData("tcp:0")]
+    [InlineData("tcp:")]
+    [InlineData("tcp:70000")]
+    [InlineData("tcp: 80")]
     public void A_short_form_with_a_bad_port_or_nothing_is_none(string text) => Assert.Null(HealthProbe.Parse(text));
+
+    [Fact]
+    public void Tcp_and_a_port_is_a_tcp_probe()
+    {
+        var probe = HealthProbe.Parse(" tcp:6379 ")!;
+        Assert.Equal(HealthProbe.TcpSocket(6379), probe);
+        Assert.Equal((6379, true, null, null), (probe.Port, probe.Tcp, probe.Path, probe.Command));
+        Assert.Empty(probe.Check("readiness"));
+        Assert.Equal("TCP :6379 every 10s (timeout 1s, 3 failures)", probe.ToString());
+        Assert.False(HealthProbe.Parse(":6379")!.Tcp);
+    }
 
     [Fact]
     public void Its_words_say_what_it_checks_and_when()
@@ -39,13 +54,16 @@ public sealed class HealthProbeTests
 
     public static TheoryData<HealthProbe, string, string> Broken => new()
     {
-        { new HealthProbe(), "liveness", "must give a port (an HTTP GET on the node's loopback) or a command, one of them" },
-        { new HealthProbe { Port = 80, Command = "true" }, "liveness", "must give a port (an HTTP GET on the node's loopback) or a command, one of them" },
+        { new HealthProbe(), "liveness", "must give a port (an HTTP GET or a TCP connection on the node's loopback) or a command, one of them" },
+        { new HealthProbe { Port = 80, Command = "true" }, "liveness", "must give a port (an HTTP GET or a TCP connection on the node's loopback) or a command, one of them" },
         { HealthProbe.Http(0), "liveness.port", "must be 1 to 65535" },
         { HealthProbe.Http(70_000), "liveness.port", "must be 1 to 65535" },
         { HealthProbe.Http(80, "health"), "liveness.path", "must start with / and have no spaces (at most 1000 characters)" },
         { HealthProbe.Http(80, "/a b"), "liveness.path", "must start with / and have no spaces (at most 1000 characters)" },
         { HealthProbe.Exec("true") with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
+        { HealthProbe.TcpSocket(80) with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
+        { HealthProbe.Exec("true") with { Tcp = true }, "liveness.tcp", "needs a port: a TCP probe connects to one on the node's loopback" },
+        { HealthProbe.TcpSocket(0), "liveness.port", "must be 1 to 65535" },
         { HealthProbe.Exec(" "), "liveness.command", "must be 1 to 1000 characters" },
         { HealthProbe.Exec(new string('x', 1001)), "liveness.command", "must be 1 to 1000 characters" },
         { HealthProbe.Exec("true") with { Period = TimeSpan.FromHours(2) }, "liveness.period", "must be 1 second to 1 hour" },

@@ -39,6 +39,29 @@ public sealed class ProbeRunnerTests
     }
 
     [Fact]
+    public async Task A_tcp_probe_passes_once_a_connection_is_accepted_and_fails_naming_a_refusal()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var runner = new ProbeRunner();
+        try
+        {
+            var check = runner.CheckAsync(HealthProbe.TcpSocket(port), Launch, CancellationToken.None);
+            using var accepted = await listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken);
+            Assert.Null(await check);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+
+        var failure = await runner.CheckAsync(HealthProbe.TcpSocket(port), Launch, CancellationToken.None);
+        Assert.StartsWith($"TCP :{port}: ", failure);
+        Assert.Contains("refused", failure, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task An_http_probe_a_server_never_answers_fails_at_its_timeout()
     {
         // Takes the connection, never answers.
