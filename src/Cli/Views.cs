@@ -103,7 +103,7 @@ public static class Views
         if (s.Spec.Gang is { } gang)
         {
             table.AddRow(Text("gang"), Text(s.Placement is { Gang.IsEmpty: false } placed
-                ? $"{gang.Name} ({gang.Size} members), placed with {string.Join(", ", placed.Gang)}"
+                ? $"{gang.Name} ({gang.Size} members), placed with {string.Join(", ", placed.Gang)}{(placed.Rendezvous is { } meet ? $"; {meet}" : "")}"
                 : $"{gang.Name} ({gang.Size} members), placed all together or not at all"));
         }
 

@@ -16,6 +16,7 @@ namespace Orion.Contracts;
 /// <param name="Labels">The node's labels (<see cref="NodeLabels"/>), which tasks' node selectors match; null for none.</param>
 /// <param name="Taints">The node's taints (<see cref="NodeTaints"/>): only tasks that tolerate them all run there; null for none.</param>
 /// <param name="SliceEnforcement">What holds a task to its slice: <c>model</c> (the simulator), <c>mps</c> (NVIDIA MPS), <c>none</c> (tasks time-share a card).</param>
+/// <param name="Address">Where other machines reach this node's tasks (a host name or IP address): a gang led from here gives it its members as <c>MASTER_ADDR</c>; null: not advertised.</param>
 /// <param name="Faults">Its cards that are broken now (<see cref="CardFault"/>); empty or default when all are healthy.</param>
 [GenerateSerializer, Alias("orion.NodeRegistration"), Immutable]
 public sealed record NodeRegistration(
@@ -32,4 +33,5 @@ public sealed record NodeRegistration(
     [property: Id(10)] string SliceEnforcement = "",
     [property: Id(11)] ImmutableDictionary<string, string>? Labels = null,
     [property: Id(12)] ImmutableDictionary<string, string>? Taints = null,
-    [property: Id(13)] ImmutableArray<CardFault> Faults = default);
+    [property: Id(13)] ImmutableArray<CardFault> Faults = default,
+    [property: Id(14)] string? Address = null);

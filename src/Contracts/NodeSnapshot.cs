@@ -26,6 +26,7 @@ namespace Orion.Contracts;
 /// <param name="Faults">Its broken cards, as its daemon last reported them: they take no work (default or empty: none).</param>
 /// <param name="CordonedCards">Its cards an operator cordoned, with why: they take no new work, their tasks run on; null for none.</param>
 /// <param name="Maintenance">Its maintenance windows not yet ended, in start order (<see cref="MaintenanceWindow"/>; default or empty: none).</param>
+/// <param name="Address">Where other machines reach its tasks, as its daemon advertises it (<see cref="NodeRegistration.Address"/>); null: not advertised.</param>
 [GenerateSerializer, Alias("orion.NodeSnapshot"), Immutable]
 public sealed record NodeSnapshot(
     [property: Id(0)] string NodeId,
@@ -50,7 +51,8 @@ public sealed record NodeSnapshot(
     [property: Id(19)] ImmutableDictionary<string, string>? Taints = null,
     [property: Id(20)] ImmutableArray<CardFault> Faults = default,
     [property: Id(21)] ImmutableDictionary<string, string>? CordonedCards = null,
-    [property: Id(22)] ImmutableArray<MaintenanceWindow> Maintenance = default)
+    [property: Id(22)] ImmutableArray<MaintenanceWindow> Maintenance = default,
+    [property: Id(23)] string? Address = null)
 {
     /// <summary>Why an operator cordoned the card, or null.</summary>
     public string? CordonOf(string gpuId) => CordonedCards is not null && CordonedCards.TryGetValue(gpuId, out var why) ? why : null;

@@ -21,6 +21,7 @@ namespace Orion.Contracts;
 /// <param name="Readiness">The run's readiness probe (<see cref="TaskSpec.Readiness"/>): the daemon makes it and tells the task when the run turns ready or not.</param>
 /// <param name="Startup">The run's startup probe (<see cref="TaskSpec.Startup"/>): the daemon makes it until it passes, then the others.</param>
 /// <param name="StopGrace">How long a stopped run has between SIGTERM and SIGKILL (<see cref="TaskSpec.StopGrace"/>); null: the node's default.</param>
+/// <param name="Rendezvous">A gang member's rendezvous (<see cref="TaskPlacement.Rendezvous"/>): its process runs with it in its environment.</param>
 /// <param name="Liveness">The run's liveness probe (<see cref="TaskSpec.Liveness"/>): the daemon makes it and tells the task when it has failed.</param>
 [GenerateSerializer, Alias("orion.TaskLaunch"), Immutable]
 public sealed record TaskLaunch(
@@ -36,4 +37,5 @@ public sealed record TaskLaunch(
     [property: Id(9)] HealthProbe? Readiness = null,
     [property: Id(10)] HealthProbe? Liveness = null,
     [property: Id(11)] TimeSpan? StopGrace = null,
-    [property: Id(12)] HealthProbe? Startup = null);
+    [property: Id(12)] HealthProbe? Startup = null,
+    [property: Id(13)] GangRendezvous? Rendezvous = null);

@@ -30,6 +30,10 @@ public sealed record TaskPlacement(
         return (ComputeMilli / 1000.0 * cards * seconds, (double)GpuMemoryMiB * cards * seconds);
     }
 
+    /// <summary>A gang member's rank and where its gang meets (rank 0's node and port), set when its gang was placed whole; null otherwise.</summary>
+    [Id(6)]
+    public GangRendezvous? Rendezvous { get; init; }
+
     /// <summary>The other members of its gang placed with it (empty when placed alone): a member that fails or is cancelled ends them too.</summary>
     public ImmutableArray<string> Gang
     {

@@ -152,6 +152,9 @@ public sealed class NodeGrain(
     /// Refuses a registration this node cannot take, before anything changes: another node's id or data centre, cards
     /// that are not this node's (two nodes would then attach the same card and fight over it), or sizes that make no sense.
     /// </summary>
+    private static bool IsAddress(string address) =>
+        address.Length is >= 1 and <= 253 && address.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':');
+
     private void Validate(NodeRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
@@ -189,6 +192,11 @@ public sealed class NodeGrain(
         if (NodeTaints.Check(registration.Taints, "registration.taints") is { IsEmpty: false } taints)
         {
             throw new ArgumentException(string.Join("; ", taints), nameof(registration));
+        }
+
+        if (registration.Address is { } address && !IsAddress(address))
+        {
+            throw new ArgumentException($"registration.address '{address}' must be a host name or IP address (letters, digits, '.', '-', ':'; 1 to 253 characters)", nameof(registration));
         }
 
         if (registration.Gpus.IsDefault)
@@ -1219,7 +1227,8 @@ public sealed class NodeGrain(
             Taints,
             r?.Faults ?? default,
             cordon.State.Cards.IsEmpty ? null : cordon.State.Cards,
-            cordon.State.Maintenance.IsDefaultOrEmpty ? default : cordon.State.Maintenance);
+            cordon.State.Maintenance.IsDefaultOrEmpty ? default : cordon.State.Maintenance,
+            r?.Address);
     }
 
     private ImmutableArray<SpreadCount> SpreadCounts()

@@ -734,9 +734,13 @@ public sealed class SchedulerGrain(
             var taken = sent.FindAll(r => r.Answer.Result.Result is { Accepted: true });
             if (taken.Count == sent.Count)
             {
+                var ranked = GangRendezvous.Order(gang.Select(t => t.TaskId));
+                var leader = sent.First(r => r.Task.TaskId == ranked[0]).Choice.Node;
+                var port = GangRendezvous.PortOf(gang[0].Spec.Tenant, name);
                 var starts = sent.Select(r => (r.Task, Placement: Placed(
                     r.Task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(r.Task.TaskId),
-                    [.. gang.Where(m => m.TaskId != r.Task.TaskId).Select(m => m.TaskId)]))).ToList();
+                    [.. gang.Where(m => m.TaskId != r.Task.TaskId).Select(m => m.TaskId)],
+                    new GangRendezvous(name, gang[0].Spec.Gang!.Size, ranked.ToList().IndexOf(r.Task.TaskId), leader.Id, leader.Address, port)))).ToList();
                 await Task.WhenAll(starts.Select(s => s.Placement));
                 foreach (var (task, placement) in starts)
                 {
@@ -830,12 +834,13 @@ public sealed class SchedulerGrain(
 
     /// <summary>A node accepted the task: it leaves the queue and its grain hears where it runs.</summary>
     private async Task<TaskPlacement> Placed(
-        QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent, ImmutableArray<string> gang = default)
+        QueuedTask task, PlacementRequest request, PlacementChoice choice, TimeSpan took, ActivityContext parent, ImmutableArray<string> gang = default,
+        GangRendezvous? rendezvous = null)
     {
         Forget(task);
         placements++;
         var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
-        var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory) { Gang = gang };
+        var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory) { Gang = gang, Rendezvous = rendezvous };
         using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, took, parent))
         {
             // Inside the span, so the task's start joins the same trace.

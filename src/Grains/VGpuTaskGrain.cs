@@ -672,7 +672,7 @@ public sealed class VGpuTaskGrain(
         var generation = status.Generation;
         var launch = new TaskLaunch(TaskId, generation, placement.GpuIds, placement.ComputeMilli, placement.GpuMemoryMiB, status.Spec.Workload,
             DemandMeasured: status.Spec.IsOnlineProcess(), IdleTimeout: await idleTimeouts.Of(status.Spec), Readiness: status.Spec.Readiness, Liveness: status.Spec.Liveness,
-            StopGrace: status.Spec.StopGrace, Startup: status.Spec.Startup);
+            StopGrace: status.Spec.StopGrace, Startup: status.Spec.Startup, Rendezvous: placement.Rendezvous);
         using var span = OrionTelemetry.Source.StartActivity("orion.task.start");
         span?.SetTag(OrionTelemetry.Attributes.TaskId, TaskId).SetTag(OrionTelemetry.Attributes.Node, placement.NodeId);
         try

@@ -238,7 +238,7 @@ public sealed class GpuNodeDaemon : INodeDaemon, IAsyncDisposable
     {
         var registration = new NodeRegistration(NodeId, options.DataCenter, options.CpuMilli, options.MemoryMiB, [.. backend.Devices], backend.Name, options.HostSwapMiB,
             [.. backend.Running.Select(r => new RunningTask(r.Key, r.Value))], instance, Measure(), backend.SliceEnforcement,
-            options.Labels.IsEmpty ? null : options.Labels, options.Taints.IsEmpty ? null : options.Taints, reportedFaults = CheckHealth());
+            options.Labels.IsEmpty ? null : options.Labels, options.Taints.IsEmpty ? null : options.Taints, reportedFaults = CheckHealth(), options.AdvertiseAddress);
         return grains.Grain<INodeGrain>(NodeId).Register(registration, selfReference!);
     }
 

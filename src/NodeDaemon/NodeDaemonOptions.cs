@@ -36,6 +36,12 @@ public sealed class NodeDaemonOptions
     /// <summary>How long a busy online process must compute less than that before it counts as idle again.</summary>
     public TimeSpan DemandHoldTime { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Where other machines reach this node's tasks, a host name or IP address: a gang led from here gives it its members
+    /// as <c>MASTER_ADDR</c>. Null: not advertised (the daemon's command line defaults it to the host's name).
+    /// </summary>
+    public string? AdvertiseAddress { get; set; }
+
     /// <summary>The node's labels (<see cref="Contracts.NodeLabels"/>), which tasks' node selectors match.</summary>
     public System.Collections.Immutable.ImmutableDictionary<string, string> Labels { get; set; } = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
 

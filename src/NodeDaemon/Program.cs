@@ -68,11 +68,15 @@ linkDomainSize.Validators.Add(r =>
         r.AddError("--link-domain-size must be 0 or more");
     }
 });
+var advertise = new Option<string?>("--advertise-address")
+{
+    Description = "where other machines reach this node's tasks, a host name or IP address: a gang led from here gives it its members as MASTER_ADDR (default: this host's name)",
+};
 var token = new Option<string?>("--token") { Description = "the node's access token, when the pool requires one (default: $ORION_TOKEN, which keeps it out of the process list)" };
 var tls = new Option<bool>("--tls") { Description = "connect over TLS (silos with Orion:Tls:Certificate), trusting the machine's certificate store" };
 var tlsTrust = new Option<string?>("--tls-trust") { Description = "connect over TLS, trusting this certificate file (the cluster's own, or its authority's; PEM or DER)" };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, token, tls, tlsTrust })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, advertise, token, tls, tlsTrust })
 {
     root.Options.Add(o);
 }
@@ -107,6 +111,7 @@ root.SetAction(async (parse, cancel) =>
         DemandHoldTime = TimeSpan.FromSeconds(parse.GetValue(demandHold)),
         Labels = NodeLabels.Parse(parse.GetValue(labels) ?? [], "--label").Labels,
         Taints = NodeTaints.Parse(parse.GetValue(taints) ?? [], "--taint").Taints,
+        AdvertiseAddress = parse.GetValue(advertise) ?? System.Net.Dns.GetHostName(),
     };
     // The backend first: a machine whose cards cannot be read fails here, before it joins the pool.
     IGpuBackend backend;

@@ -43,6 +43,7 @@ public sealed class EmbeddedNodeDaemons(
                 HostSwapMiB = machine.HostSwapMiB,
                 Labels = machine.Labels.ToImmutableDictionary(StringComparer.Ordinal),
                 Taints = machine.Taints.ToImmutableDictionary(StringComparer.Ordinal),
+                AdvertiseAddress = machine.Address,
                 RegistrationInterval = options.Value.HeartbeatInterval,
                 ReportAttemptTimeout = options.Value.ReportAttemptTimeout,
                 DemandBusyPercent = options.Value.DemandBusyPercent,

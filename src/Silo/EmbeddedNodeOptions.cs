@@ -18,6 +18,9 @@ public sealed class EmbeddedNodeOptions
     /// <summary>Host RAM set aside for GPU memory moved off the cards.</summary>
     public long HostSwapMiB { get; set; } = 256 * 1024;
 
+    /// <summary>Where other machines reach the node's tasks (a gang's <c>MASTER_ADDR</c>): the embedded pool's machines are all this host.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
     /// <summary>The node's labels (<c>Orion:Embedded:NodeList:0:Labels:fabric=nvlink</c>), which tasks' node selectors match.</summary>
     public Dictionary<string, string> Labels { get; set; } = [];
 

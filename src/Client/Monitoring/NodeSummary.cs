@@ -17,6 +17,7 @@ namespace Orion.Client.Monitoring;
 /// <param name="Labels">Its labels, which tasks' node selectors match; null for none.</param>
 /// <param name="Taints">Its taints: only tasks that tolerate them all run there; null for none.</param>
 /// <param name="Maintenance">Its maintenance windows not yet ended, in start order; default or empty for none.</param>
+/// <param name="Address">Where other machines reach its tasks, as its daemon advertises it (a gang's <c>MASTER_ADDR</c>); null: not advertised.</param>
 public sealed record NodeSummary(
     string NodeId, string DataCenter, bool Schedulable,
     long CpuCapacityMilli, long CpuAllocatedMilli, long MemoryCapacityMiB, long MemoryAllocatedMiB,
@@ -26,4 +27,5 @@ public sealed record NodeSummary(
     string? CordonReason = null,
     ImmutableDictionary<string, string>? Labels = null,
     ImmutableDictionary<string, string>? Taints = null,
-    ImmutableArray<Orion.Contracts.MaintenanceWindow> Maintenance = default);
+    ImmutableArray<Orion.Contracts.MaintenanceWindow> Maintenance = default,
+    string? Address = null);

@@ -20,7 +20,7 @@ public static class PoolSummarizer
         var nodeSummaries = nodes.OrderBy(n => n.NodeId, StringComparer.Ordinal).Select(n => new NodeSummary(
             n.NodeId, n.DataCenter, n.Schedulable, n.CpuCapacityMilli, n.CpuAllocatedMilli, n.MemoryCapacityMiB, n.MemoryAllocatedMiB,
             [.. n.Gpus.OrderBy(g => g.Device.Index).Select(g => Card(n, g, byId))], n.Backend, n.SliceEnforcement, n.CordonReason, n.Labels, n.Taints,
-            n.Maintenance.IsDefaultOrEmpty ? [] : n.Maintenance)).ToImmutableArray();
+            n.Maintenance.IsDefaultOrEmpty ? [] : n.Maintenance, n.Address)).ToImmutableArray();
         var counts = Enum.GetValues<TaskState>().ToImmutableSortedDictionary(s => s.ToString(), s => byId.Values.Count(t => t.State == s), StringComparer.Ordinal);
         var list = byId.Values.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal).Select(Task).ToImmutableArray();
         var quotas = (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal).ToImmutableArray();

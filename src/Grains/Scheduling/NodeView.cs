@@ -71,6 +71,9 @@ public sealed class NodeView
     /// <summary>Its maintenance windows not yet ended (<see cref="MaintenanceCalendar"/>); default or empty for none.</summary>
     public System.Collections.Immutable.ImmutableArray<MaintenanceWindow> Maintenance { get; init; }
 
+    /// <summary>Where other machines reach its tasks (<see cref="NodeSnapshot.Address"/>); null: not advertised.</summary>
+    public string? Address { get; init; }
+
     /// <summary>Whether one of its taints is soft: work that does not tolerate it goes elsewhere first.</summary>
     public bool SoftTainted { get; private init; }
 
@@ -330,6 +333,7 @@ public sealed class NodeView
             Labels = snapshot.Labels is { Count: > 0 } labels ? labels : null,
             Taints = snapshot.Taints is { Count: > 0 } taints ? taints : null,
             Maintenance = snapshot.Maintenance,
+            Address = snapshot.Address,
             CpuFree = snapshot.CpuCapacityMilli - snapshot.CpuAllocatedMilli,
             MemoryFree = snapshot.MemoryCapacityMiB - snapshot.MemoryAllocatedMiB,
             Schedulable = snapshot.Schedulable,

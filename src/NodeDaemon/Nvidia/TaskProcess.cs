@@ -82,6 +82,15 @@ internal sealed class TaskProcess
             info.Environment[name] = value;
         }
 
+        // A gang member's rendezvous: PyTorch's variables unless the task set its own (a framework of another convention).
+        foreach (var (name, value) in launch.Rendezvous?.Environment() ?? [])
+        {
+            if (name.StartsWith("ORION_", StringComparison.Ordinal) || launch.Workload.Environment?.ContainsKey(name) != true)
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         if (launch.Workload.WorkingDirectory is { } directory)
         {
             if (!Directory.Exists(directory))

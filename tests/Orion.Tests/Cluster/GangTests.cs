@@ -36,6 +36,37 @@ public sealed class GangTests
     }
 
     [Fact]
+    public async Task Each_member_placed_whole_knows_its_rank_and_where_rank_0_listens()
+    {
+        Orion.Silo.EmbeddedNodeOptions[] nodes = [Node("n0", gpus: 5), Node("n1", gpus: 5), Node("n2", gpus: 5)];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i].Address = $"10.0.0.{i + 1}";
+        }
+
+        await using var pool = await StartAsync(nodes);
+
+        // Whole nodes each, so every member is on a node of its own; ranked w-2 before w-10, as a person would.
+        string[] ids = ["w-10", "w-2", "w-1"];
+        await pool.Client.SubmitManyAsync([.. ids.Select(id => new TaskSubmission(Member(4, "ddp", 3), id))]);
+        await pool.EventuallyAsync(async () =>
+            Assert.All(await Task.WhenAll(ids.Select(pool.StateOf)), s => Assert.Equal(TaskState.Running, s)));
+
+        var placements = (await Task.WhenAll(ids.Select(id => pool.Client.GetAsync(id)))).ToDictionary(m => m!.TaskId, m => m!.Placement!);
+        var leader = placements["w-1"].NodeId;
+        var address = nodes.Single(n => leader.EndsWith("/" + n.Name, StringComparison.Ordinal)).Address;
+        var port = GangRendezvous.PortOf(Member(4).Tenant, "ddp");
+        Assert.Equal(new GangRendezvous("ddp", 3, 0, leader, address, port), placements["w-1"].Rendezvous);
+        Assert.Equal(new GangRendezvous("ddp", 3, 1, leader, address, port), placements["w-2"].Rendezvous);
+        Assert.Equal(new GangRendezvous("ddp", 3, 2, leader, address, port), placements["w-10"].Rendezvous);
+
+        // Work on its own has none.
+        var solo = await pool.SubmitAsync(Specs.Batch(computePercent: 10, items: 1_000_000), "solo");
+        await pool.EventuallyAsync(async () => Assert.Equal(TaskState.Running, await pool.StateOf("solo")));
+        Assert.Null((await pool.Client.GetAsync(solo.TaskId))!.Placement!.Rendezvous);
+    }
+
+    [Fact]
     public async Task A_gang_that_does_not_fit_whole_takes_nothing_until_room_for_all_of_it_frees()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2)]);

@@ -31,6 +31,7 @@ public sealed class NodeRegistrationValidationTests
         { "fault listed twice", "registration.faults[1].gpuId" },
         { "fault without a reason", "registration.faults[0].reason" },
         { "link group out of range", "registration.gpus[0].linkDomain" },
+        { "address with a space", "registration.address" },
     };
 
     private static NodeRegistration Break(string how) => how switch
@@ -49,6 +50,7 @@ public sealed class NodeRegistrationValidationTests
         "fault listed twice" => Valid() with { Faults = [new CardFault("dc1/n0/0", "Xid 79"), new CardFault("dc1/n0/0", "Xid 48")] },
         "fault without a reason" => Valid() with { Faults = [new CardFault("dc1/n0/0", " ")] },
         "link group out of range" => Valid() with { Gpus = [Card("dc1/n0/0", 0) with { LinkDomain = 1 }] },
+        "address with a space" => Valid() with { Address = "10.0.0.1 evil" },
         _ => throw new ArgumentOutOfRangeException(nameof(how)),
     };
 

@@ -154,6 +154,7 @@ public sealed class TestPool : IAsyncDisposable
             settings[p + "MemoryMiB"] = n.MemoryMiB.ToString();
             settings[p + "HostSwapMiB"] = n.HostSwapMiB.ToString();
             settings[p + "LinkDomainSize"] = n.LinkDomainSize.ToString();
+            settings[p + "Address"] = n.Address;
             foreach (var (key, value) in n.Labels)
             {
                 settings[p + "Labels:" + key] = value;

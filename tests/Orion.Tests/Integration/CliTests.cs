@@ -473,7 +473,7 @@ public sealed class CliTests(LiveSilo live)
         }
 
         var table = await live.CliAsync("get", $"{gang}-0");
-        Assert.Contains($"{gang} (2 members), placed with {gang}-1", table.Out);
+        Assert.Contains($"{gang} (2 members), placed with {gang}-1; rank 0 of 2, rendezvous 127.0.0.1:{GangRendezvous.PortOf(tenant, gang)}", table.Out);
 
         var cancel = await live.CliAsync("cancel", $"{gang}-1");
         Assert.True(cancel.ExitCode == 0, cancel.ToString());

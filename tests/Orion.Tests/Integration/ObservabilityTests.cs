@@ -99,7 +99,7 @@ public sealed class ObservabilityTests(LiveSilo live)
             });
 
             Assert.Equal(["dc1/node-0", "dc1/node-1", "dc1/node-2", "dc1/node-3"], (await Get<List<NodeSummary>>("/api/nodes")).Select(n => n.NodeId));
-            Assert.All(await Get<List<NodeSummary>>("/api/nodes"), n => Assert.Equal(("simulated", "model"), (n.Backend, n.SliceEnforcement)));
+            Assert.All(await Get<List<NodeSummary>>("/api/nodes"), n => Assert.Equal(("simulated", "model", "127.0.0.1"), (n.Backend, n.SliceEnforcement, n.Address)));
             Assert.Empty(await Get<List<NodeSummary>>("/api/nodes?dc=elsewhere"));
             var events = await Get<List<PoolEvent>>("/api/events");
             Assert.Contains(events, e => e.Kind == PoolEventKinds.Placement && e.TaskId == task.TaskId && e.Where == running.Placement.NodeId);

@@ -32,7 +32,7 @@ public sealed class NvidiaPoolTests
         var pool = await TestPool.StartAsync(simulated, oversubscription: 2.0, calls: calls, faults: faults);
         var options = new NodeDaemonOptions
         {
-            NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536,
+            NodeName = "contract", DataCenter = "dc1", CpuMilli = 16_000, MemoryMiB = 65_536, HostSwapMiB = 65_536, AdvertiseAddress = "10.1.2.3",
             DemandReadInterval = TimeSpan.FromMilliseconds(100), DemandHoldTime = TimeSpan.FromSeconds(1), ReportAttemptTimeout = TimeSpan.FromSeconds(1),
         };
         var backend = new NvidiaGpuBackend(cards, options.HostSwapMiB)
@@ -72,6 +72,36 @@ public sealed class NvidiaPoolTests
             var failed = await pool.WaitForAsync(task.TaskId, TaskState.Failed);
             Assert.StartsWith("its liveness probe failed: 2 times in a row (last: `test -n", failed.ExitReason);
             Assert.Empty(backend.Running);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_gangs_processes_run_with_the_rendezvous_pytorch_reads_and_a_variable_the_task_sets_is_its_own()
+    {
+        var (pool, daemon, _) = await StartAsync();
+        await using var __ = pool;
+        await using var ___ = daemon;
+        var directory = Directory.CreateTempSubdirectory("orion-gang-env-");
+        try
+        {
+            var member = Process($"env > '{directory.FullName}'/\"$ORION_TASK_ID\".env", computePercent: 40) with { Gang = new GangSpec("ddp", 2) };
+            var own = member with { Workload = member.Workload with { Environment = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("MASTER_PORT", "12345") } };
+            await pool.Client.SubmitManyAsync([new(member, "ddp-0"), new(own, "ddp-1")]);
+            await pool.WaitForAsync("ddp-0", TaskState.Completed);
+            await pool.WaitForAsync("ddp-1", TaskState.Completed);
+
+            Dictionary<string, string> Env(string id) => File.ReadAllLines(Path.Combine(directory.FullName, id + ".env"))
+                .Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+            var (first, second) = (Env("ddp-0"), Env("ddp-1"));
+            var port = GangRendezvous.PortOf("team-a", "ddp").ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(("10.1.2.3", port, "2", "0", "0", "ddp", "dc1/contract"),
+                (first["MASTER_ADDR"], first["MASTER_PORT"], first["WORLD_SIZE"], first["RANK"], first["ORION_GANG_RANK"], first["ORION_GANG"], first["ORION_GANG_LEADER"]));
+            Assert.Equal(("10.1.2.3", "12345", "2", "1", "1", "1"),
+                (second["MASTER_ADDR"], second["MASTER_PORT"], second["WORLD_SIZE"], second["RANK"], second["NODE_RANK"], second["ORION_GANG_RANK"]));
         }
         finally
         {
