@@ -215,6 +215,11 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             var (spec, taskSpec) = await specOptions.ReadAsync(r, r.GetValue(id), ct);
+            if (spec.Deployment is not null)
+            {
+                throw new CliException("deployment: applies to orion deploy only (a task submitted once has no replicas)", ExitCodes.BadInput);
+            }
+
             var arrayId = spec.Id;
             if (r.GetValue(gang))
             {
@@ -316,7 +321,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     private Command DeployCommand()
     {
         var name = DeploymentName();
-        var replicas = new Option<int>("--replicas", "-r") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas})", DefaultValueFactory = _ => 1 };
+        var replicas = new Option<int?>("--replicas", "-r") { Description = $"How many replicas to keep live (0 to {DeploymentRules.MaxReplicas}; default: the spec file's deployment.replicas, else 1)" };
         ReplicaRule(replicas.Validators, "--replicas");
         var minReplicas = new Option<int?>("--min-replicas") { Description = "With --max-replicas: the fewest replicas the deployment scales itself to (default 1)" };
         var maxReplicas = new Option<int?>("--max-replicas")
@@ -365,7 +370,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
         var specOptions = new SpecOptions();
         var command = new Command("deploy",
-            "Create or change a deployment: replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
+            "Create or change a deployment (flags, or a spec file whose deployment: section gives replicas, autoscale and strategy; a flag replaces its key): replicas of a spec kept live (one that ends is replaced, backing off while they keep failing), spread over nodes unless the spec spreads them itself; a changed spec is rolled out one replica at a time (--max-surge, --max-unavailable), an old one cancelled once a new one runs")
         {
             name, replicas, minReplicas, maxReplicas, targetBusy, scaleMetric, targetValue, metricsAt, maxSurge, maxUnavailable, disruptionBudget, minReady, progressDeadline, rollBack, wait, within,
         };
@@ -377,28 +382,29 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         command.SetAction(async (r, ct) =>
         {
             var deployment = r.GetValue(name)!;
-            var (_, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
-            if (r.GetValue(maxReplicas) is null && (r.GetValue(minReplicas) is not null || r.GetValue(targetBusy) is not null || r.GetValue(scaleMetric) is not null))
+            var (file, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
+            var fromFlags = new DeploymentFile
             {
-                throw new CliException("--min-replicas, --target-busy, --scale-metric: scale a deployment by demand only with --max-replicas", ExitCodes.BadInput);
-            }
-
-            var autoscale = r.GetValue(maxReplicas) is { } most
-                ? new AutoscaleSpec(r.GetValue(minReplicas) ?? 1, most, r.GetValue(targetBusy) ?? 70, ScaleMetricOf(r.GetValue(scaleMetric), r.GetValue(targetValue), r.GetValue(metricsAt), r.GetValue(targetBusy)))
-                : null;
-            var strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(progressDeadline), r.GetValue(rollBack))
-                is (null, null, null, null, null, false)
-                ? null
-                : new DeploymentStrategy
-                {
-                    MaxSurge = ReplicaCount.Parse(r.GetValue(maxSurge)) ?? 1,
-                    MaxUnavailable = ReplicaCount.Parse(r.GetValue(maxUnavailable)) ?? 0,
-                    DisruptionBudget = ReplicaCount.Parse(r.GetValue(disruptionBudget)) ?? 1,
-                    MinReady = Durations.Parse(r.GetValue(minReady)) ?? TimeSpan.Zero,
-                    ProgressDeadline = Durations.Parse(r.GetValue(progressDeadline)) ?? TimeSpan.Zero,
-                    RollBackOnFailure = r.GetValue(rollBack),
-                };
-            var local = DeploymentRules.Validate(deployment, template, r.GetValue(replicas)).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
+                Replicas = r.GetValue(replicas),
+                Autoscale = (r.GetValue(minReplicas), r.GetValue(maxReplicas), r.GetValue(targetBusy), r.GetValue(scaleMetric), r.GetValue(targetValue), r.GetValue(metricsAt))
+                    is (null, null, null, null, null, null)
+                    ? null
+                    : new AutoscaleFile
+                    {
+                        Min = r.GetValue(minReplicas), Max = r.GetValue(maxReplicas), TargetBusy = r.GetValue(targetBusy),
+                        Metric = r.GetValue(scaleMetric), Target = r.GetValue(targetValue), At = r.GetValue(metricsAt),
+                    },
+                Strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(progressDeadline), r.GetValue(rollBack))
+                    is (null, null, null, null, null, false)
+                    ? null
+                    : new StrategyFile
+                    {
+                        MaxSurge = r.GetValue(maxSurge), MaxUnavailable = r.GetValue(maxUnavailable), DisruptionBudget = r.GetValue(disruptionBudget),
+                        MinReady = r.GetValue(minReady), ProgressDeadline = r.GetValue(progressDeadline), RollbackOnFailure = r.GetValue(rollBack) ? true : null,
+                    },
+            };
+            var (count, autoscale, strategy) = fromFlags.Over(file.Deployment).Build();
+            var local = DeploymentRules.Validate(deployment, template, count).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
                 .AddRange(DeploymentRules.CheckStrategy(strategy));
             if (!local.IsEmpty)
             {
@@ -407,27 +413,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
             CheckWithin(r, wait, within);
             await using var client = await ConnectAsync(r, ct);
-            var deployed = await Answer(r, client.DeployAsync(deployment, template, r.GetValue(replicas), autoscale, strategy, ct));
+            var deployed = await Answer(r, client.DeployAsync(deployment, template, count, autoscale, strategy, ct));
             return await ShowDeployment(r, r.GetValue(wait) ? await WaitForRollout(r, client, deployment, Durations.Parse(r.GetValue(within))!.Value, ct) : deployed);
         });
         return command;
-    }
-
-    /// <summary>The metric <c>--scale-metric</c>, <c>--target-value</c> and <c>--metrics-at</c> give together; null without the first.</summary>
-    private static ScaleMetric? ScaleMetricOf(string? query, double? target, string? at, int? targetBusy)
-    {
-        if (query is null)
-        {
-            return target is null && at is null ? null : throw new CliException("--target-value, --metrics-at: go with --scale-metric", ExitCodes.BadInput);
-        }
-
-        if (targetBusy is not null)
-        {
-            throw new CliException("--target-busy: scales on busy time; with --scale-metric the target is --target-value", ExitCodes.BadInput);
-        }
-
-        var (port, path) = ScaleMetric.ParseEndpoint(at) ?? throw new CliException("--metrics-at: must be given with --scale-metric (:PORT or :PORT/PATH, where each replica serves its metrics)", ExitCodes.BadInput);
-        return new ScaleMetric(query.Trim(), target ?? throw new CliException("--target-value: must be given with --scale-metric (the value to keep each replica at)", ExitCodes.BadInput), port, path);
     }
 
     private Command ScaleCommand()

@@ -9,7 +9,7 @@ using YamlDotNet.Serialization.NamingConventions;
 namespace Orion.Cli;
 
 /// <summary>Reads spec files and turns a <see cref="SpecFile"/> into a <see cref="TaskSpec"/>. Pure; errors are <see cref="CliException"/>s with exit code 2.</summary>
-public static class SpecBuilder
+public static partial class SpecBuilder
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -225,8 +225,58 @@ public static class SpecBuilder
 
         var key = line[..colon];
         var parts = key.Split('-');
-        return parts.Length == 1 ? line : parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + line[colon..];
+        var converted = parts.Length == 1 ? line : parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + line[colon..];
+
+        // Keys of a value that is an inline map ({max-surge: 1, min-ready: 30s}) too: only the files' own keys, and never
+        // inside quotes, so a value is not touched.
+        var at = converted.IndexOf(':', StringComparison.Ordinal) + 1;
+        if (!converted[at..].TrimStart().StartsWith('{'))
+        {
+            return converted;
+        }
+
+        var result = new System.Text.StringBuilder(converted[..at]);
+        var segment = at;
+        for (var i = at; i <= converted.Length; i++)
+        {
+            if (i < converted.Length && converted[i] is not ('"' or '\''))
+            {
+                continue;
+            }
+
+            result.Append(InlineKey().Replace(converted[segment..i], m => KebabKeys.TryGetValue(m.Groups[2].Value, out var camel) ? m.Groups[1].Value + camel : m.Value));
+            if (i == converted.Length)
+            {
+                break;
+            }
+
+            // A quoted scalar as it is: "..." with backslash escapes, '...' with '' for a quote.
+            var quote = converted[i];
+            var end = i + 1;
+            while (end < converted.Length && converted[end] != quote)
+            {
+                end += quote == '"' && converted[end] == '\\' ? 2 : 1;
+            }
+
+            end = Math.Min(end + 1, converted.Length);
+            result.Append(converted[i..end]);
+            segment = end;
+            i = end - 1;
+        }
+
+        return result.ToString();
     }
+
+    // Every kebab-case key of a spec file and its sections, with its camelCase form.
+    private static readonly Dictionary<string, string> KebabKeys = new[] { typeof(SpecFile), typeof(DeploymentFile), typeof(AutoscaleFile), typeof(StrategyFile), typeof(ProbeFile) }
+        .SelectMany(t => t.GetProperties())
+        .Select(p => (Kebab: string.Concat(p.Name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())), Camel: char.ToLowerInvariant(p.Name[0]) + p.Name[1..]))
+        .Where(k => k.Kebab.Contains('-', StringComparison.Ordinal))
+        .DistinctBy(k => k.Kebab)
+        .ToDictionary(k => k.Kebab, k => k.Camel, StringComparer.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([{,]\s*)([a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?=\s*:)")]
+    private static partial System.Text.RegularExpressions.Regex InlineKey();
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

@@ -119,6 +119,9 @@ public sealed class SpecFile
     /// <summary>How long a stopped run has between SIGTERM and SIGKILL, as <c>30s</c> or <c>2m</c> (default: its node's, 10 s).</summary>
     public string? StopGrace { get; set; }
 
+    /// <summary>For <c>orion deploy</c> only: the deployment's replicas, autoscaling and strategy.</summary>
+    public DeploymentFile? Deployment { get; set; }
+
     /// <summary>Fields set here replace those of <paramref name="baseSpec"/> (flags over a file).</summary>
     public SpecFile Over(SpecFile baseSpec) => new()
     {
@@ -162,6 +165,7 @@ public sealed class SpecFile
         Liveness = Liveness ?? baseSpec.Liveness,
         StopGrace = StopGrace ?? baseSpec.StopGrace,
         Startup = Startup ?? baseSpec.Startup,
+        Deployment = Deployment ?? baseSpec.Deployment,
     };
 
     /// <summary>A map from a file with the flags' entries over it (a key in both: the flag's); the file's alone when no flag gives one.</summary>

@@ -145,6 +145,47 @@ public sealed class CliDeploymentTests(LiveSilo live)
     }
 
     [Fact]
+    public async Task A_spec_files_deployment_section_gives_replicas_autoscale_and_strategy_and_a_flag_replaces_its_key()
+    {
+        var name = "cli-manifest-" + Guid.NewGuid().ToString("N")[..6];
+        var file = Path.Combine(Path.GetTempPath(), name + ".yaml");
+        await File.WriteAllTextAsync(file, $"""
+            tenant: cli-manifest
+            compute: 5
+            memory: 1GiB
+            items: 1
+            ms-per-item: 100000000
+            deployment:
+              replicas: 2
+              autoscale: {"{"}max: 3, metric: "vllm:num_requests_waiting", target: 5, at: ":9"{"}"}
+              strategy:
+                max-surge: 0
+                max-unavailable: 1
+                min-ready: 30s
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            var deploy = await live.CliAsync("deploy", name, "-f", file, "--min-ready", "1m");
+            Assert.True(deploy.ExitCode == 0, deploy.ToString());
+            var made = (await live.Client.GetDeploymentAsync(name))!;
+            Assert.Equal(2, made.Replicas);
+            Assert.Equal(new AutoscaleSpec(1, 3, Metric: new ScaleMetric("vllm:num_requests_waiting", 5, 9)), made.Autoscale);
+            Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, MinReady = TimeSpan.FromMinutes(1) }, made.Strategy);
+
+            // A task submitted once has no replicas: the section is refused there, and nothing is submitted.
+            var submit = await live.CliAsync("submit", "--id", name, "-f", file);
+            Assert.True(submit.ExitCode == 2, submit.ToString());
+            Assert.Equal("orion: deployment: applies to orion deploy only (a task submitted once has no replicas)", submit.Error.Trim());
+            Assert.Null(await live.Client.GetAsync(name));
+        }
+        finally
+        {
+            await live.Client.DeleteDeploymentAsync(name);
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_deployment_deployed_with_a_strategy_keeps_and_shows_it()
     {
         var name = "cli-strategy-" + Guid.NewGuid().ToString("N")[..6];
@@ -249,10 +290,10 @@ public sealed class CliDeploymentTests(LiveSilo live)
     [InlineData("orion: --min-ready: " + Durations.Rule, "deploy", "web", "--min-ready", "soon")]
     [InlineData("orion: --progress-deadline: " + Durations.Rule, "deploy", "web", "--progress-deadline", "soon")]
     [InlineData("orion: the deployment was rejected: strategy.progressDeadline must be 0 (none) or 1 minute to 1 day, and above strategy.minReady", "deploy", "web", "--progress-deadline", "1m", "--min-ready", "2m")]
-    [InlineData("orion: --min-replicas, --target-busy, --scale-metric: scale a deployment by demand only with --max-replicas", "deploy", "web", "--min-replicas", "2")]
+    [InlineData("orion: --max-replicas (autoscale.max): must be given to scale a deployment by demand (with --min-replicas, --target-busy or --scale-metric)", "deploy", "web", "--min-replicas", "2")]
     [InlineData("orion: --scale-metric: " + MetricSelector.Rule, "deploy", "web", "--max-replicas", "3", "--scale-metric", "sum(queue)")]
-    [InlineData("orion: --metrics-at: must be given with --scale-metric", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-value", "4")]
-    [InlineData("orion: --target-busy: scales on busy time; with --scale-metric the target is --target-value", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-busy", "50")]
+    [InlineData("orion: --metrics-at (autoscale.at): must be given with a metric", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-value", "4")]
+    [InlineData("orion: --target-busy (autoscale.target-busy): scales on busy time; with a metric the target is --target-value (autoscale.target)", "deploy", "web", "--max-replicas", "3", "--scale-metric", "queue", "--target-busy", "50")]
     [InlineData("orion: the deployment was rejected: template.priority must be of the Online class to autoscale", "deploy", "web", "--max-replicas", "3")]
     [InlineData("orion: name: a deployment's name must be 1 to 50", "deploy", "-bad")]
     [InlineData("orion: replicas: must be 0 to 1000", "scale", "web", "1001")]

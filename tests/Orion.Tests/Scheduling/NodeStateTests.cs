@@ -16,7 +16,7 @@ public sealed class NodeStateTests
     // node the same way, covered by SpreadRuleTests). A card's link group is not either: no policy scores it, and only cards
     // alike in state are traded for a better group after the policy chose (LinkDomainPolicyTests). Nor are maintenance
     // windows, checked per node against the request's start (MaintenanceCalendarTests).
-    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster", "LinkDomain", "Maintenance"];
+    private static readonly string[] NotState = ["Revision", "Version", "Ordinal", "Changes", "Node", "Labels", "Taints", "SoftTainted", "Cluster", "LinkDomain", "Maintenance", "Address"];
 
     public static TheoryData<string> NodeFields => [.. Settable(typeof(NodeView)).Select(p => p.Name)];
 
