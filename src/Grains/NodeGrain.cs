@@ -153,7 +153,7 @@ public sealed class NodeGrain(
     /// that are not this node's (two nodes would then attach the same card and fight over it), or sizes that make no sense.
     /// </summary>
     private static bool IsAddress(string address) =>
-        address.Length is >= 1 and <= 253 && address.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':');
+        address.Length is >= 1 and <= 253 && address.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '_');
 
     private void Validate(NodeRegistration registration)
     {
@@ -196,7 +196,7 @@ public sealed class NodeGrain(
 
         if (registration.Address is { } address && !IsAddress(address))
         {
-            throw new ArgumentException($"registration.address '{address}' must be a host name or IP address (letters, digits, '.', '-', ':'; 1 to 253 characters)", nameof(registration));
+            throw new ArgumentException($"registration.address '{address}' must be a host name or IP address (letters, digits, '.', '-', ':', '_'; 1 to 253 characters)", nameof(registration));
         }
 
         if (registration.Gpus.IsDefault)

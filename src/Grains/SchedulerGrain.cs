@@ -735,12 +735,13 @@ public sealed class SchedulerGrain(
             if (taken.Count == sent.Count)
             {
                 var ranked = GangRendezvous.Order(gang.Select(t => t.TaskId));
+                var rankOf = ranked.Select((id, rank) => (id, rank)).ToDictionary(m => m.id, m => m.rank, StringComparer.Ordinal);
                 var leader = sent.First(r => r.Task.TaskId == ranked[0]).Choice.Node;
                 var port = GangRendezvous.PortOf(gang[0].Spec.Tenant, name);
                 var starts = sent.Select(r => (r.Task, Placement: Placed(
                     r.Task, r.Request, r.Choice, Stopwatch.GetElapsedTime(began), parents.GetValueOrDefault(r.Task.TaskId),
                     [.. gang.Where(m => m.TaskId != r.Task.TaskId).Select(m => m.TaskId)],
-                    new GangRendezvous(name, gang[0].Spec.Gang!.Size, ranked.ToList().IndexOf(r.Task.TaskId), leader.Id, leader.Address, port)))).ToList();
+                    new GangRendezvous(name, gang[0].Spec.Gang!.Size, rankOf[r.Task.TaskId], leader.Id, leader.Address, port)))).ToList();
                 await Task.WhenAll(starts.Select(s => s.Placement));
                 foreach (var (task, placement) in starts)
                 {

@@ -110,10 +110,11 @@ public sealed class DeploymentMetricScaleTests
         page.Text = null;
         var unread = await StepUntil(pool, d => d.MetricUnread is not null);
         Assert.Matches($@"^chat\.[12]: GET :{page.Port}/metrics answered 404$", unread.MetricUnread);
-        for (var i = 0; i < 70; i++)
+        // Past a whole scale-down window of looks that read nothing: had they counted as idle, one replica would go.
+        for (var i = 0; i < 12; i++)
         {
-            pool.Advance(Interval);
-            await Task.Delay(5);
+            pool.Advance(TimeSpan.FromSeconds(30));
+            await Look(pool);
         }
 
         var held = await Look(pool);
