@@ -4,12 +4,18 @@ namespace Orion.Cli;
 
 /// <summary>
 /// A probe as a spec file writes it (<c>readiness: {get: ":8000/health", every: 5s, failures: 3, delay: 30s}</c>, or
-/// <c>tcp: 6379</c> or <c>command:</c> in place of <c>get:</c>); a flag gives its short form alone (<see cref="HealthProbe.Parse"/>).
+/// <c>grpc: 9000</c> (with <c>service:</c>), <c>tcp: 6379</c> or <c>command:</c> in place of <c>get:</c>); a flag gives its short form alone (<see cref="HealthProbe.Parse"/>).
 /// </summary>
 public sealed class ProbeFile
 {
     /// <summary>An HTTP GET on the node's loopback: <c>:PORT</c> or <c>:PORT/PATH</c>.</summary>
     public string? Get { get; set; }
+
+    /// <summary>A gRPC health check (<c>grpc.health.v1</c>) of this port on the node's loopback; SERVING passes.</summary>
+    public int? Grpc { get; set; }
+
+    /// <summary>With <see cref="Grpc"/>: the service to ask about (default: the server as a whole).</summary>
+    public string? Service { get; set; }
 
     /// <summary>A TCP connection to this port on the node's loopback; an accepted connection passes.</summary>
     public int? Tcp { get; set; }
@@ -35,6 +41,7 @@ public sealed class ProbeFile
         {
             null => text is null ? null : new ProbeFile { Get = text },
             { Tcp: true, Port: var port } => new ProbeFile { Tcp = port },
+            { Grpc: true, Port: var port, Service: var service } => new ProbeFile { Grpc = port, Service = service },
             { Port: not null } => new ProbeFile { Get = text },
             var command => new ProbeFile { Command = command.Command },
         };
@@ -43,14 +50,20 @@ public sealed class ProbeFile
     /// <exception cref="CliException">A field is not of its form (the pool's rules are checked by the validator).</exception>
     public HealthProbe Build(string field)
     {
-        if (new object?[] { Get, Tcp, Command }.Count(k => k is not null) > 1)
+        if (new object?[] { Get, Grpc, Tcp, Command }.Count(k => k is not null) > 1)
         {
-            throw new CliException($"{field}: give one of get, tcp and command", ExitCodes.BadInput);
+            throw new CliException($"{field}: give one of get, grpc, tcp and command", ExitCodes.BadInput);
         }
 
-        var probe = Tcp is { } port ? HealthProbe.TcpSocket(port)
+        if (Service is not null && Grpc is null)
+        {
+            throw new CliException($"{field}.service: goes with grpc (the service a gRPC health check asks about)", ExitCodes.BadInput);
+        }
+
+        var probe = Grpc is { } grpc ? HealthProbe.GrpcHealth(grpc, Service)
+            : Tcp is { } port ? HealthProbe.TcpSocket(port)
             : Get is null ? HealthProbe.Exec(Command ?? "")
-            : HealthProbe.Parse(Get) is { Port: not null, Tcp: false } http ? http
+            : HealthProbe.Parse(Get) is { Port: not null, Tcp: false, Grpc: false } http ? http
             : throw new CliException($"{field}.get: '{Get}' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)", ExitCodes.BadInput);
 
         return probe with

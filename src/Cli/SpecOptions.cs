@@ -116,7 +116,7 @@ internal sealed class SpecOptions
         Rule(idleTimeout, t => Durations.Parse(t) is not null, Durations.Rule);
         readiness = new Option<string?>("--readiness")
         {
-            Description = "A check of whether a run serves yet: :PORT/PATH (an HTTP GET on its node's loopback, 200-399 passes), tcp:PORT (a connection there is accepted) or a command (exit 0 passes), every 10s; a deployment counts the replica only once it passes (a spec file's readiness: sets the timing)",
+            Description = "A check of whether a run serves yet: :PORT/PATH (an HTTP GET on its node's loopback, 200-399 passes), grpc:PORT[/SERVICE] (a gRPC health check there answers SERVING), tcp:PORT (a connection there is accepted) or a command (exit 0 passes), every 10s; a deployment counts the replica only once it passes (a spec file's readiness: sets the timing)",
         };
         liveness = new Option<string?>("--liveness")
         {

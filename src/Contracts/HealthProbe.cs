@@ -5,10 +5,10 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// A check its node's daemon makes of a task's run, as a Kubernetes probe: an HTTP GET on the node's loopback (a server
-/// the task runs: <see cref="Http"/>), a TCP connection there (a server that speaks no HTTP, such as Redis or a gRPC
-/// server: <see cref="TcpSocket"/>) or, for a process task only, a command (run with <c>/bin/sh -c</c> in its
-/// environment and working directory: <see cref="Exec"/>). It passes on an HTTP status 200–399, an accepted connection,
-/// or the command's exit status 0 within <see cref="Timeout"/>. The daemon makes it every <see cref="Period"/> from <see cref="InitialDelay"/> after the run
+/// the task runs: <see cref="Http"/>), a gRPC health check there (<c>grpc.health.v1</c>: <see cref="GrpcHealth"/>), a TCP
+/// connection there (a server that speaks neither, such as Redis: <see cref="TcpSocket"/>) or, for a process task only,
+/// a command (run with <c>/bin/sh -c</c> in its environment and working directory: <see cref="Exec"/>). It passes on an
+/// HTTP status 200–399, a SERVING answer, an accepted connection, or the command's exit status 0 within <see cref="Timeout"/>. The daemon makes it every <see cref="Period"/> from <see cref="InitialDelay"/> after the run
 /// starts, and never while the run is paused (a paused process answers nothing, and that is the pool's doing).
 /// </summary>
 [GenerateSerializer, Alias("orion.HealthProbe"), Immutable]
@@ -20,11 +20,14 @@ public sealed partial record HealthProbe
     /// <summary>The longest <see cref="Command"/> and <see cref="Path"/>.</summary>
     public const int MaxLength = 1000;
 
+    /// <summary>The longest <see cref="Service"/>.</summary>
+    public const int MaxServiceLength = 200;
+
     /// <summary>The most <see cref="FailureThreshold"/>.</summary>
     public const int MaxFailures = 100;
 
     /// <summary>The form <see cref="Parse"/> takes, as errors say it.</summary>
-    public const string Rule = "must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535), tcp:PORT (a TCP connection there) or a command to run";
+    public const string Rule = "must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535), grpc:PORT or grpc:PORT/SERVICE (a gRPC health check there), tcp:PORT (a TCP connection there) or a command to run";
 
     /// <summary>The loopback port of an HTTP or TCP probe (1 to 65535); null for a command probe.</summary>
     [Id(0)]
@@ -61,8 +64,19 @@ public sealed partial record HealthProbe
     [Id(7)]
     public bool Tcp { get; init; }
 
+    /// <summary>A gRPC probe: it calls <c>grpc.health.v1.Health/Check</c> on <see cref="Port"/> and passes on SERVING.</summary>
+    [Id(8)]
+    public bool Grpc { get; init; }
+
+    /// <summary>The service a gRPC probe asks about (as <c>HealthCheckRequest.service</c>); null or empty: the server as a whole.</summary>
+    [Id(9)]
+    public string? Service { get; init; }
+
     /// <summary>An HTTP GET of <paramref name="path"/> on the node's loopback at <paramref name="port"/>.</summary>
     public static HealthProbe Http(int port, string path = "/") => new() { Port = port, Path = path };
+
+    /// <summary>A gRPC health check (<c>grpc.health.v1</c>) of a server on the node's loopback, of <paramref name="service"/> or the server as a whole.</summary>
+    public static HealthProbe GrpcHealth(int port, string? service = null) => new() { Port = port, Grpc = true, Service = service };
 
     /// <summary>A TCP connection to a port on the node's loopback, closed once accepted.</summary>
     public static HealthProbe TcpSocket(int port) => new() { Port = port, Tcp = true };
@@ -82,6 +96,15 @@ public sealed partial record HealthProbe
             return null;
         }
 
+        if (t.StartsWith("grpc:", StringComparison.Ordinal))
+        {
+            var slash = t.IndexOf('/', StringComparison.Ordinal);
+            var portText = slash < 0 ? t[5..] : t[5..slash];
+            return int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var grpc) && grpc is >= 1 and <= 65535
+                ? GrpcHealth(grpc, slash < 0 || slash == t.Length - 1 ? null : t[(slash + 1)..])
+                : null;
+        }
+
         if (t.StartsWith("tcp:", StringComparison.Ordinal))
         {
             return int.TryParse(t.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out var tcp) && tcp is >= 1 and <= 65535 ? TcpSocket(tcp) : null;
@@ -99,7 +122,9 @@ public sealed partial record HealthProbe
     }
 
     /// <summary>What it checks: <c>GET :8000/health</c>, <c>TCP :6379</c>, or the command.</summary>
-    public string Target => Port is { } port ? Tcp ? $"TCP :{port}" : $"GET :{port}{Path ?? "/"}" : Command ?? "";
+    public string Target => Port is { } port
+        ? Tcp ? $"TCP :{port}" : Grpc ? $"gRPC :{port}{(string.IsNullOrEmpty(Service) ? "" : $" ({Service})")}" : $"GET :{port}{Path ?? "/"}"
+        : Command ?? "";
 
     /// <summary>"GET :8000/health every 10s (timeout 1s, 3 failures[, first after 30s])", or the command in its place.</summary>
     public override string ToString() =>
@@ -118,14 +143,24 @@ public sealed partial record HealthProbe
             yield return new($"{field}.tcp", "needs a port: a TCP probe connects to one on the node's loopback");
         }
 
+        if (Grpc && (Port is null || Tcp))
+        {
+            yield return new($"{field}.grpc", "needs a port and no tcp: a gRPC probe calls a health service on the node's loopback");
+        }
+
+        if (Service is { } service && (!Grpc || service.Length > MaxServiceLength || service.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            yield return new($"{field}.service", Grpc ? $"must have no spaces (at most {MaxServiceLength} characters)" : "applies to a gRPC probe only");
+        }
+
         if (Port is { } port && port is < 1 or > 65535)
         {
             yield return new($"{field}.port", "must be 1 to 65535");
         }
 
-        if (Path is { } path && (Port is null || Tcp || !path.StartsWith('/') || path.Length > MaxLength || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        if (Path is { } path && (Port is null || Tcp || Grpc || !path.StartsWith('/') || path.Length > MaxLength || path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
         {
-            yield return new($"{field}.path", Port is null || Tcp ? "applies to an HTTP probe (with a port) only" : $"must start with / and have no spaces (at most {MaxLength} characters)");
+            yield return new($"{field}.path", Port is null || Tcp || Grpc ? "applies to an HTTP probe (with a port) only" : $"must start with / and have no spaces (at most {MaxLength} characters)");
         }
 
         if (Command is { } command && (string.IsNullOrWhiteSpace(command) || command.Length > MaxLength || command.Contains('\0')))

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Orion.Contracts;
 
 namespace Orion.NodeDaemon.Probes;
@@ -17,6 +20,9 @@ public sealed class ProbeRunner : IDisposable
         Timeout = System.Threading.Timeout.InfiniteTimeSpan,
     };
 
+    // gRPC's channel over HTTP/2 without TLS (h2c), shared by every gRPC probe: the loopback only, never through a proxy.
+    private readonly SocketsHttpHandler grpcHandler = new() { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+
     /// <summary>The most of a failed command's output a failure carries.</summary>
     public const int MaxOutput = 200;
 
@@ -29,7 +35,9 @@ public sealed class ProbeRunner : IDisposable
         try
         {
             return probe.Port is { } port
-                ? probe.Tcp ? await ConnectAsync(port, probe.Target, either.Token) : await GetAsync(port, probe.Path ?? "/", probe.Target, either.Token)
+                ? probe.Tcp ? await ConnectAsync(port, probe.Target, either.Token)
+                    : probe.Grpc ? await CheckGrpcAsync(port, probe.Service, probe.Target, either.Token)
+                    : await GetAsync(port, probe.Path ?? "/", probe.Target, either.Token)
                 : await RunAsync(probe.Command!, launch.Workload, either.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -49,6 +57,20 @@ public sealed class ProbeRunner : IDisposable
         catch (HttpRequestException ex)
         {
             return $"{target}: {ex.Message}";
+        }
+    }
+
+    private async Task<string?> CheckGrpcAsync(int port, string? service, string target, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://{IPAddress.Loopback}:{port}", new GrpcChannelOptions { HttpHandler = grpcHandler, DisposeHttpClient = false, ThrowOperationCanceledOnCancellation = true });
+        try
+        {
+            var answer = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest { Service = service ?? "" }, cancellationToken: cancellationToken);
+            return answer.Status == HealthCheckResponse.Types.ServingStatus.Serving ? null : $"{target} answered {answer.Status}";
+        }
+        catch (RpcException ex)
+        {
+            return $"{target}: {ex.StatusCode}{(string.IsNullOrEmpty(ex.Status.Detail) ? "" : $" ({ex.Status.Detail})")}";
         }
     }
 
@@ -121,5 +143,9 @@ public sealed class ProbeRunner : IDisposable
             ? line.Length > MaxOutput ? line[..MaxOutput] + "…" : line
             : null;
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        grpcHandler.Dispose();
+    }
 }

@@ -244,6 +244,9 @@ public sealed class SpecBuilderTests
         // A TCP probe: a port, with the same timing keys.
         Assert.Equal(HealthProbe.TcpSocket(6379) with { Period = TimeSpan.FromSeconds(5) }, SpecBuilder.Build(SpecBuilder.Parse("readiness: {tcp: 6379, every: 5s}", "f.yaml")).Readiness);
         Assert.Equal(HealthProbe.TcpSocket(6379), SpecBuilder.Build(new SpecFile { Liveness = ProbeFile.Short("tcp:6379") }).Liveness);
+        Assert.Equal(HealthProbe.GrpcHealth(9000, "inference.Model") with { FailureThreshold = 5 },
+            SpecBuilder.Build(SpecBuilder.Parse("readiness: {grpc: 9000, service: inference.Model, failures: 5}", "f.yaml")).Readiness);
+        Assert.Equal(HealthProbe.GrpcHealth(9000), SpecBuilder.Build(new SpecFile { Liveness = ProbeFile.Short("grpc:9000") }).Liveness);
 
         // A flag's short form replaces the file's probe whole.
         var flags = new SpecFile { Readiness = ProbeFile.Short(":9000"), Liveness = ProbeFile.Short("pgrep -f serve.py") }.Over(SpecBuilder.Parse(yaml, "f.yaml"));
@@ -254,8 +257,10 @@ public sealed class SpecBuilderTests
     [Theory]
     [InlineData("readiness: {get: ':0'}", "readiness.get: ':0' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
     [InlineData("readiness: {get: 'localhost:80'}", "readiness.get: 'localhost:80' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
-    [InlineData("liveness: {get: ':80', command: 'true'}", "liveness: give one of get, tcp and command")]
-    [InlineData("liveness: {get: ':80', tcp: 80}", "liveness: give one of get, tcp and command")]
+    [InlineData("liveness: {get: ':80', command: 'true'}", "liveness: give one of get, grpc, tcp and command")]
+    [InlineData("liveness: {get: ':80', tcp: 80}", "liveness: give one of get, grpc, tcp and command")]
+    [InlineData("liveness: {grpc: 80, tcp: 80}", "liveness: give one of get, grpc, tcp and command")]
+    [InlineData("liveness: {get: ':80', service: x}", "liveness.service: goes with grpc (the service a gRPC health check asks about)")]
     [InlineData("readiness: {get: 'tcp:80'}", "readiness.get: 'tcp:80' must be :PORT or :PORT/PATH (an HTTP GET on the node's loopback, port 1 to 65535)")]
     [InlineData("liveness: {command: 'true', every: 5}", "liveness.every: '5' " + Durations.Rule)]
     [InlineData("readiness: {command: 'true', delay: soon}", "readiness.delay: 'soon' " + Durations.Rule)]

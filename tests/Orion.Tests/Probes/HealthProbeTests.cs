@@ -34,6 +34,20 @@ public sealed class HealthProbeTests
     public void A_short_form_with_a_bad_port_or_nothing_is_none(string text) => Assert.Null(HealthProbe.Parse(text));
 
     [Fact]
+    public void Grpc_and_a_port_with_an_optional_service_is_a_grpc_probe()
+    {
+        Assert.Equal(HealthProbe.GrpcHealth(9000), HealthProbe.Parse("grpc:9000"));
+        Assert.Equal(HealthProbe.GrpcHealth(9000), HealthProbe.Parse("grpc:9000/"));
+        var probe = HealthProbe.Parse("grpc:9000/inference.Model")!;
+        Assert.Equal((9000, true, "inference.Model", null), (probe.Port, probe.Grpc, probe.Service, probe.Path));
+        Assert.Empty(probe.Check("readiness"));
+        Assert.Equal("gRPC :9000 (inference.Model) every 10s (timeout 1s, 3 failures)", probe.ToString());
+        Assert.Equal("gRPC :9000", HealthProbe.GrpcHealth(9000).Target);
+        Assert.Null(HealthProbe.Parse("grpc:"));
+        Assert.Null(HealthProbe.Parse("grpc:0/x"));
+    }
+
+    [Fact]
     public void Tcp_and_a_port_is_a_tcp_probe()
     {
         var probe = HealthProbe.Parse(" tcp:6379 ")!;
@@ -63,6 +77,10 @@ public sealed class HealthProbeTests
         { HealthProbe.Exec("true") with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
         { HealthProbe.TcpSocket(80) with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
         { HealthProbe.Exec("true") with { Tcp = true }, "liveness.tcp", "needs a port: a TCP probe connects to one on the node's loopback" },
+        { HealthProbe.TcpSocket(80) with { Grpc = true }, "liveness.grpc", "needs a port and no tcp: a gRPC probe calls a health service on the node's loopback" },
+        { HealthProbe.GrpcHealth(80, "a b"), "liveness.service", "must have no spaces (at most 200 characters)" },
+        { HealthProbe.Http(80) with { Service = "x" }, "liveness.service", "applies to a gRPC probe only" },
+        { HealthProbe.GrpcHealth(80) with { Path = "/x" }, "liveness.path", "applies to an HTTP probe (with a port) only" },
         { HealthProbe.TcpSocket(0), "liveness.port", "must be 1 to 65535" },
         { HealthProbe.Exec(" "), "liveness.command", "must be 1 to 1000 characters" },
         { HealthProbe.Exec(new string('x', 1001)), "liveness.command", "must be 1 to 1000 characters" },

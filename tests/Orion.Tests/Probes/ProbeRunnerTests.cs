@@ -39,6 +39,28 @@ public sealed class ProbeRunnerTests
     }
 
     [Fact]
+    public async Task A_grpc_probe_passes_on_serving_and_fails_naming_the_status_or_the_rpc_error()
+    {
+        await using var server = await GrpcHealthServer.StartAsync();
+        using var runner = new ProbeRunner();
+        var whole = HealthProbe.GrpcHealth(server.Port);
+        var model = HealthProbe.GrpcHealth(server.Port, "inference.Model");
+        server.Set("", Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
+        server.Set("inference.Model", Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing);
+
+        Assert.Null(await runner.CheckAsync(whole, Launch, CancellationToken.None));
+        Assert.Equal($"gRPC :{server.Port} (inference.Model) answered NotServing", await runner.CheckAsync(model, Launch, CancellationToken.None));
+        server.Set("inference.Model", Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
+        Assert.Null(await runner.CheckAsync(model, Launch, CancellationToken.None));
+
+        // A service the server does not know, and a port where no gRPC server listens.
+        var unknown = await runner.CheckAsync(HealthProbe.GrpcHealth(server.Port, "nobody"), Launch, CancellationToken.None);
+        Assert.StartsWith($"gRPC :{server.Port} (nobody): NotFound", unknown);
+        var closed = LoopbackPort.Free();
+        Assert.StartsWith($"gRPC :{closed}: Unavailable", await runner.CheckAsync(HealthProbe.GrpcHealth(closed), Launch, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_tcp_probe_passes_once_a_connection_is_accepted_and_fails_naming_a_refusal()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
