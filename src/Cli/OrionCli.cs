@@ -612,15 +612,29 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var name = new Argument<string?>("name") { Description = "One deployment, with its replicas (none: every deployment)", Arity = ArgumentArity.ZeroOrOne };
         TokenRule(name.Validators, DeploymentRules.IsValidName, $"name: a deployment's name {DeploymentRules.NameRule}");
-        var command = new Command("deployments", "List deployments: replicas ready of those asked for, live, revision, and whether a rollout or a backoff is under way") { name };
+        var manifest = new Option<bool>("--manifest")
+        {
+            Description = "With a name: print the deployment as a spec file (its spec, and a deployment: section with its count, autoscaling and strategy) that orion deploy NAME -f reads back to the same",
+        };
+        var command = new Command("deployments", "List deployments: replicas ready of those asked for, live, revision, and whether a rollout or a backoff is under way") { name, manifest };
         command.SetAction(async (r, ct) =>
         {
+            if (r.GetValue(manifest) && r.GetValue(name) is null)
+            {
+                throw new CliException("--manifest: give the deployment's name", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
             if (r.GetValue(name) is { } one)
             {
-                return await Answer(r, client.GetDeploymentAsync(one, ct)) is { } status
-                    ? await ShowDeployment(r, status)
-                    : throw new CliException($"no deployment {one}", ExitCodes.Failed);
+                var status = await Answer(r, client.GetDeploymentAsync(one, ct)) ?? throw new CliException($"no deployment {one}", ExitCodes.Failed);
+                if (r.GetValue(manifest))
+                {
+                    await output.WriteAsync(SpecExport.Yaml(SpecExport.Of(status.Template, status)));
+                    return ExitCodes.Ok;
+                }
+
+                return await ShowDeployment(r, status);
             }
 
             var all = await Answer(r, client.ListDeploymentsAsync(ct));

@@ -24,7 +24,7 @@ public static partial class SpecBuilder
             }
 
             var yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).WithCaseInsensitivePropertyMatching().Build();
-            var normalized = string.Join('\n', text.Split('\n').Select(KebabKeyToCamel));
+            var normalized = string.Join('\n', KebabKeysToCamel(text.Split('\n')));
             return yaml.Deserialize<SpecFile?>(normalized) ?? new SpecFile();
         }
         catch (Exception ex) when (ex is JsonException or YamlException)
@@ -214,6 +214,32 @@ public static partial class SpecBuilder
         return (long)Math.Round(value * factor);
     }
 
+    // The sections whose own keys are the files' (a map such as labels or env keeps its keys as written).
+    private static readonly HashSet<string> Sections = new(StringComparer.OrdinalIgnoreCase) { "deployment", "autoscale", "strategy", "readiness", "liveness", "startup" };
+
+    /// <summary>Each line with its key in camelCase where it is a key of the file or of one of its sections, by indentation.</summary>
+    private static IEnumerable<string> KebabKeysToCamel(IEnumerable<string> lines)
+    {
+        var path = new List<(int Indent, string Key)>();
+        foreach (var line in lines)
+        {
+            var trimmed = line.TrimStart();
+            var colon = line.IndexOf(':');
+            if (colon <= 0 || trimmed.Length == 0 || trimmed.StartsWith('-') || trimmed.StartsWith('#'))
+            {
+                yield return line;
+                continue;
+            }
+
+            var indent = line.Length - trimmed.Length;
+            path.RemoveAll(p => p.Indent >= indent);
+            var ours = path.Count == 0 || Sections.Contains(path[^1].Key);
+            var converted = ours ? KebabKeyToCamel(line) : line;
+            path.Add((indent, converted[indent..converted.IndexOf(':')].Trim()));
+            yield return converted;
+        }
+    }
+
     private static string KebabKeyToCamel(string line)
     {
         // host-memory: 16GiB → hostMemory: 16GiB, so YAML files may use the flags' spelling.
@@ -223,9 +249,10 @@ public static partial class SpecBuilder
             return line;
         }
 
+        // Only the files' own keys: a label or variable named app-name (a map's key, not a field) stays as it is.
         var key = line[..colon];
-        var parts = key.Split('-');
-        var converted = parts.Length == 1 ? line : parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..])) + line[colon..];
+        var indent = key.Length - key.TrimStart().Length;
+        var converted = KebabKeys.TryGetValue(key.Trim(), out var camelKey) ? key[..indent] + camelKey + line[colon..] : line;
 
         // Keys of a value that is an inline map ({max-surge: 1, min-ready: 30s}) too: only the files' own keys, and never
         // inside quotes, so a value is not touched.

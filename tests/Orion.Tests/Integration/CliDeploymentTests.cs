@@ -172,6 +172,16 @@ public sealed class CliDeploymentTests(LiveSilo live)
             Assert.Equal(new AutoscaleSpec(1, 3, Metric: new ScaleMetric("vllm:num_requests_waiting", 5, 9)), made.Autoscale);
             Assert.Equal(new DeploymentStrategy { MaxSurge = 0, MaxUnavailable = 1, MinReady = TimeSpan.FromMinutes(1) }, made.Strategy);
 
+            // Written back as a file, it is deployed again as it is: the same revision, count, scaling and strategy.
+            var manifest = await live.CliAsync("deployments", name, "--manifest");
+            Assert.True(manifest.ExitCode == 0, manifest.ToString());
+            Assert.Contains("min-ready: 1m", manifest.Out);
+            await File.WriteAllTextAsync(file, manifest.Out, TestContext.Current.CancellationToken);
+            var again = await live.CliAsync("deploy", name, "-f", file);
+            Assert.True(again.ExitCode == 0, again.ToString());
+            var same = (await live.Client.GetDeploymentAsync(name))!;
+            Assert.Equal((1, 2, made.Autoscale, made.Strategy), (same.Revision, same.Replicas, same.Autoscale, same.Strategy));
+
             // A task submitted once has no replicas: the section is refused there, and nothing is submitted.
             var submit = await live.CliAsync("submit", "--id", name, "-f", file);
             Assert.True(submit.ExitCode == 2, submit.ToString());
