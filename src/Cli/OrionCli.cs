@@ -856,11 +856,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
     {
         var id = new Argument<string>("task") { Description = "The task id" };
         TaskIdRule(id.Validators, "task");
-        var command = new Command("get", "Show one task") { id };
+        var manifest = new Option<bool>("--manifest") { Description = "Print the task's spec as a spec file that orion submit -f reads back to the same" };
+        var command = new Command("get", "Show one task") { id, manifest };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             var status = await Answer(r, client.GetAsync(r.GetValue(id)!, ct)) ?? throw NotFound(r.GetValue(id)!);
+            if (r.GetValue(manifest))
+            {
+                await output.WriteAsync(SpecExport.Yaml(SpecExport.Of(status.Spec)));
+                return ExitCodes.Ok;
+            }
+
             if (r.GetValue(json))
             {
                 Print(r, status, Views.Task);

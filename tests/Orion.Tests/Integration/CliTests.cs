@@ -28,6 +28,14 @@ public sealed class CliTests(LiveSilo live)
             Assert.Equal(3072, doc.RootElement.GetProperty("placement").GetProperty("gpuMemoryMiB").GetInt64());
         }
 
+        // Its spec as a file reads back to the spec it runs under.
+        var manifest = await live.CliAsync("get", id, "--manifest");
+        Assert.True(manifest.ExitCode == 0, manifest.ToString());
+        Assert.Contains("priority: offline/3", manifest.Out);
+        Assert.Equal(
+            JsonSerializer.Serialize((await live.Client.GetAsync(id))!.Spec),
+            JsonSerializer.Serialize(Orion.Cli.SpecBuilder.Build(Orion.Cli.SpecBuilder.Parse(manifest.Out, "t.yaml"))));
+
         var gpu = (await live.Client.GetAsync(id))!.Placement!.GpuIds[0];
         var ls = await live.CliAsync("ls", "--tenant", tenant);
         Assert.True(ls.ExitCode == 0, ls.ToString());
