@@ -326,7 +326,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         var minReplicas = new Option<int?>("--min-replicas") { Description = "With --max-replicas: the fewest replicas the deployment scales itself to (default 1)" };
         var maxReplicas = new Option<int?>("--max-replicas")
         {
-            Description = "The deployment (of an online spec) scales itself up to this many replicas by how busy they are (their leases' requests, or their processes' measured use of their cards); --replicas is where it starts",
+            Description = "The deployment scales itself up to this many replicas by how busy they are (an online spec: their leases' requests, or their processes' measured use of their cards) or by --scale-metric (any spec); --replicas is where it starts",
         };
         var targetBusy = new Option<int?>("--target-busy") { Description = "With --max-replicas: the busy percent to keep each replica at, 1 to 100 (default 70)" };
         var scaleMetric = new Option<string?>("--scale-metric")

@@ -76,10 +76,11 @@ public sealed class MetricsPage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        listener.Stop();
-
-        // The loop ends with the listener's own exception once stopped.
-        await listening.ContinueWith(_ => { }, TaskScheduler.Default);
+        // Close alone: Stop then Close lets go of the port twice, and the second time binds it again to let go of it,
+        // which fails ("Address already in use") while connections it served linger.
         listener.Close();
+
+        // The loop ends with the listener's own exception once closed.
+        await listening.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
