@@ -383,25 +383,20 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         {
             var deployment = r.GetValue(name)!;
             var (file, template) = await specOptions.ReadAsync(r, null, ct, defaultName: deployment);
+            // Keys not given are null, and a null key leaves the file's: no flag given, nothing replaced.
             var fromFlags = new DeploymentFile
             {
                 Replicas = r.GetValue(replicas),
-                Autoscale = (r.GetValue(minReplicas), r.GetValue(maxReplicas), r.GetValue(targetBusy), r.GetValue(scaleMetric), r.GetValue(targetValue), r.GetValue(metricsAt))
-                    is (null, null, null, null, null, null)
-                    ? null
-                    : new AutoscaleFile
-                    {
-                        Min = r.GetValue(minReplicas), Max = r.GetValue(maxReplicas), TargetBusy = r.GetValue(targetBusy),
-                        Metric = r.GetValue(scaleMetric), Target = r.GetValue(targetValue), At = r.GetValue(metricsAt),
-                    },
-                Strategy = (r.GetValue(maxSurge), r.GetValue(maxUnavailable), r.GetValue(disruptionBudget), r.GetValue(minReady), r.GetValue(progressDeadline), r.GetValue(rollBack))
-                    is (null, null, null, null, null, false)
-                    ? null
-                    : new StrategyFile
-                    {
-                        MaxSurge = r.GetValue(maxSurge), MaxUnavailable = r.GetValue(maxUnavailable), DisruptionBudget = r.GetValue(disruptionBudget),
-                        MinReady = r.GetValue(minReady), ProgressDeadline = r.GetValue(progressDeadline), RollbackOnFailure = r.GetValue(rollBack) ? true : null,
-                    },
+                Autoscale = new AutoscaleFile
+                {
+                    Min = r.GetValue(minReplicas), Max = r.GetValue(maxReplicas), TargetBusy = r.GetValue(targetBusy),
+                    Metric = r.GetValue(scaleMetric), Target = r.GetValue(targetValue), At = r.GetValue(metricsAt),
+                },
+                Strategy = new StrategyFile
+                {
+                    MaxSurge = r.GetValue(maxSurge), MaxUnavailable = r.GetValue(maxUnavailable), DisruptionBudget = r.GetValue(disruptionBudget),
+                    MinReady = r.GetValue(minReady), ProgressDeadline = r.GetValue(progressDeadline), RollbackOnFailure = r.GetValue(rollBack) ? true : null,
+                },
             };
             var (count, autoscale, strategy) = fromFlags.Over(file.Deployment).Build();
             var local = DeploymentRules.Validate(deployment, template, count).AddRange(DeploymentRules.CheckAutoscale(autoscale, template))
