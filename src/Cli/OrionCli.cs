@@ -1487,12 +1487,17 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "true: a higher-class task that fits nowhere evicts running lower-class work (it queues again); false: it waits",
         };
         TokenRule(evict.Validators, t => bool.TryParse(t, out _), "--evict-lower-priority: must be true or false");
-        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict };
+        var consolidate = new Option<string?>("--consolidate")
+        {
+            Description = "true: a task that fits nowhere, the free room being scattered, has running offline work moved to other nodes where it fits now (its run starts again); false: it waits",
+        };
+        TokenRule(consolidate.Validators, t => bool.TryParse(t, out _), "--consolidate: must be true or false");
+        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict, consolidate };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             PoolSettings settings;
-            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null)
+            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null && r.GetValue(consolidate) is null)
             {
                 settings = await Answer(r, client.GetSettingsAsync(ct));
             }
@@ -1501,7 +1506,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 try
                 {
                     settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory),
-                        r.GetValue(evict) is { } on ? bool.Parse(on) : null, ct));
+                        r.GetValue(evict) is { } on ? bool.Parse(on) : null, r.GetValue(consolidate) is { } moves ? bool.Parse(moves) : null, ct));
                 }
                 catch (ArgumentException ex)
                 {

@@ -305,6 +305,7 @@ public static class Views
         table.AddRow(Text("compute oversubscription"), Text($"×{s.ComputeOversubscription:0.##}"));
         table.AddRow(Text("memory oversubscription"), Text($"×{s.MemoryOversubscription:0.##}"));
         table.AddRow(Text("evict lower priority"), Text(s.EvictLowerPriority ? "on: a higher-class task that fits nowhere evicts lower-class work" : "off: a task that fits nowhere waits"));
+        table.AddRow(Text("consolidate"), Text(s.Consolidate ? "on: a task that fits nowhere has offline work moved to nodes where it fits now" : "off: scattered room is not gathered"));
         table.AddRow(Text("default quota"), Text(DefaultQuota(s.DefaultQuota)));
         table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
         return table;

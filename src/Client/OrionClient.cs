@@ -1127,12 +1127,16 @@ public sealed class OrionClient : IAsyncDisposable
     /// <param name="computeOversubscription">Allocatable compute per card as a multiple of the card, 1 to 100.</param>
     /// <param name="memoryOversubscription">Allocatable GPU memory per card as a multiple of the device, 1 to 100.</param>
     /// <param name="evictLowerPriority">Whether a higher-class task that fits nowhere evicts running lower-class work (it queues again).</param>
+    /// <param name="consolidate">
+    /// Whether a task that fits nowhere, the free room being scattered over nodes, has running offline work moved to other
+    /// nodes where it fits now (their runs start again there) so that one node has room for it.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The settings now in force.</returns>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing changed.</exception>
     public Task<PoolSettings> UpdateSettingsAsync(
         string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, bool? evictLowerPriority = null,
-        CancellationToken cancellationToken = default)
+        bool? consolidate = null, CancellationToken cancellationToken = default)
     {
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
         if (!errors.IsEmpty)
@@ -1140,7 +1144,7 @@ public sealed class OrionClient : IAsyncDisposable
             throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
         }
 
-        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority).WaitAsync(cancellationToken);
+        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority, consolidate).WaitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public interface IPoolSettingsGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing was changed.</exception>
     [Access(Callers.Admin)]
     [Alias("Update")]
-    Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null);
+    Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null);
 
     /// <summary>
     /// Sets the quota of every tenant without limits of its own (null: none, such tenants are unbounded), for every silo:

@@ -48,6 +48,9 @@ public static class PoolEventKinds
     /// <summary>A running task of a lower priority class evicted so that a higher-class task that fit nowhere has the room.</summary>
     public const string Eviction = "eviction";
 
+    /// <summary>A running offline task was moved off its node (stopped, queued again, placed where it fits) to make room for a task that fit nowhere.</summary>
+    public const string Consolidation = "consolidation";
+
     /// <summary>An operator paused a running task (<see cref="IVGpuTaskGrain.Pause"/>).</summary>
     public const string OperatorPause = "operator-pause";
 
@@ -116,6 +119,6 @@ public static class PoolEventKinds
 
     /// <summary>Every kind, in the order above.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, OperatorPause, OperatorResume, RunLimit, IdleStop, Unhealthy, Unblocked, CardFault, CardRecovered,
+        [Placement, Preemption, Resume, SwapOut, SwapIn, QuotaWait, QuotaAdmit, QuotaRefusal, Hold, QuotaBorrow, QuotaBudget, Reclaim, Eviction, Consolidation, OperatorPause, OperatorResume, RunLimit, IdleStop, Unhealthy, Unblocked, CardFault, CardRecovered,
          ReplicaAdded, ReplicaRemoved, ReplicaEnded, Autoscale, Rollout, AccessRefused, Cancel, PriorityChange, Cordon, Uncordon, Maintenance, SettingsChange, QuotaChange, TokenChange];
 }

@@ -2,7 +2,7 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// The settings every silo of the pool must agree on, changed live for all of them at once. The silos' configuration
-/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>) gives them until the first
+/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>, <c>Consolidate</c>) gives them until the first
 /// live change, which is kept in the pool's storage from then on.
 /// </summary>
 /// <param name="Policy">The placement policy every data centre's scheduler uses.</param>
@@ -12,6 +12,10 @@ namespace Orion.Contracts;
 /// <param name="EvictLowerPriority">
 /// Whether a queued task of a higher priority class that fits nowhere evicts running tasks of a lower class to make room
 /// (they queue again); false: it waits for room to free.
+/// </param>
+/// <param name="Consolidate">
+/// Whether running offline work is moved to other nodes (stopped, queued again, placed where it fits now) when a queued
+/// task fits nowhere only because the free room is scattered over nodes; false: it waits for room to free.
 /// </param>
 /// <param name="ChangedAt">When it was last changed live; null while the configuration's.</param>
 /// <param name="DefaultQuota">
@@ -26,7 +30,8 @@ public sealed record PoolSettings(
     [property: Id(3)] long Version = 0,
     [property: Id(4)] DateTimeOffset? ChangedAt = null,
     [property: Id(5)] bool EvictLowerPriority = false,
-    [property: Id(6)] TenantQuota? DefaultQuota = null)
+    [property: Id(6)] TenantQuota? DefaultQuota = null,
+    [property: Id(7)] bool Consolidate = false)
 {
     /// <summary>A card's allocatable compute in thousandths of a card.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

@@ -144,5 +144,12 @@ public sealed class PoolOptions
     public bool EvictLowerPriority { get; set; }
 
     /// <summary>The pool settings this configuration gives, before any live change.</summary>
-    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota);
+    /// <summary>
+    /// Whether a queued task that fits nowhere, the free room being scattered over nodes, has running offline work moved to
+    /// other nodes where it fits now, so that one node has room for it (defragmentation). Off by default: a moved task starts
+    /// its run again. A live change (<c>orion config --consolidate</c>) overrides it for the whole pool.
+    /// </summary>
+    public bool Consolidate { get; set; }
+
+    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota, Consolidate: Consolidate);
 }

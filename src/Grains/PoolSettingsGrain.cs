@@ -53,7 +53,7 @@ public sealed class PoolSettingsGrain(
         return await Get();
     }
 
-    public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null)
+    public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null)
     {
         // Checked here too, for callers past the SDK.
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
@@ -69,6 +69,7 @@ public sealed class PoolSettingsGrain(
             ComputeOversubscription = computeOversubscription ?? now.ComputeOversubscription,
             MemoryOversubscription = memoryOversubscription ?? now.MemoryOversubscription,
             EvictLowerPriority = evictLowerPriority ?? now.EvictLowerPriority,
+            Consolidate = consolidate ?? now.Consolidate,
         };
 
         if (next == now)
@@ -93,7 +94,7 @@ public sealed class PoolSettingsGrain(
         logger.LogInformation("Pool settings changed to {Settings}", changed);
         Changed(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}"));
+            $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}, consolidate {(next.Consolidate ? "on" : "off")}"));
         return changed;
     }
 

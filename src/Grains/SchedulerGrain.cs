@@ -88,6 +88,24 @@ public sealed class SchedulerGrain(
     private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<(string TaskId, long Generation)> Victims)> preempting = new(StringComparer.Ordinal);
     private bool evictLowerPriority;
 
+    // Moves under way per node (Consolidation): the waiting task its room is made for, when, and the tasks moved off;
+    // nothing else is placed there meanwhile. Whether the pool moves work to make room at all.
+    private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<MovedTask> Moves)> moving = new(StringComparer.Ordinal);
+    private bool consolidate;
+
+    // Waiting tasks no move could make room for when last looked at: not looked at again until a resync or a finished
+    // move, so a queue of tasks that fit nowhere costs a round one plan each at most that often.
+    private readonly HashSet<string> unmovable = new(StringComparer.Ordinal);
+
+    // The requests of the running tasks this activation placed or learned of (by generation): what moving one needs.
+    // Tasks placed before it came are learned from their grains when a move would take them; those being learned, or
+    // that could not be, are not asked again before the next resync.
+    private readonly Dictionary<string, (long Generation, PlacementRequest Request)> runningRequests = new(StringComparer.Ordinal);
+    private readonly HashSet<string> learning = new(StringComparer.Ordinal);
+
+    /// <summary>How long a node stays held for the task moves are making room for, at most (the moved tasks' stops take their grace).</summary>
+    public static readonly TimeSpan MovePatience = TimeSpan.FromMinutes(2);
+
     /// <summary>How long evictions count as under way at most (one lost on its way must not shut a node out of reclaims).</summary>
     public static readonly TimeSpan ReclaimPatience = TimeSpan.FromSeconds(30);
 
@@ -313,6 +331,12 @@ public sealed class SchedulerGrain(
             return Task.FromResult<string?>("a reservation for it is out to a node; it runs if the node takes it");
         }
 
+        if (moving.FirstOrDefault(m => m.Value.ForTaskId == taskId) is { Key: { } madeOn } made)
+        {
+            return Task.FromResult<string?>(
+                $"room is being made for it on {madeOn}: {string.Join(", ", made.Value.Moves.Select(m => m.TaskId))} moved to nodes where they fit; it runs there once they have left");
+        }
+
         var request = PlacementRequest.From(task.Spec, time.GetUtcNow());
         if (GangMuster.Waits(task))
         {
@@ -333,7 +357,7 @@ public sealed class SchedulerGrain(
         return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held));
 
         bool Held(NodeView node) =>
-            (HeldNode() is { } one && one.Id == node.Id && hold?.TaskId != taskId) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
+            HeldAgainst(taskId).Any(h => h.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
     }
 
     public async Task<PlacementPreview> Preview(TaskSpec spec, int count = 1)
@@ -345,11 +369,11 @@ public sealed class SchedulerGrain(
         var requests = Enumerable.Repeat(request, count).ToArray();
         PlacementChoice?[] choices;
         string? explanation = null;
-        bool Held(NodeView node) => (HeldNode() is { } one && one.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id));
+        bool Held(NodeView node) => HeldAgainst(null).Any(h => h.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id));
 
         // Decided as a round would, each applied to the view before the next, then every one given back, with no await
         // between: no other turn of this grain sees the view changed.
-        using (StarvationGuard.Close([.. HeldNode() is { } held ? [held] : Array.Empty<NodeView>(), .. GangHeldNodes()]))
+        using (StarvationGuard.Close([.. HeldAgainst(null), .. GangHeldNodes()]))
         {
             choices = spec.Gang is not null && count > 1
                 ? PlacementRound.DecideAll(policy, view, requests) ?? new PlacementChoice?[count]
@@ -423,6 +447,7 @@ public sealed class SchedulerGrain(
     {
         var now = await settings.Get();
         evictLowerPriority = now.EvictLowerPriority;
+        consolidate = now.Consolidate;
         var live = now.Policy;
         if (!string.Equals(live, policyName, StringComparison.OrdinalIgnoreCase))
         {
@@ -524,6 +549,7 @@ public sealed class SchedulerGrain(
             }
 
             var parents = taken.GroupBy(a => a.Task.TaskId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Parent, StringComparer.Ordinal);
+            MovesUnderWay();
             KeepHold();
             KeepGangHold();
             foreach (var gang in gangs)
@@ -590,7 +616,13 @@ public sealed class SchedulerGrain(
                 }
             }
 
-            // After the offers to other data centres: a task one of them placed is out of the queue, and nothing is evicted for it.
+            // After the offers to other data centres: a task one of them placed is out of the queue, and nothing is moved or
+            // evicted for it. Moving first: moved work runs on elsewhere, evicted work waits.
+            if (consolidate && unplaced.Count > 0)
+            {
+                Consolidate(batch, unplaced);
+            }
+
             if (evictLowerPriority && unplaced.Count > 0)
             {
                 Preempt(batch, unplaced);
@@ -711,7 +743,7 @@ public sealed class SchedulerGrain(
         {
             // Nodes held for a starving task or gang stay closed to a gang, unless they are held for it.
             IEnumerable<NodeView> held = [
-                .. HeldNode() is { } node && !gang.Exists(t => t.TaskId == hold!.Value.TaskId) ? [node] : Array.Empty<NodeView>(),
+                .. HeldForTasks().Where(h => !gang.Exists(t => t.TaskId == h.TaskId)).Select(h => h.Node),
                 .. gangHold?.Gang == key ? [] : GangHeldNodes()];
             PlacementChoice[]? choices;
             using (StarvationGuard.Close(held))
@@ -840,6 +872,7 @@ public sealed class SchedulerGrain(
     {
         Forget(task);
         placements++;
+        runningRequests[task.TaskId] = (task.Generation, request);
         var (compute, memory, _) = request.GpuCount == 0 ? (0, 0L, false) : ClusterView.SliceOn(choice.Gpus.First(), request);
         var placement = new TaskPlacement(choice.Node.Id, choice.Node.DataCenter, [.. choice.Gpus.Select(g => g.Id)], compute, memory) { Gang = gang, Rendezvous = rendezvous };
         using (OrionTelemetry.Placed(task.TaskId, choice.Node.Id, choice.Node.DataCenter, took, parent))
@@ -896,27 +929,36 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>
-    /// Decides for a batch in order; while a node is held, the task it is held for first (anywhere it fits, the held node
-    /// included) and every other task without the held node.
+    /// Decides for a batch in order; while nodes are held for tasks (a starving one, one moves make room for), each such task
+    /// first (anywhere it fits, its own held node included) and every other task without the held nodes.
     /// </summary>
     private PlacementChoice?[] Decide(List<QueuedTask> todo, PlacementRequest[] requests)
     {
         // No task outside a gang is placed on the nodes held for it.
         using var forGang = StarvationGuard.Close(GangHeldNodes());
-        if (HeldNode() is not { } held)
+        var held = HeldForTasks();
+        if (held.Count == 0)
         {
             return PlacementRound.Decide(policy, view, requests);
         }
 
         var choices = new PlacementChoice?[todo.Count];
-        var head = todo.FindIndex(t => t.TaskId == hold!.Value.TaskId);
-        if (head >= 0)
+        var heads = new HashSet<int>();
+        for (var i = 0; i < todo.Count; i++)
         {
-            choices[head] = PlacementRound.Decide(policy, view, [requests[head]])[0];
+            var id = todo[i].TaskId;
+            if (held.Exists(h => h.TaskId == id))
+            {
+                heads.Add(i);
+                using (StarvationGuard.Close(held.Where(h => h.TaskId != id).Select(h => h.Node)))
+                {
+                    choices[i] = PlacementRound.Decide(policy, view, [requests[i]])[0];
+                }
+            }
         }
 
-        var others = Enumerable.Range(0, todo.Count).Where(i => i != head).ToArray();
-        using (StarvationGuard.Close(held))
+        var others = Enumerable.Range(0, todo.Count).Where(i => !heads.Contains(i)).ToArray();
+        using (StarvationGuard.Close(held.Select(h => h.Node)))
         {
             var decided = PlacementRound.Decide(policy, view, [.. others.Select(i => requests[i])]);
             for (var k = 0; k < others.Length; k++)
@@ -984,6 +1026,29 @@ public sealed class SchedulerGrain(
     /// <summary>The held node, while it is schedulable; null when none is held.</summary>
     private NodeView? HeldNode() => hold is { } h && view.Find(h.NodeId) is { Schedulable: true } node ? node : null;
 
+    /// <summary>The schedulable nodes held for one task each: a starving task's, and those moves are making room on.</summary>
+    private List<(string TaskId, NodeView Node)> HeldForTasks()
+    {
+        var held = new List<(string TaskId, NodeView Node)>();
+        if (HeldNode() is { } node)
+        {
+            held.Add((hold!.Value.TaskId, node));
+        }
+
+        foreach (var (nodeId, m) in moving)
+        {
+            if (view.Find(nodeId) is { Schedulable: true } n)
+            {
+                held.Add((m.ForTaskId, n));
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>The nodes held for tasks other than <paramref name="taskId"/> (all of them for null).</summary>
+    private IEnumerable<NodeView> HeldAgainst(string? taskId) => HeldForTasks().Where(h => h.TaskId != taskId).Select(h => h.Node);
+
     /// <summary>
     /// Holds a node for the first task in queue order (among the first <see cref="HoldScan"/>) that needs several cards,
     /// has waited past <see cref="PoolOptions.StarvationLimit"/> and would fit some node once empty; keeps the same node
@@ -1022,7 +1087,8 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        var node = StarvationGuard.NodeToHold(view, s.Request);
+        // Not a node moves are making room on for another task: held for two, it would take neither.
+        var node = StarvationGuard.NodeToHold(view, s.Request, skip: n => moving.ContainsKey(n.Id));
         hold = node is null ? null : (s.Task.TaskId, node.Id);
         if (node is not null)
         {
@@ -1059,7 +1125,7 @@ public sealed class SchedulerGrain(
         for (var attempt = 0; attempt < options.Value.ReservationAttempts; attempt++)
         {
             PlacementChoice? choice;
-            using (StarvationGuard.Close([.. HeldNode() is { } held ? [held] : Array.Empty<NodeView>(), .. GangHeldNodes()]))
+            using (StarvationGuard.Close([.. HeldAgainst(null), .. GangHeldNodes()]))
             {
                 choice = policy.Choose(view, request);
             }
@@ -1150,9 +1216,36 @@ public sealed class SchedulerGrain(
             freed = true;
         }
 
+        // So too while a task waits that moving work could make room for (consolidation turned on live, or its moves lapsed).
+        if (!freed && (await settings.Get()).Consolidate && queue.InOrder.Take(ReclaimScan).Any(t => !moving.Values.Any(m => m.ForTaskId == t.TaskId)))
+        {
+            freed = true;
+        }
+
+        ForgetEnded();
         if (freed)
         {
             Pump();
+        }
+    }
+
+    /// <summary>
+    /// Forgets the requests of tasks no node's account holds any more (they ended or moved), which tasks' requests were
+    /// asked for (those that could not be read are asked again), and which waiting tasks no move helped.
+    /// </summary>
+    private void ForgetEnded()
+    {
+        learning.Clear();
+        unmovable.Clear();
+        if (runningRequests.Count == 0)
+        {
+            return;
+        }
+
+        var held = accounts.Values.SelectMany(a => a.Gpus).SelectMany(g => g.Slices).Select(s => s.TaskId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in runningRequests.Keys.Where(id => !held.Contains(id) && !reserving.Contains(id)).ToList())
+        {
+            runningRequests.Remove(id);
         }
     }
 
@@ -1286,7 +1379,7 @@ public sealed class SchedulerGrain(
     {
         PreemptionsUnderWay();
         var now = time.GetUtcNow();
-        var waitedFor = preempting.Values.Select(r => r.ForTaskId).ToHashSet(StringComparer.Ordinal);
+        var waitedFor = preempting.Values.Select(r => r.ForTaskId).Concat(moving.Values.Select(m => m.ForTaskId)).ToHashSet(StringComparer.Ordinal);
         var waiting = batch
             .Where(t => t.Spec.Priority.Class > PriorityClass.Offline && !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
                 && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
@@ -1298,7 +1391,7 @@ public sealed class SchedulerGrain(
         }
 
         // Nodes held for a starving task or gang, and those whose evictions are under way, are not taken from.
-        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(HeldNode() is { } held ? [held.Id] : []).Concat(GangHeldNodes().Select(n => n.Id))
+        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, busy, ReclaimScan, DomainAllows))
         {
@@ -1312,6 +1405,137 @@ public sealed class SchedulerGrain(
                 // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
                 EvictFor(victim, generation, plan).Ignore();
             }
+        }
+    }
+
+    /// <summary>
+    /// Moves running offline work to other nodes for the round's tasks that fit nowhere only because the free room is
+    /// scattered (<see cref="Consolidation"/>): each such node is held for its waiting task while the moved tasks stop and
+    /// queue again (placed by the next rounds where they fit, never there), and the task runs there once they have left.
+    /// Not for tasks that asked to fail rather than wait, on borrowed room, waiting for their gang, or already waited for.
+    /// </summary>
+    private void Consolidate(List<QueuedTask> batch, Dictionary<string, string> unplaced)
+    {
+        MovesUnderWay();
+        var now = time.GetUtcNow();
+        var waitedFor = moving.Values.Select(m => m.ForTaskId).Concat(preempting.Values.Select(p => p.ForTaskId)).ToHashSet(StringComparer.Ordinal);
+        var waiting = batch
+            .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
+                && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId) && !unmovable.Contains(t.TaskId))
+            .Take(ReclaimScan)
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Priority))
+            .ToList();
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        // Nodes with reservations out are passed over too: their accounts may not show what the view decided for them.
+        var busy = moving.Keys.Concat(preempting.Keys).Concat(reclaiming.Keys).Concat(outstanding.Keys)
+            .Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
+            .ToHashSet(StringComparer.Ordinal);
+        var unknown = new HashSet<string>(StringComparer.Ordinal);
+        var plans = Consolidation.Plan(policy, view, accounts.Values, waiting, RequestOf, busy, unknown, DomainAllows);
+        foreach (var plan in plans)
+        {
+            moving[plan.NodeId] = (now, plan.ForTaskId, plan.Moves);
+            foreach (var move in plan.Moves)
+            {
+                logger.LogInformation("Scheduler {DataCenter} moves {TaskId} off {NodeId} (it fits on {FitsOn}) to make room for {ForTaskId}",
+                    DataCenter, move.TaskId, plan.NodeId, move.FitsOn, plan.ForTaskId);
+                placedNotes.Add(new PoolEventNote(PoolEventKinds.Consolidation, move.TaskId, plan.NodeId, $"moved to make room for {plan.ForTaskId} (fits on {move.FitsOn})"));
+                OrionTelemetry.Moves.Add(1);
+
+                // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
+                MoveFor(move, plan).Ignore();
+            }
+        }
+
+        // Unless some request was missing: those are learned, and the round after that looks at them all again.
+        if (unknown.Count == 0)
+        {
+            unmovable.UnionWith(waiting.Select(w => w.TaskId).Except(plans.Select(p => p.ForTaskId)));
+        }
+
+        unknown.ExceptWith(learning);
+        if (unknown.Count > 0)
+        {
+            Learn(unknown).Ignore();
+        }
+
+        // As of now: a node's maintenance windows are checked from when the moved task would start again.
+        PlacementRequest? RequestOf(string taskId, long generation) =>
+            runningRequests.TryGetValue(taskId, out var known) && known.Generation == generation
+                ? known.Request.At is null ? known.Request : known.Request with { At = now }
+                : null;
+    }
+
+    /// <summary>Forgets the moves whose task was placed or left the queue, whose node cannot take work, or that ran out of patience.</summary>
+    private void MovesUnderWay()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (nodeId, m) in moving.ToArray())
+        {
+            if (now - m.At > MovePatience || queue.Find(m.ForTaskId) is null || view.Find(nodeId) is not { Schedulable: true })
+            {
+                // Its nodes are open to plans again: tasks no move helped before may be helped now.
+                moving.Remove(nodeId);
+                unmovable.Clear();
+            }
+        }
+    }
+
+    private async Task MoveFor(MovedTask move, MovePlan plan)
+    {
+        try
+        {
+            // As a drain moves it: a deployment's replica waits while its deployment's disruption budget is spent.
+            if (await GrainFactory.Grain<IVGpuTaskGrain>(move.TaskId).Move(move.Generation, plan.NodeId, $"moved to make room for {plan.ForTaskId}") is { } why)
+            {
+                logger.LogInformation("Scheduler {DataCenter} did not move {TaskId} off {NodeId}: {Why}", DataCenter, move.TaskId, plan.NodeId, why);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The node is held until the patience runs out, then tried again.
+            logger.LogWarning(ex, "Scheduler {DataCenter} could not move {TaskId} off {NodeId}", DataCenter, move.TaskId, plan.NodeId);
+        }
+    }
+
+    /// <summary>
+    /// Learns the requests of running tasks a move would take that this activation did not place (it came after them), from
+    /// their grains; once any is learned, a round over the queue tries the moves again.
+    /// </summary>
+    private async Task Learn(IReadOnlyCollection<string> taskIds)
+    {
+        learning.UnionWith(taskIds);
+        var statuses = await Task.WhenAll(taskIds.Select(async id =>
+        {
+            try
+            {
+                return await GrainFactory.Grain<IVGpuTaskGrain>(id).PeekStatus();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Scheduler {DataCenter} could not read {TaskId}'s request", DataCenter, id);
+                return null;
+            }
+        }));
+        var now = time.GetUtcNow();
+        var learned = 0;
+        foreach (var status in statuses)
+        {
+            if (status is { Placement: not null } && status.State.HoldsCapacity())
+            {
+                runningRequests[status.TaskId] = (status.Generation, PlacementRequest.From(status.Spec, now));
+                learned++;
+            }
+        }
+
+        if (learned > 0)
+        {
+            freed = true;
+            Pump();
         }
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Orion.Benchmarks.Borrowing;
 using Orion.Benchmarks.Colocation;
+using Orion.Benchmarks.Consolidation;
 using Orion.Benchmarks.Eviction;
 using Orion.Benchmarks.Gangs;
 using Orion.Benchmarks.Preemption;
@@ -18,5 +19,6 @@ root.Subcommands.Add(ColocationCommand.Create());
 root.Subcommands.Add(BorrowingCommand.Create());
 root.Subcommands.Add(GangsCommand.Create());
 root.Subcommands.Add(EvictionCommand.Create());
+root.Subcommands.Add(ConsolidationCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -32,7 +32,15 @@ public static class PriorityPreemption
     /// The fewest tasks of a class below <paramref name="cls"/> on <paramref name="node"/> whose eviction lets it take
     /// <paramref name="request"/>; null when it fits already, or when no such evictions would make it fit.
     /// </summary>
-    public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, PriorityClass cls)
+    public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, PriorityClass cls) =>
+        Victims(node, request, s => (s.Priority?.Class ?? PriorityClass.Offline) < cls && !s.Gang);
+
+    /// <summary>
+    /// The fewest tasks on <paramref name="node"/> of those <paramref name="eligible"/> allows (lowest class and level first,
+    /// then the largest) whose leaving its cards lets it take <paramref name="request"/>; null when it fits already, when its
+    /// host or labels could not take it, or when no such tasks leaving would make it fit.
+    /// </summary>
+    public static ImmutableArray<(string TaskId, long Generation)>? Victims(NodeSnapshot node, PlacementRequest request, Func<GpuSlice, bool> eligible)
     {
         // A preferred spread group never keeps a task off a node, so it does not keep one from evicting there either.
         if (request.Spread is { Preferred: true })
@@ -48,7 +56,7 @@ public static class PriorityPreemption
 
         // Lowest class and level first, then the largest (fewest evictions), then by id so the choice does not depend on order.
         var candidates = node.Gpus.SelectMany(g => g.Slices)
-            .Where(s => (s.Priority?.Class ?? PriorityClass.Offline) < cls && !s.Gang)
+            .Where(eligible)
             .GroupBy(s => (s.TaskId, s.Generation))
             .Select(g => (g.Key, Priority: g.First().Priority ?? new TaskPriority(PriorityClass.Offline), Compute: g.Sum(s => (long)s.ComputeMilli)))
             .OrderBy(c => c.Priority.Class).ThenBy(c => c.Priority.Level).ThenByDescending(c => c.Compute).ThenBy(c => c.Key.TaskId, StringComparer.Ordinal)

@@ -43,6 +43,9 @@ public static class OrionTelemetry
     public static readonly Counter<long> Evictions = Meter.CreateCounter<long>(
         "orion.evictions", "{eviction}", "Running tasks of a lower priority class evicted so a higher-class task that fit nowhere could have the room.");
 
+    public static readonly Counter<long> Moves = Meter.CreateCounter<long>(
+        "orion.moves", "{move}", "Running offline tasks moved to another node so a task that fit nowhere, the free room being scattered, could have the room.");
+
     public static readonly Counter<double> CardSeconds = Meter.CreateCounter<double>(
         "orion.tenant.usage.compute", "{card-second}", "Compute a tenant's tasks held, counted as runs go (every UsageCheckpointInterval) and as each lets go of its capacity (a half-card slice for an hour: 1,800).");
 

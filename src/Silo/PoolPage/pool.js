@@ -133,6 +133,7 @@
       `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
       (pool.settings ? `<span id="oversubscription">compute <b>×${+pool.settings.computeOversubscription.toFixed(2)}</b> · memory <b>×${+pool.settings.memoryOversubscription.toFixed(2)}</b></span>` : '') +
       (pool.settings && pool.settings.evictLowerPriority ? '<span id="eviction" title="a higher-class task that fits nowhere evicts running lower-class work, which queues again">evicts lower priority</span>' : '') +
+      (pool.settings && pool.settings.consolidate ? '<span id="consolidation" title="a task that fits nowhere, the free room being scattered, has running offline work moved to nodes where it fits now">gathers scattered room</span>' : '') +
       (pool.settings && pool.settings.defaultQuota ? `<span id="default-quota" title="the quota of every tenant without one of its own (orion quota --default)">default quota <b>${esc(defaultQuota(pool.settings.defaultQuota))}</b></span>` : '') +
       ['Running', 'Suspended', 'Pending', 'Blocked', 'Completed'].map(s => `<span><b>${counts[s] || 0}</b> ${s.toLowerCase()}</span>`).join('');
 

@@ -31,17 +31,24 @@ public sealed class CliConfigTests(LiveSilo live)
                 Assert.All((await live.Client.GetPoolAsync()).Cards, c => Assert.Equal(3000, c.ComputeCapacityMilli)));
 
             Assert.Contains("off: a task that fits nowhere waits", shown.Out);
-            var evict = await live.CliAsync("config", "--evict-lower-priority", "true");
+            Assert.Contains("off: scattered room is not gathered", shown.Out);
+            var evict = await live.CliAsync("config", "--evict-lower-priority", "true", "--consolidate", "true");
             Assert.True(evict.ExitCode == 0, evict.ToString());
             Assert.Contains("on: a higher-class task that fits nowhere evicts lower-class work", evict.Out);
+            Assert.Contains("on: a task that fits nowhere has offline work moved to nodes where it fits now", evict.Out);
             using (var api = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/settings"))))
             {
                 Assert.True(api.RootElement.GetProperty("evictLowerPriority").GetBoolean());
+                Assert.True(api.RootElement.GetProperty("consolidate").GetBoolean());
             }
 
             var notBool = await live.CliAsync("config", "--evict-lower-priority", "sometimes");
             Assert.True(notBool.ExitCode == 2, notBool.ToString());
             Assert.StartsWith("orion: --evict-lower-priority: must be true or false", notBool.Error);
+            var notBoolToo = await live.CliAsync("config", "--consolidate", "yes");
+            Assert.True(notBoolToo.ExitCode == 2, notBoolToo.ToString());
+            Assert.StartsWith("orion: --consolidate: must be true or false", notBoolToo.Error);
+            Assert.True((await live.Client.GetSettingsAsync()).Consolidate);
 
             var policy = await live.CliAsync("config", "--policy", "fastest");
             Assert.True(policy.ExitCode == 2, policy.ToString());
@@ -53,7 +60,7 @@ public sealed class CliConfigTests(LiveSilo live)
         }
         finally
         {
-            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority);
+            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority, original.Consolidate);
         }
 
         await ObservabilityTests.Eventually(async () =>

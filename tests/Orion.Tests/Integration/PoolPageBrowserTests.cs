@@ -214,18 +214,20 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Cancelled");
             await Assertions.Expect(nextRow.Locator(".state.after")).ToHaveCountAsync(0);
 
-            // Eviction by priority, turned on live, shows beside the settings, and goes when turned off.
-            await live.Client.UpdateSettingsAsync(evictLowerPriority: true);
+            // Eviction by priority and consolidation, turned on live, show beside the settings, and go when turned off.
+            await live.Client.UpdateSettingsAsync(evictLowerPriority: true, consolidate: true);
             try
             {
                 await Assertions.Expect(page.Locator("#summary #eviction")).ToHaveTextAsync("evicts lower priority");
+                await Assertions.Expect(page.Locator("#summary #consolidation")).ToHaveTextAsync("gathers scattered room");
             }
             finally
             {
-                await live.Client.UpdateSettingsAsync(evictLowerPriority: false);
+                await live.Client.UpdateSettingsAsync(evictLowerPriority: false, consolidate: false);
             }
 
             await Assertions.Expect(page.Locator("#summary #eviction")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#summary #consolidation")).ToHaveCountAsync(0);
 
             // So does the pool's default quota, set live.
             await live.Client.SetDefaultQuotaAsync(new TenantQuota(GpuPercent: 800, Tasks: 500, MaxPriority: PriorityClass.Training));

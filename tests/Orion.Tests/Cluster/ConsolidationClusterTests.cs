@@ -1,0 +1,112 @@
+using Orion.Contracts;
+using Orleans.Core.Internal;
+using static Orion.Tests.Cluster.TestPool;
+
+namespace Orion.Tests.Cluster;
+
+/// <summary>With <c>Orion:Pool:Consolidate</c>, a task that fits nowhere because the free room is scattered has offline work moved to make room.</summary>
+public sealed class ConsolidationClusterTests
+{
+    private static TaskSpec Offline(string name, double percent) => Specs.Batch(computePercent: percent, gpuMemoryMiB: 8192, items: 1_000_000, name: name);
+
+    // A whole card's compute: it fits on no card that holds anything.
+    private static TaskSpec WholeCard(string name, PriorityClass priority = PriorityClass.Training) =>
+        Specs.Batch(computePercent: 100, gpuMemoryMiB: 40_960, items: 1_000_000, priority: priority, name: name);
+
+    /// <summary>Two one-card nodes, the spread policy placing one offline task on each (as scattered as room gets).</summary>
+    private static async Task<TestPool> ScatteredAsync(double percent, bool consolidate, TimeSpan? indexResync = null, GrainCallGate? gate = null)
+    {
+        var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)], policy: "spread", indexResync: indexResync, settingsMaxAge: TimeSpan.Zero, gate: gate,
+            extraSettings: consolidate ? new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" } : null);
+        foreach (var id in new[] { "a", "b" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id, percent), id)).TaskId, TaskState.Running);
+        }
+
+        var (a, b) = (await pool.Client.GetAsync("a"), await pool.Client.GetAsync("b"));
+        Assert.NotEqual(a!.Placement!.NodeId, b!.Placement!.NodeId);
+        return pool;
+    }
+
+    [Fact]
+    public async Task Turned_on_live_a_waiting_task_gets_a_node_emptied_by_moving_its_offline_task_beside_the_other_which_runs_on()
+    {
+        var gate = new GrainCallGate();
+        await using var pool = await ScatteredAsync(40, consolidate: false, indexResync: TimeSpan.FromSeconds(1), gate: gate);
+        var before = (await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.Client.GetAsync(id)))).ToDictionary(s => s!.TaskId, s => s!);
+
+        // Off: the task waits, though 120% of compute is free in all, and nothing moves.
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(WholeCard("train", PriorityClass.Offline), "train")).State);
+        pool.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal((TaskState.Pending, before["a"].Generation, before["b"].Generation),
+            (await pool.StateOf("train"), (await pool.Client.GetAsync("a"))!.Generation, (await pool.Client.GetAsync("b"))!.Generation));
+
+        // On: the moves are decided at the next resync (both nodes need one move of 40%: n0 by its id); held at the task's grain.
+        var held = gate.Close("IVGpuTaskGrain.Move");
+        Assert.True((await pool.Client.UpdateSettingsAsync(consolidate: true)).Consolidate);
+        await pool.EventuallyAsync(() =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.True(held.IsCompleted);
+            return Task.CompletedTask;
+        });
+        var moved = before.Values.Single(s => s.Placement!.NodeId == "dc1/n0");
+        var stayed = before.Values.Single(s => s.TaskId != moved.TaskId);
+        Assert.Equal($"room is being made for it on dc1/n0: {moved.TaskId} moved to nodes where they fit; it runs there once they have left",
+            await pool.Client.WhyWaitingAsync("train"));
+
+        // A task queued ahead of it meanwhile (a higher level), which the emptied node would take: the node is held for the
+        // task it was emptied for, as it is for the moved task queued again.
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Specs.Batch(computePercent: 70, gpuMemoryMiB: 8192, items: 1_000_000, level: 3, name: "ahead"), "ahead")).State);
+        gate.Open("IVGpuTaskGrain.Move");
+        var train = await pool.WaitForAsync("train", TaskState.Running);
+        Assert.Equal("dc1/n0", train.Placement!.NodeId);
+
+        // The moved task runs beside the other one, under a new generation; the other never moved; the one ahead waits.
+        var (nowMoved, nowStayed) = (await pool.WaitForAsync(moved.TaskId, TaskState.Running), (await pool.Client.GetAsync(stayed.TaskId))!);
+        Assert.Equal(stayed.Placement!.NodeId, nowMoved.Placement!.NodeId);
+        Assert.True(nowMoved.Generation > moved.Generation);
+        Assert.Equal((TaskState.Running, stayed.Generation), (nowStayed.State, nowStayed.Generation));
+        Assert.Equal(TaskState.Pending, await pool.StateOf("ahead"));
+        await pool.EventuallyAsync(async () =>
+            Assert.Contains(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100),
+                e => e.Kind == PoolEventKinds.Consolidation && e.TaskId == moved.TaskId && e.Where == "dc1/n0"
+                    && e.Detail == $"moved to make room for train (fits on {stayed.Placement.NodeId})"));
+        await pool.AssertConsistentAsync(["a", "b", "train", "ahead"]);
+    }
+
+    [Fact]
+    public async Task A_scheduler_that_came_after_the_running_tasks_learns_their_requests_from_their_grains_and_moves_them()
+    {
+        await using var pool = await ScatteredAsync(40, consolidate: true);
+
+        // A new activation knows the nodes' slices but not the requests of the tasks on them.
+        await pool.Grains.GetGrain<ISchedulerGrain>(GrainKeys.Scheduler("dc1")).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+
+        await pool.SubmitAsync(WholeCard("train"), "train");
+        await pool.WaitForAsync("train", TaskState.Running);
+        var states = await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.WaitForAsync(id, TaskState.Running)));
+        Assert.Single(states.Select(s => s.Placement!.NodeId).Distinct());
+        Assert.Single(states, s => s.Runs == 1);
+        await pool.AssertConsistentAsync(["a", "b", "train"]);
+    }
+
+    [Fact]
+    public async Task Nothing_moves_when_the_moved_task_would_fit_on_no_other_node_and_the_task_says_why_it_waits()
+    {
+        // 70% on each card: emptying either leaves its task nowhere to go.
+        await using var pool = await ScatteredAsync(70, consolidate: true, indexResync: TimeSpan.FromSeconds(1));
+        var before = (await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.Client.GetAsync(id)))).Select(s => (s!.TaskId, s.Generation, s.State)).ToList();
+
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(WholeCard("train"), "train")).State);
+        for (var i = 0; i < 3; i++)
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(before, (await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.Client.GetAsync(id)))).Select(s => (s!.TaskId, s.Generation, s.State)));
+        Assert.Equal(TaskState.Pending, await pool.StateOf("train"));
+        Assert.StartsWith("0 of 2 nodes take it now", await pool.Client.WhyWaitingAsync("train"));
+    }
+}
