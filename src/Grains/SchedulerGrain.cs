@@ -354,7 +354,7 @@ public sealed class SchedulerGrain(
             }
         }
 
-        return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held));
+        return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held) + ScatteredRoom(task, request));
 
         bool Held(NodeView node) =>
             HeldAgainst(taskId).Any(h => h.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
@@ -1430,12 +1430,8 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        // Nodes with reservations out are passed over too: their accounts may not show what the view decided for them.
-        var busy = moving.Keys.Concat(preempting.Keys).Concat(reclaiming.Keys).Concat(outstanding.Keys)
-            .Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
-            .ToHashSet(StringComparer.Ordinal);
         var unknown = new HashSet<string>(StringComparer.Ordinal);
-        var plans = Consolidation.Plan(policy, view, accounts.Values, waiting, RequestOf, busy, unknown, DomainAllows);
+        var plans = Consolidation.Plan(policy, view, accounts.Values, waiting, RequestOf(now), NotToMove(), unknown, DomainAllows);
         foreach (var plan in plans)
         {
             moving[plan.NodeId] = (now, plan.ForTaskId, plan.Moves);
@@ -1462,12 +1458,48 @@ public sealed class SchedulerGrain(
         {
             Learn(unknown).Ignore();
         }
+    }
 
-        // As of now: a node's maintenance windows are checked from when the moved task would start again.
-        PlacementRequest? RequestOf(string taskId, long generation) =>
-            runningRequests.TryGetValue(taskId, out var known) && known.Generation == generation
-                ? known.Request.At is null ? known.Request : known.Request with { At = now }
-                : null;
+    /// <summary>
+    /// The nodes moves neither take from nor put into: those with moves, evictions or reservations under way (an account
+    /// may not show what the view decided for it), and those held for a task or gang.
+    /// </summary>
+    private HashSet<string> NotToMove() =>
+        moving.Keys.Concat(preempting.Keys).Concat(reclaiming.Keys).Concat(outstanding.Keys)
+            .Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A running task's request by id and generation, as of <paramref name="now"/> (a node's maintenance windows are checked
+    /// from when a moved task would start again); null when this activation does not know it.
+    /// </summary>
+    private Func<string, long, PlacementRequest?> RequestOf(DateTimeOffset now) => (taskId, generation) =>
+        runningRequests.TryGetValue(taskId, out var known) && known.Generation == generation
+            ? known.Request.At is null ? known.Request : known.Request with { At = now }
+            : null;
+
+    /// <summary>
+    /// For why a task waits: when moving offline work would make room for it (the free room being scattered), which tasks
+    /// off which node, and whether consolidation is on to do it; else nothing.
+    /// </summary>
+    private string ScatteredRoom(QueuedTask task, PlacementRequest request)
+    {
+        if (GangMuster.Waits(task) || task.Borrowed)
+        {
+            return "";
+        }
+
+        var plans = Consolidation.Plan(policy, view, accounts.Values, [(task.TaskId, request, task.Spec.Priority)], RequestOf(time.GetUtcNow()), NotToMove(),
+            new HashSet<string>(StringComparer.Ordinal), DomainAllows);
+        if (plans is not [var plan])
+        {
+            return "";
+        }
+
+        var moves = string.Join(", ", plan.Moves.Select(m => m.TaskId));
+        return consolidate
+            ? $"; moving {moves} off {plan.NodeId} would make room for it, at a coming round"
+            : $"; its room is scattered: moving {moves} off {plan.NodeId} would make room for it (consolidation is off: orion config --consolidate true)";
     }
 
     /// <summary>Forgets the moves whose task was placed or left the queue, whose node cannot take work, or that ran out of patience.</summary>

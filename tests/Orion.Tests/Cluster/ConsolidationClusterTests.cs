@@ -41,6 +41,11 @@ public sealed class ConsolidationClusterTests
         Assert.Equal((TaskState.Pending, before["a"].Generation, before["b"].Generation),
             (await pool.StateOf("train"), (await pool.Client.GetAsync("a"))!.Generation, (await pool.Client.GetAsync("b"))!.Generation));
 
+        // Why it waits says so, and what moving would do.
+        var onN0 = before.Values.Single(s => s.Placement!.NodeId == "dc1/n0").TaskId;
+        Assert.EndsWith($"; its room is scattered: moving {onN0} off dc1/n0 would make room for it (consolidation is off: orion config --consolidate true)",
+            await pool.Client.WhyWaitingAsync("train"));
+
         // On: the moves are decided at the next resync (both nodes need one move of 40%: n0 by its id); held at the task's grain.
         var held = gate.Close("IVGpuTaskGrain.Move");
         Assert.True((await pool.Client.UpdateSettingsAsync(consolidate: true)).Consolidate);

@@ -50,7 +50,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: label: '--evict' is not key=value", "label", "dc1/node-0", "pool=ci", "--evict")]
     [InlineData("orion: --node-affinity: 'zone in a' " + NodeRequirement.Rule, "submit", "--node-affinity", "zone in a", "--compute", "10")]
     [InlineData("orion: --preferred-node-affinity: '=a' " + NodeRequirement.Rule, "submit", "--preferred-node-affinity", "=a", "--compute", "10")]
-    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, quota-budget, reclaim, eviction, operator-pause, operator-resume, run-limit, idle-stop, unhealthy, unblocked",
+    [InlineData("orion: --kind: must be one of placement, preemption, resume, swap-out, swap-in, quota-wait, quota-admit, quota-refusal, hold, quota-borrow, quota-budget, reclaim, eviction, consolidation, operator-pause, operator-resume, run-limit, idle-stop, unhealthy, unblocked",
         "events", "--kind", "placed")]
     [InlineData("orion: --limit: must be 1..500", "events", "--limit", "0")]
     [InlineData("orion: --count: applies with --follow", "events", "--count", "2")]
