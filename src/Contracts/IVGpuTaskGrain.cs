@@ -101,6 +101,15 @@ public interface IVGpuTaskGrain : IGrainWithStringKey
     [Alias("OnGangRestart"), OneWay]
     Task OnGangRestart(string memberId, int restart, string reason);
 
+    /// <summary>
+    /// <paramref name="memberId"/>, placed in the same gang, was moved off its node (a drain, maintenance): this member
+    /// stops and queues again too, so the gang is placed whole once more, with a new rendezvous. Not a restart: no count
+    /// or policy is touched. One-way; ignored by a member not placed with it any more.
+    /// </summary>
+    [Access(Callers.None)]
+    [Alias("OnGangMoved"), OneWay]
+    Task OnGangMoved(string memberId, string reason);
+
     /// <summary>The scheduler reserved capacity for generation <paramref name="generation"/>.</summary>
     [Access(Callers.None)]
     [Alias("OnPlaced"), OneWay]

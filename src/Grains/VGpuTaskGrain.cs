@@ -908,8 +908,31 @@ public sealed class VGpuTaskGrain(
 
         logger.LogInformation("Task {TaskId} evicted from {NodeId}: {Reason}", TaskId, nodeId, reason);
         await StopRun(status);
-        await Queue(StoppedRun(status, $"evicted from {nodeId}: {reason}"));
+
+        // A gang's member moves with its gang: a collective that lost a member cannot go on, and only a gang placed whole
+        // gets a rendezvous. It waits in the queue for the others, which stop and queue again too.
+        var gang = status.Spec.Gang is not null && status.Placement is { Gang.IsEmpty: false } ? status.Placement.Gang : [];
+        await Queue(StoppedRun(status, $"evicted from {nodeId}: {reason}") with { GangWaits = !gang.IsEmpty });
+        foreach (var member in gang)
+        {
+            await GrainFactory.Grain<IVGpuTaskGrain>(member).OnGangMoved(TaskId, $"moved off {nodeId}: {reason}");
+        }
+
         return true;
+    }
+
+    public async Task OnGangMoved(string memberId, string reason)
+    {
+        var status = Status;
+        if (status is not { Spec.Gang: { } gang, Placement: { } placement } || !status.State.HoldsCapacity() || !placement.Gang.Contains(memberId))
+        {
+            // Ended, queued again already, or placed since without that member.
+            return;
+        }
+
+        logger.LogInformation("Task {TaskId} moves with gang {Gang}: member {MemberId} {Reason}", TaskId, gang.Name, memberId, reason);
+        await StopRun(status);
+        await Queue(StoppedRun(status, $"gang {gang.Name} moves whole: member {memberId} {reason}") with { GangWaits = true });
     }
 
     public async Task<string?> Move(long generation, string nodeId, string reason, bool replicasOnly = false)

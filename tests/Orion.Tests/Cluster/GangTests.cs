@@ -187,24 +187,28 @@ public sealed class GangTests
     }
 
     [Fact]
-    public async Task A_member_drained_off_its_node_is_placed_again_on_its_own_while_the_rest_of_its_gang_runs_on()
+    public async Task A_member_drained_off_its_node_moves_its_whole_gang_which_is_placed_whole_again_with_a_new_rendezvous()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2), Node("n2", gpus: 2)]);
         await pool.Client.SubmitManyAsync([new(Member(2, size: 2, steps: 1_000_000), "rank-0"), new(Member(2, size: 2, steps: 1_000_000), "rank-1")]);
         var moved = await pool.WaitForAsync("rank-0", TaskState.Running);
-        var stays = await pool.WaitForAsync("rank-1", TaskState.Running);
+        await pool.WaitForAsync("rank-1", TaskState.Running);
 
+        // A collective that lost a member cannot go on: the member on the drained node moves, and the other stops and
+        // queues again with it, so the gang is placed whole once more (not a restart).
         await pool.Client.DrainAsync(moved.Placement!.NodeId, "firmware");
-        VGpuTaskStatus? again = null;
+        var again = new VGpuTaskStatus[2];
         await pool.EventuallyAsync(async () =>
         {
-            again = (await pool.Client.GetAsync("rank-0"))!;
-            Assert.Equal((TaskState.Running, 2L), (again.State, again.Generation));
+            again = [(await pool.Client.GetAsync("rank-0"))!, (await pool.Client.GetAsync("rank-1"))!];
+            Assert.All(again, s => Assert.Equal((TaskState.Running, 2L, 0), (s.State, s.Generation, s.Restarts)));
         });
-        Assert.NotEqual(moved.Placement.NodeId, again!.Placement!.NodeId);
-        Assert.True(again.Placement.Gang.IsEmpty);
-        var still = (await pool.Client.GetAsync("rank-1"))!;
-        Assert.Equal((TaskState.Running, 1L, stays.Placement!.NodeId), (still.State, still.Generation, still.Placement!.NodeId));
+        Assert.All(again, s => Assert.NotEqual(moved.Placement.NodeId, s.Placement!.NodeId));
+        Assert.Equal(("rank-1", "rank-0"), (string.Join(",", again[0].Placement!.Gang), string.Join(",", again[1].Placement!.Gang)));
+        Assert.Equal((0, 1), (again[0].Placement!.Rendezvous!.Rank, again[1].Placement!.Rendezvous!.Rank));
+        Assert.Equal($"gang allreduce moves whole: member rank-0 moved off {moved.Placement.NodeId}: firmware",
+            again[1].PastRuns![^1].Reason);
+        await pool.AssertConsistentAsync(["rank-0", "rank-1"]);
     }
 
     [Fact]
