@@ -44,6 +44,9 @@ public sealed class SchedulerGrain(
     // The nodes held for a gang (by GangMuster.Key) that waited past the starvation limit: they take nothing else.
     private (string Gang, ImmutableArray<string> NodeIds)? gangHold;
 
+    // The nodes held for a gang moves are making room for (Consolidation.PlanGang), by GangMuster.Key, and since when.
+    private (string Gang, ImmutableArray<string> NodeIds, DateTimeOffset At)? gangMoving;
+
     // How far down the queue a task to hold for is looked for, so a long queue costs a round little.
     private const int HoldScan = 64;
     private readonly PendingQueue queue = new();
@@ -357,7 +360,7 @@ public sealed class SchedulerGrain(
         return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held) + ScatteredRoom(task, request));
 
         bool Held(NodeView node) =>
-            HeldAgainst(taskId).Any(h => h.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id) && (task.Spec.Gang is null || g.Gang != GangMuster.Key(task)));
+            HeldAgainst(taskId).Any(h => h.Id == node.Id) || GangHeldNodes(task.Spec.Gang is null ? null : GangMuster.Key(task)).Exists(h => h.Id == node.Id);
     }
 
     public async Task<PlacementPreview> Preview(TaskSpec spec, int count = 1)
@@ -369,7 +372,7 @@ public sealed class SchedulerGrain(
         var requests = Enumerable.Repeat(request, count).ToArray();
         PlacementChoice?[] choices;
         string? explanation = null;
-        bool Held(NodeView node) => HeldAgainst(null).Any(h => h.Id == node.Id) || (gangHold is { } g && g.NodeIds.Contains(node.Id));
+        bool Held(NodeView node) => HeldAgainst(null).Any(h => h.Id == node.Id) || GangHeldNodes().Exists(h => h.Id == node.Id);
 
         // Decided as a round would, each applied to the view before the next, then every one given back, with no await
         // between: no other turn of this grain sees the view changed.
@@ -552,10 +555,12 @@ public sealed class SchedulerGrain(
             MovesUnderWay();
             KeepHold();
             KeepGangHold();
+            var gangsWaiting = new List<List<QueuedTask>>();
             foreach (var gang in gangs)
             {
                 if (await PlaceGang(gang, parents, placedHere) is { } why)
                 {
+                    gangsWaiting.Add(gang);
                     foreach (var member in gang)
                     {
                         unplacedGangs[member.TaskId] = why;
@@ -618,6 +623,11 @@ public sealed class SchedulerGrain(
 
             // After the offers to other data centres: a task one of them placed is out of the queue, and nothing is moved or
             // evicted for it. Moving first: moved work runs on elsewhere, evicted work waits.
+            if (consolidate && gangsWaiting.Count > 0)
+            {
+                ConsolidateGang(gangsWaiting);
+            }
+
             if (consolidate && unplaced.Count > 0)
             {
                 Consolidate(batch, unplaced);
@@ -744,7 +754,7 @@ public sealed class SchedulerGrain(
             // Nodes held for a starving task or gang stay closed to a gang, unless they are held for it.
             IEnumerable<NodeView> held = [
                 .. HeldForTasks().Where(h => !gang.Exists(t => t.TaskId == h.TaskId)).Select(h => h.Node),
-                .. gangHold?.Gang == key ? [] : GangHeldNodes()];
+                .. GangHeldNodes(key)];
             PlacementChoice[]? choices;
             using (StarvationGuard.Close(held))
             {
@@ -970,9 +980,22 @@ public sealed class SchedulerGrain(
         return choices;
     }
 
-    /// <summary>The nodes held for a gang that are schedulable; none when no gang is held for.</summary>
-    private List<NodeView> GangHeldNodes() =>
-        gangHold is { } g ? [.. g.NodeIds.Select(view.Find).OfType<NodeView>().Where(n => n.Schedulable)] : [];
+    /// <summary>
+    /// The schedulable nodes held for a gang (one that waited past the starvation limit, one moves are making room for),
+    /// but for the gang <paramref name="exceptFor"/> (by <see cref="GangMuster.Key"/>); none when no gang is held for.
+    /// </summary>
+    private List<NodeView> GangHeldNodes(string? exceptFor = null)
+    {
+        if (gangHold is null && gangMoving is null)
+        {
+            return [];
+        }
+
+        IEnumerable<string> ids = [
+            .. gangHold is { } g && g.Gang != exceptFor ? g.NodeIds : [],
+            .. gangMoving is { } m && m.Gang != exceptFor ? m.NodeIds : []];
+        return [.. ids.Distinct(StringComparer.Ordinal).Select(view.Find).OfType<NodeView>().Where(n => n.Schedulable)];
+    }
 
     /// <summary>
     /// Holds nodes for the first complete gang in queue order (among the first <see cref="HoldScan"/> tasks) that has been
@@ -1434,17 +1457,7 @@ public sealed class SchedulerGrain(
         var plans = Consolidation.Plan(policy, view, accounts.Values, waiting, RequestOf(now), NotToMove(), unknown, DomainAllows);
         foreach (var plan in plans)
         {
-            moving[plan.NodeId] = (now, plan.ForTaskId, plan.Moves);
-            foreach (var move in plan.Moves)
-            {
-                logger.LogInformation("Scheduler {DataCenter} moves {TaskId} off {NodeId} (it fits on {FitsOn}) to make room for {ForTaskId}",
-                    DataCenter, move.TaskId, plan.NodeId, move.FitsOn, plan.ForTaskId);
-                placedNotes.Add(new PoolEventNote(PoolEventKinds.Consolidation, move.TaskId, plan.NodeId, $"moved to make room for {plan.ForTaskId} (fits on {move.FitsOn})"));
-                OrionTelemetry.Moves.Add(1);
-
-                // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
-                MoveFor(move, plan).Ignore();
-            }
+            StartMoves(plan, now);
         }
 
         // Unless some request was missing: those are learned, and the round after that looks at them all again.
@@ -1453,10 +1466,81 @@ public sealed class SchedulerGrain(
             unmovable.UnionWith(waiting.Select(w => w.TaskId).Except(plans.Select(p => p.ForTaskId)));
         }
 
-        unknown.ExceptWith(learning);
-        if (unknown.Count > 0)
+        LearnLater(unknown);
+    }
+
+    /// <summary>
+    /// Moves running offline work for the first of the round's complete gangs that fit nowhere whole, when moves make
+    /// room for all its members at once (<see cref="Consolidation.PlanGang"/>): the nodes its members are planned onto are
+    /// held for it (those emptied, and those with room now) while the moved tasks leave, and it is placed whole there.
+    /// One gang at a time; a gang the starvation limit holds nodes for already waits for those.
+    /// </summary>
+    private void ConsolidateGang(List<List<QueuedTask>> gangs)
+    {
+        MovesUnderWay();
+        if (gangMoving is not null)
         {
-            Learn(unknown).Ignore();
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var gang in gangs)
+        {
+            var key = GangMuster.Key(gang[0]);
+            if (unmovable.Contains(key) || gangHold?.Gang == key)
+            {
+                continue;
+            }
+
+            var unknown = new HashSet<string>(StringComparer.Ordinal);
+            var members = gang.Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Priority)).ToList();
+            if (Consolidation.PlanGang(policy, view, accounts.Values, members, RequestOf(now), NotToMove(), unknown, DomainAllows) is not { } plan)
+            {
+                if (unknown.Count == 0)
+                {
+                    unmovable.Add(key);
+                }
+
+                LearnLater(unknown);
+                continue;
+            }
+
+            gangMoving = (key, plan.NodeIds, now);
+            var name = gang[0].Spec.Gang!.Name;
+            logger.LogInformation("Gang {Gang} fits nowhere whole in {DataCenter}: work moves off {Emptied}; nodes {NodeIds} take nothing else until it is placed",
+                name, DataCenter, string.Join(", ", plan.Moves.Select(m => m.NodeId)), string.Join(", ", plan.NodeIds));
+            foreach (var moves in plan.Moves)
+            {
+                StartMoves(moves, now);
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>Holds a plan's node for its waiting task and moves the plan's tasks off it (each stops and queues again here).</summary>
+    private void StartMoves(MovePlan plan, DateTimeOffset now)
+    {
+        moving[plan.NodeId] = (now, plan.ForTaskId, plan.Moves);
+        foreach (var move in plan.Moves)
+        {
+            logger.LogInformation("Scheduler {DataCenter} moves {TaskId} off {NodeId} (it fits on {FitsOn}) to make room for {ForTaskId}",
+                DataCenter, move.TaskId, plan.NodeId, move.FitsOn, plan.ForTaskId);
+            placedNotes.Add(new PoolEventNote(PoolEventKinds.Consolidation, move.TaskId, plan.NodeId, $"moved to make room for {plan.ForTaskId} (fits on {move.FitsOn})"));
+            OrionTelemetry.Moves.Add(1);
+
+            // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
+            MoveFor(move, plan).Ignore();
+        }
+    }
+
+    /// <summary>Learns, in the background, the requests of those of <paramref name="taskIds"/> not being learned already.</summary>
+    private void LearnLater(HashSet<string> taskIds)
+    {
+        taskIds.ExceptWith(learning);
+        if (taskIds.Count > 0)
+        {
+            Learn(taskIds).Ignore();
         }
     }
 
@@ -1502,10 +1586,19 @@ public sealed class SchedulerGrain(
             : $"; its room is scattered: moving {moves} off {plan.NodeId} would make room for it (consolidation is off: orion config --consolidate true)";
     }
 
-    /// <summary>Forgets the moves whose task was placed or left the queue, whose node cannot take work, or that ran out of patience.</summary>
+    /// <summary>
+    /// Forgets the moves whose task was placed or left the queue, whose node cannot take work, or that ran out of patience;
+    /// and the gang moves made room for once none of its members waits, or past the same patience.
+    /// </summary>
     private void MovesUnderWay()
     {
         var now = time.GetUtcNow();
+        if (gangMoving is { } gang && (now - gang.At > MovePatience || !queue.InOrder.Any(t => t.Spec.Gang is not null && GangMuster.Key(t) == gang.Gang)))
+        {
+            gangMoving = null;
+            unmovable.Clear();
+        }
+
         foreach (var (nodeId, m) in moving.ToArray())
         {
             if (now - m.At > MovePatience || queue.Find(m.ForTaskId) is null || view.Find(nodeId) is not { Schedulable: true })

@@ -29,45 +29,127 @@ public static class Consolidation
         Func<string, long, PlacementRequest?> requestOf, IReadOnlySet<string> busy, ISet<string> unknown,
         Func<string, PlacementRequest, bool>? domainAllows = null)
     {
-        var open = accounts.Where(a => a.Schedulable && !busy.Contains(a.NodeId) && view.Find(a.NodeId) is { Schedulable: true })
-            .OrderBy(a => a.NodeId, StringComparer.Ordinal).ToList();
+        using var planner = new Planner(policy, view, accounts, requestOf, busy, unknown, domainAllows);
         var plans = ImmutableArray.CreateBuilder<MovePlan>();
-        var kept = new List<(PlacementChoice Choice, PlacementRequest Request)>();
-        var closed = busy.Select(view.Find).OfType<NodeView>().ToList();
-        try
+        foreach (var (taskId, request, priority) in waiting)
         {
-            foreach (var (taskId, request, priority) in waiting)
+            if (planner.MakeRoom(taskId, request, priority) is { } plan)
             {
-                foreach (var (node, victims) in Candidates(open, request, priority, domainAllows))
-                {
-                    var requests = victims.Select(v => requestOf(v.TaskId, v.Generation)).ToList();
-                    if (requests.Contains(null))
-                    {
-                        foreach (var v in victims.Where((_, i) => requests[i] is null))
-                        {
-                            unknown.Add(v.TaskId);
-                        }
-
-                        continue;
-                    }
-
-                    if (!FitsAfter(node, victims, requests!, request)
-                        || Relocate(policy, view, [.. closed, view.Find(node.NodeId)!], requests!) is not { } choices)
-                    {
-                        continue;
-                    }
-
-                    kept.AddRange(choices.Select((c, i) => (c, requests[i]!)));
-                    plans.Add(new MovePlan(taskId, node.NodeId, [.. victims.Select((v, i) => new MovedTask(v.TaskId, v.Generation, choices[i].Node.Id))]));
-                    closed.Add(view.Find(node.NodeId)!);
-
-                    // A node moved into is no candidate any more: its account does not show what the plan put there.
-                    open.RemoveAll(n => n == node || Array.Exists(choices, c => c.Node.Id == n.NodeId));
-                    break;
-                }
+                plans.Add(plan);
             }
         }
-        finally
+
+        return plans.ToImmutable();
+    }
+
+    /// <summary>
+    /// The moves that let a gang's members all fit at once, largest member first: each where it fits now, else on the node
+    /// where the fewest moves make room for it (as <see cref="Plan"/>; no member on a node emptied for another); null, and
+    /// nothing, when some member fits nowhere even so, or needs no move at all (the gang fits as it is).
+    /// </summary>
+    public static GangMovePlan? PlanGang(
+        IPlacementPolicy policy, ClusterView view, IEnumerable<NodeSnapshot> accounts,
+        IReadOnlyList<(string TaskId, PlacementRequest Request, TaskPriority Priority)> members,
+        Func<string, long, PlacementRequest?> requestOf, IReadOnlySet<string> busy, ISet<string> unknown,
+        Func<string, PlacementRequest, bool>? domainAllows = null)
+    {
+        using var planner = new Planner(policy, view, accounts, requestOf, busy, unknown, domainAllows);
+        var plans = ImmutableArray.CreateBuilder<MovePlan>();
+        var nodes = new List<string>();
+        foreach (var (taskId, request, priority) in members.OrderByDescending(m => m.Request.GpuCount).ThenByDescending(m => m.Request.TotalGpuMilli))
+        {
+            if (planner.PlaceNow(request) is { } now)
+            {
+                nodes.Add(now);
+            }
+            else if (planner.MakeRoom(taskId, request, priority) is { } plan)
+            {
+                plans.Add(plan);
+                nodes.Add(plan.NodeId);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return plans.Count == 0 ? null : new GangMovePlan(plans.ToImmutable(), [.. nodes.Distinct(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// One decision's state: the view with the planned room applied (given back on dispose), the nodes closed to what is
+    /// planned after (busy ones, those being emptied), and the candidates left.
+    /// </summary>
+    private sealed class Planner(
+        IPlacementPolicy policy, ClusterView view, IEnumerable<NodeSnapshot> accounts, Func<string, long, PlacementRequest?> requestOf,
+        IReadOnlySet<string> busy, ISet<string> unknown, Func<string, PlacementRequest, bool>? domainAllows) : IDisposable
+    {
+        private readonly List<NodeSnapshot> open = [.. accounts.Where(a => a.Schedulable && !busy.Contains(a.NodeId) && view.Find(a.NodeId) is { Schedulable: true })
+            .OrderBy(a => a.NodeId, StringComparer.Ordinal)];
+
+        private readonly List<NodeView> closed = [.. busy.Select(view.Find).OfType<NodeView>()];
+        private readonly List<(PlacementChoice Choice, PlacementRequest Request)> kept = [];
+
+        /// <summary>Places <paramref name="request"/> where it fits now, off the closed nodes (kept applied); its node, or null.</summary>
+        public string? PlaceNow(PlacementRequest request)
+        {
+            PlacementChoice? choice;
+            using (StarvationGuard.Close(closed))
+            {
+                choice = policy.Choose(view, request);
+            }
+
+            if (choice is null)
+            {
+                return null;
+            }
+
+            ClusterView.Apply(choice, request);
+            kept.Add((choice, request));
+            Taken(choice.Node.Id);
+            return choice.Node.Id;
+        }
+
+        /// <summary>The moves that make room for <paramref name="request"/> on one node, the moved tasks' room kept applied; or null.</summary>
+        public MovePlan? MakeRoom(string taskId, PlacementRequest request, TaskPriority priority)
+        {
+            foreach (var (node, victims) in Candidates(open, request, priority, domainAllows))
+            {
+                var requests = victims.Select(v => requestOf(v.TaskId, v.Generation)).ToList();
+                if (requests.Contains(null))
+                {
+                    foreach (var v in victims.Where((_, i) => requests[i] is null))
+                    {
+                        unknown.Add(v.TaskId);
+                    }
+
+                    continue;
+                }
+
+                if (!FitsAfter(node, victims, requests!, request)
+                    || Relocate(policy, view, [.. closed, view.Find(node.NodeId)!], requests!) is not { } choices)
+                {
+                    continue;
+                }
+
+                kept.AddRange(choices.Select((c, i) => (c, requests[i]!)));
+                closed.Add(view.Find(node.NodeId)!);
+                Taken(node.NodeId);
+                foreach (var c in choices)
+                {
+                    Taken(c.Node.Id);
+                }
+
+                return new MovePlan(taskId, node.NodeId, [.. victims.Select((v, i) => new MovedTask(v.TaskId, v.Generation, choices[i].Node.Id))]);
+            }
+
+            return null;
+        }
+
+        // A node something is planned onto is no candidate any more: its account does not show what the plan put there.
+        private void Taken(string nodeId) => open.RemoveAll(n => n.NodeId == nodeId);
+
+        public void Dispose()
         {
             // In reverse, so each node object is the one its decision was applied to.
             for (var k = kept.Count - 1; k >= 0; k--)
@@ -75,8 +157,6 @@ public static class Consolidation
                 PlacementRound.Undo(view, kept[k].Choice, kept[k].Request);
             }
         }
-
-        return plans.ToImmutable();
     }
 
     /// <summary>Whether the running task's slice <paramref name="slice"/> may be moved for a waiting task of <paramref name="priority"/>.</summary>

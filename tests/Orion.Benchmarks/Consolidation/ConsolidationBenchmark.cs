@@ -15,18 +15,18 @@ namespace Orion.Benchmarks.Consolidation;
 /// </summary>
 public static class ConsolidationBenchmark
 {
-    public static Task<int> RunAsync(int nodes, int gpusPerNode, int jobGpus, int seed, int rounds, string? json) =>
+    public static Task<int> RunAsync(int nodes, int gpusPerNode, int jobGpus, int gangSize, int seed, int rounds, string? json) =>
         SideBySide.RunAsync(
             rounds,
-            consolidates => RunOnceAsync(nodes, gpusPerNode, jobGpus, seed, consolidates),
+            consolidates => RunOnceAsync(nodes, gpusPerNode, jobGpus, gangSize, seed, consolidates),
             run => FormattableString.Invariant(
-                $"{(run.Consolidates ? "moving" : "waiting"),-7}: {run.JobsRunning} of {run.Jobs} jobs of {run.JobGpus} card(s) running ({run.EmptyCards} cards were empty), {run.BatchesMoved} of {run.Batches} batch tasks moved ({run.MovesPerJob:F2} per job beyond those that fit without a move), {run.BatchesWaiting} waiting, settled in {run.SettleMs:F0} ms"),
+                $"{(run.Consolidates ? "moving" : "waiting"),-7}: {run.JobsRunning} of {run.Jobs} jobs of {run.JobGpus} card(s){(run.GangSize > 1 ? $" in gangs of {run.GangSize}" : "")} running ({run.EmptyCards} cards were empty), {run.BatchesMoved} of {run.Batches} batch tasks moved ({run.MovesPerJob:F2} per job beyond those that fit without a move), {run.BatchesWaiting} waiting, settled in {run.SettleMs:F0} ms"),
             json);
 
-    private static async Task<ConsolidationRun> RunOnceAsync(int nodes, int gpusPerNode, int jobGpus, int seed, bool consolidates)
+    private static async Task<ConsolidationRun> RunOnceAsync(int nodes, int gpusPerNode, int jobGpus, int gangSize, int seed, bool consolidates)
     {
         var cards = nodes * gpusPerNode;
-        var jobs = cards / 2 / jobGpus;
+        var jobs = cards / 2 / jobGpus / gangSize * gangSize;
         var settings = new Dictionary<string, string?>
         {
             ["Orion:Pool:Consolidate"] = consolidates ? "true" : "false",
@@ -53,7 +53,7 @@ public static class ConsolidationBenchmark
             var emptyNodes = pool.Cards.GroupBy(c => c.NodeId).Count(n => n.All(c => c.Slices.IsDefaultOrEmpty));
 
             var clock = Stopwatch.StartNew();
-            await client.SubmitManyAsync([.. Enumerable.Range(0, jobs).Select(i => new TaskSubmission(Job(jobGpus), $"job-{i:D3}"))]);
+            await client.SubmitManyAsync([.. Enumerable.Range(0, jobs).Select(i => new TaskSubmission(gangSize == 1 ? Job(jobGpus) : Job(jobGpus) with { Gang = new GangSpec($"gang-{i / gangSize:D3}", gangSize) }, $"job-{i:D3}"))]);
             var (tasks, settled) = await Settled(client, clock);
             var batches = tasks.Where(t => staying.Contains(t.TaskId)).ToList();
             var running = tasks.Count(t => t.TaskId.StartsWith("job-", StringComparison.Ordinal) && t.State == TaskState.Running);
@@ -61,7 +61,7 @@ public static class ConsolidationBenchmark
             // What jobs could take without a move: empty cards, or for jobs of a whole node's cards, empty nodes.
             var ready = jobGpus == 1 ? empty : jobGpus == gpusPerNode ? emptyNodes : 0;
             var beyond = running - Math.Min(running, ready);
-            return new ConsolidationRun(consolidates, cards, staying.Count, empty, jobGpus, jobs, running, moved, batches.Count(t => t.State != TaskState.Running),
+            return new ConsolidationRun(consolidates, cards, staying.Count, empty, jobGpus, gangSize, jobs, running, moved, batches.Count(t => t.State != TaskState.Running),
                 beyond == 0 ? 0 : (double)moved / beyond, settled);
         }, settings);
     }

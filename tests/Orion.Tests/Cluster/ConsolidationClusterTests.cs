@@ -114,4 +114,32 @@ public sealed class ConsolidationClusterTests
         Assert.Equal(TaskState.Pending, await pool.StateOf("train"));
         Assert.StartsWith("0 of 2 nodes take it now", await pool.Client.WhyWaitingAsync("train"));
     }
+
+    [Fact]
+    public async Task A_gang_that_fits_nowhere_whole_gets_a_node_emptied_for_each_member_and_is_placed_whole_there()
+    {
+        // Three nodes of two cards, one 30% task on each (spread): a gang of two members of two whole cards fits nowhere.
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2), Node("n2", gpus: 2)], policy: "spread",
+            extraSettings: new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" });
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id, 30), id)).TaskId, TaskState.Running);
+        }
+
+        var scattered = await Task.WhenAll(new[] { "a", "b", "c" }.Select(id => pool.Client.GetAsync(id)));
+        Assert.Equal(3, scattered.Select(s => s!.Placement!.NodeId).Distinct().Count());
+
+        var member = Specs.Training(2, steps: 1_000_000) with { Gang = new GangSpec("ddp", 2) };
+        await pool.Client.SubmitManyAsync([new(member, "ddp-0"), new(member, "ddp-1")]);
+
+        // Two nodes emptied, the gang placed whole on them with its rendezvous; the three tasks run on the third node.
+        var placed = await Task.WhenAll(new[] { "ddp-0", "ddp-1" }.Select(id => pool.WaitForAsync(id, TaskState.Running)));
+        Assert.Equal(2, placed.Select(p => p.Placement!.NodeId).Distinct().Count());
+        Assert.All(placed, p => Assert.NotNull(p.Placement!.Rendezvous));
+        var batches = await Task.WhenAll(new[] { "a", "b", "c" }.Select(id => pool.WaitForAsync(id, TaskState.Running)));
+        var third = Assert.Single(batches.Select(b => b.Placement!.NodeId).Distinct());
+        Assert.DoesNotContain(third, placed.Select(p => p.Placement!.NodeId));
+        Assert.Equal(2, batches.Count(b => b.Runs == 1));
+        await pool.AssertConsistentAsync(["a", "b", "c", "ddp-0", "ddp-1"]);
+    }
 }

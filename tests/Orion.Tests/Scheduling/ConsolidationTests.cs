@@ -170,4 +170,73 @@ public sealed class ConsolidationTests
 
         Assert.Equal("ddp@dc1/n0: a->dc1/n1", Describe(plan));
     }
+
+    private static GangMovePlan? PlanGang(NodeSnapshot[] nodes, IReadOnlyDictionary<string, PlacementRequest> requests, int members, out ClusterView view)
+    {
+        view = ViewOf(nodes);
+        var gang = Enumerable.Range(0, members).Select(i => ($"ddp-{i}", Wants(1000, gpus: 2), new TaskPriority(PriorityClass.Training))).ToList();
+        return Consolidation.PlanGang(PlacementPolicies.Create("best-fit"), view, nodes, gang, (id, _) => requests.GetValueOrDefault(id), NoneBusy,
+            new HashSet<string>(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_gang_gets_as_many_nodes_emptied_as_its_members_need_with_the_moved_tasks_on_the_rest()
+    {
+        // Three nodes of two cards, each with one 30% task: a gang of two members of two whole cards fits nowhere.
+        var nodes = new[]
+        {
+            Node("dc1/n0", 1000, [Slice("a", 300)], []),
+            Node("dc1/n1", 1000, [Slice("b", 300)], []),
+            Node("dc1/n2", 1000, [], [Slice("c", 300)]),
+        };
+        var requests = new Dictionary<string, PlacementRequest> { ["a"] = Wants(300), ["b"] = Wants(300), ["c"] = Wants(300) };
+
+        var plan = PlanGang(nodes, requests, 2, out var view);
+
+        // Two nodes emptied (n0 first by id), their tasks moved onto the third; every member has a node of its own.
+        Assert.NotNull(plan);
+        Assert.Equal(2, plan.Moves.Length);
+        Assert.Equal(plan.Moves.Select(m => m.NodeId).Order(), plan.NodeIds.Order());
+        var third = Assert.Single(nodes.Select(n => n.NodeId).Except(plan.NodeIds));
+        Assert.All(plan.Moves.SelectMany(m => m.Moves), m => Assert.Equal(third, m.FitsOn));
+        Assert.Equal(["ddp-0", "ddp-1"], plan.Moves.Select(m => m.ForTaskId).Order());
+        Assert.Equal([700, 1000, 700, 1000, 1000, 700], view.Nodes.SelectMany(n => n.Gpus.Select(g => g.ComputeFree)));
+    }
+
+    [Fact]
+    public void A_gang_member_that_fits_now_takes_its_room_and_only_the_rest_have_room_made()
+    {
+        // n0 is empty: one member fits there now; the other needs n1 or n2 emptied.
+        var nodes = new[]
+        {
+            Node("dc1/n0", 0, [], []),
+            Node("dc1/n1", 1000, [Slice("b", 300)], []),
+            Node("dc1/n2", 1000, [], [Slice("c", 300)]),
+        };
+        var requests = new Dictionary<string, PlacementRequest> { ["b"] = Wants(300), ["c"] = Wants(300) };
+
+        var plan = PlanGang(nodes, requests, 2, out _);
+
+        Assert.NotNull(plan);
+        var moves = Assert.Single(plan.Moves);
+        Assert.Equal(["dc1/n0", moves.NodeId], plan.NodeIds.Order());
+        Assert.NotEqual("dc1/n0", Assert.Single(moves.Moves).FitsOn);
+    }
+
+    [Fact]
+    public void No_moves_for_a_gang_that_would_still_not_fit_whole_or_that_fits_as_it_is()
+    {
+        // Two nodes, each with a task of 70%: emptying one leaves its task nowhere; a gang of two could never fit anyway.
+        var full = new[] { Node("dc1/n0", 1000, [Slice("a", 700)], []), Node("dc1/n1", 1000, [Slice("b", 700)], []) };
+        var requests = new Dictionary<string, PlacementRequest> { ["a"] = Wants(700), ["b"] = Wants(700) };
+        Assert.Null(PlanGang(full, requests, 2, out var view));
+        Assert.Equal([300, 1000, 300, 1000], view.Nodes.SelectMany(n => n.Gpus.Select(g => g.ComputeFree)));
+
+        // A third node of room: one could be emptied, but the gang of three would still lack a node: nothing moves.
+        var three = full.Append(Node("dc1/n2", 0, [Slice("z", 100, PriorityClass.Training)], [])).ToArray();
+        Assert.Null(PlanGang(three, requests, 3, out _));
+
+        // Two empty nodes: the gang fits as it is, and no move is planned.
+        Assert.Null(PlanGang([Node("dc1/n0", 0, [], []), Node("dc1/n1", 0, [], [])], requests, 2, out _));
+    }
 }
