@@ -107,7 +107,7 @@ public static partial class SpecBuilder
         return new TaskSpec(f.Name ?? "task", f.Tenant ?? "default", priority, resources, constraints, workload,
             Restart: restart, After: f.After is { Count: > 0 } after ? [.. after.SelectMany(a => ExpandIds(a) ?? throw new CliException($"after: '{a}' {AfterRule}", ExitCodes.BadInput))] : null,
             MaxRuntime: maxRuntime, AfterCondition: afterCondition,
-            Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true,
+            Labels: f.Labels is { Count: > 0 } own ? own.ToImmutableDictionary(StringComparer.Ordinal) : null, Notify: f.Notify, NotifyOnStart: f.NotifyStart == true, StayPut: f.StayPut == true,
             IdleTimeout: idleTimeout, Readiness: f.Readiness?.Build("readiness"), Liveness: f.Liveness?.Build("liveness"),
             StopGrace: stopGrace, Startup: f.Startup?.Build("startup"));
     }

@@ -73,6 +73,7 @@ public static class SpecExport
             },
             Notify = spec.Notify,
             NotifyStart = spec.NotifyOnStart ? true : null,
+            StayPut = spec.StayPut ? true : null,
             Readiness = Probe(spec.Readiness),
             Liveness = Probe(spec.Liveness),
             Startup = Probe(spec.Startup),

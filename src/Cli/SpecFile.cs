@@ -107,6 +107,9 @@ public sealed class SpecFile
     /// <summary>Whether the notify URL also hears when each run starts (<c>notify-start: true</c>).</summary>
     public bool? NotifyStart { get; set; }
 
+    /// <summary>Whether the pool may not move the run to gather scattered room for another task (<c>stay-put: true</c>).</summary>
+    public bool? StayPut { get; set; }
+
     /// <summary>A check of whether a run has started, its other probes waiting until it passes (<c>startup: {get: ":8000/health", failures: 60}</c>).</summary>
     public ProbeFile? Startup { get; set; }
 
@@ -161,6 +164,7 @@ public sealed class SpecFile
         Restart = Restart ?? baseSpec.Restart,
         Notify = Notify ?? baseSpec.Notify,
         NotifyStart = NotifyStart ?? baseSpec.NotifyStart,
+        StayPut = StayPut ?? baseSpec.StayPut,
         Readiness = Readiness ?? baseSpec.Readiness,
         Liveness = Liveness ?? baseSpec.Liveness,
         StopGrace = StopGrace ?? baseSpec.StopGrace,

@@ -33,6 +33,7 @@ internal sealed class SpecOptions
     private readonly Option<string[]> labels;
     private readonly Option<string?> notify = new("--notify") { Description = "A URL the pool POSTs the task's status to when it ends (a chat webhook, a CI job); its host must be allowed (Orion:Notify:AllowedHosts)" };
     private readonly Option<bool> notifyStart = new("--notify-start") { Description = "With --notify: POST also when each run starts (state Running)" };
+    private readonly Option<bool> stayPut = new("--stay-put") { Description = "Never moved to gather scattered room for another task (consolidation); a drain still moves it" };
     private readonly Option<string[]> affinity;
     private readonly Option<string[]> preferredAffinity;
     private readonly Option<string[]> toleration;
@@ -154,7 +155,7 @@ internal sealed class SpecOptions
         });
 
     /// <summary>Every flag, to add to a command.</summary>
-    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, startup, stopGrace, restart, notify, notifyStart];
+    public IEnumerable<Option> All => [file, name, tenant, priority, compute, memory, gpus, cpu, hostMemory, models, dc, kind, commandLine, env, workdir, labels, items, ms, rps, failFast, spread, maxPerDomain, topologyKey, spreadPreferred, nodeSelector, affinity, preferredAffinity, toleration, after, afterCondition, maxRuntime, idleTimeout, readiness, liveness, startup, stopGrace, restart, notify, notifyStart, stayPut];
 
     /// <summary>
     /// The spec the flags and the spec file under them give, with <paramref name="id"/> (and <paramref name="defaultName"/>
@@ -178,7 +179,7 @@ internal sealed class SpecOptions
             NodeAffinity = r.GetValue(affinity) is { Length: > 0 } rules ? [.. rules] : null,
             PreferredNodeAffinity = r.GetValue(preferredAffinity) is { Length: > 0 } wishes ? [.. wishes] : null,
             After = r.GetValue(after) is { Length: > 0 } awaited ? [.. awaited] : null, AfterCondition = r.GetValue(afterCondition),
-            MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null,
+            MaxRuntime = r.GetValue(maxRuntime), IdleTimeout = r.GetValue(idleTimeout), Restart = r.GetValue(restart), Notify = r.GetValue(notify), NotifyStart = r.GetValue(notifyStart) ? true : null, StayPut = r.GetValue(stayPut) ? true : null,
             Readiness = ProbeFile.Short(r.GetValue(readiness)), Liveness = ProbeFile.Short(r.GetValue(liveness)), StopGrace = r.GetValue(stopGrace),
             Startup = ProbeFile.Short(r.GetValue(startup)),
         };

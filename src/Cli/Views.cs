@@ -152,6 +152,11 @@ public static class Views
             table.AddRow(Text("idle timeout"), Text($"stopped once its cards are idle for {Durations.Format(idle)}, not counting time paused"));
         }
 
+        if (s.Spec.StayPut)
+        {
+            table.AddRow(Text("stays put"), Text("never moved to gather room for another task (a drain still moves it)"));
+        }
+
         if (s.Runs > 0)
         {
             table.AddRow(Text("held"), Text($"{s.CardSeconds / 3600:0.###} card-hours and {s.MemoryMiBSeconds / 1024 / 3600:0.###} GiB-hours of GPU memory over {s.Runs} ended run(s)"));

@@ -11,6 +11,7 @@ namespace Orion.Contracts;
 /// <param name="Tenant">The task's tenant, which the schedulers' fair sharing counts.</param>
 /// <param name="Borrowed">The task runs on borrowed room beyond its tenant's quota: a scheduler evicts it for a task within its quota.</param>
 /// <param name="Gang">The task is a gang's member: never evicted on its own for a higher-priority task.</param>
+/// <param name="StayPut">The task asked not to be moved to gather room for another (<see cref="TaskSpec.StayPut"/>).</param>
 [GenerateSerializer, Alias("orion.GpuSlice"), Immutable]
 public sealed record GpuSlice(
     [property: Id(0)] string TaskId,
@@ -22,4 +23,5 @@ public sealed record GpuSlice(
     [property: Id(6)] bool Swappable = true,
     [property: Id(7)] string? Tenant = null,
     [property: Id(8)] bool Borrowed = false,
-    [property: Id(9)] bool Gang = false);
+    [property: Id(9)] bool Gang = false,
+    [property: Id(10)] bool StayPut = false);

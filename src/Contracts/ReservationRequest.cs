@@ -19,6 +19,7 @@ namespace Orion.Contracts;
 /// <param name="Spread">The task's spread group (of <paramref name="Tenant"/>): the node refuses it when it already holds the group's most.</param>
 /// <param name="Tolerations">The node taints the task tolerates (<see cref="NodeTaints"/>): a node refuses it when it has one more.</param>
 /// <param name="MaxRuntime">The longest its run may take (null: no limit): a node refuses it when the run would reach a maintenance window whose notice has begun.</param>
+/// <param name="StayPut">The task asked not to be moved to gather room for another (its slices say so).</param>
 [GenerateSerializer, Alias("orion.ReservationRequest"), Immutable]
 public sealed record ReservationRequest(
     [property: Id(0)] string TaskId,
@@ -36,4 +37,5 @@ public sealed record ReservationRequest(
     [property: Id(12)] SpreadSpec? Spread = null,
     [property: Id(13)] bool Gang = false,
     [property: Id(14)] ImmutableList<string>? Tolerations = null,
-    [property: Id(15)] TimeSpan? MaxRuntime = null);
+    [property: Id(15)] TimeSpan? MaxRuntime = null,
+    [property: Id(16)] bool StayPut = false);

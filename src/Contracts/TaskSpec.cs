@@ -35,6 +35,11 @@ namespace Orion.Contracts;
 /// Whether <paramref name="Notify"/> also hears when each run starts (state Running): a job that waited in line says it
 /// got its cards. Needs <paramref name="Notify"/>.
 /// </param>
+/// <param name="StayPut">
+/// Whether the pool may not move its run to gather scattered room for another task (<c>Orion:Pool:Consolidate</c>), as
+/// a batch job that cannot afford to start over asks. A drain or maintenance still moves it, and a higher-priority task
+/// may still evict it where eviction is on.
+/// </param>
 /// <param name="IdleTimeout">
 /// How long a run may leave its cards idle, as its node measures them (under its daemon's DemandBusyPercent, 1%, of their
 /// time), before the pool stops it and the task ends Cancelled, saying so: a notebook or a service left idle gives its
@@ -86,7 +91,8 @@ public sealed record TaskSpec(
     [property: Id(16)] HealthProbe? Readiness = null,
     [property: Id(17)] HealthProbe? Liveness = null,
     [property: Id(18)] TimeSpan? StopGrace = null,
-    [property: Id(19)] HealthProbe? Startup = null)
+    [property: Id(19)] HealthProbe? Startup = null,
+    [property: Id(20)] bool StayPut = false)
 {
     /// <summary>The shortest <see cref="IdleTimeout"/>: nodes read their cards every few seconds, and a pause between requests is not idleness.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);

@@ -1199,7 +1199,7 @@ public sealed class NodeGrain(
 
     private GpuSlice SliceOn(string gpuId, ReservationRequest request) =>
         new(request.TaskId, request.Generation, request.ComputeMilli, MemoryOn(gpus[gpuId].Device, request), request.Exclusive, request.Priority,
-            request.Swappable, request.Tenant, request.Borrowed, request.Gang);
+            request.Swappable, request.Tenant, request.Borrowed, request.Gang, request.StayPut);
 
     private NodeSnapshot Snapshot()
     {

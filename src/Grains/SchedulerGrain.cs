@@ -1782,5 +1782,5 @@ public sealed class SchedulerGrain(
             request.IsExclusive ? 1000 : request.ComputeMilli,
             request.IsExclusive ? 0 : request.GpuMemoryMiB,
             request.IsExclusive, request.CpuMilli, request.HostMemoryMiB, task.Spec.Priority, request.Swappable, task.Spec.Tenant, task.Borrowed,
-            task.Spec.Constraints.Spread, task.Spec.Gang is not null, task.Spec.Constraints.Tolerations, task.Spec.MaxRuntime);
+            task.Spec.Constraints.Spread, task.Spec.Gang is not null, task.Spec.Constraints.Tolerations, task.Spec.MaxRuntime, task.Spec.StayPut);
 }

@@ -7,8 +7,8 @@ namespace Orion.Grains.Scheduling;
 /// Which running offline tasks to move so that a waiting task, which fits nowhere only because the free room is scattered,
 /// fits (defragmentation, as Run:ai's consolidation or Kubernetes' descheduler): per waiting task in queue order, the node
 /// where the fewest moves (then the least compute moved, then the node's id) make room for it, and only when every task
-/// moved fits on another node now, so no task placed is left without room. Movable: offline work, never a gang's member,
-/// and for an offline waiting task none of a higher level. Each node once per decision, and none a plan moves tasks
+/// moved fits on another node now, so no task placed is left without room. Movable: offline work, never a gang's member
+/// nor one that asked to stay put, and for an offline waiting task none of a higher level. Each node once per decision, and none a plan moves tasks
 /// into is made room on; room the moved tasks are planned into is not counted twice. Pure: the view is given back as it was.
 /// </summary>
 public static class Consolidation
@@ -163,7 +163,7 @@ public static class Consolidation
     public static bool Movable(GpuSlice slice, TaskPriority priority)
     {
         var own = slice.Priority ?? new TaskPriority(PriorityClass.Offline);
-        return own.Class == PriorityClass.Offline && !slice.Gang && (priority.Class > PriorityClass.Offline || own.Level <= priority.Level);
+        return own.Class == PriorityClass.Offline && !slice.Gang && !slice.StayPut && (priority.Class > PriorityClass.Offline || own.Level <= priority.Level);
     }
 
     /// <summary>

@@ -160,6 +160,7 @@ public sealed class SpecBuilderTests
         Assert.Equal("https://hooks.example.com/t/1", SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1", "f.yaml")).Notify);
         Assert.True(SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1\nnotify-start: true", "f.yaml")).NotifyOnStart);
         Assert.False(SpecBuilder.Build(SpecBuilder.Parse("notify: https://hooks.example.com/t/1", "f.yaml")).NotifyOnStart);
+        Assert.Equal((true, false), (SpecBuilder.Build(SpecBuilder.Parse("stay-put: true", "f.yaml")).StayPut, SpecBuilder.Build(new SpecFile()).StayPut));
         Assert.Equal(RestartPolicy.OnFailure(5), spec.Restart);
         var plain = SpecBuilder.Build(new SpecFile());
         Assert.Equal((null, null, null), (plain.After, plain.MaxRuntime, plain.Restart));

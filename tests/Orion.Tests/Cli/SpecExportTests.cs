@@ -22,7 +22,7 @@ public sealed class SpecExportTests
             },
             Restart: RestartPolicy.OnFailure(3, TimeSpan.FromSeconds(30)), MaxRuntime: TimeSpan.FromHours(36), IdleTimeout: TimeSpan.FromMinutes(30),
             Labels: ImmutableDictionary<string, string>.Empty.Add("app-name", "chat").Add("team", "search"),
-            Notify: "https://hooks.example.com/x", NotifyOnStart: true,
+            Notify: "https://hooks.example.com/x", NotifyOnStart: true, StayPut: true,
             Readiness: HealthProbe.Http(8000, "/health") with { Period = TimeSpan.FromSeconds(5), InitialDelay = TimeSpan.FromSeconds(30) },
             Liveness: HealthProbe.GrpcHealth(9000, "inference.Model") with { FailureThreshold = 5 },
             Startup: HealthProbe.TcpSocket(8000) with { Timeout = TimeSpan.FromSeconds(2) }, StopGrace: TimeSpan.Zero);

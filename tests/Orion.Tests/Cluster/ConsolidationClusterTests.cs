@@ -142,4 +142,33 @@ public sealed class ConsolidationClusterTests
         Assert.Equal(2, batches.Count(b => b.Runs == 1));
         await pool.AssertConsistentAsync(["a", "b", "c", "ddp-0", "ddp-1"]);
     }
+
+    [Fact]
+    public async Task Work_that_asked_to_stay_put_is_not_moved_and_the_waiting_task_is_told_of_no_such_move()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)], policy: "spread", indexResync: TimeSpan.FromSeconds(1),
+            extraSettings: new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" });
+        foreach (var id in new[] { "a", "b" })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id, 40) with { StayPut = true }, id)).TaskId, TaskState.Running);
+        }
+
+        // The nodes' accounts carry the wish (the scheduler sees slices, not specs).
+        foreach (var node in new[] { "n0", "n1" })
+        {
+            var slice = Assert.Single((await pool.NodeSnapshot(node)).Gpus.SelectMany(g => g.Slices));
+            Assert.True(slice.StayPut);
+        }
+
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(WholeCard("train"), "train")).State);
+        for (var i = 0; i < 3; i++)
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.All(await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.Client.GetAsync(id))), s => Assert.Equal((TaskState.Running, 1L), (s!.State, s.Generation)));
+        Assert.Equal(TaskState.Pending, await pool.StateOf("train"));
+        Assert.DoesNotContain("scattered", await pool.Client.WhyWaitingAsync("train"), StringComparison.Ordinal);
+    }
 }

@@ -145,7 +145,7 @@ public sealed class CliTests(LiveSilo live)
         var submitted = await live.CliAsync("submit", "--id", prep, "--tenant", tenant, "--compute", "5", "--memory", "1GiB", "--items", "1", "--ms-per-item", "10000000");
         Assert.True(submitted.ExitCode == 0, submitted.ToString());
         var step = await live.CliAsync("submit", "--id", prep + "-next", "--tenant", tenant, "--after", prep, "--max-runtime", "1h30m", "--idle-timeout", "45m", "--restart", "on-failure:2",
-            "--compute", "5", "--memory", "1GiB");
+            "--compute", "5", "--memory", "1GiB", "--stay-put");
         Assert.True(step.ExitCode == 0, step.ToString());
         Assert.Equal($"submitted {prep}-next (Blocked)", step.Out.Trim());
 
@@ -155,6 +155,8 @@ public sealed class CliTests(LiveSilo live)
         Assert.Contains("1h30m per run, not counting time paused", table.Out);
         Assert.Contains("stopped once its cards are idle for 45m, not counting time paused", table.Out);
         Assert.Equal(TimeSpan.FromMinutes(45), (await live.Client.GetAsync(prep + "-next"))!.Spec.IdleTimeout);
+        Assert.True((await live.Client.GetAsync(prep + "-next"))!.Spec.StayPut);
+        Assert.Contains("never moved to gather room for another task", table.Out);
         Assert.Contains(prep, Assert.Single(table.Out.Split('\n'), l => l.Contains("runs after", StringComparison.Ordinal) && !l.Contains("waiting", StringComparison.Ordinal)));
 
         // A clean-up step runs once prep ends, whichever way.

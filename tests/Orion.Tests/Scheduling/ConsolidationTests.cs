@@ -84,7 +84,7 @@ public sealed class ConsolidationTests
     }
 
     [Fact]
-    public void Only_offline_work_outside_gangs_moves_and_for_an_offline_task_none_of_a_higher_level()
+    public void Only_offline_work_outside_gangs_that_did_not_ask_to_stay_put_moves_and_for_an_offline_task_none_of_a_higher_level()
     {
         var requests = new Dictionary<string, PlacementRequest>
         {
@@ -93,8 +93,11 @@ public sealed class ConsolidationTests
         var spare = Node("dc1/spare", 0, [Slice("x", 600, PriorityClass.Training)]);
         (string TaskId, PlacementRequest Request, TaskPriority Priority)[] Whole(TaskPriority priority) => [("job", Wants(1000), priority)];
 
-        // Training, online and gang work stays, whatever the waiting task's class.
-        foreach (var slice in new[] { Slice("train", 300, PriorityClass.Training), Slice("online", 300, PriorityClass.Online), Slice("gang-0", 300, gang: true) })
+        // Training, online and gang work stays, whatever the waiting task's class, and so does work that asked to stay put.
+        foreach (var slice in new[]
+        {
+            Slice("train", 300, PriorityClass.Training), Slice("online", 300, PriorityClass.Online), Slice("gang-0", 300, gang: true), Slice("low", 300) with { StayPut = true },
+        })
         {
             Assert.Empty(Plan([Node("dc1/n0", 1000, [slice]), spare], requests, Whole(new TaskPriority(PriorityClass.Online))).Plans);
         }
