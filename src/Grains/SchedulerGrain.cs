@@ -1614,10 +1614,17 @@ public sealed class SchedulerGrain(
     {
         try
         {
-            // As a drain moves it: a deployment's replica waits while its deployment's disruption budget is spent.
+            // As a drain moves it: a deployment's replica waits while its deployment's disruption budget is spent. Then the
+            // node will not empty: it is let go of at once (not held for nothing until the patience runs out), and the task
+            // it was for is looked at again after the next resync.
             if (await GrainFactory.Grain<IVGpuTaskGrain>(move.TaskId).Move(move.Generation, plan.NodeId, $"moved to make room for {plan.ForTaskId}") is { } why)
             {
                 logger.LogInformation("Scheduler {DataCenter} did not move {TaskId} off {NodeId}: {Why}", DataCenter, move.TaskId, plan.NodeId, why);
+                if (moving.TryGetValue(plan.NodeId, out var m) && m.ForTaskId == plan.ForTaskId && m.Moves == plan.Moves)
+                {
+                    moving.Remove(plan.NodeId);
+                    unmovable.Add(plan.ForTaskId);
+                }
             }
         }
         catch (Exception ex)

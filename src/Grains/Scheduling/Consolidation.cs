@@ -8,8 +8,9 @@ namespace Orion.Grains.Scheduling;
 /// fits (defragmentation, as Run:ai's consolidation or Kubernetes' descheduler): per waiting task in queue order, the node
 /// where the fewest moves (then the least compute moved, then the node's id) make room for it, and only when every task
 /// moved fits on another node now, so no task placed is left without room. Movable: offline work, never a gang's member
-/// nor one that asked to stay put, and for an offline waiting task none of a higher level. Each node once per decision, and none a plan moves tasks
-/// into is made room on; room the moved tasks are planned into is not counted twice. Pure: the view is given back as it was.
+/// nor one that asked to stay put, and for an offline waiting task none of a higher level. Each node once per decision,
+/// and none a plan moves tasks into is made room on; room the moved tasks are planned into is not counted twice. Pure:
+/// the view is given back as it was.
 /// </summary>
 public static class Consolidation
 {
