@@ -1,21 +1,13 @@
 using System.Collections.Immutable;
 using Orion.Contracts;
 using Orion.Grains.Scheduling;
+using static Orion.Tests.Scheduling.NodeAccounts;
 
 namespace Orion.Tests.Scheduling;
 
 public sealed class PriorityPreemptionTests
 {
     private static readonly HashSet<string> NoneBusy = [];
-
-    private static GpuSlice Slice(string task, int milli, PriorityClass priority = PriorityClass.Offline, int level = 0, bool gang = false) =>
-        new(task, 1, milli, milli * 80L, milli == 1000, new TaskPriority(priority, level), Gang: gang);
-
-    /// <summary>A node of 80 GiB cards (no oversubscription) and 16 cores, <paramref name="cpuAllocated"/> of them held.</summary>
-    private static NodeSnapshot Node(string id, long cpuAllocated, params GpuSlice[][] cards) =>
-        new(id, "dc1", 16_000, cpuAllocated, 65_536, 0,
-            [.. cards.Select((slices, i) => new GpuSnapshot(new GpuDevice($"{id}/{i}", i, "A100-80GB", 80_000, 1.0, 31.5, $"GPU-{i}"), 1000, [.. slices], 1))],
-            true, 1);
 
     private static PlacementRequest Wants(int milli, int gpus = 1, long cpuMilli = 1000, bool online = false) =>
         new(gpus, gpus > 1 ? 1000 : milli, gpus > 1 ? 0 : milli * 80L, cpuMilli, 1024, [], Online: online);
