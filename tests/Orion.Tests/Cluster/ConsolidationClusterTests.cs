@@ -171,4 +171,37 @@ public sealed class ConsolidationClusterTests
         Assert.Equal(TaskState.Pending, await pool.StateOf("train"));
         Assert.DoesNotContain("scattered", await pool.Client.WhyWaitingAsync("train"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_node_where_a_gang_member_fits_already_is_held_for_the_gang_while_another_is_emptied_for_the_rest()
+    {
+        // Two nodes hold a 30% task each (spread), the third is empty: one member of two whole cards fits the empty one
+        // now, the other needs one of the others emptied (the first by id; its task moves beside the other's).
+        var gate = new GrainCallGate();
+        await using var pool = await StartAsync([Node("n0", gpus: 2), Node("n1", gpus: 2), Node("n2", gpus: 2)], policy: "spread", gate: gate,
+            extraSettings: new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" });
+        var used = new List<string>();
+        foreach (var id in new[] { "a", "b" })
+        {
+            used.Add((await pool.WaitForAsync((await pool.SubmitAsync(Offline(id, 30), id)).TaskId, TaskState.Running)).Placement!.NodeId);
+        }
+
+        var empty = Assert.Single(new[] { "dc1/n0", "dc1/n1", "dc1/n2" }.Except(used));
+        var emptied = used.Min(StringComparer.Ordinal)!;
+
+        var held = gate.Close("IVGpuTaskGrain.Move");
+        var member = Specs.Training(2, steps: 1_000_000) with { Gang = new GangSpec("ddp", 2) };
+        await pool.Client.SubmitManyAsync([new(member, "ddp-0"), new(member, "ddp-1")]);
+        await held;
+
+        // While the move is held, a task of two whole cards (queued after the gang) would fit the empty node now: it is the gang's.
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(Specs.Training(2, steps: 1_000_000, name: "other"), "other")).State);
+        gate.Open("IVGpuTaskGrain.Move");
+
+        var placed = await Task.WhenAll(new[] { "ddp-0", "ddp-1" }.Select(id => pool.WaitForAsync(id, TaskState.Running)));
+        Assert.Equal(new[] { empty, emptied }.Order(), placed.Select(p => p.Placement!.NodeId).Order());
+        Assert.Equal(TaskState.Pending, await pool.StateOf("other"));
+        await Task.WhenAll(new[] { "a", "b" }.Select(id => pool.WaitForAsync(id, TaskState.Running)));
+        await pool.AssertConsistentAsync(["a", "b", "ddp-0", "ddp-1", "other"]);
+    }
 }
