@@ -357,7 +357,8 @@ public sealed class SchedulerGrain(
             }
         }
 
-        return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held) + ScatteredRoom(task, request));
+        return Task.FromResult<string?>(PlacementExplanation.Explain(view, request, Held)
+            + (GangMuster.Waits(task) || task.Borrowed ? "" : ScatteredRoom(taskId, request, task.Spec.Priority)));
 
         bool Held(NodeView node) =>
             HeldAgainst(taskId).Any(h => h.Id == node.Id) || GangHeldNodes(task.Spec.Gang is null ? null : GangMuster.Key(task)).Exists(h => h.Id == node.Id);
@@ -397,7 +398,7 @@ public sealed class SchedulerGrain(
             }
         }
 
-        explanation ??= PlacementExplanation.Explain(view, request, Held);
+        explanation ??= PlacementExplanation.Explain(view, request, Held) + (spec.Gang is null && count == 1 && choices[0] is null ? ScatteredRoom("", request, spec.Priority) : "");
         var first = choices[0];
         return new PlacementPreview(DataCenter, first?.Node.Id, first is null ? [] : [.. first.Gpus.Select(g => g.Id)], explanation, queue.Count,
             [.. choices.OfType<PlacementChoice>().Select(c => c.Node.Id)]);
@@ -1566,14 +1567,9 @@ public sealed class SchedulerGrain(
     /// For why a task waits: when moving offline work would make room for it (the free room being scattered), which tasks
     /// off which node, and whether consolidation is on to do it; else nothing.
     /// </summary>
-    private string ScatteredRoom(QueuedTask task, PlacementRequest request)
+    private string ScatteredRoom(string taskId, PlacementRequest request, TaskPriority priority)
     {
-        if (GangMuster.Waits(task) || task.Borrowed)
-        {
-            return "";
-        }
-
-        var plans = Consolidation.Plan(policy, view, accounts.Values, [(task.TaskId, request, task.Spec.Priority)], RequestOf(time.GetUtcNow()), NotToMove(),
+        var plans = Consolidation.Plan(policy, view, accounts.Values, [(taskId, request, priority)], RequestOf(time.GetUtcNow()), NotToMove(),
             new HashSet<string>(StringComparer.Ordinal), DomainAllows);
         if (plans is not [var plan])
         {

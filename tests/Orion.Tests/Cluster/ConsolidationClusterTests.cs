@@ -43,8 +43,11 @@ public sealed class ConsolidationClusterTests
 
         // Why it waits says so, and what moving would do.
         var onN0 = before.Values.Single(s => s.Placement!.NodeId == "dc1/n0").TaskId;
-        Assert.EndsWith($"; its room is scattered: moving {onN0} off dc1/n0 would make room for it (consolidation is off: orion config --consolidate true)",
-            await pool.Client.WhyWaitingAsync("train"));
+        var scattered = $"; its room is scattered: moving {onN0} off dc1/n0 would make room for it (consolidation is off: orion config --consolidate true)";
+        Assert.EndsWith(scattered, await pool.Client.WhyWaitingAsync("train"));
+
+        // So does a dry run of the same task.
+        Assert.EndsWith(scattered, Assert.Single((await pool.Client.PreviewAsync(WholeCard("probe", PriorityClass.Offline))).DataCenters).Explanation);
 
         // On: the moves are decided at the next resync (both nodes need one move of 40%: n0 by its id); held at the task's grain.
         var held = gate.Close("IVGpuTaskGrain.Move");
