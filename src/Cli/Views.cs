@@ -469,7 +469,8 @@ public static class Views
         var cards = pool.Cards.ToList();
         var header = new Markup(Markup.Escape(
             $"{pool.At:u}  nodes {pool.Nodes.Length}  gpus {cards.Count}  compute {Percent(cards.Sum(c => c.ComputeInUseMilli))} in use of {Percent(cards.Sum(c => c.ComputeAllocatedMilli))} allocated  " +
-            $"queued {pool.Queue.Length}  " + string.Join("  ", pool.TasksByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}"))));
+            $"queued {pool.Queue.Length}  " + string.Join("  ", pool.TasksByState.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}")) +
+            string.Concat(FreeRoom.Of(pool.Nodes).Select(r => $"\n{r.DataCenter}: {Percent(r.FreeComputeMilli)} free, {r.EmptyCards} empty card(s), {r.ScatteredShare * 100:0}% of the free compute scattered over cards in use"))));
         var busiest = Gpus(cards.OrderByDescending(c => c.ComputeAllocatedMilli).ThenBy(c => c.GpuId, StringComparer.Ordinal));
         var live = Tasks(pool.Tasks.Where(t => t.State is "Running" or "Suspended" or "Placing" or "Pending").OrderByDescending(t => t.ComputeMilli));
         return pool.Deployments is { IsDefaultOrEmpty: false } deployments

@@ -68,6 +68,11 @@ public sealed class PoolMetrics
                 { OrionTelemetry.Attributes.Role, t.Token.Role.ToString().ToLowerInvariant() },
                 { "orion.access.source", t.Source },
             })), "s", "How long until each token this silo takes expires (negative: expired, still in the settings or not yet revoked); alert before it reaches 0.");
+        IEnumerable<FreeRoom> Room() => monitor.Current is { } pool ? FreeRoom.Of(pool.Nodes) : [];
+        meter.CreateObservableGauge("orion.room.scattered", () => Room().Select(r => new Measurement<double>(r.ScatteredShare, Tags(r))), "1",
+            "The share of a data centre's free compute that lies on cards already in use (0 to 1): room only slices can take; what consolidation gathers.");
+        meter.CreateObservableGauge("orion.room.empty_cards", () => Room().Select(r => new Measurement<long>(r.EmptyCards, Tags(r))), "{card}",
+            "A data centre's cards that hold nothing and take work: what tasks of whole cards can have now.");
         meter.CreateObservableGauge("orion.queue.depth", () => monitor.Current is { } p ? [new Measurement<long>(p.Queue.Length)] : Array.Empty<Measurement<long>>(), "{task}", "Tasks waiting for capacity.");
     }
 
@@ -76,6 +81,8 @@ public sealed class PoolMetrics
         { OrionTelemetry.Attributes.Node, n.NodeId },
         { OrionTelemetry.Attributes.DataCenter, n.DataCenter },
     };
+
+    private static TagList Tags(FreeRoom r) => new() { { OrionTelemetry.Attributes.DataCenter, r.DataCenter } };
 
     private static TagList Tags(TenantUsage t) => new() { { OrionTelemetry.Attributes.Tenant, t.Tenant } };
 

@@ -13,6 +13,7 @@
   const pct = milli => (milli / 10).toFixed(milli % 10 === 0 ? 0 : 1) + '%';
   const nodeName = id => id.split('/').slice(1).join('/');
   const utc = at => new Date(at).toISOString().slice(0, 16).replace('T', ' ') + 'Z';
+  const total = (list, value) => list.reduce((n, x) => n + value(x), 0);
 
   // The node's next maintenance window, unless its cordon already says it (the window is in force).
   function maintenance(n) {
@@ -129,7 +130,13 @@
     const counts = {};
     for (const t of tasks) counts[t.state] = (counts[t.state] || 0) + 1;
     const cards = nodes.flatMap(n => n.cards);
+    // Free compute on the cards that take work, and how much of it lies on cards already in use (only slices fit there).
+    const open = nodes.filter(n => n.schedulable).flatMap(n => n.cards).filter(c => !c.fault && !c.cordonReason);
+    const freeOf = c => Math.max(0, c.computeCapacityMilli - c.computeAllocatedMilli);
+    const free = total(open, freeOf), scattered = total(open.filter(c => (c.slices || []).length > 0), freeOf);
+    const empty = open.filter(c => (c.slices || []).length === 0).length;
     $('summary').innerHTML = `<span><b>${nodes.length}</b> nodes</span><span><b>${cards.length}</b> cards</span>` +
+      `<span id="room" title="free compute on the cards that take work; scattered: on cards already in use, where only slices fit (consolidation gathers it)"><b>${empty}</b> empty cards · <b>${free > 0 ? Math.round(100 * scattered / free) : 0}%</b> of free compute scattered</span>` +
       `<span><b>${pool.queue.length}</b> queued</span><span>policy <b>${esc(pool.policy)}</b></span>` +
       (pool.settings ? `<span id="oversubscription">compute <b>×${+pool.settings.computeOversubscription.toFixed(2)}</b> · memory <b>×${+pool.settings.memoryOversubscription.toFixed(2)}</b></span>` : '') +
       (pool.settings && pool.settings.evictLowerPriority ? '<span id="eviction" title="a higher-class task that fits nowhere evicts running lower-class work, which queues again">evicts lower priority</span>' : '') +

@@ -70,6 +70,7 @@ public sealed class CliTests(LiveSilo live)
         var top = await live.CliAsync("top", "--count", "2", "--interval", "0.2");
         Assert.True(top.ExitCode == 0, top.ToString());
         Assert.Equal(2, top.Out.Split("nodes 4  gpus 6").Length - 1);
+        Assert.Matches(@"dc1: [\d.]+% free, \d+ empty card\(s\), \d+% of the free compute scattered over cards in use", top.Out);
         Assert.Contains(id, top.Out);
 
         // A pool without tokens says so.

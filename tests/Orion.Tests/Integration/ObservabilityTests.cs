@@ -51,6 +51,10 @@ public sealed class ObservabilityTests(LiveSilo live)
                 Assert.True(mine.MeasuredMemoryMiB >= 10_240, $"{mine.MeasuredMemoryMiB} MiB measured in use");
                 Assert.Equal(truth.TasksByState["Running"], Assert.Single(samples, s => s.Name == "orion_tasks" && s.Labels["orion_task_state"] == "Running").Value);
                 Assert.Equal(truth.Queue.Length, Assert.Single(samples, s => s.Name == "orion_queue_depth").Value);
+                var room = Assert.Single(FreeRoom.Of(truth.Nodes));
+                Assert.True(room.ScatteredComputeMilli > 0, "the half-card batch leaves its card's other half scattered");
+                Assert.Equal(room.ScatteredShare, Assert.Single(samples, s => s.Name == "orion_room_scattered" && s.Labels["orion_data_center"] == "dc1").Value, 6);
+                Assert.Equal(room.EmptyCards, Assert.Single(samples, s => s.Name == "orion_room_empty_cards" && s.Labels["orion_data_center"] == "dc1").Value);
                 Assert.True(samples.Where(s => s.Name == "orion_placements_total").Sum(s => s.Value) >= 1);
                 Assert.Contains(samples, s => s.Name == "orion_placement_duration_seconds_count" && s.Value >= 1);
             });

@@ -214,6 +214,9 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(nextRow).ToHaveAttributeAsync("data-state", "Cancelled");
             await Assertions.Expect(nextRow.Locator(".state.after")).ToHaveCountAsync(0);
 
+            // How the free room lies: empty cards, and the share of free compute on cards in use.
+            await Assertions.Expect(page.Locator("#summary #room")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ empty cards · \d+% of free compute scattered$"));
+
             // Eviction by priority and consolidation, turned on live, show beside the settings, and go when turned off.
             await live.Client.UpdateSettingsAsync(evictLowerPriority: true, consolidate: true);
             try
