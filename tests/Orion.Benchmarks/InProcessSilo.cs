@@ -91,6 +91,31 @@ public static class InProcessSilo
         }
     }
 
+    /// <summary>
+    /// The tasks once none is being placed and the count of those <paramref name="counted"/> takes held still for
+    /// <paramref name="quiet"/>, and when on <paramref name="clock"/> that count last changed.
+    /// </summary>
+    public static async Task<(IReadOnlyList<VGpuTaskStatus> Tasks, double SettledMs)> Settled(
+        OrionClient client, Stopwatch clock, Func<VGpuTaskStatus, bool> counted, TimeSpan quiet)
+    {
+        var (last, changedAt) = (-1, 0.0);
+        while (true)
+        {
+            var tasks = await client.ListAsync(new TaskQuery(Limit: int.MaxValue));
+            var running = tasks.Count(counted);
+            if (running != last || tasks.Any(t => t.State == TaskState.Placing))
+            {
+                (last, changedAt) = (running, clock.Elapsed.TotalMilliseconds);
+            }
+            else if (clock.Elapsed.TotalMilliseconds - changedAt > quiet.TotalMilliseconds)
+            {
+                return (tasks, changedAt);
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>A TCP port free on the loopback interface now.</summary>
     public static int FreePort()
     {

@@ -54,7 +54,8 @@ public static class ConsolidationBenchmark
 
             var clock = Stopwatch.StartNew();
             await client.SubmitManyAsync([.. Enumerable.Range(0, jobs).Select(i => new TaskSubmission(gangSize == 1 ? Job(jobGpus) : Job(jobGpus) with { Gang = new GangSpec($"gang-{i / gangSize:D3}", gangSize) }, $"job-{i:D3}"))]);
-            var (tasks, settled) = await Settled(client, clock);
+            var (tasks, settled) = await InProcessSilo.Settled(
+                client, clock, t => t.State == TaskState.Running && t.TaskId.StartsWith("job-", StringComparison.Ordinal), TimeSpan.FromSeconds(3));
             var batches = tasks.Where(t => staying.Contains(t.TaskId)).ToList();
             var running = tasks.Count(t => t.TaskId.StartsWith("job-", StringComparison.Ordinal) && t.State == TaskState.Running);
             var moved = batches.Count(t => t.Runs > 0);
@@ -76,28 +77,4 @@ public static class ConsolidationBenchmark
         new("finetune", "research", new TaskPriority(PriorityClass.Training),
             gpus == 1 ? ResourceRequest.Slice(100, 40_960, 1000, 4096) : ResourceRequest.WholeGpus(gpus, 1000, 4096), PlacementConstraints.None,
             WorkloadSpec.Training(1_000_000, 1000, 40_960));
-
-    /// <summary>
-    /// The tasks once none is being placed and the running jobs' count held still for three seconds (past the schedulers'
-    /// 1 s resync, which retries waiting tasks), and when on <paramref name="clock"/> it last changed.
-    /// </summary>
-    private static async Task<(IReadOnlyList<VGpuTaskStatus> Tasks, double SettledMs)> Settled(OrionClient client, Stopwatch clock)
-    {
-        var (last, changedAt) = (-1, 0.0);
-        while (true)
-        {
-            var tasks = await client.ListAsync(new TaskQuery(Limit: int.MaxValue));
-            var running = tasks.Count(t => t.State == TaskState.Running && t.TaskId.StartsWith("job-", StringComparison.Ordinal));
-            if (running != last || tasks.Any(t => t.State == TaskState.Placing))
-            {
-                (last, changedAt) = (running, clock.Elapsed.TotalMilliseconds);
-            }
-            else if (clock.Elapsed.TotalMilliseconds - changedAt > 3000)
-            {
-                return (tasks, changedAt);
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }

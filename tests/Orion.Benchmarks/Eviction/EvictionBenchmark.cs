@@ -33,7 +33,7 @@ public static class EvictionBenchmark
 
             var clock = Stopwatch.StartNew();
             await client.SubmitManyAsync([.. Enumerable.Range(0, services).Select(i => new TaskSubmission(Service(), $"chat-{i:D3}"))]);
-            var (tasks, settled) = await Settled(client, clock);
+            var (tasks, settled) = await InProcessSilo.Settled(client, clock, t => t.State == TaskState.Running && t.Spec.Priority.Class == PriorityClass.Online, TimeSpan.FromMilliseconds(500));
             return (tasks.Count(t => t.Spec.Priority.Class == PriorityClass.Online && t.State == TaskState.Running),
                 tasks.Count(t => t.Spec.Priority.Class == PriorityClass.Offline && t.State != TaskState.Running),
                 settled);
@@ -51,28 +51,4 @@ public static class EvictionBenchmark
     private static TaskSpec Service() =>
         new("chat", "apps", new TaskPriority(PriorityClass.Online), ResourceRequest.Slice(40, 8192, 1000, 4096), PlacementConstraints.None,
             WorkloadSpec.Service(10, 5));
-
-    /// <summary>
-    /// The tasks once none is being placed and the running services' count held still for half a second, and when on
-    /// <paramref name="clock"/> it last changed.
-    /// </summary>
-    private static async Task<(IReadOnlyList<VGpuTaskStatus> Tasks, double SettledMs)> Settled(OrionClient client, Stopwatch clock)
-    {
-        var (last, changedAt) = (-1, 0.0);
-        while (true)
-        {
-            var tasks = await client.ListAsync(new TaskQuery(Limit: int.MaxValue));
-            var running = tasks.Count(t => t.State == TaskState.Running && t.Spec.Priority.Class == PriorityClass.Online);
-            if (running != last || tasks.Any(t => t.State == TaskState.Placing))
-            {
-                (last, changedAt) = (running, clock.Elapsed.TotalMilliseconds);
-            }
-            else if (clock.Elapsed.TotalMilliseconds - changedAt > 500)
-            {
-                return (tasks, changedAt);
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }

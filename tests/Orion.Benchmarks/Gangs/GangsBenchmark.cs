@@ -33,7 +33,7 @@ public static class GangsBenchmark
                 await client.SubmitManyAsync([.. Enumerable.Range(0, jobs).Select(j => Worker(j, w, workers, gpusPerNode, gangs))]);
             }
 
-            var (tasks, settleMs) = await Settled(client, clock);
+            var (tasks, settleMs) = await InProcessSilo.Settled(client, clock, t => t.State == TaskState.Running, TimeSpan.FromMilliseconds(500));
             var byJob = tasks.Where(t => t.State == TaskState.Running).GroupBy(t => t.TaskId[..t.TaskId.LastIndexOf('-')]).ToList();
             var jobsWhole = byJob.Count(g => g.Count() == workers);
             var workersRunning = byJob.Sum(g => g.Count());
@@ -59,29 +59,5 @@ public static class GangsBenchmark
         var spec = new TaskSpec($"job-{j:D3}", "research", new TaskPriority(PriorityClass.Training), ResourceRequest.WholeGpus(gpusPerNode, 8000, 65_536),
             PlacementConstraints.None, WorkloadSpec.Training(1_000_000, 1000, 1024), Gang: gang ? new GangSpec($"job-{j:D3}", workers) : null);
         return new TaskSubmission(spec, $"job-{j:D3}-{w}");
-    }
-
-    /// <summary>
-    /// The tasks once none is being placed and the running count held still for half a second, and when on
-    /// <paramref name="clock"/> it last changed.
-    /// </summary>
-    private static async Task<(IReadOnlyList<VGpuTaskStatus> Tasks, double SettledMs)> Settled(OrionClient client, Stopwatch clock)
-    {
-        var (last, changedAt) = (-1, 0.0);
-        while (true)
-        {
-            var tasks = await client.ListAsync(new TaskQuery(Limit: int.MaxValue));
-            var running = tasks.Count(t => t.State == TaskState.Running);
-            if (running != last || tasks.Any(t => t.State == TaskState.Placing))
-            {
-                (last, changedAt) = (running, clock.Elapsed.TotalMilliseconds);
-            }
-            else if (clock.Elapsed.TotalMilliseconds - changedAt > 500)
-            {
-                return (tasks, changedAt);
-            }
-
-            await Task.Delay(5);
-        }
     }
 }
