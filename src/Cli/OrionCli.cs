@@ -1492,12 +1492,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "true: a task that fits nowhere, the free room being scattered, has running offline work moved to other nodes where it fits now (its run starts again); false: it waits",
         };
         TokenRule(consolidate.Validators, t => bool.TryParse(t, out _), "--consolidate: must be true or false");
-        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict, consolidate };
+        var halfLife = new Option<string?>("--fair-share-half-life")
+        {
+            Description = "Fair share by usage history: past use counts beside what tenants hold now, halving per this span of age (1h to 30d, such as 7d); off: holdings now only",
+        };
+        TokenRule(halfLife.Validators, t => HalfLife(t) is { } h && FairShare.IsHalfLife(h), "--fair-share-half-life: must be off or from 1h to 30d (such as 7d)");
+        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict, consolidate, halfLife };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             PoolSettings settings;
-            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null && r.GetValue(consolidate) is null)
+            if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null && r.GetValue(consolidate) is null
+                && r.GetValue(halfLife) is null)
             {
                 settings = await Answer(r, client.GetSettingsAsync(ct));
             }
@@ -1506,7 +1512,8 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 try
                 {
                     settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory),
-                        r.GetValue(evict) is { } on ? bool.Parse(on) : null, r.GetValue(consolidate) is { } moves ? bool.Parse(moves) : null, ct));
+                        r.GetValue(evict) is { } on ? bool.Parse(on) : null, r.GetValue(consolidate) is { } moves ? bool.Parse(moves) : null,
+                        HalfLife(r.GetValue(halfLife)), ct));
                 }
                 catch (ArgumentException ex)
                 {
@@ -1519,6 +1526,10 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         return command;
     }
+
+    // --fair-share-half-life: a duration, or off (0 also).
+    private static TimeSpan? HalfLife(string? text) =>
+        text is null ? null : text.Trim() is "off" or "0" ? TimeSpan.Zero : Durations.Parse(text);
 
     /// <summary>An unknown node is the cluster's no (exit 1), said in one line.</summary>
     private static async Task<T> OnKnownNode<T>(Task<T> call)

@@ -311,6 +311,9 @@ public static class Views
         table.AddRow(Text("memory oversubscription"), Text($"×{s.MemoryOversubscription:0.##}"));
         table.AddRow(Text("evict lower priority"), Text(s.EvictLowerPriority ? "on: a higher-class task that fits nowhere evicts lower-class work" : "off: a task that fits nowhere waits"));
         table.AddRow(Text("consolidate"), Text(s.Consolidate ? "on: a task that fits nowhere has offline work moved to nodes where it fits now" : "off: scattered room is not gathered"));
+        table.AddRow(Text("fair share"), Text(s.FairShareHalfLife is { } halfLife
+            ? $"by holdings now and past use, halving every {Durations.Format(halfLife)}"
+            : "by holdings now"));
         table.AddRow(Text("default quota"), Text(DefaultQuota(s.DefaultQuota)));
         table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
         return table;
@@ -453,11 +456,11 @@ public static class Views
     public static Table Shares(IEnumerable<TenantShare> shares)
     {
         static string Of(double share) => $"{100 * share:0.#}%";
-        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "SHARE", "WEIGHT", "SHARE/WEIGHT", "QUEUED");
+        var table = new Table().AddColumns("TENANT", "COMPUTE", "GPU MEMORY", "SHARE", "PAST USE", "WEIGHT", "SHARE/WEIGHT", "QUEUED");
         foreach (var s in shares)
         {
             table.AddRow(Text(s.Tenant), Text(Percent(s.ComputeMilli)), Text(Memory(s.MemoryMiB)), Text(Of(s.Share)),
-                Text(Weight(s.Weight)), Text(Of(s.WeightedShare)), Text($"{s.Queued}"));
+                Text(s.PastShare is { } past ? Of(past) : "–"), Text(Weight(s.Weight)), Text(Of(s.WeightedShare)), Text($"{s.Queued}"));
         }
 
         return table;

@@ -1131,20 +1131,26 @@ public sealed class OrionClient : IAsyncDisposable
     /// Whether a task that fits nowhere, the free room being scattered over nodes, has running offline work moved to other
     /// nodes where it fits now (their runs start again there) so that one node has room for it.
     /// </param>
+    /// <param name="fairShareHalfLife">
+    /// Fair sharing by usage history: what each tenant held in the past counts beside what it holds now, weighing half as
+    /// much per this span of age (1 h to 30 d), so a team that has had much of the pool lately yields to one that has had
+    /// little; <see cref="TimeSpan.Zero"/>: off (only what tenants hold now counts).
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The settings now in force.</returns>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing changed.</exception>
     public Task<PoolSettings> UpdateSettingsAsync(
         string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, bool? evictLowerPriority = null,
-        bool? consolidate = null, CancellationToken cancellationToken = default)
+        bool? consolidate = null, TimeSpan? fairShareHalfLife = null, CancellationToken cancellationToken = default)
     {
-        var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
+        var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription, fairShareHalfLife);
         if (!errors.IsEmpty)
         {
             throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
         }
 
-        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority, consolidate).WaitAsync(cancellationToken);
+        return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool)
+            .Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority, consolidate, fairShareHalfLife).WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -1307,9 +1313,20 @@ public sealed class OrionClient : IAsyncDisposable
         var settingsTask = grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool).Get();
         var deploymentsTask = ListDeploymentsAsync(cancellationToken);
         await Task.WhenAll(nodesTask, tasksTask, schedulerTask, eventsTask, tenantsTask, settingsTask, deploymentsTask).WaitAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var history = (await settingsTask).FairShareHalfLife is { } halfLife ? await ReadHistoryAsync(now, halfLife, cancellationToken) : null;
         return PoolSummarizer.Summarize(
-            time.GetUtcNow(), await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask, await settingsTask)
+            now, await schedulerTask, (await nodesTask).OfType<NodeSnapshot>(), await tasksTask, await eventsTask, await tenantsTask, await settingsTask, history)
             with { Deployments = [.. (await deploymentsTask).Select(DeploymentSummary.Of)] };
+    }
+
+    // Every metered tenant's days that fair sharing by usage history counts at now.
+    private async Task<IReadOnlyDictionary<string, ImmutableArray<UsageDay>>> ReadHistoryAsync(DateTimeOffset now, TimeSpan halfLife, CancellationToken cancellationToken)
+    {
+        var (from, to) = (FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
+        var tenants = await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken);
+        var read = await Task.WhenAll(tenants.Select(async t => (Tenant: t, (await grains.Grain<ITenantMeterGrain>(t).Read(from, to)).Days))).WaitAsync(cancellationToken);
+        return read.ToDictionary(r => r.Tenant, r => r.Days, StringComparer.Ordinal);
     }
 
     /// <inheritdoc />

@@ -12,14 +12,17 @@ public interface IPoolSettingsGrain : IGrainWithStringKey
     Task<PoolSettings> Get();
 
     /// <summary>
-    /// Changes the settings given (null: unchanged) for every silo: schedulers use a new policy (and evict or not) from their next round,
+    /// Changes the settings given (null: unchanged; a <paramref name="fairShareHalfLife"/> of zero: off) for every silo:
+    /// schedulers use a new policy (and evict, move or weigh history or not) from their next round,
     /// and each node's cards take a new capacity at its next heartbeat. Work already placed stays where it is, also when
     /// a lower oversubscription leaves a card holding more than it would now take.
     /// </summary>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing was changed.</exception>
     [Access(Callers.Admin)]
     [Alias("Update")]
-    Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null);
+    Task<PoolSettings> Update(
+        string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null,
+        TimeSpan? fairShareHalfLife = null);
 
     /// <summary>
     /// Sets the quota of every tenant without limits of its own (null: none, such tenants are unbounded), for every silo:

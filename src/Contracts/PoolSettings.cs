@@ -2,7 +2,8 @@ namespace Orion.Contracts;
 
 /// <summary>
 /// The settings every silo of the pool must agree on, changed live for all of them at once. The silos' configuration
-/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>, <c>Consolidate</c>) gives them until the first
+/// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>, <c>Consolidate</c>,
+/// <c>FairShareHalfLife</c>) gives them until the first
 /// live change, which is kept in the pool's storage from then on.
 /// </summary>
 /// <param name="Policy">The placement policy every data centre's scheduler uses.</param>
@@ -16,6 +17,11 @@ namespace Orion.Contracts;
 /// <param name="Consolidate">
 /// Whether running offline work is moved to other nodes (stopped, queued again, placed where it fits now) when a queued
 /// task fits nowhere only because the free room is scattered over nodes; false: it waits for room to free.
+/// </param>
+/// <param name="FairShareHalfLife">
+/// When set, fair sharing between tenants counts what each held in the past beside what it holds now, usage weighing half
+/// as much per half-life of age (<see cref="FairShare.PastShare"/>): a team that has had much of the pool lately yields
+/// to one that has had little. Null: only what tenants hold now counts.
 /// </param>
 /// <param name="ChangedAt">When it was last changed live; null while the configuration's.</param>
 /// <param name="DefaultQuota">
@@ -31,7 +37,8 @@ public sealed record PoolSettings(
     [property: Id(4)] DateTimeOffset? ChangedAt = null,
     [property: Id(5)] bool EvictLowerPriority = false,
     [property: Id(6)] TenantQuota? DefaultQuota = null,
-    [property: Id(7)] bool Consolidate = false)
+    [property: Id(7)] bool Consolidate = false,
+    [property: Id(8)] TimeSpan? FairShareHalfLife = null)
 {
     /// <summary>A card's allocatable compute in thousandths of a card.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

@@ -30,7 +30,8 @@ public static class PoolSettingsRules
         : quota.Validate();
 
     /// <summary>Each value given (null: not given) that breaks its rule, naming its field; empty when all may be used.</summary>
-    public static ImmutableArray<ValidationError> Check(string? policy, double? computeOversubscription, double? memoryOversubscription)
+    public static ImmutableArray<ValidationError> Check(
+        string? policy, double? computeOversubscription, double? memoryOversubscription, TimeSpan? fairShareHalfLife = null)
     {
         var errors = ImmutableArray.CreateBuilder<ValidationError>();
         if (policy is not null && !IsPolicy(policy))
@@ -46,6 +47,11 @@ public static class PoolSettingsRules
         if (memoryOversubscription is { } memory && !IsOversubscription(memory))
         {
             errors.Add(new("memoryOversubscription", $"{MemoryRule}, not '{memory}'"));
+        }
+
+        if (fairShareHalfLife is { } halfLife && !FairShare.IsHalfLife(halfLife))
+        {
+            errors.Add(new("fairShareHalfLife", $"{FairShare.HalfLifeRule}, not '{Durations.Format(halfLife)}'"));
         }
 
         return errors.ToImmutable();

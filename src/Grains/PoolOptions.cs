@@ -143,7 +143,6 @@ public sealed class PoolOptions
     /// </summary>
     public bool EvictLowerPriority { get; set; }
 
-    /// <summary>The pool settings this configuration gives, before any live change.</summary>
     /// <summary>
     /// Whether a queued task that fits nowhere, the free room being scattered over nodes, has running offline work moved to
     /// other nodes where it fits now, so that one node has room for it (defragmentation). Off by default: a moved task starts
@@ -151,5 +150,21 @@ public sealed class PoolOptions
     /// </summary>
     public bool Consolidate { get; set; }
 
-    public PoolSettings Settings() => new(Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota, Consolidate: Consolidate);
+    /// <summary>
+    /// When positive, fair sharing counts what each tenant held in the past beside what it holds now, usage weighing half as
+    /// much per this span of age (<see cref="FairShare.PastShare"/>; 1 h to 30 d). Zero, the default: only what tenants hold
+    /// now counts. A live change (<c>orion config --fair-share-half-life</c>) overrides it for the whole pool.
+    /// </summary>
+    public TimeSpan FairShareHalfLife { get; set; }
+
+    /// <summary>
+    /// How old a silo's copy of a tenant's usage history may be when fair sharing counts it: history moves slowly, and each
+    /// refresh reads the tenant's meter.
+    /// </summary>
+    public TimeSpan FairShareHistoryMaxAge { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The pool settings this configuration gives, before any live change.</summary>
+    public PoolSettings Settings() => new(
+        Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota, Consolidate: Consolidate,
+        FairShareHalfLife: FairShareHalfLife > TimeSpan.Zero ? FairShareHalfLife : null);
 }

@@ -23,6 +23,8 @@ public sealed class PoolOptionsValidator : IValidateOptions<PoolOptions>
         Check(PoolSettingsRules.IsPolicy(options.Policy), nameof(options.Policy), PoolSettingsRules.PolicyRule, options.Policy);
         Check(PoolSettingsRules.IsOversubscription(options.ComputeOversubscription), nameof(options.ComputeOversubscription), PoolSettingsRules.ComputeRule, options.ComputeOversubscription);
         Check(PoolSettingsRules.IsOversubscription(options.MemoryOversubscription), nameof(options.MemoryOversubscription), PoolSettingsRules.MemoryRule, options.MemoryOversubscription);
+        Check(FairShare.IsHalfLife(options.FairShareHalfLife), nameof(options.FairShareHalfLife), FairShare.HalfLifeRule, options.FairShareHalfLife);
+        Check(options.FairShareHistoryMaxAge >= TimeSpan.Zero, nameof(options.FairShareHistoryMaxAge), "must be 0 or more", options.FairShareHistoryMaxAge);
         Check(options.DaemonLease > TimeSpan.Zero, nameof(options.DaemonLease), "must be positive", options.DaemonLease);
         Check(options.DeploymentCheckInterval >= TimeSpan.FromMilliseconds(100) && options.DeploymentCheckInterval <= TimeSpan.FromHours(1),
             nameof(options.DeploymentCheckInterval), "must be from 100 ms to 1 h", options.DeploymentCheckInterval);

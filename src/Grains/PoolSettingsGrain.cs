@@ -53,10 +53,12 @@ public sealed class PoolSettingsGrain(
         return await Get();
     }
 
-    public async Task<PoolSettings> Update(string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null)
+    public async Task<PoolSettings> Update(
+        string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null,
+        TimeSpan? fairShareHalfLife = null)
     {
         // Checked here too, for callers past the SDK.
-        var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription);
+        var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription, fairShareHalfLife);
         if (!errors.IsEmpty)
         {
             throw new ArgumentException(string.Join("; ", errors), errors[0].Field);
@@ -70,6 +72,7 @@ public sealed class PoolSettingsGrain(
             MemoryOversubscription = memoryOversubscription ?? now.MemoryOversubscription,
             EvictLowerPriority = evictLowerPriority ?? now.EvictLowerPriority,
             Consolidate = consolidate ?? now.Consolidate,
+            FairShareHalfLife = fairShareHalfLife is { } halfLife ? (halfLife > TimeSpan.Zero ? halfLife : null) : now.FairShareHalfLife,
         };
 
         if (next == now)
@@ -94,7 +97,8 @@ public sealed class PoolSettingsGrain(
         logger.LogInformation("Pool settings changed to {Settings}", changed);
         Changed(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}, consolidate {(next.Consolidate ? "on" : "off")}"));
+            $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}, consolidate {(next.Consolidate ? "on" : "off")}, " +
+            $"fair share {(next.FairShareHalfLife is { } h ? $"by usage (half-life {Durations.Format(h)})" : "by holdings now")}"));
         return changed;
     }
 

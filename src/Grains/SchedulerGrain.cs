@@ -29,6 +29,7 @@ public sealed class SchedulerGrain(
     IOptions<PoolOptions> options,
     PoolSettingsView settings,
     TenantWeights weights,
+    TenantHistory history,
     DataCenterResidence residence,
     [FromKeyedServices(OrionClock.Key)] TimeProvider time,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IGrainMigrationParticipant
@@ -95,6 +96,9 @@ public sealed class SchedulerGrain(
     // nothing else is placed there meanwhile. Whether the pool moves work to make room at all.
     private readonly Dictionary<string, (DateTimeOffset At, string ForTaskId, ImmutableArray<MovedTask> Moves)> moving = new(StringComparer.Ordinal);
     private bool consolidate;
+
+    // Fair sharing by usage history: the half-life of past use (PoolSettings.FairShareHalfLife); null: holdings now only.
+    private TimeSpan? fairShareHalfLife;
 
     // Waiting tasks no move could make room for when last looked at: not looked at again until a resync or a finished
     // move, so a queue of tasks that fit nowhere costs a round one plan each at most that often.
@@ -452,6 +456,7 @@ public sealed class SchedulerGrain(
         var now = await settings.Get();
         evictLowerPriority = now.EvictLowerPriority;
         consolidate = now.Consolidate;
+        fairShareHalfLife = now.FairShareHalfLife;
         var live = now.Policy;
         if (!string.Equals(live, policyName, StringComparison.OrdinalIgnoreCase))
         {
@@ -534,7 +539,8 @@ public sealed class SchedulerGrain(
             var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList();
             if (FairShareOrder.HasTwoTenants(batch))
             {
-                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get())];
+                var past = fairShareHalfLife is { } halfLife ? await PastShares(batch, halfLife) : null;
+                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past)];
             }
 
             // A gang's members wait for each other and are placed together, ahead of the round's other tasks: a gang is
@@ -1725,6 +1731,25 @@ public sealed class SchedulerGrain(
             // The node is tried again once the patience runs out.
             logger.LogWarning(ex, "Scheduler {DataCenter} could not evict borrowed task {TaskId} from {NodeId}", DataCenter, victim.TaskId, plan.NodeId);
         }
+    }
+
+    /// <summary>The past shares of the tenants in <paramref name="batch"/> that have any, against this data centre's cards.</summary>
+    private async Task<Dictionary<string, double>> PastShares(List<QueuedTask> batch, TimeSpan halfLife)
+    {
+        var now = time.GetUtcNow();
+        var days = await history.Days(
+            batch.Select(t => t.Spec.Tenant).Distinct(StringComparer.Ordinal), FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
+        var (compute, memory) = Capacity();
+        var past = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (tenant, of) in days)
+        {
+            if (FairShare.PastShare(of, now, halfLife, compute, memory) is > 0 and var share)
+            {
+                past[tenant] = share;
+            }
+        }
+
+        return past;
     }
 
     /// <summary>The data centre's cards together: what fair sharing measures a tenant's holdings against.</summary>

@@ -72,6 +72,7 @@ public static class OrionSiloBuilderExtensions
         silo.Services.AddSingleton<DataCenterSummaries>();
         silo.Services.AddSingleton<PoolSettingsView>();
         silo.Services.AddSingleton<TenantWeights>();
+        silo.Services.AddSingleton<TenantHistory>();
         silo.Services.AddSingleton<TenantIdleTimeouts>();
         silo.Services.AddSingleton<EmbeddedNodeDaemons>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EmbeddedNodeDaemons>());

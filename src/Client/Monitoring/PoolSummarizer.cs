@@ -6,10 +6,14 @@ namespace Orion.Client.Monitoring;
 /// <summary>Turns the owners' snapshots (nodes, cards, task catalogue, queue, feed) into one <see cref="PoolSummary"/>. Pure.</summary>
 public static class PoolSummarizer
 {
-    /// <summary>Builds the summary; cards in <paramref name="nodes"/> should be the cards' own (fresh) snapshots.</summary>
+    /// <summary>
+    /// Builds the summary; cards in <paramref name="nodes"/> should be the cards' own (fresh) snapshots. With fair sharing by
+    /// usage history on (<see cref="PoolSettings.FairShareHalfLife"/>), <paramref name="history"/> holds the tenants' metered
+    /// days (<see cref="FairShare.HistoryStart"/> on) and each share its past part.
+    /// </summary>
     public static PoolSummary Summarize(
         DateTimeOffset at, SchedulerSnapshot scheduler, IEnumerable<NodeSnapshot> nodes, IEnumerable<VGpuTaskStatus> tasks, IEnumerable<PoolEvent> events,
-        IEnumerable<TenantUsage>? tenants = null, PoolSettings? settings = null)
+        IEnumerable<TenantUsage>? tenants = null, PoolSettings? settings = null, IReadOnlyDictionary<string, ImmutableArray<UsageDay>>? history = null)
     {
         var byId = new Dictionary<string, VGpuTaskStatus>(StringComparer.Ordinal);
         foreach (var t in tasks)
@@ -25,12 +29,13 @@ public static class PoolSummarizer
         var list = byId.Values.OrderByDescending(t => t.SubmittedAt).ThenBy(t => t.TaskId, StringComparer.Ordinal).Select(Task).ToImmutableArray();
         var quotas = (tenants ?? []).OrderBy(t => t.Tenant, StringComparer.Ordinal).ToImmutableArray();
         return new PoolSummary(at, scheduler.Policy, scheduler.Queue.IsDefault ? [] : scheduler.Queue, nodeSummaries, list, counts, [.. events.OrderBy(e => e.Sequence)],
-            quotas, settings, Shares(nodeSummaries, byId.Values, quotas, settings?.MemoryOversubscription ?? 1));
+            quotas, settings, Shares(nodeSummaries, byId.Values, quotas, settings?.MemoryOversubscription ?? 1, at, settings?.FairShareHalfLife, history));
     }
 
     /// <summary>What each tenant holds of the pool's cards (pool-wide; each scheduler weighs its own data centre's).</summary>
     private static ImmutableArray<TenantShare> Shares(
-        ImmutableArray<NodeSummary> nodes, IEnumerable<VGpuTaskStatus> tasks, ImmutableArray<TenantUsage> quotas, double memoryOversubscription)
+        ImmutableArray<NodeSummary> nodes, IEnumerable<VGpuTaskStatus> tasks, ImmutableArray<TenantUsage> quotas, double memoryOversubscription,
+        DateTimeOffset at, TimeSpan? halfLife, IReadOnlyDictionary<string, ImmutableArray<UsageDay>>? history)
     {
         long computeCapacity = 0, memoryCapacity = 0;
         var held = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
@@ -58,8 +63,11 @@ public static class PoolSummarizer
         return [.. held.Keys.Concat(queued.Keys).Concat(weights.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(tenant =>
         {
             var (compute, memory) = held.GetValueOrDefault(tenant);
+            double? past = halfLife is { } h
+                ? FairShare.PastShare(history?.GetValueOrDefault(tenant) is { IsDefault: false } days ? days : [], at, h, computeCapacity, memoryCapacity)
+                : null;
             return new TenantShare(tenant, compute, memory, FairShare.DominantShare(compute, memory, computeCapacity, memoryCapacity),
-                weights.GetValueOrDefault(tenant, 1), queued.GetValueOrDefault(tenant));
+                weights.GetValueOrDefault(tenant, 1), queued.GetValueOrDefault(tenant), past);
         })];
     }
 

@@ -8,7 +8,9 @@ namespace Orion.Grains.Scheduling;
 /// its share of the cards' compute and of their memory, counting the tasks this order has already put ahead, divided by
 /// its weight), with its own tasks in queue order; ties go to the tenant whose next task came first. So one tenant's
 /// thousand queued jobs do not keep another's first job waiting behind them, and a tenant already holding much of the
-/// pool yields room as it frees. Pure.
+/// pool yields room as it frees. With usage history (<see cref="PoolSettings.FairShareHalfLife"/>), a tenant's past share
+/// (<see cref="FairShare.PastShare"/>) counts beside what it holds, so a team that has had much of the pool lately yields
+/// to one that has had little. Pure.
 /// </summary>
 public static class FairShareOrder
 {
@@ -16,11 +18,11 @@ public static class FairShareOrder
     /// <paramref name="queued"/> (in queue order) rearranged; the same list when one tenant or none is in it.
     /// <paramref name="held"/> says what each tenant holds now, against <paramref name="capacity"/>: the data centre's cards
     /// together (asked only when there are two tenants to share between); <paramref name="weights"/> holds the weights
-    /// that are not 1.
+    /// that are not 1; <paramref name="past"/> the past shares that are not 0, when usage history counts.
     /// </summary>
     public static IReadOnlyList<QueuedTask> Arrange(
         IReadOnlyList<QueuedTask> queued, Func<string, (long ComputeMilli, long MemoryMiB)> held, Func<(long ComputeMilli, long MemoryMiB)> capacity,
-        IReadOnlyDictionary<string, double>? weights = null)
+        IReadOnlyDictionary<string, double>? weights = null, IReadOnlyDictionary<string, double>? past = null)
     {
         if (!HasTwoTenants(queued))
         {
@@ -40,7 +42,7 @@ public static class FairShareOrder
                 end++;
             }
 
-            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, weights, ordered);
+            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, weights, past, ordered);
             start = end;
         }
 
@@ -49,7 +51,8 @@ public static class FairShareOrder
 
     private static void Interleave(
         IReadOnlyList<QueuedTask> queued, int start, int end, Func<string, (long ComputeMilli, long MemoryMiB)> held,
-        long computeCapacity, long memoryCapacity, IReadOnlyDictionary<string, double>? weights, List<QueuedTask> ordered)
+        long computeCapacity, long memoryCapacity, IReadOnlyDictionary<string, double>? weights, IReadOnlyDictionary<string, double>? past,
+        List<QueuedTask> ordered)
     {
         var lines = new Dictionary<string, TenantLine>(StringComparer.Ordinal);
         for (var i = start; i < end; i++)
@@ -58,7 +61,7 @@ public static class FairShareOrder
             if (!lines.TryGetValue(tenant, out var line))
             {
                 var (compute, memory) = held(tenant);
-                lines[tenant] = line = new TenantLine(compute, memory, weights?.GetValueOrDefault(tenant, 1) ?? 1);
+                lines[tenant] = line = new TenantLine(compute, memory, weights?.GetValueOrDefault(tenant, 1) ?? 1, past?.GetValueOrDefault(tenant) ?? 0);
             }
 
             line.Tasks.Enqueue(i);
@@ -87,7 +90,7 @@ public static class FairShareOrder
 
     // Rounded so that equal shares reached by different sums (0.1 + 0.1 + 0.1 over 3, and 0.1) tie, and go by arrival.
     private static double Share(TenantLine line, long computeCapacity, long memoryCapacity) =>
-        Math.Round(FairShare.DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) / line.Weight, 9);
+        Math.Round((FairShare.DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) + line.Past) / line.Weight, 9);
 
     /// <summary>Whether <paramref name="queued"/> holds tasks of two tenants or more: only then is there anything to share.</summary>
     public static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)
@@ -109,9 +112,11 @@ public static class FairShareOrder
         return false;
     }
 
-    private sealed class TenantLine(long computeMilli, long memoryMiB, double weight)
+    private sealed class TenantLine(long computeMilli, long memoryMiB, double weight, double past)
     {
         public double Weight { get; } = weight;
+
+        public double Past { get; } = past;
 
         public long ComputeMilli { get; set; } = computeMilli;
 

@@ -116,14 +116,14 @@
       <td>${d.revision}</td><td class="autoscale">${d.autoscale ? `${esc(d.autoscale)}${d.measured == null ? '' : ` (now ${esc(d.measured)})`}` : '–'}</td>
       <td class="status">${esc(d.status)}</td></tr>`).join('');
 
-    // Within a priority, room that frees goes to the tenant with the least share over its weight.
+    // Within a priority, room that frees goes to the tenant with the least share (and past use, when counted) over its weight.
     const shares = (pool.shares || []).filter(s => !filter.tenant || s.tenant === filter.tenant);
     $('shares-section').hidden = shares.length === 0;
     const ofPool = v => `${+(100 * v).toFixed(1)}%`;
     $('shares').tBodies[0].innerHTML = shares.map(s => `<tr data-tenant="${esc(s.tenant)}">
       <td>${esc(s.tenant)}</td><td>${+(s.computeMilli / 10).toFixed(1)}%</td><td>${gib(s.memoryMiB)}</td>
       <td class="share"><span class="quota-bar"><span style="width:${Math.min(100, 100 * s.share)}%"></span></span> ${ofPool(s.share)}</td>
-      <td>${+s.weight.toFixed(2)}</td><td class="weighted">${ofPool(s.weightedShare)}</td><td class="queued">${s.queued}</td></tr>`).join('');
+      <td class="past">${s.pastShare == null ? '–' : ofPool(s.pastShare)}</td><td>${+s.weight.toFixed(2)}</td><td class="weighted">${ofPool(s.weightedShare)}</td><td class="queued">${s.queued}</td></tr>`).join('');
 
     renderUsage();
 

@@ -36,6 +36,59 @@ public sealed class FairShareTests
         await pool.AssertConsistentAsync(["a1", "a2", "a3", "a4", "b1", "b2"]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_usage_history_counted_a_freed_card_goes_to_the_tenant_that_used_less_lately(bool history)
+    {
+        // Settings read afresh each round: the change below is in force at once.
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        if (history)
+        {
+            await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(1));
+        }
+
+        // a had both cards for six hours (the clock starts at 22:00: two days); its runs ended and were metered.
+        await pool.SubmitAsync(Card("a"), "a1");
+        await pool.SubmitAsync(Card("a"), "a2");
+        await pool.WaitForAsync("a1", TaskState.Running);
+        await pool.WaitForAsync("a2", TaskState.Running);
+        pool.Advance(TimeSpan.FromHours(6));
+        await pool.Client.CancelAsync("a1");
+        await pool.Client.CancelAsync("a2");
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal(12.0, Assert.Single(await pool.Client.GetConsumptionAsync(new(2026, 11, 29), new(2026, 11, 30), "a")).CardHours, 6));
+
+        // x fills the cards; a queues a task, then b one. Neither holds anything now.
+        await pool.SubmitAsync(Card("x"), "x1");
+        await pool.SubmitAsync(Card("x"), "x2");
+        await pool.WaitForAsync("x2", TaskState.Running);
+        await pool.SubmitAsync(Card("a"), "a3");
+        await pool.SubmitAsync(Card("b"), "b1");
+        Assert.Equal(["a3", "b1"], (await pool.SchedulerSnapshot()).Queue);
+
+        // A card frees: counting history, b, which has used nothing, takes it before a, which queued first; by holdings
+        // alone they tie and a's earlier task goes.
+        await pool.Client.CancelAsync("x1");
+        var (first, second) = history ? ("b1", "a3") : ("a3", "b1");
+        await pool.WaitForAsync(first, TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync(second))!.State);
+
+        // The pool's view shows the past part of a's share (2 of 2 cards for 6 h, decayed over a half-life of a day).
+        var shares = (await pool.Client.GetPoolAsync()).Shares.ToDictionary(s => s.Tenant);
+        if (history)
+        {
+            Assert.InRange(shares["a"].PastShare!.Value, 0.1, 0.3);
+            Assert.Equal(0, shares["b"].PastShare);
+        }
+        else
+        {
+            Assert.Null(shares["a"].PastShare);
+        }
+
+        await pool.AssertConsistentAsync(["a1", "a2", "a3", "b1", "x1", "x2"]);
+    }
+
     [Fact]
     public async Task A_tenant_of_weight_three_takes_three_cards_for_each_one_of_a_tenant_of_weight_one()
     {

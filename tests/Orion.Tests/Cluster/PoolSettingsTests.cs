@@ -84,17 +84,30 @@ public sealed class PoolSettingsTests
         Assert.Equal("computeOversubscription", compute.ParamName);
         var memory = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.UpdateSettingsAsync(memoryOversubscription: double.NaN));
         Assert.Equal("memoryOversubscription", memory.ParamName);
+        var halfLife = await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.UpdateSettingsAsync(consolidate: true, fairShareHalfLife: TimeSpan.FromDays(31)));
+        Assert.Equal("fairShareHalfLife", halfLife.ParamName);
+        Assert.StartsWith("fairShareHalfLife must be 0 (off: only what tenants hold now counts) or from 1h to 30d, not '31d'", halfLife.Message);
 
         // Past the SDK, the grain keeps the same rules.
         var direct = await Assert.ThrowsAsync<ArgumentException>(() => pool.Grains.GetGrain<IPoolSettingsGrain>(GrainKeys.Pool).Update("fastest", null, 0.5));
         Assert.StartsWith("policy must be one of random, spread", direct.Message);
         Assert.Contains("memoryOversubscription must be at least 1", direct.Message);
+        var directHalfLife = await Assert.ThrowsAsync<ArgumentException>(
+            () => pool.Grains.GetGrain<IPoolSettingsGrain>(GrainKeys.Pool).Update(null, null, null, fairShareHalfLife: TimeSpan.FromMinutes(30)));
+        Assert.StartsWith("fairShareHalfLife must be 0 (off: only what tenants hold now counts) or from 1h to 30d, not '30m'", directHalfLife.Message);
         Assert.Equal(before, await pool.Client.GetSettingsAsync());
+
+        // Set, then off again (zero): each a change of its own, stored as none.
+        var on = await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(7));
+        Assert.Equal((TimeSpan.FromDays(7), before.Version + 1), (on.FairShareHalfLife!.Value, on.Version));
+        var off = await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.Zero);
+        Assert.Equal(((TimeSpan?)null, before.Version + 2), (off.FairShareHalfLife, off.Version));
+        before = off;
 
         // The same values again change nothing; the live settings outlive the grain's activation.
         Assert.Equal(before, await pool.Client.UpdateSettingsAsync(memoryOversubscription: 1.5));
         await pool.Grains.GetGrain<IPoolSettingsGrain>(GrainKeys.Pool).Cast<IGrainManagementExtension>().DeactivateOnIdle();
         Assert.Equal(before, await pool.Client.GetSettingsAsync());
-        Assert.Equal((1L, 1.5), (before.Version, before.MemoryOversubscription));
+        Assert.Equal((3L, 1.5), (before.Version, before.MemoryOversubscription));
     }
 }

@@ -50,6 +50,27 @@ public sealed class CliConfigTests(LiveSilo live)
             Assert.StartsWith("orion: --consolidate: must be true or false", notBoolToo.Error);
             Assert.True((await live.Client.GetSettingsAsync()).Consolidate);
 
+            // Fair share by usage history: on with a half-life, off again; a half-life out of range changes nothing.
+            Assert.Contains("by holdings now", shown.Out);
+            var history = await live.CliAsync("config", "--fair-share-half-life", "7d");
+            Assert.True(history.ExitCode == 0, history.ToString());
+            Assert.Contains("by holdings now and past use, halving every 7d", history.Out);
+            using (var api = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/settings"))))
+            {
+                Assert.Equal("7.00:00:00", api.RootElement.GetProperty("fairShareHalfLife").GetString());
+            }
+
+            var shares = await live.CliAsync("shares");
+            Assert.True(shares.ExitCode == 0, shares.ToString());
+            Assert.Contains("PAST USE", shares.Out);
+            var tooShort = await live.CliAsync("config", "--fair-share-half-life", "45m");
+            Assert.True(tooShort.ExitCode == 2, tooShort.ToString());
+            Assert.StartsWith("orion: --fair-share-half-life: must be off or from 1h to 30d (such as 7d)", tooShort.Error);
+            Assert.Equal(TimeSpan.FromDays(7), (await live.Client.GetSettingsAsync()).FairShareHalfLife);
+            var historyOff = await live.CliAsync("config", "--fair-share-half-life", "off");
+            Assert.True(historyOff.ExitCode == 0, historyOff.ToString());
+            Assert.Null((await live.Client.GetSettingsAsync()).FairShareHalfLife);
+
             var policy = await live.CliAsync("config", "--policy", "fastest");
             Assert.True(policy.ExitCode == 2, policy.ToString());
             Assert.StartsWith("orion: --policy: must be one of random, spread", policy.Error);
@@ -60,7 +81,9 @@ public sealed class CliConfigTests(LiveSilo live)
         }
         finally
         {
-            await live.Client.UpdateSettingsAsync(original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority, original.Consolidate);
+            await live.Client.UpdateSettingsAsync(
+                original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority, original.Consolidate,
+                original.FairShareHalfLife ?? TimeSpan.Zero);
         }
 
         await ObservabilityTests.Eventually(async () =>

@@ -126,6 +126,20 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("1.6%");
             await Assertions.Expect(shareRow.Locator(".queued")).ToHaveTextAsync("1");
 
+            // Past use shows once fair sharing counts it: this tenant's runs have not ended, so it has none yet.
+            await Assertions.Expect(shareRow.Locator(".past")).ToHaveTextAsync("–");
+            var settings = await live.Client.GetSettingsAsync();
+            await live.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(7));
+            try
+            {
+                await Assertions.Expect(shareRow.Locator(".past")).ToHaveTextAsync("0%");
+                await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("1.6%");
+            }
+            finally
+            {
+                await live.Client.UpdateSettingsAsync(fairShareHalfLife: settings.FairShareHalfLife ?? TimeSpan.Zero);
+            }
+
             if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
             {
                 await page.SelectOptionAsync("#f-tenant", "");

@@ -80,6 +80,31 @@ public sealed class PoolSummarizerTests
     }
 
     [Fact]
+    public void With_usage_history_counted_each_share_has_its_past_part_and_the_weighted_share_adds_it()
+    {
+        // One card of 2,000 milli; a holds 500 now, and held 1,000 (one card's worth, half the capacity) every day of the
+        // four half-lives read; b holds 300 and has no history.
+        var card = Card("dc1/n0/0", [Slice("run", 500, 0) with { Tenant = "a" }, Slice("other", 300, 0) with { Tenant = "b" }]);
+        var tasks = new[] { Status("run", TaskState.Running, "a", "dc1/n0/0", 500, 0), Status("other", TaskState.Running, "b", "dc1/n0/0", 300, 0) };
+        var halfLife = TimeSpan.FromDays(7);
+        var first = FairShare.HistoryStart(T0, halfLife);
+        var days = Enumerable.Range(0, DateOnly.FromDateTime(T0.UtcDateTime).DayNumber - first.DayNumber).Select(i => new UsageDay(first.AddDays(i), 86_400, 0, 1)).ToImmutableArray();
+        var history = new Dictionary<string, ImmutableArray<UsageDay>> { ["a"] = days };
+        var settings = new PoolSettings("fragmentation", 2.0, 1.0, FairShareHalfLife: halfLife);
+
+        var on = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 2, 0), [Node("dc1/n0", card)], tasks, [], [], settings, history);
+        var (a, b) = (on.Shares[0], on.Shares[1]);
+        Assert.Equal(0.25, a.Share, 9);
+        Assert.Equal(0.5, a.PastShare!.Value, 9);
+        Assert.Equal(0.75, a.WeightedShare, 9);
+        Assert.Equal((0.15, 0.0, 0.15), (b.Share, b.PastShare!.Value, b.WeightedShare));
+
+        // Off: no past part, whatever history is given.
+        var off = PoolSummarizer.Summarize(T0, new SchedulerSnapshot("p", [], 1, 2, 0), [Node("dc1/n0", card)], tasks, [], [], settings with { FairShareHalfLife = null }, history);
+        Assert.Equal((null, 0.25), (off.Shares[0].PastShare, off.Shares[0].WeightedShare));
+    }
+
+    [Fact]
     public void Shares_are_of_the_cards_that_take_work_while_work_on_a_cordoned_card_still_counts_as_held()
     {
         // Two cards of 2,000 milli; the second cordoned and holding a's 500: a holds 500 of the 2,000 that take work.

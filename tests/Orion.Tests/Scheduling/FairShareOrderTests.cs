@@ -62,6 +62,27 @@ public sealed class FairShareOrderTests
     }
 
     [Fact]
+    public void Past_use_counts_beside_what_a_tenant_holds_and_its_weight_divides_both()
+    {
+        // Both hold nothing now; a had 30% of the cards lately: b goes first until it holds 30% (three cards), then they
+        // take turns, a's next task first at equal shares only if it came first.
+        QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1), Task("b1", "b", at: 2), Task("b2", "b", at: 3), Task("b3", "b", at: 4), Task("b4", "b", at: 5)];
+        var past = new Dictionary<string, double> { ["a"] = 0.3 };
+        Assert.Equal(["b1", "b2", "b3", "a1", "b4", "a2"], FairShareOrder.Arrange(queued, _ => default, () => TenCards, null, past).Select(t => t.TaskId));
+
+        // The same past with holdings: b holds two cards now, so it passes a after one card.
+        Assert.Equal(["b1", "a1", "b2", "a2", "b3", "b4"],
+            FairShareOrder.Arrange(queued, t => t == "b" ? (2000, 2 * 8192) : default, () => TenCards, null, past).Select(t => t.TaskId));
+
+        // a's weight of 3 divides its past too: 0.3 / 3 = 0.1, one card of b's.
+        Assert.Equal(["b1", "a1", "b2", "a2", "b3", "b4"],
+            FairShareOrder.Arrange(queued, _ => default, () => TenCards, new Dictionary<string, double> { ["a"] = 3 }, past).Select(t => t.TaskId));
+
+        // Without past use the order is by holdings alone, as before.
+        Assert.Equal(["a1", "b1", "a2", "b2", "b3", "b4"], FairShareOrder.Arrange(queued, _ => default, () => TenCards, null, null).Select(t => t.TaskId));
+    }
+
+    [Fact]
     public void One_tenant_keeps_the_queue_order()
     {
         QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1)];

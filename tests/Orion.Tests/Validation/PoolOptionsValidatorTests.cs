@@ -55,6 +55,19 @@ public sealed class PoolOptionsValidatorTests
     }
 
     [Fact]
+    public void The_fair_share_half_life_is_off_or_from_an_hour_to_thirty_days_and_is_the_settings_until_changed_live()
+    {
+        var errors = Errors(new PoolOptions { FairShareHalfLife = TimeSpan.FromMinutes(10), FairShareHistoryMaxAge = TimeSpan.FromSeconds(-1) });
+        Assert.Equal(
+            ["Orion:Pool:FairShareHalfLife must be 0 (off: only what tenants hold now counts) or from 1h to 30d, not '00:10:00'",
+             "Orion:Pool:FairShareHistoryMaxAge must be 0 or more, not '-00:00:01'"],
+            errors);
+        Assert.Empty(Errors(new PoolOptions { FairShareHalfLife = TimeSpan.FromDays(30) }));
+        Assert.Null(new PoolOptions().Settings().FairShareHalfLife);
+        Assert.Equal(TimeSpan.FromDays(7), new PoolOptions { FairShareHalfLife = TimeSpan.FromDays(7) }.Settings().FairShareHalfLife);
+    }
+
+    [Fact]
     public void A_default_quota_that_breaks_a_rule_is_named_as_its_setting()
     {
         var errors = Errors(new PoolOptions { DefaultQuota = new DefaultQuotaOptions { GpuPercent = -1, Tasks = -2, Borrow = true, MaxPriority = (PriorityClass)9 } });

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orion.Contracts;
+
+namespace Orion.Grains;
+
+/// <summary>
+/// This silo's copies of tenants' usage history (their meters' days, <see cref="ITenantMeterGrain"/>), for fair sharing
+/// by usage history: a tenant's is read again once older than <see cref="PoolOptions.FairShareHistoryMaxAge"/> (real time)
+/// or when days before its copy are asked for. History moves slowly, and a round must not read every meter. A meter that
+/// cannot be read counts with its last copy, or with none.
+/// </summary>
+public sealed class TenantHistory(IGrainFactory grains, IOptions<PoolOptions> options, ILogger<TenantHistory> logger)
+{
+    private readonly ConcurrentDictionary<string, Copy> copies = new(StringComparer.Ordinal);
+
+    /// <summary>Each of <paramref name="tenants"/>' days from <paramref name="from"/> to <paramref name="to"/> with anything held.</summary>
+    public async Task<IReadOnlyDictionary<string, ImmutableArray<UsageDay>>> Days(IEnumerable<string> tenants, DateOnly from, DateOnly to)
+    {
+        var maxAge = options.Value.FairShareHistoryMaxAge;
+        var days = new Dictionary<string, ImmutableArray<UsageDay>>(StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var tenant in tenants)
+        {
+            if (copies.TryGetValue(tenant, out var copy) && copy.From <= from && copy.To >= to && Stopwatch.GetElapsedTime(copy.At) < maxAge)
+            {
+                days[tenant] = copy.Days;
+            }
+            else if (!days.ContainsKey(tenant) && !stale.Contains(tenant, StringComparer.Ordinal))
+            {
+                stale.Add(tenant);
+            }
+        }
+
+        foreach (var (tenant, read) in await Task.WhenAll(stale.Select(t => Read(t, from, to))))
+        {
+            days[tenant] = read;
+        }
+
+        return days;
+    }
+
+    private async Task<(string Tenant, ImmutableArray<UsageDay> Days)> Read(string tenant, DateOnly from, DateOnly to)
+    {
+        var at = Stopwatch.GetTimestamp();
+        try
+        {
+            var days = (await grains.Grain<ITenantMeterGrain>(tenant).Read(from, to)).Days;
+            copies[tenant] = new Copy(from, to, days, at);
+            return (tenant, days);
+        }
+        catch (Exception ex)
+        {
+            var last = copies.TryGetValue(tenant, out var copy) ? copy.Days : [];
+            logger.LogWarning(ex, "The usage history of tenant {Tenant} could not be read: fair sharing counts {Source}", tenant, last.IsEmpty ? "none" : "its last copy");
+            return (tenant, last.Where(d => d.Day >= from && d.Day <= to).ToImmutableArray());
+        }
+    }
+
+    /// <summary>A tenant's days from one day to another, and when they were asked for.</summary>
+    private sealed record Copy(DateOnly From, DateOnly To, ImmutableArray<UsageDay> Days, long At);
+}
