@@ -37,12 +37,14 @@ public sealed class FairShareTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task With_usage_history_counted_a_freed_card_goes_to_the_tenant_that_used_less_lately(bool history)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public async Task With_usage_history_counted_a_freed_card_goes_to_the_tenant_that_used_less_lately(bool history, bool meterDown)
     {
         // Settings read afresh each round: the change below is in force at once.
-        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        var faults = new GrainCallFaults();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero, faults: faults);
         if (history)
         {
             await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(1));
@@ -67,14 +69,21 @@ public sealed class FairShareTests
         await pool.SubmitAsync(Card("b"), "b1");
         Assert.Equal(["a3", "b1"], (await pool.SchedulerSnapshot()).Queue);
 
+        // A meter that cannot be read (never read before) counts as no history: the round goes on by holdings.
+        if (meterDown)
+        {
+            faults.Fail("ITenantMeterGrain.Read");
+        }
+
         // A card frees: counting history, b, which has used nothing, takes it before a, which queued first; by holdings
         // alone they tie and a's earlier task goes.
         await pool.Client.CancelAsync("x1");
-        var (first, second) = history ? ("b1", "a3") : ("a3", "b1");
+        var (first, second) = history && !meterDown ? ("b1", "a3") : ("a3", "b1");
         await pool.WaitForAsync(first, TaskState.Running);
         Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync(second))!.State);
 
         // The pool's view shows the past part of a's share (2 of 2 cards for 6 h, decayed over a half-life of a day).
+        faults.Heal("ITenantMeterGrain.Read");
         var shares = (await pool.Client.GetPoolAsync()).Shares.ToDictionary(s => s.Tenant);
         if (history)
         {
