@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -1320,14 +1321,30 @@ public sealed class OrionClient : IAsyncDisposable
             with { Deployments = [.. (await deploymentsTask).Select(DeploymentSummary.Of)] };
     }
 
-    // Every metered tenant's days that fair sharing by usage history counts at now.
+    // Every metered tenant's days that fair sharing by usage history counts at now; read again once a copy is a minute old
+    // (real time), as schedulers do, since dashboards ask for the pool every second.
     private async Task<IReadOnlyDictionary<string, ImmutableArray<UsageDay>>> ReadHistoryAsync(DateTimeOffset now, TimeSpan halfLife, CancellationToken cancellationToken)
     {
         var (from, to) = (FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
+        if (Volatile.Read(ref history) is { } copy && copy.From == from && copy.To == to && Stopwatch.GetElapsedTime(copy.At) < HistoryMaxAge)
+        {
+            return copy.Days;
+        }
+
+        var at = Stopwatch.GetTimestamp();
         var tenants = await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken);
         var read = await Task.WhenAll(tenants.Select(async t => (Tenant: t, (await grains.Grain<ITenantMeterGrain>(t).Read(from, to)).Days))).WaitAsync(cancellationToken);
-        return read.ToDictionary(r => r.Tenant, r => r.Days, StringComparer.Ordinal);
+        var days = read.ToDictionary(r => r.Tenant, r => r.Days, StringComparer.Ordinal);
+        Volatile.Write(ref history, new HistoryCopy(from, to, at, days));
+        return days;
     }
+
+    private static readonly TimeSpan HistoryMaxAge = TimeSpan.FromMinutes(1);
+
+    // The last read of the tenants' usage history, for the pool view.
+    private HistoryCopy? history;
+
+    private sealed record HistoryCopy(DateOnly From, DateOnly To, long At, IReadOnlyDictionary<string, ImmutableArray<UsageDay>> Days);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -48,6 +48,9 @@ public sealed class PoolMetrics
         meter.CreateObservableGauge("orion.tenant.tasks", () => Tenants().Select(t => new Measurement<long>(t.Tasks, Tags(t))), "{task}", "A tenant's admitted live tasks (tenants with a quota).");
         meter.CreateObservableGauge("orion.tenant.share", () => (monitor.Current is { Shares.IsDefault: false } p ? p.Shares : []).Select(s =>
             new Measurement<double>(s.Share, new TagList { { OrionTelemetry.Attributes.Tenant, s.Tenant } })), "1", "A tenant's dominant share of the pool's cards (0 to 1), as fair sharing weighs it.");
+        meter.CreateObservableGauge("orion.tenant.share.past", () => (monitor.Current is { Shares.IsDefault: false } p ? p.Shares : []).Where(s => s.PastShare is not null).Select(s =>
+            new Measurement<double>(s.PastShare!.Value, new TagList { { OrionTelemetry.Attributes.Tenant, s.Tenant } })), "1",
+            "A tenant's past share of the pool's cards (0 to 1), its metered usage decayed by the half-life, when fair sharing counts usage history.");
         meter.CreateObservableGauge("orion.tenant.compute.borrowed", () => Tenants().Select(t => new Measurement<double>(t.BorrowedGpuPercent * 10, Tags(t))), "{millicard}", "Compute a tenant's live tasks on borrowed room ask, beyond its quota.");
         meter.CreateObservableGauge("orion.tenant.tasks.waiting", () => Tenants().Select(t => new Measurement<long>(t.Waiting, Tags(t))), "{task}", "A tenant's tasks in line for room under its quota.");
         meter.CreateObservableGauge("orion.tenant.budget.spent", () => Tenants().Where(t => t.GpuHoursThisMonth is not null).Select(t => new Measurement<double>(t.GpuHoursThisMonth!.Value, Tags(t))), "{card-hour}",

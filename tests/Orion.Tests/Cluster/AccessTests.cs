@@ -428,7 +428,7 @@ public sealed class AccessTests
             $"cordon  @ dc1/n1: fan{ByOps}",
             $"uncordon  @ dc1/n1: was cordoned: fan{ByOps}",
             $"quota  @ tenant search: quota set: gpuPercent 400, tasks 5{ByOps}",
-            $"settings  @ pool: policy best-fit, compute ×1, memory ×1, evict lower priority off, consolidate off{ByOps}",
+            $"settings  @ pool: policy best-fit, compute ×1, memory ×1, evict lower priority off, consolidate off, fair share by holdings now{ByOps}",
             $"settings  @ pool: default quota: tasks 2{ByOps}",
             $"token  @ tokens: issued token 'nightly' (tenant search){ByOps}",
             $"token  @ tokens: revoked token 'nightly' (tenant search){ByOps}",

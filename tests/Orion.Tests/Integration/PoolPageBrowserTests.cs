@@ -134,11 +134,15 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             {
                 await Assertions.Expect(shareRow.Locator(".past")).ToHaveTextAsync("0%");
                 await Assertions.Expect(shareRow.Locator(".weighted")).ToHaveTextAsync("1.6%");
+                await ObservabilityTests.Eventually(async () => Assert.Equal(0, Assert.Single(await PastShareSamples(), s => s.Labels.GetValueOrDefault("orion_task_tenant") == tenant).Value));
             }
             finally
             {
                 await live.Client.UpdateSettingsAsync(fairShareHalfLife: settings.FairShareHalfLife ?? TimeSpan.Zero);
             }
+
+            // Off: the gauge has no tenants.
+            await ObservabilityTests.Eventually(async () => Assert.Empty(await PastShareSamples()));
 
             if (Environment.GetEnvironmentVariable("ORION_SCREENSHOT") is { Length: > 0 } shot)
             {
@@ -302,4 +306,7 @@ public sealed class PoolPageBrowserTests(LiveSilo live)
             await live.Client.UncordonAsync("dc1/node-1");
         }
     }
+
+    private async Task<List<PrometheusSample>> PastShareSamples() =>
+        [.. PrometheusSample.Parse(await live.Http.GetStringAsync(live.Url("/metrics"))).Where(s => s.Name == "orion_tenant_share_past")];
 }
