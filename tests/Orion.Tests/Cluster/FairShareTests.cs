@@ -43,8 +43,8 @@ public sealed class FairShareTests
     public async Task With_usage_history_counted_a_freed_card_goes_to_the_tenant_that_used_less_lately(bool history, bool meterDown)
     {
         // Settings read afresh each round: the change below is in force at once.
-        var faults = new GrainCallFaults();
-        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero, faults: faults);
+        var (faults, calls) = (new GrainCallFaults(), new GrainCallCounter());
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero, faults: faults, calls: calls);
         if (history)
         {
             await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(1));
@@ -77,10 +77,22 @@ public sealed class FairShareTests
 
         // A card frees: counting history, b, which has used nothing, takes it before a, which queued first; by holdings
         // alone they tie and a's earlier task goes.
+        calls.Clear();
         await pool.Client.CancelAsync("x1");
         var (first, second) = history && !meterDown ? ("b1", "a3") : ("a3", "b1");
         await pool.WaitForAsync(first, TaskState.Running);
         Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync(second))!.State);
+        if (history && !meterDown)
+        {
+            // The next card to free goes to a (its past share, 0.15, is less than b's half of the cards now), and the
+            // scheduler counts a's history from its copy: a's meter was read once, for the first round.
+            Assert.Equal(1, calls["ITenantMeterGrain.Read@a"]);
+            await pool.SubmitAsync(Card("b"), "b2");
+            await pool.Client.CancelAsync("x2");
+            await pool.WaitForAsync("a3", TaskState.Running);
+            Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("b2"))!.State);
+            Assert.Equal(1, calls["ITenantMeterGrain.Read@a"]);
+        }
 
         // The pool's view shows the past part of a's share (2 of 2 cards for 6 h, decayed over a half-life of a day).
         faults.Heal("ITenantMeterGrain.Read");
@@ -89,13 +101,18 @@ public sealed class FairShareTests
         {
             Assert.InRange(shares["a"].PastShare!.Value, 0.1, 0.3);
             Assert.Equal(0, shares["b"].PastShare);
+
+            // Dashboards ask every second: the client reads the meters again only once its copy is a minute old.
+            calls.Clear();
+            Assert.Equal(shares["a"].PastShare, (await pool.Client.GetPoolAsync()).Shares.Single(s => s.Tenant == "a").PastShare);
+            Assert.Equal(0, calls["ITenantMeterGrain.Read@a"]);
         }
         else
         {
             Assert.Null(shares["a"].PastShare);
         }
 
-        await pool.AssertConsistentAsync(["a1", "a2", "a3", "b1", "x1", "x2"]);
+        await pool.AssertConsistentAsync(history && !meterDown ? ["a1", "a2", "a3", "b1", "b2", "x1", "x2"] : ["a1", "a2", "a3", "b1", "x1", "x2"]);
     }
 
     [Fact]
