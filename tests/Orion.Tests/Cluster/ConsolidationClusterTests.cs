@@ -119,6 +119,40 @@ public sealed class ConsolidationClusterTests
     }
 
     [Fact]
+    public async Task A_task_no_move_helped_is_looked_at_again_at_a_resync_and_moved_for_once_a_move_would_help()
+    {
+        // Spread: a (30%) on n0, b (70%) on n1, d (30%) beside a. The whole-card task fits nowhere and no move helps (n0
+        // would need both its tasks gone, with room for one; b fits on n0 beside nothing): it is not planned for again
+        // at each round, only after a resync (every second of real time here) or a finished move.
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)], policy: "spread", indexResync: TimeSpan.FromSeconds(1),
+            settingsMaxAge: TimeSpan.Zero, extraSettings: new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" });
+        foreach (var (id, percent) in new[] { ("a", 30.0), ("b", 70.0), ("d", 30.0) })
+        {
+            await pool.WaitForAsync((await pool.SubmitAsync(Offline(id, percent), id)).TaskId, TaskState.Running);
+        }
+
+        var a = (await pool.Client.GetAsync("a"))!;
+        Assert.Equal(a.Placement!.NodeId, (await pool.Client.GetAsync("d"))!.Placement!.NodeId);
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(WholeCard("train"), "train")).State);
+        Assert.Equal(a.Generation, (await pool.Client.GetAsync("a"))!.Generation);
+
+        // d ends: a alone on its node now fits beside b (70% + 30%). A resync looks at the task again: a moves beside b,
+        // and the task runs where a was.
+        await pool.Client.CancelAsync("d");
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(TaskState.Running, await pool.StateOf("train"));
+        });
+        var train = (await pool.Client.GetAsync("train"))!;
+        Assert.Equal(a.Placement.NodeId, train.Placement!.NodeId);
+        var moved = await pool.WaitForAsync("a", TaskState.Running);
+        Assert.True(moved.Generation > a.Generation);
+        Assert.Equal((await pool.Client.GetAsync("b"))!.Placement!.NodeId, moved.Placement!.NodeId);
+        await pool.AssertConsistentAsync(["a", "b", "d", "train"]);
+    }
+
+    [Fact]
     public async Task A_gang_that_fits_nowhere_whole_gets_a_node_emptied_for_each_member_and_is_placed_whole_there()
     {
         // Three nodes of two cards, one 30% task on each (spread): a gang of two members of two whole cards fits nowhere.
