@@ -3,6 +3,7 @@ using Orion.Benchmarks.Borrowing;
 using Orion.Benchmarks.Colocation;
 using Orion.Benchmarks.Consolidation;
 using Orion.Benchmarks.Eviction;
+using Orion.Benchmarks.FairShare;
 using Orion.Benchmarks.Gangs;
 using Orion.Benchmarks.Preemption;
 using Orion.Benchmarks.Trace;
@@ -20,5 +21,6 @@ root.Subcommands.Add(BorrowingCommand.Create());
 root.Subcommands.Add(GangsCommand.Create());
 root.Subcommands.Add(EvictionCommand.Create());
 root.Subcommands.Add(ConsolidationCommand.Create());
+root.Subcommands.Add(FairShareCommand.Create());
 
 return await root.Parse(args).InvokeAsync();
