@@ -1497,13 +1497,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             Description = "Fair share by usage history: past use counts beside what tenants hold now, halving per this span of age (1h to 30d, such as 7d); off: holdings now only",
         };
         TokenRule(halfLife.Validators, t => HalfLife(t) is { } h && FairShare.IsHalfLife(h), "--fair-share-half-life: must be off or from 1h to 30d (such as 7d)");
-        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict, consolidate, halfLife };
+        var fairEviction = new Option<string?>("--fair-share-eviction")
+        {
+            Description = "true: a task that fits nowhere evicts running offline work of tenants over their fair share (it queues again); false: it waits",
+        };
+        TokenRule(fairEviction.Validators, t => bool.TryParse(t, out _), "--fair-share-eviction: must be true or false");
+        var command = new Command("config", "Show the pool's live settings; with values, change them for every silo at once") { policy, compute, memory, evict, consolidate, halfLife, fairEviction };
         command.SetAction(async (r, ct) =>
         {
             await using var client = await ConnectAsync(r, ct);
             PoolSettings settings;
             if (r.GetValue(policy) is null && r.GetValue(compute) is null && r.GetValue(memory) is null && r.GetValue(evict) is null && r.GetValue(consolidate) is null
-                && r.GetValue(halfLife) is null)
+                && r.GetValue(halfLife) is null && r.GetValue(fairEviction) is null)
             {
                 settings = await Answer(r, client.GetSettingsAsync(ct));
             }
@@ -1513,7 +1518,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 {
                     settings = await Answer(r, client.UpdateSettingsAsync(r.GetValue(policy), r.GetValue(compute), r.GetValue(memory),
                         r.GetValue(evict) is { } on ? bool.Parse(on) : null, r.GetValue(consolidate) is { } moves ? bool.Parse(moves) : null,
-                        HalfLife(r.GetValue(halfLife)), ct));
+                        HalfLife(r.GetValue(halfLife)), r.GetValue(fairEviction) is { } fair ? bool.Parse(fair) : null, ct));
                 }
                 catch (ArgumentException ex)
                 {

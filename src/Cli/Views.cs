@@ -314,6 +314,9 @@ public static class Views
         table.AddRow(Text("fair share"), Text(s.FairShareHalfLife is { } halfLife
             ? $"by holdings now and past use, halving every {Durations.Format(halfLife)}"
             : "by holdings now"));
+        table.AddRow(Text("fair share eviction"), Text(s.FairShareEviction
+            ? "on: a task that fits nowhere evicts offline work of tenants over their fair share"
+            : "off: fair share orders the queue, nothing is evicted for it"));
         table.AddRow(Text("default quota"), Text(DefaultQuota(s.DefaultQuota)));
         table.AddRow(Text("source"), Text(s.ChangedAt is { } at ? $"changed live at {at:u} (version {s.Version})" : "the silos' configuration"));
         return table;

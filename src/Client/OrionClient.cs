@@ -1137,12 +1137,16 @@ public sealed class OrionClient : IAsyncDisposable
     /// much per this span of age (1 h to 30 d), so a team that has had much of the pool lately yields to one that has had
     /// little; <see cref="TimeSpan.Zero"/>: off (only what tenants hold now counts).
     /// </param>
+    /// <param name="fairShareEviction">
+    /// Whether a task that fits nowhere evicts running offline work of other tenants holding more than their fair share
+    /// (they still hold at least as much as its tenant once it runs, over their weights); the evicted tasks queue again.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The settings now in force.</returns>
     /// <exception cref="ArgumentException">A value breaks its rule (the message names it); nothing changed.</exception>
     public Task<PoolSettings> UpdateSettingsAsync(
         string? policy = null, double? computeOversubscription = null, double? memoryOversubscription = null, bool? evictLowerPriority = null,
-        bool? consolidate = null, TimeSpan? fairShareHalfLife = null, CancellationToken cancellationToken = default)
+        bool? consolidate = null, TimeSpan? fairShareHalfLife = null, bool? fairShareEviction = null, CancellationToken cancellationToken = default)
     {
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription, fairShareHalfLife);
         if (!errors.IsEmpty)
@@ -1151,7 +1155,7 @@ public sealed class OrionClient : IAsyncDisposable
         }
 
         return grains.Grain<IPoolSettingsGrain>(GrainKeys.Pool)
-            .Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority, consolidate, fairShareHalfLife).WaitAsync(cancellationToken);
+            .Update(policy, computeOversubscription, memoryOversubscription, evictLowerPriority, consolidate, fairShareHalfLife, fairShareEviction).WaitAsync(cancellationToken);
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ public interface IPoolSettingsGrain : IGrainWithStringKey
     [Alias("Update")]
     Task<PoolSettings> Update(
         string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null,
-        TimeSpan? fairShareHalfLife = null);
+        TimeSpan? fairShareHalfLife = null, bool? fairShareEviction = null);
 
     /// <summary>
     /// Sets the quota of every tenant without limits of its own (null: none, such tenants are unbounded), for every silo:

@@ -3,7 +3,7 @@ namespace Orion.Contracts;
 /// <summary>
 /// The settings every silo of the pool must agree on, changed live for all of them at once. The silos' configuration
 /// (<c>Orion:Pool:Policy</c>, <c>ComputeOversubscription</c>, <c>MemoryOversubscription</c>, <c>EvictLowerPriority</c>, <c>Consolidate</c>,
-/// <c>FairShareHalfLife</c>) gives them until the first
+/// <c>FairShareHalfLife</c>, <c>FairShareEviction</c>) gives them until the first
 /// live change, which is kept in the pool's storage from then on.
 /// </summary>
 /// <param name="Policy">The placement policy every data centre's scheduler uses.</param>
@@ -23,6 +23,10 @@ namespace Orion.Contracts;
 /// as much per half-life of age (<see cref="FairShare.PastShare"/>): a team that has had much of the pool lately yields
 /// to one that has had little. Null: only what tenants hold now counts.
 /// </param>
+/// <param name="FairShareEviction">
+/// Whether a queued task that fits nowhere evicts running offline work of other tenants that hold more than their fair
+/// share (still as much as its tenant once it runs, over their weights); the evicted tasks queue again. False: it waits.
+/// </param>
 /// <param name="ChangedAt">When it was last changed live; null while the configuration's.</param>
 /// <param name="DefaultQuota">
 /// The quota of every tenant without limits of its own (each keeps its own weight); null: such a tenant is unbounded.
@@ -38,7 +42,8 @@ public sealed record PoolSettings(
     [property: Id(5)] bool EvictLowerPriority = false,
     [property: Id(6)] TenantQuota? DefaultQuota = null,
     [property: Id(7)] bool Consolidate = false,
-    [property: Id(8)] TimeSpan? FairShareHalfLife = null)
+    [property: Id(8)] TimeSpan? FairShareHalfLife = null,
+    [property: Id(9)] bool FairShareEviction = false)
 {
     /// <summary>A card's allocatable compute in thousandths of a card.</summary>
     public int ComputeCapacityMilli => (int)Math.Round(1000 * ComputeOversubscription);

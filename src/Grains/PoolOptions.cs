@@ -158,6 +158,13 @@ public sealed class PoolOptions
     public TimeSpan FairShareHalfLife { get; set; }
 
     /// <summary>
+    /// Whether a queued task that fits nowhere evicts running offline work of other tenants holding more than their fair
+    /// share (<see cref="Scheduling.FairShareEviction"/>): they queue again. Off by default: evicted work starts its run
+    /// again. A live change (<c>orion config --fair-share-eviction</c>) overrides it for the whole pool.
+    /// </summary>
+    public bool FairShareEviction { get; set; }
+
+    /// <summary>
     /// How old a silo's copy of a tenant's usage history may be when fair sharing counts it: history moves slowly, and each
     /// refresh reads the tenant's meter.
     /// </summary>
@@ -166,5 +173,5 @@ public sealed class PoolOptions
     /// <summary>The pool settings this configuration gives, before any live change.</summary>
     public PoolSettings Settings() => new(
         Policy, ComputeOversubscription, MemoryOversubscription, EvictLowerPriority: EvictLowerPriority, DefaultQuota: DefaultQuota.Quota, Consolidate: Consolidate,
-        FairShareHalfLife: FairShareHalfLife > TimeSpan.Zero ? FairShareHalfLife : null);
+        FairShareHalfLife: FairShareHalfLife > TimeSpan.Zero ? FairShareHalfLife : null, FairShareEviction: FairShareEviction);
 }

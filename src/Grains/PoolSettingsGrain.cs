@@ -55,7 +55,7 @@ public sealed class PoolSettingsGrain(
 
     public async Task<PoolSettings> Update(
         string? policy, double? computeOversubscription, double? memoryOversubscription, bool? evictLowerPriority = null, bool? consolidate = null,
-        TimeSpan? fairShareHalfLife = null)
+        TimeSpan? fairShareHalfLife = null, bool? fairShareEviction = null)
     {
         // Checked here too, for callers past the SDK.
         var errors = PoolSettingsRules.Check(policy, computeOversubscription, memoryOversubscription, fairShareHalfLife);
@@ -73,6 +73,7 @@ public sealed class PoolSettingsGrain(
             EvictLowerPriority = evictLowerPriority ?? now.EvictLowerPriority,
             Consolidate = consolidate ?? now.Consolidate,
             FairShareHalfLife = fairShareHalfLife is { } halfLife ? (halfLife > TimeSpan.Zero ? halfLife : null) : now.FairShareHalfLife,
+            FairShareEviction = fairShareEviction ?? now.FairShareEviction,
         };
 
         if (next == now)
@@ -98,7 +99,8 @@ public sealed class PoolSettingsGrain(
         Changed(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
             $"policy {next.Policy}, compute ×{next.ComputeOversubscription:0.##}, memory ×{next.MemoryOversubscription:0.##}, evict lower priority {(next.EvictLowerPriority ? "on" : "off")}, consolidate {(next.Consolidate ? "on" : "off")}, " +
-            $"fair share {(next.FairShareHalfLife is { } h ? $"by usage (half-life {Durations.Format(h)})" : "by holdings now")}"));
+            $"fair share {(next.FairShareHalfLife is { } h ? $"by usage (half-life {Durations.Format(h)})" : "by holdings now")}" +
+            $"{(next.FairShareEviction ? ", evicts for fair share" : "")}"));
         return changed;
     }
 

@@ -100,6 +100,9 @@ public sealed class SchedulerGrain(
     // Fair sharing by usage history: the half-life of past use (PoolSettings.FairShareHalfLife); null: holdings now only.
     private TimeSpan? fairShareHalfLife;
 
+    // Whether tasks that fit nowhere evict offline work of tenants over their fair share (PoolSettings.FairShareEviction).
+    private bool fairShareEviction;
+
     // Waiting tasks no move could make room for when last looked at: not looked at again until a resync or a finished
     // move, so a queue of tasks that fit nowhere costs a round one plan each at most that often.
     private readonly HashSet<string> unmovable = new(StringComparer.Ordinal);
@@ -457,6 +460,7 @@ public sealed class SchedulerGrain(
         evictLowerPriority = now.EvictLowerPriority;
         consolidate = now.Consolidate;
         fairShareHalfLife = now.FairShareHalfLife;
+        fairShareEviction = now.FairShareEviction;
         var live = now.Policy;
         if (!string.Equals(live, policyName, StringComparison.OrdinalIgnoreCase))
         {
@@ -539,7 +543,7 @@ public sealed class SchedulerGrain(
             var batch = candidates.Where(t => queue.Holds(t.TaskId, t.Generation) && !reserving.Contains(t.TaskId)).DistinctBy(t => t.TaskId).ToList();
             if (FairShareOrder.HasTwoTenants(batch))
             {
-                var past = fairShareHalfLife is { } halfLife ? await PastShares(batch, halfLife) : null;
+                var past = fairShareHalfLife is { } halfLife ? await PastShares(batch.Select(t => t.Spec.Tenant), halfLife) : null;
                 batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past)];
             }
 
@@ -643,6 +647,11 @@ public sealed class SchedulerGrain(
             if (evictLowerPriority && unplaced.Count > 0)
             {
                 Preempt(batch, unplaced);
+            }
+
+            if (fairShareEviction && unplaced.Count > 0)
+            {
+                await EvictForFairShare(batch, unplaced);
             }
         }
         catch (Exception ex)
@@ -1246,6 +1255,13 @@ public sealed class SchedulerGrain(
             freed = true;
         }
 
+        // And while a task waits that evicting for fair share could make room for (turned on live, or its evictions lapsed).
+        if (!freed && (await settings.Get()).FairShareEviction && holdings.Count > 0
+            && queue.InOrder.Take(ReclaimScan).Any(t => !preempting.Values.Any(p => p.ForTaskId == t.TaskId)))
+        {
+            freed = true;
+        }
+
         // So too while a task waits that moving work could make room for (consolidation turned on live, or its moves lapsed).
         if (!freed && (await settings.Get()).Consolidate && queue.InOrder.Take(ReclaimScan).Any(t => !moving.Values.Any(m => m.ForTaskId == t.TaskId)))
         {
@@ -1433,7 +1449,54 @@ public sealed class SchedulerGrain(
                 OrionTelemetry.Evictions.Add(1);
 
                 // Not awaited: the task stops its run and queues again here, which this turn must not wait on.
-                EvictFor(victim, generation, plan).Ignore();
+                EvictFor(victim, generation, plan, $"evicted for higher-priority {plan.ForTaskId}").Ignore();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Evicts running offline work of tenants over their fair share for the round's tasks that fit nowhere
+    /// (<see cref="FairShareEviction"/>); once the room frees, the next round's fair order places the waiting tasks ahead of
+    /// the evicted ones, which queue again. Not for tasks that asked to fail rather than wait, on borrowed room, waiting for
+    /// their gang, or already waited for (evictions, reclaims or moves under way for them).
+    /// </summary>
+    private async Task EvictForFairShare(List<QueuedTask> batch, Dictionary<string, string> unplaced)
+    {
+        PreemptionsUnderWay();
+        var now = time.GetUtcNow();
+        var waitedFor = preempting.Values.Select(p => p.ForTaskId).Concat(reclaiming.Values.Select(r => r.ForTaskId)).Concat(moving.Values.Select(m => m.ForTaskId))
+            .ToHashSet(StringComparer.Ordinal);
+        var waiting = batch
+            .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
+                && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
+            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Tenant,
+                (long)t.Spec.Resources.GpuCount * t.Spec.Resources.ComputeMilli, t.Spec.Resources.GpuCount * t.Spec.Resources.GpuMemoryMiB))
+            .ToList();
+        if (waiting.Count == 0 || holdings.Count == 0)
+        {
+            return;
+        }
+
+        // Nodes held for a starving task or gang, and those with evictions, reclaims or moves under way, are not taken from.
+        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(moving.Keys).Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
+            .ToHashSet(StringComparer.Ordinal);
+        var nodes = accounts.Values.Where(a => view.Find(a.NodeId) is not null).ToList();
+        var past = fairShareHalfLife is { } halfLife
+            ? await PastShares(waiting.Select(w => w.Tenant).Concat(nodes.SelectMany(n => n.Gpus).SelectMany(g => g.Slices).Select(s => s.Tenant).OfType<string>()), halfLife)
+            : null;
+        foreach (var plan in FairShareEviction.Plan(nodes, waiting, holdings.Of, Capacity(), await weights.Get(), past, busy, ReclaimScan, DomainAllows))
+        {
+            preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
+            var reason = $"evicted for {plan.ForTaskId}: its tenant holds more than its fair share";
+            foreach (var (victim, generation) in plan.Victims)
+            {
+                logger.LogInformation("Scheduler {DataCenter} evicts {TaskId} from {NodeId} for {ForTaskId}: its tenant holds more than its fair share",
+                    DataCenter, victim, plan.NodeId, plan.ForTaskId);
+                placedNotes.Add(new PoolEventNote(PoolEventKinds.Eviction, victim, plan.NodeId, reason));
+                OrionTelemetry.Evictions.Add(1);
+
+                // Not awaited, as above.
+                EvictFor(victim, generation, plan, reason).Ignore();
             }
         }
     }
@@ -1687,11 +1750,11 @@ public sealed class SchedulerGrain(
         }
     }
 
-    private async Task EvictFor(string victim, long generation, PreemptionPlan plan)
+    private async Task EvictFor(string victim, long generation, PreemptionPlan plan, string reason)
     {
         try
         {
-            await GrainFactory.Grain<IVGpuTaskGrain>(victim).Evict(generation, plan.NodeId, $"evicted for higher-priority {plan.ForTaskId}");
+            await GrainFactory.Grain<IVGpuTaskGrain>(victim).Evict(generation, plan.NodeId, reason);
         }
         catch (Exception ex)
         {
@@ -1733,12 +1796,11 @@ public sealed class SchedulerGrain(
         }
     }
 
-    /// <summary>The past shares of the tenants in <paramref name="batch"/> that have any, against this data centre's cards.</summary>
-    private async Task<Dictionary<string, double>> PastShares(List<QueuedTask> batch, TimeSpan halfLife)
+    /// <summary>The past shares of <paramref name="tenants"/> that have any, against this data centre's cards.</summary>
+    private async Task<Dictionary<string, double>> PastShares(IEnumerable<string> tenants, TimeSpan halfLife)
     {
         var now = time.GetUtcNow();
-        var days = await history.Days(
-            batch.Select(t => t.Spec.Tenant).Distinct(StringComparer.Ordinal), FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
+        var days = await history.Days(tenants.Distinct(StringComparer.Ordinal), FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
         var (compute, memory) = Capacity();
         var past = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (tenant, of) in days)

@@ -115,6 +115,49 @@ public sealed class FairShareTests
         await pool.AssertConsistentAsync(history && !meterDown ? ["a1", "a2", "a3", "b1", "b2", "x1", "x2"] : ["a1", "a2", "a3", "b1", "x1", "x2"]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_fair_share_eviction_a_tenant_holding_nothing_gets_a_card_from_one_holding_all_and_no_more(bool evict)
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        var on = await pool.Client.UpdateSettingsAsync(fairShareEviction: evict);
+        Assert.Equal(evict, on.FairShareEviction);
+
+        // a's offline work holds both cards.
+        await pool.SubmitAsync(Card("a"), "a1");
+        await pool.SubmitAsync(Card("a"), "a2");
+        var before = await Task.WhenAll(pool.WaitForAsync("a1", TaskState.Running), pool.WaitForAsync("a2", TaskState.Running));
+
+        // b's first task: with eviction on, one of a's tasks is evicted (it queues again under a new generation) and b's
+        // runs; a and b then hold a card each. Off, it waits.
+        await pool.SubmitAsync(Card("b"), "b1");
+        if (!evict)
+        {
+            pool.Advance(TimeSpan.FromSeconds(3));
+            Assert.Equal(TaskState.Pending, await pool.StateOf("b1"));
+            Assert.Equal(before.Select(t => (t.Generation, TaskState.Running)), (await Task.WhenAll(pool.Client.GetAsync("a1"), pool.Client.GetAsync("a2"))).Select(t => (t!.Generation, t.State)));
+            await pool.AssertConsistentAsync(["a1", "a2", "b1"]);
+            return;
+        }
+
+        var b1 = await pool.WaitForAsync("b1", TaskState.Running);
+        var evicted = (await pool.Client.GetAsync("a1"))!;
+        Assert.Equal((TaskState.Pending, before[0].Generation + 1), (evicted.State, evicted.Generation));
+        Assert.Equal(TaskState.Running, await pool.StateOf("a2"));
+        await pool.EventuallyAsync(async () =>
+            Assert.Contains(await pool.Grains.GetGrain<IPoolEventsGrain>(GrainKeys.Pool).Since(0, 100),
+                e => e.Kind == PoolEventKinds.Eviction && e.TaskId == "a1" && e.Detail == "evicted for b1: its tenant holds more than its fair share"));
+
+        // b's second task waits: evicting a's last card would leave a less than b. Nothing more is evicted.
+        await pool.SubmitAsync(Card("b"), "b2");
+        pool.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal((TaskState.Pending, TaskState.Running, TaskState.Running), (await pool.StateOf("b2"), await pool.StateOf("a2"), await pool.StateOf("b1")));
+        Assert.Equal(before[1].Generation, (await pool.Client.GetAsync("a2"))!.Generation);
+        Assert.Equal(before[0].Placement!.GpuIds, b1.Placement!.GpuIds);
+        await pool.AssertConsistentAsync(["a1", "a2", "b1", "b2"]);
+    }
+
     [Fact]
     public async Task A_tenant_of_weight_three_takes_three_cards_for_each_one_of_a_tenant_of_weight_one()
     {

@@ -71,6 +71,21 @@ public sealed class CliConfigTests(LiveSilo live)
             Assert.True(historyOff.ExitCode == 0, historyOff.ToString());
             Assert.Null((await live.Client.GetSettingsAsync()).FairShareHalfLife);
 
+            // Eviction for fair share: off by default, on live.
+            Assert.Contains("off: fair share orders the queue, nothing is evicted for it", shown.Out);
+            var fairEviction = await live.CliAsync("config", "--fair-share-eviction", "true");
+            Assert.True(fairEviction.ExitCode == 0, fairEviction.ToString());
+            Assert.Contains("on: a task that fits nowhere evicts offline work of tenants over their fair share", fairEviction.Out);
+            using (var api = JsonDocument.Parse(await live.Http.GetStringAsync(live.Url("/api/settings"))))
+            {
+                Assert.True(api.RootElement.GetProperty("fairShareEviction").GetBoolean());
+            }
+
+            var notBoolFair = await live.CliAsync("config", "--fair-share-eviction", "maybe");
+            Assert.True(notBoolFair.ExitCode == 2, notBoolFair.ToString());
+            Assert.StartsWith("orion: --fair-share-eviction: must be true or false", notBoolFair.Error);
+            await live.Client.UpdateSettingsAsync(fairShareEviction: false);
+
             var policy = await live.CliAsync("config", "--policy", "fastest");
             Assert.True(policy.ExitCode == 2, policy.ToString());
             Assert.StartsWith("orion: --policy: must be one of random, spread", policy.Error);
@@ -83,7 +98,7 @@ public sealed class CliConfigTests(LiveSilo live)
         {
             await live.Client.UpdateSettingsAsync(
                 original.Policy, original.ComputeOversubscription, original.MemoryOversubscription, original.EvictLowerPriority, original.Consolidate,
-                original.FairShareHalfLife ?? TimeSpan.Zero);
+                original.FairShareHalfLife ?? TimeSpan.Zero, original.FairShareEviction);
         }
 
         await ObservabilityTests.Eventually(async () =>

@@ -65,6 +65,7 @@ public sealed class PoolOptionsValidatorTests
         Assert.Empty(Errors(new PoolOptions { FairShareHalfLife = TimeSpan.FromDays(30) }));
         Assert.Null(new PoolOptions().Settings().FairShareHalfLife);
         Assert.Equal(TimeSpan.FromDays(7), new PoolOptions { FairShareHalfLife = TimeSpan.FromDays(7) }.Settings().FairShareHalfLife);
+        Assert.True(new PoolOptions { FairShareEviction = true }.Settings().FairShareEviction);
     }
 
     [Fact]
