@@ -41,7 +41,7 @@ public static class OrionTelemetry
         "orion.reclaims", "{eviction}", "Tasks on borrowed room beyond their tenant's quota evicted so a task within its quota could have the room.");
 
     public static readonly Counter<long> Evictions = Meter.CreateCounter<long>(
-        "orion.evictions", "{eviction}", "Running tasks of a lower priority class evicted so a higher-class task that fit nowhere could have the room.");
+        "orion.evictions", "{eviction}", "Running tasks evicted so a task that fit nowhere could have the room: of a lower priority class, or of a tenant over its fair share.");
 
     public static readonly Counter<long> Moves = Meter.CreateCounter<long>(
         "orion.moves", "{move}", "Running offline tasks moved to another node so a task that fit nowhere, the free room being scattered, could have the room.");
