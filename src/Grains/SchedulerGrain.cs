@@ -103,6 +103,10 @@ public sealed class SchedulerGrain(
     // Whether tasks that fit nowhere evict offline work of tenants over their fair share (PoolSettings.FairShareEviction).
     private bool fairShareEviction;
 
+    // The tasks fair share evictions were for, by id: their tenant, what they ask and when. Counted as held from the plan
+    // until a node's account shows them placed (or the eviction patience runs out), wherever they land.
+    private readonly Dictionary<string, (string Tenant, long ComputeMilli, long MemoryMiB, DateTimeOffset At)> evictedFor = new(StringComparer.Ordinal);
+
     // Waiting tasks no move could make room for when last looked at: not looked at again until a resync or a finished
     // move, so a queue of tasks that fit nowhere costs a round one plan each at most that often.
     private readonly HashSet<string> unmovable = new(StringComparer.Ordinal);
@@ -1082,6 +1086,16 @@ public sealed class SchedulerGrain(
             }
         }
 
+        // A node fair share evictions make room on, for their task while it waits: else the evicted tasks, queued again
+        // and placed in a round of their own, would take the room back.
+        foreach (var (nodeId, p) in preempting)
+        {
+            if (evictedFor.ContainsKey(p.ForTaskId) && queue.Find(p.ForTaskId) is not null && view.Find(nodeId) is { Schedulable: true } n)
+            {
+                held.Add((p.ForTaskId, n));
+            }
+        }
+
         return held;
     }
 
@@ -1469,8 +1483,11 @@ public sealed class SchedulerGrain(
         var waiting = batch
             .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
                 && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
-            .Select(t => (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Tenant,
-                (long)t.Spec.Resources.GpuCount * t.Spec.Resources.ComputeMilli, t.Spec.Resources.GpuCount * t.Spec.Resources.GpuMemoryMiB))
+            .Select(t =>
+            {
+                var (compute, memory) = Asks(t.Spec);
+                return (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Tenant, compute, memory);
+            })
             .ToList();
         if (waiting.Count == 0 || holdings.Count == 0)
         {
@@ -1484,9 +1501,11 @@ public sealed class SchedulerGrain(
         var past = fairShareHalfLife is { } halfLife
             ? await PastShares(waiting.Select(w => w.Tenant).Concat(nodes.SelectMany(n => n.Gpus).SelectMany(g => g.Slices).Select(s => s.Tenant).OfType<string>()), halfLife)
             : null;
-        foreach (var plan in FairShareEviction.Plan(nodes, waiting, holdings.Of, Capacity(), await weights.Get(), past, busy, ReclaimScan, DomainAllows))
+        foreach (var plan in FairShareEviction.Plan(nodes, waiting, HeldOnceEvictionsAreDone(), Capacity(), await weights.Get(), past, busy, ReclaimScan, DomainAllows))
         {
             preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
+            var forTask = waiting.First(w => w.TaskId == plan.ForTaskId);
+            evictedFor[plan.ForTaskId] = (forTask.Tenant, forTask.Item4, forTask.Item5, now);
             var reason = $"evicted for {plan.ForTaskId}: its tenant holds more than its fair share";
             foreach (var (victim, generation) in plan.Victims)
             {
@@ -1737,13 +1756,83 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>Forgets the evictions for priority whose victims have left their node's cards (or that ran out of patience).</summary>
+    /// <summary>
+    /// What each tenant holds once the evictions under way are done: their victims gone, the tasks they are for placed. The
+    /// nodes' accounts show neither until they happen, and a round that counted without them would evict again for room
+    /// already being made (more than fair). Counted from the same accounts the victims are found in, so that a task is
+    /// never counted both as placed and as yet to be placed.
+    /// </summary>
+    private Func<string, (long ComputeMilli, long MemoryMiB)> HeldOnceEvictionsAreDone()
+    {
+        var change = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        void Add(string tenant, long computeMilli, long memoryMiB)
+        {
+            var (c, m) = change.GetValueOrDefault(tenant);
+            change[tenant] = (c + computeMilli, m + memoryMiB);
+        }
+
+        foreach (var slice in accounts.Values.Where(a => view.Find(a.NodeId) is not null).SelectMany(a => a.Gpus).SelectMany(g => g.Slices))
+        {
+            seen.Add(slice.TaskId);
+            if (slice.Tenant is { } tenant)
+            {
+                Add(tenant, slice.ComputeMilli, slice.MemoryMiB);
+            }
+        }
+
+        foreach (var (nodeId, p) in preempting)
+        {
+            foreach (var slice in accounts.TryGetValue(nodeId, out var node) ? node.Gpus.SelectMany(g => g.Slices) : [])
+            {
+                if (slice.Tenant is { } tenant && p.Victims.Contains((slice.TaskId, slice.Generation)))
+                {
+                    Add(tenant, -slice.ComputeMilli, -slice.MemoryMiB);
+                }
+            }
+
+            // The task a priority eviction is for, while it waits (fair share evictions' tasks are counted below).
+            if (!evictedFor.ContainsKey(p.ForTaskId) && queue.Find(p.ForTaskId) is { } waiting)
+            {
+                var (compute, memory) = Asks(waiting.Spec);
+                Add(waiting.Spec.Tenant, compute, memory);
+            }
+        }
+
+        // The tasks fair share evictions were for, queued or placed since (possibly elsewhere) and not yet in an account.
+        var now = time.GetUtcNow();
+        foreach (var (taskId, f) in evictedFor.ToArray())
+        {
+            if (seen.Contains(taskId) || now - f.At > ReclaimPatience)
+            {
+                evictedFor.Remove(taskId);
+            }
+            else
+            {
+                Add(f.Tenant, f.ComputeMilli, f.MemoryMiB);
+            }
+        }
+
+        return tenant => change.GetValueOrDefault(tenant);
+    }
+
+    /// <summary>
+    /// The compute and GPU memory <paramref name="spec"/> holds once placed, over all its cards: a whole card's memory (asked
+    /// as 0) as the data centre's largest card has, which is what such a task's slices hold on the common single-model pool.
+    /// </summary>
+    private (long ComputeMilli, long MemoryMiB) Asks(TaskSpec spec) =>
+        FairShareEviction.Asks(spec.Resources, accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max());
+
     private void PreemptionsUnderWay()
     {
         var now = time.GetUtcNow();
         foreach (var (nodeId, p) in preempting.ToArray())
         {
+            // A fair share eviction's node stays held until its task is placed, not only until the victims left: a round of
+            // arrivals alone (the victims queued again) would otherwise hand the room back to them.
             if (now - p.At > ReclaimPatience || !accounts.TryGetValue(nodeId, out var n)
-                || !n.Gpus.Any(g => g.Slices.Any(s => p.Victims.Contains((s.TaskId, s.Generation)))))
+                || (!n.Gpus.Any(g => g.Slices.Any(s => p.Victims.Contains((s.TaskId, s.Generation))))
+                    && !(evictedFor.ContainsKey(p.ForTaskId) && queue.Find(p.ForTaskId) is not null)))
             {
                 preempting.Remove(nodeId);
             }

@@ -4,6 +4,7 @@ using Orion.Benchmarks.Colocation;
 using Orion.Benchmarks.Consolidation;
 using Orion.Benchmarks.Eviction;
 using Orion.Benchmarks.FairShare;
+using Orion.Benchmarks.FairShareEviction;
 using Orion.Benchmarks.Gangs;
 using Orion.Benchmarks.Preemption;
 using Orion.Benchmarks.Trace;
@@ -22,5 +23,6 @@ root.Subcommands.Add(GangsCommand.Create());
 root.Subcommands.Add(EvictionCommand.Create());
 root.Subcommands.Add(ConsolidationCommand.Create());
 root.Subcommands.Add(FairShareCommand.Create());
+root.Subcommands.Add(FairShareEvictionCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -60,6 +60,14 @@ public static class FairShareEviction
     }
 
     /// <summary>
+    /// What a task asking <paramref name="resources"/> holds once placed, over all its cards: a whole card's memory (asked as
+    /// 0) counted as <paramref name="wholeCardMiB"/>. Counted as 0, a waiting tenant of whole cards would look smaller than
+    /// it will be, and tenants would evict each other in turn.
+    /// </summary>
+    public static (long ComputeMilli, long MemoryMiB) Asks(ResourceRequest resources, long wholeCardMiB) =>
+        ((long)resources.GpuCount * resources.ComputeMilli, resources.GpuCount * (resources.GpuMemoryMiB > 0 ? resources.GpuMemoryMiB : wholeCardMiB));
+
+    /// <summary>
     /// The fewest offline tasks of other tenants on <paramref name="node"/> whose eviction lets it take
     /// <paramref name="request"/>, each victim's tenant still at <paramref name="after"/> or more once all of its victims are
     /// gone; null when none would do.

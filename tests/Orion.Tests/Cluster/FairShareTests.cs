@@ -159,6 +159,52 @@ public sealed class FairShareTests
     }
 
     [Fact]
+    public async Task Fair_share_eviction_of_whole_cards_stops_at_an_even_split_and_the_two_tenants_never_evict_each_other_back()
+    {
+        // Whole cards (memory asked as 0: the card's), compute oversubscribed twice so memory is the dominant share: a fills
+        // eight, then b queues eight. Four of a's are evicted, b runs four, and nothing more moves, though both tenants keep
+        // tasks waiting and rounds keep looking.
+        await using var pool = await StartAsync([Node("n0", gpus: 4), Node("n1", gpus: 4)], oversubscription: 2.0, settingsMaxAge: TimeSpan.Zero,
+            indexResync: TimeSpan.FromMilliseconds(200), extraSettings: new Dictionary<string, string?> { ["Orion:Pool:FairShareEviction"] = "true" });
+        static TaskSpec Whole(string tenant) =>
+            new("job", tenant, new TaskPriority(PriorityClass.Offline), ResourceRequest.WholeGpus(1), PlacementConstraints.None, WorkloadSpec.Batch(1, 1e9));
+        string[] a = [.. Enumerable.Range(1, 8).Select(i => $"a{i}")], b = [.. Enumerable.Range(1, 8).Select(i => $"b{i}")];
+        foreach (var id in a)
+        {
+            await pool.SubmitAsync(Whole("a"), id);
+        }
+
+        foreach (var id in a)
+        {
+            await pool.WaitForAsync(id, TaskState.Running);
+        }
+
+        foreach (var id in b)
+        {
+            await pool.SubmitAsync(Whole("b"), id);
+        }
+
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(4, (await Task.WhenAll(b.Select(pool.StateOf))).Count(s => s == TaskState.Running));
+        });
+
+        // Resyncs run rounds over the queue while tasks wait: still four each, and only the four first evictions.
+        for (var i = 0; i < 5; i++)
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+
+        var all = (await Task.WhenAll(a.Concat(b).Select(id => pool.Client.GetAsync(id)))).Select(t => t!).ToList();
+        Assert.Equal((4, 4), (all.Count(t => t.Spec.Tenant == "a" && t.State == TaskState.Running), all.Count(t => t.Spec.Tenant == "b" && t.State == TaskState.Running)));
+        Assert.Equal(4, all.Count(t => t.Generation > 1));
+        Assert.All(all.Where(t => t.Spec.Tenant == "b"), t => Assert.Equal(1, t.Generation));
+        await pool.AssertConsistentAsync([.. a, .. b]);
+    }
+
+    [Fact]
     public async Task A_tenant_of_weight_three_takes_three_cards_for_each_one_of_a_tenant_of_weight_one()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 4)]);

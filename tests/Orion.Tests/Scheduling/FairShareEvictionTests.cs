@@ -120,6 +120,14 @@ public sealed class FairShareEvictionTests
     }
 
     [Fact]
+    public void A_whole_card_asks_the_cards_memory_and_a_slice_its_own_over_all_its_cards()
+    {
+        Assert.Equal((1000L, 81_920L), FairShareEviction.Asks(ResourceRequest.WholeGpus(1), 81_920));
+        Assert.Equal((4000L, 4 * 81_920L), FairShareEviction.Asks(ResourceRequest.WholeGpus(4), 81_920));
+        Assert.Equal((400L, 8192L), FairShareEviction.Asks(ResourceRequest.Slice(40, 8192, 1000, 1024), 81_920));
+    }
+
+    [Fact]
     public void A_busy_node_is_not_taken_from_and_a_task_that_fits_already_evicts_nothing()
     {
         NodeSnapshot[] nodes = [Node(0, "a1"), Node(1, "a2")];
