@@ -1486,7 +1486,7 @@ public sealed class SchedulerGrain(
             .Select(t =>
             {
                 var (compute, memory) = Asks(t.Spec);
-                return (t.TaskId, PlacementRequest.From(t.Spec, now), t.Spec.Tenant, compute, memory);
+                return (t.TaskId, Request: PlacementRequest.From(t.Spec, now), t.Spec.Tenant, ComputeMilli: compute, MemoryMiB: memory);
             })
             .ToList();
         if (waiting.Count == 0 || holdings.Count == 0)
@@ -1505,7 +1505,7 @@ public sealed class SchedulerGrain(
         {
             preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             var forTask = waiting.First(w => w.TaskId == plan.ForTaskId);
-            evictedFor[plan.ForTaskId] = (forTask.Tenant, forTask.Item4, forTask.Item5, now);
+            evictedFor[plan.ForTaskId] = (forTask.Tenant, forTask.ComputeMilli, forTask.MemoryMiB, now);
             var reason = $"evicted for {plan.ForTaskId}: its tenant holds more than its fair share";
             foreach (var (victim, generation) in plan.Victims)
             {
@@ -1755,7 +1755,6 @@ public sealed class SchedulerGrain(
         }
     }
 
-    /// <summary>Forgets the evictions for priority whose victims have left their node's cards (or that ran out of patience).</summary>
     /// <summary>
     /// What each tenant holds once the evictions under way are done: their victims gone, the tasks they are for placed. The
     /// nodes' accounts show neither until they happen, and a round that counted without them would evict again for room
@@ -1823,6 +1822,10 @@ public sealed class SchedulerGrain(
     private (long ComputeMilli, long MemoryMiB) Asks(TaskSpec spec) =>
         FairShareEviction.Asks(spec.Resources, accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max());
 
+    /// <summary>
+    /// Forgets the evictions whose victims have left their node's cards (those for fair share once their task is placed too),
+    /// or that ran out of patience.
+    /// </summary>
     private void PreemptionsUnderWay()
     {
         var now = time.GetUtcNow();
