@@ -1480,12 +1480,14 @@ public sealed class SchedulerGrain(
         var now = time.GetUtcNow();
         var waitedFor = preempting.Values.Select(p => p.ForTaskId).Concat(reclaiming.Values.Select(r => r.ForTaskId)).Concat(moving.Values.Select(m => m.ForTaskId))
             .ToHashSet(StringComparer.Ordinal);
+        var wholeCardMiB = WholeCardMiB();
         var waiting = batch
             .Where(t => !t.Borrowed && !t.Spec.Constraints.FailIfUnplaceable && !GangMuster.Waits(t)
                 && unplaced.ContainsKey(t.TaskId) && queue.Holds(t.TaskId, t.Generation) && !waitedFor.Contains(t.TaskId))
+            .Take(ReclaimScan)
             .Select(t =>
             {
-                var (compute, memory) = Asks(t.Spec);
+                var (compute, memory) = FairShareEviction.Asks(t.Spec.Resources, wholeCardMiB);
                 return (t.TaskId, Request: PlacementRequest.From(t.Spec, now), t.Spec.Tenant, ComputeMilli: compute, MemoryMiB: memory);
             })
             .ToList();
@@ -1501,7 +1503,7 @@ public sealed class SchedulerGrain(
         var past = fairShareHalfLife is { } halfLife
             ? await PastShares(waiting.Select(w => w.Tenant).Concat(nodes.SelectMany(n => n.Gpus).SelectMany(g => g.Slices).Select(s => s.Tenant).OfType<string>()), halfLife)
             : null;
-        foreach (var plan in FairShareEviction.Plan(nodes, waiting, HeldOnceEvictionsAreDone(), Capacity(), await weights.Get(), past, busy, ReclaimScan, DomainAllows))
+        foreach (var plan in FairShareEviction.Plan(nodes, waiting, HeldOnceEvictionsAreDone(wholeCardMiB), Capacity(), await weights.Get(), past, busy, ReclaimScan, DomainAllows))
         {
             preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             var forTask = waiting.First(w => w.TaskId == plan.ForTaskId);
@@ -1761,7 +1763,7 @@ public sealed class SchedulerGrain(
     /// already being made (more than fair). Counted from the same accounts the victims are found in, so that a task is
     /// never counted both as placed and as yet to be placed.
     /// </summary>
-    private Func<string, (long ComputeMilli, long MemoryMiB)> HeldOnceEvictionsAreDone()
+    private Func<string, (long ComputeMilli, long MemoryMiB)> HeldOnceEvictionsAreDone(long wholeCardMiB)
     {
         var change = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -1793,7 +1795,7 @@ public sealed class SchedulerGrain(
             // The task a priority eviction is for, while it waits (fair share evictions' tasks are counted below).
             if (!evictedFor.ContainsKey(p.ForTaskId) && queue.Find(p.ForTaskId) is { } waiting)
             {
-                var (compute, memory) = Asks(waiting.Spec);
+                var (compute, memory) = FairShareEviction.Asks(waiting.Spec.Resources, wholeCardMiB);
                 Add(waiting.Spec.Tenant, compute, memory);
             }
         }
@@ -1816,11 +1818,10 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>
-    /// The compute and GPU memory <paramref name="spec"/> holds once placed, over all its cards: a whole card's memory (asked
-    /// as 0) as the data centre's largest card has, which is what such a task's slices hold on the common single-model pool.
+    /// What a task of whole cards counts per card for fair share eviction: the data centre's largest card's memory, which
+    /// is what such a task's slices hold on the common single-model pool.
     /// </summary>
-    private (long ComputeMilli, long MemoryMiB) Asks(TaskSpec spec) =>
-        FairShareEviction.Asks(spec.Resources, accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max());
+    private long WholeCardMiB() => accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// Forgets the evictions whose victims have left their node's cards (those for fair share once their task is placed too),

@@ -29,9 +29,8 @@ public static class FairShareEviction
     {
         var holdings = new Dictionary<string, (long ComputeMilli, long MemoryMiB)>(StringComparer.Ordinal);
         (long ComputeMilli, long MemoryMiB) Held(string tenant) => holdings.TryGetValue(tenant, out var h) ? h : holdings[tenant] = held(tenant);
-        double Share(string tenant, (long ComputeMilli, long MemoryMiB) h) =>
-            Math.Round((FairShare.DominantShare(h.ComputeMilli, h.MemoryMiB, capacity.ComputeMilli, capacity.MemoryMiB) + (past?.GetValueOrDefault(tenant) ?? 0))
-                / (weights?.GetValueOrDefault(tenant, 1) ?? 1), 9);
+        double Share(string tenant, (long ComputeMilli, long MemoryMiB) h) => FairShareOrder.Key(
+            h.ComputeMilli, h.MemoryMiB, capacity.ComputeMilli, capacity.MemoryMiB, past?.GetValueOrDefault(tenant) ?? 0, weights?.GetValueOrDefault(tenant, 1) ?? 1);
 
         var open = nodes.ToList();
         var taken = new HashSet<string>(busy, StringComparer.Ordinal);

@@ -88,9 +88,15 @@ public static class FairShareOrder
         }
     }
 
-    // Rounded so that equal shares reached by different sums (0.1 + 0.1 + 0.1 over 3, and 0.1) tie, and go by arrival.
     private static double Share(TenantLine line, long computeCapacity, long memoryCapacity) =>
-        Math.Round((FairShare.DominantShare(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity) + line.Past) / line.Weight, 9);
+        Key(line.ComputeMilli, line.MemoryMiB, computeCapacity, memoryCapacity, line.Past, line.Weight);
+
+    /// <summary>
+    /// A tenant's share as fair sharing weighs it: its dominant share of the capacity plus its past share, over its weight;
+    /// rounded so that equal shares reached by different sums (0.1 + 0.1 + 0.1 over 3, and 0.1) tie.
+    /// </summary>
+    public static double Key(long computeMilli, long memoryMiB, long computeCapacityMilli, long memoryCapacityMiB, double past, double weight) =>
+        Math.Round((FairShare.DominantShare(computeMilli, memoryMiB, computeCapacityMilli, memoryCapacityMiB) + past) / weight, 9);
 
     /// <summary>Whether <paramref name="queued"/> holds tasks of two tenants or more: only then is there anything to share.</summary>
     public static bool HasTwoTenants(IReadOnlyList<QueuedTask> queued)
