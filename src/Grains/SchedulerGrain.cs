@@ -345,6 +345,12 @@ public sealed class SchedulerGrain(
             return Task.FromResult<string?>("a reservation for it is out to a node; it runs if the node takes it");
         }
 
+        if (preempting.FirstOrDefault(p => p.Value.ForTaskId == taskId) is { Key: { } evictedOn } evicting)
+        {
+            return Task.FromResult<string?>(
+                $"room is being made for it on {evictedOn}: {string.Join(", ", evicting.Value.Victims.Select(v => v.TaskId))} evicted; it runs there once they have left");
+        }
+
         if (moving.FirstOrDefault(m => m.Value.ForTaskId == taskId) is { Key: { } madeOn } made)
         {
             return Task.FromResult<string?>(
@@ -548,7 +554,7 @@ public sealed class SchedulerGrain(
             if (FairShareOrder.HasTwoTenants(batch))
             {
                 var past = fairShareHalfLife is { } halfLife ? await PastShares(batch.Select(t => t.Spec.Tenant), halfLife) : null;
-                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past)];
+                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past, WholeCardMiB())];
             }
 
             // A gang's members wait for each other and are placed together, ahead of the round's other tasks: a gang is
@@ -1818,8 +1824,8 @@ public sealed class SchedulerGrain(
     }
 
     /// <summary>
-    /// What a task of whole cards counts per card for fair share eviction: the data centre's largest card's memory, which
-    /// is what such a task's slices hold on the common single-model pool.
+    /// What a task of whole cards counts per card for fair sharing: the data centre's largest card's memory, which is what
+    /// such a task's slices hold on the common single-model pool.
     /// </summary>
     private long WholeCardMiB() => accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max();
 

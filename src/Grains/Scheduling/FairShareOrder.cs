@@ -18,11 +18,12 @@ public static class FairShareOrder
     /// <paramref name="queued"/> (in queue order) rearranged; the same list when one tenant or none is in it.
     /// <paramref name="held"/> says what each tenant holds now, against <paramref name="capacity"/>: the data centre's cards
     /// together (asked only when there are two tenants to share between); <paramref name="weights"/> holds the weights
-    /// that are not 1; <paramref name="past"/> the past shares that are not 0, when usage history counts.
+    /// that are not 1; <paramref name="past"/> the past shares that are not 0, when usage history counts. A task of whole
+    /// cards (memory asked as 0) counts <paramref name="wholeCardMiB"/> of memory per card once put ahead.
     /// </summary>
     public static IReadOnlyList<QueuedTask> Arrange(
         IReadOnlyList<QueuedTask> queued, Func<string, (long ComputeMilli, long MemoryMiB)> held, Func<(long ComputeMilli, long MemoryMiB)> capacity,
-        IReadOnlyDictionary<string, double>? weights = null, IReadOnlyDictionary<string, double>? past = null)
+        IReadOnlyDictionary<string, double>? weights = null, IReadOnlyDictionary<string, double>? past = null, long wholeCardMiB = 0)
     {
         if (!HasTwoTenants(queued))
         {
@@ -42,7 +43,7 @@ public static class FairShareOrder
                 end++;
             }
 
-            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, weights, past, ordered);
+            Interleave(queued, start, end, held, computeCapacityMilli, memoryCapacityMiB, weights, past, wholeCardMiB, ordered);
             start = end;
         }
 
@@ -52,7 +53,7 @@ public static class FairShareOrder
     private static void Interleave(
         IReadOnlyList<QueuedTask> queued, int start, int end, Func<string, (long ComputeMilli, long MemoryMiB)> held,
         long computeCapacity, long memoryCapacity, IReadOnlyDictionary<string, double>? weights, IReadOnlyDictionary<string, double>? past,
-        List<QueuedTask> ordered)
+        long wholeCardMiB, List<QueuedTask> ordered)
     {
         var lines = new Dictionary<string, TenantLine>(StringComparer.Ordinal);
         for (var i = start; i < end; i++)
@@ -78,9 +79,9 @@ public static class FairShareOrder
         {
             var task = queued[line.Tasks.Dequeue()];
             ordered.Add(task);
-            var r = task.Spec.Resources;
-            line.ComputeMilli += (long)r.GpuCount * r.ComputeMilli;
-            line.MemoryMiB += r.GpuCount * r.GpuMemoryMiB;
+            var (compute, memory) = FairShareEviction.Asks(task.Spec.Resources, wholeCardMiB);
+            line.ComputeMilli += compute;
+            line.MemoryMiB += memory;
             if (line.Tasks.Count > 0)
             {
                 next.Enqueue(line, (Share(line, computeCapacity, memoryCapacity), line.Tasks.Peek()));

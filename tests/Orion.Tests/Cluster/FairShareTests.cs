@@ -120,7 +120,8 @@ public sealed class FairShareTests
     [InlineData(false)]
     public async Task With_fair_share_eviction_a_tenant_holding_nothing_gets_a_card_from_one_holding_all_and_no_more(bool evict)
     {
-        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero);
+        var gate = new GrainCallGate();
+        await using var pool = await StartAsync([Node("n0", gpus: 2)], settingsMaxAge: TimeSpan.Zero, gate: gate);
         var on = await pool.Client.UpdateSettingsAsync(fairShareEviction: evict);
         Assert.Equal(evict, on.FairShareEviction);
 
@@ -130,17 +131,23 @@ public sealed class FairShareTests
         var before = await Task.WhenAll(pool.WaitForAsync("a1", TaskState.Running), pool.WaitForAsync("a2", TaskState.Running));
 
         // b's first task: with eviction on, one of a's tasks is evicted (it queues again under a new generation) and b's
-        // runs; a and b then hold a card each. Off, it waits.
+        // runs; a and b then hold a card each. Off, it waits. The eviction is held at a's task meanwhile: b1 says why it waits.
+        var held = gate.Close("IVGpuTaskGrain.Evict");
         await pool.SubmitAsync(Card("b"), "b1");
         if (!evict)
         {
             pool.Advance(TimeSpan.FromSeconds(3));
             Assert.Equal(TaskState.Pending, await pool.StateOf("b1"));
             Assert.Equal(before.Select(t => (t.Generation, TaskState.Running)), (await Task.WhenAll(pool.Client.GetAsync("a1"), pool.Client.GetAsync("a2"))).Select(t => (t!.Generation, t.State)));
+            Assert.False(held.IsCompleted);
+            gate.Open("IVGpuTaskGrain.Evict");
             await pool.AssertConsistentAsync(["a1", "a2", "b1"]);
             return;
         }
 
+        await held.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal("room is being made for it on dc1/n0: a1 evicted; it runs there once they have left", await pool.Client.WhyWaitingAsync("b1"));
+        gate.Open("IVGpuTaskGrain.Evict");
         var b1 = await pool.WaitForAsync("b1", TaskState.Running);
         var evicted = (await pool.Client.GetAsync("a1"))!;
         Assert.Equal((TaskState.Pending, before[0].Generation + 1), (evicted.State, evicted.Generation));

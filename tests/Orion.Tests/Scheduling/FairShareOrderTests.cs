@@ -83,6 +83,17 @@ public sealed class FairShareOrderTests
     }
 
     [Fact]
+    public void A_whole_card_task_put_ahead_counts_the_cards_memory()
+    {
+        // Compute oversubscribed twice: a whole card is 5% of the compute and 10% of the memory; b's slices 5% and 1%. Put
+        // ahead, a's first task makes a hold 10% (its memory), so b's two go before a's second.
+        static QueuedTask Whole(string id, string tenant, int at) =>
+            new(id, 1, new TaskSpec(id, tenant, new TaskPriority(PriorityClass.Offline), ResourceRequest.WholeGpus(1), PlacementConstraints.None, WorkloadSpec.Batch(1, 1)), T0.AddSeconds(at));
+        QueuedTask[] queued = [Whole("a1", "a", 0), Whole("a2", "a", 1), Task("b1", "b", at: 2), Task("b2", "b", at: 3)];
+        Assert.Equal(["a1", "b1", "b2", "a2"], FairShareOrder.Arrange(queued, _ => default, () => (20_000, 819_200), wholeCardMiB: 81_920).Select(t => t.TaskId));
+    }
+
+    [Fact]
     public void One_tenant_keeps_the_queue_order()
     {
         QueuedTask[] queued = [Task("a1", "a"), Task("a2", "a", at: 1)];
