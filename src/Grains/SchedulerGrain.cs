@@ -554,7 +554,9 @@ public sealed class SchedulerGrain(
             if (FairShareOrder.HasTwoTenants(batch))
             {
                 var past = fairShareHalfLife is { } halfLife ? await PastShares(batch.Select(t => t.Spec.Tenant), halfLife) : null;
-                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past, WholeCardMiB())];
+                // The largest card's memory is looked up (over every card) only when a whole-card task needs it.
+                var wholeCardMiB = batch.Exists(t => t.Spec.Resources.GpuMemoryMiB == 0) ? WholeCardMiB() : 0;
+                batch = [.. FairShareOrder.Arrange(batch, holdings.Of, Capacity, await weights.Get(), past, wholeCardMiB)];
             }
 
             // A gang's members wait for each other and are placed together, ahead of the round's other tasks: a gang is
