@@ -1458,10 +1458,7 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        // Nodes held for a starving task or gang, and those whose evictions are under way, are not taken from.
-        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, busy, ReclaimScan, DomainAllows))
+        foreach (var plan in PriorityPreemption.Plan(accounts.Values.Where(a => view.Find(a.NodeId) is not null), waiting, NotToEvictFrom(), ReclaimScan, DomainAllows))
         {
             preempting[plan.NodeId] = (now, plan.ForTaskId, plan.Victims);
             foreach (var (victim, generation) in plan.Victims)
@@ -1504,9 +1501,9 @@ public sealed class SchedulerGrain(
             return;
         }
 
-        // Nodes held for a starving task or gang, and those with evictions, reclaims or moves under way, are not taken from.
-        var busy = preempting.Keys.Concat(reclaiming.Keys).Concat(moving.Keys).Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
-            .ToHashSet(StringComparer.Ordinal);
+        // Nor from nodes moves are emptying (those held already are in the set; this adds any the view no longer schedules).
+        var busy = NotToEvictFrom();
+        busy.UnionWith(moving.Keys);
         var nodes = accounts.Values.Where(a => view.Find(a.NodeId) is not null).ToList();
         var past = fairShareHalfLife is { } halfLife
             ? await PastShares(waiting.Select(w => w.Tenant).Concat(nodes.SelectMany(n => n.Gpus).SelectMany(g => g.Slices).Select(s => s.Tenant).OfType<string>()), halfLife)
@@ -1830,6 +1827,14 @@ public sealed class SchedulerGrain(
     /// such a task's slices hold on the common single-model pool.
     /// </summary>
     private long WholeCardMiB() => accounts.Values.SelectMany(a => a.Gpus).Select(g => g.Device.MemoryMiB).DefaultIfEmpty(0).Max();
+
+    /// <summary>
+    /// The nodes evictions do not take from: those held for a starving task or gang (or a task room is made for), and those
+    /// whose evictions or reclaims are under way.
+    /// </summary>
+    private HashSet<string> NotToEvictFrom() =>
+        preempting.Keys.Concat(reclaiming.Keys).Concat(HeldForTasks().Select(h => h.Node.Id)).Concat(GangHeldNodes().Select(n => n.Id))
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Forgets the evictions whose victims have left their node's cards (those for fair share once their task is placed too),

@@ -22,14 +22,14 @@ public sealed class TenantHistory(IGrainFactory grains, IOptions<PoolOptions> op
     {
         var maxAge = options.Value.FairShareHistoryMaxAge;
         var days = new Dictionary<string, ImmutableArray<UsageDay>>(StringComparer.Ordinal);
-        var stale = new List<string>();
+        var stale = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tenant in tenants)
         {
             if (copies.TryGetValue(tenant, out var copy) && copy.From <= from && copy.To >= to && Stopwatch.GetElapsedTime(copy.At) < maxAge)
             {
                 days[tenant] = copy.Days;
             }
-            else if (!days.ContainsKey(tenant) && !stale.Contains(tenant, StringComparer.Ordinal))
+            else
             {
                 stale.Add(tenant);
             }
