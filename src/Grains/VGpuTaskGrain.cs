@@ -81,10 +81,19 @@ public sealed class VGpuTaskGrain(
         runTimer?.Dispose();
         retryTimer?.Dispose();
         placingTimer?.Dispose();
-        if (flushTimer is not null)
+        if (flushTimer is null)
         {
-            await Flush();
+            return;
         }
+
+        // A lone silo without durable state is stopping: its catalogue is going too, and nothing written outlives it.
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && !options.Value.QueueRecovery)
+        {
+            flushTimer.Dispose();
+            return;
+        }
+
+        await Flush();
     }
 
     public async Task<SubmitResult> Submit(TaskSpec spec)

@@ -68,10 +68,21 @@ public static class OrionClustering
     /// Task state and reminders: Redis when configured, else in memory. State is written in Orleans' own binary format
     /// (version tolerant by the contracts' <c>[Id]</c>s) rather than the storage default, Newtonsoft JSON: a task writes
     /// its state at every step of its life, and JSON with reference tracking cost about a third of the silo's CPU at
-    /// thousands of submissions a second.
+    /// thousands of submissions a second. A lone silo (<paramref name="loneSilo"/>: the embedded default, clustered with
+    /// nothing) keeps both in its own memory (<see cref="SiloMemoryGrainStorage"/>, <see cref="SiloMemoryReminderTable"/>);
+    /// Orleans' in-memory kinds, grains themselves, stay for in-process test clusters of several silos.
     /// </summary>
-    public static ISiloBuilder AddOrionState(this ISiloBuilder silo, IConfiguration configuration, string storageName)
+    public static ISiloBuilder AddOrionState(this ISiloBuilder silo, IConfiguration configuration, string storageName, bool loneSilo = false)
     {
+        if (Redis(configuration) is null && loneSilo)
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(storageName, (services, _) =>
+                ActivatorUtilities.CreateInstance<SiloMemoryGrainStorage>(services, BinaryState(services)));
+            silo.AddReminders();
+            silo.Services.AddSingleton<IReminderTable, SiloMemoryReminderTable>();
+            return silo;
+        }
+
         if (Redis(configuration) is not { } redis)
         {
             silo.AddMemoryGrainStorage(storageName, o => o.Configure<IServiceProvider>((m, services) => m.GrainStorageSerializer = BinaryState(services)));

@@ -13,9 +13,12 @@ namespace Orion.Silo;
 /// <summary>Adds Orion's grains, storage and embedded daemons to a silo.</summary>
 public static class OrionSiloBuilderExtensions
 {
-    public static ISiloBuilder AddOrion(this ISiloBuilder silo, IConfiguration configuration)
+    /// <param name="silo">The silo.</param>
+    /// <param name="configuration">Orion's settings.</param>
+    /// <param name="loneSilo">Whether the silo is clustered with no other (see <see cref="OrionClustering.AddOrionState"/>).</param>
+    public static ISiloBuilder AddOrion(this ISiloBuilder silo, IConfiguration configuration, bool loneSilo = false)
     {
-        silo.AddOrionState(configuration, PoolOptions.StorageName);
+        silo.AddOrionState(configuration, PoolOptions.StorageName, loneSilo);
 
         // Silos carry their data centre; a node's and its cards' grains live on their data centre's silos.
         var dataCenter = configuration["Orion:Silo:DataCenter"] ?? "dc1";

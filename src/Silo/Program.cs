@@ -49,7 +49,8 @@ static async Task<int> RunAsync(WebApplicationBuilder builder, bool demo)
     {
         silo.UseOrionClustering(builder.Configuration);
         silo.UseOrionTls(builder.Configuration);
-        silo.AddOrion(builder.Configuration);
+        // Without Redis the silo clusters with itself alone (localhost clustering).
+        silo.AddOrion(builder.Configuration, loneSilo: OrionClustering.Redis(builder.Configuration) is null);
         silo.AddDashboard();
     });
     builder.Services.AddHealthChecks().AddCheck<PoolHealthCheck>("pool");
