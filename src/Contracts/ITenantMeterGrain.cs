@@ -31,4 +31,12 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     [Access(Callers.Anyone)]
     [Alias("ReadByLabel"), ReadOnly]
     Task<UsageReading> ReadByLabel(DateOnly from, DateOnly to, string key);
+
+    /// <summary>
+    /// As <see cref="Read"/>, with only the days of the runs in <paramref name="dataCenter"/> (metered there since this
+    /// build): what fair sharing by usage history weighs against that data centre's cards.
+    /// </summary>
+    [Access(Callers.Anyone)]
+    [Alias("ReadInDataCenter"), ReadOnly]
+    Task<UsageReading> ReadInDataCenter(DateOnly from, DateOnly to, string dataCenter);
 }

@@ -14,6 +14,10 @@ namespace Orion.Contracts;
 /// <param name="Runs">Its runs so far.</param>
 /// <param name="Final">The task has ended: nothing more comes from it.</param>
 /// <param name="Labels">The task's own labels (<see cref="TaskSpec.Labels"/>), so its usage is also counted by each of them; null for none.</param>
+/// <param name="DataCenter">
+/// The data centre of the run's node, so its usage is also counted there (fair sharing measures a tenant's past use against
+/// one data centre's cards); null for none (an ending between runs, or a report from before this was sent).
+/// </param>
 [GenerateSerializer, Alias("orion.UsageReport"), Immutable]
 public sealed record UsageReport(
     [property: Id(0)] string TaskId,
@@ -23,4 +27,5 @@ public sealed record UsageReport(
     [property: Id(4)] double MemoryMiBSeconds,
     [property: Id(5)] int Runs,
     [property: Id(6)] bool Final,
-    [property: Id(7)] ImmutableDictionary<string, string>? Labels = null);
+    [property: Id(7)] ImmutableDictionary<string, string>? Labels = null,
+    [property: Id(8)] string? DataCenter = null);

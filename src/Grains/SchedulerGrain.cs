@@ -1902,11 +1902,11 @@ public sealed class SchedulerGrain(
         }
     }
 
-    /// <summary>The past shares of <paramref name="tenants"/> that have any, against this data centre's cards.</summary>
+    /// <summary>The past shares of <paramref name="tenants"/> that have any: their runs here against this data centre's cards.</summary>
     private async Task<Dictionary<string, double>> PastShares(IEnumerable<string> tenants, TimeSpan halfLife)
     {
         var now = time.GetUtcNow();
-        var days = await history.Days(tenants.Distinct(StringComparer.Ordinal), FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
+        var days = await history.Days(tenants.Distinct(StringComparer.Ordinal), DataCenter, FairShare.HistoryStart(now, halfLife), DateOnly.FromDateTime(now.UtcDateTime));
         var (compute, memory) = Capacity();
         var past = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (tenant, of) in days)

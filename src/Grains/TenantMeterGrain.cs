@@ -14,7 +14,7 @@ public sealed class TenantMeterGrain(
 {
     private UsageBook? book;
 
-    private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks, record.State.Labelled);
+    private UsageBook Book => book ??= new UsageBook(record.State.Days, record.State.Tasks, record.State.Labelled, record.State.InDataCenters);
 
     /// <summary>Its tenant's.</summary>
     public Access.AccessTarget TargetOf(Orleans.Serialization.Invocation.IInvokable request) => new(this.GetPrimaryKeyString(), null);
@@ -59,5 +59,15 @@ public sealed class TenantMeterGrain(
         }
 
         return Task.FromResult(new UsageReading(Book.Days(from, to), Book.Through(), Book.ByLabel(from, to, key)));
+    }
+
+    public Task<UsageReading> ReadInDataCenter(DateOnly from, DateOnly to, string dataCenter)
+    {
+        if (!DataCenterName.IsValid(dataCenter))
+        {
+            throw new ArgumentException($"dataCenter '{dataCenter}' {DataCenterName.Rule}", nameof(dataCenter));
+        }
+
+        return Task.FromResult(new UsageReading(Book.InDataCenter(from, to, dataCenter), Book.Through()));
     }
 }

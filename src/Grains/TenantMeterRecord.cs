@@ -17,6 +17,10 @@ public sealed class TenantMeterRecord
     [Id(3)]
     public Dictionary<string, Dictionary<DateOnly, UsageDay>> Labelled { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Usage by UTC day of the runs in each data centre, by its name.</summary>
+    [Id(4)]
+    public Dictionary<string, Dictionary<DateOnly, UsageDay>> InDataCenters { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether the tenant directory lists this tenant among those with usage.</summary>
     [Id(2)]
     public bool Listed { get; set; }

@@ -257,7 +257,8 @@ public sealed class VGpuTaskGrain(
         try
         {
             await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
-                .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false, status.Spec.Labels));
+                .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false, status.Spec.Labels,
+                    GrainKeys.DataCenterOf(placement.NodeId)));
         }
         catch (Exception ex)
         {
@@ -1219,7 +1220,7 @@ public sealed class VGpuTaskGrain(
             return;
         }
 
-        if (record.State is { UnreportedFrom: { } from, UnreportedTo: { } to } && Status is { } reported && !await ReportUsage(reported, from, to))
+        if (record.State is { UnreportedFrom: { } from, UnreportedTo: { } to } && Status is { } reported && !await ReportUsage(reported, from, to, record.State.UnreportedDataCenter))
         {
             return;
         }
@@ -1728,7 +1729,7 @@ public sealed class VGpuTaskGrain(
         flushTimer = null;
         var before = record.State.Status;
         var now = time.GetUtcNow();
-        (DateTimeOffset From, DateTimeOffset To)? ran = null;
+        (DateTimeOffset From, DateTimeOffset To, string? DataCenter)? ran = null;
         if (before is { Placement: { } held, PlacedAt: { } placedAt } && before.State.HoldsCapacity() && (!next.State.HoldsCapacity() || next.Generation != before.Generation))
         {
             // A run let go of its capacity: what it held joins the task's totals, and its tenant's meter hears of it.
@@ -1739,7 +1740,7 @@ public sealed class VGpuTaskGrain(
                 CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1, HeldBy = null,
                 PastRuns = runs.Count > PastRun.Kept ? runs.RemoveRange(0, runs.Count - PastRun.Kept) : runs,
             };
-            ran = (placedAt, now);
+            ran = (placedAt, now, GrainKeys.DataCenterOf(held.NodeId));
 
             // An operator's pause was of that run: the next one starts free.
             record.State.OperatorPaused = false;
@@ -1747,7 +1748,7 @@ public sealed class VGpuTaskGrain(
         else if (next.State.IsTerminal() && before is { Runs: > 0 } && !before.State.IsTerminal())
         {
             // Ended between runs: the meter lets go of it.
-            ran = (now, now);
+            ran = (now, now, null);
         }
 
         next = Apply(next);
@@ -1783,7 +1784,7 @@ public sealed class VGpuTaskGrain(
         await GrainFactory.Grain<ITaskCatalogGrain>(GrainKeys.Pool).Publish(next);
         if (ran is { } run)
         {
-            await ReportUsage(next, run.From, run.To);
+            await ReportUsage(next, run.From, run.To, run.DataCenter);
         }
 
         if (notifying)
@@ -1934,15 +1935,15 @@ public sealed class VGpuTaskGrain(
     }
 
     /// <summary>Tells its tenant's meter what the task has held so far; a failure is told again at the reminder.</summary>
-    private async Task<bool> ReportUsage(VGpuTaskStatus status, DateTimeOffset from, DateTimeOffset to)
+    private async Task<bool> ReportUsage(VGpuTaskStatus status, DateTimeOffset from, DateTimeOffset to, string? dataCenter)
     {
         try
         {
             await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
-                .Meter(new UsageReport(TaskId, from, to, status.CardSeconds, status.MemoryMiBSeconds, status.Runs, status.State.IsTerminal(), status.Spec.Labels));
+                .Meter(new UsageReport(TaskId, from, to, status.CardSeconds, status.MemoryMiBSeconds, status.Runs, status.State.IsTerminal(), status.Spec.Labels, dataCenter));
             if (record.State.UnreportedTo is not null)
             {
-                (record.State.UnreportedFrom, record.State.UnreportedTo) = (null, null);
+                (record.State.UnreportedFrom, record.State.UnreportedTo, record.State.UnreportedDataCenter) = (null, null, null);
                 await record.WriteStateAsync();
             }
 
@@ -1952,7 +1953,9 @@ public sealed class VGpuTaskGrain(
         {
             // Its totals go with the next report anyway; an ended task has none, so the reminder tells them.
             logger.LogWarning(ex, "Task {TaskId} could not report its usage to its tenant's meter", TaskId);
+            // Runs unreported one after another are told as one, in the data centre of the last that had one.
             (record.State.UnreportedFrom, record.State.UnreportedTo) = (record.State.UnreportedFrom ?? from, to);
+            record.State.UnreportedDataCenter = dataCenter ?? record.State.UnreportedDataCenter;
             try
             {
                 await record.WriteStateAsync();

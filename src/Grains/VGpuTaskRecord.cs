@@ -36,6 +36,10 @@ public sealed class VGpuTaskRecord
     [Id(7)]
     public DateTimeOffset? UnreportedTo { get; set; }
 
+    /// <summary>The data centre of that run's node (<see cref="UsageReport.DataCenter"/>).</summary>
+    [Id(11)]
+    public string? UnreportedDataCenter { get; set; }
+
     /// <summary>True while an operator has the run paused (<see cref="IVGpuTaskGrain.Pause"/>): arbitration does not resume it.</summary>
     [Id(8)]
     public bool OperatorPaused { get; set; }

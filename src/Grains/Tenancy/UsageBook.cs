@@ -7,11 +7,15 @@ namespace Orion.Grains.Tenancy;
 /// A tenant's usage by UTC day, from its tasks' reports. A report carries the task's totals, so only what it adds beyond
 /// the last one seen counts: a report sent again counts once, and one lost is made up by the next. What a report adds is
 /// spread over its run since the span the task's last report covered (a run under way reports as it goes), day by day in
-/// proportion to the time, and the same again under each of the task's labels. Pure; the meter grain keeps its maps.
+/// proportion to the time, and the same again under each of the task's labels and under the run's data centre. Pure; the
+/// meter grain keeps its maps.
 /// </summary>
-public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks, Dictionary<string, Dictionary<DateOnly, UsageDay>>? labelled = null)
+public sealed class UsageBook(
+    Dictionary<DateOnly, UsageDay> days, Dictionary<string, MeteredTask> tasks, Dictionary<string, Dictionary<DateOnly, UsageDay>>? labelled = null,
+    Dictionary<string, Dictionary<DateOnly, UsageDay>>? inDataCenters = null)
 {
     private readonly Dictionary<string, Dictionary<DateOnly, UsageDay>> labelled = labelled ?? new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<DateOnly, UsageDay>> inDataCenters = inDataCenters ?? new(StringComparer.Ordinal);
 
     /// <summary>How long an ended task is remembered, so a report of it sent again still counts once.</summary>
     public static readonly TimeSpan EndedKept = TimeSpan.FromDays(1);
@@ -44,10 +48,10 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
 
         // A run under way reported up to Through already: what is added now was held after it.
         var from = last?.Through is { } through && through > report.RunFrom ? (through < report.RunTo ? through : report.RunTo) : report.RunFrom;
-        Spread(from, report.RunTo, card, memory, report.Labels);
+        Spread(from, report.RunTo, card, memory, report);
         if (runs > 0)
         {
-            Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs, report.Labels);
+            Add(DateOnly.FromDateTime(report.RunTo.UtcDateTime), 0, 0, runs, report);
         }
 
         var endedAt = last?.EndedAt ?? (report.Final ? now : null);
@@ -84,11 +88,15 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         return byValue.ToImmutable();
     }
 
+    /// <summary>The days from <paramref name="from"/> to <paramref name="to"/> (both included) of the runs in <paramref name="dataCenter"/>, in order.</summary>
+    public ImmutableArray<UsageDay> InDataCenter(DateOnly from, DateOnly to, string dataCenter) =>
+        inDataCenters.TryGetValue(dataCenter, out var there) ? [.. there.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)] : [];
+
     /// <summary>For each task not ended: up to when its reports have counted what it held (a reader adds its run only from there).</summary>
     public ImmutableDictionary<string, DateTimeOffset> Through() =>
         tasks.Where(t => t.Value is { EndedAt: null, Through: not null }).ToImmutableDictionary(t => t.Key, t => t.Value.Through!.Value, StringComparer.Ordinal);
 
-    private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory, ImmutableDictionary<string, string>? labels)
+    private void Spread(DateTimeOffset from, DateTimeOffset to, double card, double memory, UsageReport report)
     {
         if (card <= 0 && memory <= 0)
         {
@@ -99,7 +107,7 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         var end = to.UtcDateTime;
         if (end <= start)
         {
-            Add(DateOnly.FromDateTime(end), card, memory, 0, labels);
+            Add(DateOnly.FromDateTime(end), card, memory, 0, report);
             return;
         }
 
@@ -108,15 +116,25 @@ public sealed class UsageBook(Dictionary<DateOnly, UsageDay> days, Dictionary<st
         {
             var next = at.Date.AddDays(1) < end ? at.Date.AddDays(1) : end;
             var share = (double)(next - at).Ticks / total;
-            Add(DateOnly.FromDateTime(at), card * share, memory * share, 0, labels);
+            Add(DateOnly.FromDateTime(at), card * share, memory * share, 0, report);
             at = next;
         }
     }
 
-    private void Add(DateOnly day, double card, double memory, int runs, ImmutableDictionary<string, string>? labels)
+    private void Add(DateOnly day, double card, double memory, int runs, UsageReport report)
     {
         Add(days, day, card, memory, runs);
-        foreach (var (key, value) in labels ?? ImmutableDictionary<string, string>.Empty)
+        if (report.DataCenter is { } dataCenter)
+        {
+            if (!inDataCenters.TryGetValue(dataCenter, out var there))
+            {
+                inDataCenters[dataCenter] = there = [];
+            }
+
+            Add(there, day, card, memory, runs);
+        }
+
+        foreach (var (key, value) in report.Labels ?? ImmutableDictionary<string, string>.Empty)
         {
             var label = $"{key}={value}";
             if (!labelled.TryGetValue(label, out var labelDays))

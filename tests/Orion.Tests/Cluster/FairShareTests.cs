@@ -72,7 +72,7 @@ public sealed class FairShareTests
         // A meter that cannot be read (never read before) counts as no history: the round goes on by holdings.
         if (meterDown)
         {
-            faults.Fail("ITenantMeterGrain.Read");
+            faults.Fail("ITenantMeterGrain.ReadInDataCenter");
         }
 
         // A card frees: counting history, b, which has used nothing, takes it before a, which queued first; by holdings
@@ -86,16 +86,16 @@ public sealed class FairShareTests
         {
             // The next card to free goes to a (its past share, 0.15, is less than b's half of the cards now), and the
             // scheduler counts a's history from its copy: a's meter was read once, for the first round.
-            Assert.Equal(1, calls["ITenantMeterGrain.Read@a"]);
+            Assert.Equal(1, calls["ITenantMeterGrain.ReadInDataCenter@a"]);
             await pool.SubmitAsync(Card("b"), "b2");
             await pool.Client.CancelAsync("x2");
             await pool.WaitForAsync("a3", TaskState.Running);
             Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("b2"))!.State);
-            Assert.Equal(1, calls["ITenantMeterGrain.Read@a"]);
+            Assert.Equal(1, calls["ITenantMeterGrain.ReadInDataCenter@a"]);
         }
 
         // The pool's view shows the past part of a's share (2 of 2 cards for 6 h, decayed over a half-life of a day).
-        faults.Heal("ITenantMeterGrain.Read");
+        faults.Heal("ITenantMeterGrain.ReadInDataCenter");
         var shares = (await pool.Client.GetPoolAsync()).Shares.ToDictionary(s => s.Tenant);
         if (history)
         {
@@ -113,6 +113,41 @@ public sealed class FairShareTests
         }
 
         await pool.AssertConsistentAsync(history && !meterDown ? ["a1", "a2", "a3", "b1", "b2", "x1", "x2"] : ["a1", "a2", "a3", "b1", "x1", "x2"]);
+    }
+
+    [Fact]
+    public async Task Usage_history_counts_in_the_data_centre_whose_cards_were_used()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("m0", gpus: 1, dc: "dc2")], settingsMaxAge: TimeSpan.Zero);
+        await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(1));
+        static TaskSpec In(string dataCenter, TaskSpec spec) => spec with { Constraints = spec.Constraints with { DataCenter = dataCenter } };
+
+        // a had dc2's card for six hours; its run ended and was metered.
+        await pool.SubmitAsync(In("dc2", Card("a")), "a0");
+        await pool.WaitForAsync("a0", TaskState.Running);
+        pool.Advance(TimeSpan.FromHours(6));
+        await pool.Client.CancelAsync("a0");
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal(6.0, Assert.Single(await pool.Client.GetConsumptionAsync(new(2026, 11, 29), new(2026, 11, 30), "a")).CardHours, 6));
+
+        // In each data centre x fills the card, then a queues a task, then b.
+        foreach (var dc in new[] { "dc1", "dc2" })
+        {
+            await pool.SubmitAsync(In(dc, Card("x")), $"x-{dc}");
+            await pool.WaitForAsync($"x-{dc}", TaskState.Running);
+            await pool.SubmitAsync(In(dc, Card("a")), $"a-{dc}");
+            await pool.SubmitAsync(In(dc, Card("b")), $"b-{dc}");
+        }
+
+        // The cards free. In dc1, whose cards a never used, a and b tie and a's earlier task goes; in dc2, b, which used
+        // nothing there, goes before a.
+        await pool.Client.CancelAsync("x-dc1");
+        await pool.Client.CancelAsync("x-dc2");
+        await pool.WaitForAsync("a-dc1", TaskState.Running);
+        await pool.WaitForAsync("b-dc2", TaskState.Running);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("b-dc1"))!.State);
+        Assert.Equal(TaskState.Pending, (await pool.Client.GetAsync("a-dc2"))!.State);
+        await pool.AssertConsistentAsync(["a0", "x-dc1", "x-dc2", "a-dc1", "b-dc1", "a-dc2", "b-dc2"]);
     }
 
     [Theory]

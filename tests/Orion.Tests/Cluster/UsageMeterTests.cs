@@ -113,6 +113,12 @@ public sealed class UsageMeterTests
         Assert.Equal((4.0, 0, 1), (Math.Round(soFar.CardHours, 6), soFar.Runs, soFar.RunningNow));
         Assert.Equal([2.0, 2.0], soFar.Days.Select(d => Math.Round(d.CardSeconds / 3600, 6)));
 
+        // The node's report of the run so far reaches the meter, counted in the node's data centre as well.
+        var meter = pool.Grains.GetGrain<ITenantMeterGrain>("team-a");
+        await pool.EventuallyAsync(async () =>
+            Assert.Equal([2.0, 2.0], (await meter.ReadInDataCenter(Day1, Day2, "dc1")).Days.Select(d => Math.Round(d.CardSeconds / 3600, 6))));
+        Assert.Empty((await meter.ReadInDataCenter(Day1, Day2, "dc2")).Days);
+
         // Its end adds the six hours after that report, all on day 2.
         pool.Advance(TimeSpan.FromHours(6));
         await pool.WaitForAsync("long", TaskState.Completed);
@@ -157,6 +163,10 @@ public sealed class UsageMeterTests
         await remindable.ReceiveReminder("queue", default);
         var done = await Of(pool, "team-a");
         Assert.Equal((1.0, 1), (done.CardHours, done.Runs));
+
+        // Told again, the run counts in its data centre too.
+        var inDataCenter = await pool.Grains.GetGrain<ITenantMeterGrain>("team-a").ReadInDataCenter(Day1, Day2, "dc1");
+        Assert.Equal((1.0, 1), (inDataCenter.Days.Sum(d => d.CardSeconds) / 3600, inDataCenter.Days.Sum(d => d.Runs)));
         await pool.EventuallyAsync(async () => Assert.DoesNotContain("queue", await pool.RemindersOf("done")));
     }
 
@@ -168,5 +178,7 @@ public sealed class UsageMeterTests
         Assert.StartsWith("to: the span must be at most 366 days",
             (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.GetConsumptionAsync(Day1, Day1.AddDays(366)))).Message);
         Assert.Equal("tenant", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.GetConsumptionAsync(Day1, Day2, " "))).ParamName);
+        var dataCenter = await Assert.ThrowsAsync<ArgumentException>(() => pool.Grains.GetGrain<ITenantMeterGrain>("team-a").ReadInDataCenter(Day1, Day2, "DC 1"));
+        Assert.StartsWith("dataCenter 'DC 1' must be 1 to 63 characters", dataCenter.Message);
     }
 }

@@ -33,6 +33,35 @@ public sealed class UsageBookTests
     }
 
     [Fact]
+    public void A_runs_usage_is_also_counted_in_its_data_centre_day_by_day_and_once()
+    {
+        var inDataCenters = new Dictionary<string, Dictionary<DateOnly, UsageDay>>(StringComparer.Ordinal);
+        var book = new UsageBook([], new Dictionary<string, MeteredTask>(StringComparer.Ordinal), null, inDataCenters);
+
+        // 20:00 to 02:00 on a whole card in dc2: 4 h on day 1, 2 h on day 2; the repeat counts once.
+        Assert.NotNull(book.Take(Report("a", 0, 6, 6 * 3600, final: true) with { DataCenter = "dc2" }, Evening.AddHours(6)));
+        Assert.Null(book.Take(Report("a", 0, 6, 6 * 3600, final: true) with { DataCenter = "dc2" }, Evening.AddHours(6)));
+
+        // A task whose second run was in dc1: only what that run added counts there.
+        book.Take(Report("b", 0, 1, 3600) with { DataCenter = "dc2" }, Evening.AddHours(1));
+        book.Take(Report("b", 2, 3, 3 * 3600, runs: 2) with { DataCenter = "dc1" }, Evening.AddHours(3));
+
+        // A report that names none (an ending between runs, an older task's) counts only in the total.
+        book.Take(Report("c", 0, 1, 1800, final: true), Evening.AddHours(1));
+
+        Assert.Equal([4.0 + 1, 2.0], book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc2").Select(d => d.CardSeconds / 3600));
+        Assert.Equal([1, 1], book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc2").Select(d => d.Runs));
+        Assert.Equal(2.0, Assert.Single(book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc1")).CardSeconds / 3600);
+        Assert.Equal(1, Assert.Single(book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc1")).Runs);
+        Assert.Equal(9.5, Card(book) / 3600);
+
+        // A span of one day reads that day; a data centre with no runs reads nothing.
+        Assert.Equal(2.0, Assert.Single(book.InDataCenter(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), "dc2")).CardSeconds / 3600);
+        Assert.Empty(book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc3"));
+        Assert.Equal(["dc1", "dc2"], inDataCenters.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_tasks_usage_is_also_counted_under_each_of_its_labels_day_by_day_and_once()
     {
         var labelled = new Dictionary<string, Dictionary<DateOnly, UsageDay>>(StringComparer.Ordinal);
