@@ -60,6 +60,18 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         Recursive = true,
     };
 
+    private readonly Option<string?> tlsCert = new("--tls-cert")
+    {
+        Description = "Connect over TLS presenting this certificate, to silos that require one (Orion:Tls:ClientTrust): PEM with --tls-key, or PKCS#12 without a password (default: $ORION_TLS_CERT)",
+        Recursive = true,
+    };
+
+    private readonly Option<string?> tlsKey = new("--tls-key")
+    {
+        Description = "The PEM private key of --tls-cert (default: $ORION_TLS_KEY)",
+        Recursive = true,
+    };
+
     private readonly Option<bool> json = new("--json") { Description = "Print JSON instead of a table", Recursive = true };
 
     private IAnsiConsole Console => field ??= CreateConsole(output);
@@ -142,7 +154,7 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
 
     private RootCommand BuildRoot()
     {
-        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, clusterId, timeout, token, tls, tlsTrust, json };
+        var root = new RootCommand("orion: submit, inspect and watch vGPU tasks on an Orion pool") { gateway, clusterId, timeout, token, tls, tlsTrust, tlsCert, tlsKey, json };
         root.Add(SubmitCommand());
         root.Add(ListCommand());
         root.Add(GetCommand());
@@ -1873,6 +1885,23 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
             {
                 throw new CliException("--tls-trust: " + ex.Message, ExitCodes.BadInput);
             }
+        }
+
+        var key = r.GetValue(tlsKey) ?? Environment.GetEnvironmentVariable("ORION_TLS_KEY");
+        if ((r.GetValue(tlsCert) ?? Environment.GetEnvironmentVariable("ORION_TLS_CERT")) is { Length: > 0 } certificate)
+        {
+            try
+            {
+                options.ClientCertificate = ClientCertificate.Load(certificate, key);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CliException("--tls-cert: " + ex.Message, ExitCodes.BadInput);
+            }
+        }
+        else if (key is { Length: > 0 })
+        {
+            throw new CliException("--tls-key: is the key of --tls-cert, which is not given", ExitCodes.BadInput);
         }
 
         options.Gateways.Add(endpoint);

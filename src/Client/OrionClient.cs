@@ -52,10 +52,16 @@ public sealed class OrionClient : IAsyncDisposable
 
     /// <summary>Connects to a cluster; dispose the client to disconnect. Leaves the application's signals and exit to it.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="OrionClientOptions.WatchPollInterval"/> is not above 0 and below 30 s.</exception>
+    /// <exception cref="ArgumentException"><see cref="OrionClientOptions.ClientCertificate"/> has no private key.</exception>
     public static async Task<OrionClient> ConnectAsync(OrionClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new OrionClientOptions();
         CheckWatchPoll(options.WatchPollInterval, "options.WatchPollInterval");
+        if (options.ClientCertificate is { HasPrivateKey: false })
+        {
+            throw new ArgumentException("options.ClientCertificate must come with its private key, to prove it is this client's", "options.ClientCertificate");
+        }
+
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -66,10 +72,14 @@ public sealed class OrionClient : IAsyncDisposable
                 client.AddOutgoingGrainCallFilter(new AccessTokenFilter(token));
             }
 
-            if (options.UseTls || options.TrustedCertificate is not null)
+            if (options.UseTls || options.TrustedCertificate is not null || options.ClientCertificate is not null)
             {
                 var trusted = options.TrustedCertificate;
-                client.UseTls(tls => tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted));
+                client.UseTls(tls =>
+                {
+                    tls.LocalCertificate = options.ClientCertificate;
+                    tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted);
+                });
             }
 
             if (options.RedisConnectionString is { } redis)

@@ -33,6 +33,12 @@ public sealed class OrionClientOptions
     /// <summary>The certificate to trust: the cluster's own, or the authority that issued it (null: the machine's trust store). Setting it means <see cref="UseTls"/>.</summary>
     public X509Certificate2? TrustedCertificate { get; set; }
 
+    /// <summary>
+    /// The certificate, with its private key, that this client presents to silos that require one (<c>Orion:Tls:ClientTrust</c>:
+    /// issued by the authority named there); <see cref="Orion.Contracts.ClientCertificate.Load"/> reads one. Setting it means <see cref="UseTls"/>.
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
     /// <summary>The service id the silos use.</summary>
     public string ServiceId { get; set; } = "orion";
 

@@ -20,20 +20,24 @@ public static class CertificateTrust
             return true;
         }
 
-        if (trusted is null)
-        {
-            return false;
-        }
+        return trusted is not null && IssuedBy(remote, trusted);
+    }
 
-        if (remote.RawDataMemory.Span.SequenceEqual(trusted.RawDataMemory.Span))
+    /// <summary>
+    /// Whether <paramref name="remote"/> is <paramref name="authority"/> itself or was issued by it: a chain to it alone, as
+    /// its own root, whatever the machine's trust store says (a certificate any public authority issued is not enough).
+    /// </summary>
+    public static bool IssuedBy(X509Certificate2 remote, X509Certificate2 authority)
+    {
+        if (remote.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span))
         {
             return true;
         }
 
-        // Issued by the authority given: a chain to it alone, as its own root (no revocation list to reach).
+        // No revocation list to reach.
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(trusted);
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(remote);
     }

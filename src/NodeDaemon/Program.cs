@@ -75,8 +75,13 @@ var advertise = new Option<string?>("--advertise-address")
 var token = new Option<string?>("--token") { Description = "the node's access token, when the pool requires one (default: $ORION_TOKEN, which keeps it out of the process list)" };
 var tls = new Option<bool>("--tls") { Description = "connect over TLS (silos with Orion:Tls:Certificate), trusting the machine's certificate store" };
 var tlsTrust = new Option<string?>("--tls-trust") { Description = "connect over TLS, trusting this certificate file (the cluster's own, or its authority's; PEM or DER)" };
+var tlsCert = new Option<string?>("--tls-cert")
+{
+    Description = "connect over TLS presenting this certificate, to silos that require one (Orion:Tls:ClientTrust): PEM with --tls-key, or PKCS#12 without a password",
+};
+var tlsKey = new Option<string?>("--tls-key") { Description = "the PEM private key of --tls-cert" };
 var root = new RootCommand("Orion node daemon: registers this machine's cards with the pool and runs the tasks placed on them");
-foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, advertise, token, tls, tlsTrust })
+foreach (var o in new Option[] { gateways, clusterId, serviceId, node, dc, gpus, cpu, memory, hostSwap, redis, every, backendName, nvml, taskLogs, demandBusy, demandHold, labels, taints, linkDomainSize, advertise, token, tls, tlsTrust, tlsCert, tlsKey })
 {
     root.Options.Add(o);
 }
@@ -86,10 +91,12 @@ root.SetAction(async (parse, cancel) =>
     IReadOnlyList<GpuModelSpec> cards;
     IPEndPoint[] endpoints;
     X509Certificate2? trusted;
+    X509Certificate2? presented;
     try
     {
         CheckOptions(parse);
         trusted = parse.GetValue(tlsTrust) is { Length: > 0 } trust ? TrustFile(trust) : null;
+        presented = Presented(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
         cards = GpuInventory.Parse(parse.GetValue(gpus)!);
         endpoints = await Task.WhenAll(parse.GetValue(gateways)!.Select(ResolveGateway));
     }
@@ -158,9 +165,13 @@ root.SetAction(async (parse, cancel) =>
             client.AddOutgoingGrainCallFilter(new AccessTokenFilter(secret));
         }
 
-        if (parse.GetValue(tls) || trusted is not null)
+        if (parse.GetValue(tls) || trusted is not null || presented is not null)
         {
-            client.UseTls(o => o.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted));
+            client.UseTls(o =>
+            {
+                o.LocalCertificate = presented;
+                o.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, trusted);
+            });
         }
     });
     using var host = builder.Build();
@@ -292,6 +303,24 @@ void CheckOptions(ParseResult parse)
     if (parse.GetValue(every) is not (> 0 and <= 86_400))
     {
         throw new ArgumentException("--register-every-seconds must be a number of seconds above 0 and at most 86400 (a day)");
+    }
+}
+
+// The certificate the daemon presents to silos that require one.
+static X509Certificate2? Presented(string? path, string? keyPath)
+{
+    if (path is not { Length: > 0 })
+    {
+        return keyPath is { Length: > 0 } ? throw new ArgumentException("--tls-key: is the key of --tls-cert, which is not given") : null;
+    }
+
+    try
+    {
+        return ClientCertificate.Load(path, keyPath);
+    }
+    catch (ArgumentException ex)
+    {
+        throw new ArgumentException("--tls-cert: " + ex.Message, ex);
     }
 }
 

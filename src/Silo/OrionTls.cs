@@ -8,7 +8,8 @@ namespace Orion.Silo;
 
 /// <summary>
 /// TLS on the silo's Orleans connections (section <c>Orion:Tls</c>): the gateway that clients and daemons reach and the
-/// links between silos. Off unless a certificate is given; clients need none of their own (tokens say who they are).
+/// links between silos. Off unless a certificate is given. Clients need none of their own (tokens say who they are)
+/// unless <c>ClientTrust</c> names the authority whose certificates they must present (mutual TLS).
 /// </summary>
 public static class OrionTls
 {
@@ -19,10 +20,29 @@ public static class OrionTls
         var section = configuration.GetSection(Section);
         if (string.IsNullOrWhiteSpace(section["Certificate"]))
         {
+            if (section["ClientTrust"] is { Length: > 0 })
+            {
+                throw Invalid($"{Section}:ClientTrust needs {Section}:Certificate: clients present certificates only over TLS, which the silo speaks with a certificate of its own");
+            }
+
             return silo;
         }
 
         var (certificate, trusted) = Load(section);
+        if (ClientAuthority(section) is { } clients)
+        {
+            return silo.UseTls(tls =>
+            {
+                tls.LocalCertificate = certificate;
+
+                // Every connection presents a certificate: another silo's, issued by the cluster's authority (or the shared
+                // one), or a client's or daemon's, issued by the clients' authority. The machine's trust store does not
+                // count here: a certificate any public authority issued would let anyone in.
+                tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                tls.RemoteCertificateValidation = (remote, _, _) => CertificateTrust.IssuedBy(remote, trusted) || CertificateTrust.IssuedBy(remote, clients);
+            });
+        }
+
         return silo.UseTls(tls =>
         {
             tls.LocalCertificate = certificate;
@@ -62,6 +82,19 @@ public static class OrionTls
         catch (ArgumentException ex)
         {
             throw Invalid($"{Section}:Trust: {ex.Message}");
+        }
+    }
+
+    /// <summary>The authority whose certificates clients and daemons must present, when the silo requires them.</summary>
+    private static X509Certificate2? ClientAuthority(IConfigurationSection section)
+    {
+        try
+        {
+            return section["ClientTrust"] is { Length: > 0 } path ? CertificateTrust.Load(path) : null;
+        }
+        catch (ArgumentException ex)
+        {
+            throw Invalid($"{Section}:ClientTrust: {ex.Message}");
         }
     }
 

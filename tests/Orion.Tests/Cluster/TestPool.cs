@@ -58,7 +58,7 @@ public sealed class TestPool : IAsyncDisposable
         GrainCallGate? gate = null, string? siloDataCenter = null, TimeSpan? residenceCheck = null, FlakyGrainStorage? storage = null,
         bool queueRecovery = false, TimeSpan? idleSchedulerCheck = null, TimeSpan? starvationLimit = null, TimeSpan? indexResync = null, TimeSpan? reportTimeout = null, TimeSpan? catalogCheckpoint = null,
         bool evictLowerPriority = false, TimeSpan? settingsMaxAge = null, IReadOnlyDictionary<string, string?>? extraSettings = null, string? clientToken = null,
-        X509Certificate2? clientTrust = null, DateTimeOffset? clockStart = null)
+        X509Certificate2? clientTrust = null, DateTimeOffset? clockStart = null, X509Certificate2? clientCertificate = null)
     {
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var settings = new Dictionary<string, string?>
@@ -230,8 +230,13 @@ public sealed class TestPool : IAsyncDisposable
 
         if (clientTrust is not null)
         {
-            // The silos speak TLS (Orion:Tls in the settings): the cluster's client trusts this certificate.
-            builder.ConfigureClient(client => client.UseTls(tls => tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, clientTrust)));
+            // The silos speak TLS (Orion:Tls in the settings): the cluster's client trusts this certificate, and presents its own
+            // to silos that require one.
+            builder.ConfigureClient(client => client.UseTls(tls =>
+            {
+                tls.LocalCertificate = clientCertificate;
+                tls.RemoteCertificateValidation = (remote, _, errors) => CertificateTrust.Accepts(remote, errors, clientTrust);
+            }));
         }
 
         if (clientToken is not null)

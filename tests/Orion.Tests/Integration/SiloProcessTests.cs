@@ -120,6 +120,9 @@ public sealed class SiloProcessTests
     [InlineData(
         "orion-silo: Orion:Tls:Certificate must be a PKCS#12 file (with Orion:Tls:Password if it has one), or a PEM certificate with Orion:Tls:Key; '/nonexistent/silo.pfx' could not be read",
         "--Orion:Tls:Certificate=/nonexistent/silo.pfx")]
+    [InlineData(
+        "orion-silo: Orion:Tls:ClientTrust needs Orion:Tls:Certificate: clients present certificates only over TLS, which the silo speaks with a certificate of its own",
+        "--Orion:Tls:ClientTrust=/etc/orion/clients.pem")]
     public async Task A_security_setting_that_cannot_work_stops_the_silo_before_it_reaches_anything(string failure, params string[] settings)
     {
         // Refused before Redis, or a port, is reached: no server is needed to see it.

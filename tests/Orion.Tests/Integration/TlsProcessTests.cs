@@ -40,6 +40,56 @@ public sealed class TlsProcessTests
     }
 
     [Fact]
+    public async Task A_silo_that_requires_client_certificates_lets_in_those_its_client_authority_issued_and_no_others()
+    {
+        using var cluster = TestCertificates.SelfSigned("orion-cluster");
+        var (clients, issued) = TestCertificates.Issued("orion-client");
+        using var _ = clients;
+        using var __ = issued;
+        using var stranger = TestCertificates.SelfSigned("orion-client");
+        var (pfx, pem) = TestCertificates.Write(cluster);
+        var (clientsPfx, clientsPem) = TestCertificates.Write(clients);
+        var (certificate, key) = TestCertificates.WritePem(issued);
+        var (strangerCertificate, strangerKey) = TestCertificates.WritePem(stranger);
+        await using var silo = SiloProcess.Start("--Orion:Embedded:Enabled=false", $"--Orion:Tls:Certificate={pfx}", $"--Orion:Tls:ClientTrust={clientsPem}");
+        await using var daemon = DaemonProcess.Start(
+            "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--node", "mtls-1", "--gpus", "1xA100-80GB", "--tls-trust", pem, "--tls-cert", certificate, "--tls-key", key);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await silo.WaitHealthyAsync(http, TimeSpan.FromSeconds(90));
+
+        // The daemon joined presenting the certificate the clients' authority issued; the SDK reads it the same way.
+        var options = new OrionClientOptions { GatewayPort = silo.GatewayPort, TrustedCertificate = CertificateTrust.Load(pem), ClientCertificate = ClientCertificate.Load(certificate, key) };
+        await using (var client = await OrionClient.ConnectAsync(options))
+        {
+            Assert.Equal("dc1/mtls-1", Assert.Single((await client.GetPoolAsync()).Nodes).NodeId);
+        }
+
+        var presenting = await LiveSilo.RunCliAsync("--gateway", $"127.0.0.1:{silo.GatewayPort}", "--tls-trust", pem, "--tls-cert", certificate, "--tls-key", key, "nodes", "--json");
+        Assert.True(presenting.ExitCode == 0, presenting.ToString());
+        Assert.Contains("dc1/mtls-1", presenting.Out);
+
+        // No certificate, or one another authority issued (the cluster's own trust passes, it is not a client's): no connection.
+        var none = await LiveSilo.RunCliAsync("--gateway", $"127.0.0.1:{silo.GatewayPort}", "--timeout", "5", "--tls-trust", pem, "nodes");
+        Assert.Equal(3, none.ExitCode);
+        Assert.StartsWith("orion: cannot reach the cluster", none.Error);
+        var foreign = await LiveSilo.RunCliAsync(
+            "--gateway", $"127.0.0.1:{silo.GatewayPort}", "--timeout", "5", "--tls-trust", pem, "--tls-cert", strangerCertificate, "--tls-key", strangerKey, "nodes");
+        Assert.Equal(3, foreign.ExitCode);
+
+        // A key without its certificate, or a certificate that cannot be read: refused before any connection, by name.
+        var keyAlone = await LiveSilo.RunCliAsync("--gateway", $"127.0.0.1:{silo.GatewayPort}", "--tls-trust", pem, "--tls-key", key, "nodes");
+        Assert.Equal(2, keyAlone.ExitCode);
+        Assert.Contains("--tls-key: is the key of --tls-cert, which is not given", keyAlone.Error);
+        var unreadable = await LiveSilo.RunCliAsync("--gateway", $"127.0.0.1:{silo.GatewayPort}", "--tls-cert", pem, "nodes");
+        Assert.Equal(2, unreadable.ExitCode);
+        Assert.Contains($"--tls-cert: '{pem}' cannot be read as a PKCS#12 file", unreadable.Error);
+        foreach (var file in new[] { pfx, clientsPfx, certificate, strangerCertificate })
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_page_and_api_over_https_sign_in_with_a_secure_cookie()
     {
         using var certificate = TestCertificates.SelfSigned("orion-web");

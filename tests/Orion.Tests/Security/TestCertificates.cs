@@ -40,6 +40,17 @@ public static class TestCertificates
         return (pfx, pem);
     }
 
+    /// <summary>The certificate and its private key as two PEM files, in a new folder.</summary>
+    public static (string Certificate, string Key) WritePem(X509Certificate2 certificate)
+    {
+        var folder = Directory.CreateTempSubdirectory("orion-tls-").FullName;
+        var (path, key) = (Path.Combine(folder, "client.pem"), Path.Combine(folder, "client.key"));
+        File.WriteAllText(path, certificate.ExportCertificatePem());
+        using var privateKey = certificate.GetECDsaPrivateKey()!;
+        File.WriteAllText(key, privateKey.ExportPkcs8PrivateKeyPem());
+        return (path, key);
+    }
+
     private static CertificateRequest Request(string name, ECDsa key)
     {
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
