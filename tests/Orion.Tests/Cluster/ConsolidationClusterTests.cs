@@ -119,6 +119,57 @@ public sealed class ConsolidationClusterTests
     }
 
     [Fact]
+    public async Task A_replica_its_deployment_may_not_move_yet_stays_its_node_is_not_held_and_it_moves_once_the_budget_allows()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("n1", gpus: 1)], policy: "spread", indexResync: TimeSpan.FromSeconds(1),
+            settingsMaxAge: TimeSpan.Zero, extraSettings: new Dictionary<string, string?> { ["Orion:Pool:Consolidate"] = "true" });
+
+        // Two offline replicas of 40%, one on each node. A replica counts as serving after an hour's run, so while neither
+        // has, moving one would leave none serving: beyond the budget of one.
+        await pool.Client.DeployAsync("batch", Offline("batch", 40), 2, strategy: new DeploymentStrategy { MinReady = TimeSpan.FromHours(1) });
+        List<VGpuTaskStatus> replicas = [];
+        await pool.EventuallyAsync(async () =>
+        {
+            var tasks = await Task.WhenAll((await pool.Client.GetDeploymentAsync("batch"))!.Tasks.Select(r => pool.Client.GetAsync(r.TaskId)));
+            Assert.Equal(2, tasks.Count(t => t is { State: TaskState.Running }));
+            replicas = [.. tasks.Select(t => t!)];
+        });
+        Assert.NotEqual(replicas[0].Placement!.NodeId, replicas[1].Placement!.NodeId);
+
+        // A whole-card task: either node empties by moving its replica, which its deployment refuses. Nothing moves, and
+        // the node planned for is let go at once: the task is not told room is being made.
+        Assert.Equal(TaskState.Pending, (await pool.SubmitAsync(WholeCard("train"), "train")).State);
+        for (var i = 0; i < 3; i++)
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        foreach (var replica in replicas)
+        {
+            Assert.Equal((TaskState.Running, replica.Generation), (await pool.StateOf(replica.TaskId), (await pool.Client.GetAsync(replica.TaskId))!.Generation));
+        }
+
+        Assert.Equal(TaskState.Pending, await pool.StateOf("train"));
+        Assert.DoesNotContain("room is being made", await pool.Client.WhyWaitingAsync("train"));
+
+        // An hour on, both serve: one may move. A resync plans again, a replica moves beside the other and the task runs.
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.EventuallyAsync(async () =>
+        {
+            pool.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(TaskState.Running, await pool.StateOf("train"));
+        });
+        var train = (await pool.Client.GetAsync("train"))!;
+        var moved = replicas.Single(r => r.Placement!.NodeId == train.Placement!.NodeId);
+        var stayed = replicas.Single(r => r.TaskId != moved.TaskId);
+        Assert.Equal((TaskState.Running, stayed.Generation), (await pool.StateOf(stayed.TaskId), (await pool.Client.GetAsync(stayed.TaskId))!.Generation));
+        var after = await pool.WaitForAsync(moved.TaskId, TaskState.Running);
+        Assert.True(after.Generation > moved.Generation);
+        Assert.Equal(stayed.Placement!.NodeId, after.Placement!.NodeId);
+    }
+
+    [Fact]
     public async Task A_task_no_move_helped_is_looked_at_again_at_a_resync_and_moved_for_once_a_move_would_help()
     {
         // Spread: a (30%) on n0, b (70%) on n1, d (30%) beside a. The whole-card task fits nowhere and no move helps (n0
