@@ -1316,11 +1316,12 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
         });
         var byLabel = new Option<string?>("--by-label") { Description = "Split each tenant's usage by the value of this label of its tasks (their --label), e.g. project" };
         TokenRule(byLabel.Validators, NodeLabels.IsValidKey, $"--by-label: a label's key {NodeLabels.KeyRule}");
-        var csv = new Option<bool>("--csv") { Description = "Print CSV (a row per tenant, or per label value: tenant,label,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now) for chargeback" };
+        var byDataCenter = new Option<bool>("--by-data-centre") { Description = "Split each tenant's usage by the data centre its runs were in, for chargeback by site" };
+        var csv = new Option<bool>("--csv") { Description = "Print CSV (a row per tenant, or per label value: tenant,label,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now; by data centre: data_centre for label) for chargeback" };
         var daily = new Option<bool>("--daily") { Description = "With --csv: a row per tenant (or label value) and UTC day with anything held (tenant,label,day,card_hours,gpu_memory_gib_hours,runs_ended)" };
         var command = new Command("usage", "What each tenant's tasks held, for showback and chargeback: card-hours of compute and GiB-hours of GPU memory from placement until let go (runs under way count up to now)")
         {
-            tenant, from, to, days, byLabel, csv, daily,
+            tenant, from, to, days, byLabel, byDataCenter, csv, daily,
         };
         command.SetAction(async (r, ct) =>
         {
@@ -1346,8 +1347,15 @@ public sealed class OrionCli(TextWriter output, TextWriter error)
                 throw new CliException("--daily: only with --csv (--json gives each day already)", ExitCodes.BadInput);
             }
 
+            if (r.GetValue(byDataCenter) && r.GetValue(byLabel) is not null)
+            {
+                throw new CliException("--by-data-centre and --by-label: usage splits one way at a time, give one", ExitCodes.BadInput);
+            }
+
             await using var client = await ConnectAsync(r, ct);
-            var usage = await Answer(r, client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct));
+            var usage = await Answer(r, r.GetValue(byDataCenter)
+                ? client.GetConsumptionByDataCenterAsync(first, last, r.GetValue(tenant), ct)
+                : client.GetConsumptionAsync(first, last, r.GetValue(tenant), r.GetValue(byLabel), ct));
             if (r.GetValue(csv))
             {
                 await (r.GetValue(daily) ? UsageCsv.WriteDailyAsync(output, usage, ct) : UsageCsv.WriteAsync(output, usage, ct));

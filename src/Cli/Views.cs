@@ -223,13 +223,16 @@ public static class Views
     /// <summary>Tenants' consumption over the days asked, with a total row.</summary>
     public static Table Consumption(IReadOnlyList<TenantConsumption> tenants, DateOnly from, DateOnly to)
     {
-        // Split by a label: a LABEL column ("key=value", or "key: none" for the tasks without it).
-        var split = tenants.Any(c => c.Label is not null);
-        var table = new Table().AddColumns(["TENANT", .. split ? ["LABEL"] : Array.Empty<string>(), "CARD-HOURS", "GPU MEMORY GiB-HOURS", "RUNS ENDED", "RUNNING NOW"])
+        // Split by a label: a LABEL column ("key=value", or "key: none" for the tasks without it); by data centre, a DATA
+        // CENTRE column ("before data centres were metered" for the rest).
+        var bySite = tenants.Any(c => c.DataCenter is not null);
+        var split = bySite || tenants.Any(c => c.Label is not null);
+        var table = new Table().AddColumns(["TENANT", .. split ? [bySite ? "DATA CENTRE" : "LABEL"] : Array.Empty<string>(), "CARD-HOURS", "GPU MEMORY GiB-HOURS", "RUNS ENDED", "RUNNING NOW"])
             .Caption($"{from:yyyy-MM-dd} to {to:yyyy-MM-dd} (UTC), held from placement until let go");
         foreach (var c in tenants)
         {
-            var label = c.Label is { } l && !l.Contains('=', StringComparison.Ordinal) ? $"{l}: none" : c.Label ?? "";
+            var label = c.DataCenter is { } dc ? (dc.Length > 0 ? dc : "before data centres were metered")
+                : c.Label is { } l && !l.Contains('=', StringComparison.Ordinal) ? $"{l}: none" : c.Label ?? "";
             table.AddRow([Text(c.Tenant), .. split ? [Text(label)] : Array.Empty<IRenderable>(), Text(Hours(c.CardHours)), Text(Hours(c.GpuMemoryGiBHours)), Text($"{c.Runs}"), Text($"{c.RunningNow}")]);
         }
 

@@ -1217,7 +1217,19 @@ public sealed class OrionClient : IAsyncDisposable
     /// ran since labels were metered (this build) is split; earlier usage counts as without the label.
     /// </summary>
     /// <exception cref="ArgumentException">The span, the tenant or the label's key breaks its rule.</exception>
-    public async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant, string? byLabel, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant, string? byLabel, CancellationToken cancellationToken = default) =>
+        GetConsumptionAsync(from, to, tenant, byLabel, byDataCenter: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="GetConsumptionAsync(DateOnly, DateOnly, string?, CancellationToken)"/>, with each tenant's usage split by
+    /// the data centre its runs were in (<see cref="TenantConsumption.DataCenter"/>), for chargeback by site; what was metered
+    /// before usage reports named their data centre (an earlier build) is a row of its own with the data centre empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">The span or the tenant breaks its rule.</exception>
+    public Task<IReadOnlyList<TenantConsumption>> GetConsumptionByDataCenterAsync(DateOnly from, DateOnly to, string? tenant = null, CancellationToken cancellationToken = default) =>
+        GetConsumptionAsync(from, to, tenant, byLabel: null, byDataCenter: true, cancellationToken);
+
+    private async Task<IReadOnlyList<TenantConsumption>> GetConsumptionAsync(DateOnly from, DateOnly to, string? tenant, string? byLabel, bool byDataCenter, CancellationToken cancellationToken)
     {
         if (byLabel is not null && !NodeLabels.IsValidKey(byLabel))
         {
@@ -1246,9 +1258,12 @@ public sealed class OrionClient : IAsyncDisposable
         var tenants = tenant is not null
             ? [tenant]
             : (await grains.Grain<ITenantDirectoryGrain>(GrainKeys.Pool).ListMetered().WaitAsync(cancellationToken)).Union(live.Select(g => g.Key), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var all = await Task.WhenAll(tenants.Select(async t => byLabel is null
-            ? [TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Read(from, to), live[t], now)]
-            : TenantConsumption.ByLabel(t, from, to, await grains.Grain<ITenantMeterGrain>(t).ReadByLabel(from, to, byLabel), [.. live[t]], now, byLabel).ToArray()))
+        var all = await Task.WhenAll(tenants.Select(async t => (byLabel, byDataCenter) switch
+            {
+                (not null, _) => TenantConsumption.ByLabel(t, from, to, await grains.Grain<ITenantMeterGrain>(t).ReadByLabel(from, to, byLabel), [.. live[t]], now, byLabel).ToArray(),
+                (null, true) => TenantConsumption.ByDataCenter(t, from, to, await grains.Grain<ITenantMeterGrain>(t).ReadByDataCenter(from, to), [.. live[t]], now).ToArray(),
+                _ => [TenantConsumption.Of(t, from, to, await grains.Grain<ITenantMeterGrain>(t).Read(from, to), live[t], now)],
+            }))
             .WaitAsync(cancellationToken);
 
         // Sums of doubles less sums of doubles: a tenant's rest within rounding of nothing is nothing.

@@ -39,4 +39,9 @@ public interface ITenantMeterGrain : IGrainWithStringKey
     [Access(Callers.Anyone)]
     [Alias("ReadInDataCenter"), ReadOnly]
     Task<UsageReading> ReadInDataCenter(DateOnly from, DateOnly to, string dataCenter);
+
+    /// <summary>As <see cref="Read"/>, with the days also split by the data centre the runs were in, for chargeback by site.</summary>
+    [Access(Callers.Anyone)]
+    [Alias("ReadByDataCenter"), ReadOnly]
+    Task<UsageReading> ReadByDataCenter(DateOnly from, DateOnly to);
 }

@@ -12,8 +12,13 @@ namespace Orion.Contracts;
 /// Asked by a label's key (<see cref="ITenantMeterGrain.ReadByLabel"/>): the days of the tasks carrying each of its values,
 /// by value; tasks without the label are the rest of <paramref name="Days"/>. Null otherwise.
 /// </param>
+/// <param name="ByDataCenter">
+/// Asked by data centre (<see cref="ITenantMeterGrain.ReadByDataCenter"/>): the days of the runs in each, by its name; runs
+/// metered before reports named their data centre are the rest of <paramref name="Days"/>. Null otherwise.
+/// </param>
 [GenerateSerializer, Alias("orion.UsageReading"), Immutable]
 public sealed record UsageReading(
     [property: Id(0)] ImmutableArray<UsageDay> Days,
     [property: Id(1)] ImmutableDictionary<string, DateTimeOffset> Through,
-    [property: Id(2)] ImmutableDictionary<string, ImmutableArray<UsageDay>>? ByLabel = null);
+    [property: Id(2)] ImmutableDictionary<string, ImmutableArray<UsageDay>>? ByLabel = null,
+    [property: Id(3)] ImmutableDictionary<string, ImmutableArray<UsageDay>>? ByDataCenter = null);

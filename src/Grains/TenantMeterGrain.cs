@@ -70,4 +70,7 @@ public sealed class TenantMeterGrain(
 
         return Task.FromResult(new UsageReading(Book.InDataCenter(from, to, dataCenter), Book.Through()));
     }
+
+    public Task<UsageReading> ReadByDataCenter(DateOnly from, DateOnly to) =>
+        Task.FromResult(new UsageReading(Book.Days(from, to), Book.Through(), ByDataCenter: Book.ByDataCenter(from, to)));
 }

@@ -258,7 +258,7 @@ public sealed class VGpuTaskGrain(
         {
             await GrainFactory.Grain<ITenantMeterGrain>(status.Spec.Tenant)
                 .Meter(new UsageReport(TaskId, placedAt, now, status.CardSeconds + card, status.MemoryMiBSeconds + memory, status.Runs, Final: false, status.Spec.Labels,
-                    GrainKeys.DataCenterOf(placement.NodeId)));
+                    placement.DataCenter));
         }
         catch (Exception ex)
         {
@@ -1740,7 +1740,7 @@ public sealed class VGpuTaskGrain(
                 CardSeconds = next.CardSeconds + card, MemoryMiBSeconds = next.MemoryMiBSeconds + memory, Runs = next.Runs + 1, HeldBy = null,
                 PastRuns = runs.Count > PastRun.Kept ? runs.RemoveRange(0, runs.Count - PastRun.Kept) : runs,
             };
-            ran = (placedAt, now, GrainKeys.DataCenterOf(held.NodeId));
+            ran = (placedAt, now, held.DataCenter);
 
             // An operator's pause was of that run: the next one starts free.
             record.State.OperatorPaused = false;

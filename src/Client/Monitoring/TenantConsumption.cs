@@ -13,8 +13,13 @@ namespace Orion.Client.Monitoring;
 /// <param name="RunningNow">Runs under way now whose time so far is counted too.</param>
 /// <param name="Days">Day by day (UTC): what the meter has counted, and runs under way up to now on the days they ran; the totals are their sums.</param>
 /// <param name="Label">Split by a label's key: <c>key=value</c> of the tasks counted here, or <c>key</c> alone for the tenant's tasks without it; null when not split.</param>
+/// <param name="DataCenter">
+/// Split by data centre: the one the runs counted here were in, or empty for runs metered before reports named theirs;
+/// null when not split.
+/// </param>
 public sealed record TenantConsumption(
-    string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days, string? Label = null)
+    string Tenant, DateOnly From, DateOnly To, double CardHours, double GpuMemoryGiBHours, int Runs, int RunningNow, ImmutableArray<UsageDay> Days, string? Label = null,
+    string? DataCenter = null)
 {
     /// <summary>The longest span one question may cover.</summary>
     public const int MaxDays = 366;
@@ -75,8 +80,27 @@ public sealed record TenantConsumption(
         }
 
         // The tenant's days less those of every value: what its tasks without the label held.
-        var rest = reading.Days.Select(d => byValue.Values.SelectMany(v => v).Where(l => l.Day == d.Day).Aggregate(d, (left, l) =>
-            left with { CardSeconds = left.CardSeconds - l.CardSeconds, MemoryMiBSeconds = left.MemoryMiBSeconds - l.MemoryMiBSeconds, Runs = left.Runs - l.Runs }));
-        yield return Of(tenant, from, to, reading with { Days = [.. rest] }, live.Where(t => ValueOf(t, key) is null), now) with { Label = key };
+        yield return Of(tenant, from, to, reading with { Days = Rest(reading.Days, byValue) }, live.Where(t => ValueOf(t, key) is null), now) with { Label = key };
     }
+
+    /// <summary>
+    /// As <see cref="Of"/>, once for each data centre the tenant's runs were in (the meter's days there, and the runs under
+    /// way there), ordered by name, and once (<see cref="DataCenter"/> empty) for what was metered before reports named theirs.
+    /// </summary>
+    public static IEnumerable<TenantConsumption> ByDataCenter(string tenant, DateOnly from, DateOnly to, UsageReading reading, IReadOnlyCollection<VGpuTaskStatus> live, DateTimeOffset now)
+    {
+        var byName = reading.ByDataCenter ?? ImmutableDictionary<string, ImmutableArray<UsageDay>>.Empty;
+        foreach (var dataCenter in byName.Keys.Union(live.Select(t => t.Placement?.DataCenter).OfType<string>(), StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            yield return Of(tenant, from, to, reading with { Days = byName.GetValueOrDefault(dataCenter, []) }, live.Where(t => t.Placement?.DataCenter == dataCenter), now)
+                with { DataCenter = dataCenter };
+        }
+
+        yield return Of(tenant, from, to, reading with { Days = Rest(reading.Days, byName) }, [], now) with { DataCenter = "" };
+    }
+
+    // A tenant's days less those of each part it is split into.
+    private static ImmutableArray<UsageDay> Rest(ImmutableArray<UsageDay> days, ImmutableDictionary<string, ImmutableArray<UsageDay>> parts) =>
+        [.. days.Select(d => parts.Values.SelectMany(v => v).Where(l => l.Day == d.Day).Aggregate(d, (left, l) =>
+            left with { CardSeconds = left.CardSeconds - l.CardSeconds, MemoryMiBSeconds = left.MemoryMiBSeconds - l.MemoryMiBSeconds, Runs = left.Runs - l.Runs }))];
 }

@@ -92,6 +92,10 @@ public sealed class UsageBook(
     public ImmutableArray<UsageDay> InDataCenter(DateOnly from, DateOnly to, string dataCenter) =>
         inDataCenters.TryGetValue(dataCenter, out var there) ? [.. there.Values.Where(d => d.Day >= from && d.Day <= to).OrderBy(d => d.Day)] : [];
 
+    /// <summary>The days of the runs in each data centre, by its name (only data centres with days in the span).</summary>
+    public ImmutableDictionary<string, ImmutableArray<UsageDay>> ByDataCenter(DateOnly from, DateOnly to) =>
+        inDataCenters.Keys.Select(dc => (dc, Days: InDataCenter(from, to, dc))).Where(d => !d.Days.IsEmpty).ToImmutableDictionary(d => d.dc, d => d.Days, StringComparer.Ordinal);
+
     /// <summary>For each task not ended: up to when its reports have counted what it held (a reader adds its run only from there).</summary>
     public ImmutableDictionary<string, DateTimeOffset> Through() =>
         tasks.Where(t => t.Value is { EndedAt: null, Through: not null }).ToImmutableDictionary(t => t.Key, t => t.Value.Through!.Value, StringComparer.Ordinal);

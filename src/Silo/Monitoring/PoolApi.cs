@@ -19,14 +19,20 @@ public static class PoolApi
     /// refused.
     /// </summary>
     private static async Task<(IResult? Refused, DateOnly First, DateOnly Last, IReadOnlyList<TenantConsumption>? Usage)> Usage(
-        IGrainFactory grains, TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct)
+        IGrainFactory grains, TimeProvider time, string? from, string? to, string? tenant, string? byLabel, bool? byDataCenter, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var last = UtcDays.Parse(to) ?? today;
         var first = UtcDays.Parse(from) ?? last.AddDays(-29);
-        return Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel)) is { } refused
-            ? (refused, first, last, null)
-            : (null, first, last, await new OrionClient(grains, time: time).GetConsumptionAsync(first, last, tenant, byLabel, ct));
+        if (Refused(PoolQueryValidator.Check(tenant: tenant, from: from ?? $"{first:yyyy-MM-dd}", to: to ?? $"{last:yyyy-MM-dd}", byLabel: byLabel, byDataCenter: byDataCenter)) is { } refused)
+        {
+            return (refused, first, last, null);
+        }
+
+        var client = new OrionClient(grains, time: time);
+        return (null, first, last, byDataCenter == true
+            ? await client.GetConsumptionByDataCenterAsync(first, last, tenant, ct)
+            : await client.GetConsumptionAsync(first, last, tenant, byLabel, ct));
     }
 
     public static WebApplication MapPoolApi(this WebApplication app)
@@ -85,16 +91,16 @@ public static class PoolApi
         api.MapGet("/tenants/{**tenant}", async (HttpContext http, IGrainFactory grains, string tenant) =>
             Refused(PoolQueryValidator.Check(tenant: tenant)) ?? Others(http, tenant, $"tenant {tenant}'s quota") ?? Results.Json(await grains.Grain<ITenantGrain>(tenant).GetUsage(), Json));
         // Days in UTC, both included; by default the last 30 up to today.
-        api.MapGet("/usage", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, CancellationToken ct) =>
-            ElseWhose(http, ref tenant) ?? (await Usage(grains, time, from, to, tenant, byLabel, ct) is var (refused, _, _, usage) && refused is null ? Results.Json(usage, Json) : refused));
-        api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, bool? daily, CancellationToken ct) =>
+        api.MapGet("/usage", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, bool? byDataCenter, CancellationToken ct) =>
+            ElseWhose(http, ref tenant) ?? (await Usage(grains, time, from, to, tenant, byLabel, byDataCenter, ct) is var (refused, _, _, usage) && refused is null ? Results.Json(usage, Json) : refused));
+        api.MapGet("/usage.csv", async (HttpContext http, IGrainFactory grains, [FromKeyedServices(OrionClock.Key)] TimeProvider time, string? from, string? to, string? tenant, string? byLabel, bool? byDataCenter, bool? daily, CancellationToken ct) =>
         {
             if (ElseWhose(http, ref tenant) is { } others)
             {
                 return others;
             }
 
-            var (refused, first, last, usage) = await Usage(grains, time, from, to, tenant, byLabel, ct);
+            var (refused, first, last, usage) = await Usage(grains, time, from, to, tenant, byLabel, byDataCenter, ct);
             if (refused is not null)
             {
                 return refused;

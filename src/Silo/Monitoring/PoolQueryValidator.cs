@@ -13,7 +13,8 @@ public static class PoolQueryValidator
 
     /// <summary>Each broken value (by its name in the query or path) with the rule it breaks; empty when all are fine.</summary>
     public static Dictionary<string, string[]> Check(string? dc = null, string? state = null, string? id = null, long? after = null, int? limit = null, string? tenant = null, int? logBytes = null,
-        string? from = null, string? to = null, string[]? labels = null, long? generation = null, string? byLabel = null, string? deployment = null)
+        string? from = null, string? to = null, string[]? labels = null, long? generation = null, string? byLabel = null, string? deployment = null,
+        bool? byDataCenter = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (deployment is not null && !DeploymentRules.IsValidName(deployment))
@@ -24,6 +25,11 @@ public static class PoolQueryValidator
         if (byLabel is not null && !NodeLabels.IsValidKey(byLabel))
         {
             errors["byLabel"] = [$"a label's key {NodeLabels.KeyRule}"];
+        }
+
+        if (byLabel is not null && byDataCenter == true)
+        {
+            errors["byDataCenter"] = ["usage splits one way at a time: give byLabel or byDataCenter, not both"];
         }
 
         if (!string.IsNullOrEmpty(dc) && !DataCenterName.IsValid(dc))

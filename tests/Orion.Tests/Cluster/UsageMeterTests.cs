@@ -83,6 +83,28 @@ public sealed class UsageMeterTests
     }
 
     [Fact]
+    public async Task Usage_split_by_data_centre_counts_the_runs_in_each_and_adds_to_the_tenants()
+    {
+        await using var pool = await StartAsync([Node("n0", gpus: 1), Node("m0", gpus: 1, dc: "dc2")]);
+        static TaskSpec In(string dataCenter, TaskSpec spec) => spec with { Constraints = spec.Constraints with { DataCenter = dataCenter } };
+        await pool.SubmitAsync(In("dc1", Work(100, TimeSpan.FromHours(1))), "here");
+        await pool.SubmitAsync(In("dc2", Work(50, TimeSpan.FromHours(10))), "there");
+        await pool.WaitForAsync("here", TaskState.Running);
+        await pool.WaitForAsync("there", TaskState.Running);
+
+        // An hour on: the dc1 run (a card, 1 h) ended; the dc2 one runs on at half a card and counts up to now.
+        pool.Advance(TimeSpan.FromHours(1));
+        await pool.WaitForAsync("here", TaskState.Completed);
+        var split = await pool.Client.GetConsumptionByDataCenterAsync(Day1, Day2, "team-a");
+        Assert.Equal(["dc1", "dc2"], split.Select(c => c.DataCenter));
+        Assert.Equal([1.0, 0.5], split.Select(c => Math.Round(c.CardHours, 6)));
+        Assert.Equal([1, 0], split.Select(c => c.Runs));
+        Assert.Equal([0, 1], split.Select(c => c.RunningNow));
+        Assert.Equal(Assert.Single(await pool.Client.GetConsumptionAsync(Day1, Day2, "team-a")).CardHours, split.Sum(c => c.CardHours), 6);
+        Assert.Equal("tenant", (await Assert.ThrowsAsync<ArgumentException>(() => pool.Client.GetConsumptionByDataCenterAsync(Day1, Day2, " "))).ParamName);
+    }
+
+    [Fact]
     public async Task A_run_over_midnight_is_split_between_the_days_in_proportion()
     {
         await using var pool = await StartAsync([Node("n0", gpus: 1)]);

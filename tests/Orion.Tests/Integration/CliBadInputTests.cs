@@ -42,6 +42,7 @@ public sealed class CliBadInputTests
     [InlineData("orion: --days: must be 1 to 366", "usage", "--days", "0")]
     [InlineData("orion: tenant: " + TenantName.Rule, "usage", " ")]
     [InlineData("orion: --by-label: a label's key " + NodeLabels.KeyRule, "usage", "--by-label", "-project")]
+    [InlineData("orion: --by-data-centre and --by-label: usage splits one way at a time, give one", "usage", "--by-label", "project", "--by-data-centre")]
     [InlineData("orion: --wait: a dry run submits nothing to wait for", "submit", "--dry-run", "--wait", "--compute", "10")]
     [InlineData("orion: priority: 'urgent' is not online, training or offline (optionally /level)", "priority", "t-1", "urgent")]
     [InlineData("orion: --tls-trust: '/nonexistent/cluster.pem' cannot be read as a certificate (PEM or DER): ", "--tls-trust", "/nonexistent/cluster.pem", "nodes")]

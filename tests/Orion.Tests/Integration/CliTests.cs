@@ -290,6 +290,18 @@ public sealed class CliTests(LiveSilo live)
         Assert.Equal(csv.Out.TrimEnd(), (await api.Content.ReadAsStringAsync()).TrimEnd());
         Assert.Equal(2, (await live.CliAsync("usage", "--csv", "--json")).ExitCode);
 
+        // By data centre: the embedded silo's one, in the table, the CLI's CSV and the API's alike.
+        var bySite = await live.CliAsync("usage", tenant, "--by-data-centre");
+        Assert.True(bySite.ExitCode == 0, bySite.ToString());
+        Assert.Contains("DATA CENTRE", bySite.Out);
+        Assert.Matches(@"dc1\s*│\s*[0-9.]+\s*│\s*[0-9.]+\s*│\s*1\s*│\s*0", Assert.Single(bySite.Out.Split('\n'), l => l.Contains(tenant, StringComparison.Ordinal)));
+        var siteCsv = await live.CliAsync("usage", tenant, "--by-data-centre", "--csv");
+        var siteLines = siteCsv.Out.TrimEnd().Split("\r\n");
+        Assert.Equal("tenant,data_centre,from,to,card_hours,gpu_memory_gib_hours,runs_ended,running_now", siteLines[0]);
+        Assert.Matches($@"^{tenant},dc1,\d{{4}}-\d\d-\d\d,\d{{4}}-\d\d-\d\d,[0-9.]+,[0-9.]+,1,0$", Assert.Single(siteLines[1..]));
+        using var siteApi = await live.Http.GetAsync(live.Url($"/api/usage.csv?tenant={tenant}&byDataCenter=true"));
+        Assert.Equal(siteCsv.Out.TrimEnd(), (await siteApi.Content.ReadAsStringAsync()).TrimEnd());
+
         // Day by day: its run fell on one UTC day (or two, across midnight), summing to the period's figure.
         var daily = await live.CliAsync("usage", tenant, "--csv", "--daily");
         Assert.True(daily.ExitCode == 0, daily.ToString());

@@ -167,6 +167,7 @@ public sealed class ObservabilityTests(LiveSilo live)
     [InlineData("/api/usage?from=2025-01-01&to=2026-12-01", "from", "must be at most 366 days before to")]
     [InlineData("/api/usage?tenant=%20", "tenant", TenantName.Rule)]
     [InlineData("/api/usage?byLabel=-project", "byLabel", "a label's key " + NodeLabels.KeyRule)]
+    [InlineData("/api/usage.csv?byLabel=project&byDataCenter=true", "byDataCenter", "usage splits one way at a time: give byLabel or byDataCenter, not both")]
     public async Task A_query_value_that_breaks_its_rule_is_a_400_naming_it_and_the_rule(string path, string field, string rule)
     {
         var response = await live.Http.GetAsync(live.Url(path));

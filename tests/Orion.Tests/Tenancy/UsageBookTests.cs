@@ -59,6 +59,9 @@ public sealed class UsageBookTests
         Assert.Equal(2.0, Assert.Single(book.InDataCenter(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30), "dc2")).CardSeconds / 3600);
         Assert.Empty(book.InDataCenter(DateOnly.MinValue, DateOnly.MaxValue, "dc3"));
         Assert.Equal(["dc1", "dc2"], inDataCenters.Keys.Order(StringComparer.Ordinal));
+        var bySite = book.ByDataCenter(new DateOnly(2026, 11, 30), new DateOnly(2026, 11, 30));
+        Assert.Equal(["dc2"], bySite.Keys);
+        Assert.Equal(2.0, Assert.Single(bySite["dc2"]).CardSeconds / 3600);
     }
 
     [Fact]
