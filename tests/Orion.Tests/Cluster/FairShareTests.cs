@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orion.Contracts;
 using static Orion.Tests.Cluster.TestPool;
 
@@ -113,6 +114,35 @@ public sealed class FairShareTests
         }
 
         await pool.AssertConsistentAsync(history && !meterDown ? ["a1", "a2", "a3", "b1", "b2", "x1", "x2"] : ["a1", "a2", "a3", "b1", "x1", "x2"]);
+    }
+
+    [Fact]
+    public async Task A_silos_copy_of_a_tenants_history_that_no_round_asked_for_lately_is_let_go()
+    {
+        // Copies at most 100 ms old are used: one no round asked for in a second (ten times that) is let go.
+        await using var pool = await StartAsync([Node("n0", gpus: 1)], settingsMaxAge: TimeSpan.Zero,
+            extraSettings: new Dictionary<string, string?> { ["Orion:Pool:FairShareHistoryMaxAge"] = "00:00:00.1" });
+        await pool.Client.UpdateSettingsAsync(fairShareHalfLife: TimeSpan.FromDays(1));
+        var history = pool.Cluster.GetSiloServiceProvider(pool.Cluster.Silos[0].SiloAddress).GetRequiredService<Orion.Grains.TenantHistory>();
+
+        // x fills the card and a and b queue. The card frees: the round shares it between them, so the silo copies both
+        // histories; a, queued first, takes it (neither has any).
+        await pool.SubmitAsync(Card("x"), "x1");
+        await pool.WaitForAsync("x1", TaskState.Running);
+        await pool.SubmitAsync(Card("a"), "a1");
+        await pool.SubmitAsync(Card("b"), "b1");
+        Assert.Equal(0, history.Copies);
+        await pool.Client.CancelAsync("x1");
+        await pool.WaitForAsync("a1", TaskState.Running);
+        Assert.Equal(2, history.Copies);
+
+        // c queues. Later than a second on, a's task ends: the round between b and c asks for theirs, and a's copy goes.
+        await pool.SubmitAsync(Card("c"), "c1");
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        await pool.Client.CancelAsync("a1");
+        await pool.WaitForAsync("b1", TaskState.Running);
+        Assert.Equal(2, history.Copies);
+        await pool.AssertConsistentAsync(["x1", "a1", "b1", "c1"]);
     }
 
     [Fact]
