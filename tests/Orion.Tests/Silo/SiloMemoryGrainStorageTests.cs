@@ -20,6 +20,16 @@ public sealed class SiloMemoryGrainStorageTests
 
     private static GrainState<TaskCatalogCheckpoint> Live(params string[] ids) => new(new TaskCatalogCheckpoint { Live = [.. ids] });
 
+    // The catalogue's state written, and another copy of it whose ETag is not the stored one.
+    private static async Task<(GrainState<TaskCatalogCheckpoint> Written, GrainState<TaskCatalogCheckpoint> Stale)> WrittenAsync(SiloMemoryGrainStorage storage, string id, string staleId)
+    {
+        var written = Live(id);
+        await storage.WriteStateAsync("catalogue", Catalogue, written);
+        var stale = Live(staleId);
+        stale.ETag = "stale";
+        return (written, stale);
+    }
+
     [Fact]
     public async Task A_state_never_written_reads_as_a_new_one_with_no_record()
     {
@@ -57,10 +67,7 @@ public sealed class SiloMemoryGrainStorageTests
     public async Task A_write_from_a_stale_copy_is_refused_and_changes_nothing()
     {
         var storage = NewStorage();
-        var first = Live("t1");
-        await storage.WriteStateAsync("catalogue", Catalogue, first);
-        var stale = Live("t9");
-        stale.ETag = "stale";
+        var (first, stale) = await WrittenAsync(storage, "t1", "t9");
 
         var refused = await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("catalogue", Catalogue, stale));
         Assert.Contains("catalogue", refused.Message);
@@ -85,10 +92,7 @@ public sealed class SiloMemoryGrainStorageTests
     public async Task A_cleared_state_reads_as_new_and_takes_a_first_write_again()
     {
         var storage = NewStorage();
-        var state = Live("t1");
-        await storage.WriteStateAsync("catalogue", Catalogue, state);
-        var stale = Live("t1");
-        stale.ETag = "stale";
+        var (state, stale) = await WrittenAsync(storage, "t1", "t1");
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.ClearStateAsync("catalogue", Catalogue, stale));
 
         await storage.ClearStateAsync("catalogue", Catalogue, state);
