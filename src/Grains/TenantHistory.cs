@@ -9,10 +9,11 @@ namespace Orion.Grains;
 
 /// <summary>
 /// This silo's copies of tenants' usage history in a data centre (their meters' days of the runs there,
-/// <see cref="ITenantMeterGrain.ReadInDataCenter"/>), for fair sharing by usage history: a tenant's is read again once older than <see cref="PoolOptions.FairShareHistoryMaxAge"/> (real time)
-/// or when days before its copy are asked for. History moves slowly, and a round must not read every meter. A meter that
-/// cannot be read counts with its last copy, or with none. A copy no round has asked for in
-/// <see cref="UnusedAges"/> times that age is let go, so tenants that stopped queueing do not stay in every silo's memory.
+/// <see cref="ITenantMeterGrain.ReadInDataCenter"/>), for fair sharing by usage history: a tenant's is read again once
+/// older than <see cref="PoolOptions.FairShareHistoryMaxAge"/> (real time) or when days before its copy are asked for.
+/// History moves slowly, and a round must not read every meter. A meter that cannot be read counts with its last copy, or
+/// with none. A copy no round has asked for in <see cref="UnusedAges"/> times that age is let go, so tenants that stopped
+/// queueing do not stay in every silo's memory.
 /// </summary>
 public sealed class TenantHistory(IGrainFactory grains, IOptions<PoolOptions> options, ILogger<TenantHistory> logger)
 {
